@@ -1,0 +1,165 @@
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "core/ids.hpp"
+#include "core/time.hpp"
+
+// Plain records exchanged between services and the Store. Fields named *_sealed hold
+// AES-256-GCM sealed bytes (services/keys); the store never sees their plaintext.
+namespace wl {
+
+struct Org {
+  OrgId id;
+  std::string name;
+  Timestamp created_at;
+};
+
+struct User {
+  UserId id;
+  OrgId org_id;
+  std::string username;      // Unique within the org, lower case.
+  std::string display_name;  // Staff names are directory data, not PHI.
+  std::string title;         // "RN, 4 West", "Cardiology attending".
+  std::string password_hash; // libsodium Argon2id string.
+  bool is_admin = false;
+  bool disabled = false;
+  int failed_logins = 0;
+  std::optional<Timestamp> locked_until;
+  Timestamp created_at;
+};
+
+struct Device {
+  DeviceId id;
+  UserId user_id;
+  std::string name;
+  Timestamp created_at;
+  Timestamp last_seen;
+  bool revoked = false;
+};
+
+// A login session. The token itself is never stored, only its SHA-256.
+struct Session {
+  std::string token_hash;
+  UserId user_id;
+  DeviceId device_id;
+  Timestamp created_at;
+  Timestamp last_used;
+  Timestamp expires_at;  // Absolute expiry; idle expiry is last_used + idle limit.
+  bool revoked = false;
+};
+
+struct Patient {
+  PatientId id;
+  OrgId org_id;
+  std::string mrn_token;  // Keyed blind token of the MRN, for lookup without plaintext.
+  std::string mrn_sealed;
+  std::string name_sealed;
+  std::string dob_sealed;
+  std::string location_sealed;
+  std::string attending_sealed;
+  Timestamp updated_at;
+};
+
+enum class ThreadKind : std::uint8_t { kDirect = 1, kGroup = 2, kPatient = 3 };
+
+struct Thread {
+  ThreadId id;
+  OrgId org_id;
+  ThreadKind kind = ThreadKind::kGroup;
+  std::string title_sealed;  // Empty for direct threads.
+  PatientId patient_id;      // Set for patient threads.
+  // Direct and two-person patient threads are unique per key (see ThreadService);
+  // empty for groups.
+  std::string unique_key;
+  UserId created_by;
+  Timestamp created_at;
+  std::int64_t last_seq = 0;  // Highest message sequence in the thread.
+};
+
+struct Member {
+  ThreadId thread_id;
+  UserId user_id;
+  Timestamp joined_at;
+  std::int64_t read_seq = 0;  // The member has read messages up to this sequence.
+};
+
+enum class EventKind : std::uint8_t {
+  kMessage = 1,       // A message: seq, client_id, urgent, body_sealed.
+  kDelivered = 2,     // actor's device received message `ref`.
+  kRead = 3,          // actor read the thread up to `ref_seq`.
+  kMemberAdded = 4,   // `subject` joined (actor added them).
+  kMemberRemoved = 5, // `subject` left or was removed.
+  kThreadCreated = 6, // The thread was created by actor.
+};
+
+// One entry of a thread's history and of each member's event stream. Events share
+// one store-wide, strictly increasing id: a user's stream is the events of the
+// threads they belong to, in id order.
+struct Event {
+  EventId id;
+  OrgId org_id;
+  ThreadId thread_id;
+  EventKind kind = EventKind::kMessage;
+  UserId actor;
+  Timestamp created_at;
+  std::int64_t seq = 0;  // Messages: the per-thread sequence (1, 2, 3, ...).
+  std::string client_id; // Messages: the sender's idempotency key.
+  bool urgent = false;
+  std::string body_sealed;
+  EventId ref;           // Delivered: the message.
+  std::int64_t ref_seq = 0;  // Delivered: the message's seq. Read: read up to this seq.
+  UserId subject;        // Member added/removed.
+};
+
+// Per recipient status of one message.
+struct Receipt {
+  EventId message_id;
+  UserId user_id;
+  std::optional<Timestamp> delivered_at;
+  std::optional<Timestamp> read_at;
+};
+
+// A data key of an org, wrapped by a KEK. Sealed values name their data key's id.
+struct DataKeyRecord {
+  OrgId org_id;
+  std::uint32_t key_id = 0;  // Unique per org, increasing; the newest active one seals.
+  std::string wrapped;       // KeyProvider::wrap output.
+  Timestamp created_at;
+  bool destroyed = false;    // Crypto-shredded: wrapped is empty.
+};
+
+// An audit entry before it is chained.
+struct AuditDraft {
+  Timestamp at;
+  OrgId org_id;
+  UserId actor;          // 0 for the system or an unknown user.
+  DeviceId device;
+  std::string action;    // "login", "login_failed", "message.send", "thread.read", ...
+  std::string target;    // Ids only: "thread:12", "message:9001", "user:4".
+  std::string outcome;   // "ok", "denied", "failed".
+  std::string detail;    // Non-PHI detail: error code, remote address, counts.
+};
+
+// An appended audit entry. hash = SHA-256 over prev_hash and the entry's canonical
+// encoding (docs/audit_chain.md); the first entry's prev_hash is 32 zero bytes.
+struct AuditEntry {
+  std::int64_t seq = 0;
+  AuditDraft draft;
+  std::string prev_hash;  // 32 raw bytes.
+  std::string hash;       // 32 raw bytes.
+};
+
+// A signed statement that the chain up to seq has hash `hash`.
+struct AuditCheckpoint {
+  std::int64_t seq = 0;
+  std::string hash;
+  std::string public_key;  // Raw Ed25519 public key (32 bytes).
+  std::string signature;   // Ed25519 over docs/audit_chain.md's checkpoint encoding.
+  Timestamp at;
+};
+
+}  // namespace wl

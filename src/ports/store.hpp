@@ -1,0 +1,230 @@
+#pragma once
+
+#include <cstddef>
+#include <functional>
+#include <optional>
+#include <span>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "core/status.hpp"
+#include "ports/records.hpp"
+
+namespace wl {
+
+/// Computes an audit entry's hash from the entry with seq and prev_hash filled in.
+/// Supplied by services/audit (the chain format is a product rule); the store calls it
+/// inside the transaction that appends the entry, so the chain has no forks.
+using AuditChainer = std::function<std::string(const AuditEntry& entry)>;
+
+/// Called with the events a write created, after they are durable, in commit order
+/// (a later call never carries smaller event ids than an earlier one), on the
+/// store's commit thread. It must not block: it hands events to the Bus.
+using CommitHook = std::function<void(std::span<const Event> events)>;
+
+struct NewUser {
+  OrgId org_id;
+  std::string username;
+  std::string display_name;
+  std::string title;
+  std::string password_hash;
+  bool is_admin = false;
+  Timestamp created_at;
+};
+
+struct NewThread {
+  OrgId org_id;
+  ThreadKind kind = ThreadKind::kGroup;
+  std::string title_sealed;
+  PatientId patient_id;
+  std::string unique_key;  // Empty: always create. Otherwise return the existing one.
+  UserId created_by;
+  Timestamp created_at;
+  std::vector<UserId> members;  // Includes created_by.
+};
+
+struct ThreadCreated {
+  Thread thread;
+  bool created = false;  // False: unique_key matched an existing thread.
+  std::vector<Event> events;  // kThreadCreated and kMemberAdded events, if created.
+};
+
+struct NewMessage {
+  OrgId org_id;
+  ThreadId thread_id;
+  UserId sender;
+  std::string client_id;
+  bool urgent = false;
+  std::string body_sealed;
+  Timestamp created_at;
+};
+
+struct MessageAppended {
+  Event event;
+  bool duplicate = false;  // The client id was seen before; event is the original.
+};
+
+struct ThreadSummary {
+  Thread thread;
+  std::vector<UserId> members;
+  std::int64_t read_seq = 0;        // The asking user's read position.
+  std::optional<Event> last_message;
+  std::int64_t unread_count = 0;    // Messages from others with seq > read_seq.
+  bool has_unread_urgent = false;
+};
+
+/// The durable state of Wardline: two adapters (SQLite, PostgreSQL), one contract
+/// test suite (tests/contract). Every method may block (disk, network, group commit):
+/// never call one on an io_context thread. All methods are thread-safe.
+///
+/// A write returns only after it is durable (committed and fsync'd). Writes that take
+/// a CommitHook call it before returning, on the commit thread.
+///
+/// Adapters take an AuditChainer at construction and use it for every audit entry.
+///
+/// The contract does not assume one writer or one node: sequence assignment, client-id
+/// idempotency and uniqueness keys hold when several processes write at once.
+///
+/// Errors common to all methods: Unavailable if the database cannot be reached or is
+/// busy beyond its retry budget; Internal for a failed invariant.
+class Store {
+ public:
+  virtual ~Store() = default;
+
+  /// A random id fixed when the database was created. Cursors carry it so that a
+  /// client never resumes against a different (e.g. restored) database.
+  virtual std::string instance_id() const = 0;
+
+  // ---- Orgs and users ----
+
+  /// Errors: AlreadyExists if an org with this name exists.
+  virtual Result<Org> create_org(std::string_view name, Timestamp now) = 0;
+  /// Errors: NotFound.
+  virtual Result<Org> find_org(OrgId id) = 0;
+  virtual Result<Org> find_org_by_name(std::string_view name) = 0;
+  virtual Result<std::vector<Org>> list_orgs() = 0;
+
+  /// Errors: AlreadyExists if the username is taken in the org; NotFound for no org.
+  virtual Result<User> create_user(const NewUser& user) = 0;
+  virtual Result<User> find_user(UserId id) = 0;
+  virtual Result<User> find_user_by_name(OrgId org, std::string_view username) = 0;
+  /// Users of an org ordered by username.
+  virtual Result<std::vector<User>> list_users(OrgId org) = 0;
+  /// Sets a new password hash and clears failed logins and lockout. Errors: NotFound.
+  virtual Result<void> set_password_hash(UserId id, std::string_view password_hash) = 0;
+  /// Records the failure count and lockout decided by the identity service.
+  virtual Result<void> set_login_failures(UserId id, int failed_logins,
+                                          std::optional<Timestamp> locked_until) = 0;
+  virtual Result<void> set_user_disabled(UserId id, bool disabled) = 0;
+
+  // ---- Devices and sessions ----
+
+  virtual Result<Device> create_device(UserId user, std::string_view name, Timestamp now) = 0;
+  virtual Result<Device> find_device(DeviceId id) = 0;
+  virtual Result<std::vector<Device>> list_devices(UserId user) = 0;
+  /// Revokes the device and every session on it. Errors: NotFound.
+  virtual Result<void> revoke_device(DeviceId id, Timestamp now) = 0;
+
+  virtual Result<void> create_session(const Session& session) = 0;
+  /// Errors: NotFound for an unknown token hash.
+  virtual Result<Session> find_session(std::string_view token_hash) = 0;
+  /// Sets last_used (and the device's last_seen).
+  virtual Result<void> touch_session(std::string_view token_hash, Timestamp now) = 0;
+  virtual Result<void> revoke_session(std::string_view token_hash) = 0;
+
+  // ---- Patients ----
+
+  /// Inserts, or updates the patient with the same org and mrn_token. Returns the row.
+  virtual Result<Patient> upsert_patient(const Patient& patient) = 0;
+  virtual Result<Patient> find_patient(PatientId id) = 0;
+  virtual Result<std::vector<Patient>> list_patients(OrgId org) = 0;
+
+  // ---- Threads and members ----
+
+  /// Creates a thread with its members, atomically with its kThreadCreated and
+  /// kMemberAdded events. If unique_key is set and a thread with it exists, returns
+  /// that thread unchanged (created = false).
+  virtual Result<ThreadCreated> create_thread(const NewThread& thread, const CommitHook& hook) = 0;
+  /// Errors: NotFound.
+  virtual Result<Thread> find_thread(ThreadId id) = 0;
+  /// The user's threads with their members and unread state, most recent activity first.
+  virtual Result<std::vector<ThreadSummary>> list_threads_for_user(UserId user) = 0;
+  /// Current members ordered by user id. Errors: NotFound for an unknown thread.
+  virtual Result<std::vector<Member>> list_members(ThreadId thread) = 0;
+  virtual Result<bool> is_member(ThreadId thread, UserId user) = 0;
+  /// Adds a member and appends kMemberAdded. Errors: AlreadyExists if a member.
+  virtual Result<Event> add_member(ThreadId thread, UserId user, UserId actor, Timestamp now,
+                                   const CommitHook& hook) = 0;
+  /// Removes a member and appends kMemberRemoved. Errors: NotFound if not a member.
+  virtual Result<Event> remove_member(ThreadId thread, UserId user, UserId actor,
+                                      Timestamp now, const CommitHook& hook) = 0;
+
+  // ---- Messages and receipts ----
+
+  /// Appends a message with the thread's next seq, and `audit` in the same transaction.
+  /// A second append with the same (sender, client_id) stores nothing and returns the
+  /// original with duplicate = true (the hook is not called for it).
+  /// Errors: NotFound for an unknown thread.
+  virtual Result<MessageAppended> append_message(const NewMessage& message,
+                                                 const AuditDraft& audit,
+                                                 const CommitHook& hook) = 0;
+
+  /// Marks the given messages delivered to `recipient` at `now`, for those that exist,
+  /// are in a thread the recipient belongs to, were sent by someone else and were not
+  /// delivered to them before. Appends one kDelivered event per newly delivered message
+  /// and returns those events (empty if none). Unknown ids are skipped, not errors.
+  virtual Result<std::vector<Event>> record_delivered(UserId recipient,
+                                                      std::span<const EventId> messages,
+                                                      Timestamp now, const CommitHook& hook) = 0;
+
+  /// Moves the reader's read position in a thread up to `up_to_seq` (clamped to the
+  /// thread's last seq), marks messages from others in between read (and delivered, if
+  /// they were not) at `now`, and appends a kRead event. Returns nullopt and writes
+  /// nothing if the position would not move forward. Errors: NotFound if not a member.
+  virtual Result<std::optional<Event>> record_read(ThreadId thread, UserId reader,
+                                                   std::int64_t up_to_seq, Timestamp now,
+                                                   const CommitHook& hook) = 0;
+
+  /// Errors: NotFound.
+  virtual Result<Event> find_event(EventId id) = 0;
+
+  /// Events of every thread the user is a member of now, with id > after, in id order,
+  /// at most `limit`. (Events of threads the user has left are not replayed; a
+  /// kMemberRemoved event for the user is, since it is in a thread they were in.)
+  virtual Result<std::vector<Event>> read_user_events(UserId user, EventId after,
+                                                      std::size_t limit) = 0;
+
+  /// The highest event id committed so far (0 if none).
+  virtual Result<EventId> last_event_id() = 0;
+
+  /// Messages of a thread with seq < before_seq (0 = from the newest), newest first,
+  /// at most `limit`.
+  virtual Result<std::vector<Event>> read_thread_messages(ThreadId thread,
+                                                          std::int64_t before_seq,
+                                                          std::size_t limit) = 0;
+
+  /// Per-recipient status of a message: one row per current member other than the
+  /// sender, ordered by user id. Errors: NotFound.
+  virtual Result<std::vector<Receipt>> list_receipts(EventId message) = 0;
+
+  // ---- Keys ----
+
+  virtual Result<void> put_data_key(const DataKeyRecord& key) = 0;
+  /// All data keys of all orgs.
+  virtual Result<std::vector<DataKeyRecord>> list_data_keys() = 0;
+  /// Replaces the wrapped form of existing keys (KEK rotation), atomically.
+  virtual Result<void> rewrap_data_keys(std::span<const DataKeyRecord> keys) = 0;
+
+  // ---- Audit ----
+
+  /// Appends an entry at the end of the chain: seq = last seq + 1, prev_hash = the last
+  /// entry's hash, hash = chainer(entry). Returns the stored entry.
+  virtual Result<AuditEntry> append_audit(const AuditDraft& draft) = 0;
+  /// Entries with seq > after in seq order, at most `limit`.
+  virtual Result<std::vector<AuditEntry>> read_audit(std::int64_t after, std::size_t limit) = 0;
+  virtual Result<void> put_audit_checkpoint(const AuditCheckpoint& checkpoint) = 0;
+  virtual Result<std::vector<AuditCheckpoint>> list_audit_checkpoints() = 0;
+};
+
+}  // namespace wl
