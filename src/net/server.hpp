@@ -1,0 +1,156 @@
+#pragma once
+
+#include <chrono>
+#include <cstddef>
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "core/status.hpp"
+
+// The HTTPS and WebSocket server. Beast and Asio stay behind this header: api/ sees
+// only Request, Response, WsConnection and the handler interfaces.
+namespace wl::net {
+
+struct Header {
+  std::string name;
+  std::string value;
+};
+
+struct Request {
+  std::string method;  // "GET", "POST", ...
+  std::string target;  // Path and query: "/api/v1/threads?limit=20".
+  std::string body;
+  std::vector<Header> headers;
+  std::string remote_address;  // The peer's IP address, no port.
+  std::uint64_t connection_id = 0;
+
+  // The first header with this name (case-insensitive), or "" if absent.
+  std::string_view header(std::string_view name) const;
+};
+
+struct Response {
+  int status = 200;
+  std::string content_type = "application/json";
+  std::string body;
+  std::vector<Header> headers;  // Extra headers; security headers are added by net.
+};
+
+// Completes one request. Call it exactly once, from any thread.
+using Respond = std::function<void(Response)>;
+
+// Handles plain HTTPS requests. handle() runs on the connection's io thread and must
+// not block: it hands blocking work to another thread and calls respond later. The
+// connection reads no further request until respond is called.
+class HttpHandler {
+ public:
+  virtual ~HttpHandler() = default;
+  virtual void handle(Request request, Respond respond) = 0;
+};
+
+enum class CloseCode : std::uint16_t {
+  kNormal = 1000,
+  kGoingAway = 1001,
+  kProtocolError = 1002,
+  kPolicyViolation = 1008,  // Used for auth failures and slow consumers.
+  kTooBig = 1009,
+  kInternalError = 1011,
+};
+
+// One accepted WebSocket connection. The connection runs on one io thread for life;
+// every method except post(), id() and remote_address() must be called on that thread
+// (inside a WsHandler callback or a task given to post()).
+class WsConnection {
+ public:
+  virtual ~WsConnection() = default;
+
+  virtual std::uint64_t id() const = 0;
+  virtual const std::string& remote_address() const = 0;
+
+  // Runs task on the connection's thread. Thread-safe. Dropped silently if the
+  // connection has closed.
+  virtual void post(std::function<void()> task) = 0;
+
+  // Queues a text frame. Returns false, queuing nothing, if the bounded outgoing queue
+  // is full; the handler's on_drained() runs once it has emptied. Frames queued in one
+  // turn may go out in one TLS write.
+  virtual bool try_send(std::shared_ptr<const std::string> text) = 0;
+
+  // Frames queued and not yet written.
+  virtual std::size_t queued_frames() const = 0;
+
+  // Sends a close frame after the queued frames and ends the connection.
+  virtual void close(CloseCode code, std::string_view reason) = 0;
+};
+
+// The application side of one WebSocket connection. Every callback runs on the
+// connection's thread; none may block. The handler object lives until on_closed()
+// returns.
+class WsHandler {
+ public:
+  virtual ~WsHandler() = default;
+  // The upgrade completed. The connection stays valid until on_closed().
+  virtual void on_open(std::shared_ptr<WsConnection> connection) = 0;
+  // One complete text message (binary frames close the connection with 1003).
+  virtual void on_message(std::string_view text) = 0;
+  // The outgoing queue emptied after a try_send() returned false.
+  virtual void on_drained() = 0;
+  // The connection ended (either side, or an error). No further callbacks follow.
+  virtual void on_closed() = 0;
+};
+
+// Called on the io thread for each upgrade request to a WebSocket path. Returns the
+// handler, or nullptr to refuse with 404.
+using WsHandlerFactory = std::function<std::unique_ptr<WsHandler>(const Request& upgrade)>;
+
+struct ServerOptions {
+  std::string address = "127.0.0.1";
+  std::uint16_t port = 8443;  // 0 picks a free port; read it back with Server::port().
+  std::size_t threads = 0;    // io_context threads; 0 = one per core.
+  std::size_t http_body_limit = 1 << 20;
+  std::size_t ws_message_limit = 64 * 1024;
+  std::size_t ws_queue_frames = 512;  // Bound of each connection's outgoing queue.
+  std::chrono::seconds http_timeout{30};
+  std::chrono::seconds tls_handshake_timeout{10};
+  std::vector<std::string> ws_paths{"/api/v1/ws"};
+};
+
+// PEM text of the server's certificate chain and private key.
+struct TlsCredentials {
+  std::string certificate_chain_pem;
+  std::string private_key_pem;
+};
+
+// Serves HTTPS (TLS 1.2 and 1.3, AEAD suites only, HSTS) and WebSocket upgrades on one
+// port. Handlers must outlive the server. Not copyable.
+class Server {
+ public:
+  Server(ServerOptions options, TlsCredentials credentials, HttpHandler& http,
+         WsHandlerFactory ws_factory);
+  ~Server();
+  Server(const Server&) = delete;
+  Server& operator=(const Server&) = delete;
+
+  // Binds, listens and starts the io threads. Errors: Unavailable if the address
+  // cannot be bound; InvalidArgument for bad credentials.
+  Result<void> start();
+
+  // The bound port (after start()).
+  std::uint16_t port() const;
+
+  // Stops accepting, closes WebSockets with 1001 (going away), waits at most
+  // `drain` for in-flight work, then stops the threads. Idempotent.
+  void stop(std::chrono::milliseconds drain = std::chrono::milliseconds(2000));
+
+  // Blocks until stop() has finished.
+  void wait();
+
+ private:
+  class Impl;
+  std::unique_ptr<Impl> impl_;
+};
+
+}  // namespace wl::net
