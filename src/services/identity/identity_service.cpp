@@ -1,0 +1,320 @@
+#include "services/identity/identity_service.hpp"
+
+#include <algorithm>
+#include <cctype>
+
+#include <fmt/format.h>
+
+#include "core/crypto/encoding.hpp"
+#include "core/crypto/hash.hpp"
+#include "core/crypto/random.hpp"
+#include "core/utf8.hpp"
+#include "services/audit/audit_log.hpp"
+
+namespace wl {
+namespace {
+
+constexpr std::string_view kBadCredentials = "unknown user or wrong password";
+
+std::string user_target(UserId id) { return fmt::format("user:{}", id.value()); }
+
+}  // namespace
+
+Result<std::string> normalize_username(std::string_view username) {
+  if (username.empty() || username.size() > 64) {
+    return error(Code::kInvalidArgument, "username must be 1 to 64 characters");
+  }
+  std::string normalized;
+  normalized.reserve(username.size());
+  for (const char c : username) {
+    const char lower = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+    const bool allowed = (lower >= 'a' && lower <= 'z') || (lower >= '0' && lower <= '9') ||
+                         lower == '.' || lower == '_' || lower == '-';
+    if (!allowed) {
+      return error(Code::kInvalidArgument,
+                   "username may contain only letters, digits, '.', '_' and '-'");
+    }
+    normalized.push_back(lower);
+  }
+  return normalized;
+}
+
+IdentityService::IdentityService(Store& store, const Clock& clock, AuditLog& audit,
+                                 const PasswordHasher& hasher, IdentityPolicy policy)
+    : store_(store), clock_(clock), audit_(audit), hasher_(hasher), policy_(policy) {}
+
+Principal IdentityService::system_principal() {
+  Principal principal;
+  principal.is_admin = true;
+  return principal;
+}
+
+Result<void> IdentityService::check_password_rules(std::string_view password) const {
+  if (!is_valid_utf8(password)) {
+    return error(Code::kInvalidArgument, "password must be valid UTF-8");
+  }
+  if (password.size() < policy_.min_password_length) {
+    return error(Code::kInvalidArgument,
+                 fmt::format("password must be at least {} characters",
+                             policy_.min_password_length));
+  }
+  if (password.size() > policy_.max_password_length) {
+    return error(Code::kInvalidArgument,
+                 fmt::format("password must be at most {} characters",
+                             policy_.max_password_length));
+  }
+  return ok();
+}
+
+Result<OrgId> IdentityService::resolve_org(std::string_view name) {
+  if (!name.empty()) {
+    auto org = store_.find_org_by_name(name);
+    if (!org) {
+      if (org.error().code() == Code::kNotFound) {
+        return error(Code::kUnauthenticated, std::string(kBadCredentials));
+      }
+      return std::unexpected(org.error());
+    }
+    return org->id;
+  }
+  const auto orgs = WL_TRY(store_.list_orgs());
+  if (orgs.size() != 1) {
+    return error(Code::kInvalidArgument, "this server hosts several orgs: name the org");
+  }
+  return orgs.front().id;
+}
+
+Result<LoginResult> IdentityService::login(const LoginRequest& request) {
+  if (request.username.empty() || request.password.empty()) {
+    return error(Code::kInvalidArgument, "username and password are required");
+  }
+  if (request.password.size() > policy_.max_password_length) {
+    return error(Code::kUnauthenticated, std::string(kBadCredentials));
+  }
+  const OrgId org = WL_TRY(resolve_org(request.org));
+  Principal anonymous;
+  anonymous.org = org;
+  const std::string detail = fmt::format("remote={}", request.remote_address);
+
+  auto username = normalize_username(request.username);
+  if (!username) {
+    (void)audit_event(anonymous, "login", "user:unknown", "failed", detail);
+    return error(Code::kUnauthenticated, std::string(kBadCredentials));
+  }
+  auto found = store_.find_user_by_name(org, *username);
+  if (!found) {
+    if (found.error().code() != Code::kNotFound) {
+      return std::unexpected(found.error());
+    }
+    // Spend the same time as a real check so timing does not reveal who exists.
+    static const std::string kDummyHash =
+        hasher_.hash("wardline-timing-equaliser").value_or(std::string());
+    (void)hasher_.verify(kDummyHash, request.password);
+    (void)audit_event(anonymous, "login", "user:unknown", "failed", detail);
+    return error(Code::kUnauthenticated, std::string(kBadCredentials));
+  }
+  User user = std::move(*found);
+  Principal subject{user.id, org, DeviceId(), user.is_admin, ""};
+  const Timestamp now = clock_.now();
+
+  if (user.disabled) {
+    (void)audit_event(subject, "login", user_target(user.id), "denied", detail + " reason=disabled");
+    return error(Code::kPermissionDenied, "this account is disabled");
+  }
+  if (user.locked_until && *user.locked_until > now) {
+    (void)audit_event(subject, "login", user_target(user.id), "denied", detail + " reason=locked");
+    return error(Code::kResourceExhausted,
+                 fmt::format("too many failed attempts: the account is locked until {}",
+                             format_rfc3339(*user.locked_until)));
+  }
+  if (!hasher_.verify(user.password_hash, request.password)) {
+    const int failures = user.failed_logins + 1;
+    std::optional<Timestamp> locked_until;
+    if (failures >= policy_.max_failed_logins) {
+      locked_until = now + policy_.lockout;
+    }
+    WL_TRY(store_.set_login_failures(user.id, failures, locked_until));
+    if (locked_until) {
+      WL_TRY(audit_event(subject, "account.locked", user_target(user.id), "ok",
+                  fmt::format("{} failures={}", detail, failures)));
+      return error(Code::kResourceExhausted,
+                   fmt::format("too many failed attempts: the account is locked until {}",
+                               format_rfc3339(*locked_until)));
+    }
+    (void)audit_event(subject, "login", user_target(user.id), "failed",
+                fmt::format("{} failures={}", detail, failures));
+    return error(Code::kUnauthenticated, std::string(kBadCredentials));
+  }
+  if (user.failed_logins != 0 || user.locked_until) {
+    WL_TRY(store_.set_login_failures(user.id, 0, std::nullopt));
+  }
+
+  std::string device_name = request.device_name.empty() ? "unnamed device" : request.device_name;
+  if (device_name.size() > 100 || !is_valid_utf8(device_name)) {
+    return error(Code::kInvalidArgument, "device_name must be valid UTF-8 of at most 100 bytes");
+  }
+  Device device = WL_TRY(store_.create_device(user.id, device_name, now));
+  const std::string token = crypto::base64url_encode(crypto::random_bytes(32));
+  Session session;
+  session.token_hash = crypto::sha256(token);
+  session.user_id = user.id;
+  session.device_id = device.id;
+  session.created_at = now;
+  session.last_used = now;
+  session.expires_at = now + policy_.absolute_timeout;
+  WL_TRY(store_.create_session(session));
+  subject.device = device.id;
+  WL_TRY(audit_event(subject, "login", user_target(user.id), "ok",
+              fmt::format("{} device={}", detail, device.id.value())));
+  return LoginResult{token, std::move(user), std::move(device), session.expires_at};
+}
+
+Result<Principal> IdentityService::authenticate(std::string_view token) {
+  if (token.empty() || token.size() > 128) {
+    return error(Code::kUnauthenticated, "missing or malformed session token");
+  }
+  const std::string token_hash = crypto::sha256(token);
+  auto session = store_.find_session(token_hash);
+  if (!session) {
+    if (session.error().code() == Code::kNotFound) {
+      return error(Code::kUnauthenticated, "unknown session: log in again");
+    }
+    return std::unexpected(session.error());
+  }
+  const Timestamp now = clock_.now();
+  if (session->revoked) {
+    return error(Code::kUnauthenticated, "the session was ended: log in again");
+  }
+  if (now >= session->expires_at) {
+    return error(Code::kUnauthenticated, "the session expired: log in again");
+  }
+  if (now - session->last_used >= policy_.idle_timeout) {
+    return error(Code::kUnauthenticated, "the session timed out after inactivity: log in again");
+  }
+  const User user = WL_TRY(store_.find_user(session->user_id));
+  if (user.disabled) {
+    return error(Code::kUnauthenticated, "this account is disabled");
+  }
+  if (now - session->last_used >= policy_.touch_interval) {
+    WL_TRY(store_.touch_session(token_hash, now));
+  }
+  return Principal{user.id, user.org_id, session->device_id, user.is_admin, token_hash};
+}
+
+Result<void> IdentityService::logout(const Principal& principal) {
+  WL_TRY(store_.revoke_session(principal.token_hash));
+  WL_TRY(audit_event(principal, "logout", user_target(principal.user), "ok",
+              fmt::format("device={}", principal.device.value())));
+  return ok();
+}
+
+Result<void> IdentityService::require_admin_of(const Principal& actor, OrgId org) const {
+  const bool system = !actor.user.is_set() && actor.is_admin;
+  if (system || (actor.is_admin && actor.org == org)) {
+    return ok();
+  }
+  return error(Code::kPermissionDenied, "this needs an administrator of the org");
+}
+
+Result<User> IdentityService::create_user(const Principal& actor, OrgId org,
+                                          std::string_view username,
+                                          std::string_view display_name, std::string_view title,
+                                          std::string_view password, bool is_admin) {
+  if (auto allowed = require_admin_of(actor, org); !allowed) {
+    (void)audit_event(actor, "admin.user.create", fmt::format("org:{}", org.value()), "denied", "");
+    return std::unexpected(allowed.error());
+  }
+  NewUser user;
+  user.org_id = org;
+  user.username = WL_TRY(normalize_username(username));
+  if (display_name.empty() || display_name.size() > 200 || !is_valid_utf8(display_name) ||
+      title.size() > 200 || !is_valid_utf8(title)) {
+    return error(Code::kInvalidArgument,
+                 "display name (1-200 bytes) and title (at most 200 bytes) must be valid UTF-8");
+  }
+  WL_TRY(check_password_rules(password));
+  user.display_name = std::string(display_name);
+  user.title = std::string(title);
+  user.password_hash = WL_TRY(hasher_.hash(password));
+  user.is_admin = is_admin;
+  user.created_at = clock_.now();
+  User created = WL_TRY(store_.create_user(user));
+  WL_TRY(audit_event(actor, "admin.user.create", user_target(created.id), "ok",
+              fmt::format("admin={}", is_admin)));
+  return created;
+}
+
+Result<void> IdentityService::set_password(const Principal& actor, UserId user_id,
+                                           std::string_view password) {
+  const User user = WL_TRY(store_.find_user(user_id));
+  if (actor.user != user_id) {
+    if (auto allowed = require_admin_of(actor, user.org_id); !allowed) {
+      (void)audit_event(actor, "admin.user.password", user_target(user_id), "denied", "");
+      return std::unexpected(allowed.error());
+    }
+  }
+  WL_TRY(check_password_rules(password));
+  WL_TRY(store_.set_password_hash(user_id, WL_TRY(hasher_.hash(password))));
+  WL_TRY(audit_event(actor, "admin.user.password", user_target(user_id), "ok", ""));
+  return ok();
+}
+
+Result<std::vector<Device>> IdentityService::list_devices(const Principal& actor, UserId user_id) {
+  const User user = WL_TRY(store_.find_user(user_id));
+  if (actor.user != user_id) {
+    WL_TRY(require_admin_of(actor, user.org_id));
+  }
+  return store_.list_devices(user_id);
+}
+
+Result<void> IdentityService::revoke_device(const Principal& actor, DeviceId device_id) {
+  const Device device = WL_TRY(store_.find_device(device_id));
+  const User owner = WL_TRY(store_.find_user(device.user_id));
+  if (actor.user != owner.id) {
+    if (auto allowed = require_admin_of(actor, owner.org_id); !allowed) {
+      (void)audit_event(actor, "device.revoke", fmt::format("device:{}", device_id.value()), "denied",
+                  "");
+      return std::unexpected(allowed.error());
+    }
+  }
+  WL_TRY(store_.revoke_device(device_id, clock_.now()));
+  WL_TRY(audit_event(actor, "device.revoke", fmt::format("device:{}", device_id.value()), "ok",
+              fmt::format("owner={}", owner.id.value())));
+  return ok();
+}
+
+Result<std::vector<User>> IdentityService::list_users(const Principal& actor) {
+  auto users = WL_TRY(store_.list_users(actor.org));
+  for (User& user : users) {
+    user.password_hash.clear();
+  }
+  return users;
+}
+
+Result<User> IdentityService::find_user(const Principal& actor, UserId id) {
+  User user = WL_TRY(store_.find_user(id));
+  const bool system = !actor.user.is_set() && actor.is_admin;
+  if (!system && user.org_id != actor.org) {
+    return error(Code::kNotFound, "no such user");
+  }
+  user.password_hash.clear();
+  return user;
+}
+
+Result<void> IdentityService::audit_event(const Principal& actor, std::string_view action,
+                                  std::string target, std::string_view outcome,
+                                  std::string detail) {
+  AuditDraft draft;
+  draft.at = clock_.now();
+  draft.org_id = actor.org;
+  draft.actor = actor.user;
+  draft.device = actor.device;
+  draft.action = std::string(action);
+  draft.target = std::move(target);
+  draft.outcome = std::string(outcome);
+  draft.detail = std::move(detail);
+  WL_TRY(audit_.record(std::move(draft)));
+  return ok();
+}
+
+}  // namespace wl

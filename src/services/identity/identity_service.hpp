@@ -1,0 +1,110 @@
+#pragma once
+
+#include <chrono>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "core/status.hpp"
+#include "ports/clock.hpp"
+#include "ports/records.hpp"
+#include "ports/store.hpp"
+#include "services/identity/password_hasher.hpp"
+#include "services/identity/principal.hpp"
+
+namespace wl {
+
+class AuditLog;
+
+// Session and password rules. Defaults follow NIST SP 800-63B (docs/security.md):
+// AAL2 reauthentication after 30 minutes idle or 12 hours in all; passwords of 15 to
+// 128 characters while the password is the only factor; lockout after repeated
+// failures.
+struct IdentityPolicy {
+  std::chrono::minutes idle_timeout{30};
+  std::chrono::hours absolute_timeout{12};
+  int max_failed_logins = 5;
+  std::chrono::minutes lockout{15};
+  std::size_t min_password_length = 15;
+  std::size_t max_password_length = 128;
+  // A session's last_used is written at most this often (each write costs a commit).
+  std::chrono::seconds touch_interval{60};
+};
+
+struct LoginRequest {
+  std::string org;  // Org name; may be empty when the server has exactly one org.
+  std::string username;
+  std::string password;
+  std::string device_name;
+  std::string remote_address;  // For the audit trail.
+};
+
+struct LoginResult {
+  std::string token;  // 256-bit random, base64url. Returned once, never stored.
+  User user;
+  Device device;
+  Timestamp expires_at;
+};
+
+// Users, passwords, devices and sessions. Thread-safe; every method blocks on the
+// store (and login on Argon2id), so call them from worker threads. Store, clock,
+// audit and hasher must outlive the service.
+class IdentityService {
+ public:
+  IdentityService(Store& store, const Clock& clock, AuditLog& audit, const PasswordHasher& hasher,
+                  IdentityPolicy policy = {});
+
+  // Checks the password and opens a session on a new device. Errors:
+  // Unauthenticated for an unknown user or wrong password (same message for both);
+  // ResourceExhausted while the account is locked; PermissionDenied if disabled;
+  // InvalidArgument for a missing field. Every outcome is audited.
+  Result<LoginResult> login(const LoginRequest& request);
+
+  // Resolves a session token. Errors: Unauthenticated if unknown, revoked, idle past
+  // idle_timeout or past its absolute expiry (with a message saying which); the
+  // device revoked counts as revoked.
+  Result<Principal> authenticate(std::string_view token);
+
+  // Ends the caller's session. Audited.
+  Result<void> logout(const Principal& principal);
+
+  // ---- Administration (admins of the org, or the system principal) ----
+
+  // Errors: InvalidArgument for a bad username or weak password; AlreadyExists.
+  Result<User> create_user(const Principal& actor, OrgId org, std::string_view username,
+                           std::string_view display_name, std::string_view title,
+                           std::string_view password, bool is_admin);
+  Result<void> set_password(const Principal& actor, UserId user, std::string_view password);
+  Result<std::vector<Device>> list_devices(const Principal& actor, UserId user);
+  Result<void> revoke_device(const Principal& actor, DeviceId device);
+
+  // Directory: users of the caller's org (no password hashes leave the service).
+  Result<std::vector<User>> list_users(const Principal& actor);
+  Result<User> find_user(const Principal& actor, UserId user);
+
+  // A principal that may administer any org: for `wardline admin` on the server's host.
+  static Principal system_principal();
+
+  // Errors: InvalidArgument with a reason (too short, too long, not UTF-8).
+  Result<void> check_password_rules(std::string_view password) const;
+
+ private:
+  Result<void> require_admin_of(const Principal& actor, OrgId org) const;
+  Result<OrgId> resolve_org(std::string_view name);
+  // Appends an audit entry. Callers propagate its failure on success paths (an action
+  // that cannot be audited does not happen) and ignore it on paths already failing.
+  [[nodiscard]] Result<void> audit_event(const Principal& actor, std::string_view action, std::string target,
+                   std::string_view outcome, std::string detail);
+
+  Store& store_;
+  const Clock& clock_;
+  AuditLog& audit_;
+  const PasswordHasher& hasher_;
+  IdentityPolicy policy_;
+};
+
+// "Alice.Smith" -> "alice.smith". Usernames are 1-64 of [a-z0-9._-] after lowering.
+Result<std::string> normalize_username(std::string_view username);
+
+}  // namespace wl

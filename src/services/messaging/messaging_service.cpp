@@ -1,0 +1,445 @@
+#include "services/messaging/messaging_service.hpp"
+
+#include <algorithm>
+#include <map>
+#include <memory>
+#include <set>
+
+#include <fmt/format.h>
+
+#include "core/utf8.hpp"
+#include "services/audit/audit_log.hpp"
+#include "services/keys/key_ring.hpp"
+
+namespace wl {
+namespace {
+
+constexpr std::string_view kMessageKind = "message";
+constexpr std::string_view kThreadKind = "thread";
+
+std::string thread_target(ThreadId id) { return fmt::format("thread:{}", id.value()); }
+std::string message_target(EventId id) { return fmt::format("message:{}", id.value()); }
+
+// Client ids are opaque to the server but must be printable ASCII without spaces, so
+// they are safe in logs and JSON.
+bool valid_client_id(std::string_view id, std::size_t max_bytes) {
+  if (id.empty() || id.size() > max_bytes) {
+    return false;
+  }
+  return std::all_of(id.begin(), id.end(), [](char c) { return c > 0x20 && c < 0x7F; });
+}
+
+std::vector<UserId> sorted_unique(std::vector<UserId> users) {
+  std::sort(users.begin(), users.end());
+  users.erase(std::unique(users.begin(), users.end()), users.end());
+  return users;
+}
+
+}  // namespace
+
+// Thread titles are sealed before the thread has an id, so their record key names the
+// creator and the creation instant (or the unique key, for threads that have one).
+std::string title_record_key(const Thread& thread) {
+  if (!thread.unique_key.empty()) {
+    return thread.unique_key;
+  }
+  return fmt::format("creator:{}/at:{}", thread.created_by.value(), to_micros(thread.created_at));
+}
+
+std::string message_record_key(ThreadId thread, UserId sender, std::string_view client_id) {
+  return fmt::format("thread:{}/sender:{}/client:{}", thread.value(), sender.value(), client_id);
+}
+
+MessagingService::MessagingService(Store& store, KeyRing& keys, AuditLog& audit, Bus& bus,
+                                   const Clock& clock, PatientService& patients,
+                                   MessagingLimits limits)
+    : store_(store),
+      keys_(keys),
+      audit_(audit),
+      bus_(bus),
+      clock_(clock),
+      patients_(patients),
+      limits_(limits) {}
+
+Result<void> MessagingService::audit(const Principal& actor, std::string_view action,
+                                     std::string target, std::string_view outcome,
+                                     std::string detail) {
+  WL_TRY(audit_.record(AuditDraft{clock_.now(), actor.org, actor.user, actor.device,
+                                  std::string(action), std::move(target), std::string(outcome),
+                                  std::move(detail)}));
+  return ok();
+}
+
+CommitHook MessagingService::publisher() {
+  return [this](std::span<const CommittedEvent> events) {
+    for (const CommittedEvent& committed : events) {
+      bus_.publish(committed.recipients, std::make_shared<const Event>(committed.event));
+    }
+  };
+}
+
+Result<Thread> MessagingService::require_member(const Principal& actor, ThreadId thread_id,
+                                                std::string_view action) {
+  auto thread = store_.find_thread(thread_id);
+  if (!thread) {
+    if (thread.error().code() == Code::kNotFound) {
+      (void)audit(actor, action, thread_target(thread_id), "denied", "not_found");
+    }
+    return std::unexpected(thread.error());
+  }
+  const bool member = thread->org_id == actor.org && WL_TRY(store_.is_member(thread_id, actor.user));
+  if (!member) {
+    (void)audit(actor, action, thread_target(thread_id), "denied", "not_member");
+    return error(Code::kPermissionDenied, "you are not a member of this thread");
+  }
+  return std::move(*thread);
+}
+
+Result<void> MessagingService::require_same_org(const Principal& actor,
+                                                std::span<const UserId> users) {
+  for (const UserId user_id : users) {
+    auto user = store_.find_user(user_id);
+    if (!user || user->org_id != actor.org || user->disabled) {
+      return error(Code::kNotFound, fmt::format("no such user: {}", user_id.value()));
+    }
+  }
+  return ok();
+}
+
+Result<ThreadView> MessagingService::view_of(const Principal& actor, const Thread& thread) {
+  ThreadView view;
+  view.thread = thread;
+  view.thread.title_sealed.clear();
+  if (!thread.title_sealed.empty()) {
+    view.title = WL_TRY(keys_.open(
+        SealContext{thread.org_id, kThreadKind, title_record_key(thread), "title"},
+        thread.title_sealed));
+  }
+  if (thread.patient_id.is_set()) {
+    view.patient = WL_TRY(patients_.open_unaudited(actor.org, thread.patient_id));
+  }
+  for (const Member& member : WL_TRY(store_.list_members(thread.id))) {
+    view.members.push_back(member.user_id);
+    if (member.user_id == actor.user) {
+      view.read_seq = member.read_seq;
+    }
+  }
+  return view;
+}
+
+Result<ThreadView> MessagingService::create(const Principal& actor, NewThread thread) {
+  thread.org_id = actor.org;
+  thread.created_by = actor.user;
+  if (to_micros(thread.created_at) == 0) {
+    thread.created_at = clock_.now();
+  }
+  thread.members.push_back(actor.user);
+  thread.members = sorted_unique(std::move(thread.members));
+  if (thread.members.size() > limits_.max_group_members) {
+    return error(Code::kInvalidArgument,
+                 fmt::format("a thread has at most {} members", limits_.max_group_members));
+  }
+  WL_TRY(require_same_org(actor, thread.members));
+  const ThreadCreated result = WL_TRY(store_.create_thread(thread, publisher()));
+  if (result.created) {
+    WL_TRY(audit(actor, "thread.create", thread_target(result.thread.id), "ok",
+                 fmt::format("members={}", thread.members.size())));
+  }
+  return view_of(actor, result.thread);
+}
+
+Result<ThreadView> MessagingService::open_direct(const Principal& actor, UserId other) {
+  if (other == actor.user) {
+    return error(Code::kInvalidArgument, "a direct thread needs another person");
+  }
+  NewThread thread;
+  thread.kind = ThreadKind::kDirect;
+  const auto [low, high] = std::minmax(actor.user, other);
+  thread.unique_key = fmt::format("direct:{}:{}", low.value(), high.value());
+  thread.members = {other};
+  return create(actor, std::move(thread));
+}
+
+Result<ThreadView> MessagingService::create_group(const Principal& actor, std::string_view title,
+                                                  std::span<const UserId> members) {
+  if (title.empty() || title.size() > limits_.max_title_bytes || !is_valid_utf8(title)) {
+    return error(Code::kInvalidArgument,
+                 fmt::format("a group title is 1 to {} bytes of UTF-8", limits_.max_title_bytes));
+  }
+  NewThread thread;
+  thread.kind = ThreadKind::kGroup;
+  thread.members.assign(members.begin(), members.end());
+  // Titles are sealed: they may name a patient. The record key is fixed before the
+  // thread has an id, so it names the creator and the creation instant.
+  thread.created_by = actor.user;
+  thread.created_at = clock_.now();
+  thread.title_sealed = WL_TRY(keys_.seal(
+      SealContext{actor.org, kThreadKind, title_record_key(Thread{.created_by = actor.user,
+                                                                  .created_at = thread.created_at}),
+                  "title"},
+      title));
+  return create(actor, std::move(thread));
+}
+
+Result<ThreadView> MessagingService::open_patient_thread(const Principal& actor,
+                                                         PatientId patient_id,
+                                                         std::span<const UserId> members,
+                                                         std::string_view title) {
+  WL_TRY(patients_.open_unaudited(actor.org, patient_id));
+  std::vector<UserId> others;
+  for (const UserId member : members) {
+    if (member != actor.user) {
+      others.push_back(member);
+    }
+  }
+  others = sorted_unique(std::move(others));
+  if (others.empty()) {
+    return error(Code::kInvalidArgument, "a patient thread needs at least one other member");
+  }
+  NewThread thread;
+  thread.kind = ThreadKind::kPatient;
+  thread.patient_id = patient_id;
+  thread.members = others;
+  thread.created_at = clock_.now();
+  if (others.size() == 1) {
+    const auto [low, high] = std::minmax(actor.user, others.front());
+    thread.unique_key =
+        fmt::format("patient:{}:{}:{}", patient_id.value(), low.value(), high.value());
+  } else {
+    if (title.size() > limits_.max_title_bytes || !is_valid_utf8(title)) {
+      return error(Code::kInvalidArgument,
+                   fmt::format("a title is at most {} bytes of UTF-8", limits_.max_title_bytes));
+    }
+    if (!title.empty()) {
+      thread.title_sealed = WL_TRY(keys_.seal(
+          SealContext{actor.org, kThreadKind,
+                      title_record_key(
+                          Thread{.created_by = actor.user, .created_at = thread.created_at}),
+                      "title"},
+          title));
+    }
+  }
+  auto view = create(actor, std::move(thread));
+  if (view) {
+    WL_TRY(audit(actor, "patient.read", fmt::format("patient:{}", patient_id.value()), "ok",
+                 thread_target(view->thread.id)));
+  }
+  return view;
+}
+
+Result<std::vector<ThreadView>> MessagingService::list_threads(const Principal& actor) {
+  const auto summaries = WL_TRY(store_.list_threads_for_user(actor.user));
+  std::vector<ThreadView> views;
+  views.reserve(summaries.size());
+  std::size_t patient_threads = 0;
+  for (const ThreadSummary& summary : summaries) {
+    ThreadView view = WL_TRY(view_of(actor, summary.thread));
+    view.read_seq = summary.read_seq;
+    view.unread_count = summary.unread_count;
+    view.has_unread_urgent = summary.has_unread_urgent;
+    if (summary.last_message) {
+      view.last_message = WL_TRY(open_event(*summary.last_message));
+    }
+    patient_threads += view.patient.has_value() ? 1 : 0;
+    views.push_back(std::move(view));
+  }
+  WL_TRY(audit(actor, "thread.list", fmt::format("user:{}", actor.user.value()), "ok",
+               fmt::format("threads={} patient_threads={}", views.size(), patient_threads)));
+  return views;
+}
+
+Result<ThreadView> MessagingService::get_thread(const Principal& actor, ThreadId thread_id) {
+  const Thread thread = WL_TRY(require_member(actor, thread_id, "thread.get"));
+  return view_of(actor, thread);
+}
+
+Result<void> MessagingService::add_member(const Principal& actor, ThreadId thread_id,
+                                          UserId user) {
+  auto thread = require_member(actor, thread_id, "thread.member.add");
+  if (!thread && !(actor.is_admin && thread.error().code() == Code::kPermissionDenied)) {
+    return std::unexpected(thread.error());
+  }
+  const Thread found = thread ? *thread : WL_TRY(store_.find_thread(thread_id));
+  if (found.org_id != actor.org) {
+    return error(Code::kPermissionDenied, "you are not a member of this thread");
+  }
+  if (!found.unique_key.empty()) {
+    return error(Code::kFailedPrecondition,
+                 "members of a direct or two-person patient thread are fixed: start a group");
+  }
+  const UserId users[] = {user};
+  WL_TRY(require_same_org(actor, users));
+  WL_TRY(store_.add_member(thread_id, user, actor.user, clock_.now(), publisher()));
+  return audit(actor, "thread.member.add", thread_target(thread_id), "ok",
+               fmt::format("user={}", user.value()));
+}
+
+Result<void> MessagingService::remove_member(const Principal& actor, ThreadId thread_id,
+                                             UserId user) {
+  auto thread = require_member(actor, thread_id, "thread.member.remove");
+  if (!thread && !(actor.is_admin && thread.error().code() == Code::kPermissionDenied)) {
+    return std::unexpected(thread.error());
+  }
+  const Thread found = thread ? *thread : WL_TRY(store_.find_thread(thread_id));
+  if (found.org_id != actor.org) {
+    return error(Code::kPermissionDenied, "you are not a member of this thread");
+  }
+  if (!found.unique_key.empty()) {
+    return error(Code::kFailedPrecondition,
+                 "members of a direct or two-person patient thread are fixed");
+  }
+  WL_TRY(store_.remove_member(thread_id, user, actor.user, clock_.now(), publisher()));
+  return audit(actor, "thread.member.remove", thread_target(thread_id), "ok",
+               fmt::format("user={}", user.value()));
+}
+
+Result<SendResult> MessagingService::send(const Principal& actor, const SendRequest& request) {
+  if (!valid_client_id(request.client_id, limits_.max_client_id_bytes)) {
+    return error(Code::kInvalidArgument,
+                 fmt::format("client_id must be 1 to {} printable ASCII characters",
+                             limits_.max_client_id_bytes));
+  }
+  if (request.body.empty()) {
+    return error(Code::kInvalidArgument, "the message is empty");
+  }
+  if (request.body.size() > limits_.max_body_bytes) {
+    return error(Code::kInvalidArgument,
+                 fmt::format("the message is {} bytes; the limit is {}", request.body.size(),
+                             limits_.max_body_bytes));
+  }
+  if (!is_valid_utf8(request.body)) {
+    return error(Code::kInvalidArgument, "the message is not valid UTF-8");
+  }
+  const Thread thread = WL_TRY(require_member(actor, request.thread, "message.send"));
+
+  NewMessage message;
+  message.org_id = thread.org_id;
+  message.thread_id = thread.id;
+  message.sender = actor.user;
+  message.client_id = request.client_id;
+  message.urgent = request.urgent;
+  message.created_at = clock_.now();
+  message.body_sealed = WL_TRY(keys_.seal(
+      SealContext{thread.org_id, kMessageKind,
+                  message_record_key(thread.id, actor.user, request.client_id), "body"},
+      request.body));
+  const AuditDraft audit_entry{message.created_at,       actor.org,
+                               actor.user,               actor.device,
+                               "message.send",           thread_target(thread.id),
+                               "ok",                     fmt::format("urgent={}", request.urgent)};
+  MessageAppended appended = WL_TRY(store_.append_message(message, audit_entry, publisher()));
+  appended.event.body_sealed.clear();
+  return SendResult{std::move(appended.event), appended.duplicate};
+}
+
+Result<OpenedEvent> MessagingService::open_event(const Event& event) {
+  OpenedEvent opened{event, {}};
+  opened.event.body_sealed.clear();
+  if (event.kind == EventKind::kMessage) {
+    opened.body = WL_TRY(keys_.open(
+        SealContext{event.org_id, kMessageKind,
+                    message_record_key(event.thread_id, event.actor, event.client_id), "body"},
+        event.body_sealed));
+  }
+  return opened;
+}
+
+Result<std::vector<OpenedEvent>> MessagingService::history(const Principal& actor,
+                                                           ThreadId thread_id,
+                                                           std::int64_t before_seq,
+                                                           std::size_t limit) {
+  if (limit == 0 || limit > limits_.max_history_page) {
+    return error(Code::kInvalidArgument,
+                 fmt::format("limit must be 1 to {}", limits_.max_history_page));
+  }
+  WL_TRY(require_member(actor, thread_id, "thread.history"));
+  const auto events = WL_TRY(store_.read_thread_messages(thread_id, before_seq, limit));
+  std::vector<OpenedEvent> opened;
+  opened.reserve(events.size());
+  for (const Event& event : events) {
+    opened.push_back(WL_TRY(open_event(event)));
+  }
+  WL_TRY(audit(actor, "thread.history", thread_target(thread_id), "ok",
+               opened.empty() ? "messages=0"
+                              : fmt::format("messages={} seq={}..{}", opened.size(),
+                                            opened.back().event.seq, opened.front().event.seq)));
+  return opened;
+}
+
+Result<OpenedEvent> MessagingService::get_message(const Principal& actor, EventId message) {
+  auto event = store_.find_event(message);
+  if (!event || event->kind != EventKind::kMessage) {
+    return error(Code::kNotFound, "no such message");
+  }
+  WL_TRY(require_member(actor, event->thread_id, "message.read"));
+  OpenedEvent opened = WL_TRY(open_event(*event));
+  WL_TRY(audit(actor, "message.read", message_target(message), "ok"));
+  return opened;
+}
+
+Result<std::vector<Receipt>> MessagingService::message_status(const Principal& actor,
+                                                              EventId message) {
+  auto event = store_.find_event(message);
+  if (!event || event->kind != EventKind::kMessage) {
+    return error(Code::kNotFound, "no such message");
+  }
+  WL_TRY(require_member(actor, event->thread_id, "message.status"));
+  return store_.list_receipts(message);
+}
+
+Result<std::size_t> MessagingService::acknowledge_delivered(const Principal& actor,
+                                                            std::span<const EventId> messages) {
+  if (messages.size() > limits_.max_ack_batch) {
+    return error(Code::kInvalidArgument,
+                 fmt::format("acknowledge at most {} messages at once", limits_.max_ack_batch));
+  }
+  if (messages.empty()) {
+    return 0;
+  }
+  const auto delivered =
+      WL_TRY(store_.record_delivered(actor.user, messages, clock_.now(), publisher()));
+  if (!delivered.empty()) {
+    std::string ids;
+    for (const Event& receipt : delivered) {
+      ids += fmt::format("{}{}", ids.empty() ? "" : ",", receipt.ref.value());
+    }
+    WL_TRY(audit(actor, "message.delivered", fmt::format("user:{}", actor.user.value()), "ok",
+                 fmt::format("messages={}", ids)));
+  }
+  return delivered.size();
+}
+
+Result<void> MessagingService::mark_read(const Principal& actor, ThreadId thread_id,
+                                         std::int64_t up_to_seq) {
+  if (up_to_seq < 0) {
+    return error(Code::kInvalidArgument, "up_to_seq must not be negative");
+  }
+  WL_TRY(require_member(actor, thread_id, "thread.mark_read"));
+  const auto event =
+      WL_TRY(store_.record_read(thread_id, actor.user, up_to_seq, clock_.now(), publisher()));
+  if (event) {
+    WL_TRY(audit(actor, "thread.mark_read", thread_target(thread_id), "ok",
+                 fmt::format("up_to_seq={}", event->ref_seq)));
+  }
+  return ok();
+}
+
+Result<std::vector<OpenedEvent>> MessagingService::read_events(const Principal& actor,
+                                                               EventId after,
+                                                               std::size_t limit) {
+  limit = std::clamp<std::size_t>(limit, 1, limits_.max_event_page);
+  const auto events = WL_TRY(store_.read_user_events(actor.user, after, limit));
+  std::vector<OpenedEvent> opened;
+  opened.reserve(events.size());
+  for (const Event& event : events) {
+    opened.push_back(WL_TRY(open_event(event)));
+  }
+  if (!opened.empty()) {
+    WL_TRY(audit(actor, "events.replay", fmt::format("user:{}", actor.user.value()), "ok",
+                 fmt::format("events={} ids={}..{}", opened.size(), opened.front().event.id.value(),
+                             opened.back().event.id.value())));
+  }
+  return opened;
+}
+
+}  // namespace wl

@@ -1,0 +1,159 @@
+#pragma once
+
+#include <cstddef>
+#include <optional>
+#include <span>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "core/status.hpp"
+#include "ports/bus.hpp"
+#include "ports/clock.hpp"
+#include "ports/store.hpp"
+#include "services/identity/principal.hpp"
+#include "services/patients/patient_service.hpp"
+
+namespace wl {
+
+class AuditLog;
+class KeyRing;
+
+struct MessagingLimits {
+  std::size_t max_body_bytes = 4096;
+  std::size_t max_client_id_bytes = 64;
+  std::size_t max_title_bytes = 100;
+  std::size_t max_group_members = 500;
+  std::size_t max_history_page = 200;
+  std::size_t max_event_page = 500;
+  std::size_t max_ack_batch = 256;
+};
+
+// An event with its message body opened. body_sealed is cleared.
+struct OpenedEvent {
+  Event event;
+  std::string body;
+};
+
+struct ThreadView {
+  Thread thread;          // title_sealed cleared.
+  std::string title;      // Groups and patient groups.
+  std::vector<UserId> members;
+  std::optional<PatientView> patient;  // Patient threads: the banner.
+  std::int64_t read_seq = 0;
+  std::int64_t unread_count = 0;
+  bool has_unread_urgent = false;
+  std::optional<OpenedEvent> last_message;
+};
+
+struct SendRequest {
+  ThreadId thread;
+  std::string client_id;
+  std::string body;
+  bool urgent = false;
+};
+
+struct SendResult {
+  Event message;  // body_sealed cleared.
+  bool duplicate = false;
+};
+
+// Threads, messages and receipts: the product rules of who may read and write what.
+// Thread-safe; every method blocks on the store, so call from worker threads.
+// Committed events are published on the Bus in commit order.
+// All collaborators must outlive the service.
+class MessagingService {
+ public:
+  MessagingService(Store& store, KeyRing& keys, AuditLog& audit, Bus& bus, const Clock& clock,
+                   PatientService& patients, MessagingLimits limits = {});
+
+  // The one direct thread between the caller and `other` (created on first use).
+  // Errors: InvalidArgument for oneself; NotFound for a user outside the org.
+  Result<ThreadView> open_direct(const Principal& actor, UserId other);
+
+  // A new named group with the caller and `members`. Errors: InvalidArgument for a
+  // bad title or too many members; NotFound for a member outside the org.
+  Result<ThreadView> create_group(const Principal& actor, std::string_view title,
+                                  std::span<const UserId> members);
+
+  // A thread about one patient. With one other member it is the unique thread of
+  // that pair about that patient (created on first use); with more, a new patient
+  // group titled `title`. Errors: NotFound for an unknown patient or user.
+  Result<ThreadView> open_patient_thread(const Principal& actor, PatientId patient,
+                                         std::span<const UserId> members,
+                                         std::string_view title);
+
+  // The caller's threads, most recent activity first (patient banners included;
+  // audited as one PHI read when any patient thread is listed).
+  Result<std::vector<ThreadView>> list_threads(const Principal& actor);
+
+  // Errors: PermissionDenied for a non-member (audited); NotFound.
+  Result<ThreadView> get_thread(const Principal& actor, ThreadId thread);
+
+  // Group and patient-group threads only. Members (or org admins) may add anyone of
+  // the org and remove anyone; removing oneself is leaving.
+  // Errors: FailedPrecondition on a direct or two-person patient thread.
+  Result<void> add_member(const Principal& actor, ThreadId thread, UserId user);
+  Result<void> remove_member(const Principal& actor, ThreadId thread, UserId user);
+
+  // Appends a message once per (sender, client_id); returns after it is durable.
+  // Errors: InvalidArgument (empty or oversized body, invalid UTF-8, bad client id);
+  // PermissionDenied for a non-member (audited); NotFound for an unknown thread.
+  Result<SendResult> send(const Principal& actor, const SendRequest& request);
+
+  // Messages with seq < before_seq (0: newest), newest first. Audited PHI read.
+  Result<std::vector<OpenedEvent>> history(const Principal& actor, ThreadId thread,
+                                           std::int64_t before_seq, std::size_t limit);
+
+  // One message. Audited PHI read. Errors: NotFound, PermissionDenied.
+  Result<OpenedEvent> get_message(const Principal& actor, EventId message);
+
+  // Per-recipient status of a message. Errors: NotFound, PermissionDenied.
+  Result<std::vector<Receipt>> message_status(const Principal& actor, EventId message);
+
+  // The caller's device received these messages. Unknown or foreign ids are skipped.
+  // Errors: InvalidArgument for more than max_ack_batch ids.
+  Result<std::size_t> acknowledge_delivered(const Principal& actor,
+                                            std::span<const EventId> messages);
+
+  // The caller read the thread up to up_to_seq. Errors: PermissionDenied, NotFound.
+  Result<void> mark_read(const Principal& actor, ThreadId thread, std::int64_t up_to_seq);
+
+  // The caller's event stream after `after`, at most limit events, opened. Each
+  // non-empty page is audited as one PHI read.
+  Result<std::vector<OpenedEvent>> read_events(const Principal& actor, EventId after,
+                                               std::size_t limit);
+
+  // Opens one event of the caller's org (bodies of messages); no audit, no membership
+  // check: for the live fan-out, whose recipients the store already chose.
+  Result<OpenedEvent> open_event(const Event& event);
+
+  const MessagingLimits& limits() const { return limits_; }
+
+ private:
+  Result<Thread> require_member(const Principal& actor, ThreadId thread, std::string_view action);
+  Result<void> require_same_org(const Principal& actor, std::span<const UserId> users);
+  Result<ThreadView> view_of(const Principal& actor, const Thread& thread);
+  Result<ThreadView> create(const Principal& actor, NewThread thread);
+  // A CommitHook that publishes each committed event to its recipients on the Bus.
+  CommitHook publisher();
+  Result<void> audit(const Principal& actor, std::string_view action, std::string target,
+                     std::string_view outcome, std::string detail = {});
+
+  Store& store_;
+  KeyRing& keys_;
+  AuditLog& audit_;
+  Bus& bus_;
+  const Clock& clock_;
+  PatientService& patients_;
+  MessagingLimits limits_;
+};
+
+// The sealing context of a message body: bound to its org, thread, sender and client
+// id, which are known before the message has an id.
+std::string message_record_key(ThreadId thread, UserId sender, std::string_view client_id);
+
+// The sealing context of a thread title.
+std::string title_record_key(const Thread& thread);
+
+}  // namespace wl
