@@ -332,6 +332,8 @@ Result<SendResult> MessagingService::send(const Principal& actor, const SendRequ
   return SendResult{std::move(appended.event), appended.duplicate};
 }
 
+Result<EventId> MessagingService::stream_head() { return store_.last_event_id(); }
+
 Result<OpenedEvent> MessagingService::open_event(const Event& event) {
   OpenedEvent opened{event, {}};
   opened.event.body_sealed.clear();

@@ -124,6 +124,9 @@ class MessagingService {
   Result<std::vector<OpenedEvent>> read_events(const Principal& actor, EventId after,
                                                std::size_t limit);
 
+  // The newest committed event id: where a stream that starts "now" begins.
+  Result<EventId> stream_head();
+
   // Opens one event of the caller's org (bodies of messages); no audit, no membership
   // check: for the live fan-out, whose recipients the store already chose.
   Result<OpenedEvent> open_event(const Event& event);
