@@ -1,0 +1,219 @@
+#include "adapters/sqlite/detail/schema.hpp"
+
+#include <array>
+#include <string_view>
+
+#include <sqlite3.h>
+
+#include "adapters/sqlite/detail/connection.hpp"
+
+namespace wl::detail {
+namespace {
+
+// Migration n brings the schema from version n - 1 to n. Never edit a released
+// migration: append a new one (docs/storage.md, "Migrations").
+constexpr std::array<const char*, kSchemaVersion> kMigrations = {
+    // 1: the initial schema.
+    R"sql(
+CREATE TABLE meta (
+  id INTEGER PRIMARY KEY CHECK (id = 1),
+  instance_id TEXT NOT NULL
+);
+CREATE TABLE orgs (
+  id INTEGER PRIMARY KEY,
+  name TEXT NOT NULL UNIQUE,
+  created_at INTEGER NOT NULL
+);
+CREATE TABLE users (
+  id INTEGER PRIMARY KEY,
+  org_id INTEGER NOT NULL REFERENCES orgs (id),
+  username TEXT NOT NULL,
+  display_name TEXT NOT NULL,
+  title TEXT NOT NULL,
+  password_hash TEXT NOT NULL,
+  is_admin INTEGER NOT NULL,
+  disabled INTEGER NOT NULL DEFAULT 0,
+  failed_logins INTEGER NOT NULL DEFAULT 0,
+  locked_until INTEGER,
+  created_at INTEGER NOT NULL,
+  UNIQUE (org_id, username)
+);
+CREATE TABLE devices (
+  id INTEGER PRIMARY KEY,
+  user_id INTEGER NOT NULL REFERENCES users (id),
+  name TEXT NOT NULL,
+  created_at INTEGER NOT NULL,
+  last_seen INTEGER NOT NULL,
+  revoked_at INTEGER
+);
+CREATE INDEX devices_by_user ON devices (user_id, id);
+CREATE TABLE sessions (
+  token_hash BLOB PRIMARY KEY,
+  user_id INTEGER NOT NULL REFERENCES users (id),
+  device_id INTEGER NOT NULL REFERENCES devices (id),
+  created_at INTEGER NOT NULL,
+  last_used INTEGER NOT NULL,
+  expires_at INTEGER NOT NULL,
+  revoked INTEGER NOT NULL DEFAULT 0
+) WITHOUT ROWID;
+CREATE INDEX sessions_by_device ON sessions (device_id);
+CREATE TABLE patients (
+  id INTEGER PRIMARY KEY,
+  org_id INTEGER NOT NULL REFERENCES orgs (id),
+  mrn_token BLOB NOT NULL,
+  mrn_sealed BLOB NOT NULL,
+  name_sealed BLOB NOT NULL,
+  dob_sealed BLOB NOT NULL,
+  location_sealed BLOB NOT NULL,
+  attending_sealed BLOB NOT NULL,
+  updated_at INTEGER NOT NULL,
+  UNIQUE (org_id, mrn_token)
+);
+CREATE TABLE threads (
+  id INTEGER PRIMARY KEY,
+  org_id INTEGER NOT NULL REFERENCES orgs (id),
+  kind INTEGER NOT NULL,
+  title_sealed BLOB NOT NULL,
+  patient_id INTEGER REFERENCES patients (id),
+  unique_key TEXT UNIQUE,
+  created_by INTEGER NOT NULL,
+  created_at INTEGER NOT NULL,
+  last_seq INTEGER NOT NULL DEFAULT 0,
+  activity_event_id INTEGER NOT NULL DEFAULT 0
+);
+CREATE TABLE members (
+  thread_id INTEGER NOT NULL REFERENCES threads (id),
+  user_id INTEGER NOT NULL REFERENCES users (id),
+  joined_at INTEGER NOT NULL,
+  read_seq INTEGER NOT NULL DEFAULT 0,
+  PRIMARY KEY (thread_id, user_id)
+) WITHOUT ROWID;
+CREATE INDEX members_by_user ON members (user_id, thread_id);
+CREATE TABLE events (
+  id INTEGER PRIMARY KEY,
+  org_id INTEGER NOT NULL,
+  thread_id INTEGER NOT NULL REFERENCES threads (id),
+  kind INTEGER NOT NULL,
+  actor INTEGER NOT NULL,
+  created_at INTEGER NOT NULL,
+  seq INTEGER,
+  client_id TEXT,
+  urgent INTEGER NOT NULL DEFAULT 0,
+  body_sealed BLOB,
+  ref INTEGER,
+  ref_seq INTEGER NOT NULL DEFAULT 0,
+  subject INTEGER
+);
+CREATE INDEX events_by_thread ON events (thread_id, id);
+CREATE UNIQUE INDEX messages_by_seq ON events (thread_id, seq) WHERE kind = 1;
+CREATE UNIQUE INDEX messages_by_client_id ON events (actor, client_id) WHERE kind = 1;
+CREATE INDEX removals_by_subject ON events (subject, id) WHERE kind = 5;
+CREATE TABLE receipts (
+  message_id INTEGER NOT NULL REFERENCES events (id),
+  user_id INTEGER NOT NULL,
+  delivered_at INTEGER,
+  read_at INTEGER,
+  PRIMARY KEY (message_id, user_id)
+) WITHOUT ROWID;
+CREATE TABLE data_keys (
+  org_id INTEGER NOT NULL REFERENCES orgs (id),
+  key_id INTEGER NOT NULL,
+  wrapped BLOB NOT NULL,
+  created_at INTEGER NOT NULL,
+  destroyed INTEGER NOT NULL DEFAULT 0,
+  PRIMARY KEY (org_id, key_id)
+) WITHOUT ROWID;
+CREATE TABLE audit (
+  seq INTEGER PRIMARY KEY,
+  at INTEGER NOT NULL,
+  org_id INTEGER NOT NULL,
+  actor INTEGER NOT NULL,
+  device_id INTEGER NOT NULL,
+  action TEXT NOT NULL,
+  target TEXT NOT NULL,
+  outcome TEXT NOT NULL,
+  detail TEXT NOT NULL,
+  prev_hash BLOB NOT NULL,
+  hash BLOB NOT NULL
+);
+CREATE TABLE audit_checkpoints (
+  seq INTEGER PRIMARY KEY,
+  hash BLOB NOT NULL,
+  public_key BLOB NOT NULL,
+  signature BLOB NOT NULL,
+  at INTEGER NOT NULL
+);
+)sql",
+};
+
+Result<int> read_user_version(Connection& connection) {
+  auto statement = WL_TRY(connection.prepare("PRAGMA user_version", "read schema version"));
+  if (!WL_TRY(statement.step())) {
+    return error(Code::kInternal, "store: schema version missing");
+  }
+  return static_cast<int>(statement.column_int64(0));
+}
+
+std::string random_instance_id() {
+  std::array<unsigned char, 16> bytes{};
+  sqlite3_randomness(static_cast<int>(bytes.size()), bytes.data());
+  constexpr std::string_view kHex = "0123456789abcdef";
+  std::string id;
+  id.reserve(bytes.size() * 2);
+  for (unsigned char byte : bytes) {
+    id.push_back(kHex[byte >> 4]);
+    id.push_back(kHex[byte & 0x0f]);
+  }
+  return id;
+}
+
+Result<void> apply_migrations(Connection& connection, int from_version) {
+  for (int version = from_version + 1; version <= kSchemaVersion; ++version) {
+    WL_TRY(connection.execute(kMigrations[static_cast<std::size_t>(version - 1)],
+                              "migrate schema"));
+  }
+  if (from_version == 0) {
+    auto insert = WL_TRY(
+        connection.prepare("INSERT INTO meta (id, instance_id) VALUES (1, ?1)", "create meta"));
+    WL_TRY(insert.bind_text(1, random_instance_id()).run());
+  }
+  // PRAGMA takes no parameters; the version is a compile-time integer.
+  const std::string set_version = "PRAGMA user_version = " + std::to_string(kSchemaVersion);
+  WL_TRY(connection.execute(set_version.c_str(), "set schema version"));
+  return ok();
+}
+
+}  // namespace
+
+Result<void> migrate(Connection& connection) {
+  WL_TRY(connection.execute("BEGIN IMMEDIATE", "begin migration"));
+  auto result = [&]() -> Result<void> {
+    const int version = WL_TRY(read_user_version(connection));
+    if (version > kSchemaVersion) {
+      return error(Code::kFailedPrecondition,
+                   "store: the database was written by a newer Wardline (schema version " +
+                       std::to_string(version) + ")");
+    }
+    if (version < kSchemaVersion) {
+      WL_TRY(apply_migrations(connection, version));
+    }
+    return ok();
+  }();
+  if (!result) {
+    (void)connection.execute("ROLLBACK", "roll back migration");
+    return result;
+  }
+  WL_TRY(connection.execute("COMMIT", "commit migration"));
+  return ok();
+}
+
+Result<std::string> read_instance_id(Connection& connection) {
+  auto statement =
+      WL_TRY(connection.prepare("SELECT instance_id FROM meta WHERE id = 1", "read instance id"));
+  if (!WL_TRY(statement.step())) {
+    return error(Code::kDataLoss, "store: instance id missing");
+  }
+  return statement.column_bytes(0);
+}
+
+}  // namespace wl::detail

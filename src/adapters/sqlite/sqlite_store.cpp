@@ -1,0 +1,1152 @@
+#include "adapters/sqlite/sqlite_store.hpp"
+
+#include <algorithm>
+#include <limits>
+#include <utility>
+
+#include <sqlite3.h>
+
+#include "adapters/sqlite/detail/checkpointer.hpp"
+#include "adapters/sqlite/detail/connection.hpp"
+#include "adapters/sqlite/detail/file_lock.hpp"
+#include "adapters/sqlite/detail/read_pool.hpp"
+#include "adapters/sqlite/detail/schema.hpp"
+#include "adapters/sqlite/detail/writer.hpp"
+
+// Column lists shared by the statements that read whole records; each read_* helper
+// below decodes exactly its list, in order.
+#define WL_ORG_COLUMNS "id, name, created_at"
+#define WL_USER_COLUMNS                                                                  \
+  "id, org_id, username, display_name, title, password_hash, is_admin, disabled, "      \
+  "failed_logins, locked_until, created_at"
+#define WL_DEVICE_COLUMNS "id, user_id, name, created_at, last_seen, revoked_at IS NOT NULL"
+#define WL_SESSION_COLUMNS \
+  "token_hash, user_id, device_id, created_at, last_used, expires_at, revoked"
+#define WL_PATIENT_COLUMNS                                                                  \
+  "id, org_id, mrn_token, mrn_sealed, name_sealed, dob_sealed, location_sealed, "          \
+  "attending_sealed, updated_at"
+#define WL_THREAD_COLUMNS \
+  "id, org_id, kind, title_sealed, patient_id, unique_key, created_by, created_at, last_seq"
+#define WL_EVENT_COLUMNS                                                                   \
+  "id, org_id, thread_id, kind, actor, created_at, seq, client_id, urgent, body_sealed, " \
+  "ref, ref_seq, subject"
+#define WL_AUDIT_COLUMNS \
+  "seq, at, org_id, actor, device_id, action, target, outcome, detail, prev_hash, hash"
+
+namespace wl {
+namespace {
+
+using detail::Connection;
+using detail::Statement;
+using detail::WriteContext;
+
+constexpr int kThreadColumnCount = 9;
+
+std::int64_t clamp_limit(std::size_t limit) {
+  return static_cast<std::int64_t>(
+      std::min<std::size_t>(limit, std::numeric_limits<std::int64_t>::max()));
+}
+
+Org read_org(const Statement& row) {
+  return Org{OrgId(row.column_int64(0)), row.column_bytes(1), row.column_time(2)};
+}
+
+User read_user(const Statement& row) {
+  User user;
+  user.id = UserId(row.column_int64(0));
+  user.org_id = OrgId(row.column_int64(1));
+  user.username = row.column_bytes(2);
+  user.display_name = row.column_bytes(3);
+  user.title = row.column_bytes(4);
+  user.password_hash = row.column_bytes(5);
+  user.is_admin = row.column_int64(6) != 0;
+  user.disabled = row.column_int64(7) != 0;
+  user.failed_logins = static_cast<int>(row.column_int64(8));
+  user.locked_until = row.column_optional_time(9);
+  user.created_at = row.column_time(10);
+  return user;
+}
+
+Device read_device(const Statement& row) {
+  Device device;
+  device.id = DeviceId(row.column_int64(0));
+  device.user_id = UserId(row.column_int64(1));
+  device.name = row.column_bytes(2);
+  device.created_at = row.column_time(3);
+  device.last_seen = row.column_time(4);
+  device.revoked = row.column_int64(5) != 0;
+  return device;
+}
+
+Session read_session(const Statement& row) {
+  Session session;
+  session.token_hash = row.column_bytes(0);
+  session.user_id = UserId(row.column_int64(1));
+  session.device_id = DeviceId(row.column_int64(2));
+  session.created_at = row.column_time(3);
+  session.last_used = row.column_time(4);
+  session.expires_at = row.column_time(5);
+  session.revoked = row.column_int64(6) != 0;
+  return session;
+}
+
+Patient read_patient(const Statement& row) {
+  Patient patient;
+  patient.id = PatientId(row.column_int64(0));
+  patient.org_id = OrgId(row.column_int64(1));
+  patient.mrn_token = row.column_bytes(2);
+  patient.mrn_sealed = row.column_bytes(3);
+  patient.name_sealed = row.column_bytes(4);
+  patient.dob_sealed = row.column_bytes(5);
+  patient.location_sealed = row.column_bytes(6);
+  patient.attending_sealed = row.column_bytes(7);
+  patient.updated_at = row.column_time(8);
+  return patient;
+}
+
+Thread read_thread(const Statement& row) {
+  Thread thread;
+  thread.id = ThreadId(row.column_int64(0));
+  thread.org_id = OrgId(row.column_int64(1));
+  thread.kind = static_cast<ThreadKind>(row.column_int64(2));
+  thread.title_sealed = row.column_bytes(3);
+  thread.patient_id = PatientId(row.column_int64(4));
+  thread.unique_key = row.column_bytes(5);
+  thread.created_by = UserId(row.column_int64(6));
+  thread.created_at = row.column_time(7);
+  thread.last_seq = row.column_int64(8);
+  return thread;
+}
+
+Event read_event(const Statement& row) {
+  Event event;
+  event.id = EventId(row.column_int64(0));
+  event.org_id = OrgId(row.column_int64(1));
+  event.thread_id = ThreadId(row.column_int64(2));
+  event.kind = static_cast<EventKind>(row.column_int64(3));
+  event.actor = UserId(row.column_int64(4));
+  event.created_at = row.column_time(5);
+  event.seq = row.column_int64(6);
+  event.client_id = row.column_bytes(7);
+  event.urgent = row.column_int64(8) != 0;
+  event.body_sealed = row.column_bytes(9);
+  event.ref = EventId(row.column_int64(10));
+  event.ref_seq = row.column_int64(11);
+  event.subject = UserId(row.column_int64(12));
+  return event;
+}
+
+AuditEntry read_audit_entry(const Statement& row) {
+  AuditEntry entry;
+  entry.seq = row.column_int64(0);
+  entry.draft.at = row.column_time(1);
+  entry.draft.org_id = OrgId(row.column_int64(2));
+  entry.draft.actor = UserId(row.column_int64(3));
+  entry.draft.device = DeviceId(row.column_int64(4));
+  entry.draft.action = row.column_bytes(5);
+  entry.draft.target = row.column_bytes(6);
+  entry.draft.outcome = row.column_bytes(7);
+  entry.draft.detail = row.column_bytes(8);
+  entry.prev_hash = row.column_bytes(9);
+  entry.hash = row.column_bytes(10);
+  return entry;
+}
+
+// Binds an id that is stored as NULL when unset (optional foreign keys).
+template <typename Tag>
+void bind_optional_id(Statement& statement, int index, StrongId<Tag> id) {
+  if (id.is_set()) {
+    statement.bind(index, id.value());
+  } else {
+    statement.bind_null(index);
+  }
+}
+
+// Reads at most one row with `read`. Errors: NotFound (naming `what`) if none.
+template <typename T, typename Reader>
+Result<T> single_row(Statement& statement, Reader read, std::string_view what) {
+  if (!WL_TRY(statement.step())) {
+    return error(Code::kNotFound, std::string(what) + " not found");
+  }
+  return read(statement);
+}
+
+template <typename T, typename Reader>
+Result<std::vector<T>> all_rows(Statement& statement, Reader read) {
+  std::vector<T> rows;
+  while (WL_TRY(statement.step())) {
+    rows.push_back(read(statement));
+  }
+  return rows;
+}
+
+// Makes a multi-statement read see one committed snapshot.
+class ReadTransaction {
+ public:
+  explicit ReadTransaction(Connection& connection) : connection_(connection) {}
+  ReadTransaction(const ReadTransaction&) = delete;
+  ReadTransaction& operator=(const ReadTransaction&) = delete;
+  ~ReadTransaction() {
+    if (open_) {
+      (void)connection_.execute("COMMIT", "end read");
+    }
+  }
+  [[nodiscard]] Result<void> begin() {
+    WL_TRY(connection_.execute("BEGIN", "begin read"));
+    open_ = true;
+    return ok();
+  }
+
+ private:
+  Connection& connection_;
+  bool open_ = false;
+};
+
+// ---- Write helpers: run on the writer thread inside a job's savepoint. ----
+
+// Inserts `event` (its id is assigned here) and records it for the job's CommitHook.
+Result<void> insert_event(WriteContext& context, Event& event) {
+  auto insert = WL_TRY(context.connection.prepare(
+      "INSERT INTO events (org_id, thread_id, kind, actor, created_at, seq, client_id, urgent, "
+      "body_sealed, ref, ref_seq, subject) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, "
+      "?12)",
+      "append event"));
+  insert.bind(1, event.org_id.value())
+      .bind(2, event.thread_id.value())
+      .bind(3, static_cast<std::int64_t>(event.kind))
+      .bind(4, event.actor.value())
+      .bind(5, event.created_at);
+  if (event.kind == EventKind::kMessage) {
+    insert.bind(6, event.seq).bind_text_or_null(7, event.client_id).bind_blob(9, event.body_sealed);
+  } else {
+    insert.bind_null(6).bind_null(7).bind_null(9);
+  }
+  insert.bind(8, std::int64_t{event.urgent ? 1 : 0});
+  bind_optional_id(insert, 10, event.ref);
+  insert.bind(11, event.ref_seq);
+  bind_optional_id(insert, 12, event.subject);
+  WL_TRY(insert.run());
+  event.id = EventId(context.connection.last_insert_id());
+  context.events->push_back(event);
+  return ok();
+}
+
+Result<AuditEntry> insert_audit(WriteContext& context, const AuditDraft& draft) {
+  AuditEntry entry;
+  entry.seq = context.audit_head.seq + 1;
+  entry.draft = draft;
+  entry.prev_hash = context.audit_head.hash;
+  entry.hash = context.chainer(entry);
+  auto insert = WL_TRY(context.connection.prepare(
+      "INSERT INTO audit (" WL_AUDIT_COLUMNS
+      ") VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)",
+      "append audit entry"));
+  WL_TRY(insert.bind(1, entry.seq)
+             .bind(2, draft.at)
+             .bind(3, draft.org_id.value())
+             .bind(4, draft.actor.value())
+             .bind(5, draft.device.value())
+             .bind_text(6, draft.action)
+             .bind_text(7, draft.target)
+             .bind_text(8, draft.outcome)
+             .bind_text(9, draft.detail)
+             .bind_blob(10, entry.prev_hash)
+             .bind_blob(11, entry.hash)
+             .run());
+  context.audit_head.seq = entry.seq;
+  context.audit_head.hash = entry.hash;
+  return entry;
+}
+
+// Fails with NotFound (naming `what`) when the last statement changed no row.
+Result<void> expect_changed(Connection& connection, std::string_view what) {
+  if (connection.changes() == 0) {
+    return error(Code::kNotFound, std::string(what) + " not found");
+  }
+  return ok();
+}
+
+Result<Thread> load_thread(Connection& connection, ThreadId id) {
+  auto select = WL_TRY(connection.prepare(
+      "SELECT " WL_THREAD_COLUMNS " FROM threads WHERE id = ?1", "find thread"));
+  select.bind(1, id.value());
+  return single_row<Thread>(select, read_thread, "thread");
+}
+
+Result<Event> member_event(WriteContext& context, const Thread& thread, EventKind kind,
+                           UserId subject, UserId actor, Timestamp now) {
+  Event event;
+  event.org_id = thread.org_id;
+  event.thread_id = thread.id;
+  event.kind = kind;
+  event.actor = actor;
+  event.created_at = now;
+  event.subject = subject;
+  WL_TRY(insert_event(context, event));
+  return event;
+}
+
+// A write submitted to the writer: runs `body` and keeps its result for the caller.
+template <typename T, typename Body>
+class TypedJob final : public detail::WriteJob {
+ public:
+  TypedJob(Body& body, const CommitHook* hook) : body_(body), hook_(hook) {}
+
+  Result<void> run(WriteContext& context) override {
+    events_.clear();
+    context.events = &events_;
+    result_.emplace(body_(context));
+    if (!*result_) {
+      events_.clear();
+      return std::unexpected(result_->error());
+    }
+    return ok();
+  }
+
+  void fail(const Status& status) override {
+    events_.clear();
+    result_.emplace(std::unexpected(status));
+  }
+
+  void on_committed() override {
+    if (hook_ != nullptr && *hook_ && result_ && *result_ && !events_.empty()) {
+      (*hook_)(std::span<const Event>(events_));
+    }
+  }
+
+  Result<T> take() {
+    if (!result_) {
+      return error(Code::kInternal, "store: write did not run");
+    }
+    return std::move(*result_);
+  }
+
+ private:
+  Body& body_;
+  const CommitHook* hook_;
+  std::optional<Result<T>> result_;
+  std::vector<Event> events_;
+};
+
+}  // namespace
+
+template <typename T, typename Body>
+Result<T> SqliteStore::write(const CommitHook* hook, Body body) {
+  TypedJob<T, Body> job(body, hook);
+  writer_->submit(job);
+  return job.take();
+}
+
+// ---- Open and close ----
+
+Result<std::unique_ptr<SqliteStore>> SqliteStore::open(const std::filesystem::path& database_file,
+                                                       AuditChainer chainer,
+                                                       SqliteOptions options) {
+  if (!chainer) {
+    return error(Code::kInvalidArgument, "store: an audit chainer is required");
+  }
+  std::unique_ptr<SqliteStore> store(new SqliteStore());
+  std::filesystem::path lock_file = database_file;
+  lock_file += ".lock";
+  store->lock_ = WL_TRY(detail::FileLock::acquire(lock_file));
+  WL_TRY(detail::create_private_file(database_file));
+
+  auto writer_connection =
+      WL_TRY(Connection::open(database_file, detail::OpenMode::kReadWrite, options.busy_timeout));
+  {
+    auto journal = WL_TRY(writer_connection->prepare("PRAGMA journal_mode = WAL", "enable WAL"));
+    if (!WL_TRY(journal.step()) || journal.column_bytes(0) != "wal") {
+      return error(Code::kUnavailable, "store: the database cannot use WAL mode");
+    }
+  }
+  WL_TRY(writer_connection->execute(
+      "PRAGMA synchronous = FULL; PRAGMA foreign_keys = ON; PRAGMA wal_autocheckpoint = 0",
+      "configure database"));
+  WL_TRY(detail::migrate(*writer_connection));
+  store->instance_id_ = WL_TRY(detail::read_instance_id(*writer_connection));
+
+  detail::AuditHead head{0, std::string(32, '\0')};
+  {
+    auto last = WL_TRY(writer_connection->prepare(
+        "SELECT seq, hash FROM audit ORDER BY seq DESC LIMIT 1", "read audit head"));
+    if (WL_TRY(last.step())) {
+      head.seq = last.column_int64(0);
+      head.hash = last.column_bytes(1);
+    }
+  }
+
+  auto checkpoint_connection =
+      WL_TRY(Connection::open(database_file, detail::OpenMode::kReadWrite, options.busy_timeout));
+  store->checkpointer_ = std::make_unique<detail::Checkpointer>(std::move(checkpoint_connection),
+                                                                options.checkpoint_pages);
+  // Replaces SQLite's automatic checkpoint (which would run inside the writer's commit)
+  // with a request to the background checkpointer.
+  sqlite3_wal_hook(
+      writer_connection->handle(),
+      [](void* checkpointer, sqlite3*, const char*, int pages) {
+        static_cast<detail::Checkpointer*>(checkpointer)->on_commit(pages);
+        return SQLITE_OK;
+      },
+      store->checkpointer_.get());
+
+  store->read_pool_ = WL_TRY(
+      detail::ReadPool::open(database_file, options.read_connections, options.busy_timeout));
+  store->writer_ = std::make_unique<detail::Writer>(std::move(writer_connection),
+                                                    std::move(chainer), std::move(head),
+                                                    options.max_batch);
+  return store;
+}
+
+SqliteStore::~SqliteStore() {
+  writer_.reset();
+  read_pool_.reset();
+  checkpointer_.reset();
+}
+
+std::string SqliteStore::instance_id() const { return instance_id_; }
+
+void SqliteStore::pause_writes_for_test() { writer_->pause_for_test(); }
+void SqliteStore::resume_writes_for_test() { writer_->resume_for_test(); }
+std::size_t SqliteStore::queued_writes_for_test() { return writer_->queued_for_test(); }
+std::uint64_t SqliteStore::write_batches_for_test() { return writer_->batches_for_test(); }
+
+// ---- Orgs and users ----
+
+Result<Org> SqliteStore::create_org(std::string_view name, Timestamp now) {
+  return write<Org>(nullptr, [&](WriteContext& context) -> Result<Org> {
+    auto insert = WL_TRY(context.connection.prepare(
+        "INSERT INTO orgs (name, created_at) VALUES (?1, ?2)", "create org"));
+    WL_TRY(insert.bind_text(1, name).bind(2, now).run());
+    return Org{OrgId(context.connection.last_insert_id()), std::string(name), now};
+  });
+}
+
+Result<Org> SqliteStore::find_org(OrgId id) {
+  auto lease = read_pool_->acquire();
+  auto select = WL_TRY(lease.connection().prepare(
+      "SELECT " WL_ORG_COLUMNS " FROM orgs WHERE id = ?1", "find org"));
+  select.bind(1, id.value());
+  return single_row<Org>(select, read_org, "org");
+}
+
+Result<Org> SqliteStore::find_org_by_name(std::string_view name) {
+  auto lease = read_pool_->acquire();
+  auto select = WL_TRY(lease.connection().prepare(
+      "SELECT " WL_ORG_COLUMNS " FROM orgs WHERE name = ?1", "find org"));
+  select.bind_text(1, name);
+  return single_row<Org>(select, read_org, "org");
+}
+
+Result<std::vector<Org>> SqliteStore::list_orgs() {
+  auto lease = read_pool_->acquire();
+  auto select = WL_TRY(lease.connection().prepare(
+      "SELECT " WL_ORG_COLUMNS " FROM orgs ORDER BY id", "list orgs"));
+  return all_rows<Org>(select, read_org);
+}
+
+Result<User> SqliteStore::create_user(const NewUser& user) {
+  return write<User>(nullptr, [&](WriteContext& context) -> Result<User> {
+    auto org = WL_TRY(
+        context.connection.prepare("SELECT 1 FROM orgs WHERE id = ?1", "create user"));
+    org.bind(1, user.org_id.value());
+    if (!WL_TRY(org.step())) {
+      return error(Code::kNotFound, "org not found");
+    }
+    auto insert = WL_TRY(context.connection.prepare(
+        "INSERT INTO users (org_id, username, display_name, title, password_hash, is_admin, "
+        "created_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
+        "create user"));
+    WL_TRY(insert.bind(1, user.org_id.value())
+               .bind_text(2, user.username)
+               .bind_text(3, user.display_name)
+               .bind_text(4, user.title)
+               .bind_text(5, user.password_hash)
+               .bind(6, std::int64_t{user.is_admin ? 1 : 0})
+               .bind(7, user.created_at)
+               .run());
+    User created;
+    created.id = UserId(context.connection.last_insert_id());
+    created.org_id = user.org_id;
+    created.username = user.username;
+    created.display_name = user.display_name;
+    created.title = user.title;
+    created.password_hash = user.password_hash;
+    created.is_admin = user.is_admin;
+    created.created_at = user.created_at;
+    return created;
+  });
+}
+
+Result<User> SqliteStore::find_user(UserId id) {
+  auto lease = read_pool_->acquire();
+  auto select = WL_TRY(lease.connection().prepare(
+      "SELECT " WL_USER_COLUMNS " FROM users WHERE id = ?1", "find user"));
+  select.bind(1, id.value());
+  return single_row<User>(select, read_user, "user");
+}
+
+Result<User> SqliteStore::find_user_by_name(OrgId org, std::string_view username) {
+  auto lease = read_pool_->acquire();
+  auto select = WL_TRY(lease.connection().prepare(
+      "SELECT " WL_USER_COLUMNS " FROM users WHERE org_id = ?1 AND username = ?2", "find user"));
+  select.bind(1, org.value()).bind_text(2, username);
+  return single_row<User>(select, read_user, "user");
+}
+
+Result<std::vector<User>> SqliteStore::list_users(OrgId org) {
+  auto lease = read_pool_->acquire();
+  auto select = WL_TRY(lease.connection().prepare(
+      "SELECT " WL_USER_COLUMNS " FROM users WHERE org_id = ?1 ORDER BY username", "list users"));
+  select.bind(1, org.value());
+  return all_rows<User>(select, read_user);
+}
+
+Result<void> SqliteStore::set_password_hash(UserId id, std::string_view password_hash) {
+  return write<void>(nullptr, [&](WriteContext& context) -> Result<void> {
+    auto update = WL_TRY(context.connection.prepare(
+        "UPDATE users SET password_hash = ?2, failed_logins = 0, locked_until = NULL "
+        "WHERE id = ?1",
+        "set password"));
+    WL_TRY(update.bind(1, id.value()).bind_text(2, password_hash).run());
+    return expect_changed(context.connection, "user");
+  });
+}
+
+Result<void> SqliteStore::set_login_failures(UserId id, int failed_logins,
+                                             std::optional<Timestamp> locked_until) {
+  return write<void>(nullptr, [&](WriteContext& context) -> Result<void> {
+    auto update = WL_TRY(context.connection.prepare(
+        "UPDATE users SET failed_logins = ?2, locked_until = ?3 WHERE id = ?1",
+        "set login failures"));
+    WL_TRY(update.bind(1, id.value())
+               .bind(2, std::int64_t{failed_logins})
+               .bind(3, locked_until)
+               .run());
+    return expect_changed(context.connection, "user");
+  });
+}
+
+Result<void> SqliteStore::set_user_disabled(UserId id, bool disabled) {
+  return write<void>(nullptr, [&](WriteContext& context) -> Result<void> {
+    auto update = WL_TRY(context.connection.prepare(
+        "UPDATE users SET disabled = ?2 WHERE id = ?1", "set user disabled"));
+    WL_TRY(update.bind(1, id.value()).bind(2, std::int64_t{disabled ? 1 : 0}).run());
+    return expect_changed(context.connection, "user");
+  });
+}
+
+// ---- Devices and sessions ----
+
+Result<Device> SqliteStore::create_device(UserId user, std::string_view name, Timestamp now) {
+  return write<Device>(nullptr, [&](WriteContext& context) -> Result<Device> {
+    auto insert = WL_TRY(context.connection.prepare(
+        "INSERT INTO devices (user_id, name, created_at, last_seen) VALUES (?1, ?2, ?3, ?3)",
+        "create device"));
+    WL_TRY(insert.bind(1, user.value()).bind_text(2, name).bind(3, now).run());
+    Device device;
+    device.id = DeviceId(context.connection.last_insert_id());
+    device.user_id = user;
+    device.name = std::string(name);
+    device.created_at = now;
+    device.last_seen = now;
+    return device;
+  });
+}
+
+Result<Device> SqliteStore::find_device(DeviceId id) {
+  auto lease = read_pool_->acquire();
+  auto select = WL_TRY(lease.connection().prepare(
+      "SELECT " WL_DEVICE_COLUMNS " FROM devices WHERE id = ?1", "find device"));
+  select.bind(1, id.value());
+  return single_row<Device>(select, read_device, "device");
+}
+
+Result<std::vector<Device>> SqliteStore::list_devices(UserId user) {
+  auto lease = read_pool_->acquire();
+  auto select = WL_TRY(lease.connection().prepare(
+      "SELECT " WL_DEVICE_COLUMNS " FROM devices WHERE user_id = ?1 ORDER BY id",
+      "list devices"));
+  select.bind(1, user.value());
+  return all_rows<Device>(select, read_device);
+}
+
+Result<void> SqliteStore::revoke_device(DeviceId id, Timestamp now) {
+  return write<void>(nullptr, [&](WriteContext& context) -> Result<void> {
+    auto update = WL_TRY(context.connection.prepare(
+        "UPDATE devices SET revoked_at = coalesce(revoked_at, ?2) WHERE id = ?1",
+        "revoke device"));
+    WL_TRY(update.bind(1, id.value()).bind(2, now).run());
+    WL_TRY(expect_changed(context.connection, "device"));
+    auto sessions = WL_TRY(context.connection.prepare(
+        "UPDATE sessions SET revoked = 1 WHERE device_id = ?1", "revoke device"));
+    WL_TRY(sessions.bind(1, id.value()).run());
+    return ok();
+  });
+}
+
+Result<void> SqliteStore::create_session(const Session& session) {
+  return write<void>(nullptr, [&](WriteContext& context) -> Result<void> {
+    auto insert = WL_TRY(context.connection.prepare(
+        "INSERT INTO sessions (" WL_SESSION_COLUMNS ") VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
+        "create session"));
+    return insert.bind_blob(1, session.token_hash)
+        .bind(2, session.user_id.value())
+        .bind(3, session.device_id.value())
+        .bind(4, session.created_at)
+        .bind(5, session.last_used)
+        .bind(6, session.expires_at)
+        .bind(7, std::int64_t{session.revoked ? 1 : 0})
+        .run();
+  });
+}
+
+Result<Session> SqliteStore::find_session(std::string_view token_hash) {
+  auto lease = read_pool_->acquire();
+  auto select = WL_TRY(lease.connection().prepare(
+      "SELECT " WL_SESSION_COLUMNS " FROM sessions WHERE token_hash = ?1", "find session"));
+  select.bind_blob(1, token_hash);
+  return single_row<Session>(select, read_session, "session");
+}
+
+Result<void> SqliteStore::touch_session(std::string_view token_hash, Timestamp now) {
+  return write<void>(nullptr, [&](WriteContext& context) -> Result<void> {
+    auto update = WL_TRY(context.connection.prepare(
+        "UPDATE sessions SET last_used = ?2 WHERE token_hash = ?1", "touch session"));
+    WL_TRY(update.bind_blob(1, token_hash).bind(2, now).run());
+    WL_TRY(expect_changed(context.connection, "session"));
+    auto device = WL_TRY(context.connection.prepare(
+        "UPDATE devices SET last_seen = max(last_seen, ?2) "
+        "WHERE id = (SELECT device_id FROM sessions WHERE token_hash = ?1)",
+        "touch session"));
+    return device.bind_blob(1, token_hash).bind(2, now).run();
+  });
+}
+
+Result<void> SqliteStore::revoke_session(std::string_view token_hash) {
+  return write<void>(nullptr, [&](WriteContext& context) -> Result<void> {
+    auto update = WL_TRY(context.connection.prepare(
+        "UPDATE sessions SET revoked = 1 WHERE token_hash = ?1", "revoke session"));
+    WL_TRY(update.bind_blob(1, token_hash).run());
+    return expect_changed(context.connection, "session");
+  });
+}
+
+// ---- Patients ----
+
+Result<Patient> SqliteStore::upsert_patient(const Patient& patient) {
+  return write<Patient>(nullptr, [&](WriteContext& context) -> Result<Patient> {
+    auto upsert = WL_TRY(context.connection.prepare(
+        "INSERT INTO patients (org_id, mrn_token, mrn_sealed, name_sealed, dob_sealed, "
+        "location_sealed, attending_sealed, updated_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8) "
+        "ON CONFLICT (org_id, mrn_token) DO UPDATE SET mrn_sealed = excluded.mrn_sealed, "
+        "name_sealed = excluded.name_sealed, dob_sealed = excluded.dob_sealed, "
+        "location_sealed = excluded.location_sealed, "
+        "attending_sealed = excluded.attending_sealed, updated_at = excluded.updated_at "
+        "RETURNING id",
+        "upsert patient"));
+    upsert.bind(1, patient.org_id.value())
+        .bind_blob(2, patient.mrn_token)
+        .bind_blob(3, patient.mrn_sealed)
+        .bind_blob(4, patient.name_sealed)
+        .bind_blob(5, patient.dob_sealed)
+        .bind_blob(6, patient.location_sealed)
+        .bind_blob(7, patient.attending_sealed)
+        .bind(8, patient.updated_at);
+    if (!WL_TRY(upsert.step())) {
+      return error(Code::kInternal, "store: upsert patient returned no row");
+    }
+    Patient stored = patient;
+    stored.id = PatientId(upsert.column_int64(0));
+    WL_TRY(upsert.run());
+    return stored;
+  });
+}
+
+Result<Patient> SqliteStore::find_patient(PatientId id) {
+  auto lease = read_pool_->acquire();
+  auto select = WL_TRY(lease.connection().prepare(
+      "SELECT " WL_PATIENT_COLUMNS " FROM patients WHERE id = ?1", "find patient"));
+  select.bind(1, id.value());
+  return single_row<Patient>(select, read_patient, "patient");
+}
+
+Result<std::vector<Patient>> SqliteStore::list_patients(OrgId org) {
+  auto lease = read_pool_->acquire();
+  auto select = WL_TRY(lease.connection().prepare(
+      "SELECT " WL_PATIENT_COLUMNS " FROM patients WHERE org_id = ?1 ORDER BY id",
+      "list patients"));
+  select.bind(1, org.value());
+  return all_rows<Patient>(select, read_patient);
+}
+
+// ---- Threads and members ----
+
+Result<ThreadCreated> SqliteStore::create_thread(const NewThread& thread, const CommitHook& hook) {
+  return write<ThreadCreated>(&hook, [&](WriteContext& context) -> Result<ThreadCreated> {
+    Connection& connection = context.connection;
+    if (!thread.unique_key.empty()) {
+      auto existing = WL_TRY(connection.prepare(
+          "SELECT " WL_THREAD_COLUMNS " FROM threads WHERE unique_key = ?1", "create thread"));
+      existing.bind_text(1, thread.unique_key);
+      if (WL_TRY(existing.step())) {
+        return ThreadCreated{read_thread(existing), false, {}};
+      }
+    }
+    auto insert = WL_TRY(connection.prepare(
+        "INSERT INTO threads (org_id, kind, title_sealed, patient_id, unique_key, created_by, "
+        "created_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
+        "create thread"));
+    insert.bind(1, thread.org_id.value())
+        .bind(2, static_cast<std::int64_t>(thread.kind))
+        .bind_blob(3, thread.title_sealed);
+    bind_optional_id(insert, 4, thread.patient_id);
+    WL_TRY(insert.bind_text_or_null(5, thread.unique_key)
+               .bind(6, thread.created_by.value())
+               .bind(7, thread.created_at)
+               .run());
+
+    ThreadCreated created;
+    created.created = true;
+    Thread& stored = created.thread;
+    stored.id = ThreadId(connection.last_insert_id());
+    stored.org_id = thread.org_id;
+    stored.kind = thread.kind;
+    stored.title_sealed = thread.title_sealed;
+    stored.patient_id = thread.patient_id;
+    stored.unique_key = thread.unique_key;
+    stored.created_by = thread.created_by;
+    stored.created_at = thread.created_at;
+
+    Event created_event = WL_TRY(member_event(context, stored, EventKind::kThreadCreated,
+                                              UserId(), thread.created_by, thread.created_at));
+    std::vector<UserId> members = thread.members;
+    members.push_back(thread.created_by);
+    std::sort(members.begin(), members.end());
+    members.erase(std::unique(members.begin(), members.end()), members.end());
+    for (UserId member : members) {
+      auto add = WL_TRY(connection.prepare(
+          "INSERT INTO members (thread_id, user_id, joined_at) VALUES (?1, ?2, ?3)",
+          "create thread"));
+      WL_TRY(add.bind(1, stored.id.value()).bind(2, member.value()).bind(3, thread.created_at).run());
+      WL_TRY(member_event(context, stored, EventKind::kMemberAdded, member, thread.created_by,
+                          thread.created_at));
+    }
+    auto activity = WL_TRY(connection.prepare(
+        "UPDATE threads SET activity_event_id = ?2 WHERE id = ?1", "create thread"));
+    WL_TRY(activity.bind(1, stored.id.value()).bind(2, created_event.id.value()).run());
+    created.events = *context.events;
+    return created;
+  });
+}
+
+Result<Thread> SqliteStore::find_thread(ThreadId id) {
+  auto lease = read_pool_->acquire();
+  return load_thread(lease.connection(), id);
+}
+
+Result<std::vector<ThreadSummary>> SqliteStore::list_threads_for_user(UserId user) {
+  auto lease = read_pool_->acquire();
+  Connection& connection = lease.connection();
+  ReadTransaction transaction(connection);
+  WL_TRY(transaction.begin());
+
+  std::vector<ThreadSummary> summaries;
+  {
+    auto threads = WL_TRY(connection.prepare(
+        "SELECT t.id, t.org_id, t.kind, t.title_sealed, t.patient_id, t.unique_key, "
+        "t.created_by, t.created_at, t.last_seq, m.read_seq "
+        "FROM members m JOIN threads t ON t.id = m.thread_id WHERE m.user_id = ?1 "
+        "ORDER BY t.activity_event_id DESC, t.id DESC",
+        "list threads"));
+    threads.bind(1, user.value());
+    while (WL_TRY(threads.step())) {
+      ThreadSummary summary;
+      summary.thread = read_thread(threads);
+      summary.read_seq = threads.column_int64(kThreadColumnCount);
+      summaries.push_back(std::move(summary));
+    }
+  }
+  for (ThreadSummary& summary : summaries) {
+    const std::int64_t thread_id = summary.thread.id.value();
+    {
+      auto members = WL_TRY(connection.prepare(
+          "SELECT user_id FROM members WHERE thread_id = ?1 ORDER BY user_id", "list threads"));
+      members.bind(1, thread_id);
+      while (WL_TRY(members.step())) {
+        summary.members.push_back(UserId(members.column_int64(0)));
+      }
+    }
+    if (summary.thread.last_seq > 0) {
+      auto last = WL_TRY(connection.prepare(
+          "SELECT " WL_EVENT_COLUMNS " FROM events WHERE thread_id = ?1 AND kind = 1 AND seq = ?2",
+          "list threads"));
+      last.bind(1, thread_id).bind(2, summary.thread.last_seq);
+      if (WL_TRY(last.step())) {
+        summary.last_message = read_event(last);
+      }
+    }
+    if (summary.thread.last_seq > summary.read_seq) {
+      auto unread = WL_TRY(connection.prepare(
+          "SELECT count(*), coalesce(max(urgent), 0) FROM events "
+          "WHERE thread_id = ?1 AND kind = 1 AND seq > ?2 AND actor != ?3",
+          "list threads"));
+      unread.bind(1, thread_id).bind(2, summary.read_seq).bind(3, user.value());
+      if (WL_TRY(unread.step())) {
+        summary.unread_count = unread.column_int64(0);
+        summary.has_unread_urgent = unread.column_int64(1) != 0;
+      }
+    }
+  }
+  return summaries;
+}
+
+Result<std::vector<Member>> SqliteStore::list_members(ThreadId thread) {
+  auto lease = read_pool_->acquire();
+  Connection& connection = lease.connection();
+  ReadTransaction transaction(connection);
+  WL_TRY(transaction.begin());
+  WL_TRY(load_thread(connection, thread));
+  auto select = WL_TRY(connection.prepare(
+      "SELECT thread_id, user_id, joined_at, read_seq FROM members WHERE thread_id = ?1 "
+      "ORDER BY user_id",
+      "list members"));
+  select.bind(1, thread.value());
+  return all_rows<Member>(select, [](const Statement& row) {
+    return Member{ThreadId(row.column_int64(0)), UserId(row.column_int64(1)),
+                  row.column_time(2), row.column_int64(3)};
+  });
+}
+
+Result<bool> SqliteStore::is_member(ThreadId thread, UserId user) {
+  auto lease = read_pool_->acquire();
+  auto select = WL_TRY(lease.connection().prepare(
+      "SELECT 1 FROM members WHERE thread_id = ?1 AND user_id = ?2", "check member"));
+  select.bind(1, thread.value()).bind(2, user.value());
+  return select.step();
+}
+
+Result<Event> SqliteStore::add_member(ThreadId thread, UserId user, UserId actor, Timestamp now,
+                                      const CommitHook& hook) {
+  return write<Event>(&hook, [&](WriteContext& context) -> Result<Event> {
+    const Thread stored = WL_TRY(load_thread(context.connection, thread));
+    auto insert = WL_TRY(context.connection.prepare(
+        "INSERT INTO members (thread_id, user_id, joined_at) VALUES (?1, ?2, ?3)", "add member"));
+    WL_TRY(insert.bind(1, thread.value()).bind(2, user.value()).bind(3, now).run());
+    return member_event(context, stored, EventKind::kMemberAdded, user, actor, now);
+  });
+}
+
+Result<Event> SqliteStore::remove_member(ThreadId thread, UserId user, UserId actor,
+                                         Timestamp now, const CommitHook& hook) {
+  return write<Event>(&hook, [&](WriteContext& context) -> Result<Event> {
+    const Thread stored = WL_TRY(load_thread(context.connection, thread));
+    auto remove = WL_TRY(context.connection.prepare(
+        "DELETE FROM members WHERE thread_id = ?1 AND user_id = ?2", "remove member"));
+    WL_TRY(remove.bind(1, thread.value()).bind(2, user.value()).run());
+    WL_TRY(expect_changed(context.connection, "member"));
+    return member_event(context, stored, EventKind::kMemberRemoved, user, actor, now);
+  });
+}
+
+// ---- Messages and receipts ----
+
+Result<MessageAppended> SqliteStore::append_message(const NewMessage& message,
+                                                    const AuditDraft& audit,
+                                                    const CommitHook& hook) {
+  return write<MessageAppended>(&hook, [&](WriteContext& context) -> Result<MessageAppended> {
+    Connection& connection = context.connection;
+    // Checked on the writer thread, so two concurrent sends of one client id cannot
+    // both pass; the unique index backs it up.
+    if (!message.client_id.empty()) {
+      auto original = WL_TRY(connection.prepare(
+          "SELECT " WL_EVENT_COLUMNS
+          " FROM events WHERE actor = ?1 AND client_id = ?2 AND kind = 1",
+          "append message"));
+      original.bind(1, message.sender.value()).bind_text(2, message.client_id);
+      if (WL_TRY(original.step())) {
+        return MessageAppended{read_event(original), true};
+      }
+    }
+    const Thread thread = WL_TRY(load_thread(connection, message.thread_id));
+    if (message.org_id.is_set() && message.org_id != thread.org_id) {
+      return error(Code::kNotFound, "thread not found");
+    }
+    // Invariant: seq is contiguous per thread; threads.last_seq moves in the same
+    // transaction as the insert.
+    Event event;
+    event.org_id = thread.org_id;
+    event.thread_id = thread.id;
+    event.kind = EventKind::kMessage;
+    event.actor = message.sender;
+    event.created_at = message.created_at;
+    event.seq = thread.last_seq + 1;
+    event.client_id = message.client_id;
+    event.urgent = message.urgent;
+    event.body_sealed = message.body_sealed;
+    WL_TRY(insert_event(context, event));
+    auto update = WL_TRY(connection.prepare(
+        "UPDATE threads SET last_seq = ?2, activity_event_id = ?3 WHERE id = ?1",
+        "append message"));
+    WL_TRY(update.bind(1, thread.id.value()).bind(2, event.seq).bind(3, event.id.value()).run());
+    WL_TRY(insert_audit(context, audit));
+    return MessageAppended{std::move(event), false};
+  });
+}
+
+Result<std::vector<Event>> SqliteStore::record_delivered(UserId recipient,
+                                                         std::span<const EventId> messages,
+                                                         Timestamp now, const CommitHook& hook) {
+  return write<std::vector<Event>>(&hook, [&](WriteContext& context) -> Result<std::vector<Event>> {
+    Connection& connection = context.connection;
+    for (EventId message_id : messages) {
+      // One query decides eligibility: a message, in a thread the recipient is in,
+      // from someone else, not yet delivered to them.
+      auto eligible = WL_TRY(connection.prepare(
+          "SELECT e.org_id, e.thread_id, e.seq FROM events e "
+          "JOIN members m ON m.thread_id = e.thread_id AND m.user_id = ?2 "
+          "WHERE e.id = ?1 AND e.kind = 1 AND e.actor != ?2 AND NOT EXISTS ("
+          "SELECT 1 FROM receipts r WHERE r.message_id = e.id AND r.user_id = ?2 "
+          "AND r.delivered_at IS NOT NULL)",
+          "record delivered"));
+      eligible.bind(1, message_id.value()).bind(2, recipient.value());
+      if (!WL_TRY(eligible.step())) {
+        continue;
+      }
+      Event event;
+      event.org_id = OrgId(eligible.column_int64(0));
+      event.thread_id = ThreadId(eligible.column_int64(1));
+      event.ref_seq = eligible.column_int64(2);
+      event.kind = EventKind::kDelivered;
+      event.actor = recipient;
+      event.created_at = now;
+      event.ref = message_id;
+      auto receipt = WL_TRY(connection.prepare(
+          "INSERT INTO receipts (message_id, user_id, delivered_at) VALUES (?1, ?2, ?3) "
+          "ON CONFLICT (message_id, user_id) DO UPDATE SET delivered_at = excluded.delivered_at",
+          "record delivered"));
+      WL_TRY(receipt.bind(1, message_id.value()).bind(2, recipient.value()).bind(3, now).run());
+      WL_TRY(insert_event(context, event));
+    }
+    return *context.events;
+  });
+}
+
+Result<std::optional<Event>> SqliteStore::record_read(ThreadId thread, UserId reader,
+                                                      std::int64_t up_to_seq, Timestamp now,
+                                                      const CommitHook& hook) {
+  return write<std::optional<Event>>(
+      &hook, [&](WriteContext& context) -> Result<std::optional<Event>> {
+        Connection& connection = context.connection;
+        auto position = WL_TRY(connection.prepare(
+            "SELECT m.read_seq, t.last_seq, t.org_id FROM members m "
+            "JOIN threads t ON t.id = m.thread_id WHERE m.thread_id = ?1 AND m.user_id = ?2",
+            "record read"));
+        position.bind(1, thread.value()).bind(2, reader.value());
+        if (!WL_TRY(position.step())) {
+          return error(Code::kNotFound, "member not found");
+        }
+        const std::int64_t read_seq = position.column_int64(0);
+        const std::int64_t target = std::min(up_to_seq, position.column_int64(1));
+        const OrgId org(position.column_int64(2));
+        if (target <= read_seq) {
+          return std::optional<Event>();
+        }
+        auto move = WL_TRY(connection.prepare(
+            "UPDATE members SET read_seq = ?3 WHERE thread_id = ?1 AND user_id = ?2",
+            "record read"));
+        WL_TRY(move.bind(1, thread.value()).bind(2, reader.value()).bind(3, target).run());
+        auto receipts = WL_TRY(connection.prepare(
+            "INSERT INTO receipts (message_id, user_id, delivered_at, read_at) "
+            "SELECT id, ?2, ?5, ?5 FROM events "
+            "WHERE thread_id = ?1 AND kind = 1 AND seq > ?3 AND seq <= ?4 AND actor != ?2 "
+            "ON CONFLICT (message_id, user_id) DO UPDATE SET read_at = excluded.read_at, "
+            "delivered_at = coalesce(receipts.delivered_at, excluded.delivered_at)",
+            "record read"));
+        WL_TRY(receipts.bind(1, thread.value())
+                   .bind(2, reader.value())
+                   .bind(3, read_seq)
+                   .bind(4, target)
+                   .bind(5, now)
+                   .run());
+        Event event;
+        event.org_id = org;
+        event.thread_id = thread;
+        event.kind = EventKind::kRead;
+        event.actor = reader;
+        event.created_at = now;
+        event.ref_seq = target;
+        WL_TRY(insert_event(context, event));
+        return std::optional<Event>(std::move(event));
+      });
+}
+
+Result<Event> SqliteStore::find_event(EventId id) {
+  auto lease = read_pool_->acquire();
+  auto select = WL_TRY(lease.connection().prepare(
+      "SELECT " WL_EVENT_COLUMNS " FROM events WHERE id = ?1", "find event"));
+  select.bind(1, id.value());
+  return single_row<Event>(select, read_event, "event");
+}
+
+Result<std::vector<Event>> SqliteStore::read_user_events(UserId user, EventId after,
+                                                         std::size_t limit) {
+  auto lease = read_pool_->acquire();
+  // The second half replays "you were removed" from threads the user has left; it
+  // excludes threads they are in again, which the first half already covers.
+  auto select = WL_TRY(lease.connection().prepare(
+      "SELECT " WL_EVENT_COLUMNS " FROM events WHERE id > ?1 AND thread_id IN "
+      "(SELECT thread_id FROM members WHERE user_id = ?2) "
+      "UNION ALL "
+      "SELECT " WL_EVENT_COLUMNS " FROM events WHERE kind = 5 AND subject = ?2 AND id > ?1 "
+      "AND thread_id NOT IN (SELECT thread_id FROM members WHERE user_id = ?2) "
+      "ORDER BY id LIMIT ?3",
+      "read user events"));
+  select.bind(1, after.value()).bind(2, user.value()).bind(3, clamp_limit(limit));
+  return all_rows<Event>(select, read_event);
+}
+
+Result<EventId> SqliteStore::last_event_id() {
+  auto lease = read_pool_->acquire();
+  auto select =
+      WL_TRY(lease.connection().prepare("SELECT coalesce(max(id), 0) FROM events", "last event"));
+  if (!WL_TRY(select.step())) {
+    return EventId();
+  }
+  return EventId(select.column_int64(0));
+}
+
+Result<std::vector<Event>> SqliteStore::read_thread_messages(ThreadId thread,
+                                                             std::int64_t before_seq,
+                                                             std::size_t limit) {
+  auto lease = read_pool_->acquire();
+  auto select = WL_TRY(lease.connection().prepare(
+      "SELECT " WL_EVENT_COLUMNS " FROM events WHERE thread_id = ?1 AND kind = 1 AND seq < ?2 "
+      "ORDER BY seq DESC LIMIT ?3",
+      "read thread messages"));
+  const std::int64_t before =
+      before_seq <= 0 ? std::numeric_limits<std::int64_t>::max() : before_seq;
+  select.bind(1, thread.value()).bind(2, before).bind(3, clamp_limit(limit));
+  return all_rows<Event>(select, read_event);
+}
+
+Result<std::vector<Receipt>> SqliteStore::list_receipts(EventId message) {
+  auto lease = read_pool_->acquire();
+  Connection& connection = lease.connection();
+  ReadTransaction transaction(connection);
+  WL_TRY(transaction.begin());
+  std::int64_t thread_id = 0;
+  std::int64_t sender = 0;
+  {
+    auto find = WL_TRY(connection.prepare(
+        "SELECT thread_id, actor FROM events WHERE id = ?1 AND kind = 1", "list receipts"));
+    find.bind(1, message.value());
+    if (!WL_TRY(find.step())) {
+      return error(Code::kNotFound, "message not found");
+    }
+    thread_id = find.column_int64(0);
+    sender = find.column_int64(1);
+  }
+  auto select = WL_TRY(connection.prepare(
+      "SELECT m.user_id, r.delivered_at, r.read_at FROM members m "
+      "LEFT JOIN receipts r ON r.message_id = ?1 AND r.user_id = m.user_id "
+      "WHERE m.thread_id = ?2 AND m.user_id != ?3 ORDER BY m.user_id",
+      "list receipts"));
+  select.bind(1, message.value()).bind(2, thread_id).bind(3, sender);
+  return all_rows<Receipt>(select, [message](const Statement& row) {
+    return Receipt{message, UserId(row.column_int64(0)), row.column_optional_time(1),
+                   row.column_optional_time(2)};
+  });
+}
+
+// ---- Keys ----
+
+Result<void> SqliteStore::put_data_key(const DataKeyRecord& key) {
+  return write<void>(nullptr, [&](WriteContext& context) -> Result<void> {
+    auto upsert = WL_TRY(context.connection.prepare(
+        "INSERT INTO data_keys (org_id, key_id, wrapped, created_at, destroyed) "
+        "VALUES (?1, ?2, ?3, ?4, ?5) ON CONFLICT (org_id, key_id) DO UPDATE SET "
+        "wrapped = excluded.wrapped, destroyed = excluded.destroyed",
+        "put data key"));
+    return upsert.bind(1, key.org_id.value())
+        .bind(2, std::int64_t{key.key_id})
+        .bind_blob(3, key.wrapped)
+        .bind(4, key.created_at)
+        .bind(5, std::int64_t{key.destroyed ? 1 : 0})
+        .run();
+  });
+}
+
+Result<std::vector<DataKeyRecord>> SqliteStore::list_data_keys() {
+  auto lease = read_pool_->acquire();
+  auto select = WL_TRY(lease.connection().prepare(
+      "SELECT org_id, key_id, wrapped, created_at, destroyed FROM data_keys "
+      "ORDER BY org_id, key_id",
+      "list data keys"));
+  return all_rows<DataKeyRecord>(select, [](const Statement& row) {
+    return DataKeyRecord{OrgId(row.column_int64(0)),
+                         static_cast<std::uint32_t>(row.column_int64(1)), row.column_bytes(2),
+                         row.column_time(3), row.column_int64(4) != 0};
+  });
+}
+
+Result<void> SqliteStore::rewrap_data_keys(std::span<const DataKeyRecord> keys) {
+  return write<void>(nullptr, [&](WriteContext& context) -> Result<void> {
+    for (const DataKeyRecord& key : keys) {
+      auto update = WL_TRY(context.connection.prepare(
+          "UPDATE data_keys SET wrapped = ?3 WHERE org_id = ?1 AND key_id = ?2",
+          "rewrap data keys"));
+      WL_TRY(update.bind(1, key.org_id.value())
+                 .bind(2, std::int64_t{key.key_id})
+                 .bind_blob(3, key.wrapped)
+                 .run());
+      // A missing key fails the whole call: the savepoint undoes the others.
+      WL_TRY(expect_changed(context.connection, "data key"));
+    }
+    return ok();
+  });
+}
+
+// ---- Audit ----
+
+Result<AuditEntry> SqliteStore::append_audit(const AuditDraft& draft) {
+  return write<AuditEntry>(nullptr, [&](WriteContext& context) -> Result<AuditEntry> {
+    return insert_audit(context, draft);
+  });
+}
+
+Result<std::vector<AuditEntry>> SqliteStore::read_audit(std::int64_t after, std::size_t limit) {
+  auto lease = read_pool_->acquire();
+  auto select = WL_TRY(lease.connection().prepare(
+      "SELECT " WL_AUDIT_COLUMNS " FROM audit WHERE seq > ?1 ORDER BY seq LIMIT ?2",
+      "read audit"));
+  select.bind(1, after).bind(2, clamp_limit(limit));
+  return all_rows<AuditEntry>(select, read_audit_entry);
+}
+
+Result<void> SqliteStore::put_audit_checkpoint(const AuditCheckpoint& checkpoint) {
+  return write<void>(nullptr, [&](WriteContext& context) -> Result<void> {
+    auto insert = WL_TRY(context.connection.prepare(
+        "INSERT INTO audit_checkpoints (seq, hash, public_key, signature, at) "
+        "VALUES (?1, ?2, ?3, ?4, ?5)",
+        "put audit checkpoint"));
+    return insert.bind(1, checkpoint.seq)
+        .bind_blob(2, checkpoint.hash)
+        .bind_blob(3, checkpoint.public_key)
+        .bind_blob(4, checkpoint.signature)
+        .bind(5, checkpoint.at)
+        .run();
+  });
+}
+
+Result<std::vector<AuditCheckpoint>> SqliteStore::list_audit_checkpoints() {
+  auto lease = read_pool_->acquire();
+  auto select = WL_TRY(lease.connection().prepare(
+      "SELECT seq, hash, public_key, signature, at FROM audit_checkpoints ORDER BY seq",
+      "list audit checkpoints"));
+  return all_rows<AuditCheckpoint>(select, [](const Statement& row) {
+    return AuditCheckpoint{row.column_int64(0), row.column_bytes(1), row.column_bytes(2),
+                           row.column_bytes(3), row.column_time(4)};
+  });
+}
+
+}  // namespace wl

@@ -1,0 +1,143 @@
+#pragma once
+
+#include <chrono>
+#include <cstddef>
+#include <cstdint>
+#include <filesystem>
+#include <memory>
+#include <string>
+
+#include "ports/store.hpp"
+
+namespace wl {
+
+namespace detail {
+class Checkpointer;
+class FileLock;
+class ReadPool;
+class Writer;
+}  // namespace detail
+
+struct SqliteOptions {
+  // Read-only connections for reads (WAL lets them run beside the writer).
+  std::size_t read_connections = 4;
+  // Most writes committed in one transaction (one fsync).
+  std::size_t max_batch = 512;
+  // How long a connection waits on a lock before a call fails with Unavailable.
+  std::chrono::milliseconds busy_timeout{5000};
+  // WAL size, in pages, after which the background checkpointer runs.
+  int checkpoint_pages = 1000;
+};
+
+/// The embedded Store (docs/storage.md): one SQLite database file in WAL mode with
+/// synchronous=FULL. All writes go through one writer thread that group-commits
+/// (one transaction and one fsync per batch, each write in its own savepoint); reads
+/// use a small pool of read-only connections; WAL checkpoints run on a background
+/// thread. One SqliteStore per database file: a second open fails.
+///
+/// Thread-safe: every method may be called from any thread, and blocks (see Store).
+class SqliteStore final : public Store {
+ public:
+  /// Opens (creating if missing) the database, applies schema migrations and starts
+  /// the writer and checkpointer threads. The file's directory must exist.
+  /// Errors: InvalidArgument for an empty chainer; Unavailable if the file cannot be
+  /// opened or another store holds it; FailedPrecondition if the schema is newer than
+  /// this build; DataLoss if the file is not a Wardline database.
+  [[nodiscard]] static Result<std::unique_ptr<SqliteStore>> open(
+      const std::filesystem::path& database_file, AuditChainer chainer,
+      SqliteOptions options = {});
+
+  SqliteStore(const SqliteStore&) = delete;
+  SqliteStore& operator=(const SqliteStore&) = delete;
+  /// Finishes queued writes, stops the threads and checkpoints the WAL into the file.
+  /// No call may be in progress.
+  ~SqliteStore() override;
+
+  std::string instance_id() const override;
+
+  Result<Org> create_org(std::string_view name, Timestamp now) override;
+  Result<Org> find_org(OrgId id) override;
+  Result<Org> find_org_by_name(std::string_view name) override;
+  Result<std::vector<Org>> list_orgs() override;
+
+  Result<User> create_user(const NewUser& user) override;
+  Result<User> find_user(UserId id) override;
+  Result<User> find_user_by_name(OrgId org, std::string_view username) override;
+  Result<std::vector<User>> list_users(OrgId org) override;
+  Result<void> set_password_hash(UserId id, std::string_view password_hash) override;
+  Result<void> set_login_failures(UserId id, int failed_logins,
+                                  std::optional<Timestamp> locked_until) override;
+  Result<void> set_user_disabled(UserId id, bool disabled) override;
+
+  Result<Device> create_device(UserId user, std::string_view name, Timestamp now) override;
+  Result<Device> find_device(DeviceId id) override;
+  Result<std::vector<Device>> list_devices(UserId user) override;
+  Result<void> revoke_device(DeviceId id, Timestamp now) override;
+
+  Result<void> create_session(const Session& session) override;
+  Result<Session> find_session(std::string_view token_hash) override;
+  Result<void> touch_session(std::string_view token_hash, Timestamp now) override;
+  Result<void> revoke_session(std::string_view token_hash) override;
+
+  Result<Patient> upsert_patient(const Patient& patient) override;
+  Result<Patient> find_patient(PatientId id) override;
+  Result<std::vector<Patient>> list_patients(OrgId org) override;
+
+  Result<ThreadCreated> create_thread(const NewThread& thread, const CommitHook& hook) override;
+  Result<Thread> find_thread(ThreadId id) override;
+  Result<std::vector<ThreadSummary>> list_threads_for_user(UserId user) override;
+  Result<std::vector<Member>> list_members(ThreadId thread) override;
+  Result<bool> is_member(ThreadId thread, UserId user) override;
+  Result<Event> add_member(ThreadId thread, UserId user, UserId actor, Timestamp now,
+                           const CommitHook& hook) override;
+  Result<Event> remove_member(ThreadId thread, UserId user, UserId actor, Timestamp now,
+                              const CommitHook& hook) override;
+
+  Result<MessageAppended> append_message(const NewMessage& message, const AuditDraft& audit,
+                                         const CommitHook& hook) override;
+  Result<std::vector<Event>> record_delivered(UserId recipient, std::span<const EventId> messages,
+                                              Timestamp now, const CommitHook& hook) override;
+  Result<std::optional<Event>> record_read(ThreadId thread, UserId reader,
+                                           std::int64_t up_to_seq, Timestamp now,
+                                           const CommitHook& hook) override;
+  Result<Event> find_event(EventId id) override;
+  Result<std::vector<Event>> read_user_events(UserId user, EventId after,
+                                              std::size_t limit) override;
+  Result<EventId> last_event_id() override;
+  Result<std::vector<Event>> read_thread_messages(ThreadId thread, std::int64_t before_seq,
+                                                  std::size_t limit) override;
+  Result<std::vector<Receipt>> list_receipts(EventId message) override;
+
+  Result<void> put_data_key(const DataKeyRecord& key) override;
+  Result<std::vector<DataKeyRecord>> list_data_keys() override;
+  Result<void> rewrap_data_keys(std::span<const DataKeyRecord> keys) override;
+
+  Result<AuditEntry> append_audit(const AuditDraft& draft) override;
+  Result<std::vector<AuditEntry>> read_audit(std::int64_t after, std::size_t limit) override;
+  Result<void> put_audit_checkpoint(const AuditCheckpoint& checkpoint) override;
+  Result<std::vector<AuditCheckpoint>> list_audit_checkpoints() override;
+
+  /// Test hooks: while paused, writes queue up (their callers block) and run as one
+  /// batch after resume. queued_writes_for_test() counts waiting writes;
+  /// write_batches_for_test() counts committed or failed batches since open.
+  void pause_writes_for_test();
+  void resume_writes_for_test();
+  std::size_t queued_writes_for_test();
+  std::uint64_t write_batches_for_test();
+
+ private:
+  SqliteStore() = default;
+
+  template <typename T, typename Body>
+  Result<T> write(const CommitHook* hook, Body body);
+
+  // Destroyed in reverse order: the writer finishes first, then the readers close,
+  // then the checkpointer truncates the WAL, then the lock is released.
+  std::unique_ptr<detail::FileLock> lock_;
+  std::unique_ptr<detail::Checkpointer> checkpointer_;
+  std::unique_ptr<detail::ReadPool> read_pool_;
+  std::unique_ptr<detail::Writer> writer_;
+  std::string instance_id_;
+};
+
+}  // namespace wl
