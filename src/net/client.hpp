@@ -20,6 +20,7 @@ struct ClientOptions {
   std::string ca_file;        // PEM CA to trust; empty = system trust store.
   bool insecure_dev = false;  // Skip certificate verification (development only).
   std::chrono::milliseconds timeout{10000};
+  std::size_t max_message_size = 16 << 20;  // Largest WebSocket message or HTTP body read.
 };
 
 // Parses "https://host:port" into host and port. Errors: InvalidArgument.

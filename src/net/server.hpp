@@ -110,7 +110,8 @@ struct ServerOptions {
   std::string address = "127.0.0.1";
   std::uint16_t port = 8443;  // 0 picks a free port; read it back with Server::port().
   std::size_t threads = 0;    // io_context threads; 0 = one per core.
-  std::size_t http_body_limit = 1 << 20;
+  std::size_t http_body_limit = 1 << 20;    // Over it: 413 and close.
+  std::size_t http_header_limit = 16 * 1024;  // Request line + headers; over it: 431 and close.
   std::size_t ws_message_limit = 64 * 1024;
   std::size_t ws_queue_frames = 512;  // Bound of each connection's outgoing queue.
   std::chrono::seconds http_timeout{30};

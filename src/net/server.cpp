@@ -1,0 +1,795 @@
+#include "net/server.hpp"
+
+#include <algorithm>
+#include <atomic>
+#include <condition_variable>
+#include <deque>
+#include <exception>
+#include <mutex>
+#include <optional>
+#include <thread>
+#include <unordered_map>
+#include <utility>
+
+#include <boost/asio/executor_work_guard.hpp>
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/ip/address.hpp>
+#include <boost/asio/post.hpp>
+#include <boost/asio/ssl/context.hpp>
+#include <boost/asio/ssl/error.hpp>
+#include <boost/beast/core/bind_handler.hpp>
+#include <boost/beast/core/flat_buffer.hpp>
+#include <boost/beast/core/string.hpp>
+#include <boost/beast/http/error.hpp>
+#include <boost/beast/http/read.hpp>
+#include <boost/beast/http/string_body.hpp>
+#include <boost/beast/http/write.hpp>
+#include <boost/beast/websocket/rfc6455.hpp>
+#include <openssl/ssl.h>
+#include <spdlog/logger.h>
+
+#include "core/log.hpp"
+#include "net/detail/streams.hpp"
+
+// The one explicit instantiation of the WebSocket stream (declared extern in
+// net/detail/streams.hpp; STYLE.md section 6).
+template class boost::beast::websocket::stream<wl::net::detail::TlsStream, true>;
+
+namespace wl::net {
+namespace {
+
+namespace asio = boost::asio;
+namespace beast = boost::beast;
+namespace http = beast::http;
+namespace ssl = asio::ssl;
+namespace websocket = beast::websocket;
+using detail::Tcp;
+using detail::TlsStream;
+using detail::WsStream;
+using ErrorCode = boost::system::error_code;
+
+// TLS 1.2 suites: forward secret and AEAD only (Mozilla "intermediate" without CBC).
+// TLS 1.3 keeps OpenSSL's default suites, which are all AEAD.
+constexpr const char* kTls12Ciphers =
+    "ECDHE-ECDSA-AES128-GCM-SHA256:ECDHE-RSA-AES128-GCM-SHA256:"
+    "ECDHE-ECDSA-AES256-GCM-SHA384:ECDHE-RSA-AES256-GCM-SHA384:"
+    "ECDHE-ECDSA-CHACHA20-POLY1305:ECDHE-RSA-CHACHA20-POLY1305";
+constexpr const char* kHsts = "max-age=63072000; includeSubDomains";
+// A read buffer that grew past this for one large frame is released afterwards, so an
+// idle connection keeps no big buffer.
+constexpr std::size_t kKeepBufferBytes = 16 * 1024;
+constexpr std::size_t kMaxCloseReasonBytes = 123;  // RFC 6455 section 5.5.
+constexpr auto kTlsShutdownTimeout = std::chrono::seconds(2);
+
+// Peer closes, cancellations and timeouts end a session without being errors
+// (STYLE.md section 8): they are logged at debug level only.
+bool is_expected_ending(const ErrorCode& code) {
+  return code == asio::error::operation_aborted || code == asio::error::eof ||
+         code == asio::error::connection_reset || code == asio::error::broken_pipe ||
+         code == asio::error::not_connected || code == ssl::error::stream_truncated ||
+         code == websocket::error::closed || code == beast::error::timeout ||
+         code == http::error::end_of_stream || code == http::error::partial_message;
+}
+
+// Shared by every session of one server; outlives them (Server::Impl owns it first).
+struct ServerState {
+  ServerState(ServerOptions server_options, HttpHandler& http_handler, WsHandlerFactory factory)
+      : options(std::move(server_options)), http(http_handler), ws_factory(std::move(factory)) {}
+
+  const ServerOptions options;
+  ssl::context tls{ssl::context::tls_server};
+  HttpHandler& http;
+  const WsHandlerFactory ws_factory;
+  const std::shared_ptr<spdlog::logger> log = wl::log::get("net");
+  std::atomic<std::uint64_t> next_connection_id{1};
+  std::atomic<std::size_t> live_sessions{0};
+  std::atomic<bool> is_stopping{false};
+};
+
+// A session as the per-context registry sees it.
+class Session {
+ public:
+  virtual ~Session() = default;
+  // Runs on the session's thread when the server stops.
+  virtual void stop_for_shutdown() = 0;
+};
+
+// One io_context and the thread that runs it. Every session on it is in `sessions`,
+// which only that thread touches (no lock): stop() posts the close-all to it.
+struct Worker {
+  std::unordered_map<Session*, std::weak_ptr<Session>> sessions;
+  asio::io_context io{1};
+  asio::executor_work_guard<asio::io_context::executor_type> work{io.get_executor()};
+  std::thread thread;
+};
+
+// Counts the session as live and registers it with its worker for stop().
+class SessionBase : public Session {
+ public:
+  SessionBase(ServerState& state, Worker& worker, std::uint64_t id, std::string remote)
+      : state_(state), worker_(worker), id_(id), remote_(std::move(remote)) {
+    ++state_.live_sessions;
+  }
+  ~SessionBase() override {
+    worker_.sessions.erase(this);
+    --state_.live_sessions;
+  }
+  SessionBase(const SessionBase&) = delete;
+  SessionBase& operator=(const SessionBase&) = delete;
+
+ protected:
+  // Call on the worker's thread before the first asynchronous step.
+  void register_session(std::weak_ptr<Session> self) { worker_.sessions.emplace(this, self); }
+
+  void log_ending(const ErrorCode& code, std::string_view step) const {
+    if (is_expected_ending(code)) {
+      state_.log->debug("conn_id={} {} ended: {}", id_, step, code.message());
+    } else {
+      state_.log->info("conn_id={} {} failed: {}", id_, step, code.message());
+    }
+  }
+
+  ServerState& state_;
+  Worker& worker_;
+  const std::uint64_t id_;
+  const std::string remote_;
+};
+
+// --- WebSocket session ------------------------------------------------------------
+
+// One upgraded connection. Owns its stream and runs only on its worker's thread; the
+// handler owns a shared_ptr to it until on_closed() returns, then the handler is
+// destroyed, which ends the cycle.
+class WsSession final : public SessionBase,
+                        public WsConnection,
+                        public std::enable_shared_from_this<WsSession> {
+ public:
+  WsSession(ServerState& state, Worker& worker, std::uint64_t id, std::string remote,
+            TlsStream&& stream, std::unique_ptr<WsHandler> handler)
+      : SessionBase(state, worker, id, std::move(remote)),
+        ws_(std::move(stream)),
+        handler_(std::move(handler)) {}
+
+  ~WsSession() override {
+    // Reached without finish() only when the server's contexts are torn down with the
+    // session still open; on_closed() must still run exactly once.
+    if (handler_) {
+      handler_->on_closed();
+    }
+  }
+
+  // Completes the upgrade. Runs on the worker's thread.
+  void start(http::request<http::string_body> upgrade) {
+    register_session(weak_from_this());
+    ws_.set_option(websocket::stream_base::timeout::suggested(beast::role_type::server));
+    ws_.read_message_max(state_.options.ws_message_limit);
+    // One frame per message, so a message is one TLS record, not 4 KiB fragments.
+    ws_.auto_fragment(false);
+    ws_.text(true);
+    upgrade_.emplace(std::move(upgrade));
+    ws_.async_accept(*upgrade_, beast::bind_front_handler(&WsSession::on_accept,
+                                                          shared_from_this()));
+  }
+
+  std::uint64_t id() const override { return id_; }
+  const std::string& remote_address() const override { return remote_; }
+
+  void post(std::function<void()> task) override {
+    // weak_from_this() and worker_ are fixed at construction: safe from any thread.
+    asio::post(worker_.io, [weak = weak_from_this(), task = std::move(task)] {
+      if (auto self = weak.lock(); self && !self->is_finished_) {
+        task();
+      }
+    });
+  }
+
+  bool try_send(std::shared_ptr<const std::string> text) override {
+    if (is_closing_ || is_finished_ || !text) {
+      return false;
+    }
+    if (queue_.size() >= state_.options.ws_queue_frames) {
+      is_drain_pending_ = true;
+      return false;
+    }
+    queue_.push_back(std::move(text));
+    do_write();
+    return true;
+  }
+
+  std::size_t queued_frames() const override { return queue_.size(); }
+
+  void close(CloseCode code, std::string_view reason) override {
+    begin_close(static_cast<std::uint16_t>(code), reason);
+  }
+
+  void stop_for_shutdown() override { close(CloseCode::kGoingAway, "server stopping"); }
+
+ private:
+  void on_accept(ErrorCode code) {
+    upgrade_.reset();
+    if (code) {
+      log_ending(code, "websocket upgrade");
+      finish();
+      return;
+    }
+    is_open_ = true;
+    state_.log->debug("conn_id={} websocket open", id_);
+    handler_->on_open(shared_from_this());
+    do_write();  // Frames or a close queued by on_open (or by stop()).
+    do_read();
+  }
+
+  void do_read() {
+    ws_.async_read(buffer_, beast::bind_front_handler(&WsSession::on_read, shared_from_this()));
+  }
+
+  void on_read(ErrorCode code, std::size_t /*bytes*/) {
+    if (code) {
+      // Beast has already answered a close frame, or sent 1009 for an oversized
+      // message; either way the connection is over.
+      log_ending(code, "websocket read");
+      if (code == websocket::error::closed) {
+        state_.log->debug("conn_id={} peer closed with code {}", id_, ws_.reason().code);
+      }
+      finish();
+      return;
+    }
+    if (!ws_.got_text()) {
+      // Binary data has no meaning in our protocol (RFC 6455 1003: unsupported data).
+      buffer_.consume(buffer_.size());
+      force_close(static_cast<std::uint16_t>(websocket::close_code::unknown_data),
+                  "text frames only");
+      do_read();
+      return;
+    }
+    if (!is_closing_) {
+      const auto data = buffer_.cdata();
+      handler_->on_message(std::string_view(static_cast<const char*>(data.data()), data.size()));
+    }
+    buffer_.consume(buffer_.size());
+    if (buffer_.capacity() > kKeepBufferBytes) {
+      buffer_ = beast::flat_buffer();
+    }
+    if (!is_finished_) {
+      do_read();
+    }
+  }
+
+  // The write loop: one frame at a time, then the close frame once the queue is empty.
+  void do_write() {
+    if (is_writing_ || !is_open_ || is_finished_) {
+      return;
+    }
+    if (!queue_.empty()) {
+      is_writing_ = true;
+      ws_.async_write(asio::buffer(*queue_.front()),
+                      beast::bind_front_handler(&WsSession::on_write, shared_from_this()));
+      return;
+    }
+    if (is_closing_ && !is_close_sent_) {
+      is_close_sent_ = true;
+      is_writing_ = true;
+      ws_.async_close(close_reason_,
+                      beast::bind_front_handler(&WsSession::on_close, shared_from_this()));
+    }
+  }
+
+  void on_write(ErrorCode code, std::size_t /*bytes*/) {
+    is_writing_ = false;
+    if (code) {
+      log_ending(code, "websocket write");
+      queue_.clear();
+      // The pending read then fails too and finishes the session.
+      ErrorCode ignored;
+      beast::get_lowest_layer(ws_).socket().close(ignored);
+      return;
+    }
+    if (!queue_.empty()) {
+      queue_.pop_front();
+    }
+    if (queue_.empty() && is_drain_pending_ && !is_finished_ && !is_closing_) {
+      is_drain_pending_ = false;
+      handler_->on_drained();
+    }
+    do_write();
+  }
+
+  void on_close(ErrorCode code) {
+    is_writing_ = false;
+    if (code) {
+      log_ending(code, "websocket close");
+    }
+  }
+
+  void begin_close(std::uint16_t code, std::string_view reason) {
+    if (is_closing_ || is_finished_) {
+      return;
+    }
+    is_closing_ = true;
+    close_reason_ = websocket::close_reason(static_cast<websocket::close_code>(code),
+                                           reason.substr(0, kMaxCloseReasonBytes));
+    do_write();
+  }
+
+  // Closes ahead of the queued frames (protocol errors): only the frame being written
+  // still goes out.
+  void force_close(std::uint16_t code, std::string_view reason) {
+    if (is_writing_ && !queue_.empty()) {
+      queue_.erase(queue_.begin() + 1, queue_.end());
+    } else {
+      queue_.clear();
+    }
+    begin_close(code, reason);
+  }
+
+  void finish() {
+    if (is_finished_) {
+      return;
+    }
+    is_finished_ = true;
+    queue_.clear();
+    state_.log->debug("conn_id={} websocket closed", id_);
+    if (handler_) {
+      handler_->on_closed();
+      handler_.reset();
+    }
+  }
+
+  WsStream ws_;
+  std::unique_ptr<WsHandler> handler_;
+  std::optional<http::request<http::string_body>> upgrade_;
+  beast::flat_buffer buffer_;
+  std::deque<std::shared_ptr<const std::string>> queue_;  // front = frame being written
+  websocket::close_reason close_reason_;
+  bool is_open_ = false;
+  bool is_writing_ = false;
+  bool is_drain_pending_ = false;
+  bool is_closing_ = false;
+  bool is_close_sent_ = false;
+  bool is_finished_ = false;
+};
+
+// --- HTTP session -----------------------------------------------------------------
+
+bool is_safe_header_text(std::string_view text) {
+  return text.find_first_of("\r\n") == std::string_view::npos;
+}
+
+std::string_view path_of(std::string_view target) {
+  return target.substr(0, target.find('?'));
+}
+
+// One TLS connection serving HTTP/1.1 requests one at a time (keep-alive) until it
+// upgrades to a WebSocket or closes. Runs only on its worker's thread, except for the
+// Respond callable, which posts back to it.
+class HttpSession final : public SessionBase, public std::enable_shared_from_this<HttpSession> {
+ public:
+  HttpSession(ServerState& state, Worker& worker, std::uint64_t id, std::string remote,
+              Tcp::socket socket)
+      : SessionBase(state, worker, id, std::move(remote)),
+        stream_(std::move(socket), state.tls) {}
+
+  // Runs on the worker's thread.
+  void start() {
+    register_session(weak_from_this());
+    if (state_.is_stopping) {
+      return;
+    }
+    phase_ = Phase::kHandshake;
+    beast::get_lowest_layer(stream_).expires_after(state_.options.tls_handshake_timeout);
+    stream_.async_handshake(
+        ssl::stream_base::server,
+        beast::bind_front_handler(&HttpSession::on_handshake, shared_from_this()));
+  }
+
+  void stop_for_shutdown() override {
+    is_stopping_ = true;
+    // Idle or mid-handshake: end now. A request being handled gets its response, then
+    // the connection closes (on_write sees is_stopping_).
+    if (phase_ == Phase::kHandshake || phase_ == Phase::kReading) {
+      beast::get_lowest_layer(stream_).cancel();
+    }
+  }
+
+ private:
+  enum class Phase { kIdle, kHandshake, kReading, kHandling, kWriting, kClosing };
+
+  void on_handshake(ErrorCode code) {
+    if (code) {
+      log_ending(code, "tls handshake");
+      return;
+    }
+    do_read();
+  }
+
+  void do_read() {
+    if (is_stopping_) {
+      do_shutdown();
+      return;
+    }
+    phase_ = Phase::kReading;
+    // A fresh parser per request: an idle connection keeps none.
+    parser_.emplace();
+    parser_->body_limit(state_.options.http_body_limit);
+    parser_->header_limit(static_cast<std::uint32_t>(
+        std::min<std::size_t>(state_.options.http_header_limit, UINT32_MAX)));
+    beast::get_lowest_layer(stream_).expires_after(state_.options.http_timeout);
+    http::async_read(stream_, buffer_, *parser_,
+                     beast::bind_front_handler(&HttpSession::on_read, shared_from_this()));
+  }
+
+  void on_read(ErrorCode code, std::size_t /*bytes*/) {
+    if (code == http::error::end_of_stream) {
+      do_shutdown();
+      return;
+    }
+    if (code == http::error::body_limit) {
+      send_error(413, "request body too large");
+      return;
+    }
+    if (code == http::error::header_limit) {
+      send_error(431, "request headers too large");
+      return;
+    }
+    if (code && code.category() == http::make_error_code(http::error::bad_target).category() &&
+        code != http::error::partial_message) {
+      state_.log->debug("conn_id={} malformed request: {}", id_, code.message());
+      send_error(400, "malformed request");
+      return;
+    }
+    if (code) {
+      log_ending(code, "http read");
+      return;
+    }
+    handle_request();
+  }
+
+  void handle_request() {
+    http::request<http::string_body> message = parser_->release();
+    parser_.reset();
+    is_keep_alive_ = message.keep_alive();
+    Request request;
+    request.method = std::string(message.method_string());
+    request.target = std::string(message.target());
+    request.remote_address = remote_;
+    request.connection_id = id_;
+    request.headers.reserve(std::distance(message.begin(), message.end()));
+    for (const auto& field : message) {
+      request.headers.push_back(Header{std::string(field.name_string()), std::string(field.value())});
+    }
+    state_.log->debug("conn_id={} {} request", id_, request.method);
+
+    const auto& ws_paths = state_.options.ws_paths;
+    if (websocket::is_upgrade(message) &&
+        std::find(ws_paths.begin(), ws_paths.end(), path_of(request.target)) != ws_paths.end()) {
+      upgrade(std::move(message), request);
+      return;
+    }
+
+    request.body = std::move(message.body());
+    phase_ = Phase::kHandling;
+    Respond respond = [self = shared_from_this()](Response response) {
+      asio::post(self->worker_.io, [self, response = std::move(response)]() mutable {
+        self->on_respond(std::move(response));
+      });
+    };
+    try {
+      state_.http.handle(std::move(request), std::move(respond));
+    } catch (const std::exception& failure) {
+      state_.log->error("conn_id={} http handler threw: {}", id_, failure.what());
+      on_respond(Response{500, "text/plain", "internal error", {}});
+    }
+  }
+
+  void upgrade(http::request<http::string_body> message, const Request& request) {
+    std::unique_ptr<WsHandler> handler =
+        state_.ws_factory ? state_.ws_factory(request) : nullptr;
+    if (!handler) {
+      phase_ = Phase::kHandling;
+      is_keep_alive_ = false;
+      on_respond(Response{404, "text/plain", "not found", {}});
+      return;
+    }
+    beast::get_lowest_layer(stream_).expires_never();
+    phase_ = Phase::kIdle;
+    auto session = std::make_shared<WsSession>(state_, worker_, id_, remote_, std::move(stream_),
+                                               std::move(handler));
+    session->start(std::move(message));
+  }
+
+  // Runs on the worker's thread: the handler's answer, or an error of our own.
+  void on_respond(Response answer) {
+    if (phase_ != Phase::kHandling) {
+      state_.log->warn("conn_id={} respond called more than once", id_);
+      return;
+    }
+    response_.emplace(static_cast<http::status>(answer.status), 11);
+    auto& response = *response_;
+    bool has_cache_control = false;
+    for (const Header& header : answer.headers) {
+      if (!is_safe_header_text(header.name) || !is_safe_header_text(header.value) ||
+          header.name.empty()) {
+        state_.log->warn("conn_id={} dropped a response header with a line break", id_);
+        continue;
+      }
+      has_cache_control = has_cache_control || beast::iequals(header.name, "Cache-Control");
+      response.insert(header.name, header.value);
+    }
+    if (!has_cache_control) {
+      response.set(http::field::cache_control, "no-store");
+    }
+    response.set(http::field::strict_transport_security, kHsts);
+    response.set("X-Content-Type-Options", "nosniff");
+    response.set(http::field::content_type, is_safe_header_text(answer.content_type)
+                                                ? answer.content_type
+                                                : std::string("application/octet-stream"));
+    response.keep_alive(is_keep_alive_ && !is_stopping_);
+    response.body() = std::move(answer.body);
+    response.prepare_payload();
+    do_write();
+  }
+
+  void send_error(int status, std::string_view text) {
+    phase_ = Phase::kHandling;
+    is_keep_alive_ = false;
+    parser_.reset();
+    on_respond(Response{status, "text/plain", std::string(text), {}});
+  }
+
+  void do_write() {
+    phase_ = Phase::kWriting;
+    beast::get_lowest_layer(stream_).expires_after(state_.options.http_timeout);
+    http::async_write(stream_, *response_,
+                      beast::bind_front_handler(&HttpSession::on_write, shared_from_this()));
+  }
+
+  void on_write(ErrorCode code, std::size_t /*bytes*/) {
+    const bool keep_alive = response_->keep_alive();
+    response_.reset();
+    if (code) {
+      log_ending(code, "http write");
+      return;
+    }
+    if (!keep_alive || is_stopping_) {
+      do_shutdown();
+      return;
+    }
+    do_read();
+  }
+
+  void do_shutdown() {
+    phase_ = Phase::kClosing;
+    beast::get_lowest_layer(stream_).expires_after(kTlsShutdownTimeout);
+    stream_.async_shutdown(beast::bind_front_handler(&HttpSession::on_shutdown,
+                                                     shared_from_this()));
+  }
+
+  void on_shutdown(ErrorCode code) {
+    // The peer often drops TCP instead of answering close_notify; either way we're done.
+    if (code) {
+      log_ending(code, "tls shutdown");
+    }
+  }
+
+  TlsStream stream_;
+  beast::flat_buffer buffer_;
+  std::optional<http::request_parser<http::string_body>> parser_;
+  std::optional<http::response<http::string_body>> response_;
+  Phase phase_ = Phase::kIdle;
+  bool is_keep_alive_ = true;
+  bool is_stopping_ = false;
+};
+
+Result<void> configure_tls(ssl::context& tls, const TlsCredentials& credentials) {
+  tls.set_options(ssl::context::default_workarounds | ssl::context::no_sslv2 |
+                  ssl::context::no_sslv3 | ssl::context::no_tlsv1 | ssl::context::no_tlsv1_1 |
+                  ssl::context::single_dh_use);
+  SSL_CTX* native = tls.native_handle();
+  SSL_CTX_set_options(native, SSL_OP_CIPHER_SERVER_PREFERENCE | SSL_OP_NO_RENEGOTIATION |
+                                  SSL_OP_NO_COMPRESSION);
+  // Stateless session tickets (on by default in OpenSSL 3; SSL_OP_NO_TICKET stays
+  // clear) and a server-side cache, so a reconnect storm resumes instead of paying
+  // full handshakes (DESIGN.md, Measured).
+  SSL_CTX_set_session_cache_mode(native, SSL_SESS_CACHE_SERVER);
+  static constexpr unsigned char kSessionContext[] = "wardline";
+  SSL_CTX_set_session_id_context(native, kSessionContext, sizeof kSessionContext - 1);
+  SSL_CTX_set_mode(native, SSL_MODE_RELEASE_BUFFERS);
+  if (SSL_CTX_set_min_proto_version(native, TLS1_2_VERSION) != 1 ||
+      SSL_CTX_set_cipher_list(native, kTls12Ciphers) != 1) {
+    return error(Code::kInternal, "TLS policy rejected by OpenSSL");
+  }
+  ErrorCode code;
+  tls.use_certificate_chain(asio::buffer(credentials.certificate_chain_pem), code);
+  if (code) {
+    return error(Code::kInvalidArgument, "invalid server certificate chain");
+  }
+  tls.use_private_key(asio::buffer(credentials.private_key_pem), ssl::context::pem, code);
+  if (code || SSL_CTX_check_private_key(native) != 1) {
+    return error(Code::kInvalidArgument, "invalid server private key");
+  }
+  return ok();
+}
+
+}  // namespace
+
+// --- Server -----------------------------------------------------------------------
+
+class Server::Impl {
+ public:
+  Impl(ServerOptions options, TlsCredentials credentials, HttpHandler& http,
+       WsHandlerFactory ws_factory)
+      : state_(std::move(options), http, std::move(ws_factory)),
+        credentials_(std::move(credentials)) {}
+
+  ~Impl() { stop(std::chrono::milliseconds(0)); }
+
+  Result<void> start() {
+    {
+      std::lock_guard lock(mutex_);
+      if (is_started_) {
+        return error(Code::kFailedPrecondition, "server already started");
+      }
+      is_started_ = true;
+    }
+    WL_TRY(configure_tls(state_.tls, credentials_));
+    credentials_ = {};  // The key stays only inside the SSL_CTX.
+
+    ErrorCode code;
+    const asio::ip::address address = asio::ip::make_address(state_.options.address, code);
+    if (code) {
+      return error(Code::kInvalidArgument, "invalid listen address");
+    }
+    std::size_t threads = state_.options.threads;
+    if (threads == 0) {
+      threads = std::max(1U, std::thread::hardware_concurrency());
+    }
+    for (std::size_t index = 0; index < threads; ++index) {
+      workers_.push_back(std::make_unique<Worker>());
+    }
+    acceptor_.emplace(workers_.front()->io);
+    const Tcp::endpoint endpoint(address, state_.options.port);
+    acceptor_->open(endpoint.protocol(), code);
+    if (!code) {
+      acceptor_->set_option(asio::socket_base::reuse_address(true), code);
+    }
+    if (!code) {
+      acceptor_->bind(endpoint, code);
+    }
+    if (!code) {
+      acceptor_->listen(asio::socket_base::max_listen_connections, code);
+    }
+    if (code) {
+      state_.log->error("cannot listen on {}:{}: {}", state_.options.address,
+                        state_.options.port, code.message());
+      acceptor_.reset();
+      workers_.clear();
+      return error(Code::kUnavailable, "cannot listen on the server address");
+    }
+    port_ = acceptor_->local_endpoint().port();
+    do_accept();
+    for (auto& worker : workers_) {
+      worker->thread = std::thread([&io = worker->io] { io.run(); });
+    }
+    is_running_ = true;
+    state_.log->info("listening on {}:{} with {} io threads", state_.options.address, port_,
+                     threads);
+    return ok();
+  }
+
+  std::uint16_t port() const { return port_; }
+
+  void stop(std::chrono::milliseconds drain) {
+    {
+      std::unique_lock lock(mutex_);
+      if (is_stop_started_) {
+        stopped_.wait(lock, [this] { return is_stopped_; });
+        return;
+      }
+      is_stop_started_ = true;
+    }
+    if (is_running_) {
+      state_.is_stopping = true;
+      asio::post(workers_.front()->io, [this] {
+        ErrorCode ignored;
+        acceptor_->close(ignored);
+      });
+      for (auto& worker : workers_) {
+        asio::post(worker->io, [&sessions = worker->sessions] {
+          // Copy first: closing may end a session and erase it from the registry.
+          std::vector<std::shared_ptr<Session>> open;
+          for (auto& [key, weak] : sessions) {
+            if (auto session = weak.lock()) {
+              open.push_back(std::move(session));
+            }
+          }
+          for (auto& session : open) {
+            session->stop_for_shutdown();
+          }
+        });
+      }
+      // Bounded drain: sessions close themselves after their close handshakes.
+      const auto deadline = std::chrono::steady_clock::now() + drain;
+      while (state_.live_sessions.load() > 0 && std::chrono::steady_clock::now() < deadline) {
+        std::this_thread::sleep_for(std::chrono::milliseconds(2));
+      }
+      for (auto& worker : workers_) {
+        worker->work.reset();
+        worker->io.stop();
+      }
+      for (auto& worker : workers_) {
+        worker->thread.join();
+      }
+      state_.log->info("stopped; {} connections cut at the drain deadline",
+                       state_.live_sessions.load());
+    }
+    std::lock_guard lock(mutex_);
+    is_stopped_ = true;
+    stopped_.notify_all();
+  }
+
+  void wait() {
+    std::unique_lock lock(mutex_);
+    stopped_.wait(lock, [this] { return is_stopped_; });
+  }
+
+ private:
+  void do_accept() {
+    Worker& worker = *workers_[next_worker_];
+    next_worker_ = (next_worker_ + 1) % workers_.size();
+    // The socket is created on the chosen worker's context: the connection lives there.
+    acceptor_->async_accept(asio::any_io_executor(worker.io.get_executor()),
+                            [this, &worker](ErrorCode code, Tcp::socket socket) {
+                              on_accept(worker, code, std::move(socket));
+                            });
+  }
+
+  void on_accept(Worker& worker, ErrorCode code, Tcp::socket socket) {
+    if (code == asio::error::operation_aborted || state_.is_stopping) {
+      return;
+    }
+    if (code) {
+      // Out of descriptors and the like: keep serving existing connections.
+      state_.log->warn("accept failed: {}", code.message());
+    } else {
+      ErrorCode ignored;
+      socket.set_option(Tcp::no_delay(true), ignored);
+      const Tcp::endpoint peer = socket.remote_endpoint(ignored);
+      const std::uint64_t id = state_.next_connection_id++;
+      state_.log->debug("conn_id={} accepted", id);
+      auto session = std::make_shared<HttpSession>(state_, worker, id,
+                                                   peer.address().to_string(), std::move(socket));
+      asio::post(worker.io, [session = std::move(session)] { session->start(); });
+    }
+    do_accept();
+  }
+
+  ServerState state_;  // First: outlives the workers and every session on them.
+  TlsCredentials credentials_;
+  std::vector<std::unique_ptr<Worker>> workers_;
+  std::optional<Tcp::acceptor> acceptor_;  // On workers_[0]; destroyed before it.
+  std::size_t next_worker_ = 0;            // Only on the acceptor's thread.
+  std::uint16_t port_ = 0;
+  bool is_running_ = false;
+  std::mutex mutex_;
+  std::condition_variable stopped_;
+  bool is_started_ = false;
+  bool is_stop_started_ = false;
+  bool is_stopped_ = false;
+};
+
+Server::Server(ServerOptions options, TlsCredentials credentials, HttpHandler& http,
+               WsHandlerFactory ws_factory)
+    : impl_(std::make_unique<Impl>(std::move(options), std::move(credentials), http,
+                                   std::move(ws_factory))) {}
+
+Server::~Server() = default;
+
+Result<void> Server::start() { return impl_->start(); }
+
+std::uint16_t Server::port() const { return impl_->port(); }
+
+void Server::stop(std::chrono::milliseconds drain) { impl_->stop(drain); }
+
+void Server::wait() { impl_->wait(); }
+
+}  // namespace wl::net
