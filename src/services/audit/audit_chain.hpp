@@ -1,0 +1,30 @@
+#pragma once
+
+#include <string>
+
+#include "ports/records.hpp"
+#include "ports/store.hpp"
+
+namespace wl {
+
+// The audit chain's byte formats (docs/audit_chain.md). Pure functions, thread-safe.
+
+// The canonical bytes of an entry that its hash covers: a format tag, seq, prev_hash and
+// every draft field, integers as fixed-width big-endian and strings length-prefixed, so
+// two different entries never encode the same. entry.hash is not part of it.
+std::string audit_entry_encoding(const AuditEntry& entry);
+
+// SHA-256 of audit_entry_encoding(entry): 32 raw bytes.
+std::string audit_entry_hash(const AuditEntry& entry);
+
+// The chain rule given to Store adapters at construction: returns audit_entry_hash.
+AuditChainer make_audit_chainer();
+
+// The bytes an audit checkpoint's Ed25519 signature covers: a format tag, seq, hash
+// and the checkpoint time. public_key and signature are not part of it.
+std::string audit_checkpoint_encoding(const AuditCheckpoint& checkpoint);
+
+// The first entry's prev_hash: 32 zero bytes.
+std::string audit_genesis_hash();
+
+}  // namespace wl
