@@ -1,0 +1,62 @@
+#pragma once
+
+#include <cstddef>
+#include <string>
+
+#include "ports/clock.hpp"
+#include "services/identity/identity_service.hpp"
+#include "services/identity/rate_limiter.hpp"
+#include "services/messaging/messaging_service.hpp"
+#include "services/patients/patient_service.hpp"
+
+namespace wl::api {
+
+class Hub;
+class WorkPool;
+
+struct ApiOptions {
+  std::size_t event_page = 200;          // Events per replay read.
+  std::size_t pending_replies_limit = 1024;  // Replies held while a client's queue is full.
+  double login_per_ip_per_second = 1.0;
+  double login_per_ip_burst = 30;
+  double login_per_user_per_second = 0.2;
+  double login_per_user_burst = 10;
+  double sends_per_user_per_second = 200;
+  double sends_per_user_burst = 400;
+};
+
+// Everything the HTTP routes and WebSocket sessions use. Owned by the server's
+// composition root (cli/serve); outlives every connection.
+struct ApiContext {
+  IdentityService& identity;
+  MessagingService& messaging;
+  PatientService& patients;
+  Hub& hub;
+  WorkPool& pool;
+  const Clock& clock;
+  std::string store_instance_id;
+  ApiOptions options;
+  RateLimiter login_per_ip;
+  RateLimiter login_per_user;
+  RateLimiter sends_per_user;
+
+  ApiContext(IdentityService& identity_service, MessagingService& messaging_service,
+             PatientService& patient_service, Hub& event_hub, WorkPool& work_pool,
+             const Clock& clock_source, std::string instance_id, ApiOptions api_options)
+      : identity(identity_service),
+        messaging(messaging_service),
+        patients(patient_service),
+        hub(event_hub),
+        pool(work_pool),
+        clock(clock_source),
+        store_instance_id(std::move(instance_id)),
+        options(api_options),
+        login_per_ip(clock_source, api_options.login_per_ip_per_second,
+                     api_options.login_per_ip_burst),
+        login_per_user(clock_source, api_options.login_per_user_per_second,
+                       api_options.login_per_user_burst),
+        sends_per_user(clock_source, api_options.sends_per_user_per_second,
+                       api_options.sends_per_user_burst) {}
+};
+
+}  // namespace wl::api

@@ -1,0 +1,428 @@
+#include "api/client_session.hpp"
+
+#include <boost/json/object.hpp>
+#include <boost/json/serialize.hpp>
+#include <fmt/format.h>
+
+#include "api/errors.hpp"
+#include "api/hub.hpp"
+#include "api/json_codec.hpp"
+#include "api/work_pool.hpp"
+#include "core/log.hpp"
+
+namespace wl::api {
+namespace json = boost::json;
+
+namespace {
+
+std::string caught_up_frame(std::string_view instance_id, EventId position) {
+  json::object frame;
+  frame["type"] = "caught_up";
+  frame["cursor"] = encode_cursor(instance_id, position);
+  return json::serialize(frame);
+}
+
+std::shared_ptr<const std::string> event_frame(std::string_view instance_id,
+                                               const OpenedEvent& event) {
+  json::object frame;
+  frame["type"] = "event";
+  frame["cursor"] = encode_cursor(instance_id, event.event.id);
+  frame["event"] = event_json(event);
+  return std::make_shared<const std::string>(json::serialize(frame));
+}
+
+}  // namespace
+
+ClientSession::ClientSession(ApiContext& context) : context_(context) {}
+
+ClientSession::~ClientSession() = default;
+
+template <typename Work, typename Done>
+void ClientSession::run_blocking(std::string ref, Work work, Done done) {
+  auto connection = connection_;
+  const bool queued = context_.pool.try_submit(
+      [connection, work = std::move(work), done = std::move(done)]() mutable {
+        auto result = work();
+        connection->post([done = std::move(done), result = std::move(result)]() mutable {
+          done(std::move(result));
+        });
+      });
+  if (!queued) {
+    fail(Status(Code::kUnavailable, "the server is busy: retry shortly"), ref);
+  }
+}
+
+void ClientSession::on_open(std::shared_ptr<net::WsConnection> connection) {
+  connection_ = std::move(connection);
+}
+
+void ClientSession::on_closed() {
+  phase_ = Phase::kClosed;
+  if (registered_) {
+    context_.hub.remove(principal_.org, principal_.user, connection_.get());
+    registered_ = false;
+  }
+  connection_.reset();
+}
+
+void ClientSession::close_with(net::CloseCode code, std::string_view reason) {
+  if (phase_ == Phase::kClosed || !connection_) {
+    return;
+  }
+  connection_->close(code, reason);
+}
+
+void ClientSession::fail(const Status& status, std::string_view ref) {
+  send_reply(error_frame(status, ref));
+}
+
+void ClientSession::send_reply(std::string frame) {
+  if (!connection_) {
+    return;
+  }
+  auto shared = std::make_shared<const std::string>(std::move(frame));
+  if (pending_replies_.empty() && connection_->try_send(shared)) {
+    return;
+  }
+  pending_replies_.push_back(std::move(shared));
+  if (pending_replies_.size() > context_.options.pending_replies_limit) {
+    pending_replies_.clear();
+    close_with(net::CloseCode::kPolicyViolation, "slow consumer: reconnect and resume");
+  }
+}
+
+void ClientSession::send_droppable(const std::shared_ptr<const std::string>& frame) {
+  if (phase_ != Phase::kStreaming || !connection_->try_send(frame)) {
+    ++dropped_frames_;
+  }
+}
+
+bool ClientSession::send_event(EventId id, std::shared_ptr<const std::string> frame) {
+  if (!pending_replies_.empty() || !connection_->try_send(std::move(frame))) {
+    lagging_ = true;
+    return false;
+  }
+  last_sent_ = id;
+  return true;
+}
+
+void ClientSession::on_drained() {
+  while (!pending_replies_.empty()) {
+    if (!connection_->try_send(pending_replies_.front())) {
+      return;
+    }
+    pending_replies_.pop_front();
+  }
+  if (lagging_ && !fetching_ && phase_ == Phase::kStreaming) {
+    lagging_ = false;
+    fetch_events();
+  }
+}
+
+void ClientSession::on_message(std::string_view text) {
+  auto parsed = parse_object(text);
+  if (!parsed) {
+    fail(parsed.error());
+    return;
+  }
+  const json::object& frame = *parsed;
+  std::string ref;
+  if (const json::value* value = frame.if_contains("ref"); value && value->is_string()) {
+    ref = std::string(value->as_string()).substr(0, 64);
+  }
+  const json::value* type = frame.if_contains("type");
+  if (type == nullptr || !type->is_string()) {
+    fail(Status(Code::kInvalidArgument, "missing field 'type'"), ref);
+    return;
+  }
+  const std::string_view kind = type->as_string();
+  if (phase_ == Phase::kAwaitingHello) {
+    if (kind != "hello") {
+      fail(Status(Code::kUnauthenticated, "send a hello frame with your token first"), ref);
+      close_with(net::CloseCode::kPolicyViolation, "hello required");
+      return;
+    }
+    handle_hello(frame);
+    return;
+  }
+  if (phase_ == Phase::kAuthenticating) {
+    fail(Status(Code::kFailedPrecondition, "wait for the welcome frame"), ref);
+    return;
+  }
+  if (kind == "send") {
+    handle_send(frame);
+  } else if (kind == "ack") {
+    handle_ack(frame);
+  } else if (kind == "read") {
+    handle_read(frame);
+  } else if (kind == "ping") {
+    FieldReader reader(frame);
+    (void)reader.required_string("type");
+    (void)reader.optional_string("ref");
+    if (auto done = reader.finish(); !done) {
+      fail(done.error(), ref);
+      return;
+    }
+    json::object pong;
+    pong["type"] = "pong";
+    if (!ref.empty()) {
+      pong["ref"] = ref;
+    }
+    send_reply(json::serialize(pong));
+  } else if (kind == "hello") {
+    fail(Status(Code::kFailedPrecondition, "already authenticated"), ref);
+  } else {
+    fail(Status(Code::kInvalidArgument,
+                fmt::format("unknown frame type '{}'", kind.substr(0, 32))),
+         ref);
+  }
+}
+
+void ClientSession::handle_hello(const json::object& frame) {
+  FieldReader reader(frame);
+  (void)reader.required_string("type");
+  auto token = reader.required_string("token");
+  auto cursor = reader.optional_string("cursor");
+  auto ref = reader.optional_string("ref");
+  auto finished = reader.finish();
+  Result<void> valid = !token ? Result<void>(std::unexpected(token.error()))
+                       : !cursor ? Result<void>(std::unexpected(cursor.error()))
+                       : !ref    ? Result<void>(std::unexpected(ref.error()))
+                                 : finished;
+  if (!valid) {
+    fail(valid.error());
+    close_with(net::CloseCode::kPolicyViolation, "bad hello");
+    return;
+  }
+  phase_ = Phase::kAuthenticating;
+  struct Outcome {
+    Result<Principal> principal;
+    EventId start;
+    std::string resync_reason;
+  };
+  ApiContext& context = context_;
+  run_blocking(
+      *ref,
+      [&context, token = *token, cursor = *cursor]() -> Outcome {
+        Outcome outcome{context.identity.authenticate(token), EventId(), {}};
+        if (!outcome.principal) {
+          return outcome;
+        }
+        auto head = context.messaging.stream_head();
+        if (!head) {
+          outcome.principal = std::unexpected(head.error());
+          return outcome;
+        }
+        if (cursor.empty()) {
+          outcome.start = *head;
+          return outcome;
+        }
+        auto position = decode_cursor(cursor, context.store_instance_id);
+        if (!position) {
+          outcome.start = *head;
+          outcome.resync_reason = position.error().message();
+        } else if (*position > *head) {
+          outcome.start = *head;
+          outcome.resync_reason = "the cursor is ahead of this server's history";
+        } else {
+          outcome.start = *position;
+        }
+        return outcome;
+      },
+      [this](Outcome outcome) {
+        if (!outcome.principal) {
+          fail(outcome.principal.error());
+          close_with(net::CloseCode::kPolicyViolation, "authentication failed");
+          return;
+        }
+        on_authenticated(std::move(*outcome.principal), outcome.start,
+                         std::move(outcome.resync_reason));
+      });
+}
+
+void ClientSession::on_authenticated(Principal principal, EventId start,
+                                     std::string resync_reason) {
+  principal_ = std::move(principal);
+  phase_ = Phase::kStreaming;
+  last_sent_ = start;
+  // Register before reading the store: an event that commits after this point is
+  // announced live; one that committed before is found by the read.
+  context_.hub.add(principal_.org, principal_.user, connection_, this);
+  registered_ = true;
+
+  json::object welcome;
+  welcome["type"] = "welcome";
+  welcome["user_id"] = principal_.user.value();
+  welcome["org_id"] = principal_.org.value();
+  welcome["device_id"] = principal_.device.value();
+  welcome["server_time"] = format_rfc3339(context_.clock.now());
+  send_reply(json::serialize(welcome));
+  if (!resync_reason.empty()) {
+    json::object resync;
+    resync["type"] = "resync";
+    resync["reason"] = resync_reason;
+    resync["cursor"] = encode_cursor(context_.store_instance_id, start);
+    send_reply(json::serialize(resync));
+  }
+  fetch_events();
+}
+
+void ClientSession::fetch_events() {
+  if (fetching_ || phase_ != Phase::kStreaming) {
+    return;
+  }
+  fetching_ = true;
+  refetch_ = false;
+  ApiContext& context = context_;
+  run_blocking(
+      {},
+      [&context, principal = principal_, after = last_sent_] {
+        return context.messaging.read_events(principal, after, context.options.event_page);
+      },
+      [this](Result<std::vector<OpenedEvent>> events) { on_events_fetched(std::move(events)); });
+}
+
+void ClientSession::on_events_fetched(Result<std::vector<OpenedEvent>> events) {
+  fetching_ = false;
+  if (phase_ != Phase::kStreaming) {
+    return;
+  }
+  if (!events) {
+    log::get("api")->warn("conn={} user={} replay failed: {}", connection_->id(),
+                          principal_.user.value(), events.error().to_string());
+    fail(events.error());
+    close_with(net::CloseCode::kInternalError, "could not read your events: reconnect");
+    return;
+  }
+  for (const OpenedEvent& event : *events) {
+    if (!send_event(event.event.id, event_frame(context_.store_instance_id, event))) {
+      return;  // Resumes from last_sent_ in on_drained().
+    }
+  }
+  if (events->size() >= context_.options.event_page || refetch_) {
+    fetch_events();
+    return;
+  }
+  send_reply(caught_up_frame(context_.store_instance_id, last_sent_));
+}
+
+void ClientSession::on_live_event(const std::shared_ptr<LiveEvent>& live) {
+  if (phase_ != Phase::kStreaming) {
+    return;
+  }
+  if (fetching_) {
+    refetch_ = true;
+    return;
+  }
+  if (lagging_ || live->event().id <= last_sent_) {
+    return;
+  }
+  auto frame = live->frame();
+  if (!frame) {
+    fetch_events();
+    return;
+  }
+  (void)send_event(live->event().id, std::move(frame));
+}
+
+void ClientSession::handle_send(const json::object& frame) {
+  FieldReader reader(frame);
+  (void)reader.required_string("type");
+  (void)reader.optional_string("ref");
+  auto thread = reader.required_int("thread_id");
+  auto client_id = reader.required_string("client_id");
+  auto body = reader.required_string("body");
+  auto urgent = reader.optional_bool("urgent", false);
+  const std::string ref = client_id ? *client_id : std::string();
+  for (const Result<void>& check :
+       {thread ? ok() : Result<void>(std::unexpected(thread.error())),
+        client_id ? ok() : Result<void>(std::unexpected(client_id.error())),
+        body ? ok() : Result<void>(std::unexpected(body.error())),
+        urgent ? ok() : Result<void>(std::unexpected(urgent.error())), reader.finish()}) {
+    if (!check) {
+      fail(check.error(), ref.substr(0, 64));
+      return;
+    }
+  }
+  if (!context_.sends_per_user.try_acquire(fmt::format("user:{}", principal_.user.value()))) {
+    fail(Status(Code::kResourceExhausted, "sending too fast: slow down and retry"), ref);
+    return;
+  }
+  SendRequest request{ThreadId(*thread), std::move(*client_id), std::move(*body), *urgent};
+  ApiContext& context = context_;
+  run_blocking(
+      ref,
+      [&context, principal = principal_, request = std::move(request)] {
+        return context.messaging.send(principal, request);
+      },
+      [this, ref](Result<SendResult> sent) {
+        if (!sent) {
+          fail(sent.error(), ref);
+          return;
+        }
+        json::object reply;
+        reply["type"] = "sent";
+        reply["client_id"] = sent->message.client_id;
+        reply["message_id"] = sent->message.id.value();
+        reply["thread_id"] = sent->message.thread_id.value();
+        reply["seq"] = sent->message.seq;
+        reply["at"] = format_rfc3339(sent->message.created_at);
+        reply["duplicate"] = sent->duplicate;
+        send_reply(json::serialize(reply));
+      });
+}
+
+void ClientSession::handle_ack(const json::object& frame) {
+  FieldReader reader(frame);
+  (void)reader.required_string("type");
+  auto ref = reader.optional_string("ref");
+  auto ids = reader.int_array("message_ids", true);
+  auto finished = reader.finish();
+  if (!ids || !finished) {
+    fail(!ids ? ids.error() : finished.error(), ref ? *ref : std::string());
+    return;
+  }
+  std::vector<EventId> messages;
+  messages.reserve(ids->size());
+  for (const std::int64_t id : *ids) {
+    messages.emplace_back(id);
+  }
+  ApiContext& context = context_;
+  run_blocking(
+      ref ? *ref : std::string(),
+      [&context, principal = principal_, messages = std::move(messages)] {
+        return context.messaging.acknowledge_delivered(principal, messages);
+      },
+      [this, ref = ref ? *ref : std::string()](Result<std::size_t> acknowledged) {
+        if (!acknowledged) {
+          fail(acknowledged.error(), ref);
+        }
+      });
+}
+
+void ClientSession::handle_read(const json::object& frame) {
+  FieldReader reader(frame);
+  (void)reader.required_string("type");
+  auto ref = reader.optional_string("ref");
+  auto thread = reader.required_int("thread_id");
+  auto up_to = reader.required_int("up_to_seq");
+  auto finished = reader.finish();
+  const std::string reference = ref ? *ref : std::string();
+  if (!thread || !up_to || !finished) {
+    fail(!thread ? thread.error() : !up_to ? up_to.error() : finished.error(), reference);
+    return;
+  }
+  ApiContext& context = context_;
+  run_blocking(
+      reference,
+      [&context, principal = principal_, thread_id = ThreadId(*thread), seq = *up_to] {
+        return context.messaging.mark_read(principal, thread_id, seq);
+      },
+      [this, reference](Result<void> done) {
+        if (!done) {
+          fail(done.error(), reference);
+        }
+      });
+}
+
+}  // namespace wl::api

@@ -1,0 +1,78 @@
+#pragma once
+
+#include <deque>
+#include <memory>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "api/api_context.hpp"
+#include "net/server.hpp"
+#include "services/identity/principal.hpp"
+
+namespace boost::json {
+class object;
+}
+
+namespace wl::api {
+
+class LiveEvent;
+
+// One device's WebSocket: the protocol of docs/protocol.md (hello, send, ack, read,
+// ping; event, caught_up, resync, sent, presence, error).
+//
+// Runs only on its connection's thread; blocking work goes to the WorkPool and its
+// result is posted back. The stream contract: every event after the client's cursor
+// is sent once, in id order, replayed from the store, then "caught_up", then live.
+// When the connection's bounded queue is full, clinical events are not queued but
+// re-read from the store once it drains; presence frames are dropped; replies wait in
+// a bounded list, past which the client is closed as too slow.
+class ClientSession final : public net::WsHandler {
+ public:
+  explicit ClientSession(ApiContext& context);
+  ~ClientSession() override;
+
+  void on_open(std::shared_ptr<net::WsConnection> connection) override;
+  void on_message(std::string_view text) override;
+  void on_drained() override;
+  void on_closed() override;
+
+  // From the Hub, on this connection's thread.
+  void on_live_event(const std::shared_ptr<LiveEvent>& live);
+  void send_droppable(const std::shared_ptr<const std::string>& frame);
+
+ private:
+  enum class Phase { kAwaitingHello, kAuthenticating, kStreaming, kClosed };
+
+  void handle_hello(const boost::json::object& frame);
+  void handle_send(const boost::json::object& frame);
+  void handle_ack(const boost::json::object& frame);
+  void handle_read(const boost::json::object& frame);
+
+  void on_authenticated(Principal principal, EventId start, std::string resync_reason);
+  void fetch_events();
+  void on_events_fetched(Result<std::vector<OpenedEvent>> events);
+  bool send_event(EventId id, std::shared_ptr<const std::string> frame);
+  void send_reply(std::string frame);
+  void fail(const Status& status, std::string_view ref = {});
+  void close_with(net::CloseCode code, std::string_view reason);
+
+  // Runs work on the pool and then done(result) on this connection's thread. If the
+  // pool is saturated, answers Unavailable at once.
+  template <typename Work, typename Done>
+  void run_blocking(std::string ref, Work work, Done done);
+
+  ApiContext& context_;
+  std::shared_ptr<net::WsConnection> connection_;
+  Phase phase_ = Phase::kAwaitingHello;
+  Principal principal_;
+  bool registered_ = false;
+  EventId last_sent_;          // Every event up to here has been queued to the client.
+  bool fetching_ = false;      // A store read is in flight.
+  bool refetch_ = false;       // An event committed during that read: read again.
+  bool lagging_ = false;       // The queue was full: re-read from the store when drained.
+  std::deque<std::shared_ptr<const std::string>> pending_replies_;
+  std::uint64_t dropped_frames_ = 0;
+};
+
+}  // namespace wl::api

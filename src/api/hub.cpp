@@ -1,0 +1,130 @@
+#include "api/hub.hpp"
+
+#include <boost/json/serialize.hpp>
+
+#include "api/client_session.hpp"
+#include "api/json_codec.hpp"
+#include "net/server.hpp"
+#include "services/messaging/messaging_service.hpp"
+
+namespace wl::api {
+
+LiveEvent::LiveEvent(std::shared_ptr<const Event> event, MessagingService& messaging,
+                     std::string instance_id)
+    : event_(std::move(event)), messaging_(messaging), instance_id_(std::move(instance_id)) {}
+
+std::shared_ptr<const std::string> LiveEvent::frame() {
+  std::call_once(rendered_, [this] {
+    auto opened = messaging_.open_event(*event_);
+    if (!opened) {
+      return;
+    }
+    boost::json::object frame;
+    frame["type"] = "event";
+    frame["cursor"] = encode_cursor(instance_id_, event_->id);
+    frame["event"] = event_json(*opened);
+    frame_ = std::make_shared<const std::string>(boost::json::serialize(frame));
+  });
+  return frame_;
+}
+
+Hub::Hub(MessagingService& messaging, Bus& bus, std::string instance_id)
+    : messaging_(messaging), bus_(bus), instance_id_(std::move(instance_id)) {
+  bus_.subscribe(this);
+}
+
+Hub::~Hub() { bus_.unsubscribe(this); }
+
+void Hub::add(OrgId org, UserId user, const std::shared_ptr<net::WsConnection>& connection,
+              ClientSession* session) {
+  bool first = false;
+  {
+    Shard& shard = shard_of(user);
+    std::lock_guard lock(shard.mutex);
+    auto& entries = shard.users[user];
+    first = entries.empty();
+    entries.push_back(Entry{org, connection, session});
+  }
+  if (first) {
+    bus_.publish_presence(org, user, true);
+  }
+}
+
+void Hub::remove(OrgId org, UserId user, const net::WsConnection* connection) {
+  bool last = false;
+  {
+    Shard& shard = shard_of(user);
+    std::lock_guard lock(shard.mutex);
+    auto found = shard.users.find(user);
+    if (found == shard.users.end()) {
+      return;
+    }
+    std::erase_if(found->second,
+                  [&](const Entry& entry) { return entry.connection.get() == connection; });
+    if (found->second.empty()) {
+      shard.users.erase(found);
+      last = true;
+    }
+  }
+  if (last) {
+    bus_.publish_presence(org, user, false);
+  }
+}
+
+bool Hub::is_online(UserId user) {
+  Shard& shard = shard_of(user);
+  std::lock_guard lock(shard.mutex);
+  return shard.users.contains(user);
+}
+
+std::size_t Hub::connection_count() {
+  std::size_t count = 0;
+  for (Shard& shard : shards_) {
+    std::lock_guard lock(shard.mutex);
+    for (const auto& [user, entries] : shard.users) {
+      count += entries.size();
+    }
+  }
+  return count;
+}
+
+void Hub::on_event(std::span<const UserId> recipients, const std::shared_ptr<const Event>& event) {
+  auto live = std::make_shared<LiveEvent>(event, messaging_, instance_id_);
+  std::vector<Entry> targets;
+  for (const UserId user : recipients) {
+    Shard& shard = shard_of(user);
+    std::lock_guard lock(shard.mutex);
+    if (auto found = shard.users.find(user); found != shard.users.end()) {
+      targets.insert(targets.end(), found->second.begin(), found->second.end());
+    }
+  }
+  for (const Entry& target : targets) {
+    ClientSession* session = target.session;
+    target.connection->post([session, live] { session->on_live_event(live); });
+  }
+}
+
+void Hub::on_presence(OrgId org, UserId user, bool online) {
+  boost::json::object object;
+  object["type"] = "presence";
+  object["user_id"] = user.value();
+  object["online"] = online;
+  auto frame = std::make_shared<const std::string>(boost::json::serialize(object));
+  std::vector<Entry> targets;
+  for (Shard& shard : shards_) {
+    std::lock_guard lock(shard.mutex);
+    for (const auto& [member, entries] : shard.users) {
+      for (const Entry& entry : entries) {
+        if (entry.org == org && member != user) {
+          targets.push_back(entry);
+        }
+      }
+    }
+  }
+  for (const Entry& target : targets) {
+    ClientSession* session = target.session;
+    target.connection->post([session, frame] { session->send_droppable(frame); });
+  }
+}
+
+}  // namespace wl::api

@@ -1,0 +1,278 @@
+#include "api/json_codec.hpp"
+
+#include <algorithm>
+#include <charconv>
+
+#include <boost/json/parse.hpp>
+#include <fmt/format.h>
+
+namespace wl::api {
+namespace json = boost::json;
+
+Result<json::object> parse_object(std::string_view text) {
+  boost::system::error_code ec;
+  json::value value = json::parse(text, ec);
+  if (ec) {
+    return error(Code::kInvalidArgument, "malformed JSON");
+  }
+  if (!value.is_object()) {
+    return error(Code::kInvalidArgument, "the body must be a JSON object");
+  }
+  return std::move(value.as_object());
+}
+
+const json::value* FieldReader::take(std::string_view key) {
+  seen_.emplace_back(key);
+  return object_.if_contains(key);
+}
+
+Result<std::string> FieldReader::required_string(std::string_view key) {
+  const json::value* value = take(key);
+  if (value == nullptr) {
+    return error(Code::kInvalidArgument, fmt::format("missing field '{}'", key));
+  }
+  if (!value->is_string()) {
+    return error(Code::kInvalidArgument, fmt::format("field '{}' must be a string", key));
+  }
+  return std::string(value->as_string());
+}
+
+Result<std::string> FieldReader::optional_string(std::string_view key, std::string fallback) {
+  const json::value* value = take(key);
+  if (value == nullptr || value->is_null()) {
+    return fallback;
+  }
+  if (!value->is_string()) {
+    return error(Code::kInvalidArgument, fmt::format("field '{}' must be a string", key));
+  }
+  return std::string(value->as_string());
+}
+
+namespace {
+std::optional<std::int64_t> as_int(const json::value& value) {
+  if (value.is_int64()) {
+    return value.as_int64();
+  }
+  if (value.is_uint64() && value.as_uint64() <= static_cast<std::uint64_t>(INT64_MAX)) {
+    return static_cast<std::int64_t>(value.as_uint64());
+  }
+  return std::nullopt;
+}
+}  // namespace
+
+Result<std::int64_t> FieldReader::required_int(std::string_view key) {
+  const json::value* value = take(key);
+  if (value == nullptr) {
+    return error(Code::kInvalidArgument, fmt::format("missing field '{}'", key));
+  }
+  const auto number = as_int(*value);
+  if (!number) {
+    return error(Code::kInvalidArgument, fmt::format("field '{}' must be an integer", key));
+  }
+  return *number;
+}
+
+Result<std::int64_t> FieldReader::optional_int(std::string_view key, std::int64_t fallback) {
+  const json::value* value = take(key);
+  if (value == nullptr || value->is_null()) {
+    return fallback;
+  }
+  const auto number = as_int(*value);
+  if (!number) {
+    return error(Code::kInvalidArgument, fmt::format("field '{}' must be an integer", key));
+  }
+  return *number;
+}
+
+Result<bool> FieldReader::optional_bool(std::string_view key, bool fallback) {
+  const json::value* value = take(key);
+  if (value == nullptr || value->is_null()) {
+    return fallback;
+  }
+  if (!value->is_bool()) {
+    return error(Code::kInvalidArgument, fmt::format("field '{}' must be true or false", key));
+  }
+  return value->as_bool();
+}
+
+Result<std::vector<std::int64_t>> FieldReader::int_array(std::string_view key, bool required) {
+  const json::value* value = take(key);
+  if (value == nullptr || value->is_null()) {
+    if (required) {
+      return error(Code::kInvalidArgument, fmt::format("missing field '{}'", key));
+    }
+    return std::vector<std::int64_t>{};
+  }
+  if (!value->is_array()) {
+    return error(Code::kInvalidArgument,
+                 fmt::format("field '{}' must be an array of integers", key));
+  }
+  std::vector<std::int64_t> numbers;
+  numbers.reserve(value->as_array().size());
+  for (const json::value& element : value->as_array()) {
+    const auto number = as_int(element);
+    if (!number) {
+      return error(Code::kInvalidArgument,
+                   fmt::format("field '{}' must be an array of integers", key));
+    }
+    numbers.push_back(*number);
+  }
+  return numbers;
+}
+
+Result<void> FieldReader::finish() const {
+  for (const auto& entry : object_) {
+    if (std::find(seen_.begin(), seen_.end(), std::string_view(entry.key())) == seen_.end()) {
+      return error(Code::kInvalidArgument, fmt::format("unknown field '{}'",
+                                                       std::string_view(entry.key()).substr(0, 64)));
+    }
+  }
+  return ok();
+}
+
+std::string_view thread_kind_name(ThreadKind kind) {
+  switch (kind) {
+    case ThreadKind::kDirect: return "direct";
+    case ThreadKind::kGroup: return "group";
+    case ThreadKind::kPatient: return "patient";
+  }
+  return "unknown";
+}
+
+std::string_view event_kind_name(EventKind kind) {
+  switch (kind) {
+    case EventKind::kMessage: return "message";
+    case EventKind::kDelivered: return "delivered";
+    case EventKind::kRead: return "read";
+    case EventKind::kMemberAdded: return "member_added";
+    case EventKind::kMemberRemoved: return "member_removed";
+    case EventKind::kThreadCreated: return "thread_created";
+  }
+  return "unknown";
+}
+
+json::object user_json(const User& user, bool online) {
+  json::object object;
+  object["id"] = user.id.value();
+  object["username"] = user.username;
+  object["display_name"] = user.display_name;
+  object["title"] = user.title;
+  object["is_admin"] = user.is_admin;
+  object["online"] = online;
+  return object;
+}
+
+json::object patient_json(const PatientView& patient) {
+  json::object object;
+  object["id"] = patient.id.value();
+  object["mrn"] = patient.mrn;
+  object["name"] = patient.name;
+  object["date_of_birth"] = patient.date_of_birth;
+  object["location"] = patient.location;
+  object["attending"] = patient.attending;
+  object["updated_at"] = format_rfc3339(patient.updated_at);
+  return object;
+}
+
+json::object thread_json(const ThreadView& view) {
+  json::object object;
+  object["id"] = view.thread.id.value();
+  object["kind"] = thread_kind_name(view.thread.kind);
+  object["title"] = view.title;
+  json::array members;
+  for (const UserId member : view.members) {
+    members.push_back(member.value());
+  }
+  object["member_ids"] = std::move(members);
+  if (view.patient) {
+    object["patient"] = patient_json(*view.patient);
+  } else {
+    object["patient"] = nullptr;
+  }
+  object["created_at"] = format_rfc3339(view.thread.created_at);
+  object["last_seq"] = view.thread.last_seq;
+  object["read_seq"] = view.read_seq;
+  object["unread_count"] = view.unread_count;
+  object["has_unread_urgent"] = view.has_unread_urgent;
+  if (view.last_message) {
+    object["last_message"] = event_json(*view.last_message);
+  } else {
+    object["last_message"] = nullptr;
+  }
+  return object;
+}
+
+json::object event_json(const OpenedEvent& opened) {
+  const Event& event = opened.event;
+  json::object object;
+  object["id"] = event.id.value();
+  object["kind"] = event_kind_name(event.kind);
+  object["thread_id"] = event.thread_id.value();
+  object["at"] = format_rfc3339(event.created_at);
+  switch (event.kind) {
+    case EventKind::kMessage:
+      object["seq"] = event.seq;
+      object["sender_id"] = event.actor.value();
+      object["client_id"] = event.client_id;
+      object["urgent"] = event.urgent;
+      object["body"] = opened.body;
+      break;
+    case EventKind::kDelivered:
+      object["user_id"] = event.actor.value();
+      object["message_id"] = event.ref.value();
+      object["message_seq"] = event.ref_seq;
+      break;
+    case EventKind::kRead:
+      object["user_id"] = event.actor.value();
+      object["up_to_seq"] = event.ref_seq;
+      break;
+    case EventKind::kMemberAdded:
+    case EventKind::kMemberRemoved:
+      object["user_id"] = event.subject.value();
+      object["by_user_id"] = event.actor.value();
+      break;
+    case EventKind::kThreadCreated:
+      object["by_user_id"] = event.actor.value();
+      break;
+  }
+  return object;
+}
+
+json::object receipt_json(const Receipt& receipt) {
+  json::object object;
+  object["user_id"] = receipt.user_id.value();
+  if (receipt.delivered_at) {
+    object["delivered_at"] = format_rfc3339(*receipt.delivered_at);
+  } else {
+    object["delivered_at"] = nullptr;
+  }
+  if (receipt.read_at) {
+    object["read_at"] = format_rfc3339(*receipt.read_at);
+  } else {
+    object["read_at"] = nullptr;
+  }
+  return object;
+}
+
+std::string encode_cursor(std::string_view instance_id, EventId after) {
+  return fmt::format("{}.{}", instance_id, after.value());
+}
+
+Result<EventId> decode_cursor(std::string_view cursor, std::string_view instance_id) {
+  const auto dot = cursor.rfind('.');
+  if (dot == std::string_view::npos || dot == 0 || dot + 1 >= cursor.size()) {
+    return error(Code::kInvalidArgument, "malformed cursor");
+  }
+  std::int64_t id = 0;
+  const std::string_view number = cursor.substr(dot + 1);
+  const auto [end, ec] = std::from_chars(number.data(), number.data() + number.size(), id);
+  if (ec != std::errc() || end != number.data() + number.size() || id < 0) {
+    return error(Code::kInvalidArgument, "malformed cursor");
+  }
+  if (cursor.substr(0, dot) != instance_id) {
+    return error(Code::kFailedPrecondition, "the cursor belongs to another database");
+  }
+  return EventId(id);
+}
+
+}  // namespace wl::api

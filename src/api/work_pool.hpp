@@ -1,0 +1,42 @@
+#pragma once
+
+#include <condition_variable>
+#include <cstddef>
+#include <deque>
+#include <functional>
+#include <mutex>
+#include <thread>
+#include <vector>
+
+namespace wl::api {
+
+// Threads for blocking service calls (store reads and writes, Argon2id), so io
+// threads never block. Writers that block here together are what lets the store
+// group-commit: N threads waiting on one fsync. Thread-safe.
+class WorkPool {
+ public:
+  // queue_limit bounds waiting tasks; past it try_submit refuses (callers answer
+  // "unavailable, retry").
+  WorkPool(std::size_t threads, std::size_t queue_limit);
+  ~WorkPool();
+  WorkPool(const WorkPool&) = delete;
+  WorkPool& operator=(const WorkPool&) = delete;
+
+  // Queues task. Returns false, queuing nothing, if the queue is full or stopping.
+  bool try_submit(std::function<void()> task);
+
+  // Runs what is queued, then joins the threads. Idempotent.
+  void stop();
+
+ private:
+  void run();
+
+  std::mutex mutex_;
+  std::condition_variable ready_;
+  std::deque<std::function<void()>> tasks_;  // GUARDED_BY(mutex_)
+  bool stopping_ = false;                    // GUARDED_BY(mutex_)
+  std::size_t queue_limit_;
+  std::vector<std::thread> threads_;
+};
+
+}  // namespace wl::api

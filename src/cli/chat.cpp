@@ -1,0 +1,337 @@
+#include <chrono>
+#include <iostream>
+#include <sstream>
+
+#include <boost/json/object.hpp>
+#include <boost/json/parse.hpp>
+#include <boost/json/serialize.hpp>
+#include <CLI/CLI.hpp>
+#include <fmt/format.h>
+
+#include "cli/commands.hpp"
+#include "cli/password_input.hpp"
+#include "core/crypto/random.hpp"
+#include "net/client.hpp"
+
+namespace wl::cli {
+namespace {
+namespace json = boost::json;
+
+struct ChatOptions {
+  std::string server = "https://127.0.0.1:8443";
+  std::string org;
+  std::string user;
+  std::string password_file;
+  std::string ca_file;
+  bool insecure_dev = false;
+  std::string device_name = "wardline chat";
+  // Subcommand arguments.
+  std::string direct;
+  std::string group;
+  std::vector<std::string> members;
+  std::int64_t patient = 0;
+  std::string title;
+  std::int64_t thread = 0;
+  bool urgent = false;
+  std::string client_id;
+  std::string text;
+  std::string cursor;
+  bool ack = false;
+  std::int64_t count = 0;
+  double idle_seconds = 0;
+  std::int64_t before = 0;
+  std::int64_t limit = 50;
+  std::int64_t seq = 0;
+  std::int64_t message = 0;
+};
+
+// A logged-in session against the server: HTTPS for resources, a WebSocket on demand.
+class ChatClient {
+ public:
+  static Result<std::unique_ptr<ChatClient>> login(const ChatOptions& options) {
+    net::ClientOptions base;
+    base.ca_file = options.ca_file;
+    base.insecure_dev = options.insecure_dev;
+    const net::ClientOptions client_options = WL_TRY(net::parse_server_url(options.server, base));
+    auto client = std::unique_ptr<ChatClient>(new ChatClient(client_options));
+    const std::string password = WL_TRY(read_password(options.password_file, "Password: "));
+    json::object body{{"username", options.user},
+                      {"password", password},
+                      {"device_name", options.device_name}};
+    if (!options.org.empty()) {
+      body["org"] = options.org;
+    }
+    const json::value answer = WL_TRY(client->call("POST", "/api/v1/login", json::serialize(body)));
+    client->token_ = std::string(answer.at("token").as_string());
+    client->user_id_ = answer.at("user").at("id").as_int64();
+    return client;
+  }
+
+  ~ChatClient() { (void)call("POST", "/api/v1/logout", ""); }
+
+  // One request; a non-2xx answer becomes an error carrying the server's message.
+  Result<json::value> call(std::string_view method, std::string_view target,
+                           std::string_view body) {
+    std::vector<net::Header> headers;
+    if (!token_.empty()) {
+      headers.push_back({"Authorization", "Bearer " + token_});
+    }
+    const net::Response response = WL_TRY(http_.request(method, target, body, headers));
+    if (response.status == 204) {
+      return json::value();
+    }
+    boost::system::error_code ec;
+    json::value value = json::parse(response.body, ec);
+    if (ec) {
+      return error(Code::kInternal, fmt::format("the server answered {} with a body that is not "
+                                                "JSON", response.status));
+    }
+    if (response.status >= 300) {
+      const auto* failure = value.is_object() ? value.as_object().if_contains("error") : nullptr;
+      const std::string message =
+          failure ? std::string(failure->at("message").as_string()) : response.body;
+      return error(Code::kFailedPrecondition, fmt::format("HTTP {}: {}", response.status, message));
+    }
+    return value;
+  }
+
+  // Opens the WebSocket and completes the hello. Returns the welcome frame.
+  Result<json::value> connect(std::string_view cursor) {
+    ws_ = WL_TRY(net::WsClient::connect(options_, "/api/v1/ws"));
+    json::object hello{{"type", "hello"}, {"token", token_}};
+    if (!cursor.empty()) {
+      hello["cursor"] = cursor;
+    }
+    WL_TRY(ws_->send(json::serialize(hello)));
+    const std::string text = WL_TRY(ws_->receive(options_.timeout));
+    json::value frame = json::parse(text);
+    if (frame.at("type").as_string() != "welcome") {
+      return error(Code::kUnauthenticated, text);
+    }
+    return frame;
+  }
+
+  net::WsClient& ws() { return *ws_; }
+  std::int64_t user_id() const { return user_id_; }
+
+  Result<std::int64_t> user_id_of(std::string_view username) {
+    const json::value users = WL_TRY(call("GET", "/api/v1/users", ""));
+    for (const json::value& user : users.at("users").as_array()) {
+      if (user.at("username").as_string() == username) {
+        return user.at("id").as_int64();
+      }
+    }
+    return error(Code::kNotFound, fmt::format("no user '{}'", username));
+  }
+
+ private:
+  explicit ChatClient(net::ClientOptions options) : options_(options), http_(options) {}
+
+  net::ClientOptions options_;
+  net::HttpsClient http_;
+  std::unique_ptr<net::WsClient> ws_;
+  std::string token_;
+  std::int64_t user_id_ = 0;
+};
+
+int fail(const Status& status) {
+  std::cerr << "wardline chat: " << status.to_string() << "\n";
+  return 1;
+}
+
+template <typename Action>
+int with_client(const ChatOptions& options, Action action) {
+  auto client = ChatClient::login(options);
+  if (!client) {
+    return fail(client.error());
+  }
+  Result<void> done = action(**client);
+  return done ? 0 : fail(done.error());
+}
+
+void print(const json::value& value) { std::cout << json::serialize(value) << "\n"; }
+
+Result<void> print_call(ChatClient& client, std::string_view method, std::string_view target,
+                        std::string_view body = {}) {
+  const json::value value = WL_TRY(client.call(method, target, body));
+  if (value.is_object() && value.as_object().size() == 1 &&
+      value.as_object().begin()->value().is_array()) {
+    for (const json::value& item : value.as_object().begin()->value().as_array()) {
+      print(item);
+    }
+  } else if (!value.is_null()) {
+    print(value);
+  }
+  return ok();
+}
+
+Result<void> send_message(ChatClient& client, const ChatOptions& options) {
+  WL_TRY(client.connect(""));
+  const std::string client_id =
+      options.client_id.empty() ? crypto::random_token_hex(12) : options.client_id;
+  json::object frame{{"type", "send"},
+                     {"thread_id", options.thread},
+                     {"client_id", client_id},
+                     {"body", options.text},
+                     {"urgent", options.urgent}};
+  WL_TRY(client.ws().send(json::serialize(frame)));
+  const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(30);
+  while (std::chrono::steady_clock::now() < deadline) {
+    const std::string text = WL_TRY(client.ws().receive(std::chrono::seconds(30)));
+    const json::value reply = json::parse(text);
+    const auto type = reply.at("type").as_string();
+    if (type == "sent" && reply.at("client_id").as_string() == client_id) {
+      print(reply);
+      return ok();
+    }
+    if (type == "error") {
+      return error(Code::kFailedPrecondition, std::string(reply.at("message").as_string()));
+    }
+  }
+  return error(Code::kDeadlineExceeded, "no acknowledgement from the server");
+}
+
+Result<void> tail(ChatClient& client, const ChatOptions& options) {
+  WL_TRY(client.connect(options.cursor));
+  std::int64_t events = 0;
+  const auto idle = options.idle_seconds > 0
+                        ? std::chrono::milliseconds(static_cast<long>(options.idle_seconds * 1000))
+                        : std::chrono::milliseconds(std::chrono::hours(24 * 365));
+  for (;;) {
+    auto text = client.ws().receive(idle);
+    if (!text) {
+      if (text.error().code() == Code::kDeadlineExceeded) {
+        return ok();
+      }
+      return std::unexpected(text.error());
+    }
+    std::cout << *text << "\n" << std::flush;
+    const json::value frame = json::parse(*text);
+    if (frame.at("type").as_string() != "event") {
+      continue;
+    }
+    const json::value& event = frame.at("event");
+    if (options.ack && event.at("kind").as_string() == "message" &&
+        event.at("sender_id").as_int64() != client.user_id()) {
+      json::object ack{{"type", "ack"}, {"message_ids", json::array{event.at("id")}}};
+      WL_TRY(client.ws().send(json::serialize(ack)));
+    }
+    if (options.count > 0 && ++events >= options.count) {
+      return ok();
+    }
+  }
+}
+
+}  // namespace
+
+void add_chat_command(CLI::App& app, int& exit_code) {
+  auto options = std::make_shared<ChatOptions>();
+  CLI::App* chat = app.add_subcommand("chat", "Command-line client (JSON lines out)");
+  chat->require_subcommand(1);
+  chat->add_option("--server", options->server, "Server URL")->capture_default_str();
+  chat->add_option("--org", options->org, "Org name (when the server hosts several)");
+  chat->add_option("--user", options->user, "Username")->required();
+  chat->add_option("--password-file", options->password_file,
+                   "Read the password here (else WARDLINE_PASSWORD, else a prompt)");
+  chat->add_option("--ca", options->ca_file, "Trust this CA certificate (PEM)");
+  chat->add_flag("--insecure-dev", options->insecure_dev,
+                 "Do not verify the server certificate (development only)");
+
+  chat->add_subcommand("threads", "List your threads")->callback([options, &exit_code] {
+    exit_code = with_client(*options, [](ChatClient& client) {
+      return print_call(client, "GET", "/api/v1/threads");
+    });
+  });
+  chat->add_subcommand("users", "List the directory")->callback([options, &exit_code] {
+    exit_code = with_client(*options, [](ChatClient& client) {
+      return print_call(client, "GET", "/api/v1/users");
+    });
+  });
+  chat->add_subcommand("patients", "List patients")->callback([options, &exit_code] {
+    exit_code = with_client(*options, [](ChatClient& client) {
+      return print_call(client, "GET", "/api/v1/patients");
+    });
+  });
+
+  CLI::App* open = chat->add_subcommand("open", "Open a direct, group or patient thread");
+  auto* direct = open->add_option("--direct", options->direct, "Username for a direct thread");
+  auto* group = open->add_option("--group", options->group, "Title of a new group");
+  auto* patient = open->add_option("--patient", options->patient, "Patient id");
+  direct->excludes(group)->excludes(patient);
+  group->excludes(patient);
+  open->add_option("--members", options->members, "Usernames (group, patient)")->delimiter(',');
+  open->add_option("--title", options->title, "Title of a patient group");
+  open->callback([options, &exit_code] {
+    exit_code = with_client(*options, [&](ChatClient& client) -> Result<void> {
+      json::array members;
+      for (const std::string& name : options->members) {
+        members.push_back(WL_TRY(client.user_id_of(name)));
+      }
+      json::object body;
+      if (!options->direct.empty()) {
+        body = {{"kind", "direct"}, {"user_id", WL_TRY(client.user_id_of(options->direct))}};
+      } else if (!options->group.empty()) {
+        body = {{"kind", "group"}, {"title", options->group}, {"member_ids", members}};
+      } else if (options->patient > 0) {
+        body = {{"kind", "patient"}, {"patient_id", options->patient}, {"member_ids", members}};
+        if (!options->title.empty()) {
+          body["title"] = options->title;
+        }
+      } else {
+        return error(Code::kInvalidArgument, "give --direct, --group or --patient");
+      }
+      return print_call(client, "POST", "/api/v1/threads", json::serialize(body));
+    });
+  });
+
+  CLI::App* send = chat->add_subcommand("send", "Send a message (prints the sent ack)");
+  send->add_option("--thread", options->thread, "Thread id")->required();
+  send->add_flag("--urgent", options->urgent, "Mark urgent");
+  send->add_option("--client-id", options->client_id, "Idempotency key (default: random)");
+  send->add_option("text", options->text, "Message text")->required();
+  send->callback([options, &exit_code] {
+    exit_code = with_client(*options,
+                            [&](ChatClient& client) { return send_message(client, *options); });
+  });
+
+  CLI::App* tail_command = chat->add_subcommand("tail", "Follow your events as JSON lines");
+  tail_command->add_option("--cursor", options->cursor, "Resume after this cursor");
+  tail_command->add_flag("--ack", options->ack, "Acknowledge delivery of messages from others");
+  tail_command->add_option("--count", options->count, "Stop after this many events");
+  tail_command->add_option("--idle", options->idle_seconds, "Stop after this many idle seconds");
+  tail_command->callback([options, &exit_code] {
+    exit_code = with_client(*options, [&](ChatClient& client) { return tail(client, *options); });
+  });
+
+  CLI::App* history = chat->add_subcommand("history", "Messages of a thread, newest first");
+  history->add_option("--thread", options->thread, "Thread id")->required();
+  history->add_option("--before", options->before, "Only seq below this");
+  history->add_option("--limit", options->limit, "At most this many")->capture_default_str();
+  history->callback([options, &exit_code] {
+    exit_code = with_client(*options, [&](ChatClient& client) {
+      return print_call(client, "GET",
+                        fmt::format("/api/v1/threads/{}/messages?before_seq={}&limit={}",
+                                    options->thread, options->before, options->limit));
+    });
+  });
+
+  CLI::App* read = chat->add_subcommand("read", "Mark a thread read up to a sequence");
+  read->add_option("--thread", options->thread, "Thread id")->required();
+  read->add_option("--seq", options->seq, "Read up to this seq")->required();
+  read->callback([options, &exit_code] {
+    exit_code = with_client(*options, [&](ChatClient& client) {
+      return print_call(client, "POST", fmt::format("/api/v1/threads/{}/read", options->thread),
+                        json::serialize(json::object{{"up_to_seq", options->seq}}));
+    });
+  });
+
+  CLI::App* status = chat->add_subcommand("status", "Per-recipient status of a message");
+  status->add_option("--message", options->message, "Message id")->required();
+  status->callback([options, &exit_code] {
+    exit_code = with_client(*options, [&](ChatClient& client) {
+      return print_call(client, "GET", fmt::format("/api/v1/messages/{}/status", options->message));
+    });
+  });
+}
+
+}  // namespace wl::cli
