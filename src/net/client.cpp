@@ -1,6 +1,7 @@
 #include "net/client.hpp"
 
 #include <algorithm>
+#include <charconv>
 #include <optional>
 #include <utility>
 
@@ -175,10 +176,16 @@ Result<ClientOptions> parse_server_url(std::string_view url, ClientOptions base)
   }
   std::uint16_t port = 443;
   if (parsed->has_port()) {
-    if (parsed->port().empty() || parsed->port_number() == 0) {
+    // Parsed here: port_number() wraps values above 65535.
+    const std::string_view digits = parsed->port();
+    unsigned long value = 0;
+    const auto [end, parse_error] =
+        std::from_chars(digits.data(), digits.data() + digits.size(), value);
+    if (digits.empty() || parse_error != std::errc() || end != digits.data() + digits.size() ||
+        value == 0 || value > 65535) {
       return error(Code::kInvalidArgument, "server URL has an invalid port");
     }
-    port = parsed->port_number();
+    port = static_cast<std::uint16_t>(value);
   }
   base.host = std::move(host);
   base.port = port;
@@ -434,7 +441,8 @@ class WsClient::Impl {
       return;
     }
     is_closed_ = true;
-    if (code == websocket::error::closed) {
+    // The close frame's code counts even when the TLS teardown after it failed.
+    if (code == websocket::error::closed || ws_->reason().code != 0) {
       close_code_ = ws_->reason().code;
       closed_reason_ = "connection closed by the server with code " + std::to_string(close_code_);
     } else {

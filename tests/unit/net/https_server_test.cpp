@@ -1,0 +1,243 @@
+#include "net/server.hpp"
+
+#include <gtest/gtest.h>
+
+#include "net/client.hpp"
+#include "unit/net/net_test_support.hpp"
+#include "unit/net/raw_tls_client.hpp"
+
+namespace wl::net {
+namespace {
+
+using testing::RawTlsClient;
+using testing::RawTlsOptions;
+using testing::TestServer;
+
+std::string header_of(const Response& response, std::string_view name) {
+  for (const Header& header : response.headers) {
+    if (header.name.size() == name.size() &&
+        std::equal(name.begin(), name.end(), header.name.begin(),
+                   [](char a, char b) { return std::tolower(a) == std::tolower(b); })) {
+      return header.value;
+    }
+  }
+  return "<absent>";
+}
+
+TEST(HttpsServerTest, GetAndPostRoundTripThroughHandlerOnAnotherThread) {
+  TestServer server;
+  HttpsClient client(server.client_options());
+
+  auto get = client.request("GET", "/hello?x=1", {}, {{"X-Test", "seen"}});
+  ASSERT_TRUE(get) << get.error().to_string();
+  EXPECT_EQ(get->status, 200);
+  EXPECT_EQ(get->body, "GET /hello?x=1 ");
+  EXPECT_EQ(get->content_type, "text/plain");
+  EXPECT_EQ(header_of(*get, "X-Answered-Off-Io-Thread"), "yes");
+  EXPECT_EQ(header_of(*get, "X-Echo-Header"), "seen");
+
+  auto post = client.request("POST", "/messages", R"({"text":"hi"})");
+  ASSERT_TRUE(post) << post.error().to_string();
+  EXPECT_EQ(post->status, 200);
+  EXPECT_EQ(post->body, R"(POST /messages {"text":"hi"})");
+  // Keep-alive: both requests used one connection.
+  EXPECT_EQ(header_of(*get, "X-Connection-Id"), header_of(*post, "X-Connection-Id"));
+}
+
+TEST(HttpsServerTest, AddsSecurityHeadersToEveryResponse) {
+  TestServer server;
+  HttpsClient client(server.client_options());
+  auto response = client.request("GET", "/");
+  ASSERT_TRUE(response) << response.error().to_string();
+  EXPECT_NE(header_of(*response, "Strict-Transport-Security").find("max-age="),
+            std::string::npos);
+  EXPECT_EQ(header_of(*response, "X-Content-Type-Options"), "nosniff");
+  EXPECT_EQ(header_of(*response, "Cache-Control"), "no-store");
+  EXPECT_EQ(header_of(*response, "Content-Type"), "text/plain");
+}
+
+TEST(HttpsServerTest, KeepsCacheControlSetByTheHandler) {
+  TestServer server;
+  HttpsClient client(server.client_options());
+  auto response = client.request("GET", "/cache");
+  ASSERT_TRUE(response) << response.error().to_string();
+  EXPECT_EQ(header_of(*response, "Cache-Control"), "max-age=60");
+  EXPECT_EQ(header_of(*response, "X-Content-Type-Options"), "nosniff");
+}
+
+TEST(HttpsServerTest, RejectsOversizedBodyWith413AndKeepsServing) {
+  ServerOptions options;
+  options.http_body_limit = 1024;
+  TestServer server(options);
+  HttpsClient client(server.client_options());
+
+  auto rejected = client.request("POST", "/upload", std::string(4096, 'a'));
+  ASSERT_TRUE(rejected) << rejected.error().to_string();
+  EXPECT_EQ(rejected->status, 413);
+  EXPECT_EQ(header_of(*rejected, "Strict-Transport-Security").empty(), false);
+
+  auto accepted = client.request("POST", "/upload", std::string(1000, 'a'));
+  ASSERT_TRUE(accepted) << accepted.error().to_string();
+  EXPECT_EQ(accepted->status, 200);
+}
+
+TEST(HttpsServerTest, RejectsOversizedHeadersWith431) {
+  ServerOptions options;
+  options.http_header_limit = 2048;
+  TestServer server(options);
+  HttpsClient client(server.client_options());
+  auto rejected = client.request("GET", "/", {}, {{"X-Big", std::string(4096, 'b')}});
+  ASSERT_TRUE(rejected) << rejected.error().to_string();
+  EXPECT_EQ(rejected->status, 431);
+}
+
+TEST(HttpsServerTest, AnswersMalformedRequestWith400AndCloses) {
+  TestServer server;
+  auto raw = RawTlsClient::connect(server.port());
+  ASSERT_TRUE(raw);
+  ASSERT_TRUE(raw->write("THIS IS NOT HTTP\r\n\r\n"));
+  const std::string answer = raw->read_all();
+  EXPECT_TRUE(answer.starts_with("HTTP/1.1 400")) << answer;
+  EXPECT_NE(answer.find("Strict-Transport-Security"), std::string::npos);
+}
+
+TEST(HttpsServerTest, RefusesTls11) {
+  TestServer server;
+  RawTlsOptions options;
+  options.max_version = TLS1_1_VERSION;
+  EXPECT_FALSE(RawTlsClient::connect(server.port(), options));
+}
+
+TEST(HttpsServerTest, AcceptsTls12WithAnAeadSuite) {
+  TestServer server;
+  RawTlsOptions options;
+  options.max_version = TLS1_2_VERSION;
+  auto raw = RawTlsClient::connect(server.port(), options);
+  ASSERT_TRUE(raw);
+  EXPECT_EQ(raw->version(), TLS1_2_VERSION);
+  const std::string cipher = raw->cipher();
+  EXPECT_TRUE(cipher.find("GCM") != std::string::npos ||
+              cipher.find("CHACHA20") != std::string::npos)
+      << cipher;
+  ASSERT_TRUE(raw->write("GET / HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n\r\n"));
+  EXPECT_TRUE(raw->read_all().starts_with("HTTP/1.1 200"));
+}
+
+TEST(HttpsServerTest, RefusesTls12CbcSuites) {
+  TestServer server;
+  RawTlsOptions options;
+  options.max_version = TLS1_2_VERSION;
+  options.tls12_ciphers = "ECDHE-ECDSA-AES128-SHA256:ECDHE-ECDSA-AES128-SHA:@SECLEVEL=0";
+  EXPECT_FALSE(RawTlsClient::connect(server.port(), options));
+}
+
+TEST(HttpsServerTest, ResumesTls13SessionsWithTickets) {
+  TestServer server;
+  auto first = RawTlsClient::connect(server.port());
+  ASSERT_TRUE(first);
+  EXPECT_EQ(first->version(), TLS1_3_VERSION);
+  // TLS 1.3 tickets arrive after the handshake: read a response to receive them.
+  ASSERT_TRUE(first->write("GET / HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n\r\n"));
+  ASSERT_TRUE(first->read_all().starts_with("HTTP/1.1 200"));
+  SSL_SESSION* session = first->session();
+  ASSERT_NE(session, nullptr);
+
+  RawTlsOptions options;
+  options.resume = session;
+  auto second = RawTlsClient::connect(server.port(), options);
+  SSL_SESSION_free(session);
+  ASSERT_TRUE(second);
+  EXPECT_TRUE(second->is_session_reused());
+}
+
+TEST(HttpsServerTest, ClientWithoutTheCaFailsVerification) {
+  TestServer server;
+  ClientOptions options = server.client_options();
+  options.ca_file.clear();  // System trust store: does not know the local CA.
+  HttpsClient client(options);
+  auto response = client.request("GET", "/");
+  ASSERT_FALSE(response);
+  EXPECT_EQ(response.error().code(), Code::kUnavailable);
+}
+
+TEST(HttpsServerTest, ClientWithAnotherCaFailsVerification) {
+  TestServer server;
+  testing::TempDirectory other;
+  auto other_certificates = ensure_local_certificates(other.path());
+  ASSERT_TRUE(other_certificates);
+  ClientOptions options = server.client_options();
+  options.ca_file = other_certificates->ca_certificate.string();
+  HttpsClient client(options);
+  auto response = client.request("GET", "/");
+  ASSERT_FALSE(response);
+  EXPECT_EQ(response.error().code(), Code::kUnavailable);
+}
+
+TEST(HttpsServerTest, InsecureDevClientSkipsVerification) {
+  TestServer server;
+  ClientOptions options = server.client_options();
+  options.ca_file.clear();
+  options.insecure_dev = true;
+  HttpsClient client(options);
+  auto response = client.request("GET", "/");
+  ASSERT_TRUE(response) << response.error().to_string();
+  EXPECT_EQ(response->status, 200);
+}
+
+TEST(HttpsServerTest, ClientRejectsCertificateForAnotherAddress) {
+  // 127.0.0.2 is loopback on Linux but not in the certificate's SANs.
+  ServerOptions server_options;
+  server_options.address = "127.0.0.2";
+  TestServer server(server_options);
+  ClientOptions options = server.client_options();
+  options.host = "127.0.0.2";
+  HttpsClient client(options);
+  auto response = client.request("GET", "/");
+  ASSERT_FALSE(response);
+  EXPECT_EQ(response.error().code(), Code::kUnavailable);
+}
+
+TEST(HttpsServerTest, ClientVerifiesTheLocalhostName) {
+  TestServer server;
+  ClientOptions options = server.client_options();
+  options.host = "localhost";
+  HttpsClient client(options);
+  auto response = client.request("GET", "/");
+  // localhost may resolve to ::1 first, where nothing listens; the client tries each.
+  ASSERT_TRUE(response) << response.error().to_string();
+  EXPECT_EQ(response->status, 200);
+}
+
+TEST(ServerTest, StartFailsOnBadCredentials) {
+  testing::EchoHttpHandler http;
+  ServerOptions options;
+  options.port = 0;
+  Server server(options, TlsCredentials{"not pem", "not pem"}, http, nullptr);
+  auto started = server.start();
+  ASSERT_FALSE(started);
+  EXPECT_EQ(started.error().code(), Code::kInvalidArgument);
+}
+
+TEST(ServerTest, StartFailsWhenThePortIsTaken) {
+  TestServer first;
+  testing::EchoHttpHandler http;
+  ServerOptions options;
+  options.port = first.port();
+  options.threads = 1;
+  Server second(options, testing::test_credentials(), http, nullptr);
+  auto started = second.start();
+  ASSERT_FALSE(started);
+  EXPECT_EQ(started.error().code(), Code::kUnavailable);
+}
+
+TEST(ServerTest, StopIsIdempotentAndWaitReturnsAfterIt) {
+  TestServer server;
+  server.server().stop();
+  server.server().stop();
+  server.server().wait();
+  HttpsClient client(server.client_options());
+  EXPECT_FALSE(client.request("GET", "/"));
+}
+
+}  // namespace
+}  // namespace wl::net
