@@ -362,6 +362,10 @@ Result<std::unique_ptr<SqliteStore>> SqliteStore::open(const std::filesystem::pa
   WL_TRY(writer_connection->execute(
       "PRAGMA synchronous = FULL; PRAGMA foreign_keys = ON; PRAGMA wal_autocheckpoint = 0",
       "configure database"));
+  // PRAGMA takes no parameters; the limit is an integer option.
+  const std::string size_limit =
+      "PRAGMA journal_size_limit = " + std::to_string(options.wal_size_limit_bytes);
+  WL_TRY(writer_connection->execute(size_limit.c_str(), "configure database"));
   WL_TRY(detail::migrate(*writer_connection));
   store->instance_id_ = WL_TRY(detail::read_instance_id(*writer_connection));
 
@@ -377,6 +381,9 @@ Result<std::unique_ptr<SqliteStore>> SqliteStore::open(const std::filesystem::pa
 
   auto checkpoint_connection =
       WL_TRY(Connection::open(database_file, detail::OpenMode::kReadWrite, options.busy_timeout));
+  // A connection learns the journal mode when it first reads the file; until then a
+  // checkpoint on it is a no-op.
+  WL_TRY(checkpoint_connection->execute("SELECT count(*) FROM sqlite_schema", "open checkpointer"));
   store->checkpointer_ = std::make_unique<detail::Checkpointer>(std::move(checkpoint_connection),
                                                                 options.checkpoint_pages);
   // Replaces SQLite's automatic checkpoint (which would run inside the writer's commit)
@@ -393,7 +400,7 @@ Result<std::unique_ptr<SqliteStore>> SqliteStore::open(const std::filesystem::pa
       detail::ReadPool::open(database_file, options.read_connections, options.busy_timeout));
   store->writer_ = std::make_unique<detail::Writer>(std::move(writer_connection),
                                                     std::move(chainer), std::move(head),
-                                                    options.max_batch);
+                                                    options.max_batch, store->checkpointer_.get());
   return store;
 }
 

@@ -25,8 +25,11 @@ struct SqliteOptions {
   std::size_t max_batch = 512;
   // How long a connection waits on a lock before a call fails with Unavailable.
   std::chrono::milliseconds busy_timeout{5000};
-  // WAL size, in pages, after which the background checkpointer runs.
+  // WAL size, in pages, after which the background checkpointer runs a PASSIVE
+  // checkpoint; at four times this it runs a RESTART checkpoint (docs/storage.md).
   int checkpoint_pages = 1000;
+  // Size the WAL file is truncated to when it restarts (PRAGMA journal_size_limit).
+  std::int64_t wal_size_limit_bytes = 64 * 1024 * 1024;
 };
 
 /// The embedded Store (docs/storage.md): one SQLite database file in WAL mode with

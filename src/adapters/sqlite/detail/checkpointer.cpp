@@ -1,5 +1,6 @@
 #include "adapters/sqlite/detail/checkpointer.hpp"
 
+#include <algorithm>
 #include <utility>
 
 #include <sqlite3.h>
@@ -10,7 +11,9 @@
 namespace wl::detail {
 
 Checkpointer::Checkpointer(std::unique_ptr<Connection> connection, int threshold_pages)
-    : connection_(std::move(connection)), threshold_pages_(threshold_pages), thread_([this] { run_thread(); }) {}
+    : connection_(std::move(connection)),
+      threshold_pages_(std::max(threshold_pages, 1)),
+      thread_([this] { run_thread(); }) {}
 
 Checkpointer::~Checkpointer() {
   {
@@ -22,35 +25,56 @@ Checkpointer::~Checkpointer() {
 }
 
 void Checkpointer::on_commit(int wal_pages) {
-  if (wal_pages >= threshold_pages_) {
-    request();
+  if (wal_pages < threshold_pages_) {
+    return;
   }
-}
-
-void Checkpointer::request() {
   {
     std::lock_guard lock(mutex_);
     requested_ = true;
+    if (wal_pages >= 4 * threshold_pages_) {
+      catch_up_needed_ = true;
+    }
   }
   wake_.notify_one();
+}
+
+void Checkpointer::wait_for_catch_up() {
+  std::unique_lock lock(mutex_);
+  if (!catch_up_needed_) {
+    return;
+  }
+  // A checkpoint that started while the writer was busy may not cover the last
+  // batch, so ask for one more that starts now, with the writer idle.
+  requested_ = true;
+  wake_.notify_one();
+  caught_up_.wait(lock, [this] { return !catch_up_needed_ || stopping_; });
 }
 
 void Checkpointer::run_thread() {
   while (true) {
     bool stopping = false;
+    bool catching_up = false;
     {
       std::unique_lock lock(mutex_);
       wake_.wait(lock, [this] { return requested_ || stopping_; });
       requested_ = false;
       stopping = stopping_;
+      catching_up = catch_up_needed_;
     }
-    // The owner stops the checkpointer after the writer, so a TRUNCATE at the end
-    // cannot delay a commit; it leaves an empty WAL behind.
+    // PASSIVE never waits on the writer or readers. At close, TRUNCATE leaves an
+    // empty WAL behind (no writer or reader is left by then).
     const int mode = stopping ? SQLITE_CHECKPOINT_TRUNCATE : SQLITE_CHECKPOINT_PASSIVE;
     const int result =
         sqlite3_wal_checkpoint_v2(connection_->handle(), nullptr, mode, nullptr, nullptr);
     if (result != SQLITE_OK && result != SQLITE_BUSY) {
       log::get("store")->warn("{}", sqlite_status(result, "checkpoint").to_string());
+    }
+    if (catching_up) {
+      {
+        std::lock_guard lock(mutex_);
+        catch_up_needed_ = false;
+      }
+      caught_up_.notify_all();
     }
     if (stopping) {
       return;

@@ -10,25 +10,33 @@ namespace wl::detail {
 class Connection;
 
 // Runs WAL checkpoints off the writer's path. The writer connection has automatic
-// checkpoints off; its WAL hook calls on_commit() after each commit, and once the WAL
-// has grown past a threshold
-// and this thread runs a PASSIVE checkpoint on its own connection (PASSIVE never
-// waits for the writer or readers, so commits are not delayed). The destructor runs a
-// final TRUNCATE checkpoint, when no writes are pending, and joins.
-// Thread-safe.
+// checkpoints off; its WAL hook calls on_commit() after each commit with the WAL's
+// size. Past `threshold_pages` this thread runs a PASSIVE checkpoint on its own
+// connection: it never waits for the writer or readers, so commits are not delayed.
+//
+// Under sustained writes that is not enough: the WAL restarts from its top only when
+// a write transaction begins after a checkpoint has copied every frame, and a
+// checkpoint running beside a busy writer never catches up. So past 4 x threshold_pages
+// the writer calls wait_for_catch_up() between batches: it blocks until this thread has
+// finished one checkpoint while the writer is idle (a bounded stall, about one
+// checkpoint's worth of copying), after which the next batch restarts the WAL.
+//
+// The destructor runs a final TRUNCATE checkpoint and joins; the owner destroys the
+// writer and readers first. Thread-safe.
 class Checkpointer {
  public:
-  // Checkpoints once the WAL holds at least `threshold_pages` pages.
   Checkpointer(std::unique_ptr<Connection> connection, int threshold_pages);
   Checkpointer(const Checkpointer&) = delete;
   Checkpointer& operator=(const Checkpointer&) = delete;
   ~Checkpointer();
 
-  // Called after a commit with the WAL's size in pages; asks for a checkpoint when it
-  // is over the threshold. Cheap and non-blocking: safe inside a WAL hook.
+  // Called on the writer thread after a commit with the WAL's size in pages. Cheap and
+  // non-blocking: safe inside a WAL hook.
   void on_commit(int wal_pages);
-  // Asks for a checkpoint soon.
-  void request();
+
+  // Called by the writer with no transaction open. Returns at once unless the WAL is
+  // over the hard limit; then waits until a checkpoint has run.
+  void wait_for_catch_up();
 
  private:
   void run_thread();
@@ -37,8 +45,10 @@ class Checkpointer {
   int threshold_pages_;
   std::mutex mutex_;
   std::condition_variable wake_;
-  bool requested_ = false;  // Guarded by mutex_.
-  bool stopping_ = false;   // Guarded by mutex_.
+  std::condition_variable caught_up_;
+  bool requested_ = false;       // Guarded by mutex_.
+  bool catch_up_needed_ = false; // Guarded by mutex_.
+  bool stopping_ = false;        // Guarded by mutex_.
   std::thread thread_;
 };
 

@@ -4,17 +4,19 @@
 
 #include <sqlite3.h>
 
+#include "adapters/sqlite/detail/checkpointer.hpp"
 #include "adapters/sqlite/detail/connection.hpp"
 #include "core/log.hpp"
 
 namespace wl::detail {
 
 Writer::Writer(std::unique_ptr<Connection> connection, AuditChainer chainer, AuditHead head,
-               std::size_t max_batch)
+               std::size_t max_batch, Checkpointer* checkpointer)
     : connection_(std::move(connection)),
       chainer_(std::move(chainer)),
       head_(std::move(head)),
       max_batch_(max_batch == 0 ? 1 : max_batch),
+      checkpointer_(checkpointer),
       thread_([this] { run_thread(); }) {}
 
 Writer::~Writer() {
@@ -67,6 +69,9 @@ void Writer::run_thread() {
   std::vector<WriteJob*> batch;
   batch.reserve(max_batch_);
   while (true) {
+    if (checkpointer_ != nullptr) {
+      checkpointer_->wait_for_catch_up();
+    }
     {
       std::unique_lock lock(mutex_);
       work_ready_.wait(lock, [this] { return stopping_ || (!paused_ && !queue_.empty()); });

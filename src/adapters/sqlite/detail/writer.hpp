@@ -15,6 +15,7 @@
 
 namespace wl::detail {
 
+class Checkpointer;
 class Connection;
 
 // The end of the audit chain as committed (or as written so far in the open batch).
@@ -63,8 +64,10 @@ class WriteJob {
 class Writer {
  public:
   // Takes the connection (schema migrated) and the committed audit chain head.
+  // `checkpointer` (may be null) must outlive the writer; between batches the writer
+  // lets it catch up when the WAL is over its hard limit.
   Writer(std::unique_ptr<Connection> connection, AuditChainer chainer, AuditHead head,
-         std::size_t max_batch);
+         std::size_t max_batch, Checkpointer* checkpointer);
   Writer(const Writer&) = delete;
   Writer& operator=(const Writer&) = delete;
   ~Writer();
@@ -87,6 +90,7 @@ class Writer {
   AuditChainer chainer_;
   AuditHead head_;  // Used only by the writer thread.
   std::size_t max_batch_;
+  Checkpointer* checkpointer_;
 
   std::mutex mutex_;
   std::condition_variable work_ready_;  // Signalled on submit, resume and stop.

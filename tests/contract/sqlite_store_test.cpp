@@ -1,0 +1,244 @@
+// Tests of the SQLite adapter beyond the Store contract: group commit, one store per
+// database, WAL checkpoints and schema versions.
+
+#include "adapters/sqlite/sqlite_store.hpp"
+
+#include <atomic>
+#include <filesystem>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include <gtest/gtest.h>
+#include <sqlite3.h>
+
+#include "contract/sqlite_factory.hpp"
+#include "contract/test_chainer.hpp"
+
+namespace wl {
+namespace {
+
+Timestamp at(std::int64_t seconds) { return from_micros(1'800'000'000'000'000 + seconds * 1'000'000); }
+
+class SqliteStoreTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    auto opened = SqliteStore::open(factory_.database_file(), testing::test_chainer());
+    ASSERT_TRUE(opened.has_value()) << opened.error().to_string();
+    store_ = std::move(*opened);
+    org_ = store_->create_org("General Hospital", at(0))->id;
+    NewUser user;
+    user.org_id = org_;
+    user.username = "zoe";
+    user.created_at = at(0);
+    zoe_ = store_->create_user(user)->id;
+    NewThread thread;
+    thread.org_id = org_;
+    thread.created_by = zoe_;
+    thread.created_at = at(0);
+    thread_ = store_->create_thread(thread, no_hook_)->thread.id;
+  }
+
+  NewMessage message(ThreadId thread, std::string client_id) {
+    NewMessage result;
+    result.org_id = org_;
+    result.thread_id = thread;
+    result.sender = zoe_;
+    result.client_id = std::move(client_id);
+    result.body_sealed = "sealed";
+    result.created_at = at(1);
+    return result;
+  }
+
+  AuditDraft audit() {
+    AuditDraft result;
+    result.at = at(1);
+    result.org_id = org_;
+    result.action = "message.send";
+    result.outcome = "ok";
+    return result;
+  }
+
+  // Waits (without a deadline: a hang is a failure of the test run) until `count`
+  // writes are queued behind the paused writer.
+  void wait_for_queued(std::size_t count) {
+    while (store_->queued_writes_for_test() < count) {
+      std::this_thread::yield();
+    }
+  }
+
+  testing::SqliteFactory factory_;
+  std::unique_ptr<SqliteStore> store_;
+  OrgId org_;
+  UserId zoe_;
+  ThreadId thread_;
+  CommitHook no_hook_ = [](std::span<const Event>) {};
+};
+
+TEST_F(SqliteStoreTest, FailedWriteInABatchDoesNotLoseTheOthers) {
+  store_->pause_writes_for_test();
+  const std::uint64_t batches_before = store_->write_batches_for_test();
+  std::vector<EventId> hooked;
+  const CommitHook hook = [&hooked](std::span<const Event> events) {
+    for (const Event& event : events) {
+      hooked.push_back(event.id);
+    }
+  };
+
+  Result<MessageAppended> first = error(Code::kInternal, "not run");
+  Result<MessageAppended> failing = error(Code::kInternal, "not run");
+  Result<MessageAppended> last = error(Code::kInternal, "not run");
+  std::thread first_writer([&] { first = store_->append_message(message(thread_, "a"), audit(), hook); });
+  wait_for_queued(1);
+  std::thread failing_writer(
+      [&] { failing = store_->append_message(message(ThreadId(999), "b"), audit(), hook); });
+  wait_for_queued(2);
+  std::thread last_writer([&] { last = store_->append_message(message(thread_, "c"), audit(), hook); });
+  wait_for_queued(3);
+  store_->resume_writes_for_test();
+  first_writer.join();
+  failing_writer.join();
+  last_writer.join();
+
+  EXPECT_EQ(store_->write_batches_for_test(), batches_before + 1);
+  ASSERT_TRUE(first.has_value()) << first.error().to_string();
+  ASSERT_TRUE(last.has_value()) << last.error().to_string();
+  ASSERT_FALSE(failing.has_value());
+  EXPECT_EQ(failing.error().code(), Code::kNotFound);
+  EXPECT_EQ(first->event.seq, 1);
+  EXPECT_EQ(last->event.seq, 2);
+  EXPECT_EQ(hooked, (std::vector<EventId>{first->event.id, last->event.id}));
+
+  EXPECT_EQ(store_->read_thread_messages(thread_, 0, 10)->size(), 2u);
+  auto entries = store_->read_audit(0, 10);
+  ASSERT_EQ(entries->size(), 2u);
+  EXPECT_EQ((*entries)[0].seq, 1);
+  EXPECT_EQ((*entries)[1].seq, 2);
+  EXPECT_EQ((*entries)[1].prev_hash, (*entries)[0].hash);
+}
+
+TEST_F(SqliteStoreTest, QueuedWritesCommitAsOneBatch) {
+  store_->pause_writes_for_test();
+  const std::uint64_t batches_before = store_->write_batches_for_test();
+  constexpr int kWriters = 6;
+  std::atomic<int> succeeded = 0;
+  std::vector<std::thread> writers;
+  for (int i = 0; i < kWriters; ++i) {
+    writers.emplace_back([&, i] {
+      if (store_->append_message(message(thread_, std::to_string(i)), audit(), no_hook_)) {
+        ++succeeded;
+      }
+    });
+  }
+  wait_for_queued(kWriters);
+  store_->resume_writes_for_test();
+  for (auto& writer : writers) {
+    writer.join();
+  }
+  EXPECT_EQ(succeeded.load(), kWriters);
+  EXPECT_EQ(store_->write_batches_for_test(), batches_before + 1);
+  EXPECT_EQ(store_->find_thread(thread_)->last_seq, kWriters);
+}
+
+TEST_F(SqliteStoreTest, SecondStoreOnTheSameDatabaseIsRefused) {
+  auto second = SqliteStore::open(factory_.database_file(), testing::test_chainer());
+  ASSERT_FALSE(second.has_value());
+  EXPECT_EQ(second.error().code(), Code::kUnavailable);
+  EXPECT_EQ(second.error().message().find(factory_.directory().string()), std::string::npos);
+}
+
+TEST_F(SqliteStoreTest, RequiresAChainer) {
+  auto opened = SqliteStore::open(factory_.directory() / "other.db", AuditChainer());
+  ASSERT_FALSE(opened.has_value());
+  EXPECT_EQ(opened.error().code(), Code::kInvalidArgument);
+}
+
+TEST_F(SqliteStoreTest, DatabaseFileIsPrivateAndUsesWal) {
+  const auto permissions = std::filesystem::status(factory_.database_file()).permissions();
+  EXPECT_EQ(permissions & (std::filesystem::perms::group_all | std::filesystem::perms::others_all),
+            std::filesystem::perms::none);
+  EXPECT_TRUE(std::filesystem::exists(factory_.database_file().string() + "-wal"));
+}
+
+TEST_F(SqliteStoreTest, CloseCheckpointsTheWalIntoTheDatabase) {
+  for (int i = 0; i < 50; ++i) {
+    ASSERT_TRUE(store_->append_message(message(thread_, std::to_string(i)), audit(), no_hook_));
+  }
+  store_.reset();
+  const std::filesystem::path wal = factory_.database_file().string() + "-wal";
+  EXPECT_TRUE(!std::filesystem::exists(wal) || std::filesystem::file_size(wal) == 0);
+
+  // The data is in the main file: a plain read-only open without the WAL sees it.
+  sqlite3* database = nullptr;
+  ASSERT_EQ(sqlite3_open_v2(factory_.database_file().c_str(), &database, SQLITE_OPEN_READONLY,
+                            nullptr),
+            SQLITE_OK);
+  sqlite3_stmt* statement = nullptr;
+  ASSERT_EQ(sqlite3_prepare_v2(database, "SELECT count(*) FROM events WHERE kind = 1", -1,
+                               &statement, nullptr),
+            SQLITE_OK);
+  ASSERT_EQ(sqlite3_step(statement), SQLITE_ROW);
+  EXPECT_EQ(sqlite3_column_int64(statement, 0), 50);
+  sqlite3_finalize(statement);
+  sqlite3_close(database);
+}
+
+TEST_F(SqliteStoreTest, BackgroundCheckpointsKeepTheWalBounded) {
+  store_.reset();
+  SqliteOptions options;
+  options.checkpoint_pages = 8;
+  options.wal_size_limit_bytes = 256 * 1024;
+  auto opened = SqliteStore::open(factory_.database_file(), testing::test_chainer(), options);
+  ASSERT_TRUE(opened.has_value());
+  store_ = std::move(*opened);
+  const std::string body(2000, 'x');
+  for (int i = 0; i < 400; ++i) {
+    NewMessage next = message(thread_, "bulk-" + std::to_string(i));
+    next.body_sealed = body;
+    ASSERT_TRUE(store_->append_message(next, audit(), no_hook_));
+  }
+  // 400 commits of several pages each would leave about 11 MB in the WAL without
+  // checkpoints; with them the WAL restarts from its top and is cut back to the limit.
+  const std::filesystem::path wal = factory_.database_file().string() + "-wal";
+  EXPECT_LT(std::filesystem::file_size(wal), 600u * 1024u);
+  EXPECT_EQ(store_->find_thread(thread_)->last_seq, 400);
+}
+
+TEST_F(SqliteStoreTest, RefusesADatabaseFromANewerSchema) {
+  store_.reset();
+  sqlite3* database = nullptr;
+  ASSERT_EQ(sqlite3_open(factory_.database_file().c_str(), &database), SQLITE_OK);
+  ASSERT_EQ(sqlite3_exec(database, "PRAGMA user_version = 99", nullptr, nullptr, nullptr),
+            SQLITE_OK);
+  sqlite3_close(database);
+  auto opened = SqliteStore::open(factory_.database_file(), testing::test_chainer());
+  ASSERT_FALSE(opened.has_value());
+  EXPECT_EQ(opened.error().code(), Code::kFailedPrecondition);
+}
+
+TEST_F(SqliteStoreTest, RefusesAFileThatIsNotADatabase) {
+  store_.reset();
+  const std::filesystem::path garbage = factory_.directory() / "garbage.db";
+  {
+    std::FILE* file = std::fopen(garbage.c_str(), "wb");
+    ASSERT_NE(file, nullptr);
+    const std::string junk(4096, 'j');
+    std::fwrite(junk.data(), 1, junk.size(), file);
+    std::fclose(file);
+  }
+  auto opened = SqliteStore::open(garbage, testing::test_chainer());
+  ASSERT_FALSE(opened.has_value());
+  EXPECT_EQ(opened.error().code(), Code::kDataLoss);
+}
+
+TEST_F(SqliteStoreTest, ErrorsCarryNoSqlOrData) {
+  auto duplicate = store_->create_org("General Hospital", at(1));
+  ASSERT_FALSE(duplicate.has_value());
+  const std::string& text = duplicate.error().message();
+  EXPECT_EQ(text.find("INSERT"), std::string::npos);
+  EXPECT_EQ(text.find("orgs"), std::string::npos);
+  EXPECT_EQ(text.find("General"), std::string::npos);
+}
+
+}  // namespace
+}  // namespace wl
