@@ -72,16 +72,17 @@ class SqliteStoreTest : public ::testing::Test {
   OrgId org_;
   UserId zoe_;
   ThreadId thread_;
-  CommitHook no_hook_ = [](std::span<const Event>) {};
+  CommitHook no_hook_ = [](std::span<const CommittedEvent>) {};
 };
 
 TEST_F(SqliteStoreTest, FailedWriteInABatchDoesNotLoseTheOthers) {
+  ASSERT_TRUE(store_->put_data_key({org_, 1, "original", at(1), false}).has_value());
   store_->pause_writes_for_test();
   const std::uint64_t batches_before = store_->write_batches_for_test();
   std::vector<EventId> hooked;
-  const CommitHook hook = [&hooked](std::span<const Event> events) {
-    for (const Event& event : events) {
-      hooked.push_back(event.id);
+  const CommitHook hook = [&hooked](std::span<const CommittedEvent> events) {
+    for (const CommittedEvent& committed : events) {
+      hooked.push_back(committed.event.id);
     }
   };
 
@@ -93,11 +94,18 @@ TEST_F(SqliteStoreTest, FailedWriteInABatchDoesNotLoseTheOthers) {
   std::thread failing_writer(
       [&] { failing = store_->append_message(message(ThreadId(999), "b"), audit(), hook); });
   wait_for_queued(2);
-  std::thread last_writer([&] { last = store_->append_message(message(thread_, "c"), audit(), hook); });
+  // A write that fails after it changed a row: its savepoint must undo that row only.
+  Result<void> rewrap = error(Code::kInternal, "not run");
+  const std::vector<DataKeyRecord> partly_unknown = {{org_, 1, "rewrapped", at(1), false},
+                                                     {org_, 9, "unknown", at(1), false}};
+  std::thread rewrap_writer([&] { rewrap = store_->rewrap_data_keys(partly_unknown); });
   wait_for_queued(3);
+  std::thread last_writer([&] { last = store_->append_message(message(thread_, "c"), audit(), hook); });
+  wait_for_queued(4);
   store_->resume_writes_for_test();
   first_writer.join();
   failing_writer.join();
+  rewrap_writer.join();
   last_writer.join();
 
   EXPECT_EQ(store_->write_batches_for_test(), batches_before + 1);
@@ -105,6 +113,9 @@ TEST_F(SqliteStoreTest, FailedWriteInABatchDoesNotLoseTheOthers) {
   ASSERT_TRUE(last.has_value()) << last.error().to_string();
   ASSERT_FALSE(failing.has_value());
   EXPECT_EQ(failing.error().code(), Code::kNotFound);
+  ASSERT_FALSE(rewrap.has_value());
+  EXPECT_EQ(rewrap.error().code(), Code::kNotFound);
+  EXPECT_EQ(store_->list_data_keys()->front().wrapped, "original");
   EXPECT_EQ(first->event.seq, 1);
   EXPECT_EQ(last->event.seq, 2);
   EXPECT_EQ(hooked, (std::vector<EventId>{first->event.id, last->event.id}));

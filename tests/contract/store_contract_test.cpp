@@ -21,15 +21,17 @@ namespace {
 
 Timestamp at(std::int64_t seconds) { return from_micros(1'800'000'000'000'000 + seconds * 1'000'000); }
 
-// Records every CommitHook call: the event ids of each call, in call order.
+// Records every CommitHook call: the event ids of each call, in call order, and the
+// recipients of every event.
 class HookLog {
  public:
   CommitHook hook() {
-    return [this](std::span<const Event> events) {
+    return [this](std::span<const CommittedEvent> events) {
       std::lock_guard lock(mutex_);
       std::vector<EventId> ids;
-      for (const Event& event : events) {
-        ids.push_back(event.id);
+      for (const CommittedEvent& committed : events) {
+        ids.push_back(committed.event.id);
+        recipients_.push_back(committed.recipients);
       }
       calls_.push_back(std::move(ids));
     };
@@ -38,10 +40,16 @@ class HookLog {
     std::lock_guard lock(mutex_);
     return calls_;
   }
+  // Recipients of every hooked event, in hook order.
+  std::vector<std::vector<UserId>> recipients() {
+    std::lock_guard lock(mutex_);
+    return recipients_;
+  }
 
  private:
   std::mutex mutex_;
   std::vector<std::vector<EventId>> calls_;
+  std::vector<std::vector<UserId>> recipients_;
 };
 
 AuditDraft draft(std::string action, OrgId org = OrgId(1)) {
@@ -126,7 +134,7 @@ class StoreContractTest : public ::testing::Test {
   Factory factory_;
   std::unique_ptr<Store> store_;
   OrgId org_;
-  CommitHook no_hook_ = [](std::span<const Event>) {};
+  CommitHook no_hook_ = [](std::span<const CommittedEvent>) {};
 };
 
 using StoreFactories = ::testing::Types<testing::SqliteFactory>;
@@ -798,6 +806,49 @@ TYPED_TEST(StoreContractTest, AuditEntriesFormAHashChain) {
   ASSERT_EQ(checkpoints->size(), 1u);
   EXPECT_EQ(checkpoints->front().hash, appended[3].hash);
   EXPECT_EQ(checkpoints->front().signature, std::string(64, 's'));
+}
+
+TYPED_TEST(StoreContractTest, HooksNameTheMembersAtCommitAsRecipients) {
+  auto& store = *this->store_;
+  const UserId zoe = this->make_user("zoe");
+  const UserId adam = this->make_user("adam");
+  const UserId bea = this->make_user("bea");
+  const std::vector<UserId> zoe_adam = {std::min(zoe, adam), std::max(zoe, adam)};
+  HookLog log;
+  NewThread thread;
+  thread.org_id = this->org_;
+  thread.created_by = zoe;
+  thread.created_at = at(3);
+  thread.members = {adam};
+  auto created = store.create_thread(thread, log.hook());
+  ASSERT_TRUE(created.has_value());
+  const ThreadId id = created->thread.id;
+  // Creation and both member-added events go to the members after the write.
+  ASSERT_EQ(log.recipients().size(), 3u);
+  for (const auto& recipients : log.recipients()) {
+    EXPECT_EQ(recipients, zoe_adam);
+  }
+  const CommitHook hook = log.hook();
+  ASSERT_TRUE(this->send(id, zoe, "1", false, &hook).has_value());
+  EXPECT_EQ(log.recipients().back(), zoe_adam);
+  ASSERT_TRUE(store.add_member(id, bea, zoe, at(4), hook).has_value());
+  EXPECT_EQ(log.recipients().back().size(), 3u);
+  // The removed user still gets the removal, and nothing after it.
+  ASSERT_TRUE(store.remove_member(id, bea, zoe, at(5), hook).has_value());
+  auto removal = log.recipients().back();
+  EXPECT_EQ(removal.size(), 3u);
+  EXPECT_TRUE(std::find(removal.begin(), removal.end(), bea) != removal.end());
+  EXPECT_TRUE(std::is_sorted(removal.begin(), removal.end()));
+  ASSERT_TRUE(this->send(id, adam, "2", false, &hook).has_value());
+  EXPECT_EQ(log.recipients().back(), zoe_adam);
+  auto delivered = store.record_delivered(zoe, std::vector<EventId>{log.calls().back()[0]},
+                                          at(6), hook);
+  ASSERT_TRUE(delivered.has_value());
+  ASSERT_EQ(delivered->size(), 1u);
+  EXPECT_EQ(log.recipients().back(), zoe_adam);
+  auto read = store.record_read(id, zoe, 2, at(7), hook);
+  ASSERT_TRUE(read.has_value() && read->has_value());
+  EXPECT_EQ(log.recipients().back(), zoe_adam);
 }
 
 TYPED_TEST(StoreContractTest, EverythingSurvivesCloseAndReopen) {

@@ -286,6 +286,38 @@ Result<Event> member_event(WriteContext& context, const Thread& thread, EventKin
   return event;
 }
 
+// The users whose streams each event belongs to, decided inside the write's
+// transaction: the thread's members after the write, plus the removed user of a
+// kMemberRemoved (the same rule read_user_events replays by).
+Result<std::vector<CommittedEvent>> with_recipients(Connection& connection,
+                                                    const std::vector<Event>& events) {
+  std::vector<CommittedEvent> committed;
+  committed.reserve(events.size());
+  ThreadId members_of;
+  std::vector<UserId> members;
+  for (const Event& event : events) {
+    if (event.thread_id != members_of) {
+      members.clear();
+      auto select = WL_TRY(connection.prepare(
+          "SELECT user_id FROM members WHERE thread_id = ?1 ORDER BY user_id", "list members"));
+      select.bind(1, event.thread_id.value());
+      while (WL_TRY(select.step())) {
+        members.push_back(UserId(select.column_int64(0)));
+      }
+      members_of = event.thread_id;
+    }
+    CommittedEvent entry{event, members};
+    if (event.kind == EventKind::kMemberRemoved &&
+        !std::binary_search(members.begin(), members.end(), event.subject)) {
+      entry.recipients.insert(
+          std::lower_bound(entry.recipients.begin(), entry.recipients.end(), event.subject),
+          event.subject);
+    }
+    committed.push_back(std::move(entry));
+  }
+  return committed;
+}
+
 // A write submitted to the writer: runs `body` and keeps its result for the caller.
 template <typename T, typename Body>
 class TypedJob final : public detail::WriteJob {
@@ -294,23 +326,32 @@ class TypedJob final : public detail::WriteJob {
 
   Result<void> run(WriteContext& context) override {
     events_.clear();
+    committed_.clear();
     context.events = &events_;
     result_.emplace(body_(context));
+    if (*result_ && hook_ != nullptr && !events_.empty()) {
+      auto committed = with_recipients(context.connection, events_);
+      if (committed) {
+        committed_ = std::move(*committed);
+      } else {
+        result_.emplace(std::unexpected(committed.error()));
+      }
+    }
     if (!*result_) {
-      events_.clear();
+      committed_.clear();
       return std::unexpected(result_->error());
     }
     return ok();
   }
 
   void fail(const Status& status) override {
-    events_.clear();
+    committed_.clear();
     result_.emplace(std::unexpected(status));
   }
 
   void on_committed() override {
-    if (hook_ != nullptr && *hook_ && result_ && *result_ && !events_.empty()) {
-      (*hook_)(std::span<const Event>(events_));
+    if (hook_ != nullptr && *hook_ && result_ && *result_ && !committed_.empty()) {
+      (*hook_)(std::span<const CommittedEvent>(committed_));
     }
   }
 
@@ -325,7 +366,8 @@ class TypedJob final : public detail::WriteJob {
   Body& body_;
   const CommitHook* hook_;
   std::optional<Result<T>> result_;
-  std::vector<Event> events_;
+  std::vector<Event> events_;              // What the write created, for its result.
+  std::vector<CommittedEvent> committed_;  // The same with recipients, for the hook.
 };
 
 }  // namespace

@@ -29,7 +29,7 @@ struct WriteContext {
   Connection& connection;
   const AuditChainer& chainer;
   AuditHead& audit_head;        // Restored by the writer if the job fails.
-  std::vector<Event>* events;   // Set by the job: its events, for its CommitHook.
+  std::vector<Event>* events;   // Set by the job: the events it created.
 };
 
 // One write submitted to the Writer. The submitting thread owns the job and blocks
