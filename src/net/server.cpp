@@ -25,6 +25,7 @@
 #include <boost/beast/http/string_body.hpp>
 #include <boost/beast/http/write.hpp>
 #include <boost/beast/websocket/rfc6455.hpp>
+#include <openssl/err.h>
 #include <openssl/ssl.h>
 #include <spdlog/logger.h>
 
@@ -64,6 +65,12 @@ constexpr auto kTlsShutdownTimeout = std::chrono::seconds(2);
 // Peer closes, cancellations and timeouts end a session without being errors
 // (STYLE.md section 8): they are logged at debug level only.
 bool is_expected_ending(const ErrorCode& code) {
+  // A peer that answers our close_notify (or close frame) with more data.
+  if (code.category() == asio::error::get_ssl_category() &&
+      ERR_GET_REASON(static_cast<unsigned long>(code.value())) ==
+          SSL_R_APPLICATION_DATA_AFTER_CLOSE_NOTIFY) {
+    return true;
+  }
   return code == asio::error::operation_aborted || code == asio::error::eof ||
          code == asio::error::connection_reset || code == asio::error::broken_pipe ||
          code == asio::error::not_connected || code == ssl::error::stream_truncated ||
@@ -396,7 +403,9 @@ class HttpSession final : public SessionBase, public std::enable_shared_from_thi
 
   void on_handshake(ErrorCode code) {
     if (code) {
-      log_ending(code, "tls handshake");
+      // Failed handshakes are the peer's problem (old protocol, untrusted CA, scanner):
+      // debug only, so that they cannot flood the log.
+      state_.log->debug("conn_id={} tls handshake failed: {}", id_, code.message());
       return;
     }
     do_read();
@@ -567,7 +576,7 @@ class HttpSession final : public SessionBase, public std::enable_shared_from_thi
   void on_shutdown(ErrorCode code) {
     // The peer often drops TCP instead of answering close_notify; either way we're done.
     if (code) {
-      log_ending(code, "tls shutdown");
+      state_.log->debug("conn_id={} tls shutdown ended: {}", id_, code.message());
     }
   }
 
