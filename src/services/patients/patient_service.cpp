@@ -43,7 +43,7 @@ Result<PatientView> PatientService::upsert(const Principal& actor, OrgId org,
   }
   Patient patient;
   patient.org_id = org;
-  patient.mrn_token = keys_.blind_token(org, fields.mrn);
+  patient.mrn_token = WL_TRY(keys_.blind_token(org, fields.mrn));
   const std::string record = record_key(patient.mrn_token);
   auto seal = [&](std::string_view field, std::string_view value) {
     return keys_.seal(SealContext{org, kKind, record, field}, value);
