@@ -1,0 +1,119 @@
+// Durable message appends through SqliteStore: how group commit scales with the number
+// of concurrent writers. Compare items_per_second of each Arg against Arg(1) of the
+// same run (docs/benchmarks.md: ratios, never absolute numbers).
+//
+//   build/bench/wl_sqlite_benchmark --benchmark_filter=DurableAppend
+
+#include <atomic>
+#include <filesystem>
+#include <random>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include <benchmark/benchmark.h>
+#include <openssl/evp.h>
+
+#include "adapters/sqlite/sqlite_store.hpp"
+
+namespace wl {
+namespace {
+
+std::string sha256_chainer(const AuditEntry& entry) {
+  const std::string input = entry.prev_hash + std::to_string(entry.seq) + entry.draft.action;
+  unsigned char digest[EVP_MAX_MD_SIZE];
+  unsigned int length = 0;
+  EVP_Digest(input.data(), input.size(), digest, &length, EVP_sha256(), nullptr);
+  return std::string(reinterpret_cast<const char*>(digest), length);
+}
+
+class TempDirectory {
+ public:
+  TempDirectory() {
+    std::random_device random;
+    path_ = std::filesystem::temp_directory_path() /
+            ("wl_sqlite_bench_" + std::to_string(random()) + std::to_string(random()));
+    std::filesystem::create_directories(path_);
+  }
+  TempDirectory(const TempDirectory&) = delete;
+  TempDirectory& operator=(const TempDirectory&) = delete;
+  ~TempDirectory() {
+    std::error_code ignored;
+    std::filesystem::remove_all(path_, ignored);
+  }
+  const std::filesystem::path& path() const { return path_; }
+
+ private:
+  std::filesystem::path path_;
+};
+
+// Each iteration: `writers` threads each append kPerWriter 300-byte messages (with
+// their audit entries) to their own thread, waiting for each to be durable.
+void BM_DurableAppend(benchmark::State& state) {
+  constexpr int kPerWriter = 50;
+  const int writers = static_cast<int>(state.range(0));
+  TempDirectory directory;
+  auto opened = SqliteStore::open(directory.path() / "bench.db", sha256_chainer);
+  if (!opened) {
+    state.SkipWithError("cannot open the store");
+    return;
+  }
+  std::unique_ptr<SqliteStore> store = std::move(*opened);
+  const Timestamp now = from_micros(1'800'000'000'000'000);
+  const OrgId org = store->create_org("Bench", now)->id;
+  NewUser user;
+  user.org_id = org;
+  user.username = "bench";
+  user.created_at = now;
+  const UserId sender = store->create_user(user)->id;
+  std::vector<ThreadId> threads;
+  for (int i = 0; i < writers; ++i) {
+    NewThread thread;
+    thread.org_id = org;
+    thread.created_by = sender;
+    thread.created_at = now;
+    threads.push_back(store->create_thread(thread, {})->thread.id);
+  }
+  const std::string body(300, 's');
+  const CommitHook hook = [](std::span<const CommittedEvent>) {};
+  AuditDraft audit;
+  audit.at = now;
+  audit.org_id = org;
+  audit.action = "message.send";
+  audit.outcome = "ok";
+  std::atomic<std::int64_t> next_client_id = 0;
+  std::atomic<int> failures = 0;
+
+  for (auto _ : state) {
+    std::vector<std::thread> workers;
+    for (int writer = 0; writer < writers; ++writer) {
+      workers.emplace_back([&, writer] {
+        for (int i = 0; i < kPerWriter; ++i) {
+          NewMessage message;
+          message.org_id = org;
+          message.thread_id = threads[static_cast<std::size_t>(writer)];
+          message.sender = sender;
+          message.client_id = std::to_string(next_client_id++);
+          message.body_sealed = body;
+          message.created_at = now;
+          if (!store->append_message(message, audit, hook)) {
+            ++failures;
+          }
+        }
+      });
+    }
+    for (auto& worker : workers) {
+      worker.join();
+    }
+  }
+  if (failures.load() != 0) {
+    state.SkipWithError("appends failed");
+  }
+  state.SetItemsProcessed(state.iterations() * writers * kPerWriter);
+}
+BENCHMARK(BM_DurableAppend)->Arg(1)->Arg(8)->Arg(64)->UseRealTime()->Unit(benchmark::kMillisecond);
+
+}  // namespace
+}  // namespace wl
+
+BENCHMARK_MAIN();
