@@ -9,6 +9,9 @@
 #include <thread>
 #include <vector>
 
+#include <sys/wait.h>
+#include <unistd.h>
+
 #include <gtest/gtest.h>
 #include <sqlite3.h>
 
@@ -240,6 +243,67 @@ TEST_F(SqliteStoreTest, RefusesAFileThatIsNotADatabase) {
   auto opened = SqliteStore::open(garbage, testing::test_chainer());
   ASSERT_FALSE(opened.has_value());
   EXPECT_EQ(opened.error().code(), Code::kDataLoss);
+}
+
+// A process that dies right after its writes returned (no destructor, no final
+// checkpoint: the data is only in the WAL) loses nothing.
+TEST(SqliteStoreCrashTest, AcknowledgedWritesSurviveAProcessThatDies) {
+  testing::SqliteFactory factory;
+  const pid_t child = fork();
+  ASSERT_NE(child, -1);
+  if (child == 0) {
+    auto opened = SqliteStore::open(factory.database_file(), testing::test_chainer());
+    if (!opened) {
+      _exit(2);
+    }
+    SqliteStore& store = **opened;
+    const CommitHook hook = [](std::span<const CommittedEvent>) {};
+    auto org = store.create_org("General Hospital", at(0));
+    NewUser user;
+    user.org_id = org->id;
+    user.username = "zoe";
+    user.created_at = at(0);
+    auto zoe = store.create_user(user);
+    NewThread thread;
+    thread.org_id = org->id;
+    thread.created_by = zoe->id;
+    thread.created_at = at(0);
+    auto created = store.create_thread(thread, hook);
+    for (int i = 0; i < 20; ++i) {
+      NewMessage message;
+      message.org_id = org->id;
+      message.thread_id = created->thread.id;
+      message.sender = zoe->id;
+      message.client_id = std::to_string(i);
+      message.created_at = at(1);
+      AuditDraft audit;
+      audit.action = "message.send";
+      if (!store.append_message(message, audit, hook)) {
+        _exit(3);
+      }
+    }
+    _exit(0);  // No destructors: the writer, checkpointer and connections just vanish.
+  }
+  int status = 0;
+  ASSERT_EQ(waitpid(child, &status, 0), child);
+  ASSERT_TRUE(WIFEXITED(status));
+  ASSERT_EQ(WEXITSTATUS(status), 0);
+
+  auto reopened = SqliteStore::open(factory.database_file(), testing::test_chainer());
+  ASSERT_TRUE(reopened.has_value()) << reopened.error().to_string();
+  SqliteStore& store = **reopened;
+  auto zoe = store.find_user_by_name(store.find_org_by_name("General Hospital")->id, "zoe");
+  ASSERT_TRUE(zoe.has_value());
+  auto threads = store.list_threads_for_user(zoe->id);
+  ASSERT_EQ(threads->size(), 1u);
+  EXPECT_EQ(threads->front().thread.last_seq, 20);
+  EXPECT_EQ(store.read_thread_messages(threads->front().thread.id, 0, 100)->size(), 20u);
+  auto audit = store.read_audit(0, 100);
+  ASSERT_EQ(audit->size(), 20u);
+  auto next = store.append_audit(AuditDraft{});
+  ASSERT_TRUE(next.has_value());
+  EXPECT_EQ(next->seq, 21);
+  EXPECT_EQ(next->prev_hash, audit->back().hash);
 }
 
 TEST_F(SqliteStoreTest, ErrorsCarryNoSqlOrData) {

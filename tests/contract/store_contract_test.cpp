@@ -274,6 +274,7 @@ TYPED_TEST(StoreContractTest, RevokingADeviceRevokesItsSessions) {
   EXPECT_FALSE(store.find_session(laptop_token)->revoked);
   EXPECT_FALSE(store.find_device(laptop->id)->revoked);
   EXPECT_EQ(store.revoke_device(DeviceId(999), at(60)).error().code(), Code::kNotFound);
+  EXPECT_EQ(store.create_device(UserId(999), "tablet", at(60)).error().code(), Code::kNotFound);
 
   ASSERT_TRUE(store.revoke_session(laptop_token).has_value());
   EXPECT_TRUE(store.find_session(laptop_token)->revoked);
@@ -342,6 +343,11 @@ TYPED_TEST(StoreContractTest, CreateThreadWithUniqueKeyReturnsTheExistingThread)
   EXPECT_EQ(found->unique_key, "direct:1:2");
   EXPECT_EQ(found->created_by, zoe);
   EXPECT_EQ(store.find_thread(ThreadId(999)).error().code(), Code::kNotFound);
+
+  NewThread orphan = thread;
+  orphan.org_id = OrgId(999);
+  orphan.unique_key = "";
+  EXPECT_EQ(store.create_thread(orphan, log.hook()).error().code(), Code::kNotFound);
 
   thread.unique_key = "";
   auto group_one = store.create_thread(thread, this->no_hook_);
