@@ -101,10 +101,26 @@ class Session {
   virtual void stop_for_shutdown() = 0;
 };
 
-// One io_context and the thread that runs it. Every session on it is in `sessions`,
-// which only that thread touches (no lock): stop() posts the close-all to it.
+// One io_context and the thread that runs it, with the registry of its sessions.
+// stop() posts the close-all to each worker. The registry's lock is per worker and
+// almost never contended: a session usually ends on its own thread, but the last
+// shared_ptr to one may be dropped elsewhere (a handler thread keeping a Respond or a
+// WsConnection), and its destructor unregisters it there.
 struct Worker {
-  std::unordered_map<Session*, std::weak_ptr<Session>> sessions;
+  // Copies the live sessions out (then use them without the lock).
+  std::vector<std::shared_ptr<Session>> live_sessions() {
+    std::vector<std::shared_ptr<Session>> live;
+    std::lock_guard lock(sessions_mutex);
+    for (auto& [key, weak] : sessions) {
+      if (auto session = weak.lock()) {
+        live.push_back(std::move(session));
+      }
+    }
+    return live;
+  }
+
+  std::mutex sessions_mutex;
+  std::unordered_map<Session*, std::weak_ptr<Session>> sessions;  // GUARDED_BY(sessions_mutex)
   asio::io_context io{1};
   asio::executor_work_guard<asio::io_context::executor_type> work{io.get_executor()};
   std::thread thread;
@@ -118,7 +134,10 @@ class SessionBase : public Session {
     ++state_.live_sessions;
   }
   ~SessionBase() override {
-    worker_.sessions.erase(this);
+    {
+      std::lock_guard lock(worker_.sessions_mutex);
+      worker_.sessions.erase(this);
+    }
     --state_.live_sessions;
   }
   SessionBase(const SessionBase&) = delete;
@@ -126,7 +145,10 @@ class SessionBase : public Session {
 
  protected:
   // Call on the worker's thread before the first asynchronous step.
-  void register_session(std::weak_ptr<Session> self) { worker_.sessions.emplace(this, self); }
+  void register_session(std::weak_ptr<Session> self) {
+    std::lock_guard lock(worker_.sessions_mutex);
+    worker_.sessions.emplace(this, std::move(self));
+  }
 
   void log_ending(const ErrorCode& code, std::string_view step) const {
     if (is_expected_ending(code)) {
@@ -174,6 +196,10 @@ class WsSession final : public SessionBase,
     ws_.auto_fragment(false);
     ws_.text(true);
     upgrade_.emplace(std::move(upgrade));
+    if (state_.is_stopping) {
+      // The server began stopping after this upgrade was read: say goodbye at once.
+      stop_for_shutdown();
+    }
     ws_.async_accept(*upgrade_, beast::bind_front_handler(&WsSession::on_accept,
                                                           shared_from_this()));
   }
@@ -450,6 +476,11 @@ class HttpSession final : public SessionBase, public std::enable_shared_from_thi
       log_ending(code, "http read");
       return;
     }
+    if (is_stopping_) {
+      // stop() ran after this request arrived but before we saw it.
+      do_shutdown();
+      return;
+    }
     handle_request();
   }
 
@@ -677,7 +708,18 @@ class Server::Impl {
     port_ = acceptor_->local_endpoint().port();
     do_accept();
     for (auto& worker : workers_) {
-      worker->thread = std::thread([&io = worker->io] { io.run(); });
+      worker->thread = std::thread([&io = worker->io, log = state_.log] {
+        // Handlers must not throw; if one does, log it and keep the other sessions
+        // served rather than terminating the process.
+        for (;;) {
+          try {
+            io.run();
+            return;
+          } catch (const std::exception& failure) {
+            log->error("io thread caught an exception from a handler: {}", failure.what());
+          }
+        }
+      });
     }
     is_running_ = true;
     state_.log->info("listening on {}:{} with {} io threads", state_.options.address, port_,
@@ -703,15 +745,8 @@ class Server::Impl {
         acceptor_->close(ignored);
       });
       for (auto& worker : workers_) {
-        asio::post(worker->io, [&sessions = worker->sessions] {
-          // Copy first: closing may end a session and erase it from the registry.
-          std::vector<std::shared_ptr<Session>> open;
-          for (auto& [key, weak] : sessions) {
-            if (auto session = weak.lock()) {
-              open.push_back(std::move(session));
-            }
-          }
-          for (auto& session : open) {
+        asio::post(worker->io, [&worker = *worker] {
+          for (auto& session : worker.live_sessions()) {
             session->stop_for_shutdown();
           }
         });

@@ -99,6 +99,8 @@ class WsHandler {
   // The outgoing queue emptied after a try_send() returned false.
   virtual void on_drained() = 0;
   // The connection ended (either side, or an error). No further callbacks follow.
+  // Runs exactly once, also when the upgrade handshake fails after the factory made
+  // this handler (then without on_open).
   virtual void on_closed() = 0;
 };
 
