@@ -21,7 +21,9 @@
 namespace wl {
 namespace {
 
-Timestamp at(std::int64_t seconds) { return from_micros(1'800'000'000'000'000 + seconds * 1'000'000); }
+Timestamp at(std::int64_t seconds) {
+  return from_micros(1'800'000'000'000'000 + seconds * 1'000'000);
+}
 
 class SqliteStoreTest : public ::testing::Test {
  protected:
@@ -92,7 +94,8 @@ TEST_F(SqliteStoreTest, FailedWriteInABatchDoesNotLoseTheOthers) {
   Result<MessageAppended> first = error(Code::kInternal, "not run");
   Result<MessageAppended> failing = error(Code::kInternal, "not run");
   Result<MessageAppended> last = error(Code::kInternal, "not run");
-  std::thread first_writer([&] { first = store_->append_message(message(thread_, "a"), audit(), hook); });
+  std::thread first_writer(
+      [&] { first = store_->append_message(message(thread_, "a"), audit(), hook); });
   wait_for_queued(1);
   std::thread failing_writer(
       [&] { failing = store_->append_message(message(ThreadId(999), "b"), audit(), hook); });
@@ -103,7 +106,8 @@ TEST_F(SqliteStoreTest, FailedWriteInABatchDoesNotLoseTheOthers) {
                                                      {org_, 9, "unknown", at(1), false}};
   std::thread rewrap_writer([&] { rewrap = store_->rewrap_data_keys(partly_unknown); });
   wait_for_queued(3);
-  std::thread last_writer([&] { last = store_->append_message(message(thread_, "c"), audit(), hook); });
+  std::thread last_writer(
+      [&] { last = store_->append_message(message(thread_, "c"), audit(), hook); });
   wait_for_queued(4);
   store_->resume_writes_for_test();
   first_writer.join();
@@ -184,9 +188,9 @@ TEST_F(SqliteStoreTest, CloseCheckpointsTheWalIntoTheDatabase) {
 
   // The data is in the main file: a plain read-only open without the WAL sees it.
   sqlite3* database = nullptr;
-  ASSERT_EQ(sqlite3_open_v2(factory_.database_file().c_str(), &database, SQLITE_OPEN_READONLY,
-                            nullptr),
-            SQLITE_OK);
+  ASSERT_EQ(
+      sqlite3_open_v2(factory_.database_file().c_str(), &database, SQLITE_OPEN_READONLY, nullptr),
+      SQLITE_OK);
   sqlite3_stmt* statement = nullptr;
   ASSERT_EQ(sqlite3_prepare_v2(database, "SELECT count(*) FROM events WHERE kind = 1", -1,
                                &statement, nullptr),

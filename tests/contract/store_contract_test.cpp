@@ -19,7 +19,9 @@
 namespace wl {
 namespace {
 
-Timestamp at(std::int64_t seconds) { return from_micros(1'800'000'000'000'000 + seconds * 1'000'000); }
+Timestamp at(std::int64_t seconds) {
+  return from_micros(1'800'000'000'000'000 + seconds * 1'000'000);
+}
 
 // Records every CommitHook call: the event ids of each call, in call order, and the
 // recipients of every event.
@@ -231,8 +233,7 @@ TYPED_TEST(StoreContractTest, UpdatesLoginStateOfUsers) {
   EXPECT_TRUE(store.find_user(zoe)->disabled);
   EXPECT_EQ(store.set_user_disabled(UserId(999), true).error().code(), Code::kNotFound);
   EXPECT_EQ(store.set_password_hash(UserId(999), "x").error().code(), Code::kNotFound);
-  EXPECT_EQ(store.set_login_failures(UserId(999), 1, std::nullopt).error().code(),
-            Code::kNotFound);
+  EXPECT_EQ(store.set_login_failures(UserId(999), 1, std::nullopt).error().code(), Code::kNotFound);
 }
 
 TYPED_TEST(StoreContractTest, RevokingADeviceRevokesItsSessions) {
@@ -245,8 +246,8 @@ TYPED_TEST(StoreContractTest, RevokingADeviceRevokesItsSessions) {
 
   const std::string phone_token(32, '\x01');
   const std::string laptop_token(32, '\x02');
-  for (const auto& [token, device] : {std::pair{phone_token, phone->id},
-                                      std::pair{laptop_token, laptop->id}}) {
+  for (const auto& [token, device] :
+       {std::pair{phone_token, phone->id}, std::pair{laptop_token, laptop->id}}) {
     Session session;
     session.token_hash = token;
     session.user_id = zoe;
@@ -265,8 +266,7 @@ TYPED_TEST(StoreContractTest, RevokingADeviceRevokesItsSessions) {
   ASSERT_TRUE(store.touch_session(phone_token, at(50)).has_value());
   EXPECT_EQ(store.find_session(phone_token)->last_used, at(50));
   EXPECT_EQ(store.find_device(phone->id)->last_seen, at(50));
-  EXPECT_EQ(store.touch_session(std::string(32, '\x09'), at(50)).error().code(),
-            Code::kNotFound);
+  EXPECT_EQ(store.touch_session(std::string(32, '\x09'), at(50)).error().code(), Code::kNotFound);
 
   ASSERT_TRUE(store.revoke_device(phone->id, at(60)).has_value());
   EXPECT_TRUE(store.find_device(phone->id)->revoked);
@@ -378,8 +378,9 @@ TYPED_TEST(StoreContractTest, AddsAndRemovesMembers) {
   auto members = store.list_members(thread);
   ASSERT_TRUE(members.has_value());
   ASSERT_EQ(members->size(), 3u);
-  EXPECT_TRUE(std::is_sorted(members->begin(), members->end(),
-                             [](const Member& a, const Member& b) { return a.user_id < b.user_id; }));
+  EXPECT_TRUE(
+      std::is_sorted(members->begin(), members->end(),
+                     [](const Member& a, const Member& b) { return a.user_id < b.user_id; }));
   EXPECT_TRUE(*store.is_member(thread, bea));
 
   auto removed = store.remove_member(thread, bea, bea, at(22), log.hook());
@@ -847,8 +848,8 @@ TYPED_TEST(StoreContractTest, HooksNameTheMembersAtCommitAsRecipients) {
   EXPECT_TRUE(std::is_sorted(removal.begin(), removal.end()));
   ASSERT_TRUE(this->send(id, adam, "2", false, &hook).has_value());
   EXPECT_EQ(log.recipients().back(), zoe_adam);
-  auto delivered = store.record_delivered(zoe, std::vector<EventId>{log.calls().back()[0]},
-                                          at(6), hook);
+  auto delivered =
+      store.record_delivered(zoe, std::vector<EventId>{log.calls().back()[0]}, at(6), hook);
   ASSERT_TRUE(delivered.has_value());
   ASSERT_EQ(delivered->size(), 1u);
   EXPECT_EQ(log.recipients().back(), zoe_adam);

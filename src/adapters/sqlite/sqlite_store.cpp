@@ -16,18 +16,18 @@
 // Column lists shared by the statements that read whole records; each read_* helper
 // below decodes exactly its list, in order.
 #define WL_ORG_COLUMNS "id, name, created_at"
-#define WL_USER_COLUMNS                                                                  \
-  "id, org_id, username, display_name, title, password_hash, is_admin, disabled, "      \
+#define WL_USER_COLUMNS                                                            \
+  "id, org_id, username, display_name, title, password_hash, is_admin, disabled, " \
   "failed_logins, locked_until, created_at"
 #define WL_DEVICE_COLUMNS "id, user_id, name, created_at, last_seen, revoked_at IS NOT NULL"
 #define WL_SESSION_COLUMNS \
   "token_hash, user_id, device_id, created_at, last_used, expires_at, revoked"
-#define WL_PATIENT_COLUMNS                                                                  \
-  "id, org_id, mrn_token, mrn_sealed, name_sealed, dob_sealed, location_sealed, "          \
+#define WL_PATIENT_COLUMNS                                                        \
+  "id, org_id, mrn_token, mrn_sealed, name_sealed, dob_sealed, location_sealed, " \
   "attending_sealed, updated_at"
 #define WL_THREAD_COLUMNS \
   "id, org_id, kind, title_sealed, patient_id, unique_key, created_by, created_at, last_seq"
-#define WL_EVENT_COLUMNS                                                                   \
+#define WL_EVENT_COLUMNS                                                                  \
   "id, org_id, thread_id, kind, actor, created_at, seq, client_id, urgent, body_sealed, " \
   "ref, ref_seq, subject"
 #define WL_AUDIT_COLUMNS \
@@ -237,10 +237,10 @@ Result<AuditEntry> insert_audit(WriteContext& context, const AuditDraft& draft) 
   entry.draft = draft;
   entry.prev_hash = context.audit_head.hash;
   entry.hash = context.chainer(entry);
-  auto insert = WL_TRY(context.connection.prepare(
-      "INSERT INTO audit (" WL_AUDIT_COLUMNS
-      ") VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)",
-      "append audit entry"));
+  auto insert =
+      WL_TRY(context.connection.prepare("INSERT INTO audit (" WL_AUDIT_COLUMNS
+                                        ") VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)",
+                                        "append audit entry"));
   WL_TRY(insert.bind(1, entry.seq)
              .bind(2, draft.at)
              .bind(3, draft.org_id.value())
@@ -267,8 +267,8 @@ Result<void> expect_changed(Connection& connection, std::string_view what) {
 }
 
 Result<Thread> load_thread(Connection& connection, ThreadId id) {
-  auto select = WL_TRY(connection.prepare(
-      "SELECT " WL_THREAD_COLUMNS " FROM threads WHERE id = ?1", "find thread"));
+  auto select = WL_TRY(
+      connection.prepare("SELECT " WL_THREAD_COLUMNS " FROM threads WHERE id = ?1", "find thread"));
   select.bind(1, id.value());
   return single_row<Thread>(select, read_thread, "thread");
 }
@@ -438,8 +438,8 @@ Result<std::unique_ptr<SqliteStore>> SqliteStore::open(const std::filesystem::pa
       },
       store->checkpointer_.get());
 
-  store->read_pool_ = WL_TRY(
-      detail::ReadPool::open(database_file, options.read_connections, options.busy_timeout));
+  store->read_pool_ =
+      WL_TRY(detail::ReadPool::open(database_file, options.read_connections, options.busy_timeout));
   store->writer_ = std::make_unique<detail::Writer>(std::move(writer_connection),
                                                     std::move(chainer), std::move(head),
                                                     options.max_batch, store->checkpointer_.get());
@@ -472,8 +472,8 @@ Result<Org> SqliteStore::create_org(std::string_view name, Timestamp now) {
 
 Result<Org> SqliteStore::find_org(OrgId id) {
   auto lease = read_pool_->acquire();
-  auto select = WL_TRY(lease.connection().prepare(
-      "SELECT " WL_ORG_COLUMNS " FROM orgs WHERE id = ?1", "find org"));
+  auto select = WL_TRY(
+      lease.connection().prepare("SELECT " WL_ORG_COLUMNS " FROM orgs WHERE id = ?1", "find org"));
   select.bind(1, id.value());
   return single_row<Org>(select, read_org, "org");
 }
@@ -488,15 +488,15 @@ Result<Org> SqliteStore::find_org_by_name(std::string_view name) {
 
 Result<std::vector<Org>> SqliteStore::list_orgs() {
   auto lease = read_pool_->acquire();
-  auto select = WL_TRY(lease.connection().prepare(
-      "SELECT " WL_ORG_COLUMNS " FROM orgs ORDER BY id", "list orgs"));
+  auto select = WL_TRY(
+      lease.connection().prepare("SELECT " WL_ORG_COLUMNS " FROM orgs ORDER BY id", "list orgs"));
   return all_rows<Org>(select, read_org);
 }
 
 Result<User> SqliteStore::create_user(const NewUser& user) {
   return write<User>(nullptr, [&](WriteContext& context) -> Result<User> {
-    auto org = WL_TRY(
-        context.connection.prepare("SELECT 1 FROM orgs WHERE id = ?1", "create user"));
+    auto org =
+        WL_TRY(context.connection.prepare("SELECT 1 FROM orgs WHERE id = ?1", "create user"));
     org.bind(1, user.org_id.value());
     if (!WL_TRY(org.step())) {
       return error(Code::kNotFound, "org not found");
@@ -577,8 +577,8 @@ Result<void> SqliteStore::set_login_failures(UserId id, int failed_logins,
 
 Result<void> SqliteStore::set_user_disabled(UserId id, bool disabled) {
   return write<void>(nullptr, [&](WriteContext& context) -> Result<void> {
-    auto update = WL_TRY(context.connection.prepare(
-        "UPDATE users SET disabled = ?2 WHERE id = ?1", "set user disabled"));
+    auto update = WL_TRY(context.connection.prepare("UPDATE users SET disabled = ?2 WHERE id = ?1",
+                                                    "set user disabled"));
     WL_TRY(update.bind(1, id.value()).bind(2, std::int64_t{disabled ? 1 : 0}).run());
     return expect_changed(context.connection, "user");
   });
@@ -613,8 +613,7 @@ Result<Device> SqliteStore::find_device(DeviceId id) {
 Result<std::vector<Device>> SqliteStore::list_devices(UserId user) {
   auto lease = read_pool_->acquire();
   auto select = WL_TRY(lease.connection().prepare(
-      "SELECT " WL_DEVICE_COLUMNS " FROM devices WHERE user_id = ?1 ORDER BY id",
-      "list devices"));
+      "SELECT " WL_DEVICE_COLUMNS " FROM devices WHERE user_id = ?1 ORDER BY id", "list devices"));
   select.bind(1, user.value());
   return all_rows<Device>(select, read_device);
 }
@@ -622,8 +621,7 @@ Result<std::vector<Device>> SqliteStore::list_devices(UserId user) {
 Result<void> SqliteStore::revoke_device(DeviceId id, Timestamp now) {
   return write<void>(nullptr, [&](WriteContext& context) -> Result<void> {
     auto update = WL_TRY(context.connection.prepare(
-        "UPDATE devices SET revoked_at = coalesce(revoked_at, ?2) WHERE id = ?1",
-        "revoke device"));
+        "UPDATE devices SET revoked_at = coalesce(revoked_at, ?2) WHERE id = ?1", "revoke device"));
     WL_TRY(update.bind(1, id.value()).bind(2, now).run());
     WL_TRY(expect_changed(context.connection, "device"));
     auto sessions = WL_TRY(context.connection.prepare(
@@ -635,9 +633,9 @@ Result<void> SqliteStore::revoke_device(DeviceId id, Timestamp now) {
 
 Result<void> SqliteStore::create_session(const Session& session) {
   return write<void>(nullptr, [&](WriteContext& context) -> Result<void> {
-    auto insert = WL_TRY(context.connection.prepare(
-        "INSERT INTO sessions (" WL_SESSION_COLUMNS ") VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
-        "create session"));
+    auto insert = WL_TRY(context.connection.prepare("INSERT INTO sessions (" WL_SESSION_COLUMNS
+                                                    ") VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
+                                                    "create session"));
     return insert.bind_blob(1, session.token_hash)
         .bind(2, session.user_id.value())
         .bind(3, session.device_id.value())
@@ -721,9 +719,9 @@ Result<Patient> SqliteStore::find_patient(PatientId id) {
 
 Result<std::vector<Patient>> SqliteStore::list_patients(OrgId org) {
   auto lease = read_pool_->acquire();
-  auto select = WL_TRY(lease.connection().prepare(
-      "SELECT " WL_PATIENT_COLUMNS " FROM patients WHERE org_id = ?1 ORDER BY id",
-      "list patients"));
+  auto select = WL_TRY(lease.connection().prepare("SELECT " WL_PATIENT_COLUMNS
+                                                  " FROM patients WHERE org_id = ?1 ORDER BY id",
+                                                  "list patients"));
   select.bind(1, org.value());
   return all_rows<Patient>(select, read_patient);
 }
@@ -766,8 +764,8 @@ Result<ThreadCreated> SqliteStore::create_thread(const NewThread& thread, const 
     stored.created_by = thread.created_by;
     stored.created_at = thread.created_at;
 
-    Event created_event = WL_TRY(member_event(context, stored, EventKind::kThreadCreated,
-                                              UserId(), thread.created_by, thread.created_at));
+    Event created_event = WL_TRY(member_event(context, stored, EventKind::kThreadCreated, UserId(),
+                                              thread.created_by, thread.created_at));
     std::vector<UserId> members = thread.members;
     members.push_back(thread.created_by);
     std::sort(members.begin(), members.end());
@@ -776,7 +774,8 @@ Result<ThreadCreated> SqliteStore::create_thread(const NewThread& thread, const 
       auto add = WL_TRY(connection.prepare(
           "INSERT INTO members (thread_id, user_id, joined_at) VALUES (?1, ?2, ?3)",
           "create thread"));
-      WL_TRY(add.bind(1, stored.id.value()).bind(2, member.value()).bind(3, thread.created_at).run());
+      WL_TRY(
+          add.bind(1, stored.id.value()).bind(2, member.value()).bind(3, thread.created_at).run());
       WL_TRY(member_event(context, stored, EventKind::kMemberAdded, member, thread.created_by,
                           thread.created_at));
     }
@@ -835,10 +834,10 @@ Result<std::vector<ThreadSummary>> SqliteStore::list_threads_for_user(UserId use
       }
     }
     if (summary.thread.last_seq > summary.read_seq) {
-      auto unread = WL_TRY(connection.prepare(
-          "SELECT count(*), coalesce(max(urgent), 0) FROM events "
-          "WHERE thread_id = ?1 AND kind = 1 AND seq > ?2 AND actor != ?3",
-          "list threads"));
+      auto unread = WL_TRY(
+          connection.prepare("SELECT count(*), coalesce(max(urgent), 0) FROM events "
+                             "WHERE thread_id = ?1 AND kind = 1 AND seq > ?2 AND actor != ?3",
+                             "list threads"));
       unread.bind(1, thread_id).bind(2, summary.read_seq).bind(3, user.value());
       if (WL_TRY(unread.step())) {
         summary.unread_count = unread.column_int64(0);
@@ -861,8 +860,8 @@ Result<std::vector<Member>> SqliteStore::list_members(ThreadId thread) {
       "list members"));
   select.bind(1, thread.value());
   return all_rows<Member>(select, [](const Statement& row) {
-    return Member{ThreadId(row.column_int64(0)), UserId(row.column_int64(1)),
-                  row.column_time(2), row.column_int64(3)};
+    return Member{ThreadId(row.column_int64(0)), UserId(row.column_int64(1)), row.column_time(2),
+                  row.column_int64(3)};
   });
 }
 
@@ -885,8 +884,8 @@ Result<Event> SqliteStore::add_member(ThreadId thread, UserId user, UserId actor
   });
 }
 
-Result<Event> SqliteStore::remove_member(ThreadId thread, UserId user, UserId actor,
-                                         Timestamp now, const CommitHook& hook) {
+Result<Event> SqliteStore::remove_member(ThreadId thread, UserId user, UserId actor, Timestamp now,
+                                         const CommitHook& hook) {
   return write<Event>(&hook, [&](WriteContext& context) -> Result<Event> {
     const Thread stored = WL_TRY(load_thread(context.connection, thread));
     auto remove = WL_TRY(context.connection.prepare(
@@ -907,10 +906,10 @@ Result<MessageAppended> SqliteStore::append_message(const NewMessage& message,
     // Checked on the writer thread, so two concurrent sends of one client id cannot
     // both pass; the unique index backs it up.
     if (!message.client_id.empty()) {
-      auto original = WL_TRY(connection.prepare(
-          "SELECT " WL_EVENT_COLUMNS
-          " FROM events WHERE actor = ?1 AND client_id = ?2 AND kind = 1",
-          "append message"));
+      auto original =
+          WL_TRY(connection.prepare("SELECT " WL_EVENT_COLUMNS
+                                    " FROM events WHERE actor = ?1 AND client_id = ?2 AND kind = 1",
+                                    "append message"));
       original.bind(1, message.sender.value()).bind_text(2, message.client_id);
       if (WL_TRY(original.step())) {
         return MessageAppended{read_event(original), true};
@@ -933,9 +932,9 @@ Result<MessageAppended> SqliteStore::append_message(const NewMessage& message,
     event.urgent = message.urgent;
     event.body_sealed = message.body_sealed;
     WL_TRY(insert_event(context, event));
-    auto update = WL_TRY(connection.prepare(
-        "UPDATE threads SET last_seq = ?2, activity_event_id = ?3 WHERE id = ?1",
-        "append message"));
+    auto update = WL_TRY(
+        connection.prepare("UPDATE threads SET last_seq = ?2, activity_event_id = ?3 WHERE id = ?1",
+                           "append message"));
     WL_TRY(update.bind(1, thread.id.value()).bind(2, event.seq).bind(3, event.id.value()).run());
     WL_TRY(insert_audit(context, audit));
     return MessageAppended{std::move(event), false};
@@ -1042,14 +1041,15 @@ Result<std::vector<Event>> SqliteStore::read_user_events(UserId user, EventId af
   auto lease = read_pool_->acquire();
   // The second half replays "you were removed" from threads the user has left; it
   // excludes threads they are in again, which the first half already covers.
-  auto select = WL_TRY(lease.connection().prepare(
-      "SELECT " WL_EVENT_COLUMNS " FROM events WHERE id > ?1 AND thread_id IN "
-      "(SELECT thread_id FROM members WHERE user_id = ?2) "
-      "UNION ALL "
-      "SELECT " WL_EVENT_COLUMNS " FROM events WHERE kind = 5 AND subject = ?2 AND id > ?1 "
-      "AND thread_id NOT IN (SELECT thread_id FROM members WHERE user_id = ?2) "
-      "ORDER BY id LIMIT ?3",
-      "read user events"));
+  auto select =
+      WL_TRY(lease.connection().prepare(
+          "SELECT " WL_EVENT_COLUMNS " FROM events WHERE id > ?1 AND thread_id IN "
+          "(SELECT thread_id FROM members WHERE user_id = ?2) "
+          "UNION ALL "
+          "SELECT " WL_EVENT_COLUMNS " FROM events WHERE kind = 5 AND subject = ?2 AND id > ?1 "
+          "AND thread_id NOT IN (SELECT thread_id FROM members WHERE user_id = ?2) "
+          "ORDER BY id LIMIT ?3",
+          "read user events"));
   select.bind(1, after.value()).bind(2, user.value()).bind(3, clamp_limit(limit));
   return all_rows<Event>(select, read_event);
 }
@@ -1068,10 +1068,11 @@ Result<std::vector<Event>> SqliteStore::read_thread_messages(ThreadId thread,
                                                              std::int64_t before_seq,
                                                              std::size_t limit) {
   auto lease = read_pool_->acquire();
-  auto select = WL_TRY(lease.connection().prepare(
-      "SELECT " WL_EVENT_COLUMNS " FROM events WHERE thread_id = ?1 AND kind = 1 AND seq < ?2 "
-      "ORDER BY seq DESC LIMIT ?3",
-      "read thread messages"));
+  auto select =
+      WL_TRY(lease.connection().prepare(
+          "SELECT " WL_EVENT_COLUMNS " FROM events WHERE thread_id = ?1 AND kind = 1 AND seq < ?2 "
+          "ORDER BY seq DESC LIMIT ?3",
+          "read thread messages"));
   const std::int64_t before =
       before_seq <= 0 ? std::numeric_limits<std::int64_t>::max() : before_seq;
   select.bind(1, thread.value()).bind(2, before).bind(3, clamp_limit(limit));
@@ -1095,11 +1096,11 @@ Result<std::vector<Receipt>> SqliteStore::list_receipts(EventId message) {
     thread_id = find.column_int64(0);
     sender = find.column_int64(1);
   }
-  auto select = WL_TRY(connection.prepare(
-      "SELECT m.user_id, r.delivered_at, r.read_at FROM members m "
-      "LEFT JOIN receipts r ON r.message_id = ?1 AND r.user_id = m.user_id "
-      "WHERE m.thread_id = ?2 AND m.user_id != ?3 ORDER BY m.user_id",
-      "list receipts"));
+  auto select = WL_TRY(
+      connection.prepare("SELECT m.user_id, r.delivered_at, r.read_at FROM members m "
+                         "LEFT JOIN receipts r ON r.message_id = ?1 AND r.user_id = m.user_id "
+                         "WHERE m.thread_id = ?2 AND m.user_id != ?3 ORDER BY m.user_id",
+                         "list receipts"));
   select.bind(1, message.value()).bind(2, thread_id).bind(3, sender);
   return all_rows<Receipt>(select, [message](const Statement& row) {
     return Receipt{message, UserId(row.column_int64(0)), row.column_optional_time(1),
@@ -1166,8 +1167,7 @@ Result<AuditEntry> SqliteStore::append_audit(const AuditDraft& draft) {
 Result<std::vector<AuditEntry>> SqliteStore::read_audit(std::int64_t after, std::size_t limit) {
   auto lease = read_pool_->acquire();
   auto select = WL_TRY(lease.connection().prepare(
-      "SELECT " WL_AUDIT_COLUMNS " FROM audit WHERE seq > ?1 ORDER BY seq LIMIT ?2",
-      "read audit"));
+      "SELECT " WL_AUDIT_COLUMNS " FROM audit WHERE seq > ?1 ORDER BY seq LIMIT ?2", "read audit"));
   select.bind(1, after).bind(2, clamp_limit(limit));
   return all_rows<AuditEntry>(select, read_audit_entry);
 }

@@ -47,8 +47,7 @@ class SqliteStore final : public Store {
   /// opened or another store holds it; FailedPrecondition if the schema is newer than
   /// this build; DataLoss if the file is not a Wardline database.
   [[nodiscard]] static Result<std::unique_ptr<SqliteStore>> open(
-      const std::filesystem::path& database_file, AuditChainer chainer,
-      SqliteOptions options = {});
+      const std::filesystem::path& database_file, AuditChainer chainer, SqliteOptions options = {});
 
   SqliteStore(const SqliteStore&) = delete;
   SqliteStore& operator=(const SqliteStore&) = delete;
@@ -100,9 +99,8 @@ class SqliteStore final : public Store {
                                          const CommitHook& hook) override;
   Result<std::vector<Event>> record_delivered(UserId recipient, std::span<const EventId> messages,
                                               Timestamp now, const CommitHook& hook) override;
-  Result<std::optional<Event>> record_read(ThreadId thread, UserId reader,
-                                           std::int64_t up_to_seq, Timestamp now,
-                                           const CommitHook& hook) override;
+  Result<std::optional<Event>> record_read(ThreadId thread, UserId reader, std::int64_t up_to_seq,
+                                           Timestamp now, const CommitHook& hook) override;
   Result<Event> find_event(EventId id) override;
   Result<std::vector<Event>> read_user_events(UserId user, EventId after,
                                               std::size_t limit) override;

@@ -46,9 +46,9 @@ class Checkpointer {
   std::mutex mutex_;
   std::condition_variable wake_;
   std::condition_variable caught_up_;
-  bool requested_ = false;       // Guarded by mutex_.
-  bool catch_up_needed_ = false; // Guarded by mutex_.
-  bool stopping_ = false;        // Guarded by mutex_.
+  bool requested_ = false;        // Guarded by mutex_.
+  bool catch_up_needed_ = false;  // Guarded by mutex_.
+  bool stopping_ = false;         // Guarded by mutex_.
   std::thread thread_;
 };
 

@@ -27,8 +27,7 @@ Status sqlite_status(int result_code, std::string_view operation) {
     case SQLITE_NOTADB:
       return Status(Code::kDataLoss, std::move(message));
     case SQLITE_CONSTRAINT:
-      if (result_code == SQLITE_CONSTRAINT_UNIQUE ||
-          result_code == SQLITE_CONSTRAINT_PRIMARYKEY) {
+      if (result_code == SQLITE_CONSTRAINT_UNIQUE || result_code == SQLITE_CONSTRAINT_PRIMARYKEY) {
         return Status(Code::kAlreadyExists, std::move(message));
       }
       if (result_code == SQLITE_CONSTRAINT_FOREIGNKEY) {
@@ -73,9 +72,8 @@ Statement& Statement::bind(int index, std::optional<Timestamp> value) {
 }
 
 Statement& Statement::bind_text(int index, std::string_view value) {
-  keep_first_error(bind_error_,
-                   sqlite3_bind_text64(statement_, index, value.data(), value.size(),
-                                       SQLITE_TRANSIENT, SQLITE_UTF8));
+  keep_first_error(bind_error_, sqlite3_bind_text64(statement_, index, value.data(), value.size(),
+                                                    SQLITE_TRANSIENT, SQLITE_UTF8));
   return *this;
 }
 
@@ -88,9 +86,9 @@ Statement& Statement::bind_text_or_null(int index, std::string_view value) {
 
 Statement& Statement::bind_blob(int index, std::string_view value) {
   // A zero-length blob (not NULL) keeps NOT NULL columns satisfied; data() may be null.
-  keep_first_error(bind_error_, sqlite3_bind_blob64(statement_, index,
-                                                    value.empty() ? "" : value.data(),
-                                                    value.size(), SQLITE_TRANSIENT));
+  keep_first_error(bind_error_,
+                   sqlite3_bind_blob64(statement_, index, value.empty() ? "" : value.data(),
+                                       value.size(), SQLITE_TRANSIENT));
   return *this;
 }
 
@@ -145,8 +143,8 @@ std::string Statement::column_bytes(int index) const {
 }
 
 Result<std::unique_ptr<Connection>> Connection::open(const std::filesystem::path& file,
-                                                      OpenMode mode,
-                                                      std::chrono::milliseconds busy_timeout) {
+                                                     OpenMode mode,
+                                                     std::chrono::milliseconds busy_timeout) {
   const int flags = (mode == OpenMode::kReadWrite ? SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE
                                                   : SQLITE_OPEN_READONLY) |
                     SQLITE_OPEN_NOMUTEX | SQLITE_OPEN_EXRESCODE;

@@ -13,8 +13,8 @@ ReadPool::Lease::~Lease() {
 }
 
 Result<std::unique_ptr<ReadPool>> ReadPool::open(const std::filesystem::path& file,
-                                                  std::size_t size,
-                                                  std::chrono::milliseconds busy_timeout) {
+                                                 std::size_t size,
+                                                 std::chrono::milliseconds busy_timeout) {
   std::unique_ptr<ReadPool> pool(new ReadPool());
   const std::size_t count = size == 0 ? 1 : size;
   for (std::size_t i = 0; i < count; ++i) {

@@ -169,8 +169,8 @@ std::string random_instance_id() {
 
 Result<void> apply_migrations(Connection& connection, int from_version) {
   for (int version = from_version + 1; version <= kSchemaVersion; ++version) {
-    WL_TRY(connection.execute(kMigrations[static_cast<std::size_t>(version - 1)],
-                              "migrate schema"));
+    WL_TRY(
+        connection.execute(kMigrations[static_cast<std::size_t>(version - 1)], "migrate schema"));
   }
   if (from_version == 0) {
     auto insert = WL_TRY(

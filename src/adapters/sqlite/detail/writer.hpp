@@ -28,8 +28,8 @@ struct AuditHead {
 struct WriteContext {
   Connection& connection;
   const AuditChainer& chainer;
-  AuditHead& audit_head;        // Restored by the writer if the job fails.
-  std::vector<Event>* events;   // Set by the job: the events it created.
+  AuditHead& audit_head;       // Restored by the writer if the job fails.
+  std::vector<Event>* events;  // Set by the job: the events it created.
 };
 
 // One write submitted to the Writer. The submitting thread owns the job and blocks
