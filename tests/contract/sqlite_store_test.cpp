@@ -158,6 +158,23 @@ TEST_F(SqliteStoreTest, QueuedWritesCommitAsOneBatch) {
   EXPECT_EQ(store_->find_thread(thread_)->last_seq, kWriters);
 }
 
+TEST_F(SqliteStoreTest, ReadsDoNotWaitForTheWriter) {
+  store_->pause_writes_for_test();
+  Result<MessageAppended> sent = error(Code::kInternal, "not run");
+  std::thread writer(
+      [&] { sent = store_->append_message(message(thread_, "a"), audit(), no_hook_); });
+  wait_for_queued(1);
+  // The write is stuck behind the paused writer; reads still answer, from the last
+  // committed state.
+  EXPECT_EQ(store_->find_thread(thread_)->last_seq, 0);
+  EXPECT_EQ(store_->list_threads_for_user(zoe_)->size(), 1u);
+  EXPECT_TRUE(store_->read_thread_messages(thread_, 0, 10)->empty());
+  store_->resume_writes_for_test();
+  writer.join();
+  ASSERT_TRUE(sent.has_value());
+  EXPECT_EQ(store_->find_thread(thread_)->last_seq, 1);
+}
+
 TEST_F(SqliteStoreTest, SecondStoreOnTheSameDatabaseIsRefused) {
   auto second = SqliteStore::open(factory_.database_file(), testing::test_chainer());
   ASSERT_FALSE(second.has_value());

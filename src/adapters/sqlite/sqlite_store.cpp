@@ -329,7 +329,7 @@ class TypedJob final : public detail::WriteJob {
     committed_.clear();
     context.events = &events_;
     result_.emplace(body_(context));
-    if (*result_ && hook_ != nullptr && !events_.empty()) {
+    if (*result_ && hook_ != nullptr && *hook_ && !events_.empty()) {
       auto committed = with_recipients(context.connection, events_);
       if (committed) {
         committed_ = std::move(*committed);
