@@ -182,6 +182,34 @@ TEST_F(SqliteStoreTest, SecondStoreOnTheSameDatabaseIsRefused) {
   EXPECT_EQ(second.error().message().find(factory_.directory().string()), std::string::npos);
 }
 
+TEST_F(SqliteStoreTest, ReadOnlyOpenReadsBesideTheRunningStore) {
+  SqliteOptions options;
+  options.read_only = true;
+  auto opened = SqliteStore::open(factory_.database_file(), testing::test_chainer(), options);
+  ASSERT_TRUE(opened.has_value()) << opened.error().to_string();
+  SqliteStore& reader = **opened;
+  EXPECT_EQ(reader.instance_id(), store_->instance_id());
+  ASSERT_TRUE(store_->append_message(message(thread_, "a"), audit(), no_hook_).has_value());
+  EXPECT_EQ(reader.find_thread(thread_)->last_seq, 1);
+  EXPECT_EQ(reader.read_audit(0, 10)->size(), 1u);
+  auto write = reader.create_org("Other", at(1));
+  ASSERT_FALSE(write.has_value());
+  EXPECT_EQ(write.error().code(), Code::kFailedPrecondition);
+
+  auto missing =
+      SqliteStore::open(factory_.directory() / "missing.db", testing::test_chainer(), options);
+  ASSERT_FALSE(missing.has_value());
+  EXPECT_EQ(missing.error().code(), Code::kUnavailable);
+  EXPECT_FALSE(std::filesystem::exists(factory_.directory() / "missing.db"));
+
+  // Also on a closed database (its WAL checkpointed away).
+  opened->reset();
+  store_.reset();
+  auto closed = SqliteStore::open(factory_.database_file(), testing::test_chainer(), options);
+  ASSERT_TRUE(closed.has_value()) << closed.error().to_string();
+  EXPECT_EQ((*closed)->find_thread(thread_)->last_seq, 1);
+}
+
 TEST_F(SqliteStoreTest, RequiresAChainer) {
   auto opened = SqliteStore::open(factory_.directory() / "other.db", AuditChainer());
   ASSERT_FALSE(opened.has_value());

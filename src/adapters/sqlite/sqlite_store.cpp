@@ -374,6 +374,9 @@ class TypedJob final : public detail::WriteJob {
 
 template <typename T, typename Body>
 Result<T> SqliteStore::write(const CommitHook* hook, Body body) {
+  if (writer_ == nullptr) {
+    return error(Code::kFailedPrecondition, "store: opened read-only");
+  }
   TypedJob<T, Body> job(body, hook);
   writer_->submit(job);
   return job.take();
@@ -388,6 +391,17 @@ Result<std::unique_ptr<SqliteStore>> SqliteStore::open(const std::filesystem::pa
     return error(Code::kInvalidArgument, "store: an audit chainer is required");
   }
   std::unique_ptr<SqliteStore> store(new SqliteStore());
+  if (options.read_only) {
+    store->read_pool_ = WL_TRY(
+        detail::ReadPool::open(database_file, options.read_connections, options.busy_timeout));
+    auto lease = store->read_pool_->acquire();
+    if (WL_TRY(detail::read_schema_version(lease.connection())) != detail::kSchemaVersion) {
+      return error(Code::kFailedPrecondition,
+                   "store: a read-only open needs a database of this build's schema");
+    }
+    store->instance_id_ = WL_TRY(detail::read_instance_id(lease.connection()));
+    return store;
+  }
   std::filesystem::path lock_file = database_file;
   lock_file += ".lock";
   store->lock_ = WL_TRY(detail::FileLock::acquire(lock_file));

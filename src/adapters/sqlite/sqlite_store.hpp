@@ -30,6 +30,10 @@ struct SqliteOptions {
   int checkpoint_pages = 1000;
   // Size the WAL file is truncated to when it restarts (PRAGMA journal_size_limit).
   std::int64_t wal_size_limit_bytes = 64 * 1024 * 1024;
+  // Opens for reading only, beside a store that may be running (`wardline audit
+  // verify` on a live server): no lock, no writer, no migrations. Every write fails
+  // with FailedPrecondition.
+  bool read_only = false;
 };
 
 /// The embedded Store (docs/storage.md): one SQLite database file in WAL mode with
@@ -46,6 +50,8 @@ class SqliteStore final : public Store {
   /// Errors: InvalidArgument for an empty chainer; Unavailable if the file cannot be
   /// opened or another store holds it; FailedPrecondition if the schema is newer than
   /// this build; DataLoss if the file is not a Wardline database.
+  /// With options.read_only: the file must exist with exactly this build's schema
+  /// (else Unavailable or FailedPrecondition), and other stores may hold it.
   [[nodiscard]] static Result<std::unique_ptr<SqliteStore>> open(
       const std::filesystem::path& database_file, AuditChainer chainer, SqliteOptions options = {});
 

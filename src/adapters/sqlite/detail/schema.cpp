@@ -146,14 +146,6 @@ CREATE TABLE audit_checkpoints (
 )sql",
 };
 
-Result<int> read_user_version(Connection& connection) {
-  auto statement = WL_TRY(connection.prepare("PRAGMA user_version", "read schema version"));
-  if (!WL_TRY(statement.step())) {
-    return error(Code::kInternal, "store: schema version missing");
-  }
-  return static_cast<int>(statement.column_int64(0));
-}
-
 std::string random_instance_id() {
   std::array<unsigned char, 16> bytes{};
   sqlite3_randomness(static_cast<int>(bytes.size()), bytes.data());
@@ -188,7 +180,7 @@ Result<void> apply_migrations(Connection& connection, int from_version) {
 Result<void> migrate(Connection& connection) {
   WL_TRY(connection.execute("BEGIN IMMEDIATE", "begin migration"));
   auto result = [&]() -> Result<void> {
-    const int version = WL_TRY(read_user_version(connection));
+    const int version = WL_TRY(read_schema_version(connection));
     if (version > kSchemaVersion) {
       return error(Code::kFailedPrecondition,
                    "store: the database was written by a newer Wardline (schema version " +
@@ -205,6 +197,14 @@ Result<void> migrate(Connection& connection) {
   }
   WL_TRY(connection.execute("COMMIT", "commit migration"));
   return ok();
+}
+
+Result<int> read_schema_version(Connection& connection) {
+  auto statement = WL_TRY(connection.prepare("PRAGMA user_version", "read schema version"));
+  if (!WL_TRY(statement.step())) {
+    return error(Code::kInternal, "store: schema version missing");
+  }
+  return static_cast<int>(statement.column_int64(0));
 }
 
 Result<std::string> read_instance_id(Connection& connection) {

@@ -19,6 +19,9 @@ inline constexpr int kSchemaVersion = 1;
 // Unavailable/DataLoss/Internal from SQLite.
 [[nodiscard]] Result<void> migrate(Connection& connection);
 
+// The schema version stored in the database (0 for a new, empty file).
+[[nodiscard]] Result<int> read_schema_version(Connection& connection);
+
 // The database's instance id (32 lower-case hex digits). Errors: DataLoss if missing.
 [[nodiscard]] Result<std::string> read_instance_id(Connection& connection);
 
