@@ -158,6 +158,30 @@ TEST_F(SqliteStoreTest, QueuedWritesCommitAsOneBatch) {
   EXPECT_EQ(store_->find_thread(thread_)->last_seq, kWriters);
 }
 
+TEST_F(SqliteStoreTest, BatchesHoldAtMostMaxBatchWrites) {
+  store_.reset();
+  SqliteOptions options;
+  options.max_batch = 2;
+  auto opened = SqliteStore::open(factory_.database_file(), testing::test_chainer(), options);
+  ASSERT_TRUE(opened.has_value());
+  store_ = std::move(*opened);
+  store_->pause_writes_for_test();
+  const std::uint64_t batches_before = store_->write_batches_for_test();
+  std::vector<std::thread> writers;
+  for (int i = 0; i < 5; ++i) {
+    writers.emplace_back([this, i] {
+      EXPECT_TRUE(store_->append_message(message(thread_, std::to_string(i)), audit(), no_hook_));
+    });
+  }
+  wait_for_queued(5);
+  store_->resume_writes_for_test();
+  for (auto& writer : writers) {
+    writer.join();
+  }
+  EXPECT_EQ(store_->write_batches_for_test(), batches_before + 3);
+  EXPECT_EQ(store_->find_thread(thread_)->last_seq, 5);
+}
+
 TEST_F(SqliteStoreTest, ReadsDoNotWaitForTheWriter) {
   store_->pause_writes_for_test();
   Result<MessageAppended> sent = error(Code::kInternal, "not run");
