@@ -182,6 +182,49 @@ TEST_F(SqliteStoreTest, BatchesHoldAtMostMaxBatchWrites) {
   EXPECT_EQ(store_->find_thread(thread_)->last_seq, 5);
 }
 
+TEST_F(SqliteStoreTest, FullDiskFailsTheWriteAndKeepsSequencesAndChainIntact) {
+  store_.reset();
+  SqliteOptions options;
+  options.max_pages_for_test = 200;
+  auto opened = SqliteStore::open(factory_.database_file(), testing::test_chainer(), options);
+  ASSERT_TRUE(opened.has_value()) << opened.error().to_string();
+  store_ = std::move(*opened);
+
+  const std::string big(60 * 1024, 'b');
+  int stored = 0;
+  Result<MessageAppended> sent = error(Code::kInternal, "not run");
+  while (true) {
+    NewMessage next = message(thread_, "big-" + std::to_string(stored));
+    next.body_sealed = big;
+    sent = store_->append_message(next, audit(), no_hook_);
+    if (!sent) {
+      break;
+    }
+    ++stored;
+    ASSERT_LT(stored, 1000) << "the page cap never bit";
+  }
+  EXPECT_EQ(sent.error().code(), Code::kUnavailable);
+  EXPECT_EQ(sent.error().message().find("big-"), std::string::npos);
+  EXPECT_GT(stored, 0);
+
+  // A small write still fits; it continues the sequence and the audit chain from the
+  // last committed entry, not from the failed one.
+  auto small = store_->append_message(message(thread_, "small"), audit(), no_hook_);
+  ASSERT_TRUE(small.has_value()) << small.error().to_string();
+  EXPECT_EQ(small->event.seq, stored + 1);
+  auto entries = store_->read_audit(0, 10000);
+  ASSERT_EQ(entries->size(), static_cast<std::size_t>(stored + 1));
+  for (std::size_t i = 0; i < entries->size(); ++i) {
+    EXPECT_EQ((*entries)[i].seq, static_cast<std::int64_t>(i + 1));
+    EXPECT_EQ((*entries)[i].hash, testing::test_chain_hash((*entries)[i]));
+    if (i > 0) {
+      EXPECT_EQ((*entries)[i].prev_hash, (*entries)[i - 1].hash);
+    }
+  }
+  EXPECT_EQ(store_->read_thread_messages(thread_, 0, 10000)->size(),
+            static_cast<std::size_t>(stored + 1));
+}
+
 TEST_F(SqliteStoreTest, ReadsDoNotWaitForTheWriter) {
   store_->pause_writes_for_test();
   Result<MessageAppended> sent = error(Code::kInternal, "not run");

@@ -422,6 +422,11 @@ Result<std::unique_ptr<SqliteStore>> SqliteStore::open(const std::filesystem::pa
   const std::string size_limit =
       "PRAGMA journal_size_limit = " + std::to_string(options.wal_size_limit_bytes);
   WL_TRY(writer_connection->execute(size_limit.c_str(), "configure database"));
+  if (options.max_pages_for_test > 0) {
+    const std::string page_cap =
+        "PRAGMA max_page_count = " + std::to_string(options.max_pages_for_test);
+    WL_TRY(writer_connection->execute(page_cap.c_str(), "configure database"));
+  }
   WL_TRY(detail::migrate(*writer_connection));
   store->instance_id_ = WL_TRY(detail::read_instance_id(*writer_connection));
 

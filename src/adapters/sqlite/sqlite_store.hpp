@@ -34,6 +34,9 @@ struct SqliteOptions {
   // verify` on a live server): no lock, no writer, no migrations. Every write fails
   // with FailedPrecondition.
   bool read_only = false;
+  // Test hook: caps the database at this many pages (PRAGMA max_page_count) so tests
+  // can run the disk-full path. 0 = no cap.
+  std::int64_t max_pages_for_test = 0;
 };
 
 /// The embedded Store (docs/storage.md): one SQLite database file in WAL mode with

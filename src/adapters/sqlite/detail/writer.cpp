@@ -108,7 +108,10 @@ void Writer::run_batch(std::vector<WriteJob*>& batch) {
       const Result<void> job_result = job->run(context);
       if (sqlite3_get_autocommit(database) != 0) {
         // SQLite rolled the whole transaction back (I/O error, disk full): every job
-        // of the batch is lost, not just this one.
+        // of the batch is lost, not just this one. Report the cause when the job saw it.
+        if (!job_result && job_result.error().code() == Code::kUnavailable) {
+          return std::unexpected(job_result.error());
+        }
         return error(Code::kUnavailable, "store: write batch rolled back");
       }
       if (!job_result) {
