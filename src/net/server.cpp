@@ -99,6 +99,9 @@ class Session {
   virtual ~Session() = default;
   // Runs on the session's thread when the server stops.
   virtual void stop_for_shutdown() = 0;
+  // Runs on the stopping thread after the io threads have ended, for sessions the
+  // drain did not finish: releases application state (no I/O is possible any more).
+  virtual void abandon_after_stop() {}
 };
 
 // One io_context and the thread that runs it, with the registry of its sessions.
@@ -180,8 +183,7 @@ class WsSession final : public SessionBase,
         handler_(std::move(handler)) {}
 
   ~WsSession() override {
-    // Reached without finish() only when the server's contexts are torn down with the
-    // session still open; on_closed() must still run exactly once.
+    // Normally finish() has run; on_closed() must run exactly once in any case.
     if (handler_) {
       handler_->on_closed();
     }
@@ -236,6 +238,9 @@ class WsSession final : public SessionBase,
   }
 
   void stop_for_shutdown() override { close(CloseCode::kGoingAway, "server stopping"); }
+
+  // The handler may hold this connection, a cycle no teardown would break: end it.
+  void abandon_after_stop() override { finish(); }
 
  private:
   void on_accept(ErrorCode code) {
@@ -762,6 +767,11 @@ class Server::Impl {
       }
       for (auto& worker : workers_) {
         worker->thread.join();
+      }
+      for (auto& worker : workers_) {
+        for (auto& session : worker->live_sessions()) {
+          session->abandon_after_stop();
+        }
       }
       state_.log->info("stopped; {} connections cut at the drain deadline",
                        state_.live_sessions.load());

@@ -1,5 +1,11 @@
 #include "net/server.hpp"
 
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
+#include <sys/time.h>
+#include <unistd.h>
+
 #include <gtest/gtest.h>
 
 #include "net/client.hpp"
@@ -206,6 +212,40 @@ TEST(HttpsServerTest, ClientVerifiesTheLocalhostName) {
   // localhost may resolve to ::1 first, where nothing listens; the client tries each.
   ASSERT_TRUE(response) << response.error().to_string();
   EXPECT_EQ(response->status, 200);
+}
+
+TEST(HttpsServerTest, ClosesConnectionThatNeverStartsTls) {
+  ServerOptions options;
+  options.tls_handshake_timeout = std::chrono::seconds(1);
+  TestServer server(options);
+  const int socket = ::socket(AF_INET, SOCK_STREAM, 0);
+  ASSERT_GE(socket, 0);
+  timeval timeout{10, 0};
+  ::setsockopt(socket, SOL_SOCKET, SO_RCVTIMEO, &timeout, sizeof timeout);
+  sockaddr_in address{};
+  address.sin_family = AF_INET;
+  address.sin_port = htons(server.port());
+  address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  ASSERT_EQ(::connect(socket, reinterpret_cast<sockaddr*>(&address), sizeof address), 0);
+  char byte = 0;
+  // 0 = closed by the server; -1 would be our 10 s receive timeout.
+  EXPECT_EQ(::recv(socket, &byte, 1, 0), 0);
+  ::close(socket);
+}
+
+TEST(HttpsServerTest, ClosesIdleKeepAliveConnection) {
+  ServerOptions options;
+  options.http_timeout = std::chrono::seconds(1);
+  TestServer server(options);
+  RawTlsOptions raw_options;
+  raw_options.read_timeout = std::chrono::seconds(10);
+  auto raw = RawTlsClient::connect(server.port(), raw_options);
+  ASSERT_TRUE(raw);
+  ASSERT_TRUE(raw->write("GET / HTTP/1.1\r\nHost: localhost\r\n\r\n"));
+  const std::string head = raw->read_until("\r\n\r\n");
+  ASSERT_TRUE(head.starts_with("HTTP/1.1 200")) << head;
+  raw->read_exact(std::string_view("GET / ").size());  // The echoed body.
+  EXPECT_TRUE(raw->is_closed_by_peer());
 }
 
 TEST(ServerTest, StartFailsOnBadCredentials) {

@@ -6,6 +6,8 @@
 #include <sys/time.h>
 #include <unistd.h>
 
+#include <cerrno>
+
 namespace wl::net::testing {
 
 RawTlsClient::~RawTlsClient() {
@@ -27,7 +29,7 @@ std::unique_ptr<RawTlsClient> RawTlsClient::connect(std::uint16_t port,
   if (client->socket_ < 0) {
     return nullptr;
   }
-  timeval timeout{2, 0};
+  timeval timeout{static_cast<time_t>(options.read_timeout.count()), 0};
   ::setsockopt(client->socket_, SOL_SOCKET, SO_RCVTIMEO, &timeout, sizeof timeout);
   ::setsockopt(client->socket_, SOL_SOCKET, SO_SNDTIMEO, &timeout, sizeof timeout);
   sockaddr_in address{};
@@ -94,6 +96,20 @@ std::string RawTlsClient::read_all() {
     result.append(chunk, read);
   }
   return result;
+}
+
+bool RawTlsClient::is_closed_by_peer() {
+  char byte = 0;
+  std::size_t read = 0;
+  errno = 0;
+  if (SSL_read_ex(ssl_, &byte, 1, &read) == 1) {
+    return false;
+  }
+  const int reason = SSL_get_error(ssl_, 0);
+  // A clean close_notify or a TCP close; EAGAIN (the read timeout) is not a close.
+  return reason == SSL_ERROR_ZERO_RETURN ||
+         (reason == SSL_ERROR_SYSCALL && errno != EAGAIN && errno != EWOULDBLOCK) ||
+         reason == SSL_ERROR_SSL;
 }
 
 int RawTlsClient::version() const { return SSL_version(ssl_); }

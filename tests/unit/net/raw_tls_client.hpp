@@ -1,5 +1,6 @@
 #pragma once
 
+#include <chrono>
 #include <cstdint>
 #include <memory>
 #include <string>
@@ -15,11 +16,12 @@ struct RawTlsOptions {
   int max_version = TLS1_3_VERSION;
   std::string tls12_ciphers = "DEFAULT:@SECLEVEL=0";  // Offer old suites too.
   SSL_SESSION* resume = nullptr;                     // Not owned.
+  std::chrono::seconds read_timeout{2};
 };
 
 // A bare OpenSSL client over a blocking loopback socket, for what the real client
 // refuses to do: old protocol versions, weak suites, malformed HTTP, binary frames.
-// Reads time out after two seconds. Not thread-safe.
+// Reads time out after options.read_timeout. Not thread-safe.
 class RawTlsClient {
  public:
   ~RawTlsClient();
@@ -37,6 +39,8 @@ class RawTlsClient {
   std::string read_until(std::string_view delimiter);
   // Reads until the peer closes (or the timeout).
   std::string read_all();
+  // True if the peer closed the connection (rather than the read timing out).
+  bool is_closed_by_peer();
 
   int version() const;
   std::string cipher() const;

@@ -222,6 +222,20 @@ TEST(WsServerTest, StopClosesConnectionsWithGoingAway) {
   EXPECT_EQ(probe.closed, 2);  // on_closed exactly once per connection
 }
 
+TEST(WsServerTest, StopWithoutDrainStillEndsEachHandlerOnce) {
+  TestServer server;
+  auto client = connect_ws(server);
+  ASSERT_TRUE(client);
+  auto& probe = server.probe();
+  ASSERT_TRUE(probe.wait_for([&] { return probe.opened == 1; }));
+  // The client does not answer the close handshake (its io runs only inside calls),
+  // so the session is still open when the zero drain ends.
+  server.server().stop(milliseconds(0));
+  std::lock_guard lock(probe.mutex);
+  EXPECT_EQ(probe.closed, 1);
+  EXPECT_FALSE(probe.last_connection);
+}
+
 TEST(WsServerTest, ServerSideCloseSendsQueuedFramesFirst) {
   TestServer server;
   auto client = connect_ws(server);
