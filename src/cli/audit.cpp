@@ -15,7 +15,11 @@ void add_audit_command(CLI::App& app, int& exit_code) {
   audit->add_option("--data-dir", *data_dir, "Data directory")->capture_default_str();
   audit->add_subcommand("verify", "Check the hash chain and signed checkpoints")
       ->callback([data_dir, &exit_code] {
-        auto store = SqliteStore::open(DataPaths{*data_dir}.database(), make_audit_chainer());
+        // Read-only: verifying works beside a running server.
+        SqliteOptions options;
+        options.read_only = true;
+        auto store =
+            SqliteStore::open(DataPaths{*data_dir}.database(), make_audit_chainer(), options);
         if (!store) {
           std::cerr << "wardline audit: " << store.error().to_string() << "\n";
           exit_code = 2;

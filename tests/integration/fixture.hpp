@@ -1,0 +1,45 @@
+#pragma once
+
+#include <memory>
+
+#include <boost/json/value.hpp>
+#include <gtest/gtest.h>
+
+#include "support/server_process.hpp"
+#include "support/test_client.hpp"
+
+namespace wl::testing {
+
+// A fresh demo server per test, over TLS on a free loopback port.
+class ServerTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    server_ = std::make_unique<ServerProcess>(temp_.path() / "data");
+    server_->start();
+    ASSERT_NE(server_->port(), 0);
+  }
+
+  std::unique_ptr<TestClient> login(std::string_view username) {
+    return std::make_unique<TestClient>(server_->client_options(), username);
+  }
+
+  // The direct thread between two demo users, opened by `a`.
+  std::int64_t direct_thread(TestClient& a, std::string_view other) {
+    const auto thread = a.post("/api/v1/threads", boost::json::object{
+                                                      {"kind", "direct"},
+                                                      {"user_id", a.user_id_of(other)}});
+    return thread.at("id").as_int64();
+  }
+
+  static bool is_type(const boost::json::value& frame, std::string_view type) {
+    return frame.at("type").as_string() == type;
+  }
+  static bool is_event(const boost::json::value& frame, std::string_view kind) {
+    return is_type(frame, "event") && frame.at("event").at("kind").as_string() == kind;
+  }
+
+  TempDir temp_;
+  std::unique_ptr<ServerProcess> server_;
+};
+
+}  // namespace wl::testing

@@ -1,0 +1,293 @@
+#include <sqlite3.h>
+
+#include <filesystem>
+#include <fstream>
+#include <iterator>
+
+#include <boost/json/serialize.hpp>
+
+#include "adapters/sqlite/sqlite_store.hpp"
+#include "integration/fixture.hpp"
+#include "services/audit/audit_chain.hpp"
+#include "services/audit/audit_log.hpp"
+#include "services/audit/audit_verifier.hpp"
+
+namespace wl::testing {
+namespace {
+namespace json = boost::json;
+namespace fs = std::filesystem;
+
+class SecurityTest : public ServerTest {
+ protected:
+  // Audit entries with this action and outcome (the server must be stopped).
+  std::vector<AuditEntry> audit_entries(std::string_view action, std::string_view outcome) {
+    auto store = SqliteStore::open(server_->data_dir() / "wardline.db", make_audit_chainer());
+    EXPECT_TRUE(store) << store.error().to_string();
+    std::vector<AuditEntry> found;
+    if (!store) {
+      return found;
+    }
+    std::int64_t after = 0;
+    for (;;) {
+      auto page = (*store)->read_audit(after, 500);
+      EXPECT_TRUE(page);
+      if (!page || page->empty()) {
+        break;
+      }
+      for (const AuditEntry& entry : *page) {
+        if (entry.draft.action == action && entry.draft.outcome == outcome) {
+          found.push_back(entry);
+        }
+        after = entry.seq;
+      }
+    }
+    return found;
+  }
+
+  std::string read_file(const fs::path& path) {
+    std::ifstream stream(path, std::ios::binary);
+    return std::string(std::istreambuf_iterator<char>(stream), std::istreambuf_iterator<char>());
+  }
+};
+
+TEST_F(SecurityTest, NonMemberIsRefusedAndTheAttemptIsAudited) {
+  auto harper = login("rn.harper");
+  auto chen = login("rn.chen");
+  const std::int64_t thread = direct_thread(*harper, "dr.patel");
+  const HttpAnswer answer =
+      chen->call("GET", "/api/v1/threads/" + std::to_string(thread) + "/messages");
+  EXPECT_EQ(answer.status, 403);
+  EXPECT_EQ(answer.body.at("error").at("code").as_string(), "permission_denied");
+  chen->connect();
+  const json::value refused = chen->send_message(thread, "x-1", "let me in");
+  ASSERT_TRUE(is_type(refused, "error"));
+  EXPECT_EQ(refused.at("code").as_string(), "permission_denied");
+  EXPECT_EQ(refused.at("ref").as_string(), "x-1");
+  server_->stop();
+  EXPECT_EQ(audit_entries("thread.history", "denied").size(), 1u);
+  EXPECT_EQ(audit_entries("message.send", "denied").size(), 1u);
+}
+
+TEST_F(SecurityTest, UsersOfAnotherOrgCannotReachThreads) {
+  auto harper = login("rn.harper");
+  const std::int64_t thread = direct_thread(*harper, "dr.patel");
+  server_->stop();
+  // A second org with one user, made with the admin command on the stopped server.
+  const std::string data = server_->data_dir().string();
+  ASSERT_EQ(run_wardline({"admin", "--data-dir", data, "org", "create", "Other Clinic"}), 0);
+  std::string output;
+  ASSERT_EQ(run_wardline({"admin", "--data-dir", data, "--fast-password-hashing", "user",
+                          "create", "--org", "Other Clinic", "--username", "outsider", "--name",
+                          "Out Sider"},
+                         &output, {"WARDLINE_PASSWORD=outsider-password-long"}),
+            0)
+      << output;
+  server_->start();
+  // With two orgs, a login must name its org.
+  TestClient anonymous(server_->client_options());
+  const HttpAnswer unnamed = anonymous.call(
+      "POST", "/api/v1/login",
+      json::serialize(json::object{{"username", "outsider"}, {"password", "outsider-password-long"}}));
+  EXPECT_EQ(unnamed.status, 400);
+  TestClient outsider(server_->client_options(), "outsider", "outsider-password-long",
+                      "Other Clinic");
+  ASSERT_FALSE(outsider.token().empty());
+  const std::string target = "/api/v1/threads/" + std::to_string(thread);
+  EXPECT_EQ(outsider.call("GET", target + "/messages").status, 403);
+  EXPECT_EQ(outsider.call("GET", target).status, 403);
+  outsider.connect();
+  const json::value refused = outsider.send_message(thread, "o-1", "hello from outside");
+  EXPECT_EQ(refused.at("code").as_string(), "permission_denied");
+  // The directory shows only the outsider's own org.
+  EXPECT_EQ(outsider.get("/api/v1/users").at("users").as_array().size(), 1u);
+}
+
+TEST_F(SecurityTest, WrongPasswordsLockTheAccount) {
+  TestClient anonymous(server_->client_options());
+  int last_status = 0;
+  std::string last_message;
+  for (int attempt = 0; attempt < 5; ++attempt) {
+    const HttpAnswer answer = anonymous.call(
+        "POST", "/api/v1/login",
+        json::serialize(json::object{{"username", "dr.garcia"},
+                                     {"password", "still-not-the-password"}}));
+    last_status = answer.status;
+    last_message = std::string(answer.body.at("error").at("message").as_string());
+  }
+  EXPECT_EQ(last_status, 429);
+  EXPECT_NE(last_message.find("locked"), std::string::npos);
+  // Even the right password is refused while locked.
+  const HttpAnswer locked = anonymous.call(
+      "POST", "/api/v1/login",
+      json::serialize(json::object{{"username", "dr.garcia"}, {"password", kDemoPassword}}));
+  EXPECT_EQ(locked.status, 429);
+  server_->stop();
+  EXPECT_EQ(audit_entries("account.locked", "ok").size(), 1u);
+}
+
+TEST_F(SecurityTest, EndedSessionIsRefused) {
+  auto patel = login("dr.patel");
+  EXPECT_EQ(patel->call("GET", "/api/v1/me").status, 200);
+  EXPECT_EQ(patel->call("POST", "/api/v1/logout").status, 204);
+  const HttpAnswer after = patel->call("GET", "/api/v1/me");
+  EXPECT_EQ(after.status, 401);
+  EXPECT_EQ(after.body.at("error").at("code").as_string(), "unauthenticated");
+  const json::value refused = patel->connect();
+  EXPECT_TRUE(is_type(refused, "error"));
+  EXPECT_EQ(refused.at("code").as_string(), "unauthenticated");
+}
+
+TEST_F(SecurityTest, BadFramesGetClearErrorsAndTheConnectionKeepsWorking) {
+  auto harper = login("rn.harper");
+  const std::int64_t thread = direct_thread(*harper, "rn.chen");
+  harper->connect();
+  harper->next_matching([](auto& f) { return is_type(f, "caught_up"); });
+
+  struct Case {
+    std::string frame;
+    std::string code;
+    std::string message_part;
+  };
+  const std::string thread_text = std::to_string(thread);
+  const std::vector<Case> cases = {
+      {"{not json", "invalid_argument", "malformed JSON"},
+      {"[1,2]", "invalid_argument", "JSON object"},
+      {R"({"type":"launch"})", "invalid_argument", "unknown frame type"},
+      {R"({"type":"send","thread_id":)" + thread_text +
+           R"(,"client_id":"a","body":"x","colour":"red"})",
+       "invalid_argument", "unknown field 'colour'"},
+      {R"({"type":"send","thread_id":"seven","client_id":"b","body":"x"})", "invalid_argument",
+       "'thread_id' must be an integer"},
+      {R"({"type":"send","thread_id":999999,"client_id":"c","body":"x"})", "not_found", ""},
+      {R"({"type":"send","thread_id":)" + thread_text + R"(,"client_id":"d","body":""})",
+       "invalid_argument", "empty"},
+      {R"({"type":"send","thread_id":)" + thread_text + R"(,"client_id":"e","body":")" +
+           std::string(5000, 'x') + R"("})",
+       "invalid_argument", "limit"},
+      {R"({"type":"send","thread_id":)" + thread_text +
+           R"(,"client_id":"f","body":"bad \ud800 surrogate"})",
+       "invalid_argument", "malformed JSON"},
+  };
+  for (const Case& test : cases) {
+    harper->send_text(test.frame);
+    const json::value reply = harper->next_matching([](auto& f) { return is_type(f, "error"); });
+    ASSERT_FALSE(reply.is_null()) << test.frame.substr(0, 80);
+    EXPECT_EQ(reply.at("code").as_string(), test.code) << test.frame.substr(0, 80);
+    EXPECT_NE(std::string(reply.at("message").as_string()).find(test.message_part),
+              std::string::npos)
+        << test.frame.substr(0, 80) << " -> " << json::serialize(reply);
+  }
+  // The same connection still sends, and nothing bad was stored.
+  ASSERT_TRUE(is_type(harper->send_message(thread, "ok-1", "still here"), "sent"));
+  const json::value history =
+      harper->get("/api/v1/threads/" + std::to_string(thread) + "/messages");
+  EXPECT_EQ(history.at("messages").as_array().size(), 1u);
+
+  // HTTP: malformed body and unknown routes.
+  EXPECT_EQ(harper->call("POST", "/api/v1/threads", "{oops").status, 400);
+  EXPECT_EQ(harper->call("GET", "/api/v1/nothing-here").status, 404);
+  const HttpAnswer bad_utf8 = harper->call(
+      "POST", "/api/v1/threads", "{\"kind\":\"group\",\"title\":\"\xff\xfe\",\"member_ids\":[]}");
+  EXPECT_EQ(bad_utf8.status, 400);
+  EXPECT_EQ(harper->call("POST", "/api/v1/threads",
+                         R"({"kind":"group","title":"t","member_ids":[],"extra":1})")
+                .status,
+            400);
+}
+
+TEST_F(SecurityTest, NoPlaintextInTheDatabaseFiles) {
+  auto harper = login("rn.harper");
+  const std::int64_t thread = direct_thread(*harper, "dr.patel");
+  harper->connect();
+  const std::string marker = "ZEBRA-7731 glucose 41 mg/dL in bed 9";
+  ASSERT_TRUE(is_type(harper->send_message(thread, "secret-1", marker), "sent"));
+  const json::value group = harper->post(
+      "/api/v1/threads", json::object{{"kind", "group"},
+                                      {"title", "QUOKKA-5512 rounds"},
+                                      {"member_ids", json::array{harper->user_id_of("rn.chen")}}});
+  ASSERT_TRUE(group.is_object());
+  // Read the files while the server is still running (WAL not yet checkpointed), then
+  // again after a clean stop.
+  auto check = [&] {
+    for (const auto& entry : fs::directory_iterator(server_->data_dir())) {
+      if (!entry.is_regular_file()) {
+        continue;
+      }
+      const std::string contents = read_file(entry.path());
+      for (const std::string_view secret :
+           {std::string_view(marker), std::string_view("ZEBRA-7731"),
+            std::string_view("QUOKKA-5512"), std::string_view("Testpatient, Alma"),
+            std::string_view("MRN-100234"), std::string_view("168/95")}) {
+        EXPECT_EQ(contents.find(secret), std::string::npos)
+            << secret << " found in " << entry.path().filename();
+      }
+    }
+  };
+  check();
+  server_->stop();
+  check();
+}
+
+TEST_F(SecurityTest, AuditVerifyPassesThenDetectsAnEditedRow) {
+  auto harper = login("rn.harper");
+  const std::int64_t thread = direct_thread(*harper, "dr.patel");
+  harper->connect();
+  ASSERT_TRUE(is_type(harper->send_message(thread, "a-1", "audit me"), "sent"));
+  server_->stop();
+  const std::string data = server_->data_dir().string();
+  std::string output;
+  EXPECT_EQ(run_wardline({"audit", "--data-dir", data, "verify"}, &output), 0) << output;
+  EXPECT_NE(output.find("intact"), std::string::npos) << output;
+
+  // Edit one entry's outcome directly in the database, as an attacker with file access.
+  sqlite3* db = nullptr;
+  ASSERT_EQ(sqlite3_open((server_->data_dir() / "wardline.db").c_str(), &db), SQLITE_OK);
+  ASSERT_EQ(sqlite3_exec(db, "UPDATE audit SET outcome = 'denied' WHERE seq = 5", nullptr,
+                         nullptr, nullptr),
+            SQLITE_OK);
+  sqlite3_close(db);
+  EXPECT_EQ(run_wardline({"audit", "--data-dir", data, "verify"}, &output), 1) << output;
+  EXPECT_NE(output.find("first bad entry 5"), std::string::npos) << output;
+}
+
+TEST_F(SecurityTest, AuditVerifyDetectsADeletedRow) {
+  server_->stop();
+  sqlite3* db = nullptr;
+  ASSERT_EQ(sqlite3_open((server_->data_dir() / "wardline.db").c_str(), &db), SQLITE_OK);
+  ASSERT_EQ(sqlite3_exec(db, "DELETE FROM audit WHERE seq = 3", nullptr, nullptr, nullptr),
+            SQLITE_OK);
+  sqlite3_close(db);
+  std::string output;
+  EXPECT_EQ(run_wardline({"audit", "--data-dir", server_->data_dir().string(), "verify"}, &output),
+            1)
+      << output;
+  EXPECT_NE(output.find("TAMPERED"), std::string::npos) << output;
+}
+
+TEST_F(SecurityTest, KeyRotationKeepsOldMessagesReadable) {
+  auto harper = login("rn.harper");
+  const std::int64_t thread = direct_thread(*harper, "rn.chen");
+  harper->connect();
+  ASSERT_TRUE(is_type(harper->send_message(thread, "before-1", "sealed under the first key"),
+                      "sent"));
+  harper.reset();
+  server_->stop();
+  std::string output;
+  ASSERT_EQ(run_wardline({"admin", "--data-dir", server_->data_dir().string(), "keys", "rotate"},
+                         &output),
+            0)
+      << output;
+  server_->start();
+  auto again = login("rn.harper");
+  again->connect();
+  ASSERT_TRUE(is_type(again->send_message(thread, "after-1", "sealed under the new key"), "sent"));
+  const json::value history =
+      again->get("/api/v1/threads/" + std::to_string(thread) + "/messages");
+  const auto& messages = history.at("messages").as_array();
+  ASSERT_EQ(messages.size(), 2u);
+  EXPECT_EQ(messages[0].at("body").as_string(), "sealed under the new key");
+  EXPECT_EQ(messages[1].at("body").as_string(), "sealed under the first key");
+}
+
+}  // namespace
+}  // namespace wl::testing

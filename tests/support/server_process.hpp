@@ -1,0 +1,59 @@
+#pragma once
+
+#include <sys/types.h>
+
+#include <cstdint>
+#include <filesystem>
+#include <string>
+#include <vector>
+
+#include "net/client.hpp"
+
+namespace wl::testing {
+
+// A temporary directory removed at destruction.
+class TempDir {
+ public:
+  TempDir();
+  ~TempDir();
+  TempDir(const TempDir&) = delete;
+  TempDir& operator=(const TempDir&) = delete;
+  const std::filesystem::path& path() const { return path_; }
+
+ private:
+  std::filesystem::path path_;
+};
+
+// Runs the real `wardline` binary (WL_BINARY_PATH) and returns its exit code; output
+// goes to `output` (stdout and stderr together).
+int run_wardline(const std::vector<std::string>& arguments, std::string* output = nullptr,
+                 const std::vector<std::string>& environment = {});
+
+// A `wardline serve --demo` process on a free loopback port, over a data directory
+// that outlives restarts (so a test can kill -9 it and start it again).
+class ServerProcess {
+ public:
+  explicit ServerProcess(std::filesystem::path data_dir, std::vector<std::string> extra = {});
+  ~ServerProcess();
+  ServerProcess(const ServerProcess&) = delete;
+  ServerProcess& operator=(const ServerProcess&) = delete;
+
+  // Starts the process and waits for its "listening" line (its output goes to
+  // <data_dir>.log). Fails the test if it does not come within 30 s.
+  void start();
+  // SIGTERM and wait (graceful), or SIGKILL (crash).
+  void stop();
+  void kill_hard();
+
+  std::uint16_t port() const { return port_; }
+  net::ClientOptions client_options() const;
+  const std::filesystem::path& data_dir() const { return data_dir_; }
+
+ private:
+  std::filesystem::path data_dir_;
+  std::vector<std::string> extra_;
+  pid_t pid_ = -1;
+  std::uint16_t port_ = 0;
+};
+
+}  // namespace wl::testing
