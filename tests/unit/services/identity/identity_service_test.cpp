@@ -1,0 +1,445 @@
+#include "services/identity/identity_service.hpp"
+
+#include <gtest/gtest.h>
+
+#include <chrono>
+#include <string>
+
+#include "core/crypto/hash.hpp"
+#include "support/service_fixture.hpp"
+
+namespace wl {
+namespace {
+
+using std::chrono::hours;
+using std::chrono::minutes;
+using std::chrono::seconds;
+
+class IdentityServiceTest : public ::testing::Test {
+ protected:
+  LoginRequest request(std::string_view username, std::string_view password) {
+    LoginRequest login;
+    login.org = "General";
+    login.username = std::string(username);
+    login.password = std::string(password);
+    login.device_name = "ward phone";
+    login.remote_address = "192.0.2.7";
+    return login;
+  }
+
+  Result<LoginResult> login(std::string_view password) {
+    return identity().login(request("alice", password));
+  }
+
+  IdentityService& identity() { return *world_.identity; }
+
+  User stored_user() { return world_.store->find_user(alice_.id).value(); }
+
+  Session stored_session(std::string_view token) {
+    return world_.store->find_session(crypto::sha256(token)).value();
+  }
+
+  testing::ServiceFixture world_;
+  Org org_ = world_.create_org("General");
+  User alice_ = world_.create_user(org_.id, "alice");
+  User admin_ = world_.create_user(org_.id, "root", /*is_admin=*/true);
+};
+
+constexpr std::string_view kWrongPassword = "not the right password at all";
+
+TEST_F(IdentityServiceTest, LoginOpensASessionOnANewDevice) {
+  auto result = login(testing::ServiceFixture::kPassword);
+  ASSERT_TRUE(result.has_value()) << result.error().to_string();
+  EXPECT_GE(result->token.size(), 43u);  // 256 bits in base64url.
+  EXPECT_EQ(result->user.id, alice_.id);
+  EXPECT_EQ(result->device.user_id, alice_.id);
+  EXPECT_EQ(result->device.name, "ward phone");
+  EXPECT_EQ(result->expires_at, world_.clock.now() + hours(12));
+
+  auto principal = identity().authenticate(result->token);
+  ASSERT_TRUE(principal.has_value()) << principal.error().to_string();
+  EXPECT_EQ(principal->user, alice_.id);
+  EXPECT_EQ(principal->org, org_.id);
+  EXPECT_EQ(principal->device, result->device.id);
+  EXPECT_FALSE(principal->is_admin);
+  EXPECT_EQ(principal->token_hash, crypto::sha256(result->token));
+}
+
+TEST_F(IdentityServiceTest, TokenIsStoredOnlyAsItsHash) {
+  const LoginResult result = login(testing::ServiceFixture::kPassword).value();
+  EXPECT_EQ(world_.store->find_session(result.token).error().code(), Code::kNotFound);
+  EXPECT_TRUE(world_.store->find_session(crypto::sha256(result.token)).has_value());
+}
+
+TEST_F(IdentityServiceTest, EachLoginGetsItsOwnDeviceAndToken) {
+  const LoginResult first = login(testing::ServiceFixture::kPassword).value();
+  const LoginResult second = login(testing::ServiceFixture::kPassword).value();
+  EXPECT_NE(first.token, second.token);
+  EXPECT_NE(first.device.id, second.device.id);
+}
+
+TEST_F(IdentityServiceTest, WrongPasswordAndUnknownUserGetTheSameAnswer) {
+  auto wrong = login(kWrongPassword);
+  auto unknown = identity().login(request("nobody", testing::ServiceFixture::kPassword));
+  auto malformed = identity().login(request("no body!", testing::ServiceFixture::kPassword));
+  auto unknown_org = identity().login(
+      [&] {
+        LoginRequest other = request("alice", testing::ServiceFixture::kPassword);
+        other.org = "Elsewhere";
+        return other;
+      }());
+  ASSERT_FALSE(wrong.has_value());
+  ASSERT_FALSE(unknown.has_value());
+  ASSERT_FALSE(malformed.has_value());
+  ASSERT_FALSE(unknown_org.has_value());
+  EXPECT_EQ(wrong.error().code(), Code::kUnauthenticated);
+  EXPECT_EQ(unknown.error().code(), Code::kUnauthenticated);
+  EXPECT_EQ(malformed.error().code(), Code::kUnauthenticated);
+  EXPECT_EQ(unknown_org.error().code(), Code::kUnauthenticated);
+  EXPECT_EQ(wrong.error().message(), unknown.error().message());
+  EXPECT_EQ(wrong.error().message(), malformed.error().message());
+  EXPECT_EQ(wrong.error().message(), unknown_org.error().message());
+}
+
+TEST_F(IdentityServiceTest, MissingFieldsAreInvalidArgument) {
+  EXPECT_EQ(identity().login(request("", "x")).error().code(), Code::kInvalidArgument);
+  EXPECT_EQ(identity().login(request("alice", "")).error().code(), Code::kInvalidArgument);
+}
+
+TEST_F(IdentityServiceTest, OrgMayBeOmittedOnlyWhenTheServerHasOne) {
+  LoginRequest no_org = request("alice", testing::ServiceFixture::kPassword);
+  no_org.org.clear();
+  EXPECT_TRUE(identity().login(no_org).has_value());
+  world_.create_org("Second Hospital");
+  EXPECT_EQ(identity().login(no_org).error().code(), Code::kInvalidArgument);
+}
+
+TEST_F(IdentityServiceTest, FifthFailureLocksTheAccountUntilAStatedTime) {
+  for (int i = 1; i <= 4; ++i) {
+    auto result = login(kWrongPassword);
+    ASSERT_FALSE(result.has_value());
+    EXPECT_EQ(result.error().code(), Code::kUnauthenticated) << "attempt " << i;
+    world_.advance(seconds(10));
+  }
+  const Timestamp fifth_at = world_.clock.now();
+  auto fifth = login(kWrongPassword);
+  ASSERT_FALSE(fifth.has_value());
+  EXPECT_EQ(fifth.error().code(), Code::kResourceExhausted);
+  const std::string unlock_time = format_rfc3339(fifth_at + minutes(15));
+  EXPECT_NE(fifth.error().message().find(unlock_time), std::string::npos)
+      << fifth.error().message();
+  EXPECT_EQ(stored_user().failed_logins, 5);
+  EXPECT_EQ(stored_user().locked_until, fifth_at + minutes(15));
+}
+
+TEST_F(IdentityServiceTest, LockedAccountRefusesTheRightPasswordUntilTheLockoutEnds) {
+  for (int i = 0; i < 5; ++i) {
+    ASSERT_FALSE(login(kWrongPassword).has_value());
+  }
+  const Timestamp locked_at = world_.clock.now();
+  auto refused = login(testing::ServiceFixture::kPassword);
+  ASSERT_FALSE(refused.has_value());
+  EXPECT_EQ(refused.error().code(), Code::kResourceExhausted);
+  EXPECT_NE(refused.error().message().find(format_rfc3339(locked_at + minutes(15))),
+            std::string::npos);
+
+  world_.advance(minutes(14) + seconds(59));
+  EXPECT_EQ(login(testing::ServiceFixture::kPassword).error().code(), Code::kResourceExhausted);
+
+  world_.advance(seconds(1));
+  auto unlocked = login(testing::ServiceFixture::kPassword);
+  ASSERT_TRUE(unlocked.has_value()) << unlocked.error().to_string();
+  EXPECT_EQ(stored_user().failed_logins, 0);
+  EXPECT_FALSE(stored_user().locked_until.has_value());
+}
+
+TEST_F(IdentityServiceTest, SuccessResetsTheFailureCount) {
+  for (int i = 0; i < 4; ++i) {
+    ASSERT_EQ(login(kWrongPassword).error().code(), Code::kUnauthenticated);
+  }
+  EXPECT_EQ(stored_user().failed_logins, 4);
+  ASSERT_TRUE(login(testing::ServiceFixture::kPassword).has_value());
+  EXPECT_EQ(stored_user().failed_logins, 0);
+  // Four more failures are again only failures; the fifth locks.
+  for (int i = 0; i < 4; ++i) {
+    EXPECT_EQ(login(kWrongPassword).error().code(), Code::kUnauthenticated);
+  }
+  EXPECT_EQ(login(kWrongPassword).error().code(), Code::kResourceExhausted);
+}
+
+TEST_F(IdentityServiceTest, FailuresOfOneUserDoNotLockAnother) {
+  for (int i = 0; i < 5; ++i) {
+    ASSERT_FALSE(login(kWrongPassword).has_value());
+  }
+  EXPECT_TRUE(
+      identity().login(request("root", testing::ServiceFixture::kPassword)).has_value());
+}
+
+TEST_F(IdentityServiceTest, IdleSessionTimesOutAfterThirtyMinutes) {
+  const LoginResult result = login(testing::ServiceFixture::kPassword).value();
+  world_.advance(minutes(31));
+  auto expired = identity().authenticate(result.token);
+  ASSERT_FALSE(expired.has_value());
+  EXPECT_EQ(expired.error().code(), Code::kUnauthenticated);
+  EXPECT_NE(expired.error().message().find("timed out after inactivity"), std::string::npos)
+      << expired.error().message();
+}
+
+TEST_F(IdentityServiceTest, ActivityWithinTheIdleLimitKeepsTheSessionAndTouchesIt) {
+  const LoginResult result = login(testing::ServiceFixture::kPassword).value();
+  world_.advance(minutes(29));
+  ASSERT_TRUE(identity().authenticate(result.token).has_value());
+  EXPECT_EQ(stored_session(result.token).last_used, world_.clock.now());
+  // 58 minutes after login, but only 29 after the last use.
+  world_.advance(minutes(29));
+  ASSERT_TRUE(identity().authenticate(result.token).has_value());
+  EXPECT_EQ(stored_session(result.token).last_used, world_.clock.now());
+}
+
+TEST_F(IdentityServiceTest, FrequentUseTouchesAtMostOncePerInterval) {
+  const LoginResult result = login(testing::ServiceFixture::kPassword).value();
+  const Timestamp logged_in_at = world_.clock.now();
+  world_.advance(seconds(30));
+  ASSERT_TRUE(identity().authenticate(result.token).has_value());
+  EXPECT_EQ(stored_session(result.token).last_used, logged_in_at);
+  world_.advance(seconds(30));
+  ASSERT_TRUE(identity().authenticate(result.token).has_value());
+  EXPECT_EQ(stored_session(result.token).last_used, world_.clock.now());
+}
+
+TEST_F(IdentityServiceTest, SessionExpiresAfterTwelveHoursEvenWhenActive) {
+  const LoginResult result = login(testing::ServiceFixture::kPassword).value();
+  const Timestamp logged_in_at = world_.clock.now();
+  while (world_.clock.now() + minutes(29) < logged_in_at + hours(12)) {
+    world_.advance(minutes(29));
+    ASSERT_TRUE(identity().authenticate(result.token).has_value())
+        << "at " << format_rfc3339(world_.clock.now());
+  }
+  world_.advance(minutes(29));
+  ASSERT_GE(world_.clock.now(), logged_in_at + hours(12));
+  auto expired = identity().authenticate(result.token);
+  ASSERT_FALSE(expired.has_value());
+  EXPECT_EQ(expired.error().code(), Code::kUnauthenticated);
+  EXPECT_NE(expired.error().message().find("expired"), std::string::npos)
+      << expired.error().message();
+}
+
+TEST_F(IdentityServiceTest, UnknownAndMalformedTokensAreUnauthenticated) {
+  EXPECT_EQ(identity().authenticate("").error().code(), Code::kUnauthenticated);
+  EXPECT_EQ(identity().authenticate(std::string(500, 'a')).error().code(),
+            Code::kUnauthenticated);
+  EXPECT_EQ(identity().authenticate("no-such-token").error().code(), Code::kUnauthenticated);
+}
+
+TEST_F(IdentityServiceTest, LogoutEndsTheSessionOnly) {
+  const LoginResult phone = login(testing::ServiceFixture::kPassword).value();
+  const LoginResult desktop = login(testing::ServiceFixture::kPassword).value();
+  const Principal principal = identity().authenticate(phone.token).value();
+  ASSERT_TRUE(identity().logout(principal).has_value());
+  auto ended = identity().authenticate(phone.token);
+  ASSERT_FALSE(ended.has_value());
+  EXPECT_EQ(ended.error().code(), Code::kUnauthenticated);
+  EXPECT_TRUE(identity().authenticate(desktop.token).has_value());
+  EXPECT_EQ(world_.audit_entries("logout", "ok").size(), 1u);
+}
+
+TEST_F(IdentityServiceTest, RevokedDeviceEndsItsSessions) {
+  const LoginResult phone = login(testing::ServiceFixture::kPassword).value();
+  const LoginResult desktop = login(testing::ServiceFixture::kPassword).value();
+  const Principal principal = identity().authenticate(desktop.token).value();
+  ASSERT_TRUE(identity().revoke_device(principal, phone.device.id).has_value());
+  EXPECT_EQ(identity().authenticate(phone.token).error().code(), Code::kUnauthenticated);
+  EXPECT_TRUE(identity().authenticate(desktop.token).has_value());
+  const auto devices = identity().list_devices(principal, alice_.id).value();
+  ASSERT_EQ(devices.size(), 2u);
+  for (const Device& device : devices) {
+    EXPECT_EQ(device.revoked, device.id == phone.device.id) << device.id.value();
+  }
+  EXPECT_EQ(world_.audit_entries("device.revoke", "ok").size(), 1u);
+}
+
+TEST_F(IdentityServiceTest, OnlyTheOwnerOrAnAdminRevokesADevice) {
+  const LoginResult phone = login(testing::ServiceFixture::kPassword).value();
+  const User bob = world_.create_user(org_.id, "bob");
+  const Principal bob_principal = world_.login_as(bob);
+  auto refused = identity().revoke_device(bob_principal, phone.device.id);
+  ASSERT_FALSE(refused.has_value());
+  EXPECT_EQ(refused.error().code(), Code::kPermissionDenied);
+  EXPECT_TRUE(identity().authenticate(phone.token).has_value());
+  EXPECT_EQ(world_.audit_entries("device.revoke", "denied").size(), 1u);
+
+  const Principal admin = world_.login_as(admin_);
+  ASSERT_TRUE(identity().revoke_device(admin, phone.device.id).has_value());
+  EXPECT_EQ(identity().authenticate(phone.token).error().code(), Code::kUnauthenticated);
+}
+
+TEST_F(IdentityServiceTest, DisabledUserCannotLogInAndLosesOpenSessions) {
+  const LoginResult before = login(testing::ServiceFixture::kPassword).value();
+  ASSERT_TRUE(world_.store->set_user_disabled(alice_.id, true).has_value());
+  auto refused = login(testing::ServiceFixture::kPassword);
+  ASSERT_FALSE(refused.has_value());
+  EXPECT_EQ(refused.error().code(), Code::kPermissionDenied);
+  EXPECT_EQ(identity().authenticate(before.token).error().code(), Code::kUnauthenticated);
+  // A disabled account's wrong passwords tell nothing about the password either.
+  EXPECT_EQ(login(kWrongPassword).error().code(), Code::kPermissionDenied);
+}
+
+TEST_F(IdentityServiceTest, PasswordRulesBoundLengthAndEncoding) {
+  const auto code_of = [&](std::string_view password) {
+    auto checked = identity().check_password_rules(password);
+    return checked ? Code::kOk : checked.error().code();
+  };
+  EXPECT_EQ(code_of(std::string(14, 'p')), Code::kInvalidArgument);
+  EXPECT_EQ(code_of(std::string(15, 'p')), Code::kOk);
+  EXPECT_EQ(code_of(std::string(128, 'p')), Code::kOk);
+  EXPECT_EQ(code_of(std::string(129, 'p')), Code::kInvalidArgument);
+  EXPECT_EQ(code_of(std::string(20, 'p') + "\xff\xfe"), Code::kInvalidArgument);
+  EXPECT_EQ(code_of(std::string(20, 'p') + "\xc3"), Code::kInvalidArgument);  // Truncated.
+  EXPECT_EQ(code_of("pass phrase with spaces"), Code::kOk);
+
+  EXPECT_NE(identity().check_password_rules("short").error().message().find("at least 15"),
+            std::string::npos);
+  EXPECT_NE(identity()
+                .check_password_rules(std::string(129, 'p'))
+                .error()
+                .message()
+                .find("at most 128"),
+            std::string::npos);
+  EXPECT_NE(identity()
+                .check_password_rules(std::string(20, 'p') + "\xff")
+                .error()
+                .message()
+                .find("UTF-8"),
+            std::string::npos);
+}
+
+TEST_F(IdentityServiceTest, CreateUserAppliesThePasswordRules) {
+  const Principal system = IdentityService::system_principal();
+  auto weak = identity().create_user(system, org_.id, "carol", "Carol", "", "short", false);
+  ASSERT_FALSE(weak.has_value());
+  EXPECT_EQ(weak.error().code(), Code::kInvalidArgument);
+  EXPECT_EQ(world_.store->find_user_by_name(org_.id, "carol").error().code(), Code::kNotFound);
+}
+
+TEST_F(IdentityServiceTest, SetPasswordReplacesTheOldOne) {
+  const Principal principal = world_.login_as(alice_);
+  const std::string fresh = "a brand new long passphrase";
+  EXPECT_EQ(identity().set_password(principal, alice_.id, "short").error().code(),
+            Code::kInvalidArgument);
+  ASSERT_TRUE(identity().set_password(principal, alice_.id, fresh).has_value());
+  EXPECT_EQ(login(testing::ServiceFixture::kPassword).error().code(), Code::kUnauthenticated);
+  EXPECT_TRUE(login(fresh).has_value());
+}
+
+TEST_F(IdentityServiceTest, UsernamesAreNormalised) {
+  const Principal system = IdentityService::system_principal();
+  auto created = identity().create_user(system, org_.id, "Dana.Smith-2", "Dana Smith", "MD",
+                                        testing::ServiceFixture::kPassword, false);
+  ASSERT_TRUE(created.has_value()) << created.error().to_string();
+  EXPECT_EQ(created->username, "dana.smith-2");
+  EXPECT_TRUE(identity().login(request("DANA.SMITH-2", testing::ServiceFixture::kPassword))
+                  .has_value());
+  auto duplicate = identity().create_user(system, org_.id, "dana.SMITH-2", "Dana", "",
+                                          testing::ServiceFixture::kPassword, false);
+  ASSERT_FALSE(duplicate.has_value());
+  EXPECT_EQ(duplicate.error().code(), Code::kAlreadyExists);
+
+  EXPECT_EQ(normalize_username("Alice_B").value(), "alice_b");
+  EXPECT_EQ(normalize_username("").error().code(), Code::kInvalidArgument);
+  EXPECT_EQ(normalize_username(std::string(65, 'a')).error().code(), Code::kInvalidArgument);
+  EXPECT_TRUE(normalize_username(std::string(64, 'a')).has_value());
+  EXPECT_EQ(normalize_username("alice smith").error().code(), Code::kInvalidArgument);
+  EXPECT_EQ(normalize_username("al\xc3\xa9").error().code(), Code::kInvalidArgument);
+}
+
+TEST_F(IdentityServiceTest, CreateUserNeedsAnAdminOfThatOrg) {
+  const Principal alice = world_.login_as(alice_);
+  auto refused = identity().create_user(alice, org_.id, "mallory", "Mallory", "",
+                                        testing::ServiceFixture::kPassword, true);
+  ASSERT_FALSE(refused.has_value());
+  EXPECT_EQ(refused.error().code(), Code::kPermissionDenied);
+  EXPECT_EQ(world_.store->find_user_by_name(org_.id, "mallory").error().code(), Code::kNotFound);
+  EXPECT_EQ(world_.audit_entries("admin.user.create", "denied").size(), 1u);
+
+  const Org other = world_.create_org("Other");
+  const Principal admin = world_.login_as(admin_, "General");
+  EXPECT_EQ(identity()
+                .create_user(admin, other.id, "eve", "Eve", "",
+                             testing::ServiceFixture::kPassword, false)
+                .error()
+                .code(),
+            Code::kPermissionDenied);
+  auto created = identity().create_user(admin, org_.id, "frank", "Frank", "",
+                                        testing::ServiceFixture::kPassword, false);
+  ASSERT_TRUE(created.has_value()) << created.error().to_string();
+  EXPECT_EQ(created->org_id, org_.id);
+}
+
+TEST_F(IdentityServiceTest, DirectoryHidesPasswordHashesAndOtherOrgs) {
+  const Org other = world_.create_org("Other");
+  const User stranger = world_.create_user(other.id, "stranger");
+  const Principal alice = world_.login_as(alice_, "General");
+  const auto users = identity().list_users(alice).value();
+  ASSERT_EQ(users.size(), 2u);
+  for (const User& user : users) {
+    EXPECT_EQ(user.org_id, org_.id);
+    EXPECT_TRUE(user.password_hash.empty());
+  }
+  EXPECT_TRUE(identity().find_user(alice, alice_.id).value().password_hash.empty());
+  EXPECT_EQ(identity().find_user(alice, stranger.id).error().code(), Code::kNotFound);
+}
+
+TEST_F(IdentityServiceTest, EveryLoginOutcomeIsAudited) {
+  ASSERT_TRUE(login(testing::ServiceFixture::kPassword).has_value());
+  ASSERT_FALSE(login(kWrongPassword).has_value());
+  ASSERT_FALSE(identity().login(request("nobody", kWrongPassword)).has_value());
+  for (int i = 0; i < 4; ++i) {
+    ASSERT_FALSE(login(kWrongPassword).has_value());
+  }
+  ASSERT_FALSE(login(testing::ServiceFixture::kPassword).has_value());  // Locked.
+  ASSERT_TRUE(world_.store->set_user_disabled(admin_.id, true).has_value());
+  ASSERT_FALSE(
+      identity().login(request("root", testing::ServiceFixture::kPassword)).has_value());
+
+  const auto ok = world_.audit_entries("login", "ok");
+  ASSERT_EQ(ok.size(), 1u);
+  EXPECT_EQ(ok[0].draft.actor, alice_.id);
+  EXPECT_EQ(ok[0].draft.org_id, org_.id);
+  EXPECT_TRUE(ok[0].draft.device.is_set());
+  EXPECT_EQ(ok[0].draft.target, "user:" + std::to_string(alice_.id.value()));
+  EXPECT_NE(ok[0].draft.detail.find("192.0.2.7"), std::string::npos);
+
+  const auto failed = world_.audit_entries("login", "failed");
+  ASSERT_EQ(failed.size(), 5u);  // 1 + 3 wrong passwords of alice, 1 unknown user.
+  int unknown = 0;
+  for (const AuditEntry& entry : failed) {
+    unknown += entry.draft.target == "user:unknown" ? 1 : 0;
+  }
+  EXPECT_EQ(unknown, 1);
+
+  EXPECT_EQ(world_.audit_entries("account.locked", "ok").size(), 1u);
+  const auto denied = world_.audit_entries("login", "denied");
+  ASSERT_EQ(denied.size(), 2u);
+  EXPECT_NE(denied[0].draft.detail.find("locked"), std::string::npos);
+  EXPECT_NE(denied[1].draft.detail.find("disabled"), std::string::npos);
+
+  // No password, right or wrong, is ever written to the trail.
+  for (const AuditEntry& entry : world_.audit_entries()) {
+    for (const std::string* field : {&entry.draft.action, &entry.draft.target,
+                                     &entry.draft.outcome, &entry.draft.detail}) {
+      EXPECT_EQ(field->find("horse"), std::string::npos);
+      EXPECT_EQ(field->find("right password"), std::string::npos);
+    }
+  }
+}
+
+TEST_F(IdentityServiceTest, AuditedTimesComeFromTheClock) {
+  world_.advance(hours(3));
+  ASSERT_TRUE(login(testing::ServiceFixture::kPassword).has_value());
+  const auto ok = world_.audit_entries("login", "ok");
+  ASSERT_EQ(ok.size(), 1u);
+  EXPECT_EQ(ok[0].draft.at, world_.clock.now());
+}
+
+}  // namespace
+}  // namespace wl
