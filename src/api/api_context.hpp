@@ -4,7 +4,9 @@
 #include <string>
 
 #include "ports/clock.hpp"
+#include "services/audit/audit_log.hpp"
 #include "services/identity/identity_service.hpp"
+#include "services/keys/key_ring.hpp"
 #include "services/identity/rate_limiter.hpp"
 #include "services/messaging/messaging_service.hpp"
 #include "services/patients/patient_service.hpp"
@@ -31,6 +33,8 @@ struct ApiContext {
   IdentityService& identity;
   MessagingService& messaging;
   PatientService& patients;
+  KeyRing& keys;
+  AuditLog& audit;
   Hub& hub;
   WorkPool& pool;
   const Clock& clock;
@@ -41,11 +45,14 @@ struct ApiContext {
   RateLimiter sends_per_user;
 
   ApiContext(IdentityService& identity_service, MessagingService& messaging_service,
-             PatientService& patient_service, Hub& event_hub, WorkPool& work_pool,
+             PatientService& patient_service, KeyRing& key_ring, AuditLog& audit_log,
+             Hub& event_hub, WorkPool& work_pool,
              const Clock& clock_source, std::string instance_id, ApiOptions api_options)
       : identity(identity_service),
         messaging(messaging_service),
         patients(patient_service),
+        keys(key_ring),
+        audit(audit_log),
         hub(event_hub),
         pool(work_pool),
         clock(clock_source),

@@ -155,6 +155,8 @@ void ClientSession::on_message(std::string_view text) {
     handle_ack(frame);
   } else if (kind == "read") {
     handle_read(frame);
+  } else if (kind == "typing") {
+    handle_typing(frame);
   } else if (kind == "ping") {
     FieldReader reader(frame);
     (void)reader.required_string("type");
@@ -245,6 +247,7 @@ void ClientSession::on_authenticated(Principal principal, EventId start,
   principal_ = std::move(principal);
   phase_ = Phase::kStreaming;
   last_sent_ = start;
+  activity_noted_ = context_.clock.now();
   // Register before reading the store: an event that commits after this point is
   // announced live; one that committed before is found by the read.
   context_.hub.add(principal_.org, principal_.user, connection_, this);
@@ -348,6 +351,7 @@ void ClientSession::handle_send(const json::object& frame) {
     fail(Status(Code::kResourceExhausted, "sending too fast: slow down and retry"), ref);
     return;
   }
+  note_activity();
   SendRequest request{ThreadId(*thread), std::move(*client_id), std::move(*body), *urgent};
   ApiContext& context = context_;
   run_blocking(
@@ -412,6 +416,7 @@ void ClientSession::handle_read(const json::object& frame) {
     fail(!thread ? thread.error() : !up_to ? up_to.error() : finished.error(), reference);
     return;
   }
+  note_activity();
   ApiContext& context = context_;
   run_blocking(
       reference,
@@ -422,6 +427,67 @@ void ClientSession::handle_read(const json::object& frame) {
         if (!done) {
           fail(done.error(), reference);
         }
+      });
+}
+
+}  // namespace wl::api
+
+namespace wl::api {
+
+void ClientSession::note_activity() {
+  const Timestamp now = context_.clock.now();
+  if (now - activity_noted_ < std::chrono::minutes(1)) {
+    return;
+  }
+  activity_noted_ = now;
+  ApiContext& context = context_;
+  (void)context.pool.try_submit(
+      [&context, principal = principal_] { (void)context.identity.record_activity(principal); });
+}
+
+void ClientSession::check_session() {
+  if (phase_ != Phase::kStreaming) {
+    return;
+  }
+  ApiContext& context = context_;
+  run_blocking(
+      {}, [&context, principal = principal_] { return context.identity.validate(principal); },
+      [this](Result<void> valid) {
+        if (!valid && valid.error().code() == Code::kUnauthenticated) {
+          fail(valid.error());
+          close_with(net::CloseCode::kPolicyViolation, "session ended");
+        }
+      });
+}
+
+void ClientSession::handle_typing(const json::object& frame) {
+  FieldReader reader(frame);
+  (void)reader.required_string("type");
+  auto ref = reader.optional_string("ref");
+  auto thread = reader.required_int("thread_id");
+  auto finished = reader.finish();
+  const std::string reference = ref ? *ref : std::string();
+  if (!thread || !finished) {
+    fail(!thread ? thread.error() : finished.error(), reference);
+    return;
+  }
+  ApiContext& context = context_;
+  run_blocking(
+      reference,
+      [&context, principal = principal_, thread_id = ThreadId(*thread)] {
+        return context.messaging.typing_recipients(principal, thread_id);
+      },
+      [this, reference, thread_id = *thread](Result<std::vector<UserId>> recipients) {
+        if (!recipients) {
+          fail(recipients.error(), reference);
+          return;
+        }
+        json::object notice;
+        notice["type"] = "typing";
+        notice["thread_id"] = thread_id;
+        notice["user_id"] = principal_.user.value();
+        context_.hub.notify(*recipients,
+                            std::make_shared<const std::string>(json::serialize(notice)));
       });
 }
 

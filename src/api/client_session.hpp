@@ -40,6 +40,9 @@ class ClientSession final : public net::WsHandler {
   // From the Hub, on this connection's thread.
   void on_live_event(const std::shared_ptr<LiveEvent>& live);
   void send_droppable(const std::shared_ptr<const std::string>& frame);
+  // Re-checks the login session; closes the connection (1008) if it has ended,
+  // expired, idled out or its device was revoked.
+  void check_session();
 
  private:
   enum class Phase { kAwaitingHello, kAuthenticating, kStreaming, kClosed };
@@ -48,6 +51,9 @@ class ClientSession final : public net::WsHandler {
   void handle_send(const boost::json::object& frame);
   void handle_ack(const boost::json::object& frame);
   void handle_read(const boost::json::object& frame);
+  void handle_typing(const boost::json::object& frame);
+  // Counts a user action as session activity, at most once per minute.
+  void note_activity();
 
   void on_authenticated(Principal principal, EventId start, std::string resync_reason);
   void fetch_events();
@@ -73,6 +79,7 @@ class ClientSession final : public net::WsHandler {
   bool lagging_ = false;       // The queue was full: re-read from the store when drained.
   std::deque<std::shared_ptr<const std::string>> pending_replies_;
   std::uint64_t dropped_frames_ = 0;
+  Timestamp activity_noted_;
 };
 
 }  // namespace wl::api

@@ -377,6 +377,25 @@ net::Response HttpApi::route(const net::Request& request) {
       return json::object{{"message_id", id}, {"recipients", std::move(recipients)}};
     });
   }
+  if (route.is("POST", {"api", "v1", "admin", "keys", "rotate"})) {
+    return answer([&]() -> Result<json::value> {
+      const AuditDraft draft{context_.clock.now(), actor.org,   actor.user, actor.device,
+                             "admin.keys.rotate",  "keys",      "denied",   ""};
+      if (!actor.is_admin) {
+        WL_TRY(context_.audit.record(draft));
+        return error(Code::kPermissionDenied, "this needs an administrator of the org");
+      }
+      // A new KEK re-wraps every data key; a new data key seals the org's data from now
+      // on. Old keys stay for reading, so nothing stops.
+      WL_TRY(context_.keys.rotate_kek());
+      const std::uint32_t key_id = WL_TRY(context_.keys.rotate_data_key(actor.org));
+      AuditDraft done = draft;
+      done.outcome = "ok";
+      done.detail = fmt::format("data_key={}", key_id);
+      WL_TRY(context_.audit.record(done));
+      return json::object{{"data_key_id", key_id}};
+    });
+  }
   return error_response(Status(Code::kNotFound, "no such resource"));
 }
 

@@ -71,6 +71,35 @@ void Hub::remove(OrgId org, UserId user, const net::WsConnection* connection) {
   }
 }
 
+void Hub::notify(std::span<const UserId> users, const std::shared_ptr<const std::string>& frame) {
+  std::vector<Entry> targets;
+  for (const UserId user : users) {
+    Shard& shard = shard_of(user);
+    std::lock_guard lock(shard.mutex);
+    if (auto found = shard.users.find(user); found != shard.users.end()) {
+      targets.insert(targets.end(), found->second.begin(), found->second.end());
+    }
+  }
+  for (const Entry& target : targets) {
+    ClientSession* session = target.session;
+    target.connection->post([session, frame] { session->send_droppable(frame); });
+  }
+}
+
+void Hub::sweep() {
+  std::vector<Entry> targets;
+  for (Shard& shard : shards_) {
+    std::lock_guard lock(shard.mutex);
+    for (const auto& [user, entries] : shard.users) {
+      targets.insert(targets.end(), entries.begin(), entries.end());
+    }
+  }
+  for (const Entry& target : targets) {
+    ClientSession* session = target.session;
+    target.connection->post([session] { session->check_session(); });
+  }
+}
+
 bool Hub::is_online(UserId user) {
   Shard& shard = shard_of(user);
   std::lock_guard lock(shard.mutex);

@@ -58,6 +58,13 @@ class Hub final : public BusSubscriber {
   // Unregisters; publishes presence when the user's last connection leaves.
   void remove(OrgId org, UserId user, const net::WsConnection* connection);
 
+  // Sends a droppable frame (typing) to the users' connections.
+  void notify(std::span<const UserId> users, const std::shared_ptr<const std::string>& frame);
+
+  // Asks every session to re-check its login session (automatic logoff, revoked
+  // devices). Called periodically by the server.
+  void sweep();
+
   bool is_online(UserId user);
   std::size_t connection_count();
 

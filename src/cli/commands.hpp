@@ -10,5 +10,6 @@ void add_serve_command(CLI::App& app, int& exit_code);
 void add_admin_command(CLI::App& app, int& exit_code);
 void add_chat_command(CLI::App& app, int& exit_code);
 void add_audit_command(CLI::App& app, int& exit_code);
+void add_bench_command(CLI::App& app, int& exit_code);
 
 }  // namespace wl::cli

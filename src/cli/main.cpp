@@ -13,6 +13,7 @@ int main(int argc, char** argv) {
   wl::cli::add_admin_command(app, exit_code);
   wl::cli::add_chat_command(app, exit_code);
   wl::cli::add_audit_command(app, exit_code);
+  wl::cli::add_bench_command(app, exit_code);
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& failure) {

@@ -1,4 +1,7 @@
+#include <condition_variable>
 #include <csignal>
+#include <functional>
+#include <mutex>
 #include <cstdio>
 #include <thread>
 
@@ -7,6 +10,7 @@
 
 #include "api/api_context.hpp"
 #include "api/client_session.hpp"
+#include "api/echo_session.hpp"
 #include "api/http_api.hpp"
 #include "api/hub.hpp"
 #include "api/work_pool.hpp"
@@ -31,39 +35,62 @@ struct ServeOptions {
   bool json_logs = false;
   std::string log_level = "info";
   bool fast_password_hashing = false;
+  bool bench_echo = false;
+  bool bench_limits = false;
+  std::size_t ws_queue_frames = 512;
+  int session_check_seconds = 30;
 };
 
-// Signs an audit checkpoint every interval, and once more at stop.
-class CheckpointTimer {
+// Runs task every interval on its own thread, and once more when destroyed.
+class Periodic {
  public:
-  CheckpointTimer(AuditLog& audit, std::chrono::seconds interval)
-      : audit_(audit), thread_([this, interval] { run(interval); }) {}
-  ~CheckpointTimer() {
+  Periodic(std::chrono::seconds interval, std::function<void()> task)
+      : task_(std::move(task)), thread_([this, interval] { run(interval); }) {}
+  ~Periodic() {
     {
       std::lock_guard lock(mutex_);
       stopping_ = true;
     }
     wake_.notify_all();
     thread_.join();
-    (void)audit_.checkpoint();
+    task_();
   }
 
  private:
   void run(std::chrono::seconds interval) {
     std::unique_lock lock(mutex_);
     while (!wake_.wait_for(lock, interval, [this] { return stopping_; })) {
-      if (auto done = audit_.checkpoint(); !done) {
-        log::get("audit")->error("audit checkpoint failed: {}", done.error().to_string());
-      }
+      lock.unlock();
+      task_();
+      lock.lock();
     }
   }
 
-  AuditLog& audit_;
+  std::function<void()> task_;
   std::mutex mutex_;
   std::condition_variable wake_;
   bool stopping_ = false;
   std::thread thread_;
 };
+
+// The baseline endpoint of `wardline bench run --mode echo`; only with --bench-echo
+// (the server refuses upgrades to paths not in ws_paths).
+constexpr std::string_view kBenchEchoPath = "/bench/echo";
+
+// The API limits; with bench_limits the login and send rate limits are lifted so one
+// load generator on one address can log in thousands of users and send at full speed.
+api::ApiOptions bench_api_options(bool bench_limits) {
+  api::ApiOptions api_options;
+  if (bench_limits) {
+    api_options.login_per_ip_per_second = 1e9;
+    api_options.login_per_ip_burst = 1e9;
+    api_options.login_per_user_per_second = 1e9;
+    api_options.login_per_user_burst = 1e9;
+    api_options.sends_per_user_per_second = 1e9;
+    api_options.sends_per_user_burst = 1e9;
+  }
+  return api_options;
+}
 
 int serve(const ServeOptions& options) {
   log::configure(options.json_logs ? log::Format::kJsonLines : log::Format::kText,
@@ -111,22 +138,41 @@ int serve(const ServeOptions& options) {
   Runtime& services = **runtime;
   api::WorkPool pool(options.workers, 100000);
   api::Hub hub(services.messaging(), services.bus(), services.store().instance_id());
-  api::ApiContext context(services.identity(), services.messaging(), services.patients(), hub,
-                          pool, services.clock(), services.store().instance_id(), {});
+  api::ApiContext context(services.identity(), services.messaging(), services.patients(),
+                          services.keys(), services.audit(), hub,
+                          pool, services.clock(), services.store().instance_id(),
+                          bench_api_options(options.bench_limits));
   api::HttpApi http(context, options.static_dir);
   net::ServerOptions server_options;
   server_options.address = options.address;
   server_options.port = options.port;
   server_options.threads = options.io_threads;
+  server_options.ws_queue_frames = options.ws_queue_frames;
+  if (options.bench_echo) {
+    server_options.ws_paths.push_back(std::string(kBenchEchoPath));
+  }
   net::Server server(server_options, std::move(*credentials), http,
-                     [&context](const net::Request&) -> std::unique_ptr<net::WsHandler> {
+                     [&context](const net::Request& upgrade) -> std::unique_ptr<net::WsHandler> {
+                       if (upgrade.target == kBenchEchoPath) {
+                         return std::make_unique<api::EchoSession>();
+                       }
                        return std::make_unique<api::ClientSession>(context);
                      });
   if (auto started = server.start(); !started) {
     logger->error("cannot start the server: {}", started.error().to_string());
     return 1;
   }
-  CheckpointTimer checkpoints(services.audit(), std::chrono::seconds(60));
+  AuditLog& audit = services.audit();
+  Periodic checkpoints(std::chrono::seconds(60), [&audit] {
+    if (auto signed_checkpoint = audit.checkpoint(); !signed_checkpoint) {
+      log::get("audit")->error("audit checkpoint failed: {}",
+                               signed_checkpoint.error().to_string());
+    }
+  });
+  // Live connections re-check their login sessions: automatic logoff and revoked
+  // devices reach sockets that stay open.
+  Periodic session_checks(std::chrono::seconds(options.session_check_seconds),
+                          [&hub] { hub.sweep(); });
 
   const std::string host =
       options.address.find(':') != std::string::npos ? "[" + options.address + "]" : options.address;
@@ -169,6 +215,18 @@ void add_serve_command(CLI::App& app, int& exit_code) {
       ->capture_default_str();
   command->add_flag("--fast-password-hashing", options->fast_password_hashing,
                     "Argon2id at libsodium's minimum cost (tests and benchmarks only)");
+  command->add_option("--ws-queue-frames", options->ws_queue_frames,
+                      "Outgoing frames a WebSocket may queue before it counts as slow")
+      ->capture_default_str()
+      ->check(CLI::Range(1, 100000));
+  command->add_option("--session-check-seconds", options->session_check_seconds,
+                      "How often open connections re-check their login session")
+      ->capture_default_str()
+      ->check(CLI::Range(1, 3600));
+  command->add_flag("--bench-echo", options->bench_echo,
+                    "Also serve the bare WebSocket echo at /bench/echo (benchmark baseline)");
+  command->add_flag("--bench-limits", options->bench_limits,
+                    "Lift the login and send rate limits (load benchmarks only)");
   command->callback([options, &exit_code] { exit_code = serve(*options); });
 }
 

@@ -362,6 +362,8 @@ class WsClient::Impl {
       // A write cannot be abandoned half-way: the connection is unusable now.
       drop();
       run_to_completion(io_, is_done);
+      is_closed_ = true;
+      closed_reason_ = "connection dropped after a send timeout";
       return error(Code::kDeadlineExceeded, "WebSocket send timed out");
     }
     if (code) {

@@ -39,7 +39,8 @@ struct Response {
   std::vector<Header> headers;  // Extra headers; security headers are added by net.
 };
 
-// Completes one request. Call it exactly once, from any thread.
+// Completes one request. Call it exactly once, from any thread, before the Server is
+// destroyed. Dropping it uncalled ends the connection without a response.
 using Respond = std::function<void(Response)>;
 
 // Handles plain HTTPS requests. handle() runs on the connection's io thread and must
@@ -71,11 +72,12 @@ class WsConnection {
   virtual const std::string& remote_address() const = 0;
 
   // Runs task on the connection's thread. Thread-safe. Dropped silently if the
-  // connection has closed.
+  // connection has closed. Not after the Server is destroyed.
   virtual void post(std::function<void()> task) = 0;
 
   // Queues a text frame. Returns false, queuing nothing, if the bounded outgoing queue
-  // is full; the handler's on_drained() runs once it has emptied. Frames queued in one
+  // is full; the handler's on_drained() runs once it has emptied. Also false, with no
+  // on_drained() to follow, once close() was called or the connection ended. Frames queued in one
   // turn may go out in one TLS write.
   virtual bool try_send(std::shared_ptr<const std::string> text) = 0;
 
@@ -145,7 +147,8 @@ class Server {
   std::uint16_t port() const;
 
   // Stops accepting, closes WebSockets with 1001 (going away), waits at most
-  // `drain` for in-flight work, then stops the threads. Idempotent.
+  // `drain` for in-flight work, then stops the threads. Idempotent. Must not be
+  // called from a handler (an io thread). The destructor calls stop(0ms).
   void stop(std::chrono::milliseconds drain = std::chrono::milliseconds(2000));
 
   // Blocks until stop() has finished.

@@ -169,11 +169,7 @@ Result<LoginResult> IdentityService::login(const LoginRequest& request) {
   return LoginResult{token, std::move(user), std::move(device), session.expires_at};
 }
 
-Result<Principal> IdentityService::authenticate(std::string_view token) {
-  if (token.empty() || token.size() > 128) {
-    return error(Code::kUnauthenticated, "missing or malformed session token");
-  }
-  const std::string token_hash = crypto::sha256(token);
+Result<Session> IdentityService::live_session(std::string_view token_hash, Timestamp now) {
   auto session = store_.find_session(token_hash);
   if (!session) {
     if (session.error().code() == Code::kNotFound) {
@@ -181,7 +177,6 @@ Result<Principal> IdentityService::authenticate(std::string_view token) {
     }
     return std::unexpected(session.error());
   }
-  const Timestamp now = clock_.now();
   if (session->revoked) {
     return error(Code::kUnauthenticated, "the session was ended: log in again");
   }
@@ -191,14 +186,42 @@ Result<Principal> IdentityService::authenticate(std::string_view token) {
   if (now - session->last_used >= policy_.idle_timeout) {
     return error(Code::kUnauthenticated, "the session timed out after inactivity: log in again");
   }
-  const User user = WL_TRY(store_.find_user(session->user_id));
+  return session;
+}
+
+Result<Principal> IdentityService::authenticate(std::string_view token) {
+  if (token.empty() || token.size() > 128) {
+    return error(Code::kUnauthenticated, "missing or malformed session token");
+  }
+  const std::string token_hash = crypto::sha256(token);
+  const Timestamp now = clock_.now();
+  const Session session = WL_TRY(live_session(token_hash, now));
+  const User user = WL_TRY(store_.find_user(session.user_id));
   if (user.disabled) {
     return error(Code::kUnauthenticated, "this account is disabled");
   }
-  if (now - session->last_used >= policy_.touch_interval) {
+  if (now - session.last_used >= policy_.touch_interval) {
     WL_TRY(store_.touch_session(token_hash, now));
   }
-  return Principal{user.id, user.org_id, session->device_id, user.is_admin, token_hash};
+  return Principal{user.id, user.org_id, session.device_id, user.is_admin, token_hash};
+}
+
+Result<void> IdentityService::validate(const Principal& principal) {
+  WL_TRY(live_session(principal.token_hash, clock_.now()));
+  const User user = WL_TRY(store_.find_user(principal.user));
+  if (user.disabled) {
+    return error(Code::kUnauthenticated, "this account is disabled");
+  }
+  return ok();
+}
+
+Result<void> IdentityService::record_activity(const Principal& principal) {
+  const Timestamp now = clock_.now();
+  const Session session = WL_TRY(live_session(principal.token_hash, now));
+  if (now - session.last_used >= policy_.touch_interval) {
+    WL_TRY(store_.touch_session(principal.token_hash, now));
+  }
+  return ok();
 }
 
 Result<void> IdentityService::logout(const Principal& principal) {

@@ -66,6 +66,16 @@ class IdentityService {
   // device revoked counts as revoked.
   Result<Principal> authenticate(std::string_view token);
 
+  // Checks that the principal's session is still valid (not ended, revoked, idle or
+  // expired) without counting as activity. For live connections, which are re-checked
+  // periodically so that automatic logoff and device revocation reach them.
+  // Errors: as authenticate().
+  Result<void> validate(const Principal& principal);
+
+  // Counts a user action (send, read) on a live connection as activity, so the
+  // session does not time out while the user works.
+  Result<void> record_activity(const Principal& principal);
+
   // Ends the caller's session. Audited.
   Result<void> logout(const Principal& principal);
 
@@ -92,6 +102,8 @@ class IdentityService {
  private:
   Result<void> require_admin_of(const Principal& actor, OrgId org) const;
   Result<OrgId> resolve_org(std::string_view name);
+  // The session's validity at now: Unauthenticated with the reason, or the session.
+  Result<Session> live_session(std::string_view token_hash, Timestamp now);
   // Appends an audit entry. Callers propagate its failure on success paths (an action
   // that cannot be audited does not happen) and ignore it on paths already failing.
   [[nodiscard]] Result<void> audit_event(const Principal& actor, std::string_view action, std::string target,

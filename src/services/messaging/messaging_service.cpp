@@ -332,6 +332,18 @@ Result<SendResult> MessagingService::send(const Principal& actor, const SendRequ
   return SendResult{std::move(appended.event), appended.duplicate};
 }
 
+Result<std::vector<UserId>> MessagingService::typing_recipients(const Principal& actor,
+                                                                ThreadId thread_id) {
+  WL_TRY(require_member(actor, thread_id, "thread.typing"));
+  std::vector<UserId> recipients;
+  for (const Member& member : WL_TRY(store_.list_members(thread_id))) {
+    if (member.user_id != actor.user) {
+      recipients.push_back(member.user_id);
+    }
+  }
+  return recipients;
+}
+
 Result<EventId> MessagingService::stream_head() { return store_.last_event_id(); }
 
 Result<OpenedEvent> MessagingService::open_event(const Event& event) {

@@ -124,6 +124,10 @@ class MessagingService {
   Result<std::vector<OpenedEvent>> read_events(const Principal& actor, EventId after,
                                                std::size_t limit);
 
+  // The members of a thread other than the caller, for typing notices (which are
+  // not stored). Errors: PermissionDenied for a non-member; NotFound.
+  Result<std::vector<UserId>> typing_recipients(const Principal& actor, ThreadId thread);
+
   // The newest committed event id: where a stream that starts "now" begins.
   Result<EventId> stream_head();
 

@@ -1,0 +1,1081 @@
+#include <algorithm>
+#include <atomic>
+#include <charconv>
+#include <chrono>
+#include <cstdio>
+#include <fstream>
+#include <iostream>
+#include <memory>
+#include <mutex>
+#include <random>
+#include <string>
+#include <string_view>
+#include <thread>
+#include <vector>
+
+#include <CLI/CLI.hpp>
+#include <boost/json/object.hpp>
+#include <boost/json/parse.hpp>
+#include <boost/json/serialize.hpp>
+#include <fmt/format.h>
+#include <sys/resource.h>
+#include <unistd.h>
+
+#include "cli/commands.hpp"
+#include "cli/runtime.hpp"
+#include "net/client.hpp"
+#include "net/load_client.hpp"
+
+// `wardline bench`: the end-to-end load generator (docs/benchmarks.md).
+//
+//   bench setup  seeds the org "Bench" (users bench-0..N-1, a direct thread per pair
+//                bench-2i/bench-2i+1) in a stopped server's data directory.
+//   bench run    logs those users in over HTTPS, opens one TLS WebSocket per user and
+//                drives the pairs: each side sends to its thread, the peer receives
+//                the event and acks it like a real client. Latency is send-to-deliver:
+//                from the sender handing its send frame to the socket to the peer
+//                reading the event frame, both in this process on steady_clock.
+//                --mode echo runs the same load against the server's bare echo
+//                endpoint (serve --bench-echo) as the same-run baseline;
+//                --connections-only N holds N idle authenticated connections and
+//                reports the server's resident memory per connection.
+//
+// Every loop here is bounded in count and in time, and the target must be loopback.
+namespace wl::cli {
+namespace {
+
+namespace json = boost::json;
+using SteadyClock = std::chrono::steady_clock;
+
+constexpr std::string_view kBenchOrg = "Bench";
+constexpr std::string_view kBenchPassword = "wardline-bench-password";
+constexpr std::size_t kMaxUsers = 100000;
+constexpr double kMaxDurationSeconds = 600;
+constexpr auto kDrainWait = std::chrono::seconds(10);
+constexpr auto kTick = std::chrono::microseconds(1000);
+constexpr std::size_t kAckBatch = 64;
+constexpr std::size_t kMaxSamplesPerThread = 20'000'000;
+constexpr std::size_t kLoginThreads = 4;
+
+std::int64_t now_ns() {
+  return std::chrono::duration_cast<std::chrono::nanoseconds>(
+             SteadyClock::now().time_since_epoch())
+      .count();
+}
+
+std::string bench_username(std::size_t index) { return fmt::format("bench-{}", index); }
+
+// ---- bench setup -------------------------------------------------------------------
+
+struct SetupOptions {
+  std::string data_dir = "wardline-data";
+  std::size_t count = 100;
+};
+
+int setup(const SetupOptions& options) {
+  if (options.count < 2 || options.count > kMaxUsers) {
+    std::cerr << "wardline bench setup: --count must be 2.." << kMaxUsers << "\n";
+    return 2;
+  }
+  RuntimeOptions runtime_options;
+  // The load generator logs thousands of users in; their hashes use the minimum cost.
+  runtime_options.password_strength = PasswordHasher::Strength::kMinimum;
+  auto runtime = Runtime::open(options.data_dir, runtime_options);
+  if (!runtime) {
+    std::cerr << "wardline bench setup: cannot open the data directory (is a server running "
+                 "on it?): "
+              << runtime.error().to_string() << "\n";
+    return 1;
+  }
+  Runtime& services = **runtime;
+  Store& store = services.store();
+  auto org = store.find_org_by_name(kBenchOrg);
+  if (!org) {
+    org = store.create_org(kBenchOrg, services.clock().now());
+  }
+  if (!org) {
+    std::cerr << "wardline bench setup: cannot create the org: " << org.error().to_string()
+              << "\n";
+    return 1;
+  }
+  const Principal system = IdentityService::system_principal();
+  std::vector<User> users;
+  users.reserve(options.count);
+  std::size_t created = 0;
+  for (std::size_t i = 0; i < options.count; ++i) {
+    const std::string username = bench_username(i);
+    auto user = store.find_user_by_name(org->id, username);
+    if (!user) {
+      user = services.identity().create_user(system, org->id, username,
+                                             fmt::format("Bench User {}", i), "Load generator",
+                                             kBenchPassword, false);
+      ++created;
+    }
+    if (!user) {
+      std::cerr << "wardline bench setup: cannot create " << username << ": "
+                << user.error().to_string() << "\n";
+      return 1;
+    }
+    users.push_back(std::move(*user));
+  }
+  for (std::size_t i = 0; i + 1 < users.size(); i += 2) {
+    const Principal first{users[i].id, org->id, DeviceId(), false, ""};
+    if (auto thread = services.messaging().open_direct(first, users[i + 1].id); !thread) {
+      std::cerr << "wardline bench setup: cannot open a direct thread: "
+                << thread.error().to_string() << "\n";
+      return 1;
+    }
+  }
+  std::printf("wardline bench setup: org \"%s\", %zu users (%zu new), %zu direct threads\n",
+              std::string(kBenchOrg).c_str(), users.size(), created, users.size() / 2);
+  return 0;
+}
+
+// ---- bench run: options and logins ---------------------------------------------------
+
+enum class Mode { kMessages, kEcho };
+
+struct RunOptions {
+  std::string server = "https://127.0.0.1:8443";
+  std::string ca_file;
+  std::string mode = "messages";
+  std::string org = std::string(kBenchOrg);
+  std::size_t users = 100;
+  double rate = 0;  // Total messages/s; 0 = as fast as the windows allow.
+  double duration = 10;
+  double warmup = 2;
+  std::size_t window = 8;  // Messages in flight per sending connection.
+  std::size_t body_bytes = 100;
+  std::size_t threads = 1;
+  std::size_t connections_only = 0;
+  int server_pid = 0;
+  double hold = 0;
+  std::string json_file;
+};
+
+struct Account {
+  std::string token;
+  std::int64_t user_id = 0;
+  std::int64_t thread_id = 0;  // The pair's direct thread.
+};
+
+// Logs bench-0..count-1 in (kLoginThreads at a time, each on its own keep-alive HTTPS
+// connection) and, if with_threads, opens each pair's direct thread.
+Result<std::vector<Account>> login_all(const net::ClientOptions& client, const RunOptions& options,
+                                       std::size_t count, bool with_threads) {
+  std::vector<Account> accounts(count);
+  std::mutex failure_mutex;
+  std::optional<Status> failure;
+  std::atomic<std::size_t> next_pair{0};
+  const std::size_t pairs = (count + 1) / 2;
+  auto work = [&] {
+    net::HttpsClient https(client);
+    auto fail = [&](Status status) {
+      std::lock_guard lock(failure_mutex);
+      if (!failure) {
+        failure = std::move(status);
+      }
+    };
+    auto login = [&](std::size_t index) -> Result<void> {
+      json::object body{{"org", options.org},
+                        {"username", bench_username(index)},
+                        {"password", kBenchPassword},
+                        {"device_name", "wardline-bench"}};
+      const net::Response response =
+          WL_TRY(https.request("POST", "/api/v1/login", json::serialize(body),
+                               {{"Content-Type", "application/json"}}));
+      if (response.status != 200) {
+        return error(Code::kUnauthenticated,
+                     fmt::format("login of {} answered HTTP {} (did `bench setup` run with "
+                                 "--count >= {}? does the server run with --bench-limits?)",
+                                 bench_username(index), response.status, count));
+      }
+      json::error_code code;
+      const json::value parsed = json::parse(response.body, code);
+      if (code || !parsed.is_object() || !parsed.as_object().contains("token")) {
+        return error(Code::kInternal, "unexpected login answer");
+      }
+      accounts[index].token = std::string(parsed.at("token").as_string());
+      accounts[index].user_id = parsed.at("user").at("id").to_number<std::int64_t>();
+      return ok();
+    };
+    for (;;) {
+      const std::size_t pair = next_pair.fetch_add(1);
+      if (pair >= pairs) {
+        return;
+      }
+      {
+        std::lock_guard lock(failure_mutex);
+        if (failure) {
+          return;
+        }
+      }
+      const std::size_t first = pair * 2;
+      const std::size_t second = first + 1;
+      Result<void> done = login(first);
+      if (done && second < count) {
+        done = login(second);
+      }
+      if (done && with_threads && second < count) {
+        json::object body{{"kind", "direct"}, {"user_id", accounts[second].user_id}};
+        auto response = https.request(
+            "POST", "/api/v1/threads", json::serialize(body),
+            {{"Content-Type", "application/json"},
+             {"Authorization", "Bearer " + accounts[first].token}});
+        if (!response) {
+          done = std::unexpected(response.error());
+        } else if (response->status != 200) {
+          done = error(Code::kInternal,
+                       fmt::format("opening a direct thread answered HTTP {}", response->status));
+        } else {
+          json::error_code code;
+          const json::value parsed = json::parse(response->body, code);
+          if (code || !parsed.is_object() || !parsed.as_object().contains("id")) {
+            done = error(Code::kInternal, "unexpected thread answer");
+          } else {
+            accounts[first].thread_id = parsed.at("id").to_number<std::int64_t>();
+            accounts[second].thread_id = accounts[first].thread_id;
+          }
+        }
+      }
+      if (!done) {
+        fail(done.error());
+        return;
+      }
+    }
+  };
+  std::vector<std::thread> workers;
+  for (std::size_t i = 0; i < std::min(kLoginThreads, pairs); ++i) {
+    workers.emplace_back(work);
+  }
+  for (auto& worker : workers) {
+    worker.join();
+  }
+  if (failure) {
+    return std::unexpected(*failure);
+  }
+  return accounts;
+}
+
+// ---- frame scanning ------------------------------------------------------------------
+
+// The server's frames are flat JSON written by Boost.JSON; the load generator reads
+// the few fields it needs by key instead of parsing every frame, so that its own CPU
+// (shared with the server on this machine) stays small. Sound here because every
+// message body on the bench's threads is the generator's own filler (no quotes).
+std::string_view string_field(std::string_view text, std::string_view key) {
+  std::string needle = fmt::format("\"{}\":\"", key);
+  const auto start = text.find(needle);
+  if (start == std::string_view::npos) {
+    return {};
+  }
+  const auto value = start + needle.size();
+  const auto end = text.find('"', value);
+  if (end == std::string_view::npos) {
+    return {};
+  }
+  return text.substr(value, end - value);
+}
+
+std::optional<std::int64_t> int_field(std::string_view text, std::string_view key) {
+  std::string needle = fmt::format("\"{}\":", key);
+  const auto start = text.find(needle);
+  if (start == std::string_view::npos) {
+    return std::nullopt;
+  }
+  const char* first = text.data() + start + needle.size();
+  std::int64_t value = 0;
+  const auto [end, code] = std::from_chars(first, text.data() + text.size(), value);
+  if (code != std::errc() || end == first) {
+    return std::nullopt;
+  }
+  return value;
+}
+
+// "<run>-<seq>" -> seq, if the prefix is this run's.
+std::optional<std::uint64_t> seq_of(std::string_view client_id, std::string_view run) {
+  if (client_id.size() <= run.size() + 1 || client_id.substr(0, run.size()) != run ||
+      client_id[run.size()] != '-') {
+    return std::nullopt;
+  }
+  std::uint64_t seq = 0;
+  const char* first = client_id.data() + run.size() + 1;
+  const auto [end, code] = std::from_chars(first, client_id.data() + client_id.size(), seq);
+  if (code != std::errc() || end != client_id.data() + client_id.size()) {
+    return std::nullopt;
+  }
+  return seq;
+}
+
+// ---- the driver ----------------------------------------------------------------------
+
+struct Percentiles {
+  std::size_t samples = 0;
+  double p50_us = 0;
+  double p99_us = 0;
+  double p999_us = 0;
+  double max_us = 0;
+  double mean_us = 0;
+};
+
+Percentiles percentiles(std::vector<std::int64_t>& values) {
+  Percentiles result;
+  result.samples = values.size();
+  if (values.empty()) {
+    return result;
+  }
+  std::sort(values.begin(), values.end());
+  auto at = [&](double quantile) {
+    const auto rank = static_cast<std::size_t>(quantile * static_cast<double>(values.size()));
+    return static_cast<double>(values[std::min(rank, values.size() - 1)]) / 1000.0;
+  };
+  result.p50_us = at(0.50);
+  result.p99_us = at(0.99);
+  result.p999_us = at(0.999);
+  result.max_us = static_cast<double>(values.back()) / 1000.0;
+  double sum = 0;
+  for (const std::int64_t value : values) {
+    sum += static_cast<double>(value);
+  }
+  result.mean_us = sum / static_cast<double>(values.size()) / 1000.0;
+  return result;
+}
+
+// Drives the connections of one run. Per-connection and per-thread state is touched
+// only on the owning io thread (the pair of a messages run shares one); the controller
+// reads it after LoadClient::stop() has joined the threads. The phase boundaries and a
+// few counters are atomics the controller watches during the run.
+class Driver final : public net::LoadHandler {
+ public:
+  Driver(Mode mode, const RunOptions& options, std::vector<Account> accounts, std::size_t count,
+         std::size_t threads)
+      : mode_(mode),
+        options_(options),
+        accounts_(std::move(accounts)),
+        connections_(count),
+        threads_(threads) {
+    std::random_device random;
+    run_id_ = fmt::format("b{:08x}", random());
+    body_ = std::string(options.body_bytes, 'x');
+    std::size_t ring = 1;
+    while (ring < options.window * 2) {
+      ring <<= 1;
+    }
+    mask_ = ring - 1;
+    for (std::size_t i = 0; i < count; ++i) {
+      connections_[i].slots.resize(ring);
+      connections_[i].peer = mode == Mode::kMessages ? (i ^ 1) : i;
+    }
+  }
+
+  void attach(net::LoadClient& client) {
+    client_ = &client;
+    for (std::size_t i = 0; i < connections_.size(); ++i) {
+      threads_[client.thread_of(i)].members.push_back(i);
+    }
+  }
+
+  // Starts the load: warmup from now, then the measured window. Senders begin on the
+  // next tick.
+  void begin(double warmup_seconds, double duration_seconds) {
+    const std::int64_t start = now_ns();
+    measure_ns_.store(start + static_cast<std::int64_t>(warmup_seconds * 1e9));
+    end_ns_.store(measure_ns_.load() + static_cast<std::int64_t>(duration_seconds * 1e9));
+    start_ns_.store(start);
+  }
+
+  std::int64_t measure_ns() const { return measure_ns_.load(); }
+  std::int64_t end_ns() const { return end_ns_.load(); }
+  std::size_t ready() const { return ready_.load(); }
+  std::size_t ended() const { return ended_.load(); }
+  std::int64_t outstanding() const { return outstanding_.load(); }
+  std::string first_problem() const {
+    std::lock_guard lock(problem_mutex_);
+    return first_problem_;
+  }
+
+  void on_open(std::size_t index) override {
+    if (mode_ == Mode::kEcho) {
+      mark_ready(index);
+      return;
+    }
+    json::object hello{{"type", "hello"}, {"token", accounts_[index % accounts_.size()].token}};
+    client_->send(index, json::serialize(hello));
+  }
+
+  void on_message(std::size_t index, std::string_view text) override {
+    const std::int64_t now = now_ns();
+    ThreadState& thread = threads_[client_->thread_of(index)];
+    ++thread.frames_in;
+    if (mode_ == Mode::kEcho) {
+      if (auto seq = int_field(text, "seq")) {
+        complete(thread, index, static_cast<std::uint64_t>(*seq), now);
+      }
+      return;
+    }
+    const std::string_view type = string_field(text, "type");
+    if (type == "event") {
+      if (string_field(text, "kind") != "message") {
+        return;
+      }
+      Connection& self = connections_[index];
+      const auto sender = int_field(text, "sender_id");
+      if (!sender || *sender == account(index).user_id) {
+        return;  // Our own message, echoed to our device.
+      }
+      const auto seq = seq_of(string_field(text, "client_id"), run_id_);
+      const auto id = int_field(text, "id");
+      if (!seq || !id) {
+        ++thread.unmatched;
+        return;
+      }
+      complete(thread, self.peer, *seq, now);
+      self.pending_acks.push_back(*id);
+      if (self.pending_acks.size() == 1) {
+        thread.ack_queue.push_back(index);
+      } else if (self.pending_acks.size() >= kAckBatch) {
+        flush_acks(index);
+      }
+    } else if (type == "sent") {
+      const auto seq = seq_of(string_field(text, "client_id"), run_id_);
+      if (seq) {
+        const Slot& slot = connections_[index].slots[*seq & mask_];
+        if (slot.seq == *seq && slot.sent_ns != 0 && is_measured(slot.sent_ns)) {
+          record(thread.commit_ns, thread, now - slot.sent_ns);
+        }
+      }
+    } else if (type == "caught_up") {
+      mark_ready(index);
+    } else if (type == "error") {
+      ++thread.errors;
+      note_problem(fmt::format("error frame: {} {}", string_field(text, "code"),
+                               string_field(text, "message")));
+      const auto seq = seq_of(string_field(text, "ref"), run_id_);
+      if (seq) {
+        release(index, *seq);
+      }
+    }
+  }
+
+  void on_closed(std::size_t index, const Status& why) override {
+    ended_.fetch_add(1);
+    Connection& self = connections_[index];
+    self.is_closed = true;
+    outstanding_.fetch_sub(static_cast<std::int64_t>(self.outstanding));
+    self.outstanding = 0;
+    note_problem(fmt::format("connection {} ended: {}", index, why.message()));
+  }
+
+  // Runs every kTick on each io thread: flushes acks and paces the senders.
+  void tick(std::size_t thread_index) {
+    ThreadState& thread = threads_[thread_index];
+    for (const std::size_t index : thread.ack_queue) {
+      flush_acks(index);
+    }
+    thread.ack_queue.clear();
+    const std::int64_t start = start_ns_.load();
+    if (start == 0) {
+      return;
+    }
+    const std::int64_t now = now_ns();
+    if (now >= end_ns_.load() || thread.members.empty()) {
+      return;
+    }
+    if (options_.rate <= 0) {
+      if (!thread.filled) {
+        thread.filled = true;
+        for (const std::size_t index : thread.members) {
+          fill(thread, index);
+        }
+      }
+      return;
+    }
+    // Paced: this thread's share of the total rate, round robin over its connections.
+    // A turn whose connection has a full window is skipped, not made up later.
+    const double share = options_.rate * static_cast<double>(thread.members.size()) /
+                         static_cast<double>(connections_.size());
+    const auto due = static_cast<std::uint64_t>(static_cast<double>(now - start) * share / 1e9);
+    std::uint64_t budget = due > thread.paced ? due - thread.paced : 0;
+    budget = std::min<std::uint64_t>(budget, thread.members.size() * options_.window);
+    thread.paced += budget;
+    for (std::uint64_t i = 0; i < budget; ++i) {
+      const std::size_t index = thread.members[thread.cursor++ % thread.members.size()];
+      if (!can_send(index)) {
+        ++thread.skipped;
+        continue;
+      }
+      send_one(thread, index);
+    }
+  }
+
+  struct Totals {
+    std::uint64_t sent = 0;       // Sends written in the measured window.
+    std::uint64_t delivered = 0;  // Deliveries (or echoes) read in the measured window.
+    std::uint64_t errors = 0;
+    std::uint64_t lost = 0;
+    std::uint64_t skipped = 0;
+    std::uint64_t unmatched = 0;
+    std::uint64_t samples_dropped = 0;
+    std::uint64_t frames_in = 0;   // Whole run, all connections.
+    std::uint64_t frames_out = 0;
+    std::uint64_t undelivered = 0;  // Still in flight when the run ended.
+    Percentiles deliver;
+    Percentiles commit;
+  };
+
+  // Call only after LoadClient::stop().
+  Totals totals() {
+    Totals totals;
+    std::vector<std::int64_t> deliver;
+    std::vector<std::int64_t> commit;
+    for (ThreadState& thread : threads_) {
+      totals.sent += thread.sent;
+      totals.delivered += thread.delivered;
+      totals.errors += thread.errors;
+      totals.lost += thread.lost;
+      totals.skipped += thread.skipped;
+      totals.unmatched += thread.unmatched;
+      totals.samples_dropped += thread.samples_dropped;
+      totals.frames_in += thread.frames_in;
+      totals.frames_out += thread.frames_out;
+      deliver.insert(deliver.end(), thread.deliver_ns.begin(), thread.deliver_ns.end());
+      commit.insert(commit.end(), thread.commit_ns.begin(), thread.commit_ns.end());
+    }
+    for (const Connection& connection : connections_) {
+      totals.undelivered += connection.outstanding;
+    }
+    totals.deliver = percentiles(deliver);
+    totals.commit = percentiles(commit);
+    return totals;
+  }
+
+ private:
+  struct Slot {
+    std::uint64_t seq = 0;
+    std::int64_t sent_ns = 0;  // 0: free.
+  };
+
+  struct Connection {
+    std::size_t peer = 0;  // The pair's other side (messages) or itself (echo).
+    bool is_ready = false;
+    bool is_closed = false;
+    std::uint64_t next_seq = 1;
+    std::size_t outstanding = 0;
+    std::vector<Slot> slots;  // Ring of in-flight sends, indexed by seq & mask_.
+    std::vector<std::int64_t> pending_acks;
+  };
+
+  struct ThreadState {
+    std::vector<std::size_t> members;
+    std::vector<std::size_t> ack_queue;
+    std::size_t cursor = 0;
+    std::uint64_t paced = 0;
+    bool filled = false;
+    std::uint64_t sent = 0;
+    std::uint64_t delivered = 0;
+    std::uint64_t errors = 0;
+    std::uint64_t lost = 0;
+    std::uint64_t skipped = 0;
+    std::uint64_t unmatched = 0;
+    std::uint64_t samples_dropped = 0;
+    std::uint64_t frames_in = 0;
+    std::uint64_t frames_out = 0;
+    std::vector<std::int64_t> deliver_ns;
+    std::vector<std::int64_t> commit_ns;
+  };
+
+  const Account& account(std::size_t index) const {
+    return accounts_[index % accounts_.size()];
+  }
+
+  bool is_measured(std::int64_t at) const {
+    return at >= measure_ns_.load(std::memory_order_relaxed) &&
+           at < end_ns_.load(std::memory_order_relaxed);
+  }
+
+  void mark_ready(std::size_t index) {
+    Connection& self = connections_[index];
+    if (!self.is_ready) {
+      self.is_ready = true;
+      ready_.fetch_add(1);
+    }
+  }
+
+  bool can_send(std::size_t index) const {
+    const Connection& self = connections_[index];
+    return self.is_ready && !self.is_closed && self.outstanding < options_.window;
+  }
+
+  void fill(ThreadState& thread, std::size_t index) {
+    for (std::size_t i = 0; i < options_.window && can_send(index); ++i) {
+      send_one(thread, index);
+    }
+  }
+
+  void send_one(ThreadState& thread, std::size_t index) {
+    Connection& self = connections_[index];
+    const std::uint64_t seq = self.next_seq++;
+    Slot& slot = self.slots[seq & mask_];
+    if (slot.sent_ns != 0) {
+      // An older send never completed (the ring is twice the window): count it lost.
+      ++thread.lost;
+      --self.outstanding;
+      outstanding_.fetch_sub(1, std::memory_order_relaxed);
+    }
+    std::string frame =
+        mode_ == Mode::kEcho
+            ? fmt::format(R"({{"type":"echo","seq":{},"body":"{}"}})", seq, body_)
+            : fmt::format(R"({{"type":"send","thread_id":{},"client_id":"{}-{}","body":"{}"}})",
+                          account(index).thread_id, run_id_, seq, body_);
+    const std::int64_t now = now_ns();
+    if (!client_->send(index, std::move(frame))) {
+      slot.sent_ns = 0;
+      ++thread.lost;
+      return;
+    }
+    ++thread.frames_out;
+    slot = Slot{seq, now};
+    ++self.outstanding;
+    outstanding_.fetch_add(1, std::memory_order_relaxed);
+    if (is_measured(now)) {
+      ++thread.sent;
+    }
+  }
+
+  // The send `seq` of connection `sender` arrived (at its peer, or back from the echo).
+  void complete(ThreadState& thread, std::size_t sender, std::uint64_t seq, std::int64_t now) {
+    Connection& from = connections_[sender];
+    Slot& slot = from.slots[seq & mask_];
+    if (slot.seq != seq || slot.sent_ns == 0) {
+      ++thread.unmatched;
+      return;
+    }
+    if (is_measured(slot.sent_ns)) {
+      record(thread.deliver_ns, thread, now - slot.sent_ns);
+    }
+    if (is_measured(now)) {
+      ++thread.delivered;
+    }
+    slot.sent_ns = 0;
+    --from.outstanding;
+    outstanding_.fetch_sub(1, std::memory_order_relaxed);
+    if (options_.rate <= 0 && now < end_ns_.load(std::memory_order_relaxed) &&
+        start_ns_.load(std::memory_order_relaxed) != 0 && can_send(sender)) {
+      send_one(thread, sender);
+    }
+  }
+
+  void release(std::size_t index, std::uint64_t seq) {
+    Connection& self = connections_[index];
+    Slot& slot = self.slots[seq & mask_];
+    if (slot.seq == seq && slot.sent_ns != 0) {
+      slot.sent_ns = 0;
+      --self.outstanding;
+      outstanding_.fetch_sub(1, std::memory_order_relaxed);
+    }
+  }
+
+  void record(std::vector<std::int64_t>& samples, ThreadState& thread, std::int64_t value) {
+    if (samples.size() >= kMaxSamplesPerThread) {
+      ++thread.samples_dropped;
+      return;
+    }
+    samples.push_back(value);
+  }
+
+  void flush_acks(std::size_t index) {
+    Connection& self = connections_[index];
+    if (self.pending_acks.empty()) {
+      return;
+    }
+    std::string frame = R"({"type":"ack","message_ids":[)";
+    for (std::size_t i = 0; i < self.pending_acks.size(); ++i) {
+      if (i > 0) {
+        frame += ',';
+      }
+      frame += std::to_string(self.pending_acks[i]);
+    }
+    frame += "]}";
+    self.pending_acks.clear();
+    if (client_->send(index, std::move(frame))) {
+      ++threads_[client_->thread_of(index)].frames_out;
+    }
+  }
+
+  void note_problem(std::string problem) {
+    std::lock_guard lock(problem_mutex_);
+    if (first_problem_.empty()) {
+      first_problem_ = std::move(problem);
+    }
+  }
+
+  Mode mode_;
+  const RunOptions& options_;
+  std::vector<Account> accounts_;
+  std::vector<Connection> connections_;
+  std::vector<ThreadState> threads_;
+  net::LoadClient* client_ = nullptr;
+  std::string run_id_;
+  std::string body_;
+  std::size_t mask_ = 0;
+  std::atomic<std::int64_t> start_ns_{0};
+  std::atomic<std::int64_t> measure_ns_{0};
+  std::atomic<std::int64_t> end_ns_{0};
+  std::atomic<std::size_t> ready_{0};
+  std::atomic<std::size_t> ended_{0};
+  std::atomic<std::int64_t> outstanding_{0};
+  mutable std::mutex problem_mutex_;
+  std::string first_problem_;
+};
+
+// ---- process measurements ------------------------------------------------------------
+
+// VmRSS of a process in KiB, or 0 if unreadable.
+std::uint64_t resident_kib(int pid) {
+  std::ifstream status(pid == 0 ? std::string("/proc/self/status")
+                                : fmt::format("/proc/{}/status", pid));
+  std::string line;
+  while (std::getline(status, line)) {
+    if (line.rfind("VmRSS:", 0) == 0) {
+      return std::strtoull(line.c_str() + 6, nullptr, 10);
+    }
+  }
+  return 0;
+}
+
+// User + system CPU seconds a process has used, or -1 if unreadable.
+double cpu_seconds(int pid) {
+  std::ifstream stat(pid == 0 ? std::string("/proc/self/stat") : fmt::format("/proc/{}/stat", pid));
+  std::string text((std::istreambuf_iterator<char>(stat)), std::istreambuf_iterator<char>());
+  const auto paren = text.rfind(')');
+  if (paren == std::string::npos) {
+    return -1;
+  }
+  // Fields after the command: state(3) ... utime(14) stime(15), counted from 1.
+  std::size_t field = 2;
+  std::size_t position = paren + 1;
+  unsigned long long utime = 0;
+  unsigned long long stime = 0;
+  while (position < text.size() && field < 15) {
+    while (position < text.size() && text[position] == ' ') {
+      ++position;
+    }
+    ++field;
+    const std::size_t end = text.find(' ', position);
+    const std::string value = text.substr(position, end - position);
+    if (field == 14) {
+      utime = std::strtoull(value.c_str(), nullptr, 10);
+    } else if (field == 15) {
+      stime = std::strtoull(value.c_str(), nullptr, 10);
+    }
+    position = end == std::string::npos ? text.size() : end;
+  }
+  return static_cast<double>(utime + stime) / static_cast<double>(sysconf(_SC_CLK_TCK));
+}
+
+void sleep_until_ns(std::int64_t deadline) {
+  const std::int64_t now = now_ns();
+  if (deadline > now) {
+    std::this_thread::sleep_for(std::chrono::nanoseconds(deadline - now));
+  }
+}
+
+// Raises this process's open-file limit to its hard limit (10k connections need 10k
+// descriptors). Returns the soft limit now in force.
+rlim_t raise_file_limit() {
+  rlimit limit{};
+  if (getrlimit(RLIMIT_NOFILE, &limit) != 0) {
+    return 0;
+  }
+  if (limit.rlim_cur < limit.rlim_max) {
+    limit.rlim_cur = limit.rlim_max;
+    (void)setrlimit(RLIMIT_NOFILE, &limit);
+    (void)getrlimit(RLIMIT_NOFILE, &limit);
+  }
+  return limit.rlim_cur;
+}
+
+json::object percentiles_json(const Percentiles& value) {
+  return json::object{{"samples", value.samples}, {"p50_us", value.p50_us},
+                      {"p99_us", value.p99_us},   {"p999_us", value.p999_us},
+                      {"max_us", value.max_us},   {"mean_us", value.mean_us}};
+}
+
+std::string format_latency(const Percentiles& value) {
+  return fmt::format("p50 {:.3f} ms  p99 {:.3f} ms  p99.9 {:.3f} ms  max {:.3f} ms  (n={})",
+                     value.p50_us / 1000, value.p99_us / 1000, value.p999_us / 1000,
+                     value.max_us / 1000, value.samples);
+}
+
+void write_json(const RunOptions& options, const json::object& result) {
+  const std::string text = json::serialize(result);
+  if (options.json_file.empty()) {
+    return;
+  }
+  std::ofstream out(options.json_file);
+  out << text << "\n";
+}
+
+// Waits until every connection is ready or has ended, within `limit`.
+bool wait_ready(const Driver& driver, std::size_t count, std::chrono::seconds limit) {
+  const auto deadline = SteadyClock::now() + limit;
+  while (driver.ready() + driver.ended() < count && SteadyClock::now() < deadline) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  }
+  return driver.ready() == count;
+}
+
+// ---- bench run ---------------------------------------------------------------------
+
+int run(const RunOptions& options) {
+  const Mode mode = options.mode == "echo" ? Mode::kEcho : Mode::kMessages;
+  auto client = net::parse_server_url(options.server);
+  if (!client) {
+    std::cerr << "wardline bench: " << client.error().message() << "\n";
+    return 2;
+  }
+  if (client->host != "127.0.0.1" && client->host != "::1" && client->host != "localhost") {
+    std::cerr << "wardline bench: the target must be a loopback address (127.0.0.1)\n";
+    return 2;
+  }
+  client->ca_file = options.ca_file;
+  client->timeout = std::chrono::seconds(30);
+  const bool idle_only = options.connections_only > 0;
+  const std::size_t count = idle_only ? options.connections_only : options.users;
+  if (count < 1 || count > kMaxUsers || (!idle_only && count % 2 != 0) ||
+      options.users > kMaxUsers || options.users < 1) {
+    std::cerr << "wardline bench: --users (even) and --connections-only must be 1.."
+              << kMaxUsers << "\n";
+    return 2;
+  }
+  if (options.duration <= 0 || options.duration > kMaxDurationSeconds || options.warmup < 0 ||
+      options.warmup > 60 || options.hold < 0 || options.hold > kMaxDurationSeconds ||
+      options.window < 1 || options.window > 1024 || options.body_bytes > 60000 ||
+      options.threads < 1 || options.threads > 64 || options.rate < 0) {
+    std::cerr << "wardline bench: an option is out of range (see --help)\n";
+    return 2;
+  }
+  const rlim_t file_limit = raise_file_limit();
+  if (file_limit != RLIM_INFINITY && file_limit < count + 64) {
+    std::cerr << "wardline bench: the open-file limit (" << file_limit << ") is below "
+              << count + 64 << "; raise it with ulimit -n\n";
+    return 2;
+  }
+
+  // Logins: one account per user; idle connections reuse accounts round robin if
+  // --users is below --connections-only.
+  std::vector<Account> accounts;
+  double login_seconds = 0;
+  if (mode == Mode::kMessages) {
+    const std::size_t login_count = idle_only ? std::min(options.users, count) : count;
+    const auto login_start = SteadyClock::now();
+    auto logged_in = login_all(*client, options, login_count, !idle_only);
+    if (!logged_in) {
+      std::cerr << "wardline bench: " << logged_in.error().to_string() << "\n";
+      return 1;
+    }
+    accounts = std::move(*logged_in);
+    login_seconds = std::chrono::duration<double>(SteadyClock::now() - login_start).count();
+  }
+
+  const std::size_t threads = std::min(options.threads, count);
+  std::vector<std::int64_t> unused;
+  Driver driver(mode, options, accounts, count, threads);
+  net::LoadClientOptions load_options;
+  load_options.server = *client;
+  load_options.threads = threads;
+  load_options.affinity_group = mode == Mode::kMessages ? 2 : 1;
+  load_options.max_queued_frames = options.window * 8 + 1024;
+  net::LoadClient load(load_options, driver);
+  driver.attach(load);
+
+  const std::uint64_t server_rss_before = options.server_pid ? resident_kib(options.server_pid) : 0;
+  const std::uint64_t own_rss_before = resident_kib(0);
+  const auto connect_start = SteadyClock::now();
+  if (auto started = load.start(count, mode == Mode::kEcho ? "/bench/echo" : "/api/v1/ws");
+      !started) {
+    std::cerr << "wardline bench: " << started.error().to_string() << "\n";
+    return 1;
+  }
+  const auto connect_limit = std::chrono::seconds(30 + static_cast<long>(count / 100));
+  const bool all_ready = wait_ready(driver, count, connect_limit);
+  const double connect_seconds =
+      std::chrono::duration<double>(SteadyClock::now() - connect_start).count();
+  if (!all_ready) {
+    std::cerr << fmt::format(
+        "wardline bench: only {} of {} connections became ready ({} failed); first problem: "
+        "{}\n",
+        driver.ready(), count, load.failed(), driver.first_problem());
+    load.stop();
+    return 1;
+  }
+
+  json::object result{{"mode", mode == Mode::kEcho ? "echo" : "messages"},
+                      {"connections", count},
+                      {"client_threads", threads},
+                      {"login_s", login_seconds},
+                      {"connect_s", connect_seconds}};
+  std::string text = fmt::format(
+      "wardline bench: mode={} connections={} client_threads={}\n  setup      logins {:.2f} s, "
+      "connects+hello {:.2f} s\n",
+      mode == Mode::kEcho ? "echo" : "messages", count, threads, login_seconds, connect_seconds);
+
+  if (idle_only) {
+    // Let the server finish the replays and settle before reading its memory.
+    std::this_thread::sleep_for(std::chrono::seconds(2));
+    const std::uint64_t server_rss_after =
+        options.server_pid ? resident_kib(options.server_pid) : 0;
+    const std::uint64_t own_rss_after = resident_kib(0);
+    const double server_per = options.server_pid
+                                  ? (static_cast<double>(server_rss_after) -
+                                     static_cast<double>(server_rss_before)) /
+                                        static_cast<double>(count)
+                                  : 0;
+    const double own_per =
+        (static_cast<double>(own_rss_after) - static_cast<double>(own_rss_before)) /
+        static_cast<double>(count);
+    result["server_rss_before_kib"] = server_rss_before;
+    result["server_rss_after_kib"] = server_rss_after;
+    result["server_kib_per_connection"] = server_per;
+    result["client_kib_per_connection"] = own_per;
+    result["users"] = mode == Mode::kMessages ? accounts.size() : 0;
+    if (options.server_pid) {
+      text += fmt::format("  server     RSS {} KiB -> {} KiB: {:.2f} KiB per idle {}connection\n",
+                          server_rss_before, server_rss_after, server_per,
+                          mode == Mode::kMessages ? "authenticated " : "echo ");
+    } else {
+      text += "  server     (pass --server-pid to read the server's memory)\n";
+    }
+    text += fmt::format("  generator  {:.2f} KiB per connection (client side)\n", own_per);
+    if (options.hold > 0) {
+      std::this_thread::sleep_for(std::chrono::duration<double>(options.hold));
+    }
+    load.stop();
+    std::fputs(text.c_str(), stdout);
+    write_json(options, result);
+    return 0;
+  }
+
+  load.start_ticker(kTick, [&driver](std::size_t thread) { driver.tick(thread); });
+  driver.begin(options.warmup, options.duration);
+  sleep_until_ns(driver.measure_ns());
+  const double server_cpu_start = options.server_pid ? cpu_seconds(options.server_pid) : 0;
+  const double own_cpu_start = cpu_seconds(0);
+  sleep_until_ns(driver.end_ns());
+  const double server_cpu = options.server_pid ? cpu_seconds(options.server_pid) - server_cpu_start : 0;
+  const double own_cpu = cpu_seconds(0) - own_cpu_start;
+  // Let what is in flight arrive (bounded), then close.
+  const auto drain_deadline = SteadyClock::now() + kDrainWait;
+  while (driver.outstanding() > 0 && SteadyClock::now() < drain_deadline) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  }
+  load.stop();
+  Driver::Totals totals = driver.totals();
+
+  const double per_second = static_cast<double>(totals.delivered) / options.duration;
+  const std::string unit = mode == Mode::kEcho ? "round trips" : "messages";
+  result["rate_target"] = options.rate;
+  result["window"] = options.window;
+  result["body_bytes"] = options.body_bytes;
+  result["warmup_s"] = options.warmup;
+  result["duration_s"] = options.duration;
+  result["per_second"] = per_second;
+  result["sent"] = totals.sent;
+  result["delivered"] = totals.delivered;
+  result["errors"] = totals.errors;
+  result["lost"] = totals.lost;
+  result["skipped_full_window"] = totals.skipped;
+  result["unmatched"] = totals.unmatched;
+  result["undelivered_at_end"] = totals.undelivered;
+  result["frames_in"] = totals.frames_in;
+  result["frames_out"] = totals.frames_out;
+  result["latency"] = percentiles_json(totals.deliver);
+  result["client_cpu_cores"] = own_cpu / options.duration;
+  text += fmt::format("  load       {} rate, window {} per connection, {} B bodies, {:.0f} s "
+                      "warmup + {:.0f} s measured\n",
+                      options.rate > 0 ? fmt::format("{:.0f}/s", options.rate) : "max",
+                      options.window, options.body_bytes, options.warmup, options.duration);
+  text += fmt::format("  throughput {:.0f} {}/s ({} sent, {} completed in the window)\n",
+                      per_second, unit, totals.sent, totals.delivered);
+  text += fmt::format("  latency    {} {}\n",
+                      mode == Mode::kEcho ? "round trip" : "send->deliver",
+                      format_latency(totals.deliver));
+  if (mode == Mode::kMessages) {
+    result["commit_latency"] = percentiles_json(totals.commit);
+    text += fmt::format("  latency    send->sent   {}\n", format_latency(totals.commit));
+  }
+  if (options.server_pid) {
+    result["server_cpu_cores"] = server_cpu / options.duration;
+    result["server_cpu_us_per_op"] =
+        totals.delivered ? server_cpu * 1e6 / static_cast<double>(totals.delivered) : 0;
+    text += fmt::format("  cpu        server {:.2f} cores ({:.1f} us per {}), generator {:.2f} "
+                        "cores\n",
+                        server_cpu / options.duration,
+                        totals.delivered ? server_cpu * 1e6 / static_cast<double>(totals.delivered)
+                                         : 0.0,
+                        mode == Mode::kEcho ? "round trip" : "message", own_cpu / options.duration);
+  } else {
+    text += fmt::format("  cpu        generator {:.2f} cores\n", own_cpu / options.duration);
+  }
+  text += fmt::format("  frames     {} in, {} out (whole run); errors {}, lost {}, skipped {}, "
+                      "undelivered {}\n",
+                      totals.frames_in, totals.frames_out, totals.errors, totals.lost,
+                      totals.skipped, totals.undelivered);
+  const std::string problem = driver.first_problem();
+  if (!problem.empty()) {
+    text += "  problem    " + problem + "\n";
+  }
+  std::fputs(text.c_str(), stdout);
+  write_json(options, result);
+  return totals.errors == 0 && totals.delivered > 0 ? 0 : 1;
+}
+
+}  // namespace
+
+void add_bench_command(CLI::App& app, int& exit_code) {
+  CLI::App* bench = app.add_subcommand("bench", "Load generator (docs/benchmarks.md)");
+  bench->require_subcommand(1);
+
+  auto setup_options = std::make_shared<SetupOptions>();
+  CLI::App* setup_command = bench->add_subcommand(
+      "setup", "Seed the org \"Bench\" in a STOPPED server's data directory");
+  setup_command->add_option("--data-dir", setup_options->data_dir, "Data directory")
+      ->capture_default_str();
+  setup_command->add_option("--count", setup_options->count, "Users bench-0..N-1")
+      ->capture_default_str();
+  setup_command->callback([setup_options, &exit_code] { exit_code = setup(*setup_options); });
+
+  auto options = std::make_shared<RunOptions>();
+  CLI::App* run_command =
+      bench->add_subcommand("run", "Drive load against a running server on this machine");
+  run_command->add_option("--server", options->server, "https://127.0.0.1:PORT")
+      ->capture_default_str();
+  run_command->add_option("--ca", options->ca_file, "CA certificate (PEM) to trust");
+  run_command->add_option("--mode", options->mode, "messages, or echo (the baseline)")
+      ->check(CLI::IsMember({"messages", "echo"}))
+      ->capture_default_str();
+  run_command->add_option("--org", options->org, "Org of the bench users")->capture_default_str();
+  run_command->add_option("--users", options->users, "Simulated users (pairs = N/2)")
+      ->capture_default_str();
+  run_command->add_option("--rate", options->rate, "Total messages/s (0: max with windows)")
+      ->capture_default_str();
+  run_command->add_option("--duration", options->duration, "Measured seconds")
+      ->capture_default_str();
+  run_command->add_option("--warmup", options->warmup, "Unmeasured seconds first")
+      ->capture_default_str();
+  run_command->add_option("--window", options->window, "In-flight messages per connection")
+      ->capture_default_str();
+  run_command->add_option("--body-bytes", options->body_bytes, "Message body size")
+      ->capture_default_str();
+  run_command->add_option("--threads", options->threads, "Generator io threads")
+      ->capture_default_str();
+  run_command->add_option("--connections-only", options->connections_only,
+                          "Open N idle connections and report memory per connection");
+  run_command->add_option("--server-pid", options->server_pid,
+                          "Server process id (reads its RSS and CPU time from /proc)");
+  run_command->add_option("--hold", options->hold, "Seconds to hold idle connections");
+  run_command->add_option("--json", options->json_file, "Also write the result as JSON here");
+  run_command->callback([options, &exit_code] { exit_code = run(*options); });
+}
+
+}  // namespace wl::cli
