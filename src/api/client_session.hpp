@@ -1,12 +1,12 @@
 #pragma once
 
-#include <deque>
 #include <memory>
 #include <string>
 #include <string_view>
 #include <vector>
 
 #include "api/api_context.hpp"
+#include "core/fifo.hpp"
 #include "net/server.hpp"
 #include "services/identity/principal.hpp"
 
@@ -77,7 +77,7 @@ class ClientSession final : public net::WsHandler {
   bool fetching_ = false;      // A store read is in flight.
   bool refetch_ = false;       // An event committed during that read: read again.
   bool lagging_ = false;       // The queue was full: re-read from the store when drained.
-  std::deque<std::shared_ptr<const std::string>> pending_replies_;
+  Fifo<std::shared_ptr<const std::string>> pending_replies_;
   std::uint64_t dropped_frames_ = 0;
   Timestamp activity_noted_;
 };

@@ -22,6 +22,10 @@
 
 #include "net/detail/streams.hpp"
 
+// The one explicit instantiation of the clients' WebSocket stream (declared extern in
+// net/detail/streams.hpp).
+template class boost::beast::websocket::stream<wl::net::detail::ClientTlsStream, true>;
+
 // The blocking clients drive Beast's asynchronous operations on a private io_context,
 // running it only inside their calls. Every step has a deadline: connect, handshake
 // and HTTP I/O through beast::tcp_stream's expiry; WebSocket receive by running the
@@ -35,8 +39,8 @@ namespace http = beast::http;
 namespace ssl = asio::ssl;
 namespace websocket = beast::websocket;
 using detail::Tcp;
-using detail::TlsStream;
-using detail::WsStream;
+using TlsStream = detail::ClientTlsStream;
+using WsStream = detail::ClientWsStream;
 using ErrorCode = boost::system::error_code;
 using Clock = std::chrono::steady_clock;
 

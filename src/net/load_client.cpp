@@ -33,7 +33,7 @@ namespace beast = boost::beast;
 namespace ssl = asio::ssl;
 namespace websocket = beast::websocket;
 using detail::Tcp;
-using detail::WsStream;
+using WsStream = detail::ClientWsStream;
 using ErrorCode = boost::system::error_code;
 
 bool is_ip_literal(const std::string& host) {

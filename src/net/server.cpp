@@ -1,9 +1,9 @@
 #include "net/server.hpp"
 
 #include <algorithm>
+#include <csignal>
 #include <atomic>
 #include <condition_variable>
-#include <deque>
 #include <exception>
 #include <mutex>
 #include <optional>
@@ -15,6 +15,7 @@
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/ip/address.hpp>
 #include <boost/asio/post.hpp>
+#include <boost/asio/steady_timer.hpp>
 #include <boost/asio/ssl/context.hpp>
 #include <boost/asio/ssl/error.hpp>
 #include <boost/beast/core/bind_handler.hpp>
@@ -27,8 +28,10 @@
 #include <boost/beast/websocket/rfc6455.hpp>
 #include <openssl/err.h>
 #include <openssl/ssl.h>
+#include <pthread.h>
 #include <spdlog/logger.h>
 
+#include "core/fifo.hpp"
 #include "core/log.hpp"
 #include "net/detail/streams.hpp"
 
@@ -56,9 +59,6 @@ constexpr const char* kTls12Ciphers =
     "ECDHE-ECDSA-AES256-GCM-SHA384:ECDHE-RSA-AES256-GCM-SHA384:"
     "ECDHE-ECDSA-CHACHA20-POLY1305:ECDHE-RSA-CHACHA20-POLY1305";
 constexpr const char* kHsts = "max-age=63072000; includeSubDomains";
-// A read buffer that grew past this for one large frame is released afterwards, so an
-// idle connection keeps no big buffer.
-constexpr std::size_t kKeepBufferBytes = 16 * 1024;
 constexpr std::size_t kMaxCloseReasonBytes = 123;  // RFC 6455 section 5.5.
 constexpr auto kTlsShutdownTimeout = std::chrono::seconds(2);
 
@@ -284,10 +284,9 @@ class WsSession final : public SessionBase,
       const auto data = buffer_.cdata();
       handler_->on_message(std::string_view(static_cast<const char*>(data.data()), data.size()));
     }
-    buffer_.consume(buffer_.size());
-    if (buffer_.capacity() > kKeepBufferBytes) {
-      buffer_ = beast::flat_buffer();
-    }
+    // Release the buffer: Beast grows it only when a payload arrives, so an idle
+    // connection then holds no read buffer at all (docs/transport.md, "The server's TLS stream").
+    buffer_ = beast::flat_buffer();
     if (!is_finished_) {
       do_read();
     }
@@ -319,7 +318,7 @@ class WsSession final : public SessionBase,
       queue_.clear();
       // The pending read then fails too and finishes the session.
       ErrorCode ignored;
-      beast::get_lowest_layer(ws_).socket().close(ignored);
+      beast::get_lowest_layer(ws_).close(ignored);
       return;
     }
     if (!queue_.empty()) {
@@ -353,7 +352,7 @@ class WsSession final : public SessionBase,
   // still goes out.
   void force_close(std::uint16_t code, std::string_view reason) {
     if (is_writing_ && !queue_.empty()) {
-      queue_.erase(queue_.begin() + 1, queue_.end());
+      queue_.keep_front_only();
     } else {
       queue_.clear();
     }
@@ -377,7 +376,7 @@ class WsSession final : public SessionBase,
   std::unique_ptr<WsHandler> handler_;
   std::optional<http::request<http::string_body>> upgrade_;
   beast::flat_buffer buffer_;
-  std::deque<std::shared_ptr<const std::string>> queue_;  // front = frame being written
+  Fifo<std::shared_ptr<const std::string>> queue_;  // front = frame being written
   websocket::close_reason close_reason_;
   bool is_open_ = false;
   bool is_writing_ = false;
@@ -405,7 +404,8 @@ class HttpSession final : public SessionBase, public std::enable_shared_from_thi
   HttpSession(ServerState& state, Worker& worker, std::uint64_t id, std::string remote,
               Tcp::socket socket)
       : SessionBase(state, worker, id, std::move(remote)),
-        stream_(std::move(socket), state.tls) {}
+        stream_(std::move(socket), state.tls.native_handle()),
+        deadline_(stream_.get_executor()) {}
 
   // Runs on the worker's thread.
   void start() {
@@ -413,10 +413,13 @@ class HttpSession final : public SessionBase, public std::enable_shared_from_thi
     if (state_.is_stopping) {
       return;
     }
+    if (!stream_.is_valid()) {
+      state_.log->warn("conn_id={} cannot allocate a TLS session", id_);
+      return;
+    }
     phase_ = Phase::kHandshake;
-    beast::get_lowest_layer(stream_).expires_after(state_.options.tls_handshake_timeout);
+    expires_after(state_.options.tls_handshake_timeout);
     stream_.async_handshake(
-        ssl::stream_base::server,
         beast::bind_front_handler(&HttpSession::on_handshake, shared_from_this()));
   }
 
@@ -425,7 +428,8 @@ class HttpSession final : public SessionBase, public std::enable_shared_from_thi
     // Idle or mid-handshake: end now. A request being handled gets its response, then
     // the connection closes (on_write sees is_stopping_).
     if (phase_ == Phase::kHandshake || phase_ == Phase::kReading) {
-      beast::get_lowest_layer(stream_).cancel();
+      ErrorCode ignored;
+      stream_.socket().cancel(ignored);
     }
   }
 
@@ -433,6 +437,7 @@ class HttpSession final : public SessionBase, public std::enable_shared_from_thi
   enum class Phase { kIdle, kHandshake, kReading, kHandling, kWriting, kClosing };
 
   void on_handshake(ErrorCode code) {
+    deadline_.cancel();
     if (code) {
       // Failed handshakes are the peer's problem (old protocol, untrusted CA, scanner):
       // debug only, so that they cannot flood the log.
@@ -453,12 +458,13 @@ class HttpSession final : public SessionBase, public std::enable_shared_from_thi
     parser_->body_limit(state_.options.http_body_limit);
     parser_->header_limit(static_cast<std::uint32_t>(
         std::min<std::size_t>(state_.options.http_header_limit, UINT32_MAX)));
-    beast::get_lowest_layer(stream_).expires_after(state_.options.http_timeout);
+    expires_after(state_.options.http_timeout);
     http::async_read(stream_, buffer_, *parser_,
                      beast::bind_front_handler(&HttpSession::on_read, shared_from_this()));
   }
 
   void on_read(ErrorCode code, std::size_t /*bytes*/) {
+    deadline_.cancel();
     if (code == http::error::end_of_stream) {
       do_shutdown();
       return;
@@ -535,7 +541,7 @@ class HttpSession final : public SessionBase, public std::enable_shared_from_thi
       on_respond(Response{404, "text/plain", "not found", {}});
       return;
     }
-    beast::get_lowest_layer(stream_).expires_never();
+    deadline_.cancel();
     phase_ = Phase::kIdle;
     auto session = std::make_shared<WsSession>(state_, worker_, id_, remote_, std::move(stream_),
                                                std::move(handler));
@@ -583,12 +589,13 @@ class HttpSession final : public SessionBase, public std::enable_shared_from_thi
 
   void do_write() {
     phase_ = Phase::kWriting;
-    beast::get_lowest_layer(stream_).expires_after(state_.options.http_timeout);
+    expires_after(state_.options.http_timeout);
     http::async_write(stream_, *response_,
                       beast::bind_front_handler(&HttpSession::on_write, shared_from_this()));
   }
 
   void on_write(ErrorCode code, std::size_t /*bytes*/) {
+    deadline_.cancel();
     const bool keep_alive = response_->keep_alive();
     response_.reset();
     if (code) {
@@ -604,19 +611,40 @@ class HttpSession final : public SessionBase, public std::enable_shared_from_thi
 
   void do_shutdown() {
     phase_ = Phase::kClosing;
-    beast::get_lowest_layer(stream_).expires_after(kTlsShutdownTimeout);
+    expires_after(kTlsShutdownTimeout);
     stream_.async_shutdown(beast::bind_front_handler(&HttpSession::on_shutdown,
                                                      shared_from_this()));
   }
 
   void on_shutdown(ErrorCode code) {
-    // The peer often drops TCP instead of answering close_notify; either way we're done.
+    deadline_.cancel();
     if (code) {
       state_.log->debug("conn_id={} tls shutdown ended: {}", id_, code.message());
     }
+    ErrorCode ignored;
+    stream_.socket().shutdown(Tcp::socket::shutdown_send, ignored);
+    stream_.socket().close(ignored);
+  }
+
+  // The deadline of the step in progress (handshake, request read, response write,
+  // shutdown): when it passes, the socket closes and that step fails. The timer lives
+  // only as long as the HTTP session; a WebSocket uses Beast's own timeouts.
+  void expires_after(std::chrono::steady_clock::duration timeout) {
+    deadline_.expires_after(timeout);
+    deadline_.async_wait([weak = weak_from_this()](ErrorCode code) {
+      if (code) {
+        return;  // Re-armed or cancelled.
+      }
+      if (auto self = weak.lock()) {
+        self->state_.log->debug("conn_id={} http deadline passed", self->id_);
+        ErrorCode ignored;
+        self->stream_.socket().close(ignored);
+      }
+    });
   }
 
   TlsStream stream_;
+  asio::steady_timer deadline_;
   beast::flat_buffer buffer_;
   std::optional<http::request_parser<http::string_body>> parser_;
   std::optional<http::response<http::string_body>> response_;
@@ -714,6 +742,13 @@ class Server::Impl {
     do_accept();
     for (auto& worker : workers_) {
       worker->thread = std::thread([&io = worker->io, log = state_.log] {
+        // OpenSSL writes to the sockets itself, without MSG_NOSIGNAL: a write to a
+        // connection the peer has reset must fail with EPIPE, not kill the process.
+        // Blocked here, a SIGPIPE stays pending on this thread and is never delivered.
+        sigset_t pipe_signal;
+        sigemptyset(&pipe_signal);
+        sigaddset(&pipe_signal, SIGPIPE);
+        pthread_sigmask(SIG_BLOCK, &pipe_signal, nullptr);
         // Handlers must not throw; if one does, log it and keep the other sessions
         // served rather than terminating the process.
         for (;;) {

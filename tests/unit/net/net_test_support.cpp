@@ -68,6 +68,14 @@ void EchoWsHandler::on_open(std::shared_ptr<WsConnection> connection) {
   probe_.changed.notify_all();
 }
 
+std::string pattern_frame(std::size_t bytes, std::size_t seed) {
+  std::string frame(bytes, '\0');
+  for (std::size_t index = 0; index < bytes; ++index) {
+    frame[index] = static_cast<char>('a' + (index * 7 + seed * 13 + index / 4093) % 26);
+  }
+  return frame;
+}
+
 void EchoWsHandler::on_message(std::string_view text) {
   if (text == "post") {
     // post() from a thread that is not the connection's.
@@ -80,6 +88,16 @@ void EchoWsHandler::on_message(std::string_view text) {
         connection->try_send(std::make_shared<const std::string>("posted"));
       });
     });
+    return;
+  }
+  if (text.starts_with("pattern:")) {
+    // pattern:<bytes>:<seed>: one frame whose every byte depends on its position and
+    // the seed, so a frame mixed up with another connection's bytes is detected.
+    const std::string spec(text.substr(8));
+    const std::size_t colon = spec.find(':');
+    const std::size_t bytes = std::stoul(spec.substr(0, colon));
+    const std::size_t seed = std::stoul(spec.substr(colon + 1));
+    connection_->try_send(std::make_shared<const std::string>(pattern_frame(bytes, seed)));
     return;
   }
   if (text.starts_with("flood:")) {

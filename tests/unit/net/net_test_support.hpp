@@ -88,6 +88,9 @@ TlsCredentials test_credentials();
 
 // A started server on 127.0.0.1 port 0 with the echo handlers. The factory refuses
 // upgrades that carry the header "X-Refuse". Stops on destruction.
+// The frame EchoWsHandler answers to "pattern:<bytes>:<seed>" with.
+std::string pattern_frame(std::size_t bytes, std::size_t seed);
+
 class TestServer {
  public:
   explicit TestServer(ServerOptions options = {});

@@ -2,6 +2,7 @@
 
 #include <thread>
 
+#include <fmt/format.h>
 #include <gtest/gtest.h>
 
 #include "net/client.hpp"
@@ -165,6 +166,30 @@ TEST(WsServerTest, TrySendRefusesWhenQueueFullAndDrainsAfterClientReads) {
   EXPECT_EQ(*echoed, "after");
   std::lock_guard lock(probe.mutex);
   EXPECT_EQ(probe.drained, 1);
+}
+
+// Large frames to several connections on one io thread, none read until all are
+// queued: every write has to wait for socket space while the others write, and each
+// client still receives exactly its own bytes.
+TEST(WsServerTest, LargeFramesToConnectionsOnOneThreadArriveIntact) {
+  ServerOptions options;
+  options.threads = 1;
+  TestServer server(options);
+  constexpr std::size_t kClients = 3;
+  constexpr std::size_t kFrameBytes = 3 << 20;
+  std::vector<std::unique_ptr<WsClient>> clients;
+  for (std::size_t seed = 0; seed < kClients; ++seed) {
+    clients.push_back(connect_ws(server));
+    ASSERT_TRUE(clients.back());
+    ASSERT_TRUE(clients.back()->send(fmt::format("pattern:{}:{}", kFrameBytes, seed)));
+  }
+  std::this_thread::sleep_for(milliseconds(100));
+  for (std::size_t seed = 0; seed < kClients; ++seed) {
+    auto received = clients[seed]->receive(seconds(10));
+    ASSERT_TRUE(received) << received.error().to_string();
+    ASSERT_EQ(received->size(), kFrameBytes);
+    EXPECT_TRUE(*received == testing::pattern_frame(kFrameBytes, seed)) << "client " << seed;
+  }
 }
 
 TEST(WsServerTest, PostFromAnotherThreadRunsOnTheConnectionThread) {
