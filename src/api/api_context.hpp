@@ -6,8 +6,8 @@
 #include "ports/clock.hpp"
 #include "services/audit/audit_log.hpp"
 #include "services/identity/identity_service.hpp"
-#include "services/keys/key_ring.hpp"
 #include "services/identity/rate_limiter.hpp"
+#include "services/keys/key_ring.hpp"
 #include "services/messaging/messaging_service.hpp"
 #include "services/patients/patient_service.hpp"
 
@@ -17,8 +17,9 @@ class Hub;
 class WorkPool;
 
 struct ApiOptions {
-  std::size_t event_page = 200;          // Events per replay read.
+  std::size_t event_page = 200;              // Events per replay read.
   std::size_t pending_replies_limit = 1024;  // Replies held while a client's queue is full.
+  std::size_t queued_sends_limit = 256;      // Sends waiting behind the one in flight.
   double login_per_ip_per_second = 1.0;
   double login_per_ip_burst = 30;
   double login_per_user_per_second = 0.2;
@@ -46,8 +47,8 @@ struct ApiContext {
 
   ApiContext(IdentityService& identity_service, MessagingService& messaging_service,
              PatientService& patient_service, KeyRing& key_ring, AuditLog& audit_log,
-             Hub& event_hub, WorkPool& work_pool,
-             const Clock& clock_source, std::string instance_id, ApiOptions api_options)
+             Hub& event_hub, WorkPool& work_pool, const Clock& clock_source,
+             std::string instance_id, ApiOptions api_options)
       : identity(identity_service),
         messaging(messaging_service),
         patients(patient_service),

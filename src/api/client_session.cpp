@@ -1,8 +1,8 @@
 #include "api/client_session.hpp"
 
+#include <fmt/format.h>
 #include <boost/json/object.hpp>
 #include <boost/json/serialize.hpp>
-#include <fmt/format.h>
 
 #include "api/errors.hpp"
 #include "api/hub.hpp"
@@ -38,18 +38,19 @@ ClientSession::ClientSession(ApiContext& context) : context_(context) {}
 ClientSession::~ClientSession() = default;
 
 template <typename Work, typename Done>
-void ClientSession::run_blocking(std::string ref, Work work, Done done) {
+bool ClientSession::run_blocking(Work work, Done done) {
   auto connection = connection_;
-  const bool queued = context_.pool.try_submit(
+  return context_.pool.try_submit(
       [connection, work = std::move(work), done = std::move(done)]() mutable {
         auto result = work();
         connection->post([done = std::move(done), result = std::move(result)]() mutable {
           done(std::move(result));
         });
       });
-  if (!queued) {
-    fail(Status(Code::kUnavailable, "the server is busy: retry shortly"), ref);
-  }
+}
+
+Status ClientSession::busy_status() {
+  return Status(Code::kUnavailable, "the server is busy: retry shortly");
 }
 
 void ClientSession::on_open(std::shared_ptr<net::WsConnection> connection) {
@@ -174,8 +175,7 @@ void ClientSession::on_message(std::string_view text) {
   } else if (kind == "hello") {
     fail(Status(Code::kFailedPrecondition, "already authenticated"), ref);
   } else {
-    fail(Status(Code::kInvalidArgument,
-                fmt::format("unknown frame type '{}'", kind.substr(0, 32))),
+    fail(Status(Code::kInvalidArgument, fmt::format("unknown frame type '{}'", kind.substr(0, 32))),
          ref);
   }
 }
@@ -187,7 +187,7 @@ void ClientSession::handle_hello(const json::object& frame) {
   auto cursor = reader.optional_string("cursor");
   auto ref = reader.optional_string("ref");
   auto finished = reader.finish();
-  Result<void> valid = !token ? Result<void>(std::unexpected(token.error()))
+  Result<void> valid = !token    ? Result<void>(std::unexpected(token.error()))
                        : !cursor ? Result<void>(std::unexpected(cursor.error()))
                        : !ref    ? Result<void>(std::unexpected(ref.error()))
                                  : finished;
@@ -203,8 +203,7 @@ void ClientSession::handle_hello(const json::object& frame) {
     std::string resync_reason;
   };
   ApiContext& context = context_;
-  run_blocking(
-      *ref,
+  const bool queued = run_blocking(
       [&context, token = *token, cursor = *cursor]() -> Outcome {
         Outcome outcome{context.identity.authenticate(token), EventId(), {}};
         if (!outcome.principal) {
@@ -240,6 +239,11 @@ void ClientSession::handle_hello(const json::object& frame) {
         on_authenticated(std::move(*outcome.principal), outcome.start,
                          std::move(outcome.resync_reason));
       });
+  if (!queued) {
+    // Nothing was started: say so and end the connection; the client reconnects.
+    fail(busy_status(), *ref);
+    close_with(net::CloseCode::kTryAgainLater, "server busy: reconnect shortly");
+  }
 }
 
 void ClientSession::on_authenticated(Principal principal, EventId start,
@@ -277,12 +281,18 @@ void ClientSession::fetch_events() {
   fetching_ = true;
   refetch_ = false;
   ApiContext& context = context_;
-  run_blocking(
-      {},
+  const bool queued = run_blocking(
       [&context, principal = principal_, after = last_sent_] {
         return context.messaging.read_events(principal, after, context.options.event_page);
       },
       [this](Result<std::vector<OpenedEvent>> events) { on_events_fetched(std::move(events)); });
+  if (!queued) {
+    // The stream cannot continue without this read. Closing keeps the contract: the
+    // client reconnects and resumes from its cursor, losing nothing.
+    fetching_ = false;
+    fail(busy_status());
+    close_with(net::CloseCode::kTryAgainLater, "server busy: reconnect and resume");
+  }
 }
 
 void ClientSession::on_events_fetched(Result<std::vector<OpenedEvent>> events) {
@@ -351,29 +361,53 @@ void ClientSession::handle_send(const json::object& frame) {
     fail(Status(Code::kResourceExhausted, "sending too fast: slow down and retry"), ref);
     return;
   }
+  if (queued_sends_.size() >= context_.options.queued_sends_limit) {
+    fail(Status(Code::kResourceExhausted,
+                "too many sends waiting on this connection: wait for their answers"),
+         ref);
+    return;
+  }
   note_activity();
-  SendRequest request{ThreadId(*thread), std::move(*client_id), std::move(*body), *urgent};
+  queued_sends_.push_back(
+      SendRequest{ThreadId(*thread), std::move(*client_id), std::move(*body), *urgent});
+  pump_sends();
+}
+
+void ClientSession::pump_sends() {
+  if (is_sending_ || queued_sends_.empty() || phase_ != Phase::kStreaming) {
+    return;
+  }
+  SendRequest request = std::move(queued_sends_.front());
+  queued_sends_.pop_front();
+  const std::string ref = request.client_id;
   ApiContext& context = context_;
-  run_blocking(
-      ref,
+  is_sending_ = true;
+  const bool queued = run_blocking(
       [&context, principal = principal_, request = std::move(request)] {
         return context.messaging.send(principal, request);
       },
       [this, ref](Result<SendResult> sent) {
+        is_sending_ = false;
         if (!sent) {
           fail(sent.error(), ref);
-          return;
+        } else {
+          json::object reply;
+          reply["type"] = "sent";
+          reply["client_id"] = sent->message.client_id;
+          reply["message_id"] = sent->message.id.value();
+          reply["thread_id"] = sent->message.thread_id.value();
+          reply["seq"] = sent->message.seq;
+          reply["at"] = format_rfc3339(sent->message.created_at);
+          reply["duplicate"] = sent->duplicate;
+          send_reply(json::serialize(reply));
         }
-        json::object reply;
-        reply["type"] = "sent";
-        reply["client_id"] = sent->message.client_id;
-        reply["message_id"] = sent->message.id.value();
-        reply["thread_id"] = sent->message.thread_id.value();
-        reply["seq"] = sent->message.seq;
-        reply["at"] = format_rfc3339(sent->message.created_at);
-        reply["duplicate"] = sent->duplicate;
-        send_reply(json::serialize(reply));
+        pump_sends();
       });
+  if (!queued) {
+    is_sending_ = false;
+    fail(busy_status(), ref);
+    pump_sends();
+  }
 }
 
 void ClientSession::handle_ack(const json::object& frame) {
@@ -392,16 +426,19 @@ void ClientSession::handle_ack(const json::object& frame) {
     messages.emplace_back(id);
   }
   ApiContext& context = context_;
-  run_blocking(
-      ref ? *ref : std::string(),
+  const std::string reference = ref ? *ref : std::string();
+  const bool queued = run_blocking(
       [&context, principal = principal_, messages = std::move(messages)] {
         return context.messaging.acknowledge_delivered(principal, messages);
       },
-      [this, ref = ref ? *ref : std::string()](Result<std::size_t> acknowledged) {
+      [this, reference](Result<std::size_t> acknowledged) {
         if (!acknowledged) {
-          fail(acknowledged.error(), ref);
+          fail(acknowledged.error(), reference);
         }
       });
+  if (!queued) {
+    fail(busy_status(), reference);
+  }
 }
 
 void ClientSession::handle_read(const json::object& frame) {
@@ -418,8 +455,7 @@ void ClientSession::handle_read(const json::object& frame) {
   }
   note_activity();
   ApiContext& context = context_;
-  run_blocking(
-      reference,
+  const bool queued = run_blocking(
       [&context, principal = principal_, thread_id = ThreadId(*thread), seq = *up_to] {
         return context.messaging.mark_read(principal, thread_id, seq);
       },
@@ -428,11 +464,10 @@ void ClientSession::handle_read(const json::object& frame) {
           fail(done.error(), reference);
         }
       });
+  if (!queued) {
+    fail(busy_status(), reference);
+  }
 }
-
-}  // namespace wl::api
-
-namespace wl::api {
 
 void ClientSession::note_activity() {
   const Timestamp now = context_.clock.now();
@@ -450,8 +485,9 @@ void ClientSession::check_session() {
     return;
   }
   ApiContext& context = context_;
-  run_blocking(
-      {}, [&context, principal = principal_] { return context.identity.validate(principal); },
+  // A refused check is simply skipped: the next sweep checks again.
+  (void)run_blocking(
+      [&context, principal = principal_] { return context.identity.validate(principal); },
       [this](Result<void> valid) {
         if (!valid && valid.error().code() == Code::kUnauthenticated) {
           fail(valid.error());
@@ -471,9 +507,15 @@ void ClientSession::handle_typing(const json::object& frame) {
     fail(!thread ? thread.error() : finished.error(), reference);
     return;
   }
+  // Typing notices are droppable: more than one per second from a connection is
+  // ignored, so that they cannot load the store.
+  const Timestamp now = context_.clock.now();
+  if (now - typing_noted_ < std::chrono::seconds(1)) {
+    return;
+  }
+  typing_noted_ = now;
   ApiContext& context = context_;
-  run_blocking(
-      reference,
+  (void)run_blocking(
       [&context, principal = principal_, thread_id = ThreadId(*thread)] {
         return context.messaging.typing_recipients(principal, thread_id);
       },

@@ -63,23 +63,33 @@ class ClientSession final : public net::WsHandler {
   void fail(const Status& status, std::string_view ref = {});
   void close_with(net::CloseCode code, std::string_view reason);
 
-  // Runs work on the pool and then done(result) on this connection's thread. If the
-  // pool is saturated, answers Unavailable at once.
+  // Starts the next queued send, if none is in flight.
+  void pump_sends();
+
+  // Runs work on the pool and then done(result) on this connection's thread. Returns
+  // false, running nothing, if the pool is saturated; the caller decides what the
+  // client hears (most answer Unavailable with busy_status()).
   template <typename Work, typename Done>
-  void run_blocking(std::string ref, Work work, Done done);
+  [[nodiscard]] bool run_blocking(Work work, Done done);
+  static Status busy_status();
 
   ApiContext& context_;
   std::shared_ptr<net::WsConnection> connection_;
   Phase phase_ = Phase::kAwaitingHello;
   Principal principal_;
   bool registered_ = false;
-  EventId last_sent_;          // Every event up to here has been queued to the client.
-  bool fetching_ = false;      // A store read is in flight.
-  bool refetch_ = false;       // An event committed during that read: read again.
-  bool lagging_ = false;       // The queue was full: re-read from the store when drained.
+  EventId last_sent_;      // Every event up to here has been queued to the client.
+  bool fetching_ = false;  // A store read is in flight.
+  bool refetch_ = false;   // An event committed during that read: read again.
+  bool lagging_ = false;   // The queue was full: re-read from the store when drained.
   Fifo<std::shared_ptr<const std::string>> pending_replies_;
   std::uint64_t dropped_frames_ = 0;
   Timestamp activity_noted_;
+  Timestamp typing_noted_;
+  // Sends run one at a time per connection, in the order they arrived, so that a
+  // client's pipelined sends (an outbox flushed after a reconnect) commit in its order.
+  Fifo<SendRequest> queued_sends_;
+  bool is_sending_ = false;
 };
 
 }  // namespace wl::api

@@ -59,6 +59,7 @@ enum class CloseCode : std::uint16_t {
   kPolicyViolation = 1008,  // Used for auth failures and slow consumers.
   kTooBig = 1009,
   kInternalError = 1011,
+  kTryAgainLater = 1013,  // The server is overloaded: reconnect after a pause.
 };
 
 // One accepted WebSocket connection. The connection runs on one io thread for life;

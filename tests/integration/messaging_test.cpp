@@ -110,6 +110,31 @@ TEST_F(MessagingTest, ResendingAClientIdStoresOneMessage) {
   EXPECT_EQ(history.at("messages").as_array().size(), 1u);
 }
 
+// An outbox flushed at once (as after a reconnect) is stored in the order it was sent.
+TEST_F(MessagingTest, PipelinedSendsCommitInTheOrderSent) {
+  auto harper = login("rn.harper");
+  const std::int64_t thread = direct_thread(*harper, "dr.okafor");
+  harper->connect();
+  harper->next_matching([](auto& f) { return is_type(f, "caught_up"); });
+  constexpr int kSends = 40;
+  for (int i = 0; i < kSends; ++i) {
+    harper->send_frame(json::object{{"type", "send"},
+                                    {"thread_id", thread},
+                                    {"client_id", "outbox-" + std::to_string(i)},
+                                    {"body", "queued note " + std::to_string(i)}});
+  }
+  std::vector<std::int64_t> seqs;
+  while (seqs.size() < kSends) {
+    const json::value frame = harper->next_matching([](auto& f) { return is_type(f, "sent"); });
+    ASSERT_FALSE(frame.is_null()) << "missing sent acks";
+    EXPECT_EQ(frame.at("client_id").as_string(), "outbox-" + std::to_string(seqs.size()));
+    seqs.push_back(frame.at("seq").as_int64());
+  }
+  for (std::size_t i = 1; i < seqs.size(); ++i) {
+    EXPECT_EQ(seqs[i], seqs[i - 1] + 1) << "send " << i;
+  }
+}
+
 TEST_F(MessagingTest, GroupMembersReceiveAndStatusListsEveryRecipient) {
   auto harper = login("rn.harper");
   auto santos = login("rn.santos");

@@ -128,7 +128,10 @@ Result<LoginResult> IdentityService::login(const LoginRequest& request) {
                              format_rfc3339(*user.locked_until)));
   }
   if (!hasher_.verify(user.password_hash, request.password)) {
-    const int failures = user.failed_logins + 1;
+    // A lockout that has ended starts a fresh count: one mistyped password after it
+    // is one failure, not an instant new lockout.
+    const bool lock_ended = user.locked_until && *user.locked_until <= now;
+    const int failures = (lock_ended ? 0 : user.failed_logins) + 1;
     std::optional<Timestamp> locked_until;
     if (failures >= policy_.max_failed_logins) {
       locked_until = now + policy_.lockout;

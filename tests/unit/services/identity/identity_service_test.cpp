@@ -153,6 +153,19 @@ TEST_F(IdentityServiceTest, LockedAccountRefusesTheRightPasswordUntilTheLockoutE
   EXPECT_FALSE(stored_user().locked_until.has_value());
 }
 
+TEST_F(IdentityServiceTest, AfterALockoutEndsOneWrongPasswordIsOneFailure) {
+  for (int i = 0; i < 5; ++i) {
+    ASSERT_FALSE(login(kWrongPassword).has_value());
+  }
+  ASSERT_TRUE(stored_user().locked_until.has_value());
+  world_.advance(minutes(15));
+  auto mistyped = login(kWrongPassword);
+  ASSERT_FALSE(mistyped.has_value());
+  EXPECT_EQ(mistyped.error().code(), Code::kUnauthenticated);
+  EXPECT_EQ(stored_user().failed_logins, 1);
+  EXPECT_TRUE(login(testing::ServiceFixture::kPassword).has_value());
+}
+
 TEST_F(IdentityServiceTest, SuccessResetsTheFailureCount) {
   for (int i = 0; i < 4; ++i) {
     ASSERT_EQ(login(kWrongPassword).error().code(), Code::kUnauthenticated);
