@@ -135,6 +135,30 @@ TEST_F(MessagingTest, PipelinedSendsCommitInTheOrderSent) {
   }
 }
 
+TEST_F(MessagingTest, AClientIdReusedForADifferentMessageIsRefused) {
+  auto harper = login("rn.harper");
+  const std::int64_t first_thread = direct_thread(*harper, "dr.okafor");
+  const std::int64_t second_thread = direct_thread(*harper, "dr.patel");
+  auto stored_in_second = [&] {
+    return harper->get("/api/v1/threads/" + std::to_string(second_thread) + "/messages")
+        .at("messages")
+        .as_array()
+        .size();
+  };
+  const std::size_t before = stored_in_second();
+  harper->connect();
+  ASSERT_TRUE(is_type(harper->send_message(first_thread, "reused-id", "Bed 4 needs a review"),
+                      "sent"));
+  const json::value other_body = harper->send_message(first_thread, "reused-id", "Bed 5 too");
+  ASSERT_TRUE(is_type(other_body, "error")) << json::serialize(other_body);
+  EXPECT_EQ(other_body.at("code").as_string(), "already_exists");
+  const json::value other_thread =
+      harper->send_message(second_thread, "reused-id", "Bed 4 needs a review");
+  ASSERT_TRUE(is_type(other_thread, "error")) << json::serialize(other_thread);
+  EXPECT_EQ(other_thread.at("code").as_string(), "already_exists");
+  EXPECT_EQ(stored_in_second(), before);
+}
+
 TEST_F(MessagingTest, GroupMembersReceiveAndStatusListsEveryRecipient) {
   auto harper = login("rn.harper");
   auto santos = login("rn.santos");

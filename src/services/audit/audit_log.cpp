@@ -65,13 +65,22 @@ Result<AuditCheckpoint> AuditLog::checkpoint() {
   if (head_seq_ == 0) {
     return error(Code::kFailedPrecondition, "the audit log is empty");
   }
+  if (last_checkpoint_ && last_checkpoint_->seq == head_seq_) {
+    return *last_checkpoint_;  // Nothing new to sign (an idle server, or a stop).
+  }
   AuditCheckpoint checkpoint;
   checkpoint.seq = head_seq_;
   checkpoint.hash = head_hash_;
   checkpoint.at = clock_.now();
   checkpoint.public_key = signing_key_.public_key;
   checkpoint.signature = crypto::ed25519_sign(signing_key_, audit_checkpoint_encoding(checkpoint));
-  WL_TRY(store_.put_audit_checkpoint(checkpoint));
+  if (auto stored = store_.put_audit_checkpoint(checkpoint); !stored) {
+    // Another process signed this same head already; its checkpoint covers it.
+    if (stored.error().code() != Code::kAlreadyExists) {
+      return std::unexpected(stored.error());
+    }
+  }
+  last_checkpoint_ = checkpoint;
   return checkpoint;
 }
 

@@ -2,6 +2,7 @@
 
 #include <cstdint>
 #include <mutex>
+#include <optional>
 #include <string>
 
 #include "core/crypto/ed25519.hpp"
@@ -30,6 +31,8 @@ class AuditLog {
   [[nodiscard]] Result<AuditEntry> record(AuditDraft draft);
 
   // Signs (seq, hash, now) of the newest entry, stores the checkpoint and returns it.
+  // If this log already signed that entry, returns that checkpoint and stores nothing;
+  // if another process did (AlreadyExists from the store), returns the new one unstored.
   // Errors: FailedPrecondition if the log is empty; as Store::read_audit,
   // list_audit_checkpoints and put_audit_checkpoint.
   [[nodiscard]] Result<AuditCheckpoint> checkpoint();
@@ -48,6 +51,7 @@ class AuditLog {
   // The newest entry known to this process (it may lag other writers). Guarded by mutex_.
   std::int64_t head_seq_ = 0;
   std::string head_hash_;
+  std::optional<AuditCheckpoint> last_checkpoint_;  // Guarded by mutex_.
   bool head_loaded_ = false;
 };
 

@@ -87,7 +87,8 @@ Result<Thread> MessagingService::require_member(const Principal& actor, ThreadId
     }
     return std::unexpected(thread.error());
   }
-  const bool member = thread->org_id == actor.org && WL_TRY(store_.is_member(thread_id, actor.user));
+  const bool member =
+      thread->org_id == actor.org && WL_TRY(store_.is_member(thread_id, actor.user));
   if (!member) {
     (void)audit(actor, action, thread_target(thread_id), "denied", "not_member");
     return error(Code::kPermissionDenied, "you are not a member of this thread");
@@ -111,9 +112,9 @@ Result<ThreadView> MessagingService::view_of(const Principal& actor, const Threa
   view.thread = thread;
   view.thread.title_sealed.clear();
   if (!thread.title_sealed.empty()) {
-    view.title = WL_TRY(keys_.open(
-        SealContext{thread.org_id, kThreadKind, title_record_key(thread), "title"},
-        thread.title_sealed));
+    view.title = WL_TRY(
+        keys_.open(SealContext{thread.org_id, kThreadKind, title_record_key(thread), "title"},
+                   thread.title_sealed));
   }
   if (thread.patient_id.is_set()) {
     view.patient = WL_TRY(patients_.open_unaudited(actor.org, thread.patient_id));
@@ -174,9 +175,10 @@ Result<ThreadView> MessagingService::create_group(const Principal& actor, std::s
   thread.created_by = actor.user;
   thread.created_at = clock_.now();
   thread.title_sealed = WL_TRY(keys_.seal(
-      SealContext{actor.org, kThreadKind, title_record_key(Thread{.created_by = actor.user,
-                                                                  .created_at = thread.created_at}),
-                  "title"},
+      SealContext{
+          actor.org, kThreadKind,
+          title_record_key(Thread{.created_by = actor.user, .created_at = thread.created_at}),
+          "title"},
       title));
   return create(actor, std::move(thread));
 }
@@ -212,10 +214,10 @@ Result<ThreadView> MessagingService::open_patient_thread(const Principal& actor,
     }
     if (!title.empty()) {
       thread.title_sealed = WL_TRY(keys_.seal(
-          SealContext{actor.org, kThreadKind,
-                      title_record_key(
-                          Thread{.created_by = actor.user, .created_at = thread.created_at}),
-                      "title"},
+          SealContext{
+              actor.org, kThreadKind,
+              title_record_key(Thread{.created_by = actor.user, .created_at = thread.created_at}),
+              "title"},
           title));
     }
   }
@@ -253,8 +255,7 @@ Result<ThreadView> MessagingService::get_thread(const Principal& actor, ThreadId
   return view_of(actor, thread);
 }
 
-Result<void> MessagingService::add_member(const Principal& actor, ThreadId thread_id,
-                                          UserId user) {
+Result<void> MessagingService::add_member(const Principal& actor, ThreadId thread_id, UserId user) {
   auto thread = require_member(actor, thread_id, "thread.member.add");
   if (!thread && !(actor.is_admin && thread.error().code() == Code::kPermissionDenied)) {
     return std::unexpected(thread.error());
@@ -303,9 +304,8 @@ Result<SendResult> MessagingService::send(const Principal& actor, const SendRequ
     return error(Code::kInvalidArgument, "the message is empty");
   }
   if (request.body.size() > limits_.max_body_bytes) {
-    return error(Code::kInvalidArgument,
-                 fmt::format("the message is {} bytes; the limit is {}", request.body.size(),
-                             limits_.max_body_bytes));
+    return error(Code::kInvalidArgument, fmt::format("the message is {} bytes; the limit is {}",
+                                                     request.body.size(), limits_.max_body_bytes));
   }
   if (!is_valid_utf8(request.body)) {
     return error(Code::kInvalidArgument, "the message is not valid UTF-8");
@@ -319,15 +319,34 @@ Result<SendResult> MessagingService::send(const Principal& actor, const SendRequ
   message.client_id = request.client_id;
   message.urgent = request.urgent;
   message.created_at = clock_.now();
-  message.body_sealed = WL_TRY(keys_.seal(
-      SealContext{thread.org_id, kMessageKind,
-                  message_record_key(thread.id, actor.user, request.client_id), "body"},
-      request.body));
-  const AuditDraft audit_entry{message.created_at,       actor.org,
-                               actor.user,               actor.device,
-                               "message.send",           thread_target(thread.id),
-                               "ok",                     fmt::format("urgent={}", request.urgent)};
+  message.body_sealed = WL_TRY(
+      keys_.seal(SealContext{thread.org_id, kMessageKind,
+                             message_record_key(thread.id, actor.user, request.client_id), "body"},
+                 request.body));
+  const AuditDraft audit_entry{message.created_at,
+                               actor.org,
+                               actor.user,
+                               actor.device,
+                               "message.send",
+                               thread_target(thread.id),
+                               "ok",
+                               fmt::format("urgent={}", request.urgent)};
   MessageAppended appended = WL_TRY(store_.append_message(message, audit_entry, publisher()));
+  if (appended.duplicate) {
+    // A resend is the same message again. The same client_id on a different message
+    // is a client bug that would otherwise silently drop the new text.
+    const bool same_thread = appended.event.thread_id == thread.id;
+    const bool same_body =
+        same_thread &&
+        WL_TRY(keys_.open(
+            SealContext{thread.org_id, kMessageKind,
+                        message_record_key(thread.id, actor.user, request.client_id), "body"},
+            appended.event.body_sealed)) == request.body;
+    if (!same_body) {
+      return error(Code::kAlreadyExists,
+                   "this client_id was already used for a different message: use a new one");
+    }
+  }
   appended.event.body_sealed.clear();
   return SendResult{std::move(appended.event), appended.duplicate};
 }
@@ -439,8 +458,7 @@ Result<void> MessagingService::mark_read(const Principal& actor, ThreadId thread
 }
 
 Result<std::vector<OpenedEvent>> MessagingService::read_events(const Principal& actor,
-                                                               EventId after,
-                                                               std::size_t limit) {
+                                                               EventId after, std::size_t limit) {
   limit = std::clamp<std::size_t>(limit, 1, limits_.max_event_page);
   const auto events = WL_TRY(store_.read_user_events(actor.user, after, limit));
   std::vector<OpenedEvent> opened;

@@ -88,6 +88,20 @@ TEST_F(AuditLogTest, CheckpointSignsTheNewestEntry) {
   EXPECT_EQ(store_.list_audit_checkpoints().value().size(), 1u);
 }
 
+TEST_F(AuditLogTest, CheckpointWithNothingNewStoresNoSecondCheckpoint) {
+  fill(3);
+  const AuditCheckpoint first = log_.checkpoint().value();
+  clock_.advance(std::chrono::minutes(1));
+  auto again = log_.checkpoint();
+  ASSERT_TRUE(again.has_value()) << again.error().to_string();
+  EXPECT_EQ(again->seq, first.seq);
+  EXPECT_EQ(again->at, first.at);
+  EXPECT_EQ(store_.list_audit_checkpoints().value().size(), 1u);
+  ASSERT_TRUE(log_.record(draft(4)).has_value());
+  EXPECT_EQ(log_.checkpoint().value().seq, 4);
+  EXPECT_EQ(store_.list_audit_checkpoints().value().size(), 2u);
+}
+
 TEST_F(AuditLogTest, CheckpointOfAnEmptyLogIsRefused) {
   EXPECT_EQ(log_.checkpoint().error().code(), Code::kFailedPrecondition);
 }
@@ -251,7 +265,9 @@ TEST_F(AuditLogTest, ConcurrentRecordsFormOneValidChain) {
   const AuditVerifyReport report = verify();
   EXPECT_TRUE(report.ok) << report.problem << " at " << report.first_bad_seq;
   EXPECT_EQ(report.entries, 200);
-  EXPECT_EQ(report.checkpoints, 20);
+  // Twenty checkpoint calls; one that finds the head already signed stores nothing.
+  EXPECT_GE(report.checkpoints, 1);
+  EXPECT_LE(report.checkpoints, 20);
 }
 
 }  // namespace
