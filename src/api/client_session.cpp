@@ -49,6 +49,22 @@ bool ClientSession::run_blocking(Work work, Done done) {
       });
 }
 
+template <typename T, typename Start, typename Done>
+bool ClientSession::run_async(Start start, Done done) {
+  auto connection = connection_;
+  WorkPool& pool = context_.pool;
+  return pool.try_submit(
+      [connection, &pool, start = std::move(start), done = std::move(done)]() mutable {
+        pool.begin_async();
+        start(WriteDone<T>([connection, &pool, done = std::move(done)](Result<T> result) mutable {
+          connection->post([done = std::move(done), result = std::move(result)]() mutable {
+            done(std::move(result));
+          });
+          pool.end_async();
+        }));
+      });
+}
+
 Status ClientSession::busy_status() {
   return Status(Code::kUnavailable, "the server is busy: retry shortly");
 }
@@ -382,9 +398,10 @@ void ClientSession::pump_sends() {
   const std::string ref = request.client_id;
   ApiContext& context = context_;
   is_sending_ = true;
-  const bool queued = run_blocking(
-      [&context, principal = principal_, request = std::move(request)] {
-        return context.messaging.send(principal, request);
+  const bool queued = run_async<SendResult>(
+      [&context, principal = principal_,
+       request = std::move(request)](WriteDone<SendResult> finished) mutable {
+        context.messaging.send_async(principal, std::move(request), std::move(finished));
       },
       [this, ref](Result<SendResult> sent) {
         is_sending_ = false;
@@ -427,9 +444,11 @@ void ClientSession::handle_ack(const json::object& frame) {
   }
   ApiContext& context = context_;
   const std::string reference = ref ? *ref : std::string();
-  const bool queued = run_blocking(
-      [&context, principal = principal_, messages = std::move(messages)] {
-        return context.messaging.acknowledge_delivered(principal, messages);
+  const bool queued = run_async<std::size_t>(
+      [&context, principal = principal_,
+       messages = std::move(messages)](WriteDone<std::size_t> finished) mutable {
+        context.messaging.acknowledge_delivered_async(principal, std::move(messages),
+                                                      std::move(finished));
       },
       [this, reference](Result<std::size_t> acknowledged) {
         if (!acknowledged) {

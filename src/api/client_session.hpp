@@ -71,6 +71,11 @@ class ClientSession final : public net::WsHandler {
   // client hears (most answer Unavailable with busy_status()).
   template <typename Work, typename Done>
   [[nodiscard]] bool run_blocking(Work work, Done done);
+  // Like run_blocking for an asynchronous service call: start(finished) runs on the
+  // pool and hands `finished` to the service, which calls it once (on the store's
+  // commit thread); done(result) then runs on this connection's thread.
+  template <typename T, typename Start, typename Done>
+  [[nodiscard]] bool run_async(Start start, Done done);
   static Status busy_status();
 
   ApiContext& context_;

@@ -1,11 +1,15 @@
 #include "api/work_pool.hpp"
 
+#include "core/thread_name.hpp"
 namespace wl::api {
 
 WorkPool::WorkPool(std::size_t threads, std::size_t queue_limit) : queue_limit_(queue_limit) {
   threads_.reserve(threads);
   for (std::size_t i = 0; i < threads; ++i) {
-    threads_.emplace_back([this] { run(); });
+    threads_.emplace_back([this] {
+      name_this_thread("wl-pool");
+      run();
+    });
   }
 }
 
@@ -23,6 +27,22 @@ bool WorkPool::try_submit(std::function<void()> task) {
   return true;
 }
 
+void WorkPool::begin_async() {
+  std::lock_guard lock(mutex_);
+  ++in_flight_;
+}
+
+void WorkPool::end_async() {
+  bool idle = false;
+  {
+    std::lock_guard lock(mutex_);
+    idle = --in_flight_ == 0;
+  }
+  if (idle) {
+    idle_.notify_all();
+  }
+}
+
 void WorkPool::stop() {
   {
     std::lock_guard lock(mutex_);
@@ -35,6 +55,8 @@ void WorkPool::stop() {
   for (std::thread& thread : threads_) {
     thread.join();
   }
+  std::unique_lock lock(mutex_);
+  idle_.wait(lock, [this] { return in_flight_ == 0; });
 }
 
 void WorkPool::run() {

@@ -25,7 +25,14 @@ class WorkPool {
   // Queues task. Returns false, queuing nothing, if the queue is full or stopping.
   bool try_submit(std::function<void()> task);
 
-  // Runs what is queued, then joins the threads. Idempotent.
+  // Counts an asynchronous operation a task started (a store write that completes on
+  // the store's thread), so that stop() waits for its completion too. Call
+  // begin_async() before starting it and end_async() as its completion's last step.
+  void begin_async();
+  void end_async();
+
+  // Runs what is queued, joins the threads, then waits for the asynchronous
+  // operations begun. Idempotent.
   void stop();
 
  private:
@@ -35,6 +42,8 @@ class WorkPool {
   std::condition_variable ready_;
   std::deque<std::function<void()>> tasks_;  // GUARDED_BY(mutex_)
   bool stopping_ = false;                    // GUARDED_BY(mutex_)
+  std::size_t in_flight_ = 0;                // GUARDED_BY(mutex_): begun, not ended.
+  std::condition_variable idle_;             // Signalled when in_flight_ drops to 0.
   std::size_t queue_limit_;
   std::vector<std::thread> threads_;
 };

@@ -33,6 +33,7 @@
 
 #include "core/fifo.hpp"
 #include "core/log.hpp"
+#include "core/thread_name.hpp"
 #include "net/detail/streams.hpp"
 
 // The one explicit instantiation of the WebSocket stream (declared extern in
@@ -740,8 +741,10 @@ class Server::Impl {
     }
     port_ = acceptor_->local_endpoint().port();
     do_accept();
-    for (auto& worker : workers_) {
-      worker->thread = std::thread([&io = worker->io, log = state_.log] {
+    for (std::size_t index = 0; index < workers_.size(); ++index) {
+      Worker& worker = *workers_[index];
+      worker.thread = std::thread([&io = worker.io, log = state_.log, index] {
+        name_this_thread("wl-io-" + std::to_string(index));
         // OpenSSL writes to the sockets itself, without MSG_NOSIGNAL: a write to a
         // connection the peer has reset must fail with EPIPE, not kill the process.
         // Blocked here, a SIGPIPE stays pending on this thread and is never delivered.

@@ -27,6 +27,12 @@ struct CommittedEvent {
   std::vector<UserId> recipients;
 };
 
+/// Receives an asynchronous write's result, once, on the store's commit thread (or on
+/// the calling thread if the write could not be queued). It must not block: it hands
+/// the result to the caller's thread.
+template <typename T>
+using WriteDone = std::function<void(Result<T>)>;
+
 /// Called with the events a write created, after they are durable, in commit order
 /// (a later call never carries smaller event ids than an earlier one), on the
 /// store's commit thread. It must not block: it hands events to the Bus.
@@ -55,7 +61,7 @@ struct NewThread {
 
 struct ThreadCreated {
   Thread thread;
-  bool created = false;  // False: unique_key matched an existing thread.
+  bool created = false;       // False: unique_key matched an existing thread.
   std::vector<Event> events;  // kThreadCreated and kMemberAdded events, if created.
 };
 
@@ -77,9 +83,9 @@ struct MessageAppended {
 struct ThreadSummary {
   Thread thread;
   std::vector<UserId> members;
-  std::int64_t read_seq = 0;        // The asking user's read position.
+  std::int64_t read_seq = 0;  // The asking user's read position.
   std::optional<Event> last_message;
-  std::int64_t unread_count = 0;    // Messages from others with seq > read_seq.
+  std::int64_t unread_count = 0;  // Messages from others with seq > read_seq.
   bool has_unread_urgent = false;
 };
 
@@ -166,8 +172,8 @@ class Store {
   virtual Result<Event> add_member(ThreadId thread, UserId user, UserId actor, Timestamp now,
                                    const CommitHook& hook) = 0;
   /// Removes a member and appends kMemberRemoved. Errors: NotFound if not a member.
-  virtual Result<Event> remove_member(ThreadId thread, UserId user, UserId actor,
-                                      Timestamp now, const CommitHook& hook) = 0;
+  virtual Result<Event> remove_member(ThreadId thread, UserId user, UserId actor, Timestamp now,
+                                      const CommitHook& hook) = 0;
 
   // ---- Messages and receipts ----
 
@@ -175,9 +181,17 @@ class Store {
   /// A second append with the same (sender, client_id) stores nothing and returns the
   /// original with duplicate = true (the hook is not called for it).
   /// Errors: NotFound for an unknown thread.
-  virtual Result<MessageAppended> append_message(const NewMessage& message,
-                                                 const AuditDraft& audit,
+  virtual Result<MessageAppended> append_message(const NewMessage& message, const AuditDraft& audit,
                                                  const CommitHook& hook) = 0;
+
+  /// As append_message, but returns at once: `done` gets the result once the write is
+  /// durable (after the hook ran) or failed. No thread waits for the commit, so the
+  /// number of writes in flight is not bounded by the caller's threads. The default
+  /// runs the blocking form on the calling thread; adapters override it.
+  virtual void append_message_async(NewMessage message, AuditDraft audit, CommitHook hook,
+                                    WriteDone<MessageAppended> done) {
+    done(append_message(message, audit, hook));
+  }
 
   /// Marks the given messages delivered to `recipient` at `now`, for those that exist,
   /// are in a thread the recipient belongs to, were sent by someone else and were not
@@ -186,6 +200,13 @@ class Store {
   virtual Result<std::vector<Event>> record_delivered(UserId recipient,
                                                       std::span<const EventId> messages,
                                                       Timestamp now, const CommitHook& hook) = 0;
+
+  /// As record_delivered, returning at once; see append_message_async.
+  virtual void record_delivered_async(UserId recipient, std::vector<EventId> messages,
+                                      Timestamp now, CommitHook hook,
+                                      WriteDone<std::vector<Event>> done) {
+    done(record_delivered(recipient, messages, now, hook));
+  }
 
   /// Moves the reader's read position in a thread up to `up_to_seq` (clamped to the
   /// thread's last seq), marks messages from others in between read (and delivered, if
@@ -209,8 +230,7 @@ class Store {
 
   /// Messages of a thread with seq < before_seq (0 = from the newest), newest first,
   /// at most `limit`.
-  virtual Result<std::vector<Event>> read_thread_messages(ThreadId thread,
-                                                          std::int64_t before_seq,
+  virtual Result<std::vector<Event>> read_thread_messages(ThreadId thread, std::int64_t before_seq,
                                                           std::size_t limit) = 0;
 
   /// Per-recipient status of a message: one row per current member other than the
@@ -230,6 +250,10 @@ class Store {
   /// Appends an entry at the end of the chain: seq = last seq + 1, prev_hash = the last
   /// entry's hash, hash = chainer(entry). Returns the stored entry.
   virtual Result<AuditEntry> append_audit(const AuditDraft& draft) = 0;
+  /// As append_audit, returning at once; see append_message_async.
+  virtual void append_audit_async(AuditDraft draft, WriteDone<AuditEntry> done) {
+    done(append_audit(draft));
+  }
   /// Entries with seq > after in seq order, at most `limit`.
   virtual Result<std::vector<AuditEntry>> read_audit(std::int64_t after, std::size_t limit) = 0;
   virtual Result<void> put_audit_checkpoint(const AuditCheckpoint& checkpoint) = 0;

@@ -4,6 +4,7 @@
 
 #include <algorithm>
 #include <atomic>
+#include <condition_variable>
 #include <memory>
 #include <mutex>
 #include <set>
@@ -515,6 +516,91 @@ TYPED_TEST(StoreContractTest, ConcurrentAppendsGiveAGapFreeSequenceAndOrderedHoo
     EXPECT_LT(hooked[i - 1], hooked[i]);
   }
   EXPECT_EQ(store.read_audit(0, 10000)->size(), static_cast<std::size_t>(distinct));
+}
+
+// The asynchronous writes: many in flight from one thread, each completed exactly
+// once, after its hook, with the same results and sequence rules as the blocking ones.
+TYPED_TEST(StoreContractTest, AsyncWritesCompleteOnceAfterTheirHooks) {
+  auto& store = *this->store_;
+  const UserId zoe = this->make_user("zoe");
+  const UserId yan = this->make_user("yan");
+  const ThreadId thread = this->make_thread(zoe, {yan});
+  constexpr int kMessages = 60;
+  std::mutex mutex;
+  std::condition_variable changed;
+  std::set<std::int64_t> hooked;  // Event ids the hooks saw.
+  std::vector<Result<MessageAppended>> results;
+  bool completed_before_hook = false;
+  const CommitHook hook = [&](std::span<const CommittedEvent> events) {
+    std::lock_guard lock(mutex);
+    for (const CommittedEvent& committed : events) {
+      hooked.insert(committed.event.id.value());
+    }
+  };
+  for (int i = 0; i < kMessages; ++i) {
+    NewMessage message;
+    message.org_id = this->org_;
+    message.thread_id = thread;
+    message.sender = zoe;
+    // The last one resends the first: answered as a duplicate, no new message.
+    message.client_id = "async-" + std::to_string(i == kMessages - 1 ? 0 : i);
+    message.body_sealed = std::string("\x02sealed", 7);
+    message.created_at = at(10);
+    store.append_message_async(
+        message, draft("message.send", this->org_), hook, [&](Result<MessageAppended> appended) {
+          std::lock_guard lock(mutex);
+          if (appended && !appended->duplicate && !hooked.contains(appended->event.id.value())) {
+            completed_before_hook = true;
+          }
+          results.push_back(std::move(appended));
+          changed.notify_all();
+        });
+  }
+  std::vector<Result<std::vector<Event>>> delivered;
+  {
+    std::unique_lock lock(mutex);
+    ASSERT_TRUE(changed.wait_for(lock, std::chrono::seconds(20),
+                                 [&] { return results.size() == kMessages; }));
+  }
+  EXPECT_FALSE(completed_before_hook);
+  std::set<std::int64_t> seqs;
+  std::vector<EventId> ids;
+  int duplicates = 0;
+  for (const auto& result : results) {
+    ASSERT_TRUE(result.has_value()) << result.error().to_string();
+    if (result->duplicate) {
+      ++duplicates;
+      EXPECT_EQ(result->event.client_id, "async-0");
+      continue;
+    }
+    seqs.insert(result->event.seq);
+    ids.push_back(result->event.id);
+  }
+  EXPECT_EQ(duplicates, 1);
+  ASSERT_EQ(seqs.size(), static_cast<std::size_t>(kMessages - 1));
+  EXPECT_EQ(*seqs.begin(), 1);
+  EXPECT_EQ(*seqs.rbegin(), kMessages - 1);
+
+  store.record_delivered_async(yan, ids, at(20), this->no_hook_,
+                               [&](Result<std::vector<Event>> events) {
+                                 std::lock_guard lock(mutex);
+                                 delivered.push_back(std::move(events));
+                                 changed.notify_all();
+                               });
+  std::vector<Result<AuditEntry>> audits;
+  store.append_audit_async(draft("message.delivered", this->org_), [&](Result<AuditEntry> entry) {
+    std::lock_guard lock(mutex);
+    audits.push_back(std::move(entry));
+    changed.notify_all();
+  });
+  std::unique_lock lock(mutex);
+  ASSERT_TRUE(changed.wait_for(lock, std::chrono::seconds(20),
+                               [&] { return delivered.size() == 1 && audits.size() == 1; }));
+  ASSERT_TRUE(delivered[0].has_value()) << delivered[0].error().to_string();
+  EXPECT_EQ(delivered[0]->size(), ids.size());
+  ASSERT_TRUE(audits[0].has_value());
+  // Every send's audit entry, then the one appended here: one chain.
+  EXPECT_EQ(audits[0]->seq, kMessages);
 }
 
 TYPED_TEST(StoreContractTest, ReadUserEventsReplaysTheUsersThreadsInIdOrder) {

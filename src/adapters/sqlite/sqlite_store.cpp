@@ -372,6 +372,43 @@ class TypedJob final : public detail::WriteJob {
 
 }  // namespace
 
+namespace {
+
+// An asynchronous write: owns its body, hook and completion. The writer destroys it
+// after complete().
+template <typename T, typename Body>
+class AsyncJob final : public detail::WriteJob {
+ public:
+  AsyncJob(Body body, CommitHook hook, WriteDone<T> done)
+      : body_(std::move(body)),
+        hook_(std::move(hook)),
+        done_(std::move(done)),
+        job_(body_, hook_ ? &hook_ : nullptr) {}
+
+  Result<void> run(WriteContext& context) override { return job_.run(context); }
+  void fail(const Status& status) override { job_.fail(status); }
+  void on_committed() override { job_.on_committed(); }
+  void complete() override { done_(job_.take()); }
+
+ private:
+  Body body_;
+  CommitHook hook_;
+  WriteDone<T> done_;
+  TypedJob<T, Body> job_;  // Last: refers to body_ and hook_.
+};
+
+}  // namespace
+
+template <typename T, typename Body>
+void SqliteStore::write_async(CommitHook hook, Body body, WriteDone<T> done) {
+  if (writer_ == nullptr) {
+    done(error(Code::kFailedPrecondition, "store: opened read-only"));
+    return;
+  }
+  writer_->submit_async(
+      std::make_unique<AsyncJob<T, Body>>(std::move(body), std::move(hook), std::move(done)));
+}
+
 template <typename T, typename Body>
 Result<T> SqliteStore::write(const CommitHook* hook, Body body) {
   if (writer_ == nullptr) {
@@ -917,85 +954,121 @@ Result<Event> SqliteStore::remove_member(ThreadId thread, UserId user, UserId ac
 
 // ---- Messages and receipts ----
 
+namespace {
+
+Result<MessageAppended> append_message_in(WriteContext& context, const NewMessage& message,
+                                          const AuditDraft& audit) {
+  Connection& connection = context.connection;
+  // Checked on the writer thread, so two concurrent sends of one client id cannot
+  // both pass; the unique index backs it up.
+  if (!message.client_id.empty()) {
+    auto original = WL_TRY(connection.prepare(
+        "SELECT " WL_EVENT_COLUMNS " FROM events WHERE actor = ?1 AND client_id = ?2 AND kind = 1",
+        "append message"));
+    original.bind(1, message.sender.value()).bind_text(2, message.client_id);
+    if (WL_TRY(original.step())) {
+      return MessageAppended{read_event(original), true};
+    }
+  }
+  const Thread thread = WL_TRY(load_thread(connection, message.thread_id));
+  if (message.org_id.is_set() && message.org_id != thread.org_id) {
+    return error(Code::kNotFound, "thread not found");
+  }
+  // Invariant: seq is contiguous per thread; threads.last_seq moves in the same
+  // transaction as the insert.
+  Event event;
+  event.org_id = thread.org_id;
+  event.thread_id = thread.id;
+  event.kind = EventKind::kMessage;
+  event.actor = message.sender;
+  event.created_at = message.created_at;
+  event.seq = thread.last_seq + 1;
+  event.client_id = message.client_id;
+  event.urgent = message.urgent;
+  event.body_sealed = message.body_sealed;
+  WL_TRY(insert_event(context, event));
+  auto update = WL_TRY(connection.prepare(
+      "UPDATE threads SET last_seq = ?2, activity_event_id = ?3 WHERE id = ?1", "append message"));
+  WL_TRY(update.bind(1, thread.id.value()).bind(2, event.seq).bind(3, event.id.value()).run());
+  WL_TRY(insert_audit(context, audit));
+  return MessageAppended{std::move(event), false};
+}
+
+}  // namespace
+
 Result<MessageAppended> SqliteStore::append_message(const NewMessage& message,
                                                     const AuditDraft& audit,
                                                     const CommitHook& hook) {
-  return write<MessageAppended>(&hook, [&](WriteContext& context) -> Result<MessageAppended> {
-    Connection& connection = context.connection;
-    // Checked on the writer thread, so two concurrent sends of one client id cannot
-    // both pass; the unique index backs it up.
-    if (!message.client_id.empty()) {
-      auto original =
-          WL_TRY(connection.prepare("SELECT " WL_EVENT_COLUMNS
-                                    " FROM events WHERE actor = ?1 AND client_id = ?2 AND kind = 1",
-                                    "append message"));
-      original.bind(1, message.sender.value()).bind_text(2, message.client_id);
-      if (WL_TRY(original.step())) {
-        return MessageAppended{read_event(original), true};
-      }
-    }
-    const Thread thread = WL_TRY(load_thread(connection, message.thread_id));
-    if (message.org_id.is_set() && message.org_id != thread.org_id) {
-      return error(Code::kNotFound, "thread not found");
-    }
-    // Invariant: seq is contiguous per thread; threads.last_seq moves in the same
-    // transaction as the insert.
-    Event event;
-    event.org_id = thread.org_id;
-    event.thread_id = thread.id;
-    event.kind = EventKind::kMessage;
-    event.actor = message.sender;
-    event.created_at = message.created_at;
-    event.seq = thread.last_seq + 1;
-    event.client_id = message.client_id;
-    event.urgent = message.urgent;
-    event.body_sealed = message.body_sealed;
-    WL_TRY(insert_event(context, event));
-    auto update = WL_TRY(
-        connection.prepare("UPDATE threads SET last_seq = ?2, activity_event_id = ?3 WHERE id = ?1",
-                           "append message"));
-    WL_TRY(update.bind(1, thread.id.value()).bind(2, event.seq).bind(3, event.id.value()).run());
-    WL_TRY(insert_audit(context, audit));
-    return MessageAppended{std::move(event), false};
-  });
+  return write<MessageAppended>(
+      &hook, [&](WriteContext& context) { return append_message_in(context, message, audit); });
 }
+
+void SqliteStore::append_message_async(NewMessage message, AuditDraft audit, CommitHook hook,
+                                       WriteDone<MessageAppended> done) {
+  write_async<MessageAppended>(
+      std::move(hook),
+      [message = std::move(message), audit = std::move(audit)](WriteContext& context) {
+        return append_message_in(context, message, audit);
+      },
+      std::move(done));
+}
+
+namespace {
+
+Result<std::vector<Event>> record_delivered_in(WriteContext& context, UserId recipient,
+                                               std::span<const EventId> messages, Timestamp now) {
+  Connection& connection = context.connection;
+  for (EventId message_id : messages) {
+    // One query decides eligibility: a message, in a thread the recipient is in,
+    // from someone else, not yet delivered to them.
+    auto eligible = WL_TRY(
+        connection.prepare("SELECT e.org_id, e.thread_id, e.seq FROM events e "
+                           "JOIN members m ON m.thread_id = e.thread_id AND m.user_id = ?2 "
+                           "WHERE e.id = ?1 AND e.kind = 1 AND e.actor != ?2 AND NOT EXISTS ("
+                           "SELECT 1 FROM receipts r WHERE r.message_id = e.id AND r.user_id = ?2 "
+                           "AND r.delivered_at IS NOT NULL)",
+                           "record delivered"));
+    eligible.bind(1, message_id.value()).bind(2, recipient.value());
+    if (!WL_TRY(eligible.step())) {
+      continue;
+    }
+    Event event;
+    event.org_id = OrgId(eligible.column_int64(0));
+    event.thread_id = ThreadId(eligible.column_int64(1));
+    event.ref_seq = eligible.column_int64(2);
+    event.kind = EventKind::kDelivered;
+    event.actor = recipient;
+    event.created_at = now;
+    event.ref = message_id;
+    auto receipt = WL_TRY(connection.prepare(
+        "INSERT INTO receipts (message_id, user_id, delivered_at) VALUES (?1, ?2, ?3) "
+        "ON CONFLICT (message_id, user_id) DO UPDATE SET delivered_at = excluded.delivered_at",
+        "record delivered"));
+    WL_TRY(receipt.bind(1, message_id.value()).bind(2, recipient.value()).bind(3, now).run());
+    WL_TRY(insert_event(context, event));
+  }
+  return *context.events;
+}
+
+}  // namespace
 
 Result<std::vector<Event>> SqliteStore::record_delivered(UserId recipient,
                                                          std::span<const EventId> messages,
                                                          Timestamp now, const CommitHook& hook) {
-  return write<std::vector<Event>>(&hook, [&](WriteContext& context) -> Result<std::vector<Event>> {
-    Connection& connection = context.connection;
-    for (EventId message_id : messages) {
-      // One query decides eligibility: a message, in a thread the recipient is in,
-      // from someone else, not yet delivered to them.
-      auto eligible = WL_TRY(connection.prepare(
-          "SELECT e.org_id, e.thread_id, e.seq FROM events e "
-          "JOIN members m ON m.thread_id = e.thread_id AND m.user_id = ?2 "
-          "WHERE e.id = ?1 AND e.kind = 1 AND e.actor != ?2 AND NOT EXISTS ("
-          "SELECT 1 FROM receipts r WHERE r.message_id = e.id AND r.user_id = ?2 "
-          "AND r.delivered_at IS NOT NULL)",
-          "record delivered"));
-      eligible.bind(1, message_id.value()).bind(2, recipient.value());
-      if (!WL_TRY(eligible.step())) {
-        continue;
-      }
-      Event event;
-      event.org_id = OrgId(eligible.column_int64(0));
-      event.thread_id = ThreadId(eligible.column_int64(1));
-      event.ref_seq = eligible.column_int64(2);
-      event.kind = EventKind::kDelivered;
-      event.actor = recipient;
-      event.created_at = now;
-      event.ref = message_id;
-      auto receipt = WL_TRY(connection.prepare(
-          "INSERT INTO receipts (message_id, user_id, delivered_at) VALUES (?1, ?2, ?3) "
-          "ON CONFLICT (message_id, user_id) DO UPDATE SET delivered_at = excluded.delivered_at",
-          "record delivered"));
-      WL_TRY(receipt.bind(1, message_id.value()).bind(2, recipient.value()).bind(3, now).run());
-      WL_TRY(insert_event(context, event));
-    }
-    return *context.events;
+  return write<std::vector<Event>>(&hook, [&](WriteContext& context) {
+    return record_delivered_in(context, recipient, messages, now);
   });
+}
+
+void SqliteStore::record_delivered_async(UserId recipient, std::vector<EventId> messages,
+                                         Timestamp now, CommitHook hook,
+                                         WriteDone<std::vector<Event>> done) {
+  write_async<std::vector<Event>>(
+      std::move(hook),
+      [recipient, messages = std::move(messages), now](WriteContext& context) {
+        return record_delivered_in(context, recipient, messages, now);
+      },
+      std::move(done));
 }
 
 Result<std::optional<Event>> SqliteStore::record_read(ThreadId thread, UserId reader,
@@ -1181,6 +1254,13 @@ Result<AuditEntry> SqliteStore::append_audit(const AuditDraft& draft) {
   return write<AuditEntry>(nullptr, [&](WriteContext& context) -> Result<AuditEntry> {
     return insert_audit(context, draft);
   });
+}
+
+void SqliteStore::append_audit_async(AuditDraft draft, WriteDone<AuditEntry> done) {
+  write_async<AuditEntry>(
+      CommitHook(),
+      [draft = std::move(draft)](WriteContext& context) { return insert_audit(context, draft); },
+      std::move(done));
 }
 
 Result<std::vector<AuditEntry>> SqliteStore::read_audit(std::int64_t after, std::size_t limit) {

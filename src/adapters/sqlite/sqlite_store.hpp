@@ -106,8 +106,12 @@ class SqliteStore final : public Store {
 
   Result<MessageAppended> append_message(const NewMessage& message, const AuditDraft& audit,
                                          const CommitHook& hook) override;
+  void append_message_async(NewMessage message, AuditDraft audit, CommitHook hook,
+                            WriteDone<MessageAppended> done) override;
   Result<std::vector<Event>> record_delivered(UserId recipient, std::span<const EventId> messages,
                                               Timestamp now, const CommitHook& hook) override;
+  void record_delivered_async(UserId recipient, std::vector<EventId> messages, Timestamp now,
+                              CommitHook hook, WriteDone<std::vector<Event>> done) override;
   Result<std::optional<Event>> record_read(ThreadId thread, UserId reader, std::int64_t up_to_seq,
                                            Timestamp now, const CommitHook& hook) override;
   Result<Event> find_event(EventId id) override;
@@ -123,6 +127,7 @@ class SqliteStore final : public Store {
   Result<void> rewrap_data_keys(std::span<const DataKeyRecord> keys) override;
 
   Result<AuditEntry> append_audit(const AuditDraft& draft) override;
+  void append_audit_async(AuditDraft draft, WriteDone<AuditEntry> done) override;
   Result<std::vector<AuditEntry>> read_audit(std::int64_t after, std::size_t limit) override;
   Result<void> put_audit_checkpoint(const AuditCheckpoint& checkpoint) override;
   Result<std::vector<AuditCheckpoint>> list_audit_checkpoints() override;
@@ -140,6 +145,10 @@ class SqliteStore final : public Store {
 
   template <typename T, typename Body>
   Result<T> write(const CommitHook* hook, Body body);
+  // Queues body as a write and returns; done(result) runs on the writer thread after
+  // the commit (or at once if the store is read-only or stopping).
+  template <typename T, typename Body>
+  void write_async(CommitHook hook, Body body, WriteDone<T> done);
 
   // Destroyed in reverse order: the writer finishes first, then the readers close,
   // then the checkpointer truncates the WAL, then the lock is released.

@@ -20,15 +20,30 @@ Result<AuditEntry> AuditLog::record(AuditDraft draft) {
     draft.at = clock_.now();
   }
   AuditEntry entry = WL_TRY(store_.append_audit(draft));
-  std::lock_guard lock(mutex_);
-  if (head_loaded_ && entry.seq > head_seq_) {
-    // Only safe when nothing lies between: advance_head_locked() reads forward anyway.
-    if (entry.seq == head_seq_ + 1) {
-      head_seq_ = entry.seq;
-      head_hash_ = entry.hash;
-    }
-  }
+  note_appended(entry);
   return entry;
+}
+
+void AuditLog::record_async(AuditDraft draft, WriteDone<AuditEntry> done) {
+  if (to_micros(draft.at) == 0) {
+    draft.at = clock_.now();
+  }
+  store_.append_audit_async(std::move(draft),
+                            [this, done = std::move(done)](Result<AuditEntry> entry) {
+                              if (entry) {
+                                note_appended(*entry);
+                              }
+                              done(std::move(entry));
+                            });
+}
+
+void AuditLog::note_appended(const AuditEntry& entry) {
+  std::lock_guard lock(mutex_);
+  // Only safe when nothing lies between: advance_head_locked() reads forward anyway.
+  if (head_loaded_ && entry.seq == head_seq_ + 1) {
+    head_seq_ = entry.seq;
+    head_hash_ = entry.hash;
+  }
 }
 
 Result<void> AuditLog::advance_head_locked() {

@@ -29,6 +29,9 @@ class AuditLog {
   // Appends `draft` (its `at` is set from the clock if it is the epoch) and returns the
   // chained entry. Errors: as Store::append_audit.
   [[nodiscard]] Result<AuditEntry> record(AuditDraft draft);
+  // As record, returning at once; `done` gets the entry on the store's commit thread
+  // and must not block.
+  void record_async(AuditDraft draft, WriteDone<AuditEntry> done);
 
   // Signs (seq, hash, now) of the newest entry, stores the checkpoint and returns it.
   // If this log already signed that entry, returns that checkpoint and stores nothing;
@@ -43,6 +46,8 @@ class AuditLog {
   // Moves head_ to the newest stored entry, reading forward from the known head.
   // Requires mutex_ held.
   Result<void> advance_head_locked();
+  // Moves the head past a just-appended entry when nothing lies between.
+  void note_appended(const AuditEntry& entry);
 
   Store& store_;
   const Clock& clock_;

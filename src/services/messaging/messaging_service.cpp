@@ -294,7 +294,8 @@ Result<void> MessagingService::remove_member(const Principal& actor, ThreadId th
                fmt::format("user={}", user.value()));
 }
 
-Result<SendResult> MessagingService::send(const Principal& actor, const SendRequest& request) {
+Result<MessagingService::PreparedSend> MessagingService::prepare_send(const Principal& actor,
+                                                                      const SendRequest& request) {
   if (!valid_client_id(request.client_id, limits_.max_client_id_bytes)) {
     return error(Code::kInvalidArgument,
                  fmt::format("client_id must be 1 to {} printable ASCII characters",
@@ -323,24 +324,28 @@ Result<SendResult> MessagingService::send(const Principal& actor, const SendRequ
       keys_.seal(SealContext{thread.org_id, kMessageKind,
                              message_record_key(thread.id, actor.user, request.client_id), "body"},
                  request.body));
-  const AuditDraft audit_entry{message.created_at,
-                               actor.org,
-                               actor.user,
-                               actor.device,
-                               "message.send",
-                               thread_target(thread.id),
-                               "ok",
-                               fmt::format("urgent={}", request.urgent)};
-  MessageAppended appended = WL_TRY(store_.append_message(message, audit_entry, publisher()));
+  AuditDraft audit_entry{message.created_at,
+                         actor.org,
+                         actor.user,
+                         actor.device,
+                         "message.send",
+                         thread_target(thread.id),
+                         "ok",
+                         fmt::format("urgent={}", request.urgent)};
+  return PreparedSend{std::move(message), std::move(audit_entry)};
+}
+
+Result<SendResult> MessagingService::finish_send(const Principal& actor, const SendRequest& request,
+                                                 MessageAppended appended) {
   if (appended.duplicate) {
     // A resend is the same message again. The same client_id on a different message
     // is a client bug that would otherwise silently drop the new text.
-    const bool same_thread = appended.event.thread_id == thread.id;
+    const bool same_thread = appended.event.thread_id == request.thread;
     const bool same_body =
         same_thread &&
         WL_TRY(keys_.open(
-            SealContext{thread.org_id, kMessageKind,
-                        message_record_key(thread.id, actor.user, request.client_id), "body"},
+            SealContext{appended.event.org_id, kMessageKind,
+                        message_record_key(request.thread, actor.user, request.client_id), "body"},
             appended.event.body_sealed)) == request.body;
     if (!same_body) {
       return error(Code::kAlreadyExists,
@@ -349,6 +354,31 @@ Result<SendResult> MessagingService::send(const Principal& actor, const SendRequ
   }
   appended.event.body_sealed.clear();
   return SendResult{std::move(appended.event), appended.duplicate};
+}
+
+Result<SendResult> MessagingService::send(const Principal& actor, const SendRequest& request) {
+  PreparedSend prepared = WL_TRY(prepare_send(actor, request));
+  MessageAppended appended =
+      WL_TRY(store_.append_message(prepared.message, prepared.audit, publisher()));
+  return finish_send(actor, request, std::move(appended));
+}
+
+void MessagingService::send_async(const Principal& actor, SendRequest request,
+                                  WriteDone<SendResult> done) {
+  auto prepared = prepare_send(actor, request);
+  if (!prepared) {
+    done(std::unexpected(prepared.error()));
+    return;
+  }
+  store_.append_message_async(std::move(prepared->message), std::move(prepared->audit), publisher(),
+                              [this, actor, request = std::move(request),
+                               done = std::move(done)](Result<MessageAppended> appended) {
+                                if (!appended) {
+                                  done(std::unexpected(appended.error()));
+                                  return;
+                                }
+                                done(finish_send(actor, request, std::move(*appended)));
+                              });
 }
 
 Result<std::vector<UserId>> MessagingService::typing_recipients(const Principal& actor,
@@ -420,26 +450,78 @@ Result<std::vector<Receipt>> MessagingService::message_status(const Principal& a
   return store_.list_receipts(message);
 }
 
-Result<std::size_t> MessagingService::acknowledge_delivered(const Principal& actor,
-                                                            std::span<const EventId> messages) {
+namespace {
+
+std::string delivered_ids(const std::vector<Event>& delivered) {
+  std::string ids;
+  for (const Event& receipt : delivered) {
+    ids += fmt::format("{}{}", ids.empty() ? "" : ",", receipt.ref.value());
+  }
+  return ids;
+}
+
+}  // namespace
+
+Result<void> MessagingService::check_ack(std::span<const EventId> messages) const {
   if (messages.size() > limits_.max_ack_batch) {
     return error(Code::kInvalidArgument,
                  fmt::format("acknowledge at most {} messages at once", limits_.max_ack_batch));
   }
+  return ok();
+}
+
+Result<std::size_t> MessagingService::acknowledge_delivered(const Principal& actor,
+                                                            std::span<const EventId> messages) {
+  WL_TRY(check_ack(messages));
   if (messages.empty()) {
     return 0;
   }
   const auto delivered =
       WL_TRY(store_.record_delivered(actor.user, messages, clock_.now(), publisher()));
   if (!delivered.empty()) {
-    std::string ids;
-    for (const Event& receipt : delivered) {
-      ids += fmt::format("{}{}", ids.empty() ? "" : ",", receipt.ref.value());
-    }
     WL_TRY(audit(actor, "message.delivered", fmt::format("user:{}", actor.user.value()), "ok",
-                 fmt::format("messages={}", ids)));
+                 fmt::format("messages={}", delivered_ids(delivered))));
   }
   return delivered.size();
+}
+
+void MessagingService::acknowledge_delivered_async(const Principal& actor,
+                                                   std::vector<EventId> messages,
+                                                   WriteDone<std::size_t> done) {
+  if (auto checked = check_ack(messages); !checked) {
+    done(std::unexpected(checked.error()));
+    return;
+  }
+  if (messages.empty()) {
+    done(std::size_t{0});
+    return;
+  }
+  store_.record_delivered_async(
+      actor.user, std::move(messages), clock_.now(), publisher(),
+      [this, actor, done = std::move(done)](Result<std::vector<Event>> delivered) mutable {
+        if (!delivered) {
+          done(std::unexpected(delivered.error()));
+          return;
+        }
+        if (delivered->empty()) {
+          done(std::size_t{0});
+          return;
+        }
+        const std::size_t count = delivered->size();
+        // The audit entry follows the receipts in a write of its own; the caller hears
+        // of success only once both are durable.
+        audit_.record_async(
+            AuditDraft{clock_.now(), actor.org, actor.user, actor.device, "message.delivered",
+                       fmt::format("user:{}", actor.user.value()), "ok",
+                       fmt::format("messages={}", delivered_ids(*delivered))},
+            [count, done = std::move(done)](Result<AuditEntry> recorded) {
+              if (!recorded) {
+                done(std::unexpected(recorded.error()));
+                return;
+              }
+              done(count);
+            });
+      });
 }
 
 Result<void> MessagingService::mark_read(const Principal& actor, ThreadId thread_id,

@@ -36,8 +36,8 @@ struct OpenedEvent {
 };
 
 struct ThreadView {
-  Thread thread;          // title_sealed cleared.
-  std::string title;      // Groups and patient groups.
+  Thread thread;      // title_sealed cleared.
+  std::string title;  // Groups and patient groups.
   std::vector<UserId> members;
   std::optional<PatientView> patient;  // Patient threads: the banner.
   std::int64_t read_seq = 0;
@@ -80,8 +80,7 @@ class MessagingService {
   // that pair about that patient (created on first use); with more, a new patient
   // group titled `title`. Errors: NotFound for an unknown patient or user.
   Result<ThreadView> open_patient_thread(const Principal& actor, PatientId patient,
-                                         std::span<const UserId> members,
-                                         std::string_view title);
+                                         std::span<const UserId> members, std::string_view title);
 
   // The caller's threads, most recent activity first (patient banners included;
   // audited as one PHI read when any patient thread is listed).
@@ -100,6 +99,10 @@ class MessagingService {
   // Errors: InvalidArgument (empty or oversized body, invalid UTF-8, bad client id);
   // PermissionDenied for a non-member (audited); NotFound for an unknown thread.
   Result<SendResult> send(const Principal& actor, const SendRequest& request);
+  // As send, but returns once the message is queued for commit: `done` gets the
+  // result on the store's commit thread (or at once for an error before the write)
+  // and must not block. The checks and sealing run on the calling thread.
+  void send_async(const Principal& actor, SendRequest request, WriteDone<SendResult> done);
 
   // Messages with seq < before_seq (0: newest), newest first. Audited PHI read.
   Result<std::vector<OpenedEvent>> history(const Principal& actor, ThreadId thread,
@@ -115,6 +118,9 @@ class MessagingService {
   // Errors: InvalidArgument for more than max_ack_batch ids.
   Result<std::size_t> acknowledge_delivered(const Principal& actor,
                                             std::span<const EventId> messages);
+  // As acknowledge_delivered, with `done` as for send_async.
+  void acknowledge_delivered_async(const Principal& actor, std::vector<EventId> messages,
+                                   WriteDone<std::size_t> done);
 
   // The caller read the thread up to up_to_seq. Errors: PermissionDenied, NotFound.
   Result<void> mark_read(const Principal& actor, ThreadId thread, std::int64_t up_to_seq);
@@ -144,6 +150,17 @@ class MessagingService {
   Result<ThreadView> create(const Principal& actor, NewThread thread);
   // A CommitHook that publishes each committed event to its recipients on the Bus.
   CommitHook publisher();
+
+  // A send checked, sealed and ready for the store.
+  struct PreparedSend {
+    NewMessage message;
+    AuditDraft audit;
+  };
+  Result<PreparedSend> prepare_send(const Principal& actor, const SendRequest& request);
+  // Turns the store's answer into the send's result (refusing a reused client id).
+  Result<SendResult> finish_send(const Principal& actor, const SendRequest& request,
+                                 MessageAppended appended);
+  Result<void> check_ack(std::span<const EventId> messages) const;
   Result<void> audit(const Principal& actor, std::string_view action, std::string target,
                      std::string_view outcome, std::string detail = {});
 

@@ -1,5 +1,4 @@
 #include "adapters/sqlite/detail/checkpointer.hpp"
-
 #include <algorithm>
 #include <utility>
 
@@ -7,13 +6,17 @@
 
 #include "adapters/sqlite/detail/connection.hpp"
 #include "core/log.hpp"
+#include "core/thread_name.hpp"
 
 namespace wl::detail {
 
 Checkpointer::Checkpointer(std::unique_ptr<Connection> connection, int threshold_pages)
     : connection_(std::move(connection)),
       threshold_pages_(std::max(threshold_pages, 1)),
-      thread_([this] { run_thread(); }) {}
+      thread_([this] {
+        name_this_thread("wl-checkpoint");
+        run_thread();
+      }) {}
 
 Checkpointer::~Checkpointer() {
   {

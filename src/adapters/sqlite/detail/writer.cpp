@@ -1,5 +1,4 @@
 #include "adapters/sqlite/detail/writer.hpp"
-
 #include <utility>
 
 #include <sqlite3.h>
@@ -7,6 +6,7 @@
 #include "adapters/sqlite/detail/checkpointer.hpp"
 #include "adapters/sqlite/detail/connection.hpp"
 #include "core/log.hpp"
+#include "core/thread_name.hpp"
 
 namespace wl::detail {
 
@@ -17,7 +17,10 @@ Writer::Writer(std::unique_ptr<Connection> connection, AuditChainer chainer, Aud
       head_(std::move(head)),
       max_batch_(max_batch == 0 ? 1 : max_batch),
       checkpointer_(checkpointer),
-      thread_([this] { run_thread(); }) {}
+      thread_([this] {
+        name_this_thread("wl-store-writer");
+        run_thread();
+      }) {}
 
 Writer::~Writer() {
   {
@@ -40,6 +43,19 @@ void Writer::submit(WriteJob& job) {
   queue_.push_back(&job);
   work_ready_.notify_one();
   jobs_done_.wait(lock, [&job] { return job.done_; });
+}
+
+void Writer::submit_async(std::unique_ptr<WriteJob> job) {
+  std::unique_lock lock(mutex_);
+  if (stopping_) {
+    lock.unlock();
+    job->fail(Status(Code::kUnavailable, "store: shutting down"));
+    job->complete();
+    return;
+  }
+  job->is_async_ = true;
+  queue_.push_back(job.release());
+  work_ready_.notify_one();
 }
 
 void Writer::pause_for_test() {
@@ -68,6 +84,8 @@ std::uint64_t Writer::batches_for_test() {
 void Writer::run_thread() {
   std::vector<WriteJob*> batch;
   batch.reserve(max_batch_);
+  std::vector<std::unique_ptr<WriteJob>> owned_jobs;  // The batch's async jobs.
+  owned_jobs.reserve(max_batch_);
   while (true) {
     if (checkpointer_ != nullptr) {
       checkpointer_->wait_for_catch_up();
@@ -84,15 +102,31 @@ void Writer::run_thread() {
       }
     }
     run_batch(batch);
+    // Take the async jobs out first: once a waiting submitter is woken, its job (on
+    // its stack) may be gone.
+    for (WriteJob* job : batch) {
+      if (job->is_async_) {
+        owned_jobs.emplace_back(job);
+      }
+    }
+    const bool has_waiters = owned_jobs.size() < batch.size();
     {
       std::lock_guard lock(mutex_);
       for (WriteJob* job : batch) {
-        job->done_ = true;
+        if (!job->is_async_) {
+          job->done_ = true;
+        }
       }
       ++batches_;
     }
-    jobs_done_.notify_all();
     batch.clear();
+    if (has_waiters) {
+      jobs_done_.notify_all();
+    }
+    for (const std::unique_ptr<WriteJob>& job : owned_jobs) {
+      job->complete();
+    }
+    owned_jobs.clear();
   }
 }
 

@@ -48,10 +48,15 @@ class WriteJob {
   virtual void fail(const Status& status) = 0;
   // The batch is durable: calls the job's CommitHook if it succeeded with events.
   virtual void on_committed() = 0;
+  // For jobs given to Writer::submit_async: hands the result over, on the writer
+  // thread after the batch (or on the submitting thread if the writer has stopped).
+  // Must not block.
+  virtual void complete() {}
 
  private:
   friend class Writer;
-  bool done_ = false;  // Guarded by Writer::mutex_.
+  bool done_ = false;      // Guarded by Writer::mutex_.
+  bool is_async_ = false;  // Owned by the writer once queued; set before queuing.
 };
 
 // The single writer thread of a SqliteStore: group commit. Submitters enqueue a job
@@ -75,6 +80,12 @@ class Writer {
   // Runs `job` in the next batch and returns once its batch is committed or failed.
   // After shutdown began, fails the job with Unavailable without running it.
   void submit(WriteJob& job);
+
+  // Queues `job` for the next batch and returns at once. The writer calls
+  // job->complete() after the batch has committed or failed, then destroys the job.
+  // After shutdown began, fails and completes the job on the calling thread. May be
+  // called from a completion (on the writer thread).
+  void submit_async(std::unique_ptr<WriteJob> job);
 
   // Test hooks: while paused, submitted jobs queue up and run as one batch on resume.
   void pause_for_test();
