@@ -71,7 +71,8 @@ void Hub::remove(OrgId org, UserId user, const net::WsConnection* connection) {
   }
 }
 
-void Hub::notify(std::span<const UserId> users, const std::shared_ptr<const std::string>& frame) {
+std::vector<Hub::Entry> Hub::connections_of(std::span<const UserId> users) {
+  // Copied out under each shard's lock, used without it.
   std::vector<Entry> targets;
   for (const UserId user : users) {
     Shard& shard = shard_of(user);
@@ -80,7 +81,11 @@ void Hub::notify(std::span<const UserId> users, const std::shared_ptr<const std:
       targets.insert(targets.end(), found->second.begin(), found->second.end());
     }
   }
-  for (const Entry& target : targets) {
+  return targets;
+}
+
+void Hub::notify(std::span<const UserId> users, const std::shared_ptr<const std::string>& frame) {
+  for (const Entry& target : connections_of(users)) {
     ClientSession* session = target.session;
     target.connection->post([session, frame] { session->send_droppable(frame); });
   }
@@ -119,15 +124,7 @@ std::size_t Hub::connection_count() {
 
 void Hub::on_event(std::span<const UserId> recipients, const std::shared_ptr<const Event>& event) {
   auto live = std::make_shared<LiveEvent>(event, messaging_, instance_id_);
-  std::vector<Entry> targets;
-  for (const UserId user : recipients) {
-    Shard& shard = shard_of(user);
-    std::lock_guard lock(shard.mutex);
-    if (auto found = shard.users.find(user); found != shard.users.end()) {
-      targets.insert(targets.end(), found->second.begin(), found->second.end());
-    }
-  }
-  for (const Entry& target : targets) {
+  for (const Entry& target : connections_of(recipients)) {
     ClientSession* session = target.session;
     target.connection->post([session, live] { session->on_live_event(live); });
   }

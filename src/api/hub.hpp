@@ -85,6 +85,8 @@ class Hub final : public BusSubscriber {
   static constexpr std::size_t kShards = 32;
 
   Shard& shard_of(UserId user) { return shards_[std::hash<UserId>{}(user) % kShards]; }
+  // The connections of these users, copied out of their shards.
+  std::vector<Entry> connections_of(std::span<const UserId> users);
 
   MessagingService& messaging_;
   Bus& bus_;

@@ -69,14 +69,7 @@ class TlsSocket {
   // unannounced TCP close with ssl::error::stream_truncated.
   template <class MutableBuffers, class Handler>
   auto async_read_some(const MutableBuffers& buffers, Handler&& handler) {
-    boost::asio::mutable_buffer first;
-    for (auto it = boost::asio::buffer_sequence_begin(buffers);
-         it != boost::asio::buffer_sequence_end(buffers); ++it) {
-      if (boost::asio::mutable_buffer(*it).size() != 0) {
-        first = *it;
-        break;
-      }
-    }
+    const boost::asio::mutable_buffer first = first_buffer(buffers);
     return boost::asio::async_compose<Handler, void(ErrorCode, std::size_t)>(
         Op<Step::kRead>{*this, first.data(), first.size()}, handler, socket_);
   }
@@ -96,14 +89,7 @@ class TlsSocket {
   // WebSocket stream compiles them all); the server never calls them.
   template <class MutableBuffers>
   std::size_t read_some(const MutableBuffers& buffers, ErrorCode& error) {
-    boost::asio::mutable_buffer first;
-    for (auto it = boost::asio::buffer_sequence_begin(buffers);
-         it != boost::asio::buffer_sequence_end(buffers); ++it) {
-      if (boost::asio::mutable_buffer(*it).size() != 0) {
-        first = *it;
-        break;
-      }
-    }
+    const boost::asio::mutable_buffer first = first_buffer(buffers);
     return run_blocking([&] { return try_read(first.data(), first.size()); }, error);
   }
   template <class MutableBuffers>
@@ -143,6 +129,18 @@ class TlsSocket {
     ErrorCode error;
     std::size_t bytes = 0;
   };
+
+  // The first non-empty buffer of a sequence (empty if none): reads fill one buffer.
+  template <class MutableBuffers>
+  static boost::asio::mutable_buffer first_buffer(const MutableBuffers& buffers) {
+    for (auto it = boost::asio::buffer_sequence_begin(buffers);
+         it != boost::asio::buffer_sequence_end(buffers); ++it) {
+      if (boost::asio::mutable_buffer(*it).size() != 0) {
+        return *it;
+      }
+    }
+    return {};
+  }
 
   // Copies a sequence of several buffers, up to kMaxGather bytes, into this thread's
   // scratch buffer and returns it; a single buffer is returned as it is.
