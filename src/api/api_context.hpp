@@ -1,5 +1,6 @@
 #pragma once
 
+#include <chrono>
 #include <cstddef>
 #include <string>
 
@@ -17,9 +18,10 @@ class Hub;
 class WorkPool;
 
 struct ApiOptions {
-  std::size_t event_page = 200;              // Events per replay read.
-  std::size_t pending_replies_limit = 1024;  // Replies held while a client's queue is full.
-  std::size_t queued_sends_limit = 256;      // Sends waiting behind the one in flight.
+  std::size_t event_page = 200;                    // Events per replay read.
+  std::size_t pending_replies_limit = 1024;        // Replies held while a client's queue is full.
+  std::chrono::milliseconds hello_timeout{10000};  // From upgrade to a valid hello.
+  std::size_t queued_sends_limit = 256;            // Sends waiting behind the one in flight.
   double login_per_ip_per_second = 1.0;
   double login_per_ip_burst = 30;
   double login_per_user_per_second = 0.2;

@@ -71,6 +71,10 @@ Status ClientSession::busy_status() {
 
 void ClientSession::on_open(std::shared_ptr<net::WsConnection> connection) {
   connection_ = std::move(connection);
+  // An unauthenticated socket is closed unless its hello comes in time (the server's
+  // pings would otherwise keep it open for good).
+  connection_->set_deadline(context_.options.hello_timeout, net::CloseCode::kPolicyViolation,
+                            "hello required in time");
 }
 
 void ClientSession::on_closed() {
@@ -264,6 +268,7 @@ void ClientSession::handle_hello(const json::object& frame) {
 
 void ClientSession::on_authenticated(Principal principal, EventId start,
                                      std::string resync_reason) {
+  connection_->cancel_deadline();
   principal_ = std::move(principal);
   phase_ = Phase::kStreaming;
   last_sent_ = start;

@@ -1,12 +1,12 @@
 #include <condition_variable>
 #include <csignal>
+#include <cstdio>
 #include <functional>
 #include <mutex>
-#include <cstdio>
 #include <thread>
 
-#include <CLI/CLI.hpp>
 #include <fmt/format.h>
+#include <CLI/CLI.hpp>
 
 #include "api/api_context.hpp"
 #include "api/client_session.hpp"
@@ -39,6 +39,7 @@ struct ServeOptions {
   bool bench_limits = false;
   std::size_t ws_queue_frames = 512;
   int session_check_seconds = 30;
+  int hello_timeout_seconds = 10;
 };
 
 // Runs task every interval on its own thread, and once more when destroyed.
@@ -77,10 +78,12 @@ class Periodic {
 // (the server refuses upgrades to paths not in ws_paths).
 constexpr std::string_view kBenchEchoPath = "/bench/echo";
 
-// The API limits; with bench_limits the login and send rate limits are lifted so one
+// The API limits; with --bench-limits the login and send rate limits are lifted so one
 // load generator on one address can log in thousands of users and send at full speed.
-api::ApiOptions bench_api_options(bool bench_limits) {
+api::ApiOptions api_options_for(const ServeOptions& options) {
   api::ApiOptions api_options;
+  api_options.hello_timeout = std::chrono::seconds(options.hello_timeout_seconds);
+  const bool bench_limits = options.bench_limits;
   if (bench_limits) {
     api_options.login_per_ip_per_second = 1e9;
     api_options.login_per_ip_burst = 1e9;
@@ -139,9 +142,8 @@ int serve(const ServeOptions& options) {
   api::WorkPool pool(options.workers, 100000);
   api::Hub hub(services.messaging(), services.bus(), services.store().instance_id());
   api::ApiContext context(services.identity(), services.messaging(), services.patients(),
-                          services.keys(), services.audit(), hub,
-                          pool, services.clock(), services.store().instance_id(),
-                          bench_api_options(options.bench_limits));
+                          services.keys(), services.audit(), hub, pool, services.clock(),
+                          services.store().instance_id(), api_options_for(options));
   api::HttpApi http(context, options.static_dir);
   net::ServerOptions server_options;
   server_options.address = options.address;
@@ -174,16 +176,18 @@ int serve(const ServeOptions& options) {
   Periodic session_checks(std::chrono::seconds(options.session_check_seconds),
                           [&hub] { hub.sweep(); });
 
-  const std::string host =
-      options.address.find(':') != std::string::npos ? "[" + options.address + "]" : options.address;
+  const std::string host = options.address.find(':') != std::string::npos
+                               ? "[" + options.address + "]"
+                               : options.address;
   // Tests and scripts read this line to learn the bound port.
   std::printf("wardline: listening on https://%s:%u\n", host.c_str(), server.port());
   std::printf("wardline: certificate authority %s (pass it to clients with --ca)\n",
               certificates->ca_certificate.c_str());
   if (options.demo) {
-    std::printf("wardline: demo org \"%s\"; users such as dr.patel, rn.harper, admin; password "
-                "\"%s\" (docs/demo.md)\n",
-                std::string(kDemoOrg).c_str(), std::string(kDemoPassword).c_str());
+    std::printf(
+        "wardline: demo org \"%s\"; users such as dr.patel, rn.harper, admin; password "
+        "\"%s\" (docs/demo.md)\n",
+        std::string(kDemoOrg).c_str(), std::string(kDemoPassword).c_str());
   }
   std::fflush(stdout);
 
@@ -202,8 +206,7 @@ void add_serve_command(CLI::App& app, int& exit_code) {
   auto options = std::make_shared<ServeOptions>();
   CLI::App* command = app.add_subcommand("serve", "Run the server (TLS, SQLite store, web app)");
   command->add_option("--data-dir", options->data_dir, "Data directory")->capture_default_str();
-  command->add_option("--address", options->address, "Address to listen on")
-      ->capture_default_str();
+  command->add_option("--address", options->address, "Address to listen on")->capture_default_str();
   command->add_option("--port", options->port, "Port (0 picks a free one)")->capture_default_str();
   command->add_option("--io-threads", options->io_threads, "Network threads (0: one per core)");
   command->add_option("--workers", options->workers, "Threads for store and crypto work")
@@ -215,14 +218,21 @@ void add_serve_command(CLI::App& app, int& exit_code) {
       ->capture_default_str();
   command->add_flag("--fast-password-hashing", options->fast_password_hashing,
                     "Argon2id at libsodium's minimum cost (tests and benchmarks only)");
-  command->add_option("--ws-queue-frames", options->ws_queue_frames,
-                      "Outgoing frames a WebSocket may queue before it counts as slow")
+  command
+      ->add_option("--ws-queue-frames", options->ws_queue_frames,
+                   "Outgoing frames a WebSocket may queue before it counts as slow")
       ->capture_default_str()
       ->check(CLI::Range(1, 100000));
-  command->add_option("--session-check-seconds", options->session_check_seconds,
-                      "How often open connections re-check their login session")
+  command
+      ->add_option("--session-check-seconds", options->session_check_seconds,
+                   "How often open connections re-check their login session")
       ->capture_default_str()
       ->check(CLI::Range(1, 3600));
+  command
+      ->add_option("--hello-timeout-seconds", options->hello_timeout_seconds,
+                   "How long a new WebSocket may take to authenticate")
+      ->capture_default_str()
+      ->check(CLI::Range(1, 600));
   command->add_flag("--bench-echo", options->bench_echo,
                     "Also serve the bare WebSocket echo at /bench/echo (benchmark baseline)");
   command->add_flag("--bench-limits", options->bench_limits,

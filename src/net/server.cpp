@@ -1,9 +1,9 @@
 #include "net/server.hpp"
 
 #include <algorithm>
-#include <csignal>
 #include <atomic>
 #include <condition_variable>
+#include <csignal>
 #include <exception>
 #include <mutex>
 #include <optional>
@@ -11,13 +11,17 @@
 #include <unordered_map>
 #include <utility>
 
+#include <openssl/err.h>
+#include <openssl/ssl.h>
+#include <pthread.h>
+#include <spdlog/logger.h>
 #include <boost/asio/executor_work_guard.hpp>
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/ip/address.hpp>
 #include <boost/asio/post.hpp>
-#include <boost/asio/steady_timer.hpp>
 #include <boost/asio/ssl/context.hpp>
 #include <boost/asio/ssl/error.hpp>
+#include <boost/asio/steady_timer.hpp>
 #include <boost/beast/core/bind_handler.hpp>
 #include <boost/beast/core/flat_buffer.hpp>
 #include <boost/beast/core/string.hpp>
@@ -26,10 +30,6 @@
 #include <boost/beast/http/string_body.hpp>
 #include <boost/beast/http/write.hpp>
 #include <boost/beast/websocket/rfc6455.hpp>
-#include <openssl/err.h>
-#include <openssl/ssl.h>
-#include <pthread.h>
-#include <spdlog/logger.h>
 
 #include "core/fifo.hpp"
 #include "core/log.hpp"
@@ -203,8 +203,8 @@ class WsSession final : public SessionBase,
       // The server began stopping after this upgrade was read: say goodbye at once.
       stop_for_shutdown();
     }
-    ws_.async_accept(*upgrade_, beast::bind_front_handler(&WsSession::on_accept,
-                                                          shared_from_this()));
+    ws_.async_accept(*upgrade_,
+                     beast::bind_front_handler(&WsSession::on_accept, shared_from_this()));
   }
 
   std::uint64_t id() const override { return id_; }
@@ -237,6 +237,27 @@ class WsSession final : public SessionBase,
   void close(CloseCode code, std::string_view reason) override {
     begin_close(static_cast<std::uint16_t>(code), reason);
   }
+
+  void set_deadline(std::chrono::milliseconds timeout, CloseCode code,
+                    std::string reason) override {
+    if (is_finished_) {
+      return;
+    }
+    deadline_ = std::make_unique<asio::steady_timer>(worker_.io, timeout);
+    deadline_->async_wait(
+        [weak = weak_from_this(), code, reason = std::move(reason)](ErrorCode error) {
+          if (error) {
+            return;  // Cancelled or replaced.
+          }
+          if (auto self = weak.lock()) {
+            self->state_.log->debug("conn_id={} deadline passed: {}", self->id_, reason);
+            self->deadline_.reset();
+            self->close(code, reason);
+          }
+        });
+  }
+
+  void cancel_deadline() override { deadline_.reset(); }
 
   void stop_for_shutdown() override { close(CloseCode::kGoingAway, "server stopping"); }
 
@@ -345,7 +366,7 @@ class WsSession final : public SessionBase,
     }
     is_closing_ = true;
     close_reason_ = websocket::close_reason(static_cast<websocket::close_code>(code),
-                                           reason.substr(0, kMaxCloseReasonBytes));
+                                            reason.substr(0, kMaxCloseReasonBytes));
     do_write();
   }
 
@@ -366,6 +387,7 @@ class WsSession final : public SessionBase,
     }
     is_finished_ = true;
     queue_.clear();
+    deadline_.reset();
     state_.log->debug("conn_id={} websocket closed", id_);
     if (handler_) {
       handler_->on_closed();
@@ -375,6 +397,7 @@ class WsSession final : public SessionBase,
 
   WsStream ws_;
   std::unique_ptr<WsHandler> handler_;
+  std::unique_ptr<asio::steady_timer> deadline_;  // Only while a deadline is armed.
   std::optional<http::request<http::string_body>> upgrade_;
   beast::flat_buffer buffer_;
   Fifo<std::shared_ptr<const std::string>> queue_;  // front = frame being written
@@ -393,9 +416,7 @@ bool is_safe_header_text(std::string_view text) {
   return text.find_first_of("\r\n") == std::string_view::npos;
 }
 
-std::string_view path_of(std::string_view target) {
-  return target.substr(0, target.find('?'));
-}
+std::string_view path_of(std::string_view target) { return target.substr(0, target.find('?')); }
 
 // One TLS connection serving HTTP/1.1 requests one at a time (keep-alive) until it
 // upgrades to a WebSocket or closes. Runs only on its worker's thread, except for the
@@ -507,7 +528,8 @@ class HttpSession final : public SessionBase, public std::enable_shared_from_thi
     request.connection_id = id_;
     request.headers.reserve(std::distance(message.begin(), message.end()));
     for (const auto& field : message) {
-      request.headers.push_back(Header{std::string(field.name_string()), std::string(field.value())});
+      request.headers.push_back(
+          Header{std::string(field.name_string()), std::string(field.value())});
     }
     state_.log->debug("conn_id={} {} request", id_, request.method);
 
@@ -534,8 +556,7 @@ class HttpSession final : public SessionBase, public std::enable_shared_from_thi
   }
 
   void upgrade(http::request<http::string_body> message, const Request& request) {
-    std::unique_ptr<WsHandler> handler =
-        state_.ws_factory ? state_.ws_factory(request) : nullptr;
+    std::unique_ptr<WsHandler> handler = state_.ws_factory ? state_.ws_factory(request) : nullptr;
     if (!handler) {
       phase_ = Phase::kHandling;
       is_keep_alive_ = false;
@@ -613,8 +634,8 @@ class HttpSession final : public SessionBase, public std::enable_shared_from_thi
   void do_shutdown() {
     phase_ = Phase::kClosing;
     expires_after(kTlsShutdownTimeout);
-    stream_.async_shutdown(beast::bind_front_handler(&HttpSession::on_shutdown,
-                                                     shared_from_this()));
+    stream_.async_shutdown(
+        beast::bind_front_handler(&HttpSession::on_shutdown, shared_from_this()));
   }
 
   void on_shutdown(ErrorCode code) {
@@ -659,8 +680,8 @@ Result<void> configure_tls(ssl::context& tls, const TlsCredentials& credentials)
                   ssl::context::no_sslv3 | ssl::context::no_tlsv1 | ssl::context::no_tlsv1_1 |
                   ssl::context::single_dh_use);
   SSL_CTX* native = tls.native_handle();
-  SSL_CTX_set_options(native, SSL_OP_CIPHER_SERVER_PREFERENCE | SSL_OP_NO_RENEGOTIATION |
-                                  SSL_OP_NO_COMPRESSION);
+  SSL_CTX_set_options(
+      native, SSL_OP_CIPHER_SERVER_PREFERENCE | SSL_OP_NO_RENEGOTIATION | SSL_OP_NO_COMPRESSION);
   // Stateless session tickets (on by default in OpenSSL 3; SSL_OP_NO_TICKET stays
   // clear) and a server-side cache, so a reconnect storm resumes instead of paying
   // full handshakes (DESIGN.md, Measured).
@@ -733,8 +754,8 @@ class Server::Impl {
       acceptor_->listen(asio::socket_base::max_listen_connections, code);
     }
     if (code) {
-      state_.log->error("cannot listen on {}:{}: {}", state_.options.address,
-                        state_.options.port, code.message());
+      state_.log->error("cannot listen on {}:{}: {}", state_.options.address, state_.options.port,
+                        code.message());
       acceptor_.reset();
       workers_.clear();
       return error(Code::kUnavailable, "cannot listen on the server address");
@@ -848,8 +869,8 @@ class Server::Impl {
       const Tcp::endpoint peer = socket.remote_endpoint(ignored);
       const std::uint64_t id = state_.next_connection_id++;
       state_.log->debug("conn_id={} accepted", id);
-      auto session = std::make_shared<HttpSession>(state_, worker, id,
-                                                   peer.address().to_string(), std::move(socket));
+      auto session = std::make_shared<HttpSession>(state_, worker, id, peer.address().to_string(),
+                                                   std::move(socket));
       asio::post(worker.io, [session = std::move(session)] { session->start(); });
     }
     do_accept();

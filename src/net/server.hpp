@@ -78,8 +78,7 @@ class WsConnection {
 
   // Queues a text frame. Returns false, queuing nothing, if the bounded outgoing queue
   // is full; the handler's on_drained() runs once it has emptied. Also false, with no
-  // on_drained() to follow, once close() was called or the connection ended. Frames queued in one
-  // turn may go out in one TLS write.
+  // on_drained() to follow, once close() was called or the connection ended.
   virtual bool try_send(std::shared_ptr<const std::string> text) = 0;
 
   // Frames queued and not yet written.
@@ -87,6 +86,13 @@ class WsConnection {
 
   // Sends a close frame after the queued frames and ends the connection.
   virtual void close(CloseCode code, std::string_view reason) = 0;
+
+  // Closes the connection with `code` and `reason` unless cancel_deadline() is called
+  // within `timeout` (for example: authenticate in time). One deadline at a time; a
+  // new one replaces the old. Its timer exists only while it is armed.
+  virtual void set_deadline(std::chrono::milliseconds timeout, CloseCode code,
+                            std::string reason) = 0;
+  virtual void cancel_deadline() = 0;
 };
 
 // The application side of one WebSocket connection. Every callback runs on the
@@ -113,9 +119,9 @@ using WsHandlerFactory = std::function<std::unique_ptr<WsHandler>(const Request&
 
 struct ServerOptions {
   std::string address = "127.0.0.1";
-  std::uint16_t port = 8443;  // 0 picks a free port; read it back with Server::port().
-  std::size_t threads = 0;    // io_context threads; 0 = one per core.
-  std::size_t http_body_limit = 1 << 20;    // Over it: 413 and close.
+  std::uint16_t port = 8443;              // 0 picks a free port; read it back with Server::port().
+  std::size_t threads = 0;                // io_context threads; 0 = one per core.
+  std::size_t http_body_limit = 1 << 20;  // Over it: 413 and close.
   std::size_t http_header_limit = 16 * 1024;  // Request line + headers; over it: 431 and close.
   std::size_t ws_message_limit = 64 * 1024;
   std::size_t ws_queue_frames = 512;  // Bound of each connection's outgoing queue.

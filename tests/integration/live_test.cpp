@@ -3,6 +3,7 @@
 #include <boost/json/serialize.hpp>
 
 #include "integration/fixture.hpp"
+#include "net/client.hpp"
 
 namespace wl::testing {
 namespace {
@@ -14,7 +15,8 @@ class LiveTest : public ServerTest {
   void SetUp() override {
     server_ = std::make_unique<ServerProcess>(
         temp_.path() / "data",
-        std::vector<std::string>{"--ws-queue-frames", "8", "--session-check-seconds", "1"});
+        std::vector<std::string>{"--ws-queue-frames", "8", "--session-check-seconds", "1",
+                                 "--hello-timeout-seconds", "1"});
     server_->start();
     ASSERT_NE(server_->port(), 0);
   }
@@ -53,8 +55,7 @@ TEST_F(LiveTest, RevokingADeviceClosesItsOpenConnection) {
     }
   }
   ASSERT_NE(phone_device, 0);
-  ASSERT_EQ(desktop->call("DELETE", "/api/v1/devices/" + std::to_string(phone_device)).status,
-            204);
+  ASSERT_EQ(desktop->call("DELETE", "/api/v1/devices/" + std::to_string(phone_device)).status, 204);
   const json::value ended = phone->next_matching(
       [](auto& f) { return is_type(f, "error") && f.at("code").as_string() == "unauthenticated"; },
       std::chrono::seconds(15));
@@ -62,6 +63,21 @@ TEST_F(LiveTest, RevokingADeviceClosesItsOpenConnection) {
   EXPECT_TRUE(phone->next(std::chrono::seconds(5)).is_null());  // Then the socket closes.
   EXPECT_EQ(phone->ws()->close_code(), 1008);
   EXPECT_EQ(phone->call("GET", "/api/v1/me").status, 401);
+}
+
+// A socket that never authenticates is closed once its hello deadline passes; one
+// that says hello in time stays open past it.
+TEST_F(LiveTest, SocketWithoutHelloIsClosedAtItsDeadline) {
+  auto silent = net::WsClient::connect(server_->client_options(), "/api/v1/ws");
+  ASSERT_TRUE(silent) << silent.error().to_string();
+  auto harper = login("rn.harper");
+  ASSERT_TRUE(is_type(harper->connect(), "welcome"));
+  auto received = (*silent)->receive(std::chrono::seconds(10));
+  ASSERT_FALSE(received.has_value()) << "expected the close, got " << *received;
+  EXPECT_EQ((*silent)->close_code(), 1008);
+  // The authenticated one outlives the deadline and still works.
+  const std::int64_t thread = direct_thread(*harper, "dr.okafor");
+  EXPECT_TRUE(is_type(harper->send_message(thread, "after-deadline", "Still here"), "sent"));
 }
 
 TEST_F(LiveTest, AdminRotatesKeysWhileServingAndOldMessagesStillRead) {
@@ -93,7 +109,7 @@ TEST_F(LiveTest, SlowConsumerLosesNothingAndGetsEverythingInOrder) {
 
   // About 12 MB to a reader that does not read: more than socket buffers hold.
   constexpr int kPerSender = 375;
-  const std::vector<std::string> senders = {"rn.harper", "rn.santos",  "rn.chen",   "rn.muller",
+  const std::vector<std::string> senders = {"rn.harper",  "rn.santos", "rn.chen",   "rn.muller",
                                             "rn.adeyemi", "dr.okafor", "dr.garcia", "pa.kim"};
   const std::string padding(3900, 'x');
   std::set<std::string> expected;
