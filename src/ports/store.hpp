@@ -201,11 +201,26 @@ class Store {
                                                       std::span<const EventId> messages,
                                                       Timestamp now, const CommitHook& hook) = 0;
 
-  /// As record_delivered, returning at once; see append_message_async.
+  /// Builds the audit entry of a delivery from the receipts it created (nullopt: none
+  /// to write). Supplied by services (the entry's wording is a product rule); the store
+  /// calls it inside the write's transaction.
+  using DeliveredAudit = std::function<std::optional<AuditDraft>(std::span<const Event>)>;
+
+  /// As record_delivered, returning at once (see append_message_async), and appending
+  /// audit(receipts), if any, in the same transaction.
   virtual void record_delivered_async(UserId recipient, std::vector<EventId> messages,
-                                      Timestamp now, CommitHook hook,
+                                      Timestamp now, CommitHook hook, DeliveredAudit audit,
                                       WriteDone<std::vector<Event>> done) {
-    done(record_delivered(recipient, messages, now, hook));
+    auto delivered = record_delivered(recipient, messages, now, hook);
+    if (delivered && audit) {
+      if (auto draft = audit(*delivered)) {
+        if (auto appended = append_audit(*draft); !appended) {
+          done(std::unexpected(appended.error()));
+          return;
+        }
+      }
+    }
+    done(std::move(delivered));
   }
 
   /// Moves the reader's read position in a thread up to `up_to_seq` (clamped to the

@@ -581,12 +581,17 @@ TYPED_TEST(StoreContractTest, AsyncWritesCompleteOnceAfterTheirHooks) {
   EXPECT_EQ(*seqs.begin(), 1);
   EXPECT_EQ(*seqs.rbegin(), kMessages - 1);
 
-  store.record_delivered_async(yan, ids, at(20), this->no_hook_,
-                               [&](Result<std::vector<Event>> events) {
-                                 std::lock_guard lock(mutex);
-                                 delivered.push_back(std::move(events));
-                                 changed.notify_all();
-                               });
+  store.record_delivered_async(
+      yan, ids, at(20), this->no_hook_,
+      [&](std::span<const Event> receipts) -> std::optional<AuditDraft> {
+        EXPECT_EQ(receipts.size(), ids.size());
+        return draft("message.delivered", this->org_);
+      },
+      [&](Result<std::vector<Event>> events) {
+        std::lock_guard lock(mutex);
+        delivered.push_back(std::move(events));
+        changed.notify_all();
+      });
   std::vector<Result<AuditEntry>> audits;
   store.append_audit_async(draft("message.delivered", this->org_), [&](Result<AuditEntry> entry) {
     std::lock_guard lock(mutex);
@@ -599,8 +604,13 @@ TYPED_TEST(StoreContractTest, AsyncWritesCompleteOnceAfterTheirHooks) {
   ASSERT_TRUE(delivered[0].has_value()) << delivered[0].error().to_string();
   EXPECT_EQ(delivered[0]->size(), ids.size());
   ASSERT_TRUE(audits[0].has_value());
-  // Every send's audit entry, then the one appended here: one chain.
-  EXPECT_EQ(audits[0]->seq, kMessages);
+  // Every send's audit entry, the delivery's (in its transaction), then the one
+  // appended here: one chain.
+  EXPECT_EQ(audits[0]->seq, kMessages + 1);
+  auto chain = store.read_audit(0, 1000);
+  ASSERT_TRUE(chain.has_value());
+  ASSERT_EQ(chain->size(), static_cast<std::size_t>(kMessages + 1));
+  EXPECT_EQ((*chain)[kMessages - 1].draft.action, "message.delivered");
 }
 
 TYPED_TEST(StoreContractTest, ReadUserEventsReplaysTheUsersThreadsInIdOrder) {

@@ -76,18 +76,18 @@ TEST_F(SecurityTest, UsersOfAnotherOrgCannotReachThreads) {
   const std::string data = server_->data_dir().string();
   ASSERT_EQ(run_wardline({"admin", "--data-dir", data, "org", "create", "Other Clinic"}), 0);
   std::string output;
-  ASSERT_EQ(run_wardline({"admin", "--data-dir", data, "--fast-password-hashing", "user",
-                          "create", "--org", "Other Clinic", "--username", "outsider", "--name",
-                          "Out Sider"},
+  ASSERT_EQ(run_wardline({"admin", "--data-dir", data, "--fast-password-hashing", "user", "create",
+                          "--org", "Other Clinic", "--username", "outsider", "--name", "Out Sider"},
                          &output, {"WARDLINE_PASSWORD=outsider-password-long"}),
             0)
       << output;
   server_->start();
   // With two orgs, a login must name its org.
   TestClient anonymous(server_->client_options());
-  const HttpAnswer unnamed = anonymous.call(
-      "POST", "/api/v1/login",
-      json::serialize(json::object{{"username", "outsider"}, {"password", "outsider-password-long"}}));
+  const HttpAnswer unnamed =
+      anonymous.call("POST", "/api/v1/login",
+                     json::serialize(json::object{{"username", "outsider"},
+                                                  {"password", "outsider-password-long"}}));
   EXPECT_EQ(unnamed.status, 400);
   TestClient outsider(server_->client_options(), "outsider", "outsider-password-long",
                       "Other Clinic");
@@ -107,10 +107,10 @@ TEST_F(SecurityTest, WrongPasswordsLockTheAccount) {
   int last_status = 0;
   std::string last_message;
   for (int attempt = 0; attempt < 5; ++attempt) {
-    const HttpAnswer answer = anonymous.call(
-        "POST", "/api/v1/login",
-        json::serialize(json::object{{"username", "dr.garcia"},
-                                     {"password", "still-not-the-password"}}));
+    const HttpAnswer answer =
+        anonymous.call("POST", "/api/v1/login",
+                       json::serialize(json::object{{"username", "dr.garcia"},
+                                                    {"password", "still-not-the-password"}}));
     last_status = answer.status;
     last_message = std::string(answer.body.at("error").at("message").as_string());
   }
@@ -189,10 +189,41 @@ TEST_F(SecurityTest, BadFramesGetClearErrorsAndTheConnectionKeepsWorking) {
   const HttpAnswer bad_utf8 = harper->call(
       "POST", "/api/v1/threads", "{\"kind\":\"group\",\"title\":\"\xff\xfe\",\"member_ids\":[]}");
   EXPECT_EQ(bad_utf8.status, 400);
-  EXPECT_EQ(harper->call("POST", "/api/v1/threads",
-                         R"({"kind":"group","title":"t","member_ids":[],"extra":1})")
+  EXPECT_EQ(harper
+                ->call("POST", "/api/v1/threads",
+                       R"({"kind":"group","title":"t","member_ids":[],"extra":1})")
                 .status,
             400);
+}
+
+// A send and its delivery acknowledgement each leave an audit entry naming the
+// message, the delivery's written with its receipts.
+TEST_F(SecurityTest, SendsAndDeliveriesAreAudited) {
+  auto harper = login("rn.harper");
+  auto patel = login("dr.patel");
+  const std::int64_t thread = direct_thread(*harper, "dr.patel");
+  harper->connect();
+  patel->connect();
+  patel->next_matching([](auto& f) { return is_type(f, "caught_up"); });
+  const json::value sent = harper->send_message(thread, "audited-1", "Chest X-ray is back");
+  ASSERT_TRUE(is_type(sent, "sent"));
+  const std::int64_t message = sent.at("message_id").as_int64();
+  patel->send_frame(json::object{{"type", "ack"}, {"message_ids", json::array{message}}});
+  ASSERT_FALSE(harper->next_matching([](auto& f) { return is_event(f, "delivered"); }).is_null());
+  server_->stop();
+  bool send_audited = false;
+  for (const AuditEntry& entry : audit_entries("message.send", "ok")) {
+    send_audited = send_audited || (entry.draft.target == "thread:" + std::to_string(thread) &&
+                                    entry.draft.actor == UserId(harper->user_id()));
+  }
+  EXPECT_TRUE(send_audited);
+  bool delivery_audited = false;
+  for (const AuditEntry& entry : audit_entries("message.delivered", "ok")) {
+    delivery_audited =
+        delivery_audited || (entry.draft.actor == UserId(patel->user_id()) &&
+                             entry.draft.detail == "messages=" + std::to_string(message));
+  }
+  EXPECT_TRUE(delivery_audited);
 }
 
 TEST_F(SecurityTest, NoPlaintextInTheDatabaseFiles) {
@@ -242,8 +273,8 @@ TEST_F(SecurityTest, AuditVerifyPassesThenDetectsAnEditedRow) {
   // Edit one entry's outcome directly in the database, as an attacker with file access.
   sqlite3* db = nullptr;
   ASSERT_EQ(sqlite3_open((server_->data_dir() / "wardline.db").c_str(), &db), SQLITE_OK);
-  ASSERT_EQ(sqlite3_exec(db, "UPDATE audit SET outcome = 'denied' WHERE seq = 5", nullptr,
-                         nullptr, nullptr),
+  ASSERT_EQ(sqlite3_exec(db, "UPDATE audit SET outcome = 'denied' WHERE seq = 5", nullptr, nullptr,
+                         nullptr),
             SQLITE_OK);
   sqlite3_close(db);
   EXPECT_EQ(run_wardline({"audit", "--data-dir", data, "verify"}, &output), 1) << output;
@@ -268,8 +299,8 @@ TEST_F(SecurityTest, KeyRotationKeepsOldMessagesReadable) {
   auto harper = login("rn.harper");
   const std::int64_t thread = direct_thread(*harper, "rn.chen");
   harper->connect();
-  ASSERT_TRUE(is_type(harper->send_message(thread, "before-1", "sealed under the first key"),
-                      "sent"));
+  ASSERT_TRUE(
+      is_type(harper->send_message(thread, "before-1", "sealed under the first key"), "sent"));
   harper.reset();
   server_->stop();
   std::string output;
@@ -281,8 +312,7 @@ TEST_F(SecurityTest, KeyRotationKeepsOldMessagesReadable) {
   auto again = login("rn.harper");
   again->connect();
   ASSERT_TRUE(is_type(again->send_message(thread, "after-1", "sealed under the new key"), "sent"));
-  const json::value history =
-      again->get("/api/v1/threads/" + std::to_string(thread) + "/messages");
+  const json::value history = again->get("/api/v1/threads/" + std::to_string(thread) + "/messages");
   const auto& messages = history.at("messages").as_array();
   ASSERT_EQ(messages.size(), 2u);
   EXPECT_EQ(messages[0].at("body").as_string(), "sealed under the new key");

@@ -1061,12 +1061,20 @@ Result<std::vector<Event>> SqliteStore::record_delivered(UserId recipient,
 }
 
 void SqliteStore::record_delivered_async(UserId recipient, std::vector<EventId> messages,
-                                         Timestamp now, CommitHook hook,
+                                         Timestamp now, CommitHook hook, DeliveredAudit audit,
                                          WriteDone<std::vector<Event>> done) {
   write_async<std::vector<Event>>(
       std::move(hook),
-      [recipient, messages = std::move(messages), now](WriteContext& context) {
-        return record_delivered_in(context, recipient, messages, now);
+      [recipient, messages = std::move(messages), now,
+       audit = std::move(audit)](WriteContext& context) -> Result<std::vector<Event>> {
+        std::vector<Event> delivered =
+            WL_TRY(record_delivered_in(context, recipient, messages, now));
+        if (audit) {
+          if (const std::optional<AuditDraft> draft = audit(delivered)) {
+            WL_TRY(insert_audit(context, *draft));
+          }
+        }
+        return delivered;
       },
       std::move(done));
 }

@@ -111,7 +111,8 @@ class SqliteStore final : public Store {
   Result<std::vector<Event>> record_delivered(UserId recipient, std::span<const EventId> messages,
                                               Timestamp now, const CommitHook& hook) override;
   void record_delivered_async(UserId recipient, std::vector<EventId> messages, Timestamp now,
-                              CommitHook hook, WriteDone<std::vector<Event>> done) override;
+                              CommitHook hook, DeliveredAudit audit,
+                              WriteDone<std::vector<Event>> done) override;
   Result<std::optional<Event>> record_read(ThreadId thread, UserId reader, std::int64_t up_to_seq,
                                            Timestamp now, const CommitHook& hook) override;
   Result<Event> find_event(EventId id) override;

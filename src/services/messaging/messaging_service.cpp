@@ -452,7 +452,7 @@ Result<std::vector<Receipt>> MessagingService::message_status(const Principal& a
 
 namespace {
 
-std::string delivered_ids(const std::vector<Event>& delivered) {
+std::string delivered_ids(std::span<const Event> delivered) {
   std::string ids;
   for (const Event& receipt : delivered) {
     ids += fmt::format("{}{}", ids.empty() ? "" : ",", receipt.ref.value());
@@ -496,32 +496,30 @@ void MessagingService::acknowledge_delivered_async(const Principal& actor,
     done(std::size_t{0});
     return;
   }
-  store_.record_delivered_async(
-      actor.user, std::move(messages), clock_.now(), publisher(),
-      [this, actor, done = std::move(done)](Result<std::vector<Event>> delivered) mutable {
-        if (!delivered) {
-          done(std::unexpected(delivered.error()));
-          return;
-        }
-        if (delivered->empty()) {
-          done(std::size_t{0});
-          return;
-        }
-        const std::size_t count = delivered->size();
-        // The audit entry follows the receipts in a write of its own; the caller hears
-        // of success only once both are durable.
-        audit_.record_async(
-            AuditDraft{clock_.now(), actor.org, actor.user, actor.device, "message.delivered",
-                       fmt::format("user:{}", actor.user.value()), "ok",
-                       fmt::format("messages={}", delivered_ids(*delivered))},
-            [count, done = std::move(done)](Result<AuditEntry> recorded) {
-              if (!recorded) {
-                done(std::unexpected(recorded.error()));
-                return;
-              }
-              done(count);
-            });
-      });
+  const Timestamp now = clock_.now();
+  Store::DeliveredAudit audit =
+      [actor, now](std::span<const Event> delivered) -> std::optional<AuditDraft> {
+    if (delivered.empty()) {
+      return std::nullopt;
+    }
+    return AuditDraft{now,
+                      actor.org,
+                      actor.user,
+                      actor.device,
+                      "message.delivered",
+                      fmt::format("user:{}", actor.user.value()),
+                      "ok",
+                      fmt::format("messages={}", delivered_ids(delivered))};
+  };
+  // The receipts and their audit entry commit together.
+  store_.record_delivered_async(actor.user, std::move(messages), now, publisher(), std::move(audit),
+                                [done = std::move(done)](Result<std::vector<Event>> delivered) {
+                                  if (!delivered) {
+                                    done(std::unexpected(delivered.error()));
+                                    return;
+                                  }
+                                  done(delivered->size());
+                                });
 }
 
 Result<void> MessagingService::mark_read(const Principal& actor, ThreadId thread_id,
