@@ -1,14 +1,16 @@
 #include "api/http_api.hpp"
 
+#include <algorithm>
+#include <cctype>
 #include <charconv>
 #include <filesystem>
 #include <fstream>
 #include <sstream>
 #include <vector>
 
+#include <fmt/format.h>
 #include <boost/json/serialize.hpp>
 #include <boost/url/parse.hpp>
-#include <fmt/format.h>
 
 #include "api/errors.hpp"
 #include "api/hub.hpp"
@@ -161,8 +163,8 @@ HttpApi::HttpApi(ApiContext& context, std::string static_root)
 
 void HttpApi::handle(net::Request request, net::Respond respond) {
   auto shared_respond = std::make_shared<net::Respond>(std::move(respond));
-  const bool queued = context_.pool.try_submit(
-      [this, request = std::move(request), shared_respond]() mutable {
+  const bool queued =
+      context_.pool.try_submit([this, request = std::move(request), shared_respond]() mutable {
         (*shared_respond)(route(request));
       });
   if (!queued) {
@@ -202,7 +204,12 @@ net::Response HttpApi::route(const net::Request& request) {
       login.device_name = WL_TRY(reader.optional_string("device_name"));
       WL_TRY(reader.finish());
       login.remote_address = request.remote_address;
-      if (!context_.login_per_user.try_acquire(login.org + "/" + login.username)) {
+      // Keyed by the username as the server will match it (case-insensitive), and not
+      // by the org as typed, so that spelling variants share one bucket.
+      std::string user_key = login.username;
+      std::transform(user_key.begin(), user_key.end(), user_key.begin(),
+                     [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
+      if (!context_.login_per_user.try_acquire(user_key)) {
         return error(Code::kResourceExhausted, "too many login attempts: wait and retry");
       }
       const LoginResult result = WL_TRY(context_.identity.login(login));
@@ -379,8 +386,8 @@ net::Response HttpApi::route(const net::Request& request) {
   }
   if (route.is("POST", {"api", "v1", "admin", "keys", "rotate"})) {
     return answer([&]() -> Result<json::value> {
-      const AuditDraft draft{context_.clock.now(), actor.org,   actor.user, actor.device,
-                             "admin.keys.rotate",  "keys",      "denied",   ""};
+      const AuditDraft draft{context_.clock.now(), actor.org, actor.user, actor.device,
+                             "admin.keys.rotate",  "keys",    "denied",   ""};
       if (!actor.is_admin) {
         WL_TRY(context_.audit.record(draft));
         return error(Code::kPermissionDenied, "this needs an administrator of the org");

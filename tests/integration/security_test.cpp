@@ -125,6 +125,28 @@ TEST_F(SecurityTest, WrongPasswordsLockTheAccount) {
   EXPECT_EQ(audit_entries("account.locked", "ok").size(), 1u);
 }
 
+// The per-user login limit (burst 10) counts spelling variants of one username, with
+// or without the org, as the same user.
+TEST_F(SecurityTest, LoginLimitPerUserIgnoresCaseAndOrgSpelling) {
+  TestClient anonymous(server_->client_options());
+  auto attempt = [&](int i) {
+    json::object body{{"username", i % 2 == 0 ? "No.Such.User" : "no.such.user"},
+                      {"password", "not-the-password"}};
+    if (i % 3 == 0) {
+      body["org"] = "Mercy General (demo)";
+    }
+    return anonymous.call("POST", "/api/v1/login", json::serialize(body));
+  };
+  for (int i = 0; i < 10; ++i) {
+    EXPECT_EQ(attempt(i).status, 401) << "attempt " << i;
+  }
+  const HttpAnswer limited = attempt(10);
+  EXPECT_EQ(limited.status, 429);
+  EXPECT_EQ(limited.body.at("error").at("message").as_string(),
+            "too many login attempts: wait and retry")
+      << json::serialize(limited.body);
+}
+
 TEST_F(SecurityTest, EndedSessionIsRefused) {
   auto patel = login("dr.patel");
   EXPECT_EQ(patel->call("GET", "/api/v1/me").status, 200);
