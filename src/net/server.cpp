@@ -321,6 +321,9 @@ class WsSession final : public SessionBase,
     }
     if (!queue_.empty()) {
       is_writing_ = true;
+      // Frames queued behind this one: let it wait in the cork, so the burst goes out
+      // in one TLS write; the burst's last frame writes them all.
+      ws_.next_layer().set_corked(queue_.size() > 1);
       ws_.async_write(asio::buffer(*queue_.front()),
                       beast::bind_front_handler(&WsSession::on_write, shared_from_this()));
       return;
@@ -328,6 +331,7 @@ class WsSession final : public SessionBase,
     if (is_closing_ && !is_close_sent_) {
       is_close_sent_ = true;
       is_writing_ = true;
+      ws_.next_layer().set_corked(false);
       ws_.async_close(close_reason_,
                       beast::bind_front_handler(&WsSession::on_close, shared_from_this()));
     }

@@ -77,13 +77,36 @@ class TlsSocket {
   // Writes some bytes. A sequence of several buffers (a WebSocket frame header and its
   // payload) is gathered into one TLS record of at most kMaxGather bytes, not one
   // record per buffer. Handler: void(error_code, std::size_t).
+  //
+  // While corked (set_corked), a write that fits the cork (kMaxGather bytes in all) is
+  // only appended to it and completes at once; the next write that does not, or the
+  // first after uncorking, writes the cork and itself in one SSL_write. So a burst of
+  // queued frames goes out in one record and one syscall, not one each.
   template <class ConstBuffers, class Handler>
   auto async_write_some(const ConstBuffers& buffers, Handler&& handler) {
     Op<Step::kWrite> op{*this};
-    op.prepare_write(gather(buffers));
+    const boost::asio::const_buffer buffer = gather(buffers);
+    if (is_corked_ && cork_.size() + buffer.size() <= kMaxGather) {
+      cork_.append(static_cast<const char*>(buffer.data()), buffer.size());
+      op.is_buffered = true;
+      op.size = buffer.size();
+    } else if (!cork_.empty()) {
+      cork_.append(static_cast<const char*>(buffer.data()), buffer.size());
+      op.kept = std::make_unique<std::string>(std::move(cork_));
+      cork_ = std::string();
+      op.prepare_write(boost::asio::buffer(*op.kept));
+      op.reported = buffer.size();
+    } else {
+      op.prepare_write(buffer);
+    }
     return boost::asio::async_compose<Handler, void(ErrorCode, std::size_t)>(std::move(op), handler,
                                                                              socket_);
   }
+
+  // See async_write_some. The owner uncorks before its last write of a burst; data
+  // left in the cork goes out with the next write of any kind (Beast's own control
+  // frames included).
+  void set_corked(bool corked) { is_corked_ = corked; }
 
   // Blocking forms, for Beast's synchronous members (the explicit instantiation of the
   // WebSocket stream compiles them all); the server never calls them.
@@ -206,6 +229,10 @@ class TlsSocket {
     // A gathered write that had to wait: OpenSSL must see the same bytes again, and
     // the thread's scratch buffer may be reused meanwhile, so the op keeps a copy.
     std::unique_ptr<std::string> kept;
+    // A corked write: appended, no I/O (it completes with `size`).
+    bool is_buffered = false;
+    // A write of the cork and this write's bytes: completes with this write's size.
+    std::size_t reported = 0;
     bool has_waited = false;
     bool is_done = false;
     Attempt result;
@@ -224,6 +251,11 @@ class TlsSocket {
       }
       if (wait_error) {
         result.error = wait_error;
+        finish(self);
+        return;
+      }
+      if (is_buffered) {
+        result = Attempt{Want::kNothing, {}, size};
         finish(self);
         return;
       }
@@ -268,7 +300,9 @@ class TlsSocket {
 
     template <class Self>
     void complete(Self& self) {
-      if constexpr (kStep == Step::kRead || kStep == Step::kWrite) {
+      if constexpr (kStep == Step::kWrite) {
+        self.complete(result.error, !result.error && reported != 0 ? reported : result.bytes);
+      } else if constexpr (kStep == Step::kRead) {
         self.complete(result.error, result.bytes);
       } else {
         self.complete(result.error);
@@ -280,6 +314,8 @@ class TlsSocket {
   std::unique_ptr<SSL, SslDeleter> ssl_;
   // After a fatal SSL error OpenSSL forbids SSL_shutdown.
   bool is_broken_ = false;
+  bool is_corked_ = false;
+  std::string cork_;  // Corked bytes not yet written; empty (no memory) otherwise.
 };
 
 // WebSocket teardown (found by argument-dependent lookup from Beast's websocket

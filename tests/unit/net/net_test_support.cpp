@@ -90,6 +90,14 @@ void EchoWsHandler::on_message(std::string_view text) {
     });
     return;
   }
+  if (text.starts_with("burst:")) {
+    // burst:<n>: n small frames queued in one turn ("burst-0", "burst-1", ...).
+    const int count = std::stoi(std::string(text.substr(6)));
+    for (int index = 0; index < count; ++index) {
+      connection_->try_send(std::make_shared<const std::string>("burst-" + std::to_string(index)));
+    }
+    return;
+  }
   if (text.starts_with("pattern:")) {
     // pattern:<bytes>:<seed>: one frame whose every byte depends on its position and
     // the seed, so a frame mixed up with another connection's bytes is detected.
@@ -162,14 +170,13 @@ TestServer::TestServer(ServerOptions options) {
   if (options.threads == 0) {
     options.threads = 2;
   }
-  server_ = std::make_unique<Server>(
-      std::move(options), test_credentials(), http_,
-      [this](const Request& upgrade) -> std::unique_ptr<WsHandler> {
-        if (!upgrade.header("X-Refuse").empty()) {
-          return nullptr;
-        }
-        return std::make_unique<EchoWsHandler>(probe_);
-      });
+  server_ = std::make_unique<Server>(std::move(options), test_credentials(), http_,
+                                     [this](const Request& upgrade) -> std::unique_ptr<WsHandler> {
+                                       if (!upgrade.header("X-Refuse").empty()) {
+                                         return nullptr;
+                                       }
+                                       return std::make_unique<EchoWsHandler>(probe_);
+                                     });
   auto started = server_->start();
   if (!started) {
     throw std::runtime_error("server start: " + started.error().to_string());

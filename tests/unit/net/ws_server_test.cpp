@@ -74,10 +74,10 @@ TEST(WsServerTest, ClosesBinaryFramesWith1003) {
   TestServer server;
   auto raw = RawTlsClient::connect(server.port());
   ASSERT_TRUE(raw);
-  ASSERT_TRUE(raw->write(
-      "GET /api/v1/ws HTTP/1.1\r\nHost: localhost\r\nUpgrade: websocket\r\n"
-      "Connection: Upgrade\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\n"
-      "Sec-WebSocket-Version: 13\r\n\r\n"));
+  ASSERT_TRUE(
+      raw->write("GET /api/v1/ws HTTP/1.1\r\nHost: localhost\r\nUpgrade: websocket\r\n"
+                 "Connection: Upgrade\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\n"
+                 "Sec-WebSocket-Version: 13\r\n\r\n"));
   const std::string upgrade = raw->read_until("\r\n\r\n");
   ASSERT_TRUE(upgrade.starts_with("HTTP/1.1 101")) << upgrade;
 
@@ -89,7 +89,8 @@ TEST(WsServerTest, ClosesBinaryFramesWith1003) {
   ASSERT_GE(length, 2U);
   const std::string payload = raw->read_exact(length);
   ASSERT_EQ(payload.size(), length);
-  const int code = (static_cast<std::uint8_t>(payload[0]) << 8) | static_cast<std::uint8_t>(payload[1]);
+  const int code =
+      (static_cast<std::uint8_t>(payload[0]) << 8) | static_cast<std::uint8_t>(payload[1]);
   EXPECT_EQ(code, 1003);
   EXPECT_TRUE(server.probe().messages.empty());
 }
@@ -190,6 +191,25 @@ TEST(WsServerTest, LargeFramesToConnectionsOnOneThreadArriveIntact) {
     ASSERT_EQ(received->size(), kFrameBytes);
     EXPECT_TRUE(*received == testing::pattern_frame(kFrameBytes, seed)) << "client " << seed;
   }
+}
+
+// Frames queued together go out corked in one TLS write; each still arrives whole,
+// once and in order, and the connection keeps working after the burst.
+TEST(WsServerTest, BurstOfQueuedFramesArrivesWholeAndInOrder) {
+  TestServer server;
+  auto client = connect_ws(server);
+  ASSERT_TRUE(client);
+  constexpr int kFrames = 300;  // More than one cork's worth of bytes.
+  ASSERT_TRUE(client->send("burst:" + std::to_string(kFrames)));
+  for (int index = 0; index < kFrames; ++index) {
+    auto received = client->receive(seconds(5));
+    ASSERT_TRUE(received) << received.error().to_string() << " at " << index;
+    ASSERT_EQ(*received, "burst-" + std::to_string(index));
+  }
+  ASSERT_TRUE(client->send("after"));
+  auto echoed = client->receive(seconds(5));
+  ASSERT_TRUE(echoed);
+  EXPECT_EQ(*echoed, "after");
 }
 
 TEST(WsServerTest, PostFromAnotherThreadRunsOnTheConnectionThread) {
