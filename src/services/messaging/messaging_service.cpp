@@ -470,21 +470,6 @@ Result<void> MessagingService::check_ack(std::span<const EventId> messages) cons
   return ok();
 }
 
-Result<std::size_t> MessagingService::acknowledge_delivered(const Principal& actor,
-                                                            std::span<const EventId> messages) {
-  WL_TRY(check_ack(messages));
-  if (messages.empty()) {
-    return 0;
-  }
-  const auto delivered =
-      WL_TRY(store_.record_delivered(actor.user, messages, clock_.now(), publisher()));
-  if (!delivered.empty()) {
-    WL_TRY(audit(actor, "message.delivered", fmt::format("user:{}", actor.user.value()), "ok",
-                 fmt::format("messages={}", delivered_ids(delivered))));
-  }
-  return delivered.size();
-}
-
 void MessagingService::acknowledge_delivered_async(const Principal& actor,
                                                    std::vector<EventId> messages,
                                                    WriteDone<std::size_t> done) {

@@ -115,10 +115,10 @@ class MessagingService {
   Result<std::vector<Receipt>> message_status(const Principal& actor, EventId message);
 
   // The caller's device received these messages. Unknown or foreign ids are skipped.
+  // Records the receipts and their audit entry in one write and returns at once:
+  // `done` gets the count newly delivered on the store's commit thread (or at once
+  // for an error before the write) and must not block.
   // Errors: InvalidArgument for more than max_ack_batch ids.
-  Result<std::size_t> acknowledge_delivered(const Principal& actor,
-                                            std::span<const EventId> messages);
-  // As acknowledge_delivered, with `done` as for send_async.
   void acknowledge_delivered_async(const Principal& actor, std::vector<EventId> messages,
                                    WriteDone<std::size_t> done);
 
