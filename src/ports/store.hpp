@@ -180,7 +180,8 @@ class Store {
   /// Appends a message with the thread's next seq, and `audit` in the same transaction.
   /// A second append with the same (sender, client_id) stores nothing and returns the
   /// original with duplicate = true (the hook is not called for it).
-  /// Errors: NotFound for an unknown thread.
+  /// Errors: NotFound for an unknown thread; PermissionDenied if the sender is not a
+  /// member of it, or it is not of message.org_id.
   virtual Result<MessageAppended> append_message(const NewMessage& message, const AuditDraft& audit,
                                                  const CommitHook& hook) = 0;
 
@@ -234,9 +235,10 @@ class Store {
   /// Errors: NotFound.
   virtual Result<Event> find_event(EventId id) = 0;
 
-  /// Events of every thread the user is a member of now, with id > after, in id order,
-  /// at most `limit`. (Events of threads the user has left are not replayed; a
-  /// kMemberRemoved event for the user is, since it is in a thread they were in.)
+  /// The user's stream after `after`, in id order, at most `limit`: the events that
+  /// the CommitHook named them a recipient of. That is, each thread's events while
+  /// they were a member, from the creation (first members) or their kMemberAdded to
+  /// their kMemberRemoved, both included.
   virtual Result<std::vector<Event>> read_user_events(UserId user, EventId after,
                                                       std::size_t limit) = 0;
 

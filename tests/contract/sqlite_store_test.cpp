@@ -334,6 +334,53 @@ TEST_F(SqliteStoreTest, BackgroundCheckpointsKeepTheWalBounded) {
   EXPECT_EQ(store_->find_thread(thread_)->last_seq, 400);
 }
 
+std::vector<EventId> replay_ids(Store& store, UserId user) {
+  std::vector<EventId> ids;
+  const auto events = store.read_user_events(user, EventId(), 500);
+  EXPECT_TRUE(events.has_value());
+  for (const Event& event : events.value_or(std::vector<Event>{})) {
+    ids.push_back(event.id);
+  }
+  return ids;
+}
+
+// Version 2 added membership periods; a version-1 database gets them rebuilt from its
+// member events, so replay after the upgrade is what it would have been all along.
+TEST_F(SqliteStoreTest, UpgradeFromVersionOneRebuildsMembershipPeriods) {
+  NewUser user;
+  user.org_id = org_;
+  user.username = "adam";
+  user.created_at = at(0);
+  const UserId adam = store_->create_user(user)->id;
+  NewThread group;
+  group.org_id = org_;
+  group.created_by = zoe_;
+  group.created_at = at(0);
+  group.members = {adam};
+  const ThreadId thread = store_->create_thread(group, no_hook_)->thread.id;
+  ASSERT_TRUE(store_->append_message(message(thread, "1"), audit(), no_hook_));
+  ASSERT_TRUE(store_->remove_member(thread, adam, zoe_, at(2), no_hook_));
+  ASSERT_TRUE(store_->append_message(message(thread, "2"), audit(), no_hook_));
+  ASSERT_TRUE(store_->add_member(thread, adam, zoe_, at(3), no_hook_));
+  ASSERT_TRUE(store_->append_message(message(thread, "3"), audit(), no_hook_));
+  const std::vector<EventId> adam_before = replay_ids(*store_, adam);
+  const std::vector<EventId> zoe_before = replay_ids(*store_, zoe_);
+  ASSERT_EQ(adam_before.size(), 7u);  // Created, 2 added, 1, removed, added, 3.
+
+  store_.reset();
+  sqlite3* database = nullptr;
+  ASSERT_EQ(sqlite3_open(factory_.database_file().c_str(), &database), SQLITE_OK);
+  ASSERT_EQ(sqlite3_exec(database, "DROP TABLE memberships; PRAGMA user_version = 1", nullptr,
+                         nullptr, nullptr),
+            SQLITE_OK);
+  sqlite3_close(database);
+  auto opened = SqliteStore::open(factory_.database_file(), testing::test_chainer());
+  ASSERT_TRUE(opened.has_value()) << opened.error().to_string();
+  store_ = std::move(*opened);
+  EXPECT_EQ(replay_ids(*store_, adam), adam_before);
+  EXPECT_EQ(replay_ids(*store_, zoe_), zoe_before);
+}
+
 TEST_F(SqliteStoreTest, RefusesADatabaseFromANewerSchema) {
   store_.reset();
   sqlite3* database = nullptr;

@@ -5,6 +5,7 @@
 #include <algorithm>
 #include <atomic>
 #include <condition_variable>
+#include <map>
 #include <memory>
 #include <mutex>
 #include <set>
@@ -451,6 +452,7 @@ TYPED_TEST(StoreContractTest, DuplicateClientIdReturnsTheOriginalAndWritesNothin
 
   // The same client id from another sender is another message.
   const UserId adam = this->make_user("adam");
+  ASSERT_TRUE(store.add_member(thread, adam, zoe, at(5), this->no_hook_).has_value());
   auto other = this->send(thread, adam, "client-1");
   ASSERT_TRUE(other.has_value());
   EXPECT_FALSE(other->duplicate);
@@ -464,6 +466,34 @@ TYPED_TEST(StoreContractTest, AppendToUnknownThreadIsNotFoundAndWritesNoAudit) {
   ASSERT_FALSE(sent.has_value());
   EXPECT_EQ(sent.error().code(), Code::kNotFound);
   EXPECT_TRUE(store.read_audit(0, 10)->empty());
+}
+
+TYPED_TEST(StoreContractTest, AppendByANonMemberIsRefusedAndWritesNothing) {
+  auto& store = *this->store_;
+  const UserId zoe = this->make_user("zoe");
+  const UserId adam = this->make_user("adam");
+  const ThreadId thread = this->make_thread(zoe, {adam});
+  ASSERT_TRUE(store.remove_member(thread, adam, zoe, at(5), this->no_hook_).has_value());
+  const EventId last_before = *store.last_event_id();
+  auto sent = this->send(thread, adam, "late");
+  ASSERT_FALSE(sent.has_value());
+  EXPECT_EQ(sent.error().code(), Code::kPermissionDenied);
+  // Another org's user, naming their own org, is refused the same way.
+  const OrgId other_org = store.create_org("Other Hospital", at(1))->id;
+  const UserId stranger = this->make_user("stranger", other_org);
+  NewMessage message;
+  message.org_id = other_org;
+  message.thread_id = thread;
+  message.sender = stranger;
+  message.client_id = "x";
+  message.body_sealed = "sealed";
+  message.created_at = at(10);
+  auto foreign = store.append_message(message, draft("message.send", other_org), this->no_hook_);
+  ASSERT_FALSE(foreign.has_value());
+  EXPECT_EQ(foreign.error().code(), Code::kPermissionDenied);
+  EXPECT_EQ(*store.last_event_id(), last_before);
+  EXPECT_TRUE(store.read_audit(0, 10)->empty());
+  EXPECT_EQ(store.find_thread(thread)->last_seq, 0);
 }
 
 TYPED_TEST(StoreContractTest, ConcurrentAppendsGiveAGapFreeSequenceAndOrderedHooks) {
@@ -654,6 +684,73 @@ TYPED_TEST(StoreContractTest, ReadUserEventsReplaysTheUsersThreadsInIdOrder) {
   ASSERT_EQ(after_leaving->size(), 1u);
   EXPECT_EQ(after_leaving->front().kind, EventKind::kMemberRemoved);
   EXPECT_EQ(after_leaving->front().subject, adam);
+}
+
+// Replay is what live delivery sent: a member added late does not get the thread's
+// earlier events, and one removed and added again gets neither the events of the gap
+// nor loses those of either period.
+TYPED_TEST(StoreContractTest, ReplayedStreamsAreExactlyWhatWasDeliveredLive) {
+  auto& store = *this->store_;
+  const UserId zoe = this->make_user("zoe");
+  const UserId adam = this->make_user("adam");
+  const UserId late = this->make_user("late");
+  HookLog log;
+  const CommitHook hook = log.hook();
+  NewThread group;
+  group.org_id = this->org_;
+  group.kind = ThreadKind::kGroup;
+  group.title_sealed = "sealed";
+  group.created_by = zoe;
+  group.created_at = at(3);
+  group.members = {adam};
+  auto created = store.create_thread(group, hook);
+  ASSERT_TRUE(created.has_value()) << created.error().to_string();
+  const ThreadId thread = created->thread.id;
+  auto say = [&](UserId sender, const std::string& client_id) {
+    ASSERT_TRUE(this->send(thread, sender, client_id, false, &hook).has_value());
+  };
+  say(zoe, "before-late");
+  ASSERT_TRUE(store.add_member(thread, late, zoe, at(20), hook).has_value());
+  say(adam, "with-late");
+  ASSERT_TRUE(store.remove_member(thread, late, zoe, at(21), hook).has_value());
+  say(zoe, "gap");
+  ASSERT_TRUE(store.add_member(thread, late, adam, at(22), hook).has_value());
+  say(late, "back");
+
+  std::map<UserId, std::vector<EventId>> live;
+  const auto calls = log.calls();
+  const auto recipients = log.recipients();
+  std::size_t index = 0;
+  for (const auto& call : calls) {
+    for (EventId id : call) {
+      for (UserId user : recipients[index]) {
+        live[user].push_back(id);
+      }
+      ++index;
+    }
+  }
+  for (UserId user : {zoe, adam, late}) {
+    auto replayed = store.read_user_events(user, EventId(), 100);
+    ASSERT_TRUE(replayed.has_value());
+    std::vector<EventId> ids;
+    for (const Event& event : *replayed) {
+      ids.push_back(event.id);
+    }
+    EXPECT_EQ(ids, live[user]) << "user " << user.value();
+  }
+  // The late member's stream: added, the message while in, removed, added, their own.
+  auto stream = store.read_user_events(late, EventId(), 100);
+  std::vector<std::string> seen;
+  for (const Event& event : *stream) {
+    seen.push_back(event.kind == EventKind::kMessage
+                       ? event.client_id
+                       : std::to_string(static_cast<int>(event.kind)));
+  }
+  EXPECT_EQ(seen, (std::vector<std::string>{"4", "with-late", "5", "4", "back"}));
+  // Resuming inside the gap starts at the re-addition.
+  auto resumed = store.read_user_events(late, (*stream)[2].id, 100);
+  ASSERT_EQ(resumed->size(), 2u);
+  EXPECT_EQ(resumed->front().id, (*stream)[3].id);
 }
 
 TYPED_TEST(StoreContractTest, ReadThreadMessagesPagesBackwards) {

@@ -286,6 +286,15 @@ Result<Event> member_event(WriteContext& context, const Thread& thread, EventKin
   return event;
 }
 
+// Opens `user`'s membership period of `thread` at event `from` (inclusive); see
+// read_user_events.
+Result<void> open_membership(Connection& connection, ThreadId thread, UserId user, EventId from) {
+  auto insert = WL_TRY(connection.prepare(
+      "INSERT INTO memberships (user_id, thread_id, from_event) VALUES (?1, ?2, ?3)",
+      "record membership"));
+  return insert.bind(1, user.value()).bind(2, thread.value()).bind(3, from.value()).run();
+}
+
 // The users whose streams each event belongs to, decided inside the write's
 // transaction: the thread's members after the write, plus the removed user of a
 // kMemberRemoved (the same rule read_user_events replays by).
@@ -834,6 +843,8 @@ Result<ThreadCreated> SqliteStore::create_thread(const NewThread& thread, const 
           add.bind(1, stored.id.value()).bind(2, member.value()).bind(3, thread.created_at).run());
       WL_TRY(member_event(context, stored, EventKind::kMemberAdded, member, thread.created_by,
                           thread.created_at));
+      // The first members' period starts at the creation, which they were sent.
+      WL_TRY(open_membership(context.connection, stored.id, member, created_event.id));
     }
     auto activity = WL_TRY(connection.prepare(
         "UPDATE threads SET activity_event_id = ?2 WHERE id = ?1", "create thread"));
@@ -936,7 +947,9 @@ Result<Event> SqliteStore::add_member(ThreadId thread, UserId user, UserId actor
     auto insert = WL_TRY(context.connection.prepare(
         "INSERT INTO members (thread_id, user_id, joined_at) VALUES (?1, ?2, ?3)", "add member"));
     WL_TRY(insert.bind(1, thread.value()).bind(2, user.value()).bind(3, now).run());
-    return member_event(context, stored, EventKind::kMemberAdded, user, actor, now);
+    Event added = WL_TRY(member_event(context, stored, EventKind::kMemberAdded, user, actor, now));
+    WL_TRY(open_membership(context.connection, thread, user, added.id));
+    return added;
   });
 }
 
@@ -948,7 +961,15 @@ Result<Event> SqliteStore::remove_member(ThreadId thread, UserId user, UserId ac
         "DELETE FROM members WHERE thread_id = ?1 AND user_id = ?2", "remove member"));
     WL_TRY(remove.bind(1, thread.value()).bind(2, user.value()).run());
     WL_TRY(expect_changed(context.connection, "member"));
-    return member_event(context, stored, EventKind::kMemberRemoved, user, actor, now);
+    Event removed =
+        WL_TRY(member_event(context, stored, EventKind::kMemberRemoved, user, actor, now));
+    // The removed user is sent their removal (with_recipients), so it closes the period.
+    auto close = WL_TRY(context.connection.prepare(
+        "UPDATE memberships SET to_event = ?3 WHERE user_id = ?1 AND thread_id = ?2 "
+        "AND to_event IS NULL",
+        "remove member"));
+    WL_TRY(close.bind(1, user.value()).bind(2, thread.value()).bind(3, removed.id.value()).run());
+    return removed;
   });
 }
 
@@ -970,9 +991,14 @@ Result<MessageAppended> append_message_in(WriteContext& context, const NewMessag
       return MessageAppended{read_event(original), true};
     }
   }
+  // Membership is checked here, in the write's transaction, so a sender removed
+  // an instant earlier cannot post.
   const Thread thread = WL_TRY(load_thread(connection, message.thread_id));
-  if (message.org_id.is_set() && message.org_id != thread.org_id) {
-    return error(Code::kNotFound, "thread not found");
+  auto member = WL_TRY(connection.prepare(
+      "SELECT 1 FROM members WHERE thread_id = ?1 AND user_id = ?2", "append message"));
+  member.bind(1, thread.id.value()).bind(2, message.sender.value());
+  if (thread.org_id != message.org_id || !WL_TRY(member.step())) {
+    return error(Code::kPermissionDenied, "you are not a member of this thread");
   }
   // Invariant: seq is contiguous per thread; threads.last_seq moves in the same
   // transaction as the insert.
@@ -1139,16 +1165,17 @@ Result<Event> SqliteStore::find_event(EventId id) {
 Result<std::vector<Event>> SqliteStore::read_user_events(UserId user, EventId after,
                                                          std::size_t limit) {
   auto lease = read_pool_->acquire();
-  // The second half replays "you were removed" from threads the user has left; it
-  // excludes threads they are in again, which the first half already covers.
+  // Exactly the events live delivery sent the user: those of each thread inside one of
+  // their membership periods, from the event that added them (or the thread's
+  // creation) to the one that removed them. Periods of one thread never overlap, so
+  // no event comes twice.
   auto select =
       WL_TRY(lease.connection().prepare(
-          "SELECT " WL_EVENT_COLUMNS " FROM events WHERE id > ?1 AND thread_id IN "
-          "(SELECT thread_id FROM members WHERE user_id = ?2) "
-          "UNION ALL "
-          "SELECT " WL_EVENT_COLUMNS " FROM events WHERE kind = 5 AND subject = ?2 AND id > ?1 "
-          "AND thread_id NOT IN (SELECT thread_id FROM members WHERE user_id = ?2) "
-          "ORDER BY id LIMIT ?3",
+          "SELECT " WL_EVENT_COLUMNS " FROM events WHERE id IN ("
+          "SELECT e.id FROM memberships p JOIN events e ON e.thread_id = p.thread_id "
+          "WHERE p.user_id = ?2 AND e.id > ?1 AND e.id >= p.from_event "
+          "AND (p.to_event IS NULL OR e.id <= p.to_event) ORDER BY e.id LIMIT ?3) "
+          "ORDER BY id",
           "read user events"));
   select.bind(1, after.value()).bind(2, user.value()).bind(3, clamp_limit(limit));
   return all_rows<Event>(select, read_event);

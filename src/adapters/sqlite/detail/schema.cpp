@@ -144,6 +144,29 @@ CREATE TABLE audit_checkpoints (
   at INTEGER NOT NULL
 );
 )sql",
+    // 2: membership periods, so a user's replayed stream holds exactly the events
+    // that were live-delivered to them: those of the periods they were a member.
+    // Backfilled from the member events: each addition opens a period that the
+    // subject's next removal from that thread closes; the first members of a
+    // thread (added before anything but the creation) also get the creation event.
+    R"sql(
+CREATE TABLE memberships (
+  user_id INTEGER NOT NULL,
+  thread_id INTEGER NOT NULL REFERENCES threads (id),
+  from_event INTEGER NOT NULL,
+  to_event INTEGER,
+  PRIMARY KEY (user_id, thread_id, from_event)
+) WITHOUT ROWID;
+INSERT INTO memberships (user_id, thread_id, from_event, to_event)
+SELECT a.subject, a.thread_id,
+  CASE WHEN NOT EXISTS (SELECT 1 FROM events x WHERE x.thread_id = a.thread_id AND x.id < a.id
+                        AND x.kind NOT IN (4, 6))
+       THEN (SELECT min(c.id) FROM events c WHERE c.thread_id = a.thread_id)
+       ELSE a.id END,
+  (SELECT min(r.id) FROM events r WHERE r.kind = 5 AND r.thread_id = a.thread_id
+   AND r.subject = a.subject AND r.id > a.id)
+FROM events a WHERE a.kind = 4;
+)sql",
 };
 
 std::string random_instance_id() {
