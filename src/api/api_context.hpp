@@ -22,6 +22,7 @@ struct ApiOptions {
   std::size_t pending_replies_limit = 1024;        // Replies held while a client's queue is full.
   std::chrono::milliseconds hello_timeout{10000};  // From upgrade to a valid hello.
   std::size_t queued_sends_limit = 256;            // Sends waiting behind the one in flight.
+  std::size_t acks_in_flight_limit = 64;           // Ack writes not yet committed.
   double login_per_ip_per_second = 1.0;
   double login_per_ip_burst = 30;
   double login_per_user_per_second = 0.2;

@@ -51,18 +51,18 @@ bool ClientSession::run_blocking(Work work, Done done) {
 
 template <typename T, typename Start, typename Done>
 bool ClientSession::run_async(Start start, Done done) {
-  auto connection = connection_;
   WorkPool& pool = context_.pool;
-  return pool.try_submit(
-      [connection, &pool, start = std::move(start), done = std::move(done)]() mutable {
-        pool.begin_async();
-        start(WriteDone<T>([connection, &pool, done = std::move(done)](Result<T> result) mutable {
-          connection->post([done = std::move(done), result = std::move(result)]() mutable {
-            done(std::move(result));
-          });
-          pool.end_async();
-        }));
-      });
+  if (!pool.try_begin_async()) {
+    return false;
+  }
+  start(WriteDone<T>(
+      [connection = connection_, &pool, done = std::move(done)](Result<T> result) mutable {
+        connection->post([done = std::move(done), result = std::move(result)]() mutable {
+          done(std::move(result));
+        });
+        pool.end_async();
+      }));
+  return true;
 }
 
 Status ClientSession::busy_status() {
@@ -449,6 +449,11 @@ void ClientSession::handle_ack(const json::object& frame) {
   }
   ApiContext& context = context_;
   const std::string reference = ref ? *ref : std::string();
+  if (acks_in_flight_ >= context.options.acks_in_flight_limit) {
+    fail(busy_status(), reference);
+    return;
+  }
+  ++acks_in_flight_;
   const bool queued = run_async<std::size_t>(
       [&context, principal = principal_,
        messages = std::move(messages)](WriteDone<std::size_t> finished) mutable {
@@ -456,11 +461,13 @@ void ClientSession::handle_ack(const json::object& frame) {
                                                       std::move(finished));
       },
       [this, reference](Result<std::size_t> acknowledged) {
+        --acks_in_flight_;
         if (!acknowledged) {
           fail(acknowledged.error(), reference);
         }
       });
   if (!queued) {
+    --acks_in_flight_;
     fail(busy_status(), reference);
   }
 }

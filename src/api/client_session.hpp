@@ -71,9 +71,12 @@ class ClientSession final : public net::WsHandler {
   // client hears (most answer Unavailable with busy_status()).
   template <typename Work, typename Done>
   [[nodiscard]] bool run_blocking(Work work, Done done);
-  // Like run_blocking for an asynchronous service call: start(finished) runs on the
-  // pool and hands `finished` to the service, which calls it once (on the store's
-  // commit thread); done(result) then runs on this connection's thread.
+  // For a service call that does not block before handing its work to the store (a
+  // send or an ack: checks and sealing in memory, then a queued write): start(finished)
+  // runs here, on this connection's thread, and hands `finished` to the service, which
+  // calls it once (on the store's commit thread); done(result) then runs on this
+  // connection's thread. The pool counts it in flight, so its stop waits for it.
+  // Returns false, running nothing, once the pool is stopping.
   template <typename T, typename Start, typename Done>
   [[nodiscard]] bool run_async(Start start, Done done);
   static Status busy_status();
@@ -95,6 +98,9 @@ class ClientSession final : public net::WsHandler {
   // client's pipelined sends (an outbox flushed after a reconnect) commit in its order.
   Fifo<SendRequest> queued_sends_;
   bool is_sending_ = false;
+  // Acks go to the store's queue straight from this thread, so each connection's
+  // share of that queue is bounded here.
+  std::size_t acks_in_flight_ = 0;
 };
 
 }  // namespace wl::api

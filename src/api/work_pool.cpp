@@ -27,9 +27,13 @@ bool WorkPool::try_submit(std::function<void()> task) {
   return true;
 }
 
-void WorkPool::begin_async() {
+bool WorkPool::try_begin_async() {
   std::lock_guard lock(mutex_);
+  if (stopping_) {
+    return false;
+  }
   ++in_flight_;
+  return true;
 }
 
 void WorkPool::end_async() {

@@ -25,10 +25,11 @@ class WorkPool {
   // Queues task. Returns false, queuing nothing, if the queue is full or stopping.
   bool try_submit(std::function<void()> task);
 
-  // Counts an asynchronous operation a task started (a store write that completes on
-  // the store's thread), so that stop() waits for its completion too. Call
-  // begin_async() before starting it and end_async() as its completion's last step.
-  void begin_async();
+  // Counts an asynchronous operation (a store write that completes on the store's
+  // thread), so that stop() waits for its completion too. Call try_begin_async()
+  // before starting it, and end_async() as its completion's last step. Returns false,
+  // counting nothing, once stop() has begun: the caller must then not start it.
+  [[nodiscard]] bool try_begin_async();
   void end_async();
 
   // Runs what is queued, joins the threads, then waits for the asynchronous

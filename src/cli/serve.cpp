@@ -95,6 +95,14 @@ api::ApiOptions api_options_for(const ServeOptions& options) {
   return api_options;
 }
 
+// Every org's sealing key, created now if it has none (KeyRing::prepare).
+Result<void> prepare_org_keys(Runtime& runtime) {
+  for (const Org& org : WL_TRY(runtime.store().list_orgs())) {
+    WL_TRY(runtime.keys().prepare(org.id));
+  }
+  return ok();
+}
+
 int serve(const ServeOptions& options) {
   log::configure(options.json_logs ? log::Format::kJsonLines : log::Format::kText,
                  options.log_level);
@@ -125,6 +133,11 @@ int serve(const ServeOptions& options) {
     if (*seeded) {
       logger->info("seeded the demo hospital '{}'", kDemoOrg);
     }
+  }
+  // Sends seal on the io threads, which must not wait for a first key to be stored.
+  if (auto prepared = prepare_org_keys(**runtime); !prepared) {
+    logger->error("cannot prepare the data keys: {}", prepared.error().to_string());
+    return 1;
   }
   auto certificates = net::ensure_local_certificates((*runtime)->paths().tls_dir());
   if (!certificates) {

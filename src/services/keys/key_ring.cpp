@@ -43,8 +43,7 @@ void append_bytes(std::string& out, std::string_view bytes) {
 // Length prefixes make it injective: ("ab", "c") and ("a", "bc") differ.
 std::string associated_data(const SealContext& context, std::uint32_t key_id) {
   std::string aad;
-  aad.reserve(1 + 8 + 4 + 12 + context.kind.size() + context.record.size() +
-              context.field.size());
+  aad.reserve(1 + 8 + 4 + 12 + context.kind.size() + context.record.size() + context.field.size());
   aad.push_back(kSealedVersion);
   append_i64(aad, context.org.value());
   append_u32(aad, key_id);
@@ -153,12 +152,16 @@ Result<std::uint32_t> KeyRing::add_data_key_locked(OrgId org, NewKey purpose) {
     data_key.record = std::move(record);
     org_keys.sealing_key_id = next_id;
     if (org_keys.keys.size() == 1) {
-      org_keys.blind_key =
-          to_key(crypto::hkdf_sha256(key, "", kBlindKeyInfo, kDataKeySize));
+      org_keys.blind_key = to_key(crypto::hkdf_sha256(key, "", kBlindKeyInfo, kDataKeySize));
     }
     return next_id;
   }
   return error(Code::kAborted, "data key creation kept conflicting; retry");
+}
+
+Result<void> KeyRing::prepare(OrgId org) {
+  WL_TRY(sealing_key(org));
+  return ok();
 }
 
 Result<KeyRing::SealingKey> KeyRing::sealing_key(OrgId org) {
@@ -191,8 +194,8 @@ Result<KeyRing::SealingKey> KeyRing::sealing_key(OrgId org) {
 Result<std::string> KeyRing::seal(const SealContext& context, std::string_view plaintext) {
   const SealingKey key = WL_TRY(sealing_key(context.org));
   const std::string nonce = crypto::random_bytes(crypto::kAeadNonceSize);
-  const std::string ciphertext = WL_TRY(crypto::aes256gcm_seal(
-      view(key.key), nonce, associated_data(context, key.id), plaintext));
+  const std::string ciphertext = WL_TRY(
+      crypto::aes256gcm_seal(view(key.key), nonce, associated_data(context, key.id), plaintext));
   std::string sealed;
   sealed.reserve(kHeaderSize + ciphertext.size());
   sealed.push_back(kSealedVersion);
@@ -243,9 +246,9 @@ Result<std::string> KeyRing::open(const SealContext& context, std::string_view s
     // Not a shredded value: it was sealed elsewhere (another org) or its header changed.
     return error(Code::kDataLoss, "sealed value names a data key that does not exist");
   }
-  auto opened = crypto::aes256gcm_open(view(*key), sealed.substr(5, crypto::kAeadNonceSize),
-                                       associated_data(context, key_id),
-                                       sealed.substr(kHeaderSize));
+  auto opened =
+      crypto::aes256gcm_open(view(*key), sealed.substr(5, crypto::kAeadNonceSize),
+                             associated_data(context, key_id), sealed.substr(kHeaderSize));
   if (!opened) {
     return error(Code::kDataLoss, "sealed value failed authentication");
   }

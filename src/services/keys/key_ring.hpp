@@ -55,6 +55,11 @@ class KeyRing {
   // KeyProvider::wrap when a first key is created.
   [[nodiscard]] Result<std::string> seal(const SealContext& context, std::string_view plaintext);
 
+  // Makes sure `org` has a sealing key, creating and storing its first one if needed,
+  // so that its seal() calls do no I/O from then on (a server prepares every org at
+  // start, before io threads seal). Errors: as seal() when the first key is created.
+  [[nodiscard]] Result<void> prepare(OrgId org);
+
   // Opens a value made by seal() for the same context.
   // Errors: DataLoss if it is malformed, tampered with, was sealed for another context or
   // names a data key that never existed; NotFound if its data key was destroyed

@@ -311,25 +311,25 @@ Result<MessagingService::PreparedSend> MessagingService::prepare_send(const Prin
   if (!is_valid_utf8(request.body)) {
     return error(Code::kInvalidArgument, "the message is not valid UTF-8");
   }
-  const Thread thread = WL_TRY(require_member(actor, request.thread, "message.send"));
-
+  // Membership is checked by the store inside the write (denied_send audits a
+  // refusal), so a send does no read before it: sealing is all the work here.
   NewMessage message;
-  message.org_id = thread.org_id;
-  message.thread_id = thread.id;
+  message.org_id = actor.org;
+  message.thread_id = request.thread;
   message.sender = actor.user;
   message.client_id = request.client_id;
   message.urgent = request.urgent;
   message.created_at = clock_.now();
-  message.body_sealed = WL_TRY(
-      keys_.seal(SealContext{thread.org_id, kMessageKind,
-                             message_record_key(thread.id, actor.user, request.client_id), "body"},
-                 request.body));
+  message.body_sealed = WL_TRY(keys_.seal(
+      SealContext{actor.org, kMessageKind,
+                  message_record_key(request.thread, actor.user, request.client_id), "body"},
+      request.body));
   AuditDraft audit_entry{message.created_at,
                          actor.org,
                          actor.user,
                          actor.device,
                          "message.send",
-                         thread_target(thread.id),
+                         thread_target(request.thread),
                          "ok",
                          fmt::format("urgent={}", request.urgent)};
   return PreparedSend{std::move(message), std::move(audit_entry)};
@@ -356,11 +356,27 @@ Result<SendResult> MessagingService::finish_send(const Principal& actor, const S
   return SendResult{std::move(appended.event), appended.duplicate};
 }
 
+std::optional<AuditDraft> MessagingService::denied_send(const Principal& actor, ThreadId thread,
+                                                        const Status& status) const {
+  if (status.code() != Code::kNotFound && status.code() != Code::kPermissionDenied) {
+    return std::nullopt;
+  }
+  return AuditDraft{clock_.now(),   actor.org,
+                    actor.user,     actor.device,
+                    "message.send", thread_target(thread),
+                    "denied",       status.code() == Code::kNotFound ? "not_found" : "not_member"};
+}
+
 Result<SendResult> MessagingService::send(const Principal& actor, const SendRequest& request) {
   PreparedSend prepared = WL_TRY(prepare_send(actor, request));
-  MessageAppended appended =
-      WL_TRY(store_.append_message(prepared.message, prepared.audit, publisher()));
-  return finish_send(actor, request, std::move(appended));
+  auto appended = store_.append_message(prepared.message, prepared.audit, publisher());
+  if (!appended) {
+    if (auto denial = denied_send(actor, request.thread, appended.error())) {
+      (void)audit_.record(std::move(*denial));
+    }
+    return std::unexpected(appended.error());
+  }
+  return finish_send(actor, request, std::move(*appended));
 }
 
 void MessagingService::send_async(const Principal& actor, SendRequest request,
@@ -370,15 +386,24 @@ void MessagingService::send_async(const Principal& actor, SendRequest request,
     done(std::unexpected(prepared.error()));
     return;
   }
-  store_.append_message_async(std::move(prepared->message), std::move(prepared->audit), publisher(),
-                              [this, actor, request = std::move(request),
-                               done = std::move(done)](Result<MessageAppended> appended) {
-                                if (!appended) {
-                                  done(std::unexpected(appended.error()));
-                                  return;
-                                }
-                                done(finish_send(actor, request, std::move(*appended)));
-                              });
+  store_.append_message_async(
+      std::move(prepared->message), std::move(prepared->audit), publisher(),
+      [this, actor, request = std::move(request),
+       done = std::move(done)](Result<MessageAppended> appended) mutable {
+        if (!appended) {
+          auto denial = denied_send(actor, request.thread, appended.error());
+          if (!denial) {
+            done(std::unexpected(appended.error()));
+            return;
+          }
+          // The refusal is answered once its audit entry is durable.
+          audit_.record_async(std::move(*denial),
+                              [status = appended.error(), done = std::move(done)](
+                                  Result<AuditEntry>) { done(std::unexpected(status)); });
+          return;
+        }
+        done(finish_send(actor, request, std::move(*appended)));
+      });
 }
 
 Result<std::vector<UserId>> MessagingService::typing_recipients(const Principal& actor,

@@ -59,7 +59,8 @@ struct SendResult {
 };
 
 // Threads, messages and receipts: the product rules of who may read and write what.
-// Thread-safe; every method blocks on the store, so call from worker threads.
+// Thread-safe; every method but acknowledge_delivered_async blocks on the store, so
+// call them from worker threads.
 // Committed events are published on the Bus in commit order.
 // All collaborators must outlive the service.
 class MessagingService {
@@ -101,7 +102,9 @@ class MessagingService {
   Result<SendResult> send(const Principal& actor, const SendRequest& request);
   // As send, but returns once the message is queued for commit: `done` gets the
   // result on the store's commit thread (or at once for an error before the write)
-  // and must not block. The checks and sealing run on the calling thread.
+  // and must not block. The checks and sealing run on the calling thread and do not
+  // block once the org's key is prepared (KeyRing::prepare), so an io thread may call
+  // it.
   void send_async(const Principal& actor, SendRequest request, WriteDone<SendResult> done);
 
   // Messages with seq < before_seq (0: newest), newest first. Audited PHI read.
@@ -115,9 +118,10 @@ class MessagingService {
   Result<std::vector<Receipt>> message_status(const Principal& actor, EventId message);
 
   // The caller's device received these messages. Unknown or foreign ids are skipped.
-  // Records the receipts and their audit entry in one write and returns at once:
-  // `done` gets the count newly delivered on the store's commit thread (or at once
-  // for an error before the write) and must not block.
+  // Records the receipts and their audit entry in one write and returns at once,
+  // without blocking (so it may be called from an io thread): `done` gets the count
+  // newly delivered on the store's commit thread (or at once for an error before the
+  // write) and must not block.
   // Errors: InvalidArgument for more than max_ack_batch ids.
   void acknowledge_delivered_async(const Principal& actor, std::vector<EventId> messages,
                                    WriteDone<std::size_t> done);
@@ -160,6 +164,10 @@ class MessagingService {
   // Turns the store's answer into the send's result (refusing a reused client id).
   Result<SendResult> finish_send(const Principal& actor, const SendRequest& request,
                                  MessageAppended appended);
+  // The audit entry of a send the store refused for membership (NotFound or
+  // PermissionDenied); nullopt for other errors.
+  std::optional<AuditDraft> denied_send(const Principal& actor, ThreadId thread,
+                                        const Status& status) const;
   Result<void> check_ack(std::span<const EventId> messages) const;
   Result<void> audit(const Principal& actor, std::string_view action, std::string target,
                      std::string_view outcome, std::string detail = {});

@@ -85,6 +85,17 @@ TEST_F(KeyRingTest, FirstSealStoresOneWrappedDataKey) {
   EXPECT_EQ(unwrapped->size(), 32u);
 }
 
+// A server prepares each org before io threads seal, so no seal stores a key then.
+TEST_F(KeyRingTest, PrepareStoresTheFirstKeySoSealingStoresNothing) {
+  ASSERT_TRUE(ring_->prepare(kOrg).has_value());
+  ASSERT_EQ(store_.keys_for_test().size(), 1u);
+  store_.fail_next_put_for_test();  // A seal that stored a key now would fail.
+  seal(body_of("r"), "a");
+  ASSERT_TRUE(ring_->prepare(kOrg).has_value());
+  EXPECT_EQ(store_.keys_for_test().size(), 1u);
+  EXPECT_FALSE(ring_->prepare(OrgId()).has_value());
+}
+
 TEST_F(KeyRingTest, OpenInAnotherContextFailsWithDataLoss) {
   seal(body_of("r", kOtherOrg), "gives the other org a key 1 too");
   const SealContext context{kOrg, "patient", "patient:mrn-token", "name"};
