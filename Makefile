@@ -19,9 +19,10 @@ configure: setup $(BUILD_DIR)/build.ninja
 
 build: configure
 	cmake --build $(BUILD_DIR) -j $(JOBS)
+	@bash scripts/web.sh build
 
 run: build
-	$(BUILD_DIR)/src/cli/wardline serve --demo
+	$(BUILD_DIR)/src/cli/wardline serve --demo --static-dir web/dist
 
 test: build
 	@bash scripts/test.sh $(BUILD_DIR)

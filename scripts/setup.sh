@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# Installs every Debian package Wardline needs to build, test and run.
+# Installs every Debian package Wardline needs to build, test and run (the web app's
+# npm packages come from web/package-lock.json: scripts/web.sh).
 # Idempotent: packages already present are skipped, so `make run` and `make test`
 # can call it every time at almost no cost.
 set -euo pipefail
@@ -11,6 +12,7 @@ packages=(
   libspdlog-dev libfmt-dev libcli11-dev
   libgtest-dev libgmock-dev libbenchmark-dev
   postgresql openssl
+  chromium libnss3-tools fonts-dejavu-core
 )
 
 missing=()

@@ -1,0 +1,165 @@
+// Starts a real Wardline server (demo data, fresh data dir, free loopback port) and a
+// headless Chromium that trusts its certificate, for the browser tests.
+import { spawn, type ChildProcess } from 'node:child_process';
+import { createHash, X509Certificate } from 'node:crypto';
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { request } from 'node:https';
+import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
+
+const webDir = resolve(dirname(fileURLToPath(import.meta.url)), '..');
+export const kPassword = 'wardline-demo-password';
+
+export interface Server {
+  origin: string;
+  dataDir: string;
+  spki: string;
+  stop(): Promise<void>;
+}
+
+function freePort(): Promise<number> {
+  return new Promise((resolvePort, reject) => {
+    const server = createServer();
+    server.once('error', reject);
+    server.listen(0, '127.0.0.1', () => {
+      const address = server.address();
+      const port = typeof address === 'object' && address ? address.port : 0;
+      server.close(() => resolvePort(port));
+    });
+  });
+}
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+function healthy(origin: string, ca: string): Promise<boolean> {
+  return new Promise((resolveHealth) => {
+    const req = request(`${origin}/healthz`, { ca, timeout: 2000 }, (res) => {
+      res.resume();
+      resolveHealth(res.statusCode === 200);
+    });
+    req.on('error', () => resolveHealth(false));
+    req.on('timeout', () => {
+      req.destroy();
+      resolveHealth(false);
+    });
+    req.end();
+  });
+}
+
+export async function startServer(): Promise<Server> {
+  const binary = process.env.WARDLINE_BIN ?? resolve(webDir, '../build/src/cli/wardline');
+  const staticDir = resolve(webDir, 'dist');
+  if (!existsSync(join(staticDir, 'index.html'))) throw new Error('web/dist is missing: run npm run build first');
+  // The binary can be missing for a moment while it is relinked.
+  for (let i = 0; i < 120 && !existsSync(binary); i++) await sleep(1000);
+  const dataDir = mkdtempSync(join(tmpdir(), 'wardline-e2e-'));
+  const port = await freePort();
+  const origin = `https://127.0.0.1:${port}`;
+  const child: ChildProcess = spawn(
+    binary,
+    ['serve', '--demo', '--data-dir', dataDir, '--address', '127.0.0.1', '--port', String(port), '--static-dir', staticDir,
+      '--log-level', 'warn', '--fast-password-hashing'],
+    { stdio: ['ignore', 'ignore', 'pipe'] },
+  );
+  let stderr = '';
+  child.stderr?.on('data', (chunk) => (stderr += String(chunk)));
+  let exited = false;
+  child.once('exit', () => (exited = true));
+  const caPath = join(dataDir, 'tls', 'ca.pem');
+  const deadline = Date.now() + 60_000;
+  for (;;) {
+    if (exited) throw new Error(`wardline serve exited: ${stderr.slice(-2000)}`);
+    if (Date.now() > deadline) {
+      child.kill('SIGKILL');
+      throw new Error(`wardline serve did not become healthy: ${stderr.slice(-2000)}`);
+    }
+    if (existsSync(caPath) && (await healthy(origin, readFileSync(caPath, 'utf8')))) break;
+    await sleep(200);
+  }
+  const certificate = new X509Certificate(readFileSync(join(dataDir, 'tls', 'server.pem')));
+  const der = certificate.publicKey.export({ type: 'spki', format: 'der' });
+  const spki = createHash('sha256').update(der).digest('base64');
+  return {
+    origin,
+    dataDir,
+    spki,
+    async stop() {
+      if (!exited) {
+        const done = new Promise<void>((r) => child.once('exit', () => r()));
+        child.kill('SIGTERM');
+        const timeout = sleep(10_000).then(() => {
+          if (!exited) child.kill('SIGKILL');
+        });
+        await Promise.race([done, timeout]);
+        if (!exited) await done;
+      }
+      rmSync(dataDir, { recursive: true, force: true });
+    },
+  };
+}
+
+export async function launchBrowser(server: Server): Promise<Browser> {
+  return chromium.launch({
+    executablePath: process.env.CHROMIUM_BIN ?? '/usr/bin/chromium',
+    headless: true,
+    args: [
+      '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking',
+      '--disable-component-update', '--disable-sync', `--ignore-certificate-errors-spki-list=${server.spki}`,
+    ],
+  });
+}
+
+export interface Client {
+  context: BrowserContext;
+  page: Page;
+  consoleLines: string[];
+}
+
+export async function newClient(browser: Browser, server: Server, viewport = { width: 1280, height: 800 }): Promise<Client> {
+  const context = await browser.newContext({ viewport, baseURL: server.origin });
+  const page = await context.newPage();
+  const consoleLines: string[] = [];
+  page.on('console', (message) => consoleLines.push(message.text()));
+  page.on('pageerror', (error) => consoleLines.push(`pageerror: ${error.message}`));
+  await page.goto('/');
+  return { context, page, consoleLines };
+}
+
+export async function signIn(page: Page, username: string): Promise<void> {
+  await page.getByLabel('Username').fill(username);
+  await page.getByLabel('Password').fill(kPassword);
+  await page.getByRole('button', { name: 'Sign in' }).click();
+  await page.getByRole('list', { name: 'Conversations' }).waitFor({ state: 'attached' });
+}
+
+export async function waitLive(page: Page): Promise<void> {
+  await page.locator('[data-connection="live"]').waitFor({ state: 'attached' });
+}
+
+// Opens a direct thread with a colleague through the directory search.
+export async function openDirect(page: Page, name: string, username: string): Promise<void> {
+  await page.getByRole('button', { name: 'New', exact: true }).click();
+  await page.getByLabel('Search the directory').fill(name);
+  await page.locator(`button.pick[data-username="${username}"]`).click();
+  await page.getByLabel('Message', { exact: true }).waitFor();
+}
+
+export async function openThreadByTitle(page: Page, title: string): Promise<void> {
+  await page.locator('.thread-item', { has: page.locator('.thread-title', { hasText: title }) }).first().click();
+  await page.getByLabel('Message', { exact: true }).waitFor();
+}
+
+export async function sendText(page: Page, text: string, urgent = false): Promise<void> {
+  if (urgent) await page.getByLabel('Urgent').check();
+  const box = page.getByLabel('Message', { exact: true });
+  await box.fill(text);
+  await box.press('Enter');
+}
+
+// The status label of one's own message with this text.
+export function ownStatus(page: Page, text: string) {
+  return page.locator('.message.own', { hasText: text }).locator('[data-status]');
+}

@@ -1,0 +1,82 @@
+import { afterAll, beforeAll, describe, expect, test } from 'vitest';
+import type { Browser } from 'playwright-core';
+import { launchBrowser, newClient, openDirect, openThreadByTitle, ownStatus, sendText, signIn, startServer, waitLive, type Client, type Server } from './harness';
+
+let server: Server;
+let browser: Browser;
+let patel: Client;
+let okafor: Client;
+
+beforeAll(async () => {
+  server = await startServer();
+  browser = await launchBrowser(server);
+  patel = await newClient(browser, server);
+  okafor = await newClient(browser, server);
+  await signIn(patel.page, 'dr.patel');
+  await signIn(okafor.page, 'dr.okafor');
+  await waitLive(patel.page);
+  await waitLive(okafor.page);
+});
+
+afterAll(async () => {
+  await browser?.close();
+  await server?.stop();
+});
+
+describe('two clinicians', () => {
+  test('a message shows Sent, then Delivered, then Read on the sender side, live', async () => {
+    await openDirect(patel.page, 'Okafor', 'dr.okafor');
+    // Okafor stays on the list, so the message is delivered but not read yet.
+    await sendText(patel.page, 'Bed 4 potassium is 6.1, please review.');
+    const status = ownStatus(patel.page, 'Bed 4 potassium');
+    await expect.poll(() => status.getAttribute('data-status'), { timeout: 15_000 }).toBe('delivered');
+    await expect.poll(() => status.textContent()).toBe('Delivered');
+
+    const item = okafor.page.locator('.thread-item', { hasText: 'Dr. Nina Patel' }).first();
+    await expect.poll(() => item.locator('.badge').textContent(), { timeout: 10_000 }).toBe('1');
+
+    await openThreadByTitle(okafor.page, 'Dr. Nina Patel');
+    await okafor.page.locator('.message.theirs', { hasText: 'Bed 4 potassium' }).waitFor();
+    await expect.poll(() => status.getAttribute('data-status'), { timeout: 15_000 }).toBe('read');
+    await expect.poll(() => item.locator('.badge').count()).toBe(0);
+  });
+
+  test('the reply arrives at once and the tab title counts unread messages', async () => {
+    // Patel goes back to the list (phone-style back is in the thread header on small screens).
+    await patel.page.locator('.thread-item', { hasText: 'Dr. Nina Patel' }).count();
+    await okafor.page.setViewportSize({ width: 1280, height: 800 });
+    await patel.page.evaluate(() => history.back());
+    await patel.page.getByText('No conversation open').waitFor();
+    await sendText(okafor.page, 'On my way, repeat K+ in 1 hour.');
+    const item = patel.page.locator('.thread-item', { hasText: 'Dr. Emeka Okafor' }).first();
+    await expect.poll(() => item.locator('.badge').textContent(), { timeout: 10_000 }).toBe('1');
+    await expect.poll(() => patel.page.title()).toMatch(/^\(\d+\) Wardline$/);
+    await openThreadByTitle(patel.page, 'Dr. Emeka Okafor');
+    await patel.page.locator('.message.theirs', { hasText: 'repeat K+' }).waitFor();
+    await expect.poll(() => ownStatus(okafor.page, 'repeat K+').getAttribute('data-status'), { timeout: 15_000 }).toBe('read');
+  });
+
+  test('an urgent message is marked urgent for the recipient', async () => {
+    await patel.page.evaluate(() => history.back());
+    await okafor.page.getByLabel('Urgent').check();
+    await sendText(okafor.page, 'Rapid response called for room 12.');
+    const item = patel.page.locator('.thread-item', { hasText: 'Dr. Emeka Okafor' }).first();
+    await item.locator('.urgent-tag').waitFor({ timeout: 10_000 });
+    await openThreadByTitle(patel.page, 'Dr. Emeka Okafor');
+    const message = patel.page.locator('.message.theirs.urgent', { hasText: 'Rapid response' });
+    await message.waitFor();
+    expect(await message.locator('.urgent-tag').textContent()).toBe('Urgent');
+    await expect.poll(() => item.locator('.urgent-tag').count()).toBe(0);
+  });
+
+  test('no message text or patient data reaches the console or the URL', async () => {
+    for (const client of [patel, okafor]) {
+      const logged = client.consoleLines.join('\n');
+      expect(logged).not.toContain('potassium');
+      expect(logged).not.toContain('Testpatient');
+      expect(logged).not.toContain('Content Security Policy');
+      expect(new URL(client.page.url()).pathname).toBe('/');
+      expect(new URL(client.page.url()).search).toBe('');
+    }
+  });
+});

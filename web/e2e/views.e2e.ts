@@ -1,0 +1,133 @@
+import { mkdirSync } from 'node:fs';
+import { dirname, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { AxeBuilder } from '@axe-core/playwright';
+import type { Browser, Page } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, test } from 'vitest';
+import { kPassword, launchBrowser, newClient, openThreadByTitle, sendText, signIn, startServer, waitLive, type Server } from './harness';
+
+const shots = resolve(dirname(fileURLToPath(import.meta.url)), '../../docs/screenshots');
+let server: Server;
+let browser: Browser;
+
+beforeAll(async () => {
+  server = await startServer();
+  browser = await launchBrowser(server);
+  mkdirSync(shots, { recursive: true });
+});
+
+afterAll(async () => {
+  await browser?.close();
+  await server?.stop();
+});
+
+async function seriousViolations(page: Page): Promise<string[]> {
+  const results = await new AxeBuilder({ page }).analyze();
+  return results.violations
+    .filter((v) => v.impact === 'serious' || v.impact === 'critical')
+    .map((v) => `${v.id}: ${v.help} (${v.nodes.map((n) => n.target.join(' ')).join(', ')})`);
+}
+
+async function databases(page: Page): Promise<string[]> {
+  return page.evaluate(async () => (await indexedDB.databases()).map((d) => d.name ?? ''));
+}
+
+describe('sign-in, session and views', () => {
+  test('a wrong password says so; the session survives a reload; sign-out clears local data', async () => {
+    const { page, context } = await newClient(browser, server);
+    await page.getByLabel('Username').fill('dr.garcia');
+    await page.getByLabel('Password').fill('not-the-password');
+    await page.getByRole('button', { name: 'Sign in' }).click();
+    await expect.poll(() => page.getByRole('alert').textContent()).toBe('Wrong username or password.');
+
+    await page.getByLabel('Password').fill(kPassword);
+    await page.getByRole('button', { name: 'Sign in' }).click();
+    await page.getByRole('list', { name: 'Conversations' }).waitFor({ state: 'attached' });
+    await waitLive(page);
+    expect(await databases(page)).toContain('wardline');
+
+    await page.reload();
+    await page.getByRole('list', { name: 'Conversations' }).waitFor({ state: 'attached' });
+    await waitLive(page);
+    expect(await page.getByLabel('Username').count()).toBe(0);
+
+    await page.getByRole('button', { name: 'Sign out' }).click();
+    await page.getByLabel('Username').waitFor();
+    await expect.poll(() => databases(page)).not.toContain('wardline');
+    expect(await page.evaluate(() => sessionStorage.length)).toBe(0);
+    await page.reload();
+    await page.getByLabel('Username').waitFor();
+    await context.close();
+  });
+
+  test('the service worker precaches the app shell and stores no API answer', async () => {
+    const { page, context } = await newClient(browser, server);
+    await page.evaluate(() => navigator.serviceWorker.ready.then(() => true));
+    await signIn(page, 'dr.garcia');
+    await waitLive(page);
+    const cached = await page.evaluate(async () => {
+      const urls: string[] = [];
+      for (const name of await caches.keys()) {
+        const cache = await caches.open(name);
+        for (const request of await cache.keys()) urls.push(new URL(request.url).pathname);
+      }
+      return urls;
+    });
+    expect(cached).toContain('/index.html');
+    expect(cached.some((u) => u.startsWith('/assets/'))).toBe(true);
+    expect(cached.filter((u) => u.startsWith('/api/'))).toEqual([]);
+    await context.close();
+  });
+
+  test('axe finds no serious or critical violation on login, list and thread; screenshots', async () => {
+    for (const viewport of [{ width: 1280, height: 800, name: 'desktop' }, { width: 390, height: 844, name: 'phone' }]) {
+      const { page, context } = await newClient(browser, server, viewport);
+      await page.getByLabel('Username').waitFor();
+      expect(await seriousViolations(page)).toEqual([]);
+      await page.screenshot({ path: `${shots}/login-${viewport.name}.png` });
+
+      await signIn(page, 'rn.harper');
+      await waitLive(page);
+      expect(await seriousViolations(page)).toEqual([]);
+      await page.screenshot({ path: `${shots}/list-${viewport.name}.png` });
+
+      await page.locator('.thread-item', { hasText: 'Testpatient, Alma' }).first().click();
+      await page.locator('.patient-banner').waitFor();
+      await sendText(page, `Repeat troponin drawn at 14:10 (${viewport.name}).`);
+      await page.locator('.message.own [data-status="sent"], .message.own [data-status="delivered"], .message.own [data-status="read"]').first().waitFor();
+      expect(await seriousViolations(page)).toEqual([]);
+      await page.screenshot({ path: `${shots}/thread-${viewport.name}.png` });
+
+      await page.locator('.message.own', { hasText: `(${viewport.name})` }).locator('button.bubble').click();
+      await page.getByRole('dialog', { name: 'Message details' }).locator('tbody tr').first().waitFor();
+      expect(await seriousViolations(page)).toEqual([]);
+      await page.screenshot({ path: `${shots}/detail-${viewport.name}.png` });
+      await page.keyboard.press('Escape');
+      await page.getByRole('dialog').waitFor({ state: 'detached' });
+
+      if (viewport.name === 'phone') {
+        // One pane: the back button returns to the list.
+        await page.getByRole('button', { name: 'Back to conversations' }).click();
+        await page.getByRole('list', { name: 'Conversations' }).waitFor();
+      }
+      await context.close();
+    }
+  });
+
+  test('Shift+Enter makes a new line and Enter sends', async () => {
+    const { page, context } = await newClient(browser, server);
+    await signIn(page, 'dr.patel');
+    await waitLive(page);
+    await openThreadByTitle(page, 'Olivia Harper, RN');
+    const box = page.getByLabel('Message', { exact: true });
+    await box.click();
+    await page.keyboard.type('Line one');
+    await page.keyboard.press('Shift+Enter');
+    await page.keyboard.type('Line two');
+    expect(await box.inputValue()).toBe('Line one\nLine two');
+    await page.keyboard.press('Enter');
+    await page.locator('.message.own', { hasText: 'Line two' }).waitFor();
+    expect(await box.inputValue()).toBe('');
+    await context.close();
+  });
+});

@@ -1,0 +1,146 @@
+// The app's only durable browser storage: one IndexedDB database holding the outbox
+// (messages not yet acknowledged by the server) and the stream cursor. It holds
+// message text, so it is deleted at sign-out (deleteLocalData).
+
+export const kDatabaseName = 'wardline';
+const kVersion = 1;
+
+export interface OutboxEntry {
+  clientId: string;
+  userId: number;
+  threadId: number;
+  body: string;
+  urgent: boolean;
+  // Creation order; entries are sent in this order.
+  order: number;
+  createdAt: string;
+  failed: string | null;
+}
+
+export interface LocalStore {
+  outboxAll(userId: number): Promise<OutboxEntry[]>;
+  outboxPut(entry: OutboxEntry): Promise<void>;
+  outboxDelete(clientId: string): Promise<void>;
+  getCursor(userId: number): Promise<string | null>;
+  setCursor(userId: number, cursor: string | null): Promise<void>;
+  // The user whose data this store holds (set at sign-in).
+  owner(): Promise<number | null>;
+  setOwner(userId: number): Promise<void>;
+  close(): void;
+}
+
+function promised<T>(request: IDBRequest<T>): Promise<T> {
+  return new Promise((resolve, reject) => {
+    request.onsuccess = () => resolve(request.result);
+    request.onerror = () => reject(request.error);
+  });
+}
+
+function completed(transaction: IDBTransaction): Promise<void> {
+  return new Promise((resolve, reject) => {
+    transaction.oncomplete = () => resolve();
+    transaction.onerror = () => reject(transaction.error);
+    transaction.onabort = () => reject(transaction.error);
+  });
+}
+
+class IndexedDbStore implements LocalStore {
+  constructor(private readonly db: IDBDatabase) {}
+
+  async outboxAll(userId: number): Promise<OutboxEntry[]> {
+    const transaction = this.db.transaction('outbox', 'readonly');
+    const all = await promised(transaction.objectStore('outbox').getAll() as IDBRequest<OutboxEntry[]>);
+    return all.filter((entry) => entry.userId === userId).sort((a, b) => a.order - b.order);
+  }
+
+  async outboxPut(entry: OutboxEntry): Promise<void> {
+    const transaction = this.db.transaction('outbox', 'readwrite');
+    transaction.objectStore('outbox').put(entry);
+    await completed(transaction);
+  }
+
+  async outboxDelete(clientId: string): Promise<void> {
+    const transaction = this.db.transaction('outbox', 'readwrite');
+    transaction.objectStore('outbox').delete(clientId);
+    await completed(transaction);
+  }
+
+  async getCursor(userId: number): Promise<string | null> {
+    const transaction = this.db.transaction('meta', 'readonly');
+    const value = await promised(transaction.objectStore('meta').get(`cursor:${userId}`));
+    return typeof value === 'string' ? value : null;
+  }
+
+  async setCursor(userId: number, cursor: string | null): Promise<void> {
+    const transaction = this.db.transaction('meta', 'readwrite');
+    if (cursor === null) transaction.objectStore('meta').delete(`cursor:${userId}`);
+    else transaction.objectStore('meta').put(cursor, `cursor:${userId}`);
+    await completed(transaction);
+  }
+
+  async owner(): Promise<number | null> {
+    const transaction = this.db.transaction('meta', 'readonly');
+    const value = await promised(transaction.objectStore('meta').get('owner'));
+    return typeof value === 'number' ? value : null;
+  }
+
+  async setOwner(userId: number): Promise<void> {
+    const transaction = this.db.transaction('meta', 'readwrite');
+    transaction.objectStore('meta').put(userId, 'owner');
+    await completed(transaction);
+  }
+
+  close(): void {
+    this.db.close();
+  }
+}
+
+export async function openLocalStore(factory: IDBFactory = indexedDB): Promise<LocalStore> {
+  const request = factory.open(kDatabaseName, kVersion);
+  request.onupgradeneeded = () => {
+    const db = request.result;
+    if (!db.objectStoreNames.contains('outbox')) db.createObjectStore('outbox', { keyPath: 'clientId' });
+    if (!db.objectStoreNames.contains('meta')) db.createObjectStore('meta');
+  };
+  return new IndexedDbStore(await promised(request));
+}
+
+// Deletes the whole database. Resolves once it is gone (or blocked connections were told to close).
+export function deleteLocalData(factory: IDBFactory = indexedDB): Promise<void> {
+  return new Promise((resolve) => {
+    const request = factory.deleteDatabase(kDatabaseName);
+    request.onsuccess = () => resolve();
+    request.onerror = () => resolve();
+    request.onblocked = () => resolve();
+  });
+}
+
+// An in-memory LocalStore, for tests and for browsers without IndexedDB (private modes).
+export class MemoryStore implements LocalStore {
+  private readonly outbox = new Map<string, OutboxEntry>();
+  private readonly cursors = new Map<number, string>();
+  async outboxAll(userId: number): Promise<OutboxEntry[]> {
+    return [...this.outbox.values()].filter((e) => e.userId === userId).sort((a, b) => a.order - b.order);
+  }
+  async outboxPut(entry: OutboxEntry): Promise<void> {
+    this.outbox.set(entry.clientId, { ...entry });
+  }
+  async outboxDelete(clientId: string): Promise<void> {
+    this.outbox.delete(clientId);
+  }
+  async getCursor(userId: number): Promise<string | null> {
+    return this.cursors.get(userId) ?? null;
+  }
+  async setCursor(userId: number, cursor: string | null): Promise<void> {
+    if (cursor === null) this.cursors.delete(userId);
+    else this.cursors.set(userId, cursor);
+  }
+  private ownerId: number | null = null;
+  async owner(): Promise<number | null> {
+    return this.ownerId;
+  }
+  async setOwner(userId: number): Promise<void> {
+    this.ownerId = userId;
+  }
+  close(): void {}
+}

@@ -1,0 +1,102 @@
+import type { LoginAnswer, MessageEvent, MessageStatus, Patient, Thread, User } from './types';
+
+// An error answer of the API, or a network failure (code "network").
+export class ApiError extends Error {
+  constructor(
+    readonly status: number,
+    readonly code: string,
+    message: string,
+  ) {
+    super(message);
+  }
+}
+
+async function request<T>(method: string, path: string, token: string | null, body?: unknown): Promise<T> {
+  const headers: Record<string, string> = {};
+  if (token) headers['Authorization'] = `Bearer ${token}`;
+  if (body !== undefined) headers['Content-Type'] = 'application/json';
+  let response: Response;
+  try {
+    response = await fetch(path, {
+      method,
+      headers,
+      body: body === undefined ? undefined : JSON.stringify(body),
+      cache: 'no-store',
+      credentials: 'omit',
+    });
+  } catch {
+    throw new ApiError(0, 'network', 'The server could not be reached. Check the network connection.');
+  }
+  if (response.status === 204) return undefined as T;
+  let parsed: unknown = null;
+  try {
+    parsed = await response.json();
+  } catch {
+    parsed = null;
+  }
+  if (!response.ok) {
+    const error = (parsed as { error?: { code?: string; message?: string } } | null)?.error;
+    throw new ApiError(response.status, error?.code ?? 'unknown', error?.message ?? `The server answered ${response.status}.`);
+  }
+  return parsed as T;
+}
+
+export function login(username: string, password: string, deviceName: string): Promise<LoginAnswer> {
+  return request('POST', '/api/v1/login', null, { username, password, device_name: deviceName });
+}
+
+// Talks to the API with one session's token. onUnauthenticated runs on every 401.
+export class Api {
+  constructor(
+    private readonly token: string,
+    private readonly onUnauthenticated: (message: string) => void,
+  ) {}
+
+  private async call<T>(method: string, path: string, body?: unknown): Promise<T> {
+    try {
+      return await request<T>(method, path, this.token, body);
+    } catch (error) {
+      if (error instanceof ApiError && error.status === 401) this.onUnauthenticated(error.message);
+      throw error;
+    }
+  }
+
+  logout(): Promise<void> {
+    return this.call('POST', '/api/v1/logout');
+  }
+  me(): Promise<User & { org_id: number; device_id: number }> {
+    return this.call('GET', '/api/v1/me');
+  }
+  async users(): Promise<User[]> {
+    return (await this.call<{ users: User[] }>('GET', '/api/v1/users')).users;
+  }
+  async patients(): Promise<Patient[]> {
+    return (await this.call<{ patients: Patient[] }>('GET', '/api/v1/patients')).patients;
+  }
+  async threads(): Promise<Thread[]> {
+    return (await this.call<{ threads: Thread[] }>('GET', '/api/v1/threads')).threads;
+  }
+  thread(id: number): Promise<Thread> {
+    return this.call('GET', `/api/v1/threads/${id}`);
+  }
+  openDirect(userId: number): Promise<Thread> {
+    return this.call('POST', '/api/v1/threads', { kind: 'direct', user_id: userId });
+  }
+  createGroup(title: string, memberIds: number[]): Promise<Thread> {
+    return this.call('POST', '/api/v1/threads', { kind: 'group', title, member_ids: memberIds });
+  }
+  openPatient(patientId: number, memberIds: number[], title: string): Promise<Thread> {
+    return this.call('POST', '/api/v1/threads', { kind: 'patient', patient_id: patientId, member_ids: memberIds, title });
+  }
+  // Newest first; beforeSeq 0 = from the newest.
+  async history(threadId: number, beforeSeq: number, limit: number): Promise<MessageEvent[]> {
+    const answer = await this.call<{ messages: MessageEvent[] }>(
+      'GET',
+      `/api/v1/threads/${threadId}/messages?before_seq=${beforeSeq}&limit=${limit}`,
+    );
+    return answer.messages;
+  }
+  messageStatus(messageId: number): Promise<MessageStatus> {
+    return this.call('GET', `/api/v1/messages/${messageId}/status`);
+  }
+}

@@ -1,0 +1,77 @@
+import 'fake-indexeddb/auto';
+import { IDBFactory } from 'fake-indexeddb';
+import { describe, expect, test } from 'vitest';
+import { deleteLocalData, kDatabaseName, openLocalStore } from './db';
+import { dispositionFor, Outbox } from './outbox';
+
+describe('outbox', () => {
+  test('entries are stored before sending and survive a reload, in order', async () => {
+    const factory = new IDBFactory();
+    const store = await openLocalStore(factory);
+    const outbox = new Outbox(store, 2);
+    await outbox.load();
+    const first = await outbox.add(4, 'first', false, 'c-1');
+    await outbox.add(4, 'second', true, 'c-2');
+    await outbox.add(7, 'third', false, 'c-3');
+    store.close();
+
+    const reopened = new Outbox(await openLocalStore(factory), 2);
+    await reopened.load();
+    expect(reopened.pending().map((e) => e.clientId)).toEqual(['c-1', 'c-2', 'c-3']);
+    expect(reopened.pending()[1]).toMatchObject({ body: 'second', urgent: true, threadId: 4 });
+    expect(reopened.forThread(7).map((e) => e.body)).toEqual(['third']);
+    expect(first.order).toBeLessThan(reopened.pending()[2].order);
+    const later = await reopened.add(4, 'fourth', false, 'c-4');
+    expect(later.order).toBeGreaterThan(reopened.pending()[2].order);
+  });
+
+  test('a confirmation removes the entry once; a duplicate confirmation is harmless', async () => {
+    const store = await openLocalStore(new IDBFactory());
+    const outbox = new Outbox(store, 2);
+    await outbox.load();
+    await outbox.add(4, 'hello', false, 'c-1');
+    expect(await outbox.confirm('c-1')).toBe(true);
+    expect(await outbox.confirm('c-1')).toBe(false);
+    expect(outbox.pending()).toEqual([]);
+    expect(await store.outboxAll(2)).toEqual([]);
+  });
+
+  test('errors: retryable ones keep the entry pending, others mark it failed until retried', async () => {
+    const outbox = new Outbox(await openLocalStore(new IDBFactory()), 2);
+    await outbox.load();
+    await outbox.add(4, 'a', false, 'c-1');
+    await outbox.add(4, 'b', false, 'c-2');
+    expect(await outbox.reject('c-1', 'resource_exhausted', 'sending too fast')).toBe('retry');
+    expect(await outbox.reject('c-2', 'permission_denied', 'you are not a member of this thread')).toBe('failed');
+    expect(outbox.pending().map((e) => e.clientId)).toEqual(['c-1']);
+    expect(outbox.all()[1].failed).toBe('you are not a member of this thread');
+    await outbox.retry('c-2');
+    expect(outbox.pending().map((e) => e.clientId)).toEqual(['c-1', 'c-2']);
+    expect(await outbox.reject('unknown', 'internal', 'x')).toBe('done');
+  });
+
+  test('error codes map to what the protocol asks', () => {
+    for (const code of ['resource_exhausted', 'unavailable', 'internal', 'deadline_exceeded']) expect(dispositionFor(code)).toBe('retry');
+    for (const code of ['invalid_argument', 'permission_denied', 'not_found', 'already_exists']) expect(dispositionFor(code)).toBe('failed');
+  });
+
+  test('entries and cursors are per user; deleting the database removes everything', async () => {
+    const factory = new IDBFactory();
+    const store = await openLocalStore(factory);
+    await new Outbox(store, 2).add(4, 'mine', false, 'c-1');
+    await store.setCursor(2, 'abc.17');
+    await store.setOwner(2);
+    const other = new Outbox(store, 3);
+    await other.load();
+    expect(other.pending()).toEqual([]);
+    expect(await store.getCursor(3)).toBeNull();
+    expect(await store.getCursor(2)).toBe('abc.17');
+    expect(await store.owner()).toBe(2);
+    store.close();
+    await deleteLocalData(factory);
+    expect((await factory.databases()).map((d) => d.name)).not.toContain(kDatabaseName);
+    const fresh = await openLocalStore(factory);
+    expect(await fresh.outboxAll(2)).toEqual([]);
+    expect(await fresh.getCursor(2)).toBeNull();
+  });
+});

@@ -1,0 +1,79 @@
+import type { User } from './types';
+
+// The signed-in session, kept in sessionStorage: it survives a reload of the tab and
+// ends with the tab. It holds the bearer token and the user's own directory entry,
+// never patient data or message text.
+
+export interface Session {
+  token: string;
+  user: User;
+  deviceId: number;
+  expiresAt: string;
+  lastActivity: number;
+}
+
+const kKey = 'wardline.session';
+export const kIdleLimitMs = 30 * 60 * 1000;
+
+export function saveSession(session: Session, storage: Storage = sessionStorage): void {
+  storage.setItem(kKey, JSON.stringify(session));
+}
+
+export function clearSession(storage: Storage = sessionStorage): void {
+  storage.removeItem(kKey);
+}
+
+export type SessionCheck = { session: Session } | { ended: string } | { none: true };
+
+// The stored session if it is still usable at `now`; otherwise why it ended.
+export function loadSession(now: number, storage: Storage = sessionStorage): SessionCheck {
+  const raw = storage.getItem(kKey);
+  if (!raw) return { none: true };
+  let session: Session;
+  try {
+    session = JSON.parse(raw) as Session;
+  } catch {
+    storage.removeItem(kKey);
+    return { none: true };
+  }
+  const ended = sessionEndReason(session, now);
+  if (ended) {
+    storage.removeItem(kKey);
+    return { ended };
+  }
+  return { session };
+}
+
+export function sessionEndReason(session: Session, now: number): string | null {
+  if (Date.parse(session.expiresAt) <= now) return 'Your session expired. Sign in again.';
+  if (now - session.lastActivity > kIdleLimitMs) return 'You were signed out after 30 minutes without activity. Sign in again.';
+  return null;
+}
+
+export function touchSession(now: number, storage: Storage = sessionStorage): void {
+  const raw = storage.getItem(kKey);
+  if (!raw) return;
+  try {
+    const session = JSON.parse(raw) as Session;
+    session.lastActivity = now;
+    storage.setItem(kKey, JSON.stringify(session));
+  } catch {
+    // A damaged entry is dropped at the next load.
+  }
+}
+
+// Turns a login error into what the sign-in screen shows.
+export function loginErrorText(status: number, code: string, message: string): string {
+  if (code === 'network') return message;
+  if (status === 401) return 'Wrong username or password.';
+  if (status === 403) return 'This account is disabled. Contact your administrator.';
+  if (status === 429 && message.includes('locked until')) {
+    const until = message.slice(message.indexOf('locked until') + 'locked until'.length).trim();
+    const time = Date.parse(until);
+    const when = Number.isNaN(time) ? until : new Date(time).toLocaleTimeString([], { hour: '2-digit', minute: '2-digit' });
+    return `Too many failed attempts: this account is locked until ${when}.`;
+  }
+  if (status === 429) return 'Too many sign-in attempts. Wait a moment and try again.';
+  if (status === 400) return 'Enter your username and password.';
+  return 'Signing in failed. Try again in a moment.';
+}

@@ -1,0 +1,725 @@
+import { type LocalStore, type OutboxEntry } from './db';
+import { Api } from './http';
+import { Outbox } from './outbox';
+import { SyncSocket, type ConnectionState, type SocketFactory } from './socket';
+import { addReadMark, recipientStatuses, type ReadMarks, type RecipientStatus } from './status';
+import type { ErrorFrame, MessageEvent, Patient, SentFrame, StreamEvent, Thread, User } from './types';
+
+export interface ThreadState {
+  thread: Thread;
+  // Loaded messages, ascending and contiguous by seq.
+  messages: MessageEvent[];
+  ids: Set<number>;
+  clientIds: Set<string>;
+  historyLoaded: boolean;
+  reachedStart: boolean;
+  loadingOlder: boolean;
+  readMarks: Map<number, ReadMarks>;
+  // message id -> recipient id -> delivered time
+  delivered: Map<number, Map<number, string>>;
+  // user id -> time (ms) until which "typing" shows
+  typing: Map<number, number>;
+  activity: string;
+}
+
+export interface Alerts {
+  incoming(message: MessageEvent, senderName: string, threadVisible: boolean): void;
+}
+
+export interface StoreDeps {
+  api: Api;
+  token: string;
+  local: LocalStore;
+  socketUrl: string;
+  socketFactory?: SocketFactory;
+  alerts?: Alerts;
+  isVisible?: () => boolean;
+  onSessionEnded: (message: string) => void;
+}
+
+const kPageSize = 50;
+const kAckBatch = 256;
+const kTypingShowMs = 5000;
+const kTypingSendEveryMs = 3000;
+
+function emptyState(thread: Thread): ThreadState {
+  const state: ThreadState = {
+    thread: { ...thread, last_message: null },
+    messages: [],
+    ids: new Set(),
+    clientIds: new Set(),
+    historyLoaded: false,
+    reachedStart: false,
+    loadingOlder: false,
+    readMarks: new Map(),
+    delivered: new Map(),
+    typing: new Map(),
+    activity: thread.created_at,
+  };
+  if (thread.last_message) insertMessage(state, thread.last_message);
+  return state;
+}
+
+// Inserts a message into the loaded window, once. Returns whether it was new.
+export function insertMessage(state: ThreadState, message: MessageEvent): boolean {
+  if (state.ids.has(message.id)) return false;
+  const list = state.messages;
+  const last = list[list.length - 1];
+  if (list.length > 0 && message.seq <= last.seq) {
+    // Older than the newest loaded: only accept it where it keeps the window contiguous.
+    if (list.some((m) => m.seq === message.seq)) return false;
+    const first = list[0];
+    if (message.seq < first.seq - 1) return false;
+    let index = list.findIndex((m) => m.seq > message.seq);
+    if (index < 0) index = list.length;
+    list.splice(index, 0, message);
+  } else {
+    list.push(message);
+  }
+  state.ids.add(message.id);
+  state.clientIds.add(message.client_id);
+  if (!state.thread.last_message || message.seq >= state.thread.last_message.seq) {
+    state.thread.last_message = message;
+    if (message.at > state.activity) state.activity = message.at;
+  }
+  return true;
+}
+
+// Application state of one signed-in session: threads, messages, receipts, presence,
+// the outbox and the socket that keeps them current. UI components read it and
+// subscribe to changes; every change goes through the methods below.
+export class AppStore {
+  readonly selfId: number;
+  readonly api: Api;
+  connection: ConnectionState = 'offline';
+  // True from the first snapshot until a resync starts another.
+  ready = false;
+  syncing = true;
+  users = new Map<number, User>();
+  threads = new Map<number, ThreadState>();
+  selectedThreadId: number | null = null;
+  patients: Patient[] | null = null;
+  outbox: Outbox;
+  notice: string | null = null;
+
+  private readonly socket: SyncSocket;
+  private readonly listeners = new Set<() => void>();
+  private emitQueued = false;
+  private snapshotLoading = false;
+  private snapshotLoaded = false;
+  private buffered: { event: StreamEvent | null; cursor: string }[] = [];
+  private unknownThreads = new Map<number, { event: StreamEvent; cursor: string }[]>();
+  private ackQueue: number[] = [];
+  private ackTimer: ReturnType<typeof setTimeout> | null = null;
+  private cursorTimer: ReturnType<typeof setTimeout> | null = null;
+  private latestCursor: string | null = null;
+  private retryTimer: ReturnType<typeof setTimeout> | null = null;
+  private retryAttempt = 0;
+  private lastTypingSent = new Map<number, number>();
+  private stopped = false;
+  private readonly isVisible: () => boolean;
+
+  constructor(
+    self: User,
+    private readonly deps: StoreDeps,
+  ) {
+    this.selfId = self.id;
+    this.users.set(self.id, self);
+    this.api = deps.api;
+    this.outbox = new Outbox(deps.local, self.id);
+    this.isVisible = deps.isVisible ?? (() => typeof document === 'undefined' || document.visibilityState === 'visible');
+    this.socket = new SyncSocket(
+      deps.socketUrl,
+      deps.token,
+      {
+        cursor: () => this.deps.local.getCursor(this.selfId),
+        onWelcome: (resumed) => this.onWelcome(resumed),
+        onResync: (cursor) => this.onResync(cursor),
+        onEvent: (event, cursor) => this.onEvent(event, cursor),
+        onCaughtUp: (cursor) => this.onCaughtUp(cursor),
+        onSent: (frame) => void this.onSent(frame),
+        onError: (frame) => void this.onError(frame),
+        onPresence: (userId, online) => this.onPresence(userId, online),
+        onTyping: (threadId, userId) => this.onTyping(threadId, userId),
+        onState: (state) => {
+          this.connection = state;
+          this.emit();
+        },
+        onUnauthenticated: (message) => this.deps.onSessionEnded(message),
+      },
+      deps.socketFactory,
+    );
+  }
+
+  async start(): Promise<void> {
+    await this.outbox.load();
+    this.socket.start();
+  }
+
+  stop(): void {
+    this.stopped = true;
+    this.socket.stop();
+    for (const timer of [this.ackTimer, this.cursorTimer, this.retryTimer]) if (timer) clearTimeout(timer);
+    this.listeners.clear();
+  }
+
+  setNetwork(online: boolean): void {
+    if (online) this.socket.setOnline();
+    else this.socket.setOffline();
+  }
+
+  subscribe(listener: () => void): () => void {
+    this.listeners.add(listener);
+    return () => this.listeners.delete(listener);
+  }
+
+  emit(): void {
+    if (this.emitQueued) return;
+    this.emitQueued = true;
+    queueMicrotask(() => {
+      this.emitQueued = false;
+      for (const listener of this.listeners) listener();
+    });
+  }
+
+  // ---- reading -------------------------------------------------------------
+
+  userName(id: number): string {
+    return this.users.get(id)?.display_name ?? `User ${id}`;
+  }
+
+  // Threads, most recent activity first.
+  threadList(): ThreadState[] {
+    return [...this.threads.values()].sort((a, b) => (a.activity < b.activity ? 1 : a.activity > b.activity ? -1 : b.thread.id - a.thread.id));
+  }
+
+  totalUnread(): number {
+    let total = 0;
+    for (const state of this.threads.values()) total += state.thread.unread_count;
+    return total;
+  }
+
+  otherMembers(thread: Thread): number[] {
+    return thread.member_ids.filter((id) => id !== this.selfId);
+  }
+
+  threadTitle(thread: Thread): string {
+    if (thread.title) return thread.title;
+    const others = this.otherMembers(thread).map((id) => this.userName(id));
+    if (thread.kind === 'patient' && thread.patient && others.length !== 1) return thread.patient.name;
+    return others.join(', ') || 'Only you';
+  }
+
+  recipientStatuses(state: ThreadState, message: MessageEvent): RecipientStatus[] {
+    const recipients = state.thread.member_ids.filter((id) => id !== message.sender_id);
+    return recipientStatuses(recipients, message.seq, state.delivered.get(message.id), state.readMarks);
+  }
+
+  typingNames(state: ThreadState, now: number): string[] {
+    const names: string[] = [];
+    for (const [userId, until] of state.typing) if (until > now) names.push(this.userName(userId));
+    return names;
+  }
+
+  // ---- socket handlers -----------------------------------------------------
+
+  private onWelcome(resumed: boolean): void {
+    void this.refreshUsers();
+    if (!this.snapshotLoaded && !this.snapshotLoading) void this.loadSnapshot();
+    else if (!resumed) void this.loadSnapshot();
+    this.flushOutbox();
+    this.flushAcks();
+    if (this.selectedThreadId !== null) this.markRead(this.selectedThreadId);
+  }
+
+  private onResync(cursor: string): void {
+    // The stored cursor is useless: forget the cached state and load it again.
+    this.threads.clear();
+    this.snapshotLoaded = false;
+    this.latestCursor = cursor;
+    void this.deps.local.setCursor(this.selfId, cursor);
+    void this.loadSnapshot();
+  }
+
+  private onEvent(event: StreamEvent, cursor: string): void {
+    if (this.snapshotLoading) {
+      this.buffered.push({ event, cursor });
+      return;
+    }
+    this.apply(event, cursor);
+    this.saveCursor(cursor, false);
+    this.emit();
+  }
+
+  private onCaughtUp(cursor: string): void {
+    if (this.snapshotLoading) {
+      this.buffered.push({ event: null, cursor });
+      return;
+    }
+    this.syncing = false;
+    this.saveCursor(cursor, true);
+    this.emit();
+  }
+
+  private async onSent(frame: SentFrame): Promise<void> {
+    const entry = this.outbox.all().find((e) => e.clientId === frame.client_id);
+    if (entry) {
+      const state = this.threads.get(entry.threadId);
+      if (state) {
+        insertMessage(state, {
+          id: frame.message_id,
+          kind: 'message',
+          thread_id: frame.thread_id,
+          at: frame.at,
+          seq: frame.seq,
+          sender_id: this.selfId,
+          client_id: entry.clientId,
+          urgent: entry.urgent,
+          body: entry.body,
+        });
+        if (frame.seq > state.thread.last_seq) state.thread.last_seq = frame.seq;
+        if (state.thread.read_seq < frame.seq && state.thread.unread_count === 0) state.thread.read_seq = frame.seq;
+      }
+    }
+    await this.outbox.confirm(frame.client_id);
+    this.retryAttempt = 0;
+    this.emit();
+  }
+
+  private async onError(frame: ErrorFrame): Promise<void> {
+    if (frame.ref && this.outbox.has(frame.ref)) {
+      const disposition = await this.outbox.reject(frame.ref, frame.code, frame.message);
+      if (disposition === 'retry') this.scheduleRetry();
+      if (frame.code === 'permission_denied' || frame.code === 'not_found') void this.refreshThreads();
+      this.emit();
+      return;
+    }
+    if (frame.code === 'permission_denied' || frame.code === 'not_found') void this.refreshThreads();
+  }
+
+  private onPresence(userId: number, online: boolean): void {
+    const user = this.users.get(userId);
+    if (user) {
+      this.users.set(userId, { ...user, online });
+      this.emit();
+    }
+  }
+
+  private onTyping(threadId: number, userId: number): void {
+    const state = this.threads.get(threadId);
+    if (!state) return;
+    state.typing.set(userId, Date.now() + kTypingShowMs);
+    this.emit();
+    setTimeout(() => this.emit(), kTypingShowMs + 50);
+  }
+
+  // ---- applying events -----------------------------------------------------
+
+  private apply(event: StreamEvent, cursor: string): void {
+    const state = this.threads.get(event.thread_id);
+    if (!state) {
+      if (event.kind === 'member_removed' && event.user_id === this.selfId) return;
+      this.queueForUnknownThread(event, cursor);
+      return;
+    }
+    switch (event.kind) {
+      case 'message':
+        this.applyMessage(state, event);
+        break;
+      case 'delivered': {
+        let byUser = state.delivered.get(event.message_id);
+        if (!byUser) state.delivered.set(event.message_id, (byUser = new Map()));
+        if (!byUser.has(event.user_id)) byUser.set(event.user_id, event.at);
+        break;
+      }
+      case 'read':
+        if (event.user_id === this.selfId) {
+          if (event.up_to_seq > state.thread.read_seq) {
+            state.thread.read_seq = event.up_to_seq;
+            this.recountUnread(state);
+          }
+        } else {
+          let marks = state.readMarks.get(event.user_id);
+          if (!marks) state.readMarks.set(event.user_id, (marks = []));
+          addReadMark(marks, event.up_to_seq, event.at);
+        }
+        break;
+      case 'member_added':
+        if (!state.thread.member_ids.includes(event.user_id)) {
+          state.thread.member_ids = [...state.thread.member_ids, event.user_id].sort((a, b) => a - b);
+        }
+        break;
+      case 'member_removed':
+        if (event.user_id === this.selfId) {
+          this.threads.delete(event.thread_id);
+          if (this.selectedThreadId === event.thread_id) this.selectedThreadId = null;
+        } else {
+          state.thread.member_ids = state.thread.member_ids.filter((id) => id !== event.user_id);
+        }
+        break;
+      case 'thread_created':
+        break;
+    }
+  }
+
+  private applyMessage(state: ThreadState, message: MessageEvent): void {
+    const isNew = insertMessage(state, message);
+    const thread = state.thread;
+    if (message.sender_id === this.selfId) {
+      void this.outbox.confirm(message.client_id);
+      if (message.seq > thread.last_seq) thread.last_seq = message.seq;
+      return;
+    }
+    this.queueAck(message.id);
+    if (message.seq <= thread.last_seq) return; // already counted by the snapshot
+    thread.last_seq = message.seq;
+    if (message.seq > thread.read_seq) {
+      thread.unread_count += 1;
+      if (message.urgent) thread.has_unread_urgent = true;
+    }
+    const visible = this.selectedThreadId === thread.id && this.isVisible();
+    if (isNew) this.deps.alerts?.incoming(message, this.userName(message.sender_id), visible);
+    if (this.selectedThreadId === thread.id) this.markRead(thread.id);
+  }
+
+  private recountUnread(state: ThreadState): void {
+    const thread = state.thread;
+    if (thread.read_seq >= thread.last_seq) {
+      thread.unread_count = 0;
+      thread.has_unread_urgent = false;
+      return;
+    }
+    const unread = state.messages.filter((m) => m.sender_id !== this.selfId && m.seq > thread.read_seq);
+    const loadedFrom = state.messages[0]?.seq ?? Infinity;
+    if (loadedFrom <= thread.read_seq + 1) {
+      thread.unread_count = unread.length;
+      thread.has_unread_urgent = unread.some((m) => m.urgent);
+    } else {
+      thread.unread_count = Math.min(thread.unread_count, thread.last_seq - thread.read_seq);
+    }
+  }
+
+  private queueForUnknownThread(event: StreamEvent, cursor: string): void {
+    const waiting = this.unknownThreads.get(event.thread_id);
+    if (waiting) {
+      waiting.push({ event, cursor });
+      return;
+    }
+    this.unknownThreads.set(event.thread_id, [{ event, cursor }]);
+    void this.api
+      .thread(event.thread_id)
+      .then((thread) => {
+        const queued = this.unknownThreads.get(thread.id) ?? [];
+        this.unknownThreads.delete(thread.id);
+        if (this.threads.has(thread.id)) {
+          // Opened meanwhile (by this user): apply what waited; applying is idempotent.
+          for (const item of queued) this.apply(item.event, item.cursor);
+          this.emit();
+          return;
+        }
+        // The events that brought it here are replayed onto the snapshot; those at or
+        // below its last_seq are already counted.
+        const state = emptyState({ ...thread, last_seq: 0, unread_count: 0, read_seq: thread.read_seq });
+        state.thread.last_seq = 0;
+        this.threads.set(thread.id, state);
+        for (const item of queued) this.apply(item.event, item.cursor);
+        if (state.thread.last_seq < thread.last_seq) state.thread.last_seq = thread.last_seq;
+        this.emit();
+      })
+      .catch(() => {
+        this.unknownThreads.delete(event.thread_id);
+      });
+  }
+
+  // ---- loading over HTTPS --------------------------------------------------
+
+  private async loadSnapshot(): Promise<void> {
+    if (this.snapshotLoading) return;
+    this.snapshotLoading = true;
+    this.syncing = true;
+    this.emit();
+    try {
+      const [users, threads] = await Promise.all([this.api.users(), this.api.threads()]);
+      for (const user of users) this.users.set(user.id, user);
+      const previous = this.threads;
+      this.threads = new Map();
+      for (const thread of threads) {
+        const state = emptyState(thread);
+        const old = previous.get(thread.id);
+        if (old) {
+          state.readMarks = old.readMarks;
+          state.delivered = old.delivered;
+        }
+        this.threads.set(thread.id, state);
+        const last = thread.last_message;
+        if (last && last.sender_id !== this.selfId && last.seq > thread.read_seq) this.queueAck(last.id);
+      }
+      this.snapshotLoaded = true;
+      this.ready = true;
+    } catch {
+      this.snapshotLoading = false;
+      // Retried at the next welcome; keep the socket's events for then.
+      setTimeout(() => {
+        if (!this.stopped && !this.snapshotLoaded) void this.loadSnapshot();
+      }, 2000);
+      return;
+    }
+    this.snapshotLoading = false;
+    const buffered = this.buffered;
+    this.buffered = [];
+    for (const item of buffered) {
+      if (item.event) {
+        this.apply(item.event, item.cursor);
+        this.saveCursor(item.cursor, false);
+      } else {
+        this.syncing = false;
+        this.saveCursor(item.cursor, true);
+      }
+    }
+    if (this.socket.connectionState === 'live') this.syncing = false;
+    if (this.selectedThreadId !== null) {
+      const id = this.selectedThreadId;
+      if (this.threads.has(id)) void this.openThread(id);
+      else this.selectedThreadId = null;
+    }
+    this.emit();
+  }
+
+  async refreshUsers(): Promise<void> {
+    try {
+      for (const user of await this.api.users()) this.users.set(user.id, user);
+      this.emit();
+    } catch {
+      // Presence refreshes again at the next welcome.
+    }
+  }
+
+  private async refreshThreads(): Promise<void> {
+    try {
+      const threads = await this.api.threads();
+      const ids = new Set(threads.map((t) => t.id));
+      for (const id of [...this.threads.keys()]) if (!ids.has(id)) this.threads.delete(id);
+      for (const thread of threads) if (!this.threads.has(thread.id)) this.threads.set(thread.id, emptyState(thread));
+      if (this.selectedThreadId !== null && !this.threads.has(this.selectedThreadId)) this.selectedThreadId = null;
+      this.emit();
+    } catch {
+      // Kept as is.
+    }
+  }
+
+  async loadPatients(): Promise<Patient[]> {
+    if (!this.patients) this.patients = await this.api.patients();
+    return this.patients;
+  }
+
+  // Opens a thread: loads its newest page (once) and the receipts of one's recent
+  // messages, and marks it read.
+  async openThread(threadId: number): Promise<void> {
+    this.selectedThreadId = threadId;
+    this.emit();
+    const state = this.threads.get(threadId);
+    if (!state) return;
+    this.markRead(threadId);
+    if (state.historyLoaded) return;
+    state.historyLoaded = true;
+    try {
+      const page = await this.api.history(threadId, 0, kPageSize);
+      this.mergePage(state, page);
+      this.emit();
+      await this.loadReceipts(state);
+      this.markRead(threadId);
+    } catch {
+      state.historyLoaded = false;
+    }
+    this.emit();
+  }
+
+  // Pages backwards. Resolves with the number of messages added.
+  async loadOlder(threadId: number): Promise<number> {
+    const state = this.threads.get(threadId);
+    if (!state || state.loadingOlder || state.reachedStart) return 0;
+    const oldest = state.messages[0]?.seq ?? 0;
+    if (oldest === 1) {
+      state.reachedStart = true;
+      this.emit();
+      return 0;
+    }
+    state.loadingOlder = true;
+    this.emit();
+    let added = 0;
+    try {
+      const page = await this.api.history(threadId, oldest, 100);
+      added = this.mergePage(state, page);
+      if (page.length < 100) state.reachedStart = true;
+    } finally {
+      state.loadingOlder = false;
+      this.emit();
+    }
+    return added;
+  }
+
+  private mergePage(state: ThreadState, page: MessageEvent[]): number {
+    let added = 0;
+    // Newest first: insert from the newest so each one extends the window downwards.
+    const sorted = [...page].sort((a, b) => b.seq - a.seq);
+    if (state.messages.length === 0 && sorted.length > 0) {
+      for (const message of [...sorted].reverse()) if (insertMessage(state, message)) added++;
+    } else {
+      for (const message of sorted) if (insertMessage(state, message)) added++;
+    }
+    if (page.length < kPageSize && (state.messages[0]?.seq ?? 1) <= 1) state.reachedStart = true;
+    if (state.messages[0]?.seq === 1) state.reachedStart = true;
+    for (const message of page) {
+      if (message.sender_id !== this.selfId && message.seq > state.thread.read_seq) this.queueAck(message.id);
+    }
+    return added;
+  }
+
+  private async loadReceipts(state: ThreadState): Promise<void> {
+    const own = state.messages.filter((m) => m.sender_id === this.selfId).slice(-10);
+    await Promise.all(own.map((m) => this.loadStatus(state, m).catch(() => null)));
+  }
+
+  // Fetches GET /messages/{id}/status and folds it into the thread's receipts.
+  async loadStatus(state: ThreadState, message: MessageEvent): Promise<RecipientStatus[]> {
+    const status = await this.api.messageStatus(message.id);
+    for (const receipt of status.recipients) {
+      if (receipt.delivered_at) {
+        let byUser = state.delivered.get(message.id);
+        if (!byUser) state.delivered.set(message.id, (byUser = new Map()));
+        if (!byUser.has(receipt.user_id)) byUser.set(receipt.user_id, receipt.delivered_at);
+      }
+      if (receipt.read_at) {
+        let marks = state.readMarks.get(receipt.user_id);
+        if (!marks) state.readMarks.set(receipt.user_id, (marks = []));
+        addReadMark(marks, message.seq, receipt.read_at);
+      }
+    }
+    this.emit();
+    return status.recipients.map((r) => ({
+      userId: r.user_id,
+      deliveredAt: r.delivered_at ?? r.read_at,
+      readAt: r.read_at,
+      delivered: r.delivered_at !== null || r.read_at !== null,
+      read: r.read_at !== null,
+    }));
+  }
+
+  // ---- user actions --------------------------------------------------------
+
+  closeThread(): void {
+    this.selectedThreadId = null;
+    this.emit();
+  }
+
+  // Marks the open thread read when the user can see it.
+  markRead(threadId: number): void {
+    const state = this.threads.get(threadId);
+    if (!state || this.selectedThreadId !== threadId || !this.isVisible()) return;
+    const thread = state.thread;
+    if (thread.last_seq <= thread.read_seq && thread.unread_count === 0) return;
+    const upTo = thread.last_seq;
+    if (upTo > thread.read_seq && !this.socket.send({ type: 'read', thread_id: threadId, up_to_seq: upTo })) return;
+    thread.read_seq = Math.max(thread.read_seq, upTo);
+    thread.unread_count = 0;
+    thread.has_unread_urgent = false;
+    this.emit();
+  }
+
+  async send(threadId: number, body: string, urgent: boolean): Promise<OutboxEntry> {
+    const entry = await this.outbox.add(threadId, body, urgent);
+    const state = this.threads.get(threadId);
+    if (state) state.activity = entry.createdAt > state.activity ? entry.createdAt : state.activity;
+    this.sendEntry(entry);
+    this.emit();
+    return entry;
+  }
+
+  async retrySend(clientId: string): Promise<void> {
+    const entry = await this.outbox.retry(clientId);
+    if (entry) this.sendEntry(entry);
+    this.emit();
+  }
+
+  async discardSend(clientId: string): Promise<void> {
+    await this.outbox.discard(clientId);
+    this.emit();
+  }
+
+  typing(threadId: number): void {
+    const now = Date.now();
+    if (now - (this.lastTypingSent.get(threadId) ?? 0) < kTypingSendEveryMs) return;
+    if (this.socket.send({ type: 'typing', thread_id: threadId })) this.lastTypingSent.set(threadId, now);
+  }
+
+  private sendEntry(entry: OutboxEntry): void {
+    const frame: Record<string, unknown> = { type: 'send', thread_id: entry.threadId, client_id: entry.clientId, body: entry.body };
+    if (entry.urgent) frame.urgent = true;
+    this.socket.send(frame);
+  }
+
+  // Sends every unconfirmed entry, oldest first, with its original client_id.
+  flushOutbox(): void {
+    for (const entry of this.outbox.pending()) this.sendEntry(entry);
+  }
+
+  private scheduleRetry(): void {
+    if (this.retryTimer) return;
+    const delay = Math.min(30_000, 1000 * 2 ** this.retryAttempt++);
+    this.retryTimer = setTimeout(() => {
+      this.retryTimer = null;
+      this.flushOutbox();
+    }, delay);
+  }
+
+  async startDirect(userId: number): Promise<number> {
+    return this.adopt(await this.api.openDirect(userId));
+  }
+
+  async createGroup(title: string, memberIds: number[]): Promise<number> {
+    return this.adopt(await this.api.createGroup(title, memberIds));
+  }
+
+  async startPatient(patientId: number, memberIds: number[], title: string): Promise<number> {
+    return this.adopt(await this.api.openPatient(patientId, memberIds, title));
+  }
+
+  private adopt(thread: Thread): number {
+    if (!this.threads.has(thread.id)) {
+      const state = emptyState(thread);
+      this.threads.set(thread.id, state);
+    }
+    return thread.id;
+  }
+
+  // ---- acks and cursors ----------------------------------------------------
+
+  private queueAck(messageId: number): void {
+    this.ackQueue.push(messageId);
+    if (!this.ackTimer) this.ackTimer = setTimeout(() => this.flushAcks(), 50);
+  }
+
+  private flushAcks(): void {
+    if (this.ackTimer) clearTimeout(this.ackTimer);
+    this.ackTimer = null;
+    while (this.ackQueue.length > 0) {
+      const batch = [...new Set(this.ackQueue.slice(0, kAckBatch))];
+      if (!this.socket.send({ type: 'ack', message_ids: batch })) return; // resent after the next welcome
+      this.ackQueue.splice(0, kAckBatch);
+    }
+  }
+
+  private saveCursor(cursor: string, now: boolean): void {
+    this.latestCursor = cursor;
+    if (this.cursorTimer) {
+      if (!now) return;
+      clearTimeout(this.cursorTimer);
+    }
+    const write = () => {
+      this.cursorTimer = null;
+      if (this.latestCursor && !this.stopped) void this.deps.local.setCursor(this.selfId, this.latestCursor).catch(() => undefined);
+    };
+    if (now) write();
+    else this.cursorTimer = setTimeout(write, 250);
+  }
+}

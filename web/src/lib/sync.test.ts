@@ -1,0 +1,247 @@
+import { afterEach, beforeEach, describe, expect, test, vi } from 'vitest';
+import { MemoryStore } from './db';
+import type { Api } from './http';
+import { backoffDelay, type SocketLike } from './socket';
+import { AppStore } from './store';
+import type { MessageEvent, Thread, User } from './types';
+
+class FakeSocket implements SocketLike {
+  static all: FakeSocket[] = [];
+  readyState = 0;
+  sent: Record<string, unknown>[] = [];
+  onopen: ((ev: unknown) => void) | null = null;
+  onmessage: ((ev: { data: unknown }) => void) | null = null;
+  onclose: ((ev: { code: number; reason: string }) => void) | null = null;
+  onerror: ((ev: unknown) => void) | null = null;
+  constructor(readonly url: string) {
+    FakeSocket.all.push(this);
+  }
+  send(data: string) {
+    this.sent.push(JSON.parse(data));
+  }
+  close() {
+    this.readyState = 3;
+  }
+  open() {
+    this.readyState = 1;
+    this.onopen?.({});
+  }
+  frame(frame: unknown) {
+    this.onmessage?.({ data: JSON.stringify(frame) });
+  }
+  drop(code = 1006, reason = '') {
+    this.readyState = 3;
+    this.onclose?.({ code, reason });
+  }
+  ofType(type: string) {
+    return this.sent.filter((f) => f.type === type);
+  }
+}
+
+const self: User = { id: 2, username: 'dr.patel', display_name: 'Dr. Nina Patel', title: '', is_admin: false, online: true };
+const okafor: User = { id: 3, username: 'dr.okafor', display_name: 'Dr. Emeka Okafor', title: '', is_admin: false, online: false };
+
+function message(id: number, seq: number, sender: number, clientId = `x-${id}`, urgent = false): MessageEvent {
+  return { id, kind: 'message', thread_id: 4, at: `2025-06-02T14:00:${String(seq).padStart(2, '0')}Z`, seq, sender_id: sender, client_id: clientId, urgent, body: `m${seq}` };
+}
+
+function thread(lastSeq: number, readSeq: number, unread: number): Thread {
+  return {
+    id: 4, kind: 'direct', title: '', member_ids: [2, 3], patient: null, created_at: '2025-06-02T13:00:00Z',
+    last_seq: lastSeq, read_seq: readSeq, unread_count: unread, has_unread_urgent: false,
+    last_message: lastSeq > 0 ? message(100 + lastSeq, lastSeq, 3) : null,
+  };
+}
+
+const flush = async () => {
+  for (let i = 0; i < 10; i++) await Promise.resolve();
+};
+
+let local: MemoryStore;
+let threadsAnswer: Thread[];
+let api: Api;
+
+function makeStore(): AppStore {
+  api = {
+    users: vi.fn(async () => [self, okafor]),
+    threads: vi.fn(async () => threadsAnswer),
+    thread: vi.fn(async () => threadsAnswer[0]),
+    history: vi.fn(async () => []),
+    messageStatus: vi.fn(async (id: number) => ({ message_id: id, recipients: [] })),
+  } as unknown as Api;
+  return new AppStore(self, {
+    api, token: 'tok', local, socketUrl: 'wss://x/api/v1/ws',
+    socketFactory: (url) => new FakeSocket(url), onSessionEnded: () => undefined, isVisible: () => true,
+  });
+}
+
+beforeEach(() => {
+  vi.useFakeTimers();
+  FakeSocket.all = [];
+  local = new MemoryStore();
+  threadsAnswer = [thread(5, 3, 2)];
+});
+
+afterEach(() => {
+  vi.useRealTimers();
+});
+
+async function connect(_store: AppStore, resumeCursor: string | null = null): Promise<FakeSocket> {
+  if (resumeCursor) await local.setCursor(2, resumeCursor);
+  const socket = FakeSocket.all[FakeSocket.all.length - 1];
+  socket.open();
+  await flush();
+  return socket;
+}
+
+describe('sync', () => {
+  test('hello carries the stored cursor; nothing is sent before welcome', async () => {
+    await local.setCursor(2, 'db.40');
+    const store = makeStore();
+    await store.start();
+    const socket = await connect(store);
+    expect(socket.sent).toEqual([{ type: 'hello', token: 'tok', cursor: 'db.40' }]);
+    await store.send(4, 'early', false);
+    expect(socket.ofType('send')).toEqual([]);
+    socket.frame({ type: 'welcome', user_id: 2, org_id: 1, device_id: 1, server_time: '' });
+    await flush();
+    expect(socket.ofType('send')).toHaveLength(1);
+    store.stop();
+  });
+
+  test('events replayed during the snapshot load are applied once and not counted twice', async () => {
+    const store = makeStore();
+    await store.start();
+    const socket = await connect(store);
+    socket.frame({ type: 'welcome', user_id: 2, org_id: 1, device_id: 1, server_time: '' });
+    // These arrive while GET /threads is in flight: seq 5 is already in the snapshot.
+    socket.frame({ type: 'event', cursor: 'db.105', event: message(105, 5, 3) });
+    socket.frame({ type: 'event', cursor: 'db.106', event: message(106, 6, 3) });
+    socket.frame({ type: 'event', cursor: 'db.106', event: message(106, 6, 3) });
+    socket.frame({ type: 'caught_up', cursor: 'db.110' });
+    await flush();
+    const state = store.threads.get(4)!;
+    expect(state.messages.map((m) => m.seq)).toEqual([5, 6]);
+    expect(state.thread.unread_count).toBe(3);
+    expect(state.thread.last_seq).toBe(6);
+    expect(await local.getCursor(2)).toBe('db.110');
+    vi.advanceTimersByTime(100);
+    const acked = socket.ofType('ack').flatMap((f) => f.message_ids as number[]);
+    expect(new Set(acked)).toEqual(new Set([105, 106]));
+    store.stop();
+  });
+
+  test('an own message coming back as an event confirms the outbox entry: one copy', async () => {
+    const store = makeStore();
+    await store.start();
+    const socket = await connect(store);
+    socket.frame({ type: 'welcome', user_id: 2, org_id: 1, device_id: 1, server_time: '' });
+    socket.frame({ type: 'caught_up', cursor: 'db.110' });
+    await flush();
+    const entry = await store.send(4, 'hello', false);
+    socket.frame({ type: 'event', cursor: 'db.111', event: { ...message(111, 6, 2, entry.clientId), body: 'hello' } });
+    socket.frame({ type: 'sent', client_id: entry.clientId, message_id: 111, thread_id: 4, seq: 6, at: '', duplicate: false });
+    await flush();
+    const state = store.threads.get(4)!;
+    expect(state.messages.filter((m) => m.client_id === entry.clientId)).toHaveLength(1);
+    expect(store.outbox.all()).toEqual([]);
+    expect(await local.outboxAll(2)).toEqual([]);
+    store.stop();
+  });
+
+  test('after a lost connection the outbox is resent with the same client_id, from the stored cursor', async () => {
+    const store = makeStore();
+    await store.start();
+    let socket = await connect(store);
+    socket.frame({ type: 'welcome', user_id: 2, org_id: 1, device_id: 1, server_time: '' });
+    socket.frame({ type: 'caught_up', cursor: 'db.110' });
+    await flush();
+    store.setNetwork(false);
+    expect(store.connection).toBe('offline');
+    const entry = await store.send(4, 'offline text', true);
+    expect(socket.ofType('send')).toEqual([]);
+    store.setNetwork(true);
+    socket = await connect(store);
+    expect(socket.sent[0]).toEqual({ type: 'hello', token: 'tok', cursor: 'db.110' });
+    socket.frame({ type: 'welcome', user_id: 2, org_id: 1, device_id: 1, server_time: '' });
+    await flush();
+    expect(socket.ofType('send')).toEqual([{ type: 'send', thread_id: 4, client_id: entry.clientId, body: 'offline text', urgent: true }]);
+    // Resumed with a cursor: no reload of the thread list.
+    expect(api.threads).toHaveBeenCalledTimes(1);
+    // The answer may say duplicate:true after a resend; either way the entry is done.
+    socket.frame({ type: 'sent', client_id: entry.clientId, message_id: 120, thread_id: 4, seq: 6, at: '', duplicate: true });
+    await flush();
+    expect(store.outbox.all()).toEqual([]);
+    expect(store.threads.get(4)!.messages.filter((m) => m.id === 120)).toHaveLength(1);
+    store.stop();
+  });
+
+  test('a retryable send error resends later; a permanent one marks the entry failed', async () => {
+    const store = makeStore();
+    await store.start();
+    const socket = await connect(store);
+    socket.frame({ type: 'welcome', user_id: 2, org_id: 1, device_id: 1, server_time: '' });
+    await flush();
+    const busy = await store.send(4, 'a', false);
+    const bad = await store.send(4, 'b', false);
+    socket.frame({ type: 'error', code: 'unavailable', message: 'the server is busy: retry shortly', ref: busy.clientId });
+    socket.frame({ type: 'error', code: 'invalid_argument', message: 'the message is empty', ref: bad.clientId });
+    await flush();
+    expect(store.outbox.all().find((e) => e.clientId === bad.clientId)?.failed).toBe('the message is empty');
+    const before = socket.ofType('send').length;
+    vi.advanceTimersByTime(1500);
+    const resent = socket.ofType('send').slice(before).map((f) => f.client_id);
+    expect(resent).toEqual([busy.clientId]);
+    store.stop();
+  });
+
+  test('resync drops the cursor and reloads the thread list', async () => {
+    await local.setCursor(2, 'old.5');
+    const store = makeStore();
+    await store.start();
+    const socket = await connect(store);
+    socket.frame({ type: 'welcome', user_id: 2, org_id: 1, device_id: 1, server_time: '' });
+    await flush();
+    socket.frame({ type: 'resync', reason: 'the cursor belongs to another database', cursor: 'new.50' });
+    await flush();
+    expect(await local.getCursor(2)).toBe('new.50');
+    expect((api.threads as unknown as { mock: { calls: unknown[] } }).mock.calls.length).toBeGreaterThanOrEqual(2);
+    store.stop();
+  });
+
+  test('an unauthenticated error ends the session and stops reconnecting', async () => {
+    const ended = vi.fn();
+    const store = new AppStore(self, {
+      api: { users: async () => [], threads: async () => [] } as unknown as Api,
+      token: 'tok', local, socketUrl: 'wss://x', socketFactory: (url) => new FakeSocket(url), onSessionEnded: ended,
+    });
+    await store.start();
+    const socket = await connect(store);
+    socket.frame({ type: 'error', code: 'unauthenticated', message: 'the session expired: log in again' });
+    socket.drop(1008, 'authentication failed');
+    vi.advanceTimersByTime(60_000);
+    expect(ended).toHaveBeenCalledWith('the session expired: log in again');
+    expect(FakeSocket.all).toHaveLength(1);
+    store.stop();
+  });
+
+  test('reconnects back off from about a second up to about thirty', () => {
+    expect(backoffDelay(0, () => 0.5)).toBe(1000);
+    expect(backoffDelay(3, () => 0.5)).toBe(8000);
+    expect(backoffDelay(20, () => 1)).toBeLessThanOrEqual(37_500);
+    expect(backoffDelay(20, () => 0)).toBeGreaterThanOrEqual(22_500);
+  });
+
+  test('a dropped socket reconnects after the backoff', async () => {
+    const store = makeStore();
+    await store.start();
+    const socket = await connect(store);
+    socket.frame({ type: 'welcome', user_id: 2, org_id: 1, device_id: 1, server_time: '' });
+    await flush();
+    socket.drop(1001, 'server stopping');
+    expect(FakeSocket.all).toHaveLength(1);
+    vi.advanceTimersByTime(1600);
+    expect(FakeSocket.all).toHaveLength(2);
+    store.stop();
+  });
+});

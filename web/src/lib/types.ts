@@ -1,0 +1,120 @@
+// Protocol objects, as defined in docs/protocol.md sections 6 and 7.
+
+export interface User {
+  id: number;
+  username: string;
+  display_name: string;
+  title: string;
+  is_admin: boolean;
+  online: boolean;
+}
+
+export interface Patient {
+  id: number;
+  mrn: string;
+  name: string;
+  date_of_birth: string;
+  location: string;
+  attending: string;
+  updated_at: string;
+}
+
+export type ThreadKind = 'direct' | 'group' | 'patient';
+
+export interface MessageEvent {
+  id: number;
+  kind: 'message';
+  thread_id: number;
+  at: string;
+  seq: number;
+  sender_id: number;
+  client_id: string;
+  urgent: boolean;
+  body: string;
+}
+
+export interface DeliveredEvent {
+  id: number;
+  kind: 'delivered';
+  thread_id: number;
+  at: string;
+  user_id: number;
+  message_id: number;
+  message_seq: number;
+}
+
+export interface ReadEvent {
+  id: number;
+  kind: 'read';
+  thread_id: number;
+  at: string;
+  user_id: number;
+  up_to_seq: number;
+}
+
+export interface MemberEvent {
+  id: number;
+  kind: 'member_added' | 'member_removed';
+  thread_id: number;
+  at: string;
+  user_id: number;
+  by_user_id: number;
+}
+
+export interface ThreadCreatedEvent {
+  id: number;
+  kind: 'thread_created';
+  thread_id: number;
+  at: string;
+  by_user_id: number;
+}
+
+export type StreamEvent = MessageEvent | DeliveredEvent | ReadEvent | MemberEvent | ThreadCreatedEvent;
+
+export interface Thread {
+  id: number;
+  kind: ThreadKind;
+  title: string;
+  member_ids: number[];
+  patient: Patient | null;
+  created_at: string;
+  last_seq: number;
+  read_seq: number;
+  unread_count: number;
+  has_unread_urgent: boolean;
+  last_message: MessageEvent | null;
+}
+
+export interface Receipt {
+  user_id: number;
+  delivered_at: string | null;
+  read_at: string | null;
+}
+
+export interface MessageStatus {
+  message_id: number;
+  recipients: Receipt[];
+}
+
+export interface LoginAnswer {
+  token: string;
+  user: User;
+  org_id: number;
+  device_id: number;
+  expires_at: string;
+}
+
+// Server-to-client WebSocket frames (section 7.5).
+export type ServerFrame =
+  | { type: 'welcome'; user_id: number; org_id: number; device_id: number; server_time: string }
+  | { type: 'resync'; reason: string; cursor: string }
+  | { type: 'event'; cursor: string; event: StreamEvent }
+  | { type: 'caught_up'; cursor: string }
+  | { type: 'sent'; client_id: string; message_id: number; thread_id: number; seq: number; at: string; duplicate: boolean }
+  | { type: 'pong'; ref?: string }
+  | { type: 'error'; code: string; message: string; ref?: string }
+  | { type: 'presence'; user_id: number; online: boolean }
+  | { type: 'typing'; thread_id: number; user_id: number };
+
+export type SentFrame = Extract<ServerFrame, { type: 'sent' }>;
+export type ErrorFrame = Extract<ServerFrame, { type: 'error' }>;

@@ -1,0 +1,240 @@
+import { useEffect, useState } from 'preact/hooks';
+import { ApiError } from '../lib/http';
+import type { AppStore } from '../lib/store';
+import type { Patient, User } from '../lib/types';
+import { Dialog } from './Dialog';
+
+type Tab = 'person' | 'group' | 'patient';
+
+function matches(user: User, query: string): boolean {
+  const q = query.trim().toLowerCase();
+  return !q || user.display_name.toLowerCase().includes(q) || user.username.includes(q) || user.title.toLowerCase().includes(q);
+}
+
+// Starts a conversation: a person or existing group from the directory, a new named
+// group, or a patient thread.
+export function NewConversation(props: { store: AppStore; onClose: () => void; onOpened: (threadId: number) => void }) {
+  const { store } = props;
+  const [tab, setTab] = useState<Tab>('person');
+  const [error, setError] = useState<string | null>(null);
+
+  async function run(action: () => Promise<number>) {
+    setError(null);
+    try {
+      props.onOpened(await action());
+    } catch (caught) {
+      setError(caught instanceof ApiError ? caught.message : 'That did not work. Try again.');
+    }
+  }
+
+  return (
+    <Dialog title="New conversation" onClose={props.onClose} wide>
+      <div class="tabs" role="tablist" aria-label="Kind of conversation">
+        {(['person', 'group', 'patient'] as Tab[]).map((t) => (
+          <button
+            key={t}
+            type="button"
+            role="tab"
+            id={`tab-${t}`}
+            aria-selected={tab === t}
+            aria-controls={`panel-${t}`}
+            class={tab === t ? 'tab selected' : 'tab'}
+            onClick={() => setTab(t)}
+          >
+            {t === 'person' ? 'Person or group' : t === 'group' ? 'New group' : 'Patient'}
+          </button>
+        ))}
+      </div>
+      {error && (
+        <p class="error" role="alert">
+          {error}
+        </p>
+      )}
+      <div role="tabpanel" id={`panel-${tab}`} aria-labelledby={`tab-${tab}`}>
+        {tab === 'person' && <PersonSearch store={store} onPick={(id) => run(() => store.startDirect(id))} onGroup={props.onOpened} />}
+        {tab === 'group' && <GroupForm store={store} onCreate={(title, ids) => run(() => store.createGroup(title, ids))} />}
+        {tab === 'patient' && (
+          <PatientForm store={store} onStart={(patientId, ids, title) => run(() => store.startPatient(patientId, ids, title))} />
+        )}
+      </div>
+    </Dialog>
+  );
+}
+
+function PersonSearch(props: { store: AppStore; onPick: (userId: number) => void; onGroup: (threadId: number) => void }) {
+  const { store } = props;
+  const [query, setQuery] = useState('');
+  const people = [...store.users.values()].filter((u) => u.id !== store.selfId && matches(u, query));
+  const q = query.trim().toLowerCase();
+  const groups = store
+    .threadList()
+    .filter((s) => s.thread.kind === 'group' && (!q || s.thread.title.toLowerCase().includes(q)));
+  return (
+    <div>
+      <label for="directory-search">Search the directory</label>
+      <input
+        id="directory-search"
+        type="search"
+        placeholder="Name, username or role"
+        value={query}
+        onInput={(e) => setQuery((e.target as HTMLInputElement).value)}
+        autoFocus
+      />
+      {groups.length > 0 && (
+        <>
+          <h3 class="list-heading">Groups</h3>
+          <ul class="pick-list" aria-label="Groups">
+            {groups.map((s) => (
+              <li key={s.thread.id}>
+                <button type="button" class="pick" onClick={() => props.onGroup(s.thread.id)}>
+                  <span class="pick-name">{s.thread.title}</span>
+                  <span class="muted small">{s.thread.member_ids.length} members</span>
+                </button>
+              </li>
+            ))}
+          </ul>
+        </>
+      )}
+      <h3 class="list-heading">People</h3>
+      <ul class="pick-list" aria-label="People">
+        {people.map((u) => (
+          <li key={u.id}>
+            <button type="button" class="pick" data-username={u.username} onClick={() => props.onPick(u.id)}>
+              <span class="pick-name">
+                <span class={'presence-dot inline' + (u.online ? ' online' : '')} aria-hidden="true" />
+                {u.display_name}
+              </span>
+              <span class="muted small">
+                {u.title}
+                {u.online ? ' · online' : ''}
+              </span>
+            </button>
+          </li>
+        ))}
+        {people.length === 0 && <li class="muted">Nobody matches.</li>}
+      </ul>
+    </div>
+  );
+}
+
+function MemberPicker(props: { store: AppStore; selected: Set<number>; onToggle: (id: number) => void; idPrefix: string }) {
+  const { store } = props;
+  const [query, setQuery] = useState('');
+  const people = [...store.users.values()].filter((u) => u.id !== store.selfId && matches(u, query));
+  return (
+    <fieldset class="member-picker">
+      <legend>Members ({props.selected.size} chosen)</legend>
+      <label for={`${props.idPrefix}-member-search`} class="visually-hidden">
+        Search members
+      </label>
+      <input
+        id={`${props.idPrefix}-member-search`}
+        type="search"
+        placeholder="Search people"
+        value={query}
+        onInput={(e) => setQuery((e.target as HTMLInputElement).value)}
+      />
+      <ul class="check-list">
+        {people.map((u) => (
+          <li key={u.id}>
+            <label>
+              <input type="checkbox" data-username={u.username} checked={props.selected.has(u.id)} onChange={() => props.onToggle(u.id)} />
+              {u.display_name} <span class="muted small">{u.title}</span>
+            </label>
+          </li>
+        ))}
+      </ul>
+    </fieldset>
+  );
+}
+
+function useSelection(): [Set<number>, (id: number) => void] {
+  const [selected, setSelected] = useState<Set<number>>(new Set());
+  return [
+    selected,
+    (id) =>
+      setSelected((old) => {
+        const next = new Set(old);
+        if (next.has(id)) next.delete(id);
+        else next.add(id);
+        return next;
+      }),
+  ];
+}
+
+function GroupForm(props: { store: AppStore; onCreate: (title: string, ids: number[]) => void }) {
+  const [title, setTitle] = useState('');
+  const [selected, toggle] = useSelection();
+  const [problem, setProblem] = useState<string | null>(null);
+  return (
+    <form
+      onSubmit={(e) => {
+        e.preventDefault();
+        if (!title.trim()) return setProblem('Give the group a name.');
+        if (selected.size === 0) return setProblem('Choose at least one member.');
+        props.onCreate(title.trim(), [...selected]);
+      }}
+    >
+      <label for="group-title">Group name</label>
+      <input id="group-title" value={title} maxLength={100} onInput={(e) => setTitle((e.target as HTMLInputElement).value)} />
+      <MemberPicker store={props.store} selected={selected} onToggle={toggle} idPrefix="group" />
+      {problem && <p class="error">{problem}</p>}
+      <button type="submit" class="primary">
+        Create group
+      </button>
+    </form>
+  );
+}
+
+function PatientForm(props: { store: AppStore; onStart: (patientId: number, ids: number[], title: string) => void }) {
+  const { store } = props;
+  const [patients, setPatients] = useState<Patient[] | null>(store.patients);
+  const [patientId, setPatientId] = useState<number | null>(null);
+  const [selected, toggle] = useSelection();
+  const [title, setTitle] = useState('');
+  const [problem, setProblem] = useState<string | null>(null);
+  useEffect(() => {
+    store
+      .loadPatients()
+      .then(setPatients)
+      .catch(() => setProblem('The patient list could not be loaded.'));
+  }, []);
+  return (
+    <form
+      onSubmit={(e) => {
+        e.preventDefault();
+        if (patientId === null) return setProblem('Choose a patient.');
+        if (selected.size === 0) return setProblem('Choose at least one colleague.');
+        props.onStart(patientId, [...selected], title.trim());
+      }}
+    >
+      <fieldset>
+        <legend>Patient</legend>
+        {!patients && <p class="muted">Loading patients…</p>}
+        <ul class="check-list">
+          {patients?.map((p) => (
+            <li key={p.id}>
+              <label>
+                <input type="radio" name="patient" checked={patientId === p.id} onChange={() => setPatientId(p.id)} />
+                {p.name} <span class="muted small">
+                  {p.mrn} · {p.location}
+                </span>
+              </label>
+            </li>
+          ))}
+        </ul>
+      </fieldset>
+      <MemberPicker store={store} selected={selected} onToggle={toggle} idPrefix="patient" />
+      {selected.size > 1 && (
+        <>
+          <label for="patient-title">Group name (optional)</label>
+          <input id="patient-title" value={title} maxLength={100} onInput={(e) => setTitle((e.target as HTMLInputElement).value)} />
+        </>
+      )}
+      {problem && <p class="error">{problem}</p>}
+      <button type="submit" class="primary">
+        Start patient conversation
+      </button>
+    </form>
+  );
+}

@@ -1,0 +1,94 @@
+import { useEffect, useState } from 'preact/hooks';
+import { notificationsSupported } from '../lib/alerts';
+import type { AppStore } from '../lib/store';
+import { NewConversation } from './NewConversation';
+import { ThreadList } from './ThreadList';
+import { ThreadView } from './ThreadView';
+
+const kConnectionText: Record<string, string> = {
+  offline: 'Offline: messages will be sent when the network returns',
+  connecting: 'Connecting…',
+  syncing: 'Syncing…',
+  live: '',
+  stopped: 'Disconnected',
+};
+
+export function Shell(props: { store: AppStore; user: string; onSignOut: () => void }) {
+  const { store } = props;
+  const [creating, setCreating] = useState(false);
+  const [permission, setPermission] = useState(notificationsSupported() ? Notification.permission : 'denied');
+  const selected = store.selectedThreadId === null ? undefined : store.threads.get(store.selectedThreadId);
+
+  // In-app navigation: opening a thread pushes a history entry with no URL change, so
+  // the phone's back gesture returns to the list. Nothing about the thread goes in the URL.
+  useEffect(() => {
+    const onPop = () => store.closeThread();
+    window.addEventListener('popstate', onPop);
+    return () => window.removeEventListener('popstate', onPop);
+  }, [store]);
+
+  function open(threadId: number) {
+    if ((history.state as { wardline?: string } | null)?.wardline !== 'thread') history.pushState({ wardline: 'thread' }, '');
+    void store.openThread(threadId);
+  }
+
+  function back() {
+    if ((history.state as { wardline?: string } | null)?.wardline === 'thread') history.back();
+    else store.closeThread();
+  }
+
+  const status = store.connection === 'live' && store.syncing ? 'Syncing…' : kConnectionText[store.connection];
+  return (
+    <div class={'shell ' + (selected ? 'show-thread' : 'show-list')}>
+      <aside class="sidebar" aria-label="Conversations">
+        <header class="bar">
+          <h1 class="app-title">Wardline</h1>
+          <button type="button" class="primary small-button" onClick={() => setCreating(true)}>
+            New
+          </button>
+        </header>
+        <div class="account muted small">
+          <span>Signed in as {props.user}</span>
+          <span class="account-actions">
+            {permission === 'default' && (
+              <button
+                type="button"
+                class="link-button"
+                onClick={() => void Notification.requestPermission().then((p) => setPermission(p))}
+              >
+                Turn on notifications
+              </button>
+            )}
+            <button type="button" class="link-button" onClick={props.onSignOut}>
+              Sign out
+            </button>
+          </span>
+        </div>
+        <p class={'connection' + (status ? ' shown' : '')} role="status" data-connection={store.connection}>
+          {status}
+        </p>
+        <ThreadList store={store} onOpen={open} />
+      </aside>
+      <main class="thread-pane">
+        {selected ? (
+          <ThreadView key={selected.thread.id} store={store} state={selected} onBack={back} />
+        ) : (
+          <div class="placeholder muted">
+            <h2>No conversation open</h2>
+            <p>Choose a conversation, or start one with “New”.</p>
+          </div>
+        )}
+      </main>
+      {creating && (
+        <NewConversation
+          store={store}
+          onClose={() => setCreating(false)}
+          onOpened={(id) => {
+            setCreating(false);
+            open(id);
+          }}
+        />
+      )}
+    </div>
+  );
+}

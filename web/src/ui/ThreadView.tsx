@@ -1,0 +1,224 @@
+import { useEffect, useRef, useState } from 'preact/hooks';
+import type { OutboxEntry } from '../lib/db';
+import { fullWhen, timeOfDay } from '../lib/format';
+import type { AppStore, ThreadState } from '../lib/store';
+import { summarize, summaryLabel } from '../lib/status';
+import type { MessageEvent } from '../lib/types';
+import { MessageDetail } from './MessageDetail';
+import { VirtualList } from './VirtualList';
+
+type MessageRow =
+  | { key: string; type: 'top' }
+  | { key: string; type: 'message'; message: MessageEvent }
+  | { key: string; type: 'pending'; entry: OutboxEntry };
+
+export function ThreadView(props: { store: AppStore; state: ThreadState; onBack: () => void }) {
+  const { store, state } = props;
+  const thread = state.thread;
+  const [detailId, setDetailId] = useState<number | null>(null);
+  const others = store.otherMembers(thread);
+  const peer = thread.kind !== 'group' && others.length === 1 ? store.users.get(others[0]) : undefined;
+  const title = store.threadTitle(thread);
+
+  const rows: MessageRow[] = [{ key: 'top', type: 'top' }];
+  for (const message of state.messages) rows.push({ key: `m${message.id}`, type: 'message', message });
+  for (const entry of store.outbox.forThread(thread.id)) {
+    if (!state.clientIds.has(entry.clientId)) rows.push({ key: `c${entry.clientId}`, type: 'pending', entry });
+  }
+  const detail = detailId === null ? undefined : state.messages.find((m) => m.id === detailId);
+  const typing = store.typingNames(state, Date.now());
+
+  function subtitle(): string {
+    if (peer) return peer.online ? 'Online' : 'Offline';
+    return others.map((id) => store.userName(id)).join(', ');
+  }
+
+  return (
+    <section class="thread-view" aria-label={`Conversation: ${title}`}>
+      <header class="bar thread-bar">
+        <button type="button" class="icon-button back-button" onClick={props.onBack} aria-label="Back to conversations">
+          ‹
+        </button>
+        <div class="thread-heading">
+          <h2>{title}</h2>
+          <p class="muted small">
+            {peer && <span class={'presence-dot inline' + (peer.online ? ' online' : '')} aria-hidden="true" />}
+            {subtitle()}
+          </p>
+        </div>
+      </header>
+      {thread.patient && (
+        <section class="patient-banner" aria-label="Patient">
+          <strong>{thread.patient.name}</strong>
+          <span>MRN {thread.patient.mrn}</span>
+          <span>DOB {thread.patient.date_of_birth}</span>
+          <span>{thread.patient.location}</span>
+          <span>Attending: {thread.patient.attending}</span>
+        </section>
+      )}
+      <VirtualList
+        rows={rows}
+        resetKey={thread.id}
+        label="Messages"
+        onNearTop={() => void store.loadOlder(thread.id)}
+        render={(row) => {
+          if (row.type === 'top') {
+            return (
+              <p class="history-edge muted small">
+                {state.reachedStart ? 'Beginning of the conversation' : state.loadingOlder ? 'Loading earlier messages…' : 'Scroll up for earlier messages'}
+              </p>
+            );
+          }
+          if (row.type === 'pending') return <PendingBubble store={store} entry={row.entry} />;
+          return <Bubble store={store} state={state} message={row.message} onDetail={setDetailId} />;
+        }}
+      />
+      <p class="typing muted small" aria-live="polite">
+        {typing.length > 0 ? `${typing.join(', ')} ${typing.length > 1 ? 'are' : 'is'} typing…` : ''}
+      </p>
+      <Composer store={store} threadId={thread.id} />
+      {detail && <MessageDetail store={store} state={state} message={detail} onClose={() => setDetailId(null)} />}
+    </section>
+  );
+}
+
+function Bubble(props: { store: AppStore; state: ThreadState; message: MessageEvent; onDetail: (id: number) => void }) {
+  const { store, state, message } = props;
+  const own = message.sender_id === store.selfId;
+  const showSender = !own && state.thread.kind !== 'direct';
+  const content = (
+    <>
+      {showSender && <span class="sender">{store.userName(message.sender_id)}</span>}
+      {message.urgent && <span class="tag urgent-tag">Urgent</span>}
+      <span class="body">{message.body}</span>
+    </>
+  );
+  if (!own) {
+    return (
+      <div class={'message theirs' + (message.urgent ? ' urgent' : '')} data-message-id={message.id} data-seq={message.seq}>
+        <div class="bubble">
+          {content}
+          <span class="meta">{timeOfDay(message.at)}</span>
+        </div>
+      </div>
+    );
+  }
+  const summary = summarize(store.recipientStatuses(state, message));
+  const label = summaryLabel(summary);
+  return (
+    <div class={'message own' + (message.urgent ? ' urgent' : '')} data-message-id={message.id} data-seq={message.seq}>
+      <button type="button" class="bubble" onClick={() => props.onDetail(message.id)} aria-haspopup="dialog">
+        {content}
+        <span class="meta">
+          <span class="visually-hidden">Sent </span>
+          {timeOfDay(message.at)} · <span class={'status status-' + summary.stage} data-status={summary.stage}>{label}</span>
+          <span class="visually-hidden">. Show delivery details</span>
+        </span>
+      </button>
+    </div>
+  );
+}
+
+function PendingBubble(props: { store: AppStore; entry: OutboxEntry }) {
+  const { store, entry } = props;
+  return (
+    <div class={'message own pending' + (entry.urgent ? ' urgent' : '')} data-client-id={entry.clientId}>
+      <div class="bubble">
+        {entry.urgent && <span class="tag urgent-tag">Urgent</span>}
+        <span class="body">{entry.body}</span>
+        {entry.failed ? (
+          <span class="meta failed">
+            Not sent: {entry.failed}{' '}
+            <button type="button" class="link-button" onClick={() => void store.retrySend(entry.clientId)}>
+              Retry
+            </button>{' '}
+            <button type="button" class="link-button" onClick={() => void store.discardSend(entry.clientId)}>
+              Delete
+            </button>
+          </span>
+        ) : (
+          <span class="meta">
+            <span class="status status-sending" data-status="sending">
+              {store.connection === 'offline' ? 'Waiting for network' : 'Sending…'}
+            </span>{' '}
+            <span class="visually-hidden">written {fullWhen(entry.createdAt)}</span>
+          </span>
+        )}
+      </div>
+    </div>
+  );
+}
+
+function Composer(props: { store: AppStore; threadId: number }) {
+  const { store, threadId } = props;
+  const [text, setText] = useState('');
+  const [urgent, setUrgent] = useState(false);
+  const [error, setError] = useState<string | null>(null);
+  const input = useRef<HTMLTextAreaElement>(null);
+
+  useEffect(() => {
+    setText('');
+    setUrgent(false);
+    setError(null);
+    if (window.matchMedia('(min-width: 768px)').matches) input.current?.focus();
+  }, [threadId]);
+
+  async function submit() {
+    const body = text.trim();
+    if (!body) return;
+    if (new TextEncoder().encode(body).length > 4096) {
+      setError('This message is too long: the limit is 4096 bytes.');
+      return;
+    }
+    setError(null);
+    setText('');
+    setUrgent(false);
+    await store.send(threadId, body, urgent);
+    input.current?.focus();
+  }
+
+  return (
+    <form
+      class="composer"
+      onSubmit={(event) => {
+        event.preventDefault();
+        void submit();
+      }}
+    >
+      {error && (
+        <p class="error" role="alert">
+          {error}
+        </p>
+      )}
+      <div class="composer-row">
+        <label class={'urgent-toggle' + (urgent ? ' on' : '')}>
+          <input type="checkbox" checked={urgent} onChange={(e) => setUrgent((e.target as HTMLInputElement).checked)} />
+          <span>Urgent</span>
+        </label>
+        <label for="composer-input" class="visually-hidden">
+          Message
+        </label>
+        <textarea
+          id="composer-input"
+          ref={input}
+          rows={1}
+          placeholder="Message"
+          value={text}
+          onInput={(e) => {
+            setText((e.target as HTMLTextAreaElement).value);
+            store.typing(threadId);
+          }}
+          onKeyDown={(e) => {
+            if (e.key === 'Enter' && !e.shiftKey && !e.isComposing) {
+              e.preventDefault();
+              void submit();
+            }
+          }}
+        />
+        <button type="submit" class="primary send-button" disabled={!text.trim()}>
+          Send
+        </button>
+      </div>
+    </form>
+  );
+}
