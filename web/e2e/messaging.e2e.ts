@@ -69,11 +69,33 @@ describe('two clinicians', () => {
     await expect.poll(() => item.locator('.urgent-tag').count()).toBe(0);
   });
 
+  test('a patient thread started from the picker shows the patient banner on both sides', async () => {
+    const page = patel.page;
+    await page.getByRole('button', { name: 'New', exact: true }).click();
+    await page.getByRole('tab', { name: 'Patient' }).click();
+    await page.getByRole('radio', { name: /Sample, Bruno/ }).check();
+    await page.locator('input[type="checkbox"][data-username="dr.okafor"]').check();
+    await page.getByRole('button', { name: 'Start patient conversation' }).click();
+    await sendText(page, 'Bruno Sample: lactate trending down, keep the fluids.');
+    await expect.poll(() => ownStatus(page, 'lactate trending').getAttribute('data-status'), { timeout: 15_000 }).not.toBe('sending');
+
+    await okafor.page.locator('.thread-item', { hasText: 'Sample, Bruno' }).first().click();
+    await okafor.page.locator('.message.theirs', { hasText: 'lactate trending' }).waitFor();
+    for (const side of [page, okafor.page]) {
+      const banner = side.getByRole('region', { name: 'Patient' });
+      await expect.poll(() => banner.textContent()).toContain('Sample, Bruno');
+      expect(await banner.textContent()).toContain('MRN MRN-100871');
+      expect(await banner.textContent()).toContain('ICU, bed 3');
+    }
+  });
+
   test('no message text or patient data reaches the console or the URL', async () => {
     for (const client of [patel, okafor]) {
       const logged = client.consoleLines.join('\n');
       expect(logged).not.toContain('potassium');
       expect(logged).not.toContain('Testpatient');
+      expect(logged).not.toContain('Sample, Bruno');
+      expect(logged).not.toContain('lactate');
       expect(logged).not.toContain('Content Security Policy');
       expect(new URL(client.page.url()).pathname).toBe('/');
       expect(new URL(client.page.url()).search).toBe('');

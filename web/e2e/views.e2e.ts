@@ -1,12 +1,16 @@
-import { mkdirSync } from 'node:fs';
-import { dirname, resolve } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { mkdirSync, mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
 import { AxeBuilder } from '@axe-core/playwright';
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { kPassword, launchBrowser, newClient, openThreadByTitle, sendText, signIn, startServer, waitLive, type Server } from './harness';
 
-const shots = resolve(dirname(fileURLToPath(import.meta.url)), '../../docs/screenshots');
+// `npm run screenshots` refreshes docs/screenshots; a plain test run writes them to a
+// temporary folder, leaving the checkout untouched.
+const shots = process.env.WARDLINE_SCREENSHOTS_DIR
+  ? resolve(process.env.WARDLINE_SCREENSHOTS_DIR)
+  : mkdtempSync(join(tmpdir(), 'wardline-shots-'));
 let server: Server;
 let browser: Browser;
 

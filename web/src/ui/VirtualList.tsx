@@ -8,7 +8,9 @@ export interface Row {
 
 // A scrolling list that renders only the rows near the viewport. It starts at the
 // bottom and stays there while new rows arrive, unless the user scrolled up; rows
-// added above (older pages) keep the visible row in place.
+// added above (older pages) keep the visible row in place: the first row is a fixed
+// header (it stays at offset 0 whatever is inserted after it), so the anchor is the
+// first row below it that reaches into the viewport, restored before the browser paints.
 export function VirtualList<T extends Row>(props: {
   rows: T[];
   render: (row: T) => ComponentChildren;
@@ -32,7 +34,7 @@ export function VirtualList<T extends Row>(props: {
   const latest = useRef({ keys, offsets });
   latest.current = { keys, offsets };
 
-  useEffect(() => {
+  useLayoutEffect(() => {
     atBottom.current = true;
     anchor.current = null;
   }, [props.resetKey]);
@@ -76,7 +78,7 @@ export function VirtualList<T extends Row>(props: {
     const { keys: currentKeys, offsets: currentOffsets } = latest.current;
     atBottom.current = top + element.clientHeight >= element.scrollHeight - 32;
     if (currentKeys.length > 0) {
-      const index = rowAt(currentOffsets, top);
+      const index = Math.min(Math.max(rowAt(currentOffsets, top), 1), currentKeys.length - 1);
       anchor.current = { key: currentKeys[index], delta: top - currentOffsets[index] };
     }
     setScrollTop(top);
