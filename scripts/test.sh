@@ -40,6 +40,32 @@ print(r.get("tests",0), r.get("failures",0), r.get("errors",0))' "$report")
   rm -f "$report"
 done
 
+# 3. The web app: unit tests (vitest) and browser end-to-end tests (vitest driving
+# Debian's Chromium through playwright-core against a server each test starts).
+web_reports=$(mktemp -d)
+echo "== web"
+WARDLINE_BIN=$(realpath "$build_dir/src/cli/wardline") bash scripts/web.sh test "$web_reports"
+web_status=$?
+web_failed=0
+for suite in unit e2e; do
+  report="$web_reports/$suite.json"
+  if [ -s "$report" ]; then
+    read -r tests failures < <(python3 -c '
+import json,sys
+r=json.load(open(sys.argv[1]))
+print(r.get("numTotalTests",0), r.get("numFailedTests",0) + r.get("numRuntimeErrorTestSuites",0))' "$report")
+    record "web-$suite" $((tests - failures)) "$failures"
+    web_failed=$((web_failed + failures))
+  else
+    echo "web $suite tests produced no report"
+    record "web-$suite" 0 1
+    web_failed=$((web_failed + 1))
+  fi
+done
+# A failure the reports do not count (a crashed runner) still fails the run.
+if [ "$web_status" -ne 0 ] && [ "$web_failed" -eq 0 ]; then record web 0 1; fi
+rm -rf "$web_reports"
+
 if [ ${#failed_suites[@]} -gt 0 ]; then
   echo "failed suites: ${failed_suites[*]}"
 fi
