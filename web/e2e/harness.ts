@@ -8,7 +8,7 @@ import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
+import { chromium, type Browser, type BrowserContext, type BrowserContextOptions, type Page } from 'playwright-core';
 
 const webDir = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 export const kPassword = 'wardline-demo-password';
@@ -49,7 +49,13 @@ function healthy(origin: string, ca: string): Promise<boolean> {
   });
 }
 
-export async function startServer(): Promise<Server> {
+export interface ServerOptions {
+  // Extra `wardline serve` flags, e.g. `--bench-limits` for a file that logs in or
+  // sends more than the normal rate limits allow.
+  extraArgs?: string[];
+}
+
+export async function startServer(options: ServerOptions = {}): Promise<Server> {
   const binary = process.env.WARDLINE_BIN ?? resolve(webDir, '../build/src/cli/wardline');
   const staticDir = resolve(webDir, 'dist');
   if (!existsSync(join(staticDir, 'index.html'))) throw new Error('web/dist is missing: run npm run build first');
@@ -61,7 +67,7 @@ export async function startServer(): Promise<Server> {
   const child: ChildProcess = spawn(
     binary,
     ['serve', '--demo', '--data-dir', dataDir, '--address', '127.0.0.1', '--port', String(port), '--static-dir', staticDir,
-      '--log-level', 'warn', '--fast-password-hashing'],
+      '--log-level', 'warn', '--fast-password-hashing', ...(options.extraArgs ?? [])],
     { stdio: ['ignore', 'ignore', 'pipe'] },
   );
   let stderr = '';
@@ -118,8 +124,18 @@ export interface Client {
   consoleLines: string[];
 }
 
-export async function newClient(browser: Browser, server: Server, viewport = { width: 1280, height: 800 }): Promise<Client> {
-  const context = await browser.newContext({ viewport, baseURL: server.origin });
+export interface ClientOptions {
+  // More context options (colorScheme, permissions, ...).
+  context?: BrowserContextOptions;
+  // Runs in the page before the app's scripts, on every load.
+  initScript?: () => void;
+}
+
+export async function newClient(
+  browser: Browser, server: Server, viewport = { width: 1280, height: 800 }, options: ClientOptions = {},
+): Promise<Client> {
+  const context = await browser.newContext({ ...options.context, viewport, baseURL: server.origin });
+  if (options.initScript) await context.addInitScript(options.initScript);
   const page = await context.newPage();
   const consoleLines: string[] = [];
   page.on('console', (message) => consoleLines.push(message.text()));

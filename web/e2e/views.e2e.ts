@@ -118,6 +118,30 @@ describe('sign-in, session and views', () => {
     }
   });
 
+  test('dark mode: the thread view uses the dark palette, passes axe; screenshot', async () => {
+    const { page, context } = await newClient(browser, server, { width: 390, height: 844 }, { context: { colorScheme: 'dark' } });
+    await signIn(page, 'rn.harper');
+    await waitLive(page);
+    await page.locator('.thread-item', { hasText: 'Testpatient, Alma' }).first().click();
+    await page.locator('.patient-banner').waitFor();
+    await sendText(page, 'Echo booked for 15:30.');
+    await page.locator('.message.own', { hasText: 'Echo booked for 15:30.' }).locator('[data-status="sent"], [data-status="delivered"], [data-status="read"]').waitFor();
+    // Dark background and light text, read from the rendered page.
+    const luminance = await page.evaluate(() => {
+      const channel = (css: string) => {
+        const [r, g, b] = (css.match(/\d+(\.\d+)?/g) ?? []).map(Number);
+        return (0.2126 * r + 0.7152 * g + 0.0722 * b) / 255;
+      };
+      const root = getComputedStyle(document.documentElement);
+      return { background: channel(root.backgroundColor), text: channel(root.color) };
+    });
+    expect(luminance.background).toBeLessThan(0.2);
+    expect(luminance.text).toBeGreaterThan(0.8);
+    expect(await seriousViolations(page)).toEqual([]);
+    await page.screenshot({ path: `${shots}/thread-dark-phone.png` });
+    await context.close();
+  });
+
   test('Shift+Enter makes a new line and Enter sends', async () => {
     const { page, context } = await newClient(browser, server);
     await signIn(page, 'dr.patel');
