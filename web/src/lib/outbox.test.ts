@@ -50,6 +50,31 @@ describe('outbox', () => {
     expect(await outbox.reject('unknown', 'internal', 'x')).toBe('done');
   });
 
+  test('one send in flight per thread: the next waits for the answer, a retryable error holds the thread', async () => {
+    const outbox = new Outbox(await openLocalStore(new IDBFactory()), 2);
+    await outbox.load();
+    await outbox.add(4, 'a', false, 'c-1');
+    await outbox.add(4, 'b', false, 'c-2');
+    await outbox.add(7, 'c', false, 'c-3');
+    const ids = () => outbox.ready().map((e) => e.clientId);
+    expect(ids()).toEqual(['c-1', 'c-3']);
+    outbox.markInFlight('c-1');
+    outbox.markInFlight('c-3');
+    expect(ids()).toEqual([]);
+    expect(await outbox.reject('c-1', 'resource_exhausted', 'sending too fast')).toBe('retry');
+    expect(ids()).toEqual([]);
+    outbox.release(4);
+    expect(ids()).toEqual(['c-1']);
+    outbox.markInFlight('c-1');
+    await outbox.confirm('c-1');
+    expect(ids()).toEqual(['c-2']);
+    outbox.markInFlight('c-2');
+    expect(await outbox.reject('c-2', 'invalid_argument', 'the message is empty')).toBe('failed');
+    expect(ids()).toEqual([]);
+    outbox.resetInFlight();
+    expect(ids()).toEqual(['c-3']);
+  });
+
   test('error codes map to what the protocol asks', () => {
     for (const code of ['resource_exhausted', 'unavailable', 'internal', 'deadline_exceeded']) expect(dispositionFor(code)).toBe('retry');
     for (const code of ['invalid_argument', 'permission_denied', 'not_found', 'already_exists']) expect(dispositionFor(code)).toBe('failed');

@@ -27,9 +27,18 @@ export function newClientId(): string {
 // written to the LocalStore before it is handed to the socket, so a reload or a lost
 // connection loses nothing; the client_id makes resending harmless. Entries leave the
 // outbox when their `sent` answer or their own message event arrives.
+//
+// Order per thread: at most one send per thread is unconfirmed at a time (in flight).
+// The next entry of that thread goes once the one in flight is confirmed or fails
+// permanently. A retryable error holds the thread: the same entry is resent after a
+// backoff and the entries behind it wait. Different threads proceed independently.
 export class Outbox {
   private entries: OutboxEntry[] = [];
   private nextOrder = 1;
+  // client_id of the send in flight, per thread.
+  private readonly inFlight = new Map<number, string>();
+  // Threads whose head entry waits for a retry after a retryable error.
+  private readonly held = new Set<number>();
 
   constructor(
     private readonly store: LocalStore,
@@ -37,7 +46,9 @@ export class Outbox {
   ) {}
 
   async load(): Promise<void> {
-    this.entries = await this.store.outboxAll(this.userId);
+    this.entries = (await this.store.outboxAll(this.userId)).sort((a, b) => a.order - b.order);
+    this.inFlight.clear();
+    this.held.clear();
     this.nextOrder = this.entries.reduce((max, e) => Math.max(max, e.order), 0) + 1;
   }
 
@@ -63,6 +74,42 @@ export class Outbox {
     return this.entries.filter((e) => e.failed === null);
   }
 
+  // The entries that may be handed to the server now, oldest first: for each thread
+  // with nothing in flight and not held for a retry, its oldest pending entry.
+  ready(): OutboxEntry[] {
+    const seen = new Set<number>();
+    const out: OutboxEntry[] = [];
+    for (const entry of this.entries) {
+      if (entry.failed !== null || seen.has(entry.threadId)) continue;
+      seen.add(entry.threadId);
+      if (this.inFlight.has(entry.threadId) || this.held.has(entry.threadId)) continue;
+      out.push(entry);
+    }
+    return out;
+  }
+
+  // The entry was handed to the server; its thread waits for the answer.
+  markInFlight(clientId: string): void {
+    const entry = this.entries.find((e) => e.clientId === clientId);
+    if (entry) this.inFlight.set(entry.threadId, clientId);
+  }
+
+  isInFlight(clientId: string): boolean {
+    return [...this.inFlight.values()].includes(clientId);
+  }
+
+  // A new connection: no earlier send is awaiting an answer any more, and held threads
+  // are resent at once (with the same client_id).
+  resetInFlight(): void {
+    this.inFlight.clear();
+    this.held.clear();
+  }
+
+  // The retry backoff of a held thread is over.
+  release(threadId: number): void {
+    this.held.delete(threadId);
+  }
+
   all(): OutboxEntry[] {
     return [...this.entries];
   }
@@ -80,7 +127,8 @@ export class Outbox {
   async confirm(clientId: string): Promise<boolean> {
     const index = this.entries.findIndex((e) => e.clientId === clientId);
     if (index < 0) return false;
-    this.entries.splice(index, 1);
+    const [entry] = this.entries.splice(index, 1);
+    this.settle(entry);
     await this.store.outboxDelete(clientId);
     return true;
   }
@@ -90,7 +138,10 @@ export class Outbox {
     const entry = this.entries.find((e) => e.clientId === clientId);
     if (!entry) return 'done';
     const disposition = dispositionFor(code);
-    if (disposition === 'failed') {
+    this.settle(entry);
+    if (disposition === 'retry') {
+      this.held.add(entry.threadId);
+    } else {
       entry.failed = message;
       await this.store.outboxPut(entry);
     }
@@ -104,6 +155,10 @@ export class Outbox {
     entry.failed = null;
     await this.store.outboxPut(entry);
     return entry;
+  }
+
+  private settle(entry: OutboxEntry): void {
+    if (this.inFlight.get(entry.threadId) === entry.clientId) this.inFlight.delete(entry.threadId);
   }
 
   async discard(clientId: string): Promise<void> {

@@ -113,8 +113,8 @@ export class AppStore {
   private ackTimer: ReturnType<typeof setTimeout> | null = null;
   private cursorTimer: ReturnType<typeof setTimeout> | null = null;
   private latestCursor: string | null = null;
-  private retryTimer: ReturnType<typeof setTimeout> | null = null;
-  private retryAttempt = 0;
+  private readonly retryTimers = new Map<number, ReturnType<typeof setTimeout>>();
+  private readonly retryAttempts = new Map<number, number>();
   private lastTypingSent = new Map<number, number>();
   private stopped = false;
   private readonly isVisible: () => boolean;
@@ -159,7 +159,8 @@ export class AppStore {
   stop(): void {
     this.stopped = true;
     this.socket.stop();
-    for (const timer of [this.ackTimer, this.cursorTimer, this.retryTimer]) if (timer) clearTimeout(timer);
+    for (const timer of [this.ackTimer, this.cursorTimer, ...this.retryTimers.values()]) if (timer) clearTimeout(timer);
+    this.retryTimers.clear();
     this.listeners.clear();
   }
 
@@ -227,6 +228,9 @@ export class AppStore {
     void this.refreshUsers();
     if (!this.snapshotLoaded && !this.snapshotLoading) void this.loadSnapshot();
     else if (!resumed) void this.loadSnapshot();
+    for (const timer of this.retryTimers.values()) clearTimeout(timer);
+    this.retryTimers.clear();
+    this.outbox.resetInFlight();
     this.flushOutbox();
     this.flushAcks();
     if (this.selectedThreadId !== null) this.markRead(this.selectedThreadId);
@@ -281,15 +285,19 @@ export class AppStore {
         if (state.thread.read_seq < frame.seq && state.thread.unread_count === 0) state.thread.read_seq = frame.seq;
       }
     }
-    await this.outbox.confirm(frame.client_id);
-    this.retryAttempt = 0;
+    const confirmed = this.outbox.confirm(frame.client_id);
+    if (entry) this.retryAttempts.delete(entry.threadId);
+    this.flushOutbox();
+    await confirmed;
     this.emit();
   }
 
   private async onError(frame: ErrorFrame): Promise<void> {
     if (frame.ref && this.outbox.has(frame.ref)) {
+      const entry = this.outbox.all().find((e) => e.clientId === frame.ref);
       const disposition = await this.outbox.reject(frame.ref, frame.code, frame.message);
-      if (disposition === 'retry') this.scheduleRetry();
+      if (disposition === 'retry' && entry) this.scheduleRetry(entry.threadId);
+      this.flushOutbox();
       if (frame.code === 'permission_denied' || frame.code === 'not_found') void this.refreshThreads();
       this.emit();
       return;
@@ -367,6 +375,7 @@ export class AppStore {
     const thread = state.thread;
     if (message.sender_id === this.selfId) {
       void this.outbox.confirm(message.client_id);
+      this.flushOutbox();
       if (message.seq > thread.last_seq) thread.last_seq = message.seq;
       return;
     }
@@ -630,19 +639,20 @@ export class AppStore {
     const entry = await this.outbox.add(threadId, body, urgent);
     const state = this.threads.get(threadId);
     if (state) state.activity = entry.createdAt > state.activity ? entry.createdAt : state.activity;
-    this.sendEntry(entry);
+    this.flushOutbox();
     this.emit();
     return entry;
   }
 
   async retrySend(clientId: string): Promise<void> {
-    const entry = await this.outbox.retry(clientId);
-    if (entry) this.sendEntry(entry);
+    await this.outbox.retry(clientId);
+    this.flushOutbox();
     this.emit();
   }
 
   async discardSend(clientId: string): Promise<void> {
     await this.outbox.discard(clientId);
+    this.flushOutbox();
     this.emit();
   }
 
@@ -652,24 +662,34 @@ export class AppStore {
     if (this.socket.send({ type: 'typing', thread_id: threadId })) this.lastTypingSent.set(threadId, now);
   }
 
-  private sendEntry(entry: OutboxEntry): void {
+  private sendEntry(entry: OutboxEntry): boolean {
     const frame: Record<string, unknown> = { type: 'send', thread_id: entry.threadId, client_id: entry.clientId, body: entry.body };
     if (entry.urgent) frame.urgent = true;
-    this.socket.send(frame);
+    return this.socket.send(frame);
   }
 
-  // Sends every unconfirmed entry, oldest first, with its original client_id.
+  // Hands the server the next entry of every thread that has no send awaiting an
+  // answer (and is not waiting for a retry), with its original client_id. One send in
+  // flight per thread keeps the thread in the order the messages were written.
   flushOutbox(): void {
-    for (const entry of this.outbox.pending()) this.sendEntry(entry);
+    for (const entry of this.outbox.ready()) {
+      if (!this.sendEntry(entry)) return; // not connected: sent after the next welcome
+      this.outbox.markInFlight(entry.clientId);
+    }
   }
 
-  private scheduleRetry(): void {
-    if (this.retryTimer) return;
-    const delay = Math.min(30_000, 1000 * 2 ** this.retryAttempt++);
-    this.retryTimer = setTimeout(() => {
-      this.retryTimer = null;
+  // A retryable error: the thread's head entry is resent after a backoff (≈1 s doubling
+  // to 30 s per thread, reset by its next `sent`); the entries behind it wait.
+  private scheduleRetry(threadId: number): void {
+    if (this.retryTimers.has(threadId)) return;
+    const attempt = this.retryAttempts.get(threadId) ?? 0;
+    this.retryAttempts.set(threadId, attempt + 1);
+    const delay = Math.min(30_000, 1000 * 2 ** attempt);
+    this.retryTimers.set(threadId, setTimeout(() => {
+      this.retryTimers.delete(threadId);
+      this.outbox.release(threadId);
       this.flushOutbox();
-    }, delay);
+    }, delay));
   }
 
   async startDirect(userId: number): Promise<number> {

@@ -86,6 +86,18 @@ afterEach(() => {
   vi.useRealTimers();
 });
 
+function welcome(socket: FakeSocket): void {
+  socket.frame({ type: 'welcome', user_id: 2, org_id: 1, device_id: 1, server_time: '' });
+}
+
+function sentIds(socket: FakeSocket): unknown[] {
+  return socket.ofType('send').map((f) => f.client_id);
+}
+
+function sentFrame(clientId: string, threadId: number, messageId: number, seq: number) {
+  return { type: 'sent', client_id: clientId, message_id: messageId, thread_id: threadId, seq, at: `2025-06-02T14:01:${String(seq).padStart(2, '0')}Z`, duplicate: false };
+}
+
 async function connect(_store: AppStore, resumeCursor: string | null = null): Promise<FakeSocket> {
   if (resumeCursor) await local.setCursor(2, resumeCursor);
   const socket = FakeSocket.all[FakeSocket.all.length - 1];
@@ -180,18 +192,131 @@ describe('sync', () => {
     const store = makeStore();
     await store.start();
     const socket = await connect(store);
-    socket.frame({ type: 'welcome', user_id: 2, org_id: 1, device_id: 1, server_time: '' });
+    welcome(socket);
     await flush();
     const busy = await store.send(4, 'a', false);
     const bad = await store.send(4, 'b', false);
+    expect(sentIds(socket)).toEqual([busy.clientId]);
     socket.frame({ type: 'error', code: 'unavailable', message: 'the server is busy: retry shortly', ref: busy.clientId });
+    await flush();
+    vi.advanceTimersByTime(1500);
+    expect(sentIds(socket)).toEqual([busy.clientId, busy.clientId]);
+    socket.frame(sentFrame(busy.clientId, 4, 200, 6));
+    await flush();
+    expect(sentIds(socket)).toEqual([busy.clientId, busy.clientId, bad.clientId]);
     socket.frame({ type: 'error', code: 'invalid_argument', message: 'the message is empty', ref: bad.clientId });
     await flush();
     expect(store.outbox.all().find((e) => e.clientId === bad.clientId)?.failed).toBe('the message is empty');
-    const before = socket.ofType('send').length;
+    vi.advanceTimersByTime(20_000);
+    expect(sentIds(socket)).toHaveLength(3);
+    store.stop();
+  });
+
+  test('a retryable error on the first of three messages in a thread holds the others: sent in order 1, 2, 3', async () => {
+    const store = makeStore();
+    await store.start();
+    const socket = await connect(store);
+    welcome(socket);
+    await flush();
+    const one = await store.send(4, 'one', false);
+    const two = await store.send(4, 'two', false);
+    const three = await store.send(4, 'three', false);
+    // Only the first is handed to the server while it is unconfirmed.
+    expect(sentIds(socket)).toEqual([one.clientId]);
+    socket.frame({ type: 'error', code: 'resource_exhausted', message: 'sending too fast: slow down and retry', ref: one.clientId });
+    await flush();
+    expect(sentIds(socket)).toEqual([one.clientId]);
+    vi.advanceTimersByTime(999);
+    expect(sentIds(socket)).toEqual([one.clientId]);
+    vi.advanceTimersByTime(600);
+    // The same message (same client_id) is retried; two and three still wait.
+    expect(sentIds(socket)).toEqual([one.clientId, one.clientId]);
+    vi.advanceTimersByTime(20_000);
+    expect(sentIds(socket)).toEqual([one.clientId, one.clientId]);
+    socket.frame(sentFrame(one.clientId, 4, 201, 6));
+    await flush();
+    expect(sentIds(socket)).toEqual([one.clientId, one.clientId, two.clientId]);
+    // The own event confirms as well as `sent`; the later `sent` changes nothing.
+    socket.frame({ type: 'event', cursor: 'db.202', event: { ...message(202, 7, 2, two.clientId), body: 'two' } });
+    await flush();
+    expect(sentIds(socket)).toEqual([one.clientId, one.clientId, two.clientId, three.clientId]);
+    socket.frame(sentFrame(two.clientId, 4, 202, 7));
+    socket.frame(sentFrame(three.clientId, 4, 203, 8));
+    await flush();
+    const order = socket.ofType('send').map((f) => f.body);
+    expect(order.filter((b, i) => order.indexOf(b) === i)).toEqual(['one', 'two', 'three']);
+    expect(sentIds(socket)).toHaveLength(4);
+    expect(store.outbox.all()).toEqual([]);
+    expect(store.threads.get(4)!.messages.filter((m) => m.sender_id === 2).map((m) => m.body)).toEqual(['one', 'two', 'three']);
+    store.stop();
+  });
+
+  test('a permanent error on the first message marks it failed and lets the second go', async () => {
+    const store = makeStore();
+    await store.start();
+    const socket = await connect(store);
+    welcome(socket);
+    await flush();
+    const one = await store.send(4, 'one', false);
+    const two = await store.send(4, 'two', false);
+    expect(sentIds(socket)).toEqual([one.clientId]);
+    socket.frame({ type: 'error', code: 'permission_denied', message: 'you are not a member of this thread', ref: one.clientId });
+    await flush();
+    expect(store.outbox.all().find((e) => e.clientId === one.clientId)?.failed).toBe('you are not a member of this thread');
+    expect(sentIds(socket)).toEqual([one.clientId, two.clientId]);
+    socket.frame(sentFrame(two.clientId, 4, 210, 6));
+    await flush();
+    expect(store.outbox.all().map((e) => e.clientId)).toEqual([one.clientId]);
+    // The user's retry puts the failed message back in line.
+    await store.retrySend(one.clientId);
+    expect(sentIds(socket)).toEqual([one.clientId, two.clientId, one.clientId]);
+    store.stop();
+  });
+
+  test('threads progress independently: a held thread does not hold another', async () => {
+    const store = makeStore();
+    await store.start();
+    const socket = await connect(store);
+    welcome(socket);
+    await flush();
+    const a1 = await store.send(4, 'a1', false);
+    const a2 = await store.send(4, 'a2', false);
+    const b1 = await store.send(7, 'b1', false);
+    const b2 = await store.send(7, 'b2', false);
+    // One per thread in parallel.
+    expect(sentIds(socket)).toEqual([a1.clientId, b1.clientId]);
+    socket.frame({ type: 'error', code: 'unavailable', message: 'the server is busy: retry shortly', ref: a1.clientId });
+    socket.frame(sentFrame(b1.clientId, 7, 300, 1));
+    await flush();
+    expect(sentIds(socket)).toEqual([a1.clientId, b1.clientId, b2.clientId]);
+    socket.frame(sentFrame(b2.clientId, 7, 301, 2));
+    await flush();
     vi.advanceTimersByTime(1500);
-    const resent = socket.ofType('send').slice(before).map((f) => f.client_id);
-    expect(resent).toEqual([busy.clientId]);
+    expect(sentIds(socket)).toEqual([a1.clientId, b1.clientId, b2.clientId, a1.clientId]);
+    socket.frame(sentFrame(a1.clientId, 4, 302, 6));
+    await flush();
+    expect(sentIds(socket)).toEqual([a1.clientId, b1.clientId, b2.clientId, a1.clientId, a2.clientId]);
+    store.stop();
+  });
+
+  test('after a reconnect each thread resends its oldest unconfirmed message, then the rest in order', async () => {
+    const store = makeStore();
+    await store.start();
+    let socket = await connect(store);
+    welcome(socket);
+    await flush();
+    const one = await store.send(4, 'one', false);
+    const two = await store.send(4, 'two', false);
+    expect(sentIds(socket)).toEqual([one.clientId]);
+    socket.drop(1006, '');
+    vi.advanceTimersByTime(1600);
+    socket = await connect(store);
+    welcome(socket);
+    await flush();
+    expect(sentIds(socket)).toEqual([one.clientId]);
+    socket.frame({ ...sentFrame(one.clientId, 4, 400, 6), duplicate: true });
+    await flush();
+    expect(sentIds(socket)).toEqual([one.clientId, two.clientId]);
     store.stop();
   });
 
