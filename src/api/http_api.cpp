@@ -1,7 +1,5 @@
 #include "api/http_api.hpp"
 
-#include <algorithm>
-#include <cctype>
 #include <charconv>
 #include <filesystem>
 #include <fstream>
@@ -16,6 +14,7 @@
 #include "api/hub.hpp"
 #include "api/json_codec.hpp"
 #include "api/work_pool.hpp"
+#include "services/identity/identity_service.hpp"
 
 namespace wl::api {
 namespace json = boost::json;
@@ -206,9 +205,7 @@ net::Response HttpApi::route(const net::Request& request) {
       login.remote_address = request.remote_address;
       // Keyed by the username as the server will match it (case-insensitive), and not
       // by the org as typed, so that spelling variants share one bucket.
-      std::string user_key = login.username;
-      std::transform(user_key.begin(), user_key.end(), user_key.begin(),
-                     [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
+      const std::string user_key = normalize_username(login.username).value_or(login.username);
       if (!context_.login_per_user.try_acquire(user_key)) {
         return error(Code::kResourceExhausted, "too many login attempts: wait and retry");
       }

@@ -83,8 +83,7 @@ constexpr std::string_view kBenchEchoPath = "/bench/echo";
 api::ApiOptions api_options_for(const ServeOptions& options) {
   api::ApiOptions api_options;
   api_options.hello_timeout = std::chrono::seconds(options.hello_timeout_seconds);
-  const bool bench_limits = options.bench_limits;
-  if (bench_limits) {
+  if (options.bench_limits) {
     api_options.login_per_ip_per_second = 1e9;
     api_options.login_per_ip_burst = 1e9;
     api_options.login_per_user_per_second = 1e9;

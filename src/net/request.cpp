@@ -14,15 +14,22 @@ bool equals_ignoring_case(std::string_view left, std::string_view right) {
          });
 }
 
-}  // namespace
-
-std::string_view Request::header(std::string_view name) const {
+// The first header named `name` (case-insensitive), or "" if absent.
+std::string_view find_header(const std::vector<Header>& headers, std::string_view name) {
   for (const Header& entry : headers) {
     if (equals_ignoring_case(entry.name, name)) {
       return entry.value;
     }
   }
   return {};
+}
+
+}  // namespace
+
+std::string_view Request::header(std::string_view name) const { return find_header(headers, name); }
+
+std::string_view Response::header(std::string_view name) const {
+  return find_header(headers, name);
 }
 
 }  // namespace wl::net

@@ -37,6 +37,9 @@ struct Response {
   std::string content_type = "application/json";
   std::string body;
   std::vector<Header> headers;  // Extra headers; security headers are added by net.
+
+  // As Request::header (a client reads the answer's headers with it).
+  std::string_view header(std::string_view name) const;
 };
 
 // Completes one request. Call it exactly once, from any thread, before the Server is

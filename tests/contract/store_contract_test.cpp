@@ -101,7 +101,8 @@ class StoreContractTest : public ::testing::Test {
     return created ? created->id : UserId();
   }
 
-  ThreadId make_thread(UserId creator, std::vector<UserId> members, std::string key = "") {
+  ThreadId make_thread(UserId creator, std::vector<UserId> members, std::string key = "",
+                       const CommitHook* hook = nullptr) {
     NewThread thread;
     thread.org_id = org_;
     thread.kind = ThreadKind::kGroup;
@@ -110,7 +111,7 @@ class StoreContractTest : public ::testing::Test {
     thread.created_by = creator;
     thread.created_at = at(3);
     thread.members = std::move(members);
-    auto created = store_->create_thread(thread, no_hook_);
+    auto created = store_->create_thread(thread, hook != nullptr ? *hook : no_hook_);
     EXPECT_TRUE(created.has_value()) << created.error().to_string();
     return created ? created->thread.id : ThreadId();
   }
@@ -696,16 +697,7 @@ TYPED_TEST(StoreContractTest, ReplayedStreamsAreExactlyWhatWasDeliveredLive) {
   const UserId late = this->make_user("late");
   HookLog log;
   const CommitHook hook = log.hook();
-  NewThread group;
-  group.org_id = this->org_;
-  group.kind = ThreadKind::kGroup;
-  group.title_sealed = "sealed";
-  group.created_by = zoe;
-  group.created_at = at(3);
-  group.members = {adam};
-  auto created = store.create_thread(group, hook);
-  ASSERT_TRUE(created.has_value()) << created.error().to_string();
-  const ThreadId thread = created->thread.id;
+  const ThreadId thread = this->make_thread(zoe, {adam}, "", &hook);
   auto say = [&](UserId sender, const std::string& client_id) {
     ASSERT_TRUE(this->send(thread, sender, client_id, false, &hook).has_value());
   };

@@ -29,6 +29,19 @@ bool valid_client_id(std::string_view id, std::size_t max_bytes) {
   return std::all_of(id.begin(), id.end(), [](char c) { return c > 0x20 && c < 0x7F; });
 }
 
+// An audit entry of `actor`'s action at `at`.
+AuditDraft draft_of(const Principal& actor, Timestamp at, std::string_view action,
+                    std::string target, std::string_view outcome, std::string detail = {}) {
+  return AuditDraft{at,
+                    actor.org,
+                    actor.user,
+                    actor.device,
+                    std::string(action),
+                    std::move(target),
+                    std::string(outcome),
+                    std::move(detail)};
+}
+
 std::vector<UserId> sorted_unique(std::vector<UserId> users) {
   std::sort(users.begin(), users.end());
   users.erase(std::unique(users.begin(), users.end()), users.end());
@@ -64,9 +77,8 @@ MessagingService::MessagingService(Store& store, KeyRing& keys, AuditLog& audit,
 Result<void> MessagingService::audit(const Principal& actor, std::string_view action,
                                      std::string target, std::string_view outcome,
                                      std::string detail) {
-  WL_TRY(audit_.record(AuditDraft{clock_.now(), actor.org, actor.user, actor.device,
-                                  std::string(action), std::move(target), std::string(outcome),
-                                  std::move(detail)}));
+  WL_TRY(audit_.record(
+      draft_of(actor, clock_.now(), action, std::move(target), outcome, std::move(detail))));
   return ok();
 }
 
@@ -324,14 +336,9 @@ Result<MessagingService::PreparedSend> MessagingService::prepare_send(const Prin
       SealContext{actor.org, kMessageKind,
                   message_record_key(request.thread, actor.user, request.client_id), "body"},
       request.body));
-  AuditDraft audit_entry{message.created_at,
-                         actor.org,
-                         actor.user,
-                         actor.device,
-                         "message.send",
-                         thread_target(request.thread),
-                         "ok",
-                         fmt::format("urgent={}", request.urgent)};
+  AuditDraft audit_entry =
+      draft_of(actor, message.created_at, "message.send", thread_target(request.thread), "ok",
+               fmt::format("urgent={}", request.urgent));
   return PreparedSend{std::move(message), std::move(audit_entry)};
 }
 
@@ -361,10 +368,8 @@ std::optional<AuditDraft> MessagingService::denied_send(const Principal& actor, 
   if (status.code() != Code::kNotFound && status.code() != Code::kPermissionDenied) {
     return std::nullopt;
   }
-  return AuditDraft{clock_.now(),   actor.org,
-                    actor.user,     actor.device,
-                    "message.send", thread_target(thread),
-                    "denied",       status.code() == Code::kNotFound ? "not_found" : "not_member"};
+  return draft_of(actor, clock_.now(), "message.send", thread_target(thread), "denied",
+                  status.code() == Code::kNotFound ? "not_found" : "not_member");
 }
 
 Result<SendResult> MessagingService::send(const Principal& actor, const SendRequest& request) {
@@ -512,14 +517,8 @@ void MessagingService::acknowledge_delivered_async(const Principal& actor,
     if (delivered.empty()) {
       return std::nullopt;
     }
-    return AuditDraft{now,
-                      actor.org,
-                      actor.user,
-                      actor.device,
-                      "message.delivered",
-                      fmt::format("user:{}", actor.user.value()),
-                      "ok",
-                      fmt::format("messages={}", delivered_ids(delivered))};
+    return draft_of(actor, now, "message.delivered", fmt::format("user:{}", actor.user.value()),
+                    "ok", fmt::format("messages={}", delivered_ids(delivered)));
   };
   // The receipts and their audit entry commit together.
   store_.record_delivered_async(actor.user, std::move(messages), now, publisher(), std::move(audit),

@@ -106,6 +106,16 @@ async function connect(_store: AppStore, resumeCursor: string | null = null): Pr
   return socket;
 }
 
+// A started store whose socket is open and welcomed (no cursor).
+async function liveStore(): Promise<{ store: AppStore; socket: FakeSocket }> {
+  const store = makeStore();
+  await store.start();
+  const socket = await connect(store);
+  welcome(socket);
+  await flush();
+  return { store, socket };
+}
+
 describe('sync', () => {
   test('hello carries the stored cursor; nothing is sent before welcome', async () => {
     await local.setCursor(2, 'db.40');
@@ -189,11 +199,7 @@ describe('sync', () => {
   });
 
   test('a retryable send error resends later; a permanent one marks the entry failed', async () => {
-    const store = makeStore();
-    await store.start();
-    const socket = await connect(store);
-    welcome(socket);
-    await flush();
+    const { store, socket } = await liveStore();
     const busy = await store.send(4, 'a', false);
     const bad = await store.send(4, 'b', false);
     expect(sentIds(socket)).toEqual([busy.clientId]);
@@ -213,11 +219,7 @@ describe('sync', () => {
   });
 
   test('a retryable error on the first of three messages in a thread holds the others: sent in order 1, 2, 3', async () => {
-    const store = makeStore();
-    await store.start();
-    const socket = await connect(store);
-    welcome(socket);
-    await flush();
+    const { store, socket } = await liveStore();
     const one = await store.send(4, 'one', false);
     const two = await store.send(4, 'two', false);
     const three = await store.send(4, 'three', false);
@@ -252,11 +254,7 @@ describe('sync', () => {
   });
 
   test('a permanent error on the first message marks it failed and lets the second go', async () => {
-    const store = makeStore();
-    await store.start();
-    const socket = await connect(store);
-    welcome(socket);
-    await flush();
+    const { store, socket } = await liveStore();
     const one = await store.send(4, 'one', false);
     const two = await store.send(4, 'two', false);
     expect(sentIds(socket)).toEqual([one.clientId]);
@@ -274,11 +272,7 @@ describe('sync', () => {
   });
 
   test('threads progress independently: a held thread does not hold another', async () => {
-    const store = makeStore();
-    await store.start();
-    const socket = await connect(store);
-    welcome(socket);
-    await flush();
+    const { store, socket } = await liveStore();
     const a1 = await store.send(4, 'a1', false);
     const a2 = await store.send(4, 'a2', false);
     const b1 = await store.send(7, 'b1', false);
