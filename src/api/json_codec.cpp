@@ -3,8 +3,8 @@
 #include <algorithm>
 #include <charconv>
 
-#include <boost/json/parse.hpp>
 #include <fmt/format.h>
+#include <boost/json/parse.hpp>
 
 namespace wl::api {
 namespace json = boost::json;
@@ -123,8 +123,8 @@ Result<std::vector<std::int64_t>> FieldReader::int_array(std::string_view key, b
 Result<void> FieldReader::finish() const {
   for (const auto& entry : object_) {
     if (std::find(seen_.begin(), seen_.end(), std::string_view(entry.key())) == seen_.end()) {
-      return error(Code::kInvalidArgument, fmt::format("unknown field '{}'",
-                                                       std::string_view(entry.key()).substr(0, 64)));
+      return error(Code::kInvalidArgument,
+                   fmt::format("unknown field '{}'", std::string_view(entry.key()).substr(0, 64)));
     }
   }
   return ok();
@@ -132,21 +132,30 @@ Result<void> FieldReader::finish() const {
 
 std::string_view thread_kind_name(ThreadKind kind) {
   switch (kind) {
-    case ThreadKind::kDirect: return "direct";
-    case ThreadKind::kGroup: return "group";
-    case ThreadKind::kPatient: return "patient";
+    case ThreadKind::kDirect:
+      return "direct";
+    case ThreadKind::kGroup:
+      return "group";
+    case ThreadKind::kPatient:
+      return "patient";
   }
   return "unknown";
 }
 
 std::string_view event_kind_name(EventKind kind) {
   switch (kind) {
-    case EventKind::kMessage: return "message";
-    case EventKind::kDelivered: return "delivered";
-    case EventKind::kRead: return "read";
-    case EventKind::kMemberAdded: return "member_added";
-    case EventKind::kMemberRemoved: return "member_removed";
-    case EventKind::kThreadCreated: return "thread_created";
+    case EventKind::kMessage:
+      return "message";
+    case EventKind::kDelivered:
+      return "delivered";
+    case EventKind::kRead:
+      return "read";
+    case EventKind::kMemberAdded:
+      return "member_added";
+    case EventKind::kMemberRemoved:
+      return "member_removed";
+    case EventKind::kThreadCreated:
+      return "thread_created";
   }
   return "unknown";
 }

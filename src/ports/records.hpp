@@ -21,10 +21,10 @@ struct Org {
 struct User {
   UserId id;
   OrgId org_id;
-  std::string username;      // Unique within the org, lower case.
-  std::string display_name;  // Staff names are directory data, not PHI.
-  std::string title;         // "RN, 4 West", "Cardiology attending".
-  std::string password_hash; // libsodium Argon2id string.
+  std::string username;       // Unique within the org, lower case.
+  std::string display_name;   // Staff names are directory data, not PHI.
+  std::string title;          // "RN, 4 West", "Cardiology attending".
+  std::string password_hash;  // libsodium Argon2id string.
   bool is_admin = false;
   bool disabled = false;
   int failed_logins = 0;
@@ -88,12 +88,12 @@ struct Member {
 };
 
 enum class EventKind : std::uint8_t {
-  kMessage = 1,       // A message: seq, client_id, urgent, body_sealed.
-  kDelivered = 2,     // actor's device received message `ref`.
-  kRead = 3,          // actor read the thread up to `ref_seq`.
-  kMemberAdded = 4,   // `subject` joined (actor added them).
-  kMemberRemoved = 5, // `subject` left or was removed.
-  kThreadCreated = 6, // The thread was created by actor.
+  kMessage = 1,        // A message: seq, client_id, urgent, body_sealed.
+  kDelivered = 2,      // actor's device received message `ref`.
+  kRead = 3,           // actor read the thread up to `ref_seq`.
+  kMemberAdded = 4,    // `subject` joined (actor added them).
+  kMemberRemoved = 5,  // `subject` left or was removed.
+  kThreadCreated = 6,  // The thread was created by actor.
 };
 
 // One entry of a thread's history and of each member's event stream. Events share
@@ -106,13 +106,13 @@ struct Event {
   EventKind kind = EventKind::kMessage;
   UserId actor;
   Timestamp created_at;
-  std::int64_t seq = 0;  // Messages: the per-thread sequence (1, 2, 3, ...).
-  std::string client_id; // Messages: the sender's idempotency key.
+  std::int64_t seq = 0;   // Messages: the per-thread sequence (1, 2, 3, ...).
+  std::string client_id;  // Messages: the sender's idempotency key.
   bool urgent = false;
   std::string body_sealed;
-  EventId ref;           // Delivered: the message.
+  EventId ref;               // Delivered: the message.
   std::int64_t ref_seq = 0;  // Delivered: the message's seq. Read: read up to this seq.
-  UserId subject;        // Member added/removed.
+  UserId subject;            // Member added/removed.
 };
 
 // Per recipient status of one message.
@@ -129,19 +129,19 @@ struct DataKeyRecord {
   std::uint32_t key_id = 0;  // Unique per org, increasing; the newest active one seals.
   std::string wrapped;       // KeyProvider::wrap output.
   Timestamp created_at;
-  bool destroyed = false;    // Crypto-shredded: wrapped is empty.
+  bool destroyed = false;  // Crypto-shredded: wrapped is empty.
 };
 
 // An audit entry before it is chained.
 struct AuditDraft {
   Timestamp at;
   OrgId org_id;
-  UserId actor;          // 0 for the system or an unknown user.
+  UserId actor;  // 0 for the system or an unknown user.
   DeviceId device;
-  std::string action;    // "login", "login_failed", "message.send", "thread.read", ...
-  std::string target;    // Ids only: "thread:12", "message:9001", "user:4".
-  std::string outcome;   // "ok", "denied", "failed".
-  std::string detail;    // Non-PHI detail: error code, remote address, counts.
+  std::string action;   // "login", "login_failed", "message.send", "thread.read", ...
+  std::string target;   // Ids only: "thread:12", "message:9001", "user:4".
+  std::string outcome;  // "ok", "denied", "failed".
+  std::string detail;   // Non-PHI detail: error code, remote address, counts.
 };
 
 // An appended audit entry. hash = SHA-256 over prev_hash and the entry's canonical

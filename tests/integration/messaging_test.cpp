@@ -86,8 +86,7 @@ TEST_F(MessagingTest, SentDeliveredReadFlowBackToTheSender) {
   ASSERT_FALSE(read.is_null());
   EXPECT_EQ(read.at("event").at("up_to_seq").as_int64(), 3);
 
-  const json::value status =
-      harper->get("/api/v1/messages/" + std::to_string(message) + "/status");
+  const json::value status = harper->get("/api/v1/messages/" + std::to_string(message) + "/status");
   const auto& recipients = status.at("recipients").as_array();
   ASSERT_EQ(recipients.size(), 1u);
   EXPECT_EQ(recipients[0].at("user_id").as_int64(), patel->user_id());
@@ -147,8 +146,8 @@ TEST_F(MessagingTest, AClientIdReusedForADifferentMessageIsRefused) {
   };
   const std::size_t before = stored_in_second();
   harper->connect();
-  ASSERT_TRUE(is_type(harper->send_message(first_thread, "reused-id", "Bed 4 needs a review"),
-                      "sent"));
+  ASSERT_TRUE(
+      is_type(harper->send_message(first_thread, "reused-id", "Bed 4 needs a review"), "sent"));
   const json::value other_body = harper->send_message(first_thread, "reused-id", "Bed 5 too");
   ASSERT_TRUE(is_type(other_body, "error")) << json::serialize(other_body);
   EXPECT_EQ(other_body.at("code").as_string(), "already_exists");
@@ -163,11 +162,11 @@ TEST_F(MessagingTest, GroupMembersReceiveAndStatusListsEveryRecipient) {
   auto harper = login("rn.harper");
   auto santos = login("rn.santos");
   auto chen = login("rn.chen");
-  const json::value group = harper->post(
-      "/api/v1/threads", json::object{{"kind", "group"},
-                                      {"title", "Night shift"},
-                                      {"member_ids", json::array{santos->user_id(),
-                                                                 chen->user_id()}}});
+  const json::value group =
+      harper->post("/api/v1/threads",
+                   json::object{{"kind", "group"},
+                                {"title", "Night shift"},
+                                {"member_ids", json::array{santos->user_id(), chen->user_id()}}});
   const std::int64_t thread = group.at("id").as_int64();
   EXPECT_EQ(group.at("title").as_string(), "Night shift");
   harper->connect();
@@ -186,8 +185,9 @@ TEST_F(MessagingTest, GroupMembersReceiveAndStatusListsEveryRecipient) {
   EXPECT_EQ(status.at("recipients").as_array().size(), 2u);
 
   // Removing a member stops their access.
-  ASSERT_EQ(harper->call("DELETE", "/api/v1/threads/" + std::to_string(thread) + "/members/" +
-                                       std::to_string(chen->user_id()))
+  ASSERT_EQ(harper
+                ->call("DELETE", "/api/v1/threads/" + std::to_string(thread) + "/members/" +
+                                     std::to_string(chen->user_id()))
                 .status,
             204);
   EXPECT_EQ(chen->call("GET", "/api/v1/threads/" + std::to_string(thread) + "/messages").status,
@@ -207,9 +207,9 @@ TEST_F(MessagingTest, OfflineClientResumesFromItsCursorExactlyOnce) {
 
   harper->connect();
   for (int i = 1; i <= 5; ++i) {
-    ASSERT_TRUE(is_type(harper->send_message(thread, "m-" + std::to_string(i),
-                                             "update " + std::to_string(i)),
-                        "sent"));
+    ASSERT_TRUE(is_type(
+        harper->send_message(thread, "m-" + std::to_string(i), "update " + std::to_string(i)),
+        "sent"));
   }
 
   ASSERT_TRUE(is_type(patel->connect(cursor), "welcome"));
@@ -228,8 +228,8 @@ TEST_F(MessagingTest, OfflineClientResumesFromItsCursorExactlyOnce) {
       bodies.emplace_back(frame.at("event").at("body").as_string());
     }
   }
-  EXPECT_EQ(bodies, (std::vector<std::string>{"update 1", "update 2", "update 3", "update 4",
-                                              "update 5"}));
+  EXPECT_EQ(bodies,
+            (std::vector<std::string>{"update 1", "update 2", "update 3", "update 4", "update 5"}));
 }
 
 TEST_F(MessagingTest, CursorFromAnotherDatabaseGetsResync) {

@@ -24,9 +24,7 @@ class NotUsedStore : public Store {
     return not_used();
   }
   Result<void> set_user_disabled(UserId, bool) override { return not_used(); }
-  Result<Device> create_device(UserId, std::string_view, Timestamp) override {
-    return not_used();
-  }
+  Result<Device> create_device(UserId, std::string_view, Timestamp) override { return not_used(); }
   Result<Device> find_device(DeviceId) override { return not_used(); }
   Result<std::vector<Device>> list_devices(UserId) override { return not_used(); }
   Result<void> revoke_device(DeviceId, Timestamp) override { return not_used(); }
@@ -41,9 +39,7 @@ class NotUsedStore : public Store {
     return not_used();
   }
   Result<Thread> find_thread(ThreadId) override { return not_used(); }
-  Result<std::vector<ThreadSummary>> list_threads_for_user(UserId) override {
-    return not_used();
-  }
+  Result<std::vector<ThreadSummary>> list_threads_for_user(UserId) override { return not_used(); }
   Result<std::vector<Member>> list_members(ThreadId) override { return not_used(); }
   Result<bool> is_member(ThreadId, UserId) override { return not_used(); }
   Result<Event> add_member(ThreadId, UserId, UserId, Timestamp, const CommitHook&) override {
@@ -69,8 +65,7 @@ class NotUsedStore : public Store {
     return not_used();
   }
   Result<EventId> last_event_id() override { return not_used(); }
-  Result<std::vector<Event>> read_thread_messages(ThreadId, std::int64_t,
-                                                  std::size_t) override {
+  Result<std::vector<Event>> read_thread_messages(ThreadId, std::int64_t, std::size_t) override {
     return not_used();
   }
   Result<std::vector<Receipt>> list_receipts(EventId) override { return not_used(); }
