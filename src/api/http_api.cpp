@@ -327,12 +327,14 @@ net::Response HttpApi::route(const net::Request& request) {
       const auto id = WL_TRY(id_segment(route, 3, "thread id"));
       const auto before = WL_TRY(int_param(route, "before_seq", 0));
       const auto limit = WL_TRY(int_param(route, "limit", 50));
+      const HistoryPage page = WL_TRY(
+          context_.messaging.history(actor, ThreadId(id), before, static_cast<std::size_t>(limit)));
       json::array messages;
-      for (const OpenedEvent& message : WL_TRY(context_.messaging.history(
-               actor, ThreadId(id), before, static_cast<std::size_t>(limit)))) {
+      for (const OpenedEvent& message : page.messages) {
         messages.push_back(event_json(message));
       }
-      return json::object{{"messages", std::move(messages)}};
+      return json::object{{"messages", std::move(messages)},
+                          {"receipts", history_receipts_json(page.receipts)}};
     });
   }
   if (route.is("POST", {"api", "v1", "threads", "*", "members"})) {

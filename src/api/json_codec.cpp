@@ -263,6 +263,25 @@ json::object receipt_json(const Receipt& receipt) {
   return object;
 }
 
+json::object history_receipts_json(const HistoryReceipts& receipts) {
+  json::array read;
+  read.reserve(receipts.read.size());
+  for (const ReadPosition& position : receipts.read) {
+    read.push_back(
+        json::object{{"user_id", position.user_id.value()}, {"up_to_seq", position.read_seq}});
+  }
+  json::array delivered;
+  delivered.reserve(receipts.delivered_unread.size());
+  for (const Receipt& receipt : receipts.delivered_unread) {
+    json::object object;
+    object["message_id"] = receipt.message_id.value();
+    object["user_id"] = receipt.user_id.value();
+    object["delivered_at"] = format_rfc3339(receipt.delivered_at.value_or(Timestamp{}));
+    delivered.push_back(std::move(object));
+  }
+  return json::object{{"read", std::move(read)}, {"delivered", std::move(delivered)}};
+}
+
 std::string encode_cursor(std::string_view instance_id, EventId after) {
   return fmt::format("{}.{}", instance_id, after.value());
 }

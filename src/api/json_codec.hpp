@@ -53,6 +53,8 @@ boost::json::object patient_json(const PatientView& patient);
 boost::json::object thread_json(const ThreadView& thread);
 boost::json::object event_json(const OpenedEvent& event);
 boost::json::object receipt_json(const Receipt& receipt);
+// The "receipts" of a history page (docs/protocol.md, GET /threads/{id}/messages).
+boost::json::object history_receipts_json(const HistoryReceipts& receipts);
 
 // Cursors are opaque to clients: "<store instance id>.<event id>".
 std::string encode_cursor(std::string_view instance_id, EventId after);

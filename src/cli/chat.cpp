@@ -151,12 +151,21 @@ int with_client(const ChatOptions& options, Action action) {
 
 void print(const json::value& value) { std::cout << json::serialize(value) << "\n"; }
 
+// Prints the answer; a list (an object of one array, or the array named `list`) as
+// one item per line.
 Result<void> print_call(ChatClient& client, std::string_view method, std::string_view target,
-                        std::string_view body = {}) {
+                        std::string_view body = {}, std::string_view list = {}) {
   const json::value value = WL_TRY(client.call(method, target, body));
-  if (value.is_object() && value.as_object().size() == 1 &&
-      value.as_object().begin()->value().is_array()) {
-    for (const json::value& item : value.as_object().begin()->value().as_array()) {
+  const json::array* items = nullptr;
+  if (const json::object* object = value.if_object()) {
+    if (!list.empty()) {
+      items = object->contains(list) ? object->at(list).if_array() : nullptr;
+    } else if (object->size() == 1) {
+      items = object->begin()->value().if_array();
+    }
+  }
+  if (items != nullptr) {
+    for (const json::value& item : *items) {
       print(item);
     }
   } else if (!value.is_null()) {
@@ -311,7 +320,8 @@ void add_chat_command(CLI::App& app, int& exit_code) {
     exit_code = with_client(*options, [&](ChatClient& client) {
       return print_call(client, "GET",
                         fmt::format("/api/v1/threads/{}/messages?before_seq={}&limit={}",
-                                    options->thread, options->before, options->limit));
+                                    options->thread, options->before, options->limit),
+                        {}, "messages");
     });
   });
 

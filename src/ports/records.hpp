@@ -123,6 +123,21 @@ struct Receipt {
   std::optional<Timestamp> read_at;
 };
 
+// Where a member has read a thread up to: messages with seq <= read_seq are read
+// (and delivered) for them.
+struct ReadPosition {
+  UserId user_id;
+  std::int64_t read_seq = 0;
+};
+
+// The receipts behind a page of history, from one snapshot: every member's read
+// position, and the receipts of the page's messages that were delivered but not yet
+// read. Together they give each message's delivered and read recipients.
+struct HistoryReceipts {
+  std::vector<ReadPosition> read;         // Ordered by user id.
+  std::vector<Receipt> delivered_unread;  // Ordered by message id, then user id.
+};
+
 // A data key of an org, wrapped by a KEK. Sealed values name their data key's id.
 struct DataKeyRecord {
   OrgId org_id;

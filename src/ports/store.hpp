@@ -254,6 +254,13 @@ class Store {
   /// sender, ordered by user id. Errors: NotFound.
   virtual Result<std::vector<Receipt>> list_receipts(EventId message) = 0;
 
+  /// Every current member's read position in the thread, and the receipts of messages
+  /// sent by `sender` with seq in [from_seq, to_seq] that are delivered and not read,
+  /// read in one transaction. An unknown thread gives empty lists.
+  virtual Result<HistoryReceipts> read_history_receipts(ThreadId thread, UserId sender,
+                                                        std::int64_t from_seq,
+                                                        std::int64_t to_seq) = 0;
+
   // ---- Keys ----
 
   virtual Result<void> put_data_key(const DataKeyRecord& key) = 0;

@@ -10,6 +10,8 @@
 #include <mutex>
 #include <set>
 #include <thread>
+#include <tuple>
+#include <utility>
 #include <vector>
 
 #include <gtest/gtest.h>
@@ -853,6 +855,62 @@ TYPED_TEST(StoreContractTest, RecordReadClampsMovesForwardOnlyAndMarksRead) {
   for (const Member& member : *members) {
     EXPECT_EQ(member.read_seq, member.user_id == adam ? 3 : 0);
   }
+}
+
+// The receipts of a history page: each member's read position, and the sender's
+// messages in the seq range that a current member received but has not read.
+TYPED_TEST(StoreContractTest, HistoryReceiptsGiveReadPositionsAndDeliveredUnread) {
+  auto& store = *this->store_;
+  const UserId zoe = this->make_user("zoe");
+  const UserId adam = this->make_user("adam");
+  const UserId bea = this->make_user("bea");
+  const UserId cal = this->make_user("cal");
+  const ThreadId thread = this->make_thread(zoe, {adam, bea, cal});
+  const EventId first = this->send_ok(thread, zoe, "1");
+  const EventId second = this->send_ok(thread, zoe, "2");
+  const EventId from_adam = this->send_ok(thread, adam, "3");
+  const EventId fourth = this->send_ok(thread, zoe, "4");
+  const std::vector<EventId> all = {first, second, from_adam, fourth};
+  ASSERT_TRUE(store.record_delivered(adam, all, at(40), this->no_hook_).has_value());
+  ASSERT_TRUE(store.record_delivered(bea, std::vector<EventId>{second}, at(41), this->no_hook_)
+                  .has_value());
+  ASSERT_TRUE(store.record_delivered(cal, all, at(42), this->no_hook_).has_value());
+  ASSERT_TRUE(store.record_read(thread, adam, 2, at(50), this->no_hook_).has_value());
+  // Cal leaves: what they received is no longer listed.
+  ASSERT_TRUE(store.remove_member(thread, cal, cal, at(60), this->no_hook_).has_value());
+
+  auto receipts = store.read_history_receipts(thread, zoe, 1, 4);
+  ASSERT_TRUE(receipts.has_value()) << receipts.error().to_string();
+  std::vector<std::pair<UserId, std::int64_t>> read;
+  for (const ReadPosition& position : receipts->read) {
+    read.emplace_back(position.user_id, position.read_seq);
+  }
+  std::vector<std::pair<UserId, std::int64_t>> expected_read = {{zoe, 0}, {adam, 2}, {bea, 0}};
+  std::ranges::sort(expected_read);
+  EXPECT_EQ(read, expected_read);
+
+  // Adam read 1 and 2 (not listed) and received 4; Bea received 2. Adam's own message 3
+  // is not Zoe's, so its receipts are not asked for.
+  std::vector<std::tuple<EventId, UserId, std::optional<Timestamp>>> delivered;
+  for (const Receipt& receipt : receipts->delivered_unread) {
+    EXPECT_FALSE(receipt.read_at.has_value());
+    delivered.emplace_back(receipt.message_id, receipt.user_id, receipt.delivered_at);
+  }
+  const std::vector<std::tuple<EventId, UserId, std::optional<Timestamp>>> expected = {
+      {second, bea, at(41)}, {fourth, adam, at(40)}};
+  EXPECT_EQ(delivered, expected);
+
+  // The seq range bounds the messages asked for.
+  auto older = store.read_history_receipts(thread, zoe, 1, 3);
+  ASSERT_TRUE(older.has_value());
+  ASSERT_EQ(older->delivered_unread.size(), 1u);
+  EXPECT_EQ(older->delivered_unread.front().message_id, second);
+  EXPECT_TRUE(store.read_history_receipts(thread, zoe, 1, 0)->delivered_unread.empty());
+
+  auto unknown = store.read_history_receipts(ThreadId(99999), zoe, 1, 4);
+  ASSERT_TRUE(unknown.has_value());
+  EXPECT_TRUE(unknown->read.empty());
+  EXPECT_TRUE(unknown->delivered_unread.empty());
 }
 
 TYPED_TEST(StoreContractTest, ListReceiptsHasOneRowPerCurrentMemberButTheSender) {

@@ -80,6 +80,15 @@ TEST_F(MessagingTest, SentDeliveredReadFlowBackToTheSender) {
   EXPECT_EQ(delivered.at("event").at("message_id").as_int64(), message);
   EXPECT_EQ(delivered.at("event").at("user_id").as_int64(), patel->user_id());
 
+  // The history page says the same: received, not read.
+  const std::string history_path = "/api/v1/threads/" + std::to_string(thread) + "/messages";
+  const json::value before_read = harper->get(history_path);
+  const auto& unread = before_read.at("receipts").at("delivered").as_array();
+  ASSERT_EQ(unread.size(), 1u) << json::serialize(before_read);
+  EXPECT_EQ(unread[0].at("message_id").as_int64(), message);
+  EXPECT_EQ(unread[0].at("user_id").as_int64(), patel->user_id());
+  EXPECT_EQ(unread[0].at("delivered_at"), delivered.at("event").at("at"));
+
   patel->send_frame(
       json::object{{"type", "read"}, {"thread_id", thread}, {"up_to_seq", sent.at("seq")}});
   const json::value read = harper->next_matching([&](auto& f) { return is_event(f, "read"); });
@@ -92,6 +101,13 @@ TEST_F(MessagingTest, SentDeliveredReadFlowBackToTheSender) {
   EXPECT_EQ(recipients[0].at("user_id").as_int64(), patel->user_id());
   EXPECT_TRUE(recipients[0].at("delivered_at").is_string());
   EXPECT_TRUE(recipients[0].at("read_at").is_string());
+
+  const json::value after_read = harper->get(history_path);
+  EXPECT_TRUE(after_read.at("receipts").at("delivered").as_array().empty());
+  const auto& positions = after_read.at("receipts").at("read").as_array();
+  ASSERT_EQ(positions.size(), 1u) << json::serialize(after_read);  // Not Harper's own.
+  EXPECT_EQ(positions[0].at("user_id").as_int64(), patel->user_id());
+  EXPECT_EQ(positions[0].at("up_to_seq").as_int64(), 3);
 }
 
 TEST_F(MessagingTest, ResendingAClientIdStoresOneMessage) {

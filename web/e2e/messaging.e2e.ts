@@ -69,6 +69,35 @@ describe('two clinicians', () => {
     await expect.poll(() => item.locator('.urgent-tag').count()).toBe(0);
   });
 
+  // Each own message's status comes from the history page after a reload, when the
+  // stream resumes past the receipts, not only for the newest few.
+  test('after a reload every own message shows its status: delivered, then read', async () => {
+    const page = patel.page;
+    await okafor.page.evaluate(() => history.back());
+    await okafor.page.getByText('No conversation open').waitFor();
+    const count = 12;
+    for (let n = 1; n <= count; n++) await sendText(page, `Round note ${n} of ${count}`);
+    const notes = page.locator('.message.own', { hasText: /Round note \d+ of 12/ });
+    const withStatus = (stage: string) => notes.locator(`[data-status="${stage}"]`).count();
+    await expect.poll(() => withStatus('delivered'), { timeout: 30_000 }).toBe(count);
+
+    const reopen = async () => {
+      await page.reload();
+      await page.getByRole('list', { name: 'Conversations' }).waitFor({ state: 'attached' });
+      await openThreadByTitle(page, 'Dr. Emeka Okafor');
+      await notes.first().waitFor();
+    };
+    await reopen();
+    await expect.poll(() => notes.count()).toBe(count);
+    await expect.poll(() => withStatus('delivered')).toBe(count);
+
+    await openThreadByTitle(okafor.page, 'Dr. Nina Patel');
+    await okafor.page.locator('.message.theirs', { hasText: `Round note ${count} of` }).waitFor();
+    await expect.poll(() => withStatus('read'), { timeout: 15_000 }).toBe(count);
+    await reopen();
+    await expect.poll(() => withStatus('read')).toBe(count);
+  });
+
   test('a patient thread started from the picker shows the patient banner on both sides', async () => {
     const page = patel.page;
     await page.getByRole('button', { name: 'New', exact: true }).click();

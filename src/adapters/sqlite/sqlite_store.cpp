@@ -1235,6 +1235,42 @@ Result<std::vector<Receipt>> SqliteStore::list_receipts(EventId message) {
   });
 }
 
+Result<HistoryReceipts> SqliteStore::read_history_receipts(ThreadId thread, UserId sender,
+                                                           std::int64_t from_seq,
+                                                           std::int64_t to_seq) {
+  auto lease = read_pool_->acquire();
+  Connection& connection = lease.connection();
+  ReadTransaction transaction(connection);
+  WL_TRY(transaction.begin());
+  HistoryReceipts receipts;
+  {
+    auto select = WL_TRY(connection.prepare(
+        "SELECT user_id, read_seq FROM members WHERE thread_id = ?1 ORDER BY user_id",
+        "read positions"));
+    select.bind(1, thread.value());
+    receipts.read = WL_TRY(all_rows<ReadPosition>(select, [](const Statement& row) {
+      return ReadPosition{UserId(row.column_int64(0)), row.column_int64(1)};
+    }));
+  }
+  // The page's own messages come from the (thread_id, seq) index of messages, and
+  // their receipts from the receipts' primary key. Members who left are not listed, as
+  // in list_receipts.
+  auto select = WL_TRY(connection.prepare(
+      "SELECT r.message_id, r.user_id, r.delivered_at FROM events e "
+      "JOIN receipts r ON r.message_id = e.id "
+      "JOIN members m ON m.thread_id = e.thread_id AND m.user_id = r.user_id "
+      "WHERE e.thread_id = ?1 AND e.kind = 1 AND e.seq BETWEEN ?3 AND ?4 AND e.actor = ?2 "
+      "AND r.delivered_at IS NOT NULL AND r.read_at IS NULL "
+      "ORDER BY r.message_id, r.user_id",
+      "read delivered unread"));
+  select.bind(1, thread.value()).bind(2, sender.value()).bind(3, from_seq).bind(4, to_seq);
+  receipts.delivered_unread = WL_TRY(all_rows<Receipt>(select, [](const Statement& row) {
+    return Receipt{EventId(row.column_int64(0)), UserId(row.column_int64(1)),
+                   row.column_optional_time(2), std::nullopt};
+  }));
+  return receipts;
+}
+
 // ---- Keys ----
 
 Result<void> SqliteStore::put_data_key(const DataKeyRecord& key) {

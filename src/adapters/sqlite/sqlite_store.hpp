@@ -122,6 +122,9 @@ class SqliteStore final : public Store {
   Result<std::vector<Event>> read_thread_messages(ThreadId thread, std::int64_t before_seq,
                                                   std::size_t limit) override;
   Result<std::vector<Receipt>> list_receipts(EventId message) override;
+  Result<HistoryReceipts> read_history_receipts(ThreadId thread, UserId sender,
+                                                std::int64_t from_seq,
+                                                std::int64_t to_seq) override;
 
   Result<void> put_data_key(const DataKeyRecord& key) override;
   Result<std::vector<DataKeyRecord>> list_data_keys() override;

@@ -437,26 +437,31 @@ Result<OpenedEvent> MessagingService::open_event(const Event& event) {
   return opened;
 }
 
-Result<std::vector<OpenedEvent>> MessagingService::history(const Principal& actor,
-                                                           ThreadId thread_id,
-                                                           std::int64_t before_seq,
-                                                           std::size_t limit) {
+Result<HistoryPage> MessagingService::history(const Principal& actor, ThreadId thread_id,
+                                              std::int64_t before_seq, std::size_t limit) {
   if (limit == 0 || limit > limits_.max_history_page) {
     return error(Code::kInvalidArgument,
                  fmt::format("limit must be 1 to {}", limits_.max_history_page));
   }
   WL_TRY(require_member(actor, thread_id, "thread.history"));
   const auto events = WL_TRY(store_.read_thread_messages(thread_id, before_seq, limit));
-  std::vector<OpenedEvent> opened;
-  opened.reserve(events.size());
+  HistoryPage page;
+  page.messages.reserve(events.size());
   for (const Event& event : events) {
-    opened.push_back(WL_TRY(open_event(event)));
+    page.messages.push_back(WL_TRY(open_event(event)));
   }
+  // Newest first: the page spans seq back()..front(). An empty page has no receipts
+  // of its own, but still gives the read positions.
+  const std::int64_t from_seq = events.empty() ? 1 : events.back().seq;
+  const std::int64_t to_seq = events.empty() ? 0 : events.front().seq;
+  page.receipts = WL_TRY(store_.read_history_receipts(thread_id, actor.user, from_seq, to_seq));
+  std::erase_if(page.receipts.read,
+                [&](const ReadPosition& position) { return position.user_id == actor.user; });
   WL_TRY(audit(actor, "thread.history", thread_target(thread_id), "ok",
-               opened.empty() ? "messages=0"
-                              : fmt::format("messages={} seq={}..{}", opened.size(),
-                                            opened.back().event.seq, opened.front().event.seq)));
-  return opened;
+               events.empty()
+                   ? "messages=0"
+                   : fmt::format("messages={} seq={}..{}", events.size(), from_seq, to_seq)));
+  return page;
 }
 
 Result<OpenedEvent> MessagingService::get_message(const Principal& actor, EventId message) {

@@ -35,6 +35,14 @@ struct OpenedEvent {
   std::string body;
 };
 
+// A page of history with what the caller needs to show their own messages' status:
+// the other members' read positions, and which recipients have received but not read
+// the caller's messages on the page.
+struct HistoryPage {
+  std::vector<OpenedEvent> messages;  // Newest first.
+  HistoryReceipts receipts;           // read excludes the caller.
+};
+
 struct ThreadView {
   Thread thread;      // title_sealed cleared.
   std::string title;  // Groups and patient groups.
@@ -107,9 +115,10 @@ class MessagingService {
   // it.
   void send_async(const Principal& actor, SendRequest request, WriteDone<SendResult> done);
 
-  // Messages with seq < before_seq (0: newest), newest first. Audited PHI read.
-  Result<std::vector<OpenedEvent>> history(const Principal& actor, ThreadId thread,
-                                           std::int64_t before_seq, std::size_t limit);
+  // Messages with seq < before_seq (0: newest), newest first, and their receipts.
+  // Audited PHI read.
+  Result<HistoryPage> history(const Principal& actor, ThreadId thread, std::int64_t before_seq,
+                              std::size_t limit);
 
   // One message. Audited PHI read. Errors: NotFound, PermissionDenied.
   Result<OpenedEvent> get_message(const Principal& actor, EventId message);

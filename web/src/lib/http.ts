@@ -1,4 +1,4 @@
-import type { LoginAnswer, MessageEvent, MessageStatus, Patient, Thread, User } from './types';
+import type { HistoryPage, LoginAnswer, MessageStatus, Patient, Thread, User } from './types';
 
 // An error answer of the API, or a network failure (code "network").
 export class ApiError extends Error {
@@ -89,12 +89,8 @@ export class Api {
     return this.call('POST', '/api/v1/threads', { kind: 'patient', patient_id: patientId, member_ids: memberIds, title });
   }
   // Newest first; beforeSeq 0 = from the newest.
-  async history(threadId: number, beforeSeq: number, limit: number): Promise<MessageEvent[]> {
-    const answer = await this.call<{ messages: MessageEvent[] }>(
-      'GET',
-      `/api/v1/threads/${threadId}/messages?before_seq=${beforeSeq}&limit=${limit}`,
-    );
-    return answer.messages;
+  history(threadId: number, beforeSeq: number, limit: number): Promise<HistoryPage> {
+    return this.call('GET', `/api/v1/threads/${threadId}/messages?before_seq=${beforeSeq}&limit=${limit}`);
   }
   messageStatus(messageId: number): Promise<MessageStatus> {
     return this.call('GET', `/api/v1/messages/${messageId}/status`);

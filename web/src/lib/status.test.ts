@@ -1,5 +1,5 @@
 import { describe, expect, test } from 'vitest';
-import { addReadMark, readAtFor, recipientStatuses, summarize, summaryLabel, type ReadMarks } from './status';
+import { addReadMark, recipientStatuses, summarize, summaryLabel, type ReadMarks } from './status';
 
 describe('message status', () => {
   test('a direct message goes sent, delivered, read', () => {
@@ -47,8 +47,23 @@ describe('message status', () => {
       { upTo: 2, at: 't2' },
       { upTo: 5, at: 't5' },
     ]);
-    expect(readAtFor(marks, 1)).toBe('t2');
-    expect(readAtFor(marks, 3)).toBe('t5');
-    expect(readAtFor(marks, 6)).toBeNull();
+    const readAt = (seq: number) => recipientStatuses([3], seq, undefined, new Map([[3, marks]]))[0].readAt;
+    expect(readAt(1)).toBe('t2');
+    expect(readAt(3)).toBe('t5');
+    expect(readAt(6)).toBeNull();
+  });
+
+  test('a read position without a time covers the message; its time is learned later', () => {
+    const marks: ReadMarks = [];
+    addReadMark(marks, 7, null);
+    const status = () => recipientStatuses([3], 4, undefined, new Map([[3, marks]]))[0];
+    expect(status()).toMatchObject({ read: true, readAt: null, delivered: true, deliveredAt: null });
+    addReadMark(marks, 4, 't4');
+    expect(status().readAt).toBe('t4');
+    addReadMark(marks, 7, 't7');
+    expect(marks).toEqual([
+      { upTo: 4, at: 't4' },
+      { upTo: 7, at: 't7' },
+    ]);
   });
 });

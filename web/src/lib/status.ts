@@ -11,26 +11,31 @@ export interface RecipientStatus {
   read: boolean;
 }
 
-// Read marks of one user in one thread: ascending up_to_seq with the time of each.
-export type ReadMarks = { upTo: number; at: string }[];
+// Read marks of one user in one thread: ascending up_to_seq with the time of each. A
+// mark from a history page's read positions has no time (null): it says the messages
+// up to it are read, not when.
+export type ReadMarks = { upTo: number; at: string | null }[];
 
-export function addReadMark(marks: ReadMarks, upTo: number, at: string): void {
+export function addReadMark(marks: ReadMarks, upTo: number, at: string | null): void {
   const last = marks[marks.length - 1];
   if (last && last.upTo >= upTo) {
-    // An older mark learned late (from a status answer): keep the list sorted.
-    if (!marks.some((m) => m.upTo === upTo)) {
-      marks.push({ upTo, at });
-      marks.sort((a, b) => a.upTo - b.upTo);
+    // An older mark learned late (from a status answer or a history page): keep the
+    // list sorted, and learn the time of a mark known without one.
+    const same = marks.find((m) => m.upTo === upTo);
+    if (same) {
+      if (same.at === null) same.at = at;
+      return;
     }
+    marks.push({ upTo, at });
+    marks.sort((a, b) => a.upTo - b.upTo);
     return;
   }
   marks.push({ upTo, at });
 }
 
-export function readAtFor(marks: ReadMarks | undefined, seq: number): string | null {
-  if (!marks) return null;
-  for (const mark of marks) if (mark.upTo >= seq) return mark.at;
-  return null;
+// The first mark covering `seq`: when the message was read. Undefined if unread.
+function markFor(marks: ReadMarks | undefined, seq: number): ReadMarks[number] | undefined {
+  return marks?.find((mark) => mark.upTo >= seq);
 }
 
 // Status of message `seq` for each recipient. A read mark covering the message also
@@ -42,14 +47,15 @@ export function recipientStatuses(
   readMarks: Map<number, ReadMarks>,
 ): RecipientStatus[] {
   return recipientIds.map((userId) => {
-    const readAt = readAtFor(readMarks.get(userId), seq);
+    const mark = markFor(readMarks.get(userId), seq);
+    const readAt = mark?.at ?? null;
     const delivered = deliveredAt?.get(userId) ?? null;
     return {
       userId,
       readAt,
       deliveredAt: delivered ?? readAt,
-      read: readAt !== null,
-      delivered: delivered !== null || readAt !== null,
+      read: mark !== undefined,
+      delivered: delivered !== null || mark !== undefined,
     };
   });
 }

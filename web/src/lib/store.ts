@@ -3,7 +3,7 @@ import { Api } from './http';
 import { Outbox } from './outbox';
 import { SyncSocket, type ConnectionState, type SocketFactory } from './socket';
 import { addReadMark, recipientStatuses, type ReadMarks, type RecipientStatus } from './status';
-import type { ErrorFrame, MessageEvent, Patient, SentFrame, StreamEvent, Thread, User } from './types';
+import type { ErrorFrame, HistoryPage, MessageEvent, Patient, SentFrame, StreamEvent, Thread, User } from './types';
 
 export interface ThreadState {
   thread: Thread;
@@ -41,6 +41,18 @@ const kPageSize = 50;
 const kAckBatch = 256;
 const kTypingShowMs = 5000;
 const kTypingSendEveryMs = 3000;
+
+function noteDelivered(state: ThreadState, messageId: number, userId: number, at: string): void {
+  let byUser = state.delivered.get(messageId);
+  if (!byUser) state.delivered.set(messageId, (byUser = new Map()));
+  if (!byUser.has(userId)) byUser.set(userId, at);
+}
+
+function noteRead(state: ThreadState, userId: number, upTo: number, at: string | null): void {
+  let marks = state.readMarks.get(userId);
+  if (!marks) state.readMarks.set(userId, (marks = []));
+  addReadMark(marks, upTo, at);
+}
 
 function emptyState(thread: Thread): ThreadState {
   const state: ThreadState = {
@@ -334,12 +346,9 @@ export class AppStore {
       case 'message':
         this.applyMessage(state, event);
         break;
-      case 'delivered': {
-        let byUser = state.delivered.get(event.message_id);
-        if (!byUser) state.delivered.set(event.message_id, (byUser = new Map()));
-        if (!byUser.has(event.user_id)) byUser.set(event.user_id, event.at);
+      case 'delivered':
+        noteDelivered(state, event.message_id, event.user_id, event.at);
         break;
-      }
       case 'read':
         if (event.user_id === this.selfId) {
           if (event.up_to_seq > state.thread.read_seq) {
@@ -347,9 +356,7 @@ export class AppStore {
             this.recountUnread(state);
           }
         } else {
-          let marks = state.readMarks.get(event.user_id);
-          if (!marks) state.readMarks.set(event.user_id, (marks = []));
-          addReadMark(marks, event.up_to_seq, event.at);
+          noteRead(state, event.user_id, event.up_to_seq, event.at);
         }
         break;
       case 'member_added':
@@ -521,8 +528,8 @@ export class AppStore {
     return this.patients;
   }
 
-  // Opens a thread: loads its newest page (once) and the receipts of one's recent
-  // messages, and marks it read.
+  // Opens a thread: loads its newest page (once), with the receipts of one's own
+  // messages on it, and marks it read.
   async openThread(threadId: number): Promise<void> {
     this.selectedThreadId = threadId;
     this.emit();
@@ -534,8 +541,6 @@ export class AppStore {
     try {
       const page = await this.api.history(threadId, 0, kPageSize);
       this.mergePage(state, page);
-      this.emit();
-      await this.loadReceipts(state);
       this.markRead(threadId);
     } catch {
       state.historyLoaded = false;
@@ -559,7 +564,7 @@ export class AppStore {
     try {
       const page = await this.api.history(threadId, oldest, 100);
       added = this.mergePage(state, page);
-      if (page.length < 100) state.reachedStart = true;
+      if (page.messages.length < 100) state.reachedStart = true;
     } finally {
       state.loadingOlder = false;
       this.emit();
@@ -567,51 +572,39 @@ export class AppStore {
     return added;
   }
 
-  private mergePage(state: ThreadState, page: MessageEvent[]): number {
+  private mergePage(state: ThreadState, page: HistoryPage): number {
+    const { messages } = page;
     let added = 0;
     // Newest first: insert from the newest so each one extends the window downwards.
-    const sorted = [...page].sort((a, b) => b.seq - a.seq);
+    const sorted = [...messages].sort((a, b) => b.seq - a.seq);
     if (state.messages.length === 0 && sorted.length > 0) {
       for (const message of [...sorted].reverse()) if (insertMessage(state, message)) added++;
     } else {
       for (const message of sorted) if (insertMessage(state, message)) added++;
     }
-    if (page.length < kPageSize && (state.messages[0]?.seq ?? 1) <= 1) state.reachedStart = true;
+    if (messages.length < kPageSize && (state.messages[0]?.seq ?? 1) <= 1) state.reachedStart = true;
     if (state.messages[0]?.seq === 1) state.reachedStart = true;
-    for (const message of page) {
+    for (const message of messages) {
       if (message.sender_id !== this.selfId && message.seq > state.thread.read_seq) this.queueAck(message.id);
     }
+    // The page's receipts only add to what the stream said (docs/protocol.md).
+    for (const position of page.receipts.read) {
+      if (position.up_to_seq > 0) noteRead(state, position.user_id, position.up_to_seq, null);
+    }
+    for (const receipt of page.receipts.delivered) noteDelivered(state, receipt.message_id, receipt.user_id, receipt.delivered_at);
     return added;
   }
 
-  private async loadReceipts(state: ThreadState): Promise<void> {
-    const own = state.messages.filter((m) => m.sender_id === this.selfId).slice(-10);
-    await Promise.all(own.map((m) => this.loadStatus(state, m).catch(() => null)));
-  }
-
-  // Fetches GET /messages/{id}/status and folds it into the thread's receipts.
+  // Fetches GET /messages/{id}/status, folds it into the thread's receipts and answers
+  // with everything known of the message's recipients.
   async loadStatus(state: ThreadState, message: MessageEvent): Promise<RecipientStatus[]> {
     const status = await this.api.messageStatus(message.id);
     for (const receipt of status.recipients) {
-      if (receipt.delivered_at) {
-        let byUser = state.delivered.get(message.id);
-        if (!byUser) state.delivered.set(message.id, (byUser = new Map()));
-        if (!byUser.has(receipt.user_id)) byUser.set(receipt.user_id, receipt.delivered_at);
-      }
-      if (receipt.read_at) {
-        let marks = state.readMarks.get(receipt.user_id);
-        if (!marks) state.readMarks.set(receipt.user_id, (marks = []));
-        addReadMark(marks, message.seq, receipt.read_at);
-      }
+      if (receipt.delivered_at) noteDelivered(state, message.id, receipt.user_id, receipt.delivered_at);
+      if (receipt.read_at) noteRead(state, receipt.user_id, message.seq, receipt.read_at);
     }
     this.emit();
-    return status.recipients.map((r) => ({
-      userId: r.user_id,
-      deliveredAt: r.delivered_at ?? r.read_at,
-      readAt: r.read_at,
-      delivered: r.delivered_at !== null || r.read_at !== null,
-      read: r.read_at !== null,
-    }));
+    return this.recipientStatuses(state, message);
   }
 
   // ---- user actions --------------------------------------------------------

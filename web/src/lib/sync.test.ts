@@ -2,8 +2,9 @@ import { afterEach, beforeEach, describe, expect, test, vi } from 'vitest';
 import { MemoryStore } from './db';
 import type { Api } from './http';
 import { backoffDelay, type SocketLike } from './socket';
+import { summarize, summaryLabel } from './status';
 import { AppStore } from './store';
-import type { MessageEvent, Thread, User } from './types';
+import type { HistoryPage, MessageEvent, Thread, User } from './types';
 
 class FakeSocket implements SocketLike {
   static all: FakeSocket[] = [];
@@ -66,7 +67,7 @@ function makeStore(): AppStore {
     users: vi.fn(async () => [self, okafor]),
     threads: vi.fn(async () => threadsAnswer),
     thread: vi.fn(async () => threadsAnswer[0]),
-    history: vi.fn(async () => []),
+    history: vi.fn(async () => ({ messages: [], receipts: { read: [], delivered: [] } })),
     messageStatus: vi.fn(async (id: number) => ({ message_id: id, recipients: [] })),
   } as unknown as Api;
   return new AppStore(self, {
@@ -361,6 +362,43 @@ describe('sync', () => {
     expect(FakeSocket.all).toHaveLength(1);
     vi.advanceTimersByTime(1600);
     expect(FakeSocket.all).toHaveLength(2);
+    store.stop();
+  });
+
+  // Any older own message shows its status from the history page, and the stream's
+  // receipts add to it without counting a recipient twice.
+  test('receipts of a history page merge with live receipts', async () => {
+    threadsAnswer = [{ ...thread(6, 6, 0), kind: 'group', title: 'Ward 4', member_ids: [2, 3, 9], last_message: message(106, 6, 2) }];
+    const page: HistoryPage = {
+      messages: [message(106, 6, 2), message(105, 5, 2), message(104, 4, 2)],
+      receipts: {
+        read: [{ user_id: 3, up_to_seq: 4 }, { user_id: 9, up_to_seq: 0 }],
+        delivered: [{ message_id: 105, user_id: 3, delivered_at: 't5' }, { message_id: 106, user_id: 9, delivered_at: 't6' }],
+      },
+    };
+    const { store, socket } = await liveStore();
+    (api.history as ReturnType<typeof vi.fn>).mockResolvedValue(page);
+    socket.frame({ type: 'caught_up', cursor: 'db.110' });
+    await flush();
+    await store.openThread(4);
+    const state = store.threads.get(4)!;
+    const labels = () => state.messages.map((m) => summaryLabel(summarize(store.recipientStatuses(state, m))));
+    expect(labels()).toEqual(['Read by 1 of 2', 'Delivered to 1 of 2', 'Delivered to 1 of 2']);
+    const event = (id: number, body: Record<string, unknown>) =>
+      socket.frame({ type: 'event', cursor: `db.${id}`, event: { id, thread_id: 4, at: `t${id}`, ...body } });
+    event(111, { kind: 'delivered', user_id: 9, message_id: 106, message_seq: 6 }); // already known
+    event(112, { kind: 'delivered', user_id: 9, message_id: 105, message_seq: 5 });
+    event(113, { kind: 'read', user_id: 3, up_to_seq: 6 });
+    await flush();
+    expect(labels()).toEqual(['Read by 1 of 2', 'Read by 1 of 2', 'Read by 1 of 2']);
+    event(114, { kind: 'read', user_id: 9, up_to_seq: 6 });
+    await flush();
+    expect(labels()).toEqual(['Read', 'Read', 'Read']);
+    // The page gave no read times; the stream's read event did.
+    const [fromPage] = store.recipientStatuses(state, state.messages[0]);
+    expect(fromPage).toMatchObject({ userId: 3, read: true, readAt: null, delivered: true });
+    expect(store.recipientStatuses(state, state.messages[2])[0]).toMatchObject({ userId: 3, readAt: 't113' });
+    expect(api.messageStatus).not.toHaveBeenCalled();
     store.stop();
   });
 });

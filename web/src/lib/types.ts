@@ -91,6 +91,15 @@ export interface Receipt {
   read_at: string | null;
 }
 
+// GET /api/v1/threads/{id}/messages (docs/protocol.md).
+export interface HistoryPage {
+  messages: MessageEvent[];
+  receipts: {
+    read: { user_id: number; up_to_seq: number }[];
+    delivered: { message_id: number; user_id: number; delivered_at: string }[];
+  };
+}
+
 export interface MessageStatus {
   message_id: number;
   recipients: Receipt[];

@@ -69,6 +69,10 @@ class NotUsedStore : public Store {
     return not_used();
   }
   Result<std::vector<Receipt>> list_receipts(EventId) override { return not_used(); }
+  Result<HistoryReceipts> read_history_receipts(ThreadId, UserId, std::int64_t,
+                                                std::int64_t) override {
+    return not_used();
+  }
   Result<void> put_data_key(const DataKeyRecord&) override { return not_used(); }
   Result<std::vector<DataKeyRecord>> list_data_keys() override { return not_used(); }
   Result<void> rewrap_data_keys(std::span<const DataKeyRecord>) override { return not_used(); }
