@@ -57,6 +57,7 @@ export interface ServerOptions {
 
 export async function startServer(options: ServerOptions = {}): Promise<Server> {
   const binary = process.env.WARDLINE_BIN ?? resolve(webDir, '../build/src/cli/wardline');
+  // WARDLINE_STATIC_DIR: another build of the web app, e.g. one with a feature broken on purpose.
   const staticDir = resolve(webDir, 'dist');
   if (!existsSync(join(staticDir, 'index.html'))) throw new Error('web/dist is missing: run npm run build first');
   // The binary can be missing for a moment while it is relinked.
@@ -107,15 +108,19 @@ export async function startServer(options: ServerOptions = {}): Promise<Server> 
   };
 }
 
-export async function launchBrowser(server: Server): Promise<Browser> {
-  return chromium.launch({
+function launchOptions(server: Server) {
+  return {
     executablePath: process.env.CHROMIUM_BIN ?? '/usr/bin/chromium',
     headless: true,
     args: [
       '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking',
       '--disable-component-update', '--disable-sync', `--ignore-certificate-errors-spki-list=${server.spki}`,
     ],
-  });
+  };
+}
+
+export async function launchBrowser(server: Server): Promise<Browser> {
+  return chromium.launch(launchOptions(server));
 }
 
 export interface Client {
@@ -131,17 +136,46 @@ export interface ClientOptions {
   initScript?: () => void;
 }
 
+// The page's console lines and uncaught errors, collected as they come.
+function watchConsole(page: Page): string[] {
+  const lines: string[] = [];
+  page.on('console', (message) => lines.push(message.text()));
+  page.on('pageerror', (error) => lines.push(`pageerror: ${error.message}`));
+  return lines;
+}
+
 export async function newClient(
   browser: Browser, server: Server, viewport = { width: 1280, height: 800 }, options: ClientOptions = {},
 ): Promise<Client> {
   const context = await browser.newContext({ ...options.context, viewport, baseURL: server.origin });
   if (options.initScript) await context.addInitScript(options.initScript);
   const page = await context.newPage();
-  const consoleLines: string[] = [];
-  page.on('console', (message) => consoleLines.push(message.text()));
-  page.on('pageerror', (error) => consoleLines.push(`pageerror: ${error.message}`));
+  const consoleLines = watchConsole(page);
   await page.goto('/');
   return { context, page, consoleLines };
+}
+
+export interface Profile extends Client {
+  close(): Promise<void>;
+}
+
+// A browser with its own on-disk profile, on the app's start page. The contexts of
+// launchBrowser are incognito, where Chromium never offers to install an app.
+export async function launchProfile(server: Server, viewport = { width: 1280, height: 800 }): Promise<Profile> {
+  const userDataDir = mkdtempSync(join(tmpdir(), 'wardline-profile-'));
+  const context = await chromium.launchPersistentContext(userDataDir, { ...launchOptions(server), viewport, baseURL: server.origin });
+  const page = context.pages()[0] ?? (await context.newPage());
+  const consoleLines = watchConsole(page);
+  await page.goto('/');
+  return {
+    context,
+    page,
+    consoleLines,
+    async close() {
+      await context.close();
+      rmSync(userDataDir, { recursive: true, force: true });
+    },
+  };
 }
 
 export async function signIn(page: Page, username: string): Promise<void> {
