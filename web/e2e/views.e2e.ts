@@ -36,6 +36,16 @@ async function databases(page: Page): Promise<string[]> {
   return page.evaluate(async () => (await indexedDB.databases()).map((d) => d.name ?? ''));
 }
 
+// Controls and rows that stick out past the right edge of the window: at phone width a
+// long preview must shorten, not push the New button or the times off the screen.
+function beyondTheViewport(page: Page): Promise<string[]> {
+  return page.evaluate(() =>
+    [...document.querySelectorAll('button, input, textarea, .thread-item *, .message, .patient-banner')]
+      .filter((e) => (e as HTMLElement).offsetParent !== null && e.getBoundingClientRect().right > window.innerWidth + 1)
+      .map((e) => `${e.tagName.toLowerCase()}.${e.className}: ${Math.round(e.getBoundingClientRect().right)} > ${window.innerWidth}`),
+  );
+}
+
 describe('sign-in, session and views', () => {
   test('a wrong password says so; the session survives a reload; sign-out clears local data', async () => {
     const { page, context } = await newClient(browser, server);
@@ -93,6 +103,7 @@ describe('sign-in, session and views', () => {
       await signIn(page, 'rn.harper');
       await waitLive(page);
       expect(await seriousViolations(page)).toEqual([]);
+      expect(await beyondTheViewport(page)).toEqual([]);
       await page.screenshot({ path: `${shots}/list-${viewport.name}.png` });
 
       await page.locator('.thread-item', { hasText: 'Testpatient, Alma' }).first().click();
@@ -100,6 +111,7 @@ describe('sign-in, session and views', () => {
       await sendText(page, `Repeat troponin drawn at 14:10 (${viewport.name}).`);
       await page.locator('.message.own [data-status="sent"], .message.own [data-status="delivered"], .message.own [data-status="read"]').first().waitFor();
       expect(await seriousViolations(page)).toEqual([]);
+      expect(await beyondTheViewport(page)).toEqual([]);
       await page.screenshot({ path: `${shots}/thread-${viewport.name}.png` });
 
       await page.locator('.message.own', { hasText: `(${viewport.name})` }).locator('button.bubble').click();
