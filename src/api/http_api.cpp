@@ -14,6 +14,7 @@
 #include "api/hub.hpp"
 #include "api/json_codec.hpp"
 #include "api/work_pool.hpp"
+#include "core/crypto/encoding.hpp"
 #include "services/identity/identity_service.hpp"
 
 namespace wl::api {
@@ -239,6 +240,12 @@ net::Response HttpApi::route(const net::Request& request) {
       object["org_id"] = actor.org.value();
       object["device_id"] = actor.device.value();
       return object;
+    });
+  }
+  if (route.is("GET", {"api", "v1", "me", "storage-key"})) {
+    return answer([&]() -> Result<json::value> {
+      const std::string key = WL_TRY(context_.messaging.client_storage_key(actor));
+      return json::object{{"key", crypto::base64url_encode(key)}, {"algorithm", "AES-256-GCM"}};
     });
   }
   if (route.is("GET", {"api", "v1", "users"})) {

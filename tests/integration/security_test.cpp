@@ -7,6 +7,7 @@
 #include <boost/json/serialize.hpp>
 
 #include "adapters/sqlite/sqlite_store.hpp"
+#include "core/crypto/encoding.hpp"
 #include "integration/fixture.hpp"
 #include "services/audit/audit_chain.hpp"
 #include "services/audit/audit_log.hpp"
@@ -66,6 +67,26 @@ TEST_F(SecurityTest, NonMemberIsRefusedAndTheAttemptIsAudited) {
   server_->stop();
   EXPECT_EQ(audit_entries("thread.history", "denied").size(), 1u);
   EXPECT_EQ(audit_entries("message.send", "denied").size(), 1u);
+}
+
+// The key that seals a client's local data: the same for one user on every device,
+// another for anyone else, only with a token, and audited.
+TEST_F(SecurityTest, StorageKeyIsPerUserAcrossDevicesAndAudited) {
+  auto phone = login("dr.patel");
+  auto desktop = login("dr.patel");
+  auto other = login("dr.okafor");
+  const json::value key = phone->get("/api/v1/me/storage-key");
+  EXPECT_EQ(key.at("algorithm").as_string(), "AES-256-GCM");
+  const std::string encoded(key.at("key").as_string());
+  const auto raw = crypto::base64url_decode(encoded);
+  ASSERT_TRUE(raw.has_value()) << encoded;
+  EXPECT_EQ(raw->size(), 32u);
+  EXPECT_EQ(desktop->get("/api/v1/me/storage-key").at("key").as_string(), encoded);
+  EXPECT_NE(other->get("/api/v1/me/storage-key").at("key").as_string(), encoded);
+  TestClient anonymous(server_->client_options());
+  EXPECT_EQ(anonymous.call("GET", "/api/v1/me/storage-key").status, 401);
+  server_->stop();
+  EXPECT_EQ(audit_entries("storage_key.issue", "ok").size(), 3u);
 }
 
 TEST_F(SecurityTest, UsersOfAnotherOrgCannotReachThreads) {

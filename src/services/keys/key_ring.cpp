@@ -4,6 +4,8 @@
 #include <cstring>
 #include <vector>
 
+#include <fmt/format.h>
+
 #include "core/crypto/aead.hpp"
 #include "core/crypto/encoding.hpp"
 #include "core/crypto/hash.hpp"
@@ -18,6 +20,7 @@ constexpr char kSealedVersion = 1;
 constexpr std::size_t kHeaderSize = 1 + 4 + crypto::kAeadNonceSize;
 constexpr std::size_t kDataKeySize = 32;
 constexpr std::string_view kBlindKeyInfo = "wardline blind token key v1";
+constexpr std::string_view kClientStorageKeyInfo = "wardline client storage key v1 ";
 // A second attempt covers a concurrent creator in another process; more means a bug.
 constexpr int kCreateAttempts = 3;
 
@@ -255,7 +258,7 @@ Result<std::string> KeyRing::open(const SealContext& context, std::string_view s
   return opened;
 }
 
-Result<std::string> KeyRing::blind_token(OrgId org, std::string_view normalized_text) {
+Result<KeyRing::Key> KeyRing::blind_key(OrgId org) {
   for (int attempt = 0; attempt < 2; ++attempt) {
     {
       std::shared_lock lock(mutex_);
@@ -265,13 +268,28 @@ Result<std::string> KeyRing::blind_token(OrgId org, std::string_view normalized_
           return error(Code::kFailedPrecondition,
                        "the org's first data key was destroyed; blind tokens are unavailable");
         }
-        return crypto::base64url_encode(
-            crypto::hmac_sha256(view(*found->second.blind_key), normalized_text));
+        return *found->second.blind_key;
       }
     }
     WL_TRY(sealing_key(org));  // Creates the org's first data key.
   }
   return error(Code::kInternal, "blind token key missing after creation");
+}
+
+Result<std::string> KeyRing::blind_token(OrgId org, std::string_view normalized_text) {
+  const Key key = WL_TRY(blind_key(org));
+  return crypto::base64url_encode(crypto::hmac_sha256(view(key), normalized_text));
+}
+
+Result<std::string> KeyRing::client_storage_key(OrgId org, UserId user) {
+  if (!user.is_set()) {
+    return error(Code::kInvalidArgument, "a client storage key needs a user");
+  }
+  const Key key = WL_TRY(blind_key(org));
+  // HKDF extracts a new pseudorandom key from the blind key first, so this is not an
+  // HMAC of the blind key over any text: no blind token can equal it.
+  return crypto::hkdf_sha256(
+      view(key), "", fmt::format("{}user:{}", kClientStorageKeyInfo, user.value()), kDataKeySize);
 }
 
 Result<std::uint32_t> KeyRing::rotate_data_key(OrgId org) {

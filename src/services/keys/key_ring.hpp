@@ -75,6 +75,12 @@ class KeyRing {
   // first data key was destroyed.
   [[nodiscard]] Result<std::string> blind_token(OrgId org, std::string_view normalized_text);
 
+  // A 32-byte AES key with which a client seals what it keeps on a device for `user`
+  // (the web app's outbox). Derived with HKDF from the org's blind-token key and the
+  // user id, so each of the user's devices and sessions gets the same key and nothing
+  // is stored; it is unrelated to any blind token. Errors: as blind_token.
+  [[nodiscard]] Result<std::string> client_storage_key(OrgId org, UserId user);
+
   // Makes a new KEK current (provider.rotate()) and re-wraps every data key with it in
   // one Store::rewrap_data_keys call. Sealed values are untouched and still open.
   // Errors: as KeyProvider::rotate and Store::rewrap_data_keys. If the rewrap fails the
@@ -112,6 +118,9 @@ class KeyRing {
 
   // The key that seals for `org`, creating the org's first key if it has none.
   Result<SealingKey> sealing_key(OrgId org);
+
+  // The org's blind-token key, creating the org's first data key if needed.
+  Result<Key> blind_key(OrgId org);
 
   enum class NewKey { kFirst, kRotation };
 

@@ -475,6 +475,18 @@ Result<OpenedEvent> MessagingService::get_message(const Principal& actor, EventI
   return opened;
 }
 
+Result<std::string> MessagingService::client_storage_key(const Principal& actor) {
+  auto key = keys_.client_storage_key(actor.org, actor.user);
+  const std::string target = fmt::format("user:{}", actor.user.value());
+  if (!key) {
+    (void)audit(actor, "storage_key.issue", target, "failed",
+                std::string(code_name(key.error().code())));
+    return key;
+  }
+  WL_TRY(audit(actor, "storage_key.issue", target, "ok"));
+  return key;
+}
+
 Result<std::vector<Receipt>> MessagingService::message_status(const Principal& actor,
                                                               EventId message) {
   auto event = store_.find_event(message);

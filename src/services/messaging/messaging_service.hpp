@@ -123,6 +123,10 @@ class MessagingService {
   // One message. Audited PHI read. Errors: NotFound, PermissionDenied.
   Result<OpenedEvent> get_message(const Principal& actor, EventId message);
 
+  // The key with which the caller's client seals the messages it keeps on the device
+  // (32 raw bytes; KeyRing::client_storage_key). Audited.
+  Result<std::string> client_storage_key(const Principal& actor);
+
   // Per-recipient status of a message. Errors: NotFound, PermissionDenied.
   Result<std::vector<Receipt>> message_status(const Principal& actor, EventId message);
 

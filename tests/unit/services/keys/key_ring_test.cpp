@@ -7,6 +7,7 @@
 #include <vector>
 
 #include "adapters/keyfile/file_key_provider.hpp"
+#include "core/crypto/encoding.hpp"
 #include "core/crypto/random.hpp"
 #include "unit/services/keys/fake_key_store.hpp"
 
@@ -202,6 +203,24 @@ TEST_F(KeyRingTest, BlindTokenSurvivesDataKeyRotationKekRotationAndReload) {
   KeyRing reloaded(store_, *provider_, clock_);
   ASSERT_TRUE(reloaded.load().has_value());
   EXPECT_EQ(reloaded.blind_token(kOrg, "word:chest").value_or(""), token);
+}
+
+TEST_F(KeyRingTest, ClientStorageKeyIsStablePerUserAndUnrelatedToOthers) {
+  auto key = ring_->client_storage_key(kOrg, UserId{7});
+  ASSERT_TRUE(key.has_value()) << key.error().to_string();
+  EXPECT_EQ(key->size(), 32u);
+  EXPECT_NE(ring_->client_storage_key(kOrg, UserId{8}).value_or(*key), *key);
+  EXPECT_NE(ring_->client_storage_key(kOtherOrg, UserId{7}).value_or(*key), *key);
+  // Not a blind token of the same words, in either encoding.
+  const std::string token = ring_->blind_token(kOrg, "user:7").value();
+  EXPECT_NE(crypto::base64url_encode(*key), token);
+  // The same key after rotations and a reload: what a device sealed still opens.
+  ASSERT_TRUE(ring_->rotate_data_key(kOrg).has_value());
+  ASSERT_TRUE(ring_->rotate_kek().has_value());
+  KeyRing reloaded(store_, *provider_, clock_);
+  ASSERT_TRUE(reloaded.load().has_value());
+  EXPECT_EQ(reloaded.client_storage_key(kOrg, UserId{7}).value_or(""), *key);
+  EXPECT_EQ(ring_->client_storage_key(kOrg, UserId{}).error().code(), Code::kInvalidArgument);
 }
 
 TEST_F(KeyRingTest, ConcurrentFirstSealsCreateOneKey) {
