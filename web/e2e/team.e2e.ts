@@ -79,6 +79,30 @@ describe('groups and network gaps', () => {
     await sendText(page, 'Written while offline.');
     await page.locator('.message.own.pending', { hasText: 'Written while offline.' }).waitFor();
     expect(await page.locator('[data-status="sending"]').textContent()).toBe('Waiting for network');
+    // IndexedDB holds the text sealed only.
+    const stored = await page.evaluate(
+      () =>
+        new Promise<string[]>((resolve, reject) => {
+          const request = indexedDB.open('wardline');
+          request.onerror = () => reject(request.error);
+          request.onsuccess = () => {
+            const all = request.result.transaction('outbox').objectStore('outbox').getAll();
+            all.onsuccess = () => {
+              request.result.close();
+              const latin1 = new TextDecoder('latin1');
+              resolve(all.result.map((r) => `${JSON.stringify(r)} ${r.sealed ? latin1.decode(r.sealed.data) : 'not sealed'}`));
+            };
+          };
+        }),
+    );
+    expect(stored).toHaveLength(1);
+    expect(stored[0]).toContain('"threadId"');
+    expect(stored[0]).not.toContain('not sealed');
+    expect(stored[0]).not.toContain('offline');
+    // Reloaded while still offline (the shell comes from the service worker), the app
+    // opens the sealed outbox with the session's key; the message goes out below.
+    await page.reload();
+    await page.getByRole('list', { name: 'Conversations' }).waitFor({ state: 'attached' });
     // Meanwhile Okafor writes to Patel.
     await sendText(okafor.page, 'Sent during your gap.');
     await okafor.page.waitForTimeout(500);
@@ -87,6 +111,7 @@ describe('groups and network gaps', () => {
 
     await patel.context.setOffline(false);
     await waitLive(page);
+    await openThreadByTitle(page, 'Dr. Emeka Okafor');
     await okafor.page.locator('.message.theirs', { hasText: 'Written while offline.' }).waitFor({ timeout: 15_000 });
     await page.locator('.message.theirs', { hasText: 'Sent during your gap.' }).waitFor({ timeout: 15_000 });
     await expect.poll(() => page.locator('.message.own.pending').count(), { timeout: 10_000 }).toBe(0);

@@ -2,6 +2,7 @@ import { useEffect, useState } from 'preact/hooks';
 import { documentTitle, notify, playAlert, unlockAudio } from './lib/alerts';
 import { deleteLocalData, MemoryStore, openLocalStore, type LocalStore } from './lib/db';
 import { Api } from './lib/http';
+import { importStorageKey } from './lib/vault';
 import { clearSession, kIdleLimitMs, loadSession, saveSession, sessionEndReason, touchSession, type Session } from './lib/session';
 import { AppStore } from './lib/store';
 import type { LoginAnswer } from './lib/types';
@@ -14,9 +15,16 @@ interface Running {
   local: LocalStore;
 }
 
-async function openLocal(): Promise<LocalStore> {
+// The session's IndexedDB store, its text sealed with the user's storage key (fetched
+// once per session). Without IndexedDB or the key (a private window, or offline with a
+// session from before keys were kept) the outbox lives in memory only.
+async function openLocal(session: Session, api: Api): Promise<LocalStore> {
   try {
-    return await openLocalStore();
+    if (!session.storageKey) {
+      session.storageKey = await api.storageKey();
+      saveSession(session);
+    }
+    return await openLocalStore(await importStorageKey(session.storageKey));
   } catch {
     return new MemoryStore();
   }
@@ -29,48 +37,52 @@ export function App() {
   const [, setVersion] = useState(0);
 
   async function begin(session: Session) {
-    const local = await openLocal();
-    // Data of another user never stays: a different sign-in starts from nothing.
-    const owner = await local.owner();
-    let store_: LocalStore = local;
-    if (owner !== null && owner !== session.user.id) {
-      local.close();
-      await deleteLocalData();
-      store_ = await openLocal();
-    }
-    await store_.setOwner(session.user.id);
     let ended = false;
+    let store: AppStore | null = null;
+    let local: LocalStore | null = null;
     const endSession = (message: string) => {
       if (ended) return;
       ended = true;
       // The server ended the session: keep the outbox (it is resent after the same
       // user signs in again) but forget the token.
-      store.stop();
-      store_.close();
+      store?.stop();
+      local?.close();
       clearSession();
       setRunning(null);
       setNotice(friendlyEnd(message));
     };
     const api = new Api(session.token, endSession);
-    const store: AppStore = new AppStore(session.user, {
+    local = await openLocal(session, api);
+    // Data of another user never stays: a different sign-in starts from nothing.
+    const owner = await local.owner();
+    if (owner !== null && owner !== session.user.id) {
+      local.close();
+      await deleteLocalData();
+      local = await openLocal(session, api);
+    }
+    // Ended while the key was fetched (the token was refused): nothing to start.
+    if (ended) return local.close();
+    await local.setOwner(session.user.id);
+    const running: AppStore = new AppStore(session.user, {
       api,
       token: session.token,
-      local: store_,
+      local,
       socketUrl: `wss://${location.host}/api/v1/ws`,
       onSessionEnded: endSession,
       alerts: {
         incoming(message, senderName, threadVisible) {
           if (!threadVisible) playAlert(message.urgent);
           if (document.visibilityState !== 'visible') {
-            notify(senderName, message.urgent, message.thread_id, (id) => void store.openThread(id));
+            notify(senderName, message.urgent, message.thread_id, (id) => void running.openThread(id));
           }
         },
       },
     });
-    store.subscribe(() => setVersion((v) => v + 1));
-    await store.start();
-    if (!navigator.onLine) store.setNetwork(false);
-    setRunning({ session, store, local: store_ });
+    store = running;
+    running.subscribe(() => setVersion((v) => v + 1));
+    await running.start();
+    if (!navigator.onLine) running.setNetwork(false);
+    setRunning({ session, store: running, local });
   }
 
   useEffect(() => {

@@ -1,6 +1,9 @@
 // The app's only durable browser storage: one IndexedDB database holding the outbox
-// (messages not yet acknowledged by the server) and the stream cursor. It holds
-// message text, so it is deleted at sign-out (deleteLocalData).
+// (messages not yet acknowledged by the server) and the stream cursor. Message text is
+// sealed with the user's storage key (vault.ts), and the database is deleted at
+// sign-out (deleteLocalData).
+
+import { seal, unseal, type Sealed } from './vault';
 
 export const kDatabaseName = 'wardline';
 const kVersion = 1;
@@ -44,18 +47,46 @@ function completed(transaction: IDBTransaction): Promise<void> {
   });
 }
 
-class IndexedDbStore implements LocalStore {
-  constructor(private readonly db: IDBDatabase) {}
+// An outbox entry as stored: the body sealed, bound to its user and client id. Entries
+// written before bodies were sealed have `body` instead and are sealed when next read.
+type StoredEntry = Omit<OutboxEntry, 'body'> & { sealed?: Sealed; body?: string };
 
+const bodyContext = (entry: { userId: number; clientId: string }) => `outbox body|user:${entry.userId}|client:${entry.clientId}`;
+
+class IndexedDbStore implements LocalStore {
+  constructor(
+    private readonly db: IDBDatabase,
+    private readonly key: CryptoKey,
+  ) {}
+
+  // An entry that does not open (sealed with another key, or damaged) is left out; it
+  // goes with the database at sign-out.
   async outboxAll(userId: number): Promise<OutboxEntry[]> {
     const transaction = this.db.transaction('outbox', 'readonly');
-    const all = await promised(transaction.objectStore('outbox').getAll() as IDBRequest<OutboxEntry[]>);
-    return all.filter((entry) => entry.userId === userId).sort((a, b) => a.order - b.order);
+    const all = await promised(transaction.objectStore('outbox').getAll() as IDBRequest<StoredEntry[]>);
+    const entries: OutboxEntry[] = [];
+    for (const stored of all.filter((e) => e.userId === userId)) {
+      const { sealed, body, ...rest } = stored;
+      if (sealed) {
+        try {
+          entries.push({ ...rest, body: await unseal(this.key, sealed, bodyContext(stored)) });
+        } catch {
+          // Left out, see above.
+        }
+      } else if (typeof body === 'string') {
+        const entry = { ...rest, body };
+        await this.outboxPut(entry);
+        entries.push(entry);
+      }
+    }
+    return entries.sort((a, b) => a.order - b.order);
   }
 
   async outboxPut(entry: OutboxEntry): Promise<void> {
+    const { body, ...rest } = entry;
+    const stored: StoredEntry = { ...rest, sealed: await seal(this.key, body, bodyContext(entry)) };
     const transaction = this.db.transaction('outbox', 'readwrite');
-    transaction.objectStore('outbox').put(entry);
+    transaction.objectStore('outbox').put(stored);
     await completed(transaction);
   }
 
@@ -95,14 +126,15 @@ class IndexedDbStore implements LocalStore {
   }
 }
 
-export async function openLocalStore(factory: IDBFactory = indexedDB): Promise<LocalStore> {
+// `key` seals the outbox's message text (importStorageKey in vault.ts).
+export async function openLocalStore(key: CryptoKey, factory: IDBFactory = indexedDB): Promise<LocalStore> {
   const request = factory.open(kDatabaseName, kVersion);
   request.onupgradeneeded = () => {
     const db = request.result;
     if (!db.objectStoreNames.contains('outbox')) db.createObjectStore('outbox', { keyPath: 'clientId' });
     if (!db.objectStoreNames.contains('meta')) db.createObjectStore('meta');
   };
-  return new IndexedDbStore(await promised(request));
+  return new IndexedDbStore(await promised(request), key);
 }
 
 // Deletes the whole database. Resolves once it is gone (or blocked connections were told to close).

@@ -92,6 +92,10 @@ export class Api {
   history(threadId: number, beforeSeq: number, limit: number): Promise<HistoryPage> {
     return this.call('GET', `/api/v1/threads/${threadId}/messages?before_seq=${beforeSeq}&limit=${limit}`);
   }
+  // The key that seals what the app keeps on the device (base64url, 32 bytes).
+  async storageKey(): Promise<string> {
+    return (await this.call<{ key: string }>('GET', '/api/v1/me/storage-key')).key;
+  }
   messageStatus(messageId: number): Promise<MessageStatus> {
     return this.call('GET', `/api/v1/messages/${messageId}/status`);
   }

@@ -3,11 +3,15 @@ import { IDBFactory } from 'fake-indexeddb';
 import { describe, expect, test } from 'vitest';
 import { deleteLocalData, kDatabaseName, openLocalStore } from './db';
 import { dispositionFor, Outbox } from './outbox';
+import { importStorageKey } from './vault';
+
+const kKey = 'q3v1f2QpXo7m0Q8lJkR1bB7cX4yN9sT6uW2eA5dH0gI';
+const key = await importStorageKey(kKey);
 
 describe('outbox', () => {
   test('entries are stored before sending and survive a reload, in order', async () => {
     const factory = new IDBFactory();
-    const store = await openLocalStore(factory);
+    const store = await openLocalStore(key, factory);
     const outbox = new Outbox(store, 2);
     await outbox.load();
     const first = await outbox.add(4, 'first', false, 'c-1');
@@ -15,7 +19,7 @@ describe('outbox', () => {
     await outbox.add(7, 'third', false, 'c-3');
     store.close();
 
-    const reopened = new Outbox(await openLocalStore(factory), 2);
+    const reopened = new Outbox(await openLocalStore(key, factory), 2);
     await reopened.load();
     expect(reopened.pending().map((e) => e.clientId)).toEqual(['c-1', 'c-2', 'c-3']);
     expect(reopened.pending()[1]).toMatchObject({ body: 'second', urgent: true, threadId: 4 });
@@ -26,7 +30,7 @@ describe('outbox', () => {
   });
 
   test('a confirmation removes the entry once; a duplicate confirmation is harmless', async () => {
-    const store = await openLocalStore(new IDBFactory());
+    const store = await openLocalStore(key, new IDBFactory());
     const outbox = new Outbox(store, 2);
     await outbox.load();
     await outbox.add(4, 'hello', false, 'c-1');
@@ -37,7 +41,7 @@ describe('outbox', () => {
   });
 
   test('errors: retryable ones keep the entry pending, others mark it failed until retried', async () => {
-    const outbox = new Outbox(await openLocalStore(new IDBFactory()), 2);
+    const outbox = new Outbox(await openLocalStore(key, new IDBFactory()), 2);
     await outbox.load();
     await outbox.add(4, 'a', false, 'c-1');
     await outbox.add(4, 'b', false, 'c-2');
@@ -51,7 +55,7 @@ describe('outbox', () => {
   });
 
   test('one send in flight per thread: the next waits for the answer, a retryable error holds the thread', async () => {
-    const outbox = new Outbox(await openLocalStore(new IDBFactory()), 2);
+    const outbox = new Outbox(await openLocalStore(key, new IDBFactory()), 2);
     await outbox.load();
     await outbox.add(4, 'a', false, 'c-1');
     await outbox.add(4, 'b', false, 'c-2');
@@ -80,9 +84,70 @@ describe('outbox', () => {
     for (const code of ['invalid_argument', 'permission_denied', 'not_found', 'already_exists']) expect(dispositionFor(code)).toBe('failed');
   });
 
+  test('bodies are sealed at rest: no text in the stored record, unreadable with another key or for another user', async () => {
+    const factory = new IDBFactory();
+    const store = await openLocalStore(key, factory);
+    await new Outbox(store, 2).add(4, 'Bed 4 potassium is 6.1', false, 'c-1');
+    store.close();
+    const raw = await new Promise<Record<string, unknown>[]>((resolve) => {
+      const request = factory.open(kDatabaseName);
+      request.onsuccess = () => {
+        const get = request.result.transaction('outbox').objectStore('outbox').getAll();
+        get.onsuccess = () => {
+          request.result.close();
+          resolve(get.result);
+        };
+      };
+    });
+    expect(raw).toHaveLength(1);
+    expect(raw[0].body).toBeUndefined();
+    expect(JSON.stringify(raw[0])).not.toContain('potassium');
+    expect(new TextDecoder().decode((raw[0].sealed as { data: ArrayBuffer }).data)).not.toContain('potassium');
+
+    const otherKey = await importStorageKey('A'.repeat(43));
+    const withOtherKey = await openLocalStore(otherKey, factory);
+    expect(await withOtherKey.outboxAll(2)).toEqual([]);
+    withOtherKey.close();
+    // Moved to another user, the sealed body no longer opens.
+    await new Promise<void>((resolve) => {
+      const request = factory.open(kDatabaseName);
+      request.onsuccess = () => {
+        const transaction = request.result.transaction('outbox', 'readwrite');
+        transaction.objectStore('outbox').put({ ...raw[0], userId: 3 });
+        transaction.oncomplete = () => {
+          request.result.close();
+          resolve();
+        };
+      };
+    });
+    const reopened = await openLocalStore(key, factory);
+    expect(await reopened.outboxAll(3)).toEqual([]);
+  });
+
+  test('an entry stored before bodies were sealed is read once and sealed', async () => {
+    const factory = new IDBFactory();
+    (await openLocalStore(key, factory)).close();
+    await new Promise<void>((resolve) => {
+      const request = factory.open(kDatabaseName);
+      request.onsuccess = () => {
+        const transaction = request.result.transaction('outbox', 'readwrite');
+        transaction.objectStore('outbox').put({ clientId: 'old-1', userId: 2, threadId: 4, body: 'from before', urgent: false, order: 1, createdAt: '', failed: null });
+        transaction.oncomplete = () => {
+          request.result.close();
+          resolve();
+        };
+      };
+    });
+    const store = await openLocalStore(key, factory);
+    expect((await store.outboxAll(2)).map((e) => e.body)).toEqual(['from before']);
+    store.close();
+    const withOtherKey = await openLocalStore(await importStorageKey('A'.repeat(43)), factory);
+    expect(await withOtherKey.outboxAll(2)).toEqual([]);
+  });
+
   test('entries and cursors are per user; deleting the database removes everything', async () => {
     const factory = new IDBFactory();
-    const store = await openLocalStore(factory);
+    const store = await openLocalStore(key, factory);
     await new Outbox(store, 2).add(4, 'mine', false, 'c-1');
     await store.setCursor(2, 'abc.17');
     await store.setOwner(2);
@@ -95,7 +160,7 @@ describe('outbox', () => {
     store.close();
     await deleteLocalData(factory);
     expect((await factory.databases()).map((d) => d.name)).not.toContain(kDatabaseName);
-    const fresh = await openLocalStore(factory);
+    const fresh = await openLocalStore(key, factory);
     expect(await fresh.outboxAll(2)).toEqual([]);
     expect(await fresh.getCursor(2)).toBeNull();
   });

@@ -1,8 +1,9 @@
 import type { User } from './types';
 
 // The signed-in session, kept in sessionStorage: it survives a reload of the tab and
-// ends with the tab. It holds the bearer token and the user's own directory entry,
-// never patient data or message text.
+// ends with the tab. It holds the bearer token, the user's own directory entry and the
+// key that seals the outbox in IndexedDB (so a reload while offline can still read
+// it), never patient data or message text.
 
 export interface Session {
   token: string;
@@ -10,6 +11,8 @@ export interface Session {
   deviceId: number;
   expiresAt: string;
   lastActivity: number;
+  // GET /api/v1/me/storage-key; missing until fetched.
+  storageKey?: string;
 }
 
 const kKey = 'wardline.session';
