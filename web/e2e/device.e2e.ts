@@ -147,6 +147,22 @@ describe('sound, idle sign-out and installing the app', () => {
     await context.close();
   });
 
+  test('a session past its 12-hour expiry ends with its own notice, not the idle one', async () => {
+    const { page, context } = await newClient(browser, server);
+    await context.clock.install();
+    await page.reload();
+    await signIn(page, 'dr.okafor');
+    await waitLive(page);
+    const expiresAt = await page.evaluate(() => (JSON.parse(sessionStorage.getItem('wardline.session') ?? '{}') as { expiresAt: string }).expiresAt);
+    const left = Date.parse(expiresAt) - (await page.evaluate(() => Date.now()));
+    expect(left).toBeGreaterThan(11 * 3600_000);
+    // Past the expiry in one jump: the check sees the expiry before the idle time.
+    await context.clock.fastForward(left + 60_000);
+    await page.getByLabel('Username').waitFor({ timeout: 10_000 });
+    expect(await page.locator('.login .notice').textContent()).toBe('Your session expired. Sign in again.');
+    await context.close();
+  });
+
   test('the app is installable: manifest without errors, no installability errors, service worker serves the shell offline', async () => {
     // An on-disk profile: Chromium reports "in-incognito" for every context of launchBrowser.
     const profile = await launchProfile(server);

@@ -57,8 +57,14 @@ describe('groups and network gaps', () => {
     await expect.poll(() => okaforRow.locator('.delivered-cell').textContent(), { timeout: 10_000 }).not.toBe('Not yet');
     expect(await okaforRow.locator('.read-cell').textContent()).toBe('Not yet');
 
-    // The detail follows live: Okafor reads it now.
-    await openThreadByTitle(okafor.page, 'Night shift');
+    // The detail follows live: Okafor reads it now, finding the group by searching
+    // the directory (groups are listed above people).
+    await okafor.page.getByRole('button', { name: 'New', exact: true }).click();
+    await okafor.page.getByLabel('Search the directory').fill('night');
+    const groups = okafor.page.getByRole('list', { name: 'Groups' });
+    await expect.poll(() => groups.locator('button.pick').allTextContents()).toEqual(['Night shift3 members']);
+    await groups.locator('button.pick').click();
+    await okafor.page.getByRole('heading', { name: 'Night shift' }).waitFor();
     await expect.poll(() => okaforRow.locator('.read-cell').textContent(), { timeout: 10_000 }).not.toBe('Not yet');
     await expect.poll(() => status.textContent(), { timeout: 10_000 }).toBe('Read');
 
