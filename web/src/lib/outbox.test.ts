@@ -8,6 +8,21 @@ import { importStorageKey } from './vault';
 const kKey = 'q3v1f2QpXo7m0Q8lJkR1bB7cX4yN9sT6uW2eA5dH0gI';
 const key = await importStorageKey(kKey);
 
+// Writes an outbox record as it is stored, past the store's sealing.
+function rawPut(factory: IDBFactory, record: Record<string, unknown>): Promise<void> {
+  return new Promise((resolve) => {
+    const request = factory.open(kDatabaseName);
+    request.onsuccess = () => {
+      const transaction = request.result.transaction('outbox', 'readwrite');
+      transaction.objectStore('outbox').put(record);
+      transaction.oncomplete = () => {
+        request.result.close();
+        resolve();
+      };
+    };
+  });
+}
+
 describe('outbox', () => {
   test('entries are stored before sending and survive a reload, in order', async () => {
     const factory = new IDBFactory();
@@ -109,17 +124,7 @@ describe('outbox', () => {
     expect(await withOtherKey.outboxAll(2)).toEqual([]);
     withOtherKey.close();
     // Moved to another user, the sealed body no longer opens.
-    await new Promise<void>((resolve) => {
-      const request = factory.open(kDatabaseName);
-      request.onsuccess = () => {
-        const transaction = request.result.transaction('outbox', 'readwrite');
-        transaction.objectStore('outbox').put({ ...raw[0], userId: 3 });
-        transaction.oncomplete = () => {
-          request.result.close();
-          resolve();
-        };
-      };
-    });
+    await rawPut(factory, { ...raw[0], userId: 3 });
     const reopened = await openLocalStore(key, factory);
     expect(await reopened.outboxAll(3)).toEqual([]);
   });
@@ -127,17 +132,7 @@ describe('outbox', () => {
   test('an entry stored before bodies were sealed is read once and sealed', async () => {
     const factory = new IDBFactory();
     (await openLocalStore(key, factory)).close();
-    await new Promise<void>((resolve) => {
-      const request = factory.open(kDatabaseName);
-      request.onsuccess = () => {
-        const transaction = request.result.transaction('outbox', 'readwrite');
-        transaction.objectStore('outbox').put({ clientId: 'old-1', userId: 2, threadId: 4, body: 'from before', urgent: false, order: 1, createdAt: '', failed: null });
-        transaction.oncomplete = () => {
-          request.result.close();
-          resolve();
-        };
-      };
-    });
+    await rawPut(factory, { clientId: 'old-1', userId: 2, threadId: 4, body: 'from before', urgent: false, order: 1, createdAt: '', failed: null });
     const store = await openLocalStore(key, factory);
     expect((await store.outboxAll(2)).map((e) => e.body)).toEqual(['from before']);
     store.close();
