@@ -106,6 +106,18 @@ describe('sign-in, session and views', () => {
       expect(await beyondTheViewport(page)).toEqual([]);
       await page.screenshot({ path: `${shots}/list-${viewport.name}.png` });
 
+      // The New dialog's three tabs: labelled, and inside the screen at phone width.
+      await page.getByRole('button', { name: 'New', exact: true }).click();
+      await page.getByLabel('Search the directory').fill('dr');
+      for (const tab of ['New group', 'Patient', 'Person or group']) {
+        await page.getByRole('tab', { name: tab }).click();
+        expect(await seriousViolations(page)).toEqual([]);
+        expect(await beyondTheViewport(page)).toEqual([]);
+      }
+      await page.screenshot({ path: `${shots}/new-${viewport.name}.png` });
+      await page.keyboard.press('Escape');
+      await page.getByRole('dialog').waitFor({ state: 'detached' });
+
       await page.locator('.thread-item', { hasText: 'Testpatient, Alma' }).first().click();
       await page.locator('.patient-banner').waitFor();
       await sendText(page, `Repeat troponin drawn at 14:10 (${viewport.name}).`);
