@@ -53,9 +53,26 @@ describe('keyboard only', () => {
     await page.keyboard.press('Enter');
     const dialog = page.getByRole('dialog');
     await dialog.waitFor();
-    // The dialog puts the focus in itself; the search box is in reach.
+    // The tab list is one stop; arrow keys, Home and End move between the tabs.
+    await tabTo(page, '[role="tab"][aria-selected="true"]', 'Person or group');
+    const selectedTab = () => page.evaluate(() => (document.activeElement?.getAttribute('aria-selected') === 'true' ? document.activeElement.textContent : null));
+    await page.keyboard.press('ArrowRight');
+    expect(await selectedTab()).toBe('New group');
+    await page.keyboard.press('End');
+    expect(await selectedTab()).toBe('Patient');
+    await page.keyboard.press('ArrowRight');
+    expect(await selectedTab()).toBe('Person or group');
+    // The search box is in reach, and what was typed survives a look at another tab.
     await tabTo(page, '#directory-search');
-    await page.keyboard.type('Harper');
+    await page.keyboard.type('Harp');
+    await page.keyboard.press('Shift+Tab');
+    await page.keyboard.press('ArrowLeft');
+    expect(await selectedTab()).toBe('Patient');
+    await page.keyboard.press('Home');
+    expect(await selectedTab()).toBe('Person or group');
+    await tabTo(page, '#directory-search');
+    expect(await page.locator('#directory-search').inputValue()).toBe('Harp');
+    await page.keyboard.type('er');
     await tabTo(page, 'button.pick[data-username="rn.harper"]');
     await page.keyboard.press('Enter');
 

@@ -5,6 +5,7 @@ import type { Patient, User } from '../lib/types';
 import { Dialog } from './Dialog';
 
 type Tab = 'person' | 'group' | 'patient';
+const kTabs: Tab[] = ['person', 'group', 'patient'];
 
 function matches(user: User, query: string): boolean {
   const q = query.trim().toLowerCase();
@@ -17,6 +18,8 @@ export function NewConversation(props: { store: AppStore; onClose: () => void; o
   const { store } = props;
   const [tab, setTab] = useState<Tab>('person');
   const [error, setError] = useState<string | null>(null);
+  // Kept here so that the search survives a look at another tab.
+  const [query, setQuery] = useState('');
 
   async function run(action: () => Promise<number>) {
     setError(null);
@@ -27,10 +30,26 @@ export function NewConversation(props: { store: AppStore; onClose: () => void; o
     }
   }
 
+  // The tab list is one stop in the tab order; arrow keys, Home and End move between
+  // tabs (the WAI-ARIA tabs pattern).
+  function onTabKey(event: KeyboardEvent) {
+    const at = kTabs.indexOf(tab);
+    const next =
+      event.key === 'ArrowRight' ? (at + 1) % kTabs.length
+      : event.key === 'ArrowLeft' ? (at + kTabs.length - 1) % kTabs.length
+      : event.key === 'Home' ? 0
+      : event.key === 'End' ? kTabs.length - 1
+      : -1;
+    if (next < 0) return;
+    event.preventDefault();
+    setTab(kTabs[next]);
+    document.getElementById(`tab-${kTabs[next]}`)?.focus();
+  }
+
   return (
     <Dialog title="New conversation" onClose={props.onClose} wide>
-      <div class="tabs" role="tablist" aria-label="Kind of conversation">
-        {(['person', 'group', 'patient'] as Tab[]).map((t) => (
+      <div class="tabs" role="tablist" aria-label="Kind of conversation" onKeyDown={onTabKey}>
+        {kTabs.map((t) => (
           <button
             key={t}
             type="button"
@@ -38,6 +57,7 @@ export function NewConversation(props: { store: AppStore; onClose: () => void; o
             id={`tab-${t}`}
             aria-selected={tab === t}
             aria-controls={`panel-${t}`}
+            tabIndex={tab === t ? 0 : -1}
             class={tab === t ? 'tab selected' : 'tab'}
             onClick={() => setTab(t)}
           >
@@ -51,7 +71,9 @@ export function NewConversation(props: { store: AppStore; onClose: () => void; o
         </p>
       )}
       <div role="tabpanel" id={`panel-${tab}`} aria-labelledby={`tab-${tab}`}>
-        {tab === 'person' && <PersonSearch store={store} onPick={(id) => run(() => store.startDirect(id))} onGroup={props.onOpened} />}
+        {tab === 'person' && (
+          <PersonSearch store={store} query={query} onQuery={setQuery} onPick={(id) => run(() => store.startDirect(id))} onGroup={props.onOpened} />
+        )}
         {tab === 'group' && <GroupForm store={store} onCreate={(title, ids) => run(() => store.createGroup(title, ids))} />}
         {tab === 'patient' && (
           <PatientForm store={store} onStart={(patientId, ids, title) => run(() => store.startPatient(patientId, ids, title))} />
@@ -61,9 +83,14 @@ export function NewConversation(props: { store: AppStore; onClose: () => void; o
   );
 }
 
-function PersonSearch(props: { store: AppStore; onPick: (userId: number) => void; onGroup: (threadId: number) => void }) {
-  const { store } = props;
-  const [query, setQuery] = useState('');
+function PersonSearch(props: {
+  store: AppStore;
+  query: string;
+  onQuery: (query: string) => void;
+  onPick: (userId: number) => void;
+  onGroup: (threadId: number) => void;
+}) {
+  const { store, query } = props;
   const people = [...store.users.values()].filter((u) => u.id !== store.selfId && matches(u, query));
   const q = query.trim().toLowerCase();
   const groups = store
@@ -77,7 +104,7 @@ function PersonSearch(props: { store: AppStore; onPick: (userId: number) => void
         type="search"
         placeholder="Name, username or role"
         value={query}
-        onInput={(e) => setQuery((e.target as HTMLInputElement).value)}
+        onInput={(e) => props.onQuery((e.target as HTMLInputElement).value)}
         autoFocus
       />
       {groups.length > 0 && (
