@@ -57,7 +57,6 @@ export interface ServerOptions {
 
 export async function startServer(options: ServerOptions = {}): Promise<Server> {
   const binary = process.env.WARDLINE_BIN ?? resolve(webDir, '../build/src/cli/wardline');
-  // WARDLINE_STATIC_DIR: another build of the web app, e.g. one with a feature broken on purpose.
   const staticDir = resolve(webDir, 'dist');
   if (!existsSync(join(staticDir, 'index.html'))) throw new Error('web/dist is missing: run npm run build first');
   // The binary can be missing for a moment while it is relinked.
