@@ -1,3 +1,4 @@
+import { timeOfDay } from './format';
 import type { User } from './types';
 
 // The signed-in session, kept in sessionStorage: it survives a reload of the tab and
@@ -73,7 +74,7 @@ export function loginErrorText(status: number, code: string, message: string): s
   if (status === 429 && message.includes('locked until')) {
     const until = message.slice(message.indexOf('locked until') + 'locked until'.length).trim();
     const time = Date.parse(until);
-    const when = Number.isNaN(time) ? until : new Date(time).toLocaleTimeString([], { hour: '2-digit', minute: '2-digit' });
+    const when = Number.isNaN(time) ? until : timeOfDay(time);
     return `Too many failed attempts: this account is locked until ${when}.`;
   }
   if (status === 429) return 'Too many sign-in attempts. Wait a moment and try again.';
