@@ -65,6 +65,10 @@ interface Stats {
   waitAtTopMs?: number; // time spent at scrollTop 0 waiting for the next page (app)
   openMs?: number; // click on the thread until the newest message shows (app)
   initialRenderMs?: number; // setContent + first frame (baseline)
+  // The renderer's main thread over the scroll (CDP Performance metrics), ms.
+  busyMs: number; // every task
+  scriptMs: number;
+  layoutMs: number; // layout and style recalculation
 }
 
 interface LoafScript {
@@ -227,6 +231,25 @@ async function scrollToFirst(page: Page, countRows: boolean, onStep: (step: Step
   return { scrollMs: Date.now() - started, steps, waitAtTopMs };
 }
 
+type Busy = Pick<Stats, 'busyMs' | 'scriptMs' | 'layoutMs'>;
+
+// What `run` costs the page's main thread: the change of Chromium's cumulative task,
+// script, layout and style times (CDP Performance.getMetrics) across it.
+async function mainThread<T>(page: Page, run: () => Promise<T>): Promise<T & Busy> {
+  const cdp = await page.context().newCDPSession(page);
+  await cdp.send('Performance.enable');
+  const read = async () => {
+    const { metrics } = await cdp.send('Performance.getMetrics');
+    const value = (name: string) => (metrics.find((m) => m.name === name)?.value ?? 0) * 1000;
+    return { busy: value('TaskDuration'), script: value('ScriptDuration'), layout: value('LayoutDuration') + value('RecalcStyleDuration') };
+  };
+  const before = await read();
+  const result = await run();
+  const after = await read();
+  await cdp.detach();
+  return { ...result, busyMs: after.busy - before.busy, scriptMs: after.script - before.script, layoutMs: after.layout - before.layout };
+}
+
 // WARDLINE_BENCH_TRACE=dir: a Chromium trace of the scroll (every thread's tasks, GC,
 // layout; `name`.json, for chrome://tracing or Perfetto). WARDLINE_BENCH_PROFILE=dir: a
 // CPU profile of the page's main thread over CDP (`name`.cpuprofile, for DevTools).
@@ -311,6 +334,9 @@ function report(app: Stats, baseline: Stats): void {
     ['  in scripts (ms)', (s) => fmt(sum(s.longFrames, (f) => f.scripts), 0)],
     ['  in style and layout (ms)', (s) => fmt(sum(s.longFrames, (f) => f.styleAndLayout + f.forcedLayout), 0)],
     ['scroll to first (ms)', (s) => String(s.scrollMs)],
+    ['main thread busy (ms)', (s) => fmt(s.busyMs, 0)],
+    ['  in scripts (ms)', (s) => fmt(s.scriptMs, 0)],
+    ['  in layout and style (ms)', (s) => fmt(s.layoutMs, 0)],
     ['wheel steps', (s) => String(s.steps)],
     ['rows in DOM (max)', (s) => String(s.maxRows)],
     ['elements in DOM (max)', (s) => String(s.maxElements)],
@@ -324,7 +350,8 @@ function report(app: Stats, baseline: Stats): void {
   const ratio = (a: number, b: number) => (b > 0 ? (a / b).toFixed(2) : a > 0 ? 'inf' : '-');
   lines.push(
     `app/baseline: p95 frame ${ratio(app.frameP95, baseline.frameP95)}, p99 ${ratio(app.frameP99, baseline.frameP99)}, ` +
-      `max ${ratio(app.frameMax, baseline.frameMax)}; long task total ${ratio(app.longTaskTotal, baseline.longTaskTotal)}`,
+      `max ${ratio(app.frameMax, baseline.frameMax)}; long task total ${ratio(app.longTaskTotal, baseline.longTaskTotal)}; ` +
+      `main thread busy ${ratio(app.busyMs, baseline.busyMs)}`,
   );
   for (const [name, s] of [['app', app], ['baseline', baseline]] as const) {
     for (const f of [...s.longFrames].sort((a, b) => b.duration - a.duration).slice(0, 5)) {
@@ -360,17 +387,19 @@ describe('scrolling a long thread', () => {
     page.on('request', countPage);
     let maxRows = 0;
     let maxElements = 0;
-    const { scrollMs, steps, waitAtTopMs, recording } = await instrumented(browser, page, 'app', async () => {
-      await page.evaluate(startRecording);
-      const scrolled = await scrollToFirst(page, true, (step) => {
-        maxRows = Math.max(maxRows, step.rows);
-        maxElements = Math.max(maxElements, step.elements);
-      });
-      return { ...scrolled, recording: await page.evaluate(stopRecording) };
-    });
+    const { scrollMs, steps, waitAtTopMs, recording, ...busy } = await instrumented(browser, page, 'app', () =>
+      mainThread(page, async () => {
+        await page.evaluate(startRecording);
+        const scrolled = await scrollToFirst(page, true, (step) => {
+          maxRows = Math.max(maxRows, step.rows);
+          maxElements = Math.max(maxElements, step.elements);
+        });
+        return { ...scrolled, recording: await page.evaluate(stopRecording) };
+      }),
+    );
     page.off('request', countPage);
     expect(await page.locator('.message', { hasText: 'Dr. Patel, are you on the unit this afternoon?' }).count()).toBe(1);
-    results.app = { ...summarize(recording), scrollMs, steps, maxRows, maxElements, historyPages, waitAtTopMs, openMs };
+    results.app = { ...summarize(recording), ...busy, scrollMs, steps, maxRows, maxElements, historyPages, waitAtTopMs, openMs };
     // The list's size, for the baseline.
     const size = await page.locator(kLog).evaluate((el) => ({ width: el.clientWidth, height: el.clientHeight }));
 
@@ -389,13 +418,16 @@ describe('scrolling a long thread', () => {
       // From the newest row, as the app starts.
       await naive.locator(kLog).evaluate((el) => (el.scrollTop = el.scrollHeight));
       await naive.evaluate(() => new Promise((r) => requestAnimationFrame(() => requestAnimationFrame(r))));
-      const base = await instrumented(browser, naive, 'baseline', async () => {
-        await naive.evaluate(startRecording);
-        const scrolled = await scrollToFirst(naive, false);
-        return { ...scrolled, recording: await naive.evaluate(stopRecording) };
-      });
+      const base = await instrumented(browser, naive, 'baseline', () =>
+        mainThread(naive, async () => {
+          await naive.evaluate(startRecording);
+          const scrolled = await scrollToFirst(naive, false);
+          return { ...scrolled, recording: await naive.evaluate(stopRecording) };
+        }),
+      );
       results.baseline = {
-        ...summarize(base.recording), scrollMs: base.scrollMs, steps: base.steps, maxRows: rows, maxElements: elements, initialRenderMs,
+        ...summarize(base.recording), busyMs: base.busyMs, scriptMs: base.scriptMs, layoutMs: base.layoutMs,
+        scrollMs: base.scrollMs, steps: base.steps, maxRows: rows, maxElements: elements, initialRenderMs,
       };
     } finally {
       await context.close();
@@ -411,6 +443,7 @@ describe('scrolling a long thread', () => {
         frameMax: app.frameMax / baseline.frameMax,
         // null when the baseline had no long task.
         longTaskTotal: baseline.longTaskTotal > 0 ? app.longTaskTotal / baseline.longTaskTotal : null,
+        busy: app.busyMs / baseline.busyMs,
       };
       writeFileSync(out, JSON.stringify({ count: kCount, step: kStep, viewport: kViewport, listSize: size, ...results, ratios }, null, 2) + '\n');
     }

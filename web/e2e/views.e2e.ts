@@ -36,6 +36,19 @@ async function databases(page: Page): Promise<string[]> {
   return page.evaluate(async () => (await indexedDB.databases()).map((d) => d.name ?? ''));
 }
 
+// Rows of the message list whose box runs into the next row's.
+function overlappingRows(page: Page): Promise<string[]> {
+  return page.evaluate(() => {
+    const rows = [...document.querySelectorAll<HTMLElement>('.scroller .row')].sort((a, b) => a.offsetTop - b.offsetTop);
+    const overlaps: string[] = [];
+    for (let i = 0; i + 1 < rows.length; i++) {
+      const bottom = rows[i].offsetTop + rows[i].offsetHeight;
+      if (bottom > rows[i + 1].offsetTop + 1) overlaps.push(`${rows[i].dataset.rowKey} ends at ${bottom}, ${rows[i + 1].dataset.rowKey} starts at ${rows[i + 1].offsetTop}`);
+    }
+    return overlaps;
+  });
+}
+
 // Controls and rows that stick out past the right edge of the window: at phone width a
 // long preview must shorten, not push the New button or the times off the screen.
 function beyondTheViewport(page: Page): Promise<string[]> {
@@ -133,6 +146,14 @@ describe('sign-in, session and views', () => {
       await page.keyboard.press('Escape');
       await page.getByRole('dialog').waitFor({ state: 'detached' });
 
+      if (viewport.name === 'desktop') {
+        // Narrower, the bubbles wrap to more lines: the list measures its rows again
+        // and no row overlaps the next.
+        await page.setViewportSize({ width: 420, height: 800 });
+        await expect.poll(() => overlappingRows(page)).toEqual([]);
+        await page.setViewportSize(viewport);
+        await expect.poll(() => overlappingRows(page)).toEqual([]);
+      }
       if (viewport.name === 'phone') {
         // One pane: the back button returns to the list.
         await page.getByRole('button', { name: 'Back to conversations' }).click();
