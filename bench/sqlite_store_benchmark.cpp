@@ -1,8 +1,13 @@
-// Durable message appends through SqliteStore: how group commit scales with the number
-// of concurrent writers. Compare items_per_second of each Arg against Arg(1) of the
-// same run (docs/benchmarks.md: ratios, never absolute numbers).
+// SqliteStore:
+// - DurableAppend: how group commit scales with the number of concurrent writers.
+//   Compare items_per_second of each Arg against Arg(1) of the same run.
+// - HistoryPage: a page of 50 messages alone (receipts 0, the baseline) and with its
+//   receipts (receipts 1: read positions and delivered-but-unread), in a thread of 2
+//   and of 50 members. Compare each with receipts 0 of the same size.
+// Ratios, never absolute numbers (docs/benchmarks.md).
 //
 //   build/bench/wl_sqlite_benchmark --benchmark_filter=DurableAppend
+//   build/bench/wl_sqlite_benchmark --benchmark_filter=HistoryPage
 
 #include <atomic>
 #include <filesystem>
@@ -112,6 +117,91 @@ void BM_DurableAppend(benchmark::State& state) {
   state.SetItemsProcessed(state.iterations() * writers * kPerWriter);
 }
 BENCHMARK(BM_DurableAppend)->Arg(1)->Arg(8)->Arg(64)->UseRealTime()->Unit(benchmark::kMillisecond);
+
+// A thread of `members` users where the first sent 2,000 messages. Every other member
+// received all of them and read the first 1,900, so the newest page has 50 messages
+// delivered but not read by everyone else.
+void BM_HistoryPage(benchmark::State& state) {
+  constexpr int kMessages = 2000;
+  constexpr std::size_t kPage = 50;
+  const bool with_receipts = state.range(0) != 0;
+  const int member_count = static_cast<int>(state.range(1));
+  TempDirectory directory;
+  auto opened = SqliteStore::open(directory.path() / "bench.db", sha256_chainer);
+  if (!opened) {
+    state.SkipWithError("cannot open the store");
+    return;
+  }
+  std::unique_ptr<SqliteStore> store = std::move(*opened);
+  const Timestamp now = from_micros(1'800'000'000'000'000);
+  const OrgId org = store->create_org("Bench", now)->id;
+  std::vector<UserId> members;
+  for (int i = 0; i < member_count; ++i) {
+    NewUser user;
+    user.org_id = org;
+    user.username = "member" + std::to_string(i);
+    user.created_at = now;
+    members.push_back(store->create_user(user)->id);
+  }
+  NewThread thread;
+  thread.org_id = org;
+  thread.created_by = members.front();
+  thread.created_at = now;
+  thread.members = members;
+  const CommitHook hook = [](std::span<const CommittedEvent>) {};
+  const ThreadId thread_id = store->create_thread(thread, hook)->thread.id;
+  AuditDraft audit;
+  audit.at = now;
+  audit.org_id = org;
+  audit.action = "message.send";
+  audit.outcome = "ok";
+  std::vector<EventId> sent;
+  for (int i = 0; i < kMessages; ++i) {
+    NewMessage message;
+    message.org_id = org;
+    message.thread_id = thread_id;
+    message.sender = members.front();
+    message.client_id = std::to_string(i);
+    message.body_sealed = std::string(300, 's');
+    message.created_at = now;
+    auto appended = store->append_message(message, audit, hook);
+    if (!appended) {
+      state.SkipWithError("append failed");
+      return;
+    }
+    sent.push_back(appended->event.id);
+  }
+  for (std::size_t i = 1; i < members.size(); ++i) {
+    if (!store->record_delivered(members[i], sent, now, hook) ||
+        !store->record_read(thread_id, members[i], kMessages - 50, now, hook)) {
+      state.SkipWithError("receipts failed");
+      return;
+    }
+  }
+
+  for (auto _ : state) {
+    auto page = store->read_thread_messages(thread_id, 0, kPage);
+    if (!page || page->size() != kPage) {
+      state.SkipWithError("history failed");
+      break;
+    }
+    if (with_receipts) {
+      auto receipts = store->read_history_receipts(thread_id, members.front(), page->back().seq,
+                                                   page->front().seq);
+      if (!receipts || receipts->delivered_unread.size() != kPage * (members.size() - 1)) {
+        state.SkipWithError("history receipts failed");
+        break;
+      }
+      benchmark::DoNotOptimize(receipts);
+    }
+    benchmark::DoNotOptimize(page);
+  }
+  state.SetItemsProcessed(state.iterations());
+}
+BENCHMARK(BM_HistoryPage)
+    ->ArgNames({"receipts", "members"})
+    ->ArgsProduct({{0, 1}, {2, 50}})
+    ->Unit(benchmark::kMicrosecond);
 
 }  // namespace
 }  // namespace wl

@@ -270,14 +270,16 @@ json::object history_receipts_json(const HistoryReceipts& receipts) {
     read.push_back(
         json::object{{"user_id", position.user_id.value()}, {"up_to_seq", position.read_seq}});
   }
+  // One entry per message, with its user ids: compact when many members received many
+  // messages (the rows come ordered by message id, then user id).
   json::array delivered;
-  delivered.reserve(receipts.delivered_unread.size());
   for (const Receipt& receipt : receipts.delivered_unread) {
-    json::object object;
-    object["message_id"] = receipt.message_id.value();
-    object["user_id"] = receipt.user_id.value();
-    object["delivered_at"] = format_rfc3339(receipt.delivered_at.value_or(Timestamp{}));
-    delivered.push_back(std::move(object));
+    if (delivered.empty() ||
+        delivered.back().as_object().at("message_id").as_int64() != receipt.message_id.value()) {
+      delivered.push_back(
+          json::object{{"message_id", receipt.message_id.value()}, {"user_ids", json::array()}});
+    }
+    delivered.back().as_object().at("user_ids").as_array().push_back(receipt.user_id.value());
   }
   return json::object{{"read", std::move(read)}, {"delivered", std::move(delivered)}};
 }

@@ -43,7 +43,7 @@ function markFor(marks: ReadMarks | undefined, seq: number): ReadMarks[number] |
 export function recipientStatuses(
   recipientIds: number[],
   seq: number,
-  deliveredAt: Map<number, string> | undefined,
+  deliveredAt: Map<number, string | null> | undefined,
   readMarks: Map<number, ReadMarks>,
 ): RecipientStatus[] {
   return recipientIds.map((userId) => {
@@ -55,7 +55,7 @@ export function recipientStatuses(
       readAt,
       deliveredAt: delivered ?? readAt,
       read: mark !== undefined,
-      delivered: delivered !== null || mark !== undefined,
+      delivered: deliveredAt?.has(userId) === true || mark !== undefined,
     };
   });
 }

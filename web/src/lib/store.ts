@@ -15,8 +15,8 @@ export interface ThreadState {
   reachedStart: boolean;
   loadingOlder: boolean;
   readMarks: Map<number, ReadMarks>;
-  // message id -> recipient id -> delivered time
-  delivered: Map<number, Map<number, string>>;
+  // message id -> recipient id -> delivered time (null: delivered, time not known)
+  delivered: Map<number, Map<number, string | null>>;
   // user id -> time (ms) until which "typing" shows
   typing: Map<number, number>;
   activity: string;
@@ -42,10 +42,10 @@ const kAckBatch = 256;
 const kTypingShowMs = 5000;
 const kTypingSendEveryMs = 3000;
 
-function noteDelivered(state: ThreadState, messageId: number, userId: number, at: string): void {
+function noteDelivered(state: ThreadState, messageId: number, userId: number, at: string | null): void {
   let byUser = state.delivered.get(messageId);
   if (!byUser) state.delivered.set(messageId, (byUser = new Map()));
-  if (!byUser.has(userId)) byUser.set(userId, at);
+  if ((byUser.get(userId) ?? null) === null) byUser.set(userId, at);
 }
 
 function noteRead(state: ThreadState, userId: number, upTo: number, at: string | null): void {
@@ -591,7 +591,9 @@ export class AppStore {
     for (const position of page.receipts.read) {
       if (position.up_to_seq > 0) noteRead(state, position.user_id, position.up_to_seq, null);
     }
-    for (const receipt of page.receipts.delivered) noteDelivered(state, receipt.message_id, receipt.user_id, receipt.delivered_at);
+    for (const { message_id, user_ids } of page.receipts.delivered) {
+      for (const userId of user_ids) noteDelivered(state, message_id, userId, null);
+    }
     return added;
   }
 

@@ -373,7 +373,7 @@ describe('sync', () => {
       messages: [message(106, 6, 2), message(105, 5, 2), message(104, 4, 2)],
       receipts: {
         read: [{ user_id: 3, up_to_seq: 4 }, { user_id: 9, up_to_seq: 0 }],
-        delivered: [{ message_id: 105, user_id: 3, delivered_at: 't5' }, { message_id: 106, user_id: 9, delivered_at: 't6' }],
+        delivered: [{ message_id: 105, user_ids: [3] }, { message_id: 106, user_ids: [9] }],
       },
     };
     const { store, socket } = await liveStore();
@@ -391,6 +391,8 @@ describe('sync', () => {
     event(113, { kind: 'read', user_id: 3, up_to_seq: 6 });
     await flush();
     expect(labels()).toEqual(['Read by 1 of 2', 'Read by 1 of 2', 'Read by 1 of 2']);
+    // The page says who received a message, not when; the stream's event gives the time.
+    expect(store.recipientStatuses(state, state.messages[2]).find((r) => r.userId === 9)).toMatchObject({ delivered: true, deliveredAt: 't111', read: false });
     event(114, { kind: 'read', user_id: 9, up_to_seq: 6 });
     await flush();
     expect(labels()).toEqual(['Read', 'Read', 'Read']);

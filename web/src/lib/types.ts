@@ -96,7 +96,7 @@ export interface HistoryPage {
   messages: MessageEvent[];
   receipts: {
     read: { user_id: number; up_to_seq: number }[];
-    delivered: { message_id: number; user_id: number; delivered_at: string }[];
+    delivered: { message_id: number; user_ids: number[] }[];
   };
 }
 
