@@ -12,8 +12,6 @@ import { chromium, type Browser, type BrowserContext, type BrowserContextOptions
 
 const webDir = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 export const kPassword = 'wardline-demo-password';
-// The longest any single browser wait may take unless a test says otherwise.
-const kWaitMs = 30_000;
 
 export interface Server {
   origin: string;
@@ -149,9 +147,6 @@ export async function newClient(
   browser: Browser, server: Server, viewport = { width: 1280, height: 800 }, options: ClientOptions = {},
 ): Promise<Client> {
   const context = await browser.newContext({ ...options.context, viewport, baseURL: server.origin });
-  // A wait that never ends fails with the locator it waited for, well inside the test's
-  // own timeout, instead of a bare "test timed out".
-  context.setDefaultTimeout(kWaitMs);
   if (options.initScript) await context.addInitScript(options.initScript);
   const page = await context.newPage();
   const consoleLines = watchConsole(page);
@@ -168,7 +163,6 @@ export interface Profile extends Client {
 export async function launchProfile(server: Server, viewport = { width: 1280, height: 800 }): Promise<Profile> {
   const userDataDir = mkdtempSync(join(tmpdir(), 'wardline-profile-'));
   const context = await chromium.launchPersistentContext(userDataDir, { ...launchOptions(server), viewport, baseURL: server.origin });
-  context.setDefaultTimeout(kWaitMs);
   const page = context.pages()[0] ?? (await context.newPage());
   const consoleLines = watchConsole(page);
   await page.goto('/');
