@@ -177,6 +177,25 @@ export async function launchProfile(server: Server, viewport = { width: 1280, he
   };
 }
 
+// What each client shows, for the log of a failed test: the open thread, the list, the
+// last messages, the connection, and the end of the console. Test data only.
+export async function describeClients(clients: Record<string, Client>): Promise<string> {
+  const parts: string[] = [];
+  for (const [name, client] of Object.entries(clients)) {
+    const shown = await client.page
+      .evaluate(() => ({
+        connection: document.querySelector('[data-connection]')?.getAttribute('data-connection') ?? '-',
+        thread: document.querySelector('.thread-view h2')?.textContent ?? '(none open)',
+        dialog: document.querySelector('[role="dialog"] h2')?.textContent ?? null,
+        list: [...document.querySelectorAll('.thread-item')].map((e) => e.textContent?.replace(/\s+/g, ' ').trim()),
+        messages: [...document.querySelectorAll('.message')].slice(-4).map((e) => `${e.className}: ${e.textContent?.replace(/\s+/g, ' ').trim()}`),
+      }))
+      .catch((error: unknown) => ({ error: String(error) }));
+    parts.push(`${name}: ${JSON.stringify(shown, null, 1)}\nconsole: ${client.consoleLines.slice(-10).join(' | ')}`);
+  }
+  return parts.join('\n');
+}
+
 export async function signIn(page: Page, username: string): Promise<void> {
   await page.getByLabel('Username').fill(username);
   await page.getByLabel('Password').fill(kPassword);

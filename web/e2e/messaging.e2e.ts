@@ -1,6 +1,6 @@
-import { afterAll, beforeAll, describe, expect, test } from 'vitest';
+import { afterAll, afterEach, beforeAll, describe, expect, test } from 'vitest';
 import type { Browser } from 'playwright-core';
-import { launchBrowser, newClient, openDirect, openThreadByTitle, ownStatus, sendText, signIn, startServer, waitLive, type Client, type Server } from './harness';
+import { describeClients, launchBrowser, newClient, openDirect, openThreadByTitle, ownStatus, sendText, signIn, startServer, waitLive, type Client, type Server } from './harness';
 
 let server: Server;
 let browser: Browser;
@@ -16,6 +16,10 @@ beforeAll(async () => {
   await signIn(okafor.page, 'dr.okafor');
   await waitLive(patel.page);
   await waitLive(okafor.page);
+});
+
+afterEach(async ({ task }) => {
+  if (task.result?.state === 'fail') console.error(`after "${task.name}":\n${await describeClients({ patel, okafor })}`);
 });
 
 afterAll(async () => {
