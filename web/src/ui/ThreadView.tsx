@@ -76,7 +76,7 @@ export function ThreadView(props: { store: AppStore; state: ThreadState; onBack:
       <p class="typing muted small" aria-live="polite">
         {typing.length > 0 ? `${typing.join(', ')} ${typing.length > 1 ? 'are' : 'is'} typing…` : ''}
       </p>
-      <Composer store={store} threadId={thread.id} />
+      <Composer key={thread.id} store={store} threadId={thread.id} />
       {detail && <MessageDetail store={store} state={state} message={detail} onClose={() => setDetailId(null)} />}
     </section>
   );
@@ -156,15 +156,15 @@ function Composer(props: { store: AppStore; threadId: number }) {
   const [error, setError] = useState<string | null>(null);
   const input = useRef<HTMLTextAreaElement>(null);
 
+  // One composer per thread (keyed by it), so a draft never carries over to another
+  // thread, not even for the moment an effect would take to clear it.
   useEffect(() => {
-    setText('');
-    setUrgent(false);
-    setError(null);
     if (window.matchMedia('(min-width: 768px)').matches) input.current?.focus();
-  }, [threadId]);
+  }, []);
 
   async function submit() {
-    const body = text.trim();
+    // The field itself: what was typed an instant ago may not be rendered into `text` yet.
+    const body = (input.current?.value ?? text).trim();
     if (!body) return;
     if (new TextEncoder().encode(body).length > 4096) {
       setError('This message is too long: the limit is 4096 bytes.');
