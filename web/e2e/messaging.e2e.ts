@@ -122,6 +122,34 @@ describe('two clinicians', () => {
     }
   });
 
+  // The draft of one thread never leaks into another, and nothing typed into a
+  // just-opened thread is lost: here the text goes in before the new thread has
+  // painted, and Enter comes two frames later.
+  test('text typed the moment another thread opens is sent there', async () => {
+    const page = okafor.page;
+    await page.locator('.thread-item', { hasText: 'Round note 12 of 12' }).first().click();
+    await page.getByLabel('Message', { exact: true }).fill('A draft left here.');
+    await page.evaluate(async () => {
+      const frame = () => new Promise((r) => requestAnimationFrame(r));
+      const item = [...document.querySelectorAll<HTMLElement>('.thread-item')].find((e) => e.textContent?.includes('Sample, Bruno'))!;
+      item.click();
+      for (let i = 0; i < 3; i++) await Promise.resolve();
+      const box = document.querySelector<HTMLTextAreaElement>('#composer-input')!;
+      box.value = 'Typed at once: fluids at 80 ml/h.';
+      box.dispatchEvent(new Event('input', { bubbles: true }));
+      await frame();
+      await frame();
+      box.dispatchEvent(new KeyboardEvent('keydown', { key: 'Enter', bubbles: true, cancelable: true }));
+    });
+    await page.locator('.message.own', { hasText: 'Typed at once' }).waitFor({ timeout: 10_000 });
+    await patel.page.locator('.thread-item', { hasText: 'Typed at once' }).waitFor({ timeout: 10_000 });
+    expect(await page.getByLabel('Message', { exact: true }).inputValue()).toBe('');
+    // Back in the first thread the draft is not carried over, and nothing was sent there.
+    await page.locator('.thread-item', { hasText: 'Round note 12 of 12' }).first().click();
+    expect(await page.locator('.message', { hasText: 'A draft left here.' }).count()).toBe(0);
+    expect(await page.locator('.message', { hasText: 'Typed at once' }).count()).toBe(0);
+  });
+
   test('no message text or patient data reaches the console or the URL', async () => {
     for (const client of [patel, okafor]) {
       const logged = client.consoleLines.join('\n');
