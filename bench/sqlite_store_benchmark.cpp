@@ -52,37 +52,46 @@ class TempDirectory {
   std::filesystem::path path_;
 };
 
+const Timestamp kNow = from_micros(1'800'000'000'000'000);
+
+// A fresh store in `directory`; null (and the benchmark marked failed) if it cannot open.
+std::unique_ptr<SqliteStore> open_store(const TempDirectory& directory, benchmark::State& state) {
+  auto opened = SqliteStore::open(directory.path() / "bench.db", sha256_chainer);
+  if (!opened) {
+    state.SkipWithError("cannot open the store");
+    return nullptr;
+  }
+  return std::move(*opened);
+}
+
 // Each iteration: `writers` threads each append kPerWriter 300-byte messages (with
 // their audit entries) to their own thread, waiting for each to be durable.
 void BM_DurableAppend(benchmark::State& state) {
   constexpr int kPerWriter = 50;
   const int writers = static_cast<int>(state.range(0));
   TempDirectory directory;
-  auto opened = SqliteStore::open(directory.path() / "bench.db", sha256_chainer);
-  if (!opened) {
-    state.SkipWithError("cannot open the store");
+  std::unique_ptr<SqliteStore> store = open_store(directory, state);
+  if (!store) {
     return;
   }
-  std::unique_ptr<SqliteStore> store = std::move(*opened);
-  const Timestamp now = from_micros(1'800'000'000'000'000);
-  const OrgId org = store->create_org("Bench", now)->id;
+  const OrgId org = store->create_org("Bench", kNow)->id;
   NewUser user;
   user.org_id = org;
   user.username = "bench";
-  user.created_at = now;
+  user.created_at = kNow;
   const UserId sender = store->create_user(user)->id;
   std::vector<ThreadId> threads;
   for (int i = 0; i < writers; ++i) {
     NewThread thread;
     thread.org_id = org;
     thread.created_by = sender;
-    thread.created_at = now;
+    thread.created_at = kNow;
     threads.push_back(store->create_thread(thread, {})->thread.id);
   }
   const std::string body(300, 's');
   const CommitHook hook = [](std::span<const CommittedEvent>) {};
   AuditDraft audit;
-  audit.at = now;
+  audit.at = kNow;
   audit.org_id = org;
   audit.action = "message.send";
   audit.outcome = "ok";
@@ -100,7 +109,7 @@ void BM_DurableAppend(benchmark::State& state) {
           message.sender = sender;
           message.client_id = std::to_string(next_client_id++);
           message.body_sealed = body;
-          message.created_at = now;
+          message.created_at = kNow;
           if (!store->append_message(message, audit, hook)) {
             ++failures;
           }
@@ -127,31 +136,28 @@ void BM_HistoryPage(benchmark::State& state) {
   const bool with_receipts = state.range(0) != 0;
   const int member_count = static_cast<int>(state.range(1));
   TempDirectory directory;
-  auto opened = SqliteStore::open(directory.path() / "bench.db", sha256_chainer);
-  if (!opened) {
-    state.SkipWithError("cannot open the store");
+  std::unique_ptr<SqliteStore> store = open_store(directory, state);
+  if (!store) {
     return;
   }
-  std::unique_ptr<SqliteStore> store = std::move(*opened);
-  const Timestamp now = from_micros(1'800'000'000'000'000);
-  const OrgId org = store->create_org("Bench", now)->id;
+  const OrgId org = store->create_org("Bench", kNow)->id;
   std::vector<UserId> members;
   for (int i = 0; i < member_count; ++i) {
     NewUser user;
     user.org_id = org;
     user.username = "member" + std::to_string(i);
-    user.created_at = now;
+    user.created_at = kNow;
     members.push_back(store->create_user(user)->id);
   }
   NewThread thread;
   thread.org_id = org;
   thread.created_by = members.front();
-  thread.created_at = now;
+  thread.created_at = kNow;
   thread.members = members;
   const CommitHook hook = [](std::span<const CommittedEvent>) {};
   const ThreadId thread_id = store->create_thread(thread, hook)->thread.id;
   AuditDraft audit;
-  audit.at = now;
+  audit.at = kNow;
   audit.org_id = org;
   audit.action = "message.send";
   audit.outcome = "ok";
@@ -163,7 +169,7 @@ void BM_HistoryPage(benchmark::State& state) {
     message.sender = members.front();
     message.client_id = std::to_string(i);
     message.body_sealed = std::string(300, 's');
-    message.created_at = now;
+    message.created_at = kNow;
     auto appended = store->append_message(message, audit, hook);
     if (!appended) {
       state.SkipWithError("append failed");
@@ -172,8 +178,8 @@ void BM_HistoryPage(benchmark::State& state) {
     sent.push_back(appended->event.id);
   }
   for (std::size_t i = 1; i < members.size(); ++i) {
-    if (!store->record_delivered(members[i], sent, now, hook) ||
-        !store->record_read(thread_id, members[i], kMessages - 50, now, hook)) {
+    if (!store->record_delivered(members[i], sent, kNow, hook) ||
+        !store->record_read(thread_id, members[i], kMessages - 50, kNow, hook)) {
       state.SkipWithError("receipts failed");
       return;
     }

@@ -10,8 +10,8 @@ import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
-import { kPassword, launchBrowser, newClient, signIn, startServer, waitLive, type Client, type Server } from '../e2e/harness';
-import { seed } from '../e2e/seed';
+import { kPassword, launchBrowser, newClient, startServer, type Client, type Server } from '../e2e/harness';
+import { seed, seededThread } from '../e2e/seed';
 
 const webDir = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 const kCount = 10_000;
@@ -367,12 +367,8 @@ function report(app: Stats, baseline: Stats): void {
 describe('scrolling a long thread', () => {
   test(`the app scrolls ${kCount} messages back to the first`, { timeout: 300_000 }, async () => {
     const page = patel.page;
-    const unreadBefore = await seed(page, kCount, kPassword);
-    await signIn(page, 'dr.patel');
-    await waitLive(page);
     // Opened once every message is counted, like the history test: all are on the server.
-    const item = page.locator('.thread-item', { hasText: 'Olivia Harper, RN' }).first();
-    await expect.poll(() => item.locator('.badge').textContent(), { timeout: 20_000 }).toBe(String(unreadBefore + kCount));
+    const item = await seededThread(page, kCount, await seed(page, kCount, kPassword));
     const opening = Date.now();
     await item.click();
     await page.locator('.message', { hasText: `Load line ${kCount}` }).waitFor();

@@ -61,6 +61,22 @@ async function databases(page: Page): Promise<string[]> {
   return page.evaluate(async () => (await indexedDB.databases()).map((d) => d.name ?? ''));
 }
 
+// A new client whose page clock is fake from its next load on, signed in. The
+// server's clock stays real, so its own 30-minute idle limit is never reached.
+async function signedInOnFakeClock(username: string) {
+  const client = await newClient(browser, server);
+  await client.context.clock.install();
+  await client.page.reload();
+  await signIn(client.page, username);
+  await waitLive(client.page);
+  return client;
+}
+
+// The session the app keeps in sessionStorage.
+function storedSession(page: Page): Promise<{ token: string; expiresAt: string }> {
+  return page.evaluate(() => JSON.parse(sessionStorage.getItem('wardline.session') ?? '{}'));
+}
+
 const kIdleNotice = 'You were signed out after 30 minutes without activity. Sign in again.';
 
 describe('sound, idle sign-out and installing the app', () => {
@@ -103,14 +119,8 @@ describe('sound, idle sign-out and installing the app', () => {
   });
 
   test('30 minutes without activity signs out on the fake clock, ends the server session and clears local data', async () => {
-    const { page, context } = await newClient(browser, server);
-    // The page's clock is fake from the next load on; the server's stays real, so the
-    // server's own 30-minute idle limit is never reached.
-    await context.clock.install();
-    await page.reload();
-    await signIn(page, 'dr.okafor');
-    await waitLive(page);
-    const token = await page.evaluate(() => (JSON.parse(sessionStorage.getItem('wardline.session') ?? '{}') as { token: string }).token);
+    const { page, context } = await signedInOnFakeClock('dr.okafor');
+    const { token } = await storedSession(page);
     expect(await meStatus(page, token)).toBe(200);
     expect(await databases(page)).toContain('wardline');
 
@@ -128,11 +138,7 @@ describe('sound, idle sign-out and installing the app', () => {
   });
 
   test('a key press keeps the session: 40 minutes after sign-in with activity at 20 still signed in', async () => {
-    const { page, context } = await newClient(browser, server);
-    await context.clock.install();
-    await page.reload();
-    await signIn(page, 'dr.garcia');
-    await waitLive(page);
+    const { page, context } = await signedInOnFakeClock('dr.garcia');
 
     await context.clock.fastForward('20:00');
     await page.keyboard.press('Shift');
@@ -148,12 +154,8 @@ describe('sound, idle sign-out and installing the app', () => {
   });
 
   test('a session past its 12-hour expiry ends with its own notice, not the idle one', async () => {
-    const { page, context } = await newClient(browser, server);
-    await context.clock.install();
-    await page.reload();
-    await signIn(page, 'dr.okafor');
-    await waitLive(page);
-    const expiresAt = await page.evaluate(() => (JSON.parse(sessionStorage.getItem('wardline.session') ?? '{}') as { expiresAt: string }).expiresAt);
+    const { page, context } = await signedInOnFakeClock('dr.okafor');
+    const { expiresAt } = await storedSession(page);
     const left = Date.parse(expiresAt) - (await page.evaluate(() => Date.now()));
     expect(left).toBeGreaterThan(11 * 3600_000);
     // Past the expiry in one jump: the check sees the expiry before the idle time.

@@ -1,7 +1,7 @@
 import type { Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
-import { kPassword, launchBrowser, newClient, signIn, startServer, waitLive, type Client, type Server } from './harness';
-import { seed } from './seed';
+import { kPassword, launchBrowser, newClient, startServer, type Client, type Server } from './harness';
+import { seed, seededThread } from './seed';
 
 let server: Server;
 let browser: Browser;
@@ -26,12 +26,7 @@ afterAll(async () => {
 describe('long history', () => {
   test(`a thread of ${kCount} messages pages backwards, keeps the DOM small and the reader's place`, { timeout: 180_000 }, async () => {
     const page = patel.page;
-    const unreadBefore = await seed(page, kCount, kPassword);
-    await signIn(page, 'dr.patel');
-    await waitLive(page);
-
-    const item = page.locator('.thread-item', { hasText: 'Olivia Harper, RN' }).first();
-    await expect.poll(() => item.locator('.badge').textContent(), { timeout: 20_000 }).toBe(String(unreadBefore + kCount));
+    const item = await seededThread(page, kCount, await seed(page, kCount, kPassword));
     await item.click();
     await page.locator('.message', { hasText: `Load line ${kCount}` }).waitFor();
 

@@ -1,5 +1,7 @@
 // Writes a long history into a thread, for the browser tests and benchmarks that page it in.
-import type { Page } from 'playwright-core';
+import type { Locator, Page } from 'playwright-core';
+import { expect } from 'vitest';
+import { signIn, waitLive } from './harness';
 
 // rn.harper writes `count` messages into the seeded direct thread 1 over the protocol,
 // from `page`, a page on the server's origin (same origin, so the CSP allows it). The
@@ -75,4 +77,15 @@ export function seed(page: Page, count: number, password: string): Promise<numbe
     },
     { count, password },
   );
+}
+
+// Signs dr.patel in on `page` and waits until the seeded thread's unread badge counts
+// all `count` messages (so every one is on the server); returns its list item, not
+// yet opened.
+export async function seededThread(page: Page, count: number, unreadBefore: number): Promise<Locator> {
+  await signIn(page, 'dr.patel');
+  await waitLive(page);
+  const item = page.locator('.thread-item', { hasText: 'Olivia Harper, RN' }).first();
+  await expect.poll(() => item.locator('.badge').textContent(), { timeout: 20_000 }).toBe(String(unreadBefore + count));
+  return item;
 }
