@@ -1,9 +1,6 @@
 #include "api/http_api.hpp"
 
 #include <charconv>
-#include <filesystem>
-#include <fstream>
-#include <sstream>
 #include <vector>
 
 #include <fmt/format.h>
@@ -49,6 +46,12 @@ net::Response no_content() {
   response.status = 204;
   response.content_type.clear();
   return response;
+}
+
+net::Response busy_response() {
+  net::Response busy = error_response(Status(Code::kUnavailable, "the server is busy: retry"));
+  busy.headers.push_back({"Retry-After", "1"});
+  return busy;
 }
 
 std::optional<std::int64_t> parse_id(std::string_view text) {
@@ -156,10 +159,332 @@ net::Response answer(Handler&& handler) {
   return json_response(200, *result);
 }
 
+// One request as a route handler sees it. actor is empty for public routes.
+struct Call {
+  const Route& route;
+  const net::Request& request;
+  const Principal& actor;
+};
+
+using Handler = Result<json::value> (*)(ApiContext&, const Call&);
+
+// The largest body of a route that takes a small JSON object. Messages travel over the
+// WebSocket; nothing here takes more.
+constexpr std::size_t kJsonBody = 16 * 1024;
+constexpr std::size_t kLoginBody = 4 * 1024;
+
+Result<json::value> login(ApiContext& context, const Call& call) {
+  if (!context.login_per_ip.try_acquire(call.request.remote_address)) {
+    return error(Code::kResourceExhausted, "too many login attempts: wait and retry");
+  }
+  const auto body = WL_TRY(parse_object(call.request.body));
+  FieldReader reader(body);
+  LoginRequest login;
+  login.org = WL_TRY(reader.optional_string("org"));
+  login.username = WL_TRY(reader.required_string("username"));
+  login.password = WL_TRY(reader.required_string("password"));
+  login.device_name = WL_TRY(reader.optional_string("device_name"));
+  WL_TRY(reader.finish());
+  login.remote_address = call.request.remote_address;
+  // Keyed by the username as the server will match it (case-insensitive), and not
+  // by the org as typed, so that spelling variants share one bucket.
+  const std::string user_key = normalize_username(login.username).value_or(login.username);
+  if (!context.login_per_user.try_acquire(user_key)) {
+    return error(Code::kResourceExhausted, "too many login attempts: wait and retry");
+  }
+  const LoginResult result = WL_TRY(context.identity.login(login));
+  json::object object;
+  object["token"] = result.token;
+  object["user"] = user_json(result.user, true);
+  object["org_id"] = result.user.org_id.value();
+  object["device_id"] = result.device.id.value();
+  object["expires_at"] = format_rfc3339(result.expires_at);
+  return object;
+}
+
+Result<json::value> logout(ApiContext& context, const Call& call) {
+  WL_TRY(context.identity.logout(call.actor));
+  return json::value();
+}
+
+Result<json::value> get_me(ApiContext& context, const Call& call) {
+  const User user = WL_TRY(context.identity.find_user(call.actor, call.actor.user));
+  json::object object = user_json(user, true);
+  object["org_id"] = call.actor.org.value();
+  object["device_id"] = call.actor.device.value();
+  return object;
+}
+
+Result<json::value> get_storage_key(ApiContext& context, const Call& call) {
+  const std::string key = WL_TRY(context.messaging.client_storage_key(call.actor));
+  return json::object{{"key", crypto::base64url_encode(key)}, {"algorithm", "AES-256-GCM"}};
+}
+
+Result<json::value> list_users(ApiContext& context, const Call& call) {
+  json::array users;
+  for (const User& user : WL_TRY(context.identity.list_users(call.actor))) {
+    users.push_back(user_json(user, context.hub.is_online(user.id)));
+  }
+  return json::object{{"users", std::move(users)}};
+}
+
+Result<json::value> list_devices(ApiContext& context, const Call& call) {
+  json::array devices;
+  for (const Device& device : WL_TRY(context.identity.list_devices(call.actor, call.actor.user))) {
+    devices.push_back(json::object{{"id", device.id.value()},
+                                   {"name", device.name},
+                                   {"created_at", format_rfc3339(device.created_at)},
+                                   {"last_seen", format_rfc3339(device.last_seen)},
+                                   {"revoked", device.revoked},
+                                   {"current", device.id == call.actor.device}});
+  }
+  return json::object{{"devices", std::move(devices)}};
+}
+
+Result<json::value> revoke_device(ApiContext& context, const Call& call) {
+  const auto id = WL_TRY(id_segment(call.route, 3, "device id"));
+  WL_TRY(context.identity.revoke_device(call.actor, DeviceId(id)));
+  return json::value();
+}
+
+Result<json::value> list_patients(ApiContext& context, const Call& call) {
+  json::array patients;
+  for (const PatientView& patient : WL_TRY(context.patients.list(call.actor))) {
+    patients.push_back(patient_json(patient));
+  }
+  return json::object{{"patients", std::move(patients)}};
+}
+
+Result<json::value> list_threads(ApiContext& context, const Call& call) {
+  json::array threads;
+  for (const ThreadView& thread : WL_TRY(context.messaging.list_threads(call.actor))) {
+    threads.push_back(thread_json(thread));
+  }
+  return json::object{{"threads", std::move(threads)}};
+}
+
+Result<json::value> create_thread(ApiContext& context, const Call& call) {
+  const auto body = WL_TRY(parse_object(call.request.body));
+  FieldReader reader(body);
+  const std::string kind = WL_TRY(reader.required_string("kind"));
+  if (kind == "direct") {
+    const auto other = WL_TRY(reader.required_int("user_id"));
+    WL_TRY(reader.finish());
+    return thread_json(WL_TRY(context.messaging.open_direct(call.actor, UserId(other))));
+  }
+  if (kind == "group") {
+    const std::string title = WL_TRY(reader.required_string("title"));
+    const auto members = to_user_ids(WL_TRY(reader.int_array("member_ids", true)));
+    WL_TRY(reader.finish());
+    return thread_json(WL_TRY(context.messaging.create_group(call.actor, title, members)));
+  }
+  if (kind == "patient") {
+    const auto patient = WL_TRY(reader.required_int("patient_id"));
+    const auto members = to_user_ids(WL_TRY(reader.int_array("member_ids", true)));
+    const std::string title = WL_TRY(reader.optional_string("title"));
+    WL_TRY(reader.finish());
+    return thread_json(WL_TRY(
+        context.messaging.open_patient_thread(call.actor, PatientId(patient), members, title)));
+  }
+  return error(Code::kInvalidArgument, "kind must be 'direct', 'group' or 'patient'");
+}
+
+Result<json::value> get_thread(ApiContext& context, const Call& call) {
+  const auto id = WL_TRY(id_segment(call.route, 3, "thread id"));
+  return thread_json(WL_TRY(context.messaging.get_thread(call.actor, ThreadId(id))));
+}
+
+Result<json::value> list_messages(ApiContext& context, const Call& call) {
+  const auto id = WL_TRY(id_segment(call.route, 3, "thread id"));
+  const auto before = WL_TRY(int_param(call.route, "before_seq", 0));
+  const auto limit = WL_TRY(int_param(call.route, "limit", 50));
+  const HistoryPage page = WL_TRY(
+      context.messaging.history(call.actor, ThreadId(id), before, static_cast<std::size_t>(limit)));
+  json::array messages;
+  for (const OpenedEvent& message : page.messages) {
+    messages.push_back(event_json(message));
+  }
+  return json::object{{"messages", std::move(messages)},
+                      {"receipts", history_receipts_json(page.receipts)}};
+}
+
+Result<json::value> add_member(ApiContext& context, const Call& call) {
+  const auto id = WL_TRY(id_segment(call.route, 3, "thread id"));
+  const auto body = WL_TRY(parse_object(call.request.body));
+  FieldReader reader(body);
+  const auto user = WL_TRY(reader.required_int("user_id"));
+  WL_TRY(reader.finish());
+  WL_TRY(context.messaging.add_member(call.actor, ThreadId(id), UserId(user)));
+  return json::value();
+}
+
+Result<json::value> remove_member(ApiContext& context, const Call& call) {
+  const auto id = WL_TRY(id_segment(call.route, 3, "thread id"));
+  const auto user = WL_TRY(id_segment(call.route, 5, "user id"));
+  WL_TRY(context.messaging.remove_member(call.actor, ThreadId(id), UserId(user)));
+  return json::value();
+}
+
+Result<json::value> mark_read(ApiContext& context, const Call& call) {
+  const auto id = WL_TRY(id_segment(call.route, 3, "thread id"));
+  const auto body = WL_TRY(parse_object(call.request.body));
+  FieldReader reader(body);
+  const auto seq = WL_TRY(reader.required_int("up_to_seq"));
+  WL_TRY(reader.finish());
+  WL_TRY(context.messaging.mark_read(call.actor, ThreadId(id), seq));
+  return json::value();
+}
+
+Result<json::value> get_message(ApiContext& context, const Call& call) {
+  const auto id = WL_TRY(id_segment(call.route, 3, "message id"));
+  return event_json(WL_TRY(context.messaging.get_message(call.actor, EventId(id))));
+}
+
+Result<json::value> get_message_status(ApiContext& context, const Call& call) {
+  const auto id = WL_TRY(id_segment(call.route, 3, "message id"));
+  json::array recipients;
+  for (const Receipt& receipt : WL_TRY(context.messaging.message_status(call.actor, EventId(id)))) {
+    recipients.push_back(receipt_json(receipt));
+  }
+  return json::object{{"message_id", id}, {"recipients", std::move(recipients)}};
+}
+
+Result<json::value> rotate_keys(ApiContext& context, const Call& call) {
+  const AuditDraft draft{context.clock.now(), call.actor.org, call.actor.user, call.actor.device,
+                         "admin.keys.rotate",  "keys",    "denied",   ""};
+  if (!call.actor.is_admin) {
+    WL_TRY(context.audit.record(draft));
+    return error(Code::kPermissionDenied, "this needs an administrator of the org");
+  }
+  // A new KEK re-wraps every data key; a new data key seals the org's data from now
+  // on. Old keys stay for reading, so nothing stops.
+  WL_TRY(context.keys.rotate_kek());
+  const std::uint32_t key_id = WL_TRY(context.keys.rotate_data_key(call.actor.org));
+  AuditDraft done = draft;
+  done.outcome = "ok";
+  done.detail = fmt::format("data_key={}", key_id);
+  WL_TRY(context.audit.record(done));
+  return json::object{{"data_key_id", key_id}};
+}
+
+struct RouteEntry {
+  RouteInfo info;
+  Handler handler;
+};
+
+// Every HTTPS resource of docs/protocol.md. A new route is added here and to the
+// authorisation matrix test (tests/integration/authorization_test.cpp), which fails
+// until it is.
+const std::vector<RouteEntry>& route_table() {
+  static const std::vector<RouteEntry> kRoutes = {
+      {{"POST", "/api/v1/login", Access::kPublic, kLoginBody}, &login},
+      {{"POST", "/api/v1/logout", Access::kSession, kJsonBody}, &logout},
+      {{"GET", "/api/v1/me", Access::kSession, 0}, &get_me},
+      {{"GET", "/api/v1/me/storage-key", Access::kSession, 0}, &get_storage_key},
+      {{"GET", "/api/v1/users", Access::kSession, 0}, &list_users},
+      {{"GET", "/api/v1/devices", Access::kSession, 0}, &list_devices},
+      {{"DELETE", "/api/v1/devices/{id}", Access::kSession, 0}, &revoke_device},
+      {{"GET", "/api/v1/patients", Access::kSession, 0}, &list_patients},
+      {{"GET", "/api/v1/threads", Access::kSession, 0}, &list_threads},
+      {{"POST", "/api/v1/threads", Access::kSession, kJsonBody}, &create_thread},
+      {{"GET", "/api/v1/threads/{id}", Access::kSession, 0}, &get_thread},
+      {{"GET", "/api/v1/threads/{id}/messages", Access::kSession, 0}, &list_messages},
+      {{"POST", "/api/v1/threads/{id}/members", Access::kSession, kJsonBody}, &add_member},
+      {{"DELETE", "/api/v1/threads/{id}/members/{id}", Access::kSession, 0}, &remove_member},
+      {{"POST", "/api/v1/threads/{id}/read", Access::kSession, kJsonBody}, &mark_read},
+      {{"GET", "/api/v1/messages/{id}", Access::kSession, 0}, &get_message},
+      {{"GET", "/api/v1/messages/{id}/status", Access::kSession, 0}, &get_message_status},
+      {{"POST", "/api/v1/admin/keys/rotate", Access::kSession, kJsonBody}, &rotate_keys},
+  };
+  return kRoutes;
+}
+
+// Whether a request's decoded segments fit a route's path ("{id}" matches any one).
+bool matches(std::string_view path, const std::vector<std::string>& segments) {
+  std::size_t index = 0;
+  std::size_t start = 1;  // After the leading '/'.
+  while (start <= path.size()) {
+    const std::size_t end = std::min(path.find('/', start), path.size());
+    const std::string_view part = path.substr(start, end - start);
+    if (index >= segments.size() || (part != "{id}" && part != segments[index])) {
+      return false;
+    }
+    ++index;
+    start = end + 1;
+  }
+  return index == segments.size();
+}
+
+// The route for a request, or nullptr.
+const RouteEntry* find_route(const Route& route) {
+  for (const RouteEntry& entry : route_table()) {
+    if (entry.info.method == route.method && matches(entry.info.path, route.segments)) {
+      return &entry;
+    }
+  }
+  return nullptr;
+}
+
+bool is_api(const Route& route) {
+  return route.segments.size() >= 2 && route.segments[0] == "api" && route.segments[1] == "v1";
+}
+
 }  // namespace
 
-HttpApi::HttpApi(ApiContext& context, std::string static_root)
-    : context_(context), static_root_(std::move(static_root)) {}
+std::span<const RouteInfo> HttpApi::routes() {
+  static const std::vector<RouteInfo> kInfos = [] {
+    std::vector<RouteInfo> infos;
+    for (const RouteEntry& entry : route_table()) {
+      infos.push_back(entry.info);
+    }
+    return infos;
+  }();
+  return kInfos;
+}
+
+HttpApi::HttpApi(ApiContext& context, const std::string& static_root)
+    : context_(context), static_files_(static_root) {}
+
+void HttpApi::admit(const net::Request& head, net::Admit admit) {
+  auto parsed = parse_route(head);
+  if (!parsed) {
+    admit(net::Admission{error_response(parsed.error()), 0});
+    return;
+  }
+  if (!is_api(*parsed)) {
+    // Health and the web app's files take no body.
+    admit(net::Admission{std::nullopt, 0});
+    return;
+  }
+  const RouteEntry* entry = find_route(*parsed);
+  if (entry != nullptr &&
+      (entry->info.access == Access::kPublic || entry->info.body_limit == 0)) {
+    // Nothing to buffer before route() authenticates (a body, if any, gets 413).
+    admit(net::Admission{std::nullopt, entry->info.body_limit});
+    return;
+  }
+  // A route that takes a body reads it only for a valid session: the token is checked
+  // from the headers first, so an anonymous upload costs no buffer (docs/transport.md).
+  // An unknown route is refused here as route() would refuse it (401 before 404).
+  auto shared_admit = std::make_shared<net::Admit>(std::move(admit));
+  const bool queued = context_.pool.try_submit(
+      [this, token = std::string(bearer_token(head)),
+       limit = entry != nullptr ? std::optional(entry->info.body_limit) : std::nullopt,
+       shared_admit] {
+        auto principal = context_.identity.authenticate(token);
+        if (!principal) {
+          (*shared_admit)(net::Admission{error_response(principal.error()), 0});
+        } else if (!limit) {
+          (*shared_admit)(
+              net::Admission{error_response(Status(Code::kNotFound, "no such resource")), 0});
+        } else {
+          (*shared_admit)(net::Admission{std::nullopt, *limit});
+        }
+      });
+  if (!queued) {
+    (*shared_admit)(net::Admission{busy_response(), 0});
+  }
+}
 
 void HttpApi::handle(net::Request request, net::Respond respond) {
   auto shared_respond = std::make_shared<net::Respond>(std::move(respond));
@@ -168,9 +493,7 @@ void HttpApi::handle(net::Request request, net::Respond respond) {
         (*shared_respond)(route(request));
       });
   if (!queued) {
-    net::Response busy = error_response(Status(Code::kUnavailable, "the server is busy: retry"));
-    busy.headers.push_back({"Retry-After", "1"});
-    (*shared_respond)(std::move(busy));
+    (*shared_respond)(busy_response());
   }
 }
 
@@ -180,7 +503,7 @@ net::Response HttpApi::route(const net::Request& request) {
     return error_response(parsed.error());
   }
   const Route& route = *parsed;
-  if (route.segments.size() < 2 || route.segments[0] != "api" || route.segments[1] != "v1") {
+  if (!is_api(route)) {
     if (route.is("GET", {"healthz"})) {
       return json_response(200, json::object{{"status", "ok"}});
     }
@@ -189,248 +512,33 @@ net::Response HttpApi::route(const net::Request& request) {
     }
     return error_response(Status(Code::kNotFound, "no such resource"));
   }
-
-  if (route.is("POST", {"api", "v1", "login"})) {
-    return answer([&]() -> Result<json::value> {
-      if (!context_.login_per_ip.try_acquire(request.remote_address)) {
-        return error(Code::kResourceExhausted, "too many login attempts: wait and retry");
-      }
-      const auto body = WL_TRY(parse_object(request.body));
-      FieldReader reader(body);
-      LoginRequest login;
-      login.org = WL_TRY(reader.optional_string("org"));
-      login.username = WL_TRY(reader.required_string("username"));
-      login.password = WL_TRY(reader.required_string("password"));
-      login.device_name = WL_TRY(reader.optional_string("device_name"));
-      WL_TRY(reader.finish());
-      login.remote_address = request.remote_address;
-      // Keyed by the username as the server will match it (case-insensitive), and not
-      // by the org as typed, so that spelling variants share one bucket.
-      const std::string user_key = normalize_username(login.username).value_or(login.username);
-      if (!context_.login_per_user.try_acquire(user_key)) {
-        return error(Code::kResourceExhausted, "too many login attempts: wait and retry");
-      }
-      const LoginResult result = WL_TRY(context_.identity.login(login));
-      json::object object;
-      object["token"] = result.token;
-      object["user"] = user_json(result.user, true);
-      object["org_id"] = result.user.org_id.value();
-      object["device_id"] = result.device.id.value();
-      object["expires_at"] = format_rfc3339(result.expires_at);
-      return object;
-    });
+  const RouteEntry* entry = find_route(route);
+  if (entry == nullptr) {
+    return error_response(Status(Code::kNotFound, "no such resource"));
   }
-
+  if (entry->info.access == Access::kPublic) {
+    const Principal nobody;
+    return answer([&] { return entry->handler(context_, Call{route, request, nobody}); });
+  }
   auto principal = context_.identity.authenticate(bearer_token(request));
   if (!principal) {
     return error_response(principal.error());
   }
-  const Principal& actor = *principal;
-
-  if (route.is("POST", {"api", "v1", "logout"})) {
-    return answer([&]() -> Result<json::value> {
-      WL_TRY(context_.identity.logout(actor));
-      return json::value();
-    });
-  }
-  if (route.is("GET", {"api", "v1", "me"})) {
-    return answer([&]() -> Result<json::value> {
-      const User user = WL_TRY(context_.identity.find_user(actor, actor.user));
-      json::object object = user_json(user, true);
-      object["org_id"] = actor.org.value();
-      object["device_id"] = actor.device.value();
-      return object;
-    });
-  }
-  if (route.is("GET", {"api", "v1", "me", "storage-key"})) {
-    return answer([&]() -> Result<json::value> {
-      const std::string key = WL_TRY(context_.messaging.client_storage_key(actor));
-      return json::object{{"key", crypto::base64url_encode(key)}, {"algorithm", "AES-256-GCM"}};
-    });
-  }
-  if (route.is("GET", {"api", "v1", "users"})) {
-    return answer([&]() -> Result<json::value> {
-      json::array users;
-      for (const User& user : WL_TRY(context_.identity.list_users(actor))) {
-        users.push_back(user_json(user, context_.hub.is_online(user.id)));
-      }
-      return json::object{{"users", std::move(users)}};
-    });
-  }
-  if (route.is("GET", {"api", "v1", "devices"})) {
-    return answer([&]() -> Result<json::value> {
-      json::array devices;
-      for (const Device& device : WL_TRY(context_.identity.list_devices(actor, actor.user))) {
-        devices.push_back(json::object{{"id", device.id.value()},
-                                       {"name", device.name},
-                                       {"created_at", format_rfc3339(device.created_at)},
-                                       {"last_seen", format_rfc3339(device.last_seen)},
-                                       {"revoked", device.revoked},
-                                       {"current", device.id == actor.device}});
-      }
-      return json::object{{"devices", std::move(devices)}};
-    });
-  }
-  if (route.is("DELETE", {"api", "v1", "devices", "*"})) {
-    return answer([&]() -> Result<json::value> {
-      const auto id = WL_TRY(id_segment(route, 3, "device id"));
-      WL_TRY(context_.identity.revoke_device(actor, DeviceId(id)));
-      return json::value();
-    });
-  }
-  if (route.is("GET", {"api", "v1", "patients"})) {
-    return answer([&]() -> Result<json::value> {
-      json::array patients;
-      for (const PatientView& patient : WL_TRY(context_.patients.list(actor))) {
-        patients.push_back(patient_json(patient));
-      }
-      return json::object{{"patients", std::move(patients)}};
-    });
-  }
-  if (route.is("GET", {"api", "v1", "threads"})) {
-    return answer([&]() -> Result<json::value> {
-      json::array threads;
-      for (const ThreadView& thread : WL_TRY(context_.messaging.list_threads(actor))) {
-        threads.push_back(thread_json(thread));
-      }
-      return json::object{{"threads", std::move(threads)}};
-    });
-  }
-  if (route.is("POST", {"api", "v1", "threads"})) {
-    return answer([&]() -> Result<json::value> {
-      const auto body = WL_TRY(parse_object(request.body));
-      FieldReader reader(body);
-      const std::string kind = WL_TRY(reader.required_string("kind"));
-      if (kind == "direct") {
-        const auto other = WL_TRY(reader.required_int("user_id"));
-        WL_TRY(reader.finish());
-        return thread_json(WL_TRY(context_.messaging.open_direct(actor, UserId(other))));
-      }
-      if (kind == "group") {
-        const std::string title = WL_TRY(reader.required_string("title"));
-        const auto members = to_user_ids(WL_TRY(reader.int_array("member_ids", true)));
-        WL_TRY(reader.finish());
-        return thread_json(WL_TRY(context_.messaging.create_group(actor, title, members)));
-      }
-      if (kind == "patient") {
-        const auto patient = WL_TRY(reader.required_int("patient_id"));
-        const auto members = to_user_ids(WL_TRY(reader.int_array("member_ids", true)));
-        const std::string title = WL_TRY(reader.optional_string("title"));
-        WL_TRY(reader.finish());
-        return thread_json(WL_TRY(
-            context_.messaging.open_patient_thread(actor, PatientId(patient), members, title)));
-      }
-      return error(Code::kInvalidArgument, "kind must be 'direct', 'group' or 'patient'");
-    });
-  }
-  if (route.is("GET", {"api", "v1", "threads", "*"})) {
-    return answer([&]() -> Result<json::value> {
-      const auto id = WL_TRY(id_segment(route, 3, "thread id"));
-      return thread_json(WL_TRY(context_.messaging.get_thread(actor, ThreadId(id))));
-    });
-  }
-  if (route.is("GET", {"api", "v1", "threads", "*", "messages"})) {
-    return answer([&]() -> Result<json::value> {
-      const auto id = WL_TRY(id_segment(route, 3, "thread id"));
-      const auto before = WL_TRY(int_param(route, "before_seq", 0));
-      const auto limit = WL_TRY(int_param(route, "limit", 50));
-      const HistoryPage page = WL_TRY(
-          context_.messaging.history(actor, ThreadId(id), before, static_cast<std::size_t>(limit)));
-      json::array messages;
-      for (const OpenedEvent& message : page.messages) {
-        messages.push_back(event_json(message));
-      }
-      return json::object{{"messages", std::move(messages)},
-                          {"receipts", history_receipts_json(page.receipts)}};
-    });
-  }
-  if (route.is("POST", {"api", "v1", "threads", "*", "members"})) {
-    return answer([&]() -> Result<json::value> {
-      const auto id = WL_TRY(id_segment(route, 3, "thread id"));
-      const auto body = WL_TRY(parse_object(request.body));
-      FieldReader reader(body);
-      const auto user = WL_TRY(reader.required_int("user_id"));
-      WL_TRY(reader.finish());
-      WL_TRY(context_.messaging.add_member(actor, ThreadId(id), UserId(user)));
-      return json::value();
-    });
-  }
-  if (route.is("DELETE", {"api", "v1", "threads", "*", "members", "*"})) {
-    return answer([&]() -> Result<json::value> {
-      const auto id = WL_TRY(id_segment(route, 3, "thread id"));
-      const auto user = WL_TRY(id_segment(route, 5, "user id"));
-      WL_TRY(context_.messaging.remove_member(actor, ThreadId(id), UserId(user)));
-      return json::value();
-    });
-  }
-  if (route.is("POST", {"api", "v1", "threads", "*", "read"})) {
-    return answer([&]() -> Result<json::value> {
-      const auto id = WL_TRY(id_segment(route, 3, "thread id"));
-      const auto body = WL_TRY(parse_object(request.body));
-      FieldReader reader(body);
-      const auto seq = WL_TRY(reader.required_int("up_to_seq"));
-      WL_TRY(reader.finish());
-      WL_TRY(context_.messaging.mark_read(actor, ThreadId(id), seq));
-      return json::value();
-    });
-  }
-  if (route.is("GET", {"api", "v1", "messages", "*"})) {
-    return answer([&]() -> Result<json::value> {
-      const auto id = WL_TRY(id_segment(route, 3, "message id"));
-      return event_json(WL_TRY(context_.messaging.get_message(actor, EventId(id))));
-    });
-  }
-  if (route.is("GET", {"api", "v1", "messages", "*", "status"})) {
-    return answer([&]() -> Result<json::value> {
-      const auto id = WL_TRY(id_segment(route, 3, "message id"));
-      json::array recipients;
-      for (const Receipt& receipt : WL_TRY(context_.messaging.message_status(actor, EventId(id)))) {
-        recipients.push_back(receipt_json(receipt));
-      }
-      return json::object{{"message_id", id}, {"recipients", std::move(recipients)}};
-    });
-  }
-  if (route.is("POST", {"api", "v1", "admin", "keys", "rotate"})) {
-    return answer([&]() -> Result<json::value> {
-      const AuditDraft draft{context_.clock.now(), actor.org, actor.user, actor.device,
-                             "admin.keys.rotate",  "keys",    "denied",   ""};
-      if (!actor.is_admin) {
-        WL_TRY(context_.audit.record(draft));
-        return error(Code::kPermissionDenied, "this needs an administrator of the org");
-      }
-      // A new KEK re-wraps every data key; a new data key seals the org's data from now
-      // on. Old keys stay for reading, so nothing stops.
-      WL_TRY(context_.keys.rotate_kek());
-      const std::uint32_t key_id = WL_TRY(context_.keys.rotate_data_key(actor.org));
-      AuditDraft done = draft;
-      done.outcome = "ok";
-      done.detail = fmt::format("data_key={}", key_id);
-      WL_TRY(context_.audit.record(done));
-      return json::object{{"data_key_id", key_id}};
-    });
-  }
-  return error_response(Status(Code::kNotFound, "no such resource"));
+  return answer([&] { return entry->handler(context_, Call{route, request, *principal}); });
 }
 
 net::Response HttpApi::serve_static(const net::Request& request) {
-  namespace fs = std::filesystem;
-  auto url = boost::urls::parse_origin_form(request.target);
-  std::string path = url ? std::string(url->path()) : std::string("/");
-  if (path.find("..") != std::string::npos) {
-    return error_response(Status(Code::kNotFound, "no such resource"));
-  }
-  if (path.empty() || path.back() == '/') {
-    path += "index.html";
-  }
   net::Response response;
   response.headers.push_back({"Content-Security-Policy", std::string(kContentSecurityPolicy)});
   response.headers.push_back({"Referrer-Policy", "no-referrer"});
-  fs::path file = static_root_.empty() ? fs::path() : fs::path(static_root_) / path.substr(1);
-  std::error_code ec;
-  if (static_root_.empty() || !fs::is_regular_file(file, ec)) {
+  StaticFiles::Lookup lookup = static_files_.open(request.target);
+  if (lookup.outcome == StaticFiles::Outcome::kRefused) {
+    return error_response(Status(Code::kNotFound, "no such resource"));
+  }
+  if (lookup.outcome == StaticFiles::Outcome::kMissing) {
     // Single-page app: unknown paths get index.html; without a built app, a plain page.
-    file = static_root_.empty() ? fs::path() : fs::path(static_root_) / "index.html";
-    if (static_root_.empty() || !fs::is_regular_file(file, ec)) {
+    lookup = static_files_.open_shell();
+    if (lookup.outcome != StaticFiles::Outcome::kFound) {
       response.content_type = "text/html; charset=utf-8";
       response.body =
           "<!doctype html><html lang=\"en\"><head><meta charset=\"utf-8\"><title>Wardline</title>"
@@ -439,26 +547,25 @@ net::Response HttpApi::serve_static(const net::Request& request) {
       return response;
     }
   }
-  std::ifstream stream(file, std::ios::binary);
-  std::ostringstream contents;
-  contents << stream.rdbuf();
-  response.body = contents.str();
-  const std::string extension = file.extension().string();
+  response.file = std::move(lookup.file);
+  const std::string_view name = lookup.name;
+  const std::string_view extension =
+      name.find('.') == std::string_view::npos ? std::string_view() : name.substr(name.rfind('.'));
   if (extension == ".html") {
     response.content_type = "text/html; charset=utf-8";
     response.headers.push_back({"Cache-Control", "no-cache"});
-  } else {
-    response.content_type = extension == ".js"            ? "text/javascript"
-                            : extension == ".css"         ? "text/css"
-                            : extension == ".json"        ? "application/json"
-                            : extension == ".webmanifest" ? "application/manifest+json"
-                            : extension == ".svg"         ? "image/svg+xml"
-                            : extension == ".png"         ? "image/png"
-                                                          : "application/octet-stream";
-    const bool fingerprinted = path.starts_with("/assets/");
-    response.headers.push_back(
-        {"Cache-Control", fingerprinted ? "public, max-age=31536000, immutable" : "no-cache"});
+    return response;
   }
+  response.content_type = extension == ".js"            ? "text/javascript"
+                          : extension == ".css"         ? "text/css"
+                          : extension == ".json"        ? "application/json"
+                          : extension == ".webmanifest" ? "application/manifest+json"
+                          : extension == ".svg"         ? "image/svg+xml"
+                          : extension == ".png"         ? "image/png"
+                                                        : "application/octet-stream";
+  response.headers.push_back({"Cache-Control", lookup.is_fingerprinted
+                                                   ? "public, max-age=31536000, immutable"
+                                                   : "no-cache"});
   return response;
 }
 

@@ -1,13 +1,27 @@
 #pragma once
 
+#include <cstddef>
 #include <optional>
+#include <span>
 #include <string>
 #include <string_view>
 
 #include "api/api_context.hpp"
+#include "api/static_files.hpp"
 #include "net/server.hpp"
 
 namespace wl::api {
+
+// Who may call a route: anyone (login), or a caller with a valid session token.
+enum class Access { kPublic, kSession };
+
+// One HTTPS resource, as the route table declares it.
+struct RouteInfo {
+  std::string_view method;  // "GET", "POST", "DELETE".
+  std::string_view path;    // "/api/v1/threads/{id}/messages": "{id}" is one segment.
+  Access access;
+  std::size_t body_limit;   // Largest request body; 0 = none.
+};
 
 // The HTTPS JSON resources of docs/protocol.md. handle() runs on an io thread: it
 // parses and routes, then runs the service call on the WorkPool and responds from
@@ -15,16 +29,22 @@ namespace wl::api {
 class HttpApi final : public net::HttpHandler {
  public:
   // static_root: a folder of static files served at / (the web app); may be empty.
-  HttpApi(ApiContext& context, std::string static_root);
+  HttpApi(ApiContext& context, const std::string& static_root);
 
+  // Refuses unknown routes and, for routes that take a body, callers without a valid
+  // session, before the body is read; otherwise admits with the route's body limit.
+  void admit(const net::Request& head, net::Admit admit) override;
   void handle(net::Request request, net::Respond respond) override;
+
+  // Every route under /api/v1 (for the authorisation matrix test and the docs).
+  static std::span<const RouteInfo> routes();
 
  private:
   net::Response route(const net::Request& request);
   net::Response serve_static(const net::Request& request);
 
   ApiContext& context_;
-  std::string static_root_;
+  StaticFiles static_files_;
 };
 
 }  // namespace wl::api

@@ -1,3 +1,5 @@
+#include <sys/resource.h>
+
 #include <condition_variable>
 #include <csignal>
 #include <cstdio>
@@ -38,6 +40,7 @@ struct ServeOptions {
   bool bench_echo = false;
   bool bench_limits = false;
   std::size_t ws_queue_frames = 512;
+  net::ConnectionLimits limits;
   int session_check_seconds = 30;
   int hello_timeout_seconds = 10;
 };
@@ -102,10 +105,21 @@ Result<void> prepare_org_keys(Runtime& runtime) {
   return ok();
 }
 
+// Raises the soft descriptor limit to the hard one: every connection is a descriptor,
+// and Debian's soft default (1024) would cap the server far below its connection cap.
+void raise_descriptor_limit() {
+  rlimit limit{};
+  if (::getrlimit(RLIMIT_NOFILE, &limit) == 0 && limit.rlim_cur < limit.rlim_max) {
+    limit.rlim_cur = limit.rlim_max;
+    (void)::setrlimit(RLIMIT_NOFILE, &limit);
+  }
+}
+
 int serve(const ServeOptions& options) {
   log::configure(options.json_logs ? log::Format::kJsonLines : log::Format::kText,
                  options.log_level);
   auto logger = log::get("cli");
+  raise_descriptor_limit();
 
   // Block the stop signals in every thread; the main thread waits for them below.
   sigset_t signals;
@@ -162,6 +176,12 @@ int serve(const ServeOptions& options) {
   server_options.port = options.port;
   server_options.threads = options.io_threads;
   server_options.ws_queue_frames = options.ws_queue_frames;
+  server_options.limits = options.limits;
+  if (options.bench_limits) {
+    // One load generator opens thousands of connections from one address.
+    server_options.limits.connections_per_address = 0;
+    server_options.limits.handshakes_per_address = 0;
+  }
   if (options.bench_echo) {
     server_options.ws_paths.push_back(std::string(kBenchEchoPath));
   }
@@ -245,6 +265,23 @@ void add_serve_command(CLI::App& app, int& exit_code) {
                    "How long a new WebSocket may take to authenticate")
       ->capture_default_str()
       ->check(CLI::Range(1, 600));
+  command
+      ->add_option("--max-connections", options->limits.connections,
+                   "Open connections in all (0: only the descriptor limit)")
+      ->capture_default_str();
+  command
+      ->add_option("--max-connections-per-address", options->limits.connections_per_address,
+                   "Open connections from one IP address (0: no cap; raise it behind a load "
+                   "balancer)")
+      ->capture_default_str();
+  command
+      ->add_option("--max-handshakes", options->limits.handshakes,
+                   "TLS handshakes in progress in all (0: no cap)")
+      ->capture_default_str();
+  command
+      ->add_option("--max-handshakes-per-address", options->limits.handshakes_per_address,
+                   "TLS handshakes in progress from one IP address (0: no cap)")
+      ->capture_default_str();
   command->add_flag("--bench-echo", options->bench_echo,
                     "Also serve the bare WebSocket echo at /bench/echo (benchmark baseline)");
   command->add_flag("--bench-limits", options->bench_limits,

@@ -249,6 +249,8 @@ class HttpsClient::Impl {
 
     http::response_parser<http::string_body> parser;
     parser.body_limit(options_.max_message_size);
+    // A response to HEAD has a Content-Length but no body (RFC 9110 section 9.3.2).
+    parser.skip(method == "HEAD");
     is_done = false;
     tcp.expires_after(options_.timeout);
     http::async_read(*stream_, buffer_, parser, [&](ErrorCode result, std::size_t) {

@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cctype>
+#include <cstdint>
 
 namespace wl::net {
 namespace {
@@ -30,6 +31,14 @@ std::string_view Request::header(std::string_view name) const { return find_head
 
 std::string_view Response::header(std::string_view name) const {
   return find_header(headers, name);
+}
+
+}  // namespace wl::net
+
+namespace wl::net {
+
+void HttpHandler::admit(const Request& /*head*/, Admit admit) {
+  admit(Admission{std::nullopt, SIZE_MAX});
 }
 
 }  // namespace wl::net

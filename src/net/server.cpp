@@ -11,6 +11,11 @@
 #include <unordered_map>
 #include <utility>
 
+#include <fcntl.h>
+#include <sys/resource.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
 #include <openssl/err.h>
 #include <openssl/ssl.h>
 #include <pthread.h>
@@ -25,15 +30,19 @@
 #include <boost/beast/core/bind_handler.hpp>
 #include <boost/beast/core/flat_buffer.hpp>
 #include <boost/beast/core/string.hpp>
+#include <boost/beast/core/file.hpp>
 #include <boost/beast/http/error.hpp>
+#include <boost/beast/http/file_body.hpp>
 #include <boost/beast/http/read.hpp>
 #include <boost/beast/http/string_body.hpp>
+#include <boost/beast/http/serializer.hpp>
 #include <boost/beast/http/write.hpp>
 #include <boost/beast/websocket/rfc6455.hpp>
 
 #include "core/fifo.hpp"
 #include "core/log.hpp"
 #include "core/thread_name.hpp"
+#include "net/detail/connection_counter.hpp"
 #include "net/detail/streams.hpp"
 
 // The one explicit instantiation of the WebSocket stream (declared extern in
@@ -79,10 +88,55 @@ bool is_expected_ending(const ErrorCode& code) {
          code == http::error::end_of_stream || code == http::error::partial_message;
 }
 
+// For warnings a peer can cause at will: reports the first occurrence, then at most
+// one per interval with the count since the last report. One thread only.
+class ThrottledWarning {
+ public:
+  explicit ThrottledWarning(std::chrono::seconds interval = std::chrono::seconds(10))
+      : interval_(interval) {}
+
+  // Counts one occurrence. Returns how many to report now (this one and those held
+  // back since the last report), or 0 to stay quiet.
+  std::uint64_t note() {
+    ++pending_;
+    const auto now = std::chrono::steady_clock::now();
+    if (has_reported_ && now - last_report_ < interval_) {
+      return 0;
+    }
+    has_reported_ = true;
+    last_report_ = now;
+    return std::exchange(pending_, 0);
+  }
+
+ private:
+  std::chrono::seconds interval_;
+  std::chrono::steady_clock::time_point last_report_;
+  bool has_reported_ = false;
+  std::uint64_t pending_ = 0;
+};
+
+// The cap on open connections: the configured one, and no more than the process's
+// descriptor limit leaves after a reserve for the store, logs and files.
+std::size_t connection_cap(std::size_t configured) {
+  constexpr rlim_t kReservedDescriptors = 128;
+  rlimit limit{};
+  if (::getrlimit(RLIMIT_NOFILE, &limit) != 0 || limit.rlim_cur == RLIM_INFINITY) {
+    return configured;
+  }
+  const auto available = static_cast<std::size_t>(
+      limit.rlim_cur > kReservedDescriptors ? limit.rlim_cur - kReservedDescriptors : 1);
+  return configured == 0 ? available : std::min(configured, available);
+}
+
 // Shared by every session of one server; outlives them (Server::Impl owns it first).
 struct ServerState {
   ServerState(ServerOptions server_options, HttpHandler& http_handler, WsHandlerFactory factory)
-      : options(std::move(server_options)), http(http_handler), ws_factory(std::move(factory)) {}
+      : options(std::move(server_options)),
+        http(http_handler),
+        ws_factory(std::move(factory)),
+        counter({connection_cap(options.limits.connections),
+                  options.limits.connections_per_address},
+                {options.limits.handshakes, options.limits.handshakes_per_address}) {}
 
   const ServerOptions options;
   ssl::context tls{ssl::context::tls_server};
@@ -92,6 +146,7 @@ struct ServerState {
   std::atomic<std::uint64_t> next_connection_id{1};
   std::atomic<std::size_t> live_sessions{0};
   std::atomic<bool> is_stopping{false};
+  detail::ConnectionCounter counter;
 };
 
 // A session as the per-context registry sees it.
@@ -178,10 +233,12 @@ class WsSession final : public SessionBase,
                         public std::enable_shared_from_this<WsSession> {
  public:
   WsSession(ServerState& state, Worker& worker, std::uint64_t id, std::string remote,
-            TlsStream&& stream, std::unique_ptr<WsHandler> handler)
+            TlsStream&& stream, std::unique_ptr<WsHandler> handler,
+            detail::ConnectionCounter::Slot connection_slot)
       : SessionBase(state, worker, id, std::move(remote)),
         ws_(std::move(stream)),
-        handler_(std::move(handler)) {}
+        handler_(std::move(handler)),
+        connection_slot_(std::move(connection_slot)) {}
 
   ~WsSession() override {
     // Normally finish() has run; on_closed() must run exactly once in any case.
@@ -401,6 +458,7 @@ class WsSession final : public SessionBase,
 
   WsStream ws_;
   std::unique_ptr<WsHandler> handler_;
+  detail::ConnectionCounter::Slot connection_slot_;
   std::unique_ptr<asio::steady_timer> deadline_;  // Only while a deadline is armed.
   std::optional<http::request<http::string_body>> upgrade_;
   beast::flat_buffer buffer_;
@@ -427,11 +485,15 @@ std::string_view path_of(std::string_view target) { return target.substr(0, targ
 // Respond callable, which posts back to it.
 class HttpSession final : public SessionBase, public std::enable_shared_from_this<HttpSession> {
  public:
+  // The slots count this connection and its handshake against the caps (docs/transport.md).
   HttpSession(ServerState& state, Worker& worker, std::uint64_t id, std::string remote,
-              Tcp::socket socket)
+              Tcp::socket socket, detail::ConnectionCounter::Slot connection_slot,
+              detail::ConnectionCounter::Slot handshake_slot)
       : SessionBase(state, worker, id, std::move(remote)),
         stream_(std::move(socket), state.tls.native_handle()),
-        deadline_(stream_.get_executor()) {}
+        deadline_(stream_.get_executor()),
+        connection_slot_(std::move(connection_slot)),
+        handshake_slot_(std::move(handshake_slot)) {}
 
   // Runs on the worker's thread.
   void start() {
@@ -460,10 +522,11 @@ class HttpSession final : public SessionBase, public std::enable_shared_from_thi
   }
 
  private:
-  enum class Phase { kIdle, kHandshake, kReading, kHandling, kWriting, kClosing };
+  enum class Phase { kIdle, kHandshake, kReading, kAdmitting, kHandling, kWriting, kClosing };
 
   void on_handshake(ErrorCode code) {
     deadline_.cancel();
+    handshake_slot_.release();
     if (code) {
       // Failed handshakes are the peer's problem (old protocol, untrusted CA, scanner):
       // debug only, so that they cannot flood the log.
@@ -473,6 +536,8 @@ class HttpSession final : public SessionBase, public std::enable_shared_from_thi
     do_read();
   }
 
+  // A request is read in two steps: the line and headers (do_read), then, once the
+  // handler has admitted it, the body within the route's limit (do_read_body).
   void do_read() {
     if (is_stopping_) {
       do_shutdown();
@@ -485,32 +550,42 @@ class HttpSession final : public SessionBase, public std::enable_shared_from_thi
     parser_->header_limit(static_cast<std::uint32_t>(
         std::min<std::size_t>(state_.options.http_header_limit, UINT32_MAX)));
     expires_after(state_.options.http_timeout);
-    http::async_read(stream_, buffer_, *parser_,
-                     beast::bind_front_handler(&HttpSession::on_read, shared_from_this()));
+    http::async_read_header(
+        stream_, buffer_, *parser_,
+        beast::bind_front_handler(&HttpSession::on_read_header, shared_from_this()));
   }
 
-  void on_read(ErrorCode code, std::size_t /*bytes*/) {
-    deadline_.cancel();
+  // Answers read errors: true if the session has handled it (an error response, or
+  // the end of the connection).
+  bool on_read_error(const ErrorCode& code) {
+    if (!code) {
+      return false;
+    }
     if (code == http::error::end_of_stream) {
       do_shutdown();
-      return;
+      return true;
     }
     if (code == http::error::body_limit) {
       send_error(413, "request body too large");
-      return;
+      return true;
     }
     if (code == http::error::header_limit) {
       send_error(431, "request headers too large");
-      return;
+      return true;
     }
-    if (code && code.category() == http::make_error_code(http::error::bad_target).category() &&
+    if (code.category() == http::make_error_code(http::error::bad_target).category() &&
         code != http::error::partial_message) {
       state_.log->debug("conn_id={} malformed request: {}", id_, code.message());
       send_error(400, "malformed request");
-      return;
+      return true;
     }
-    if (code) {
-      log_ending(code, "http read");
+    log_ending(code, "http read");
+    return true;
+  }
+
+  void on_read_header(ErrorCode code, std::size_t /*bytes*/) {
+    deadline_.cancel();
+    if (on_read_error(code)) {
       return;
     }
     if (is_stopping_) {
@@ -518,33 +593,102 @@ class HttpSession final : public SessionBase, public std::enable_shared_from_thi
       do_shutdown();
       return;
     }
-    handle_request();
-  }
-
-  void handle_request() {
-    http::request<http::string_body> message = parser_->release();
-    parser_.reset();
-    is_keep_alive_ = message.keep_alive();
-    Request request;
-    request.method = std::string(message.method_string());
-    request.target = std::string(message.target());
+    const auto& header = parser_->get();
+    is_keep_alive_ = header.keep_alive();
+    is_head_ = header.method() == http::verb::head;
+    request_.emplace();
+    Request& request = *request_;
+    request.method = std::string(header.method_string());
+    request.target = std::string(header.target());
     request.remote_address = remote_;
     request.connection_id = id_;
-    request.headers.reserve(std::distance(message.begin(), message.end()));
-    for (const auto& field : message) {
+    request.headers.reserve(std::distance(header.begin(), header.end()));
+    for (const auto& field : header) {
       request.headers.push_back(
           Header{std::string(field.name_string()), std::string(field.value())});
     }
     state_.log->debug("conn_id={} {} request", id_, request.method);
 
     const auto& ws_paths = state_.options.ws_paths;
-    if (websocket::is_upgrade(message) &&
+    if (websocket::is_upgrade(header) &&
         std::find(ws_paths.begin(), ws_paths.end(), path_of(request.target)) != ws_paths.end()) {
-      upgrade(std::move(message), request);
+      if (!parser_->is_done()) {
+        send_error(400, "an upgrade request has no body");
+        return;
+      }
+      Request upgrade_request = std::move(*request_);
+      request_.reset();
+      upgrade(parser_->release(), upgrade_request);
       return;
     }
 
-    request.body = std::move(message.body());
+    phase_ = Phase::kAdmitting;
+    Admit admit = [self = shared_from_this()](Admission admission) {
+      asio::post(self->worker_.io, [self, admission = std::move(admission)]() mutable {
+        self->on_admitted(std::move(admission));
+      });
+    };
+    try {
+      state_.http.admit(request, std::move(admit));
+    } catch (const std::exception& failure) {
+      state_.log->error("conn_id={} http admit threw: {}", id_, failure.what());
+      send_error(500, "internal error");
+    }
+  }
+
+  void on_admitted(Admission admission) {
+    if (phase_ != Phase::kAdmitting) {
+      state_.log->warn("conn_id={} admit called more than once", id_);
+      return;
+    }
+    if (admission.refusal) {
+      // An announced body stays unread, so the connection cannot carry another request.
+      if (!parser_->is_done()) {
+        is_keep_alive_ = false;
+      }
+      parser_.reset();
+      request_.reset();
+      phase_ = Phase::kHandling;
+      on_respond(std::move(*admission.refusal));
+      return;
+    }
+    const auto announced = parser_->content_length();
+    if (announced && *announced > admission.body_limit) {
+      send_error(413, "request body too large");
+      return;
+    }
+    if (parser_->is_done()) {
+      handle_request();
+      return;
+    }
+    // Chunked bodies are counted against the limit as they arrive.
+    parser_->body_limit(admission.body_limit);
+    phase_ = Phase::kReading;
+    expires_after(state_.options.http_timeout);
+    http::async_read(stream_, buffer_, *parser_,
+                     beast::bind_front_handler(&HttpSession::on_read_body, shared_from_this()));
+  }
+
+  void on_read_body(ErrorCode code, std::size_t /*bytes*/) {
+    deadline_.cancel();
+    if (code == http::error::end_of_stream) {
+      code = http::error::partial_message;  // The peer left mid-body.
+    }
+    if (on_read_error(code)) {
+      return;
+    }
+    if (is_stopping_) {
+      do_shutdown();
+      return;
+    }
+    handle_request();
+  }
+
+  void handle_request() {
+    Request request = std::move(*request_);
+    request_.reset();
+    request.body = std::move(parser_->release().body());
+    parser_.reset();
     phase_ = Phase::kHandling;
     Respond respond = [self = shared_from_this()](Response response) {
       asio::post(self->worker_.io, [self, response = std::move(response)]() mutable {
@@ -570,7 +714,7 @@ class HttpSession final : public SessionBase, public std::enable_shared_from_thi
     deadline_.cancel();
     phase_ = Phase::kIdle;
     auto session = std::make_shared<WsSession>(state_, worker_, id_, remote_, std::move(stream_),
-                                               std::move(handler));
+                                               std::move(handler), std::move(connection_slot_));
     session->start(std::move(message));
   }
 
@@ -580,8 +724,45 @@ class HttpSession final : public SessionBase, public std::enable_shared_from_thi
       state_.log->warn("conn_id={} respond called more than once", id_);
       return;
     }
+    if (answer.file.is_open()) {
+      beast::file body_file;
+      ErrorCode code;
+      body_file.native_handle(answer.file.release());
+      http::file_body::value_type body;
+      body.reset(std::move(body_file), code);
+      if (code) {
+        state_.log->warn("conn_id={} cannot send a file: {}", id_, code.message());
+        answer = Response{500, "text/plain", "internal error", {}};
+      } else if (!is_head_) {
+        file_response_.emplace(static_cast<http::status>(answer.status), 11);
+        prepare_response(*file_response_, answer);
+        file_response_->body() = std::move(body);
+        file_response_->prepare_payload();
+        do_write();
+        return;
+      } else {
+        // HEAD: the file's length, no body.
+        response_.emplace(static_cast<http::status>(answer.status), 11);
+        prepare_response(*response_, answer);
+        response_->content_length(body.size());
+        do_write();
+        return;
+      }
+    }
     response_.emplace(static_cast<http::status>(answer.status), 11);
-    auto& response = *response_;
+    prepare_response(*response_, answer);
+    response_->body() = std::move(answer.body);
+    response_->prepare_payload();
+    if (is_head_) {
+      response_->body().clear();  // The header keeps the length (RFC 9110 section 9.3.2).
+    }
+    do_write();
+  }
+
+  // The status line's companions: the handler's headers (refusing line breaks), the
+  // security headers and keep-alive. The body is set by the caller.
+  template <typename Body>
+  void prepare_response(http::response<Body>& response, const Response& answer) {
     bool has_cache_control = false;
     for (const Header& header : answer.headers) {
       if (!is_safe_header_text(header.name) || !is_safe_header_text(header.value) ||
@@ -601,29 +782,53 @@ class HttpSession final : public SessionBase, public std::enable_shared_from_thi
                                                 ? answer.content_type
                                                 : std::string("application/octet-stream"));
     response.keep_alive(is_keep_alive_ && !is_stopping_);
-    response.body() = std::move(answer.body);
-    response.prepare_payload();
-    do_write();
   }
 
   void send_error(int status, std::string_view text) {
     phase_ = Phase::kHandling;
     is_keep_alive_ = false;
     parser_.reset();
+    request_.reset();
     on_respond(Response{status, "text/plain", std::string(text), {}});
   }
 
   void do_write() {
     phase_ = Phase::kWriting;
+    auto on_write = beast::bind_front_handler(&HttpSession::on_write, shared_from_this());
+    if (file_response_) {
+      // A file may take longer than one timeout to reach a slow client: the deadline
+      // is for making progress, re-armed as each piece is written (on_file_progress).
+      expires_after(state_.options.http_timeout);
+      file_serializer_.emplace(*file_response_);
+      do_write_file();
+      return;
+    }
     expires_after(state_.options.http_timeout);
-    http::async_write(stream_, *response_,
-                      beast::bind_front_handler(&HttpSession::on_write, shared_from_this()));
+    http::async_write(stream_, *response_, std::move(on_write));
+  }
+
+  void do_write_file() {
+    http::async_write_some(
+        stream_, *file_serializer_,
+        beast::bind_front_handler(&HttpSession::on_file_progress, shared_from_this()));
+  }
+
+  void on_file_progress(ErrorCode code, std::size_t /*bytes*/) {
+    if (!code && !file_serializer_->is_done()) {
+      expires_after(state_.options.http_timeout);
+      do_write_file();
+      return;
+    }
+    file_serializer_.reset();
+    on_write(code, 0);
   }
 
   void on_write(ErrorCode code, std::size_t /*bytes*/) {
     deadline_.cancel();
-    const bool keep_alive = response_->keep_alive();
+    const bool keep_alive =
+        file_response_ ? file_response_->keep_alive() : response_->keep_alive();
     response_.reset();
+    file_response_.reset();  // Closes the file.
     if (code) {
       log_ending(code, "http write");
       return;
@@ -673,7 +878,14 @@ class HttpSession final : public SessionBase, public std::enable_shared_from_thi
   asio::steady_timer deadline_;
   beast::flat_buffer buffer_;
   std::optional<http::request_parser<http::string_body>> parser_;
+  std::optional<Request> request_;  // The request being admitted or read.
+  detail::ConnectionCounter::Slot connection_slot_;  // Passed on to the WebSocket.
+  detail::ConnectionCounter::Slot handshake_slot_;   // Held until the handshake ends.
   std::optional<http::response<http::string_body>> response_;
+  // A response streamed from a file (Response::file); only while it is being written.
+  std::optional<http::response<http::file_body>> file_response_;
+  std::optional<http::response_serializer<http::file_body>> file_serializer_;
+  bool is_head_ = false;
   Phase phase_ = Phase::kIdle;
   bool is_keep_alive_ = true;
   bool is_stopping_ = false;
@@ -765,6 +977,8 @@ class Server::Impl {
       return error(Code::kUnavailable, "cannot listen on the server address");
     }
     port_ = acceptor_->local_endpoint().port();
+    accept_timer_.emplace(workers_.front()->io);
+    reserve_descriptor_.reset(::open("/dev/null", O_RDONLY | O_CLOEXEC));
     do_accept();
     for (std::size_t index = 0; index < workers_.size(); ++index) {
       Worker& worker = *workers_[index];
@@ -811,6 +1025,7 @@ class Server::Impl {
       asio::post(workers_.front()->io, [this] {
         ErrorCode ignored;
         acceptor_->close(ignored);
+        accept_timer_->cancel();
       });
       for (auto& worker : workers_) {
         asio::post(worker->io, [&worker = *worker] {
@@ -864,27 +1079,89 @@ class Server::Impl {
     if (code == asio::error::operation_aborted || state_.is_stopping) {
       return;
     }
-    if (code) {
-      // Out of descriptors and the like: keep serving existing connections.
-      state_.log->warn("accept failed: {}", code.message());
-    } else {
-      ErrorCode ignored;
-      socket.set_option(Tcp::no_delay(true), ignored);
-      const Tcp::endpoint peer = socket.remote_endpoint(ignored);
-      const std::uint64_t id = state_.next_connection_id++;
-      state_.log->debug("conn_id={} accepted", id);
-      auto session = std::make_shared<HttpSession>(state_, worker, id, peer.address().to_string(),
-                                                   std::move(socket));
-      asio::post(worker.io, [session = std::move(session)] { session->start(); });
+    if (code == asio::error::no_descriptors ||
+        code == boost::system::errc::too_many_files_open_in_system) {
+      on_out_of_descriptors();
+      return;
     }
+    if (code) {
+      // ECONNABORTED and the like: the peer gave up while queued. Nothing to back off from.
+      if (const std::uint64_t count = accept_failures_.note()) {
+        state_.log->warn("accept failed {} times: {}", count, code.message());
+      }
+      do_accept();
+      return;
+    }
+    accept_backoff_ = std::chrono::milliseconds(0);
+    ErrorCode ignored;
+    const Tcp::endpoint peer = socket.remote_endpoint(ignored);
+    std::string address = peer.address().to_string();
+    // Caps are checked before TLS, so a flood of connections or handshakes from one
+    // address costs a socket and a close, nothing more (docs/transport.md).
+    auto connection = state_.counter.try_acquire(detail::ConnectionCounter::Kind::kConnection,
+                                                 address);
+    auto handshake = connection ? state_.counter.try_acquire(
+                                      detail::ConnectionCounter::Kind::kHandshake, address)
+                                : std::nullopt;
+    if (!connection || !handshake) {
+      if (const std::uint64_t count = refusals_.note()) {
+        state_.log->warn("refused {} connections over the connection or handshake caps", count);
+      }
+      socket.close(ignored);
+      do_accept();
+      return;
+    }
+    socket.set_option(Tcp::no_delay(true), ignored);
+    const std::uint64_t id = state_.next_connection_id++;
+    state_.log->debug("conn_id={} accepted", id);
+    auto session =
+        std::make_shared<HttpSession>(state_, worker, id, std::move(address), std::move(socket),
+                                      std::move(*connection), std::move(*handshake));
+    asio::post(worker.io, [session = std::move(session)] { session->start(); });
     do_accept();
   }
+
+  // accept() fails with EMFILE/ENFILE while connections wait in the backlog: re-arming
+  // at once would spin (the waiting connection keeps the listener readable). Close the
+  // reserve descriptor, take one waiting connection and close it (its client learns at
+  // once rather than hanging), reopen the reserve and wait before accepting again,
+  // doubling the pause up to a second while it lasts.
+  void on_out_of_descriptors() {
+    if (const std::uint64_t count = descriptor_failures_.note()) {
+      state_.log->warn("out of file descriptors: {} accepts failed; shedding and backing off",
+                       count);
+    }
+    reserve_descriptor_.reset();
+    const int shed = ::accept4(acceptor_->native_handle(), nullptr, nullptr,
+                               SOCK_NONBLOCK | SOCK_CLOEXEC);
+    if (shed >= 0) {
+      ::close(shed);
+    }
+    reserve_descriptor_.reset(::open("/dev/null", O_RDONLY | O_CLOEXEC));
+    accept_backoff_ = std::clamp(accept_backoff_ * 2, kMinAcceptBackoff, kMaxAcceptBackoff);
+    accept_timer_->expires_after(accept_backoff_);
+    accept_timer_->async_wait([this](ErrorCode code) {
+      if (!code && !state_.is_stopping) {
+        do_accept();
+      }
+    });
+  }
+
+  static constexpr auto kMinAcceptBackoff = std::chrono::milliseconds(10);
+  static constexpr auto kMaxAcceptBackoff = std::chrono::milliseconds(1000);
 
   ServerState state_;  // First: outlives the workers and every session on them.
   TlsCredentials credentials_;
   std::vector<std::unique_ptr<Worker>> workers_;
   std::optional<Tcp::acceptor> acceptor_;  // On workers_[0]; destroyed before it.
-  std::size_t next_worker_ = 0;            // Only on the acceptor's thread.
+  std::optional<asio::steady_timer> accept_timer_;  // The EMFILE back-off; as acceptor_.
+  // Only on the acceptor's thread:
+  std::size_t next_worker_ = 0;
+  std::chrono::milliseconds accept_backoff_{0};
+  UniqueFd reserve_descriptor_;  // Freed to shed one connection when descriptors run out.
+  ThrottledWarning accept_failures_;
+  ThrottledWarning descriptor_failures_;
+  ThrottledWarning refusals_;
   std::uint16_t port_ = 0;
   bool is_running_ = false;
   std::mutex mutex_;

@@ -5,11 +5,13 @@
 #include <cstdint>
 #include <functional>
 #include <memory>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
 
 #include "core/status.hpp"
+#include "core/unique_fd.hpp"
 
 // The HTTPS and WebSocket server. Beast and Asio stay behind this header: api/ sees
 // only Request, Response, WsConnection and the handler interfaces.
@@ -37,6 +39,10 @@ struct Response {
   std::string content_type = "application/json";
   std::string body;
   std::vector<Header> headers;  // Extra headers; security headers are added by net.
+  // When open, the body is this regular file instead of `body`: net streams it from
+  // the start in small pieces as the connection writes, so a large file is never held
+  // in memory, and closes it afterwards. To a HEAD request only its length goes out.
+  UniqueFd file;
 
   // As Request::header (a client reads the answer's headers with it).
   std::string_view header(std::string_view name) const;
@@ -46,12 +52,32 @@ struct Response {
 // destroyed. Dropping it uncalled ends the connection without a response.
 using Respond = std::function<void(Response)>;
 
-// Handles plain HTTPS requests. handle() runs on the connection's io thread and must
-// not block: it hands blocking work to another thread and calls respond later. The
-// connection reads no further request until respond is called.
+// What an HttpHandler decides from a request's line and headers, before any byte of
+// its body is read, so that nobody can make the server buffer a body for a route that
+// does not exist or a caller it will refuse.
+struct Admission {
+  // When set: answer this at once; the body is never read (the connection then closes
+  // if one was announced).
+  std::optional<Response> refusal;
+  // Otherwise, the largest body the route takes; a longer one gets 413 and a close.
+  std::size_t body_limit = 0;
+};
+
+// Completes admit(). Call it exactly once, from any thread, before the Server is
+// destroyed.
+using Admit = std::function<void(Admission)>;
+
+// Handles plain HTTPS requests. Both methods run on the connection's io thread and
+// must not block: they hand blocking work to another thread and call back later. The
+// connection reads nothing more until they have.
 class HttpHandler {
  public:
   virtual ~HttpHandler() = default;
+  // The request line and headers are in (head.body is empty): decide whether to read
+  // the body and how much of it may come. The default admits any body within
+  // ServerOptions::http_body_limit.
+  virtual void admit(const Request& head, Admit admit);
+  // The whole request, body included, after admit() let it in.
   virtual void handle(Request request, Respond respond) = 0;
 };
 
@@ -120,11 +146,29 @@ class WsHandler {
 // handler, or nullptr to refuse with 404.
 using WsHandlerFactory = std::function<std::unique_ptr<WsHandler>(const Request& upgrade)>;
 
+// Caps on what a client may hold before it has authenticated (docs/transport.md,
+// "Connection limits"). 0 means no cap.
+struct ConnectionLimits {
+  // Open connections (TLS, HTTP and WebSocket) in all; also capped by the process's
+  // descriptor limit less a reserve. Over it: the new connection is closed at once.
+  std::size_t connections = 50000;
+  // Open connections from one IP address. Behind a load balancer that does not pass
+  // the client's address, every client shares one: raise it or set 0.
+  std::size_t connections_per_address = 1000;
+  // TLS handshakes in progress (each costs CPU and memory before anything is known
+  // about the peer), in all and from one address.
+  std::size_t handshakes = 512;
+  std::size_t handshakes_per_address = 64;
+};
+
 struct ServerOptions {
   std::string address = "127.0.0.1";
   std::uint16_t port = 8443;              // 0 picks a free port; read it back with Server::port().
   std::size_t threads = 0;                // io_context threads; 0 = one per core.
-  std::size_t http_body_limit = 1 << 20;  // Over it: 413 and close.
+  ConnectionLimits limits;
+  // Ceiling on any request body; each route's own limit (Admission) is usually far
+  // smaller. Over it: 413 and close.
+  std::size_t http_body_limit = 1 << 20;
   std::size_t http_header_limit = 16 * 1024;  // Request line + headers; over it: 431 and close.
   std::size_t ws_message_limit = 64 * 1024;
   std::size_t ws_queue_frames = 512;  // Bound of each connection's outgoing queue.

@@ -5,6 +5,7 @@
 #include <filesystem>
 #include <fstream>
 #include <string>
+#include <vector>
 
 #include <gtest/gtest.h>
 
@@ -28,6 +29,9 @@ class StaticTest : public ::testing::Test {
     write_file(app / "sw.js", "self.addEventListener('fetch', () => {});");
     write_file(app / "manifest.webmanifest", "{\"name\":\"Wardline\"}");
     write_file(temp_.path() / "secret.txt", "outside the app folder");
+    std::filesystem::create_symlink(temp_.path() / "secret.txt", app / "escape.txt");
+    std::filesystem::create_directory_symlink(temp_.path(), app / "parent");
+    std::filesystem::create_symlink("index.html", app / "inside.html");
     server_ = std::make_unique<ServerProcess>(
         temp_.path() / "data", std::vector<std::string>{"--static-dir", app.string()});
     server_->start();
@@ -38,7 +42,7 @@ class StaticTest : public ::testing::Test {
   net::Response get(std::string_view target) {
     auto response = http_->request("GET", target);
     EXPECT_TRUE(response.has_value()) << response.error().to_string();
-    return response.value_or(net::Response{});
+    return std::move(response).value_or(net::Response{});
   }
 
   TempDir temp_;
@@ -78,6 +82,80 @@ TEST_F(StaticTest, UnknownPathsGetTheShellAndNothingOutsideTheFolderIsServed) {
   EXPECT_EQ(encoded.body.find("outside the app folder"), std::string::npos);
   // The API is not shadowed by the app.
   EXPECT_EQ(get("/api/v1/me").status, 401);
+}
+
+// Every spelling of a path outside the folder that a decoder might turn into one: an
+// absolute path after a doubled or encoded slash, dot segments raw and encoded,
+// backslashes, NUL, and symlinks that leave the folder. None may return the file, and
+// none gets the app shell either: a hostile path is not a client-side route.
+TEST_F(StaticTest, NoSpellingOfAPathOutsideTheFolderIsServed) {
+  const std::string secret = (temp_.path() / "secret.txt").string();  // Absolute: "/tmp/...".
+  const std::string key_file = (server_->data_dir() / "keys" / "kek.json").string();
+  std::string encoded_secret = secret;
+  for (std::size_t at = 0; (at = encoded_secret.find('/', at)) != std::string::npos;) {
+    encoded_secret.replace(at, 1, "%2F");
+  }
+  const std::vector<std::string> targets = {
+      "/" + secret,
+      "/" + key_file,
+      "///" + secret.substr(1),
+      "/%2F" + secret.substr(1),
+      encoded_secret,
+      "/assets/%2F" + secret.substr(1),
+      "/../secret.txt",
+      "/assets/../../secret.txt",
+      "/%2e%2e/secret.txt",
+      "/%2E%2E%2Fsecret.txt",
+      "/assets/%2e%2e%2f%2e%2e%2fsecret.txt",
+      "/./../secret.txt",
+      "/..%5Csecret.txt",
+      "/..\\secret.txt",
+      "/index.html%00.png",
+      "/%00",
+      "/escape.txt",
+      "/parent/secret.txt",
+      "/parent/data/keys/kek.json",
+  };
+  for (const std::string& target : targets) {
+    SCOPED_TRACE(target);
+    auto response = http_->request("GET", target);
+    ASSERT_TRUE(response.has_value()) << response.error().to_string();
+    EXPECT_EQ(response->body.find("outside the app folder"), std::string::npos);
+    EXPECT_EQ(response->body.find("kek-1"), std::string::npos);
+    EXPECT_EQ(response->body.find("app shell"), std::string::npos);
+    EXPECT_TRUE(response->status == 404 || response->status == 400) << response->status;
+  }
+  // A symlink that stays inside the folder is an ordinary file.
+  EXPECT_EQ(get("/inside.html").body, "<!doctype html><title>app shell</title>");
+}
+
+// A large file goes out in pieces: serving it does not hold it in memory.
+TEST_F(StaticTest, LargeFilesAreStreamedNotReadWhole) {
+  constexpr std::uintmax_t kSize = 256ULL << 20;
+  const auto big = temp_.path() / "app" / "assets" / "big-0001.bin";
+  std::ofstream(big, std::ios::binary).put('x');
+  std::filesystem::resize_file(big, kSize);  // Sparse: costs no disk.
+  const long before = server_->peak_resident_kib();
+  ASSERT_GT(before, 0);
+  net::ClientOptions options = server_->client_options();
+  options.max_message_size = kSize + 1;
+  options.timeout = std::chrono::seconds(60);
+  net::HttpsClient client(options);
+  auto response = client.request("GET", "/assets/big-0001.bin");
+  ASSERT_TRUE(response.has_value()) << response.error().to_string();
+  EXPECT_EQ(response->status, 200);
+  EXPECT_EQ(response->body.size(), kSize);
+  EXPECT_EQ(response->content_type, "application/octet-stream");
+  // A whole copy would raise the peak by 256 MiB; streaming leaves it where it was,
+  // give or take the allocator.
+  const long growth = server_->peak_resident_kib() - before;
+  EXPECT_LT(growth, 32 * 1024) << "peak resident memory grew by " << growth << " KiB";
+
+  auto head = http_->request("HEAD", "/assets/big-0001.bin");
+  ASSERT_TRUE(head.has_value()) << head.error().to_string();
+  EXPECT_EQ(head->status, 200);
+  EXPECT_EQ(head->header("Content-Length"), std::to_string(kSize));
+  EXPECT_TRUE(head->body.empty());
 }
 
 }  // namespace

@@ -150,6 +150,20 @@ void ServerProcess::stop() {
   pid_ = -1;
 }
 
+long ServerProcess::peak_resident_kib() const {
+  if (pid_ <= 0) {
+    return -1;
+  }
+  std::ifstream status("/proc/" + std::to_string(pid_) + "/status");
+  std::string line;
+  while (std::getline(status, line)) {
+    if (line.starts_with("VmHWM:")) {
+      return std::stol(line.substr(6));
+    }
+  }
+  return -1;
+}
+
 void ServerProcess::kill_hard() {
   if (pid_ <= 0) {
     return;

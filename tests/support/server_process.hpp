@@ -46,6 +46,8 @@ class ServerProcess {
   void kill_hard();
 
   std::uint16_t port() const { return port_; }
+  // The running server's peak resident memory (VmHWM) in KiB, or -1 if it is not running.
+  long peak_resident_kib() const;
   net::ClientOptions client_options() const;
   const std::filesystem::path& data_dir() const { return data_dir_; }
 

@@ -30,6 +30,22 @@ void EchoHttpHandler::join_all() {
   threads_.clear();
 }
 
+void EchoHttpHandler::admit(const Request& head, Admit admit) {
+  if (!head.header("X-Refuse").empty()) {
+    Response refusal;
+    refusal.status = 401;
+    refusal.content_type = "text/plain";
+    refusal.body = "refused before the body";
+    admit(Admission{std::move(refusal), 0});
+    return;
+  }
+  if (const std::string_view limit = head.header("X-Body-Limit"); !limit.empty()) {
+    admit(Admission{std::nullopt, std::stoul(std::string(limit))});
+    return;
+  }
+  HttpHandler::admit(head, std::move(admit));
+}
+
 void EchoHttpHandler::handle(Request request, Respond respond) {
   const std::thread::id io_thread = std::this_thread::get_id();
   std::lock_guard lock(mutex_);

@@ -1,0 +1,238 @@
+// What a client can make the server hold before it has authenticated: request bodies
+// only after admission, connection and handshake caps, and no busy loop when the
+// process runs out of file descriptors.
+
+#include <arpa/inet.h>
+#include <dirent.h>
+#include <netinet/in.h>
+#include <sys/resource.h>
+#include <sys/socket.h>
+#include <sys/time.h>
+#include <unistd.h>
+
+#include <chrono>
+#include <sstream>
+#include <thread>
+#include <vector>
+
+#include <gtest/gtest.h>
+#include <spdlog/logger.h>
+#include <spdlog/sinks/ostream_sink.h>
+
+#include "core/log.hpp"
+#include "net/client.hpp"
+#include "net/server.hpp"
+#include "unit/net/net_test_support.hpp"
+#include "unit/net/raw_tls_client.hpp"
+
+namespace wl::net {
+namespace {
+
+using testing::RawTlsClient;
+using testing::RawTlsOptions;
+using testing::TestServer;
+
+// A plain TCP connection to the server that never starts TLS. -1 if connect failed.
+int connect_tcp(std::uint16_t port, int socket_fd = -1) {
+  const int fd = socket_fd >= 0 ? socket_fd : ::socket(AF_INET, SOCK_STREAM, 0);
+  if (fd < 0) {
+    return -1;
+  }
+  timeval timeout{5, 0};
+  ::setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &timeout, sizeof timeout);
+  sockaddr_in address{};
+  address.sin_family = AF_INET;
+  address.sin_port = htons(port);
+  address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  if (::connect(fd, reinterpret_cast<sockaddr*>(&address), sizeof address) != 0) {
+    ::close(fd);
+    return -1;
+  }
+  return fd;
+}
+
+// True if the server closed this connection (recv sees end of stream or a reset)
+// within the socket's 5 s receive timeout.
+bool is_closed_by_server(int fd) {
+  char byte = 0;
+  const ssize_t received = ::recv(fd, &byte, 1, 0);
+  return received == 0 || (received < 0 && errno == ECONNRESET);
+}
+
+TEST(LimitsTest, RefusalFromTheHeadersComesWithoutWaitingForTheBody) {
+  TestServer server;
+  RawTlsOptions options;
+  options.read_timeout = std::chrono::seconds(5);
+  auto raw = RawTlsClient::connect(server.port(), options);
+  ASSERT_TRUE(raw);
+  // A megabyte is announced and never sent: the answer must not wait for it.
+  ASSERT_TRUE(
+      raw->write("POST /upload HTTP/1.1\r\nHost: localhost\r\nX-Refuse: 1\r\n"
+                 "Content-Length: 1000000\r\n\r\n"));
+  const std::string head = raw->read_until("\r\n\r\n");
+  EXPECT_TRUE(head.starts_with("HTTP/1.1 401")) << head;
+  EXPECT_NE(head.find("Connection: close"), std::string::npos) << head;
+  raw->read_exact(std::string_view("refused before the body").size());
+  EXPECT_TRUE(raw->is_closed_by_peer());
+}
+
+TEST(LimitsTest, TheRoutesBodyLimitIsCheckedBeforeTheBodyIsRead) {
+  TestServer server;
+  RawTlsOptions options;
+  options.read_timeout = std::chrono::seconds(5);
+  auto raw = RawTlsClient::connect(server.port(), options);
+  ASSERT_TRUE(raw);
+  ASSERT_TRUE(
+      raw->write("POST /upload HTTP/1.1\r\nHost: localhost\r\nX-Body-Limit: 100\r\n"
+                 "Content-Length: 5000\r\n\r\n"));
+  const std::string head = raw->read_until("\r\n\r\n");
+  EXPECT_TRUE(head.starts_with("HTTP/1.1 413")) << head;
+
+  // Within the limit, the body is read and handled; chunked bodies are held to it too.
+  HttpsClient client(server.client_options());
+  auto small = client.request("POST", "/upload", std::string(100, 'a'), {{"X-Body-Limit", "100"}});
+  ASSERT_TRUE(small) << small.error().to_string();
+  EXPECT_EQ(small->status, 200);
+  auto chunked = RawTlsClient::connect(server.port(), options);
+  ASSERT_TRUE(chunked);
+  ASSERT_TRUE(
+      chunked->write("POST /upload HTTP/1.1\r\nHost: localhost\r\nX-Body-Limit: 100\r\n"
+                     "Transfer-Encoding: chunked\r\n\r\n80\r\n" +
+                     std::string(128, 'b') + "\r\n0\r\n\r\n"));
+  EXPECT_TRUE(chunked->read_until("\r\n\r\n").starts_with("HTTP/1.1 413"));
+}
+
+TEST(LimitsTest, ConnectionsPerAddressAreCapped) {
+  ServerOptions options;
+  options.limits.connections_per_address = 3;
+  TestServer server(options);
+  std::vector<int> held;
+  for (int i = 0; i < 3; ++i) {
+    held.push_back(connect_tcp(server.port()));
+    ASSERT_GE(held.back(), 0);
+  }
+  // The fourth from the same address is closed at once, before any TLS.
+  const int over = connect_tcp(server.port());
+  ASSERT_GE(over, 0);
+  EXPECT_TRUE(is_closed_by_server(over));
+  ::close(over);
+
+  // Once one closes, a new connection is served again.
+  ::close(held.back());
+  held.pop_back();
+  HttpsClient client(server.client_options());
+  Result<Response> answer = error(Code::kUnavailable, "not tried");
+  for (int attempt = 0; attempt < 50 && !(answer && answer->status == 200); ++attempt) {
+    answer = client.request("GET", "/");  // The server may not have seen the close yet.
+    if (!answer) {
+      std::this_thread::sleep_for(std::chrono::milliseconds(20));
+    }
+  }
+  ASSERT_TRUE(answer) << answer.error().to_string();
+  EXPECT_EQ(answer->status, 200);
+  for (const int fd : held) {
+    ::close(fd);
+  }
+}
+
+TEST(LimitsTest, HandshakesInProgressPerAddressAreCapped) {
+  ServerOptions options;
+  options.limits.handshakes_per_address = 2;
+  TestServer server(options);
+  const int first = connect_tcp(server.port());
+  const int second = connect_tcp(server.port());
+  ASSERT_GE(first, 0);
+  ASSERT_GE(second, 0);
+  const int third = connect_tcp(server.port());
+  ASSERT_GE(third, 0);
+  EXPECT_TRUE(is_closed_by_server(third));
+  ::close(third);
+  ::close(first);
+  ::close(second);
+}
+
+// Counts the lines the "net" logger writes while it lives.
+class NetLogCapture {
+ public:
+  NetLogCapture() : sink_(std::make_shared<spdlog::sinks::ostream_sink_mt>(lines_)) {
+    log::get("net")->sinks().push_back(sink_);
+  }
+  ~NetLogCapture() {
+    auto& sinks = log::get("net")->sinks();
+    std::erase(sinks, sink_);
+  }
+  std::size_t count(std::string_view text) {
+    log::get("net")->flush();
+    std::size_t found = 0;
+    std::istringstream stream(lines_.str());
+    for (std::string line; std::getline(stream, line);) {
+      found += line.find(text) != std::string::npos ? 1 : 0;
+    }
+    return found;
+  }
+
+ private:
+  std::ostringstream lines_;
+  std::shared_ptr<spdlog::sinks::ostream_sink_mt> sink_;
+};
+
+int open_descriptors() {
+  int count = 0;
+  DIR* directory = ::opendir("/proc/self/fd");
+  while (::readdir(directory) != nullptr) {
+    ++count;
+  }
+  ::closedir(directory);
+  return count - 3;  // ".", ".." and the directory's own descriptor.
+}
+
+TEST(LimitsTest, OutOfDescriptorsShedsAndBacksOffInsteadOfSpinning) {
+  NetLogCapture log_lines;
+  TestServer server;
+  // The clients' sockets are made first: they share this process's descriptor limit.
+  std::vector<int> sockets;
+  for (int i = 0; i < 20; ++i) {
+    sockets.push_back(::socket(AF_INET, SOCK_STREAM, 0));
+    ASSERT_GE(sockets.back(), 0);
+  }
+  rlimit saved{};
+  ASSERT_EQ(::getrlimit(RLIMIT_NOFILE, &saved), 0);
+  rlimit low = saved;
+  low.rlim_cur = static_cast<rlim_t>(open_descriptors() + 2);
+  ASSERT_EQ(::setrlimit(RLIMIT_NOFILE, &low), 0);
+  for (int& fd : sockets) {
+    fd = connect_tcp(server.port(), fd);  // The kernel completes them into the backlog.
+  }
+  std::this_thread::sleep_for(std::chrono::seconds(1));
+  ASSERT_EQ(::setrlimit(RLIMIT_NOFILE, &saved), 0);
+
+  // A spinning acceptor logs one warning per failed accept: hundreds of thousands a
+  // second. Throttled, it reports once per interval.
+  EXPECT_LE(log_lines.count("accept"), 2U);
+  EXPECT_GE(log_lines.count("out of file descriptors"), 1U);
+  // Some waiting client was told at once (its connection shed) rather than left hanging.
+  std::size_t closed = 0;
+  for (const int fd : sockets) {
+    if (fd >= 0) {
+      timeval quick{0, 200000};
+      ::setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &quick, sizeof quick);
+      closed += is_closed_by_server(fd) ? 1 : 0;
+      ::close(fd);
+    }
+  }
+  EXPECT_GE(closed, 1U);
+  // With descriptors back, the server serves again.
+  HttpsClient client(server.client_options());
+  Result<Response> answer = error(Code::kUnavailable, "not tried");
+  for (int attempt = 0; attempt < 100 && !answer; ++attempt) {
+    answer = client.request("GET", "/");
+    if (!answer) {
+      std::this_thread::sleep_for(std::chrono::milliseconds(50));
+    }
+  }
+  ASSERT_TRUE(answer) << answer.error().to_string();
+  EXPECT_EQ(answer->status, 200);
+}
+
+}  // namespace
+}  // namespace wl::net
