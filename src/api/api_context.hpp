@@ -4,6 +4,7 @@
 #include <cstddef>
 #include <string>
 
+#include "api/refusal_audit.hpp"
 #include "ports/clock.hpp"
 #include "services/audit/audit_log.hpp"
 #include "services/identity/identity_service.hpp"
@@ -29,6 +30,12 @@ struct ApiOptions {
   double login_per_user_burst = 10;
   double sends_per_user_per_second = 200;
   double sends_per_user_burst = 400;
+  double org_key_rotations_per_second = 1.0 / 60;  // Per org.
+  double org_key_rotations_burst = 3;
+  double kek_rotations_per_second = 1.0 / 600;  // For the whole server.
+  double kek_rotations_burst = 2;
+  double refusal_audits_per_source_per_second = 1;  // Audited refusals (RefusalAudit).
+  double refusal_audits_per_source_burst = 20;
 };
 
 // Everything the HTTP routes and WebSocket sessions use. Owned by the server's
@@ -47,6 +54,9 @@ struct ApiContext {
   RateLimiter login_per_ip;
   RateLimiter login_per_user;
   RateLimiter sends_per_user;
+  RateLimiter org_key_rotations;
+  RateLimiter kek_rotations;
+  RefusalAudit refusals;
 
   ApiContext(IdentityService& identity_service, MessagingService& messaging_service,
              PatientService& patient_service, KeyRing& key_ring, AuditLog& audit_log,
@@ -67,7 +77,14 @@ struct ApiContext {
         login_per_user(clock_source, api_options.login_per_user_per_second,
                        api_options.login_per_user_burst),
         sends_per_user(clock_source, api_options.sends_per_user_per_second,
-                       api_options.sends_per_user_burst) {}
+                       api_options.sends_per_user_burst),
+        org_key_rotations(clock_source, api_options.org_key_rotations_per_second,
+                          api_options.org_key_rotations_burst),
+        kek_rotations(clock_source, api_options.kek_rotations_per_second,
+                      api_options.kek_rotations_burst),
+        refusals(audit_log, work_pool, clock_source,
+                 api_options.refusal_audits_per_source_per_second,
+                 api_options.refusal_audits_per_source_burst) {}
 };
 
 }  // namespace wl::api

@@ -159,6 +159,7 @@ void ClientSession::on_message(std::string_view text) {
   const std::string_view kind = type->as_string();
   if (phase_ == Phase::kAwaitingHello) {
     if (kind != "hello") {
+      audit_refused("a frame before hello");
       fail(Status(Code::kUnauthenticated, "send a hello frame with your token first"), ref);
       close_with(net::CloseCode::kPolicyViolation, "hello required");
       return;
@@ -170,34 +171,63 @@ void ClientSession::on_message(std::string_view text) {
     fail(Status(Code::kFailedPrecondition, "wait for the welcome frame"), ref);
     return;
   }
-  if (kind == "send") {
-    handle_send(frame);
-  } else if (kind == "ack") {
-    handle_ack(frame);
-  } else if (kind == "read") {
-    handle_read(frame);
-  } else if (kind == "typing") {
-    handle_typing(frame);
-  } else if (kind == "ping") {
-    FieldReader reader(frame);
-    (void)reader.required_string("type");
-    (void)reader.optional_string("ref");
-    if (auto done = reader.finish(); !done) {
-      fail(done.error(), ref);
+  for (const FrameEntry& entry : frame_table()) {
+    if (entry.type == kind) {
+      (this->*entry.handler)(frame, ref);
       return;
     }
-    json::object pong;
-    pong["type"] = "pong";
-    if (!ref.empty()) {
-      pong["ref"] = ref;
-    }
-    send_reply(json::serialize(pong));
-  } else if (kind == "hello") {
-    fail(Status(Code::kFailedPrecondition, "already authenticated"), ref);
-  } else {
-    fail(Status(Code::kInvalidArgument, fmt::format("unknown frame type '{}'", kind.substr(0, 32))),
-         ref);
   }
+  fail(Status(Code::kInvalidArgument, fmt::format("unknown frame type '{}'", kind.substr(0, 32))),
+       ref);
+}
+
+void ClientSession::handle_ping(const json::object& frame, std::string_view ref) {
+  FieldReader reader(frame);
+  (void)reader.required_string("type");
+  (void)reader.optional_string("ref");
+  if (auto done = reader.finish(); !done) {
+    fail(done.error(), ref);
+    return;
+  }
+  json::object pong;
+  pong["type"] = "pong";
+  if (!ref.empty()) {
+    pong["ref"] = ref;
+  }
+  send_reply(json::serialize(pong));
+}
+
+void ClientSession::handle_second_hello(const json::object& /*frame*/, std::string_view ref) {
+  fail(Status(Code::kFailedPrecondition, "already authenticated"), ref);
+}
+
+// The frames of an authenticated connection (docs/protocol.md, section 6). A new
+// frame is added here and to the authorisation matrix test, which fails until it is.
+std::span<const ClientSession::FrameEntry> ClientSession::frame_table() {
+  static const FrameEntry kFrames[] = {
+      {"send", &ClientSession::handle_send},
+      {"ack", &ClientSession::handle_ack},
+      {"read", &ClientSession::handle_read},
+      {"typing", &ClientSession::handle_typing},
+      {"ping", &ClientSession::handle_ping},
+      {"hello", &ClientSession::handle_second_hello},
+  };
+  return kFrames;
+}
+
+std::vector<std::string_view> ClientSession::frame_types() {
+  std::vector<std::string_view> types;
+  for (const FrameEntry& entry : frame_table()) {
+    types.push_back(entry.type);
+  }
+  return types;
+}
+
+void ClientSession::audit_refused(std::string_view reason) {
+  context_.refusals.record(
+      connection_->remote_address(),
+      AuditDraft{context_.clock.now(), OrgId(), UserId(), DeviceId(), "auth.refused", "ws",
+                 "denied", fmt::format("reason=\"{}\"", reason)});
 }
 
 void ClientSession::handle_hello(const json::object& frame) {
@@ -212,6 +242,7 @@ void ClientSession::handle_hello(const json::object& frame) {
                        : !ref    ? Result<void>(std::unexpected(ref.error()))
                                  : finished;
   if (!valid) {
+    audit_refused("a malformed hello");
     fail(valid.error());
     close_with(net::CloseCode::kPolicyViolation, "bad hello");
     return;
@@ -252,6 +283,9 @@ void ClientSession::handle_hello(const json::object& frame) {
       },
       [this](Outcome outcome) {
         if (!outcome.principal) {
+          if (outcome.principal.error().code() == Code::kUnauthenticated) {
+            audit_refused(outcome.principal.error().message());
+          }
           fail(outcome.principal.error());
           close_with(net::CloseCode::kPolicyViolation, "authentication failed");
           return;
@@ -359,7 +393,7 @@ void ClientSession::on_live_event(const std::shared_ptr<LiveEvent>& live) {
   (void)send_event(live->event().id, std::move(frame));
 }
 
-void ClientSession::handle_send(const json::object& frame) {
+void ClientSession::handle_send(const json::object& frame, std::string_view /*ref*/) {
   FieldReader reader(frame);
   (void)reader.required_string("type");
   (void)reader.optional_string("ref");
@@ -379,6 +413,10 @@ void ClientSession::handle_send(const json::object& frame) {
     }
   }
   if (!context_.sends_per_user.try_acquire(fmt::format("user:{}", principal_.user.value()))) {
+    context_.refusals.record(
+        connection_->remote_address(),
+        AuditDraft{context_.clock.now(), principal_.org, principal_.user, principal_.device,
+                   "message.send", "thread", "throttled", ""});
     fail(Status(Code::kResourceExhausted, "sending too fast: slow down and retry"), ref);
     return;
   }
@@ -432,7 +470,7 @@ void ClientSession::pump_sends() {
   }
 }
 
-void ClientSession::handle_ack(const json::object& frame) {
+void ClientSession::handle_ack(const json::object& frame, std::string_view /*ref*/) {
   FieldReader reader(frame);
   (void)reader.required_string("type");
   auto ref = reader.optional_string("ref");
@@ -472,7 +510,7 @@ void ClientSession::handle_ack(const json::object& frame) {
   }
 }
 
-void ClientSession::handle_read(const json::object& frame) {
+void ClientSession::handle_read(const json::object& frame, std::string_view /*ref*/) {
   FieldReader reader(frame);
   (void)reader.required_string("type");
   auto ref = reader.optional_string("ref");
@@ -527,7 +565,7 @@ void ClientSession::check_session() {
       });
 }
 
-void ClientSession::handle_typing(const json::object& frame) {
+void ClientSession::handle_typing(const json::object& frame, std::string_view /*ref*/) {
   FieldReader reader(frame);
   (void)reader.required_string("type");
   auto ref = reader.optional_string("ref");

@@ -1,6 +1,7 @@
 #pragma once
 
 #include <memory>
+#include <span>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -44,14 +45,29 @@ class ClientSession final : public net::WsHandler {
   // expired, idled out or its device was revoked.
   void check_session();
 
+  // The frame types an authenticated connection takes (the authorisation matrix test
+  // checks it lists them all).
+  static std::vector<std::string_view> frame_types();
+
  private:
   enum class Phase { kAwaitingHello, kAuthenticating, kStreaming, kClosed };
 
+  // Audits a refused authentication (rate-limited per source address).
+  void audit_refused(std::string_view reason);
   void handle_hello(const boost::json::object& frame);
-  void handle_send(const boost::json::object& frame);
-  void handle_ack(const boost::json::object& frame);
-  void handle_read(const boost::json::object& frame);
-  void handle_typing(const boost::json::object& frame);
+  // Frame handlers of an authenticated connection; ref is the frame's, cut to 64 bytes.
+  void handle_send(const boost::json::object& frame, std::string_view ref);
+  void handle_ack(const boost::json::object& frame, std::string_view ref);
+  void handle_read(const boost::json::object& frame, std::string_view ref);
+  void handle_typing(const boost::json::object& frame, std::string_view ref);
+  void handle_ping(const boost::json::object& frame, std::string_view ref);
+  void handle_second_hello(const boost::json::object& frame, std::string_view ref);
+
+  struct FrameEntry {
+    std::string_view type;
+    void (ClientSession::*handler)(const boost::json::object&, std::string_view);
+  };
+  static std::span<const FrameEntry> frame_table();
   // Counts a user action as session activity, at most once per minute.
   void note_activity();
 

@@ -173,9 +173,23 @@ using Handler = Result<json::value> (*)(ApiContext&, const Call&);
 constexpr std::size_t kJsonBody = 16 * 1024;
 constexpr std::size_t kLoginBody = 4 * 1024;
 
+// An entry for a refusal of someone not (yet) known: no org, no actor.
+AuditDraft anonymous_refusal(const ApiContext& context, std::string action, std::string target,
+                             std::string outcome, std::string detail) {
+  return AuditDraft{context.clock.now(), OrgId(),           UserId(),          DeviceId(),
+                    std::move(action),   std::move(target), std::move(outcome), std::move(detail)};
+}
+
 Result<json::value> login(ApiContext& context, const Call& call) {
-  if (!context.login_per_ip.try_acquire(call.request.remote_address)) {
+  const std::string& source = call.request.remote_address;
+  const auto throttled = [&](std::string_view bucket) {
+    context.refusals.record(source, anonymous_refusal(context, "login", "user:unknown",
+                                                      "throttled",
+                                                      fmt::format("limit={}", bucket)));
     return error(Code::kResourceExhausted, "too many login attempts: wait and retry");
+  };
+  if (!context.login_per_ip.try_acquire(source)) {
+    return throttled("address");
   }
   const auto body = WL_TRY(parse_object(call.request.body));
   FieldReader reader(body);
@@ -185,12 +199,14 @@ Result<json::value> login(ApiContext& context, const Call& call) {
   login.password = WL_TRY(reader.required_string("password"));
   login.device_name = WL_TRY(reader.optional_string("device_name"));
   WL_TRY(reader.finish());
-  login.remote_address = call.request.remote_address;
-  // Keyed by the username as the server will match it (case-insensitive), and not
-  // by the org as typed, so that spelling variants share one bucket.
-  const std::string user_key = normalize_username(login.username).value_or(login.username);
+  login.remote_address = source;
+  // Keyed by the username as the server will match it (case-insensitive), not by the
+  // org as typed (spelling variants share one bucket), and by the address: a guesser
+  // elsewhere cannot empty the bucket of the account's owner (docs/security.md).
+  const std::string user_key = fmt::format(
+      "{}|{}", normalize_username(login.username).value_or(login.username), source);
   if (!context.login_per_user.try_acquire(user_key)) {
-    return error(Code::kResourceExhausted, "too many login attempts: wait and retry");
+    return throttled("username_and_address");
   }
   const LoginResult result = WL_TRY(context.identity.login(login));
   json::object object;
@@ -349,22 +365,46 @@ Result<json::value> get_message_status(ApiContext& context, const Call& call) {
   return json::object{{"message_id", id}, {"recipients", std::move(recipients)}};
 }
 
-Result<json::value> rotate_keys(ApiContext& context, const Call& call) {
-  const AuditDraft draft{context.clock.now(), call.actor.org, call.actor.user, call.actor.device,
-                         "admin.keys.rotate",  "keys",    "denied",   ""};
+// An org admin rotates the org's own data key: a new key seals the org's data from now
+// on; older keys stay for reading, so nothing stops. Rate-limited per org.
+Result<json::value> rotate_org_key(ApiContext& context, const Call& call) {
+  AuditDraft draft{context.clock.now(), call.actor.org, call.actor.user, call.actor.device,
+                   "admin.keys.rotate",  "keys",         "denied",        ""};
   if (!call.actor.is_admin) {
     WL_TRY(context.audit.record(draft));
     return error(Code::kPermissionDenied, "this needs an administrator of the org");
   }
-  // A new KEK re-wraps every data key; a new data key seals the org's data from now
-  // on. Old keys stay for reading, so nothing stops.
-  WL_TRY(context.keys.rotate_kek());
+  if (!context.org_key_rotations.try_acquire(std::to_string(call.actor.org.value()))) {
+    draft.outcome = "throttled";
+    WL_TRY(context.audit.record(draft));
+    return error(Code::kResourceExhausted, "keys were rotated moments ago: wait and retry");
+  }
   const std::uint32_t key_id = WL_TRY(context.keys.rotate_data_key(call.actor.org));
-  AuditDraft done = draft;
-  done.outcome = "ok";
-  done.detail = fmt::format("data_key={}", key_id);
-  WL_TRY(context.audit.record(done));
+  draft.outcome = "ok";
+  draft.detail = fmt::format("data_key={}", key_id);
+  WL_TRY(context.audit.record(draft));
   return json::object{{"data_key_id", key_id}};
+}
+
+// An operator rotates the server-wide key-encryption key: a new KEK re-wraps every
+// org's data keys. Rate-limited for the whole server.
+Result<json::value> rotate_kek(ApiContext& context, const Call& call) {
+  AuditDraft draft{context.clock.now(), call.actor.org, call.actor.user, call.actor.device,
+                   "operator.kek.rotate", "keys",        "denied",        ""};
+  if (!call.actor.is_operator) {
+    WL_TRY(context.audit.record(draft));
+    return error(Code::kPermissionDenied, "this needs an operator of the server");
+  }
+  if (!context.kek_rotations.try_acquire("server")) {
+    draft.outcome = "throttled";
+    WL_TRY(context.audit.record(draft));
+    return error(Code::kResourceExhausted,
+                 "the key-encryption key was rotated moments ago: wait and retry");
+  }
+  WL_TRY(context.keys.rotate_kek());
+  draft.outcome = "ok";
+  WL_TRY(context.audit.record(draft));
+  return json::value();
 }
 
 struct RouteEntry {
@@ -394,7 +434,8 @@ const std::vector<RouteEntry>& route_table() {
       {{"POST", "/api/v1/threads/{id}/read", Access::kSession, kJsonBody}, &mark_read},
       {{"GET", "/api/v1/messages/{id}", Access::kSession, 0}, &get_message},
       {{"GET", "/api/v1/messages/{id}/status", Access::kSession, 0}, &get_message_status},
-      {{"POST", "/api/v1/admin/keys/rotate", Access::kSession, kJsonBody}, &rotate_keys},
+      {{"POST", "/api/v1/admin/keys/rotate", Access::kSession, kJsonBody}, &rotate_org_key},
+      {{"POST", "/api/v1/operator/kek/rotate", Access::kSession, kJsonBody}, &rotate_kek},
   };
   return kRoutes;
 }
@@ -468,11 +509,13 @@ void HttpApi::admit(const net::Request& head, net::Admit admit) {
   // An unknown route is refused here as route() would refuse it (401 before 404).
   auto shared_admit = std::make_shared<net::Admit>(std::move(admit));
   const bool queued = context_.pool.try_submit(
-      [this, token = std::string(bearer_token(head)),
+      [this, token = std::string(bearer_token(head)), source = head.remote_address,
+       target = entry != nullptr ? entry->info.path : std::string_view("unknown route"),
        limit = entry != nullptr ? std::optional(entry->info.body_limit) : std::nullopt,
        shared_admit] {
         auto principal = context_.identity.authenticate(token);
         if (!principal) {
+          audit_refused_token(source, target, principal.error());
           (*shared_admit)(net::Admission{error_response(principal.error()), 0});
         } else if (!limit) {
           (*shared_admit)(
@@ -497,6 +540,13 @@ void HttpApi::handle(net::Request request, net::Respond respond) {
   }
 }
 
+void HttpApi::audit_refused_token(std::string_view source, std::string_view target,
+                                  const Status& refusal) {
+  context_.refusals.record(
+      source, anonymous_refusal(context_, "auth.refused", std::string(target), "denied",
+                                fmt::format("reason=\"{}\"", refusal.message())));
+}
+
 net::Response HttpApi::route(const net::Request& request) {
   auto parsed = parse_route(request);
   if (!parsed) {
@@ -514,6 +564,12 @@ net::Response HttpApi::route(const net::Request& request) {
   }
   const RouteEntry* entry = find_route(route);
   if (entry == nullptr) {
+    // As for a known route: no valid token, 401 (and audited); with one, 404.
+    auto principal = context_.identity.authenticate(bearer_token(request));
+    if (!principal) {
+      audit_refused_token(request.remote_address, "unknown route", principal.error());
+      return error_response(principal.error());
+    }
     return error_response(Status(Code::kNotFound, "no such resource"));
   }
   if (entry->info.access == Access::kPublic) {
@@ -522,6 +578,7 @@ net::Response HttpApi::route(const net::Request& request) {
   }
   auto principal = context_.identity.authenticate(bearer_token(request));
   if (!principal) {
+    audit_refused_token(request.remote_address, entry->info.path, principal.error());
     return error_response(principal.error());
   }
   return answer([&] { return entry->handler(context_, Call{route, request, *principal}); });

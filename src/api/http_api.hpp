@@ -41,6 +41,9 @@ class HttpApi final : public net::HttpHandler {
 
  private:
   net::Response route(const net::Request& request);
+  // Audits a request refused for its token (rate-limited per source: RefusalAudit).
+  void audit_refused_token(std::string_view source, std::string_view target,
+                           const Status& refusal);
   net::Response serve_static(const net::Request& request);
 
   ApiContext& context_;

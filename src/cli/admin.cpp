@@ -18,6 +18,7 @@ struct AdminOptions {
   std::string display_name;
   std::string title;
   bool is_admin = false;
+  bool revoke = false;
   std::string password_file;
   std::int64_t device_id = 0;
   bool fast_password_hashing = false;
@@ -127,14 +128,29 @@ void add_admin_command(CLI::App& app, int& exit_code) {
       return ok();
     });
   });
+  CLI::App* user_operator = user->add_subcommand(
+      "operator", "Grant (or with --revoke withdraw) the server-wide operator permission");
+  user_operator->add_option("--org", options->org, "Org name")->required();
+  user_operator->add_option("--username", options->username, "Login name")->required();
+  user_operator->add_flag("--revoke", options->revoke, "Withdraw it");
+  user_operator->callback([options, system, &exit_code] {
+    exit_code = with_runtime(*options, [&](Runtime& runtime) -> Result<void> {
+      const User found = WL_TRY(find_user(runtime, *options));
+      WL_TRY(runtime.identity().set_operator(system, found.id, !options->revoke));
+      std::cout << fmt::format("'{}' is {} an operator\n", found.username,
+                               options->revoke ? "no longer" : "now");
+      return ok();
+    });
+  });
   CLI::App* user_list = user->add_subcommand("list", "List an org's users");
   user_list->add_option("--org", options->org, "Org name")->required();
   user_list->callback([options, &exit_code] {
     exit_code = with_runtime(*options, [&](Runtime& runtime) -> Result<void> {
       const Org found = WL_TRY(find_org(runtime, options->org));
       for (const User& each : WL_TRY(runtime.store().list_users(found.id))) {
-        std::cout << fmt::format("{}\t{}\t{}\t{}{}{}\n", each.id.value(), each.username,
+        std::cout << fmt::format("{}\t{}\t{}\t{}{}{}{}\n", each.id.value(), each.username,
                                  each.display_name, each.title, each.is_admin ? "\tadmin" : "",
+                                 each.is_operator ? "\toperator" : "",
                                  each.disabled ? "\tdisabled" : "");
       }
       return ok();

@@ -119,7 +119,7 @@ int setup(const SetupOptions& options) {
     users.push_back(std::move(*user));
   }
   for (std::size_t i = 0; i + 1 < users.size(); i += 2) {
-    const Principal first{users[i].id, org->id, DeviceId(), false, ""};
+    const Principal first{users[i].id, org->id, DeviceId(), false, false, ""};
     if (auto thread = services.messaging().open_direct(first, users[i + 1].id); !thread) {
       std::cerr << "wardline bench setup: cannot open a direct thread: "
                 << thread.error().to_string() << "\n";

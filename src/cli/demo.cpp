@@ -83,7 +83,7 @@ Result<bool> seed_demo(Runtime& runtime) {
 
   auto as = [&](std::string_view username) {
     const User& user = users.at(username);
-    return Principal{user.id, org.id, DeviceId(), user.is_admin, ""};
+    return Principal{user.id, org.id, DeviceId(), user.is_admin, user.is_operator, ""};
   };
   auto say = [&](std::string_view username, ThreadId thread, std::string_view text, bool urgent) {
     static int counter = 0;

@@ -121,10 +121,30 @@ Result<void> connect_tls(asio::io_context& io, TlsStream& stream, const ClientOp
   auto& tcp = beast::get_lowest_layer(stream);
   tcp.expires_after(options.timeout);
   bool is_done = false;
-  tcp.async_connect(endpoints, [&](ErrorCode result, const Tcp::endpoint&) {
-    code = result;
-    is_done = true;
-  });
+  if (options.source_address.empty()) {
+    tcp.async_connect(endpoints, [&](ErrorCode result, const Tcp::endpoint&) {
+      code = result;
+      is_done = true;
+    });
+  } else {
+    // Bound to the given local address first, so a test can speak from 127.0.0.2.
+    const Tcp::endpoint target = *endpoints.begin();
+    const auto source = asio::ip::make_address(options.source_address, code);
+    if (code) {
+      return error(Code::kInvalidArgument, "invalid source address");
+    }
+    tcp.socket().open(target.protocol(), code);
+    if (!code) {
+      tcp.socket().bind(Tcp::endpoint(source, 0), code);
+    }
+    if (code) {
+      return std::unexpected(io_error(code, "bind"));
+    }
+    tcp.async_connect(target, [&](ErrorCode result) {
+      code = result;
+      is_done = true;
+    });
+  }
   run_to_completion(io, is_done);
   if (code) {
     return std::unexpected(io_error(code, "connect"));

@@ -21,6 +21,7 @@ struct ClientOptions {
   bool insecure_dev = false;  // Skip certificate verification (development only).
   std::chrono::milliseconds timeout{10000};
   std::size_t max_message_size = 16 << 20;  // Largest WebSocket message or HTTP body read.
+  std::string source_address;  // Local address to connect from; empty = the system's choice.
 };
 
 // Parses "https://host:port" into host and port. Errors: InvalidArgument.

@@ -25,7 +25,8 @@ struct User {
   std::string display_name;   // Staff names are directory data, not PHI.
   std::string title;          // "RN, 4 West", "Cardiology attending".
   std::string password_hash;  // libsodium Argon2id string.
-  bool is_admin = false;
+  bool is_admin = false;     // Administers its org.
+  bool is_operator = false;  // Runs the server: operations that affect every org.
   bool disabled = false;
   int failed_logins = 0;
   std::optional<Timestamp> locked_until;

@@ -45,6 +45,7 @@ struct NewUser {
   std::string title;
   std::string password_hash;
   bool is_admin = false;
+  bool is_operator = false;
   Timestamp created_at;
 };
 
@@ -132,6 +133,9 @@ class Store {
   virtual Result<void> set_login_failures(UserId id, int failed_logins,
                                           std::optional<Timestamp> locked_until) = 0;
   virtual Result<void> set_user_disabled(UserId id, bool disabled) = 0;
+  /// Grants or withdraws the operator permission (server-wide operations). Errors:
+  /// NotFound.
+  virtual Result<void> set_user_operator(UserId id, bool is_operator) = 0;
 
   // ---- Devices and sessions ----
 
@@ -180,8 +184,8 @@ class Store {
   /// Appends a message with the thread's next seq, and `audit` in the same transaction.
   /// A second append with the same (sender, client_id) stores nothing and returns the
   /// original with duplicate = true (the hook is not called for it).
-  /// Errors: NotFound for an unknown thread; PermissionDenied if the sender is not a
-  /// member of it, or it is not of message.org_id.
+  /// Errors: NotFound for an unknown thread or one not of message.org_id;
+  /// PermissionDenied if the sender is not a member of it.
   virtual Result<MessageAppended> append_message(const NewMessage& message, const AuditDraft& audit,
                                                  const CommitHook& hook) = 0;
 

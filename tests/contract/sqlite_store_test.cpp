@@ -370,8 +370,11 @@ TEST_F(SqliteStoreTest, UpgradeFromVersionOneRebuildsMembershipPeriods) {
   store_.reset();
   sqlite3* database = nullptr;
   ASSERT_EQ(sqlite3_open(factory_.database_file().c_str(), &database), SQLITE_OK);
-  ASSERT_EQ(sqlite3_exec(database, "DROP TABLE memberships; PRAGMA user_version = 1", nullptr,
-                         nullptr, nullptr),
+  // What version 1 did not have: the memberships table (2) and the operator flag (3).
+  ASSERT_EQ(sqlite3_exec(database,
+                         "DROP TABLE memberships; ALTER TABLE users DROP COLUMN is_operator; "
+                         "PRAGMA user_version = 1",
+                         nullptr, nullptr, nullptr),
             SQLITE_OK);
   sqlite3_close(database);
   auto opened = SqliteStore::open(factory_.database_file(), testing::test_chainer());

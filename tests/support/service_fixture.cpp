@@ -95,7 +95,7 @@ User ServiceFixture::create_user(OrgId org, std::string_view username, bool is_a
 }
 
 Principal ServiceFixture::principal_of(const User& user) {
-  return Principal{user.id, user.org_id, DeviceId(), user.is_admin, ""};
+  return Principal{user.id, user.org_id, DeviceId(), user.is_admin, user.is_operator, ""};
 }
 
 Principal ServiceFixture::login_as(const User& user, std::string_view org_name) {

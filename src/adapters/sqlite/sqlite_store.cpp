@@ -18,7 +18,7 @@
 #define WL_ORG_COLUMNS "id, name, created_at"
 #define WL_USER_COLUMNS                                                            \
   "id, org_id, username, display_name, title, password_hash, is_admin, disabled, " \
-  "failed_logins, locked_until, created_at"
+  "failed_logins, locked_until, created_at, is_operator"
 #define WL_DEVICE_COLUMNS "id, user_id, name, created_at, last_seen, revoked_at IS NOT NULL"
 #define WL_SESSION_COLUMNS \
   "token_hash, user_id, device_id, created_at, last_used, expires_at, revoked"
@@ -64,6 +64,7 @@ User read_user(const Statement& row) {
   user.failed_logins = static_cast<int>(row.column_int64(8));
   user.locked_until = row.column_optional_time(9);
   user.created_at = row.column_time(10);
+  user.is_operator = row.column_int64(11) != 0;
   return user;
 }
 
@@ -568,7 +569,7 @@ Result<User> SqliteStore::create_user(const NewUser& user) {
     }
     auto insert = WL_TRY(context.connection.prepare(
         "INSERT INTO users (org_id, username, display_name, title, password_hash, is_admin, "
-        "created_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
+        "created_at, is_operator) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
         "create user"));
     WL_TRY(insert.bind(1, user.org_id.value())
                .bind_text(2, user.username)
@@ -577,6 +578,7 @@ Result<User> SqliteStore::create_user(const NewUser& user) {
                .bind_text(5, user.password_hash)
                .bind(6, std::int64_t{user.is_admin ? 1 : 0})
                .bind(7, user.created_at)
+               .bind(8, std::int64_t{user.is_operator ? 1 : 0})
                .run());
     User created;
     created.id = UserId(context.connection.last_insert_id());
@@ -586,6 +588,7 @@ Result<User> SqliteStore::create_user(const NewUser& user) {
     created.title = user.title;
     created.password_hash = user.password_hash;
     created.is_admin = user.is_admin;
+    created.is_operator = user.is_operator;
     created.created_at = user.created_at;
     return created;
   });
@@ -645,6 +648,15 @@ Result<void> SqliteStore::set_user_disabled(UserId id, bool disabled) {
     auto update = WL_TRY(context.connection.prepare("UPDATE users SET disabled = ?2 WHERE id = ?1",
                                                     "set user disabled"));
     WL_TRY(update.bind(1, id.value()).bind(2, std::int64_t{disabled ? 1 : 0}).run());
+    return expect_changed(context.connection, "user");
+  });
+}
+
+Result<void> SqliteStore::set_user_operator(UserId id, bool is_operator) {
+  return write<void>(nullptr, [&](WriteContext& context) -> Result<void> {
+    auto update = WL_TRY(context.connection.prepare(
+        "UPDATE users SET is_operator = ?2 WHERE id = ?1", "set user operator"));
+    WL_TRY(update.bind(1, id.value()).bind(2, std::int64_t{is_operator ? 1 : 0}).run());
     return expect_changed(context.connection, "user");
   });
 }
@@ -994,10 +1006,14 @@ Result<MessageAppended> append_message_in(WriteContext& context, const NewMessag
   // Membership is checked here, in the write's transaction, so a sender removed
   // an instant earlier cannot post.
   const Thread thread = WL_TRY(load_thread(connection, message.thread_id));
+  if (thread.org_id != message.org_id) {
+    // Another org's thread is answered as a missing one: ids reveal nothing across orgs.
+    return error(Code::kNotFound, "thread not found");
+  }
   auto member = WL_TRY(connection.prepare(
       "SELECT 1 FROM members WHERE thread_id = ?1 AND user_id = ?2", "append message"));
   member.bind(1, thread.id.value()).bind(2, message.sender.value());
-  if (thread.org_id != message.org_id || !WL_TRY(member.step())) {
+  if (!WL_TRY(member.step())) {
     return error(Code::kPermissionDenied, "you are not a member of this thread");
   }
   // Invariant: seq is contiguous per thread; threads.last_seq moves in the same

@@ -79,6 +79,7 @@ class SqliteStore final : public Store {
   Result<void> set_login_failures(UserId id, int failed_logins,
                                   std::optional<Timestamp> locked_until) override;
   Result<void> set_user_disabled(UserId id, bool disabled) override;
+  Result<void> set_user_operator(UserId id, bool is_operator) override;
 
   Result<Device> create_device(UserId user, std::string_view name, Timestamp now) override;
   Result<Device> find_device(DeviceId id) override;

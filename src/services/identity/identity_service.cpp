@@ -16,6 +16,12 @@ namespace {
 
 constexpr std::string_view kBadCredentials = "unknown user or wrong password";
 
+// The web app reads the time after "locked until".
+std::string locked_message(Timestamp until) {
+  return fmt::format("too many failed attempts: sign-in is locked until {}",
+                     format_rfc3339(until));
+}
+
 std::string user_target(UserId id) { return fmt::format("user:{}", id.value()); }
 
 }  // namespace
@@ -41,7 +47,13 @@ Result<std::string> normalize_username(std::string_view username) {
 
 IdentityService::IdentityService(Store& store, const Clock& clock, AuditLog& audit,
                                  const PasswordHasher& hasher, IdentityPolicy policy)
-    : store_(store), clock_(clock), audit_(audit), hasher_(hasher), policy_(policy) {}
+    : store_(store),
+      clock_(clock),
+      audit_(audit),
+      hasher_(hasher),
+      policy_(policy),
+      throttle_(clock, LoginThrottle::Policy{policy.source_lock_threshold, policy.lockout,
+                                             policy.max_lockout, policy.throttle_capacity}) {}
 
 Principal IdentityService::system_principal() {
   Principal principal;
@@ -66,88 +78,115 @@ Result<void> IdentityService::check_password_rules(std::string_view password) co
   return ok();
 }
 
-Result<OrgId> IdentityService::resolve_org(std::string_view name) {
+Result<std::optional<OrgId>> IdentityService::resolve_org(std::string_view name) {
   if (!name.empty()) {
     auto org = store_.find_org_by_name(name);
     if (!org) {
       if (org.error().code() == Code::kNotFound) {
-        return error(Code::kUnauthenticated, std::string(kBadCredentials));
+        return std::optional<OrgId>();
       }
       return std::unexpected(org.error());
     }
-    return org->id;
+    return std::optional<OrgId>(org->id);
   }
   const auto orgs = WL_TRY(store_.list_orgs());
   if (orgs.size() != 1) {
     return error(Code::kInvalidArgument, "this server hosts several orgs: name the org");
   }
-  return orgs.front().id;
+  return std::optional<OrgId>(orgs.front().id);
+}
+
+// Spends the time of a real password check, so that refusing an unknown org, an
+// unknown user or a disabled account takes as long as a wrong password.
+void IdentityService::verify_against_nothing(std::string_view password) const {
+  static const std::string kDummyHash =
+      hasher_.hash("wardline-timing-equaliser").value_or(std::string());
+  (void)hasher_.verify(kDummyHash, password);
 }
 
 Result<LoginResult> IdentityService::login(const LoginRequest& request) {
   if (request.username.empty() || request.password.empty()) {
     return error(Code::kInvalidArgument, "username and password are required");
   }
-  if (request.password.size() > policy_.max_password_length) {
-    return error(Code::kUnauthenticated, std::string(kBadCredentials));
-  }
-  const OrgId org = WL_TRY(resolve_org(request.org));
-  Principal anonymous;
-  anonymous.org = org;
+  const Timestamp now = clock_.now();
   const std::string detail = fmt::format("remote={}", request.remote_address);
-
   auto username = normalize_username(request.username);
-  if (!username) {
-    (void)audit_event(anonymous, "login", "user:unknown", "failed", detail);
-    return error(Code::kUnauthenticated, std::string(kBadCredentials));
+  // Failures count per username and source address together (docs/security.md,
+  // "Sign-in throttling"), whether or not the account exists, so the answers are the
+  // same for both and a guesser locks out only its own address.
+  const std::string throttle_key =
+      fmt::format("{}|{}", username.value_or(request.username), request.remote_address);
+  const auto refuse = [&](const Principal& actor, std::string target, std::string_view reason,
+                          std::optional<Timestamp> locked_until) -> Status {
+    if (const auto source_lock = throttle_.record_failure(throttle_key)) {
+      (void)audit_event(actor, "login.source_locked", target, "ok", detail);
+      locked_until = source_lock;
+    }
+    (void)audit_event(actor, "login", std::move(target), "failed",
+                      fmt::format("{} reason={}", detail, reason));
+    if (locked_until) {
+      return Status(Code::kResourceExhausted, locked_message(*locked_until));
+    }
+    return Status(Code::kUnauthenticated, std::string(kBadCredentials));
+  };
+
+  Principal anonymous;
+  if (const auto locked_until = throttle_.locked_until(throttle_key)) {
+    (void)audit_event(anonymous, "login", "user:unknown", "denied",
+                      detail + " reason=source_locked");
+    return error(Code::kResourceExhausted, locked_message(*locked_until));
   }
-  auto found = store_.find_user_by_name(org, *username);
+  const std::optional<OrgId> org = WL_TRY(resolve_org(request.org));
+  if (!org || !username || request.password.size() > policy_.max_password_length) {
+    verify_against_nothing(request.password);
+    return std::unexpected(refuse(anonymous, "user:unknown",
+                                  !org ? "unknown_org" : "bad_username", std::nullopt));
+  }
+  anonymous.org = *org;
+  auto found = store_.find_user_by_name(*org, *username);
   if (!found) {
     if (found.error().code() != Code::kNotFound) {
       return std::unexpected(found.error());
     }
-    // Spend the same time as a real check so timing does not reveal who exists.
-    static const std::string kDummyHash =
-        hasher_.hash("wardline-timing-equaliser").value_or(std::string());
-    (void)hasher_.verify(kDummyHash, request.password);
-    (void)audit_event(anonymous, "login", "user:unknown", "failed", detail);
-    return error(Code::kUnauthenticated, std::string(kBadCredentials));
+    verify_against_nothing(request.password);
+    return std::unexpected(refuse(anonymous, "user:unknown", "unknown_user", std::nullopt));
   }
   User user = std::move(*found);
-  Principal subject{user.id, org, DeviceId(), user.is_admin, ""};
-  const Timestamp now = clock_.now();
+  Principal subject{user.id, *org, DeviceId(), user.is_admin, user.is_operator, ""};
 
-  if (user.disabled) {
-    (void)audit_event(subject, "login", user_target(user.id), "denied", detail + " reason=disabled");
-    return error(Code::kPermissionDenied, "this account is disabled");
-  }
+  // The password is checked first in every case, so that how long the answer takes
+  // says nothing about the account's state.
+  const bool is_right = hasher_.verify(user.password_hash, request.password);
   if (user.locked_until && *user.locked_until > now) {
     (void)audit_event(subject, "login", user_target(user.id), "denied", detail + " reason=locked");
-    return error(Code::kResourceExhausted,
-                 fmt::format("too many failed attempts: the account is locked until {}",
-                             format_rfc3339(*user.locked_until)));
+    return error(Code::kResourceExhausted, locked_message(*user.locked_until));
   }
-  if (!hasher_.verify(user.password_hash, request.password)) {
-    // A lockout that has ended starts a fresh count: one mistyped password after it
-    // is one failure, not an instant new lockout.
-    const bool lock_ended = user.locked_until && *user.locked_until <= now;
-    const int failures = (lock_ended ? 0 : user.failed_logins) + 1;
+  if (!is_right) {
+    // Consecutive failures of the account from every address: a slower, account-wide
+    // back-off that keeps counting across lock ends (lock_duration).
+    const int failures = user.failed_logins + 1;
+    const auto duration = lock_duration(failures, policy_.account_lock_threshold,
+                                        policy_.lockout, policy_.max_lockout);
     std::optional<Timestamp> locked_until;
-    if (failures >= policy_.max_failed_logins) {
-      locked_until = now + policy_.lockout;
+    if (duration) {
+      locked_until = now + *duration;
     }
     WL_TRY(store_.set_login_failures(user.id, failures, locked_until));
     if (locked_until) {
       WL_TRY(audit_event(subject, "account.locked", user_target(user.id), "ok",
-                  fmt::format("{} failures={}", detail, failures)));
-      return error(Code::kResourceExhausted,
-                   fmt::format("too many failed attempts: the account is locked until {}",
-                               format_rfc3339(*locked_until)));
+                         fmt::format("{} failures={}", detail, failures)));
     }
-    (void)audit_event(subject, "login", user_target(user.id), "failed",
-                fmt::format("{} failures={}", detail, failures));
+    return std::unexpected(refuse(subject, user_target(user.id),
+                                  fmt::format("wrong_password failures={}", failures),
+                                  locked_until));
+  }
+  if (user.disabled) {
+    // The same answer as a wrong password: a refusal says nothing about the account.
+    (void)audit_event(subject, "login", user_target(user.id), "denied",
+                      detail + " reason=disabled");
     return error(Code::kUnauthenticated, std::string(kBadCredentials));
   }
+  throttle_.record_success(throttle_key);
   if (user.failed_logins != 0 || user.locked_until) {
     WL_TRY(store_.set_login_failures(user.id, 0, std::nullopt));
   }
@@ -206,7 +245,8 @@ Result<Principal> IdentityService::authenticate(std::string_view token) {
   if (now - session.last_used >= policy_.touch_interval) {
     WL_TRY(store_.touch_session(token_hash, now));
   }
-  return Principal{user.id, user.org_id, session.device_id, user.is_admin, token_hash};
+  return Principal{user.id,       user.org_id,      session.device_id,
+                   user.is_admin, user.is_operator, token_hash};
 }
 
 Result<void> IdentityService::validate(const Principal& principal) {
@@ -240,6 +280,14 @@ Result<void> IdentityService::require_admin_of(const Principal& actor, OrgId org
     return ok();
   }
   return error(Code::kPermissionDenied, "this needs an administrator of the org");
+}
+
+Result<void> IdentityService::require_operator(const Principal& actor) const {
+  const bool system = !actor.user.is_set() && actor.is_admin;
+  if (system || actor.is_operator) {
+    return ok();
+  }
+  return error(Code::kPermissionDenied, "this needs an operator of the server");
 }
 
 Result<User> IdentityService::create_user(const Principal& actor, OrgId org,
@@ -285,6 +333,18 @@ Result<void> IdentityService::set_password(const Principal& actor, UserId user_i
   return ok();
 }
 
+Result<void> IdentityService::set_operator(const Principal& actor, UserId user_id,
+                                           bool is_operator) {
+  if (auto allowed = require_operator(actor); !allowed) {
+    (void)audit_event(actor, "admin.user.operator", user_target(user_id), "denied", "");
+    return std::unexpected(allowed.error());
+  }
+  WL_TRY(store_.set_user_operator(user_id, is_operator));
+  WL_TRY(audit_event(actor, "admin.user.operator", user_target(user_id), "ok",
+                     fmt::format("operator={}", is_operator)));
+  return ok();
+}
+
 Result<std::vector<Device>> IdentityService::list_devices(const Principal& actor, UserId user_id) {
   const User user = WL_TRY(store_.find_user(user_id));
   if (actor.user != user_id) {
@@ -294,18 +354,29 @@ Result<std::vector<Device>> IdentityService::list_devices(const Principal& actor
 }
 
 Result<void> IdentityService::revoke_device(const Principal& actor, DeviceId device_id) {
-  const Device device = WL_TRY(store_.find_device(device_id));
-  const User owner = WL_TRY(store_.find_user(device.user_id));
+  const std::string target = fmt::format("device:{}", device_id.value());
+  auto device = store_.find_device(device_id);
+  if (!device && device.error().code() != Code::kNotFound) {
+    return std::unexpected(device.error());
+  }
+  const bool system = !actor.user.is_set() && actor.is_admin;
+  const auto owner_found = device ? store_.find_user(device->user_id) : Result<User>(std::unexpected(device.error()));
+  if (!owner_found || (!system && owner_found->org_id != actor.org)) {
+    // Another org's device is answered as a missing one.
+    (void)audit_event(actor, "device.revoke", target, "denied",
+                      owner_found ? "other_org" : "not_found");
+    return error(Code::kNotFound, "no such device");
+  }
+  const User& owner = *owner_found;
   if (actor.user != owner.id) {
     if (auto allowed = require_admin_of(actor, owner.org_id); !allowed) {
-      (void)audit_event(actor, "device.revoke", fmt::format("device:{}", device_id.value()), "denied",
-                  "");
+      (void)audit_event(actor, "device.revoke", target, "denied", "not_owner");
       return std::unexpected(allowed.error());
     }
   }
   WL_TRY(store_.revoke_device(device_id, clock_.now()));
-  WL_TRY(audit_event(actor, "device.revoke", fmt::format("device:{}", device_id.value()), "ok",
-              fmt::format("owner={}", owner.id.value())));
+  WL_TRY(audit_event(actor, "device.revoke", target, "ok",
+                     fmt::format("owner={}", owner.id.value())));
   return ok();
 }
 

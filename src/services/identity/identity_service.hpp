@@ -10,6 +10,7 @@
 #include "ports/clock.hpp"
 #include "ports/records.hpp"
 #include "ports/store.hpp"
+#include "services/identity/login_throttle.hpp"
 #include "services/identity/password_hasher.hpp"
 #include "services/identity/principal.hpp"
 
@@ -19,13 +20,20 @@ class AuditLog;
 
 // Session and password rules. Defaults follow NIST SP 800-63B (docs/security.md):
 // AAL2 reauthentication after 30 minutes idle or 12 hours in all; passwords of 15 to
-// 128 characters while the password is the only factor; lockout after repeated
-// failures.
+// 128 characters while the password is the only factor; throttling of repeated
+// failures per username and address, and a slower account-wide lock.
 struct IdentityPolicy {
   std::chrono::minutes idle_timeout{30};
   std::chrono::hours absolute_timeout{12};
-  int max_failed_logins = 5;
+  // Every this many consecutive failures of one username from one address lock that
+  // address out of it (in memory, per process).
+  int source_lock_threshold = 5;
+  // Every this many consecutive failures of an account from all addresses lock the
+  // account (stored). Each further lock of either kind lasts twice as long.
+  int account_lock_threshold = 50;
   std::chrono::minutes lockout{15};
+  std::chrono::hours max_lockout{24};
+  std::size_t throttle_capacity = 100000;  // Username-address pairs remembered.
   std::size_t min_password_length = 15;
   std::size_t max_password_length = 128;
   // A session's last_used is written at most this often (each write costs a commit).
@@ -56,9 +64,11 @@ class IdentityService {
                   IdentityPolicy policy = {});
 
   // Checks the password and opens a session on a new device. Errors:
-  // Unauthenticated for an unknown user or wrong password (same message for both);
-  // ResourceExhausted while the account is locked; PermissionDenied if disabled;
-  // InvalidArgument for a missing field. Every outcome is audited.
+  // Unauthenticated for an unknown org, an unknown user, a wrong password or a
+  // disabled account (one message, and one password check's time, for all four);
+  // ResourceExhausted while this username is locked for this address or the account
+  // is locked; InvalidArgument for a missing field or several orgs and none named.
+  // Every outcome is audited.
   Result<LoginResult> login(const LoginRequest& request);
 
   // Resolves a session token. Errors: Unauthenticated if unknown, revoked, idle past
@@ -86,6 +96,10 @@ class IdentityService {
                            std::string_view display_name, std::string_view title,
                            std::string_view password, bool is_admin);
   Result<void> set_password(const Principal& actor, UserId user, std::string_view password);
+  // Grants or withdraws the operator permission (server-wide operations, such as the
+  // KEK rotation). Only the system principal or an operator may. Errors:
+  // PermissionDenied (audited), NotFound.
+  Result<void> set_operator(const Principal& actor, UserId user, bool is_operator);
   Result<std::vector<Device>> list_devices(const Principal& actor, UserId user);
   Result<void> revoke_device(const Principal& actor, DeviceId device);
 
@@ -101,7 +115,10 @@ class IdentityService {
 
  private:
   Result<void> require_admin_of(const Principal& actor, OrgId org) const;
-  Result<OrgId> resolve_org(std::string_view name);
+  Result<void> require_operator(const Principal& actor) const;
+  // The org a login names (or the only one), or nullopt if no org has that name.
+  Result<std::optional<OrgId>> resolve_org(std::string_view name);
+  void verify_against_nothing(std::string_view password) const;
   // The session's validity at now: Unauthenticated with the reason, or the session.
   Result<Session> live_session(std::string_view token_hash, Timestamp now);
   // Appends an audit entry. Callers propagate its failure on success paths (an action
@@ -114,6 +131,7 @@ class IdentityService {
   AuditLog& audit_;
   const PasswordHasher& hasher_;
   IdentityPolicy policy_;
+  LoginThrottle throttle_;
 };
 
 // "Alice.Smith" -> "alice.smith". Usernames are 1-64 of [a-z0-9._-] after lowering.

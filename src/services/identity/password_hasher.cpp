@@ -28,6 +28,7 @@ Result<std::string> PasswordHasher::hash(std::string_view password) const {
 }
 
 bool PasswordHasher::verify(std::string_view encoded_hash, std::string_view password) const {
+  ++verifications_;
   // crypto_pwhash_str_verify needs a NUL-terminated hash.
   const std::string terminated(encoded_hash);
   return crypto_pwhash_str_verify(terminated.c_str(), password.data(), password.size()) == 0;

@@ -1,6 +1,8 @@
 #pragma once
 
+#include <atomic>
 #include <cstddef>
+#include <cstdint>
 #include <string>
 #include <string_view>
 
@@ -26,7 +28,11 @@ class PasswordHasher {
   // True if password matches encoded_hash. A malformed hash does not match.
   bool verify(std::string_view encoded_hash, std::string_view password) const;
 
+  // How many times verify() has run (tests check that every refusal costs one).
+  std::uint64_t verifications_for_test() const { return verifications_.load(); }
+
  private:
+  mutable std::atomic<std::uint64_t> verifications_{0};
   unsigned long long operations_;
   std::size_t memory_;
 };

@@ -13,7 +13,8 @@ struct Principal {
   UserId user;
   OrgId org;
   DeviceId device;
-  bool is_admin = false;
+  bool is_admin = false;     // Administers its org.
+  bool is_operator = false;  // Runs the server: server-wide operations (KEK rotation).
   std::string token_hash;  // The session's key; empty for system principals.
 };
 

@@ -90,22 +90,42 @@ CommitHook MessagingService::publisher() {
   };
 }
 
-Result<Thread> MessagingService::require_member(const Principal& actor, ThreadId thread_id,
-                                                std::string_view action) {
+Result<Thread> MessagingService::find_visible_thread(const Principal& actor, ThreadId thread_id,
+                                                     std::string_view action) {
   auto thread = store_.find_thread(thread_id);
-  if (!thread) {
-    if (thread.error().code() == Code::kNotFound) {
-      (void)audit(actor, action, thread_target(thread_id), "denied", "not_found");
-    }
+  if (!thread && thread.error().code() != Code::kNotFound) {
     return std::unexpected(thread.error());
   }
-  const bool member =
-      thread->org_id == actor.org && WL_TRY(store_.is_member(thread_id, actor.user));
-  if (!member) {
+  if (!thread || thread->org_id != actor.org) {
+    // Another org's thread gets the answer of a missing one: an id says nothing about
+    // other orgs' data. The trail still tells them apart.
+    (void)audit(actor, action, thread_target(thread_id), "denied",
+                thread ? "other_org" : "not_found");
+    return error(Code::kNotFound, "no such thread");
+  }
+  return std::move(*thread);
+}
+
+Result<Thread> MessagingService::require_member(const Principal& actor, ThreadId thread_id,
+                                                std::string_view action) {
+  Thread thread = WL_TRY(find_visible_thread(actor, thread_id, action));
+  if (!WL_TRY(store_.is_member(thread_id, actor.user))) {
     (void)audit(actor, action, thread_target(thread_id), "denied", "not_member");
     return error(Code::kPermissionDenied, "you are not a member of this thread");
   }
-  return std::move(*thread);
+  return thread;
+}
+
+Result<Thread> MessagingService::require_member_or_admin(const Principal& actor,
+                                                         ThreadId thread_id,
+                                                         std::string_view action) {
+  Thread thread = WL_TRY(find_visible_thread(actor, thread_id, action));
+  // An org admin manages any thread of the org without being a member; nothing to deny.
+  if (!actor.is_admin && !WL_TRY(store_.is_member(thread_id, actor.user))) {
+    (void)audit(actor, action, thread_target(thread_id), "denied", "not_member");
+    return error(Code::kPermissionDenied, "you are not a member of this thread");
+  }
+  return thread;
 }
 
 Result<void> MessagingService::require_same_org(const Principal& actor,
@@ -152,7 +172,11 @@ Result<ThreadView> MessagingService::create(const Principal& actor, NewThread th
     return error(Code::kInvalidArgument,
                  fmt::format("a thread has at most {} members", limits_.max_group_members));
   }
-  WL_TRY(require_same_org(actor, thread.members));
+  if (auto same_org = require_same_org(actor, thread.members); !same_org) {
+    // Naming a user of another org (or none) is a cross-org lookup: on the trail.
+    (void)audit(actor, "thread.create", "thread:new", "denied", same_org.error().message());
+    return std::unexpected(same_org.error());
+  }
   const ThreadCreated result = WL_TRY(store_.create_thread(thread, publisher()));
   if (result.created) {
     WL_TRY(audit(actor, "thread.create", thread_target(result.thread.id), "ok",
@@ -268,20 +292,17 @@ Result<ThreadView> MessagingService::get_thread(const Principal& actor, ThreadId
 }
 
 Result<void> MessagingService::add_member(const Principal& actor, ThreadId thread_id, UserId user) {
-  auto thread = require_member(actor, thread_id, "thread.member.add");
-  if (!thread && !(actor.is_admin && thread.error().code() == Code::kPermissionDenied)) {
-    return std::unexpected(thread.error());
-  }
-  const Thread found = thread ? *thread : WL_TRY(store_.find_thread(thread_id));
-  if (found.org_id != actor.org) {
-    return error(Code::kPermissionDenied, "you are not a member of this thread");
-  }
+  const Thread found = WL_TRY(require_member_or_admin(actor, thread_id, "thread.member.add"));
   if (!found.unique_key.empty()) {
     return error(Code::kFailedPrecondition,
                  "members of a direct or two-person patient thread are fixed: start a group");
   }
   const UserId users[] = {user};
-  WL_TRY(require_same_org(actor, users));
+  if (auto same_org = require_same_org(actor, users); !same_org) {
+    (void)audit(actor, "thread.member.add", thread_target(thread_id), "denied",
+                same_org.error().message());
+    return std::unexpected(same_org.error());
+  }
   WL_TRY(store_.add_member(thread_id, user, actor.user, clock_.now(), publisher()));
   return audit(actor, "thread.member.add", thread_target(thread_id), "ok",
                fmt::format("user={}", user.value()));
@@ -289,14 +310,8 @@ Result<void> MessagingService::add_member(const Principal& actor, ThreadId threa
 
 Result<void> MessagingService::remove_member(const Principal& actor, ThreadId thread_id,
                                              UserId user) {
-  auto thread = require_member(actor, thread_id, "thread.member.remove");
-  if (!thread && !(actor.is_admin && thread.error().code() == Code::kPermissionDenied)) {
-    return std::unexpected(thread.error());
-  }
-  const Thread found = thread ? *thread : WL_TRY(store_.find_thread(thread_id));
-  if (found.org_id != actor.org) {
-    return error(Code::kPermissionDenied, "you are not a member of this thread");
-  }
+  const Thread found =
+      WL_TRY(require_member_or_admin(actor, thread_id, "thread.member.remove"));
   if (!found.unique_key.empty()) {
     return error(Code::kFailedPrecondition,
                  "members of a direct or two-person patient thread are fixed");
@@ -464,10 +479,24 @@ Result<HistoryPage> MessagingService::history(const Principal& actor, ThreadId t
   return page;
 }
 
-Result<OpenedEvent> MessagingService::get_message(const Principal& actor, EventId message) {
+Result<Event> MessagingService::find_message(const Principal& actor, EventId message,
+                                             std::string_view action) {
   auto event = store_.find_event(message);
-  if (!event || event->kind != EventKind::kMessage) {
+  if (!event && event.error().code() != Code::kNotFound) {
+    return std::unexpected(event.error());
+  }
+  if (!event || event->kind != EventKind::kMessage || event->org_id != actor.org) {
+    (void)audit(actor, action, message_target(message), "denied",
+                event && event->kind == EventKind::kMessage ? "other_org" : "not_found");
     return error(Code::kNotFound, "no such message");
+  }
+  return std::move(*event);
+}
+
+Result<OpenedEvent> MessagingService::get_message(const Principal& actor, EventId message) {
+  auto event = find_message(actor, message, "message.read");
+  if (!event) {
+    return std::unexpected(event.error());
   }
   WL_TRY(require_member(actor, event->thread_id, "message.read"));
   OpenedEvent opened = WL_TRY(open_event(*event));
@@ -489,11 +518,8 @@ Result<std::string> MessagingService::client_storage_key(const Principal& actor)
 
 Result<std::vector<Receipt>> MessagingService::message_status(const Principal& actor,
                                                               EventId message) {
-  auto event = store_.find_event(message);
-  if (!event || event->kind != EventKind::kMessage) {
-    return error(Code::kNotFound, "no such message");
-  }
-  WL_TRY(require_member(actor, event->thread_id, "message.status"));
+  const Event event = WL_TRY(find_message(actor, message, "message.status"));
+  WL_TRY(require_member(actor, event.thread_id, "message.status"));
   return store_.list_receipts(message);
 }
 
@@ -539,7 +565,7 @@ void MessagingService::acknowledge_delivered_async(const Principal& actor,
   };
   // The receipts and their audit entry commit together.
   store_.record_delivered_async(actor.user, std::move(messages), now, publisher(), std::move(audit),
-                                [done = std::move(done)](Result<std::vector<Event>> delivered) {
+                                [done = std::move(done)](const Result<std::vector<Event>>& delivered) {
                                   if (!delivered) {
                                     done(std::unexpected(delivered.error()));
                                     return;

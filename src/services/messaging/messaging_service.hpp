@@ -161,7 +161,17 @@ class MessagingService {
   const MessagingLimits& limits() const { return limits_; }
 
  private:
+  // The thread if it is of the actor's org; NotFound (audited) if it is missing or of
+  // another org, so that the two cannot be told apart.
+  Result<Thread> find_visible_thread(const Principal& actor, ThreadId thread,
+                                     std::string_view action);
+  // As find_visible_thread, and PermissionDenied (audited) unless the actor is a member.
   Result<Thread> require_member(const Principal& actor, ThreadId thread, std::string_view action);
+  // As require_member, letting an org admin through without a denial on the trail.
+  Result<Thread> require_member_or_admin(const Principal& actor, ThreadId thread,
+                                         std::string_view action);
+  // A message of the actor's org; NotFound (audited) otherwise.
+  Result<Event> find_message(const Principal& actor, EventId message, std::string_view action);
   Result<void> require_same_org(const Principal& actor, std::span<const UserId> users);
   Result<ThreadView> view_of(const Principal& actor, const Thread& thread);
   Result<ThreadView> create(const Principal& actor, NewThread thread);

@@ -167,6 +167,10 @@ SELECT a.subject, a.thread_id,
    AND r.subject = a.subject AND r.id > a.id)
 FROM events a WHERE a.kind = 4;
 )sql",
+    // 3: operators, who may do what affects every org (KEK rotation).
+    R"sql(
+ALTER TABLE users ADD COLUMN is_operator INTEGER NOT NULL DEFAULT 0;
+)sql",
 };
 
 std::string random_instance_id() {

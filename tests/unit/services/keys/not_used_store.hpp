@@ -24,6 +24,7 @@ class NotUsedStore : public Store {
     return not_used();
   }
   Result<void> set_user_disabled(UserId, bool) override { return not_used(); }
+  Result<void> set_user_operator(UserId, bool) override { return not_used(); }
   Result<Device> create_device(UserId, std::string_view, Timestamp) override { return not_used(); }
   Result<Device> find_device(DeviceId) override { return not_used(); }
   Result<std::vector<Device>> list_devices(UserId) override { return not_used(); }
