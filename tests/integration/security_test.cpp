@@ -175,6 +175,61 @@ TEST_F(SecurityTest, LoginThrottleIgnoresCaseAndOrgSpelling) {
       << json::serialize(limited.body);
 }
 
+// Someone elsewhere naming an org that does not exist, or guessing the password, must
+// not lock the real user out, and each attempt is on the trail.
+TEST_F(SecurityTest, AGuesserElsewhereCannotLockTheRealUserOut) {
+  net::ClientOptions elsewhere = server_->client_options();
+  elsewhere.source_address = "127.0.0.2";
+  TestClient attacker(elsewhere);
+  for (int i = 0; i < 12; ++i) {
+    json::object body{{"username", "dr.patel"}, {"password", "not-the-password-at-all"}};
+    if (i % 2 == 0) {
+      body["org"] = "No Such Hospital";
+    }
+    const HttpAnswer answer = attacker.call("POST", "/api/v1/login", json::serialize(body));
+    EXPECT_TRUE(answer.status == 401 || answer.status == 429) << answer.status;
+  }
+  TestClient owner(server_->client_options(), "dr.patel");
+  EXPECT_FALSE(owner.token().empty());
+  server_->stop();
+  std::size_t attempts = 0;
+  for (const AuditEntry& entry : audit_entries("login", "failed")) {
+    attempts += entry.draft.detail.find("remote=127.0.0.2") != std::string::npos ? 1 : 0;
+  }
+  for (const AuditEntry& entry : audit_entries("login", "denied")) {
+    attempts += entry.draft.detail.find("remote=127.0.0.2") != std::string::npos ? 1 : 0;
+  }
+  for (const AuditEntry& entry : audit_entries("login", "throttled")) {
+    attempts += entry.draft.detail.find("remote=127.0.0.2") != std::string::npos ? 1 : 0;
+  }
+  EXPECT_EQ(attempts, 12u);  // Failed, then refused while locked, then throttled.
+  bool unknown_org_seen = false;
+  for (const AuditEntry& entry : audit_entries("login", "failed")) {
+    unknown_org_seen =
+        unknown_org_seen || entry.draft.detail.find("unknown_org") != std::string::npos;
+  }
+  EXPECT_TRUE(unknown_org_seen);
+}
+
+// Requests with garbage, ended or missing tokens are refused and audited.
+TEST_F(SecurityTest, RefusedTokensAreAudited) {
+  TestClient anonymous(server_->client_options());
+  EXPECT_EQ(anonymous.call("GET", "/api/v1/threads").status, 401);
+  const std::string garbage(43, 'A');
+  net::HttpsClient raw(server_->client_options());
+  auto answer = raw.request("GET", "/api/v1/me", {}, {{"Authorization", "Bearer " + garbage}});
+  ASSERT_TRUE(answer);
+  EXPECT_EQ(answer->status, 401);
+  server_->stop();
+  const auto refused = audit_entries("auth.refused", "denied");
+  ASSERT_EQ(refused.size(), 2u);
+  EXPECT_EQ(refused[0].draft.target, "/api/v1/threads");
+  EXPECT_NE(refused[0].draft.detail.find("missing or malformed"), std::string::npos);
+  EXPECT_NE(refused[1].draft.detail.find("unknown session"), std::string::npos);
+  EXPECT_NE(refused[1].draft.detail.find("remote=127.0.0.1"), std::string::npos);
+  EXPECT_EQ(refused[1].draft.detail.find(garbage), std::string::npos);  // No token on the trail.
+}
+
 TEST_F(SecurityTest, EndedSessionIsRefused) {
   auto patel = login("dr.patel");
   EXPECT_EQ(patel->call("GET", "/api/v1/me").status, 200);

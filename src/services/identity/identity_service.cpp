@@ -365,7 +365,7 @@ Result<void> IdentityService::revoke_device(const Principal& actor, DeviceId dev
     // Another org's device is answered as a missing one.
     (void)audit_event(actor, "device.revoke", target, "denied",
                       owner_found ? "other_org" : "not_found");
-    return error(Code::kNotFound, "no such device");
+    return error(Code::kNotFound, "device not found");
   }
   const User& owner = *owner_found;
   if (actor.user != owner.id) {

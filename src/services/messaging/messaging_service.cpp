@@ -101,7 +101,7 @@ Result<Thread> MessagingService::find_visible_thread(const Principal& actor, Thr
     // other orgs' data. The trail still tells them apart.
     (void)audit(actor, action, thread_target(thread_id), "denied",
                 thread ? "other_org" : "not_found");
-    return error(Code::kNotFound, "no such thread");
+    return error(Code::kNotFound, "thread not found");
   }
   return std::move(*thread);
 }

@@ -1,0 +1,434 @@
+// The authorisation matrix: every HTTPS route and every WebSocket frame, tried as no
+// one, with an ended token, as a member of the org outside the thread, as a user of
+// another org and as another org's admin. Each refusal must come with its answer and
+// its audit entry. The tables below must list every route of HttpApi::routes() and
+// every frame of ClientSession::frame_types(): a new one fails this test until it is
+// placed in the matrix.
+
+#include <algorithm>
+#include <functional>
+#include <map>
+#include <optional>
+#include <set>
+#include <string>
+#include <vector>
+
+#include <boost/json/parse.hpp>
+#include <boost/json/serialize.hpp>
+
+#include "adapters/sqlite/sqlite_store.hpp"
+#include "api/client_session.hpp"
+#include "api/http_api.hpp"
+#include "integration/fixture.hpp"
+#include "services/audit/audit_chain.hpp"
+
+namespace wl::testing {
+namespace {
+namespace json = boost::json;
+
+// What one actor must get: nullopt = allowed (its own data, or its org's as admin).
+struct Refusal {
+  int status = 0;
+  std::string action;  // The audit entry's action; its outcome is "denied".
+};
+
+// The ids the requests name: a direct thread of dr.patel and rn.harper, a message in
+// it, a device of dr.patel; and the users of the matrix.
+struct World {
+  std::int64_t thread = 0;
+  std::int64_t message = 0;
+  std::int64_t device = 0;
+  std::int64_t patel = 0;
+  std::int64_t chen = 0;
+};
+
+struct RouteCase {
+  std::string method;
+  std::string path;  // As HttpApi::routes() spells it.
+  std::function<std::string(const World&)> target;
+  std::string body;
+  std::optional<Refusal> non_member;
+  std::optional<Refusal> outsider;
+  std::optional<Refusal> outsider_admin;
+};
+
+std::string id(std::int64_t value) { return std::to_string(value); }
+
+std::vector<RouteCase> route_cases() {
+  const auto fixed = [](std::string target) { return [target](const World&) { return target; }; };
+  const auto thread = [](std::string rest) {
+    return [rest](const World& world) { return "/api/v1/threads/" + id(world.thread) + rest; };
+  };
+  const auto message = [](std::string rest) {
+    return [rest](const World& world) { return "/api/v1/messages/" + id(world.message) + rest; };
+  };
+  const Refusal not_found_thread_get{404, "thread.get"};
+  return {
+      // The caller's own data: only a valid session is needed.
+      {"POST", "/api/v1/logout", fixed("/api/v1/logout"), "", {}, {}, {}},
+      {"GET", "/api/v1/me", fixed("/api/v1/me"), "", {}, {}, {}},
+      {"GET", "/api/v1/me/storage-key", fixed("/api/v1/me/storage-key"), "", {}, {}, {}},
+      {"GET", "/api/v1/users", fixed("/api/v1/users"), "", {}, {}, {}},
+      {"GET", "/api/v1/devices", fixed("/api/v1/devices"), "", {}, {}, {}},
+      {"GET", "/api/v1/patients", fixed("/api/v1/patients"), "", {}, {}, {}},
+      {"GET", "/api/v1/threads", fixed("/api/v1/threads"), "", {}, {}, {}},
+      // Another user's device: the owner or the org's admin only; other orgs see none.
+      {"DELETE", "/api/v1/devices/{id}",
+       [](const World& world) { return "/api/v1/devices/" + id(world.device); }, "",
+       Refusal{403, "device.revoke"}, Refusal{404, "device.revoke"}, Refusal{404, "device.revoke"}},
+      // Naming a user of another org is a lookup across orgs.
+      {"POST",
+       "/api/v1/threads",
+       [](const World&) { return std::string("/api/v1/threads"); },
+       "",
+       {},
+       Refusal{404, "thread.create"},
+       Refusal{404, "thread.create"}},
+      {"GET", "/api/v1/threads/{id}", thread(""), "", Refusal{403, "thread.get"},
+       not_found_thread_get, not_found_thread_get},
+      {"GET", "/api/v1/threads/{id}/messages", thread("/messages"), "",
+       Refusal{403, "thread.history"}, Refusal{404, "thread.history"},
+       Refusal{404, "thread.history"}},
+      {"POST", "/api/v1/threads/{id}/members", thread("/members"), "",
+       Refusal{403, "thread.member.add"}, Refusal{404, "thread.member.add"},
+       Refusal{404, "thread.member.add"}},
+      {"DELETE", "/api/v1/threads/{id}/members/{id}",
+       [](const World& world) {
+         return "/api/v1/threads/" + id(world.thread) + "/members/" + id(world.patel);
+       },
+       "", Refusal{403, "thread.member.remove"}, Refusal{404, "thread.member.remove"},
+       Refusal{404, "thread.member.remove"}},
+      {"POST", "/api/v1/threads/{id}/read", thread("/read"), R"({"up_to_seq":1})",
+       Refusal{403, "thread.mark_read"}, Refusal{404, "thread.mark_read"},
+       Refusal{404, "thread.mark_read"}},
+      {"GET", "/api/v1/messages/{id}", message(""), "", Refusal{403, "message.read"},
+       Refusal{404, "message.read"}, Refusal{404, "message.read"}},
+      {"GET", "/api/v1/messages/{id}/status", message("/status"), "",
+       Refusal{403, "message.status"}, Refusal{404, "message.status"},
+       Refusal{404, "message.status"}},
+      // Per org: an admin rotates its own org's data key.
+      {"POST",
+       "/api/v1/admin/keys/rotate",
+       fixed("/api/v1/admin/keys/rotate"),
+       "{}",
+       Refusal{403, "admin.keys.rotate"},
+       Refusal{403, "admin.keys.rotate"},
+       {}},
+      // Server-wide: operators only, never an org admin.
+      {"POST", "/api/v1/operator/kek/rotate", fixed("/api/v1/operator/kek/rotate"), "{}",
+       Refusal{403, "operator.kek.rotate"}, Refusal{403, "operator.kek.rotate"},
+       Refusal{403, "operator.kek.rotate"}},
+  };
+}
+
+// The WebSocket frames, with what a signed-in non-member and a user of another org
+// get when the frame names the thread (nullopt: nothing to refuse).
+struct FrameCase {
+  std::string type;
+  std::function<json::object(const World&)> frame;
+  std::optional<Refusal> non_member;  // status is unused: frames answer with codes.
+  std::optional<Refusal> outsider;
+};
+
+std::vector<FrameCase> frame_cases() {
+  return {
+      {"send",
+       [](const World& world) {
+         return json::object{{"type", "send"},
+                             {"thread_id", world.thread},
+                             {"client_id", "matrix-1"},
+                             {"body", "let me in"}};
+       },
+       Refusal{0, "message.send"}, Refusal{0, "message.send"}},
+      {"read",
+       [](const World& world) {
+         return json::object{{"type", "read"}, {"thread_id", world.thread}, {"up_to_seq", 1}};
+       },
+       Refusal{0, "thread.mark_read"}, Refusal{0, "thread.mark_read"}},
+      {"typing",
+       [](const World& world) {
+         return json::object{{"type", "typing"}, {"thread_id", world.thread}};
+       },
+       Refusal{0, "thread.typing"}, Refusal{0, "thread.typing"}},
+      // Acknowledging ids one cannot see delivers nothing and reveals nothing.
+      {"ack",
+       [](const World& world) {
+         return json::object{{"type", "ack"}, {"message_ids", json::array{world.message}}};
+       },
+       {},
+       {}},
+      {"ping",
+       [](const World&) {
+         return json::object{{"type", "ping"}};
+       },
+       {},
+       {}},
+      {"hello",
+       [](const World&) {
+         return json::object{{"type", "hello"}, {"token", "x"}};
+       },
+       {},
+       {}},
+  };
+}
+
+class AuthorizationTest : public ServerTest {
+ protected:
+  // Client options speaking from its own loopback address, so that each anonymous
+  // refusal has an audit entry of its own (refusals are budgeted per address).
+  net::ClientOptions from(int host) {
+    net::ClientOptions options = server_->client_options();
+    options.source_address = "127.0.1." + std::to_string(host);
+    return options;
+  }
+
+  std::vector<AuditEntry> all_audit_entries() {
+    auto store = SqliteStore::open(server_->data_dir() / "wardline.db", make_audit_chainer());
+    EXPECT_TRUE(store) << store.error().to_string();
+    std::vector<AuditEntry> entries;
+    std::int64_t after = 0;
+    while (store) {
+      auto page = (*store)->read_audit(after, 1000);
+      if (!page || page->empty()) {
+        break;
+      }
+      for (AuditEntry& entry : *page) {
+        after = entry.seq;
+        entries.push_back(std::move(entry));
+      }
+    }
+    return entries;
+  }
+
+  static constexpr std::string_view kDemoOrg = "Mercy General (demo)";
+
+  // A demo user signed in naming the org (the server then hosts two).
+  std::unique_ptr<TestClient> member(std::string_view username) {
+    return std::make_unique<TestClient>(server_->client_options(), username, kDemoPassword,
+                                        kDemoOrg);
+  }
+
+  void make_other_org() {
+    server_->stop();
+    const std::string data = server_->data_dir().string();
+    ASSERT_EQ(run_wardline({"admin", "--data-dir", data, "org", "create", "Other Clinic"}), 0);
+    for (const auto& [username, admin] :
+         std::vector<std::pair<std::string, bool>>{{"outsider", false}, {"outadmin", true}}) {
+      std::vector<std::string> arguments = {
+          "admin",      "--data-dir", data,     "--fast-password-hashing",
+          "user",       "create",     "--org",  "Other Clinic",
+          "--username", username,     "--name", "Out Sider"};
+      if (admin) {
+        arguments.push_back("--admin");
+      }
+      std::string output;
+      ASSERT_EQ(run_wardline(arguments, &output, {"WARDLINE_PASSWORD=outsider-password-long"}), 0)
+          << output;
+    }
+    server_->start();
+  }
+};
+
+TEST_F(AuthorizationTest, EveryRouteAndFrameIsInTheMatrix) {
+  std::set<std::pair<std::string, std::string>> listed = {{"POST", "/api/v1/login"}};
+  for (const RouteCase& route : route_cases()) {
+    listed.emplace(route.method, route.path);
+  }
+  for (const api::RouteInfo& route : api::HttpApi::routes()) {
+    EXPECT_TRUE(listed.contains({std::string(route.method), std::string(route.path)}))
+        << route.method << " " << route.path
+        << " is not in the authorisation matrix (tests/integration/authorization_test.cpp)";
+    if (route.path != "/api/v1/login") {
+      EXPECT_EQ(route.access, api::Access::kSession) << route.path;
+    }
+  }
+  EXPECT_EQ(listed.size(), api::HttpApi::routes().size());
+  std::set<std::string> frames;
+  for (const FrameCase& frame : frame_cases()) {
+    frames.insert(frame.type);
+  }
+  for (const std::string_view type : api::ClientSession::frame_types()) {
+    EXPECT_TRUE(frames.contains(std::string(type)))
+        << "frame '" << type << "' is not in the authorisation matrix";
+  }
+  EXPECT_EQ(frames.size(), api::ClientSession::frame_types().size());
+}
+
+TEST_F(AuthorizationTest, EveryRefusalIsAnsweredAndAudited) {
+  make_other_org();
+  World world;
+  auto harper = member("rn.harper");
+  auto patel = member("dr.patel");
+  world.thread = direct_thread(*harper, "dr.patel");
+  harper->connect();
+  world.message =
+      harper->send_message(world.thread, "m-1", "matrix message").at("message_id").as_int64();
+  world.patel = harper->user_id_of("dr.patel");
+  world.chen = harper->user_id_of("rn.chen");
+  const json::value devices = patel->get("/api/v1/devices");
+  for (const json::value& device : devices.at("devices").as_array()) {
+    world.device = device.at("id").as_int64();
+  }
+
+  auto non_member = member("rn.chen");
+  TestClient outsider(server_->client_options(), "outsider", "outsider-password-long",
+                      "Other Clinic");
+  TestClient outsider_admin(server_->client_options(), "outadmin", "outsider-password-long",
+                            "Other Clinic");
+  ASSERT_FALSE(outsider.token().empty());
+  ASSERT_FALSE(outsider_admin.token().empty());
+  const std::int64_t outsider_id = outsider.user_id();
+  const std::int64_t outsider_admin_id = outsider_admin.user_id();
+
+  // An ended session, speaking from its own address.
+  TestClient ended(from(200), "rn.harper", kDemoPassword, kDemoOrg);
+  ASSERT_EQ(ended.call("POST", "/api/v1/logout").status, 204);
+
+  struct Expected {
+    std::int64_t actor = 0;  // 0: anonymous (matched by its address instead).
+    std::string remote;      // For anonymous refusals.
+    std::string action;
+    std::string target;  // For anonymous refusals: the route's path.
+    std::string label;
+  };
+  std::vector<Expected> expected;
+
+  int next_host = 1;
+  for (const RouteCase& route : route_cases()) {
+    const std::string target = route.target(world);
+    std::string body = route.body;
+    if (route.method == "POST" && route.path == "/api/v1/threads") {
+      body = json::serialize(json::object{{"kind", "direct"}, {"user_id", world.patel}});
+    } else if (route.path == "/api/v1/threads/{id}/members") {
+      body = json::serialize(json::object{{"user_id", world.chen}});
+    }
+    const std::string label = route.method + " " + route.path;
+
+    // No one: 401 with WWW-Authenticate, audited with the address.
+    const int host = next_host++;
+    TestClient nobody(from(host));
+    const HttpAnswer anonymous = nobody.call(route.method, target, body);
+    EXPECT_EQ(anonymous.status, 401) << label << " as no one";
+    expected.push_back(
+        {0, "127.0.1." + std::to_string(host), "auth.refused", route.path, label + " as no one"});
+
+    // An ended session: 401, audited with the address.
+    const HttpAnswer ended_answer = ended.call(route.method, target, body);
+    EXPECT_EQ(ended_answer.status, 401) << label << " with an ended token";
+    expected.push_back({0, "127.0.1.200", "auth.refused", route.path, label + " ended token"});
+
+    const auto check = [&](TestClient& client, std::int64_t actor,
+                           const std::optional<Refusal>& refusal, std::string_view who) {
+      if (!refusal) {
+        return;  // Allowed: not exercised here (the route's own tests cover it).
+      }
+      const HttpAnswer answer = client.call(route.method, target, body);
+      EXPECT_EQ(answer.status, refusal->status)
+          << label << " as " << who << ": " << json::serialize(answer.body);
+      expected.push_back({actor, "", refusal->action, "", label + " as " + std::string(who)});
+    };
+    check(*non_member, non_member->user_id(), route.non_member, "a non-member");
+    check(outsider, outsider_id, route.outsider, "another org's user");
+    check(outsider_admin, outsider_admin_id, route.outsider_admin, "another org's admin");
+  }
+
+  for (const FrameCase& frame : frame_cases()) {
+    // Any frame before a valid hello: an error, close 1008, audited.
+    const int host = next_host++;
+    auto socket = net::WsClient::connect(from(host), "/api/v1/ws");
+    ASSERT_TRUE(socket) << socket.error().to_string();
+    ASSERT_TRUE((*socket)->send(json::serialize(frame.frame(world))));
+    const auto reply = (*socket)->receive(std::chrono::seconds(10));
+    ASSERT_TRUE(reply) << reply.error().to_string();
+    const json::value error_frame = json::parse(*reply);
+    EXPECT_EQ(error_frame.at("code").as_string(), "unauthenticated") << frame.type;
+    expected.push_back(
+        {0, "127.0.1." + std::to_string(host), "auth.refused", "ws", frame.type + " before hello"});
+
+    const auto check = [&](TestClient& client, std::int64_t actor,
+                           const std::optional<Refusal>& refusal, std::string_view who,
+                           std::string_view code) {
+      if (!refusal) {
+        return;
+      }
+      client.send_frame(frame.frame(world));
+      const json::value answer = client.next_matching(
+          [](const json::value& reply) { return reply.at("type").as_string() == "error"; });
+      ASSERT_FALSE(answer.is_null()) << frame.type << " as " << who;
+      EXPECT_EQ(answer.at("code").as_string(), code) << frame.type << " as " << who;
+      expected.push_back({actor, "", refusal->action, "", frame.type + " as " + std::string(who)});
+    };
+    non_member->connect();
+    check(*non_member, non_member->user_id(), frame.non_member, "a non-member",
+          "permission_denied");
+    non_member->disconnect();
+    outsider.connect();
+    check(outsider, outsider_id, frame.outsider, "another org's user", "not_found");
+    outsider.disconnect();
+  }
+  // A hello with an ended token.
+  {
+    auto socket = net::WsClient::connect(from(201), "/api/v1/ws");
+    ASSERT_TRUE(socket);
+    ASSERT_TRUE((*socket)->send(
+        json::serialize(json::object{{"type", "hello"}, {"token", ended.token()}})));
+    const auto reply = (*socket)->receive(std::chrono::seconds(10));
+    ASSERT_TRUE(reply);
+    EXPECT_EQ(json::parse(*reply).at("code").as_string(), "unauthenticated");
+    expected.push_back({0, "127.0.1.201", "auth.refused", "ws", "hello with an ended token"});
+  }
+
+  server_->stop();  // Also writes the refusals still queued.
+  const std::vector<AuditEntry> entries = all_audit_entries();
+  std::vector<bool> used(entries.size(), false);
+  for (const Expected& want : expected) {
+    bool found = false;
+    for (std::size_t i = 0; i < entries.size() && !found; ++i) {
+      const AuditDraft& entry = entries[i].draft;
+      if (used[i] || entry.action != want.action || entry.outcome != "denied") {
+        continue;
+      }
+      const bool matches =
+          want.actor != 0 ? entry.actor.value() == want.actor
+                          : entry.target == want.target &&
+                                entry.detail.find("remote=" + want.remote) != std::string::npos &&
+                                !entry.actor.is_set();
+      if (matches) {
+        used[i] = found = true;
+      }
+    }
+    EXPECT_TRUE(found) << "no audit entry for " << want.label << " (" << want.action << ")";
+  }
+}
+
+// An operator (granted on the host) rotates the KEK; an org admin cannot, and neither
+// can anyone twice in a row (rate-limited for the whole server).
+TEST_F(AuthorizationTest, OnlyOperatorsRotateTheKeyEncryptionKey) {
+  auto admin = login("admin");
+  EXPECT_EQ(admin->call("POST", "/api/v1/operator/kek/rotate", "{}").status, 403);
+  server_->stop();
+  std::string output;
+  ASSERT_EQ(run_wardline({"admin", "--data-dir", server_->data_dir().string(), "user", "operator",
+                          "--org", "Mercy General (demo)", "--username", "admin"},
+                         &output),
+            0)
+      << output;
+  server_->start();
+  auto operator_client = login("admin");
+  EXPECT_EQ(operator_client->call("POST", "/api/v1/operator/kek/rotate", "{}").status, 204);
+  EXPECT_EQ(operator_client->call("POST", "/api/v1/operator/kek/rotate", "{}").status, 204);
+  EXPECT_EQ(operator_client->call("POST", "/api/v1/operator/kek/rotate", "{}").status, 429);
+  server_->stop();
+  const auto entries = all_audit_entries();
+  const auto count = [&](std::string_view outcome) {
+    return std::count_if(entries.begin(), entries.end(), [&](const AuditEntry& entry) {
+      return entry.draft.action == "operator.kek.rotate" && entry.draft.outcome == outcome;
+    });
+  };
+  EXPECT_EQ(count("denied"), 1);
+  EXPECT_EQ(count("ok"), 2);
+  EXPECT_EQ(count("throttled"), 1);
+}
+
+}  // namespace
+}  // namespace wl::testing
