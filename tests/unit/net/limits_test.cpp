@@ -59,17 +59,29 @@ bool is_closed_by_server(int fd) {
   return received == 0 || (received < 0 && errno == ECONNRESET);
 }
 
-TEST(LimitsTest, RefusalFromTheHeadersComesWithoutWaitingForTheBody) {
-  TestServer server;
+// A raw TLS connection that has sent `request` (headers, perhaps no body) and read the
+// answer's head into `head` (waiting at most 5 s); nullptr if it could not connect.
+std::unique_ptr<RawTlsClient> send_head(std::uint16_t port, const std::string& request,
+                                        std::string& head) {
   RawTlsOptions options;
   options.read_timeout = std::chrono::seconds(5);
-  auto raw = RawTlsClient::connect(server.port(), options);
-  ASSERT_TRUE(raw);
+  auto raw = RawTlsClient::connect(port, options);
+  if (!raw || !raw->write(request)) {
+    return nullptr;
+  }
+  head = raw->read_until("\r\n\r\n");
+  return raw;
+}
+
+TEST(LimitsTest, RefusalFromTheHeadersComesWithoutWaitingForTheBody) {
+  TestServer server;
+  std::string head;
   // A megabyte is announced and never sent: the answer must not wait for it.
-  ASSERT_TRUE(
-      raw->write("POST /upload HTTP/1.1\r\nHost: localhost\r\nX-Refuse: 1\r\n"
-                 "Content-Length: 1000000\r\n\r\n"));
-  const std::string head = raw->read_until("\r\n\r\n");
+  auto raw = send_head(server.port(),
+                       "POST /upload HTTP/1.1\r\nHost: localhost\r\nX-Refuse: 1\r\n"
+                       "Content-Length: 1000000\r\n\r\n",
+                       head);
+  ASSERT_TRUE(raw);
   EXPECT_TRUE(head.starts_with("HTTP/1.1 401")) << head;
   EXPECT_NE(head.find("Connection: close"), std::string::npos) << head;
   raw->read_exact(std::string_view("refused before the body").size());
@@ -78,14 +90,11 @@ TEST(LimitsTest, RefusalFromTheHeadersComesWithoutWaitingForTheBody) {
 
 TEST(LimitsTest, TheRoutesBodyLimitIsCheckedBeforeTheBodyIsRead) {
   TestServer server;
-  RawTlsOptions options;
-  options.read_timeout = std::chrono::seconds(5);
-  auto raw = RawTlsClient::connect(server.port(), options);
-  ASSERT_TRUE(raw);
-  ASSERT_TRUE(
-      raw->write("POST /upload HTTP/1.1\r\nHost: localhost\r\nX-Body-Limit: 100\r\n"
-                 "Content-Length: 5000\r\n\r\n"));
-  const std::string head = raw->read_until("\r\n\r\n");
+  std::string head;
+  ASSERT_TRUE(send_head(server.port(),
+                        "POST /upload HTTP/1.1\r\nHost: localhost\r\nX-Body-Limit: 100\r\n"
+                        "Content-Length: 5000\r\n\r\n",
+                        head));
   EXPECT_TRUE(head.starts_with("HTTP/1.1 413")) << head;
 
   // Within the limit, the body is read and handled; chunked bodies are held to it too.
@@ -93,13 +102,13 @@ TEST(LimitsTest, TheRoutesBodyLimitIsCheckedBeforeTheBodyIsRead) {
   auto small = client.request("POST", "/upload", std::string(100, 'a'), {{"X-Body-Limit", "100"}});
   ASSERT_TRUE(small) << small.error().to_string();
   EXPECT_EQ(small->status, 200);
-  auto chunked = RawTlsClient::connect(server.port(), options);
+  auto chunked = send_head(server.port(),
+                           "POST /upload HTTP/1.1\r\nHost: localhost\r\nX-Body-Limit: 100\r\n"
+                           "Transfer-Encoding: chunked\r\n\r\n80\r\n" +
+                               std::string(128, 'b') + "\r\n0\r\n\r\n",
+                           head);
   ASSERT_TRUE(chunked);
-  ASSERT_TRUE(
-      chunked->write("POST /upload HTTP/1.1\r\nHost: localhost\r\nX-Body-Limit: 100\r\n"
-                     "Transfer-Encoding: chunked\r\n\r\n80\r\n" +
-                     std::string(128, 'b') + "\r\n0\r\n\r\n"));
-  EXPECT_TRUE(chunked->read_until("\r\n\r\n").starts_with("HTTP/1.1 413"));
+  EXPECT_TRUE(head.starts_with("HTTP/1.1 413")) << head;
 }
 
 TEST(LimitsTest, ConnectionsPerAddressAreCapped) {
