@@ -1,3 +1,4 @@
+#include <filesystem>
 #include <iostream>
 
 #include <CLI/CLI.hpp>
@@ -22,6 +23,9 @@ struct AdminOptions {
   std::string password_file;
   std::int64_t device_id = 0;
   bool fast_password_hashing = false;
+  std::string audit_key_file;
+  std::string audit_head_file;
+  bool create_audit_key = false;
   // Patients.
   std::string mrn, name, dob, location, attending;
 };
@@ -31,18 +35,35 @@ int fail(const Status& status) {
   return 1;
 }
 
-// Opens the data directory, runs action, and turns its error into exit code 1.
-template <typename Action>
-int with_runtime(const AdminOptions& options, Action action) {
+RuntimeOptions runtime_options_for(const AdminOptions& options) {
   RuntimeOptions runtime_options;
   if (options.fast_password_hashing) {
     runtime_options.password_strength = PasswordHasher::Strength::kMinimum;
   }
-  auto runtime = Runtime::open(options.data_dir, runtime_options);
+  runtime_options.audit_key_file = options.audit_key_file;
+  runtime_options.audit_head_file = options.audit_head_file;
+  return runtime_options;
+}
+
+// Opens the data directory, runs action, signs an audit checkpoint over whatever it
+// wrote to the log, and turns an error into exit code 1.
+template <typename Action>
+int with_runtime(const AdminOptions& options, Action action) {
+  auto runtime = Runtime::open(options.data_dir, runtime_options_for(options));
   if (!runtime) {
     return fail(runtime.error());
   }
+  if ((*runtime)->created_audit_key()) {
+    std::cout << audit_key_line((*runtime)->audit().public_key()) << "\n";
+  }
   Result<void> done = action(**runtime);
+  // No server runs beside admin to sign later, so sign now (also after a failed
+  // action: a refusal may have been audited).
+  if ((*runtime)->has_written_audit()) {
+    if (auto pinned = (*runtime)->sign_audit_checkpoint(); !pinned) {
+      return fail(pinned.error());
+    }
+  }
   return done ? 0 : fail(done.error());
 }
 
@@ -72,6 +93,11 @@ void add_admin_command(CLI::App& app, int& exit_code) {
   admin->add_option("--data-dir", options->data_dir, "Data directory")->capture_default_str();
   admin->add_flag("--fast-password-hashing", options->fast_password_hashing,
                   "Argon2id at libsodium's minimum cost (tests only)");
+  admin->add_option(
+      "--audit-key-file", options->audit_key_file,
+      "Audit signing seed, as given to serve (default: DATA_DIR/keys/audit-signing.key)");
+  admin->add_option("--audit-head-file", options->audit_head_file,
+                    "Append each new audit checkpoint head here, as serve does");
   const Principal system = IdentityService::system_principal();
 
   CLI::App* org = admin->add_subcommand("org", "Orgs")->require_subcommand(1);
@@ -79,6 +105,9 @@ void add_admin_command(CLI::App& app, int& exit_code) {
       ->callback([options, &exit_code] {
         exit_code = with_runtime(*options, [&](Runtime& runtime) -> Result<void> {
           const Org created = WL_TRY(runtime.store().create_org(options->org, runtime.clock().now()));
+          WL_TRY(runtime.audit().record(
+              AuditDraft{runtime.clock().now(), created.id, UserId(), DeviceId(),
+                         "admin.org.create", fmt::format("org:{}", created.id.value()), "ok", ""}));
           std::cout << fmt::format("created org {} '{}'\n", created.id.value(), created.name);
           return ok();
         });
@@ -202,6 +231,30 @@ void add_admin_command(CLI::App& app, int& exit_code) {
       std::cout << fmt::format("patient {} saved\n", stored.id.value());
       return ok();
     });
+  });
+
+  CLI::App* audit_key = admin->add_subcommand(
+      "audit-key",
+      "Print the audit signing public key and its fingerprint, for `audit verify --key` "
+      "(reads only the key file, so it works beside a running server)");
+  audit_key->add_flag("--create", options->create_audit_key,
+                      "Make a new key first (the file must not exist); its checkpoints need "
+                      "the new key passed to `audit verify` besides the old one");
+  audit_key->callback([options, &exit_code] {
+    const std::filesystem::path file =
+        audit_key_file(DataPaths{options->data_dir}, runtime_options_for(*options));
+    auto key =
+        options->create_audit_key ? create_audit_signing_key(file) : read_audit_signing_key(file);
+    if (!key) {
+      exit_code = fail(key.error().code() == Code::kNotFound && !options->create_audit_key
+                           ? Status(Code::kNotFound,
+                                    "no audit signing key yet: start the server once, or give "
+                                    "the --audit-key-file it uses")
+                           : key.error());
+      return;
+    }
+    std::cout << audit_key_line(key->public_key) << "\n";
+    exit_code = 0;
   });
 
   CLI::App* keys = admin->add_subcommand("keys", "Encryption keys")->require_subcommand(1);

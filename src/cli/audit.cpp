@@ -1,4 +1,11 @@
+#include <charconv>
+#include <chrono>
 #include <iostream>
+#include <memory>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
 
 #include <CLI/CLI.hpp>
 #include <fmt/format.h>
@@ -7,40 +14,121 @@
 #include "cli/runtime.hpp"
 
 namespace wl::cli {
+namespace {
+
+struct VerifyOptions {
+  std::string data_dir = "wardline-data";
+  std::vector<std::string> keys;
+  std::vector<std::string> heads;
+  std::string max_age;
+};
+
+// A positive whole number with a unit: ms, s, m, h or d ("90s", "10m").
+// Errors: InvalidArgument.
+Result<std::chrono::microseconds> parse_duration(std::string_view text) {
+  std::int64_t count = 0;
+  const auto [end, parsed] = std::from_chars(text.data(), text.data() + text.size(), count);
+  const std::string_view unit(end, text.data() + text.size() - end);
+  using std::chrono::duration_cast;
+  using std::chrono::microseconds;
+  if (parsed == std::errc() && count > 0 && count < 1'000'000'000) {
+    if (unit == "ms") {
+      return duration_cast<microseconds>(std::chrono::milliseconds(count));
+    }
+    if (unit == "s") {
+      return duration_cast<microseconds>(std::chrono::seconds(count));
+    }
+    if (unit == "m") {
+      return duration_cast<microseconds>(std::chrono::minutes(count));
+    }
+    if (unit == "h") {
+      return duration_cast<microseconds>(std::chrono::hours(count));
+    }
+    if (unit == "d") {
+      return duration_cast<microseconds>(std::chrono::days(count));
+    }
+  }
+  return error(Code::kInvalidArgument,
+               "--max-age is a positive number with a unit: ms, s, m, h or d (e.g. 60s)");
+}
+
+// What the command line asks verify_audit to trust. Errors: InvalidArgument, naming the
+// bad argument.
+Result<AuditVerifyOptions> verify_options(const VerifyOptions& options) {
+  AuditVerifyOptions parsed;
+  if (options.keys.empty()) {
+    return error(Code::kInvalidArgument,
+                 "--key is required: the audit signing public key or its fingerprint, as "
+                 "recorded off this machine when the server first started (`wardline admin "
+                 "audit-key` prints it; docs/audit_chain.md)");
+  }
+  for (const std::string& key : options.keys) {
+    parsed.trusted_keys.push_back(WL_TRY(AuditKeyAnchor::parse(key)));
+  }
+  for (const std::string& head : options.heads) {
+    parsed.heads.push_back(WL_TRY(parse_audit_head(head)));
+  }
+  if (!options.max_age.empty()) {
+    parsed.max_age = WL_TRY(parse_duration(options.max_age));
+  }
+  parsed.now = SystemClock().now();
+  return parsed;
+}
+
+// Exit codes: 0 intact, 1 tampered (or not proven intact), 2 usage or read error.
+int verify(const VerifyOptions& options) {
+  auto parsed = verify_options(options);
+  if (!parsed) {
+    std::cerr << "wardline audit verify: " << parsed.error().message() << "\n";
+    return 2;
+  }
+  // Read-only: verifying works beside a running server.
+  SqliteOptions store_options;
+  store_options.read_only = true;
+  auto store = SqliteStore::open(DataPaths{options.data_dir}.database(), make_audit_chainer(),
+                                 store_options);
+  if (!store) {
+    std::cerr << "wardline audit: " << store.error().to_string() << "\n";
+    return 2;
+  }
+  auto report = verify_audit(**store, *parsed);
+  if (!report) {
+    std::cerr << "wardline audit: " << report.error().to_string() << "\n";
+    return 2;
+  }
+  if (!report->ok) {
+    std::cout << fmt::format("audit log TAMPERED: first bad entry {}: {}\n", report->first_bad_seq,
+                             report->problem);
+    return 1;
+  }
+  std::cout << fmt::format(
+      "audit log intact: {} entries, {} signed checkpoints; the newest signs entry {} at {}; "
+      "{} entries after it are unpinned\n",
+      report->entries, report->checkpoints, report->last_checkpoint_seq,
+      format_rfc3339(report->last_checkpoint_at), report->unpinned);
+  return 0;
+}
+
+}  // namespace
 
 void add_audit_command(CLI::App& app, int& exit_code) {
-  auto data_dir = std::make_shared<std::string>("wardline-data");
+  auto options = std::make_shared<VerifyOptions>();
   CLI::App* audit = app.add_subcommand("audit", "The tamper-evident audit log");
   audit->require_subcommand(1);
-  audit->add_option("--data-dir", *data_dir, "Data directory")->capture_default_str();
-  audit->add_subcommand("verify", "Check the hash chain and signed checkpoints")
-      ->callback([data_dir, &exit_code] {
-        // Read-only: verifying works beside a running server.
-        SqliteOptions options;
-        options.read_only = true;
-        auto store =
-            SqliteStore::open(DataPaths{*data_dir}.database(), make_audit_chainer(), options);
-        if (!store) {
-          std::cerr << "wardline audit: " << store.error().to_string() << "\n";
-          exit_code = 2;
-          return;
-        }
-        auto report = verify_audit(**store);
-        if (!report) {
-          std::cerr << "wardline audit: " << report.error().to_string() << "\n";
-          exit_code = 2;
-          return;
-        }
-        if (report->ok) {
-          std::cout << fmt::format("audit log intact: {} entries, {} signed checkpoints\n",
-                                   report->entries, report->checkpoints);
-          exit_code = 0;
-        } else {
-          std::cout << fmt::format("audit log TAMPERED: first bad entry {}: {}\n",
-                                   report->first_bad_seq, report->problem);
-          exit_code = 1;
-        }
-      });
+  audit->add_option("--data-dir", options->data_dir, "Data directory")->capture_default_str();
+  CLI::App* verify_command =
+      audit->add_subcommand("verify", "Check the hash chain and signed checkpoints");
+  verify_command->add_option(
+      "--key", options->keys,
+      "Required: the audit signing public key (base64url or hex) or its fingerprint "
+      "(SHA256:...), from off this machine; repeat to trust several");
+  verify_command->add_option("--head", options->heads,
+                             "SEQ:HASH of a checkpoint head collected off the machine, which the "
+                             "chain must contain; repeatable");
+  verify_command->add_option("--max-age", options->max_age,
+                             "For a running server: the newest checkpoint must be younger than "
+                             "this (e.g. 60s)");
+  verify_command->callback([options, &exit_code] { exit_code = verify(*options); });
 }
 
 }  // namespace wl::cli

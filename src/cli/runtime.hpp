@@ -1,16 +1,22 @@
 #pragma once
 
+#include <cstdint>
 #include <filesystem>
 #include <memory>
+#include <mutex>
 #include <string>
+#include <string_view>
 
 #include "adapters/keyfile/file_key_provider.hpp"
 #include "adapters/local_bus/local_bus.hpp"
 #include "adapters/sqlite/sqlite_store.hpp"
+#include "core/crypto/ed25519.hpp"
 #include "core/status.hpp"
 #include "ports/clock.hpp"
+#include "services/audit/audit_anchor.hpp"
 #include "services/audit/audit_chain.hpp"
 #include "services/audit/audit_log.hpp"
+#include "services/audit/audit_tally.hpp"
 #include "services/audit/audit_verifier.hpp"
 #include "services/identity/identity_service.hpp"
 #include "services/identity/password_hasher.hpp"
@@ -31,14 +37,41 @@ struct DataPaths {
 
 struct RuntimeOptions {
   PasswordHasher::Strength password_strength = PasswordHasher::Strength::kInteractive;
+  // The audit signing seed (`--audit-key-file`); empty: DataPaths::audit_key(). Created
+  // (0600) if it does not exist.
+  std::filesystem::path audit_key_file;
+  // Where each new checkpoint head is appended as an audit-head line
+  // (`--audit-head-file`); empty: only the "audit" logger gets it.
+  std::filesystem::path audit_head_file;
 };
+
+// The audit signing key file `options` name, or the data directory's.
+std::filesystem::path audit_key_file(const DataPaths& paths, const RuntimeOptions& options);
+
+// Reads the audit signing key pair from its seed file. Errors: as
+// crypto::read_secret_file and crypto::ed25519_from_seed.
+[[nodiscard]] Result<crypto::Ed25519KeyPair> read_audit_signing_key(
+    const std::filesystem::path& file);
+
+// Creates a new audit signing key in `file` (0600). Errors: AlreadyExists if the file
+// exists; otherwise as crypto::create_secret_file.
+[[nodiscard]] Result<crypto::Ed25519KeyPair> create_audit_signing_key(
+    const std::filesystem::path& file);
+
+// The line that shows the audit signing public key and its fingerprint, printed by
+// `serve` when it creates the key and by `admin audit-key`:
+// "wardline: audit public key KEY fingerprint SHA256:...".
+std::string audit_key_line(std::string_view public_key);
 
 // The services over one data directory, wired in layer order: store, keys, audit,
 // identity, patients, messaging. Used by `serve` and by `admin`, which works on the
 // same directory. Not thread-safe to build; the services it holds are.
 class Runtime {
  public:
-  // Creates the directory (0700) and its keys on first use. Errors: as the parts'.
+  // Creates the directory (0700) and its keys on first use; the audit signing key only
+  // while the log has no checkpoint. Errors: as the parts'; FailedPrecondition if the
+  // audit signing key file is missing but the log has checkpoints; Unavailable if the
+  // head file cannot be opened for appending.
   static Result<std::unique_ptr<Runtime>> open(const std::filesystem::path& data_dir,
                                                RuntimeOptions options = {});
   ~Runtime();
@@ -48,6 +81,22 @@ class Runtime {
   SqliteStore& store() { return *store_; }
   KeyRing& keys() { return *keys_; }
   AuditLog& audit() { return *audit_; }
+  // Counts the entries the store chains (for AuditCheckpointer).
+  AuditTally& audit_tally() { return audit_tally_; }
+  // True if open() created the audit signing key: its public key must now be recorded
+  // off the machine.
+  bool created_audit_key() const { return created_audit_key_; }
+  // True if this process has appended audit entries.
+  bool has_written_audit() const { return audit_tally_.seq() > 0; }
+
+  // Signs a checkpoint of the audit head (AuditLog::checkpoint) and exports it
+  // (export_audit_head). Errors: as AuditLog::checkpoint. Blocks on the store.
+  [[nodiscard]] Result<AuditCheckpoint> sign_audit_checkpoint();
+  // Logs a checkpoint's head line on the "audit" logger at info and appends it to the
+  // head file, once per head: re-signing the same head only logs at debug. A failed
+  // append is logged (warn), not returned, since the checkpoint itself is stored.
+  // Thread-safe; blocks on the head file.
+  void export_audit_head(const AuditCheckpoint& checkpoint);
   LocalBus& bus() { return bus_; }
   IdentityService& identity() { return *identity_; }
   PatientService& patients() { return *patients_; }
@@ -57,7 +106,13 @@ class Runtime {
   Runtime() = default;
 
   DataPaths paths_;
+  std::filesystem::path audit_head_file_;
   SystemClock clock_;
+  // Declared before store_, whose chainer notes entries here, so that it outlives it.
+  AuditTally audit_tally_;
+  bool created_audit_key_ = false;
+  std::mutex export_mutex_;
+  std::int64_t exported_seq_ = 0;  // Guarded by export_mutex_.
   LocalBus bus_;
   std::unique_ptr<FileKeyProvider> key_provider_;
   std::unique_ptr<SqliteStore> store_;

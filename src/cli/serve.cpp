@@ -22,6 +22,7 @@
 #include "core/log.hpp"
 #include "net/certificates.hpp"
 #include "net/server.hpp"
+#include "services/audit/audit_checkpointer.hpp"
 
 namespace wl::cli {
 namespace {
@@ -43,6 +44,10 @@ struct ServeOptions {
   net::ConnectionLimits limits;
   int session_check_seconds = 30;
   int hello_timeout_seconds = 10;
+  std::string audit_key_file;
+  std::string audit_head_file;
+  int audit_checkpoint_seconds = 10;
+  std::int64_t audit_checkpoint_entries = 1000;
 };
 
 // Runs task every interval on its own thread, and once more when destroyed.
@@ -97,6 +102,16 @@ api::ApiOptions api_options_for(const ServeOptions& options) {
   return api_options;
 }
 
+// An audit entry of the server's own life (action "server.start" or "server.stop").
+AuditDraft server_event(Runtime& runtime, std::string_view action) {
+  AuditDraft draft;
+  draft.at = runtime.clock().now();
+  draft.action = action;
+  draft.target = "server";
+  draft.outcome = "ok";
+  return draft;
+}
+
 // Every org's sealing key, created now if it has none (KeyRing::prepare).
 Result<void> prepare_org_keys(Runtime& runtime) {
   for (const Org& org : WL_TRY(runtime.store().list_orgs())) {
@@ -132,9 +147,19 @@ int serve(const ServeOptions& options) {
   if (options.fast_password_hashing) {
     runtime_options.password_strength = PasswordHasher::Strength::kMinimum;
   }
+  runtime_options.audit_key_file = options.audit_key_file;
+  runtime_options.audit_head_file = options.audit_head_file;
   auto runtime = Runtime::open(options.data_dir, runtime_options);
   if (!runtime) {
     logger->error("cannot open the data directory: {}", runtime.error().to_string());
+    return 1;
+  }
+  log::get("audit")->info("signing audit checkpoints with key {}",
+                          audit_key_fingerprint((*runtime)->audit().public_key()));
+  // Every start is in the log, so a log that verifies is never empty.
+  if (auto started = (*runtime)->audit().record(server_event(**runtime, "server.start"));
+      !started) {
+    logger->error("cannot write the audit log: {}", started.error().to_string());
     return 1;
   }
   if (options.demo) {
@@ -165,6 +190,25 @@ int serve(const ServeOptions& options) {
   }
 
   Runtime& services = **runtime;
+  // Pin everything written so far (the start, the demo) before accepting anyone, so a
+  // server killed at any later moment has at least its start signed.
+  if (auto pinned = services.sign_audit_checkpoint(); !pinned) {
+    logger->error("cannot sign an audit checkpoint: {}", pinned.error().to_string());
+    return 1;
+  }
+  // From here on, checkpoints are signed off the request path, and once more as this is
+  // destroyed, after everything else has stopped.
+  AuditCheckpointer checkpoints(
+      services.audit(), services.audit_tally(),
+      AuditCheckpointer::Options{std::chrono::seconds(options.audit_checkpoint_seconds),
+                                 options.audit_checkpoint_entries},
+      [&services](const Result<AuditCheckpoint>& checkpoint) {
+        if (checkpoint) {
+          services.export_audit_head(*checkpoint);
+        } else {
+          log::get("audit")->error("audit checkpoint failed: {}", checkpoint.error().to_string());
+        }
+      });
   api::WorkPool pool(options.workers, 100000);
   api::Hub hub(services.messaging(), services.bus(), services.store().instance_id());
   api::ApiContext context(services.identity(), services.messaging(), services.patients(),
@@ -196,13 +240,6 @@ int serve(const ServeOptions& options) {
     logger->error("cannot start the server: {}", started.error().to_string());
     return 1;
   }
-  AuditLog& audit = services.audit();
-  Periodic checkpoints(std::chrono::seconds(60), [&audit] {
-    if (auto signed_checkpoint = audit.checkpoint(); !signed_checkpoint) {
-      log::get("audit")->error("audit checkpoint failed: {}",
-                               signed_checkpoint.error().to_string());
-    }
-  });
   // Live connections re-check their login sessions: automatic logoff and revoked
   // devices reach sockets that stay open.
   Periodic session_checks(std::chrono::seconds(options.session_check_seconds),
@@ -211,6 +248,11 @@ int serve(const ServeOptions& options) {
   const std::string host = options.address.find(':') != std::string::npos
                                ? "[" + options.address + "]"
                                : options.address;
+  if (services.created_audit_key()) {
+    // Shown once, when the key is made: the operator records it off this machine, for
+    // `wardline audit verify --key` (docs/audit_chain.md).
+    std::printf("%s\n", audit_key_line(services.audit().public_key()).c_str());
+  }
   // Tests and scripts read this line to learn the bound port.
   std::printf("wardline: listening on https://%s:%u\n", host.c_str(), server.port());
   std::printf("wardline: certificate authority %s (pass it to clients with --ca)\n",
@@ -229,6 +271,10 @@ int serve(const ServeOptions& options) {
   server.stop();
   server.wait();
   pool.stop();
+  // A clean stop is in the log too; `checkpoints` signs it as it is destroyed.
+  if (auto stopped = services.audit().record(server_event(services, "server.stop")); !stopped) {
+    log::get("audit")->error("cannot write the audit log: {}", stopped.error().to_string());
+  }
   return 0;
 }
 
@@ -282,6 +328,21 @@ void add_serve_command(CLI::App& app, int& exit_code) {
       ->add_option("--max-handshakes-per-address", options->limits.handshakes_per_address,
                    "TLS handshakes in progress from one IP address (0: no cap)")
       ->capture_default_str();
+  command->add_option("--audit-key-file", options->audit_key_file,
+                      "Audit signing seed, created (0600) if missing; keep it off the data disk "
+                      "(default: DATA_DIR/keys/audit-signing.key)");
+  command->add_option("--audit-head-file", options->audit_head_file,
+                      "Append each new audit checkpoint head here (collect it off the machine)");
+  command
+      ->add_option("--audit-checkpoint-seconds", options->audit_checkpoint_seconds,
+                   "Sign an audit checkpoint at least this often, even when idle")
+      ->capture_default_str()
+      ->check(CLI::Range(1, 3600));
+  command
+      ->add_option("--audit-checkpoint-entries", options->audit_checkpoint_entries,
+                   "Also sign one after this many audit entries")
+      ->capture_default_str()
+      ->check(CLI::Range(std::int64_t{1}, std::int64_t{1000000}));
   command->add_flag("--bench-echo", options->bench_echo,
                     "Also serve the bare WebSocket echo at /bench/echo (benchmark baseline)");
   command->add_flag("--bench-limits", options->bench_limits,

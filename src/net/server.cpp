@@ -71,6 +71,10 @@ constexpr const char* kTls12Ciphers =
 constexpr const char* kHsts = "max-age=63072000; includeSubDomains";
 constexpr std::size_t kMaxCloseReasonBytes = 123;  // RFC 6455 section 5.5.
 constexpr auto kTlsShutdownTimeout = std::chrono::seconds(2);
+// What is read and dropped after refusing a body unread (HttpSession::do_discard).
+constexpr std::size_t kDiscardLimit = 256 * 1024;
+constexpr std::size_t kDiscardChunk = 16 * 1024;
+constexpr auto kDiscardTimeout = std::chrono::seconds(2);
 
 // Peer closes, cancellations and timeouts end a session without being errors
 // (STYLE.md section 8): they are logged at debug level only.
@@ -645,6 +649,7 @@ class HttpSession final : public SessionBase, public std::enable_shared_from_thi
       // An announced body stays unread, so the connection cannot carry another request.
       if (!parser_->is_done()) {
         is_keep_alive_ = false;
+        is_body_unread_ = true;
       }
       parser_.reset();
       request_.reset();
@@ -654,6 +659,7 @@ class HttpSession final : public SessionBase, public std::enable_shared_from_thi
     }
     const auto announced = parser_->content_length();
     if (announced && *announced > admission.body_limit) {
+      is_body_unread_ = true;
       send_error(413, "request body too large");
       return;
     }
@@ -834,10 +840,42 @@ class HttpSession final : public SessionBase, public std::enable_shared_from_thi
       return;
     }
     if (!keep_alive || is_stopping_) {
+      if (is_body_unread_) {
+        do_discard();
+        return;
+      }
       do_shutdown();
       return;
     }
     do_read();
+  }
+
+  // The answer went out before the body it refused: the client may still be sending
+  // it. Closing now would reset the connection, and a client that writes its whole
+  // request before reading would lose the answer with it. So read and drop what comes
+  // (as nginx's lingering close does), at most kDiscardLimit bytes and
+  // kDiscardTimeout, then close.
+  void do_discard() {
+    phase_ = Phase::kClosing;
+    buffer_.consume(buffer_.size());
+    expires_after(kDiscardTimeout);
+    stream_.async_read_some(
+        buffer_.prepare(kDiscardChunk),
+        beast::bind_front_handler(&HttpSession::on_discard, shared_from_this()));
+  }
+
+  void on_discard(ErrorCode code, std::size_t bytes) {
+    deadline_.cancel();
+    discarded_ += bytes;
+    if (code || discarded_ >= kDiscardLimit) {
+      if (code && code != asio::error::eof) {
+        log_ending(code, "discarding an unread body");
+        return;
+      }
+      do_shutdown();
+      return;
+    }
+    do_discard();
   }
 
   void do_shutdown() {
@@ -886,6 +924,8 @@ class HttpSession final : public SessionBase, public std::enable_shared_from_thi
   std::optional<http::response<http::file_body>> file_response_;
   std::optional<http::response_serializer<http::file_body>> file_serializer_;
   bool is_head_ = false;
+  bool is_body_unread_ = false;  // The answer refused an announced body unread.
+  std::size_t discarded_ = 0;
   Phase phase_ = Phase::kIdle;
   bool is_keep_alive_ = true;
   bool is_stopping_ = false;

@@ -284,7 +284,12 @@ class Store {
   }
   /// Entries with seq > after in seq order, at most `limit`.
   virtual Result<std::vector<AuditEntry>> read_audit(std::int64_t after, std::size_t limit) = 0;
+  /// Stores a signed checkpoint. If one with the same seq and hash is stored already,
+  /// the new one replaces it when its time is later and is dropped otherwise: re-signing
+  /// an idle head moves its signed time forward without adding a row each time.
+  /// Errors: AlreadyExists if the checkpoint stored at that seq has a different hash.
   virtual Result<void> put_audit_checkpoint(const AuditCheckpoint& checkpoint) = 0;
+  /// Every stored checkpoint, in seq order.
   virtual Result<std::vector<AuditCheckpoint>> list_audit_checkpoints() = 0;
 };
 

@@ -1056,11 +1056,23 @@ TYPED_TEST(StoreContractTest, AuditEntriesFormAHashChain) {
   AuditCheckpoint checkpoint{4, appended[3].hash, std::string(32, 'k'), std::string(64, 's'),
                              at(9)};
   ASSERT_TRUE(store.put_audit_checkpoint(checkpoint).has_value());
-  EXPECT_EQ(store.put_audit_checkpoint(checkpoint).error().code(), Code::kAlreadyExists);
+  // The same head signed again later replaces it (an idle head's refresh); an older
+  // signature of it is dropped.
+  AuditCheckpoint later = checkpoint;
+  later.signature = std::string(64, 't');
+  later.at = at(10);
+  ASSERT_TRUE(store.put_audit_checkpoint(later).has_value());
+  ASSERT_TRUE(store.put_audit_checkpoint(checkpoint).has_value());
+  // Another hash at the same seq is a fork, never stored.
+  AuditCheckpoint forked = later;
+  forked.hash = appended[2].hash;
+  forked.at = at(11);
+  EXPECT_EQ(store.put_audit_checkpoint(forked).error().code(), Code::kAlreadyExists);
   auto checkpoints = store.list_audit_checkpoints();
   ASSERT_EQ(checkpoints->size(), 1u);
   EXPECT_EQ(checkpoints->front().hash, appended[3].hash);
-  EXPECT_EQ(checkpoints->front().signature, std::string(64, 's'));
+  EXPECT_EQ(checkpoints->front().signature, std::string(64, 't'));
+  EXPECT_EQ(checkpoints->front().at, at(10));
 }
 
 TYPED_TEST(StoreContractTest, HooksNameTheMembersAtCommitAsRecipients) {

@@ -3,6 +3,7 @@
 #include <filesystem>
 #include <fstream>
 #include <iterator>
+#include <sstream>
 
 #include <boost/json/serialize.hpp>
 
@@ -43,6 +44,17 @@ class SecurityTest : public ServerTest {
       }
     }
     return found;
+  }
+
+  // `wardline audit verify --key` with the key `wardline admin audit-key` prints; keeps
+  // the output in `output`.
+  int verify_audit_log(std::string* output) {
+    const std::string data = server_->data_dir().string();
+    std::string key;
+    EXPECT_EQ(run_wardline({"admin", "--data-dir", data, "audit-key"}, &key), 0) << key;
+    std::istringstream words(key.substr(key.find("audit public key ") + 17));
+    words >> key;
+    return run_wardline({"audit", "--data-dir", data, "verify", "--key", key}, output);
   }
 
   std::string read_file(const fs::path& path) {
@@ -370,9 +382,8 @@ TEST_F(SecurityTest, AuditVerifyPassesThenDetectsAnEditedRow) {
   harper->connect();
   ASSERT_TRUE(is_type(harper->send_message(thread, "a-1", "audit me"), "sent"));
   server_->stop();
-  const std::string data = server_->data_dir().string();
   std::string output;
-  EXPECT_EQ(run_wardline({"audit", "--data-dir", data, "verify"}, &output), 0) << output;
+  EXPECT_EQ(verify_audit_log(&output), 0) << output;
   EXPECT_NE(output.find("intact"), std::string::npos) << output;
 
   // Edit one entry's outcome directly in the database, as an attacker with file access.
@@ -382,7 +393,7 @@ TEST_F(SecurityTest, AuditVerifyPassesThenDetectsAnEditedRow) {
                          nullptr),
             SQLITE_OK);
   sqlite3_close(db);
-  EXPECT_EQ(run_wardline({"audit", "--data-dir", data, "verify"}, &output), 1) << output;
+  EXPECT_EQ(verify_audit_log(&output), 1) << output;
   EXPECT_NE(output.find("first bad entry 5"), std::string::npos) << output;
 }
 
@@ -394,9 +405,7 @@ TEST_F(SecurityTest, AuditVerifyDetectsADeletedRow) {
             SQLITE_OK);
   sqlite3_close(db);
   std::string output;
-  EXPECT_EQ(run_wardline({"audit", "--data-dir", server_->data_dir().string(), "verify"}, &output),
-            1)
-      << output;
+  EXPECT_EQ(verify_audit_log(&output), 1) << output;
   EXPECT_NE(output.find("TAMPERED"), std::string::npos) << output;
 }
 

@@ -1360,6 +1360,25 @@ Result<std::vector<AuditEntry>> SqliteStore::read_audit(std::int64_t after, std:
 
 Result<void> SqliteStore::put_audit_checkpoint(const AuditCheckpoint& checkpoint) {
   return write<void>(nullptr, [&](WriteContext& context) -> Result<void> {
+    auto stored = WL_TRY(context.connection.prepare(
+        "SELECT hash, at FROM audit_checkpoints WHERE seq = ?1", "find audit checkpoint"));
+    stored.bind(1, checkpoint.seq);
+    if (WL_TRY(stored.step())) {
+      if (stored.column_bytes(0) != checkpoint.hash) {
+        return error(Code::kAlreadyExists, "store: another audit checkpoint at this seq");
+      }
+      if (stored.column_time(1) >= checkpoint.at) {
+        return ok();
+      }
+      auto update = WL_TRY(context.connection.prepare(
+          "UPDATE audit_checkpoints SET public_key = ?2, signature = ?3, at = ?4 WHERE seq = ?1",
+          "refresh audit checkpoint"));
+      return update.bind(1, checkpoint.seq)
+          .bind_blob(2, checkpoint.public_key)
+          .bind_blob(3, checkpoint.signature)
+          .bind(4, checkpoint.at)
+          .run();
+    }
     auto insert = WL_TRY(context.connection.prepare(
         "INSERT INTO audit_checkpoints (seq, hash, public_key, signature, at) "
         "VALUES (?1, ?2, ?3, ?4, ?5)",

@@ -4,6 +4,7 @@
 #include <string_view>
 
 #include "core/crypto/hash.hpp"
+#include "services/audit/audit_tally.hpp"
 
 namespace wl {
 namespace {
@@ -53,8 +54,14 @@ std::string audit_entry_hash(const AuditEntry& entry) {
   return crypto::sha256(audit_entry_encoding(entry));
 }
 
-AuditChainer make_audit_chainer() {
-  return [](const AuditEntry& entry) { return audit_entry_hash(entry); };
+AuditChainer make_audit_chainer(AuditTally* tally) {
+  if (tally == nullptr) {
+    return [](const AuditEntry& entry) { return audit_entry_hash(entry); };
+  }
+  return [tally](const AuditEntry& entry) {
+    tally->note(entry.seq);
+    return audit_entry_hash(entry);
+  };
 }
 
 std::string audit_checkpoint_encoding(const AuditCheckpoint& checkpoint) {

@@ -7,6 +7,8 @@
 
 namespace wl {
 
+class AuditTally;
+
 // The audit chain's byte formats (docs/audit_chain.md). Pure functions, thread-safe.
 
 // The canonical bytes of an entry that its hash covers: a format tag, seq, prev_hash and
@@ -17,8 +19,10 @@ std::string audit_entry_encoding(const AuditEntry& entry);
 // SHA-256 of audit_entry_encoding(entry): 32 raw bytes.
 std::string audit_entry_hash(const AuditEntry& entry);
 
-// The chain rule given to Store adapters at construction: returns audit_entry_hash.
-AuditChainer make_audit_chainer();
+// The chain rule given to Store adapters at construction: returns audit_entry_hash. With
+// a tally, it also notes each entry's seq there (see AuditTally); the tally must then
+// outlive every store given this chainer.
+AuditChainer make_audit_chainer(AuditTally* tally = nullptr);
 
 // The bytes an audit checkpoint's Ed25519 signature covers: a format tag, seq, hash
 // and the checkpoint time. public_key and signature are not part of it.

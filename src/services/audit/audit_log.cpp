@@ -39,63 +39,66 @@ void AuditLog::record_async(AuditDraft draft, WriteDone<AuditEntry> done) {
 
 void AuditLog::note_appended(const AuditEntry& entry) {
   std::lock_guard lock(mutex_);
-  // Only safe when nothing lies between: advance_head_locked() reads forward anyway.
-  if (head_loaded_ && entry.seq == head_seq_ + 1) {
-    head_seq_ = entry.seq;
-    head_hash_ = entry.hash;
+  // Only safe when nothing lies between: read_head() reads forward anyway.
+  if (head_loaded_ && entry.seq == head_.seq + 1) {
+    head_.seq = entry.seq;
+    head_.hash = entry.hash;
   }
 }
 
-Result<void> AuditLog::advance_head_locked() {
-  if (!head_loaded_) {
+Result<AuditLog::Head> AuditLog::read_head() {
+  Head head;
+  bool loaded = false;
+  {
+    std::lock_guard lock(mutex_);
+    head = head_;
+    loaded = head_loaded_;
+  }
+  if (!loaded) {
     // Start from the newest checkpoint this key signed (so it is ours and trusted);
     // otherwise scan from the beginning once.
     const std::vector<AuditCheckpoint> checkpoints = WL_TRY(store_.list_audit_checkpoints());
     for (const AuditCheckpoint& checkpoint : checkpoints) {
-      if (checkpoint.seq > head_seq_ && checkpoint.public_key == signing_key_.public_key &&
+      if (checkpoint.seq > head.seq && checkpoint.public_key == signing_key_.public_key &&
           crypto::ed25519_verify(signing_key_.public_key, audit_checkpoint_encoding(checkpoint),
                                  checkpoint.signature)) {
-        head_seq_ = checkpoint.seq;
-        head_hash_ = checkpoint.hash;
+        head.seq = checkpoint.seq;
+        head.hash = checkpoint.hash;
       }
     }
-    head_loaded_ = true;
   }
   while (true) {
-    const std::vector<AuditEntry> page = WL_TRY(store_.read_audit(head_seq_, kPageSize));
-    if (page.empty()) {
-      return ok();
+    const std::vector<AuditEntry> page = WL_TRY(store_.read_audit(head.seq, kPageSize));
+    if (!page.empty()) {
+      head.seq = page.back().seq;
+      head.hash = page.back().hash;
     }
-    head_seq_ = page.back().seq;
-    head_hash_ = page.back().hash;
     if (page.size() < kPageSize) {
-      return ok();
+      break;
     }
   }
+  std::lock_guard lock(mutex_);
+  // Entries recorded meanwhile may have moved the head further (note_appended).
+  if (!head_loaded_ || head.seq > head_.seq) {
+    head_ = std::move(head);
+  }
+  head_loaded_ = true;
+  return head_;
 }
 
 Result<AuditCheckpoint> AuditLog::checkpoint() {
-  std::lock_guard lock(mutex_);
-  WL_TRY(advance_head_locked());
-  if (head_seq_ == 0) {
+  std::lock_guard signing(checkpoint_mutex_);
+  Head head = WL_TRY(read_head());
+  if (head.seq == 0) {
     return error(Code::kFailedPrecondition, "the audit log is empty");
   }
-  if (last_checkpoint_ && last_checkpoint_->seq == head_seq_) {
-    return *last_checkpoint_;  // Nothing new to sign (an idle server, or a stop).
-  }
   AuditCheckpoint checkpoint;
-  checkpoint.seq = head_seq_;
-  checkpoint.hash = head_hash_;
+  checkpoint.seq = head.seq;
+  checkpoint.hash = std::move(head.hash);
   checkpoint.at = clock_.now();
   checkpoint.public_key = signing_key_.public_key;
   checkpoint.signature = crypto::ed25519_sign(signing_key_, audit_checkpoint_encoding(checkpoint));
-  if (auto stored = store_.put_audit_checkpoint(checkpoint); !stored) {
-    // Another process signed this same head already; its checkpoint covers it.
-    if (stored.error().code() != Code::kAlreadyExists) {
-      return std::unexpected(stored.error());
-    }
-  }
-  last_checkpoint_ = checkpoint;
+  WL_TRY(store_.put_audit_checkpoint(checkpoint));
   return checkpoint;
 }
 

@@ -2,7 +2,6 @@
 
 #include <cstdint>
 #include <mutex>
-#include <optional>
 #include <string>
 
 #include "core/crypto/ed25519.hpp"
@@ -21,7 +20,7 @@ namespace wl {
 class AuditLog {
  public:
   // `store` and `clock` must outlive the AuditLog. `signing_key` signs checkpoints; its
-  // public key is what `wardline audit verify` should trust.
+  // public key is what `wardline audit verify --key` must be given.
   AuditLog(Store& store, const Clock& clock, crypto::Ed25519KeyPair signing_key);
   AuditLog(const AuditLog&) = delete;
   AuditLog& operator=(const AuditLog&) = delete;
@@ -34,29 +33,41 @@ class AuditLog {
   void record_async(AuditDraft draft, WriteDone<AuditEntry> done);
 
   // Signs (seq, hash, now) of the newest entry, stores the checkpoint and returns it.
-  // If this log already signed that entry, returns that checkpoint and stores nothing;
-  // if another process did (AlreadyExists from the store), returns the new one unstored.
+  // Signing a head that has a checkpoint already re-signs it at the later time, which
+  // replaces the stored one (Store::put_audit_checkpoint), so a running server's newest
+  // checkpoint stays recent while nothing is written.
   // Errors: FailedPrecondition if the log is empty; as Store::read_audit,
-  // list_audit_checkpoints and put_audit_checkpoint.
+  // list_audit_checkpoints and put_audit_checkpoint (AlreadyExists: a checkpoint with
+  // another hash is stored at this seq, so the chain was rewritten under it).
+  // Waits for the store's writer: never call it from a store completion.
   [[nodiscard]] Result<AuditCheckpoint> checkpoint();
 
   const std::string& public_key() const { return signing_key_.public_key; }
 
  private:
-  // Moves head_ to the newest stored entry, reading forward from the known head.
-  // Requires mutex_ held.
-  Result<void> advance_head_locked();
+  struct Head {
+    std::int64_t seq = 0;
+    std::string hash;
+  };
+
+  // Reads forward from the known head to the newest stored entry and returns it.
+  // Requires checkpoint_mutex_ held; takes mutex_ only around the copies, not while
+  // it reads the store.
+  Result<Head> read_head();
   // Moves the head past a just-appended entry when nothing lies between.
   void note_appended(const AuditEntry& entry);
 
   Store& store_;
   const Clock& clock_;
   const crypto::Ed25519KeyPair signing_key_;
+  // Serialises checkpoint(), which holds it across store reads and the checkpoint's
+  // write. The store's commit thread never takes it.
+  std::mutex checkpoint_mutex_;
+  // Guards head_ and head_loaded_, held only to copy them. The store's commit thread
+  // takes it (note_appended), so it is never held across a store call: a write waiting
+  // for the writer while the writer waits for this lock would deadlock.
   std::mutex mutex_;
-  // The newest entry known to this process (it may lag other writers). Guarded by mutex_.
-  std::int64_t head_seq_ = 0;
-  std::string head_hash_;
-  std::optional<AuditCheckpoint> last_checkpoint_;  // Guarded by mutex_.
+  Head head_;  // The newest entry known to this process (it may lag other writers).
   bool head_loaded_ = false;
 };
 

@@ -5,6 +5,7 @@
 #include <thread>
 #include <vector>
 
+#include "services/audit/audit_anchor.hpp"
 #include "services/audit/audit_chain.hpp"
 #include "services/audit/audit_verifier.hpp"
 #include "unit/services/audit/fake_audit_store.hpp"
@@ -37,14 +38,26 @@ class AuditLogTest : public ::testing::Test {
     }
   }
 
-  AuditVerifyReport verify() {
-    auto report = verify_audit(store_, trusted_);
-    EXPECT_TRUE(report.has_value());
+  AuditVerifyReport verify(AuditVerifyOptions options) {
+    auto report = verify_audit(store_, options);
+    EXPECT_TRUE(report.has_value()) << report.error().to_string();
     return report.value_or(AuditVerifyReport{});
+  }
+  AuditVerifyReport verify() { return verify(options()); }
+
+  // Trusts key_ only.
+  AuditVerifyOptions options() {
+    AuditVerifyOptions options;
+    options.trusted_keys.push_back(AuditKeyAnchor::of_public_key(key_.public_key));
+    options.now = clock_.now();
+    return options;
   }
 
   void expect_bad(std::int64_t seq, std::string_view problem) {
-    const AuditVerifyReport report = verify();
+    expect_bad(options(), seq, problem);
+  }
+  void expect_bad(const AuditVerifyOptions& options, std::int64_t seq, std::string_view problem) {
+    const AuditVerifyReport report = verify(options);
     EXPECT_FALSE(report.ok);
     EXPECT_EQ(report.first_bad_seq, seq);
     EXPECT_EQ(report.problem, problem);
@@ -54,7 +67,6 @@ class AuditLogTest : public ::testing::Test {
   testing::FakeAuditStore store_{make_audit_chainer()};
   crypto::Ed25519KeyPair key_ = crypto::ed25519_generate();
   AuditLog log_{store_, clock_, key_};
-  std::vector<std::string> trusted_{key_.public_key};
 };
 
 TEST_F(AuditLogTest, RecordChainsEntriesFromGenesis) {
@@ -88,15 +100,19 @@ TEST_F(AuditLogTest, CheckpointSignsTheNewestEntry) {
   EXPECT_EQ(store_.list_audit_checkpoints().value().size(), 1u);
 }
 
-TEST_F(AuditLogTest, CheckpointWithNothingNewStoresNoSecondCheckpoint) {
+TEST_F(AuditLogTest, CheckpointOfAnIdleHeadReSignsItInPlace) {
   fill(3);
   const AuditCheckpoint first = log_.checkpoint().value();
   clock_.advance(std::chrono::minutes(1));
   auto again = log_.checkpoint();
   ASSERT_TRUE(again.has_value()) << again.error().to_string();
   EXPECT_EQ(again->seq, first.seq);
-  EXPECT_EQ(again->at, first.at);
-  EXPECT_EQ(store_.list_audit_checkpoints().value().size(), 1u);
+  EXPECT_EQ(again->at, clock_.now());
+  // One row, now carrying the later time.
+  const std::vector<AuditCheckpoint> stored = store_.list_audit_checkpoints().value();
+  ASSERT_EQ(stored.size(), 1u);
+  EXPECT_EQ(stored[0].at, clock_.now());
+  EXPECT_TRUE(verify().ok);
   ASSERT_TRUE(log_.record(draft(4)).has_value());
   EXPECT_EQ(log_.checkpoint().value().seq, 4);
   EXPECT_EQ(store_.list_audit_checkpoints().value().size(), 2u);
@@ -134,10 +150,54 @@ TEST_F(AuditLogTest, UntouchedLogVerifies) {
   EXPECT_EQ(report.problem, "");
 }
 
-TEST_F(AuditLogTest, EmptyLogVerifies) {
+TEST_F(AuditLogTest, UntouchedLogReportsItsNewestCheckpointAndTheEntriesAfterIt) {
+  fill(25, 10);
   const AuditVerifyReport report = verify();
-  EXPECT_TRUE(report.ok);
-  EXPECT_EQ(report.entries, 0);
+  EXPECT_TRUE(report.ok) << report.problem;
+  EXPECT_EQ(report.last_checkpoint_seq, 20);
+  EXPECT_EQ(report.last_checkpoint_at, store_.checkpoints_for_test().at(1).at);
+  EXPECT_EQ(report.unpinned, 5);
+}
+
+TEST_F(AuditLogTest, VerifyNeedsATrustedKey) {
+  fill(3, 3);
+  auto report = verify_audit(store_, AuditVerifyOptions{});
+  ASSERT_FALSE(report.has_value());
+  EXPECT_EQ(report.error().code(), Code::kInvalidArgument);
+}
+
+TEST_F(AuditLogTest, VerifyTrustsAKeyNamedByItsFingerprint) {
+  fill(3, 3);
+  AuditVerifyOptions by_fingerprint = options();
+  by_fingerprint.trusted_keys = {
+      AuditKeyAnchor::parse(audit_key_fingerprint(key_.public_key)).value()};
+  EXPECT_TRUE(verify(by_fingerprint).ok);
+  by_fingerprint.trusted_keys = {
+      AuditKeyAnchor::parse(audit_key_fingerprint(crypto::ed25519_generate().public_key)).value()};
+  expect_bad(by_fingerprint, 3, "checkpoint signed by an untrusted key");
+}
+
+// Forgery: every entry and checkpoint deleted.
+TEST_F(AuditLogTest, EmptyLogFails) {
+  expect_bad(1, "empty log");
+  fill(5, 5);
+  store_.entries_for_test().clear();
+  store_.checkpoints_for_test().clear();
+  expect_bad(1, "empty log");
+}
+
+TEST_F(AuditLogTest, LogWithoutACheckpointFails) {
+  fill(5);
+  expect_bad(1, "no checkpoint");
+}
+
+// Forgery: an entry edited, the chain recomputed and the checkpoints deleted.
+TEST_F(AuditLogTest, RewrittenChainWithItsCheckpointsDeletedFails) {
+  fill(10, 5);
+  store_.entries_for_test().at(3).draft.outcome = "ok-edited";
+  store_.rechain_from_for_test(3);
+  store_.checkpoints_for_test().clear();
+  expect_bad(1, "no checkpoint");
 }
 
 TEST_F(AuditLogTest, VerifiesAcrossPageBoundaries) {
@@ -241,10 +301,75 @@ TEST_F(AuditLogTest, ResignedCheckpointNeedsATrustedKey) {
     checkpoint.signature = crypto::ed25519_sign(attacker, audit_checkpoint_encoding(checkpoint));
   }
   expect_bad(5, "checkpoint signed by an untrusted key");
-  // Without a pinned key the forgery passes: the documented limit of verify_audit.
-  auto unpinned = verify_audit(store_);
-  ASSERT_TRUE(unpinned.has_value());
-  EXPECT_TRUE(unpinned->ok);
+}
+
+// Forgery: a row deleted, the rest renumbered and rechained, the checkpoints re-signed.
+TEST_F(AuditLogTest, DeletedRowWithTheRestRenumberedAndResignedFails) {
+  fill(10, 5);
+  auto& entries = store_.entries_for_test();
+  entries.erase(4);
+  for (std::int64_t seq = 5; seq <= 10; ++seq) {
+    auto row = entries.extract(seq);
+    row.key() = seq - 1;
+    row.mapped().seq = seq - 1;
+    entries.insert(std::move(row));
+  }
+  store_.rechain_from_for_test(1);
+  const crypto::Ed25519KeyPair attacker = crypto::ed25519_generate();
+  auto& checkpoints = store_.checkpoints_for_test();
+  checkpoints.back().seq = 9;  // The new head.
+  for (AuditCheckpoint& checkpoint : checkpoints) {
+    checkpoint.hash = entries.at(checkpoint.seq).hash;
+    checkpoint.public_key = attacker.public_key;
+    checkpoint.signature = crypto::ed25519_sign(attacker, audit_checkpoint_encoding(checkpoint));
+  }
+  expect_bad(5, "checkpoint signed by an untrusted key");
+}
+
+// Forgery: the tail cut back to an earlier checkpoint, with the checkpoints after it.
+// The store alone cannot show it; a head kept off the machine, or the age of the newest
+// checkpoint of a running server, does.
+TEST_F(AuditLogTest, TailCutBackToAnEarlierCheckpointFailsAgainstALaterHeadOrAnAgeBound) {
+  fill(20, 10);
+  const AuditCheckpoint later = store_.checkpoints_for_test().at(1);
+  for (std::int64_t seq = 11; seq <= 20; ++seq) {
+    store_.entries_for_test().erase(seq);
+  }
+  store_.checkpoints_for_test().pop_back();
+  EXPECT_TRUE(verify().ok);
+
+  AuditVerifyOptions with_head = options();
+  with_head.heads.push_back(AuditChainHead{later.seq, later.hash});
+  expect_bad(with_head, 20, "head not in chain");
+
+  // A running server re-signs its head every few seconds; this one's newest
+  // checkpoint is from ten entries (ten seconds) before the cut.
+  AuditVerifyOptions with_age = options();
+  with_age.max_age = std::chrono::seconds(5);
+  expect_bad(with_age, 10, "last checkpoint too old");
+}
+
+TEST_F(AuditLogTest, HeadMustMatchTheChainAtItsSeq) {
+  fill(10, 10);
+  AuditVerifyOptions options = this->options();
+  options.heads.push_back(AuditChainHead{4, store_.entries_for_test().at(4).hash});
+  options.heads.push_back(AuditChainHead{10, store_.entries_for_test().at(10).hash});
+  EXPECT_TRUE(verify(options).ok);
+  options.heads.push_back(AuditChainHead{7, store_.entries_for_test().at(6).hash});
+  expect_bad(options, 7, "head not in chain");
+}
+
+TEST_F(AuditLogTest, AgeBoundCountsFromTheNewestSignatureOfAnIdleHead) {
+  fill(5, 5);
+  AuditVerifyOptions options = this->options();
+  options.max_age = std::chrono::seconds(30);
+  clock_.advance(std::chrono::minutes(5));
+  options.now = clock_.now();
+  expect_bad(options, 5, "last checkpoint too old");
+  ASSERT_TRUE(log_.checkpoint().has_value());  // The server's periodic re-signing.
+  clock_.advance(std::chrono::seconds(10));
+  options.now = clock_.now();
+  EXPECT_TRUE(verify(options).ok);
 }
 
 TEST_F(AuditLogTest, ConcurrentRecordsFormOneValidChain) {

@@ -43,8 +43,20 @@ class FakeAuditStore final : public NotUsedStore {
     return page;
   }
 
+  // As the SQLite store: a later signature of the same head replaces the stored one.
   Result<void> put_audit_checkpoint(const AuditCheckpoint& checkpoint) override {
     std::lock_guard lock(mutex_);
+    for (AuditCheckpoint& stored : checkpoints_) {
+      if (stored.seq == checkpoint.seq) {
+        if (stored.hash != checkpoint.hash) {
+          return error(Code::kAlreadyExists, "another audit checkpoint at this seq");
+        }
+        if (stored.at < checkpoint.at) {
+          stored = checkpoint;
+        }
+        return {};
+      }
+    }
     checkpoints_.push_back(checkpoint);
     return {};
   }
