@@ -109,6 +109,9 @@ describe('two clinicians', () => {
     await page.getByRole('radio', { name: /Sample, Bruno/ }).check();
     await page.locator('input[type="checkbox"][data-username="dr.okafor"]').check();
     await page.getByRole('button', { name: 'Start patient conversation' }).click();
+    // As a clinician does, type once the new thread is open: until the server has
+    // created it, the thread open behind the dialog is the previous one.
+    await expect.poll(() => page.getByRole('region', { name: 'Patient' }).textContent(), { timeout: 15_000 }).toContain('Sample, Bruno');
     await sendText(page, 'Bruno Sample: lactate trending down, keep the fluids.');
     await expect.poll(() => ownStatus(page, 'lactate trending').getAttribute('data-status'), { timeout: 15_000 }).not.toBe('sending');
 
