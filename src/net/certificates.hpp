@@ -1,26 +1,76 @@
 #pragma once
 
 #include <filesystem>
+#include <span>
 #include <string>
+#include <vector>
 
 #include "core/status.hpp"
 #include "net/server.hpp"
 
 namespace wl::net {
 
-// Files of the local certificate authority and the server certificate it signs.
+// Whether ensure_local_certificates kept the CA it found. Clients trust the CA, so after
+// any change but kKept every client and browser must trust the new ca.pem (and should
+// drop the old one).
+enum class CaChange {
+  kKept,                   // The CA and server certificate on disk still serve.
+  kCreated,                // There was no CA (first start, or its files were lost).
+  kReplacedUnconstrained,  // The CA had no name constraints (made by an older version).
+  kReplacedForHostnames,   // The CA was constrained to other names than those asked for.
+  kReplacedForRenewal,     // The server certificate was due for renewal, damaged or
+                           // not signed by the CA; a keyless CA cannot sign another.
+};
+
+// Files of the local certificate authority and the server certificate it signed.
 struct LocalCertificatePaths {
   std::filesystem::path ca_certificate;      // ca.pem: give it to clients (--ca).
   std::filesystem::path server_certificate;  // server.pem: the server's chain.
   std::filesystem::path server_key;          // server.key, mode 0600.
+  CaChange ca_change = CaChange::kKept;
 };
 
-// Creates, if absent, a local CA (ECDSA P-256, 10 years) and a server certificate it
-// signs (ECDSA P-256, 825 days, SAN localhost, 127.0.0.1, ::1) in `directory`.
-// Existing files are kept. Errors: Internal if OpenSSL fails; Unavailable on I/O errors.
-Result<LocalCertificatePaths> ensure_local_certificates(const std::filesystem::path& directory);
+// The names a generated certificate is for when none are given: localhost, 127.0.0.1
+// and ::1.
+std::vector<std::string> default_local_hostnames();
 
-// Reads the server certificate chain and key from disk. Errors: NotFound, InvalidArgument.
+// Makes sure `directory` holds a local CA (ca.pem) and a server certificate it signed
+// (server.pem: leaf then CA; server.key, 0600) for exactly `hostnames`: DNS names
+// ("wardline.example.org") and IPv4 or IPv6 addresses, no wildcards. The CA carries a
+// critical nameConstraints extension permitting only those names (and excluding every
+// DNS name or every IP address when none of that kind is given), so even a stolen CA
+// key could not vouch for any other site. Its private key is made in memory, signs the
+// server certificate and is destroyed: it is never written to disk. Both certificates
+// are valid for 825 days.
+//
+// Existing files are kept while the CA's constraints equal `hostnames` and the server
+// certificate is signed by it, matches its key and stays valid for 30 more days.
+// Otherwise a new CA and server certificate replace them, and ca_change says why. A
+// ca.key left by an older version is overwritten and removed first. Files are written
+// atomically. Blocks on disk I/O.
+//
+// Errors: InvalidArgument for an empty list or a name that is neither a DNS name nor an
+// IP address; Internal if OpenSSL fails; Unavailable on I/O errors.
+Result<LocalCertificatePaths> ensure_local_certificates(
+    const std::filesystem::path& directory,
+    std::span<const std::string> hostnames = default_local_hostnames());
+
+// What ensure_local_certificates would make for `hostnames`, in memory and with the
+// CA's private key kept, so that a test can sign certificates of its own with that CA.
+// PEM text. Errors: as ensure_local_certificates.
+struct LocalAuthorityForTest {
+  std::string ca_certificate;
+  std::string ca_key;
+  std::string server_chain;
+  std::string server_key;
+};
+Result<LocalAuthorityForTest> make_local_authority_for_test(std::span<const std::string> hostnames);
+
+// Reads a server certificate chain and its key from disk and checks them: the key
+// matches the first certificate, which is valid now. Errors: NotFound (no such file),
+// PermissionDenied (not readable), Unavailable (read error), InvalidArgument (not PEM,
+// key does not match, certificate expired or not yet valid). Messages name the
+// certificate or the key, never the path.
 Result<TlsCredentials> load_credentials(const std::filesystem::path& certificate,
                                         const std::filesystem::path& key);
 
