@@ -142,8 +142,17 @@ struct ServerState {
                   options.limits.connections_per_address},
                 {options.limits.handshakes, options.limits.handshakes_per_address}) {}
 
+  // The TLS context for connections accepted from now on. Thread-safe. Each SSL object
+  // holds a reference to the SSL_CTX it was made from, so after a swap open connections
+  // keep theirs, and an old context is freed when its last connection ends.
+  std::shared_ptr<ssl::context> tls_context() {
+    std::lock_guard lock(tls_mutex);
+    return tls;
+  }
+
   const ServerOptions options;
-  ssl::context tls{ssl::context::tls_server};
+  std::mutex tls_mutex;
+  std::shared_ptr<ssl::context> tls;  // GUARDED_BY(tls_mutex); null until start().
   HttpHandler& http;
   const WsHandlerFactory ws_factory;
   const std::shared_ptr<spdlog::logger> log = wl::log::get("net");
@@ -494,7 +503,7 @@ class HttpSession final : public SessionBase, public std::enable_shared_from_thi
               Tcp::socket socket, detail::ConnectionCounter::Slot connection_slot,
               detail::ConnectionCounter::Slot handshake_slot)
       : SessionBase(state, worker, id, std::move(remote)),
-        stream_(std::move(socket), state.tls.native_handle()),
+        stream_(std::move(socket), state.tls_context()->native_handle()),
         deadline_(stream_.get_executor()),
         connection_slot_(std::move(connection_slot)),
         handshake_slot_(std::move(handshake_slot)) {}
@@ -931,7 +940,11 @@ class HttpSession final : public SessionBase, public std::enable_shared_from_thi
   bool is_stopping_ = false;
 };
 
-Result<void> configure_tls(ssl::context& tls, const TlsCredentials& credentials) {
+// The server's TLS context: the one place the TLS policy is set (docs/transport.md,
+// "TLS policy"), for start() and every reload alike.
+Result<std::shared_ptr<ssl::context>> make_tls_context(const TlsCredentials& credentials) {
+  auto context = std::make_shared<ssl::context>(ssl::context::tls_server);
+  ssl::context& tls = *context;
   tls.set_options(ssl::context::default_workarounds | ssl::context::no_sslv2 |
                   ssl::context::no_sslv3 | ssl::context::no_tlsv1 | ssl::context::no_tlsv1_1 |
                   ssl::context::single_dh_use);
@@ -958,7 +971,7 @@ Result<void> configure_tls(ssl::context& tls, const TlsCredentials& credentials)
   if (code || SSL_CTX_check_private_key(native) != 1) {
     return error(Code::kInvalidArgument, "invalid server private key");
   }
-  return ok();
+  return context;
 }
 
 }  // namespace
@@ -982,8 +995,12 @@ class Server::Impl {
       }
       is_started_ = true;
     }
-    WL_TRY(configure_tls(state_.tls, credentials_));
+    std::shared_ptr<ssl::context> context = WL_TRY(make_tls_context(credentials_));
     credentials_ = {};  // The key stays only inside the SSL_CTX.
+    {
+      std::lock_guard lock(state_.tls_mutex);
+      state_.tls = std::move(context);
+    }
 
     ErrorCode code;
     const asio::ip::address address = asio::ip::make_address(state_.options.address, code);
@@ -1050,6 +1067,20 @@ class Server::Impl {
   }
 
   std::uint16_t port() const { return port_; }
+
+  Result<void> reload_credentials(const TlsCredentials& credentials) {
+    if (!state_.tls_context()) {
+      return error(Code::kFailedPrecondition, "server not started");
+    }
+    std::shared_ptr<ssl::context> context = WL_TRY(make_tls_context(credentials));
+    {
+      std::lock_guard lock(state_.tls_mutex);
+      state_.tls.swap(context);
+    }
+    // `context` now holds the old one; connections made from it keep it alive.
+    state_.log->info("tls credentials reloaded; new connections use them");
+    return ok();
+  }
 
   void stop(std::chrono::milliseconds drain) {
     {
@@ -1219,6 +1250,10 @@ Server::Server(ServerOptions options, TlsCredentials credentials, HttpHandler& h
 Server::~Server() = default;
 
 Result<void> Server::start() { return impl_->start(); }
+
+Result<void> Server::reload_credentials(TlsCredentials credentials) {
+  return impl_->reload_credentials(credentials);
+}
 
 std::uint16_t Server::port() const { return impl_->port(); }
 

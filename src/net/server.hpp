@@ -197,6 +197,14 @@ class Server {
   // cannot be bound; InvalidArgument for bad credentials.
   Result<void> start();
 
+  // Serves `credentials` to connections accepted from now on, under the same TLS policy
+  // as start(); connections already open keep the certificate they were accepted with
+  // until they end. Resumption state is per credentials: clients of the old ones do one
+  // full handshake. Thread-safe; does not block on I/O. Errors: InvalidArgument for
+  // credentials OpenSSL refuses (the old ones stay in use); FailedPrecondition unless
+  // start() has succeeded.
+  Result<void> reload_credentials(TlsCredentials credentials);
+
   // The bound port (after start()).
   std::uint16_t port() const;
 

@@ -36,7 +36,8 @@ class TlsSocket {
   using next_layer_type = Tcp::socket;
   using lowest_layer_type = Tcp::socket;
 
-  // Takes the accepted socket; `context` must outlive this. is_valid() is false if
+  // Takes the accepted socket. The SSL object takes its own reference to `context`, so the
+  // caller need not keep it (a credentials reload may release it). is_valid() is false if
   // OpenSSL could not make the SSL object (out of memory).
   TlsSocket(Tcp::socket socket, SSL_CTX* context);
   TlsSocket(TlsSocket&& other) noexcept = default;

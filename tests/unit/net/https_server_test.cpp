@@ -6,11 +6,15 @@
 #include <sys/time.h>
 #include <unistd.h>
 
+#include <fstream>
+
 #include <gtest/gtest.h>
+#include <openssl/pem.h>
 
 #include "net/client.hpp"
 #include "unit/net/net_test_support.hpp"
 #include "unit/net/raw_tls_client.hpp"
+#include "unit/net/throwaway_ca.hpp"
 
 namespace wl::net {
 namespace {
@@ -18,6 +22,35 @@ namespace {
 using testing::RawTlsClient;
 using testing::RawTlsOptions;
 using testing::TestServer;
+using testing::ThrowawayCa;
+
+// The leaf of a PEM chain, re-encoded as the one certificate PEM a client sees.
+std::string leaf_pem(std::string_view chain) {
+  testing::TestX509Ptr leaf = testing::first_certificate(chain);
+  std::string pem;
+  if (leaf) {
+    BIO* bio = BIO_new(BIO_s_mem());
+    PEM_write_bio_X509(bio, leaf.get());
+    char* data = nullptr;
+    const long length = BIO_get_mem_data(bio, &data);
+    pem.assign(data, static_cast<std::size_t>(length));
+    BIO_free(bio);
+  }
+  return pem;
+}
+
+// One request on an open raw connection; returns the response head and body.
+std::string raw_get(RawTlsClient& client, std::string_view target) {
+  if (!client.write("GET " + std::string(target) + " HTTP/1.1\r\nHost: localhost\r\n\r\n")) {
+    return {};
+  }
+  std::string head = client.read_until("\r\n\r\n");
+  const std::size_t at = head.find("Content-Length: ");
+  if (at == std::string::npos) {
+    return head;
+  }
+  return head + client.read_exact(std::stoul(head.substr(at + 16)));
+}
 
 TEST(HttpsServerTest, GetAndPostRoundTripThroughHandlerOnAnotherThread) {
   TestServer server;
@@ -256,6 +289,66 @@ TEST(ServerTest, StartFailsWhenThePortIsTaken) {
   auto started = second.start();
   ASSERT_FALSE(started);
   EXPECT_EQ(started.error().code(), Code::kUnavailable);
+}
+
+TEST(ServerTest, ReloadedCredentialsServeNewConnectionsWhileOpenOnesKeepTheirs) {
+  TestServer server;
+  const std::string old_leaf = leaf_pem(testing::test_credentials().certificate_chain_pem);
+  auto before = RawTlsClient::connect(server.port());
+  ASSERT_TRUE(before);
+  EXPECT_EQ(before->peer_certificate_pem(), old_leaf);
+  ASSERT_NE(raw_get(*before, "/first").find("GET /first"), std::string::npos);
+  auto socket = WsClient::connect(server.client_options(), "/api/v1/ws");
+  ASSERT_TRUE(socket) << socket.error().to_string();
+
+  const ThrowawayCa hospital;
+  const testing::PemPair issued = hospital.issue("DNS:localhost,IP:127.0.0.1");
+  auto reloaded =
+      server.server().reload_credentials(TlsCredentials{issued.certificate, issued.key});
+  ASSERT_TRUE(reloaded) << reloaded.error().to_string();
+
+  auto after = RawTlsClient::connect(server.port());
+  ASSERT_TRUE(after);
+  EXPECT_EQ(after->peer_certificate_pem(), leaf_pem(issued.certificate));
+  EXPECT_NE(raw_get(*after, "/new").find("GET /new"), std::string::npos);
+  // A client that trusts only the new CA verifies the new certificate.
+  ClientOptions trusting_new = server.client_options();
+  testing::TempDirectory directory;
+  trusting_new.ca_file = (directory.path() / "hospital-ca.pem").string();
+  std::ofstream(trusting_new.ca_file) << hospital.certificate_pem();
+  HttpsClient verified(trusting_new);
+  auto answer = verified.request("GET", "/verified");
+  ASSERT_TRUE(answer) << answer.error().to_string();
+  EXPECT_EQ(answer->status, 200);
+
+  // The connections opened before the reload go on with the old certificate.
+  EXPECT_NE(raw_get(*before, "/second").find("GET /second"), std::string::npos);
+  EXPECT_EQ(before->peer_certificate_pem(), old_leaf);
+  ASSERT_TRUE((*socket)->send("still here"));
+  auto echoed = (*socket)->receive(std::chrono::seconds(5));
+  ASSERT_TRUE(echoed) << echoed.error().to_string();
+  EXPECT_EQ(*echoed, "still here");
+}
+
+TEST(ServerTest, ReloadRefusesBadCredentialsAndKeepsServingTheOldOnes) {
+  TestServer server;
+  const std::string old_leaf = leaf_pem(testing::test_credentials().certificate_chain_pem);
+  const ThrowawayCa hospital;
+  const testing::PemPair first = hospital.issue("DNS:localhost");
+  const testing::PemPair second = hospital.issue("DNS:localhost");
+
+  auto garbage = server.server().reload_credentials(TlsCredentials{"not pem", "not pem"});
+  ASSERT_FALSE(garbage);
+  EXPECT_EQ(garbage.error().code(), Code::kInvalidArgument);
+  auto mismatched =
+      server.server().reload_credentials(TlsCredentials{first.certificate, second.key});
+  ASSERT_FALSE(mismatched);
+  EXPECT_EQ(mismatched.error().code(), Code::kInvalidArgument);
+
+  auto client = RawTlsClient::connect(server.port());
+  ASSERT_TRUE(client);
+  EXPECT_EQ(client->peer_certificate_pem(), old_leaf);
+  EXPECT_NE(raw_get(*client, "/still").find("GET /still"), std::string::npos);
 }
 
 TEST(ServerTest, StopIsIdempotentAndWaitReturnsAfterIt) {

@@ -8,6 +8,8 @@
 
 #include <cerrno>
 
+#include <openssl/pem.h>
+
 namespace wl::net::testing {
 
 RawTlsClient::~RawTlsClient() {
@@ -119,5 +121,18 @@ std::string RawTlsClient::cipher() const { return SSL_get_cipher_name(ssl_); }
 bool RawTlsClient::is_session_reused() const { return SSL_session_reused(ssl_) == 1; }
 
 SSL_SESSION* RawTlsClient::session() const { return SSL_get1_session(ssl_); }
+
+std::string RawTlsClient::peer_certificate_pem() const {
+  X509* certificate = SSL_get0_peer_certificate(ssl_);
+  BIO* bio = BIO_new(BIO_s_mem());
+  std::string pem;
+  if (certificate != nullptr && bio != nullptr && PEM_write_bio_X509(bio, certificate) == 1) {
+    char* data = nullptr;
+    const long length = BIO_get_mem_data(bio, &data);
+    pem.assign(data, static_cast<std::size_t>(length));
+  }
+  BIO_free(bio);
+  return pem;
+}
 
 }  // namespace wl::net::testing

@@ -47,6 +47,8 @@ class RawTlsClient {
   bool is_session_reused() const;
   // The session for resumption; the caller frees it with SSL_SESSION_free.
   SSL_SESSION* session() const;
+  // The certificate the server presented (its leaf), PEM; empty if none.
+  std::string peer_certificate_pem() const;
 
  private:
   RawTlsClient() = default;
