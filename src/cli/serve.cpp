@@ -5,7 +5,10 @@
 #include <cstdio>
 #include <functional>
 #include <mutex>
+#include <optional>
+#include <string_view>
 #include <thread>
+#include <vector>
 
 #include <fmt/format.h>
 #include <CLI/CLI.hpp>
@@ -48,6 +51,11 @@ struct ServeOptions {
   std::string audit_head_file;
   int audit_checkpoint_seconds = 10;
   std::int64_t audit_checkpoint_entries = 1000;
+  // The hospital's own certificate chain and key (PEM); both or neither.
+  std::string tls_certificate;
+  std::string tls_key;
+  // Without them: the names of the generated certificate (empty: the defaults).
+  std::vector<std::string> hostnames;
 };
 
 // Runs task every interval on its own thread, and once more when destroyed.
@@ -120,6 +128,93 @@ Result<void> prepare_org_keys(Runtime& runtime) {
   return ok();
 }
 
+// The certificate the server presents: the hospital's own (--tls-cert, --tls-key), or
+// the one the local CA signed for --hostname (docs/operations.md, "TLS certificates").
+struct TlsSetup {
+  net::TlsCredentials credentials;
+  std::optional<net::LocalCertificatePaths> local;  // Only for the generated one.
+};
+
+bool has_own_certificate(const ServeOptions& options) { return !options.tls_certificate.empty(); }
+
+// Names the certificate in log lines, without its path.
+std::string_view certificate_source(const ServeOptions& options) {
+  return has_own_certificate(options) ? "the certificate of --tls-cert/--tls-key"
+                                      : "the local certificate";
+}
+
+// Loads the hospital's certificate; or makes, renews or keeps the local one (a new CA
+// if the names changed) and loads it. Runs at start and on every SIGHUP; blocks on
+// disk I/O. Errors: as net::load_credentials and net::ensure_local_certificates.
+Result<TlsSetup> prepare_tls(const ServeOptions& options, const std::filesystem::path& tls_dir) {
+  if (has_own_certificate(options)) {
+    return TlsSetup{WL_TRY(net::load_credentials(options.tls_certificate, options.tls_key)),
+                    std::nullopt};
+  }
+  const std::vector<std::string> hostnames =
+      options.hostnames.empty() ? net::default_local_hostnames() : options.hostnames;
+  net::LocalCertificatePaths local = WL_TRY(net::ensure_local_certificates(tls_dir, hostnames));
+  net::TlsCredentials credentials =
+      WL_TRY(net::load_credentials(local.server_certificate, local.server_key));
+  return TlsSetup{std::move(credentials), std::move(local)};
+}
+
+// Why a new CA replaced the one clients trusted; nullopt if none did.
+std::optional<std::string_view> ca_replacement_reason(net::CaChange change) {
+  switch (change) {
+    case net::CaChange::kKept:
+      return std::nullopt;
+    case net::CaChange::kCreated:
+      return "there was none";
+    case net::CaChange::kReplacedUnconstrained:
+      return "the old one had no name constraints and its key was on disk";
+    case net::CaChange::kReplacedForHostnames:
+      return "the hostnames changed";
+    case net::CaChange::kReplacedForRenewal:
+      return "the server certificate was due for renewal or unusable";
+  }
+  return std::nullopt;
+}
+
+// Tells the operator, in the log and on stdout, that clients must trust a new CA: the
+// old CA's key is gone, so the new server certificate could not be signed by it.
+void announce_new_ca(const net::LocalCertificatePaths& local, spdlog::logger& logger) {
+  const std::optional<std::string_view> reason = ca_replacement_reason(local.ca_change);
+  if (!reason) {
+    return;
+  }
+  logger.warn(
+      "made a new local certificate authority ({}): clients and browsers must trust "
+      "the new ca.pem",
+      *reason);
+  std::printf(
+      "wardline: NEW certificate authority %s (%s): every client and browser must trust it "
+      "again; remove the old \"Wardline local CA\" from devices (docs/operations.md)\n",
+      local.ca_certificate.c_str(), std::string(*reason).c_str());
+  std::fflush(stdout);
+}
+
+// On SIGHUP: loads the certificate again and serves it to new connections; open ones
+// keep theirs. A certificate that fails to load leaves the previous one in service.
+void reload_tls(const ServeOptions& options, const std::filesystem::path& tls_dir,
+                net::Server& server, spdlog::logger& logger) {
+  auto setup = prepare_tls(options, tls_dir);
+  if (!setup) {
+    logger.error("cannot reload {}, still serving the previous one: {}",
+                 certificate_source(options), setup.error().to_string());
+    return;
+  }
+  if (setup->local) {
+    announce_new_ca(*setup->local, logger);
+  }
+  if (auto reloaded = server.reload_credentials(std::move(setup->credentials)); !reloaded) {
+    logger.error("cannot reload {}, still serving the previous one: {}",
+                 certificate_source(options), reloaded.error().to_string());
+    return;
+  }
+  logger.info("reloaded {} on SIGHUP", certificate_source(options));
+}
+
 // Raises the soft descriptor limit to the hard one: every connection is a descriptor,
 // and Debian's soft default (1024) would cap the server far below its connection cap.
 void raise_descriptor_limit() {
@@ -136,11 +231,13 @@ int serve(const ServeOptions& options) {
   auto logger = log::get("cli");
   raise_descriptor_limit();
 
-  // Block the stop signals in every thread; the main thread waits for them below.
+  // Block the stop and reload signals in every thread; the main thread waits for them
+  // below.
   sigset_t signals;
   sigemptyset(&signals);
   sigaddset(&signals, SIGINT);
   sigaddset(&signals, SIGTERM);
+  sigaddset(&signals, SIGHUP);
   pthread_sigmask(SIG_BLOCK, &signals, nullptr);
 
   RuntimeOptions runtime_options;
@@ -177,15 +274,10 @@ int serve(const ServeOptions& options) {
     logger->error("cannot prepare the data keys: {}", prepared.error().to_string());
     return 1;
   }
-  auto certificates = net::ensure_local_certificates((*runtime)->paths().tls_dir());
-  if (!certificates) {
-    logger->error("cannot create certificates: {}", certificates.error().to_string());
-    return 1;
-  }
-  auto credentials =
-      net::load_credentials(certificates->server_certificate, certificates->server_key);
-  if (!credentials) {
-    logger->error("cannot load certificates: {}", credentials.error().to_string());
+  const std::filesystem::path tls_dir = (*runtime)->paths().tls_dir();
+  auto tls = prepare_tls(options, tls_dir);
+  if (!tls) {
+    logger->error("cannot use {}: {}", certificate_source(options), tls.error().to_string());
     return 1;
   }
 
@@ -229,7 +321,7 @@ int serve(const ServeOptions& options) {
   if (options.bench_echo) {
     server_options.ws_paths.push_back(std::string(kBenchEchoPath));
   }
-  net::Server server(server_options, std::move(*credentials), http,
+  net::Server server(server_options, std::move(tls->credentials), http,
                      [&context](const net::Request& upgrade) -> std::unique_ptr<net::WsHandler> {
                        if (upgrade.target == kBenchEchoPath) {
                          return std::make_unique<api::EchoSession>();
@@ -255,8 +347,15 @@ int serve(const ServeOptions& options) {
   }
   // Tests and scripts read this line to learn the bound port.
   std::printf("wardline: listening on https://%s:%u\n", host.c_str(), server.port());
-  std::printf("wardline: certificate authority %s (pass it to clients with --ca)\n",
-              certificates->ca_certificate.c_str());
+  if (tls->local) {
+    std::printf("wardline: certificate authority %s (pass it to clients with --ca)\n",
+                tls->local->ca_certificate.c_str());
+    if (tls->local->ca_change != net::CaChange::kCreated) {
+      announce_new_ca(*tls->local, *logger);
+    }
+  } else {
+    std::printf("wardline: serving the certificate of --tls-cert (SIGHUP reloads it)\n");
+  }
   if (options.demo) {
     std::printf(
         "wardline: demo org \"%s\"; users such as dr.patel, rn.harper, admin; password "
@@ -265,9 +364,15 @@ int serve(const ServeOptions& options) {
   }
   std::fflush(stdout);
 
-  int received = 0;
-  sigwait(&signals, &received);
-  logger->info("stopping on signal {}", received);
+  for (;;) {
+    int received = 0;
+    sigwait(&signals, &received);
+    if (received != SIGHUP) {
+      logger->info("stopping on signal {}", received);
+      break;
+    }
+    reload_tls(options, tls_dir, server, *logger);
+  }
   server.stop();
   server.wait();
   pool.stop();
@@ -343,6 +448,21 @@ void add_serve_command(CLI::App& app, int& exit_code) {
                    "Also sign one after this many audit entries")
       ->capture_default_str()
       ->check(CLI::Range(std::int64_t{1}, std::int64_t{1000000}));
+  auto* tls_certificate =
+      command->add_option("--tls-cert", options->tls_certificate,
+                          "The hospital's certificate chain (PEM, server certificate first); "
+                          "SIGHUP reloads it");
+  auto* tls_key =
+      command->add_option("--tls-key", options->tls_key, "The private key of --tls-cert (PEM)");
+  tls_certificate->needs(tls_key);
+  tls_key->needs(tls_certificate);
+  command
+      ->add_option("--hostname", options->hostnames,
+                   "A DNS name or IP address for the generated certificate; repeat for more "
+                   "(default: localhost, 127.0.0.1, ::1)")
+      ->expected(1)
+      ->multi_option_policy(CLI::MultiOptionPolicy::TakeAll)
+      ->excludes(tls_certificate);
   command->add_flag("--bench-echo", options->bench_echo,
                     "Also serve the bare WebSocket echo at /bench/echo (benchmark baseline)");
   command->add_flag("--bench-limits", options->bench_limits,

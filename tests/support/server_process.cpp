@@ -150,6 +150,17 @@ void ServerProcess::stop() {
   pid_ = -1;
 }
 
+void ServerProcess::send_signal(int signal_number) const {
+  if (pid_ > 0) {
+    ::kill(pid_, signal_number);
+  }
+}
+
+std::string ServerProcess::output() const {
+  std::ifstream stream(data_dir_.string() + ".log");
+  return std::string(std::istreambuf_iterator<char>(stream), std::istreambuf_iterator<char>());
+}
+
 long ServerProcess::peak_resident_kib() const {
   if (pid_ <= 0) {
     return -1;

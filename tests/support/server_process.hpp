@@ -45,6 +45,11 @@ class ServerProcess {
   void stop();
   void kill_hard();
 
+  // Sends `signal_number` to the running server (SIGHUP reloads its certificate).
+  void send_signal(int signal_number) const;
+  // Everything the server has written to stdout and stderr so far.
+  std::string output() const;
+
   std::uint16_t port() const { return port_; }
   // The running server's peak resident memory (VmHWM) in KiB, or -1 if it is not running.
   long peak_resident_kib() const;
