@@ -148,8 +148,16 @@ std::string_view certificate_source(const ServeOptions& options) {
 // disk I/O. Errors: as net::load_credentials and net::ensure_local_certificates.
 Result<TlsSetup> prepare_tls(const ServeOptions& options, const std::filesystem::path& tls_dir) {
   if (has_own_certificate(options)) {
-    return TlsSetup{WL_TRY(net::load_credentials(options.tls_certificate, options.tls_key)),
-                    std::nullopt};
+    TlsSetup setup{WL_TRY(net::load_credentials(options.tls_certificate, options.tls_key)),
+                   std::nullopt};
+    // The local CA is not used, but a key an older version left for it would still
+    // let its holder impersonate any site to devices that trust that CA.
+    if (WL_TRY(net::destroy_old_ca_key(tls_dir))) {
+      log::get("cli")->warn(
+          "destroyed the key of an old local certificate authority: remove that CA from "
+          "devices that trusted it");
+    }
+    return setup;
   }
   const std::vector<std::string> hostnames =
       options.hostnames.empty() ? net::default_local_hostnames() : options.hostnames;

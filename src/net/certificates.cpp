@@ -376,12 +376,12 @@ Result<void> write_file(const fs::path& path, std::string_view contents, mode_t 
 // that a key it held is not simply left in free blocks. Best effort against the
 // storage underneath: copy-on-write file systems, flash wear levelling, snapshots and
 // backups can keep old copies, which is why a key that was ever on disk is also
-// retired (docs/operations.md). A missing file is not an error; a symlink is removed
-// without touching its target.
-Result<void> destroy_file(const fs::path& path) {
+// retired (docs/operations.md). Returns whether there was a file; a symlink is
+// removed without touching its target.
+Result<bool> destroy_file(const fs::path& path) {
   const UniqueFd descriptor(::open(path.c_str(), O_WRONLY | O_NOFOLLOW | O_CLOEXEC));
   if (!descriptor.is_open() && errno == ENOENT) {
-    return ok();
+    return false;
   }
   struct stat info {};
   if (descriptor.is_open() && ::fstat(descriptor.get(), &info) == 0 && S_ISREG(info.st_mode)) {
@@ -404,7 +404,7 @@ Result<void> destroy_file(const fs::path& path) {
   if (directory.is_open()) {
     (void)::fsync(directory.get());
   }
-  return ok();
+  return true;
 }
 
 Result<X509Ptr> parse_certificate(std::string_view pem) {
@@ -594,6 +594,12 @@ CaChange assess(const LocalCertificatePaths& paths, const HostNames& names) {
 
 }  // namespace
 
+Result<bool> destroy_old_ca_key(const fs::path& directory) {
+  const bool had_key = WL_TRY(destroy_file(directory / "ca.key"));
+  const bool had_temporary = WL_TRY(destroy_file(directory / "ca.key.tmp"));
+  return had_key || had_temporary;
+}
+
 std::vector<std::string> default_local_hostnames() { return {"localhost", "127.0.0.1", "::1"}; }
 
 Result<LocalCertificatePaths> ensure_local_certificates(const fs::path& directory,
@@ -606,10 +612,8 @@ Result<LocalCertificatePaths> ensure_local_certificates(const fs::path& director
   }
   LocalCertificatePaths paths{directory / "ca.pem", directory / "server.pem",
                               directory / "server.key"};
-  // Older versions kept the CA's key here. It is never needed again: that CA has no
-  // name constraints, so assess() below replaces it.
-  WL_TRY(destroy_file(directory / "ca.key"));
-  WL_TRY(destroy_file(directory / "ca.key.tmp"));
+  // That CA has no name constraints, so assess() below replaces it.
+  WL_TRY(destroy_old_ca_key(directory));
 
   paths.ca_change = assess(paths, names);
   if (paths.ca_change == CaChange::kKept) {

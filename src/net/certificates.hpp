@@ -55,6 +55,14 @@ Result<LocalCertificatePaths> ensure_local_certificates(
     const std::filesystem::path& directory,
     std::span<const std::string> hostnames = default_local_hostnames());
 
+// Overwrites with zeros and removes the CA key (ca.key) that versions before name
+// constraints kept in `directory`, if any; ensure_local_certificates does it too, and
+// the server does it when it serves the hospital's own certificate instead. Returns
+// whether there was one. Best effort against copy-on-write or flash storage and
+// backups, so clients should stop trusting that CA (docs/operations.md). Blocks on disk
+// I/O. Errors: Unavailable if it cannot be overwritten or removed.
+Result<bool> destroy_old_ca_key(const std::filesystem::path& directory);
+
 // What ensure_local_certificates would make for `hostnames`, in memory and with the
 // CA's private key kept, so that a test can sign certificates of its own with that CA.
 // PEM text. Errors: as ensure_local_certificates.

@@ -204,8 +204,12 @@ TEST_F(TlsTest, HostnameFlagsNameTheGeneratedCertificate) {
 TEST_F(TlsTest, ServesTheHospitalsOwnCertificate) {
   const PemPair issued = hospital_.issue("DNS:localhost,IP:127.0.0.1");
   install(issued);
+  // An older version's CA key, left over: it goes even though the local CA is unused.
+  fs::create_directories(data_dir() / "tls");
+  write_text(data_dir() / "tls" / "ca.key", "-----BEGIN PRIVATE KEY-----\nold\n");
   auto server = start_with_own_certificate();
   ASSERT_NE(server->port(), 0);
+  EXPECT_FALSE(fs::exists(data_dir() / "tls" / "ca.key"));
 
   EXPECT_EQ(served_certificate(server->port()), leaf_pem(issued.certificate));
   TestClient client(trusting_hospital(*server), "rn.harper");

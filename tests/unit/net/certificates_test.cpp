@@ -346,6 +346,28 @@ TEST(LocalCertificatesTest, ReplacesACaWithoutNameConstraintsAndDestroysItsKey) 
   EXPECT_EQ(again->ca_change, CaChange::kKept);
 }
 
+TEST(LocalCertificatesTest, DestroysAnOldCaKeyWithoutFollowingSymlinks) {
+  TempDirectory directory;
+  write_text(directory.path() / "ca.key", "-----BEGIN PRIVATE KEY-----\nsecret\n");
+  auto destroyed = destroy_old_ca_key(directory.path());
+  ASSERT_TRUE(destroyed) << destroyed.error().to_string();
+  EXPECT_TRUE(*destroyed);
+  EXPECT_TRUE(files_in(directory.path()).empty());
+  auto again = destroy_old_ca_key(directory.path());
+  ASSERT_TRUE(again);
+  EXPECT_FALSE(*again);
+
+  // A symlink named ca.key goes; what it points at is neither overwritten nor removed.
+  const fs::path elsewhere = directory.path() / "elsewhere.txt";
+  write_text(elsewhere, "not ours");
+  fs::create_symlink(elsewhere, directory.path() / "ca.key");
+  auto link = destroy_old_ca_key(directory.path());
+  ASSERT_TRUE(link);
+  EXPECT_TRUE(*link);
+  EXPECT_FALSE(fs::is_symlink(directory.path() / "ca.key"));
+  EXPECT_EQ(read_text(elsewhere), "not ours");
+}
+
 TEST(LocalCertificatesTest, ReplacesTheCaWhenTheHostnamesChange) {
   TempDirectory directory;
   auto first = ensure_local_certificates(directory.path());
