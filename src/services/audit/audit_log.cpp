@@ -3,6 +3,8 @@
 #include <utility>
 #include <vector>
 
+#include <fmt/format.h>
+
 #include "services/audit/audit_chain.hpp"
 
 namespace wl {
@@ -15,9 +17,41 @@ constexpr std::size_t kPageSize = 1000;
 AuditLog::AuditLog(Store& store, const Clock& clock, crypto::Ed25519KeyPair signing_key)
     : store_(store), clock_(clock), signing_key_(std::move(signing_key)) {}
 
+bool AuditLog::admit_refusal(AuditDraft& draft) {
+  if (!draft.actor.is_set() || (draft.outcome != "denied" && draft.outcome != "throttled")) {
+    return true;
+  }
+  constexpr std::int64_t kMicrosPerMinute = 60'000'000;
+  const std::int64_t minute = to_micros(draft.at) / kMicrosPerMinute;
+  std::lock_guard lock(refusals_mutex_);
+  if (refusals_.size() > 10000) {
+    // Bounded: windows of past minutes hold nothing that matters any more but counts
+    // that were never reported; forget them rather than grow.
+    std::erase_if(refusals_, [&](const auto& item) { return item.second.minute != minute; });
+  }
+  RefusalWindow& window = refusals_[draft.actor.value()];
+  if (window.minute != minute) {
+    window.minute = minute;
+    window.written = 0;
+  }
+  if (window.written >= kRefusalsPerMinute) {
+    ++window.suppressed;
+    return false;
+  }
+  ++window.written;
+  if (window.suppressed > 0) {
+    draft.detail += fmt::format("{}suppressed={}", draft.detail.empty() ? "" : " ",
+                                std::exchange(window.suppressed, 0));
+  }
+  return true;
+}
+
 Result<AuditEntry> AuditLog::record(AuditDraft draft) {
   if (to_micros(draft.at) == 0) {
     draft.at = clock_.now();
+  }
+  if (!admit_refusal(draft)) {
+    return error(Code::kResourceExhausted, "audit: this user's refusals are being counted");
   }
   AuditEntry entry = WL_TRY(store_.append_audit(draft));
   note_appended(entry);

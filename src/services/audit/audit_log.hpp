@@ -3,6 +3,7 @@
 #include <cstdint>
 #include <mutex>
 #include <string>
+#include <unordered_map>
 
 #include "core/crypto/ed25519.hpp"
 #include "core/status.hpp"
@@ -26,8 +27,16 @@ class AuditLog {
   AuditLog& operator=(const AuditLog&) = delete;
 
   // Appends `draft` (its `at` is set from the clock if it is the epoch) and returns the
-  // chained entry. Errors: as Store::append_audit.
+  // chained entry. Refusals of a signed-in user (outcome "denied" or "throttled", actor
+  // set) are written at most kRefusalsPerMinute a minute per user: past that they are
+  // counted instead, and the user's next written refusal carries "suppressed=N", so
+  // one account cannot fill the disk with refused requests (anonymous refusals are
+  // budgeted per address before they get here: api/refusal_audit.hpp).
+  // Errors: ResourceExhausted for a refusal counted instead of written; as
+  // Store::append_audit.
   [[nodiscard]] Result<AuditEntry> record(AuditDraft draft);
+
+  static constexpr int kRefusalsPerMinute = 60;
   // As record, returning at once; `done` gets the entry on the store's commit thread
   // and must not block.
   void record_async(AuditDraft draft, WriteDone<AuditEntry> done);
@@ -57,8 +66,20 @@ class AuditLog {
   // Moves the head past a just-appended entry when nothing lies between.
   void note_appended(const AuditEntry& entry);
 
+  // Whether a refusal may be written now (see record); adds "suppressed=N" to it when
+  // earlier ones were counted instead.
+  bool admit_refusal(AuditDraft& draft);
+
+  struct RefusalWindow {
+    std::int64_t minute = 0;
+    int written = 0;
+    std::uint64_t suppressed = 0;
+  };
+
   Store& store_;
   const Clock& clock_;
+  std::mutex refusals_mutex_;
+  std::unordered_map<std::int64_t, RefusalWindow> refusals_;  // GUARDED_BY(refusals_mutex_)
   const crypto::Ed25519KeyPair signing_key_;
   // Serialises checkpoint(), which holds it across store reads and the checkpoint's
   // write. The store's commit thread never takes it.

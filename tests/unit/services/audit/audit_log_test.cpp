@@ -395,5 +395,29 @@ TEST_F(AuditLogTest, ConcurrentRecordsFormOneValidChain) {
   EXPECT_LE(report.checkpoints, 20);
 }
 
+// One signed-in user refused over and over cannot fill the disk: past the budget a
+// minute the refusals are counted, and the next written one says how many.
+TEST_F(AuditLogTest, RefusalsOfOneUserAreBudgetedAndCounted) {
+  const auto refusal = [&](int user) {
+    AuditDraft denied = draft(user);
+    denied.outcome = "denied";
+    return denied;
+  };
+  for (int i = 0; i < AuditLog::kRefusalsPerMinute; ++i) {
+    ASSERT_TRUE(log_.record(refusal(1)).has_value()) << i;
+  }
+  for (int i = 0; i < 40; ++i) {
+    EXPECT_EQ(log_.record(refusal(1)).error().code(), Code::kResourceExhausted);
+  }
+  // Another user and other outcomes are not held back.
+  EXPECT_TRUE(log_.record(refusal(2)).has_value());
+  EXPECT_TRUE(log_.record(draft(1)).has_value());
+  clock_.advance(std::chrono::minutes(1));
+  auto next = log_.record(refusal(1));
+  ASSERT_TRUE(next.has_value());
+  EXPECT_NE(next->draft.detail.find("suppressed=40"), std::string::npos) << next->draft.detail;
+  EXPECT_EQ(next->seq, AuditLog::kRefusalsPerMinute + 3);
+}
+
 }  // namespace
 }  // namespace wl
