@@ -30,21 +30,9 @@ using net::testing::PemPair;
 using net::testing::RawTlsClient;
 using net::testing::TestX509Ptr;
 using net::testing::ThrowawayCa;
-
-std::string read_text(const fs::path& path) {
-  std::ifstream input(path);
-  return std::string(std::istreambuf_iterator<char>(input), std::istreambuf_iterator<char>());
-}
-
-void write_text(const fs::path& path, const std::string& text) { std::ofstream(path) << text; }
-
-std::set<std::string> files_in(const fs::path& directory) {
-  std::set<std::string> names;
-  for (const auto& entry : fs::directory_iterator(directory)) {
-    names.insert(entry.path().filename().string());
-  }
-  return names;
-}
+using net::testing::files_in;
+using net::testing::read_text;
+using net::testing::write_text;
 
 // The first certificate of a PEM text, re-encoded as a client sees it.
 std::string leaf_pem(const std::string& chain) {

@@ -27,14 +27,10 @@ namespace fs = std::filesystem;
 using testing::PemPair;
 using testing::TempDirectory;
 using testing::ThrowawayCa;
+using testing::files_in;
+using testing::read_text;
+using testing::write_text;
 using testing::verify_server_certificate;
-
-std::string read_text(const fs::path& path) {
-  std::ifstream input(path);
-  std::ostringstream contents;
-  contents << input.rdbuf();
-  return contents.str();
-}
 
 struct X509Free {
   void operator()(X509* certificate) const { X509_free(certificate); }
@@ -72,16 +68,6 @@ mode_t mode_of(const fs::path& path) {
   struct stat info {};
   ::stat(path.c_str(), &info);
   return info.st_mode & 0777;
-}
-
-void write_text(const fs::path& path, const std::string& text) { std::ofstream(path) << text; }
-
-std::set<std::string> files_in(const fs::path& directory) {
-  std::set<std::string> names;
-  for (const auto& entry : fs::directory_iterator(directory)) {
-    names.insert(entry.path().filename().string());
-  }
-  return names;
 }
 
 // A general name as text: "DNS:localhost", "IP:127.0.0.1/32", "IP:::1/128".

@@ -1,5 +1,7 @@
 #include "unit/net/throwaway_ca.hpp"
 
+#include <fstream>
+#include <iterator>
 #include <string>
 #include <utility>
 #include <vector>
@@ -120,6 +122,23 @@ int verify_server_certificate(X509* leaf, X509* ca) {
   X509_STORE_CTX_free(context);
   X509_STORE_free(store);
   return result;
+}
+
+std::string read_text(const std::filesystem::path& path) {
+  std::ifstream input(path);
+  return std::string(std::istreambuf_iterator<char>(input), std::istreambuf_iterator<char>());
+}
+
+void write_text(const std::filesystem::path& path, const std::string& text) {
+  std::ofstream(path) << text;
+}
+
+std::set<std::string> files_in(const std::filesystem::path& directory) {
+  std::set<std::string> names;
+  for (const auto& entry : std::filesystem::directory_iterator(directory)) {
+    names.insert(entry.path().filename().string());
+  }
+  return names;
 }
 
 }  // namespace wl::net::testing

@@ -1,7 +1,9 @@
 #pragma once
 
 #include <chrono>
+#include <filesystem>
 #include <memory>
+#include <set>
 #include <string>
 #include <string_view>
 
@@ -57,5 +59,11 @@ TestX509Ptr first_certificate(std::string_view pem);
 // Verifies `leaf` as a TLS server certificate chained to the single trust anchor
 // `ca`, the way a client does. Returns X509_V_OK or OpenSSL's verification error.
 int verify_server_certificate(X509* leaf, X509* ca);
+
+// Small file helpers for the certificate tests: a file's text ("" if unreadable), a
+// file written with `text`, and the names of a directory's entries.
+std::string read_text(const std::filesystem::path& path);
+void write_text(const std::filesystem::path& path, const std::string& text);
+std::set<std::string> files_in(const std::filesystem::path& directory);
 
 }  // namespace wl::net::testing
