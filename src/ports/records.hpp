@@ -36,7 +36,7 @@ struct User {
 struct Device {
   DeviceId id;
   UserId user_id;
-  std::string name;
+  std::string name_sealed;  // The name given at login (services/identity seals it).
   Timestamp created_at;
   Timestamp last_seen;
   bool revoked = false;

@@ -139,7 +139,9 @@ class Store {
 
   // ---- Devices and sessions ----
 
-  virtual Result<Device> create_device(UserId user, std::string_view name, Timestamp now) = 0;
+  /// Errors: NotFound for an unknown user.
+  virtual Result<Device> create_device(UserId user, std::string_view name_sealed,
+                                       Timestamp now) = 0;
   virtual Result<Device> find_device(DeviceId id) = 0;
   virtual Result<std::vector<Device>> list_devices(UserId user) = 0;
   /// Revokes the device and every session on it. Errors: NotFound.

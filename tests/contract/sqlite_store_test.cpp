@@ -370,10 +370,11 @@ TEST_F(SqliteStoreTest, UpgradeFromVersionOneRebuildsMembershipPeriods) {
   store_.reset();
   sqlite3* database = nullptr;
   ASSERT_EQ(sqlite3_open(factory_.database_file().c_str(), &database), SQLITE_OK);
-  // What version 1 did not have: the memberships table (2) and the operator flag (3).
+  // What version 1 did not have: the memberships table (2), the operator flag (3) and
+  // sealed device names (4).
   ASSERT_EQ(sqlite3_exec(database,
                          "DROP TABLE memberships; ALTER TABLE users DROP COLUMN is_operator; "
-                         "PRAGMA user_version = 1",
+                         "ALTER TABLE devices DROP COLUMN name_sealed; PRAGMA user_version = 1",
                          nullptr, nullptr, nullptr),
             SQLITE_OK);
   sqlite3_close(database);

@@ -19,7 +19,7 @@
 #define WL_USER_COLUMNS                                                            \
   "id, org_id, username, display_name, title, password_hash, is_admin, disabled, " \
   "failed_logins, locked_until, created_at, is_operator"
-#define WL_DEVICE_COLUMNS "id, user_id, name, created_at, last_seen, revoked_at IS NOT NULL"
+#define WL_DEVICE_COLUMNS "id, user_id, name_sealed, created_at, last_seen, revoked_at IS NOT NULL"
 #define WL_SESSION_COLUMNS \
   "token_hash, user_id, device_id, created_at, last_used, expires_at, revoked"
 #define WL_PATIENT_COLUMNS                                                        \
@@ -72,7 +72,7 @@ Device read_device(const Statement& row) {
   Device device;
   device.id = DeviceId(row.column_int64(0));
   device.user_id = UserId(row.column_int64(1));
-  device.name = row.column_bytes(2);
+  device.name_sealed = row.column_bytes(2);
   device.created_at = row.column_time(3);
   device.last_seen = row.column_time(4);
   device.revoked = row.column_int64(5) != 0;
@@ -663,16 +663,19 @@ Result<void> SqliteStore::set_user_operator(UserId id, bool is_operator) {
 
 // ---- Devices and sessions ----
 
-Result<Device> SqliteStore::create_device(UserId user, std::string_view name, Timestamp now) {
+Result<Device> SqliteStore::create_device(UserId user, std::string_view name_sealed,
+                                          Timestamp now) {
   return write<Device>(nullptr, [&](WriteContext& context) -> Result<Device> {
+    // The clear name column of schema 3 stays empty (docs/storage.md, version 4).
     auto insert = WL_TRY(context.connection.prepare(
-        "INSERT INTO devices (user_id, name, created_at, last_seen) VALUES (?1, ?2, ?3, ?3)",
+        "INSERT INTO devices (user_id, name, name_sealed, created_at, last_seen) "
+        "VALUES (?1, '', ?2, ?3, ?3)",
         "create device"));
-    WL_TRY(insert.bind(1, user.value()).bind_text(2, name).bind(3, now).run());
+    WL_TRY(insert.bind(1, user.value()).bind_blob(2, name_sealed).bind(3, now).run());
     Device device;
     device.id = DeviceId(context.connection.last_insert_id());
     device.user_id = user;
-    device.name = std::string(name);
+    device.name_sealed = std::string(name_sealed);
     device.created_at = now;
     device.last_seen = now;
     return device;

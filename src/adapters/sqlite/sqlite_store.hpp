@@ -81,7 +81,7 @@ class SqliteStore final : public Store {
   Result<void> set_user_disabled(UserId id, bool disabled) override;
   Result<void> set_user_operator(UserId id, bool is_operator) override;
 
-  Result<Device> create_device(UserId user, std::string_view name, Timestamp now) override;
+  Result<Device> create_device(UserId user, std::string_view name_sealed, Timestamp now) override;
   Result<Device> find_device(DeviceId id) override;
   Result<std::vector<Device>> list_devices(UserId user) override;
   Result<void> revoke_device(DeviceId id, Timestamp now) override;

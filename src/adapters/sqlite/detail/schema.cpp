@@ -171,6 +171,11 @@ FROM events a WHERE a.kind = 4;
     R"sql(
 ALTER TABLE users ADD COLUMN is_operator INTEGER NOT NULL DEFAULT 0;
 )sql",
+    // 4: device names sealed. New devices store '' in name; older ones keep their clear
+    // name, with name_sealed NULL, until the services seal it at start.
+    R"sql(
+ALTER TABLE devices ADD COLUMN name_sealed BLOB;
+)sql",
 };
 
 std::string random_instance_id() {
