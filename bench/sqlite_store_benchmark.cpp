@@ -107,7 +107,7 @@ void BM_DurableAppend(benchmark::State& state) {
           message.org_id = org;
           message.thread_id = threads[static_cast<std::size_t>(writer)];
           message.sender = sender;
-          message.client_id = std::to_string(next_client_id++);
+          message.client_token = std::to_string(next_client_id++);
           message.body_sealed = body;
           message.created_at = kNow;
           if (!store->append_message(message, audit, hook)) {
@@ -167,7 +167,7 @@ void BM_HistoryPage(benchmark::State& state) {
     message.org_id = org;
     message.thread_id = thread_id;
     message.sender = members.front();
-    message.client_id = std::to_string(i);
+    message.client_token = std::to_string(i);
     message.body_sealed = std::string(300, 's');
     message.created_at = kNow;
     auto appended = store->append_message(message, audit, hook);

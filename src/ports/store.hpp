@@ -70,7 +70,8 @@ struct NewMessage {
   OrgId org_id;
   ThreadId thread_id;
   UserId sender;
-  std::string client_id;
+  std::string client_token;      // The client id's blind token: the idempotency key.
+  std::string client_id_sealed;  // The client id itself, sealed.
   bool urgent = false;
   std::string body_sealed;
   Timestamp created_at;
@@ -78,7 +79,7 @@ struct NewMessage {
 
 struct MessageAppended {
   Event event;
-  bool duplicate = false;  // The client id was seen before; event is the original.
+  bool duplicate = false;  // The client token was seen before; event is the original.
 };
 
 struct ThreadSummary {
@@ -184,7 +185,7 @@ class Store {
   // ---- Messages and receipts ----
 
   /// Appends a message with the thread's next seq, and `audit` in the same transaction.
-  /// A second append with the same (sender, client_id) stores nothing and returns the
+  /// A second append with the same (sender, client_token) stores nothing and returns the
   /// original with duplicate = true (the hook is not called for it).
   /// Errors: NotFound for an unknown thread or one not of message.org_id;
   /// PermissionDenied if the sender is not a member of it.

@@ -44,12 +44,12 @@ class SqliteStoreTest : public ::testing::Test {
     thread_ = store_->create_thread(thread, no_hook_)->thread.id;
   }
 
-  NewMessage message(ThreadId thread, std::string client_id) {
+  NewMessage message(ThreadId thread, std::string client_token) {
     NewMessage result;
     result.org_id = org_;
     result.thread_id = thread;
     result.sender = zoe_;
-    result.client_id = std::move(client_id);
+    result.client_token = std::move(client_token);
     result.body_sealed = "sealed";
     result.created_at = at(1);
     return result;
@@ -371,10 +371,11 @@ TEST_F(SqliteStoreTest, UpgradeFromVersionOneRebuildsMembershipPeriods) {
   sqlite3* database = nullptr;
   ASSERT_EQ(sqlite3_open(factory_.database_file().c_str(), &database), SQLITE_OK);
   // What version 1 did not have: the memberships table (2), the operator flag (3) and
-  // sealed device names (4).
+  // the sealed device names and client ids (4).
   ASSERT_EQ(sqlite3_exec(database,
                          "DROP TABLE memberships; ALTER TABLE users DROP COLUMN is_operator; "
-                         "ALTER TABLE devices DROP COLUMN name_sealed; PRAGMA user_version = 1",
+                         "ALTER TABLE devices DROP COLUMN name_sealed; "
+                         "ALTER TABLE events DROP COLUMN client_id_sealed; PRAGMA user_version = 1",
                          nullptr, nullptr, nullptr),
             SQLITE_OK);
   sqlite3_close(database);
@@ -441,7 +442,7 @@ TEST(SqliteStoreCrashTest, AcknowledgedWritesSurviveAProcessThatDies) {
       message.org_id = org->id;
       message.thread_id = created->thread.id;
       message.sender = zoe->id;
-      message.client_id = std::to_string(i);
+      message.client_token = std::to_string(i);
       message.created_at = at(1);
       AuditDraft audit;
       audit.action = "message.send";

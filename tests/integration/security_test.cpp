@@ -2,6 +2,7 @@
 
 #include <filesystem>
 #include <fstream>
+#include <initializer_list>
 #include <iterator>
 #include <sstream>
 
@@ -60,6 +61,21 @@ class SecurityTest : public ServerTest {
   std::string read_file(const fs::path& path) {
     std::ifstream stream(path, std::ios::binary);
     return std::string(std::istreambuf_iterator<char>(stream), std::istreambuf_iterator<char>());
+  }
+
+  // Fails the test for each of `secrets` found in the raw bytes of any file of the data
+  // directory (the database, its WAL and everything beside them).
+  void expect_in_no_data_file(std::initializer_list<std::string_view> secrets) {
+    for (const auto& entry : fs::directory_iterator(server_->data_dir())) {
+      if (!entry.is_regular_file()) {
+        continue;
+      }
+      const std::string contents = read_file(entry.path());
+      for (const std::string_view secret : secrets) {
+        EXPECT_EQ(contents.find(secret), std::string::npos)
+            << secret << " found in " << entry.path().filename();
+      }
+    }
   }
 };
 
@@ -357,23 +373,53 @@ TEST_F(SecurityTest, NoPlaintextInTheDatabaseFiles) {
   // Read the files while the server is still running (WAL not yet checkpointed), then
   // again after a clean stop.
   auto check = [&] {
-    for (const auto& entry : fs::directory_iterator(server_->data_dir())) {
-      if (!entry.is_regular_file()) {
-        continue;
-      }
-      const std::string contents = read_file(entry.path());
-      for (const std::string_view secret :
-           {std::string_view(marker), std::string_view("ZEBRA-7731"),
-            std::string_view("QUOKKA-5512"), std::string_view("Testpatient, Alma"),
-            std::string_view("MRN-100234"), std::string_view("168/95")}) {
-        EXPECT_EQ(contents.find(secret), std::string::npos)
-            << secret << " found in " << entry.path().filename();
-      }
-    }
+    expect_in_no_data_file(
+        {marker, "ZEBRA-7731", "QUOKKA-5512", "Testpatient, Alma", "MRN-100234", "168/95"});
   };
   check();
   server_->stop();
   check();
+}
+
+// Users type more than messages, titles and patient fields: a device name at login and,
+// through their client, each message's client_id. Both come back as typed, and neither
+// is in any file of the data directory.
+TEST_F(SecurityTest, NoTypedNameOrClientIdInTheDatabaseFiles) {
+  const std::string device_name = "WOMBAT-4821 bed 12 bedside tablet";
+  const std::string client_id = "NARWHAL-9043-bed-12";
+  TestClient anonymous(server_->client_options());
+  ASSERT_EQ(anonymous
+                .call("POST", "/api/v1/login",
+                      json::serialize(json::object{{"username", "rn.harper"},
+                                                   {"password", kDemoPassword},
+                                                   {"device_name", device_name}}))
+                .status,
+            200);
+  auto harper = login("rn.harper");
+  const std::int64_t thread = direct_thread(*harper, "dr.patel");
+  harper->connect();
+  const json::value sent = harper->send_message(thread, client_id, "typed by hand");
+  ASSERT_TRUE(is_type(sent, "sent"));
+  EXPECT_EQ(sent.at("client_id").as_string(), client_id);
+
+  const json::value devices = harper->get("/api/v1/devices");
+  bool listed = false;
+  for (const json::value& device : devices.at("devices").as_array()) {
+    listed = listed || device.at("name").as_string() == device_name;
+  }
+  EXPECT_TRUE(listed);
+  const json::value history =
+      harper->get("/api/v1/threads/" + std::to_string(thread) + "/messages");
+  EXPECT_EQ(history.at("messages").at(0).at("client_id").as_string(), client_id);
+  // A resend is still recognised: the client_id is looked up by its token.
+  const json::value resent = harper->send_message(thread, client_id, "typed by hand");
+  ASSERT_TRUE(is_type(resent, "sent"));
+  EXPECT_TRUE(resent.at("duplicate").as_bool());
+  EXPECT_EQ(resent.at("message_id"), sent.at("message_id"));
+
+  expect_in_no_data_file({"WOMBAT-4821", "NARWHAL-9043"});
+  server_->stop();
+  expect_in_no_data_file({"WOMBAT-4821", "NARWHAL-9043"});
 }
 
 TEST_F(SecurityTest, AuditVerifyPassesThenDetectsAnEditedRow) {

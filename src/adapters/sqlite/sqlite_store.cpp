@@ -27,9 +27,10 @@
   "attending_sealed, updated_at"
 #define WL_THREAD_COLUMNS \
   "id, org_id, kind, title_sealed, patient_id, unique_key, created_by, created_at, last_seq"
+// events.client_id holds the client id's blind token (Event::client_token).
 #define WL_EVENT_COLUMNS                                                                  \
   "id, org_id, thread_id, kind, actor, created_at, seq, client_id, urgent, body_sealed, " \
-  "ref, ref_seq, subject"
+  "ref, ref_seq, subject, client_id_sealed"
 #define WL_AUDIT_COLUMNS \
   "seq, at, org_id, actor, device_id, action, target, outcome, detail, prev_hash, hash"
 
@@ -128,12 +129,13 @@ Event read_event(const Statement& row) {
   event.actor = UserId(row.column_int64(4));
   event.created_at = row.column_time(5);
   event.seq = row.column_int64(6);
-  event.client_id = row.column_bytes(7);
+  event.client_token = row.column_bytes(7);
   event.urgent = row.column_int64(8) != 0;
   event.body_sealed = row.column_bytes(9);
   event.ref = EventId(row.column_int64(10));
   event.ref_seq = row.column_int64(11);
   event.subject = UserId(row.column_int64(12));
+  event.client_id_sealed = row.column_bytes(13);
   return event;
 }
 
@@ -209,8 +211,8 @@ class ReadTransaction {
 Result<void> insert_event(WriteContext& context, Event& event) {
   auto insert = WL_TRY(context.connection.prepare(
       "INSERT INTO events (org_id, thread_id, kind, actor, created_at, seq, client_id, urgent, "
-      "body_sealed, ref, ref_seq, subject) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, "
-      "?12)",
+      "body_sealed, ref, ref_seq, subject, client_id_sealed) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, "
+      "?8, ?9, ?10, ?11, ?12, ?13)",
       "append event"));
   insert.bind(1, event.org_id.value())
       .bind(2, event.thread_id.value())
@@ -218,9 +220,14 @@ Result<void> insert_event(WriteContext& context, Event& event) {
       .bind(4, event.actor.value())
       .bind(5, event.created_at);
   if (event.kind == EventKind::kMessage) {
-    insert.bind(6, event.seq).bind_text_or_null(7, event.client_id).bind_blob(9, event.body_sealed);
+    // A message's client_id_sealed is never NULL (an empty one is a zero-length blob):
+    // NULL marks the clear client ids of older versions (docs/storage.md).
+    insert.bind(6, event.seq)
+        .bind_text_or_null(7, event.client_token)
+        .bind_blob(9, event.body_sealed)
+        .bind_blob(13, event.client_id_sealed);
   } else {
-    insert.bind_null(6).bind_null(7).bind_null(9);
+    insert.bind_null(6).bind_null(7).bind_null(9).bind_null(13);
   }
   insert.bind(8, std::int64_t{event.urgent ? 1 : 0});
   bind_optional_id(insert, 10, event.ref);
@@ -997,11 +1004,11 @@ Result<MessageAppended> append_message_in(WriteContext& context, const NewMessag
   Connection& connection = context.connection;
   // Checked on the writer thread, so two concurrent sends of one client id cannot
   // both pass; the unique index backs it up.
-  if (!message.client_id.empty()) {
+  if (!message.client_token.empty()) {
     auto original = WL_TRY(connection.prepare(
         "SELECT " WL_EVENT_COLUMNS " FROM events WHERE actor = ?1 AND client_id = ?2 AND kind = 1",
         "append message"));
-    original.bind(1, message.sender.value()).bind_text(2, message.client_id);
+    original.bind(1, message.sender.value()).bind_text(2, message.client_token);
     if (WL_TRY(original.step())) {
       return MessageAppended{read_event(original), true};
     }
@@ -1028,7 +1035,8 @@ Result<MessageAppended> append_message_in(WriteContext& context, const NewMessag
   event.actor = message.sender;
   event.created_at = message.created_at;
   event.seq = thread.last_seq + 1;
-  event.client_id = message.client_id;
+  event.client_token = message.client_token;
+  event.client_id_sealed = message.client_id_sealed;
   event.urgent = message.urgent;
   event.body_sealed = message.body_sealed;
   WL_TRY(insert_event(context, event));

@@ -171,10 +171,14 @@ FROM events a WHERE a.kind = 4;
     R"sql(
 ALTER TABLE users ADD COLUMN is_operator INTEGER NOT NULL DEFAULT 0;
 )sql",
-    // 4: device names sealed. New devices store '' in name; older ones keep their clear
-    // name, with name_sealed NULL, until the services seal it at start.
+    // 4: what users type besides PHI, sealed. New devices store '' in name and the
+    // sealed name in name_sealed. New messages store the client id's blind token in
+    // client_id (so messages_by_client_id still makes sends idempotent) and the client
+    // id sealed in client_id_sealed. Rows of older versions keep their clear values,
+    // with the new column NULL, until the services seal them at start.
     R"sql(
 ALTER TABLE devices ADD COLUMN name_sealed BLOB;
+ALTER TABLE events ADD COLUMN client_id_sealed BLOB;
 )sql",
 };
 
