@@ -82,6 +82,37 @@ struct MessageAppended {
   bool duplicate = false;  // The client token was seen before; event is the original.
 };
 
+// A device name that a version before schema 4 stored in clear, with what sealing it
+// needs: the owner's org, and the owner and creation instant that are its record.
+struct DeviceNameInClear {
+  DeviceId id;
+  OrgId org_id;
+  UserId user_id;
+  Timestamp created_at;
+  std::string name;
+};
+
+struct SealedDeviceName {
+  DeviceId id;
+  std::string name_sealed;
+};
+
+// A message client id that a version before schema 4 stored in clear, with what
+// tokenising and sealing it needs.
+struct ClientIdInClear {
+  EventId id;
+  OrgId org_id;
+  ThreadId thread_id;
+  UserId sender;
+  std::string client_id;
+};
+
+struct SealedClientId {
+  EventId id;
+  std::string client_token;
+  std::string client_id_sealed;
+};
+
 struct ThreadSummary {
   Thread thread;
   std::vector<UserId> members;
@@ -275,6 +306,31 @@ class Store {
   virtual Result<std::vector<DataKeyRecord>> list_data_keys() = 0;
   /// Replaces the wrapped form of existing keys (KEK rotation), atomically.
   virtual Result<void> rewrap_data_keys(std::span<const DataKeyRecord> keys) = 0;
+
+  // ---- Values that versions before schema 4 stored in clear ----
+  //
+  // Services seal these once, at start (docs/storage.md, "Values older versions
+  // stored in clear"). Rows written through this interface are never in clear.
+
+  /// Devices whose name is stored in clear, with id > after, in id order, at most
+  /// `limit`.
+  virtual Result<std::vector<DeviceNameInClear>> list_device_names_in_clear(DeviceId after,
+                                                                            std::size_t limit) = 0;
+  /// Replaces each device's clear name by its sealed form, atomically. Before it
+  /// returns, the clear bytes are erased from the store's files, not just unlinked, as
+  /// far as the adapter can (SQLite: fully). Errors: NotFound, changing nothing, if a
+  /// device does not exist or its name is not in clear.
+  virtual Result<void> seal_device_names(std::span<const SealedDeviceName> names) = 0;
+
+  /// Messages whose client id is stored in clear, with id > after, in id order, at
+  /// most `limit`.
+  virtual Result<std::vector<ClientIdInClear>> list_client_ids_in_clear(EventId after,
+                                                                        std::size_t limit) = 0;
+  /// Replaces each message's clear client id by its token and sealed form, atomically,
+  /// erasing the clear bytes as seal_device_names does. Errors: NotFound, changing
+  /// nothing, if a message does not exist or its client id is not in clear;
+  /// AlreadyExists if a token is already another message's of the same sender.
+  virtual Result<void> seal_client_ids(std::span<const SealedClientId> ids) = 0;
 
   // ---- Audit ----
 

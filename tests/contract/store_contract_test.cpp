@@ -246,6 +246,29 @@ TYPED_TEST(StoreContractTest, UpdatesLoginStateOfUsers) {
   EXPECT_EQ(store.set_login_failures(UserId(999), 1, std::nullopt).error().code(), Code::kNotFound);
 }
 
+// Only versions before schema 4 stored device names and client ids in clear (the
+// SQLite upgrade test seals some); nothing written through the port is listed, and
+// sealing what is not in clear changes nothing.
+TYPED_TEST(StoreContractTest, NothingWrittenThroughThePortIsInClear) {
+  auto& store = *this->store_;
+  const UserId zoe = this->make_user("zoe");
+  auto phone = store.create_device(zoe, "sealed name", at(5));
+  ASSERT_TRUE(phone.has_value());
+  EXPECT_EQ(phone->name_sealed, "sealed name");
+  EXPECT_EQ(store.find_device(phone->id)->name_sealed, "sealed name");
+  const ThreadId thread = this->make_thread(zoe, {});
+  const EventId message = this->send_ok(thread, zoe, "token");
+  EXPECT_TRUE(store.list_device_names_in_clear(DeviceId(), 10)->empty());
+  EXPECT_TRUE(store.list_client_ids_in_clear(EventId(), 10)->empty());
+
+  const SealedDeviceName names[] = {{phone->id, "other"}, {DeviceId(999), "other"}};
+  EXPECT_EQ(store.seal_device_names(names).error().code(), Code::kNotFound);
+  EXPECT_EQ(store.find_device(phone->id)->name_sealed, "sealed name");
+  const SealedClientId ids[] = {{message, "other", "other"}};
+  EXPECT_EQ(store.seal_client_ids(ids).error().code(), Code::kNotFound);
+  EXPECT_EQ(store.find_event(message)->client_token, "token");
+}
+
 TYPED_TEST(StoreContractTest, RevokingADeviceRevokesItsSessions) {
   auto& store = *this->store_;
   const UserId zoe = this->make_user("zoe");

@@ -470,7 +470,8 @@ Result<std::unique_ptr<SqliteStore>> SqliteStore::open(const std::filesystem::pa
     }
   }
   WL_TRY(writer_connection->execute(
-      "PRAGMA synchronous = FULL; PRAGMA foreign_keys = ON; PRAGMA wal_autocheckpoint = 0",
+      "PRAGMA synchronous = FULL; PRAGMA foreign_keys = ON; PRAGMA wal_autocheckpoint = 0; "
+      "PRAGMA secure_delete = ON",
       "configure database"));
   // PRAGMA takes no parameters; the limit is an integer option.
   const std::string size_limit =
@@ -1344,6 +1345,78 @@ Result<void> SqliteStore::rewrap_data_keys(std::span<const DataKeyRecord> keys) 
     }
     return ok();
   });
+}
+
+// ---- Values that versions before schema 4 stored in clear ----
+
+Result<std::vector<DeviceNameInClear>> SqliteStore::list_device_names_in_clear(DeviceId after,
+                                                                               std::size_t limit) {
+  auto lease = read_pool_->acquire();
+  // Served by the partial index devices_named_in_clear, empty once all are sealed.
+  auto select = WL_TRY(lease.connection().prepare(
+      "SELECT d.id, u.org_id, d.user_id, d.created_at, d.name FROM devices d "
+      "JOIN users u ON u.id = d.user_id WHERE d.name_sealed IS NULL AND d.id > ?1 "
+      "ORDER BY d.id LIMIT ?2",
+      "list device names in clear"));
+  select.bind(1, after.value()).bind(2, clamp_limit(limit));
+  return all_rows<DeviceNameInClear>(select, [](const Statement& row) {
+    return DeviceNameInClear{DeviceId(row.column_int64(0)), OrgId(row.column_int64(1)),
+                             UserId(row.column_int64(2)), row.column_time(3), row.column_bytes(4)};
+  });
+}
+
+Result<void> SqliteStore::seal_device_names(std::span<const SealedDeviceName> names) {
+  WL_TRY(write<void>(nullptr, [&](WriteContext& context) -> Result<void> {
+    for (const SealedDeviceName& name : names) {
+      auto update = WL_TRY(context.connection.prepare(
+          "UPDATE devices SET name = '', name_sealed = ?2 WHERE id = ?1 AND name_sealed IS NULL",
+          "seal device names"));
+      WL_TRY(update.bind(1, name.id.value()).bind_blob(2, name.name_sealed).run());
+      // A device missing or already sealed fails the whole call: the savepoint undoes
+      // the others.
+      WL_TRY(expect_changed(context.connection, "device name in clear"));
+    }
+    return ok();
+  }));
+  // secure_delete zeroed the bytes the update freed in the new page images, but the
+  // old images, with the clear names, are still in the database file and maybe in the
+  // WAL: copying the new pages over them and emptying the WAL leaves the names nowhere.
+  return checkpointer_->truncate();
+}
+
+Result<std::vector<ClientIdInClear>> SqliteStore::list_client_ids_in_clear(EventId after,
+                                                                           std::size_t limit) {
+  auto lease = read_pool_->acquire();
+  // Served by the partial index client_ids_in_clear, empty once all are sealed.
+  auto select = WL_TRY(lease.connection().prepare(
+      "SELECT id, org_id, thread_id, actor, client_id FROM events "
+      "WHERE kind = 1 AND client_id IS NOT NULL AND client_id_sealed IS NULL AND id > ?1 "
+      "ORDER BY id LIMIT ?2",
+      "list client ids in clear"));
+  select.bind(1, after.value()).bind(2, clamp_limit(limit));
+  return all_rows<ClientIdInClear>(select, [](const Statement& row) {
+    return ClientIdInClear{EventId(row.column_int64(0)), OrgId(row.column_int64(1)),
+                           ThreadId(row.column_int64(2)), UserId(row.column_int64(3)),
+                           row.column_bytes(4)};
+  });
+}
+
+Result<void> SqliteStore::seal_client_ids(std::span<const SealedClientId> ids) {
+  WL_TRY(write<void>(nullptr, [&](WriteContext& context) -> Result<void> {
+    for (const SealedClientId& id : ids) {
+      auto update = WL_TRY(context.connection.prepare(
+          "UPDATE events SET client_id = ?2, client_id_sealed = ?3 "
+          "WHERE id = ?1 AND kind = 1 AND client_id IS NOT NULL AND client_id_sealed IS NULL",
+          "seal client ids"));
+      WL_TRY(update.bind(1, id.id.value())
+                 .bind_text(2, id.client_token)
+                 .bind_blob(3, id.client_id_sealed)
+                 .run());
+      WL_TRY(expect_changed(context.connection, "client id in clear"));
+    }
+    return ok();
+  }));
+  return checkpointer_->truncate();
 }
 
 // ---- Audit ----

@@ -131,6 +131,16 @@ class SqliteStore final : public Store {
   Result<std::vector<DataKeyRecord>> list_data_keys() override;
   Result<void> rewrap_data_keys(std::span<const DataKeyRecord> keys) override;
 
+  Result<std::vector<DeviceNameInClear>> list_device_names_in_clear(DeviceId after,
+                                                                    std::size_t limit) override;
+  /// After the commit, waits for a TRUNCATE checkpoint, so that (with secure_delete)
+  /// no clear name is left in the database file or its WAL (docs/storage.md).
+  Result<void> seal_device_names(std::span<const SealedDeviceName> names) override;
+  Result<std::vector<ClientIdInClear>> list_client_ids_in_clear(EventId after,
+                                                                std::size_t limit) override;
+  /// Erases the clear client ids as seal_device_names erases names.
+  Result<void> seal_client_ids(std::span<const SealedClientId> ids) override;
+
   Result<AuditEntry> append_audit(const AuditDraft& draft) override;
   void append_audit_async(AuditDraft draft, WriteDone<AuditEntry> done) override;
   Result<std::vector<AuditEntry>> read_audit(std::int64_t after, std::size_t limit) override;

@@ -17,6 +17,8 @@ namespace {
 
 constexpr std::string_view kBadCredentials = "unknown user or wrong password";
 constexpr std::string_view kDeviceKind = "device";
+// Device names sealed per store call by seal_device_names_in_clear.
+constexpr std::size_t kSealBatch = 500;
 
 // The web app reads the time after "locked until".
 std::string locked_message(Timestamp until) {
@@ -377,6 +379,34 @@ Result<std::vector<DeviceView>> IdentityService::list_devices(const Principal& a
     views.push_back(WL_TRY(open_device(user.org_id, device)));
   }
   return views;
+}
+
+Result<std::size_t> IdentityService::seal_device_names_in_clear() {
+  std::size_t sealed = 0;
+  DeviceId after;
+  while (true) {
+    const auto page = WL_TRY(store_.list_device_names_in_clear(after, kSealBatch));
+    if (page.empty()) {
+      break;
+    }
+    std::vector<SealedDeviceName> names;
+    names.reserve(page.size());
+    for (const DeviceNameInClear& device : page) {
+      // As login seals a new device's name.
+      const std::string record = device_record_key(device.user_id, device.created_at);
+      std::string sealed_name =
+          WL_TRY(keys_.seal(SealContext{device.org_id, kDeviceKind, record, "name"}, device.name));
+      names.push_back(SealedDeviceName{device.id, std::move(sealed_name)});
+    }
+    WL_TRY(store_.seal_device_names(names));
+    sealed += names.size();
+    after = page.back().id;
+  }
+  if (sealed > 0) {
+    WL_TRY(audit_event(system_principal(), "device.name.seal", "store", "ok",
+                       fmt::format("devices={}", sealed)));
+  }
+  return sealed;
 }
 
 Result<void> IdentityService::revoke_device(const Principal& actor, DeviceId device_id) {

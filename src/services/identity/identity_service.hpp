@@ -122,6 +122,14 @@ class IdentityService {
   Result<std::vector<User>> list_users(const Principal& actor);
   Result<User> find_user(const Principal& actor, UserId user);
 
+  // Seals the device names that versions before schema 4 stored in clear, a batch at
+  // a time, and audits how many (once, if any). For start-up, before the service
+  // serves anyone: it blocks on the store until none is left, and then none is left
+  // in the store's files either (Store::seal_device_names). Returns the count.
+  // Errors: as KeyRing::seal and the store; what was sealed before an error stays
+  // sealed, and calling again goes on from there.
+  Result<std::size_t> seal_device_names_in_clear();
+
   // A principal that may administer any org: for `wardline admin` on the server's host.
   static Principal system_principal();
 

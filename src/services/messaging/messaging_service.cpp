@@ -16,6 +16,8 @@ namespace {
 
 constexpr std::string_view kMessageKind = "message";
 constexpr std::string_view kThreadKind = "thread";
+// Client ids sealed per store call by seal_client_ids_in_clear.
+constexpr std::size_t kSealBatch = 500;
 
 std::string thread_target(ThreadId id) { return fmt::format("thread:{}", id.value()); }
 std::string message_target(EventId id) { return fmt::format("message:{}", id.value()); }
@@ -459,6 +461,42 @@ Result<std::vector<UserId>> MessagingService::typing_recipients(const Principal&
 }
 
 Result<EventId> MessagingService::stream_head() { return store_.last_event_id(); }
+
+Result<std::size_t> MessagingService::seal_client_ids_in_clear() {
+  std::size_t sealed = 0;
+  EventId after;
+  while (true) {
+    const auto page = WL_TRY(store_.list_client_ids_in_clear(after, kSealBatch));
+    if (page.empty()) {
+      break;
+    }
+    std::vector<SealedClientId> ids;
+    ids.reserve(page.size());
+    for (const ClientIdInClear& message : page) {
+      // The same token and seal as prepare_send's, so an old message's resend is still
+      // recognised. Its body stays as it was: its record names the clear client id.
+      SealedClientId id;
+      id.id = message.id;
+      id.client_token = WL_TRY(
+          keys_.blind_token(message.org_id, client_token_text(message.sender, message.client_id)));
+      id.client_id_sealed = WL_TRY(keys_.seal(
+          SealContext{message.org_id, kMessageKind,
+                      client_id_record_key(message.thread_id, message.sender, id.client_token),
+                      "client_id"},
+          message.client_id));
+      ids.push_back(std::move(id));
+    }
+    WL_TRY(store_.seal_client_ids(ids));
+    sealed += ids.size();
+    after = page.back().id;
+  }
+  if (sealed > 0) {
+    WL_TRY(audit_.record(AuditDraft{clock_.now(), OrgId(), UserId(), DeviceId(),
+                                    "message.client_id.seal", "store", "ok",
+                                    fmt::format("messages={}", sealed)}));
+  }
+  return sealed;
+}
 
 Result<OpenedEvent> MessagingService::open_event(const Event& event) {
   OpenedEvent opened{event, {}, {}};

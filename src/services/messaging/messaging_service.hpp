@@ -155,6 +155,15 @@ class MessagingService {
   // not stored). Errors: PermissionDenied for a non-member; NotFound.
   Result<std::vector<UserId>> typing_recipients(const Principal& actor, ThreadId thread);
 
+  // Replaces the message client ids that versions before schema 4 stored in clear by
+  // their blind token and sealed form (as send stores them), a batch at a time, and
+  // audits how many (once, if any). For start-up, before the service serves anyone:
+  // it blocks on the store until none is left, and then none is left in the store's
+  // files either (Store::seal_client_ids). Returns the count. Errors: as
+  // KeyRing::blind_token, KeyRing::seal and the store; what was sealed before an
+  // error stays sealed, and calling again goes on from there.
+  Result<std::size_t> seal_client_ids_in_clear();
+
   // The newest committed event id: where a stream that starts "now" begins.
   Result<EventId> stream_head();
 
