@@ -453,7 +453,7 @@ void ClientSession::pump_sends() {
         } else {
           json::object reply;
           reply["type"] = "sent";
-          reply["client_id"] = sent->message.client_id;
+          reply["client_id"] = sent->client_id;
           reply["message_id"] = sent->message.id.value();
           reply["thread_id"] = sent->message.thread_id.value();
           reply["seq"] = sent->message.seq;

@@ -246,7 +246,8 @@ Result<json::value> list_users(ApiContext& context, const Call& call) {
 
 Result<json::value> list_devices(ApiContext& context, const Call& call) {
   json::array devices;
-  for (const Device& device : WL_TRY(context.identity.list_devices(call.actor, call.actor.user))) {
+  for (const DeviceView& device :
+       WL_TRY(context.identity.list_devices(call.actor, call.actor.user))) {
     devices.push_back(json::object{{"id", device.id.value()},
                                    {"name", device.name},
                                    {"created_at", format_rfc3339(device.created_at)},

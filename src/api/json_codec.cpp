@@ -222,7 +222,7 @@ json::object event_json(const OpenedEvent& opened) {
     case EventKind::kMessage:
       object["seq"] = event.seq;
       object["sender_id"] = event.actor.value();
-      object["client_id"] = event.client_id;
+      object["client_id"] = opened.client_id;
       object["urgent"] = event.urgent;
       object["body"] = opened.body;
       break;

@@ -193,7 +193,7 @@ void add_admin_command(CLI::App& app, int& exit_code) {
   device_list->callback([options, system, &exit_code] {
     exit_code = with_runtime(*options, [&](Runtime& runtime) -> Result<void> {
       const User found = WL_TRY(find_user(runtime, *options));
-      for (const Device& each : WL_TRY(runtime.identity().list_devices(system, found.id))) {
+      for (const DeviceView& each : WL_TRY(runtime.identity().list_devices(system, found.id))) {
         std::cout << fmt::format("{}\t{}\tlast seen {}{}\n", each.id.value(), each.name,
                                  format_rfc3339(each.last_seen), each.revoked ? "\trevoked" : "");
       }

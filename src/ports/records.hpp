@@ -36,7 +36,7 @@ struct User {
 struct Device {
   DeviceId id;
   UserId user_id;
-  std::string name;
+  std::string name_sealed;  // The name given at login (services/identity seals it).
   Timestamp created_at;
   Timestamp last_seen;
   bool revoked = false;
@@ -89,7 +89,7 @@ struct Member {
 };
 
 enum class EventKind : std::uint8_t {
-  kMessage = 1,        // A message: seq, client_id, urgent, body_sealed.
+  kMessage = 1,        // A message: seq, client_token, client_id_sealed, urgent, body_sealed.
   kDelivered = 2,      // actor's device received message `ref`.
   kRead = 3,           // actor read the thread up to `ref_seq`.
   kMemberAdded = 4,    // `subject` joined (actor added them).
@@ -107,8 +107,11 @@ struct Event {
   EventKind kind = EventKind::kMessage;
   UserId actor;
   Timestamp created_at;
-  std::int64_t seq = 0;   // Messages: the per-thread sequence (1, 2, 3, ...).
-  std::string client_id;  // Messages: the sender's idempotency key.
+  std::int64_t seq = 0;  // Messages: the per-thread sequence (1, 2, 3, ...).
+  // Messages: the sender's idempotency key (the client_id) as a keyed blind token,
+  // unique per sender, and sealed, so that it can be given back.
+  std::string client_token;
+  std::string client_id_sealed;
   bool urgent = false;
   std::string body_sealed;
   EventId ref;               // Delivered: the message.

@@ -70,7 +70,8 @@ struct NewMessage {
   OrgId org_id;
   ThreadId thread_id;
   UserId sender;
-  std::string client_id;
+  std::string client_token;      // The client id's blind token: the idempotency key.
+  std::string client_id_sealed;  // The client id itself, sealed.
   bool urgent = false;
   std::string body_sealed;
   Timestamp created_at;
@@ -78,7 +79,38 @@ struct NewMessage {
 
 struct MessageAppended {
   Event event;
-  bool duplicate = false;  // The client id was seen before; event is the original.
+  bool duplicate = false;  // The client token was seen before; event is the original.
+};
+
+// A device name that a version before schema 4 stored in clear, with what sealing it
+// needs: the owner's org, and the owner and creation instant that are its record.
+struct DeviceNameInClear {
+  DeviceId id;
+  OrgId org_id;
+  UserId user_id;
+  Timestamp created_at;
+  std::string name;
+};
+
+struct SealedDeviceName {
+  DeviceId id;
+  std::string name_sealed;
+};
+
+// A message client id that a version before schema 4 stored in clear, with what
+// tokenising and sealing it needs.
+struct ClientIdInClear {
+  EventId id;
+  OrgId org_id;
+  ThreadId thread_id;
+  UserId sender;
+  std::string client_id;
+};
+
+struct SealedClientId {
+  EventId id;
+  std::string client_token;
+  std::string client_id_sealed;
 };
 
 struct ThreadSummary {
@@ -139,7 +171,9 @@ class Store {
 
   // ---- Devices and sessions ----
 
-  virtual Result<Device> create_device(UserId user, std::string_view name, Timestamp now) = 0;
+  /// Errors: NotFound for an unknown user.
+  virtual Result<Device> create_device(UserId user, std::string_view name_sealed,
+                                       Timestamp now) = 0;
   virtual Result<Device> find_device(DeviceId id) = 0;
   virtual Result<std::vector<Device>> list_devices(UserId user) = 0;
   /// Revokes the device and every session on it. Errors: NotFound.
@@ -182,7 +216,7 @@ class Store {
   // ---- Messages and receipts ----
 
   /// Appends a message with the thread's next seq, and `audit` in the same transaction.
-  /// A second append with the same (sender, client_id) stores nothing and returns the
+  /// A second append with the same (sender, client_token) stores nothing and returns the
   /// original with duplicate = true (the hook is not called for it).
   /// Errors: NotFound for an unknown thread or one not of message.org_id;
   /// PermissionDenied if the sender is not a member of it.
@@ -272,6 +306,31 @@ class Store {
   virtual Result<std::vector<DataKeyRecord>> list_data_keys() = 0;
   /// Replaces the wrapped form of existing keys (KEK rotation), atomically.
   virtual Result<void> rewrap_data_keys(std::span<const DataKeyRecord> keys) = 0;
+
+  // ---- Values that versions before schema 4 stored in clear ----
+  //
+  // Services seal these once, at start (docs/storage.md, "Values older versions
+  // stored in clear"). Rows written through this interface are never in clear.
+
+  /// Devices whose name is stored in clear, with id > after, in id order, at most
+  /// `limit`.
+  virtual Result<std::vector<DeviceNameInClear>> list_device_names_in_clear(DeviceId after,
+                                                                            std::size_t limit) = 0;
+  /// Replaces each device's clear name by its sealed form, atomically. Before it
+  /// returns, the clear bytes are erased from the store's files, not just unlinked, as
+  /// far as the adapter can (SQLite: fully). Errors: NotFound, changing nothing, if a
+  /// device does not exist or its name is not in clear.
+  virtual Result<void> seal_device_names(std::span<const SealedDeviceName> names) = 0;
+
+  /// Messages whose client id is stored in clear, with id > after, in id order, at
+  /// most `limit`.
+  virtual Result<std::vector<ClientIdInClear>> list_client_ids_in_clear(EventId after,
+                                                                        std::size_t limit) = 0;
+  /// Replaces each message's clear client id by its token and sealed form, atomically,
+  /// erasing the clear bytes as seal_device_names does. Errors: NotFound, changing
+  /// nothing, if a message does not exist or its client id is not in clear;
+  /// AlreadyExists if a token is already another message's of the same sender.
+  virtual Result<void> seal_client_ids(std::span<const SealedClientId> ids) = 0;
 
   // ---- Audit ----
 

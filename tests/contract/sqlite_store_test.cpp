@@ -5,6 +5,8 @@
 
 #include <atomic>
 #include <filesystem>
+#include <fstream>
+#include <iterator>
 #include <string>
 #include <thread>
 #include <vector>
@@ -44,12 +46,12 @@ class SqliteStoreTest : public ::testing::Test {
     thread_ = store_->create_thread(thread, no_hook_)->thread.id;
   }
 
-  NewMessage message(ThreadId thread, std::string client_id) {
+  NewMessage message(ThreadId thread, std::string client_token) {
     NewMessage result;
     result.org_id = org_;
     result.thread_id = thread;
     result.sender = zoe_;
-    result.client_id = std::move(client_id);
+    result.client_token = std::move(client_token);
     result.body_sealed = "sealed";
     result.created_at = at(1);
     return result;
@@ -370,10 +372,13 @@ TEST_F(SqliteStoreTest, UpgradeFromVersionOneRebuildsMembershipPeriods) {
   store_.reset();
   sqlite3* database = nullptr;
   ASSERT_EQ(sqlite3_open(factory_.database_file().c_str(), &database), SQLITE_OK);
-  // What version 1 did not have: the memberships table (2) and the operator flag (3).
+  // What version 1 did not have: the memberships table (2), the operator flag (3) and
+  // the sealed device names and client ids (4).
   ASSERT_EQ(sqlite3_exec(database,
                          "DROP TABLE memberships; ALTER TABLE users DROP COLUMN is_operator; "
-                         "PRAGMA user_version = 1",
+                         "DROP INDEX devices_named_in_clear; DROP INDEX client_ids_in_clear; "
+                         "ALTER TABLE devices DROP COLUMN name_sealed; "
+                         "ALTER TABLE events DROP COLUMN client_id_sealed; PRAGMA user_version = 1",
                          nullptr, nullptr, nullptr),
             SQLITE_OK);
   sqlite3_close(database);
@@ -382,6 +387,94 @@ TEST_F(SqliteStoreTest, UpgradeFromVersionOneRebuildsMembershipPeriods) {
   store_ = std::move(*opened);
   EXPECT_EQ(replay_ids(*store_, adam), adam_before);
   EXPECT_EQ(replay_ids(*store_, zoe_), zoe_before);
+}
+
+// Whether any file beside the database (the database, its WAL, ...) holds `text`.
+bool any_file_holds(const std::filesystem::path& directory, std::string_view text) {
+  for (const auto& entry : std::filesystem::directory_iterator(directory)) {
+    std::ifstream stream(entry.path(), std::ios::binary);
+    const std::string contents((std::istreambuf_iterator<char>(stream)),
+                               std::istreambuf_iterator<char>());
+    if (contents.find(text) != std::string::npos) {
+      return true;
+    }
+  }
+  return false;
+}
+
+// Version 4 seals device names and client ids. A version-3 database has them in clear
+// until the services seal them through the store; then no byte of them is left in any
+// file, even while the store is open, and an old message's resend is still recognised.
+TEST_F(SqliteStoreTest, UpgradeFromVersionThreeSealsTheValuesItHadInClear) {
+  const DeviceId device = store_->create_device(zoe_, "name, sealed", at(1))->id;
+  const auto sent = store_->append_message(message(thread_, "token"), audit(), no_hook_);
+  ASSERT_TRUE(sent.has_value()) << sent.error().to_string();
+  // Nothing written through the port is in clear.
+  EXPECT_TRUE(store_->list_device_names_in_clear(DeviceId(), 10)->empty());
+  EXPECT_TRUE(store_->list_client_ids_in_clear(EventId(), 10)->empty());
+
+  store_.reset();
+  sqlite3* database = nullptr;
+  ASSERT_EQ(sqlite3_open(factory_.database_file().c_str(), &database), SQLITE_OK);
+  // What version 3 wrote: the name and client id in clear, no sealed columns.
+  const std::string downgrade =
+      "UPDATE devices SET name = 'WOMBAT-4821 ward tablet' WHERE id = " +
+      std::to_string(device.value()) +
+      "; UPDATE events SET client_id = 'NARWHAL-9043' WHERE id = " +
+      std::to_string(sent->event.id.value()) +
+      "; DROP INDEX devices_named_in_clear; DROP INDEX client_ids_in_clear; "
+      "ALTER TABLE devices DROP COLUMN name_sealed; "
+      "ALTER TABLE events DROP COLUMN client_id_sealed; PRAGMA user_version = 3";
+  ASSERT_EQ(sqlite3_exec(database, downgrade.c_str(), nullptr, nullptr, nullptr), SQLITE_OK);
+  sqlite3_close(database);
+  ASSERT_TRUE(any_file_holds(factory_.directory(), "WOMBAT-4821"));
+  ASSERT_TRUE(any_file_holds(factory_.directory(), "NARWHAL-9043"));
+
+  auto opened = SqliteStore::open(factory_.database_file(), testing::test_chainer());
+  ASSERT_TRUE(opened.has_value()) << opened.error().to_string();
+  store_ = std::move(*opened);
+  const auto names = store_->list_device_names_in_clear(DeviceId(), 10);
+  ASSERT_TRUE(names.has_value()) << names.error().to_string();
+  ASSERT_EQ(names->size(), 1u);
+  EXPECT_EQ(names->front().id, device);
+  EXPECT_EQ(names->front().org_id, org_);
+  EXPECT_EQ(names->front().user_id, zoe_);
+  EXPECT_EQ(names->front().created_at, at(1));
+  EXPECT_EQ(names->front().name, "WOMBAT-4821 ward tablet");
+  EXPECT_TRUE(store_->list_device_names_in_clear(device, 10)->empty());
+  const auto ids = store_->list_client_ids_in_clear(EventId(), 10);
+  ASSERT_TRUE(ids.has_value()) << ids.error().to_string();
+  ASSERT_EQ(ids->size(), 1u);
+  EXPECT_EQ(ids->front().id, sent->event.id);
+  EXPECT_EQ(ids->front().org_id, org_);
+  EXPECT_EQ(ids->front().thread_id, thread_);
+  EXPECT_EQ(ids->front().sender, zoe_);
+  EXPECT_EQ(ids->front().client_id, "NARWHAL-9043");
+
+  const SealedDeviceName name{device, "sealed name"};
+  ASSERT_TRUE(store_->seal_device_names({&name, 1}).has_value());
+  const SealedClientId id{sent->event.id, "token-of-NARWHAL", "sealed client id"};
+  ASSERT_TRUE(store_->seal_client_ids({&id, 1}).has_value());
+  EXPECT_TRUE(store_->list_device_names_in_clear(DeviceId(), 10)->empty());
+  EXPECT_TRUE(store_->list_client_ids_in_clear(EventId(), 10)->empty());
+  // Sealing twice, or sealing a row that does not exist, changes nothing.
+  EXPECT_EQ(store_->seal_device_names({&name, 1}).error().code(), Code::kNotFound);
+  EXPECT_EQ(store_->seal_client_ids({&id, 1}).error().code(), Code::kNotFound);
+  EXPECT_EQ(store_->find_device(device)->name_sealed, "sealed name");
+  const Event stored = store_->find_event(sent->event.id).value();
+  EXPECT_EQ(stored.client_token, "token-of-NARWHAL");
+  EXPECT_EQ(stored.client_id_sealed, "sealed client id");
+  const auto resent =
+      store_->append_message(message(thread_, "token-of-NARWHAL"), audit(), no_hook_);
+  ASSERT_TRUE(resent.has_value()) << resent.error().to_string();
+  EXPECT_TRUE(resent->duplicate);
+  EXPECT_EQ(resent->event.id, sent->event.id);
+
+  EXPECT_FALSE(any_file_holds(factory_.directory(), "WOMBAT-4821"));
+  EXPECT_FALSE(any_file_holds(factory_.directory(), "NARWHAL-9043"));
+  store_.reset();
+  EXPECT_FALSE(any_file_holds(factory_.directory(), "WOMBAT-4821"));
+  EXPECT_FALSE(any_file_holds(factory_.directory(), "NARWHAL-9043"));
 }
 
 TEST_F(SqliteStoreTest, RefusesADatabaseFromANewerSchema) {
@@ -440,7 +533,7 @@ TEST(SqliteStoreCrashTest, AcknowledgedWritesSurviveAProcessThatDies) {
       message.org_id = org->id;
       message.thread_id = created->thread.id;
       message.sender = zoe->id;
-      message.client_id = std::to_string(i);
+      message.client_token = std::to_string(i);
       message.created_at = at(1);
       AuditDraft audit;
       audit.action = "message.send";

@@ -118,13 +118,14 @@ class StoreContractTest : public ::testing::Test {
     return created ? created->thread.id : ThreadId();
   }
 
-  Result<MessageAppended> send(ThreadId thread, UserId sender, std::string client_id,
+  Result<MessageAppended> send(ThreadId thread, UserId sender, std::string client_token,
                                bool urgent = false, const CommitHook* hook = nullptr) {
     NewMessage message;
     message.org_id = org_;
     message.thread_id = thread;
     message.sender = sender;
-    message.client_id = std::move(client_id);
+    message.client_id_sealed = std::string("\x01sealed\x00", 8) + client_token;
+    message.client_token = std::move(client_token);
     message.urgent = urgent;
     message.body_sealed = std::string("\x02sealed\x00body", 12);
     message.created_at = at(10);
@@ -132,8 +133,8 @@ class StoreContractTest : public ::testing::Test {
                                   hook != nullptr ? *hook : no_hook_);
   }
 
-  EventId send_ok(ThreadId thread, UserId sender, std::string client_id, bool urgent = false) {
-    auto sent = send(thread, sender, std::move(client_id), urgent);
+  EventId send_ok(ThreadId thread, UserId sender, std::string client_token, bool urgent = false) {
+    auto sent = send(thread, sender, std::move(client_token), urgent);
     EXPECT_TRUE(sent.has_value()) << sent.error().to_string();
     return sent ? sent->event.id : EventId();
   }
@@ -243,6 +244,29 @@ TYPED_TEST(StoreContractTest, UpdatesLoginStateOfUsers) {
   EXPECT_EQ(store.set_user_operator(UserId(999), true).error().code(), Code::kNotFound);
   EXPECT_EQ(store.set_password_hash(UserId(999), "x").error().code(), Code::kNotFound);
   EXPECT_EQ(store.set_login_failures(UserId(999), 1, std::nullopt).error().code(), Code::kNotFound);
+}
+
+// Only versions before schema 4 stored device names and client ids in clear (the
+// SQLite upgrade test seals some); nothing written through the port is listed, and
+// sealing what is not in clear changes nothing.
+TYPED_TEST(StoreContractTest, NothingWrittenThroughThePortIsInClear) {
+  auto& store = *this->store_;
+  const UserId zoe = this->make_user("zoe");
+  auto phone = store.create_device(zoe, "sealed name", at(5));
+  ASSERT_TRUE(phone.has_value());
+  EXPECT_EQ(phone->name_sealed, "sealed name");
+  EXPECT_EQ(store.find_device(phone->id)->name_sealed, "sealed name");
+  const ThreadId thread = this->make_thread(zoe, {});
+  const EventId message = this->send_ok(thread, zoe, "token");
+  EXPECT_TRUE(store.list_device_names_in_clear(DeviceId(), 10)->empty());
+  EXPECT_TRUE(store.list_client_ids_in_clear(EventId(), 10)->empty());
+
+  const SealedDeviceName names[] = {{phone->id, "other"}, {DeviceId(999), "other"}};
+  EXPECT_EQ(store.seal_device_names(names).error().code(), Code::kNotFound);
+  EXPECT_EQ(store.find_device(phone->id)->name_sealed, "sealed name");
+  const SealedClientId ids[] = {{message, "other", "other"}};
+  EXPECT_EQ(store.seal_client_ids(ids).error().code(), Code::kNotFound);
+  EXPECT_EQ(store.find_event(message)->client_token, "token");
 }
 
 TYPED_TEST(StoreContractTest, RevokingADeviceRevokesItsSessions) {
@@ -429,7 +453,8 @@ TYPED_TEST(StoreContractTest, AppendMessageNumbersEachThreadFromOne) {
 
   auto stored = store.find_event(log.calls()[0][0]);
   ASSERT_TRUE(stored.has_value());
-  EXPECT_EQ(stored->client_id, "a");
+  EXPECT_EQ(stored->client_token, "a");
+  EXPECT_EQ(stored->client_id_sealed, std::string("\x01sealed\x00", 8) + "a");
   EXPECT_EQ(stored->body_sealed, std::string("\x02sealed\x00body", 12));
   EXPECT_EQ(store.find_event(EventId(99999)).error().code(), Code::kNotFound);
   EXPECT_EQ(*store.last_event_id(), log.calls()[3][0]);
@@ -492,7 +517,7 @@ TYPED_TEST(StoreContractTest, AppendByANonMemberIsRefusedAndWritesNothing) {
   message.org_id = other_org;
   message.thread_id = thread;
   message.sender = stranger;
-  message.client_id = "x";
+  message.client_token = "x";
   message.body_sealed = "sealed";
   message.created_at = at(10);
   auto foreign = store.append_message(message, draft("message.send", other_org), this->no_hook_);
@@ -539,7 +564,7 @@ TYPED_TEST(StoreContractTest, ConcurrentAppendsGiveAGapFreeSequenceAndOrderedHoo
   std::set<std::string> client_ids;
   for (std::size_t i = 0; i < messages->size(); ++i) {
     EXPECT_EQ((*messages)[i].seq, distinct - static_cast<std::int64_t>(i));
-    client_ids.insert((*messages)[i].client_id);
+    client_ids.insert((*messages)[i].client_token);
   }
   EXPECT_EQ(client_ids.size(), static_cast<std::size_t>(distinct));
   EXPECT_EQ(store.find_thread(thread)->last_seq, distinct);
@@ -581,7 +606,7 @@ TYPED_TEST(StoreContractTest, AsyncWritesCompleteOnceAfterTheirHooks) {
     message.thread_id = thread;
     message.sender = zoe;
     // The last one resends the first: answered as a duplicate, no new message.
-    message.client_id = "async-" + std::to_string(i == kMessages - 1 ? 0 : i);
+    message.client_token = "async-" + std::to_string(i == kMessages - 1 ? 0 : i);
     message.body_sealed = std::string("\x02sealed", 7);
     message.created_at = at(10);
     store.append_message_async(
@@ -608,7 +633,7 @@ TYPED_TEST(StoreContractTest, AsyncWritesCompleteOnceAfterTheirHooks) {
     ASSERT_TRUE(result.has_value()) << result.error().to_string();
     if (result->duplicate) {
       ++duplicates;
-      EXPECT_EQ(result->event.client_id, "async-0");
+      EXPECT_EQ(result->event.client_token, "async-0");
       continue;
     }
     seqs.insert(result->event.seq);
@@ -672,7 +697,7 @@ TYPED_TEST(StoreContractTest, ReadUserEventsReplaysTheUsersThreadsInIdOrder) {
   // Created, two member-added events and two messages.
   ASSERT_EQ(all->size(), 5u);
   EXPECT_EQ((*all)[0].kind, EventKind::kThreadCreated);
-  EXPECT_EQ((*all)[4].client_id, "3");
+  EXPECT_EQ((*all)[4].client_token, "3");
 
   auto page_one = store.read_user_events(adam, EventId(), 2);
   ASSERT_EQ(page_one->size(), 2u);
@@ -705,8 +730,8 @@ TYPED_TEST(StoreContractTest, ReplayedStreamsAreExactlyWhatWasDeliveredLive) {
   HookLog log;
   const CommitHook hook = log.hook();
   const ThreadId thread = this->make_thread(zoe, {adam}, "", &hook);
-  auto say = [&](UserId sender, const std::string& client_id) {
-    ASSERT_TRUE(this->send(thread, sender, client_id, false, &hook).has_value());
+  auto say = [&](UserId sender, const std::string& client_token) {
+    ASSERT_TRUE(this->send(thread, sender, client_token, false, &hook).has_value());
   };
   say(zoe, "before-late");
   ASSERT_TRUE(store.add_member(thread, late, zoe, at(20), hook).has_value());
@@ -742,7 +767,7 @@ TYPED_TEST(StoreContractTest, ReplayedStreamsAreExactlyWhatWasDeliveredLive) {
   std::vector<std::string> seen;
   for (const Event& event : *stream) {
     seen.push_back(event.kind == EventKind::kMessage
-                       ? event.client_id
+                       ? event.client_token
                        : std::to_string(static_cast<int>(event.kind)));
   }
   EXPECT_EQ(seen, (std::vector<std::string>{"4", "with-late", "5", "4", "back"}));
@@ -1135,7 +1160,7 @@ TYPED_TEST(StoreContractTest, EverythingSurvivesCloseAndReopen) {
   EXPECT_EQ(store.instance_id(), instance);
   EXPECT_EQ(store.find_user_by_name(this->org_, "zoe")->id, zoe);
   EXPECT_EQ(store.find_thread(thread)->last_seq, 1);
-  EXPECT_EQ(store.find_event(message)->client_id, "1");
+  EXPECT_EQ(store.find_event(message)->client_token, "1");
   EXPECT_EQ(*store.last_event_id(), last);
   EXPECT_EQ(store.list_receipts(message)->front().read_at, std::optional<Timestamp>(at(70)));
   EXPECT_EQ(store.list_data_keys()->size(), 1u);

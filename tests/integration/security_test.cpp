@@ -2,7 +2,9 @@
 
 #include <filesystem>
 #include <fstream>
+#include <initializer_list>
 #include <iterator>
+#include <map>
 #include <sstream>
 
 #include <boost/json/serialize.hpp>
@@ -60,6 +62,21 @@ class SecurityTest : public ServerTest {
   std::string read_file(const fs::path& path) {
     std::ifstream stream(path, std::ios::binary);
     return std::string(std::istreambuf_iterator<char>(stream), std::istreambuf_iterator<char>());
+  }
+
+  // Fails the test for each of `secrets` found in the raw bytes of any file of the data
+  // directory (the database, its WAL and everything beside them).
+  void expect_in_no_data_file(std::initializer_list<std::string_view> secrets) {
+    for (const auto& entry : fs::directory_iterator(server_->data_dir())) {
+      if (!entry.is_regular_file()) {
+        continue;
+      }
+      const std::string contents = read_file(entry.path());
+      for (const std::string_view secret : secrets) {
+        EXPECT_EQ(contents.find(secret), std::string::npos)
+            << secret << " found in " << entry.path().filename();
+      }
+    }
   }
 };
 
@@ -357,23 +374,146 @@ TEST_F(SecurityTest, NoPlaintextInTheDatabaseFiles) {
   // Read the files while the server is still running (WAL not yet checkpointed), then
   // again after a clean stop.
   auto check = [&] {
-    for (const auto& entry : fs::directory_iterator(server_->data_dir())) {
-      if (!entry.is_regular_file()) {
-        continue;
-      }
-      const std::string contents = read_file(entry.path());
-      for (const std::string_view secret :
-           {std::string_view(marker), std::string_view("ZEBRA-7731"),
-            std::string_view("QUOKKA-5512"), std::string_view("Testpatient, Alma"),
-            std::string_view("MRN-100234"), std::string_view("168/95")}) {
-        EXPECT_EQ(contents.find(secret), std::string::npos)
-            << secret << " found in " << entry.path().filename();
-      }
-    }
+    expect_in_no_data_file(
+        {marker, "ZEBRA-7731", "QUOKKA-5512", "Testpatient, Alma", "MRN-100234", "168/95"});
   };
   check();
   server_->stop();
   check();
+}
+
+// Users type more than messages, titles and patient fields: a device name at login and,
+// through their client, each message's client_id. Both come back as typed, and neither
+// is in any file of the data directory.
+TEST_F(SecurityTest, NoTypedNameOrClientIdInTheDatabaseFiles) {
+  const std::string device_name = "WOMBAT-4821 bed 12 bedside tablet";
+  const std::string client_id = "NARWHAL-9043-bed-12";
+  TestClient anonymous(server_->client_options());
+  ASSERT_EQ(anonymous
+                .call("POST", "/api/v1/login",
+                      json::serialize(json::object{{"username", "rn.harper"},
+                                                   {"password", kDemoPassword},
+                                                   {"device_name", device_name}}))
+                .status,
+            200);
+  auto harper = login("rn.harper");
+  const std::int64_t thread = direct_thread(*harper, "dr.patel");
+  harper->connect();
+  const json::value sent = harper->send_message(thread, client_id, "typed by hand");
+  ASSERT_TRUE(is_type(sent, "sent"));
+  EXPECT_EQ(sent.at("client_id").as_string(), client_id);
+
+  const json::value devices = harper->get("/api/v1/devices");
+  bool listed = false;
+  for (const json::value& device : devices.at("devices").as_array()) {
+    listed = listed || device.at("name").as_string() == device_name;
+  }
+  EXPECT_TRUE(listed);
+  const json::value history =
+      harper->get("/api/v1/threads/" + std::to_string(thread) + "/messages");
+  EXPECT_EQ(history.at("messages").at(0).at("client_id").as_string(), client_id);
+  // A resend is still recognised: the client_id is looked up by its token.
+  const json::value resent = harper->send_message(thread, client_id, "typed by hand");
+  ASSERT_TRUE(is_type(resent, "sent"));
+  EXPECT_TRUE(resent.at("duplicate").as_bool());
+  EXPECT_EQ(resent.at("message_id"), sent.at("message_id"));
+
+  expect_in_no_data_file({"WOMBAT-4821", "NARWHAL-9043"});
+  server_->stop();
+  expect_in_no_data_file({"WOMBAT-4821", "NARWHAL-9043"});
+}
+
+// A data directory of a version before schema 4 has device names and client ids in
+// clear. The first start seals them before it serves anyone: they come back as typed,
+// an old message's resend is still a duplicate, no file holds them any more (also
+// while the server runs), and the audit trail counts what was sealed.
+TEST_F(SecurityTest, StartSealsTheNamesAndClientIdsAnOlderVersionKeptInClear) {
+  const std::string device_name = "WOMBAT-4821 bed 12 bedside tablet";
+  const std::string client_id = "NARWHAL-9043-bed-12";
+  TestClient anonymous(server_->client_options());
+  const HttpAnswer signed_in = anonymous.call(
+      "POST", "/api/v1/login",
+      json::serialize(json::object{
+          {"username", "rn.harper"}, {"password", kDemoPassword}, {"device_name", device_name}}));
+  ASSERT_EQ(signed_in.status, 200);
+  const std::int64_t device = signed_in.body.at("device_id").as_int64();
+  auto harper = login("rn.harper");
+  const std::int64_t thread = direct_thread(*harper, "dr.patel");
+  harper->connect();
+  const json::value sent = harper->send_message(thread, client_id, "typed by hand");
+  ASSERT_TRUE(is_type(sent, "sent"));
+  // Every message's client id, to write back in clear (harper is in every demo thread).
+  auto all_client_ids = [](TestClient& client) {
+    std::map<std::int64_t, std::string> found;
+    const json::value threads = client.get("/api/v1/threads");
+    for (const json::value& each : threads.at("threads").as_array()) {
+      const json::value page =
+          client.get("/api/v1/threads/" + std::to_string(each.at("id").as_int64()) + "/messages");
+      for (const json::value& message : page.at("messages").as_array()) {
+        found[message.at("id").as_int64()] = std::string(message.at("client_id").as_string());
+      }
+    }
+    return found;
+  };
+  const std::map<std::int64_t, std::string> client_ids = all_client_ids(*harper);
+  server_->stop();
+
+  // What version 3 wrote: every device name and client id in clear, no sealed columns.
+  const fs::path database_file = server_->data_dir() / "wardline.db";
+  sqlite3* database = nullptr;
+  ASSERT_EQ(sqlite3_open(database_file.c_str(), &database), SQLITE_OK);
+  auto run = [&](const std::string& sql) {
+    EXPECT_EQ(sqlite3_exec(database, sql.c_str(), nullptr, nullptr, nullptr), SQLITE_OK) << sql;
+  };
+  auto count = [&](const char* sql) {
+    sqlite3_stmt* statement = nullptr;
+    EXPECT_EQ(sqlite3_prepare_v2(database, sql, -1, &statement, nullptr), SQLITE_OK);
+    EXPECT_EQ(sqlite3_step(statement), SQLITE_ROW);
+    const std::int64_t value = sqlite3_column_int64(statement, 0);
+    sqlite3_finalize(statement);
+    return value;
+  };
+  ASSERT_EQ(count("SELECT count(*) FROM events WHERE kind = 1"),
+            static_cast<std::int64_t>(client_ids.size()));
+  const std::int64_t devices = count("SELECT count(*) FROM devices");
+  run("UPDATE devices SET name = 'test'");
+  run("UPDATE devices SET name = '" + device_name + "' WHERE id = " + std::to_string(device));
+  for (const auto& [id, value] : client_ids) {
+    run("UPDATE events SET client_id = '" + value + "' WHERE id = " + std::to_string(id));
+  }
+  run("DROP INDEX devices_named_in_clear; DROP INDEX client_ids_in_clear; "
+      "ALTER TABLE devices DROP COLUMN name_sealed; "
+      "ALTER TABLE events DROP COLUMN client_id_sealed; PRAGMA user_version = 3");
+  sqlite3_close(database);
+  const std::string before = read_file(database_file);
+  ASSERT_NE(before.find("WOMBAT-4821"), std::string::npos);
+  ASSERT_NE(before.find("NARWHAL-9043"), std::string::npos);
+
+  server_->start();
+  auto again = login("rn.harper");
+  const json::value listed = again->get("/api/v1/devices");
+  bool named = false;
+  for (const json::value& each : listed.at("devices").as_array()) {
+    named =
+        named || (each.at("id").as_int64() == device && each.at("name").as_string() == device_name);
+  }
+  EXPECT_TRUE(named);
+  EXPECT_EQ(all_client_ids(*again), client_ids);
+  again->connect();
+  const json::value resent = again->send_message(thread, client_id, "typed by hand");
+  ASSERT_TRUE(is_type(resent, "sent"));
+  EXPECT_TRUE(resent.at("duplicate").as_bool());
+  EXPECT_EQ(resent.at("message_id"), sent.at("message_id"));
+  expect_in_no_data_file({"WOMBAT-4821", "NARWHAL-9043"});
+  server_->stop();
+  expect_in_no_data_file({"WOMBAT-4821", "NARWHAL-9043"});
+
+  const auto sealed_names = audit_entries("device.name.seal", "ok");
+  ASSERT_EQ(sealed_names.size(), 1u);
+  EXPECT_EQ(sealed_names.front().draft.detail, "devices=" + std::to_string(devices));
+  const auto sealed_ids = audit_entries("message.client_id.seal", "ok");
+  ASSERT_EQ(sealed_ids.size(), 1u);
+  EXPECT_EQ(sealed_ids.front().draft.detail, "messages=" + std::to_string(client_ids.size()));
 }
 
 TEST_F(SecurityTest, AuditVerifyPassesThenDetectsAnEditedRow) {

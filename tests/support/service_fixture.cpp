@@ -61,7 +61,7 @@ ServiceFixture::ServiceFixture(IdentityPolicy policy, MessagingLimits limits)
   WL_CHECK(keys->load().has_value());
   audit = std::make_unique<AuditLog>(*store, clock, crypto::ed25519_generate());
   bus.subscribe(&published);
-  identity = std::make_unique<IdentityService>(*store, clock, *audit, hasher, policy);
+  identity = std::make_unique<IdentityService>(*store, *keys, clock, *audit, hasher, policy);
   patients = std::make_unique<PatientService>(*store, *keys, *audit, clock);
   messaging =
       std::make_unique<MessagingService>(*store, *keys, *audit, bus, clock, *patients, limits);

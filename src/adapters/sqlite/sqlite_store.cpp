@@ -19,7 +19,7 @@
 #define WL_USER_COLUMNS                                                            \
   "id, org_id, username, display_name, title, password_hash, is_admin, disabled, " \
   "failed_logins, locked_until, created_at, is_operator"
-#define WL_DEVICE_COLUMNS "id, user_id, name, created_at, last_seen, revoked_at IS NOT NULL"
+#define WL_DEVICE_COLUMNS "id, user_id, name_sealed, created_at, last_seen, revoked_at IS NOT NULL"
 #define WL_SESSION_COLUMNS \
   "token_hash, user_id, device_id, created_at, last_used, expires_at, revoked"
 #define WL_PATIENT_COLUMNS                                                        \
@@ -27,9 +27,10 @@
   "attending_sealed, updated_at"
 #define WL_THREAD_COLUMNS \
   "id, org_id, kind, title_sealed, patient_id, unique_key, created_by, created_at, last_seq"
+// events.client_id holds the client id's blind token (Event::client_token).
 #define WL_EVENT_COLUMNS                                                                  \
   "id, org_id, thread_id, kind, actor, created_at, seq, client_id, urgent, body_sealed, " \
-  "ref, ref_seq, subject"
+  "ref, ref_seq, subject, client_id_sealed"
 #define WL_AUDIT_COLUMNS \
   "seq, at, org_id, actor, device_id, action, target, outcome, detail, prev_hash, hash"
 
@@ -72,7 +73,7 @@ Device read_device(const Statement& row) {
   Device device;
   device.id = DeviceId(row.column_int64(0));
   device.user_id = UserId(row.column_int64(1));
-  device.name = row.column_bytes(2);
+  device.name_sealed = row.column_bytes(2);
   device.created_at = row.column_time(3);
   device.last_seen = row.column_time(4);
   device.revoked = row.column_int64(5) != 0;
@@ -128,12 +129,13 @@ Event read_event(const Statement& row) {
   event.actor = UserId(row.column_int64(4));
   event.created_at = row.column_time(5);
   event.seq = row.column_int64(6);
-  event.client_id = row.column_bytes(7);
+  event.client_token = row.column_bytes(7);
   event.urgent = row.column_int64(8) != 0;
   event.body_sealed = row.column_bytes(9);
   event.ref = EventId(row.column_int64(10));
   event.ref_seq = row.column_int64(11);
   event.subject = UserId(row.column_int64(12));
+  event.client_id_sealed = row.column_bytes(13);
   return event;
 }
 
@@ -209,8 +211,8 @@ class ReadTransaction {
 Result<void> insert_event(WriteContext& context, Event& event) {
   auto insert = WL_TRY(context.connection.prepare(
       "INSERT INTO events (org_id, thread_id, kind, actor, created_at, seq, client_id, urgent, "
-      "body_sealed, ref, ref_seq, subject) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, "
-      "?12)",
+      "body_sealed, ref, ref_seq, subject, client_id_sealed) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, "
+      "?8, ?9, ?10, ?11, ?12, ?13)",
       "append event"));
   insert.bind(1, event.org_id.value())
       .bind(2, event.thread_id.value())
@@ -218,9 +220,14 @@ Result<void> insert_event(WriteContext& context, Event& event) {
       .bind(4, event.actor.value())
       .bind(5, event.created_at);
   if (event.kind == EventKind::kMessage) {
-    insert.bind(6, event.seq).bind_text_or_null(7, event.client_id).bind_blob(9, event.body_sealed);
+    // A message's client_id_sealed is never NULL (an empty one is a zero-length blob):
+    // NULL marks the clear client ids of older versions (docs/storage.md).
+    insert.bind(6, event.seq)
+        .bind_text_or_null(7, event.client_token)
+        .bind_blob(9, event.body_sealed)
+        .bind_blob(13, event.client_id_sealed);
   } else {
-    insert.bind_null(6).bind_null(7).bind_null(9);
+    insert.bind_null(6).bind_null(7).bind_null(9).bind_null(13);
   }
   insert.bind(8, std::int64_t{event.urgent ? 1 : 0});
   bind_optional_id(insert, 10, event.ref);
@@ -463,7 +470,8 @@ Result<std::unique_ptr<SqliteStore>> SqliteStore::open(const std::filesystem::pa
     }
   }
   WL_TRY(writer_connection->execute(
-      "PRAGMA synchronous = FULL; PRAGMA foreign_keys = ON; PRAGMA wal_autocheckpoint = 0",
+      "PRAGMA synchronous = FULL; PRAGMA foreign_keys = ON; PRAGMA wal_autocheckpoint = 0; "
+      "PRAGMA secure_delete = ON",
       "configure database"));
   // PRAGMA takes no parameters; the limit is an integer option.
   const std::string size_limit =
@@ -663,16 +671,19 @@ Result<void> SqliteStore::set_user_operator(UserId id, bool is_operator) {
 
 // ---- Devices and sessions ----
 
-Result<Device> SqliteStore::create_device(UserId user, std::string_view name, Timestamp now) {
+Result<Device> SqliteStore::create_device(UserId user, std::string_view name_sealed,
+                                          Timestamp now) {
   return write<Device>(nullptr, [&](WriteContext& context) -> Result<Device> {
+    // The clear name column of schema 3 stays empty (docs/storage.md, version 4).
     auto insert = WL_TRY(context.connection.prepare(
-        "INSERT INTO devices (user_id, name, created_at, last_seen) VALUES (?1, ?2, ?3, ?3)",
+        "INSERT INTO devices (user_id, name, name_sealed, created_at, last_seen) "
+        "VALUES (?1, '', ?2, ?3, ?3)",
         "create device"));
-    WL_TRY(insert.bind(1, user.value()).bind_text(2, name).bind(3, now).run());
+    WL_TRY(insert.bind(1, user.value()).bind_blob(2, name_sealed).bind(3, now).run());
     Device device;
     device.id = DeviceId(context.connection.last_insert_id());
     device.user_id = user;
-    device.name = std::string(name);
+    device.name_sealed = std::string(name_sealed);
     device.created_at = now;
     device.last_seen = now;
     return device;
@@ -994,11 +1005,11 @@ Result<MessageAppended> append_message_in(WriteContext& context, const NewMessag
   Connection& connection = context.connection;
   // Checked on the writer thread, so two concurrent sends of one client id cannot
   // both pass; the unique index backs it up.
-  if (!message.client_id.empty()) {
+  if (!message.client_token.empty()) {
     auto original = WL_TRY(connection.prepare(
         "SELECT " WL_EVENT_COLUMNS " FROM events WHERE actor = ?1 AND client_id = ?2 AND kind = 1",
         "append message"));
-    original.bind(1, message.sender.value()).bind_text(2, message.client_id);
+    original.bind(1, message.sender.value()).bind_text(2, message.client_token);
     if (WL_TRY(original.step())) {
       return MessageAppended{read_event(original), true};
     }
@@ -1025,7 +1036,8 @@ Result<MessageAppended> append_message_in(WriteContext& context, const NewMessag
   event.actor = message.sender;
   event.created_at = message.created_at;
   event.seq = thread.last_seq + 1;
-  event.client_id = message.client_id;
+  event.client_token = message.client_token;
+  event.client_id_sealed = message.client_id_sealed;
   event.urgent = message.urgent;
   event.body_sealed = message.body_sealed;
   WL_TRY(insert_event(context, event));
@@ -1333,6 +1345,78 @@ Result<void> SqliteStore::rewrap_data_keys(std::span<const DataKeyRecord> keys) 
     }
     return ok();
   });
+}
+
+// ---- Values that versions before schema 4 stored in clear ----
+
+Result<std::vector<DeviceNameInClear>> SqliteStore::list_device_names_in_clear(DeviceId after,
+                                                                               std::size_t limit) {
+  auto lease = read_pool_->acquire();
+  // Served by the partial index devices_named_in_clear, empty once all are sealed.
+  auto select = WL_TRY(lease.connection().prepare(
+      "SELECT d.id, u.org_id, d.user_id, d.created_at, d.name FROM devices d "
+      "JOIN users u ON u.id = d.user_id WHERE d.name_sealed IS NULL AND d.id > ?1 "
+      "ORDER BY d.id LIMIT ?2",
+      "list device names in clear"));
+  select.bind(1, after.value()).bind(2, clamp_limit(limit));
+  return all_rows<DeviceNameInClear>(select, [](const Statement& row) {
+    return DeviceNameInClear{DeviceId(row.column_int64(0)), OrgId(row.column_int64(1)),
+                             UserId(row.column_int64(2)), row.column_time(3), row.column_bytes(4)};
+  });
+}
+
+Result<void> SqliteStore::seal_device_names(std::span<const SealedDeviceName> names) {
+  WL_TRY(write<void>(nullptr, [&](WriteContext& context) -> Result<void> {
+    for (const SealedDeviceName& name : names) {
+      auto update = WL_TRY(context.connection.prepare(
+          "UPDATE devices SET name = '', name_sealed = ?2 WHERE id = ?1 AND name_sealed IS NULL",
+          "seal device names"));
+      WL_TRY(update.bind(1, name.id.value()).bind_blob(2, name.name_sealed).run());
+      // A device missing or already sealed fails the whole call: the savepoint undoes
+      // the others.
+      WL_TRY(expect_changed(context.connection, "device name in clear"));
+    }
+    return ok();
+  }));
+  // secure_delete zeroed the bytes the update freed in the new page images, but the
+  // old images, with the clear names, are still in the database file and maybe in the
+  // WAL: copying the new pages over them and emptying the WAL leaves the names nowhere.
+  return checkpointer_->truncate();
+}
+
+Result<std::vector<ClientIdInClear>> SqliteStore::list_client_ids_in_clear(EventId after,
+                                                                           std::size_t limit) {
+  auto lease = read_pool_->acquire();
+  // Served by the partial index client_ids_in_clear, empty once all are sealed.
+  auto select = WL_TRY(lease.connection().prepare(
+      "SELECT id, org_id, thread_id, actor, client_id FROM events "
+      "WHERE kind = 1 AND client_id IS NOT NULL AND client_id_sealed IS NULL AND id > ?1 "
+      "ORDER BY id LIMIT ?2",
+      "list client ids in clear"));
+  select.bind(1, after.value()).bind(2, clamp_limit(limit));
+  return all_rows<ClientIdInClear>(select, [](const Statement& row) {
+    return ClientIdInClear{EventId(row.column_int64(0)), OrgId(row.column_int64(1)),
+                           ThreadId(row.column_int64(2)), UserId(row.column_int64(3)),
+                           row.column_bytes(4)};
+  });
+}
+
+Result<void> SqliteStore::seal_client_ids(std::span<const SealedClientId> ids) {
+  WL_TRY(write<void>(nullptr, [&](WriteContext& context) -> Result<void> {
+    for (const SealedClientId& id : ids) {
+      auto update = WL_TRY(context.connection.prepare(
+          "UPDATE events SET client_id = ?2, client_id_sealed = ?3 "
+          "WHERE id = ?1 AND kind = 1 AND client_id IS NOT NULL AND client_id_sealed IS NULL",
+          "seal client ids"));
+      WL_TRY(update.bind(1, id.id.value())
+                 .bind_text(2, id.client_token)
+                 .bind_blob(3, id.client_id_sealed)
+                 .run());
+      WL_TRY(expect_changed(context.connection, "client id in clear"));
+    }
+    return ok();
+  }));
+  return checkpointer_->truncate();
 }
 
 // ---- Audit ----

@@ -81,7 +81,7 @@ class SqliteStore final : public Store {
   Result<void> set_user_disabled(UserId id, bool disabled) override;
   Result<void> set_user_operator(UserId id, bool is_operator) override;
 
-  Result<Device> create_device(UserId user, std::string_view name, Timestamp now) override;
+  Result<Device> create_device(UserId user, std::string_view name_sealed, Timestamp now) override;
   Result<Device> find_device(DeviceId id) override;
   Result<std::vector<Device>> list_devices(UserId user) override;
   Result<void> revoke_device(DeviceId id, Timestamp now) override;
@@ -130,6 +130,16 @@ class SqliteStore final : public Store {
   Result<void> put_data_key(const DataKeyRecord& key) override;
   Result<std::vector<DataKeyRecord>> list_data_keys() override;
   Result<void> rewrap_data_keys(std::span<const DataKeyRecord> keys) override;
+
+  Result<std::vector<DeviceNameInClear>> list_device_names_in_clear(DeviceId after,
+                                                                    std::size_t limit) override;
+  /// After the commit, waits for a TRUNCATE checkpoint, so that (with secure_delete)
+  /// no clear name is left in the database file or its WAL (docs/storage.md).
+  Result<void> seal_device_names(std::span<const SealedDeviceName> names) override;
+  Result<std::vector<ClientIdInClear>> list_client_ids_in_clear(EventId after,
+                                                                std::size_t limit) override;
+  /// Erases the clear client ids as seal_device_names erases names.
+  Result<void> seal_client_ids(std::span<const SealedClientId> ids) override;
 
   Result<AuditEntry> append_audit(const AuditDraft& draft) override;
   void append_audit_async(AuditDraft draft, WriteDone<AuditEntry> done) override;

@@ -10,11 +10,15 @@
 #include "core/crypto/random.hpp"
 #include "core/utf8.hpp"
 #include "services/audit/audit_log.hpp"
+#include "services/keys/key_ring.hpp"
 
 namespace wl {
 namespace {
 
 constexpr std::string_view kBadCredentials = "unknown user or wrong password";
+constexpr std::string_view kDeviceKind = "device";
+// Device names sealed per store call by seal_device_names_in_clear.
+constexpr std::size_t kSealBatch = 500;
 
 // The web app reads the time after "locked until".
 std::string locked_message(Timestamp until) {
@@ -45,9 +49,14 @@ Result<std::string> normalize_username(std::string_view username) {
   return normalized;
 }
 
-IdentityService::IdentityService(Store& store, const Clock& clock, AuditLog& audit,
+std::string device_record_key(UserId user, Timestamp created_at) {
+  return fmt::format("user:{}/at:{}", user.value(), to_micros(created_at));
+}
+
+IdentityService::IdentityService(Store& store, KeyRing& keys, const Clock& clock, AuditLog& audit,
                                  const PasswordHasher& hasher, IdentityPolicy policy)
     : store_(store),
+      keys_(keys),
       clock_(clock),
       audit_(audit),
       hasher_(hasher),
@@ -195,7 +204,11 @@ Result<LoginResult> IdentityService::login(const LoginRequest& request) {
   if (device_name.size() > 100 || !is_valid_utf8(device_name)) {
     return error(Code::kInvalidArgument, "device_name must be valid UTF-8 of at most 100 bytes");
   }
-  Device device = WL_TRY(store_.create_device(user.id, device_name, now));
+  // Users name their devices freely ("Dr Lee's phone", "bed 12 tablet"): sealed like
+  // any other typed text. The record is fixed before the device has an id.
+  const std::string name_sealed = WL_TRY(keys_.seal(
+      SealContext{user.org_id, kDeviceKind, device_record_key(user.id, now), "name"}, device_name));
+  const Device device = WL_TRY(store_.create_device(user.id, name_sealed, now));
   const std::string token = crypto::base64url_encode(crypto::random_bytes(32));
   Session session;
   session.token_hash = crypto::sha256(token);
@@ -208,7 +221,17 @@ Result<LoginResult> IdentityService::login(const LoginRequest& request) {
   subject.device = device.id;
   WL_TRY(audit_event(subject, "login", user_target(user.id), "ok",
               fmt::format("{} device={}", detail, device.id.value())));
-  return LoginResult{token, std::move(user), std::move(device), session.expires_at};
+  DeviceView view{device.id,         device.user_id,   std::move(device_name),
+                  device.created_at, device.last_seen, device.revoked};
+  return LoginResult{token, std::move(user), std::move(view), session.expires_at};
+}
+
+Result<DeviceView> IdentityService::open_device(OrgId org, const Device& device) {
+  std::string name = WL_TRY(keys_.open(
+      SealContext{org, kDeviceKind, device_record_key(device.user_id, device.created_at), "name"},
+      device.name_sealed));
+  return DeviceView{device.id,         device.user_id,   std::move(name),
+                    device.created_at, device.last_seen, device.revoked};
 }
 
 Result<Session> IdentityService::live_session(std::string_view token_hash, Timestamp now) {
@@ -345,12 +368,45 @@ Result<void> IdentityService::set_operator(const Principal& actor, UserId user_i
   return ok();
 }
 
-Result<std::vector<Device>> IdentityService::list_devices(const Principal& actor, UserId user_id) {
+Result<std::vector<DeviceView>> IdentityService::list_devices(const Principal& actor,
+                                                              UserId user_id) {
   const User user = WL_TRY(store_.find_user(user_id));
   if (actor.user != user_id) {
     WL_TRY(require_admin_of(actor, user.org_id));
   }
-  return store_.list_devices(user_id);
+  std::vector<DeviceView> views;
+  for (const Device& device : WL_TRY(store_.list_devices(user_id))) {
+    views.push_back(WL_TRY(open_device(user.org_id, device)));
+  }
+  return views;
+}
+
+Result<std::size_t> IdentityService::seal_device_names_in_clear() {
+  std::size_t sealed = 0;
+  DeviceId after;
+  while (true) {
+    const auto page = WL_TRY(store_.list_device_names_in_clear(after, kSealBatch));
+    if (page.empty()) {
+      break;
+    }
+    std::vector<SealedDeviceName> names;
+    names.reserve(page.size());
+    for (const DeviceNameInClear& device : page) {
+      // As login seals a new device's name.
+      const std::string record = device_record_key(device.user_id, device.created_at);
+      std::string sealed_name =
+          WL_TRY(keys_.seal(SealContext{device.org_id, kDeviceKind, record, "name"}, device.name));
+      names.push_back(SealedDeviceName{device.id, std::move(sealed_name)});
+    }
+    WL_TRY(store_.seal_device_names(names));
+    sealed += names.size();
+    after = page.back().id;
+  }
+  if (sealed > 0) {
+    WL_TRY(audit_event(system_principal(), "device.name.seal", "store", "ok",
+                       fmt::format("devices={}", sealed)));
+  }
+  return sealed;
 }
 
 Result<void> IdentityService::revoke_device(const Principal& actor, DeviceId device_id) {

@@ -17,6 +17,7 @@
 namespace wl {
 
 class AuditLog;
+class KeyRing;
 
 // Session and password rules. Defaults follow NIST SP 800-63B (docs/security.md):
 // AAL2 reauthentication after 30 minutes idle or 12 hours in all; passwords of 15 to
@@ -48,27 +49,38 @@ struct LoginRequest {
   std::string remote_address;  // For the audit trail.
 };
 
+// A device with its name opened. Only services hold this form: at rest the name is
+// sealed (kind "device", record device_record_key, field "name").
+struct DeviceView {
+  DeviceId id;
+  UserId user_id;
+  std::string name;
+  Timestamp created_at;
+  Timestamp last_seen;
+  bool revoked = false;
+};
+
 struct LoginResult {
   std::string token;  // 256-bit random, base64url. Returned once, never stored.
   User user;
-  Device device;
+  DeviceView device;
   Timestamp expires_at;
 };
 
 // Users, passwords, devices and sessions. Thread-safe; every method blocks on the
-// store (and login on Argon2id), so call them from worker threads. Store, clock,
-// audit and hasher must outlive the service.
+// store (and login on Argon2id), so call them from worker threads. Store, keys,
+// clock, audit and hasher must outlive the service.
 class IdentityService {
  public:
-  IdentityService(Store& store, const Clock& clock, AuditLog& audit, const PasswordHasher& hasher,
-                  IdentityPolicy policy = {});
+  IdentityService(Store& store, KeyRing& keys, const Clock& clock, AuditLog& audit,
+                  const PasswordHasher& hasher, IdentityPolicy policy = {});
 
   // Checks the password and opens a session on a new device. Errors:
   // Unauthenticated for an unknown org, an unknown user, a wrong password or a
   // disabled account (one message, and one password check's time, for all four);
   // ResourceExhausted while this username is locked for this address or the account
   // is locked; InvalidArgument for a missing field or several orgs and none named.
-  // Every outcome is audited.
+  // Every outcome is audited. The device name is sealed with the user's org key.
   Result<LoginResult> login(const LoginRequest& request);
 
   // Resolves a session token. Errors: Unauthenticated if unknown, revoked, idle past
@@ -100,12 +112,23 @@ class IdentityService {
   // KEK rotation). Only the system principal or an operator may. Errors:
   // PermissionDenied (audited), NotFound.
   Result<void> set_operator(const Principal& actor, UserId user, bool is_operator);
-  Result<std::vector<Device>> list_devices(const Principal& actor, UserId user);
+  // The user's devices with their names opened, for the user or an admin of their org.
+  // Errors: NotFound for an unknown user; PermissionDenied; DataLoss or NotFound if a
+  // name fails to open (KeyRing::open).
+  Result<std::vector<DeviceView>> list_devices(const Principal& actor, UserId user);
   Result<void> revoke_device(const Principal& actor, DeviceId device);
 
   // Directory: users of the caller's org (no password hashes leave the service).
   Result<std::vector<User>> list_users(const Principal& actor);
   Result<User> find_user(const Principal& actor, UserId user);
+
+  // Seals the device names that versions before schema 4 stored in clear, a batch at
+  // a time, and audits how many (once, if any). For start-up, before the service
+  // serves anyone: it blocks on the store until none is left, and then none is left
+  // in the store's files either (Store::seal_device_names). Returns the count.
+  // Errors: as KeyRing::seal and the store; what was sealed before an error stays
+  // sealed, and calling again goes on from there.
+  Result<std::size_t> seal_device_names_in_clear();
 
   // A principal that may administer any org: for `wardline admin` on the server's host.
   static Principal system_principal();
@@ -125,8 +148,11 @@ class IdentityService {
   // that cannot be audited does not happen) and ignore it on paths already failing.
   [[nodiscard]] Result<void> audit_event(const Principal& actor, std::string_view action, std::string target,
                    std::string_view outcome, std::string detail);
+  // Opens the name of a device of a user of `org`.
+  Result<DeviceView> open_device(OrgId org, const Device& device);
 
   Store& store_;
+  KeyRing& keys_;
   const Clock& clock_;
   AuditLog& audit_;
   const PasswordHasher& hasher_;
@@ -136,5 +162,9 @@ class IdentityService {
 
 // "Alice.Smith" -> "alice.smith". Usernames are 1-64 of [a-z0-9._-] after lowering.
 Result<std::string> normalize_username(std::string_view username);
+
+// The sealing record of a device's name: its owner and creation instant, which are
+// known before the device has an id and never change.
+std::string device_record_key(UserId user, Timestamp created_at);
 
 }  // namespace wl

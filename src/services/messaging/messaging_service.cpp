@@ -16,6 +16,8 @@ namespace {
 
 constexpr std::string_view kMessageKind = "message";
 constexpr std::string_view kThreadKind = "thread";
+// Client ids sealed per store call by seal_client_ids_in_clear.
+constexpr std::size_t kSealBatch = 500;
 
 std::string thread_target(ThreadId id) { return fmt::format("thread:{}", id.value()); }
 std::string message_target(EventId id) { return fmt::format("message:{}", id.value()); }
@@ -61,6 +63,15 @@ std::string title_record_key(const Thread& thread) {
 
 std::string message_record_key(ThreadId thread, UserId sender, std::string_view client_id) {
   return fmt::format("thread:{}/sender:{}/client:{}", thread.value(), sender.value(), client_id);
+}
+
+std::string client_token_text(UserId sender, std::string_view client_id) {
+  return fmt::format("client_id:{}:{}", sender.value(), client_id);
+}
+
+std::string client_id_record_key(ThreadId thread, UserId sender, std::string_view client_token) {
+  return fmt::format("thread:{}/sender:{}/client_token:{}", thread.value(), sender.value(),
+                     client_token);
 }
 
 MessagingService::MessagingService(Store& store, KeyRing& keys, AuditLog& audit, Bus& bus,
@@ -339,12 +350,21 @@ Result<MessagingService::PreparedSend> MessagingService::prepare_send(const Prin
     return error(Code::kInvalidArgument, "the message is not valid UTF-8");
   }
   // Membership is checked by the store inside the write (denied_send audits a
-  // refusal), so a send does no read before it: sealing is all the work here.
+  // refusal), so a send does no read before it: sealing is all the work here, on the
+  // caller's thread, none of it on the store's writer. Users can type a client id
+  // (`wardline chat --client-id`), so it is stored as typed text: a blind token for
+  // the idempotency lookup and the value sealed for giving it back.
   NewMessage message;
   message.org_id = actor.org;
   message.thread_id = request.thread;
   message.sender = actor.user;
-  message.client_id = request.client_id;
+  message.client_token =
+      WL_TRY(keys_.blind_token(actor.org, client_token_text(actor.user, request.client_id)));
+  message.client_id_sealed = WL_TRY(
+      keys_.seal(SealContext{actor.org, kMessageKind,
+                             client_id_record_key(request.thread, actor.user, message.client_token),
+                             "client_id"},
+                 request.client_id));
   message.urgent = request.urgent;
   message.created_at = clock_.now();
   message.body_sealed = WL_TRY(keys_.seal(
@@ -374,8 +394,10 @@ Result<SendResult> MessagingService::finish_send(const Principal& actor, const S
                    "this client_id was already used for a different message: use a new one");
     }
   }
+  appended.event.client_token.clear();
+  appended.event.client_id_sealed.clear();
   appended.event.body_sealed.clear();
-  return SendResult{std::move(appended.event), appended.duplicate};
+  return SendResult{std::move(appended.event), request.client_id, appended.duplicate};
 }
 
 std::optional<AuditDraft> MessagingService::denied_send(const Principal& actor, ThreadId thread,
@@ -440,13 +462,58 @@ Result<std::vector<UserId>> MessagingService::typing_recipients(const Principal&
 
 Result<EventId> MessagingService::stream_head() { return store_.last_event_id(); }
 
+Result<std::size_t> MessagingService::seal_client_ids_in_clear() {
+  std::size_t sealed = 0;
+  EventId after;
+  while (true) {
+    const auto page = WL_TRY(store_.list_client_ids_in_clear(after, kSealBatch));
+    if (page.empty()) {
+      break;
+    }
+    std::vector<SealedClientId> ids;
+    ids.reserve(page.size());
+    for (const ClientIdInClear& message : page) {
+      // The same token and seal as prepare_send's, so an old message's resend is still
+      // recognised. Its body stays as it was: its record names the clear client id.
+      SealedClientId id;
+      id.id = message.id;
+      id.client_token = WL_TRY(
+          keys_.blind_token(message.org_id, client_token_text(message.sender, message.client_id)));
+      id.client_id_sealed = WL_TRY(keys_.seal(
+          SealContext{message.org_id, kMessageKind,
+                      client_id_record_key(message.thread_id, message.sender, id.client_token),
+                      "client_id"},
+          message.client_id));
+      ids.push_back(std::move(id));
+    }
+    WL_TRY(store_.seal_client_ids(ids));
+    sealed += ids.size();
+    after = page.back().id;
+  }
+  if (sealed > 0) {
+    WL_TRY(audit_.record(AuditDraft{clock_.now(), OrgId(), UserId(), DeviceId(),
+                                    "message.client_id.seal", "store", "ok",
+                                    fmt::format("messages={}", sealed)}));
+  }
+  return sealed;
+}
+
 Result<OpenedEvent> MessagingService::open_event(const Event& event) {
-  OpenedEvent opened{event, {}};
+  OpenedEvent opened{event, {}, {}};
+  opened.event.client_token.clear();
+  opened.event.client_id_sealed.clear();
   opened.event.body_sealed.clear();
   if (event.kind == EventKind::kMessage) {
+    // The body's record names the client id in clear (its format predates sealed
+    // client ids), so the client id is opened first.
+    opened.client_id = WL_TRY(keys_.open(
+        SealContext{event.org_id, kMessageKind,
+                    client_id_record_key(event.thread_id, event.actor, event.client_token),
+                    "client_id"},
+        event.client_id_sealed));
     opened.body = WL_TRY(keys_.open(
         SealContext{event.org_id, kMessageKind,
-                    message_record_key(event.thread_id, event.actor, event.client_id), "body"},
+                    message_record_key(event.thread_id, event.actor, opened.client_id), "body"},
         event.body_sealed));
   }
   return opened;

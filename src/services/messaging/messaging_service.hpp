@@ -29,9 +29,11 @@ struct MessagingLimits {
   std::size_t max_ack_batch = 256;
 };
 
-// An event with its message body opened. body_sealed is cleared.
+// An event with its message's client id and body opened. client_token,
+// client_id_sealed and body_sealed are cleared.
 struct OpenedEvent {
   Event event;
+  std::string client_id;
   std::string body;
 };
 
@@ -62,7 +64,8 @@ struct SendRequest {
 };
 
 struct SendResult {
-  Event message;  // body_sealed cleared.
+  Event message;          // client_token, client_id_sealed and body_sealed cleared.
+  std::string client_id;  // The request's; a duplicate's original has the same.
   bool duplicate = false;
 };
 
@@ -104,8 +107,9 @@ class MessagingService {
   Result<void> add_member(const Principal& actor, ThreadId thread, UserId user);
   Result<void> remove_member(const Principal& actor, ThreadId thread, UserId user);
 
-  // Appends a message once per (sender, client_id); returns after it is durable.
-  // Errors: InvalidArgument (empty or oversized body, invalid UTF-8, bad client id);
+  // Appends a message once per (sender, client_id); returns after it is durable. The
+  // client id is stored as a blind token (the idempotency key) and sealed, like the
+  // body. Errors: InvalidArgument (empty or oversized body, invalid UTF-8, bad client id);
   // PermissionDenied for a non-member (audited); NotFound for an unknown thread.
   Result<SendResult> send(const Principal& actor, const SendRequest& request);
   // As send, but returns once the message is queued for commit: `done` gets the
@@ -151,11 +155,20 @@ class MessagingService {
   // not stored). Errors: PermissionDenied for a non-member; NotFound.
   Result<std::vector<UserId>> typing_recipients(const Principal& actor, ThreadId thread);
 
+  // Replaces the message client ids that versions before schema 4 stored in clear by
+  // their blind token and sealed form (as send stores them), a batch at a time, and
+  // audits how many (once, if any). For start-up, before the service serves anyone:
+  // it blocks on the store until none is left, and then none is left in the store's
+  // files either (Store::seal_client_ids). Returns the count. Errors: as
+  // KeyRing::blind_token, KeyRing::seal and the store; what was sealed before an
+  // error stays sealed, and calling again goes on from there.
+  Result<std::size_t> seal_client_ids_in_clear();
+
   // The newest committed event id: where a stream that starts "now" begins.
   Result<EventId> stream_head();
 
-  // Opens one event of the caller's org (bodies of messages); no audit, no membership
-  // check: for the live fan-out, whose recipients the store already chose.
+  // Opens one event of the caller's org (client ids and bodies of messages); no audit,
+  // no membership check: for the live fan-out, whose recipients the store already chose.
   Result<OpenedEvent> open_event(const Event& event);
 
   const MessagingLimits& limits() const { return limits_; }
@@ -207,6 +220,13 @@ class MessagingService {
 // The sealing context of a message body: bound to its org, thread, sender and client
 // id, which are known before the message has an id.
 std::string message_record_key(ThreadId thread, UserId sender, std::string_view client_id);
+
+// The text whose blind token is a message's idempotency key: the client id, per sender.
+std::string client_token_text(UserId sender, std::string_view client_id);
+
+// The sealing context of a message's client id: its thread, sender and client token
+// (the client id itself is what it seals).
+std::string client_id_record_key(ThreadId thread, UserId sender, std::string_view client_token);
 
 // The sealing context of a thread title.
 std::string title_record_key(const Thread& thread);

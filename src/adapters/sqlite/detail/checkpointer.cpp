@@ -53,24 +53,52 @@ void Checkpointer::wait_for_catch_up() {
   caught_up_.wait(lock, [this] { return !catch_up_needed_ || stopping_; });
 }
 
+Result<void> Checkpointer::truncate() {
+  std::unique_lock lock(mutex_);
+  const std::uint64_t ticket = ++truncations_requested_;
+  requested_ = true;
+  wake_.notify_one();
+  truncated_.wait(lock, [&] { return truncations_done_ >= ticket || stopping_; });
+  if (truncations_done_ < ticket) {
+    return error(Code::kUnavailable, "store: shutting down");
+  }
+  return truncation_result_;
+}
+
 void Checkpointer::run_thread() {
   while (true) {
     bool stopping = false;
     bool catching_up = false;
+    std::uint64_t truncation = 0;  // The last truncate() call this checkpoint serves.
     {
       std::unique_lock lock(mutex_);
       wake_.wait(lock, [this] { return requested_ || stopping_; });
       requested_ = false;
       stopping = stopping_;
       catching_up = catch_up_needed_;
+      if (truncations_requested_ > truncations_done_) {
+        truncation = truncations_requested_;
+      }
     }
-    // PASSIVE never waits on the writer or readers. At close, TRUNCATE leaves an
-    // empty WAL behind (no writer or reader is left by then).
-    const int mode = stopping ? SQLITE_CHECKPOINT_TRUNCATE : SQLITE_CHECKPOINT_PASSIVE;
+    // PASSIVE never waits on the writer or readers. TRUNCATE, on request and at close
+    // (when no writer or reader is left), leaves an empty WAL behind.
+    const int mode =
+        stopping || truncation != 0 ? SQLITE_CHECKPOINT_TRUNCATE : SQLITE_CHECKPOINT_PASSIVE;
     const int result =
         sqlite3_wal_checkpoint_v2(connection_->handle(), nullptr, mode, nullptr, nullptr);
     if (result != SQLITE_OK && result != SQLITE_BUSY) {
       log::get("store")->warn("{}", sqlite_status(result, "checkpoint").to_string());
+    }
+    if (truncation != 0) {
+      {
+        std::lock_guard lock(mutex_);
+        truncations_done_ = truncation;
+        truncation_result_ =
+            result == SQLITE_OK
+                ? ok()
+                : Result<void>(std::unexpected(sqlite_status(result, "truncate the WAL")));
+      }
+      truncated_.notify_all();
     }
     if (catching_up) {
       {

@@ -1,9 +1,12 @@
 #pragma once
 
 #include <condition_variable>
+#include <cstdint>
 #include <memory>
 #include <mutex>
 #include <thread>
+
+#include "core/status.hpp"
 
 namespace wl::detail {
 
@@ -20,6 +23,9 @@ class Connection;
 // the writer calls wait_for_catch_up() between batches: it blocks until this thread has
 // finished one checkpoint while the writer is idle (a bounded stall, about one
 // checkpoint's worth of copying), after which the next batch restarts the WAL.
+//
+// truncate() runs a TRUNCATE checkpoint on demand, for writes that must not leave old
+// page images behind (values sealed in place, docs/storage.md).
 //
 // The destructor runs a final TRUNCATE checkpoint and joins; the owner destroys the
 // writer and readers first. Thread-safe.
@@ -38,6 +44,14 @@ class Checkpointer {
   // over the hard limit; then waits until a checkpoint has run.
   void wait_for_catch_up();
 
+  // Runs a TRUNCATE checkpoint on this thread and waits for it: every WAL frame is
+  // copied over the page it replaces in the database file, which is synced, and the
+  // WAL is emptied. The checkpoint itself waits, up to the busy timeout, for the
+  // writer to be idle and for readers of older snapshots to finish. Blocks; do not
+  // call it on the writer thread. Errors: Unavailable if it could not finish (busy,
+  // I/O) or the checkpointer is stopping.
+  [[nodiscard]] Result<void> truncate();
+
  private:
   void run_thread();
 
@@ -46,9 +60,15 @@ class Checkpointer {
   std::mutex mutex_;
   std::condition_variable wake_;
   std::condition_variable caught_up_;
+  std::condition_variable truncated_;
   bool requested_ = false;        // Guarded by mutex_.
   bool catch_up_needed_ = false;  // Guarded by mutex_.
   bool stopping_ = false;         // Guarded by mutex_.
+  // truncate() calls numbered in order, and the last one a checkpoint has finished,
+  // with its result. Guarded by mutex_.
+  std::uint64_t truncations_requested_ = 0;
+  std::uint64_t truncations_done_ = 0;
+  Result<void> truncation_result_;
   std::thread thread_;
 };
 

@@ -171,6 +171,19 @@ FROM events a WHERE a.kind = 4;
     R"sql(
 ALTER TABLE users ADD COLUMN is_operator INTEGER NOT NULL DEFAULT 0;
 )sql",
+    // 4: what users type besides PHI, sealed. New devices store '' in name and the
+    // sealed name in name_sealed. New messages store the client id's blind token in
+    // client_id (so messages_by_client_id still makes sends idempotent) and the client
+    // id sealed in client_id_sealed. Rows of older versions keep their clear values,
+    // with the new column NULL, until the services seal them at start; the two partial
+    // indexes find those rows, and are empty once they are sealed.
+    R"sql(
+ALTER TABLE devices ADD COLUMN name_sealed BLOB;
+ALTER TABLE events ADD COLUMN client_id_sealed BLOB;
+CREATE INDEX devices_named_in_clear ON devices (id) WHERE name_sealed IS NULL;
+CREATE INDEX client_ids_in_clear ON events (id)
+  WHERE kind = 1 AND client_id IS NOT NULL AND client_id_sealed IS NULL;
+)sql",
 };
 
 std::string random_instance_id() {

@@ -6,6 +6,7 @@
 #include <string>
 
 #include "core/crypto/hash.hpp"
+#include "services/keys/key_ring.hpp"
 #include "support/service_fixture.hpp"
 
 namespace wl {
@@ -70,6 +71,31 @@ TEST_F(IdentityServiceTest, LoginOpensASessionOnANewDevice) {
   EXPECT_EQ(principal->device, result->device.id);
   EXPECT_FALSE(principal->is_admin);
   EXPECT_EQ(principal->token_hash, crypto::sha256(result->token));
+}
+
+// A device name is typed by the user, so the store holds it sealed with the org's key,
+// bound to the device's owner and creation instant; the device list opens it.
+TEST_F(IdentityServiceTest, DeviceNameIsStoredSealed) {
+  const LoginResult result = login(testing::ServiceFixture::kPassword).value();
+  const Device stored = world_.store->find_device(result.device.id).value();
+  EXPECT_EQ(stored.name_sealed.find("ward phone"), std::string::npos);
+  auto opened = world_.keys->open(
+      SealContext{org_.id, "device", device_record_key(alice_.id, stored.created_at), "name"},
+      stored.name_sealed);
+  ASSERT_TRUE(opened.has_value()) << opened.error().to_string();
+  EXPECT_EQ(*opened, "ward phone");
+  // Another device's record does not open it.
+  EXPECT_EQ(world_.keys
+                ->open(SealContext{org_.id, "device",
+                                   device_record_key(admin_.id, stored.created_at), "name"},
+                       stored.name_sealed)
+                .error()
+                .code(),
+            Code::kDataLoss);
+  const auto devices =
+      identity().list_devices(testing::ServiceFixture::principal_of(alice_), alice_.id).value();
+  ASSERT_EQ(devices.size(), 1u);
+  EXPECT_EQ(devices.front().name, "ward phone");
 }
 
 TEST_F(IdentityServiceTest, TokenIsStoredOnlyAsItsHash) {
@@ -342,7 +368,7 @@ TEST_F(IdentityServiceTest, RevokedDeviceEndsItsSessions) {
   EXPECT_TRUE(identity().authenticate(desktop.token).has_value());
   const auto devices = identity().list_devices(principal, alice_.id).value();
   ASSERT_EQ(devices.size(), 2u);
-  for (const Device& device : devices) {
+  for (const DeviceView& device : devices) {
     EXPECT_EQ(device.revoked, device.id == phone.device.id) << device.id.value();
   }
   EXPECT_EQ(world_.audit_entries("device.revoke", "ok").size(), 1u);

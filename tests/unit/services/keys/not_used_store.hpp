@@ -77,6 +77,15 @@ class NotUsedStore : public Store {
   Result<void> put_data_key(const DataKeyRecord&) override { return not_used(); }
   Result<std::vector<DataKeyRecord>> list_data_keys() override { return not_used(); }
   Result<void> rewrap_data_keys(std::span<const DataKeyRecord>) override { return not_used(); }
+  Result<std::vector<DeviceNameInClear>> list_device_names_in_clear(DeviceId,
+                                                                    std::size_t) override {
+    return not_used();
+  }
+  Result<void> seal_device_names(std::span<const SealedDeviceName>) override { return not_used(); }
+  Result<std::vector<ClientIdInClear>> list_client_ids_in_clear(EventId, std::size_t) override {
+    return not_used();
+  }
+  Result<void> seal_client_ids(std::span<const SealedClientId>) override { return not_used(); }
   Result<AuditEntry> append_audit(const AuditDraft&) override { return not_used(); }
   Result<std::vector<AuditEntry>> read_audit(std::int64_t, std::size_t) override {
     return not_used();
