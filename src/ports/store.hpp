@@ -319,7 +319,9 @@ class Store {
   /// Replaces each device's clear name by its sealed form, atomically. Before it
   /// returns, the clear bytes are erased from the store's files, not just unlinked, as
   /// far as the adapter can (SQLite: fully). Errors: NotFound, changing nothing, if a
-  /// device does not exist or its name is not in clear.
+  /// device does not exist or its name is not in clear; Unavailable if the erasing
+  /// could not finish after the names were sealed (their old bytes then go with a
+  /// later checkpoint).
   virtual Result<void> seal_device_names(std::span<const SealedDeviceName> names) = 0;
 
   /// Messages whose client id is stored in clear, with id > after, in id order, at
