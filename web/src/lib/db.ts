@@ -16,6 +16,10 @@ const kVersion = 1;
 // How long a step of the sign-in path waits for IndexedDB (another tab holding a
 // database that must change) before it gives up with LocalDataBlocked.
 export const kOpenWaitMs = 8000;
+// How long the sign-in waits for a database it can do without (the earlier single
+// database, other users' databases): such a step is skipped, and tried again at the
+// next sign-in.
+const kOptionalWaitMs = 1000;
 // Another user's database unused for this long has no session left (sessions last at
 // most 12 hours): its cache is cleared, and the database is deleted if its outbox is empty.
 export const kStaleAfterMs = 12 * 60 * 60 * 1000;
@@ -269,8 +273,9 @@ async function databaseNames(factory: IDBFactory): Promise<string[]> {
 // Moves the user's entries and cursor from the single database of earlier versions
 // into her own store (their sealing does not name the database, so they move as they
 // are), and deletes the old database once no one's entries are left in it. Entries of
-// other users stay there for them.
-export async function moveLegacyEntries(userId: number, into: LocalStore, factory: IDBFactory = indexedDB, waitMs = kOpenWaitMs): Promise<void> {
+// other users stay there for them. Rejects with LocalDataBlocked when the old database
+// stays busy for `waitMs`.
+export async function moveLegacyEntries(userId: number, into: LocalStore, factory: IDBFactory = indexedDB, waitMs = kOptionalWaitMs): Promise<void> {
   if (!(into instanceof IndexedDbStore) || !(await databaseNames(factory)).includes(kLegacyDatabaseName)) return;
   const legacy = await openDatabase(factory, kLegacyDatabaseName, waitMs);
   try {
@@ -300,7 +305,7 @@ export async function sweepOtherStores(selfId: number, now: number, factory: IDB
     if (!name.startsWith(kDatabasePrefix) || name === databaseName(selfId)) continue;
     let db: IDBDatabase;
     try {
-      db = await openDatabase(factory, name, 1000);
+      db = await openDatabase(factory, name, kOptionalWaitMs);
     } catch {
       continue;
     }
