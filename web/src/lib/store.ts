@@ -151,6 +151,8 @@ export class AppStore {
   // connection drops.
   private presenceKnown = false;
   private cacheTimer: ReturnType<typeof setTimeout> | null = null;
+  // What the cache holds now: the thread list as written, and per thread which messages.
+  private cachedList = '';
   private readonly cachedVersions = new Map<number, string>();
 
   constructor(
@@ -797,7 +799,12 @@ export class AppStore {
     if (this.stopped) return;
     const threads = [...this.threads.values()];
     const users = [...this.users.values()].map((user) => ({ ...user, online: false }));
-    await this.deps.local.cachePut('threads', { users, threads: threads.map((s) => s.thread) } satisfies CachedThreads);
+    const list: CachedThreads = { users, threads: threads.map((s) => s.thread) };
+    const text = JSON.stringify(list);
+    if (text !== this.cachedList) {
+      await this.deps.local.cachePut('threads', list);
+      this.cachedList = text;
+    }
     for (const state of threads) {
       if (this.stopped) return;
       const recent = state.messages.slice(-kCachedMessages);
