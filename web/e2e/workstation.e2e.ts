@@ -1,6 +1,6 @@
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
-import { launchBrowser, openDirect, openThreadByTitle, ownStatus, sendText, signIn, startServer, userDatabases, waitLive, type Server } from './harness';
+import { callAs, kPassword, launchBrowser, openDirect, openThreadByTitle, ownStatus, sendText, signIn, startServer, userDatabases, waitLive, type Server } from './harness';
 
 // A nursing-station PC: one browser profile, several clinicians, tabs left open. Every
 // page below shares one context (one profile: the same IndexedDB); each tab has its
@@ -89,6 +89,41 @@ describe('a shared workstation', () => {
       expect(await again.locator('.message', { hasText: text }).count()).toBe(1);
       // The colleague's tab was never disturbed.
       expect(await chen.getByLabel('Username').count()).toBe(0);
+    } finally {
+      await context.close();
+    }
+  });
+
+  test('a tab that keeps the user\'s database from opening ends the sign-in with a clear message, not a spinner', async () => {
+    const context = await browser.newContext({ viewport: { width: 1280, height: 800 }, baseURL: server.origin });
+    try {
+      const holder = await openTab(context);
+      const me = (await callAs(holder, 'rn.adeyemi', 'GET', '/api/v1/me')).json as { id: number };
+      // A tab that never lets go of the database (as one of an older version might),
+      // with a deletion waiting behind it: every open of the database waits too.
+      await holder.evaluate(async (name) => {
+        const db = await new Promise<IDBDatabase>((resolve) => {
+          const request = indexedDB.open(name, 1);
+          request.onsuccess = () => resolve(request.result);
+        });
+        (window as unknown as { held: IDBDatabase }).held = db;
+        indexedDB.deleteDatabase(name);
+      }, `wardline-user-${me.id}`);
+
+      const page = await openTab(context);
+      await page.getByLabel('Username').fill('rn.adeyemi');
+      await page.getByLabel('Password').fill(kPassword);
+      await page.getByRole('button', { name: 'Sign in' }).click();
+      const notice = page.locator('.login .notice');
+      await notice.waitFor({ timeout: 20_000 });
+      expect(await notice.textContent()).toBe('Another Wardline tab on this browser is holding its local data. Close the other Wardline tabs and sign in again.');
+      expect(await page.getByRole('button', { name: 'Sign in' }).isEnabled()).toBe(true);
+      expect(await page.evaluate(() => sessionStorage.getItem('wardline.session'))).toBeNull();
+
+      // Once that tab lets go, signing in works.
+      await holder.evaluate(() => (window as unknown as { held: IDBDatabase }).held.close());
+      await signIn(page, 'rn.adeyemi');
+      await waitLive(page);
     } finally {
       await context.close();
     }
