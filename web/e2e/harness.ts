@@ -8,6 +8,7 @@ import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { AxeBuilder } from '@axe-core/playwright';
 import { chromium, type Browser, type BrowserContext, type BrowserContextOptions, type Page } from 'playwright-core';
 
 const webDir = resolve(dirname(fileURLToPath(import.meta.url)), '..');
@@ -230,4 +231,66 @@ export async function sendText(page: Page, text: string, urgent = false): Promis
 // The status label of one's own message with this text.
 export function ownStatus(page: Page, text: string) {
   return page.locator('.message.own', { hasText: text }).locator('[data-status]');
+}
+
+// Calls the API as `username` from `page` (a page on the server's origin, online): signs
+// in as a separate device, makes the call, signs out. Answers the status and the JSON body.
+export function callAs(
+  page: Page, username: string, method: string, path: string, body?: unknown,
+): Promise<{ status: number; json: unknown }> {
+  return page.evaluate(
+    async ({ username, password, method, path, body }) => {
+      const login = await fetch('/api/v1/login', {
+        method: 'POST', headers: { 'Content-Type': 'application/json' },
+        body: JSON.stringify({ username, password, device_name: 'test script' }),
+      });
+      const { token } = (await login.json()) as { token: string };
+      const auth = { Authorization: `Bearer ${token}` };
+      const answer = await fetch(path, {
+        method,
+        headers: body === undefined ? auth : { ...auth, 'Content-Type': 'application/json' },
+        body: body === undefined ? undefined : JSON.stringify(body),
+      });
+      const text = await answer.text();
+      await fetch('/api/v1/logout', { method: 'POST', headers: auth });
+      return { status: answer.status, json: text ? JSON.parse(text) : null };
+    },
+    { username, password: kPassword, method, path, body },
+  );
+}
+
+// The names of the IndexedDB databases of the page's origin.
+export function databases(page: Page): Promise<string[]> {
+  return page.evaluate(async () => (await indexedDB.databases()).map((d) => d.name ?? ''));
+}
+
+// The users' local databases: one per user who signed in on this browser and whose
+// data is still kept (src/lib/db.ts).
+export async function userDatabases(page: Page): Promise<string[]> {
+  return (await databases(page)).filter((name) => name.startsWith('wardline-user-'));
+}
+
+// Accessibility violations axe rates serious or critical on what the page shows now.
+export async function seriousViolations(page: Page): Promise<string[]> {
+  const results = await new AxeBuilder({ page }).analyze();
+  return results.violations
+    .filter((v) => v.impact === 'serious' || v.impact === 'critical')
+    .map((v) => `${v.id}: ${v.help} (${v.nodes.map((n) => n.target.join(' ')).join(', ')})`);
+}
+
+// Runs axe at phone and desktop widths, light and dark, on what the page shows; answers
+// the violations, each prefixed with where it was found.
+export async function violationsEverywhere(page: Page): Promise<string[]> {
+  const found: string[] = [];
+  const original = page.viewportSize();
+  for (const viewport of [{ width: 390, height: 844 }, { width: 1280, height: 800 }]) {
+    for (const colorScheme of ['light', 'dark'] as const) {
+      await page.setViewportSize(viewport);
+      await page.emulateMedia({ colorScheme });
+      for (const v of await seriousViolations(page)) found.push(`${viewport.width}px ${colorScheme}: ${v}`);
+    }
+  }
+  await page.emulateMedia({ colorScheme: null });
+  if (original) await page.setViewportSize(original);
+  return found;
 }

@@ -1,6 +1,6 @@
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
-import { kPassword, launchBrowser, newClient, openDirect, sendText, signIn, startServer, waitLive, type Server } from './harness';
+import { kPassword, launchBrowser, newClient, openDirect, sendText, signIn, startServer, userDatabases, waitLive, type Server } from './harness';
 
 let server: Server;
 let browser: Browser;
@@ -16,10 +16,6 @@ afterAll(async () => {
   await browser?.close();
   await server?.stop();
 });
-
-async function databases(page: Page): Promise<string[]> {
-  return page.evaluate(async () => (await indexedDB.databases()).map((d) => d.name ?? ''));
-}
 
 // Submits the sign-in form and waits for the answer.
 async function attempt(page: Page, username: string, password: string): Promise<string> {
@@ -80,7 +76,7 @@ describe('sign-in errors and the end of a session', () => {
     expect(await page.locator('.login .notice').textContent()).toBe('Your session ended. Sign in again.');
     // The token is gone; the local database (outbox, cursor) is kept for the same user.
     expect(await page.evaluate(() => sessionStorage.getItem('wardline.session'))).toBeNull();
-    expect(await databases(page)).toContain('wardline');
+    expect(await userDatabases(page)).toHaveLength(1);
 
     // Signing in again sends the kept message, once.
     await signIn(page, 'dr.lindqvist');

@@ -88,8 +88,9 @@ describe('groups and network gaps', () => {
     // IndexedDB holds the text sealed only.
     const stored = await page.evaluate(
       () =>
-        new Promise<string[]>((resolve, reject) => {
-          const request = indexedDB.open('wardline');
+        new Promise<string[]>(async (resolve, reject) => {
+          const name = (await indexedDB.databases()).map((d) => d.name ?? '').find((n) => n.startsWith('wardline-user-')) ?? '';
+          const request = indexedDB.open(name);
           request.onerror = () => reject(request.error);
           request.onsuccess = () => {
             const all = request.result.transaction('outbox').objectStore('outbox').getAll();

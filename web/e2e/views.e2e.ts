@@ -1,10 +1,9 @@
 import { mkdirSync, mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
-import { AxeBuilder } from '@axe-core/playwright';
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
-import { kPassword, launchBrowser, newClient, openThreadByTitle, sendText, signIn, startServer, waitLive, type Server } from './harness';
+import { kPassword, launchBrowser, newClient, openThreadByTitle, sendText, seriousViolations, signIn, startServer, userDatabases, waitLive, type Server } from './harness';
 
 // `npm run screenshots` refreshes docs/screenshots; a plain test run writes them to a
 // temporary folder, leaving the checkout untouched.
@@ -24,17 +23,6 @@ afterAll(async () => {
   await browser?.close();
   await server?.stop();
 });
-
-async function seriousViolations(page: Page): Promise<string[]> {
-  const results = await new AxeBuilder({ page }).analyze();
-  return results.violations
-    .filter((v) => v.impact === 'serious' || v.impact === 'critical')
-    .map((v) => `${v.id}: ${v.help} (${v.nodes.map((n) => n.target.join(' ')).join(', ')})`);
-}
-
-async function databases(page: Page): Promise<string[]> {
-  return page.evaluate(async () => (await indexedDB.databases()).map((d) => d.name ?? ''));
-}
 
 // Rows of the message list whose box runs into the next row's.
 function overlappingRows(page: Page): Promise<string[]> {
@@ -71,7 +59,7 @@ describe('sign-in, session and views', () => {
     await page.getByRole('button', { name: 'Sign in' }).click();
     await page.getByRole('list', { name: 'Conversations' }).waitFor({ state: 'attached' });
     await waitLive(page);
-    expect(await databases(page)).toContain('wardline');
+    expect(await userDatabases(page)).toHaveLength(1);
 
     await page.reload();
     await page.getByRole('list', { name: 'Conversations' }).waitFor({ state: 'attached' });
@@ -80,7 +68,7 @@ describe('sign-in, session and views', () => {
 
     await page.getByRole('button', { name: 'Sign out' }).click();
     await page.getByLabel('Username').waitFor();
-    await expect.poll(() => databases(page)).not.toContain('wardline');
+    await expect.poll(() => userDatabases(page)).toEqual([]);
     expect(await page.evaluate(() => sessionStorage.length)).toBe(0);
     await page.reload();
     await page.getByLabel('Username').waitFor();

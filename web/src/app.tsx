@@ -1,6 +1,6 @@
 import { useEffect, useState } from 'preact/hooks';
 import { documentTitle, notify, playAlert, unlockAudio } from './lib/alerts';
-import { deleteLocalData, MemoryStore, openLocalStore, type LocalStore } from './lib/db';
+import { deleteLocalData, LocalDataBlocked, MemoryStore, moveLegacyEntries, openLocalStore, sweepOtherStores, type LocalStore } from './lib/db';
 import { Api } from './lib/http';
 import { importStorageKey } from './lib/vault';
 import { clearSession, kIdleLimitMs, loadSession, saveSession, sessionEndReason, touchSession, type Session } from './lib/session';
@@ -8,6 +8,7 @@ import { AppStore } from './lib/store';
 import type { LoginAnswer } from './lib/types';
 import { Login } from './ui/Login';
 import { Shell } from './ui/Shell';
+import { SignOutDialog } from './ui/SignOutDialog';
 
 interface Running {
   session: Session;
@@ -15,25 +16,47 @@ interface Running {
   local: LocalStore;
 }
 
-// The session's IndexedDB store, its text sealed with the user's storage key (fetched
-// once per session). Without IndexedDB or the key (a private window, or offline with a
-// session from before keys were kept) the outbox lives in memory only.
+// What happens to the outbox at sign-out: kept sealed for the user's next sign-in on
+// this browser, or deleted with the rest of her local data.
+type OutboxChoice = 'keep' | 'discard';
+
+// The user's own IndexedDB store, its text sealed with her storage key (fetched once
+// per session). Without IndexedDB or the key (a private window, or offline with a
+// session from before keys were kept) the outbox lives in memory only. Rejects with
+// LocalDataBlocked when another tab keeps the database from opening.
 async function openLocal(session: Session, api: Api): Promise<LocalStore> {
+  let key: CryptoKey;
   try {
     if (!session.storageKey) {
       session.storageKey = await api.storageKey();
       saveSession(session);
     }
-    return await openLocalStore(await importStorageKey(session.storageKey));
+    key = await importStorageKey(session.storageKey);
   } catch {
     return new MemoryStore();
   }
+  try {
+    const local = await openLocalStore(session.user.id, key);
+    // Entries an earlier version kept in its single database; a blocked move is retried
+    // at the next sign-in.
+    await moveLegacyEntries(session.user.id, local).catch(() => undefined);
+    return local;
+  } catch (error) {
+    if (error instanceof LocalDataBlocked) throw error;
+    return new MemoryStore();
+  }
+}
+
+function keptText(count: number): string {
+  const what = count === 1 ? 'Your unsent message is' : `Your ${count} unsent messages are`;
+  return `${what} kept, sealed, on this browser and sent when you next sign in here.`;
 }
 
 export function App() {
   const [running, setRunning] = useState<Running | null>(null);
   const [notice, setNotice] = useState<string | null>(null);
   const [booting, setBooting] = useState(true);
+  const [unsent, setUnsent] = useState(0);
   const [, setVersion] = useState(0);
 
   async function begin(session: Session) {
@@ -52,17 +75,33 @@ export function App() {
       setNotice(friendlyEnd(message));
     };
     const api = new Api(session.token, endSession);
-    local = await openLocal(session, api);
-    // Data of another user never stays: a different sign-in starts from nothing.
-    const owner = await local.owner();
-    if (owner !== null && owner !== session.user.id) {
-      local.close();
-      await deleteLocalData();
+    try {
       local = await openLocal(session, api);
+    } catch (error) {
+      // A step that cannot finish ends with its reason, never with a spinner.
+      ended = true;
+      await api.logout().catch(() => undefined);
+      clearSession();
+      setNotice((error as Error).message);
+      return;
     }
     // Ended while the key was fetched (the token was refused): nothing to start.
     if (ended) return local.close();
-    await local.setOwner(session.user.id);
+    // Other users' data on this browser is never touched, only bounded (docs/web.md).
+    void sweepOtherStores(session.user.id, Date.now()).catch(() => undefined);
+    local.onLost((reason) => {
+      if (ended) return;
+      // A newer version of the app opened the database in another tab: load it too.
+      if (reason === 'upgraded') return location.reload();
+      // The same user signed out in another tab, which deleted her local data.
+      ended = true;
+      store?.stop();
+      void api.logout().catch(() => undefined);
+      clearSession();
+      setRunning(null);
+      setUnsent(0);
+      setNotice('You signed out in another tab of this browser.');
+    });
     const running: AppStore = new AppStore(session.user, {
       api,
       token: session.token,
@@ -80,8 +119,8 @@ export function App() {
     });
     store = running;
     running.subscribe(() => setVersion((v) => v + 1));
-    await running.start();
     if (!navigator.onLine) running.setNetwork(false);
+    await running.start();
     setRunning({ session, store: running, local });
   }
 
@@ -115,7 +154,9 @@ export function App() {
     };
     const idleCheck = setInterval(() => {
       const reason = sessionEndReason(running.session, Date.now());
-      if (reason) void signOut(reason);
+      // Nobody is there to ask: unsent messages are kept for the next sign-in.
+      const queued = store.outbox.all().length;
+      if (reason) void signOut(queued > 0 ? `${reason} ${keptText(queued)}` : reason, queued > 0 ? 'keep' : 'discard');
     }, 15_000);
     window.addEventListener('online', online);
     window.addEventListener('offline', offline);
@@ -150,20 +191,34 @@ export function App() {
     await begin(session);
   }
 
-  // Sign-out: end the session on the server, then remove every local trace.
-  async function signOut(reason: string | null) {
+  // Signing out asks first when messages are still unsent (or failed): they are never
+  // dropped without the user saying so.
+  async function requestSignOut() {
     if (!running) return;
-    const { store, local } = running;
+    const { store, local, session } = running;
+    const stored = await local.outboxAll(session.user.id).catch(() => []);
+    const queued = Math.max(stored.length, store.outbox.all().length);
+    if (queued > 0) setUnsent(queued);
+    else await signOut('You are signed out.', 'discard');
+  }
+
+  // Sign-out: end the session on the server, then remove every local trace, except an
+  // outbox the user chose to keep (sealed, with her cursor; the cache goes).
+  async function signOut(reason: string | null, outbox: OutboxChoice) {
+    if (!running) return;
+    const { store, local, session } = running;
     setRunning(null);
+    setUnsent(0);
     try {
       await store.api.logout();
     } catch {
       // The token is dropped either way.
     }
     store.stop();
+    if (outbox === 'keep') await local.cacheClear().catch(() => undefined);
     local.close();
     clearSession();
-    await deleteLocalData();
+    if (outbox === 'discard') await deleteLocalData(session.user.id);
     if ('serviceWorker' in navigator) {
       const registration = await navigator.serviceWorker.getRegistration();
       for (const n of (await registration?.getNotifications()) ?? []) n.close();
@@ -172,8 +227,20 @@ export function App() {
   }
 
   if (booting) return <p class="boot muted">Loading…</p>;
-  if (!running) return <Login notice={notice} onSignedIn={(answer) => void onSignedIn(answer)} />;
-  return <Shell store={running.store} user={running.session.user.display_name} onSignOut={() => void signOut('You are signed out.')} />;
+  if (!running) return <Login notice={notice} onSignedIn={onSignedIn} />;
+  return (
+    <>
+      <Shell store={running.store} user={running.session.user.display_name} onSignOut={() => void requestSignOut()} />
+      {unsent > 0 && (
+        <SignOutDialog
+          count={unsent}
+          onKeep={() => void signOut(`You are signed out. ${keptText(unsent)}`, 'keep')}
+          onDiscard={() => void signOut(`You are signed out. ${unsent === 1 ? 'The unsent message was' : 'The unsent messages were'} discarded.`, 'discard')}
+          onCancel={() => setUnsent(0)}
+        />
+      )}
+    </>
+  );
 }
 
 function friendlyEnd(message: string): string {

@@ -1,12 +1,32 @@
-// The app's only durable browser storage: one IndexedDB database holding the outbox
-// (messages not yet acknowledged by the server) and the stream cursor. Message text is
-// sealed with the user's storage key (vault.ts), and the database is deleted at
-// sign-out (deleteLocalData).
+// The app's durable browser storage: one IndexedDB database per user
+// (`wardline-user-<id>`), so that users sharing a browser never touch each other's
+// data. Each holds the user's outbox (messages not yet acknowledged by the server), the
+// stream cursor and a cache of the thread list and recent messages for an offline
+// start. Message text and cached data are sealed with the user's storage key
+// (vault.ts); what stays in clear is ids, order and times. docs/web.md ("Browser
+// storage") says when each database is deleted.
 
 import { seal, unseal, type Sealed } from './vault';
 
-export const kDatabaseName = 'wardline';
+export const kDatabasePrefix = 'wardline-user-';
+// The single database of earlier versions; its entries move to their owner's database
+// at her next sign-in (moveLegacyEntries).
+export const kLegacyDatabaseName = 'wardline';
 const kVersion = 1;
+// How long a step of the sign-in path waits for IndexedDB (another tab holding a
+// database that must change) before it gives up with LocalDataBlocked.
+export const kOpenWaitMs = 8000;
+// How long the sign-in waits for a database it can do without (the earlier single
+// database, other users' databases): such a step is skipped, and tried again at the
+// next sign-in.
+const kOptionalWaitMs = 1000;
+// Another user's database unused for this long has no session left (sessions last at
+// most 12 hours): its cache is cleared, and the database is deleted if its outbox is empty.
+export const kStaleAfterMs = 12 * 60 * 60 * 1000;
+// At most this many unsent messages per user.
+export const kOutboxLimit = 500;
+
+export const databaseName = (userId: number) => `${kDatabasePrefix}${userId}`;
 
 export interface OutboxEntry {
   clientId: string;
@@ -20,16 +40,30 @@ export interface OutboxEntry {
   failed: string | null;
 }
 
+// Why the local database was closed under a running app: another tab deleted it (a
+// sign-out) or opened a newer version of it (an update of the app).
+export type LostReason = 'deleted' | 'upgraded';
+
 export interface LocalStore {
   outboxAll(userId: number): Promise<OutboxEntry[]>;
   outboxPut(entry: OutboxEntry): Promise<void>;
   outboxDelete(clientId: string): Promise<void>;
   getCursor(userId: number): Promise<string | null>;
   setCursor(userId: number, cursor: string | null): Promise<void>;
-  // The user whose data this store holds (set at sign-in).
-  owner(): Promise<number | null>;
-  setOwner(userId: number): Promise<void>;
+  // A cached value (JSON), sealed; null when absent or unreadable.
+  cacheGet<T>(name: string): Promise<T | null>;
+  cachePut(name: string, value: unknown): Promise<void>;
+  cacheClear(): Promise<void>;
+  // Called once if another tab needs the database closed; the store is closed by then.
+  onLost(callback: (reason: LostReason) => void): void;
   close(): void;
+}
+
+// IndexedDB could not be opened in time: another tab holds it.
+export class LocalDataBlocked extends Error {
+  constructor() {
+    super('Another Wardline tab on this browser is holding its local data. Close the other Wardline tabs and sign in again.');
+  }
 }
 
 function promised<T>(request: IDBRequest<T>): Promise<T> {
@@ -47,20 +81,65 @@ function completed(transaction: IDBTransaction): Promise<void> {
   });
 }
 
+// Opens a database, creating its stores, waiting at most `waitMs`. A connection that
+// opens after the wait is closed at once. Every connection closes itself when another
+// tab deletes or upgrades the database (`onversionchange`), so no tab ever waits on
+// another forever.
+function openDatabase(factory: IDBFactory, name: string, waitMs: number): Promise<IDBDatabase> {
+  return new Promise((resolve, reject) => {
+    let settled = false;
+    const timer = setTimeout(() => {
+      settled = true;
+      reject(new LocalDataBlocked());
+    }, waitMs);
+    const request = factory.open(name, kVersion);
+    request.onupgradeneeded = () => {
+      const db = request.result;
+      for (const store of ['outbox', 'meta', 'cache']) {
+        if (!db.objectStoreNames.contains(store)) db.createObjectStore(store, store === 'outbox' ? { keyPath: 'clientId' } : undefined);
+      }
+    };
+    request.onsuccess = () => {
+      const db = request.result;
+      db.onversionchange = () => db.close();
+      clearTimeout(timer);
+      if (settled) db.close();
+      else resolve(db);
+      settled = true;
+    };
+    request.onerror = () => {
+      clearTimeout(timer);
+      if (!settled) reject(request.error);
+      settled = true;
+    };
+  });
+}
+
 // An outbox entry as stored: the body sealed, bound to its user and client id. Entries
 // written before bodies were sealed have `body` instead and are sealed when next read.
 type StoredEntry = Omit<OutboxEntry, 'body'> & { sealed?: Sealed; body?: string };
 
 const bodyContext = (entry: { userId: number; clientId: string }) => `outbox body|user:${entry.userId}|client:${entry.clientId}`;
+const cacheContext = (userId: number, name: string) => `cache|user:${userId}|${name}`;
 
 class IndexedDbStore implements LocalStore {
+  private lost: ((reason: LostReason) => void) | null = null;
+
   constructor(
     private readonly db: IDBDatabase,
+    private readonly userId: number,
     private readonly key: CryptoKey,
-  ) {}
+  ) {
+    db.onversionchange = (event) => {
+      db.close();
+      const callback = this.lost;
+      this.lost = null;
+      callback?.(event.newVersion === null ? 'deleted' : 'upgraded');
+    };
+  }
 
   // An entry that does not open (sealed with another key, or damaged) is left out; it
-  // goes with the database at sign-out.
+  // goes with the database.
   async outboxAll(userId: number): Promise<OutboxEntry[]> {
     const transaction = this.db.transaction('outbox', 'readonly');
     const all = await promised(transaction.objectStore('outbox').getAll() as IDBRequest<StoredEntry[]>);
@@ -102,55 +181,160 @@ class IndexedDbStore implements LocalStore {
     return typeof value === 'string' ? value : null;
   }
 
+  // Also records when the database was last used (see kStaleAfterMs).
   async setCursor(userId: number, cursor: string | null): Promise<void> {
     const transaction = this.db.transaction('meta', 'readwrite');
-    if (cursor === null) transaction.objectStore('meta').delete(`cursor:${userId}`);
-    else transaction.objectStore('meta').put(cursor, `cursor:${userId}`);
+    const meta = transaction.objectStore('meta');
+    if (cursor === null) meta.delete(`cursor:${userId}`);
+    else meta.put(cursor, `cursor:${userId}`);
+    meta.put(Date.now(), 'lastUsed');
     await completed(transaction);
   }
 
-  async owner(): Promise<number | null> {
-    const transaction = this.db.transaction('meta', 'readonly');
-    const value = await promised(transaction.objectStore('meta').get('owner'));
-    return typeof value === 'number' ? value : null;
+  async cacheGet<T>(name: string): Promise<T | null> {
+    const transaction = this.db.transaction('cache', 'readonly');
+    const sealed = (await promised(transaction.objectStore('cache').get(name))) as Sealed | undefined;
+    if (!sealed) return null;
+    try {
+      return JSON.parse(await unseal(this.key, sealed, cacheContext(this.userId, name))) as T;
+    } catch {
+      return null;
+    }
   }
 
-  async setOwner(userId: number): Promise<void> {
-    const transaction = this.db.transaction('meta', 'readwrite');
-    transaction.objectStore('meta').put(userId, 'owner');
+  async cachePut(name: string, value: unknown): Promise<void> {
+    const sealed = await seal(this.key, JSON.stringify(value), cacheContext(this.userId, name));
+    const transaction = this.db.transaction('cache', 'readwrite');
+    transaction.objectStore('cache').put(sealed, name);
     await completed(transaction);
+  }
+
+  async cacheClear(): Promise<void> {
+    const transaction = this.db.transaction('cache', 'readwrite');
+    transaction.objectStore('cache').clear();
+    await completed(transaction);
+  }
+
+  onLost(callback: (reason: LostReason) => void): void {
+    this.lost = callback;
   }
 
   close(): void {
+    this.lost = null;
     this.db.close();
+  }
+
+  // Stores records as they were stored elsewhere (moveLegacyEntries).
+  async putRaw(entries: StoredEntry[], cursor: string | null): Promise<void> {
+    const transaction = this.db.transaction(['outbox', 'meta'], 'readwrite');
+    for (const entry of entries) transaction.objectStore('outbox').put(entry);
+    if (cursor !== null) transaction.objectStore('meta').put(cursor, `cursor:${this.userId}`);
+    await completed(transaction);
+  }
+
+  async touch(): Promise<void> {
+    const transaction = this.db.transaction('meta', 'readwrite');
+    transaction.objectStore('meta').put(Date.now(), 'lastUsed');
+    await completed(transaction);
   }
 }
 
-// `key` seals the outbox's message text (importStorageKey in vault.ts).
-export async function openLocalStore(key: CryptoKey, factory: IDBFactory = indexedDB): Promise<LocalStore> {
-  const request = factory.open(kDatabaseName, kVersion);
-  request.onupgradeneeded = () => {
-    const db = request.result;
-    if (!db.objectStoreNames.contains('outbox')) db.createObjectStore('outbox', { keyPath: 'clientId' });
-    if (!db.objectStoreNames.contains('meta')) db.createObjectStore('meta');
-  };
-  return new IndexedDbStore(await promised(request), key);
+// Opens the user's own database; `key` seals its text (importStorageKey in vault.ts).
+// Rejects with LocalDataBlocked after `waitMs` if another tab keeps it from opening.
+export async function openLocalStore(userId: number, key: CryptoKey, factory: IDBFactory = indexedDB, waitMs = kOpenWaitMs): Promise<LocalStore> {
+  const store = new IndexedDbStore(await openDatabase(factory, databaseName(userId), waitMs), userId, key);
+  await store.touch();
+  return store;
 }
 
-// Deletes the whole database. Resolves once it is gone (or blocked connections were told to close).
-export function deleteLocalData(factory: IDBFactory = indexedDB): Promise<void> {
+// Deletes one user's database. Resolves once it is gone, or once the tabs holding it
+// were told to close (they do, and the deletion then completes without this page).
+export function deleteLocalData(userId: number, factory: IDBFactory = indexedDB): Promise<void> {
+  return deleteDatabase(factory, databaseName(userId));
+}
+
+function deleteDatabase(factory: IDBFactory, name: string): Promise<void> {
   return new Promise((resolve) => {
-    const request = factory.deleteDatabase(kDatabaseName);
+    const request = factory.deleteDatabase(name);
     request.onsuccess = () => resolve();
     request.onerror = () => resolve();
     request.onblocked = () => resolve();
   });
 }
 
+async function databaseNames(factory: IDBFactory): Promise<string[]> {
+  try {
+    return (await factory.databases()).map((d) => d.name ?? '');
+  } catch {
+    return [];
+  }
+}
+
+// Moves the user's entries and cursor from the single database of earlier versions
+// into her own store (their sealing does not name the database, so they move as they
+// are), and deletes the old database once no one's entries are left in it. Entries of
+// other users stay there for them. Rejects with LocalDataBlocked when the old database
+// stays busy for `waitMs`.
+export async function moveLegacyEntries(userId: number, into: LocalStore, factory: IDBFactory = indexedDB, waitMs = kOptionalWaitMs): Promise<void> {
+  if (!(into instanceof IndexedDbStore) || !(await databaseNames(factory)).includes(kLegacyDatabaseName)) return;
+  const legacy = await openDatabase(factory, kLegacyDatabaseName, waitMs);
+  try {
+    const read = legacy.transaction(['outbox', 'meta'], 'readonly');
+    const all = await promised(read.objectStore('outbox').getAll() as IDBRequest<StoredEntry[]>);
+    const cursor = await promised(read.objectStore('meta').get(`cursor:${userId}`));
+    const mine = all.filter((e) => e.userId === userId);
+    await into.putRaw(mine, typeof cursor === 'string' ? cursor : null);
+    const write = legacy.transaction(['outbox', 'meta'], 'readwrite');
+    for (const entry of mine) write.objectStore('outbox').delete(entry.clientId);
+    write.objectStore('meta').delete(`cursor:${userId}`);
+    await completed(write);
+    if (mine.length === all.length) {
+      legacy.close();
+      await deleteDatabase(factory, kLegacyDatabaseName);
+    }
+  } finally {
+    legacy.close();
+  }
+}
+
+// Bounds what other users leave on a shared browser (docs/web.md): a database of
+// another user unused for kStaleAfterMs loses its cache, and is deleted if its outbox
+// is empty. A database held open by a tab is skipped, never waited for.
+export async function sweepOtherStores(selfId: number, now: number, factory: IDBFactory = indexedDB): Promise<void> {
+  for (const name of await databaseNames(factory)) {
+    if (!name.startsWith(kDatabasePrefix) || name === databaseName(selfId)) continue;
+    let db: IDBDatabase;
+    try {
+      db = await openDatabase(factory, name, kOptionalWaitMs);
+    } catch {
+      continue;
+    }
+    try {
+      const read = db.transaction(['meta', 'outbox'], 'readonly');
+      const lastUsed = await promised(read.objectStore('meta').get('lastUsed'));
+      const queued = await promised(read.objectStore('outbox').count());
+      if (typeof lastUsed === 'number' && now - lastUsed < kStaleAfterMs) continue;
+      if (queued === 0) {
+        db.close();
+        await deleteDatabase(factory, name);
+      } else {
+        const clear = db.transaction('cache', 'readwrite');
+        clear.objectStore('cache').clear();
+        await completed(clear);
+      }
+    } catch {
+      // Left for the next sweep.
+    } finally {
+      db.close();
+    }
+  }
+}
+
 // An in-memory LocalStore, for tests and for browsers without IndexedDB (private modes).
 export class MemoryStore implements LocalStore {
   private readonly outbox = new Map<string, OutboxEntry>();
   private readonly cursors = new Map<number, string>();
+  private readonly cache = new Map<string, string>();
   async outboxAll(userId: number): Promise<OutboxEntry[]> {
     return [...this.outbox.values()].filter((e) => e.userId === userId).sort((a, b) => a.order - b.order);
   }
@@ -167,12 +351,16 @@ export class MemoryStore implements LocalStore {
     if (cursor === null) this.cursors.delete(userId);
     else this.cursors.set(userId, cursor);
   }
-  private ownerId: number | null = null;
-  async owner(): Promise<number | null> {
-    return this.ownerId;
+  async cacheGet<T>(name: string): Promise<T | null> {
+    const value = this.cache.get(name);
+    return value === undefined ? null : (JSON.parse(value) as T);
   }
-  async setOwner(userId: number): Promise<void> {
-    this.ownerId = userId;
+  async cachePut(name: string, value: unknown): Promise<void> {
+    this.cache.set(name, JSON.stringify(value));
   }
+  async cacheClear(): Promise<void> {
+    this.cache.clear();
+  }
+  onLost(): void {}
   close(): void {}
 }

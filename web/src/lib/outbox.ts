@@ -1,4 +1,4 @@
-import type { LocalStore, OutboxEntry } from './db';
+import { kOutboxLimit, type LocalStore, type OutboxEntry } from './db';
 
 // What to do with an outbox entry after an error frame whose ref is its client_id
 // (docs/protocol.md section 14, "Sending: the outbox").
@@ -13,6 +13,12 @@ export function dispositionFor(code: string): ErrorDisposition {
       return 'retry';
     default:
       return 'failed';
+  }
+}
+
+export class OutboxFull extends Error {
+  constructor() {
+    super(`${kOutboxLimit} messages are waiting to be sent: wait for the connection, or discard some, before writing more.`);
   }
 }
 
@@ -52,8 +58,10 @@ export class Outbox {
     this.nextOrder = this.entries.reduce((max, e) => Math.max(max, e.order), 0) + 1;
   }
 
-  // Creates and durably stores an entry; resolves once it is stored.
+  // Creates and durably stores an entry; resolves once it is stored. Rejects with
+  // OutboxFull when kOutboxLimit entries are waiting.
   async add(threadId: number, body: string, urgent: boolean, clientId = newClientId()): Promise<OutboxEntry> {
+    if (this.entries.length >= kOutboxLimit) throw new OutboxFull();
     const entry: OutboxEntry = {
       clientId,
       userId: this.userId,

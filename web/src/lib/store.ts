@@ -20,7 +20,21 @@ export interface ThreadState {
   // user id -> time (ms) until which "typing" shows
   typing: Map<number, number>;
   activity: string;
+  // The user is no longer a member; the thread stays while it holds her unsent or
+  // failed messages.
+  removed: boolean;
 }
+
+// What the app knows of a colleague's presence: nothing while it is not connected.
+export type Presence = 'online' | 'offline' | 'unknown';
+
+// The local cache for an offline start (sealed in the user's database, see db.ts).
+interface CachedThreads {
+  users: User[];
+  threads: Thread[];
+}
+const kCachedMessages = 50;
+const kCacheWriteMs = 1000;
 
 export interface Alerts {
   incoming(message: MessageEvent, senderName: string, threadVisible: boolean): void;
@@ -67,6 +81,7 @@ function emptyState(thread: Thread): ThreadState {
     delivered: new Map(),
     typing: new Map(),
     activity: thread.created_at,
+    removed: false,
   };
   if (thread.last_message) insertMessage(state, thread.last_message);
   return state;
@@ -113,6 +128,8 @@ export class AppStore {
   patients: Patient[] | null = null;
   outbox: Outbox;
   notice: string | null = null;
+  // The thread list came from the local cache and the server has not answered yet.
+  fromCache = false;
 
   private readonly socket: SyncSocket;
   private readonly listeners = new Set<() => void>();
@@ -130,6 +147,13 @@ export class AppStore {
   private lastTypingSent = new Map<number, number>();
   private stopped = false;
   private readonly isVisible: () => boolean;
+  // Presence is current only from the first /users answer after a welcome until the
+  // connection drops.
+  private presenceKnown = false;
+  private cacheTimer: ReturnType<typeof setTimeout> | null = null;
+  // What the cache holds now: the thread list as written, and per thread which messages.
+  private cachedList = '';
+  private readonly cachedVersions = new Map<number, string>();
 
   constructor(
     self: User,
@@ -155,6 +179,7 @@ export class AppStore {
         onTyping: (threadId, userId) => this.onTyping(threadId, userId),
         onState: (state) => {
           this.connection = state;
+          if (state !== 'syncing' && state !== 'live') this.presenceKnown = false;
           this.emit();
         },
         onUnauthenticated: (message) => this.deps.onSessionEnded(message),
@@ -163,15 +188,17 @@ export class AppStore {
     );
   }
 
+  // Loads the outbox and, until the server answers, the cached thread list; then connects.
   async start(): Promise<void> {
     await this.outbox.load();
+    await this.loadCache();
     this.socket.start();
   }
 
   stop(): void {
     this.stopped = true;
     this.socket.stop();
-    for (const timer of [this.ackTimer, this.cursorTimer, ...this.retryTimers.values()]) if (timer) clearTimeout(timer);
+    for (const timer of [this.ackTimer, this.cursorTimer, this.cacheTimer, ...this.retryTimers.values()]) if (timer) clearTimeout(timer);
     this.retryTimers.clear();
     this.listeners.clear();
   }
@@ -187,6 +214,7 @@ export class AppStore {
   }
 
   emit(): void {
+    this.scheduleCacheWrite();
     if (this.emitQueued) return;
     this.emitQueued = true;
     queueMicrotask(() => {
@@ -196,6 +224,11 @@ export class AppStore {
   }
 
   // ---- reading -------------------------------------------------------------
+
+  presence(id: number): Presence {
+    if (!this.presenceKnown) return 'unknown';
+    return this.users.get(id)?.online ? 'online' : 'offline';
+  }
 
   userName(id: number): string {
     return this.users.get(id)?.display_name ?? `User ${id}`;
@@ -366,8 +399,7 @@ export class AppStore {
         break;
       case 'member_removed':
         if (event.user_id === this.selfId) {
-          this.threads.delete(event.thread_id);
-          if (this.selectedThreadId === event.thread_id) this.selectedThreadId = null;
+          this.dropThread(state);
         } else {
           state.thread.member_ids = state.thread.member_ids.filter((id) => id !== event.user_id);
         }
@@ -470,8 +502,17 @@ export class AppStore {
         const last = thread.last_message;
         if (last && last.sender_id !== this.selfId && last.seq > thread.read_seq) this.queueAck(last.id);
       }
+      // Threads the user left or was removed from stay while they hold her messages.
+      for (const entry of this.outbox.all()) {
+        if (this.threads.has(entry.threadId)) continue;
+        const known = previous.get(entry.threadId);
+        const state = known ?? emptyState(placeholderThread(entry.threadId, entry.createdAt));
+        state.removed = true;
+        this.threads.set(entry.threadId, state);
+      }
       this.snapshotLoaded = true;
       this.ready = true;
+      this.fromCache = false;
     } catch {
       this.snapshotLoading = false;
       // Retried at the next welcome; keep the socket's events for then.
@@ -504,6 +545,7 @@ export class AppStore {
   async refreshUsers(): Promise<void> {
     try {
       for (const user of await this.api.users()) this.users.set(user.id, user);
+      if (this.socket.isWelcomed) this.presenceKnown = true;
       this.emit();
     } catch {
       // Presence refreshes again at the next welcome.
@@ -514,9 +556,8 @@ export class AppStore {
     try {
       const threads = await this.api.threads();
       const ids = new Set(threads.map((t) => t.id));
-      for (const id of [...this.threads.keys()]) if (!ids.has(id)) this.threads.delete(id);
+      for (const [id, state] of [...this.threads]) if (!ids.has(id)) this.dropThread(state);
       for (const thread of threads) if (!this.threads.has(thread.id)) this.threads.set(thread.id, emptyState(thread));
-      if (this.selectedThreadId !== null && !this.threads.has(this.selectedThreadId)) this.selectedThreadId = null;
       this.emit();
     } catch {
       // Kept as is.
@@ -646,9 +687,26 @@ export class AppStore {
   }
 
   async discardSend(clientId: string): Promise<void> {
+    const entry = this.outbox.all().find((e) => e.clientId === clientId);
     await this.outbox.discard(clientId);
+    const state = entry ? this.threads.get(entry.threadId) : undefined;
+    if (state?.removed) this.dropThread(state);
     this.flushOutbox();
     this.emit();
+  }
+
+  // The user is no longer a member: the thread goes, unless it holds her unsent or
+  // failed messages; then it stays, marked removed, until the last one is discarded.
+  private dropThread(state: ThreadState): void {
+    const id = state.thread.id;
+    if (this.outbox.forThread(id).length > 0) {
+      state.removed = true;
+      state.thread.member_ids = state.thread.member_ids.filter((m) => m !== this.selfId);
+      return;
+    }
+    this.threads.delete(id);
+    this.cachedVersions.delete(id);
+    if (this.selectedThreadId === id) this.selectedThreadId = null;
   }
 
   typing(threadId: number): void {
@@ -707,6 +765,56 @@ export class AppStore {
     return thread.id;
   }
 
+  // ---- the local cache (offline start) ---------------------------------------
+
+  // Shows the cached thread list (and each thread's recent messages) until the
+  // snapshot replaces it. A damaged or missing cache leaves the list loading.
+  private async loadCache(): Promise<void> {
+    const cached = await this.deps.local.cacheGet<CachedThreads>('threads').catch(() => null);
+    if (!cached || this.snapshotLoaded) return;
+    for (const user of cached.users) if (user.id !== this.selfId) this.users.set(user.id, user);
+    for (const thread of cached.threads) {
+      const state = emptyState(thread);
+      const messages = await this.deps.local.cacheGet<MessageEvent[]>(`messages:${thread.id}`).catch(() => null);
+      for (const message of messages ?? []) insertMessage(state, message);
+      state.removed = !thread.member_ids.includes(this.selfId);
+      this.threads.set(thread.id, state);
+    }
+    this.ready = true;
+    this.fromCache = true;
+    this.emit();
+  }
+
+  // Writes the thread list and the recent messages of threads that changed, at most
+  // once per kCacheWriteMs, sealed.
+  private scheduleCacheWrite(): void {
+    if (this.cacheTimer || this.stopped || !this.snapshotLoaded) return;
+    this.cacheTimer = setTimeout(() => {
+      this.cacheTimer = null;
+      void this.writeCache().catch(() => undefined);
+    }, kCacheWriteMs);
+  }
+
+  private async writeCache(): Promise<void> {
+    if (this.stopped) return;
+    const threads = [...this.threads.values()];
+    const users = [...this.users.values()].map((user) => ({ ...user, online: false }));
+    const list: CachedThreads = { users, threads: threads.map((s) => s.thread) };
+    const text = JSON.stringify(list);
+    if (text !== this.cachedList) {
+      await this.deps.local.cachePut('threads', list);
+      this.cachedList = text;
+    }
+    for (const state of threads) {
+      if (this.stopped) return;
+      const recent = state.messages.slice(-kCachedMessages);
+      const version = `${recent.length}:${recent[0]?.id ?? 0}:${recent[recent.length - 1]?.id ?? 0}`;
+      if (recent.length === 0 || this.cachedVersions.get(state.thread.id) === version) continue;
+      await this.deps.local.cachePut(`messages:${state.thread.id}`, recent);
+      this.cachedVersions.set(state.thread.id, version);
+    }
+  }
+
   // ---- acks and cursors ----------------------------------------------------
 
   private queueAck(messageId: number): void {
@@ -737,4 +845,13 @@ export class AppStore {
     if (now) write();
     else this.cursorTimer = setTimeout(write, 250);
   }
+}
+
+// A thread the user is no longer a member of and knows nothing else about: it only
+// holds her unsent or failed messages.
+function placeholderThread(id: number, createdAt: string): Thread {
+  return {
+    id, kind: 'group', title: 'A conversation you are no longer in', member_ids: [], patient: null, created_at: createdAt,
+    last_seq: 0, read_seq: 0, unread_count: 0, has_unread_urgent: false, last_message: null,
+  };
 }

@@ -272,6 +272,81 @@ describe('sync', () => {
     store.stop();
   });
 
+  test('removed from a thread with a message queued: the thread stays, the send fails with the reason, discarding lets it go', async () => {
+    const { store, socket } = await liveStore();
+    store.setNetwork(false);
+    const entry = await store.send(4, 'queued', false);
+    store.setNetwork(true);
+    const again = await connect(store, 'db.100');
+    welcome(again);
+    // The stream brings the removal before the server answers the resend.
+    again.frame({ type: 'event', cursor: 'db.101', event: { id: 101, kind: 'member_removed', thread_id: 4, at: '', user_id: 2, by_user_id: 3 } });
+    await flush();
+    expect(store.threads.get(4)?.removed).toBe(true);
+    expect(sentIds(again)).toEqual([entry.clientId]);
+    // GET /threads no longer lists it either.
+    threadsAnswer = [];
+    again.frame({ type: 'error', code: 'permission_denied', message: 'you are not a member of this thread', ref: entry.clientId });
+    await flush();
+    expect(store.threads.has(4)).toBe(true);
+    expect(store.outbox.forThread(4).map((e) => e.failed)).toEqual(['you are not a member of this thread']);
+    await store.discardSend(entry.clientId);
+    expect(store.threads.has(4)).toBe(false);
+    expect(socket).not.toBe(again);
+    store.stop();
+  });
+
+  test('a snapshot without a thread that holds queued messages keeps the thread, marked removed', async () => {
+    await local.outboxPut({ clientId: 'c-9', userId: 2, threadId: 9, body: 'to a thread I left', urgent: false, order: 1, createdAt: '2025-06-02T13:00:00Z', failed: null });
+    const { store } = await liveStore();
+    expect(store.threads.get(9)?.removed).toBe(true);
+    expect(store.threadList().map((s) => s.thread.id).sort()).toEqual([4, 9]);
+    store.stop();
+  });
+
+  test('an offline start shows the cached threads and messages; the snapshot replaces them', async () => {
+    const first = (await liveStore()).store;
+    await first.openThread(4);
+    first.threads.get(4)!.messages.push(message(99, 4, 3));
+    first.emit();
+    await flush();
+    vi.advanceTimersByTime(1500);
+    await flush();
+    first.stop();
+    expect(await local.cacheGet('threads')).not.toBeNull();
+
+    const store = makeStore();
+    store.setNetwork(false);
+    await store.start();
+    expect(store.ready).toBe(true);
+    expect(store.fromCache).toBe(true);
+    expect(store.connection).toBe('offline');
+    expect(store.threads.get(4)!.messages.map((m) => m.seq)).toEqual([4, 5]);
+    expect(store.presence(3)).toBe('unknown');
+    store.setNetwork(true);
+    welcome(await connect(store));
+    await flush();
+    expect(store.fromCache).toBe(false);
+    store.stop();
+  });
+
+  test('presence is unknown while not connected, known again after the welcome', async () => {
+    const { store, socket } = await liveStore();
+    expect(store.presence(3)).toBe('offline');
+    socket.frame({ type: 'presence', user_id: 3, online: true });
+    expect(store.presence(3)).toBe('online');
+    socket.drop();
+    expect(store.presence(3)).toBe('unknown');
+    vi.advanceTimersByTime(2000);
+    const again = await connect(store);
+    welcome(again);
+    expect(store.presence(3)).toBe('unknown');
+    // Known again from the fresh directory answer (which has Dr. Okafor offline now).
+    await flush();
+    expect(store.presence(3)).toBe('offline');
+    store.stop();
+  });
+
   test('threads progress independently: a held thread does not hold another', async () => {
     const { store, socket } = await liveStore();
     const a1 = await store.send(4, 'a1', false);

@@ -3,7 +3,8 @@ import { ApiError, login } from '../lib/http';
 import { loginErrorText } from '../lib/session';
 import type { LoginAnswer } from '../lib/types';
 
-export function Login(props: { notice: string | null; onSignedIn: (answer: LoginAnswer) => void }) {
+// onSignedIn starts the app; if it cannot (its notice says why), the form is ready again.
+export function Login(props: { notice: string | null; onSignedIn: (answer: LoginAnswer) => Promise<void> }) {
   const [username, setUsername] = useState('');
   const [password, setPassword] = useState('');
   const [error, setError] = useState<string | null>(null);
@@ -20,7 +21,8 @@ export function Login(props: { notice: string | null; onSignedIn: (answer: Login
     try {
       const answer = await login(username.trim(), password, deviceName());
       setPassword('');
-      props.onSignedIn(answer);
+      await props.onSignedIn(answer);
+      setBusy(false);
     } catch (caught) {
       const e = caught instanceof ApiError ? caught : new ApiError(0, 'network', 'Signing in failed.');
       setError(loginErrorText(e.status, e.code, e.message));

@@ -40,6 +40,10 @@ export function Shell(props: { store: AppStore; user: string; onSignOut: () => v
   const status = store.connection === 'live' && store.syncing ? 'Syncing…' : kConnectionText[store.connection];
   return (
     <div class={'shell ' + (selected ? 'show-thread' : 'show-list')}>
+      {/* Above both panes, so an open thread on a phone shows it too. */}
+      <p class={'connection' + (status ? ' shown' : '')} role="status" data-connection={store.connection}>
+        {status}
+      </p>
       <aside class="sidebar" aria-label="Conversations">
         <header class="bar">
           <h1 class="app-title">Wardline</h1>
@@ -64,9 +68,6 @@ export function Shell(props: { store: AppStore; user: string; onSignOut: () => v
             </button>
           </span>
         </div>
-        <p class={'connection' + (status ? ' shown' : '')} role="status" data-connection={store.connection}>
-          {status}
-        </p>
         <ThreadList store={store} onOpen={open} />
       </aside>
       <main class="thread-pane">

@@ -1,12 +1,16 @@
 import type { AppStore, ThreadState } from '../lib/store';
 import { initials, shortWhen } from '../lib/format';
 
+const kPresenceText = { online: 'Online. ', offline: 'Offline. ', unknown: 'Presence unknown. ' };
+
 export function ThreadList(props: { store: AppStore; onOpen: (threadId: number) => void }) {
   const { store } = props;
   const list = store.threadList();
   return (
     <>
-      {!store.ready && <p class="empty muted">Loading conversations…</p>}
+      {!store.ready && (
+        <p class="empty muted">{store.connection === 'offline' ? 'Offline: no conversations are kept on this device yet.' : 'Loading conversations…'}</p>
+      )}
       {store.ready && list.length === 0 && <p class="empty muted">No conversations yet. Start one with “New”.</p>}
       <ul class="thread-list" aria-label="Conversations">
         {list.map((state) => (
@@ -39,7 +43,7 @@ function ThreadItem(props: { store: AppStore; state: ThreadState; onOpen: (threa
       >
         <span class={'avatar kind-' + thread.kind} aria-hidden="true">
           {thread.kind === 'group' ? '#' : initials(title)}
-          {peer && <span class={'presence-dot' + (peer.online ? ' online' : '')} />}
+          {peer && <span class={'presence-dot ' + store.presence(peer.id)} />}
         </span>
         <span class="thread-main">
           <span class="thread-top">
@@ -53,7 +57,7 @@ function ThreadItem(props: { store: AppStore; state: ThreadState; onOpen: (threa
           )}
           <span class="thread-bottom">
             <span class="thread-preview">
-              {peer && <span class="visually-hidden">{peer.online ? 'Online. ' : 'Offline. '}</span>}
+              {peer && <span class="visually-hidden">{kPresenceText[store.presence(peer.id)]}</span>}
               {fromSelf && preview ? 'You: ' : ''}
               {preview || (thread.kind === 'group' ? `${thread.member_ids.length} members` : 'No messages yet')}
             </span>

@@ -1,10 +1,11 @@
 import { useEffect, useRef, useState } from 'preact/hooks';
 import type { OutboxEntry } from '../lib/db';
-import { fullWhen, timeOfDay } from '../lib/format';
+import { timeOfDay } from '../lib/format';
 import type { AppStore, ThreadState } from '../lib/store';
 import { summarize, summaryLabel } from '../lib/status';
 import type { MessageEvent } from '../lib/types';
 import { MessageDetail } from './MessageDetail';
+import { OutboxBubble } from './OutboxBubble';
 import { VirtualList } from './VirtualList';
 
 type MessageRow =
@@ -28,8 +29,9 @@ export function ThreadView(props: { store: AppStore; state: ThreadState; onBack:
   const detail = detailId === null ? undefined : state.messages.find((m) => m.id === detailId);
   const typing = store.typingNames(state, Date.now());
 
+  const presence = peer ? store.presence(peer.id) : 'unknown';
   function subtitle(): string {
-    if (peer) return peer.online ? 'Online' : 'Offline';
+    if (peer) return presence === 'online' ? 'Online' : presence === 'offline' ? 'Offline' : 'Presence unknown';
     return others.map((id) => store.userName(id)).join(', ');
   }
 
@@ -42,7 +44,7 @@ export function ThreadView(props: { store: AppStore; state: ThreadState; onBack:
         <div class="thread-heading">
           <h2>{title}</h2>
           <p class="muted small">
-            {peer && <span class={'presence-dot inline' + (peer.online ? ' online' : '')} aria-hidden="true" />}
+            {peer && <span class={'presence-dot inline ' + presence} aria-hidden="true" />}
             {subtitle()}
           </p>
         </div>
@@ -69,7 +71,7 @@ export function ThreadView(props: { store: AppStore; state: ThreadState; onBack:
               </p>
             );
           }
-          if (row.type === 'pending') return <PendingBubble store={store} entry={row.entry} />;
+          if (row.type === 'pending') return <OutboxBubble store={store} entry={row.entry} />;
           return <Bubble store={store} state={state} message={row.message} onDetail={setDetailId} />;
         }}
       />
@@ -119,36 +121,6 @@ function Bubble(props: { store: AppStore; state: ThreadState; message: MessageEv
   );
 }
 
-function PendingBubble(props: { store: AppStore; entry: OutboxEntry }) {
-  const { store, entry } = props;
-  return (
-    <div class={'message own pending' + (entry.urgent ? ' urgent' : '')} data-client-id={entry.clientId}>
-      <div class="bubble">
-        {entry.urgent && <span class="tag urgent-tag">Urgent</span>}
-        <span class="body">{entry.body}</span>
-        {entry.failed ? (
-          <span class="meta failed">
-            Not sent: {entry.failed}{' '}
-            <button type="button" class="link-button" onClick={() => void store.retrySend(entry.clientId)}>
-              Retry
-            </button>{' '}
-            <button type="button" class="link-button" onClick={() => void store.discardSend(entry.clientId)}>
-              Delete
-            </button>
-          </span>
-        ) : (
-          <span class="meta">
-            <span class="status status-sending" data-status="sending">
-              {store.connection === 'offline' ? 'Waiting for network' : 'Sending…'}
-            </span>{' '}
-            <span class="visually-hidden">written {fullWhen(entry.createdAt)}</span>
-          </span>
-        )}
-      </div>
-    </div>
-  );
-}
-
 function Composer(props: { store: AppStore; threadId: number }) {
   const { store, threadId } = props;
   const [text, setText] = useState('');
@@ -173,7 +145,13 @@ function Composer(props: { store: AppStore; threadId: number }) {
     setError(null);
     setText('');
     setUrgent(false);
-    await store.send(threadId, body, urgent);
+    try {
+      await store.send(threadId, body, urgent);
+    } catch (refused) {
+      // Not stored (the outbox is full): the text goes back into the field.
+      setText(body);
+      setError((refused as Error).message);
+    }
     input.current?.focus();
   }
 
