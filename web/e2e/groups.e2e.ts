@@ -167,4 +167,24 @@ describe('threads on a ward', () => {
     await client.context.close();
     await jones.context.close();
   });
+
+  test('the new views pass axe on a phone in dark mode', async () => {
+    const phone = await newClient(browser, server, { width: 390, height: 844 }, { context: { colorScheme: 'dark' } });
+    const page = phone.page;
+    await signIn(page, 'rn.chen');
+    await waitLive(page);
+    await page.getByRole('button', { name: 'New', exact: true }).click();
+    await page.getByRole('tab', { name: 'New group' }).click();
+    await page.locator('input[type="checkbox"][data-username="rn.santos"]').check();
+    await page.getByRole('list', { name: 'Chosen members' }).waitFor();
+    expect(await seriousViolations(page)).toEqual([]);
+    await page.keyboard.press('Escape');
+    await openThreadByTitle(page, '4 West day huddle');
+    expect(await page.locator('.thread-item .thread-people').count()).toBeGreaterThanOrEqual(0);
+    await page.getByRole('button', { name: 'Group info' }).click();
+    await page.getByRole('dialog', { name: 'Group info' }).getByLabel('Add people').fill('cardio');
+    await page.getByRole('button', { name: 'Add Dr. Nina Patel' }).waitFor();
+    expect(await seriousViolations(page)).toEqual([]);
+    await phone.context.close();
+  });
 });

@@ -14,13 +14,13 @@ export function foldForSearch(text: string): string {
     .trim();
 }
 
-// Every word of the query starts a word of the person's name, username, title or
-// department ("dr patel", "nurse", "4 west", "jose").
+// Every word of the query is part of the person's name, username, title or department
+// ("dr patel", "nurse", "4 west", "jose", "arp").
 export function matchesUser(user: User, query: string): boolean {
   const words = foldForSearch(query).split(' ').filter(Boolean);
   if (words.length === 0) return true;
-  const haystack = ' ' + foldForSearch(`${user.display_name} ${user.username} ${user.title}`) + ' ';
-  return words.every((word) => haystack.includes(' ' + word));
+  const haystack = foldForSearch(`${user.display_name} ${user.username} ${user.title}`);
+  return words.every((word) => haystack.includes(word));
 }
 
 // Sort key of a name: without a leading honorific, so Dr. Nina Patel sorts under N.

@@ -81,7 +81,14 @@ function emptyState(thread: Thread): ThreadState {
 
 // Inserts a message into the loaded window, once. Returns whether it was new.
 export function insertMessage(state: ThreadState, message: MessageEvent): boolean {
-  if (state.ids.has(message.id)) return false;
+  if (state.ids.has(message.id)) {
+    // A message first shown from its `sent` answer learns its written time from its event.
+    if (message.written_at) {
+      const known = state.messages.find((m) => m.id === message.id);
+      if (known && !known.written_at) known.written_at = message.written_at;
+    }
+    return false;
+  }
   const list = state.messages;
   const last = list[list.length - 1];
   if (list.length > 0 && message.seq <= last.seq) {
