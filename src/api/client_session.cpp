@@ -401,12 +401,23 @@ void ClientSession::handle_send(const json::object& frame, std::string_view /*re
   auto client_id = reader.required_string("client_id");
   auto body = reader.required_string("body");
   auto urgent = reader.optional_bool("urgent", false);
+  auto written = reader.optional_string("written_at");
+  std::optional<Timestamp> written_at;
+  if (written && !written->empty()) {
+    written_at = parse_rfc3339(*written);
+    if (!written_at) {
+      written = std::unexpected(
+          Status(Code::kInvalidArgument,
+                 "written_at must be an RFC 3339 UTC time like 2025-06-02T14:03:11.204518Z"));
+    }
+  }
   const std::string ref = client_id ? *client_id : std::string();
   for (const Result<void>& check :
        {thread ? ok() : Result<void>(std::unexpected(thread.error())),
         client_id ? ok() : Result<void>(std::unexpected(client_id.error())),
         body ? ok() : Result<void>(std::unexpected(body.error())),
-        urgent ? ok() : Result<void>(std::unexpected(urgent.error())), reader.finish()}) {
+        urgent ? ok() : Result<void>(std::unexpected(urgent.error())),
+        written ? ok() : Result<void>(std::unexpected(written.error())), reader.finish()}) {
     if (!check) {
       fail(check.error(), ref.substr(0, 64));
       return;
@@ -427,8 +438,8 @@ void ClientSession::handle_send(const json::object& frame, std::string_view /*re
     return;
   }
   note_activity();
-  queued_sends_.push_back(
-      SendRequest{ThreadId(*thread), std::move(*client_id), std::move(*body), *urgent});
+  queued_sends_.push_back(SendRequest{ThreadId(*thread), std::move(*client_id), std::move(*body),
+                                      *urgent, written_at});
   pump_sends();
 }
 

@@ -284,23 +284,29 @@ Result<json::value> create_thread(ApiContext& context, const Call& call) {
   const auto body = WL_TRY(parse_object(call.request.body));
   FieldReader reader(body);
   const std::string kind = WL_TRY(reader.required_string("kind"));
+  // An opened thread says whether it existed before (docs/protocol.md).
+  const auto opened = [](const ThreadView& view) {
+    json::object object = thread_json(view);
+    object["existing"] = view.existing;
+    return object;
+  };
   if (kind == "direct") {
     const auto other = WL_TRY(reader.required_int("user_id"));
     WL_TRY(reader.finish());
-    return thread_json(WL_TRY(context.messaging.open_direct(call.actor, UserId(other))));
+    return opened(WL_TRY(context.messaging.open_direct(call.actor, UserId(other))));
   }
   if (kind == "group") {
     const std::string title = WL_TRY(reader.required_string("title"));
     const auto members = to_user_ids(WL_TRY(reader.int_array("member_ids", true)));
     WL_TRY(reader.finish());
-    return thread_json(WL_TRY(context.messaging.create_group(call.actor, title, members)));
+    return opened(WL_TRY(context.messaging.create_group(call.actor, title, members)));
   }
   if (kind == "patient") {
     const auto patient = WL_TRY(reader.required_int("patient_id"));
     const auto members = to_user_ids(WL_TRY(reader.int_array("member_ids", true)));
     const std::string title = WL_TRY(reader.optional_string("title"));
     WL_TRY(reader.finish());
-    return thread_json(WL_TRY(
+    return opened(WL_TRY(
         context.messaging.open_patient_thread(call.actor, PatientId(patient), members, title)));
   }
   return error(Code::kInvalidArgument, "kind must be 'direct', 'group' or 'patient'");
@@ -309,6 +315,15 @@ Result<json::value> create_thread(ApiContext& context, const Call& call) {
 Result<json::value> get_thread(ApiContext& context, const Call& call) {
   const auto id = WL_TRY(id_segment(call.route, 3, "thread id"));
   return thread_json(WL_TRY(context.messaging.get_thread(call.actor, ThreadId(id))));
+}
+
+Result<json::value> rename_thread(ApiContext& context, const Call& call) {
+  const auto id = WL_TRY(id_segment(call.route, 3, "thread id"));
+  const auto body = WL_TRY(parse_object(call.request.body));
+  FieldReader reader(body);
+  const std::string title = WL_TRY(reader.required_string("title"));
+  WL_TRY(reader.finish());
+  return thread_json(WL_TRY(context.messaging.rename_thread(call.actor, ThreadId(id), title)));
 }
 
 Result<json::value> list_messages(ApiContext& context, const Call& call) {
@@ -430,6 +445,7 @@ const std::vector<RouteEntry>& route_table() {
       {{"GET", "/api/v1/threads", Access::kSession, 0}, &list_threads},
       {{"POST", "/api/v1/threads", Access::kSession, kJsonBody}, &create_thread},
       {{"GET", "/api/v1/threads/{id}", Access::kSession, 0}, &get_thread},
+      {{"PATCH", "/api/v1/threads/{id}", Access::kSession, kJsonBody}, &rename_thread},
       {{"GET", "/api/v1/threads/{id}/messages", Access::kSession, 0}, &list_messages},
       {{"POST", "/api/v1/threads/{id}/members", Access::kSession, kJsonBody}, &add_member},
       {{"DELETE", "/api/v1/threads/{id}/members/{id}", Access::kSession, 0}, &remove_member},

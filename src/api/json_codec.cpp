@@ -156,6 +156,8 @@ std::string_view event_kind_name(EventKind kind) {
       return "member_removed";
     case EventKind::kThreadCreated:
       return "thread_created";
+    case EventKind::kThreadRenamed:
+      return "thread_renamed";
   }
   return "unknown";
 }
@@ -225,6 +227,11 @@ json::object event_json(const OpenedEvent& opened) {
       object["client_id"] = opened.client_id;
       object["urgent"] = event.urgent;
       object["body"] = opened.body;
+      if (event.written_at) {
+        object["written_at"] = format_rfc3339(*event.written_at);
+      } else {
+        object["written_at"] = nullptr;
+      }
       break;
     case EventKind::kDelivered:
       object["user_id"] = event.actor.value();
@@ -241,6 +248,10 @@ json::object event_json(const OpenedEvent& opened) {
       object["by_user_id"] = event.actor.value();
       break;
     case EventKind::kThreadCreated:
+      object["by_user_id"] = event.actor.value();
+      break;
+    case EventKind::kThreadRenamed:
+      object["title"] = opened.body;
       object["by_user_id"] = event.actor.value();
       break;
   }

@@ -22,13 +22,13 @@ constexpr std::array<DemoStaff, 20> kStaff{{
     {"dr.okafor", "Dr. Emeka Okafor", "Hospitalist", false},
     {"dr.lindqvist", "Dr. Sara Lindqvist", "Emergency medicine", false},
     {"dr.nguyen", "Dr. Minh Nguyen", "General surgery", false},
-    {"dr.garcia", "Dr. Lucia Garcia", "Pediatrics", false},
+    {"dr.garcia", "Dr. Lucía García", "Pediatrics", false},
     {"np.brooks", "Jordan Brooks, NP", "Cardiology nurse practitioner", false},
     {"pa.kim", "Daniel Kim, PA", "Orthopedics physician assistant", false},
     {"rn.harper", "Olivia Harper, RN", "Charge nurse, 4 West", false},
     {"rn.santos", "Mateo Santos, RN", "RN, 4 West", false},
     {"rn.chen", "Grace Chen, RN", "RN, ICU", false},
-    {"rn.muller", "Jonas Muller, RN", "RN, Emergency", false},
+    {"rn.muller", "Jonas Müller, RN", "RN, Emergency", false},
     {"rn.adeyemi", "Funmi Adeyemi, RN", "RN, Labor and delivery", false},
     {"pharm.rossi", "Marco Rossi, PharmD", "Clinical pharmacist", false},
     {"rt.walsh", "Aoife Walsh, RRT", "Respiratory therapist", false},
@@ -48,11 +48,11 @@ struct DemoPatient {
 };
 
 constexpr std::array<DemoPatient, 5> kPatients{{
-    {"MRN-100234", "Testpatient, Alma", "1948-03-12", "4 West, room 12", "Dr. Nina Patel"},
-    {"MRN-100871", "Sample, Bruno", "1975-11-02", "ICU, bed 3", "Dr. Emeka Okafor"},
-    {"MRN-101502", "Example, Cora", "2019-06-21", "Pediatrics, room 5", "Dr. Lucia Garcia"},
-    {"MRN-102044", "Fictional, Dev", "1990-01-30", "Emergency, bay 7", "Dr. Sara Lindqvist"},
-    {"MRN-102399", "Placeholder, Edith", "1936-08-08", "4 West, room 4", "Dr. Minh Nguyen"},
+    {"100234", "Testpatient, Alma", "1948-03-12", "4 West, room 12", "Dr. Nina Patel"},
+    {"100871", "Sample, Bruno", "1975-11-02", "ICU, bed 3", "Dr. Emeka Okafor"},
+    {"101502", "Example, Cora", "2019-06-21", "Pediatrics, room 5", "Dr. Lucía García"},
+    {"102044", "Fictional, Dev", "1990-01-30", "Emergency, bay 7", "Dr. Sara Lindqvist"},
+    {"102399", "Placeholder, Edith", "1936-08-08", "4 West, room 4", "Dr. Minh Nguyen"},
 }};
 
 }  // namespace

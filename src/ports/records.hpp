@@ -95,6 +95,8 @@ enum class EventKind : std::uint8_t {
   kMemberAdded = 4,    // `subject` joined (actor added them).
   kMemberRemoved = 5,  // `subject` left or was removed.
   kThreadCreated = 6,  // The thread was created by actor.
+  kThreadRenamed = 7,  // actor renamed the thread: body_sealed is the new title (see
+                       // MessagingService), sealed as the thread's title is.
 };
 
 // One entry of a thread's history and of each member's event stream. Events share
@@ -114,6 +116,9 @@ struct Event {
   std::string client_id_sealed;
   bool urgent = false;
   std::string body_sealed;
+  // Messages: when the sender's client says the message was written, if it was
+  // written before it was sent (offline); checked against created_at when sent.
+  std::optional<Timestamp> written_at;
   EventId ref;               // Delivered: the message.
   std::int64_t ref_seq = 0;  // Delivered: the message's seq. Read: read up to this seq.
   UserId subject;            // Member added/removed.

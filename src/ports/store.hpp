@@ -55,6 +55,10 @@ struct NewThread {
   std::string title_sealed;
   PatientId patient_id;
   std::string unique_key;  // Empty: always create. Otherwise return the existing one.
+  // With no unique_key: return the newest thread of the org of this kind and patient
+  // whose current members are exactly `members` (and created_by), if there is one,
+  // instead of creating another.
+  bool reuse_same_members = false;
   UserId created_by;
   Timestamp created_at;
   std::vector<UserId> members;  // Includes created_by.
@@ -62,8 +66,10 @@ struct NewThread {
 
 struct ThreadCreated {
   Thread thread;
-  bool created = false;       // False: unique_key matched an existing thread.
-  std::vector<Event> events;  // kThreadCreated and kMemberAdded events, if created.
+  bool created = false;  // False: an existing thread matched (unique_key or members).
+  // Created: kThreadCreated and kMemberAdded events. Existing: the kMemberAdded that
+  // brought it into created_by's stream, if it was not there yet (see create_thread).
+  std::vector<Event> events;
 };
 
 struct NewMessage {
@@ -75,6 +81,7 @@ struct NewMessage {
   bool urgent = false;
   std::string body_sealed;
   Timestamp created_at;
+  std::optional<Timestamp> written_at;  // Checked by the service; stored as given.
 };
 
 struct MessageAppended {
@@ -196,12 +203,20 @@ class Store {
   // ---- Threads and members ----
 
   /// Creates a thread with its members, atomically with its kThreadCreated and
-  /// kMemberAdded events. If unique_key is set and a thread with it exists, returns
-  /// that thread unchanged (created = false).
+  /// kMemberAdded events. If unique_key is set and a thread with it exists, or
+  /// reuse_same_members is set and one matches, returns that thread (created = false).
+  ///
+  /// A direct thread enters only its creator's stream and thread list: the other
+  /// member's kMemberAdded is appended, and their membership period opened, by the
+  /// first message (append_message) or when they open the thread themselves (this
+  /// call returning it to them). Until then they are a member (list_members,
+  /// is_member) whose stream holds none of it.
   virtual Result<ThreadCreated> create_thread(const NewThread& thread, const CommitHook& hook) = 0;
   /// Errors: NotFound.
   virtual Result<Thread> find_thread(ThreadId id) = 0;
-  /// The user's threads with their members and unread state, most recent activity first.
+  /// The user's threads with their members and unread state, most recent activity first:
+  /// those whose stream they are in (see create_thread), not a direct thread that was
+  /// opened with them and has no message yet.
   virtual Result<std::vector<ThreadSummary>> list_threads_for_user(UserId user) = 0;
   /// Current members ordered by user id. Errors: NotFound for an unknown thread.
   virtual Result<std::vector<Member>> list_members(ThreadId thread) = 0;
@@ -212,14 +227,22 @@ class Store {
   /// Removes a member and appends kMemberRemoved. Errors: NotFound if not a member.
   virtual Result<Event> remove_member(ThreadId thread, UserId user, UserId actor, Timestamp now,
                                       const CommitHook& hook) = 0;
+  /// Replaces the thread's sealed title and appends a kThreadRenamed event whose
+  /// body_sealed is the same sealed title. Errors: NotFound for an unknown thread.
+  virtual Result<Event> rename_thread(ThreadId thread, std::string_view title_sealed, UserId actor,
+                                      Timestamp now, const CommitHook& hook) = 0;
 
   // ---- Messages and receipts ----
 
   /// Appends a message with the thread's next seq, and `audit` in the same transaction.
   /// A second append with the same (sender, client_token) stores nothing and returns the
   /// original with duplicate = true (the hook is not called for it).
+  /// The first message of a thread also appends, just before it, a kMemberAdded for
+  /// each member whose stream the thread is not in yet (a direct thread's other
+  /// member), and opens their membership period there.
   /// Errors: NotFound for an unknown thread or one not of message.org_id;
-  /// PermissionDenied if the sender is not a member of it.
+  /// PermissionDenied if the sender is not a member of it: "you were removed from this
+  /// thread" if they were once, "you are not a member of this thread" otherwise.
   virtual Result<MessageAppended> append_message(const NewMessage& message, const AuditDraft& audit,
                                                  const CommitHook& hook) = 0;
 

@@ -372,13 +372,14 @@ TEST_F(SqliteStoreTest, UpgradeFromVersionOneRebuildsMembershipPeriods) {
   store_.reset();
   sqlite3* database = nullptr;
   ASSERT_EQ(sqlite3_open(factory_.database_file().c_str(), &database), SQLITE_OK);
-  // What version 1 did not have: the memberships table (2), the operator flag (3) and
-  // the sealed device names and client ids (4).
+  // What version 1 did not have: the memberships table (2), the operator flag (3),
+  // the sealed device names and client ids (4) and the written time (5).
   ASSERT_EQ(sqlite3_exec(database,
                          "DROP TABLE memberships; ALTER TABLE users DROP COLUMN is_operator; "
                          "DROP INDEX devices_named_in_clear; DROP INDEX client_ids_in_clear; "
                          "ALTER TABLE devices DROP COLUMN name_sealed; "
-                         "ALTER TABLE events DROP COLUMN client_id_sealed; PRAGMA user_version = 1",
+                         "ALTER TABLE events DROP COLUMN client_id_sealed; "
+                         "ALTER TABLE events DROP COLUMN written_at; PRAGMA user_version = 1",
                          nullptr, nullptr, nullptr),
             SQLITE_OK);
   sqlite3_close(database);
@@ -424,7 +425,8 @@ TEST_F(SqliteStoreTest, UpgradeFromVersionThreeSealsTheValuesItHadInClear) {
       std::to_string(sent->event.id.value()) +
       "; DROP INDEX devices_named_in_clear; DROP INDEX client_ids_in_clear; "
       "ALTER TABLE devices DROP COLUMN name_sealed; "
-      "ALTER TABLE events DROP COLUMN client_id_sealed; PRAGMA user_version = 3";
+      "ALTER TABLE events DROP COLUMN client_id_sealed; DROP INDEX open_memberships_by_thread; "
+      "ALTER TABLE events DROP COLUMN written_at; PRAGMA user_version = 3";
   ASSERT_EQ(sqlite3_exec(database, downgrade.c_str(), nullptr, nullptr, nullptr), SQLITE_OK);
   sqlite3_close(database);
   ASSERT_TRUE(any_file_holds(factory_.directory(), "WOMBAT-4821"));

@@ -17,7 +17,7 @@ TEST_F(MessagingTest, DemoUserLogsInAndSeesSeededThreads) {
   for (const json::value& thread : list) {
     if (thread.at("kind").as_string() == "patient") {
       saw_patient_thread = true;
-      EXPECT_EQ(thread.at("patient").at("mrn").as_string(), "MRN-100234");
+      EXPECT_EQ(thread.at("patient").at("mrn").as_string(), "100234");
       EXPECT_EQ(thread.at("patient").at("location").as_string(), "4 West, room 12");
     }
   }

@@ -30,7 +30,7 @@
 // events.client_id holds the client id's blind token (Event::client_token).
 #define WL_EVENT_COLUMNS                                                                  \
   "id, org_id, thread_id, kind, actor, created_at, seq, client_id, urgent, body_sealed, " \
-  "ref, ref_seq, subject, client_id_sealed"
+  "ref, ref_seq, subject, client_id_sealed, written_at"
 #define WL_AUDIT_COLUMNS \
   "seq, at, org_id, actor, device_id, action, target, outcome, detail, prev_hash, hash"
 
@@ -136,6 +136,7 @@ Event read_event(const Statement& row) {
   event.ref_seq = row.column_int64(11);
   event.subject = UserId(row.column_int64(12));
   event.client_id_sealed = row.column_bytes(13);
+  event.written_at = row.column_optional_time(14);
   return event;
 }
 
@@ -205,14 +206,51 @@ class ReadTransaction {
   bool open_ = false;
 };
 
+// The newest thread of the org with `thread`'s kind and patient and no unique key whose
+// current members are exactly `members` (ascending), if any.
+Result<std::optional<Thread>> find_thread_with_members(Connection& connection,
+                                                       const NewThread& thread,
+                                                       const std::vector<UserId>& members) {
+  std::vector<Thread> candidates;
+  {
+    auto select = WL_TRY(connection.prepare(
+        "SELECT " WL_THREAD_COLUMNS " FROM threads WHERE org_id = ?1 AND kind = ?2 "
+        "AND patient_id IS ?3 AND unique_key IS NULL "
+        "AND (SELECT count(*) FROM members m WHERE m.thread_id = threads.id) = ?4 "
+        "ORDER BY activity_event_id DESC, id DESC",
+        "find thread by members"));
+    select.bind(1, thread.org_id.value())
+        .bind(2, static_cast<std::int64_t>(thread.kind))
+        .bind(4, static_cast<std::int64_t>(members.size()));
+    bind_optional_id(select, 3, thread.patient_id);
+    while (WL_TRY(select.step())) {
+      candidates.push_back(read_thread(select));
+    }
+  }
+  for (Thread& candidate : candidates) {
+    auto select = WL_TRY(connection.prepare(
+        "SELECT user_id FROM members WHERE thread_id = ?1 ORDER BY user_id",
+        "find thread by members"));
+    select.bind(1, candidate.id.value());
+    std::vector<UserId> current;
+    while (WL_TRY(select.step())) {
+      current.push_back(UserId(select.column_int64(0)));
+    }
+    if (current == members) {
+      return std::optional<Thread>(std::move(candidate));
+    }
+  }
+  return std::optional<Thread>();
+}
+
 // ---- Write helpers: run on the writer thread inside a job's savepoint. ----
 
 // Inserts `event` (its id is assigned here) and records it for the job's CommitHook.
 Result<void> insert_event(WriteContext& context, Event& event) {
   auto insert = WL_TRY(context.connection.prepare(
       "INSERT INTO events (org_id, thread_id, kind, actor, created_at, seq, client_id, urgent, "
-      "body_sealed, ref, ref_seq, subject, client_id_sealed) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, "
-      "?8, ?9, ?10, ?11, ?12, ?13)",
+      "body_sealed, ref, ref_seq, subject, client_id_sealed, written_at) VALUES (?1, ?2, ?3, ?4, "
+      "?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14)",
       "append event"));
   insert.bind(1, event.org_id.value())
       .bind(2, event.thread_id.value())
@@ -226,8 +264,15 @@ Result<void> insert_event(WriteContext& context, Event& event) {
         .bind_text_or_null(7, event.client_token)
         .bind_blob(9, event.body_sealed)
         .bind_blob(13, event.client_id_sealed);
+  } else if (event.kind == EventKind::kThreadRenamed) {
+    insert.bind_null(6).bind_null(7).bind_blob(9, event.body_sealed).bind_null(13);
   } else {
     insert.bind_null(6).bind_null(7).bind_null(9).bind_null(13);
+  }
+  if (event.kind == EventKind::kMessage && event.written_at) {
+    insert.bind(14, *event.written_at);
+  } else {
+    insert.bind_null(14);
   }
   insert.bind(8, std::int64_t{event.urgent ? 1 : 0});
   bind_optional_id(insert, 10, event.ref);
@@ -303,9 +348,38 @@ Result<void> open_membership(Connection& connection, ThreadId thread, UserId use
   return insert.bind(1, user.value()).bind(2, thread.value()).bind(3, from.value()).run();
 }
 
+// Brings `thread` into the stream of each member whose stream it is not in yet (only
+// `only`, if set): appends a kMemberAdded for them by `actor` and opens their period
+// there, so live delivery and replay both start at that event.
+Result<void> open_missing_periods(WriteContext& context, const Thread& thread, UserId actor,
+                                  Timestamp now, std::optional<UserId> only) {
+  std::vector<UserId> missing;
+  {
+    auto select = WL_TRY(context.connection.prepare(
+        "SELECT m.user_id FROM members m WHERE m.thread_id = ?1 AND NOT EXISTS ("
+        "SELECT 1 FROM memberships p WHERE p.thread_id = m.thread_id AND p.user_id = m.user_id "
+        "AND p.to_event IS NULL) ORDER BY m.user_id",
+        "open membership periods"));
+    select.bind(1, thread.id.value());
+    while (WL_TRY(select.step())) {
+      const UserId user(select.column_int64(0));
+      if (!only || *only == user) {
+        missing.push_back(user);
+      }
+    }
+  }
+  for (const UserId user : missing) {
+    const Event added =
+        WL_TRY(member_event(context, thread, EventKind::kMemberAdded, user, actor, now));
+    WL_TRY(open_membership(context.connection, thread.id, user, added.id));
+  }
+  return ok();
+}
+
 // The users whose streams each event belongs to, decided inside the write's
-// transaction: the thread's members after the write, plus the removed user of a
-// kMemberRemoved (the same rule read_user_events replays by).
+// transaction: those with an open membership period of the thread after the write
+// (its members, but for a direct thread's member it has not reached yet), plus the
+// removed user of a kMemberRemoved (the same rule read_user_events replays by).
 Result<std::vector<CommittedEvent>> with_recipients(Connection& connection,
                                                     const std::vector<Event>& events) {
   std::vector<CommittedEvent> committed;
@@ -316,7 +390,9 @@ Result<std::vector<CommittedEvent>> with_recipients(Connection& connection,
     if (event.thread_id != members_of) {
       members.clear();
       auto select = WL_TRY(connection.prepare(
-          "SELECT user_id FROM members WHERE thread_id = ?1 ORDER BY user_id", "list members"));
+          "SELECT user_id FROM memberships WHERE thread_id = ?1 AND to_event IS NULL "
+          "ORDER BY user_id",
+          "list recipients"));
       select.bind(1, event.thread_id.value());
       while (WL_TRY(select.step())) {
         members.push_back(UserId(select.column_int64(0)));
@@ -819,13 +895,27 @@ Result<std::vector<Patient>> SqliteStore::list_patients(OrgId org) {
 Result<ThreadCreated> SqliteStore::create_thread(const NewThread& thread, const CommitHook& hook) {
   return write<ThreadCreated>(&hook, [&](WriteContext& context) -> Result<ThreadCreated> {
     Connection& connection = context.connection;
+    std::vector<UserId> members = thread.members;
+    members.push_back(thread.created_by);
+    std::sort(members.begin(), members.end());
+    members.erase(std::unique(members.begin(), members.end()), members.end());
+    std::optional<Thread> existing;
     if (!thread.unique_key.empty()) {
-      auto existing = WL_TRY(connection.prepare(
+      auto select = WL_TRY(connection.prepare(
           "SELECT " WL_THREAD_COLUMNS " FROM threads WHERE unique_key = ?1", "create thread"));
-      existing.bind_text(1, thread.unique_key);
-      if (WL_TRY(existing.step())) {
-        return ThreadCreated{read_thread(existing), false, {}};
+      select.bind_text(1, thread.unique_key);
+      if (WL_TRY(select.step())) {
+        existing = read_thread(select);
       }
+    } else if (thread.reuse_same_members) {
+      existing = WL_TRY(find_thread_with_members(connection, thread, members));
+    }
+    if (existing) {
+      // Opening it is what brings a direct thread into the other member's stream if no
+      // message has yet.
+      WL_TRY(open_missing_periods(context, *existing, thread.created_by, thread.created_at,
+                                  thread.created_by));
+      return ThreadCreated{std::move(*existing), false, *context.events};
     }
     auto insert = WL_TRY(connection.prepare(
         "INSERT INTO threads (org_id, kind, title_sealed, patient_id, unique_key, created_by, "
@@ -854,16 +944,17 @@ Result<ThreadCreated> SqliteStore::create_thread(const NewThread& thread, const 
 
     Event created_event = WL_TRY(member_event(context, stored, EventKind::kThreadCreated, UserId(),
                                               thread.created_by, thread.created_at));
-    std::vector<UserId> members = thread.members;
-    members.push_back(thread.created_by);
-    std::sort(members.begin(), members.end());
-    members.erase(std::unique(members.begin(), members.end()), members.end());
     for (UserId member : members) {
       auto add = WL_TRY(connection.prepare(
           "INSERT INTO members (thread_id, user_id, joined_at) VALUES (?1, ?2, ?3)",
           "create thread"));
       WL_TRY(
           add.bind(1, stored.id.value()).bind(2, member.value()).bind(3, thread.created_at).run());
+      if (thread.kind == ThreadKind::kDirect && member != thread.created_by) {
+        // An empty direct thread stays out of the other member's stream and list until
+        // its first message (or their opening it) brings it: open_missing_periods.
+        continue;
+      }
       WL_TRY(member_event(context, stored, EventKind::kMemberAdded, member, thread.created_by,
                           thread.created_at));
       // The first members' period starts at the creation, which they were sent.
@@ -894,6 +985,8 @@ Result<std::vector<ThreadSummary>> SqliteStore::list_threads_for_user(UserId use
         "SELECT t.id, t.org_id, t.kind, t.title_sealed, t.patient_id, t.unique_key, "
         "t.created_by, t.created_at, t.last_seq, m.read_seq "
         "FROM members m JOIN threads t ON t.id = m.thread_id WHERE m.user_id = ?1 "
+        "AND EXISTS (SELECT 1 FROM memberships p WHERE p.user_id = m.user_id "
+        "AND p.thread_id = m.thread_id AND p.to_event IS NULL) "
         "ORDER BY t.activity_event_id DESC, t.id DESC",
         "list threads"));
     threads.bind(1, user.value());
@@ -996,6 +1089,25 @@ Result<Event> SqliteStore::remove_member(ThreadId thread, UserId user, UserId ac
   });
 }
 
+Result<Event> SqliteStore::rename_thread(ThreadId thread, std::string_view title_sealed,
+                                         UserId actor, Timestamp now, const CommitHook& hook) {
+  return write<Event>(&hook, [&](WriteContext& context) -> Result<Event> {
+    const Thread stored = WL_TRY(load_thread(context.connection, thread));
+    auto update = WL_TRY(context.connection.prepare(
+        "UPDATE threads SET title_sealed = ?2 WHERE id = ?1", "rename thread"));
+    WL_TRY(update.bind(1, thread.value()).bind_blob(2, title_sealed).run());
+    Event renamed;
+    renamed.org_id = stored.org_id;
+    renamed.thread_id = thread;
+    renamed.kind = EventKind::kThreadRenamed;
+    renamed.actor = actor;
+    renamed.created_at = now;
+    renamed.body_sealed = std::string(title_sealed);
+    WL_TRY(insert_event(context, renamed));
+    return renamed;
+  });
+}
+
 // ---- Messages and receipts ----
 
 namespace {
@@ -1025,7 +1137,17 @@ Result<MessageAppended> append_message_in(WriteContext& context, const NewMessag
       "SELECT 1 FROM members WHERE thread_id = ?1 AND user_id = ?2", "append message"));
   member.bind(1, thread.id.value()).bind(2, message.sender.value());
   if (!WL_TRY(member.step())) {
+    auto removed = WL_TRY(connection.prepare(
+        "SELECT 1 FROM events WHERE subject = ?1 AND kind = 5 AND thread_id = ?2",
+        "append message"));
+    removed.bind(1, message.sender.value()).bind(2, thread.id.value());
+    if (WL_TRY(removed.step())) {
+      return error(Code::kPermissionDenied, "you were removed from this thread");
+    }
     return error(Code::kPermissionDenied, "you are not a member of this thread");
+  }
+  if (thread.last_seq == 0) {
+    WL_TRY(open_missing_periods(context, thread, message.sender, message.created_at, {}));
   }
   // Invariant: seq is contiguous per thread; threads.last_seq moves in the same
   // transaction as the insert.
@@ -1040,6 +1162,7 @@ Result<MessageAppended> append_message_in(WriteContext& context, const NewMessag
   event.client_id_sealed = message.client_id_sealed;
   event.urgent = message.urgent;
   event.body_sealed = message.body_sealed;
+  event.written_at = message.written_at;
   WL_TRY(insert_event(context, event));
   auto update = WL_TRY(connection.prepare(
       "UPDATE threads SET last_seq = ?2, activity_event_id = ?3 WHERE id = ?1", "append message"));

@@ -104,6 +104,8 @@ class SqliteStore final : public Store {
                            const CommitHook& hook) override;
   Result<Event> remove_member(ThreadId thread, UserId user, UserId actor, Timestamp now,
                               const CommitHook& hook) override;
+  Result<Event> rename_thread(ThreadId thread, std::string_view title_sealed, UserId actor,
+                              Timestamp now, const CommitHook& hook) override;
 
   Result<MessageAppended> append_message(const NewMessage& message, const AuditDraft& audit,
                                          const CommitHook& hook) override;

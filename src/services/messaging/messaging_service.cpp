@@ -193,7 +193,9 @@ Result<ThreadView> MessagingService::create(const Principal& actor, NewThread th
     WL_TRY(audit(actor, "thread.create", thread_target(result.thread.id), "ok",
                  fmt::format("members={}", thread.members.size())));
   }
-  return view_of(actor, result.thread);
+  ThreadView view = WL_TRY(view_of(actor, result.thread));
+  view.existing = !result.created;
+  return view;
 }
 
 Result<ThreadView> MessagingService::open_direct(const Principal& actor, UserId other) {
@@ -255,6 +257,8 @@ Result<ThreadView> MessagingService::open_patient_thread(const Principal& actor,
     thread.unique_key =
         fmt::format("patient:{}:{}:{}", patient_id.value(), low.value(), high.value());
   } else {
+    // The same people about the same patient again: the conversation they already have.
+    thread.reuse_same_members = true;
     if (title.size() > limits_.max_title_bytes || !is_valid_utf8(title)) {
       return error(Code::kInvalidArgument,
                    fmt::format("a title is at most {} bytes of UTF-8", limits_.max_title_bytes));
@@ -332,6 +336,34 @@ Result<void> MessagingService::remove_member(const Principal& actor, ThreadId th
                fmt::format("user={}", user.value()));
 }
 
+Result<ThreadView> MessagingService::rename_thread(const Principal& actor, ThreadId thread_id,
+                                                  std::string_view title) {
+  const Thread found = WL_TRY(require_member_or_admin(actor, thread_id, "thread.rename"));
+  if (!found.unique_key.empty() || found.kind == ThreadKind::kDirect) {
+    return error(Code::kFailedPrecondition,
+                 "a direct or two-person patient thread has no title: start a group");
+  }
+  const bool may_be_empty = found.kind == ThreadKind::kPatient;
+  if ((title.empty() && !may_be_empty) || title.size() > limits_.max_title_bytes ||
+      !is_valid_utf8(title)) {
+    return error(Code::kInvalidArgument,
+                 may_be_empty ? fmt::format("a title is at most {} bytes of UTF-8",
+                                            limits_.max_title_bytes)
+                              : fmt::format("a group title is 1 to {} bytes of UTF-8",
+                                            limits_.max_title_bytes));
+  }
+  // The event carries the title sealed as the thread's own (open_event opens it so).
+  std::string sealed;
+  if (!title.empty()) {
+    sealed = WL_TRY(keys_.seal(
+        SealContext{found.org_id, kThreadKind, title_record_key(found), "title"}, title));
+  }
+  WL_TRY(store_.rename_thread(thread_id, sealed, actor.user, clock_.now(), publisher()));
+  WL_TRY(audit(actor, "thread.rename", thread_target(thread_id), "ok",
+               fmt::format("bytes={}", title.size())));
+  return view_of(actor, WL_TRY(store_.find_thread(thread_id)));
+}
+
 Result<MessagingService::PreparedSend> MessagingService::prepare_send(const Principal& actor,
                                                                       const SendRequest& request) {
   if (!valid_client_id(request.client_id, limits_.max_client_id_bytes)) {
@@ -348,6 +380,19 @@ Result<MessagingService::PreparedSend> MessagingService::prepare_send(const Prin
   }
   if (!is_valid_utf8(request.body)) {
     return error(Code::kInvalidArgument, "the message is not valid UTF-8");
+  }
+  const Timestamp now = clock_.now();
+  if (request.written_at) {
+    if (*request.written_at > now + limits_.max_written_ahead) {
+      return error(Code::kInvalidArgument,
+                   fmt::format("written_at is more than {} seconds ahead of the server's clock",
+                               limits_.max_written_ahead.count()));
+    }
+    if (*request.written_at < now - limits_.max_written_age) {
+      return error(Code::kInvalidArgument,
+                   fmt::format("written_at is more than {} hours ago",
+                               limits_.max_written_age.count()));
+    }
   }
   // Membership is checked by the store inside the write (denied_send audits a
   // refusal), so a send does no read before it: sealing is all the work here, on the
@@ -366,7 +411,11 @@ Result<MessagingService::PreparedSend> MessagingService::prepare_send(const Prin
                              "client_id"},
                  request.client_id));
   message.urgent = request.urgent;
-  message.created_at = clock_.now();
+  message.created_at = now;
+  if (request.written_at) {
+    // A clock a little ahead is not a message from the future: it was written now.
+    message.written_at = std::min(*request.written_at, now);
+  }
   message.body_sealed = WL_TRY(keys_.seal(
       SealContext{actor.org, kMessageKind,
                   message_record_key(request.thread, actor.user, request.client_id), "body"},
@@ -514,6 +563,11 @@ Result<OpenedEvent> MessagingService::open_event(const Event& event) {
     opened.body = WL_TRY(keys_.open(
         SealContext{event.org_id, kMessageKind,
                     message_record_key(event.thread_id, event.actor, opened.client_id), "body"},
+        event.body_sealed));
+  } else if (event.kind == EventKind::kThreadRenamed && !event.body_sealed.empty()) {
+    const Thread thread = WL_TRY(store_.find_thread(event.thread_id));
+    opened.body = WL_TRY(keys_.open(
+        SealContext{event.org_id, kThreadKind, title_record_key(thread), "title"},
         event.body_sealed));
   }
   return opened;

@@ -1,5 +1,6 @@
 #pragma once
 
+#include <chrono>
 #include <cstddef>
 #include <optional>
 #include <span>
@@ -27,6 +28,10 @@ struct MessagingLimits {
   std::size_t max_history_page = 200;
   std::size_t max_event_page = 500;
   std::size_t max_ack_batch = 256;
+  // A send's written_at may be this far ahead of the server's clock (clients' clocks
+  // drift) and at most max_written_age behind it (an outbox kept offline that long).
+  std::chrono::seconds max_written_ahead{300};
+  std::chrono::hours max_written_age{24 * 7};
 };
 
 // An event with its message's client id and body opened. client_token,
@@ -34,7 +39,7 @@ struct MessagingLimits {
 struct OpenedEvent {
   Event event;
   std::string client_id;
-  std::string body;
+  std::string body;  // A message's body; a kThreadRenamed's new title.
 };
 
 // A page of history with what the caller needs to show their own messages' status:
@@ -54,6 +59,8 @@ struct ThreadView {
   std::int64_t unread_count = 0;
   bool has_unread_urgent = false;
   std::optional<OpenedEvent> last_message;
+  // Answers of open_direct and open_patient_thread: the thread existed before the call.
+  bool existing = false;
 };
 
 struct SendRequest {
@@ -61,6 +68,7 @@ struct SendRequest {
   std::string client_id;
   std::string body;
   bool urgent = false;
+  std::optional<Timestamp> written_at;  // When the client says it was written.
 };
 
 struct SendResult {
@@ -89,8 +97,10 @@ class MessagingService {
                                   std::span<const UserId> members);
 
   // A thread about one patient. With one other member it is the unique thread of
-  // that pair about that patient (created on first use); with more, a new patient
-  // group titled `title`. Errors: NotFound for an unknown patient or user.
+  // that pair about that patient (created on first use); with more, the patient group
+  // of the same patient whose members are exactly these people, or else a new one
+  // titled `title` (an existing one keeps its title). Errors: NotFound for an unknown
+  // patient or user.
   Result<ThreadView> open_patient_thread(const Principal& actor, PatientId patient,
                                          std::span<const UserId> members, std::string_view title);
 
@@ -107,10 +117,20 @@ class MessagingService {
   Result<void> add_member(const Principal& actor, ThreadId thread, UserId user);
   Result<void> remove_member(const Principal& actor, ThreadId thread, UserId user);
 
+  // Renames a group (1 to max_title_bytes of UTF-8) or patient group (0 to
+  // max_title_bytes: empty shows the patient), for its members and org admins; every
+  // member's stream gets a kThreadRenamed. Audited (thread.rename). Errors:
+  // InvalidArgument for a bad title; FailedPrecondition on a direct or two-person
+  // patient thread; PermissionDenied for a non-member (audited); NotFound.
+  Result<ThreadView> rename_thread(const Principal& actor, ThreadId thread, std::string_view title);
+
   // Appends a message once per (sender, client_id); returns after it is durable. The
   // client id is stored as a blind token (the idempotency key) and sealed, like the
-  // body. Errors: InvalidArgument (empty or oversized body, invalid UTF-8, bad client id);
-  // PermissionDenied for a non-member (audited); NotFound for an unknown thread.
+  // body. A written_at later than now is stored as now. Errors: InvalidArgument (empty or
+  // oversized body, invalid UTF-8, bad client id, written_at more than max_written_ahead
+  // ahead or max_written_age behind); PermissionDenied for a non-member (audited), with
+  // "you were removed from this thread" for a former member; NotFound for an unknown
+  // thread.
   Result<SendResult> send(const Principal& actor, const SendRequest& request);
   // As send, but returns once the message is queued for commit: `done` gets the
   // result on the store's commit thread (or at once for an error before the write)

@@ -16,5 +16,22 @@ TEST(TimeTest, MicrosRoundTrip) {
   EXPECT_EQ(to_micros(t), 1700000000123456LL);
 }
 
+TEST(TimeTest, ParsesWhatItFormats) {
+  const Timestamp t = from_micros(1795595400LL * 1000000 + 123456);
+  EXPECT_EQ(parse_rfc3339(format_rfc3339(t)), t);
+  EXPECT_EQ(parse_rfc3339("2026-11-25T08:30:00Z"), from_micros(1795595400LL * 1000000));
+  EXPECT_EQ(parse_rfc3339("2026-11-25T08:30:00.5Z"), from_micros(1795595400LL * 1000000 + 500000));
+}
+
+TEST(TimeTest, RefusesWhatIsNotUtcRfc3339) {
+  for (const std::string_view text :
+       {"", "2026-11-25", "2026-11-25T08:30:00", "2026-11-25T08:30:00+01:00",
+        "2026-11-25 08:30:00Z", "2026-02-30T08:30:00Z", "2026-11-25T24:00:00Z",
+        "2026-11-25T08:30:00.Z", "2026-11-25T08:30:00.1234567Z", "2026-11-25T08:3a:00Z",
+        "yesterday"}) {
+    EXPECT_EQ(parse_rfc3339(text), std::nullopt) << text;
+  }
+}
+
 }  // namespace
 }  // namespace wl

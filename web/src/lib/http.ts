@@ -88,6 +88,15 @@ export class Api {
   openPatient(patientId: number, memberIds: number[], title: string): Promise<Thread> {
     return this.call('POST', '/api/v1/threads', { kind: 'patient', patient_id: patientId, member_ids: memberIds, title });
   }
+  renameThread(threadId: number, title: string): Promise<Thread> {
+    return this.call('PATCH', `/api/v1/threads/${threadId}`, { title });
+  }
+  addMember(threadId: number, userId: number): Promise<void> {
+    return this.call('POST', `/api/v1/threads/${threadId}/members`, { user_id: userId });
+  }
+  removeMember(threadId: number, userId: number): Promise<void> {
+    return this.call('DELETE', `/api/v1/threads/${threadId}/members/${userId}`);
+  }
   // Newest first; beforeSeq 0 = from the newest.
   history(threadId: number, beforeSeq: number, limit: number): Promise<HistoryPage> {
     return this.call('GET', `/api/v1/threads/${threadId}/messages?before_seq=${beforeSeq}&limit=${limit}`);

@@ -23,6 +23,9 @@ export interface ThreadState {
   // The user is no longer a member; the thread stays while it holds her unsent or
   // failed messages.
   removed: boolean;
+  // Who removed this user from the thread (themselves: they left). The thread stays,
+  // read-only, until the next full reload.
+  removedBy: number | null;
 }
 
 // What the app knows of a colleague's presence: nothing while it is not connected.
@@ -55,6 +58,9 @@ const kPageSize = 50;
 const kAckBatch = 256;
 const kTypingShowMs = 5000;
 const kTypingSendEveryMs = 3000;
+// A message's written time is sent, and shown, when it is this far from its sent time.
+export const kWrittenShownAfterMs = 60_000;
+const kWrittenMaxAgeMs = 7 * 24 * 3600_000 - 3600_000;
 
 function noteDelivered(state: ThreadState, messageId: number, userId: number, at: string | null): void {
   let byUser = state.delivered.get(messageId);
@@ -82,6 +88,7 @@ function emptyState(thread: Thread): ThreadState {
     typing: new Map(),
     activity: thread.created_at,
     removed: false,
+    removedBy: null,
   };
   if (thread.last_message) insertMessage(state, thread.last_message);
   return state;
@@ -89,7 +96,14 @@ function emptyState(thread: Thread): ThreadState {
 
 // Inserts a message into the loaded window, once. Returns whether it was new.
 export function insertMessage(state: ThreadState, message: MessageEvent): boolean {
-  if (state.ids.has(message.id)) return false;
+  if (state.ids.has(message.id)) {
+    // A message first shown from its `sent` answer learns its written time from its event.
+    if (message.written_at) {
+      const known = state.messages.find((m) => m.id === message.id);
+      if (known && !known.written_at) known.written_at = message.written_at;
+    }
+    return false;
+  }
   const list = state.messages;
   const last = list[list.length - 1];
   if (list.length > 0 && message.seq <= last.seq) {
@@ -249,11 +263,26 @@ export class AppStore {
     return thread.member_ids.filter((id) => id !== this.selfId);
   }
 
+  // A patient thread is titled by its patient (or its group's name); the colleagues
+  // go beside it (threadPeople).
   threadTitle(thread: Thread): string {
     if (thread.title) return thread.title;
-    const others = this.otherMembers(thread).map((id) => this.userName(id));
-    if (thread.kind === 'patient' && thread.patient && others.length !== 1) return thread.patient.name;
-    return others.join(', ') || 'Only you';
+    if (thread.kind === 'patient' && thread.patient) return thread.patient.name;
+    return this.otherMembers(thread).map((id) => this.userName(id)).join(', ') || 'Only you';
+  }
+
+  // The colleagues of a patient thread, shown beside its title.
+  threadPeople(thread: Thread): string {
+    if (thread.kind !== 'patient') return '';
+    return this.otherMembers(thread).map((id) => this.userName(id)).join(', ');
+  }
+
+  // "You were removed from 4 West huddle by Olivia Harper, RN", or null.
+  removalNotice(state: ThreadState): string | null {
+    if (state.removedBy === null) return null;
+    const title = this.threadTitle(state.thread);
+    if (state.removedBy === this.selfId) return `You left ${title}.`;
+    return `You were removed from ${title} by ${this.userName(state.removedBy)}.`;
   }
 
   recipientStatuses(state: ThreadState, message: MessageEvent): RecipientStatus[] {
@@ -340,7 +369,9 @@ export class AppStore {
   private async onError(frame: ErrorFrame): Promise<void> {
     if (frame.ref && this.outbox.has(frame.ref)) {
       const entry = this.outbox.all().find((e) => e.clientId === frame.ref);
-      const disposition = await this.outbox.reject(frame.ref, frame.code, frame.message);
+      const removed = entry ? this.threads.get(entry.threadId) : undefined;
+      const notice = removed ? this.removalNotice(removed) : null;
+      const disposition = await this.outbox.reject(frame.ref, frame.code, notice ?? frame.message);
       if (disposition === 'retry' && entry) this.scheduleRetry(entry.threadId);
       this.flushOutbox();
       if (frame.code === 'permission_denied' || frame.code === 'not_found') void this.refreshThreads();
@@ -393,16 +424,28 @@ export class AppStore {
         }
         break;
       case 'member_added':
+        if (event.user_id === this.selfId) {
+          state.removedBy = null;
+          state.removed = false;
+        }
         if (!state.thread.member_ids.includes(event.user_id)) {
           state.thread.member_ids = [...state.thread.member_ids, event.user_id].sort((a, b) => a - b);
         }
         break;
       case 'member_removed':
+        state.thread.member_ids = state.thread.member_ids.filter((id) => id !== event.user_id);
         if (event.user_id === this.selfId) {
-          this.dropThread(state);
-        } else {
-          state.thread.member_ids = state.thread.member_ids.filter((id) => id !== event.user_id);
+          // Kept, read-only, with the notice; what was still queued for it fails with it.
+          state.removedBy = event.by_user_id;
+          state.removed = true;
+          const notice = this.removalNotice(state) ?? '';
+          for (const entry of this.outbox.forThread(state.thread.id)) {
+            if (entry.failed === null) void this.outbox.reject(entry.clientId, 'permission_denied', notice);
+          }
         }
+        break;
+      case 'thread_renamed':
+        state.thread.title = event.title;
         break;
       case 'thread_created':
         break;
@@ -556,7 +599,7 @@ export class AppStore {
     try {
       const threads = await this.api.threads();
       const ids = new Set(threads.map((t) => t.id));
-      for (const [id, state] of [...this.threads]) if (!ids.has(id)) this.dropThread(state);
+      for (const [id, state] of [...this.threads]) if (!ids.has(id) && state.removedBy === null) this.dropThread(state);
       for (const thread of threads) if (!this.threads.has(thread.id)) this.threads.set(thread.id, emptyState(thread));
       this.emit();
     } catch {
@@ -690,7 +733,7 @@ export class AppStore {
     const entry = this.outbox.all().find((e) => e.clientId === clientId);
     await this.outbox.discard(clientId);
     const state = entry ? this.threads.get(entry.threadId) : undefined;
-    if (state?.removed) this.dropThread(state);
+    if (state?.removed && state.removedBy === null) this.dropThread(state);
     this.flushOutbox();
     this.emit();
   }
@@ -718,6 +761,10 @@ export class AppStore {
   private sendEntry(entry: OutboxEntry): boolean {
     const frame: Record<string, unknown> = { type: 'send', thread_id: entry.threadId, client_id: entry.clientId, body: entry.body };
     if (entry.urgent) frame.urgent = true;
+    // An entry's createdAt is when it was written: sent along when that was a while ago
+    // (written offline), within the server's bound (docs/protocol.md, "send").
+    const age = Date.now() - Date.parse(entry.createdAt);
+    if (age > kWrittenShownAfterMs && age < kWrittenMaxAgeMs) frame.written_at = entry.createdAt;
     return this.socket.send(frame);
   }
 
@@ -755,6 +802,36 @@ export class AppStore {
 
   async startPatient(patientId: number, memberIds: number[], title: string): Promise<number> {
     return this.adopt(await this.api.openPatient(patientId, memberIds, title));
+  }
+
+  async renameThread(threadId: number, title: string): Promise<void> {
+    const thread = await this.api.renameThread(threadId, title);
+    const state = this.threads.get(threadId);
+    if (state) state.thread.title = thread.title;
+    this.emit();
+  }
+
+  async addMember(threadId: number, userId: number): Promise<void> {
+    await this.api.addMember(threadId, userId);
+    const state = this.threads.get(threadId);
+    if (state && !state.thread.member_ids.includes(userId)) {
+      state.thread.member_ids = [...state.thread.member_ids, userId].sort((a, b) => a - b);
+    }
+    this.emit();
+  }
+
+  // Removing oneself is leaving.
+  async removeMember(threadId: number, userId: number): Promise<void> {
+    await this.api.removeMember(threadId, userId);
+    const state = this.threads.get(threadId);
+    if (state) {
+      state.thread.member_ids = state.thread.member_ids.filter((id) => id !== userId);
+      if (userId === this.selfId) {
+        state.removedBy = this.selfId;
+        state.removed = true;
+      }
+    }
+    this.emit();
   }
 
   private adopt(thread: Thread): number {

@@ -272,7 +272,7 @@ describe('sync', () => {
     store.stop();
   });
 
-  test('removed from a thread with a message queued: the thread stays, the send fails with the reason, discarding lets it go', async () => {
+  test('removed from a thread with a message queued: the thread stays with the notice, the send fails with the removal as its reason', async () => {
     const { store, socket } = await liveStore();
     store.setNetwork(false);
     const entry = await store.send(4, 'queued', false);
@@ -289,9 +289,13 @@ describe('sync', () => {
     again.frame({ type: 'error', code: 'permission_denied', message: 'you are not a member of this thread', ref: entry.clientId });
     await flush();
     expect(store.threads.has(4)).toBe(true);
-    expect(store.outbox.forThread(4).map((e) => e.failed)).toEqual(['you are not a member of this thread']);
+    const notice = store.removalNotice(store.threads.get(4)!);
+    expect(notice).toMatch(/^You were removed from .* by Dr. Emeka Okafor\.$/);
+    expect(store.outbox.forThread(4).map((e) => e.failed)).toEqual([notice]);
+    // Discarded, the thread stays read-only with its notice until the next full load.
     await store.discardSend(entry.clientId);
-    expect(store.threads.has(4)).toBe(false);
+    expect(store.outbox.forThread(4)).toEqual([]);
+    expect(store.threads.get(4)?.removedBy).toBe(3);
     expect(socket).not.toBe(again);
     store.stop();
   });

@@ -31,6 +31,8 @@ export interface MessageEvent {
   client_id: string;
   urgent: boolean;
   body: string;
+  // When the sender's client says it was written (offline), or null.
+  written_at?: string | null;
 }
 
 export interface DeliveredEvent {
@@ -69,7 +71,16 @@ export interface ThreadCreatedEvent {
   by_user_id: number;
 }
 
-export type StreamEvent = MessageEvent | DeliveredEvent | ReadEvent | MemberEvent | ThreadCreatedEvent;
+export interface ThreadRenamedEvent {
+  id: number;
+  kind: 'thread_renamed';
+  thread_id: number;
+  at: string;
+  title: string;
+  by_user_id: number;
+}
+
+export type StreamEvent = MessageEvent | DeliveredEvent | ReadEvent | MemberEvent | ThreadCreatedEvent | ThreadRenamedEvent;
 
 export interface Thread {
   id: number;
@@ -83,6 +94,8 @@ export interface Thread {
   unread_count: number;
   has_unread_urgent: boolean;
   last_message: MessageEvent | null;
+  // Only in the answer of POST /api/v1/threads: the thread existed before.
+  existing?: boolean;
 }
 
 export interface Receipt {

@@ -1,16 +1,13 @@
 import { useEffect, useState } from 'preact/hooks';
 import { ApiError } from '../lib/http';
 import type { AppStore } from '../lib/store';
-import type { Patient, User } from '../lib/types';
+import { foldForSearch, searchDirectory } from '../lib/directory';
+import type { Patient } from '../lib/types';
 import { Dialog } from './Dialog';
+import { MemberPicker } from './PeoplePicker';
 
 type Tab = 'person' | 'group' | 'patient';
 const kTabs: Tab[] = ['person', 'group', 'patient'];
-
-function matches(user: User, query: string): boolean {
-  const q = query.trim().toLowerCase();
-  return !q || user.display_name.toLowerCase().includes(q) || user.username.includes(q) || user.title.toLowerCase().includes(q);
-}
 
 // Starts a conversation: a person or existing group from the directory, a new named
 // group, or a patient thread.
@@ -91,18 +88,18 @@ function PersonSearch(props: {
   onGroup: (threadId: number) => void;
 }) {
   const { store, query } = props;
-  const people = [...store.users.values()].filter((u) => u.id !== store.selfId && matches(u, query));
-  const q = query.trim().toLowerCase();
+  const people = searchDirectory(store.users.values(), query, new Set([store.selfId]));
+  const q = foldForSearch(query);
   const groups = store
     .threadList()
-    .filter((s) => s.thread.kind === 'group' && (!q || s.thread.title.toLowerCase().includes(q)));
+    .filter((s) => s.thread.kind === 'group' && s.removedBy === null && (!q || foldForSearch(s.thread.title).includes(q)));
   return (
     <div>
       <label for="directory-search">Search the directory</label>
       <input
         id="directory-search"
         type="search"
-        placeholder="Name, username or role"
+        placeholder="Name, title or department"
         value={query}
         onInput={(e) => props.onQuery((e.target as HTMLInputElement).value)}
         autoFocus
@@ -141,37 +138,6 @@ function PersonSearch(props: {
         {people.length === 0 && <li class="muted">Nobody matches.</li>}
       </ul>
     </div>
-  );
-}
-
-function MemberPicker(props: { store: AppStore; selected: Set<number>; onToggle: (id: number) => void; idPrefix: string }) {
-  const { store } = props;
-  const [query, setQuery] = useState('');
-  const people = [...store.users.values()].filter((u) => u.id !== store.selfId && matches(u, query));
-  return (
-    <fieldset class="member-picker">
-      <legend>Members ({props.selected.size} chosen)</legend>
-      <label for={`${props.idPrefix}-member-search`} class="visually-hidden">
-        Search members
-      </label>
-      <input
-        id={`${props.idPrefix}-member-search`}
-        type="search"
-        placeholder="Search people"
-        value={query}
-        onInput={(e) => setQuery((e.target as HTMLInputElement).value)}
-      />
-      <ul class="check-list">
-        {people.map((u) => (
-          <li key={u.id}>
-            <label>
-              <input type="checkbox" data-username={u.username} checked={props.selected.has(u.id)} onChange={() => props.onToggle(u.id)} />
-              {u.display_name} <span class="muted small">{u.title}</span>
-            </label>
-          </li>
-        ))}
-      </ul>
-    </fieldset>
   );
 }
 
@@ -244,7 +210,7 @@ function PatientForm(props: { store: AppStore; onStart: (patientId: number, ids:
               <label>
                 <input type="radio" name="patient" checked={patientId === p.id} onChange={() => setPatientId(p.id)} />
                 {p.name} <span class="muted small">
-                  {p.mrn} · {p.location}
+                  MRN {p.mrn} · {p.location}
                 </span>
               </label>
             </li>

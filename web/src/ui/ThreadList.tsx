@@ -25,6 +25,7 @@ function ThreadItem(props: { store: AppStore; state: ThreadState; onOpen: (threa
   const { store, state } = props;
   const thread = state.thread;
   const title = store.threadTitle(thread);
+  const people = store.threadPeople(thread);
   const others = store.otherMembers(thread);
   const peer = thread.kind !== 'group' && others.length === 1 ? store.users.get(others[0]) : undefined;
   const last = thread.last_message;
@@ -47,12 +48,15 @@ function ThreadItem(props: { store: AppStore; state: ThreadState; onOpen: (threa
         </span>
         <span class="thread-main">
           <span class="thread-top">
-            <span class="thread-title">{title}</span>
+            <span class="thread-title">
+              {title}
+              {people && <span class="thread-people"> · {people}</span>}
+            </span>
             {last && <span class="thread-time">{shortWhen(last.at)}</span>}
           </span>
           {thread.patient && (
             <span class="thread-patient">
-              <span class="tag patient-tag">Patient</span> {thread.patient.name} · {thread.patient.mrn}
+              <span class="tag patient-tag">Patient</span> MRN {thread.patient.mrn}
             </span>
           )}
           <span class="thread-bottom">
@@ -61,6 +65,7 @@ function ThreadItem(props: { store: AppStore; state: ThreadState; onOpen: (threa
               {fromSelf && preview ? 'You: ' : ''}
               {preview || (thread.kind === 'group' ? `${thread.member_ids.length} members` : 'No messages yet')}
             </span>
+            {state.removedBy !== null && <span class="tag">Removed</span>}
             {thread.has_unread_urgent && <span class="tag urgent-tag">Urgent</span>}
             {thread.unread_count > 0 && (
               <span class="badge" aria-label={`${thread.unread_count} unread`}>

@@ -1,9 +1,10 @@
 import { useEffect, useRef, useState } from 'preact/hooks';
 import type { OutboxEntry } from '../lib/db';
 import { timeOfDay } from '../lib/format';
-import type { AppStore, ThreadState } from '../lib/store';
+import { kWrittenShownAfterMs, type AppStore, type ThreadState } from '../lib/store';
 import { summarize, summaryLabel } from '../lib/status';
 import type { MessageEvent } from '../lib/types';
+import { GroupInfo } from './GroupInfo';
 import { MessageDetail } from './MessageDetail';
 import { OutboxBubble } from './OutboxBubble';
 import { VirtualList } from './VirtualList';
@@ -17,6 +18,8 @@ export function ThreadView(props: { store: AppStore; state: ThreadState; onBack:
   const { store, state } = props;
   const thread = state.thread;
   const [detailId, setDetailId] = useState<number | null>(null);
+  const [showInfo, setShowInfo] = useState(false);
+  const removal = store.removalNotice(state);
   const others = store.otherMembers(thread);
   const peer = thread.kind !== 'group' && others.length === 1 ? store.users.get(others[0]) : undefined;
   const title = store.threadTitle(thread);
@@ -48,6 +51,11 @@ export function ThreadView(props: { store: AppStore; state: ThreadState; onBack:
             {subtitle()}
           </p>
         </div>
+        {thread.kind !== 'direct' && (
+          <button type="button" class="secondary info-button" onClick={() => setShowInfo(true)} aria-haspopup="dialog">
+            {thread.kind === 'group' ? 'Group info' : 'Members'}
+          </button>
+        )}
       </header>
       {thread.patient && (
         <section class="patient-banner" aria-label="Patient">
@@ -78,10 +86,26 @@ export function ThreadView(props: { store: AppStore; state: ThreadState; onBack:
       <p class="typing muted small" aria-live="polite">
         {typing.length > 0 ? `${typing.join(', ')} ${typing.length > 1 ? 'are' : 'is'} typing…` : ''}
       </p>
-      <Composer key={thread.id} store={store} threadId={thread.id} />
+      {removal ? (
+        <p class="removed-notice" role="status">
+          {removal}
+        </p>
+      ) : (
+        <Composer key={thread.id} store={store} threadId={thread.id} />
+      )}
+      {showInfo && <GroupInfo store={store} state={state} onClose={() => setShowInfo(false)} />}
       {detail && <MessageDetail store={store} state={state} message={detail} onClose={() => setDetailId(null)} />}
     </section>
   );
+}
+
+// "written 14:02, sent 14:20" for a message written well before it was sent (offline).
+function sentTimes(message: MessageEvent): string {
+  const written = message.written_at;
+  if (written && Date.parse(message.at) - Date.parse(written) > kWrittenShownAfterMs) {
+    return `written ${timeOfDay(written)}, sent ${timeOfDay(message.at)}`;
+  }
+  return timeOfDay(message.at);
 }
 
 function Bubble(props: { store: AppStore; state: ThreadState; message: MessageEvent; onDetail: (id: number) => void }) {
@@ -100,7 +124,7 @@ function Bubble(props: { store: AppStore; state: ThreadState; message: MessageEv
       <div class={'message theirs' + (message.urgent ? ' urgent' : '')} data-message-id={message.id} data-seq={message.seq}>
         <div class="bubble">
           {content}
-          <span class="meta">{timeOfDay(message.at)}</span>
+          <span class="meta">{sentTimes(message)}</span>
         </div>
       </div>
     );
@@ -112,8 +136,8 @@ function Bubble(props: { store: AppStore; state: ThreadState; message: MessageEv
       <button type="button" class="bubble" onClick={() => props.onDetail(message.id)} aria-haspopup="dialog">
         {content}
         <span class="meta">
-          <span class="visually-hidden">Sent </span>
-          {timeOfDay(message.at)} · <span class={'status status-' + summary.stage} data-status={summary.stage}>{label}</span>
+          {sentTimes(message).startsWith('written') ? '' : <span class="visually-hidden">Sent </span>}
+          {sentTimes(message)} · <span class={'status status-' + summary.stage} data-status={summary.stage}>{label}</span>
           <span class="visually-hidden">. Show delivery details</span>
         </span>
       </button>

@@ -184,6 +184,16 @@ CREATE INDEX devices_named_in_clear ON devices (id) WHERE name_sealed IS NULL;
 CREATE INDEX client_ids_in_clear ON events (id)
   WHERE kind = 1 AND client_id IS NOT NULL AND client_id_sealed IS NULL;
 )sql",
+    // 5: when a message was written, for one written offline and sent later (microseconds
+    // since the epoch; NULL: not given, as for every message of older versions). And the
+    // open membership periods by thread: an event's recipients are the users with one
+    // (a direct thread reaches its other member with its first message), looked up at
+    // every write.
+    R"sql(
+ALTER TABLE events ADD COLUMN written_at INTEGER;
+CREATE INDEX open_memberships_by_thread ON memberships (thread_id, user_id)
+  WHERE to_event IS NULL;
+)sql",
 };
 
 std::string random_instance_id() {

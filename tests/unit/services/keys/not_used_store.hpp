@@ -49,6 +49,10 @@ class NotUsedStore : public Store {
   Result<Event> remove_member(ThreadId, UserId, UserId, Timestamp, const CommitHook&) override {
     return not_used();
   }
+  Result<Event> rename_thread(ThreadId, std::string_view, UserId, Timestamp,
+                              const CommitHook&) override {
+    return not_used();
+  }
   Result<MessageAppended> append_message(const NewMessage&, const AuditDraft&,
                                          const CommitHook&) override {
     return not_used();
