@@ -120,7 +120,8 @@ describe('two clinicians', () => {
     for (const side of [page, okafor.page]) {
       const banner = side.getByRole('region', { name: 'Patient' });
       await expect.poll(() => banner.textContent()).toContain('Sample, Bruno');
-      expect(await banner.textContent()).toContain('MRN MRN-100871');
+      expect(await banner.textContent()).toContain('MRN 100871');
+      expect(await banner.textContent()).not.toContain('MRN MRN');
       expect(await banner.textContent()).toContain('ICU, bed 3');
     }
   });

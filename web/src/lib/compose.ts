@@ -2,7 +2,7 @@
 // server's limit of 4096 bytes of UTF-8 (docs/protocol.md, "Limits").
 //
 // A reply has no field of its own in the protocol; the quote travels in the body, in
-// the plain-text form of docs/protocol.md ("Replies"):
+// the plain-text form of docs/protocol.md ("Quoting a message in a reply"):
 //
 //   > Olivia Harper, RN:
 //   > Dr. Patel, are you on the unit this afternoon?

@@ -1,8 +1,9 @@
-// The app's only durable browser storage: one IndexedDB database holding the outbox
-// (messages not yet acknowledged by the server) and the stream cursor. Message text is
-// sealed with the user's storage key (vault.ts), and the database is deleted at
-// sign-out (deleteLocalData).
+// The app's durable browser storage (with the composer's drafts, drafts.ts): one
+// IndexedDB database holding the outbox (messages not yet acknowledged by the server)
+// and the stream cursor. Message text is sealed with the user's storage key (vault.ts),
+// and the database is deleted at sign-out (deleteLocalData).
 
+import { kDraftsDatabaseName } from './drafts';
 import { seal, unseal, type Sealed } from './vault';
 
 export const kDatabaseName = 'wardline';
@@ -137,10 +138,15 @@ export async function openLocalStore(key: CryptoKey, factory: IDBFactory = index
   return new IndexedDbStore(await promised(request), key);
 }
 
-// Deletes the whole database. Resolves once it is gone (or blocked connections were told to close).
-export function deleteLocalData(factory: IDBFactory = indexedDB): Promise<void> {
+// Deletes the whole database, and the composer's drafts (drafts.ts). Resolves once they
+// are gone (or blocked connections were told to close).
+export async function deleteLocalData(factory: IDBFactory = indexedDB): Promise<void> {
+  await Promise.all([kDatabaseName, kDraftsDatabaseName].map((name) => deleteDatabase(name, factory)));
+}
+
+function deleteDatabase(name: string, factory: IDBFactory): Promise<void> {
   return new Promise((resolve) => {
-    const request = factory.deleteDatabase(kDatabaseName);
+    const request = factory.deleteDatabase(name);
     request.onsuccess = () => resolve();
     request.onerror = () => resolve();
     request.onblocked = () => resolve();

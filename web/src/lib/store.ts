@@ -1,4 +1,5 @@
 import { type LocalStore, type OutboxEntry } from './db';
+import { MemoryDrafts, type Drafts } from './drafts';
 import { Api } from './http';
 import { Outbox } from './outbox';
 import { SyncSocket, type ConnectionState, type SocketFactory } from './socket';
@@ -20,6 +21,8 @@ export interface ThreadState {
   // user id -> time (ms) until which "typing" shows
   typing: Map<number, number>;
   activity: string;
+  // read_seq when the thread was last opened: where its new-messages divider goes.
+  openedReadSeq: number;
 }
 
 export interface Alerts {
@@ -67,6 +70,7 @@ function emptyState(thread: Thread): ThreadState {
     delivered: new Map(),
     typing: new Map(),
     activity: thread.created_at,
+    openedReadSeq: thread.read_seq,
   };
   if (thread.last_message) insertMessage(state, thread.last_message);
   return state;
@@ -113,6 +117,8 @@ export class AppStore {
   patients: Patient[] | null = null;
   outbox: Outbox;
   notice: string | null = null;
+  // The composer's unsent text per thread (set at sign-in).
+  drafts: Drafts = new MemoryDrafts();
 
   private readonly socket: SyncSocket;
   private readonly listeners = new Set<() => void>();
@@ -379,6 +385,8 @@ export class AppStore {
 
   private applyMessage(state: ThreadState, message: MessageEvent): void {
     const isNew = insertMessage(state, message);
+    // The message they were typing has come.
+    state.typing.delete(message.sender_id);
     const thread = state.thread;
     if (message.sender_id === this.selfId) {
       void this.outbox.confirm(message.client_id);
@@ -535,6 +543,7 @@ export class AppStore {
     this.emit();
     const state = this.threads.get(threadId);
     if (!state) return;
+    state.openedReadSeq = state.thread.read_seq;
     this.markRead(threadId);
     if (state.historyLoaded) return;
     state.historyLoaded = true;

@@ -1,5 +1,5 @@
 import type { AppStore, ThreadState } from '../lib/store';
-import { initials, shortWhen } from '../lib/format';
+import { initials, mrnLabel, shortWhen } from '../lib/format';
 
 export function ThreadList(props: { store: AppStore; onOpen: (threadId: number) => void }) {
   const { store } = props;
@@ -48,7 +48,8 @@ function ThreadItem(props: { store: AppStore; state: ThreadState; onOpen: (threa
           </span>
           {thread.patient && (
             <span class="thread-patient">
-              <span class="tag patient-tag">Patient</span> {thread.patient.name} · {thread.patient.mrn}
+              <span class="tag patient-tag">Patient</span> <span class="thread-patient-name">{thread.patient.name}</span>{' '}
+              <span class="thread-mrn">{mrnLabel(thread.patient.mrn)}</span>
             </span>
           )}
           <span class="thread-bottom">
