@@ -149,7 +149,9 @@ describe('inside a thread', () => {
     // The recipient sees the quote as a quote.
     const harper = await newClient(browser, server);
     await signIn(harper.page, 'rn.harper');
-    await harper.page.locator('.thread-item', { hasText: 'on 4 West until 18:00' }).click();
+    const item = harper.page.locator('.thread-item', { hasText: 'on 4 West until 18:00' });
+    expect(await item.locator('.thread-preview').textContent()).not.toContain('> ');
+    await item.click();
     const received = harper.page.locator('.message.theirs', { hasText: 'on 4 West until 18:00' });
     expect(await received.locator('blockquote').textContent()).toContain('are you on the unit this afternoon?');
     await harper.context.close();

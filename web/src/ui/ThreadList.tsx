@@ -1,3 +1,4 @@
+import { splitQuote } from '../lib/compose';
 import type { AppStore, ThreadState } from '../lib/store';
 import { initials, mrnLabel, shortWhen } from '../lib/format';
 
@@ -25,7 +26,9 @@ function ThreadItem(props: { store: AppStore; state: ThreadState; onOpen: (threa
   const peer = thread.kind !== 'group' && others.length === 1 ? store.users.get(others[0]) : undefined;
   const last = thread.last_message;
   const pending = store.outbox.forThread(thread.id);
-  const preview = pending.length > 0 ? pending[pending.length - 1].body : last?.body ?? '';
+  const latestBody = pending.length > 0 ? pending[pending.length - 1].body : last?.body ?? '';
+  // A reply previews its own text, not the quote it starts with.
+  const preview = splitQuote(latestBody)?.text ?? latestBody;
   const fromSelf = pending.length > 0 || last?.sender_id === store.selfId;
   const selected = store.selectedThreadId === thread.id;
   return (
