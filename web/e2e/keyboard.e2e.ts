@@ -84,8 +84,11 @@ describe('keyboard only', () => {
     const own = page.locator('.message.own', { hasText: 'drip rate in bed 7' });
     await expect.poll(() => own.locator('[data-status]').getAttribute('data-status'), { timeout: 15_000 }).toBe('sent');
 
-    // The own message is a button in the tab order: Enter opens its details, Esc closes.
-    await tabTo(page, '.message.own button.bubble');
+    // The own message's options are in the tab order: Enter opens them, then its details; Esc closes.
+    await tabTo(page, '.message.own button.message-options');
+    await page.keyboard.press('Enter');
+    await page.getByRole('dialog', { name: 'Message options' }).waitFor();
+    await tabTo(page, 'button.option', 'Details');
     await page.keyboard.press('Enter');
     const details = page.getByRole('dialog', { name: 'Message details' });
     await details.waitFor();

@@ -121,6 +121,7 @@ describe('two clinicians', () => {
       const banner = side.getByRole('region', { name: 'Patient' });
       await expect.poll(() => banner.textContent()).toContain('Sample, Bruno');
       expect(await banner.textContent()).toContain('MRN 100871');
+      expect(await banner.textContent()).not.toContain('MRN MRN');
       expect(await banner.textContent()).toContain('ICU, bed 3');
     }
   });

@@ -4,14 +4,15 @@ import { expect } from 'vitest';
 import { signIn, waitLive } from './harness';
 
 // rn.harper writes `count` messages into the seeded direct thread 1 over the protocol,
-// from `page`, a page on the server's origin (same origin, so the CSP allows it). The
+// "Load line N" for N from `first` on (a later call continues the numbering), from
+// `page`, a page on the server's origin (same origin, so the CSP allows it). The
 // server runs with --bench-limits, so sends are not paced; at most 200 wait for their
 // answer, and a refusal that asks to retry is resent with the same client_id, any
 // other error fails. Returns Dr. Patel's unread count in that thread before the first
 // send.
-export function seed(page: Page, count: number, password: string): Promise<number> {
+export function seed(page: Page, count: number, password: string, first = 1): Promise<number> {
   return page.evaluate(
-    async ({ count, password }) => {
+    async ({ count, password, first }) => {
       const login = async (username: string) => {
         const answer = await fetch('/api/v1/login', {
           method: 'POST', headers: { 'Content-Type': 'application/json' },
@@ -58,12 +59,12 @@ export function seed(page: Page, count: number, password: string): Promise<numbe
         waiting.add(id);
         ws.send(JSON.stringify({ type: 'send', thread_id: 1, client_id: id, body: `Load line ${id.slice(5)}` }));
       };
-      let next = 1;
+      let next = first;
       while (confirmed.size < count) {
         if (failure) throw new Error(`seeding: ${failure} after ${confirmed.size} messages`);
         if (Date.now() - started > 60_000) throw new Error(`seeding: only ${confirmed.size} of ${count} confirmed in 60 s`);
         if (welcomed && waiting.size < 200) {
-          const id = again.shift() ?? (next <= count ? `load-${next++}` : undefined);
+          const id = again.shift() ?? (next < first + count ? `load-${next++}` : undefined);
           if (id !== undefined) {
             send(id);
             continue;
@@ -75,7 +76,7 @@ export function seed(page: Page, count: number, password: string): Promise<numbe
       ws.close();
       return unreadBefore;
     },
-    { count, password },
+    { count, password, first },
   );
 }
 

@@ -47,7 +47,8 @@ describe('groups and network gaps', () => {
     const status = ownStatus(page, 'Handover at 19:00');
     await expect.poll(() => status.textContent(), { timeout: 15_000 }).toBe('Read by 1 of 2');
 
-    await page.locator('.message.own', { hasText: 'Handover at 19:00' }).locator('button.bubble').click();
+    await page.locator('.message.own', { hasText: 'Handover at 19:00' }).getByRole('button', { name: /^Options for / }).click();
+    await page.getByRole('dialog', { name: 'Message options' }).getByRole('button', { name: 'Details' }).click();
     const dialog = page.getByRole('dialog', { name: 'Message details' });
     await dialog.waitFor();
     const okaforRow = dialog.locator('tr[data-user-id="3"]');

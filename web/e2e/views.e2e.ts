@@ -127,7 +127,8 @@ describe('sign-in, session and views', () => {
       expect(await beyondTheViewport(page)).toEqual([]);
       await page.screenshot({ path: `${shots}/thread-${viewport.name}.png` });
 
-      await page.locator('.message.own', { hasText: `(${viewport.name})` }).locator('button.bubble').click();
+      await page.locator('.message.own', { hasText: `(${viewport.name})` }).getByRole('button', { name: /^Options for / }).click();
+      await page.getByRole('dialog', { name: 'Message options' }).getByRole('button', { name: 'Details' }).click();
       await page.getByRole('dialog', { name: 'Message details' }).locator('tbody tr').first().waitFor();
       expect(await seriousViolations(page)).toEqual([]);
       await page.screenshot({ path: `${shots}/detail-${viewport.name}.png` });

@@ -1,6 +1,8 @@
 import { useEffect, useState } from 'preact/hooks';
 import { documentTitle, notify, playAlert, unlockAudio } from './lib/alerts';
 import { deleteLocalData, LocalDataBlocked, MemoryStore, moveLegacyEntries, openLocalStore, sweepOtherStores, type LocalStore } from './lib/db';
+import { openDrafts } from './lib/drafts';
+import { savedPlace } from './lib/place';
 import { Api } from './lib/http';
 import { importStorageKey } from './lib/vault';
 import { clearSession, kIdleLimitMs, loadSession, saveSession, sessionEndReason, touchSession, type Session } from './lib/session';
@@ -118,6 +120,9 @@ export function App() {
       },
     });
     store = running;
+    running.drafts = await openDrafts(session.user.id, session.storageKey);
+    // A reload returns to the thread that was open.
+    running.selectedThreadId = savedPlace(session.user.id)?.threadId ?? null;
     running.subscribe(() => setVersion((v) => v + 1));
     if (!navigator.onLine) running.setNetwork(false);
     await running.start();

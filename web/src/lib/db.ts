@@ -6,6 +6,7 @@
 // (vault.ts); what stays in clear is ids, order and times. docs/web.md ("Browser
 // storage") says when each database is deleted.
 
+import { draftsDatabaseName } from './drafts';
 import { seal, unseal, type Sealed } from './vault';
 
 export const kDatabasePrefix = 'wardline-user-';
@@ -247,10 +248,11 @@ export async function openLocalStore(userId: number, key: CryptoKey, factory: ID
   return store;
 }
 
-// Deletes one user's database. Resolves once it is gone, or once the tabs holding it
-// were told to close (they do, and the deletion then completes without this page).
-export function deleteLocalData(userId: number, factory: IDBFactory = indexedDB): Promise<void> {
-  return deleteDatabase(factory, databaseName(userId));
+// Deletes one user's database and her drafts (drafts.ts). Resolves once they are gone,
+// or once the tabs holding them were told to close (they do, and the deletion then
+// completes without this page).
+export async function deleteLocalData(userId: number, factory: IDBFactory = indexedDB): Promise<void> {
+  await Promise.all([databaseName(userId), draftsDatabaseName(userId)].map((name) => deleteDatabase(factory, name)));
 }
 
 function deleteDatabase(factory: IDBFactory, name: string): Promise<void> {
@@ -316,7 +318,7 @@ export async function sweepOtherStores(selfId: number, now: number, factory: IDB
       if (typeof lastUsed === 'number' && now - lastUsed < kStaleAfterMs) continue;
       if (queued === 0) {
         db.close();
-        await deleteDatabase(factory, name);
+        await deleteLocalData(Number(name.slice(kDatabasePrefix.length)), factory);
       } else {
         const clear = db.transaction('cache', 'readwrite');
         clear.objectStore('cache').clear();

@@ -1,4 +1,5 @@
 import { type LocalStore, type OutboxEntry } from './db';
+import { MemoryDrafts, type Drafts } from './drafts';
 import { Api } from './http';
 import { Outbox } from './outbox';
 import { SyncSocket, type ConnectionState, type SocketFactory } from './socket';
@@ -26,6 +27,8 @@ export interface ThreadState {
   // Who removed this user from the thread (themselves: they left). The thread stays,
   // read-only, until the next full reload.
   removedBy: number | null;
+  // read_seq when the thread was last opened: where its new-messages divider goes.
+  openedReadSeq: number;
 }
 
 // What the app knows of a colleague's presence: nothing while it is not connected.
@@ -89,6 +92,7 @@ function emptyState(thread: Thread): ThreadState {
     activity: thread.created_at,
     removed: false,
     removedBy: null,
+    openedReadSeq: thread.read_seq,
   };
   if (thread.last_message) insertMessage(state, thread.last_message);
   return state;
@@ -144,6 +148,8 @@ export class AppStore {
   notice: string | null = null;
   // The thread list came from the local cache and the server has not answered yet.
   fromCache = false;
+  // The composer's unsent text per thread (set at sign-in).
+  drafts: Drafts = new MemoryDrafts();
 
   private readonly socket: SyncSocket;
   private readonly listeners = new Set<() => void>();
@@ -454,6 +460,8 @@ export class AppStore {
 
   private applyMessage(state: ThreadState, message: MessageEvent): void {
     const isNew = insertMessage(state, message);
+    // The message they were typing has come.
+    state.typing.delete(message.sender_id);
     const thread = state.thread;
     if (message.sender_id === this.selfId) {
       void this.outbox.confirm(message.client_id);
@@ -619,6 +627,7 @@ export class AppStore {
     this.emit();
     const state = this.threads.get(threadId);
     if (!state) return;
+    state.openedReadSeq = state.thread.read_seq;
     this.markRead(threadId);
     if (state.historyLoaded) return;
     state.historyLoaded = true;

@@ -34,7 +34,8 @@ export function MessageDetail(props: { store: AppStore; state: ThreadState; mess
     <Dialog title="Message details" onClose={props.onClose}>
       <p class="detail-body">{message.body}</p>
       <p class="muted">
-        {message.urgent && <span class="tag urgent-tag">Urgent</span>} Sent {fullWhen(message.at)}
+        {message.urgent && <span class="tag urgent-tag">Urgent</span>}
+        {message.sender_id !== store.selfId && ` From ${store.userName(message.sender_id)}.`} Sent {fullWhen(message.at)}
       </p>
       {error && <p class="error">{error}</p>}
       <table class="receipts">

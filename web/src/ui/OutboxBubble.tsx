@@ -1,4 +1,5 @@
 import { useState } from 'preact/hooks';
+import { splitQuote } from '../lib/compose';
 import type { OutboxEntry } from '../lib/db';
 import { fullWhen } from '../lib/format';
 import type { AppStore } from '../lib/store';
@@ -9,11 +10,18 @@ import type { AppStore } from '../lib/store';
 export function OutboxBubble(props: { store: AppStore; entry: OutboxEntry }) {
   const { store, entry } = props;
   const failed = entry.failed !== null;
+  const reply = splitQuote(entry.body);
   return (
     <div class={'message own pending' + (failed ? ' failed' : '') + (entry.urgent ? ' urgent' : '')} data-client-id={entry.clientId}>
       <div class="bubble">
         {entry.urgent && <span class="tag urgent-tag">Urgent</span>}
-        <span class="body">{entry.body}</span>
+        {reply && (
+          <blockquote class="quote">
+            <span class="quote-author">{reply.quote.author}</span>
+            <span class="quote-text">{reply.quote.text}</span>
+          </blockquote>
+        )}
+        <span class="body">{reply ? reply.text : entry.body}</span>
         {failed ? (
           <FailedActions store={store} entry={entry} />
         ) : (

@@ -1,5 +1,6 @@
+import { splitQuote } from '../lib/compose';
 import type { AppStore, ThreadState } from '../lib/store';
-import { initials, shortWhen } from '../lib/format';
+import { initials, mrnLabel, shortWhen } from '../lib/format';
 
 const kPresenceText = { online: 'Online. ', offline: 'Offline. ', unknown: 'Presence unknown. ' };
 
@@ -30,7 +31,9 @@ function ThreadItem(props: { store: AppStore; state: ThreadState; onOpen: (threa
   const peer = thread.kind !== 'group' && others.length === 1 ? store.users.get(others[0]) : undefined;
   const last = thread.last_message;
   const pending = store.outbox.forThread(thread.id);
-  const preview = pending.length > 0 ? pending[pending.length - 1].body : last?.body ?? '';
+  const latestBody = pending.length > 0 ? pending[pending.length - 1].body : last?.body ?? '';
+  // A reply previews its own text, not the quote it starts with.
+  const preview = splitQuote(latestBody)?.text ?? latestBody;
   const fromSelf = pending.length > 0 || last?.sender_id === store.selfId;
   const selected = store.selectedThreadId === thread.id;
   return (
@@ -56,7 +59,13 @@ function ThreadItem(props: { store: AppStore; state: ThreadState; onOpen: (threa
           </span>
           {thread.patient && (
             <span class="thread-patient">
-              <span class="tag patient-tag">Patient</span> MRN {thread.patient.mrn}
+              <span class="tag patient-tag">Patient</span>{' '}
+              {thread.title && (
+                <>
+                  <span class="thread-patient-name">{thread.patient.name}</span>{' '}
+                </>
+              )}
+              <span class="thread-mrn">{mrnLabel(thread.patient.mrn)}</span>
             </span>
           )}
           <span class="thread-bottom">

@@ -1,41 +1,98 @@
 import { useEffect, useRef, useState } from 'preact/hooks';
-import type { OutboxEntry } from '../lib/db';
-import { timeOfDay } from '../lib/format';
+import { composeBody, kCounterFromBytes, lengthCheck, plural, quoteOf, splitQuote, type Quote } from '../lib/compose';
+import { dayLabel, mrnLabel, timeOfDay } from '../lib/format';
+import { clearPlace, savedPlace, savePlace } from '../lib/place';
+import { kUnreadKey, threadRows } from '../lib/rows';
 import { kWrittenShownAfterMs, type AppStore, type ThreadState } from '../lib/store';
 import { summarize, summaryLabel } from '../lib/status';
 import type { MessageEvent } from '../lib/types';
 import { GroupInfo } from './GroupInfo';
 import { MessageDetail } from './MessageDetail';
+import { MessageOptions } from './MessageOptions';
 import { OutboxBubble } from './OutboxBubble';
-import { VirtualList } from './VirtualList';
+import { VirtualList, type VirtualListControl } from './VirtualList';
 
-type MessageRow =
-  | { key: string; type: 'top' }
-  | { key: string; type: 'message'; message: MessageEvent }
-  | { key: string; type: 'pending'; entry: OutboxEntry };
+const kNoticeMs = 4000;
+// Jumping to the first unread message loads at most this many older pages of 100.
+const kJumpPages = 20;
+const kDraftSaveMs = 300;
 
 export function ThreadView(props: { store: AppStore; state: ThreadState; onBack: () => void }) {
   const { store, state } = props;
   const thread = state.thread;
+  const [optionsId, setOptionsId] = useState<number | null>(null);
   const [detailId, setDetailId] = useState<number | null>(null);
   const [showInfo, setShowInfo] = useState(false);
   const removal = store.removalNotice(state);
+  const [quote, setQuote] = useState<Quote | null>(null);
+  const [notice, setNotice] = useState('');
+  const [atBottom, setAtBottom] = useState(true);
+  const [jumping, setJumping] = useState(false);
+  const list = useRef<VirtualListControl | null>(null);
+  // Where the new-messages divider goes, fixed when the thread opens (or as it was
+  // before a reload), so reading the thread does not move it.
+  const [unreadAfter] = useState<number | null>(() => {
+    const saved = savedPlace(store.selfId);
+    if (saved && saved.threadId === thread.id) return saved.unreadAfter;
+    return state.openedReadSeq < thread.last_seq ? state.openedReadSeq : null;
+  });
   const others = store.otherMembers(thread);
   const peer = thread.kind !== 'group' && others.length === 1 ? store.users.get(others[0]) : undefined;
   const title = store.threadTitle(thread);
 
-  const rows: MessageRow[] = [{ key: 'top', type: 'top' }];
-  for (const message of state.messages) rows.push({ key: `m${message.id}`, type: 'message', message });
-  for (const entry of store.outbox.forThread(thread.id)) {
-    if (!state.clientIds.has(entry.clientId)) rows.push({ key: `c${entry.clientId}`, type: 'pending', entry });
-  }
-  const detail = detailId === null ? undefined : state.messages.find((m) => m.id === detailId);
-  const typing = store.typingNames(state, Date.now());
+  useEffect(() => {
+    savePlace({ userId: store.selfId, threadId: thread.id, unreadAfter });
+    return () => clearPlace();
+  }, []);
+
+  useEffect(() => {
+    if (!notice) return;
+    const timer = setTimeout(() => setNotice(''), kNoticeMs);
+    return () => clearTimeout(timer);
+  }, [notice]);
+
+  const pending = store.outbox.forThread(thread.id).filter((entry) => !state.clientIds.has(entry.clientId));
+  const rows = threadRows(state.messages, pending, store.selfId, unreadAfter);
+  const hasDivider = rows.some((row) => row.key === kUnreadKey);
+  const now = Date.now();
+  const find = (id: number | null) => (id === null ? undefined : state.messages.find((m) => m.id === id));
+  const options = find(optionsId);
+  const detail = find(detailId);
+  const typing = store.typingNames(state, now);
 
   const presence = peer ? store.presence(peer.id) : 'unknown';
   function subtitle(): string {
     if (peer) return presence === 'online' ? 'Online' : presence === 'offline' ? 'Offline' : 'Presence unknown';
     return others.map((id) => store.userName(id)).join(', ');
+  }
+
+  // Loads older pages until the first unread message is in, then scrolls to the divider.
+  async function jumpToFirstUnread() {
+    if (unreadAfter === null) return;
+    setJumping(true);
+    list.current?.scrollToKey(kUnreadKey);
+    for (let page = 0; page < kJumpPages; page++) {
+      const first = state.messages[0]?.seq ?? 0;
+      if (first <= unreadAfter + 1 || state.reachedStart) break;
+      if ((await store.loadOlder(thread.id)) === 0 && !state.loadingOlder) break;
+    }
+    setJumping(false);
+  }
+
+  function copy(message: MessageEvent) {
+    const text = splitQuote(message.body)?.text ?? message.body;
+    setOptionsId(null);
+    navigator.clipboard.writeText(text).then(
+      () => setNotice('Copied'),
+      () => setNotice('Copying is not allowed here: select the text and copy it instead.'),
+    );
+  }
+
+  function reply(message: MessageEvent) {
+    setOptionsId(null);
+    setQuote(quoteOf(message.sender_id === store.selfId ? store.userName(store.selfId) : store.userName(message.sender_id), message.body));
+    // After the dialog has closed and given the focus back.
+    requestAnimationFrame(() => document.getElementById('composer-input')?.focus());
   }
 
   return (
@@ -60,38 +117,83 @@ export function ThreadView(props: { store: AppStore; state: ThreadState; onBack:
       {thread.patient && (
         <section class="patient-banner" aria-label="Patient">
           <strong>{thread.patient.name}</strong>
-          <span>MRN {thread.patient.mrn}</span>
+          <span>{mrnLabel(thread.patient.mrn)}</span>
           <span>DOB {thread.patient.date_of_birth}</span>
           <span>{thread.patient.location}</span>
           <span>Attending: {thread.patient.attending}</span>
         </section>
       )}
-      <VirtualList
-        rows={rows}
-        resetKey={thread.id}
-        label="Messages"
-        onNearTop={() => void store.loadOlder(thread.id)}
-        render={(row) => {
-          if (row.type === 'top') {
-            return (
-              <p class="history-edge muted small">
-                {state.reachedStart ? 'Beginning of the conversation' : state.loadingOlder ? 'Loading earlier messages…' : 'Scroll up for earlier messages'}
-              </p>
-            );
-          }
-          if (row.type === 'pending') return <OutboxBubble store={store} entry={row.entry} />;
-          return <Bubble store={store} state={state} message={row.message} onDetail={setDetailId} />;
-        }}
-      />
+      <div class="messages">
+        <VirtualList
+          rows={rows}
+          resetKey={thread.id}
+          label="Messages"
+          startKey={hasDivider ? kUnreadKey : undefined}
+          onAtBottom={setAtBottom}
+          control={list}
+          onNearTop={() => void store.loadOlder(thread.id)}
+          render={(row) => {
+            switch (row.type) {
+              case 'top':
+                return (
+                  <p class="history-edge muted small">
+                    {state.reachedStart ? 'Beginning of the conversation' : state.loadingOlder ? 'Loading earlier messages…' : 'Scroll up for earlier messages'}
+                  </p>
+                );
+              case 'day':
+                return (
+                  <p class="day-separator">
+                    <span>{dayLabel(row.at, now)}</span>
+                  </p>
+                );
+              case 'unread':
+                return (
+                  <p class="unread-divider">
+                    <span>New messages</span>
+                  </p>
+                );
+              case 'pending':
+                return <OutboxBubble store={store} entry={row.entry} />;
+              case 'message':
+                return <Bubble store={store} state={state} message={row.message} onOptions={setOptionsId} />;
+            }
+          }}
+        />
+        {unreadAfter !== null && !hasDivider && state.messages.length > 0 && (
+          <button type="button" class="jump-unread" disabled={jumping} onClick={() => void jumpToFirstUnread()}>
+            <span aria-hidden="true">↑ </span>
+            {jumping ? 'Loading…' : 'Jump to first unread'}
+          </button>
+        )}
+        {!atBottom && (
+          <button type="button" class="jump-latest" onClick={() => list.current?.scrollToBottom()}>
+            <span aria-hidden="true">↓ </span>Jump to latest
+          </button>
+        )}
+      </div>
       <p class="typing muted small" aria-live="polite">
         {typing.length > 0 ? `${typing.join(', ')} ${typing.length > 1 ? 'are' : 'is'} typing…` : ''}
+      </p>
+      <p class={'thread-notice small' + (notice ? ' shown' : '')} role="status">
+        {notice}
       </p>
       {removal ? (
         <p class="removed-notice" role="status">
           {removal}
         </p>
       ) : (
-        <Composer key={thread.id} store={store} threadId={thread.id} />
+        <Composer key={thread.id} store={store} threadId={thread.id} quote={quote} onQuote={setQuote} />
+      )}
+      {options && (
+        <MessageOptions
+          onReply={() => reply(options)}
+          onCopy={() => copy(options)}
+          onDetails={() => {
+            setOptionsId(null);
+            setDetailId(options.id);
+          }}
+          onClose={() => setOptionsId(null)}
+        />
       )}
       {showInfo && <GroupInfo store={store} state={state} onClose={() => setShowInfo(false)} />}
       {detail && <MessageDetail store={store} state={state} message={detail} onClose={() => setDetailId(null)} />}
@@ -108,73 +210,140 @@ function sentTimes(message: MessageEvent): string {
   return timeOfDay(message.at);
 }
 
-function Bubble(props: { store: AppStore; state: ThreadState; message: MessageEvent; onDetail: (id: number) => void }) {
+function Bubble(props: { store: AppStore; state: ThreadState; message: MessageEvent; onOptions: (id: number) => void }) {
   const { store, state, message } = props;
   const own = message.sender_id === store.selfId;
   const showSender = !own && state.thread.kind !== 'direct';
-  const content = (
-    <>
-      {showSender && <span class="sender">{store.userName(message.sender_id)}</span>}
-      {message.urgent && <span class="tag urgent-tag">Urgent</span>}
-      <span class="body">{message.body}</span>
-    </>
+  const reply = splitQuote(message.body);
+  const time = timeOfDay(message.at);
+  const times = sentTimes(message);
+  const written = times !== time;
+  const summary = own ? summarize(store.recipientStatuses(state, message)) : null;
+  const optionsButton = (
+    <button
+      type="button"
+      class="message-options"
+      aria-haspopup="dialog"
+      aria-label={own ? `Options for your message at ${time}` : `Options for the message from ${store.userName(message.sender_id)} at ${time}`}
+      onClick={() => props.onOptions(message.id)}
+    >
+      ⋯
+    </button>
   );
-  if (!own) {
-    return (
-      <div class={'message theirs' + (message.urgent ? ' urgent' : '')} data-message-id={message.id} data-seq={message.seq}>
-        <div class="bubble">
-          {content}
-          <span class="meta">{sentTimes(message)}</span>
-        </div>
-      </div>
-    );
-  }
-  const summary = summarize(store.recipientStatuses(state, message));
-  const label = summaryLabel(summary);
   return (
-    <div class={'message own' + (message.urgent ? ' urgent' : '')} data-message-id={message.id} data-seq={message.seq}>
-      <button type="button" class="bubble" onClick={() => props.onDetail(message.id)} aria-haspopup="dialog">
-        {content}
-        <span class="meta">
-          {sentTimes(message).startsWith('written') ? '' : <span class="visually-hidden">Sent </span>}
-          {sentTimes(message)} · <span class={'status status-' + summary.stage} data-status={summary.stage}>{label}</span>
-          <span class="visually-hidden">. Show delivery details</span>
-        </span>
-      </button>
+    <div class={'message ' + (own ? 'own' : 'theirs') + (message.urgent ? ' urgent' : '')} data-message-id={message.id} data-seq={message.seq}>
+      {own && optionsButton}
+      <div class="bubble">
+        {showSender && <span class="sender">{store.userName(message.sender_id)}</span>}
+        {message.urgent && <span class="tag urgent-tag">Urgent</span>}
+        {reply && (
+          <blockquote class="quote">
+            <span class="quote-author">{reply.quote.author}</span>
+            <span class="quote-text">{reply.quote.text}</span>
+          </blockquote>
+        )}
+        <span class="body">{reply ? reply.text : message.body}</span>
+        {summary ? (
+          <span class="meta">
+            {written ? '' : <span class="visually-hidden">Sent </span>}
+            {times} · <span class={'status status-' + summary.stage} data-status={summary.stage}>{summaryLabel(summary)}</span>
+          </span>
+        ) : (
+          <span class="meta">{times}</span>
+        )}
+      </div>
+      {!own && optionsButton}
     </div>
   );
 }
 
-function Composer(props: { store: AppStore; threadId: number }) {
-  const { store, threadId } = props;
+// The message field, its quote when replying, the urgent switch and the length counter.
+// The draft (text and quote) is kept per thread in store.drafts.
+function Composer(props: { store: AppStore; threadId: number; quote: Quote | null; onQuote: (quote: Quote | null) => void }) {
+  const { store, threadId, quote } = props;
   const [text, setText] = useState('');
   const [urgent, setUrgent] = useState(false);
-  const [error, setError] = useState<string | null>(null);
+  // A send was refused for its length: the error shows until the text fits.
+  const [refused, setRefused] = useState(false);
   const input = useRef<HTMLTextAreaElement>(null);
+  // Whether the user has typed or quoted here; a draft that loads later must not
+  // replace it.
+  const touched = useRef(false);
+  const draftLoaded = useRef(false);
+  const saveTimer = useRef<ReturnType<typeof setTimeout> | null>(null);
+  const latest = useRef({ text, quote });
+  latest.current = { text, quote };
+
+  const body = composeBody(quote, text);
+  const length = lengthCheck(body, text);
+  // The outbox refused to keep the message (it is full): shown until the text changes.
+  const [notStored, setNotStored] = useState<string | null>(null);
+  const error = refused && length.over > 0 ? `This message is too long: remove ${plural(length.over, 'character')}.` : notStored;
+  const showCounter = text.trim() !== '' && length.left <= kCounterFromBytes;
 
   // One composer per thread (keyed by it), so a draft never carries over to another
   // thread, not even for the moment an effect would take to clear it.
   useEffect(() => {
     if (window.matchMedia('(min-width: 768px)').matches) input.current?.focus();
+    let cancelled = false;
+    store.drafts
+      .get(threadId)
+      .catch(() => null)
+      .then((draft) => {
+        if (cancelled) return;
+        draftLoaded.current = true;
+        if (!draft || touched.current) return;
+        setText(draft.text);
+        props.onQuote(draft.quote);
+      });
+    return () => {
+      cancelled = true;
+      if (saveTimer.current) {
+        clearTimeout(saveTimer.current);
+        void store.drafts.put(threadId, latest.current).catch(() => undefined);
+      }
+    };
   }, []);
+
+  useEffect(() => {
+    if (quote) touched.current = true;
+    if (!touched.current || !draftLoaded.current) return;
+    if (saveTimer.current) clearTimeout(saveTimer.current);
+    saveTimer.current = setTimeout(() => {
+      saveTimer.current = null;
+      void store.drafts.put(threadId, latest.current).catch(() => undefined);
+    }, kDraftSaveMs);
+  }, [text, quote]);
+
+  useEffect(() => {
+    if (length.over === 0) setRefused(false);
+  }, [length.over]);
 
   async function submit() {
     // The field itself: what was typed an instant ago may not be rendered into `text` yet.
-    const body = (input.current?.value ?? text).trim();
-    if (!body) return;
-    if (new TextEncoder().encode(body).length > 4096) {
-      setError('This message is too long: the limit is 4096 bytes.');
+    const typed = input.current?.value ?? text;
+    const message = composeBody(quote, typed);
+    if (!message) return;
+    if (lengthCheck(message, typed).over > 0) {
+      setText(typed);
+      setRefused(true);
       return;
     }
-    setError(null);
+    touched.current = true;
+    if (saveTimer.current) clearTimeout(saveTimer.current);
+    saveTimer.current = null;
+    setRefused(false);
     setText('');
     setUrgent(false);
+    props.onQuote(null);
+    void store.drafts.put(threadId, { text: '', quote: null }).catch(() => undefined);
     try {
-      await store.send(threadId, body, urgent);
-    } catch (refused) {
-      // Not stored (the outbox is full): the text goes back into the field.
-      setText(body);
-      setError((refused as Error).message);
+      await store.send(threadId, message, urgent);
+    } catch (failure) {
+      // Not stored (the outbox is full): the text and its quote go back.
+      setText(typed);
+      props.onQuote(quote);
+      setNotStored((failure as Error).message);
     }
     input.current?.focus();
   }
@@ -192,6 +361,30 @@ function Composer(props: { store: AppStore; threadId: number }) {
           {error}
         </p>
       )}
+      {quote && (
+        <div class="reply-quote" role="group" aria-label={`Replying to ${quote.author}`}>
+          <blockquote class="quote">
+            <span class="quote-author">{quote.author}</span>
+            <span class="quote-text">{quote.text}</span>
+          </blockquote>
+          <button
+            type="button"
+            class="icon-button"
+            aria-label="Remove the quote"
+            onClick={() => {
+              props.onQuote(null);
+              input.current?.focus();
+            }}
+          >
+            ×
+          </button>
+        </div>
+      )}
+      {showCounter && (
+        <p id="composer-counter" class={'composer-counter small' + (length.over > 0 ? ' over' : '')}>
+          {length.over > 0 ? `${plural(length.over, 'character')} too many` : `${plural(length.left, 'character')} left`}
+        </p>
+      )}
       <div class="composer-row">
         <label class={'urgent-toggle' + (urgent ? ' on' : '')}>
           <input type="checkbox" checked={urgent} onChange={(e) => setUrgent((e.target as HTMLInputElement).checked)} />
@@ -206,7 +399,10 @@ function Composer(props: { store: AppStore; threadId: number }) {
           rows={1}
           placeholder="Message"
           value={text}
+          aria-describedby={showCounter ? 'composer-counter' : undefined}
           onInput={(e) => {
+            touched.current = true;
+            setNotStored(null);
             setText((e.target as HTMLTextAreaElement).value);
             store.typing(threadId);
           }}
@@ -217,7 +413,7 @@ function Composer(props: { store: AppStore; threadId: number }) {
             }
           }}
         />
-        <button type="submit" class="primary send-button" disabled={!text.trim()}>
+        <button type="submit" class="primary send-button" disabled={!text.trim() || length.over > 0}>
           Send
         </button>
       </div>
