@@ -184,6 +184,14 @@ CREATE INDEX devices_named_in_clear ON devices (id) WHERE name_sealed IS NULL;
 CREATE INDEX client_ids_in_clear ON events (id)
   WHERE kind = 1 AND client_id IS NOT NULL AND client_id_sealed IS NULL;
 )sql",
+    // Sessions lock after the org's idle time instead of ending, and unlock with the
+    // user's PIN or password (docs/security.md, "Automatic logoff").
+    R"sql(
+ALTER TABLE orgs ADD COLUMN idle_lock_seconds INTEGER NOT NULL DEFAULT 1800;
+ALTER TABLE users ADD COLUMN pin_hash TEXT;
+ALTER TABLE sessions ADD COLUMN locked INTEGER NOT NULL DEFAULT 0;
+ALTER TABLE sessions ADD COLUMN pin_failures INTEGER NOT NULL DEFAULT 0;
+)sql",
 };
 
 std::string random_instance_id() {
