@@ -3,7 +3,7 @@ import { ApiError, login } from '../lib/http';
 import { loginErrorText } from '../lib/session';
 import type { LoginAnswer } from '../lib/types';
 
-export function Login(props: { notice: string | null; onSignedIn: (answer: LoginAnswer) => void }) {
+export function Login(props: { notice: string | null; onSignedIn: (answer: LoginAnswer, password: string) => void }) {
   const [username, setUsername] = useState('');
   const [password, setPassword] = useState('');
   const [error, setError] = useState<string | null>(null);
@@ -20,7 +20,8 @@ export function Login(props: { notice: string | null; onSignedIn: (answer: Login
     try {
       const answer = await login(username.trim(), password, deviceName());
       setPassword('');
-      props.onSignedIn(answer);
+      // For the PIN screen that may follow; kept in memory only.
+      props.onSignedIn(answer, password);
     } catch (caught) {
       const e = caught instanceof ApiError ? caught : new ApiError(0, 'network', 'Signing in failed.');
       setError(loginErrorText(e.status, e.code, e.message));
