@@ -1,5 +1,7 @@
 #include "api/client_session.hpp"
 
+#include <algorithm>
+
 #include <fmt/format.h>
 #include <boost/json/object.hpp>
 #include <boost/json/serialize.hpp>
@@ -249,14 +251,16 @@ void ClientSession::handle_hello(const json::object& frame) {
   }
   phase_ = Phase::kAuthenticating;
   struct Outcome {
-    Result<Principal> principal;
+    Result<SessionState> principal;
     EventId start;
     std::string resync_reason;
   };
   ApiContext& context = context_;
   const bool queued = run_blocking(
       [&context, token = *token, cursor = *cursor]() -> Outcome {
-        Outcome outcome{context.identity.authenticate(token), EventId(), {}};
+        // A locked session still connects: it keeps receiving its stream (hello is not
+        // a user action and does not count as activity).
+        Outcome outcome{context.identity.identify(token), EventId(), {}};
         if (!outcome.principal) {
           return outcome;
         }
@@ -290,8 +294,7 @@ void ClientSession::handle_hello(const json::object& frame) {
           close_with(net::CloseCode::kPolicyViolation, "authentication failed");
           return;
         }
-        on_authenticated(std::move(*outcome.principal), outcome.start,
-                         std::move(outcome.resync_reason));
+        on_authenticated(*outcome.principal, outcome.start, std::move(outcome.resync_reason));
       });
   if (!queued) {
     // Nothing was started: say so and end the connection; the client reconnects.
@@ -300,13 +303,16 @@ void ClientSession::handle_hello(const json::object& frame) {
   }
 }
 
-void ClientSession::on_authenticated(Principal principal, EventId start,
+void ClientSession::on_authenticated(const SessionState& state, EventId start,
                                      std::string resync_reason) {
   connection_->cancel_deadline();
-  principal_ = std::move(principal);
+  principal_ = state.principal;
   phase_ = Phase::kStreaming;
   last_sent_ = start;
   activity_noted_ = context_.clock.now();
+  locked_ = state.locked;
+  last_used_ = state.last_used;
+  idle_lock_ = state.idle_lock;
   // Register before reading the store: an event that commits after this point is
   // announced live; one that committed before is found by the read.
   context_.hub.add(principal_.org, principal_.user, connection_, this);
@@ -318,6 +324,7 @@ void ClientSession::on_authenticated(Principal principal, EventId start,
   welcome["org_id"] = principal_.org.value();
   welcome["device_id"] = principal_.device.value();
   welcome["server_time"] = format_rfc3339(context_.clock.now());
+  welcome["locked"] = locked_;
   send_reply(json::serialize(welcome));
   if (!resync_reason.empty()) {
     json::object resync;
@@ -449,9 +456,21 @@ void ClientSession::pump_sends() {
   }
   SendRequest request = std::move(queued_sends_.front());
   queued_sends_.pop_front();
+  // The lock check holds the queue, so that the sends keep their order.
+  is_sending_ = true;
+  const std::string ref = request.client_id.substr(0, 64);
+  when_unlocked(
+      "send", ref,
+      [this, request = std::move(request)]() mutable { start_send(std::move(request)); },
+      [this] {
+        is_sending_ = false;
+        pump_sends();
+      });
+}
+
+void ClientSession::start_send(SendRequest request) {
   const std::string ref = request.client_id;
   ApiContext& context = context_;
-  is_sending_ = true;
   const bool queued = run_async<SendResult>(
       [&context, principal = principal_,
        request = std::move(request)](WriteDone<SendResult> finished) mutable {
@@ -533,24 +552,93 @@ void ClientSession::handle_read(const json::object& frame, std::string_view /*re
     fail(!thread ? thread.error() : !up_to ? up_to.error() : finished.error(), reference);
     return;
   }
-  note_activity();
+  when_unlocked(
+      "read", reference,
+      [this, reference, thread_id = ThreadId(*thread), seq = *up_to] {
+        note_activity();
+        ApiContext& context = context_;
+        const bool queued = run_blocking(
+            [&context, principal = principal_, thread_id, seq] {
+              return context.messaging.mark_read(principal, thread_id, seq);
+            },
+            [this, reference](Result<void> done) {
+              if (!done) {
+                fail(done.error(), reference);
+              }
+            });
+        if (!queued) {
+          fail(busy_status(), reference);
+        }
+      },
+      [] {});
+}
+
+bool ClientSession::may_be_locked() const {
+  return locked_ || context_.clock.now() - last_used_ >= idle_lock_;
+}
+
+void ClientSession::apply_state(const SessionState& state) {
+  last_used_ = std::max(last_used_, state.last_used);
+  idle_lock_ = state.idle_lock;
+  if (state.locked == locked_) {
+    return;
+  }
+  locked_ = state.locked;
+  json::object notice;
+  notice["type"] = "session";
+  notice["locked"] = locked_;
+  send_reply(json::serialize(notice));
+}
+
+template <typename Proceed, typename Refused>
+void ClientSession::when_unlocked(std::string_view frame_type, std::string ref, Proceed proceed,
+                                  Refused refused) {
+  if (!may_be_locked()) {
+    proceed();
+    return;
+  }
   ApiContext& context = context_;
   const bool queued = run_blocking(
-      [&context, principal = principal_, thread_id = ThreadId(*thread), seq = *up_to] {
-        return context.messaging.mark_read(principal, thread_id, seq);
-      },
-      [this, reference](Result<void> done) {
-        if (!done) {
-          fail(done.error(), reference);
+      [&context, principal = principal_, remote = connection_->remote_address(),
+       frame = std::string(frame_type)]() -> Result<SessionState> {
+        auto state = context.identity.validate(principal);
+        if (state && state->locked) {
+          (void)context.audit.record(AuditDraft{
+              context.clock.now(), principal.org, principal.user, principal.device,
+              "auth.refused", "ws", "denied",
+              fmt::format("reason=session_locked frame={} remote={}", frame, remote)});
         }
+        return state;
+      },
+      [this, ref = std::move(ref), proceed = std::move(proceed),
+       refused = std::move(refused)](Result<SessionState> state) mutable {
+        if (!state) {
+          fail(state.error(), ref);
+          if (state.error().code() == Code::kUnauthenticated) {
+            close_with(net::CloseCode::kPolicyViolation, "session ended");
+          }
+          refused();
+          return;
+        }
+        apply_state(*state);
+        if (state->locked) {
+          fail(Status(Code::kSessionLocked,
+                      "the session is locked: unlock it with your PIN or password"),
+               ref);
+          refused();
+          return;
+        }
+        proceed();
       });
   if (!queued) {
-    fail(busy_status(), reference);
+    fail(busy_status(), ref);
+    refused();
   }
 }
 
 void ClientSession::note_activity() {
   const Timestamp now = context_.clock.now();
+  last_used_ = now;
   if (now - activity_noted_ < std::chrono::minutes(1)) {
     return;
   }
@@ -568,9 +656,14 @@ void ClientSession::check_session() {
   // A refused check is simply skipped: the next sweep checks again.
   (void)run_blocking(
       [&context, principal = principal_] { return context.identity.validate(principal); },
-      [this](Result<void> valid) {
-        if (!valid && valid.error().code() == Code::kUnauthenticated) {
-          fail(valid.error());
+      [this](Result<SessionState> state) {
+        if (phase_ != Phase::kStreaming) {
+          return;
+        }
+        if (state) {
+          apply_state(*state);
+        } else if (state.error().code() == Code::kUnauthenticated) {
+          fail(state.error());
           close_with(net::CloseCode::kPolicyViolation, "session ended");
         }
       });
@@ -594,23 +687,28 @@ void ClientSession::handle_typing(const json::object& frame, std::string_view /*
     return;
   }
   typing_noted_ = now;
-  ApiContext& context = context_;
-  (void)run_blocking(
-      [&context, principal = principal_, thread_id = ThreadId(*thread)] {
-        return context.messaging.typing_recipients(principal, thread_id);
+  when_unlocked(
+      "typing", reference,
+      [this, reference, thread_id = *thread] {
+        ApiContext& context = context_;
+        (void)run_blocking(
+            [&context, principal = principal_, thread_id] {
+              return context.messaging.typing_recipients(principal, ThreadId(thread_id));
+            },
+            [this, reference, thread_id](Result<std::vector<UserId>> recipients) {
+              if (!recipients) {
+                fail(recipients.error(), reference);
+                return;
+              }
+              json::object notice;
+              notice["type"] = "typing";
+              notice["thread_id"] = thread_id;
+              notice["user_id"] = principal_.user.value();
+              context_.hub.notify(*recipients,
+                                  std::make_shared<const std::string>(json::serialize(notice)));
+            });
       },
-      [this, reference, thread_id = *thread](Result<std::vector<UserId>> recipients) {
-        if (!recipients) {
-          fail(recipients.error(), reference);
-          return;
-        }
-        json::object notice;
-        notice["type"] = "typing";
-        notice["thread_id"] = thread_id;
-        notice["user_id"] = principal_.user.value();
-        context_.hub.notify(*recipients,
-                            std::make_shared<const std::string>(json::serialize(notice)));
-      });
+      [] {});
 }
 
 }  // namespace wl::api

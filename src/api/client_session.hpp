@@ -41,8 +41,8 @@ class ClientSession final : public net::WsHandler {
   // From the Hub, on this connection's thread.
   void on_live_event(const std::shared_ptr<LiveEvent>& live);
   void send_droppable(const std::shared_ptr<const std::string>& frame);
-  // Re-checks the login session; closes the connection (1008) if it has ended,
-  // expired, idled out or its device was revoked.
+  // Re-checks the login session: tells the client when it locked or unlocked; closes
+  // the connection (1008) if it has ended, expired or its device was revoked.
   void check_session();
 
   // The frame types an authenticated connection takes (the authorisation matrix test
@@ -70,8 +70,19 @@ class ClientSession final : public net::WsHandler {
   static std::span<const FrameEntry> frame_table();
   // Counts a user action as session activity, at most once per minute.
   void note_activity();
+  // Whether the session may be locked, as far as this connection knows: locked when it
+  // last looked, or idle past the org's limit since.
+  bool may_be_locked() const;
+  // Takes the session's state from the store; tells the client if its lock changed.
+  void apply_state(const SessionState& state);
+  // Runs proceed() if the session is unlocked. One that may be locked is checked in the
+  // store first: if it is, the frame is refused with session_locked (audited) and
+  // refused() runs instead.
+  template <typename Proceed, typename Refused>
+  void when_unlocked(std::string_view frame_type, std::string ref, Proceed proceed,
+                     Refused refused);
 
-  void on_authenticated(Principal principal, EventId start, std::string resync_reason);
+  void on_authenticated(const SessionState& state, EventId start, std::string resync_reason);
   void fetch_events();
   void on_events_fetched(Result<std::vector<OpenedEvent>> events);
   bool send_event(EventId id, std::shared_ptr<const std::string> frame);
@@ -81,6 +92,7 @@ class ClientSession final : public net::WsHandler {
 
   // Starts the next queued send, if none is in flight.
   void pump_sends();
+  void start_send(SendRequest request);
 
   // Runs work on the pool and then done(result) on this connection's thread. Returns
   // false, running nothing, if the pool is saturated; the caller decides what the
@@ -110,6 +122,10 @@ class ClientSession final : public net::WsHandler {
   std::uint64_t dropped_frames_ = 0;
   Timestamp activity_noted_;
   Timestamp typing_noted_;
+  // The session's lock as last read, and its last user action as far as known here.
+  bool locked_ = false;
+  Timestamp last_used_;
+  std::chrono::seconds idle_lock_{0};
   // Sends run one at a time per connection, in the order they arrived, so that a
   // client's pipelined sends (an outbox flushed after a reconnect) commit in its order.
   Fifo<SendRequest> queued_sends_;

@@ -18,6 +18,7 @@ int http_status_of(Code code) {
     case Code::kResourceExhausted: return 429;
     case Code::kInternal: return 500;
     case Code::kDataLoss: return 500;
+    case Code::kSessionLocked: return 423;
     case Code::kUnavailable: return 503;
     case Code::kDeadlineExceeded: return 504;
   }

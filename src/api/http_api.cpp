@@ -215,12 +215,84 @@ Result<json::value> login(ApiContext& context, const Call& call) {
   object["org_id"] = result.user.org_id.value();
   object["device_id"] = result.device.id.value();
   object["expires_at"] = format_rfc3339(result.expires_at);
+  object["idle_lock_seconds"] = result.idle_lock.count();
+  object["has_pin"] = !result.user.pin_hash.empty();
   return object;
 }
 
 Result<json::value> logout(ApiContext& context, const Call& call) {
   WL_TRY(context.identity.logout(call.actor));
   return json::value();
+}
+
+json::object session_json(const SessionState& state) {
+  return json::object{{"locked", state.locked},
+                      {"idle_lock_seconds", state.idle_lock.count()},
+                      {"expires_at", format_rfc3339(state.expires_at)},
+                      {"has_pin", state.has_pin},
+                      {"pin_tries_left", state.pin_tries_left}};
+}
+
+Result<json::value> get_session(ApiContext& context, const Call& call) {
+  return session_json(WL_TRY(context.identity.validate(call.actor)));
+}
+
+Result<json::value> lock_session(ApiContext& context, const Call& call) {
+  WL_TRY(context.identity.lock(call.actor));
+  context.hub.recheck(call.actor.user);
+  return json::value();
+}
+
+// The client reports its user's input (at most once a minute): authorising the route
+// counts it as activity, so reading without requests does not lock the session.
+Result<json::value> note_activity(ApiContext&, const Call&) { return json::value(); }
+
+// Unlocking and setting a PIN check a secret: the login limit per address applies.
+Result<void> take_secret_check(ApiContext& context, const Call& call, std::string_view action) {
+  if (context.login_per_ip.try_acquire(call.request.remote_address)) {
+    return ok();
+  }
+  (void)context.audit.record(AuditDraft{context.clock.now(), call.actor.org, call.actor.user,
+                                        call.actor.device, std::string(action),
+                                        fmt::format("user:{}", call.actor.user.value()),
+                                        "throttled", "limit=address"});
+  return error(Code::kResourceExhausted, "too many attempts: wait and retry");
+}
+
+Result<json::value> unlock_session(ApiContext& context, const Call& call) {
+  const auto body = WL_TRY(parse_object(call.request.body));
+  FieldReader reader(body);
+  UnlockRequest unlock;
+  unlock.pin = WL_TRY(reader.optional_string("pin"));
+  unlock.password = WL_TRY(reader.optional_string("password"));
+  WL_TRY(reader.finish());
+  unlock.remote_address = call.request.remote_address;
+  WL_TRY(take_secret_check(context, call, "session.unlock"));
+  WL_TRY(context.identity.unlock(call.actor, unlock));
+  context.hub.recheck(call.actor.user);
+  return session_json(WL_TRY(context.identity.validate(call.actor)));
+}
+
+Result<json::value> set_pin(ApiContext& context, const Call& call) {
+  const auto body = WL_TRY(parse_object(call.request.body));
+  FieldReader reader(body);
+  PinChange change;
+  change.password = WL_TRY(reader.required_string("password"));
+  change.pin = WL_TRY(reader.required_string("pin"));
+  WL_TRY(reader.finish());
+  change.remote_address = call.request.remote_address;
+  WL_TRY(take_secret_check(context, call, "pin.set"));
+  WL_TRY(context.identity.set_pin(call.actor, change));
+  return json::value();
+}
+
+Result<json::value> set_idle_lock(ApiContext& context, const Call& call) {
+  const auto body = WL_TRY(parse_object(call.request.body));
+  FieldReader reader(body);
+  const auto seconds = WL_TRY(reader.required_int("idle_lock_seconds"));
+  WL_TRY(reader.finish());
+  WL_TRY(context.identity.set_idle_lock(call.actor, call.actor.org, std::chrono::seconds(seconds)));
+  return json::object{{"idle_lock_seconds", seconds}};
 }
 
 Result<json::value> get_me(ApiContext& context, const Call& call) {
@@ -435,8 +507,13 @@ struct RouteEntry {
 const std::vector<RouteEntry>& route_table() {
   static const std::vector<RouteEntry> kRoutes = {
       {{"POST", "/api/v1/login", Access::kPublic, kLoginBody}, &login},
-      {{"POST", "/api/v1/logout", Access::kSession, kJsonBody}, &logout},
+      {{"POST", "/api/v1/logout", Access::kLockedSession, kJsonBody}, &logout},
+      {{"GET", "/api/v1/session", Access::kLockedSession, 0}, &get_session},
+      {{"POST", "/api/v1/session/lock", Access::kLockedSession, kJsonBody}, &lock_session},
+      {{"POST", "/api/v1/session/unlock", Access::kLockedSession, kLoginBody}, &unlock_session},
+      {{"POST", "/api/v1/session/activity", Access::kSession, kJsonBody}, &note_activity},
       {{"GET", "/api/v1/me", Access::kSession, 0}, &get_me},
+      {{"PUT", "/api/v1/me/pin", Access::kSession, kLoginBody}, &set_pin},
       {{"GET", "/api/v1/me/storage-key", Access::kSession, 0}, &get_storage_key},
       {{"GET", "/api/v1/users", Access::kSession, 0}, &list_users},
       {{"GET", "/api/v1/devices", Access::kSession, 0}, &list_devices},
@@ -453,6 +530,7 @@ const std::vector<RouteEntry>& route_table() {
       {{"GET", "/api/v1/messages/{id}", Access::kSession, 0}, &get_message},
       {{"GET", "/api/v1/messages/{id}/status", Access::kSession, 0}, &get_message_status},
       {{"POST", "/api/v1/admin/keys/rotate", Access::kSession, kJsonBody}, &rotate_org_key},
+      {{"PUT", "/api/v1/admin/idle-lock", Access::kSession, kJsonBody}, &set_idle_lock},
       {{"POST", "/api/v1/operator/kek/rotate", Access::kSession, kJsonBody}, &rotate_kek},
   };
   return kRoutes;
@@ -530,10 +608,9 @@ void HttpApi::admit(const net::Request& head, net::Admit admit) {
       [this, token = std::string(bearer_token(head)), source = head.remote_address,
        target = entry != nullptr ? entry->info.path : std::string_view("unknown route"),
        limit = entry != nullptr ? std::optional(entry->info.body_limit) : std::nullopt,
-       shared_admit] {
-        auto principal = context_.identity.authenticate(token);
+       access = entry != nullptr ? entry->info.access : Access::kLockedSession, shared_admit] {
+        auto principal = authorize(access, token, source, target);
         if (!principal) {
-          audit_refused_token(source, target, principal.error());
           (*shared_admit)(net::Admission{error_response(principal.error()), 0});
         } else if (!limit) {
           (*shared_admit)(
@@ -556,6 +633,28 @@ void HttpApi::handle(net::Request request, net::Respond respond) {
   if (!queued) {
     (*shared_respond)(busy_response());
   }
+}
+
+Result<Principal> HttpApi::authorize(Access access, std::string_view token,
+                                     std::string_view source, std::string_view target) {
+  auto state = context_.identity.identify(token);
+  if (!state) {
+    audit_refused_token(source, target, state.error());
+    return std::unexpected(state.error());
+  }
+  if (access == Access::kSession) {
+    if (auto counted = context_.identity.count_activity(*state); !counted) {
+      if (counted.error().code() == Code::kSessionLocked) {
+        const Principal& actor = state->principal;
+        (void)context_.audit.record(AuditDraft{
+            context_.clock.now(), actor.org, actor.user, actor.device, "auth.refused",
+            std::string(target), "denied",
+            fmt::format("reason=session_locked remote={}", source)});
+      }
+      return std::unexpected(counted.error());
+    }
+  }
+  return std::move(state->principal);
 }
 
 void HttpApi::audit_refused_token(std::string_view source, std::string_view target,
@@ -583,9 +682,9 @@ net::Response HttpApi::route(const net::Request& request) {
   const RouteEntry* entry = find_route(route);
   if (entry == nullptr) {
     // As for a known route: no valid token, 401 (and audited); with one, 404.
-    auto principal = context_.identity.authenticate(bearer_token(request));
+    auto principal = authorize(Access::kLockedSession, bearer_token(request),
+                               request.remote_address, "unknown route");
     if (!principal) {
-      audit_refused_token(request.remote_address, "unknown route", principal.error());
       return error_response(principal.error());
     }
     return error_response(Status(Code::kNotFound, "no such resource"));
@@ -594,9 +693,9 @@ net::Response HttpApi::route(const net::Request& request) {
     const Principal nobody;
     return answer([&] { return entry->handler(context_, Call{route, request, nobody}); });
   }
-  auto principal = context_.identity.authenticate(bearer_token(request));
+  auto principal = authorize(entry->info.access, bearer_token(request), request.remote_address,
+                             entry->info.path);
   if (!principal) {
-    audit_refused_token(request.remote_address, entry->info.path, principal.error());
     return error_response(principal.error());
   }
   return answer([&] { return entry->handler(context_, Call{route, request, *principal}); });

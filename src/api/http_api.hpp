@@ -12,8 +12,10 @@
 
 namespace wl::api {
 
-// Who may call a route: anyone (login), or a caller with a valid session token.
-enum class Access { kPublic, kSession };
+// Who may call a route: anyone (login); a caller with an unlocked session, the
+// request then counting as the user's activity; or a caller with a session that has
+// not ended, locked or not, without counting as activity (unlock, lock, logout).
+enum class Access { kPublic, kSession, kLockedSession };
 
 // One HTTPS resource, as the route table declares it.
 struct RouteInfo {
@@ -41,6 +43,11 @@ class HttpApi final : public net::HttpHandler {
 
  private:
   net::Response route(const net::Request& request);
+  // The caller of a route with a session, or the refusal: Unauthenticated for the
+  // token, SessionLocked for a kSession route while the session is locked. Audits the
+  // refusal (an anonymous one rate-limited per source: RefusalAudit).
+  Result<Principal> authorize(Access access, std::string_view token, std::string_view source,
+                              std::string_view target);
   // Audits a request refused for its token (rate-limited per source: RefusalAudit).
   void audit_refused_token(std::string_view source, std::string_view target,
                            const Status& refusal);

@@ -105,6 +105,13 @@ void Hub::sweep() {
   }
 }
 
+void Hub::recheck(UserId user) {
+  for (const Entry& target : connections_of(std::span<const UserId>(&user, 1))) {
+    ClientSession* session = target.session;
+    target.connection->post([session] { session->check_session(); });
+  }
+}
+
 bool Hub::is_online(UserId user) {
   Shard& shard = shard_of(user);
   std::lock_guard lock(shard.mutex);

@@ -64,6 +64,9 @@ class Hub final : public BusSubscriber {
   // Asks every session to re-check its login session (automatic logoff, revoked
   // devices). Called periodically by the server.
   void sweep();
+  // Asks the user's sessions to re-check their login session now: one was locked or
+  // unlocked over HTTPS.
+  void recheck(UserId user);
 
   bool is_online(UserId user);
   std::size_t connection_count();

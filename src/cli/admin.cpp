@@ -22,6 +22,7 @@ struct AdminOptions {
   bool revoke = false;
   std::string password_file;
   std::int64_t device_id = 0;
+  std::int64_t idle_lock_minutes = 30;
   bool fast_password_hashing = false;
   std::string audit_key_file;
   std::string audit_head_file;
@@ -119,6 +120,22 @@ void add_admin_command(CLI::App& app, int& exit_code) {
       for (const Org& each : WL_TRY(runtime.store().list_orgs())) {
         std::cout << fmt::format("{}\t{}\n", each.id.value(), each.name);
       }
+      return ok();
+    });
+  });
+
+  CLI::App* org_idle_lock = org->add_subcommand(
+      "idle-lock", "Set how long an org's sessions may stay idle before they lock");
+  org_idle_lock->add_option("--org", options->org, "Org name")->required();
+  org_idle_lock->add_option("--minutes", options->idle_lock_minutes, "1 to 30 minutes")
+      ->required();
+  org_idle_lock->callback([options, system, &exit_code] {
+    exit_code = with_runtime(*options, [&](Runtime& runtime) -> Result<void> {
+      const Org found = WL_TRY(find_org(runtime, options->org));
+      WL_TRY(runtime.identity().set_idle_lock(system, found.id,
+                                              std::chrono::minutes(options->idle_lock_minutes)));
+      std::cout << fmt::format("sessions of '{}' lock after {} idle minutes\n", found.name,
+                               options->idle_lock_minutes);
       return ok();
     });
   });

@@ -78,6 +78,8 @@ class Runtime {
 
   const DataPaths& paths() const { return paths_; }
   const Clock& clock() const { return clock_; }
+  // Moves the services' time forward by `offset` from the system's (serve's test clock).
+  void set_clock_offset_for_test(std::chrono::microseconds offset) { clock_.set_offset(offset); }
   SqliteStore& store() { return *store_; }
   KeyRing& keys() { return *keys_; }
   AuditLog& audit() { return *audit_; }
@@ -107,7 +109,7 @@ class Runtime {
 
   DataPaths paths_;
   std::filesystem::path audit_head_file_;
-  SystemClock clock_;
+  ShiftedClock clock_;
   // Declared before store_, whose chainer notes entries here, so that it outlives it.
   AuditTally audit_tally_;
   bool created_audit_key_ = false;

@@ -3,6 +3,7 @@
 #include <condition_variable>
 #include <csignal>
 #include <cstdio>
+#include <fstream>
 #include <functional>
 #include <mutex>
 #include <optional>
@@ -56,6 +57,9 @@ struct ServeOptions {
   std::string tls_key;
   // Without them: the names of the generated certificate (empty: the defaults).
   std::vector<std::string> hostnames;
+  // Tests only: on SIGUSR2 the server's clock moves to the system time plus the number
+  // of seconds this file holds.
+  std::string test_clock_file;
 };
 
 // Runs task every interval on its own thread, and once more when destroyed.
@@ -223,6 +227,20 @@ void reload_tls(const ServeOptions& options, const std::filesystem::path& tls_di
   logger.info("reloaded {} on SIGHUP", certificate_source(options));
 }
 
+// On SIGUSR2 with --test-clock-file: sets the services' clock to the system time plus
+// the seconds the file holds, and says so on stdout, which the test waits for.
+void move_test_clock(const ServeOptions& options, Runtime& runtime, spdlog::logger& logger) {
+  std::ifstream file(options.test_clock_file);
+  std::int64_t seconds = 0;
+  if (!(file >> seconds)) {
+    logger.error("cannot read the test clock file");
+    return;
+  }
+  runtime.set_clock_offset_for_test(std::chrono::seconds(seconds));
+  std::printf("wardline: test clock offset %lld s\n", static_cast<long long>(seconds));
+  std::fflush(stdout);
+}
+
 // Raises the soft descriptor limit to the hard one: every connection is a descriptor,
 // and Debian's soft default (1024) would cap the server far below its connection cap.
 void raise_descriptor_limit() {
@@ -246,6 +264,9 @@ int serve(const ServeOptions& options) {
   sigaddset(&signals, SIGINT);
   sigaddset(&signals, SIGTERM);
   sigaddset(&signals, SIGHUP);
+  if (!options.test_clock_file.empty()) {
+    sigaddset(&signals, SIGUSR2);
+  }
   pthread_sigmask(SIG_BLOCK, &signals, nullptr);
 
   RuntimeOptions runtime_options;
@@ -375,6 +396,10 @@ int serve(const ServeOptions& options) {
   for (;;) {
     int received = 0;
     sigwait(&signals, &received);
+    if (received == SIGUSR2) {
+      move_test_clock(options, services, *logger);
+      continue;
+    }
     if (received != SIGHUP) {
       logger->info("stopping on signal {}", received);
       break;
@@ -475,6 +500,8 @@ void add_serve_command(CLI::App& app, int& exit_code) {
                     "Also serve the bare WebSocket echo at /bench/echo (benchmark baseline)");
   command->add_flag("--bench-limits", options->bench_limits,
                     "Lift the login and send rate limits (load benchmarks only)");
+  command->add_option("--test-clock-file", options->test_clock_file,
+                      "Tests only: on SIGUSR2, run the clock this file's seconds ahead");
   command->callback([options, &exit_code] { exit_code = serve(*options); });
 }
 

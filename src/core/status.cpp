@@ -20,6 +20,7 @@ std::string_view code_name(Code code) {
     case Code::kDeadlineExceeded: return "deadline_exceeded";
     case Code::kInternal: return "internal";
     case Code::kDataLoss: return "data_loss";
+    case Code::kSessionLocked: return "session_locked";
   }
   return "unknown";
 }

@@ -24,6 +24,7 @@ enum class Code {
   kDeadlineExceeded,    // Took too long.
   kInternal,            // A bug or broken invariant.
   kDataLoss,            // Stored data failed an integrity check.
+  kSessionLocked,       // The session is locked: unlock it (PIN or password), then retry.
 };
 
 std::string_view code_name(Code code);

@@ -1,6 +1,8 @@
 #pragma once
 
+#include <atomic>
 #include <chrono>
+#include <cstdint>
 #include <mutex>
 
 #include "core/time.hpp"
@@ -22,6 +24,20 @@ class SystemClock final : public Clock {
     return std::chrono::time_point_cast<std::chrono::microseconds>(
         std::chrono::system_clock::now());
   }
+};
+
+/// The system clock, moved forward by an offset that a test sets on a running server
+/// (`wardline serve --test-clock-file`, docs/operations.md). Thread-safe.
+class ShiftedClock final : public Clock {
+ public:
+  Timestamp now() const override {
+    return system_.now() + std::chrono::microseconds(offset_micros_.load());
+  }
+  void set_offset(std::chrono::microseconds offset) { offset_micros_.store(offset.count()); }
+
+ private:
+  SystemClock system_;
+  std::atomic<std::int64_t> offset_micros_{0};
 };
 
 /// A clock that moves only when told to. Thread-safe.

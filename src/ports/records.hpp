@@ -1,5 +1,6 @@
 #pragma once
 
+#include <chrono>
 #include <cstdint>
 #include <optional>
 #include <string>
@@ -16,6 +17,9 @@ struct Org {
   OrgId id;
   std::string name;
   Timestamp created_at;
+  // A session with no user action for this long locks (docs/security.md, "Automatic
+  // logoff"). Bounded by the identity service.
+  std::chrono::seconds idle_lock{std::chrono::minutes(30)};
 };
 
 struct User {
@@ -25,6 +29,7 @@ struct User {
   std::string display_name;   // Staff names are directory data, not PHI.
   std::string title;          // "RN, 4 West", "Cardiology attending".
   std::string password_hash;  // libsodium Argon2id string.
+  std::string pin_hash;       // Argon2id string of the unlock PIN; empty: no PIN set.
   bool is_admin = false;     // Administers its org.
   bool is_operator = false;  // Runs the server: operations that affect every org.
   bool disabled = false;
@@ -49,8 +54,12 @@ struct Session {
   DeviceId device_id;
   Timestamp created_at;
   Timestamp last_used;
-  Timestamp expires_at;  // Absolute expiry; idle expiry is last_used + idle limit.
+  Timestamp expires_at;  // Absolute expiry.
   bool revoked = false;
+  // Locked by the user; a session is also locked once last_used + the org's idle_lock
+  // has passed. Only an unlock (PIN or password) opens it again.
+  bool locked = false;
+  int pin_failures = 0;  // Wrong PINs since the last unlock.
 };
 
 struct Patient {

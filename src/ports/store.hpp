@@ -1,5 +1,6 @@
 #pragma once
 
+#include <chrono>
 #include <cstddef>
 #include <functional>
 #include <optional>
@@ -159,6 +160,9 @@ class Store {
   virtual Result<Org> find_org(OrgId id) = 0;
   virtual Result<Org> find_org_by_name(std::string_view name) = 0;
   virtual Result<std::vector<Org>> list_orgs() = 0;
+  /// Sets how long a session of the org may go without a user action before it locks.
+  /// Errors: NotFound.
+  virtual Result<void> set_org_idle_lock(OrgId id, std::chrono::seconds idle_lock) = 0;
 
   /// Errors: AlreadyExists if the username is taken in the org; NotFound for no org.
   virtual Result<User> create_user(const NewUser& user) = 0;
@@ -172,6 +176,8 @@ class Store {
   virtual Result<void> set_login_failures(UserId id, int failed_logins,
                                           std::optional<Timestamp> locked_until) = 0;
   virtual Result<void> set_user_disabled(UserId id, bool disabled) = 0;
+  /// Sets the unlock PIN's hash (empty: no PIN). Errors: NotFound.
+  virtual Result<void> set_pin_hash(UserId id, std::string_view pin_hash) = 0;
   /// Grants or withdraws the operator permission (server-wide operations). Errors:
   /// NotFound.
   virtual Result<void> set_user_operator(UserId id, bool is_operator) = 0;
@@ -192,6 +198,13 @@ class Store {
   /// Sets last_used (and the device's last_seen).
   virtual Result<void> touch_session(std::string_view token_hash, Timestamp now) = 0;
   virtual Result<void> revoke_session(std::string_view token_hash) = 0;
+  /// Locks the session. Errors: NotFound.
+  virtual Result<void> lock_session(std::string_view token_hash) = 0;
+  /// Unlocks the session: clears the lock and the PIN failures, and sets last_used (and
+  /// the device's last_seen) to now. Errors: NotFound.
+  virtual Result<void> unlock_session(std::string_view token_hash, Timestamp now) = 0;
+  /// Records the wrong PINs since the session's last unlock. Errors: NotFound.
+  virtual Result<void> set_session_pin_failures(std::string_view token_hash, int failures) = 0;
 
   // ---- Patients ----
 

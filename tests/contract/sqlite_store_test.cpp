@@ -346,6 +346,11 @@ std::vector<EventId> replay_ids(Store& store, UserId user) {
   return ids;
 }
 
+// What version 6 added, dropped to rebuild an older database: the session lock.
+constexpr std::string_view kDropSessionLock =
+    "ALTER TABLE orgs DROP COLUMN idle_lock_seconds; ALTER TABLE users DROP COLUMN pin_hash; "
+    "ALTER TABLE sessions DROP COLUMN locked; ALTER TABLE sessions DROP COLUMN pin_failures; ";
+
 // Version 2 added membership periods; a version-1 database gets them rebuilt from its
 // member events, so replay after the upgrade is what it would have been all along.
 TEST_F(SqliteStoreTest, UpgradeFromVersionOneRebuildsMembershipPeriods) {
@@ -373,15 +378,16 @@ TEST_F(SqliteStoreTest, UpgradeFromVersionOneRebuildsMembershipPeriods) {
   sqlite3* database = nullptr;
   ASSERT_EQ(sqlite3_open(factory_.database_file().c_str(), &database), SQLITE_OK);
   // What version 1 did not have: the memberships table (2), the operator flag (3),
-  // the sealed device names and client ids (4) and the written time (5).
-  ASSERT_EQ(sqlite3_exec(database,
-                         "DROP TABLE memberships; ALTER TABLE users DROP COLUMN is_operator; "
-                         "DROP INDEX devices_named_in_clear; DROP INDEX client_ids_in_clear; "
-                         "ALTER TABLE devices DROP COLUMN name_sealed; "
-                         "ALTER TABLE events DROP COLUMN client_id_sealed; "
-                         "ALTER TABLE events DROP COLUMN written_at; PRAGMA user_version = 1",
-                         nullptr, nullptr, nullptr),
-            SQLITE_OK);
+  // the sealed device names and client ids (4), the written time (5) and the session
+  // lock (6).
+  const std::string downgrade =
+      "DROP TABLE memberships; ALTER TABLE users DROP COLUMN is_operator; " +
+      std::string(kDropSessionLock) +
+      "DROP INDEX devices_named_in_clear; DROP INDEX client_ids_in_clear; "
+      "ALTER TABLE devices DROP COLUMN name_sealed; "
+      "ALTER TABLE events DROP COLUMN client_id_sealed; "
+      "ALTER TABLE events DROP COLUMN written_at; PRAGMA user_version = 1";
+  ASSERT_EQ(sqlite3_exec(database, downgrade.c_str(), nullptr, nullptr, nullptr), SQLITE_OK);
   sqlite3_close(database);
   auto opened = SqliteStore::open(factory_.database_file(), testing::test_chainer());
   ASSERT_TRUE(opened.has_value()) << opened.error().to_string();
@@ -426,7 +432,8 @@ TEST_F(SqliteStoreTest, UpgradeFromVersionThreeSealsTheValuesItHadInClear) {
       "; DROP INDEX devices_named_in_clear; DROP INDEX client_ids_in_clear; "
       "ALTER TABLE devices DROP COLUMN name_sealed; "
       "ALTER TABLE events DROP COLUMN client_id_sealed; DROP INDEX open_memberships_by_thread; "
-      "ALTER TABLE events DROP COLUMN written_at; PRAGMA user_version = 3";
+      "ALTER TABLE events DROP COLUMN written_at; " +
+      std::string(kDropSessionLock) + "PRAGMA user_version = 3";
   ASSERT_EQ(sqlite3_exec(database, downgrade.c_str(), nullptr, nullptr, nullptr), SQLITE_OK);
   sqlite3_close(database);
   ASSERT_TRUE(any_file_holds(factory_.directory(), "WOMBAT-4821"));

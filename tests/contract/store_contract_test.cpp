@@ -314,6 +314,50 @@ TYPED_TEST(StoreContractTest, RevokingADeviceRevokesItsSessions) {
   EXPECT_EQ(store.find_session(std::string(32, '\x09')).error().code(), Code::kNotFound);
 }
 
+TYPED_TEST(StoreContractTest, LocksAndUnlocksSessionsAndKeepsPinsAndIdleLocks) {
+  auto& store = *this->store_;
+  EXPECT_EQ(store.find_org(this->org_)->idle_lock, std::chrono::minutes(30));
+  ASSERT_TRUE(store.set_org_idle_lock(this->org_, std::chrono::seconds(300)).has_value());
+  EXPECT_EQ(store.find_org(this->org_)->idle_lock, std::chrono::seconds(300));
+  EXPECT_EQ(store.set_org_idle_lock(OrgId(999), std::chrono::seconds(300)).error().code(),
+            Code::kNotFound);
+
+  const UserId zoe = this->make_user("zoe");
+  EXPECT_TRUE(store.find_user(zoe)->pin_hash.empty());
+  ASSERT_TRUE(store.set_pin_hash(zoe, "$argon2id$pin").has_value());
+  EXPECT_EQ(store.find_user(zoe)->pin_hash, "$argon2id$pin");
+  EXPECT_EQ(store.set_pin_hash(UserId(999), "x").error().code(), Code::kNotFound);
+
+  auto phone = store.create_device(zoe, "phone", at(5));
+  ASSERT_TRUE(phone.has_value());
+  const std::string token(32, '\x03');
+  Session session;
+  session.token_hash = token;
+  session.user_id = zoe;
+  session.device_id = phone->id;
+  session.created_at = at(7);
+  session.last_used = at(7);
+  session.expires_at = at(1000);
+  ASSERT_TRUE(store.create_session(session).has_value());
+  EXPECT_FALSE(store.find_session(token)->locked);
+  EXPECT_EQ(store.find_session(token)->pin_failures, 0);
+
+  ASSERT_TRUE(store.lock_session(token).has_value());
+  ASSERT_TRUE(store.set_session_pin_failures(token, 3).has_value());
+  EXPECT_TRUE(store.find_session(token)->locked);
+  EXPECT_EQ(store.find_session(token)->pin_failures, 3);
+  ASSERT_TRUE(store.unlock_session(token, at(80)).has_value());
+  const Session unlocked = store.find_session(token).value();
+  EXPECT_FALSE(unlocked.locked);
+  EXPECT_EQ(unlocked.pin_failures, 0);
+  EXPECT_EQ(unlocked.last_used, at(80));
+  EXPECT_EQ(store.find_device(phone->id)->last_seen, at(80));
+  const std::string unknown(32, '\x09');
+  EXPECT_EQ(store.lock_session(unknown).error().code(), Code::kNotFound);
+  EXPECT_EQ(store.unlock_session(unknown, at(80)).error().code(), Code::kNotFound);
+  EXPECT_EQ(store.set_session_pin_failures(unknown, 1).error().code(), Code::kNotFound);
+}
+
 TYPED_TEST(StoreContractTest, UpsertsPatientsByMrnToken) {
   auto& store = *this->store_;
   Patient patient;

@@ -1,10 +1,13 @@
 #pragma once
 
 #include <memory>
+#include <vector>
 
 #include <boost/json/value.hpp>
 #include <gtest/gtest.h>
 
+#include "adapters/sqlite/sqlite_store.hpp"
+#include "services/audit/audit_chain.hpp"
 #include "support/server_process.hpp"
 #include "support/test_client.hpp"
 
@@ -29,6 +32,25 @@ class ServerTest : public ::testing::Test {
                                                       {"kind", "direct"},
                                                       {"user_id", a.user_id_of(other)}});
     return thread.at("id").as_int64();
+  }
+
+  // Every audit entry, in chain order (the server must be stopped).
+  std::vector<AuditEntry> audit_entries() {
+    auto store = SqliteStore::open(server_->data_dir() / "wardline.db", make_audit_chainer());
+    EXPECT_TRUE(store) << store.error().to_string();
+    std::vector<AuditEntry> entries;
+    std::int64_t after = 0;
+    while (store) {
+      auto page = (*store)->read_audit(after, 1000);
+      if (!page || page->empty()) {
+        break;
+      }
+      for (AuditEntry& entry : *page) {
+        after = entry.seq;
+        entries.push_back(std::move(entry));
+      }
+    }
+    return entries;
   }
 
   static bool is_type(const boost::json::value& frame, std::string_view type) {

@@ -161,6 +161,27 @@ std::string ServerProcess::output() const {
   return std::string(std::istreambuf_iterator<char>(stream), std::istreambuf_iterator<char>());
 }
 
+fs::path ServerProcess::clock_file() const { return data_dir_.string() + ".clock"; }
+
+void ServerProcess::advance_clock(std::chrono::seconds by) {
+  clock_offset_ += by;
+  {
+    std::ofstream file(clock_file(), std::ios::trunc);
+    file << clock_offset_.count() << "\n";
+  }
+  const std::string marker =
+      "test clock offset " + std::to_string(clock_offset_.count()) + " s\n";
+  send_signal(SIGUSR2);
+  const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(10);
+  while (std::chrono::steady_clock::now() < deadline) {
+    if (output().find(marker) != std::string::npos) {
+      return;
+    }
+    std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  }
+  ADD_FAILURE() << "the server did not move its clock; output:\n" << output();
+}
+
 long ServerProcess::peak_resident_kib() const {
   if (pid_ <= 0) {
     return -1;

@@ -2,6 +2,7 @@
 
 #include <sys/types.h>
 
+#include <chrono>
 #include <cstdint>
 #include <filesystem>
 #include <string>
@@ -50,6 +51,14 @@ class ServerProcess {
   // Everything the server has written to stdout and stderr so far.
   std::string output() const;
 
+  // The file of `serve --test-clock-file` for this server: pass
+  // {"--test-clock-file", clock_file().string()} among the extra arguments to use
+  // advance_clock().
+  std::filesystem::path clock_file() const;
+  // Moves the running server's clock forward by `by` and waits until it has (fails the
+  // test if it does not within 10 s). The offsets add up across calls.
+  void advance_clock(std::chrono::seconds by);
+
   std::uint16_t port() const { return port_; }
   // The running server's peak resident memory (VmHWM) in KiB, or -1 if it is not running.
   long peak_resident_kib() const;
@@ -61,6 +70,7 @@ class ServerProcess {
   std::vector<std::string> extra_;
   pid_t pid_ = -1;
   std::uint16_t port_ = 0;
+  std::chrono::seconds clock_offset_{0};
 };
 
 }  // namespace wl::testing

@@ -1,14 +1,17 @@
-import { useEffect, useState } from 'preact/hooks';
-import { documentTitle, notify, playAlert, unlockAudio } from './lib/alerts';
+import { useEffect, useRef, useState } from 'preact/hooks';
+import { closeNotifications, documentTitle, notify, playAlert, unlockAudio } from './lib/alerts';
 import { deleteLocalData, LocalDataBlocked, MemoryStore, moveLegacyEntries, openLocalStore, sweepOtherStores, type LocalStore } from './lib/db';
 import { openDrafts } from './lib/drafts';
 import { savedPlace } from './lib/place';
 import { Api } from './lib/http';
 import { importStorageKey } from './lib/vault';
-import { clearSession, kIdleLimitMs, loadSession, saveSession, sessionEndReason, touchSession, type Session } from './lib/session';
+import { kActivityReportMs } from './lib/lock';
+import { clearSession, isIdle, kIdleLimitMs, loadSession, saveSession, sessionEndReason, touchSession, updateSession, type Session } from './lib/session';
 import { AppStore } from './lib/store';
-import type { LoginAnswer } from './lib/types';
+import type { LoginAnswer, SessionState } from './lib/types';
+import { LockScreen } from './ui/LockScreen';
 import { Login } from './ui/Login';
+import { PinPrompt, PinSetup } from './ui/PinSetup';
 import { Shell } from './ui/Shell';
 import { SignOutDialog } from './ui/SignOutDialog';
 
@@ -16,6 +19,9 @@ interface Running {
   session: Session;
   store: AppStore;
   local: LocalStore;
+  // False while a session that started locked waits for its unlock: it loads nothing
+  // the server would refuse.
+  started: boolean;
 }
 
 // What happens to the outbox at sign-out: kept sealed for the user's next sign-in on
@@ -60,6 +66,21 @@ export function App() {
   const [booting, setBooting] = useState(true);
   const [unsent, setUnsent] = useState(0);
   const [, setVersion] = useState(0);
+  // The lock (lib/lock.ts): while locked only the lock screen is rendered.
+  const [locked, setLocked] = useState(false);
+  const lockedRef = useRef(false);
+  const [arrivedWhileLocked, setArrivedWhileLocked] = useState(0);
+  // The password of a sign-in without a PIN, in memory until a PIN is set or declined.
+  const [pinPassword, setPinPassword] = useState<string | null>(null);
+  const [settingPin, setSettingPin] = useState(false);
+
+  function showLocked(value: boolean) {
+    lockedRef.current = value;
+    setLocked(value);
+    updateSession({ locked: value });
+    if (value) closeNotifications();
+    else setArrivedWhileLocked(0);
+  }
 
   async function begin(session: Session) {
     let ended = false;
@@ -76,7 +97,11 @@ export function App() {
       setRunning(null);
       setNotice(friendlyEnd(message));
     };
-    const api = new Api(session.token, endSession);
+    const api = new Api(session.token, endSession, () => {
+      if (!lockedRef.current) showLocked(true);
+    });
+    session.locked = session.locked || isIdle(session, Date.now());
+    if (session.locked) showLocked(true);
     try {
       local = await openLocal(session, api);
     } catch (error) {
@@ -110,10 +135,15 @@ export function App() {
       local,
       socketUrl: `wss://${location.host}/api/v1/ws`,
       onSessionEnded: endSession,
+      // Nothing counts as seen while the app is locked.
+      isVisible: () => !lockedRef.current && document.visibilityState === 'visible',
       alerts: {
         incoming(message, senderName, threadVisible) {
           if (!threadVisible) playAlert(message.urgent);
-          if (document.visibilityState !== 'visible') {
+          if (lockedRef.current) {
+            setArrivedWhileLocked((count) => count + 1);
+            notify(null, message.urgent, message.thread_id, () => {});
+          } else if (document.visibilityState !== 'visible') {
             notify(senderName, message.urgent, message.thread_id, (id) => void running.openThread(id));
           }
         },
@@ -125,8 +155,8 @@ export function App() {
     running.selectedThreadId = savedPlace(session.user.id)?.threadId ?? null;
     running.subscribe(() => setVersion((v) => v + 1));
     if (!navigator.onLine) running.setNetwork(false);
-    await running.start();
-    setRunning({ session, store: running, local });
+    if (!session.locked) await running.start();
+    setRunning({ session, store: running, local, started: !session.locked });
   }
 
   useEffect(() => {
@@ -145,23 +175,29 @@ export function App() {
     const online = () => store.setNetwork(true);
     const offline = () => store.setNetwork(false);
     const visible = () => {
-      if (store.selectedThreadId !== null) store.markRead(store.selectedThreadId);
+      if (!lockedRef.current && store.selectedThreadId !== null) store.markRead(store.selectedThreadId);
     };
     let lastTouch = 0;
+    let lastReport = Date.now();
     const activity = () => {
       unlockAudio();
+      // Typing a PIN on the lock screen is not activity: only the unlock is.
+      if (lockedRef.current) return;
       const now = Date.now();
       if (now - lastTouch > 10_000) {
         lastTouch = now;
         running.session.lastActivity = now;
         touchSession(now);
       }
+      if (now - lastReport > kActivityReportMs) {
+        lastReport = now;
+        void store.api.activity().catch(() => {});
+      }
     };
     const idleCheck = setInterval(() => {
       const reason = sessionEndReason(running.session, Date.now());
-      // Nobody is there to ask: unsent messages are kept for the next sign-in.
-      const queued = store.outbox.all().length;
-      if (reason) void signOut(queued > 0 ? `${reason} ${keptText(queued)}` : reason, queued > 0 ? 'keep' : 'discard');
+      if (reason) void signOutKeeping(reason);
+      else if (!lockedRef.current && isIdle(running.session, Date.now())) lock();
     }, 15_000);
     window.addEventListener('online', online);
     window.addEventListener('offline', offline);
@@ -180,19 +216,45 @@ export function App() {
 
   const unread = running ? running.store.totalUnread() : 0;
   useEffect(() => {
-    document.title = documentTitle(unread);
-  }, [unread]);
+    document.title = documentTitle(unread, locked);
+  }, [unread, locked]);
 
-  async function onSignedIn(answer: LoginAnswer) {
+  // Locks now: the server refuses the session everything but an unlock from here on.
+  function lock() {
+    if (!running || lockedRef.current) return;
+    showLocked(true);
+    void running.store.api.lock().catch(() => {});
+  }
+
+  function onUnlocked(state: SessionState) {
+    if (!running) return;
+    const now = Date.now();
+    running.session.lastActivity = now;
+    running.session.hasPin = state.has_pin;
+    touchSession(now);
+    showLocked(false);
+    if (!running.started) {
+      running.started = true;
+      void running.store.start();
+    } else if (running.store.selectedThreadId !== null) {
+      running.store.markRead(running.store.selectedThreadId);
+    }
+  }
+
+  async function onSignedIn(answer: LoginAnswer, password: string) {
     const session: Session = {
       token: answer.token,
       user: answer.user,
       deviceId: answer.device_id,
       expiresAt: answer.expires_at,
       lastActivity: Date.now(),
+      idleLockMs: answer.idle_lock_seconds * 1000,
+      hasPin: answer.has_pin,
+      locked: false,
     };
     saveSession(session);
     setNotice(null);
+    setPinPassword(answer.has_pin ? null : password);
     await begin(session);
   }
 
@@ -207,6 +269,14 @@ export function App() {
     else await signOut('You are signed out.', 'discard');
   }
 
+  // A sign-out nobody can be asked about (the session's end, or from the lock screen,
+  // where whoever is at the screen may not be the author): unsent messages are kept
+  // for her next sign-in.
+  function signOutKeeping(reason: string) {
+    const queued = running?.store.outbox.all().length ?? 0;
+    return signOut(queued > 0 ? `${reason} ${keptText(queued)}` : reason, queued > 0 ? 'keep' : 'discard');
+  }
+
   // Sign-out: end the session on the server, then remove every local trace, except an
   // outbox the user chose to keep (sealed, with her cursor; the cache goes).
   async function signOut(reason: string | null, outbox: OutboxChoice) {
@@ -214,6 +284,9 @@ export function App() {
     const { store, local, session } = running;
     setRunning(null);
     setUnsent(0);
+    setPinPassword(null);
+    setSettingPin(false);
+    showLocked(false);
     try {
       await store.api.logout();
     } catch {
@@ -233,9 +306,44 @@ export function App() {
 
   if (booting) return <p class="boot muted">Loading…</p>;
   if (!running) return <Login notice={notice} onSignedIn={onSignedIn} />;
+  if (locked) {
+    return (
+      <LockScreen
+        api={running.store.api}
+        user={running.session.user.display_name}
+        hasPin={running.session.hasPin}
+        arrived={arrivedWhileLocked}
+        onUnlocked={onUnlocked}
+        onSignOut={() => void signOutKeeping('You are signed out.')}
+      />
+    );
+  }
+  if (pinPassword !== null && settingPin) {
+    return (
+      <PinSetup
+        api={running.store.api}
+        password={pinPassword}
+        idleMinutes={Math.round(running.session.idleLockMs / 60_000)}
+        onDone={(pinSet) => {
+          setSettingPin(false);
+          setPinPassword(null);
+          if (pinSet) {
+            running.session.hasPin = true;
+            updateSession({ hasPin: true });
+          }
+        }}
+      />
+    );
+  }
   return (
     <>
-      <Shell store={running.store} user={running.session.user.display_name} onSignOut={() => void requestSignOut()} />
+      <Shell
+        store={running.store}
+        user={running.session.user.display_name}
+        banner={pinPassword !== null ? <PinPrompt onSet={() => setSettingPin(true)} onDecline={() => setPinPassword(null)} /> : null}
+        onLock={lock}
+        onSignOut={() => void requestSignOut()}
+      />
       {unsent > 0 && (
         <SignOutDialog
           count={unsent}
@@ -250,7 +358,6 @@ export function App() {
 
 function friendlyEnd(message: string): string {
   if (message.includes('expired')) return 'Your session expired. Sign in again.';
-  if (message.includes('inactivity')) return 'You were signed out after 30 minutes without activity. Sign in again.';
   if (message.includes('disabled')) return 'This account is disabled. Contact your administrator.';
   return 'Your session ended. Sign in again.';
 }

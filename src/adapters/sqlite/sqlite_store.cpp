@@ -15,13 +15,14 @@
 
 // Column lists shared by the statements that read whole records; each read_* helper
 // below decodes exactly its list, in order.
-#define WL_ORG_COLUMNS "id, name, created_at"
+#define WL_ORG_COLUMNS "id, name, created_at, idle_lock_seconds"
 #define WL_USER_COLUMNS                                                            \
   "id, org_id, username, display_name, title, password_hash, is_admin, disabled, " \
-  "failed_logins, locked_until, created_at, is_operator"
+  "failed_logins, locked_until, created_at, is_operator, pin_hash"
 #define WL_DEVICE_COLUMNS "id, user_id, name_sealed, created_at, last_seen, revoked_at IS NOT NULL"
 #define WL_SESSION_COLUMNS \
-  "token_hash, user_id, device_id, created_at, last_used, expires_at, revoked"
+  "token_hash, user_id, device_id, created_at, last_used, expires_at, revoked, locked, " \
+  "pin_failures"
 #define WL_PATIENT_COLUMNS                                                        \
   "id, org_id, mrn_token, mrn_sealed, name_sealed, dob_sealed, location_sealed, " \
   "attending_sealed, updated_at"
@@ -49,7 +50,8 @@ std::int64_t clamp_limit(std::size_t limit) {
 }
 
 Org read_org(const Statement& row) {
-  return Org{OrgId(row.column_int64(0)), row.column_bytes(1), row.column_time(2)};
+  return Org{OrgId(row.column_int64(0)), row.column_bytes(1), row.column_time(2),
+             std::chrono::seconds(row.column_int64(3))};
 }
 
 User read_user(const Statement& row) {
@@ -66,6 +68,7 @@ User read_user(const Statement& row) {
   user.locked_until = row.column_optional_time(9);
   user.created_at = row.column_time(10);
   user.is_operator = row.column_int64(11) != 0;
+  user.pin_hash = row.column_bytes(12);
   return user;
 }
 
@@ -89,6 +92,8 @@ Session read_session(const Statement& row) {
   session.last_used = row.column_time(4);
   session.expires_at = row.column_time(5);
   session.revoked = row.column_int64(6) != 0;
+  session.locked = row.column_int64(7) != 0;
+  session.pin_failures = static_cast<int>(row.column_int64(8));
   return session;
 }
 
@@ -643,6 +648,15 @@ Result<std::vector<Org>> SqliteStore::list_orgs() {
   return all_rows<Org>(select, read_org);
 }
 
+Result<void> SqliteStore::set_org_idle_lock(OrgId id, std::chrono::seconds idle_lock) {
+  return write<void>(nullptr, [&](WriteContext& context) -> Result<void> {
+    auto update = WL_TRY(context.connection.prepare(
+        "UPDATE orgs SET idle_lock_seconds = ?2 WHERE id = ?1", "set org idle lock"));
+    WL_TRY(update.bind(1, id.value()).bind(2, std::int64_t{idle_lock.count()}).run());
+    return expect_changed(context.connection, "org");
+  });
+}
+
 Result<User> SqliteStore::create_user(const NewUser& user) {
   return write<User>(nullptr, [&](WriteContext& context) -> Result<User> {
     auto org =
@@ -745,6 +759,15 @@ Result<void> SqliteStore::set_user_operator(UserId id, bool is_operator) {
   });
 }
 
+Result<void> SqliteStore::set_pin_hash(UserId id, std::string_view pin_hash) {
+  return write<void>(nullptr, [&](WriteContext& context) -> Result<void> {
+    auto update = WL_TRY(context.connection.prepare(
+        "UPDATE users SET pin_hash = ?2 WHERE id = ?1", "set pin"));
+    WL_TRY(update.bind(1, id.value()).bind_text_or_null(2, pin_hash).run());
+    return expect_changed(context.connection, "user");
+  });
+}
+
 // ---- Devices and sessions ----
 
 Result<Device> SqliteStore::create_device(UserId user, std::string_view name_sealed,
@@ -797,9 +820,10 @@ Result<void> SqliteStore::revoke_device(DeviceId id, Timestamp now) {
 
 Result<void> SqliteStore::create_session(const Session& session) {
   return write<void>(nullptr, [&](WriteContext& context) -> Result<void> {
-    auto insert = WL_TRY(context.connection.prepare("INSERT INTO sessions (" WL_SESSION_COLUMNS
-                                                    ") VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
-                                                    "create session"));
+    auto insert = WL_TRY(context.connection.prepare(
+        "INSERT INTO sessions (" WL_SESSION_COLUMNS
+        ") VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
+        "create session"));
     return insert.bind_blob(1, session.token_hash)
         .bind(2, session.user_id.value())
         .bind(3, session.device_id.value())
@@ -807,6 +831,8 @@ Result<void> SqliteStore::create_session(const Session& session) {
         .bind(5, session.last_used)
         .bind(6, session.expires_at)
         .bind(7, std::int64_t{session.revoked ? 1 : 0})
+        .bind(8, std::int64_t{session.locked ? 1 : 0})
+        .bind(9, std::int64_t{session.pin_failures})
         .run();
   });
 }
@@ -838,6 +864,39 @@ Result<void> SqliteStore::revoke_session(std::string_view token_hash) {
     auto update = WL_TRY(context.connection.prepare(
         "UPDATE sessions SET revoked = 1 WHERE token_hash = ?1", "revoke session"));
     WL_TRY(update.bind_blob(1, token_hash).run());
+    return expect_changed(context.connection, "session");
+  });
+}
+
+Result<void> SqliteStore::lock_session(std::string_view token_hash) {
+  return write<void>(nullptr, [&](WriteContext& context) -> Result<void> {
+    auto update = WL_TRY(context.connection.prepare(
+        "UPDATE sessions SET locked = 1 WHERE token_hash = ?1", "lock session"));
+    WL_TRY(update.bind_blob(1, token_hash).run());
+    return expect_changed(context.connection, "session");
+  });
+}
+
+Result<void> SqliteStore::unlock_session(std::string_view token_hash, Timestamp now) {
+  return write<void>(nullptr, [&](WriteContext& context) -> Result<void> {
+    auto update = WL_TRY(context.connection.prepare(
+        "UPDATE sessions SET locked = 0, pin_failures = 0, last_used = ?2 WHERE token_hash = ?1",
+        "unlock session"));
+    WL_TRY(update.bind_blob(1, token_hash).bind(2, now).run());
+    WL_TRY(expect_changed(context.connection, "session"));
+    auto device = WL_TRY(context.connection.prepare(
+        "UPDATE devices SET last_seen = max(last_seen, ?2) "
+        "WHERE id = (SELECT device_id FROM sessions WHERE token_hash = ?1)",
+        "unlock session"));
+    return device.bind_blob(1, token_hash).bind(2, now).run();
+  });
+}
+
+Result<void> SqliteStore::set_session_pin_failures(std::string_view token_hash, int failures) {
+  return write<void>(nullptr, [&](WriteContext& context) -> Result<void> {
+    auto update = WL_TRY(context.connection.prepare(
+        "UPDATE sessions SET pin_failures = ?2 WHERE token_hash = ?1", "set pin failures"));
+    WL_TRY(update.bind_blob(1, token_hash).bind(2, std::int64_t{failures}).run());
     return expect_changed(context.connection, "session");
   });
 }

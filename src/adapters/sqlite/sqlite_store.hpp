@@ -70,6 +70,7 @@ class SqliteStore final : public Store {
   Result<Org> find_org(OrgId id) override;
   Result<Org> find_org_by_name(std::string_view name) override;
   Result<std::vector<Org>> list_orgs() override;
+  Result<void> set_org_idle_lock(OrgId id, std::chrono::seconds idle_lock) override;
 
   Result<User> create_user(const NewUser& user) override;
   Result<User> find_user(UserId id) override;
@@ -79,6 +80,7 @@ class SqliteStore final : public Store {
   Result<void> set_login_failures(UserId id, int failed_logins,
                                   std::optional<Timestamp> locked_until) override;
   Result<void> set_user_disabled(UserId id, bool disabled) override;
+  Result<void> set_pin_hash(UserId id, std::string_view pin_hash) override;
   Result<void> set_user_operator(UserId id, bool is_operator) override;
 
   Result<Device> create_device(UserId user, std::string_view name_sealed, Timestamp now) override;
@@ -90,6 +92,9 @@ class SqliteStore final : public Store {
   Result<Session> find_session(std::string_view token_hash) override;
   Result<void> touch_session(std::string_view token_hash, Timestamp now) override;
   Result<void> revoke_session(std::string_view token_hash) override;
+  Result<void> lock_session(std::string_view token_hash) override;
+  Result<void> unlock_session(std::string_view token_hash, Timestamp now) override;
+  Result<void> set_session_pin_failures(std::string_view token_hash, int failures) override;
 
   Result<Patient> upsert_patient(const Patient& patient) override;
   Result<Patient> find_patient(PatientId id) override;

@@ -171,22 +171,10 @@ Result<LoginResult> IdentityService::login(const LoginRequest& request) {
     return error(Code::kResourceExhausted, locked_message(*user.locked_until));
   }
   if (!is_right) {
-    // Consecutive failures of the account from every address: a slower, account-wide
-    // back-off that keeps counting across lock ends (lock_duration).
-    const int failures = user.failed_logins + 1;
-    const auto duration = lock_duration(failures, policy_.account_lock_threshold,
-                                        policy_.lockout, policy_.max_lockout);
-    std::optional<Timestamp> locked_until;
-    if (duration) {
-      locked_until = now + *duration;
-    }
-    WL_TRY(store_.set_login_failures(user.id, failures, locked_until));
-    if (locked_until) {
-      WL_TRY(audit_event(subject, "account.locked", user_target(user.id), "ok",
-                         fmt::format("{} failures={}", detail, failures)));
-    }
+    const std::optional<Timestamp> locked_until =
+        WL_TRY(count_account_failure(subject, user, detail));
     return std::unexpected(refuse(subject, user_target(user.id),
-                                  fmt::format("wrong_password failures={}", failures),
+                                  fmt::format("wrong_password failures={}", user.failed_logins + 1),
                                   locked_until));
   }
   if (user.disabled) {
@@ -218,12 +206,14 @@ Result<LoginResult> IdentityService::login(const LoginRequest& request) {
   session.last_used = now;
   session.expires_at = now + policy_.absolute_timeout;
   WL_TRY(store_.create_session(session));
+  const Org user_org = WL_TRY(store_.find_org(user.org_id));
   subject.device = device.id;
   WL_TRY(audit_event(subject, "login", user_target(user.id), "ok",
               fmt::format("{} device={}", detail, device.id.value())));
   DeviceView view{device.id,         device.user_id,   std::move(device_name),
                   device.created_at, device.last_seen, device.revoked};
-  return LoginResult{token, std::move(user), std::move(view), session.expires_at};
+  return LoginResult{token, std::move(user), std::move(view), session.expires_at,
+                     user_org.idle_lock};
 }
 
 Result<DeviceView> IdentityService::open_device(OrgId org, const Device& device) {
@@ -248,45 +238,253 @@ Result<Session> IdentityService::live_session(std::string_view token_hash, Times
   if (now >= session->expires_at) {
     return error(Code::kUnauthenticated, "the session expired: log in again");
   }
-  if (now - session->last_used >= policy_.idle_timeout) {
-    return error(Code::kUnauthenticated, "the session timed out after inactivity: log in again");
-  }
   return session;
+}
+
+Result<SessionState> IdentityService::session_state(std::string_view token_hash, Timestamp now) {
+  const Session session = WL_TRY(live_session(token_hash, now));
+  const User user = WL_TRY(store_.find_user(session.user_id));
+  if (user.disabled) {
+    return error(Code::kUnauthenticated, "this account is disabled");
+  }
+  const Org org = WL_TRY(store_.find_org(user.org_id));
+  SessionState state;
+  state.principal = Principal{user.id,       user.org_id,      session.device_id,
+                              user.is_admin, user.is_operator, std::string(token_hash)};
+  // Passive traffic never moves last_used, so a session only receiving locks on time.
+  // The idle lock is stored the first time it is seen, so that it holds (also if the
+  // org's idle time grows later) until an unlock, and is audited once.
+  state.locked = session.locked;
+  if (!session.locked && now - session.last_used >= org.idle_lock) {
+    WL_TRY(store_.lock_session(token_hash));
+    WL_TRY(audit_event(state.principal, "session.lock", user_target(user.id), "ok",
+                       fmt::format("device={} reason=idle", session.device_id.value())));
+    state.locked = true;
+  }
+  state.last_used = session.last_used;
+  state.idle_lock = org.idle_lock;
+  state.expires_at = session.expires_at;
+  state.has_pin = !user.pin_hash.empty();
+  state.pin_tries_left = std::max(0, policy_.pin_attempts - session.pin_failures);
+  return state;
 }
 
 Result<Principal> IdentityService::authenticate(std::string_view token) {
   if (token.empty() || token.size() > 128) {
     return error(Code::kUnauthenticated, "missing or malformed session token");
   }
-  const std::string token_hash = crypto::sha256(token);
   const Timestamp now = clock_.now();
-  const Session session = WL_TRY(live_session(token_hash, now));
-  const User user = WL_TRY(store_.find_user(session.user_id));
-  if (user.disabled) {
-    return error(Code::kUnauthenticated, "this account is disabled");
-  }
-  if (now - session.last_used >= policy_.touch_interval) {
-    WL_TRY(store_.touch_session(token_hash, now));
-  }
-  return Principal{user.id,       user.org_id,      session.device_id,
-                   user.is_admin, user.is_operator, token_hash};
+  SessionState state = WL_TRY(session_state(crypto::sha256(token), now));
+  WL_TRY(count_activity_at(state, now));
+  return std::move(state.principal);
 }
 
-Result<void> IdentityService::validate(const Principal& principal) {
-  WL_TRY(live_session(principal.token_hash, clock_.now()));
-  const User user = WL_TRY(store_.find_user(principal.user));
-  if (user.disabled) {
-    return error(Code::kUnauthenticated, "this account is disabled");
+Result<void> IdentityService::count_activity(const SessionState& state) {
+  return count_activity_at(state, clock_.now());
+}
+
+Result<void> IdentityService::count_activity_at(const SessionState& state, Timestamp now) {
+  if (state.locked) {
+    return error(Code::kSessionLocked,
+                 "the session is locked: unlock it with your PIN or password");
+  }
+  if (now - state.last_used >= policy_.touch_interval) {
+    WL_TRY(store_.touch_session(state.principal.token_hash, now));
   }
   return ok();
 }
 
+Result<SessionState> IdentityService::identify(std::string_view token) {
+  if (token.empty() || token.size() > 128) {
+    return error(Code::kUnauthenticated, "missing or malformed session token");
+  }
+  return session_state(crypto::sha256(token), clock_.now());
+}
+
+Result<SessionState> IdentityService::validate(const Principal& principal) {
+  return session_state(principal.token_hash, clock_.now());
+}
+
 Result<void> IdentityService::record_activity(const Principal& principal) {
   const Timestamp now = clock_.now();
-  const Session session = WL_TRY(live_session(principal.token_hash, now));
-  if (now - session.last_used >= policy_.touch_interval) {
-    WL_TRY(store_.touch_session(principal.token_hash, now));
+  return count_activity_at(WL_TRY(session_state(principal.token_hash, now)), now);
+}
+
+Result<void> IdentityService::lock(const Principal& principal) {
+  const SessionState state = WL_TRY(validate(principal));
+  WL_TRY(store_.lock_session(principal.token_hash));
+  WL_TRY(audit_event(state.principal, "session.lock", user_target(principal.user), "ok",
+                     fmt::format("device={}", principal.device.value())));
+  return ok();
+}
+
+Result<std::optional<Timestamp>> IdentityService::count_account_failure(const Principal& subject,
+                                                                       const User& user,
+                                                                       std::string_view detail) {
+  // Consecutive failures of the account from every address: a slower, account-wide
+  // back-off that keeps counting across lock ends (lock_duration).
+  const int failures = user.failed_logins + 1;
+  const auto duration = lock_duration(failures, policy_.account_lock_threshold, policy_.lockout,
+                                      policy_.max_lockout);
+  std::optional<Timestamp> locked_until;
+  if (duration) {
+    locked_until = clock_.now() + *duration;
   }
+  WL_TRY(store_.set_login_failures(user.id, failures, locked_until));
+  if (locked_until) {
+    WL_TRY(audit_event(subject, "account.locked", user_target(user.id), "ok",
+                       fmt::format("{} failures={}", detail, failures)));
+  }
+  return locked_until;
+}
+
+Result<void> IdentityService::check_password(const Principal& subject, const User& user,
+                                             std::string_view password,
+                                             std::string_view remote_address,
+                                             std::string_view action) {
+  const std::string detail = fmt::format("remote={} method=password", remote_address);
+  // The same key as login's, so wrong passwords here and there share one count.
+  const std::string throttle_key = fmt::format("{}|{}", user.username, remote_address);
+  if (const auto locked_until = throttle_.locked_until(throttle_key)) {
+    (void)audit_event(subject, action, user_target(user.id), "denied",
+                      detail + " reason=source_locked");
+    return error(Code::kResourceExhausted, locked_message(*locked_until));
+  }
+  const bool is_right =
+      password.size() <= policy_.max_password_length && hasher_.verify(user.password_hash, password);
+  if (user.locked_until && *user.locked_until > clock_.now()) {
+    (void)audit_event(subject, action, user_target(user.id), "denied", detail + " reason=locked");
+    return error(Code::kResourceExhausted, locked_message(*user.locked_until));
+  }
+  if (!is_right) {
+    std::optional<Timestamp> locked_until = WL_TRY(count_account_failure(subject, user, detail));
+    if (const auto source_lock = throttle_.record_failure(throttle_key)) {
+      (void)audit_event(subject, "login.source_locked", user_target(user.id), "ok", detail);
+      locked_until = source_lock;
+    }
+    (void)audit_event(subject, action, user_target(user.id), "failed",
+                      fmt::format("{} reason=wrong_password failures={}", detail,
+                                  user.failed_logins + 1));
+    if (locked_until) {
+      return error(Code::kResourceExhausted, locked_message(*locked_until));
+    }
+    return error(Code::kPermissionDenied, "wrong password");
+  }
+  throttle_.record_success(throttle_key);
+  if (user.failed_logins != 0 || user.locked_until) {
+    WL_TRY(store_.set_login_failures(user.id, 0, std::nullopt));
+  }
+  return ok();
+}
+
+Result<void> IdentityService::unlock(const Principal& principal, const UnlockRequest& request) {
+  if (request.pin.empty() == request.password.empty()) {
+    return error(Code::kInvalidArgument, "give either 'pin' or 'password'");
+  }
+  const Timestamp now = clock_.now();
+  const SessionState state = WL_TRY(session_state(principal.token_hash, now));
+  const Principal& subject = state.principal;
+  const User user = WL_TRY(store_.find_user(subject.user));
+  const std::string target = user_target(user.id);
+  std::string_view method = "password";
+  if (!request.pin.empty()) {
+    method = "pin";
+    const std::string detail = fmt::format("remote={} method=pin", request.remote_address);
+    if (user.pin_hash.empty()) {
+      (void)audit_event(subject, "session.unlock", target, "denied", detail + " reason=no_pin");
+      return error(Code::kFailedPrecondition, "no PIN is set: unlock with your password");
+    }
+    if (state.pin_tries_left <= 0) {
+      (void)audit_event(subject, "session.unlock", target, "denied",
+                        detail + " reason=pin_locked");
+      return error(Code::kFailedPrecondition, "too many wrong PINs: unlock with your password");
+    }
+    if (request.pin.size() > policy_.max_pin_length ||
+        !hasher_.verify(user.pin_hash, request.pin)) {
+      const int failures = policy_.pin_attempts - state.pin_tries_left + 1;
+      WL_TRY(store_.set_session_pin_failures(subject.token_hash, failures));
+      const int left = policy_.pin_attempts - failures;
+      (void)audit_event(subject, "session.unlock", target, "failed",
+                        fmt::format("{} reason=wrong_pin failures={}", detail, failures));
+      if (left <= 0) {
+        return error(Code::kFailedPrecondition,
+                     "wrong PIN, and too many wrong PINs: unlock with your password");
+      }
+      return error(Code::kPermissionDenied,
+                   fmt::format("wrong PIN: {} {} left", left, left == 1 ? "try" : "tries"));
+    }
+  } else {
+    WL_TRY(check_password(subject, user, request.password, request.remote_address,
+                          "session.unlock"));
+  }
+  WL_TRY(store_.unlock_session(subject.token_hash, now));
+  WL_TRY(audit_event(subject, "session.unlock", target, "ok",
+                     fmt::format("remote={} method={}", request.remote_address, method)));
+  return ok();
+}
+
+Result<void> IdentityService::check_pin_rules(std::string_view pin) const {
+  const bool digits_only =
+      std::all_of(pin.begin(), pin.end(), [](char c) { return c >= '0' && c <= '9'; });
+  if (!digits_only || pin.size() < policy_.min_pin_length || pin.size() > policy_.max_pin_length) {
+    return error(Code::kInvalidArgument,
+                 fmt::format("the PIN must be {} to {} digits", policy_.min_pin_length,
+                             policy_.max_pin_length));
+  }
+  // A block of one to three digits repeated: 000000, 121212, 123123.
+  for (std::size_t block = 1; block <= 3; ++block) {
+    bool repeats = true;
+    for (std::size_t i = block; i < pin.size() && repeats; ++i) {
+      repeats = pin[i] == pin[i - block];
+    }
+    if (repeats) {
+      return error(Code::kInvalidArgument,
+                   "the PIN is too easy to guess: avoid repeated digits and patterns");
+    }
+  }
+  // A run up or down, wrapping past 9 or 0: 123456, 890123, 987654.
+  for (const int step : {1, 9}) {
+    bool runs = true;
+    for (std::size_t i = 1; i < pin.size() && runs; ++i) {
+      runs = (pin[i - 1] - '0' + step) % 10 == pin[i] - '0';
+    }
+    if (runs) {
+      return error(Code::kInvalidArgument,
+                   "the PIN is too easy to guess: avoid runs such as 123456");
+    }
+  }
+  return ok();
+}
+
+Result<void> IdentityService::set_pin(const Principal& principal, const PinChange& change) {
+  WL_TRY(check_pin_rules(change.pin));
+  const SessionState state = WL_TRY(validate(principal));
+  const User user = WL_TRY(store_.find_user(state.principal.user));
+  WL_TRY(check_password(state.principal, user, change.password, change.remote_address,
+                        "pin.set"));
+  WL_TRY(store_.set_pin_hash(user.id, WL_TRY(hasher_.hash(change.pin))));
+  WL_TRY(store_.set_session_pin_failures(state.principal.token_hash, 0));
+  WL_TRY(audit_event(state.principal, "pin.set", user_target(user.id), "ok",
+                     fmt::format("remote={} replaced={}", change.remote_address,
+                                 !user.pin_hash.empty())));
+  return ok();
+}
+
+Result<void> IdentityService::set_idle_lock(const Principal& actor, OrgId org,
+                                            std::chrono::seconds idle_lock) {
+  const std::string target = fmt::format("org:{}", org.value());
+  if (auto allowed = require_admin_of(actor, org); !allowed) {
+    (void)audit_event(actor, "admin.org.idle_lock", target, "denied", "");
+    return std::unexpected(allowed.error());
+  }
+  if (idle_lock < policy_.min_idle_lock || idle_lock > policy_.max_idle_lock) {
+    return error(Code::kInvalidArgument,
+                 fmt::format("the idle lock must be {} to {} seconds", policy_.min_idle_lock.count(),
+                             policy_.max_idle_lock.count()));
+  }
+  WL_TRY(store_.set_org_idle_lock(org, idle_lock));
+  WL_TRY(audit_event(actor, "admin.org.idle_lock", target, "ok",
+                     fmt::format("seconds={}", idle_lock.count())));
   return ok();
 }
 

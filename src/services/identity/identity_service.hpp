@@ -19,13 +19,16 @@ namespace wl {
 class AuditLog;
 class KeyRing;
 
-// Session and password rules. Defaults follow NIST SP 800-63B (docs/security.md):
-// AAL2 reauthentication after 30 minutes idle or 12 hours in all; passwords of 15 to
+// Session, password and PIN rules. Defaults follow NIST SP 800-63B (docs/security.md):
+// AAL2 reauthentication after at most 30 minutes idle (the session locks; the PIN or
+// password, with the session secret, unlocks it) or 12 hours in all; passwords of 15 to
 // 128 characters while the password is the only factor; throttling of repeated
 // failures per username and address, and a slower account-wide lock.
 struct IdentityPolicy {
-  std::chrono::minutes idle_timeout{30};
   std::chrono::hours absolute_timeout{12};
+  // Bounds of an org's idle lock (Org::idle_lock).
+  std::chrono::seconds min_idle_lock{std::chrono::minutes(1)};
+  std::chrono::seconds max_idle_lock{std::chrono::minutes(30)};
   // Every this many consecutive failures of one username from one address lock that
   // address out of it (in memory, per process).
   int source_lock_threshold = 5;
@@ -37,6 +40,10 @@ struct IdentityPolicy {
   std::size_t throttle_capacity = 100000;  // Username-address pairs remembered.
   std::size_t min_password_length = 15;
   std::size_t max_password_length = 128;
+  std::size_t min_pin_length = 6;
+  std::size_t max_pin_length = 12;
+  // Wrong PINs a session may make; after them only the password unlocks it.
+  int pin_attempts = 5;
   // A session's last_used is written at most this often (each write costs a commit).
   std::chrono::seconds touch_interval{60};
 };
@@ -65,6 +72,31 @@ struct LoginResult {
   User user;
   DeviceView device;
   Timestamp expires_at;
+  std::chrono::seconds idle_lock;  // The org's: the session locks after this long idle.
+};
+
+// A session that has not ended, as its holder may see it.
+struct SessionState {
+  Principal principal;
+  bool locked = false;  // Locked by the user, or idle for idle_lock.
+  std::chrono::seconds idle_lock;
+  Timestamp last_used;  // The last user action or unlock.
+  Timestamp expires_at;
+  bool has_pin = false;    // The user has set an unlock PIN.
+  int pin_tries_left = 0;  // Wrong PINs left before only the password unlocks.
+};
+
+// Exactly one of pin and password.
+struct UnlockRequest {
+  std::string pin;
+  std::string password;
+  std::string remote_address;  // For the sign-in throttle and the audit trail.
+};
+
+struct PinChange {
+  std::string password;  // The user's current password.
+  std::string pin;
+  std::string remote_address;
 };
 
 // Users, passwords, devices and sessions. Thread-safe; every method blocks on the
@@ -83,20 +115,46 @@ class IdentityService {
   // Every outcome is audited. The device name is sealed with the user's org key.
   Result<LoginResult> login(const LoginRequest& request);
 
-  // Resolves a session token. Errors: Unauthenticated if unknown, revoked, idle past
-  // idle_timeout or past its absolute expiry (with a message saying which); the
-  // device revoked counts as revoked.
+  // Resolves the token of an unlocked session and counts the request as the user's
+  // activity. Errors: Unauthenticated if unknown, revoked, past its absolute expiry or
+  // the account is disabled (with a message saying which); the device revoked counts
+  // as revoked; SessionLocked if the session is locked, or idle for the org's
+  // idle_lock (it is then locked).
   Result<Principal> authenticate(std::string_view token);
 
-  // Checks that the principal's session is still valid (not ended, revoked, idle or
-  // expired) without counting as activity. For live connections, which are re-checked
-  // periodically so that automatic logoff and device revocation reach them.
-  // Errors: as authenticate().
-  Result<void> validate(const Principal& principal);
+  // Resolves the token of a session that has not ended, locked or not, without
+  // counting as activity: for what a locked session may still do (receive its stream,
+  // unlock, lock, log out). Errors: as authenticate(), but never SessionLocked.
+  Result<SessionState> identify(std::string_view token);
+
+  // The principal's session state, without counting as activity. For live
+  // connections, which are re-checked periodically so that locks, the absolute
+  // expiry and device revocation reach them. Errors: as identify().
+  Result<SessionState> validate(const Principal& principal);
 
   // Counts a user action (send, read) on a live connection as activity, so the
-  // session does not time out while the user works.
+  // session does not lock while the user works. Errors: as authenticate().
   Result<void> record_activity(const Principal& principal);
+  // As record_activity(), for a state just read by identify().
+  Result<void> count_activity(const SessionState& state);
+
+  // Locks the caller's session: until an unlock, only what identify() admits works.
+  // Audited. Errors: as identify().
+  Result<void> lock(const Principal& principal);
+
+  // Unlocks the caller's session with the user's PIN or password, and counts as
+  // activity. Errors: InvalidArgument unless exactly one is given; FailedPrecondition
+  // for a PIN when the user has none or this session has used up its PIN tries (the
+  // password is then needed); PermissionDenied for a wrong PIN (the message says how
+  // many tries are left) or a wrong password; ResourceExhausted while sign-in is locked
+  // for this username and address or for the account (wrong passwords count toward
+  // both, as at login); as identify(). Every outcome is audited; no secret is.
+  Result<void> unlock(const Principal& principal, const UnlockRequest& request);
+
+  // Sets or changes the caller's unlock PIN, which needs their current password.
+  // Errors: InvalidArgument for a PIN against check_pin_rules; PermissionDenied and
+  // ResourceExhausted for the password, as unlock(). Audited (never the PIN).
+  Result<void> set_pin(const Principal& principal, const PinChange& change);
 
   // Ends the caller's session. Audited.
   Result<void> logout(const Principal& principal);
@@ -112,6 +170,10 @@ class IdentityService {
   // KEK rotation). Only the system principal or an operator may. Errors:
   // PermissionDenied (audited), NotFound.
   Result<void> set_operator(const Principal& actor, UserId user, bool is_operator);
+  // Sets how long the org's sessions may go without a user action before they lock.
+  // Errors: PermissionDenied (audited) unless an admin of the org or the system;
+  // InvalidArgument outside [min_idle_lock, max_idle_lock]; NotFound.
+  Result<void> set_idle_lock(const Principal& actor, OrgId org, std::chrono::seconds idle_lock);
   // The user's devices with their names opened, for the user or an admin of their org.
   // Errors: NotFound for an unknown user; PermissionDenied; DataLoss or NotFound if a
   // name fails to open (KeyRing::open).
@@ -135,6 +197,10 @@ class IdentityService {
 
   // Errors: InvalidArgument with a reason (too short, too long, not UTF-8).
   Result<void> check_password_rules(std::string_view password) const;
+  // A PIN is 6 to 12 digits, and not one a guesser tries first: one digit or a short
+  // block repeated (000000, 121212, 123123), or a run up or down (123456, 987654)
+  // (NIST SP 800-63B 5.1.1.2). Errors: InvalidArgument with the reason.
+  Result<void> check_pin_rules(std::string_view pin) const;
 
  private:
   Result<void> require_admin_of(const Principal& actor, OrgId org) const;
@@ -144,6 +210,24 @@ class IdentityService {
   void verify_against_nothing(std::string_view password) const;
   // The session's validity at now: Unauthenticated with the reason, or the session.
   Result<Session> live_session(std::string_view token_hash, Timestamp now);
+  // The state of a session that has not ended (Unauthenticated otherwise), at now.
+  // Stores (and audits) the lock of a session found idle past its org's idle_lock.
+  Result<SessionState> session_state(std::string_view token_hash, Timestamp now);
+  // Counts a user action on the session: SessionLocked if it is locked; otherwise
+  // moves last_used to now, at most once per touch_interval.
+  Result<void> count_activity_at(const SessionState& state, Timestamp now);
+  // Counts a wrong password of `user` toward the account-wide lock (docs/security.md,
+  // "Sign-in throttling") and audits a lock it starts. Returns when that lock ends, if
+  // this failure started one.
+  Result<std::optional<Timestamp>> count_account_failure(const Principal& subject,
+                                                         const User& user,
+                                                         std::string_view detail);
+  // Checks the password of a signed-in user for `action` (unlock, PIN change): throttled
+  // and counted exactly as at login. Errors: ResourceExhausted while locked or when this
+  // failure locks; PermissionDenied for a wrong password. Failures are audited.
+  Result<void> check_password(const Principal& subject, const User& user,
+                              std::string_view password, std::string_view remote_address,
+                              std::string_view action);
   // Appends an audit entry. Callers propagate its failure on success paths (an action
   // that cannot be audited does not happen) and ignore it on paths already failing.
   [[nodiscard]] Result<void> audit_event(const Principal& actor, std::string_view action, std::string target,

@@ -1,6 +1,7 @@
-// Alerts for incoming messages: a notification while the tab is hidden and a sound,
-// different for urgent messages. Notifications never carry message text or patient
-// data, only who sent it.
+// Alerts for incoming messages: a notification while the tab is hidden (and always
+// while the app is locked) and a sound, different for urgent messages. Notifications
+// never carry message text or patient data, only who sent it; while the app is locked
+// not even that ("New urgent message").
 
 let audio: AudioContext | null = null;
 
@@ -40,22 +41,36 @@ export function notificationsSupported(): boolean {
   return typeof Notification !== 'undefined';
 }
 
-export function notify(senderName: string, urgent: boolean, threadId: number, onClick: (threadId: number) => void): void {
+const shown = new Set<Notification>();
+
+// senderName null: the app is locked, and the notification says only that a message
+// came, and whether it is urgent.
+export function notify(senderName: string | null, urgent: boolean, threadId: number, onClick: (threadId: number) => void): void {
   if (!notificationsSupported() || Notification.permission !== 'granted') return;
-  const title = urgent ? 'Urgent message' : 'New message';
+  const locked = senderName === null;
+  const title = locked ? (urgent ? 'New urgent message' : 'New message') : urgent ? 'Urgent message' : 'New message';
   const notification = new Notification(title, {
-    body: `From ${senderName}`,
-    tag: `thread-${threadId}`,
+    body: locked ? '' : `From ${senderName}`,
+    tag: locked ? 'wardline-locked' : `thread-${threadId}`,
     requireInteraction: urgent,
     silent: true,
   });
+  shown.add(notification);
+  notification.onclose = () => shown.delete(notification);
   notification.onclick = () => {
     window.focus();
-    onClick(threadId);
+    if (!locked) onClick(threadId);
     notification.close();
   };
 }
 
-export function documentTitle(unread: number): string {
+// Closes the notifications this page showed: at lock, those naming a sender go.
+export function closeNotifications(): void {
+  for (const notification of shown) notification.close();
+  shown.clear();
+}
+
+export function documentTitle(unread: number, locked = false): string {
+  if (locked) return 'Wardline (locked)';
   return unread > 0 ? `(${unread}) Wardline` : 'Wardline';
 }

@@ -1,4 +1,4 @@
-import type { HistoryPage, LoginAnswer, MessageStatus, Patient, Thread, User } from './types';
+import type { HistoryPage, LoginAnswer, MessageStatus, Patient, SessionState, Thread, User } from './types';
 
 // An error answer of the API, or a network failure (code "network").
 export class ApiError extends Error {
@@ -45,11 +45,13 @@ export function login(username: string, password: string, deviceName: string): P
   return request('POST', '/api/v1/login', null, { username, password, device_name: deviceName });
 }
 
-// Talks to the API with one session's token. onUnauthenticated runs on every 401.
+// Talks to the API with one session's token. onUnauthenticated runs on every 401,
+// onLocked on every 423 (the server locked the session).
 export class Api {
   constructor(
     private readonly token: string,
     private readonly onUnauthenticated: (message: string) => void,
+    private readonly onLocked: () => void = () => {},
   ) {}
 
   private async call<T>(method: string, path: string, body?: unknown): Promise<T> {
@@ -57,12 +59,30 @@ export class Api {
       return await request<T>(method, path, this.token, body);
     } catch (error) {
       if (error instanceof ApiError && error.status === 401) this.onUnauthenticated(error.message);
+      if (error instanceof ApiError && error.status === 423) this.onLocked();
       throw error;
     }
   }
 
   logout(): Promise<void> {
     return this.call('POST', '/api/v1/logout');
+  }
+  session(): Promise<SessionState> {
+    return this.call('GET', '/api/v1/session');
+  }
+  lock(): Promise<void> {
+    return this.call('POST', '/api/v1/session/lock');
+  }
+  // Exactly one of pin and password.
+  unlock(secret: { pin: string } | { password: string }): Promise<SessionState> {
+    return this.call('POST', '/api/v1/session/unlock', secret);
+  }
+  // The user's input, reported at most once a minute, keeps the server's idle lock away.
+  activity(): Promise<void> {
+    return this.call('POST', '/api/v1/session/activity');
+  }
+  setPin(password: string, pin: string): Promise<void> {
+    return this.call('PUT', '/api/v1/me/pin', { password, pin });
   }
   me(): Promise<User & { org_id: number; device_id: number }> {
     return this.call('GET', '/api/v1/me');

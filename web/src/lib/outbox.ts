@@ -10,6 +10,7 @@ export function dispositionFor(code: string): ErrorDisposition {
     case 'unavailable':
     case 'internal':
     case 'deadline_exceeded':
+    case 'session_locked':
       return 'retry';
     default:
       return 'failed';

@@ -2,9 +2,9 @@ import { timeOfDay } from './format';
 import type { User } from './types';
 
 // The signed-in session, kept in sessionStorage: it survives a reload of the tab and
-// ends with the tab. It holds the bearer token, the user's own directory entry and the
-// key that seals the outbox in IndexedDB (so a reload while offline can still read
-// it), never patient data or message text.
+// ends with the tab. It holds the bearer token, the user's own directory entry, the
+// session's lock and the key that seals the outbox in IndexedDB (so a reload while
+// offline can still read it), never patient data or message text.
 
 export interface Session {
   token: string;
@@ -12,11 +12,17 @@ export interface Session {
   deviceId: number;
   expiresAt: string;
   lastActivity: number;
+  // The org's idle time: after it without the user's input the app locks.
+  idleLockMs: number;
+  hasPin: boolean;
+  // Locked (docs/security.md, "Automatic logoff"): a reload comes back locked.
+  locked: boolean;
   // GET /api/v1/me/storage-key; missing until fetched.
   storageKey?: string;
 }
 
 const kKey = 'wardline.session';
+// The idle time when the server does not say (it always does since sessions lock).
 export const kIdleLimitMs = 30 * 60 * 1000;
 
 export function saveSession(session: Session, storage: Storage = sessionStorage): void {
@@ -48,22 +54,30 @@ export function loadSession(now: number, storage: Storage = sessionStorage): Ses
   return { session };
 }
 
+// Idle time no longer ends a session, it locks it (isIdle); only the absolute
+// lifetime ends one here.
 export function sessionEndReason(session: Session, now: number): string | null {
   if (Date.parse(session.expiresAt) <= now) return 'Your session expired. Sign in again.';
-  if (now - session.lastActivity > kIdleLimitMs) return 'You were signed out after 30 minutes without activity. Sign in again.';
   return null;
 }
 
-export function touchSession(now: number, storage: Storage = sessionStorage): void {
+// Whether the session has gone its org's idle time without the user's input.
+export function isIdle(session: Session, now: number): boolean {
+  return now - session.lastActivity >= (session.idleLockMs || kIdleLimitMs);
+}
+
+export function updateSession(change: Partial<Session>, storage: Storage = sessionStorage): void {
   const raw = storage.getItem(kKey);
   if (!raw) return;
   try {
-    const session = JSON.parse(raw) as Session;
-    session.lastActivity = now;
-    storage.setItem(kKey, JSON.stringify(session));
+    storage.setItem(kKey, JSON.stringify({ ...(JSON.parse(raw) as Session), ...change }));
   } catch {
     // A damaged entry is dropped at the next load.
   }
+}
+
+export function touchSession(now: number, storage: Storage = sessionStorage): void {
+  updateSession({ lastActivity: now }, storage);
 }
 
 // Turns a login error into what the sign-in screen shows.

@@ -124,6 +124,17 @@ export interface LoginAnswer {
   org_id: number;
   device_id: number;
   expires_at: string;
+  idle_lock_seconds: number;
+  has_pin: boolean;
+}
+
+// GET /api/v1/session: the session's lock (docs/protocol.md section 3).
+export interface SessionState {
+  locked: boolean;
+  idle_lock_seconds: number;
+  expires_at: string;
+  has_pin: boolean;
+  pin_tries_left: number;
 }
 
 // Server-to-client WebSocket frames (section 7.5).

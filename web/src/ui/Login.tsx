@@ -3,8 +3,9 @@ import { ApiError, login } from '../lib/http';
 import { loginErrorText } from '../lib/session';
 import type { LoginAnswer } from '../lib/types';
 
-// onSignedIn starts the app; if it cannot (its notice says why), the form is ready again.
-export function Login(props: { notice: string | null; onSignedIn: (answer: LoginAnswer) => Promise<void> }) {
+// onSignedIn starts the app (the password is kept in memory only, for the PIN screen
+// that may follow); if it cannot (its notice says why), the form is ready again.
+export function Login(props: { notice: string | null; onSignedIn: (answer: LoginAnswer, password: string) => Promise<void> }) {
   const [username, setUsername] = useState('');
   const [password, setPassword] = useState('');
   const [error, setError] = useState<string | null>(null);
@@ -21,7 +22,7 @@ export function Login(props: { notice: string | null; onSignedIn: (answer: Login
     try {
       const answer = await login(username.trim(), password, deviceName());
       setPassword('');
-      await props.onSignedIn(answer);
+      await props.onSignedIn(answer, password);
       setBusy(false);
     } catch (caught) {
       const e = caught instanceof ApiError ? caught : new ApiError(0, 'network', 'Signing in failed.');

@@ -1,3 +1,4 @@
+import type { JSX } from 'preact';
 import { useEffect, useState } from 'preact/hooks';
 import { notificationsSupported } from '../lib/alerts';
 import type { AppStore } from '../lib/store';
@@ -13,7 +14,8 @@ const kConnectionText: Record<string, string> = {
   stopped: 'Disconnected',
 };
 
-export function Shell(props: { store: AppStore; user: string; onSignOut: () => void }) {
+// banner: an offer shown above the conversations (the unlock PIN's), or null.
+export function Shell(props: { store: AppStore; user: string; banner?: JSX.Element | null; onLock: () => void; onSignOut: () => void }) {
   const { store } = props;
   const [creating, setCreating] = useState(false);
   const [permission, setPermission] = useState(notificationsSupported() ? Notification.permission : 'denied');
@@ -47,6 +49,9 @@ export function Shell(props: { store: AppStore; user: string; onSignOut: () => v
       <aside class="sidebar" aria-label="Conversations">
         <header class="bar">
           <h1 class="app-title">Wardline</h1>
+          <button type="button" class="lock-button" onClick={props.onLock} title="Lock Wardline (shared stations)">
+            Lock
+          </button>
           <button type="button" class="primary small-button" onClick={() => setCreating(true)}>
             New
           </button>
@@ -68,6 +73,7 @@ export function Shell(props: { store: AppStore; user: string; onSignOut: () => v
             </button>
           </span>
         </div>
+        {props.banner}
         <ThreadList store={store} onOpen={open} />
       </aside>
       <main class="thread-pane">

@@ -194,6 +194,14 @@ ALTER TABLE events ADD COLUMN written_at INTEGER;
 CREATE INDEX open_memberships_by_thread ON memberships (thread_id, user_id)
   WHERE to_event IS NULL;
 )sql",
+    // 6: sessions lock after the org's idle time instead of ending, and unlock with the
+    // user's PIN or password (docs/security.md, "Automatic logoff").
+    R"sql(
+ALTER TABLE orgs ADD COLUMN idle_lock_seconds INTEGER NOT NULL DEFAULT 1800;
+ALTER TABLE users ADD COLUMN pin_hash TEXT;
+ALTER TABLE sessions ADD COLUMN locked INTEGER NOT NULL DEFAULT 0;
+ALTER TABLE sessions ADD COLUMN pin_failures INTEGER NOT NULL DEFAULT 0;
+)sql",
 };
 
 std::string random_instance_id() {

@@ -291,14 +291,52 @@ TEST_F(IdentityServiceTest, EveryRefusalSpendsOnePasswordCheck) {
   EXPECT_EQ(checks_for(request("root", testing::ServiceFixture::kPassword)), 1u);  // Disabled.
 }
 
-TEST_F(IdentityServiceTest, IdleSessionTimesOutAfterThirtyMinutes) {
+TEST_F(IdentityServiceTest, IdleSessionLocksAfterThirtyMinutesInsteadOfEnding) {
   const LoginResult result = login(testing::ServiceFixture::kPassword).value();
+  EXPECT_EQ(result.idle_lock, minutes(30));
   world_.advance(minutes(31));
-  auto expired = identity().authenticate(result.token);
-  ASSERT_FALSE(expired.has_value());
-  EXPECT_EQ(expired.error().code(), Code::kUnauthenticated);
-  EXPECT_NE(expired.error().message().find("timed out after inactivity"), std::string::npos)
-      << expired.error().message();
+  auto locked = identity().authenticate(result.token);
+  ASSERT_FALSE(locked.has_value());
+  EXPECT_EQ(locked.error().code(), Code::kSessionLocked);
+  const auto state = identity().identify(result.token);
+  ASSERT_TRUE(state.has_value()) << state.error().to_string();
+  EXPECT_TRUE(state->locked);
+  EXPECT_TRUE(stored_session(result.token).locked);
+  EXPECT_EQ(world_.audit_entries("session.lock", "ok").size(), 1u);
+  // Looking again neither unlocks it nor audits the lock twice.
+  EXPECT_FALSE(identity().authenticate(result.token).has_value());
+  EXPECT_EQ(world_.audit_entries("session.lock", "ok").size(), 1u);
+}
+
+TEST_F(IdentityServiceTest, UnlockNeedsTheRightPinAndCountsAsActivity) {
+  const LoginResult result = login(testing::ServiceFixture::kPassword).value();
+  const Principal principal = identity().authenticate(result.token).value();
+  ASSERT_TRUE(identity()
+                  .set_pin(principal, PinChange{std::string(testing::ServiceFixture::kPassword),
+                                                "402913", "192.0.2.7"})
+                  .has_value());
+  world_.advance(minutes(31));
+  const auto wrong = identity().unlock(principal, UnlockRequest{"918273", "", "192.0.2.7"});
+  ASSERT_FALSE(wrong.has_value());
+  EXPECT_EQ(wrong.error().code(), Code::kPermissionDenied);
+  EXPECT_FALSE(identity().authenticate(result.token).has_value());
+  ASSERT_TRUE(identity().unlock(principal, UnlockRequest{"402913", "", "192.0.2.7"}).has_value());
+  EXPECT_EQ(stored_session(result.token).last_used, world_.clock.now());
+  world_.advance(minutes(29));
+  EXPECT_TRUE(identity().authenticate(result.token).has_value());
+}
+
+TEST_F(IdentityServiceTest, PinRulesRefuseRepeatsRunsAndWrongLengths) {
+  for (const std::string_view pin : {"", "12345", "1234567890123", "12345a", "123 456", "000000",
+                                     "999999999", "121212", "123123", "123456", "654321",
+                                     "890123", "3210987"}) {
+    const auto checked = identity().check_pin_rules(pin);
+    ASSERT_FALSE(checked.has_value()) << pin;
+    EXPECT_EQ(checked.error().code(), Code::kInvalidArgument) << pin;
+  }
+  for (const std::string_view pin : {"402913", "135790", "112358", "098712345678"}) {
+    EXPECT_TRUE(identity().check_pin_rules(pin).has_value()) << pin;
+  }
 }
 
 TEST_F(IdentityServiceTest, ActivityWithinTheIdleLimitKeepsTheSessionAndTouchesIt) {

@@ -24,6 +24,8 @@ class NotUsedStore : public Store {
     return not_used();
   }
   Result<void> set_user_disabled(UserId, bool) override { return not_used(); }
+  Result<void> set_pin_hash(UserId, std::string_view) override { return not_used(); }
+  Result<void> set_org_idle_lock(OrgId, std::chrono::seconds) override { return not_used(); }
   Result<void> set_user_operator(UserId, bool) override { return not_used(); }
   Result<Device> create_device(UserId, std::string_view, Timestamp) override { return not_used(); }
   Result<Device> find_device(DeviceId) override { return not_used(); }
@@ -33,6 +35,9 @@ class NotUsedStore : public Store {
   Result<Session> find_session(std::string_view) override { return not_used(); }
   Result<void> touch_session(std::string_view, Timestamp) override { return not_used(); }
   Result<void> revoke_session(std::string_view) override { return not_used(); }
+  Result<void> lock_session(std::string_view) override { return not_used(); }
+  Result<void> unlock_session(std::string_view, Timestamp) override { return not_used(); }
+  Result<void> set_session_pin_failures(std::string_view, int) override { return not_used(); }
   Result<Patient> upsert_patient(const Patient&) override { return not_used(); }
   Result<Patient> find_patient(PatientId) override { return not_used(); }
   Result<std::vector<Patient>> list_patients(OrgId) override { return not_used(); }
