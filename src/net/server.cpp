@@ -1014,6 +1014,19 @@ class Server::Impl {
     for (std::size_t index = 0; index < threads; ++index) {
       workers_.push_back(std::make_unique<Worker>());
     }
+    try {
+      // Asio makes a context's reactor (an epoll and an eventfd descriptor) with the
+      // first socket or timer on it. Make every worker's now: made lazily, the first
+      // connection accepted onto a worker would need descriptors the server may have
+      // run out of, and Asio throws when it cannot get them.
+      for (auto& worker : workers_) {
+        Tcp::socket unused(worker->io);
+      }
+    } catch (const std::exception& failure) {
+      state_.log->error("cannot start the io contexts: {}", failure.what());
+      workers_.clear();
+      return error(Code::kUnavailable, "cannot start the io contexts");
+    }
     acceptor_.emplace(workers_.front()->io);
     const Tcp::endpoint endpoint(address, state_.options.port);
     acceptor_->open(endpoint.protocol(), code);
@@ -1136,14 +1149,25 @@ class Server::Impl {
   }
 
  private:
+  // Arms the next accept. Accepting never stops while the server runs: whatever
+  // happened to the last connection, this is called again, and if arming itself fails
+  // (Asio throws when it cannot allocate) the back-off timer retries.
   void do_accept() {
+    if (state_.is_stopping) {
+      return;
+    }
     Worker& worker = *workers_[next_worker_];
     next_worker_ = (next_worker_ + 1) % workers_.size();
-    // The socket is created on the chosen worker's context: the connection lives there.
-    acceptor_->async_accept(asio::any_io_executor(worker.io.get_executor()),
-                            [this, &worker](ErrorCode code, Tcp::socket socket) {
-                              on_accept(worker, code, std::move(socket));
-                            });
+    try {
+      // The socket is created on the chosen worker's context: the connection lives there.
+      acceptor_->async_accept(asio::any_io_executor(worker.io.get_executor()),
+                              [this, &worker](ErrorCode code, Tcp::socket socket) {
+                                on_accept(worker, code, std::move(socket));
+                              });
+    } catch (const std::exception& failure) {
+      state_.log->error("cannot wait for connections: {}; retrying", failure.what());
+      back_off();
+    }
   }
 
   void on_accept(Worker& worker, ErrorCode code, Tcp::socket socket) {
@@ -1160,10 +1184,23 @@ class Server::Impl {
       if (const std::uint64_t count = accept_failures_.note()) {
         state_.log->warn("accept failed {} times: {}", count, code.message());
       }
-      do_accept();
-      return;
+    } else {
+      accept_backoff_ = std::chrono::milliseconds(0);
+      if (!reserve_descriptor_.is_open()) {
+        reserve_descriptor_.reset(::open("/dev/null", O_RDONLY | O_CLOEXEC));
+      }
+      try {
+        start_session(worker, std::move(socket));
+      } catch (const std::exception& failure) {
+        // The connection is dropped (its socket closes with the unwinding); the server
+        // goes on accepting.
+        state_.log->error("dropped a new connection: {}", failure.what());
+      }
     }
-    accept_backoff_ = std::chrono::milliseconds(0);
+    do_accept();
+  }
+
+  void start_session(Worker& worker, Tcp::socket socket) {
     ErrorCode ignored;
     const Tcp::endpoint peer = socket.remote_endpoint(ignored);
     std::string address = peer.address().to_string();
@@ -1179,7 +1216,6 @@ class Server::Impl {
         state_.log->warn("refused {} connections over the connection or handshake caps", count);
       }
       socket.close(ignored);
-      do_accept();
       return;
     }
     socket.set_option(Tcp::no_delay(true), ignored);
@@ -1189,7 +1225,6 @@ class Server::Impl {
         std::make_shared<HttpSession>(state_, worker, id, std::move(address), std::move(socket),
                                       std::move(*connection), std::move(*handshake));
     asio::post(worker.io, [session = std::move(session)] { session->start(); });
-    do_accept();
   }
 
   // accept() fails with EMFILE/ENFILE while connections wait in the backlog: re-arming
@@ -1197,18 +1232,30 @@ class Server::Impl {
   // reserve descriptor, take one waiting connection and close it (its client learns at
   // once rather than hanging), reopen the reserve and wait before accepting again,
   // doubling the pause up to a second while it lasts.
+  //
+  // Other threads open descriptors too (the store, static files on other io threads),
+  // so one may take the freed slot first: then nothing is shed this time, and the
+  // reserve, if it cannot be reopened now, is reopened after a later accept. Either
+  // way the back-off goes on, so a lost race costs a shed, never the acceptor.
   void on_out_of_descriptors() {
     if (const std::uint64_t count = descriptor_failures_.note()) {
       state_.log->warn("out of file descriptors: {} accepts failed; shedding and backing off",
                        count);
     }
-    reserve_descriptor_.reset();
-    const int shed = ::accept4(acceptor_->native_handle(), nullptr, nullptr,
-                               SOCK_NONBLOCK | SOCK_CLOEXEC);
-    if (shed >= 0) {
-      ::close(shed);
+    if (reserve_descriptor_.is_open()) {
+      reserve_descriptor_.reset();
+      const int shed = ::accept4(acceptor_->native_handle(), nullptr, nullptr,
+                                 SOCK_NONBLOCK | SOCK_CLOEXEC);
+      if (shed >= 0) {
+        ::close(shed);
+      }
     }
     reserve_descriptor_.reset(::open("/dev/null", O_RDONLY | O_CLOEXEC));
+    back_off();
+  }
+
+  // Accepts again after a pause: 10 ms, doubling up to a second while failures last.
+  void back_off() {
     accept_backoff_ = std::clamp(accept_backoff_ * 2, kMinAcceptBackoff, kMaxAcceptBackoff);
     accept_timer_->expires_after(accept_backoff_);
     accept_timer_->async_wait([this](ErrorCode code) {
