@@ -2,13 +2,10 @@
 // only after admission, connection and handshake caps, and no busy loop when the
 // process runs out of file descriptors.
 
-#include <arpa/inet.h>
 #include <fcntl.h>
 #include <poll.h>
-#include <netinet/in.h>
 #include <sys/resource.h>
 #include <sys/socket.h>
-#include <sys/time.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -26,41 +23,17 @@
 #include "net/client.hpp"
 #include "net/server.hpp"
 #include "unit/net/net_test_support.hpp"
+#include "unit/net/plain_client.hpp"
 #include "unit/net/raw_tls_client.hpp"
 
 namespace wl::net {
 namespace {
 
+using testing::connect_tcp;
+using testing::is_closed_by_server;
 using testing::RawTlsClient;
 using testing::RawTlsOptions;
 using testing::TestServer;
-
-// A plain TCP connection to the server that never starts TLS. -1 if connect failed.
-int connect_tcp(std::uint16_t port, int socket_fd = -1) {
-  const int fd = socket_fd >= 0 ? socket_fd : ::socket(AF_INET, SOCK_STREAM, 0);
-  if (fd < 0) {
-    return -1;
-  }
-  timeval timeout{5, 0};
-  ::setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &timeout, sizeof timeout);
-  sockaddr_in address{};
-  address.sin_family = AF_INET;
-  address.sin_port = htons(port);
-  address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  if (::connect(fd, reinterpret_cast<sockaddr*>(&address), sizeof address) != 0) {
-    ::close(fd);
-    return -1;
-  }
-  return fd;
-}
-
-// True if the server closed this connection (recv sees end of stream or a reset)
-// within the socket's 5 s receive timeout.
-bool is_closed_by_server(int fd) {
-  char byte = 0;
-  const ssize_t received = ::recv(fd, &byte, 1, 0);
-  return received == 0 || (received < 0 && errno == ECONNRESET);
-}
 
 // A raw TLS connection that has sent `request` (headers, perhaps no body) and read the
 // answer's head into `head` (waiting at most 5 s); nullptr if it could not connect.
