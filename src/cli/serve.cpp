@@ -60,6 +60,8 @@ struct ServeOptions {
   // Tests only: on SIGUSR2 the server's clock moves to the system time plus the number
   // of seconds this file holds.
   std::string test_clock_file;
+  // A plain HTTP port that only redirects to https (0 picks a free one).
+  std::optional<std::uint16_t> http_port;
 };
 
 // Runs task every interval on its own thread, and once more when destroyed.
@@ -350,6 +352,8 @@ int serve(const ServeOptions& options) {
   if (options.bench_echo) {
     server_options.ws_paths.push_back(std::string(kBenchEchoPath));
   }
+  server_options.http_redirect_port = options.http_port;
+  server_options.redirect_hosts = options.hostnames;
   net::Server server(server_options, std::move(tls->credentials), http,
                      [&context](const net::Request& upgrade) -> std::unique_ptr<net::WsHandler> {
                        if (upgrade.target == kBenchEchoPath) {
@@ -376,6 +380,10 @@ int serve(const ServeOptions& options) {
   }
   // Tests and scripts read this line to learn the bound port.
   std::printf("wardline: listening on https://%s:%u\n", host.c_str(), server.port());
+  if (options.http_port) {
+    std::printf("wardline: redirecting http://%s:%u to https\n", host.c_str(),
+                server.http_redirect_port());
+  }
   if (tls->local) {
     std::printf("wardline: certificate authority %s (pass it to clients with --ca)\n",
                 tls->local->ca_certificate.c_str());
@@ -496,6 +504,9 @@ void add_serve_command(CLI::App& app, int& exit_code) {
       ->expected(1)
       ->multi_option_policy(CLI::MultiOptionPolicy::TakeAll)
       ->excludes(tls_certificate);
+  command->add_option("--http-port", options->http_port,
+                      "Also listen for plain HTTP here, only to redirect it to https "
+                      "(default: none; 0 picks a free port)");
   command->add_flag("--bench-echo", options->bench_echo,
                     "Also serve the bare WebSocket echo at /bench/echo (benchmark baseline)");
   command->add_flag("--bench-limits", options->bench_limits,

@@ -28,14 +28,15 @@
 #include <boost/asio/ssl/error.hpp>
 #include <boost/asio/steady_timer.hpp>
 #include <boost/beast/core/bind_handler.hpp>
+#include <boost/beast/core/file.hpp>
 #include <boost/beast/core/flat_buffer.hpp>
 #include <boost/beast/core/string.hpp>
-#include <boost/beast/core/file.hpp>
+#include <boost/beast/http/empty_body.hpp>
 #include <boost/beast/http/error.hpp>
 #include <boost/beast/http/file_body.hpp>
 #include <boost/beast/http/read.hpp>
-#include <boost/beast/http/string_body.hpp>
 #include <boost/beast/http/serializer.hpp>
+#include <boost/beast/http/string_body.hpp>
 #include <boost/beast/http/write.hpp>
 #include <boost/beast/websocket/rfc6455.hpp>
 
@@ -43,6 +44,7 @@
 #include "core/log.hpp"
 #include "core/thread_name.hpp"
 #include "net/detail/connection_counter.hpp"
+#include "net/detail/redirect.hpp"
 #include "net/detail/streams.hpp"
 
 // The one explicit instantiation of the WebSocket stream (declared extern in
@@ -75,6 +77,11 @@ constexpr auto kTlsShutdownTimeout = std::chrono::seconds(2);
 constexpr std::size_t kDiscardLimit = 256 * 1024;
 constexpr std::size_t kDiscardChunk = 16 * 1024;
 constexpr auto kDiscardTimeout = std::chrono::seconds(2);
+// A TLS connection starts with a handshake record (RFC 8446 section 5.1); plain HTTP
+// with a method token (RFC 9110 section 9.1), which the first byte tells apart.
+constexpr std::uint8_t kTlsHandshakeRecord = 0x16;
+// The request line and headers of a plain HTTP request (RedirectSession).
+constexpr std::size_t kRedirectHeadLimit = 4 * 1024;
 
 // Peer closes, cancellations and timeouts end a session without being errors
 // (STYLE.md section 8): they are logged at debug level only.
@@ -159,6 +166,8 @@ struct ServerState {
   std::atomic<std::uint64_t> next_connection_id{1};
   std::atomic<std::size_t> live_sessions{0};
   std::atomic<bool> is_stopping{false};
+  // The bound TLS port, where redirects point; set by start() before any session exists.
+  std::uint16_t https_port = 0;
   detail::ConnectionCounter counter;
 };
 
@@ -485,6 +494,154 @@ class WsSession final : public SessionBase,
   bool is_finished_ = false;
 };
 
+// --- Plain HTTP: a redirect to https -----------------------------------------------
+
+// One plain HTTP connection, on the TLS port (told apart by its first byte) or on the
+// plain port: reads one request line and headers, at most kRedirectHeadLimit within
+// options.http_redirect_timeout, answers them with a redirect to https (or 400, 431)
+// and closes. Nothing else is ever served without TLS, so no token or PHI crosses it.
+// Runs only on its worker's thread.
+class RedirectSession final : public SessionBase,
+                              public std::enable_shared_from_this<RedirectSession> {
+ public:
+  // The slots count this connection against the caps, like a TLS one; the handshake
+  // slot stays held until it closes, since it has not authenticated anything either.
+  RedirectSession(ServerState& state, Worker& worker, std::uint64_t id, std::string remote,
+                  Tcp::socket socket, detail::ConnectionCounter::Slot connection_slot,
+                  detail::ConnectionCounter::Slot handshake_slot)
+      : SessionBase(state, worker, id, std::move(remote)),
+        socket_(std::move(socket)),
+        deadline_(socket_.get_executor()),
+        buffer_(kRedirectHeadLimit),
+        connection_slot_(std::move(connection_slot)),
+        handshake_slot_(std::move(handshake_slot)) {}
+
+  // Runs on the worker's thread.
+  void start() {
+    register_session(weak_from_this());
+    if (state_.is_stopping) {
+      return;
+    }
+    parser_.header_limit(static_cast<std::uint32_t>(kRedirectHeadLimit));
+    expires_after(state_.options.http_redirect_timeout);
+    http::async_read_header(
+        socket_, buffer_, parser_,
+        beast::bind_front_handler(&RedirectSession::on_read_header, shared_from_this()));
+  }
+
+  void stop_for_shutdown() override {
+    ErrorCode ignored;
+    socket_.close(ignored);
+  }
+
+ private:
+  void on_read_header(ErrorCode code, std::size_t /*bytes*/) {
+    deadline_.cancel();
+    if (code == http::error::header_limit || code == http::error::buffer_overflow) {
+      answer(http::status::request_header_fields_too_large, {});
+      return;
+    }
+    if (code && code.category() == http::make_error_code(http::error::bad_target).category() &&
+        code != http::error::partial_message && code != http::error::end_of_stream) {
+      answer(http::status::bad_request, {});
+      return;
+    }
+    if (code) {
+      log_ending(code, "plain http read");
+      return;
+    }
+    const auto& request = parser_.get();
+    // A request with two Host headers is malformed (RFC 9112 section 3.2).
+    const std::optional<std::string> location =
+        request.count(http::field::host) > 1
+            ? std::nullopt
+            : detail::https_location(request[http::field::host], request.target(),
+                                     state_.options.redirect_hosts, state_.https_port);
+    if (!location) {
+      state_.log->debug("conn_id={} plain http with an invalid host", id_);
+      answer(http::status::bad_request, {});
+      return;
+    }
+    // 301 lets a client turn a POST into a GET; 308 keeps the method (RFC 9110 15.4).
+    const bool is_safe =
+        request.method() == http::verb::get || request.method() == http::verb::head;
+    state_.log->debug("conn_id={} plain http redirected to https", id_);
+    answer(is_safe ? http::status::moved_permanently : http::status::permanent_redirect, *location);
+  }
+
+  // No Strict-Transport-Security here: a browser ignores it over plain HTTP (RFC 6797
+  // section 8.1), and every https answer carries it.
+  void answer(http::status status, const std::string& location) {
+    response_.emplace(status, 11);
+    if (!location.empty()) {
+      response_->set(http::field::location, location);
+    }
+    response_->keep_alive(false);
+    response_->prepare_payload();
+    expires_after(state_.options.http_redirect_timeout);
+    http::async_write(socket_, *response_,
+                      beast::bind_front_handler(&RedirectSession::on_write, shared_from_this()));
+  }
+
+  void on_write(ErrorCode code, std::size_t /*bytes*/) {
+    deadline_.cancel();
+    response_.reset();
+    if (code) {
+      log_ending(code, "plain http write");
+      return;
+    }
+    // The client may still be sending (a body, more requests): closing with unread
+    // data would reset the connection and could lose the answer. Half-close, then read
+    // and drop what comes, bounded as HttpSession::do_discard is.
+    ErrorCode ignored;
+    socket_.shutdown(Tcp::socket::shutdown_send, ignored);
+    do_discard();
+  }
+
+  void do_discard() {
+    buffer_.consume(buffer_.size());
+    expires_after(kDiscardTimeout);
+    socket_.async_read_some(
+        buffer_.prepare(kRedirectHeadLimit),
+        beast::bind_front_handler(&RedirectSession::on_discard, shared_from_this()));
+  }
+
+  void on_discard(ErrorCode code, std::size_t bytes) {
+    deadline_.cancel();
+    discarded_ += bytes;
+    if (!code && discarded_ < kDiscardLimit) {
+      do_discard();
+      return;
+    }
+    ErrorCode ignored;
+    socket_.close(ignored);
+  }
+
+  // When the deadline passes the socket closes, and the step in progress fails.
+  void expires_after(std::chrono::steady_clock::duration timeout) {
+    deadline_.expires_after(timeout);
+    deadline_.async_wait([weak = weak_from_this()](ErrorCode code) {
+      if (code) {
+        return;  // Re-armed or cancelled.
+      }
+      if (auto self = weak.lock()) {
+        self->state_.log->debug("conn_id={} plain http deadline passed", self->id_);
+        ErrorCode ignored;
+        self->socket_.close(ignored);
+      }
+    });
+  }
+
+  Tcp::socket socket_;
+  asio::steady_timer deadline_;
+  beast::flat_buffer buffer_;
+  http::request_parser<http::empty_body> parser_;
+  std::optional<http::response<http::empty_body>> response_;
+  detail::ConnectionCounter::Slot connection_slot_;
+  detail::ConnectionCounter::Slot handshake_slot_;
+  std::size_t discarded_ = 0;
+};
+
 // --- HTTP session -----------------------------------------------------------------
 
 bool is_safe_header_text(std::string_view text) {
@@ -520,8 +677,7 @@ class HttpSession final : public SessionBase, public std::enable_shared_from_thi
     }
     phase_ = Phase::kHandshake;
     expires_after(state_.options.tls_handshake_timeout);
-    stream_.async_handshake(
-        beast::bind_front_handler(&HttpSession::on_handshake, shared_from_this()));
+    do_sniff();
   }
 
   void stop_for_shutdown() override {
@@ -536,6 +692,63 @@ class HttpSession final : public SessionBase, public std::enable_shared_from_thi
 
  private:
   enum class Phase { kIdle, kHandshake, kReading, kAdmitting, kHandling, kWriting, kClosing };
+
+  // The first byte, peeked (left for OpenSSL to read), tells TLS from plain HTTP, within
+  // the handshake's deadline. As in TlsSocket, the wait starts only after a try found
+  // nothing, so the edge-triggered reactor cannot have reported the data already.
+  void do_sniff() {
+    std::uint8_t first = 0;
+    const ssize_t peeked =
+        ::recv(stream_.socket().native_handle(), &first, 1, MSG_PEEK | MSG_DONTWAIT);
+    const int failure = errno;
+    if (peeked == 1) {
+      on_first_byte(first);
+      return;
+    }
+    if (peeked < 0 && (failure == EAGAIN || failure == EWOULDBLOCK || failure == EINTR)) {
+      stream_.socket().async_wait(
+          Tcp::socket::wait_read,
+          beast::bind_front_handler(&HttpSession::on_readable, shared_from_this()));
+      return;
+    }
+    deadline_.cancel();
+    handshake_slot_.release();
+    log_ending(peeked == 0 ? ErrorCode(asio::error::eof)
+                           : ErrorCode(failure, boost::system::system_category()),
+               "tls handshake");
+  }
+
+  void on_readable(ErrorCode code) {
+    if (code) {
+      deadline_.cancel();
+      handshake_slot_.release();
+      log_ending(code, "tls handshake");
+      return;
+    }
+    do_sniff();
+  }
+
+  void on_first_byte(std::uint8_t first) {
+    if (first == kTlsHandshakeRecord) {
+      stream_.async_handshake(
+          beast::bind_front_handler(&HttpSession::on_handshake, shared_from_this()));
+      return;
+    }
+    deadline_.cancel();
+    phase_ = Phase::kIdle;
+    if (first >= 'A' && first <= 'Z') {
+      // Plain HTTP on the TLS port: the connection becomes a redirect. The SSL object,
+      // never used, is freed with this session; it does not own the descriptor.
+      auto redirect = std::make_shared<RedirectSession>(
+          state_, worker_, id_, remote_, std::move(stream_.socket()), std::move(connection_slot_),
+          std::move(handshake_slot_));
+      redirect->start();
+      return;
+    }
+    state_.log->debug("conn_id={} neither tls nor http: closed", id_);
+    ErrorCode ignored;
+    stream_.socket().close(ignored);
+  }
 
   void on_handshake(ErrorCode code) {
     deadline_.cancel();
@@ -976,6 +1189,36 @@ Result<std::shared_ptr<ssl::context>> make_tls_context(const TlsCredentials& cre
 
 }  // namespace
 
+// One listening socket and the back-off of its accepting, both on the first worker's
+// context and used only on its thread.
+struct Listener {
+  // kTls: TLS, with plain HTTP told apart and redirected; kPlainHttp: only redirects.
+  enum class Kind { kTls, kPlainHttp };
+
+  Listener(asio::io_context& io, Kind listener_kind)
+      : kind(listener_kind), acceptor(io), timer(io) {}
+
+  ErrorCode listen(const Tcp::endpoint& endpoint) {
+    ErrorCode code;
+    acceptor.open(endpoint.protocol(), code);
+    if (!code) {
+      acceptor.set_option(asio::socket_base::reuse_address(true), code);
+    }
+    if (!code) {
+      acceptor.bind(endpoint, code);
+    }
+    if (!code) {
+      acceptor.listen(asio::socket_base::max_listen_connections, code);
+    }
+    return code;
+  }
+
+  const Kind kind;
+  Tcp::acceptor acceptor;
+  asio::steady_timer timer;  // The EMFILE back-off.
+  std::chrono::milliseconds backoff{0};
+};
+
 // --- Server -----------------------------------------------------------------------
 
 class Server::Impl {
@@ -1014,29 +1257,45 @@ class Server::Impl {
     for (std::size_t index = 0; index < threads; ++index) {
       workers_.push_back(std::make_unique<Worker>());
     }
-    acceptor_.emplace(workers_.front()->io);
-    const Tcp::endpoint endpoint(address, state_.options.port);
-    acceptor_->open(endpoint.protocol(), code);
-    if (!code) {
-      acceptor_->set_option(asio::socket_base::reuse_address(true), code);
+    try {
+      // Asio makes a context's reactor (an epoll and an eventfd descriptor) with the
+      // first socket or timer on it. Make every worker's now: made lazily, the first
+      // connection accepted onto a worker would need descriptors the server may have
+      // run out of, and Asio throws when it cannot get them.
+      for (auto& worker : workers_) {
+        Tcp::socket unused(worker->io);
+      }
+    } catch (const std::exception& failure) {
+      state_.log->error("cannot start the io contexts: {}", failure.what());
+      workers_.clear();
+      return error(Code::kUnavailable, "cannot start the io contexts");
     }
-    if (!code) {
-      acceptor_->bind(endpoint, code);
-    }
-    if (!code) {
-      acceptor_->listen(asio::socket_base::max_listen_connections, code);
+    // Listening sockets and their timers are made on workers_[0], whose thread runs
+    // every accept.
+    tls_listener_.emplace(workers_.front()->io, Listener::Kind::kTls);
+    std::uint16_t failed_port = state_.options.port;
+    code = tls_listener_->listen(Tcp::endpoint(address, state_.options.port));
+    if (!code && state_.options.http_redirect_port) {
+      failed_port = *state_.options.http_redirect_port;
+      plain_listener_.emplace(workers_.front()->io, Listener::Kind::kPlainHttp);
+      code = plain_listener_->listen(Tcp::endpoint(address, failed_port));
     }
     if (code) {
-      state_.log->error("cannot listen on {}:{}: {}", state_.options.address, state_.options.port,
+      state_.log->error("cannot listen on {}:{}: {}", state_.options.address, failed_port,
                         code.message());
-      acceptor_.reset();
+      plain_listener_.reset();
+      tls_listener_.reset();
       workers_.clear();
       return error(Code::kUnavailable, "cannot listen on the server address");
     }
-    port_ = acceptor_->local_endpoint().port();
-    accept_timer_.emplace(workers_.front()->io);
+    port_ = tls_listener_->acceptor.local_endpoint().port();
+    state_.https_port = port_;
     reserve_descriptor_.reset(::open("/dev/null", O_RDONLY | O_CLOEXEC));
-    do_accept();
+    do_accept(*tls_listener_);
+    if (plain_listener_) {
+      http_redirect_port_ = plain_listener_->acceptor.local_endpoint().port();
+      do_accept(*plain_listener_);
+    }
     for (std::size_t index = 0; index < workers_.size(); ++index) {
       Worker& worker = *workers_[index];
       worker.thread = std::thread([&io = worker.io, log = state_.log, index] {
@@ -1063,10 +1322,15 @@ class Server::Impl {
     is_running_ = true;
     state_.log->info("listening on {}:{} with {} io threads", state_.options.address, port_,
                      threads);
+    if (plain_listener_) {
+      state_.log->info("redirecting plain http on {}:{} to https", state_.options.address,
+                       http_redirect_port_);
+    }
     return ok();
   }
 
   std::uint16_t port() const { return port_; }
+  std::uint16_t http_redirect_port() const { return http_redirect_port_; }
 
   Result<void> reload_credentials(const TlsCredentials& credentials) {
     if (!state_.tls_context()) {
@@ -1095,8 +1359,12 @@ class Server::Impl {
       state_.is_stopping = true;
       asio::post(workers_.front()->io, [this] {
         ErrorCode ignored;
-        acceptor_->close(ignored);
-        accept_timer_->cancel();
+        for (std::optional<Listener>* listener : {&tls_listener_, &plain_listener_}) {
+          if (*listener) {
+            (*listener)->acceptor.close(ignored);
+            (*listener)->timer.cancel();
+          }
+        }
       });
       for (auto& worker : workers_) {
         asio::post(worker->io, [&worker = *worker] {
@@ -1136,23 +1404,35 @@ class Server::Impl {
   }
 
  private:
-  void do_accept() {
+  // Arms the next accept. Accepting never stops while the server runs: whatever
+  // happened to the last connection, this is called again, and if arming itself fails
+  // (Asio throws when it cannot allocate) the back-off timer retries.
+  void do_accept(Listener& listener) {
+    if (state_.is_stopping) {
+      return;
+    }
     Worker& worker = *workers_[next_worker_];
     next_worker_ = (next_worker_ + 1) % workers_.size();
-    // The socket is created on the chosen worker's context: the connection lives there.
-    acceptor_->async_accept(asio::any_io_executor(worker.io.get_executor()),
-                            [this, &worker](ErrorCode code, Tcp::socket socket) {
-                              on_accept(worker, code, std::move(socket));
-                            });
+    try {
+      // The socket is created on the chosen worker's context: the connection lives there.
+      listener.acceptor.async_accept(
+          asio::any_io_executor(worker.io.get_executor()),
+          [this, &listener, &worker](ErrorCode code, Tcp::socket socket) {
+            on_accept(listener, worker, code, std::move(socket));
+          });
+    } catch (const std::exception& failure) {
+      state_.log->error("cannot wait for connections: {}; retrying", failure.what());
+      back_off(listener);
+    }
   }
 
-  void on_accept(Worker& worker, ErrorCode code, Tcp::socket socket) {
+  void on_accept(Listener& listener, Worker& worker, ErrorCode code, Tcp::socket socket) {
     if (code == asio::error::operation_aborted || state_.is_stopping) {
       return;
     }
     if (code == asio::error::no_descriptors ||
         code == boost::system::errc::too_many_files_open_in_system) {
-      on_out_of_descriptors();
+      on_out_of_descriptors(listener);
       return;
     }
     if (code) {
@@ -1160,10 +1440,23 @@ class Server::Impl {
       if (const std::uint64_t count = accept_failures_.note()) {
         state_.log->warn("accept failed {} times: {}", count, code.message());
       }
-      do_accept();
-      return;
+    } else {
+      listener.backoff = std::chrono::milliseconds(0);
+      if (!reserve_descriptor_.is_open()) {
+        reserve_descriptor_.reset(::open("/dev/null", O_RDONLY | O_CLOEXEC));
+      }
+      try {
+        start_session(listener.kind, worker, std::move(socket));
+      } catch (const std::exception& failure) {
+        // The connection is dropped (its socket closes with the unwinding); the server
+        // goes on accepting.
+        state_.log->error("dropped a new connection: {}", failure.what());
+      }
     }
-    accept_backoff_ = std::chrono::milliseconds(0);
+    do_accept(listener);
+  }
+
+  void start_session(Listener::Kind kind, Worker& worker, Tcp::socket socket) {
     ErrorCode ignored;
     const Tcp::endpoint peer = socket.remote_endpoint(ignored);
     std::string address = peer.address().to_string();
@@ -1179,17 +1472,25 @@ class Server::Impl {
         state_.log->warn("refused {} connections over the connection or handshake caps", count);
       }
       socket.close(ignored);
-      do_accept();
       return;
     }
     socket.set_option(Tcp::no_delay(true), ignored);
     const std::uint64_t id = state_.next_connection_id++;
     state_.log->debug("conn_id={} accepted", id);
-    auto session =
-        std::make_shared<HttpSession>(state_, worker, id, std::move(address), std::move(socket),
-                                      std::move(*connection), std::move(*handshake));
+    if (kind == Listener::Kind::kPlainHttp) {
+      start_on(worker, std::make_shared<RedirectSession>(state_, worker, id, std::move(address),
+                                                         std::move(socket), std::move(*connection),
+                                                         std::move(*handshake)));
+    } else {
+      start_on(worker, std::make_shared<HttpSession>(state_, worker, id, std::move(address),
+                                                     std::move(socket), std::move(*connection),
+                                                     std::move(*handshake)));
+    }
+  }
+
+  template <typename SessionType>
+  static void start_on(Worker& worker, std::shared_ptr<SessionType> session) {
     asio::post(worker.io, [session = std::move(session)] { session->start(); });
-    do_accept();
   }
 
   // accept() fails with EMFILE/ENFILE while connections wait in the backlog: re-arming
@@ -1197,23 +1498,35 @@ class Server::Impl {
   // reserve descriptor, take one waiting connection and close it (its client learns at
   // once rather than hanging), reopen the reserve and wait before accepting again,
   // doubling the pause up to a second while it lasts.
-  void on_out_of_descriptors() {
+  //
+  // Other threads open descriptors too (the store, static files on other io threads),
+  // so one may take the freed slot first: then nothing is shed this time, and the
+  // reserve, if it cannot be reopened now, is reopened after a later accept. Either
+  // way the back-off goes on, so a lost race costs a shed, never the acceptor.
+  void on_out_of_descriptors(Listener& listener) {
     if (const std::uint64_t count = descriptor_failures_.note()) {
       state_.log->warn("out of file descriptors: {} accepts failed; shedding and backing off",
                        count);
     }
-    reserve_descriptor_.reset();
-    const int shed = ::accept4(acceptor_->native_handle(), nullptr, nullptr,
-                               SOCK_NONBLOCK | SOCK_CLOEXEC);
-    if (shed >= 0) {
-      ::close(shed);
+    if (reserve_descriptor_.is_open()) {
+      reserve_descriptor_.reset();
+      const int shed = ::accept4(listener.acceptor.native_handle(), nullptr, nullptr,
+                                 SOCK_NONBLOCK | SOCK_CLOEXEC);
+      if (shed >= 0) {
+        ::close(shed);
+      }
     }
     reserve_descriptor_.reset(::open("/dev/null", O_RDONLY | O_CLOEXEC));
-    accept_backoff_ = std::clamp(accept_backoff_ * 2, kMinAcceptBackoff, kMaxAcceptBackoff);
-    accept_timer_->expires_after(accept_backoff_);
-    accept_timer_->async_wait([this](ErrorCode code) {
+    back_off(listener);
+  }
+
+  // Accepts again after a pause: 10 ms, doubling up to a second while failures last.
+  void back_off(Listener& listener) {
+    listener.backoff = std::clamp(listener.backoff * 2, kMinAcceptBackoff, kMaxAcceptBackoff);
+    listener.timer.expires_after(listener.backoff);
+    listener.timer.async_wait([this, &listener](ErrorCode code) {
       if (!code && !state_.is_stopping) {
-        do_accept();
+        do_accept(listener);
       }
     });
   }
@@ -1224,16 +1537,16 @@ class Server::Impl {
   ServerState state_;  // First: outlives the workers and every session on them.
   TlsCredentials credentials_;
   std::vector<std::unique_ptr<Worker>> workers_;
-  std::optional<Tcp::acceptor> acceptor_;  // On workers_[0]; destroyed before it.
-  std::optional<asio::steady_timer> accept_timer_;  // The EMFILE back-off; as acceptor_.
+  std::optional<Listener> tls_listener_;    // On workers_[0]; destroyed before it.
+  std::optional<Listener> plain_listener_;  // Only with options.http_redirect_port.
   // Only on the acceptor's thread:
   std::size_t next_worker_ = 0;
-  std::chrono::milliseconds accept_backoff_{0};
   UniqueFd reserve_descriptor_;  // Freed to shed one connection when descriptors run out.
   ThrottledWarning accept_failures_;
   ThrottledWarning descriptor_failures_;
   ThrottledWarning refusals_;
   std::uint16_t port_ = 0;
+  std::uint16_t http_redirect_port_ = 0;
   bool is_running_ = false;
   std::mutex mutex_;
   std::condition_variable stopped_;
@@ -1256,6 +1569,8 @@ Result<void> Server::reload_credentials(TlsCredentials credentials) {
 }
 
 std::uint16_t Server::port() const { return impl_->port(); }
+
+std::uint16_t Server::http_redirect_port() const { return impl_->http_redirect_port(); }
 
 void Server::stop(std::chrono::milliseconds drain) { impl_->stop(drain); }
 

@@ -175,6 +175,15 @@ struct ServerOptions {
   std::chrono::seconds http_timeout{30};
   std::chrono::seconds tls_handshake_timeout{10};
   std::vector<std::string> ws_paths{"/api/v1/ws"};
+  // Plain HTTP gets only a redirect to https (docs/transport.md, "Plain HTTP"), on the
+  // TLS port and, when set, on this port of the same address (0 picks a free one; read
+  // it back with Server::http_redirect_port()).
+  std::optional<std::uint16_t> http_redirect_port;
+  // The names a redirect's Location may name (serve --hostname). Empty: the request's
+  // Host header, once validated.
+  std::vector<std::string> redirect_hosts;
+  // A plain HTTP request's line and headers must arrive within this, and within 4 KiB.
+  std::chrono::milliseconds http_redirect_timeout{5000};
 };
 
 // PEM text of the server's certificate chain and private key.
@@ -184,7 +193,8 @@ struct TlsCredentials {
 };
 
 // Serves HTTPS (TLS 1.2 and 1.3, AEAD suites only, HSTS) and WebSocket upgrades on one
-// port. Handlers must outlive the server. Not copyable.
+// port; plain HTTP on that port (and on an optional plain port) is only redirected to
+// it. Handlers must outlive the server. Not copyable.
 class Server {
  public:
   Server(ServerOptions options, TlsCredentials credentials, HttpHandler& http,
@@ -207,6 +217,8 @@ class Server {
 
   // The bound port (after start()).
   std::uint16_t port() const;
+  // The bound plain HTTP port (after start()); 0 without ServerOptions::http_redirect_port.
+  std::uint16_t http_redirect_port() const;
 
   // Stops accepting, closes WebSockets with 1001 (going away), waits at most
   // `drain` for in-flight work, then stops the threads. Idempotent. Must not be
