@@ -81,7 +81,7 @@ describe('sound, session expiry and installing the app', () => {
     const harper = await newClient(browser, server, undefined, { initScript: recordedTones });
     await signIn(harper.page, 'rn.harper');
     await waitLive(harper.page);
-    await openThreadByTitle(harper.page, 'Nina Patel');
+    await openThreadByTitle(harper.page, 'Dr. Nina Patel');
     await sendText(harper.page, 'Potassium is 3.1 in bed 7.');
     await expect.poll(async () => (await tones(patel.page)).length, { timeout: 10_000 }).toBe(2);
     await sendText(harper.page, 'Bed 9 is desaturating, come now.', true);

@@ -216,8 +216,11 @@ export async function openDirect(page: Page, name: string, username: string): Pr
   await page.getByLabel('Message', { exact: true }).waitFor();
 }
 
+// The title alone, not a patient thread whose colleagues (beside its title) have it.
 export async function openThreadByTitle(page: Page, title: string): Promise<void> {
-  await page.locator('.thread-item', { has: page.locator('.thread-title', { hasText: title }) }).first().click();
+  const escaped = title.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+  const named = page.locator('.thread-title', { hasText: new RegExp(`^\\s*${escaped}`) });
+  await page.locator('.thread-item', { has: named }).first().click();
   await page.getByLabel('Message', { exact: true }).waitFor();
 }
 

@@ -67,7 +67,7 @@ describe('live presence, typing and alerts', () => {
 
     const typing = patel.page.locator('p.typing');
     expect(await typing.textContent()).toBe('');
-    await openThreadByTitle(harper.page, 'Nina Patel');
+    await openThreadByTitle(harper.page, 'Dr. Nina Patel');
     await harper.page.getByLabel('Message', { exact: true }).click();
     await harper.page.keyboard.type('Coming to');
     await expect.poll(() => typing.textContent(), { timeout: 10_000 }).toBe('Olivia Harper, RN is typing…');
@@ -96,7 +96,7 @@ describe('live presence, typing and alerts', () => {
     const harper = await newClient(browser, server);
     await signIn(harper.page, 'rn.harper');
     await waitLive(harper.page);
-    await openThreadByTitle(harper.page, 'Nina Patel');
+    await openThreadByTitle(harper.page, 'Dr. Nina Patel');
     const normal = 'Potassium is 3.1 in bed 7.';
     await sendText(harper.page, normal);
     await expect.poll(async () => (await recorded()).length, { timeout: 10_000 }).toBe(1);

@@ -5,7 +5,7 @@
 import { AxeBuilder } from '@axe-core/playwright';
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
-import { kPassword, launchBrowser, newClient, openThreadByTitle, sendText, signIn, startServer, waitLive, type Server } from './harness';
+import { kPassword, launchBrowser, newClient, openDirect, openThreadByTitle, sendText, signIn, startServer, waitLive, type Server } from './harness';
 
 let server: Server;
 let browser: Browser;
@@ -116,7 +116,7 @@ describe('the lock', () => {
     const harper = await newClient(browser, server);
     await signIn(harper.page, 'rn.harper');
     await waitLive(harper.page);
-    await openThreadByTitle(harper.page, 'Nina Patel');
+    await openThreadByTitle(harper.page, 'Dr. Nina Patel');
     await sendText(harper.page, 'Potassium is 6.1 in bed 4.');
     await openThreadByTitle(patel.page, 'Olivia Harper, RN');
     await patel.page.locator('.message', { hasText: 'Potassium is 6.1' }).waitFor({ timeout: 10_000 });
@@ -147,6 +147,36 @@ describe('the lock', () => {
     expect(await threadsStatus(patel.page)).toBe(200);
     await harper.context.close();
     await patel.context.close();
+  });
+
+  test('a tab reloaded while locked stays locked, keeps receiving, and the PIN unlocks to what came in', async () => {
+    const chen = await newClient(browser, server);
+    await signInSettingPin(chen.page, 'rn.chen');
+    await waitLive(chen.page);
+    const nguyen = await newClient(browser, server);
+    await signIn(nguyen.page, 'dr.nguyen');
+    await waitLive(nguyen.page);
+    await openDirect(nguyen.page, 'Grace Chen', 'rn.chen');
+    await sendText(nguyen.page, 'Can you check the drain output in bed 12?');
+    await openThreadByTitle(chen.page, 'Dr. Minh Nguyen');
+    await chen.page.locator('.message', { hasText: 'drain output' }).waitFor({ timeout: 10_000 });
+
+    await chen.page.getByRole('button', { name: 'Lock', exact: true }).click();
+    await lockHeading(chen.page).waitFor();
+    await chen.page.reload();
+    await lockHeading(chen.page).waitFor({ timeout: 10_000 });
+    expect(await chen.page.content()).not.toContain('drain output');
+    // Still connected while locked: the next message arrives and is counted, unshown.
+    await sendText(nguyen.page, 'Drain output is 400 ml since noon.');
+    await chen.page.getByRole('status').filter({ hasText: '1 new message' }).waitFor({ timeout: 10_000 });
+    expect(await chen.page.content()).not.toContain('400 ml');
+    expect(await threadsStatus(chen.page)).toBe(423);
+
+    await unlockWith(chen.page, 'PIN', kPin);
+    await chen.page.locator('.message', { hasText: '400 ml since noon' }).waitFor({ timeout: 10_000 });
+    expect(await chen.page.locator('.thread-view h2').textContent()).toContain('Minh Nguyen');
+    await nguyen.context.close();
+    await chen.context.close();
   });
 
   test('a wrong PIN says how many tries are left; five lock the PIN out and the password unlocks; the Lock button is 44 px', async () => {

@@ -111,14 +111,14 @@ describe('two clinicians', () => {
     await page.getByRole('button', { name: 'Start patient conversation' }).click();
     // As a clinician does, type once the new thread is open: until the server has
     // created it, the thread open behind the dialog is the previous one.
-    await expect.poll(() => page.getByRole('region', { name: 'Patient' }).textContent(), { timeout: 15_000 }).toContain('Sample, Bruno');
+    await expect.poll(() => page.getByRole('region', { name: 'Patient', exact: true }).textContent(), { timeout: 15_000 }).toContain('Sample, Bruno');
     await sendText(page, 'Bruno Sample: lactate trending down, keep the fluids.');
     await expect.poll(() => ownStatus(page, 'lactate trending').getAttribute('data-status'), { timeout: 15_000 }).not.toBe('sending');
 
     await okafor.page.locator('.thread-item', { hasText: 'Sample, Bruno' }).first().click();
     await okafor.page.locator('.message.theirs', { hasText: 'lactate trending' }).waitFor();
     for (const side of [page, okafor.page]) {
-      const banner = side.getByRole('region', { name: 'Patient' });
+      const banner = side.getByRole('region', { name: 'Patient', exact: true });
       await expect.poll(() => banner.textContent()).toContain('Sample, Bruno');
       expect(await banner.textContent()).toContain('MRN 100871');
       expect(await banner.textContent()).not.toContain('MRN MRN');

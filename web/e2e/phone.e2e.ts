@@ -87,7 +87,7 @@ describe('phone layout', () => {
     });
     expect(clipped).toBe(false);
     await page.locator('.thread-item', { hasText: 'Testpatient, Alma' }).click();
-    const banner = page.getByRole('region', { name: 'Patient' });
+    const banner = page.getByRole('region', { name: 'Patient', exact: true });
     expect(await banner.textContent()).toContain('MRN 100234');
     expect(await banner.textContent()).not.toContain('MRN MRN');
     await context.close();
@@ -126,8 +126,15 @@ describe('phone layout', () => {
         await page.keyboard.press('Escape');
         await page.getByRole('dialog').waitFor({ state: 'detached' });
         // The day's separator, above the first loaded message.
-        await page.getByRole('log', { name: 'Messages' }).evaluate((el) => (el.scrollTop = 0));
-        await page.locator('.day-separator').first().waitFor();
+        // Earlier pages load as the top is reached and push it away again: scroll up
+        // until the separator is in view.
+        const log = page.getByRole('log', { name: 'Messages' });
+        await expect
+          .poll(async () => {
+            await log.evaluate((el) => (el.scrollTop = 0));
+            return page.locator('.day-separator').count();
+          }, { timeout: 20_000, interval: 250 })
+          .toBeGreaterThan(0);
         expect(await seriousViolations(page), `separator, ${where}`).toEqual([]);
         await context.close();
       }

@@ -58,8 +58,11 @@ function inView(page: Page, selector: string, text?: string): Promise<boolean> {
 function storedDrafts(page: Page): Promise<string[]> {
   return page.evaluate(
     () =>
-      new Promise<string[]>((resolve, reject) => {
-        const request = indexedDB.open('wardline-drafts');
+      new Promise<string[]>(async (resolve, reject) => {
+        // The user's own drafts database, wardline-drafts-<user id>.
+        const name = (await indexedDB.databases()).map((d) => d.name ?? '').find((n) => n.startsWith('wardline-drafts-'));
+        if (!name) return resolve([]);
+        const request = indexedDB.open(name);
         request.onerror = () => reject(request.error);
         request.onsuccess = () => {
           const db = request.result;
@@ -256,7 +259,7 @@ describe('inside a thread', () => {
 
     // Kept per thread across navigation.
     await page.locator('.thread-item', { hasText: 'Testpatient, Alma' }).click();
-    await page.getByRole('region', { name: 'Patient' }).waitFor();
+    await page.getByRole('region', { name: 'Patient', exact: true }).waitFor();
     expect(await box.inputValue()).toBe('');
     await item.click();
     await expect.poll(() => box.inputValue()).toBe(draft);

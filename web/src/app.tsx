@@ -19,9 +19,6 @@ interface Running {
   session: Session;
   store: AppStore;
   local: LocalStore;
-  // False while a session that started locked waits for its unlock: it loads nothing
-  // the server would refuse.
-  started: boolean;
 }
 
 // What happens to the outbox at sign-out: kept sealed for the user's next sign-in on
@@ -98,6 +95,7 @@ export function App() {
       setNotice(friendlyEnd(message));
     };
     const api = new Api(session.token, endSession, () => {
+      store?.hold();
       if (!lockedRef.current) showLocked(true);
     });
     session.locked = session.locked || isIdle(session, Date.now());
@@ -155,8 +153,11 @@ export function App() {
     running.selectedThreadId = savedPlace(session.user.id)?.threadId ?? null;
     running.subscribe(() => setVersion((v) => v + 1));
     if (!navigator.onLine) running.setNetwork(false);
-    if (!session.locked) await running.start();
-    setRunning({ session, store: running, local, started: !session.locked });
+    // Locked, it still connects and receives; what a locked session may not ask for
+    // waits for the unlock.
+    if (session.locked) running.hold();
+    await running.start();
+    setRunning({ session, store: running, local });
   }
 
   useEffect(() => {
@@ -222,6 +223,7 @@ export function App() {
   // Locks now: the server refuses the session everything but an unlock from here on.
   function lock() {
     if (!running || lockedRef.current) return;
+    running.store.hold();
     showLocked(true);
     void running.store.api.lock().catch(() => {});
   }
@@ -233,12 +235,7 @@ export function App() {
     running.session.hasPin = state.has_pin;
     touchSession(now);
     showLocked(false);
-    if (!running.started) {
-      running.started = true;
-      void running.store.start();
-    } else if (running.store.selectedThreadId !== null) {
-      running.store.markRead(running.store.selectedThreadId);
-    }
+    running.store.release();
   }
 
   async function onSignedIn(answer: LoginAnswer, password: string) {

@@ -1,4 +1,5 @@
 import { timeOfDay } from './format';
+import { clearPlace } from './place';
 import type { User } from './types';
 
 // The signed-in session, kept in sessionStorage: it survives a reload of the tab and
@@ -31,6 +32,7 @@ export function saveSession(session: Session, storage: Storage = sessionStorage)
 
 export function clearSession(storage: Storage = sessionStorage): void {
   storage.removeItem(kKey);
+  clearPlace(storage);
 }
 
 export type SessionCheck = { session: Session } | { ended: string } | { none: true };

@@ -156,6 +156,9 @@ export class AppStore {
   private emitQueued = false;
   private snapshotLoading = false;
   private snapshotLoaded = false;
+  // The stream started afresh (not resumed) since the thread list was loaded.
+  private snapshotStale = false;
+  private held = false;
   private buffered: { event: StreamEvent | null; cursor: string }[] = [];
   private unknownThreads = new Map<number, { event: StreamEvent; cursor: string }[]>();
   private ackQueue: number[] = [];
@@ -305,15 +308,40 @@ export class AppStore {
   // ---- socket handlers -----------------------------------------------------
 
   private onWelcome(resumed: boolean): void {
-    void this.refreshUsers();
-    if (!this.snapshotLoaded && !this.snapshotLoading) void this.loadSnapshot();
-    else if (!resumed) void this.loadSnapshot();
+    if (!resumed) this.snapshotStale = true;
+    if (!this.held) this.loadWhatIsMissing();
     for (const timer of this.retryTimers.values()) clearTimeout(timer);
     this.retryTimers.clear();
     this.outbox.resetInFlight();
     this.flushOutbox();
     this.flushAcks();
     if (this.selectedThreadId !== null) this.markRead(this.selectedThreadId);
+  }
+
+  // The user list, and the thread list when it was never loaded or the stream did not
+  // resume from the cursor.
+  private loadWhatIsMissing(): void {
+    void this.refreshUsers();
+    if ((!this.snapshotLoaded || this.snapshotStale) && !this.snapshotLoading) {
+      this.snapshotStale = false;
+      void this.loadSnapshot();
+    }
+  }
+
+  // While the app is locked nothing the server refuses to a locked session is asked
+  // for: the stream, acks and receipts go on; the thread list, sends and reads wait for
+  // release() (the unlock).
+  hold(): void {
+    this.held = true;
+  }
+
+  release(): void {
+    if (!this.held) return;
+    this.held = false;
+    this.loadWhatIsMissing();
+    this.flushOutbox();
+    if (this.selectedThreadId !== null) this.markRead(this.selectedThreadId);
+    this.emit();
   }
 
   private onResync(cursor: string): void {
@@ -568,7 +596,7 @@ export class AppStore {
       this.snapshotLoading = false;
       // Retried at the next welcome; keep the socket's events for then.
       setTimeout(() => {
-        if (!this.stopped && !this.snapshotLoaded) void this.loadSnapshot();
+        if (!this.stopped && !this.held && !this.snapshotLoaded) void this.loadSnapshot();
       }, 2000);
       return;
     }
@@ -781,6 +809,7 @@ export class AppStore {
   // answer (and is not waiting for a retry), with its original client_id. One send in
   // flight per thread keeps the thread in the order the messages were written.
   flushOutbox(): void {
+    if (this.held) return;
     for (const entry of this.outbox.ready()) {
       if (!this.sendEntry(entry)) return; // not connected: sent after the next welcome
       this.outbox.markInFlight(entry.clientId);

@@ -42,7 +42,11 @@ export function ThreadView(props: { store: AppStore; state: ThreadState; onBack:
 
   useEffect(() => {
     savePlace({ userId: store.selfId, threadId: thread.id, unreadAfter });
-    return () => clearPlace();
+    // Kept when the view goes because the app locked (the thread is still the open
+    // one), so a reload while locked returns to it after the unlock.
+    return () => {
+      if (store.selectedThreadId !== thread.id) clearPlace();
+    };
   }, []);
 
   useEffect(() => {
