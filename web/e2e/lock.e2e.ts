@@ -179,6 +179,28 @@ describe('the lock', () => {
     await chen.context.close();
   });
 
+  test('a conversation started while the app is locked is counted, unshown, and is in the list after the unlock', async () => {
+    const adeyemi = await newClient(browser, server);
+    await signInSettingPin(adeyemi.page, 'rn.adeyemi');
+    await waitLive(adeyemi.page);
+    await adeyemi.page.getByRole('button', { name: 'Lock', exact: true }).click();
+    await lockHeading(adeyemi.page).waitFor();
+
+    const walsh = await newClient(browser, server);
+    await signIn(walsh.page, 'rt.walsh');
+    await waitLive(walsh.page);
+    await openDirect(walsh.page, 'Adeyemi', 'rn.adeyemi');
+    await sendText(walsh.page, 'Telemetry alarm on bed 9, can you look?');
+    await adeyemi.page.getByRole('status').filter({ hasText: '1 new message' }).waitFor({ timeout: 10_000 });
+    expect(await adeyemi.page.content()).not.toContain('Telemetry alarm');
+
+    await unlockWith(adeyemi.page, 'PIN', kPin);
+    await openThreadByTitle(adeyemi.page, 'Aoife Walsh, RRT');
+    await adeyemi.page.locator('.message', { hasText: 'Telemetry alarm on bed 9' }).waitFor({ timeout: 10_000 });
+    await walsh.context.close();
+    await adeyemi.context.close();
+  });
+
   test('a wrong PIN says how many tries are left; five lock the PIN out and the password unlocks; the Lock button is 44 px', async () => {
     const { page, context } = await newClient(browser, server, { width: 390, height: 844 });
     await signInSettingPin(page, 'dr.okafor');

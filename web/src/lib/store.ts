@@ -156,9 +156,12 @@ export class AppStore {
   private emitQueued = false;
   private snapshotLoading = false;
   private snapshotLoaded = false;
-  // The stream started afresh (not resumed) since the thread list was loaded.
+  // The thread list may miss something: the stream started afresh (not resumed) since
+  // it was loaded, or a new thread's event came when the thread could not be fetched.
   private snapshotStale = false;
   private held = false;
+  // Messages of threads not yet loaded whose arrival was announced while held.
+  private alertedWhileHeld = new Set<number>();
   private buffered: { event: StreamEvent | null; cursor: string }[] = [];
   private unknownThreads = new Map<number, { event: StreamEvent; cursor: string }[]>();
   private ackQueue: number[] = [];
@@ -437,6 +440,16 @@ export class AppStore {
     const state = this.threads.get(event.thread_id);
     if (!state) {
       if (event.kind === 'member_removed' && event.user_id === this.selfId) return;
+      if (this.held) {
+        // A locked session may not fetch the thread: the unlock reloads the list, which
+        // holds it. Its arrival is counted now.
+        this.snapshotStale = true;
+        if (event.kind === 'message' && event.sender_id !== this.selfId && !this.alertedWhileHeld.has(event.id)) {
+          this.alertedWhileHeld.add(event.id);
+          this.deps.alerts?.incoming(event, this.userName(event.sender_id), false);
+        }
+        return;
+      }
       this.queueForUnknownThread(event, cursor);
       return;
     }
@@ -505,7 +518,7 @@ export class AppStore {
       if (message.urgent) thread.has_unread_urgent = true;
     }
     const visible = this.selectedThreadId === thread.id && this.isVisible();
-    if (isNew) this.deps.alerts?.incoming(message, this.userName(message.sender_id), visible);
+    if (isNew && !this.alertedWhileHeld.delete(message.id)) this.deps.alerts?.incoming(message, this.userName(message.sender_id), visible);
     if (this.selectedThreadId === thread.id) this.markRead(thread.id);
   }
 
@@ -554,7 +567,9 @@ export class AppStore {
         this.emit();
       })
       .catch(() => {
+        // Not lost: the next welcome or unlock reloads the thread list.
         this.unknownThreads.delete(event.thread_id);
+        this.snapshotStale = true;
       });
   }
 
@@ -613,6 +628,7 @@ export class AppStore {
       }
     }
     if (this.socket.connectionState === 'live') this.syncing = false;
+    this.alertedWhileHeld.clear();
     if (this.selectedThreadId !== null) {
       const id = this.selectedThreadId;
       if (this.threads.has(id)) void this.openThread(id);
