@@ -64,7 +64,8 @@ ServiceFixture::ServiceFixture(IdentityPolicy policy, MessagingLimits limits)
   identity = std::make_unique<IdentityService>(*store, *keys, clock, *audit, hasher, policy);
   patients = std::make_unique<PatientService>(*store, *keys, *audit, clock);
   messaging =
-      std::make_unique<MessagingService>(*store, *keys, *audit, bus, clock, *patients, limits);
+      std::make_unique<MessagingService>(*store, *store, *store, *keys, *audit, bus, clock,
+                                         *patients, limits);
 }
 
 ServiceFixture::~ServiceFixture() {

@@ -3,7 +3,7 @@
 #include <string>
 
 #include "ports/records.hpp"
-#include "ports/store.hpp"
+#include "ports/write.hpp"
 
 namespace wl {
 

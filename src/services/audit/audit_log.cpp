@@ -14,7 +14,7 @@ constexpr std::size_t kPageSize = 1000;
 
 }  // namespace
 
-AuditLog::AuditLog(Store& store, const Clock& clock, crypto::Ed25519KeyPair signing_key)
+AuditLog::AuditLog(AuditStore& store, const Clock& clock, crypto::Ed25519KeyPair signing_key)
     : store_(store), clock_(clock), signing_key_(std::move(signing_key)) {}
 
 bool AuditLog::admit_refusal(AuditDraft& draft) {

@@ -9,7 +9,7 @@
 #include "core/status.hpp"
 #include "ports/clock.hpp"
 #include "ports/records.hpp"
-#include "ports/store.hpp"
+#include "ports/audit_store.hpp"
 
 namespace wl {
 
@@ -22,7 +22,7 @@ class AuditLog {
  public:
   // `store` and `clock` must outlive the AuditLog. `signing_key` signs checkpoints; its
   // public key is what `wardline audit verify --key` must be given.
-  AuditLog(Store& store, const Clock& clock, crypto::Ed25519KeyPair signing_key);
+  AuditLog(AuditStore& store, const Clock& clock, crypto::Ed25519KeyPair signing_key);
   AuditLog(const AuditLog&) = delete;
   AuditLog& operator=(const AuditLog&) = delete;
 
@@ -33,7 +33,7 @@ class AuditLog {
   // one account cannot fill the disk with refused requests (anonymous refusals are
   // budgeted per address before they get here: api/refusal_audit.hpp).
   // Errors: ResourceExhausted for a refusal counted instead of written; as
-  // Store::append_audit.
+  // AuditStore::append_audit.
   [[nodiscard]] Result<AuditEntry> record(AuditDraft draft);
 
   static constexpr int kRefusalsPerMinute = 60;
@@ -43,9 +43,9 @@ class AuditLog {
 
   // Signs (seq, hash, now) of the newest entry, stores the checkpoint and returns it.
   // Signing a head that has a checkpoint already re-signs it at the later time, which
-  // replaces the stored one (Store::put_audit_checkpoint), so a running server's newest
+  // replaces the stored one (AuditStore::put_audit_checkpoint), so a running server's newest
   // checkpoint stays recent while nothing is written.
-  // Errors: FailedPrecondition if the log is empty; as Store::read_audit,
+  // Errors: FailedPrecondition if the log is empty; as AuditStore::read_audit,
   // list_audit_checkpoints and put_audit_checkpoint (AlreadyExists: a checkpoint with
   // another hash is stored at this seq, so the chain was rewritten under it).
   // Waits for the store's writer: never call it from a store completion.
@@ -76,7 +76,7 @@ class AuditLog {
     std::uint64_t suppressed = 0;
   };
 
-  Store& store_;
+  AuditStore& store_;
   const Clock& clock_;
   std::mutex refusals_mutex_;
   std::unordered_map<std::int64_t, RefusalWindow> refusals_;  // GUARDED_BY(refusals_mutex_)

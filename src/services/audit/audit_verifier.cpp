@@ -38,7 +38,7 @@ std::string checkpoint_problem(const AuditCheckpoint& checkpoint, std::string_vi
 
 }  // namespace
 
-Result<AuditVerifyReport> verify_audit(Store& store, const AuditVerifyOptions& options) {
+Result<AuditVerifyReport> verify_audit(AuditStore& store, const AuditVerifyOptions& options) {
   if (options.trusted_keys.empty()) {
     return error(Code::kInvalidArgument, "audit verification needs a trusted public key");
   }

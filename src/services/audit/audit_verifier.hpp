@@ -8,7 +8,7 @@
 
 #include "core/status.hpp"
 #include "core/time.hpp"
-#include "ports/store.hpp"
+#include "ports/audit_store.hpp"
 #include "services/audit/audit_anchor.hpp"
 
 namespace wl {
@@ -66,7 +66,7 @@ struct AuditVerifyReport {
 // that its newest checkpoint is recent. Blocks on the store; thread-safe.
 // Errors: InvalidArgument if options.trusted_keys is empty; the store's (a bad chain is
 // reported in the result, not as an error).
-[[nodiscard]] Result<AuditVerifyReport> verify_audit(Store& store,
+[[nodiscard]] Result<AuditVerifyReport> verify_audit(AuditStore& store,
                                                      const AuditVerifyOptions& options);
 
 }  // namespace wl

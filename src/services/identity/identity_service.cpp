@@ -53,7 +53,7 @@ std::string device_record_key(UserId user, Timestamp created_at) {
   return fmt::format("user:{}/at:{}", user.value(), to_micros(created_at));
 }
 
-IdentityService::IdentityService(Store& store, KeyRing& keys, const Clock& clock, AuditLog& audit,
+IdentityService::IdentityService(IdentityStore& store, KeyRing& keys, const Clock& clock, AuditLog& audit,
                                  const PasswordHasher& hasher, IdentityPolicy policy)
     : store_(store),
       keys_(keys),

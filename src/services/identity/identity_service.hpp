@@ -9,7 +9,7 @@
 #include "core/status.hpp"
 #include "ports/clock.hpp"
 #include "ports/records.hpp"
-#include "ports/store.hpp"
+#include "ports/identity_store.hpp"
 #include "services/identity/login_throttle.hpp"
 #include "services/identity/password_hasher.hpp"
 #include "services/identity/principal.hpp"
@@ -104,7 +104,7 @@ struct PinChange {
 // clock, audit and hasher must outlive the service.
 class IdentityService {
  public:
-  IdentityService(Store& store, KeyRing& keys, const Clock& clock, AuditLog& audit,
+  IdentityService(IdentityStore& store, KeyRing& keys, const Clock& clock, AuditLog& audit,
                   const PasswordHasher& hasher, IdentityPolicy policy = {});
 
   // Checks the password and opens a session on a new device. Errors:
@@ -187,7 +187,7 @@ class IdentityService {
   // Seals the device names that versions before schema 4 stored in clear, a batch at
   // a time, and audits how many (once, if any). For start-up, before the service
   // serves anyone: it blocks on the store until none is left, and then none is left
-  // in the store's files either (Store::seal_device_names). Returns the count.
+  // in the store's files either (IdentityStore::seal_device_names). Returns the count.
   // Errors: as KeyRing::seal and the store; what was sealed before an error stays
   // sealed, and calling again goes on from there.
   Result<std::size_t> seal_device_names_in_clear();
@@ -235,7 +235,7 @@ class IdentityService {
   // Opens the name of a device of a user of `org`.
   Result<DeviceView> open_device(OrgId org, const Device& device);
 
-  Store& store_;
+  IdentityStore& store_;
   KeyRing& keys_;
   const Clock& clock_;
   AuditLog& audit_;

@@ -74,7 +74,7 @@ std::array<char, 32> to_key(std::string_view bytes) {
 
 }  // namespace
 
-KeyRing::KeyRing(Store& store, KeyProvider& provider, const Clock& clock)
+KeyRing::KeyRing(KeyStore& store, KeyProvider& provider, const Clock& clock)
     : store_(store), provider_(provider), clock_(clock) {}
 
 KeyRing::~KeyRing() = default;

@@ -15,7 +15,7 @@
 #include "ports/clock.hpp"
 #include "ports/key_provider.hpp"
 #include "ports/records.hpp"
-#include "ports/store.hpp"
+#include "ports/key_store.hpp"
 
 namespace wl {
 
@@ -39,19 +39,19 @@ struct SealContext {
 class KeyRing {
  public:
   // `store`, `provider` and `clock` must outlive the KeyRing.
-  KeyRing(Store& store, KeyProvider& provider, const Clock& clock);
+  KeyRing(KeyStore& store, KeyProvider& provider, const Clock& clock);
   KeyRing(const KeyRing&) = delete;
   KeyRing& operator=(const KeyRing&) = delete;
   ~KeyRing();
 
   // Loads and unwraps every data key in the store, replacing what is held.
-  // Errors: as Store::list_data_keys; NotFound if a key's KEK is unknown to the provider;
+  // Errors: as KeyStore::list_data_keys; NotFound if a key's KEK is unknown to the provider;
   // DataLoss if a wrapped key fails authentication. On error nothing changes.
   [[nodiscard]] Result<void> load();
 
   // Seals `plaintext` for `context` with the org's newest data key and a random nonce.
   // Creates and durably stores the org's first data key on first use.
-  // Errors: InvalidArgument for an unset org; as Store::put_data_key and
+  // Errors: InvalidArgument for an unset org; as KeyStore::put_data_key and
   // KeyProvider::wrap when a first key is created.
   [[nodiscard]] Result<std::string> seal(const SealContext& context, std::string_view plaintext);
 
@@ -82,14 +82,14 @@ class KeyRing {
   [[nodiscard]] Result<std::string> client_storage_key(OrgId org, UserId user);
 
   // Makes a new KEK current (provider.rotate()) and re-wraps every data key with it in
-  // one Store::rewrap_data_keys call. Sealed values are untouched and still open.
-  // Errors: as KeyProvider::rotate and Store::rewrap_data_keys. If the rewrap fails the
+  // one KeyStore::rewrap_data_keys call. Sealed values are untouched and still open.
+  // Errors: as KeyProvider::rotate and KeyStore::rewrap_data_keys. If the rewrap fails the
   // old wraps stay valid (the provider keeps old KEKs); calling again is safe.
   [[nodiscard]] Result<void> rotate_kek();
 
   // Creates and stores a new data key for `org`, which seals from now on; values sealed
   // with older keys still open. Returns the new key id.
-  // Errors: InvalidArgument for an unset org; as Store::put_data_key and KeyProvider::wrap.
+  // Errors: InvalidArgument for an unset org; as KeyStore::put_data_key and KeyProvider::wrap.
   [[nodiscard]] Result<std::uint32_t> rotate_data_key(OrgId org);
 
   // The data key id a sealed value names, without opening it (for retention: which
@@ -132,7 +132,7 @@ class KeyRing {
   // Reads every key from the store and replaces the held keys. Requires write_mutex_.
   Result<void> reload_locked();
 
-  Store& store_;
+  KeyStore& store_;
   KeyProvider& provider_;
   const Clock& clock_;
   // Serialises writers (key creation, rotation, reload) so they never race each other;

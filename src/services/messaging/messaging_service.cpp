@@ -74,10 +74,12 @@ std::string client_id_record_key(ThreadId thread, UserId sender, std::string_vie
                      client_token);
 }
 
-MessagingService::MessagingService(Store& store, KeyRing& keys, AuditLog& audit, Bus& bus,
-                                   const Clock& clock, PatientService& patients,
-                                   MessagingLimits limits)
-    : store_(store),
+MessagingService::MessagingService(ThreadStore& threads, MessageLog& log, IdentityStore& users,
+                                   KeyRing& keys, AuditLog& audit, Bus& bus, const Clock& clock,
+                                   PatientService& patients, MessagingLimits limits)
+    : threads_(threads),
+      log_(log),
+      users_(users),
       keys_(keys),
       audit_(audit),
       bus_(bus),
@@ -103,7 +105,7 @@ CommitHook MessagingService::publisher() {
 
 Result<Thread> MessagingService::find_visible_thread(const Principal& actor, ThreadId thread_id,
                                                      std::string_view action) {
-  auto thread = store_.find_thread(thread_id);
+  auto thread = threads_.find_thread(thread_id);
   if (!thread && thread.error().code() != Code::kNotFound) {
     return std::unexpected(thread.error());
   }
@@ -120,7 +122,7 @@ Result<Thread> MessagingService::find_visible_thread(const Principal& actor, Thr
 Result<Thread> MessagingService::require_member(const Principal& actor, ThreadId thread_id,
                                                 std::string_view action) {
   Thread thread = WL_TRY(find_visible_thread(actor, thread_id, action));
-  if (!WL_TRY(store_.is_member(thread_id, actor.user))) {
+  if (!WL_TRY(threads_.is_member(thread_id, actor.user))) {
     (void)audit(actor, action, thread_target(thread_id), "denied", "not_member");
     return error(Code::kPermissionDenied, "you are not a member of this thread");
   }
@@ -132,7 +134,7 @@ Result<Thread> MessagingService::require_member_or_admin(const Principal& actor,
                                                          std::string_view action) {
   Thread thread = WL_TRY(find_visible_thread(actor, thread_id, action));
   // An org admin manages any thread of the org without being a member; nothing to deny.
-  if (!actor.is_admin && !WL_TRY(store_.is_member(thread_id, actor.user))) {
+  if (!actor.is_admin && !WL_TRY(threads_.is_member(thread_id, actor.user))) {
     (void)audit(actor, action, thread_target(thread_id), "denied", "not_member");
     return error(Code::kPermissionDenied, "you are not a member of this thread");
   }
@@ -142,7 +144,7 @@ Result<Thread> MessagingService::require_member_or_admin(const Principal& actor,
 Result<void> MessagingService::require_same_org(const Principal& actor,
                                                 std::span<const UserId> users) {
   for (const UserId user_id : users) {
-    auto user = store_.find_user(user_id);
+    auto user = users_.find_user(user_id);
     if (!user || user->org_id != actor.org || user->disabled) {
       return error(Code::kNotFound, fmt::format("no such user: {}", user_id.value()));
     }
@@ -162,7 +164,7 @@ Result<ThreadView> MessagingService::view_of(const Principal& actor, const Threa
   if (thread.patient_id.is_set()) {
     view.patient = WL_TRY(patients_.open_unaudited(actor.org, thread.patient_id));
   }
-  for (const Member& member : WL_TRY(store_.list_members(thread.id))) {
+  for (const Member& member : WL_TRY(threads_.list_members(thread.id))) {
     view.members.push_back(member.user_id);
     if (member.user_id == actor.user) {
       view.read_seq = member.read_seq;
@@ -188,7 +190,7 @@ Result<ThreadView> MessagingService::create(const Principal& actor, NewThread th
     (void)audit(actor, "thread.create", "thread:new", "denied", same_org.error().message());
     return std::unexpected(same_org.error());
   }
-  const ThreadCreated result = WL_TRY(store_.create_thread(thread, publisher()));
+  const ThreadCreated result = WL_TRY(threads_.create_thread(thread, publisher()));
   if (result.created) {
     WL_TRY(audit(actor, "thread.create", thread_target(result.thread.id), "ok",
                  fmt::format("members={}", thread.members.size())));
@@ -281,7 +283,7 @@ Result<ThreadView> MessagingService::open_patient_thread(const Principal& actor,
 }
 
 Result<std::vector<ThreadView>> MessagingService::list_threads(const Principal& actor) {
-  const auto summaries = WL_TRY(store_.list_threads_for_user(actor.user));
+  const auto summaries = WL_TRY(threads_.list_threads_for_user(actor.user));
   std::vector<ThreadView> views;
   views.reserve(summaries.size());
   std::size_t patient_threads = 0;
@@ -318,7 +320,7 @@ Result<void> MessagingService::add_member(const Principal& actor, ThreadId threa
                 same_org.error().message());
     return std::unexpected(same_org.error());
   }
-  WL_TRY(store_.add_member(thread_id, user, actor.user, clock_.now(), publisher()));
+  WL_TRY(threads_.add_member(thread_id, user, actor.user, clock_.now(), publisher()));
   return audit(actor, "thread.member.add", thread_target(thread_id), "ok",
                fmt::format("user={}", user.value()));
 }
@@ -331,7 +333,7 @@ Result<void> MessagingService::remove_member(const Principal& actor, ThreadId th
     return error(Code::kFailedPrecondition,
                  "members of a direct or two-person patient thread are fixed");
   }
-  WL_TRY(store_.remove_member(thread_id, user, actor.user, clock_.now(), publisher()));
+  WL_TRY(threads_.remove_member(thread_id, user, actor.user, clock_.now(), publisher()));
   return audit(actor, "thread.member.remove", thread_target(thread_id), "ok",
                fmt::format("user={}", user.value()));
 }
@@ -358,10 +360,10 @@ Result<ThreadView> MessagingService::rename_thread(const Principal& actor, Threa
     sealed = WL_TRY(keys_.seal(
         SealContext{found.org_id, kThreadKind, title_record_key(found), "title"}, title));
   }
-  WL_TRY(store_.rename_thread(thread_id, sealed, actor.user, clock_.now(), publisher()));
+  WL_TRY(threads_.rename_thread(thread_id, sealed, actor.user, clock_.now(), publisher()));
   WL_TRY(audit(actor, "thread.rename", thread_target(thread_id), "ok",
                fmt::format("bytes={}", title.size())));
-  return view_of(actor, WL_TRY(store_.find_thread(thread_id)));
+  return view_of(actor, WL_TRY(threads_.find_thread(thread_id)));
 }
 
 Result<MessagingService::PreparedSend> MessagingService::prepare_send(const Principal& actor,
@@ -460,7 +462,7 @@ std::optional<AuditDraft> MessagingService::denied_send(const Principal& actor, 
 
 Result<SendResult> MessagingService::send(const Principal& actor, const SendRequest& request) {
   PreparedSend prepared = WL_TRY(prepare_send(actor, request));
-  auto appended = store_.append_message(prepared.message, prepared.audit, publisher());
+  auto appended = log_.append_message(prepared.message, prepared.audit, publisher());
   if (!appended) {
     if (auto denial = denied_send(actor, request.thread, appended.error())) {
       (void)audit_.record(std::move(*denial));
@@ -477,7 +479,7 @@ void MessagingService::send_async(const Principal& actor, SendRequest request,
     done(std::unexpected(prepared.error()));
     return;
   }
-  store_.append_message_async(
+  log_.append_message_async(
       std::move(prepared->message), std::move(prepared->audit), publisher(),
       [this, actor, request = std::move(request),
        done = std::move(done)](Result<MessageAppended> appended) mutable {
@@ -501,7 +503,7 @@ Result<std::vector<UserId>> MessagingService::typing_recipients(const Principal&
                                                                 ThreadId thread_id) {
   WL_TRY(require_member(actor, thread_id, "thread.typing"));
   std::vector<UserId> recipients;
-  for (const Member& member : WL_TRY(store_.list_members(thread_id))) {
+  for (const Member& member : WL_TRY(threads_.list_members(thread_id))) {
     if (member.user_id != actor.user) {
       recipients.push_back(member.user_id);
     }
@@ -509,13 +511,13 @@ Result<std::vector<UserId>> MessagingService::typing_recipients(const Principal&
   return recipients;
 }
 
-Result<EventId> MessagingService::stream_head() { return store_.last_event_id(); }
+Result<EventId> MessagingService::stream_head() { return log_.last_event_id(); }
 
 Result<std::size_t> MessagingService::seal_client_ids_in_clear() {
   std::size_t sealed = 0;
   EventId after;
   while (true) {
-    const auto page = WL_TRY(store_.list_client_ids_in_clear(after, kSealBatch));
+    const auto page = WL_TRY(log_.list_client_ids_in_clear(after, kSealBatch));
     if (page.empty()) {
       break;
     }
@@ -535,7 +537,7 @@ Result<std::size_t> MessagingService::seal_client_ids_in_clear() {
           message.client_id));
       ids.push_back(std::move(id));
     }
-    WL_TRY(store_.seal_client_ids(ids));
+    WL_TRY(log_.seal_client_ids(ids));
     sealed += ids.size();
     after = page.back().id;
   }
@@ -565,7 +567,7 @@ Result<OpenedEvent> MessagingService::open_event(const Event& event) {
                     message_record_key(event.thread_id, event.actor, opened.client_id), "body"},
         event.body_sealed));
   } else if (event.kind == EventKind::kThreadRenamed && !event.body_sealed.empty()) {
-    const Thread thread = WL_TRY(store_.find_thread(event.thread_id));
+    const Thread thread = WL_TRY(threads_.find_thread(event.thread_id));
     opened.body = WL_TRY(keys_.open(
         SealContext{event.org_id, kThreadKind, title_record_key(thread), "title"},
         event.body_sealed));
@@ -580,7 +582,7 @@ Result<HistoryPage> MessagingService::history(const Principal& actor, ThreadId t
                  fmt::format("limit must be 1 to {}", limits_.max_history_page));
   }
   WL_TRY(require_member(actor, thread_id, "thread.history"));
-  const auto events = WL_TRY(store_.read_thread_messages(thread_id, before_seq, limit));
+  const auto events = WL_TRY(log_.read_thread_messages(thread_id, before_seq, limit));
   HistoryPage page;
   page.messages.reserve(events.size());
   for (const Event& event : events) {
@@ -590,7 +592,7 @@ Result<HistoryPage> MessagingService::history(const Principal& actor, ThreadId t
   // of its own, but still gives the read positions.
   const std::int64_t from_seq = events.empty() ? 1 : events.back().seq;
   const std::int64_t to_seq = events.empty() ? 0 : events.front().seq;
-  page.receipts = WL_TRY(store_.read_history_receipts(thread_id, actor.user, from_seq, to_seq));
+  page.receipts = WL_TRY(log_.read_history_receipts(thread_id, actor.user, from_seq, to_seq));
   std::erase_if(page.receipts.read,
                 [&](const ReadPosition& position) { return position.user_id == actor.user; });
   WL_TRY(audit(actor, "thread.history", thread_target(thread_id), "ok",
@@ -602,7 +604,7 @@ Result<HistoryPage> MessagingService::history(const Principal& actor, ThreadId t
 
 Result<Event> MessagingService::find_message(const Principal& actor, EventId message,
                                              std::string_view action) {
-  auto event = store_.find_event(message);
+  auto event = log_.find_event(message);
   if (!event && event.error().code() != Code::kNotFound) {
     return std::unexpected(event.error());
   }
@@ -641,7 +643,7 @@ Result<std::vector<Receipt>> MessagingService::message_status(const Principal& a
                                                               EventId message) {
   const Event event = WL_TRY(find_message(actor, message, "message.status"));
   WL_TRY(require_member(actor, event.thread_id, "message.status"));
-  return store_.list_receipts(message);
+  return log_.list_receipts(message);
 }
 
 namespace {
@@ -676,7 +678,7 @@ void MessagingService::acknowledge_delivered_async(const Principal& actor,
     return;
   }
   const Timestamp now = clock_.now();
-  Store::DeliveredAudit audit =
+  MessageLog::DeliveredAudit audit =
       [actor, now](std::span<const Event> delivered) -> std::optional<AuditDraft> {
     if (delivered.empty()) {
       return std::nullopt;
@@ -685,7 +687,7 @@ void MessagingService::acknowledge_delivered_async(const Principal& actor,
                     "ok", fmt::format("messages={}", delivered_ids(delivered)));
   };
   // The receipts and their audit entry commit together.
-  store_.record_delivered_async(actor.user, std::move(messages), now, publisher(), std::move(audit),
+  log_.record_delivered_async(actor.user, std::move(messages), now, publisher(), std::move(audit),
                                 [done = std::move(done)](const Result<std::vector<Event>>& delivered) {
                                   if (!delivered) {
                                     done(std::unexpected(delivered.error()));
@@ -702,7 +704,7 @@ Result<void> MessagingService::mark_read(const Principal& actor, ThreadId thread
   }
   WL_TRY(require_member(actor, thread_id, "thread.mark_read"));
   const auto event =
-      WL_TRY(store_.record_read(thread_id, actor.user, up_to_seq, clock_.now(), publisher()));
+      WL_TRY(log_.record_read(thread_id, actor.user, up_to_seq, clock_.now(), publisher()));
   if (event) {
     WL_TRY(audit(actor, "thread.mark_read", thread_target(thread_id), "ok",
                  fmt::format("up_to_seq={}", event->ref_seq)));
@@ -713,7 +715,7 @@ Result<void> MessagingService::mark_read(const Principal& actor, ThreadId thread
 Result<std::vector<OpenedEvent>> MessagingService::read_events(const Principal& actor,
                                                                EventId after, std::size_t limit) {
   limit = std::clamp<std::size_t>(limit, 1, limits_.max_event_page);
-  const auto events = WL_TRY(store_.read_user_events(actor.user, after, limit));
+  const auto events = WL_TRY(log_.read_user_events(actor.user, after, limit));
   std::vector<OpenedEvent> opened;
   opened.reserve(events.size());
   for (const Event& event : events) {

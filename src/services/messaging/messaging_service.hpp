@@ -11,7 +11,9 @@
 #include "core/status.hpp"
 #include "ports/bus.hpp"
 #include "ports/clock.hpp"
-#include "ports/store.hpp"
+#include "ports/identity_store.hpp"
+#include "ports/message_log.hpp"
+#include "ports/thread_store.hpp"
 #include "services/identity/principal.hpp"
 #include "services/patients/patient_service.hpp"
 
@@ -84,8 +86,9 @@ struct SendResult {
 // All collaborators must outlive the service.
 class MessagingService {
  public:
-  MessagingService(Store& store, KeyRing& keys, AuditLog& audit, Bus& bus, const Clock& clock,
-                   PatientService& patients, MessagingLimits limits = {});
+  MessagingService(ThreadStore& threads, MessageLog& log, IdentityStore& users, KeyRing& keys,
+                   AuditLog& audit, Bus& bus, const Clock& clock, PatientService& patients,
+                   MessagingLimits limits = {});
 
   // The one direct thread between the caller and `other` (created on first use).
   // Errors: InvalidArgument for oneself; NotFound for a user outside the org.
@@ -179,7 +182,7 @@ class MessagingService {
   // their blind token and sealed form (as send stores them), a batch at a time, and
   // audits how many (once, if any). For start-up, before the service serves anyone:
   // it blocks on the store until none is left, and then none is left in the store's
-  // files either (Store::seal_client_ids). Returns the count. Errors: as
+  // files either (MessageLog::seal_client_ids). Returns the count. Errors: as
   // KeyRing::blind_token, KeyRing::seal and the store; what was sealed before an
   // error stays sealed, and calling again goes on from there.
   Result<std::size_t> seal_client_ids_in_clear();
@@ -228,7 +231,9 @@ class MessagingService {
   Result<void> audit(const Principal& actor, std::string_view action, std::string target,
                      std::string_view outcome, std::string detail = {});
 
-  Store& store_;
+  ThreadStore& threads_;
+  MessageLog& log_;
+  IdentityStore& users_;  // Only to find users.
   KeyRing& keys_;
   AuditLog& audit_;
   Bus& bus_;

@@ -22,7 +22,7 @@ bool acceptable_field(std::string_view value) {
 
 }  // namespace
 
-PatientService::PatientService(Store& store, KeyRing& keys, AuditLog& audit, const Clock& clock)
+PatientService::PatientService(PatientStore& store, KeyRing& keys, AuditLog& audit, const Clock& clock)
     : store_(store), keys_(keys), audit_(audit), clock_(clock) {}
 
 Result<PatientView> PatientService::upsert(const Principal& actor, OrgId org,

@@ -5,14 +5,14 @@
 #include <mutex>
 #include <vector>
 
-#include "unit/services/keys/not_used_store.hpp"
+#include "ports/audit_store.hpp"
 
 namespace wl::testing {
 
-// The audit part of the Store port, in memory, chaining with the AuditChainer it is
+// The AuditStore port, in memory, chaining with the AuditChainer it is
 // given like the real adapters. Tests reach the stored rows through the _for_test
 // hooks to simulate someone editing the database directly.
-class FakeAuditStore final : public NotUsedStore {
+class FakeAuditStore final : public AuditStore {
  public:
   explicit FakeAuditStore(AuditChainer chainer) : chainer_(std::move(chainer)) {}
 
@@ -30,6 +30,10 @@ class FakeAuditStore final : public NotUsedStore {
     entry.hash = chainer_(entry);
     entries_[entry.seq] = entry;
     return entry;
+  }
+
+  void append_audit_async(AuditDraft draft, WriteDone<AuditEntry> done) override {
+    done(append_audit(draft));
   }
 
   Result<std::vector<AuditEntry>> read_audit(std::int64_t after, std::size_t limit) override {

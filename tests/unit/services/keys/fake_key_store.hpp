@@ -4,13 +4,13 @@
 #include <mutex>
 #include <utility>
 
-#include "unit/services/keys/not_used_store.hpp"
+#include "ports/key_store.hpp"
 
 namespace wl::testing {
 
-// The data-key part of the Store port, in memory. put_data_key refuses an existing
+// The KeyStore port, in memory. put_data_key refuses an existing
 // (org, key id) with AlreadyExists, like the real stores' primary key.
-class FakeKeyStore final : public NotUsedStore {
+class FakeKeyStore final : public KeyStore {
  public:
   Result<void> put_data_key(const DataKeyRecord& key) override {
     std::lock_guard lock(mutex_);

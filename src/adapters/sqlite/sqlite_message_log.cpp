@@ -1,0 +1,364 @@
+// MessageLog on SQLite: messages, receipts and every user's stream.
+#include "adapters/sqlite/sqlite_store.hpp"
+
+#include "adapters/sqlite/detail/checkpointer.hpp"
+#include "adapters/sqlite/detail/jobs.hpp"
+#include "adapters/sqlite/detail/read_pool.hpp"
+#include "adapters/sqlite/detail/rows.hpp"
+
+namespace wl {
+
+using namespace detail;  // NOLINT: the adapter's own internals
+
+// ---- Messages and receipts ----
+
+namespace {
+
+Result<MessageAppended> append_message_in(WriteContext& context, const NewMessage& message,
+                                          const AuditDraft& audit) {
+  Connection& connection = context.connection;
+  // Checked on the writer thread, so two concurrent sends of one client id cannot
+  // both pass; the unique index backs it up.
+  if (!message.client_token.empty()) {
+    auto original = WL_TRY(connection.prepare(
+        "SELECT " WL_EVENT_COLUMNS " FROM events WHERE actor = ?1 AND client_id = ?2 AND kind = 1",
+        "append message"));
+    original.bind(1, message.sender.value()).bind_text(2, message.client_token);
+    if (WL_TRY(original.step())) {
+      return MessageAppended{read_event(original), true};
+    }
+  }
+  // Membership is checked here, in the write's transaction, so a sender removed
+  // an instant earlier cannot post.
+  const Thread thread = WL_TRY(load_thread(connection, message.thread_id));
+  if (thread.org_id != message.org_id) {
+    // Another org's thread is answered as a missing one: ids reveal nothing across orgs.
+    return error(Code::kNotFound, "thread not found");
+  }
+  auto member = WL_TRY(connection.prepare(
+      "SELECT 1 FROM members WHERE thread_id = ?1 AND user_id = ?2", "append message"));
+  member.bind(1, thread.id.value()).bind(2, message.sender.value());
+  if (!WL_TRY(member.step())) {
+    auto removed = WL_TRY(connection.prepare(
+        "SELECT 1 FROM events WHERE subject = ?1 AND kind = 5 AND thread_id = ?2",
+        "append message"));
+    removed.bind(1, message.sender.value()).bind(2, thread.id.value());
+    if (WL_TRY(removed.step())) {
+      return error(Code::kPermissionDenied, "you were removed from this thread");
+    }
+    return error(Code::kPermissionDenied, "you are not a member of this thread");
+  }
+  if (thread.last_seq == 0) {
+    WL_TRY(open_missing_periods(context, thread, message.sender, message.created_at, {}));
+  }
+  // Invariant: seq is contiguous per thread; threads.last_seq moves in the same
+  // transaction as the insert.
+  Event event;
+  event.org_id = thread.org_id;
+  event.thread_id = thread.id;
+  event.kind = EventKind::kMessage;
+  event.actor = message.sender;
+  event.created_at = message.created_at;
+  event.seq = thread.last_seq + 1;
+  event.client_token = message.client_token;
+  event.client_id_sealed = message.client_id_sealed;
+  event.urgent = message.urgent;
+  event.body_sealed = message.body_sealed;
+  event.written_at = message.written_at;
+  WL_TRY(insert_event(context, event));
+  auto update = WL_TRY(connection.prepare(
+      "UPDATE threads SET last_seq = ?2, activity_event_id = ?3 WHERE id = ?1", "append message"));
+  WL_TRY(update.bind(1, thread.id.value()).bind(2, event.seq).bind(3, event.id.value()).run());
+  WL_TRY(insert_audit(context, audit));
+  return MessageAppended{std::move(event), false};
+}
+
+}  // namespace
+
+Result<MessageAppended> SqliteStore::append_message(const NewMessage& message,
+                                                    const AuditDraft& audit,
+                                                    const CommitHook& hook) {
+  return write<MessageAppended>(
+      &hook, [&](WriteContext& context) { return append_message_in(context, message, audit); });
+}
+
+void SqliteStore::append_message_async(NewMessage message, AuditDraft audit, CommitHook hook,
+                                       WriteDone<MessageAppended> done) {
+  write_async<MessageAppended>(
+      std::move(hook),
+      [message = std::move(message), audit = std::move(audit)](WriteContext& context) {
+        return append_message_in(context, message, audit);
+      },
+      std::move(done));
+}
+
+namespace {
+
+Result<std::vector<Event>> record_delivered_in(WriteContext& context, UserId recipient,
+                                               std::span<const EventId> messages, Timestamp now) {
+  Connection& connection = context.connection;
+  for (EventId message_id : messages) {
+    // One query decides eligibility: a message, in a thread the recipient is in,
+    // from someone else, not yet delivered to them.
+    auto eligible = WL_TRY(
+        connection.prepare("SELECT e.org_id, e.thread_id, e.seq FROM events e "
+                           "JOIN members m ON m.thread_id = e.thread_id AND m.user_id = ?2 "
+                           "WHERE e.id = ?1 AND e.kind = 1 AND e.actor != ?2 AND NOT EXISTS ("
+                           "SELECT 1 FROM receipts r WHERE r.message_id = e.id AND r.user_id = ?2 "
+                           "AND r.delivered_at IS NOT NULL)",
+                           "record delivered"));
+    eligible.bind(1, message_id.value()).bind(2, recipient.value());
+    if (!WL_TRY(eligible.step())) {
+      continue;
+    }
+    Event event;
+    event.org_id = OrgId(eligible.column_int64(0));
+    event.thread_id = ThreadId(eligible.column_int64(1));
+    event.ref_seq = eligible.column_int64(2);
+    event.kind = EventKind::kDelivered;
+    event.actor = recipient;
+    event.created_at = now;
+    event.ref = message_id;
+    auto receipt = WL_TRY(connection.prepare(
+        "INSERT INTO receipts (message_id, user_id, delivered_at) VALUES (?1, ?2, ?3) "
+        "ON CONFLICT (message_id, user_id) DO UPDATE SET delivered_at = excluded.delivered_at",
+        "record delivered"));
+    WL_TRY(receipt.bind(1, message_id.value()).bind(2, recipient.value()).bind(3, now).run());
+    WL_TRY(insert_event(context, event));
+  }
+  return *context.events;
+}
+
+}  // namespace
+
+Result<std::vector<Event>> SqliteStore::record_delivered(UserId recipient,
+                                                         std::span<const EventId> messages,
+                                                         Timestamp now, const CommitHook& hook) {
+  return write<std::vector<Event>>(&hook, [&](WriteContext& context) {
+    return record_delivered_in(context, recipient, messages, now);
+  });
+}
+
+void SqliteStore::record_delivered_async(UserId recipient, std::vector<EventId> messages,
+                                         Timestamp now, CommitHook hook, DeliveredAudit audit,
+                                         WriteDone<std::vector<Event>> done) {
+  write_async<std::vector<Event>>(
+      std::move(hook),
+      [recipient, messages = std::move(messages), now,
+       audit = std::move(audit)](WriteContext& context) -> Result<std::vector<Event>> {
+        std::vector<Event> delivered =
+            WL_TRY(record_delivered_in(context, recipient, messages, now));
+        if (audit) {
+          if (const std::optional<AuditDraft> draft = audit(delivered)) {
+            WL_TRY(insert_audit(context, *draft));
+          }
+        }
+        return delivered;
+      },
+      std::move(done));
+}
+
+Result<std::optional<Event>> SqliteStore::record_read(ThreadId thread, UserId reader,
+                                                      std::int64_t up_to_seq, Timestamp now,
+                                                      const CommitHook& hook) {
+  return write<std::optional<Event>>(
+      &hook, [&](WriteContext& context) -> Result<std::optional<Event>> {
+        Connection& connection = context.connection;
+        auto position = WL_TRY(connection.prepare(
+            "SELECT m.read_seq, t.last_seq, t.org_id FROM members m "
+            "JOIN threads t ON t.id = m.thread_id WHERE m.thread_id = ?1 AND m.user_id = ?2",
+            "record read"));
+        position.bind(1, thread.value()).bind(2, reader.value());
+        if (!WL_TRY(position.step())) {
+          return error(Code::kNotFound, "member not found");
+        }
+        const std::int64_t read_seq = position.column_int64(0);
+        const std::int64_t target = std::min(up_to_seq, position.column_int64(1));
+        const OrgId org(position.column_int64(2));
+        if (target <= read_seq) {
+          return std::optional<Event>();
+        }
+        auto move = WL_TRY(connection.prepare(
+            "UPDATE members SET read_seq = ?3 WHERE thread_id = ?1 AND user_id = ?2",
+            "record read"));
+        WL_TRY(move.bind(1, thread.value()).bind(2, reader.value()).bind(3, target).run());
+        auto receipts = WL_TRY(connection.prepare(
+            "INSERT INTO receipts (message_id, user_id, delivered_at, read_at) "
+            "SELECT id, ?2, ?5, ?5 FROM events "
+            "WHERE thread_id = ?1 AND kind = 1 AND seq > ?3 AND seq <= ?4 AND actor != ?2 "
+            "ON CONFLICT (message_id, user_id) DO UPDATE SET read_at = excluded.read_at, "
+            "delivered_at = coalesce(receipts.delivered_at, excluded.delivered_at)",
+            "record read"));
+        WL_TRY(receipts.bind(1, thread.value())
+                   .bind(2, reader.value())
+                   .bind(3, read_seq)
+                   .bind(4, target)
+                   .bind(5, now)
+                   .run());
+        Event event;
+        event.org_id = org;
+        event.thread_id = thread;
+        event.kind = EventKind::kRead;
+        event.actor = reader;
+        event.created_at = now;
+        event.ref_seq = target;
+        WL_TRY(insert_event(context, event));
+        return std::optional<Event>(std::move(event));
+      });
+}
+
+Result<Event> SqliteStore::find_event(EventId id) {
+  auto lease = read_pool_->acquire();
+  auto select = WL_TRY(lease.connection().prepare(
+      "SELECT " WL_EVENT_COLUMNS " FROM events WHERE id = ?1", "find event"));
+  select.bind(1, id.value());
+  return single_row<Event>(select, read_event, "event");
+}
+
+Result<std::vector<Event>> SqliteStore::read_user_events(UserId user, EventId after,
+                                                         std::size_t limit) {
+  auto lease = read_pool_->acquire();
+  // Exactly the events live delivery sent the user: those of each thread inside one of
+  // their membership periods, from the event that added them (or the thread's
+  // creation) to the one that removed them. Periods of one thread never overlap, so
+  // no event comes twice.
+  auto select =
+      WL_TRY(lease.connection().prepare(
+          "SELECT " WL_EVENT_COLUMNS " FROM events WHERE id IN ("
+          "SELECT e.id FROM memberships p JOIN events e ON e.thread_id = p.thread_id "
+          "WHERE p.user_id = ?2 AND e.id > ?1 AND e.id >= p.from_event "
+          "AND (p.to_event IS NULL OR e.id <= p.to_event) ORDER BY e.id LIMIT ?3) "
+          "ORDER BY id",
+          "read user events"));
+  select.bind(1, after.value()).bind(2, user.value()).bind(3, clamp_limit(limit));
+  return all_rows<Event>(select, read_event);
+}
+
+Result<EventId> SqliteStore::last_event_id() {
+  auto lease = read_pool_->acquire();
+  auto select =
+      WL_TRY(lease.connection().prepare("SELECT coalesce(max(id), 0) FROM events", "last event"));
+  if (!WL_TRY(select.step())) {
+    return EventId();
+  }
+  return EventId(select.column_int64(0));
+}
+
+Result<std::vector<Event>> SqliteStore::read_thread_messages(ThreadId thread,
+                                                             std::int64_t before_seq,
+                                                             std::size_t limit) {
+  auto lease = read_pool_->acquire();
+  auto select =
+      WL_TRY(lease.connection().prepare(
+          "SELECT " WL_EVENT_COLUMNS " FROM events WHERE thread_id = ?1 AND kind = 1 AND seq < ?2 "
+          "ORDER BY seq DESC LIMIT ?3",
+          "read thread messages"));
+  const std::int64_t before =
+      before_seq <= 0 ? std::numeric_limits<std::int64_t>::max() : before_seq;
+  select.bind(1, thread.value()).bind(2, before).bind(3, clamp_limit(limit));
+  return all_rows<Event>(select, read_event);
+}
+
+Result<std::vector<Receipt>> SqliteStore::list_receipts(EventId message) {
+  auto lease = read_pool_->acquire();
+  Connection& connection = lease.connection();
+  ReadTransaction transaction(connection);
+  WL_TRY(transaction.begin());
+  std::int64_t thread_id = 0;
+  std::int64_t sender = 0;
+  {
+    auto find = WL_TRY(connection.prepare(
+        "SELECT thread_id, actor FROM events WHERE id = ?1 AND kind = 1", "list receipts"));
+    find.bind(1, message.value());
+    if (!WL_TRY(find.step())) {
+      return error(Code::kNotFound, "message not found");
+    }
+    thread_id = find.column_int64(0);
+    sender = find.column_int64(1);
+  }
+  auto select = WL_TRY(
+      connection.prepare("SELECT m.user_id, r.delivered_at, r.read_at FROM members m "
+                         "LEFT JOIN receipts r ON r.message_id = ?1 AND r.user_id = m.user_id "
+                         "WHERE m.thread_id = ?2 AND m.user_id != ?3 ORDER BY m.user_id",
+                         "list receipts"));
+  select.bind(1, message.value()).bind(2, thread_id).bind(3, sender);
+  return all_rows<Receipt>(select, [message](const Statement& row) {
+    return Receipt{message, UserId(row.column_int64(0)), row.column_optional_time(1),
+                   row.column_optional_time(2)};
+  });
+}
+
+Result<HistoryReceipts> SqliteStore::read_history_receipts(ThreadId thread, UserId sender,
+                                                           std::int64_t from_seq,
+                                                           std::int64_t to_seq) {
+  auto lease = read_pool_->acquire();
+  Connection& connection = lease.connection();
+  ReadTransaction transaction(connection);
+  WL_TRY(transaction.begin());
+  HistoryReceipts receipts;
+  {
+    auto select = WL_TRY(connection.prepare(
+        "SELECT user_id, read_seq FROM members WHERE thread_id = ?1 ORDER BY user_id",
+        "read positions"));
+    select.bind(1, thread.value());
+    receipts.read = WL_TRY(all_rows<ReadPosition>(select, [](const Statement& row) {
+      return ReadPosition{UserId(row.column_int64(0)), row.column_int64(1)};
+    }));
+  }
+  // The page's own messages come from the (thread_id, seq) index of messages, and
+  // their receipts from the receipts' primary key. Members who left are not listed, as
+  // in list_receipts.
+  auto select = WL_TRY(connection.prepare(
+      "SELECT r.message_id, r.user_id, r.delivered_at FROM events e "
+      "JOIN receipts r ON r.message_id = e.id "
+      "JOIN members m ON m.thread_id = e.thread_id AND m.user_id = r.user_id "
+      "WHERE e.thread_id = ?1 AND e.kind = 1 AND e.seq BETWEEN ?3 AND ?4 AND e.actor = ?2 "
+      "AND r.delivered_at IS NOT NULL AND r.read_at IS NULL "
+      "ORDER BY r.message_id, r.user_id",
+      "read delivered unread"));
+  select.bind(1, thread.value()).bind(2, sender.value()).bind(3, from_seq).bind(4, to_seq);
+  receipts.delivered_unread = WL_TRY(all_rows<Receipt>(select, [](const Statement& row) {
+    return Receipt{EventId(row.column_int64(0)), UserId(row.column_int64(1)),
+                   row.column_optional_time(2), std::nullopt};
+  }));
+  return receipts;
+}
+
+// ---- Client ids that versions before schema 4 stored in clear ----
+
+Result<std::vector<ClientIdInClear>> SqliteStore::list_client_ids_in_clear(EventId after,
+                                                                           std::size_t limit) {
+  auto lease = read_pool_->acquire();
+  // Served by the partial index client_ids_in_clear, empty once all are sealed.
+  auto select = WL_TRY(lease.connection().prepare(
+      "SELECT id, org_id, thread_id, actor, client_id FROM events "
+      "WHERE kind = 1 AND client_id IS NOT NULL AND client_id_sealed IS NULL AND id > ?1 "
+      "ORDER BY id LIMIT ?2",
+      "list client ids in clear"));
+  select.bind(1, after.value()).bind(2, clamp_limit(limit));
+  return all_rows<ClientIdInClear>(select, [](const Statement& row) {
+    return ClientIdInClear{EventId(row.column_int64(0)), OrgId(row.column_int64(1)),
+                           ThreadId(row.column_int64(2)), UserId(row.column_int64(3)),
+                           row.column_bytes(4)};
+  });
+}
+
+Result<void> SqliteStore::seal_client_ids(std::span<const SealedClientId> ids) {
+  WL_TRY(write<void>(nullptr, [&](WriteContext& context) -> Result<void> {
+    for (const SealedClientId& id : ids) {
+      auto update = WL_TRY(context.connection.prepare(
+          "UPDATE events SET client_id = ?2, client_id_sealed = ?3 "
+          "WHERE id = ?1 AND kind = 1 AND client_id IS NOT NULL AND client_id_sealed IS NULL",
+          "seal client ids"));
+      WL_TRY(update.bind(1, id.id.value())
+                 .bind_text(2, id.client_token)
+                 .bind_blob(3, id.client_id_sealed)
+                 .run());
+      WL_TRY(expect_changed(context.connection, "client id in clear"));
+    }
+    return ok();
+  }));
+  return checkpointer_->truncate();
+}
+
+}  // namespace wl

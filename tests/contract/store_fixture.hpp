@@ -1,0 +1,162 @@
+#pragma once
+
+// What every contract file of the store ports shares (tests/contract/*_contract_test.cpp):
+// the adapters they run against, a fresh store with one org per test, and helpers that
+// make users, threads and messages. To add an adapter, write a factory like
+// SqliteFactory (open() opens the same fresh database each time it is called, until the
+// factory is destroyed) and add it to StoreFactories.
+
+#include <algorithm>
+#include <atomic>
+#include <condition_variable>
+#include <map>
+#include <memory>
+#include <mutex>
+#include <set>
+#include <thread>
+#include <tuple>
+#include <utility>
+#include <vector>
+
+#include <gtest/gtest.h>
+
+#include "contract/sqlite_factory.hpp"
+#include "contract/test_chainer.hpp"
+#include "ports/store.hpp"
+
+namespace wl::testing {
+
+
+inline Timestamp at(std::int64_t seconds) {
+  return from_micros(1'800'000'000'000'000 + seconds * 1'000'000);
+}
+
+// Records every CommitHook call: the event ids of each call, in call order, and the
+// recipients of every event.
+class HookLog {
+ public:
+  CommitHook hook() {
+    return [this](std::span<const CommittedEvent> events) {
+      std::lock_guard lock(mutex_);
+      std::vector<EventId> ids;
+      for (const CommittedEvent& committed : events) {
+        ids.push_back(committed.event.id);
+        recipients_.push_back(committed.recipients);
+      }
+      calls_.push_back(std::move(ids));
+    };
+  }
+  std::vector<std::vector<EventId>> calls() {
+    std::lock_guard lock(mutex_);
+    return calls_;
+  }
+  // Recipients of every hooked event, in hook order.
+  std::vector<std::vector<UserId>> recipients() {
+    std::lock_guard lock(mutex_);
+    return recipients_;
+  }
+
+ private:
+  std::mutex mutex_;
+  std::vector<std::vector<EventId>> calls_;
+  std::vector<std::vector<UserId>> recipients_;
+};
+
+inline AuditDraft draft(std::string action, OrgId org = OrgId(1)) {
+  AuditDraft audit;
+  audit.at = at(1);
+  audit.org_id = org;
+  audit.actor = UserId(1);
+  audit.device = DeviceId(1);
+  audit.action = std::move(action);
+  audit.target = "thread:1";
+  audit.outcome = "ok";
+  audit.detail = "";
+  return audit;
+}
+
+template <typename Factory>
+class StoreFixture : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    auto opened = factory_.open();
+    ASSERT_TRUE(opened.has_value()) << opened.error().to_string();
+    store_ = std::move(*opened);
+    auto org = store_->create_org("General Hospital", at(0));
+    ASSERT_TRUE(org.has_value()) << org.error().to_string();
+    org_ = org->id;
+  }
+
+  void reopen() {
+    store_.reset();
+    auto opened = factory_.open();
+    ASSERT_TRUE(opened.has_value()) << opened.error().to_string();
+    store_ = std::move(*opened);
+  }
+
+  UserId make_user(const std::string& username, OrgId org = OrgId()) {
+    NewUser user;
+    user.org_id = org.is_set() ? org : org_;
+    user.username = username;
+    user.display_name = "Display " + username;
+    user.title = "RN";
+    user.password_hash = "$argon2id$hash";
+    user.created_at = at(2);
+    auto created = store_->create_user(user);
+    EXPECT_TRUE(created.has_value()) << created.error().to_string();
+    return created ? created->id : UserId();
+  }
+
+  ThreadId make_thread(UserId creator, std::vector<UserId> members, std::string key = "",
+                       const CommitHook* hook = nullptr) {
+    NewThread thread;
+    thread.org_id = org_;
+    thread.kind = ThreadKind::kGroup;
+    thread.title_sealed = std::string("\x01sealed-title\x00\xff", 16);
+    thread.unique_key = std::move(key);
+    thread.created_by = creator;
+    thread.created_at = at(3);
+    thread.members = std::move(members);
+    auto created = store_->create_thread(thread, hook != nullptr ? *hook : no_hook_);
+    EXPECT_TRUE(created.has_value()) << created.error().to_string();
+    return created ? created->thread.id : ThreadId();
+  }
+
+  Result<MessageAppended> send(ThreadId thread, UserId sender, std::string client_token,
+                               bool urgent = false, const CommitHook* hook = nullptr) {
+    NewMessage message;
+    message.org_id = org_;
+    message.thread_id = thread;
+    message.sender = sender;
+    message.client_id_sealed = std::string("\x01sealed\x00", 8) + client_token;
+    message.client_token = std::move(client_token);
+    message.urgent = urgent;
+    message.body_sealed = std::string("\x02sealed\x00body", 12);
+    message.created_at = at(10);
+    return store_->append_message(message, draft("message.send", org_),
+                                  hook != nullptr ? *hook : no_hook_);
+  }
+
+  EventId send_ok(ThreadId thread, UserId sender, std::string client_token, bool urgent = false) {
+    auto sent = send(thread, sender, std::move(client_token), urgent);
+    EXPECT_TRUE(sent.has_value()) << sent.error().to_string();
+    return sent ? sent->event.id : EventId();
+  }
+
+  Factory factory_;
+  std::unique_ptr<Store> store_;
+  OrgId org_;
+  CommitHook no_hook_ = [](std::span<const CommittedEvent>) {};
+};
+
+using StoreFactories = ::testing::Types<testing::SqliteFactory>;
+
+class FactoryNames {
+ public:
+  template <typename T>
+  static std::string GetName(int) {
+    return T::kName;
+  }
+};
+
+}  // namespace wl::testing
