@@ -106,7 +106,7 @@ void BM_DurableAppend(benchmark::State& state) {
     thread.org_id = org;
     thread.created_by = sender;
     thread.created_at = kNow;
-    threads.push_back(store->create_thread(thread, {})->thread.id);
+    threads.push_back(commit_one<ThreadCreated>(*store, CreateThread{thread}, {})->thread.id);
   }
   const std::string body(300, 's');
   const std::string client_id_sealed(33 + 36, 'c');
@@ -177,7 +177,8 @@ void BM_HistoryPage(benchmark::State& state) {
   thread.created_at = kNow;
   thread.members = members;
   const CommitHook hook = [](std::span<const CommittedEvent>) {};
-  const ThreadId thread_id = store->create_thread(thread, hook)->thread.id;
+  const ThreadId thread_id =
+      commit_one<ThreadCreated>(*store, CreateThread{thread}, hook)->thread.id;
   AuditDraft audit;
   audit.at = kNow;
   audit.org_id = org;
@@ -201,7 +202,8 @@ void BM_HistoryPage(benchmark::State& state) {
   }
   for (std::size_t i = 1; i < members.size(); ++i) {
     if (!store->record_delivered(members[i], sent, kNow, hook) ||
-        !store->record_read(thread_id, members[i], kMessages - 50, kNow, hook)) {
+        !commit_one<std::optional<Event>>(
+            *store, RecordRead{thread_id, members[i], kMessages - 50, kNow}, hook)) {
       state.SkipWithError("receipts failed");
       return;
     }

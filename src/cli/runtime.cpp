@@ -130,11 +130,11 @@ Result<std::unique_ptr<Runtime>> Runtime::open(const fs::path& data_dir, Runtime
   runtime->hasher_ = std::make_unique<PasswordHasher>(options.password_strength);
   runtime->identity_ = std::make_unique<IdentityService>(
       *runtime->store_, *runtime->keys_, runtime->clock_, *runtime->audit_, *runtime->hasher_);
-  runtime->patients_ = std::make_unique<PatientService>(*runtime->store_, *runtime->keys_,
-                                                        *runtime->audit_, runtime->clock_);
+  runtime->patients_ = std::make_unique<PatientService>(
+      *runtime->store_, *runtime->store_, *runtime->keys_, *runtime->audit_, runtime->clock_);
   runtime->messaging_ = std::make_unique<MessagingService>(
-      *runtime->store_, *runtime->store_, *runtime->store_, *runtime->keys_, *runtime->audit_,
-      runtime->bus_, runtime->clock_, *runtime->patients_);
+      *runtime->store_, *runtime->store_, *runtime->store_, *runtime->store_, *runtime->keys_,
+      *runtime->audit_, runtime->bus_, runtime->clock_, *runtime->patients_);
   // Values that versions before schema 4 stored in clear are sealed before anyone is
   // served (docs/storage.md, "Values older versions stored in clear").
   WL_TRY(runtime->identity_->seal_device_names_in_clear());

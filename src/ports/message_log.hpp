@@ -47,6 +47,18 @@ struct SealedClientId {
   std::string client_id_sealed;
 };
 
+/// Moves the reader's read position in a thread up to `up_to_seq` (clamped to the
+/// thread's last seq), marks messages from others in between read (and delivered, if
+/// they were not) at `at`, and appends a kRead event. Result: the event, or nullopt
+/// when the position would not move forward (nothing is written then).
+/// Errors: NotFound if not a member. A mutation: written through a WriteBatch.
+struct RecordRead {
+  ThreadId thread;
+  UserId reader;
+  std::int64_t up_to_seq = 0;
+  Timestamp at;
+};
+
 /// The message log: messages, their receipts, and every user's event stream, read
 /// from a cursor (services/messaging).
 ///
@@ -98,14 +110,6 @@ class MessageLog {
   virtual void record_delivered_async(UserId recipient, std::vector<EventId> messages,
                                       Timestamp now, CommitHook hook, DeliveredAudit audit,
                                       WriteDone<std::vector<Event>> done) = 0;
-
-  /// Moves the reader's read position in a thread up to `up_to_seq` (clamped to the
-  /// thread's last seq), marks messages from others in between read (and delivered, if
-  /// they were not) at `now`, and appends a kRead event. Returns nullopt and writes
-  /// nothing if the position would not move forward. Errors: NotFound if not a member.
-  virtual Result<std::optional<Event>> record_read(ThreadId thread, UserId reader,
-                                                   std::int64_t up_to_seq, Timestamp now,
-                                                   const CommitHook& hook) = 0;
 
   /// Errors: NotFound.
   virtual Result<Event> find_event(EventId id) = 0;

@@ -7,6 +7,12 @@
 
 namespace wl {
 
+/// Inserts the patient, or updates the one with the same org and mrn_token. Result:
+/// the stored row. A mutation: written through a WriteBatch.
+struct UpsertPatient {
+  Patient patient;
+};
+
 /// Patients, sealed (services/patients).
 ///
 /// Errors common to all methods: Unavailable if the database cannot be reached or is
@@ -15,8 +21,6 @@ class PatientStore {
  public:
   virtual ~PatientStore() = default;
 
-  /// Inserts, or updates the patient with the same org and mrn_token. Returns the row.
-  virtual Result<Patient> upsert_patient(const Patient& patient) = 0;
   virtual Result<Patient> find_patient(PatientId id) = 0;
   virtual Result<std::vector<Patient>> list_patients(OrgId org) = 0;
 };

@@ -30,8 +30,8 @@ struct User {
   std::string title;          // "RN, 4 West", "Cardiology attending".
   std::string password_hash;  // libsodium Argon2id string.
   std::string pin_hash;       // Argon2id string of the unlock PIN; empty: no PIN set.
-  bool is_admin = false;     // Administers its org.
-  bool is_operator = false;  // Runs the server: operations that affect every org.
+  bool is_admin = false;      // Administers its org.
+  bool is_operator = false;   // Runs the server: operations that affect every org.
   bool disabled = false;
   int failed_logins = 0;
   std::optional<Timestamp> locked_until;

@@ -7,10 +7,12 @@
 #include "ports/patient_store.hpp"
 #include "ports/thread_store.hpp"
 #include "ports/write.hpp"
+#include "ports/write_batch.hpp"
 
 namespace wl {
 
-/// The durable state of Wardline, as one adapter provides it: every port at once. Two
+/// The durable state of Wardline, as one adapter provides it: every port at once, and
+/// the Committer that writes batches across them. Two
 /// adapters (SQLite, PostgreSQL) and one contract suite per port (tests/contract).
 /// Only wiring (cli/runtime) and the contract suite see a Store; a service takes the
 /// ports it uses.
@@ -22,7 +24,8 @@ namespace wl {
 ///
 /// The contract does not assume one writer or one node: sequence assignment, client-id
 /// idempotency and uniqueness keys hold when several processes write at once.
-class Store : public IdentityStore,
+class Store : public Committer,
+              public IdentityStore,
               public PatientStore,
               public ThreadStore,
               public MessageLog,

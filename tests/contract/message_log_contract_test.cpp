@@ -26,7 +26,8 @@ TYPED_TEST(MessageLogContract, AMessageKeepsItsWrittenTime) {
   message.body_sealed = "body";
   message.created_at = at(10);
   message.written_at = at(7);
-  const auto sent = store.append_message(message, draft("message.send", this->org_), this->no_hook_);
+  const auto sent =
+      store.append_message(message, draft("message.send", this->org_), this->no_hook_);
   ASSERT_TRUE(sent.has_value());
   EXPECT_EQ(sent->event.written_at, at(7));
   EXPECT_EQ(store.find_event(sent->event.id)->written_at, at(7));
@@ -89,7 +90,8 @@ TYPED_TEST(MessageLogContract, DuplicateClientIdReturnsTheOriginalAndWritesNothi
 
   // The same client id from another sender is another message.
   const UserId adam = this->make_user("adam");
-  ASSERT_TRUE(store.add_member(thread, adam, zoe, at(5), this->no_hook_).has_value());
+  ASSERT_TRUE(
+      commit_one<Event>(store, AddMember{thread, adam, zoe, at(5)}, this->no_hook_).has_value());
   auto other = this->send(thread, adam, "client-1");
   ASSERT_TRUE(other.has_value());
   EXPECT_FALSE(other->duplicate);
@@ -110,7 +112,8 @@ TYPED_TEST(MessageLogContract, AppendByANonMemberIsRefusedAndWritesNothing) {
   const UserId zoe = this->make_user("zoe");
   const UserId adam = this->make_user("adam");
   const ThreadId thread = this->make_thread(zoe, {adam});
-  ASSERT_TRUE(store.remove_member(thread, adam, zoe, at(5), this->no_hook_).has_value());
+  ASSERT_TRUE(
+      commit_one<Event>(store, RemoveMember{thread, adam, zoe, at(5)}, this->no_hook_).has_value());
   const EventId last_before = *store.last_event_id();
   auto sent = this->send(thread, adam, "late");
   ASSERT_FALSE(sent.has_value());
@@ -313,7 +316,7 @@ TYPED_TEST(MessageLogContract, ReadUserEventsReplaysTheUsersThreadsInIdOrder) {
   EXPECT_EQ(store.read_user_events(zoe, EventId(), 100)->size(), 5u + 3u);
 
   // After leaving, the removal is replayed but later events of the thread are not.
-  auto removed = store.remove_member(shared, adam, zoe, at(30), this->no_hook_);
+  auto removed = commit_one<Event>(store, RemoveMember{shared, adam, zoe, at(30)}, this->no_hook_);
   ASSERT_TRUE(removed.has_value());
   this->send_ok(shared, zoe, "4");
   auto after_leaving = store.read_user_events(adam, (*all)[4].id, 10);
@@ -334,11 +337,11 @@ TYPED_TEST(MessageLogContract, ReplayedStreamsAreExactlyWhatWasDeliveredLive) {
     ASSERT_TRUE(this->send(thread, sender, client_token, false, &hook).has_value());
   };
   say(zoe, "before-late");
-  ASSERT_TRUE(store.add_member(thread, late, zoe, at(20), hook).has_value());
+  ASSERT_TRUE(commit_one<Event>(store, AddMember{thread, late, zoe, at(20)}, hook).has_value());
   say(adam, "with-late");
-  ASSERT_TRUE(store.remove_member(thread, late, zoe, at(21), hook).has_value());
+  ASSERT_TRUE(commit_one<Event>(store, RemoveMember{thread, late, zoe, at(21)}, hook).has_value());
   say(zoe, "gap");
-  ASSERT_TRUE(store.add_member(thread, late, adam, at(22), hook).has_value());
+  ASSERT_TRUE(commit_one<Event>(store, AddMember{thread, late, adam, at(22)}, hook).has_value());
   say(late, "back");
 
   std::map<UserId, std::vector<EventId>> live;
@@ -448,7 +451,8 @@ TYPED_TEST(MessageLogContract, RecordReadClampsMovesForwardOnlyAndMarksRead) {
                   .has_value());
   HookLog log;
 
-  auto read = store.record_read(thread, adam, 2, at(50), log.hook());
+  auto read =
+      commit_one<std::optional<Event>>(store, RecordRead{thread, adam, 2, at(50)}, log.hook());
   ASSERT_TRUE(read.has_value()) << read.error().to_string();
   ASSERT_TRUE(read->has_value());
   EXPECT_EQ((*read)->kind, EventKind::kRead);
@@ -464,23 +468,30 @@ TYPED_TEST(MessageLogContract, RecordReadClampsMovesForwardOnlyAndMarksRead) {
   EXPECT_EQ(second_receipts->front().delivered_at, std::optional<Timestamp>(at(50)));
   EXPECT_EQ(second_receipts->front().read_at, std::optional<Timestamp>(at(50)));
 
-  auto backwards = store.record_read(thread, adam, 1, at(51), log.hook());
+  auto backwards =
+      commit_one<std::optional<Event>>(store, RecordRead{thread, adam, 1, at(51)}, log.hook());
   ASSERT_TRUE(backwards.has_value());
   EXPECT_FALSE(backwards->has_value());
   EXPECT_EQ(log.calls().size(), 1u);
 
-  auto clamped = store.record_read(thread, adam, 100, at(52), log.hook());
+  auto clamped =
+      commit_one<std::optional<Event>>(store, RecordRead{thread, adam, 100, at(52)}, log.hook());
   ASSERT_TRUE(clamped.has_value() && clamped->has_value());
   EXPECT_EQ((*clamped)->ref_seq, 3);
-  EXPECT_FALSE(store.record_read(thread, adam, 100, at(53), log.hook())->has_value());
+  EXPECT_FALSE(
+      commit_one<std::optional<Event>>(store, RecordRead{thread, adam, 100, at(53)}, log.hook())
+          ->has_value());
   // Adam's own message gets no receipt row for Adam.
   auto own_receipts = store.list_receipts(own);
   ASSERT_EQ(own_receipts->size(), 1u);
   EXPECT_EQ(own_receipts->front().user_id, zoe);
   EXPECT_FALSE(own_receipts->front().read_at.has_value());
 
-  EXPECT_EQ(store.record_read(thread, outsider, 1, at(54), log.hook()).error().code(),
-            Code::kNotFound);
+  EXPECT_EQ(
+      commit_one<std::optional<Event>>(store, RecordRead{thread, outsider, 1, at(54)}, log.hook())
+          .error()
+          .code(),
+      Code::kNotFound);
   auto members = store.list_members(thread);
   for (const Member& member : *members) {
     EXPECT_EQ(member.read_seq, member.user_id == adam ? 3 : 0);
@@ -503,9 +514,12 @@ TYPED_TEST(MessageLogContract, HistoryReceiptsGiveReadPositionsAndDeliveredUnrea
   ASSERT_TRUE(store.record_delivered(bea, std::vector<EventId>{second}, at(41), this->no_hook_)
                   .has_value());
   ASSERT_TRUE(store.record_delivered(cal, all, at(42), this->no_hook_).has_value());
-  ASSERT_TRUE(store.record_read(thread, adam, 2, at(50), this->no_hook_).has_value());
+  ASSERT_TRUE(
+      commit_one<std::optional<Event>>(store, RecordRead{thread, adam, 2, at(50)}, this->no_hook_)
+          .has_value());
   // Cal leaves: what they received is no longer listed.
-  ASSERT_TRUE(store.remove_member(thread, cal, cal, at(60), this->no_hook_).has_value());
+  ASSERT_TRUE(
+      commit_one<Event>(store, RemoveMember{thread, cal, cal, at(60)}, this->no_hook_).has_value());
 
   auto receipts = store.read_history_receipts(thread, zoe, 1, 4);
   ASSERT_TRUE(receipts.has_value()) << receipts.error().to_string();

@@ -19,11 +19,11 @@ TYPED_TEST(PatientStoreContract, UpsertsPatientsByMrnToken) {
   patient.mrn_token = std::string("\x10token\x00", 7);
   patient.name_sealed = "sealed-name-1";
   patient.updated_at = at(1);
-  auto first = store.upsert_patient(patient);
+  auto first = commit_one<Patient>(store, UpsertPatient{patient});
   ASSERT_TRUE(first.has_value()) << first.error().to_string();
   patient.name_sealed = "sealed-name-2";
   patient.updated_at = at(2);
-  auto second = store.upsert_patient(patient);
+  auto second = commit_one<Patient>(store, UpsertPatient{patient});
   ASSERT_TRUE(second.has_value());
   EXPECT_EQ(second->id, first->id);
   auto found = store.find_patient(first->id);

@@ -43,7 +43,7 @@ class SqliteStoreTest : public ::testing::Test {
     thread.org_id = org_;
     thread.created_by = zoe_;
     thread.created_at = at(0);
-    thread_ = store_->create_thread(thread, no_hook_)->thread.id;
+    thread_ = commit_one<ThreadCreated>(*store_, CreateThread{thread}, no_hook_)->thread.id;
   }
 
   NewMessage message(ThreadId thread, std::string client_token) {
@@ -364,11 +364,12 @@ TEST_F(SqliteStoreTest, UpgradeFromVersionOneRebuildsMembershipPeriods) {
   group.created_by = zoe_;
   group.created_at = at(0);
   group.members = {adam};
-  const ThreadId thread = store_->create_thread(group, no_hook_)->thread.id;
+  const ThreadId thread =
+      commit_one<ThreadCreated>(*store_, CreateThread{group}, no_hook_)->thread.id;
   ASSERT_TRUE(store_->append_message(message(thread, "1"), audit(), no_hook_));
-  ASSERT_TRUE(store_->remove_member(thread, adam, zoe_, at(2), no_hook_));
+  ASSERT_TRUE(commit_one<Event>(*store_, RemoveMember{thread, adam, zoe_, at(2)}, no_hook_));
   ASSERT_TRUE(store_->append_message(message(thread, "2"), audit(), no_hook_));
-  ASSERT_TRUE(store_->add_member(thread, adam, zoe_, at(3), no_hook_));
+  ASSERT_TRUE(commit_one<Event>(*store_, AddMember{thread, adam, zoe_, at(3)}, no_hook_));
   ASSERT_TRUE(store_->append_message(message(thread, "3"), audit(), no_hook_));
   const std::vector<EventId> adam_before = replay_ids(*store_, adam);
   const std::vector<EventId> zoe_before = replay_ids(*store_, zoe_);
@@ -536,7 +537,7 @@ TEST(SqliteStoreCrashTest, AcknowledgedWritesSurviveAProcessThatDies) {
     thread.org_id = org->id;
     thread.created_by = zoe->id;
     thread.created_at = at(0);
-    auto created = store.create_thread(thread, hook);
+    auto created = commit_one<ThreadCreated>(store, CreateThread{thread}, hook);
     for (int i = 0; i < 20; ++i) {
       NewMessage message;
       message.org_id = org->id;

@@ -38,7 +38,9 @@ TYPED_TEST(StoreContract, EverythingSurvivesCloseAndReopen) {
   const UserId adam = this->make_user("adam");
   const ThreadId thread = this->make_thread(zoe, {adam}, "direct:zoe:adam");
   const EventId message = this->send_ok(thread, zoe, "1");
-  ASSERT_TRUE(this->store_->record_read(thread, adam, 1, at(70), this->no_hook_).has_value());
+  ASSERT_TRUE(commit_one<std::optional<Event>>(*this->store_, RecordRead{thread, adam, 1, at(70)},
+                                               this->no_hook_)
+                  .has_value());
   ASSERT_TRUE(this->store_->put_data_key({this->org_, 1, "wrapped", at(1), false}).has_value());
   const std::string instance = this->store_->instance_id();
   EXPECT_EQ(instance.size(), 32u);
@@ -68,7 +70,7 @@ TYPED_TEST(StoreContract, EverythingSurvivesCloseAndReopen) {
   same_key.org_id = this->org_;
   same_key.unique_key = "direct:zoe:adam";
   same_key.created_by = zoe;
-  EXPECT_FALSE(store.create_thread(same_key, this->no_hook_)->created);
+  EXPECT_FALSE(commit_one<ThreadCreated>(store, CreateThread{same_key}, this->no_hook_)->created);
   auto entry = store.append_audit(draft("after.reopen", this->org_));
   ASSERT_TRUE(entry.has_value());
   EXPECT_EQ(entry->seq, audit_before.back().seq + 2);

@@ -26,7 +26,6 @@
 
 namespace wl::testing {
 
-
 inline Timestamp at(std::int64_t seconds) {
   return from_micros(1'800'000'000'000'000 + seconds * 1'000'000);
 }
@@ -117,7 +116,8 @@ class StoreFixture : public ::testing::Test {
     thread.created_by = creator;
     thread.created_at = at(3);
     thread.members = std::move(members);
-    auto created = store_->create_thread(thread, hook != nullptr ? *hook : no_hook_);
+    auto created = commit_one<ThreadCreated>(*store_, CreateThread{thread},
+                                             hook != nullptr ? *hook : no_hook_);
     EXPECT_TRUE(created.has_value()) << created.error().to_string();
     return created ? created->thread.id : ThreadId();
   }

@@ -24,7 +24,8 @@ TYPED_TEST(ThreadStoreContract, AnEmptyDirectThreadReachesItsOtherMemberWithTheF
   direct.created_by = zoe;
   direct.created_at = at(3);
   direct.members = {adam};
-  const ThreadId thread = store.create_thread(direct, this->no_hook_)->thread.id;
+  const ThreadId thread =
+      commit_one<ThreadCreated>(store, CreateThread{direct}, this->no_hook_)->thread.id;
   // A member, but not yet in adam's stream or list.
   EXPECT_TRUE(store.is_member(thread, adam).value_or(false));
   EXPECT_EQ(store.list_members(thread)->size(), 2u);
@@ -63,11 +64,12 @@ TYPED_TEST(ThreadStoreContract, OpeningAnExistingDirectThreadBringsItIntoTheCall
   direct.created_by = zoe;
   direct.created_at = at(3);
   direct.members = {adam};
-  const ThreadId thread = store.create_thread(direct, this->no_hook_)->thread.id;
+  const ThreadId thread =
+      commit_one<ThreadCreated>(store, CreateThread{direct}, this->no_hook_)->thread.id;
   direct.created_by = adam;
   direct.members = {zoe};
   HookLog log;
-  const auto opened = store.create_thread(direct, log.hook());
+  const auto opened = commit_one<ThreadCreated>(store, CreateThread{direct}, log.hook());
   ASSERT_TRUE(opened.has_value());
   EXPECT_FALSE(opened->created);
   EXPECT_EQ(opened->thread.id, thread);
@@ -77,7 +79,7 @@ TYPED_TEST(ThreadStoreContract, OpeningAnExistingDirectThreadBringsItIntoTheCall
   EXPECT_EQ(log.recipients(), (std::vector<std::vector<UserId>>{{zoe, adam}}));
   EXPECT_EQ(store.list_threads_for_user(adam)->size(), 1u);
   // Opening it again changes nothing.
-  EXPECT_TRUE(store.create_thread(direct, log.hook())->events.empty());
+  EXPECT_TRUE(commit_one<ThreadCreated>(store, CreateThread{direct}, log.hook())->events.empty());
 }
 
 TYPED_TEST(ThreadStoreContract, ReuseSameMembersReturnsTheThreadWithExactlyThoseMembers) {
@@ -92,20 +94,21 @@ TYPED_TEST(ThreadStoreContract, ReuseSameMembersReturnsTheThreadWithExactlyThose
   group.created_at = at(3);
   group.members = {adam, eve};
   group.reuse_same_members = true;
-  const auto first = store.create_thread(group, this->no_hook_);
+  const auto first = commit_one<ThreadCreated>(store, CreateThread{group}, this->no_hook_);
   ASSERT_TRUE(first.has_value());
   EXPECT_TRUE(first->created);
   group.created_by = eve;
   group.members = {zoe, adam};
-  const auto again = store.create_thread(group, this->no_hook_);
+  const auto again = commit_one<ThreadCreated>(store, CreateThread{group}, this->no_hook_);
   EXPECT_FALSE(again->created);
   EXPECT_EQ(again->thread.id, first->thread.id);
   EXPECT_TRUE(again->events.empty());
   group.members = {zoe};
-  EXPECT_TRUE(store.create_thread(group, this->no_hook_)->created);
-  ASSERT_TRUE(store.remove_member(first->thread.id, adam, zoe, at(4), this->no_hook_));
+  EXPECT_TRUE(commit_one<ThreadCreated>(store, CreateThread{group}, this->no_hook_)->created);
+  ASSERT_TRUE(
+      commit_one<Event>(store, RemoveMember{first->thread.id, adam, zoe, at(4)}, this->no_hook_));
   group.members = {zoe, adam};
-  EXPECT_TRUE(store.create_thread(group, this->no_hook_)->created);
+  EXPECT_TRUE(commit_one<ThreadCreated>(store, CreateThread{group}, this->no_hook_)->created);
 }
 
 TYPED_TEST(ThreadStoreContract, RenameThreadReplacesTheTitleAndAppendsAnEvent) {
@@ -115,7 +118,8 @@ TYPED_TEST(ThreadStoreContract, RenameThreadReplacesTheTitleAndAppendsAnEvent) {
   const ThreadId thread = this->make_thread(zoe, {adam});
   HookLog log;
   const std::string title("\x01new-title\x00\xfe", 13);
-  const auto renamed = store.rename_thread(thread, title, adam, at(5), log.hook());
+  const auto renamed =
+      commit_one<Event>(store, RenameThread{thread, std::string(title), adam, at(5)}, log.hook());
   ASSERT_TRUE(renamed.has_value()) << renamed.error().to_string();
   EXPECT_EQ(renamed->kind, EventKind::kThreadRenamed);
   EXPECT_EQ(renamed->actor, adam);
@@ -123,7 +127,10 @@ TYPED_TEST(ThreadStoreContract, RenameThreadReplacesTheTitleAndAppendsAnEvent) {
   EXPECT_EQ(store.find_event(renamed->id)->body_sealed, title);
   EXPECT_EQ(log.recipients(), (std::vector<std::vector<UserId>>{{zoe, adam}}));
   EXPECT_EQ(store.read_user_events(adam, EventId(), 100)->back().id, renamed->id);
-  EXPECT_EQ(store.rename_thread(ThreadId(9999), title, adam, at(5), log.hook()).error().code(),
+  EXPECT_EQ(commit_one<Event>(store, RenameThread{ThreadId(9999), std::string(title), adam, at(5)},
+                              log.hook())
+                .error()
+                .code(),
             Code::kNotFound);
 }
 
@@ -139,7 +146,7 @@ TYPED_TEST(ThreadStoreContract, CreateThreadWithUniqueKeyReturnsTheExistingThrea
   thread.created_by = zoe;
   thread.created_at = at(3);
   thread.members = {adam};
-  auto first = store.create_thread(thread, log.hook());
+  auto first = commit_one<ThreadCreated>(store, CreateThread{thread}, log.hook());
   ASSERT_TRUE(first.has_value()) << first.error().to_string();
   EXPECT_TRUE(first->created);
   // A direct thread enters only its creator's stream (see the next test).
@@ -152,7 +159,7 @@ TYPED_TEST(ThreadStoreContract, CreateThreadWithUniqueKeyReturnsTheExistingThrea
   EXPECT_EQ(log.recipients(), (std::vector<std::vector<UserId>>{{zoe}, {zoe}}));
 
   thread.members = {};
-  auto second = store.create_thread(thread, log.hook());
+  auto second = commit_one<ThreadCreated>(store, CreateThread{thread}, log.hook());
   ASSERT_TRUE(second.has_value());
   EXPECT_FALSE(second->created);
   EXPECT_EQ(second->thread.id, first->thread.id);
@@ -170,11 +177,12 @@ TYPED_TEST(ThreadStoreContract, CreateThreadWithUniqueKeyReturnsTheExistingThrea
   NewThread orphan = thread;
   orphan.org_id = OrgId(999);
   orphan.unique_key = "";
-  EXPECT_EQ(store.create_thread(orphan, log.hook()).error().code(), Code::kNotFound);
+  EXPECT_EQ(commit_one<ThreadCreated>(store, CreateThread{orphan}, log.hook()).error().code(),
+            Code::kNotFound);
 
   thread.unique_key = "";
-  auto group_one = store.create_thread(thread, this->no_hook_);
-  auto group_two = store.create_thread(thread, this->no_hook_);
+  auto group_one = commit_one<ThreadCreated>(store, CreateThread{thread}, this->no_hook_);
+  auto group_two = commit_one<ThreadCreated>(store, CreateThread{thread}, this->no_hook_);
   ASSERT_TRUE(group_one.has_value() && group_two.has_value());
   EXPECT_NE(group_one->thread.id, group_two->thread.id);
 }
@@ -187,15 +195,18 @@ TYPED_TEST(ThreadStoreContract, AddsAndRemovesMembers) {
   const ThreadId thread = this->make_thread(zoe, {adam});
   HookLog log;
 
-  auto added = store.add_member(thread, bea, zoe, at(20), log.hook());
+  auto added = commit_one<Event>(store, AddMember{thread, bea, zoe, at(20)}, log.hook());
   ASSERT_TRUE(added.has_value()) << added.error().to_string();
   EXPECT_EQ(added->kind, EventKind::kMemberAdded);
   EXPECT_EQ(added->subject, bea);
   EXPECT_EQ(added->actor, zoe);
   EXPECT_EQ(added->thread_id, thread);
-  EXPECT_EQ(store.add_member(thread, bea, zoe, at(21), log.hook()).error().code(),
-            Code::kAlreadyExists);
-  EXPECT_EQ(store.add_member(ThreadId(999), bea, zoe, at(21), log.hook()).error().code(),
+  EXPECT_EQ(
+      commit_one<Event>(store, AddMember{thread, bea, zoe, at(21)}, log.hook()).error().code(),
+      Code::kAlreadyExists);
+  EXPECT_EQ(commit_one<Event>(store, AddMember{ThreadId(999), bea, zoe, at(21)}, log.hook())
+                .error()
+                .code(),
             Code::kNotFound);
 
   auto members = store.list_members(thread);
@@ -206,13 +217,14 @@ TYPED_TEST(ThreadStoreContract, AddsAndRemovesMembers) {
                      [](const Member& a, const Member& b) { return a.user_id < b.user_id; }));
   EXPECT_TRUE(*store.is_member(thread, bea));
 
-  auto removed = store.remove_member(thread, bea, bea, at(22), log.hook());
+  auto removed = commit_one<Event>(store, RemoveMember{thread, bea, bea, at(22)}, log.hook());
   ASSERT_TRUE(removed.has_value());
   EXPECT_EQ(removed->kind, EventKind::kMemberRemoved);
   EXPECT_GT(removed->id, added->id);
   EXPECT_FALSE(*store.is_member(thread, bea));
-  EXPECT_EQ(store.remove_member(thread, bea, bea, at(23), log.hook()).error().code(),
-            Code::kNotFound);
+  EXPECT_EQ(
+      commit_one<Event>(store, RemoveMember{thread, bea, bea, at(23)}, log.hook()).error().code(),
+      Code::kNotFound);
   EXPECT_EQ(store.list_members(ThreadId(999)).error().code(), Code::kNotFound);
   ASSERT_EQ(log.calls().size(), 2u);
   EXPECT_EQ(log.calls()[0], std::vector<EventId>{added->id});
@@ -247,7 +259,9 @@ TYPED_TEST(ThreadStoreContract, ListThreadsForUserCountsUnreadAndOrdersByActivit
   EXPECT_EQ(second.unread_count, 0);
   EXPECT_FALSE(second.last_message.has_value());
 
-  ASSERT_TRUE(store.record_read(busy, adam, 1, at(60), this->no_hook_).has_value());
+  ASSERT_TRUE(
+      commit_one<std::optional<Event>>(store, RecordRead{busy, adam, 1, at(60)}, this->no_hook_)
+          .has_value());
   this->send_ok(quiet, zoe, "5");
   threads = store.list_threads_for_user(adam);
   ASSERT_EQ(threads->size(), 2u);
@@ -272,7 +286,7 @@ TYPED_TEST(ThreadStoreContract, HooksNameTheMembersAtCommitAsRecipients) {
   thread.created_by = zoe;
   thread.created_at = at(3);
   thread.members = {adam};
-  auto created = store.create_thread(thread, log.hook());
+  auto created = commit_one<ThreadCreated>(store, CreateThread{thread}, log.hook());
   ASSERT_TRUE(created.has_value());
   const ThreadId id = created->thread.id;
   // Creation and both member-added events go to the members after the write.
@@ -283,10 +297,10 @@ TYPED_TEST(ThreadStoreContract, HooksNameTheMembersAtCommitAsRecipients) {
   const CommitHook hook = log.hook();
   ASSERT_TRUE(this->send(id, zoe, "1", false, &hook).has_value());
   EXPECT_EQ(log.recipients().back(), zoe_adam);
-  ASSERT_TRUE(store.add_member(id, bea, zoe, at(4), hook).has_value());
+  ASSERT_TRUE(commit_one<Event>(store, AddMember{id, bea, zoe, at(4)}, hook).has_value());
   EXPECT_EQ(log.recipients().back().size(), 3u);
   // The removed user still gets the removal, and nothing after it.
-  ASSERT_TRUE(store.remove_member(id, bea, zoe, at(5), hook).has_value());
+  ASSERT_TRUE(commit_one<Event>(store, RemoveMember{id, bea, zoe, at(5)}, hook).has_value());
   auto removal = log.recipients().back();
   EXPECT_EQ(removal.size(), 3u);
   EXPECT_TRUE(std::find(removal.begin(), removal.end(), bea) != removal.end());
@@ -298,7 +312,7 @@ TYPED_TEST(ThreadStoreContract, HooksNameTheMembersAtCommitAsRecipients) {
   ASSERT_TRUE(delivered.has_value());
   ASSERT_EQ(delivered->size(), 1u);
   EXPECT_EQ(log.recipients().back(), zoe_adam);
-  auto read = store.record_read(id, zoe, 2, at(7), hook);
+  auto read = commit_one<std::optional<Event>>(store, RecordRead{id, zoe, 2, at(7)}, hook);
   ASSERT_TRUE(read.has_value() && read->has_value());
   EXPECT_EQ(log.recipients().back(), zoe_adam);
 }

@@ -62,9 +62,9 @@ ServiceFixture::ServiceFixture(IdentityPolicy policy, MessagingLimits limits)
   audit = std::make_unique<AuditLog>(*store, clock, crypto::ed25519_generate());
   bus.subscribe(&published);
   identity = std::make_unique<IdentityService>(*store, *keys, clock, *audit, hasher, policy);
-  patients = std::make_unique<PatientService>(*store, *keys, *audit, clock);
+  patients = std::make_unique<PatientService>(*store, *store, *keys, *audit, clock);
   messaging =
-      std::make_unique<MessagingService>(*store, *store, *store, *keys, *audit, bus, clock,
+      std::make_unique<MessagingService>(*store, *store, *store, *store, *keys, *audit, bus, clock,
                                          *patients, limits);
 }
 

@@ -157,8 +157,8 @@ Result<void> SqliteStore::set_user_operator(UserId id, bool is_operator) {
 
 Result<void> SqliteStore::set_pin_hash(UserId id, std::string_view pin_hash) {
   return write<void>(nullptr, [&](WriteContext& context) -> Result<void> {
-    auto update = WL_TRY(context.connection.prepare(
-        "UPDATE users SET pin_hash = ?2 WHERE id = ?1", "set pin"));
+    auto update = WL_TRY(
+        context.connection.prepare("UPDATE users SET pin_hash = ?2 WHERE id = ?1", "set pin"));
     WL_TRY(update.bind(1, id.value()).bind_text_or_null(2, pin_hash).run());
     return expect_changed(context.connection, "user");
   });
@@ -216,10 +216,9 @@ Result<void> SqliteStore::revoke_device(DeviceId id, Timestamp now) {
 
 Result<void> SqliteStore::create_session(const Session& session) {
   return write<void>(nullptr, [&](WriteContext& context) -> Result<void> {
-    auto insert = WL_TRY(context.connection.prepare(
-        "INSERT INTO sessions (" WL_SESSION_COLUMNS
-        ") VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
-        "create session"));
+    auto insert = WL_TRY(context.connection.prepare("INSERT INTO sessions (" WL_SESSION_COLUMNS
+                                                    ") VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
+                                                    "create session"));
     return insert.bind_blob(1, session.token_hash)
         .bind(2, session.user_id.value())
         .bind(3, session.device_id.value())

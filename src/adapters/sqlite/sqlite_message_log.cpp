@@ -3,6 +3,7 @@
 
 #include "adapters/sqlite/detail/checkpointer.hpp"
 #include "adapters/sqlite/detail/jobs.hpp"
+#include "adapters/sqlite/detail/mutations.hpp"
 #include "adapters/sqlite/detail/read_pool.hpp"
 #include "adapters/sqlite/detail/rows.hpp"
 
@@ -158,53 +159,51 @@ void SqliteStore::record_delivered_async(UserId recipient, std::vector<EventId> 
       std::move(done));
 }
 
-Result<std::optional<Event>> SqliteStore::record_read(ThreadId thread, UserId reader,
-                                                      std::int64_t up_to_seq, Timestamp now,
-                                                      const CommitHook& hook) {
-  return write<std::optional<Event>>(
-      &hook, [&](WriteContext& context) -> Result<std::optional<Event>> {
-        Connection& connection = context.connection;
-        auto position = WL_TRY(connection.prepare(
-            "SELECT m.read_seq, t.last_seq, t.org_id FROM members m "
-            "JOIN threads t ON t.id = m.thread_id WHERE m.thread_id = ?1 AND m.user_id = ?2",
-            "record read"));
-        position.bind(1, thread.value()).bind(2, reader.value());
-        if (!WL_TRY(position.step())) {
-          return error(Code::kNotFound, "member not found");
-        }
-        const std::int64_t read_seq = position.column_int64(0);
-        const std::int64_t target = std::min(up_to_seq, position.column_int64(1));
-        const OrgId org(position.column_int64(2));
-        if (target <= read_seq) {
-          return std::optional<Event>();
-        }
-        auto move = WL_TRY(connection.prepare(
-            "UPDATE members SET read_seq = ?3 WHERE thread_id = ?1 AND user_id = ?2",
-            "record read"));
-        WL_TRY(move.bind(1, thread.value()).bind(2, reader.value()).bind(3, target).run());
-        auto receipts = WL_TRY(connection.prepare(
-            "INSERT INTO receipts (message_id, user_id, delivered_at, read_at) "
-            "SELECT id, ?2, ?5, ?5 FROM events "
-            "WHERE thread_id = ?1 AND kind = 1 AND seq > ?3 AND seq <= ?4 AND actor != ?2 "
-            "ON CONFLICT (message_id, user_id) DO UPDATE SET read_at = excluded.read_at, "
-            "delivered_at = coalesce(receipts.delivered_at, excluded.delivered_at)",
-            "record read"));
-        WL_TRY(receipts.bind(1, thread.value())
-                   .bind(2, reader.value())
-                   .bind(3, read_seq)
-                   .bind(4, target)
-                   .bind(5, now)
-                   .run());
-        Event event;
-        event.org_id = org;
-        event.thread_id = thread;
-        event.kind = EventKind::kRead;
-        event.actor = reader;
-        event.created_at = now;
-        event.ref_seq = target;
-        WL_TRY(insert_event(context, event));
-        return std::optional<Event>(std::move(event));
-      });
+Result<std::optional<Event>> detail::apply(WriteContext& context, const RecordRead& mutation) {
+  const ThreadId thread = mutation.thread;
+  const UserId reader = mutation.reader;
+  const std::int64_t up_to_seq = mutation.up_to_seq;
+  const Timestamp now = mutation.at;
+  Connection& connection = context.connection;
+  auto position = WL_TRY(connection.prepare(
+      "SELECT m.read_seq, t.last_seq, t.org_id FROM members m "
+      "JOIN threads t ON t.id = m.thread_id WHERE m.thread_id = ?1 AND m.user_id = ?2",
+      "record read"));
+  position.bind(1, thread.value()).bind(2, reader.value());
+  if (!WL_TRY(position.step())) {
+    return error(Code::kNotFound, "member not found");
+  }
+  const std::int64_t read_seq = position.column_int64(0);
+  const std::int64_t target = std::min(up_to_seq, position.column_int64(1));
+  const OrgId org(position.column_int64(2));
+  if (target <= read_seq) {
+    return std::optional<Event>();
+  }
+  auto move = WL_TRY(connection.prepare(
+      "UPDATE members SET read_seq = ?3 WHERE thread_id = ?1 AND user_id = ?2", "record read"));
+  WL_TRY(move.bind(1, thread.value()).bind(2, reader.value()).bind(3, target).run());
+  auto receipts = WL_TRY(connection.prepare(
+      "INSERT INTO receipts (message_id, user_id, delivered_at, read_at) "
+      "SELECT id, ?2, ?5, ?5 FROM events "
+      "WHERE thread_id = ?1 AND kind = 1 AND seq > ?3 AND seq <= ?4 AND actor != ?2 "
+      "ON CONFLICT (message_id, user_id) DO UPDATE SET read_at = excluded.read_at, "
+      "delivered_at = coalesce(receipts.delivered_at, excluded.delivered_at)",
+      "record read"));
+  WL_TRY(receipts.bind(1, thread.value())
+             .bind(2, reader.value())
+             .bind(3, read_seq)
+             .bind(4, target)
+             .bind(5, now)
+             .run());
+  Event event;
+  event.org_id = org;
+  event.thread_id = thread;
+  event.kind = EventKind::kRead;
+  event.actor = reader;
+  event.created_at = now;
+  event.ref_seq = target;
+  WL_TRY(insert_event(context, event));
+  return std::optional<Event>(std::move(event));
 }
 
 Result<Event> SqliteStore::find_event(EventId id) {

@@ -96,21 +96,15 @@ class SqliteStore final : public Store {
   Result<void> unlock_session(std::string_view token_hash, Timestamp now) override;
   Result<void> set_session_pin_failures(std::string_view token_hash, int failures) override;
 
-  Result<Patient> upsert_patient(const Patient& patient) override;
+  void commit(WriteBatch batch, CommitHook hook, WriteDone<BatchResult> done) override;
+
   Result<Patient> find_patient(PatientId id) override;
   Result<std::vector<Patient>> list_patients(OrgId org) override;
 
-  Result<ThreadCreated> create_thread(const NewThread& thread, const CommitHook& hook) override;
   Result<Thread> find_thread(ThreadId id) override;
   Result<std::vector<ThreadSummary>> list_threads_for_user(UserId user) override;
   Result<std::vector<Member>> list_members(ThreadId thread) override;
   Result<bool> is_member(ThreadId thread, UserId user) override;
-  Result<Event> add_member(ThreadId thread, UserId user, UserId actor, Timestamp now,
-                           const CommitHook& hook) override;
-  Result<Event> remove_member(ThreadId thread, UserId user, UserId actor, Timestamp now,
-                              const CommitHook& hook) override;
-  Result<Event> rename_thread(ThreadId thread, std::string_view title_sealed, UserId actor,
-                              Timestamp now, const CommitHook& hook) override;
 
   Result<MessageAppended> append_message(const NewMessage& message, const AuditDraft& audit,
                                          const CommitHook& hook) override;
@@ -121,8 +115,6 @@ class SqliteStore final : public Store {
   void record_delivered_async(UserId recipient, std::vector<EventId> messages, Timestamp now,
                               CommitHook hook, DeliveredAudit audit,
                               WriteDone<std::vector<Event>> done) override;
-  Result<std::optional<Event>> record_read(ThreadId thread, UserId reader, std::int64_t up_to_seq,
-                                           Timestamp now, const CommitHook& hook) override;
   Result<Event> find_event(EventId id) override;
   Result<std::vector<Event>> read_user_events(UserId user, EventId after,
                                               std::size_t limit) override;

@@ -2,6 +2,7 @@
 #include "adapters/sqlite/sqlite_store.hpp"
 
 #include "adapters/sqlite/detail/jobs.hpp"
+#include "adapters/sqlite/detail/mutations.hpp"
 #include "adapters/sqlite/detail/read_pool.hpp"
 #include "adapters/sqlite/detail/rows.hpp"
 
@@ -18,12 +19,13 @@ Result<std::optional<Thread>> find_thread_with_members(Connection& connection,
                                                        const std::vector<UserId>& members) {
   std::vector<Thread> candidates;
   {
-    auto select = WL_TRY(connection.prepare(
-        "SELECT " WL_THREAD_COLUMNS " FROM threads WHERE org_id = ?1 AND kind = ?2 "
-        "AND patient_id IS ?3 AND unique_key IS NULL "
-        "AND (SELECT count(*) FROM members m WHERE m.thread_id = threads.id) = ?4 "
-        "ORDER BY activity_event_id DESC, id DESC",
-        "find thread by members"));
+    auto select =
+        WL_TRY(connection.prepare(
+            "SELECT " WL_THREAD_COLUMNS " FROM threads WHERE org_id = ?1 AND kind = ?2 "
+            "AND patient_id IS ?3 AND unique_key IS NULL "
+            "AND (SELECT count(*) FROM members m WHERE m.thread_id = threads.id) = ?4 "
+            "ORDER BY activity_event_id DESC, id DESC",
+            "find thread by members"));
     select.bind(1, thread.org_id.value())
         .bind(2, static_cast<std::int64_t>(thread.kind))
         .bind(4, static_cast<std::int64_t>(members.size()));
@@ -33,9 +35,9 @@ Result<std::optional<Thread>> find_thread_with_members(Connection& connection,
     }
   }
   for (Thread& candidate : candidates) {
-    auto select = WL_TRY(connection.prepare(
-        "SELECT user_id FROM members WHERE thread_id = ?1 ORDER BY user_id",
-        "find thread by members"));
+    auto select = WL_TRY(
+        connection.prepare("SELECT user_id FROM members WHERE thread_id = ?1 ORDER BY user_id",
+                           "find thread by members"));
     select.bind(1, candidate.id.value());
     std::vector<UserId> current;
     while (WL_TRY(select.step())) {
@@ -52,80 +54,79 @@ Result<std::optional<Thread>> find_thread_with_members(Connection& connection,
 
 // ---- Threads and members ----
 
-Result<ThreadCreated> SqliteStore::create_thread(const NewThread& thread, const CommitHook& hook) {
-  return write<ThreadCreated>(&hook, [&](WriteContext& context) -> Result<ThreadCreated> {
-    Connection& connection = context.connection;
-    std::vector<UserId> members = thread.members;
-    members.push_back(thread.created_by);
-    std::sort(members.begin(), members.end());
-    members.erase(std::unique(members.begin(), members.end()), members.end());
-    std::optional<Thread> existing;
-    if (!thread.unique_key.empty()) {
-      auto select = WL_TRY(connection.prepare(
-          "SELECT " WL_THREAD_COLUMNS " FROM threads WHERE unique_key = ?1", "create thread"));
-      select.bind_text(1, thread.unique_key);
-      if (WL_TRY(select.step())) {
-        existing = read_thread(select);
-      }
-    } else if (thread.reuse_same_members) {
-      existing = WL_TRY(find_thread_with_members(connection, thread, members));
+Result<ThreadCreated> detail::apply(WriteContext& context, const CreateThread& mutation) {
+  const NewThread& thread = mutation.thread;
+  const std::size_t first_event = context.events->size();
+  Connection& connection = context.connection;
+  std::vector<UserId> members = thread.members;
+  members.push_back(thread.created_by);
+  std::sort(members.begin(), members.end());
+  members.erase(std::unique(members.begin(), members.end()), members.end());
+  std::optional<Thread> existing;
+  if (!thread.unique_key.empty()) {
+    auto select = WL_TRY(connection.prepare(
+        "SELECT " WL_THREAD_COLUMNS " FROM threads WHERE unique_key = ?1", "create thread"));
+    select.bind_text(1, thread.unique_key);
+    if (WL_TRY(select.step())) {
+      existing = read_thread(select);
     }
-    if (existing) {
-      // Opening it is what brings a direct thread into the other member's stream if no
-      // message has yet.
-      WL_TRY(open_missing_periods(context, *existing, thread.created_by, thread.created_at,
-                                  thread.created_by));
-      return ThreadCreated{std::move(*existing), false, *context.events};
-    }
-    auto insert = WL_TRY(connection.prepare(
-        "INSERT INTO threads (org_id, kind, title_sealed, patient_id, unique_key, created_by, "
-        "created_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
+  } else if (thread.reuse_same_members) {
+    existing = WL_TRY(find_thread_with_members(connection, thread, members));
+  }
+  if (existing) {
+    // Opening it is what brings a direct thread into the other member's stream if no
+    // message has yet.
+    WL_TRY(open_missing_periods(context, *existing, thread.created_by, thread.created_at,
+                                thread.created_by));
+    return ThreadCreated{std::move(*existing), false, events_since(context, first_event)};
+  }
+  auto insert = WL_TRY(connection.prepare(
+      "INSERT INTO threads (org_id, kind, title_sealed, patient_id, unique_key, created_by, "
+      "created_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
+      "create thread"));
+  insert.bind(1, thread.org_id.value())
+      .bind(2, static_cast<std::int64_t>(thread.kind))
+      .bind_blob(3, thread.title_sealed);
+  bind_optional_id(insert, 4, thread.patient_id);
+  WL_TRY(insert.bind_text_or_null(5, thread.unique_key)
+             .bind(6, thread.created_by.value())
+             .bind(7, thread.created_at)
+             .run());
+
+  ThreadCreated created;
+  created.created = true;
+  Thread& stored = created.thread;
+  stored.id = ThreadId(connection.last_insert_id());
+  stored.org_id = thread.org_id;
+  stored.kind = thread.kind;
+  stored.title_sealed = thread.title_sealed;
+  stored.patient_id = thread.patient_id;
+  stored.unique_key = thread.unique_key;
+  stored.created_by = thread.created_by;
+  stored.created_at = thread.created_at;
+
+  Event created_event = WL_TRY(member_event(context, stored, EventKind::kThreadCreated, UserId(),
+                                            thread.created_by, thread.created_at));
+  for (UserId member : members) {
+    auto add = WL_TRY(connection.prepare(
+        "INSERT INTO members (thread_id, user_id, joined_at) VALUES (?1, ?2, ?3)",
         "create thread"));
-    insert.bind(1, thread.org_id.value())
-        .bind(2, static_cast<std::int64_t>(thread.kind))
-        .bind_blob(3, thread.title_sealed);
-    bind_optional_id(insert, 4, thread.patient_id);
-    WL_TRY(insert.bind_text_or_null(5, thread.unique_key)
-               .bind(6, thread.created_by.value())
-               .bind(7, thread.created_at)
-               .run());
-
-    ThreadCreated created;
-    created.created = true;
-    Thread& stored = created.thread;
-    stored.id = ThreadId(connection.last_insert_id());
-    stored.org_id = thread.org_id;
-    stored.kind = thread.kind;
-    stored.title_sealed = thread.title_sealed;
-    stored.patient_id = thread.patient_id;
-    stored.unique_key = thread.unique_key;
-    stored.created_by = thread.created_by;
-    stored.created_at = thread.created_at;
-
-    Event created_event = WL_TRY(member_event(context, stored, EventKind::kThreadCreated, UserId(),
-                                              thread.created_by, thread.created_at));
-    for (UserId member : members) {
-      auto add = WL_TRY(connection.prepare(
-          "INSERT INTO members (thread_id, user_id, joined_at) VALUES (?1, ?2, ?3)",
-          "create thread"));
-      WL_TRY(
-          add.bind(1, stored.id.value()).bind(2, member.value()).bind(3, thread.created_at).run());
-      if (thread.kind == ThreadKind::kDirect && member != thread.created_by) {
-        // An empty direct thread stays out of the other member's stream and list until
-        // its first message (or their opening it) brings it: open_missing_periods.
-        continue;
-      }
-      WL_TRY(member_event(context, stored, EventKind::kMemberAdded, member, thread.created_by,
-                          thread.created_at));
-      // The first members' period starts at the creation, which they were sent.
-      WL_TRY(open_membership(context.connection, stored.id, member, created_event.id));
+    WL_TRY(add.bind(1, stored.id.value()).bind(2, member.value()).bind(3, thread.created_at).run());
+    if (thread.kind == ThreadKind::kDirect && member != thread.created_by) {
+      // An empty direct thread stays out of the other member's stream and list until
+      // its first message (or their opening it) brings it: open_missing_periods.
+      continue;
     }
-    auto activity = WL_TRY(connection.prepare(
-        "UPDATE threads SET activity_event_id = ?2 WHERE id = ?1", "create thread"));
-    WL_TRY(activity.bind(1, stored.id.value()).bind(2, created_event.id.value()).run());
-    created.events = *context.events;
-    return created;
-  });
+    WL_TRY(member_event(context, stored, EventKind::kMemberAdded, member, thread.created_by,
+                        thread.created_at));
+    // The first members' period starts at the creation, which they were sent.
+    WL_TRY(open_membership(context.connection, stored.id, member, created_event.id));
+  }
+  auto activity = WL_TRY(connection.prepare(
+      "UPDATE threads SET activity_event_id = ?2 WHERE id = ?1", "create thread"));
+  WL_TRY(activity.bind(1, stored.id.value()).bind(2, created_event.id.value()).run());
+  created.events = events_since(context, first_event);
+  return created;
 }
 
 Result<Thread> SqliteStore::find_thread(ThreadId id) {
@@ -216,56 +217,59 @@ Result<bool> SqliteStore::is_member(ThreadId thread, UserId user) {
   return select.step();
 }
 
-Result<Event> SqliteStore::add_member(ThreadId thread, UserId user, UserId actor, Timestamp now,
-                                      const CommitHook& hook) {
-  return write<Event>(&hook, [&](WriteContext& context) -> Result<Event> {
-    const Thread stored = WL_TRY(load_thread(context.connection, thread));
-    auto insert = WL_TRY(context.connection.prepare(
-        "INSERT INTO members (thread_id, user_id, joined_at) VALUES (?1, ?2, ?3)", "add member"));
-    WL_TRY(insert.bind(1, thread.value()).bind(2, user.value()).bind(3, now).run());
-    Event added = WL_TRY(member_event(context, stored, EventKind::kMemberAdded, user, actor, now));
-    WL_TRY(open_membership(context.connection, thread, user, added.id));
-    return added;
-  });
+Result<Event> detail::apply(WriteContext& context, const AddMember& mutation) {
+  const ThreadId thread = mutation.thread;
+  const UserId user = mutation.user;
+  const UserId actor = mutation.actor;
+  const Timestamp now = mutation.at;
+  const Thread stored = WL_TRY(load_thread(context.connection, thread));
+  auto insert = WL_TRY(context.connection.prepare(
+      "INSERT INTO members (thread_id, user_id, joined_at) VALUES (?1, ?2, ?3)", "add member"));
+  WL_TRY(insert.bind(1, thread.value()).bind(2, user.value()).bind(3, now).run());
+  Event added = WL_TRY(member_event(context, stored, EventKind::kMemberAdded, user, actor, now));
+  WL_TRY(open_membership(context.connection, thread, user, added.id));
+  return added;
 }
 
-Result<Event> SqliteStore::remove_member(ThreadId thread, UserId user, UserId actor, Timestamp now,
-                                         const CommitHook& hook) {
-  return write<Event>(&hook, [&](WriteContext& context) -> Result<Event> {
-    const Thread stored = WL_TRY(load_thread(context.connection, thread));
-    auto remove = WL_TRY(context.connection.prepare(
-        "DELETE FROM members WHERE thread_id = ?1 AND user_id = ?2", "remove member"));
-    WL_TRY(remove.bind(1, thread.value()).bind(2, user.value()).run());
-    WL_TRY(expect_changed(context.connection, "member"));
-    Event removed =
-        WL_TRY(member_event(context, stored, EventKind::kMemberRemoved, user, actor, now));
-    // The removed user is sent their removal (with_recipients), so it closes the period.
-    auto close = WL_TRY(context.connection.prepare(
-        "UPDATE memberships SET to_event = ?3 WHERE user_id = ?1 AND thread_id = ?2 "
-        "AND to_event IS NULL",
-        "remove member"));
-    WL_TRY(close.bind(1, user.value()).bind(2, thread.value()).bind(3, removed.id.value()).run());
-    return removed;
-  });
+Result<Event> detail::apply(WriteContext& context, const RemoveMember& mutation) {
+  const ThreadId thread = mutation.thread;
+  const UserId user = mutation.user;
+  const UserId actor = mutation.actor;
+  const Timestamp now = mutation.at;
+  const Thread stored = WL_TRY(load_thread(context.connection, thread));
+  auto remove = WL_TRY(context.connection.prepare(
+      "DELETE FROM members WHERE thread_id = ?1 AND user_id = ?2", "remove member"));
+  WL_TRY(remove.bind(1, thread.value()).bind(2, user.value()).run());
+  WL_TRY(expect_changed(context.connection, "member"));
+  Event removed =
+      WL_TRY(member_event(context, stored, EventKind::kMemberRemoved, user, actor, now));
+  // The removed user is sent their removal (with_recipients), so it closes the period.
+  auto close = WL_TRY(context.connection.prepare(
+      "UPDATE memberships SET to_event = ?3 WHERE user_id = ?1 AND thread_id = ?2 "
+      "AND to_event IS NULL",
+      "remove member"));
+  WL_TRY(close.bind(1, user.value()).bind(2, thread.value()).bind(3, removed.id.value()).run());
+  return removed;
 }
 
-Result<Event> SqliteStore::rename_thread(ThreadId thread, std::string_view title_sealed,
-                                         UserId actor, Timestamp now, const CommitHook& hook) {
-  return write<Event>(&hook, [&](WriteContext& context) -> Result<Event> {
-    const Thread stored = WL_TRY(load_thread(context.connection, thread));
-    auto update = WL_TRY(context.connection.prepare(
-        "UPDATE threads SET title_sealed = ?2 WHERE id = ?1", "rename thread"));
-    WL_TRY(update.bind(1, thread.value()).bind_blob(2, title_sealed).run());
-    Event renamed;
-    renamed.org_id = stored.org_id;
-    renamed.thread_id = thread;
-    renamed.kind = EventKind::kThreadRenamed;
-    renamed.actor = actor;
-    renamed.created_at = now;
-    renamed.body_sealed = std::string(title_sealed);
-    WL_TRY(insert_event(context, renamed));
-    return renamed;
-  });
+Result<Event> detail::apply(WriteContext& context, const RenameThread& mutation) {
+  const ThreadId thread = mutation.thread;
+  const std::string& title_sealed = mutation.title_sealed;
+  const UserId actor = mutation.actor;
+  const Timestamp now = mutation.at;
+  const Thread stored = WL_TRY(load_thread(context.connection, thread));
+  auto update = WL_TRY(context.connection.prepare(
+      "UPDATE threads SET title_sealed = ?2 WHERE id = ?1", "rename thread"));
+  WL_TRY(update.bind(1, thread.value()).bind_blob(2, title_sealed).run());
+  Event renamed;
+  renamed.org_id = stored.org_id;
+  renamed.thread_id = thread;
+  renamed.kind = EventKind::kThreadRenamed;
+  renamed.actor = actor;
+  renamed.created_at = now;
+  renamed.body_sealed = std::string(title_sealed);
+  WL_TRY(insert_event(context, renamed));
+  return renamed;
 }
 
 }  // namespace wl

@@ -74,10 +74,12 @@ std::string client_id_record_key(ThreadId thread, UserId sender, std::string_vie
                      client_token);
 }
 
-MessagingService::MessagingService(ThreadStore& threads, MessageLog& log, IdentityStore& users,
-                                   KeyRing& keys, AuditLog& audit, Bus& bus, const Clock& clock,
-                                   PatientService& patients, MessagingLimits limits)
-    : threads_(threads),
+MessagingService::MessagingService(Committer& committer, ThreadStore& threads, MessageLog& log,
+                                   IdentityStore& users, KeyRing& keys, AuditLog& audit, Bus& bus,
+                                   const Clock& clock, PatientService& patients,
+                                   MessagingLimits limits)
+    : committer_(committer),
+      threads_(threads),
       log_(log),
       users_(users),
       keys_(keys),
@@ -93,6 +95,10 @@ Result<void> MessagingService::audit(const Principal& actor, std::string_view ac
   WL_TRY(audit_.record(
       draft_of(actor, clock_.now(), action, std::move(target), outcome, std::move(detail))));
   return ok();
+}
+
+Result<BatchResult> MessagingService::commit(WriteBatch batch) {
+  return commit_and_wait(committer_, std::move(batch), publisher());
 }
 
 CommitHook MessagingService::publisher() {
@@ -129,8 +135,7 @@ Result<Thread> MessagingService::require_member(const Principal& actor, ThreadId
   return thread;
 }
 
-Result<Thread> MessagingService::require_member_or_admin(const Principal& actor,
-                                                         ThreadId thread_id,
+Result<Thread> MessagingService::require_member_or_admin(const Principal& actor, ThreadId thread_id,
                                                          std::string_view action) {
   Thread thread = WL_TRY(find_visible_thread(actor, thread_id, action));
   // An org admin manages any thread of the org without being a member; nothing to deny.
@@ -190,11 +195,18 @@ Result<ThreadView> MessagingService::create(const Principal& actor, NewThread th
     (void)audit(actor, "thread.create", "thread:new", "denied", same_org.error().message());
     return std::unexpected(same_org.error());
   }
-  const ThreadCreated result = WL_TRY(threads_.create_thread(thread, publisher()));
-  if (result.created) {
-    WL_TRY(audit(actor, "thread.create", thread_target(result.thread.id), "ok",
-                 fmt::format("members={}", thread.members.size())));
-  }
+  WriteBatch batch;
+  const std::size_t created = batch.add(CreateThread{thread});
+  // Audited only when it made a thread, not when it gave an existing one.
+  batch.audit(draft_of(actor, clock_.now(), "thread.create", "thread:new", "ok",
+                       fmt::format("members={}", thread.members.size())),
+              [created](AuditDraft& draft, const std::vector<MutationResult>& results) {
+                const auto& made = std::get<ThreadCreated>(results.at(created));
+                draft.target = thread_target(made.thread.id);
+                return made.created;
+              });
+  const BatchResult committed = WL_TRY(commit(std::move(batch)));
+  const ThreadCreated& result = committed.result<ThreadCreated>(created);
   ThreadView view = WL_TRY(view_of(actor, result.thread));
   view.existing = !result.created;
   return view;
@@ -320,26 +332,33 @@ Result<void> MessagingService::add_member(const Principal& actor, ThreadId threa
                 same_org.error().message());
     return std::unexpected(same_org.error());
   }
-  WL_TRY(threads_.add_member(thread_id, user, actor.user, clock_.now(), publisher()));
-  return audit(actor, "thread.member.add", thread_target(thread_id), "ok",
-               fmt::format("user={}", user.value()));
+  const Timestamp now = clock_.now();
+  WriteBatch batch;
+  batch.add(AddMember{thread_id, user, actor.user, now});
+  batch.audit(draft_of(actor, now, "thread.member.add", thread_target(thread_id), "ok",
+                       fmt::format("user={}", user.value())));
+  WL_TRY(commit(std::move(batch)));
+  return ok();
 }
 
 Result<void> MessagingService::remove_member(const Principal& actor, ThreadId thread_id,
                                              UserId user) {
-  const Thread found =
-      WL_TRY(require_member_or_admin(actor, thread_id, "thread.member.remove"));
+  const Thread found = WL_TRY(require_member_or_admin(actor, thread_id, "thread.member.remove"));
   if (!found.unique_key.empty()) {
     return error(Code::kFailedPrecondition,
                  "members of a direct or two-person patient thread are fixed");
   }
-  WL_TRY(threads_.remove_member(thread_id, user, actor.user, clock_.now(), publisher()));
-  return audit(actor, "thread.member.remove", thread_target(thread_id), "ok",
-               fmt::format("user={}", user.value()));
+  const Timestamp now = clock_.now();
+  WriteBatch batch;
+  batch.add(RemoveMember{thread_id, user, actor.user, now});
+  batch.audit(draft_of(actor, now, "thread.member.remove", thread_target(thread_id), "ok",
+                       fmt::format("user={}", user.value())));
+  WL_TRY(commit(std::move(batch)));
+  return ok();
 }
 
 Result<ThreadView> MessagingService::rename_thread(const Principal& actor, ThreadId thread_id,
-                                                  std::string_view title) {
+                                                   std::string_view title) {
   const Thread found = WL_TRY(require_member_or_admin(actor, thread_id, "thread.rename"));
   if (!found.unique_key.empty() || found.kind == ThreadKind::kDirect) {
     return error(Code::kFailedPrecondition,
@@ -348,11 +367,11 @@ Result<ThreadView> MessagingService::rename_thread(const Principal& actor, Threa
   const bool may_be_empty = found.kind == ThreadKind::kPatient;
   if ((title.empty() && !may_be_empty) || title.size() > limits_.max_title_bytes ||
       !is_valid_utf8(title)) {
-    return error(Code::kInvalidArgument,
-                 may_be_empty ? fmt::format("a title is at most {} bytes of UTF-8",
-                                            limits_.max_title_bytes)
-                              : fmt::format("a group title is 1 to {} bytes of UTF-8",
-                                            limits_.max_title_bytes));
+    return error(
+        Code::kInvalidArgument,
+        may_be_empty
+            ? fmt::format("a title is at most {} bytes of UTF-8", limits_.max_title_bytes)
+            : fmt::format("a group title is 1 to {} bytes of UTF-8", limits_.max_title_bytes));
   }
   // The event carries the title sealed as the thread's own (open_event opens it so).
   std::string sealed;
@@ -360,9 +379,12 @@ Result<ThreadView> MessagingService::rename_thread(const Principal& actor, Threa
     sealed = WL_TRY(keys_.seal(
         SealContext{found.org_id, kThreadKind, title_record_key(found), "title"}, title));
   }
-  WL_TRY(threads_.rename_thread(thread_id, sealed, actor.user, clock_.now(), publisher()));
-  WL_TRY(audit(actor, "thread.rename", thread_target(thread_id), "ok",
-               fmt::format("bytes={}", title.size())));
+  const Timestamp now = clock_.now();
+  WriteBatch batch;
+  batch.add(RenameThread{thread_id, std::move(sealed), actor.user, now});
+  batch.audit(draft_of(actor, now, "thread.rename", thread_target(thread_id), "ok",
+                       fmt::format("bytes={}", title.size())));
+  WL_TRY(commit(std::move(batch)));
   return view_of(actor, WL_TRY(threads_.find_thread(thread_id)));
 }
 
@@ -391,9 +413,8 @@ Result<MessagingService::PreparedSend> MessagingService::prepare_send(const Prin
                                limits_.max_written_ahead.count()));
     }
     if (*request.written_at < now - limits_.max_written_age) {
-      return error(Code::kInvalidArgument,
-                   fmt::format("written_at is more than {} hours ago",
-                               limits_.max_written_age.count()));
+      return error(Code::kInvalidArgument, fmt::format("written_at is more than {} hours ago",
+                                                       limits_.max_written_age.count()));
     }
   }
   // Membership is checked by the store inside the write (denied_send audits a
@@ -479,24 +500,24 @@ void MessagingService::send_async(const Principal& actor, SendRequest request,
     done(std::unexpected(prepared.error()));
     return;
   }
-  log_.append_message_async(
-      std::move(prepared->message), std::move(prepared->audit), publisher(),
-      [this, actor, request = std::move(request),
-       done = std::move(done)](Result<MessageAppended> appended) mutable {
-        if (!appended) {
-          auto denial = denied_send(actor, request.thread, appended.error());
-          if (!denial) {
-            done(std::unexpected(appended.error()));
-            return;
-          }
-          // The refusal is answered once its audit entry is durable.
-          audit_.record_async(std::move(*denial),
-                              [status = appended.error(), done = std::move(done)](
-                                  Result<AuditEntry>) { done(std::unexpected(status)); });
-          return;
-        }
-        done(finish_send(actor, request, std::move(*appended)));
-      });
+  log_.append_message_async(std::move(prepared->message), std::move(prepared->audit), publisher(),
+                            [this, actor, request = std::move(request),
+                             done = std::move(done)](Result<MessageAppended> appended) mutable {
+                              if (!appended) {
+                                auto denial = denied_send(actor, request.thread, appended.error());
+                                if (!denial) {
+                                  done(std::unexpected(appended.error()));
+                                  return;
+                                }
+                                // The refusal is answered once its audit entry is durable.
+                                audit_.record_async(
+                                    std::move(*denial),
+                                    [status = appended.error(), done = std::move(done)](
+                                        Result<AuditEntry>) { done(std::unexpected(status)); });
+                                return;
+                              }
+                              done(finish_send(actor, request, std::move(*appended)));
+                            });
 }
 
 Result<std::vector<UserId>> MessagingService::typing_recipients(const Principal& actor,
@@ -568,9 +589,9 @@ Result<OpenedEvent> MessagingService::open_event(const Event& event) {
         event.body_sealed));
   } else if (event.kind == EventKind::kThreadRenamed && !event.body_sealed.empty()) {
     const Thread thread = WL_TRY(threads_.find_thread(event.thread_id));
-    opened.body = WL_TRY(keys_.open(
-        SealContext{event.org_id, kThreadKind, title_record_key(thread), "title"},
-        event.body_sealed));
+    opened.body =
+        WL_TRY(keys_.open(SealContext{event.org_id, kThreadKind, title_record_key(thread), "title"},
+                          event.body_sealed));
   }
   return opened;
 }
@@ -687,14 +708,15 @@ void MessagingService::acknowledge_delivered_async(const Principal& actor,
                     "ok", fmt::format("messages={}", delivered_ids(delivered)));
   };
   // The receipts and their audit entry commit together.
-  log_.record_delivered_async(actor.user, std::move(messages), now, publisher(), std::move(audit),
-                                [done = std::move(done)](const Result<std::vector<Event>>& delivered) {
-                                  if (!delivered) {
-                                    done(std::unexpected(delivered.error()));
-                                    return;
-                                  }
-                                  done(delivered->size());
-                                });
+  log_.record_delivered_async(
+      actor.user, std::move(messages), now, publisher(), std::move(audit),
+      [done = std::move(done)](const Result<std::vector<Event>>& delivered) {
+        if (!delivered) {
+          done(std::unexpected(delivered.error()));
+          return;
+        }
+        done(delivered->size());
+      });
 }
 
 Result<void> MessagingService::mark_read(const Principal& actor, ThreadId thread_id,
@@ -703,12 +725,19 @@ Result<void> MessagingService::mark_read(const Principal& actor, ThreadId thread
     return error(Code::kInvalidArgument, "up_to_seq must not be negative");
   }
   WL_TRY(require_member(actor, thread_id, "thread.mark_read"));
-  const auto event =
-      WL_TRY(log_.record_read(thread_id, actor.user, up_to_seq, clock_.now(), publisher()));
-  if (event) {
-    WL_TRY(audit(actor, "thread.mark_read", thread_target(thread_id), "ok",
-                 fmt::format("up_to_seq={}", event->ref_seq)));
-  }
+  const Timestamp now = clock_.now();
+  WriteBatch batch;
+  const std::size_t read = batch.add(RecordRead{thread_id, actor.user, up_to_seq, now});
+  // Audited only when the position moved, with where it moved to.
+  batch.audit(draft_of(actor, now, "thread.mark_read", thread_target(thread_id), "ok"),
+              [read](AuditDraft& draft, const std::vector<MutationResult>& results) {
+                const auto& event = std::get<std::optional<Event>>(results.at(read));
+                if (event) {
+                  draft.detail = fmt::format("up_to_seq={}", event->ref_seq);
+                }
+                return event.has_value();
+              });
+  WL_TRY(commit(std::move(batch)));
   return ok();
 }
 

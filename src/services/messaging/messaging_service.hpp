@@ -14,6 +14,7 @@
 #include "ports/identity_store.hpp"
 #include "ports/message_log.hpp"
 #include "ports/thread_store.hpp"
+#include "ports/write_batch.hpp"
 #include "services/identity/principal.hpp"
 #include "services/patients/patient_service.hpp"
 
@@ -86,9 +87,9 @@ struct SendResult {
 // All collaborators must outlive the service.
 class MessagingService {
  public:
-  MessagingService(ThreadStore& threads, MessageLog& log, IdentityStore& users, KeyRing& keys,
-                   AuditLog& audit, Bus& bus, const Clock& clock, PatientService& patients,
-                   MessagingLimits limits = {});
+  MessagingService(Committer& committer, ThreadStore& threads, MessageLog& log,
+                   IdentityStore& users, KeyRing& keys, AuditLog& audit, Bus& bus,
+                   const Clock& clock, PatientService& patients, MessagingLimits limits = {});
 
   // The one direct thread between the caller and `other` (created on first use).
   // Errors: InvalidArgument for oneself; NotFound for a user outside the org.
@@ -213,6 +214,8 @@ class MessagingService {
   Result<ThreadView> create(const Principal& actor, NewThread thread);
   // A CommitHook that publishes each committed event to its recipients on the Bus.
   CommitHook publisher();
+  // Commits the batch, its events published, and waits for it.
+  Result<BatchResult> commit(WriteBatch batch);
 
   // A send checked, sealed and ready for the store.
   struct PreparedSend {
@@ -231,6 +234,7 @@ class MessagingService {
   Result<void> audit(const Principal& actor, std::string_view action, std::string target,
                      std::string_view outcome, std::string detail = {});
 
+  Committer& committer_;
   ThreadStore& threads_;
   MessageLog& log_;
   IdentityStore& users_;  // Only to find users.

@@ -22,8 +22,9 @@ bool acceptable_field(std::string_view value) {
 
 }  // namespace
 
-PatientService::PatientService(PatientStore& store, KeyRing& keys, AuditLog& audit, const Clock& clock)
-    : store_(store), keys_(keys), audit_(audit), clock_(clock) {}
+PatientService::PatientService(Committer& committer, PatientStore& store, KeyRing& keys,
+                               AuditLog& audit, const Clock& clock)
+    : committer_(committer), store_(store), keys_(keys), audit_(audit), clock_(clock) {}
 
 Result<PatientView> PatientService::upsert(const Principal& actor, OrgId org,
                                            const PatientView& fields) {
@@ -34,8 +35,8 @@ Result<PatientView> PatientService::upsert(const Principal& actor, OrgId org,
   if (fields.mrn.empty() || fields.name.empty()) {
     return error(Code::kInvalidArgument, "a patient needs an MRN and a name");
   }
-  for (const std::string* value : {&fields.mrn, &fields.name, &fields.date_of_birth,
-                                   &fields.location, &fields.attending}) {
+  for (const std::string* value :
+       {&fields.mrn, &fields.name, &fields.date_of_birth, &fields.location, &fields.attending}) {
     if (!acceptable_field(*value)) {
       return error(Code::kInvalidArgument,
                    "patient fields must be valid UTF-8 of at most 200 bytes");
@@ -54,10 +55,17 @@ Result<PatientView> PatientService::upsert(const Principal& actor, OrgId org,
   patient.location_sealed = WL_TRY(seal("location", fields.location));
   patient.attending_sealed = WL_TRY(seal("attending", fields.attending));
   patient.updated_at = clock_.now();
-  const Patient stored = WL_TRY(store_.upsert_patient(patient));
-  WL_TRY(audit_.record(AuditDraft{clock_.now(), org, actor.user, actor.device, "patient.upsert",
-                                  fmt::format("patient:{}", stored.id.value()), "ok", ""}));
-  return open(stored);
+  WriteBatch batch;
+  const std::size_t upserted = batch.add(UpsertPatient{patient});
+  batch.audit(AuditDraft{patient.updated_at, org, actor.user, actor.device, "patient.upsert",
+                         "patient:new", "ok", ""},
+              [upserted](AuditDraft& draft, const std::vector<MutationResult>& results) {
+                const auto& stored = std::get<Patient>(results.at(upserted));
+                draft.target = fmt::format("patient:{}", stored.id.value());
+                return true;
+              });
+  const BatchResult committed = WL_TRY(commit_and_wait(committer_, std::move(batch)));
+  return open(committed.result<Patient>(upserted));
 }
 
 Result<std::vector<PatientView>> PatientService::list(const Principal& actor) {
@@ -67,17 +75,16 @@ Result<std::vector<PatientView>> PatientService::list(const Principal& actor) {
   for (const Patient& patient : patients) {
     views.push_back(WL_TRY(open(patient)));
   }
-  WL_TRY(audit_.record(AuditDraft{clock_.now(), actor.org, actor.user, actor.device,
-                                  "patient.list", fmt::format("org:{}", actor.org.value()), "ok",
+  WL_TRY(audit_.record(AuditDraft{clock_.now(), actor.org, actor.user, actor.device, "patient.list",
+                                  fmt::format("org:{}", actor.org.value()), "ok",
                                   fmt::format("count={}", views.size())}));
   return views;
 }
 
 Result<PatientView> PatientService::get(const Principal& actor, PatientId id) {
   auto view = open_unaudited(actor.org, id);
-  WL_TRY(audit_.record(AuditDraft{clock_.now(), actor.org, actor.user, actor.device,
-                                  "patient.read", fmt::format("patient:{}", id.value()),
-                                  view ? "ok" : "failed",
+  WL_TRY(audit_.record(AuditDraft{clock_.now(), actor.org, actor.user, actor.device, "patient.read",
+                                  fmt::format("patient:{}", id.value()), view ? "ok" : "failed",
                                   view ? "" : std::string(code_name(view.error().code()))}));
   return view;
 }

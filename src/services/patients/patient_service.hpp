@@ -6,6 +6,7 @@
 #include "core/status.hpp"
 #include "ports/clock.hpp"
 #include "ports/patient_store.hpp"
+#include "ports/write_batch.hpp"
 #include "services/identity/principal.hpp"
 
 namespace wl {
@@ -29,7 +30,8 @@ struct PatientView {
 // Thread-safe; blocks on the store. Every read of patient fields is audited.
 class PatientService {
  public:
-  PatientService(PatientStore& store, KeyRing& keys, AuditLog& audit, const Clock& clock);
+  PatientService(Committer& committer, PatientStore& store, KeyRing& keys, AuditLog& audit,
+                 const Clock& clock);
 
   // Creates or updates the patient with this MRN in the org. Admins only (or the
   // system principal). Errors: InvalidArgument for a missing MRN or name, or fields
@@ -48,6 +50,7 @@ class PatientService {
  private:
   Result<PatientView> open(const Patient& patient);
 
+  Committer& committer_;
   PatientStore& store_;
   KeyRing& keys_;
   AuditLog& audit_;

@@ -100,8 +100,8 @@ void SqliteStore::write_async(CommitHook hook, Body body, WriteDone<T> done) {
     done(error(Code::kFailedPrecondition, "store: opened read-only"));
     return;
   }
-  writer_->submit_async(
-      std::make_unique<detail::AsyncJob<T, Body>>(std::move(body), std::move(hook), std::move(done)));
+  writer_->submit_async(std::make_unique<detail::AsyncJob<T, Body>>(
+      std::move(body), std::move(hook), std::move(done)));
 }
 
 template <typename T, typename Body>

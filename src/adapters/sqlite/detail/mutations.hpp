@@ -1,0 +1,30 @@
+#pragma once
+
+// How the SQLite adapter writes each mutation of a WriteBatch (ports/write_batch.hpp):
+// one apply() per mutation, run on the writer thread inside the batch's savepoint.
+// Each is defined beside its port's statements (sqlite_threads.cpp, ...). Internal to
+// the adapter.
+
+#include <cstddef>
+#include <optional>
+#include <vector>
+
+#include "adapters/sqlite/detail/writer.hpp"
+#include "ports/write_batch.hpp"
+
+namespace wl::detail {
+
+Result<ThreadCreated> apply(WriteContext& context, const CreateThread& mutation);
+Result<Event> apply(WriteContext& context, const AddMember& mutation);
+Result<Event> apply(WriteContext& context, const RemoveMember& mutation);
+Result<Event> apply(WriteContext& context, const RenameThread& mutation);
+Result<std::optional<Event>> apply(WriteContext& context, const RecordRead& mutation);
+Result<Patient> apply(WriteContext& context, const UpsertPatient& mutation);
+
+// The events the batch has appended since it had `first` of them.
+inline std::vector<Event> events_since(const WriteContext& context, std::size_t first) {
+  return std::vector<Event>(context.events->begin() + static_cast<std::ptrdiff_t>(first),
+                            context.events->end());
+}
+
+}  // namespace wl::detail

@@ -1,0 +1,120 @@
+#pragma once
+
+#include <cstddef>
+#include <functional>
+#include <future>
+#include <optional>
+#include <utility>
+#include <variant>
+#include <vector>
+
+#include "core/status.hpp"
+#include "ports/message_log.hpp"
+#include "ports/patient_store.hpp"
+#include "ports/records.hpp"
+#include "ports/thread_store.hpp"
+#include "ports/write.hpp"
+
+// The one write path (docs/architecture.md, "Write batches"): an operation puts every
+// change it makes, and the audit entries that record it, in one WriteBatch, and a
+// Committer writes the batch atomically, once. Nothing audited is audited in a second
+// commit.
+namespace wl {
+
+/// Every kind of change a batch can carry. Each is documented in its port's header
+/// (thread_store.hpp, message_log.hpp, patient_store.hpp), with its result and errors.
+using Mutation =
+    std::variant<CreateThread, AddMember, RemoveMember, RenameThread, RecordRead, UpsertPatient>;
+
+/// A mutation's result: ThreadCreated (CreateThread), Event (AddMember, RemoveMember,
+/// RenameThread), std::optional<Event> (RecordRead), Patient (UpsertPatient).
+using MutationResult = std::variant<ThreadCreated, Event, std::optional<Event>, Patient>;
+
+/// Fills in, inside the transaction, what only the mutations' results tell: a new
+/// thread's id, whether a read position moved. Returns false to write no entry (the
+/// operation did nothing that is audited, e.g. an existing thread was returned).
+using AuditCompletion =
+    std::function<bool(AuditDraft& draft, const std::vector<MutationResult>& results)>;
+
+class WriteBatch {
+ public:
+  struct Audit {
+    AuditDraft draft;
+    AuditCompletion complete;  // Empty: the draft is written as it is.
+  };
+
+  /// Adds a mutation; returns the index of its result in BatchResult::results.
+  std::size_t add(Mutation mutation) {
+    mutations_.push_back(std::move(mutation));
+    return mutations_.size() - 1;
+  }
+
+  /// Adds an audit entry, appended after the mutations in the same transaction.
+  void audit(AuditDraft draft, AuditCompletion complete = {}) {
+    audits_.push_back(Audit{std::move(draft), std::move(complete)});
+  }
+
+  bool empty() const { return mutations_.empty() && audits_.empty(); }
+  const std::vector<Mutation>& mutations() const { return mutations_; }
+  const std::vector<Audit>& audits() const { return audits_; }
+
+ private:
+  std::vector<Mutation> mutations_;
+  std::vector<Audit> audits_;
+};
+
+/// What a committed batch gives back.
+struct BatchResult {
+  std::vector<MutationResult> results;  // One per mutation, in the order added.
+  std::vector<AuditEntry> audited;      // The entries appended, in order.
+
+  /// The result of mutation `index`, of the type its mutation gives.
+  template <typename T>
+  const T& result(std::size_t index) const {
+    return std::get<T>(results.at(index));
+  }
+};
+
+/// Writes batches. Thread-safe.
+class Committer {
+ public:
+  virtual ~Committer() = default;
+
+  /// Writes every mutation of the batch, in order, then its audit entries, in one
+  /// transaction, and returns at once. `done` gets the result once it is durable
+  /// (committed and fsync'd, after `hook` ran with the batch's events) or failed, once,
+  /// on the commit thread; it must not block. A mutation that fails fails the batch:
+  /// nothing of it is written, and the error is that mutation's. An empty batch
+  /// succeeds and writes nothing.
+  ///
+  /// Errors: those of the mutations; Unavailable if the database cannot be reached or
+  /// is busy beyond its retry budget; Internal for a failed invariant.
+  virtual void commit(WriteBatch batch, CommitHook hook, WriteDone<BatchResult> done) = 0;
+};
+
+/// Commits and waits for the result: for callers on worker threads, never on an io
+/// thread or in a commit callback.
+inline Result<BatchResult> commit_and_wait(Committer& committer, WriteBatch batch,
+                                           CommitHook hook = {}) {
+  std::promise<Result<BatchResult>> promise;
+  std::future<Result<BatchResult>> future = promise.get_future();
+  committer.commit(std::move(batch), std::move(hook), [&promise](Result<BatchResult> result) {
+    promise.set_value(std::move(result));
+  });
+  return future.get();
+}
+
+/// Commits a batch of one mutation and waits (see commit_and_wait); gives its result,
+/// of the type the mutation gives.
+template <typename T>
+Result<T> commit_one(Committer& committer, Mutation mutation, CommitHook hook = {}) {
+  WriteBatch batch;
+  batch.add(std::move(mutation));
+  Result<BatchResult> committed = commit_and_wait(committer, std::move(batch), std::move(hook));
+  if (!committed) {
+    return std::unexpected(committed.error());
+  }
+  return std::get<T>(std::move(committed->results.front()));
+}
+
+}  // namespace wl

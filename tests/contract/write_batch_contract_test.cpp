@@ -1,0 +1,184 @@
+// The Committer contract (src/ports/write_batch.hpp): a batch's mutations and audit
+// entries are written together or not at all, in one commit, and audit completions
+// see the results.
+
+#include <functional>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include <gtest/gtest.h>
+
+#include "contract/store_fixture.hpp"
+
+namespace wl::testing {
+namespace {
+
+template <typename Factory>
+class WriteBatchContract : public StoreFixture<Factory> {
+ protected:
+  std::int64_t audit_count() {
+    auto entries = this->store_->read_audit(0, 100'000);
+    EXPECT_TRUE(entries.has_value());
+    return entries ? static_cast<std::int64_t>(entries->size()) : -1;
+  }
+
+  Patient patient(std::string mrn_token) {
+    Patient made;
+    made.org_id = this->org_;
+    made.mrn_token = std::move(mrn_token);
+    made.name_sealed = "sealed-name";
+    made.updated_at = at(1);
+    return made;
+  }
+};
+
+TYPED_TEST_SUITE(WriteBatchContract, StoreFactories, FactoryNames);
+
+TYPED_TEST(WriteBatchContract, CommitsEveryMutationAndItsAuditOnce) {
+  auto& store = *this->store_;
+  const UserId adam = this->make_user("adam");
+  const UserId zoe = this->make_user("zoe");
+  NewThread thread;
+  thread.org_id = this->org_;
+  thread.kind = ThreadKind::kGroup;
+  thread.title_sealed = "sealed-title";
+  thread.created_by = adam;
+  thread.created_at = at(3);
+  thread.members = {adam, zoe};
+
+  WriteBatch batch;
+  const std::size_t created = batch.add(CreateThread{thread});
+  const std::size_t upserted = batch.add(UpsertPatient{this->patient("mrn-1")});
+  batch.audit(draft("thread.create", this->org_),
+              [created](AuditDraft& entry, const std::vector<MutationResult>& results) {
+                entry.target =
+                    "thread:" +
+                    std::to_string(std::get<ThreadCreated>(results.at(created)).thread.id.value());
+                return true;
+              });
+  batch.audit(draft("patient.upsert", this->org_));
+  HookLog log;
+  auto committed = commit_and_wait(store, std::move(batch), log.hook());
+  ASSERT_TRUE(committed.has_value()) << committed.error().to_string();
+
+  const ThreadCreated& made = committed->template result<ThreadCreated>(created);
+  EXPECT_TRUE(made.created);
+  EXPECT_TRUE(store.find_thread(made.thread.id).has_value());
+  EXPECT_TRUE(store.find_patient(committed->template result<Patient>(upserted).id).has_value());
+  // Both entries, in order, after the mutations' results were known.
+  ASSERT_EQ(committed->audited.size(), 2u);
+  EXPECT_EQ(committed->audited[0].draft.target, "thread:" + std::to_string(made.thread.id.value()));
+  EXPECT_EQ(committed->audited[1].draft.action, "patient.upsert");
+  EXPECT_EQ(committed->audited[1].seq, committed->audited[0].seq + 1);
+  auto stored = store.read_audit(committed->audited[0].seq - 1, 10);
+  ASSERT_TRUE(stored.has_value());
+  ASSERT_EQ(stored->size(), 2u);
+  EXPECT_EQ((*stored)[0].hash, committed->audited[0].hash);
+  // One hook call for the batch, with the thread's events.
+  ASSERT_EQ(log.calls().size(), 1u);
+  EXPECT_EQ(log.calls()[0].size(), made.events.size());
+}
+
+TYPED_TEST(WriteBatchContract, LaterMutationsSeeTheEarlierOnesOfTheirBatch) {
+  WriteBatch batch;
+  const std::size_t first = batch.add(UpsertPatient{this->patient("mrn-2")});
+  Patient again = this->patient("mrn-2");
+  again.name_sealed = "sealed-name-changed";
+  const std::size_t second = batch.add(UpsertPatient{again});
+  auto committed = commit_and_wait(*this->store_, std::move(batch));
+  ASSERT_TRUE(committed.has_value()) << committed.error().to_string();
+  EXPECT_EQ(committed->template result<Patient>(first).id,
+            committed->template result<Patient>(second).id);
+  EXPECT_EQ(this->store_->list_patients(this->org_)->size(), 1u);
+}
+
+TYPED_TEST(WriteBatchContract, ACompletionThatDeclinesWritesNoEntry) {
+  const UserId adam = this->make_user("adam");
+  const ThreadId thread = this->make_thread(adam, {adam});
+  const std::int64_t before = this->audit_count();
+  WriteBatch batch;
+  // Nothing to read: the position does not move and the completion declines.
+  const std::size_t read = batch.add(RecordRead{thread, adam, 5, at(4)});
+  batch.audit(draft("thread.mark_read", this->org_),
+              [read](AuditDraft&, const std::vector<MutationResult>& results) {
+                return std::get<std::optional<Event>>(results.at(read)).has_value();
+              });
+  auto committed = commit_and_wait(*this->store_, std::move(batch));
+  ASSERT_TRUE(committed.has_value()) << committed.error().to_string();
+  EXPECT_FALSE(committed->template result<std::optional<Event>>(read).has_value());
+  EXPECT_TRUE(committed->audited.empty());
+  EXPECT_EQ(this->audit_count(), before);
+}
+
+TYPED_TEST(WriteBatchContract, AnEmptyBatchSucceedsAndWritesNothing) {
+  const std::int64_t before = this->audit_count();
+  auto committed = commit_and_wait(*this->store_, WriteBatch{});
+  ASSERT_TRUE(committed.has_value()) << committed.error().to_string();
+  EXPECT_TRUE(committed->results.empty());
+  EXPECT_EQ(this->audit_count(), before);
+}
+
+// For each audited mutation: in a batch with its audit entry and a mutation that then
+// fails, neither it nor its entry is written, no event is published, and the error is
+// the failing mutation's.
+TYPED_TEST(WriteBatchContract, AFailingMutationTakesTheWholeBatchWithIt) {
+  auto& store = *this->store_;
+  const UserId adam = this->make_user("adam");
+  const UserId zoe = this->make_user("zoe");
+  const UserId cal = this->make_user("cal");
+  const ThreadId thread = this->make_thread(adam, {adam, zoe});
+  ASSERT_TRUE(this->send(thread, zoe, "token-1").has_value());
+  const std::string title = store.find_thread(thread)->title_sealed;
+  NewThread another;
+  another.org_id = this->org_;
+  another.kind = ThreadKind::kGroup;
+  another.title_sealed = "sealed-title";
+  another.created_by = cal;
+  another.created_at = at(5);
+  another.members = {cal, zoe};
+
+  struct Case {
+    std::string name;
+    Mutation mutation;
+    std::function<void()> unchanged;
+  };
+  const std::vector<Case> cases = {
+      {"CreateThread", CreateThread{another},
+       [&] { EXPECT_TRUE(store.list_threads_for_user(cal)->empty()); }},
+      {"AddMember", AddMember{thread, cal, adam, at(6)},
+       [&] { EXPECT_FALSE(*store.is_member(thread, cal)); }},
+      {"RemoveMember", RemoveMember{thread, zoe, adam, at(6)},
+       [&] { EXPECT_TRUE(*store.is_member(thread, zoe)); }},
+      {"RenameThread", RenameThread{thread, "sealed-new-title", adam, at(6)},
+       [&] { EXPECT_EQ(store.find_thread(thread)->title_sealed, title); }},
+      {"RecordRead", RecordRead{thread, adam, 1, at(6)},
+       [&] {
+         const auto members = store.list_members(thread);
+         ASSERT_TRUE(members.has_value());
+         for (const Member& member : *members) {
+           EXPECT_EQ(member.read_seq, 0) << member.user_id.value();
+         }
+       }},
+      {"UpsertPatient", UpsertPatient{this->patient("mrn-3")},
+       [&] { EXPECT_TRUE(store.list_patients(this->org_)->empty()); }},
+  };
+  for (const Case& one : cases) {
+    SCOPED_TRACE(one.name);
+    const std::int64_t before = this->audit_count();
+    WriteBatch batch;
+    batch.add(one.mutation);
+    batch.audit(draft(one.name, this->org_));
+    batch.add(AddMember{ThreadId(999'999), cal, adam, at(6)});
+    HookLog log;
+    auto committed = commit_and_wait(store, std::move(batch), log.hook());
+    ASSERT_FALSE(committed.has_value());
+    EXPECT_EQ(committed.error().code(), Code::kNotFound);
+    one.unchanged();
+    EXPECT_EQ(this->audit_count(), before);
+    EXPECT_TRUE(log.calls().empty());
+  }
+}
+
+}  // namespace
+}  // namespace wl::testing
