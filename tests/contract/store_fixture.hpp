@@ -106,16 +106,22 @@ class StoreFixture : public ::testing::Test {
     return created ? created->id : UserId();
   }
 
-  ThreadId make_thread(UserId creator, std::vector<UserId> members, std::string key = "",
-                       const CommitHook* hook = nullptr) {
+  // A group of the org, created by `creator`, not yet written.
+  NewThread new_group(UserId creator, std::vector<UserId> members) {
     NewThread thread;
     thread.org_id = org_;
     thread.kind = ThreadKind::kGroup;
     thread.title_sealed = std::string("\x01sealed-title\x00\xff", 16);
-    thread.unique_key = std::move(key);
     thread.created_by = creator;
     thread.created_at = at(3);
     thread.members = std::move(members);
+    return thread;
+  }
+
+  ThreadId make_thread(UserId creator, std::vector<UserId> members, std::string key = "",
+                       const CommitHook* hook = nullptr) {
+    NewThread thread = new_group(creator, std::move(members));
+    thread.unique_key = std::move(key);
     auto created = commit_one<ThreadCreated>(*store_, CreateThread{thread},
                                              hook != nullptr ? *hook : no_hook_);
     EXPECT_TRUE(created.has_value()) << created.error().to_string();

@@ -39,13 +39,7 @@ TYPED_TEST(WriteBatchContract, CommitsEveryMutationAndItsAuditOnce) {
   auto& store = *this->store_;
   const UserId adam = this->make_user("adam");
   const UserId zoe = this->make_user("zoe");
-  NewThread thread;
-  thread.org_id = this->org_;
-  thread.kind = ThreadKind::kGroup;
-  thread.title_sealed = "sealed-title";
-  thread.created_by = adam;
-  thread.created_at = at(3);
-  thread.members = {adam, zoe};
+  const NewThread thread = this->new_group(adam, {adam, zoe});
 
   WriteBatch batch;
   const std::size_t created = batch.add(CreateThread{thread});
@@ -130,13 +124,7 @@ TYPED_TEST(WriteBatchContract, AFailingMutationTakesTheWholeBatchWithIt) {
   const ThreadId thread = this->make_thread(adam, {adam, zoe});
   ASSERT_TRUE(this->send(thread, zoe, "token-1").has_value());
   const std::string title = store.find_thread(thread)->title_sealed;
-  NewThread another;
-  another.org_id = this->org_;
-  another.kind = ThreadKind::kGroup;
-  another.title_sealed = "sealed-title";
-  another.created_by = cal;
-  another.created_at = at(5);
-  another.members = {cal, zoe};
+  const NewThread another = this->new_group(cal, {cal, zoe});
 
   struct Case {
     std::string name;
