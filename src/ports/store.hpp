@@ -6,6 +6,7 @@
 #include "ports/message_log.hpp"
 #include "ports/patient_store.hpp"
 #include "ports/thread_store.hpp"
+#include "ports/timer_store.hpp"
 #include "ports/write.hpp"
 #include "ports/write_batch.hpp"
 
@@ -30,7 +31,8 @@ class Store : public Committer,
               public ThreadStore,
               public MessageLog,
               public KeyStore,
-              public AuditStore {
+              public AuditStore,
+              public TimerStore {
  public:
   ~Store() override = default;
 };

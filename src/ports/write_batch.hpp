@@ -13,6 +13,7 @@
 #include "ports/patient_store.hpp"
 #include "ports/records.hpp"
 #include "ports/thread_store.hpp"
+#include "ports/timer_store.hpp"
 #include "ports/write.hpp"
 
 // The one write path (docs/architecture.md, "Write batches"): an operation puts every
@@ -22,13 +23,16 @@
 namespace wl {
 
 /// Every kind of change a batch can carry. Each is documented in its port's header
-/// (thread_store.hpp, message_log.hpp, patient_store.hpp), with its result and errors.
-using Mutation =
-    std::variant<CreateThread, AddMember, RemoveMember, RenameThread, RecordRead, UpsertPatient>;
+/// (thread_store.hpp, message_log.hpp, patient_store.hpp, timer_store.hpp), with its result and
+/// errors.
+using Mutation = std::variant<CreateThread, AddMember, RemoveMember, RenameThread, RecordRead,
+                              UpsertPatient, ScheduleTimer, CancelTimer, CompleteTimer>;
 
 /// A mutation's result: ThreadCreated (CreateThread), Event (AddMember, RemoveMember,
-/// RenameThread), std::optional<Event> (RecordRead), Patient (UpsertPatient).
-using MutationResult = std::variant<ThreadCreated, Event, std::optional<Event>, Patient>;
+/// RenameThread), std::optional<Event> (RecordRead), Patient (UpsertPatient), Timer
+/// (ScheduleTimer), bool (CancelTimer, CompleteTimer).
+using MutationResult =
+    std::variant<ThreadCreated, Event, std::optional<Event>, Patient, Timer, bool>;
 
 /// Fills in, inside the transaction, what only the mutations' results tell: a new
 /// thread's id, whether a read position moved. Returns false to write no entry (the

@@ -346,10 +346,12 @@ std::vector<EventId> replay_ids(Store& store, UserId user) {
   return ids;
 }
 
-// What version 6 added, dropped to rebuild an older database: the session lock.
+// What versions 6 and 7 added, dropped to rebuild an older database: the session lock
+// and the timers.
 constexpr std::string_view kDropSessionLock =
     "ALTER TABLE orgs DROP COLUMN idle_lock_seconds; ALTER TABLE users DROP COLUMN pin_hash; "
-    "ALTER TABLE sessions DROP COLUMN locked; ALTER TABLE sessions DROP COLUMN pin_failures; ";
+    "ALTER TABLE sessions DROP COLUMN locked; ALTER TABLE sessions DROP COLUMN pin_failures; "
+    "DROP TABLE timers; ";
 
 // Version 2 added membership periods; a version-1 database gets them rebuilt from its
 // member events, so replay after the upgrade is what it would have been all along.

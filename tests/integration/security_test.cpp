@@ -481,14 +481,15 @@ TEST_F(SecurityTest, StartSealsTheNamesAndClientIdsAnOlderVersionKeptInClear) {
   for (const auto& [id, value] : client_ids) {
     run("UPDATE events SET client_id = '" + value + "' WHERE id = " + std::to_string(id));
   }
-  // Version 3 had neither the sealed columns (4), the written time (5) nor the session lock (6).
+  // Version 3 had neither the sealed columns (4), the written time (5), the session lock (6)
+  // nor timers (7).
   run("DROP INDEX devices_named_in_clear; DROP INDEX client_ids_in_clear; "
       "ALTER TABLE devices DROP COLUMN name_sealed; "
       "ALTER TABLE events DROP COLUMN client_id_sealed; DROP INDEX open_memberships_by_thread; "
       "ALTER TABLE events DROP COLUMN written_at; "
       "ALTER TABLE orgs DROP COLUMN idle_lock_seconds; ALTER TABLE users DROP COLUMN pin_hash; "
       "ALTER TABLE sessions DROP COLUMN locked; ALTER TABLE sessions DROP COLUMN pin_failures; "
-      "PRAGMA user_version = 3");
+      "DROP TABLE timers; PRAGMA user_version = 3");
   sqlite3_close(database);
   const std::string before = read_file(database_file);
   ASSERT_NE(before.find("WOMBAT-4821"), std::string::npos);

@@ -98,6 +98,11 @@ class SqliteStore final : public Store {
 
   void commit(WriteBatch batch, CommitHook hook, WriteDone<BatchResult> done) override;
 
+  Result<std::vector<Timer>> claim_due_timers(Timestamp now, std::chrono::microseconds lease,
+                                              std::size_t limit) override;
+  Result<std::optional<Timestamp>> next_timer_due() override;
+  Result<Timer> find_timer(std::string_view kind, std::string_view key) override;
+
   Result<Patient> find_patient(PatientId id) override;
   Result<std::vector<Patient>> list_patients(OrgId org) override;
 

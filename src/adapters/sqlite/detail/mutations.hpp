@@ -20,6 +20,9 @@ Result<Event> apply(WriteContext& context, const RemoveMember& mutation);
 Result<Event> apply(WriteContext& context, const RenameThread& mutation);
 Result<std::optional<Event>> apply(WriteContext& context, const RecordRead& mutation);
 Result<Patient> apply(WriteContext& context, const UpsertPatient& mutation);
+Result<Timer> apply(WriteContext& context, const ScheduleTimer& mutation);
+Result<bool> apply(WriteContext& context, const CancelTimer& mutation);
+Result<bool> apply(WriteContext& context, const CompleteTimer& mutation);
 
 // The events the batch has appended since it had `first` of them.
 inline std::vector<Event> events_since(const WriteContext& context, std::size_t first) {

@@ -202,6 +202,22 @@ ALTER TABLE users ADD COLUMN pin_hash TEXT;
 ALTER TABLE sessions ADD COLUMN locked INTEGER NOT NULL DEFAULT 0;
 ALTER TABLE sessions ADD COLUMN pin_failures INTEGER NOT NULL DEFAULT 0;
 )sql",
+    // 7: durable timers (docs/architecture.md, "Timers"). claimed_until is the end of
+    // the current claim's lease (NULL: never claimed); `attempt` counts claims.
+    R"sql(
+CREATE TABLE timers (
+  id INTEGER PRIMARY KEY,
+  kind TEXT NOT NULL,
+  key TEXT NOT NULL,
+  org_id INTEGER,
+  due_at INTEGER NOT NULL,
+  payload BLOB NOT NULL,
+  attempt INTEGER NOT NULL DEFAULT 0,
+  claimed_until INTEGER,
+  UNIQUE (kind, key)
+);
+CREATE INDEX timers_by_due ON timers (due_at);
+)sql",
 };
 
 std::string random_instance_id() {
