@@ -27,6 +27,8 @@
 #include "net/certificates.hpp"
 #include "net/server.hpp"
 #include "services/audit/audit_checkpointer.hpp"
+#include "services/identity/session_purge.hpp"
+#include "services/timers/job_runner.hpp"
 
 namespace wl::cli {
 namespace {
@@ -332,6 +334,17 @@ int serve(const ServeOptions& options) {
           log::get("audit")->error("audit checkpoint failed: {}", checkpoint.error().to_string());
         }
       });
+  // Durable timers (docs/architecture.md, "Timers"), run from here until the stop.
+  JobRunner timers(services.store(), services.store(), services.clock());
+  const SessionPurgeOptions purge;
+  timers.handle(std::string(kSessionPurgeTimer), session_purge_handler(services.clock(), purge));
+  if (auto scheduled =
+          schedule_session_purge(services.store(), services.store(), services.clock(), purge);
+      !scheduled) {
+    logger->error("cannot schedule the session purge: {}", scheduled.error().to_string());
+    return 1;
+  }
+  timers.start();
   api::WorkPool pool(options.workers, 100000);
   api::Hub hub(services.messaging(), services.bus(), services.store().instance_id());
   api::ApiContext context(services.identity(), services.messaging(), services.patients(),
@@ -406,6 +419,7 @@ int serve(const ServeOptions& options) {
     sigwait(&signals, &received);
     if (received == SIGUSR2) {
       move_test_clock(options, services, *logger);
+      timers.wake();
       continue;
     }
     if (received != SIGHUP) {
@@ -417,6 +431,7 @@ int serve(const ServeOptions& options) {
   server.stop();
   server.wait();
   pool.stop();
+  timers.stop();
   // A clean stop is in the log too; `checkpoints` signs it as it is destroyed.
   if (auto stopped = services.audit().record(server_event(services, "server.stop")); !stopped) {
     log::get("audit")->error("cannot write the audit log: {}", stopped.error().to_string());

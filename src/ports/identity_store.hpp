@@ -39,6 +39,13 @@ struct SealedDeviceName {
   std::string name_sealed;
 };
 
+/// Deletes every session whose absolute expiry is before `expired_before`, revoked or
+/// not: what a login did stays in the audit log, not here. Result: how many were
+/// deleted (std::int64_t). A mutation: written through a WriteBatch.
+struct PurgeSessions {
+  Timestamp expired_before;
+};
+
 /// Orgs, users, devices and sessions (services/identity). A write returns only after
 /// it is durable.
 ///

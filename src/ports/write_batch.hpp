@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "core/status.hpp"
+#include "ports/identity_store.hpp"
 #include "ports/message_log.hpp"
 #include "ports/patient_store.hpp"
 #include "ports/records.hpp"
@@ -23,16 +24,18 @@
 namespace wl {
 
 /// Every kind of change a batch can carry. Each is documented in its port's header
-/// (thread_store.hpp, message_log.hpp, patient_store.hpp, timer_store.hpp), with its result and
+/// (identity_store.hpp, thread_store.hpp, message_log.hpp, patient_store.hpp,
+/// timer_store.hpp), with its result and
 /// errors.
-using Mutation = std::variant<CreateThread, AddMember, RemoveMember, RenameThread, RecordRead,
-                              UpsertPatient, ScheduleTimer, CancelTimer, CompleteTimer>;
+using Mutation =
+    std::variant<CreateThread, AddMember, RemoveMember, RenameThread, RecordRead, UpsertPatient,
+                 ScheduleTimer, CancelTimer, CompleteTimer, PurgeSessions>;
 
 /// A mutation's result: ThreadCreated (CreateThread), Event (AddMember, RemoveMember,
 /// RenameThread), std::optional<Event> (RecordRead), Patient (UpsertPatient), Timer
-/// (ScheduleTimer), bool (CancelTimer, CompleteTimer).
+/// (ScheduleTimer), bool (CancelTimer, CompleteTimer), std::int64_t (PurgeSessions).
 using MutationResult =
-    std::variant<ThreadCreated, Event, std::optional<Event>, Patient, Timer, bool>;
+    std::variant<ThreadCreated, Event, std::optional<Event>, Patient, Timer, bool, std::int64_t>;
 
 /// Fills in, inside the transaction, what only the mutations' results tell: a new
 /// thread's id, whether a read position moved. Returns false to write no entry (the

@@ -191,5 +191,37 @@ TYPED_TEST(IdentityStoreContract, LocksAndUnlocksSessionsAndKeepsPinsAndIdleLock
   EXPECT_EQ(store.set_session_pin_failures(unknown, 1).error().code(), Code::kNotFound);
 }
 
+TYPED_TEST(IdentityStoreContract, PurgeSessionsDeletesOnlyThoseExpiredBeforeTheCutoff) {
+  auto& store = *this->store_;
+  const UserId zoe = this->make_user("zoe");
+  const DeviceId phone = store.create_device(zoe, "phone", at(5))->id;
+  const auto open_session = [&](std::string token_hash, Timestamp expires, bool revoked) {
+    Session session;
+    session.token_hash = std::move(token_hash);
+    session.user_id = zoe;
+    session.device_id = phone;
+    session.created_at = at(6);
+    session.last_used = at(6);
+    session.expires_at = expires;
+    ASSERT_TRUE(store.create_session(session).has_value());
+    if (revoked) {
+      ASSERT_TRUE(store.revoke_session(session.token_hash).has_value());
+    }
+  };
+  open_session("expired-long-ago", at(100), false);
+  open_session("revoked-and-expired", at(200), true);
+  open_session("expires-at-cutoff", at(300), false);
+  open_session("current", at(5000), false);
+
+  auto purged = commit_one<std::int64_t>(store, PurgeSessions{at(300)});
+  ASSERT_TRUE(purged.has_value()) << purged.error().to_string();
+  EXPECT_EQ(*purged, 2);
+  EXPECT_EQ(store.find_session("expired-long-ago").error().code(), Code::kNotFound);
+  EXPECT_EQ(store.find_session("revoked-and-expired").error().code(), Code::kNotFound);
+  EXPECT_TRUE(store.find_session("expires-at-cutoff").has_value());
+  EXPECT_TRUE(store.find_session("current").has_value());
+  EXPECT_EQ(*commit_one<std::int64_t>(store, PurgeSessions{at(300)}), 0);
+}
+
 }  // namespace
 }  // namespace wl::testing

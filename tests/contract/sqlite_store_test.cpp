@@ -351,7 +351,7 @@ std::vector<EventId> replay_ids(Store& store, UserId user) {
 constexpr std::string_view kDropSessionLock =
     "ALTER TABLE orgs DROP COLUMN idle_lock_seconds; ALTER TABLE users DROP COLUMN pin_hash; "
     "ALTER TABLE sessions DROP COLUMN locked; ALTER TABLE sessions DROP COLUMN pin_failures; "
-    "DROP TABLE timers; ";
+    "DROP TABLE timers; DROP INDEX sessions_by_expiry; ";
 
 // Version 2 added membership periods; a version-1 database gets them rebuilt from its
 // member events, so replay after the upgrade is what it would have been all along.

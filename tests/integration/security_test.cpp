@@ -489,7 +489,7 @@ TEST_F(SecurityTest, StartSealsTheNamesAndClientIdsAnOlderVersionKeptInClear) {
       "ALTER TABLE events DROP COLUMN written_at; "
       "ALTER TABLE orgs DROP COLUMN idle_lock_seconds; ALTER TABLE users DROP COLUMN pin_hash; "
       "ALTER TABLE sessions DROP COLUMN locked; ALTER TABLE sessions DROP COLUMN pin_failures; "
-      "DROP TABLE timers; PRAGMA user_version = 3");
+      "DROP TABLE timers; DROP INDEX sessions_by_expiry; PRAGMA user_version = 3");
   sqlite3_close(database);
   const std::string before = read_file(database_file);
   ASSERT_NE(before.find("WOMBAT-4821"), std::string::npos);

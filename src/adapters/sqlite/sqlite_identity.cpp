@@ -3,6 +3,7 @@
 
 #include "adapters/sqlite/detail/checkpointer.hpp"
 #include "adapters/sqlite/detail/jobs.hpp"
+#include "adapters/sqlite/detail/mutations.hpp"
 #include "adapters/sqlite/detail/read_pool.hpp"
 #include "adapters/sqlite/detail/rows.hpp"
 
@@ -294,6 +295,13 @@ Result<void> SqliteStore::set_session_pin_failures(std::string_view token_hash, 
     WL_TRY(update.bind_blob(1, token_hash).bind(2, std::int64_t{failures}).run());
     return expect_changed(context.connection, "session");
   });
+}
+
+Result<std::int64_t> detail::apply(WriteContext& context, const PurgeSessions& mutation) {
+  auto purge = WL_TRY(
+      context.connection.prepare("DELETE FROM sessions WHERE expires_at < ?1", "purge sessions"));
+  WL_TRY(purge.bind(1, mutation.expired_before).run());
+  return static_cast<std::int64_t>(context.connection.changes());
 }
 
 // ---- Device names that versions before schema 4 stored in clear ----

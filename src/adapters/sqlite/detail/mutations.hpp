@@ -23,6 +23,7 @@ Result<Patient> apply(WriteContext& context, const UpsertPatient& mutation);
 Result<Timer> apply(WriteContext& context, const ScheduleTimer& mutation);
 Result<bool> apply(WriteContext& context, const CancelTimer& mutation);
 Result<bool> apply(WriteContext& context, const CompleteTimer& mutation);
+Result<std::int64_t> apply(WriteContext& context, const PurgeSessions& mutation);
 
 // The events the batch has appended since it had `first` of them.
 inline std::vector<Event> events_since(const WriteContext& context, std::size_t first) {

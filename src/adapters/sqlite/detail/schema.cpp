@@ -203,7 +203,8 @@ ALTER TABLE sessions ADD COLUMN locked INTEGER NOT NULL DEFAULT 0;
 ALTER TABLE sessions ADD COLUMN pin_failures INTEGER NOT NULL DEFAULT 0;
 )sql",
     // 7: durable timers (docs/architecture.md, "Timers"). claimed_until is the end of
-    // the current claim's lease (NULL: never claimed); `attempt` counts claims.
+    // the current claim's lease (NULL: never claimed); `attempt` counts claims. And the
+    // sessions by expiry, for the purge of expired ones (a timer).
     R"sql(
 CREATE TABLE timers (
   id INTEGER PRIMARY KEY,
@@ -217,6 +218,7 @@ CREATE TABLE timers (
   UNIQUE (kind, key)
 );
 CREATE INDEX timers_by_due ON timers (due_at);
+CREATE INDEX sessions_by_expiry ON sessions (expires_at);
 )sql",
 };
 
