@@ -3,6 +3,8 @@
 #include <condition_variable>
 #include <csignal>
 #include <cstdio>
+#include <cstdlib>
+#include <cstdlib>
 #include <fstream>
 #include <functional>
 #include <mutex>
@@ -260,6 +262,12 @@ int serve(const ServeOptions& options) {
                  options.log_level);
   auto logger = log::get("cli");
   raise_descriptor_limit();
+  // A clock that a signal moves would let whoever can signal the process skip locks
+  // and expiries: only a test turns it on, in the environment as well.
+  if (!options.test_clock_file.empty() && std::getenv("WARDLINE_TEST_CLOCK") == nullptr) {
+    logger->error("--test-clock-file is for tests only: it needs WARDLINE_TEST_CLOCK=1 set");
+    return 2;
+  }
 
   // Block the stop and reload signals in every thread; the main thread waits for them
   // below.
@@ -418,8 +426,10 @@ int serve(const ServeOptions& options) {
     int received = 0;
     sigwait(&signals, &received);
     if (received == SIGUSR2) {
+      // What the jump made due runs now: timers, and the re-check of live sessions.
       move_test_clock(options, services, *logger);
       timers.wake();
+      hub.sweep();
       continue;
     }
     if (received != SIGHUP) {

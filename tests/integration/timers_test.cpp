@@ -75,5 +75,16 @@ TEST_F(TimersTest, AnEndedSessionIsPurgedOnceByATimerThatSurvivesAKill) {
   EXPECT_EQ(purges, 1);
 }
 
+TEST(TestClockTest, ServeRefusesTheTestClockWithoutTheTestEnvironment) {
+  TempDir temp;
+  std::string output;
+  const int status =
+      run_wardline({"serve", "--demo", "--port", "0", "--data-dir", (temp.path() / "data").string(),
+                    "--test-clock-file", (temp.path() / "clock").string()},
+                   &output, {});
+  EXPECT_EQ(status, 2) << output;
+  EXPECT_NE(output.find("--test-clock-file is for tests only"), std::string::npos) << output;
+}
+
 }  // namespace
 }  // namespace wl::testing

@@ -5,8 +5,8 @@
 #include <string>
 #include <vector>
 
-#include <boost/json/parse.hpp>
 #include <gtest/gtest.h>
+#include <boost/json/parse.hpp>
 
 #include "protocol/json_match.hpp"
 #include "protocol/transcript_runner.hpp"
@@ -31,7 +31,8 @@ std::vector<std::string> transcript_names() {
 
 std::string test_name_of(const ::testing::TestParamInfo<std::string>& info) {
   std::string name = info.param;
-  std::replace_if(name.begin(), name.end(), [](char c) { return !std::isalnum(c); }, '_');
+  std::replace_if(
+      name.begin(), name.end(), [](char c) { return !std::isalnum(c); }, '_');
   return name;
 }
 
@@ -41,7 +42,8 @@ class ProtocolTranscript : public ::testing::TestWithParam<std::string> {
 };
 
 TEST_P(ProtocolTranscript, Passes) {
-  ServerProcess server(temp_.path() / "data");
+  ServerProcess server(temp_.path() / "data",
+                       {"--test-clock-file", (temp_.path() / "data.clock").string()});
   server.start();
   ASSERT_NE(server.port(), 0);
   TranscriptRunner runner(server);
@@ -103,6 +105,19 @@ TEST_F(TranscriptRunnerTest, RejectsUndefinedVariablesAndUnknownCommands) {
   EXPECT_EQ(undefined.error().code(), Code::kInvalidArgument);
   EXPECT_FALSE(runner_->run_line("frobnicate"));
   EXPECT_FALSE(runner_->run_line("ws alice send {}"));  // No WebSocket yet.
+}
+
+TEST_F(TranscriptRunnerTest, RefusesAClockItCannotMove) {
+  for (const char* line : {"clock advance", "clock advance 5x", "clock advance -3m",
+                           "clock rewind 5m", "clock advance 5m later"}) {
+    auto malformed = runner_->run_line(line);
+    ASSERT_FALSE(malformed) << line;
+    EXPECT_EQ(malformed.error().code(), Code::kInvalidArgument) << line;
+  }
+  // This server was started without --test-clock-file.
+  auto fixed = runner_->run_line("clock advance 5m");
+  ASSERT_FALSE(fixed);
+  EXPECT_EQ(fixed.error().code(), Code::kFailedPrecondition);
 }
 
 TEST(JsonMatchTest, SubsetsPlaceholdersAndArrays) {

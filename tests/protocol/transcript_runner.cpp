@@ -6,10 +6,10 @@
 #include <iostream>
 #include <vector>
 
+#include <fmt/format.h>
 #include <boost/json/object.hpp>
 #include <boost/json/parse.hpp>
 #include <boost/json/serialize.hpp>
-#include <fmt/format.h>
 
 #include "protocol/json_match.hpp"
 
@@ -25,8 +25,7 @@ std::string_view trim(std::string_view text) {
   while (!text.empty() && (text.front() == ' ' || text.front() == '\t')) {
     text.remove_prefix(1);
   }
-  while (!text.empty() &&
-         (text.back() == ' ' || text.back() == '\t' || text.back() == '\r')) {
+  while (!text.empty() && (text.back() == ' ' || text.back() == '\t' || text.back() == '\r')) {
     text.remove_suffix(1);
   }
   return text;
@@ -45,9 +44,7 @@ Status mismatch(std::string message) {
   return Status(Code::kFailedPrecondition, std::move(message));
 }
 
-Status malformed(std::string message) {
-  return Status(Code::kInvalidArgument, std::move(message));
-}
+Status malformed(std::string message) { return Status(Code::kInvalidArgument, std::move(message)); }
 
 Result<json::value> parse_expected(std::string_view text) {
   boost::system::error_code ec;
@@ -91,7 +88,7 @@ bool is_username_char(char c) {
 
 }  // namespace
 
-TranscriptRunner::TranscriptRunner(const ServerProcess& server) : server_(server) {
+TranscriptRunner::TranscriptRunner(ServerProcess& server) : server_(server) {
   const char* trace = std::getenv("WL_PROTOCOL_TRACE");
   is_tracing_ = trace != nullptr && std::string_view(trace) == "1";
 }
@@ -148,7 +145,31 @@ Result<void> TranscriptRunner::run_line(std::string_view line) {
   if (command == "ws") {
     return run_ws(expanded);
   }
+  if (command == "clock") {
+    return run_clock(expanded);
+  }
   return std::unexpected(malformed(fmt::format("unknown command '{}'", command)));
+}
+
+Result<void> TranscriptRunner::run_clock(std::string_view rest) {
+  const std::string_view verb = next_word(rest);
+  const std::string_view amount = next_word(rest);
+  std::int64_t count = 0;
+  const auto [end, parsed] = std::from_chars(amount.data(), amount.data() + amount.size(), count);
+  const std::string_view unit = amount.substr(static_cast<std::size_t>(end - amount.data()));
+  const std::map<std::string_view, std::int64_t> seconds_per{
+      {"s", 1}, {"m", 60}, {"h", 3600}, {"d", 86400}};
+  if (verb != "advance" || !rest.empty() || parsed != std::errc() || count <= 0 ||
+      !seconds_per.contains(unit)) {
+    return std::unexpected(malformed("expected: clock advance DURATION (such as 31m, 12h, 8d)"));
+  }
+  if (!server_.has_test_clock()) {
+    return std::unexpected(mismatch("the server was started without --test-clock-file"));
+  }
+  if (!server_.advance_clock(std::chrono::seconds(count * seconds_per.at(unit)))) {
+    return std::unexpected(mismatch("the server did not move its clock within 10 s"));
+  }
+  return ok();
 }
 
 TranscriptRunner::Actor& TranscriptRunner::actor(const std::string& name) {
@@ -254,8 +275,7 @@ Result<void> TranscriptRunner::run_login(std::string_view rest) {
   variables_[name + "_id"] = std::to_string(entry.client->user_id());
   variables_[name + "_token"] = entry.client->token();
   variables_["user:" + username] = std::to_string(entry.client->user_id());
-  trace("=", fmt::format("{} logged in as {} (user {})", name, username,
-                         entry.client->user_id()));
+  trace("=", fmt::format("{} logged in as {} (user {})", name, username, entry.client->user_id()));
   return ok();
 }
 
@@ -314,8 +334,8 @@ Result<void> TranscriptRunner::run_capture(std::string_view rest) {
   }
   const auto value = json_at(last_value_, path);
   if (!value) {
-    return std::unexpected(mismatch(
-        fmt::format("no value at {} in {}", path, json::serialize(last_value_))));
+    return std::unexpected(
+        mismatch(fmt::format("no value at {} in {}", path, json::serialize(last_value_))));
   }
   const std::string text =
       value->is_string() ? std::string(value->as_string()) : json::serialize(*value);
@@ -460,8 +480,8 @@ Result<void> TranscriptRunner::ws_no_frame(Actor& entry, std::chrono::millisecon
   }
   std::erase_if(entry.frames, is_presence);
   if (!entry.frames.empty()) {
-    return std::unexpected(mismatch(fmt::format("unexpected frames left: {}",
-                                                describe_queue(entry.frames))));
+    return std::unexpected(
+        mismatch(fmt::format("unexpected frames left: {}", describe_queue(entry.frames))));
   }
   return ok();
 }
@@ -475,8 +495,8 @@ Result<void> TranscriptRunner::ws_closed(Actor& entry, std::uint16_t code) {
     return std::unexpected(mismatch("the server did not close the WebSocket within 10 s"));
   }
   if (entry.ws->close_code() != code) {
-    return std::unexpected(mismatch(
-        fmt::format("expected close code {}, got {}", code, entry.ws->close_code())));
+    return std::unexpected(
+        mismatch(fmt::format("expected close code {}, got {}", code, entry.ws->close_code())));
   }
   return ok();
 }

@@ -55,6 +55,10 @@
 //                                       10 s (frames before the close stay queued).
 //   ws NAME disconnect                  Closes NAME's WebSocket cleanly; queued frames
 //                                       are discarded.
+//   clock advance DURATION              Moves the server's clock forward by DURATION, a
+//                                       whole number with s, m, h or d ("31m", "8d"),
+//                                       and waits until the server has. Timers and
+//                                       expiries follow the server's clock.
 //   capture $VAR = PATH                 Stores the value at PATH (".id", ".messages[0].seq",
 //                                       "." for all) of the last HTTP answer or the last
 //                                       consumed frame, whichever came later.
@@ -64,7 +68,8 @@
 // ${TEXT*N} becomes TEXT repeated N times (for oversize inputs); $$ is a literal '$'.
 // An undefined variable fails the transcript.
 //
-// Each transcript runs against its own fresh `wardline serve --demo` process. The first
+// Each transcript runs against its own fresh `wardline serve --demo` process, started
+// with --test-clock-file so that `clock advance` can move its time. The first
 // failing line stops the transcript and is reported as FILE:LINE with what was seen.
 // With WL_PROTOCOL_TRACE=1 in the environment every request, answer and frame is
 // printed to stderr (how docs/protocol.md's examples were captured).
@@ -73,7 +78,7 @@ namespace wl::testing {
 class TranscriptRunner {
  public:
   // `server` must be started and outlive the runner.
-  explicit TranscriptRunner(const ServerProcess& server);
+  explicit TranscriptRunner(ServerProcess& server);
   ~TranscriptRunner();
   TranscriptRunner(const TranscriptRunner&) = delete;
   TranscriptRunner& operator=(const TranscriptRunner&) = delete;
@@ -101,6 +106,7 @@ class TranscriptRunner {
   Result<void> run_expect(std::string_view rest);
   Result<void> run_capture(std::string_view rest);
   Result<void> run_ws(std::string_view rest);
+  Result<void> run_clock(std::string_view rest);
   Result<void> ws_expect(Actor& actor, std::string_view json_text, bool strict);
   Result<void> ws_no_frame(Actor& actor, std::chrono::milliseconds quiet);
   Result<void> ws_closed(Actor& actor, std::uint16_t code);
@@ -108,7 +114,7 @@ class TranscriptRunner {
   bool pull(Actor& actor, std::chrono::steady_clock::time_point deadline);
   void trace(std::string_view direction, std::string_view text) const;
 
-  const ServerProcess& server_;
+  ServerProcess& server_;
   std::map<std::string, Actor> actors_;
   std::map<std::string, std::string> variables_;
   int last_status_ = 0;

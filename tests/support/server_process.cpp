@@ -6,14 +6,15 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <chrono>
 #include <cstdlib>
-#include <random>
 #include <fstream>
 #include <iterator>
+#include <random>
 #include <stdexcept>
-#include <thread>
 #include <string_view>
+#include <thread>
 
 #include <gtest/gtest.h>
 
@@ -91,9 +92,10 @@ ServerProcess::ServerProcess(fs::path data_dir, std::vector<std::string> extra)
 ServerProcess::~ServerProcess() { stop(); }
 
 void ServerProcess::start() {
-  std::vector<std::string> arguments{"serve",   "--demo",       "--fast-password-hashing",
-                                     "--port",  "0",            "--data-dir",
-                                     data_dir_.string(), "--log-level", "warn"};
+  std::vector<std::string> arguments{
+      "serve", "--demo",     "--fast-password-hashing", "--port",
+      "0",     "--data-dir", data_dir_.string(),        "--log-level",
+      "warn"};
   arguments.insert(arguments.end(), extra_.begin(), extra_.end());
   // The server writes to a log file, so it never blocks on a pipe nobody reads.
   const fs::path log = data_dir_.string() + ".log";
@@ -105,6 +107,9 @@ void ServerProcess::start() {
     dup2(fd, STDOUT_FILENO);
     dup2(fd, STDERR_FILENO);
     close(fd);
+    if (has_test_clock()) {
+      setenv("WARDLINE_TEST_CLOCK", "1", 1);
+    }
     std::vector<char*> argv;
     std::string binary = WL_BINARY_PATH;
     argv.push_back(binary.data());
@@ -163,23 +168,27 @@ std::string ServerProcess::output() const {
 
 fs::path ServerProcess::clock_file() const { return data_dir_.string() + ".clock"; }
 
-void ServerProcess::advance_clock(std::chrono::seconds by) {
+bool ServerProcess::has_test_clock() const {
+  return std::find(extra_.begin(), extra_.end(), "--test-clock-file") != extra_.end();
+}
+
+bool ServerProcess::advance_clock(std::chrono::seconds by) {
   clock_offset_ += by;
   {
     std::ofstream file(clock_file(), std::ios::trunc);
     file << clock_offset_.count() << "\n";
   }
-  const std::string marker =
-      "test clock offset " + std::to_string(clock_offset_.count()) + " s\n";
+  const std::string marker = "test clock offset " + std::to_string(clock_offset_.count()) + " s\n";
   send_signal(SIGUSR2);
   const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(10);
   while (std::chrono::steady_clock::now() < deadline) {
     if (output().find(marker) != std::string::npos) {
-      return;
+      return true;
     }
     std::this_thread::sleep_for(std::chrono::milliseconds(10));
   }
   ADD_FAILURE() << "the server did not move its clock; output:\n" << output();
+  return false;
 }
 
 long ServerProcess::peak_resident_kib() const {

@@ -56,8 +56,11 @@ class ServerProcess {
   // advance_clock().
   std::filesystem::path clock_file() const;
   // Moves the running server's clock forward by `by` and waits until it has (fails the
-  // test if it does not within 10 s). The offsets add up across calls.
-  void advance_clock(std::chrono::seconds by);
+  // test, and returns false, if it does not within 10 s). The offsets add up across
+  // calls, and hold across restarts once the clock is moved again.
+  bool advance_clock(std::chrono::seconds by);
+  // Whether the server was given a --test-clock-file (advance_clock needs one).
+  bool has_test_clock() const;
 
   std::uint16_t port() const { return port_; }
   // The running server's peak resident memory (VmHWM) in KiB, or -1 if it is not running.
