@@ -27,6 +27,19 @@
 namespace wl {
 namespace {
 
+// A send as the messaging service writes it: the message and its audit entry, one batch.
+bool append(SqliteStore& store, NewMessage message, const AuditDraft& audit, const CommitHook& hook,
+            EventId* id = nullptr) {
+  WriteBatch batch;
+  batch.add(AppendMessage{std::move(message)});
+  batch.audit(audit);
+  auto committed = commit_and_wait(store, std::move(batch), hook);
+  if (committed && id != nullptr) {
+    *id = std::get<MessageAppended>(committed->results.front()).event.id;
+  }
+  return committed.has_value();
+}
+
 std::string sha256(std::string_view input) {
   unsigned char digest[EVP_MAX_MD_SIZE];
   unsigned int length = 0;
@@ -132,7 +145,7 @@ void BM_DurableAppend(benchmark::State& state) {
           message.client_id_sealed = client_id_sealed;
           message.body_sealed = body;
           message.created_at = kNow;
-          if (!store->append_message(message, audit, hook)) {
+          if (!append(*store, std::move(message), audit, hook)) {
             ++failures;
           }
         }
@@ -193,15 +206,15 @@ void BM_HistoryPage(benchmark::State& state) {
     message.client_token = std::to_string(i);
     message.body_sealed = std::string(300, 's');
     message.created_at = kNow;
-    auto appended = store->append_message(message, audit, hook);
-    if (!appended) {
+    EventId id;
+    if (!append(*store, std::move(message), audit, hook, &id)) {
       state.SkipWithError("append failed");
       return;
     }
-    sent.push_back(appended->event.id);
+    sent.push_back(id);
   }
   for (std::size_t i = 1; i < members.size(); ++i) {
-    if (!store->record_delivered(members[i], sent, kNow, hook) ||
+    if (!commit_one<std::vector<Event>>(*store, RecordDelivered{members[i], sent, kNow}, hook) ||
         !commit_one<std::optional<Event>>(
             *store, RecordRead{thread_id, members[i], kMessages - 50, kNow}, hook)) {
       state.SkipWithError("receipts failed");

@@ -47,6 +47,30 @@ struct SealedClientId {
   std::string client_id_sealed;
 };
 
+/// Appends a message with the thread's next seq. Result: MessageAppended. A second
+/// append with the same (sender, client_token) stores nothing and gives the original
+/// with duplicate = true (and no event for the hook). The first message of a thread
+/// also appends, just before it, a kMemberAdded for each member whose stream the
+/// thread is not in yet (a direct thread's other member), and opens their membership
+/// period there. A mutation: written through a WriteBatch.
+/// Errors: NotFound for an unknown thread or one not of message.org_id;
+/// PermissionDenied if the sender is not a member of it: "you were removed from this
+/// thread" if they were once, "you are not a member of this thread" otherwise.
+struct AppendMessage {
+  NewMessage message;
+};
+
+/// Marks the given messages delivered to `recipient` at `at`, for those that exist,
+/// are in a thread the recipient belongs to, were sent by someone else and were not
+/// delivered to them before, and appends one kDelivered event per newly delivered
+/// message. Result: those events (std::vector<Event>, empty if none). Unknown ids are
+/// skipped, not errors. A mutation: written through a WriteBatch.
+struct RecordDelivered {
+  UserId recipient;
+  std::vector<EventId> messages;
+  Timestamp at;
+};
+
 /// Moves the reader's read position in a thread up to `up_to_seq` (clamped to the
 /// thread's last seq), marks messages from others in between read (and delivered, if
 /// they were not) at `at`, and appends a kRead event. Result: the event, or nullopt
@@ -71,45 +95,6 @@ class MessageLog {
   /// A random id fixed when the database was created. Cursors carry it so that a
   /// client never resumes against a different (e.g. restored) database.
   virtual std::string instance_id() const = 0;
-
-  // ---- Messages and receipts ----
-
-  /// Appends a message with the thread's next seq, and `audit` in the same transaction.
-  /// A second append with the same (sender, client_token) stores nothing and returns the
-  /// original with duplicate = true (the hook is not called for it).
-  /// The first message of a thread also appends, just before it, a kMemberAdded for
-  /// each member whose stream the thread is not in yet (a direct thread's other
-  /// member), and opens their membership period there.
-  /// Errors: NotFound for an unknown thread or one not of message.org_id;
-  /// PermissionDenied if the sender is not a member of it: "you were removed from this
-  /// thread" if they were once, "you are not a member of this thread" otherwise.
-  virtual Result<MessageAppended> append_message(const NewMessage& message, const AuditDraft& audit,
-                                                 const CommitHook& hook) = 0;
-
-  /// As append_message, but returns at once: `done` gets the result once the write is
-  /// durable (after the hook ran) or failed. No thread waits for the commit, so the
-  /// number of writes in flight is not bounded by the caller's threads.
-  virtual void append_message_async(NewMessage message, AuditDraft audit, CommitHook hook,
-                                    WriteDone<MessageAppended> done) = 0;
-
-  /// Marks the given messages delivered to `recipient` at `now`, for those that exist,
-  /// are in a thread the recipient belongs to, were sent by someone else and were not
-  /// delivered to them before. Appends one kDelivered event per newly delivered message
-  /// and returns those events (empty if none). Unknown ids are skipped, not errors.
-  virtual Result<std::vector<Event>> record_delivered(UserId recipient,
-                                                      std::span<const EventId> messages,
-                                                      Timestamp now, const CommitHook& hook) = 0;
-
-  /// Builds the audit entry of a delivery from the receipts it created (nullopt: none
-  /// to write). Supplied by services (the entry's wording is a product rule); the store
-  /// calls it inside the write's transaction.
-  using DeliveredAudit = std::function<std::optional<AuditDraft>(std::span<const Event>)>;
-
-  /// As record_delivered, returning at once (see append_message_async), and appending
-  /// audit(receipts), if any, in the same transaction.
-  virtual void record_delivered_async(UserId recipient, std::vector<EventId> messages,
-                                      Timestamp now, CommitHook hook, DeliveredAudit audit,
-                                      WriteDone<std::vector<Event>> done) = 0;
 
   /// Errors: NotFound.
   virtual Result<Event> find_event(EventId id) = 0;

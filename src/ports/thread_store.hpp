@@ -54,7 +54,7 @@ struct ThreadSummary {
 ///
 /// A direct thread enters only its creator's stream and thread list: the other
 /// member's kMemberAdded is appended, and their membership period opened, by the first
-/// message (append_message) or when they open the thread themselves (this mutation
+/// message (AppendMessage) or when they open the thread themselves (this mutation
 /// giving it to them). Until then they are a member (list_members, is_member) whose
 /// stream holds none of it. Result: ThreadCreated.
 /// Errors: NotFound if a member or the creator is not a user of the org.

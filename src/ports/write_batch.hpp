@@ -27,15 +27,16 @@ namespace wl {
 /// (identity_store.hpp, thread_store.hpp, message_log.hpp, patient_store.hpp,
 /// timer_store.hpp), with its result and
 /// errors.
-using Mutation =
-    std::variant<CreateThread, AddMember, RemoveMember, RenameThread, RecordRead, UpsertPatient,
-                 ScheduleTimer, CancelTimer, CompleteTimer, PurgeSessions>;
+using Mutation = std::variant<AppendMessage, RecordDelivered, CreateThread, AddMember, RemoveMember,
+                              RenameThread, RecordRead, UpsertPatient, ScheduleTimer, CancelTimer,
+                              CompleteTimer, PurgeSessions>;
 
-/// A mutation's result: ThreadCreated (CreateThread), Event (AddMember, RemoveMember,
+/// A mutation's result: MessageAppended (AppendMessage), std::vector<Event>
+/// (RecordDelivered), ThreadCreated (CreateThread), Event (AddMember, RemoveMember,
 /// RenameThread), std::optional<Event> (RecordRead), Patient (UpsertPatient), Timer
 /// (ScheduleTimer), bool (CancelTimer, CompleteTimer), std::int64_t (PurgeSessions).
-using MutationResult =
-    std::variant<ThreadCreated, Event, std::optional<Event>, Patient, Timer, bool, std::int64_t>;
+using MutationResult = std::variant<MessageAppended, std::vector<Event>, ThreadCreated, Event,
+                                    std::optional<Event>, Patient, Timer, bool, std::int64_t>;
 
 /// Fills in, inside the transaction, what only the mutations' results tell: a new
 /// thread's id, whether a read position moved. Returns false to write no entry (the

@@ -27,7 +27,7 @@ TYPED_TEST(MessageLogContract, AMessageKeepsItsWrittenTime) {
   message.created_at = at(10);
   message.written_at = at(7);
   const auto sent =
-      store.append_message(message, draft("message.send", this->org_), this->no_hook_);
+      append_message(store, message, draft("message.send", this->org_), this->no_hook_);
   ASSERT_TRUE(sent.has_value());
   EXPECT_EQ(sent->event.written_at, at(7));
   EXPECT_EQ(store.find_event(sent->event.id)->written_at, at(7));
@@ -128,7 +128,7 @@ TYPED_TEST(MessageLogContract, AppendByANonMemberIsRefusedAndWritesNothing) {
   message.client_token = "x";
   message.body_sealed = "sealed";
   message.created_at = at(10);
-  auto foreign = store.append_message(message, draft("message.send", other_org), this->no_hook_);
+  auto foreign = append_message(store, message, draft("message.send", other_org), this->no_hook_);
   ASSERT_FALSE(foreign.has_value());
   // Another org's thread is answered as a missing one.
   EXPECT_EQ(foreign.error().code(), Code::kNotFound);
@@ -215,9 +215,14 @@ TYPED_TEST(MessageLogContract, AsyncWritesCompleteOnceAfterTheirHooks) {
     message.client_token = "async-" + std::to_string(i == kMessages - 1 ? 0 : i);
     message.body_sealed = std::string("\x02sealed", 7);
     message.created_at = at(10);
-    store.append_message_async(
-        message, draft("message.send", this->org_), hook, [&](Result<MessageAppended> appended) {
+    store.commit(
+        send_batch(message, draft("message.send", this->org_)), hook,
+        [&](Result<BatchResult> committed) {
           std::lock_guard lock(mutex);
+          Result<MessageAppended> appended =
+              committed ? Result<MessageAppended>(
+                              std::get<MessageAppended>(std::move(committed->results.front())))
+                        : std::unexpected(committed.error());
           if (appended && !appended->duplicate && !hooked.contains(appended->event.id.value())) {
             completed_before_hook = true;
           }
@@ -250,17 +255,20 @@ TYPED_TEST(MessageLogContract, AsyncWritesCompleteOnceAfterTheirHooks) {
   EXPECT_EQ(*seqs.begin(), 1);
   EXPECT_EQ(*seqs.rbegin(), kMessages - 1);
 
-  store.record_delivered_async(
-      yan, ids, at(20), this->no_hook_,
-      [&](std::span<const Event> receipts) -> std::optional<AuditDraft> {
-        EXPECT_EQ(receipts.size(), ids.size());
-        return draft("message.delivered", this->org_);
-      },
-      [&](Result<std::vector<Event>> events) {
-        std::lock_guard lock(mutex);
-        delivered.push_back(std::move(events));
-        changed.notify_all();
-      });
+  WriteBatch receipts;
+  receipts.add(RecordDelivered{yan, ids, at(20)});
+  receipts.audit(draft("message.delivered", this->org_),
+                 [&](AuditDraft&, const std::vector<MutationResult>& results) {
+                   EXPECT_EQ(std::get<std::vector<Event>>(results.front()).size(), ids.size());
+                   return true;
+                 });
+  store.commit(std::move(receipts), this->no_hook_, [&](Result<BatchResult> committed) {
+    std::lock_guard lock(mutex);
+    delivered.push_back(committed ? Result<std::vector<Event>>(std::get<std::vector<Event>>(
+                                        std::move(committed->results.front())))
+                                  : std::unexpected(committed.error()));
+    changed.notify_all();
+  });
   std::vector<Result<AuditEntry>> audits;
   store.append_audit_async(draft("message.delivered", this->org_), [&](Result<AuditEntry> entry) {
     std::lock_guard lock(mutex);
@@ -413,7 +421,7 @@ TYPED_TEST(MessageLogContract, RecordDeliveredSkipsOwnUnknownAndRepeatedMessages
   HookLog log;
 
   const std::vector<EventId> ids = {from_zoe, from_adam, EventId(99999), from_zoe};
-  auto delivered = store.record_delivered(adam, ids, at(40), log.hook());
+  auto delivered = record_delivered(store, adam, ids, at(40), log.hook());
   ASSERT_TRUE(delivered.has_value()) << delivered.error().to_string();
   ASSERT_EQ(delivered->size(), 1u);
   const Event& event = delivered->front();
@@ -426,11 +434,11 @@ TYPED_TEST(MessageLogContract, RecordDeliveredSkipsOwnUnknownAndRepeatedMessages
   ASSERT_EQ(log.calls().size(), 1u);
   EXPECT_EQ(log.calls()[0], std::vector<EventId>{event.id});
 
-  auto again = store.record_delivered(adam, ids, at(41), log.hook());
+  auto again = record_delivered(store, adam, ids, at(41), log.hook());
   ASSERT_TRUE(again.has_value());
   EXPECT_TRUE(again->empty());
   EXPECT_EQ(log.calls().size(), 1u);
-  EXPECT_TRUE(store.record_delivered(outsider, ids, at(41), log.hook())->empty());
+  EXPECT_TRUE(record_delivered(store, outsider, ids, at(41), log.hook())->empty());
 
   auto receipts = store.list_receipts(from_zoe);
   ASSERT_EQ(receipts->size(), 1u);
@@ -447,7 +455,7 @@ TYPED_TEST(MessageLogContract, RecordReadClampsMovesForwardOnlyAndMarksRead) {
   const EventId first = this->send_ok(thread, zoe, "1");
   const EventId second = this->send_ok(thread, zoe, "2");
   const EventId own = this->send_ok(thread, adam, "3");
-  ASSERT_TRUE(store.record_delivered(adam, std::vector<EventId>{first}, at(40), this->no_hook_)
+  ASSERT_TRUE(record_delivered(store, adam, std::vector<EventId>{first}, at(40), this->no_hook_)
                   .has_value());
   HookLog log;
 
@@ -510,10 +518,10 @@ TYPED_TEST(MessageLogContract, HistoryReceiptsGiveReadPositionsAndDeliveredUnrea
   const EventId from_adam = this->send_ok(thread, adam, "3");
   const EventId fourth = this->send_ok(thread, zoe, "4");
   const std::vector<EventId> all = {first, second, from_adam, fourth};
-  ASSERT_TRUE(store.record_delivered(adam, all, at(40), this->no_hook_).has_value());
-  ASSERT_TRUE(store.record_delivered(bea, std::vector<EventId>{second}, at(41), this->no_hook_)
+  ASSERT_TRUE(record_delivered(store, adam, all, at(40), this->no_hook_).has_value());
+  ASSERT_TRUE(record_delivered(store, bea, std::vector<EventId>{second}, at(41), this->no_hook_)
                   .has_value());
-  ASSERT_TRUE(store.record_delivered(cal, all, at(42), this->no_hook_).has_value());
+  ASSERT_TRUE(record_delivered(store, cal, all, at(42), this->no_hook_).has_value());
   ASSERT_TRUE(
       commit_one<std::optional<Event>>(store, RecordRead{thread, adam, 2, at(50)}, this->no_hook_)
           .has_value());
@@ -562,7 +570,7 @@ TYPED_TEST(MessageLogContract, ListReceiptsHasOneRowPerCurrentMemberButTheSender
   const UserId bea = this->make_user("bea");
   const ThreadId thread = this->make_thread(zoe, {bea, adam});
   const EventId message = this->send_ok(thread, zoe, "1");
-  ASSERT_TRUE(store.record_delivered(bea, std::vector<EventId>{message}, at(40), this->no_hook_)
+  ASSERT_TRUE(record_delivered(store, bea, std::vector<EventId>{message}, at(40), this->no_hook_)
                   .has_value());
   auto receipts = store.list_receipts(message);
   ASSERT_TRUE(receipts.has_value());

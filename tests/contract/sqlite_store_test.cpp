@@ -18,10 +18,13 @@
 #include <sqlite3.h>
 
 #include "contract/sqlite_factory.hpp"
+#include "contract/store_fixture.hpp"
 #include "contract/test_chainer.hpp"
 
 namespace wl {
 namespace {
+
+using testing::append_message;
 
 Timestamp at(std::int64_t seconds) {
   return from_micros(1'800'000'000'000'000 + seconds * 1'000'000);
@@ -97,10 +100,10 @@ TEST_F(SqliteStoreTest, FailedWriteInABatchDoesNotLoseTheOthers) {
   Result<MessageAppended> failing = error(Code::kInternal, "not run");
   Result<MessageAppended> last = error(Code::kInternal, "not run");
   std::thread first_writer(
-      [&] { first = store_->append_message(message(thread_, "a"), audit(), hook); });
+      [&] { first = append_message(*store_, message(thread_, "a"), audit(), hook); });
   wait_for_queued(1);
   std::thread failing_writer(
-      [&] { failing = store_->append_message(message(ThreadId(999), "b"), audit(), hook); });
+      [&] { failing = append_message(*store_, message(ThreadId(999), "b"), audit(), hook); });
   wait_for_queued(2);
   // A write that fails after it changed a row: its savepoint must undo that row only.
   Result<void> rewrap = error(Code::kInternal, "not run");
@@ -109,7 +112,7 @@ TEST_F(SqliteStoreTest, FailedWriteInABatchDoesNotLoseTheOthers) {
   std::thread rewrap_writer([&] { rewrap = store_->rewrap_data_keys(partly_unknown); });
   wait_for_queued(3);
   std::thread last_writer(
-      [&] { last = store_->append_message(message(thread_, "c"), audit(), hook); });
+      [&] { last = append_message(*store_, message(thread_, "c"), audit(), hook); });
   wait_for_queued(4);
   store_->resume_writes_for_test();
   first_writer.join();
@@ -145,7 +148,7 @@ TEST_F(SqliteStoreTest, QueuedWritesCommitAsOneBatch) {
   std::vector<std::thread> writers;
   for (int i = 0; i < kWriters; ++i) {
     writers.emplace_back([&, i] {
-      if (store_->append_message(message(thread_, std::to_string(i)), audit(), no_hook_)) {
+      if (append_message(*store_, message(thread_, std::to_string(i)), audit(), no_hook_)) {
         ++succeeded;
       }
     });
@@ -172,7 +175,7 @@ TEST_F(SqliteStoreTest, BatchesHoldAtMostMaxBatchWrites) {
   std::vector<std::thread> writers;
   for (int i = 0; i < 5; ++i) {
     writers.emplace_back([this, i] {
-      EXPECT_TRUE(store_->append_message(message(thread_, std::to_string(i)), audit(), no_hook_));
+      EXPECT_TRUE(append_message(*store_, message(thread_, std::to_string(i)), audit(), no_hook_));
     });
   }
   wait_for_queued(5);
@@ -198,7 +201,7 @@ TEST_F(SqliteStoreTest, FullDiskFailsTheWriteAndKeepsSequencesAndChainIntact) {
   while (true) {
     NewMessage next = message(thread_, "big-" + std::to_string(stored));
     next.body_sealed = big;
-    sent = store_->append_message(next, audit(), no_hook_);
+    sent = append_message(*store_, next, audit(), no_hook_);
     if (!sent) {
       break;
     }
@@ -211,7 +214,7 @@ TEST_F(SqliteStoreTest, FullDiskFailsTheWriteAndKeepsSequencesAndChainIntact) {
 
   // A small write still fits; it continues the sequence and the audit chain from the
   // last committed entry, not from the failed one.
-  auto small = store_->append_message(message(thread_, "small"), audit(), no_hook_);
+  auto small = append_message(*store_, message(thread_, "small"), audit(), no_hook_);
   ASSERT_TRUE(small.has_value()) << small.error().to_string();
   EXPECT_EQ(small->event.seq, stored + 1);
   auto entries = store_->read_audit(0, 10000);
@@ -231,7 +234,7 @@ TEST_F(SqliteStoreTest, ReadsDoNotWaitForTheWriter) {
   store_->pause_writes_for_test();
   Result<MessageAppended> sent = error(Code::kInternal, "not run");
   std::thread writer(
-      [&] { sent = store_->append_message(message(thread_, "a"), audit(), no_hook_); });
+      [&] { sent = append_message(*store_, message(thread_, "a"), audit(), no_hook_); });
   wait_for_queued(1);
   // The write is stuck behind the paused writer; reads still answer, from the last
   // committed state.
@@ -258,7 +261,7 @@ TEST_F(SqliteStoreTest, ReadOnlyOpenReadsBesideTheRunningStore) {
   ASSERT_TRUE(opened.has_value()) << opened.error().to_string();
   SqliteStore& reader = **opened;
   EXPECT_EQ(reader.instance_id(), store_->instance_id());
-  ASSERT_TRUE(store_->append_message(message(thread_, "a"), audit(), no_hook_).has_value());
+  ASSERT_TRUE(append_message(*store_, message(thread_, "a"), audit(), no_hook_).has_value());
   EXPECT_EQ(reader.find_thread(thread_)->last_seq, 1);
   EXPECT_EQ(reader.read_audit(0, 10)->size(), 1u);
   auto write = reader.create_org("Other", at(1));
@@ -294,7 +297,7 @@ TEST_F(SqliteStoreTest, DatabaseFileIsPrivateAndUsesWal) {
 
 TEST_F(SqliteStoreTest, CloseCheckpointsTheWalIntoTheDatabase) {
   for (int i = 0; i < 50; ++i) {
-    ASSERT_TRUE(store_->append_message(message(thread_, std::to_string(i)), audit(), no_hook_));
+    ASSERT_TRUE(append_message(*store_, message(thread_, std::to_string(i)), audit(), no_hook_));
   }
   store_.reset();
   const std::filesystem::path wal = factory_.database_file().string() + "-wal";
@@ -327,7 +330,7 @@ TEST_F(SqliteStoreTest, BackgroundCheckpointsKeepTheWalBounded) {
   for (int i = 0; i < 400; ++i) {
     NewMessage next = message(thread_, "bulk-" + std::to_string(i));
     next.body_sealed = body;
-    ASSERT_TRUE(store_->append_message(next, audit(), no_hook_));
+    ASSERT_TRUE(append_message(*store_, next, audit(), no_hook_));
   }
   // 400 commits of several pages each would leave about 11 MB in the WAL without
   // checkpoints; with them the WAL restarts from its top and is cut back to the limit.
@@ -368,11 +371,11 @@ TEST_F(SqliteStoreTest, UpgradeFromVersionOneRebuildsMembershipPeriods) {
   group.members = {adam};
   const ThreadId thread =
       commit_one<ThreadCreated>(*store_, CreateThread{group}, no_hook_)->thread.id;
-  ASSERT_TRUE(store_->append_message(message(thread, "1"), audit(), no_hook_));
+  ASSERT_TRUE(append_message(*store_, message(thread, "1"), audit(), no_hook_));
   ASSERT_TRUE(commit_one<Event>(*store_, RemoveMember{thread, adam, zoe_, at(2)}, no_hook_));
-  ASSERT_TRUE(store_->append_message(message(thread, "2"), audit(), no_hook_));
+  ASSERT_TRUE(append_message(*store_, message(thread, "2"), audit(), no_hook_));
   ASSERT_TRUE(commit_one<Event>(*store_, AddMember{thread, adam, zoe_, at(3)}, no_hook_));
-  ASSERT_TRUE(store_->append_message(message(thread, "3"), audit(), no_hook_));
+  ASSERT_TRUE(append_message(*store_, message(thread, "3"), audit(), no_hook_));
   const std::vector<EventId> adam_before = replay_ids(*store_, adam);
   const std::vector<EventId> zoe_before = replay_ids(*store_, zoe_);
   ASSERT_EQ(adam_before.size(), 7u);  // Created, 2 added, 1, removed, added, 3.
@@ -417,7 +420,7 @@ bool any_file_holds(const std::filesystem::path& directory, std::string_view tex
 // file, even while the store is open, and an old message's resend is still recognised.
 TEST_F(SqliteStoreTest, UpgradeFromVersionThreeSealsTheValuesItHadInClear) {
   const DeviceId device = store_->create_device(zoe_, "name, sealed", at(1))->id;
-  const auto sent = store_->append_message(message(thread_, "token"), audit(), no_hook_);
+  const auto sent = append_message(*store_, message(thread_, "token"), audit(), no_hook_);
   ASSERT_TRUE(sent.has_value()) << sent.error().to_string();
   // Nothing written through the port is in clear.
   EXPECT_TRUE(store_->list_device_names_in_clear(DeviceId(), 10)->empty());
@@ -477,7 +480,7 @@ TEST_F(SqliteStoreTest, UpgradeFromVersionThreeSealsTheValuesItHadInClear) {
   EXPECT_EQ(stored.client_token, "token-of-NARWHAL");
   EXPECT_EQ(stored.client_id_sealed, "sealed client id");
   const auto resent =
-      store_->append_message(message(thread_, "token-of-NARWHAL"), audit(), no_hook_);
+      append_message(*store_, message(thread_, "token-of-NARWHAL"), audit(), no_hook_);
   ASSERT_TRUE(resent.has_value()) << resent.error().to_string();
   EXPECT_TRUE(resent->duplicate);
   EXPECT_EQ(resent->event.id, sent->event.id);
@@ -549,7 +552,7 @@ TEST(SqliteStoreCrashTest, AcknowledgedWritesSurviveAProcessThatDies) {
       message.created_at = at(1);
       AuditDraft audit;
       audit.action = "message.send";
-      if (!store.append_message(message, audit, hook)) {
+      if (!append_message(store, message, audit, hook)) {
         _exit(3);
       }
     }

@@ -74,6 +74,34 @@ inline AuditDraft draft(std::string action, OrgId org = OrgId(1)) {
   return audit;
 }
 
+// A send as the messaging service writes it: the message, and its audit entry unless
+// the client id was seen before, in one batch.
+inline WriteBatch send_batch(NewMessage message, AuditDraft audit) {
+  WriteBatch batch;
+  batch.add(AppendMessage{std::move(message)});
+  batch.audit(std::move(audit), [](AuditDraft&, const std::vector<MutationResult>& results) {
+    return !std::get<MessageAppended>(results.front()).duplicate;
+  });
+  return batch;
+}
+
+inline Result<MessageAppended> append_message(Committer& store, NewMessage message,
+                                              AuditDraft audit, CommitHook hook = {}) {
+  auto committed =
+      commit_and_wait(store, send_batch(std::move(message), std::move(audit)), std::move(hook));
+  if (!committed) {
+    return std::unexpected(committed.error());
+  }
+  return std::get<MessageAppended>(std::move(committed->results.front()));
+}
+
+inline Result<std::vector<Event>> record_delivered(Committer& store, UserId recipient,
+                                                   std::vector<EventId> messages, Timestamp at,
+                                                   CommitHook hook = {}) {
+  return commit_one<std::vector<Event>>(store, RecordDelivered{recipient, std::move(messages), at},
+                                        std::move(hook));
+}
+
 template <typename Factory>
 class StoreFixture : public ::testing::Test {
  protected:
@@ -139,8 +167,8 @@ class StoreFixture : public ::testing::Test {
     message.urgent = urgent;
     message.body_sealed = std::string("\x02sealed\x00body", 12);
     message.created_at = at(10);
-    return store_->append_message(message, draft("message.send", org_),
-                                  hook != nullptr ? *hook : no_hook_);
+    return append_message(*store_, message, draft("message.send", org_),
+                          hook != nullptr ? *hook : no_hook_);
   }
 
   EventId send_ok(ThreadId thread, UserId sender, std::string client_token, bool urgent = false) {

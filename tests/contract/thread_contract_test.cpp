@@ -308,7 +308,7 @@ TYPED_TEST(ThreadStoreContract, HooksNameTheMembersAtCommitAsRecipients) {
   ASSERT_TRUE(this->send(id, adam, "2", false, &hook).has_value());
   EXPECT_EQ(log.recipients().back(), zoe_adam);
   auto delivered =
-      store.record_delivered(zoe, std::vector<EventId>{log.calls().back()[0]}, at(6), hook);
+      record_delivered(store, zoe, std::vector<EventId>{log.calls().back()[0]}, at(6), hook);
   ASSERT_TRUE(delivered.has_value());
   ASSERT_EQ(delivered->size(), 1u);
   EXPECT_EQ(log.recipients().back(), zoe_adam);

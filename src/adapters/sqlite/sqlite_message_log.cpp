@@ -13,10 +13,8 @@ using namespace detail;  // NOLINT: the adapter's own internals
 
 // ---- Messages and receipts ----
 
-namespace {
-
-Result<MessageAppended> append_message_in(WriteContext& context, const NewMessage& message,
-                                          const AuditDraft& audit) {
+Result<MessageAppended> detail::apply(WriteContext& context, const AppendMessage& mutation) {
+  const NewMessage& message = mutation.message;
   Connection& connection = context.connection;
   // Checked on the writer thread, so two concurrent sends of one client id cannot
   // both pass; the unique index backs it up.
@@ -70,35 +68,15 @@ Result<MessageAppended> append_message_in(WriteContext& context, const NewMessag
   auto update = WL_TRY(connection.prepare(
       "UPDATE threads SET last_seq = ?2, activity_event_id = ?3 WHERE id = ?1", "append message"));
   WL_TRY(update.bind(1, thread.id.value()).bind(2, event.seq).bind(3, event.id.value()).run());
-  WL_TRY(insert_audit(context, audit));
   return MessageAppended{std::move(event), false};
 }
 
-}  // namespace
-
-Result<MessageAppended> SqliteStore::append_message(const NewMessage& message,
-                                                    const AuditDraft& audit,
-                                                    const CommitHook& hook) {
-  return write<MessageAppended>(
-      &hook, [&](WriteContext& context) { return append_message_in(context, message, audit); });
-}
-
-void SqliteStore::append_message_async(NewMessage message, AuditDraft audit, CommitHook hook,
-                                       WriteDone<MessageAppended> done) {
-  write_async<MessageAppended>(
-      std::move(hook),
-      [message = std::move(message), audit = std::move(audit)](WriteContext& context) {
-        return append_message_in(context, message, audit);
-      },
-      std::move(done));
-}
-
-namespace {
-
-Result<std::vector<Event>> record_delivered_in(WriteContext& context, UserId recipient,
-                                               std::span<const EventId> messages, Timestamp now) {
+Result<std::vector<Event>> detail::apply(WriteContext& context, const RecordDelivered& mutation) {
+  const UserId recipient = mutation.recipient;
+  const Timestamp now = mutation.at;
+  const std::size_t first_event = context.events->size();
   Connection& connection = context.connection;
-  for (EventId message_id : messages) {
+  for (EventId message_id : mutation.messages) {
     // One query decides eligibility: a message, in a thread the recipient is in,
     // from someone else, not yet delivered to them.
     auto eligible = WL_TRY(
@@ -127,36 +105,7 @@ Result<std::vector<Event>> record_delivered_in(WriteContext& context, UserId rec
     WL_TRY(receipt.bind(1, message_id.value()).bind(2, recipient.value()).bind(3, now).run());
     WL_TRY(insert_event(context, event));
   }
-  return *context.events;
-}
-
-}  // namespace
-
-Result<std::vector<Event>> SqliteStore::record_delivered(UserId recipient,
-                                                         std::span<const EventId> messages,
-                                                         Timestamp now, const CommitHook& hook) {
-  return write<std::vector<Event>>(&hook, [&](WriteContext& context) {
-    return record_delivered_in(context, recipient, messages, now);
-  });
-}
-
-void SqliteStore::record_delivered_async(UserId recipient, std::vector<EventId> messages,
-                                         Timestamp now, CommitHook hook, DeliveredAudit audit,
-                                         WriteDone<std::vector<Event>> done) {
-  write_async<std::vector<Event>>(
-      std::move(hook),
-      [recipient, messages = std::move(messages), now,
-       audit = std::move(audit)](WriteContext& context) -> Result<std::vector<Event>> {
-        std::vector<Event> delivered =
-            WL_TRY(record_delivered_in(context, recipient, messages, now));
-        if (audit) {
-          if (const std::optional<AuditDraft> draft = audit(delivered)) {
-            WL_TRY(insert_audit(context, *draft));
-          }
-        }
-        return delivered;
-      },
-      std::move(done));
+  return events_since(context, first_event);
 }
 
 Result<std::optional<Event>> detail::apply(WriteContext& context, const RecordRead& mutation) {

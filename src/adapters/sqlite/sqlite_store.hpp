@@ -111,15 +111,6 @@ class SqliteStore final : public Store {
   Result<std::vector<Member>> list_members(ThreadId thread) override;
   Result<bool> is_member(ThreadId thread, UserId user) override;
 
-  Result<MessageAppended> append_message(const NewMessage& message, const AuditDraft& audit,
-                                         const CommitHook& hook) override;
-  void append_message_async(NewMessage message, AuditDraft audit, CommitHook hook,
-                            WriteDone<MessageAppended> done) override;
-  Result<std::vector<Event>> record_delivered(UserId recipient, std::span<const EventId> messages,
-                                              Timestamp now, const CommitHook& hook) override;
-  void record_delivered_async(UserId recipient, std::vector<EventId> messages, Timestamp now,
-                              CommitHook hook, DeliveredAudit audit,
-                              WriteDone<std::vector<Event>> done) override;
   Result<Event> find_event(EventId id) override;
   Result<std::vector<Event>> read_user_events(UserId user, EventId after,
                                               std::size_t limit) override;

@@ -388,8 +388,8 @@ Result<ThreadView> MessagingService::rename_thread(const Principal& actor, Threa
   return view_of(actor, WL_TRY(threads_.find_thread(thread_id)));
 }
 
-Result<MessagingService::PreparedSend> MessagingService::prepare_send(const Principal& actor,
-                                                                      const SendRequest& request) {
+Result<WriteBatch> MessagingService::prepare_send(const Principal& actor,
+                                                  const SendRequest& request) {
   if (!valid_client_id(request.client_id, limits_.max_client_id_bytes)) {
     return error(Code::kInvalidArgument,
                  fmt::format("client_id must be 1 to {} printable ASCII characters",
@@ -443,10 +443,15 @@ Result<MessagingService::PreparedSend> MessagingService::prepare_send(const Prin
       SealContext{actor.org, kMessageKind,
                   message_record_key(request.thread, actor.user, request.client_id), "body"},
       request.body));
-  AuditDraft audit_entry =
-      draft_of(actor, message.created_at, "message.send", thread_target(request.thread), "ok",
-               fmt::format("urgent={}", request.urgent));
-  return PreparedSend{std::move(message), std::move(audit_entry)};
+  const Timestamp at = message.created_at;
+  WriteBatch batch;
+  batch.add(AppendMessage{std::move(message)});
+  batch.audit(draft_of(actor, at, "message.send", thread_target(request.thread), "ok",
+                       fmt::format("urgent={}", request.urgent)),
+              [](AuditDraft&, const std::vector<MutationResult>& results) {
+                return !std::get<MessageAppended>(results.front()).duplicate;
+              });
+  return batch;
 }
 
 Result<SendResult> MessagingService::finish_send(const Principal& actor, const SendRequest& request,
@@ -482,15 +487,15 @@ std::optional<AuditDraft> MessagingService::denied_send(const Principal& actor, 
 }
 
 Result<SendResult> MessagingService::send(const Principal& actor, const SendRequest& request) {
-  PreparedSend prepared = WL_TRY(prepare_send(actor, request));
-  auto appended = log_.append_message(prepared.message, prepared.audit, publisher());
-  if (!appended) {
-    if (auto denial = denied_send(actor, request.thread, appended.error())) {
+  auto committed = commit(WL_TRY(prepare_send(actor, request)));
+  if (!committed) {
+    if (auto denial = denied_send(actor, request.thread, committed.error())) {
       (void)audit_.record(std::move(*denial));
     }
-    return std::unexpected(appended.error());
+    return std::unexpected(committed.error());
   }
-  return finish_send(actor, request, std::move(*appended));
+  return finish_send(actor, request,
+                     std::get<MessageAppended>(std::move(committed->results.front())));
 }
 
 void MessagingService::send_async(const Principal& actor, SendRequest request,
@@ -500,24 +505,25 @@ void MessagingService::send_async(const Principal& actor, SendRequest request,
     done(std::unexpected(prepared.error()));
     return;
   }
-  log_.append_message_async(std::move(prepared->message), std::move(prepared->audit), publisher(),
-                            [this, actor, request = std::move(request),
-                             done = std::move(done)](Result<MessageAppended> appended) mutable {
-                              if (!appended) {
-                                auto denial = denied_send(actor, request.thread, appended.error());
-                                if (!denial) {
-                                  done(std::unexpected(appended.error()));
-                                  return;
-                                }
-                                // The refusal is answered once its audit entry is durable.
-                                audit_.record_async(
-                                    std::move(*denial),
-                                    [status = appended.error(), done = std::move(done)](
-                                        Result<AuditEntry>) { done(std::unexpected(status)); });
-                                return;
-                              }
-                              done(finish_send(actor, request, std::move(*appended)));
-                            });
+  committer_.commit(
+      std::move(*prepared), publisher(),
+      [this, actor, request = std::move(request),
+       done = std::move(done)](Result<BatchResult> committed) mutable {
+        if (!committed) {
+          auto denial = denied_send(actor, request.thread, committed.error());
+          if (!denial) {
+            done(std::unexpected(committed.error()));
+            return;
+          }
+          // The refusal is answered once its audit entry is durable.
+          audit_.record_async(std::move(*denial),
+                              [status = committed.error(), done = std::move(done)](
+                                  Result<AuditEntry>) { done(std::unexpected(status)); });
+          return;
+        }
+        done(finish_send(actor, request,
+                         std::get<MessageAppended>(std::move(committed->results.front()))));
+      });
 }
 
 Result<std::vector<UserId>> MessagingService::typing_recipients(const Principal& actor,
@@ -699,24 +705,24 @@ void MessagingService::acknowledge_delivered_async(const Principal& actor,
     return;
   }
   const Timestamp now = clock_.now();
-  MessageLog::DeliveredAudit audit =
-      [actor, now](std::span<const Event> delivered) -> std::optional<AuditDraft> {
-    if (delivered.empty()) {
-      return std::nullopt;
-    }
-    return draft_of(actor, now, "message.delivered", fmt::format("user:{}", actor.user.value()),
-                    "ok", fmt::format("messages={}", delivered_ids(delivered)));
-  };
-  // The receipts and their audit entry commit together.
-  log_.record_delivered_async(
-      actor.user, std::move(messages), now, publisher(), std::move(audit),
-      [done = std::move(done)](const Result<std::vector<Event>>& delivered) {
-        if (!delivered) {
-          done(std::unexpected(delivered.error()));
-          return;
-        }
-        done(delivered->size());
+  // The receipts and their audit entry commit together; no entry when none was new.
+  WriteBatch batch;
+  batch.add(RecordDelivered{actor.user, std::move(messages), now});
+  batch.audit(
+      draft_of(actor, now, "message.delivered", fmt::format("user:{}", actor.user.value()), "ok"),
+      [](AuditDraft& draft, const std::vector<MutationResult>& results) {
+        const auto& delivered = std::get<std::vector<Event>>(results.front());
+        draft.detail = fmt::format("messages={}", delivered_ids(delivered));
+        return !delivered.empty();
       });
+  committer_.commit(std::move(batch), publisher(),
+                    [done = std::move(done)](const Result<BatchResult>& committed) {
+                      if (!committed) {
+                        done(std::unexpected(committed.error()));
+                        return;
+                      }
+                      done(std::get<std::vector<Event>>(committed->results.front()).size());
+                    });
 }
 
 Result<void> MessagingService::mark_read(const Principal& actor, ThreadId thread_id,

@@ -218,11 +218,9 @@ class MessagingService {
   Result<BatchResult> commit(WriteBatch batch);
 
   // A send checked, sealed and ready for the store.
-  struct PreparedSend {
-    NewMessage message;
-    AuditDraft audit;
-  };
-  Result<PreparedSend> prepare_send(const Principal& actor, const SendRequest& request);
+  // The send's batch: its AppendMessage first, and its audit entry (written unless the
+  // client id was seen before).
+  Result<WriteBatch> prepare_send(const Principal& actor, const SendRequest& request);
   // Turns the store's answer into the send's result (refusing a reused client id).
   Result<SendResult> finish_send(const Principal& actor, const SendRequest& request,
                                  MessageAppended appended);

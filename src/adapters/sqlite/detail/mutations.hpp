@@ -14,6 +14,8 @@
 
 namespace wl::detail {
 
+Result<MessageAppended> apply(WriteContext& context, const AppendMessage& mutation);
+Result<std::vector<Event>> apply(WriteContext& context, const RecordDelivered& mutation);
 Result<ThreadCreated> apply(WriteContext& context, const CreateThread& mutation);
 Result<Event> apply(WriteContext& context, const AddMember& mutation);
 Result<Event> apply(WriteContext& context, const RemoveMember& mutation);
