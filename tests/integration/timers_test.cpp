@@ -6,6 +6,7 @@
 #include <thread>
 
 #include "core/crypto/hash.hpp"
+#include "ports/clock.hpp"
 #include "integration/fixture.hpp"
 
 namespace wl::testing {
@@ -71,6 +72,46 @@ TEST_F(TimersTest, AnEndedSessionIsPurgedOnceByATimerThatSurvivesAKill) {
       EXPECT_EQ(entry.draft.detail, "count=1");
       EXPECT_EQ(entry.draft.outcome, "ok");
     }
+  }
+  EXPECT_EQ(purges, 1);
+}
+
+// What a server killed between claiming a timer and completing it leaves behind is a
+// claimed, uncompleted timer. The next server leaves it alone while the dead claim's
+// lease runs, then runs it once; the dead claim can never complete.
+TEST_F(TimersTest, ATimerClaimedByAKilledServerRunsOnceAfterItsLease) {
+  const std::string token_hash = crypto::sha256(login("dr.patel")->token());
+  server_->kill_hard();
+  const auto ahead = hours(12) + hours(24 * 7) + hours(2);
+  Timer dead_claim;
+  {
+    auto store = SqliteStore::open(server_->data_dir() / "wardline.db", make_audit_chainer());
+    ASSERT_TRUE(store.has_value()) << store.error().to_string();
+    auto claimed =
+        (*store)->claim_due_timers(SystemClock().now() + ahead, std::chrono::minutes(1), 10);
+    ASSERT_TRUE(claimed.has_value()) << claimed.error().to_string();
+    ASSERT_EQ(claimed->size(), 1u);
+    dead_claim = claimed->front();
+    EXPECT_EQ(dead_claim.kind, "session.purge");
+  }
+
+  server_->start();
+  server_->advance_clock(ahead);
+  std::this_thread::sleep_for(std::chrono::milliseconds(1500));
+  EXPECT_TRUE(session_stored(token_hash));  // The dead claim's lease still holds it.
+  server_->advance_clock(std::chrono::minutes(2));
+  EXPECT_TRUE(purged_soon(token_hash));
+  server_->stop();
+
+  auto store = SqliteStore::open(server_->data_dir() / "wardline.db", make_audit_chainer());
+  ASSERT_TRUE(store.has_value()) << store.error().to_string();
+  EXPECT_EQ(
+      commit_one<bool>(**store, CompleteTimer{dead_claim.id, dead_claim.attempt}).error().code(),
+      Code::kAborted);
+  store->reset();
+  int purges = 0;
+  for (const AuditEntry& entry : audit_entries()) {
+    purges += entry.draft.action == "session.purge" ? 1 : 0;
   }
   EXPECT_EQ(purges, 1);
 }
