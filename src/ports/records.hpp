@@ -99,7 +99,8 @@ struct Member {
 
 enum class EventKind : std::uint8_t {
   kMessage = 1,        // A message: seq, client_token, client_id_sealed, urgent, body_sealed.
-  kDelivered = 2,      // actor's device received message `ref`.
+  kDelivered = 2,      // actor's device received message `ref` of `subject`; only the
+                       // two of them have it in their streams.
   kRead = 3,           // actor read the thread up to `ref_seq`.
   kMemberAdded = 4,    // `subject` joined (actor added them).
   kMemberRemoved = 5,  // `subject` left or was removed.
@@ -130,7 +131,7 @@ struct Event {
   std::optional<Timestamp> written_at;
   EventId ref;               // Delivered: the message.
   std::int64_t ref_seq = 0;  // Delivered: the message's seq. Read: read up to this seq.
-  UserId subject;            // Member added/removed.
+  UserId subject;            // Member added/removed: who. Delivered: the message's sender.
 };
 
 // Per recipient status of one message.

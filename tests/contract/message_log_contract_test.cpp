@@ -1,6 +1,8 @@
 // The MessageLog contract (src/ports/message_log.hpp): appending messages, receipts,
 // and every user's stream read from a cursor.
 
+#include <algorithm>
+
 #include <gtest/gtest.h>
 
 #include "contract/store_fixture.hpp"
@@ -444,6 +446,50 @@ TYPED_TEST(MessageLogContract, RecordDeliveredSkipsOwnUnknownAndRepeatedMessages
   ASSERT_EQ(receipts->size(), 1u);
   EXPECT_EQ(receipts->front().delivered_at, std::optional<Timestamp>(at(40)));
   EXPECT_FALSE(receipts->front().read_at.has_value());
+}
+
+// In a group, a delivery goes to the message's sender and the recipient's own streams
+// only, live and on replay: a message to N members makes O(N) delivery events, not
+// O(N squared).
+TYPED_TEST(MessageLogContract, ADeliveryReachesOnlyTheSenderAndTheRecipient) {
+  auto& store = *this->store_;
+  constexpr int kMembers = 50;
+  const UserId zoe = this->make_user("zoe");
+  std::vector<UserId> members;
+  for (int i = 0; i < kMembers - 1; ++i) {
+    members.push_back(this->make_user("member-" + std::to_string(i)));
+  }
+  const ThreadId thread = this->make_thread(zoe, members);
+  const EventId message = this->send_ok(thread, zoe, "to-everyone");
+  const EventId before = *store.last_event_id();
+  HookLog log;
+  for (const UserId member : members) {
+    ASSERT_EQ(record_delivered(store, member, {message}, at(40), log.hook())->size(), 1u);
+  }
+  std::size_t told = 0;
+  const auto recipients = log.recipients();
+  for (std::size_t i = 0; i < recipients.size(); ++i) {
+    told += recipients[i].size();
+    std::vector<UserId> expected = {zoe, members[i]};
+    std::sort(expected.begin(), expected.end());
+    EXPECT_EQ(recipients[i], expected) << i;
+  }
+  EXPECT_EQ(told, 2u * (kMembers - 1));
+
+  // Replay agrees: the sender has every delivery, a member only their own.
+  const auto deliveries = [&](UserId user) {
+    std::vector<UserId> by;
+    const auto events = store.read_user_events(user, before, 10'000);
+    EXPECT_TRUE(events.has_value());
+    for (const Event& event : events.value_or(std::vector<Event>{})) {
+      if (event.kind == EventKind::kDelivered) {
+        by.push_back(event.actor);
+      }
+    }
+    return by;
+  };
+  EXPECT_EQ(deliveries(zoe), members);
+  EXPECT_EQ(deliveries(members[7]), std::vector<UserId>{members[7]});
 }
 
 TYPED_TEST(MessageLogContract, RecordReadClampsMovesForwardOnlyAndMarksRead) {

@@ -80,7 +80,7 @@ Result<std::vector<Event>> detail::apply(WriteContext& context, const RecordDeli
     // One query decides eligibility: a message, in a thread the recipient is in,
     // from someone else, not yet delivered to them.
     auto eligible = WL_TRY(
-        connection.prepare("SELECT e.org_id, e.thread_id, e.seq FROM events e "
+        connection.prepare("SELECT e.org_id, e.thread_id, e.seq, e.actor FROM events e "
                            "JOIN members m ON m.thread_id = e.thread_id AND m.user_id = ?2 "
                            "WHERE e.id = ?1 AND e.kind = 1 AND e.actor != ?2 AND NOT EXISTS ("
                            "SELECT 1 FROM receipts r WHERE r.message_id = e.id AND r.user_id = ?2 "
@@ -94,6 +94,7 @@ Result<std::vector<Event>> detail::apply(WriteContext& context, const RecordDeli
     event.org_id = OrgId(eligible.column_int64(0));
     event.thread_id = ThreadId(eligible.column_int64(1));
     event.ref_seq = eligible.column_int64(2);
+    event.subject = UserId(eligible.column_int64(3));  // Who is told: the sender.
     event.kind = EventKind::kDelivered;
     event.actor = recipient;
     event.created_at = now;
@@ -168,14 +169,16 @@ Result<std::vector<Event>> SqliteStore::read_user_events(UserId user, EventId af
   auto lease = read_pool_->acquire();
   // Exactly the events live delivery sent the user: those of each thread inside one of
   // their membership periods, from the event that added them (or the thread's
-  // creation) to the one that removed them. Periods of one thread never overlap, so
-  // no event comes twice.
+  // creation) to the one that removed them, but of the deliveries only those of their
+  // own messages and their own (with_recipients). Periods of one thread never
+  // overlap, so no event comes twice.
   auto select =
       WL_TRY(lease.connection().prepare(
           "SELECT " WL_EVENT_COLUMNS " FROM events WHERE id IN ("
           "SELECT e.id FROM memberships p JOIN events e ON e.thread_id = p.thread_id "
           "WHERE p.user_id = ?2 AND e.id > ?1 AND e.id >= p.from_event "
-          "AND (p.to_event IS NULL OR e.id <= p.to_event) ORDER BY e.id LIMIT ?3) "
+          "AND (p.to_event IS NULL OR e.id <= p.to_event) "
+          "AND (e.kind != 2 OR e.subject = ?2 OR e.actor = ?2) ORDER BY e.id LIMIT ?3) "
           "ORDER BY id",
           "read user events"));
   select.bind(1, after.value()).bind(2, user.value()).bind(3, clamp_limit(limit));

@@ -267,6 +267,18 @@ Result<std::vector<CommittedEvent>> with_recipients(Connection& connection,
       members_of = event.thread_id;
     }
     CommittedEvent entry{event, members};
+    if (event.kind == EventKind::kDelivered) {
+      // A delivery is news to the message's sender and to the recipient's own other
+      // devices, not to every member: one per member, not one per member squared.
+      entry.recipients.clear();
+      for (const UserId told :
+           {std::min(event.actor, event.subject), std::max(event.actor, event.subject)}) {
+        if (std::binary_search(members.begin(), members.end(), told) &&
+            (entry.recipients.empty() || entry.recipients.back() != told)) {
+          entry.recipients.push_back(told);
+        }
+      }
+    }
     if (event.kind == EventKind::kMemberRemoved &&
         !std::binary_search(members.begin(), members.end(), event.subject)) {
       entry.recipients.insert(

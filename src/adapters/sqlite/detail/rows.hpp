@@ -138,7 +138,8 @@ Result<void> open_missing_periods(WriteContext& context, const Thread& thread, U
 // The users whose streams each event belongs to, decided inside the write's
 // transaction: those with an open membership period of the thread after the write
 // (its members, but for a direct thread's member it has not reached yet), plus the
-// removed user of a kMemberRemoved (the same rule read_user_events replays by).
+// removed user of a kMemberRemoved; of those, for a kDelivered only the message's
+// sender and the recipient (the same rule read_user_events replays by).
 Result<std::vector<CommittedEvent>> with_recipients(Connection& connection,
                                                     const std::vector<Event>& events);
 

@@ -203,8 +203,9 @@ ALTER TABLE sessions ADD COLUMN locked INTEGER NOT NULL DEFAULT 0;
 ALTER TABLE sessions ADD COLUMN pin_failures INTEGER NOT NULL DEFAULT 0;
 )sql",
     // 7: durable timers (docs/architecture.md, "Timers"). claimed_until is the end of
-    // the current claim's lease (NULL: never claimed); `attempt` counts claims. And the
-    // sessions by expiry, for the purge of expired ones (a timer).
+    // the current claim's lease (NULL: never claimed); `attempt` counts claims. The
+    // sessions by expiry, for the purge of expired ones (a timer). And a delivery's
+    // `subject` is its message's sender, who alone (with the recipient) is sent it.
     R"sql(
 CREATE TABLE timers (
   id INTEGER PRIMARY KEY,
@@ -219,6 +220,8 @@ CREATE TABLE timers (
 );
 CREATE INDEX timers_by_due ON timers (due_at);
 CREATE INDEX sessions_by_expiry ON sessions (expires_at);
+UPDATE events SET subject = (SELECT m.actor FROM events m WHERE m.id = events.ref)
+  WHERE kind = 2 AND subject IS NULL;
 )sql",
 };
 
