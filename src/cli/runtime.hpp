@@ -8,6 +8,7 @@
 #include <string_view>
 
 #include "adapters/keyfile/file_key_provider.hpp"
+#include "adapters/local_bus/dispatched_bus.hpp"
 #include "adapters/local_bus/local_bus.hpp"
 #include "adapters/sqlite/sqlite_store.hpp"
 #include "core/crypto/ed25519.hpp"
@@ -99,7 +100,8 @@ class Runtime {
   // append is logged (warn), not returned, since the checkpoint itself is stored.
   // Thread-safe; blocks on the head file.
   void export_audit_head(const AuditCheckpoint& checkpoint);
-  LocalBus& bus() { return bus_; }
+  // Events and presence, delivered to subscribers off the publishing thread.
+  Bus& bus() { return dispatched_; }
   IdentityService& identity() { return *identity_; }
   PatientService& patients() { return *patients_; }
   MessagingService& messaging() { return *messaging_; }
@@ -116,6 +118,8 @@ class Runtime {
   std::mutex export_mutex_;
   std::int64_t exported_seq_ = 0;  // Guarded by export_mutex_.
   LocalBus bus_;
+  // Declared before store_: the store's last commits may still publish while it closes.
+  DispatchedBus dispatched_{bus_};
   std::unique_ptr<FileKeyProvider> key_provider_;
   std::unique_ptr<SqliteStore> store_;
   std::unique_ptr<KeyRing> keys_;
