@@ -1,12 +1,13 @@
 #pragma once
 
 #include "ports/audit_store.hpp"
-#include "ports/identity_store.hpp"
 #include "ports/key_store.hpp"
 #include "ports/message_log.hpp"
 #include "ports/patient_store.hpp"
+#include "ports/session_store.hpp"
 #include "ports/thread_store.hpp"
 #include "ports/timer_store.hpp"
+#include "ports/user_store.hpp"
 #include "ports/write.hpp"
 #include "ports/write_batch.hpp"
 
@@ -26,7 +27,8 @@ namespace wl {
 /// The contract does not assume one writer or one node: sequence assignment, client-id
 /// idempotency and uniqueness keys hold when several processes write at once.
 class Store : public Committer,
-              public IdentityStore,
+              public UserStore,
+              public SessionStore,
               public PatientStore,
               public ThreadStore,
               public MessageLog,

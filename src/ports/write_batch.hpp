@@ -9,10 +9,10 @@
 #include <vector>
 
 #include "core/status.hpp"
-#include "ports/identity_store.hpp"
 #include "ports/message_log.hpp"
 #include "ports/patient_store.hpp"
 #include "ports/records.hpp"
+#include "ports/session_store.hpp"
 #include "ports/thread_store.hpp"
 #include "ports/timer_store.hpp"
 #include "ports/write.hpp"
@@ -24,7 +24,7 @@
 namespace wl {
 
 /// Every kind of change a batch can carry. Each is documented in its port's header
-/// (identity_store.hpp, thread_store.hpp, message_log.hpp, patient_store.hpp,
+/// (session_store.hpp, thread_store.hpp, message_log.hpp, patient_store.hpp,
 /// timer_store.hpp), with its result and
 /// errors.
 using Mutation = std::variant<AppendMessage, RecordDelivered, CreateThread, AddMember, RemoveMember,

@@ -61,11 +61,11 @@ ServiceFixture::ServiceFixture(IdentityPolicy policy, MessagingLimits limits)
   WL_CHECK(keys->load().has_value());
   audit = std::make_unique<AuditLog>(*store, clock, crypto::ed25519_generate());
   bus.subscribe(&published);
-  identity = std::make_unique<IdentityService>(*store, *keys, clock, *audit, hasher, policy);
+  identity =
+      std::make_unique<IdentityService>(*store, *store, *keys, clock, *audit, hasher, policy);
   patients = std::make_unique<PatientService>(*store, *store, *keys, *audit, clock);
-  messaging =
-      std::make_unique<MessagingService>(*store, *store, *store, *store, *keys, *audit, bus, clock,
-                                         *patients, limits);
+  messaging = std::make_unique<MessagingService>(*store, *store, *store, *store, *keys, *audit, bus,
+                                                 clock, *patients, limits);
 }
 
 ServiceFixture::~ServiceFixture() {
@@ -89,8 +89,8 @@ Org ServiceFixture::create_org(std::string_view name) {
 }
 
 User ServiceFixture::create_user(OrgId org, std::string_view username, bool is_admin) {
-  auto user = identity->create_user(IdentityService::system_principal(), org, username,
-                                    "Test User", "RN", kPassword, is_admin);
+  auto user = identity->create_user(IdentityService::system_principal(), org, username, "Test User",
+                                    "RN", kPassword, is_admin);
   WL_CHECK(user.has_value());
   return *user;
 }

@@ -1,5 +1,5 @@
 // The SQLite adapter: opening, closing and the writer's test hooks. Each port's
-// methods are in their own file (sqlite_identity.cpp, sqlite_threads.cpp, ...).
+// methods are in their own file (sqlite_users.cpp, sqlite_threads.cpp, ...).
 #include "adapters/sqlite/sqlite_store.hpp"
 
 #include <sqlite3.h>

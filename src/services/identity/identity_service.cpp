@@ -22,8 +22,7 @@ constexpr std::size_t kSealBatch = 500;
 
 // The web app reads the time after "locked until".
 std::string locked_message(Timestamp until) {
-  return fmt::format("too many failed attempts: sign-in is locked until {}",
-                     format_rfc3339(until));
+  return fmt::format("too many failed attempts: sign-in is locked until {}", format_rfc3339(until));
 }
 
 std::string user_target(UserId id) { return fmt::format("user:{}", id.value()); }
@@ -53,9 +52,11 @@ std::string device_record_key(UserId user, Timestamp created_at) {
   return fmt::format("user:{}/at:{}", user.value(), to_micros(created_at));
 }
 
-IdentityService::IdentityService(IdentityStore& store, KeyRing& keys, const Clock& clock, AuditLog& audit,
-                                 const PasswordHasher& hasher, IdentityPolicy policy)
-    : store_(store),
+IdentityService::IdentityService(UserStore& users, SessionStore& sessions, KeyRing& keys,
+                                 const Clock& clock, AuditLog& audit, const PasswordHasher& hasher,
+                                 IdentityPolicy policy)
+    : users_(users),
+      sessions_(sessions),
       keys_(keys),
       clock_(clock),
       audit_(audit),
@@ -75,21 +76,19 @@ Result<void> IdentityService::check_password_rules(std::string_view password) co
     return error(Code::kInvalidArgument, "password must be valid UTF-8");
   }
   if (password.size() < policy_.min_password_length) {
-    return error(Code::kInvalidArgument,
-                 fmt::format("password must be at least {} characters",
-                             policy_.min_password_length));
+    return error(Code::kInvalidArgument, fmt::format("password must be at least {} characters",
+                                                     policy_.min_password_length));
   }
   if (password.size() > policy_.max_password_length) {
-    return error(Code::kInvalidArgument,
-                 fmt::format("password must be at most {} characters",
-                             policy_.max_password_length));
+    return error(Code::kInvalidArgument, fmt::format("password must be at most {} characters",
+                                                     policy_.max_password_length));
   }
   return ok();
 }
 
 Result<std::optional<OrgId>> IdentityService::resolve_org(std::string_view name) {
   if (!name.empty()) {
-    auto org = store_.find_org_by_name(name);
+    auto org = users_.find_org_by_name(name);
     if (!org) {
       if (org.error().code() == Code::kNotFound) {
         return std::optional<OrgId>();
@@ -98,7 +97,7 @@ Result<std::optional<OrgId>> IdentityService::resolve_org(std::string_view name)
     }
     return std::optional<OrgId>(org->id);
   }
-  const auto orgs = WL_TRY(store_.list_orgs());
+  const auto orgs = WL_TRY(users_.list_orgs());
   if (orgs.size() != 1) {
     return error(Code::kInvalidArgument, "this server hosts several orgs: name the org");
   }
@@ -148,11 +147,11 @@ Result<LoginResult> IdentityService::login(const LoginRequest& request) {
   const std::optional<OrgId> org = WL_TRY(resolve_org(request.org));
   if (!org || !username || request.password.size() > policy_.max_password_length) {
     verify_against_nothing(request.password);
-    return std::unexpected(refuse(anonymous, "user:unknown",
-                                  !org ? "unknown_org" : "bad_username", std::nullopt));
+    return std::unexpected(
+        refuse(anonymous, "user:unknown", !org ? "unknown_org" : "bad_username", std::nullopt));
   }
   anonymous.org = *org;
-  auto found = store_.find_user_by_name(*org, *username);
+  auto found = users_.find_user_by_name(*org, *username);
   if (!found) {
     if (found.error().code() != Code::kNotFound) {
       return std::unexpected(found.error());
@@ -185,7 +184,7 @@ Result<LoginResult> IdentityService::login(const LoginRequest& request) {
   }
   throttle_.record_success(throttle_key);
   if (user.failed_logins != 0 || user.locked_until) {
-    WL_TRY(store_.set_login_failures(user.id, 0, std::nullopt));
+    WL_TRY(users_.set_login_failures(user.id, 0, std::nullopt));
   }
 
   std::string device_name = request.device_name.empty() ? "unnamed device" : request.device_name;
@@ -196,7 +195,7 @@ Result<LoginResult> IdentityService::login(const LoginRequest& request) {
   // any other typed text. The record is fixed before the device has an id.
   const std::string name_sealed = WL_TRY(keys_.seal(
       SealContext{user.org_id, kDeviceKind, device_record_key(user.id, now), "name"}, device_name));
-  const Device device = WL_TRY(store_.create_device(user.id, name_sealed, now));
+  const Device device = WL_TRY(sessions_.create_device(user.id, name_sealed, now));
   const std::string token = crypto::base64url_encode(crypto::random_bytes(32));
   Session session;
   session.token_hash = crypto::sha256(token);
@@ -205,11 +204,11 @@ Result<LoginResult> IdentityService::login(const LoginRequest& request) {
   session.created_at = now;
   session.last_used = now;
   session.expires_at = now + policy_.absolute_timeout;
-  WL_TRY(store_.create_session(session));
-  const Org user_org = WL_TRY(store_.find_org(user.org_id));
+  WL_TRY(sessions_.create_session(session));
+  const Org user_org = WL_TRY(users_.find_org(user.org_id));
   subject.device = device.id;
   WL_TRY(audit_event(subject, "login", user_target(user.id), "ok",
-              fmt::format("{} device={}", detail, device.id.value())));
+                     fmt::format("{} device={}", detail, device.id.value())));
   DeviceView view{device.id,         device.user_id,   std::move(device_name),
                   device.created_at, device.last_seen, device.revoked};
   return LoginResult{token, std::move(user), std::move(view), session.expires_at,
@@ -225,7 +224,7 @@ Result<DeviceView> IdentityService::open_device(OrgId org, const Device& device)
 }
 
 Result<Session> IdentityService::live_session(std::string_view token_hash, Timestamp now) {
-  auto session = store_.find_session(token_hash);
+  auto session = sessions_.find_session(token_hash);
   if (!session) {
     if (session.error().code() == Code::kNotFound) {
       return error(Code::kUnauthenticated, "unknown session: log in again");
@@ -243,11 +242,11 @@ Result<Session> IdentityService::live_session(std::string_view token_hash, Times
 
 Result<SessionState> IdentityService::session_state(std::string_view token_hash, Timestamp now) {
   const Session session = WL_TRY(live_session(token_hash, now));
-  const User user = WL_TRY(store_.find_user(session.user_id));
+  const User user = WL_TRY(users_.find_user(session.user_id));
   if (user.disabled) {
     return error(Code::kUnauthenticated, "this account is disabled");
   }
-  const Org org = WL_TRY(store_.find_org(user.org_id));
+  const Org org = WL_TRY(users_.find_org(user.org_id));
   SessionState state;
   state.principal = Principal{user.id,       user.org_id,      session.device_id,
                               user.is_admin, user.is_operator, std::string(token_hash)};
@@ -256,7 +255,7 @@ Result<SessionState> IdentityService::session_state(std::string_view token_hash,
   // org's idle time grows later) until an unlock, and is audited once.
   state.locked = session.locked;
   if (!session.locked && now - session.last_used >= org.idle_lock) {
-    WL_TRY(store_.lock_session(token_hash));
+    WL_TRY(sessions_.lock_session(token_hash));
     WL_TRY(audit_event(state.principal, "session.lock", user_target(user.id), "ok",
                        fmt::format("device={} reason=idle", session.device_id.value())));
     state.locked = true;
@@ -289,7 +288,7 @@ Result<void> IdentityService::count_activity_at(const SessionState& state, Times
                  "the session is locked: unlock it with your PIN or password");
   }
   if (now - state.last_used >= policy_.touch_interval) {
-    WL_TRY(store_.touch_session(state.principal.token_hash, now));
+    WL_TRY(sessions_.touch_session(state.principal.token_hash, now));
   }
   return ok();
 }
@@ -312,25 +311,25 @@ Result<void> IdentityService::record_activity(const Principal& principal) {
 
 Result<void> IdentityService::lock(const Principal& principal) {
   const SessionState state = WL_TRY(validate(principal));
-  WL_TRY(store_.lock_session(principal.token_hash));
+  WL_TRY(sessions_.lock_session(principal.token_hash));
   WL_TRY(audit_event(state.principal, "session.lock", user_target(principal.user), "ok",
                      fmt::format("device={}", principal.device.value())));
   return ok();
 }
 
 Result<std::optional<Timestamp>> IdentityService::count_account_failure(const Principal& subject,
-                                                                       const User& user,
-                                                                       std::string_view detail) {
+                                                                        const User& user,
+                                                                        std::string_view detail) {
   // Consecutive failures of the account from every address: a slower, account-wide
   // back-off that keeps counting across lock ends (lock_duration).
   const int failures = user.failed_logins + 1;
-  const auto duration = lock_duration(failures, policy_.account_lock_threshold, policy_.lockout,
-                                      policy_.max_lockout);
+  const auto duration =
+      lock_duration(failures, policy_.account_lock_threshold, policy_.lockout, policy_.max_lockout);
   std::optional<Timestamp> locked_until;
   if (duration) {
     locked_until = clock_.now() + *duration;
   }
-  WL_TRY(store_.set_login_failures(user.id, failures, locked_until));
+  WL_TRY(users_.set_login_failures(user.id, failures, locked_until));
   if (locked_until) {
     WL_TRY(audit_event(subject, "account.locked", user_target(user.id), "ok",
                        fmt::format("{} failures={}", detail, failures)));
@@ -350,8 +349,8 @@ Result<void> IdentityService::check_password(const Principal& subject, const Use
                       detail + " reason=source_locked");
     return error(Code::kResourceExhausted, locked_message(*locked_until));
   }
-  const bool is_right =
-      password.size() <= policy_.max_password_length && hasher_.verify(user.password_hash, password);
+  const bool is_right = password.size() <= policy_.max_password_length &&
+                        hasher_.verify(user.password_hash, password);
   if (user.locked_until && *user.locked_until > clock_.now()) {
     (void)audit_event(subject, action, user_target(user.id), "denied", detail + " reason=locked");
     return error(Code::kResourceExhausted, locked_message(*user.locked_until));
@@ -362,9 +361,9 @@ Result<void> IdentityService::check_password(const Principal& subject, const Use
       (void)audit_event(subject, "login.source_locked", user_target(user.id), "ok", detail);
       locked_until = source_lock;
     }
-    (void)audit_event(subject, action, user_target(user.id), "failed",
-                      fmt::format("{} reason=wrong_password failures={}", detail,
-                                  user.failed_logins + 1));
+    (void)audit_event(
+        subject, action, user_target(user.id), "failed",
+        fmt::format("{} reason=wrong_password failures={}", detail, user.failed_logins + 1));
     if (locked_until) {
       return error(Code::kResourceExhausted, locked_message(*locked_until));
     }
@@ -372,7 +371,7 @@ Result<void> IdentityService::check_password(const Principal& subject, const Use
   }
   throttle_.record_success(throttle_key);
   if (user.failed_logins != 0 || user.locked_until) {
-    WL_TRY(store_.set_login_failures(user.id, 0, std::nullopt));
+    WL_TRY(users_.set_login_failures(user.id, 0, std::nullopt));
   }
   return ok();
 }
@@ -384,7 +383,7 @@ Result<void> IdentityService::unlock(const Principal& principal, const UnlockReq
   const Timestamp now = clock_.now();
   const SessionState state = WL_TRY(session_state(principal.token_hash, now));
   const Principal& subject = state.principal;
-  const User user = WL_TRY(store_.find_user(subject.user));
+  const User user = WL_TRY(users_.find_user(subject.user));
   const std::string target = user_target(user.id);
   std::string_view method = "password";
   if (!request.pin.empty()) {
@@ -395,14 +394,13 @@ Result<void> IdentityService::unlock(const Principal& principal, const UnlockReq
       return error(Code::kFailedPrecondition, "no PIN is set: unlock with your password");
     }
     if (state.pin_tries_left <= 0) {
-      (void)audit_event(subject, "session.unlock", target, "denied",
-                        detail + " reason=pin_locked");
+      (void)audit_event(subject, "session.unlock", target, "denied", detail + " reason=pin_locked");
       return error(Code::kFailedPrecondition, "too many wrong PINs: unlock with your password");
     }
     if (request.pin.size() > policy_.max_pin_length ||
         !hasher_.verify(user.pin_hash, request.pin)) {
       const int failures = policy_.pin_attempts - state.pin_tries_left + 1;
-      WL_TRY(store_.set_session_pin_failures(subject.token_hash, failures));
+      WL_TRY(sessions_.set_session_pin_failures(subject.token_hash, failures));
       const int left = policy_.pin_attempts - failures;
       (void)audit_event(subject, "session.unlock", target, "failed",
                         fmt::format("{} reason=wrong_pin failures={}", detail, failures));
@@ -414,10 +412,10 @@ Result<void> IdentityService::unlock(const Principal& principal, const UnlockReq
                    fmt::format("wrong PIN: {} {} left", left, left == 1 ? "try" : "tries"));
     }
   } else {
-    WL_TRY(check_password(subject, user, request.password, request.remote_address,
-                          "session.unlock"));
+    WL_TRY(
+        check_password(subject, user, request.password, request.remote_address, "session.unlock"));
   }
-  WL_TRY(store_.unlock_session(subject.token_hash, now));
+  WL_TRY(sessions_.unlock_session(subject.token_hash, now));
   WL_TRY(audit_event(subject, "session.unlock", target, "ok",
                      fmt::format("remote={} method={}", request.remote_address, method)));
   return ok();
@@ -459,14 +457,13 @@ Result<void> IdentityService::check_pin_rules(std::string_view pin) const {
 Result<void> IdentityService::set_pin(const Principal& principal, const PinChange& change) {
   WL_TRY(check_pin_rules(change.pin));
   const SessionState state = WL_TRY(validate(principal));
-  const User user = WL_TRY(store_.find_user(state.principal.user));
-  WL_TRY(check_password(state.principal, user, change.password, change.remote_address,
-                        "pin.set"));
-  WL_TRY(store_.set_pin_hash(user.id, WL_TRY(hasher_.hash(change.pin))));
-  WL_TRY(store_.set_session_pin_failures(state.principal.token_hash, 0));
-  WL_TRY(audit_event(state.principal, "pin.set", user_target(user.id), "ok",
-                     fmt::format("remote={} replaced={}", change.remote_address,
-                                 !user.pin_hash.empty())));
+  const User user = WL_TRY(users_.find_user(state.principal.user));
+  WL_TRY(check_password(state.principal, user, change.password, change.remote_address, "pin.set"));
+  WL_TRY(users_.set_pin_hash(user.id, WL_TRY(hasher_.hash(change.pin))));
+  WL_TRY(sessions_.set_session_pin_failures(state.principal.token_hash, 0));
+  WL_TRY(audit_event(
+      state.principal, "pin.set", user_target(user.id), "ok",
+      fmt::format("remote={} replaced={}", change.remote_address, !user.pin_hash.empty())));
   return ok();
 }
 
@@ -479,19 +476,19 @@ Result<void> IdentityService::set_idle_lock(const Principal& actor, OrgId org,
   }
   if (idle_lock < policy_.min_idle_lock || idle_lock > policy_.max_idle_lock) {
     return error(Code::kInvalidArgument,
-                 fmt::format("the idle lock must be {} to {} seconds", policy_.min_idle_lock.count(),
-                             policy_.max_idle_lock.count()));
+                 fmt::format("the idle lock must be {} to {} seconds",
+                             policy_.min_idle_lock.count(), policy_.max_idle_lock.count()));
   }
-  WL_TRY(store_.set_org_idle_lock(org, idle_lock));
+  WL_TRY(users_.set_org_idle_lock(org, idle_lock));
   WL_TRY(audit_event(actor, "admin.org.idle_lock", target, "ok",
                      fmt::format("seconds={}", idle_lock.count())));
   return ok();
 }
 
 Result<void> IdentityService::logout(const Principal& principal) {
-  WL_TRY(store_.revoke_session(principal.token_hash));
+  WL_TRY(sessions_.revoke_session(principal.token_hash));
   WL_TRY(audit_event(principal, "logout", user_target(principal.user), "ok",
-              fmt::format("device={}", principal.device.value())));
+                     fmt::format("device={}", principal.device.value())));
   return ok();
 }
 
@@ -512,9 +509,9 @@ Result<void> IdentityService::require_operator(const Principal& actor) const {
 }
 
 Result<User> IdentityService::create_user(const Principal& actor, OrgId org,
-                                          std::string_view username,
-                                          std::string_view display_name, std::string_view title,
-                                          std::string_view password, bool is_admin) {
+                                          std::string_view username, std::string_view display_name,
+                                          std::string_view title, std::string_view password,
+                                          bool is_admin) {
   if (auto allowed = require_admin_of(actor, org); !allowed) {
     (void)audit_event(actor, "admin.user.create", fmt::format("org:{}", org.value()), "denied", "");
     return std::unexpected(allowed.error());
@@ -533,15 +530,15 @@ Result<User> IdentityService::create_user(const Principal& actor, OrgId org,
   user.password_hash = WL_TRY(hasher_.hash(password));
   user.is_admin = is_admin;
   user.created_at = clock_.now();
-  User created = WL_TRY(store_.create_user(user));
+  User created = WL_TRY(users_.create_user(user));
   WL_TRY(audit_event(actor, "admin.user.create", user_target(created.id), "ok",
-              fmt::format("admin={}", is_admin)));
+                     fmt::format("admin={}", is_admin)));
   return created;
 }
 
 Result<void> IdentityService::set_password(const Principal& actor, UserId user_id,
                                            std::string_view password) {
-  const User user = WL_TRY(store_.find_user(user_id));
+  const User user = WL_TRY(users_.find_user(user_id));
   if (actor.user != user_id) {
     if (auto allowed = require_admin_of(actor, user.org_id); !allowed) {
       (void)audit_event(actor, "admin.user.password", user_target(user_id), "denied", "");
@@ -549,7 +546,7 @@ Result<void> IdentityService::set_password(const Principal& actor, UserId user_i
     }
   }
   WL_TRY(check_password_rules(password));
-  WL_TRY(store_.set_password_hash(user_id, WL_TRY(hasher_.hash(password))));
+  WL_TRY(users_.set_password_hash(user_id, WL_TRY(hasher_.hash(password))));
   WL_TRY(audit_event(actor, "admin.user.password", user_target(user_id), "ok", ""));
   return ok();
 }
@@ -560,7 +557,7 @@ Result<void> IdentityService::set_operator(const Principal& actor, UserId user_i
     (void)audit_event(actor, "admin.user.operator", user_target(user_id), "denied", "");
     return std::unexpected(allowed.error());
   }
-  WL_TRY(store_.set_user_operator(user_id, is_operator));
+  WL_TRY(users_.set_user_operator(user_id, is_operator));
   WL_TRY(audit_event(actor, "admin.user.operator", user_target(user_id), "ok",
                      fmt::format("operator={}", is_operator)));
   return ok();
@@ -568,12 +565,12 @@ Result<void> IdentityService::set_operator(const Principal& actor, UserId user_i
 
 Result<std::vector<DeviceView>> IdentityService::list_devices(const Principal& actor,
                                                               UserId user_id) {
-  const User user = WL_TRY(store_.find_user(user_id));
+  const User user = WL_TRY(users_.find_user(user_id));
   if (actor.user != user_id) {
     WL_TRY(require_admin_of(actor, user.org_id));
   }
   std::vector<DeviceView> views;
-  for (const Device& device : WL_TRY(store_.list_devices(user_id))) {
+  for (const Device& device : WL_TRY(sessions_.list_devices(user_id))) {
     views.push_back(WL_TRY(open_device(user.org_id, device)));
   }
   return views;
@@ -583,7 +580,7 @@ Result<std::size_t> IdentityService::seal_device_names_in_clear() {
   std::size_t sealed = 0;
   DeviceId after;
   while (true) {
-    const auto page = WL_TRY(store_.list_device_names_in_clear(after, kSealBatch));
+    const auto page = WL_TRY(sessions_.list_device_names_in_clear(after, kSealBatch));
     if (page.empty()) {
       break;
     }
@@ -596,7 +593,7 @@ Result<std::size_t> IdentityService::seal_device_names_in_clear() {
           WL_TRY(keys_.seal(SealContext{device.org_id, kDeviceKind, record, "name"}, device.name));
       names.push_back(SealedDeviceName{device.id, std::move(sealed_name)});
     }
-    WL_TRY(store_.seal_device_names(names));
+    WL_TRY(sessions_.seal_device_names(names));
     sealed += names.size();
     after = page.back().id;
   }
@@ -609,12 +606,13 @@ Result<std::size_t> IdentityService::seal_device_names_in_clear() {
 
 Result<void> IdentityService::revoke_device(const Principal& actor, DeviceId device_id) {
   const std::string target = fmt::format("device:{}", device_id.value());
-  auto device = store_.find_device(device_id);
+  auto device = sessions_.find_device(device_id);
   if (!device && device.error().code() != Code::kNotFound) {
     return std::unexpected(device.error());
   }
   const bool system = !actor.user.is_set() && actor.is_admin;
-  const auto owner_found = device ? store_.find_user(device->user_id) : Result<User>(std::unexpected(device.error()));
+  const auto owner_found =
+      device ? users_.find_user(device->user_id) : Result<User>(std::unexpected(device.error()));
   if (!owner_found || (!system && owner_found->org_id != actor.org)) {
     // Another org's device is answered as a missing one.
     (void)audit_event(actor, "device.revoke", target, "denied",
@@ -628,14 +626,14 @@ Result<void> IdentityService::revoke_device(const Principal& actor, DeviceId dev
       return std::unexpected(allowed.error());
     }
   }
-  WL_TRY(store_.revoke_device(device_id, clock_.now()));
-  WL_TRY(audit_event(actor, "device.revoke", target, "ok",
-                     fmt::format("owner={}", owner.id.value())));
+  WL_TRY(sessions_.revoke_device(device_id, clock_.now()));
+  WL_TRY(
+      audit_event(actor, "device.revoke", target, "ok", fmt::format("owner={}", owner.id.value())));
   return ok();
 }
 
 Result<std::vector<User>> IdentityService::list_users(const Principal& actor) {
-  auto users = WL_TRY(store_.list_users(actor.org));
+  auto users = WL_TRY(users_.list_users(actor.org));
   for (User& user : users) {
     user.password_hash.clear();
   }
@@ -643,7 +641,7 @@ Result<std::vector<User>> IdentityService::list_users(const Principal& actor) {
 }
 
 Result<User> IdentityService::find_user(const Principal& actor, UserId id) {
-  User user = WL_TRY(store_.find_user(id));
+  User user = WL_TRY(users_.find_user(id));
   const bool system = !actor.user.is_set() && actor.is_admin;
   if (!system && user.org_id != actor.org) {
     return error(Code::kNotFound, "no such user");
@@ -653,8 +651,8 @@ Result<User> IdentityService::find_user(const Principal& actor, UserId id) {
 }
 
 Result<void> IdentityService::audit_event(const Principal& actor, std::string_view action,
-                                  std::string target, std::string_view outcome,
-                                  std::string detail) {
+                                          std::string target, std::string_view outcome,
+                                          std::string detail) {
   AuditDraft draft;
   draft.at = clock_.now();
   draft.org_id = actor.org;

@@ -9,7 +9,8 @@
 #include "core/status.hpp"
 #include "ports/clock.hpp"
 #include "ports/records.hpp"
-#include "ports/identity_store.hpp"
+#include "ports/session_store.hpp"
+#include "ports/user_store.hpp"
 #include "services/identity/login_throttle.hpp"
 #include "services/identity/password_hasher.hpp"
 #include "services/identity/principal.hpp"
@@ -104,8 +105,8 @@ struct PinChange {
 // clock, audit and hasher must outlive the service.
 class IdentityService {
  public:
-  IdentityService(IdentityStore& store, KeyRing& keys, const Clock& clock, AuditLog& audit,
-                  const PasswordHasher& hasher, IdentityPolicy policy = {});
+  IdentityService(UserStore& users, SessionStore& sessions, KeyRing& keys, const Clock& clock,
+                  AuditLog& audit, const PasswordHasher& hasher, IdentityPolicy policy = {});
 
   // Checks the password and opens a session on a new device. Errors:
   // Unauthenticated for an unknown org, an unknown user, a wrong password or a
@@ -187,7 +188,7 @@ class IdentityService {
   // Seals the device names that versions before schema 4 stored in clear, a batch at
   // a time, and audits how many (once, if any). For start-up, before the service
   // serves anyone: it blocks on the store until none is left, and then none is left
-  // in the store's files either (IdentityStore::seal_device_names). Returns the count.
+  // in the store's files either (SessionStore::seal_device_names). Returns the count.
   // Errors: as KeyRing::seal and the store; what was sealed before an error stays
   // sealed, and calling again goes on from there.
   Result<std::size_t> seal_device_names_in_clear();
@@ -219,23 +220,23 @@ class IdentityService {
   // Counts a wrong password of `user` toward the account-wide lock (docs/security.md,
   // "Sign-in throttling") and audits a lock it starts. Returns when that lock ends, if
   // this failure started one.
-  Result<std::optional<Timestamp>> count_account_failure(const Principal& subject,
-                                                         const User& user,
+  Result<std::optional<Timestamp>> count_account_failure(const Principal& subject, const User& user,
                                                          std::string_view detail);
   // Checks the password of a signed-in user for `action` (unlock, PIN change): throttled
   // and counted exactly as at login. Errors: ResourceExhausted while locked or when this
   // failure locks; PermissionDenied for a wrong password. Failures are audited.
-  Result<void> check_password(const Principal& subject, const User& user,
-                              std::string_view password, std::string_view remote_address,
-                              std::string_view action);
+  Result<void> check_password(const Principal& subject, const User& user, std::string_view password,
+                              std::string_view remote_address, std::string_view action);
   // Appends an audit entry. Callers propagate its failure on success paths (an action
   // that cannot be audited does not happen) and ignore it on paths already failing.
-  [[nodiscard]] Result<void> audit_event(const Principal& actor, std::string_view action, std::string target,
-                   std::string_view outcome, std::string detail);
+  [[nodiscard]] Result<void> audit_event(const Principal& actor, std::string_view action,
+                                         std::string target, std::string_view outcome,
+                                         std::string detail);
   // Opens the name of a device of a user of `org`.
   Result<DeviceView> open_device(OrgId org, const Device& device);
 
-  IdentityStore& store_;
+  UserStore& users_;
+  SessionStore& sessions_;
   KeyRing& keys_;
   const Clock& clock_;
   AuditLog& audit_;

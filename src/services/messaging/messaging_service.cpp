@@ -75,7 +75,7 @@ std::string client_id_record_key(ThreadId thread, UserId sender, std::string_vie
 }
 
 MessagingService::MessagingService(Committer& committer, ThreadStore& threads, MessageLog& log,
-                                   IdentityStore& users, KeyRing& keys, AuditLog& audit, Bus& bus,
+                                   UserStore& users, KeyRing& keys, AuditLog& audit, Bus& bus,
                                    const Clock& clock, PatientService& patients,
                                    MessagingLimits limits)
     : committer_(committer),

@@ -11,9 +11,9 @@
 #include "core/status.hpp"
 #include "ports/bus.hpp"
 #include "ports/clock.hpp"
-#include "ports/identity_store.hpp"
 #include "ports/message_log.hpp"
 #include "ports/thread_store.hpp"
+#include "ports/user_store.hpp"
 #include "ports/write_batch.hpp"
 #include "services/identity/principal.hpp"
 #include "services/patients/patient_service.hpp"
@@ -87,9 +87,9 @@ struct SendResult {
 // All collaborators must outlive the service.
 class MessagingService {
  public:
-  MessagingService(Committer& committer, ThreadStore& threads, MessageLog& log,
-                   IdentityStore& users, KeyRing& keys, AuditLog& audit, Bus& bus,
-                   const Clock& clock, PatientService& patients, MessagingLimits limits = {});
+  MessagingService(Committer& committer, ThreadStore& threads, MessageLog& log, UserStore& users,
+                   KeyRing& keys, AuditLog& audit, Bus& bus, const Clock& clock,
+                   PatientService& patients, MessagingLimits limits = {});
 
   // The one direct thread between the caller and `other` (created on first use).
   // Errors: InvalidArgument for oneself; NotFound for a user outside the org.
@@ -235,7 +235,7 @@ class MessagingService {
   Committer& committer_;
   ThreadStore& threads_;
   MessageLog& log_;
-  IdentityStore& users_;  // Only to find users.
+  UserStore& users_;  // Only to find users.
   KeyRing& keys_;
   AuditLog& audit_;
   Bus& bus_;
