@@ -72,8 +72,6 @@ Result<MessageAppended> detail::apply(WriteContext& context, const AppendMessage
 }
 
 Result<std::vector<Event>> detail::apply(WriteContext& context, const RecordDelivered& mutation) {
-  const UserId recipient = mutation.recipient;
-  const Timestamp now = mutation.at;
   const std::size_t first_event = context.events->size();
   Connection& connection = context.connection;
   for (EventId message_id : mutation.messages) {
@@ -86,7 +84,7 @@ Result<std::vector<Event>> detail::apply(WriteContext& context, const RecordDeli
                            "SELECT 1 FROM receipts r WHERE r.message_id = e.id AND r.user_id = ?2 "
                            "AND r.delivered_at IS NOT NULL)",
                            "record delivered"));
-    eligible.bind(1, message_id.value()).bind(2, recipient.value());
+    eligible.bind(1, message_id.value()).bind(2, mutation.recipient.value());
     if (!WL_TRY(eligible.step())) {
       continue;
     }
@@ -96,42 +94,42 @@ Result<std::vector<Event>> detail::apply(WriteContext& context, const RecordDeli
     event.ref_seq = eligible.column_int64(2);
     event.subject = UserId(eligible.column_int64(3));  // Who is told: the sender.
     event.kind = EventKind::kDelivered;
-    event.actor = recipient;
-    event.created_at = now;
+    event.actor = mutation.recipient;
+    event.created_at = mutation.at;
     event.ref = message_id;
     auto receipt = WL_TRY(connection.prepare(
         "INSERT INTO receipts (message_id, user_id, delivered_at) VALUES (?1, ?2, ?3) "
         "ON CONFLICT (message_id, user_id) DO UPDATE SET delivered_at = excluded.delivered_at",
         "record delivered"));
-    WL_TRY(receipt.bind(1, message_id.value()).bind(2, recipient.value()).bind(3, now).run());
+    WL_TRY(receipt.bind(1, message_id.value())
+               .bind(2, mutation.recipient.value())
+               .bind(3, mutation.at)
+               .run());
     WL_TRY(insert_event(context, event));
   }
   return events_since(context, first_event);
 }
 
 Result<std::optional<Event>> detail::apply(WriteContext& context, const RecordRead& mutation) {
-  const ThreadId thread = mutation.thread;
-  const UserId reader = mutation.reader;
-  const std::int64_t up_to_seq = mutation.up_to_seq;
-  const Timestamp now = mutation.at;
   Connection& connection = context.connection;
   auto position = WL_TRY(connection.prepare(
       "SELECT m.read_seq, t.last_seq, t.org_id FROM members m "
       "JOIN threads t ON t.id = m.thread_id WHERE m.thread_id = ?1 AND m.user_id = ?2",
       "record read"));
-  position.bind(1, thread.value()).bind(2, reader.value());
+  position.bind(1, mutation.thread.value()).bind(2, mutation.reader.value());
   if (!WL_TRY(position.step())) {
     return error(Code::kNotFound, "member not found");
   }
   const std::int64_t read_seq = position.column_int64(0);
-  const std::int64_t target = std::min(up_to_seq, position.column_int64(1));
+  const std::int64_t target = std::min(mutation.up_to_seq, position.column_int64(1));
   const OrgId org(position.column_int64(2));
   if (target <= read_seq) {
     return std::optional<Event>();
   }
   auto move = WL_TRY(connection.prepare(
       "UPDATE members SET read_seq = ?3 WHERE thread_id = ?1 AND user_id = ?2", "record read"));
-  WL_TRY(move.bind(1, thread.value()).bind(2, reader.value()).bind(3, target).run());
+  WL_TRY(
+      move.bind(1, mutation.thread.value()).bind(2, mutation.reader.value()).bind(3, target).run());
   auto receipts = WL_TRY(connection.prepare(
       "INSERT INTO receipts (message_id, user_id, delivered_at, read_at) "
       "SELECT id, ?2, ?5, ?5 FROM events "
@@ -139,18 +137,18 @@ Result<std::optional<Event>> detail::apply(WriteContext& context, const RecordRe
       "ON CONFLICT (message_id, user_id) DO UPDATE SET read_at = excluded.read_at, "
       "delivered_at = coalesce(receipts.delivered_at, excluded.delivered_at)",
       "record read"));
-  WL_TRY(receipts.bind(1, thread.value())
-             .bind(2, reader.value())
+  WL_TRY(receipts.bind(1, mutation.thread.value())
+             .bind(2, mutation.reader.value())
              .bind(3, read_seq)
              .bind(4, target)
-             .bind(5, now)
+             .bind(5, mutation.at)
              .run());
   Event event;
   event.org_id = org;
-  event.thread_id = thread;
+  event.thread_id = mutation.thread;
   event.kind = EventKind::kRead;
-  event.actor = reader;
-  event.created_at = now;
+  event.actor = mutation.reader;
+  event.created_at = mutation.at;
   event.ref_seq = target;
   WL_TRY(insert_event(context, event));
   return std::optional<Event>(std::move(event));

@@ -218,56 +218,51 @@ Result<bool> SqliteStore::is_member(ThreadId thread, UserId user) {
 }
 
 Result<Event> detail::apply(WriteContext& context, const AddMember& mutation) {
-  const ThreadId thread = mutation.thread;
-  const UserId user = mutation.user;
-  const UserId actor = mutation.actor;
-  const Timestamp now = mutation.at;
-  const Thread stored = WL_TRY(load_thread(context.connection, thread));
+  const Thread stored = WL_TRY(load_thread(context.connection, mutation.thread));
   auto insert = WL_TRY(context.connection.prepare(
       "INSERT INTO members (thread_id, user_id, joined_at) VALUES (?1, ?2, ?3)", "add member"));
-  WL_TRY(insert.bind(1, thread.value()).bind(2, user.value()).bind(3, now).run());
-  Event added = WL_TRY(member_event(context, stored, EventKind::kMemberAdded, user, actor, now));
-  WL_TRY(open_membership(context.connection, thread, user, added.id));
+  WL_TRY(insert.bind(1, mutation.thread.value())
+             .bind(2, mutation.user.value())
+             .bind(3, mutation.at)
+             .run());
+  Event added = WL_TRY(member_event(context, stored, EventKind::kMemberAdded, mutation.user,
+                                    mutation.actor, mutation.at));
+  WL_TRY(open_membership(context.connection, mutation.thread, mutation.user, added.id));
   return added;
 }
 
 Result<Event> detail::apply(WriteContext& context, const RemoveMember& mutation) {
-  const ThreadId thread = mutation.thread;
-  const UserId user = mutation.user;
-  const UserId actor = mutation.actor;
-  const Timestamp now = mutation.at;
-  const Thread stored = WL_TRY(load_thread(context.connection, thread));
+  const Thread stored = WL_TRY(load_thread(context.connection, mutation.thread));
   auto remove = WL_TRY(context.connection.prepare(
       "DELETE FROM members WHERE thread_id = ?1 AND user_id = ?2", "remove member"));
-  WL_TRY(remove.bind(1, thread.value()).bind(2, user.value()).run());
+  WL_TRY(remove.bind(1, mutation.thread.value()).bind(2, mutation.user.value()).run());
   WL_TRY(expect_changed(context.connection, "member"));
-  Event removed =
-      WL_TRY(member_event(context, stored, EventKind::kMemberRemoved, user, actor, now));
+  Event removed = WL_TRY(member_event(context, stored, EventKind::kMemberRemoved, mutation.user,
+                                      mutation.actor, mutation.at));
   // The removed user is sent their removal (with_recipients), so it closes the period.
   auto close = WL_TRY(context.connection.prepare(
       "UPDATE memberships SET to_event = ?3 WHERE user_id = ?1 AND thread_id = ?2 "
       "AND to_event IS NULL",
       "remove member"));
-  WL_TRY(close.bind(1, user.value()).bind(2, thread.value()).bind(3, removed.id.value()).run());
+  WL_TRY(close.bind(1, mutation.user.value())
+             .bind(2, mutation.thread.value())
+             .bind(3, removed.id.value())
+             .run());
   return removed;
 }
 
 Result<Event> detail::apply(WriteContext& context, const RenameThread& mutation) {
-  const ThreadId thread = mutation.thread;
-  const std::string& title_sealed = mutation.title_sealed;
-  const UserId actor = mutation.actor;
-  const Timestamp now = mutation.at;
-  const Thread stored = WL_TRY(load_thread(context.connection, thread));
+  const Thread stored = WL_TRY(load_thread(context.connection, mutation.thread));
   auto update = WL_TRY(context.connection.prepare(
       "UPDATE threads SET title_sealed = ?2 WHERE id = ?1", "rename thread"));
-  WL_TRY(update.bind(1, thread.value()).bind_blob(2, title_sealed).run());
+  WL_TRY(update.bind(1, mutation.thread.value()).bind_blob(2, mutation.title_sealed).run());
   Event renamed;
   renamed.org_id = stored.org_id;
-  renamed.thread_id = thread;
+  renamed.thread_id = mutation.thread;
   renamed.kind = EventKind::kThreadRenamed;
-  renamed.actor = actor;
-  renamed.created_at = now;
-  renamed.body_sealed = std::string(title_sealed);
+  renamed.actor = mutation.actor;
+  renamed.created_at = mutation.at;
+  renamed.body_sealed = std::string(mutation.title_sealed);
   WL_TRY(insert_event(context, renamed));
   return renamed;
 }

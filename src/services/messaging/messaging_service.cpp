@@ -101,6 +101,17 @@ Result<BatchResult> MessagingService::commit(WriteBatch batch) {
   return commit_and_wait(committer_, std::move(batch), publisher());
 }
 
+Result<void> MessagingService::commit_audited(const Principal& actor, Mutation mutation,
+                                              std::string_view action, ThreadId thread,
+                                              std::string detail) {
+  WriteBatch batch;
+  batch.add(std::move(mutation));
+  batch.audit(
+      draft_of(actor, clock_.now(), action, thread_target(thread), "ok", std::move(detail)));
+  WL_TRY(commit(std::move(batch)));
+  return ok();
+}
+
 CommitHook MessagingService::publisher() {
   return [this](std::span<const CommittedEvent> events) {
     for (const CommittedEvent& committed : events) {
@@ -332,13 +343,8 @@ Result<void> MessagingService::add_member(const Principal& actor, ThreadId threa
                 same_org.error().message());
     return std::unexpected(same_org.error());
   }
-  const Timestamp now = clock_.now();
-  WriteBatch batch;
-  batch.add(AddMember{thread_id, user, actor.user, now});
-  batch.audit(draft_of(actor, now, "thread.member.add", thread_target(thread_id), "ok",
-                       fmt::format("user={}", user.value())));
-  WL_TRY(commit(std::move(batch)));
-  return ok();
+  return commit_audited(actor, AddMember{thread_id, user, actor.user, clock_.now()},
+                        "thread.member.add", thread_id, fmt::format("user={}", user.value()));
 }
 
 Result<void> MessagingService::remove_member(const Principal& actor, ThreadId thread_id,
@@ -348,13 +354,8 @@ Result<void> MessagingService::remove_member(const Principal& actor, ThreadId th
     return error(Code::kFailedPrecondition,
                  "members of a direct or two-person patient thread are fixed");
   }
-  const Timestamp now = clock_.now();
-  WriteBatch batch;
-  batch.add(RemoveMember{thread_id, user, actor.user, now});
-  batch.audit(draft_of(actor, now, "thread.member.remove", thread_target(thread_id), "ok",
-                       fmt::format("user={}", user.value())));
-  WL_TRY(commit(std::move(batch)));
-  return ok();
+  return commit_audited(actor, RemoveMember{thread_id, user, actor.user, clock_.now()},
+                        "thread.member.remove", thread_id, fmt::format("user={}", user.value()));
 }
 
 Result<ThreadView> MessagingService::rename_thread(const Principal& actor, ThreadId thread_id,
@@ -379,12 +380,8 @@ Result<ThreadView> MessagingService::rename_thread(const Principal& actor, Threa
     sealed = WL_TRY(keys_.seal(
         SealContext{found.org_id, kThreadKind, title_record_key(found), "title"}, title));
   }
-  const Timestamp now = clock_.now();
-  WriteBatch batch;
-  batch.add(RenameThread{thread_id, std::move(sealed), actor.user, now});
-  batch.audit(draft_of(actor, now, "thread.rename", thread_target(thread_id), "ok",
-                       fmt::format("bytes={}", title.size())));
-  WL_TRY(commit(std::move(batch)));
+  WL_TRY(commit_audited(actor, RenameThread{thread_id, std::move(sealed), actor.user, clock_.now()},
+                        "thread.rename", thread_id, fmt::format("bytes={}", title.size())));
   return view_of(actor, WL_TRY(threads_.find_thread(thread_id)));
 }
 

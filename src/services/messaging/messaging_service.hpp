@@ -216,6 +216,10 @@ class MessagingService {
   CommitHook publisher();
   // Commits the batch, its events published, and waits for it.
   Result<BatchResult> commit(WriteBatch batch);
+  // Commits one change to `thread` by `actor` with its "ok" audit entry (`action`,
+  // `detail`), in one batch.
+  Result<void> commit_audited(const Principal& actor, Mutation mutation, std::string_view action,
+                              ThreadId thread, std::string detail);
 
   // A send checked, sealed and ready for the store.
   // The send's batch: its AppendMessage first, and its audit entry (written unless the
