@@ -39,7 +39,7 @@ class Keys {
     WL_CHECK(store.has_value());
     store_ = std::move(*store);
     ring_ = std::make_unique<KeyRing>(*store_, *provider_, clock_);
-    auto org = store_->create_org("Bench", clock_.now());
+    auto org = commit_one<Org>(*store_, CreateOrg{"Bench", clock_.now()});
     WL_CHECK(org.has_value());
     org_ = org->id;
     WL_CHECK(ring_->prepare(org_).has_value());

@@ -107,12 +107,12 @@ void BM_DurableAppend(benchmark::State& state) {
   if (!store) {
     return;
   }
-  const OrgId org = store->create_org("Bench", kNow)->id;
+  const OrgId org = commit_one<Org>(*store, CreateOrg{"Bench", kNow})->id;
   NewUser user;
   user.org_id = org;
   user.username = "bench";
   user.created_at = kNow;
-  const UserId sender = store->create_user(user)->id;
+  const UserId sender = commit_one<User>(*store, CreateUser{user, UserId()})->id;
   std::vector<ThreadId> threads;
   for (int i = 0; i < writers; ++i) {
     NewThread thread;
@@ -175,14 +175,14 @@ void BM_HistoryPage(benchmark::State& state) {
   if (!store) {
     return;
   }
-  const OrgId org = store->create_org("Bench", kNow)->id;
+  const OrgId org = commit_one<Org>(*store, CreateOrg{"Bench", kNow})->id;
   std::vector<UserId> members;
   for (int i = 0; i < member_count; ++i) {
     NewUser user;
     user.org_id = org;
     user.username = "member" + std::to_string(i);
     user.created_at = kNow;
-    members.push_back(store->create_user(user)->id);
+    members.push_back(commit_one<User>(*store, CreateUser{user, UserId()})->id);
   }
   NewThread thread;
   thread.org_id = org;

@@ -17,7 +17,7 @@ namespace json = boost::json;
 
 namespace {
 
-std::string caught_up_frame(std::string_view instance_id, EventId position) {
+std::string caught_up_frame(std::string_view instance_id, StreamPosition position) {
   json::object frame;
   frame["type"] = "caught_up";
   frame["cursor"] = encode_cursor(instance_id, position);
@@ -28,7 +28,7 @@ std::shared_ptr<const std::string> event_frame(std::string_view instance_id,
                                                const OpenedEvent& event) {
   json::object frame;
   frame["type"] = "event";
-  frame["cursor"] = encode_cursor(instance_id, event.event.id);
+  frame["cursor"] = encode_cursor(instance_id, event.event.position());
   frame["event"] = event_json(event);
   return std::make_shared<const std::string>(json::serialize(frame));
 }
@@ -120,12 +120,12 @@ void ClientSession::send_droppable(const std::shared_ptr<const std::string>& fra
   }
 }
 
-bool ClientSession::send_event(EventId id, std::shared_ptr<const std::string> frame) {
+bool ClientSession::send_event(StreamPosition position, std::shared_ptr<const std::string> frame) {
   if (!pending_replies_.empty() || !connection_->try_send(std::move(frame))) {
     lagging_ = true;
     return false;
   }
-  last_sent_ = id;
+  last_sent_ = position;
   return true;
 }
 
@@ -207,12 +207,9 @@ void ClientSession::handle_second_hello(const json::object& /*frame*/, std::stri
 // frame is added here and to the authorisation matrix test, which fails until it is.
 std::span<const ClientSession::FrameEntry> ClientSession::frame_table() {
   static const FrameEntry kFrames[] = {
-      {"send", &ClientSession::handle_send},
-      {"ack", &ClientSession::handle_ack},
-      {"read", &ClientSession::handle_read},
-      {"typing", &ClientSession::handle_typing},
-      {"ping", &ClientSession::handle_ping},
-      {"hello", &ClientSession::handle_second_hello},
+      {"send", &ClientSession::handle_send}, {"ack", &ClientSession::handle_ack},
+      {"read", &ClientSession::handle_read}, {"typing", &ClientSession::handle_typing},
+      {"ping", &ClientSession::handle_ping}, {"hello", &ClientSession::handle_second_hello},
   };
   return kFrames;
 }
@@ -252,7 +249,7 @@ void ClientSession::handle_hello(const json::object& frame) {
   phase_ = Phase::kAuthenticating;
   struct Outcome {
     Result<SessionState> principal;
-    EventId start;
+    StreamPosition start;
     std::string resync_reason;
   };
   ApiContext& context = context_;
@@ -260,7 +257,7 @@ void ClientSession::handle_hello(const json::object& frame) {
       [&context, token = *token, cursor = *cursor]() -> Outcome {
         // A locked session still connects: it keeps receiving its stream (hello is not
         // a user action and does not count as activity).
-        Outcome outcome{context.identity.identify(token), EventId(), {}};
+        Outcome outcome{context.identity.identify(token), StreamPosition(), {}};
         if (!outcome.principal) {
           return outcome;
         }
@@ -303,7 +300,7 @@ void ClientSession::handle_hello(const json::object& frame) {
   }
 }
 
-void ClientSession::on_authenticated(const SessionState& state, EventId start,
+void ClientSession::on_authenticated(const SessionState& state, StreamPosition start,
                                      std::string resync_reason) {
   connection_->cancel_deadline();
   principal_ = state.principal;
@@ -370,7 +367,7 @@ void ClientSession::on_events_fetched(Result<std::vector<OpenedEvent>> events) {
     return;
   }
   for (const OpenedEvent& event : *events) {
-    if (!send_event(event.event.id, event_frame(context_.store_instance_id, event))) {
+    if (!send_event(event.event.position(), event_frame(context_.store_instance_id, event))) {
       return;  // Resumes from last_sent_ in on_drained().
     }
   }
@@ -389,7 +386,7 @@ void ClientSession::on_live_event(const std::shared_ptr<LiveEvent>& live) {
     refetch_ = true;
     return;
   }
-  if (lagging_ || live->event().id <= last_sent_) {
+  if (lagging_ || live->event().position() <= last_sent_) {
     return;
   }
   auto frame = live->frame();
@@ -397,7 +394,7 @@ void ClientSession::on_live_event(const std::shared_ptr<LiveEvent>& live) {
     fetch_events();
     return;
   }
-  (void)send_event(live->event().id, std::move(frame));
+  (void)send_event(live->event().position(), std::move(frame));
 }
 
 void ClientSession::handle_send(const json::object& frame, std::string_view /*ref*/) {
@@ -445,8 +442,8 @@ void ClientSession::handle_send(const json::object& frame, std::string_view /*re
     return;
   }
   note_activity();
-  queued_sends_.push_back(SendRequest{ThreadId(*thread), std::move(*client_id), std::move(*body),
-                                      *urgent, written_at});
+  queued_sends_.push_back(
+      SendRequest{ThreadId(*thread), std::move(*client_id), std::move(*body), *urgent, written_at});
   pump_sends();
 }
 
@@ -557,15 +554,14 @@ void ClientSession::handle_read(const json::object& frame, std::string_view /*re
       [this, reference, thread_id = ThreadId(*thread), seq = *up_to] {
         note_activity();
         ApiContext& context = context_;
-        const bool queued = run_blocking(
-            [&context, principal = principal_, thread_id, seq] {
-              return context.messaging.mark_read(principal, thread_id, seq);
-            },
-            [this, reference](Result<void> done) {
-              if (!done) {
-                fail(done.error(), reference);
-              }
-            });
+        const bool queued =
+            run_blocking([&context, principal = principal_, thread_id,
+                          seq] { return context.messaging.mark_read(principal, thread_id, seq); },
+                         [this, reference](Result<void> done) {
+                           if (!done) {
+                             fail(done.error(), reference);
+                           }
+                         });
         if (!queued) {
           fail(busy_status(), reference);
         }
@@ -603,10 +599,10 @@ void ClientSession::when_unlocked(std::string_view frame_type, std::string ref, 
        frame = std::string(frame_type)]() -> Result<SessionState> {
         auto state = context.identity.validate(principal);
         if (state && state->locked) {
-          (void)context.audit.record(AuditDraft{
-              context.clock.now(), principal.org, principal.user, principal.device,
-              "auth.refused", "ws", "denied",
-              fmt::format("reason=session_locked frame={} remote={}", frame, remote)});
+          (void)context.audit.record(
+              AuditDraft{context.clock.now(), principal.org, principal.user, principal.device,
+                         "auth.refused", "ws", "denied",
+                         fmt::format("reason=session_locked frame={} remote={}", frame, remote)});
         }
         return state;
       },

@@ -82,10 +82,10 @@ class ClientSession final : public net::WsHandler {
   void when_unlocked(std::string_view frame_type, std::string ref, Proceed proceed,
                      Refused refused);
 
-  void on_authenticated(const SessionState& state, EventId start, std::string resync_reason);
+  void on_authenticated(const SessionState& state, StreamPosition start, std::string resync_reason);
   void fetch_events();
   void on_events_fetched(Result<std::vector<OpenedEvent>> events);
-  bool send_event(EventId id, std::shared_ptr<const std::string> frame);
+  bool send_event(StreamPosition position, std::shared_ptr<const std::string> frame);
   void send_reply(std::string frame);
   void fail(const Status& status, std::string_view ref = {});
   void close_with(net::CloseCode code, std::string_view reason);
@@ -114,10 +114,10 @@ class ClientSession final : public net::WsHandler {
   Phase phase_ = Phase::kAwaitingHello;
   Principal principal_;
   bool registered_ = false;
-  EventId last_sent_;      // Every event up to here has been queued to the client.
-  bool fetching_ = false;  // A store read is in flight.
-  bool refetch_ = false;   // An event committed during that read: read again.
-  bool lagging_ = false;   // The queue was full: re-read from the store when drained.
+  StreamPosition last_sent_;  // Every event up to here has been queued to the client.
+  bool fetching_ = false;     // A store read is in flight.
+  bool refetch_ = false;      // An event committed during that read: read again.
+  bool lagging_ = false;      // The queue was full: re-read from the store when drained.
   Fifo<std::shared_ptr<const std::string>> pending_replies_;
   std::uint64_t dropped_frames_ = 0;
   Timestamp activity_noted_;

@@ -21,7 +21,7 @@ std::shared_ptr<const std::string> LiveEvent::frame() {
     }
     boost::json::object frame;
     frame["type"] = "event";
-    frame["cursor"] = encode_cursor(instance_id_, event_->id);
+    frame["cursor"] = encode_cursor(instance_id_, event_->position());
     frame["event"] = event_json(*opened);
     frame_ = std::make_shared<const std::string>(boost::json::serialize(frame));
   });
@@ -131,10 +131,28 @@ std::size_t Hub::connection_count() {
 
 void Hub::on_event(std::span<const UserId> recipients, const std::shared_ptr<const Event>& event) {
   auto live = std::make_shared<LiveEvent>(event, messaging_, instance_id_);
-  for (const Entry& target : connections_of(recipients)) {
+  // An org event names no recipients: it is every user of the org (CommittedEvent).
+  const std::vector<Entry> targets =
+      event->scope == EventScope::kOrg ? connections_in(event->org_id) : connections_of(recipients);
+  for (const Entry& target : targets) {
     ClientSession* session = target.session;
     target.connection->post([session, live] { session->on_live_event(live); });
   }
+}
+
+std::vector<Hub::Entry> Hub::connections_in(OrgId org, UserId except) {
+  std::vector<Entry> targets;
+  for (Shard& shard : shards_) {
+    std::lock_guard lock(shard.mutex);
+    for (const auto& [member, entries] : shard.users) {
+      for (const Entry& entry : entries) {
+        if (entry.org == org && member != except) {
+          targets.push_back(entry);
+        }
+      }
+    }
+  }
+  return targets;
 }
 
 void Hub::on_presence(OrgId org, UserId user, bool online) {
@@ -143,18 +161,7 @@ void Hub::on_presence(OrgId org, UserId user, bool online) {
   object["user_id"] = user.value();
   object["online"] = online;
   auto frame = std::make_shared<const std::string>(boost::json::serialize(object));
-  std::vector<Entry> targets;
-  for (Shard& shard : shards_) {
-    std::lock_guard lock(shard.mutex);
-    for (const auto& [member, entries] : shard.users) {
-      for (const Entry& entry : entries) {
-        if (entry.org == org && member != user) {
-          targets.push_back(entry);
-        }
-      }
-    }
-  }
-  for (const Entry& target : targets) {
+  for (const Entry& target : connections_in(org, user)) {
     ClientSession* session = target.session;
     target.connection->post([session, frame] { session->send_droppable(frame); });
   }

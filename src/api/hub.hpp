@@ -90,6 +90,8 @@ class Hub final : public BusSubscriber {
   Shard& shard_of(UserId user) { return shards_[std::hash<UserId>{}(user) % kShards]; }
   // The connections of these users, copied out of their shards.
   std::vector<Entry> connections_of(std::span<const UserId> users);
+  // Every connection of the org's users, but `except`'s.
+  std::vector<Entry> connections_in(OrgId org, UserId except = UserId());
 
   MessagingService& messaging_;
   Bus& bus_;

@@ -158,6 +158,24 @@ std::string_view event_kind_name(EventKind kind) {
       return "thread_created";
     case EventKind::kThreadRenamed:
       return "thread_renamed";
+    case EventKind::kUserChanged:
+      return "user_changed";
+    case EventKind::kOrgChanged:
+      return "org_changed";
+    case EventKind::kDevicesChanged:
+      return "devices_changed";
+  }
+  return "unknown";
+}
+
+std::string_view event_scope_name(EventScope scope) {
+  switch (scope) {
+    case EventScope::kThread:
+      return "thread";
+    case EventScope::kUser:
+      return "user";
+    case EventScope::kOrg:
+      return "org";
   }
   return "unknown";
 }
@@ -218,7 +236,10 @@ json::object event_json(const OpenedEvent& opened) {
   json::object object;
   object["id"] = event.id.value();
   object["kind"] = event_kind_name(event.kind);
-  object["thread_id"] = event.thread_id.value();
+  object["scope"] = event_scope_name(event.scope);
+  if (event.scope == EventScope::kThread) {
+    object["thread_id"] = event.thread_id.value();
+  }
   object["at"] = format_rfc3339(event.created_at);
   switch (event.kind) {
     case EventKind::kMessage:
@@ -252,6 +273,14 @@ json::object event_json(const OpenedEvent& opened) {
       break;
     case EventKind::kThreadRenamed:
       object["title"] = opened.body;
+      object["by_user_id"] = event.actor.value();
+      break;
+    case EventKind::kUserChanged:
+    case EventKind::kDevicesChanged:
+      object["user_id"] = event.subject.value();
+      object["by_user_id"] = event.actor.value();
+      break;
+    case EventKind::kOrgChanged:
       object["by_user_id"] = event.actor.value();
       break;
   }
@@ -295,25 +324,51 @@ json::object history_receipts_json(const HistoryReceipts& receipts) {
   return json::object{{"read", std::move(read)}, {"delivered", std::move(delivered)}};
 }
 
-std::string encode_cursor(std::string_view instance_id, EventId after) {
-  return fmt::format("{}.{}", instance_id, after.value());
+std::string encode_cursor(std::string_view instance_id, StreamPosition after) {
+  if (after.epoch == 0) {
+    return fmt::format("{}.{}", instance_id, after.id.value());
+  }
+  return fmt::format("{}.{}.{}", instance_id, after.epoch, after.id.value());
 }
 
-Result<EventId> decode_cursor(std::string_view cursor, std::string_view instance_id) {
-  const auto dot = cursor.rfind('.');
-  if (dot == std::string_view::npos || dot == 0 || dot + 1 >= cursor.size()) {
+namespace {
+
+std::optional<std::int64_t> cursor_number(std::string_view text) {
+  std::int64_t number = 0;
+  const auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), number);
+  if (text.empty() || ec != std::errc() || end != text.data() + text.size() || number < 0) {
+    return std::nullopt;
+  }
+  return number;
+}
+
+}  // namespace
+
+Result<StreamPosition> decode_cursor(std::string_view cursor, std::string_view instance_id) {
+  // "<instance>.<id>", or "<instance>.<epoch>.<id>" where positions have an epoch.
+  const auto first = cursor.find('.');
+  if (first == std::string_view::npos || first == 0) {
     return error(Code::kInvalidArgument, "malformed cursor");
   }
-  std::int64_t id = 0;
-  const std::string_view number = cursor.substr(dot + 1);
-  const auto [end, ec] = std::from_chars(number.data(), number.data() + number.size(), id);
-  if (ec != std::errc() || end != number.data() + number.size() || id < 0) {
+  std::string_view rest = cursor.substr(first + 1);
+  StreamPosition position;
+  if (const auto second = rest.find('.'); second != std::string_view::npos) {
+    const auto epoch = cursor_number(rest.substr(0, second));
+    if (!epoch || *epoch == 0) {
+      return error(Code::kInvalidArgument, "malformed cursor");
+    }
+    position.epoch = *epoch;
+    rest = rest.substr(second + 1);
+  }
+  const auto id = cursor_number(rest);
+  if (!id) {
     return error(Code::kInvalidArgument, "malformed cursor");
   }
-  if (cursor.substr(0, dot) != instance_id) {
+  position.id = EventId(*id);
+  if (cursor.substr(0, first) != instance_id) {
     return error(Code::kFailedPrecondition, "the cursor belongs to another database");
   }
-  return EventId(id);
+  return position;
 }
 
 }  // namespace wl::api

@@ -47,6 +47,7 @@ class FieldReader {
 
 std::string_view thread_kind_name(ThreadKind kind);
 std::string_view event_kind_name(EventKind kind);
+std::string_view event_scope_name(EventScope scope);
 
 boost::json::object user_json(const User& user, bool online);
 boost::json::object patient_json(const PatientView& patient);
@@ -56,9 +57,10 @@ boost::json::object receipt_json(const Receipt& receipt);
 // The "receipts" of a history page (docs/protocol.md, GET /threads/{id}/messages).
 boost::json::object history_receipts_json(const HistoryReceipts& receipts);
 
-// Cursors are opaque to clients: "<store instance id>.<event id>".
-std::string encode_cursor(std::string_view instance_id, EventId after);
+// Cursors are opaque to clients: "<store instance id>.<event id>", or
+// "<store instance id>.<epoch>.<event id>" for a position with an epoch (PostgreSQL).
+std::string encode_cursor(std::string_view instance_id, StreamPosition after);
 // Errors: InvalidArgument if malformed; FailedPrecondition if it names another store.
-Result<EventId> decode_cursor(std::string_view cursor, std::string_view instance_id);
+Result<StreamPosition> decode_cursor(std::string_view cursor, std::string_view instance_id);
 
 }  // namespace wl::api

@@ -1,8 +1,8 @@
 #include <filesystem>
 #include <iostream>
 
-#include <CLI/CLI.hpp>
 #include <fmt/format.h>
+#include <CLI/CLI.hpp>
 
 #include "cli/commands.hpp"
 #include "cli/password_input.hpp"
@@ -103,12 +103,9 @@ void add_admin_command(CLI::App& app, int& exit_code) {
 
   CLI::App* org = admin->add_subcommand("org", "Orgs")->require_subcommand(1);
   org->add_subcommand("create", "Create an org")
-      ->callback([options, &exit_code] {
+      ->callback([options, system, &exit_code] {
         exit_code = with_runtime(*options, [&](Runtime& runtime) -> Result<void> {
-          const Org created = WL_TRY(runtime.store().create_org(options->org, runtime.clock().now()));
-          WL_TRY(runtime.audit().record(
-              AuditDraft{runtime.clock().now(), created.id, UserId(), DeviceId(),
-                         "admin.org.create", fmt::format("org:{}", created.id.value()), "ok", ""}));
+          const Org created = WL_TRY(runtime.identity().create_org(system, options->org));
           std::cout << fmt::format("created org {} '{}'\n", created.id.value(), created.name);
           return ok();
         });
@@ -127,8 +124,7 @@ void add_admin_command(CLI::App& app, int& exit_code) {
   CLI::App* org_idle_lock = org->add_subcommand(
       "idle-lock", "Set how long an org's sessions may stay idle before they lock");
   org_idle_lock->add_option("--org", options->org, "Org name")->required();
-  org_idle_lock->add_option("--minutes", options->idle_lock_minutes, "1 to 30 minutes")
-      ->required();
+  org_idle_lock->add_option("--minutes", options->idle_lock_minutes, "1 to 30 minutes")->required();
   org_idle_lock->callback([options, system, &exit_code] {
     exit_code = with_runtime(*options, [&](Runtime& runtime) -> Result<void> {
       const Org found = WL_TRY(find_org(runtime, options->org));
@@ -151,11 +147,10 @@ void add_admin_command(CLI::App& app, int& exit_code) {
   user_create->callback([options, system, &exit_code] {
     exit_code = with_runtime(*options, [&](Runtime& runtime) -> Result<void> {
       const Org found = WL_TRY(find_org(runtime, options->org));
-      const std::string password =
-          WL_TRY(read_password(options->password_file, "New password: "));
-      const User created = WL_TRY(runtime.identity().create_user(
-          system, found.id, options->username, options->display_name, options->title, password,
-          options->is_admin));
+      const std::string password = WL_TRY(read_password(options->password_file, "New password: "));
+      const User created = WL_TRY(
+          runtime.identity().create_user(system, found.id, options->username, options->display_name,
+                                         options->title, password, options->is_admin));
       std::cout << fmt::format("created user {} '{}'\n", created.id.value(), created.username);
       return ok();
     });
@@ -167,8 +162,7 @@ void add_admin_command(CLI::App& app, int& exit_code) {
   user_password->callback([options, system, &exit_code] {
     exit_code = with_runtime(*options, [&](Runtime& runtime) -> Result<void> {
       const User found = WL_TRY(find_user(runtime, *options));
-      const std::string password =
-          WL_TRY(read_password(options->password_file, "New password: "));
+      const std::string password = WL_TRY(read_password(options->password_file, "New password: "));
       WL_TRY(runtime.identity().set_password(system, found.id, password));
       std::cout << fmt::format("password reset for '{}'; failed logins cleared\n", found.username);
       return ok();
@@ -285,8 +279,8 @@ void add_admin_command(CLI::App& app, int& exit_code) {
         WL_TRY(runtime.keys().rotate_data_key(each.id));
         ++orgs;
       }
-      WL_TRY(runtime.audit().record(AuditDraft{runtime.clock().now(), OrgId(), UserId(),
-                                               DeviceId(), "admin.keys.rotate", "keys", "ok",
+      WL_TRY(runtime.audit().record(AuditDraft{runtime.clock().now(), OrgId(), UserId(), DeviceId(),
+                                               "admin.keys.rotate", "keys", "ok",
                                                fmt::format("orgs={}", orgs)}));
       std::cout << fmt::format("rotated the key-encryption key and the data keys of {} orgs\n",
                                orgs);

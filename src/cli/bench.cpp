@@ -13,13 +13,13 @@
 #include <thread>
 #include <vector>
 
+#include <fmt/format.h>
+#include <sys/resource.h>
+#include <unistd.h>
 #include <CLI/CLI.hpp>
 #include <boost/json/object.hpp>
 #include <boost/json/parse.hpp>
 #include <boost/json/serialize.hpp>
-#include <fmt/format.h>
-#include <sys/resource.h>
-#include <unistd.h>
 
 #include "cli/commands.hpp"
 #include "cli/runtime.hpp"
@@ -58,8 +58,7 @@ constexpr std::size_t kMaxSamplesPerThread = 20'000'000;
 constexpr std::size_t kLoginThreads = 4;
 
 std::int64_t now_ns() {
-  return std::chrono::duration_cast<std::chrono::nanoseconds>(
-             SteadyClock::now().time_since_epoch())
+  return std::chrono::duration_cast<std::chrono::nanoseconds>(SteadyClock::now().time_since_epoch())
       .count();
 }
 
@@ -91,11 +90,10 @@ int setup(const SetupOptions& options) {
   Store& store = services.store();
   auto org = store.find_org_by_name(kBenchOrg);
   if (!org) {
-    org = store.create_org(kBenchOrg, services.clock().now());
+    org = services.identity().create_org(IdentityService::system_principal(), kBenchOrg);
   }
   if (!org) {
-    std::cerr << "wardline bench setup: cannot create the org: " << org.error().to_string()
-              << "\n";
+    std::cerr << "wardline bench setup: cannot create the org: " << org.error().to_string() << "\n";
     return 1;
   }
   const Principal system = IdentityService::system_principal();
@@ -181,9 +179,8 @@ Result<std::vector<Account>> login_all(const net::ClientOptions& client, const R
                         {"username", bench_username(index)},
                         {"password", kBenchPassword},
                         {"device_name", "wardline-bench"}};
-      const net::Response response =
-          WL_TRY(https.request("POST", "/api/v1/login", json::serialize(body),
-                               {{"Content-Type", "application/json"}}));
+      const net::Response response = WL_TRY(https.request(
+          "POST", "/api/v1/login", json::serialize(body), {{"Content-Type", "application/json"}}));
       if (response.status != 200) {
         return error(Code::kUnauthenticated,
                      fmt::format("login of {} answered HTTP {} (did `bench setup` run with "
@@ -218,10 +215,9 @@ Result<std::vector<Account>> login_all(const net::ClientOptions& client, const R
       }
       if (done && with_threads && second < count) {
         json::object body{{"kind", "direct"}, {"user_id", accounts[second].user_id}};
-        auto response = https.request(
-            "POST", "/api/v1/threads", json::serialize(body),
-            {{"Content-Type", "application/json"},
-             {"Authorization", "Bearer " + accounts[first].token}});
+        auto response = https.request("POST", "/api/v1/threads", json::serialize(body),
+                                      {{"Content-Type", "application/json"},
+                                       {"Authorization", "Bearer " + accounts[first].token}});
         if (!response) {
           done = std::unexpected(response.error());
         } else if (response->status != 200) {
@@ -516,7 +512,7 @@ class Driver final : public net::LoadHandler {
     std::uint64_t skipped = 0;
     std::uint64_t unmatched = 0;
     std::uint64_t samples_dropped = 0;
-    std::uint64_t frames_in = 0;   // Whole run, all connections.
+    std::uint64_t frames_in = 0;  // Whole run, all connections.
     std::uint64_t frames_out = 0;
     std::uint64_t undelivered = 0;  // Still in flight when the run ended.
     Percentiles deliver;
@@ -584,9 +580,7 @@ class Driver final : public net::LoadHandler {
     std::vector<std::int64_t> commit_ns;
   };
 
-  const Account& account(std::size_t index) const {
-    return accounts_[index % accounts_.size()];
-  }
+  const Account& account(std::size_t index) const { return accounts_[index % accounts_.size()]; }
 
   bool is_measured(std::int64_t at) const {
     return at >= measure_ns_.load(std::memory_order_relaxed) &&
@@ -844,8 +838,8 @@ int run(const RunOptions& options) {
   const std::size_t count = idle_only ? options.connections_only : options.users;
   if (count < 1 || count > kMaxUsers || (!idle_only && count % 2 != 0) ||
       options.users > kMaxUsers || options.users < 1) {
-    std::cerr << "wardline bench: --users (even) and --connections-only must be 1.."
-              << kMaxUsers << "\n";
+    std::cerr << "wardline bench: --users (even) and --connections-only must be 1.." << kMaxUsers
+              << "\n";
     return 2;
   }
   if (options.duration <= 0 || options.duration > kMaxDurationSeconds || options.warmup < 0 ||
@@ -926,11 +920,11 @@ int run(const RunOptions& options) {
     const std::uint64_t server_rss_after =
         options.server_pid ? resident_kib(options.server_pid) : 0;
     const std::uint64_t own_rss_after = resident_kib(0);
-    const double server_per = options.server_pid
-                                  ? (static_cast<double>(server_rss_after) -
-                                     static_cast<double>(server_rss_before)) /
-                                        static_cast<double>(count)
-                                  : 0;
+    const double server_per =
+        options.server_pid
+            ? (static_cast<double>(server_rss_after) - static_cast<double>(server_rss_before)) /
+                  static_cast<double>(count)
+            : 0;
     const double own_per =
         (static_cast<double>(own_rss_after) - static_cast<double>(own_rss_before)) /
         static_cast<double>(count);
@@ -962,7 +956,8 @@ int run(const RunOptions& options) {
   const double server_cpu_start = options.server_pid ? cpu_seconds(options.server_pid) : 0;
   const double own_cpu_start = cpu_seconds(0);
   sleep_until_ns(driver.end_ns());
-  const double server_cpu = options.server_pid ? cpu_seconds(options.server_pid) - server_cpu_start : 0;
+  const double server_cpu =
+      options.server_pid ? cpu_seconds(options.server_pid) - server_cpu_start : 0;
   const double own_cpu = cpu_seconds(0) - own_cpu_start;
   // Let what is in flight arrive (bounded), then close.
   const auto drain_deadline = SteadyClock::now() + kDrainWait;
@@ -991,14 +986,14 @@ int run(const RunOptions& options) {
   result["frames_out"] = totals.frames_out;
   result["latency"] = percentiles_json(totals.deliver);
   result["client_cpu_cores"] = own_cpu / options.duration;
-  text += fmt::format("  load       {} rate, window {} per connection, {} B bodies, {:.0f} s "
-                      "warmup + {:.0f} s measured\n",
-                      options.rate > 0 ? fmt::format("{:.0f}/s", options.rate) : "max",
-                      options.window, options.body_bytes, options.warmup, options.duration);
+  text += fmt::format(
+      "  load       {} rate, window {} per connection, {} B bodies, {:.0f} s "
+      "warmup + {:.0f} s measured\n",
+      options.rate > 0 ? fmt::format("{:.0f}/s", options.rate) : "max", options.window,
+      options.body_bytes, options.warmup, options.duration);
   text += fmt::format("  throughput {:.0f} {}/s ({} sent, {} completed in the window)\n",
                       per_second, unit, totals.sent, totals.delivered);
-  text += fmt::format("  latency    {} {}\n",
-                      mode == Mode::kEcho ? "round trip" : "send->deliver",
+  text += fmt::format("  latency    {} {}\n", mode == Mode::kEcho ? "round trip" : "send->deliver",
                       format_latency(totals.deliver));
   if (mode == Mode::kMessages) {
     result["commit_latency"] = percentiles_json(totals.commit);
@@ -1008,19 +1003,20 @@ int run(const RunOptions& options) {
     result["server_cpu_cores"] = server_cpu / options.duration;
     result["server_cpu_us_per_op"] =
         totals.delivered ? server_cpu * 1e6 / static_cast<double>(totals.delivered) : 0;
-    text += fmt::format("  cpu        server {:.2f} cores ({:.1f} us per {}), generator {:.2f} "
-                        "cores\n",
-                        server_cpu / options.duration,
-                        totals.delivered ? server_cpu * 1e6 / static_cast<double>(totals.delivered)
-                                         : 0.0,
-                        mode == Mode::kEcho ? "round trip" : "message", own_cpu / options.duration);
+    text += fmt::format(
+        "  cpu        server {:.2f} cores ({:.1f} us per {}), generator {:.2f} "
+        "cores\n",
+        server_cpu / options.duration,
+        totals.delivered ? server_cpu * 1e6 / static_cast<double>(totals.delivered) : 0.0,
+        mode == Mode::kEcho ? "round trip" : "message", own_cpu / options.duration);
   } else {
     text += fmt::format("  cpu        generator {:.2f} cores\n", own_cpu / options.duration);
   }
-  text += fmt::format("  frames     {} in, {} out (whole run); errors {}, lost {}, skipped {}, "
-                      "undelivered {}\n",
-                      totals.frames_in, totals.frames_out, totals.errors, totals.lost,
-                      totals.skipped, totals.undelivered);
+  text += fmt::format(
+      "  frames     {} in, {} out (whole run); errors {}, lost {}, skipped {}, "
+      "undelivered {}\n",
+      totals.frames_in, totals.frames_out, totals.errors, totals.lost, totals.skipped,
+      totals.undelivered);
   const std::string problem = driver.first_problem();
   if (!problem.empty()) {
     text += "  problem    " + problem + "\n";
@@ -1037,8 +1033,8 @@ void add_bench_command(CLI::App& app, int& exit_code) {
   bench->require_subcommand(1);
 
   auto setup_options = std::make_shared<SetupOptions>();
-  CLI::App* setup_command = bench->add_subcommand(
-      "setup", "Seed the org \"Bench\" in a STOPPED server's data directory");
+  CLI::App* setup_command =
+      bench->add_subcommand("setup", "Seed the org \"Bench\" in a STOPPED server's data directory");
   setup_command->add_option("--data-dir", setup_options->data_dir, "Data directory")
       ->capture_default_str();
   setup_command->add_option("--count", setup_options->count, "Users bench-0..N-1")

@@ -62,13 +62,12 @@ Result<bool> seed_demo(Runtime& runtime) {
   if (store.find_org_by_name(kDemoOrg)) {
     return false;
   }
-  const Org org = WL_TRY(store.create_org(kDemoOrg, runtime.clock().now()));
   const Principal system = IdentityService::system_principal();
+  const Org org = WL_TRY(runtime.identity().create_org(system, kDemoOrg));
   std::map<std::string_view, User> users;
   for (const DemoStaff& staff : kStaff) {
-    users[staff.username] =
-        WL_TRY(runtime.identity().create_user(system, org.id, staff.username, staff.name,
-                                              staff.title, kDemoPassword, staff.is_admin));
+    users[staff.username] = WL_TRY(runtime.identity().create_user(
+        system, org.id, staff.username, staff.name, staff.title, kDemoPassword, staff.is_admin));
   }
   std::vector<PatientView> patients;
   for (const DemoPatient& patient : kPatients) {
@@ -88,24 +87,24 @@ Result<bool> seed_demo(Runtime& runtime) {
   auto say = [&](std::string_view username, ThreadId thread, std::string_view text, bool urgent) {
     static int counter = 0;
     return runtime.messaging().send(
-        as(username), SendRequest{thread, fmt::format("demo-{}", ++counter), std::string(text),
-                                  urgent});
+        as(username),
+        SendRequest{thread, fmt::format("demo-{}", ++counter), std::string(text), urgent});
   };
 
   const ThreadView direct =
       WL_TRY(runtime.messaging().open_direct(as("rn.harper"), users.at("dr.patel").id));
-  WL_TRY(say("rn.harper", direct.thread.id, "Dr. Patel, are you on the unit this afternoon?",
-             false));
+  WL_TRY(
+      say("rn.harper", direct.thread.id, "Dr. Patel, are you on the unit this afternoon?", false));
   WL_TRY(say("dr.patel", direct.thread.id, "Yes, from 2pm. Page me if anything changes.", false));
 
   const UserId patient_pair[] = {users.at("dr.patel").id};
-  const ThreadView patient_thread = WL_TRY(runtime.messaging().open_patient_thread(
-      as("rn.harper"), patients[0].id, patient_pair, ""));
+  const ThreadView patient_thread = WL_TRY(
+      runtime.messaging().open_patient_thread(as("rn.harper"), patients[0].id, patient_pair, ""));
   WL_TRY(say("rn.harper", patient_thread.thread.id,
              "Room 12: BP 168/95 after the 14:00 dose, patient reports mild chest tightness.",
              true));
-  WL_TRY(say("dr.patel", patient_thread.thread.id,
-             "Coming now. Repeat ECG and troponin please.", false));
+  WL_TRY(say("dr.patel", patient_thread.thread.id, "Coming now. Repeat ECG and troponin please.",
+             false));
 
   const UserId unit[] = {users.at("rn.santos").id, users.at("clerk.jones").id,
                          users.at("dr.okafor").id};

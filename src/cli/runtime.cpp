@@ -128,9 +128,9 @@ Result<std::unique_ptr<Runtime>> Runtime::open(const fs::path& data_dir, Runtime
   runtime->audit_ =
       std::make_unique<AuditLog>(*runtime->store_, runtime->clock_, std::move(signing_key.pair));
   runtime->hasher_ = std::make_unique<PasswordHasher>(options.password_strength);
-  runtime->identity_ =
-      std::make_unique<IdentityService>(*runtime->store_, *runtime->store_, *runtime->keys_,
-                                        runtime->clock_, *runtime->audit_, *runtime->hasher_);
+  runtime->identity_ = std::make_unique<IdentityService>(
+      *runtime->store_, *runtime->store_, *runtime->store_, *runtime->keys_, runtime->clock_,
+      *runtime->audit_, runtime->dispatched_, *runtime->hasher_);
   runtime->patients_ = std::make_unique<PatientService>(
       *runtime->store_, *runtime->store_, *runtime->keys_, *runtime->audit_, runtime->clock_);
   runtime->messaging_ = std::make_unique<MessagingService>(

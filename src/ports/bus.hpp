@@ -6,6 +6,7 @@
 
 #include "core/ids.hpp"
 #include "ports/records.hpp"
+#include "ports/write.hpp"
 
 namespace wl {
 
@@ -33,5 +34,14 @@ class Bus {
   virtual void subscribe(BusSubscriber* subscriber) = 0;
   virtual void unsubscribe(BusSubscriber* subscriber) = 0;
 };
+
+/// A CommitHook that publishes each committed event to its recipients on the bus.
+inline CommitHook publish_to(Bus& bus) {
+  return [&bus](std::span<const CommittedEvent> events) {
+    for (const CommittedEvent& committed : events) {
+      bus.publish(committed.recipients, std::make_shared<const Event>(committed.event));
+    }
+  };
+}
 
 }  // namespace wl

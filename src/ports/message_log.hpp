@@ -83,6 +83,21 @@ struct RecordRead {
   Timestamp at;
 };
 
+/// Appends an event that is news for one user or for their whole org rather than for a
+/// thread: a kind whose scope_of() is kUser (in `user`'s stream) or kOrg (in the
+/// stream of every user of `org`). `subject` is whom it is about. Result: the Event.
+/// Errors: InvalidArgument for a thread kind, or a user event naming no user; NotFound
+/// if `user` (a user event's) or `subject` is not a user of `org`. A mutation: written
+/// through a WriteBatch, beside the change it announces.
+struct AppendScopedEvent {
+  EventKind kind = EventKind::kUserChanged;
+  OrgId org;
+  UserId user;  // User scope: whose stream.
+  UserId actor;
+  UserId subject;
+  Timestamp at;
+};
+
 /// The message log: messages, their receipts, and every user's event stream, read
 /// from a cursor (services/messaging).
 ///
@@ -99,15 +114,19 @@ class MessageLog {
   /// Errors: NotFound.
   virtual Result<Event> find_event(EventId id) = 0;
 
-  /// The user's stream after `after`, in id order, at most `limit`: the events that
-  /// the CommitHook named them a recipient of. That is, each thread's events while
-  /// they were a member, from the creation (first members) or their kMemberAdded to
-  /// their kMemberRemoved, both included.
-  virtual Result<std::vector<Event>> read_user_events(UserId user, EventId after,
+  /// The user's stream after `after`, in position order, at most `limit`: each thread's
+  /// events while they were a member, from the creation (first members) or their
+  /// kMemberAdded to their kMemberRemoved, both included (of the deliveries, those to
+  /// or from them: see CommittedEvent); the events scoped to them; and their org's.
+  /// These are the events a CommitHook named them a recipient of (org events: every
+  /// user of the org). An event becomes readable only once nothing can still commit at
+  /// a position before it, so a reader never finds an event behind a position it has
+  /// read.
+  virtual Result<std::vector<Event>> read_user_events(UserId user, StreamPosition after,
                                                       std::size_t limit) = 0;
 
-  /// The highest event id committed so far (0 if none).
-  virtual Result<EventId> last_event_id() = 0;
+  /// The position of the last readable event ({} if none): where a new reader starts.
+  virtual Result<StreamPosition> stream_head() = 0;
 
   /// Messages of a thread with seq < before_seq (0 = from the newest), newest first,
   /// at most `limit`.

@@ -98,6 +98,7 @@ struct Member {
 };
 
 enum class EventKind : std::uint8_t {
+  // Thread scope.
   kMessage = 1,        // A message: seq, client_token, client_id_sealed, urgent, body_sealed.
   kDelivered = 2,      // actor's device received message `ref` of `subject`; only the
                        // two of them have it in their streams.
@@ -107,15 +108,56 @@ enum class EventKind : std::uint8_t {
   kThreadCreated = 6,  // The thread was created by actor.
   kThreadRenamed = 7,  // actor renamed the thread: body_sealed is the new title (see
                        // MessagingService), sealed as the thread's title is.
+  // Org scope: news for everyone in the org. They say what changed, never how: readers
+  // fetch the resource (and are authorised for it) as usual.
+  kUserChanged = 8,  // `subject`'s directory entry was created or changed (name,
+                     // title, disabled, admin).
+  kOrgChanged = 9,   // The org's settings changed (the idle lock).
+  // User scope: news for one user's devices.
+  kDevicesChanged = 10,  // A device of `subject` signed in or was revoked.
 };
 
-// One entry of a thread's history and of each member's event stream. Events share
-// one store-wide, strictly increasing id: a user's stream is the events of the
-// threads they belong to, in id order.
+// Whose streams an event is in.
+enum class EventScope : std::uint8_t {
+  kThread = 1,  // The thread's members, over their membership periods.
+  kUser = 2,    // One user (`Event::user_id`).
+  kOrg = 3,     // Every user of the org.
+};
+
+// The scope each kind is written with.
+constexpr EventScope scope_of(EventKind kind) {
+  switch (kind) {
+    case EventKind::kUserChanged:
+    case EventKind::kOrgChanged:
+      return EventScope::kOrg;
+    case EventKind::kDevicesChanged:
+      return EventScope::kUser;
+    default:
+      return EventScope::kThread;
+  }
+}
+
+// Where an event stands in the one order every stream is read in, and what a cursor
+// holds (docs/architecture.md, "Stream positions become readable in commit order").
+// SQLite: (0, id), as ids are taken in commit order. PostgreSQL: (the writing
+// transaction's id, id).
+struct StreamPosition {
+  std::int64_t epoch = 0;
+  EventId id;
+  constexpr auto operator<=>(const StreamPosition&) const = default;
+};
+
+// One entry of a user's event stream: an envelope (position, org, scope, kind, actor,
+// time) and the payload of its kind (see EventKind). A user's stream is the events of
+// their threads while they were members, their own user-scoped events and their org's
+// events, in position order.
 struct Event {
   EventId id;
+  std::int64_t epoch = 0;  // See StreamPosition.
   OrgId org_id;
-  ThreadId thread_id;
+  EventScope scope = EventScope::kThread;
+  ThreadId thread_id;  // Thread scope.
+  UserId user_id;      // User scope: whose stream it is in.
   EventKind kind = EventKind::kMessage;
   UserId actor;
   Timestamp created_at;
@@ -131,7 +173,11 @@ struct Event {
   std::optional<Timestamp> written_at;
   EventId ref;               // Delivered: the message.
   std::int64_t ref_seq = 0;  // Delivered: the message's seq. Read: read up to this seq.
-  UserId subject;            // Member added/removed: who. Delivered: the message's sender.
+  // Member added/removed: who. Delivered: the message's sender. User changed, devices
+  // changed: whose.
+  UserId subject;
+
+  StreamPosition position() const { return StreamPosition{epoch, id}; }
 };
 
 // Per recipient status of one message.

@@ -33,8 +33,59 @@ struct PurgeSessions {
   Timestamp expired_before;
 };
 
-/// Devices and login sessions (services/identity). A write returns only after it is
-/// durable.
+// The writes below are mutations (written through a WriteBatch, with the audit entry
+// that records them). Their result is std::monostate unless one is named.
+
+/// A login: creates a device of `session.user_id` named `device_name_sealed`, created
+/// (and last seen) at session.created_at, and the session on it (session.device_id is
+/// set to the new device's), and appends a kDevicesChanged event for the user. Result:
+/// the Device. Errors: NotFound for an unknown user; AlreadyExists if the token hash
+/// is taken.
+struct OpenSession {
+  Session session;
+  std::string device_name_sealed;
+};
+
+/// Revokes the device and every session on it at `at`, and appends a
+/// kDevicesChanged event for its owner by `actor`. Errors: NotFound.
+struct RevokeDevice {
+  DeviceId device;
+  Timestamp at;
+  UserId actor;
+};
+
+/// Sets the session's last_used (and its device's last_seen) to `at`. Errors:
+/// NotFound for an unknown token hash.
+struct TouchSession {
+  std::string token_hash;
+  Timestamp at;
+};
+
+/// Ends the session (a logout). Errors: NotFound.
+struct RevokeSession {
+  std::string token_hash;
+};
+
+/// Locks the session. Errors: NotFound.
+struct LockSession {
+  std::string token_hash;
+};
+
+/// Unlocks the session: clears the lock and the PIN failures, and sets last_used (and
+/// the device's last_seen) to `at`. Errors: NotFound.
+struct UnlockSession {
+  std::string token_hash;
+  Timestamp at;
+};
+
+/// Records the wrong PINs since the session's last unlock. Errors: NotFound.
+struct SetSessionPinFailures {
+  std::string token_hash;
+  int failures = 0;
+};
+
+/// Devices and login sessions (services/identity): reads, and the sealing of names
+/// older versions stored in clear. Writes are the mutations above.
 ///
 /// Errors common to all methods: Unavailable if the database cannot be reached or is
 /// busy beyond its retry budget; Internal for a failed invariant.
@@ -42,29 +93,10 @@ class SessionStore {
  public:
   virtual ~SessionStore() = default;
 
-  // ---- Devices and sessions ----
-
-  /// Errors: NotFound for an unknown user.
-  virtual Result<Device> create_device(UserId user, std::string_view name_sealed,
-                                       Timestamp now) = 0;
   virtual Result<Device> find_device(DeviceId id) = 0;
   virtual Result<std::vector<Device>> list_devices(UserId user) = 0;
-  /// Revokes the device and every session on it. Errors: NotFound.
-  virtual Result<void> revoke_device(DeviceId id, Timestamp now) = 0;
-
-  virtual Result<void> create_session(const Session& session) = 0;
   /// Errors: NotFound for an unknown token hash.
   virtual Result<Session> find_session(std::string_view token_hash) = 0;
-  /// Sets last_used (and the device's last_seen).
-  virtual Result<void> touch_session(std::string_view token_hash, Timestamp now) = 0;
-  virtual Result<void> revoke_session(std::string_view token_hash) = 0;
-  /// Locks the session. Errors: NotFound.
-  virtual Result<void> lock_session(std::string_view token_hash) = 0;
-  /// Unlocks the session: clears the lock and the PIN failures, and sets last_used (and
-  /// the device's last_seen) to now. Errors: NotFound.
-  virtual Result<void> unlock_session(std::string_view token_hash, Timestamp now) = 0;
-  /// Records the wrong PINs since the session's last unlock. Errors: NotFound.
-  virtual Result<void> set_session_pin_failures(std::string_view token_hash, int failures) = 0;
 
   // ---- Device names that versions before schema 4 stored in clear ----
   //

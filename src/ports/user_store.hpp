@@ -1,6 +1,7 @@
 #pragma once
 
 #include <chrono>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -21,8 +22,71 @@ struct NewUser {
   Timestamp created_at;
 };
 
-/// Orgs and their users (services/identity; messaging finds users here). A write
-/// returns only after it is durable.
+// The writes below are mutations (written through a WriteBatch, with the audit entry
+// that records them). Their result is std::monostate unless one is named.
+
+/// Result: the Org, with the default idle lock. Errors: AlreadyExists if an org with
+/// this name exists.
+struct CreateOrg {
+  std::string name;
+  Timestamp at;
+};
+
+/// Sets how long a session of the org may go without a user action before it locks,
+/// and appends a kOrgChanged event by `actor` at `at`. Errors: NotFound.
+struct SetOrgIdleLock {
+  OrgId org;
+  std::chrono::seconds idle_lock{0};
+  UserId actor;
+  Timestamp at;
+};
+
+/// Creates the user and appends a kUserChanged event about them by `actor` at
+/// user.created_at. Result: the User. Errors: AlreadyExists if the username is taken
+/// in the org; NotFound for no org.
+struct CreateUser {
+  NewUser user;
+  UserId actor;
+};
+
+/// Sets a new password hash and clears failed logins and lockout. Errors: NotFound.
+struct SetPasswordHash {
+  UserId user;
+  std::string password_hash;
+};
+
+/// Records the failure count and lockout decided by the identity service. Errors:
+/// NotFound.
+struct SetLoginFailures {
+  UserId user;
+  int failed_logins = 0;
+  std::optional<Timestamp> locked_until;
+};
+
+/// Disables or enables the user and appends a kUserChanged event about them by
+/// `actor` at `at`. Errors: NotFound.
+struct SetUserDisabled {
+  UserId user;
+  bool disabled = false;
+  UserId actor;
+  Timestamp at;
+};
+
+/// Sets the unlock PIN's hash (empty: no PIN). Errors: NotFound.
+struct SetPinHash {
+  UserId user;
+  std::string pin_hash;
+};
+
+/// Grants or withdraws the operator permission (server-wide operations). Errors:
+/// NotFound.
+struct SetUserOperator {
+  UserId user;
+  bool is_operator = false;
+};
+
+/// Orgs and their users (services/identity; messaging finds users here): reads.
+/// Writes are the mutations above.
 ///
 /// Errors common to all methods: Unavailable if the database cannot be reached or is
 /// busy beyond its retry budget; Internal for a failed invariant.
@@ -30,35 +94,16 @@ class UserStore {
  public:
   virtual ~UserStore() = default;
 
-  // ---- Orgs and users ----
-
-  /// Errors: AlreadyExists if an org with this name exists.
-  virtual Result<Org> create_org(std::string_view name, Timestamp now) = 0;
   /// Errors: NotFound.
   virtual Result<Org> find_org(OrgId id) = 0;
   virtual Result<Org> find_org_by_name(std::string_view name) = 0;
   virtual Result<std::vector<Org>> list_orgs() = 0;
-  /// Sets how long a session of the org may go without a user action before it locks.
-  /// Errors: NotFound.
-  virtual Result<void> set_org_idle_lock(OrgId id, std::chrono::seconds idle_lock) = 0;
 
-  /// Errors: AlreadyExists if the username is taken in the org; NotFound for no org.
-  virtual Result<User> create_user(const NewUser& user) = 0;
+  /// Errors: NotFound.
   virtual Result<User> find_user(UserId id) = 0;
   virtual Result<User> find_user_by_name(OrgId org, std::string_view username) = 0;
   /// Users of an org ordered by username.
   virtual Result<std::vector<User>> list_users(OrgId org) = 0;
-  /// Sets a new password hash and clears failed logins and lockout. Errors: NotFound.
-  virtual Result<void> set_password_hash(UserId id, std::string_view password_hash) = 0;
-  /// Records the failure count and lockout decided by the identity service.
-  virtual Result<void> set_login_failures(UserId id, int failed_logins,
-                                          std::optional<Timestamp> locked_until) = 0;
-  virtual Result<void> set_user_disabled(UserId id, bool disabled) = 0;
-  /// Sets the unlock PIN's hash (empty: no PIN). Errors: NotFound.
-  virtual Result<void> set_pin_hash(UserId id, std::string_view pin_hash) = 0;
-  /// Grants or withdraws the operator permission (server-wide operations). Errors:
-  /// NotFound.
-  virtual Result<void> set_user_operator(UserId id, bool is_operator) = 0;
 };
 
 }  // namespace wl

@@ -18,10 +18,12 @@ namespace wl {
 /// inside the transaction that appends the entry, so the chain has no forks.
 using AuditChainer = std::function<std::string(const AuditEntry& entry)>;
 
-/// An event as committed, with the users whose streams it belongs to: the members of
-/// its thread at commit time, plus the removed user for kMemberRemoved. The store
-/// decides this inside the write's transaction, so a live fan-out never disagrees
-/// with what a later replay (read_user_events) returns.
+/// An event as committed, with the users whose streams it belongs to: for a thread
+/// event, the members of its thread at commit time, plus the removed user for
+/// kMemberRemoved, and of a delivery only its recipient and the message's sender; for
+/// a user event, that user; for an org event, none are listed: it is every user of
+/// event.org_id. The store decides this inside the write's transaction, so a live
+/// fan-out never disagrees with what a later replay (read_user_events) returns.
 struct CommittedEvent {
   Event event;
   std::vector<UserId> recipients;
@@ -34,7 +36,7 @@ template <typename T>
 using WriteDone = std::function<void(Result<T>)>;
 
 /// Called with the events a write created, after they are durable, in commit order
-/// (a later call never carries smaller event ids than an earlier one), on the
+/// (a later call never carries smaller stream positions than an earlier one), on the
 /// store's commit thread. It must not block: it hands events to the Bus.
 using CommitHook = std::function<void(std::span<const CommittedEvent> events)>;
 

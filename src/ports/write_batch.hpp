@@ -15,6 +15,7 @@
 #include "ports/session_store.hpp"
 #include "ports/thread_store.hpp"
 #include "ports/timer_store.hpp"
+#include "ports/user_store.hpp"
 #include "ports/write.hpp"
 
 // The one write path (docs/architecture.md, "Write batches"): an operation puts every
@@ -24,19 +25,26 @@
 namespace wl {
 
 /// Every kind of change a batch can carry. Each is documented in its port's header
-/// (session_store.hpp, thread_store.hpp, message_log.hpp, patient_store.hpp,
-/// timer_store.hpp), with its result and
-/// errors.
-using Mutation = std::variant<AppendMessage, RecordDelivered, CreateThread, AddMember, RemoveMember,
-                              RenameThread, RecordRead, UpsertPatient, ScheduleTimer, CancelTimer,
-                              CompleteTimer, PurgeSessions>;
+/// (user_store.hpp, session_store.hpp, thread_store.hpp, message_log.hpp,
+/// patient_store.hpp, timer_store.hpp), with its result and errors.
+using Mutation =
+    std::variant<CreateOrg, SetOrgIdleLock, CreateUser, SetPasswordHash, SetLoginFailures,
+                 SetUserDisabled, SetPinHash, SetUserOperator, OpenSession, RevokeDevice,
+                 TouchSession, RevokeSession, LockSession, UnlockSession, SetSessionPinFailures,
+                 PurgeSessions, AppendMessage, RecordDelivered, CreateThread, AddMember,
+                 RemoveMember, RenameThread, RecordRead, AppendScopedEvent, UpsertPatient,
+                 ScheduleTimer, CancelTimer, CompleteTimer>;
 
-/// A mutation's result: MessageAppended (AppendMessage), std::vector<Event>
+/// A mutation's result: std::monostate (a write with nothing to give back: the
+/// identity writes but those below), Org (CreateOrg), User (CreateUser), Device
+/// (OpenSession), MessageAppended (AppendMessage), std::vector<Event>
 /// (RecordDelivered), ThreadCreated (CreateThread), Event (AddMember, RemoveMember,
-/// RenameThread), std::optional<Event> (RecordRead), Patient (UpsertPatient), Timer
-/// (ScheduleTimer), bool (CancelTimer, CompleteTimer), std::int64_t (PurgeSessions).
-using MutationResult = std::variant<MessageAppended, std::vector<Event>, ThreadCreated, Event,
-                                    std::optional<Event>, Patient, Timer, bool, std::int64_t>;
+/// RenameThread, AppendScopedEvent), std::optional<Event> (RecordRead), Patient
+/// (UpsertPatient), Timer (ScheduleTimer), bool (CancelTimer, CompleteTimer),
+/// std::int64_t (PurgeSessions).
+using MutationResult =
+    std::variant<std::monostate, Org, User, Device, MessageAppended, std::vector<Event>,
+                 ThreadCreated, Event, std::optional<Event>, Patient, Timer, bool, std::int64_t>;
 
 /// Fills in, inside the transaction, what only the mutations' results tell: a new
 /// thread's id, whether a read position moved. Returns false to write no entry (the

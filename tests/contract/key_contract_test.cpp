@@ -14,7 +14,7 @@ TYPED_TEST_SUITE(KeyStoreContract, StoreFactories, FactoryNames);
 
 TYPED_TEST(KeyStoreContract, StoresListsAndRewrapsDataKeys) {
   auto& store = *this->store_;
-  auto other = store.create_org("County Clinic", at(1));
+  auto other = create_org(store, "County Clinic", at(1));
   ASSERT_TRUE(other.has_value());
   ASSERT_TRUE(store.put_data_key({other->id, 1, "wrapped-c1", at(1), false}).has_value());
   ASSERT_TRUE(store.put_data_key({this->org_, 2, "wrapped-a2", at(2), false}).has_value());

@@ -65,7 +65,7 @@ TYPED_TEST(MessageLogContract, AppendMessageNumbersEachThreadFromOne) {
   EXPECT_EQ(stored->client_id_sealed, std::string("\x01sealed\x00", 8) + "a");
   EXPECT_EQ(stored->body_sealed, std::string("\x02sealed\x00body", 12));
   EXPECT_EQ(store.find_event(EventId(99999)).error().code(), Code::kNotFound);
-  EXPECT_EQ(*store.last_event_id(), log.calls()[3][0]);
+  EXPECT_EQ(store.stream_head()->id, log.calls()[3][0]);
 }
 
 TYPED_TEST(MessageLogContract, DuplicateClientIdReturnsTheOriginalAndWritesNothing) {
@@ -76,7 +76,7 @@ TYPED_TEST(MessageLogContract, DuplicateClientIdReturnsTheOriginalAndWritesNothi
   const CommitHook hook = log.hook();
   auto original = this->send(thread, zoe, "client-1", false, &hook);
   ASSERT_TRUE(original.has_value());
-  const EventId last_before = *store.last_event_id();
+  const StreamPosition last_before = *store.stream_head();
 
   auto again = this->send(thread, zoe, "client-1", true, &hook);
   ASSERT_TRUE(again.has_value()) << again.error().to_string();
@@ -85,7 +85,7 @@ TYPED_TEST(MessageLogContract, DuplicateClientIdReturnsTheOriginalAndWritesNothi
   EXPECT_EQ(again->event.seq, 1);
   EXPECT_FALSE(again->event.urgent);
   EXPECT_EQ(log.calls().size(), 1u);
-  EXPECT_EQ(*store.last_event_id(), last_before);
+  EXPECT_EQ(*store.stream_head(), last_before);
   EXPECT_EQ(store.read_thread_messages(thread, 0, 10)->size(), 1u);
   EXPECT_EQ(store.read_audit(0, 100)->size(), 1u);
   EXPECT_EQ(store.find_thread(thread)->last_seq, 1);
@@ -116,13 +116,13 @@ TYPED_TEST(MessageLogContract, AppendByANonMemberIsRefusedAndWritesNothing) {
   const ThreadId thread = this->make_thread(zoe, {adam});
   ASSERT_TRUE(
       commit_one<Event>(store, RemoveMember{thread, adam, zoe, at(5)}, this->no_hook_).has_value());
-  const EventId last_before = *store.last_event_id();
+  const OrgId other_org = create_org(store, "Other Hospital", at(1))->id;
+  const UserId stranger = this->make_user("stranger", other_org);
+  const StreamPosition last_before = *store.stream_head();
   auto sent = this->send(thread, adam, "late");
   ASSERT_FALSE(sent.has_value());
   EXPECT_EQ(sent.error().code(), Code::kPermissionDenied);
   // Another org's user, naming their own org, is refused the same way.
-  const OrgId other_org = store.create_org("Other Hospital", at(1))->id;
-  const UserId stranger = this->make_user("stranger", other_org);
   NewMessage message;
   message.org_id = other_org;
   message.thread_id = thread;
@@ -134,7 +134,7 @@ TYPED_TEST(MessageLogContract, AppendByANonMemberIsRefusedAndWritesNothing) {
   ASSERT_FALSE(foreign.has_value());
   // Another org's thread is answered as a missing one.
   EXPECT_EQ(foreign.error().code(), Code::kNotFound);
-  EXPECT_EQ(*store.last_event_id(), last_before);
+  EXPECT_EQ(*store.stream_head(), last_before);
   EXPECT_TRUE(store.read_audit(0, 10)->empty());
   EXPECT_EQ(store.find_thread(thread)->last_seq, 0);
 }
@@ -292,22 +292,23 @@ TYPED_TEST(MessageLogContract, AsyncWritesCompleteOnceAfterTheirHooks) {
   EXPECT_EQ((*chain)[kMessages - 1].draft.action, "message.delivered");
 }
 
-TYPED_TEST(MessageLogContract, ReadUserEventsReplaysTheUsersThreadsInIdOrder) {
+TYPED_TEST(MessageLogContract, ReadUserEventsReplaysTheUsersThreadsInPositionOrder) {
   auto& store = *this->store_;
   const UserId zoe = this->make_user("zoe");
   const UserId adam = this->make_user("adam");
+  const StreamPosition start = *store.stream_head();  // After the users' own events.
   const ThreadId shared = this->make_thread(zoe, {adam});
   const ThreadId private_thread = this->make_thread(zoe, {});
   this->send_ok(shared, zoe, "1");
   this->send_ok(private_thread, zoe, "2");
   this->send_ok(shared, adam, "3");
 
-  auto all = store.read_user_events(adam, EventId(), 100);
+  auto all = store.read_user_events(adam, start, 100);
   ASSERT_TRUE(all.has_value());
   for (std::size_t i = 0; i < all->size(); ++i) {
     EXPECT_EQ((*all)[i].thread_id, shared);
     if (i > 0) {
-      EXPECT_LT((*all)[i - 1].id, (*all)[i].id);
+      EXPECT_LT((*all)[i - 1].position(), (*all)[i].position());
     }
   }
   // Created, two member-added events and two messages.
@@ -315,21 +316,21 @@ TYPED_TEST(MessageLogContract, ReadUserEventsReplaysTheUsersThreadsInIdOrder) {
   EXPECT_EQ((*all)[0].kind, EventKind::kThreadCreated);
   EXPECT_EQ((*all)[4].client_token, "3");
 
-  auto page_one = store.read_user_events(adam, EventId(), 2);
+  auto page_one = store.read_user_events(adam, start, 2);
   ASSERT_EQ(page_one->size(), 2u);
-  auto page_two = store.read_user_events(adam, page_one->back().id, 2);
+  auto page_two = store.read_user_events(adam, page_one->back().position(), 2);
   ASSERT_EQ(page_two->size(), 2u);
   EXPECT_EQ(page_two->front().id, (*all)[2].id);
-  auto tail = store.read_user_events(adam, (*all)[4].id, 10);
+  auto tail = store.read_user_events(adam, (*all)[4].position(), 10);
   EXPECT_TRUE(tail->empty());
 
-  EXPECT_EQ(store.read_user_events(zoe, EventId(), 100)->size(), 5u + 3u);
+  EXPECT_EQ(store.read_user_events(zoe, start, 100)->size(), 5u + 3u);
 
   // After leaving, the removal is replayed but later events of the thread are not.
   auto removed = commit_one<Event>(store, RemoveMember{shared, adam, zoe, at(30)}, this->no_hook_);
   ASSERT_TRUE(removed.has_value());
   this->send_ok(shared, zoe, "4");
-  auto after_leaving = store.read_user_events(adam, (*all)[4].id, 10);
+  auto after_leaving = store.read_user_events(adam, (*all)[4].position(), 10);
   ASSERT_EQ(after_leaving->size(), 1u);
   EXPECT_EQ(after_leaving->front().kind, EventKind::kMemberRemoved);
   EXPECT_EQ(after_leaving->front().subject, adam);
@@ -340,6 +341,7 @@ TYPED_TEST(MessageLogContract, ReplayedStreamsAreExactlyWhatWasDeliveredLive) {
   const UserId zoe = this->make_user("zoe");
   const UserId adam = this->make_user("adam");
   const UserId late = this->make_user("late");
+  const StreamPosition start = *store.stream_head();  // After the users' own events.
   HookLog log;
   const CommitHook hook = log.hook();
   const ThreadId thread = this->make_thread(zoe, {adam}, "", &hook);
@@ -367,7 +369,7 @@ TYPED_TEST(MessageLogContract, ReplayedStreamsAreExactlyWhatWasDeliveredLive) {
     }
   }
   for (UserId user : {zoe, adam, late}) {
-    auto replayed = store.read_user_events(user, EventId(), 100);
+    auto replayed = store.read_user_events(user, start, 100);
     ASSERT_TRUE(replayed.has_value());
     std::vector<EventId> ids;
     for (const Event& event : *replayed) {
@@ -376,7 +378,7 @@ TYPED_TEST(MessageLogContract, ReplayedStreamsAreExactlyWhatWasDeliveredLive) {
     EXPECT_EQ(ids, live[user]) << "user " << user.value();
   }
   // The late member's stream: added, the message while in, removed, added, their own.
-  auto stream = store.read_user_events(late, EventId(), 100);
+  auto stream = store.read_user_events(late, start, 100);
   std::vector<std::string> seen;
   for (const Event& event : *stream) {
     seen.push_back(event.kind == EventKind::kMessage
@@ -385,7 +387,7 @@ TYPED_TEST(MessageLogContract, ReplayedStreamsAreExactlyWhatWasDeliveredLive) {
   }
   EXPECT_EQ(seen, (std::vector<std::string>{"4", "with-late", "5", "4", "back"}));
   // Resuming inside the gap starts at the re-addition.
-  auto resumed = store.read_user_events(late, (*stream)[2].id, 100);
+  auto resumed = store.read_user_events(late, (*stream)[2].position(), 100);
   ASSERT_EQ(resumed->size(), 2u);
   EXPECT_EQ(resumed->front().id, (*stream)[3].id);
 }
@@ -461,7 +463,7 @@ TYPED_TEST(MessageLogContract, ADeliveryReachesOnlyTheSenderAndTheRecipient) {
   }
   const ThreadId thread = this->make_thread(zoe, members);
   const EventId message = this->send_ok(thread, zoe, "to-everyone");
-  const EventId before = *store.last_event_id();
+  const StreamPosition before = *store.stream_head();
   HookLog log;
   for (const UserId member : members) {
     ASSERT_EQ(record_delivered(store, member, {message}, at(40), log.hook())->size(), 1u);
@@ -631,6 +633,120 @@ TYPED_TEST(MessageLogContract, ListReceiptsHasOneRowPerCurrentMemberButTheSender
     EXPECT_FALSE(receipt.read_at.has_value());
   }
   EXPECT_EQ(store.list_receipts(EventId(99999)).error().code(), Code::kNotFound);
+}
+
+// A user's stream after `after`, read a page of `page` events at a time, until it ends.
+std::vector<Event> read_all(Store& store, UserId user, std::size_t page, StreamPosition after) {
+  std::vector<Event> events;
+  while (true) {
+    auto read = store.read_user_events(user, after, page);
+    EXPECT_TRUE(read.has_value()) << read.error().to_string();
+    if (!read || read->empty()) {
+      return events;
+    }
+    after = read->back().position();
+    events.insert(events.end(), read->begin(), read->end());
+  }
+}
+
+std::vector<EventKind> kinds_of(const std::vector<Event>& events) {
+  std::vector<EventKind> kinds;
+  for (const Event& event : events) {
+    kinds.push_back(event.kind);
+  }
+  return kinds;
+}
+
+TYPED_TEST(MessageLogContract, AUserEventIsInThatUsersStreamOnlyInPositionOrder) {
+  auto& store = *this->store_;
+  const UserId zoe = this->make_user("zoe");
+  const UserId adam = this->make_user("adam");
+  const StreamPosition start = *store.stream_head();  // After the users' own events.
+  const ThreadId thread = this->make_thread(zoe, {adam});
+  this->send_ok(thread, adam, "before");
+  HookLog log;
+  auto devices = commit_one<Event>(
+      store, AppendScopedEvent{EventKind::kDevicesChanged, this->org_, zoe, zoe, zoe, at(20)},
+      log.hook());
+  ASSERT_TRUE(devices.has_value()) << devices.error().to_string();
+  this->send_ok(thread, adam, "after");
+
+  EXPECT_EQ(devices->scope, EventScope::kUser);
+  EXPECT_EQ(devices->user_id, zoe);
+  EXPECT_EQ(devices->subject, zoe);
+  EXPECT_FALSE(devices->thread_id.is_set());
+  EXPECT_EQ(log.recipients(), (std::vector<std::vector<UserId>>{{zoe}}));
+  auto found = store.find_event(devices->id);
+  ASSERT_TRUE(found.has_value());
+  EXPECT_EQ(found->scope, EventScope::kUser);
+  EXPECT_EQ(found->user_id, zoe);
+  EXPECT_EQ(found->kind, EventKind::kDevicesChanged);
+  EXPECT_EQ(found->created_at, at(20));
+
+  // Between the two messages in zoe's stream, whatever the page size; not in adam's.
+  const std::vector<EventKind> zoe_kinds = {EventKind::kThreadCreated,  EventKind::kMemberAdded,
+                                            EventKind::kMemberAdded,    EventKind::kMessage,
+                                            EventKind::kDevicesChanged, EventKind::kMessage};
+  for (const std::size_t page : {std::size_t{1}, std::size_t{2}, std::size_t{100}}) {
+    EXPECT_EQ(kinds_of(read_all(store, zoe, page, start)), zoe_kinds) << page;
+  }
+  const auto adam_events = read_all(store, adam, 100, start);
+  EXPECT_EQ(adam_events.size(), zoe_kinds.size() - 1);
+  for (const Event& event : adam_events) {
+    EXPECT_EQ(event.scope, EventScope::kThread);
+  }
+}
+
+TYPED_TEST(MessageLogContract, AnOrgEventIsInTheStreamOfEveryUserOfTheOrgOnly) {
+  auto& store = *this->store_;
+  const UserId zoe = this->make_user("zoe");
+  const UserId adam = this->make_user("adam");
+  const OrgId other_org = create_org(store, "Other Hospital", at(1))->id;
+  const UserId stranger = this->make_user("stranger", other_org);
+  const StreamPosition start = *store.stream_head();  // After the users' own events.
+  HookLog log;
+  auto changed = commit_one<Event>(
+      store, AppendScopedEvent{EventKind::kUserChanged, this->org_, UserId(), zoe, adam, at(20)},
+      log.hook());
+  ASSERT_TRUE(changed.has_value()) << changed.error().to_string();
+  EXPECT_EQ(changed->scope, EventScope::kOrg);
+  EXPECT_EQ(changed->org_id, this->org_);
+  EXPECT_FALSE(changed->user_id.is_set());
+  // An org event names no recipients: it is for every user of its org.
+  EXPECT_EQ(log.recipients(), std::vector<std::vector<UserId>>(1));
+
+  for (const UserId user : {zoe, adam}) {
+    const auto events = read_all(store, user, 100, start);
+    ASSERT_EQ(events.size(), 1u);
+    EXPECT_EQ(events.front().id, changed->id);
+    EXPECT_EQ(events.front().kind, EventKind::kUserChanged);
+    EXPECT_EQ(events.front().subject, adam);
+    EXPECT_EQ(events.front().actor, zoe);
+  }
+  EXPECT_TRUE(read_all(store, stranger, 100, start).empty());
+}
+
+TYPED_TEST(MessageLogContract, AScopedEventWithoutItsTargetIsRefusedAndWritesNothing) {
+  auto& store = *this->store_;
+  const UserId zoe = this->make_user("zoe");
+  const OrgId other_org = create_org(store, "Other Hospital", at(1))->id;
+  const UserId stranger = this->make_user("stranger", other_org);
+  const StreamPosition head = *store.stream_head();
+  const auto refused = [&](AppendScopedEvent mutation) {
+    auto appended = commit_one<Event>(store, mutation, this->no_hook_);
+    EXPECT_FALSE(appended.has_value());
+    return appended ? Code::kOk : appended.error().code();
+  };
+  EXPECT_EQ(refused({EventKind::kMessage, this->org_, zoe, zoe, zoe, at(2)}),
+            Code::kInvalidArgument);
+  EXPECT_EQ(refused({EventKind::kDevicesChanged, this->org_, UserId(), zoe, zoe, at(2)}),
+            Code::kInvalidArgument);
+  EXPECT_EQ(refused({EventKind::kDevicesChanged, this->org_, stranger, zoe, stranger, at(2)}),
+            Code::kNotFound);
+  EXPECT_EQ(refused({EventKind::kUserChanged, this->org_, UserId(), zoe, stranger, at(2)}),
+            Code::kNotFound);
+  EXPECT_EQ(*store.stream_head(), head);
+  EXPECT_TRUE(read_all(store, zoe, 100, head).empty());
 }
 
 }  // namespace

@@ -16,7 +16,7 @@ TYPED_TEST_SUITE(StoreContract, StoreFactories, FactoryNames);
 TYPED_TEST(StoreContract, NothingWrittenThroughThePortIsInClear) {
   auto& store = *this->store_;
   const UserId zoe = this->make_user("zoe");
-  auto phone = store.create_device(zoe, "sealed name", at(5));
+  auto phone = open_device(store, zoe, "sealed name", at(5));
   ASSERT_TRUE(phone.has_value());
   EXPECT_EQ(phone->name_sealed, "sealed name");
   EXPECT_EQ(store.find_device(phone->id)->name_sealed, "sealed name");
@@ -44,7 +44,7 @@ TYPED_TEST(StoreContract, EverythingSurvivesCloseAndReopen) {
   ASSERT_TRUE(this->store_->put_data_key({this->org_, 1, "wrapped", at(1), false}).has_value());
   const std::string instance = this->store_->instance_id();
   EXPECT_EQ(instance.size(), 32u);
-  const EventId last = *this->store_->last_event_id();
+  const StreamPosition last = *this->store_->stream_head();
   const auto audit_before = *this->store_->read_audit(0, 100);
 
   this->reopen();
@@ -53,7 +53,7 @@ TYPED_TEST(StoreContract, EverythingSurvivesCloseAndReopen) {
   EXPECT_EQ(store.find_user_by_name(this->org_, "zoe")->id, zoe);
   EXPECT_EQ(store.find_thread(thread)->last_seq, 1);
   EXPECT_EQ(store.find_event(message)->client_token, "1");
-  EXPECT_EQ(*store.last_event_id(), last);
+  EXPECT_EQ(*store.stream_head(), last);
   EXPECT_EQ(store.list_receipts(message)->front().read_at, std::optional<Timestamp>(at(70)));
   EXPECT_EQ(store.list_data_keys()->size(), 1u);
   EXPECT_EQ(store.read_audit(0, 100)->size(), audit_before.size());
@@ -65,7 +65,7 @@ TYPED_TEST(StoreContract, EverythingSurvivesCloseAndReopen) {
   auto next = this->send(thread, zoe, "2");
   ASSERT_TRUE(next.has_value());
   EXPECT_EQ(next->event.seq, 2);
-  EXPECT_GT(next->event.id, last);
+  EXPECT_GT(next->event.position(), last);
   NewThread same_key;
   same_key.org_id = this->org_;
   same_key.unique_key = "direct:zoe:adam";

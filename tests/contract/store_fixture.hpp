@@ -95,6 +95,27 @@ inline Result<MessageAppended> append_message(Committer& store, NewMessage messa
   return std::get<MessageAppended>(std::move(committed->results.front()));
 }
 
+inline Result<Org> create_org(Committer& store, std::string name, Timestamp at) {
+  return commit_one<Org>(store, CreateOrg{std::move(name), at});
+}
+
+inline Result<User> create_user(Committer& store, NewUser user) {
+  return commit_one<User>(store, CreateUser{std::move(user), UserId()});
+}
+
+// Opens a session of `user` on a new device named `name_sealed`, as a login does.
+inline Result<Device> open_device(Committer& store, UserId user, std::string name_sealed,
+                                  Timestamp at) {
+  static std::atomic<int> opened{0};
+  Session session;
+  session.token_hash = "session-" + std::to_string(++opened);
+  session.user_id = user;
+  session.created_at = at;
+  session.last_used = at;
+  session.expires_at = at + std::chrono::hours(12);
+  return commit_one<Device>(store, OpenSession{std::move(session), std::move(name_sealed)});
+}
+
 inline Result<std::vector<Event>> record_delivered(Committer& store, UserId recipient,
                                                    std::vector<EventId> messages, Timestamp at,
                                                    CommitHook hook = {}) {
@@ -109,7 +130,7 @@ class StoreFixture : public ::testing::Test {
     auto opened = factory_.open();
     ASSERT_TRUE(opened.has_value()) << opened.error().to_string();
     store_ = std::move(*opened);
-    auto org = store_->create_org("General Hospital", at(0));
+    auto org = create_org(*store_, "General Hospital", at(0));
     ASSERT_TRUE(org.has_value()) << org.error().to_string();
     org_ = org->id;
   }
@@ -129,7 +150,7 @@ class StoreFixture : public ::testing::Test {
     user.title = "RN";
     user.password_hash = "$argon2id$hash";
     user.created_at = at(2);
-    auto created = store_->create_user(user);
+    auto created = create_user(*store_, user);
     EXPECT_TRUE(created.has_value()) << created.error().to_string();
     return created ? created->id : UserId();
   }

@@ -17,6 +17,7 @@ TYPED_TEST(ThreadStoreContract, AnEmptyDirectThreadReachesItsOtherMemberWithTheF
   auto& store = *this->store_;
   const UserId zoe = this->make_user("zoe");
   const UserId adam = this->make_user("adam");
+  const StreamPosition start = *store.stream_head();  // After the users' own events.
   NewThread direct;
   direct.org_id = this->org_;
   direct.kind = ThreadKind::kDirect;
@@ -30,13 +31,13 @@ TYPED_TEST(ThreadStoreContract, AnEmptyDirectThreadReachesItsOtherMemberWithTheF
   EXPECT_TRUE(store.is_member(thread, adam).value_or(false));
   EXPECT_EQ(store.list_members(thread)->size(), 2u);
   EXPECT_TRUE(store.list_threads_for_user(adam)->empty());
-  EXPECT_TRUE(store.read_user_events(adam, EventId(), 100)->empty());
+  EXPECT_TRUE(store.read_user_events(adam, start, 100)->empty());
   ASSERT_EQ(store.list_threads_for_user(zoe)->size(), 1u);
 
   HookLog log;
   const auto sent = this->send(thread, zoe, "first", false, nullptr);
   ASSERT_TRUE(sent.has_value()) << sent.error().to_string();
-  const auto adam_events = store.read_user_events(adam, EventId(), 100);
+  const auto adam_events = store.read_user_events(adam, start, 100);
   ASSERT_EQ(adam_events->size(), 2u);
   EXPECT_EQ((*adam_events)[0].kind, EventKind::kMemberAdded);
   EXPECT_EQ((*adam_events)[0].subject, adam);
@@ -44,7 +45,7 @@ TYPED_TEST(ThreadStoreContract, AnEmptyDirectThreadReachesItsOtherMemberWithTheF
   EXPECT_EQ((*adam_events)[1].id, sent->event.id);
   EXPECT_EQ(store.list_threads_for_user(adam)->size(), 1u);
   // Both streams hold the addition; the second message adds nobody.
-  EXPECT_EQ(store.read_user_events(zoe, EventId(), 100)->size(), 4u);
+  EXPECT_EQ(store.read_user_events(zoe, start, 100)->size(), 4u);
   const CommitHook hook = log.hook();
   const auto second = this->send(thread, zoe, "second", false, &hook);
   ASSERT_TRUE(second.has_value());
@@ -115,6 +116,7 @@ TYPED_TEST(ThreadStoreContract, RenameThreadReplacesTheTitleAndAppendsAnEvent) {
   auto& store = *this->store_;
   const UserId zoe = this->make_user("zoe");
   const UserId adam = this->make_user("adam");
+  const StreamPosition start = *store.stream_head();  // After the users' own events.
   const ThreadId thread = this->make_thread(zoe, {adam});
   HookLog log;
   const std::string title("\x01new-title\x00\xfe", 13);
@@ -126,7 +128,7 @@ TYPED_TEST(ThreadStoreContract, RenameThreadReplacesTheTitleAndAppendsAnEvent) {
   EXPECT_EQ(store.find_thread(thread)->title_sealed, title);
   EXPECT_EQ(store.find_event(renamed->id)->body_sealed, title);
   EXPECT_EQ(log.recipients(), (std::vector<std::vector<UserId>>{{zoe, adam}}));
-  EXPECT_EQ(store.read_user_events(adam, EventId(), 100)->back().id, renamed->id);
+  EXPECT_EQ(store.read_user_events(adam, start, 100)->back().id, renamed->id);
   EXPECT_EQ(commit_one<Event>(store, RenameThread{ThreadId(9999), std::string(title), adam, at(5)},
                               log.hook())
                 .error()

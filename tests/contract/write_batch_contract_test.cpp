@@ -113,9 +113,9 @@ TYPED_TEST(WriteBatchContract, AnEmptyBatchSucceedsAndWritesNothing) {
   EXPECT_EQ(this->audit_count(), before);
 }
 
-// For each audited mutation: in a batch with its audit entry and a mutation that then
-// fails, neither it nor its entry is written, no event is published, and the error is
-// the failing mutation's.
+// For each audited mutation (every identity, thread, message and patient write): in a
+// batch with its audit entry and a mutation that then fails, neither it nor its entry
+// is written, no event is published, and the error is the failing mutation's.
 TYPED_TEST(WriteBatchContract, AFailingMutationTakesTheWholeBatchWithIt) {
   auto& store = *this->store_;
   const UserId adam = this->make_user("adam");
@@ -125,6 +125,38 @@ TYPED_TEST(WriteBatchContract, AFailingMutationTakesTheWholeBatchWithIt) {
   ASSERT_TRUE(this->send(thread, zoe, "token-1").has_value());
   const std::string title = store.find_thread(thread)->title_sealed;
   const NewThread another = this->new_group(cal, {cal, zoe});
+  const std::string token(32, '\x05');
+  const Device phone = open_device(store, zoe, "phone", at(5)).value();
+  Session session;
+  session.token_hash = token;
+  session.user_id = zoe;
+  session.created_at = at(5);
+  session.last_used = at(5);
+  session.expires_at = at(1000);
+  ASSERT_TRUE(commit_one<Device>(store, OpenSession{session, "tablet"}).has_value());
+  NewUser newcomer;
+  newcomer.org_id = this->org_;
+  newcomer.username = "newcomer";
+  newcomer.display_name = "Newcomer";
+  newcomer.created_at = at(6);
+  Session another_session = session;
+  another_session.token_hash = std::string(32, '\x06');
+  const User before_zoe = store.find_user(zoe).value();
+  const auto zoe_unchanged = [&] {
+    const User now = store.find_user(zoe).value();
+    EXPECT_EQ(now.password_hash, before_zoe.password_hash);
+    EXPECT_EQ(now.pin_hash, before_zoe.pin_hash);
+    EXPECT_EQ(now.failed_logins, before_zoe.failed_logins);
+    EXPECT_EQ(now.disabled, before_zoe.disabled);
+    EXPECT_EQ(now.is_operator, before_zoe.is_operator);
+  };
+  const auto session_unchanged = [&] {
+    const Session now = store.find_session(token).value();
+    EXPECT_FALSE(now.locked);
+    EXPECT_FALSE(now.revoked);
+    EXPECT_EQ(now.pin_failures, 0);
+    EXPECT_EQ(now.last_used, at(5));
+  };
 
   struct Case {
     std::string name;
@@ -150,6 +182,28 @@ TYPED_TEST(WriteBatchContract, AFailingMutationTakesTheWholeBatchWithIt) {
        }},
       {"UpsertPatient", UpsertPatient{this->patient("mrn-3")},
        [&] { EXPECT_TRUE(store.list_patients(this->org_)->empty()); }},
+      {"CreateOrg", CreateOrg{"County Clinic", at(6)},
+       [&] { EXPECT_EQ(store.list_orgs()->size(), 1u); }},
+      {"SetOrgIdleLock", SetOrgIdleLock{this->org_, std::chrono::seconds(120), adam, at(6)},
+       [&] { EXPECT_EQ(store.find_org(this->org_)->idle_lock, std::chrono::minutes(30)); }},
+      {"CreateUser", CreateUser{newcomer, adam},
+       [&] {
+         EXPECT_EQ(store.find_user_by_name(this->org_, "newcomer").error().code(), Code::kNotFound);
+       }},
+      {"SetPasswordHash", SetPasswordHash{zoe, "$argon2id$other"}, zoe_unchanged},
+      {"SetLoginFailures", SetLoginFailures{zoe, 7, at(100)}, zoe_unchanged},
+      {"SetUserDisabled", SetUserDisabled{zoe, true, adam, at(6)}, zoe_unchanged},
+      {"SetPinHash", SetPinHash{zoe, "$argon2id$pin"}, zoe_unchanged},
+      {"SetUserOperator", SetUserOperator{zoe, true}, zoe_unchanged},
+      {"OpenSession", OpenSession{another_session, "laptop"},
+       [&] { EXPECT_EQ(store.list_devices(zoe)->size(), 2u); }},
+      {"RevokeDevice", RevokeDevice{phone.id, at(6), adam},
+       [&] { EXPECT_FALSE(store.find_device(phone.id)->revoked); }},
+      {"TouchSession", TouchSession{token, at(9)}, session_unchanged},
+      {"RevokeSession", RevokeSession{token}, session_unchanged},
+      {"LockSession", LockSession{token}, session_unchanged},
+      {"UnlockSession", UnlockSession{token, at(9)}, session_unchanged},
+      {"SetSessionPinFailures", SetSessionPinFailures{token, 2}, session_unchanged},
   };
   for (const Case& one : cases) {
     SCOPED_TRACE(one.name);

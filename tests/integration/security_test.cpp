@@ -15,6 +15,7 @@
 #include "services/audit/audit_chain.hpp"
 #include "services/audit/audit_log.hpp"
 #include "services/audit/audit_verifier.hpp"
+#include "support/schema_downgrades.hpp"
 
 namespace wl::testing {
 namespace {
@@ -481,8 +482,9 @@ TEST_F(SecurityTest, StartSealsTheNamesAndClientIdsAnOlderVersionKeptInClear) {
   for (const auto& [id, value] : client_ids) {
     run("UPDATE events SET client_id = '" + value + "' WHERE id = " + std::to_string(id));
   }
-  // Version 3 had neither the sealed columns (4), the written time (5), the session lock (6)
-  // nor timers (7).
+  // Version 3 had neither the sealed columns (4), the written time (5), the session lock (6),
+  // timers (7) nor the events' scope (8).
+  run(std::string(testing::kDropEventEnvelope));
   run("DROP INDEX devices_named_in_clear; DROP INDEX client_ids_in_clear; "
       "ALTER TABLE devices DROP COLUMN name_sealed; "
       "ALTER TABLE events DROP COLUMN client_id_sealed; DROP INDEX open_memberships_by_thread; "

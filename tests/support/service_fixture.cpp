@@ -61,8 +61,8 @@ ServiceFixture::ServiceFixture(IdentityPolicy policy, MessagingLimits limits)
   WL_CHECK(keys->load().has_value());
   audit = std::make_unique<AuditLog>(*store, clock, crypto::ed25519_generate());
   bus.subscribe(&published);
-  identity =
-      std::make_unique<IdentityService>(*store, *store, *keys, clock, *audit, hasher, policy);
+  identity = std::make_unique<IdentityService>(*store, *store, *store, *keys, clock, *audit, bus,
+                                               hasher, policy);
   patients = std::make_unique<PatientService>(*store, *store, *keys, *audit, clock);
   messaging = std::make_unique<MessagingService>(*store, *store, *store, *store, *keys, *audit, bus,
                                                  clock, *patients, limits);
@@ -83,7 +83,7 @@ ServiceFixture::~ServiceFixture() {
 }
 
 Org ServiceFixture::create_org(std::string_view name) {
-  auto org = store->create_org(name, clock.now());
+  auto org = identity->create_org(IdentityService::system_principal(), name);
   WL_CHECK(org.has_value());
   return *org;
 }

@@ -5,7 +5,7 @@
 import { AxeBuilder } from '@axe-core/playwright';
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
-import { kPassword, launchBrowser, newClient, openDirect, openThreadByTitle, sendText, signIn, startServer, waitLive, type Server } from './harness';
+import { callAs, kPassword, launchBrowser, newClient, openDirect, openThreadByTitle, sendText, signIn, startServer, waitLive, type Server } from './harness';
 
 let server: Server;
 let browser: Browser;
@@ -240,6 +240,25 @@ describe('the lock', () => {
     expect(await page.getByRole('button', { name: 'Use password instead' }).count()).toBe(0);
     await unlockWith(page, 'Password', kPassword);
     await page.getByRole('list', { name: 'Conversations' }).waitFor({ state: 'attached' });
+    await context.close();
+  });
+
+  test("an administrator's new idle time reaches an open app at once, without a reload", async () => {
+    const { page, context } = await newClient(browser, server);
+    await context.clock.install();
+    await page.reload();
+    await signIn(page, 'rn.muller');
+    await waitLive(page);
+    // The org event (docs/protocol.md, "Event") makes the app fetch its session again.
+    const changed = await callAs(page, 'admin', 'PUT', '/api/v1/admin/idle-lock', { idle_lock_seconds: 300 });
+    expect(changed.status).toBe(200);
+    try {
+      await expect.poll(() => page.evaluate(() => (JSON.parse(sessionStorage.getItem('wardline.session') ?? '{}') as { idleLockMs: number }).idleLockMs), { timeout: 10_000 }).toBe(300_000);
+      await context.clock.fastForward('05:01');
+      await lockHeading(page).waitFor({ timeout: 10_000 });
+    } finally {
+      expect((await callAs(page, 'admin', 'PUT', '/api/v1/admin/idle-lock', { idle_lock_seconds: 1800 })).status).toBe(200);
+    }
     await context.close();
   });
 

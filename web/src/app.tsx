@@ -133,6 +133,17 @@ export function App() {
       local,
       socketUrl: `wss://${location.host}/api/v1/ws`,
       onSessionEnded: endSession,
+      // An admin changed the org's idle lock: it applies here at once.
+      onOrgChanged: () => {
+        void api
+          .session()
+          .then((state) => {
+            session.idleLockMs = state.idle_lock_seconds * 1000;
+            updateSession({ idleLockMs: session.idleLockMs });
+            setVersion((v) => v + 1);
+          })
+          .catch(() => undefined);
+      },
       // Nothing counts as seen while the app is locked.
       isVisible: () => !lockedRef.current && document.visibilityState === 'visible',
       alerts: {

@@ -154,6 +154,29 @@ Result<std::optional<Event>> detail::apply(WriteContext& context, const RecordRe
   return std::optional<Event>(std::move(event));
 }
 
+Result<Event> detail::apply(WriteContext& context, const AppendScopedEvent& mutation) {
+  const EventScope scope = scope_of(mutation.kind);
+  if (scope == EventScope::kThread) {
+    return error(Code::kInvalidArgument, "a thread event needs its thread");
+  }
+  if (scope == EventScope::kUser && !mutation.user.is_set()) {
+    return error(Code::kInvalidArgument, "a user event needs its user");
+  }
+  for (const UserId named : {mutation.user, mutation.subject}) {
+    if (!named.is_set()) {
+      continue;
+    }
+    auto member = WL_TRY(context.connection.prepare(
+        "SELECT 1 FROM users WHERE id = ?1 AND org_id = ?2", "append scoped event"));
+    member.bind(1, named.value()).bind(2, mutation.org.value());
+    if (!WL_TRY(member.step())) {
+      return error(Code::kNotFound, "user not found");
+    }
+  }
+  return insert_scoped_event(context, mutation.kind, mutation.org, mutation.user, mutation.actor,
+                             mutation.subject, mutation.at);
+}
+
 Result<Event> SqliteStore::find_event(EventId id) {
   auto lease = read_pool_->acquire();
   auto select = WL_TRY(lease.connection().prepare(
@@ -162,35 +185,45 @@ Result<Event> SqliteStore::find_event(EventId id) {
   return single_row<Event>(select, read_event, "event");
 }
 
-Result<std::vector<Event>> SqliteStore::read_user_events(UserId user, EventId after,
+Result<std::vector<Event>> SqliteStore::read_user_events(UserId user, StreamPosition after,
                                                          std::size_t limit) {
+  // One writer takes ids inside its transactions, so id order is commit order and
+  // every committed event is readable: the position is the id (epoch 0).
   auto lease = read_pool_->acquire();
   // Exactly the events live delivery sent the user: those of each thread inside one of
   // their membership periods, from the event that added them (or the thread's
   // creation) to the one that removed them, but of the deliveries only those of their
-  // own messages and their own (with_recipients). Periods of one thread never
-  // overlap, so no event comes twice.
+  // own messages and their own (with_recipients); then their own events and their
+  // org's. Periods of one thread never overlap, so no event comes twice. Each part is
+  // cut to the page before they are merged.
   auto select =
       WL_TRY(lease.connection().prepare(
           "SELECT " WL_EVENT_COLUMNS " FROM events WHERE id IN ("
-          "SELECT e.id FROM memberships p JOIN events e ON e.thread_id = p.thread_id "
+          "SELECT id FROM (SELECT e.id FROM memberships p JOIN events e "
+          "ON e.thread_id = p.thread_id "
           "WHERE p.user_id = ?2 AND e.id > ?1 AND e.id >= p.from_event "
           "AND (p.to_event IS NULL OR e.id <= p.to_event) "
           "AND (e.kind != 2 OR e.subject = ?2 OR e.actor = ?2) ORDER BY e.id LIMIT ?3) "
+          "UNION ALL SELECT id FROM (SELECT id FROM events WHERE scope = 2 AND user_id = ?2 "
+          "AND id > ?1 ORDER BY id LIMIT ?3) "
+          "UNION ALL SELECT id FROM (SELECT id FROM events WHERE scope = 3 "
+          "AND org_id = (SELECT org_id FROM users WHERE id = ?2) AND id > ?1 "
+          "ORDER BY id LIMIT ?3) "
+          "ORDER BY id LIMIT ?3) "
           "ORDER BY id",
           "read user events"));
-  select.bind(1, after.value()).bind(2, user.value()).bind(3, clamp_limit(limit));
+  select.bind(1, after.id.value()).bind(2, user.value()).bind(3, clamp_limit(limit));
   return all_rows<Event>(select, read_event);
 }
 
-Result<EventId> SqliteStore::last_event_id() {
+Result<StreamPosition> SqliteStore::stream_head() {
   auto lease = read_pool_->acquire();
   auto select =
-      WL_TRY(lease.connection().prepare("SELECT coalesce(max(id), 0) FROM events", "last event"));
+      WL_TRY(lease.connection().prepare("SELECT coalesce(max(id), 0) FROM events", "stream head"));
   if (!WL_TRY(select.step())) {
-    return EventId();
+    return StreamPosition{};
   }
-  return EventId(select.column_int64(0));
+  return StreamPosition{0, EventId(select.column_int64(0))};
 }
 
 Result<std::vector<Event>> SqliteStore::read_thread_messages(ThreadId thread,

@@ -13,23 +13,44 @@ using namespace detail;  // NOLINT: the adapter's own internals
 
 // ---- Devices and sessions ----
 
-Result<Device> SqliteStore::create_device(UserId user, std::string_view name_sealed,
-                                          Timestamp now) {
-  return write<Device>(nullptr, [&](WriteContext& context) -> Result<Device> {
-    // The clear name column of schema 3 stays empty (docs/storage.md, version 4).
-    auto insert = WL_TRY(context.connection.prepare(
-        "INSERT INTO devices (user_id, name, name_sealed, created_at, last_seen) "
-        "VALUES (?1, '', ?2, ?3, ?3)",
-        "create device"));
-    WL_TRY(insert.bind(1, user.value()).bind_blob(2, name_sealed).bind(3, now).run());
-    Device device;
-    device.id = DeviceId(context.connection.last_insert_id());
-    device.user_id = user;
-    device.name_sealed = std::string(name_sealed);
-    device.created_at = now;
-    device.last_seen = now;
-    return device;
-  });
+Result<Device> detail::apply(WriteContext& context, const OpenSession& mutation) {
+  const Session& session = mutation.session;
+  // The clear name column of schema 3 stays empty (docs/storage.md, version 4).
+  auto insert_device = WL_TRY(context.connection.prepare(
+      "INSERT INTO devices (user_id, name, name_sealed, created_at, last_seen) "
+      "VALUES (?1, '', ?2, ?3, ?3)",
+      "open session"));
+  WL_TRY(insert_device.bind(1, session.user_id.value())
+             .bind_blob(2, mutation.device_name_sealed)
+             .bind(3, session.created_at)
+             .run());
+  Device device;
+  device.id = DeviceId(context.connection.last_insert_id());
+  device.user_id = session.user_id;
+  device.name_sealed = mutation.device_name_sealed;
+  device.created_at = session.created_at;
+  device.last_seen = session.created_at;
+  auto insert_session = WL_TRY(context.connection.prepare(
+      "INSERT INTO sessions (" WL_SESSION_COLUMNS ") VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
+      "open session"));
+  WL_TRY(insert_session.bind_blob(1, session.token_hash)
+             .bind(2, session.user_id.value())
+             .bind(3, device.id.value())
+             .bind(4, session.created_at)
+             .bind(5, session.last_used)
+             .bind(6, session.expires_at)
+             .bind(7, std::int64_t{session.revoked ? 1 : 0})
+             .bind(8, std::int64_t{session.locked ? 1 : 0})
+             .bind(9, std::int64_t{session.pin_failures})
+             .run());
+  auto org =
+      WL_TRY(context.connection.prepare("SELECT org_id FROM users WHERE id = ?1", "open session"));
+  org.bind(1, session.user_id.value());
+  WL_TRY(org.step());
+  WL_TRY(insert_scoped_event(context, EventKind::kDevicesChanged, OrgId(org.column_int64(0)),
+                             session.user_id, session.user_id, session.user_id,
+                             session.created_at));
+  return device;
 }
 
 Result<Device> SqliteStore::find_device(DeviceId id) {
@@ -48,35 +69,23 @@ Result<std::vector<Device>> SqliteStore::list_devices(UserId user) {
   return all_rows<Device>(select, read_device);
 }
 
-Result<void> SqliteStore::revoke_device(DeviceId id, Timestamp now) {
-  return write<void>(nullptr, [&](WriteContext& context) -> Result<void> {
-    auto update = WL_TRY(context.connection.prepare(
-        "UPDATE devices SET revoked_at = coalesce(revoked_at, ?2) WHERE id = ?1", "revoke device"));
-    WL_TRY(update.bind(1, id.value()).bind(2, now).run());
-    WL_TRY(expect_changed(context.connection, "device"));
-    auto sessions = WL_TRY(context.connection.prepare(
-        "UPDATE sessions SET revoked = 1 WHERE device_id = ?1", "revoke device"));
-    WL_TRY(sessions.bind(1, id.value()).run());
-    return ok();
-  });
-}
-
-Result<void> SqliteStore::create_session(const Session& session) {
-  return write<void>(nullptr, [&](WriteContext& context) -> Result<void> {
-    auto insert = WL_TRY(context.connection.prepare("INSERT INTO sessions (" WL_SESSION_COLUMNS
-                                                    ") VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
-                                                    "create session"));
-    return insert.bind_blob(1, session.token_hash)
-        .bind(2, session.user_id.value())
-        .bind(3, session.device_id.value())
-        .bind(4, session.created_at)
-        .bind(5, session.last_used)
-        .bind(6, session.expires_at)
-        .bind(7, std::int64_t{session.revoked ? 1 : 0})
-        .bind(8, std::int64_t{session.locked ? 1 : 0})
-        .bind(9, std::int64_t{session.pin_failures})
-        .run();
-  });
+Result<std::monostate> detail::apply(WriteContext& context, const RevokeDevice& mutation) {
+  auto update = WL_TRY(context.connection.prepare(
+      "UPDATE devices SET revoked_at = coalesce(revoked_at, ?2) WHERE id = ?1", "revoke device"));
+  WL_TRY(update.bind(1, mutation.device.value()).bind(2, mutation.at).run());
+  WL_TRY(expect_changed(context.connection, "device"));
+  auto sessions = WL_TRY(context.connection.prepare(
+      "UPDATE sessions SET revoked = 1 WHERE device_id = ?1", "revoke device"));
+  WL_TRY(sessions.bind(1, mutation.device.value()).run());
+  auto owner = WL_TRY(context.connection.prepare(
+      "SELECT u.id, u.org_id FROM devices d JOIN users u ON u.id = d.user_id WHERE d.id = ?1",
+      "revoke device"));
+  owner.bind(1, mutation.device.value());
+  WL_TRY(owner.step());
+  const UserId user(owner.column_int64(0));
+  WL_TRY(insert_scoped_event(context, EventKind::kDevicesChanged, OrgId(owner.column_int64(1)),
+                             user, mutation.actor, user, mutation.at));
+  return std::monostate();
 }
 
 Result<Session> SqliteStore::find_session(std::string_view token_hash) {
@@ -87,60 +96,60 @@ Result<Session> SqliteStore::find_session(std::string_view token_hash) {
   return single_row<Session>(select, read_session, "session");
 }
 
-Result<void> SqliteStore::touch_session(std::string_view token_hash, Timestamp now) {
-  return write<void>(nullptr, [&](WriteContext& context) -> Result<void> {
-    auto update = WL_TRY(context.connection.prepare(
-        "UPDATE sessions SET last_used = ?2 WHERE token_hash = ?1", "touch session"));
-    WL_TRY(update.bind_blob(1, token_hash).bind(2, now).run());
-    WL_TRY(expect_changed(context.connection, "session"));
+namespace {
+
+// Runs one UPDATE of a session's row (?1 is its token hash); with `seen`, also moves
+// its device's last_seen up to that time. Errors: NotFound for an unknown session.
+template <typename Bind>
+Result<std::monostate> update_session(WriteContext& context, const char* sql, std::string_view what,
+                                      std::string_view token_hash, Bind bind,
+                                      std::optional<Timestamp> seen = std::nullopt) {
+  auto update = WL_TRY(context.connection.prepare(sql, what));
+  update.bind_blob(1, token_hash);
+  bind(update);
+  WL_TRY(update.run());
+  WL_TRY(expect_changed(context.connection, "session"));
+  if (seen) {
     auto device = WL_TRY(context.connection.prepare(
         "UPDATE devices SET last_seen = max(last_seen, ?2) "
         "WHERE id = (SELECT device_id FROM sessions WHERE token_hash = ?1)",
-        "touch session"));
-    return device.bind_blob(1, token_hash).bind(2, now).run();
-  });
+        what));
+    WL_TRY(device.bind_blob(1, token_hash).bind(2, *seen).run());
+  }
+  return std::monostate();
 }
 
-Result<void> SqliteStore::revoke_session(std::string_view token_hash) {
-  return write<void>(nullptr, [&](WriteContext& context) -> Result<void> {
-    auto update = WL_TRY(context.connection.prepare(
-        "UPDATE sessions SET revoked = 1 WHERE token_hash = ?1", "revoke session"));
-    WL_TRY(update.bind_blob(1, token_hash).run());
-    return expect_changed(context.connection, "session");
-  });
+}  // namespace
+
+Result<std::monostate> detail::apply(WriteContext& context, const TouchSession& mutation) {
+  return update_session(
+      context, "UPDATE sessions SET last_used = ?2 WHERE token_hash = ?1", "touch session",
+      mutation.token_hash, [&](Statement& update) { update.bind(2, mutation.at); }, mutation.at);
 }
 
-Result<void> SqliteStore::lock_session(std::string_view token_hash) {
-  return write<void>(nullptr, [&](WriteContext& context) -> Result<void> {
-    auto update = WL_TRY(context.connection.prepare(
-        "UPDATE sessions SET locked = 1 WHERE token_hash = ?1", "lock session"));
-    WL_TRY(update.bind_blob(1, token_hash).run());
-    return expect_changed(context.connection, "session");
-  });
+Result<std::monostate> detail::apply(WriteContext& context, const RevokeSession& mutation) {
+  return update_session(context, "UPDATE sessions SET revoked = 1 WHERE token_hash = ?1",
+                        "revoke session", mutation.token_hash, [](Statement&) {});
 }
 
-Result<void> SqliteStore::unlock_session(std::string_view token_hash, Timestamp now) {
-  return write<void>(nullptr, [&](WriteContext& context) -> Result<void> {
-    auto update = WL_TRY(context.connection.prepare(
-        "UPDATE sessions SET locked = 0, pin_failures = 0, last_used = ?2 WHERE token_hash = ?1",
-        "unlock session"));
-    WL_TRY(update.bind_blob(1, token_hash).bind(2, now).run());
-    WL_TRY(expect_changed(context.connection, "session"));
-    auto device = WL_TRY(context.connection.prepare(
-        "UPDATE devices SET last_seen = max(last_seen, ?2) "
-        "WHERE id = (SELECT device_id FROM sessions WHERE token_hash = ?1)",
-        "unlock session"));
-    return device.bind_blob(1, token_hash).bind(2, now).run();
-  });
+Result<std::monostate> detail::apply(WriteContext& context, const LockSession& mutation) {
+  return update_session(context, "UPDATE sessions SET locked = 1 WHERE token_hash = ?1",
+                        "lock session", mutation.token_hash, [](Statement&) {});
 }
 
-Result<void> SqliteStore::set_session_pin_failures(std::string_view token_hash, int failures) {
-  return write<void>(nullptr, [&](WriteContext& context) -> Result<void> {
-    auto update = WL_TRY(context.connection.prepare(
-        "UPDATE sessions SET pin_failures = ?2 WHERE token_hash = ?1", "set pin failures"));
-    WL_TRY(update.bind_blob(1, token_hash).bind(2, std::int64_t{failures}).run());
-    return expect_changed(context.connection, "session");
-  });
+Result<std::monostate> detail::apply(WriteContext& context, const UnlockSession& mutation) {
+  return update_session(
+      context,
+      "UPDATE sessions SET locked = 0, pin_failures = 0, last_used = ?2 WHERE token_hash = ?1",
+      "unlock session", mutation.token_hash,
+      [&](Statement& update) { update.bind(2, mutation.at); }, mutation.at);
+}
+
+Result<std::monostate> detail::apply(WriteContext& context, const SetSessionPinFailures& mutation) {
+  return update_session(context, "UPDATE sessions SET pin_failures = ?2 WHERE token_hash = ?1",
+                        "set pin failures", mutation.token_hash, [&](Statement& update) {
+                          update.bind(2, std::int64_t{mutation.failures});
+                        });
 }
 
 Result<std::int64_t> detail::apply(WriteContext& context, const PurgeSessions& mutation) {

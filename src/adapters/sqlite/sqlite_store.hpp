@@ -66,35 +66,18 @@ class SqliteStore final : public Store {
 
   std::string instance_id() const override;
 
-  Result<Org> create_org(std::string_view name, Timestamp now) override;
   Result<Org> find_org(OrgId id) override;
   Result<Org> find_org_by_name(std::string_view name) override;
   Result<std::vector<Org>> list_orgs() override;
-  Result<void> set_org_idle_lock(OrgId id, std::chrono::seconds idle_lock) override;
 
-  Result<User> create_user(const NewUser& user) override;
   Result<User> find_user(UserId id) override;
   Result<User> find_user_by_name(OrgId org, std::string_view username) override;
   Result<std::vector<User>> list_users(OrgId org) override;
-  Result<void> set_password_hash(UserId id, std::string_view password_hash) override;
-  Result<void> set_login_failures(UserId id, int failed_logins,
-                                  std::optional<Timestamp> locked_until) override;
-  Result<void> set_user_disabled(UserId id, bool disabled) override;
-  Result<void> set_pin_hash(UserId id, std::string_view pin_hash) override;
-  Result<void> set_user_operator(UserId id, bool is_operator) override;
 
-  Result<Device> create_device(UserId user, std::string_view name_sealed, Timestamp now) override;
   Result<Device> find_device(DeviceId id) override;
   Result<std::vector<Device>> list_devices(UserId user) override;
-  Result<void> revoke_device(DeviceId id, Timestamp now) override;
 
-  Result<void> create_session(const Session& session) override;
   Result<Session> find_session(std::string_view token_hash) override;
-  Result<void> touch_session(std::string_view token_hash, Timestamp now) override;
-  Result<void> revoke_session(std::string_view token_hash) override;
-  Result<void> lock_session(std::string_view token_hash) override;
-  Result<void> unlock_session(std::string_view token_hash, Timestamp now) override;
-  Result<void> set_session_pin_failures(std::string_view token_hash, int failures) override;
 
   void commit(WriteBatch batch, CommitHook hook, WriteDone<BatchResult> done) override;
 
@@ -112,9 +95,9 @@ class SqliteStore final : public Store {
   Result<bool> is_member(ThreadId thread, UserId user) override;
 
   Result<Event> find_event(EventId id) override;
-  Result<std::vector<Event>> read_user_events(UserId user, EventId after,
+  Result<std::vector<Event>> read_user_events(UserId user, StreamPosition after,
                                               std::size_t limit) override;
-  Result<EventId> last_event_id() override;
+  Result<StreamPosition> stream_head() override;
   Result<std::vector<Event>> read_thread_messages(ThreadId thread, std::int64_t before_seq,
                                                   std::size_t limit) override;
   Result<std::vector<Receipt>> list_receipts(EventId message) override;

@@ -52,14 +52,16 @@ std::string device_record_key(UserId user, Timestamp created_at) {
   return fmt::format("user:{}/at:{}", user.value(), to_micros(created_at));
 }
 
-IdentityService::IdentityService(UserStore& users, SessionStore& sessions, KeyRing& keys,
-                                 const Clock& clock, AuditLog& audit, const PasswordHasher& hasher,
-                                 IdentityPolicy policy)
-    : users_(users),
+IdentityService::IdentityService(Committer& committer, UserStore& users, SessionStore& sessions,
+                                 KeyRing& keys, const Clock& clock, AuditLog& audit, Bus& bus,
+                                 const PasswordHasher& hasher, IdentityPolicy policy)
+    : committer_(committer),
+      users_(users),
       sessions_(sessions),
       keys_(keys),
       clock_(clock),
       audit_(audit),
+      bus_(bus),
       hasher_(hasher),
       policy_(policy),
       throttle_(clock, LoginThrottle::Policy{policy.source_lock_threshold, policy.lockout,
@@ -183,9 +185,6 @@ Result<LoginResult> IdentityService::login(const LoginRequest& request) {
     return error(Code::kUnauthenticated, std::string(kBadCredentials));
   }
   throttle_.record_success(throttle_key);
-  if (user.failed_logins != 0 || user.locked_until) {
-    WL_TRY(users_.set_login_failures(user.id, 0, std::nullopt));
-  }
 
   std::string device_name = request.device_name.empty() ? "unnamed device" : request.device_name;
   if (device_name.size() > 100 || !is_valid_utf8(device_name)) {
@@ -195,20 +194,29 @@ Result<LoginResult> IdentityService::login(const LoginRequest& request) {
   // any other typed text. The record is fixed before the device has an id.
   const std::string name_sealed = WL_TRY(keys_.seal(
       SealContext{user.org_id, kDeviceKind, device_record_key(user.id, now), "name"}, device_name));
-  const Device device = WL_TRY(sessions_.create_device(user.id, name_sealed, now));
+  const Org user_org = WL_TRY(users_.find_org(user.org_id));
   const std::string token = crypto::base64url_encode(crypto::random_bytes(32));
   Session session;
   session.token_hash = crypto::sha256(token);
   session.user_id = user.id;
-  session.device_id = device.id;
   session.created_at = now;
   session.last_used = now;
   session.expires_at = now + policy_.absolute_timeout;
-  WL_TRY(sessions_.create_session(session));
-  const Org user_org = WL_TRY(users_.find_org(user.org_id));
-  subject.device = device.id;
-  WL_TRY(audit_event(subject, "login", user_target(user.id), "ok",
-                     fmt::format("{} device={}", detail, device.id.value())));
+  // The failures reset, the device, the session and the entry that records them: one
+  // write. The entry names the device the write creates.
+  WriteBatch batch;
+  if (user.failed_logins != 0 || user.locked_until) {
+    batch.add(SetLoginFailures{user.id, 0, std::nullopt});
+  }
+  const std::size_t opened = batch.add(OpenSession{session, name_sealed});
+  batch.audit(draft(subject, "login", user_target(user.id), "ok", detail),
+              [opened, detail](AuditDraft& entry, const std::vector<MutationResult>& results) {
+                const DeviceId device = std::get<Device>(results.at(opened)).id;
+                entry.device = device;
+                entry.detail = fmt::format("{} device={}", detail, device.value());
+                return true;
+              });
+  const Device device = WL_TRY(commit(std::move(batch))).result<Device>(opened);
   DeviceView view{device.id,         device.user_id,   std::move(device_name),
                   device.created_at, device.last_seen, device.revoked};
   return LoginResult{token, std::move(user), std::move(view), session.expires_at,
@@ -255,9 +263,9 @@ Result<SessionState> IdentityService::session_state(std::string_view token_hash,
   // org's idle time grows later) until an unlock, and is audited once.
   state.locked = session.locked;
   if (!session.locked && now - session.last_used >= org.idle_lock) {
-    WL_TRY(sessions_.lock_session(token_hash));
-    WL_TRY(audit_event(state.principal, "session.lock", user_target(user.id), "ok",
-                       fmt::format("device={} reason=idle", session.device_id.value())));
+    WL_TRY(commit_audited(LockSession{std::string(token_hash)},
+                          draft(state.principal, "session.lock", user_target(user.id), "ok",
+                                fmt::format("device={} reason=idle", session.device_id.value()))));
     state.locked = true;
   }
   state.last_used = session.last_used;
@@ -288,7 +296,7 @@ Result<void> IdentityService::count_activity_at(const SessionState& state, Times
                  "the session is locked: unlock it with your PIN or password");
   }
   if (now - state.last_used >= policy_.touch_interval) {
-    WL_TRY(sessions_.touch_session(state.principal.token_hash, now));
+    WL_TRY(commit_one<std::monostate>(committer_, TouchSession{state.principal.token_hash, now}));
   }
   return ok();
 }
@@ -311,9 +319,9 @@ Result<void> IdentityService::record_activity(const Principal& principal) {
 
 Result<void> IdentityService::lock(const Principal& principal) {
   const SessionState state = WL_TRY(validate(principal));
-  WL_TRY(sessions_.lock_session(principal.token_hash));
-  WL_TRY(audit_event(state.principal, "session.lock", user_target(principal.user), "ok",
-                     fmt::format("device={}", principal.device.value())));
+  WL_TRY(commit_audited(LockSession{principal.token_hash},
+                        draft(state.principal, "session.lock", user_target(principal.user), "ok",
+                              fmt::format("device={}", principal.device.value()))));
   return ok();
 }
 
@@ -329,11 +337,13 @@ Result<std::optional<Timestamp>> IdentityService::count_account_failure(const Pr
   if (duration) {
     locked_until = clock_.now() + *duration;
   }
-  WL_TRY(users_.set_login_failures(user.id, failures, locked_until));
+  WriteBatch batch;
+  batch.add(SetLoginFailures{user.id, failures, locked_until});
   if (locked_until) {
-    WL_TRY(audit_event(subject, "account.locked", user_target(user.id), "ok",
-                       fmt::format("{} failures={}", detail, failures)));
+    batch.audit(draft(subject, "account.locked", user_target(user.id), "ok",
+                      fmt::format("{} failures={}", detail, failures)));
   }
+  WL_TRY(commit(std::move(batch)));
   return locked_until;
 }
 
@@ -371,7 +381,7 @@ Result<void> IdentityService::check_password(const Principal& subject, const Use
   }
   throttle_.record_success(throttle_key);
   if (user.failed_logins != 0 || user.locked_until) {
-    WL_TRY(users_.set_login_failures(user.id, 0, std::nullopt));
+    WL_TRY(commit_one<std::monostate>(committer_, SetLoginFailures{user.id, 0, std::nullopt}));
   }
   return ok();
 }
@@ -400,10 +410,11 @@ Result<void> IdentityService::unlock(const Principal& principal, const UnlockReq
     if (request.pin.size() > policy_.max_pin_length ||
         !hasher_.verify(user.pin_hash, request.pin)) {
       const int failures = policy_.pin_attempts - state.pin_tries_left + 1;
-      WL_TRY(sessions_.set_session_pin_failures(subject.token_hash, failures));
+      WL_TRY(
+          commit_audited(SetSessionPinFailures{subject.token_hash, failures},
+                         draft(subject, "session.unlock", target, "failed",
+                               fmt::format("{} reason=wrong_pin failures={}", detail, failures))));
       const int left = policy_.pin_attempts - failures;
-      (void)audit_event(subject, "session.unlock", target, "failed",
-                        fmt::format("{} reason=wrong_pin failures={}", detail, failures));
       if (left <= 0) {
         return error(Code::kFailedPrecondition,
                      "wrong PIN, and too many wrong PINs: unlock with your password");
@@ -415,9 +426,9 @@ Result<void> IdentityService::unlock(const Principal& principal, const UnlockReq
     WL_TRY(
         check_password(subject, user, request.password, request.remote_address, "session.unlock"));
   }
-  WL_TRY(sessions_.unlock_session(subject.token_hash, now));
-  WL_TRY(audit_event(subject, "session.unlock", target, "ok",
-                     fmt::format("remote={} method={}", request.remote_address, method)));
+  WL_TRY(commit_audited(UnlockSession{subject.token_hash, now},
+                        draft(subject, "session.unlock", target, "ok",
+                              fmt::format("remote={} method={}", request.remote_address, method))));
   return ok();
 }
 
@@ -459,11 +470,13 @@ Result<void> IdentityService::set_pin(const Principal& principal, const PinChang
   const SessionState state = WL_TRY(validate(principal));
   const User user = WL_TRY(users_.find_user(state.principal.user));
   WL_TRY(check_password(state.principal, user, change.password, change.remote_address, "pin.set"));
-  WL_TRY(users_.set_pin_hash(user.id, WL_TRY(hasher_.hash(change.pin))));
-  WL_TRY(sessions_.set_session_pin_failures(state.principal.token_hash, 0));
-  WL_TRY(audit_event(
-      state.principal, "pin.set", user_target(user.id), "ok",
-      fmt::format("remote={} replaced={}", change.remote_address, !user.pin_hash.empty())));
+  WriteBatch batch;
+  batch.add(SetPinHash{user.id, WL_TRY(hasher_.hash(change.pin))});
+  batch.add(SetSessionPinFailures{state.principal.token_hash, 0});
+  batch.audit(
+      draft(state.principal, "pin.set", user_target(user.id), "ok",
+            fmt::format("remote={} replaced={}", change.remote_address, !user.pin_hash.empty())));
+  WL_TRY(commit(std::move(batch)));
   return ok();
 }
 
@@ -479,16 +492,16 @@ Result<void> IdentityService::set_idle_lock(const Principal& actor, OrgId org,
                  fmt::format("the idle lock must be {} to {} seconds",
                              policy_.min_idle_lock.count(), policy_.max_idle_lock.count()));
   }
-  WL_TRY(users_.set_org_idle_lock(org, idle_lock));
-  WL_TRY(audit_event(actor, "admin.org.idle_lock", target, "ok",
-                     fmt::format("seconds={}", idle_lock.count())));
+  WL_TRY(commit_audited(SetOrgIdleLock{org, idle_lock, actor.user, clock_.now()},
+                        draft(actor, "admin.org.idle_lock", target, "ok",
+                              fmt::format("seconds={}", idle_lock.count()))));
   return ok();
 }
 
 Result<void> IdentityService::logout(const Principal& principal) {
-  WL_TRY(sessions_.revoke_session(principal.token_hash));
-  WL_TRY(audit_event(principal, "logout", user_target(principal.user), "ok",
-                     fmt::format("device={}", principal.device.value())));
+  WL_TRY(commit_audited(RevokeSession{principal.token_hash},
+                        draft(principal, "logout", user_target(principal.user), "ok",
+                              fmt::format("device={}", principal.device.value()))));
   return ok();
 }
 
@@ -506,6 +519,27 @@ Result<void> IdentityService::require_operator(const Principal& actor) const {
     return ok();
   }
   return error(Code::kPermissionDenied, "this needs an operator of the server");
+}
+
+Result<Org> IdentityService::create_org(const Principal& actor, std::string_view name) {
+  if (auto allowed = require_operator(actor); !allowed) {
+    (void)audit_event(actor, "admin.org.create", "org:new", "denied", "");
+    return std::unexpected(allowed.error());
+  }
+  if (name.empty() || name.size() > 200 || !is_valid_utf8(name)) {
+    return error(Code::kInvalidArgument, "the org name must be 1 to 200 bytes of UTF-8");
+  }
+  WriteBatch batch;
+  batch.add(CreateOrg{std::string(name), clock_.now()});
+  // The entry names the org the write creates, and belongs to it.
+  batch.audit(draft(actor, "admin.org.create", "", "ok", ""),
+              [](AuditDraft& entry, const std::vector<MutationResult>& results) {
+                const OrgId org = std::get<Org>(results.front()).id;
+                entry.org_id = org;
+                entry.target = fmt::format("org:{}", org.value());
+                return true;
+              });
+  return WL_TRY(commit(std::move(batch))).result<Org>(0);
 }
 
 Result<User> IdentityService::create_user(const Principal& actor, OrgId org,
@@ -530,10 +564,15 @@ Result<User> IdentityService::create_user(const Principal& actor, OrgId org,
   user.password_hash = WL_TRY(hasher_.hash(password));
   user.is_admin = is_admin;
   user.created_at = clock_.now();
-  User created = WL_TRY(users_.create_user(user));
-  WL_TRY(audit_event(actor, "admin.user.create", user_target(created.id), "ok",
-                     fmt::format("admin={}", is_admin)));
-  return created;
+  WriteBatch batch;
+  batch.add(CreateUser{std::move(user), actor.user});
+  // The entry names the user the write creates.
+  batch.audit(draft(actor, "admin.user.create", "", "ok", fmt::format("admin={}", is_admin)),
+              [](AuditDraft& entry, const std::vector<MutationResult>& results) {
+                entry.target = user_target(std::get<User>(results.front()).id);
+                return true;
+              });
+  return WL_TRY(commit(std::move(batch))).result<User>(0);
 }
 
 Result<void> IdentityService::set_password(const Principal& actor, UserId user_id,
@@ -546,8 +585,23 @@ Result<void> IdentityService::set_password(const Principal& actor, UserId user_i
     }
   }
   WL_TRY(check_password_rules(password));
-  WL_TRY(users_.set_password_hash(user_id, WL_TRY(hasher_.hash(password))));
-  WL_TRY(audit_event(actor, "admin.user.password", user_target(user_id), "ok", ""));
+  WL_TRY(commit_audited(SetPasswordHash{user_id, WL_TRY(hasher_.hash(password))},
+                        draft(actor, "admin.user.password", user_target(user_id), "ok", "")));
+  return ok();
+}
+
+Result<void> IdentityService::set_disabled(const Principal& actor, UserId user_id, bool disabled) {
+  const User user = WL_TRY(users_.find_user(user_id));
+  if (auto allowed = require_admin_of(actor, user.org_id); !allowed) {
+    (void)audit_event(actor, "admin.user.disable", user_target(user_id), "denied", "");
+    return std::unexpected(allowed.error());
+  }
+  if (disabled && actor.user == user_id) {
+    return error(Code::kFailedPrecondition, "an administrator cannot disable their own account");
+  }
+  WL_TRY(commit_audited(SetUserDisabled{user_id, disabled, actor.user, clock_.now()},
+                        draft(actor, "admin.user.disable", user_target(user_id), "ok",
+                              fmt::format("disabled={}", disabled))));
   return ok();
 }
 
@@ -557,9 +611,9 @@ Result<void> IdentityService::set_operator(const Principal& actor, UserId user_i
     (void)audit_event(actor, "admin.user.operator", user_target(user_id), "denied", "");
     return std::unexpected(allowed.error());
   }
-  WL_TRY(users_.set_user_operator(user_id, is_operator));
-  WL_TRY(audit_event(actor, "admin.user.operator", user_target(user_id), "ok",
-                     fmt::format("operator={}", is_operator)));
+  WL_TRY(commit_audited(SetUserOperator{user_id, is_operator},
+                        draft(actor, "admin.user.operator", user_target(user_id), "ok",
+                              fmt::format("operator={}", is_operator))));
   return ok();
 }
 
@@ -626,9 +680,9 @@ Result<void> IdentityService::revoke_device(const Principal& actor, DeviceId dev
       return std::unexpected(allowed.error());
     }
   }
-  WL_TRY(sessions_.revoke_device(device_id, clock_.now()));
-  WL_TRY(
-      audit_event(actor, "device.revoke", target, "ok", fmt::format("owner={}", owner.id.value())));
+  WL_TRY(commit_audited(
+      RevokeDevice{device_id, clock_.now(), actor.user},
+      draft(actor, "device.revoke", target, "ok", fmt::format("owner={}", owner.id.value()))));
   return ok();
 }
 
@@ -650,19 +704,36 @@ Result<User> IdentityService::find_user(const Principal& actor, UserId id) {
   return user;
 }
 
+AuditDraft IdentityService::draft(const Principal& actor, std::string_view action,
+                                  std::string target, std::string_view outcome,
+                                  std::string detail) const {
+  AuditDraft entry;
+  entry.at = clock_.now();
+  entry.org_id = actor.org;
+  entry.actor = actor.user;
+  entry.device = actor.device;
+  entry.action = std::string(action);
+  entry.target = std::move(target);
+  entry.outcome = std::string(outcome);
+  entry.detail = std::move(detail);
+  return entry;
+}
+
+Result<BatchResult> IdentityService::commit(WriteBatch batch) {
+  return commit_and_wait(committer_, std::move(batch), publish_to(bus_));
+}
+
+Result<BatchResult> IdentityService::commit_audited(Mutation mutation, AuditDraft audit) {
+  WriteBatch batch;
+  batch.add(std::move(mutation));
+  batch.audit(std::move(audit));
+  return commit(std::move(batch));
+}
+
 Result<void> IdentityService::audit_event(const Principal& actor, std::string_view action,
                                           std::string target, std::string_view outcome,
                                           std::string detail) {
-  AuditDraft draft;
-  draft.at = clock_.now();
-  draft.org_id = actor.org;
-  draft.actor = actor.user;
-  draft.device = actor.device;
-  draft.action = std::string(action);
-  draft.target = std::move(target);
-  draft.outcome = std::string(outcome);
-  draft.detail = std::move(detail);
-  WL_TRY(audit_.record(std::move(draft)));
+  WL_TRY(audit_.record(draft(actor, action, std::move(target), outcome, std::move(detail))));
   return ok();
 }
 

@@ -7,10 +7,12 @@
 #include <vector>
 
 #include "core/status.hpp"
+#include "ports/bus.hpp"
 #include "ports/clock.hpp"
 #include "ports/records.hpp"
 #include "ports/session_store.hpp"
 #include "ports/user_store.hpp"
+#include "ports/write_batch.hpp"
 #include "services/identity/login_throttle.hpp"
 #include "services/identity/password_hasher.hpp"
 #include "services/identity/principal.hpp"
@@ -105,8 +107,9 @@ struct PinChange {
 // clock, audit and hasher must outlive the service.
 class IdentityService {
  public:
-  IdentityService(UserStore& users, SessionStore& sessions, KeyRing& keys, const Clock& clock,
-                  AuditLog& audit, const PasswordHasher& hasher, IdentityPolicy policy = {});
+  IdentityService(Committer& committer, UserStore& users, SessionStore& sessions, KeyRing& keys,
+                  const Clock& clock, AuditLog& audit, Bus& bus, const PasswordHasher& hasher,
+                  IdentityPolicy policy = {});
 
   // Checks the password and opens a session on a new device. Errors:
   // Unauthenticated for an unknown org, an unknown user, a wrong password or a
@@ -162,6 +165,11 @@ class IdentityService {
 
   // ---- Administration (admins of the org, or the system principal) ----
 
+  // Creates an org. Only the system principal or an operator may. Audited. Errors:
+  // PermissionDenied (audited); InvalidArgument for a name that is empty, longer than
+  // 200 bytes or not UTF-8; AlreadyExists.
+  Result<Org> create_org(const Principal& actor, std::string_view name);
+
   // Errors: InvalidArgument for a bad username or weak password; AlreadyExists.
   Result<User> create_user(const Principal& actor, OrgId org, std::string_view username,
                            std::string_view display_name, std::string_view title,
@@ -171,6 +179,11 @@ class IdentityService {
   // KEK rotation). Only the system principal or an operator may. Errors:
   // PermissionDenied (audited), NotFound.
   Result<void> set_operator(const Principal& actor, UserId user, bool is_operator);
+  // Disables the account (its sessions stop working at their next request, and it
+  // cannot sign in) or enables it again. Audited. Errors: PermissionDenied (audited)
+  // unless an admin of the user's org or the system; FailedPrecondition for an admin
+  // disabling themselves; NotFound.
+  Result<void> set_disabled(const Principal& actor, UserId user, bool disabled);
   // Sets how long the org's sessions may go without a user action before they lock.
   // Errors: PermissionDenied (audited) unless an admin of the org or the system;
   // InvalidArgument outside [min_idle_lock, max_idle_lock]; NotFound.
@@ -227,19 +240,28 @@ class IdentityService {
   // failure locks; PermissionDenied for a wrong password. Failures are audited.
   Result<void> check_password(const Principal& subject, const User& user, std::string_view password,
                               std::string_view remote_address, std::string_view action);
-  // Appends an audit entry. Callers propagate its failure on success paths (an action
-  // that cannot be audited does not happen) and ignore it on paths already failing.
+  // The audit entry of `action` by `actor`, at now.
+  AuditDraft draft(const Principal& actor, std::string_view action, std::string target,
+                   std::string_view outcome, std::string detail) const;
+  // Commits a batch (its changes with their audit entries) and publishes its events.
+  Result<BatchResult> commit(WriteBatch batch);
+  // Commits one change with the audit entry that records it.
+  Result<BatchResult> commit_audited(Mutation mutation, AuditDraft audit);
+  // Appends an audit entry that records no change of state (a refusal, a failed
+  // check). Callers ignore its failure on paths already failing.
   [[nodiscard]] Result<void> audit_event(const Principal& actor, std::string_view action,
                                          std::string target, std::string_view outcome,
                                          std::string detail);
   // Opens the name of a device of a user of `org`.
   Result<DeviceView> open_device(OrgId org, const Device& device);
 
+  Committer& committer_;
   UserStore& users_;
   SessionStore& sessions_;
   KeyRing& keys_;
   const Clock& clock_;
   AuditLog& audit_;
+  Bus& bus_;
   const PasswordHasher& hasher_;
   IdentityPolicy policy_;
   LoginThrottle throttle_;

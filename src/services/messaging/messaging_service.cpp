@@ -98,7 +98,7 @@ Result<void> MessagingService::audit(const Principal& actor, std::string_view ac
 }
 
 Result<BatchResult> MessagingService::commit(WriteBatch batch) {
-  return commit_and_wait(committer_, std::move(batch), publisher());
+  return commit_and_wait(committer_, std::move(batch), publish_to(bus_));
 }
 
 Result<void> MessagingService::commit_audited(const Principal& actor, Mutation mutation,
@@ -110,14 +110,6 @@ Result<void> MessagingService::commit_audited(const Principal& actor, Mutation m
       draft_of(actor, clock_.now(), action, thread_target(thread), "ok", std::move(detail)));
   WL_TRY(commit(std::move(batch)));
   return ok();
-}
-
-CommitHook MessagingService::publisher() {
-  return [this](std::span<const CommittedEvent> events) {
-    for (const CommittedEvent& committed : events) {
-      bus_.publish(committed.recipients, std::make_shared<const Event>(committed.event));
-    }
-  };
 }
 
 Result<Thread> MessagingService::find_visible_thread(const Principal& actor, ThreadId thread_id,
@@ -503,7 +495,7 @@ void MessagingService::send_async(const Principal& actor, SendRequest request,
     return;
   }
   committer_.commit(
-      std::move(*prepared), publisher(),
+      std::move(*prepared), publish_to(bus_),
       [this, actor, request = std::move(request),
        done = std::move(done)](Result<BatchResult> committed) mutable {
         if (!committed) {
@@ -535,7 +527,7 @@ Result<std::vector<UserId>> MessagingService::typing_recipients(const Principal&
   return recipients;
 }
 
-Result<EventId> MessagingService::stream_head() { return log_.last_event_id(); }
+Result<StreamPosition> MessagingService::stream_head() { return log_.stream_head(); }
 
 Result<std::size_t> MessagingService::seal_client_ids_in_clear() {
   std::size_t sealed = 0;
@@ -712,7 +704,7 @@ void MessagingService::acknowledge_delivered_async(const Principal& actor,
         draft.detail = fmt::format("messages={}", delivered_ids(delivered));
         return !delivered.empty();
       });
-  committer_.commit(std::move(batch), publisher(),
+  committer_.commit(std::move(batch), publish_to(bus_),
                     [done = std::move(done)](const Result<BatchResult>& committed) {
                       if (!committed) {
                         done(std::unexpected(committed.error()));
@@ -745,7 +737,8 @@ Result<void> MessagingService::mark_read(const Principal& actor, ThreadId thread
 }
 
 Result<std::vector<OpenedEvent>> MessagingService::read_events(const Principal& actor,
-                                                               EventId after, std::size_t limit) {
+                                                               StreamPosition after,
+                                                               std::size_t limit) {
   limit = std::clamp<std::size_t>(limit, 1, limits_.max_event_page);
   const auto events = WL_TRY(log_.read_user_events(actor.user, after, limit));
   std::vector<OpenedEvent> opened;

@@ -172,7 +172,7 @@ class MessagingService {
 
   // The caller's event stream after `after`, at most limit events, opened. Each
   // non-empty page is audited as one PHI read.
-  Result<std::vector<OpenedEvent>> read_events(const Principal& actor, EventId after,
+  Result<std::vector<OpenedEvent>> read_events(const Principal& actor, StreamPosition after,
                                                std::size_t limit);
 
   // The members of a thread other than the caller, for typing notices (which are
@@ -188,8 +188,8 @@ class MessagingService {
   // error stays sealed, and calling again goes on from there.
   Result<std::size_t> seal_client_ids_in_clear();
 
-  // The newest committed event id: where a stream that starts "now" begins.
-  Result<EventId> stream_head();
+  // The position of the newest readable event: where a stream that starts "now" begins.
+  Result<StreamPosition> stream_head();
 
   // Opens one event of the caller's org (client ids and bodies of messages); no audit,
   // no membership check: for the live fan-out, whose recipients the store already chose.
@@ -212,8 +212,6 @@ class MessagingService {
   Result<void> require_same_org(const Principal& actor, std::span<const UserId> users);
   Result<ThreadView> view_of(const Principal& actor, const Thread& thread);
   Result<ThreadView> create(const Principal& actor, NewThread thread);
-  // A CommitHook that publishes each committed event to its recipients on the Bus.
-  CommitHook publisher();
   // Commits the batch, its events published, and waits for it.
   Result<BatchResult> commit(WriteBatch batch);
   // Commits one change to `thread` by `actor` with its "ok" audit entry (`action`,

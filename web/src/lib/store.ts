@@ -4,7 +4,8 @@ import { Api } from './http';
 import { Outbox } from './outbox';
 import { SyncSocket, type ConnectionState, type SocketFactory } from './socket';
 import { addReadMark, recipientStatuses, type ReadMarks, type RecipientStatus } from './status';
-import type { ErrorFrame, HistoryPage, MessageEvent, Patient, SentFrame, StreamEvent, Thread, User } from './types';
+import { isThreadEvent } from './types';
+import type { ErrorFrame, HistoryPage, MessageEvent, Patient, ScopedEvent, SentFrame, StreamEvent, Thread, ThreadEvent, User } from './types';
 
 export interface ThreadState {
   thread: Thread;
@@ -55,6 +56,8 @@ export interface StoreDeps {
   alerts?: Alerts;
   isVisible?: () => boolean;
   onSessionEnded: (message: string) => void;
+  // The org's settings (the idle lock) changed: fetch them again.
+  onOrgChanged?: () => void;
 }
 
 const kPageSize = 50;
@@ -143,6 +146,8 @@ export class AppStore {
   users = new Map<number, User>();
   threads = new Map<number, ThreadState>();
   selectedThreadId: number | null = null;
+  // Moves when a device of this user signs in or is revoked (the device list changed).
+  devicesVersion = 0;
   patients: Patient[] | null = null;
   outbox: Outbox;
   notice: string | null = null;
@@ -163,7 +168,7 @@ export class AppStore {
   // Messages of threads not yet loaded whose arrival was announced while held.
   private alertedWhileHeld = new Set<number>();
   private buffered: { event: StreamEvent | null; cursor: string }[] = [];
-  private unknownThreads = new Map<number, { event: StreamEvent; cursor: string }[]>();
+  private unknownThreads = new Map<number, { event: ThreadEvent; cursor: string }[]>();
   private ackQueue: number[] = [];
   private ackTimer: ReturnType<typeof setTimeout> | null = null;
   private cursorTimer: ReturnType<typeof setTimeout> | null = null;
@@ -437,6 +442,10 @@ export class AppStore {
   // ---- applying events -----------------------------------------------------
 
   private apply(event: StreamEvent, cursor: string): void {
+    if (!isThreadEvent(event)) {
+      this.applyScoped(event);
+      return;
+    }
     const state = this.threads.get(event.thread_id);
     if (!state) {
       if (event.kind === 'member_removed' && event.user_id === this.selfId) return;
@@ -499,6 +508,22 @@ export class AppStore {
     }
   }
 
+  // News for this user or the whole org; kinds this version does not know are skipped
+  // (their cursor still moves on).
+  private applyScoped(event: ScopedEvent): void {
+    switch (event.kind) {
+      case 'user_changed':
+        void this.refreshUsers();
+        break;
+      case 'org_changed':
+        this.deps.onOrgChanged?.();
+        break;
+      case 'devices_changed':
+        this.devicesVersion += 1;
+        break;
+    }
+  }
+
   private applyMessage(state: ThreadState, message: MessageEvent): void {
     const isNew = insertMessage(state, message);
     // The message they were typing has come.
@@ -539,7 +564,7 @@ export class AppStore {
     }
   }
 
-  private queueForUnknownThread(event: StreamEvent, cursor: string): void {
+  private queueForUnknownThread(event: ThreadEvent, cursor: string): void {
     const waiting = this.unknownThreads.get(event.thread_id);
     if (waiting) {
       waiting.push({ event, cursor });

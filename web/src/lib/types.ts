@@ -80,7 +80,43 @@ export interface ThreadRenamedEvent {
   by_user_id: number;
 }
 
-export type StreamEvent = MessageEvent | DeliveredEvent | ReadEvent | MemberEvent | ThreadCreatedEvent | ThreadRenamedEvent;
+export type ThreadEvent = MessageEvent | DeliveredEvent | ReadEvent | MemberEvent | ThreadCreatedEvent | ThreadRenamedEvent;
+
+// Events scoped to the user or the whole org rather than a thread (docs/protocol.md,
+// "Events"): they say what changed; the client fetches it.
+export interface UserChangedEvent {
+  id: number;
+  kind: 'user_changed';
+  scope: 'org';
+  at: string;
+  user_id: number;
+  by_user_id: number;
+}
+
+export interface OrgChangedEvent {
+  id: number;
+  kind: 'org_changed';
+  scope: 'org';
+  at: string;
+  by_user_id: number;
+}
+
+export interface DevicesChangedEvent {
+  id: number;
+  kind: 'devices_changed';
+  scope: 'user';
+  at: string;
+  user_id: number;
+  by_user_id: number;
+}
+
+export type ScopedEvent = UserChangedEvent | OrgChangedEvent | DevicesChangedEvent;
+
+export type StreamEvent = ThreadEvent | ScopedEvent;
+
+export function isThreadEvent(event: StreamEvent): event is ThreadEvent {
+  return 'thread_id' in event && typeof event.thread_id === 'number';
+}
 
 export interface Thread {
   id: number;

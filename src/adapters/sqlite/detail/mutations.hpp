@@ -7,6 +7,7 @@
 
 #include <cstddef>
 #include <optional>
+#include <variant>
 #include <vector>
 
 #include "adapters/sqlite/detail/writer.hpp"
@@ -14,6 +15,21 @@
 
 namespace wl::detail {
 
+Result<Org> apply(WriteContext& context, const CreateOrg& mutation);
+Result<std::monostate> apply(WriteContext& context, const SetOrgIdleLock& mutation);
+Result<User> apply(WriteContext& context, const CreateUser& mutation);
+Result<std::monostate> apply(WriteContext& context, const SetPasswordHash& mutation);
+Result<std::monostate> apply(WriteContext& context, const SetLoginFailures& mutation);
+Result<std::monostate> apply(WriteContext& context, const SetUserDisabled& mutation);
+Result<std::monostate> apply(WriteContext& context, const SetPinHash& mutation);
+Result<std::monostate> apply(WriteContext& context, const SetUserOperator& mutation);
+Result<Device> apply(WriteContext& context, const OpenSession& mutation);
+Result<std::monostate> apply(WriteContext& context, const RevokeDevice& mutation);
+Result<std::monostate> apply(WriteContext& context, const TouchSession& mutation);
+Result<std::monostate> apply(WriteContext& context, const RevokeSession& mutation);
+Result<std::monostate> apply(WriteContext& context, const LockSession& mutation);
+Result<std::monostate> apply(WriteContext& context, const UnlockSession& mutation);
+Result<std::monostate> apply(WriteContext& context, const SetSessionPinFailures& mutation);
 Result<MessageAppended> apply(WriteContext& context, const AppendMessage& mutation);
 Result<std::vector<Event>> apply(WriteContext& context, const RecordDelivered& mutation);
 Result<ThreadCreated> apply(WriteContext& context, const CreateThread& mutation);
@@ -21,6 +37,7 @@ Result<Event> apply(WriteContext& context, const AddMember& mutation);
 Result<Event> apply(WriteContext& context, const RemoveMember& mutation);
 Result<Event> apply(WriteContext& context, const RenameThread& mutation);
 Result<std::optional<Event>> apply(WriteContext& context, const RecordRead& mutation);
+Result<Event> apply(WriteContext& context, const AppendScopedEvent& mutation);
 Result<Patient> apply(WriteContext& context, const UpsertPatient& mutation);
 Result<Timer> apply(WriteContext& context, const ScheduleTimer& mutation);
 Result<bool> apply(WriteContext& context, const CancelTimer& mutation);

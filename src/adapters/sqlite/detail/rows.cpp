@@ -104,6 +104,8 @@ Event read_event(const Statement& row) {
   event.subject = UserId(row.column_int64(12));
   event.client_id_sealed = row.column_bytes(13);
   event.written_at = row.column_optional_time(14);
+  event.scope = static_cast<EventScope>(row.column_int64(15));
+  event.user_id = UserId(row.column_int64(16));
   return event;
 }
 
@@ -140,11 +142,11 @@ Result<Thread> load_thread(Connection& connection, ThreadId id) {
 Result<void> insert_event(WriteContext& context, Event& event) {
   auto insert = WL_TRY(context.connection.prepare(
       "INSERT INTO events (org_id, thread_id, kind, actor, created_at, seq, client_id, urgent, "
-      "body_sealed, ref, ref_seq, subject, client_id_sealed, written_at) VALUES (?1, ?2, ?3, ?4, "
-      "?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14)",
+      "body_sealed, ref, ref_seq, subject, client_id_sealed, written_at, scope, user_id) VALUES "
+      "(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16)",
       "append event"));
+  event.scope = scope_of(event.kind);
   insert.bind(1, event.org_id.value())
-      .bind(2, event.thread_id.value())
       .bind(3, static_cast<std::int64_t>(event.kind))
       .bind(4, event.actor.value())
       .bind(5, event.created_at);
@@ -169,10 +171,27 @@ Result<void> insert_event(WriteContext& context, Event& event) {
   bind_optional_id(insert, 10, event.ref);
   insert.bind(11, event.ref_seq);
   bind_optional_id(insert, 12, event.subject);
+  // The table's CHECK holds each scope to its target: a thread, a user, or neither.
+  insert.bind(15, static_cast<std::int64_t>(event.scope));
+  bind_optional_id(insert, 2, event.scope == EventScope::kThread ? event.thread_id : ThreadId());
+  bind_optional_id(insert, 16, event.scope == EventScope::kUser ? event.user_id : UserId());
   WL_TRY(insert.run());
   event.id = EventId(context.connection.last_insert_id());
   context.events->push_back(event);
   return ok();
+}
+
+Result<Event> insert_scoped_event(WriteContext& context, EventKind kind, OrgId org, UserId user,
+                                  UserId actor, UserId subject, Timestamp at) {
+  Event event;
+  event.org_id = org;
+  event.user_id = scope_of(kind) == EventScope::kUser ? user : UserId();
+  event.kind = kind;
+  event.actor = actor;
+  event.subject = subject;
+  event.created_at = at;
+  WL_TRY(insert_event(context, event));
+  return event;
 }
 
 Result<AuditEntry> insert_audit(WriteContext& context, const AuditDraft& draft) {
@@ -254,6 +273,14 @@ Result<std::vector<CommittedEvent>> with_recipients(Connection& connection,
   ThreadId members_of;
   std::vector<UserId> members;
   for (const Event& event : events) {
+    if (event.scope == EventScope::kUser) {
+      committed.push_back(CommittedEvent{event, {event.user_id}});
+      continue;
+    }
+    if (event.scope == EventScope::kOrg) {
+      committed.push_back(CommittedEvent{event, {}});
+      continue;
+    }
     if (event.thread_id != members_of) {
       members.clear();
       auto select = WL_TRY(connection.prepare(

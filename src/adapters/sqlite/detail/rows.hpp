@@ -33,7 +33,7 @@
 // events.client_id holds the client id's blind token (Event::client_token).
 #define WL_EVENT_COLUMNS                                                                  \
   "id, org_id, thread_id, kind, actor, created_at, seq, client_id, urgent, body_sealed, " \
-  "ref, ref_seq, subject, client_id_sealed, written_at"
+  "ref, ref_seq, subject, client_id_sealed, written_at, scope, user_id"
 #define WL_AUDIT_COLUMNS \
   "seq, at, org_id, actor, device_id, action, target, outcome, detail, prev_hash, hash"
 
@@ -118,6 +118,10 @@ Result<Thread> load_thread(Connection& connection, ThreadId id);
 
 // Inserts `event` (its id is assigned here) and records it for the job's CommitHook.
 Result<void> insert_event(WriteContext& context, Event& event);
+// Appends a user- or org-scoped event (an EventKind whose scope_of() is not kThread):
+// `user` is the user of a user event; `subject` whom it is about.
+Result<Event> insert_scoped_event(WriteContext& context, EventKind kind, OrgId org, UserId user,
+                                  UserId actor, UserId subject, Timestamp at);
 
 Result<AuditEntry> insert_audit(WriteContext& context, const AuditDraft& draft);
 

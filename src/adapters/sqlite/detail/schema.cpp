@@ -223,6 +223,50 @@ CREATE INDEX sessions_by_expiry ON sessions (expires_at);
 UPDATE events SET subject = (SELECT m.actor FROM events m WHERE m.id = events.ref)
   WHERE kind = 2 AND subject IS NULL;
 )sql",
+    // 8: events with an envelope scope (docs/architecture.md, "Event envelope"): thread
+    // events keep thread_id; user events (scope 2) name their user in user_id; org
+    // events (scope 3) only their org. thread_id becomes nullable, which SQLite can
+    // only do by rebuilding the table (migrate() turns foreign keys off around it and
+    // checks them before committing). Every event keeps its id.
+    R"sql(
+CREATE TABLE events_v8 (
+  id INTEGER PRIMARY KEY,
+  org_id INTEGER NOT NULL,
+  scope INTEGER NOT NULL DEFAULT 1,
+  thread_id INTEGER REFERENCES threads (id),
+  user_id INTEGER REFERENCES users (id),
+  kind INTEGER NOT NULL,
+  actor INTEGER NOT NULL,
+  created_at INTEGER NOT NULL,
+  seq INTEGER,
+  client_id TEXT,
+  urgent INTEGER NOT NULL DEFAULT 0,
+  body_sealed BLOB,
+  ref INTEGER,
+  ref_seq INTEGER NOT NULL DEFAULT 0,
+  subject INTEGER,
+  client_id_sealed BLOB,
+  written_at INTEGER,
+  CHECK ((scope = 1 AND thread_id IS NOT NULL AND user_id IS NULL)
+      OR (scope = 2 AND thread_id IS NULL AND user_id IS NOT NULL)
+      OR (scope = 3 AND thread_id IS NULL AND user_id IS NULL))
+);
+INSERT INTO events_v8 (id, org_id, scope, thread_id, user_id, kind, actor, created_at, seq,
+                       client_id, urgent, body_sealed, ref, ref_seq, subject, client_id_sealed,
+                       written_at)
+  SELECT id, org_id, 1, thread_id, NULL, kind, actor, created_at, seq, client_id, urgent,
+         body_sealed, ref, ref_seq, subject, client_id_sealed, written_at FROM events;
+DROP TABLE events;
+ALTER TABLE events_v8 RENAME TO events;
+CREATE INDEX events_by_thread ON events (thread_id, id);
+CREATE UNIQUE INDEX messages_by_seq ON events (thread_id, seq) WHERE kind = 1;
+CREATE UNIQUE INDEX messages_by_client_id ON events (actor, client_id) WHERE kind = 1;
+CREATE INDEX removals_by_subject ON events (subject, id) WHERE kind = 5;
+CREATE INDEX client_ids_in_clear ON events (id)
+  WHERE kind = 1 AND client_id IS NOT NULL AND client_id_sealed IS NULL;
+CREATE INDEX user_events ON events (user_id, id) WHERE scope = 2;
+CREATE INDEX org_events ON events (org_id, id) WHERE scope = 3;
+)sql",
 };
 
 std::string random_instance_id() {
@@ -257,6 +301,10 @@ Result<void> apply_migrations(Connection& connection, int from_version) {
 }  // namespace
 
 Result<void> migrate(Connection& connection) {
+  // A migration may rebuild a table that others reference (SQLite's way to change a
+  // column), which needs foreign keys off; they are checked before the commit
+  // instead. The pragma is a no-op inside a transaction, hence out here.
+  WL_TRY(connection.execute("PRAGMA foreign_keys = OFF", "begin migration"));
   WL_TRY(connection.execute("BEGIN IMMEDIATE", "begin migration"));
   auto result = [&]() -> Result<void> {
     const int version = WL_TRY(read_schema_version(connection));
@@ -267,14 +315,21 @@ Result<void> migrate(Connection& connection) {
     }
     if (version < kSchemaVersion) {
       WL_TRY(apply_migrations(connection, version));
+      auto check = WL_TRY(connection.prepare("PRAGMA foreign_key_check", "check migration"));
+      if (WL_TRY(check.step())) {
+        return error(Code::kDataLoss, "store: a migration left a dangling reference in table " +
+                                          check.column_bytes(0));
+      }
     }
     return ok();
   }();
   if (!result) {
     (void)connection.execute("ROLLBACK", "roll back migration");
+    (void)connection.execute("PRAGMA foreign_keys = ON", "end migration");
     return result;
   }
   WL_TRY(connection.execute("COMMIT", "commit migration"));
+  WL_TRY(connection.execute("PRAGMA foreign_keys = ON", "end migration"));
   return ok();
 }
 

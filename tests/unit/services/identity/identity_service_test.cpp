@@ -115,12 +115,11 @@ TEST_F(IdentityServiceTest, WrongPasswordAndUnknownUserGetTheSameAnswer) {
   auto wrong = login(kWrongPassword);
   auto unknown = identity().login(request("nobody", testing::ServiceFixture::kPassword));
   auto malformed = identity().login(request("no body!", testing::ServiceFixture::kPassword));
-  auto unknown_org = identity().login(
-      [&] {
-        LoginRequest other = request("alice", testing::ServiceFixture::kPassword);
-        other.org = "Elsewhere";
-        return other;
-      }());
+  auto unknown_org = identity().login([&] {
+    LoginRequest other = request("alice", testing::ServiceFixture::kPassword);
+    other.org = "Elsewhere";
+    return other;
+  }());
   ASSERT_FALSE(wrong.has_value());
   ASSERT_FALSE(unknown.has_value());
   ASSERT_FALSE(malformed.has_value());
@@ -164,8 +163,8 @@ TEST_F(IdentityServiceTest, FifthFailureFromOneAddressLocksOnlyThatAddressOut) {
   EXPECT_EQ(stored_user().failed_logins, 5);
   // The account itself is not locked: its owner signs in from elsewhere.
   EXPECT_FALSE(stored_user().locked_until.has_value());
-  auto owner = identity().login(request_from("alice", testing::ServiceFixture::kPassword,
-                                             "198.51.100.20"));
+  auto owner =
+      identity().login(request_from("alice", testing::ServiceFixture::kPassword, "198.51.100.20"));
   ASSERT_TRUE(owner.has_value()) << owner.error().to_string();
 }
 
@@ -208,8 +207,7 @@ TEST_F(IdentityServiceTest, AfterALockoutEndsOneWrongPasswordIsOneFailureAndTheN
   const Timestamp tenth_at = world_.clock.now();
   auto tenth = login(kWrongPassword);
   EXPECT_EQ(tenth.error().code(), Code::kResourceExhausted);
-  EXPECT_NE(tenth.error().message().find(format_rfc3339(tenth_at + minutes(30))),
-            std::string::npos)
+  EXPECT_NE(tenth.error().message().find(format_rfc3339(tenth_at + minutes(30))), std::string::npos)
       << tenth.error().message();
   world_.advance(minutes(30));
   EXPECT_TRUE(login(testing::ServiceFixture::kPassword).has_value());
@@ -233,8 +231,7 @@ TEST_F(IdentityServiceTest, FailuresOfOneUserDoNotLockAnother) {
   for (int i = 0; i < 5; ++i) {
     ASSERT_FALSE(login(kWrongPassword).has_value());
   }
-  EXPECT_TRUE(
-      identity().login(request("root", testing::ServiceFixture::kPassword)).has_value());
+  EXPECT_TRUE(identity().login(request("root", testing::ServiceFixture::kPassword)).has_value());
 }
 
 // The slower account-wide back-off: fifty consecutive failures from any number of
@@ -242,17 +239,17 @@ TEST_F(IdentityServiceTest, FailuresOfOneUserDoNotLockAnother) {
 TEST_F(IdentityServiceTest, FiftyFailuresFromManyAddressesLockTheAccount) {
   for (int address = 0; address < 10; ++address) {
     for (int i = 0; i < 5; ++i) {
-      ASSERT_FALSE(identity()
-                       .login(request_from("alice", kWrongPassword,
-                                           "203.0.113." + std::to_string(address)))
-                       .has_value());
+      ASSERT_FALSE(
+          identity()
+              .login(request_from("alice", kWrongPassword, "203.0.113." + std::to_string(address)))
+              .has_value());
     }
   }
   EXPECT_EQ(stored_user().failed_logins, 50);
   ASSERT_TRUE(stored_user().locked_until.has_value());
   EXPECT_EQ(*stored_user().locked_until, world_.clock.now() + minutes(15));
-  auto owner = identity().login(request_from("alice", testing::ServiceFixture::kPassword,
-                                             "198.51.100.20"));
+  auto owner =
+      identity().login(request_from("alice", testing::ServiceFixture::kPassword, "198.51.100.20"));
   ASSERT_FALSE(owner.has_value());
   EXPECT_EQ(owner.error().code(), Code::kResourceExhausted);
   EXPECT_EQ(world_.audit_entries("account.locked", "ok").size(), 1u);
@@ -273,7 +270,8 @@ TEST_F(IdentityServiceTest, UnknownUsernamesAreThrottledLikeKnownOnes) {
 // Every refusal costs one password check, so how long it takes says nothing about
 // whether the org or the user exists or the account is disabled.
 TEST_F(IdentityServiceTest, EveryRefusalSpendsOnePasswordCheck) {
-  ASSERT_TRUE(world_.store->set_user_disabled(admin_.id, true).has_value());
+  ASSERT_TRUE(world_.identity->set_disabled(IdentityService::system_principal(), admin_.id, true)
+                  .has_value());
   const auto checks_for = [&](LoginRequest attempt) {
     const std::uint64_t before = world_.hasher.verifications_for_test();
     auto refused = identity().login(attempt);
@@ -327,9 +325,9 @@ TEST_F(IdentityServiceTest, UnlockNeedsTheRightPinAndCountsAsActivity) {
 }
 
 TEST_F(IdentityServiceTest, PinRulesRefuseRepeatsRunsAndWrongLengths) {
-  for (const std::string_view pin : {"", "12345", "1234567890123", "12345a", "123 456", "000000",
-                                     "999999999", "121212", "123123", "123456", "654321",
-                                     "890123", "3210987"}) {
+  for (const std::string_view pin :
+       {"", "12345", "1234567890123", "12345a", "123 456", "000000", "999999999", "121212",
+        "123123", "123456", "654321", "890123", "3210987"}) {
     const auto checked = identity().check_pin_rules(pin);
     ASSERT_FALSE(checked.has_value()) << pin;
     EXPECT_EQ(checked.error().code(), Code::kInvalidArgument) << pin;
@@ -380,8 +378,7 @@ TEST_F(IdentityServiceTest, SessionExpiresAfterTwelveHoursEvenWhenActive) {
 
 TEST_F(IdentityServiceTest, UnknownAndMalformedTokensAreUnauthenticated) {
   EXPECT_EQ(identity().authenticate("").error().code(), Code::kUnauthenticated);
-  EXPECT_EQ(identity().authenticate(std::string(500, 'a')).error().code(),
-            Code::kUnauthenticated);
+  EXPECT_EQ(identity().authenticate(std::string(500, 'a')).error().code(), Code::kUnauthenticated);
   EXPECT_EQ(identity().authenticate("no-such-token").error().code(), Code::kUnauthenticated);
 }
 
@@ -429,7 +426,8 @@ TEST_F(IdentityServiceTest, OnlyTheOwnerOrAnAdminRevokesADevice) {
 
 TEST_F(IdentityServiceTest, DisabledUserCannotLogInAndLosesOpenSessions) {
   const LoginResult before = login(testing::ServiceFixture::kPassword).value();
-  ASSERT_TRUE(world_.store->set_user_disabled(alice_.id, true).has_value());
+  ASSERT_TRUE(world_.identity->set_disabled(IdentityService::system_principal(), alice_.id, true)
+                  .has_value());
   auto refused = login(testing::ServiceFixture::kPassword);
   ASSERT_FALSE(refused.has_value());
   // The answer of a wrong password: a refusal says nothing about the account.
@@ -453,12 +451,9 @@ TEST_F(IdentityServiceTest, PasswordRulesBoundLengthAndEncoding) {
 
   EXPECT_NE(identity().check_password_rules("short").error().message().find("at least 15"),
             std::string::npos);
-  EXPECT_NE(identity()
-                .check_password_rules(std::string(129, 'p'))
-                .error()
-                .message()
-                .find("at most 128"),
-            std::string::npos);
+  EXPECT_NE(
+      identity().check_password_rules(std::string(129, 'p')).error().message().find("at most 128"),
+      std::string::npos);
   EXPECT_NE(identity()
                 .check_password_rules(std::string(20, 'p') + "\xff")
                 .error()
@@ -491,8 +486,8 @@ TEST_F(IdentityServiceTest, UsernamesAreNormalised) {
                                         testing::ServiceFixture::kPassword, false);
   ASSERT_TRUE(created.has_value()) << created.error().to_string();
   EXPECT_EQ(created->username, "dana.smith-2");
-  EXPECT_TRUE(identity().login(request("DANA.SMITH-2", testing::ServiceFixture::kPassword))
-                  .has_value());
+  EXPECT_TRUE(
+      identity().login(request("DANA.SMITH-2", testing::ServiceFixture::kPassword)).has_value());
   auto duplicate = identity().create_user(system, org_.id, "dana.SMITH-2", "Dana", "",
                                           testing::ServiceFixture::kPassword, false);
   ASSERT_FALSE(duplicate.has_value());
@@ -517,12 +512,12 @@ TEST_F(IdentityServiceTest, CreateUserNeedsAnAdminOfThatOrg) {
 
   const Org other = world_.create_org("Other");
   const Principal admin = world_.login_as(admin_, "General");
-  EXPECT_EQ(identity()
-                .create_user(admin, other.id, "eve", "Eve", "",
-                             testing::ServiceFixture::kPassword, false)
-                .error()
-                .code(),
-            Code::kPermissionDenied);
+  EXPECT_EQ(
+      identity()
+          .create_user(admin, other.id, "eve", "Eve", "", testing::ServiceFixture::kPassword, false)
+          .error()
+          .code(),
+      Code::kPermissionDenied);
   auto created = identity().create_user(admin, org_.id, "frank", "Frank", "",
                                         testing::ServiceFixture::kPassword, false);
   ASSERT_TRUE(created.has_value()) << created.error().to_string();
@@ -551,9 +546,9 @@ TEST_F(IdentityServiceTest, EveryLoginOutcomeIsAudited) {
     ASSERT_FALSE(login(kWrongPassword).has_value());
   }
   ASSERT_FALSE(login(testing::ServiceFixture::kPassword).has_value());  // Locked.
-  ASSERT_TRUE(world_.store->set_user_disabled(admin_.id, true).has_value());
-  ASSERT_FALSE(
-      identity().login(request("root", testing::ServiceFixture::kPassword)).has_value());
+  ASSERT_TRUE(world_.identity->set_disabled(IdentityService::system_principal(), admin_.id, true)
+                  .has_value());
+  ASSERT_FALSE(identity().login(request("root", testing::ServiceFixture::kPassword)).has_value());
 
   const auto ok = world_.audit_entries("login", "ok");
   ASSERT_EQ(ok.size(), 1u);
@@ -579,8 +574,8 @@ TEST_F(IdentityServiceTest, EveryLoginOutcomeIsAudited) {
 
   // No password, right or wrong, is ever written to the trail.
   for (const AuditEntry& entry : world_.audit_entries()) {
-    for (const std::string* field : {&entry.draft.action, &entry.draft.target,
-                                     &entry.draft.outcome, &entry.draft.detail}) {
+    for (const std::string* field :
+         {&entry.draft.action, &entry.draft.target, &entry.draft.outcome, &entry.draft.detail}) {
       EXPECT_EQ(field->find("horse"), std::string::npos);
       EXPECT_EQ(field->find("right password"), std::string::npos);
     }

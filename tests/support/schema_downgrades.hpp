@@ -1,0 +1,32 @@
+#pragma once
+
+// SQL that turns a database of this build's SQLite schema back into an older
+// version's, for the tests of upgrades (docs/storage.md, "Schema"). Run on a closed
+// store, through a plain connection (foreign keys off).
+
+#include <string_view>
+
+namespace wl::testing {
+
+// What version 8 changed, undone: the events table as version 7 had it (no scope,
+// thread_id required), without the user and org events version 7 could not hold.
+// Comes first in a downgrade: later steps drop its columns.
+inline constexpr std::string_view kDropEventEnvelope =
+    "DELETE FROM events WHERE scope != 1; CREATE TABLE events_v7 (id INTEGER PRIMARY KEY, org_id "
+    "INTEGER NOT NULL, "
+    "thread_id INTEGER NOT NULL REFERENCES threads (id), kind INTEGER NOT NULL, "
+    "actor INTEGER NOT NULL, created_at INTEGER NOT NULL, seq INTEGER, client_id TEXT, "
+    "urgent INTEGER NOT NULL DEFAULT 0, body_sealed BLOB, ref INTEGER, "
+    "ref_seq INTEGER NOT NULL DEFAULT 0, subject INTEGER, client_id_sealed BLOB, "
+    "written_at INTEGER); "
+    "INSERT INTO events_v7 SELECT id, org_id, thread_id, kind, actor, created_at, seq, "
+    "client_id, urgent, body_sealed, ref, ref_seq, subject, client_id_sealed, written_at "
+    "FROM events; DROP TABLE events; ALTER TABLE events_v7 RENAME TO events; "
+    "CREATE INDEX events_by_thread ON events (thread_id, id); "
+    "CREATE UNIQUE INDEX messages_by_seq ON events (thread_id, seq) WHERE kind = 1; "
+    "CREATE UNIQUE INDEX messages_by_client_id ON events (actor, client_id) WHERE kind = 1; "
+    "CREATE INDEX removals_by_subject ON events (subject, id) WHERE kind = 5; "
+    "CREATE INDEX client_ids_in_clear ON events (id) "
+    "WHERE kind = 1 AND client_id IS NOT NULL AND client_id_sealed IS NULL; ";
+
+}  // namespace wl::testing
