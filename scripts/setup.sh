@@ -12,6 +12,7 @@ packages=(
   libspdlog-dev libfmt-dev libcli11-dev
   libgtest-dev libgmock-dev libbenchmark-dev
   postgresql openssl
+  clang-19 libclang-rt-19-dev
   chromium libnss3-tools fonts-dejavu-core
 )
 

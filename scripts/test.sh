@@ -66,6 +66,11 @@ done
 if [ "$web_status" -ne 0 ] && [ "$web_failed" -eq 0 ]; then record web 0 1; fi
 rm -rf "$web_reports"
 
+# 4. Fuzzing: each libFuzzer target for a bounded time (scripts/fuzz.sh; longer runs
+# on request: README.md, "Fuzzing").
+echo "== fuzz"
+if bash scripts/fuzz.sh "${WL_FUZZ_SECONDS:-60}" "$build_dir"; then record fuzz 1 0; else record fuzz 0 1; fi
+
 if [ ${#failed_suites[@]} -gt 0 ]; then
   echo "failed suites: ${failed_suites[*]}"
 fi

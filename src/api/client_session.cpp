@@ -143,54 +143,55 @@ void ClientSession::on_drained() {
 }
 
 void ClientSession::on_message(std::string_view text) {
-  auto parsed = parse_object(text);
-  if (!parsed) {
-    fail(parsed.error());
+  auto decoded = decode_client_frame(text);
+  if (!decoded) {
+    on_bad_frame(decoded.error());
     return;
   }
-  const json::object& frame = *parsed;
-  std::string ref;
-  if (const json::value* value = frame.if_contains("ref"); value && value->is_string()) {
-    ref = std::string(value->as_string()).substr(0, 64);
-  }
-  const json::value* type = frame.if_contains("type");
-  if (type == nullptr || !type->is_string()) {
-    fail(Status(Code::kInvalidArgument, "missing field 'type'"), ref);
-    return;
-  }
-  const std::string_view kind = type->as_string();
+  ClientFrame& frame = decoded->frame;
+  const std::string& ref = decoded->ref;
   if (phase_ == Phase::kAwaitingHello) {
-    if (kind != "hello") {
-      audit_refused("a frame before hello");
-      fail(Status(Code::kUnauthenticated, "send a hello frame with your token first"), ref);
-      close_with(net::CloseCode::kPolicyViolation, "hello required");
+    if (auto* hello = std::get_if<HelloFrame>(&frame)) {
+      handle(std::move(*hello));
       return;
     }
-    handle_hello(frame);
+    audit_refused("a frame before hello");
+    fail(Status(Code::kUnauthenticated, "send a hello frame with your token first"), ref);
+    close_with(net::CloseCode::kPolicyViolation, "hello required");
     return;
   }
   if (phase_ == Phase::kAuthenticating) {
     fail(Status(Code::kFailedPrecondition, "wait for the welcome frame"), ref);
     return;
   }
-  for (const FrameEntry& entry : frame_table()) {
-    if (entry.type == kind) {
-      (this->*entry.handler)(frame, ref);
-      return;
-    }
-  }
-  fail(Status(Code::kInvalidArgument, fmt::format("unknown frame type '{}'", kind.substr(0, 32))),
-       ref);
+  std::visit([this, &ref](auto& typed) { handle(std::move(typed), ref); }, frame);
 }
 
-void ClientSession::handle_ping(const json::object& frame, std::string_view ref) {
-  FieldReader reader(frame);
-  (void)reader.required_string("type");
-  (void)reader.optional_string("ref");
-  if (auto done = reader.finish(); !done) {
-    fail(done.error(), ref);
+void ClientSession::on_bad_frame(const FrameError& bad) {
+  if (phase_ == Phase::kAwaitingHello && !bad.type.empty()) {
+    if (bad.type == "hello") {
+      audit_refused("a malformed hello");
+      fail(bad.status);
+      close_with(net::CloseCode::kPolicyViolation, "bad hello");
+      return;
+    }
+    audit_refused("a frame before hello");
+    fail(Status(Code::kUnauthenticated, "send a hello frame with your token first"), bad.ref);
+    close_with(net::CloseCode::kPolicyViolation, "hello required");
     return;
   }
+  if (phase_ == Phase::kAuthenticating && !bad.type.empty()) {
+    fail(Status(Code::kFailedPrecondition, "wait for the welcome frame"), bad.ref);
+    return;
+  }
+  if (phase_ == Phase::kStreaming && bad.type == "hello") {
+    fail(Status(Code::kFailedPrecondition, "already authenticated"), bad.ref);
+    return;
+  }
+  fail(bad.status, bad.ref);
+}
+
+void ClientSession::handle(PingFrame /*ping*/, const std::string& ref) {
   json::object pong;
   pong["type"] = "pong";
   if (!ref.empty()) {
@@ -199,27 +200,13 @@ void ClientSession::handle_ping(const json::object& frame, std::string_view ref)
   send_reply(json::serialize(pong));
 }
 
-void ClientSession::handle_second_hello(const json::object& /*frame*/, std::string_view ref) {
+void ClientSession::handle(HelloFrame /*hello*/, const std::string& ref) {
   fail(Status(Code::kFailedPrecondition, "already authenticated"), ref);
 }
 
-// The frames of an authenticated connection (docs/protocol.md, section 6). A new
-// frame is added here and to the authorisation matrix test, which fails until it is.
-std::span<const ClientSession::FrameEntry> ClientSession::frame_table() {
-  static const FrameEntry kFrames[] = {
-      {"send", &ClientSession::handle_send}, {"ack", &ClientSession::handle_ack},
-      {"read", &ClientSession::handle_read}, {"typing", &ClientSession::handle_typing},
-      {"ping", &ClientSession::handle_ping}, {"hello", &ClientSession::handle_second_hello},
-  };
-  return kFrames;
-}
-
 std::vector<std::string_view> ClientSession::frame_types() {
-  std::vector<std::string_view> types;
-  for (const FrameEntry& entry : frame_table()) {
-    types.push_back(entry.type);
-  }
-  return types;
+  const auto types = client_frame_types();
+  return std::vector<std::string_view>(types.begin(), types.end());
 }
 
 void ClientSession::audit_refused(std::string_view reason) {
@@ -229,23 +216,7 @@ void ClientSession::audit_refused(std::string_view reason) {
                  "denied", fmt::format("reason=\"{}\"", reason)});
 }
 
-void ClientSession::handle_hello(const json::object& frame) {
-  FieldReader reader(frame);
-  (void)reader.required_string("type");
-  auto token = reader.required_string("token");
-  auto cursor = reader.optional_string("cursor");
-  auto ref = reader.optional_string("ref");
-  auto finished = reader.finish();
-  Result<void> valid = !token    ? Result<void>(std::unexpected(token.error()))
-                       : !cursor ? Result<void>(std::unexpected(cursor.error()))
-                       : !ref    ? Result<void>(std::unexpected(ref.error()))
-                                 : finished;
-  if (!valid) {
-    audit_refused("a malformed hello");
-    fail(valid.error());
-    close_with(net::CloseCode::kPolicyViolation, "bad hello");
-    return;
-  }
+void ClientSession::handle(HelloFrame hello) {
   phase_ = Phase::kAuthenticating;
   struct Outcome {
     Result<SessionState> principal;
@@ -254,7 +225,7 @@ void ClientSession::handle_hello(const json::object& frame) {
   };
   ApiContext& context = context_;
   const bool queued = run_blocking(
-      [&context, token = *token, cursor = *cursor]() -> Outcome {
+      [&context, token = std::move(hello.token), cursor = std::move(hello.cursor)]() -> Outcome {
         // A locked session still connects: it keeps receiving its stream (hello is not
         // a user action and does not count as activity).
         Outcome outcome{context.identity.identify(token), StreamPosition(), {}};
@@ -295,7 +266,7 @@ void ClientSession::handle_hello(const json::object& frame) {
       });
   if (!queued) {
     // Nothing was started: say so and end the connection; the client reconnects.
-    fail(busy_status(), *ref);
+    fail(busy_status());
     close_with(net::CloseCode::kTryAgainLater, "server busy: reconnect shortly");
   }
 }
@@ -397,36 +368,7 @@ void ClientSession::on_live_event(const std::shared_ptr<LiveEvent>& live) {
   (void)send_event(live->event().position(), std::move(frame));
 }
 
-void ClientSession::handle_send(const json::object& frame, std::string_view /*ref*/) {
-  FieldReader reader(frame);
-  (void)reader.required_string("type");
-  (void)reader.optional_string("ref");
-  auto thread = reader.required_int("thread_id");
-  auto client_id = reader.required_string("client_id");
-  auto body = reader.required_string("body");
-  auto urgent = reader.optional_bool("urgent", false);
-  auto written = reader.optional_string("written_at");
-  std::optional<Timestamp> written_at;
-  if (written && !written->empty()) {
-    written_at = parse_rfc3339(*written);
-    if (!written_at) {
-      written = std::unexpected(
-          Status(Code::kInvalidArgument,
-                 "written_at must be an RFC 3339 UTC time like 2025-06-02T14:03:11.204518Z"));
-    }
-  }
-  const std::string ref = client_id ? *client_id : std::string();
-  for (const Result<void>& check :
-       {thread ? ok() : Result<void>(std::unexpected(thread.error())),
-        client_id ? ok() : Result<void>(std::unexpected(client_id.error())),
-        body ? ok() : Result<void>(std::unexpected(body.error())),
-        urgent ? ok() : Result<void>(std::unexpected(urgent.error())),
-        written ? ok() : Result<void>(std::unexpected(written.error())), reader.finish()}) {
-    if (!check) {
-      fail(check.error(), ref.substr(0, 64));
-      return;
-    }
-  }
+void ClientSession::handle(SendFrame send, const std::string& ref) {
   if (!context_.sends_per_user.try_acquire(fmt::format("user:{}", principal_.user.value()))) {
     context_.refusals.record(
         connection_->remote_address(),
@@ -442,8 +384,8 @@ void ClientSession::handle_send(const json::object& frame, std::string_view /*re
     return;
   }
   note_activity();
-  queued_sends_.push_back(
-      SendRequest{ThreadId(*thread), std::move(*client_id), std::move(*body), *urgent, written_at});
+  queued_sends_.push_back(SendRequest{send.thread, std::move(send.client_id), std::move(send.body),
+                                      send.urgent, send.written_at});
   pump_sends();
 }
 
@@ -497,23 +439,10 @@ void ClientSession::start_send(SendRequest request) {
   }
 }
 
-void ClientSession::handle_ack(const json::object& frame, std::string_view /*ref*/) {
-  FieldReader reader(frame);
-  (void)reader.required_string("type");
-  auto ref = reader.optional_string("ref");
-  auto ids = reader.int_array("message_ids", true);
-  auto finished = reader.finish();
-  if (!ids || !finished) {
-    fail(!ids ? ids.error() : finished.error(), ref ? *ref : std::string());
-    return;
-  }
-  std::vector<EventId> messages;
-  messages.reserve(ids->size());
-  for (const std::int64_t id : *ids) {
-    messages.emplace_back(id);
-  }
+void ClientSession::handle(AckFrame ack, const std::string& ref) {
+  std::vector<EventId> messages = std::move(ack.message_ids);
   ApiContext& context = context_;
-  const std::string reference = ref ? *ref : std::string();
+  const std::string& reference = ref;
   if (acks_in_flight_ >= context.options.acks_in_flight_limit) {
     fail(busy_status(), reference);
     return;
@@ -537,21 +466,10 @@ void ClientSession::handle_ack(const json::object& frame, std::string_view /*ref
   }
 }
 
-void ClientSession::handle_read(const json::object& frame, std::string_view /*ref*/) {
-  FieldReader reader(frame);
-  (void)reader.required_string("type");
-  auto ref = reader.optional_string("ref");
-  auto thread = reader.required_int("thread_id");
-  auto up_to = reader.required_int("up_to_seq");
-  auto finished = reader.finish();
-  const std::string reference = ref ? *ref : std::string();
-  if (!thread || !up_to || !finished) {
-    fail(!thread ? thread.error() : !up_to ? up_to.error() : finished.error(), reference);
-    return;
-  }
+void ClientSession::handle(ReadFrame read, const std::string& reference) {
   when_unlocked(
       "read", reference,
-      [this, reference, thread_id = ThreadId(*thread), seq = *up_to] {
+      [this, reference, thread_id = read.thread, seq = read.up_to_seq] {
         note_activity();
         ApiContext& context = context_;
         const bool queued =
@@ -665,17 +583,7 @@ void ClientSession::check_session() {
       });
 }
 
-void ClientSession::handle_typing(const json::object& frame, std::string_view /*ref*/) {
-  FieldReader reader(frame);
-  (void)reader.required_string("type");
-  auto ref = reader.optional_string("ref");
-  auto thread = reader.required_int("thread_id");
-  auto finished = reader.finish();
-  const std::string reference = ref ? *ref : std::string();
-  if (!thread || !finished) {
-    fail(!thread ? thread.error() : finished.error(), reference);
-    return;
-  }
+void ClientSession::handle(TypingFrame typing, const std::string& reference) {
   // Typing notices are droppable: more than one per second from a connection is
   // ignored, so that they cannot load the store.
   const Timestamp now = context_.clock.now();
@@ -685,7 +593,7 @@ void ClientSession::handle_typing(const json::object& frame, std::string_view /*
   typing_noted_ = now;
   when_unlocked(
       "typing", reference,
-      [this, reference, thread_id = *thread] {
+      [this, reference, thread_id = typing.thread.value()] {
         ApiContext& context = context_;
         (void)run_blocking(
             [&context, principal = principal_, thread_id] {

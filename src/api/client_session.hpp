@@ -7,6 +7,7 @@
 #include <vector>
 
 #include "api/api_context.hpp"
+#include "api/frames.hpp"
 #include "core/fifo.hpp"
 #include "net/server.hpp"
 #include "services/identity/principal.hpp"
@@ -54,20 +55,16 @@ class ClientSession final : public net::WsHandler {
 
   // Audits a refused authentication (rate-limited per source address).
   void audit_refused(std::string_view reason);
-  void handle_hello(const boost::json::object& frame);
-  // Frame handlers of an authenticated connection; ref is the frame's, cut to 64 bytes.
-  void handle_send(const boost::json::object& frame, std::string_view ref);
-  void handle_ack(const boost::json::object& frame, std::string_view ref);
-  void handle_read(const boost::json::object& frame, std::string_view ref);
-  void handle_typing(const boost::json::object& frame, std::string_view ref);
-  void handle_ping(const boost::json::object& frame, std::string_view ref);
-  void handle_second_hello(const boost::json::object& frame, std::string_view ref);
-
-  struct FrameEntry {
-    std::string_view type;
-    void (ClientSession::*handler)(const boost::json::object&, std::string_view);
-  };
-  static std::span<const FrameEntry> frame_table();
+  // A frame that did not decode (frames.hpp), answered as the phase requires.
+  void on_bad_frame(const FrameError& bad);
+  void handle(HelloFrame hello);
+  // Frame handlers of an authenticated connection; ref is the frame's (frames.hpp).
+  void handle(SendFrame send, const std::string& ref);
+  void handle(AckFrame ack, const std::string& ref);
+  void handle(ReadFrame read, const std::string& ref);
+  void handle(TypingFrame typing, const std::string& ref);
+  void handle(PingFrame ping, const std::string& ref);
+  void handle(HelloFrame hello, const std::string& ref);
   // Counts a user action as session activity, at most once per minute.
   void note_activity();
   // Whether the session may be locked, as far as this connection knows: locked when it

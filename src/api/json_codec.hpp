@@ -10,6 +10,7 @@
 #include <boost/json/object.hpp>
 #include <boost/json/value.hpp>
 
+#include "api/fields.hpp"
 #include "core/status.hpp"
 #include "ports/records.hpp"
 #include "services/messaging/messaging_service.hpp"
@@ -18,32 +19,6 @@
 // The JSON shapes of docs/protocol.md: strict readers for requests and frames, and
 // writers for resources and events.
 namespace wl::api {
-
-// Parses text as one JSON object. Errors: InvalidArgument ("malformed JSON" or "the
-// body must be a JSON object").
-Result<boost::json::object> parse_object(std::string_view text);
-
-// Reads the fields of a request object and rejects what the protocol does not know:
-// finish() fails with InvalidArgument naming the first unknown field. Each getter
-// fails with InvalidArgument naming the field and the expected type.
-class FieldReader {
- public:
-  explicit FieldReader(const boost::json::object& object) : object_(object) {}
-
-  Result<std::string> required_string(std::string_view key);
-  Result<std::string> optional_string(std::string_view key, std::string fallback = {});
-  Result<std::int64_t> required_int(std::string_view key);
-  Result<std::int64_t> optional_int(std::string_view key, std::int64_t fallback);
-  Result<bool> optional_bool(std::string_view key, bool fallback);
-  Result<std::vector<std::int64_t>> int_array(std::string_view key, bool required);
-  Result<void> finish() const;
-
- private:
-  const boost::json::value* take(std::string_view key);
-
-  const boost::json::object& object_;
-  std::vector<std::string> seen_;
-};
 
 std::string_view thread_kind_name(ThreadKind kind);
 std::string_view event_kind_name(EventKind kind);
