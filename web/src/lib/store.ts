@@ -146,8 +146,8 @@ export class AppStore {
   users = new Map<number, User>();
   threads = new Map<number, ThreadState>();
   selectedThreadId: number | null = null;
-  // Moves when a device of this user signs in or is revoked (the device list changed).
-  devicesVersion = 0;
+  private directoryFetch: Promise<void> | null = null;
+  private directoryStale = false;
   patients: Patient[] | null = null;
   outbox: Outbox;
   notice: string | null = null;
@@ -513,13 +513,14 @@ export class AppStore {
   private applyScoped(event: ScopedEvent): void {
     switch (event.kind) {
       case 'user_changed':
-        void this.refreshUsers();
+        this.refreshDirectory();
         break;
       case 'org_changed':
         this.deps.onOrgChanged?.();
         break;
       case 'devices_changed':
-        this.devicesVersion += 1;
+        // The web app shows no device list; a revoked device of its own is ended by
+        // the server (close 1008), which signs it out.
         break;
     }
   }
@@ -660,6 +661,22 @@ export class AppStore {
       else this.selectedThreadId = null;
     }
     this.emit();
+  }
+
+  // A directory change: one fetch at a time, and one more after it if others came
+  // meanwhile (an import of many users is a burst of these events).
+  private refreshDirectory(): void {
+    if (this.directoryFetch) {
+      this.directoryStale = true;
+      return;
+    }
+    this.directoryFetch = this.refreshUsers().finally(() => {
+      this.directoryFetch = null;
+      if (this.directoryStale) {
+        this.directoryStale = false;
+        this.refreshDirectory();
+      }
+    });
   }
 
   async refreshUsers(): Promise<void> {

@@ -482,4 +482,32 @@ describe('sync', () => {
     expect(api.messageStatus).not.toHaveBeenCalled();
     store.stop();
   });
+  test('org and user events fetch what changed, a burst of them at most twice, and fetch no thread', async () => {
+    const changed = vi.fn();
+    const store = makeStore();
+    (store as unknown as { deps: { onOrgChanged: () => void } }).deps.onOrgChanged = changed;
+    await store.start();
+    const socket = await connect(store);
+    welcome(socket);
+    await flush();
+    const fetchedBefore = vi.mocked(api.users).mock.calls.length;
+    for (let id = 200; id < 210; id++) {
+      socket.frame({ type: 'event', cursor: `db.${id}`, event: { id, kind: 'user_changed', scope: 'org', at: 't', user_id: 9, by_user_id: 1 } });
+    }
+    socket.frame({ type: 'event', cursor: 'db.210', event: { id: 210, kind: 'org_changed', scope: 'org', at: 't', by_user_id: 1 } });
+    socket.frame({ type: 'event', cursor: 'db.211', event: { id: 211, kind: 'devices_changed', scope: 'user', at: 't', user_id: 2, by_user_id: 2 } });
+    // A kind this version does not know: skipped, its cursor kept.
+    socket.frame({ type: 'event', cursor: 'db.212', event: { id: 212, kind: 'shift_started', scope: 'user', at: 't' } });
+    socket.frame({ type: 'caught_up', cursor: 'db.212' });
+    await flush();
+    await vi.advanceTimersByTimeAsync(100);
+    await flush();
+    const fetches = vi.mocked(api.users).mock.calls.length - fetchedBefore;
+    expect(fetches).toBeGreaterThanOrEqual(1);
+    expect(fetches).toBeLessThanOrEqual(2);
+    expect(changed).toHaveBeenCalledTimes(1);
+    expect(api.thread).not.toHaveBeenCalled();
+    expect(await local.getCursor(2)).toBe('db.212');
+    store.stop();
+  });
 });
