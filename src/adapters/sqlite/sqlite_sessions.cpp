@@ -43,13 +43,9 @@ Result<Device> detail::apply(WriteContext& context, const OpenSession& mutation)
              .bind(8, std::int64_t{session.locked ? 1 : 0})
              .bind(9, std::int64_t{session.pin_failures})
              .run());
-  auto org =
-      WL_TRY(context.connection.prepare("SELECT org_id FROM users WHERE id = ?1", "open session"));
-  org.bind(1, session.user_id.value());
-  WL_TRY(org.step());
-  WL_TRY(insert_scoped_event(context, EventKind::kDevicesChanged, OrgId(org.column_int64(0)),
-                             session.user_id, session.user_id, session.user_id,
-                             session.created_at));
+  const OrgId org = WL_TRY(org_of_user(context.connection, session.user_id));
+  WL_TRY(insert_scoped_event(context, EventKind::kDevicesChanged, org, session.user_id,
+                             session.user_id, session.user_id, session.created_at));
   return device;
 }
 

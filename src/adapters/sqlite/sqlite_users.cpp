@@ -148,12 +148,9 @@ Result<std::monostate> detail::apply(WriteContext& context, const SetUserDisable
   WL_TRY(update_user(
       context, "UPDATE users SET disabled = ?2 WHERE id = ?1", "set user disabled", mutation.user,
       [&](Statement& update) { update.bind(2, std::int64_t{mutation.disabled ? 1 : 0}); }));
-  auto org = WL_TRY(
-      context.connection.prepare("SELECT org_id FROM users WHERE id = ?1", "set user disabled"));
-  org.bind(1, mutation.user.value());
-  WL_TRY(org.step());
-  WL_TRY(insert_scoped_event(context, EventKind::kUserChanged, OrgId(org.column_int64(0)), UserId(),
-                             mutation.actor, mutation.user, mutation.at));
+  const OrgId org = WL_TRY(org_of_user(context.connection, mutation.user));
+  WL_TRY(insert_scoped_event(context, EventKind::kUserChanged, org, UserId(), mutation.actor,
+                             mutation.user, mutation.at));
   return std::monostate();
 }
 

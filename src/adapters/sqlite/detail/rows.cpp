@@ -181,6 +181,16 @@ Result<void> insert_event(WriteContext& context, Event& event) {
   return ok();
 }
 
+Result<OrgId> org_of_user(Connection& connection, UserId user) {
+  auto select =
+      WL_TRY(connection.prepare("SELECT org_id FROM users WHERE id = ?1", "find user's org"));
+  select.bind(1, user.value());
+  if (!WL_TRY(select.step())) {
+    return error(Code::kNotFound, "user not found");
+  }
+  return OrgId(select.column_int64(0));
+}
+
 Result<Event> insert_scoped_event(WriteContext& context, EventKind kind, OrgId org, UserId user,
                                   UserId actor, UserId subject, Timestamp at) {
   Event event;
