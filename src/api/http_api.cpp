@@ -1,17 +1,18 @@
 #include "api/http_api.hpp"
 
-#include <charconv>
 #include <vector>
 
 #include <fmt/format.h>
+#include <boost/json/object.hpp>
 #include <boost/json/serialize.hpp>
-#include <boost/url/parse.hpp>
 
 #include "api/errors.hpp"
-#include "api/hub.hpp"
-#include "api/json_codec.hpp"
+#include "api/routes/admin_routes.hpp"
+#include "api/routes/directory_routes.hpp"
+#include "api/routes/patient_routes.hpp"
+#include "api/routes/session_routes.hpp"
+#include "api/routes/thread_routes.hpp"
 #include "api/work_pool.hpp"
-#include "core/crypto/encoding.hpp"
 #include "services/identity/identity_service.hpp"
 
 namespace wl::api {
@@ -54,80 +55,6 @@ net::Response busy_response() {
   return busy;
 }
 
-std::optional<std::int64_t> parse_id(std::string_view text) {
-  std::int64_t value = 0;
-  const auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), value);
-  if (ec != std::errc() || end != text.data() + text.size() || value <= 0) {
-    return std::nullopt;
-  }
-  return value;
-}
-
-struct Route {
-  std::string method;
-  std::vector<std::string> segments;  // Decoded path segments.
-  std::vector<std::pair<std::string, std::string>> query;
-
-  bool is(std::string_view verb, std::initializer_list<std::string_view> pattern) const {
-    if (method != verb || segments.size() != pattern.size()) {
-      return false;
-    }
-    std::size_t i = 0;
-    for (const std::string_view part : pattern) {
-      if (part != "*" && part != segments[i]) {
-        return false;
-      }
-      ++i;
-    }
-    return true;
-  }
-  std::optional<std::string_view> param(std::string_view name) const {
-    for (const auto& [key, value] : query) {
-      if (key == name) {
-        return value;
-      }
-    }
-    return std::nullopt;
-  }
-};
-
-Result<Route> parse_route(const net::Request& request) {
-  auto url = boost::urls::parse_origin_form(request.target);
-  if (!url) {
-    return error(Code::kInvalidArgument, "malformed request target");
-  }
-  Route route;
-  route.method = request.method;
-  for (const auto segment : url->segments()) {
-    route.segments.push_back(segment);
-  }
-  for (const auto param : url->params()) {
-    route.query.emplace_back(param.key, param.value);
-  }
-  return route;
-}
-
-Result<std::int64_t> id_segment(const Route& route, std::size_t index, std::string_view what) {
-  auto id = parse_id(route.segments[index]);
-  if (!id) {
-    return error(Code::kInvalidArgument, fmt::format("{} must be a positive integer", what));
-  }
-  return *id;
-}
-
-Result<std::int64_t> int_param(const Route& route, std::string_view name, std::int64_t fallback) {
-  const auto text = route.param(name);
-  if (!text) {
-    return fallback;
-  }
-  std::int64_t value = 0;
-  const auto [end, ec] = std::from_chars(text->data(), text->data() + text->size(), value);
-  if (ec != std::errc() || end != text->data() + text->size() || value < 0) {
-    return error(Code::kInvalidArgument, fmt::format("'{}' must be a non-negative integer", name));
-  }
-  return value;
-}
-
 std::string_view bearer_token(const net::Request& request) {
   const std::string_view header = request.header("Authorization");
   constexpr std::string_view kPrefix = "Bearer ";
@@ -135,15 +62,6 @@ std::string_view bearer_token(const net::Request& request) {
     return {};
   }
   return header.substr(kPrefix.size());
-}
-
-std::vector<UserId> to_user_ids(const std::vector<std::int64_t>& ids) {
-  std::vector<UserId> users;
-  users.reserve(ids.size());
-  for (const std::int64_t id : ids) {
-    users.emplace_back(id);
-  }
-  return users;
 }
 
 // Runs a handler that returns Result<json::value>: 200 with the value, or the error.
@@ -159,407 +77,38 @@ net::Response answer(Handler&& handler) {
   return json_response(200, *result);
 }
 
-// One request as a route handler sees it. actor is empty for public routes.
-struct Call {
-  const Route& route;
-  const net::Request& request;
-  const Principal& actor;
-};
-
-using Handler = Result<json::value> (*)(ApiContext&, const Call&);
-
-// The largest body of a route that takes a small JSON object. Messages travel over the
-// WebSocket; nothing here takes more.
-constexpr std::size_t kJsonBody = 16 * 1024;
-constexpr std::size_t kLoginBody = 4 * 1024;
-
-// An entry for a refusal of someone not (yet) known: no org, no actor.
-AuditDraft anonymous_refusal(const ApiContext& context, std::string action, std::string target,
-                             std::string outcome, std::string detail) {
-  return AuditDraft{context.clock.now(), OrgId(),           UserId(),          DeviceId(),
-                    std::move(action),   std::move(target), std::move(outcome), std::move(detail)};
-}
-
-Result<json::value> login(ApiContext& context, const Call& call) {
-  const std::string& source = call.request.remote_address;
-  const auto throttled = [&](std::string_view bucket) {
-    context.refusals.record(source, anonymous_refusal(context, "login", "user:unknown",
-                                                      "throttled",
-                                                      fmt::format("limit={}", bucket)));
-    return error(Code::kResourceExhausted, "too many login attempts: wait and retry");
-  };
-  if (!context.login_per_ip.try_acquire(source)) {
-    return throttled("address");
-  }
-  const auto body = WL_TRY(parse_object(call.request.body));
-  FieldReader reader(body);
-  LoginRequest login;
-  login.org = WL_TRY(reader.optional_string("org"));
-  login.username = WL_TRY(reader.required_string("username"));
-  login.password = WL_TRY(reader.required_string("password"));
-  login.device_name = WL_TRY(reader.optional_string("device_name"));
-  WL_TRY(reader.finish());
-  login.remote_address = source;
-  // Keyed by the username as the server will match it (case-insensitive), not by the
-  // org as typed (spelling variants share one bucket), and by the address: a guesser
-  // elsewhere cannot empty the bucket of the account's owner (docs/security.md).
-  const std::string user_key = fmt::format(
-      "{}|{}", normalize_username(login.username).value_or(login.username), source);
-  if (!context.login_per_user.try_acquire(user_key)) {
-    return throttled("username_and_address");
-  }
-  const LoginResult result = WL_TRY(context.identity.login(login));
-  json::object object;
-  object["token"] = result.token;
-  object["user"] = user_json(result.user, true);
-  object["org_id"] = result.user.org_id.value();
-  object["device_id"] = result.device.id.value();
-  object["expires_at"] = format_rfc3339(result.expires_at);
-  object["idle_lock_seconds"] = result.idle_lock.count();
-  object["has_pin"] = !result.user.pin_hash.empty();
-  return object;
-}
-
-Result<json::value> logout(ApiContext& context, const Call& call) {
-  WL_TRY(context.identity.logout(call.actor));
-  return json::value();
-}
-
-json::object session_json(const SessionState& state) {
-  return json::object{{"locked", state.locked},
-                      {"idle_lock_seconds", state.idle_lock.count()},
-                      {"expires_at", format_rfc3339(state.expires_at)},
-                      {"has_pin", state.has_pin},
-                      {"pin_tries_left", state.pin_tries_left}};
-}
-
-Result<json::value> get_session(ApiContext& context, const Call& call) {
-  return session_json(WL_TRY(context.identity.validate(call.actor)));
-}
-
-Result<json::value> lock_session(ApiContext& context, const Call& call) {
-  WL_TRY(context.identity.lock(call.actor));
-  context.hub.recheck(call.actor.user);
-  return json::value();
-}
-
-// The client reports its user's input (at most once a minute): authorising the route
-// counts it as activity, so reading without requests does not lock the session.
-Result<json::value> note_activity(ApiContext&, const Call&) { return json::value(); }
-
-// Unlocking and setting a PIN check a secret: the login limit per address applies.
-Result<void> take_secret_check(ApiContext& context, const Call& call, std::string_view action) {
-  if (context.login_per_ip.try_acquire(call.request.remote_address)) {
-    return ok();
-  }
-  (void)context.audit.record(AuditDraft{context.clock.now(), call.actor.org, call.actor.user,
-                                        call.actor.device, std::string(action),
-                                        fmt::format("user:{}", call.actor.user.value()),
-                                        "throttled", "limit=address"});
-  return error(Code::kResourceExhausted, "too many attempts: wait and retry");
-}
-
-Result<json::value> unlock_session(ApiContext& context, const Call& call) {
-  const auto body = WL_TRY(parse_object(call.request.body));
-  FieldReader reader(body);
-  UnlockRequest unlock;
-  unlock.pin = WL_TRY(reader.optional_string("pin"));
-  unlock.password = WL_TRY(reader.optional_string("password"));
-  WL_TRY(reader.finish());
-  unlock.remote_address = call.request.remote_address;
-  WL_TRY(take_secret_check(context, call, "session.unlock"));
-  WL_TRY(context.identity.unlock(call.actor, unlock));
-  context.hub.recheck(call.actor.user);
-  return session_json(WL_TRY(context.identity.validate(call.actor)));
-}
-
-Result<json::value> set_pin(ApiContext& context, const Call& call) {
-  const auto body = WL_TRY(parse_object(call.request.body));
-  FieldReader reader(body);
-  PinChange change;
-  change.password = WL_TRY(reader.required_string("password"));
-  change.pin = WL_TRY(reader.required_string("pin"));
-  WL_TRY(reader.finish());
-  change.remote_address = call.request.remote_address;
-  WL_TRY(take_secret_check(context, call, "pin.set"));
-  WL_TRY(context.identity.set_pin(call.actor, change));
-  return json::value();
-}
-
-Result<json::value> set_idle_lock(ApiContext& context, const Call& call) {
-  const auto body = WL_TRY(parse_object(call.request.body));
-  FieldReader reader(body);
-  const auto seconds = WL_TRY(reader.required_int("idle_lock_seconds"));
-  WL_TRY(reader.finish());
-  WL_TRY(context.identity.set_idle_lock(call.actor, call.actor.org, std::chrono::seconds(seconds)));
-  return json::object{{"idle_lock_seconds", seconds}};
-}
-
-Result<json::value> get_me(ApiContext& context, const Call& call) {
-  const User user = WL_TRY(context.identity.find_user(call.actor, call.actor.user));
-  json::object object = user_json(user, true);
-  object["org_id"] = call.actor.org.value();
-  object["device_id"] = call.actor.device.value();
-  return object;
-}
-
-Result<json::value> get_storage_key(ApiContext& context, const Call& call) {
-  const std::string key = WL_TRY(context.messaging.client_storage_key(call.actor));
-  return json::object{{"key", crypto::base64url_encode(key)}, {"algorithm", "AES-256-GCM"}};
-}
-
-Result<json::value> list_users(ApiContext& context, const Call& call) {
-  json::array users;
-  for (const User& user : WL_TRY(context.identity.list_users(call.actor))) {
-    users.push_back(user_json(user, context.hub.is_online(user.id)));
-  }
-  return json::object{{"users", std::move(users)}};
-}
-
-Result<json::value> list_devices(ApiContext& context, const Call& call) {
-  json::array devices;
-  for (const DeviceView& device :
-       WL_TRY(context.identity.list_devices(call.actor, call.actor.user))) {
-    devices.push_back(json::object{{"id", device.id.value()},
-                                   {"name", device.name},
-                                   {"created_at", format_rfc3339(device.created_at)},
-                                   {"last_seen", format_rfc3339(device.last_seen)},
-                                   {"revoked", device.revoked},
-                                   {"current", device.id == call.actor.device}});
-  }
-  return json::object{{"devices", std::move(devices)}};
-}
-
-Result<json::value> revoke_device(ApiContext& context, const Call& call) {
-  const auto id = WL_TRY(id_segment(call.route, 3, "device id"));
-  WL_TRY(context.identity.revoke_device(call.actor, DeviceId(id)));
-  return json::value();
-}
-
-Result<json::value> list_patients(ApiContext& context, const Call& call) {
-  json::array patients;
-  for (const PatientView& patient : WL_TRY(context.patients.list(call.actor))) {
-    patients.push_back(patient_json(patient));
-  }
-  return json::object{{"patients", std::move(patients)}};
-}
-
-Result<json::value> list_threads(ApiContext& context, const Call& call) {
-  json::array threads;
-  for (const ThreadView& thread : WL_TRY(context.messaging.list_threads(call.actor))) {
-    threads.push_back(thread_json(thread));
-  }
-  return json::object{{"threads", std::move(threads)}};
-}
-
-Result<json::value> create_thread(ApiContext& context, const Call& call) {
-  const auto body = WL_TRY(parse_object(call.request.body));
-  FieldReader reader(body);
-  const std::string kind = WL_TRY(reader.required_string("kind"));
-  // An opened thread says whether it existed before (docs/protocol.md).
-  const auto opened = [](const ThreadView& view) {
-    json::object object = thread_json(view);
-    object["existing"] = view.existing;
-    return object;
-  };
-  if (kind == "direct") {
-    const auto other = WL_TRY(reader.required_int("user_id"));
-    WL_TRY(reader.finish());
-    return opened(WL_TRY(context.messaging.open_direct(call.actor, UserId(other))));
-  }
-  if (kind == "group") {
-    const std::string title = WL_TRY(reader.required_string("title"));
-    const auto members = to_user_ids(WL_TRY(reader.int_array("member_ids", true)));
-    WL_TRY(reader.finish());
-    return opened(WL_TRY(context.messaging.create_group(call.actor, title, members)));
-  }
-  if (kind == "patient") {
-    const auto patient = WL_TRY(reader.required_int("patient_id"));
-    const auto members = to_user_ids(WL_TRY(reader.int_array("member_ids", true)));
-    const std::string title = WL_TRY(reader.optional_string("title"));
-    WL_TRY(reader.finish());
-    return opened(WL_TRY(
-        context.messaging.open_patient_thread(call.actor, PatientId(patient), members, title)));
-  }
-  return error(Code::kInvalidArgument, "kind must be 'direct', 'group' or 'patient'");
-}
-
-Result<json::value> get_thread(ApiContext& context, const Call& call) {
-  const auto id = WL_TRY(id_segment(call.route, 3, "thread id"));
-  return thread_json(WL_TRY(context.messaging.get_thread(call.actor, ThreadId(id))));
-}
-
-Result<json::value> rename_thread(ApiContext& context, const Call& call) {
-  const auto id = WL_TRY(id_segment(call.route, 3, "thread id"));
-  const auto body = WL_TRY(parse_object(call.request.body));
-  FieldReader reader(body);
-  const std::string title = WL_TRY(reader.required_string("title"));
-  WL_TRY(reader.finish());
-  return thread_json(WL_TRY(context.messaging.rename_thread(call.actor, ThreadId(id), title)));
-}
-
-Result<json::value> list_messages(ApiContext& context, const Call& call) {
-  const auto id = WL_TRY(id_segment(call.route, 3, "thread id"));
-  const auto before = WL_TRY(int_param(call.route, "before_seq", 0));
-  const auto limit = WL_TRY(int_param(call.route, "limit", 50));
-  const HistoryPage page = WL_TRY(
-      context.messaging.history(call.actor, ThreadId(id), before, static_cast<std::size_t>(limit)));
-  json::array messages;
-  for (const OpenedEvent& message : page.messages) {
-    messages.push_back(event_json(message));
-  }
-  return json::object{{"messages", std::move(messages)},
-                      {"receipts", history_receipts_json(page.receipts)}};
-}
-
-Result<json::value> add_member(ApiContext& context, const Call& call) {
-  const auto id = WL_TRY(id_segment(call.route, 3, "thread id"));
-  const auto body = WL_TRY(parse_object(call.request.body));
-  FieldReader reader(body);
-  const auto user = WL_TRY(reader.required_int("user_id"));
-  WL_TRY(reader.finish());
-  WL_TRY(context.messaging.add_member(call.actor, ThreadId(id), UserId(user)));
-  return json::value();
-}
-
-Result<json::value> remove_member(ApiContext& context, const Call& call) {
-  const auto id = WL_TRY(id_segment(call.route, 3, "thread id"));
-  const auto user = WL_TRY(id_segment(call.route, 5, "user id"));
-  WL_TRY(context.messaging.remove_member(call.actor, ThreadId(id), UserId(user)));
-  return json::value();
-}
-
-Result<json::value> mark_read(ApiContext& context, const Call& call) {
-  const auto id = WL_TRY(id_segment(call.route, 3, "thread id"));
-  const auto body = WL_TRY(parse_object(call.request.body));
-  FieldReader reader(body);
-  const auto seq = WL_TRY(reader.required_int("up_to_seq"));
-  WL_TRY(reader.finish());
-  WL_TRY(context.messaging.mark_read(call.actor, ThreadId(id), seq));
-  return json::value();
-}
-
-Result<json::value> get_message(ApiContext& context, const Call& call) {
-  const auto id = WL_TRY(id_segment(call.route, 3, "message id"));
-  return event_json(WL_TRY(context.messaging.get_message(call.actor, EventId(id))));
-}
-
-Result<json::value> get_message_status(ApiContext& context, const Call& call) {
-  const auto id = WL_TRY(id_segment(call.route, 3, "message id"));
-  json::array recipients;
-  for (const Receipt& receipt : WL_TRY(context.messaging.message_status(call.actor, EventId(id)))) {
-    recipients.push_back(receipt_json(receipt));
-  }
-  return json::object{{"message_id", id}, {"recipients", std::move(recipients)}};
-}
-
-// An org admin rotates the org's own data key: a new key seals the org's data from now
-// on; older keys stay for reading, so nothing stops. Rate-limited per org.
-Result<json::value> rotate_org_key(ApiContext& context, const Call& call) {
-  AuditDraft draft{context.clock.now(), call.actor.org, call.actor.user, call.actor.device,
-                   "admin.keys.rotate",  "keys",         "denied",        ""};
-  // A refusal is refused either way; its entry may be budgeted away (AuditLog::record).
-  if (!call.actor.is_admin) {
-    (void)context.audit.record(draft);
-    return error(Code::kPermissionDenied, "this needs an administrator of the org");
-  }
-  if (!context.org_key_rotations.try_acquire(std::to_string(call.actor.org.value()))) {
-    draft.outcome = "throttled";
-    (void)context.audit.record(draft);
-    return error(Code::kResourceExhausted, "keys were rotated moments ago: wait and retry");
-  }
-  const std::uint32_t key_id = WL_TRY(context.keys.rotate_data_key(call.actor.org));
-  draft.outcome = "ok";
-  draft.detail = fmt::format("data_key={}", key_id);
-  WL_TRY(context.audit.record(draft));
-  return json::object{{"data_key_id", key_id}};
-}
-
-// An operator rotates the server-wide key-encryption key: a new KEK re-wraps every
-// org's data keys. Rate-limited for the whole server.
-Result<json::value> rotate_kek(ApiContext& context, const Call& call) {
-  AuditDraft draft{context.clock.now(), call.actor.org, call.actor.user, call.actor.device,
-                   "operator.kek.rotate", "keys",        "denied",        ""};
-  if (!call.actor.is_operator) {
-    (void)context.audit.record(draft);
-    return error(Code::kPermissionDenied, "this needs an operator of the server");
-  }
-  if (!context.kek_rotations.try_acquire("server")) {
-    draft.outcome = "throttled";
-    (void)context.audit.record(draft);
-    return error(Code::kResourceExhausted,
-                 "the key-encryption key was rotated moments ago: wait and retry");
-  }
-  WL_TRY(context.keys.rotate_kek());
-  draft.outcome = "ok";
-  WL_TRY(context.audit.record(draft));
-  return json::value();
-}
-
-struct RouteEntry {
-  RouteInfo info;
-  Handler handler;
-};
-
-// Every HTTPS resource of docs/protocol.md. A new route is added here and to the
-// authorisation matrix test (tests/integration/authorization_test.cpp), which fails
-// until it is.
-const std::vector<RouteEntry>& route_table() {
-  static const std::vector<RouteEntry> kRoutes = {
-      {{"POST", "/api/v1/login", Access::kPublic, kLoginBody}, &login},
-      {{"POST", "/api/v1/logout", Access::kLockedSession, kJsonBody}, &logout},
-      {{"GET", "/api/v1/session", Access::kLockedSession, 0}, &get_session},
-      {{"POST", "/api/v1/session/lock", Access::kLockedSession, kJsonBody}, &lock_session},
-      {{"POST", "/api/v1/session/unlock", Access::kLockedSession, kLoginBody}, &unlock_session},
-      {{"POST", "/api/v1/session/activity", Access::kSession, kJsonBody}, &note_activity},
-      {{"GET", "/api/v1/me", Access::kSession, 0}, &get_me},
-      {{"PUT", "/api/v1/me/pin", Access::kSession, kLoginBody}, &set_pin},
-      {{"GET", "/api/v1/me/storage-key", Access::kSession, 0}, &get_storage_key},
-      {{"GET", "/api/v1/users", Access::kSession, 0}, &list_users},
-      {{"GET", "/api/v1/devices", Access::kSession, 0}, &list_devices},
-      {{"DELETE", "/api/v1/devices/{id}", Access::kSession, 0}, &revoke_device},
-      {{"GET", "/api/v1/patients", Access::kSession, 0}, &list_patients},
-      {{"GET", "/api/v1/threads", Access::kSession, 0}, &list_threads},
-      {{"POST", "/api/v1/threads", Access::kSession, kJsonBody}, &create_thread},
-      {{"GET", "/api/v1/threads/{id}", Access::kSession, 0}, &get_thread},
-      {{"PATCH", "/api/v1/threads/{id}", Access::kSession, kJsonBody}, &rename_thread},
-      {{"GET", "/api/v1/threads/{id}/messages", Access::kSession, 0}, &list_messages},
-      {{"POST", "/api/v1/threads/{id}/members", Access::kSession, kJsonBody}, &add_member},
-      {{"DELETE", "/api/v1/threads/{id}/members/{id}", Access::kSession, 0}, &remove_member},
-      {{"POST", "/api/v1/threads/{id}/read", Access::kSession, kJsonBody}, &mark_read},
-      {{"GET", "/api/v1/messages/{id}", Access::kSession, 0}, &get_message},
-      {{"GET", "/api/v1/messages/{id}/status", Access::kSession, 0}, &get_message_status},
-      {{"POST", "/api/v1/admin/keys/rotate", Access::kSession, kJsonBody}, &rotate_org_key},
-      {{"PUT", "/api/v1/admin/idle-lock", Access::kSession, kJsonBody}, &set_idle_lock},
-      {{"POST", "/api/v1/operator/kek/rotate", Access::kSession, kJsonBody}, &rotate_kek},
-  };
-  return kRoutes;
-}
-
-// Whether a request's decoded segments fit a route's path ("{id}" matches any one).
-bool matches(std::string_view path, const std::vector<std::string>& segments) {
-  std::size_t index = 0;
-  std::size_t start = 1;  // After the leading '/'.
-  while (start <= path.size()) {
-    const std::size_t end = std::min(path.find('/', start), path.size());
-    const std::string_view part = path.substr(start, end - start);
-    if (index >= segments.size() || (part != "{id}" && part != segments[index])) {
-      return false;
-    }
-    ++index;
-    start = end + 1;
-  }
-  return index == segments.size();
-}
-
-// The route for a request, or nullptr.
-const RouteEntry* find_route(const Route& route) {
-  for (const RouteEntry& entry : route_table()) {
-    if (entry.info.method == route.method && matches(entry.info.path, route.segments)) {
-      return &entry;
-    }
-  }
-  return nullptr;
+// Every resource of docs/protocol.md, each with the services its handlers may use: a
+// new resource is its file under api/routes/ and one visit() here, and a new route goes
+// to the authorisation matrix test too (tests/integration/authorization_test.cpp),
+// which fails until it is there. visit(routes, services_of) gets a resource's routes
+// and what picks its services from an ApiContext, so routes() lists them without one.
+template <typename Visit>
+void for_each_resource(Visit&& visit) {
+  visit(session_routes(), [](ApiContext& context) {
+    return SessionServices{.identity = context.identity,
+                           .messaging = context.messaging,
+                           .hub = context.hub,
+                           .audit = context.audit,
+                           .clock = context.clock,
+                           .login_per_ip = context.login_per_ip,
+                           .login_per_user = context.login_per_user,
+                           .refusals = context.refusals};
+  });
+  visit(directory_routes(), [](ApiContext& context) {
+    return DirectoryServices{.identity = context.identity, .hub = context.hub};
+  });
+  visit(patient_routes(),
+        [](ApiContext& context) { return PatientServices{.patients = context.patients}; });
+  visit(thread_routes(),
+        [](ApiContext& context) { return ThreadServices{.messaging = context.messaging}; });
+  visit(admin_routes(), [](ApiContext& context) {
+    return AdminServices{.identity = context.identity,
+                         .keys = context.keys,
+                         .audit = context.audit,
+                         .clock = context.clock,
+                         .org_key_rotations = context.org_key_rotations,
+                         .kek_rotations = context.kek_rotations};
+  });
 }
 
 bool is_api(const Route& route) {
@@ -571,16 +120,22 @@ bool is_api(const Route& route) {
 std::span<const RouteInfo> HttpApi::routes() {
   static const std::vector<RouteInfo> kInfos = [] {
     std::vector<RouteInfo> infos;
-    for (const RouteEntry& entry : route_table()) {
-      infos.push_back(entry.info);
-    }
+    for_each_resource([&infos](auto resource_routes, auto) {
+      for (const auto& route : resource_routes) {
+        infos.push_back(route.info);
+      }
+    });
     return infos;
   }();
   return kInfos;
 }
 
 HttpApi::HttpApi(ApiContext& context, const std::string& static_root)
-    : context_(context), static_files_(static_root) {}
+    : context_(context), static_files_(static_root) {
+  for_each_resource([this](auto resource_routes, auto services_of) {
+    routes_.add(resource_routes, services_of(context_));
+  });
+}
 
 void HttpApi::admit(const net::Request& head, net::Admit admit) {
   auto parsed = parse_route(head);
@@ -593,9 +148,8 @@ void HttpApi::admit(const net::Request& head, net::Admit admit) {
     admit(net::Admission{std::nullopt, 0});
     return;
   }
-  const RouteEntry* entry = find_route(*parsed);
-  if (entry != nullptr &&
-      (entry->info.access == Access::kPublic || entry->info.body_limit == 0)) {
+  const RouteTable::Entry* entry = routes_.find(*parsed);
+  if (entry != nullptr && (entry->info.access == Access::kPublic || entry->info.body_limit == 0)) {
     // Nothing to buffer before route() authenticates (a body, if any, gets 413).
     admit(net::Admission{std::nullopt, entry->info.body_limit});
     return;
@@ -635,8 +189,8 @@ void HttpApi::handle(net::Request request, net::Respond respond) {
   }
 }
 
-Result<Principal> HttpApi::authorize(Access access, std::string_view token,
-                                     std::string_view source, std::string_view target) {
+Result<Principal> HttpApi::authorize(Access access, std::string_view token, std::string_view source,
+                                     std::string_view target) {
   auto state = context_.identity.identify(token);
   if (!state) {
     audit_refused_token(source, target, state.error());
@@ -648,8 +202,7 @@ Result<Principal> HttpApi::authorize(Access access, std::string_view token,
         const Principal& actor = state->principal;
         (void)context_.audit.record(AuditDraft{
             context_.clock.now(), actor.org, actor.user, actor.device, "auth.refused",
-            std::string(target), "denied",
-            fmt::format("reason=session_locked remote={}", source)});
+            std::string(target), "denied", fmt::format("reason=session_locked remote={}", source)});
       }
       return std::unexpected(counted.error());
     }
@@ -660,7 +213,7 @@ Result<Principal> HttpApi::authorize(Access access, std::string_view token,
 void HttpApi::audit_refused_token(std::string_view source, std::string_view target,
                                   const Status& refusal) {
   context_.refusals.record(
-      source, anonymous_refusal(context_, "auth.refused", std::string(target), "denied",
+      source, anonymous_refusal(context_.clock, "auth.refused", std::string(target), "denied",
                                 fmt::format("reason=\"{}\"", refusal.message())));
 }
 
@@ -679,7 +232,7 @@ net::Response HttpApi::route(const net::Request& request) {
     }
     return error_response(Status(Code::kNotFound, "no such resource"));
   }
-  const RouteEntry* entry = find_route(route);
+  const RouteTable::Entry* entry = routes_.find(route);
   if (entry == nullptr) {
     // As for a known route: no valid token, 401 (and audited); with one, 404.
     auto principal = authorize(Access::kLockedSession, bearer_token(request),
@@ -691,14 +244,14 @@ net::Response HttpApi::route(const net::Request& request) {
   }
   if (entry->info.access == Access::kPublic) {
     const Principal nobody;
-    return answer([&] { return entry->handler(context_, Call{route, request, nobody}); });
+    return answer([&] { return entry->handler(Call{route, request, nobody}); });
   }
   auto principal = authorize(entry->info.access, bearer_token(request), request.remote_address,
                              entry->info.path);
   if (!principal) {
     return error_response(principal.error());
   }
-  return answer([&] { return entry->handler(context_, Call{route, request, *principal}); });
+  return answer([&] { return entry->handler(Call{route, request, *principal}); });
 }
 
 net::Response HttpApi::serve_static(const net::Request& request) {

@@ -1,29 +1,15 @@
 #pragma once
 
-#include <cstddef>
-#include <optional>
 #include <span>
 #include <string>
 #include <string_view>
 
 #include "api/api_context.hpp"
+#include "api/routes/route_table.hpp"
 #include "api/static_files.hpp"
 #include "net/server.hpp"
 
 namespace wl::api {
-
-// Who may call a route: anyone (login); a caller with an unlocked session, the
-// request then counting as the user's activity; or a caller with a session that has
-// not ended, locked or not, without counting as activity (unlock, lock, logout).
-enum class Access { kPublic, kSession, kLockedSession };
-
-// One HTTPS resource, as the route table declares it.
-struct RouteInfo {
-  std::string_view method;  // "GET", "POST", "DELETE".
-  std::string_view path;    // "/api/v1/threads/{id}/messages": "{id}" is one segment.
-  Access access;
-  std::size_t body_limit;   // Largest request body; 0 = none.
-};
 
 // The HTTPS JSON resources of docs/protocol.md. handle() runs on an io thread: it
 // parses and routes, then runs the service call on the WorkPool and responds from
@@ -49,11 +35,11 @@ class HttpApi final : public net::HttpHandler {
   Result<Principal> authorize(Access access, std::string_view token, std::string_view source,
                               std::string_view target);
   // Audits a request refused for its token (rate-limited per source: RefusalAudit).
-  void audit_refused_token(std::string_view source, std::string_view target,
-                           const Status& refusal);
+  void audit_refused_token(std::string_view source, std::string_view target, const Status& refusal);
   net::Response serve_static(const net::Request& request);
 
   ApiContext& context_;
+  RouteTable routes_;  // Bound to context_'s services.
   StaticFiles static_files_;
 };
 

@@ -8,6 +8,12 @@
 
 namespace wl::api {
 
+AuditDraft anonymous_refusal(const Clock& clock, std::string action, std::string target,
+                             std::string outcome, std::string detail) {
+  return AuditDraft{clock.now(),       OrgId(),           UserId(),           DeviceId(),
+                    std::move(action), std::move(target), std::move(outcome), std::move(detail)};
+}
+
 RefusalAudit::RefusalAudit(AuditLog& audit, WorkPool& pool, const Clock& clock, double per_second,
                            double burst)
     : audit_(audit), pool_(pool), budget_(clock, per_second, burst) {}

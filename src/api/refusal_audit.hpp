@@ -18,6 +18,10 @@ namespace wl::api {
 
 class WorkPool;
 
+// An entry for a refusal of someone not (yet) known: no org, no actor, at clock's now.
+AuditDraft anonymous_refusal(const Clock& clock, std::string action, std::string target,
+                             std::string outcome, std::string detail);
+
 // Writes refusals that anyone can cause without an account (bad or ended tokens,
 // throttled logins and sends, unknown routes) to the audit log, bounded per source
 // address so that a flood cannot fill the disk: `burst` entries at once, then

@@ -1,0 +1,25 @@
+#pragma once
+
+#include <span>
+
+#include "api/routes/route_table.hpp"
+
+namespace wl {
+class IdentityService;
+}  // namespace wl
+
+namespace wl::api {
+
+class Hub;
+
+// What the directory routes use; owned by the server's composition root, outlives
+// the route table.
+struct DirectoryServices {
+  IdentityService& identity;
+  Hub& hub;  // Who is online.
+};
+
+// The org's users and the caller's devices: /users, /devices, /devices/{id}.
+std::span<const RouteOf<DirectoryServices>> directory_routes();
+
+}  // namespace wl::api

@@ -1,0 +1,154 @@
+#include "api/routes/thread_routes.hpp"
+
+#include <string>
+#include <vector>
+
+#include <boost/json/array.hpp>
+#include <boost/json/object.hpp>
+
+#include "api/fields.hpp"
+#include "api/json_codec.hpp"
+#include "net/server.hpp"
+#include "services/messaging/messaging_service.hpp"
+
+namespace wl::api {
+namespace {
+namespace json = boost::json;
+
+std::vector<UserId> to_user_ids(const std::vector<std::int64_t>& ids) {
+  std::vector<UserId> users;
+  users.reserve(ids.size());
+  for (const std::int64_t id : ids) {
+    users.emplace_back(id);
+  }
+  return users;
+}
+
+Result<json::value> list_threads(const ThreadServices& services, const Call& call) {
+  json::array threads;
+  for (const ThreadView& thread : WL_TRY(services.messaging.list_threads(call.actor))) {
+    threads.push_back(thread_json(thread));
+  }
+  return json::object{{"threads", std::move(threads)}};
+}
+
+Result<json::value> create_thread(const ThreadServices& services, const Call& call) {
+  const auto body = WL_TRY(parse_object(call.request.body));
+  FieldReader reader(body);
+  const std::string kind = WL_TRY(reader.required_string("kind"));
+  // An opened thread says whether it existed before (docs/protocol.md).
+  const auto opened = [](const ThreadView& view) {
+    json::object object = thread_json(view);
+    object["existing"] = view.existing;
+    return object;
+  };
+  if (kind == "direct") {
+    const auto other = WL_TRY(reader.required_int("user_id"));
+    WL_TRY(reader.finish());
+    return opened(WL_TRY(services.messaging.open_direct(call.actor, UserId(other))));
+  }
+  if (kind == "group") {
+    const std::string title = WL_TRY(reader.required_string("title"));
+    const auto members = to_user_ids(WL_TRY(reader.int_array("member_ids", true)));
+    WL_TRY(reader.finish());
+    return opened(WL_TRY(services.messaging.create_group(call.actor, title, members)));
+  }
+  if (kind == "patient") {
+    const auto patient = WL_TRY(reader.required_int("patient_id"));
+    const auto members = to_user_ids(WL_TRY(reader.int_array("member_ids", true)));
+    const std::string title = WL_TRY(reader.optional_string("title"));
+    WL_TRY(reader.finish());
+    return opened(WL_TRY(
+        services.messaging.open_patient_thread(call.actor, PatientId(patient), members, title)));
+  }
+  return error(Code::kInvalidArgument, "kind must be 'direct', 'group' or 'patient'");
+}
+
+Result<json::value> get_thread(const ThreadServices& services, const Call& call) {
+  const auto id = WL_TRY(id_segment(call.route, 3, "thread id"));
+  return thread_json(WL_TRY(services.messaging.get_thread(call.actor, ThreadId(id))));
+}
+
+Result<json::value> rename_thread(const ThreadServices& services, const Call& call) {
+  const auto id = WL_TRY(id_segment(call.route, 3, "thread id"));
+  const auto body = WL_TRY(parse_object(call.request.body));
+  FieldReader reader(body);
+  const std::string title = WL_TRY(reader.required_string("title"));
+  WL_TRY(reader.finish());
+  return thread_json(WL_TRY(services.messaging.rename_thread(call.actor, ThreadId(id), title)));
+}
+
+Result<json::value> list_messages(const ThreadServices& services, const Call& call) {
+  const auto id = WL_TRY(id_segment(call.route, 3, "thread id"));
+  const auto before = WL_TRY(int_param(call.route, "before_seq", 0));
+  const auto limit = WL_TRY(int_param(call.route, "limit", 50));
+  const HistoryPage page = WL_TRY(services.messaging.history(call.actor, ThreadId(id), before,
+                                                             static_cast<std::size_t>(limit)));
+  json::array messages;
+  for (const OpenedEvent& message : page.messages) {
+    messages.push_back(event_json(message));
+  }
+  return json::object{{"messages", std::move(messages)},
+                      {"receipts", history_receipts_json(page.receipts)}};
+}
+
+Result<json::value> add_member(const ThreadServices& services, const Call& call) {
+  const auto id = WL_TRY(id_segment(call.route, 3, "thread id"));
+  const auto body = WL_TRY(parse_object(call.request.body));
+  FieldReader reader(body);
+  const auto user = WL_TRY(reader.required_int("user_id"));
+  WL_TRY(reader.finish());
+  WL_TRY(services.messaging.add_member(call.actor, ThreadId(id), UserId(user)));
+  return json::value();
+}
+
+Result<json::value> remove_member(const ThreadServices& services, const Call& call) {
+  const auto id = WL_TRY(id_segment(call.route, 3, "thread id"));
+  const auto user = WL_TRY(id_segment(call.route, 5, "user id"));
+  WL_TRY(services.messaging.remove_member(call.actor, ThreadId(id), UserId(user)));
+  return json::value();
+}
+
+Result<json::value> mark_read(const ThreadServices& services, const Call& call) {
+  const auto id = WL_TRY(id_segment(call.route, 3, "thread id"));
+  const auto body = WL_TRY(parse_object(call.request.body));
+  FieldReader reader(body);
+  const auto seq = WL_TRY(reader.required_int("up_to_seq"));
+  WL_TRY(reader.finish());
+  WL_TRY(services.messaging.mark_read(call.actor, ThreadId(id), seq));
+  return json::value();
+}
+
+Result<json::value> get_message(const ThreadServices& services, const Call& call) {
+  const auto id = WL_TRY(id_segment(call.route, 3, "message id"));
+  return event_json(WL_TRY(services.messaging.get_message(call.actor, EventId(id))));
+}
+
+Result<json::value> get_message_status(const ThreadServices& services, const Call& call) {
+  const auto id = WL_TRY(id_segment(call.route, 3, "message id"));
+  json::array recipients;
+  for (const Receipt& receipt :
+       WL_TRY(services.messaging.message_status(call.actor, EventId(id)))) {
+    recipients.push_back(receipt_json(receipt));
+  }
+  return json::object{{"message_id", id}, {"recipients", std::move(recipients)}};
+}
+
+constexpr RouteOf<ThreadServices> kRoutes[] = {
+    {{"GET", "/api/v1/threads", Access::kSession, 0}, &list_threads},
+    {{"POST", "/api/v1/threads", Access::kSession, kJsonBody}, &create_thread},
+    {{"GET", "/api/v1/threads/{id}", Access::kSession, 0}, &get_thread},
+    {{"PATCH", "/api/v1/threads/{id}", Access::kSession, kJsonBody}, &rename_thread},
+    {{"GET", "/api/v1/threads/{id}/messages", Access::kSession, 0}, &list_messages},
+    {{"POST", "/api/v1/threads/{id}/members", Access::kSession, kJsonBody}, &add_member},
+    {{"DELETE", "/api/v1/threads/{id}/members/{id}", Access::kSession, 0}, &remove_member},
+    {{"POST", "/api/v1/threads/{id}/read", Access::kSession, kJsonBody}, &mark_read},
+    {{"GET", "/api/v1/messages/{id}", Access::kSession, 0}, &get_message},
+    {{"GET", "/api/v1/messages/{id}/status", Access::kSession, 0}, &get_message_status},
+};
+
+}  // namespace
+
+std::span<const RouteOf<ThreadServices>> thread_routes() { return kRoutes; }
+
+}  // namespace wl::api
