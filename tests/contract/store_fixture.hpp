@@ -3,8 +3,8 @@
 // What every contract file of the store ports shares (tests/contract/*_contract_test.cpp):
 // the adapters they run against, a fresh store with one org per test, and helpers that
 // make users, threads and messages. To add an adapter, write a factory like
-// SqliteFactory (open() opens the same fresh database each time it is called, until the
-// factory is destroyed) and add it to StoreFactories.
+// SqliteFactory or PostgresFactory (open() opens the same fresh database each time it is called,
+// until the factory is destroyed) and add it to StoreFactories.
 
 #include <algorithm>
 #include <atomic>
@@ -20,6 +20,7 @@
 
 #include <gtest/gtest.h>
 
+#include "contract/postgres_factory.hpp"
 #include "contract/sqlite_factory.hpp"
 #include "contract/test_chainer.hpp"
 #include "ports/store.hpp"
@@ -204,7 +205,7 @@ class StoreFixture : public ::testing::Test {
   CommitHook no_hook_ = [](std::span<const CommittedEvent>) {};
 };
 
-using StoreFactories = ::testing::Types<testing::SqliteFactory>;
+using StoreFactories = ::testing::Types<testing::SqliteFactory, testing::PostgresFactory>;
 
 class FactoryNames {
  public:

@@ -1,0 +1,53 @@
+#pragma once
+
+// How the PostgreSQL adapter writes each mutation of a WriteBatch (ports/write_batch.hpp):
+// one apply() per mutation, run on the writer thread inside the batch's savepoint.
+// Each is defined beside its port's statements (postgres_threads.cpp, ...). Internal to
+// the adapter.
+
+#include <cstddef>
+#include <optional>
+#include <variant>
+#include <vector>
+
+#include "adapters/postgres/detail/writer.hpp"
+#include "ports/write_batch.hpp"
+
+namespace wl::detail::pg {
+
+Result<Org> apply(WriteContext& context, const CreateOrg& mutation);
+Result<std::monostate> apply(WriteContext& context, const SetOrgIdleLock& mutation);
+Result<User> apply(WriteContext& context, const CreateUser& mutation);
+Result<std::monostate> apply(WriteContext& context, const SetPasswordHash& mutation);
+Result<std::monostate> apply(WriteContext& context, const SetLoginFailures& mutation);
+Result<std::monostate> apply(WriteContext& context, const SetUserDisabled& mutation);
+Result<std::monostate> apply(WriteContext& context, const SetPinHash& mutation);
+Result<std::monostate> apply(WriteContext& context, const SetUserOperator& mutation);
+Result<Device> apply(WriteContext& context, const OpenSession& mutation);
+Result<std::monostate> apply(WriteContext& context, const RevokeDevice& mutation);
+Result<std::monostate> apply(WriteContext& context, const TouchSession& mutation);
+Result<std::monostate> apply(WriteContext& context, const RevokeSession& mutation);
+Result<std::monostate> apply(WriteContext& context, const LockSession& mutation);
+Result<std::monostate> apply(WriteContext& context, const UnlockSession& mutation);
+Result<std::monostate> apply(WriteContext& context, const SetSessionPinFailures& mutation);
+Result<MessageAppended> apply(WriteContext& context, const AppendMessage& mutation);
+Result<std::vector<Event>> apply(WriteContext& context, const RecordDelivered& mutation);
+Result<ThreadCreated> apply(WriteContext& context, const CreateThread& mutation);
+Result<Event> apply(WriteContext& context, const AddMember& mutation);
+Result<Event> apply(WriteContext& context, const RemoveMember& mutation);
+Result<Event> apply(WriteContext& context, const RenameThread& mutation);
+Result<std::optional<Event>> apply(WriteContext& context, const RecordRead& mutation);
+Result<Event> apply(WriteContext& context, const AppendScopedEvent& mutation);
+Result<Patient> apply(WriteContext& context, const UpsertPatient& mutation);
+Result<Timer> apply(WriteContext& context, const ScheduleTimer& mutation);
+Result<bool> apply(WriteContext& context, const CancelTimer& mutation);
+Result<bool> apply(WriteContext& context, const CompleteTimer& mutation);
+Result<std::int64_t> apply(WriteContext& context, const PurgeSessions& mutation);
+
+// The events the batch has appended since it had `first` of them.
+inline std::vector<Event> events_since(const WriteContext& context, std::size_t first) {
+  return std::vector<Event>(context.events->begin() + static_cast<std::ptrdiff_t>(first),
+                            context.events->end());
+}
+
+}  // namespace wl::detail::pg

@@ -1,0 +1,381 @@
+#include "adapters/postgres/detail/rows.hpp"
+
+#include <algorithm>
+#include <limits>
+#include <utility>
+
+namespace wl::detail::pg {
+
+std::int64_t clamp_limit(std::size_t limit) {
+  return static_cast<std::int64_t>(
+      std::min<std::size_t>(limit, std::numeric_limits<std::int64_t>::max()));
+}
+
+namespace {
+
+// Counters and enums are stored as bigint; a value outside int's range is corrupt.
+int narrow_int(const PgResult& result, int row, int column) {
+  const std::int64_t value = result.int64(row, column);
+  if (value < std::numeric_limits<int>::min() || value > std::numeric_limits<int>::max()) {
+    result.reject();
+    return 0;
+  }
+  return static_cast<int>(value);
+}
+
+}  // namespace
+
+Org read_org(const PgResult& result, int row) {
+  return Org{OrgId(result.int64(row, 0)), result.bytes(row, 1), result.time(row, 2),
+             std::chrono::seconds(result.int64(row, 3))};
+}
+
+User read_user(const PgResult& result, int row) {
+  User user;
+  user.id = UserId(result.int64(row, 0));
+  user.org_id = OrgId(result.int64(row, 1));
+  user.username = result.bytes(row, 2);
+  user.display_name = result.bytes(row, 3);
+  user.title = result.bytes(row, 4);
+  user.password_hash = result.bytes(row, 5);
+  user.is_admin = result.boolean(row, 6);
+  user.disabled = result.boolean(row, 7);
+  user.failed_logins = narrow_int(result, row, 8);
+  user.locked_until = result.optional_time(row, 9);
+  user.created_at = result.time(row, 10);
+  user.is_operator = result.boolean(row, 11);
+  user.pin_hash = result.bytes(row, 12);
+  return user;
+}
+
+Device read_device(const PgResult& result, int row) {
+  Device device;
+  device.id = DeviceId(result.int64(row, 0));
+  device.user_id = UserId(result.int64(row, 1));
+  device.name_sealed = result.bytes(row, 2);
+  device.created_at = result.time(row, 3);
+  device.last_seen = result.time(row, 4);
+  device.revoked = result.boolean(row, 5);
+  return device;
+}
+
+Session read_session(const PgResult& result, int row) {
+  Session session;
+  session.token_hash = result.bytes(row, 0);
+  session.user_id = UserId(result.int64(row, 1));
+  session.device_id = DeviceId(result.int64(row, 2));
+  session.created_at = result.time(row, 3);
+  session.last_used = result.time(row, 4);
+  session.expires_at = result.time(row, 5);
+  session.revoked = result.boolean(row, 6);
+  session.locked = result.boolean(row, 7);
+  session.pin_failures = narrow_int(result, row, 8);
+  return session;
+}
+
+Patient read_patient(const PgResult& result, int row) {
+  Patient patient;
+  patient.id = PatientId(result.int64(row, 0));
+  patient.org_id = OrgId(result.int64(row, 1));
+  patient.mrn_token = result.bytes(row, 2);
+  patient.mrn_sealed = result.bytes(row, 3);
+  patient.name_sealed = result.bytes(row, 4);
+  patient.dob_sealed = result.bytes(row, 5);
+  patient.location_sealed = result.bytes(row, 6);
+  patient.attending_sealed = result.bytes(row, 7);
+  patient.updated_at = result.time(row, 8);
+  return patient;
+}
+
+Thread read_thread(const PgResult& result, int row) {
+  Thread thread;
+  thread.id = ThreadId(result.int64(row, 0));
+  thread.org_id = OrgId(result.int64(row, 1));
+  thread.kind = static_cast<ThreadKind>(narrow_int(result, row, 2));
+  thread.title_sealed = result.bytes(row, 3);
+  thread.patient_id = PatientId(result.int64(row, 4));
+  thread.unique_key = result.bytes(row, 5);
+  thread.created_by = UserId(result.int64(row, 6));
+  thread.created_at = result.time(row, 7);
+  thread.last_seq = result.int64(row, 8);
+  return thread;
+}
+
+Event read_event(const PgResult& result, int row) {
+  Event event;
+  event.id = EventId(result.int64(row, 0));
+  event.org_id = OrgId(result.int64(row, 1));
+  event.thread_id = ThreadId(result.int64(row, 2));
+  event.kind = static_cast<EventKind>(narrow_int(result, row, 3));
+  event.actor = UserId(result.int64(row, 4));
+  event.created_at = result.time(row, 5);
+  event.seq = result.int64(row, 6);
+  event.client_token = result.bytes(row, 7);
+  event.urgent = result.boolean(row, 8);
+  event.body_sealed = result.bytes(row, 9);
+  event.ref = EventId(result.int64(row, 10));
+  event.ref_seq = result.int64(row, 11);
+  event.subject = UserId(result.int64(row, 12));
+  event.client_id_sealed = result.bytes(row, 13);
+  event.written_at = result.optional_time(row, 14);
+  const std::int64_t scope = result.int64(row, 15);
+  if (scope < static_cast<std::int64_t>(EventScope::kThread) ||
+      scope > static_cast<std::int64_t>(EventScope::kOrg)) {
+    result.reject();
+  }
+  event.scope = static_cast<EventScope>(scope);
+  event.user_id = UserId(result.int64(row, 16));
+  event.epoch = result.int64(row, 17);
+  return event;
+}
+
+AuditEntry read_audit_entry(const PgResult& result, int row) {
+  AuditEntry entry;
+  entry.seq = result.int64(row, 0);
+  entry.draft.at = result.time(row, 1);
+  entry.draft.org_id = OrgId(result.int64(row, 2));
+  entry.draft.actor = UserId(result.int64(row, 3));
+  entry.draft.device = DeviceId(result.int64(row, 4));
+  entry.draft.action = result.bytes(row, 5);
+  entry.draft.target = result.bytes(row, 6);
+  entry.draft.outcome = result.bytes(row, 7);
+  entry.draft.detail = result.bytes(row, 8);
+  entry.prev_hash = result.bytes(row, 9);
+  entry.hash = result.bytes(row, 10);
+  return entry;
+}
+
+Result<void> expect_changed(const PgResult& result, std::string_view what) {
+  const std::int64_t changed = result.affected();
+  WL_TRY(result.check());
+  if (changed == 0) {
+    return error(Code::kNotFound, std::string(what) + " not found");
+  }
+  return ok();
+}
+
+Result<Thread> load_thread(PgConnection& connection, ThreadId id) {
+  const PgResult thread =
+      WL_TRY(connection.query("SELECT " WL_PG_THREAD_COLUMNS " FROM threads WHERE id = $1",
+                              Params().add(id), "find thread"));
+  return single_row<Thread>(thread, read_thread, "thread");
+}
+
+Result<void> lock_audit_head(WriteContext& context) {
+  if (context.audit_head) {
+    return ok();
+  }
+  // Held until the transaction ends: appends from every store queue here, in order.
+  const PgResult head = WL_TRY(context.connection.query(
+      "SELECT seq, hash FROM audit_head WHERE id = 1 FOR UPDATE", "lock audit head"));
+  context.audit_head = WL_TRY(single_row<AuditHead>(
+      head,
+      [](const PgResult& row, int index) {
+        return AuditHead{row.int64(index, 0), row.bytes(index, 1)};
+      },
+      "audit head"));
+  return ok();
+}
+
+Result<Thread> lock_thread(WriteContext& context, ThreadId id) {
+  // The chain head first, always: every transaction that writes a thread's events also
+  // appends its audit entries, so taking the two locks in one order across stores
+  // leaves nothing to deadlock on.
+  WL_TRY(lock_audit_head(context));
+  const PgResult locked =
+      WL_TRY(context.connection.query("SELECT " WL_PG_THREAD_COLUMNS
+                                      ", last_xact > pg_current_xact_id()::text::bigint "
+                                      "FROM threads WHERE id = $1 FOR UPDATE",
+                                      Params().add(id), "lock thread"));
+  const Thread thread = WL_TRY(single_row<Thread>(locked, read_thread, "thread"));
+  const bool overtaken = locked.boolean(0, kThreadColumnCount);
+  WL_TRY(locked.check());
+  if (overtaken) {
+    context.rerun = true;
+    return error(Code::kAborted, "store: a later transaction wrote the thread first");
+  }
+  WL_TRY(context.connection.query(
+      "UPDATE threads SET last_xact = pg_current_xact_id()::text::bigint WHERE id = $1",
+      Params().add(id), "lock thread"));
+  return thread;
+}
+
+Result<void> insert_event(WriteContext& context, Event& event) {
+  event.scope = scope_of(event.kind);
+  Params params;
+  params.add(event.org_id).add(static_cast<std::int64_t>(event.kind));
+  params.add(event.actor).add(event.created_at);
+  if (event.kind == EventKind::kMessage) {
+    params.add(event.seq).add_bytes_or_null(event.client_token);
+  } else {
+    params.add_null(PgType::kInt8).add_null(PgType::kBytea);
+  }
+  params.add(event.urgent);
+  if (event.kind == EventKind::kMessage || event.kind == EventKind::kThreadRenamed) {
+    params.add_bytes(event.body_sealed);
+  } else {
+    params.add_null(PgType::kBytea);
+  }
+  params.add_id_or_null(event.ref).add(event.ref_seq).add_id_or_null(event.subject);
+  if (event.kind == EventKind::kMessage) {
+    params.add_bytes(event.client_id_sealed).add(event.written_at);
+  } else {
+    params.add_null(PgType::kBytea).add_null(PgType::kInt8);
+  }
+  // The table's CHECK holds each scope to its target: a thread, a user, or neither.
+  params.add(static_cast<std::int64_t>(event.scope))
+      .add_id_or_null(event.scope == EventScope::kThread ? event.thread_id : ThreadId())
+      .add_id_or_null(event.scope == EventScope::kUser ? event.user_id : UserId());
+  // The default of events.xact is the writing transaction's id: the position's epoch.
+  const PgResult inserted = WL_TRY(context.connection.query(
+      "INSERT INTO events (org_id, kind, actor, created_at, seq, client_token, urgent, "
+      "body_sealed, ref, ref_seq, subject, client_id_sealed, written_at, scope, thread_id, "
+      "user_id) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16) "
+      "RETURNING id, xact",
+      params, "append event"));
+  if (inserted.rows() != 1) {
+    return error(Code::kInternal, "store: append event returned no row");
+  }
+  event.id = EventId(inserted.int64(0, 0));
+  event.epoch = inserted.int64(0, 1);
+  WL_TRY(inserted.check());
+  context.events->push_back(event);
+  return ok();
+}
+
+Result<Event> insert_scoped_event(WriteContext& context, EventKind kind, OrgId org, UserId user,
+                                  UserId actor, UserId subject, Timestamp at) {
+  Event event;
+  event.org_id = org;
+  event.user_id = scope_of(kind) == EventScope::kUser ? user : UserId();
+  event.kind = kind;
+  event.actor = actor;
+  event.subject = subject;
+  event.created_at = at;
+  WL_TRY(insert_event(context, event));
+  return event;
+}
+
+Result<AuditEntry> insert_audit(WriteContext& context, const AuditDraft& draft) {
+  WL_TRY(lock_audit_head(context));
+  AuditHead& head = *context.audit_head;
+  AuditEntry entry;
+  entry.seq = head.seq + 1;
+  entry.draft = draft;
+  entry.prev_hash = head.hash;
+  entry.hash = context.chainer(entry);
+  WL_TRY(context.connection.query("INSERT INTO audit (" WL_PG_AUDIT_COLUMNS
+                                  ") VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)",
+                                  Params()
+                                      .add(entry.seq)
+                                      .add(draft.at)
+                                      .add(draft.org_id)
+                                      .add(draft.actor)
+                                      .add(draft.device)
+                                      .add_text(draft.action)
+                                      .add_text(draft.target)
+                                      .add_text(draft.outcome)
+                                      .add_text(draft.detail)
+                                      .add_bytes(entry.prev_hash)
+                                      .add_bytes(entry.hash),
+                                  "append audit entry"));
+  WL_TRY(context.connection.query("UPDATE audit_head SET seq = $1, hash = $2 WHERE id = 1",
+                                  Params().add(entry.seq).add_bytes(entry.hash),
+                                  "append audit entry"));
+  head.seq = entry.seq;
+  head.hash = entry.hash;
+  return entry;
+}
+
+Result<Event> member_event(WriteContext& context, const Thread& thread, EventKind kind,
+                           UserId subject, UserId actor, Timestamp now) {
+  Event event;
+  event.org_id = thread.org_id;
+  event.thread_id = thread.id;
+  event.kind = kind;
+  event.actor = actor;
+  event.created_at = now;
+  event.subject = subject;
+  WL_TRY(insert_event(context, event));
+  return event;
+}
+
+Result<void> open_membership(PgConnection& connection, ThreadId thread, UserId user, EventId from) {
+  WL_TRY(connection.query(
+      "INSERT INTO memberships (user_id, thread_id, from_event) VALUES ($1, $2, $3)",
+      Params().add(user).add(thread).add(from), "record membership"));
+  return ok();
+}
+
+Result<void> open_missing_periods(WriteContext& context, const Thread& thread, UserId actor,
+                                  Timestamp now, std::optional<UserId> only) {
+  const PgResult missing_rows = WL_TRY(context.connection.query(
+      "SELECT m.user_id FROM members m WHERE m.thread_id = $1 AND NOT EXISTS ("
+      "SELECT 1 FROM memberships p WHERE p.thread_id = m.thread_id AND p.user_id = m.user_id "
+      "AND p.to_event IS NULL) ORDER BY m.user_id",
+      Params().add(thread.id), "open membership periods"));
+  std::vector<UserId> missing;
+  for (int row = 0; row < missing_rows.rows(); ++row) {
+    const UserId user(missing_rows.int64(row, 0));
+    if (!only || *only == user) {
+      missing.push_back(user);
+    }
+  }
+  WL_TRY(missing_rows.check());
+  for (const UserId user : missing) {
+    const Event added =
+        WL_TRY(member_event(context, thread, EventKind::kMemberAdded, user, actor, now));
+    WL_TRY(open_membership(context.connection, thread.id, user, added.id));
+  }
+  return ok();
+}
+
+Result<std::vector<CommittedEvent>> with_recipients(PgConnection& connection,
+                                                    const std::vector<Event>& events) {
+  std::vector<CommittedEvent> committed;
+  committed.reserve(events.size());
+  ThreadId members_of;
+  std::vector<UserId> members;
+  for (const Event& event : events) {
+    if (event.scope == EventScope::kUser) {
+      committed.push_back(CommittedEvent{event, {event.user_id}});
+      continue;
+    }
+    if (event.scope == EventScope::kOrg) {
+      committed.push_back(CommittedEvent{event, {}});  // Every user of event.org_id.
+      continue;
+    }
+    if (event.thread_id != members_of) {
+      const PgResult open = WL_TRY(connection.query(
+          "SELECT user_id FROM memberships WHERE thread_id = $1 AND to_event IS NULL "
+          "ORDER BY user_id",
+          Params().add(event.thread_id), "list recipients"));
+      members = WL_TRY(all_rows<UserId>(
+          open, [](const PgResult& row, int index) { return UserId(row.int64(index, 0)); }));
+      members_of = event.thread_id;
+    }
+    CommittedEvent entry{event, members};
+    if (event.kind == EventKind::kDelivered) {
+      // A delivery is news to the message's sender and to the recipient's own other
+      // devices, not to every member.
+      entry.recipients.clear();
+      for (const UserId told :
+           {std::min(event.actor, event.subject), std::max(event.actor, event.subject)}) {
+        if (std::binary_search(members.begin(), members.end(), told) &&
+            (entry.recipients.empty() || entry.recipients.back() != told)) {
+          entry.recipients.push_back(told);
+        }
+      }
+    }
+    if (event.kind == EventKind::kMemberRemoved &&
+        !std::binary_search(members.begin(), members.end(), event.subject)) {
+      entry.recipients.insert(
+          std::lower_bound(entry.recipients.begin(), entry.recipients.end(), event.subject),
+          event.subject);
+    }
+    committed.push_back(std::move(entry));
+  }
+  return committed;
+}
+
+}  // namespace wl::detail::pg

@@ -1,0 +1,293 @@
+#include "adapters/postgres/detail/schema.hpp"
+
+#include <array>
+#include <random>
+#include <string_view>
+
+#include "adapters/postgres/detail/connection.hpp"
+
+namespace wl::detail::pg {
+namespace {
+
+// The advisory lock that serialises migrations of one database ("wardline" in ASCII).
+constexpr std::int64_t kMigrationLock = 0x77617264'6c696e65;
+
+// Migration n brings the schema from version n - 1 to n. Never edit a released
+// migration: append a new one (docs/storage.md, "PostgreSQL").
+constexpr std::array<const char*, kPostgresSchemaVersion> kMigrations = {
+    // 1: the initial schema: SQLite's version 8 without the columns that held values in
+    // clear, plus each event's writing transaction (its stream position), each thread's
+    // last writing transaction, and the audit chain's head row (locked by every append).
+    R"sql(
+CREATE TABLE meta (
+  id bigint PRIMARY KEY CHECK (id = 1),
+  instance_id text NOT NULL
+);
+CREATE TABLE orgs (
+  id bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+  name text NOT NULL UNIQUE,
+  created_at bigint NOT NULL,
+  idle_lock_seconds bigint NOT NULL DEFAULT 1800
+);
+CREATE TABLE users (
+  id bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+  org_id bigint NOT NULL REFERENCES orgs (id),
+  username text NOT NULL,
+  display_name text NOT NULL,
+  title text NOT NULL,
+  password_hash text NOT NULL,
+  is_admin boolean NOT NULL,
+  disabled boolean NOT NULL DEFAULT false,
+  failed_logins bigint NOT NULL DEFAULT 0,
+  locked_until bigint,
+  created_at bigint NOT NULL,
+  is_operator boolean NOT NULL DEFAULT false,
+  pin_hash text,
+  UNIQUE (org_id, username)
+);
+CREATE TABLE devices (
+  id bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+  user_id bigint NOT NULL REFERENCES users (id),
+  name_sealed bytea NOT NULL,
+  created_at bigint NOT NULL,
+  last_seen bigint NOT NULL,
+  revoked_at bigint
+);
+CREATE INDEX devices_by_user ON devices (user_id, id);
+CREATE TABLE sessions (
+  token_hash bytea PRIMARY KEY,
+  user_id bigint NOT NULL REFERENCES users (id),
+  device_id bigint NOT NULL REFERENCES devices (id),
+  created_at bigint NOT NULL,
+  last_used bigint NOT NULL,
+  expires_at bigint NOT NULL,
+  revoked boolean NOT NULL DEFAULT false,
+  locked boolean NOT NULL DEFAULT false,
+  pin_failures bigint NOT NULL DEFAULT 0
+);
+CREATE INDEX sessions_by_device ON sessions (device_id);
+CREATE INDEX sessions_by_expiry ON sessions (expires_at);
+CREATE TABLE patients (
+  id bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+  org_id bigint NOT NULL REFERENCES orgs (id),
+  mrn_token bytea NOT NULL,
+  mrn_sealed bytea NOT NULL,
+  name_sealed bytea NOT NULL,
+  dob_sealed bytea NOT NULL,
+  location_sealed bytea NOT NULL,
+  attending_sealed bytea NOT NULL,
+  updated_at bigint NOT NULL,
+  UNIQUE (org_id, mrn_token)
+);
+CREATE TABLE threads (
+  id bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+  org_id bigint NOT NULL REFERENCES orgs (id),
+  kind bigint NOT NULL,
+  title_sealed bytea NOT NULL,
+  patient_id bigint REFERENCES patients (id),
+  unique_key text UNIQUE,
+  created_by bigint NOT NULL,
+  created_at bigint NOT NULL,
+  last_seq bigint NOT NULL DEFAULT 0,
+  activity_event_id bigint NOT NULL DEFAULT 0,
+  last_xact bigint NOT NULL DEFAULT (pg_current_xact_id()::text::bigint)
+);
+CREATE TABLE members (
+  thread_id bigint NOT NULL REFERENCES threads (id),
+  user_id bigint NOT NULL REFERENCES users (id),
+  joined_at bigint NOT NULL,
+  read_seq bigint NOT NULL DEFAULT 0,
+  PRIMARY KEY (thread_id, user_id)
+);
+CREATE INDEX members_by_user ON members (user_id, thread_id);
+CREATE TABLE memberships (
+  user_id bigint NOT NULL,
+  thread_id bigint NOT NULL REFERENCES threads (id),
+  from_event bigint NOT NULL,
+  to_event bigint,
+  PRIMARY KEY (user_id, thread_id, from_event)
+);
+CREATE INDEX open_memberships_by_thread ON memberships (thread_id, user_id)
+  WHERE to_event IS NULL;
+CREATE TABLE events (
+  id bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+  xact bigint NOT NULL DEFAULT (pg_current_xact_id()::text::bigint),
+  org_id bigint NOT NULL,
+  scope bigint NOT NULL DEFAULT 1,
+  thread_id bigint REFERENCES threads (id),
+  user_id bigint REFERENCES users (id),
+  kind bigint NOT NULL,
+  actor bigint NOT NULL,
+  created_at bigint NOT NULL,
+  seq bigint,
+  client_token bytea,
+  client_id_sealed bytea,
+  urgent boolean NOT NULL DEFAULT false,
+  body_sealed bytea,
+  written_at bigint,
+  ref bigint,
+  ref_seq bigint NOT NULL DEFAULT 0,
+  subject bigint,
+  CHECK ((scope = 1 AND thread_id IS NOT NULL AND user_id IS NULL)
+      OR (scope = 2 AND thread_id IS NULL AND user_id IS NOT NULL)
+      OR (scope = 3 AND thread_id IS NULL AND user_id IS NULL))
+);
+CREATE INDEX events_by_thread ON events (thread_id, id);
+CREATE INDEX events_by_position ON events (xact, id);
+CREATE UNIQUE INDEX messages_by_seq ON events (thread_id, seq) WHERE kind = 1;
+CREATE UNIQUE INDEX messages_by_client_token ON events (actor, client_token) WHERE kind = 1;
+CREATE INDEX removals_by_subject ON events (subject, thread_id) WHERE kind = 5;
+CREATE INDEX user_events ON events (user_id, xact, id) WHERE scope = 2;
+CREATE INDEX org_events ON events (org_id, xact, id) WHERE scope = 3;
+CREATE TABLE receipts (
+  message_id bigint NOT NULL REFERENCES events (id),
+  user_id bigint NOT NULL,
+  delivered_at bigint,
+  read_at bigint,
+  PRIMARY KEY (message_id, user_id)
+);
+CREATE TABLE data_keys (
+  org_id bigint NOT NULL REFERENCES orgs (id),
+  key_id bigint NOT NULL,
+  wrapped bytea NOT NULL,
+  created_at bigint NOT NULL,
+  destroyed boolean NOT NULL DEFAULT false,
+  PRIMARY KEY (org_id, key_id)
+);
+CREATE TABLE audit (
+  seq bigint PRIMARY KEY,
+  at bigint NOT NULL,
+  org_id bigint NOT NULL,
+  actor bigint NOT NULL,
+  device_id bigint NOT NULL,
+  action text NOT NULL,
+  target text NOT NULL,
+  outcome text NOT NULL,
+  detail text NOT NULL,
+  prev_hash bytea NOT NULL,
+  hash bytea NOT NULL
+);
+CREATE TABLE audit_head (
+  id bigint PRIMARY KEY CHECK (id = 1),
+  seq bigint NOT NULL,
+  hash bytea NOT NULL
+);
+INSERT INTO audit_head (id, seq, hash) VALUES (1, 0, decode(repeat('00', 32), 'hex'));
+CREATE TABLE audit_checkpoints (
+  seq bigint PRIMARY KEY,
+  hash bytea NOT NULL,
+  public_key bytea NOT NULL,
+  signature bytea NOT NULL,
+  at bigint NOT NULL
+);
+CREATE TABLE timers (
+  id bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+  kind text NOT NULL,
+  key text NOT NULL,
+  org_id bigint,
+  due_at bigint NOT NULL,
+  payload bytea NOT NULL,
+  attempt bigint NOT NULL DEFAULT 0,
+  claimed_until bigint,
+  UNIQUE (kind, key)
+);
+CREATE INDEX timers_by_due ON timers (due_at);
+)sql",
+};
+
+std::string random_instance_id() {
+  std::random_device random;  // /dev/urandom on Linux.
+  constexpr std::string_view kHex = "0123456789abcdef";
+  std::string id;
+  id.reserve(32);
+  for (int word = 0; word < 4; ++word) {
+    std::uint32_t bits = random();
+    for (int nibble = 0; nibble < 8; ++nibble) {
+      id.push_back(kHex[bits & 0x0f]);
+      bits >>= 4;
+    }
+  }
+  return id;
+}
+
+Result<void> migrate_locked(PgConnection& connection) {
+  WL_TRY(connection.query("SELECT pg_advisory_xact_lock($1)", Params().add(kMigrationLock),
+                          "lock schema"));
+  WL_TRY(
+      connection.execute("CREATE TABLE IF NOT EXISTS schema_version ("
+                         "id bigint PRIMARY KEY CHECK (id = 1), version bigint NOT NULL)",
+                         "create schema version"));
+  const int version = WL_TRY(read_schema_version(connection));
+  if (version > kPostgresSchemaVersion) {
+    return error(Code::kFailedPrecondition,
+                 "store: the database was written by a newer Wardline (schema version " +
+                     std::to_string(version) + ")");
+  }
+  if (version < 0) {
+    return error(Code::kDataLoss, "store: the schema version is invalid");
+  }
+  for (int next = version + 1; next <= kPostgresSchemaVersion; ++next) {
+    WL_TRY(connection.execute(kMigrations[static_cast<std::size_t>(next - 1)], "migrate schema"));
+  }
+  if (version == 0) {
+    WL_TRY(connection.query("INSERT INTO meta (id, instance_id) VALUES (1, $1)",
+                            Params().add_text(random_instance_id()), "create meta"));
+  }
+  if (version < kPostgresSchemaVersion) {
+    WL_TRY(
+        connection.query("INSERT INTO schema_version (id, version) VALUES (1, $1) "
+                         "ON CONFLICT (id) DO UPDATE SET version = excluded.version",
+                         Params().add(std::int64_t{kPostgresSchemaVersion}), "set schema version"));
+  }
+  return ok();
+}
+
+}  // namespace
+
+Result<void> migrate(PgConnection& connection) {
+  WL_TRY(connection.execute("BEGIN", "begin migration"));
+  const Result<void> result = migrate_locked(connection);
+  if (!result) {
+    (void)connection.execute("ROLLBACK", "roll back migration");
+    return result;
+  }
+  WL_TRY(connection.execute("COMMIT", "commit migration"));
+  return ok();
+}
+
+Result<int> read_schema_version(PgConnection& connection) {
+  const PgResult exists = WL_TRY(
+      connection.query("SELECT to_regclass('schema_version') IS NOT NULL", "read schema version"));
+  const bool has_table = exists.rows() == 1 && exists.boolean(0, 0);
+  WL_TRY(exists.check());
+  if (!has_table) {
+    return 0;
+  }
+  const PgResult version = WL_TRY(
+      connection.query("SELECT version FROM schema_version WHERE id = 1", "read schema version"));
+  if (version.rows() == 0) {
+    return 0;
+  }
+  const std::int64_t value = version.int64(0, 0);
+  WL_TRY(version.check());
+  if (value < 0 || value > 1'000'000) {
+    return error(Code::kDataLoss, "store: the schema version is invalid");
+  }
+  return static_cast<int>(value);
+}
+
+Result<std::string> read_instance_id(PgConnection& connection) {
+  const PgResult meta =
+      WL_TRY(connection.query("SELECT instance_id FROM meta WHERE id = 1", "read instance id"));
+  if (meta.rows() != 1) {
+    return error(Code::kDataLoss, "store: instance id missing");
+  }
+  std::string id = meta.bytes(0, 0);
+  WL_TRY(meta.check());
+  if (id.size() != 32) {
+    return error(Code::kDataLoss, "store: instance id invalid");
+  }
+  return id;
+}
+
+}  // namespace wl::detail::pg

@@ -1,0 +1,190 @@
+#include "adapters/postgres/detail/writer.hpp"
+
+#include <utility>
+
+#include "adapters/postgres/detail/connection.hpp"
+#include "core/log.hpp"
+#include "core/thread_name.hpp"
+
+namespace wl::detail::pg {
+
+Writer::Writer(std::unique_ptr<PgConnection> connection, AuditChainer chainer,
+               std::size_t max_batch, int max_attempts)
+    : connection_(std::move(connection)),
+      chainer_(std::move(chainer)),
+      max_batch_(max_batch == 0 ? 1 : max_batch),
+      max_attempts_(max_attempts < 1 ? 1 : max_attempts),
+      thread_([this] {
+        name_this_thread("wl-pg-writer");
+        run_thread();
+      }) {}
+
+Writer::~Writer() {
+  {
+    std::lock_guard lock(mutex_);
+    stopping_ = true;
+    paused_ = false;
+  }
+  work_ready_.notify_all();
+  thread_.join();
+}
+
+void Writer::submit(WriteJob& job) {
+  std::unique_lock lock(mutex_);
+  if (stopping_) {
+    lock.unlock();
+    job.fail(Status(Code::kUnavailable, "store: shutting down"));
+    return;
+  }
+  job.done_ = false;
+  queue_.push_back(&job);
+  work_ready_.notify_one();
+  jobs_done_.wait(lock, [&job] { return job.done_; });
+}
+
+void Writer::submit_async(std::unique_ptr<WriteJob> job) {
+  std::unique_lock lock(mutex_);
+  if (stopping_) {
+    lock.unlock();
+    job->fail(Status(Code::kUnavailable, "store: shutting down"));
+    job->complete();
+    return;
+  }
+  job->is_async_ = true;
+  queue_.push_back(job.release());
+  work_ready_.notify_one();
+}
+
+void Writer::pause_for_test() {
+  std::lock_guard lock(mutex_);
+  paused_ = true;
+}
+
+void Writer::resume_for_test() {
+  {
+    std::lock_guard lock(mutex_);
+    paused_ = false;
+  }
+  work_ready_.notify_all();
+}
+
+std::size_t Writer::queued_for_test() {
+  std::lock_guard lock(mutex_);
+  return queue_.size();
+}
+
+std::uint64_t Writer::batches_for_test() {
+  std::lock_guard lock(mutex_);
+  return batches_;
+}
+
+void Writer::run_thread() {
+  std::vector<WriteJob*> batch;
+  batch.reserve(max_batch_);
+  std::vector<std::unique_ptr<WriteJob>> owned_jobs;  // The batch's async jobs.
+  owned_jobs.reserve(max_batch_);
+  while (true) {
+    {
+      std::unique_lock lock(mutex_);
+      work_ready_.wait(lock, [this] { return stopping_ || (!paused_ && !queue_.empty()); });
+      if (queue_.empty()) {
+        return;  // Stopping with nothing left to do.
+      }
+      while (!queue_.empty() && batch.size() < max_batch_) {
+        batch.push_back(queue_.front());
+        queue_.pop_front();
+      }
+    }
+    run_batch(batch);
+    // Take the async jobs out first: once a waiting submitter is woken, its job (on
+    // its stack) may be gone.
+    for (WriteJob* job : batch) {
+      if (job->is_async_) {
+        owned_jobs.emplace_back(job);
+      }
+    }
+    const bool has_waiters = owned_jobs.size() < batch.size();
+    {
+      std::lock_guard lock(mutex_);
+      for (WriteJob* job : batch) {
+        if (!job->is_async_) {
+          job->done_ = true;
+        }
+      }
+      ++batches_;
+    }
+    batch.clear();
+    if (has_waiters) {
+      jobs_done_.notify_all();
+    }
+    for (const std::unique_ptr<WriteJob>& job : owned_jobs) {
+      job->complete();
+    }
+    owned_jobs.clear();
+  }
+}
+
+Result<void> Writer::try_batch(std::vector<WriteJob*>& batch, bool& retry) {
+  retry = false;
+  if (!connection_->is_healthy()) {
+    WL_TRY(connection_->reconnect());
+  }
+  WL_TRY(connection_->execute("BEGIN", "begin write batch"));
+  std::optional<AuditHead> head;
+  for (WriteJob* job : batch) {
+    const std::optional<AuditHead> head_before_job = head;
+    WL_TRY(connection_->execute("SAVEPOINT job", "begin write"));
+    WriteContext context{*connection_, chainer_, head, nullptr};
+    connection_->clear_last_sqlstate();
+    const Result<void> job_result = job->run(context);
+    if (!job_result) {
+      if (!connection_->is_healthy()) {
+        return error(Code::kUnavailable, "store: the database connection was lost");
+      }
+      if (context.rerun || is_retryable(connection_->last_sqlstate())) {
+        // Another store holds what this batch needs, or wrote a thread first with a
+        // later transaction id: start the batch again, as a whole, in a new
+        // transaction, since the locks taken by the jobs before this one are part of it.
+        (void)connection_->execute("ROLLBACK", "roll back write batch");
+        retry = true;
+        return std::unexpected(job_result.error());
+      }
+      head = head_before_job;
+      WL_TRY(connection_->execute("ROLLBACK TO SAVEPOINT job", "roll back write"));
+    }
+    WL_TRY(connection_->execute("RELEASE SAVEPOINT job", "end write"));
+  }
+  WL_TRY(connection_->execute("COMMIT", "commit write batch"));
+  return ok();
+}
+
+void Writer::run_batch(std::vector<WriteJob*>& batch) {
+  Result<void> batch_result = ok();
+  for (int attempt = 1; attempt <= max_attempts_; ++attempt) {
+    bool retry = false;
+    batch_result = try_batch(batch, retry);
+    if (batch_result || !retry) {
+      break;
+    }
+  }
+  if (!batch_result) {
+    if (connection_->is_healthy()) {
+      (void)connection_->execute("ROLLBACK", "roll back write batch");
+    }
+    // A rerun budget spent, or a lost connection: the caller should retry the call.
+    const Status status = batch_result.error().code() == Code::kUnavailable
+                              ? batch_result.error()
+                              : Status(Code::kUnavailable, "store: write batch failed");
+    log::get("store")->error("write batch of {} failed: {}", batch.size(),
+                             batch_result.error().to_string());
+    for (WriteJob* job : batch) {
+      job->fail(status);
+    }
+    return;
+  }
+  for (WriteJob* job : batch) {
+    job->on_committed();
+  }
+}
+
+}  // namespace wl::detail::pg

@@ -1,0 +1,344 @@
+// MessageLog on PostgreSQL: messages, receipts and every user's stream.
+#include "adapters/postgres/postgres_store.hpp"
+
+#include <limits>
+
+#include "adapters/postgres/detail/jobs.hpp"
+#include "adapters/postgres/detail/mutations.hpp"
+#include "adapters/postgres/detail/read_pool.hpp"
+#include "adapters/postgres/detail/rows.hpp"
+
+namespace wl {
+
+using namespace detail::pg;  // NOLINT: the adapter's own internals
+
+// ---- Messages and receipts ----
+
+Result<MessageAppended> detail::pg::apply(WriteContext& context, const AppendMessage& mutation) {
+  const NewMessage& message = mutation.message;
+  PgConnection& connection = context.connection;
+  if (!message.client_token.empty()) {
+    // Two stores appending the same (sender, client token) at once queue on this lock
+    // until the first commits; the second then finds the original. The unique index
+    // messages_by_client_token backs it up.
+    WL_TRY(connection.query("SELECT pg_advisory_xact_lock(hashtextextended(encode($2, 'hex'), $1))",
+                            Params().add(message.sender).add_bytes(message.client_token),
+                            "append message"));
+    const PgResult original = WL_TRY(connection.query(
+        "SELECT " WL_PG_EVENT_COLUMNS
+        " FROM events WHERE actor = $1 AND client_token = $2 AND kind = 1",
+        Params().add(message.sender).add_bytes(message.client_token), "append message"));
+    if (original.rows() > 0) {
+      return MessageAppended{WL_TRY(single_row<Event>(original, read_event, "message")), true};
+    }
+  }
+  // The thread's row stays locked until commit: appends to one thread from several
+  // stores take their seqs one after another. Membership is checked under it, so a
+  // sender removed an instant earlier cannot post.
+  const Thread thread = WL_TRY(lock_thread(context, message.thread_id));
+  if (thread.org_id != message.org_id) {
+    // Another org's thread is answered as a missing one: ids reveal nothing across orgs.
+    return error(Code::kNotFound, "thread not found");
+  }
+  const PgResult member =
+      WL_TRY(connection.query("SELECT user_id FROM members WHERE thread_id = $1 AND user_id = $2",
+                              Params().add(thread.id).add(message.sender), "append message"));
+  if (member.rows() == 0) {
+    const PgResult removed = WL_TRY(connection.query(
+        "SELECT id FROM events WHERE subject = $1 AND kind = 5 AND thread_id = $2 LIMIT 1",
+        Params().add(message.sender).add(thread.id), "append message"));
+    if (removed.rows() > 0) {
+      return error(Code::kPermissionDenied, "you were removed from this thread");
+    }
+    return error(Code::kPermissionDenied, "you are not a member of this thread");
+  }
+  if (thread.last_seq == 0) {
+    WL_TRY(open_missing_periods(context, thread, message.sender, message.created_at, {}));
+  }
+  // Invariant: seq is contiguous per thread; threads.last_seq moves in the same
+  // transaction as the insert, under the thread's row lock.
+  Event event;
+  event.org_id = thread.org_id;
+  event.thread_id = thread.id;
+  event.kind = EventKind::kMessage;
+  event.actor = message.sender;
+  event.created_at = message.created_at;
+  event.seq = thread.last_seq + 1;
+  event.client_token = message.client_token;
+  event.client_id_sealed = message.client_id_sealed;
+  event.urgent = message.urgent;
+  event.body_sealed = message.body_sealed;
+  event.written_at = message.written_at;
+  WL_TRY(insert_event(context, event));
+  WL_TRY(connection.query("UPDATE threads SET last_seq = $2, activity_event_id = $3 WHERE id = $1",
+                          Params().add(thread.id).add(event.seq).add(event.id), "append message"));
+  return MessageAppended{std::move(event), false};
+}
+
+Result<std::vector<Event>> detail::pg::apply(WriteContext& context,
+                                             const RecordDelivered& mutation) {
+  const std::size_t first_event = context.events->size();
+  PgConnection& connection = context.connection;
+  for (EventId message_id : mutation.messages) {
+    const PgResult message =
+        WL_TRY(connection.query("SELECT thread_id FROM events WHERE id = $1 AND kind = 1",
+                                Params().add(message_id), "record delivered"));
+    if (message.rows() == 0) {
+      continue;
+    }
+    const ThreadId thread(message.int64(0, 0));
+    WL_TRY(message.check());
+    // Like every write of a thread's events, under the thread's row lock.
+    WL_TRY(lock_thread(context, thread));
+    // One query decides eligibility: a message, in a thread the recipient is in,
+    // from someone else, not yet delivered to them.
+    const PgResult eligible = WL_TRY(
+        connection.query("SELECT e.org_id, e.thread_id, e.seq, e.actor FROM events e "
+                         "JOIN members m ON m.thread_id = e.thread_id AND m.user_id = $2 "
+                         "WHERE e.id = $1 AND e.kind = 1 AND e.actor <> $2 AND NOT EXISTS ("
+                         "SELECT 1 FROM receipts r WHERE r.message_id = e.id AND r.user_id = $2 "
+                         "AND r.delivered_at IS NOT NULL)",
+                         Params().add(message_id).add(mutation.recipient), "record delivered"));
+    if (eligible.rows() == 0) {
+      continue;
+    }
+    Event event;
+    event.org_id = OrgId(eligible.int64(0, 0));
+    event.thread_id = ThreadId(eligible.int64(0, 1));
+    event.ref_seq = eligible.int64(0, 2);
+    event.subject = UserId(eligible.int64(0, 3));  // Who is told: the sender.
+    WL_TRY(eligible.check());
+    event.kind = EventKind::kDelivered;
+    event.actor = mutation.recipient;
+    event.created_at = mutation.at;
+    event.ref = message_id;
+    // Another store may deliver the same message to the same recipient at once: the
+    // conditional upsert waits for it and then changes nothing, so only one delivery
+    // event is written.
+    const PgResult receipt = WL_TRY(connection.query(
+        "INSERT INTO receipts (message_id, user_id, delivered_at) VALUES ($1, $2, $3) "
+        "ON CONFLICT (message_id, user_id) DO UPDATE SET delivered_at = excluded.delivered_at "
+        "WHERE receipts.delivered_at IS NULL RETURNING message_id",
+        Params().add(message_id).add(mutation.recipient).add(mutation.at), "record delivered"));
+    if (receipt.rows() == 0) {
+      continue;
+    }
+    WL_TRY(insert_event(context, event));
+  }
+  return events_since(context, first_event);
+}
+
+Result<std::optional<Event>> detail::pg::apply(WriteContext& context, const RecordRead& mutation) {
+  PgConnection& connection = context.connection;
+  // Like every write of a thread's events, under the thread's row lock, which also
+  // makes two stores moving one reader's position apply one after the other.
+  WL_TRY(lock_thread(context, mutation.thread));
+  const PgResult position = WL_TRY(connection.query(
+      "SELECT m.read_seq, t.last_seq, t.org_id FROM members m "
+      "JOIN threads t ON t.id = m.thread_id WHERE m.thread_id = $1 AND m.user_id = $2",
+      Params().add(mutation.thread).add(mutation.reader), "record read"));
+  if (position.rows() == 0) {
+    return error(Code::kNotFound, "member not found");
+  }
+  const std::int64_t read_seq = position.int64(0, 0);
+  const std::int64_t target = std::min(mutation.up_to_seq, position.int64(0, 1));
+  const OrgId org(position.int64(0, 2));
+  WL_TRY(position.check());
+  if (target <= read_seq) {
+    return std::optional<Event>();
+  }
+  WL_TRY(connection.query("UPDATE members SET read_seq = $3 WHERE thread_id = $1 AND user_id = $2",
+                          Params().add(mutation.thread).add(mutation.reader).add(target),
+                          "record read"));
+  WL_TRY(connection.query(
+      "INSERT INTO receipts (message_id, user_id, delivered_at, read_at) "
+      "SELECT id, $2, $5, $5 FROM events "
+      "WHERE thread_id = $1 AND kind = 1 AND seq > $3 AND seq <= $4 AND actor <> $2 "
+      "ON CONFLICT (message_id, user_id) DO UPDATE SET read_at = excluded.read_at, "
+      "delivered_at = coalesce(receipts.delivered_at, excluded.delivered_at)",
+      Params().add(mutation.thread).add(mutation.reader).add(read_seq).add(target).add(mutation.at),
+      "record read"));
+  Event event;
+  event.org_id = org;
+  event.thread_id = mutation.thread;
+  event.kind = EventKind::kRead;
+  event.actor = mutation.reader;
+  event.created_at = mutation.at;
+  event.ref_seq = target;
+  WL_TRY(insert_event(context, event));
+  return std::optional<Event>(std::move(event));
+}
+
+Result<Event> detail::pg::apply(WriteContext& context, const AppendScopedEvent& mutation) {
+  const EventScope scope = scope_of(mutation.kind);
+  if (scope == EventScope::kThread) {
+    return error(Code::kInvalidArgument, "a thread event needs its thread");
+  }
+  if (scope == EventScope::kUser && !mutation.user.is_set()) {
+    return error(Code::kInvalidArgument, "a user event needs its user");
+  }
+  for (const UserId named : {mutation.user, mutation.subject}) {
+    if (!named.is_set()) {
+      continue;
+    }
+    const PgResult member = WL_TRY(
+        context.connection.query("SELECT id FROM users WHERE id = $1 AND org_id = $2",
+                                 Params().add(named).add(mutation.org), "append scoped event"));
+    if (member.rows() == 0) {
+      return error(Code::kNotFound, "user not found");
+    }
+  }
+  return insert_scoped_event(context, mutation.kind, mutation.org, mutation.user, mutation.actor,
+                             mutation.subject, mutation.at);
+}
+
+Result<Event> PostgresStore::find_event(EventId id) {
+  auto lease = read_pool_->acquire();
+  const PgResult event = WL_TRY(lease.connection().query(
+      "SELECT " WL_PG_EVENT_COLUMNS " FROM events WHERE id = $1", Params().add(id), "find event"));
+  return single_row<Event>(event, read_event, "event");
+}
+
+Result<std::vector<Event>> PostgresStore::read_user_events(UserId user, StreamPosition after,
+                                                           std::size_t limit) {
+  auto lease = read_pool_->acquire();
+  // Exactly the events live delivery sent the user (with_recipients): those of each
+  // thread inside one of their membership periods (of the deliveries, those of their
+  // own messages and their own), their own events and their org's; in position order
+  // (transaction id, event id) after `after`, and only of transactions below the
+  // visibility horizon: every transaction there has ended and every one still to
+  // commit has a larger id, so nothing can later appear behind a position returned here
+  // (docs/storage.md, "Stream positions"). Membership periods compare ids: within a
+  // thread, ids follow commit order (lock_thread). Each part is cut to the page before
+  // they are merged.
+  const PgResult events =
+      WL_TRY(lease.connection().query(
+          "WITH horizon AS (SELECT pg_snapshot_xmin(pg_current_snapshot())::text::bigint AS xmin) "
+          "SELECT " WL_PG_EVENT_COLUMNS " FROM events WHERE id IN ("
+          "SELECT id FROM ("
+          "(SELECT e.id, e.xact FROM memberships p JOIN events e ON e.thread_id = p.thread_id "
+          "WHERE p.user_id = $3 AND (e.xact, e.id) > ($1, $2) "
+          "AND e.id >= p.from_event AND (p.to_event IS NULL OR e.id <= p.to_event) "
+          "AND (e.kind <> 2 OR e.subject = $3 OR e.actor = $3) "
+          "AND e.xact < (SELECT xmin FROM horizon) ORDER BY e.xact, e.id LIMIT $4) "
+          "UNION ALL (SELECT id, xact FROM events WHERE scope = 2 AND user_id = $3 "
+          "AND (xact, id) > ($1, $2) AND xact < (SELECT xmin FROM horizon) "
+          "ORDER BY xact, id LIMIT $4) "
+          "UNION ALL (SELECT id, xact FROM events WHERE scope = 3 "
+          "AND org_id = (SELECT org_id FROM users WHERE id = $3) "
+          "AND (xact, id) > ($1, $2) AND xact < (SELECT xmin FROM horizon) "
+          "ORDER BY xact, id LIMIT $4)) page ORDER BY xact, id LIMIT $4) "
+          "ORDER BY xact, id",
+          Params().add(after.epoch).add(after.id).add(user).add(clamp_limit(limit)),
+          "read user events"));
+  return all_rows<Event>(events, read_event);
+}
+
+Result<StreamPosition> PostgresStore::stream_head() {
+  auto lease = read_pool_->acquire();
+  // The latest position below the horizon: a reader starting there misses nothing that
+  // commits later (see read_user_events).
+  const PgResult last =
+      WL_TRY(lease.connection().query("SELECT xact, id FROM events WHERE xact < "
+                                      "pg_snapshot_xmin(pg_current_snapshot())::text::bigint "
+                                      "ORDER BY xact DESC, id DESC LIMIT 1",
+                                      "stream head"));
+  if (last.rows() == 0) {
+    return StreamPosition{};
+  }
+  return single_row<StreamPosition>(
+      last,
+      [](const PgResult& row, int index) {
+        return StreamPosition{row.int64(index, 0), EventId(row.int64(index, 1))};
+      },
+      "event");
+}
+
+Result<std::vector<Event>> PostgresStore::read_thread_messages(ThreadId thread,
+                                                               std::int64_t before_seq,
+                                                               std::size_t limit) {
+  auto lease = read_pool_->acquire();
+  const std::int64_t before =
+      before_seq <= 0 ? std::numeric_limits<std::int64_t>::max() : before_seq;
+  const PgResult messages = WL_TRY(lease.connection().query(
+      "SELECT " WL_PG_EVENT_COLUMNS
+      " FROM events WHERE thread_id = $1 AND kind = 1 AND seq < $2 "
+      "ORDER BY seq DESC LIMIT $3",
+      Params().add(thread).add(before).add(clamp_limit(limit)), "read thread messages"));
+  return all_rows<Event>(messages, read_event);
+}
+
+Result<std::vector<Receipt>> PostgresStore::list_receipts(EventId message) {
+  auto lease = read_pool_->acquire();
+  PgConnection& connection = lease.connection();
+  ReadTransaction transaction(connection);
+  WL_TRY(transaction.begin());
+  const PgResult found =
+      WL_TRY(connection.query("SELECT thread_id, actor FROM events WHERE id = $1 AND kind = 1",
+                              Params().add(message), "list receipts"));
+  if (found.rows() == 0) {
+    return error(Code::kNotFound, "message not found");
+  }
+  const std::int64_t thread_id = found.int64(0, 0);
+  const std::int64_t sender = found.int64(0, 1);
+  WL_TRY(found.check());
+  const PgResult receipts =
+      WL_TRY(connection.query("SELECT m.user_id, r.delivered_at, r.read_at FROM members m "
+                              "LEFT JOIN receipts r ON r.message_id = $1 AND r.user_id = m.user_id "
+                              "WHERE m.thread_id = $2 AND m.user_id <> $3 ORDER BY m.user_id",
+                              Params().add(message).add(thread_id).add(sender), "list receipts"));
+  return all_rows<Receipt>(receipts, [message](const PgResult& row, int index) {
+    return Receipt{message, UserId(row.int64(index, 0)), row.optional_time(index, 1),
+                   row.optional_time(index, 2)};
+  });
+}
+
+Result<HistoryReceipts> PostgresStore::read_history_receipts(ThreadId thread, UserId sender,
+                                                             std::int64_t from_seq,
+                                                             std::int64_t to_seq) {
+  auto lease = read_pool_->acquire();
+  PgConnection& connection = lease.connection();
+  ReadTransaction transaction(connection);
+  WL_TRY(transaction.begin());
+  HistoryReceipts receipts;
+  const PgResult positions = WL_TRY(connection.query(
+      "SELECT user_id, read_seq FROM members WHERE thread_id = $1 ORDER BY user_id",
+      Params().add(thread), "read positions"));
+  receipts.read = WL_TRY(all_rows<ReadPosition>(positions, [](const PgResult& row, int index) {
+    return ReadPosition{UserId(row.int64(index, 0)), row.int64(index, 1)};
+  }));
+  // Members who left are not listed, as in list_receipts.
+  const PgResult delivered = WL_TRY(connection.query(
+      "SELECT r.message_id, r.user_id, r.delivered_at FROM events e "
+      "JOIN receipts r ON r.message_id = e.id "
+      "JOIN members m ON m.thread_id = e.thread_id AND m.user_id = r.user_id "
+      "WHERE e.thread_id = $1 AND e.kind = 1 AND e.seq BETWEEN $3 AND $4 AND e.actor = $2 "
+      "AND r.delivered_at IS NOT NULL AND r.read_at IS NULL "
+      "ORDER BY r.message_id, r.user_id",
+      Params().add(thread).add(sender).add(from_seq).add(to_seq), "read delivered unread"));
+  receipts.delivered_unread =
+      WL_TRY(all_rows<Receipt>(delivered, [](const PgResult& row, int index) {
+        return Receipt{EventId(row.int64(index, 0)), UserId(row.int64(index, 1)),
+                       row.optional_time(index, 2), std::nullopt};
+      }));
+  return receipts;
+}
+
+// ---- Client ids that versions before schema 4 stored in clear ----
+//
+// This adapter's schema stored client ids sealed from its first version: none is ever
+// in clear here.
+
+Result<std::vector<ClientIdInClear>> PostgresStore::list_client_ids_in_clear(
+    EventId /*after*/, std::size_t /*limit*/) {
+  return std::vector<ClientIdInClear>();
+}
+
+Result<void> PostgresStore::seal_client_ids(std::span<const SealedClientId> ids) {
+  if (!ids.empty()) {
+    return error(Code::kNotFound, "client id in clear not found");
+  }
+  return ok();
+}
+
+}  // namespace wl

@@ -1,0 +1,44 @@
+// The PostgreSQL adapter: opening, closing and the writer's test hooks. Each port's
+// methods are in their own file (postgres_users.cpp, postgres_threads.cpp, ...).
+#include "adapters/postgres/postgres_store.hpp"
+
+#include <utility>
+
+#include "adapters/postgres/detail/connection.hpp"
+#include "adapters/postgres/detail/jobs.hpp"
+#include "adapters/postgres/detail/read_pool.hpp"
+#include "adapters/postgres/detail/schema.hpp"
+
+namespace wl {
+
+using namespace detail::pg;  // NOLINT: the adapter's own internals
+
+Result<std::unique_ptr<PostgresStore>> PostgresStore::open(std::string conninfo,
+                                                           AuditChainer chainer,
+                                                           PostgresOptions options) {
+  if (!chainer) {
+    return error(Code::kInvalidArgument, "store: an audit chainer is required");
+  }
+  std::unique_ptr<PostgresStore> store(new PostgresStore());
+  auto writer_connection = WL_TRY(PgConnection::open(conninfo));
+  WL_TRY(migrate(*writer_connection));
+  store->instance_id_ = WL_TRY(read_instance_id(*writer_connection));
+  store->read_pool_ = WL_TRY(ReadPool::open(conninfo, options.read_connections));
+  store->writer_ = std::make_unique<Writer>(std::move(writer_connection), std::move(chainer),
+                                            options.max_batch, options.max_attempts);
+  return store;
+}
+
+PostgresStore::~PostgresStore() {
+  writer_.reset();
+  read_pool_.reset();
+}
+
+std::string PostgresStore::instance_id() const { return instance_id_; }
+
+void PostgresStore::pause_writes_for_test() { writer_->pause_for_test(); }
+void PostgresStore::resume_writes_for_test() { writer_->resume_for_test(); }
+std::size_t PostgresStore::queued_writes_for_test() { return writer_->queued_for_test(); }
+std::uint64_t PostgresStore::write_batches_for_test() { return writer_->batches_for_test(); }
+
+}  // namespace wl
