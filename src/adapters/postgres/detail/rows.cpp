@@ -161,10 +161,19 @@ Result<Thread> load_thread(PgConnection& connection, ThreadId id) {
   return single_row<Thread>(thread, read_thread, "thread");
 }
 
+Result<void> lock_stream(PgConnection& connection) {
+  // "stream" in ASCII: the key of the stream gate.
+  constexpr std::int64_t kStreamGate = 0x73747265616d;
+  WL_TRY(connection.query("SELECT pg_advisory_xact_lock($1)", Params().add(kStreamGate),
+                          "lock stream"));
+  return ok();
+}
+
 Result<void> lock_audit_head(WriteContext& context) {
   if (context.audit_head) {
     return ok();
   }
+  WL_TRY(lock_stream(context.connection));
   // Held until the transaction ends: appends from every store queue here, in order.
   const PgResult head = WL_TRY(context.connection.query(
       "SELECT seq, hash FROM audit_head WHERE id = 1 FOR UPDATE", "lock audit head"));

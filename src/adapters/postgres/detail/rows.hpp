@@ -126,8 +126,16 @@ Result<void> insert_event(WriteContext& context, Event& event);
 Result<Event> insert_scoped_event(WriteContext& context, EventKind kind, OrgId org, UserId user,
                                   UserId actor, UserId subject, Timestamp at);
 
-// Locks the audit chain's head row until the transaction ends and reads it into
-// context.audit_head, unless this transaction holds it already.
+// Takes the stream gate: a transaction-level advisory lock that every transaction
+// takes before it appends an audit entry or writes an existing thread's events
+// (lock_audit_head), so those transactions run one after another across stores. Taking
+// it gives the transaction no id, so one that takes it before its first write gets a
+// larger id than every transaction that held it before: the writer does so when it
+// reruns a batch that lock_thread found overtaken, which then cannot be overtaken again.
+Result<void> lock_stream(PgConnection& connection);
+
+// Takes the stream gate, then locks the audit chain's head row until the transaction
+// ends and reads it into context.audit_head, unless this transaction holds it already.
 Result<void> lock_audit_head(WriteContext& context);
 
 // Appends an audit entry after the chain head, which the transaction's first append

@@ -3,6 +3,7 @@
 #include <utility>
 
 #include "adapters/postgres/detail/connection.hpp"
+#include "adapters/postgres/detail/rows.hpp"
 #include "core/log.hpp"
 #include "core/thread_name.hpp"
 
@@ -124,12 +125,15 @@ void Writer::run_thread() {
   }
 }
 
-Result<void> Writer::try_batch(std::vector<WriteJob*>& batch, bool& retry) {
+Result<void> Writer::try_batch(std::vector<WriteJob*>& batch, bool& retry, bool& gate_first) {
   retry = false;
   if (!connection_->is_healthy()) {
     WL_TRY(connection_->reconnect());
   }
   WL_TRY(connection_->execute("BEGIN", "begin write batch"));
+  if (gate_first) {
+    WL_TRY(lock_stream(*connection_));
+  }
   std::optional<AuditHead> head;
   for (WriteJob* job : batch) {
     const std::optional<AuditHead> head_before_job = head;
@@ -147,6 +151,7 @@ Result<void> Writer::try_batch(std::vector<WriteJob*>& batch, bool& retry) {
         // transaction, since the locks taken by the jobs before this one are part of it.
         (void)connection_->execute("ROLLBACK", "roll back write batch");
         retry = true;
+        gate_first = gate_first || context.rerun;
         return std::unexpected(job_result.error());
       }
       head = head_before_job;
@@ -160,9 +165,10 @@ Result<void> Writer::try_batch(std::vector<WriteJob*>& batch, bool& retry) {
 
 void Writer::run_batch(std::vector<WriteJob*>& batch) {
   Result<void> batch_result = ok();
+  bool gate_first = false;
   for (int attempt = 1; attempt <= max_attempts_; ++attempt) {
     bool retry = false;
-    batch_result = try_batch(batch, retry);
+    batch_result = try_batch(batch, retry, gate_first);
     if (batch_result || !retry) {
       break;
     }

@@ -105,8 +105,10 @@ class Writer {
   void run_thread();
   void run_batch(std::vector<WriteJob*>& batch);
   // One attempt at the batch. Sets `retry` when a job hit a deadlock or serialization
-  // failure and the transaction was rolled back.
-  Result<void> try_batch(std::vector<WriteJob*>& batch, bool& retry);
+  // failure, or was overtaken on a thread (then also `gate_first`), and the transaction
+  // was rolled back. With `gate_first` the transaction takes the stream gate before
+  // anything else (lock_stream).
+  Result<void> try_batch(std::vector<WriteJob*>& batch, bool& retry, bool& gate_first);
 
   std::unique_ptr<PgConnection> connection_;  // Used only by the writer thread.
   AuditChainer chainer_;
