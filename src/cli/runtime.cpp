@@ -103,6 +103,24 @@ std::string audit_key_line(std::string_view public_key) {
                      audit_public_key_text(public_key), audit_key_fingerprint(public_key));
 }
 
+namespace {
+
+// The store `store` names (RuntimeOptions::store). Errors: InvalidArgument for anything
+// but "", "sqlite" and a postgres:// or postgresql:// URI; else as the store's open.
+Result<std::unique_ptr<Store>> open_store(const std::string& store, const DataPaths& paths,
+                                          AuditTally& tally) {
+  if (store.starts_with("postgres://") || store.starts_with("postgresql://")) {
+    return std::unique_ptr<Store>(WL_TRY(PostgresStore::open(store, make_audit_chainer(&tally))));
+  }
+  if (store.empty() || store == "sqlite") {
+    return std::unique_ptr<Store>(
+        WL_TRY(SqliteStore::open(paths.database(), make_audit_chainer(&tally))));
+  }
+  return error(Code::kInvalidArgument, "--store takes sqlite or a postgres:// (postgresql://) URI");
+}
+
+}  // namespace
+
 Runtime::~Runtime() = default;
 
 Result<std::unique_ptr<Runtime>> Runtime::open(const fs::path& data_dir, RuntimeOptions options) {
@@ -117,8 +135,7 @@ Result<std::unique_ptr<Runtime>> Runtime::open(const fs::path& data_dir, Runtime
   }
 
   runtime->key_provider_ = WL_TRY(FileKeyProvider::open_or_create(paths.key_file()));
-  runtime->store_ =
-      WL_TRY(SqliteStore::open(paths.database(), make_audit_chainer(&runtime->audit_tally_)));
+  runtime->store_ = WL_TRY(open_store(options.store, paths, runtime->audit_tally_));
   runtime->keys_ =
       std::make_unique<KeyRing>(*runtime->store_, *runtime->key_provider_, runtime->clock_);
   WL_TRY(runtime->keys_->load());

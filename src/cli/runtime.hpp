@@ -10,6 +10,7 @@
 #include "adapters/keyfile/file_key_provider.hpp"
 #include "adapters/local_bus/dispatched_bus.hpp"
 #include "adapters/local_bus/local_bus.hpp"
+#include "adapters/postgres/postgres_store.hpp"
 #include "adapters/sqlite/sqlite_store.hpp"
 #include "core/crypto/ed25519.hpp"
 #include "core/status.hpp"
@@ -44,6 +45,10 @@ struct RuntimeOptions {
   // Where each new checkpoint head is appended as an audit-head line
   // (`--audit-head-file`); empty: only the "audit" logger gets it.
   std::filesystem::path audit_head_file;
+  // The store (`--store`): empty or "sqlite" for the data directory's SQLite database;
+  // a postgres:// or postgresql:// URI for that PostgreSQL database (docs/storage.md,
+  // "PostgreSQL"). The keys stay in the data directory either way.
+  std::string store;
 };
 
 // The audit signing key file `options` name, or the data directory's.
@@ -81,7 +86,7 @@ class Runtime {
   const Clock& clock() const { return clock_; }
   // Moves the services' time forward by `offset` from the system's (serve's test clock).
   void set_clock_offset_for_test(std::chrono::microseconds offset) { clock_.set_offset(offset); }
-  SqliteStore& store() { return *store_; }
+  Store& store() { return *store_; }
   KeyRing& keys() { return *keys_; }
   AuditLog& audit() { return *audit_; }
   // Counts the entries the store chains (for AuditCheckpointer).
@@ -121,7 +126,7 @@ class Runtime {
   // Declared before store_: the store's last commits may still publish while it closes.
   DispatchedBus dispatched_{bus_};
   std::unique_ptr<FileKeyProvider> key_provider_;
-  std::unique_ptr<SqliteStore> store_;
+  std::unique_ptr<Store> store_;
   std::unique_ptr<KeyRing> keys_;
   std::unique_ptr<AuditLog> audit_;
   std::unique_ptr<PasswordHasher> hasher_;

@@ -4,7 +4,6 @@
 #include <csignal>
 #include <cstdio>
 #include <cstdlib>
-#include <cstdlib>
 #include <fstream>
 #include <functional>
 #include <mutex>
@@ -37,6 +36,7 @@ namespace {
 
 struct ServeOptions {
   std::string data_dir = "wardline-data";
+  std::string store;  // RuntimeOptions::store.
   std::string address = "127.0.0.1";
   std::uint16_t port = 8443;
   std::size_t io_threads = 0;
@@ -287,6 +287,7 @@ int serve(const ServeOptions& options) {
   }
   runtime_options.audit_key_file = options.audit_key_file;
   runtime_options.audit_head_file = options.audit_head_file;
+  runtime_options.store = options.store;
   auto runtime = Runtime::open(options.data_dir, runtime_options);
   if (!runtime) {
     logger->error("cannot open the data directory: {}", runtime.error().to_string());
@@ -455,6 +456,8 @@ void add_serve_command(CLI::App& app, int& exit_code) {
   auto options = std::make_shared<ServeOptions>();
   CLI::App* command = app.add_subcommand("serve", "Run the server (TLS, SQLite store, web app)");
   command->add_option("--data-dir", options->data_dir, "Data directory")->capture_default_str();
+  command->add_option("--store", options->store,
+                      "sqlite (the data directory's database, the default) or a postgres:// URI");
   command->add_option("--address", options->address, "Address to listen on")->capture_default_str();
   command->add_option("--port", options->port, "Port (0 picks a free one)")->capture_default_str();
   command->add_option("--io-threads", options->io_threads, "Network threads (0: one per core)");
