@@ -4,10 +4,12 @@
 #include <fcntl.h>
 #include <netinet/in.h>
 #include <pwd.h>
+#include <signal.h>
 #include <sys/socket.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <cerrno>
 #include <cstdlib>
 #include <fstream>
 #include <memory>
@@ -121,6 +123,49 @@ std::string tail_of(const std::filesystem::path& file, std::size_t bytes) {
 
 std::string quote_identifier(const std::string& name) { return "\"" + name + "\""; }
 
+constexpr std::string_view kDirectoryPrefix = "wl_pg_";
+
+// The servers of test processes that died without stopping theirs (killed, or crashed
+// past the exit handlers): each directory is named after its process id, so one whose
+// process is gone is stopped and removed. Those of live processes are left alone.
+void stop_abandoned_servers(const std::filesystem::path& binaries, bool as_postgres_user) {
+  std::error_code ignored;
+  for (const auto& entry :
+       std::filesystem::directory_iterator(std::filesystem::temp_directory_path(), ignored)) {
+    const std::string name = entry.path().filename().string();
+    if (!name.starts_with(kDirectoryPrefix)) {
+      continue;
+    }
+    const std::string rest = name.substr(kDirectoryPrefix.size());
+    const std::size_t end = rest.find('_');
+    if (end == 0 || end == std::string::npos || rest.find_first_not_of("0123456789") != end ||
+        end > 9) {
+      continue;
+    }
+    const pid_t owner = static_cast<pid_t>(std::stol(rest.substr(0, end)));
+    if (kill(owner, 0) == 0 || errno != ESRCH) {
+      continue;  // Still running (or not ours to judge).
+    }
+    if (std::filesystem::exists(entry.path() / "data" / "postmaster.pid")) {
+      std::vector<std::string> stop = {(binaries / "pg_ctl").string(),
+                                       "stop",
+                                       "-D",
+                                       (entry.path() / "data").string(),
+                                       "-m",
+                                       "immediate",
+                                       "-w",
+                                       "-s"};
+      if (as_postgres_user) {
+        if (const std::optional<std::string> runuser = find_runuser()) {
+          stop.insert(stop.begin(), {*runuser, "-u", "postgres", "--"});
+        }
+      }
+      (void)run(stop, "/dev/null");
+    }
+    std::filesystem::remove_all(entry.path(), ignored);
+  }
+}
+
 }  // namespace
 
 Result<PostgresServer*> PostgresServer::shared() {
@@ -155,12 +200,15 @@ Result<void> PostgresServer::start() {
                     "installs them) and WL_POSTGRES_BIN is not set"));
   }
   binaries_ = *binaries;
-  std::string pattern = (std::filesystem::temp_directory_path() / "wl_pg_XXXXXX").string();
+  as_postgres_user_ = geteuid() == 0;
+  stop_abandoned_servers(binaries_, as_postgres_user_);
+  std::string pattern = (std::filesystem::temp_directory_path() /
+                         (std::string(kDirectoryPrefix) + std::to_string(getpid()) + "_XXXXXX"))
+                            .string();
   if (mkdtemp(pattern.data()) == nullptr) {
     return std::unexpected(unavailable("cannot create a temporary directory"));
   }
   directory_ = pattern;
-  as_postgres_user_ = geteuid() == 0;
   if (as_postgres_user_) {
     // PostgreSQL refuses to run as root: the server runs as the postgres system user,
     // which must own its directory.

@@ -20,8 +20,10 @@ namespace wl::testing {
 // else in the newest /usr/lib/postgresql/<version>/bin.
 //
 // One server serves the whole test binary: shared() starts it on first use, and it
-// is stopped and its directory removed when the process exits. Each test gets its own
-// empty database from create_database(). Thread-safe.
+// is stopped and its directory removed when the process exits. The directory is named
+// after the process (wl_pg_<pid>_...), so a server left behind by a test process that
+// was killed is stopped and removed by the next start. Each test gets its own empty
+// database from create_database(). Thread-safe.
 class PostgresServer {
  public:
   // The process-wide server, started on the first call. Errors: Unavailable, with the
