@@ -4,6 +4,7 @@
 #include "adapters/postgres/postgres_store.hpp"
 
 #include <atomic>
+#include <future>
 #include <map>
 #include <random>
 #include <set>
@@ -12,6 +13,7 @@
 #include <vector>
 
 #include <gtest/gtest.h>
+#include <libpq-fe.h>
 
 #include "contract/postgres_factory.hpp"
 #include "contract/store_fixture.hpp"
@@ -536,6 +538,45 @@ TEST_F(PostgresStoreTest, ReadersTailingStreamsOfTwoWritingStoresSeeTheFinalRepl
     total += replay.size();
   }
   EXPECT_GT(total, 2000u);
+}
+
+// Live fan-out follows the stream's horizon: while a transaction with a smaller id
+// (another store's, here a raw session's) is open, a commit's hook waits, since that
+// transaction could still commit events at positions before the hooked ones.
+TEST_F(PostgresStoreTest, HooksWaitUntilNoOlderTransactionCanCommitBehindTheirEvents) {
+  const UserId zoe = make_user("zoe");
+  const ThreadId thread = make_thread(zoe, {});
+  const StreamPosition before = *store_->stream_head();
+  PGconn* older = PQconnectdb(factory_.conninfo().c_str());
+  ASSERT_EQ(PQstatus(older), CONNECTION_OK);
+  PQclear(PQexec(older, "BEGIN"));
+  PGresult* xid = PQexec(older, "SELECT pg_current_xact_id()");
+  ASSERT_EQ(PQresultStatus(xid), PGRES_TUPLES_OK);
+  PQclear(xid);
+
+  std::promise<StreamPosition> hooked;
+  std::future<StreamPosition> hooked_position = hooked.get_future();
+  std::promise<void> done;
+  WriteBatch batch = send_batch(message(thread, zoe, "1"), draft("message.send", org_));
+  store_->commit(
+      std::move(batch),
+      [&hooked](std::span<const CommittedEvent> events) {
+        hooked.set_value(events.back().event.position());
+      },
+      [&done](Result<BatchResult>) { done.set_value(); });
+  // The message is committed, but neither hooked nor readable while the older
+  // transaction may still commit below it.
+  EXPECT_EQ(hooked_position.wait_for(std::chrono::milliseconds(300)), std::future_status::timeout);
+  EXPECT_TRUE(store_->read_user_events(zoe, before, 100)->empty());
+  PQclear(PQexec(older, "COMMIT"));
+  PQfinish(older);
+  ASSERT_EQ(hooked_position.wait_for(std::chrono::seconds(10)), std::future_status::ready);
+  const StreamPosition position = hooked_position.get();
+  done.get_future().wait();
+  auto events = store_->read_user_events(zoe, before, 100);
+  ASSERT_TRUE(events.has_value());
+  ASSERT_EQ(events->size(), 1u);
+  EXPECT_EQ(events->front().position(), position);
 }
 
 }  // namespace

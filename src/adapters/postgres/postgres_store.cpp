@@ -24,8 +24,9 @@ Result<std::unique_ptr<PostgresStore>> PostgresStore::open(std::string conninfo,
   WL_TRY(migrate(*writer_connection));
   store->instance_id_ = WL_TRY(read_instance_id(*writer_connection));
   store->read_pool_ = WL_TRY(ReadPool::open(conninfo, options.read_connections));
-  store->writer_ = std::make_unique<Writer>(std::move(writer_connection), std::move(chainer),
-                                            options.max_batch, options.max_attempts);
+  store->writer_ =
+      std::make_unique<Writer>(std::move(writer_connection), std::move(chainer), options.max_batch,
+                               options.max_attempts, options.horizon_wait);
   return store;
 }
 

@@ -23,6 +23,10 @@ struct PostgresOptions {
   // How often a batch is run again after a deadlock or serialization failure (another
   // store holding rows it needs) before its writes fail with Unavailable.
   int max_attempts = 10;
+  // How long the writer waits, after a commit, for older transactions of other stores
+  // to end before it calls the batch's CommitHooks (docs/storage.md, "Stream
+  // positions"); past it the hooks run anyway and a warning is logged.
+  std::chrono::milliseconds horizon_wait{5000};
 };
 
 /// The scale-out Store (docs/storage.md, "PostgreSQL"): one PostgreSQL database that

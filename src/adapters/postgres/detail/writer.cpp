@@ -1,5 +1,7 @@
 #include "adapters/postgres/detail/writer.hpp"
 
+#include <chrono>
+#include <thread>
 #include <utility>
 
 #include "adapters/postgres/detail/connection.hpp"
@@ -10,11 +12,12 @@
 namespace wl::detail::pg {
 
 Writer::Writer(std::unique_ptr<PgConnection> connection, AuditChainer chainer,
-               std::size_t max_batch, int max_attempts)
+               std::size_t max_batch, int max_attempts, std::chrono::milliseconds horizon_wait)
     : connection_(std::move(connection)),
       chainer_(std::move(chainer)),
       max_batch_(max_batch == 0 ? 1 : max_batch),
       max_attempts_(max_attempts < 1 ? 1 : max_attempts),
+      horizon_wait_(horizon_wait),
       thread_([this] {
         name_this_thread("wl-pg-writer");
         run_thread();
@@ -159,8 +162,36 @@ Result<void> Writer::try_batch(std::vector<WriteJob*>& batch, bool& retry, bool&
     }
     WL_TRY(connection_->execute("RELEASE SAVEPOINT job", "end write"));
   }
+  // The transaction's id, if it wrote anything: its events' epoch (wait_for_horizon).
+  const PgResult written = WL_TRY(connection_->query(
+      "SELECT pg_current_xact_id_if_assigned()::text::bigint", "commit write batch"));
+  const std::optional<std::int64_t> epoch =
+      written.rows() == 1 ? written.optional_int64(0, 0) : std::nullopt;
+  WL_TRY(written.check());
   WL_TRY(connection_->execute("COMMIT", "commit write batch"));
+  if (epoch) {
+    wait_for_horizon(*epoch);
+  }
   return ok();
+}
+
+void Writer::wait_for_horizon(std::int64_t epoch) {
+  const auto deadline = std::chrono::steady_clock::now() + horizon_wait_;
+  while (true) {
+    const Result<PgResult> horizon = connection_->query(
+        "SELECT pg_snapshot_xmin(pg_current_snapshot())::text::bigint", "read stream horizon");
+    if (horizon && horizon->rows() == 1 && horizon->int64(0, 0) > epoch && horizon->check()) {
+      return;
+    }
+    if (!horizon || std::chrono::steady_clock::now() >= deadline) {
+      // The batch is durable either way: its hooks run, and a reader that resumes from
+      // one of its positions may miss what the lagging transaction commits below it.
+      log::get("store")->warn("stream horizon did not pass a committed batch within {} ms",
+                              horizon_wait_.count());
+      return;
+    }
+    std::this_thread::sleep_for(std::chrono::milliseconds(1));
+  }
 }
 
 void Writer::run_batch(std::vector<WriteJob*>& batch) {

@@ -1,5 +1,6 @@
 #pragma once
 
+#include <chrono>
 #include <condition_variable>
 #include <cstddef>
 #include <cstdint>
@@ -70,7 +71,10 @@ class WriteJob {
 // max_batch jobs), runs each in a SAVEPOINT of ONE transaction, commits, calls the
 // batch's CommitHooks in commit order, then wakes the submitters. Within one process
 // hooks therefore run in commit order; other processes writing the same database
-// are ordered by the stream's positions (docs/storage.md, "PostgreSQL").
+// are ordered by the stream's positions (docs/storage.md, "PostgreSQL"). Before the
+// hooks run, the writer waits for the stream horizon to pass the batch's transaction
+// (wait_for_horizon), so live fan-out never hands out a position that a transaction
+// of another store could still commit behind.
 //
 // A deadlock or serialization failure (another store holding rows this batch needs)
 // reruns the whole batch, up to max_attempts times; past that, and when the
@@ -80,7 +84,7 @@ class WriteJob {
 class Writer {
  public:
   Writer(std::unique_ptr<PgConnection> connection, AuditChainer chainer, std::size_t max_batch,
-         int max_attempts);
+         int max_attempts, std::chrono::milliseconds horizon_wait);
   Writer(const Writer&) = delete;
   Writer& operator=(const Writer&) = delete;
   ~Writer();
@@ -109,11 +113,17 @@ class Writer {
   // was rolled back. With `gate_first` the transaction takes the stream gate before
   // anything else (lock_stream).
   Result<void> try_batch(std::vector<WriteJob*>& batch, bool& retry, bool& gate_first);
+  // Waits until every transaction with a smaller id than `epoch` (the committed batch's)
+  // has ended, at most horizon_wait_, so that the events the hooks then hand to live
+  // fan-out are readable and nothing can still commit behind their positions: live
+  // delivery follows the same horizon as read_user_events.
+  void wait_for_horizon(std::int64_t epoch);
 
   std::unique_ptr<PgConnection> connection_;  // Used only by the writer thread.
   AuditChainer chainer_;
   std::size_t max_batch_;
   int max_attempts_;
+  std::chrono::milliseconds horizon_wait_;
 
   std::mutex mutex_;
   std::condition_variable work_ready_;  // Signalled on submit, resume and stop.
