@@ -33,10 +33,7 @@ Result<Device> detail::pg::apply(WriteContext& context, const OpenSession& mutat
                                       .add(session.locked)
                                       .add(std::int64_t{session.pin_failures}),
                                   "open session"));
-  const PgResult org_row = WL_TRY(context.connection.query(
-      "SELECT org_id FROM users WHERE id = $1", Params().add(session.user_id), "open session"));
-  const OrgId org = WL_TRY(single_row<OrgId>(
-      org_row, [](const PgResult& row, int index) { return OrgId(row.int64(index, 0)); }, "user"));
+  const OrgId org = WL_TRY(org_of_user(context.connection, session.user_id));
   WL_TRY(insert_scoped_event(context, EventKind::kDevicesChanged, org, session.user_id,
                              session.user_id, session.user_id, session.created_at));
   return device;
@@ -67,10 +64,7 @@ Result<std::monostate> detail::pg::apply(WriteContext& context, const RevokeDevi
       "device"));
   WL_TRY(context.connection.query("UPDATE sessions SET revoked = true WHERE device_id = $1",
                                   Params().add(mutation.device), "revoke device"));
-  const PgResult org_row = WL_TRY(context.connection.query("SELECT org_id FROM users WHERE id = $1",
-                                                           Params().add(user), "revoke device"));
-  const OrgId org = WL_TRY(single_row<OrgId>(
-      org_row, [](const PgResult& row, int index) { return OrgId(row.int64(index, 0)); }, "user"));
+  const OrgId org = WL_TRY(org_of_user(context.connection, user));
   WL_TRY(insert_scoped_event(context, EventKind::kDevicesChanged, org, user, mutation.actor, user,
                              mutation.at));
   return std::monostate();

@@ -252,6 +252,13 @@ Result<void> insert_event(WriteContext& context, Event& event) {
   return ok();
 }
 
+Result<OrgId> org_of_user(PgConnection& connection, UserId user) {
+  const PgResult org = WL_TRY(connection.query("SELECT org_id FROM users WHERE id = $1",
+                                               Params().add(user), "find user's org"));
+  return single_row<OrgId>(
+      org, [](const PgResult& row, int index) { return OrgId(row.int64(index, 0)); }, "user");
+}
+
 Result<Event> insert_scoped_event(WriteContext& context, EventKind kind, OrgId org, UserId user,
                                   UserId actor, UserId subject, Timestamp at) {
   Event event;

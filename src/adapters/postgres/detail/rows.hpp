@@ -121,6 +121,8 @@ Result<Thread> lock_thread(WriteContext& context, ThreadId id);
 // Inserts `event` (its id is assigned here, its epoch is the writing transaction's id)
 // and records it for the job's CommitHook.
 Result<void> insert_event(WriteContext& context, Event& event);
+// The org of a user. Errors: NotFound.
+Result<OrgId> org_of_user(PgConnection& connection, UserId user);
 // Appends a user- or org-scoped event (an EventKind whose scope_of() is not kThread):
 // `user` is the user of a user event; `subject` whom it is about.
 Result<Event> insert_scoped_event(WriteContext& context, EventKind kind, OrgId org, UserId user,
