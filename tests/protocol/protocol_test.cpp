@@ -1,15 +1,20 @@
-// Runs every tests/protocol/*.txt transcript against a fresh demo server (format in
-// transcript_runner.hpp), plus tests that the runner itself can fail.
+// Runs every tests/protocol/*.txt transcript against a fresh demo server on each store
+// (SQLite in the data directory; PostgreSQL in a fresh database of the test server
+// the binary starts), in the format of transcript_runner.hpp, plus tests that the
+// runner itself can fail.
 #include <algorithm>
 #include <filesystem>
 #include <string>
+#include <tuple>
 #include <vector>
 
+#include <fmt/format.h>
 #include <gtest/gtest.h>
 #include <boost/json/parse.hpp>
 
 #include "protocol/json_match.hpp"
 #include "protocol/transcript_runner.hpp"
+#include "support/postgres_server.hpp"
 #include "support/server_process.hpp"
 
 namespace wl::testing {
@@ -29,29 +34,53 @@ std::vector<std::string> transcript_names() {
   return names;
 }
 
-std::string test_name_of(const ::testing::TestParamInfo<std::string>& info) {
-  std::string name = info.param;
+// (store, transcript).
+using TranscriptCase = std::tuple<std::string, std::string>;
+
+std::string test_name_of(const ::testing::TestParamInfo<TranscriptCase>& info) {
+  std::string name = std::get<0>(info.param) + "_" + std::get<1>(info.param);
   std::replace_if(
       name.begin(), name.end(), [](char c) { return !std::isalnum(c); }, '_');
   return name;
 }
 
-class ProtocolTranscript : public ::testing::TestWithParam<std::string> {
+class ProtocolTranscript : public ::testing::TestWithParam<TranscriptCase> {
  protected:
+  void TearDown() override {
+    if (!database_.empty()) {
+      EXPECT_TRUE(PostgresServer::shared().value()->drop_database(database_).has_value());
+    }
+  }
+
   TempDir temp_;
+  std::string database_;  // The PostgreSQL database of this test, if any.
 };
 
 TEST_P(ProtocolTranscript, Passes) {
-  ServerProcess server(temp_.path() / "data",
-                       {"--test-clock-file", (temp_.path() / "data.clock").string()});
+  const auto& [store, transcript] = GetParam();
+  std::vector<std::string> arguments = {"--test-clock-file",
+                                        (temp_.path() / "data.clock").string()};
+  if (store == "postgres") {
+    auto postgres = PostgresServer::shared();
+    ASSERT_TRUE(postgres.has_value()) << postgres.error().to_string();
+    auto database = (*postgres)->create_database();
+    ASSERT_TRUE(database.has_value()) << database.error().to_string();
+    database_ = *database;
+    arguments.push_back("--store");
+    arguments.push_back(fmt::format("postgresql://postgres@127.0.0.1:{}/{}",
+                                    (*postgres)->port(), database_));
+  }
+  ServerProcess server(temp_.path() / "data", arguments);
   server.start();
   ASSERT_NE(server.port(), 0);
   TranscriptRunner runner(server);
-  const auto done = runner.run_file(fs::path(WL_PROTOCOL_DIR) / (GetParam() + ".txt"));
+  const auto done = runner.run_file(fs::path(WL_PROTOCOL_DIR) / (transcript + ".txt"));
   EXPECT_TRUE(done) << done.error().message();
 }
 
-INSTANTIATE_TEST_SUITE_P(Transcripts, ProtocolTranscript, ::testing::ValuesIn(transcript_names()),
+INSTANTIATE_TEST_SUITE_P(Transcripts, ProtocolTranscript,
+                         ::testing::Combine(::testing::Values("sqlite", "postgres"),
+                                            ::testing::ValuesIn(transcript_names())),
                          test_name_of);
 
 // The runner must be able to fail: wrong expectations against the real server are
