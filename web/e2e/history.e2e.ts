@@ -31,6 +31,18 @@ describe('long history', () => {
     await page.locator('.message', { hasText: `Load line ${kCount}` }).waitFor();
 
     const scroller = page.getByRole('log', { name: 'Messages' });
+    // The first page has finished laying out (rows measured, the view at the newest):
+    // its height holds still for half a second. A page that grows later is the older
+    // page the loop below waits for, not the first one still settling.
+    let settled = -1;
+    await expect
+      .poll(async () => {
+        const height = await scroller.evaluate((el) => el.scrollHeight);
+        const still = height === settled;
+        settled = height;
+        return still;
+      }, { timeout: 15_000, interval: 500 })
+      .toBe(true);
     let rowsSeen = 0;
     let pages = 0;
     for (let round = 0; round < 150; round++) {
