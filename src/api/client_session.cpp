@@ -11,6 +11,7 @@
 #include "api/json_codec.hpp"
 #include "api/work_pool.hpp"
 #include "core/log.hpp"
+#include "core/utf8.hpp"
 
 namespace wl::api {
 namespace json = boost::json;
@@ -397,7 +398,7 @@ void ClientSession::pump_sends() {
   queued_sends_.pop_front();
   // The lock check holds the queue, so that the sends keep their order.
   is_sending_ = true;
-  const std::string ref = request.client_id.substr(0, 64);
+  const std::string ref(utf8_prefix(request.client_id, kMaxRefBytes));
   when_unlocked(
       "send", ref,
       [this, request = std::move(request)]() mutable { start_send(std::move(request)); },
@@ -408,7 +409,7 @@ void ClientSession::pump_sends() {
 }
 
 void ClientSession::start_send(SendRequest request) {
-  const std::string ref = request.client_id;
+  const std::string ref(utf8_prefix(request.client_id, kMaxRefBytes));
   ApiContext& context = context_;
   const bool queued = run_async<SendResult>(
       [&context, principal = principal_,

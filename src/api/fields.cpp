@@ -6,6 +6,8 @@
 #include <fmt/format.h>
 #include <boost/json/parse.hpp>
 
+#include "core/utf8.hpp"
+
 namespace wl::api {
 namespace json = boost::json;
 
@@ -127,7 +129,7 @@ Result<void> FieldReader::finish() const {
   for (const auto& entry : object_) {
     if (std::find(seen_.begin(), seen_.end(), std::string_view(entry.key())) == seen_.end()) {
       return error(Code::kInvalidArgument,
-                   fmt::format("unknown field '{}'", std::string_view(entry.key()).substr(0, 64)));
+                   fmt::format("unknown field '{}'", utf8_prefix(entry.key(), 64)));
     }
   }
   return ok();

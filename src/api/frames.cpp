@@ -7,23 +7,15 @@
 #include <boost/json/object.hpp>
 
 #include "api/fields.hpp"
+#include "core/utf8.hpp"
 
 namespace wl::api {
 namespace json = boost::json;
 
 namespace {
 
-// At most `limit` bytes of `text`, not splitting a UTF-8 character (the JSON parser
-// has checked that the text is UTF-8).
 std::string cut(std::string_view text, std::size_t limit) {
-  if (text.size() <= limit) {
-    return std::string(text);
-  }
-  std::size_t end = limit;
-  while (end > 0 && (static_cast<unsigned char>(text[end]) & 0xC0) == 0x80) {
-    --end;
-  }
-  return std::string(text.substr(0, end));
+  return std::string(utf8_prefix(text, limit));
 }
 
 std::string cut_ref(std::string_view text) { return cut(text, kMaxRefBytes); }

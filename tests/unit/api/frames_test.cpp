@@ -7,6 +7,8 @@
 
 #include <gtest/gtest.h>
 
+#include "core/utf8.hpp"
+
 namespace wl::api {
 namespace {
 
@@ -28,9 +30,9 @@ TEST(FramesTest, DecodesEveryFrameTypeWithItsFields) {
   EXPECT_EQ(std::get<HelloFrame>(hello.frame).cursor, "abc.12");
   EXPECT_EQ(hello.ref, "");  // Hello errors carry no ref.
 
-  const auto send = decoded(
-      R"({"type":"send","thread_id":4,"client_id":"c-1","body":"Bed 4","urgent":true,)"
-      R"("written_at":"2025-06-02T14:03:11.204518Z","ref":"ignored"})");
+  const auto send =
+      decoded(R"({"type":"send","thread_id":4,"client_id":"c-1","body":"Bed 4","urgent":true,)"
+              R"("written_at":"2025-06-02T14:03:11.204518Z","ref":"ignored"})");
   const auto& message = std::get<SendFrame>(send.frame);
   EXPECT_EQ(message.thread, ThreadId(4));
   EXPECT_EQ(message.client_id, "c-1");
@@ -97,12 +99,20 @@ TEST(FramesTest, RefsAreCutTo64BytesWithoutSplittingACharacter) {
   const std::string straddling = std::string(63, 'x') + "\xc3\xa9" + "tail";
   EXPECT_EQ(refused(R"({"type":"read","ref":")" + straddling + R"("})").ref, std::string(63, 'x'));
   const std::string client_id = std::string(70, 'c');
-  EXPECT_EQ(decoded(R"({"type":"send","thread_id":1,"body":"b","client_id":")" + client_id +
-                    R"("})")
-                .ref,
-            std::string(64, 'c'));
+  EXPECT_EQ(
+      decoded(R"({"type":"send","thread_id":1,"body":"b","client_id":")" + client_id + R"("})").ref,
+      std::string(64, 'c'));
   EXPECT_EQ(refused(R"({"type":")" + std::string(50, 'z') + R"("})").status.message(),
             "unknown frame type '" + std::string(32, 'z') + "'");
+}
+
+// Found by the fuzzer: an unknown field's name is quoted in the error, cut to 64 bytes,
+// and the cut must not split a character, or the answer is not valid UTF-8.
+TEST(FramesTest, AnUnknownFieldIsQuotedWithoutSplittingACharacter) {
+  const std::string name = std::string(63, 'k') + "\xce\xaf" + "rest";
+  const FrameError error = refused(R"({"type":"ack","message_ids":[1],")" + name + R"(":"x"})");
+  EXPECT_EQ(error.status.message(), "unknown field '" + std::string(63, 'k') + "'");
+  EXPECT_TRUE(is_valid_utf8(error.status.message()));
 }
 
 }  // namespace
