@@ -3,6 +3,7 @@
 
 #include <limits>
 
+#include "adapters/common/scoped_events.hpp"
 #include "adapters/postgres/detail/jobs.hpp"
 #include "adapters/postgres/detail/mutations.hpp"
 #include "adapters/postgres/detail/read_pool.hpp"
@@ -170,21 +171,10 @@ Result<std::optional<Event>> detail::pg::apply(WriteContext& context, const Reco
 }
 
 Result<Event> detail::pg::apply(WriteContext& context, const AppendScopedEvent& mutation) {
-  const EventScope scope = scope_of(mutation.kind);
-  if (scope == EventScope::kThread) {
-    return error(Code::kInvalidArgument, "a thread event needs its thread");
-  }
-  if (scope == EventScope::kUser && !mutation.user.is_set()) {
-    return error(Code::kInvalidArgument, "a user event needs its user");
-  }
+  WL_TRY(check_scoped_event(mutation));
+  // The user and the subject, if named, must be of the org.
   for (const UserId named : {mutation.user, mutation.subject}) {
-    if (!named.is_set()) {
-      continue;
-    }
-    const PgResult member = WL_TRY(
-        context.connection.query("SELECT id FROM users WHERE id = $1 AND org_id = $2",
-                                 Params().add(named).add(mutation.org), "append scoped event"));
-    if (member.rows() == 0) {
+    if (named.is_set() && WL_TRY(org_of_user(context.connection, named)) != mutation.org) {
       return error(Code::kNotFound, "user not found");
     }
   }

@@ -1,6 +1,7 @@
 // MessageLog on SQLite: messages, receipts and every user's stream.
 #include "adapters/sqlite/sqlite_store.hpp"
 
+#include "adapters/common/scoped_events.hpp"
 #include "adapters/sqlite/detail/checkpointer.hpp"
 #include "adapters/sqlite/detail/jobs.hpp"
 #include "adapters/sqlite/detail/mutations.hpp"
@@ -155,21 +156,10 @@ Result<std::optional<Event>> detail::apply(WriteContext& context, const RecordRe
 }
 
 Result<Event> detail::apply(WriteContext& context, const AppendScopedEvent& mutation) {
-  const EventScope scope = scope_of(mutation.kind);
-  if (scope == EventScope::kThread) {
-    return error(Code::kInvalidArgument, "a thread event needs its thread");
-  }
-  if (scope == EventScope::kUser && !mutation.user.is_set()) {
-    return error(Code::kInvalidArgument, "a user event needs its user");
-  }
+  WL_TRY(check_scoped_event(mutation));
+  // The user and the subject, if named, must be of the org.
   for (const UserId named : {mutation.user, mutation.subject}) {
-    if (!named.is_set()) {
-      continue;
-    }
-    auto member = WL_TRY(context.connection.prepare(
-        "SELECT 1 FROM users WHERE id = ?1 AND org_id = ?2", "append scoped event"));
-    member.bind(1, named.value()).bind(2, mutation.org.value());
-    if (!WL_TRY(member.step())) {
+    if (named.is_set() && WL_TRY(org_of_user(context.connection, named)) != mutation.org) {
       return error(Code::kNotFound, "user not found");
     }
   }

@@ -707,16 +707,7 @@ Result<User> IdentityService::find_user(const Principal& actor, UserId id) {
 AuditDraft IdentityService::draft(const Principal& actor, std::string_view action,
                                   std::string target, std::string_view outcome,
                                   std::string detail) const {
-  AuditDraft entry;
-  entry.at = clock_.now();
-  entry.org_id = actor.org;
-  entry.actor = actor.user;
-  entry.device = actor.device;
-  entry.action = std::string(action);
-  entry.target = std::move(target);
-  entry.outcome = std::string(outcome);
-  entry.detail = std::move(detail);
-  return entry;
+  return audit_draft(actor, clock_.now(), action, std::move(target), outcome, std::move(detail));
 }
 
 Result<BatchResult> IdentityService::commit(WriteBatch batch) {

@@ -1,8 +1,12 @@
 #pragma once
 
 #include <string>
+#include <string_view>
+#include <utility>
 
 #include "core/ids.hpp"
+#include "core/time.hpp"
+#include "ports/records.hpp"
 
 namespace wl {
 
@@ -15,7 +19,21 @@ struct Principal {
   DeviceId device;
   bool is_admin = false;     // Administers its org.
   bool is_operator = false;  // Runs the server: server-wide operations (KEK rotation).
-  std::string token_hash;  // The session's key; empty for system principals.
+  std::string token_hash;    // The session's key; empty for system principals.
 };
+
+// The audit entry of `action` by `actor` at `at`: who, from which org and device.
+inline AuditDraft audit_draft(const Principal& actor, Timestamp at, std::string_view action,
+                              std::string target, std::string_view outcome,
+                              std::string detail = {}) {
+  return AuditDraft{at,
+                    actor.org,
+                    actor.user,
+                    actor.device,
+                    std::string(action),
+                    std::move(target),
+                    std::string(outcome),
+                    std::move(detail)};
+}
 
 }  // namespace wl

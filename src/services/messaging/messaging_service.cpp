@@ -32,18 +32,6 @@ bool valid_client_id(std::string_view id, std::size_t max_bytes) {
 }
 
 // An audit entry of `actor`'s action at `at`.
-AuditDraft draft_of(const Principal& actor, Timestamp at, std::string_view action,
-                    std::string target, std::string_view outcome, std::string detail = {}) {
-  return AuditDraft{at,
-                    actor.org,
-                    actor.user,
-                    actor.device,
-                    std::string(action),
-                    std::move(target),
-                    std::string(outcome),
-                    std::move(detail)};
-}
-
 std::vector<UserId> sorted_unique(std::vector<UserId> users) {
   std::sort(users.begin(), users.end());
   users.erase(std::unique(users.begin(), users.end()), users.end());
@@ -93,7 +81,7 @@ Result<void> MessagingService::audit(const Principal& actor, std::string_view ac
                                      std::string target, std::string_view outcome,
                                      std::string detail) {
   WL_TRY(audit_.record(
-      draft_of(actor, clock_.now(), action, std::move(target), outcome, std::move(detail))));
+      audit_draft(actor, clock_.now(), action, std::move(target), outcome, std::move(detail))));
   return ok();
 }
 
@@ -107,7 +95,7 @@ Result<void> MessagingService::commit_audited(const Principal& actor, Mutation m
   WriteBatch batch;
   batch.add(std::move(mutation));
   batch.audit(
-      draft_of(actor, clock_.now(), action, thread_target(thread), "ok", std::move(detail)));
+      audit_draft(actor, clock_.now(), action, thread_target(thread), "ok", std::move(detail)));
   WL_TRY(commit(std::move(batch)));
   return ok();
 }
@@ -201,8 +189,8 @@ Result<ThreadView> MessagingService::create(const Principal& actor, NewThread th
   WriteBatch batch;
   const std::size_t created = batch.add(CreateThread{thread});
   // Audited only when it made a thread, not when it gave an existing one.
-  batch.audit(draft_of(actor, clock_.now(), "thread.create", "thread:new", "ok",
-                       fmt::format("members={}", thread.members.size())),
+  batch.audit(audit_draft(actor, clock_.now(), "thread.create", "thread:new", "ok",
+                          fmt::format("members={}", thread.members.size())),
               [created](AuditDraft& draft, const std::vector<MutationResult>& results) {
                 const auto& made = std::get<ThreadCreated>(results.at(created));
                 draft.target = thread_target(made.thread.id);
@@ -435,8 +423,8 @@ Result<WriteBatch> MessagingService::prepare_send(const Principal& actor,
   const Timestamp at = message.created_at;
   WriteBatch batch;
   batch.add(AppendMessage{std::move(message)});
-  batch.audit(draft_of(actor, at, "message.send", thread_target(request.thread), "ok",
-                       fmt::format("urgent={}", request.urgent)),
+  batch.audit(audit_draft(actor, at, "message.send", thread_target(request.thread), "ok",
+                          fmt::format("urgent={}", request.urgent)),
               [](AuditDraft&, const std::vector<MutationResult>& results) {
                 return !std::get<MessageAppended>(results.front()).duplicate;
               });
@@ -471,8 +459,8 @@ std::optional<AuditDraft> MessagingService::denied_send(const Principal& actor, 
   if (status.code() != Code::kNotFound && status.code() != Code::kPermissionDenied) {
     return std::nullopt;
   }
-  return draft_of(actor, clock_.now(), "message.send", thread_target(thread), "denied",
-                  status.code() == Code::kNotFound ? "not_found" : "not_member");
+  return audit_draft(actor, clock_.now(), "message.send", thread_target(thread), "denied",
+                     status.code() == Code::kNotFound ? "not_found" : "not_member");
 }
 
 Result<SendResult> MessagingService::send(const Principal& actor, const SendRequest& request) {
@@ -697,13 +685,13 @@ void MessagingService::acknowledge_delivered_async(const Principal& actor,
   // The receipts and their audit entry commit together; no entry when none was new.
   WriteBatch batch;
   batch.add(RecordDelivered{actor.user, std::move(messages), now});
-  batch.audit(
-      draft_of(actor, now, "message.delivered", fmt::format("user:{}", actor.user.value()), "ok"),
-      [](AuditDraft& draft, const std::vector<MutationResult>& results) {
-        const auto& delivered = std::get<std::vector<Event>>(results.front());
-        draft.detail = fmt::format("messages={}", delivered_ids(delivered));
-        return !delivered.empty();
-      });
+  batch.audit(audit_draft(actor, now, "message.delivered",
+                          fmt::format("user:{}", actor.user.value()), "ok"),
+              [](AuditDraft& draft, const std::vector<MutationResult>& results) {
+                const auto& delivered = std::get<std::vector<Event>>(results.front());
+                draft.detail = fmt::format("messages={}", delivered_ids(delivered));
+                return !delivered.empty();
+              });
   committer_.commit(std::move(batch), publish_to(bus_),
                     [done = std::move(done)](const Result<BatchResult>& committed) {
                       if (!committed) {
@@ -724,7 +712,7 @@ Result<void> MessagingService::mark_read(const Principal& actor, ThreadId thread
   WriteBatch batch;
   const std::size_t read = batch.add(RecordRead{thread_id, actor.user, up_to_seq, now});
   // Audited only when the position moved, with where it moved to.
-  batch.audit(draft_of(actor, now, "thread.mark_read", thread_target(thread_id), "ok"),
+  batch.audit(audit_draft(actor, now, "thread.mark_read", thread_target(thread_id), "ok"),
               [read](AuditDraft& draft, const std::vector<MutationResult>& results) {
                 const auto& event = std::get<std::optional<Event>>(results.at(read));
                 if (event) {

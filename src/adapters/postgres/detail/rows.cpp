@@ -4,6 +4,8 @@
 #include <limits>
 #include <utility>
 
+#include "adapters/common/recipients.hpp"
+
 namespace wl::detail::pg {
 
 std::int64_t clamp_limit(std::size_t limit) {
@@ -348,50 +350,14 @@ Result<void> open_missing_periods(WriteContext& context, const Thread& thread, U
 
 Result<std::vector<CommittedEvent>> with_recipients(PgConnection& connection,
                                                     const std::vector<Event>& events) {
-  std::vector<CommittedEvent> committed;
-  committed.reserve(events.size());
-  ThreadId members_of;
-  std::vector<UserId> members;
-  for (const Event& event : events) {
-    if (event.scope == EventScope::kUser) {
-      committed.push_back(CommittedEvent{event, {event.user_id}});
-      continue;
-    }
-    if (event.scope == EventScope::kOrg) {
-      committed.push_back(CommittedEvent{event, {}});  // Every user of event.org_id.
-      continue;
-    }
-    if (event.thread_id != members_of) {
-      const PgResult open = WL_TRY(connection.query(
-          "SELECT user_id FROM memberships WHERE thread_id = $1 AND to_event IS NULL "
-          "ORDER BY user_id",
-          Params().add(event.thread_id), "list recipients"));
-      members = WL_TRY(all_rows<UserId>(
-          open, [](const PgResult& row, int index) { return UserId(row.int64(index, 0)); }));
-      members_of = event.thread_id;
-    }
-    CommittedEvent entry{event, members};
-    if (event.kind == EventKind::kDelivered) {
-      // A delivery is news to the message's sender and to the recipient's own other
-      // devices, not to every member.
-      entry.recipients.clear();
-      for (const UserId told :
-           {std::min(event.actor, event.subject), std::max(event.actor, event.subject)}) {
-        if (std::binary_search(members.begin(), members.end(), told) &&
-            (entry.recipients.empty() || entry.recipients.back() != told)) {
-          entry.recipients.push_back(told);
-        }
-      }
-    }
-    if (event.kind == EventKind::kMemberRemoved &&
-        !std::binary_search(members.begin(), members.end(), event.subject)) {
-      entry.recipients.insert(
-          std::lower_bound(entry.recipients.begin(), entry.recipients.end(), event.subject),
-          event.subject);
-    }
-    committed.push_back(std::move(entry));
-  }
-  return committed;
+  return assign_recipients(events, [&connection](ThreadId thread) -> Result<std::vector<UserId>> {
+    const PgResult open = WL_TRY(connection.query(
+        "SELECT user_id FROM memberships WHERE thread_id = $1 AND to_event IS NULL "
+        "ORDER BY user_id",
+        Params().add(thread), "list recipients"));
+    return all_rows<UserId>(
+        open, [](const PgResult& row, int index) { return UserId(row.int64(index, 0)); });
+  });
 }
 
 }  // namespace wl::detail::pg

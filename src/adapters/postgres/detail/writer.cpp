@@ -7,7 +7,6 @@
 #include "adapters/postgres/detail/connection.hpp"
 #include "adapters/postgres/detail/rows.hpp"
 #include "core/log.hpp"
-#include "core/thread_name.hpp"
 
 namespace wl::detail::pg {
 
@@ -15,118 +14,10 @@ Writer::Writer(std::unique_ptr<PgConnection> connection, AuditChainer chainer,
                std::size_t max_batch, int max_attempts, std::chrono::milliseconds horizon_wait)
     : connection_(std::move(connection)),
       chainer_(std::move(chainer)),
-      max_batch_(max_batch == 0 ? 1 : max_batch),
       max_attempts_(max_attempts < 1 ? 1 : max_attempts),
       horizon_wait_(horizon_wait),
-      thread_([this] {
-        name_this_thread("wl-pg-writer");
-        run_thread();
-      }) {}
-
-Writer::~Writer() {
-  {
-    std::lock_guard lock(mutex_);
-    stopping_ = true;
-    paused_ = false;
-  }
-  work_ready_.notify_all();
-  thread_.join();
-}
-
-void Writer::submit(WriteJob& job) {
-  std::unique_lock lock(mutex_);
-  if (stopping_) {
-    lock.unlock();
-    job.fail(Status(Code::kUnavailable, "store: shutting down"));
-    return;
-  }
-  job.done_ = false;
-  queue_.push_back(&job);
-  work_ready_.notify_one();
-  jobs_done_.wait(lock, [&job] { return job.done_; });
-}
-
-void Writer::submit_async(std::unique_ptr<WriteJob> job) {
-  std::unique_lock lock(mutex_);
-  if (stopping_) {
-    lock.unlock();
-    job->fail(Status(Code::kUnavailable, "store: shutting down"));
-    job->complete();
-    return;
-  }
-  job->is_async_ = true;
-  queue_.push_back(job.release());
-  work_ready_.notify_one();
-}
-
-void Writer::pause_for_test() {
-  std::lock_guard lock(mutex_);
-  paused_ = true;
-}
-
-void Writer::resume_for_test() {
-  {
-    std::lock_guard lock(mutex_);
-    paused_ = false;
-  }
-  work_ready_.notify_all();
-}
-
-std::size_t Writer::queued_for_test() {
-  std::lock_guard lock(mutex_);
-  return queue_.size();
-}
-
-std::uint64_t Writer::batches_for_test() {
-  std::lock_guard lock(mutex_);
-  return batches_;
-}
-
-void Writer::run_thread() {
-  std::vector<WriteJob*> batch;
-  batch.reserve(max_batch_);
-  std::vector<std::unique_ptr<WriteJob>> owned_jobs;  // The batch's async jobs.
-  owned_jobs.reserve(max_batch_);
-  while (true) {
-    {
-      std::unique_lock lock(mutex_);
-      work_ready_.wait(lock, [this] { return stopping_ || (!paused_ && !queue_.empty()); });
-      if (queue_.empty()) {
-        return;  // Stopping with nothing left to do.
-      }
-      while (!queue_.empty() && batch.size() < max_batch_) {
-        batch.push_back(queue_.front());
-        queue_.pop_front();
-      }
-    }
-    run_batch(batch);
-    // Take the async jobs out first: once a waiting submitter is woken, its job (on
-    // its stack) may be gone.
-    for (WriteJob* job : batch) {
-      if (job->is_async_) {
-        owned_jobs.emplace_back(job);
-      }
-    }
-    const bool has_waiters = owned_jobs.size() < batch.size();
-    {
-      std::lock_guard lock(mutex_);
-      for (WriteJob* job : batch) {
-        if (!job->is_async_) {
-          job->done_ = true;
-        }
-      }
-      ++batches_;
-    }
-    batch.clear();
-    if (has_waiters) {
-      jobs_done_.notify_all();
-    }
-    for (const std::unique_ptr<WriteJob>& job : owned_jobs) {
-      job->complete();
-    }
-    owned_jobs.clear();
-  }
-}
+      queue_("wl-pg-writer", max_batch,
+             [this](std::vector<WriteJob*>& batch) { run_batch(batch); }) {}
 
 Result<void> Writer::try_batch(std::vector<WriteJob*>& batch, bool& retry, bool& gate_first) {
   retry = false;

@@ -4,6 +4,8 @@
 #include <limits>
 #include <utility>
 
+#include "adapters/common/recipients.hpp"
+
 namespace wl::detail {
 
 std::int64_t clamp_limit(std::size_t limit) {
@@ -278,53 +280,18 @@ Result<void> open_missing_periods(WriteContext& context, const Thread& thread, U
 
 Result<std::vector<CommittedEvent>> with_recipients(Connection& connection,
                                                     const std::vector<Event>& events) {
-  std::vector<CommittedEvent> committed;
-  committed.reserve(events.size());
-  ThreadId members_of;
-  std::vector<UserId> members;
-  for (const Event& event : events) {
-    if (event.scope == EventScope::kUser) {
-      committed.push_back(CommittedEvent{event, {event.user_id}});
-      continue;
+  return assign_recipients(events, [&connection](ThreadId thread) -> Result<std::vector<UserId>> {
+    auto select = WL_TRY(connection.prepare(
+        "SELECT user_id FROM memberships WHERE thread_id = ?1 AND to_event IS NULL "
+        "ORDER BY user_id",
+        "list recipients"));
+    select.bind(1, thread.value());
+    std::vector<UserId> members;
+    while (WL_TRY(select.step())) {
+      members.push_back(UserId(select.column_int64(0)));
     }
-    if (event.scope == EventScope::kOrg) {
-      committed.push_back(CommittedEvent{event, {}});
-      continue;
-    }
-    if (event.thread_id != members_of) {
-      members.clear();
-      auto select = WL_TRY(connection.prepare(
-          "SELECT user_id FROM memberships WHERE thread_id = ?1 AND to_event IS NULL "
-          "ORDER BY user_id",
-          "list recipients"));
-      select.bind(1, event.thread_id.value());
-      while (WL_TRY(select.step())) {
-        members.push_back(UserId(select.column_int64(0)));
-      }
-      members_of = event.thread_id;
-    }
-    CommittedEvent entry{event, members};
-    if (event.kind == EventKind::kDelivered) {
-      // A delivery is news to the message's sender and to the recipient's own other
-      // devices, not to every member: one per member, not one per member squared.
-      entry.recipients.clear();
-      for (const UserId told :
-           {std::min(event.actor, event.subject), std::max(event.actor, event.subject)}) {
-        if (std::binary_search(members.begin(), members.end(), told) &&
-            (entry.recipients.empty() || entry.recipients.back() != told)) {
-          entry.recipients.push_back(told);
-        }
-      }
-    }
-    if (event.kind == EventKind::kMemberRemoved &&
-        !std::binary_search(members.begin(), members.end(), event.subject)) {
-      entry.recipients.insert(
-          std::lower_bound(entry.recipients.begin(), entry.recipients.end(), event.subject),
-          event.subject);
-    }
-    committed.push_back(std::move(entry));
-  }
-  return committed;
+    return members;
+  });
 }
 
 }  // namespace wl::detail

@@ -1,15 +1,12 @@
 #pragma once
 
-#include <condition_variable>
 #include <cstddef>
 #include <cstdint>
-#include <deque>
 #include <memory>
-#include <mutex>
 #include <string>
-#include <thread>
 #include <vector>
 
+#include "adapters/common/batch_queue.hpp"
 #include "core/status.hpp"
 #include "ports/store.hpp"
 
@@ -32,32 +29,8 @@ struct WriteContext {
   std::vector<Event>* events;  // Set by the job: the events it created.
 };
 
-// One write submitted to the Writer. The submitting thread owns the job and blocks
-// in Writer::submit until the writer has finished with it.
-class WriteJob {
- public:
-  WriteJob() = default;
-  WriteJob(const WriteJob&) = delete;
-  WriteJob& operator=(const WriteJob&) = delete;
-  virtual ~WriteJob() = default;
-
-  // Runs the write inside its own savepoint on the writer thread. An error rolls back
-  // the savepoint only: the other jobs of the batch are unaffected.
-  virtual Result<void> run(WriteContext& context) = 0;
-  // The whole batch failed to commit: the job's result becomes `status`.
-  virtual void fail(const Status& status) = 0;
-  // The batch is durable: calls the job's CommitHook if it succeeded with events.
-  virtual void on_committed() = 0;
-  // For jobs given to Writer::submit_async: hands the result over, on the writer
-  // thread after the batch (or on the submitting thread if the writer has stopped).
-  // Must not block.
-  virtual void complete() {}
-
- private:
-  friend class Writer;
-  bool done_ = false;      // Guarded by Writer::mutex_.
-  bool is_async_ = false;  // Owned by the writer once queued; set before queuing.
-};
+// One write submitted to the Writer (adapters/common/batch_queue.hpp).
+using WriteJob = BatchJob<WriteContext>;
 
 // The single writer thread of a SqliteStore: group commit. Submitters enqueue a job
 // and block; the thread takes everything queued (at most max_batch jobs), runs each in
@@ -75,42 +48,29 @@ class Writer {
          std::size_t max_batch, Checkpointer* checkpointer);
   Writer(const Writer&) = delete;
   Writer& operator=(const Writer&) = delete;
-  ~Writer();
+  ~Writer() = default;
 
-  // Runs `job` in the next batch and returns once its batch is committed or failed.
-  // After shutdown began, fails the job with Unavailable without running it.
-  void submit(WriteJob& job);
-
-  // Queues `job` for the next batch and returns at once. The writer calls
-  // job->complete() after the batch has committed or failed, then destroys the job.
-  // After shutdown began, fails and completes the job on the calling thread. May be
-  // called from a completion (on the writer thread).
-  void submit_async(std::unique_ptr<WriteJob> job);
+  // Runs `job` in the next batch and returns once its batch is committed or failed
+  // (BatchQueue::submit).
+  void submit(WriteJob& job) { queue_.submit(job); }
+  // Queues `job` for the next batch and returns at once (BatchQueue::submit_async).
+  void submit_async(std::unique_ptr<WriteJob> job) { queue_.submit_async(std::move(job)); }
 
   // Test hooks: while paused, submitted jobs queue up and run as one batch on resume.
-  void pause_for_test();
-  void resume_for_test();
-  std::size_t queued_for_test();
-  std::uint64_t batches_for_test();
+  void pause_for_test() { queue_.pause_for_test(); }
+  void resume_for_test() { queue_.resume_for_test(); }
+  std::size_t queued_for_test() { return queue_.queued_for_test(); }
+  std::uint64_t batches_for_test() { return queue_.batches_for_test(); }
 
  private:
-  void run_thread();
+  // One batch in one transaction, each job in its savepoint (on the queue's thread).
   void run_batch(std::vector<WriteJob*>& batch);
 
   std::unique_ptr<Connection> connection_;  // Used only by the writer thread.
   AuditChainer chainer_;
   AuditHead head_;  // Used only by the writer thread.
-  std::size_t max_batch_;
   Checkpointer* checkpointer_;
-
-  std::mutex mutex_;
-  std::condition_variable work_ready_;  // Signalled on submit, resume and stop.
-  std::condition_variable jobs_done_;   // Signalled after each batch.
-  std::deque<WriteJob*> queue_;         // Guarded by mutex_.
-  bool stopping_ = false;               // Guarded by mutex_.
-  bool paused_ = false;                 // Guarded by mutex_.
-  std::uint64_t batches_ = 0;           // Guarded by mutex_.
-  std::thread thread_;
+  BatchQueue<WriteContext> queue_;  // Last: its thread uses the members above.
 };
 
 }  // namespace wl::detail
