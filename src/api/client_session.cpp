@@ -1,6 +1,8 @@
 #include "api/client_session.hpp"
 
 #include <algorithm>
+#include <set>
+#include <utility>
 
 #include <fmt/format.h>
 #include <boost/json/object.hpp>
@@ -119,6 +121,30 @@ void ClientSession::send_droppable(const std::shared_ptr<const std::string>& fra
   if (phase_ != Phase::kStreaming || !connection_->try_send(frame)) {
     ++dropped_frames_;
   }
+}
+
+bool ClientSession::send_reads(std::span<const Event* const> events,
+                               std::span<const std::shared_ptr<const std::string>> objects,
+                               StreamPosition last) {
+  // Newest first, keeping each reader's latest mark per thread; then in order again.
+  std::set<std::pair<ThreadId, UserId>> seen;
+  std::vector<std::size_t> kept;
+  for (std::size_t i = events.size(); i-- > 0;) {
+    if (seen.emplace(events[i]->thread_id, events[i]->actor).second) {
+      kept.push_back(i);
+    }
+  }
+  std::string frame = R"({"type":"events","cursor":)";
+  frame += json::serialize(json::value(encode_cursor(context_.store_instance_id, last)));
+  frame += R"(,"events":[)";
+  for (auto i = kept.rbegin(); i != kept.rend(); ++i) {
+    if (i != kept.rbegin()) {
+      frame += ',';
+    }
+    frame += *objects[*i];
+  }
+  frame += "]}";
+  return send_event(last, std::make_shared<const std::string>(std::move(frame)));
 }
 
 bool ClientSession::send_event(StreamPosition position, std::shared_ptr<const std::string> frame) {
@@ -338,10 +364,32 @@ void ClientSession::on_events_fetched(Result<std::vector<OpenedEvent>> events) {
     close_with(net::CloseCode::kInternalError, "could not read your events: reconnect");
     return;
   }
+  // A run of read marks goes as one "events" frame, as it does live.
+  std::vector<const Event*> reads;
+  std::vector<std::shared_ptr<const std::string>> read_objects;
+  const auto send_held_reads = [&] {
+    if (reads.empty()) {
+      return true;
+    }
+    const bool sent = send_reads(reads, read_objects, reads.back()->position());
+    reads.clear();
+    read_objects.clear();
+    return sent;
+  };
   for (const OpenedEvent& event : *events) {
-    if (!send_event(event.event.position(), event_frame(context_.store_instance_id, event))) {
+    if (event.event.kind == EventKind::kRead) {
+      reads.push_back(&event.event);
+      read_objects.push_back(
+          std::make_shared<const std::string>(json::serialize(event_json(event))));
+      continue;
+    }
+    if (!send_held_reads() ||
+        !send_event(event.event.position(), event_frame(context_.store_instance_id, event))) {
       return;  // Resumes from last_sent_ in on_drained().
     }
+  }
+  if (!send_held_reads()) {
+    return;
   }
   if (events->size() >= context_.options.event_page || refetch_) {
     fetch_events();
@@ -367,6 +415,36 @@ void ClientSession::on_live_event(const std::shared_ptr<LiveEvent>& live) {
     return;
   }
   (void)send_event(live->event().position(), std::move(frame));
+}
+
+void ClientSession::on_live_batch(const LiveBatch& batch) {
+  if (phase_ != Phase::kStreaming) {
+    return;
+  }
+  if (fetching_) {
+    refetch_ = true;
+    return;
+  }
+  if (lagging_) {
+    return;
+  }
+  std::vector<const Event*> events;
+  std::vector<std::shared_ptr<const std::string>> objects;
+  for (const auto& live : batch) {
+    if (live->event().position() <= last_sent_) {
+      continue;  // Replayed already.
+    }
+    auto object = live->object();
+    if (!object) {
+      fetch_events();
+      return;
+    }
+    events.push_back(&live->event());
+    objects.push_back(std::move(object));
+  }
+  if (!events.empty()) {
+    (void)send_reads(events, objects, events.back()->position());
+  }
 }
 
 void ClientSession::handle(SendFrame send, const std::string& ref) {

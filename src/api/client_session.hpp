@@ -19,9 +19,10 @@ class object;
 namespace wl::api {
 
 class LiveEvent;
+using LiveBatch = std::vector<std::shared_ptr<LiveEvent>>;
 
 // One device's WebSocket: the protocol of docs/protocol.md (hello, send, ack, read,
-// ping; event, caught_up, resync, sent, presence, error).
+// ping; event, events, caught_up, resync, sent, presence, error).
 //
 // Runs only on its connection's thread; blocking work goes to the WorkPool and its
 // result is posted back. The stream contract: every event after the client's cursor
@@ -41,6 +42,8 @@ class ClientSession final : public net::WsHandler {
 
   // From the Hub, on this connection's thread.
   void on_live_event(const std::shared_ptr<LiveEvent>& live);
+  // Read marks the hub held for this user, in commit order: sent as one "events" frame.
+  void on_live_batch(const LiveBatch& batch);
   void send_droppable(const std::shared_ptr<const std::string>& frame);
   // Re-checks the login session: tells the client when it locked or unlocked; closes
   // the connection (1008) if it has ended, expired or its device was revoked.
@@ -83,6 +86,10 @@ class ClientSession final : public net::WsHandler {
   void fetch_events();
   void on_events_fetched(Result<std::vector<OpenedEvent>> events);
   bool send_event(StreamPosition position, std::shared_ptr<const std::string> frame);
+  // Sends read marks (their event objects, in commit order; the last is at `last`) as
+  // one "events" frame, keeping only the latest of each reader in each thread.
+  bool send_reads(std::span<const Event* const> events,
+                  std::span<const std::shared_ptr<const std::string>> objects, StreamPosition last);
   void send_reply(std::string frame);
   void fail(const Status& status, std::string_view ref = {});
   void close_with(net::CloseCode code, std::string_view reason);

@@ -13,27 +13,51 @@ LiveEvent::LiveEvent(std::shared_ptr<const Event> event, MessagingService& messa
                      std::string instance_id)
     : event_(std::move(event)), messaging_(messaging), instance_id_(std::move(instance_id)) {}
 
-std::shared_ptr<const std::string> LiveEvent::frame() {
+void LiveEvent::render() {
   std::call_once(rendered_, [this] {
     auto opened = messaging_.open_event(*event_);
     if (!opened) {
       return;
     }
+    boost::json::object event = event_json(*opened);
+    object_ = std::make_shared<const std::string>(boost::json::serialize(event));
     boost::json::object frame;
     frame["type"] = "event";
     frame["cursor"] = encode_cursor(instance_id_, event_->position());
-    frame["event"] = event_json(*opened);
+    frame["event"] = std::move(event);
     frame_ = std::make_shared<const std::string>(boost::json::serialize(frame));
   });
+}
+
+std::shared_ptr<const std::string> LiveEvent::frame() {
+  render();
   return frame_;
 }
 
-Hub::Hub(MessagingService& messaging, Bus& bus, std::string instance_id)
-    : messaging_(messaging), bus_(bus), instance_id_(std::move(instance_id)) {
+std::shared_ptr<const std::string> LiveEvent::object() {
+  render();
+  return object_;
+}
+
+Hub::Hub(MessagingService& messaging, Bus& bus, std::string instance_id,
+         std::chrono::milliseconds read_window)
+    : messaging_(messaging),
+      bus_(bus),
+      instance_id_(std::move(instance_id)),
+      read_window_(read_window),
+      flusher_([this] { run_flusher(); }) {
   bus_.subscribe(this);
 }
 
-Hub::~Hub() { bus_.unsubscribe(this); }
+Hub::~Hub() {
+  bus_.unsubscribe(this);
+  {
+    std::lock_guard lock(held_mutex_);
+    stopping_ = true;
+  }
+  held_changed_.notify_one();
+  flusher_.join();
+}
 
 void Hub::add(OrgId org, UserId user, const std::shared_ptr<net::WsConnection>& connection,
               ClientSession* session) {
@@ -131,12 +155,66 @@ std::size_t Hub::connection_count() {
 
 void Hub::on_event(std::span<const UserId> recipients, const std::shared_ptr<const Event>& event) {
   auto live = std::make_shared<LiveEvent>(event, messaging_, instance_id_);
+  std::lock_guard lock(held_mutex_);
+  if (event->kind == EventKind::kRead && read_window_.count() > 0) {
+    if (held_.empty() && !recipients.empty()) {
+      flush_at_ = std::chrono::steady_clock::now() + read_window_;
+      held_changed_.notify_one();
+    }
+    for (const UserId user : recipients) {
+      held_[user].push_back(live);
+    }
+    return;
+  }
   // An org event names no recipients: it is every user of the org (CommittedEvent).
+  const bool org_wide = event->scope == EventScope::kOrg;
+  if (!held_.empty()) {
+    if (org_wide) {
+      flush_all_held();
+    } else {
+      for (const UserId user : recipients) {
+        flush_held(user);
+      }
+    }
+  }
   const std::vector<Entry> targets =
-      event->scope == EventScope::kOrg ? connections_in(event->org_id) : connections_of(recipients);
+      org_wide ? connections_in(event->org_id) : connections_of(recipients);
   for (const Entry& target : targets) {
     ClientSession* session = target.session;
     target.connection->post([session, live] { session->on_live_event(live); });
+  }
+}
+
+void Hub::flush_held(UserId user) {
+  auto found = held_.find(user);
+  if (found == held_.end()) {
+    return;
+  }
+  auto batch = std::make_shared<const LiveBatch>(std::move(found->second));
+  held_.erase(found);
+  for (const Entry& target : connections_of(std::span<const UserId>(&user, 1))) {
+    ClientSession* session = target.session;
+    target.connection->post([session, batch] { session->on_live_batch(*batch); });
+  }
+}
+
+void Hub::flush_all_held() {
+  while (!held_.empty()) {
+    flush_held(held_.begin()->first);
+  }
+}
+
+void Hub::run_flusher() {
+  std::unique_lock lock(held_mutex_);
+  while (!stopping_) {
+    if (held_.empty()) {
+      held_changed_.wait(lock);
+      continue;
+    }
+    if (held_changed_.wait_until(lock, flush_at_) == std::cv_status::timeout ||
+        std::chrono::steady_clock::now() >= flush_at_) {
+      flush_all_held();
+    }
   }
 }
 

@@ -51,6 +51,7 @@ struct ServeOptions {
   std::size_t ws_queue_frames = 512;
   net::ConnectionLimits limits;
   int session_check_seconds = 30;
+  int read_window_ms = static_cast<int>(api::Hub::kReadWindow.count());
   int hello_timeout_seconds = 10;
   std::string audit_key_file;
   std::string audit_head_file;
@@ -355,7 +356,8 @@ int serve(const ServeOptions& options) {
   }
   timers.start();
   api::WorkPool pool(options.workers, 100000);
-  api::Hub hub(services.messaging(), services.bus(), services.store().instance_id());
+  api::Hub hub(services.messaging(), services.bus(), services.store().instance_id(),
+               std::chrono::milliseconds(options.read_window_ms));
   api::ApiContext context(services.identity(), services.messaging(), services.patients(),
                           services.keys(), services.audit(), hub, pool, services.clock(),
                           services.store().instance_id(), api_options_for(options));
@@ -480,6 +482,11 @@ void add_serve_command(CLI::App& app, int& exit_code) {
                    "How often open connections re-check their login session")
       ->capture_default_str()
       ->check(CLI::Range(1, 3600));
+  command
+      ->add_option("--read-window-ms", options->read_window_ms,
+                   "How long read marks are held to go out together (0: each at once)")
+      ->capture_default_str()
+      ->check(CLI::Range(0, 5000));
   command
       ->add_option("--hello-timeout-seconds", options->hello_timeout_seconds,
                    "How long a new WebSocket may take to authenticate")

@@ -90,9 +90,11 @@ TEST_F(MessagingTest, SentDeliveredReadFlowBackToTheSender) {
 
   patel->send_frame(
       json::object{{"type", "read"}, {"thread_id", thread}, {"up_to_seq", sent.at("seq")}});
-  const json::value read = harper->next_matching([&](auto& f) { return is_event(f, "read"); });
+  const json::value read =
+      harper->next_matching([&](auto& f) { return f.at("type").as_string() == "events"; });
   ASSERT_FALSE(read.is_null());
-  EXPECT_EQ(read.at("event").at("up_to_seq").as_int64(), 3);
+  EXPECT_EQ(read.at("events").at(0).at("kind").as_string(), "read");
+  EXPECT_EQ(read.at("events").at(0).at("up_to_seq").as_int64(), 3);
 
   const json::value status = harper->get("/api/v1/messages/" + std::to_string(message) + "/status");
   const auto& recipients = status.at("recipients").as_array();

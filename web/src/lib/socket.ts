@@ -208,6 +208,10 @@ export class SyncSocket {
       case 'event':
         this.handlers.onEvent(frame.event, frame.cursor);
         break;
+      case 'events':
+        // Applied in order; the cursor covers them all (section 7.5).
+        for (const event of frame.events) this.handlers.onEvent(event, frame.cursor);
+        break;
       case 'caught_up':
         this.setState('live');
         this.handlers.onCaughtUp(frame.cursor);

@@ -467,12 +467,22 @@ describe('sync', () => {
       socket.frame({ type: 'event', cursor: `db.${id}`, event: { id, thread_id: 4, at: `t${id}`, ...body } });
     event(111, { kind: 'delivered', user_id: 9, message_id: 106, message_seq: 6 }); // already known
     event(112, { kind: 'delivered', user_id: 9, message_id: 105, message_seq: 5 });
-    event(113, { kind: 'read', user_id: 3, up_to_seq: 6 });
+    // Read marks come in "events" frames.
+    const reads = (id: number, body: Record<string, unknown>) =>
+      socket.frame({ type: 'events', cursor: `db.${id}`, events: [{ id, thread_id: 4, at: `t${id}`, ...body }] });
+    reads(113, { kind: 'read', user_id: 3, up_to_seq: 6 });
     await flush();
     expect(labels()).toEqual(['Read by 1 of 2', 'Read by 1 of 2', 'Read by 1 of 2']);
     // The page says who received a message, not when; the stream's event gives the time.
     expect(store.recipientStatuses(state, state.messages[2]).find((r) => r.userId === 9)).toMatchObject({ delivered: true, deliveredAt: 't111', read: false });
-    event(114, { kind: 'read', user_id: 9, up_to_seq: 6 });
+    socket.frame({
+      type: 'events',
+      cursor: 'db.115',
+      events: [
+        { id: 114, kind: 'read', thread_id: 4, at: 't114', user_id: 9, up_to_seq: 5 },
+        { id: 115, kind: 'read', thread_id: 4, at: 't115', user_id: 9, up_to_seq: 6 },
+      ],
+    });
     await flush();
     expect(labels()).toEqual(['Read', 'Read', 'Read']);
     // The page gave no read times; the stream's read event did.

@@ -178,6 +178,7 @@ export type ServerFrame =
   | { type: 'welcome'; user_id: number; org_id: number; device_id: number; server_time: string }
   | { type: 'resync'; reason: string; cursor: string }
   | { type: 'event'; cursor: string; event: StreamEvent }
+  | { type: 'events'; cursor: string; events: StreamEvent[] }
   | { type: 'caught_up'; cursor: string }
   | { type: 'sent'; client_id: string; message_id: number; thread_id: number; seq: number; at: string; duplicate: boolean }
   | { type: 'pong'; ref?: string }
