@@ -61,13 +61,14 @@ Hub::~Hub() {
 
 void Hub::add(OrgId org, UserId user, const std::shared_ptr<net::WsConnection>& connection,
               ClientSession* session) {
+  Registry& registry = registry_of(connection->io_thread());
+  registry.users[user].push_back(Entry{org, user, connection.get(), session});
+  ++registry.sessions;
   bool first = false;
   {
     Shard& shard = shard_of(user);
     std::lock_guard lock(shard.mutex);
-    auto& entries = shard.users[user];
-    first = entries.empty();
-    entries.push_back(Entry{org, connection, session});
+    first = shard.connections[user]++ == 0;
   }
   if (first) {
     bus_.publish_presence(org, user, true);
@@ -75,18 +76,24 @@ void Hub::add(OrgId org, UserId user, const std::shared_ptr<net::WsConnection>& 
 }
 
 void Hub::remove(OrgId org, UserId user, const net::WsConnection* connection) {
+  Registry& registry = registry_of(connection->io_thread());
+  auto found = registry.users.find(user);
+  if (found == registry.users.end() || std::erase_if(found->second, [&](const Entry& entry) {
+                                         return entry.connection == connection;
+                                       }) == 0) {
+    return;
+  }
+  if (found->second.empty()) {
+    registry.users.erase(found);
+  }
+  --registry.sessions;
   bool last = false;
   {
     Shard& shard = shard_of(user);
     std::lock_guard lock(shard.mutex);
-    auto found = shard.users.find(user);
-    if (found == shard.users.end()) {
-      return;
-    }
-    std::erase_if(found->second,
-                  [&](const Entry& entry) { return entry.connection.get() == connection; });
-    if (found->second.empty()) {
-      shard.users.erase(found);
+    auto counted = shard.connections.find(user);
+    if (counted != shard.connections.end() && --counted->second == 0) {
+      shard.connections.erase(counted);
       last = true;
     }
   }
@@ -95,60 +102,90 @@ void Hub::remove(OrgId org, UserId user, const net::WsConnection* connection) {
   }
 }
 
-std::vector<Hub::Entry> Hub::connections_of(std::span<const UserId> users) {
-  // Copied out under each shard's lock, used without it.
-  std::vector<Entry> targets;
-  for (const UserId user : users) {
-    Shard& shard = shard_of(user);
-    std::lock_guard lock(shard.mutex);
-    if (auto found = shard.users.find(user); found != shard.users.end()) {
-      targets.insert(targets.end(), found->second.begin(), found->second.end());
+Hub::Registry& Hub::registry_of(net::IoThread& thread) {
+  std::lock_guard lock(registries_mutex_);
+  for (const auto& registry : registries_) {
+    if (&registry->thread == &thread) {
+      return *registry;
     }
   }
-  return targets;
+  return *registries_.emplace_back(std::make_unique<Registry>(thread));
+}
+
+void Hub::on_every_thread(std::function<void(Registry&)> task) {
+  std::vector<Registry*> active;
+  {
+    std::lock_guard lock(registries_mutex_);
+    for (const auto& registry : registries_) {
+      if (registry->sessions.load() > 0) {
+        active.push_back(registry.get());
+      }
+    }
+  }
+  if (active.empty()) {
+    return;
+  }
+  auto shared = std::make_shared<const std::function<void(Registry&)>>(std::move(task));
+  for (Registry* registry : active) {
+    registry->thread.post([registry, shared] { (*shared)(*registry); });
+  }
+}
+
+std::vector<ClientSession*> Hub::sessions_of(const Registry& registry,
+                                             std::span<const UserId> users) {
+  std::vector<ClientSession*> sessions;
+  for (const UserId user : users) {
+    if (auto found = registry.users.find(user); found != registry.users.end()) {
+      for (const Entry& entry : found->second) {
+        sessions.push_back(entry.session);
+      }
+    }
+  }
+  return sessions;
 }
 
 void Hub::notify(std::span<const UserId> users, const std::shared_ptr<const std::string>& frame) {
-  for (const Entry& target : connections_of(users)) {
-    ClientSession* session = target.session;
-    target.connection->post([session, frame] { session->send_droppable(frame); });
-  }
+  on_every_thread(
+      [users = std::vector<UserId>(users.begin(), users.end()), frame](Registry& registry) {
+        for (ClientSession* session : sessions_of(registry, users)) {
+          session->send_droppable(frame);
+        }
+      });
 }
 
 void Hub::sweep() {
-  std::vector<Entry> targets;
-  for (Shard& shard : shards_) {
-    std::lock_guard lock(shard.mutex);
-    for (const auto& [user, entries] : shard.users) {
-      targets.insert(targets.end(), entries.begin(), entries.end());
+  on_every_thread([](Registry& registry) {
+    std::vector<ClientSession*> sessions;
+    for (const auto& [user, entries] : registry.users) {
+      for (const Entry& entry : entries) {
+        sessions.push_back(entry.session);
+      }
     }
-  }
-  for (const Entry& target : targets) {
-    ClientSession* session = target.session;
-    target.connection->post([session] { session->check_session(); });
-  }
+    for (ClientSession* session : sessions) {
+      session->check_session();
+    }
+  });
 }
 
 void Hub::recheck(UserId user) {
-  for (const Entry& target : connections_of(std::span<const UserId>(&user, 1))) {
-    ClientSession* session = target.session;
-    target.connection->post([session] { session->check_session(); });
-  }
+  on_every_thread([user](Registry& registry) {
+    for (ClientSession* session : sessions_of(registry, std::span<const UserId>(&user, 1))) {
+      session->check_session();
+    }
+  });
 }
 
 bool Hub::is_online(UserId user) {
   Shard& shard = shard_of(user);
   std::lock_guard lock(shard.mutex);
-  return shard.users.contains(user);
+  return shard.connections.contains(user);
 }
 
 std::size_t Hub::connection_count() {
+  std::lock_guard lock(registries_mutex_);
   std::size_t count = 0;
-  for (Shard& shard : shards_) {
-    std::lock_guard lock(shard.mutex);
-    for (const auto& [user, entries] : shard.users) {
-      count += entries.size();
-    }
+  for (const auto& registry : registries_) {
+    count += registry->sessions.load();
   }
   return count;
 }
@@ -166,42 +203,61 @@ void Hub::on_event(std::span<const UserId> recipients, const std::shared_ptr<con
     }
     return;
   }
+  auto delivery = std::make_shared<Delivery>();
   // An org event names no recipients: it is every user of the org (CommittedEvent).
-  const bool org_wide = event->scope == EventScope::kOrg;
-  if (!held_.empty()) {
-    if (org_wide) {
-      flush_all_held();
-    } else {
-      for (const UserId user : recipients) {
-        flush_held(user);
-      }
+  if (event->scope == EventScope::kOrg) {
+    delivery->org = event->org_id;
+    take_all_held(*delivery);
+  } else {
+    delivery->recipients.assign(recipients.begin(), recipients.end());
+    for (const UserId user : recipients) {
+      take_held(user, *delivery);
     }
   }
-  const std::vector<Entry> targets =
-      org_wide ? connections_in(event->org_id) : connections_of(recipients);
-  for (const Entry& target : targets) {
-    ClientSession* session = target.session;
-    target.connection->post([session, live] { session->on_live_event(live); });
+  delivery->event = std::move(live);
+  on_every_thread([delivery](Registry& registry) { deliver(registry, *delivery); });
+}
+
+void Hub::deliver(const Registry& registry, const Delivery& delivery) {
+  for (const auto& [user, batch] : delivery.batches) {
+    for (ClientSession* session : sessions_of(registry, std::span<const UserId>(&user, 1))) {
+      session->on_live_batch(*batch);
+    }
+  }
+  if (!delivery.event) {
+    return;
+  }
+  std::vector<ClientSession*> sessions;
+  if (delivery.org.is_set()) {
+    for (const auto& [user, entries] : registry.users) {
+      for (const Entry& entry : entries) {
+        if (entry.org == delivery.org) {
+          sessions.push_back(entry.session);
+        }
+      }
+    }
+  } else {
+    sessions = sessions_of(registry, delivery.recipients);
+  }
+  for (ClientSession* session : sessions) {
+    session->on_live_event(delivery.event);
   }
 }
 
-void Hub::flush_held(UserId user) {
+void Hub::take_held(UserId user, Delivery& delivery) {
   auto found = held_.find(user);
   if (found == held_.end()) {
     return;
   }
-  auto batch = std::make_shared<const LiveBatch>(std::move(found->second));
+  delivery.batches.emplace_back(user, std::make_shared<const LiveBatch>(std::move(found->second)));
   held_.erase(found);
-  for (const Entry& target : connections_of(std::span<const UserId>(&user, 1))) {
-    ClientSession* session = target.session;
-    target.connection->post([session, batch] { session->on_live_batch(*batch); });
-  }
 }
 
-void Hub::flush_all_held() {
-  while (!held_.empty()) {
-    flush_held(held_.begin()->first);
+void Hub::take_all_held(Delivery& delivery) {
+  for (auto& [user, batch] : held_) {
+    delivery.batches.emplace_back(user, std::make_shared<const LiveBatch>(std::move(batch)));
   }
+  held_.clear();
 }
 
 void Hub::run_flusher() {
@@ -213,24 +269,11 @@ void Hub::run_flusher() {
     }
     if (held_changed_.wait_until(lock, flush_at_) == std::cv_status::timeout ||
         std::chrono::steady_clock::now() >= flush_at_) {
-      flush_all_held();
+      auto delivery = std::make_shared<Delivery>();
+      take_all_held(*delivery);
+      on_every_thread([delivery](Registry& registry) { deliver(registry, *delivery); });
     }
   }
-}
-
-std::vector<Hub::Entry> Hub::connections_in(OrgId org, UserId except) {
-  std::vector<Entry> targets;
-  for (Shard& shard : shards_) {
-    std::lock_guard lock(shard.mutex);
-    for (const auto& [member, entries] : shard.users) {
-      for (const Entry& entry : entries) {
-        if (entry.org == org && member != except) {
-          targets.push_back(entry);
-        }
-      }
-    }
-  }
-  return targets;
 }
 
 void Hub::on_presence(OrgId org, UserId user, bool online) {
@@ -239,10 +282,19 @@ void Hub::on_presence(OrgId org, UserId user, bool online) {
   object["user_id"] = user.value();
   object["online"] = online;
   auto frame = std::make_shared<const std::string>(boost::json::serialize(object));
-  for (const Entry& target : connections_in(org, user)) {
-    ClientSession* session = target.session;
-    target.connection->post([session, frame] { session->send_droppable(frame); });
-  }
+  on_every_thread([org, user, frame](Registry& registry) {
+    std::vector<ClientSession*> sessions;
+    for (const auto& [member, entries] : registry.users) {
+      for (const Entry& entry : entries) {
+        if (entry.org == org && member != user) {
+          sessions.push_back(entry.session);
+        }
+      }
+    }
+    for (ClientSession* session : sessions) {
+      session->send_droppable(frame);
+    }
+  });
 }
 
 }  // namespace wl::api

@@ -1,20 +1,25 @@
 #pragma once
 
 #include <array>
+#include <atomic>
 #include <chrono>
 #include <condition_variable>
+#include <functional>
 #include <memory>
 #include <mutex>
+#include <span>
 #include <string>
 #include <thread>
 #include <unordered_map>
+#include <utility>
 #include <vector>
 
 #include "ports/bus.hpp"
 
 namespace wl::net {
+class IoThread;
 class WsConnection;
-}
+}  // namespace wl::net
 
 namespace wl {
 class MessagingService;
@@ -54,9 +59,13 @@ class LiveEvent {
 using LiveBatch = std::vector<std::shared_ptr<LiveEvent>>;
 
 // Knows which connections belong to which user and wakes them when events commit.
-// Subscribed to the Bus. Registrations are spread over shards by user id, so
-// connections of different users rarely share a lock; each lock is held only to copy
-// out the targets. Thread-safe.
+// Subscribed to the Bus. Thread-safe.
+//
+// Registrations are kept per io thread (net::IoThread), each registry touched only on
+// its own thread: a dispatch posts one task to each io thread that has connections,
+// which finds its recipients' sessions there and calls them directly, with no lock
+// shared between connections and no post per connection. Per-user connection counts
+// (presence, is_online) sit apart, in shards by user id.
 //
 // Read marks are coalesced (docs/protocol.md, "Receipts"): a read event is held per
 // recipient for up to `read_window`, and each recipient's held marks go out together,
@@ -73,11 +82,12 @@ class Hub final : public BusSubscriber {
       std::chrono::milliseconds read_window = kReadWindow);
   ~Hub() override;
 
-  // Registers a connected, authenticated session. Publishes presence when the user's
-  // first connection arrives.
+  // Registers a connected, authenticated session; call on the connection's thread.
+  // Publishes presence when the user's first connection arrives.
   void add(OrgId org, UserId user, const std::shared_ptr<net::WsConnection>& connection,
            ClientSession* session);
-  // Unregisters; publishes presence when the user's last connection leaves.
+  // Unregisters, on the connection's thread; publishes presence when the user's last
+  // connection leaves.
   void remove(OrgId org, UserId user, const net::WsConnection* connection);
 
   // Sends a droppable frame (typing) to the users' connections.
@@ -100,25 +110,46 @@ class Hub final : public BusSubscriber {
  private:
   struct Entry {
     OrgId org;
-    std::shared_ptr<net::WsConnection> connection;
-    ClientSession* session;  // Valid while the connection is open; used only on its thread.
+    UserId user;
+    const net::WsConnection* connection;
+    ClientSession* session;  // Valid while registered.
+  };
+  // The sessions on one io thread.
+  struct Registry {
+    explicit Registry(net::IoThread& io) : thread(io) {}
+    net::IoThread& thread;
+    std::atomic<std::size_t> sessions{0};
+    std::unordered_map<UserId, std::vector<Entry>> users;  // Only on `thread`.
+  };
+  // What one dispatch hands each io thread, in this order: users' held read marks,
+  // then the event (if any) for `recipients`, or for every user of `org` if it is set.
+  struct Delivery {
+    std::vector<std::pair<UserId, std::shared_ptr<const LiveBatch>>> batches;
+    std::shared_ptr<LiveEvent> event;
+    std::vector<UserId> recipients;
+    OrgId org;
   };
   struct Shard {
     std::mutex mutex;
-    std::unordered_map<UserId, std::vector<Entry>> users;  // GUARDED_BY(mutex)
+    std::unordered_map<UserId, std::size_t> connections;  // GUARDED_BY(mutex)
   };
   static constexpr std::size_t kShards = 32;
 
   Shard& shard_of(UserId user) { return shards_[std::hash<UserId>{}(user) % kShards]; }
-  // The connections of these users, copied out of their shards.
-  std::vector<Entry> connections_of(std::span<const UserId> users);
-  // Every connection of the org's users, but `except`'s.
-  std::vector<Entry> connections_in(OrgId org, UserId except = UserId());
+  // The registry of this io thread, made on its first connection.
+  Registry& registry_of(net::IoThread& thread);
+  // Runs task(registry) on every io thread that has sessions, on that thread.
+  void on_every_thread(std::function<void(Registry&)> task);
+  // The sessions of `users` in `registry` (on its thread), copied out so that a
+  // session may end while they are called.
+  static std::vector<ClientSession*> sessions_of(const Registry& registry,
+                                                 std::span<const UserId> users);
+  static void deliver(const Registry& registry, const Delivery& delivery);
 
-  // Sends `user`'s held read marks to their connections and forgets them. Requires
-  // held_mutex_.
-  void flush_held(UserId user);
-  void flush_all_held();
+  // Moves `user`'s held read marks (all users' for take_all_held) into `delivery`.
+  // Require held_mutex_.
+  void take_held(UserId user, Delivery& delivery);
+  void take_all_held(Delivery& delivery);
   // The flusher thread: sends what is held once its window has passed.
   void run_flusher();
 
@@ -128,8 +159,11 @@ class Hub final : public BusSubscriber {
   std::chrono::milliseconds read_window_;
   std::array<Shard, kShards> shards_;
 
+  std::mutex registries_mutex_;
+  std::vector<std::unique_ptr<Registry>> registries_;  // GUARDED_BY(registries_mutex_)
+
   // Taken by the publishing thread around each dispatch and by the flusher, so held
-  // marks and the events behind them reach a connection in commit order.
+  // marks and the events behind them reach each io thread in commit order.
   std::mutex held_mutex_;
   std::condition_variable held_changed_;
   std::unordered_map<UserId, LiveBatch> held_;      // GUARDED_BY(held_mutex_)

@@ -145,9 +145,9 @@ struct ServerState {
       : options(std::move(server_options)),
         http(http_handler),
         ws_factory(std::move(factory)),
-        counter({connection_cap(options.limits.connections),
-                  options.limits.connections_per_address},
-                {options.limits.handshakes, options.limits.handshakes_per_address}) {}
+        counter(
+            {connection_cap(options.limits.connections), options.limits.connections_per_address},
+            {options.limits.handshakes, options.limits.handshakes_per_address}) {}
 
   // The TLS context for connections accepted from now on. Thread-safe. Each SSL object
   // holds a reference to the SSL_CTX it was made from, so after a swap open connections
@@ -187,7 +187,12 @@ class Session {
 // almost never contended: a session usually ends on its own thread, but the last
 // shared_ptr to one may be dropped elsewhere (a handler thread keeping a Respond or a
 // WsConnection), and its destructor unregisters it there.
-struct Worker {
+struct Worker final : IoThread {
+  explicit Worker(std::size_t worker_index) : worker_index(worker_index) {}
+
+  std::size_t index() const override { return worker_index; }
+  void post(std::function<void()> task) override { asio::post(io, std::move(task)); }
+
   // Copies the live sessions out (then use them without the lock).
   std::vector<std::shared_ptr<Session>> live_sessions() {
     std::vector<std::shared_ptr<Session>> live;
@@ -200,6 +205,7 @@ struct Worker {
     return live;
   }
 
+  const std::size_t worker_index;
   std::mutex sessions_mutex;
   std::unordered_map<Session*, std::weak_ptr<Session>> sessions;  // GUARDED_BY(sessions_mutex)
   asio::io_context io{1};
@@ -288,6 +294,7 @@ class WsSession final : public SessionBase,
 
   std::uint64_t id() const override { return id_; }
   const std::string& remote_address() const override { return remote_; }
+  IoThread& io_thread() const override { return worker_; }
 
   void post(std::function<void()> task) override {
     // weak_from_this() and worker_ are fixed at construction: safe from any thread.
@@ -1053,8 +1060,7 @@ class HttpSession final : public SessionBase, public std::enable_shared_from_thi
 
   void on_write(ErrorCode code, std::size_t /*bytes*/) {
     deadline_.cancel();
-    const bool keep_alive =
-        file_response_ ? file_response_->keep_alive() : response_->keep_alive();
+    const bool keep_alive = file_response_ ? file_response_->keep_alive() : response_->keep_alive();
     response_.reset();
     file_response_.reset();  // Closes the file.
     if (code) {
@@ -1138,7 +1144,7 @@ class HttpSession final : public SessionBase, public std::enable_shared_from_thi
   asio::steady_timer deadline_;
   beast::flat_buffer buffer_;
   std::optional<http::request_parser<http::string_body>> parser_;
-  std::optional<Request> request_;  // The request being admitted or read.
+  std::optional<Request> request_;                   // The request being admitted or read.
   detail::ConnectionCounter::Slot connection_slot_;  // Passed on to the WebSocket.
   detail::ConnectionCounter::Slot handshake_slot_;   // Held until the handshake ends.
   std::optional<http::response<http::string_body>> response_;
@@ -1255,7 +1261,7 @@ class Server::Impl {
       threads = std::max(1U, std::thread::hardware_concurrency());
     }
     for (std::size_t index = 0; index < threads; ++index) {
-      workers_.push_back(std::make_unique<Worker>());
+      workers_.push_back(std::make_unique<Worker>(index));
     }
     try {
       // Asio makes a context's reactor (an epoll and an eventfd descriptor) with the
@@ -1462,8 +1468,8 @@ class Server::Impl {
     std::string address = peer.address().to_string();
     // Caps are checked before TLS, so a flood of connections or handshakes from one
     // address costs a socket and a close, nothing more (docs/transport.md).
-    auto connection = state_.counter.try_acquire(detail::ConnectionCounter::Kind::kConnection,
-                                                 address);
+    auto connection =
+        state_.counter.try_acquire(detail::ConnectionCounter::Kind::kConnection, address);
     auto handshake = connection ? state_.counter.try_acquire(
                                       detail::ConnectionCounter::Kind::kHandshake, address)
                                 : std::nullopt;

@@ -91,6 +91,20 @@ enum class CloseCode : std::uint16_t {
   kTryAgainLater = 1013,  // The server is overloaded: reconnect after a pause.
 };
 
+// One of the server's io threads. Per-thread state is kept by index(); work reaches the
+// thread with post(). Lives until the Server is destroyed.
+class IoThread {
+ public:
+  // 0 to the number of io threads less one.
+  virtual std::size_t index() const = 0;
+  // Runs task on this thread, after the tasks posted before it. Thread-safe. Dropped
+  // once the server has stopped. Not after the Server is destroyed.
+  virtual void post(std::function<void()> task) = 0;
+
+ protected:
+  ~IoThread() = default;
+};
+
 // One accepted WebSocket connection. The connection runs on one io thread for life;
 // every method except post(), id() and remote_address() must be called on that thread
 // (inside a WsHandler callback or a task given to post()).
@@ -100,6 +114,8 @@ class WsConnection {
 
   virtual std::uint64_t id() const = 0;
   virtual const std::string& remote_address() const = 0;
+  // The io thread it runs on.
+  virtual IoThread& io_thread() const = 0;
 
   // Runs task on the connection's thread. Thread-safe. Dropped silently if the
   // connection has closed. Not after the Server is destroyed.
@@ -163,8 +179,8 @@ struct ConnectionLimits {
 
 struct ServerOptions {
   std::string address = "127.0.0.1";
-  std::uint16_t port = 8443;              // 0 picks a free port; read it back with Server::port().
-  std::size_t threads = 0;                // io_context threads; 0 = one per core.
+  std::uint16_t port = 8443;  // 0 picks a free port; read it back with Server::port().
+  std::size_t threads = 0;    // io_context threads; 0 = one per core.
   ConnectionLimits limits;
   // Ceiling on any request body; each route's own limit (Admission) is usually far
   // smaller. Over it: 413 and close.
