@@ -149,13 +149,16 @@ Result<void> write_run_file(const std::filesystem::path& file, const RunFile& ru
 }
 
 std::string local_address_for(std::string_view bind_address) {
-  if (bind_address == "0.0.0.0" || bind_address.empty()) {
-    return "127.0.0.1";
-  }
   if (bind_address == "::" || bind_address == "[::]") {
     return "::1";
   }
-  return std::string(bind_address);
+  const std::string address(bind_address);
+  // A name ("localhost") is resolved by the listener; the run file holds only
+  // literals, so that a client never looks a name up.
+  if (address == "0.0.0.0" || !is_ip_literal(address)) {
+    return "127.0.0.1";
+  }
+  return address;
 }
 
 bool is_process_alive(std::int64_t pid) {

@@ -55,7 +55,8 @@ std::string format_run_file(const RunFile& run);
 [[nodiscard]] Result<void> write_run_file(const std::filesystem::path& file, const RunFile& run);
 
 // The address a local client connects to for a server bound to `bind_address`: the
-// loopback address of the same family for a wildcard (0.0.0.0, ::), else the address.
+// loopback address of the same family for a wildcard (0.0.0.0, ::), 127.0.0.1 for a
+// name (such as localhost), else the address itself.
 std::string local_address_for(std::string_view bind_address);
 
 // Whether a process with this pid exists (it may belong to another user).

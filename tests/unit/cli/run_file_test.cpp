@@ -184,6 +184,9 @@ TEST(RunFileProcessTest, KnowsLiveAndDeadProcessesAndLocalAddresses) {
   EXPECT_EQ(local_address_for("0.0.0.0"), "127.0.0.1");
   EXPECT_EQ(local_address_for("::"), "::1");
   EXPECT_EQ(local_address_for("10.1.2.3"), "10.1.2.3");
+  EXPECT_EQ(local_address_for("::1"), "::1");
+  EXPECT_EQ(local_address_for("localhost"), "127.0.0.1");
+  EXPECT_EQ(local_address_for("evil.example\nadmin_token x"), "127.0.0.1");
 }
 
 }  // namespace
