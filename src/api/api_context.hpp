@@ -57,6 +57,9 @@ struct ApiContext {
   RateLimiter org_key_rotations;
   RateLimiter kek_rotations;
   RefusalAudit refusals;
+  // The SHA-256 of the server's admin token (Access::kAdminToken), set by the
+  // composition root before serving; empty: every admin-token route is refused.
+  std::string admin_token_sha256;
 
   ApiContext(IdentityService& identity_service, MessagingService& messaging_service,
              PatientService& patient_service, KeyRing& key_ring, AuditLog& audit_log,

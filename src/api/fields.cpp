@@ -86,6 +86,17 @@ Result<std::int64_t> FieldReader::optional_int(std::string_view key, std::int64_
   return *number;
 }
 
+Result<bool> FieldReader::required_bool(std::string_view key) {
+  const json::value* value = take(key);
+  if (value == nullptr) {
+    return error(Code::kInvalidArgument, fmt::format("missing field '{}'", key));
+  }
+  if (!value->is_bool()) {
+    return error(Code::kInvalidArgument, fmt::format("field '{}' must be true or false", key));
+  }
+  return value->as_bool();
+}
+
 Result<bool> FieldReader::optional_bool(std::string_view key, bool fallback) {
   const json::value* value = take(key);
   if (value == nullptr || value->is_null()) {

@@ -51,6 +51,7 @@ class FieldReader {
   Result<std::string> optional_string(std::string_view key, std::string fallback = {});
   Result<std::int64_t> required_int(std::string_view key);
   Result<std::int64_t> optional_int(std::string_view key, std::int64_t fallback);
+  Result<bool> required_bool(std::string_view key);
   Result<bool> optional_bool(std::string_view key, bool fallback);
   Result<std::vector<std::int64_t>> int_array(std::string_view key, bool required);
   Result<void> finish() const;

@@ -1,5 +1,6 @@
 #include "api/http_api.hpp"
 
+#include <algorithm>
 #include <vector>
 
 #include <fmt/format.h>
@@ -11,8 +12,10 @@
 #include "api/routes/directory_routes.hpp"
 #include "api/routes/patient_routes.hpp"
 #include "api/routes/session_routes.hpp"
+#include "api/routes/system_routes.hpp"
 #include "api/routes/thread_routes.hpp"
 #include "api/work_pool.hpp"
+#include "core/crypto/hash.hpp"
 #include "services/identity/identity_service.hpp"
 
 namespace wl::api {
@@ -109,6 +112,33 @@ void for_each_resource(Visit&& visit) {
                          .org_key_rotations = context.org_key_rotations,
                          .kek_rotations = context.kek_rotations};
   });
+  visit(system_routes(), [](ApiContext& context) {
+    return SystemServices{.identity = context.identity, .patients = context.patients};
+  });
+}
+
+// The ids an admin-token call names ("{id}" segments that are numbers), for its audit
+// entry: "id=3" or "id=3,id=7", or empty.
+std::string named_ids(const Route& route, std::string_view pattern) {
+  std::string ids;
+  std::size_t index = 0;
+  std::size_t start = 1;  // After the leading '/'.
+  while (start <= pattern.size()) {
+    const std::size_t end = std::min(pattern.find('/', start), pattern.size());
+    const std::string_view segment = pattern.substr(start, end - start);
+    if (segment == "{id}" && index < route.segments.size()) {
+      const std::string& value = route.segments[index];
+      const bool is_number =
+          !value.empty() && value.size() <= 19 &&
+          std::all_of(value.begin(), value.end(), [](char c) { return c >= '0' && c <= '9'; });
+      if (is_number) {
+        ids += (ids.empty() ? "id=" : ",id=") + value;
+      }
+    }
+    ++index;
+    start = end + 1;
+  }
+  return ids;
 }
 
 bool is_api(const Route& route) {
@@ -191,6 +221,9 @@ void HttpApi::handle(net::Request request, net::Respond respond) {
 
 Result<Principal> HttpApi::authorize(Access access, std::string_view token, std::string_view source,
                                      std::string_view target) {
+  if (access == Access::kAdminToken) {
+    return authorize_admin_token(token, source, target);
+  }
   auto state = context_.identity.identify(token);
   if (!state) {
     audit_refused_token(source, target, state.error());
@@ -208,6 +241,32 @@ Result<Principal> HttpApi::authorize(Access access, std::string_view token, std:
     }
   }
   return std::move(state->principal);
+}
+
+Result<Principal> HttpApi::authorize_admin_token(std::string_view token, std::string_view source,
+                                                 std::string_view target) {
+  // Compared as hashes of equal length, in constant time: neither the token's length
+  // nor how much of it matched shows in the time taken.
+  const bool matches =
+      !context_.admin_token_sha256.empty() && !token.empty() &&
+      crypto::constant_time_equal(crypto::sha256(token), context_.admin_token_sha256);
+  if (!matches) {
+    const Status refusal(Code::kUnauthenticated,
+                         "this needs the server's admin token (docs/operations.md)");
+    audit_refused_token(source, target, refusal);
+    return std::unexpected(refusal);
+  }
+  return IdentityService::system_principal();
+}
+
+void HttpApi::audit_admin_call(const Route& route, const RouteTable::Entry& entry,
+                               std::string_view source, int status) {
+  const std::string ids = named_ids(route, entry.info.path);
+  (void)context_.audit.record(AuditDraft{
+      context_.clock.now(), OrgId(), UserId(), DeviceId(), "system.api",
+      fmt::format("{} {}", entry.info.method, entry.info.path), status < 400 ? "ok" : "error",
+      fmt::format("via=admin_token{}{} status={} remote={}", ids.empty() ? "" : " ", ids, status,
+                  source)});
 }
 
 void HttpApi::audit_refused_token(std::string_view source, std::string_view target,
@@ -251,7 +310,11 @@ net::Response HttpApi::route(const net::Request& request) {
   if (!principal) {
     return error_response(principal.error());
   }
-  return answer([&] { return entry->handler(Call{route, request, *principal}); });
+  net::Response response = answer([&] { return entry->handler(Call{route, request, *principal}); });
+  if (entry->info.access == Access::kAdminToken) {
+    audit_admin_call(route, *entry, request.remote_address, response.status);
+  }
+  return response;
 }
 
 net::Response HttpApi::serve_static(const net::Request& request) {

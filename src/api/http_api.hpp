@@ -13,7 +13,8 @@ namespace wl::api {
 
 // The HTTPS JSON resources of docs/protocol.md. handle() runs on an io thread: it
 // parses and routes, then runs the service call on the WorkPool and responds from
-// there. Every route but login and health needs "Authorization: Bearer <token>".
+// there. Every route but login and health needs "Authorization: Bearer <token>": a
+// session token, or for the system routes the server's admin token.
 class HttpApi final : public net::HttpHandler {
  public:
   // static_root: a folder of static files served at / (the web app); may be empty.
@@ -34,6 +35,14 @@ class HttpApi final : public net::HttpHandler {
   // refusal (an anonymous one rate-limited per source: RefusalAudit).
   Result<Principal> authorize(Access access, std::string_view token, std::string_view source,
                               std::string_view target);
+  // The system principal if `token` is the server's admin token; otherwise
+  // Unauthenticated, audited as a refused token (a session token is refused too).
+  Result<Principal> authorize_admin_token(std::string_view token, std::string_view source,
+                                          std::string_view target);
+  // Audits an admin-token call that was let in ("system.api": the route, the ids it
+  // names, its HTTP status and the caller's address), whatever its outcome.
+  void audit_admin_call(const Route& route, const RouteTable::Entry& entry, std::string_view source,
+                        int status);
   // Audits a request refused for its token (rate-limited per source: RefusalAudit).
   void audit_refused_token(std::string_view source, std::string_view target, const Status& refusal);
   net::Response serve_static(const net::Request& request);

@@ -4,6 +4,7 @@
 #include <fmt/format.h>
 #include <CLI/CLI.hpp>
 
+#include "cli/admin_target.hpp"
 #include "cli/commands.hpp"
 #include "cli/password_input.hpp"
 #include "cli/runtime.hpp"
@@ -46,44 +47,24 @@ RuntimeOptions runtime_options_for(const AdminOptions& options) {
   return runtime_options;
 }
 
-// Opens the data directory, runs action, signs an audit checkpoint over whatever it
-// wrote to the log, and turns an error into exit code 1.
+// Runs action on the command's target (open_admin_target: the running server, or the
+// stopped store), ends it (the stopped store signs an audit checkpoint, also after a
+// failed action: a refusal may have been audited), and turns an error into exit code 1.
 template <typename Action>
-int with_runtime(const AdminOptions& options, Action action) {
-  auto runtime = Runtime::open(options.data_dir, runtime_options_for(options));
-  if (!runtime) {
-    return fail(runtime.error());
+int with_target(const AdminOptions& options, Action action) {
+  auto target = open_admin_target(
+      AdminTargetOptions{.data_dir = options.data_dir, .runtime = runtime_options_for(options)});
+  if (!target) {
+    return fail(target.error());
   }
-  if ((*runtime)->created_audit_key()) {
-    std::cout << audit_key_line((*runtime)->audit().public_key()) << "\n";
-  }
-  Result<void> done = action(**runtime);
-  // No server runs beside admin to sign later, so sign now (also after a failed
-  // action: a refusal may have been audited).
-  if ((*runtime)->has_written_audit()) {
-    if (auto pinned = (*runtime)->sign_audit_checkpoint(); !pinned) {
-      return fail(pinned.error());
-    }
+  Result<void> done = action(**target);
+  if (auto finished = (*target)->finish(); !finished) {
+    return fail(finished.error());
   }
   return done ? 0 : fail(done.error());
 }
 
-Result<Org> find_org(Runtime& runtime, std::string_view name) {
-  auto org = runtime.store().find_org_by_name(name);
-  if (!org) {
-    return error(Code::kNotFound, fmt::format("no org named '{}'", name));
-  }
-  return org;
-}
-
-Result<User> find_user(Runtime& runtime, const AdminOptions& options) {
-  const Org org = WL_TRY(find_org(runtime, options.org));
-  auto user = runtime.store().find_user_by_name(org.id, options.username);
-  if (!user) {
-    return error(Code::kNotFound, fmt::format("no user '{}' in '{}'", options.username, org.name));
-  }
-  return user;
-}
+UserName user_name(const AdminOptions& options) { return UserName{options.org, options.username}; }
 
 }  // namespace
 
@@ -99,13 +80,12 @@ void add_admin_command(CLI::App& app, int& exit_code) {
       "Audit signing seed, as given to serve (default: DATA_DIR/keys/audit-signing.key)");
   admin->add_option("--audit-head-file", options->audit_head_file,
                     "Append each new audit checkpoint head here, as serve does");
-  const Principal system = IdentityService::system_principal();
 
   CLI::App* org = admin->add_subcommand("org", "Orgs")->require_subcommand(1);
   org->add_subcommand("create", "Create an org")
-      ->callback([options, system, &exit_code] {
-        exit_code = with_runtime(*options, [&](Runtime& runtime) -> Result<void> {
-          const Org created = WL_TRY(runtime.identity().create_org(system, options->org));
+      ->callback([options, &exit_code] {
+        exit_code = with_target(*options, [&](AdminTarget& target) -> Result<void> {
+          const Org created = WL_TRY(target.create_org(options->org));
           std::cout << fmt::format("created org {} '{}'\n", created.id.value(), created.name);
           return ok();
         });
@@ -113,8 +93,8 @@ void add_admin_command(CLI::App& app, int& exit_code) {
       ->add_option("name", options->org, "Org name")
       ->required();
   org->add_subcommand("list", "List orgs")->callback([options, &exit_code] {
-    exit_code = with_runtime(*options, [&](Runtime& runtime) -> Result<void> {
-      for (const Org& each : WL_TRY(runtime.store().list_orgs())) {
+    exit_code = with_target(*options, [&](AdminTarget& target) -> Result<void> {
+      for (const Org& each : WL_TRY(target.list_orgs())) {
         std::cout << fmt::format("{}\t{}\n", each.id.value(), each.name);
       }
       return ok();
@@ -125,11 +105,10 @@ void add_admin_command(CLI::App& app, int& exit_code) {
       "idle-lock", "Set how long an org's sessions may stay idle before they lock");
   org_idle_lock->add_option("--org", options->org, "Org name")->required();
   org_idle_lock->add_option("--minutes", options->idle_lock_minutes, "1 to 30 minutes")->required();
-  org_idle_lock->callback([options, system, &exit_code] {
-    exit_code = with_runtime(*options, [&](Runtime& runtime) -> Result<void> {
-      const Org found = WL_TRY(find_org(runtime, options->org));
-      WL_TRY(runtime.identity().set_idle_lock(system, found.id,
-                                              std::chrono::minutes(options->idle_lock_minutes)));
+  org_idle_lock->callback([options, &exit_code] {
+    exit_code = with_target(*options, [&](AdminTarget& target) -> Result<void> {
+      const Org found = WL_TRY(
+          target.set_idle_lock(options->org, std::chrono::minutes(options->idle_lock_minutes)));
       std::cout << fmt::format("sessions of '{}' lock after {} idle minutes\n", found.name,
                                options->idle_lock_minutes);
       return ok();
@@ -144,13 +123,15 @@ void add_admin_command(CLI::App& app, int& exit_code) {
   user_create->add_option("--title", options->title, "Role or title, e.g. 'RN, 4 West'");
   user_create->add_flag("--admin", options->is_admin, "Org administrator");
   user_create->add_option("--password-file", options->password_file, "Read the password here");
-  user_create->callback([options, system, &exit_code] {
-    exit_code = with_runtime(*options, [&](Runtime& runtime) -> Result<void> {
-      const Org found = WL_TRY(find_org(runtime, options->org));
-      const std::string password = WL_TRY(read_password(options->password_file, "New password: "));
-      const User created = WL_TRY(
-          runtime.identity().create_user(system, found.id, options->username, options->display_name,
-                                         options->title, password, options->is_admin));
+  user_create->callback([options, &exit_code] {
+    exit_code = with_target(*options, [&](AdminTarget& target) -> Result<void> {
+      const User created = WL_TRY(target.create_user(NewUserRequest{
+          .org = options->org,
+          .username = options->username,
+          .display_name = options->display_name,
+          .title = options->title,
+          .password = WL_TRY(read_password(options->password_file, "New password: ")),
+          .is_admin = options->is_admin}));
       std::cout << fmt::format("created user {} '{}'\n", created.id.value(), created.username);
       return ok();
     });
@@ -159,24 +140,37 @@ void add_admin_command(CLI::App& app, int& exit_code) {
   user_password->add_option("--org", options->org, "Org name")->required();
   user_password->add_option("--username", options->username, "Login name")->required();
   user_password->add_option("--password-file", options->password_file, "Read the password here");
-  user_password->callback([options, system, &exit_code] {
-    exit_code = with_runtime(*options, [&](Runtime& runtime) -> Result<void> {
-      const User found = WL_TRY(find_user(runtime, *options));
+  user_password->callback([options, &exit_code] {
+    exit_code = with_target(*options, [&](AdminTarget& target) -> Result<void> {
       const std::string password = WL_TRY(read_password(options->password_file, "New password: "));
-      WL_TRY(runtime.identity().set_password(system, found.id, password));
+      const User found = WL_TRY(target.set_password(user_name(*options), password));
       std::cout << fmt::format("password reset for '{}'; failed logins cleared\n", found.username);
       return ok();
     });
   });
+  for (const bool disable : {true, false}) {
+    CLI::App* user_disable = user->add_subcommand(
+        disable ? "disable" : "enable",
+        disable ? "Disable an account: it cannot sign in, and its sessions stop working"
+                : "Enable a disabled account again");
+    user_disable->add_option("--org", options->org, "Org name")->required();
+    user_disable->add_option("--username", options->username, "Login name")->required();
+    user_disable->callback([options, disable, &exit_code] {
+      exit_code = with_target(*options, [&](AdminTarget& target) -> Result<void> {
+        const User found = WL_TRY(target.set_disabled(user_name(*options), disable));
+        std::cout << fmt::format("'{}' is {}\n", found.username, disable ? "disabled" : "enabled");
+        return ok();
+      });
+    });
+  }
   CLI::App* user_operator = user->add_subcommand(
       "operator", "Grant (or with --revoke withdraw) the server-wide operator permission");
   user_operator->add_option("--org", options->org, "Org name")->required();
   user_operator->add_option("--username", options->username, "Login name")->required();
   user_operator->add_flag("--revoke", options->revoke, "Withdraw it");
-  user_operator->callback([options, system, &exit_code] {
-    exit_code = with_runtime(*options, [&](Runtime& runtime) -> Result<void> {
-      const User found = WL_TRY(find_user(runtime, *options));
-      WL_TRY(runtime.identity().set_operator(system, found.id, !options->revoke));
+  user_operator->callback([options, &exit_code] {
+    exit_code = with_target(*options, [&](AdminTarget& target) -> Result<void> {
+      const User found = WL_TRY(target.set_operator(user_name(*options), !options->revoke));
       std::cout << fmt::format("'{}' is {} an operator\n", found.username,
                                options->revoke ? "no longer" : "now");
       return ok();
@@ -185,9 +179,8 @@ void add_admin_command(CLI::App& app, int& exit_code) {
   CLI::App* user_list = user->add_subcommand("list", "List an org's users");
   user_list->add_option("--org", options->org, "Org name")->required();
   user_list->callback([options, &exit_code] {
-    exit_code = with_runtime(*options, [&](Runtime& runtime) -> Result<void> {
-      const Org found = WL_TRY(find_org(runtime, options->org));
-      for (const User& each : WL_TRY(runtime.store().list_users(found.id))) {
+    exit_code = with_target(*options, [&](AdminTarget& target) -> Result<void> {
+      for (const User& each : WL_TRY(target.list_users(options->org))) {
         std::cout << fmt::format("{}\t{}\t{}\t{}{}{}{}\n", each.id.value(), each.username,
                                  each.display_name, each.title, each.is_admin ? "\tadmin" : "",
                                  each.is_operator ? "\toperator" : "",
@@ -201,10 +194,9 @@ void add_admin_command(CLI::App& app, int& exit_code) {
   CLI::App* device_list = device->add_subcommand("list", "List a user's devices");
   device_list->add_option("--org", options->org, "Org name")->required();
   device_list->add_option("--username", options->username, "Login name")->required();
-  device_list->callback([options, system, &exit_code] {
-    exit_code = with_runtime(*options, [&](Runtime& runtime) -> Result<void> {
-      const User found = WL_TRY(find_user(runtime, *options));
-      for (const DeviceView& each : WL_TRY(runtime.identity().list_devices(system, found.id))) {
+  device_list->callback([options, &exit_code] {
+    exit_code = with_target(*options, [&](AdminTarget& target) -> Result<void> {
+      for (const DeviceView& each : WL_TRY(target.list_devices(user_name(*options)))) {
         std::cout << fmt::format("{}\t{}\tlast seen {}{}\n", each.id.value(), each.name,
                                  format_rfc3339(each.last_seen), each.revoked ? "\trevoked" : "");
       }
@@ -213,9 +205,9 @@ void add_admin_command(CLI::App& app, int& exit_code) {
   });
   CLI::App* device_revoke = device->add_subcommand("revoke", "Revoke a device and its sessions");
   device_revoke->add_option("--id", options->device_id, "Device id")->required();
-  device_revoke->callback([options, system, &exit_code] {
-    exit_code = with_runtime(*options, [&](Runtime& runtime) -> Result<void> {
-      WL_TRY(runtime.identity().revoke_device(system, DeviceId(options->device_id)));
+  device_revoke->callback([options, &exit_code] {
+    exit_code = with_target(*options, [&](AdminTarget& target) -> Result<void> {
+      WL_TRY(target.revoke_device(DeviceId(options->device_id)));
       std::cout << fmt::format("revoked device {}\n", options->device_id);
       return ok();
     });
@@ -229,16 +221,15 @@ void add_admin_command(CLI::App& app, int& exit_code) {
   patient_add->add_option("--dob", options->dob, "Date of birth, YYYY-MM-DD");
   patient_add->add_option("--location", options->location, "Unit and room");
   patient_add->add_option("--attending", options->attending, "Attending clinician");
-  patient_add->callback([options, system, &exit_code] {
-    exit_code = with_runtime(*options, [&](Runtime& runtime) -> Result<void> {
-      const Org found = WL_TRY(find_org(runtime, options->org));
+  patient_add->callback([options, &exit_code] {
+    exit_code = with_target(*options, [&](AdminTarget& target) -> Result<void> {
       PatientView fields;
       fields.mrn = options->mrn;
       fields.name = options->name;
       fields.date_of_birth = options->dob;
       fields.location = options->location;
       fields.attending = options->attending;
-      const PatientView stored = WL_TRY(runtime.patients().upsert(system, found.id, fields));
+      const PatientView stored = WL_TRY(target.upsert_patient(options->org, fields));
       std::cout << fmt::format("patient {} saved\n", stored.id.value());
       return ok();
     });
@@ -247,13 +238,22 @@ void add_admin_command(CLI::App& app, int& exit_code) {
   CLI::App* audit_key = admin->add_subcommand(
       "audit-key",
       "Print the audit signing public key and its fingerprint, for `audit verify --key` "
-      "(reads only the key file, so it works beside a running server)");
+      "(reads only the key file, on this machine, so it works beside a running server)");
   audit_key->add_flag("--create", options->create_audit_key,
-                      "Make a new key first (the file must not exist); its checkpoints need "
-                      "the new key passed to `audit verify` besides the old one");
+                      "Make a new key first (the file must not exist; only with the server "
+                      "stopped); its checkpoints need the new key passed to `audit verify` "
+                      "besides the old one");
   audit_key->callback([options, &exit_code] {
-    const std::filesystem::path file =
-        audit_key_file(DataPaths{options->data_dir}, runtime_options_for(*options));
+    const DataPaths paths{options->data_dir};
+    // A running server signs with the key it loaded at start, whatever the file holds
+    // now; the admin API offers no way to change it.
+    if (options->create_audit_key && is_serving(paths)) {
+      exit_code = fail(Status(Code::kFailedPrecondition,
+                              "audit-key --create cannot run while the server runs (it signs "
+                              "with the key it loaded at start): stop it first"));
+      return;
+    }
+    const std::filesystem::path file = audit_key_file(paths, runtime_options_for(*options));
     auto key =
         options->create_audit_key ? create_audit_signing_key(file) : read_audit_signing_key(file);
     if (!key) {
@@ -272,16 +272,8 @@ void add_admin_command(CLI::App& app, int& exit_code) {
   CLI::App* rotate = keys->add_subcommand(
       "rotate", "New key-encryption key; re-wrap every data key; new data keys per org");
   rotate->callback([options, &exit_code] {
-    exit_code = with_runtime(*options, [&](Runtime& runtime) -> Result<void> {
-      WL_TRY(runtime.keys().rotate_kek());
-      std::size_t orgs = 0;
-      for (const Org& each : WL_TRY(runtime.store().list_orgs())) {
-        WL_TRY(runtime.keys().rotate_data_key(each.id));
-        ++orgs;
-      }
-      WL_TRY(runtime.audit().record(AuditDraft{runtime.clock().now(), OrgId(), UserId(), DeviceId(),
-                                               "admin.keys.rotate", "keys", "ok",
-                                               fmt::format("orgs={}", orgs)}));
+    exit_code = with_target(*options, [&](AdminTarget& target) -> Result<void> {
+      const std::size_t orgs = WL_TRY(target.rotate_keys());
       std::cout << fmt::format("rotated the key-encryption key and the data keys of {} orgs\n",
                                orgs);
       return ok();

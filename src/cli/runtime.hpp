@@ -12,6 +12,7 @@
 #include "adapters/local_bus/local_bus.hpp"
 #include "adapters/postgres/postgres_store.hpp"
 #include "adapters/sqlite/sqlite_store.hpp"
+#include "cli/run_file.hpp"
 #include "core/crypto/ed25519.hpp"
 #include "core/status.hpp"
 #include "ports/clock.hpp"
@@ -35,6 +36,8 @@ struct DataPaths {
   std::filesystem::path key_file() const { return root / "keys" / "kek.json"; }
   std::filesystem::path audit_key() const { return root / "keys" / "audit-signing.key"; }
   std::filesystem::path tls_dir() const { return root / "tls"; }
+  // Written by a serving server for local admins (cli/run_file.hpp).
+  std::filesystem::path run_file() const { return root / kRunFileName; }
 };
 
 struct RuntimeOptions {

@@ -1,4 +1,5 @@
 #include <sys/resource.h>
+#include <unistd.h>
 
 #include <condition_variable>
 #include <csignal>
@@ -23,7 +24,10 @@
 #include "api/work_pool.hpp"
 #include "cli/commands.hpp"
 #include "cli/demo.hpp"
+#include "cli/run_file.hpp"
 #include "cli/runtime.hpp"
+#include "core/crypto/hash.hpp"
+#include "core/crypto/random.hpp"
 #include "core/log.hpp"
 #include "net/certificates.hpp"
 #include "net/server.hpp"
@@ -213,10 +217,51 @@ void announce_new_ca(const net::LocalCertificatePaths& local, spdlog::logger& lo
   std::fflush(stdout);
 }
 
+// The data directory's run file for this server (cli/run_file.hpp): written once the
+// server listens, rewritten when SIGHUP changes the certificate, removed as this is
+// destroyed (a clean stop) if it is still this server's. A failure to write is logged:
+// the server serves on, and `wardline admin` cannot reach it.
+class RunFileKeeper {
+ public:
+  RunFileKeeper(std::filesystem::path file, RunFile run) : file_(std::move(file)), run_(run) {
+    write();
+  }
+  ~RunFileKeeper() {
+    // Another server on the same directory (PostgreSQL nodes may share one) may have
+    // replaced it: only this server's own file goes.
+    auto current = read_run_file(file_);
+    if (current && current->admin_token == run_.admin_token) {
+      std::error_code ignored;
+      std::filesystem::remove(file_, ignored);
+    }
+  }
+  RunFileKeeper(const RunFileKeeper&) = delete;
+  RunFileKeeper& operator=(const RunFileKeeper&) = delete;
+
+  void set_certificate_pin(std::string pin) {
+    if (pin != run_.certificate_pin) {
+      run_.certificate_pin = std::move(pin);
+      write();
+    }
+  }
+
+ private:
+  void write() {
+    if (auto written = write_run_file(file_, run_); !written) {
+      log::get("cli")->error(
+          "cannot write the run file ({}): `wardline admin` cannot reach this server",
+          written.error().to_string());
+    }
+  }
+
+  std::filesystem::path file_;
+  RunFile run_;
+};
+
 // On SIGHUP: loads the certificate again and serves it to new connections; open ones
 // keep theirs. A certificate that fails to load leaves the previous one in service.
 void reload_tls(const ServeOptions& options, const std::filesystem::path& tls_dir,
-                net::Server& server, spdlog::logger& logger) {
+                net::Server& server, RunFileKeeper& run_file, spdlog::logger& logger) {
   auto setup = prepare_tls(options, tls_dir);
   if (!setup) {
     logger.error("cannot reload {}, still serving the previous one: {}",
@@ -226,10 +271,14 @@ void reload_tls(const ServeOptions& options, const std::filesystem::path& tls_di
   if (setup->local) {
     announce_new_ca(*setup->local, logger);
   }
+  auto pin = net::certificate_pin(setup->credentials.certificate_chain_pem);
   if (auto reloaded = server.reload_credentials(std::move(setup->credentials)); !reloaded) {
     logger.error("cannot reload {}, still serving the previous one: {}",
                  certificate_source(options), reloaded.error().to_string());
     return;
+  }
+  if (pin) {
+    run_file.set_certificate_pin(std::move(*pin));
   }
   logger.info("reloaded {} on SIGHUP", certificate_source(options));
 }
@@ -361,6 +410,16 @@ int serve(const ServeOptions& options) {
   api::ApiContext context(services.identity(), services.messaging(), services.patients(),
                           services.keys(), services.audit(), hub, pool, services.clock(),
                           services.store().instance_id(), api_options_for(options));
+  // The admin token of the run file: whoever can read the data directory already holds
+  // the store and its keys, so it acts as the system (docs/operations.md).
+  const std::string admin_token = crypto::random_token_hex(kAdminTokenBytes);
+  context.admin_token_sha256 = crypto::sha256(admin_token);
+  auto certificate_pin = net::certificate_pin(tls->credentials.certificate_chain_pem);
+  if (!certificate_pin) {
+    logger->error("cannot read {}: {}", certificate_source(options),
+                  certificate_pin.error().to_string());
+    return 1;
+  }
   api::HttpApi http(context, options.static_dir);
   net::ServerOptions server_options;
   server_options.address = options.address;
@@ -389,6 +448,13 @@ int serve(const ServeOptions& options) {
     logger->error("cannot start the server: {}", started.error().to_string());
     return 1;
   }
+  std::optional<RunFileKeeper> run_file;
+  run_file.emplace(services.paths().run_file(),
+                   RunFile{.pid = ::getpid(),
+                           .address = local_address_for(options.address),
+                           .port = server.port(),
+                           .certificate_pin = std::move(*certificate_pin),
+                           .admin_token = admin_token});
   // Live connections re-check their login sessions: automatic logoff and revoked
   // devices reach sockets that stay open.
   Periodic session_checks(std::chrono::seconds(options.session_check_seconds),
@@ -439,8 +505,10 @@ int serve(const ServeOptions& options) {
       logger->info("stopping on signal {}", received);
       break;
     }
-    reload_tls(options, tls_dir, server, *logger);
+    reload_tls(options, tls_dir, server, *run_file, *logger);
   }
+  // Local admins stop calling before the server stops answering.
+  run_file.reset();
   server.stop();
   server.wait();
   pool.stop();

@@ -23,6 +23,7 @@
 #include <openssl/x509v3.h>
 
 #include "core/unique_fd.hpp"
+#include "net/detail/certificate_pin.hpp"
 
 // Local certificates with OpenSSL 3 only (no Beast here): a CA that a browser or the
 // CLI can trust, and a server certificate it signs. ECDSA P-256 keeps handshakes cheap.
@@ -664,27 +665,43 @@ Result<TlsCredentials> load_credentials(const fs::path& certificate, const fs::p
   return credentials;
 }
 
-Result<std::string> spki_sha256_base64(const fs::path& certificate) {
-  const std::string text = WL_TRY(read_file(certificate, "certificate"));
-  X509Ptr parsed = WL_TRY(parse_certificate(text));
+namespace detail {
+
+std::optional<std::string> spki_sha256_base64(X509* certificate) {
   // DER of the SubjectPublicKeyInfo, as Chromium hashes it.
   unsigned char* der = nullptr;
-  const int length = i2d_X509_PUBKEY(X509_get_X509_PUBKEY(parsed.get()), &der);
+  const int length = i2d_X509_PUBKEY(X509_get_X509_PUBKEY(certificate), &der);
   if (length <= 0) {
-    return error(Code::kInvalidArgument, "certificate has no public key");
+    return std::nullopt;
   }
   unsigned char digest[SHA256_DIGEST_LENGTH];
   const bool hashed = EVP_Digest(der, static_cast<std::size_t>(length), digest, nullptr,
                                  EVP_sha256(), nullptr) == 1;
   OPENSSL_free(der);
   if (!hashed) {
-    return error(Code::kInternal, "cannot hash public key");
+    return std::nullopt;
   }
   std::string encoded(4 * ((sizeof digest + 2) / 3) + 1, '\0');
-  const int encoded_length = EVP_EncodeBlock(reinterpret_cast<unsigned char*>(encoded.data()),
-                                             digest, sizeof digest);
+  const int encoded_length =
+      EVP_EncodeBlock(reinterpret_cast<unsigned char*>(encoded.data()), digest, sizeof digest);
   encoded.resize(static_cast<std::size_t>(encoded_length));
   return encoded;
+}
+
+}  // namespace detail
+
+Result<std::string> spki_sha256_base64(const fs::path& certificate) {
+  const std::string text = WL_TRY(read_file(certificate, "certificate"));
+  return certificate_pin(text);
+}
+
+Result<std::string> certificate_pin(std::string_view certificate_pem) {
+  X509Ptr parsed = WL_TRY(parse_certificate(certificate_pem));
+  auto pin = detail::spki_sha256_base64(parsed.get());
+  if (!pin) {
+    return error(Code::kInvalidArgument, "certificate has no public key");
+  }
+  return std::move(*pin);
 }
 
 }  // namespace wl::net

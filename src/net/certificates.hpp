@@ -3,6 +3,7 @@
 #include <filesystem>
 #include <span>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "core/status.hpp"
@@ -85,5 +86,9 @@ Result<TlsCredentials> load_credentials(const std::filesystem::path& certificate
 // base64 of the SHA-256 of a certificate's SubjectPublicKeyInfo (for Chromium's
 // --ignore-certificate-errors-spki-list). Errors: InvalidArgument.
 Result<std::string> spki_sha256_base64(const std::filesystem::path& certificate);
+
+// The same hash of the first certificate of a PEM chain (what a client pins, as
+// ClientOptions::certificate_pin). Errors: InvalidArgument.
+Result<std::string> certificate_pin(std::string_view certificate_pem);
 
 }  // namespace wl::net

@@ -5,6 +5,8 @@
 #include <optional>
 #include <utility>
 
+#include <openssl/ssl.h>
+#include <openssl/x509_vfy.h>
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/ip/address.hpp>
 #include <boost/asio/ssl/context.hpp>
@@ -17,9 +19,8 @@
 #include <boost/beast/http/write.hpp>
 #include <boost/beast/websocket/rfc6455.hpp>
 #include <boost/url/parse.hpp>
-#include <openssl/ssl.h>
-#include <openssl/x509_vfy.h>
 
+#include "net/detail/certificate_pin.hpp"
 #include "net/detail/streams.hpp"
 
 // The one explicit instantiation of the clients' WebSocket stream (declared extern in
@@ -67,7 +68,8 @@ Status io_error(const ErrorCode& code, std::string_view step) {
 
 Result<void> configure_tls(ssl::context& tls, const ClientOptions& options) {
   SSL_CTX_set_min_proto_version(tls.native_handle(), TLS1_2_VERSION);
-  if (options.insecure_dev) {
+  if (options.insecure_dev || !options.certificate_pin.empty()) {
+    // A pinned key is checked after the handshake (check_pin), before any request.
     tls.set_verify_mode(ssl::verify_none);
     return ok();
   }
@@ -107,6 +109,19 @@ void run_to_completion(asio::io_context& io, const bool& is_done) {
       io.restart();
     }
   }
+}
+
+// Whether the peer's certificate has the pinned public key. Errors: Unavailable if not.
+Result<void> check_pin(SSL* ssl_handle, const ClientOptions& options) {
+  X509* peer = SSL_get1_peer_certificate(ssl_handle);
+  const std::optional<std::string> pin =
+      peer == nullptr ? std::nullopt : detail::spki_sha256_base64(peer);
+  X509_free(peer);
+  if (!pin || *pin != options.certificate_pin) {
+    return error(Code::kUnavailable,
+                 "the server's certificate does not have the pinned public key");
+  }
+  return ok();
 }
 
 // Resolves, connects and completes the TLS handshake (SNI, peer and host name
@@ -172,6 +187,9 @@ Result<void> connect_tls(asio::io_context& io, TlsStream& stream, const ClientOp
     }
     return std::unexpected(io_error(code, "TLS handshake"));
   }
+  if (!options.certificate_pin.empty()) {
+    return check_pin(ssl_handle, options);
+  }
   return ok();
 }
 
@@ -222,8 +240,8 @@ class HttpsClient::Impl {
  public:
   explicit Impl(ClientOptions options) : options_(std::move(options)) {}
 
-  Result<Response> request(std::string_view method, std::string_view target,
-                           std::string_view body, const std::vector<Header>& headers) {
+  Result<Response> request(std::string_view method, std::string_view target, std::string_view body,
+                           const std::vector<Header>& headers) {
     // A kept-alive connection may have been closed by the server while idle; one
     // retry on a fresh connection covers that (and only that) case.
     const bool is_reused = stream_.has_value();
@@ -235,8 +253,8 @@ class HttpsClient::Impl {
   }
 
  private:
-  Result<Response> exchange(std::string_view method, std::string_view target,
-                            std::string_view body, const std::vector<Header>& headers) {
+  Result<Response> exchange(std::string_view method, std::string_view target, std::string_view body,
+                            const std::vector<Header>& headers) {
     if (!stream_) {
       WL_TRY(connect());
     }
@@ -287,7 +305,8 @@ class HttpsClient::Impl {
     response.status = static_cast<int>(answer.result_int());
     response.content_type = std::string(answer[http::field::content_type]);
     for (const auto& field : answer) {
-      response.headers.push_back(Header{std::string(field.name_string()), std::string(field.value())});
+      response.headers.push_back(
+          Header{std::string(field.name_string()), std::string(field.value())});
     }
     response.body = std::move(answer.body());
     if (!answer.keep_alive()) {
@@ -322,7 +341,8 @@ class HttpsClient::Impl {
   beast::flat_buffer buffer_;
 };
 
-HttpsClient::HttpsClient(ClientOptions options) : impl_(std::make_unique<Impl>(std::move(options))) {}
+HttpsClient::HttpsClient(ClientOptions options)
+    : impl_(std::make_unique<Impl>(std::move(options))) {}
 
 HttpsClient::~HttpsClient() = default;
 
@@ -335,8 +355,7 @@ Result<Response> HttpsClient::request(std::string_view method, std::string_view 
 
 class WsClient::Impl {
  public:
-  explicit Impl(const ClientOptions& options)
-      : options_(options), tls_(ssl::context::tls_client) {}
+  explicit Impl(const ClientOptions& options) : options_(options), tls_(ssl::context::tls_client) {}
 
   Result<void> connect(std::string_view target, const std::vector<Header>& headers) {
     WL_TRY(configure_tls(tls_, options_));

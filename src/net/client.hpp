@@ -19,6 +19,11 @@ struct ClientOptions {
   std::uint16_t port = 8443;
   std::string ca_file;        // PEM CA to trust; empty = system trust store.
   bool insecure_dev = false;  // Skip certificate verification (development only).
+  // If set, the server's certificate must have exactly this public key (base64 SHA-256
+  // of its SubjectPublicKeyInfo, net::certificate_pin), whoever signed it and whatever
+  // names it holds; ca_file and the host name are then not checked. For a local
+  // client that learnt the key from a file the server wrote (`wardline admin`).
+  std::string certificate_pin;
   std::chrono::milliseconds timeout{10000};
   std::size_t max_message_size = 16 << 20;  // Largest WebSocket message or HTTP body read.
   std::string source_address;  // Local address to connect from; empty = the system's choice.

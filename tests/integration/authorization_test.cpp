@@ -68,12 +68,22 @@ std::vector<RouteCase> route_cases() {
       {"POST", "/api/v1/logout", fixed("/api/v1/logout"), "", {}, {}, {}},
       {"GET", "/api/v1/session", fixed("/api/v1/session"), "", {}, {}, {}},
       {"POST", "/api/v1/session/lock", fixed("/api/v1/session/lock"), "", {}, {}, {}},
-      {"POST", "/api/v1/session/unlock", fixed("/api/v1/session/unlock"), R"({"pin":"402913"})",
-       {}, {}, {}},
+      {"POST",
+       "/api/v1/session/unlock",
+       fixed("/api/v1/session/unlock"),
+       R"({"pin":"402913"})",
+       {},
+       {},
+       {}},
       {"POST", "/api/v1/session/activity", fixed("/api/v1/session/activity"), "", {}, {}, {}},
       {"GET", "/api/v1/me", fixed("/api/v1/me"), "", {}, {}, {}},
-      {"PUT", "/api/v1/me/pin", fixed("/api/v1/me/pin"),
-       R"({"password":"wardline-demo-password","pin":"402913"})", {}, {}, {}},
+      {"PUT",
+       "/api/v1/me/pin",
+       fixed("/api/v1/me/pin"),
+       R"({"password":"wardline-demo-password","pin":"402913"})",
+       {},
+       {},
+       {}},
       {"GET", "/api/v1/me/storage-key", fixed("/api/v1/me/storage-key"), "", {}, {}, {}},
       {"GET", "/api/v1/users", fixed("/api/v1/users"), "", {}, {}, {}},
       {"GET", "/api/v1/devices", fixed("/api/v1/devices"), "", {}, {}, {}},
@@ -94,8 +104,7 @@ std::vector<RouteCase> route_cases() {
       {"GET", "/api/v1/threads/{id}", thread(""), "", Refusal{403, "thread.get"},
        not_found_thread_get, not_found_thread_get},
       {"PATCH", "/api/v1/threads/{id}", thread(""), R"({"title":"Renamed"})",
-       Refusal{403, "thread.rename"}, Refusal{404, "thread.rename"},
-       Refusal{404, "thread.rename"}},
+       Refusal{403, "thread.rename"}, Refusal{404, "thread.rename"}, Refusal{404, "thread.rename"}},
       {"GET", "/api/v1/threads/{id}/messages", thread("/messages"), "",
        Refusal{403, "thread.history"}, Refusal{404, "thread.history"},
        Refusal{404, "thread.history"}},
@@ -136,6 +145,80 @@ std::vector<RouteCase> route_cases() {
       {"POST", "/api/v1/operator/kek/rotate", fixed("/api/v1/operator/kek/rotate"), "{}",
        Refusal{403, "operator.kek.rotate"}, Refusal{403, "operator.kek.rotate"},
        Refusal{403, "operator.kek.rotate"}},
+      // The system routes: only the server's admin token, never a session token
+      // (checked below with an org admin's session).
+      {"GET", "/api/v1/system/orgs", fixed("/api/v1/system/orgs"), "", {}, {}, {}},
+      {"POST",
+       "/api/v1/system/orgs",
+       fixed("/api/v1/system/orgs"),
+       R"({"name":"Forged"})",
+       {},
+       {},
+       {}},
+      {"PUT",
+       "/api/v1/system/orgs/{id}/idle-lock",
+       fixed("/api/v1/system/orgs/1/idle-lock"),
+       R"({"idle_lock_seconds":60})",
+       {},
+       {},
+       {}},
+      {"GET",
+       "/api/v1/system/orgs/{id}/users",
+       fixed("/api/v1/system/orgs/1/users"),
+       "",
+       {},
+       {},
+       {}},
+      {"POST",
+       "/api/v1/system/orgs/{id}/users",
+       fixed("/api/v1/system/orgs/1/users"),
+       R"({"username":"forged","display_name":"F","password":"forged-password-long"})",
+       {},
+       {},
+       {}},
+      {"POST",
+       "/api/v1/system/orgs/{id}/patients",
+       fixed("/api/v1/system/orgs/1/patients"),
+       R"({"mrn":"1","name":"Forged"})",
+       {},
+       {},
+       {}},
+      {"PUT",
+       "/api/v1/system/users/{id}/password",
+       [](const World& world) { return "/api/v1/system/users/" + id(world.patel) + "/password"; },
+       R"({"password":"forged-password-long"})",
+       {},
+       {},
+       {}},
+      {"PUT",
+       "/api/v1/system/users/{id}/disabled",
+       [](const World& world) { return "/api/v1/system/users/" + id(world.patel) + "/disabled"; },
+       R"({"disabled":true})",
+       {},
+       {},
+       {}},
+      {"PUT",
+       "/api/v1/system/users/{id}/operator",
+       [](const World& world) { return "/api/v1/system/users/" + id(world.patel) + "/operator"; },
+       R"({"is_operator":true})",
+       {},
+       {},
+       {}},
+      {"GET",
+       "/api/v1/system/users/{id}/devices",
+       [](const World& world) { return "/api/v1/system/users/" + id(world.patel) + "/devices"; },
+       "",
+       {},
+       {},
+       {}},
+      {"DELETE",
+       "/api/v1/system/devices/{id}",
+       [](const World& world) { return "/api/v1/system/devices/" + id(world.device); },
+       "",
+       {},
+       {},
+       {}},
+      {"POST", "/api/v1/system/keys/rotate", fixed("/api/v1/system/keys/rotate"), "{}", {}, {}, {}},
   };
 }
 
@@ -293,9 +376,13 @@ TEST_F(AuthorizationTest, EveryRefusalIsAnsweredAndAudited) {
   auto locked = member("rn.harper");
   ASSERT_EQ(locked->call("POST", "/api/v1/session/lock").status, 204);
   std::set<std::string> open_while_locked;
+  std::set<std::string> admin_token_routes;
   for (const api::RouteInfo& route : api::HttpApi::routes()) {
+    const std::string label = std::string(route.method) + " " + std::string(route.path);
     if (route.access == api::Access::kLockedSession) {
-      open_while_locked.insert(std::string(route.method) + " " + std::string(route.path));
+      open_while_locked.insert(label);
+    } else if (route.access == api::Access::kAdminToken) {
+      admin_token_routes.insert(label);
     }
   }
   EXPECT_EQ(open_while_locked,
@@ -332,10 +419,23 @@ TEST_F(AuthorizationTest, EveryRefusalIsAnsweredAndAudited) {
 
     // An ended session: 401, audited with the address.
     const bool first_half = host % 2 == 1;
-    const HttpAnswer ended_answer = (first_half ? ended : ended_too).call(route.method, target, body);
+    const HttpAnswer ended_answer =
+        (first_half ? ended : ended_too).call(route.method, target, body);
     EXPECT_EQ(ended_answer.status, 401) << label << " with an ended token";
     expected.push_back({0, first_half ? "127.0.1.200" : "127.0.1.203", "auth.refused", route.path,
                         label + " ended token"});
+
+    if (admin_token_routes.contains(label)) {
+      // A session token, even an org admin's, is not the admin token: 401, audited
+      // with the address (its own, so that no refusal budget holds the entry back).
+      const int session_host = host + 100;
+      TestClient org_admin(from(session_host), "admin", kDemoPassword, kDemoOrg);
+      const HttpAnswer answer = org_admin.call(route.method, target, body);
+      EXPECT_EQ(answer.status, 401) << label << " with a session token";
+      expected.push_back({0, "127.0.1." + std::to_string(session_host), "auth.refused", route.path,
+                          label + " with a session token"});
+      continue;
+    }
 
     if (!open_while_locked.contains(label)) {
       const HttpAnswer answer = locked->call(route.method, target, body);

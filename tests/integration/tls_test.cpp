@@ -17,6 +17,8 @@
 #include <openssl/x509v3.h>
 #include <boost/json/value.hpp>
 
+#include "cli/run_file.hpp"
+#include "net/certificates.hpp"
 #include "support/server_process.hpp"
 #include "support/test_client.hpp"
 #include "unit/net/raw_tls_client.hpp"
@@ -26,12 +28,12 @@ namespace wl::testing {
 namespace {
 
 namespace fs = std::filesystem;
+using net::testing::files_in;
 using net::testing::PemPair;
 using net::testing::RawTlsClient;
+using net::testing::read_text;
 using net::testing::TestX509Ptr;
 using net::testing::ThrowawayCa;
-using net::testing::files_in;
-using net::testing::read_text;
 using net::testing::write_text;
 
 // The first certificate of a PEM text, re-encoded as a client sees it.
@@ -256,6 +258,24 @@ TEST_F(TlsTest, SighupServesTheNewCertificateToNewConnectionsWhileOpenOnesGoOn) 
   // The server did not stop: SIGHUP is not a stop signal.
   TestClient later(trusting_hospital(*server), "dr.patel");
   EXPECT_FALSE(later.token().empty());
+
+  // The run file follows the new key, and `wardline admin` trusts the hospital's
+  // certificate by it (no CA, whatever names it holds).
+  const auto pin = net::certificate_pin(second.certificate);
+  ASSERT_TRUE(pin);
+  const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(10);
+  auto run = cli::read_run_file(server->data_dir() / cli::kRunFileName);
+  while ((!run || run->certificate_pin != *pin) && std::chrono::steady_clock::now() < deadline) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(20));
+    run = cli::read_run_file(server->data_dir() / cli::kRunFileName);
+  }
+  ASSERT_TRUE(run);
+  EXPECT_EQ(run->certificate_pin, *pin);
+  std::string output;
+  EXPECT_EQ(
+      run_wardline({"admin", "--data-dir", server->data_dir().string(), "org", "list"}, &output), 0)
+      << output;
+  EXPECT_NE(output.find("Mercy General (demo)"), std::string::npos) << output;
 }
 
 TEST_F(TlsTest, SighupWithABadReplacementKeepsServingTheOldCertificate) {

@@ -67,8 +67,8 @@ TEST_P(ProtocolTranscript, Passes) {
     ASSERT_TRUE(database.has_value()) << database.error().to_string();
     database_ = *database;
     arguments.push_back("--store");
-    arguments.push_back(fmt::format("postgresql://postgres@127.0.0.1:{}/{}",
-                                    (*postgres)->port(), database_));
+    arguments.push_back(
+        fmt::format("postgresql://postgres@127.0.0.1:{}/{}", (*postgres)->port(), database_));
   }
   ServerProcess server(temp_.path() / "data", arguments);
   server.start();
@@ -134,6 +134,19 @@ TEST_F(TranscriptRunnerTest, RejectsUndefinedVariablesAndUnknownCommands) {
   EXPECT_EQ(undefined.error().code(), Code::kInvalidArgument);
   EXPECT_FALSE(runner_->run_line("frobnicate"));
   EXPECT_FALSE(runner_->run_line("ws alice send {}"));  // No WebSocket yet.
+  EXPECT_FALSE(runner_->run_line("admin-token"));
+  EXPECT_FALSE(runner_->run_line("admin-token root extra"));
+  EXPECT_FALSE(runner_->run_line("token alice"));
+}
+
+TEST_F(TranscriptRunnerTest, AdminTokenComesFromTheRunFileAndOnlyItPasses) {
+  ASSERT_TRUE(runner_->run_line("admin-token root"));
+  ASSERT_TRUE(runner_->run_line("http root GET /api/v1/system/orgs"));
+  EXPECT_TRUE(runner_->run_line("expect 200"));
+  ASSERT_TRUE(runner_->run_line("token root ${f*64}"));
+  ASSERT_TRUE(runner_->run_line("http root GET /api/v1/system/orgs"));
+  EXPECT_FALSE(runner_->run_line("expect 200"));
+  EXPECT_TRUE(runner_->run_line("expect 401"));
 }
 
 TEST_F(TranscriptRunnerTest, RefusesAClockItCannotMove) {

@@ -11,6 +11,7 @@
 #include <boost/json/parse.hpp>
 #include <boost/json/serialize.hpp>
 
+#include "cli/run_file.hpp"
 #include "protocol/json_match.hpp"
 
 namespace wl::testing {
@@ -135,6 +136,12 @@ Result<void> TranscriptRunner::run_line(std::string_view line) {
   const std::string expanded = WL_TRY(substitute(rest));
   if (command == "login") {
     return run_login(expanded);
+  }
+  if (command == "admin-token") {
+    return run_admin_token(expanded);
+  }
+  if (command == "token") {
+    return run_token(expanded);
   }
   if (command == "http") {
     return run_http(expanded);
@@ -276,6 +283,29 @@ Result<void> TranscriptRunner::run_login(std::string_view rest) {
   variables_[name + "_token"] = entry.client->token();
   variables_["user:" + username] = std::to_string(entry.client->user_id());
   trace("=", fmt::format("{} logged in as {} (user {})", name, username, entry.client->user_id()));
+  return ok();
+}
+
+Result<void> TranscriptRunner::run_admin_token(std::string_view rest) {
+  const std::string name(next_word(rest));
+  if (name.empty() || !rest.empty()) {
+    return std::unexpected(malformed("expected: admin-token NAME"));
+  }
+  auto run = cli::read_run_file(server_.data_dir() / cli::kRunFileName);
+  if (!run) {
+    return std::unexpected(mismatch("no usable run file: " + run.error().to_string()));
+  }
+  actor(name).client->set_token(run->admin_token);
+  trace("=", fmt::format("{} holds the admin token", name));
+  return ok();
+}
+
+Result<void> TranscriptRunner::run_token(std::string_view rest) {
+  const std::string name(next_word(rest));
+  if (name.empty() || rest.empty()) {
+    return std::unexpected(malformed("expected: token NAME TEXT"));
+  }
+  actor(name).client->set_token(std::string(rest));
   return ok();
 }
 

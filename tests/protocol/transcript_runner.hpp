@@ -59,6 +59,10 @@
 //                                       whole number with s, m, h or d ("31m", "8d"),
 //                                       and waits until the server has. Timers and
 //                                       expiries follow the server's clock.
+//   admin-token NAME                    NAME's requests carry the server's admin token,
+//                                       read from the run file in its data directory (as
+//                                       `wardline admin` reads it).
+//   token NAME TEXT                     NAME's requests carry TEXT as their bearer token.
 //   capture $VAR = PATH                 Stores the value at PATH (".id", ".messages[0].seq",
 //                                       "." for all) of the last HTTP answer or the last
 //                                       consumed frame, whichever came later.
@@ -102,6 +106,8 @@ class TranscriptRunner {
   Actor& actor(const std::string& name);
   Result<std::string> substitute(std::string_view line);
   Result<void> run_login(std::string_view rest);
+  Result<void> run_admin_token(std::string_view rest);
+  Result<void> run_token(std::string_view rest);
   Result<void> run_http(std::string_view rest);
   Result<void> run_expect(std::string_view rest);
   Result<void> run_capture(std::string_view rest);

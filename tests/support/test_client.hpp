@@ -5,6 +5,7 @@
 #include <memory>
 #include <string>
 #include <string_view>
+#include <utility>
 
 #include <boost/json/value.hpp>
 
@@ -51,6 +52,9 @@ class TestClient {
   std::int64_t user_id_of(std::string_view username);
 
   const std::string& token() const { return token_; }
+  // Sends `token` as the bearer token from now on (the server's admin token, or one
+  // to be refused); the user id is unchanged.
+  void set_token(std::string token) { token_ = std::move(token); }
   std::int64_t user_id() const { return user_id_; }
 
  private:

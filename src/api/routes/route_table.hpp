@@ -25,9 +25,12 @@ struct Request;
 namespace wl::api {
 
 // Who may call a route: anyone (login); a caller with an unlocked session, the
-// request then counting as the user's activity; or a caller with a session that has
-// not ended, locked or not, without counting as activity (unlock, lock, logout).
-enum class Access { kPublic, kSession, kLockedSession };
+// request then counting as the user's activity; a caller with a session that has
+// not ended, locked or not, without counting as activity (unlock, lock, logout); or
+// the holder of the server's admin token (the run file's, docs/operations.md,
+// "Administration"), acting as the system principal; no session token is accepted
+// there.
+enum class Access { kPublic, kSession, kLockedSession, kAdminToken };
 
 // One HTTPS resource, as the route table declares it.
 struct RouteInfo {

@@ -112,7 +112,7 @@ Result<std::filesystem::path> write_temporary(const std::filesystem::path& file,
 
 }  // namespace
 
-Result<std::string> read_secret_file(const std::filesystem::path& file) {
+Result<std::string> read_secret_file(const std::filesystem::path& file, std::size_t max_bytes) {
   FileDescriptor fd(::open(file.c_str(), O_RDONLY | O_CLOEXEC | O_NOFOLLOW));
   if (!fd.is_open()) {
     if (errno == ELOOP) {
@@ -131,6 +131,9 @@ Result<std::string> read_secret_file(const std::filesystem::path& file) {
     return error(Code::kFailedPrecondition,
                  "secret file is accessible by group or others; restrict it with chmod 600");
   }
+  if (static_cast<std::uint64_t>(info.st_size) > max_bytes) {
+    return error(Code::kInvalidArgument, "secret file is larger than it may be");
+  }
   std::string contents;
   contents.reserve(static_cast<std::size_t>(info.st_size));
   char buffer[4096];
@@ -146,6 +149,9 @@ Result<std::string> read_secret_file(const std::filesystem::path& file) {
       break;
     }
     contents.append(buffer, static_cast<std::size_t>(count));
+    if (contents.size() > max_bytes) {  // It grew while being read.
+      return error(Code::kInvalidArgument, "secret file is larger than it may be");
+    }
   }
   return contents;
 }

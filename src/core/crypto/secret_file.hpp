@@ -1,5 +1,7 @@
 #pragma once
 
+#include <cstddef>
+#include <cstdint>
 #include <filesystem>
 #include <string>
 #include <string_view>
@@ -15,9 +17,11 @@ namespace wl::crypto {
 // These functions block on disk I/O.
 
 // Reads the whole file. Errors: NotFound if it does not exist; FailedPrecondition if
-// it is not a regular file or is readable or writable by group or others (fix with
-// chmod 600); Unavailable for an I/O error.
-[[nodiscard]] Result<std::string> read_secret_file(const std::filesystem::path& file);
+// it is not a regular file (a symbolic link is not followed) or is readable or
+// writable by group or others (fix with chmod 600); InvalidArgument if it holds more
+// than max_bytes; Unavailable for an I/O error.
+[[nodiscard]] Result<std::string> read_secret_file(const std::filesystem::path& file,
+                                                   std::size_t max_bytes = SIZE_MAX);
 
 // Replaces the file with `contents`: writes a 0600 temporary file in the same
 // directory, fsyncs it, renames it over `file` and fsyncs the directory.

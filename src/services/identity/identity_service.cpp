@@ -521,6 +521,34 @@ Result<void> IdentityService::require_operator(const Principal& actor) const {
   return error(Code::kPermissionDenied, "this needs an operator of the server");
 }
 
+Result<std::vector<Org>> IdentityService::list_orgs(const Principal& actor) {
+  WL_TRY(require_operator(actor));
+  return users_.list_orgs();
+}
+
+Result<Org> IdentityService::find_org(const Principal& actor, OrgId org) {
+  const bool system = !actor.user.is_set() && actor.is_admin;
+  if (!system && !actor.is_operator && actor.org != org) {
+    return error(Code::kNotFound, "no such org");
+  }
+  return users_.find_org(org);
+}
+
+Result<std::size_t> IdentityService::rotate_keys(const Principal& actor) {
+  if (auto allowed = require_operator(actor); !allowed) {
+    (void)audit_event(actor, "admin.keys.rotate", "keys", "denied", "");
+    return std::unexpected(allowed.error());
+  }
+  WL_TRY(keys_.rotate_kek());
+  std::size_t orgs = 0;
+  for (const Org& each : WL_TRY(users_.list_orgs())) {
+    WL_TRY(keys_.rotate_data_key(each.id));
+    ++orgs;
+  }
+  WL_TRY(audit_event(actor, "admin.keys.rotate", "keys", "ok", fmt::format("orgs={}", orgs)));
+  return orgs;
+}
+
 Result<Org> IdentityService::create_org(const Principal& actor, std::string_view name) {
   if (auto allowed = require_operator(actor); !allowed) {
     (void)audit_event(actor, "admin.org.create", "org:new", "denied", "");
@@ -690,6 +718,17 @@ Result<std::vector<User>> IdentityService::list_users(const Principal& actor) {
   auto users = WL_TRY(users_.list_users(actor.org));
   for (User& user : users) {
     user.password_hash.clear();
+  }
+  return users;
+}
+
+Result<std::vector<User>> IdentityService::list_org_users(const Principal& actor, OrgId org) {
+  WL_TRY(require_admin_of(actor, org));
+  WL_TRY(find_org(actor, org));
+  auto users = WL_TRY(users_.list_users(org));
+  for (User& user : users) {
+    user.password_hash.clear();
+    user.pin_hash.clear();
   }
   return users;
 }

@@ -165,6 +165,13 @@ class IdentityService {
 
   // ---- Administration (admins of the org, or the system principal) ----
 
+  // Every org, by id. Only the system principal or an operator may. Errors:
+  // PermissionDenied.
+  Result<std::vector<Org>> list_orgs(const Principal& actor);
+  // One org. Errors: NotFound, also for an org other than the actor's unless the actor
+  // is the system principal or an operator.
+  Result<Org> find_org(const Principal& actor, OrgId org);
+
   // Creates an org. Only the system principal or an operator may. Audited. Errors:
   // PermissionDenied (audited); InvalidArgument for a name that is empty, longer than
   // 200 bytes or not UTF-8; AlreadyExists.
@@ -196,6 +203,10 @@ class IdentityService {
 
   // Directory: users of the caller's org (no password hashes leave the service).
   Result<std::vector<User>> list_users(const Principal& actor);
+  // The users of `org`, disabled ones too, without password or PIN hashes: for an
+  // admin of the org or the system principal. Errors: PermissionDenied; NotFound for
+  // an unknown org.
+  Result<std::vector<User>> list_org_users(const Principal& actor, OrgId org);
   Result<User> find_user(const Principal& actor, UserId user);
 
   // Seals the device names that versions before schema 4 stored in clear, a batch at
@@ -205,6 +216,13 @@ class IdentityService {
   // Errors: as KeyRing::seal and the store; what was sealed before an error stays
   // sealed, and calling again goes on from there.
   Result<std::size_t> seal_device_names_in_clear();
+
+  // Rotates every key (docs/keys.md, "Rotation"): a new key-encryption key re-wraps
+  // every data key, then every org gets a new data key. Only the system principal or
+  // an operator may. Audited once ("admin.keys.rotate", "orgs=N"). Returns the number
+  // of orgs. Errors: PermissionDenied (audited); as KeyRing::rotate_kek and
+  // rotate_data_key (the rotations before an error stay done).
+  Result<std::size_t> rotate_keys(const Principal& actor);
 
   // A principal that may administer any org: for `wardline admin` on the server's host.
   static Principal system_principal();

@@ -35,9 +35,9 @@ TEST(ParseServerUrlTest, AcceptsIpv6Literals) {
 }
 
 TEST(ParseServerUrlTest, RejectsOtherSchemesAndMalformedUrls) {
-  for (const char* url : {"http://localhost:8443", "localhost:8443", "https://", "https://host:0",
-                          "https://host:99999", "https://host/path", "https://user@host",
-                          "not a url", ""}) {
+  for (const char* url :
+       {"http://localhost:8443", "localhost:8443", "https://", "https://host:0",
+        "https://host:99999", "https://host/path", "https://user@host", "not a url", ""}) {
     auto options = parse_server_url(url);
     ASSERT_FALSE(options) << url;
     EXPECT_EQ(options.error().code(), Code::kInvalidArgument) << url;
@@ -68,6 +68,35 @@ TEST(HttpsClientTest, ReconnectsAfterTheServerClosesTheConnection) {
   auto second = client.request("GET", "/");
   ASSERT_TRUE(second) << second.error().to_string();
   EXPECT_EQ(second->status, 200);
+}
+
+// A pinned public key stands in for the CA and the host name: the right key connects
+// whatever names the certificate holds; another key is refused.
+TEST(HttpsClientTest, PinnedKeyIsTheOnlyTrustNeeded) {
+  testing::TestServer server;
+  auto pin = certificate_pin(testing::test_credentials().certificate_chain_pem);
+  ASSERT_TRUE(pin) << pin.error().to_string();
+  ClientOptions options;
+  options.host = "127.0.0.1";
+  options.port = server.port();
+  options.timeout = seconds(5);
+  {
+    // Without the CA and without a pin, the system's trust store does not know it.
+    HttpsClient untrusted(options);
+    EXPECT_FALSE(untrusted.request("GET", "/"));
+  }
+  options.certificate_pin = *pin;
+  HttpsClient pinned(options);
+  auto answered = pinned.request("GET", "/");
+  ASSERT_TRUE(answered) << answered.error().to_string();
+  EXPECT_EQ(answered->status, 200);
+
+  options.certificate_pin = "yFd/c3P2AoWrdWmg25AtcEtei9ouJSocK4C4G2krSKE=";
+  HttpsClient wrong(options);
+  auto refused = wrong.request("GET", "/");
+  ASSERT_FALSE(refused);
+  EXPECT_EQ(refused.error().code(), Code::kUnavailable);
+  EXPECT_NE(refused.error().message().find("pinned"), std::string::npos);
 }
 
 TEST(WsClientTest, ReceiveTimeoutKeepsTheConnectionUsable) {

@@ -101,5 +101,14 @@ TEST_F(SecretFileTest, CreateRefusesToReplaceAnExistingFile) {
   EXPECT_EQ(permissions(file), fs::perms::owner_read | fs::perms::owner_write);
 }
 
+TEST_F(SecretFileTest, ReadRefusesAFileOverItsBound) {
+  const fs::path file = directory_ / "bounded";
+  ASSERT_TRUE(write_secret_file(file, std::string(100, 'x')));
+  EXPECT_TRUE(read_secret_file(file, 100));
+  auto over = read_secret_file(file, 99);
+  ASSERT_FALSE(over);
+  EXPECT_EQ(over.error().code(), Code::kInvalidArgument);
+}
+
 }  // namespace
 }  // namespace wl::crypto

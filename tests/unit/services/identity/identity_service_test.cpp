@@ -480,6 +480,42 @@ TEST_F(IdentityServiceTest, SetPasswordReplacesTheOldOne) {
   EXPECT_TRUE(login(fresh).has_value());
 }
 
+// The system (the admin token, `wardline admin`) sees every org and every user of one;
+// an org admin lists only its own org's users; only the system or an operator lists
+// orgs.
+TEST_F(IdentityServiceTest, OrgsAndTheirUsersAreListedForTheSystemAndTheirAdmins) {
+  const Principal system = IdentityService::system_principal();
+  const Org other = world_.create_org("Elsewhere");
+  const User stranger = world_.create_user(other.id, "stranger");
+  auto orgs = identity().list_orgs(system);
+  ASSERT_TRUE(orgs) << orgs.error().to_string();
+  EXPECT_EQ(orgs->size(), 2u);
+  EXPECT_EQ(identity().find_org(system, other.id)->name, "Elsewhere");
+  EXPECT_EQ(identity().find_org(system, OrgId(999)).error().code(), Code::kNotFound);
+
+  auto users = identity().list_org_users(system, other.id);
+  ASSERT_TRUE(users) << users.error().to_string();
+  ASSERT_EQ(users->size(), 1u);
+  EXPECT_EQ(users->front().id, stranger.id);
+  EXPECT_TRUE(users->front().password_hash.empty());
+  EXPECT_EQ(identity().list_org_users(system, OrgId(999)).error().code(), Code::kNotFound);
+
+  const Principal admin = world_.login_as(admin_, "General");
+  EXPECT_TRUE(identity().list_org_users(admin, org_.id));
+  EXPECT_EQ(identity().list_org_users(admin, other.id).error().code(), Code::kPermissionDenied);
+  EXPECT_EQ(identity().list_orgs(admin).error().code(), Code::kPermissionDenied);
+  EXPECT_EQ(identity().find_org(admin, other.id).error().code(), Code::kNotFound);
+  EXPECT_TRUE(identity().find_org(admin, org_.id));
+}
+
+TEST_F(IdentityServiceTest, OnlyTheSystemOrAnOperatorRotatesEveryKey) {
+  const Principal admin = world_.login_as(admin_);
+  EXPECT_EQ(identity().rotate_keys(admin).error().code(), Code::kPermissionDenied);
+  auto rotated = identity().rotate_keys(IdentityService::system_principal());
+  ASSERT_TRUE(rotated) << rotated.error().to_string();
+  EXPECT_EQ(*rotated, 1u);
+}
+
 TEST_F(IdentityServiceTest, UsernamesAreNormalised) {
   const Principal system = IdentityService::system_principal();
   auto created = identity().create_user(system, org_.id, "Dana.Smith-2", "Dana Smith", "MD",
