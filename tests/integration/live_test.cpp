@@ -22,27 +22,6 @@ class LiveTest : public ServerTest {
   }
 };
 
-TEST_F(LiveTest, TypingNoticesReachOtherMembersOnly) {
-  auto harper = login("rn.harper");
-  auto patel = login("dr.patel");
-  auto chen = login("rn.chen");
-  const std::int64_t thread = direct_thread(*harper, "dr.patel");
-  harper->connect();
-  patel->connect();
-  chen->connect();
-  patel->next_matching([](auto& f) { return is_type(f, "caught_up"); });
-  harper->send_frame(json::object{{"type", "typing"}, {"thread_id", thread}});
-  const json::value notice = patel->next_matching([](auto& f) { return is_type(f, "typing"); });
-  ASSERT_FALSE(notice.is_null());
-  EXPECT_EQ(notice.at("user_id").as_int64(), harper->user_id());
-  EXPECT_EQ(notice.at("thread_id").as_int64(), thread);
-  // A non-member may not announce typing in the thread.
-  chen->send_frame(json::object{{"type", "typing"}, {"thread_id", thread}, {"ref", "t1"}});
-  const json::value refused = chen->next_matching([](auto& f) { return is_type(f, "error"); });
-  ASSERT_FALSE(refused.is_null());
-  EXPECT_EQ(refused.at("code").as_string(), "permission_denied");
-}
-
 TEST_F(LiveTest, RevokingADeviceClosesItsOpenConnection) {
   auto phone = login("dr.patel");
   auto desktop = login("dr.patel");

@@ -272,63 +272,14 @@ TEST_F(SecurityTest, EndedSessionIsRefused) {
   EXPECT_EQ(refused.at("code").as_string(), "unauthenticated");
 }
 
-TEST_F(SecurityTest, BadFramesGetClearErrorsAndTheConnectionKeepsWorking) {
+// The rest of the bad-input cases are in tests/protocol/bad_frames.txt; a body of raw
+// bytes that are not UTF-8 does not fit in a transcript's text line.
+TEST_F(SecurityTest, ABodyThatIsNotUtf8IsRefused) {
   auto harper = login("rn.harper");
-  const std::int64_t thread = direct_thread(*harper, "rn.chen");
-  harper->connect();
-  harper->next_matching([](auto& f) { return is_type(f, "caught_up"); });
-
-  struct Case {
-    std::string frame;
-    std::string code;
-    std::string message_part;
-  };
-  const std::string thread_text = std::to_string(thread);
-  const std::vector<Case> cases = {
-      {"{not json", "invalid_argument", "malformed JSON"},
-      {"[1,2]", "invalid_argument", "JSON object"},
-      {R"({"type":"launch"})", "invalid_argument", "unknown frame type"},
-      {R"({"type":"send","thread_id":)" + thread_text +
-           R"(,"client_id":"a","body":"x","colour":"red"})",
-       "invalid_argument", "unknown field 'colour'"},
-      {R"({"type":"send","thread_id":"seven","client_id":"b","body":"x"})", "invalid_argument",
-       "'thread_id' must be an integer"},
-      {R"({"type":"send","thread_id":999999,"client_id":"c","body":"x"})", "not_found", ""},
-      {R"({"type":"send","thread_id":)" + thread_text + R"(,"client_id":"d","body":""})",
-       "invalid_argument", "empty"},
-      {R"({"type":"send","thread_id":)" + thread_text + R"(,"client_id":"e","body":")" +
-           std::string(5000, 'x') + R"("})",
-       "invalid_argument", "limit"},
-      {R"({"type":"send","thread_id":)" + thread_text +
-           R"(,"client_id":"f","body":"bad \ud800 surrogate"})",
-       "invalid_argument", "malformed JSON"},
-  };
-  for (const Case& test : cases) {
-    harper->send_text(test.frame);
-    const json::value reply = harper->next_matching([](auto& f) { return is_type(f, "error"); });
-    ASSERT_FALSE(reply.is_null()) << test.frame.substr(0, 80);
-    EXPECT_EQ(reply.at("code").as_string(), test.code) << test.frame.substr(0, 80);
-    EXPECT_NE(std::string(reply.at("message").as_string()).find(test.message_part),
-              std::string::npos)
-        << test.frame.substr(0, 80) << " -> " << json::serialize(reply);
-  }
-  // The same connection still sends, and nothing bad was stored.
-  ASSERT_TRUE(is_type(harper->send_message(thread, "ok-1", "still here"), "sent"));
-  const json::value history =
-      harper->get("/api/v1/threads/" + std::to_string(thread) + "/messages");
-  EXPECT_EQ(history.at("messages").as_array().size(), 1u);
-
-  // HTTP: malformed body and unknown routes.
-  EXPECT_EQ(harper->call("POST", "/api/v1/threads", "{oops").status, 400);
-  EXPECT_EQ(harper->call("GET", "/api/v1/nothing-here").status, 404);
   const HttpAnswer bad_utf8 = harper->call(
       "POST", "/api/v1/threads", "{\"kind\":\"group\",\"title\":\"\xff\xfe\",\"member_ids\":[]}");
-  EXPECT_EQ(bad_utf8.status, 400);
-  EXPECT_EQ(harper
-                ->call("POST", "/api/v1/threads",
-                       R"({"kind":"group","title":"t","member_ids":[],"extra":1})")
-                .status,
-            400);
+  EXPECT_EQ(bad_utf8.status, 400) << json::serialize(bad_utf8.body);
+  EXPECT_EQ(bad_utf8.body.at("error").at("code").as_string(), "invalid_argument");
 }
 
 // A send and its delivery acknowledgement each leave an audit entry naming the
