@@ -7,8 +7,8 @@
 #include <string_view>
 #include <vector>
 
-#include <CLI/CLI.hpp>
 #include <fmt/format.h>
+#include <CLI/CLI.hpp>
 
 #include "cli/commands.hpp"
 #include "cli/runtime.hpp"
@@ -18,6 +18,7 @@ namespace {
 
 struct VerifyOptions {
   std::string data_dir = "wardline-data";
+  std::string store;  // "" or "sqlite": the data directory's; or a postgres:// URI.
   std::vector<std::string> keys;
   std::vector<std::string> heads;
   std::string max_age;
@@ -82,11 +83,26 @@ int verify(const VerifyOptions& options) {
     std::cerr << "wardline audit verify: " << parsed.error().message() << "\n";
     return 2;
   }
-  // Read-only: verifying works beside a running server.
-  SqliteOptions store_options;
-  store_options.read_only = true;
-  auto store = SqliteStore::open(DataPaths{options.data_dir}.database(), make_audit_chainer(),
-                                 store_options);
+  // Read-only: verifying works beside running servers.
+  Result<std::unique_ptr<AuditStore>> store = std::unique_ptr<AuditStore>();
+  if (options.store.starts_with("postgres://") || options.store.starts_with("postgresql://")) {
+    PostgresOptions store_options;
+    store_options.read_connections = 1;
+    store_options.claim_audit_chain = false;
+    auto opened = PostgresStore::open(options.store, make_audit_chainer(), store_options);
+    store = opened ? Result<std::unique_ptr<AuditStore>>(std::move(*opened))
+                   : std::unexpected(opened.error());
+  } else if (options.store.empty() || options.store == "sqlite") {
+    SqliteOptions store_options;
+    store_options.read_only = true;
+    auto opened = SqliteStore::open(DataPaths{options.data_dir}.database(), make_audit_chainer(),
+                                    store_options);
+    store = opened ? Result<std::unique_ptr<AuditStore>>(std::move(*opened))
+                   : std::unexpected(opened.error());
+  } else {
+    std::cerr << "wardline audit verify: --store takes sqlite or a postgres:// URI\n";
+    return 2;
+  }
   if (!store) {
     std::cerr << "wardline audit: " << store.error().to_string() << "\n";
     return 2;
@@ -97,9 +113,27 @@ int verify(const VerifyOptions& options) {
     return 2;
   }
   if (!report->ok) {
-    std::cout << fmt::format("audit log TAMPERED: first bad entry {}: {}\n", report->first_bad_seq,
-                             report->problem);
+    if (report->first_bad_chain > 1) {
+      std::cout << fmt::format("audit log TAMPERED: chain {}, first bad entry {}: {}\n",
+                               report->first_bad_chain, report->first_bad_seq, report->problem);
+    } else if (report->problem == "missing chain") {
+      std::cout << "audit log TAMPERED: missing chain: fewer chains have entries than a "
+                   "signed checkpoint counted\n";
+    } else {
+      std::cout << fmt::format("audit log TAMPERED: first bad entry {}: {}\n",
+                               report->first_bad_seq, report->problem);
+    }
     return 1;
+  }
+  if (report->chains > 1) {
+    std::cout << fmt::format(
+        "audit log intact: {} chains, {} entries, {} signed checkpoints; the newest signs "
+        "entry {} of chain {} at {}; {} entries after their chains' newest checkpoints are "
+        "unpinned\n",
+        report->chains, report->entries, report->checkpoints, report->last_checkpoint_seq,
+        report->last_checkpoint_chain, format_rfc3339(report->last_checkpoint_at),
+        report->unpinned);
+    return 0;
   }
   std::cout << fmt::format(
       "audit log intact: {} entries, {} signed checkpoints; the newest signs entry {} at {}; "
@@ -116,6 +150,8 @@ void add_audit_command(CLI::App& app, int& exit_code) {
   CLI::App* audit = app.add_subcommand("audit", "The tamper-evident audit log");
   audit->require_subcommand(1);
   audit->add_option("--data-dir", options->data_dir, "Data directory")->capture_default_str();
+  audit->add_option("--store", options->store,
+                    "sqlite (the data directory's database, the default) or a postgres:// URI");
   CLI::App* verify_command =
       audit->add_subcommand("verify", "Check the hash chain and signed checkpoints");
   verify_command->add_option(
@@ -123,8 +159,8 @@ void add_audit_command(CLI::App& app, int& exit_code) {
       "Required: the audit signing public key (base64url or hex) or its fingerprint "
       "(SHA256:...), from off this machine; repeat to trust several");
   verify_command->add_option("--head", options->heads,
-                             "SEQ:HASH of a checkpoint head collected off the machine, which the "
-                             "chain must contain; repeatable");
+                             "[CHAIN:]SEQ:HASH of a checkpoint head collected off the machine, "
+                             "which its chain must contain; repeatable");
   verify_command->add_option("--max-age", options->max_age,
                              "For a running server: the newest checkpoint must be younger than "
                              "this (e.g. 60s)");

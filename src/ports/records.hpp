@@ -227,14 +227,20 @@ struct AuditDraft {
 // An appended audit entry. hash = SHA-256 over prev_hash and the entry's canonical
 // encoding (docs/audit_chain.md); the first entry's prev_hash is 32 zero bytes.
 struct AuditEntry {
+  // The chain the entry belongs to: one per writing store (docs/audit_chain.md,
+  // "Chains"); seq, prev_hash and hash are within it.
+  std::int64_t chain = 1;
   std::int64_t seq = 0;
   AuditDraft draft;
   std::string prev_hash;  // 32 raw bytes.
   std::string hash;       // 32 raw bytes.
 };
 
-// A signed statement that the chain up to seq has hash `hash`.
+// A signed statement that chain `chain` up to seq has hash `hash`, made when the log
+// had `chains` chains.
 struct AuditCheckpoint {
+  std::int64_t chain = 1;
+  std::int64_t chains = 1;
   std::int64_t seq = 0;
   std::string hash;
   std::string public_key;  // Raw Ed25519 public key (32 bytes).

@@ -49,8 +49,21 @@ TYPED_TEST(AuditStoreContract, AuditEntriesFormAHashChain) {
   EXPECT_EQ((*all)[5].prev_hash, appended[4].hash);
   EXPECT_EQ((*all)[5].draft.action, "message.send");
 
-  AuditCheckpoint checkpoint{4, appended[3].hash, std::string(32, 'k'), std::string(64, 's'),
-                             at(9)};
+  // One store, one chain: every entry is in it, and it is the only chain.
+  EXPECT_EQ(*store.list_audit_chains(), std::vector<std::int64_t>{store.audit_chain()});
+  for (const AuditEntry& entry : *all) {
+    EXPECT_EQ(entry.chain, store.audit_chain());
+  }
+  EXPECT_EQ(store.read_audit_chain(store.audit_chain(), 0, 100)->size(), 6u);
+  EXPECT_TRUE(store.read_audit_chain(store.audit_chain() + 1, 0, 100)->empty());
+
+  AuditCheckpoint checkpoint;
+  checkpoint.chain = store.audit_chain();
+  checkpoint.seq = 4;
+  checkpoint.hash = appended[3].hash;
+  checkpoint.public_key = std::string(32, 'k');
+  checkpoint.signature = std::string(64, 's');
+  checkpoint.at = at(9);
   ASSERT_TRUE(store.put_audit_checkpoint(checkpoint).has_value());
   // The same head signed again later replaces it (an idle head's refresh); an older
   // signature of it is dropped.

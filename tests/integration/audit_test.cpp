@@ -79,9 +79,13 @@ class Database {
     sqlite3_stmt* statement =
         prepare("SELECT seq, hash, public_key, signature, at FROM audit_checkpoints ORDER BY seq");
     while (sqlite3_step(statement) == SQLITE_ROW) {
-      checkpoints.push_back(AuditCheckpoint{sqlite3_column_int64(statement, 0), blob(statement, 1),
-                                            blob(statement, 2), blob(statement, 3),
-                                            from_micros(sqlite3_column_int64(statement, 4))});
+      AuditCheckpoint checkpoint;
+      checkpoint.seq = sqlite3_column_int64(statement, 0);
+      checkpoint.hash = blob(statement, 1);
+      checkpoint.public_key = blob(statement, 2);
+      checkpoint.signature = blob(statement, 3);
+      checkpoint.at = from_micros(sqlite3_column_int64(statement, 4));
+      checkpoints.push_back(std::move(checkpoint));
     }
     sqlite3_finalize(statement);
     return checkpoints;

@@ -7,6 +7,7 @@
 #include "adapters/postgres/detail/connection.hpp"
 #include "adapters/postgres/detail/jobs.hpp"
 #include "adapters/postgres/detail/read_pool.hpp"
+#include "adapters/postgres/detail/rows.hpp"
 #include "adapters/postgres/detail/schema.hpp"
 
 namespace wl {
@@ -23,10 +24,13 @@ Result<std::unique_ptr<PostgresStore>> PostgresStore::open(std::string conninfo,
   auto writer_connection = WL_TRY(PgConnection::open(conninfo));
   WL_TRY(migrate(*writer_connection));
   store->instance_id_ = WL_TRY(read_instance_id(*writer_connection));
+  if (options.claim_audit_chain) {
+    store->audit_chain_ = WL_TRY(claim_audit_chain(*writer_connection));
+  }
   store->read_pool_ = WL_TRY(ReadPool::open(conninfo, options.read_connections));
-  store->writer_ =
-      std::make_unique<Writer>(std::move(writer_connection), std::move(chainer), options.max_batch,
-                               options.max_attempts, options.horizon_wait);
+  store->writer_ = std::make_unique<Writer>(std::move(writer_connection), std::move(chainer),
+                                            store->audit_chain_, options.max_batch,
+                                            options.max_attempts, options.horizon_wait);
   return store;
 }
 

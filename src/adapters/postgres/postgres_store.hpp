@@ -27,6 +27,10 @@ struct PostgresOptions {
   // to end before it calls the batch's CommitHooks (docs/storage.md, "Stream
   // positions"); past it the hooks run anyway and a warning is logged.
   std::chrono::milliseconds horizon_wait{5000};
+  // Whether the store claims an audit chain to append to (docs/audit_chain.md,
+  // "Chains"). A store opened only to read and verify the log claims none; appending
+  // an audit entry through it then fails.
+  bool claim_audit_chain = true;
 };
 
 /// The scale-out Store (docs/storage.md, "PostgreSQL"): one PostgreSQL database that
@@ -106,9 +110,13 @@ class PostgresStore final : public Store {
                                                                 std::size_t limit) override;
   Result<void> seal_client_ids(std::span<const SealedClientId> ids) override;
 
+  std::int64_t audit_chain() const override;
+  Result<std::vector<std::int64_t>> list_audit_chains() override;
   Result<AuditEntry> append_audit(const AuditDraft& draft) override;
   void append_audit_async(AuditDraft draft, WriteDone<AuditEntry> done) override;
   Result<std::vector<AuditEntry>> read_audit(std::int64_t after, std::size_t limit) override;
+  Result<std::vector<AuditEntry>> read_audit_chain(std::int64_t chain, std::int64_t after,
+                                                   std::size_t limit) override;
   Result<void> put_audit_checkpoint(const AuditCheckpoint& checkpoint) override;
   Result<std::vector<AuditCheckpoint>> list_audit_checkpoints() override;
 
@@ -134,6 +142,7 @@ class PostgresStore final : public Store {
   std::unique_ptr<detail::pg::ReadPool> read_pool_;
   std::unique_ptr<detail::pg::Writer> writer_;
   std::string instance_id_;
+  std::int64_t audit_chain_ = 0;
 };
 
 }  // namespace wl

@@ -1,4 +1,4 @@
-// AuditStore on SQLite: the chain and its checkpoints.
+// AuditStore on SQLite: its one chain (one writer) and the chain's checkpoints.
 #include "adapters/sqlite/sqlite_store.hpp"
 
 #include "adapters/sqlite/detail/jobs.hpp"
@@ -8,6 +8,11 @@
 namespace wl {
 
 using namespace detail;  // NOLINT: the adapter's own internals
+
+namespace {
+// One writer, one chain: its entries and checkpoints carry no chain column.
+constexpr std::int64_t kSqliteAuditChain = 1;
+}  // namespace
 
 // ---- Audit ----
 
@@ -24,6 +29,27 @@ void SqliteStore::append_audit_async(AuditDraft draft, WriteDone<AuditEntry> don
       std::move(done));
 }
 
+std::int64_t SqliteStore::audit_chain() const { return kSqliteAuditChain; }
+
+Result<std::vector<std::int64_t>> SqliteStore::list_audit_chains() {
+  auto lease = read_pool_->acquire();
+  auto select =
+      WL_TRY(lease.connection().prepare("SELECT 1 FROM audit LIMIT 1", "list audit chains"));
+  if (WL_TRY(select.step())) {
+    return std::vector<std::int64_t>{kSqliteAuditChain};
+  }
+  return std::vector<std::int64_t>{};
+}
+
+Result<std::vector<AuditEntry>> SqliteStore::read_audit_chain(std::int64_t chain,
+                                                              std::int64_t after,
+                                                              std::size_t limit) {
+  if (chain != kSqliteAuditChain) {
+    return std::vector<AuditEntry>{};
+  }
+  return read_audit(after, limit);
+}
+
 Result<std::vector<AuditEntry>> SqliteStore::read_audit(std::int64_t after, std::size_t limit) {
   auto lease = read_pool_->acquire();
   auto select = WL_TRY(lease.connection().prepare(
@@ -33,6 +59,9 @@ Result<std::vector<AuditEntry>> SqliteStore::read_audit(std::int64_t after, std:
 }
 
 Result<void> SqliteStore::put_audit_checkpoint(const AuditCheckpoint& checkpoint) {
+  if (checkpoint.chain != kSqliteAuditChain || checkpoint.chains != 1) {
+    return error(Code::kInvalidArgument, "store: a SQLite audit log has one chain");
+  }
   return write<void>(nullptr, [&](WriteContext& context) -> Result<void> {
     auto stored = WL_TRY(context.connection.prepare(
         "SELECT hash, at FROM audit_checkpoints WHERE seq = ?1", "find audit checkpoint"));
@@ -72,8 +101,13 @@ Result<std::vector<AuditCheckpoint>> SqliteStore::list_audit_checkpoints() {
       "SELECT seq, hash, public_key, signature, at FROM audit_checkpoints ORDER BY seq",
       "list audit checkpoints"));
   return all_rows<AuditCheckpoint>(select, [](const Statement& row) {
-    return AuditCheckpoint{row.column_int64(0), row.column_bytes(1), row.column_bytes(2),
-                           row.column_bytes(3), row.column_time(4)};
+    AuditCheckpoint checkpoint;
+    checkpoint.seq = row.column_int64(0);
+    checkpoint.hash = row.column_bytes(1);
+    checkpoint.public_key = row.column_bytes(2);
+    checkpoint.signature = row.column_bytes(3);
+    checkpoint.at = row.column_time(4);
+    return checkpoint;
   });
 }
 

@@ -119,9 +119,13 @@ class SqliteStore final : public Store {
   /// Erases the clear client ids as seal_device_names erases names.
   Result<void> seal_client_ids(std::span<const SealedClientId> ids) override;
 
+  std::int64_t audit_chain() const override;
+  Result<std::vector<std::int64_t>> list_audit_chains() override;
   Result<AuditEntry> append_audit(const AuditDraft& draft) override;
   void append_audit_async(AuditDraft draft, WriteDone<AuditEntry> done) override;
   Result<std::vector<AuditEntry>> read_audit(std::int64_t after, std::size_t limit) override;
+  Result<std::vector<AuditEntry>> read_audit_chain(std::int64_t chain, std::int64_t after,
+                                                   std::size_t limit) override;
   Result<void> put_audit_checkpoint(const AuditCheckpoint& checkpoint) override;
   Result<std::vector<AuditCheckpoint>> list_audit_checkpoints() override;
 

@@ -1,6 +1,7 @@
 #include "services/audit/audit_anchor.hpp"
 
 #include <charconv>
+#include <optional>
 #include <utility>
 
 #include <fmt/format.h>
@@ -69,31 +70,54 @@ std::string AuditKeyAnchor::fingerprint() const {
 }
 
 std::string format_audit_head(const AuditChainHead& head) {
-  return fmt::format("{}:{}", head.seq, crypto::hex_encode(head.hash));
+  if (head.chain == 1) {
+    return fmt::format("{}:{}", head.seq, crypto::hex_encode(head.hash));
+  }
+  return fmt::format("{}:{}:{}", head.chain, head.seq, crypto::hex_encode(head.hash));
 }
 
+namespace {
+
+std::optional<std::int64_t> positive_number(std::string_view text) {
+  std::int64_t number = 0;
+  const auto [end, parsed] = std::from_chars(text.data(), text.data() + text.size(), number);
+  if (text.empty() || parsed != std::errc() || end != text.data() + text.size() || number <= 0) {
+    return std::nullopt;
+  }
+  return number;
+}
+
+}  // namespace
+
 Result<AuditChainHead> parse_audit_head(std::string_view text) {
-  const auto colon = text.find(':');
   AuditChainHead head;
-  if (colon != std::string_view::npos) {
-    const std::string_view seq = text.substr(0, colon);
-    const auto [end, parsed] = std::from_chars(seq.data(), seq.data() + seq.size(), head.seq);
-    auto hash = crypto::hex_decode(text.substr(colon + 1));
-    if (parsed == std::errc() && end == seq.data() + seq.size() && head.seq > 0 && hash &&
-        hash->size() == kKeySize) {
+  const auto last_colon = text.rfind(':');
+  if (last_colon != std::string_view::npos) {
+    std::string_view numbers = text.substr(0, last_colon);
+    std::optional<std::int64_t> chain = 1;
+    if (const auto first_colon = numbers.find(':'); first_colon != std::string_view::npos) {
+      chain = positive_number(numbers.substr(0, first_colon));
+      numbers = numbers.substr(first_colon + 1);
+    }
+    const std::optional<std::int64_t> seq = positive_number(numbers);
+    auto hash = crypto::hex_decode(text.substr(last_colon + 1));
+    if (chain && seq && hash && hash->size() == kKeySize) {
+      head.chain = *chain;
+      head.seq = *seq;
       head.hash = std::move(*hash);
       return head;
     }
   }
   return error(Code::kInvalidArgument,
-               "a checkpoint head is SEQ:HASH, a seq and 64 hex characters, as in the "
-               "audit-head lines");
+               "a checkpoint head is [CHAIN:]SEQ:HASH, a seq and 64 hex characters, as in "
+               "the audit-head lines");
 }
 
 std::string audit_head_line(const AuditCheckpoint& checkpoint) {
-  return fmt::format("audit-head {} {} {}",
-                     format_audit_head(AuditChainHead{checkpoint.seq, checkpoint.hash}),
-                     format_rfc3339(checkpoint.at), audit_key_fingerprint(checkpoint.public_key));
+  return fmt::format(
+      "audit-head {} {} {}",
+      format_audit_head(AuditChainHead{checkpoint.seq, checkpoint.hash, checkpoint.chain}),
+      format_rfc3339(checkpoint.at), audit_key_fingerprint(checkpoint.public_key));
 }
 
 }  // namespace wl

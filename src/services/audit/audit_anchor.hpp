@@ -49,12 +49,15 @@ class AuditKeyAnchor {
 struct AuditChainHead {
   std::int64_t seq = 0;
   std::string hash;  // 32 raw bytes.
+  std::int64_t chain = 1;
 };
 
 std::string format_audit_head(const AuditChainHead& head);
 
-// Reads format_audit_head's form (hex in either case). Errors: InvalidArgument unless
-// the text is a positive decimal seq, ':' and 64 hex characters.
+// "SEQ:HASH" for chain 1, "CHAIN:SEQ:HASH" for another (docs/audit_chain.md, "Chains").
+// Reads format_audit_head's forms (hex in either case). Errors: InvalidArgument unless
+// the text is an optional positive decimal chain and ':', a positive decimal seq, ':'
+// and 64 hex characters.
 [[nodiscard]] Result<AuditChainHead> parse_audit_head(std::string_view text);
 
 // The line a checkpoint is exported as, to the "audit" logger and the head file:

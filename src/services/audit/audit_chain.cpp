@@ -12,6 +12,7 @@ namespace {
 // Format tags: a version change gives every hash and signature a new domain.
 constexpr std::string_view kEntryTag = "wardline.audit.entry.v1";
 constexpr std::string_view kCheckpointTag = "wardline.audit.checkpoint.v1";
+constexpr std::string_view kChainsCheckpointTag = "wardline.audit.checkpoint.v2";
 constexpr std::size_t kHashSize = 32;
 
 void append_i64(std::string& out, std::int64_t value) {
@@ -66,7 +67,13 @@ AuditChainer make_audit_chainer(AuditTally* tally) {
 
 std::string audit_checkpoint_encoding(const AuditCheckpoint& checkpoint) {
   std::string out;
-  append_bytes(out, kCheckpointTag);
+  if (checkpoint.chain == 1 && checkpoint.chains == 1) {
+    append_bytes(out, kCheckpointTag);  // A log of one chain, as before there were more.
+  } else {
+    append_bytes(out, kChainsCheckpointTag);
+    append_i64(out, checkpoint.chain);
+    append_i64(out, checkpoint.chains);
+  }
   append_i64(out, checkpoint.seq);
   append_bytes(out, checkpoint.hash);
   append_i64(out, to_micros(checkpoint.at));

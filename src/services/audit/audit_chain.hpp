@@ -24,8 +24,10 @@ std::string audit_entry_hash(const AuditEntry& entry);
 // outlive every store given this chainer.
 AuditChainer make_audit_chainer(AuditTally* tally = nullptr);
 
-// The bytes an audit checkpoint's Ed25519 signature covers: a format tag, seq, hash
-// and the checkpoint time. public_key and signature are not part of it.
+// The bytes an audit checkpoint's Ed25519 signature covers: a format tag, the chain and
+// the number of chains (v2; a checkpoint of chain 1 in a log of one chain keeps the v1
+// form without them), seq, hash and the checkpoint time. public_key and signature are
+// not part of it.
 std::string audit_checkpoint_encoding(const AuditCheckpoint& checkpoint);
 
 // The first entry's prev_hash: 32 zero bytes.

@@ -1,5 +1,6 @@
 #include "services/audit/audit_log.hpp"
 
+#include <algorithm>
 #include <utility>
 #include <vector>
 
@@ -93,7 +94,8 @@ Result<AuditLog::Head> AuditLog::read_head() {
     // otherwise scan from the beginning once.
     const std::vector<AuditCheckpoint> checkpoints = WL_TRY(store_.list_audit_checkpoints());
     for (const AuditCheckpoint& checkpoint : checkpoints) {
-      if (checkpoint.seq > head.seq && checkpoint.public_key == signing_key_.public_key &&
+      if (checkpoint.chain == store_.audit_chain() && checkpoint.seq > head.seq &&
+          checkpoint.public_key == signing_key_.public_key &&
           crypto::ed25519_verify(signing_key_.public_key, audit_checkpoint_encoding(checkpoint),
                                  checkpoint.signature)) {
         head.seq = checkpoint.seq;
@@ -127,6 +129,10 @@ Result<AuditCheckpoint> AuditLog::checkpoint() {
     return error(Code::kFailedPrecondition, "the audit log is empty");
   }
   AuditCheckpoint checkpoint;
+  checkpoint.chain = store_.audit_chain();
+  // How many chains have entries now: a later verify misses none of them.
+  checkpoint.chains = std::max<std::int64_t>(
+      static_cast<std::int64_t>(WL_TRY(store_.list_audit_chains()).size()), 1);
   checkpoint.seq = head.seq;
   checkpoint.hash = std::move(head.hash);
   checkpoint.at = clock_.now();

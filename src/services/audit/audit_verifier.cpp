@@ -1,6 +1,8 @@
 #include "services/audit/audit_verifier.hpp"
 
 #include <algorithm>
+#include <iterator>
+#include <tuple>
 #include <vector>
 
 #include "core/crypto/ed25519.hpp"
@@ -38,17 +40,29 @@ std::string checkpoint_problem(const AuditCheckpoint& checkpoint, std::string_vi
 
 }  // namespace
 
-Result<AuditVerifyReport> verify_audit(AuditStore& store, const AuditVerifyOptions& options) {
-  if (options.trusted_keys.empty()) {
-    return error(Code::kInvalidArgument, "audit verification needs a trusted public key");
-  }
-  std::vector<AuditCheckpoint> checkpoints = WL_TRY(store.list_audit_checkpoints());
-  std::stable_sort(checkpoints.begin(), checkpoints.end(),
-                   [](const AuditCheckpoint& a, const AuditCheckpoint& b) { return a.seq < b.seq; });
-  std::vector<AuditChainHead> heads = options.heads;
-  std::stable_sort(heads.begin(), heads.end(),
-                   [](const AuditChainHead& a, const AuditChainHead& b) { return a.seq < b.seq; });
-  AuditVerifyReport report;
+namespace {
+
+// What one chain's walk found good, for the whole log's report.
+struct ChainTally {
+  std::int64_t entries = 0;
+  std::int64_t checkpoints = 0;
+  std::int64_t last_checkpoint_seq = 0;
+  Timestamp last_checkpoint_at;
+  std::int64_t signed_chains = 0;  // The most chains a good checkpoint counted.
+};
+
+// Walks one chain from seq 1 against its checkpoints and heads (each sorted by seq).
+// Sets report's problem and first_bad_seq and returns false at the first thing wrong.
+Result<bool> verify_chain(AuditStore& store, std::int64_t chain,
+                          const std::vector<AuditCheckpoint>& checkpoints,
+                          const std::vector<AuditChainHead>& heads,
+                          const std::vector<AuditKeyAnchor>& trusted_keys,
+                          AuditVerifyReport& report, ChainTally& tally) {
+  const auto fail = [&](std::int64_t seq, std::string problem) {
+    report = failed(std::move(report), seq, std::move(problem));
+    report.first_bad_chain = chain;
+    return false;
+  };
   std::size_t next_checkpoint = 0;
   std::size_t next_head = 0;
   std::int64_t expected_seq = 1;
@@ -57,16 +71,17 @@ Result<AuditVerifyReport> verify_audit(AuditStore& store, const AuditVerifyOptio
   // Invariant: every entry before expected_seq, and every checkpoint before
   // next_checkpoint and head before next_head, has been checked and found good.
   while (true) {
-    const std::vector<AuditEntry> page = WL_TRY(store.read_audit(expected_seq - 1, kPageSize));
+    const std::vector<AuditEntry> page =
+        WL_TRY(store.read_audit_chain(chain, expected_seq - 1, kPageSize));
     for (const AuditEntry& entry : page) {
       if (entry.seq != expected_seq) {
-        return failed(std::move(report), expected_seq, "sequence gap");
+        return fail(expected_seq, "sequence gap");
       }
       if (entry.prev_hash != prev_hash) {
-        return failed(std::move(report), entry.seq, "broken link");
+        return fail(entry.seq, "broken link");
       }
       if (audit_entry_hash(entry) != entry.hash) {
-        return failed(std::move(report), entry.seq, "hash mismatch");
+        return fail(entry.seq, "hash mismatch");
       }
       while (next_checkpoint < checkpoints.size() &&
              checkpoints[next_checkpoint].seq <= entry.seq) {
@@ -74,15 +89,16 @@ Result<AuditVerifyReport> verify_audit(AuditStore& store, const AuditVerifyOptio
         // A checkpoint before this entry was not matched when its entry passed: its seq
         // is not in the chain (zero or negative).
         if (checkpoint.seq < entry.seq) {
-          return failed(std::move(report), checkpoint.seq, "checkpoint does not match chain");
+          return fail(checkpoint.seq, "checkpoint does not match chain");
         }
-        std::string problem = checkpoint_problem(checkpoint, entry.hash, options.trusted_keys);
+        std::string problem = checkpoint_problem(checkpoint, entry.hash, trusted_keys);
         if (!problem.empty()) {
-          return failed(std::move(report), checkpoint.seq, std::move(problem));
+          return fail(checkpoint.seq, std::move(problem));
         }
-        ++report.checkpoints;
-        report.last_checkpoint_seq = checkpoint.seq;
-        report.last_checkpoint_at = checkpoint.at;
+        ++tally.checkpoints;
+        tally.last_checkpoint_seq = checkpoint.seq;
+        tally.last_checkpoint_at = checkpoint.at;
+        tally.signed_chains = std::max(tally.signed_chains, checkpoint.chains);
         ++next_checkpoint;
       }
       // Heads are checked like checkpoints, with the signature already checked off
@@ -90,11 +106,11 @@ Result<AuditVerifyReport> verify_audit(AuditStore& store, const AuditVerifyOptio
       while (next_head < heads.size() && heads[next_head].seq <= entry.seq) {
         const AuditChainHead& head = heads[next_head];
         if (head.seq < entry.seq || !crypto::constant_time_equal(head.hash, entry.hash)) {
-          return failed(std::move(report), head.seq, "head not in chain");
+          return fail(head.seq, "head not in chain");
         }
         ++next_head;
       }
-      ++report.entries;
+      ++tally.entries;
       prev_hash = entry.hash;
       ++expected_seq;
     }
@@ -102,29 +118,98 @@ Result<AuditVerifyReport> verify_audit(AuditStore& store, const AuditVerifyOptio
       break;
     }
   }
-  report.unpinned = report.entries - report.last_checkpoint_seq;
   // Checkpoints or heads past the end: entries they covered were removed from the tail.
   if (next_checkpoint < checkpoints.size()) {
     const AuditCheckpoint& checkpoint = checkpoints[next_checkpoint];
-    std::string problem = checkpoint_problem(checkpoint, "", options.trusted_keys);
+    std::string problem = checkpoint_problem(checkpoint, "", trusted_keys);
     if (problem.empty()) {
       problem = "checkpoint does not match chain";  // It even claims an empty hash.
     }
-    return failed(std::move(report), checkpoint.seq, std::move(problem));
+    return fail(checkpoint.seq, std::move(problem));
   }
   if (next_head < heads.size()) {
-    return failed(std::move(report), heads[next_head].seq, "head not in chain");
+    return fail(heads[next_head].seq, "head not in chain");
   }
-  // An empty or unsigned log proves nothing: deleting every row, or every checkpoint
+  // An empty or unsigned chain proves nothing: deleting every row, or every checkpoint
   // after rewriting the chain, must not read as intact.
-  if (report.entries == 0) {
-    return failed(std::move(report), 1, "empty log");
+  if (tally.entries == 0) {
+    return fail(1, "empty log");
   }
-  if (report.checkpoints == 0) {
-    return failed(std::move(report), 1, "no checkpoint");
+  if (tally.checkpoints == 0) {
+    return fail(1, "no checkpoint");
+  }
+  return true;
+}
+
+}  // namespace
+
+Result<AuditVerifyReport> verify_audit(AuditStore& store, const AuditVerifyOptions& options) {
+  if (options.trusted_keys.empty()) {
+    return error(Code::kInvalidArgument, "audit verification needs a trusted public key");
+  }
+  std::vector<AuditCheckpoint> checkpoints = WL_TRY(store.list_audit_checkpoints());
+  std::stable_sort(checkpoints.begin(), checkpoints.end(),
+                   [](const AuditCheckpoint& a, const AuditCheckpoint& b) {
+                     return std::tie(a.chain, a.seq) < std::tie(b.chain, b.seq);
+                   });
+  std::vector<AuditChainHead> heads = options.heads;
+  std::stable_sort(heads.begin(), heads.end(),
+                   [](const AuditChainHead& a, const AuditChainHead& b) {
+                     return std::tie(a.chain, a.seq) < std::tie(b.chain, b.seq);
+                   });
+  // Every chain with entries, and every chain a checkpoint or head names: a chain
+  // whose entries were all deleted still has to answer for them.
+  const std::vector<std::int64_t> stored = WL_TRY(store.list_audit_chains());
+  std::vector<std::int64_t> chains = stored;
+  for (const AuditCheckpoint& checkpoint : checkpoints) {
+    chains.push_back(checkpoint.chain);
+  }
+  for (const AuditChainHead& head : heads) {
+    chains.push_back(head.chain);
+  }
+  std::sort(chains.begin(), chains.end());
+  chains.erase(std::unique(chains.begin(), chains.end()), chains.end());
+
+  AuditVerifyReport report;
+  if (chains.empty()) {
+    report = failed(std::move(report), 1, "empty log");
+    report.first_bad_chain = 1;
+    return report;
+  }
+  std::int64_t signed_chains = 0;
+  for (const std::int64_t chain : chains) {
+    const auto of_chain = [chain](const auto& item) { return item.chain == chain; };
+    std::vector<AuditCheckpoint> chain_checkpoints;
+    std::copy_if(checkpoints.begin(), checkpoints.end(), std::back_inserter(chain_checkpoints),
+                 of_chain);
+    std::vector<AuditChainHead> chain_heads;
+    std::copy_if(heads.begin(), heads.end(), std::back_inserter(chain_heads), of_chain);
+    ChainTally tally;
+    if (!WL_TRY(verify_chain(store, chain, chain_checkpoints, chain_heads, options.trusted_keys,
+                             report, tally))) {
+      return report;
+    }
+    ++report.chains;
+    report.entries += tally.entries;
+    report.checkpoints += tally.checkpoints;
+    report.unpinned += tally.entries - tally.last_checkpoint_seq;
+    if (report.last_checkpoint_chain == 0 || tally.last_checkpoint_at > report.last_checkpoint_at) {
+      report.last_checkpoint_chain = chain;
+      report.last_checkpoint_seq = tally.last_checkpoint_seq;
+      report.last_checkpoint_at = tally.last_checkpoint_at;
+    }
+    signed_chains = std::max(signed_chains, tally.signed_chains);
+  }
+  // A whole chain deleted, entries and checkpoints: another chain's later checkpoint
+  // counted it.
+  if (static_cast<std::int64_t>(stored.size()) < signed_chains) {
+    report = failed(std::move(report), 0, "missing chain");
+    return report;
   }
   if (options.max_age && options.now - report.last_checkpoint_at > *options.max_age) {
-    return failed(std::move(report), report.last_checkpoint_seq, "last checkpoint too old");
+    report = failed(std::move(report), report.last_checkpoint_seq, "last checkpoint too old");
+    report.first_bad_chain = report.last_checkpoint_chain;
+    return report;
   }
   return report;
 }

@@ -144,6 +144,7 @@ AuditEntry read_audit_entry(const PgResult& result, int row) {
   entry.draft.detail = result.bytes(row, 8);
   entry.prev_hash = result.bytes(row, 9);
   entry.hash = result.bytes(row, 10);
+  entry.chain = result.int64(row, 11);
   return entry;
 }
 
@@ -171,14 +172,64 @@ Result<void> lock_stream(PgConnection& connection) {
   return ok();
 }
 
+namespace {
+
+// The first key of the advisory locks that claim audit chains ("audi" in ASCII); the
+// second is the chain.
+constexpr std::int32_t kAuditChainLock = 0x61756469;
+
+Result<bool> try_claim(PgConnection& connection, std::int64_t chain) {
+  const PgResult claimed = WL_TRY(connection.query(
+      "SELECT pg_try_advisory_lock($1::integer, $2::integer)",
+      Params().add(std::int64_t{kAuditChainLock}).add(chain), "claim audit chain"));
+  WL_TRY(claimed.check());
+  return claimed.rows() == 1 && claimed.boolean(0, 0);
+}
+
+}  // namespace
+
+Result<std::int64_t> claim_audit_chain(PgConnection& connection) {
+  // Bounded: each round either claims a chain or loses one to another store, which
+  // only happens while stores are opening at the same moment.
+  for (int round = 0; round < 100; ++round) {
+    const PgResult chains =
+        WL_TRY(connection.query("SELECT id FROM audit_head ORDER BY id", "list audit chains"));
+    for (int row = 0; row < chains.rows(); ++row) {
+      const std::int64_t chain = chains.int64(row, 0);
+      if (WL_TRY(try_claim(connection, chain))) {
+        return chain;
+      }
+    }
+    // Every chain is held: start the next one. Two stores doing so at once collide on
+    // the key; the loser looks again.
+    const PgResult created = WL_TRY(connection.query(
+        "INSERT INTO audit_head (id, seq, hash) "
+        "SELECT coalesce(max(id), 0) + 1, 0, decode(repeat('00', 32), 'hex') FROM audit_head "
+        "ON CONFLICT (id) DO NOTHING RETURNING id",
+        "start audit chain"));
+    if (created.rows() == 1 && WL_TRY(try_claim(connection, created.int64(0, 0)))) {
+      return created.int64(0, 0);
+    }
+  }
+  return error(Code::kUnavailable, "store: could not claim an audit chain");
+}
+
+Result<void> reclaim_audit_chain(PgConnection& connection, std::int64_t chain) {
+  if (!WL_TRY(try_claim(connection, chain))) {
+    return error(Code::kUnavailable, "store: another store took this store's audit chain");
+  }
+  return ok();
+}
+
 Result<void> lock_audit_head(WriteContext& context) {
   if (context.audit_head) {
     return ok();
   }
-  WL_TRY(lock_stream(context.connection));
-  // Held until the transaction ends: appends from every store queue here, in order.
-  const PgResult head = WL_TRY(context.connection.query(
-      "SELECT seq, hash FROM audit_head WHERE id = 1 FOR UPDATE", "lock audit head"));
+  // This store's own chain (claim_audit_chain): no other live store appends to it, so
+  // the row lock never waits; it only guards the chain should two stores ever share it.
+  const PgResult head =
+      WL_TRY(context.connection.query("SELECT seq, hash FROM audit_head WHERE id = $1 FOR UPDATE",
+                                      Params().add(context.audit_chain), "lock audit head"));
   context.audit_head = WL_TRY(single_row<AuditHead>(
       head,
       [](const PgResult& row, int index) {
@@ -189,10 +240,11 @@ Result<void> lock_audit_head(WriteContext& context) {
 }
 
 Result<Thread> lock_thread(WriteContext& context, ThreadId id) {
-  // The chain head first, always: every transaction that writes a thread's events also
-  // appends its audit entries, so taking the two locks in one order across stores
-  // leaves nothing to deadlock on.
-  WL_TRY(lock_audit_head(context));
+  // The stream gate first, always, then the thread: one order across stores.
+  if (!context.holds_gate) {
+    WL_TRY(lock_stream(context.connection));
+    context.holds_gate = true;
+  }
   const PgResult locked =
       WL_TRY(context.connection.query("SELECT " WL_PG_THREAD_COLUMNS
                                       ", last_xact > pg_current_xact_id()::text::bigint "
@@ -282,8 +334,9 @@ Result<AuditEntry> insert_audit(WriteContext& context, const AuditDraft& draft) 
   entry.draft = draft;
   entry.prev_hash = head.hash;
   entry.hash = context.chainer(entry);
+  entry.chain = context.audit_chain;
   WL_TRY(context.connection.query("INSERT INTO audit (" WL_PG_AUDIT_COLUMNS
-                                  ") VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)",
+                                  ") VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)",
                                   Params()
                                       .add(entry.seq)
                                       .add(draft.at)
@@ -295,10 +348,11 @@ Result<AuditEntry> insert_audit(WriteContext& context, const AuditDraft& draft) 
                                       .add_text(draft.outcome)
                                       .add_text(draft.detail)
                                       .add_bytes(entry.prev_hash)
-                                      .add_bytes(entry.hash),
+                                      .add_bytes(entry.hash)
+                                      .add(entry.chain),
                                   "append audit entry"));
-  WL_TRY(context.connection.query("UPDATE audit_head SET seq = $1, hash = $2 WHERE id = 1",
-                                  Params().add(entry.seq).add_bytes(entry.hash),
+  WL_TRY(context.connection.query("UPDATE audit_head SET seq = $1, hash = $2 WHERE id = $3",
+                                  Params().add(entry.seq).add_bytes(entry.hash).add(entry.chain),
                                   "append audit entry"));
   head.seq = entry.seq;
   head.hash = entry.hash;

@@ -36,7 +36,7 @@
   "id, org_id, thread_id, kind, actor, created_at, seq, client_token, urgent, body_sealed, " \
   "ref, ref_seq, subject, client_id_sealed, written_at, scope, user_id, xact"
 #define WL_PG_AUDIT_COLUMNS \
-  "seq, at, org_id, actor, device_id, action, target, outcome, detail, prev_hash, hash"
+  "seq, at, org_id, actor, device_id, action, target, outcome, detail, prev_hash, hash, chain"
 
 namespace wl::detail::pg {
 
@@ -105,7 +105,7 @@ Result<void> expect_changed(const PgResult& result, std::string_view what);
 
 Result<Thread> load_thread(PgConnection& connection, ThreadId id);
 // As load_thread, and locks the thread's row until the transaction ends, after the
-// audit chain's head (lock_audit_head: one lock order for all stores). Every write
+// stream gate (lock_stream: one lock order for all stores). Every write
 // of a thread's events takes it first, across stores, so within one thread event ids
 // are assigned in commit order: seqs are contiguous, and membership periods (bounded by
 // event ids) agree with the recipients each write computed under the same lock.
@@ -129,19 +129,27 @@ Result<Event> insert_scoped_event(WriteContext& context, EventKind kind, OrgId o
                                   UserId actor, UserId subject, Timestamp at);
 
 // Takes the stream gate: a transaction-level advisory lock that every transaction
-// takes before it appends an audit entry or writes an existing thread's events
-// (lock_audit_head), so those transactions run one after another across stores. Taking
+// takes before it writes an existing thread's events (lock_thread), so those
+// transactions run one after another across stores. Taking
 // it gives the transaction no id, so one that takes it before its first write gets a
 // larger id than every transaction that held it before: the writer does so when it
 // reruns a batch that lock_thread found overtaken, which then cannot be overtaken again.
 Result<void> lock_stream(PgConnection& connection);
 
-// Takes the stream gate, then locks the audit chain's head row until the transaction
-// ends and reads it into context.audit_head, unless this transaction holds it already.
+// Claims an audit chain for the store whose writer `connection` is (docs/audit_chain.md,
+// "Chains"): the first chain no live store holds, or else a new one. The claim is a
+// session-level advisory lock on the chain, held as long as the session, so no two
+// live stores append to one chain and a restarted store takes a chain back.
+Result<std::int64_t> claim_audit_chain(PgConnection& connection);
+// Claims `chain` again on a new session of the same writer. Errors: Unavailable if
+// another store claimed it meanwhile.
+Result<void> reclaim_audit_chain(PgConnection& connection, std::int64_t chain);
+
+// Locks this store's chain head row until the transaction ends and reads it into
+// context.audit_head, unless this transaction holds it already.
 Result<void> lock_audit_head(WriteContext& context);
 
-// Appends an audit entry after the chain head, which the transaction's first append
-// locks (so stores appending at once never fork the chain).
+// Appends an audit entry to this store's chain, after its head.
 Result<AuditEntry> insert_audit(WriteContext& context, const AuditDraft& draft);
 
 // Opens `user`'s membership period of `thread` at event `from` (inclusive).

@@ -193,6 +193,21 @@ CREATE TABLE timers (
 );
 CREATE INDEX timers_by_due ON timers (due_at);
 )sql",
+    // 2: one audit chain per writing store (docs/audit_chain.md, "Chains"): entries and
+    // checkpoints name their chain, audit_head holds a row per chain, and a checkpoint
+    // records how many chains had entries when it was signed. What was written before
+    // is chain 1.
+    R"sql(
+ALTER TABLE audit ADD COLUMN chain bigint NOT NULL DEFAULT 1;
+ALTER TABLE audit DROP CONSTRAINT audit_pkey;
+ALTER TABLE audit ADD PRIMARY KEY (chain, seq);
+ALTER TABLE audit_head DROP CONSTRAINT audit_head_id_check;
+ALTER TABLE audit_head ADD CHECK (id > 0);
+ALTER TABLE audit_checkpoints ADD COLUMN chain bigint NOT NULL DEFAULT 1;
+ALTER TABLE audit_checkpoints ADD COLUMN chains bigint NOT NULL DEFAULT 1;
+ALTER TABLE audit_checkpoints DROP CONSTRAINT audit_checkpoints_pkey;
+ALTER TABLE audit_checkpoints ADD PRIMARY KEY (chain, seq);
+)sql",
 };
 
 std::string random_instance_id() {

@@ -11,9 +11,11 @@
 namespace wl::detail::pg {
 
 Writer::Writer(std::unique_ptr<PgConnection> connection, AuditChainer chainer,
-               std::size_t max_batch, int max_attempts, std::chrono::milliseconds horizon_wait)
+               std::int64_t audit_chain, std::size_t max_batch, int max_attempts,
+               std::chrono::milliseconds horizon_wait)
     : connection_(std::move(connection)),
       chainer_(std::move(chainer)),
+      audit_chain_(audit_chain),
       max_attempts_(max_attempts < 1 ? 1 : max_attempts),
       horizon_wait_(horizon_wait),
       queue_("wl-pg-writer", max_batch,
@@ -23,16 +25,21 @@ Result<void> Writer::try_batch(std::vector<WriteJob*>& batch, bool& retry, bool&
   retry = false;
   if (!connection_->is_healthy()) {
     WL_TRY(connection_->reconnect());
+    // The claim on the chain ended with the old session.
+    WL_TRY(reclaim_audit_chain(*connection_, audit_chain_));
   }
   WL_TRY(connection_->execute("BEGIN", "begin write batch"));
+  bool gate = false;
   if (gate_first) {
     WL_TRY(lock_stream(*connection_));
+    gate = true;
   }
   std::optional<AuditHead> head;
   for (WriteJob* job : batch) {
     const std::optional<AuditHead> head_before_job = head;
+    const bool gate_before_job = gate;
     WL_TRY(connection_->execute("SAVEPOINT job", "begin write"));
-    WriteContext context{*connection_, chainer_, head, nullptr};
+    WriteContext context{*connection_, chainer_, audit_chain_, head, gate};
     connection_->clear_last_sqlstate();
     const Result<void> job_result = job->run(context);
     if (!job_result) {
@@ -49,6 +56,7 @@ Result<void> Writer::try_batch(std::vector<WriteJob*>& batch, bool& retry, bool&
         return std::unexpected(job_result.error());
       }
       head = head_before_job;
+      gate = gate_before_job;
       WL_TRY(connection_->execute("ROLLBACK TO SAVEPOINT job", "roll back write"));
     }
     WL_TRY(connection_->execute("RELEASE SAVEPOINT job", "end write"));

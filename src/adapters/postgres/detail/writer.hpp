@@ -26,10 +26,13 @@ struct AuditHead {
 struct WriteContext {
   PgConnection& connection;
   const AuditChainer& chainer;
+  std::int64_t audit_chain;  // The chain this store appends to (claim_audit_chain).
   // Unset until the transaction's first audit entry locks the chain head; restored by
   // the writer if the job fails (its savepoint also releases the lock it took).
   std::optional<AuditHead>& audit_head;
-  std::vector<Event>* events;  // Set by the job: the events it created.
+  // Whether the transaction holds the stream gate (lock_stream); restored likewise.
+  bool& holds_gate;
+  std::vector<Event>* events = nullptr;  // Set by the job: the events it created.
   // Set by a job that found a thread already written by a later transaction
   // (lock_thread): the writer reruns the batch in a new transaction.
   bool rerun = false;
@@ -56,8 +59,10 @@ using WriteJob = BatchJob<WriteContext>;
 // Thread-safe. The destructor finishes every queued job, then joins the thread.
 class Writer {
  public:
-  Writer(std::unique_ptr<PgConnection> connection, AuditChainer chainer, std::size_t max_batch,
-         int max_attempts, std::chrono::milliseconds horizon_wait);
+  // `connection` holds the claim on `audit_chain` (claim_audit_chain); the writer claims
+  // it again after a reconnect.
+  Writer(std::unique_ptr<PgConnection> connection, AuditChainer chainer, std::int64_t audit_chain,
+         std::size_t max_batch, int max_attempts, std::chrono::milliseconds horizon_wait);
   Writer(const Writer&) = delete;
   Writer& operator=(const Writer&) = delete;
   ~Writer() = default;
@@ -90,6 +95,7 @@ class Writer {
 
   std::unique_ptr<PgConnection> connection_;  // Used only by the writer thread.
   AuditChainer chainer_;
+  std::int64_t audit_chain_;
   int max_attempts_;
   std::chrono::milliseconds horizon_wait_;
   BatchQueue<WriteContext> queue_;  // Last: its thread uses the members above.

@@ -59,6 +59,22 @@ TEST(AuditAnchorTest, HeadIsSeqColonHexHashBothWays) {
   EXPECT_EQ(parse_audit_head("1234:" + std::string(64, 'A'))->hash, std::string(32, '\xaa'));
 }
 
+TEST(AuditAnchorTest, HeadOfAnotherChainNamesItsChain) {
+  AuditChainHead head{7, std::string(32, '\x0f'), 3};
+  const std::string text = format_audit_head(head);
+  EXPECT_EQ(text, "3:7:" + crypto::hex_encode(head.hash));
+  auto parsed = parse_audit_head(text);
+  ASSERT_TRUE(parsed.has_value());
+  EXPECT_EQ(parsed->chain, 3);
+  EXPECT_EQ(parsed->seq, 7);
+  EXPECT_EQ(parsed->hash, head.hash);
+  EXPECT_EQ(parse_audit_head("7:" + crypto::hex_encode(head.hash))->chain, 1);
+  for (const std::string_view bad : {"0:7:", "x:7:", "3:0:", "3::", ":7:", "3:7:7:"}) {
+    EXPECT_FALSE(parse_audit_head(std::string(bad) + crypto::hex_encode(head.hash)).has_value())
+        << bad;
+  }
+}
+
 TEST(AuditAnchorTest, RejectsABadHead) {
   const std::string hash(64, 'a');
   for (const std::string& text :

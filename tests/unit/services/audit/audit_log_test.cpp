@@ -397,6 +397,103 @@ TEST_F(AuditLogTest, ConcurrentRecordsFormOneValidChain) {
 
 // One signed-in user refused over and over cannot fill the disk: past the budget a
 // minute the refusals are counted, and the next written one says how many.
+// ---- Several chains: one per writing store (docs/audit_chain.md, "Chains") ----
+
+class AuditChainsTest : public AuditLogTest {
+ protected:
+  // Chain 1 (store_) and chain 2 (a second store on the same tables), each with
+  // entries and checkpoints; chain 1 signs last, counting both.
+  void fill_both() {
+    fill(3);
+    for (int i = 1; i <= 4; ++i) {
+      ASSERT_TRUE(second_log_.record(draft(10 + i)).has_value());
+    }
+    ASSERT_TRUE(second_log_.checkpoint().has_value());
+    clock_.advance(std::chrono::seconds(1));
+    ASSERT_TRUE(log_.checkpoint().has_value());
+  }
+
+  testing::FakeAuditStore second_{make_audit_chainer(), store_.tables_for_test(), 2};
+  AuditLog second_log_{second_, clock_, key_};
+};
+
+TEST_F(AuditChainsTest, EveryChainIsVerifiedAndEachCheckpointCountsTheChains) {
+  fill_both();
+  const AuditVerifyReport report = verify();
+  EXPECT_TRUE(report.ok) << report.problem << " chain " << report.first_bad_chain;
+  EXPECT_EQ(report.chains, 2);
+  EXPECT_EQ(report.entries, 7);
+  EXPECT_EQ(report.checkpoints, 2);
+  EXPECT_EQ(report.unpinned, 0);
+  const std::vector<AuditCheckpoint> checkpoints = store_.list_audit_checkpoints().value();
+  for (const AuditCheckpoint& checkpoint : checkpoints) {
+    EXPECT_EQ(checkpoint.chains, 2);
+    EXPECT_EQ(checkpoint.seq, checkpoint.chain == 1 ? 3 : 4);
+  }
+}
+
+TEST_F(AuditChainsTest, AnEditInTheSecondChainNamesThatChain) {
+  fill_both();
+  second_.entries_for_test().at(2).draft.detail = "n=edited";
+  const AuditVerifyReport report = verify();
+  EXPECT_FALSE(report.ok);
+  EXPECT_EQ(report.first_bad_chain, 2);
+  EXPECT_EQ(report.first_bad_seq, 2);
+  EXPECT_EQ(report.problem, "hash mismatch");
+}
+
+TEST_F(AuditChainsTest, AWholeChainDeletedIsCaughtByTheOtherChainsCheckpoint) {
+  fill_both();
+  store_.tables_for_test()->chains.erase(2);
+  std::erase_if(store_.checkpoints_for_test(),
+                [](const AuditCheckpoint& checkpoint) { return checkpoint.chain == 2; });
+  const AuditVerifyReport report = verify();
+  EXPECT_FALSE(report.ok);
+  EXPECT_EQ(report.problem, "missing chain");
+}
+
+TEST_F(AuditChainsTest, AChainWhoseEntriesAreDeletedAnswersForItsCheckpoints) {
+  fill_both();
+  store_.tables_for_test()->chains.erase(2);
+  const AuditVerifyReport report = verify();
+  EXPECT_FALSE(report.ok);
+  EXPECT_EQ(report.first_bad_chain, 2);
+  EXPECT_EQ(report.problem, "checkpoint does not match chain");
+}
+
+TEST_F(AuditChainsTest, AChainRenumberedFailsItsSignatures) {
+  fill_both();
+  auto& chains = store_.tables_for_test()->chains;
+  chains[3] = chains[2];
+  chains.erase(2);
+  for (auto& [seq, entry] : chains[3]) {
+    entry.chain = 3;
+  }
+  for (AuditCheckpoint& checkpoint : store_.checkpoints_for_test()) {
+    if (checkpoint.chain == 2) {
+      checkpoint.chain = 3;
+    }
+  }
+  const AuditVerifyReport report = verify();
+  EXPECT_FALSE(report.ok);
+  EXPECT_EQ(report.first_bad_chain, 3);
+  EXPECT_EQ(report.problem, "checkpoint signature invalid");
+}
+
+TEST_F(AuditChainsTest, AHeadNamesItsChain) {
+  fill_both();
+  AuditVerifyOptions with_head = options();
+  const AuditEntry& last = second_.entries_for_test().at(4);
+  with_head.heads.push_back(AuditChainHead{4, last.hash, 2});
+  EXPECT_TRUE(verify(with_head).ok);
+  // The same head said of chain 1, where seq 4 does not exist.
+  with_head.heads.back().chain = 1;
+  const AuditVerifyReport report = verify(with_head);
+  EXPECT_FALSE(report.ok);
+  EXPECT_EQ(report.first_bad_chain, 1);
+  EXPECT_EQ(report.problem, "head not in chain");
+}
+
 TEST_F(AuditLogTest, RefusalsOfOneUserAreBudgetedAndCounted) {
   const auto refusal = [&](int user) {
     AuditDraft denied = draft(user);

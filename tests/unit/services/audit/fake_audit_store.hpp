@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <map>
+#include <memory>
 #include <mutex>
 #include <vector>
 
@@ -9,26 +10,53 @@
 
 namespace wl::testing {
 
-// The AuditStore port, in memory, chaining with the AuditChainer it is
-// given like the real adapters. Tests reach the stored rows through the _for_test
-// hooks to simulate someone editing the database directly.
+// The rows of an audit log in memory: entries by chain and seq, and the checkpoints,
+// as database tables would hold them. Shared by the FakeAuditStores of one "database".
+struct FakeAuditTables {
+  std::mutex mutex;
+  std::map<std::int64_t, std::map<std::int64_t, AuditEntry>> chains;  // GUARDED_BY(mutex)
+  std::vector<AuditCheckpoint> checkpoints;                           // GUARDED_BY(mutex)
+};
+
+// The AuditStore port, in memory, appending to chain `chain` of `tables` and chaining
+// with the AuditChainer it is given like the real adapters. Tests reach the stored rows
+// through the _for_test hooks to simulate someone editing the database directly.
 class FakeAuditStore final : public AuditStore {
  public:
-  explicit FakeAuditStore(AuditChainer chainer) : chainer_(std::move(chainer)) {}
+  explicit FakeAuditStore(
+      AuditChainer chainer,
+      std::shared_ptr<FakeAuditTables> tables = std::make_shared<FakeAuditTables>(),
+      std::int64_t chain = 1)
+      : chainer_(std::move(chainer)), tables_(std::move(tables)), chain_(chain) {}
+
+  std::int64_t audit_chain() const override { return chain_; }
+
+  Result<std::vector<std::int64_t>> list_audit_chains() override {
+    std::lock_guard lock(tables_->mutex);
+    std::vector<std::int64_t> chains;
+    for (const auto& [chain, entries] : tables_->chains) {
+      if (!entries.empty()) {
+        chains.push_back(chain);
+      }
+    }
+    return chains;
+  }
 
   Result<AuditEntry> append_audit(const AuditDraft& draft) override {
-    std::lock_guard lock(mutex_);
+    std::lock_guard lock(tables_->mutex);
+    auto& entries = tables_->chains[chain_];
     AuditEntry entry;
+    entry.chain = chain_;
     entry.draft = draft;
-    if (entries_.empty()) {
+    if (entries.empty()) {
       entry.seq = 1;
       entry.prev_hash = std::string(32, '\0');
     } else {
-      entry.seq = entries_.rbegin()->first + 1;
-      entry.prev_hash = entries_.rbegin()->second.hash;
+      entry.seq = entries.rbegin()->first + 1;
+      entry.prev_hash = entries.rbegin()->second.hash;
     }
     entry.hash = chainer_(entry);
-    entries_[entry.seq] = entry;
+    entries[entry.seq] = entry;
     return entry;
   }
 
@@ -37,10 +65,15 @@ class FakeAuditStore final : public AuditStore {
   }
 
   Result<std::vector<AuditEntry>> read_audit(std::int64_t after, std::size_t limit) override {
-    std::lock_guard lock(mutex_);
+    return read_audit_chain(chain_, after, limit);
+  }
+
+  Result<std::vector<AuditEntry>> read_audit_chain(std::int64_t chain, std::int64_t after,
+                                                   std::size_t limit) override {
+    std::lock_guard lock(tables_->mutex);
     std::vector<AuditEntry> page;
-    for (auto it = entries_.upper_bound(after); it != entries_.end() && page.size() < limit;
-         ++it) {
+    const auto& entries = tables_->chains[chain];
+    for (auto it = entries.upper_bound(after); it != entries.end() && page.size() < limit; ++it) {
       page.push_back(it->second);
     }
     ++read_calls_;
@@ -49,9 +82,9 @@ class FakeAuditStore final : public AuditStore {
 
   // As the SQLite store: a later signature of the same head replaces the stored one.
   Result<void> put_audit_checkpoint(const AuditCheckpoint& checkpoint) override {
-    std::lock_guard lock(mutex_);
-    for (AuditCheckpoint& stored : checkpoints_) {
-      if (stored.seq == checkpoint.seq) {
+    std::lock_guard lock(tables_->mutex);
+    for (AuditCheckpoint& stored : tables_->checkpoints) {
+      if (stored.chain == checkpoint.chain && stored.seq == checkpoint.seq) {
         if (stored.hash != checkpoint.hash) {
           return error(Code::kAlreadyExists, "another audit checkpoint at this seq");
         }
@@ -61,37 +94,39 @@ class FakeAuditStore final : public AuditStore {
         return {};
       }
     }
-    checkpoints_.push_back(checkpoint);
+    tables_->checkpoints.push_back(checkpoint);
     return {};
   }
 
   Result<std::vector<AuditCheckpoint>> list_audit_checkpoints() override {
-    std::lock_guard lock(mutex_);
-    return checkpoints_;
+    std::lock_guard lock(tables_->mutex);
+    return tables_->checkpoints;
   }
 
-  // Rows keyed by seq, as a database table would hold them. Not thread-safe: use only
-  // while no other thread touches the store.
-  std::map<std::int64_t, AuditEntry>& entries_for_test() { return entries_; }
-  std::vector<AuditCheckpoint>& checkpoints_for_test() { return checkpoints_; }
+  // This store's chain's rows keyed by seq, and every checkpoint. Not thread-safe: use
+  // only while no other thread touches the store.
+  std::map<std::int64_t, AuditEntry>& entries_for_test() { return tables_->chains[chain_]; }
+  std::vector<AuditCheckpoint>& checkpoints_for_test() { return tables_->checkpoints; }
   int read_calls_for_test() const { return read_calls_; }
+  // The tables, to open another store on the same "database".
+  const std::shared_ptr<FakeAuditTables>& tables_for_test() const { return tables_; }
 
   // Rewrites seq `from` onward so that every hash and link is consistent again, as an
   // attacker who knows the (public) chain rule would after an edit.
   void rechain_from_for_test(std::int64_t from) {
-    for (auto it = entries_.lower_bound(from); it != entries_.end(); ++it) {
-      auto previous = entries_.find(it->first - 1);
+    auto& entries = entries_for_test();
+    for (auto it = entries.lower_bound(from); it != entries.end(); ++it) {
+      auto previous = entries.find(it->first - 1);
       it->second.prev_hash =
-          previous == entries_.end() ? std::string(32, '\0') : previous->second.hash;
+          previous == entries.end() ? std::string(32, '\0') : previous->second.hash;
       it->second.hash = chainer_(it->second);
     }
   }
 
  private:
   AuditChainer chainer_;
-  std::mutex mutex_;
-  std::map<std::int64_t, AuditEntry> entries_;
-  std::vector<AuditCheckpoint> checkpoints_;
+  std::shared_ptr<FakeAuditTables> tables_;
+  std::int64_t chain_;
   int read_calls_ = 0;
 };
 
