@@ -24,6 +24,7 @@ Result<void> Writer::try_batch(std::vector<WriteJob*>& batch, bool& retry, bool&
   if (!connection_->is_healthy()) {
     WL_TRY(connection_->reconnect());
   }
+  const std::uint64_t rows_before = connection_->rows_changed();
   WL_TRY(connection_->execute("BEGIN", "begin write batch"));
   if (gate_first) {
     WL_TRY(lock_stream(*connection_));
@@ -60,6 +61,7 @@ Result<void> Writer::try_batch(std::vector<WriteJob*>& batch, bool& retry, bool&
       written.rows() == 1 ? written.optional_int64(0, 0) : std::nullopt;
   WL_TRY(written.check());
   WL_TRY(connection_->execute("COMMIT", "commit write batch"));
+  counters_.add_commit(connection_->rows_changed() - rows_before);
   if (epoch) {
     wait_for_horizon(*epoch);
   }
