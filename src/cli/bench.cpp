@@ -2,6 +2,7 @@
 #include <atomic>
 #include <charconv>
 #include <chrono>
+#include <cmath>
 #include <cstdio>
 #include <fstream>
 #include <iostream>
@@ -511,9 +512,13 @@ class Driver final : public net::LoadHandler {
     } else if (type == "sent") {
       const auto seq = seq_of(string_field(text, "client_id"), run_id_);
       if (seq) {
-        const Slot& slot = connections_[index].slots[*seq & mask_];
-        if (slot.seq == *seq && slot.sent_ns != 0 && is_measured(slot.sent_ns)) {
-          record(thread.commit_ns, thread, now - slot.sent_ns);
+        Slot& slot = connections_[index].slots[*seq & mask_];
+        // The slot may be complete already (the peer's event can arrive before the
+        // sender's `sent`); its send time stays until the ring reuses it.
+        if (slot.seq == *seq && slot.issued_ns != 0 && !slot.has_commit_sample &&
+            is_measured(slot.issued_ns)) {
+          slot.has_commit_sample = true;
+          record(thread.commit_ns, thread, now - slot.issued_ns);
         }
       }
     } else if (type == "caught_up") {
@@ -633,8 +638,10 @@ class Driver final : public net::LoadHandler {
  private:
   struct Slot {
     std::uint64_t seq = 0;
-    std::int64_t sent_ns = 0;   // 0: free.
-    std::size_t remaining = 0;  // Recipients yet to read it.
+    std::int64_t sent_ns = 0;    // 0: free.
+    std::int64_t issued_ns = 0;  // The send time, kept after completion (send->sent).
+    std::size_t remaining = 0;   // Recipients yet to read it.
+    bool has_commit_sample = false;
   };
 
   struct Connection {
@@ -725,7 +732,7 @@ class Driver final : public net::LoadHandler {
       return;
     }
     count_out(thread, now);
-    slot = Slot{seq, now, recipients_};
+    slot = Slot{seq, now, now, recipients_, false};
     ++self.outstanding;
     outstanding_.fetch_add(1, std::memory_order_relaxed);
     if (is_measured(now)) {
@@ -1151,15 +1158,16 @@ int run(const RunOptions& options) {
   load.start_ticker(kTick, [&driver](std::size_t thread) { driver.tick(thread); });
   driver.begin(options.warmup, options.duration);
   sleep_until_ns(driver.measure_ns());
-  // The store's counters and the server's disk writes bracket the window; the CPU
-  // readings sit inside them, so that the counters' own requests cost no window CPU.
-  const bool wants_store = mode != Mode::kEcho;
-  const std::optional<json::object> store_before =
-      wants_store ? read_store_stats(*client) : std::nullopt;
-  const std::optional<std::uint64_t> disk_before =
-      options.server_pid ? disk_write_bytes(options.server_pid) : std::nullopt;
   const double server_cpu_start = options.server_pid ? cpu_seconds(options.server_pid) : 0;
   const double own_cpu_start = cpu_seconds(0);
+  // Then the server's disk writes and the store's counters. A loaded server may take a
+  // while to answer: the two answers' times say which window the counters span.
+  const bool wants_store = mode != Mode::kEcho;
+  const std::optional<std::uint64_t> disk_before =
+      options.server_pid ? disk_write_bytes(options.server_pid) : std::nullopt;
+  const std::optional<json::object> store_before =
+      wants_store ? read_store_stats(*client) : std::nullopt;
+  const std::int64_t store_before_ns = now_ns();
   sleep_until_ns(driver.end_ns());
   const double server_cpu =
       options.server_pid ? cpu_seconds(options.server_pid) - server_cpu_start : 0;
@@ -1168,6 +1176,7 @@ int run(const RunOptions& options) {
       options.server_pid ? disk_write_bytes(options.server_pid) : std::nullopt;
   const std::optional<json::object> store_after =
       store_before ? read_store_stats(*client) : std::nullopt;
+  const double store_span_s = static_cast<double>(now_ns() - store_before_ns) / 1e9;
   // Let what is in flight arrive (bounded), then close.
   const auto drain_deadline = SteadyClock::now() + kDrainWait;
   while (driver.outstanding() > 0 && SteadyClock::now() < drain_deadline) {
@@ -1250,7 +1259,9 @@ int run(const RunOptions& options) {
         count, count - 1, totals.deliveries,
         static_cast<double>(totals.deliveries) / options.duration);
   }
-  if (disk_before && disk_after) {
+  const bool is_postgres =
+      store_after && store_after->contains("adapter") && store_after->at("adapter") == "postgresql";
+  if (wants_store && disk_before && disk_after && !is_postgres) {
     const double bytes = per_message(static_cast<double>(*disk_after - *disk_before));
     result["server_disk_write_bytes_per_message"] = bytes;
     text += fmt::format("  disk       server process wrote {:.0f} B per message (/proc/PID/io)\n",
@@ -1270,6 +1281,7 @@ int run(const RunOptions& options) {
     const std::string adapter_name =
         adapter != nullptr && adapter->is_string() ? std::string(adapter->as_string()) : "store";
     result["store_adapter"] = adapter_name;
+    result["store_span_s"] = store_span_s;
     std::string line = fmt::format("  store      {} per message:", adapter_name);
     const auto add = [&](std::string_view key, std::string_view json_key, std::string_view label) {
       if (const std::optional<double> value = field(key)) {
@@ -1286,6 +1298,12 @@ int run(const RunOptions& options) {
     add("wal_bytes", "wal_bytes_per_message", "WAL bytes (cluster)");
     line.back() = '\n';
     text += line;
+    if (std::abs(store_span_s - options.duration) > 0.1 * options.duration) {
+      text += fmt::format(
+          "  store      (the two readings were {:.2f} s apart, not {:.0f} s: the server was "
+          "slow to answer, so the counters span a shifted window)\n",
+          store_span_s, options.duration);
+    }
   } else if (wants_store) {
     text += "  store      (no counters: the server runs without --bench-limits)\n";
   }
