@@ -2,10 +2,12 @@
 
 #include <chrono>
 #include <cstddef>
+#include <functional>
 #include <string>
 
 #include "api/refusal_audit.hpp"
 #include "ports/clock.hpp"
+#include "ports/store_stats.hpp"
 #include "services/audit/audit_log.hpp"
 #include "services/identity/identity_service.hpp"
 #include "services/identity/rate_limiter.hpp"
@@ -60,6 +62,10 @@ struct ApiContext {
   // The SHA-256 of the server's admin token (Access::kAdminToken), set by the
   // composition root before serving; empty: every admin-token route is refused.
   std::string admin_token_sha256;
+  // The store's counters for GET /bench/store-stats (docs/benchmarks.md), set by the
+  // composition root only for `serve --bench-limits`; empty: that path is 404. Called
+  // on a work-pool thread; may block briefly.
+  std::function<StoreStats()> bench_store_stats;
 
   ApiContext(IdentityService& identity_service, MessagingService& messaging_service,
              PatientService& patient_service, KeyRing& key_ring, AuditLog& audit_log,

@@ -1,6 +1,9 @@
 #include "api/http_api.hpp"
 
 #include <algorithm>
+#include <cstdint>
+#include <optional>
+#include <string_view>
 #include <vector>
 
 #include <fmt/format.h>
@@ -139,6 +142,28 @@ std::string named_ids(const Route& route, std::string_view pattern) {
     start = end + 1;
   }
   return ids;
+}
+
+// A peer on this machine (the load generator reading /bench/store-stats).
+bool is_loopback(std::string_view address) {
+  return address == "::1" || address.starts_with("127.") || address.starts_with("::ffff:127.");
+}
+
+json::object store_stats_json(const StoreStats& stats) {
+  json::object body{
+      {"adapter", stats.adapter}, {"commits", stats.commits}, {"rows_written", stats.rows_written}};
+  const auto put = [&body](std::string_view key, const std::optional<std::uint64_t>& value) {
+    if (value) {
+      body[key] = *value;
+    }
+  };
+  put("pages_written", stats.pages_written);
+  put("checkpoint_pages", stats.checkpoint_pages);
+  put("checkpoints", stats.checkpoints);
+  put("syncs_estimated", stats.syncs_estimated);
+  put("wal_bytes", stats.wal_bytes);
+  put("wal_syncs", stats.wal_syncs);
+  return body;
 }
 
 bool is_api(const Route& route) {
@@ -285,6 +310,14 @@ net::Response HttpApi::route(const net::Request& request) {
   if (!is_api(route)) {
     if (route.is("GET", {"healthz"})) {
       return json_response(200, json::object{{"status", "ok"}});
+    }
+    // Benchmark counters: only on a bench server (serve --bench-limits), only from
+    // this machine; anywhere else the path does not exist.
+    if (route.is("GET", {"bench", "store-stats"})) {
+      if (!context_.bench_store_stats || !is_loopback(request.remote_address)) {
+        return error_response(Status(Code::kNotFound, "no such resource"));
+      }
+      return json_response(200, store_stats_json(context_.bench_store_stats()));
     }
     if (route.method == "GET" || route.method == "HEAD") {
       return serve_static(request);

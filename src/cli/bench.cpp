@@ -2,6 +2,7 @@
 #include <atomic>
 #include <charconv>
 #include <chrono>
+#include <cmath>
 #include <cstdio>
 #include <fstream>
 #include <iostream>
@@ -17,6 +18,7 @@
 #include <sys/resource.h>
 #include <unistd.h>
 #include <CLI/CLI.hpp>
+#include <boost/json/array.hpp>
 #include <boost/json/object.hpp>
 #include <boost/json/parse.hpp>
 #include <boost/json/serialize.hpp>
@@ -39,6 +41,14 @@
 //                endpoint (serve --bench-echo) as the same-run baseline;
 //                --connections-only N holds N idle authenticated connections and
 //                reports the server's resident memory per connection.
+//                --mode group: bench-0 creates a group thread of --group-size
+//                members over HTTPS and sends to it; every other member acks each
+//                message and marks the thread read (at most once per 100 ms). Latency
+//                is sampled per member delivery; a send completes when every member
+//                has read it.
+//                With a server on --bench-limits, the store's counters (GET
+//                /bench/store-stats) are read around the measured window and reported
+//                per message: commits, rows, pages, fsyncs.
 //
 // Every loop here is bounded in count and in time, and the target must be loopback.
 namespace wl::cli {
@@ -54,6 +64,10 @@ constexpr double kMaxDurationSeconds = 600;
 constexpr auto kDrainWait = std::chrono::seconds(10);
 constexpr auto kTick = std::chrono::microseconds(1000);
 constexpr std::size_t kAckBatch = 64;
+// A group member marks the thread read at most this often (the server's default read
+// window is as long).
+constexpr std::int64_t kReadIntervalNs = 100'000'000;
+constexpr std::size_t kMaxGroupSize = 500;  // The server's member limit.
 constexpr std::size_t kMaxSamplesPerThread = 20'000'000;
 constexpr std::size_t kLoginThreads = 4;
 
@@ -68,6 +82,7 @@ std::string bench_username(std::size_t index) { return fmt::format("bench-{}", i
 
 struct SetupOptions {
   std::string data_dir = "wardline-data";
+  std::string store;  // RuntimeOptions::store: empty (SQLite) or a postgresql:// URI.
   std::size_t count = 100;
 };
 
@@ -79,6 +94,7 @@ int setup(const SetupOptions& options) {
   RuntimeOptions runtime_options;
   // The load generator logs thousands of users in; their hashes use the minimum cost.
   runtime_options.password_strength = PasswordHasher::Strength::kMinimum;
+  runtime_options.store = options.store;
   auto runtime = Runtime::open(options.data_dir, runtime_options);
   if (!runtime) {
     std::cerr << "wardline bench setup: cannot open the data directory (is a server running "
@@ -131,7 +147,19 @@ int setup(const SetupOptions& options) {
 
 // ---- bench run: options and logins ---------------------------------------------------
 
-enum class Mode { kMessages, kEcho };
+enum class Mode { kMessages, kEcho, kGroup };
+
+std::string_view mode_name(Mode mode) {
+  switch (mode) {
+    case Mode::kMessages:
+      return "messages";
+    case Mode::kEcho:
+      return "echo";
+    case Mode::kGroup:
+      return "group";
+  }
+  return "messages";
+}
 
 struct RunOptions {
   std::string server = "https://127.0.0.1:8443";
@@ -139,7 +167,8 @@ struct RunOptions {
   std::string mode = "messages";
   std::string org = std::string(kBenchOrg);
   std::size_t users = 100;
-  double rate = 0;  // Total messages/s; 0 = as fast as the windows allow.
+  std::size_t group_size = 50;  // --mode group: members of the thread, the sender included.
+  double rate = 0;              // Total messages/s; 0 = as fast as the windows allow.
   double duration = 10;
   double warmup = 2;
   std::size_t window = 8;  // Messages in flight per sending connection.
@@ -154,7 +183,7 @@ struct RunOptions {
 struct Account {
   std::string token;
   std::int64_t user_id = 0;
-  std::int64_t thread_id = 0;  // The pair's direct thread.
+  std::int64_t thread_id = 0;  // The pair's direct thread, or the group.
 };
 
 // Logs bench-0..count-1 in (kLoginThreads at a time, each on its own keep-alive HTTPS
@@ -251,6 +280,36 @@ Result<std::vector<Account>> login_all(const net::ClientOptions& client, const R
     return std::unexpected(*failure);
   }
   return accounts;
+}
+
+// Creates a new group thread as accounts[0] with every other account as a member, over
+// HTTPS like a client, and sets every account's thread_id to it.
+Result<void> create_group(const net::ClientOptions& client, std::vector<Account>& accounts) {
+  json::array members;
+  for (std::size_t i = 1; i < accounts.size(); ++i) {
+    members.push_back(accounts[i].user_id);
+  }
+  json::object body{{"kind", "group"},
+                    {"title", fmt::format("Bench group of {}", accounts.size())},
+                    {"member_ids", std::move(members)}};
+  net::HttpsClient https(client);
+  const net::Response response = WL_TRY(https.request(
+      "POST", "/api/v1/threads", json::serialize(body),
+      {{"Content-Type", "application/json"}, {"Authorization", "Bearer " + accounts[0].token}}));
+  if (response.status != 200) {
+    return error(Code::kInternal, fmt::format("creating the group answered HTTP {}: {}",
+                                              response.status, response.body.substr(0, 200)));
+  }
+  json::error_code code;
+  const json::value parsed = json::parse(response.body, code);
+  if (code || !parsed.is_object() || !parsed.as_object().contains("id")) {
+    return error(Code::kInternal, "unexpected thread answer");
+  }
+  const auto id = parsed.at("id").to_number<std::int64_t>();
+  for (Account& account : accounts) {
+    account.thread_id = id;
+  }
+  return ok();
 }
 
 // ---- frame scanning ------------------------------------------------------------------
@@ -358,16 +417,23 @@ class Driver final : public net::LoadHandler {
       ring <<= 1;
     }
     mask_ = ring - 1;
+    // A group's one sender is connection 0; every other member receives its messages.
+    recipients_ = mode == Mode::kGroup ? count - 1 : 1;
+    senders_ = mode == Mode::kGroup ? 1 : count;
     for (std::size_t i = 0; i < count; ++i) {
       connections_[i].slots.resize(ring);
-      connections_[i].peer = mode == Mode::kMessages ? (i ^ 1) : i;
+      connections_[i].peer = mode == Mode::kMessages ? (i ^ 1) : mode == Mode::kGroup ? 0 : i;
     }
   }
 
   void attach(net::LoadClient& client) {
     client_ = &client;
     for (std::size_t i = 0; i < connections_.size(); ++i) {
-      threads_[client.thread_of(i)].members.push_back(i);
+      ThreadState& thread = threads_[client.thread_of(i)];
+      thread.members.push_back(i);
+      if (mode_ != Mode::kGroup || i == 0) {
+        thread.senders.push_back(i);
+      }
     }
   }
 
@@ -403,6 +469,9 @@ class Driver final : public net::LoadHandler {
     const std::int64_t now = now_ns();
     ThreadState& thread = threads_[client_->thread_of(index)];
     ++thread.frames_in;
+    if (is_measured(now)) {
+      ++thread.frames_in_window;
+    }
     if (mode_ == Mode::kEcho) {
       if (auto seq = int_field(text, "seq")) {
         complete(thread, index, static_cast<std::uint64_t>(*seq), now);
@@ -430,14 +499,26 @@ class Driver final : public net::LoadHandler {
       if (self.pending_acks.size() == 1) {
         thread.ack_queue.push_back(index);
       } else if (self.pending_acks.size() >= kAckBatch) {
-        flush_acks(index);
+        flush_acks(index, now);
+      }
+      if (mode_ == Mode::kGroup) {
+        // The member has seen it: mark the thread read, at most once per interval.
+        self.seen_seq = std::max(self.seen_seq, int_field(text, "seq").value_or(0));
+        if (!self.is_read_queued && self.seen_seq > self.read_seq) {
+          self.is_read_queued = true;
+          thread.read_queue.push_back(index);
+        }
       }
     } else if (type == "sent") {
       const auto seq = seq_of(string_field(text, "client_id"), run_id_);
       if (seq) {
-        const Slot& slot = connections_[index].slots[*seq & mask_];
-        if (slot.seq == *seq && slot.sent_ns != 0 && is_measured(slot.sent_ns)) {
-          record(thread.commit_ns, thread, now - slot.sent_ns);
+        Slot& slot = connections_[index].slots[*seq & mask_];
+        // The slot may be complete already (the peer's event can arrive before the
+        // sender's `sent`); its send time stays until the ring reuses it.
+        if (slot.seq == *seq && slot.issued_ns != 0 && !slot.has_commit_sample &&
+            is_measured(slot.issued_ns)) {
+          slot.has_commit_sample = true;
+          record(thread.commit_ns, thread, now - slot.issued_ns);
         }
       }
     } else if (type == "caught_up") {
@@ -465,37 +546,38 @@ class Driver final : public net::LoadHandler {
   // Runs every kTick on each io thread: flushes acks and paces the senders.
   void tick(std::size_t thread_index) {
     ThreadState& thread = threads_[thread_index];
+    const std::int64_t now = now_ns();
     for (const std::size_t index : thread.ack_queue) {
-      flush_acks(index);
+      flush_acks(index, now);
     }
     thread.ack_queue.clear();
+    flush_reads(thread, now);
     const std::int64_t start = start_ns_.load();
     if (start == 0) {
       return;
     }
-    const std::int64_t now = now_ns();
-    if (now >= end_ns_.load() || thread.members.empty()) {
+    if (now >= end_ns_.load() || thread.senders.empty()) {
       return;
     }
     if (options_.rate <= 0) {
       if (!thread.filled) {
         thread.filled = true;
-        for (const std::size_t index : thread.members) {
+        for (const std::size_t index : thread.senders) {
           fill(thread, index);
         }
       }
       return;
     }
-    // Paced: this thread's share of the total rate, round robin over its connections.
+    // Paced: this thread's share of the total rate, round robin over its senders.
     // A turn whose connection has a full window is skipped, not made up later.
-    const double share = options_.rate * static_cast<double>(thread.members.size()) /
-                         static_cast<double>(connections_.size());
+    const double share =
+        options_.rate * static_cast<double>(thread.senders.size()) / static_cast<double>(senders_);
     const auto due = static_cast<std::uint64_t>(static_cast<double>(now - start) * share / 1e9);
     std::uint64_t budget = due > thread.paced ? due - thread.paced : 0;
-    budget = std::min<std::uint64_t>(budget, thread.members.size() * options_.window);
+    budget = std::min<std::uint64_t>(budget, thread.senders.size() * options_.window);
     thread.paced += budget;
     for (std::uint64_t i = 0; i < budget; ++i) {
-      const std::size_t index = thread.members[thread.cursor++ % thread.members.size()];
+      const std::size_t index = thread.senders[thread.cursor++ % thread.senders.size()];
       if (!can_send(index)) {
         ++thread.skipped;
         continue;
@@ -505,8 +587,11 @@ class Driver final : public net::LoadHandler {
   }
 
   struct Totals {
-    std::uint64_t sent = 0;       // Sends written in the measured window.
-    std::uint64_t delivered = 0;  // Deliveries (or echoes) read in the measured window.
+    std::uint64_t sent = 0;  // Sends written in the measured window.
+    // Messages (or echoes) completed in the measured window: read by their one peer,
+    // or by every member of the group.
+    std::uint64_t delivered = 0;
+    std::uint64_t deliveries = 0;  // Per recipient, in the measured window.
     std::uint64_t errors = 0;
     std::uint64_t lost = 0;
     std::uint64_t skipped = 0;
@@ -514,6 +599,8 @@ class Driver final : public net::LoadHandler {
     std::uint64_t samples_dropped = 0;
     std::uint64_t frames_in = 0;  // Whole run, all connections.
     std::uint64_t frames_out = 0;
+    std::uint64_t frames_in_window = 0;  // In the measured window, all connections.
+    std::uint64_t frames_out_window = 0;
     std::uint64_t undelivered = 0;  // Still in flight when the run ended.
     Percentiles deliver;
     Percentiles commit;
@@ -527,6 +614,7 @@ class Driver final : public net::LoadHandler {
     for (ThreadState& thread : threads_) {
       totals.sent += thread.sent;
       totals.delivered += thread.delivered;
+      totals.deliveries += thread.deliveries;
       totals.errors += thread.errors;
       totals.lost += thread.lost;
       totals.skipped += thread.skipped;
@@ -534,6 +622,8 @@ class Driver final : public net::LoadHandler {
       totals.samples_dropped += thread.samples_dropped;
       totals.frames_in += thread.frames_in;
       totals.frames_out += thread.frames_out;
+      totals.frames_in_window += thread.frames_in_window;
+      totals.frames_out_window += thread.frames_out_window;
       deliver.insert(deliver.end(), thread.deliver_ns.begin(), thread.deliver_ns.end());
       commit.insert(commit.end(), thread.commit_ns.begin(), thread.commit_ns.end());
     }
@@ -548,7 +638,10 @@ class Driver final : public net::LoadHandler {
  private:
   struct Slot {
     std::uint64_t seq = 0;
-    std::int64_t sent_ns = 0;  // 0: free.
+    std::int64_t sent_ns = 0;    // 0: free.
+    std::int64_t issued_ns = 0;  // The send time, kept after completion (send->sent).
+    std::size_t remaining = 0;   // Recipients yet to read it.
+    bool has_commit_sample = false;
   };
 
   struct Connection {
@@ -559,16 +652,25 @@ class Driver final : public net::LoadHandler {
     std::size_t outstanding = 0;
     std::vector<Slot> slots;  // Ring of in-flight sends, indexed by seq & mask_.
     std::vector<std::int64_t> pending_acks;
+    // Group members: the highest seq read off the wire, the last one marked read, and
+    // when; whether the connection waits in its thread's read_queue.
+    std::int64_t seen_seq = 0;
+    std::int64_t read_seq = 0;
+    std::int64_t read_sent_ns = 0;
+    bool is_read_queued = false;
   };
 
   struct ThreadState {
     std::vector<std::size_t> members;
+    std::vector<std::size_t> senders;  // The members that send (group: only the sender).
     std::vector<std::size_t> ack_queue;
+    std::vector<std::size_t> read_queue;
     std::size_t cursor = 0;
     std::uint64_t paced = 0;
     bool filled = false;
     std::uint64_t sent = 0;
     std::uint64_t delivered = 0;
+    std::uint64_t deliveries = 0;
     std::uint64_t errors = 0;
     std::uint64_t lost = 0;
     std::uint64_t skipped = 0;
@@ -576,6 +678,8 @@ class Driver final : public net::LoadHandler {
     std::uint64_t samples_dropped = 0;
     std::uint64_t frames_in = 0;
     std::uint64_t frames_out = 0;
+    std::uint64_t frames_in_window = 0;
+    std::uint64_t frames_out_window = 0;
     std::vector<std::int64_t> deliver_ns;
     std::vector<std::int64_t> commit_ns;
   };
@@ -627,8 +731,8 @@ class Driver final : public net::LoadHandler {
       ++thread.lost;
       return;
     }
-    ++thread.frames_out;
-    slot = Slot{seq, now};
+    count_out(thread, now);
+    slot = Slot{seq, now, now, recipients_, false};
     ++self.outstanding;
     outstanding_.fetch_add(1, std::memory_order_relaxed);
     if (is_measured(now)) {
@@ -646,6 +750,13 @@ class Driver final : public net::LoadHandler {
     }
     if (is_measured(slot.sent_ns)) {
       record(thread.deliver_ns, thread, now - slot.sent_ns);
+    }
+    if (is_measured(now)) {
+      ++thread.deliveries;
+    }
+    if (slot.remaining > 1) {
+      --slot.remaining;  // A group message some members have yet to read.
+      return;
     }
     if (is_measured(now)) {
       ++thread.delivered;
@@ -677,7 +788,36 @@ class Driver final : public net::LoadHandler {
     samples.push_back(value);
   }
 
-  void flush_acks(std::size_t index) {
+  void count_out(ThreadState& thread, std::int64_t now) {
+    ++thread.frames_out;
+    if (is_measured(now)) {
+      ++thread.frames_out_window;
+    }
+  }
+
+  // Sends the read marks of the thread's group members whose interval has passed; the
+  // others stay queued.
+  void flush_reads(ThreadState& thread, std::int64_t now) {
+    std::size_t kept = 0;
+    for (const std::size_t index : thread.read_queue) {
+      Connection& self = connections_[index];
+      if (now - self.read_sent_ns < kReadIntervalNs) {
+        thread.read_queue[kept++] = index;
+        continue;
+      }
+      self.is_read_queued = false;
+      self.read_seq = self.seen_seq;
+      self.read_sent_ns = now;
+      std::string frame = fmt::format(R"({{"type":"read","thread_id":{},"up_to_seq":{}}})",
+                                      account(index).thread_id, self.read_seq);
+      if (client_->send(index, std::move(frame))) {
+        count_out(thread, now);
+      }
+    }
+    thread.read_queue.resize(kept);
+  }
+
+  void flush_acks(std::size_t index, std::int64_t now) {
     Connection& self = connections_[index];
     if (self.pending_acks.empty()) {
       return;
@@ -692,7 +832,7 @@ class Driver final : public net::LoadHandler {
     frame += "]}";
     self.pending_acks.clear();
     if (client_->send(index, std::move(frame))) {
-      ++threads_[client_->thread_of(index)].frames_out;
+      count_out(threads_[client_->thread_of(index)], now);
     }
   }
 
@@ -712,6 +852,8 @@ class Driver final : public net::LoadHandler {
   std::string run_id_;
   std::string body_;
   std::size_t mask_ = 0;
+  std::size_t recipients_ = 1;  // Deliveries that complete one send.
+  std::size_t senders_ = 1;     // Connections that send, over all threads.
   std::atomic<std::int64_t> start_ns_{0};
   std::atomic<std::int64_t> measure_ns_{0};
   std::atomic<std::int64_t> end_ns_{0};
@@ -765,6 +907,53 @@ double cpu_seconds(int pid) {
     position = end == std::string::npos ? text.size() : end;
   }
   return static_cast<double>(utime + stime) / static_cast<double>(sysconf(_SC_CLK_TCK));
+}
+
+// Bytes a process has caused to be written to storage (write_bytes of /proc/PID/io),
+// or nullopt if unreadable (another user's process, or no task I/O accounting).
+std::optional<std::uint64_t> disk_write_bytes(int pid) {
+  std::ifstream io(fmt::format("/proc/{}/io", pid));
+  std::string line;
+  while (std::getline(io, line)) {
+    if (line.rfind("write_bytes:", 0) == 0) {
+      return std::strtoull(line.c_str() + 12, nullptr, 10);
+    }
+  }
+  return std::nullopt;
+}
+
+// The server's store counters (GET /bench/store-stats, served by `serve
+// --bench-limits`), or nullopt if it does not serve them.
+std::optional<json::object> read_store_stats(const net::ClientOptions& client) {
+  net::HttpsClient https(client);
+  auto response = https.request("GET", "/bench/store-stats");
+  if (!response || response->status != 200) {
+    return std::nullopt;
+  }
+  json::error_code code;
+  json::value parsed = json::parse(response->body, code);
+  if (code || !parsed.is_object()) {
+    return std::nullopt;
+  }
+  return std::move(parsed.as_object());
+}
+
+// The counters' growth from `before` to `after`, each a number in both; the adapter
+// name is kept.
+json::object store_stats_delta(const json::object& before, const json::object& after) {
+  json::object delta;
+  for (const auto& [key, value] : after) {
+    if (value.is_string()) {
+      delta[key] = value;
+      continue;
+    }
+    const auto* old = before.if_contains(key);
+    if (old == nullptr || !old->is_number() || !value.is_number()) {
+      continue;
+    }
+    delta[key] = value.to_number<std::int64_t>() - old->to_number<std::int64_t>();
+  }
+  return delta;
 }
 
 void sleep_until_ns(std::int64_t deadline) {
@@ -822,7 +1011,9 @@ bool wait_ready(const Driver& driver, std::size_t count, std::chrono::seconds li
 // ---- bench run ---------------------------------------------------------------------
 
 int run(const RunOptions& options) {
-  const Mode mode = options.mode == "echo" ? Mode::kEcho : Mode::kMessages;
+  const Mode mode = options.mode == "echo"    ? Mode::kEcho
+                    : options.mode == "group" ? Mode::kGroup
+                                              : Mode::kMessages;
   auto client = net::parse_server_url(options.server);
   if (!client) {
     std::cerr << "wardline bench: " << client.error().message() << "\n";
@@ -834,9 +1025,15 @@ int run(const RunOptions& options) {
   }
   client->ca_file = options.ca_file;
   client->timeout = std::chrono::seconds(30);
-  const bool idle_only = options.connections_only > 0;
-  const std::size_t count = idle_only ? options.connections_only : options.users;
-  if (count < 1 || count > kMaxUsers || (!idle_only && count % 2 != 0) ||
+  const bool idle_only = options.connections_only > 0 && mode != Mode::kGroup;
+  const std::size_t count = mode == Mode::kGroup ? options.group_size
+                            : idle_only          ? options.connections_only
+                                                 : options.users;
+  if (mode == Mode::kGroup && (count < 2 || count > kMaxGroupSize)) {
+    std::cerr << "wardline bench: --group-size must be 2.." << kMaxGroupSize << "\n";
+    return 2;
+  }
+  if (count < 1 || count > kMaxUsers || (mode == Mode::kMessages && !idle_only && count % 2 != 0) ||
       options.users > kMaxUsers || options.users < 1) {
     std::cerr << "wardline bench: --users (even) and --connections-only must be 1.." << kMaxUsers
               << "\n";
@@ -860,19 +1057,27 @@ int run(const RunOptions& options) {
   // --users is below --connections-only.
   std::vector<Account> accounts;
   double login_seconds = 0;
-  if (mode == Mode::kMessages) {
+  if (mode != Mode::kEcho) {
     const std::size_t login_count = idle_only ? std::min(options.users, count) : count;
     const auto login_start = SteadyClock::now();
-    auto logged_in = login_all(*client, options, login_count, !idle_only);
+    auto logged_in =
+        login_all(*client, options, login_count, mode == Mode::kMessages && !idle_only);
     if (!logged_in) {
       std::cerr << "wardline bench: " << logged_in.error().to_string() << "\n";
       return 1;
     }
     accounts = std::move(*logged_in);
+    if (mode == Mode::kGroup) {
+      if (auto created = create_group(*client, accounts); !created) {
+        std::cerr << "wardline bench: " << created.error().to_string() << "\n";
+        return 1;
+      }
+    }
     login_seconds = std::chrono::duration<double>(SteadyClock::now() - login_start).count();
   }
 
-  const std::size_t threads = std::min(options.threads, count);
+  // A group's deliveries all complete the sender's sends: one thread owns them all.
+  const std::size_t threads = mode == Mode::kGroup ? 1 : std::min(options.threads, count);
   std::vector<std::int64_t> unused;
   Driver driver(mode, options, accounts, count, threads);
   net::LoadClientOptions load_options;
@@ -904,7 +1109,7 @@ int run(const RunOptions& options) {
     return 1;
   }
 
-  json::object result{{"mode", mode == Mode::kEcho ? "echo" : "messages"},
+  json::object result{{"mode", mode_name(mode)},
                       {"connections", count},
                       {"client_threads", threads},
                       {"login_s", login_seconds},
@@ -912,7 +1117,7 @@ int run(const RunOptions& options) {
   std::string text = fmt::format(
       "wardline bench: mode={} connections={} client_threads={}\n  setup      logins {:.2f} s, "
       "connects+hello {:.2f} s\n",
-      mode == Mode::kEcho ? "echo" : "messages", count, threads, login_seconds, connect_seconds);
+      mode_name(mode), count, threads, login_seconds, connect_seconds);
 
   if (idle_only) {
     // Let the server finish the replays and settle before reading its memory.
@@ -955,10 +1160,23 @@ int run(const RunOptions& options) {
   sleep_until_ns(driver.measure_ns());
   const double server_cpu_start = options.server_pid ? cpu_seconds(options.server_pid) : 0;
   const double own_cpu_start = cpu_seconds(0);
+  // Then the server's disk writes and the store's counters. A loaded server may take a
+  // while to answer: the two answers' times say which window the counters span.
+  const bool wants_store = mode != Mode::kEcho;
+  const std::optional<std::uint64_t> disk_before =
+      options.server_pid ? disk_write_bytes(options.server_pid) : std::nullopt;
+  const std::optional<json::object> store_before =
+      wants_store ? read_store_stats(*client) : std::nullopt;
+  const std::int64_t store_before_ns = now_ns();
   sleep_until_ns(driver.end_ns());
   const double server_cpu =
       options.server_pid ? cpu_seconds(options.server_pid) - server_cpu_start : 0;
   const double own_cpu = cpu_seconds(0) - own_cpu_start;
+  const std::optional<std::uint64_t> disk_after =
+      options.server_pid ? disk_write_bytes(options.server_pid) : std::nullopt;
+  const std::optional<json::object> store_after =
+      store_before ? read_store_stats(*client) : std::nullopt;
+  const double store_span_s = static_cast<double>(now_ns() - store_before_ns) / 1e9;
   // Let what is in flight arrive (bounded), then close.
   const auto drain_deadline = SteadyClock::now() + kDrainWait;
   while (driver.outstanding() > 0 && SteadyClock::now() < drain_deadline) {
@@ -995,7 +1213,7 @@ int run(const RunOptions& options) {
                       per_second, unit, totals.sent, totals.delivered);
   text += fmt::format("  latency    {} {}\n", mode == Mode::kEcho ? "round trip" : "send->deliver",
                       format_latency(totals.deliver));
-  if (mode == Mode::kMessages) {
+  if (mode != Mode::kEcho) {
     result["commit_latency"] = percentiles_json(totals.commit);
     text += fmt::format("  latency    send->sent   {}\n", format_latency(totals.commit));
   }
@@ -1017,6 +1235,78 @@ int run(const RunOptions& options) {
       "undelivered {}\n",
       totals.frames_in, totals.frames_out, totals.errors, totals.lost, totals.skipped,
       totals.undelivered);
+  // Everything per message is over the messages sent in the measured window.
+  const auto per_message = [&totals](double value) {
+    return totals.sent ? value / static_cast<double>(totals.sent) : 0.0;
+  };
+  const double frames_in_per_message = per_message(static_cast<double>(totals.frames_in_window));
+  const double frames_out_per_message = per_message(static_cast<double>(totals.frames_out_window));
+  result["frames_in_window"] = totals.frames_in_window;
+  result["frames_out_window"] = totals.frames_out_window;
+  result["frames_in_per_message"] = frames_in_per_message;
+  result["frames_out_per_message"] = frames_out_per_message;
+  text += fmt::format(
+      "  frames     {:.2f} in, {:.2f} out per {} (measured window, as the clients see them)\n",
+      frames_in_per_message, frames_out_per_message,
+      mode == Mode::kEcho ? "round trip" : "message");
+  if (mode == Mode::kGroup) {
+    result["group_size"] = count;
+    result["deliveries"] = totals.deliveries;
+    result["deliveries_per_second"] = static_cast<double>(totals.deliveries) / options.duration;
+    text += fmt::format(
+        "  group      {} members (1 sender, {} readers acking and marking read): {} "
+        "deliveries, {:.0f}/s\n",
+        count, count - 1, totals.deliveries,
+        static_cast<double>(totals.deliveries) / options.duration);
+  }
+  const bool is_postgres =
+      store_after && store_after->contains("adapter") && store_after->at("adapter") == "postgresql";
+  if (wants_store && disk_before && disk_after && !is_postgres) {
+    const double bytes = per_message(static_cast<double>(*disk_after - *disk_before));
+    result["server_disk_write_bytes_per_message"] = bytes;
+    text += fmt::format("  disk       server process wrote {:.0f} B per message (/proc/PID/io)\n",
+                        bytes);
+  }
+  if (store_before && store_after) {
+    const json::object delta = store_stats_delta(*store_before, *store_after);
+    result["store_delta"] = delta;
+    const auto field = [&delta, &per_message](std::string_view key) -> std::optional<double> {
+      const auto* value = delta.if_contains(key);
+      if (value == nullptr || !value->is_number()) {
+        return std::nullopt;
+      }
+      return per_message(value->to_number<double>());
+    };
+    const auto* adapter = delta.if_contains("adapter");
+    const std::string adapter_name =
+        adapter != nullptr && adapter->is_string() ? std::string(adapter->as_string()) : "store";
+    result["store_adapter"] = adapter_name;
+    result["store_span_s"] = store_span_s;
+    std::string line = fmt::format("  store      {} per message:", adapter_name);
+    const auto add = [&](std::string_view key, std::string_view json_key, std::string_view label) {
+      if (const std::optional<double> value = field(key)) {
+        result[json_key] = *value;
+        line += fmt::format(" {:.3f} {},", *value, label);
+      }
+    };
+    add("commits", "commits_per_message", "commits");
+    add("rows_written", "rows_per_message", "rows");
+    add("pages_written", "pages_per_message", "WAL pages");
+    add("checkpoint_pages", "checkpoint_pages_per_message", "checkpointed pages");
+    add("syncs_estimated", "fsyncs_per_message", "fsyncs (commits + 2 per checkpoint)");
+    add("wal_syncs", "fsyncs_per_message", "WAL fsyncs (cluster)");
+    add("wal_bytes", "wal_bytes_per_message", "WAL bytes (cluster)");
+    line.back() = '\n';
+    text += line;
+    if (std::abs(store_span_s - options.duration) > 0.1 * options.duration) {
+      text += fmt::format(
+          "  store      (the two readings were {:.2f} s apart, not {:.0f} s: the server was "
+          "slow to answer, so the counters span a shifted window)\n",
+          store_span_s, options.duration);
+    }
+  } else if (wants_store) {
+    text += "  store      (no counters: the server runs without --bench-limits)\n";
+  }
   const std::string problem = driver.first_problem();
   if (!problem.empty()) {
     text += "  problem    " + problem + "\n";
@@ -1039,6 +1329,9 @@ void add_bench_command(CLI::App& app, int& exit_code) {
       ->capture_default_str();
   setup_command->add_option("--count", setup_options->count, "Users bench-0..N-1")
       ->capture_default_str();
+  setup_command->add_option("--store", setup_options->store,
+                            "sqlite (the data directory's database, the default) or a "
+                            "postgresql:// URI, as for serve");
   setup_command->callback([setup_options, &exit_code] { exit_code = setup(*setup_options); });
 
   auto options = std::make_shared<RunOptions>();
@@ -1047,8 +1340,16 @@ void add_bench_command(CLI::App& app, int& exit_code) {
   run_command->add_option("--server", options->server, "https://127.0.0.1:PORT")
       ->capture_default_str();
   run_command->add_option("--ca", options->ca_file, "CA certificate (PEM) to trust");
-  run_command->add_option("--mode", options->mode, "messages, or echo (the baseline)")
-      ->check(CLI::IsMember({"messages", "echo"}))
+  run_command
+      ->add_option("--mode", options->mode,
+                   "messages (pairs), group (one sender, --group-size members), or echo "
+                   "(the baseline)")
+      ->check(CLI::IsMember({"messages", "group", "echo"}))
+      ->capture_default_str();
+  run_command
+      ->add_option("--group-size", options->group_size,
+                   "--mode group: members of the group thread, the sender included (users "
+                   "bench-0..N-1)")
       ->capture_default_str();
   run_command->add_option("--org", options->org, "Org of the bench users")->capture_default_str();
   run_command->add_option("--users", options->users, "Simulated users (pairs = N/2)")

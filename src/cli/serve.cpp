@@ -414,6 +414,10 @@ int serve(const ServeOptions& options) {
   // the store and its keys, so it acts as the system (docs/operations.md).
   const std::string admin_token = crypto::random_token_hex(kAdminTokenBytes);
   context.admin_token_sha256 = crypto::sha256(admin_token);
+  if (options.bench_limits) {
+    // The load generator reads the store's counters around its measured window.
+    context.bench_store_stats = [&services] { return services.store().stats(); };
+  }
   auto certificate_pin = net::certificate_pin(tls->credentials.certificate_chain_pem);
   if (!certificate_pin) {
     logger->error("cannot read {}: {}", certificate_source(options),
@@ -613,7 +617,8 @@ void add_serve_command(CLI::App& app, int& exit_code) {
   command->add_flag("--bench-echo", options->bench_echo,
                     "Also serve the bare WebSocket echo at /bench/echo (benchmark baseline)");
   command->add_flag("--bench-limits", options->bench_limits,
-                    "Lift the login and send rate limits (load benchmarks only)");
+                    "Lift the login and send rate limits and serve GET /bench/store-stats to "
+                    "loopback (load benchmarks only)");
   command->add_option("--test-clock-file", options->test_clock_file,
                       "Tests only: on SIGUSR2, run the clock this file's seconds ahead");
   command->callback([options, &exit_code] { exit_code = serve(*options); });

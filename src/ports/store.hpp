@@ -5,6 +5,7 @@
 #include "ports/message_log.hpp"
 #include "ports/patient_store.hpp"
 #include "ports/session_store.hpp"
+#include "ports/store_stats.hpp"
 #include "ports/thread_store.hpp"
 #include "ports/timer_store.hpp"
 #include "ports/user_store.hpp"
@@ -37,6 +38,11 @@ class Store : public Committer,
               public TimerStore {
  public:
   ~Store() override = default;
+
+  /// The writer's counters since open (StoreStats), for the load benchmark. Cheap for
+  /// SQLite; PostgreSQL also reads the cluster's WAL position and statistics (one
+  /// query on a read connection; those fields stay nullopt if it fails). Thread-safe.
+  virtual StoreStats stats() = 0;
 };
 
 }  // namespace wl

@@ -41,6 +41,26 @@ PostgresStore::~PostgresStore() {
 
 std::string PostgresStore::instance_id() const { return instance_id_; }
 
+StoreStats PostgresStore::stats() {
+  StoreStats stats;
+  stats.adapter = "postgresql";
+  stats.commits = writer_->counters().commits();
+  stats.rows_written = writer_->counters().rows();
+  auto lease = read_pool_->acquire();
+  const Result<PgResult> wal = lease.connection().query(
+      "SELECT (pg_current_wal_lsn() - '0/0'::pg_lsn)::bigint, wal_sync FROM pg_stat_wal",
+      "read WAL statistics");
+  if (wal && wal->rows() == 1) {
+    const std::int64_t bytes = wal->int64(0, 0);
+    const std::int64_t syncs = wal->int64(0, 1);
+    if (wal->check()) {
+      stats.wal_bytes = static_cast<std::uint64_t>(bytes);
+      stats.wal_syncs = static_cast<std::uint64_t>(syncs);
+    }
+  }
+  return stats;
+}
+
 void PostgresStore::pause_writes_for_test() { writer_->pause_for_test(); }
 void PostgresStore::resume_writes_for_test() { writer_->resume_for_test(); }
 std::size_t PostgresStore::queued_writes_for_test() { return writer_->queued_for_test(); }

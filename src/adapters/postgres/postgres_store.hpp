@@ -59,6 +59,7 @@ class PostgresStore final : public Store {
   ~PostgresStore() override;
 
   std::string instance_id() const override;
+  StoreStats stats() override;
 
   Result<Org> find_org(OrgId id) override;
   Result<Org> find_org_by_name(std::string_view name) override;

@@ -107,6 +107,21 @@ SqliteStore::~SqliteStore() {
 
 std::string SqliteStore::instance_id() const { return instance_id_; }
 
+StoreStats SqliteStore::stats() {
+  StoreStats stats;
+  stats.adapter = "sqlite";
+  if (writer_ == nullptr) {
+    return stats;  // Read-only: nothing is written.
+  }
+  stats.commits = writer_->counters().commits();
+  stats.rows_written = writer_->counters().rows();
+  stats.pages_written = writer_->pages_written();
+  stats.checkpoint_pages = checkpointer_->pages_copied();
+  stats.checkpoints = checkpointer_->copying_checkpoints();
+  stats.syncs_estimated = stats.commits + 2 * *stats.checkpoints;
+  return stats;
+}
+
 void SqliteStore::pause_writes_for_test() { writer_->pause_for_test(); }
 void SqliteStore::resume_writes_for_test() { writer_->resume_for_test(); }
 std::size_t SqliteStore::queued_writes_for_test() { return writer_->queued_for_test(); }

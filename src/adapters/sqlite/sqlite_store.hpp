@@ -65,6 +65,7 @@ class SqliteStore final : public Store {
   ~SqliteStore() override;
 
   std::string instance_id() const override;
+  StoreStats stats() override;
 
   Result<Org> find_org(OrgId id) override;
   Result<Org> find_org_by_name(std::string_view name) override;

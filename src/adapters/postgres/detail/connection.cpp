@@ -1,5 +1,6 @@
 #include "adapters/postgres/detail/connection.hpp"
 
+#include <cstdlib>
 #include <cstring>
 #include <utility>
 
@@ -274,6 +275,16 @@ Status PgConnection::failure(pg_result* result, std::string_view operation) {
   return postgres_status(last_sqlstate_, operation);
 }
 
+void PgConnection::count_changed(pg_result* result) {
+  const char* tag = PQcmdStatus(result);
+  if (tag == nullptr ||
+      (std::strncmp(tag, "INSERT ", 7) != 0 && std::strncmp(tag, "UPDATE ", 7) != 0 &&
+       std::strncmp(tag, "DELETE ", 7) != 0)) {
+    return;
+  }
+  rows_changed_ += std::strtoull(PQcmdTuples(result), nullptr, 10);
+}
+
 Result<PgResult> PgConnection::query(std::string_view sql, const Params& params,
                                      std::string_view operation) {
   auto found = statements_.find(sql);
@@ -296,6 +307,7 @@ Result<PgResult> PgConnection::query(std::string_view sql, const Params& params,
   if (status != PGRES_TUPLES_OK && status != PGRES_COMMAND_OK) {
     return std::unexpected(failure(result.result_, operation));
   }
+  count_changed(result.result_);
   return result;
 }
 
@@ -305,6 +317,7 @@ Result<void> PgConnection::execute(const char* sql, std::string_view operation) 
   if (status != PGRES_TUPLES_OK && status != PGRES_COMMAND_OK) {
     return std::unexpected(failure(result.result_, operation));
   }
+  count_changed(result.result_);
   return ok();
 }
 

@@ -142,15 +142,20 @@ class PgConnection {
   bool is_healthy() const;
   // Reconnects a lost connection. Errors: Unavailable if the server cannot be reached.
   [[nodiscard]] Result<void> reconnect();
+  // Rows the INSERT, UPDATE and DELETE statements run on this connection have changed
+  // (their command tags' counts), since it was opened (StoreStats).
+  std::uint64_t rows_changed() const { return rows_changed_; }
 
  private:
   explicit PgConnection(pg_conn* connection) : connection_(connection) {}
   Status failure(pg_result* result, std::string_view operation);
+  void count_changed(pg_result* result);
 
   pg_conn* connection_;
   std::unordered_map<std::string_view, std::string> statements_;  // SQL -> name.
   std::uint64_t next_statement_ = 0;
   std::string last_sqlstate_;
+  std::uint64_t rows_changed_ = 0;
 };
 
 }  // namespace wl::detail::pg

@@ -28,6 +28,7 @@ Result<void> Writer::try_batch(std::vector<WriteJob*>& batch, bool& retry, bool&
     // The claim on the chain ended with the old session.
     WL_TRY(reclaim_audit_chain(*connection_, audit_chain_));
   }
+  const std::uint64_t rows_before = connection_->rows_changed();
   WL_TRY(connection_->execute("BEGIN", "begin write batch"));
   bool gate = false;
   if (gate_first) {
@@ -68,6 +69,7 @@ Result<void> Writer::try_batch(std::vector<WriteJob*>& batch, bool& retry, bool&
       written.rows() == 1 ? written.optional_int64(0, 0) : std::nullopt;
   WL_TRY(written.check());
   WL_TRY(connection_->execute("COMMIT", "commit write batch"));
+  counters_.add_commit(connection_->rows_changed() - rows_before);
   if (epoch) {
     wait_for_horizon(*epoch);
   }

@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "adapters/common/batch_queue.hpp"
+#include "adapters/common/writer_counters.hpp"
 #include "core/status.hpp"
 #include "ports/store.hpp"
 
@@ -79,6 +80,10 @@ class Writer {
   std::size_t queued_for_test() { return queue_.queued_for_test(); }
   std::uint64_t batches_for_test() { return queue_.batches_for_test(); }
 
+  // Committed batches and the rows their statements changed (the committed attempt's
+  // only). Any thread.
+  const WriterCounters& counters() const { return counters_; }
+
  private:
   // The batch, rerun up to max_attempts times (on the queue's thread).
   void run_batch(std::vector<WriteJob*>& batch);
@@ -98,6 +103,7 @@ class Writer {
   std::int64_t audit_chain_;
   int max_attempts_;
   std::chrono::milliseconds horizon_wait_;
+  WriterCounters counters_;
   BatchQueue<WriteContext> queue_;  // Last: its thread uses the members above.
 };
 

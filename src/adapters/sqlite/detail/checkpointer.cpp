@@ -65,6 +65,22 @@ Result<void> Checkpointer::truncate() {
   return truncation_result_;
 }
 
+void Checkpointer::count_copied(int wal_frames, int backfilled) {
+  if (wal_frames < 0 || backfilled < 0) {
+    return;  // The checkpoint failed before reading the WAL.
+  }
+  // The WAL restarted since the last checkpoint if it shrank or its backfill did: then
+  // every backfilled frame is new.
+  const bool restarted = wal_frames < last_wal_frames_ || backfilled < last_backfilled_;
+  const int copied = restarted ? backfilled : backfilled - last_backfilled_;
+  last_wal_frames_ = wal_frames;
+  last_backfilled_ = backfilled;
+  if (copied > 0) {
+    pages_copied_.fetch_add(static_cast<std::uint64_t>(copied), std::memory_order_relaxed);
+    copying_checkpoints_.fetch_add(1, std::memory_order_relaxed);
+  }
+}
+
 void Checkpointer::run_thread() {
   while (true) {
     bool stopping = false;
@@ -84,8 +100,11 @@ void Checkpointer::run_thread() {
     // (when no writer or reader is left), leaves an empty WAL behind.
     const int mode =
         stopping || truncation != 0 ? SQLITE_CHECKPOINT_TRUNCATE : SQLITE_CHECKPOINT_PASSIVE;
+    int wal_frames = 0;
+    int backfilled = 0;
     const int result =
-        sqlite3_wal_checkpoint_v2(connection_->handle(), nullptr, mode, nullptr, nullptr);
+        sqlite3_wal_checkpoint_v2(connection_->handle(), nullptr, mode, &wal_frames, &backfilled);
+    count_copied(wal_frames, backfilled);
     if (result != SQLITE_OK && result != SQLITE_BUSY) {
       log::get("store")->warn("{}", sqlite_status(result, "checkpoint").to_string());
     }

@@ -1,5 +1,6 @@
 #pragma once
 
+#include <atomic>
 #include <condition_variable>
 #include <cstdint>
 #include <memory>
@@ -52,8 +53,19 @@ class Checkpointer {
   // I/O) or the checkpointer is stopping.
   [[nodiscard]] Result<void> truncate();
 
+  // WAL frames the checkpoints copied into the database file, and the checkpoints that
+  // copied any, since open (StoreStats). Derived from each checkpoint's count of
+  // backfilled frames, so a TRUNCATE checkpoint's own copies are missed: an
+  // undercount only on seals and close. Any thread.
+  std::uint64_t pages_copied() const { return pages_copied_.load(std::memory_order_relaxed); }
+  std::uint64_t copying_checkpoints() const {
+    return copying_checkpoints_.load(std::memory_order_relaxed);
+  }
+
  private:
   void run_thread();
+  // Adds what one checkpoint copied, from its WAL size and backfilled frames.
+  void count_copied(int wal_frames, int backfilled);
 
   std::unique_ptr<Connection> connection_;  // Used only by the checkpointer thread.
   int threshold_pages_;
@@ -69,6 +81,11 @@ class Checkpointer {
   std::uint64_t truncations_requested_ = 0;
   std::uint64_t truncations_done_ = 0;
   Result<void> truncation_result_;
+  // The previous checkpoint's WAL size and backfilled frames (checkpointer thread only).
+  int last_wal_frames_ = 0;
+  int last_backfilled_ = 0;
+  std::atomic<std::uint64_t> pages_copied_{0};
+  std::atomic<std::uint64_t> copying_checkpoints_{0};
   std::thread thread_;
 };
 

@@ -28,6 +28,7 @@ Writer::Writer(std::unique_ptr<Connection> connection, AuditChainer chainer, Aud
 void Writer::run_batch(std::vector<WriteJob*>& batch) {
   const AuditHead head_before_batch = head_;
   sqlite3* database = connection_->handle();
+  const sqlite3_int64 changes_before = sqlite3_total_changes64(database);
   auto batch_result = [&]() -> Result<void> {
     WL_TRY(connection_->execute("BEGIN IMMEDIATE", "begin write batch"));
     for (WriteJob* job : batch) {
@@ -65,6 +66,14 @@ void Writer::run_batch(std::vector<WriteJob*>& batch) {
       job->fail(batch_result.error());
     }
     return;
+  }
+  counters_.add_commit(
+      static_cast<std::uint64_t>(sqlite3_total_changes64(database) - changes_before));
+  int pages = 0;
+  int unused_highwater = 0;
+  if (sqlite3_db_status(database, SQLITE_DBSTATUS_CACHE_WRITE, &pages, &unused_highwater, 0) ==
+      SQLITE_OK) {
+    pages_written_.store(static_cast<std::uint64_t>(pages), std::memory_order_relaxed);
   }
   for (WriteJob* job : batch) {
     job->on_committed();

@@ -1,5 +1,6 @@
 #pragma once
 
+#include <atomic>
 #include <cstddef>
 #include <cstdint>
 #include <memory>
@@ -7,6 +8,7 @@
 #include <vector>
 
 #include "adapters/common/batch_queue.hpp"
+#include "adapters/common/writer_counters.hpp"
 #include "core/status.hpp"
 #include "ports/store.hpp"
 
@@ -62,6 +64,12 @@ class Writer {
   std::size_t queued_for_test() { return queue_.queued_for_test(); }
   std::uint64_t batches_for_test() { return queue_.batches_for_test(); }
 
+  // Committed batches and their rows (sqlite3_total_changes64 across each batch), and
+  // the pages the connection has written to the WAL since it was opened
+  // (SQLITE_DBSTATUS_CACHE_WRITE, read after each commit). Any thread.
+  const WriterCounters& counters() const { return counters_; }
+  std::uint64_t pages_written() const { return pages_written_.load(std::memory_order_relaxed); }
+
  private:
   // One batch in one transaction, each job in its savepoint (on the queue's thread).
   void run_batch(std::vector<WriteJob*>& batch);
@@ -70,6 +78,8 @@ class Writer {
   AuditChainer chainer_;
   AuditHead head_;  // Used only by the writer thread.
   Checkpointer* checkpointer_;
+  WriterCounters counters_;
+  std::atomic<std::uint64_t> pages_written_{0};
   BatchQueue<WriteContext> queue_;  // Last: its thread uses the members above.
 };
 
