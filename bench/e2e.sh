@@ -12,6 +12,9 @@
 #   BENCH_GROUPS ["50 200"]    group sizes (members, the sender included; at most 500)
 #   BENCH_GROUP_RATE [20]      messages/s of each group run
 #   BENCH_STORE [sqlite]       sqlite, or postgres: a throwaway PostgreSQL cluster
+#   BENCH_SERVER [the build's] the wardline binary that serves (to measure another
+#                              commit's server with this load generator)
+#   BENCH_RUNS [all]           only these runs, by name ("messages-max group-200")
 #   OUT [bench-results]        where the JSON results go
 #
 # With BENCH_STORE=postgres the script starts a PostgreSQL (the newest of
@@ -26,6 +29,8 @@
 set -euo pipefail
 build_dir=${1:-build}
 wardline="$build_dir/src/cli/wardline"
+server_bin=${BENCH_SERVER:-$wardline}
+only=${BENCH_RUNS:-}
 users=${BENCH_USERS:-200}
 seconds=${BENCH_SECONDS:-10}
 idle=${BENCH_IDLE:-10000}
@@ -97,7 +102,7 @@ echo "== setup: $accounts bench users ($store)"
 # start_server: a fresh server process on a free port (sets server_pid and server).
 start_server() {
   port=$(free_port)
-  "$wardline" serve --data-dir "$work/data" "${store_args[@]}" --port "$port" --bench-echo \
+  "$server_bin" serve --data-dir "$work/data" "${store_args[@]}" --port "$port" --bench-echo \
     --bench-limits --fast-password-hashing --log-level warn --ws-queue-frames 4096 &
   server_pid=$!
   for _ in $(seq 1 100); do
@@ -111,6 +116,7 @@ stop_server() {
 }
 
 run() {  # run NAME ARGS...
+  if [ -n "$only" ] && [[ " $only " != *" $1 "* ]]; then return; fi
   local name=$prefix$1; shift
   echo "== $name: wardline bench run $*"
   "$wardline" bench run "${server[@]}" "$@" --json "$out/$name.json"
@@ -129,9 +135,11 @@ done
 stop_server
 # Idle memory on fresh servers, so that memory freed by earlier runs (kept by malloc)
 # does not hide what the connections cost.
-start_server
-run idle-echo --mode echo --connections-only "$idle"
-stop_server
-start_server
-run idle-authenticated --mode messages --connections-only "$idle"
-stop_server
+for idle_run in idle-echo idle-authenticated; do
+  if [ -n "$only" ] && [[ " $only " != *" $idle_run "* ]]; then continue; fi
+  start_server
+  mode=echo
+  if [ "$idle_run" = idle-authenticated ]; then mode=messages; fi
+  run "$idle_run" --mode "$mode" --connections-only "$idle"
+  stop_server
+done
