@@ -6,7 +6,6 @@
 #include <fstream>
 #include <iterator>
 #include <memory>
-#include <sstream>
 #include <string>
 #include <vector>
 
@@ -51,20 +50,11 @@ class AuditNodesTest : public ::testing::Test {
     return node;
   }
 
-  // The KEY of the "wardline: audit public key KEY ..." line the first node printed.
-  static std::string printed_key(const fs::path& log) {
-    std::ifstream stream(log);
-    const std::string output((std::istreambuf_iterator<char>(stream)),
-                             std::istreambuf_iterator<char>());
-    constexpr std::string_view kMarker = "wardline: audit public key ";
-    const auto at = output.find(kMarker);
-    if (at == std::string::npos) {
-      return {};
-    }
-    std::istringstream line(output.substr(at + kMarker.size()));
-    std::string key;
-    line >> key;
-    return key;
+  // The audit key the first node printed at its first start.
+  std::string printed_key() const {
+    std::ifstream stream(temp_.path() / "node-a.log");
+    return printed_audit_key(
+        std::string(std::istreambuf_iterator<char>(stream), std::istreambuf_iterator<char>()));
   }
 
   // A login and a message on `node`: entries in its chain.
@@ -93,7 +83,7 @@ class AuditNodesTest : public ::testing::Test {
 
 TEST_F(AuditNodesTest, EachNodeAppendsToItsOwnChainAndVerifyChecksThemAll) {
   auto first = start_node("node-a");
-  key_ = printed_key(temp_.path() / "node-a.log");
+  key_ = printed_key();
   ASSERT_FALSE(key_.empty());
   auto second = start_node("node-b");
   send_a_message(*first, "a-1");
@@ -120,7 +110,7 @@ TEST_F(AuditNodesTest, EachNodeAppendsToItsOwnChainAndVerifyChecksThemAll) {
 
 TEST_F(AuditNodesTest, AnEditInOneNodesChainIsNamedWithItsChain) {
   auto first = start_node("node-a");
-  key_ = printed_key(temp_.path() / "node-a.log");
+  key_ = printed_key();
   ASSERT_FALSE(key_.empty());
   auto second = start_node("node-b");
   send_a_message(*second, "b-1");

@@ -172,7 +172,7 @@ class AuditTest : public ::testing::Test {
     server_->start();
     ASSERT_NE(server_->port(), 0);
     first_start_output_ = read_file(server_->data_dir().string() + ".log");
-    key_ = printed_key(first_start_output_);
+    key_ = printed_audit_key(first_start_output_);
     ASSERT_FALSE(key_.empty()) << first_start_output_;
   }
 
@@ -186,23 +186,6 @@ class AuditTest : public ::testing::Test {
   static std::string read_file(const fs::path& path) {
     std::ifstream stream(path);
     return std::string(std::istreambuf_iterator<char>(stream), std::istreambuf_iterator<char>());
-  }
-
-  // The KEY of a "wardline: audit public key KEY fingerprint FINGERPRINT" line.
-  static std::string printed_key(const std::string& output, std::string* fingerprint = nullptr) {
-    constexpr std::string_view kMarker = "wardline: audit public key ";
-    const auto at = output.find(kMarker);
-    if (at == std::string::npos) {
-      return {};
-    }
-    std::istringstream line(output.substr(at + kMarker.size()));
-    std::string key;
-    std::string word;
-    line >> key >> word;
-    if (fingerprint != nullptr) {
-      line >> *fingerprint;
-    }
-    return key;
   }
 
   // The SEQ:HASH of the newest line in the head file.
@@ -264,12 +247,12 @@ class AuditTest : public ::testing::Test {
 
 TEST_F(AuditTest, FirstStartPrintsTheKeyThatAdminPrintsAndVerifyTrusts) {
   std::string fingerprint;
-  printed_key(first_start_output_, &fingerprint);
+  printed_audit_key(first_start_output_, &fingerprint);
   EXPECT_TRUE(fingerprint.starts_with("SHA256:")) << first_start_output_;
   server_->stop();
   std::string output;
   ASSERT_EQ(admin({"audit-key"}, &output), 0) << output;
-  EXPECT_EQ(printed_key(output), key_) << output;
+  EXPECT_EQ(printed_audit_key(output), key_) << output;
   // Nothing of the key is in the data directory.
   EXPECT_FALSE(fs::exists(server_->data_dir() / "keys" / "audit-signing.key"));
 
@@ -281,7 +264,7 @@ TEST_F(AuditTest, FirstStartPrintsTheKeyThatAdminPrintsAndVerifyTrusts) {
 
   // Later starts do not print it again: the first one is what the operator recorded.
   server_->start();
-  EXPECT_EQ(printed_key(read_file(server_->data_dir().string() + ".log")), "");
+  EXPECT_EQ(printed_audit_key(read_file(server_->data_dir().string() + ".log")), "");
 }
 
 TEST_F(AuditTest, VerifyWithoutAKeyIsAUsageError) {

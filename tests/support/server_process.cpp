@@ -12,6 +12,7 @@
 #include <fstream>
 #include <iterator>
 #include <random>
+#include <sstream>
 #include <stdexcept>
 #include <string_view>
 #include <thread>
@@ -221,6 +222,22 @@ net::ClientOptions ServerProcess::client_options() const {
   options.port = port_;
   options.ca_file = (data_dir_ / "tls" / "ca.pem").string();
   return options;
+}
+
+std::string printed_audit_key(const std::string& output, std::string* fingerprint) {
+  constexpr std::string_view kMarker = "wardline: audit public key ";
+  const auto at = output.find(kMarker);
+  if (at == std::string::npos) {
+    return {};
+  }
+  std::istringstream line(output.substr(at + kMarker.size()));
+  std::string key;
+  std::string word;
+  line >> key >> word;
+  if (fingerprint != nullptr) {
+    line >> *fingerprint;
+  }
+  return key;
 }
 
 }  // namespace wl::testing

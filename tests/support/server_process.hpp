@@ -30,6 +30,11 @@ class TempDir {
 int run_wardline(const std::vector<std::string>& arguments, std::string* output = nullptr,
                  const std::vector<std::string>& environment = {});
 
+// The KEY of the "wardline: audit public key KEY fingerprint FINGERPRINT" line in a
+// server's or admin command's output (its FINGERPRINT into `fingerprint` if given), or
+// "" if there is none.
+std::string printed_audit_key(const std::string& output, std::string* fingerprint = nullptr);
+
 // A `wardline serve --demo` process on a free loopback port, over a data directory
 // that outlives restarts (so a test can kill -9 it and start it again).
 class ServerProcess {
