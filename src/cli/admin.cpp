@@ -15,6 +15,7 @@ namespace {
 
 struct AdminOptions {
   std::string data_dir = "wardline-data";
+  std::string store;  // RuntimeOptions::store: "" for the data directory's SQLite.
   std::string org;
   std::string username;
   std::string display_name;
@@ -44,6 +45,7 @@ RuntimeOptions runtime_options_for(const AdminOptions& options) {
   }
   runtime_options.audit_key_file = options.audit_key_file;
   runtime_options.audit_head_file = options.audit_head_file;
+  runtime_options.store = options.store;
   return runtime_options;
 }
 
@@ -73,6 +75,9 @@ void add_admin_command(CLI::App& app, int& exit_code) {
   CLI::App* admin = app.add_subcommand("admin", "Manage orgs, users, devices, patients and keys");
   admin->require_subcommand(1);
   admin->add_option("--data-dir", options->data_dir, "Data directory")->capture_default_str();
+  admin->add_option("--store", options->store,
+                    "sqlite (the data directory's database, the default) or a postgres:// URI; "
+                    "with no server on the data directory, admin writes it directly");
   admin->add_flag("--fast-password-hashing", options->fast_password_hashing,
                   "Argon2id at libsodium's minimum cost (tests only)");
   admin->add_option(

@@ -108,6 +108,32 @@ TEST_F(AuditNodesTest, EachNodeAppendsToItsOwnChainAndVerifyChecksThemAll) {
   EXPECT_NE(output.find("missing chain"), std::string::npos) << output;
 }
 
+// `wardline admin --store postgresql://...` with no server on its data directory
+// writes the database directly, beside the other nodes, on an audit chain of its own
+// that it signs before it exits.
+TEST_F(AuditNodesTest, AdminWritesThePostgresStoreDirectlyBesideARunningNode) {
+  auto first = start_node("node-a");
+  key_ = printed_key();
+  ASSERT_FALSE(key_.empty());
+  fs::create_directories(temp_.path() / "admin" / "keys");
+  fs::copy_file(temp_.path() / "node-a" / "keys" / "kek.json",
+                temp_.path() / "admin" / "keys" / "kek.json");
+  std::string output;
+  ASSERT_EQ(run_wardline({"admin", "--data-dir", (temp_.path() / "admin").string(), "--store", url_,
+                          "--audit-key-file", key_file().string(), "--fast-password-hashing",
+                          "user", "create", "--org", "Mercy General (demo)", "--username", "rn.obi",
+                          "--name", "Ada Obi", "--title", "RN, 5 East"},
+                         &output, {"WARDLINE_PASSWORD=night-shift-handover-2026"}),
+            0)
+      << output;
+  // The running node sees the new user at once: same database.
+  TestClient obi(first->client_options(), "rn.obi", "night-shift-handover-2026");
+  EXPECT_FALSE(obi.token().empty());
+  first->stop();
+  EXPECT_EQ(verify(&output), 0) << output;
+  EXPECT_NE(output.find("audit log intact: 2 chains"), std::string::npos) << output;
+}
+
 TEST_F(AuditNodesTest, AnEditInOneNodesChainIsNamedWithItsChain) {
   auto first = start_node("node-a");
   key_ = printed_key();
