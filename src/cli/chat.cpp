@@ -1,12 +1,13 @@
 #include <chrono>
 #include <iostream>
 #include <sstream>
+#include <vector>
 
+#include <fmt/format.h>
+#include <CLI/CLI.hpp>
 #include <boost/json/object.hpp>
 #include <boost/json/parse.hpp>
 #include <boost/json/serialize.hpp>
-#include <CLI/CLI.hpp>
-#include <fmt/format.h>
 
 #include "cli/commands.hpp"
 #include "cli/password_input.hpp"
@@ -55,9 +56,8 @@ class ChatClient {
     const net::ClientOptions client_options = WL_TRY(net::parse_server_url(options.server, base));
     auto client = std::unique_ptr<ChatClient>(new ChatClient(client_options));
     const std::string password = WL_TRY(read_password(options.password_file, "Password: "));
-    json::object body{{"username", options.user},
-                      {"password", password},
-                      {"device_name", options.device_name}};
+    json::object body{
+        {"username", options.user}, {"password", password}, {"device_name", options.device_name}};
     if (!options.org.empty()) {
       body["org"] = options.org;
     }
@@ -84,7 +84,8 @@ class ChatClient {
     json::value value = json::parse(response.body, ec);
     if (ec) {
       return error(Code::kInternal, fmt::format("the server answered {} with a body that is not "
-                                                "JSON", response.status));
+                                                "JSON",
+                                                response.status));
     }
     if (response.status >= 300) {
       const auto* failure = value.is_object() ? value.as_object().if_contains("error") : nullptr;
@@ -216,17 +217,24 @@ Result<void> tail(ChatClient& client, const ChatOptions& options) {
     }
     std::cout << *text << "\n" << std::flush;
     const json::value frame = json::parse(*text);
-    if (frame.at("type").as_string() != "event") {
-      continue;
+    // An "event" frame holds one event, an "events" frame several (read marks).
+    std::vector<const json::value*> received;
+    if (frame.at("type").as_string() == "event") {
+      received.push_back(&frame.at("event"));
+    } else if (frame.at("type").as_string() == "events") {
+      for (const json::value& event : frame.at("events").as_array()) {
+        received.push_back(&event);
+      }
     }
-    const json::value& event = frame.at("event");
-    if (options.ack && event.at("kind").as_string() == "message" &&
-        event.at("sender_id").as_int64() != client.user_id()) {
-      json::object ack{{"type", "ack"}, {"message_ids", json::array{event.at("id")}}};
-      WL_TRY(client.ws().send(json::serialize(ack)));
-    }
-    if (options.count > 0 && ++events >= options.count) {
-      return ok();
+    for (const json::value* event : received) {
+      if (options.ack && event->at("kind").as_string() == "message" &&
+          event->at("sender_id").as_int64() != client.user_id()) {
+        json::object ack{{"type", "ack"}, {"message_ids", json::array{event->at("id")}}};
+        WL_TRY(client.ws().send(json::serialize(ack)));
+      }
+      if (options.count > 0 && ++events >= options.count) {
+        return ok();
+      }
     }
   }
 }
@@ -247,19 +255,16 @@ void add_chat_command(CLI::App& app, int& exit_code) {
                  "Do not verify the server certificate (development only)");
 
   chat->add_subcommand("threads", "List your threads")->callback([options, &exit_code] {
-    exit_code = with_client(*options, [](ChatClient& client) {
-      return print_call(client, "GET", "/api/v1/threads");
-    });
+    exit_code = with_client(
+        *options, [](ChatClient& client) { return print_call(client, "GET", "/api/v1/threads"); });
   });
   chat->add_subcommand("users", "List the directory")->callback([options, &exit_code] {
-    exit_code = with_client(*options, [](ChatClient& client) {
-      return print_call(client, "GET", "/api/v1/users");
-    });
+    exit_code = with_client(
+        *options, [](ChatClient& client) { return print_call(client, "GET", "/api/v1/users"); });
   });
   chat->add_subcommand("patients", "List patients")->callback([options, &exit_code] {
-    exit_code = with_client(*options, [](ChatClient& client) {
-      return print_call(client, "GET", "/api/v1/patients");
-    });
+    exit_code = with_client(
+        *options, [](ChatClient& client) { return print_call(client, "GET", "/api/v1/patients"); });
   });
 
   CLI::App* open = chat->add_subcommand("open", "Open a direct, group or patient thread");
@@ -299,8 +304,8 @@ void add_chat_command(CLI::App& app, int& exit_code) {
   send->add_option("--client-id", options->client_id, "Idempotency key (default: random)");
   send->add_option("text", options->text, "Message text")->required();
   send->callback([options, &exit_code] {
-    exit_code = with_client(*options,
-                            [&](ChatClient& client) { return send_message(client, *options); });
+    exit_code =
+        with_client(*options, [&](ChatClient& client) { return send_message(client, *options); });
   });
 
   CLI::App* tail_command = chat->add_subcommand("tail", "Follow your events as JSON lines");
