@@ -13,6 +13,7 @@
 #include <gtest/gtest.h>
 #include <boost/json/object.hpp>
 
+#include "integration/fixture.hpp"
 #include "support/postgres_server.hpp"
 #include "support/server_process.hpp"
 #include "support/test_client.hpp"
@@ -59,13 +60,7 @@ class AuditNodesTest : public ::testing::Test {
 
   // A login and a message on `node`: entries in its chain.
   static void send_a_message(ServerProcess& node, std::string_view client_id) {
-    TestClient harper(node.client_options(), "rn.harper");
-    const auto thread = harper.post(
-        "/api/v1/threads",
-        boost::json::object{{"kind", "direct"}, {"user_id", harper.user_id_of("dr.patel")}});
-    harper.connect();
-    const auto sent = harper.send_message(thread.at("id").as_int64(), client_id, "audited message");
-    ASSERT_EQ(sent.at("type").as_string(), "sent");
+    send_audited_message(node.client_options(), client_id);
   }
 
   int verify(std::string* output) {

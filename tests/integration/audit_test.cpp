@@ -216,13 +216,7 @@ class AuditTest : public ::testing::Test {
 
   // Some activity to audit: a login, a thread and a message.
   void send_a_message(std::string_view client_id) {
-    TestClient harper(server_->client_options(), "rn.harper");
-    const auto thread = harper.post(
-        "/api/v1/threads",
-        boost::json::object{{"kind", "direct"}, {"user_id", harper.user_id_of("dr.patel")}});
-    harper.connect();
-    const auto sent = harper.send_message(thread.at("id").as_int64(), client_id, "audited message");
-    ASSERT_EQ(sent.at("type").as_string(), "sent");
+    send_audited_message(server_->client_options(), client_id);
   }
 
   // Runs `wardline audit verify` with `arguments` (no key unless given); returns the

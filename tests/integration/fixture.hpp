@@ -1,10 +1,12 @@
 #pragma once
 
 #include <memory>
+#include <string_view>
 #include <vector>
 
-#include <boost/json/value.hpp>
 #include <gtest/gtest.h>
+#include <boost/json/object.hpp>
+#include <boost/json/value.hpp>
 
 #include "adapters/sqlite/sqlite_store.hpp"
 #include "services/audit/audit_chain.hpp"
@@ -12,6 +14,18 @@
 #include "support/test_client.hpp"
 
 namespace wl::testing {
+
+// Some activity to audit on a demo server: rn.harper signs in, opens the direct thread
+// with dr.patel and sends `client_id`.
+inline void send_audited_message(const net::ClientOptions& server, std::string_view client_id) {
+  TestClient harper(server, "rn.harper");
+  const auto thread = harper.post(
+      "/api/v1/threads",
+      boost::json::object{{"kind", "direct"}, {"user_id", harper.user_id_of("dr.patel")}});
+  harper.connect();
+  const auto sent = harper.send_message(thread.at("id").as_int64(), client_id, "audited message");
+  ASSERT_EQ(sent.at("type").as_string(), "sent");
+}
 
 // A fresh demo server per test, over TLS on a free loopback port.
 class ServerTest : public ::testing::Test {
@@ -28,9 +42,9 @@ class ServerTest : public ::testing::Test {
 
   // The direct thread between two demo users, opened by `a`.
   std::int64_t direct_thread(TestClient& a, std::string_view other) {
-    const auto thread = a.post("/api/v1/threads", boost::json::object{
-                                                      {"kind", "direct"},
-                                                      {"user_id", a.user_id_of(other)}});
+    const auto thread =
+        a.post("/api/v1/threads",
+               boost::json::object{{"kind", "direct"}, {"user_id", a.user_id_of(other)}});
     return thread.at("id").as_int64();
   }
 
