@@ -29,11 +29,8 @@ std::string caught_up_frame(std::string_view instance_id, StreamPosition positio
 
 std::shared_ptr<const std::string> event_frame(std::string_view instance_id,
                                                const OpenedEvent& event) {
-  json::object frame;
-  frame["type"] = "event";
-  frame["cursor"] = encode_cursor(instance_id, event.event.position());
-  frame["event"] = event_json(event);
-  return std::make_shared<const std::string>(json::serialize(frame));
+  return std::make_shared<const std::string>(
+      event_frame_text(instance_id, event.event.position(), json::serialize(event_json(event))));
 }
 
 }  // namespace
@@ -123,28 +120,19 @@ void ClientSession::send_droppable(const std::shared_ptr<const std::string>& fra
   }
 }
 
-bool ClientSession::send_reads(std::span<const Event* const> events,
-                               std::span<const std::shared_ptr<const std::string>> objects,
-                               StreamPosition last) {
+bool ClientSession::send_reads(std::span<const ReadMark> reads) {
   // Newest first, keeping each reader's latest mark per thread; then in order again.
   std::set<std::pair<ThreadId, UserId>> seen;
-  std::vector<std::size_t> kept;
-  for (std::size_t i = events.size(); i-- > 0;) {
-    if (seen.emplace(events[i]->thread_id, events[i]->actor).second) {
-      kept.push_back(i);
+  std::vector<std::string_view> kept;
+  for (auto read = reads.rbegin(); read != reads.rend(); ++read) {
+    if (seen.emplace(read->event->thread_id, read->event->actor).second) {
+      kept.push_back(*read->object);
     }
   }
-  std::string frame = R"({"type":"events","cursor":)";
-  frame += json::serialize(json::value(encode_cursor(context_.store_instance_id, last)));
-  frame += R"(,"events":[)";
-  for (auto i = kept.rbegin(); i != kept.rend(); ++i) {
-    if (i != kept.rbegin()) {
-      frame += ',';
-    }
-    frame += *objects[*i];
-  }
-  frame += "]}";
-  return send_event(last, std::make_shared<const std::string>(std::move(frame)));
+  std::reverse(kept.begin(), kept.end());
+  const StreamPosition last = reads.back().event->position();
+  return send_event(last, std::make_shared<const std::string>(
+                              events_frame_text(context_.store_instance_id, last, kept)));
 }
 
 bool ClientSession::send_event(StreamPosition position, std::shared_ptr<const std::string> frame) {
@@ -365,22 +353,19 @@ void ClientSession::on_events_fetched(Result<std::vector<OpenedEvent>> events) {
     return;
   }
   // A run of read marks goes as one "events" frame, as it does live.
-  std::vector<const Event*> reads;
-  std::vector<std::shared_ptr<const std::string>> read_objects;
+  std::vector<ReadMark> reads;
   const auto send_held_reads = [&] {
     if (reads.empty()) {
       return true;
     }
-    const bool sent = send_reads(reads, read_objects, reads.back()->position());
+    const bool sent = send_reads(reads);
     reads.clear();
-    read_objects.clear();
     return sent;
   };
   for (const OpenedEvent& event : *events) {
     if (event.event.kind == EventKind::kRead) {
-      reads.push_back(&event.event);
-      read_objects.push_back(
-          std::make_shared<const std::string>(json::serialize(event_json(event))));
+      reads.push_back(ReadMark{
+          &event.event, std::make_shared<const std::string>(json::serialize(event_json(event)))});
       continue;
     }
     if (!send_held_reads() ||
@@ -428,8 +413,7 @@ void ClientSession::on_live_batch(const LiveBatch& batch) {
   if (lagging_) {
     return;
   }
-  std::vector<const Event*> events;
-  std::vector<std::shared_ptr<const std::string>> objects;
+  std::vector<ReadMark> reads;
   for (const auto& live : batch) {
     if (live->event().position() <= last_sent_) {
       continue;  // Replayed already.
@@ -439,11 +423,10 @@ void ClientSession::on_live_batch(const LiveBatch& batch) {
       fetch_events();
       return;
     }
-    events.push_back(&live->event());
-    objects.push_back(std::move(object));
+    reads.push_back(ReadMark{&live->event(), std::move(object)});
   }
-  if (!events.empty()) {
-    (void)send_reads(events, objects, events.back()->position());
+  if (!reads.empty()) {
+    (void)send_reads(reads);
   }
 }
 

@@ -86,10 +86,14 @@ class ClientSession final : public net::WsHandler {
   void fetch_events();
   void on_events_fetched(Result<std::vector<OpenedEvent>> events);
   bool send_event(StreamPosition position, std::shared_ptr<const std::string> frame);
-  // Sends read marks (their event objects, in commit order; the last is at `last`) as
-  // one "events" frame, keeping only the latest of each reader in each thread.
-  bool send_reads(std::span<const Event* const> events,
-                  std::span<const std::shared_ptr<const std::string>> objects, StreamPosition last);
+  // A read mark to send: the event and its serialised object (event_json).
+  struct ReadMark {
+    const Event* event;
+    std::shared_ptr<const std::string> object;
+  };
+  // Sends read marks (in commit order, at least one) as one "events" frame whose cursor
+  // is the last one's, keeping only the latest of each reader in each thread.
+  bool send_reads(std::span<const ReadMark> reads);
   void send_reply(std::string frame);
   void fail(const Status& status, std::string_view ref = {});
   void close_with(net::CloseCode code, std::string_view reason);

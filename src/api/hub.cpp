@@ -19,13 +19,9 @@ void LiveEvent::render() {
     if (!opened) {
       return;
     }
-    boost::json::object event = event_json(*opened);
-    object_ = std::make_shared<const std::string>(boost::json::serialize(event));
-    boost::json::object frame;
-    frame["type"] = "event";
-    frame["cursor"] = encode_cursor(instance_id_, event_->position());
-    frame["event"] = std::move(event);
-    frame_ = std::make_shared<const std::string>(boost::json::serialize(frame));
+    object_ = std::make_shared<const std::string>(boost::json::serialize(event_json(*opened)));
+    frame_ = std::make_shared<const std::string>(
+        event_frame_text(instance_id_, event_->position(), *object_));
   });
 }
 
@@ -62,7 +58,7 @@ Hub::~Hub() {
 void Hub::add(OrgId org, UserId user, const std::shared_ptr<net::WsConnection>& connection,
               ClientSession* session) {
   Registry& registry = registry_of(connection->io_thread());
-  registry.users[user].push_back(Entry{org, user, connection.get(), session});
+  registry.users[user].push_back(Entry{org, connection.get(), session});
   ++registry.sessions;
   bool first = false;
   {

@@ -110,7 +110,6 @@ class Hub final : public BusSubscriber {
  private:
   struct Entry {
     OrgId org;
-    UserId user;
     const net::WsConnection* connection;
     ClientSession* session;  // Valid while registered.
   };

@@ -5,6 +5,7 @@
 
 #include <fmt/format.h>
 #include <boost/json/parse.hpp>
+#include <boost/json/serialize.hpp>
 
 namespace wl::api {
 namespace json = boost::json;
@@ -201,6 +202,40 @@ json::object history_receipts_json(const HistoryReceipts& receipts) {
     delivered.back().as_object().at("user_ids").as_array().push_back(receipt.user_id.value());
   }
   return json::object{{"read", std::move(read)}, {"delivered", std::move(delivered)}};
+}
+
+namespace {
+
+// `{"type":"<type>","cursor":"<cursor>","<key>":` : the start both stream frames share.
+std::string frame_head(std::string_view type, std::string_view instance_id, StreamPosition after,
+                       std::string_view key) {
+  return fmt::format(R"({{"type":"{}","cursor":{},"{}":)", type,
+                     boost::json::serialize(boost::json::value(encode_cursor(instance_id, after))),
+                     key);
+}
+
+}  // namespace
+
+std::string event_frame_text(std::string_view instance_id, StreamPosition after,
+                             std::string_view event_object) {
+  std::string frame = frame_head("event", instance_id, after, "event");
+  frame += event_object;
+  frame += '}';
+  return frame;
+}
+
+std::string events_frame_text(std::string_view instance_id, StreamPosition after,
+                              std::span<const std::string_view> event_objects) {
+  std::string frame = frame_head("events", instance_id, after, "events");
+  frame += '[';
+  for (std::size_t i = 0; i < event_objects.size(); ++i) {
+    if (i > 0) {
+      frame += ',';
+    }
+    frame += event_objects[i];
+  }
+  frame += "]}";
+  return frame;
 }
 
 std::string encode_cursor(std::string_view instance_id, StreamPosition after) {

@@ -3,6 +3,7 @@
 #include <cstdint>
 #include <initializer_list>
 #include <optional>
+#include <span>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -31,6 +32,15 @@ boost::json::object event_json(const OpenedEvent& event);
 boost::json::object receipt_json(const Receipt& receipt);
 // The "receipts" of a history page (docs/protocol.md, GET /threads/{id}/messages).
 boost::json::object history_receipts_json(const HistoryReceipts& receipts);
+
+// The stream's frames (docs/protocol.md, 7.5) around event objects already serialised
+// (event_json), so that an event shared by many connections is serialised once: an
+// "event" frame, and an "events" frame of several in order. `after` is the cursor's
+// position: the event's, or the last one's.
+std::string event_frame_text(std::string_view instance_id, StreamPosition after,
+                             std::string_view event_object);
+std::string events_frame_text(std::string_view instance_id, StreamPosition after,
+                              std::span<const std::string_view> event_objects);
 
 // Cursors are opaque to clients: "<store instance id>.<event id>", or
 // "<store instance id>.<epoch>.<event id>" for a position with an epoch (PostgreSQL).
