@@ -48,28 +48,14 @@ Result<MessageAppended> detail::pg::apply(WriteContext& context, const AppendMes
     const PgResult removed = WL_TRY(connection.query(
         "SELECT id FROM events WHERE subject = $1 AND kind = 5 AND thread_id = $2 LIMIT 1",
         Params().add(message.sender).add(thread.id), "append message"));
-    if (removed.rows() > 0) {
-      return error(Code::kPermissionDenied, "you were removed from this thread");
-    }
-    return error(Code::kPermissionDenied, "you are not a member of this thread");
+    return std::unexpected(not_a_member(removed.rows() > 0));
   }
   if (thread.last_seq == 0) {
     WL_TRY(open_missing_periods(context, thread, message.sender, message.created_at, {}));
   }
   // Invariant: seq is contiguous per thread; threads.last_seq moves in the same
   // transaction as the insert, under the thread's row lock.
-  Event event;
-  event.org_id = thread.org_id;
-  event.thread_id = thread.id;
-  event.kind = EventKind::kMessage;
-  event.actor = message.sender;
-  event.created_at = message.created_at;
-  event.seq = thread.last_seq + 1;
-  event.client_token = message.client_token;
-  event.client_id_sealed = message.client_id_sealed;
-  event.urgent = message.urgent;
-  event.body_sealed = message.body_sealed;
-  event.written_at = message.written_at;
+  Event event = message_event(thread, message);
   WL_TRY(insert_event(context, event));
   WL_TRY(connection.query("UPDATE threads SET last_seq = $2, activity_event_id = $3 WHERE id = $1",
                           Params().add(thread.id).add(event.seq).add(event.id), "append message"));
