@@ -163,6 +163,8 @@ json::object store_stats_json(const StoreStats& stats) {
   put("syncs_estimated", stats.syncs_estimated);
   put("wal_bytes", stats.wal_bytes);
   put("wal_syncs", stats.wal_syncs);
+  put("statements", stats.statements);
+  put("round_trips", stats.round_trips);
   return body;
 }
 

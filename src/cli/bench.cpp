@@ -1296,6 +1296,8 @@ int run(const RunOptions& options) {
     add("syncs_estimated", "fsyncs_per_message", "fsyncs (commits + 2 per checkpoint)");
     add("wal_syncs", "fsyncs_per_message", "WAL fsyncs (cluster)");
     add("wal_bytes", "wal_bytes_per_message", "WAL bytes (cluster)");
+    add("statements", "statements_per_message", "statements");
+    add("round_trips", "round_trips_per_message", "round trips");
     line.back() = '\n';
     text += line;
     if (std::abs(store_span_s - options.duration) > 0.1 * options.duration) {

@@ -34,6 +34,10 @@ struct StoreStats {
   // backends report about once a second).
   std::optional<std::uint64_t> wal_bytes;
   std::optional<std::uint64_t> wal_syncs;
+  // PostgreSQL: statements the writer's connection sent, and the round trips they took
+  // (a pipeline of deferred statements with the query behind it is one).
+  std::optional<std::uint64_t> statements;
+  std::optional<std::uint64_t> round_trips;
 };
 
 }  // namespace wl

@@ -197,6 +197,30 @@ TEST_F(PostgresStoreTest, FailedWriteInABatchDoesNotLoseTheOthers) {
   EXPECT_EQ((*entries)[1].prev_hash, (*entries)[0].hash);
 }
 
+TEST_F(PostgresStoreTest, AMessageWriteSendsItsStatementsInFewRoundTrips) {
+  auto& store = dynamic_cast<PostgresStore&>(*store_);
+  const UserId zoe = make_user("zoe");
+  NewThread thread;
+  thread.org_id = org_;
+  thread.created_by = zoe;
+  thread.created_at = at(0);
+  const ThreadId thread_id = commit_one<ThreadCreated>(store, CreateThread{thread})->thread.id;
+  ASSERT_TRUE(append_message(store, message(thread_id, zoe, "warm"), draft("message.send", org_)));
+
+  const StoreStats before = store.stats();
+  auto sent = append_message(store, message(thread_id, zoe, "a"), draft("message.send", org_));
+  ASSERT_TRUE(sent.has_value()) << sent.error().to_string();
+  const StoreStats after = store.stats();
+  ASSERT_TRUE(before.statements && before.round_trips && after.statements && after.round_trips);
+  const std::uint64_t statements = *after.statements - *before.statements;
+  const std::uint64_t round_trips = *after.round_trips - *before.round_trips;
+  // The message, its thread's locks and update, its audit entry and the batch's
+  // transaction: a dozen statements, most of them deferred into a pipeline.
+  EXPECT_GE(statements, 10u);
+  EXPECT_LE(round_trips * 2, statements)
+      << round_trips << " round trips for " << statements << " statements";
+}
+
 TEST_F(PostgresStoreTest, ALostConnectionFailsWithUnavailableAndTheStoreReconnects) {
   const UserId zoe = make_user("zoe");
   // End every session of the database but the killer's own, as a restarted server

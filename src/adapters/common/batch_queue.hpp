@@ -44,7 +44,7 @@ class BatchJob {
   // the savepoint only: the other jobs of the batch are unaffected. May run again (an
   // adapter may rerun a whole batch), so it starts from a clean state each time.
   virtual Result<void> run(Context& context) = 0;
-  // The whole batch failed to commit: the job's result becomes `status`.
+  // The job's write, or the whole batch, failed to commit: its result becomes `status`.
   virtual void fail(const Status& status) = 0;
   // The batch is durable: calls the job's CommitHook if it succeeded with events.
   virtual void on_committed() = 0;

@@ -22,9 +22,9 @@ Result<MessageAppended> detail::pg::apply(WriteContext& context, const AppendMes
     // Two stores appending the same (sender, client token) at once queue on this lock
     // until the first commits; the second then finds the original. The unique index
     // messages_by_client_token backs it up.
-    WL_TRY(connection.query("SELECT pg_advisory_xact_lock(hashtextextended(encode($2, 'hex'), $1))",
-                            Params().add(message.sender).add_bytes(message.client_token),
-                            "append message"));
+    connection.defer("SELECT pg_advisory_xact_lock(hashtextextended(encode($2, 'hex'), $1))",
+                     Params().add(message.sender).add_bytes(message.client_token),
+                     "append message");
     const PgResult original = WL_TRY(connection.query(
         "SELECT " WL_PG_EVENT_COLUMNS
         " FROM events WHERE actor = $1 AND client_token = $2 AND kind = 1",
@@ -57,8 +57,8 @@ Result<MessageAppended> detail::pg::apply(WriteContext& context, const AppendMes
   // transaction as the insert, under the thread's row lock.
   Event event = message_event(thread, message);
   WL_TRY(insert_event(context, event));
-  WL_TRY(connection.query("UPDATE threads SET last_seq = $2, activity_event_id = $3 WHERE id = $1",
-                          Params().add(thread.id).add(event.seq).add(event.id), "append message"));
+  connection.defer("UPDATE threads SET last_seq = $2, activity_event_id = $3 WHERE id = $1",
+                   Params().add(thread.id).add(event.seq).add(event.id), "append message");
   return MessageAppended{std::move(event), false};
 }
 

@@ -46,6 +46,8 @@ StoreStats PostgresStore::stats() {
   stats.adapter = "postgresql";
   stats.commits = writer_->counters().commits();
   stats.rows_written = writer_->counters().rows();
+  stats.statements = writer_->statements();
+  stats.round_trips = writer_->round_trips();
   auto lease = read_pool_->acquire();
   const Result<PgResult> wal = lease.connection().query(
       "SELECT (pg_current_wal_lsn() - '0/0'::pg_lsn)::bigint, wal_sync FROM pg_stat_wal",

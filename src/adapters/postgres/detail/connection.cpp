@@ -252,11 +252,14 @@ Result<std::unique_ptr<PgConnection>> PgConnection::open(const std::string& conn
 
 PgConnection::~PgConnection() { PQfinish(connection_); }
 
-bool PgConnection::is_healthy() const { return PQstatus(connection_) == CONNECTION_OK; }
+bool PgConnection::is_healthy() const { return !broken_ && PQstatus(connection_) == CONNECTION_OK; }
 
 Result<void> PgConnection::reconnect() {
   PQreset(connection_);
+  broken_ = false;
   statements_.clear();
+  deferred_.clear();
+  deferred_failure_.reset();
   if (!is_healthy()) {
     return error(Code::kUnavailable, "store: cannot reconnect to the database");
   }
@@ -267,6 +270,7 @@ Result<void> PgConnection::reconnect() {
 Status PgConnection::failure(pg_result* result, std::string_view operation) {
   const char* state = result == nullptr ? nullptr : PQresultErrorField(result, PG_DIAG_SQLSTATE);
   last_sqlstate_ = state == nullptr ? "" : state;
+  last_failed_operation_ = operation;
   if (!is_healthy()) {
     last_sqlstate_.clear();
     return Status(Code::kUnavailable,
@@ -285,23 +289,48 @@ void PgConnection::count_changed(pg_result* result) {
   rows_changed_ += std::strtoull(PQcmdTuples(result), nullptr, 10);
 }
 
+std::pair<const std::string*, bool> PgConnection::statement_name(std::string_view sql) {
+  auto found = statements_.find(sql);
+  if (found != statements_.end()) {
+    return {&found->second, false};
+  }
+  found = statements_.emplace(sql, "wl" + std::to_string(next_statement_++)).first;
+  return {&found->second, true};
+}
+
+std::optional<Status> PgConnection::take_deferred_failure() {
+  std::optional<Status> kept = std::move(deferred_failure_);
+  deferred_failure_.reset();
+  return kept;
+}
+
 Result<PgResult> PgConnection::query(std::string_view sql, const Params& params,
                                      std::string_view operation) {
-  auto found = statements_.find(sql);
-  if (found == statements_.end()) {
-    std::string name = "wl" + std::to_string(next_statement_++);
+  if (std::optional<Status> kept = take_deferred_failure()) {
+    return std::unexpected(std::move(*kept));
+  }
+  if (!deferred_.empty()) {
+    const Pending last{sql, params, operation};
+    return run_pipeline(&last);
+  }
+  const auto [name, unprepared] = statement_name(sql);
+  if (unprepared) {
     const std::string text(sql);
+    ++statements_sent_;
+    ++round_trips_;
     PgResult prepared(
-        PQprepare(connection_, name.c_str(), text.c_str(), params.size(), params.types().data()));
+        PQprepare(connection_, name->c_str(), text.c_str(), params.size(), params.types().data()));
     if (PQresultStatus(prepared.result_) != PGRES_COMMAND_OK) {
+      statements_.erase(sql);
       return std::unexpected(failure(prepared.result_, operation));
     }
-    found = statements_.emplace(sql, std::move(name)).first;
   }
   const std::vector<const char*> values = params.values();
   const std::vector<int> lengths = params.lengths();
   const std::vector<int> formats(values.size(), kBinary);
-  PgResult result(PQexecPrepared(connection_, found->second.c_str(), params.size(), values.data(),
+  ++statements_sent_;
+  ++round_trips_;
+  PgResult result(PQexecPrepared(connection_, name->c_str(), params.size(), values.data(),
                                  lengths.data(), formats.data(), kBinary));
   const ExecStatusType status = PQresultStatus(result.result_);
   if (status != PGRES_TUPLES_OK && status != PGRES_COMMAND_OK) {
@@ -312,6 +341,16 @@ Result<PgResult> PgConnection::query(std::string_view sql, const Params& params,
 }
 
 Result<void> PgConnection::execute(const char* sql, std::string_view operation) {
+  if (std::optional<Status> kept = take_deferred_failure()) {
+    return std::unexpected(std::move(*kept));
+  }
+  if (!deferred_.empty()) {
+    const Pending last{sql, std::nullopt, operation};
+    WL_TRY(run_pipeline(&last));
+    return ok();
+  }
+  ++statements_sent_;
+  ++round_trips_;
   PgResult result(PQexec(connection_, sql));
   const ExecStatusType status = PQresultStatus(result.result_);
   if (status != PGRES_TUPLES_OK && status != PGRES_COMMAND_OK) {
@@ -319,6 +358,148 @@ Result<void> PgConnection::execute(const char* sql, std::string_view operation) 
   }
   count_changed(result.result_);
   return ok();
+}
+
+void PgConnection::defer(std::string_view sql, Params params, std::string_view operation) {
+  push_deferred(Pending{sql, std::move(params), operation});
+}
+
+void PgConnection::defer_command(const char* sql, std::string_view operation) {
+  push_deferred(Pending{sql, std::nullopt, operation});
+}
+
+void PgConnection::push_deferred(Pending statement) {
+  if (deferred_failure_) {
+    return;  // The transaction has failed already; the next call reports it.
+  }
+  deferred_.push_back(std::move(statement));
+  if (deferred_.size() >= kMaxDeferred) {
+    const Result<PgResult> flushed = run_pipeline(nullptr);
+    if (!flushed) {
+      deferred_failure_ = flushed.error();
+    }
+  }
+}
+
+Result<void> PgConnection::flush() {
+  if (std::optional<Status> kept = take_deferred_failure()) {
+    return std::unexpected(std::move(*kept));
+  }
+  if (!deferred_.empty()) {
+    WL_TRY(run_pipeline(nullptr));
+  }
+  return ok();
+}
+
+Result<PgResult> PgConnection::run_pipeline(const Pending* last) {
+  const std::vector<Pending> pending = std::exchange(deferred_, {});
+  const std::string_view first_operation =
+      pending.empty() ? last->operation : pending.front().operation;
+  if (PQenterPipelineMode(connection_) != 1) {
+    return std::unexpected(failure(nullptr, first_operation));
+  }
+  // What each result the server sends back answers, in order.
+  struct Sent {
+    const Pending* statement;
+    bool is_prepare;
+  };
+  std::vector<Sent> sent;
+  sent.reserve(2 * pending.size() + 2);
+  bool sending = true;
+  const auto send = [&](const Pending& statement) {
+    if (!sending) {
+      return;
+    }
+    if (!statement.params) {
+      const std::string text(statement.sql);
+      sending = PQsendQueryParams(connection_, text.c_str(), 0, nullptr, nullptr, nullptr, nullptr,
+                                  kBinary) == 1;
+      sent.push_back({&statement, false});
+      return;
+    }
+    const Params& params = *statement.params;
+    const auto [name, unprepared] = statement_name(statement.sql);
+    if (unprepared) {
+      const std::string text(statement.sql);
+      sending = PQsendPrepare(connection_, name->c_str(), text.c_str(), params.size(),
+                              params.types().data()) == 1;
+      sent.push_back({&statement, true});
+      if (!sending) {
+        return;
+      }
+    }
+    const std::vector<const char*> values = params.values();
+    const std::vector<int> lengths = params.lengths();
+    const std::vector<int> formats(values.size(), kBinary);
+    sending = PQsendQueryPrepared(connection_, name->c_str(), params.size(), values.data(),
+                                  lengths.data(), formats.data(), kBinary) == 1;
+    sent.push_back({&statement, false});
+  };
+  for (const Pending& statement : pending) {
+    send(statement);
+  }
+  if (last != nullptr) {
+    send(*last);
+  }
+  sending = sending && PQpipelineSync(connection_) == 1;
+  statements_sent_ += sent.size();
+  ++round_trips_;
+
+  // Every result is read, also after a failure: libpq's queue must end at the sync.
+  std::optional<Status> first_failure;
+  PgResult last_result(nullptr);
+  for (const Sent& answer : sent) {
+    pg_result* raw = PQgetResult(connection_);
+    if (raw == nullptr) {
+      if (!first_failure) {
+        first_failure = failure(nullptr, answer.statement->operation);
+      }
+      break;
+    }
+    PgResult result(raw);
+    const ExecStatusType status = PQresultStatus(raw);
+    if (status == PGRES_TUPLES_OK || status == PGRES_COMMAND_OK) {
+      if (!answer.is_prepare) {
+        count_changed(raw);
+      }
+      if (answer.statement == last && !answer.is_prepare) {
+        last_result = std::move(result);
+      }
+    } else {
+      if (!first_failure) {
+        first_failure = failure(raw, answer.statement->operation);
+      }
+      if (answer.is_prepare) {
+        statements_.erase(answer.statement->sql);
+      }
+    }
+    // Each statement's results end with a null.
+    while ((raw = PQgetResult(connection_)) != nullptr) {
+      PQclear(raw);
+    }
+  }
+  if (sending && is_healthy()) {
+    PgResult sync(PQgetResult(connection_));
+    if (sync.result_ == nullptr || PQresultStatus(sync.result_) != PGRES_PIPELINE_SYNC) {
+      broken_ = true;
+      if (!first_failure) {
+        first_failure = Status(Code::kUnavailable, "store: " + std::string(first_operation) +
+                                                       " failed (pipeline out of step)");
+      }
+    }
+  }
+  if (PQexitPipelineMode(connection_) != 1 || !sending) {
+    // Out of step with the server (a send failed, or results are left over): the
+    // connection is treated as lost, and the owner's reconnect starts it over.
+    broken_ = true;
+    if (!first_failure) {
+      first_failure = failure(nullptr, first_operation);
+    }
+  }
+  if (first_failure) {
+    return std::unexpected(std::move(*first_failure));
+  }
+  return last_result;
 }
 
 }  // namespace wl::detail::pg

@@ -6,6 +6,7 @@
 #include <string>
 #include <string_view>
 #include <unordered_map>
+#include <utility>
 #include <vector>
 
 #include "core/ids.hpp"
@@ -113,6 +114,16 @@ bool is_retryable(std::string_view sqlstate);
 // owner serialises access: the writer thread or a read lease). Statements are prepared
 // on first use and named by a counter; after the connection is lost and reset they are
 // prepared again.
+//
+// Deferred statements: a statement whose rows nobody reads (an UPDATE, an INSERT
+// without RETURNING, a lock, SAVEPOINT) can be deferred. It is sent, in libpq's
+// pipeline mode, together with the next query, execute or flush, so that a write of
+// ten statements costs a few round trips instead of ten. The server runs them in
+// order, exactly as if each had been sent alone; if one fails, the ones after it in
+// the same pipeline are not run, and the call that sent them returns the first
+// failure (named by that statement's operation, with its SQLSTATE). A pipeline holds
+// at most kMaxDeferred deferred statements (it is flushed when full), so neither side's
+// socket buffer can fill while the other waits.
 class PgConnection {
  public:
   // Connects with `conninfo` (a libpq connection string or URI). Errors: Unavailable if
@@ -133,11 +144,27 @@ class PgConnection {
   }
 
   // Runs one or more statements without parameters or caching (BEGIN, SAVEPOINT, DDL).
+  // Deferred statements go first, in one pipeline with `sql` (which must then be a
+  // single statement).
   [[nodiscard]] Result<void> execute(const char* sql, std::string_view operation);
+
+  // Defers `sql` (static storage duration, as for query) with `params` until the next
+  // call that reaches the server. Errors come from that call (see above); a failure of
+  // the flush it triggers when kMaxDeferred are waiting is kept for that call too.
+  void defer(std::string_view sql, Params params, std::string_view operation);
+  // Defers a single statement without parameters that is not prepared (BEGIN,
+  // SAVEPOINT, RELEASE, COMMIT), as execute runs it.
+  void defer_command(const char* sql, std::string_view operation);
+  // Sends the deferred statements and waits for them. Errors: the first failure.
+  [[nodiscard]] Result<void> flush();
+  std::size_t deferred() const { return deferred_.size(); }
+  static constexpr std::size_t kMaxDeferred = 64;
 
   // The SQLSTATE of the last failed call ("" if it did not reach the server).
   const std::string& last_sqlstate() const { return last_sqlstate_; }
   void clear_last_sqlstate() { last_sqlstate_.clear(); }
+  // The operation named by the statement whose failure the last failed call returned.
+  std::string_view last_failed_operation() const { return last_failed_operation_; }
   // False once the connection to the server is lost.
   bool is_healthy() const;
   // Reconnects a lost connection. Errors: Unavailable if the server cannot be reached.
@@ -145,17 +172,44 @@ class PgConnection {
   // Rows the INSERT, UPDATE and DELETE statements run on this connection have changed
   // (their command tags' counts), since it was opened (StoreStats).
   std::uint64_t rows_changed() const { return rows_changed_; }
+  // Statements sent to the server (preparing one counts too), and the round trips
+  // they took: one per query or execute that sent no deferred statement, one per
+  // pipeline. Since it was opened.
+  std::uint64_t statements_sent() const { return statements_sent_; }
+  std::uint64_t round_trips() const { return round_trips_; }
 
  private:
+  // A deferred statement, or the one that sends the pipeline (a null `params` runs
+  // `sql` unprepared, as execute does).
+  struct Pending {
+    std::string_view sql;
+    std::optional<Params> params;
+    std::string_view operation;
+  };
+
   explicit PgConnection(pg_conn* connection) : connection_(connection) {}
   Status failure(pg_result* result, std::string_view operation);
   void count_changed(pg_result* result);
+  // The name of `sql`'s prepared statement, and whether it still has to be prepared.
+  std::pair<const std::string*, bool> statement_name(std::string_view sql);
+  // Sends the deferred statements and then `last` (if any) in one pipeline. Returns the
+  // result of `last` (an empty result without it), or the first failure.
+  Result<PgResult> run_pipeline(const Pending* last);
+  void push_deferred(Pending statement);
+  // A failure kept for the next call (defer's flush when kMaxDeferred are waiting).
+  std::optional<Status> take_deferred_failure();
 
   pg_conn* connection_;
+  std::vector<Pending> deferred_;
+  std::optional<Status> deferred_failure_;
+  bool broken_ = false;  // A pipeline fell out of step (run_pipeline).
   std::unordered_map<std::string_view, std::string> statements_;  // SQL -> name.
   std::uint64_t next_statement_ = 0;
   std::string last_sqlstate_;
+  std::string last_failed_operation_;
   std::uint64_t rows_changed_ = 0;
+  std::uint64_t statements_sent_ = 0;
+  std::uint64_t round_trips_ = 0;
 };
 
 }  // namespace wl::detail::pg

@@ -167,8 +167,8 @@ Result<Thread> load_thread(PgConnection& connection, ThreadId id) {
 Result<void> lock_stream(PgConnection& connection) {
   // "stream" in ASCII: the key of the stream gate.
   constexpr std::int64_t kStreamGate = 0x73747265616d;
-  WL_TRY(connection.query("SELECT pg_advisory_xact_lock($1)", Params().add(kStreamGate),
-                          "lock stream"));
+  // Deferred: the statement after it waits for the lock on the server.
+  connection.defer("SELECT pg_advisory_xact_lock($1)", Params().add(kStreamGate), "lock stream");
   return ok();
 }
 
@@ -257,9 +257,9 @@ Result<Thread> lock_thread(WriteContext& context, ThreadId id) {
     context.rerun = true;
     return error(Code::kAborted, "store: a later transaction wrote the thread first");
   }
-  WL_TRY(context.connection.query(
+  context.connection.defer(
       "UPDATE threads SET last_xact = pg_current_xact_id()::text::bigint WHERE id = $1",
-      Params().add(id), "lock thread"));
+      Params().add(id), "lock thread");
   return thread;
 }
 
@@ -335,25 +335,27 @@ Result<AuditEntry> insert_audit(WriteContext& context, const AuditDraft& draft) 
   entry.prev_hash = head.hash;
   entry.hash = context.chainer(entry);
   entry.chain = context.audit_chain;
-  WL_TRY(context.connection.query("INSERT INTO audit (" WL_PG_AUDIT_COLUMNS
-                                  ") VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)",
-                                  Params()
-                                      .add(entry.seq)
-                                      .add(draft.at)
-                                      .add(draft.org_id)
-                                      .add(draft.actor)
-                                      .add(draft.device)
-                                      .add_text(draft.action)
-                                      .add_text(draft.target)
-                                      .add_text(draft.outcome)
-                                      .add_text(draft.detail)
-                                      .add_bytes(entry.prev_hash)
-                                      .add_bytes(entry.hash)
-                                      .add(entry.chain),
-                                  "append audit entry"));
-  WL_TRY(context.connection.query("UPDATE audit_head SET seq = $1, hash = $2 WHERE id = $3",
-                                  Params().add(entry.seq).add_bytes(entry.hash).add(entry.chain),
-                                  "append audit entry"));
+  // Nothing reads either statement's rows: both go with the next statement the
+  // transaction sends (PgConnection::defer), and a failure fails that one.
+  context.connection.defer("INSERT INTO audit (" WL_PG_AUDIT_COLUMNS
+                           ") VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)",
+                           Params()
+                               .add(entry.seq)
+                               .add(draft.at)
+                               .add(draft.org_id)
+                               .add(draft.actor)
+                               .add(draft.device)
+                               .add_text(draft.action)
+                               .add_text(draft.target)
+                               .add_text(draft.outcome)
+                               .add_text(draft.detail)
+                               .add_bytes(entry.prev_hash)
+                               .add_bytes(entry.hash)
+                               .add(entry.chain),
+                           "append audit entry");
+  context.connection.defer("UPDATE audit_head SET seq = $1, hash = $2 WHERE id = $3",
+                           Params().add(entry.seq).add_bytes(entry.hash).add(entry.chain),
+                           "append audit entry");
   head.seq = entry.seq;
   head.hash = entry.hash;
   return entry;

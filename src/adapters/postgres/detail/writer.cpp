@@ -1,6 +1,8 @@
 #include "adapters/postgres/detail/writer.hpp"
 
+#include <algorithm>
 #include <chrono>
+#include <string_view>
 #include <thread>
 #include <utility>
 
@@ -9,6 +11,11 @@
 #include "core/log.hpp"
 
 namespace wl::detail::pg {
+namespace {
+
+constexpr std::string_view kCommitOperation = "commit write batch";
+
+}  // namespace
 
 Writer::Writer(std::unique_ptr<PgConnection> connection, AuditChainer chainer,
                std::int64_t audit_chain, std::size_t max_batch, int max_attempts,
@@ -29,25 +36,47 @@ Result<void> Writer::try_batch(std::vector<WriteJob*>& batch, bool& retry, bool&
     WL_TRY(reclaim_audit_chain(*connection_, audit_chain_));
   }
   const std::uint64_t rows_before = connection_->rows_changed();
-  WL_TRY(connection_->execute("BEGIN", "begin write batch"));
+  // BEGIN, each SAVEPOINT and RELEASE, and the jobs' statements whose rows nobody reads
+  // are deferred: they reach the server in one pipeline with the next query
+  // (PgConnection::defer), a few round trips per job instead of one per statement.
+  connection_->defer_command("BEGIN", "begin write batch");
   bool gate = false;
   if (gate_first) {
     WL_TRY(lock_stream(*connection_));
     gate = true;
   }
   std::optional<AuditHead> head;
+  // The transaction's id, once a job has written an event: its events' epoch.
+  std::optional<std::int64_t> epoch;
   for (WriteJob* job : batch) {
     const std::optional<AuditHead> head_before_job = head;
     const bool gate_before_job = gate;
-    WL_TRY(connection_->execute("SAVEPOINT job", "begin write"));
+    connection_->defer_command("SAVEPOINT job", "begin write");
     WriteContext context{*connection_, chainer_, audit_chain_, head, gate};
     connection_->clear_last_sqlstate();
-    const Result<void> job_result = job->run(context);
+    Result<void> job_result = job->run(context);
+    if (job_result) {
+      // The job's deferred statements and its RELEASE, in one round trip: a failure of
+      // either leaves the savepoint in place, and fails the job alone.
+      connection_->defer_command("RELEASE SAVEPOINT job", "end write");
+      job_result = connection_->flush();
+      if (!job_result) {
+        job->fail(job_result.error());
+      } else if (context.events != nullptr) {
+        for (const Event& event : *context.events) {
+          epoch = std::max(epoch.value_or(0), event.epoch);
+        }
+      }
+    }
     if (!job_result) {
+      const bool rerun = context.rerun || is_retryable(connection_->last_sqlstate());
+      // What the job deferred still runs (and is undone with its savepoint): a rollback
+      // sent behind a failing statement in one pipeline would be skipped.
+      (void)connection_->flush();
       if (!connection_->is_healthy()) {
         return error(Code::kUnavailable, "store: the database connection was lost");
       }
-      if (context.rerun || is_retryable(connection_->last_sqlstate())) {
+      if (rerun) {
         // Another store holds what this batch needs, or wrote a thread first with a
         // later transaction id: start the batch again, as a whole, in a new
         // transaction, since the locks taken by the jobs before this one are part of it.
@@ -58,44 +87,51 @@ Result<void> Writer::try_batch(std::vector<WriteJob*>& batch, bool& retry, bool&
       }
       head = head_before_job;
       gate = gate_before_job;
-      WL_TRY(connection_->execute("ROLLBACK TO SAVEPOINT job", "roll back write"));
+      WL_TRY(connection_->execute("ROLLBACK TO SAVEPOINT job; RELEASE SAVEPOINT job",
+                                  "roll back write"));
     }
-    WL_TRY(connection_->execute("RELEASE SAVEPOINT job", "end write"));
   }
-  // The transaction's id, if it wrote anything: its events' epoch (wait_for_horizon).
-  const PgResult written = WL_TRY(connection_->query(
-      "SELECT pg_current_xact_id_if_assigned()::text::bigint", "commit write batch"));
-  const std::optional<std::int64_t> epoch =
-      written.rows() == 1 ? written.optional_int64(0, 0) : std::nullopt;
-  WL_TRY(written.check());
-  WL_TRY(connection_->execute("COMMIT", "commit write batch"));
-  counters_.add_commit(connection_->rows_changed() - rows_before);
+  connection_->defer_command("COMMIT", kCommitOperation);
   if (epoch) {
-    wait_for_horizon(*epoch);
+    // The first look at the horizon goes in one pipeline with the COMMIT.
+    WL_TRY(wait_for_horizon(*epoch));
+  } else {
+    WL_TRY(connection_->flush());
   }
+  counters_.add_commit(connection_->rows_changed() - rows_before);
   return ok();
 }
 
-void Writer::wait_for_horizon(std::int64_t epoch) {
+Result<void> Writer::wait_for_horizon(std::int64_t epoch) {
   const auto deadline = std::chrono::steady_clock::now() + horizon_wait_;
   while (true) {
     const Result<PgResult> horizon = connection_->query(
         "SELECT pg_snapshot_xmin(pg_current_snapshot())::text::bigint", "read stream horizon");
+    if (!horizon && connection_->last_failed_operation() == kCommitOperation) {
+      return std::unexpected(horizon.error());  // The COMMIT itself failed.
+    }
     if (horizon && horizon->rows() == 1 && horizon->int64(0, 0) > epoch && horizon->check()) {
-      return;
+      return ok();
     }
     if (!horizon || std::chrono::steady_clock::now() >= deadline) {
       // The batch is durable either way: its hooks run, and a reader that resumes from
       // one of its positions may miss what the lagging transaction commits below it.
       log::get("store")->warn("stream horizon did not pass a committed batch within {} ms",
                               horizon_wait_.count());
-      return;
+      return ok();
     }
     std::this_thread::sleep_for(std::chrono::milliseconds(1));
   }
 }
 
 void Writer::run_batch(std::vector<WriteJob*>& batch) {
+  run_attempts(batch);
+  // Published for stats(): the connection itself is the writer thread's alone.
+  statements_.store(connection_->statements_sent(), std::memory_order_relaxed);
+  round_trips_.store(connection_->round_trips(), std::memory_order_relaxed);
+}
+
+void Writer::run_attempts(std::vector<WriteJob*>& batch) {
   Result<void> batch_result = ok();
   bool gate_first = false;
   for (int attempt = 1; attempt <= max_attempts_; ++attempt) {
@@ -106,6 +142,7 @@ void Writer::run_batch(std::vector<WriteJob*>& batch) {
     }
   }
   if (!batch_result) {
+    (void)connection_->flush();
     if (connection_->is_healthy()) {
       (void)connection_->execute("ROLLBACK", "roll back write batch");
     }

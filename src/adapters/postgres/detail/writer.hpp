@@ -1,5 +1,6 @@
 #pragma once
 
+#include <atomic>
 #include <chrono>
 #include <cstddef>
 #include <cstdint>
@@ -83,10 +84,16 @@ class Writer {
   // Committed batches and the rows their statements changed (the committed attempt's
   // only). Any thread.
   const WriterCounters& counters() const { return counters_; }
+  // Statements and round trips of the writer's connection since open (every attempt's,
+  // committed or not). Any thread.
+  std::uint64_t statements() const { return statements_.load(std::memory_order_relaxed); }
+  std::uint64_t round_trips() const { return round_trips_.load(std::memory_order_relaxed); }
 
  private:
   // The batch, rerun up to max_attempts times (on the queue's thread).
   void run_batch(std::vector<WriteJob*>& batch);
+  // run_batch without publishing the connection's counters.
+  void run_attempts(std::vector<WriteJob*>& batch);
   // One attempt at the batch. Sets `retry` when a job hit a deadlock or serialization
   // failure, or was overtaken on a thread (then also `gate_first`), and the transaction
   // was rolled back. With `gate_first` the transaction takes the stream gate before
@@ -96,7 +103,9 @@ class Writer {
   // has ended, at most horizon_wait_, so that the events the hooks then hand to live
   // fan-out are readable and nothing can still commit behind their positions: live
   // delivery follows the same horizon as read_user_events.
-  void wait_for_horizon(std::int64_t epoch);
+  // Called with the COMMIT deferred: the first read of the horizon goes with it.
+  // Errors: the COMMIT's failure.
+  Result<void> wait_for_horizon(std::int64_t epoch);
 
   std::unique_ptr<PgConnection> connection_;  // Used only by the writer thread.
   AuditChainer chainer_;
@@ -104,6 +113,8 @@ class Writer {
   int max_attempts_;
   std::chrono::milliseconds horizon_wait_;
   WriterCounters counters_;
+  std::atomic<std::uint64_t> statements_{0};
+  std::atomic<std::uint64_t> round_trips_{0};
   BatchQueue<WriteContext> queue_;  // Last: its thread uses the members above.
 };
 
