@@ -233,13 +233,21 @@ Result<void> lock_audit_head(WriteContext& context) {
   context.audit_head = WL_TRY(single_row<AuditHead>(
       head,
       [](const PgResult& row, int index) {
-        return AuditHead{row.int64(index, 0), row.bytes(index, 1)};
+        const std::int64_t seq = row.int64(index, 0);
+        return AuditHead{seq, row.bytes(index, 1), seq};
       },
       "audit head"));
   return ok();
 }
 
 Result<Thread> lock_thread(WriteContext& context, ThreadId id) {
+  if (std::find(context.locked_threads.begin(), context.locked_threads.end(), id) !=
+      context.locked_threads.end()) {
+    // Locked by an earlier write of this transaction, which already checked it and
+    // marked it: the row as this transaction sees it is enough. Locking it again from
+    // another savepoint would only stack lockers on the row for every reader to resolve.
+    return load_thread(context.connection, id);
+  }
   // The stream gate first, always, then the thread: one order across stores.
   if (!context.holds_gate) {
     WL_TRY(lock_stream(context.connection));
@@ -260,6 +268,7 @@ Result<Thread> lock_thread(WriteContext& context, ThreadId id) {
   context.connection.defer(
       "UPDATE threads SET last_xact = pg_current_xact_id()::text::bigint WHERE id = $1",
       Params().add(id), "lock thread");
+  context.locked_threads.push_back(id);
   return thread;
 }
 
@@ -335,8 +344,9 @@ Result<AuditEntry> insert_audit(WriteContext& context, const AuditDraft& draft) 
   entry.prev_hash = head.hash;
   entry.hash = context.chainer(entry);
   entry.chain = context.audit_chain;
-  // Nothing reads either statement's rows: both go with the next statement the
-  // transaction sends (PgConnection::defer), and a failure fails that one.
+  // Nothing reads the insert's rows: it goes with the next statement the transaction
+  // sends (PgConnection::defer), and a failure fails that one. The head row is written
+  // once per batch, before its COMMIT (AuditHead).
   context.connection.defer("INSERT INTO audit (" WL_PG_AUDIT_COLUMNS
                            ") VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)",
                            Params()
@@ -352,9 +362,6 @@ Result<AuditEntry> insert_audit(WriteContext& context, const AuditDraft& draft) 
                                .add_bytes(entry.prev_hash)
                                .add_bytes(entry.hash)
                                .add(entry.chain),
-                           "append audit entry");
-  context.connection.defer("UPDATE audit_head SET seq = $1, hash = $2 WHERE id = $3",
-                           Params().add(entry.seq).add_bytes(entry.hash).add(entry.chain),
                            "append audit entry");
   head.seq = entry.seq;
   head.hash = entry.hash;

@@ -14,6 +14,7 @@ namespace wl::detail::pg {
 namespace {
 
 constexpr std::string_view kCommitOperation = "commit write batch";
+constexpr std::string_view kHorizonOperation = "read stream horizon";
 
 }  // namespace
 
@@ -46,13 +47,15 @@ Result<void> Writer::try_batch(std::vector<WriteJob*>& batch, bool& retry, bool&
     gate = true;
   }
   std::optional<AuditHead> head;
+  std::vector<ThreadId> locked_threads;
   // The transaction's id, once a job has written an event: its events' epoch.
   std::optional<std::int64_t> epoch;
   for (WriteJob* job : batch) {
     const std::optional<AuditHead> head_before_job = head;
     const bool gate_before_job = gate;
+    const std::size_t locked_before_job = locked_threads.size();
     connection_->defer_command("SAVEPOINT job", "begin write");
-    WriteContext context{*connection_, chainer_, audit_chain_, head, gate};
+    WriteContext context{*connection_, chainer_, audit_chain_, head, gate, locked_threads};
     connection_->clear_last_sqlstate();
     Result<void> job_result = job->run(context);
     if (job_result) {
@@ -87,9 +90,15 @@ Result<void> Writer::try_batch(std::vector<WriteJob*>& batch, bool& retry, bool&
       }
       head = head_before_job;
       gate = gate_before_job;
+      locked_threads.resize(locked_before_job);
       WL_TRY(connection_->execute("ROLLBACK TO SAVEPOINT job; RELEASE SAVEPOINT job",
                                   "roll back write"));
     }
+  }
+  if (head && head->seq != head->stored_seq) {
+    connection_->defer("UPDATE audit_head SET seq = $1, hash = $2 WHERE id = $3",
+                       Params().add(head->seq).add_bytes(head->hash).add(audit_chain_),
+                       "append audit entry");
   }
   connection_->defer_command("COMMIT", kCommitOperation);
   if (epoch) {
@@ -106,9 +115,9 @@ Result<void> Writer::wait_for_horizon(std::int64_t epoch) {
   const auto deadline = std::chrono::steady_clock::now() + horizon_wait_;
   while (true) {
     const Result<PgResult> horizon = connection_->query(
-        "SELECT pg_snapshot_xmin(pg_current_snapshot())::text::bigint", "read stream horizon");
-    if (!horizon && connection_->last_failed_operation() == kCommitOperation) {
-      return std::unexpected(horizon.error());  // The COMMIT itself failed.
+        "SELECT pg_snapshot_xmin(pg_current_snapshot())::text::bigint", kHorizonOperation);
+    if (!horizon && connection_->last_failed_operation() != kHorizonOperation) {
+      return std::unexpected(horizon.error());  // The COMMIT, or what went before it, failed.
     }
     if (horizon && horizon->rows() == 1 && horizon->int64(0, 0) > epoch && horizon->check()) {
       return ok();

@@ -19,9 +19,13 @@ namespace wl::detail::pg {
 class PgConnection;
 
 // The end of the audit chain, as read (and row-locked) in the current transaction.
+// The row is written once, at the end of the batch (Writer::try_batch): a row updated
+// in every write's savepoint would leave hundreds of versions of itself, each locked by
+// another subtransaction, for every later statement to step through.
 struct AuditHead {
   std::int64_t seq = 0;
-  std::string hash;  // 32 zero bytes before the first entry.
+  std::string hash;         // 32 zero bytes before the first entry.
+  std::int64_t stored_seq;  // The seq the row holds (when it was locked).
 };
 
 // What a write job sees while it runs on the writer thread, inside its savepoint.
@@ -34,6 +38,8 @@ struct WriteContext {
   std::optional<AuditHead>& audit_head;
   // Whether the transaction holds the stream gate (lock_stream); restored likewise.
   bool& holds_gate;
+  // The threads whose rows the transaction has locked (lock_thread); cut back likewise.
+  std::vector<ThreadId>& locked_threads;
   std::vector<Event>* events = nullptr;  // Set by the job: the events it created.
   // Set by a job that found a thread already written by a later transaction
   // (lock_thread): the writer reruns the batch in a new transaction.
@@ -104,7 +110,7 @@ class Writer {
   // fan-out are readable and nothing can still commit behind their positions: live
   // delivery follows the same horizon as read_user_events.
   // Called with the COMMIT deferred: the first read of the horizon goes with it.
-  // Errors: the COMMIT's failure.
+  // Errors: a failure of the COMMIT or of a statement deferred before it.
   Result<void> wait_for_horizon(std::int64_t epoch);
 
   std::unique_ptr<PgConnection> connection_;  // Used only by the writer thread.
