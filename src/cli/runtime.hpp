@@ -52,6 +52,7 @@ struct RuntimeOptions {
   // a postgres:// or postgresql:// URI for that PostgreSQL database (docs/storage.md,
   // "PostgreSQL"). The keys stay in the data directory either way.
   std::string store;
+  MessagingLimits messaging;
 };
 
 // The audit signing key file `options` name, or the data directory's.

@@ -56,6 +56,7 @@ struct ServeOptions {
   net::ConnectionLimits limits;
   int session_check_seconds = 30;
   int read_window_ms = static_cast<int>(api::Hub::kReadWindow.count());
+  int receipt_wait_ms = static_cast<int>(MessagingLimits::kReceiptWait.count());
   int hello_timeout_seconds = 10;
   std::string audit_key_file;
   std::string audit_head_file;
@@ -338,6 +339,7 @@ int serve(const ServeOptions& options) {
   runtime_options.audit_key_file = options.audit_key_file;
   runtime_options.audit_head_file = options.audit_head_file;
   runtime_options.store = options.store;
+  runtime_options.messaging.receipt_wait = std::chrono::milliseconds(options.receipt_wait_ms);
   auto runtime = Runtime::open(options.data_dir, runtime_options);
   if (!runtime) {
     logger->error("cannot open the data directory: {}", runtime.error().to_string());
@@ -559,6 +561,12 @@ void add_serve_command(CLI::App& app, int& exit_code) {
                    "How long read marks are held to go out together (0: each at once)")
       ->capture_default_str()
       ->check(CLI::Range(0, 5000));
+  command
+      ->add_option("--receipt-wait-ms", options->receipt_wait_ms,
+                   "How long a delivery receipt may wait to share the next write's commit "
+                   "(0: its own commit at once)")
+      ->capture_default_str()
+      ->check(CLI::Range(0, 1000));
   command
       ->add_option("--hello-timeout-seconds", options->hello_timeout_seconds,
                    "How long a new WebSocket may take to authenticate")

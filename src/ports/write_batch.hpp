@@ -1,5 +1,6 @@
 #pragma once
 
+#include <chrono>
 #include <cstddef>
 #include <functional>
 #include <future>
@@ -70,6 +71,13 @@ class WriteBatch {
     audits_.push_back(Audit{std::move(draft), std::move(complete)});
   }
 
+  /// Lets the batch wait up to `bound` for another write to commit with, instead of
+  /// starting a commit (and an fsync) of its own: for a write no one is waiting on,
+  /// such as a delivery receipt, whose result is only needed soon. Zero, the default,
+  /// commits it in the next group commit.
+  void may_wait(std::chrono::milliseconds bound) { max_wait_ = bound; }
+  std::chrono::milliseconds max_wait() const { return max_wait_; }
+
   bool empty() const { return mutations_.empty() && audits_.empty(); }
   const std::vector<Mutation>& mutations() const { return mutations_; }
   const std::vector<Audit>& audits() const { return audits_; }
@@ -77,6 +85,7 @@ class WriteBatch {
  private:
   std::vector<Mutation> mutations_;
   std::vector<Audit> audits_;
+  std::chrono::milliseconds max_wait_{0};
 };
 
 /// What a committed batch gives back.
@@ -97,11 +106,11 @@ class Committer {
   virtual ~Committer() = default;
 
   /// Writes every mutation of the batch, in order, then its audit entries, in one
-  /// transaction, and returns at once. `done` gets the result once it is durable
-  /// (committed and fsync'd, after `hook` ran with the batch's events) or failed, once,
-  /// on the commit thread; it must not block. A mutation that fails fails the batch:
-  /// nothing of it is written, and the error is that mutation's. An empty batch
-  /// succeeds and writes nothing.
+  /// transaction, and returns at once; the transaction starts at once or, for a batch
+  /// that may wait, with the next write (at most max_wait later). `done` gets the result once it is
+  /// durable (committed and fsync'd, after `hook` ran with the batch's events) or failed, once, on
+  /// the commit thread; it must not block. A mutation that fails fails the batch: nothing of it is
+  /// written, and the error is that mutation's. An empty batch succeeds and writes nothing.
   ///
   /// Errors: those of the mutations; Unavailable if the database cannot be reached or
   /// is busy beyond its retry budget; Internal for a failed invariant.

@@ -2,7 +2,9 @@
 // entries are written together or not at all, in one commit, and audit completions
 // see the results.
 
+#include <chrono>
 #include <functional>
+#include <future>
 #include <string>
 #include <utility>
 #include <vector>
@@ -220,6 +222,42 @@ TYPED_TEST(WriteBatchContract, AFailingMutationTakesTheWholeBatchWithIt) {
     EXPECT_EQ(this->audit_count(), before);
     EXPECT_TRUE(log.calls().empty());
   }
+}
+
+TYPED_TEST(WriteBatchContract, ABatchThatMayWaitCommitsWithTheNextWrite) {
+  auto& store = *this->store_;
+  const std::uint64_t commits_before = store.stats().commits;
+  WriteBatch waiting;
+  waiting.add(UpsertPatient{this->patient("mrn-waiting")});
+  waiting.audit(draft("patient.upsert", this->org_));
+  // Far longer than the test: only the next write can commit it.
+  waiting.may_wait(std::chrono::hours(1));
+  std::promise<Result<BatchResult>> waited;
+  store.commit(std::move(waiting), {},
+               [&waited](Result<BatchResult> result) { waited.set_value(std::move(result)); });
+  std::future<Result<BatchResult>> waited_result = waited.get_future();
+
+  WriteBatch next;
+  next.add(UpsertPatient{this->patient("mrn-next")});
+  auto committed = commit_and_wait(store, std::move(next));
+  ASSERT_TRUE(committed.has_value()) << committed.error().to_string();
+  ASSERT_EQ(waited_result.wait_for(std::chrono::seconds(30)), std::future_status::ready);
+  auto first = waited_result.get();
+  ASSERT_TRUE(first.has_value()) << first.error().to_string();
+  EXPECT_EQ(first->audited.size(), 1u);
+  EXPECT_EQ(store.stats().commits - commits_before, 1u);
+  EXPECT_EQ(this->audit_count(), 1);
+}
+
+TYPED_TEST(WriteBatchContract, ABatchThatMayWaitCommitsAloneOnceItsBoundHasPassed) {
+  auto& store = *this->store_;
+  const std::uint64_t commits_before = store.stats().commits;
+  WriteBatch waiting;
+  waiting.add(UpsertPatient{this->patient("mrn-alone")});
+  waiting.may_wait(std::chrono::milliseconds(5));
+  auto committed = commit_and_wait(store, std::move(waiting));
+  ASSERT_TRUE(committed.has_value()) << committed.error().to_string();
+  EXPECT_EQ(store.stats().commits - commits_before, 1u);
 }
 
 }  // namespace

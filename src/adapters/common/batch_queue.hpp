@@ -7,6 +7,7 @@
 // transaction (savepoints, retries, the audit head) is the adapter's; the queue, its
 // ownership rules and its shutdown are here, once. Internal to the adapters.
 
+#include <chrono>
 #include <condition_variable>
 #include <cstddef>
 #include <cstdint>
@@ -56,12 +57,21 @@ class BatchJob {
   friend class BatchQueue<Context>;
   bool done_ = false;      // Guarded by BatchQueue::mutex_.
   bool is_async_ = false;  // Owned by the queue once queued; set before queuing.
+  // When a job that may wait (submit_async's max_wait) must run at the latest; unset
+  // for a job that runs in the next batch. Set before queuing.
+  std::optional<std::chrono::steady_clock::time_point> due_;
 };
 
 // The queue and its writer thread. The thread takes everything queued (at most
 // max_batch jobs), calls run_batch (which runs, commits and then calls on_committed or
 // fail on every job), then wakes the batch's submitters and completes its async jobs.
 // before_batch, if set, runs on the writer thread before each wait for work.
+//
+// A job submitted with a max_wait does not start a batch by itself: it waits until
+// another job starts one (and then commits in it) or until max_wait has passed. At a
+// light load that lets a write nobody waits on (a delivery receipt) share the next
+// write's commit and fsync instead of paying for its own; at a heavy load batches
+// form anyway and nothing waits.
 //
 // Thread-safe. The destructor finishes every queued job, then joins the thread; a
 // member of the adapter's writer, it is declared last so that it stops first.
@@ -103,6 +113,7 @@ class BatchQueue {
       return;
     }
     job.done_ = false;
+    ++ready_;
     queue_.push_back(&job);
     work_ready_.notify_one();
     jobs_done_.wait(lock, [&job] { return job.done_; });
@@ -111,8 +122,10 @@ class BatchQueue {
   // Queues `job` for the next batch and returns at once. The queue calls
   // job->complete() after the batch has committed or failed, then destroys the job.
   // After shutdown began, fails and completes the job on the calling thread. May be
-  // called from a completion (on the writer thread).
-  void submit_async(std::unique_ptr<Job> job) {
+  // called from a completion (on the writer thread). With a max_wait above zero, the
+  // job waits for another to start a batch, at most that long (see the class).
+  void submit_async(std::unique_ptr<Job> job,
+                    std::chrono::milliseconds max_wait = std::chrono::milliseconds(0)) {
     std::unique_lock lock(mutex_);
     if (stopping_) {
       lock.unlock();
@@ -121,6 +134,17 @@ class BatchQueue {
       return;
     }
     job->is_async_ = true;
+    if (max_wait.count() > 0) {
+      job->due_ = std::chrono::steady_clock::now() + max_wait;
+      queue_.push_back(job.release());
+      // The writer is told only if it must now wake earlier than it planned.
+      if (!next_due_ || *queue_.back()->due_ < *next_due_) {
+        next_due_ = queue_.back()->due_;
+        work_ready_.notify_one();
+      }
+      return;
+    }
+    ++ready_;
     queue_.push_back(job.release());
     work_ready_.notify_one();
   }
@@ -158,13 +182,29 @@ class BatchQueue {
       }
       {
         std::unique_lock lock(mutex_);
-        work_ready_.wait(lock, [this] { return stopping_ || (!paused_ && !queue_.empty()); });
+        while (!stopping_ && (paused_ || !has_work_due())) {
+          if (!paused_ && next_due_) {
+            work_ready_.wait_until(lock, *next_due_);
+          } else {
+            work_ready_.wait(lock);
+          }
+        }
         if (queue_.empty()) {
           return;  // Stopping with nothing left to do.
         }
         while (!queue_.empty() && batch.size() < max_batch_) {
-          batch.push_back(queue_.front());
+          Job* job = queue_.front();
           queue_.pop_front();
+          if (!job->due_) {
+            --ready_;
+          }
+          batch.push_back(job);
+        }
+        next_due_.reset();
+        for (Job* waiting : queue_) {
+          if (waiting->due_ && (!next_due_ || *waiting->due_ < *next_due_)) {
+            next_due_ = waiting->due_;
+          }
         }
       }
       run_batch_(batch);
@@ -196,6 +236,12 @@ class BatchQueue {
     }
   }
 
+  // Whether a batch should start now: a job that does not wait is queued, or the
+  // earliest waiting job is due. Under mutex_.
+  bool has_work_due() const {
+    return ready_ > 0 || (next_due_ && std::chrono::steady_clock::now() >= *next_due_);
+  }
+
   const std::size_t max_batch_;
   const RunBatch run_batch_;
   const std::function<void()> before_batch_;
@@ -204,10 +250,13 @@ class BatchQueue {
   std::condition_variable work_ready_;  // Signalled on submit, resume and stop.
   std::condition_variable jobs_done_;   // Signalled after each batch.
   std::deque<Job*> queue_;              // Guarded by mutex_.
-  bool stopping_ = false;               // Guarded by mutex_.
-  bool paused_ = false;                 // Guarded by mutex_.
-  std::uint64_t batches_ = 0;           // Guarded by mutex_.
-  std::thread thread_;                  // Last: starts once the rest is ready.
+  std::size_t ready_ = 0;               // Queued jobs without a due time. Guarded.
+  // The earliest due time of the queued jobs that may wait. Guarded by mutex_.
+  std::optional<std::chrono::steady_clock::time_point> next_due_;
+  bool stopping_ = false;      // Guarded by mutex_.
+  bool paused_ = false;        // Guarded by mutex_.
+  std::uint64_t batches_ = 0;  // Guarded by mutex_.
+  std::thread thread_;         // Last: starts once the rest is ready.
 };
 
 // A write that runs `body` on the writer thread and keeps its result for the caller.

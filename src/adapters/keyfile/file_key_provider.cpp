@@ -255,8 +255,8 @@ Result<std::string> FileKeyProvider::rotate() {
     highest = std::max(highest, kek_number(kek.id));
   }
   std::vector<Kek> next = keks_;
-  next.push_back(Kek{std::string(kKekPrefix) + std::to_string(highest + 1),
-                     crypto::random_bytes(kKekSize)});
+  next.push_back(
+      Kek{std::string(kKekPrefix) + std::to_string(highest + 1), crypto::random_bytes(kKekSize)});
   std::string contents = format_key_file(next);
   auto written = crypto::write_secret_file(file_, contents);
   wipe(contents);

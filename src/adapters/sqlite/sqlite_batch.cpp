@@ -14,12 +14,13 @@ namespace wl {
 using namespace detail;  // NOLINT: the adapter's own internals
 
 void SqliteStore::commit(WriteBatch batch, CommitHook hook, WriteDone<BatchResult> done) {
+  const std::chrono::milliseconds max_wait = batch.max_wait();
   write_async<BatchResult>(
       std::move(hook),
       [batch = std::move(batch)](WriteContext& context) -> Result<BatchResult> {
         return detail::apply_batch(context, batch);
       },
-      std::move(done));
+      std::move(done), max_wait);
 }
 
 }  // namespace wl

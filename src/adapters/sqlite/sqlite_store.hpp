@@ -146,7 +146,8 @@ class SqliteStore final : public Store {
   // Queues body as a write and returns; done(result) runs on the writer thread after
   // the commit (or at once if the store is read-only or stopping).
   template <typename T, typename Body>
-  void write_async(CommitHook hook, Body body, WriteDone<T> done);
+  void write_async(CommitHook hook, Body body, WriteDone<T> done,
+                   std::chrono::milliseconds max_wait = std::chrono::milliseconds(0));
 
   // Destroyed in reverse order: the writer finishes first, then the readers close,
   // then the checkpointer truncates the WAL, then the lock is released.

@@ -685,6 +685,7 @@ void MessagingService::acknowledge_delivered_async(const Principal& actor,
   // The receipts and their audit entry commit together; no entry when none was new.
   WriteBatch batch;
   batch.add(RecordDelivered{actor.user, std::move(messages), now});
+  batch.may_wait(limits_.receipt_wait);
   batch.audit(audit_draft(actor, now, "message.delivered",
                           fmt::format("user:{}", actor.user.value()), "ok"),
               [](AuditDraft& draft, const std::vector<MutationResult>& results) {

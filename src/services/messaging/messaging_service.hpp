@@ -35,6 +35,11 @@ struct MessagingLimits {
   // drift) and at most max_written_age behind it (an outbox kept offline that long).
   std::chrono::seconds max_written_ahead{300};
   std::chrono::hours max_written_age{24 * 7};
+  // How long a delivery receipt may wait to commit with the next write rather than in
+  // a commit of its own (WriteBatch::may_wait; `serve --receipt-wait-ms`). The sender's
+  // `delivered` event is at most this much later; nobody else waits on it.
+  std::chrono::milliseconds receipt_wait{kReceiptWait};
+  static constexpr std::chrono::milliseconds kReceiptWait{50};
 };
 
 // An event with its message's client id and body opened. client_token,

@@ -24,9 +24,11 @@ using AsyncJob = AsyncBatchJob<T, Body, WriteContext>;
 }  // namespace detail::pg
 
 template <typename T, typename Body>
-void PostgresStore::write_async(CommitHook hook, Body body, WriteDone<T> done) {
+void PostgresStore::write_async(CommitHook hook, Body body, WriteDone<T> done,
+                                std::chrono::milliseconds max_wait) {
   writer_->submit_async(std::make_unique<detail::pg::AsyncJob<T, Body>>(
-      std::move(body), std::move(hook), std::move(done)));
+                            std::move(body), std::move(hook), std::move(done)),
+                        max_wait);
 }
 
 template <typename T, typename Body>

@@ -24,13 +24,15 @@ using AsyncJob = AsyncBatchJob<T, Body, WriteContext>;
 }  // namespace detail
 
 template <typename T, typename Body>
-void SqliteStore::write_async(CommitHook hook, Body body, WriteDone<T> done) {
+void SqliteStore::write_async(CommitHook hook, Body body, WriteDone<T> done,
+                              std::chrono::milliseconds max_wait) {
   if (writer_ == nullptr) {
     done(error(Code::kFailedPrecondition, "store: opened read-only"));
     return;
   }
   writer_->submit_async(std::make_unique<detail::AsyncJob<T, Body>>(
-      std::move(body), std::move(hook), std::move(done)));
+                            std::move(body), std::move(hook), std::move(done)),
+                        max_wait);
 }
 
 template <typename T, typename Body>
