@@ -29,6 +29,7 @@ struct AdminOptions {
   std::string audit_key_file;
   std::string audit_head_file;
   bool create_audit_key = false;
+  bool create_data_dir = false;
   // Patients.
   std::string mrn, name, dob, location, attending;
 };
@@ -54,8 +55,9 @@ RuntimeOptions runtime_options_for(const AdminOptions& options) {
 // failed action: a refusal may have been audited), and turns an error into exit code 1.
 template <typename Action>
 int with_target(const AdminOptions& options, Action action) {
-  auto target = open_admin_target(
-      AdminTargetOptions{.data_dir = options.data_dir, .runtime = runtime_options_for(options)});
+  auto target = open_admin_target(AdminTargetOptions{.data_dir = options.data_dir,
+                                                     .runtime = runtime_options_for(options),
+                                                     .create_data_dir = options.create_data_dir});
   if (!target) {
     return fail(target.error());
   }
@@ -75,6 +77,9 @@ void add_admin_command(CLI::App& app, int& exit_code) {
   CLI::App* admin = app.add_subcommand("admin", "Manage orgs, users, devices, patients and keys");
   admin->require_subcommand(1);
   admin->add_option("--data-dir", options->data_dir, "Data directory")->capture_default_str();
+  admin->add_flag("--create-data-dir", options->create_data_dir,
+                  "Make the data directory (a new, empty store) if it does not exist; "
+                  "without it a missing directory is refused");
   admin->add_option("--store", options->store,
                     "sqlite (the data directory's database, the default) or a postgres:// URI; "
                     "with no server on the data directory, admin writes it directly");

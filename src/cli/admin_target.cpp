@@ -404,6 +404,15 @@ bool is_serving(const DataPaths& paths) {
 
 Result<std::unique_ptr<AdminTarget>> open_admin_target(const AdminTargetOptions& options) {
   const DataPaths paths{options.data_dir};
+  std::error_code ec;
+  if (!options.create_data_dir && !std::filesystem::is_directory(options.data_dir, ec)) {
+    // Run from the wrong folder, or with a mistyped path, admin would otherwise make a
+    // new empty store there and report success on it.
+    return error(Code::kNotFound,
+                 fmt::format("no data directory at {}: give the server's --data-dir, or "
+                             "--create-data-dir to start a new, empty one here",
+                             options.data_dir.string()));
+  }
   auto run = read_run_file(paths.run_file());
   if (!run) {
     if (run.error().code() == Code::kNotFound) {

@@ -68,6 +68,9 @@ class AdminTarget {
 struct AdminTargetOptions {
   std::filesystem::path data_dir;
   RuntimeOptions runtime;  // For the stopped store.
+  // Whether a data directory that does not exist is made (a new, empty store) rather
+  // than refused (`admin --create-data-dir`).
+  bool create_data_dir = false;
 };
 
 // The running server if the data directory's run file names a live process that
@@ -75,7 +78,8 @@ struct AdminTargetOptions {
 // directly (a stale run file, whose process is gone, is removed). Errors:
 // FailedPrecondition for a run file that is unsafe (group or others may read it) or
 // not valid, which is never ignored; otherwise as Runtime::open, with a note when a
-// live server named by the run file did not answer.
+// live server named by the run file did not answer; NotFound for a data directory that
+// does not exist, unless create_data_dir.
 Result<std::unique_ptr<AdminTarget>> open_admin_target(const AdminTargetOptions& options);
 
 // Whether the data directory's run file names a live process (a server that may hold

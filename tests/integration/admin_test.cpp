@@ -67,6 +67,25 @@ class AdminTest : public ServerTest {
   std::string output_;
 };
 
+TEST_F(AdminTest, AMissingDataDirectoryIsRefusedUnlessToldToCreateOne) {
+  // A mistyped path, or admin run from the wrong folder.
+  const fs::path missing = server_->data_dir().string() + "-mistyped";
+  std::string output;
+  EXPECT_EQ(run_wardline({"admin", "--data-dir", missing.string(), "org", "list"}, &output), 1);
+  EXPECT_NE(output.find("no data directory at " + missing.string()), std::string::npos) << output;
+  EXPECT_FALSE(fs::exists(missing));
+
+  EXPECT_EQ(run_wardline({"admin", "--data-dir", missing.string(), "--create-data-dir", "org",
+                          "create", "Harbor Clinic"},
+                         &output),
+            0)
+      << output;
+  EXPECT_TRUE(fs::is_directory(missing));
+  EXPECT_EQ(run_wardline({"admin", "--data-dir", missing.string(), "org", "list"}, &output), 0);
+  EXPECT_NE(output.find("Harbor Clinic"), std::string::npos) << output;
+  fs::remove_all(missing);
+}
+
 TEST_F(AdminTest, ServeWritesAPrivateRunFileAndRemovesItAtAStop) {
   ASSERT_TRUE(fs::exists(run_file()));
   EXPECT_EQ(fs::status(run_file()).permissions() & fs::perms::all,
