@@ -383,15 +383,19 @@ void ClientSession::on_events_fetched(Result<std::vector<OpenedEvent>> events) {
   send_reply(caught_up_frame(context_.store_instance_id, last_sent_));
 }
 
-void ClientSession::on_live_event(const std::shared_ptr<LiveEvent>& live) {
+bool ClientSession::takes_live() {
   if (phase_ != Phase::kStreaming) {
-    return;
+    return false;
   }
   if (fetching_) {
-    refetch_ = true;
-    return;
+    refetch_ = true;  // The page being read may end before this: read on after it.
+    return false;
   }
-  if (lagging_ || live->event().position() <= last_sent_) {
+  return !lagging_;  // A lagging session reads the store again when it drains.
+}
+
+void ClientSession::on_live_event(const std::shared_ptr<LiveEvent>& live) {
+  if (!takes_live() || live->event().position() <= last_sent_) {
     return;
   }
   auto frame = live->frame();
@@ -403,14 +407,7 @@ void ClientSession::on_live_event(const std::shared_ptr<LiveEvent>& live) {
 }
 
 void ClientSession::on_live_batch(const LiveBatch& batch) {
-  if (phase_ != Phase::kStreaming) {
-    return;
-  }
-  if (fetching_) {
-    refetch_ = true;
-    return;
-  }
-  if (lagging_) {
+  if (!takes_live()) {
     return;
   }
   std::vector<ReadMark> reads;

@@ -94,6 +94,9 @@ class ClientSession final : public net::WsHandler {
   // Sends read marks (in commit order, at least one) as one "events" frame whose cursor
   // is the last one's, keeping only the latest of each reader in each thread.
   bool send_reads(std::span<const ReadMark> reads);
+  // Whether a live event may be sent now: streaming, not lagging, and not reading
+  // the store (then it notes to read on once the page is sent, and says no).
+  bool takes_live();
   void send_reply(std::string frame);
   void fail(const Status& status, std::string_view ref = {});
   void close_with(net::CloseCode code, std::string_view reason);

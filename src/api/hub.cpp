@@ -140,6 +140,21 @@ std::vector<ClientSession*> Hub::sessions_of(const Registry& registry,
   return sessions;
 }
 
+std::vector<ClientSession*> Hub::sessions_in(const Registry& registry, OrgId org, UserId except) {
+  std::vector<ClientSession*> sessions;
+  for (const auto& [user, entries] : registry.users) {
+    if (user == except) {
+      continue;
+    }
+    for (const Entry& entry : entries) {
+      if (entry.org == org) {
+        sessions.push_back(entry.session);
+      }
+    }
+  }
+  return sessions;
+}
+
 void Hub::notify(std::span<const UserId> users, const std::shared_ptr<const std::string>& frame) {
   on_every_thread(
       [users = std::vector<UserId>(users.begin(), users.end()), frame](Registry& registry) {
@@ -223,18 +238,9 @@ void Hub::deliver(const Registry& registry, const Delivery& delivery) {
   if (!delivery.event) {
     return;
   }
-  std::vector<ClientSession*> sessions;
-  if (delivery.org.is_set()) {
-    for (const auto& [user, entries] : registry.users) {
-      for (const Entry& entry : entries) {
-        if (entry.org == delivery.org) {
-          sessions.push_back(entry.session);
-        }
-      }
-    }
-  } else {
-    sessions = sessions_of(registry, delivery.recipients);
-  }
+  const std::vector<ClientSession*> sessions = delivery.org.is_set()
+                                                   ? sessions_in(registry, delivery.org)
+                                                   : sessions_of(registry, delivery.recipients);
   for (ClientSession* session : sessions) {
     session->on_live_event(delivery.event);
   }
@@ -263,8 +269,9 @@ void Hub::run_flusher() {
       held_changed_.wait(lock);
       continue;
     }
-    if (held_changed_.wait_until(lock, flush_at_) == std::cv_status::timeout ||
-        std::chrono::steady_clock::now() >= flush_at_) {
+    held_changed_.wait_until(lock, flush_at_);
+    // Woken early, or the marks were taken meanwhile by an event sent to their users.
+    if (!held_.empty() && std::chrono::steady_clock::now() >= flush_at_) {
       auto delivery = std::make_shared<Delivery>();
       take_all_held(*delivery);
       on_every_thread([delivery](Registry& registry) { deliver(registry, *delivery); });
@@ -279,15 +286,7 @@ void Hub::on_presence(OrgId org, UserId user, bool online) {
   object["online"] = online;
   auto frame = std::make_shared<const std::string>(boost::json::serialize(object));
   on_every_thread([org, user, frame](Registry& registry) {
-    std::vector<ClientSession*> sessions;
-    for (const auto& [member, entries] : registry.users) {
-      for (const Entry& entry : entries) {
-        if (entry.org == org && member != user) {
-          sessions.push_back(entry.session);
-        }
-      }
-    }
-    for (ClientSession* session : sessions) {
+    for (ClientSession* session : sessions_in(registry, org, user)) {
       session->send_droppable(frame);
     }
   });

@@ -143,6 +143,9 @@ class Hub final : public BusSubscriber {
   // session may end while they are called.
   static std::vector<ClientSession*> sessions_of(const Registry& registry,
                                                  std::span<const UserId> users);
+  // The sessions in `registry` of every user of `org` but `except`, copied out alike.
+  static std::vector<ClientSession*> sessions_in(const Registry& registry, OrgId org,
+                                                 UserId except = UserId());
   static void deliver(const Registry& registry, const Delivery& delivery);
 
   // Moves `user`'s held read marks (all users' for take_all_held) into `delivery`.

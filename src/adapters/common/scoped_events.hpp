@@ -1,12 +1,17 @@
 #pragma once
 
 // What both store adapters check of the events they write, or build of them, apart
-// from the database: an AppendScopedEvent's checks, a message's event, the refusal of
-// a sender who is not a member. Internal to the adapters.
+// from the database: an AppendScopedEvent's checks, the events of a message, a
+// delivery, a read mark and a renaming, the refusal of a sender who is not a member.
+// Each event is built before its insert gives it an id. Internal to the adapters.
+
+#include <cstdint>
+#include <string>
 
 #include "core/status.hpp"
 #include "ports/message_log.hpp"
 #include "ports/records.hpp"
+#include "ports/thread_store.hpp"
 
 namespace wl::detail {
 
@@ -25,6 +30,46 @@ inline Event message_event(const Thread& thread, const NewMessage& message) {
   event.urgent = message.urgent;
   event.body_sealed = message.body_sealed;
   event.written_at = message.written_at;
+  return event;
+}
+
+// The delivery of `message` (the `seq`th of `thread`, sent by `sender`, who is told)
+// to `mutation.recipient`.
+inline Event delivered_event(const RecordDelivered& mutation, EventId message, OrgId org,
+                             ThreadId thread, std::int64_t seq, UserId sender) {
+  Event event;
+  event.org_id = org;
+  event.thread_id = thread;
+  event.kind = EventKind::kDelivered;
+  event.actor = mutation.recipient;
+  event.subject = sender;
+  event.created_at = mutation.at;
+  event.ref = message;
+  event.ref_seq = seq;
+  return event;
+}
+
+// `mutation.reader`'s read position moving to `up_to_seq` in a thread of `org`.
+inline Event read_mark_event(OrgId org, const RecordRead& mutation, std::int64_t up_to_seq) {
+  Event event;
+  event.org_id = org;
+  event.thread_id = mutation.thread;
+  event.kind = EventKind::kRead;
+  event.actor = mutation.reader;
+  event.created_at = mutation.at;
+  event.ref_seq = up_to_seq;
+  return event;
+}
+
+// The renaming of a thread of `org`; the body is the sealed new title.
+inline Event renamed_event(OrgId org, const RenameThread& mutation) {
+  Event event;
+  event.org_id = org;
+  event.thread_id = mutation.thread;
+  event.kind = EventKind::kThreadRenamed;
+  event.actor = mutation.actor;
+  event.created_at = mutation.at;
+  event.body_sealed = std::string(mutation.title_sealed);
   return event;
 }
 

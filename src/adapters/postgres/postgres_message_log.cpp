@@ -89,16 +89,10 @@ Result<std::vector<Event>> detail::pg::apply(WriteContext& context,
     if (eligible.rows() == 0) {
       continue;
     }
-    Event event;
-    event.org_id = OrgId(eligible.int64(0, 0));
-    event.thread_id = ThreadId(eligible.int64(0, 1));
-    event.ref_seq = eligible.int64(0, 2);
-    event.subject = UserId(eligible.int64(0, 3));  // Who is told: the sender.
+    Event event = delivered_event(mutation, message_id, OrgId(eligible.int64(0, 0)),
+                                  ThreadId(eligible.int64(0, 1)), eligible.int64(0, 2),
+                                  UserId(eligible.int64(0, 3)));
     WL_TRY(eligible.check());
-    event.kind = EventKind::kDelivered;
-    event.actor = mutation.recipient;
-    event.created_at = mutation.at;
-    event.ref = message_id;
     // Another store may deliver the same message to the same recipient at once: the
     // conditional upsert waits for it and then changes nothing, so only one delivery
     // event is written.
@@ -145,13 +139,7 @@ Result<std::optional<Event>> detail::pg::apply(WriteContext& context, const Reco
       "delivered_at = coalesce(receipts.delivered_at, excluded.delivered_at)",
       Params().add(mutation.thread).add(mutation.reader).add(read_seq).add(target).add(mutation.at),
       "record read"));
-  Event event;
-  event.org_id = org;
-  event.thread_id = mutation.thread;
-  event.kind = EventKind::kRead;
-  event.actor = mutation.reader;
-  event.created_at = mutation.at;
-  event.ref_seq = target;
+  Event event = read_mark_event(org, mutation, target);
   WL_TRY(insert_event(context, event));
   return std::optional<Event>(std::move(event));
 }

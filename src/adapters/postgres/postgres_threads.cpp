@@ -3,6 +3,7 @@
 
 #include <algorithm>
 
+#include "adapters/common/scoped_events.hpp"
 #include "adapters/postgres/detail/jobs.hpp"
 #include "adapters/postgres/detail/mutations.hpp"
 #include "adapters/postgres/detail/read_pool.hpp"
@@ -248,13 +249,7 @@ Result<Event> detail::pg::apply(WriteContext& context, const RenameThread& mutat
   WL_TRY(context.connection.query("UPDATE threads SET title_sealed = $2 WHERE id = $1",
                                   Params().add(mutation.thread).add_bytes(mutation.title_sealed),
                                   "rename thread"));
-  Event renamed;
-  renamed.org_id = stored.org_id;
-  renamed.thread_id = mutation.thread;
-  renamed.kind = EventKind::kThreadRenamed;
-  renamed.actor = mutation.actor;
-  renamed.created_at = mutation.at;
-  renamed.body_sealed = std::string(mutation.title_sealed);
+  Event renamed = renamed_event(stored.org_id, mutation);
   WL_TRY(insert_event(context, renamed));
   return renamed;
 }

@@ -75,15 +75,9 @@ Result<std::vector<Event>> detail::apply(WriteContext& context, const RecordDeli
     if (!WL_TRY(eligible.step())) {
       continue;
     }
-    Event event;
-    event.org_id = OrgId(eligible.column_int64(0));
-    event.thread_id = ThreadId(eligible.column_int64(1));
-    event.ref_seq = eligible.column_int64(2);
-    event.subject = UserId(eligible.column_int64(3));  // Who is told: the sender.
-    event.kind = EventKind::kDelivered;
-    event.actor = mutation.recipient;
-    event.created_at = mutation.at;
-    event.ref = message_id;
+    Event event = delivered_event(mutation, message_id, OrgId(eligible.column_int64(0)),
+                                  ThreadId(eligible.column_int64(1)), eligible.column_int64(2),
+                                  UserId(eligible.column_int64(3)));
     auto receipt = WL_TRY(connection.prepare(
         "INSERT INTO receipts (message_id, user_id, delivered_at) VALUES (?1, ?2, ?3) "
         "ON CONFLICT (message_id, user_id) DO UPDATE SET delivered_at = excluded.delivered_at",
@@ -130,13 +124,7 @@ Result<std::optional<Event>> detail::apply(WriteContext& context, const RecordRe
              .bind(4, target)
              .bind(5, mutation.at)
              .run());
-  Event event;
-  event.org_id = org;
-  event.thread_id = mutation.thread;
-  event.kind = EventKind::kRead;
-  event.actor = mutation.reader;
-  event.created_at = mutation.at;
-  event.ref_seq = target;
+  Event event = read_mark_event(org, mutation, target);
   WL_TRY(insert_event(context, event));
   return std::optional<Event>(std::move(event));
 }

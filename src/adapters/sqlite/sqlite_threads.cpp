@@ -1,6 +1,7 @@
 // ThreadStore on SQLite: threads and their members.
 #include "adapters/sqlite/sqlite_store.hpp"
 
+#include "adapters/common/scoped_events.hpp"
 #include "adapters/sqlite/detail/jobs.hpp"
 #include "adapters/sqlite/detail/mutations.hpp"
 #include "adapters/sqlite/detail/read_pool.hpp"
@@ -256,13 +257,7 @@ Result<Event> detail::apply(WriteContext& context, const RenameThread& mutation)
   auto update = WL_TRY(context.connection.prepare(
       "UPDATE threads SET title_sealed = ?2 WHERE id = ?1", "rename thread"));
   WL_TRY(update.bind(1, mutation.thread.value()).bind_blob(2, mutation.title_sealed).run());
-  Event renamed;
-  renamed.org_id = stored.org_id;
-  renamed.thread_id = mutation.thread;
-  renamed.kind = EventKind::kThreadRenamed;
-  renamed.actor = mutation.actor;
-  renamed.created_at = mutation.at;
-  renamed.body_sealed = std::string(mutation.title_sealed);
+  Event renamed = renamed_event(stored.org_id, mutation);
   WL_TRY(insert_event(context, renamed));
   return renamed;
 }
