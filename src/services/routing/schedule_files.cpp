@@ -706,48 +706,54 @@ Checked<Event> read_event(icalcomponent* component, std::size_t number, Icalenda
   return event;
 }
 
-// Turns the events into rows: an override (RECURRENCE-ID) replaces the occurrence of its
-// master that starts at its RECURRENCE-ID, and one row is made per ATTENDEE.
-Result<void> emit_rows(const std::vector<Event>& events, const ScheduleFileOptions& options,
-                       ParsedSchedule& parsed) {
-  std::set<std::pair<std::string_view, Timestamp>> overridden;
+// Appends one row per ATTENDEE of one occurrence. With last set, the event's strings are
+// moved into the rows instead of copied: most events have one occurrence and one ATTENDEE.
+Result<void> append_rows(Event& event, const Event::Occurrence& occurrence, std::string key,
+                         bool last, const ScheduleFileOptions& options, ParsedSchedule& parsed) {
+  if (event.attendees.empty()) {
+    event.attendees.emplace_back();  // A cancellation names the shift, not who worked it.
+  }
+  for (std::size_t i = 0; i < event.attendees.size(); ++i) {
+    if (parsed.shifts.size() >= options.max_shifts) {
+      return std::unexpected(too_many_shifts(options));
+    }
+    const bool move = last && i + 1 == event.attendees.size();
+    Event::Attendee& person = event.attendees[i];
+    parsed.shifts.push_back(ShiftRow{
+        move ? std::move(event.where) : event.where, move ? std::move(key) : key,
+        move ? std::move(event.role) : event.role,
+        last ? std::move(person.address) : person.address,
+        last ? std::move(person.name) : person.name, occurrence.starts_at, occurrence.ends_at,
+        move ? std::move(event.time_zone) : event.time_zone, event.cancelled});
+  }
+  return ok();
+}
+
+// Turns recurring events and their overrides into rows: an override (RECURRENCE-ID) replaces
+// the occurrence of its master that starts at its RECURRENCE-ID.
+Result<void> append_recurring_rows(std::vector<Event>& events, const ScheduleFileOptions& options,
+                                   ParsedSchedule& parsed) {
+  std::set<std::pair<std::string, Timestamp>> overridden;
   for (const Event& event : events) {
     if (event.recurrence_id) {
       overridden.emplace(event.uid, *event.recurrence_id);
     }
   }
-  const auto add = [&](const Event& event, const Event::Occurrence& occurrence,
-                       std::string key) -> Result<void> {
-    std::vector<Event::Attendee> people = event.attendees;
-    if (people.empty()) {
-      people.emplace_back();  // A cancellation names the shift, not who worked it.
-    }
-    for (Event::Attendee& person : people) {
-      if (parsed.shifts.size() >= options.max_shifts) {
-        return std::unexpected(too_many_shifts(options));
-      }
-      parsed.shifts.push_back(ShiftRow{event.where, key, event.role, std::move(person.address),
-                                       std::move(person.name), occurrence.starts_at,
-                                       occurrence.ends_at, event.time_zone, event.cancelled});
-    }
-    return ok();
-  };
-  for (const Event& event : events) {
-    for (const Event::Occurrence& occurrence : event.occurrences) {
+  for (Event& event : events) {
+    for (std::size_t i = 0; i < event.occurrences.size(); ++i) {
+      const Event::Occurrence occurrence = event.occurrences[i];
+      const bool last = i + 1 == event.occurrences.size();
       if (event.recurrence_id) {
         // Kept when the occurrence it replaces, or the replacement, is in the window.
-        if (!in_window(*event.recurrence_id, options) &&
-            !in_window(occurrence.starts_at, options)) {
-          continue;
+        if (in_window(*event.recurrence_id, options) || in_window(occurrence.starts_at, options)) {
+          WL_TRY(append_rows(event, occurrence,
+                             event.uid + "/" + format_rfc3339(*event.recurrence_id), last, options,
+                             parsed));
         }
-        WL_TRY(add(event, occurrence, event.uid + "/" + format_rfc3339(*event.recurrence_id)));
-      } else if (event.recurring) {
-        if (overridden.contains({event.uid, occurrence.starts_at})) {
-          continue;
-        }
-        WL_TRY(add(event, occurrence, event.uid + "/" + format_rfc3339(occurrence.starts_at)));
-      } else {
-        WL_TRY(add(event, occurrence, event.uid));
+      } else if (!overridden.contains({event.uid, occurrence.starts_at})) {
+        WL_TRY(append_rows(event, occurrence,
+                           event.uid + "/" + format_rfc3339(occurrence.starts_at), last, options,
+                           parsed));
       }
     }
   }
@@ -951,7 +957,7 @@ Result<ParsedSchedule> parse_icalendar(std::string_view text, const ScheduleFile
   const DefinedZones zones = read_defined_zones(blocks.zones);
   IcalendarContext context{options, zones};
   ParsedSchedule parsed;
-  std::vector<Event> events;
+  std::vector<Event> recurring;
   std::set<std::pair<std::string, std::optional<Timestamp>>> seen;
   for (const Block& block : blocks.events) {
     const std::size_t number = ++parsed.entries;
@@ -990,9 +996,15 @@ Result<ParsedSchedule> parse_icalendar(std::string_view text, const ScheduleFile
           {read.where, "Another event earlier in the file has the same UID; this one is ignored."});
       continue;
     }
-    events.push_back(std::move(read));
+    if (read.recurring || read.recurrence_id) {
+      recurring.push_back(std::move(read));  // Overrides may come before their master.
+    } else if (!read.occurrences.empty()) {
+      const Event::Occurrence occurrence = read.occurrences.front();
+      std::string key = read.uid;
+      WL_TRY(append_rows(read, occurrence, std::move(key), true, options, parsed));
+    }
   }
-  WL_TRY(emit_rows(events, options, parsed));
+  WL_TRY(append_recurring_rows(recurring, options, parsed));
   return parsed;
 }
 
