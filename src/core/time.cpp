@@ -1,14 +1,21 @@
 #include "core/time.hpp"
 
-#include <fmt/chrono.h>
+#include <chrono>
+
 #include <fmt/format.h>
 
 namespace wl {
 
 std::string format_rfc3339(Timestamp t) {
-  const auto seconds = std::chrono::floor<std::chrono::seconds>(t);
-  const auto micros = (t - seconds).count();
-  return fmt::format("{:%Y-%m-%dT%H:%M:%S}.{:06d}Z", seconds, micros);
+  // Through the calendar types rather than fmt's chrono formatter, which converts to
+  // nanoseconds and so overflows before 1678 and after 2262.
+  using namespace std::chrono;
+  const auto day = floor<days>(t);
+  const year_month_day date{day};
+  const hh_mm_ss<microseconds> time{t - day};
+  return fmt::format("{:04d}-{:02d}-{:02d}T{:02d}:{:02d}:{:02d}.{:06d}Z", int(date.year()),
+                     unsigned(date.month()), unsigned(date.day()), time.hours().count(),
+                     time.minutes().count(), time.seconds().count(), time.subseconds().count());
 }
 
 std::optional<Timestamp> parse_rfc3339(std::string_view text) {

@@ -11,6 +11,15 @@ TEST(TimeTest, FormatsRfc3339WithMicroseconds) {
   EXPECT_EQ(format_rfc3339(t), "2026-11-25T08:30:00.123456Z");
 }
 
+TEST(TimeTest, FormatsTimesOutsideTheNanosecondRange) {
+  // Schedules can name any year; fmt's chrono formatter overflowed before 1678.
+  const Timestamp early = parse_rfc3339("1013-05-12T23:00:00Z").value();
+  EXPECT_EQ(format_rfc3339(early), "1013-05-12T23:00:00.000000Z");
+  const Timestamp late = parse_rfc3339("9999-12-31T23:59:59.999999Z").value();
+  EXPECT_EQ(format_rfc3339(late), "9999-12-31T23:59:59.999999Z");
+  EXPECT_EQ(format_rfc3339(from_micros(-1)), "1969-12-31T23:59:59.999999Z");
+}
+
 TEST(TimeTest, MicrosRoundTrip) {
   const Timestamp t = from_micros(1700000000123456LL);
   EXPECT_EQ(to_micros(t), 1700000000123456LL);
