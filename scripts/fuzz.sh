@@ -23,18 +23,21 @@ fi
 flags=(-std=c++23 -O1 -g -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=undefined
   -fno-omit-frame-pointer -Isrc -DFMT_SHARED)
 
-build() {  # build NAME SOURCES...
+build() {  # build NAME SOURCES... [-- LINK_FLAGS...]
   local name=$1
   shift
+  local sources=() link=()
+  while [ $# -gt 0 ] && [ "$1" != "--" ]; do sources+=("$1"); shift; done
+  if [ $# -gt 0 ]; then shift; link=("$@"); fi
   local binary="$out/$name"
   # Rebuilt only when a source is newer than the binary.
   local stale=0
-  for source in "$@"; do
+  for source in "${sources[@]}"; do
     if [ ! -e "$binary" ] || [ "$source" -nt "$binary" ]; then stale=1; fi
   done
   if [ "$stale" -eq 1 ]; then
     echo "fuzz: building $name"
-    "$clang" "${flags[@]}" "$@" -lfmt -o "$binary"
+    "$clang" "${flags[@]}" "${sources[@]}" -lfmt "${link[@]}" -o "$binary"
   fi
 }
 
@@ -53,3 +56,10 @@ run() {  # run NAME
 build ws_frame_fuzzer fuzz/ws_frame_fuzzer.cpp src/api/frames.cpp src/api/fields.cpp \
   src/core/status.cpp src/core/time.cpp src/core/utf8.cpp
 run ws_frame_fuzzer
+
+# libical and date/tz are the system's builds, so only Wardline's code is instrumented; the
+# defines match what date's CMake package gives wl_core (tz.h's layout depends on them).
+build schedule_fuzzer fuzz/schedule_fuzzer.cpp src/services/routing/schedule_files.cpp \
+  src/core/time_zone.cpp src/core/status.cpp src/core/time.cpp src/core/utf8.cpp \
+  -- -DUSE_OS_TZDB=1 -DHAS_STRING_VIEW=1 -DONLY_C_LOCALE=1 -lical -ldate-tz
+run schedule_fuzzer
