@@ -210,11 +210,28 @@ Result<CalendarBlocks> split_calendar(std::string_view text) {
 // The VTIMEZONEs of the file by TZID, for TZIDs that are not IANA names.
 using DefinedZones = std::map<std::string, ZonePtr, std::less<>>;
 
+// Real zones change their offsets at most yearly. libical expands a VTIMEZONE's rules from
+// their first DTSTART up to the year it converts, so a rule that repeats every second since
+// 1601 would take hours; such a zone is not used (its TZID is then a problem of the events).
+bool has_only_yearly_rules(icalcomponent* zone) {
+  for (icalcomponent* part = icalcomponent_get_first_component(zone, ICAL_ANY_COMPONENT);
+       part != nullptr; part = icalcomponent_get_next_component(zone, ICAL_ANY_COMPONENT)) {
+    for (icalproperty* rule = icalcomponent_get_first_property(part, ICAL_RRULE_PROPERTY);
+         rule != nullptr; rule = icalcomponent_get_next_property(part, ICAL_RRULE_PROPERTY)) {
+      if (icalproperty_get_rrule(rule).freq != ICAL_YEARLY_RECURRENCE) {
+        return false;
+      }
+    }
+  }
+  return true;
+}
+
 DefinedZones read_defined_zones(const std::vector<Block>& blocks) {
   DefinedZones zones;
   for (const Block& block : blocks) {
     ComponentPtr component = parse_component(block.text);
-    if (!component || icalcomponent_isa(component.get()) != ICAL_VTIMEZONE_COMPONENT) {
+    if (!component || icalcomponent_isa(component.get()) != ICAL_VTIMEZONE_COMPONENT ||
+        !has_only_yearly_rules(component.get())) {
       continue;
     }
     icalproperty* tzid = icalcomponent_get_first_property(component.get(), ICAL_TZID_PROPERTY);

@@ -1,8 +1,11 @@
 #include "services/routing/schedule_files.hpp"
 
+#include <atomic>
 #include <chrono>
 #include <initializer_list>
 #include <string>
+#include <thread>
+#include <vector>
 
 #include <gtest/gtest.h>
 
@@ -392,6 +395,83 @@ TEST(IcalendarTest, NonIanaTzidUsesTheFilesVtimezone) {
   EXPECT_EQ(parsed.shifts[0].starts_at, utc("2026-06-01T11:00:00Z"));
   EXPECT_EQ(parsed.shifts[0].ends_at, utc("2026-06-01T23:00:00Z"));
   EXPECT_EQ(parsed.shifts[0].time_zone, "Eastern Standard Time");
+}
+
+TEST(IcalendarTest, IgnoresVtimezonesThatRepeatFasterThanYearly) {
+  const ParsedSchedule parsed = ical(calendar({
+      "BEGIN:VTIMEZONE",
+      "TZID:Busy",
+      "BEGIN:STANDARD",
+      "DTSTART:16010101T000000",
+      "RRULE:FREQ=SECONDLY",
+      "TZOFFSETFROM:-0400",
+      "TZOFFSETTO:-0500",
+      "END:STANDARD",
+      "END:VTIMEZONE",
+      "BEGIN:VEVENT",
+      "UID:busy@x",
+      "DTSTART;TZID=Busy:20260601T070000",
+      "DTEND;TZID=Busy:20260601T190000",
+      "SUMMARY:ICU Day",
+      "ATTENDEE:mailto:a@x",
+      "END:VEVENT",
+  }));
+  EXPECT_TRUE(parsed.shifts.empty());
+  ASSERT_EQ(parsed.problems.size(), 1u);
+  EXPECT_NE(parsed.problems[0].reason.find("\"Busy\""), std::string::npos);
+}
+
+TEST(IcalendarTest, RdateAddsOccurrences) {
+  const ParsedSchedule parsed = ical(calendar({
+      "BEGIN:VEVENT",
+      "UID:extra@x",
+      "DTSTART;TZID=Europe/London:20260601T080000",
+      "DTEND;TZID=Europe/London:20260601T200000",
+      "RDATE;TZID=Europe/London:20261220T080000",
+      "RDATE:20260701T070000Z",
+      "SUMMARY:Theatre",
+      "ATTENDEE:mailto:a@x",
+      "END:VEVENT",
+  }));
+  ASSERT_EQ(parsed.shifts.size(), 3u) << describe(parsed);
+  EXPECT_EQ(parsed.shifts[0].starts_at, utc("2026-06-01T07:00:00Z"));
+  EXPECT_EQ(parsed.shifts[1].starts_at, utc("2026-07-01T07:00:00Z"));
+  EXPECT_EQ(parsed.shifts[1].ends_at, utc("2026-07-01T19:00:00Z"));
+  // GMT in December: 08:00 local is 08:00Z, still 12 hours long.
+  EXPECT_EQ(parsed.shifts[2].starts_at, utc("2026-12-20T08:00:00Z"));
+  EXPECT_EQ(parsed.shifts[2].key, "extra@x/2026-12-20T08:00:00.000000Z");
+  EXPECT_EQ(parsed.shifts[2].ends_at - parsed.shifts[2].starts_at, hours(12));
+}
+
+TEST(IcalendarTest, ReadersAreSafeToCallFromManyThreads) {
+  const std::string text = calendar({
+      "BEGIN:VEVENT",
+      "UID:weekly@x",
+      "DTSTART;TZID=America/New_York:20260103T190000",
+      "DTEND;TZID=America/New_York:20260104T070000",
+      "RRULE:FREQ=WEEKLY",
+      "SUMMARY:Night Float",
+      "ATTENDEE:mailto:a@x",
+      "END:VEVENT",
+  });
+  const std::size_t expected = ical(text).shifts.size();
+  std::vector<std::thread> threads;
+  std::atomic<int> mismatches{0};
+  for (int i = 0; i < 4; ++i) {
+    threads.emplace_back([&] {
+      for (int round = 0; round < 20; ++round) {
+        const auto parsed = parse_icalendar(text, options_for_2026());
+        if (!parsed || parsed->shifts.size() != expected) {
+          ++mismatches;
+        }
+      }
+    });
+  }
+  for (std::thread& thread : threads) {
+    thread.join();
+  }
+  EXPECT_EQ(expected, 52u);
+  EXPECT_EQ(mismatches.load(), 0);
 }
 
 TEST(IcalendarTest, RefusesWhatIsNotACalendar) {
