@@ -6,6 +6,7 @@
 #include <string>
 
 #include "api/refusal_audit.hpp"
+#include "api/schedule_imports.hpp"
 #include "ports/clock.hpp"
 #include "ports/store_stats.hpp"
 #include "services/audit/audit_log.hpp"
@@ -14,6 +15,7 @@
 #include "services/keys/key_ring.hpp"
 #include "services/messaging/messaging_service.hpp"
 #include "services/patients/patient_service.hpp"
+#include "services/routing/routing_service.hpp"
 
 namespace wl::api {
 
@@ -46,6 +48,7 @@ struct ApiContext {
   IdentityService& identity;
   MessagingService& messaging;
   PatientService& patients;
+  RoutingService& routing;
   KeyRing& keys;
   AuditLog& audit;
   Hub& hub;
@@ -59,6 +62,7 @@ struct ApiContext {
   RateLimiter org_key_rotations;
   RateLimiter kek_rotations;
   RefusalAudit refusals;
+  ScheduleImports imports;
   // The SHA-256 of the server's admin token (Access::kAdminToken), set by the
   // composition root before serving; empty: every admin-token route is refused.
   std::string admin_token_sha256;
@@ -68,12 +72,13 @@ struct ApiContext {
   std::function<StoreStats()> bench_store_stats;
 
   ApiContext(IdentityService& identity_service, MessagingService& messaging_service,
-             PatientService& patient_service, KeyRing& key_ring, AuditLog& audit_log,
-             Hub& event_hub, WorkPool& work_pool, const Clock& clock_source,
+             PatientService& patient_service, RoutingService& routing_service, KeyRing& key_ring,
+             AuditLog& audit_log, Hub& event_hub, WorkPool& work_pool, const Clock& clock_source,
              std::string instance_id, ApiOptions api_options)
       : identity(identity_service),
         messaging(messaging_service),
         patients(patient_service),
+        routing(routing_service),
         keys(key_ring),
         audit(audit_log),
         hub(event_hub),
@@ -93,7 +98,8 @@ struct ApiContext {
                       api_options.kek_rotations_burst),
         refusals(audit_log, work_pool, clock_source,
                  api_options.refusal_audits_per_source_per_second,
-                 api_options.refusal_audits_per_source_burst) {}
+                 api_options.refusal_audits_per_source_burst),
+        imports(routing_service, work_pool) {}
 };
 
 }  // namespace wl::api

@@ -469,28 +469,45 @@ void ClientSession::pump_sends() {
 void ClientSession::start_send(SendRequest request) {
   const std::string ref(utf8_prefix(request.client_id, kMaxRefBytes));
   ApiContext& context = context_;
-  const bool queued = run_async<SendResult>(
-      [&context, principal = principal_,
-       request = std::move(request)](WriteDone<SendResult> finished) mutable {
-        context.messaging.send_async(principal, std::move(request), std::move(finished));
-      },
-      [this, ref](Result<SendResult> sent) {
-        is_sending_ = false;
-        if (!sent) {
-          fail(sent.error(), ref);
-        } else {
-          json::object reply;
-          reply["type"] = "sent";
-          reply["client_id"] = sent->client_id;
-          reply["message_id"] = sent->message.id.value();
-          reply["thread_id"] = sent->message.thread_id.value();
-          reply["seq"] = sent->message.seq;
-          reply["at"] = format_rfc3339(sent->message.created_at);
-          reply["duplicate"] = sent->duplicate;
-          send_reply(json::serialize(reply));
+  auto answer = [this, ref](Result<SendResult> sent) {
+    is_sending_ = false;
+    if (!sent) {
+      fail(sent.error(), ref);
+    } else {
+      json::object reply;
+      reply["type"] = "sent";
+      reply["client_id"] = sent->client_id;
+      reply["message_id"] = sent->message.id.value();
+      reply["thread_id"] = sent->message.thread_id.value();
+      reply["seq"] = sent->message.seq;
+      reply["at"] = format_rfc3339(sent->message.created_at);
+      reply["duplicate"] = sent->duplicate;
+      if (!sent->routed.empty()) {
+        json::array routed;
+        for (const RoutedTo& to : sent->routed) {
+          routed.push_back(json::object{{"user_id", to.user.value()}, {"reason", to.reason}});
         }
-        pump_sends();
-      });
+        reply["routed_to"] = std::move(routed);
+      }
+      send_reply(json::serialize(reply));
+    }
+    pump_sends();
+  };
+  // A send that needs a read first (a role thread's, or one to a thread this node has
+  // not seen yet) runs on a worker; the others write straight from here.
+  const bool queued =
+      context.messaging.sends_without_reads(request.thread)
+          ? run_async<SendResult>(
+                [&context, principal = principal_,
+                 request = std::move(request)](WriteDone<SendResult> finished) mutable {
+                  context.messaging.send_async(principal, std::move(request), std::move(finished));
+                },
+                std::move(answer))
+          : run_blocking(
+                [&context, principal = principal_, request = std::move(request)]() {
+                  return context.messaging.send(principal, request);
+                },
+                std::move(answer));
   if (!queued) {
     is_sending_ = false;
     fail(busy_status(), ref);

@@ -14,6 +14,7 @@
 #include "api/routes/admin_routes.hpp"
 #include "api/routes/directory_routes.hpp"
 #include "api/routes/patient_routes.hpp"
+#include "api/routes/routing_routes.hpp"
 #include "api/routes/session_routes.hpp"
 #include "api/routes/system_routes.hpp"
 #include "api/routes/thread_routes.hpp"
@@ -107,6 +108,9 @@ void for_each_resource(Visit&& visit) {
         [](ApiContext& context) { return PatientServices{.patients = context.patients}; });
   visit(thread_routes(),
         [](ApiContext& context) { return ThreadServices{.messaging = context.messaging}; });
+  visit(routing_routes(), [](ApiContext& context) {
+    return RoutingServices{.routing = context.routing, .imports = context.imports};
+  });
   visit(admin_routes(), [](ApiContext& context) {
     return AdminServices{.identity = context.identity,
                          .keys = context.keys,
@@ -116,7 +120,10 @@ void for_each_resource(Visit&& visit) {
                          .kek_rotations = context.kek_rotations};
   });
   visit(system_routes(), [](ApiContext& context) {
-    return SystemServices{.identity = context.identity, .patients = context.patients};
+    return SystemServices{.identity = context.identity,
+                          .patients = context.patients,
+                          .routing = context.routing,
+                          .imports = context.imports};
   });
 }
 

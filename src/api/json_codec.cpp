@@ -18,6 +18,8 @@ std::string_view thread_kind_name(ThreadKind kind) {
       return "group";
     case ThreadKind::kPatient:
       return "patient";
+    case ThreadKind::kRole:
+      return "role";
   }
   return "unknown";
 }
@@ -44,6 +46,12 @@ std::string_view event_kind_name(EventKind kind) {
       return "org_changed";
     case EventKind::kDevicesChanged:
       return "devices_changed";
+    case EventKind::kRoleChanged:
+      return "role_changed";
+    case EventKind::kOnCallChanged:
+      return "on_call_changed";
+    case EventKind::kRouted:
+      return "routed";
   }
   return "unknown";
 }
@@ -93,6 +101,11 @@ json::object thread_json(const ThreadView& view) {
     members.push_back(member.value());
   }
   object["member_ids"] = std::move(members);
+  if (view.thread.role_id.is_set()) {
+    object["role_id"] = view.thread.role_id.value();
+  } else {
+    object["role_id"] = nullptr;
+  }
   if (view.patient) {
     object["patient"] = patient_json(*view.patient);
   } else {
@@ -162,6 +175,18 @@ json::object event_json(const OpenedEvent& opened) {
       break;
     case EventKind::kOrgChanged:
       object["by_user_id"] = event.actor.value();
+      break;
+    case EventKind::kRoleChanged:
+    case EventKind::kOnCallChanged:
+      object["role_id"] = event.role.value();
+      object["by_user_id"] = event.actor.value();
+      break;
+    case EventKind::kRouted:
+      object["message_id"] = event.ref.value();
+      object["message_seq"] = event.ref_seq;
+      object["user_id"] = event.subject.value();
+      object["role_id"] = event.role.value();
+      object["reason"] = event.reason;
       break;
   }
   return object;

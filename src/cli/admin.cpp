@@ -1,5 +1,7 @@
 #include <filesystem>
+#include <fstream>
 #include <iostream>
+#include <sstream>
 
 #include <fmt/format.h>
 #include <CLI/CLI.hpp>
@@ -32,6 +34,13 @@ struct AdminOptions {
   bool create_data_dir = false;
   // Patients.
   std::string mrn, name, dob, location, attending;
+  // Roles and schedules.
+  std::string role_kind = "role";
+  std::string description;
+  std::string file;
+  std::string format;  // ics or csv; empty: from the file's extension.
+  std::string time_zone = "UTC";
+  std::string all_day_starts = "07:00";
 };
 
 int fail(const Status& status) {
@@ -70,11 +79,57 @@ int with_target(const AdminOptions& options, Action action) {
 
 UserName user_name(const AdminOptions& options) { return UserName{options.org, options.username}; }
 
+// The schedule file the options name, read whole, with its format and settings.
+Result<ScheduleImport> schedule_file(const AdminOptions& options) {
+  ScheduleImport file;
+  std::string format = options.format;
+  if (format.empty()) {
+    const std::string extension = std::filesystem::path(options.file).extension().string();
+    format = extension == ".csv" ? "csv" : "ics";
+  }
+  if (format != "ics" && format != "csv") {
+    return error(Code::kInvalidArgument, "--format is ics or csv");
+  }
+  file.format = format == "csv" ? ScheduleFormat::kCsv : ScheduleFormat::kICalendar;
+  int hours = 0;
+  int minutes = 0;
+  if (options.all_day_starts.size() != 5 ||
+      std::sscanf(options.all_day_starts.c_str(), "%2d:%2d", &hours, &minutes) != 2 || hours < 0 ||
+      hours > 23 || minutes < 0 || minutes > 59) {
+    return error(Code::kInvalidArgument, "--all-day-starts is a time of day such as 07:00");
+  }
+  file.all_day_starts = std::chrono::hours(hours) + std::chrono::minutes(minutes);
+  file.default_time_zone = options.time_zone;
+  std::ifstream in(options.file, std::ios::binary);
+  if (!in) {
+    return error(Code::kNotFound, fmt::format("cannot read {}", options.file));
+  }
+  std::ostringstream text;
+  text << in.rdbuf();
+  file.text = std::move(text).str();
+  return file;
+}
+
+// Prints an import's report: its counts, then every problem with where it is.
+void print_report(const ImportReport& report) {
+  std::cout << fmt::format(
+      "{} entries, {} shifts: {} created, {} updated, {} unchanged, {} deleted, {} problems\n",
+      report.entries, report.rows, report.created, report.updated, report.unchanged, report.deleted,
+      report.problems.size() + report.problems_not_listed);
+  for (const ScheduleProblem& problem : report.problems) {
+    std::cout << fmt::format("  {}: {}\n", problem.where, problem.reason);
+  }
+  if (report.problems_not_listed > 0) {
+    std::cout << fmt::format("  ... and {} more\n", report.problems_not_listed);
+  }
+}
+
 }  // namespace
 
 void add_admin_command(CLI::App& app, int& exit_code) {
   auto options = std::make_shared<AdminOptions>();
-  CLI::App* admin = app.add_subcommand("admin", "Manage orgs, users, devices, patients and keys");
+  CLI::App* admin = app.add_subcommand(
+      "admin", "Manage orgs, users, devices, patients, roles, schedules and keys");
   admin->require_subcommand(1);
   admin->add_option("--data-dir", options->data_dir, "Data directory")->capture_default_str();
   admin->add_flag("--create-data-dir", options->create_data_dir,
@@ -186,15 +241,28 @@ void add_admin_command(CLI::App& app, int& exit_code) {
       return ok();
     });
   });
+  CLI::App* user_scheduler = user->add_subcommand(
+      "scheduler", "Grant (or with --revoke withdraw) the permission to edit on-call schedules");
+  user_scheduler->add_option("--org", options->org, "Org name")->required();
+  user_scheduler->add_option("--username", options->username, "Login name")->required();
+  user_scheduler->add_flag("--revoke", options->revoke, "Withdraw it");
+  user_scheduler->callback([options, &exit_code] {
+    exit_code = with_target(*options, [&](AdminTarget& target) -> Result<void> {
+      const User found = WL_TRY(target.set_scheduler(user_name(*options), !options->revoke));
+      std::cout << fmt::format("'{}' is {} a scheduler\n", found.username,
+                               options->revoke ? "no longer" : "now");
+      return ok();
+    });
+  });
   CLI::App* user_list = user->add_subcommand("list", "List an org's users");
   user_list->add_option("--org", options->org, "Org name")->required();
   user_list->callback([options, &exit_code] {
     exit_code = with_target(*options, [&](AdminTarget& target) -> Result<void> {
       for (const User& each : WL_TRY(target.list_users(options->org))) {
-        std::cout << fmt::format("{}\t{}\t{}\t{}{}{}{}\n", each.id.value(), each.username,
-                                 each.display_name, each.title, each.is_admin ? "\tadmin" : "",
-                                 each.is_operator ? "\toperator" : "",
-                                 each.disabled ? "\tdisabled" : "");
+        std::cout << fmt::format(
+            "{}\t{}\t{}\t{}{}{}{}{}\n", each.id.value(), each.username, each.display_name,
+            each.title, each.is_admin ? "\tadmin" : "", each.is_operator ? "\toperator" : "",
+            each.is_scheduler ? "\tscheduler" : "", each.disabled ? "\tdisabled" : "");
       }
       return ok();
     });
@@ -241,6 +309,78 @@ void add_admin_command(CLI::App& app, int& exit_code) {
       fields.attending = options->attending;
       const PatientView stored = WL_TRY(target.upsert_patient(options->org, fields));
       std::cout << fmt::format("patient {} saved\n", stored.id.value());
+      return ok();
+    });
+  });
+
+  CLI::App* role =
+      admin->add_subcommand("role", "Roles (on-call, units, rooms)")->require_subcommand(1);
+  CLI::App* role_create = role->add_subcommand("create", "Create a role");
+  role_create->add_option("--org", options->org, "Org name")->required();
+  role_create->add_option("--name", options->name, "The role's name")->required();
+  role_create->add_option("--kind", options->role_kind, "role, unit or room")
+      ->capture_default_str();
+  role_create->add_option("--description", options->description, "What it is for");
+  role_create->callback([options, &exit_code] {
+    exit_code = with_target(*options, [&](AdminTarget& target) -> Result<void> {
+      RoleInput input;
+      input.name = options->name;
+      input.description = options->description;
+      if (options->role_kind == "unit") {
+        input.kind = RoleKind::kUnit;
+      } else if (options->role_kind == "room") {
+        input.kind = RoleKind::kRoom;
+      } else if (options->role_kind != "role") {
+        return error(Code::kInvalidArgument, "--kind is role, unit or room");
+      }
+      const Role created = WL_TRY(target.create_role(options->org, input));
+      std::cout << fmt::format("created role {} '{}'\n", created.id.value(), created.name);
+      return ok();
+    });
+  });
+  CLI::App* role_list = role->add_subcommand("list", "List an org's roles");
+  role_list->add_option("--org", options->org, "Org name")->required();
+  role_list->callback([options, &exit_code] {
+    exit_code = with_target(*options, [&](AdminTarget& target) -> Result<void> {
+      for (const Role& each : WL_TRY(target.list_roles(options->org))) {
+        std::cout << fmt::format("{}\t{}\t{}\n", each.id.value(), each.name,
+                                 each.kind == RoleKind::kUnit   ? "unit"
+                                 : each.kind == RoleKind::kRoom ? "room"
+                                                                : "role");
+      }
+      return ok();
+    });
+  });
+
+  CLI::App* schedule =
+      admin->add_subcommand("schedule", "On-call schedules")->require_subcommand(1);
+  CLI::App* schedule_import = schedule->add_subcommand(
+      "import", "Import shifts from an iCalendar (.ics) or CSV file (docs/schedules.md)");
+  schedule_import->add_option("--org", options->org, "Org name")->required();
+  schedule_import->add_option("file", options->file, "The schedule file")->required();
+  schedule_import->add_option("--format", options->format, "ics or csv (default: by extension)");
+  schedule_import
+      ->add_option("--time-zone", options->time_zone,
+                   "IANA zone of floating times and CSV rows without one")
+      ->capture_default_str();
+  schedule_import
+      ->add_option("--all-day-starts", options->all_day_starts,
+                   "When an all-day shift starts and ends, local time")
+      ->capture_default_str();
+  schedule_import->callback([options, &exit_code] {
+    exit_code = with_target(*options, [&](AdminTarget& target) -> Result<void> {
+      const ScheduleImport file = WL_TRY(schedule_file(*options));
+      std::size_t shown = 0;
+      const ImportReport report = WL_TRY(
+          target.import_schedule(options->org, file, [&shown](std::size_t done, std::size_t total) {
+            // A line per tenth, so a long import shows it is moving.
+            if (total > 0 &&
+                (done == total || done >= shown + std::max<std::size_t>(total / 10, 1))) {
+              shown = done;
+              std::cerr << fmt::format("imported {} of {} shifts\n", done, total);
+            }
+          }));
+      print_report(report);
       return ok();
     });
   });

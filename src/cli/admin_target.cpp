@@ -1,7 +1,10 @@
 #include "cli/admin_target.hpp"
 
+#include <cctype>
+#include <chrono>
 #include <iostream>
 #include <optional>
+#include <thread>
 #include <utility>
 
 #include <fmt/format.h>
@@ -66,6 +69,25 @@ class LocalTarget final : public AdminTarget {
     WL_TRY(runtime_->identity().set_operator(system_, found.id, is_operator));
     return found;
   }
+  Result<User> set_scheduler(const UserName& user, bool is_scheduler) override {
+    const User found = WL_TRY(find_user(user));
+    WL_TRY(runtime_->identity().set_scheduler(system_, found.id, is_scheduler));
+    return found;
+  }
+  Result<std::vector<Role>> list_roles(std::string_view org) override {
+    std::vector<Role> roles;
+    for (RoleView& view : WL_TRY(runtime_->routing().list_roles(WL_TRY(acting_in(org))))) {
+      roles.push_back(std::move(view.role));
+    }
+    return roles;
+  }
+  Result<Role> create_role(std::string_view org, const RoleInput& role) override {
+    return runtime_->routing().create_role(WL_TRY(acting_in(org)), role);
+  }
+  Result<ImportReport> import_schedule(std::string_view org, const ScheduleImport& file,
+                                       const ImportProgress& progress) override {
+    return runtime_->routing().import_schedule(WL_TRY(acting_in(org)), file, progress);
+  }
   Result<std::vector<DeviceView>> list_devices(const UserName& user) override {
     const User found = WL_TRY(find_user(user));
     return runtime_->identity().list_devices(system_, found.id);
@@ -103,6 +125,15 @@ class LocalTarget final : public AdminTarget {
       return std::unexpected(no_user(user));
     }
     return found;
+  }
+  // The system acting inside the org, as its administrator and scheduler (as the
+  // server's system routes do).
+  Result<Principal> acting_in(std::string_view org) {
+    Principal acting = system_;
+    acting.org = WL_TRY(find_org(org)).id;
+    acting.is_admin = true;
+    acting.is_scheduler = true;
+    return acting;
   }
 
   std::unique_ptr<Runtime> runtime_;
@@ -192,6 +223,7 @@ Result<User> user_from(const json::value& value) {
   user.title = WL_TRY(text_of(object, "title"));
   user.is_admin = WL_TRY(bool_of(object, "is_admin"));
   user.is_operator = WL_TRY(bool_of(object, "is_operator"));
+  user.is_scheduler = WL_TRY(bool_of(object, "is_scheduler"));
   user.disabled = WL_TRY(bool_of(object, "disabled"));
   return user;
 }
@@ -205,6 +237,60 @@ Result<DeviceView> device_from(const json::value& value) {
   device.last_seen = WL_TRY(time_of(object, "last_seen"));
   device.revoked = WL_TRY(bool_of(object, "revoked"));
   return device;
+}
+
+// `text` as a query value: every byte but RFC 3986's unreserved ones percent-encoded.
+std::string url_encode(std::string_view text) {
+  std::string encoded;
+  for (const char c : text) {
+    const auto byte = static_cast<unsigned char>(c);
+    if (std::isalnum(byte) != 0 || c == '-' || c == '_' || c == '.' || c == '~') {
+      encoded.push_back(c);
+    } else {
+      encoded += fmt::format("%{:02X}", byte);
+    }
+  }
+  return encoded;
+}
+
+Result<Role> role_from(const json::value& value) {
+  const json::object& object = *WL_TRY(object_of(value));
+  Role role;
+  role.id = RoleId(WL_TRY(int_of(object, "id")));
+  role.name = WL_TRY(text_of(object, "name"));
+  role.description = WL_TRY(text_of(object, "description"));
+  const std::string kind = WL_TRY(text_of(object, "kind"));
+  role.kind = kind == "unit" ? RoleKind::kUnit : kind == "room" ? RoleKind::kRoom : RoleKind::kRole;
+  const json::value* fallback_role = object.if_contains("fallback_role_id");
+  const json::value* fallback_user = object.if_contains("fallback_user_id");
+  if (fallback_role != nullptr && fallback_role->is_int64()) {
+    role.fallback_role = RoleId(fallback_role->as_int64());
+  }
+  if (fallback_user != nullptr && fallback_user->is_int64()) {
+    role.fallback_user = UserId(fallback_user->as_int64());
+  }
+  return role;
+}
+
+Result<ImportReport> import_report_from(const json::value& value) {
+  const json::object& object = *WL_TRY(object_of(value));
+  ImportReport report;
+  auto count = [&object](std::string_view key) -> Result<std::size_t> {
+    return static_cast<std::size_t>(WL_TRY(int_of(object, key)));
+  };
+  report.entries = WL_TRY(count("entries"));
+  report.rows = WL_TRY(count("rows"));
+  report.created = WL_TRY(count("created"));
+  report.updated = WL_TRY(count("updated"));
+  report.unchanged = WL_TRY(count("unchanged"));
+  report.deleted = WL_TRY(count("deleted"));
+  report.problems_not_listed = WL_TRY(count("problems_not_listed"));
+  for (const json::value& each : *WL_TRY(array_of(value, "problems"))) {
+    const json::object& problem = *WL_TRY(object_of(each));
+    report.problems.push_back(
+        ScheduleProblem{WL_TRY(text_of(problem, "where")), WL_TRY(text_of(problem, "reason"))});
+  }
+  return report;
 }
 
 Result<PatientView> patient_from(const json::value& value) {
@@ -288,6 +374,70 @@ class RemoteTarget final : public AdminTarget {
                 json::object{{"is_operator", is_operator}}));
     return found;
   }
+  Result<User> set_scheduler(const UserName& user, bool is_scheduler) override {
+    const User found = WL_TRY(find_user(user));
+    WL_TRY(call("PUT", fmt::format("/api/v1/system/users/{}/scheduler", found.id.value()),
+                json::object{{"is_scheduler", is_scheduler}}));
+    return found;
+  }
+  Result<std::vector<Role>> list_roles(std::string_view org) override {
+    const Org found = WL_TRY(find_org(org));
+    const json::value answer =
+        WL_TRY(call("GET", fmt::format("/api/v1/system/orgs/{}/roles", found.id.value())));
+    std::vector<Role> roles;
+    for (const json::value& each : *WL_TRY(array_of(answer, "roles"))) {
+      roles.push_back(WL_TRY(role_from(each)));
+    }
+    return roles;
+  }
+  Result<Role> create_role(std::string_view org, const RoleInput& role) override {
+    const Org found = WL_TRY(find_org(org));
+    json::object body{{"name", role.name},
+                      {"kind", role.kind == RoleKind::kUnit   ? "unit"
+                               : role.kind == RoleKind::kRoom ? "room"
+                                                              : "role"},
+                      {"description", role.description}};
+    if (role.fallback_role.is_set()) {
+      body["fallback_role_id"] = role.fallback_role.value();
+    }
+    if (role.fallback_user.is_set()) {
+      body["fallback_user_id"] = role.fallback_user.value();
+    }
+    return role_from(
+        WL_TRY(call("POST", fmt::format("/api/v1/system/orgs/{}/roles", found.id.value()), body)));
+  }
+  Result<ImportReport> import_schedule(std::string_view org, const ScheduleImport& file,
+                                       const ImportProgress& progress) override {
+    const Org found = WL_TRY(find_org(org));
+    const int minutes = static_cast<int>(file.all_day_starts.count());
+    const std::string target = fmt::format(
+        "/api/v1/system/orgs/{}/schedule-imports?format={}&time_zone={}&all_day_starts={:02}:{:02}",
+        found.id.value(), file.format == ScheduleFormat::kCsv ? "csv" : "ics",
+        url_encode(file.default_time_zone), minutes / 60, minutes % 60);
+    json::value status = WL_TRY(call_raw("POST", target, file.text));
+    const std::int64_t id = WL_TRY(int_of(*WL_TRY(object_of(status)), "id"));
+    // The server imports on its own threads; the command follows it.
+    while (true) {
+      const json::object& object = *WL_TRY(object_of(status));
+      const std::string state = WL_TRY(text_of(object, "state"));
+      if (progress) {
+        progress(static_cast<std::size_t>(WL_TRY(int_of(object, "done"))),
+                 static_cast<std::size_t>(WL_TRY(int_of(object, "total"))));
+      }
+      if (state == "done") {
+        return import_report_from(object.at("report"));
+      }
+      if (state == "failed") {
+        const json::object& failure = *WL_TRY(object_of(object.at("error")));
+        const std::string code = WL_TRY(text_of(failure, "code"));
+        return error(code_named(code).value_or(Code::kInternal),
+                     WL_TRY(text_of(failure, "message")));
+      }
+      std::this_thread::sleep_for(std::chrono::milliseconds(250));
+      status = WL_TRY(call(
+          "GET", fmt::format("/api/v1/system/orgs/{}/schedule-imports/{}", found.id.value(), id)));
+    }
+  }
   Result<std::vector<DeviceView>> list_devices(const UserName& user) override {
     const User found = WL_TRY(find_user(user));
     const json::value answer =
@@ -328,7 +478,11 @@ class RemoteTarget final : public AdminTarget {
   // services give the stopped store), 204 becomes null.
   Result<json::value> call(std::string_view method, std::string_view target,
                            const std::optional<json::object>& body = std::nullopt) {
-    const std::string text = body ? json::serialize(*body) : std::string();
+    return call_raw(method, target, body ? json::serialize(*body) : std::string());
+  }
+  // As call, with a body that is not JSON (a schedule file).
+  Result<json::value> call_raw(std::string_view method, std::string_view target,
+                               const std::string& text) {
     const net::Response response =
         WL_TRY(http_.request(method, target, text, {{"Authorization", "Bearer " + token_}}));
     if (response.status == 204) {

@@ -12,6 +12,7 @@
 #include "ports/records.hpp"
 #include "services/identity/identity_service.hpp"
 #include "services/patients/patient_service.hpp"
+#include "services/routing/routing_service.hpp"
 
 // What `wardline admin` administers: the running server, through its admin API
 // (docs/protocol.md, "System administration"), or the stopped store, directly. Both
@@ -54,6 +55,14 @@ class AdminTarget {
   virtual Result<User> set_password(const UserName& user, std::string_view password) = 0;
   virtual Result<User> set_disabled(const UserName& user, bool disabled) = 0;
   virtual Result<User> set_operator(const UserName& user, bool is_operator) = 0;
+  virtual Result<User> set_scheduler(const UserName& user, bool is_scheduler) = 0;
+  // The org's roles, and a new one (RoutingService, acting as the org's administrator).
+  virtual Result<std::vector<Role>> list_roles(std::string_view org) = 0;
+  virtual Result<Role> create_role(std::string_view org, const RoleInput& role) = 0;
+  // Imports a schedule file into the org (RoutingService::import_schedule), telling
+  // `progress` how far it is as it goes.
+  virtual Result<ImportReport> import_schedule(std::string_view org, const ScheduleImport& file,
+                                               const ImportProgress& progress) = 0;
   virtual Result<std::vector<DeviceView>> list_devices(const UserName& user) = 0;
   virtual Result<void> revoke_device(DeviceId device) = 0;
   virtual Result<PatientView> upsert_patient(std::string_view org, const PatientView& fields) = 0;

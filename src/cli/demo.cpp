@@ -5,8 +5,40 @@
 
 #include <fmt/format.h>
 
+#include "core/time_zone.hpp"
+
 namespace wl::cli {
 namespace {
+
+// The demo hospital's time zone: its schedules are planned in it.
+constexpr std::string_view kDemoZone = "America/New_York";
+
+// A role and who works it: the day person from 07:00 to 19:00 and the night person from
+// 19:00 to 07:00, every day of the demo week. An empty name: nobody on that shift.
+struct DemoRole {
+  std::string_view name;
+  RoleKind kind;
+  std::string_view description;
+  std::string_view day;
+  std::string_view night;
+  std::string_view fallback_role;  // Another demo role's name, or empty.
+  std::string_view fallback_user;  // A username, or empty.
+};
+
+constexpr std::array<DemoRole, 6> kRoles{{
+    {"Hospitalist On Call", RoleKind::kRole, "Admissions and cross-cover for the wards",
+     "dr.okafor", "dr.haddad", "", ""},
+    {"Cardiology On Call", RoleKind::kRole, "Cardiology consults; pages the attending or NP",
+     "dr.patel", "np.brooks", "Hospitalist On Call", ""},
+    {"Rapid Response RN", RoleKind::kRole, "Deteriorating patients, any unit", "rn.chen",
+     "rn.muller", "", ""},
+    {"Pharmacy On Call", RoleKind::kRole, "Dosing, interactions, shortages", "pharm.rossi", "", "",
+     "dr.okafor"},
+    {"Surgery On Call", RoleKind::kRole, "General surgery consults", "", "dr.nguyen", "",
+     "dr.nguyen"},
+    {"4 West Charge Nurse", RoleKind::kUnit, "The charge nurse phone of 4 West (shift sign-in)", "",
+     "", "", ""},
+}};
 
 struct DemoStaff {
   std::string_view username;
@@ -57,6 +89,66 @@ constexpr std::array<DemoPatient, 5> kPatients{{
 
 }  // namespace
 
+// The demo's roles, a week of day and night shifts from yesterday (so someone holds
+// each role whenever the demo is tried), the scheduler, and the charge nurse signed in
+// to her unit's phone.
+template <typename As>
+Result<void> seed_routing(Runtime& runtime, const std::map<std::string_view, User>& users, As as) {
+  RoutingService& routing = runtime.routing();
+  WL_TRY(runtime.identity().set_scheduler(IdentityService::system_principal(),
+                                          users.at("sched.ito").id, true));
+  const Principal admin = as("admin");
+  std::map<std::string_view, RoleId> roles;
+  for (const DemoRole& demo : kRoles) {
+    RoleInput input;
+    input.name = demo.name;
+    input.kind = demo.kind;
+    input.description = demo.description;
+    if (!demo.fallback_role.empty()) {
+      input.fallback_role = roles.at(demo.fallback_role);
+    }
+    if (!demo.fallback_user.empty()) {
+      input.fallback_user = users.at(demo.fallback_user).id;
+    }
+    roles[demo.name] = WL_TRY(routing.create_role(admin, input)).id;
+  }
+  Principal scheduler = as("sched.ito");
+  scheduler.is_scheduler = true;
+  const LocalTime today = WL_TRY(utc_to_local(runtime.clock().now(), kDemoZone));
+  for (int day = -1; day < 7; ++day) {
+    // Local dates, so that 07:00 and 19:00 stay 07:00 and 19:00 across a DST change.
+    const auto date = std::chrono::sys_days(std::chrono::year(today.year) /
+                                            std::chrono::month(static_cast<unsigned>(today.month)) /
+                                            std::chrono::day(static_cast<unsigned>(today.day))) +
+                      std::chrono::days(day);
+    const std::chrono::year_month_day ymd(date);
+    const std::chrono::year_month_day next(date + std::chrono::days(1));
+    auto at = [](const std::chrono::year_month_day& d, int hour) {
+      return local_to_utc(
+          LocalTime{static_cast<int>(d.year()), static_cast<int>(unsigned(d.month())),
+                    static_cast<int>(unsigned(d.day())), hour, 0, 0},
+          kDemoZone);
+    };
+    const Timestamp morning = WL_TRY(at(ymd, 7));
+    const Timestamp evening = WL_TRY(at(ymd, 19));
+    const Timestamp next_morning = WL_TRY(at(next, 7));
+    for (const DemoRole& demo : kRoles) {
+      if (!demo.day.empty()) {
+        WL_TRY(routing.save_shift(scheduler, ShiftId(),
+                                  ShiftInput{roles.at(demo.name), users.at(demo.day).id, morning,
+                                             evening, std::string(kDemoZone)}));
+      }
+      if (!demo.night.empty()) {
+        WL_TRY(routing.save_shift(scheduler, ShiftId(),
+                                  ShiftInput{roles.at(demo.name), users.at(demo.night).id, evening,
+                                             next_morning, std::string(kDemoZone)}));
+      }
+    }
+  }
+  WL_TRY(routing.sign_in(as("rn.harper"), roles.at("4 West Charge Nurse")));
+  return ok();
+}
+
 Result<bool> seed_demo(Runtime& runtime) {
   Store& store = runtime.store();
   if (store.find_org_by_name(kDemoOrg)) {
@@ -82,7 +174,8 @@ Result<bool> seed_demo(Runtime& runtime) {
 
   auto as = [&](std::string_view username) {
     const User& user = users.at(username);
-    return Principal{user.id, org.id, DeviceId(), user.is_admin, user.is_operator, ""};
+    return Principal{user.id,          org.id, DeviceId(),       user.is_admin,
+                     user.is_operator, "",     user.is_scheduler};
   };
   auto say = [&](std::string_view username, ThreadId thread, std::string_view text, bool urgent) {
     static int counter = 0;
@@ -105,6 +198,8 @@ Result<bool> seed_demo(Runtime& runtime) {
              true));
   WL_TRY(say("dr.patel", patient_thread.thread.id, "Coming now. Repeat ECG and troponin please.",
              false));
+
+  WL_TRY(seed_routing(runtime, users, as));
 
   const UserId unit[] = {users.at("rn.santos").id, users.at("clerk.jones").id,
                          users.at("dr.okafor").id};

@@ -154,6 +154,10 @@ Result<std::unique_ptr<Runtime>> Runtime::open(const fs::path& data_dir, Runtime
       *runtime->store_, *runtime->store_, *runtime->store_, *runtime->store_, *runtime->keys_,
       *runtime->audit_, runtime->dispatched_, runtime->clock_, *runtime->patients_,
       options.messaging);
+  runtime->routing_ = std::make_unique<RoutingService>(
+      *runtime->store_, *runtime->store_, *runtime->store_, *runtime->messaging_, *runtime->audit_,
+      runtime->dispatched_, runtime->clock_);
+  runtime->messaging_->set_router(runtime->routing_.get());
   // Values that versions before schema 4 stored in clear are sealed before anyone is
   // served (docs/storage.md, "Values older versions stored in clear").
   WL_TRY(runtime->identity_->seal_device_names_in_clear());

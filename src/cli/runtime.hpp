@@ -26,6 +26,7 @@
 #include "services/keys/key_ring.hpp"
 #include "services/messaging/messaging_service.hpp"
 #include "services/patients/patient_service.hpp"
+#include "services/routing/routing_service.hpp"
 
 namespace wl::cli {
 
@@ -74,7 +75,7 @@ std::filesystem::path audit_key_file(const DataPaths& paths, const RuntimeOption
 std::string audit_key_line(std::string_view public_key);
 
 // The services over one data directory, wired in layer order: store, keys, audit,
-// identity, patients, messaging. Used by `serve` and by `admin`, which works on the
+// identity, patients, messaging, routing. Used by `serve` and by `admin`, which works on the
 // same directory. Not thread-safe to build; the services it holds are.
 class Runtime {
  public:
@@ -114,6 +115,7 @@ class Runtime {
   IdentityService& identity() { return *identity_; }
   PatientService& patients() { return *patients_; }
   MessagingService& messaging() { return *messaging_; }
+  RoutingService& routing() { return *routing_; }
 
  private:
   Runtime() = default;
@@ -137,6 +139,7 @@ class Runtime {
   std::unique_ptr<IdentityService> identity_;
   std::unique_ptr<PatientService> patients_;
   std::unique_ptr<MessagingService> messaging_;
+  std::unique_ptr<RoutingService> routing_;
 };
 
 }  // namespace wl::cli

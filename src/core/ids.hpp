@@ -26,6 +26,8 @@ using UserId = StrongId<struct UserTag>;
 using DeviceId = StrongId<struct DeviceTag>;
 using ThreadId = StrongId<struct ThreadTag>;
 using PatientId = StrongId<struct PatientTag>;
+using RoleId = StrongId<struct RoleTag>;
+using ShiftId = StrongId<struct ShiftTag>;
 // Events (messages, receipts, membership changes) share one store-wide sequence;
 // a message's id is its event id.
 using EventId = StrongId<struct EventTag>;

@@ -60,6 +60,27 @@ struct AppendMessage {
   NewMessage message;
 };
 
+// Whom a message of a role thread reached, and why (Event::reason of its kRouted).
+struct RoutedTo {
+  UserId user;
+  std::string reason;
+};
+
+/// Records whom the message the batch has just appended to `thread` (by an
+/// AppendMessage before this mutation) reached: each user of `to` who is not a member
+/// yet joins, with their membership period opened at that message (so it is in their
+/// stream) and a kMemberAdded by the sender; then one kRouted per user, naming `role`
+/// and the reason. Result: the kRouted events (std::vector<Event>); none, and nothing
+/// written, if the batch appended no message to the thread (a resent client id).
+/// A mutation: written through a WriteBatch. Errors: NotFound for a user not of the
+/// thread's org.
+struct RouteMessage {
+  ThreadId thread;
+  RoleId role;
+  std::vector<RoutedTo> to;
+  Timestamp at;
+};
+
 /// Marks the given messages delivered to `recipient` at `at`, for those that exist,
 /// are in a thread the recipient belongs to, were sent by someone else and were not
 /// delivered to them before, and appends one kDelivered event per newly delivered
@@ -85,7 +106,8 @@ struct RecordRead {
 
 /// Appends an event that is news for one user or for their whole org rather than for a
 /// thread: a kind whose scope_of() is kUser (in `user`'s stream) or kOrg (in the
-/// stream of every user of `org`). `subject` is whom it is about. Result: the Event.
+/// stream of every user of `org`). `subject` is whom it is about; `role`, the role a
+/// routing kind is about. Result: the Event.
 /// Errors: InvalidArgument for a thread kind, or a user event naming no user; NotFound
 /// if `user` (a user event's) or `subject` is not a user of `org`. A mutation: written
 /// through a WriteBatch, beside the change it announces.
@@ -96,6 +118,7 @@ struct AppendScopedEvent {
   UserId actor;
   UserId subject;
   Timestamp at;
+  RoleId role;
 };
 
 /// The message log: messages, their receipts, and every user's event stream, read

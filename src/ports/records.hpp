@@ -32,6 +32,7 @@ struct User {
   std::string pin_hash;       // Argon2id string of the unlock PIN; empty: no PIN set.
   bool is_admin = false;      // Administers its org.
   bool is_operator = false;   // Runs the server: operations that affect every org.
+  bool is_scheduler = false;  // Builds and imports its org's on-call schedules.
   bool disabled = false;
   int failed_logins = 0;
   std::optional<Timestamp> locked_until;
@@ -74,7 +75,9 @@ struct Patient {
   Timestamp updated_at;
 };
 
-enum class ThreadKind : std::uint8_t { kDirect = 1, kGroup = 2, kPatient = 3 };
+// kRole: one sender's conversation with a role ("Cardiology On Call"): each message goes
+// to whoever holds the role when it is sent (services/routing), who joins the thread.
+enum class ThreadKind : std::uint8_t { kDirect = 1, kGroup = 2, kPatient = 3, kRole = 4 };
 
 struct Thread {
   ThreadId id;
@@ -82,6 +85,7 @@ struct Thread {
   ThreadKind kind = ThreadKind::kGroup;
   std::string title_sealed;  // Empty for direct threads.
   PatientId patient_id;      // Set for patient threads.
+  RoleId role_id;            // Set for role threads.
   // Direct and two-person patient threads are unique per key (see ThreadService);
   // empty for groups.
   std::string unique_key;
@@ -115,6 +119,13 @@ enum class EventKind : std::uint8_t {
   kOrgChanged = 9,   // The org's settings changed (the idle lock).
   // User scope: news for one user's devices.
   kDevicesChanged = 10,  // A device of `subject` signed in or was revoked.
+  // Org scope (routing).
+  kRoleChanged = 11,    // Role `role` was created or its directory entry changed.
+  kOnCallChanged = 12,  // Who holds role `role` changed: its shifts were edited, or
+                        // someone signed in to it or out of it.
+  // Thread scope (routing).
+  kRouted = 13,  // Message `ref` (seq `ref_seq`) of a role thread reached `subject`
+                 // through role `role`, for `reason` (docs/routing.md, "Reasons").
 };
 
 // Whose streams an event is in.
@@ -129,6 +140,8 @@ constexpr EventScope scope_of(EventKind kind) {
   switch (kind) {
     case EventKind::kUserChanged:
     case EventKind::kOrgChanged:
+    case EventKind::kRoleChanged:
+    case EventKind::kOnCallChanged:
       return EventScope::kOrg;
     case EventKind::kDevicesChanged:
       return EventScope::kUser;
@@ -174,8 +187,10 @@ struct Event {
   EventId ref;               // Delivered: the message.
   std::int64_t ref_seq = 0;  // Delivered: the message's seq. Read: read up to this seq.
   // Member added/removed: who. Delivered: the message's sender. User changed, devices
-  // changed: whose.
+  // changed: whose. Routed: whom the message reached.
   UserId subject;
+  RoleId role;         // Role changed, on-call changed, routed: which role.
+  std::string reason;  // Routed: why it reached subject ("on_call", "signed_in", ...).
 
   StreamPosition position() const { return StreamPosition{epoch, id}; }
 };

@@ -4,6 +4,7 @@
 #include "ports/key_store.hpp"
 #include "ports/message_log.hpp"
 #include "ports/patient_store.hpp"
+#include "ports/routing_store.hpp"
 #include "ports/session_store.hpp"
 #include "ports/store_stats.hpp"
 #include "ports/thread_store.hpp"
@@ -35,7 +36,8 @@ class Store : public Committer,
               public MessageLog,
               public KeyStore,
               public AuditStore,
-              public TimerStore {
+              public TimerStore,
+              public RoutingStore {
  public:
   ~Store() override = default;
 

@@ -19,6 +19,7 @@ struct NewThread {
   ThreadKind kind = ThreadKind::kGroup;
   std::string title_sealed;
   PatientId patient_id;
+  RoleId role_id;          // Role threads.
   std::string unique_key;  // Empty: always create. Otherwise return the existing one.
   // With no unique_key: return the newest thread of the org of this kind and patient
   // whose current members are exactly `members` (and created_by), if there is one,

@@ -19,6 +19,7 @@ struct NewUser {
   std::string password_hash;
   bool is_admin = false;
   bool is_operator = false;
+  bool is_scheduler = false;
   Timestamp created_at;
 };
 
@@ -83,6 +84,16 @@ struct SetPinHash {
 struct SetUserOperator {
   UserId user;
   bool is_operator = false;
+};
+
+/// Grants or withdraws the scheduler permission (building and importing the org's
+/// on-call schedules) and appends a kUserChanged event about the user by `actor` at
+/// `at`. Errors: NotFound.
+struct SetUserScheduler {
+  UserId user;
+  bool is_scheduler = false;
+  UserId actor;
+  Timestamp at;
 };
 
 /// Orgs and their users (services/identity; messaging finds users here): reads.

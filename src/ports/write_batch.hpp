@@ -13,6 +13,7 @@
 #include "ports/message_log.hpp"
 #include "ports/patient_store.hpp"
 #include "ports/records.hpp"
+#include "ports/routing_store.hpp"
 #include "ports/session_store.hpp"
 #include "ports/thread_store.hpp"
 #include "ports/timer_store.hpp"
@@ -27,25 +28,27 @@ namespace wl {
 
 /// Every kind of change a batch can carry. Each is documented in its port's header
 /// (user_store.hpp, session_store.hpp, thread_store.hpp, message_log.hpp,
-/// patient_store.hpp, timer_store.hpp), with its result and errors.
+/// patient_store.hpp, timer_store.hpp, routing_store.hpp), with its result and errors.
 using Mutation =
     std::variant<CreateOrg, SetOrgIdleLock, CreateUser, SetPasswordHash, SetLoginFailures,
-                 SetUserDisabled, SetPinHash, SetUserOperator, OpenSession, RevokeDevice,
-                 TouchSession, RevokeSession, LockSession, UnlockSession, SetSessionPinFailures,
-                 PurgeSessions, AppendMessage, RecordDelivered, CreateThread, AddMember,
-                 RemoveMember, RenameThread, RecordRead, AppendScopedEvent, UpsertPatient,
-                 ScheduleTimer, CancelTimer, CompleteTimer>;
+                 SetUserDisabled, SetPinHash, SetUserOperator, SetUserScheduler, OpenSession,
+                 RevokeDevice, TouchSession, RevokeSession, LockSession, UnlockSession,
+                 SetSessionPinFailures, PurgeSessions, AppendMessage, RecordDelivered, CreateThread,
+                 AddMember, RemoveMember, RenameThread, RecordRead, AppendScopedEvent,
+                 UpsertPatient, ScheduleTimer, CancelTimer, CompleteTimer, RouteMessage, CreateRole,
+                 UpdateRole, SaveShift, DeleteShift, SignInRole, SignOutRole>;
 
 /// A mutation's result: std::monostate (a write with nothing to give back: the
 /// identity writes but those below), Org (CreateOrg), User (CreateUser), Device
 /// (OpenSession), MessageAppended (AppendMessage), std::vector<Event>
-/// (RecordDelivered), ThreadCreated (CreateThread), Event (AddMember, RemoveMember,
-/// RenameThread, AppendScopedEvent), std::optional<Event> (RecordRead), Patient
-/// (UpsertPatient), Timer (ScheduleTimer), bool (CancelTimer, CompleteTimer),
-/// std::int64_t (PurgeSessions).
-using MutationResult =
-    std::variant<std::monostate, Org, User, Device, MessageAppended, std::vector<Event>,
-                 ThreadCreated, Event, std::optional<Event>, Patient, Timer, bool, std::int64_t>;
+/// (RecordDelivered, RouteMessage), ThreadCreated (CreateThread), Event (AddMember,
+/// RemoveMember, RenameThread, AppendScopedEvent), std::optional<Event> (RecordRead),
+/// Patient (UpsertPatient), Timer (ScheduleTimer), bool (CancelTimer, CompleteTimer,
+/// DeleteShift, SignInRole, SignOutRole), std::int64_t (PurgeSessions), Role
+/// (CreateRole, UpdateRole), ShiftSaved (SaveShift).
+using MutationResult = std::variant<std::monostate, Org, User, Device, MessageAppended,
+                                    std::vector<Event>, ThreadCreated, Event, std::optional<Event>,
+                                    Patient, Timer, bool, std::int64_t, Role, ShiftSaved>;
 
 /// Fills in, inside the transaction, what only the mutations' results tell: a new
 /// thread's id, whether a read position moved. Returns false to write no entry (the

@@ -40,6 +40,8 @@ struct World {
   std::int64_t device = 0;
   std::int64_t patel = 0;
   std::int64_t chen = 0;
+  std::int64_t role = 0;   // A demo role ("Cardiology On Call").
+  std::int64_t shift = 0;  // One of its shifts.
 };
 
 struct RouteCase {
@@ -63,7 +65,90 @@ std::vector<RouteCase> route_cases() {
     return [rest](const World& world) { return "/api/v1/messages/" + id(world.message) + rest; };
   };
   const Refusal not_found_thread_get{404, "thread.get"};
+  const auto role = [](std::string rest) {
+    return [rest](const World& world) { return "/api/v1/roles/" + id(world.role) + rest; };
+  };
+  const auto shift = [](const World& world) { return "/api/v1/shifts/" + id(world.shift); };
+  const std::string shift_body =
+      R"({"role_id":1,"user_id":1,"starts_at":"2026-12-07T07:00:00Z",)"
+      R"("ends_at":"2026-12-07T19:00:00Z","time_zone":"America/New_York"})";
   return {
+      // Routing: every user reads their org's roles and schedule; admins change roles,
+      // admins and schedulers the schedule; another org's are missing ones.
+      {"GET", "/api/v1/roles", fixed("/api/v1/roles"), "", {}, {}, {}},
+      {"POST",
+       "/api/v1/roles",
+       fixed("/api/v1/roles"),
+       R"({"name":"Matrix Role"})",
+       Refusal{403, "role.create"},
+       Refusal{403, "role.create"},
+       {}},
+      {"GET",
+       "/api/v1/roles/{id}",
+       role(""),
+       "",
+       {},
+       Refusal{404, "role.get"},
+       Refusal{404, "role.get"}},
+      {"PUT", "/api/v1/roles/{id}", role(""), R"({"name":"Renamed Role"})",
+       Refusal{403, "role.update"}, Refusal{403, "role.update"}, Refusal{404, "role.update"}},
+      {"GET",
+       "/api/v1/roles/{id}/preview",
+       role("/preview"),
+       "",
+       {},
+       Refusal{404, "role.preview"},
+       Refusal{404, "role.preview"}},
+      {"POST",
+       "/api/v1/roles/{id}/thread",
+       role("/thread"),
+       "{}",
+       {},
+       Refusal{404, "role.thread"},
+       Refusal{404, "role.thread"}},
+      {"POST",
+       "/api/v1/roles/{id}/sign-in",
+       role("/sign-in"),
+       "{}",
+       {},
+       Refusal{404, "role.sign_in"},
+       Refusal{404, "role.sign_in"}},
+      {"POST",
+       "/api/v1/roles/{id}/sign-out",
+       role("/sign-out"),
+       "",
+       {},
+       Refusal{404, "role.sign_out"},
+       Refusal{404, "role.sign_out"}},
+      {"POST",
+       "/api/v1/roles/{id}/hand-over",
+       role("/hand-over"),
+       R"({"user_id":1})",
+       {},
+       Refusal{404, "role.hand_over"},
+       Refusal{404, "role.hand_over"}},
+      {"GET", "/api/v1/sign-ins", fixed("/api/v1/sign-ins"), "", {}, {}, {}},
+      {"GET",
+       "/api/v1/shifts",
+       fixed("/api/v1/shifts?from=2026-12-01T00:00:00Z&to=2026-12-08T00:00:00Z"),
+       "",
+       {},
+       {},
+       {}},
+      {"POST", "/api/v1/shifts", fixed("/api/v1/shifts"), shift_body, Refusal{403, "shift.save"},
+       Refusal{403, "shift.save"}, Refusal{404, "shift.save"}},
+      {"PUT", "/api/v1/shifts/{id}", shift, shift_body, Refusal{403, "shift.save"},
+       Refusal{403, "shift.save"}, Refusal{404, "shift.save"}},
+      {"DELETE", "/api/v1/shifts/{id}", shift, "", Refusal{403, "shift.delete"},
+       Refusal{403, "shift.delete"}, Refusal{404, "shift.delete"}},
+      {"POST",
+       "/api/v1/schedule-imports",
+       fixed("/api/v1/schedule-imports?format=csv"),
+       "role,person,start,end\n",
+       Refusal{403, "schedule.import"},
+       Refusal{403, "schedule.import"},
+       {}},
+      {"GET", "/api/v1/schedule-imports/{id}", fixed("/api/v1/schedule-imports/1"), "", {}, {}, {}},
       // The caller's own data: only a valid session is needed.
       {"POST", "/api/v1/logout", fixed("/api/v1/logout"), "", {}, {}, {}},
       {"GET", "/api/v1/session", fixed("/api/v1/session"), "", {}, {}, {}},
@@ -187,6 +272,41 @@ std::vector<RouteCase> route_cases() {
        "/api/v1/system/users/{id}/password",
        [](const World& world) { return "/api/v1/system/users/" + id(world.patel) + "/password"; },
        R"({"password":"forged-password-long"})",
+       {},
+       {},
+       {}},
+      {"PUT",
+       "/api/v1/system/users/{id}/scheduler",
+       [](const World& world) { return "/api/v1/system/users/" + id(world.patel) + "/scheduler"; },
+       R"({"is_scheduler":true})",
+       {},
+       {},
+       {}},
+      {"GET",
+       "/api/v1/system/orgs/{id}/roles",
+       fixed("/api/v1/system/orgs/1/roles"),
+       "",
+       {},
+       {},
+       {}},
+      {"POST",
+       "/api/v1/system/orgs/{id}/roles",
+       fixed("/api/v1/system/orgs/1/roles"),
+       R"({"name":"Forged Role"})",
+       {},
+       {},
+       {}},
+      {"POST",
+       "/api/v1/system/orgs/{id}/schedule-imports",
+       fixed("/api/v1/system/orgs/1/schedule-imports?format=csv"),
+       "role,person,start,end\n",
+       {},
+       {},
+       {}},
+      {"GET",
+       "/api/v1/system/orgs/{id}/schedule-imports/{id}",
+       fixed("/api/v1/system/orgs/1/schedule-imports/1"),
+       "",
        {},
        {},
        {}},
@@ -349,6 +469,14 @@ TEST_F(AuthorizationTest, EveryRefusalIsAnsweredAndAudited) {
       harper->send_message(world.thread, "m-1", "matrix message").at("message_id").as_int64();
   world.patel = harper->user_id_of("dr.patel");
   world.chen = harper->user_id_of("rn.chen");
+  const json::value roles = harper->get("/api/v1/roles");
+  for (const json::value& role : roles.at("roles").as_array()) {
+    if (role.at("name").as_string() == "Cardiology On Call") {
+      world.role = role.at("id").as_int64();
+      world.shift = role.at("holders").as_array().at(0).at("shift_id").as_int64();
+    }
+  }
+  ASSERT_NE(world.shift, 0);
   const json::value devices = patel->get("/api/v1/devices");
   for (const json::value& device : devices.at("devices").as_array()) {
     world.device = device.at("id").as_int64();
@@ -364,13 +492,16 @@ TEST_F(AuthorizationTest, EveryRefusalIsAnsweredAndAudited) {
   const std::int64_t outsider_id = outsider.user_id();
   const std::int64_t outsider_admin_id = outsider_admin.user_id();
 
-  // An ended session, speaking from addresses of its own: two sessions, each for half
-  // of the routes, so that neither address passes the audit's burst of refusals
+  // An ended session, speaking from addresses of its own: four sessions, each for a
+  // quarter of the routes, so that no address passes the audit's burst of refusals
   // (RefusalAudit), which would hold some entries back.
-  TestClient ended(from(200), "rn.harper", kDemoPassword, kDemoOrg);
-  ASSERT_EQ(ended.call("POST", "/api/v1/logout").status, 204);
-  TestClient ended_too(from(203), "rn.harper", kDemoPassword, kDemoOrg);
-  ASSERT_EQ(ended_too.call("POST", "/api/v1/logout").status, 204);
+  constexpr int kEndedHosts[] = {200, 203, 204, 205};
+  std::vector<std::unique_ptr<TestClient>> ended;
+  for (const int ended_host : kEndedHosts) {
+    ended.push_back(
+        std::make_unique<TestClient>(from(ended_host), "rn.harper", kDemoPassword, kDemoOrg));
+    ASSERT_EQ(ended.back()->call("POST", "/api/v1/logout").status, 204);
+  }
   // A locked session: only what unlocks, locks, logs out or says the session's state
   // works; everything else is 423, audited with the user.
   auto locked = member("rn.harper");
@@ -418,12 +549,11 @@ TEST_F(AuthorizationTest, EveryRefusalIsAnsweredAndAudited) {
         {0, "127.0.1." + std::to_string(host), "auth.refused", route.path, label + " as no one"});
 
     // An ended session: 401, audited with the address.
-    const bool first_half = host % 2 == 1;
-    const HttpAnswer ended_answer =
-        (first_half ? ended : ended_too).call(route.method, target, body);
+    const std::size_t quarter = static_cast<std::size_t>(host) % ended.size();
+    const HttpAnswer ended_answer = ended[quarter]->call(route.method, target, body);
     EXPECT_EQ(ended_answer.status, 401) << label << " with an ended token";
-    expected.push_back({0, first_half ? "127.0.1.200" : "127.0.1.203", "auth.refused", route.path,
-                        label + " ended token"});
+    expected.push_back({0, "127.0.1." + std::to_string(kEndedHosts[quarter]), "auth.refused",
+                        route.path, label + " ended token"});
 
     if (admin_token_routes.contains(label)) {
       // A session token, even an org admin's, is not the admin token: 401, audited
@@ -503,7 +633,7 @@ TEST_F(AuthorizationTest, EveryRefusalIsAnsweredAndAudited) {
     auto socket = net::WsClient::connect(from(201), "/api/v1/ws");
     ASSERT_TRUE(socket);
     ASSERT_TRUE((*socket)->send(
-        json::serialize(json::object{{"type", "hello"}, {"token", ended.token()}})));
+        json::serialize(json::object{{"type", "hello"}, {"token", ended.front()->token()}})));
     const auto reply = (*socket)->receive(std::chrono::seconds(10));
     ASSERT_TRUE(reply);
     EXPECT_EQ(json::parse(*reply).at("code").as_string(), "unauthenticated");

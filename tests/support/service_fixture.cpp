@@ -66,11 +66,15 @@ ServiceFixture::ServiceFixture(IdentityPolicy policy, MessagingLimits limits)
   patients = std::make_unique<PatientService>(*store, *store, *keys, *audit, clock);
   messaging = std::make_unique<MessagingService>(*store, *store, *store, *store, *keys, *audit, bus,
                                                  clock, *patients, limits);
+  routing =
+      std::make_unique<RoutingService>(*store, *store, *store, *messaging, *audit, bus, clock);
+  messaging->set_router(routing.get());
 }
 
 ServiceFixture::~ServiceFixture() {
   bus.unsubscribe(&published);
   // The services and the store go before the directory that holds the database.
+  routing.reset();
   messaging.reset();
   patients.reset();
   identity.reset();
@@ -96,7 +100,8 @@ User ServiceFixture::create_user(OrgId org, std::string_view username, bool is_a
 }
 
 Principal ServiceFixture::principal_of(const User& user) {
-  return Principal{user.id, user.org_id, DeviceId(), user.is_admin, user.is_operator, ""};
+  return Principal{user.id,          user.org_id, DeviceId(),       user.is_admin,
+                   user.is_operator, "",          user.is_scheduler};
 }
 
 Principal ServiceFixture::login_as(const User& user, std::string_view org_name) {

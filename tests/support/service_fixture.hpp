@@ -21,6 +21,7 @@
 #include "services/keys/key_ring.hpp"
 #include "services/messaging/messaging_service.hpp"
 #include "services/patients/patient_service.hpp"
+#include "services/routing/routing_service.hpp"
 
 namespace wl::testing {
 
@@ -99,6 +100,7 @@ class ServiceFixture {
   std::unique_ptr<IdentityService> identity;
   std::unique_ptr<PatientService> patients;
   std::unique_ptr<MessagingService> messaging;
+  std::unique_ptr<RoutingService> routing;
 };
 
 }  // namespace wl::testing

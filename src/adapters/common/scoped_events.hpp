@@ -7,6 +7,7 @@
 
 #include <cstdint>
 #include <string>
+#include <vector>
 
 #include "core/status.hpp"
 #include "ports/message_log.hpp"
@@ -70,6 +71,33 @@ inline Event renamed_event(OrgId org, const RenameThread& mutation) {
   event.actor = mutation.actor;
   event.created_at = mutation.at;
   event.body_sealed = std::string(mutation.title_sealed);
+  return event;
+}
+
+// The message the batch (whose events so far are `events`) appended to `thread` last,
+// if any: what a RouteMessage records the routing of.
+inline const Event* batch_message(const std::vector<Event>& events, ThreadId thread) {
+  for (auto it = events.rbegin(); it != events.rend(); ++it) {
+    if (it->kind == EventKind::kMessage && it->thread_id == thread) {
+      return &*it;
+    }
+  }
+  return nullptr;
+}
+
+// `message` reaching `to` through `mutation.role`.
+inline Event routed_event(const Event& message, const RouteMessage& mutation, const RoutedTo& to) {
+  Event event;
+  event.org_id = message.org_id;
+  event.thread_id = message.thread_id;
+  event.kind = EventKind::kRouted;
+  event.actor = message.actor;
+  event.created_at = mutation.at;
+  event.ref = message.id;
+  event.ref_seq = message.seq;
+  event.subject = to.user;
+  event.role = mutation.role;
+  event.reason = to.reason;
   return event;
 }
 

@@ -144,6 +144,37 @@ Result<std::optional<Event>> detail::pg::apply(WriteContext& context, const Reco
   return std::optional<Event>(std::move(event));
 }
 
+Result<std::vector<Event>> detail::pg::apply(WriteContext& context, const RouteMessage& mutation) {
+  const Event* appended = detail::batch_message(*context.events, mutation.thread);
+  if (appended == nullptr) {
+    return std::vector<Event>();
+  }
+  const Event message = *appended;  // insert_event may move the batch's events.
+  PgConnection& connection = context.connection;
+  // Locked already by the batch's AppendMessage: this reads it.
+  const Thread thread = WL_TRY(lock_thread(context, mutation.thread));
+  std::vector<Event> routed;
+  for (const RoutedTo& to : mutation.to) {
+    if (WL_TRY(org_of_user(connection, to.user)) != thread.org_id) {
+      return error(Code::kNotFound, "user not found");
+    }
+    const PgResult added = WL_TRY(
+        connection.query("INSERT INTO members (thread_id, user_id, joined_at) VALUES ($1, $2, $3) "
+                         "ON CONFLICT DO NOTHING",
+                         Params().add(thread.id).add(to.user).add(mutation.at), "route message"));
+    if (added.affected() == 1) {
+      // Their period opens at the message, so it is in their stream.
+      WL_TRY(open_membership(connection, thread.id, to.user, message.id));
+      WL_TRY(member_event(context, thread, EventKind::kMemberAdded, to.user, message.actor,
+                          mutation.at));
+    }
+    Event event = detail::routed_event(message, mutation, to);
+    WL_TRY(insert_event(context, event));
+    routed.push_back(std::move(event));
+  }
+  return routed;
+}
+
 Result<Event> detail::pg::apply(WriteContext& context, const AppendScopedEvent& mutation) {
   WL_TRY(check_scoped_event(mutation));
   // The user and the subject, if named, must be of the org.
@@ -153,7 +184,7 @@ Result<Event> detail::pg::apply(WriteContext& context, const AppendScopedEvent& 
     }
   }
   return insert_scoped_event(context, mutation.kind, mutation.org, mutation.user, mutation.actor,
-                             mutation.subject, mutation.at);
+                             mutation.subject, mutation.at, mutation.role);
 }
 
 Result<Event> PostgresStore::find_event(EventId id) {

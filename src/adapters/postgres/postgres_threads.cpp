@@ -81,7 +81,8 @@ Result<ThreadCreated> detail::pg::apply(WriteContext& context, const CreateThrea
     // waits for its commit and then takes its thread.
     const PgResult inserted = WL_TRY(connection.query(
         "INSERT INTO threads (org_id, kind, title_sealed, patient_id, unique_key, created_by, "
-        "created_at) VALUES ($1, $2, $3, $4, $5, $6, $7) ON CONFLICT (unique_key) DO NOTHING "
+        "created_at, role_id) VALUES ($1, $2, $3, $4, $5, $6, $7, $8) "
+        "ON CONFLICT (unique_key) DO NOTHING "
         "RETURNING " WL_PG_THREAD_COLUMNS,
         Params()
             .add(thread.org_id)
@@ -90,7 +91,8 @@ Result<ThreadCreated> detail::pg::apply(WriteContext& context, const CreateThrea
             .add_id_or_null(thread.patient_id)
             .add_text_or_null(thread.unique_key)
             .add(thread.created_by)
-            .add(thread.created_at),
+            .add(thread.created_at)
+            .add_id_or_null(thread.role_id),
         "create thread"));
     if (inserted.rows() == 0) {
       existing = WL_TRY(find_thread_by_key(connection, thread.unique_key));
@@ -149,7 +151,7 @@ Result<std::vector<ThreadSummary>> PostgresStore::list_threads_for_user(UserId u
   {
     const PgResult threads = WL_TRY(connection.query(
         "SELECT t.id, t.org_id, t.kind, t.title_sealed, t.patient_id, t.unique_key, "
-        "t.created_by, t.created_at, t.last_seq, m.read_seq "
+        "t.created_by, t.created_at, t.last_seq, t.role_id, m.read_seq "
         "FROM members m JOIN threads t ON t.id = m.thread_id WHERE m.user_id = $1 "
         "AND EXISTS (SELECT 1 FROM memberships p WHERE p.user_id = m.user_id "
         "AND p.thread_id = m.thread_id AND p.to_event IS NULL) "

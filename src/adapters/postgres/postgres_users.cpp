@@ -61,7 +61,7 @@ Result<User> detail::pg::apply(WriteContext& context, const CreateUser& mutation
   }
   const PgResult inserted = WL_TRY(context.connection.query(
       "INSERT INTO users (org_id, username, display_name, title, password_hash, is_admin, "
-      "created_at, is_operator) VALUES ($1, $2, $3, $4, $5, $6, $7, $8) "
+      "created_at, is_operator, is_scheduler) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) "
       "RETURNING " WL_PG_USER_COLUMNS,
       Params()
           .add(user.org_id)
@@ -71,7 +71,8 @@ Result<User> detail::pg::apply(WriteContext& context, const CreateUser& mutation
           .add_text(user.password_hash)
           .add(user.is_admin)
           .add(user.created_at)
-          .add(user.is_operator),
+          .add(user.is_operator)
+          .add(user.is_scheduler),
       "create user"));
   User created = WL_TRY(single_row<User>(inserted, read_user, "user"));
   WL_TRY(insert_scoped_event(context, EventKind::kUserChanged, user.org_id, UserId(),
@@ -147,6 +148,17 @@ Result<std::monostate> detail::pg::apply(WriteContext& context, const SetUserDis
 Result<std::monostate> detail::pg::apply(WriteContext& context, const SetUserOperator& mutation) {
   return update_user(context, "UPDATE users SET is_operator = $2 WHERE id = $1",
                      "set user operator", Params().add(mutation.user).add(mutation.is_operator));
+}
+
+Result<std::monostate> detail::pg::apply(WriteContext& context, const SetUserScheduler& mutation) {
+  const PgResult updated = WL_TRY(context.connection.query(
+      "UPDATE users SET is_scheduler = $2 WHERE id = $1 RETURNING org_id",
+      Params().add(mutation.user).add(mutation.is_scheduler), "set user scheduler"));
+  const OrgId org = WL_TRY(single_row<OrgId>(
+      updated, [](const PgResult& row, int index) { return OrgId(row.int64(index, 0)); }, "user"));
+  WL_TRY(insert_scoped_event(context, EventKind::kUserChanged, org, UserId(), mutation.actor,
+                             mutation.user, mutation.at));
+  return std::monostate();
 }
 
 Result<std::monostate> detail::pg::apply(WriteContext& context, const SetPinHash& mutation) {

@@ -129,6 +129,39 @@ Result<std::optional<Event>> detail::apply(WriteContext& context, const RecordRe
   return std::optional<Event>(std::move(event));
 }
 
+Result<std::vector<Event>> detail::apply(WriteContext& context, const RouteMessage& mutation) {
+  const Event* appended = batch_message(*context.events, mutation.thread);
+  if (appended == nullptr) {
+    return std::vector<Event>();
+  }
+  const Event message = *appended;  // insert_event may move the batch's events.
+  Connection& connection = context.connection;
+  const Thread thread = WL_TRY(load_thread(connection, mutation.thread));
+  std::vector<Event> routed;
+  for (const RoutedTo& to : mutation.to) {
+    if (WL_TRY(org_of_user(connection, to.user)) != thread.org_id) {
+      return error(Code::kNotFound, "user not found");
+    }
+    auto member = WL_TRY(connection.prepare(
+        "SELECT 1 FROM members WHERE thread_id = ?1 AND user_id = ?2", "route message"));
+    member.bind(1, thread.id.value()).bind(2, to.user.value());
+    if (!WL_TRY(member.step())) {
+      auto insert = WL_TRY(connection.prepare(
+          "INSERT INTO members (thread_id, user_id, joined_at) VALUES (?1, ?2, ?3)",
+          "route message"));
+      WL_TRY(insert.bind(1, thread.id.value()).bind(2, to.user.value()).bind(3, mutation.at).run());
+      // Their period opens at the message, so it is in their stream.
+      WL_TRY(open_membership(connection, thread.id, to.user, message.id));
+      WL_TRY(member_event(context, thread, EventKind::kMemberAdded, to.user, message.actor,
+                          mutation.at));
+    }
+    Event event = routed_event(message, mutation, to);
+    WL_TRY(insert_event(context, event));
+    routed.push_back(std::move(event));
+  }
+  return routed;
+}
+
 Result<Event> detail::apply(WriteContext& context, const AppendScopedEvent& mutation) {
   WL_TRY(check_scoped_event(mutation));
   // The user and the subject, if named, must be of the org.
@@ -138,7 +171,7 @@ Result<Event> detail::apply(WriteContext& context, const AppendScopedEvent& muta
     }
   }
   return insert_scoped_event(context, mutation.kind, mutation.org, mutation.user, mutation.actor,
-                             mutation.subject, mutation.at);
+                             mutation.subject, mutation.at, mutation.role);
 }
 
 Result<Event> SqliteStore::find_event(EventId id) {

@@ -90,6 +90,14 @@ class SqliteStore final : public Store {
   Result<Patient> find_patient(PatientId id) override;
   Result<std::vector<Patient>> list_patients(OrgId org) override;
 
+  Result<Role> find_role(RoleId id) override;
+  Result<Role> find_role_by_name(OrgId org, std::string_view name) override;
+  Result<std::vector<Role>> list_roles(OrgId org) override;
+  Result<Shift> find_shift(ShiftId id) override;
+  Result<std::vector<Shift>> list_shifts(const ShiftQuery& query) override;
+  Result<std::vector<RoleSignIn>> list_sign_ins(OrgId org, RoleId role, UserId user) override;
+  Result<std::vector<RoleHolder>> list_role_holders(RoleId role, Timestamp at) override;
+
   Result<Thread> find_thread(ThreadId id) override;
   Result<std::vector<ThreadSummary>> list_threads_for_user(UserId user) override;
   Result<std::vector<Member>> list_members(ThreadId thread) override;

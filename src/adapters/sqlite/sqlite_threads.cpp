@@ -83,12 +83,13 @@ Result<ThreadCreated> detail::apply(WriteContext& context, const CreateThread& m
   }
   auto insert = WL_TRY(connection.prepare(
       "INSERT INTO threads (org_id, kind, title_sealed, patient_id, unique_key, created_by, "
-      "created_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
+      "created_at, role_id) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
       "create thread"));
   insert.bind(1, thread.org_id.value())
       .bind(2, static_cast<std::int64_t>(thread.kind))
       .bind_blob(3, thread.title_sealed);
   bind_optional_id(insert, 4, thread.patient_id);
+  bind_optional_id(insert, 8, thread.role_id);
   WL_TRY(insert.bind_text_or_null(5, thread.unique_key)
              .bind(6, thread.created_by.value())
              .bind(7, thread.created_at)
@@ -102,6 +103,7 @@ Result<ThreadCreated> detail::apply(WriteContext& context, const CreateThread& m
   stored.kind = thread.kind;
   stored.title_sealed = thread.title_sealed;
   stored.patient_id = thread.patient_id;
+  stored.role_id = thread.role_id;
   stored.unique_key = thread.unique_key;
   stored.created_by = thread.created_by;
   stored.created_at = thread.created_at;
@@ -145,7 +147,7 @@ Result<std::vector<ThreadSummary>> SqliteStore::list_threads_for_user(UserId use
   {
     auto threads = WL_TRY(connection.prepare(
         "SELECT t.id, t.org_id, t.kind, t.title_sealed, t.patient_id, t.unique_key, "
-        "t.created_by, t.created_at, t.last_seq, m.read_seq "
+        "t.created_by, t.created_at, t.last_seq, t.role_id, m.read_seq "
         "FROM members m JOIN threads t ON t.id = m.thread_id WHERE m.user_id = ?1 "
         "AND EXISTS (SELECT 1 FROM memberships p WHERE p.user_id = m.user_id "
         "AND p.thread_id = m.thread_id AND p.to_event IS NULL) "

@@ -62,7 +62,7 @@ Result<User> detail::apply(WriteContext& context, const CreateUser& mutation) {
   }
   auto insert = WL_TRY(context.connection.prepare(
       "INSERT INTO users (org_id, username, display_name, title, password_hash, is_admin, "
-      "created_at, is_operator) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
+      "created_at, is_operator, is_scheduler) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
       "create user"));
   WL_TRY(insert.bind(1, user.org_id.value())
              .bind_text(2, user.username)
@@ -72,6 +72,7 @@ Result<User> detail::apply(WriteContext& context, const CreateUser& mutation) {
              .bind(6, std::int64_t{user.is_admin ? 1 : 0})
              .bind(7, user.created_at)
              .bind(8, std::int64_t{user.is_operator ? 1 : 0})
+             .bind(9, std::int64_t{user.is_scheduler ? 1 : 0})
              .run());
   User created;
   created.id = UserId(context.connection.last_insert_id());
@@ -82,6 +83,7 @@ Result<User> detail::apply(WriteContext& context, const CreateUser& mutation) {
   created.password_hash = user.password_hash;
   created.is_admin = user.is_admin;
   created.is_operator = user.is_operator;
+  created.is_scheduler = user.is_scheduler;
   created.created_at = user.created_at;
   WL_TRY(insert_scoped_event(context, EventKind::kUserChanged, user.org_id, UserId(),
                              mutation.actor, created.id, user.created_at));
@@ -159,6 +161,17 @@ Result<std::monostate> detail::apply(WriteContext& context, const SetUserOperato
                      "set user operator", mutation.user, [&](Statement& update) {
                        update.bind(2, std::int64_t{mutation.is_operator ? 1 : 0});
                      });
+}
+
+Result<std::monostate> detail::apply(WriteContext& context, const SetUserScheduler& mutation) {
+  WL_TRY(update_user(context, "UPDATE users SET is_scheduler = ?2 WHERE id = ?1",
+                     "set user scheduler", mutation.user, [&](Statement& update) {
+                       update.bind(2, std::int64_t{mutation.is_scheduler ? 1 : 0});
+                     }));
+  const OrgId org = WL_TRY(org_of_user(context.connection, mutation.user));
+  WL_TRY(insert_scoped_event(context, EventKind::kUserChanged, org, UserId(), mutation.actor,
+                             mutation.user, mutation.at));
+  return std::monostate();
 }
 
 Result<std::monostate> detail::apply(WriteContext& context, const SetPinHash& mutation) {

@@ -8,10 +8,13 @@
 
 #include "api/fields.hpp"
 #include "api/json_codec.hpp"
+#include "api/routes/routing_routes.hpp"
+#include "api/schedule_imports.hpp"
 #include "core/time.hpp"
 #include "net/server.hpp"
 #include "services/identity/identity_service.hpp"
 #include "services/patients/patient_service.hpp"
+#include "services/routing/routing_service.hpp"
 
 namespace wl::api {
 namespace {
@@ -36,6 +39,7 @@ json::object system_user_json(const User& user) {
                       {"title", user.title},
                       {"is_admin", user.is_admin},
                       {"is_operator", user.is_operator},
+                      {"is_scheduler", user.is_scheduler},
                       {"disabled", user.disabled}};
 }
 
@@ -45,6 +49,17 @@ Result<OrgId> org_segment(const Call& call) {
 
 Result<UserId> user_segment(const Call& call) {
   return UserId(WL_TRY(id_segment(call.route, kIdSegment, "user id")));
+}
+
+// The system principal acting inside `org` (which exists): as its administrator and
+// scheduler, for the org's roles and schedules.
+Result<Principal> acting_in(const SystemServices& services, const Call& call, OrgId org) {
+  WL_TRY(services.identity.find_org(call.actor, org));
+  Principal acting = call.actor;
+  acting.org = org;
+  acting.is_admin = true;
+  acting.is_scheduler = true;
+  return acting;
 }
 
 Result<json::value> list_orgs(const SystemServices& services, const Call& call) {
@@ -131,6 +146,44 @@ Result<json::value> set_operator(const SystemServices& services, const Call& cal
   return json::value();
 }
 
+Result<json::value> set_scheduler(const SystemServices& services, const Call& call) {
+  const UserId user = WL_TRY(user_segment(call));
+  const auto body = WL_TRY(parse_object(call.request.body));
+  FieldReader reader(body);
+  const bool is_scheduler = WL_TRY(reader.required_bool("is_scheduler"));
+  WL_TRY(reader.finish());
+  WL_TRY(services.identity.set_scheduler(call.actor, user, is_scheduler));
+  return json::value();
+}
+
+Result<json::value> list_roles(const SystemServices& services, const Call& call) {
+  const Principal acting = WL_TRY(acting_in(services, call, WL_TRY(org_segment(call))));
+  json::array roles;
+  for (const RoleView& role : WL_TRY(services.routing.list_roles(acting))) {
+    roles.push_back(role_json(role));
+  }
+  return json::object{{"roles", std::move(roles)}};
+}
+
+Result<json::value> create_role(const SystemServices& services, const Call& call) {
+  const Principal acting = WL_TRY(acting_in(services, call, WL_TRY(org_segment(call))));
+  const RoleInput input = WL_TRY(role_input_of(call));
+  const Role role = WL_TRY(services.routing.create_role(acting, input));
+  return role_json(WL_TRY(services.routing.get_role(acting, role.id)));
+}
+
+Result<json::value> start_import(const SystemServices& services, const Call& call) {
+  const Principal acting = WL_TRY(acting_in(services, call, WL_TRY(org_segment(call))));
+  ScheduleImport file = WL_TRY(schedule_import_of(call));
+  return import_status_json(WL_TRY(services.imports.start(acting, std::move(file))));
+}
+
+Result<json::value> get_import(const SystemServices& services, const Call& call) {
+  const Principal acting = WL_TRY(acting_in(services, call, WL_TRY(org_segment(call))));
+  const auto id = WL_TRY(id_segment(call.route, kIdSegment + 2, "import id"));
+  return import_status_json(WL_TRY(services.imports.find(acting, id)));
+}
+
 Result<json::value> list_devices(const SystemServices& services, const Call& call) {
   const UserId user = WL_TRY(user_segment(call));
   json::array devices;
@@ -181,6 +234,14 @@ constexpr RouteOf<SystemServices> kRoutes[] = {
     {{"PUT", "/api/v1/system/users/{id}/password", Access::kAdminToken, kJsonBody}, &set_password},
     {{"PUT", "/api/v1/system/users/{id}/disabled", Access::kAdminToken, kJsonBody}, &set_disabled},
     {{"PUT", "/api/v1/system/users/{id}/operator", Access::kAdminToken, kJsonBody}, &set_operator},
+    {{"PUT", "/api/v1/system/users/{id}/scheduler", Access::kAdminToken, kJsonBody},
+     &set_scheduler},
+    {{"GET", "/api/v1/system/orgs/{id}/roles", Access::kAdminToken, 0}, &list_roles},
+    {{"POST", "/api/v1/system/orgs/{id}/roles", Access::kAdminToken, kJsonBody}, &create_role},
+    {{"POST", "/api/v1/system/orgs/{id}/schedule-imports", Access::kAdminToken, kScheduleFileBody},
+     &start_import},
+    {{"GET", "/api/v1/system/orgs/{id}/schedule-imports/{id}", Access::kAdminToken, 0},
+     &get_import},
     {{"GET", "/api/v1/system/users/{id}/devices", Access::kAdminToken, 0}, &list_devices},
     {{"DELETE", "/api/v1/system/devices/{id}", Access::kAdminToken, 0}, &revoke_device},
     {{"POST", "/api/v1/system/keys/rotate", Access::kAdminToken, kJsonBody}, &rotate_keys},

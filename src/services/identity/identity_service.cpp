@@ -162,7 +162,8 @@ Result<LoginResult> IdentityService::login(const LoginRequest& request) {
     return std::unexpected(refuse(anonymous, "user:unknown", "unknown_user", std::nullopt));
   }
   User user = std::move(*found);
-  Principal subject{user.id, *org, DeviceId(), user.is_admin, user.is_operator, ""};
+  Principal subject{user.id,          *org, DeviceId(),       user.is_admin,
+                    user.is_operator, "",   user.is_scheduler};
 
   // The password is checked first in every case, so that how long the answer takes
   // says nothing about the account's state.
@@ -256,8 +257,9 @@ Result<SessionState> IdentityService::session_state(std::string_view token_hash,
   }
   const Org org = WL_TRY(users_.find_org(user.org_id));
   SessionState state;
-  state.principal = Principal{user.id,       user.org_id,      session.device_id,
-                              user.is_admin, user.is_operator, std::string(token_hash)};
+  state.principal = Principal{user.id,          user.org_id,      session.device_id,
+                              user.is_admin,    user.is_operator, std::string(token_hash),
+                              user.is_scheduler};
   // Passive traffic never moves last_used, so a session only receiving locks on time.
   // The idle lock is stored the first time it is seen, so that it holds (also if the
   // org's idle time grows later) until an unlock, and is audited once.
@@ -630,6 +632,19 @@ Result<void> IdentityService::set_disabled(const Principal& actor, UserId user_i
   WL_TRY(commit_audited(SetUserDisabled{user_id, disabled, actor.user, clock_.now()},
                         draft(actor, "admin.user.disable", user_target(user_id), "ok",
                               fmt::format("disabled={}", disabled))));
+  return ok();
+}
+
+Result<void> IdentityService::set_scheduler(const Principal& actor, UserId user_id,
+                                            bool is_scheduler) {
+  const User user = WL_TRY(users_.find_user(user_id));
+  if (auto allowed = require_admin_of(actor, user.org_id); !allowed) {
+    (void)audit_event(actor, "admin.user.scheduler", user_target(user_id), "denied", "");
+    return std::unexpected(allowed.error());
+  }
+  WL_TRY(commit_audited(SetUserScheduler{user_id, is_scheduler, actor.user, clock_.now()},
+                        draft(actor, "admin.user.scheduler", user_target(user_id), "ok",
+                              fmt::format("scheduler={}", is_scheduler))));
   return ok();
 }
 

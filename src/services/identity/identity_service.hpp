@@ -186,6 +186,10 @@ class IdentityService {
   // KEK rotation). Only the system principal or an operator may. Errors:
   // PermissionDenied (audited), NotFound.
   Result<void> set_operator(const Principal& actor, UserId user, bool is_operator);
+  // Grants or withdraws the scheduler permission (building and importing the org's
+  // on-call schedules, docs/routing.md). The system principal or an admin of the
+  // user's org. Errors: PermissionDenied (audited), NotFound.
+  Result<void> set_scheduler(const Principal& actor, UserId user, bool is_scheduler);
   // Disables the account (its sessions stop working at their next request, and it
   // cannot sign in) or enables it again. Audited. Errors: PermissionDenied (audited)
   // unless an admin of the user's org or the system; FailedPrecondition for an admin

@@ -17,9 +17,10 @@ struct Principal {
   UserId user;
   OrgId org;
   DeviceId device;
-  bool is_admin = false;     // Administers its org.
-  bool is_operator = false;  // Runs the server: server-wide operations (KEK rotation).
-  std::string token_hash;    // The session's key; empty for system principals.
+  bool is_admin = false;      // Administers its org.
+  bool is_operator = false;   // Runs the server: server-wide operations (KEK rotation).
+  std::string token_hash;     // The session's key; empty for system principals.
+  bool is_scheduler = false;  // Builds and imports its org's on-call schedules.
 };
 
 // The audit entry of `action` by `actor` at `at`: who, from which org and device.

@@ -148,7 +148,34 @@ Result<void> MessagingService::require_same_org(const Principal& actor,
   return ok();
 }
 
+void MessagingService::remember_kind(const Thread& thread) {
+  const std::lock_guard lock(kinds_mutex_);
+  if (kinds_.size() >= kKindCacheLimit) {
+    kinds_.clear();
+  }
+  kinds_.emplace(thread.id, thread.kind);
+}
+
+Result<ThreadKind> MessagingService::kind_of(ThreadId thread) {
+  {
+    const std::lock_guard lock(kinds_mutex_);
+    if (auto found = kinds_.find(thread); found != kinds_.end()) {
+      return found->second;
+    }
+  }
+  const Thread stored = WL_TRY(threads_.find_thread(thread));
+  remember_kind(stored);
+  return stored.kind;
+}
+
+bool MessagingService::sends_without_reads(ThreadId thread) const {
+  const std::lock_guard lock(kinds_mutex_);
+  const auto found = kinds_.find(thread);
+  return found != kinds_.end() && found->second != ThreadKind::kRole;
+}
+
 Result<ThreadView> MessagingService::view_of(const Principal& actor, const Thread& thread) {
+  remember_kind(thread);
   ThreadView view;
   view.thread = thread;
   view.thread.title_sealed.clear();
@@ -212,6 +239,23 @@ Result<ThreadView> MessagingService::open_direct(const Principal& actor, UserId 
   const auto [low, high] = std::minmax(actor.user, other);
   thread.unique_key = fmt::format("direct:{}:{}", low.value(), high.value());
   thread.members = {other};
+  return create(actor, std::move(thread));
+}
+
+Result<ThreadView> MessagingService::open_role_thread(const Principal& actor, RoleId role,
+                                                      std::string_view role_name) {
+  NewThread thread;
+  thread.kind = ThreadKind::kRole;
+  thread.role_id = role;
+  thread.unique_key = fmt::format("role:{}:{}", role.value(), actor.user.value());
+  thread.created_by = actor.user;
+  thread.created_at = clock_.now();
+  // Sealed as a group's title is (the role's name as it was when the thread began),
+  // bound to the thread's unique key.
+  thread.title_sealed = WL_TRY(
+      keys_.seal(SealContext{actor.org, kThreadKind,
+                             title_record_key(Thread{.unique_key = thread.unique_key}), "title"},
+                 role_name));
   return create(actor, std::move(thread));
 }
 
@@ -464,19 +508,46 @@ std::optional<AuditDraft> MessagingService::denied_send(const Principal& actor, 
 }
 
 Result<SendResult> MessagingService::send(const Principal& actor, const SendRequest& request) {
-  auto committed = commit(WL_TRY(prepare_send(actor, request)));
+  WriteBatch batch = WL_TRY(prepare_send(actor, request));
+  std::optional<std::size_t> routing;
+  if (router_ != nullptr) {
+    auto kind = kind_of(request.thread);
+    if (kind && *kind == ThreadKind::kRole) {
+      // The thread is read for the router only: the store still checks that the
+      // sender is a member, inside the write (an unknown thread fails there too).
+      const Thread thread = WL_TRY(threads_.find_thread(request.thread));
+      if (thread.org_id == actor.org) {
+        routing = batch.add(WL_TRY(router_->route(actor, thread, request.urgent)));
+      }
+    }
+  }
+  auto committed = commit(std::move(batch));
   if (!committed) {
     if (auto denial = denied_send(actor, request.thread, committed.error())) {
       (void)audit_.record(std::move(*denial));
     }
     return std::unexpected(committed.error());
   }
-  return finish_send(actor, request,
-                     std::get<MessageAppended>(std::move(committed->results.front())));
+  SendResult sent = WL_TRY(finish_send(
+      actor, request, std::get<MessageAppended>(std::move(committed->results.front()))));
+  if (routing) {
+    for (const Event& event : committed->result<std::vector<Event>>(*routing)) {
+      sent.routed.push_back(RoutedTo{event.subject, event.reason});
+    }
+  }
+  return sent;
 }
 
 void MessagingService::send_async(const Principal& actor, SendRequest request,
                                   WriteDone<SendResult> done) {
+  {
+    const std::lock_guard lock(kinds_mutex_);
+    const auto found = kinds_.find(request.thread);
+    if (found != kinds_.end() && found->second == ThreadKind::kRole) {
+      done(error(Code::kInternal, "a role thread's message is sent with send()"));
+      return;
+    }
+  }
   auto prepared = prepare_send(actor, request);
   if (!prepared) {
     done(std::unexpected(prepared.error()));

@@ -2,10 +2,12 @@
 
 #include <chrono>
 #include <cstddef>
+#include <mutex>
 #include <optional>
 #include <span>
 #include <string>
 #include <string_view>
+#include <unordered_map>
 #include <vector>
 
 #include "core/status.hpp"
@@ -16,6 +18,7 @@
 #include "ports/user_store.hpp"
 #include "ports/write_batch.hpp"
 #include "services/identity/principal.hpp"
+#include "services/messaging/send_router.hpp"
 #include "services/patients/patient_service.hpp"
 
 namespace wl {
@@ -83,6 +86,8 @@ struct SendResult {
   Event message;          // client_token, client_id_sealed and body_sealed cleared.
   std::string client_id;  // The request's; a duplicate's original has the same.
   bool duplicate = false;
+  // A role thread's message: whom it reached and why (none for a duplicate).
+  std::vector<RoutedTo> routed;
 };
 
 // Threads, messages and receipts: the product rules of who may read and write what.
@@ -112,6 +117,15 @@ class MessagingService {
   // patient or user.
   Result<ThreadView> open_patient_thread(const Principal& actor, PatientId patient,
                                          std::span<const UserId> members, std::string_view title);
+
+  // The caller's conversation with role `role` (created on first use), titled
+  // `role_name`: each message sent there goes to whoever holds the role then (the
+  // SendRouter), who joins it. For routing, which has checked the role.
+  Result<ThreadView> open_role_thread(const Principal& actor, RoleId role,
+                                      std::string_view role_name);
+
+  // Plugs routing into sending (see SendRouter); set once, before serving.
+  void set_router(SendRouter* router) { router_ = router; }
 
   // The caller's threads, most recent activity first (patient banners included;
   // audited as one PHI read when any patient thread is listed).
@@ -145,8 +159,13 @@ class MessagingService {
   // result on the store's commit thread (or at once for an error before the write)
   // and must not block. The checks and sealing run on the calling thread and do not
   // block once the org's key is prepared (KeyRing::prepare), so an io thread may call
-  // it.
+  // it. Only for a thread sends_without_reads() says yes to: a role thread's send
+  // reads who holds the role, so it goes through send() on a worker.
   void send_async(const Principal& actor, SendRequest request, WriteDone<SendResult> done);
+
+  // Whether a send to `thread` needs no read before its write: the thread is known on
+  // this node (its kind never changes) and is not a role thread. Never blocks.
+  bool sends_without_reads(ThreadId thread) const;
 
   // Messages with seq < before_seq (0: newest), newest first, and their receipts.
   // Audited PHI read.
@@ -239,6 +258,10 @@ class MessagingService {
   Result<void> audit(const Principal& actor, std::string_view action, std::string target,
                      std::string_view outcome, std::string detail = {});
 
+  // The kind of `thread`, from the cache or the store (which fills the cache).
+  Result<ThreadKind> kind_of(ThreadId thread);
+  void remember_kind(const Thread& thread);
+
   Committer& committer_;
   ThreadStore& threads_;
   MessageLog& log_;
@@ -249,6 +272,12 @@ class MessagingService {
   const Clock& clock_;
   PatientService& patients_;
   MessagingLimits limits_;
+  SendRouter* router_ = nullptr;
+  // Thread kinds seen on this node (they never change), so that a send knows without a
+  // read whether it needs routing. Dropped whole at kKindCacheLimit entries.
+  static constexpr std::size_t kKindCacheLimit = 100'000;
+  mutable std::mutex kinds_mutex_;
+  std::unordered_map<ThreadId, ThreadKind> kinds_;  // GUARDED_BY(kinds_mutex_)
 };
 
 // The sealing context of a message body: bound to its org, thread, sender and client

@@ -47,6 +47,7 @@ User read_user(const PgResult& result, int row) {
   user.created_at = result.time(row, 10);
   user.is_operator = result.boolean(row, 11);
   user.pin_hash = result.bytes(row, 12);
+  user.is_scheduler = result.boolean(row, 13);
   return user;
 }
 
@@ -100,6 +101,7 @@ Thread read_thread(const PgResult& result, int row) {
   thread.created_by = UserId(result.int64(row, 6));
   thread.created_at = result.time(row, 7);
   thread.last_seq = result.int64(row, 8);
+  thread.role_id = RoleId(result.int64(row, 9));
   return thread;
 }
 
@@ -128,7 +130,43 @@ Event read_event(const PgResult& result, int row) {
   event.scope = static_cast<EventScope>(scope);
   event.user_id = UserId(result.int64(row, 16));
   event.epoch = result.int64(row, 17);
+  event.role = RoleId(result.int64(row, 18));
+  event.reason = result.bytes(row, 19);
   return event;
+}
+
+Role read_role(const PgResult& result, int row) {
+  Role role;
+  role.id = RoleId(result.int64(row, 0));
+  role.org_id = OrgId(result.int64(row, 1));
+  const std::int64_t kind = result.int64(row, 2);
+  if (kind < static_cast<std::int64_t>(RoleKind::kRole) ||
+      kind > static_cast<std::int64_t>(RoleKind::kRoom)) {
+    result.reject();
+  }
+  role.kind = static_cast<RoleKind>(kind);
+  role.name = result.bytes(row, 3);
+  role.description = result.bytes(row, 4);
+  role.fallback_role = RoleId(result.int64(row, 5));
+  role.fallback_user = UserId(result.int64(row, 6));
+  role.created_at = result.time(row, 7);
+  role.updated_at = result.time(row, 8);
+  return role;
+}
+
+Shift read_shift(const PgResult& result, int row) {
+  Shift shift;
+  shift.id = ShiftId(result.int64(row, 0));
+  shift.org_id = OrgId(result.int64(row, 1));
+  shift.role_id = RoleId(result.int64(row, 2));
+  shift.user_id = UserId(result.int64(row, 3));
+  shift.starts_at = result.time(row, 4);
+  shift.ends_at = result.time(row, 5);
+  shift.time_zone = result.bytes(row, 6);
+  shift.source_key = result.bytes(row, 7);
+  shift.updated_by = UserId(result.int64(row, 8));
+  shift.updated_at = result.time(row, 9);
+  return shift;
 }
 
 AuditEntry read_audit_entry(const PgResult& result, int row) {
@@ -297,13 +335,15 @@ Result<void> insert_event(WriteContext& context, Event& event) {
   // The table's CHECK holds each scope to its target: a thread, a user, or neither.
   params.add(static_cast<std::int64_t>(event.scope))
       .add_id_or_null(event.scope == EventScope::kThread ? event.thread_id : ThreadId())
-      .add_id_or_null(event.scope == EventScope::kUser ? event.user_id : UserId());
+      .add_id_or_null(event.scope == EventScope::kUser ? event.user_id : UserId())
+      .add_id_or_null(event.role)
+      .add_text_or_null(event.reason);
   // The default of events.xact is the writing transaction's id: the position's epoch.
   const PgResult inserted = WL_TRY(context.connection.query(
       "INSERT INTO events (org_id, kind, actor, created_at, seq, client_token, urgent, "
       "body_sealed, ref, ref_seq, subject, client_id_sealed, written_at, scope, thread_id, "
-      "user_id) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16) "
-      "RETURNING id, xact",
+      "user_id, role_id, reason) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, "
+      "$14, $15, $16, $17, $18) RETURNING id, xact",
       params, "append event"));
   if (inserted.rows() != 1) {
     return error(Code::kInternal, "store: append event returned no row");
@@ -323,8 +363,9 @@ Result<OrgId> org_of_user(PgConnection& connection, UserId user) {
 }
 
 Result<Event> insert_scoped_event(WriteContext& context, EventKind kind, OrgId org, UserId user,
-                                  UserId actor, UserId subject, Timestamp at) {
+                                  UserId actor, UserId subject, Timestamp at, RoleId role) {
   Event event;
+  event.role = role;
   event.org_id = org;
   event.user_id = scope_of(kind) == EventScope::kUser ? user : UserId();
   event.kind = kind;

@@ -21,7 +21,7 @@
 #define WL_PG_ORG_COLUMNS "id, name, created_at, idle_lock_seconds"
 #define WL_PG_USER_COLUMNS                                                         \
   "id, org_id, username, display_name, title, password_hash, is_admin, disabled, " \
-  "failed_logins, locked_until, created_at, is_operator, pin_hash"
+  "failed_logins, locked_until, created_at, is_operator, pin_hash, is_scheduler"
 #define WL_PG_DEVICE_COLUMNS \
   "id, user_id, name_sealed, created_at, last_seen, revoked_at IS NOT NULL"
 #define WL_PG_SESSION_COLUMNS                                                            \
@@ -30,17 +30,23 @@
 #define WL_PG_PATIENT_COLUMNS                                                     \
   "id, org_id, mrn_token, mrn_sealed, name_sealed, dob_sealed, location_sealed, " \
   "attending_sealed, updated_at"
-#define WL_PG_THREAD_COLUMNS \
-  "id, org_id, kind, title_sealed, patient_id, unique_key, created_by, created_at, last_seq"
+#define WL_PG_THREAD_COLUMNS                                                                   \
+  "id, org_id, kind, title_sealed, patient_id, unique_key, created_by, created_at, last_seq, " \
+  "role_id"
 #define WL_PG_EVENT_COLUMNS                                                                  \
   "id, org_id, thread_id, kind, actor, created_at, seq, client_token, urgent, body_sealed, " \
-  "ref, ref_seq, subject, client_id_sealed, written_at, scope, user_id, xact"
+  "ref, ref_seq, subject, client_id_sealed, written_at, scope, user_id, xact, role_id, reason"
+#define WL_PG_ROLE_COLUMNS \
+  "id, org_id, kind, name, description, fallback_role, fallback_user, created_at, updated_at"
+#define WL_PG_SHIFT_COLUMNS                                                               \
+  "id, org_id, role_id, user_id, starts_at, ends_at, time_zone, source_key, updated_by, " \
+  "updated_at"
 #define WL_PG_AUDIT_COLUMNS \
   "seq, at, org_id, actor, device_id, action, target, outcome, detail, prev_hash, hash, chain"
 
 namespace wl::detail::pg {
 
-constexpr int kThreadColumnCount = 9;
+constexpr int kThreadColumnCount = 10;
 
 // A LIMIT for `limit`, within bigint.
 std::int64_t clamp_limit(std::size_t limit);
@@ -52,6 +58,8 @@ Session read_session(const PgResult& result, int row);
 Patient read_patient(const PgResult& result, int row);
 Thread read_thread(const PgResult& result, int row);
 Event read_event(const PgResult& result, int row);
+Role read_role(const PgResult& result, int row);
+Shift read_shift(const PgResult& result, int row);
 AuditEntry read_audit_entry(const PgResult& result, int row);
 
 // Reads the first row with `read`. Errors: NotFound (naming `what`) if none; Internal if
@@ -124,9 +132,11 @@ Result<void> insert_event(WriteContext& context, Event& event);
 // The org of a user. Errors: NotFound.
 Result<OrgId> org_of_user(PgConnection& connection, UserId user);
 // Appends a user- or org-scoped event (an EventKind whose scope_of() is not kThread):
-// `user` is the user of a user event; `subject` whom it is about.
+// `user` is the user of a user event; `subject` whom it is about; `role` the role of a
+// routing kind.
 Result<Event> insert_scoped_event(WriteContext& context, EventKind kind, OrgId org, UserId user,
-                                  UserId actor, UserId subject, Timestamp at);
+                                  UserId actor, UserId subject, Timestamp at,
+                                  RoleId role = RoleId());
 
 // Takes the stream gate: a transaction-level advisory lock that every transaction
 // takes before it writes an existing thread's events (lock_thread), so those

@@ -208,6 +208,52 @@ ALTER TABLE audit_checkpoints ADD COLUMN chains bigint NOT NULL DEFAULT 1;
 ALTER TABLE audit_checkpoints DROP CONSTRAINT audit_checkpoints_pkey;
 ALTER TABLE audit_checkpoints ADD PRIMARY KEY (chain, seq);
 )sql",
+    // 3: clinical routing (docs/routing.md), as SQLite's version 9: roles, their shifts
+    // and sign-ins; role threads; the role and reason routing events carry.
+    R"sql(
+CREATE TABLE roles (
+  id bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+  org_id bigint NOT NULL REFERENCES orgs (id),
+  kind bigint NOT NULL,
+  name text NOT NULL,
+  name_key text NOT NULL,
+  description text NOT NULL DEFAULT '',
+  fallback_role bigint REFERENCES roles (id),
+  fallback_user bigint REFERENCES users (id),
+  created_at bigint NOT NULL,
+  updated_at bigint NOT NULL
+);
+CREATE UNIQUE INDEX roles_by_name ON roles (org_id, name_key);
+CREATE TABLE shifts (
+  id bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+  org_id bigint NOT NULL REFERENCES orgs (id),
+  role_id bigint NOT NULL REFERENCES roles (id),
+  user_id bigint NOT NULL REFERENCES users (id),
+  starts_at bigint NOT NULL,
+  ends_at bigint NOT NULL,
+  time_zone text NOT NULL,
+  source_key text,
+  updated_by bigint,
+  updated_at bigint NOT NULL,
+  CHECK (ends_at > starts_at)
+);
+CREATE UNIQUE INDEX shifts_by_source ON shifts (org_id, source_key) WHERE source_key IS NOT NULL;
+CREATE INDEX shifts_by_role ON shifts (role_id, starts_at);
+CREATE INDEX shifts_by_org ON shifts (org_id, starts_at);
+CREATE INDEX shifts_by_user ON shifts (user_id, starts_at);
+CREATE TABLE role_sign_ins (
+  role_id bigint NOT NULL REFERENCES roles (id),
+  user_id bigint NOT NULL REFERENCES users (id),
+  org_id bigint NOT NULL REFERENCES orgs (id),
+  since bigint NOT NULL,
+  PRIMARY KEY (role_id, user_id)
+);
+CREATE INDEX sign_ins_by_user ON role_sign_ins (user_id, role_id);
+ALTER TABLE threads ADD COLUMN role_id bigint REFERENCES roles (id);
+ALTER TABLE users ADD COLUMN is_scheduler boolean NOT NULL DEFAULT false;
+ALTER TABLE events ADD COLUMN role_id bigint;
+ALTER TABLE events ADD COLUMN reason text;
+)sql",
 };
 
 std::string random_instance_id() {

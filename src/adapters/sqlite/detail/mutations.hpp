@@ -23,6 +23,7 @@ Result<std::monostate> apply(WriteContext& context, const SetLoginFailures& muta
 Result<std::monostate> apply(WriteContext& context, const SetUserDisabled& mutation);
 Result<std::monostate> apply(WriteContext& context, const SetPinHash& mutation);
 Result<std::monostate> apply(WriteContext& context, const SetUserOperator& mutation);
+Result<std::monostate> apply(WriteContext& context, const SetUserScheduler& mutation);
 Result<Device> apply(WriteContext& context, const OpenSession& mutation);
 Result<std::monostate> apply(WriteContext& context, const RevokeDevice& mutation);
 Result<std::monostate> apply(WriteContext& context, const TouchSession& mutation);
@@ -43,6 +44,13 @@ Result<Timer> apply(WriteContext& context, const ScheduleTimer& mutation);
 Result<bool> apply(WriteContext& context, const CancelTimer& mutation);
 Result<bool> apply(WriteContext& context, const CompleteTimer& mutation);
 Result<std::int64_t> apply(WriteContext& context, const PurgeSessions& mutation);
+Result<std::vector<Event>> apply(WriteContext& context, const RouteMessage& mutation);
+Result<Role> apply(WriteContext& context, const CreateRole& mutation);
+Result<Role> apply(WriteContext& context, const UpdateRole& mutation);
+Result<ShiftSaved> apply(WriteContext& context, const SaveShift& mutation);
+Result<bool> apply(WriteContext& context, const DeleteShift& mutation);
+Result<bool> apply(WriteContext& context, const SignInRole& mutation);
+Result<bool> apply(WriteContext& context, const SignOutRole& mutation);
 
 // The events the batch has appended since it had `first` of them.
 inline std::vector<Event> events_since(const WriteContext& context, std::size_t first) {

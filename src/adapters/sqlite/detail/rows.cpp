@@ -33,6 +33,7 @@ User read_user(const Statement& row) {
   user.created_at = row.column_time(10);
   user.is_operator = row.column_int64(11) != 0;
   user.pin_hash = row.column_bytes(12);
+  user.is_scheduler = row.column_int64(13) != 0;
   return user;
 }
 
@@ -86,6 +87,7 @@ Thread read_thread(const Statement& row) {
   thread.created_by = UserId(row.column_int64(6));
   thread.created_at = row.column_time(7);
   thread.last_seq = row.column_int64(8);
+  thread.role_id = RoleId(row.column_int64(9));
   return thread;
 }
 
@@ -108,7 +110,38 @@ Event read_event(const Statement& row) {
   event.written_at = row.column_optional_time(14);
   event.scope = static_cast<EventScope>(row.column_int64(15));
   event.user_id = UserId(row.column_int64(16));
+  event.role = RoleId(row.column_int64(17));
+  event.reason = row.column_bytes(18);
   return event;
+}
+
+Role read_role(const Statement& row) {
+  Role role;
+  role.id = RoleId(row.column_int64(0));
+  role.org_id = OrgId(row.column_int64(1));
+  role.kind = static_cast<RoleKind>(row.column_int64(2));
+  role.name = row.column_bytes(3);
+  role.description = row.column_bytes(4);
+  role.fallback_role = RoleId(row.column_int64(5));
+  role.fallback_user = UserId(row.column_int64(6));
+  role.created_at = row.column_time(7);
+  role.updated_at = row.column_time(8);
+  return role;
+}
+
+Shift read_shift(const Statement& row) {
+  Shift shift;
+  shift.id = ShiftId(row.column_int64(0));
+  shift.org_id = OrgId(row.column_int64(1));
+  shift.role_id = RoleId(row.column_int64(2));
+  shift.user_id = UserId(row.column_int64(3));
+  shift.starts_at = row.column_time(4);
+  shift.ends_at = row.column_time(5);
+  shift.time_zone = row.column_bytes(6);
+  shift.source_key = row.column_bytes(7);
+  shift.updated_by = UserId(row.column_int64(8));
+  shift.updated_at = row.column_time(9);
+  return shift;
 }
 
 AuditEntry read_audit_entry(const Statement& row) {
@@ -144,8 +177,9 @@ Result<Thread> load_thread(Connection& connection, ThreadId id) {
 Result<void> insert_event(WriteContext& context, Event& event) {
   auto insert = WL_TRY(context.connection.prepare(
       "INSERT INTO events (org_id, thread_id, kind, actor, created_at, seq, client_id, urgent, "
-      "body_sealed, ref, ref_seq, subject, client_id_sealed, written_at, scope, user_id) VALUES "
-      "(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16)",
+      "body_sealed, ref, ref_seq, subject, client_id_sealed, written_at, scope, user_id, role_id, "
+      "reason) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, "
+      "?18)",
       "append event"));
   event.scope = scope_of(event.kind);
   insert.bind(1, event.org_id.value())
@@ -177,6 +211,8 @@ Result<void> insert_event(WriteContext& context, Event& event) {
   insert.bind(15, static_cast<std::int64_t>(event.scope));
   bind_optional_id(insert, 2, event.scope == EventScope::kThread ? event.thread_id : ThreadId());
   bind_optional_id(insert, 16, event.scope == EventScope::kUser ? event.user_id : UserId());
+  bind_optional_id(insert, 17, event.role);
+  insert.bind_text_or_null(18, event.reason);
   WL_TRY(insert.run());
   event.id = EventId(context.connection.last_insert_id());
   context.events->push_back(event);
@@ -194,8 +230,9 @@ Result<OrgId> org_of_user(Connection& connection, UserId user) {
 }
 
 Result<Event> insert_scoped_event(WriteContext& context, EventKind kind, OrgId org, UserId user,
-                                  UserId actor, UserId subject, Timestamp at) {
+                                  UserId actor, UserId subject, Timestamp at, RoleId role) {
   Event event;
+  event.role = role;
   event.org_id = org;
   event.user_id = scope_of(kind) == EventScope::kUser ? user : UserId();
   event.kind = kind;

@@ -20,7 +20,7 @@
 #define WL_ORG_COLUMNS "id, name, created_at, idle_lock_seconds"
 #define WL_USER_COLUMNS                                                            \
   "id, org_id, username, display_name, title, password_hash, is_admin, disabled, " \
-  "failed_logins, locked_until, created_at, is_operator, pin_hash"
+  "failed_logins, locked_until, created_at, is_operator, pin_hash, is_scheduler"
 #define WL_DEVICE_COLUMNS "id, user_id, name_sealed, created_at, last_seen, revoked_at IS NOT NULL"
 #define WL_SESSION_COLUMNS                                                               \
   "token_hash, user_id, device_id, created_at, last_used, expires_at, revoked, locked, " \
@@ -28,18 +28,24 @@
 #define WL_PATIENT_COLUMNS                                                        \
   "id, org_id, mrn_token, mrn_sealed, name_sealed, dob_sealed, location_sealed, " \
   "attending_sealed, updated_at"
-#define WL_THREAD_COLUMNS \
-  "id, org_id, kind, title_sealed, patient_id, unique_key, created_by, created_at, last_seq"
+#define WL_THREAD_COLUMNS                                                                      \
+  "id, org_id, kind, title_sealed, patient_id, unique_key, created_by, created_at, last_seq, " \
+  "role_id"
 // events.client_id holds the client id's blind token (Event::client_token).
 #define WL_EVENT_COLUMNS                                                                  \
   "id, org_id, thread_id, kind, actor, created_at, seq, client_id, urgent, body_sealed, " \
-  "ref, ref_seq, subject, client_id_sealed, written_at, scope, user_id"
+  "ref, ref_seq, subject, client_id_sealed, written_at, scope, user_id, role_id, reason"
+#define WL_ROLE_COLUMNS \
+  "id, org_id, kind, name, description, fallback_role, fallback_user, created_at, updated_at"
+#define WL_SHIFT_COLUMNS                                                                  \
+  "id, org_id, role_id, user_id, starts_at, ends_at, time_zone, source_key, updated_by, " \
+  "updated_at"
 #define WL_AUDIT_COLUMNS \
   "seq, at, org_id, actor, device_id, action, target, outcome, detail, prev_hash, hash"
 
 namespace wl::detail {
 
-constexpr int kThreadColumnCount = 9;
+constexpr int kThreadColumnCount = 10;
 
 std::int64_t clamp_limit(std::size_t limit);
 
@@ -56,6 +62,10 @@ Patient read_patient(const Statement& row);
 Thread read_thread(const Statement& row);
 
 Event read_event(const Statement& row);
+
+Role read_role(const Statement& row);
+
+Shift read_shift(const Statement& row);
 
 AuditEntry read_audit_entry(const Statement& row);
 
@@ -121,9 +131,11 @@ Result<void> insert_event(WriteContext& context, Event& event);
 // The org of a user. Errors: NotFound.
 Result<OrgId> org_of_user(Connection& connection, UserId user);
 // Appends a user- or org-scoped event (an EventKind whose scope_of() is not kThread):
-// `user` is the user of a user event; `subject` whom it is about.
+// `user` is the user of a user event; `subject` whom it is about; `role` the role of a
+// routing kind.
 Result<Event> insert_scoped_event(WriteContext& context, EventKind kind, OrgId org, UserId user,
-                                  UserId actor, UserId subject, Timestamp at);
+                                  UserId actor, UserId subject, Timestamp at,
+                                  RoleId role = RoleId());
 
 Result<AuditEntry> insert_audit(WriteContext& context, const AuditDraft& draft);
 

@@ -267,6 +267,55 @@ CREATE INDEX client_ids_in_clear ON events (id)
 CREATE INDEX user_events ON events (user_id, id) WHERE scope = 2;
 CREATE INDEX org_events ON events (org_id, id) WHERE scope = 3;
 )sql",
+    // 9: clinical routing (docs/routing.md): roles, their shifts and sign-ins; role
+    // threads; the role and reason routing events carry. name_key is the role's name
+    // with ASCII letters lowered, unique per org. A shift lasts at most 7 days, so a
+    // holder lookup reads only the shifts that started in the 7 days before.
+    // threads.role_id has no REFERENCES: SQLite could not drop such a column again.
+    R"sql(
+CREATE TABLE roles (
+  id INTEGER PRIMARY KEY,
+  org_id INTEGER NOT NULL REFERENCES orgs (id),
+  kind INTEGER NOT NULL,
+  name TEXT NOT NULL,
+  name_key TEXT NOT NULL,
+  description TEXT NOT NULL DEFAULT '',
+  fallback_role INTEGER REFERENCES roles (id),
+  fallback_user INTEGER REFERENCES users (id),
+  created_at INTEGER NOT NULL,
+  updated_at INTEGER NOT NULL
+);
+CREATE UNIQUE INDEX roles_by_name ON roles (org_id, name_key);
+CREATE TABLE shifts (
+  id INTEGER PRIMARY KEY,
+  org_id INTEGER NOT NULL REFERENCES orgs (id),
+  role_id INTEGER NOT NULL REFERENCES roles (id),
+  user_id INTEGER NOT NULL REFERENCES users (id),
+  starts_at INTEGER NOT NULL,
+  ends_at INTEGER NOT NULL,
+  time_zone TEXT NOT NULL,
+  source_key TEXT,
+  updated_by INTEGER,
+  updated_at INTEGER NOT NULL,
+  CHECK (ends_at > starts_at)
+);
+CREATE UNIQUE INDEX shifts_by_source ON shifts (org_id, source_key) WHERE source_key IS NOT NULL;
+CREATE INDEX shifts_by_role ON shifts (role_id, starts_at);
+CREATE INDEX shifts_by_org ON shifts (org_id, starts_at);
+CREATE INDEX shifts_by_user ON shifts (user_id, starts_at);
+CREATE TABLE role_sign_ins (
+  role_id INTEGER NOT NULL REFERENCES roles (id),
+  user_id INTEGER NOT NULL REFERENCES users (id),
+  org_id INTEGER NOT NULL REFERENCES orgs (id),
+  since INTEGER NOT NULL,
+  PRIMARY KEY (role_id, user_id)
+);
+CREATE INDEX sign_ins_by_user ON role_sign_ins (user_id, role_id);
+ALTER TABLE threads ADD COLUMN role_id INTEGER;
+ALTER TABLE users ADD COLUMN is_scheduler INTEGER NOT NULL DEFAULT 0;
+ALTER TABLE events ADD COLUMN role_id INTEGER;
+ALTER TABLE events ADD COLUMN reason TEXT;
+)sql",
 };
 
 std::string random_instance_id() {

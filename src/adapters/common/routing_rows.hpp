@@ -1,0 +1,85 @@
+#pragma once
+
+// What both store adapters share of the routing port (ports/routing_store.hpp) apart
+// from their database: the key a role's name is unique by, a shift's checks, the one
+// kOnCallChanged per role per batch, and how a role's holders are merged. Internal to
+// the adapters.
+
+#include <algorithm>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "core/status.hpp"
+#include "ports/records.hpp"
+#include "ports/routing_store.hpp"
+
+namespace wl::detail {
+
+// A role's name with ASCII letters lowered: what "unique per org, compared without
+// case" compares, the same in every adapter.
+inline std::string role_name_key(std::string_view name) {
+  std::string key(name);
+  std::transform(key.begin(), key.end(), key.begin(), [](char c) {
+    return (c >= 'A' && c <= 'Z') ? static_cast<char>(c - 'A' + 'a') : c;
+  });
+  return key;
+}
+
+inline Result<void> check_role(const Role& role) {
+  if (role.fallback_role.is_set() && role.fallback_user.is_set()) {
+    return error(Code::kInvalidArgument, "a role falls back to a role or to a person, not both");
+  }
+  if (role.fallback_role.is_set() && role.fallback_role == role.id) {
+    return error(Code::kInvalidArgument, "a role cannot fall back to itself");
+  }
+  return ok();
+}
+
+inline Result<void> check_shift(const Shift& shift) {
+  if (shift.ends_at <= shift.starts_at) {
+    return error(Code::kInvalidArgument, "a shift must end after it starts");
+  }
+  if (shift.ends_at - shift.starts_at > kMaxShiftLength) {
+    return error(Code::kInvalidArgument, "a shift lasts at most 7 days");
+  }
+  return ok();
+}
+
+// Whether the shift as stored already says what `wanted` says.
+inline bool same_shift(const Shift& stored, const Shift& wanted) {
+  return stored.role_id == wanted.role_id && stored.user_id == wanted.user_id &&
+         stored.starts_at == wanted.starts_at && stored.ends_at == wanted.ends_at &&
+         stored.time_zone == wanted.time_zone;
+}
+
+// Whether the batch's events (`events`) already hold a kOnCallChanged of `role`: a
+// batch announces each role's change once, however many of its shifts it changes.
+inline bool on_call_notice_pending(const std::vector<Event>& events, RoleId role) {
+  return std::any_of(events.begin(), events.end(), [role](const Event& event) {
+    return event.kind == EventKind::kOnCallChanged && event.role == role;
+  });
+}
+
+// The holders of a role from its current shifts (ordered by start, then id) and its
+// sign-ins: each user once (a shift before a sign-in, the earliest shift first),
+// ordered by user id.
+inline std::vector<RoleHolder> merge_holders(const std::vector<RoleHolder>& by_shift,
+                                             const std::vector<RoleHolder>& by_sign_in) {
+  std::vector<RoleHolder> holders;
+  auto add = [&holders](const RoleHolder& holder) {
+    const bool known = std::any_of(holders.begin(), holders.end(), [&holder](const RoleHolder& h) {
+      return h.user_id == holder.user_id;
+    });
+    if (!known) {
+      holders.push_back(holder);
+    }
+  };
+  std::for_each(by_shift.begin(), by_shift.end(), add);
+  std::for_each(by_sign_in.begin(), by_sign_in.end(), add);
+  std::sort(holders.begin(), holders.end(),
+            [](const RoleHolder& a, const RoleHolder& b) { return a.user_id < b.user_id; });
+  return holders;
+}
+
+}  // namespace wl::detail

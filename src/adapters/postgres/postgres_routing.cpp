@@ -1,0 +1,384 @@
+// RoutingStore on PostgreSQL: roles, shifts and sign-ins.
+#include "adapters/common/routing_rows.hpp"
+#include "adapters/postgres/detail/jobs.hpp"
+#include "adapters/postgres/detail/mutations.hpp"
+#include "adapters/postgres/detail/read_pool.hpp"
+#include "adapters/postgres/detail/rows.hpp"
+#include "adapters/postgres/postgres_store.hpp"
+
+namespace wl {
+
+using namespace detail::pg;  // NOLINT: the adapter's own internals
+
+namespace {
+
+// The rows whose org is checked: an org itself, a role, a user.
+enum class OrgRow { kOrg, kRole, kUser };
+
+// Fails with NotFound (naming `what`) unless row `id` of `table` belongs to `org`.
+Result<void> require_of_org(PgConnection& connection, OrgRow table, std::int64_t id, OrgId org,
+                            std::string_view what) {
+  // Static statements: they key the connection's statement cache.
+  const char* sql = table == OrgRow::kOrg    ? "SELECT id FROM orgs WHERE id = $1"
+                    : table == OrgRow::kRole ? "SELECT org_id FROM roles WHERE id = $1"
+                                             : "SELECT org_id FROM users WHERE id = $1";
+  const PgResult row = WL_TRY(connection.query(sql, Params().add(id), "check org"));
+  const bool of_org = row.rows() == 1 && row.int64(0, 0) == org.value();
+  WL_TRY(row.check());
+  if (!of_org) {
+    return error(Code::kNotFound, std::string(what) + " not found");
+  }
+  return ok();
+}
+
+Result<void> require_fallbacks_of_org(PgConnection& connection, const Role& role) {
+  if (role.fallback_role.is_set()) {
+    WL_TRY(require_of_org(connection, OrgRow::kRole, role.fallback_role.value(), role.org_id,
+                          "fallback role"));
+  }
+  if (role.fallback_user.is_set()) {
+    WL_TRY(require_of_org(connection, OrgRow::kUser, role.fallback_user.value(), role.org_id,
+                          "fallback user"));
+  }
+  return ok();
+}
+
+Result<Role> load_role(PgConnection& connection, RoleId id, bool for_update) {
+  const PgResult role = WL_TRY(connection.query(
+      for_update ? "SELECT " WL_PG_ROLE_COLUMNS " FROM roles WHERE id = $1 FOR UPDATE"
+                 : "SELECT " WL_PG_ROLE_COLUMNS " FROM roles WHERE id = $1",
+      Params().add(id), "find role"));
+  return single_row<Role>(role, read_role, "role");
+}
+
+// Appends the kOnCallChanged of `role` unless the batch has one already.
+Result<void> announce_on_call(WriteContext& context, OrgId org, RoleId role, UserId actor,
+                              Timestamp at) {
+  if (detail::on_call_notice_pending(*context.events, role)) {
+    return ok();
+  }
+  WL_TRY(insert_scoped_event(context, EventKind::kOnCallChanged, org, UserId(), actor, UserId(), at,
+                             role));
+  return ok();
+}
+
+// The org's shift of `key`, locked until the transaction ends.
+Result<std::optional<Shift>> lock_shift_by_key(PgConnection& connection, OrgId org,
+                                               std::string_view key) {
+  const PgResult shift = WL_TRY(connection.query(
+      "SELECT " WL_PG_SHIFT_COLUMNS " FROM shifts WHERE org_id = $1 AND source_key = $2 FOR UPDATE",
+      Params().add(org).add_text(key), "find shift"));
+  if (shift.rows() == 0) {
+    return std::optional<Shift>();
+  }
+  return std::optional<Shift>(WL_TRY(single_row<Shift>(shift, read_shift, "shift")));
+}
+
+Result<std::optional<Shift>> lock_shift(PgConnection& connection, ShiftId id, OrgId org) {
+  const PgResult shift = WL_TRY(connection.query(
+      "SELECT " WL_PG_SHIFT_COLUMNS " FROM shifts WHERE id = $1 AND org_id = $2 FOR UPDATE",
+      Params().add(id).add(org), "find shift"));
+  if (shift.rows() == 0) {
+    return std::optional<Shift>();
+  }
+  return std::optional<Shift>(WL_TRY(single_row<Shift>(shift, read_shift, "shift")));
+}
+
+std::int64_t max_shift_micros() {
+  return std::chrono::duration_cast<std::chrono::microseconds>(kMaxShiftLength).count();
+}
+
+}  // namespace
+
+// ---- Roles ----
+
+Result<Role> detail::pg::apply(WriteContext& context, const CreateRole& mutation) {
+  PgConnection& connection = context.connection;
+  Role role = mutation.role;
+  role.id = RoleId();
+  WL_TRY(detail::check_role(role));
+  WL_TRY(require_of_org(connection, OrgRow::kOrg, role.org_id.value(), role.org_id, "org"));
+  WL_TRY(require_fallbacks_of_org(connection, role));
+  role.updated_at = role.created_at;
+  const PgResult inserted = WL_TRY(connection.query(
+      "INSERT INTO roles (org_id, kind, name, name_key, description, fallback_role, "
+      "fallback_user, created_at, updated_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $8) "
+      "RETURNING id",
+      Params()
+          .add(role.org_id)
+          .add(static_cast<std::int64_t>(role.kind))
+          .add_text(role.name)
+          .add_text(detail::role_name_key(role.name))
+          .add_text(role.description)
+          .add_id_or_null(role.fallback_role)
+          .add_id_or_null(role.fallback_user)
+          .add(role.created_at),
+      "create role"));
+  role.id = WL_TRY(single_row<RoleId>(
+      inserted, [](const PgResult& row, int index) { return RoleId(row.int64(index, 0)); },
+      "role"));
+  WL_TRY(insert_scoped_event(context, EventKind::kRoleChanged, role.org_id, UserId(),
+                             mutation.actor, UserId(), role.created_at, role.id));
+  return role;
+}
+
+Result<Role> detail::pg::apply(WriteContext& context, const UpdateRole& mutation) {
+  PgConnection& connection = context.connection;
+  const Role stored = WL_TRY(load_role(connection, mutation.role.id, true));
+  if (stored.org_id != mutation.role.org_id) {
+    return error(Code::kNotFound, "role not found");
+  }
+  Role role = mutation.role;
+  role.created_at = stored.created_at;
+  role.updated_at = mutation.at;
+  WL_TRY(detail::check_role(role));
+  WL_TRY(require_fallbacks_of_org(connection, role));
+  WL_TRY(
+      connection.query("UPDATE roles SET kind = $2, name = $3, name_key = $4, description = $5, "
+                       "fallback_role = $6, fallback_user = $7, updated_at = $8 WHERE id = $1",
+                       Params()
+                           .add(role.id)
+                           .add(static_cast<std::int64_t>(role.kind))
+                           .add_text(role.name)
+                           .add_text(detail::role_name_key(role.name))
+                           .add_text(role.description)
+                           .add_id_or_null(role.fallback_role)
+                           .add_id_or_null(role.fallback_user)
+                           .add(role.updated_at),
+                       "update role"));
+  WL_TRY(insert_scoped_event(context, EventKind::kRoleChanged, role.org_id, UserId(),
+                             mutation.actor, UserId(), mutation.at, role.id));
+  return role;
+}
+
+Result<Role> PostgresStore::find_role(RoleId id) {
+  auto lease = read_pool_->acquire();
+  return load_role(lease.connection(), id, false);
+}
+
+Result<Role> PostgresStore::find_role_by_name(OrgId org, std::string_view name) {
+  auto lease = read_pool_->acquire();
+  const PgResult role = WL_TRY(lease.connection().query(
+      "SELECT " WL_PG_ROLE_COLUMNS " FROM roles WHERE org_id = $1 AND name_key = $2",
+      Params().add(org).add_text(detail::role_name_key(name)), "find role"));
+  return single_row<Role>(role, read_role, "role");
+}
+
+Result<std::vector<Role>> PostgresStore::list_roles(OrgId org) {
+  auto lease = read_pool_->acquire();
+  // COLLATE "C": the same byte order as SQLite's.
+  const PgResult roles =
+      WL_TRY(lease.connection().query("SELECT " WL_PG_ROLE_COLUMNS " FROM roles WHERE org_id = $1 "
+                                      "ORDER BY name_key COLLATE \"C\", id",
+                                      Params().add(org), "list roles"));
+  return all_rows<Role>(roles, read_role);
+}
+
+// ---- Shifts ----
+
+Result<ShiftSaved> detail::pg::apply(WriteContext& context, const SaveShift& mutation) {
+  PgConnection& connection = context.connection;
+  Shift shift = mutation.shift;
+  WL_TRY(detail::check_shift(shift));
+  WL_TRY(require_of_org(connection, OrgRow::kRole, shift.role_id.value(), shift.org_id, "role"));
+  WL_TRY(require_of_org(connection, OrgRow::kUser, shift.user_id.value(), shift.org_id, "user"));
+  std::optional<Shift> stored;
+  if (shift.id.is_set()) {
+    stored = WL_TRY(lock_shift(connection, shift.id, shift.org_id));
+    if (!stored) {
+      return error(Code::kNotFound, "shift not found");
+    }
+    shift.source_key = stored->source_key;
+  } else if (!shift.source_key.empty()) {
+    stored = WL_TRY(lock_shift_by_key(connection, shift.org_id, shift.source_key));
+    if (!stored) {
+      // Another store may insert the same key first: then its row is the one to change.
+      const PgResult inserted = WL_TRY(connection.query(
+          "INSERT INTO shifts (org_id, role_id, user_id, starts_at, ends_at, time_zone, "
+          "source_key, updated_by, updated_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) "
+          "ON CONFLICT (org_id, source_key) WHERE source_key IS NOT NULL DO NOTHING "
+          "RETURNING id",
+          Params()
+              .add(shift.org_id)
+              .add(shift.role_id)
+              .add(shift.user_id)
+              .add(shift.starts_at)
+              .add(shift.ends_at)
+              .add_text(shift.time_zone)
+              .add_text(shift.source_key)
+              .add_id_or_null(shift.updated_by)
+              .add(shift.updated_at),
+          "save shift"));
+      if (inserted.rows() == 1) {
+        shift.id = ShiftId(inserted.int64(0, 0));
+        WL_TRY(inserted.check());
+        WL_TRY(announce_on_call(context, shift.org_id, shift.role_id, shift.updated_by,
+                                shift.updated_at));
+        return ShiftSaved{shift, true, true};
+      }
+      stored = WL_TRY(lock_shift_by_key(connection, shift.org_id, shift.source_key));
+      if (!stored) {
+        return error(Code::kInternal, "store: a conflicting shift vanished");
+      }
+    }
+  }
+  if (stored && detail::same_shift(*stored, shift)) {
+    return ShiftSaved{*stored, false, false};
+  }
+  ShiftSaved saved{shift, !stored, true};
+  if (stored) {
+    saved.shift.id = stored->id;
+    WL_TRY(connection.query(
+        "UPDATE shifts SET role_id = $2, user_id = $3, starts_at = $4, ends_at = $5, "
+        "time_zone = $6, updated_by = $7, updated_at = $8 WHERE id = $1",
+        Params()
+            .add(stored->id)
+            .add(shift.role_id)
+            .add(shift.user_id)
+            .add(shift.starts_at)
+            .add(shift.ends_at)
+            .add_text(shift.time_zone)
+            .add_id_or_null(shift.updated_by)
+            .add(shift.updated_at),
+        "save shift"));
+    if (stored->role_id != shift.role_id) {
+      WL_TRY(announce_on_call(context, shift.org_id, stored->role_id, shift.updated_by,
+                              shift.updated_at));
+    }
+  } else {
+    const PgResult inserted = WL_TRY(connection.query(
+        "INSERT INTO shifts (org_id, role_id, user_id, starts_at, ends_at, time_zone, "
+        "updated_by, updated_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8) RETURNING id",
+        Params()
+            .add(shift.org_id)
+            .add(shift.role_id)
+            .add(shift.user_id)
+            .add(shift.starts_at)
+            .add(shift.ends_at)
+            .add_text(shift.time_zone)
+            .add_id_or_null(shift.updated_by)
+            .add(shift.updated_at),
+        "save shift"));
+    saved.shift.id = WL_TRY(single_row<ShiftId>(
+        inserted, [](const PgResult& row, int index) { return ShiftId(row.int64(index, 0)); },
+        "shift"));
+  }
+  WL_TRY(
+      announce_on_call(context, shift.org_id, shift.role_id, shift.updated_by, shift.updated_at));
+  return saved;
+}
+
+Result<bool> detail::pg::apply(WriteContext& context, const DeleteShift& mutation) {
+  PgConnection& connection = context.connection;
+  std::optional<Shift> stored;
+  if (mutation.id.is_set()) {
+    stored = WL_TRY(lock_shift(connection, mutation.id, mutation.org));
+  } else if (!mutation.source_key.empty()) {
+    stored = WL_TRY(lock_shift_by_key(connection, mutation.org, mutation.source_key));
+  }
+  if (!stored) {
+    return false;
+  }
+  WL_TRY(connection.query("DELETE FROM shifts WHERE id = $1", Params().add(stored->id),
+                          "delete shift"));
+  WL_TRY(announce_on_call(context, mutation.org, stored->role_id, mutation.actor, mutation.at));
+  return true;
+}
+
+Result<Shift> PostgresStore::find_shift(ShiftId id) {
+  auto lease = read_pool_->acquire();
+  const PgResult shift = WL_TRY(lease.connection().query(
+      "SELECT " WL_PG_SHIFT_COLUMNS " FROM shifts WHERE id = $1", Params().add(id), "find shift"));
+  return single_row<Shift>(shift, read_shift, "shift");
+}
+
+Result<std::vector<Shift>> PostgresStore::list_shifts(const ShiftQuery& query) {
+  auto lease = read_pool_->acquire();
+  // A shift lasts at most kMaxShiftLength, so one overlapping [from, to) started after
+  // from - kMaxShiftLength: the index range to read.
+  const PgResult shifts =
+      WL_TRY(lease.connection().query(
+          "SELECT " WL_PG_SHIFT_COLUMNS " FROM shifts WHERE org_id = $1 "
+          "AND ($2::bigint IS NULL OR role_id = $2) AND ($3::bigint IS NULL OR user_id = $3) "
+          "AND starts_at < $5 AND starts_at >= $4 - $6 AND ends_at > $4 "
+          "ORDER BY starts_at, id LIMIT $7",
+          Params()
+              .add(query.org)
+              .add_id_or_null(query.role)
+              .add_id_or_null(query.user)
+              .add(query.from)
+              .add(query.to)
+              .add(max_shift_micros())
+              .add(clamp_limit(query.limit)),
+          "list shifts"));
+  return all_rows<Shift>(shifts, read_shift);
+}
+
+// ---- Sign-ins ----
+
+Result<bool> detail::pg::apply(WriteContext& context, const SignInRole& mutation) {
+  PgConnection& connection = context.connection;
+  WL_TRY(require_of_org(connection, OrgRow::kRole, mutation.role.value(), mutation.org, "role"));
+  WL_TRY(require_of_org(connection, OrgRow::kUser, mutation.user.value(), mutation.org, "user"));
+  const PgResult inserted = WL_TRY(connection.query(
+      "INSERT INTO role_sign_ins (role_id, user_id, org_id, since) VALUES ($1, $2, $3, $4) "
+      "ON CONFLICT (role_id, user_id) DO NOTHING",
+      Params().add(mutation.role).add(mutation.user).add(mutation.org).add(mutation.at),
+      "sign in to role"));
+  if (inserted.affected() == 0) {
+    return false;
+  }
+  WL_TRY(announce_on_call(context, mutation.org, mutation.role, mutation.user, mutation.at));
+  return true;
+}
+
+Result<bool> detail::pg::apply(WriteContext& context, const SignOutRole& mutation) {
+  const PgResult removed = WL_TRY(context.connection.query(
+      "DELETE FROM role_sign_ins WHERE role_id = $1 AND user_id = $2 AND org_id = $3",
+      Params().add(mutation.role).add(mutation.user).add(mutation.org), "sign out of role"));
+  if (removed.affected() == 0) {
+    return false;
+  }
+  WL_TRY(announce_on_call(context, mutation.org, mutation.role, mutation.actor, mutation.at));
+  return true;
+}
+
+Result<std::vector<RoleSignIn>> PostgresStore::list_sign_ins(OrgId org, RoleId role, UserId user) {
+  auto lease = read_pool_->acquire();
+  const PgResult sign_ins = WL_TRY(lease.connection().query(
+      "SELECT role_id, user_id, org_id, since FROM role_sign_ins WHERE org_id = $1 "
+      "AND ($2::bigint IS NULL OR role_id = $2) AND ($3::bigint IS NULL OR user_id = $3) "
+      "ORDER BY role_id, user_id",
+      Params().add(org).add_id_or_null(role).add_id_or_null(user), "list sign-ins"));
+  return all_rows<RoleSignIn>(sign_ins, [](const PgResult& row, int index) {
+    return RoleSignIn{RoleId(row.int64(index, 0)), UserId(row.int64(index, 1)),
+                      OrgId(row.int64(index, 2)), row.time(index, 3)};
+  });
+}
+
+Result<std::vector<RoleHolder>> PostgresStore::list_role_holders(RoleId role, Timestamp at) {
+  auto lease = read_pool_->acquire();
+  PgConnection& connection = lease.connection();
+  // One statement, one snapshot: the shifts' holders, then the sign-ins'.
+  const PgResult holders = WL_TRY(connection.query(
+      "SELECT via, user_id, since, until, shift_id FROM ("
+      "SELECT 1 AS via, s.user_id, s.starts_at AS since, s.ends_at AS until, s.id AS shift_id "
+      "FROM shifts s JOIN users u ON u.id = s.user_id WHERE s.role_id = $1 "
+      "AND s.starts_at <= $2 AND s.starts_at > $2 - $3 AND s.ends_at > $2 AND NOT u.disabled "
+      "UNION ALL SELECT 2, r.user_id, r.since, NULL, NULL FROM role_sign_ins r "
+      "JOIN users u ON u.id = r.user_id WHERE r.role_id = $1 AND NOT u.disabled) h "
+      "ORDER BY via, since, shift_id, user_id",
+      Params().add(role).add(at).add(max_shift_micros()), "list role holders"));
+  std::vector<RoleHolder> by_shift;
+  std::vector<RoleHolder> by_sign_in;
+  for (int row = 0; row < holders.rows(); ++row) {
+    RoleHolder holder{UserId(holders.int64(row, 1)), static_cast<HoldVia>(holders.int64(row, 0)),
+                      holders.time(row, 2), holders.optional_time(row, 3),
+                      ShiftId(holders.int64(row, 4))};
+    (holder.via == HoldVia::kShift ? by_shift : by_sign_in).push_back(holder);
+  }
+  WL_TRY(holders.check());
+  return detail::merge_holders(by_shift, by_sign_in);
+}
+
+}  // namespace wl

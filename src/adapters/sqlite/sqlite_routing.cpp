@@ -1,0 +1,354 @@
+// RoutingStore on SQLite: roles, shifts and sign-ins.
+#include "adapters/common/routing_rows.hpp"
+#include "adapters/sqlite/detail/jobs.hpp"
+#include "adapters/sqlite/detail/mutations.hpp"
+#include "adapters/sqlite/detail/read_pool.hpp"
+#include "adapters/sqlite/detail/rows.hpp"
+#include "adapters/sqlite/sqlite_store.hpp"
+
+namespace wl {
+
+using namespace detail;  // NOLINT: the adapter's own internals
+
+namespace {
+
+// The rows whose org is checked: an org itself, a role, a user.
+enum class OrgRow { kOrg, kRole, kUser };
+
+// Fails with NotFound (naming `what`) unless row `id` of `table` belongs to `org`.
+Result<void> require_of_org(Connection& connection, OrgRow table, std::int64_t id, OrgId org,
+                            std::string_view what) {
+  // Static statements: they key the connection's statement cache.
+  const char* sql = table == OrgRow::kOrg    ? "SELECT id FROM orgs WHERE id = ?1"
+                    : table == OrgRow::kRole ? "SELECT org_id FROM roles WHERE id = ?1"
+                                             : "SELECT org_id FROM users WHERE id = ?1";
+  auto select = WL_TRY(connection.prepare(sql, "check org"));
+  select.bind(1, id);
+  if (!WL_TRY(select.step()) || select.column_int64(0) != org.value()) {
+    return error(Code::kNotFound, std::string(what) + " not found");
+  }
+  return ok();
+}
+
+Result<void> require_fallbacks_of_org(Connection& connection, const Role& role) {
+  if (role.fallback_role.is_set()) {
+    WL_TRY(require_of_org(connection, OrgRow::kRole, role.fallback_role.value(), role.org_id,
+                          "fallback role"));
+  }
+  if (role.fallback_user.is_set()) {
+    WL_TRY(require_of_org(connection, OrgRow::kUser, role.fallback_user.value(), role.org_id,
+                          "fallback user"));
+  }
+  return ok();
+}
+
+Result<Role> load_role(Connection& connection, RoleId id) {
+  auto select = WL_TRY(
+      connection.prepare("SELECT " WL_ROLE_COLUMNS " FROM roles WHERE id = ?1", "find role"));
+  select.bind(1, id.value());
+  return single_row<Role>(select, read_role, "role");
+}
+
+// Appends the kOnCallChanged of `role` unless the batch has one already.
+Result<void> announce_on_call(WriteContext& context, OrgId org, RoleId role, UserId actor,
+                              Timestamp at) {
+  if (on_call_notice_pending(*context.events, role)) {
+    return ok();
+  }
+  WL_TRY(insert_scoped_event(context, EventKind::kOnCallChanged, org, UserId(), actor, UserId(), at,
+                             role));
+  return ok();
+}
+
+Result<std::optional<Shift>> find_shift_by_key(Connection& connection, OrgId org,
+                                               std::string_view key) {
+  auto select = WL_TRY(connection.prepare("SELECT " WL_SHIFT_COLUMNS
+                                          " FROM shifts WHERE org_id = ?1 AND source_key = ?2",
+                                          "find shift"));
+  select.bind(1, org.value()).bind_text(2, key);
+  if (!WL_TRY(select.step())) {
+    return std::optional<Shift>();
+  }
+  return std::optional<Shift>(read_shift(select));
+}
+
+}  // namespace
+
+// ---- Roles ----
+
+Result<Role> detail::apply(WriteContext& context, const CreateRole& mutation) {
+  Role role = mutation.role;
+  role.id = RoleId();
+  WL_TRY(check_role(role));
+  WL_TRY(require_of_org(context.connection, OrgRow::kOrg, role.org_id.value(), role.org_id, "org"));
+  WL_TRY(require_fallbacks_of_org(context.connection, role));
+  role.updated_at = role.created_at;
+  auto insert = WL_TRY(context.connection.prepare(
+      "INSERT INTO roles (org_id, kind, name, name_key, description, fallback_role, "
+      "fallback_user, created_at, updated_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?8)",
+      "create role"));
+  insert.bind(1, role.org_id.value())
+      .bind(2, static_cast<std::int64_t>(role.kind))
+      .bind_text(3, role.name)
+      .bind_text(4, role_name_key(role.name))
+      .bind_text(5, role.description)
+      .bind(8, role.created_at);
+  bind_optional_id(insert, 6, role.fallback_role);
+  bind_optional_id(insert, 7, role.fallback_user);
+  WL_TRY(insert.run());
+  role.id = RoleId(context.connection.last_insert_id());
+  WL_TRY(insert_scoped_event(context, EventKind::kRoleChanged, role.org_id, UserId(),
+                             mutation.actor, UserId(), role.created_at, role.id));
+  return role;
+}
+
+Result<Role> detail::apply(WriteContext& context, const UpdateRole& mutation) {
+  const Role stored = WL_TRY(load_role(context.connection, mutation.role.id));
+  if (stored.org_id != mutation.role.org_id) {
+    return error(Code::kNotFound, "role not found");
+  }
+  Role role = mutation.role;
+  role.created_at = stored.created_at;
+  role.updated_at = mutation.at;
+  WL_TRY(check_role(role));
+  WL_TRY(require_fallbacks_of_org(context.connection, role));
+  auto update = WL_TRY(context.connection.prepare(
+      "UPDATE roles SET kind = ?2, name = ?3, name_key = ?4, description = ?5, "
+      "fallback_role = ?6, fallback_user = ?7, updated_at = ?8 WHERE id = ?1",
+      "update role"));
+  update.bind(1, role.id.value())
+      .bind(2, static_cast<std::int64_t>(role.kind))
+      .bind_text(3, role.name)
+      .bind_text(4, role_name_key(role.name))
+      .bind_text(5, role.description)
+      .bind(8, role.updated_at);
+  bind_optional_id(update, 6, role.fallback_role);
+  bind_optional_id(update, 7, role.fallback_user);
+  WL_TRY(update.run());
+  WL_TRY(insert_scoped_event(context, EventKind::kRoleChanged, role.org_id, UserId(),
+                             mutation.actor, UserId(), mutation.at, role.id));
+  return role;
+}
+
+Result<Role> SqliteStore::find_role(RoleId id) {
+  auto lease = read_pool_->acquire();
+  return load_role(lease.connection(), id);
+}
+
+Result<Role> SqliteStore::find_role_by_name(OrgId org, std::string_view name) {
+  auto lease = read_pool_->acquire();
+  auto select = WL_TRY(lease.connection().prepare(
+      "SELECT " WL_ROLE_COLUMNS " FROM roles WHERE org_id = ?1 AND name_key = ?2", "find role"));
+  select.bind(1, org.value()).bind_text(2, role_name_key(name));
+  return single_row<Role>(select, read_role, "role");
+}
+
+Result<std::vector<Role>> SqliteStore::list_roles(OrgId org) {
+  auto lease = read_pool_->acquire();
+  auto select = WL_TRY(lease.connection().prepare(
+      "SELECT " WL_ROLE_COLUMNS " FROM roles WHERE org_id = ?1 ORDER BY name_key, id",
+      "list roles"));
+  select.bind(1, org.value());
+  return all_rows<Role>(select, read_role);
+}
+
+// ---- Shifts ----
+
+Result<ShiftSaved> detail::apply(WriteContext& context, const SaveShift& mutation) {
+  Connection& connection = context.connection;
+  Shift shift = mutation.shift;
+  WL_TRY(check_shift(shift));
+  WL_TRY(require_of_org(connection, OrgRow::kRole, shift.role_id.value(), shift.org_id, "role"));
+  WL_TRY(require_of_org(connection, OrgRow::kUser, shift.user_id.value(), shift.org_id, "user"));
+  std::optional<Shift> stored;
+  if (shift.id.is_set()) {
+    auto select = WL_TRY(
+        connection.prepare("SELECT " WL_SHIFT_COLUMNS " FROM shifts WHERE id = ?1", "save shift"));
+    select.bind(1, shift.id.value());
+    stored = WL_TRY(single_row<Shift>(select, read_shift, "shift"));
+    if (stored->org_id != shift.org_id) {
+      return error(Code::kNotFound, "shift not found");
+    }
+    shift.source_key = stored->source_key;
+  } else if (!shift.source_key.empty()) {
+    stored = WL_TRY(find_shift_by_key(connection, shift.org_id, shift.source_key));
+  }
+  if (stored && same_shift(*stored, shift)) {
+    return ShiftSaved{*stored, false, false};
+  }
+  ShiftSaved saved{shift, !stored, true};
+  if (stored) {
+    saved.shift.id = stored->id;
+    auto update = WL_TRY(connection.prepare(
+        "UPDATE shifts SET role_id = ?2, user_id = ?3, starts_at = ?4, ends_at = ?5, "
+        "time_zone = ?6, updated_by = ?7, updated_at = ?8 WHERE id = ?1",
+        "save shift"));
+    update.bind(1, stored->id.value())
+        .bind(2, shift.role_id.value())
+        .bind(3, shift.user_id.value())
+        .bind(4, shift.starts_at)
+        .bind(5, shift.ends_at)
+        .bind_text(6, shift.time_zone)
+        .bind(8, shift.updated_at);
+    bind_optional_id(update, 7, shift.updated_by);
+    WL_TRY(update.run());
+    if (stored->role_id != shift.role_id) {
+      WL_TRY(announce_on_call(context, shift.org_id, stored->role_id, shift.updated_by,
+                              shift.updated_at));
+    }
+  } else {
+    auto insert = WL_TRY(connection.prepare(
+        "INSERT INTO shifts (org_id, role_id, user_id, starts_at, ends_at, time_zone, "
+        "source_key, updated_by, updated_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
+        "save shift"));
+    insert.bind(1, shift.org_id.value())
+        .bind(2, shift.role_id.value())
+        .bind(3, shift.user_id.value())
+        .bind(4, shift.starts_at)
+        .bind(5, shift.ends_at)
+        .bind_text(6, shift.time_zone)
+        .bind_text_or_null(7, shift.source_key)
+        .bind(9, shift.updated_at);
+    bind_optional_id(insert, 8, shift.updated_by);
+    WL_TRY(insert.run());
+    saved.shift.id = ShiftId(connection.last_insert_id());
+  }
+  WL_TRY(
+      announce_on_call(context, shift.org_id, shift.role_id, shift.updated_by, shift.updated_at));
+  return saved;
+}
+
+Result<bool> detail::apply(WriteContext& context, const DeleteShift& mutation) {
+  Connection& connection = context.connection;
+  std::optional<Shift> stored;
+  if (mutation.id.is_set()) {
+    auto select = WL_TRY(connection.prepare(
+        "SELECT " WL_SHIFT_COLUMNS " FROM shifts WHERE id = ?1 AND org_id = ?2", "delete shift"));
+    select.bind(1, mutation.id.value()).bind(2, mutation.org.value());
+    if (WL_TRY(select.step())) {
+      stored = read_shift(select);
+    }
+  } else if (!mutation.source_key.empty()) {
+    stored = WL_TRY(find_shift_by_key(connection, mutation.org, mutation.source_key));
+  }
+  if (!stored) {
+    return false;
+  }
+  auto remove = WL_TRY(connection.prepare("DELETE FROM shifts WHERE id = ?1", "delete shift"));
+  WL_TRY(remove.bind(1, stored->id.value()).run());
+  WL_TRY(announce_on_call(context, mutation.org, stored->role_id, mutation.actor, mutation.at));
+  return true;
+}
+
+Result<Shift> SqliteStore::find_shift(ShiftId id) {
+  auto lease = read_pool_->acquire();
+  auto select = WL_TRY(lease.connection().prepare(
+      "SELECT " WL_SHIFT_COLUMNS " FROM shifts WHERE id = ?1", "find shift"));
+  select.bind(1, id.value());
+  return single_row<Shift>(select, read_shift, "shift");
+}
+
+Result<std::vector<Shift>> SqliteStore::list_shifts(const ShiftQuery& query) {
+  auto lease = read_pool_->acquire();
+  // A shift lasts at most kMaxShiftLength, so one overlapping [from, to) started after
+  // from - kMaxShiftLength: the index range to read.
+  auto select =
+      WL_TRY(lease.connection().prepare(
+          "SELECT " WL_SHIFT_COLUMNS " FROM shifts WHERE org_id = ?1 "
+          "AND (?2 IS NULL OR role_id = ?2) AND (?3 IS NULL OR user_id = ?3) "
+          "AND starts_at < ?5 AND starts_at >= ?6 AND ends_at > ?4 "
+          "ORDER BY starts_at, id LIMIT ?7",
+          "list shifts"));
+  select.bind(1, query.org.value())
+      .bind(4, query.from)
+      .bind(5, query.to)
+      .bind(6, query.from - std::chrono::duration_cast<std::chrono::microseconds>(kMaxShiftLength))
+      .bind(7, clamp_limit(query.limit));
+  bind_optional_id(select, 2, query.role);
+  bind_optional_id(select, 3, query.user);
+  return all_rows<Shift>(select, read_shift);
+}
+
+// ---- Sign-ins ----
+
+Result<bool> detail::apply(WriteContext& context, const SignInRole& mutation) {
+  Connection& connection = context.connection;
+  WL_TRY(require_of_org(connection, OrgRow::kRole, mutation.role.value(), mutation.org, "role"));
+  WL_TRY(require_of_org(connection, OrgRow::kUser, mutation.user.value(), mutation.org, "user"));
+  auto insert = WL_TRY(connection.prepare(
+      "INSERT INTO role_sign_ins (role_id, user_id, org_id, since) VALUES (?1, ?2, ?3, ?4) "
+      "ON CONFLICT (role_id, user_id) DO NOTHING",
+      "sign in to role"));
+  WL_TRY(insert.bind(1, mutation.role.value())
+             .bind(2, mutation.user.value())
+             .bind(3, mutation.org.value())
+             .bind(4, mutation.at)
+             .run());
+  if (connection.changes() == 0) {
+    return false;
+  }
+  WL_TRY(announce_on_call(context, mutation.org, mutation.role, mutation.user, mutation.at));
+  return true;
+}
+
+Result<bool> detail::apply(WriteContext& context, const SignOutRole& mutation) {
+  auto remove = WL_TRY(context.connection.prepare(
+      "DELETE FROM role_sign_ins WHERE role_id = ?1 AND user_id = ?2 AND org_id = ?3",
+      "sign out of role"));
+  WL_TRY(remove.bind(1, mutation.role.value())
+             .bind(2, mutation.user.value())
+             .bind(3, mutation.org.value())
+             .run());
+  if (context.connection.changes() == 0) {
+    return false;
+  }
+  WL_TRY(announce_on_call(context, mutation.org, mutation.role, mutation.actor, mutation.at));
+  return true;
+}
+
+Result<std::vector<RoleSignIn>> SqliteStore::list_sign_ins(OrgId org, RoleId role, UserId user) {
+  auto lease = read_pool_->acquire();
+  auto select = WL_TRY(lease.connection().prepare(
+      "SELECT role_id, user_id, org_id, since FROM role_sign_ins WHERE org_id = ?1 "
+      "AND (?2 IS NULL OR role_id = ?2) AND (?3 IS NULL OR user_id = ?3) "
+      "ORDER BY role_id, user_id",
+      "list sign-ins"));
+  select.bind(1, org.value());
+  bind_optional_id(select, 2, role);
+  bind_optional_id(select, 3, user);
+  return all_rows<RoleSignIn>(select, [](const Statement& row) {
+    return RoleSignIn{RoleId(row.column_int64(0)), UserId(row.column_int64(1)),
+                      OrgId(row.column_int64(2)), row.column_time(3)};
+  });
+}
+
+Result<std::vector<RoleHolder>> SqliteStore::list_role_holders(RoleId role, Timestamp at) {
+  auto lease = read_pool_->acquire();
+  Connection& connection = lease.connection();
+  ReadTransaction transaction(connection);
+  WL_TRY(transaction.begin());
+  auto shifts = WL_TRY(connection.prepare(
+      "SELECT s.user_id, s.starts_at, s.ends_at, s.id FROM shifts s "
+      "JOIN users u ON u.id = s.user_id WHERE s.role_id = ?1 AND s.starts_at <= ?2 "
+      "AND s.starts_at > ?3 AND s.ends_at > ?2 AND u.disabled = 0 ORDER BY s.starts_at, s.id",
+      "list role holders"));
+  shifts.bind(1, role.value())
+      .bind(2, at)
+      .bind(3, at - std::chrono::duration_cast<std::chrono::microseconds>(kMaxShiftLength));
+  const auto by_shift = WL_TRY(all_rows<RoleHolder>(shifts, [](const Statement& row) {
+    return RoleHolder{UserId(row.column_int64(0)), HoldVia::kShift, row.column_time(1),
+                      row.column_time(2), ShiftId(row.column_int64(3))};
+  }));
+  auto sign_ins = WL_TRY(connection.prepare(
+      "SELECT r.user_id, r.since FROM role_sign_ins r JOIN users u ON u.id = r.user_id "
+      "WHERE r.role_id = ?1 AND u.disabled = 0 ORDER BY r.user_id",
+      "list role holders"));
+  sign_ins.bind(1, role.value());
+  const auto by_sign_in = WL_TRY(all_rows<RoleHolder>(sign_ins, [](const Statement& row) {
+    return RoleHolder{UserId(row.column_int64(0)), HoldVia::kSignIn, row.column_time(1),
+                      std::nullopt, ShiftId()};
+  }));
+  return merge_holders(by_shift, by_sign_in);
+}
+
+}  // namespace wl

@@ -1,0 +1,359 @@
+#include "api/routes/routing_routes.hpp"
+
+#include <cstdio>
+#include <string>
+#include <string_view>
+
+#include <fmt/format.h>
+#include <boost/json/array.hpp>
+#include <boost/json/object.hpp>
+
+#include "api/fields.hpp"
+#include "api/json_codec.hpp"
+#include "api/schedule_imports.hpp"
+#include "net/server.hpp"
+#include "services/routing/routing_service.hpp"
+
+namespace wl::api {
+namespace {
+namespace json = boost::json;
+
+std::string_view role_kind_name(RoleKind kind) {
+  switch (kind) {
+    case RoleKind::kRole:
+      return "role";
+    case RoleKind::kUnit:
+      return "unit";
+    case RoleKind::kRoom:
+      return "room";
+  }
+  return "role";
+}
+
+Result<RoleKind> role_kind_of(std::string_view name) {
+  if (name == "role") {
+    return RoleKind::kRole;
+  }
+  if (name == "unit") {
+    return RoleKind::kUnit;
+  }
+  if (name == "room") {
+    return RoleKind::kRoom;
+  }
+  return error(Code::kInvalidArgument, "kind must be 'role', 'unit' or 'room'");
+}
+
+json::value id_or_null(std::int64_t id) { return id != 0 ? json::value(id) : json::value(); }
+
+json::object holder_json(const RoleHolder& holder) {
+  return json::object{
+      {"user_id", holder.user_id.value()},
+      {"via", holder.via == HoldVia::kShift ? "shift" : "sign_in"},
+      {"since", format_rfc3339(holder.since)},
+      {"until", holder.until ? json::value(format_rfc3339(*holder.until)) : json::value()},
+      {"shift_id", id_or_null(holder.shift.value())}};
+}
+
+json::object role_json_of(const RoleView& view) {
+  const Role& role = view.role;
+  json::array holders;
+  for (const RoleHolder& holder : view.holders) {
+    holders.push_back(holder_json(holder));
+  }
+  return json::object{{"id", role.id.value()},
+                      {"kind", role_kind_name(role.kind)},
+                      {"name", role.name},
+                      {"description", role.description},
+                      {"fallback_role_id", id_or_null(role.fallback_role.value())},
+                      {"fallback_user_id", id_or_null(role.fallback_user.value())},
+                      {"created_at", format_rfc3339(role.created_at)},
+                      {"updated_at", format_rfc3339(role.updated_at)},
+                      {"holders", std::move(holders)}};
+}
+
+json::object shift_json(const Shift& shift) {
+  return json::object{
+      {"id", shift.id.value()},
+      {"role_id", shift.role_id.value()},
+      {"user_id", shift.user_id.value()},
+      {"starts_at", format_rfc3339(shift.starts_at)},
+      {"ends_at", format_rfc3339(shift.ends_at)},
+      {"time_zone", shift.time_zone},
+      {"source_key", shift.source_key.empty() ? json::value() : json::value(shift.source_key)},
+      {"updated_by", id_or_null(shift.updated_by.value())},
+      {"updated_at", format_rfc3339(shift.updated_at)}};
+}
+
+json::object resolution_json(const Resolution& resolution) {
+  json::array recipients;
+  for (const RoutedTo& to : resolution.to) {
+    recipients.push_back(json::object{{"user_id", to.user.value()}, {"reason", to.reason}});
+  }
+  return json::object{{"role_id", resolution.role.value()},
+                      {"via_role_id", id_or_null(resolution.via_role.value())},
+                      {"fallback", resolution.fallback},
+                      {"recipients", std::move(recipients)}};
+}
+
+Result<Timestamp> time_field(FieldReader& reader, std::string_view key) {
+  const std::string text = WL_TRY(reader.required_string(key));
+  const auto parsed = parse_rfc3339(text);
+  if (!parsed) {
+    return error(Code::kInvalidArgument,
+                 fmt::format("{} must be an RFC 3339 time in UTC, e.g. 2026-12-07T19:00:00Z", key));
+  }
+  return *parsed;
+}
+
+Result<Timestamp> time_param(const Route& route, std::string_view name) {
+  const auto text = route.param(name);
+  if (!text) {
+    return error(Code::kInvalidArgument, fmt::format("the query needs {}", name));
+  }
+  const auto parsed = parse_rfc3339(*text);
+  if (!parsed) {
+    return error(
+        Code::kInvalidArgument,
+        fmt::format("{} must be an RFC 3339 time in UTC, e.g. 2026-12-07T00:00:00Z", name));
+  }
+  return *parsed;
+}
+
+Result<RoleInput> role_input(const Call& call) {
+  const auto body = WL_TRY(parse_object(call.request.body));
+  FieldReader reader(body);
+  RoleInput input;
+  input.name = WL_TRY(reader.required_string("name"));
+  input.kind = WL_TRY(role_kind_of(WL_TRY(reader.optional_string("kind", "role"))));
+  input.description = WL_TRY(reader.optional_string("description"));
+  input.fallback_role = RoleId(WL_TRY(reader.optional_int("fallback_role_id", 0)));
+  input.fallback_user = UserId(WL_TRY(reader.optional_int("fallback_user_id", 0)));
+  WL_TRY(reader.finish());
+  return input;
+}
+
+Result<ShiftInput> shift_input(const Call& call) {
+  const auto body = WL_TRY(parse_object(call.request.body));
+  FieldReader reader(body);
+  ShiftInput input;
+  input.role = RoleId(WL_TRY(reader.required_int("role_id")));
+  input.user = UserId(WL_TRY(reader.required_int("user_id")));
+  input.starts_at = WL_TRY(time_field(reader, "starts_at"));
+  input.ends_at = WL_TRY(time_field(reader, "ends_at"));
+  input.time_zone = WL_TRY(reader.required_string("time_zone"));
+  WL_TRY(reader.finish());
+  return input;
+}
+
+Result<json::value> list_roles(const RoutingServices& services, const Call& call) {
+  json::array roles;
+  for (const RoleView& role : WL_TRY(services.routing.list_roles(call.actor))) {
+    roles.push_back(role_json_of(role));
+  }
+  return json::object{{"roles", std::move(roles)}};
+}
+
+Result<json::value> create_role(const RoutingServices& services, const Call& call) {
+  const RoleInput input = WL_TRY(role_input(call));
+  const Role role = WL_TRY(services.routing.create_role(call.actor, input));
+  return role_json_of(WL_TRY(services.routing.get_role(call.actor, role.id)));
+}
+
+Result<json::value> get_role(const RoutingServices& services, const Call& call) {
+  const auto id = WL_TRY(id_segment(call.route, 3, "role id"));
+  return role_json_of(WL_TRY(services.routing.get_role(call.actor, RoleId(id))));
+}
+
+Result<json::value> update_role(const RoutingServices& services, const Call& call) {
+  const auto id = WL_TRY(id_segment(call.route, 3, "role id"));
+  const RoleInput input = WL_TRY(role_input(call));
+  WL_TRY(services.routing.update_role(call.actor, RoleId(id), input));
+  return role_json_of(WL_TRY(services.routing.get_role(call.actor, RoleId(id))));
+}
+
+Result<json::value> preview_role(const RoutingServices& services, const Call& call) {
+  const auto id = WL_TRY(id_segment(call.route, 3, "role id"));
+  return resolution_json(WL_TRY(services.routing.preview(call.actor, RoleId(id))));
+}
+
+Result<json::value> open_role_thread(const RoutingServices& services, const Call& call) {
+  const auto id = WL_TRY(id_segment(call.route, 3, "role id"));
+  WL_TRY(parse_object(call.request.body.empty() ? std::string_view("{}") : call.request.body));
+  const ThreadView view = WL_TRY(services.routing.open_role_thread(call.actor, RoleId(id)));
+  json::object object = thread_json(view);
+  object["existing"] = view.existing;
+  return object;
+}
+
+Result<json::value> sign_in(const RoutingServices& services, const Call& call) {
+  const auto id = WL_TRY(id_segment(call.route, 3, "role id"));
+  WL_TRY(services.routing.sign_in(call.actor, RoleId(id)));
+  return json::value();
+}
+
+Result<json::value> sign_out(const RoutingServices& services, const Call& call) {
+  const auto id = WL_TRY(id_segment(call.route, 3, "role id"));
+  std::int64_t user = call.actor.user.value();
+  if (!call.request.body.empty()) {
+    const auto body = WL_TRY(parse_object(call.request.body));
+    FieldReader reader(body);
+    user = WL_TRY(reader.optional_int("user_id", user));
+    WL_TRY(reader.finish());
+  }
+  WL_TRY(services.routing.sign_out(call.actor, RoleId(id), UserId(user)));
+  return json::value();
+}
+
+Result<json::value> hand_over(const RoutingServices& services, const Call& call) {
+  const auto id = WL_TRY(id_segment(call.route, 3, "role id"));
+  const auto body = WL_TRY(parse_object(call.request.body));
+  FieldReader reader(body);
+  const auto next = WL_TRY(reader.required_int("user_id"));
+  WL_TRY(reader.finish());
+  WL_TRY(services.routing.hand_over(call.actor, RoleId(id), UserId(next)));
+  return json::value();
+}
+
+Result<json::value> list_sign_ins(const RoutingServices& services, const Call& call) {
+  const auto role = WL_TRY(int_param(call.route, "role_id", 0));
+  const auto user = WL_TRY(int_param(call.route, "user_id", 0));
+  json::array sign_ins;
+  for (const RoleSignIn& sign_in :
+       WL_TRY(services.routing.list_sign_ins(call.actor, RoleId(role), UserId(user)))) {
+    sign_ins.push_back(json::object{{"role_id", sign_in.role_id.value()},
+                                    {"user_id", sign_in.user_id.value()},
+                                    {"since", format_rfc3339(sign_in.since)}});
+  }
+  return json::object{{"sign_ins", std::move(sign_ins)}};
+}
+
+Result<json::value> list_shifts(const RoutingServices& services, const Call& call) {
+  const Timestamp from = WL_TRY(time_param(call.route, "from"));
+  const Timestamp to = WL_TRY(time_param(call.route, "to"));
+  const auto role = WL_TRY(int_param(call.route, "role_id", 0));
+  const auto user = WL_TRY(int_param(call.route, "user_id", 0));
+  json::array shifts;
+  for (const Shift& shift :
+       WL_TRY(services.routing.list_shifts(call.actor, RoleId(role), UserId(user), from, to))) {
+    shifts.push_back(shift_json(shift));
+  }
+  return json::object{{"shifts", std::move(shifts)}};
+}
+
+Result<json::value> create_shift(const RoutingServices& services, const Call& call) {
+  const ShiftInput input = WL_TRY(shift_input(call));
+  return shift_json(WL_TRY(services.routing.save_shift(call.actor, ShiftId(), input)));
+}
+
+Result<json::value> update_shift(const RoutingServices& services, const Call& call) {
+  const auto id = WL_TRY(id_segment(call.route, 3, "shift id"));
+  const ShiftInput input = WL_TRY(shift_input(call));
+  return shift_json(WL_TRY(services.routing.save_shift(call.actor, ShiftId(id), input)));
+}
+
+Result<json::value> delete_shift(const RoutingServices& services, const Call& call) {
+  const auto id = WL_TRY(id_segment(call.route, 3, "shift id"));
+  WL_TRY(services.routing.delete_shift(call.actor, ShiftId(id)));
+  return json::value();
+}
+
+Result<json::value> start_import(const RoutingServices& services, const Call& call) {
+  ScheduleImport file = WL_TRY(schedule_import_of(call));
+  return import_status_json(WL_TRY(services.imports.start(call.actor, std::move(file))));
+}
+
+Result<json::value> get_import(const RoutingServices& services, const Call& call) {
+  const auto id = WL_TRY(id_segment(call.route, 3, "import id"));
+  return import_status_json(WL_TRY(services.imports.find(call.actor, id)));
+}
+
+constexpr RouteOf<RoutingServices> kRoutes[] = {
+    {{"GET", "/api/v1/roles", Access::kSession, 0}, &list_roles},
+    {{"POST", "/api/v1/roles", Access::kSession, kJsonBody}, &create_role},
+    {{"GET", "/api/v1/roles/{id}", Access::kSession, 0}, &get_role},
+    {{"PUT", "/api/v1/roles/{id}", Access::kSession, kJsonBody}, &update_role},
+    {{"GET", "/api/v1/roles/{id}/preview", Access::kSession, 0}, &preview_role},
+    {{"POST", "/api/v1/roles/{id}/thread", Access::kSession, kJsonBody}, &open_role_thread},
+    {{"POST", "/api/v1/roles/{id}/sign-in", Access::kSession, kJsonBody}, &sign_in},
+    {{"POST", "/api/v1/roles/{id}/sign-out", Access::kSession, kJsonBody}, &sign_out},
+    {{"POST", "/api/v1/roles/{id}/hand-over", Access::kSession, kJsonBody}, &hand_over},
+    {{"GET", "/api/v1/sign-ins", Access::kSession, 0}, &list_sign_ins},
+    {{"GET", "/api/v1/shifts", Access::kSession, 0}, &list_shifts},
+    {{"POST", "/api/v1/shifts", Access::kSession, kJsonBody}, &create_shift},
+    {{"PUT", "/api/v1/shifts/{id}", Access::kSession, kJsonBody}, &update_shift},
+    {{"DELETE", "/api/v1/shifts/{id}", Access::kSession, 0}, &delete_shift},
+    {{"POST", "/api/v1/schedule-imports", Access::kSession, kScheduleFileBody}, &start_import},
+    {{"GET", "/api/v1/schedule-imports/{id}", Access::kSession, 0}, &get_import},
+};
+
+}  // namespace
+
+Result<ScheduleImport> schedule_import_of(const Call& call) {
+  ScheduleImport file;
+  const auto format = call.route.param("format");
+  if (format == "ics") {
+    file.format = ScheduleFormat::kICalendar;
+  } else if (format == "csv") {
+    file.format = ScheduleFormat::kCsv;
+  } else {
+    return error(Code::kInvalidArgument, "the query needs format=ics or format=csv");
+  }
+  file.default_time_zone = std::string(call.route.param("time_zone").value_or("UTC"));
+  if (const auto starts = call.route.param("all_day_starts")) {
+    const std::string text(*starts);
+    int hours = 0;
+    int minutes = 0;
+    if (text.size() != 5 || text[2] != ':' ||
+        std::sscanf(text.c_str(), "%2d:%2d", &hours, &minutes) != 2 || hours < 0 || hours > 23 ||
+        minutes < 0 || minutes > 59) {
+      return error(Code::kInvalidArgument, "all_day_starts must be a time of day such as 07:00");
+    }
+    file.all_day_starts = std::chrono::hours(hours) + std::chrono::minutes(minutes);
+  }
+  file.text = call.request.body;
+  return file;
+}
+
+json::object role_json(const RoleView& view) { return role_json_of(view); }
+
+Result<RoleInput> role_input_of(const Call& call) { return role_input(call); }
+
+json::object import_status_json(const ImportStatus& status) {
+  json::object object{{"id", status.id}, {"done", status.done}, {"total", status.total}};
+  switch (status.state) {
+    case ImportStatus::State::kRunning:
+      object["state"] = "running";
+      break;
+    case ImportStatus::State::kDone:
+      object["state"] = "done";
+      break;
+    case ImportStatus::State::kFailed:
+      object["state"] = "failed";
+      break;
+  }
+  if (status.state == ImportStatus::State::kDone) {
+    const ImportReport& report = status.report;
+    json::array problems;
+    for (const ScheduleProblem& problem : report.problems) {
+      problems.push_back(json::object{{"where", problem.where}, {"reason", problem.reason}});
+    }
+    object["report"] = json::object{
+        {"entries", report.entries},       {"rows", report.rows},
+        {"created", report.created},       {"updated", report.updated},
+        {"unchanged", report.unchanged},   {"deleted", report.deleted},
+        {"problems", std::move(problems)}, {"problems_not_listed", report.problems_not_listed}};
+  } else {
+    object["report"] = nullptr;
+  }
+  if (status.state == ImportStatus::State::kFailed && status.error) {
+    object["error"] = json::object{{"code", code_name(status.error->code())},
+                                   {"message", status.error->message()}};
+  } else {
+    object["error"] = nullptr;
+  }
+  return object;
+}
+
+std::span<const RouteOf<RoutingServices>> routing_routes() { return kRoutes; }
+
+}  // namespace wl::api

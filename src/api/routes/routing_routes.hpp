@@ -1,0 +1,40 @@
+#pragma once
+
+#include <cstddef>
+#include <span>
+
+#include <boost/json/object.hpp>
+
+#include "api/routes/route_table.hpp"
+#include "api/schedule_imports.hpp"
+
+namespace wl {
+class RoutingService;
+}  // namespace wl
+
+namespace wl::api {
+
+// What the routing routes use; owned by the server's composition root, outlives the
+// route table.
+struct RoutingServices {
+  RoutingService& routing;
+  ScheduleImports& imports;
+};
+
+// The largest schedule file an import takes: 100,000 shifts of iCalendar are about 40 MB.
+inline constexpr std::size_t kScheduleFileBody = 64 * 1024 * 1024;
+
+// A schedule import's request (the file and its query: format, time_zone,
+// all_day_starts) and its status, shared with the system routes.
+Result<ScheduleImport> schedule_import_of(const Call& call);
+boost::json::object import_status_json(const ImportStatus& status);
+// A Role object, and a role as a request body gives it (docs/protocol.md, "Routing").
+boost::json::object role_json(const RoleView& view);
+Result<RoleInput> role_input_of(const Call& call);
+
+// Roles, their holders, previews and role threads, shift sign-in, and schedules:
+// /roles, /roles/{id}[/{preview,thread,sign-in,sign-out,hand-over}], /sign-ins, /shifts,
+// /shifts/{id}, /schedule-imports[/{id}].
+std::span<const RouteOf<RoutingServices>> routing_routes();
+
+}  // namespace wl::api

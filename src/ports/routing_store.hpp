@@ -1,0 +1,186 @@
+#pragma once
+
+#include <chrono>
+#include <cstddef>
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "core/ids.hpp"
+#include "core/status.hpp"
+#include "core/time.hpp"
+
+// Clinical routing's durable state (services/routing, docs/routing.md): the org's
+// roles, the shifts that assign people to them, and shift sign-ins. Role names and
+// schedules are directory data, not PHI.
+namespace wl {
+
+// What a role stands for. Units and rooms are covered the way roles are held: by a
+// shift or a sign-in.
+enum class RoleKind : std::uint8_t { kRole = 1, kUnit = 2, kRoom = 3 };
+
+struct Role {
+  RoleId id;
+  OrgId org_id;
+  RoleKind kind = RoleKind::kRole;
+  std::string name;  // "Cardiology On Call"; unique per org, compared without case.
+  std::string description;
+  // Who gets a message sent when nobody holds the role: another role or a person (at
+  // most one of them set), or nobody.
+  RoleId fallback_role;
+  UserId fallback_user;
+  Timestamp created_at;
+  Timestamp updated_at;
+};
+
+// A person assigned to a role from starts_at to ends_at (exclusive), at most
+// kMaxShiftLength. Overlapping shifts of one role are allowed: every holder receives.
+inline constexpr std::chrono::hours kMaxShiftLength{7 * 24};
+
+struct Shift {
+  ShiftId id;
+  OrgId org_id;
+  RoleId role_id;
+  UserId user_id;
+  Timestamp starts_at;
+  Timestamp ends_at;
+  std::string time_zone;  // The IANA zone it was planned in: how it is shown.
+  // Its identity in the file it was imported from ("ical:<uid>", "csv:..."), unique per
+  // org; empty for a shift made by hand.
+  std::string source_key;
+  UserId updated_by;
+  Timestamp updated_at;
+};
+
+// A user covering a role (unit, room) from `since` until they sign out: shift sign-in
+// on shared phones.
+struct RoleSignIn {
+  RoleId role_id;
+  UserId user_id;
+  OrgId org_id;
+  Timestamp since;
+};
+
+// How a user holds a role at a moment.
+enum class HoldVia : std::uint8_t { kShift = 1, kSignIn = 2 };
+
+struct RoleHolder {
+  UserId user_id;
+  HoldVia via = HoldVia::kShift;
+  Timestamp since;                 // The shift's start or the sign-in's time.
+  std::optional<Timestamp> until;  // The shift's end; none for a sign-in.
+  ShiftId shift;                   // kShift: which.
+};
+
+struct ShiftQuery {
+  OrgId org;
+  RoleId role;     // Unset: every role.
+  UserId user;     // Unset: everyone.
+  Timestamp from;  // Shifts that overlap [from, to).
+  Timestamp to;
+  std::size_t limit = 1000;
+};
+
+struct ShiftSaved {
+  Shift shift;
+  bool created = false;
+  bool changed = false;  // False: the stored shift already said this; nothing was written.
+};
+
+// ---- Mutations (written through a WriteBatch, ports/write_batch.hpp) ----
+
+/// Creates role.org_id's role (role.id ignored) and appends a kRoleChanged about it by
+/// `actor` at role.created_at (updated_at is set to it). Result: the Role.
+/// Errors: AlreadyExists if the org has a role of that name (ASCII letters compared
+/// without case); NotFound for no org, or a fallback role or user not of the org;
+/// InvalidArgument for both fallbacks set, or a role falling back to itself.
+struct CreateRole {
+  Role role;
+  UserId actor;
+};
+
+/// Replaces role.id's kind, name, description and fallbacks, sets updated_at to `at`,
+/// and appends a kRoleChanged by `actor`. Result: the Role. Errors: NotFound for an
+/// unknown role (or one of another org than role.org_id), or a fallback not of the org;
+/// AlreadyExists for a name another role of the org has.
+struct UpdateRole {
+  Role role;
+  UserId actor;
+  Timestamp at;
+};
+
+/// Saves a shift: with shift.id set, changes that shift; else, with a source_key, the
+/// org's shift of that key (created if there is none); else creates one. A shift that
+/// already says the same (role, user, start, end, zone) is left as it is (changed =
+/// false). A change appends one kOnCallChanged per role whose shifts changed in the
+/// batch (the old and the new role of a moved shift). Result: ShiftSaved.
+/// Errors: InvalidArgument if ends_at is not after starts_at, or the shift is longer
+/// than kMaxShiftLength; NotFound for an unknown
+/// shift id, or a role or user not of shift.org_id.
+struct SaveShift {
+  Shift shift;  // updated_by and updated_at: who saves it, and when.
+};
+
+/// Deletes the shift `id`, or with no id the org's shift of `source_key`, and appends a
+/// kOnCallChanged for its role (once per role per batch). Result: true if there was one.
+struct DeleteShift {
+  OrgId org;
+  ShiftId id;
+  std::string source_key;
+  UserId actor;
+  Timestamp at;
+};
+
+/// Signs `user` in to `role` at `at` and appends a kOnCallChanged by the user. Result:
+/// true; false if they were signed in already (nothing written).
+/// Errors: NotFound for a role or user not of `org`.
+struct SignInRole {
+  OrgId org;
+  RoleId role;
+  UserId user;
+  Timestamp at;
+};
+
+/// Signs `user` out of `role` and appends a kOnCallChanged by `actor`. Result: true;
+/// false if they were not signed in (nothing written).
+struct SignOutRole {
+  OrgId org;
+  RoleId role;
+  UserId user;
+  UserId actor;
+  Timestamp at;
+};
+
+/// Roles, shifts and sign-ins (services/routing): the reads.
+///
+/// Errors common to all methods: Unavailable if the database cannot be reached or is
+/// busy beyond its retry budget; Internal for a failed invariant.
+class RoutingStore {
+ public:
+  virtual ~RoutingStore() = default;
+
+  /// Errors: NotFound.
+  virtual Result<Role> find_role(RoleId id) = 0;
+  /// The org's role of that name, compared without case. Errors: NotFound.
+  virtual Result<Role> find_role_by_name(OrgId org, std::string_view name) = 0;
+  /// The org's roles, ordered by name (without case), then id.
+  virtual Result<std::vector<Role>> list_roles(OrgId org) = 0;
+
+  /// Errors: NotFound.
+  virtual Result<Shift> find_shift(ShiftId id) = 0;
+  /// The shifts of query.org (of query.role and query.user, if set) that overlap
+  /// [from, to), ordered by start, then id; at most query.limit.
+  virtual Result<std::vector<Shift>> list_shifts(const ShiftQuery& query) = 0;
+
+  /// The org's sign-ins (of `role` and `user`, if set), ordered by role, then user.
+  virtual Result<std::vector<RoleSignIn>> list_sign_ins(OrgId org, RoleId role, UserId user) = 0;
+
+  /// Who holds `role` at `at`: the users of its shifts with starts_at <= at < ends_at
+  /// and those signed in to it, each once (a shift before a sign-in; of two shifts,
+  /// the one that started first), ordered by user id. Disabled users are left out.
+  virtual Result<std::vector<RoleHolder>> list_role_holders(RoleId role, Timestamp at) = 0;
+};
+
+}  // namespace wl

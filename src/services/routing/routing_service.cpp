@@ -1,0 +1,591 @@
+#include "services/routing/routing_service.hpp"
+
+#include <algorithm>
+#include <map>
+#include <set>
+
+#include <fmt/format.h>
+
+#include "core/time_zone.hpp"
+#include "core/utf8.hpp"
+#include "services/audit/audit_log.hpp"
+
+namespace wl {
+namespace {
+
+std::string role_target(RoleId role) { return fmt::format("role:{}", role.value()); }
+std::string shift_target(ShiftId shift) { return fmt::format("shift:{}", shift.value()); }
+
+bool may_schedule(const Principal& actor) { return actor.is_admin || actor.is_scheduler; }
+
+Role role_of(const Principal& actor, RoleId id, const RoleInput& input) {
+  Role role;
+  role.id = id;
+  role.org_id = actor.org;
+  role.kind = input.kind;
+  role.name = input.name;
+  role.description = input.description;
+  role.fallback_role = input.fallback_role;
+  role.fallback_user = input.fallback_user;
+  return role;
+}
+
+std::string lower_ascii(std::string_view text) {
+  std::string lowered(text);
+  std::transform(lowered.begin(), lowered.end(), lowered.begin(), [](char c) {
+    return (c >= 'A' && c <= 'Z') ? static_cast<char>(c - 'A' + 'a') : c;
+  });
+  return lowered;
+}
+
+// Finds the org's users that a schedule file names (docs/schedules.md, "Matching"):
+// by username; by the part of an e-mail address before "@" as a username; or by a
+// display name that exactly one user has. Names are compared without ASCII case.
+class PeopleIndex {
+ public:
+  explicit PeopleIndex(const std::vector<User>& users) {
+    for (const User& user : users) {
+      by_username_[lower_ascii(user.username)] = &user;
+      ++name_counts_[lower_ascii(user.display_name)];
+      by_name_[lower_ascii(user.display_name)] = &user;
+    }
+  }
+
+  // The user, or a reason nobody fits.
+  Result<const User*> find(const ShiftRow& row) const {
+    const std::string person = lower_ascii(row.person);
+    if (const User* user = lookup(by_username_, person)) {
+      return user;
+    }
+    if (const auto at = person.find('@'); at != std::string::npos) {
+      if (const User* user = lookup(by_username_, person.substr(0, at))) {
+        return user;
+      }
+    }
+    for (const std::string& name : {lower_ascii(row.person_name), person}) {
+      if (name.empty()) {
+        continue;
+      }
+      if (auto count = name_counts_.find(name); count != name_counts_.end()) {
+        if (count->second > 1) {
+          return error(Code::kInvalidArgument,
+                       fmt::format("{} people are named \"{}\": give a username", count->second,
+                                   utf8_prefix(name, 100)));
+        }
+        return by_name_.at(name);
+      }
+    }
+    return error(Code::kNotFound,
+                 fmt::format("nobody in this organisation is \"{}\"",
+                             utf8_prefix(row.person.empty() ? row.person_name : row.person, 100)));
+  }
+
+ private:
+  static const User* lookup(const std::map<std::string, const User*>& index,
+                            const std::string& key) {
+    const auto found = index.find(key);
+    return found == index.end() ? nullptr : found->second;
+  }
+
+  std::map<std::string, const User*> by_username_;
+  std::map<std::string, const User*> by_name_;
+  std::map<std::string, int> name_counts_;
+};
+
+}  // namespace
+
+RoutingService::RoutingService(Committer& committer, RoutingStore& routing, UserStore& users,
+                               MessagingService& messaging, AuditLog& audit, Bus& bus,
+                               const Clock& clock, RoutingLimits limits)
+    : committer_(committer),
+      routing_(routing),
+      users_(users),
+      messaging_(messaging),
+      audit_(audit),
+      bus_(bus),
+      clock_(clock),
+      limits_(limits) {}
+
+Result<BatchResult> RoutingService::commit(WriteBatch batch) {
+  return commit_and_wait(committer_, std::move(batch), publish_to(bus_));
+}
+
+Result<void> RoutingService::require(bool allowed, const Principal& actor, std::string_view action,
+                                     std::string target, std::string_view why) {
+  if (allowed) {
+    return ok();
+  }
+  (void)audit_.record(audit_draft(actor, clock_.now(), action, std::move(target), "denied",
+                                  std::string(code_name(Code::kPermissionDenied))));
+  return error(Code::kPermissionDenied, std::string(why));
+}
+
+Result<Role> RoutingService::find_visible_role(const Principal& actor, RoleId id,
+                                               std::string_view action) {
+  auto role = routing_.find_role(id);
+  if (!role && role.error().code() != Code::kNotFound) {
+    return std::unexpected(role.error());
+  }
+  if (!role || role->org_id != actor.org) {
+    (void)audit_.record(audit_draft(actor, clock_.now(), action, role_target(id), "denied",
+                                    std::string(code_name(Code::kNotFound))));
+    return error(Code::kNotFound, "no such role");
+  }
+  return role;
+}
+
+Result<Shift> RoutingService::find_visible_shift(const Principal& actor, ShiftId id,
+                                                 std::string_view action) {
+  auto shift = routing_.find_shift(id);
+  if (!shift && shift.error().code() != Code::kNotFound) {
+    return std::unexpected(shift.error());
+  }
+  if (!shift || shift->org_id != actor.org) {
+    (void)audit_.record(audit_draft(actor, clock_.now(), action, shift_target(id), "denied",
+                                    std::string(code_name(Code::kNotFound))));
+    return error(Code::kNotFound, "no such shift");
+  }
+  return shift;
+}
+
+Result<void> RoutingService::require_colleague(const Principal& actor, UserId id,
+                                               std::string_view action) {
+  auto user = users_.find_user(id);
+  if (!user && user.error().code() != Code::kNotFound) {
+    return std::unexpected(user.error());
+  }
+  if (!user || user->org_id != actor.org || user->disabled) {
+    (void)audit_.record(audit_draft(actor, clock_.now(), action, fmt::format("user:{}", id.value()),
+                                    "denied", std::string(code_name(Code::kNotFound))));
+    return error(Code::kNotFound, "no such colleague");
+  }
+  return ok();
+}
+
+// ---- Roles ----
+
+Result<Role> RoutingService::checked_role(const Principal& actor, RoleId id,
+                                          const RoleInput& input) {
+  if (input.name.empty() || input.name.size() > limits_.max_role_name_bytes ||
+      !is_valid_utf8(input.name)) {
+    return error(Code::kInvalidArgument, fmt::format("a role's name is 1 to {} bytes of UTF-8",
+                                                     limits_.max_role_name_bytes));
+  }
+  if (input.description.size() > limits_.max_description_bytes ||
+      !is_valid_utf8(input.description)) {
+    return error(Code::kInvalidArgument,
+                 fmt::format("a role's description is at most {} bytes of UTF-8",
+                             limits_.max_description_bytes));
+  }
+  if (input.kind != RoleKind::kRole && input.kind != RoleKind::kUnit &&
+      input.kind != RoleKind::kRoom) {
+    return error(Code::kInvalidArgument, "a role's kind is role, unit or room");
+  }
+  if (input.fallback_role.is_set() && input.fallback_user.is_set()) {
+    return error(Code::kInvalidArgument, "a role falls back to a role or to a person, not both");
+  }
+  // A fallback chain that comes back to this role would never end: refuse it here,
+  // so that resolution only ever meets one through a concurrent change.
+  std::set<RoleId> seen{id};
+  for (RoleId next = input.fallback_role; next.is_set();) {
+    if (!seen.insert(next).second) {
+      return error(Code::kInvalidArgument, "the role's fallbacks would come back to it");
+    }
+    const Role fallback = WL_TRY(find_visible_role(actor, next, "role.fallback"));
+    next = fallback.fallback_role;
+  }
+  if (input.fallback_user.is_set()) {
+    auto user = users_.find_user(input.fallback_user);
+    if (!user || user->org_id != actor.org) {
+      return error(Code::kNotFound, "the fallback person is not of this organisation");
+    }
+  }
+  return role_of(actor, id, input);
+}
+
+Result<Role> RoutingService::create_role(const Principal& actor, const RoleInput& input) {
+  WL_TRY(require(actor.is_admin, actor, "role.create", "role:new",
+                 "only administrators create roles"));
+  Role role = WL_TRY(checked_role(actor, RoleId(), input));
+  role.created_at = clock_.now();
+  WriteBatch batch;
+  const std::size_t created = batch.add(CreateRole{role, actor.user});
+  batch.audit(audit_draft(actor, role.created_at, "role.create", "role:new", "ok"),
+              [created](AuditDraft& draft, const std::vector<MutationResult>& results) {
+                draft.target = role_target(std::get<Role>(results.at(created)).id);
+                return true;
+              });
+  return WL_TRY(commit(std::move(batch))).result<Role>(created);
+}
+
+Result<Role> RoutingService::update_role(const Principal& actor, RoleId id,
+                                         const RoleInput& input) {
+  WL_TRY(require(actor.is_admin, actor, "role.update", role_target(id),
+                 "only administrators change roles"));
+  WL_TRY(find_visible_role(actor, id, "role.update"));
+  const Role role = WL_TRY(checked_role(actor, id, input));
+  const Timestamp now = clock_.now();
+  WriteBatch batch;
+  const std::size_t updated = batch.add(UpdateRole{role, actor.user, now});
+  batch.audit(audit_draft(actor, now, "role.update", role_target(id), "ok"));
+  return WL_TRY(commit(std::move(batch))).result<Role>(updated);
+}
+
+Result<std::vector<RoleView>> RoutingService::list_roles(const Principal& actor) {
+  const Timestamp now = clock_.now();
+  std::vector<RoleView> views;
+  for (Role& role : WL_TRY(routing_.list_roles(actor.org))) {
+    std::vector<RoleHolder> holders = WL_TRY(routing_.list_role_holders(role.id, now));
+    views.push_back(RoleView{std::move(role), std::move(holders)});
+  }
+  return views;
+}
+
+Result<RoleView> RoutingService::get_role(const Principal& actor, RoleId id) {
+  Role role = WL_TRY(find_visible_role(actor, id, "role.get"));
+  std::vector<RoleHolder> holders = WL_TRY(routing_.list_role_holders(id, clock_.now()));
+  return RoleView{std::move(role), std::move(holders)};
+}
+
+// ---- Shifts ----
+
+Result<Shift> RoutingService::save_shift(const Principal& actor, ShiftId id,
+                                         const ShiftInput& input) {
+  WL_TRY(require(may_schedule(actor), actor, "shift.save",
+                 id.is_set() ? shift_target(id) : "shift:new",
+                 "only administrators and schedulers edit schedules"));
+  if (!is_time_zone(input.time_zone)) {
+    return error(Code::kInvalidArgument,
+                 fmt::format("\"{}\" is not a time zone (use an IANA name such as "
+                             "America/New_York)",
+                             utf8_prefix(input.time_zone, 64)));
+  }
+  if (input.ends_at <= input.starts_at) {
+    return error(Code::kInvalidArgument, "a shift must end after it starts");
+  }
+  if (input.ends_at - input.starts_at > kMaxShiftLength) {
+    return error(Code::kInvalidArgument, "a shift lasts at most 7 days");
+  }
+  if (id.is_set()) {
+    WL_TRY(find_visible_shift(actor, id, "shift.save"));
+  }
+  WL_TRY(find_visible_role(actor, input.role, "shift.save"));
+  WL_TRY(require_colleague(actor, input.user, "shift.save"));
+  Shift shift;
+  shift.id = id;
+  shift.org_id = actor.org;
+  shift.role_id = input.role;
+  shift.user_id = input.user;
+  shift.starts_at = input.starts_at;
+  shift.ends_at = input.ends_at;
+  shift.time_zone = input.time_zone;
+  shift.updated_by = actor.user;
+  shift.updated_at = clock_.now();
+  WriteBatch batch;
+  const std::size_t saved = batch.add(SaveShift{shift});
+  batch.audit(audit_draft(actor, shift.updated_at, "shift.save",
+                          id.is_set() ? shift_target(id) : "shift:new", "ok",
+                          fmt::format("role={} user={}", input.role.value(), input.user.value())),
+              [saved](AuditDraft& draft, const std::vector<MutationResult>& results) {
+                const auto& result = std::get<ShiftSaved>(results.at(saved));
+                draft.target = shift_target(result.shift.id);
+                return result.changed;
+              });
+  return WL_TRY(commit(std::move(batch))).result<ShiftSaved>(saved).shift;
+}
+
+Result<void> RoutingService::delete_shift(const Principal& actor, ShiftId id) {
+  WL_TRY(require(may_schedule(actor), actor, "shift.delete", shift_target(id),
+                 "only administrators and schedulers edit schedules"));
+  WL_TRY(find_visible_shift(actor, id, "shift.delete"));
+  const Timestamp now = clock_.now();
+  WriteBatch batch;
+  const std::size_t deleted = batch.add(DeleteShift{actor.org, id, "", actor.user, now});
+  batch.audit(audit_draft(actor, now, "shift.delete", shift_target(id), "ok"),
+              [deleted](AuditDraft&, const std::vector<MutationResult>& results) {
+                return std::get<bool>(results.at(deleted));
+              });
+  if (!WL_TRY(commit(std::move(batch))).result<bool>(deleted)) {
+    return error(Code::kNotFound, "no such shift");
+  }
+  return ok();
+}
+
+Result<std::vector<Shift>> RoutingService::list_shifts(const Principal& actor, RoleId role,
+                                                       UserId user, Timestamp from, Timestamp to) {
+  if (to <= from || to - from > limits_.max_shift_window) {
+    return error(Code::kInvalidArgument,
+                 fmt::format("a schedule is read for a window of at most {} days",
+                             limits_.max_shift_window.count()));
+  }
+  ShiftQuery query;
+  query.org = actor.org;
+  query.role = role;
+  query.user = user;
+  query.from = from;
+  query.to = to;
+  query.limit = 10'000;
+  return routing_.list_shifts(query);
+}
+
+// ---- Sign-ins ----
+
+Result<void> RoutingService::sign_in(const Principal& actor, RoleId role) {
+  WL_TRY(find_visible_role(actor, role, "role.sign_in"));
+  const Timestamp now = clock_.now();
+  WriteBatch batch;
+  const std::size_t signed_in = batch.add(SignInRole{actor.org, role, actor.user, now});
+  batch.audit(audit_draft(actor, now, "role.sign_in", role_target(role), "ok"),
+              [signed_in](AuditDraft&, const std::vector<MutationResult>& results) {
+                return std::get<bool>(results.at(signed_in));
+              });
+  WL_TRY(commit(std::move(batch)));
+  return ok();
+}
+
+Result<void> RoutingService::sign_out(const Principal& actor, RoleId role, UserId user) {
+  WL_TRY(require(user == actor.user || may_schedule(actor), actor, "role.sign_out",
+                 role_target(role), "only administrators and schedulers sign others out"));
+  WL_TRY(find_visible_role(actor, role, "role.sign_out"));
+  const Timestamp now = clock_.now();
+  WriteBatch batch;
+  const std::size_t signed_out = batch.add(SignOutRole{actor.org, role, user, actor.user, now});
+  batch.audit(audit_draft(actor, now, "role.sign_out", role_target(role), "ok",
+                          fmt::format("user={}", user.value())),
+              [signed_out](AuditDraft&, const std::vector<MutationResult>& results) {
+                return std::get<bool>(results.at(signed_out));
+              });
+  if (!WL_TRY(commit(std::move(batch))).result<bool>(signed_out)) {
+    return error(Code::kNotFound, "they are not signed in to this role");
+  }
+  return ok();
+}
+
+Result<void> RoutingService::hand_over(const Principal& actor, RoleId role, UserId next) {
+  WL_TRY(find_visible_role(actor, role, "role.hand_over"));
+  if (next == actor.user) {
+    return error(Code::kInvalidArgument, "hand the role to someone else");
+  }
+  WL_TRY(require_colleague(actor, next, "role.hand_over"));
+  const Timestamp now = clock_.now();
+  WriteBatch batch;
+  const std::size_t signed_out =
+      batch.add(SignOutRole{actor.org, role, actor.user, actor.user, now});
+  batch.add(SignInRole{actor.org, role, next, now});
+  batch.audit(audit_draft(actor, now, "role.hand_over", role_target(role), "ok",
+                          fmt::format("to={}", next.value())));
+  // Checked before the commit: a caller who does not hold the role has nothing to
+  // hand over, and the batch must not sign `next` in on their word.
+  const auto sign_ins = WL_TRY(routing_.list_sign_ins(actor.org, role, actor.user));
+  if (sign_ins.empty()) {
+    return error(Code::kNotFound, "you are not signed in to this role");
+  }
+  const BatchResult committed = WL_TRY(commit(std::move(batch)));
+  (void)committed.result<bool>(signed_out);
+  return ok();
+}
+
+Result<std::vector<RoleSignIn>> RoutingService::list_sign_ins(const Principal& actor, RoleId role,
+                                                              UserId user) {
+  return routing_.list_sign_ins(actor.org, role, user);
+}
+
+// ---- Imports ----
+
+Result<void> RoutingService::check_import(const Principal& actor) {
+  return require(may_schedule(actor), actor, "schedule.import",
+                 fmt::format("org:{}", actor.org.value()),
+                 "only administrators and schedulers import schedules");
+}
+
+Result<ImportReport> RoutingService::import_schedule(const Principal& actor,
+                                                     const ScheduleImport& file,
+                                                     const ImportProgress& progress) {
+  WL_TRY(check_import(actor));
+  const Timestamp now = clock_.now();
+  ScheduleFileOptions options;
+  options.default_time_zone = file.default_time_zone;
+  options.all_day_starts = file.all_day_starts;
+  options.expand_from = now - limits_.import_past;
+  options.expand_until = now + limits_.import_future;
+  options.max_shift_length = std::chrono::duration_cast<std::chrono::hours>(kMaxShiftLength);
+  ParsedSchedule parsed =
+      WL_TRY(file.format == ScheduleFormat::kICalendar ? parse_icalendar(file.text, options)
+                                                       : parse_schedule_csv(file.text, options));
+  ImportReport report;
+  report.entries = parsed.entries;
+  report.rows = parsed.shifts.size();
+  auto problem = [&report, this](std::string where, std::string reason) {
+    if (report.problems.size() < limits_.max_import_problems) {
+      report.problems.push_back(ScheduleProblem{std::move(where), std::move(reason)});
+    } else {
+      ++report.problems_not_listed;
+    }
+  };
+  for (ScheduleProblem& found : parsed.problems) {
+    problem(std::move(found.where), std::move(found.reason));
+  }
+
+  // Each row becomes a SaveShift (or a DeleteShift for a cancelled event) of the org's
+  // roles and people, found once for the whole file.
+  std::map<std::string, RoleId> roles;
+  for (const Role& role : WL_TRY(routing_.list_roles(actor.org))) {
+    roles[lower_ascii(role.name)] = role.id;
+  }
+  const std::vector<User> users = WL_TRY(users_.list_users(actor.org));
+  const PeopleIndex people(users);
+  std::vector<Mutation> writes;
+  writes.reserve(parsed.shifts.size());
+  for (const ShiftRow& row : parsed.shifts) {
+    const auto role = roles.find(lower_ascii(row.role));
+    if (role == roles.end()) {
+      problem(row.where, fmt::format("no role is named \"{}\" (an administrator creates roles)",
+                                     utf8_prefix(row.role, 100)));
+      continue;
+    }
+    auto person = people.find(row);
+    if (!person) {
+      problem(row.where, person.error().message());
+      continue;
+    }
+    const User& user = **person;
+    if (user.disabled) {
+      problem(row.where, fmt::format("{}'s account is disabled", user.username));
+      continue;
+    }
+    // The key names the person too: one event with two attendees is two shifts.
+    const std::string key =
+        file.format == ScheduleFormat::kICalendar
+            ? fmt::format("ical:{}#{}", row.key, user.id.value())
+            : fmt::format("csv:{}#{}#{}#{}", role->second.value(), user.id.value(),
+                          to_micros(row.starts_at), to_micros(row.ends_at));
+    if (row.cancelled) {
+      writes.emplace_back(DeleteShift{actor.org, ShiftId(), key, actor.user, now});
+      continue;
+    }
+    Shift shift;
+    shift.org_id = actor.org;
+    shift.role_id = role->second;
+    shift.user_id = user.id;
+    shift.starts_at = row.starts_at;
+    shift.ends_at = row.ends_at;
+    shift.time_zone = is_time_zone(row.time_zone) ? row.time_zone : file.default_time_zone;
+    shift.source_key = key;
+    shift.updated_by = actor.user;
+    shift.updated_at = now;
+    writes.emplace_back(SaveShift{std::move(shift)});
+  }
+
+  for (std::size_t first = 0; first < writes.size(); first += limits_.import_batch) {
+    const std::size_t last = std::min(writes.size(), first + limits_.import_batch);
+    WriteBatch batch;
+    for (std::size_t index = first; index < last; ++index) {
+      batch.add(std::move(writes[index]));
+    }
+    // One entry per batch that changed something, saying what.
+    batch.audit(audit_draft(actor, now, "schedule.import",
+                            "org:" + std::to_string(actor.org.value()), "ok"),
+                [](AuditDraft& draft, const std::vector<MutationResult>& results) {
+                  std::size_t created = 0;
+                  std::size_t updated = 0;
+                  std::size_t deleted = 0;
+                  for (const MutationResult& result : results) {
+                    if (const auto* saved = std::get_if<ShiftSaved>(&result)) {
+                      created += saved->created ? 1 : 0;
+                      updated += saved->changed && !saved->created ? 1 : 0;
+                    } else if (const auto* removed = std::get_if<bool>(&result)) {
+                      deleted += *removed ? 1 : 0;
+                    }
+                  }
+                  draft.detail =
+                      fmt::format("created={} updated={} deleted={}", created, updated, deleted);
+                  return created + updated + deleted > 0;
+                });
+    const BatchResult committed = WL_TRY(commit(std::move(batch)));
+    for (const MutationResult& result : committed.results) {
+      if (const auto* saved = std::get_if<ShiftSaved>(&result)) {
+        (saved->created ? report.created : saved->changed ? report.updated : report.unchanged) += 1;
+      } else if (const auto* removed = std::get_if<bool>(&result)) {
+        report.deleted += *removed ? 1 : 0;
+      }
+    }
+    if (progress) {
+      progress(last, writes.size());
+    }
+  }
+  return report;
+}
+
+// ---- Resolution ----
+
+Result<Resolution> RoutingService::resolve(OrgId org, RoleId role, Timestamp at) {
+  Resolution resolution;
+  resolution.role = role;
+  std::set<RoleId> seen;
+  RoleId current = role;
+  for (std::size_t depth = 0; depth < limits_.max_fallback_depth; ++depth) {
+    auto found = routing_.find_role(current);
+    if (!found || found->org_id != org) {
+      if (!found && found.error().code() != Code::kNotFound) {
+        return std::unexpected(found.error());
+      }
+      if (current == role) {
+        return error(Code::kNotFound, "no such role");
+      }
+      break;  // A fallback removed since: nobody further.
+    }
+    seen.insert(current);
+    for (const RoleHolder& holder : WL_TRY(routing_.list_role_holders(current, at))) {
+      const std::string_view why =
+          current != role ? kReasonFallback
+                          : (holder.via == HoldVia::kShift ? kReasonOnCall : kReasonSignedIn);
+      resolution.to.push_back(RoutedTo{holder.user_id, std::string(why)});
+    }
+    if (!resolution.to.empty()) {
+      resolution.via_role = current;
+      resolution.fallback = current != role;
+      return resolution;
+    }
+    if (found->fallback_user.is_set()) {
+      auto user = users_.find_user(found->fallback_user);
+      if (user && user->org_id == org && !user->disabled) {
+        resolution.to.push_back(RoutedTo{user->id, std::string(kReasonFallback)});
+        resolution.via_role = current;
+        resolution.fallback = true;
+      }
+      return resolution;
+    }
+    if (!found->fallback_role.is_set() || seen.contains(found->fallback_role)) {
+      break;
+    }
+    current = found->fallback_role;
+  }
+  return resolution;
+}
+
+Result<Resolution> RoutingService::preview(const Principal& actor, RoleId role) {
+  WL_TRY(find_visible_role(actor, role, "role.preview"));
+  return resolve(actor.org, role, clock_.now());
+}
+
+Result<ThreadView> RoutingService::open_role_thread(const Principal& actor, RoleId id) {
+  const Role role = WL_TRY(find_visible_role(actor, id, "role.thread"));
+  return messaging_.open_role_thread(actor, role.id, role.name);
+}
+
+Result<RouteMessage> RoutingService::route(const Principal& sender, const Thread& thread,
+                                           bool /*urgent*/) {
+  const Timestamp now = clock_.now();
+  Resolution resolution = WL_TRY(resolve(thread.org_id, thread.role_id, now));
+  // The sender holding the role themselves is not a recipient.
+  std::erase_if(resolution.to, [&sender](const RoutedTo& to) { return to.user == sender.user; });
+  if (resolution.to.empty()) {
+    const auto role = routing_.find_role(thread.role_id);
+    return error(Code::kFailedPrecondition,
+                 fmt::format("nobody holds {} now and it has no fallback: the message was not sent",
+                             role ? role->name : std::string("this role")));
+  }
+  return RouteMessage{thread.id, thread.role_id, std::move(resolution.to), now};
+}
+
+}  // namespace wl

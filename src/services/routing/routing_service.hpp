@@ -1,0 +1,203 @@
+#pragma once
+
+#include <cstddef>
+#include <functional>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "core/status.hpp"
+#include "ports/bus.hpp"
+#include "ports/clock.hpp"
+#include "ports/routing_store.hpp"
+#include "ports/user_store.hpp"
+#include "ports/write_batch.hpp"
+#include "services/identity/principal.hpp"
+#include "services/messaging/messaging_service.hpp"
+#include "services/messaging/send_router.hpp"
+#include "services/routing/schedule_files.hpp"
+
+namespace wl {
+
+class AuditLog;
+
+// What a role is given as: its fields but the id and times.
+struct RoleInput {
+  RoleKind kind = RoleKind::kRole;
+  std::string name;
+  std::string description;
+  RoleId fallback_role;
+  UserId fallback_user;
+};
+
+// A shift as a scheduler gives it.
+struct ShiftInput {
+  RoleId role;
+  UserId user;
+  Timestamp starts_at;
+  Timestamp ends_at;
+  std::string time_zone;  // IANA; how the shift is shown.
+};
+
+// A role with who holds it now.
+struct RoleView {
+  Role role;
+  std::vector<RoleHolder> holders;
+};
+
+// Where a message to a role goes at a moment (docs/routing.md, "Resolution").
+struct Resolution {
+  RoleId role;               // The role asked about.
+  std::vector<RoutedTo> to;  // Empty: nobody can be reached.
+  RoleId via_role;           // The role whose holders these are (a fallback's, or role).
+  bool fallback = false;     // Nobody held `role`: its fallback was used.
+};
+
+// Why each user was reached (Event::reason of a kRouted).
+inline constexpr std::string_view kReasonOnCall = "on_call";      // Their shift.
+inline constexpr std::string_view kReasonSignedIn = "signed_in";  // Their sign-in.
+inline constexpr std::string_view kReasonFallback = "fallback";   // The role's fallback.
+
+enum class ScheduleFormat : std::uint8_t { kICalendar, kCsv };
+
+// A schedule file to import (docs/schedules.md).
+struct ScheduleImport {
+  ScheduleFormat format = ScheduleFormat::kICalendar;
+  std::string text;
+  // The zone of floating times, all-day dates and CSV rows without one; IANA.
+  std::string default_time_zone = "UTC";
+  std::chrono::minutes all_day_starts{7 * 60};
+};
+
+// What an import did. Every row it could not use is a problem, with the reason.
+struct ImportReport {
+  std::size_t entries = 0;  // Events or data lines in the file.
+  std::size_t rows = 0;     // Shift rows read from them (one per person of an event).
+  std::size_t created = 0;
+  std::size_t updated = 0;
+  std::size_t unchanged = 0;  // Already as the file says: an import run twice changes nothing.
+  std::size_t deleted = 0;    // Cancelled events' shifts removed.
+  std::vector<ScheduleProblem> problems;
+  std::size_t problems_not_listed = 0;  // Beyond max_import_problems.
+};
+
+// Told how far an import is: rows written of rows to write. Called on the importing
+// thread between batches.
+using ImportProgress = std::function<void(std::size_t done, std::size_t total)>;
+
+struct RoutingLimits {
+  std::size_t max_role_name_bytes = 100;
+  std::size_t max_description_bytes = 500;
+  std::size_t max_fallback_depth = 8;      // Roles followed through fallbacks.
+  std::chrono::days max_shift_window{62};  // The span one list_shifts call may cover.
+  std::size_t import_batch = 500;          // Shifts per write of an import.
+  std::size_t max_import_problems = 1000;  // Problems listed in a report; the rest counted.
+  // Recurring events are expanded from this long before the import to this long after.
+  std::chrono::days import_past{31};
+  std::chrono::days import_future{400};
+};
+
+// Clinical routing (docs/routing.md): roles, their schedules and sign-ins, and where a
+// message to a role goes. Pure rules over the routing and user ports and the Clock.
+// Thread-safe; blocks on the store, so call it from worker threads.
+//
+// Who may do what: every user of the org reads roles, holders and schedules (directory
+// data, not PHI); org admins create and change roles; admins and schedulers (the
+// scheduler permission) save and delete shifts; a user signs themselves in and out,
+// and an admin or scheduler may sign anyone out. Every change and every refusal is
+// audited.
+class RoutingService : public SendRouter {
+ public:
+  RoutingService(Committer& committer, RoutingStore& routing, UserStore& users,
+                 MessagingService& messaging, AuditLog& audit, Bus& bus, const Clock& clock,
+                 RoutingLimits limits = {});
+
+  // Errors: PermissionDenied (not an admin); InvalidArgument (a name empty, too long or
+  // not UTF-8; a description too long; both fallbacks; a fallback loop); AlreadyExists
+  // (a role of that name); NotFound (a fallback not of the org).
+  Result<Role> create_role(const Principal& actor, const RoleInput& input);
+  Result<Role> update_role(const Principal& actor, RoleId role, const RoleInput& input);
+
+  // The org's roles with who holds each now, by name.
+  Result<std::vector<RoleView>> list_roles(const Principal& actor);
+  // Errors: NotFound (also for another org's role).
+  Result<RoleView> get_role(const Principal& actor, RoleId role);
+
+  // Creates a shift (`shift` unset) or changes one. Errors: PermissionDenied (neither
+  // admin nor scheduler); InvalidArgument (end not after start, longer than 7 days, an
+  // unknown time zone); NotFound (role, user or shift not of the org).
+  Result<Shift> save_shift(const Principal& actor, ShiftId shift, const ShiftInput& input);
+  // Errors: PermissionDenied; NotFound.
+  Result<void> delete_shift(const Principal& actor, ShiftId shift);
+  // The org's shifts overlapping [from, to) (at most max_shift_window), of `role` and
+  // `user` if set, by start. Errors: InvalidArgument for a bad window.
+  Result<std::vector<Shift>> list_shifts(const Principal& actor, RoleId role, UserId user,
+                                         Timestamp from, Timestamp to);
+
+  // Shift sign-in: the caller takes `role` (a unit or room too) until they give it back.
+  // Errors: NotFound.
+  Result<void> sign_in(const Principal& actor, RoleId role);
+  // `user` gives `role` back: the caller themselves, or anyone for an admin or
+  // scheduler. Errors: PermissionDenied; NotFound if they were not signed in.
+  Result<void> sign_out(const Principal& actor, RoleId role, UserId user);
+  // The caller gives `role` to `next` in one step: signs out, `next` is signed in.
+  // Errors: NotFound (next not of the org, or the caller not signed in).
+  Result<void> hand_over(const Principal& actor, RoleId role, UserId next);
+  // The org's sign-ins, of `role` and `user` if set.
+  Result<std::vector<RoleSignIn>> list_sign_ins(const Principal& actor, RoleId role, UserId user);
+
+  // Imports a schedule file (admins and schedulers): each row's role is found by name
+  // and its person by username, e-mail or name (docs/schedules.md, "Matching"); each
+  // shift is saved under its source key, so importing the same file again changes
+  // nothing; cancelled events delete theirs. Written in batches of import_batch, each
+  // audited (schedule.import) with what it changed; `progress` is told after each.
+  // Errors: PermissionDenied; InvalidArgument for a file that is unusable as a whole
+  // (the rows' problems are in the report instead).
+  Result<ImportReport> import_schedule(const Principal& actor, const ScheduleImport& file,
+                                       const ImportProgress& progress = {});
+  // Whether the actor may import schedules: PermissionDenied (audited) if not.
+  Result<void> check_import(const Principal& actor);
+
+  // Where a message to `role` sent at `at` goes: its holders; if none, its fallback
+  // person, or its fallback role's holders (followed up to max_fallback_depth roles,
+  // a loop stopping it). Errors: NotFound for a role not of `org`.
+  Result<Resolution> resolve(OrgId org, RoleId role, Timestamp at);
+  // resolve() now, for the caller's composer. Errors: NotFound.
+  Result<Resolution> preview(const Principal& actor, RoleId role);
+
+  // The caller's conversation with `role` (created on first use). Errors: NotFound.
+  Result<ThreadView> open_role_thread(const Principal& actor, RoleId role);
+
+  // SendRouter: the message goes to resolve()'s people now.
+  Result<RouteMessage> route(const Principal& sender, const Thread& thread, bool urgent) override;
+
+  const RoutingLimits& limits() const { return limits_; }
+
+ private:
+  // The role if it is of the actor's org; NotFound otherwise, audited as a refused
+  // `action` (a missing role and another org's cannot be told apart).
+  Result<Role> find_visible_role(const Principal& actor, RoleId role, std::string_view action);
+  // The same for a shift.
+  Result<Shift> find_visible_shift(const Principal& actor, ShiftId shift, std::string_view action);
+  // NotFound, audited as a refused `action`, unless `user` is an enabled user of the
+  // actor's org.
+  Result<void> require_colleague(const Principal& actor, UserId user, std::string_view action);
+  Result<Role> checked_role(const Principal& actor, RoleId id, const RoleInput& input);
+  // PermissionDenied (audited as `action` on `target`) unless `allowed`.
+  Result<void> require(bool allowed, const Principal& actor, std::string_view action,
+                       std::string target, std::string_view why);
+  // Commits `batch` with its events published, and waits.
+  Result<BatchResult> commit(WriteBatch batch);
+
+  Committer& committer_;
+  RoutingStore& routing_;
+  UserStore& users_;
+  MessagingService& messaging_;
+  AuditLog& audit_;
+  Bus& bus_;
+  const Clock& clock_;
+  RoutingLimits limits_;
+};
+
+}  // namespace wl

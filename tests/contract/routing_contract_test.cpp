@@ -1,0 +1,349 @@
+// The RoutingStore contract (src/ports/routing_store.hpp) and RouteMessage
+// (src/ports/message_log.hpp).
+
+#include <gtest/gtest.h>
+
+#include "contract/store_fixture.hpp"
+
+namespace wl::testing {
+namespace {
+
+template <typename Factory>
+class RoutingStoreContract : public StoreFixture<Factory> {
+ protected:
+  Role make_role(std::string name, RoleId fallback_role = RoleId(),
+                 UserId fallback_user = UserId()) {
+    Role role;
+    role.org_id = this->org_;
+    role.name = std::move(name);
+    role.description = "pages the fellow";
+    role.fallback_role = fallback_role;
+    role.fallback_user = fallback_user;
+    role.created_at = at(5);
+    auto created = commit_one<Role>(*this->store_, CreateRole{role, UserId()});
+    EXPECT_TRUE(created.has_value()) << created.error().to_string();
+    return created ? *created : Role();
+  }
+
+  Shift shift_of(RoleId role, UserId user, std::int64_t from, std::int64_t to,
+                 std::string key = "") {
+    Shift shift;
+    shift.org_id = this->org_;
+    shift.role_id = role;
+    shift.user_id = user;
+    shift.starts_at = at(from);
+    shift.ends_at = at(to);
+    shift.time_zone = "America/New_York";
+    shift.source_key = std::move(key);
+    shift.updated_at = at(6);
+    return shift;
+  }
+
+  Result<ShiftSaved> save(const Shift& shift, const CommitHook* hook = nullptr) {
+    return commit_one<ShiftSaved>(*this->store_, SaveShift{shift},
+                                  hook != nullptr ? *hook : this->no_hook_);
+  }
+
+  std::vector<UserId> holders(RoleId role, std::int64_t second) {
+    auto found = this->store_->list_role_holders(role, at(second));
+    EXPECT_TRUE(found.has_value()) << found.error().to_string();
+    std::vector<UserId> users;
+    for (const RoleHolder& holder : found.value_or(std::vector<RoleHolder>{})) {
+      users.push_back(holder.user_id);
+    }
+    return users;
+  }
+};
+
+TYPED_TEST_SUITE(RoutingStoreContract, StoreFactories, FactoryNames);
+
+TYPED_TEST(RoutingStoreContract, RolesAreUniqueByNameWithoutCaseAndListedByName) {
+  auto& store = *this->store_;
+  const Role cardiology = this->make_role("Cardiology On Call");
+  const Role charge = this->make_role("4 West Charge Nurse");
+  Role again;
+  again.org_id = this->org_;
+  again.name = "CARDIOLOGY on call";
+  again.created_at = at(7);
+  EXPECT_EQ(commit_one<Role>(store, CreateRole{again, UserId()}).error().code(),
+            Code::kAlreadyExists);
+
+  EXPECT_EQ(store.find_role_by_name(this->org_, "cardiology ON CALL")->id, cardiology.id);
+  EXPECT_EQ(store.find_role_by_name(this->org_, "Neurology").error().code(), Code::kNotFound);
+  auto roles = store.list_roles(this->org_);
+  ASSERT_TRUE(roles.has_value());
+  ASSERT_EQ(roles->size(), 2u);
+  EXPECT_EQ((*roles)[0].id, charge.id);  // "4 west ..." sorts before "cardiology ...".
+  EXPECT_EQ((*roles)[1].name, "Cardiology On Call");
+  EXPECT_EQ((*roles)[1].description, "pages the fellow");
+  EXPECT_EQ((*roles)[1].created_at, at(5));
+  EXPECT_EQ(store.find_role(RoleId(9999)).error().code(), Code::kNotFound);
+}
+
+TYPED_TEST(RoutingStoreContract, ARoleChangeIsAnOrgNoticeAndFallbacksStayInTheOrg) {
+  auto& store = *this->store_;
+  const UserId fellow = this->make_user("fellow");
+  const Role night = this->make_role("Night Float");
+  std::vector<CommittedEvent> seen;
+  CommitHook hook = [&seen](std::span<const CommittedEvent> events) {
+    seen.insert(seen.end(), events.begin(), events.end());
+  };
+  Role changed = night;
+  changed.name = "Night Float Resident";
+  changed.fallback_user = fellow;
+  auto updated = commit_one<Role>(store, UpdateRole{changed, fellow, at(8)}, hook);
+  ASSERT_TRUE(updated.has_value()) << updated.error().to_string();
+  EXPECT_EQ(updated->updated_at, at(8));
+  EXPECT_EQ(updated->created_at, at(5));
+  EXPECT_EQ(store.find_role(night.id)->fallback_user, fellow);
+  ASSERT_EQ(seen.size(), 1u);
+  EXPECT_EQ(seen[0].event.kind, EventKind::kRoleChanged);
+  EXPECT_EQ(seen[0].event.scope, EventScope::kOrg);
+  EXPECT_EQ(seen[0].event.role, night.id);
+
+  // Both fallbacks, oneself, and another org's person are refused.
+  changed.fallback_role = night.id;
+  EXPECT_EQ(commit_one<Role>(store, UpdateRole{changed, fellow, at(9)}).error().code(),
+            Code::kInvalidArgument);
+  const OrgId other = create_org(store, "Other Hospital", at(1))->id;
+  changed.fallback_role = RoleId();
+  changed.fallback_user = this->make_user("outsider", other);
+  EXPECT_EQ(commit_one<Role>(store, UpdateRole{changed, fellow, at(9)}).error().code(),
+            Code::kNotFound);
+  changed.org_id = other;
+  changed.fallback_user = UserId();
+  EXPECT_EQ(commit_one<Role>(store, UpdateRole{changed, fellow, at(9)}).error().code(),
+            Code::kNotFound);
+}
+
+TYPED_TEST(RoutingStoreContract, HoldersAreTheCurrentShiftsAndSignInsEachOnce) {
+  auto& store = *this->store_;
+  const UserId day = this->make_user("day");
+  const UserId night = this->make_user("night");
+  const UserId floater = this->make_user("floater");
+  const Role role = this->make_role("Rapid Response RN");
+  ASSERT_TRUE(this->save(this->shift_of(role.id, day, 100, 200)).has_value());
+  {
+    auto r = this->save(this->shift_of(role.id, night, 200, 300));
+    ASSERT_TRUE(r.has_value()) << r.error().to_string();
+  }
+  // An overlap: both receive.
+  ASSERT_TRUE(this->save(this->shift_of(role.id, floater, 150, 250)).has_value());
+
+  EXPECT_EQ(this->holders(role.id, 99), std::vector<UserId>{});
+  EXPECT_EQ(this->holders(role.id, 100), std::vector<UserId>{day});
+  EXPECT_EQ(this->holders(role.id, 160), (std::vector<UserId>{day, floater}));
+  // The end is exclusive: at 200 the night shift holds it, not the day's.
+  EXPECT_EQ(this->holders(role.id, 200), (std::vector<UserId>{night, floater}));
+  EXPECT_EQ(this->holders(role.id, 300), std::vector<UserId>{});
+
+  // A sign-in holds it too, once, and a shift holder signing in is listed by shift.
+  EXPECT_TRUE(*commit_one<bool>(store, SignInRole{this->org_, role.id, day, at(290)}));
+  EXPECT_FALSE(*commit_one<bool>(store, SignInRole{this->org_, role.id, day, at(291)}));
+  EXPECT_TRUE(*commit_one<bool>(store, SignInRole{this->org_, role.id, night, at(290)}));
+  auto at_295 = store.list_role_holders(role.id, at(295));
+  ASSERT_TRUE(at_295.has_value());
+  ASSERT_EQ(at_295->size(), 2u);
+  EXPECT_EQ((*at_295)[0].user_id, day);
+  EXPECT_EQ((*at_295)[0].via, HoldVia::kSignIn);
+  EXPECT_EQ((*at_295)[0].since, at(290));
+  EXPECT_EQ((*at_295)[1].user_id, night);
+  EXPECT_EQ((*at_295)[1].via, HoldVia::kShift);
+  EXPECT_EQ((*at_295)[1].until, at(300));
+  EXPECT_EQ(store.list_sign_ins(this->org_, RoleId(), night)->size(), 1u);
+  EXPECT_EQ(store.list_sign_ins(this->org_, role.id, UserId())->size(), 2u);
+
+  EXPECT_TRUE(*commit_one<bool>(store, SignOutRole{this->org_, role.id, day, day, at(296)}));
+  EXPECT_FALSE(*commit_one<bool>(store, SignOutRole{this->org_, role.id, day, day, at(297)}));
+  EXPECT_EQ(this->holders(role.id, 310), std::vector<UserId>{night});
+
+  // A disabled user holds nothing.
+  ASSERT_TRUE(commit_one<std::monostate>(store, SetUserDisabled{night, true, UserId(), at(311)})
+                  .has_value());
+  EXPECT_EQ(this->holders(role.id, 312), std::vector<UserId>{});
+}
+
+TYPED_TEST(RoutingStoreContract, AShiftIsCheckedAndItsRoleAndUserMustBeOfTheOrg) {
+  auto& store = *this->store_;
+  const UserId user = this->make_user("nurse");
+  const Role role = this->make_role("Charge Nurse");
+  EXPECT_EQ(this->save(this->shift_of(role.id, user, 200, 200)).error().code(),
+            Code::kInvalidArgument);
+  EXPECT_EQ(this->save(this->shift_of(role.id, user, 0, 8 * 24 * 3600)).error().code(),
+            Code::kInvalidArgument);
+  EXPECT_TRUE(this->save(this->shift_of(role.id, user, 0, 7 * 24 * 3600)).has_value());
+  const OrgId other = create_org(store, "Other Hospital", at(1))->id;
+  const UserId outsider = this->make_user("outsider", other);
+  EXPECT_EQ(this->save(this->shift_of(role.id, outsider, 0, 100)).error().code(), Code::kNotFound);
+  EXPECT_EQ(this->save(this->shift_of(RoleId(9999), user, 0, 100)).error().code(), Code::kNotFound);
+  Shift unknown = this->shift_of(role.id, user, 0, 100);
+  unknown.id = ShiftId(9999);
+  EXPECT_EQ(this->save(unknown).error().code(), Code::kNotFound);
+}
+
+TYPED_TEST(RoutingStoreContract, ShiftsWithASourceKeyAreSavedOnceAndUnchangedOnesWriteNothing) {
+  auto& store = *this->store_;
+  const UserId first = this->make_user("first");
+  const UserId second = this->make_user("second");
+  const Role role = this->make_role("Hospitalist Night");
+  std::vector<CommittedEvent> seen;
+  CommitHook hook = [&seen](std::span<const CommittedEvent> events) {
+    seen.insert(seen.end(), events.begin(), events.end());
+  };
+  auto created = this->save(this->shift_of(role.id, first, 100, 200, "ical:uid-1"), &hook);
+  ASSERT_TRUE(created.has_value()) << created.error().to_string();
+  EXPECT_TRUE(created->created);
+  EXPECT_TRUE(created->changed);
+  ASSERT_EQ(seen.size(), 1u);
+  EXPECT_EQ(seen[0].event.kind, EventKind::kOnCallChanged);
+  EXPECT_EQ(seen[0].event.role, role.id);
+
+  // The same again: nothing written, no notice.
+  seen.clear();
+  auto same = this->save(this->shift_of(role.id, first, 100, 200, "ical:uid-1"), &hook);
+  ASSERT_TRUE(same.has_value());
+  EXPECT_FALSE(same->created);
+  EXPECT_FALSE(same->changed);
+  EXPECT_EQ(same->shift.id, created->shift.id);
+  EXPECT_TRUE(seen.empty());
+
+  // Changed: the same shift, updated.
+  auto moved = this->save(this->shift_of(role.id, second, 100, 260, "ical:uid-1"), &hook);
+  ASSERT_TRUE(moved.has_value());
+  EXPECT_FALSE(moved->created);
+  EXPECT_TRUE(moved->changed);
+  EXPECT_EQ(moved->shift.id, created->shift.id);
+  auto stored = store.find_shift(created->shift.id);
+  ASSERT_TRUE(stored.has_value());
+  EXPECT_EQ(stored->user_id, second);
+  EXPECT_EQ(stored->ends_at, at(260));
+  EXPECT_EQ(stored->source_key, "ical:uid-1");
+  EXPECT_EQ(stored->time_zone, "America/New_York");
+
+  // Many shifts of one role in one batch: one notice.
+  seen.clear();
+  WriteBatch batch;
+  batch.add(SaveShift{this->shift_of(role.id, first, 300, 400, "ical:uid-2")});
+  batch.add(SaveShift{this->shift_of(role.id, second, 400, 500, "ical:uid-3")});
+  ASSERT_TRUE(commit_and_wait(store, std::move(batch), hook).has_value());
+  EXPECT_EQ(seen.size(), 1u);
+
+  // Deleted by key, then by id.
+  EXPECT_TRUE(
+      *commit_one<bool>(store, DeleteShift{this->org_, ShiftId(), "ical:uid-2", UserId(), at(9)}));
+  EXPECT_FALSE(
+      *commit_one<bool>(store, DeleteShift{this->org_, ShiftId(), "ical:uid-2", UserId(), at(9)}));
+  EXPECT_TRUE(
+      *commit_one<bool>(store, DeleteShift{this->org_, created->shift.id, "", UserId(), at(9)}));
+  EXPECT_EQ(store.find_shift(created->shift.id).error().code(), Code::kNotFound);
+}
+
+TYPED_TEST(RoutingStoreContract, ShiftsAreListedByOverlapRoleAndUser) {
+  auto& store = *this->store_;
+  const UserId a = this->make_user("a");
+  const UserId b = this->make_user("b");
+  const Role one = this->make_role("One");
+  const Role two = this->make_role("Two");
+  ASSERT_TRUE(this->save(this->shift_of(one.id, a, 100, 200)).has_value());
+  ASSERT_TRUE(this->save(this->shift_of(one.id, b, 150, 400)).has_value());
+  ASSERT_TRUE(this->save(this->shift_of(two.id, a, 300, 500)).has_value());
+  auto list = [&store, this](RoleId role, UserId user, std::int64_t from, std::int64_t to) {
+    ShiftQuery query;
+    query.org = this->org_;
+    query.role = role;
+    query.user = user;
+    query.from = at(from);
+    query.to = at(to);
+    auto shifts = store.list_shifts(query);
+    EXPECT_TRUE(shifts.has_value());
+    std::vector<std::int64_t> starts;
+    for (const Shift& shift : shifts.value_or(std::vector<Shift>{})) {
+      starts.push_back(
+          std::chrono::duration_cast<std::chrono::seconds>(shift.starts_at.time_since_epoch())
+              .count() -
+          std::chrono::duration_cast<std::chrono::seconds>(at(0).time_since_epoch()).count());
+    }
+    return starts;
+  };
+  EXPECT_EQ(list(RoleId(), UserId(), 0, 1000), (std::vector<std::int64_t>{100, 150, 300}));
+  EXPECT_EQ(list(RoleId(), UserId(), 200, 300), (std::vector<std::int64_t>{150}));
+  EXPECT_EQ(list(one.id, UserId(), 0, 1000), (std::vector<std::int64_t>{100, 150}));
+  EXPECT_EQ(list(RoleId(), a, 0, 1000), (std::vector<std::int64_t>{100, 300}));
+  EXPECT_EQ(list(two.id, b, 0, 1000), (std::vector<std::int64_t>{}));
+}
+
+TYPED_TEST(RoutingStoreContract, ARoutedMessageReachesItsNewHoldersStreams) {
+  auto& store = *this->store_;
+  const UserId sender = this->make_user("sender");
+  const UserId holder = this->make_user("holder");
+  const Role role = this->make_role("Cardiology On Call");
+  NewThread thread = this->new_group(sender, {});
+  thread.kind = ThreadKind::kRole;
+  thread.role_id = role.id;
+  thread.title_sealed = "";
+  thread.unique_key = "role:1:1";
+  auto created = commit_one<ThreadCreated>(store, CreateThread{thread});
+  ASSERT_TRUE(created.has_value()) << created.error().to_string();
+  EXPECT_EQ(store.find_thread(created->thread.id)->role_id, role.id);
+  const auto head = store.stream_head();
+  ASSERT_TRUE(head.has_value());
+
+  auto route_batch = [&](std::string token) {
+    NewMessage message;
+    message.org_id = this->org_;
+    message.thread_id = created->thread.id;
+    message.sender = sender;
+    message.client_token = token;
+    message.client_id_sealed = "sealed-" + token;
+    message.body_sealed = "sealed-body";
+    message.created_at = at(20);
+    WriteBatch batch = send_batch(message, draft("message.send", this->org_));
+    batch.add(RouteMessage{created->thread.id, role.id, {RoutedTo{holder, "on_call"}}, at(20)});
+    return batch;
+  };
+  std::vector<CommittedEvent> seen;
+  CommitHook hook = [&seen](std::span<const CommittedEvent> events) {
+    seen.insert(seen.end(), events.begin(), events.end());
+  };
+  auto sent = commit_and_wait(store, route_batch("c-1"), hook);
+  ASSERT_TRUE(sent.has_value()) << sent.error().to_string();
+  const auto& routed = sent->template result<std::vector<Event>>(1);
+  ASSERT_EQ(routed.size(), 1u);
+  const Event message = sent->template result<MessageAppended>(0).event;
+  EXPECT_EQ(routed[0].kind, EventKind::kRouted);
+  EXPECT_EQ(routed[0].subject, holder);
+  EXPECT_EQ(routed[0].role, role.id);
+  EXPECT_EQ(routed[0].reason, "on_call");
+  EXPECT_EQ(routed[0].ref, message.id);
+  EXPECT_EQ(routed[0].ref_seq, message.seq);
+  EXPECT_TRUE(*store.is_member(created->thread.id, holder));
+
+  // The holder was sent the message live and finds it on replay: message, join, routing.
+  ASSERT_FALSE(seen.empty());
+  EXPECT_EQ(seen[0].event.kind, EventKind::kMessage);
+  EXPECT_NE(std::find(seen[0].recipients.begin(), seen[0].recipients.end(), holder),
+            seen[0].recipients.end());
+  auto stream = store.read_user_events(holder, *head, 100);
+  ASSERT_TRUE(stream.has_value());
+  std::vector<EventKind> kinds;
+  for (const Event& event : *stream) {
+    kinds.push_back(event.kind);
+  }
+  EXPECT_EQ(kinds, (std::vector<EventKind>{EventKind::kMessage, EventKind::kMemberAdded,
+                                           EventKind::kRouted}));
+  EXPECT_EQ(stream->back().reason, "on_call");
+  EXPECT_EQ(stream->back().role, role.id);
+
+  // A resent client id appends no message, so nothing is routed again.
+  auto again = commit_and_wait(store, route_batch("c-1"));
+  ASSERT_TRUE(again.has_value());
+  EXPECT_TRUE(again->template result<std::vector<Event>>(1).empty());
+  // A second message to a member: no second join, one more routing.
+  auto second = commit_and_wait(store, route_batch("c-2"));
+  ASSERT_TRUE(second.has_value());
+  EXPECT_EQ(second->template result<std::vector<Event>>(1).size(), 1u);
+  EXPECT_EQ(store.list_members(created->thread.id)->size(), 2u);
+}
+
+}  // namespace
+}  // namespace wl::testing
