@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # The end-to-end benchmark of docs/benchmarks.md, in one run: a fresh server on a free
 # loopback port, the bare TLS WebSocket echo baseline, then durable encrypted messages
-# at full speed, at a fixed rate and at a light rate, then group threads, then idle
-# memory per connection.
+# at full speed (to a person, then to a role), at a fixed rate and at a light rate, then
+# group threads, then idle memory per connection.
 #
 #   bench/e2e.sh [build-dir]
 #
@@ -125,6 +125,7 @@ run() {  # run NAME ARGS...
 start_server
 run echo-max --mode echo --users "$users" --duration "$seconds" --window 8
 run messages-max --mode messages --users "$users" --duration "$seconds" --window 8
+run role-max --mode role --users "$users" --duration "$seconds" --window 8
 run echo-rate --mode echo --users "$users" --duration "$seconds" --rate "$rate"
 run messages-rate --mode messages --users "$users" --duration "$seconds" --rate "$rate"
 run messages-light --mode messages --users "$users" --duration "$seconds" --rate "$light_rate"

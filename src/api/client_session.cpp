@@ -503,9 +503,20 @@ void ClientSession::start_send(SendRequest request) {
                   context.messaging.send_async(principal, std::move(request), std::move(finished));
                 },
                 std::move(answer))
-          : run_blocking(
-                [&context, principal = principal_, request = std::move(request)]() {
-                  return context.messaging.send(principal, request);
+          : run_async<SendResult>(
+                [&context, principal = principal_,
+                 request = std::move(request)](WriteDone<SendResult> finished) mutable {
+                  // A worker does the reads; the commit completes on the store's thread,
+                  // so no worker waits on it.
+                  auto once = std::make_shared<WriteDone<SendResult>>(std::move(finished));
+                  const bool queued = context.pool.try_submit(
+                      [&context, principal, request = std::move(request), once]() mutable {
+                        context.messaging.send_routed_async(principal, std::move(request),
+                                                            std::move(*once));
+                      });
+                  if (!queued) {
+                    (*once)(std::unexpected(busy_status()));
+                  }
                 },
                 std::move(answer));
   if (!queued) {

@@ -6,6 +6,7 @@
 #include <cstdio>
 #include <fstream>
 #include <iostream>
+#include <map>
 #include <memory>
 #include <mutex>
 #include <random>
@@ -77,6 +78,8 @@ std::int64_t now_ns() {
 }
 
 std::string bench_username(std::size_t index) { return fmt::format("bench-{}", index); }
+// The role bench-`index` writes to in --mode role; the other user of its pair holds it.
+std::string bench_role_name(std::size_t index) { return fmt::format("Bench role {}", index); }
 
 // ---- bench setup -------------------------------------------------------------------
 
@@ -140,14 +143,41 @@ int setup(const SetupOptions& options) {
       return 1;
     }
   }
-  std::printf("wardline bench setup: org \"%s\", %zu users (%zu new), %zu direct threads\n",
-              std::string(kBenchOrg).c_str(), users.size(), created, users.size() / 2);
+  // A role per user, held by the other user of its pair (--mode role).
+  Principal org_admin = system;
+  org_admin.org = org->id;
+  org_admin.is_admin = true;
+  for (std::size_t i = 0; i < users.size(); ++i) {
+    const std::size_t holder = i ^ 1;
+    if (holder >= users.size()) {
+      continue;
+    }
+    auto role = store.find_role_by_name(org->id, bench_role_name(i));
+    if (!role) {
+      RoleInput input;
+      input.name = bench_role_name(i);
+      role = services.routing().create_role(org_admin, input);
+    }
+    const Principal holder_principal{users[holder].id, org->id, DeviceId(), false, false, ""};
+    if (!role || !services.routing().sign_in(holder_principal, role->id)) {
+      std::cerr << "wardline bench setup: cannot make " << bench_role_name(i) << "\n";
+      return 1;
+    }
+  }
+  std::printf(
+      "wardline bench setup: org \"%s\", %zu users (%zu new), %zu direct threads, %zu roles\n",
+      std::string(kBenchOrg).c_str(), users.size(), created, users.size() / 2, users.size());
   return 0;
 }
 
 // ---- bench run: options and logins ---------------------------------------------------
 
-enum class Mode { kMessages, kEcho, kGroup };
+// kRole: as kMessages, each user of a pair writing to a role the other holds (a role
+// thread per user), so that every send also resolves the role.
+enum class Mode { kMessages, kEcho, kGroup, kRole };
+
+// Modes where users come in pairs, each receiving the other's messages.
+bool is_pairs(Mode mode) { return mode == Mode::kMessages || mode == Mode::kRole; }
 
 std::string_view mode_name(Mode mode) {
   switch (mode) {
@@ -157,6 +187,8 @@ std::string_view mode_name(Mode mode) {
       return "echo";
     case Mode::kGroup:
       return "group";
+    case Mode::kRole:
+      return "role";
   }
   return "messages";
 }
@@ -312,6 +344,43 @@ Result<void> create_group(const net::ClientOptions& client, std::vector<Account>
   return ok();
 }
 
+// Opens each account's role thread with the role its pair's other user holds (`bench
+// setup` makes "Bench role i" for bench-i, held by bench-(i^1) through a sign-in), over
+// HTTPS like a client, and sets each account's thread_id to it.
+Result<void> open_role_threads(const net::ClientOptions& client, std::vector<Account>& accounts) {
+  net::HttpsClient https(client);
+  auto call = [&https](std::string_view method, const std::string& target,
+                       const Account& account) -> Result<json::value> {
+    const net::Response response = WL_TRY(https.request(
+        method, target, method == "POST" ? "{}" : "",
+        {{"Content-Type", "application/json"}, {"Authorization", "Bearer " + account.token}}));
+    json::error_code code;
+    json::value parsed = json::parse(response.body, code);
+    if (response.status != 200 || code || !parsed.is_object()) {
+      return error(Code::kInternal,
+                   fmt::format("{} {} answered HTTP {} (did `bench setup` make the roles?)", method,
+                               target, response.status));
+    }
+    return parsed;
+  };
+  std::map<std::string, std::int64_t, std::less<>> roles;
+  const json::value listed = WL_TRY(call("GET", "/api/v1/roles", accounts.front()));
+  for (const json::value& role : listed.at("roles").as_array()) {
+    roles[std::string(role.at("name").as_string())] = role.at("id").to_number<std::int64_t>();
+  }
+  for (std::size_t i = 0; i < accounts.size(); ++i) {
+    const auto role = roles.find(bench_role_name(i));
+    if (role == roles.end()) {
+      return error(Code::kNotFound,
+                   fmt::format("no role \"{}\": run `bench setup` again", bench_role_name(i)));
+    }
+    const json::value thread =
+        WL_TRY(call("POST", fmt::format("/api/v1/roles/{}/thread", role->second), accounts[i]));
+    accounts[i].thread_id = thread.at("id").to_number<std::int64_t>();
+  }
+  return ok();
+}
+
 // ---- frame scanning ------------------------------------------------------------------
 
 // The server's frames are flat JSON written by Boost.JSON; the load generator reads
@@ -422,7 +491,7 @@ class Driver final : public net::LoadHandler {
     senders_ = mode == Mode::kGroup ? 1 : count;
     for (std::size_t i = 0; i < count; ++i) {
       connections_[i].slots.resize(ring);
-      connections_[i].peer = mode == Mode::kMessages ? (i ^ 1) : mode == Mode::kGroup ? 0 : i;
+      connections_[i].peer = is_pairs(mode) ? (i ^ 1) : mode == Mode::kGroup ? 0 : i;
     }
   }
 
@@ -1013,6 +1082,7 @@ bool wait_ready(const Driver& driver, std::size_t count, std::chrono::seconds li
 int run(const RunOptions& options) {
   const Mode mode = options.mode == "echo"    ? Mode::kEcho
                     : options.mode == "group" ? Mode::kGroup
+                    : options.mode == "role"  ? Mode::kRole
                                               : Mode::kMessages;
   auto client = net::parse_server_url(options.server);
   if (!client) {
@@ -1033,7 +1103,7 @@ int run(const RunOptions& options) {
     std::cerr << "wardline bench: --group-size must be 2.." << kMaxGroupSize << "\n";
     return 2;
   }
-  if (count < 1 || count > kMaxUsers || (mode == Mode::kMessages && !idle_only && count % 2 != 0) ||
+  if (count < 1 || count > kMaxUsers || (is_pairs(mode) && !idle_only && count % 2 != 0) ||
       options.users > kMaxUsers || options.users < 1) {
     std::cerr << "wardline bench: --users (even) and --connections-only must be 1.." << kMaxUsers
               << "\n";
@@ -1062,6 +1132,11 @@ int run(const RunOptions& options) {
     const auto login_start = SteadyClock::now();
     auto logged_in =
         login_all(*client, options, login_count, mode == Mode::kMessages && !idle_only);
+    if (logged_in && mode == Mode::kRole) {
+      if (auto opened = open_role_threads(*client, *logged_in); !opened) {
+        logged_in = std::unexpected(opened.error());
+      }
+    }
     if (!logged_in) {
       std::cerr << "wardline bench: " << logged_in.error().to_string() << "\n";
       return 1;
@@ -1083,7 +1158,7 @@ int run(const RunOptions& options) {
   net::LoadClientOptions load_options;
   load_options.server = *client;
   load_options.threads = threads;
-  load_options.affinity_group = mode == Mode::kMessages ? 2 : 1;
+  load_options.affinity_group = is_pairs(mode) ? 2 : 1;
   load_options.max_queued_frames = options.window * 8 + 1024;
   net::LoadClient load(load_options, driver);
   driver.attach(load);
@@ -1137,11 +1212,11 @@ int run(const RunOptions& options) {
     result["server_rss_after_kib"] = server_rss_after;
     result["server_kib_per_connection"] = server_per;
     result["client_kib_per_connection"] = own_per;
-    result["users"] = mode == Mode::kMessages ? accounts.size() : 0;
+    result["users"] = is_pairs(mode) ? accounts.size() : 0;
     if (options.server_pid) {
       text += fmt::format("  server     RSS {} KiB -> {} KiB: {:.2f} KiB per idle {}connection\n",
                           server_rss_before, server_rss_after, server_per,
-                          mode == Mode::kMessages ? "authenticated " : "echo ");
+                          is_pairs(mode) ? "authenticated " : "echo ");
     } else {
       text += "  server     (pass --server-pid to read the server's memory)\n";
     }
@@ -1344,9 +1419,9 @@ void add_bench_command(CLI::App& app, int& exit_code) {
   run_command->add_option("--ca", options->ca_file, "CA certificate (PEM) to trust");
   run_command
       ->add_option("--mode", options->mode,
-                   "messages (pairs), group (one sender, --group-size members), or echo "
-                   "(the baseline)")
-      ->check(CLI::IsMember({"messages", "group", "echo"}))
+                   "messages (pairs), role (pairs, each writing to a role the other holds), "
+                   "group (one sender, --group-size members), or echo (the baseline)")
+      ->check(CLI::IsMember({"messages", "group", "echo", "role"}))
       ->capture_default_str();
   run_command
       ->add_option("--group-size", options->group_size,

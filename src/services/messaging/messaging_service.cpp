@@ -1,6 +1,7 @@
 #include "services/messaging/messaging_service.hpp"
 
 #include <algorithm>
+#include <future>
 #include <map>
 #include <memory>
 #include <set>
@@ -508,34 +509,11 @@ std::optional<AuditDraft> MessagingService::denied_send(const Principal& actor, 
 }
 
 Result<SendResult> MessagingService::send(const Principal& actor, const SendRequest& request) {
-  WriteBatch batch = WL_TRY(prepare_send(actor, request));
-  std::optional<std::size_t> routing;
-  if (router_ != nullptr) {
-    auto kind = kind_of(request.thread);
-    if (kind && *kind == ThreadKind::kRole) {
-      // The thread is read for the router only: the store still checks that the
-      // sender is a member, inside the write (an unknown thread fails there too).
-      const Thread thread = WL_TRY(threads_.find_thread(request.thread));
-      if (thread.org_id == actor.org) {
-        routing = batch.add(WL_TRY(router_->route(actor, thread, request.urgent)));
-      }
-    }
-  }
-  auto committed = commit(std::move(batch));
-  if (!committed) {
-    if (auto denial = denied_send(actor, request.thread, committed.error())) {
-      (void)audit_.record(std::move(*denial));
-    }
-    return std::unexpected(committed.error());
-  }
-  SendResult sent = WL_TRY(finish_send(
-      actor, request, std::get<MessageAppended>(std::move(committed->results.front()))));
-  if (routing) {
-    for (const Event& event : committed->result<std::vector<Event>>(*routing)) {
-      sent.routed.push_back(RoutedTo{event.subject, event.reason});
-    }
-  }
-  return sent;
+  std::promise<Result<SendResult>> promise;
+  std::future<Result<SendResult>> future = promise.get_future();
+  send_routed_async(actor, request,
+                    [&promise](Result<SendResult> sent) { promise.set_value(std::move(sent)); });
+  return future.get();
 }
 
 void MessagingService::send_async(const Principal& actor, SendRequest request,
@@ -544,7 +522,7 @@ void MessagingService::send_async(const Principal& actor, SendRequest request,
     const std::lock_guard lock(kinds_mutex_);
     const auto found = kinds_.find(request.thread);
     if (found != kinds_.end() && found->second == ThreadKind::kRole) {
-      done(error(Code::kInternal, "a role thread's message is sent with send()"));
+      done(error(Code::kInternal, "a role thread's message is sent with send_routed_async()"));
       return;
     }
   }
@@ -553,9 +531,50 @@ void MessagingService::send_async(const Principal& actor, SendRequest request,
     done(std::unexpected(prepared.error()));
     return;
   }
+  commit_send(actor, std::move(request), std::move(*prepared), std::nullopt, std::move(done));
+}
+
+void MessagingService::send_routed_async(const Principal& actor, SendRequest request,
+                                         WriteDone<SendResult> done) {
+  auto prepared = prepare_send(actor, request);
+  if (!prepared) {
+    done(std::unexpected(prepared.error()));
+    return;
+  }
+  auto routing = add_routing(actor, request, *prepared);
+  if (!routing) {
+    done(std::unexpected(routing.error()));
+    return;
+  }
+  commit_send(actor, std::move(request), std::move(*prepared), *routing, std::move(done));
+}
+
+Result<std::optional<std::size_t>> MessagingService::add_routing(const Principal& actor,
+                                                                 const SendRequest& request,
+                                                                 WriteBatch& batch) {
+  if (router_ == nullptr) {
+    return std::optional<std::size_t>();
+  }
+  auto kind = kind_of(request.thread);
+  if (!kind || *kind != ThreadKind::kRole) {
+    // An unknown thread fails in the write, which audits the refusal.
+    return std::optional<std::size_t>();
+  }
+  // The thread is read for the router only: the store still checks that the sender is
+  // a member, inside the write.
+  const Thread thread = WL_TRY(threads_.find_thread(request.thread));
+  if (thread.org_id != actor.org) {
+    return std::optional<std::size_t>();
+  }
+  return std::optional<std::size_t>(
+      batch.add(WL_TRY(router_->route(actor, thread, request.urgent))));
+}
+
+void MessagingService::commit_send(const Principal& actor, SendRequest request, WriteBatch batch,
+                                   std::optional<std::size_t> routing, WriteDone<SendResult> done) {
   committer_.commit(
-      std::move(*prepared), publish_to(bus_),
-      [this, actor, request = std::move(request),
+      std::move(batch), publish_to(bus_),
+      [this, actor, routing, request = std::move(request),
        done = std::move(done)](Result<BatchResult> committed) mutable {
         if (!committed) {
           auto denial = denied_send(actor, request.thread, committed.error());
@@ -569,8 +588,14 @@ void MessagingService::send_async(const Principal& actor, SendRequest request,
                                   Result<AuditEntry>) { done(std::unexpected(status)); });
           return;
         }
-        done(finish_send(actor, request,
-                         std::get<MessageAppended>(std::move(committed->results.front()))));
+        auto sent = finish_send(actor, request,
+                                std::get<MessageAppended>(std::move(committed->results.front())));
+        if (sent && routing) {
+          for (const Event& event : committed->result<std::vector<Event>>(*routing)) {
+            sent->routed.push_back(RoutedTo{event.subject, event.reason});
+          }
+        }
+        done(std::move(sent));
       });
 }
 

@@ -160,8 +160,12 @@ class MessagingService {
   // and must not block. The checks and sealing run on the calling thread and do not
   // block once the org's key is prepared (KeyRing::prepare), so an io thread may call
   // it. Only for a thread sends_without_reads() says yes to: a role thread's send
-  // reads who holds the role, so it goes through send() on a worker.
+  // reads who holds the role, so it goes through send_routed_async() on a worker.
   void send_async(const Principal& actor, SendRequest request, WriteDone<SendResult> done);
+  // As send_async, for any thread: it first reads what routing needs (a role thread's
+  // holders, through the SendRouter), which blocks, then queues the write and returns
+  // without waiting for it. For worker threads: a worker is held for the reads only.
+  void send_routed_async(const Principal& actor, SendRequest request, WriteDone<SendResult> done);
 
   // Whether a send to `thread` needs no read before its write: the thread is known on
   // this node (its kind never changes) and is not a role thread. Never blocks.
@@ -247,6 +251,14 @@ class MessagingService {
   // The send's batch: its AppendMessage first, and its audit entry (written unless the
   // client id was seen before).
   Result<WriteBatch> prepare_send(const Principal& actor, const SendRequest& request);
+  // Adds a role thread's RouteMessage to the send's batch (reading the thread and asking
+  // the router); its index in the batch, or none for another kind of thread.
+  Result<std::optional<std::size_t>> add_routing(const Principal& actor, const SendRequest& request,
+                                                 WriteBatch& batch);
+  // Queues the send's batch; `done` gets the result (with whom a routed message
+  // reached) on the commit thread, a membership refusal after its audit entry.
+  void commit_send(const Principal& actor, SendRequest request, WriteBatch batch,
+                   std::optional<std::size_t> routing, WriteDone<SendResult> done);
   // Turns the store's answer into the send's result (refusing a reused client id).
   Result<SendResult> finish_send(const Principal& actor, const SendRequest& request,
                                  MessageAppended appended);
