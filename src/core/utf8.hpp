@@ -1,6 +1,7 @@
 #pragma once
 
 #include <cstddef>
+#include <string>
 #include <string_view>
 
 namespace wl {
@@ -13,5 +14,9 @@ bool is_valid_utf8(std::string_view text);
 // character: what a bounded echo of client text (a ref, a field name) may quote, so
 // that the answer stays valid UTF-8.
 std::string_view utf8_prefix(std::string_view text, std::size_t limit);
+
+// `text` with its ASCII letters lowered and every other byte as it is: how names are
+// compared without case where the rule must be the same everywhere (role names).
+std::string ascii_lower(std::string_view text);
 
 }  // namespace wl

@@ -11,20 +11,18 @@
 #include <vector>
 
 #include "core/status.hpp"
+#include "core/utf8.hpp"
 #include "ports/records.hpp"
 #include "ports/routing_store.hpp"
 
 namespace wl::detail {
 
+// The rows whose org the adapters check: an org itself, a role, a user.
+enum class OrgRow { kOrg, kRole, kUser };
+
 // A role's name with ASCII letters lowered: what "unique per org, compared without
 // case" compares, the same in every adapter.
-inline std::string role_name_key(std::string_view name) {
-  std::string key(name);
-  std::transform(key.begin(), key.end(), key.begin(), [](char c) {
-    return (c >= 'A' && c <= 'Z') ? static_cast<char>(c - 'A' + 'a') : c;
-  });
-  return key;
-}
+inline std::string role_name_key(std::string_view name) { return ascii_lower(name); }
 
 inline Result<void> check_role(const Role& role) {
   if (role.fallback_role.is_set() && role.fallback_user.is_set()) {
@@ -32,6 +30,19 @@ inline Result<void> check_role(const Role& role) {
   }
   if (role.fallback_role.is_set() && role.fallback_role == role.id) {
     return error(Code::kInvalidArgument, "a role cannot fall back to itself");
+  }
+  return ok();
+}
+
+// Fails with NotFound unless the role's fallbacks, if set, are of its org:
+// `require_of_org(row, id, org, what)` is the adapter's check of one row.
+template <typename RequireOfOrg>
+Result<void> require_fallbacks_of_org(const Role& role, RequireOfOrg require_of_org) {
+  if (role.fallback_role.is_set()) {
+    WL_TRY(require_of_org(OrgRow::kRole, role.fallback_role.value(), role.org_id, "fallback role"));
+  }
+  if (role.fallback_user.is_set()) {
+    WL_TRY(require_of_org(OrgRow::kUser, role.fallback_user.value(), role.org_id, "fallback user"));
   }
   return ok();
 }

@@ -9,11 +9,9 @@
 namespace wl {
 
 using namespace detail::pg;  // NOLINT: the adapter's own internals
+using detail::OrgRow;
 
 namespace {
-
-// The rows whose org is checked: an org itself, a role, a user.
-enum class OrgRow { kOrg, kRole, kUser };
 
 // Fails with NotFound (naming `what`) unless row `id` of `table` belongs to `org`.
 Result<void> require_of_org(PgConnection& connection, OrgRow table, std::int64_t id, OrgId org,
@@ -31,16 +29,26 @@ Result<void> require_of_org(PgConnection& connection, OrgRow table, std::int64_t
   return ok();
 }
 
-Result<void> require_fallbacks_of_org(PgConnection& connection, const Role& role) {
-  if (role.fallback_role.is_set()) {
-    WL_TRY(require_of_org(connection, OrgRow::kRole, role.fallback_role.value(), role.org_id,
-                          "fallback role"));
-  }
-  if (role.fallback_user.is_set()) {
-    WL_TRY(require_of_org(connection, OrgRow::kUser, role.fallback_user.value(), role.org_id,
-                          "fallback user"));
-  }
-  return ok();
+Result<void> require_role_fallbacks(PgConnection& connection, const Role& role) {
+  return detail::require_fallbacks_of_org(
+      role, [&connection](OrgRow row, std::int64_t id, OrgId org, std::string_view what) {
+        return require_of_org(connection, row, id, org, what);
+      });
+}
+
+// A role's insert or update parameters: $1 is `first` (the org, or the role's id), $2
+// to $8 its fields, $8 when it is written.
+Params role_params(std::int64_t first, const Role& role, Timestamp at) {
+  Params params;
+  params.add(first)
+      .add(static_cast<std::int64_t>(role.kind))
+      .add_text(role.name)
+      .add_text(detail::role_name_key(role.name))
+      .add_text(role.description)
+      .add_id_or_null(role.fallback_role)
+      .add_id_or_null(role.fallback_user)
+      .add(at);
+  return params;
 }
 
 Result<Role> load_role(PgConnection& connection, RoleId id, bool for_update) {
@@ -98,22 +106,13 @@ Result<Role> detail::pg::apply(WriteContext& context, const CreateRole& mutation
   role.id = RoleId();
   WL_TRY(detail::check_role(role));
   WL_TRY(require_of_org(connection, OrgRow::kOrg, role.org_id.value(), role.org_id, "org"));
-  WL_TRY(require_fallbacks_of_org(connection, role));
+  WL_TRY(require_role_fallbacks(connection, role));
   role.updated_at = role.created_at;
   const PgResult inserted = WL_TRY(connection.query(
       "INSERT INTO roles (org_id, kind, name, name_key, description, fallback_role, "
       "fallback_user, created_at, updated_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $8) "
       "RETURNING id",
-      Params()
-          .add(role.org_id)
-          .add(static_cast<std::int64_t>(role.kind))
-          .add_text(role.name)
-          .add_text(detail::role_name_key(role.name))
-          .add_text(role.description)
-          .add_id_or_null(role.fallback_role)
-          .add_id_or_null(role.fallback_user)
-          .add(role.created_at),
-      "create role"));
+      role_params(role.org_id.value(), role, role.created_at), "create role"));
   role.id = WL_TRY(single_row<RoleId>(
       inserted, [](const PgResult& row, int index) { return RoleId(row.int64(index, 0)); },
       "role"));
@@ -132,20 +131,11 @@ Result<Role> detail::pg::apply(WriteContext& context, const UpdateRole& mutation
   role.created_at = stored.created_at;
   role.updated_at = mutation.at;
   WL_TRY(detail::check_role(role));
-  WL_TRY(require_fallbacks_of_org(connection, role));
+  WL_TRY(require_role_fallbacks(connection, role));
   WL_TRY(
       connection.query("UPDATE roles SET kind = $2, name = $3, name_key = $4, description = $5, "
                        "fallback_role = $6, fallback_user = $7, updated_at = $8 WHERE id = $1",
-                       Params()
-                           .add(role.id)
-                           .add(static_cast<std::int64_t>(role.kind))
-                           .add_text(role.name)
-                           .add_text(detail::role_name_key(role.name))
-                           .add_text(role.description)
-                           .add_id_or_null(role.fallback_role)
-                           .add_id_or_null(role.fallback_user)
-                           .add(role.updated_at),
-                       "update role"));
+                       role_params(role.id.value(), role, role.updated_at), "update role"));
   WL_TRY(insert_scoped_event(context, EventKind::kRoleChanged, role.org_id, UserId(),
                              mutation.actor, UserId(), mutation.at, role.id));
   return role;

@@ -12,9 +12,6 @@ using namespace detail;  // NOLINT: the adapter's own internals
 
 namespace {
 
-// The rows whose org is checked: an org itself, a role, a user.
-enum class OrgRow { kOrg, kRole, kUser };
-
 // Fails with NotFound (naming `what`) unless row `id` of `table` belongs to `org`.
 Result<void> require_of_org(Connection& connection, OrgRow table, std::int64_t id, OrgId org,
                             std::string_view what) {
@@ -30,16 +27,22 @@ Result<void> require_of_org(Connection& connection, OrgRow table, std::int64_t i
   return ok();
 }
 
-Result<void> require_fallbacks_of_org(Connection& connection, const Role& role) {
-  if (role.fallback_role.is_set()) {
-    WL_TRY(require_of_org(connection, OrgRow::kRole, role.fallback_role.value(), role.org_id,
-                          "fallback role"));
-  }
-  if (role.fallback_user.is_set()) {
-    WL_TRY(require_of_org(connection, OrgRow::kUser, role.fallback_user.value(), role.org_id,
-                          "fallback user"));
-  }
-  return ok();
+Result<void> require_role_fallbacks(Connection& connection, const Role& role) {
+  return detail::require_fallbacks_of_org(
+      role, [&connection](OrgRow row, std::int64_t id, OrgId org, std::string_view what) {
+        return require_of_org(connection, row, id, org, what);
+      });
+}
+
+// Binds a role's fields to ?2 to ?8 of its insert or update; ?8 is when it is written.
+void bind_role(Statement& statement, const Role& role, Timestamp at) {
+  statement.bind(2, static_cast<std::int64_t>(role.kind))
+      .bind_text(3, role.name)
+      .bind_text(4, role_name_key(role.name))
+      .bind_text(5, role.description)
+      .bind(8, at);
+  bind_optional_id(statement, 6, role.fallback_role);
+  bind_optional_id(statement, 7, role.fallback_user);
 }
 
 Result<Role> load_role(Connection& connection, RoleId id) {
@@ -81,20 +84,14 @@ Result<Role> detail::apply(WriteContext& context, const CreateRole& mutation) {
   role.id = RoleId();
   WL_TRY(check_role(role));
   WL_TRY(require_of_org(context.connection, OrgRow::kOrg, role.org_id.value(), role.org_id, "org"));
-  WL_TRY(require_fallbacks_of_org(context.connection, role));
+  WL_TRY(require_role_fallbacks(context.connection, role));
   role.updated_at = role.created_at;
   auto insert = WL_TRY(context.connection.prepare(
       "INSERT INTO roles (org_id, kind, name, name_key, description, fallback_role, "
       "fallback_user, created_at, updated_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?8)",
       "create role"));
-  insert.bind(1, role.org_id.value())
-      .bind(2, static_cast<std::int64_t>(role.kind))
-      .bind_text(3, role.name)
-      .bind_text(4, role_name_key(role.name))
-      .bind_text(5, role.description)
-      .bind(8, role.created_at);
-  bind_optional_id(insert, 6, role.fallback_role);
-  bind_optional_id(insert, 7, role.fallback_user);
+  insert.bind(1, role.org_id.value());
+  bind_role(insert, role, role.created_at);
   WL_TRY(insert.run());
   role.id = RoleId(context.connection.last_insert_id());
   WL_TRY(insert_scoped_event(context, EventKind::kRoleChanged, role.org_id, UserId(),
@@ -111,19 +108,13 @@ Result<Role> detail::apply(WriteContext& context, const UpdateRole& mutation) {
   role.created_at = stored.created_at;
   role.updated_at = mutation.at;
   WL_TRY(check_role(role));
-  WL_TRY(require_fallbacks_of_org(context.connection, role));
+  WL_TRY(require_role_fallbacks(context.connection, role));
   auto update = WL_TRY(context.connection.prepare(
       "UPDATE roles SET kind = ?2, name = ?3, name_key = ?4, description = ?5, "
       "fallback_role = ?6, fallback_user = ?7, updated_at = ?8 WHERE id = ?1",
       "update role"));
-  update.bind(1, role.id.value())
-      .bind(2, static_cast<std::int64_t>(role.kind))
-      .bind_text(3, role.name)
-      .bind_text(4, role_name_key(role.name))
-      .bind_text(5, role.description)
-      .bind(8, role.updated_at);
-  bind_optional_id(update, 6, role.fallback_role);
-  bind_optional_id(update, 7, role.fallback_user);
+  update.bind(1, role.id.value());
+  bind_role(update, role, role.updated_at);
   WL_TRY(update.run());
   WL_TRY(insert_scoped_event(context, EventKind::kRoleChanged, role.org_id, UserId(),
                              mutation.actor, UserId(), mutation.at, role.id));

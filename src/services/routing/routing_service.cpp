@@ -30,14 +30,6 @@ Role role_of(const Principal& actor, RoleId id, const RoleInput& input) {
   return role;
 }
 
-std::string lower_ascii(std::string_view text) {
-  std::string lowered(text);
-  std::transform(lowered.begin(), lowered.end(), lowered.begin(), [](char c) {
-    return (c >= 'A' && c <= 'Z') ? static_cast<char>(c - 'A' + 'a') : c;
-  });
-  return lowered;
-}
-
 // Finds the org's users that a schedule file names (docs/schedules.md, "Matching"):
 // by username; by the part of an e-mail address before "@" as a username; or by a
 // display name that exactly one user has. Names are compared without ASCII case.
@@ -45,15 +37,15 @@ class PeopleIndex {
  public:
   explicit PeopleIndex(const std::vector<User>& users) {
     for (const User& user : users) {
-      by_username_[lower_ascii(user.username)] = &user;
-      ++name_counts_[lower_ascii(user.display_name)];
-      by_name_[lower_ascii(user.display_name)] = &user;
+      by_username_[ascii_lower(user.username)] = &user;
+      ++name_counts_[ascii_lower(user.display_name)];
+      by_name_[ascii_lower(user.display_name)] = &user;
     }
   }
 
   // The user, or a reason nobody fits.
   Result<const User*> find(const ShiftRow& row) const {
-    const std::string person = lower_ascii(row.person);
+    const std::string person = ascii_lower(row.person);
     if (const User* user = lookup(by_username_, person)) {
       return user;
     }
@@ -62,7 +54,7 @@ class PeopleIndex {
         return user;
       }
     }
-    for (const std::string& name : {lower_ascii(row.person_name), person}) {
+    for (const std::string& name : {ascii_lower(row.person_name), person}) {
       if (name.empty()) {
         continue;
       }
@@ -430,14 +422,14 @@ Result<ImportReport> RoutingService::import_schedule(const Principal& actor,
   // roles and people, found once for the whole file.
   std::map<std::string, RoleId> roles;
   for (const Role& role : WL_TRY(routing_.list_roles(actor.org))) {
-    roles[lower_ascii(role.name)] = role.id;
+    roles[ascii_lower(role.name)] = role.id;
   }
   const std::vector<User> users = WL_TRY(users_.list_users(actor.org));
   const PeopleIndex people(users);
   std::vector<Mutation> writes;
   writes.reserve(parsed.shifts.size());
   for (const ShiftRow& row : parsed.shifts) {
-    const auto role = roles.find(lower_ascii(row.role));
+    const auto role = roles.find(ascii_lower(row.role));
     if (role == roles.end()) {
       problem(row.where, fmt::format("no role is named \"{}\" (an administrator creates roles)",
                                      utf8_prefix(row.role, 100)));
