@@ -5,7 +5,7 @@ import { Outbox } from './outbox';
 import { SyncSocket, type ConnectionState, type SocketFactory } from './socket';
 import { addReadMark, recipientStatuses, type ReadMarks, type RecipientStatus } from './status';
 import { isThreadEvent } from './types';
-import type { ErrorFrame, HistoryPage, MessageEvent, Patient, ScopedEvent, SentFrame, StreamEvent, Thread, ThreadEvent, User } from './types';
+import type { ErrorFrame, HistoryPage, MessageEvent, Patient, Role, RouteTarget, ScopedEvent, SentFrame, StreamEvent, Thread, ThreadEvent, User } from './types';
 
 export interface ThreadState {
   thread: Thread;
@@ -30,6 +30,9 @@ export interface ThreadState {
   removedBy: number | null;
   // read_seq when the thread was last opened: where its new-messages divider goes.
   openedReadSeq: number;
+  // Role threads: message id -> whom it reached and why (`routed` events, `sent`'s
+  // routed_to). Known only from the stream: history pages do not carry them.
+  routed: Map<number, RouteTarget[]>;
 }
 
 // What the app knows of a colleague's presence: nothing while it is not connected.
@@ -80,6 +83,12 @@ function noteRead(state: ThreadState, userId: number, upTo: number, at: string |
   addReadMark(marks, upTo, at);
 }
 
+function noteRouted(state: ThreadState, messageId: number, target: RouteTarget): void {
+  let targets = state.routed.get(messageId);
+  if (!targets) state.routed.set(messageId, (targets = []));
+  if (!targets.some((t) => t.user_id === target.user_id)) targets.push({ user_id: target.user_id, reason: target.reason });
+}
+
 function emptyState(thread: Thread): ThreadState {
   const state: ThreadState = {
     thread: { ...thread, last_message: null },
@@ -96,6 +105,7 @@ function emptyState(thread: Thread): ThreadState {
     removed: false,
     removedBy: null,
     openedReadSeq: thread.read_seq,
+    routed: new Map(),
   };
   if (thread.last_message) insertMessage(state, thread.last_message);
   return state;
@@ -149,6 +159,15 @@ export class AppStore {
   private directoryFetch: Promise<void> | null = null;
   private directoryStale = false;
   patients: Patient[] | null = null;
+  // The org's roles with their holders (GET /roles), loaded when first wanted and kept
+  // current by role_changed / on_call_changed.
+  roles: Map<number, Role> | null = null;
+  // Bumped by every role_changed / on_call_changed: per role, and for any role. Views
+  // that show a preview or the schedule fetch again when theirs moves.
+  readonly roleStamps = new Map<number, number>();
+  rolesStamp = 0;
+  private rolesFetch: Promise<void> | null = null;
+  private rolesStale = false;
   outbox: Outbox;
   notice: string | null = null;
   // The thread list came from the local cache and the server has not answered yet.
@@ -398,6 +417,7 @@ export class AppStore {
           body: entry.body,
         });
         if (frame.seq > state.thread.last_seq) state.thread.last_seq = frame.seq;
+        for (const target of frame.routed_to ?? []) noteRouted(state, frame.message_id, target);
         if (state.thread.read_seq < frame.seq && state.thread.unread_count === 0) state.thread.read_seq = frame.seq;
       }
     }
@@ -505,6 +525,9 @@ export class AppStore {
         break;
       case 'thread_created':
         break;
+      case 'routed':
+        noteRouted(state, event.message_id, event);
+        break;
     }
   }
 
@@ -517,6 +540,12 @@ export class AppStore {
         break;
       case 'org_changed':
         this.deps.onOrgChanged?.();
+        break;
+      case 'role_changed':
+      case 'on_call_changed':
+        this.roleStamps.set(event.role_id, (this.roleStamps.get(event.role_id) ?? 0) + 1);
+        this.rolesStamp += 1;
+        if (this.roles) this.refreshRoles();
         break;
       case 'devices_changed':
         // The web app shows no device list; a revoked device of its own is ended by
@@ -617,6 +646,7 @@ export class AppStore {
         if (old) {
           state.readMarks = old.readMarks;
           state.delivered = old.delivered;
+          state.routed = old.routed;
         }
         this.threads.set(thread.id, state);
         const last = thread.last_message;
@@ -699,6 +729,32 @@ export class AppStore {
     } catch {
       // Kept as is.
     }
+  }
+
+  // The roles list: one fetch at a time, one more after it if changes came meanwhile.
+  refreshRoles(): Promise<void> {
+    if (this.rolesFetch) {
+      this.rolesStale = true;
+      return this.rolesFetch;
+    }
+    this.rolesFetch = this.api
+      .roles()
+      .then((roles) => {
+        this.roles = new Map(roles.map((role) => [role.id, role]));
+        this.emit();
+      })
+      .finally(() => {
+        this.rolesFetch = null;
+        if (this.rolesStale) {
+          this.rolesStale = false;
+          void this.refreshRoles().catch(() => undefined);
+        }
+      });
+    return this.rolesFetch;
+  }
+
+  roleName(roleId: number): string {
+    return this.roles?.get(roleId)?.name ?? `Role ${roleId}`;
   }
 
   async loadPatients(): Promise<Patient[]> {
@@ -890,6 +946,11 @@ export class AppStore {
 
   async startDirect(userId: number): Promise<number> {
     return this.adopt(await this.api.openDirect(userId));
+  }
+
+  // Opens (or creates) the user's thread with a role.
+  async startRole(roleId: number): Promise<number> {
+    return this.adopt(await this.api.openRole(roleId));
   }
 
   async createGroup(title: string, memberIds: number[]): Promise<number> {
