@@ -307,9 +307,9 @@ export class AppStore {
     return this.otherMembers(thread).map((id) => this.userName(id)).join(', ') || 'Only you';
   }
 
-  // The colleagues of a patient thread, shown beside its title.
+  // The colleagues of a patient or role thread, shown beside its title.
   threadPeople(thread: Thread): string {
-    if (thread.kind !== 'patient') return '';
+    if (thread.kind !== 'patient' && thread.kind !== 'role') return '';
     return this.otherMembers(thread).map((id) => this.userName(id)).join(', ');
   }
 
