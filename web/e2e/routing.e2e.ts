@@ -100,6 +100,13 @@ describe('routing: roles, sign-in and the schedule', () => {
       await theirs.waitFor();
       await theirs.locator('.routed-to', { hasText: `Reached ${held.display_name}` }).waitFor();
       expect(await theirs.locator('.sender').textContent()).toBe('Olivia Harper, RN');
+
+      // History pages do not carry `routed`: the app keeps it in its sealed cache, so a
+      // reload (after the cache's once-a-second write) still says whom it reached.
+      await harper.page.waitForTimeout(1500);
+      await harper.page.reload();
+      await waitLive(harper.page);
+      await harper.page.locator('.message.own', { hasText: text }).locator('.routed-to', { hasText: `Reached ${held.display_name} · on call` }).waitFor();
       expect(harper.consoleLines.join('\n')).not.toContain('troponin');
     } catch (error) {
       throw new Error(`${String(error)}\n${await describeClients(holder ? { harper, holder } : { harper })}`);

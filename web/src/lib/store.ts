@@ -162,9 +162,8 @@ export class AppStore {
   // The org's roles with their holders (GET /roles), loaded when first wanted and kept
   // current by role_changed / on_call_changed.
   roles: Map<number, Role> | null = null;
-  // Bumped by every role_changed / on_call_changed: per role, and for any role. Views
-  // that show a preview or the schedule fetch again when theirs moves.
-  readonly roleStamps = new Map<number, number>();
+  // Bumped by every role_changed / on_call_changed: views that show a preview or the
+  // schedule fetch again when it moves.
   rolesStamp = 0;
   private rolesFetch: Promise<void> | null = null;
   private rolesStale = false;
@@ -543,7 +542,6 @@ export class AppStore {
         break;
       case 'role_changed':
       case 'on_call_changed':
-        this.roleStamps.set(event.role_id, (this.roleStamps.get(event.role_id) ?? 0) + 1);
         this.rolesStamp += 1;
         if (this.roles) this.refreshRoles();
         break;
@@ -1011,6 +1009,10 @@ export class AppStore {
       const state = emptyState(thread);
       const messages = await this.deps.local.cacheGet<MessageEvent[]>(`messages:${thread.id}`).catch(() => null);
       for (const message of messages ?? []) insertMessage(state, message);
+      if (thread.kind === 'role') {
+        const routed = await this.deps.local.cacheGet<[number, RouteTarget[]][]>(`routed:${thread.id}`).catch(() => null);
+        state.routed = new Map(routed ?? []);
+      }
       state.removed = !thread.member_ids.includes(this.selfId);
       this.threads.set(thread.id, state);
     }
@@ -1042,9 +1044,13 @@ export class AppStore {
     for (const state of threads) {
       if (this.stopped) return;
       const recent = state.messages.slice(-kCachedMessages);
-      const version = `${recent.length}:${recent[0]?.id ?? 0}:${recent[recent.length - 1]?.id ?? 0}`;
+      const routed = recent.filter((m) => state.routed.has(m.id)).map((m): [number, RouteTarget[]] => [m.id, state.routed.get(m.id)!]);
+      const reached = routed.reduce((count, [, targets]) => count + targets.length, 0);
+      const version = `${recent.length}:${recent[0]?.id ?? 0}:${recent[recent.length - 1]?.id ?? 0}:${reached}`;
       if (recent.length === 0 || this.cachedVersions.get(state.thread.id) === version) continue;
       await this.deps.local.cachePut(`messages:${state.thread.id}`, recent);
+      // Whom role messages reached: history pages do not say, so a reload keeps it here.
+      if (state.thread.kind === 'role') await this.deps.local.cachePut(`routed:${state.thread.id}`, routed);
       this.cachedVersions.set(state.thread.id, version);
     }
   }

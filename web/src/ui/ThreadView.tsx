@@ -280,14 +280,16 @@ function Bubble(props: { store: AppStore; state: ThreadState; message: MessageEv
 }
 
 // Where a message to the role would go now (GET /roles/{id}/preview): fetched when the
-// thread opens, when the role or its holders change (role_changed, on_call_changed),
+// thread opens, when a role or its holders change (role_changed, on_call_changed: any
+// role, as the change may be in the role's fallback),
 // and every minute, as shifts start and end on time without an event. `blocked`: nobody
 // would receive it, so sending is off.
 const kPreviewRefreshMs = 60_000;
 
 function useRoutePreview(store: AppStore, roleId: number | null): { text: string; blocked: boolean } | null {
   const [shown, setShown] = useState<{ text: string; blocked: boolean } | null>(null);
-  const stamp = roleId === null ? 0 : store.roleStamps.get(roleId) ?? 0;
+  // Any role's change may matter: the role may fall back to the one that changed.
+  const stamp = roleId === null ? 0 : store.rolesStamp;
   const [tick, setTick] = useState(0);
   useEffect(() => {
     if (roleId === null) return;
