@@ -1,3 +1,6 @@
+import { mkdirSync, mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { localIn, mondayOf } from '../src/lib/routing';
@@ -8,12 +11,18 @@ import {
 // Messages to roles reach whoever holds them now (docs/routing.md): the composer says
 // where a message would go before it is written, the thread says whom it reached, and
 // shift sign-in and the on-call week change who that is.
+// `npm run screenshots` refreshes docs/screenshots (as views.e2e.ts does); a plain test
+// run writes them to a temporary folder.
+const shots = process.env.WARDLINE_SCREENSHOTS_DIR
+  ? resolve(process.env.WARDLINE_SCREENSHOTS_DIR)
+  : mkdtempSync(join(tmpdir(), 'wardline-shots-'));
 let server: Server;
 let browser: Browser;
 
 beforeAll(async () => {
   server = await startServer();
   browser = await launchBrowser(server);
+  mkdirSync(shots, { recursive: true });
 });
 
 afterAll(async () => {
@@ -58,7 +67,8 @@ function preview(page: Page) {
 
 describe('routing: roles, sign-in and the schedule', () => {
   test('a message to a role shows where it goes, then whom it reached; the holder receives it', async () => {
-    const harper = await newClient(browser, server);
+    // In the hospital's zone, as its staff see it (times in the screenshots too).
+    const harper = await newClient(browser, server, undefined, { context: { timezoneId: 'America/New_York' } });
     let holder: Client | null = null;
     try {
       // Who holds Cardiology On Call depends on the time of day in New York.
@@ -91,6 +101,10 @@ describe('routing: roles, sign-in and the schedule', () => {
       const mine = harper.page.locator('.message.own', { hasText: text });
       await mine.locator('.routed-to').filter({ hasText: `Reached ${held.display_name} · on call` }).waitFor({ timeout: 15_000 });
       expect(await mine.locator('.routed-to').count()).toBe(1);
+      await harper.page.screenshot({ path: `${shots}/role-desktop.png` });
+      await harper.page.setViewportSize({ width: 390, height: 844 });
+      await harper.page.screenshot({ path: `${shots}/role-phone.png` });
+      await harper.page.setViewportSize({ width: 1280, height: 800 });
 
       // The holder gets the thread with the message, and sees whom it reached too.
       const item = holder.page.locator('.thread-item', { hasText: 'Cardiology On Call' });
@@ -118,7 +132,7 @@ describe('routing: roles, sign-in and the schedule', () => {
 
   test('signing out of a unit changes an open preview live; a send nobody can receive fails visibly and is retried; hand-over', async () => {
     const patel = await newClient(browser, server);
-    const harper = await newClient(browser, server);
+    const harper = await newClient(browser, server, undefined, { context: { timezoneId: 'America/New_York' } });
     try {
       const unit = await roleNamed(patel.page, '4 West Charge Nurse');
       await signIn(patel.page, 'dr.patel');
@@ -143,6 +157,7 @@ describe('routing: roles, sign-in and the schedule', () => {
       await dialog.getByRole('button', { name: 'Sign out of 4 West Charge Nurse' }).click();
       await dialog.getByText('You are signed out of 4 West Charge Nurse.').waitFor();
       await dialog.getByText('No role or unit.').waitFor();
+      await harper.page.screenshot({ path: `${shots}/sign-in-desktop.png` });
 
       // Back online: the preview says nobody, Send is off, and the queued message is
       // refused (failed_precondition) and shown failed with the server's reason.
@@ -212,12 +227,13 @@ describe('routing: roles, sign-in and the schedule', () => {
         const shiftWeek = mondayOf(localIn(start, 'America/New_York').date);
         const thisWeek = mondayOf(localIn(Date.now(), 'America/New_York').date);
         if (shiftWeek < thisWeek) await ito.page.getByRole('button', { name: 'Previous week' }).click();
-        return ito.page.locator(`button.shift[data-shift-id="${shiftId}"]`);
+        return ito.page.locator(`.week-grid button.shift[data-shift-id="${shiftId}"]`);
       };
       let cell = await openWeek();
       await expect.poll(() => cell.textContent()).toContain(before.display_name);
       expect(await cell.textContent()).toMatch(/(07:00–19:00|19:00–07:00)/);
       expect(await violationsEverywhere(ito.page)).toEqual([]);
+      await ito.page.screenshot({ path: `${shots}/schedule-desktop.png` });
 
       await cell.click();
       const editor = ito.page.getByRole('form', { name: 'Edit shift' });
@@ -249,6 +265,11 @@ describe('routing: roles, sign-in and the schedule', () => {
       await ito.page.setViewportSize({ width: 390, height: 844 });
       const overflow = await ito.page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
       expect(overflow).toBeLessThanOrEqual(0);
+      // There the week is a list of days, with the same shift in it.
+      await ito.page.locator(`.week-days button.shift[data-shift-id="${shiftId}"]`, { hasText: 'Dr. Emeka Okafor' }).waitFor();
+      expect(await violationsEverywhere(ito.page)).toEqual([]);
+      await ito.page.setViewportSize({ width: 390, height: 844 });
+      await ito.page.screenshot({ path: `${shots}/schedule-phone.png` });
     } catch (error) {
       throw new Error(`${String(error)}\n${await describeClients({ ito, harper })}`);
     } finally {

@@ -38,7 +38,7 @@ export function ThreadView(props: { store: AppStore; state: ThreadState; onBack:
     return state.openedReadSeq < thread.last_seq ? state.openedReadSeq : null;
   });
   const others = store.otherMembers(thread);
-  const peer = thread.kind !== 'group' && others.length === 1 ? store.users.get(others[0]) : undefined;
+  const peer = (thread.kind === 'direct' || thread.kind === 'patient') && others.length === 1 ? store.users.get(others[0]) : undefined;
   const title = store.threadTitle(thread);
 
   useEffect(() => {
@@ -68,6 +68,8 @@ export function ThreadView(props: { store: AppStore; state: ThreadState; onBack:
   const presence = peer ? store.presence(peer.id) : 'unknown';
   function subtitle(): string {
     if (peer) return presence === 'online' ? 'Online' : presence === 'offline' ? 'Offline' : 'Presence unknown';
+    // A role thread's members are the people its messages reached.
+    if (thread.kind === 'role' && others.length === 0) return 'Nobody reached yet';
     return others.map((id) => store.userName(id)).join(', ');
   }
 

@@ -60,6 +60,12 @@ export function WeekSchedule(props: { store: AppStore; onClose: () => void }) {
   const roles = [...(store.roles?.values() ?? [])].sort((a, b) => a.name.localeCompare(b.name));
   const zone = shifts?.[0]?.time_zone ?? kDefaultZone;
 
+  function edit(shift: Shift) {
+    setDone('');
+    setError(null);
+    setDraft(draftOf(shift));
+  }
+
   function add() {
     setDone('');
     setError(null);
@@ -143,21 +149,7 @@ export function WeekSchedule(props: { store: AppStore; onClose: () => void }) {
                   {days.map((day) => (
                     <td key={day}>
                       {shiftsOn(shifts, role.id, day).map((shift) => (
-                        <button
-                          key={shift.id}
-                          type="button"
-                          class={'shift' + (draft?.id === shift.id ? ' selected' : '')}
-                          data-shift-id={shift.id}
-                          aria-label={`${role.name}, ${dayTitle(day)} ${shiftTimes(shift)}: ${store.userName(shift.user_id)}. Edit`}
-                          onClick={() => {
-                            setDone('');
-                            setError(null);
-                            setDraft(draftOf(shift));
-                          }}
-                        >
-                          <span class="shift-person">{store.userName(shift.user_id)}</span>
-                          <span class="shift-times">{shiftTimes(shift)}</span>
-                        </button>
+                        <ShiftButton key={shift.id} store={store} shift={shift} roleName={role.name} day={day} selected={draft?.id === shift.id} onEdit={edit} />
                       ))}
                     </td>
                   ))}
@@ -165,6 +157,23 @@ export function WeekSchedule(props: { store: AppStore; onClose: () => void }) {
               ))}
             </tbody>
           </table>
+        </div>
+      )}
+      {shifts && (
+        // Phones: the same week as a list of days (the grid above is hidden there).
+        <div class="week-days">
+          {days.map((day) => {
+            const onDay = roles.flatMap((role) => shiftsOn(shifts, role.id, day).map((shift) => ({ role, shift })));
+            return (
+              <section key={day} class="week-day" aria-label={dayTitle(day)}>
+                <h4 class={day === dayKey(Date.now()) ? 'today' : ''}>{dayTitle(day)}</h4>
+                {onDay.length === 0 && <p class="muted small">No shifts.</p>}
+                {onDay.map(({ role, shift }) => (
+                  <ShiftButton key={shift.id} store={store} shift={shift} roleName={role.name} day={day} selected={draft?.id === shift.id} onEdit={edit} withRole />
+                ))}
+              </section>
+            );
+          })}
         </div>
       )}
       {draft ? (
@@ -182,6 +191,23 @@ export function WeekSchedule(props: { store: AppStore; onClose: () => void }) {
         </button>
       )}
     </Dialog>
+  );
+}
+
+function ShiftButton(props: { store: AppStore; shift: Shift; roleName: string; day: string; selected: boolean; onEdit: (shift: Shift) => void; withRole?: boolean }) {
+  const { store, shift } = props;
+  return (
+    <button
+      type="button"
+      class={'shift' + (props.selected ? ' selected' : '')}
+      data-shift-id={shift.id}
+      aria-label={`${props.roleName}, ${dayTitle(props.day)} ${shiftTimes(shift)}: ${store.userName(shift.user_id)}. Edit`}
+      onClick={() => props.onEdit(shift)}
+    >
+      {props.withRole && <span class="shift-role">{props.roleName}</span>}
+      <span class="shift-person">{store.userName(shift.user_id)}</span>
+      <span class="shift-times">{shiftTimes(shift)}</span>
+    </button>
   );
 }
 
