@@ -1,4 +1,4 @@
-import type { HistoryPage, LoginAnswer, MessageStatus, Patient, SessionState, Thread, User } from './types';
+import type { HistoryPage, LoginAnswer, MessageStatus, Patient, Role, RoutePreview, SessionState, Shift, ShiftInput, SignIn, Thread, User } from './types';
 
 // An error answer of the API, or a network failure (code "network").
 export class ApiError extends Error {
@@ -127,5 +127,45 @@ export class Api {
   }
   messageStatus(messageId: number): Promise<MessageStatus> {
     return this.call('GET', `/api/v1/messages/${messageId}/status`);
+  }
+
+  // ---- routing: roles, sign-ins and shifts (docs/protocol.md section 5) ----
+  async roles(): Promise<Role[]> {
+    return (await this.call<{ roles: Role[] }>('GET', '/api/v1/roles')).roles;
+  }
+  role(roleId: number): Promise<Role> {
+    return this.call('GET', `/api/v1/roles/${roleId}`);
+  }
+  rolePreview(roleId: number): Promise<RoutePreview> {
+    return this.call('GET', `/api/v1/roles/${roleId}/preview`);
+  }
+  openRole(roleId: number): Promise<Thread> {
+    return this.call('POST', `/api/v1/roles/${roleId}/thread`, {});
+  }
+  signInTo(roleId: number): Promise<void> {
+    return this.call('POST', `/api/v1/roles/${roleId}/sign-in`, {});
+  }
+  signOutOf(roleId: number): Promise<void> {
+    return this.call('POST', `/api/v1/roles/${roleId}/sign-out`, {});
+  }
+  handOver(roleId: number, userId: number): Promise<void> {
+    return this.call('POST', `/api/v1/roles/${roleId}/hand-over`, { user_id: userId });
+  }
+  async signIns(userId: number): Promise<SignIn[]> {
+    return (await this.call<{ sign_ins: SignIn[] }>('GET', `/api/v1/sign-ins?user_id=${userId}`)).sign_ins;
+  }
+  // Shifts overlapping [from, to), at most 62 days apart.
+  async shifts(from: string, to: string): Promise<Shift[]> {
+    const query = `from=${encodeURIComponent(from)}&to=${encodeURIComponent(to)}`;
+    return (await this.call<{ shifts: Shift[] }>('GET', `/api/v1/shifts?${query}`)).shifts;
+  }
+  addShift(shift: ShiftInput): Promise<Shift> {
+    return this.call('POST', '/api/v1/shifts', shift);
+  }
+  updateShift(shiftId: number, shift: ShiftInput): Promise<Shift> {
+    return this.call('PUT', `/api/v1/shifts/${shiftId}`, shift);
+  }
+  deleteShift(shiftId: number): Promise<void> {
+    return this.call('DELETE', `/api/v1/shifts/${shiftId}`);
   }
 }

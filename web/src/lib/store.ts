@@ -5,7 +5,7 @@ import { Outbox } from './outbox';
 import { SyncSocket, type ConnectionState, type SocketFactory } from './socket';
 import { addReadMark, recipientStatuses, type ReadMarks, type RecipientStatus } from './status';
 import { isThreadEvent } from './types';
-import type { ErrorFrame, HistoryPage, MessageEvent, Patient, ScopedEvent, SentFrame, StreamEvent, Thread, ThreadEvent, User } from './types';
+import type { ErrorFrame, HistoryPage, MessageEvent, Patient, Role, RouteTarget, ScopedEvent, SentFrame, StreamEvent, Thread, ThreadEvent, User } from './types';
 
 export interface ThreadState {
   thread: Thread;
@@ -30,6 +30,9 @@ export interface ThreadState {
   removedBy: number | null;
   // read_seq when the thread was last opened: where its new-messages divider goes.
   openedReadSeq: number;
+  // Role threads: message id -> whom it reached and why (`routed` events, `sent`'s
+  // routed_to). Known only from the stream: history pages do not carry them.
+  routed: Map<number, RouteTarget[]>;
 }
 
 // What the app knows of a colleague's presence: nothing while it is not connected.
@@ -80,6 +83,12 @@ function noteRead(state: ThreadState, userId: number, upTo: number, at: string |
   addReadMark(marks, upTo, at);
 }
 
+function noteRouted(state: ThreadState, messageId: number, target: RouteTarget): void {
+  let targets = state.routed.get(messageId);
+  if (!targets) state.routed.set(messageId, (targets = []));
+  if (!targets.some((t) => t.user_id === target.user_id)) targets.push({ user_id: target.user_id, reason: target.reason });
+}
+
 function emptyState(thread: Thread): ThreadState {
   const state: ThreadState = {
     thread: { ...thread, last_message: null },
@@ -96,6 +105,7 @@ function emptyState(thread: Thread): ThreadState {
     removed: false,
     removedBy: null,
     openedReadSeq: thread.read_seq,
+    routed: new Map(),
   };
   if (thread.last_message) insertMessage(state, thread.last_message);
   return state;
@@ -149,6 +159,14 @@ export class AppStore {
   private directoryFetch: Promise<void> | null = null;
   private directoryStale = false;
   patients: Patient[] | null = null;
+  // The org's roles with their holders (GET /roles), loaded when first wanted and kept
+  // current by role_changed / on_call_changed.
+  roles: Map<number, Role> | null = null;
+  // Bumped by every role_changed / on_call_changed: views that show a preview or the
+  // schedule fetch again when it moves.
+  rolesStamp = 0;
+  private rolesFetch: Promise<void> | null = null;
+  private rolesStale = false;
   outbox: Outbox;
   notice: string | null = null;
   // The thread list came from the local cache and the server has not answered yet.
@@ -288,9 +306,9 @@ export class AppStore {
     return this.otherMembers(thread).map((id) => this.userName(id)).join(', ') || 'Only you';
   }
 
-  // The colleagues of a patient thread, shown beside its title.
+  // The colleagues of a patient or role thread, shown beside its title.
   threadPeople(thread: Thread): string {
-    if (thread.kind !== 'patient') return '';
+    if (thread.kind !== 'patient' && thread.kind !== 'role') return '';
     return this.otherMembers(thread).map((id) => this.userName(id)).join(', ');
   }
 
@@ -398,6 +416,7 @@ export class AppStore {
           body: entry.body,
         });
         if (frame.seq > state.thread.last_seq) state.thread.last_seq = frame.seq;
+        for (const target of frame.routed_to ?? []) noteRouted(state, frame.message_id, target);
         if (state.thread.read_seq < frame.seq && state.thread.unread_count === 0) state.thread.read_seq = frame.seq;
       }
     }
@@ -505,6 +524,9 @@ export class AppStore {
         break;
       case 'thread_created':
         break;
+      case 'routed':
+        noteRouted(state, event.message_id, event);
+        break;
     }
   }
 
@@ -517,6 +539,11 @@ export class AppStore {
         break;
       case 'org_changed':
         this.deps.onOrgChanged?.();
+        break;
+      case 'role_changed':
+      case 'on_call_changed':
+        this.rolesStamp += 1;
+        if (this.roles) this.refreshRoles();
         break;
       case 'devices_changed':
         // The web app shows no device list; a revoked device of its own is ended by
@@ -617,6 +644,7 @@ export class AppStore {
         if (old) {
           state.readMarks = old.readMarks;
           state.delivered = old.delivered;
+          state.routed = old.routed;
         }
         this.threads.set(thread.id, state);
         const last = thread.last_message;
@@ -699,6 +727,32 @@ export class AppStore {
     } catch {
       // Kept as is.
     }
+  }
+
+  // The roles list: one fetch at a time, one more after it if changes came meanwhile.
+  refreshRoles(): Promise<void> {
+    if (this.rolesFetch) {
+      this.rolesStale = true;
+      return this.rolesFetch;
+    }
+    this.rolesFetch = this.api
+      .roles()
+      .then((roles) => {
+        this.roles = new Map(roles.map((role) => [role.id, role]));
+        this.emit();
+      })
+      .finally(() => {
+        this.rolesFetch = null;
+        if (this.rolesStale) {
+          this.rolesStale = false;
+          void this.refreshRoles().catch(() => undefined);
+        }
+      });
+    return this.rolesFetch;
+  }
+
+  roleName(roleId: number): string {
+    return this.roles?.get(roleId)?.name ?? `Role ${roleId}`;
   }
 
   async loadPatients(): Promise<Patient[]> {
@@ -892,6 +946,11 @@ export class AppStore {
     return this.adopt(await this.api.openDirect(userId));
   }
 
+  // Opens (or creates) the user's thread with a role.
+  async startRole(roleId: number): Promise<number> {
+    return this.adopt(await this.api.openRole(roleId));
+  }
+
   async createGroup(title: string, memberIds: number[]): Promise<number> {
     return this.adopt(await this.api.createGroup(title, memberIds));
   }
@@ -950,6 +1009,10 @@ export class AppStore {
       const state = emptyState(thread);
       const messages = await this.deps.local.cacheGet<MessageEvent[]>(`messages:${thread.id}`).catch(() => null);
       for (const message of messages ?? []) insertMessage(state, message);
+      if (thread.kind === 'role') {
+        const routed = await this.deps.local.cacheGet<[number, RouteTarget[]][]>(`routed:${thread.id}`).catch(() => null);
+        state.routed = new Map(routed ?? []);
+      }
       state.removed = !thread.member_ids.includes(this.selfId);
       this.threads.set(thread.id, state);
     }
@@ -981,9 +1044,13 @@ export class AppStore {
     for (const state of threads) {
       if (this.stopped) return;
       const recent = state.messages.slice(-kCachedMessages);
-      const version = `${recent.length}:${recent[0]?.id ?? 0}:${recent[recent.length - 1]?.id ?? 0}`;
+      const routed = recent.filter((m) => state.routed.has(m.id)).map((m): [number, RouteTarget[]] => [m.id, state.routed.get(m.id)!]);
+      const reached = routed.reduce((count, [, targets]) => count + targets.length, 0);
+      const version = `${recent.length}:${recent[0]?.id ?? 0}:${recent[recent.length - 1]?.id ?? 0}:${reached}`;
       if (recent.length === 0 || this.cachedVersions.get(state.thread.id) === version) continue;
       await this.deps.local.cachePut(`messages:${state.thread.id}`, recent);
+      // Whom role messages reached: history pages do not say, so a reload keeps it here.
+      if (state.thread.kind === 'role') await this.deps.local.cachePut(`routed:${state.thread.id}`, routed);
       this.cachedVersions.set(state.thread.id, version);
     }
   }

@@ -19,7 +19,7 @@ export interface Patient {
   updated_at: string;
 }
 
-export type ThreadKind = 'direct' | 'group' | 'patient';
+export type ThreadKind = 'direct' | 'group' | 'patient' | 'role';
 
 export interface MessageEvent {
   id: number;
@@ -80,7 +80,23 @@ export interface ThreadRenamedEvent {
   by_user_id: number;
 }
 
-export type ThreadEvent = MessageEvent | DeliveredEvent | ReadEvent | MemberEvent | ThreadCreatedEvent | ThreadRenamedEvent;
+// Role threads: message `message_id` reached `user_id` through role `role_id`
+// (docs/routing.md, "Reasons").
+export type RouteReason = 'on_call' | 'signed_in' | 'fallback';
+
+export interface RoutedEvent {
+  id: number;
+  kind: 'routed';
+  thread_id: number;
+  at: string;
+  message_id: number;
+  message_seq: number;
+  user_id: number;
+  role_id: number;
+  reason: RouteReason;
+}
+
+export type ThreadEvent = MessageEvent | DeliveredEvent | ReadEvent | MemberEvent | ThreadCreatedEvent | ThreadRenamedEvent | RoutedEvent;
 
 // Events scoped to the user or the whole org rather than a thread (docs/protocol.md,
 // "Events"): they say what changed; the client fetches it.
@@ -110,7 +126,17 @@ export interface DevicesChangedEvent {
   by_user_id: number;
 }
 
-export type ScopedEvent = UserChangedEvent | OrgChangedEvent | DevicesChangedEvent;
+// A role was created or changed (role_changed), or who holds it changed (on_call_changed).
+export interface RoleEvent {
+  id: number;
+  kind: 'role_changed' | 'on_call_changed';
+  scope: 'org';
+  at: string;
+  role_id: number;
+  by_user_id: number;
+}
+
+export type ScopedEvent = UserChangedEvent | OrgChangedEvent | DevicesChangedEvent | RoleEvent;
 
 export type StreamEvent = ThreadEvent | ScopedEvent;
 
@@ -124,6 +150,8 @@ export interface Thread {
   title: string;
   member_ids: number[];
   patient: Patient | null;
+  // The role, for role threads.
+  role_id?: number | null;
   created_at: string;
   last_seq: number;
   read_seq: number;
@@ -180,7 +208,11 @@ export type ServerFrame =
   | { type: 'event'; cursor: string; event: StreamEvent }
   | { type: 'events'; cursor: string; events: StreamEvent[] }
   | { type: 'caught_up'; cursor: string }
-  | { type: 'sent'; client_id: string; message_id: number; thread_id: number; seq: number; at: string; duplicate: boolean }
+  | {
+      type: 'sent'; client_id: string; message_id: number; thread_id: number; seq: number; at: string; duplicate: boolean;
+      // Role threads: whom the message reached and why.
+      routed_to?: RouteTarget[];
+    }
   | { type: 'pong'; ref?: string }
   | { type: 'error'; code: string; message: string; ref?: string }
   | { type: 'presence'; user_id: number; online: boolean }
@@ -188,3 +220,63 @@ export type ServerFrame =
 
 export type SentFrame = Extract<ServerFrame, { type: 'sent' }>;
 export type ErrorFrame = Extract<ServerFrame, { type: 'error' }>;
+
+// Routing (docs/protocol.md section 5, "Routing: roles, sign-ins and shifts").
+export interface RouteTarget {
+  user_id: number;
+  reason: RouteReason;
+}
+
+export interface RoleHolder {
+  user_id: number;
+  via: 'shift' | 'sign_in';
+  since: string;
+  until: string | null;
+  shift_id: number | null;
+}
+
+export interface Role {
+  id: number;
+  kind: 'role' | 'unit' | 'room';
+  name: string;
+  description: string;
+  fallback_role_id: number | null;
+  fallback_user_id: number | null;
+  created_at: string;
+  updated_at: string;
+  holders: RoleHolder[];
+}
+
+export interface RoutePreview {
+  role_id: number;
+  via_role_id: number;
+  fallback: boolean;
+  recipients: RouteTarget[];
+}
+
+export interface SignIn {
+  role_id: number;
+  user_id: number;
+  since: string;
+}
+
+export interface Shift {
+  id: number;
+  role_id: number;
+  user_id: number;
+  starts_at: string;
+  ends_at: string;
+  time_zone: string;
+  source_key: string | null;
+  updated_by: number | null;
+  updated_at: string;
+}
+
+// What POST and PUT /api/v1/shifts take.
+export interface ShiftInput {
+  role_id: number;
+  user_id: number;
+  starts_at: string;
+  ends_at: string;
+  time_zone: string;
+}

@@ -2,15 +2,16 @@ import { useEffect, useState } from 'preact/hooks';
 import { ApiError } from '../lib/http';
 import type { AppStore } from '../lib/store';
 import { foldForSearch, searchDirectory } from '../lib/directory';
-import type { Patient } from '../lib/types';
+import { holderText } from '../lib/routing';
+import type { Patient, Role } from '../lib/types';
 import { Dialog } from './Dialog';
 import { MemberPicker } from './PeoplePicker';
 
 type Tab = 'person' | 'group' | 'patient';
 const kTabs: Tab[] = ['person', 'group', 'patient'];
 
-// Starts a conversation: a person or existing group from the directory, a new named
-// group, or a patient thread.
+// Starts a conversation: a person, role or existing group from the directory, a new
+// named group, or a patient thread.
 export function NewConversation(props: { store: AppStore; onClose: () => void; onOpened: (threadId: number) => void }) {
   const { store } = props;
   const [tab, setTab] = useState<Tab>('person');
@@ -69,7 +70,14 @@ export function NewConversation(props: { store: AppStore; onClose: () => void; o
       )}
       <div role="tabpanel" id={`panel-${tab}`} aria-labelledby={`tab-${tab}`}>
         {tab === 'person' && (
-          <PersonSearch store={store} query={query} onQuery={setQuery} onPick={(id) => run(() => store.startDirect(id))} onGroup={props.onOpened} />
+          <PersonSearch
+            store={store}
+            query={query}
+            onQuery={setQuery}
+            onPick={(id) => run(() => store.startDirect(id))}
+            onRole={(id) => run(() => store.startRole(id))}
+            onGroup={props.onOpened}
+          />
         )}
         {tab === 'group' && <GroupForm store={store} onCreate={(title, ids) => run(() => store.createGroup(title, ids))} />}
         {tab === 'patient' && (
@@ -85,9 +93,15 @@ function PersonSearch(props: {
   query: string;
   onQuery: (query: string) => void;
   onPick: (userId: number) => void;
+  onRole: (roleId: number) => void;
   onGroup: (threadId: number) => void;
 }) {
   const { store, query } = props;
+  const [rolesProblem, setRolesProblem] = useState<string | null>(null);
+  useEffect(() => {
+    store.refreshRoles().catch(() => setRolesProblem('The roles could not be loaded.'));
+  }, []);
+  const roles = searchRoles(store, query);
   const people = searchDirectory(store.users.values(), query, new Set([store.selfId]));
   const q = foldForSearch(query);
   const groups = store
@@ -119,6 +133,22 @@ function PersonSearch(props: {
           </ul>
         </>
       )}
+      <h3 class="list-heading">Roles</h3>
+      {rolesProblem && <p class="muted small">{rolesProblem}</p>}
+      {!store.roles && !rolesProblem && <p class="muted small">Loading roles…</p>}
+      {store.roles && (
+        <ul class="pick-list" aria-label="Roles">
+          {roles.map((role) => (
+            <li key={role.id}>
+              <button type="button" class="pick" data-role-id={role.id} onClick={() => props.onRole(role.id)}>
+                <span class="pick-name">{role.name}</span>
+                <span class="muted small">{holdersText(store, role)}</span>
+              </button>
+            </li>
+          ))}
+          {roles.length === 0 && <li class="muted">No role matches.</li>}
+        </ul>
+      )}
       <h3 class="list-heading">People</h3>
       <ul class="pick-list" aria-label="People">
         {people.map((u) => (
@@ -139,6 +169,24 @@ function PersonSearch(props: {
       </ul>
     </div>
   );
+}
+
+// "Dr. Nina Patel · on call until 19:00", or who gets a message when nobody does.
+export function holdersText(store: AppStore, role: Role): string {
+  if (role.holders.length > 0) return role.holders.map((h) => `${store.userName(h.user_id)} · ${holderText(h)}`).join('; ');
+  if (role.fallback_user_id !== null) return `Nobody now: goes to ${store.userName(role.fallback_user_id)}`;
+  if (role.fallback_role_id !== null) return `Nobody now: goes to ${store.roleName(role.fallback_role_id)}`;
+  return 'Nobody holds it now';
+}
+
+// Every word of the query in the role's name, description or its holders' names.
+function searchRoles(store: AppStore, query: string): Role[] {
+  const words = foldForSearch(query).split(' ').filter(Boolean);
+  const roles = [...(store.roles?.values() ?? [])].sort((a, b) => a.name.localeCompare(b.name));
+  return roles.filter((role) => {
+    const text = foldForSearch([role.name, role.description, ...role.holders.map((h) => store.userName(h.user_id))].join(' '));
+    return words.every((word) => text.includes(word));
+  });
 }
 
 function useSelection(): [Set<number>, (id: number) => void] {

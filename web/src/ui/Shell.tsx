@@ -3,8 +3,10 @@ import { useEffect, useState } from 'preact/hooks';
 import { notificationsSupported } from '../lib/alerts';
 import type { AppStore } from '../lib/store';
 import { NewConversation } from './NewConversation';
+import { ShiftSignIn } from './ShiftSignIn';
 import { ThreadList } from './ThreadList';
 import { ThreadView } from './ThreadView';
+import { WeekSchedule } from './WeekSchedule';
 
 const kConnectionText: Record<string, string> = {
   offline: 'Offline: messages will be sent when the network returns',
@@ -18,6 +20,7 @@ const kConnectionText: Record<string, string> = {
 export function Shell(props: { store: AppStore; user: string; banner?: JSX.Element | null; onLock: () => void; onSignOut: () => void }) {
   const { store } = props;
   const [creating, setCreating] = useState(false);
+  const [routing, setRouting] = useState<'sign-in' | 'schedule' | null>(null);
   const [permission, setPermission] = useState(notificationsSupported() ? Notification.permission : 'denied');
   const selected = store.selectedThreadId === null ? undefined : store.threads.get(store.selectedThreadId);
 
@@ -68,6 +71,12 @@ export function Shell(props: { store: AppStore; user: string; banner?: JSX.Eleme
                 Turn on notifications
               </button>
             )}
+            <button type="button" class="link-button" onClick={() => setRouting('sign-in')} aria-haspopup="dialog">
+              Shift sign-in
+            </button>
+            <button type="button" class="link-button" onClick={() => setRouting('schedule')} aria-haspopup="dialog">
+              Schedule
+            </button>
             <button type="button" class="link-button" onClick={props.onSignOut}>
               Sign out
             </button>
@@ -86,6 +95,8 @@ export function Shell(props: { store: AppStore; user: string; banner?: JSX.Eleme
           </div>
         )}
       </main>
+      {routing === 'sign-in' && <ShiftSignIn store={store} onClose={() => setRouting(null)} />}
+      {routing === 'schedule' && <WeekSchedule store={store} onClose={() => setRouting(null)} />}
       {creating && (
         <NewConversation
           store={store}

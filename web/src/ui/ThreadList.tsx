@@ -28,7 +28,7 @@ function ThreadItem(props: { store: AppStore; state: ThreadState; onOpen: (threa
   const title = store.threadTitle(thread);
   const people = store.threadPeople(thread);
   const others = store.otherMembers(thread);
-  const peer = thread.kind !== 'group' && others.length === 1 ? store.users.get(others[0]) : undefined;
+  const peer = (thread.kind === 'direct' || thread.kind === 'patient') && others.length === 1 ? store.users.get(others[0]) : undefined;
   const last = thread.last_message;
   const pending = store.outbox.forThread(thread.id);
   const latestBody = pending.length > 0 ? pending[pending.length - 1].body : last?.body ?? '';

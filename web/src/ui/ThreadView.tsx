@@ -3,6 +3,7 @@ import { composeBody, kCounterFromBytes, lengthCheck, plural, quoteOf, splitQuot
 import { dayLabel, mrnLabel, timeOfDay } from '../lib/format';
 import { clearPlace, savedPlace, savePlace } from '../lib/place';
 import { kUnreadKey, threadRows } from '../lib/rows';
+import { previewText, reasonText } from '../lib/routing';
 import { kWrittenShownAfterMs, type AppStore, type ThreadState } from '../lib/store';
 import { summarize, summaryLabel } from '../lib/status';
 import type { MessageEvent } from '../lib/types';
@@ -37,7 +38,7 @@ export function ThreadView(props: { store: AppStore; state: ThreadState; onBack:
     return state.openedReadSeq < thread.last_seq ? state.openedReadSeq : null;
   });
   const others = store.otherMembers(thread);
-  const peer = thread.kind !== 'group' && others.length === 1 ? store.users.get(others[0]) : undefined;
+  const peer = (thread.kind === 'direct' || thread.kind === 'patient') && others.length === 1 ? store.users.get(others[0]) : undefined;
   const title = store.threadTitle(thread);
 
   useEffect(() => {
@@ -67,6 +68,8 @@ export function ThreadView(props: { store: AppStore; state: ThreadState; onBack:
   const presence = peer ? store.presence(peer.id) : 'unknown';
   function subtitle(): string {
     if (peer) return presence === 'online' ? 'Online' : presence === 'offline' ? 'Offline' : 'Presence unknown';
+    // A role thread's members are the people its messages reached.
+    if (thread.kind === 'role' && others.length === 0) return 'Nobody reached yet';
     return others.map((id) => store.userName(id)).join(', ');
   }
 
@@ -186,7 +189,14 @@ export function ThreadView(props: { store: AppStore; state: ThreadState; onBack:
           {removal}
         </p>
       ) : (
-        <Composer key={thread.id} store={store} threadId={thread.id} quote={quote} onQuote={setQuote} />
+        <Composer
+          key={thread.id}
+          store={store}
+          threadId={thread.id}
+          roleId={thread.kind === 'role' ? thread.role_id ?? null : null}
+          quote={quote}
+          onQuote={setQuote}
+        />
       )}
       {options && (
         <MessageOptions
@@ -223,6 +233,7 @@ function Bubble(props: { store: AppStore; state: ThreadState; message: MessageEv
   const times = sentTimes(message);
   const written = times !== time;
   const summary = own ? summarize(store.recipientStatuses(state, message)) : null;
+  const routed = state.thread.kind === 'role' ? state.routed.get(message.id) ?? [] : [];
   const optionsButton = (
     <button
       type="button"
@@ -255,16 +266,65 @@ function Bubble(props: { store: AppStore; state: ThreadState; message: MessageEv
         ) : (
           <span class="meta">{times}</span>
         )}
+        {routed.length > 0 && (
+          <span class="routed">
+            {routed.map((target) => (
+              <span key={target.user_id} class="routed-to" data-user-id={target.user_id}>
+                Reached {store.userName(target.user_id)} · {reasonText(target.reason)}
+              </span>
+            ))}
+          </span>
+        )}
       </div>
       {!own && optionsButton}
     </div>
   );
 }
 
-// The message field, its quote when replying, the urgent switch and the length counter.
-// The draft (text and quote) is kept per thread in store.drafts.
-function Composer(props: { store: AppStore; threadId: number; quote: Quote | null; onQuote: (quote: Quote | null) => void }) {
+// Where a message to the role would go now (GET /roles/{id}/preview): fetched when the
+// thread opens, when a role or its holders change (role_changed, on_call_changed: any
+// role, as the change may be in the role's fallback),
+// and every minute, as shifts start and end on time without an event. `blocked`: nobody
+// would receive it, so sending is off.
+const kPreviewRefreshMs = 60_000;
+
+function useRoutePreview(store: AppStore, roleId: number | null): { text: string; blocked: boolean } | null {
+  const [shown, setShown] = useState<{ text: string; blocked: boolean } | null>(null);
+  // Any role's change may matter: the role may fall back to the one that changed.
+  const stamp = roleId === null ? 0 : store.rolesStamp;
+  const [tick, setTick] = useState(0);
+  useEffect(() => {
+    if (roleId === null) return;
+    const timer = setInterval(() => setTick((t) => t + 1), kPreviewRefreshMs);
+    return () => clearInterval(timer);
+  }, [roleId]);
+  useEffect(() => {
+    if (roleId === null) return;
+    let cancelled = false;
+    const load = async () => {
+      if (!store.roles?.has(roleId)) await store.refreshRoles().catch(() => undefined);
+      const preview = await store.api.rolePreview(roleId);
+      if (cancelled) return;
+      setShown({ text: previewText(preview, store.roleName(roleId), (id) => store.userName(id)), blocked: preview.recipients.length === 0 });
+    };
+    load().catch(() => {
+      // Offline or refused: say nothing rather than something stale; sending stays on.
+      if (!cancelled) setShown(null);
+    });
+    return () => {
+      cancelled = true;
+    };
+  }, [roleId, stamp, tick]);
+  return shown;
+}
+
+// The message field, its quote when replying, the urgent switch and the length counter;
+// in a role thread, where the message would go. The draft (text and quote) is kept per
+// thread in store.drafts.
+function Composer(props: { store: AppStore; threadId: number; roleId: number | null; quote: Quote | null; onQuote: (quote: Quote | null) => void }) {
   const { store, threadId, quote } = props;
+  const route = useRoutePreview(store, props.roleId);
+  const blocked = route?.blocked ?? false;
   const [text, setText] = useState('');
   const [urgent, setUrgent] = useState(false);
   // A send was refused for its length: the error shows until the text fits.
@@ -327,7 +387,7 @@ function Composer(props: { store: AppStore; threadId: number; quote: Quote | nul
     // The field itself: what was typed an instant ago may not be rendered into `text` yet.
     const typed = input.current?.value ?? text;
     const message = composeBody(quote, typed);
-    if (!message) return;
+    if (!message || blocked) return;
     if (lengthCheck(message, typed).over > 0) {
       setText(typed);
       setRefused(true);
@@ -384,6 +444,11 @@ function Composer(props: { store: AppStore; threadId: number; quote: Quote | nul
           </button>
         </div>
       )}
+      {route && (
+        <p id="route-preview" class={'route-preview small' + (route.blocked ? ' blocked' : '')} role="status">
+          {route.text}
+        </p>
+      )}
       {showCounter && (
         <p id="composer-counter" class={'composer-counter small' + (length.over > 0 ? ' over' : '')}>
           {length.over > 0 ? `${plural(length.over, 'character')} too many` : `${plural(length.left, 'character')} left`}
@@ -403,7 +468,7 @@ function Composer(props: { store: AppStore; threadId: number; quote: Quote | nul
           rows={1}
           placeholder="Message"
           value={text}
-          aria-describedby={showCounter ? 'composer-counter' : undefined}
+          aria-describedby={[showCounter ? 'composer-counter' : '', route ? 'route-preview' : ''].filter(Boolean).join(' ') || undefined}
           onInput={(e) => {
             touched.current = true;
             setNotStored(null);
@@ -417,7 +482,7 @@ function Composer(props: { store: AppStore; threadId: number; quote: Quote | nul
             }
           }}
         />
-        <button type="submit" class="primary send-button" disabled={!text.trim() || length.over > 0}>
+        <button type="submit" class="primary send-button" disabled={!text.trim() || length.over > 0 || blocked}>
           Send
         </button>
       </div>
