@@ -443,8 +443,12 @@ void ClientSession::handle(SendFrame send, const std::string& ref) {
     return;
   }
   note_activity();
-  queued_sends_.push_back(SendRequest{send.thread, std::move(send.client_id), std::move(send.body),
-                                      send.urgent, send.written_at});
+  SendRequest request{send.thread, std::move(send.client_id), std::move(send.body), send.urgent,
+                      send.written_at};
+  if (send.remind_after_minutes) {
+    request.remind_after = std::chrono::minutes(*send.remind_after_minutes);
+  }
+  queued_sends_.push_back(std::move(request));
   pump_sends();
 }
 

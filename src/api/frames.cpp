@@ -53,6 +53,10 @@ ClientFrame decode_send(FieldReader& reader) {
                  "written_at must be an RFC 3339 UTC time like 2025-06-02T14:03:11.204518Z"));
     }
   }
+  const std::int64_t remind = reader.keep(reader.optional_int("remind_after_minutes", 0));
+  if (remind != 0) {
+    send.remind_after_minutes = remind;
+  }
   return send;
 }
 

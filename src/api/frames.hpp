@@ -30,6 +30,7 @@ struct SendFrame {
   std::string body;
   bool urgent = false;
   std::optional<Timestamp> written_at;
+  std::optional<std::int64_t> remind_after_minutes;
 };
 
 struct AckFrame {

@@ -52,6 +52,8 @@ std::string_view event_kind_name(EventKind kind) {
       return "on_call_changed";
     case EventKind::kRouted:
       return "routed";
+    case EventKind::kReminder:
+      return "reminder";
   }
   return "unknown";
 }
@@ -180,6 +182,9 @@ json::object event_json(const OpenedEvent& opened) {
     case EventKind::kOnCallChanged:
       object["role_id"] = event.role.value();
       object["by_user_id"] = event.actor.value();
+      break;
+    case EventKind::kReminder:
+      object["message_id"] = event.ref.value();
       break;
     case EventKind::kRouted:
       object["message_id"] = event.ref.value();

@@ -107,7 +107,7 @@ struct RecordRead {
 /// Appends an event that is news for one user or for their whole org rather than for a
 /// thread: a kind whose scope_of() is kUser (in `user`'s stream) or kOrg (in the
 /// stream of every user of `org`). `subject` is whom it is about; `role`, the role a
-/// routing kind is about. Result: the Event.
+/// routing kind is about; `ref`, the message a kReminder is about. Result: the Event.
 /// Errors: InvalidArgument for a thread kind, or a user event naming no user; NotFound
 /// if `user` (a user event's) or `subject` is not a user of `org`. A mutation: written
 /// through a WriteBatch, beside the change it announces.
@@ -119,6 +119,7 @@ struct AppendScopedEvent {
   UserId subject;
   Timestamp at;
   RoleId role;
+  EventId ref;  // The message a kReminder is about.
 };
 
 /// The message log: messages, their receipts, and every user's event stream, read
@@ -136,6 +137,10 @@ class MessageLog {
 
   /// Errors: NotFound.
   virtual Result<Event> find_event(EventId id) = 0;
+
+  /// The message `sender` sent with this client token (NewMessage::client_token).
+  /// Errors: NotFound.
+  virtual Result<Event> find_message_by_client_token(UserId sender, std::string_view token) = 0;
 
   /// The user's stream after `after`, in position order, at most `limit`: each thread's
   /// events while they were a member, from the creation (first members) or their

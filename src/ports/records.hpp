@@ -126,6 +126,9 @@ enum class EventKind : std::uint8_t {
   // Thread scope (routing).
   kRouted = 13,  // Message `ref` (seq `ref_seq`) of a role thread reached `subject`
                  // through role `role`, for `reason` (docs/routing.md, "Reasons").
+  // User scope (routing).
+  kReminder = 14,  // Message `ref`, which `subject` sent asking to be reminded, is
+                   // still unread by anyone it was sent to.
 };
 
 // Whose streams an event is in.
@@ -144,6 +147,7 @@ constexpr EventScope scope_of(EventKind kind) {
     case EventKind::kOnCallChanged:
       return EventScope::kOrg;
     case EventKind::kDevicesChanged:
+    case EventKind::kReminder:
       return EventScope::kUser;
     default:
       return EventScope::kThread;

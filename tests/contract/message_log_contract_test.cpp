@@ -37,6 +37,22 @@ TYPED_TEST(MessageLogContract, AMessageKeepsItsWrittenTime) {
   EXPECT_EQ(store.find_event(this->send_ok(thread, zoe, "plain"))->written_at, std::nullopt);
 }
 
+TYPED_TEST(MessageLogContract, AMessageIsFoundByItsSendersClientToken) {
+  auto& store = *this->store_;
+  const UserId zoe = this->make_user("zoe");
+  const UserId yan = this->make_user("yan");
+  const ThreadId thread = this->make_thread(zoe, {yan});
+  const EventId sent = this->send_ok(thread, zoe, std::string("tok\x00en", 6));
+  auto found = store.find_message_by_client_token(zoe, std::string("tok\x00en", 6));
+  ASSERT_TRUE(found.has_value()) << found.error().to_string();
+  EXPECT_EQ(found->id, sent);
+  EXPECT_EQ(found->kind, EventKind::kMessage);
+  // Another sender's token, or an unknown one, is not found.
+  EXPECT_EQ(store.find_message_by_client_token(yan, std::string("tok\x00en", 6)).error().code(),
+            Code::kNotFound);
+  EXPECT_EQ(store.find_message_by_client_token(zoe, "other").error().code(), Code::kNotFound);
+}
+
 TYPED_TEST(MessageLogContract, AppendMessageNumbersEachThreadFromOne) {
   auto& store = *this->store_;
   const UserId zoe = this->make_user("zoe");

@@ -184,7 +184,16 @@ Result<Event> detail::pg::apply(WriteContext& context, const AppendScopedEvent& 
     }
   }
   return insert_scoped_event(context, mutation.kind, mutation.org, mutation.user, mutation.actor,
-                             mutation.subject, mutation.at, mutation.role);
+                             mutation.subject, mutation.at, mutation.role, mutation.ref);
+}
+
+Result<Event> PostgresStore::find_message_by_client_token(UserId sender, std::string_view token) {
+  auto lease = read_pool_->acquire();
+  const PgResult event = WL_TRY(
+      lease.connection().query("SELECT " WL_PG_EVENT_COLUMNS
+                               " FROM events WHERE actor = $1 AND client_token = $2 AND kind = 1",
+                               Params().add(sender).add_bytes(token), "find message"));
+  return single_row<Event>(event, read_event, "message");
 }
 
 Result<Event> PostgresStore::find_event(EventId id) {

@@ -171,7 +171,16 @@ Result<Event> detail::apply(WriteContext& context, const AppendScopedEvent& muta
     }
   }
   return insert_scoped_event(context, mutation.kind, mutation.org, mutation.user, mutation.actor,
-                             mutation.subject, mutation.at, mutation.role);
+                             mutation.subject, mutation.at, mutation.role, mutation.ref);
+}
+
+Result<Event> SqliteStore::find_message_by_client_token(UserId sender, std::string_view token) {
+  auto lease = read_pool_->acquire();
+  auto select = WL_TRY(lease.connection().prepare(
+      "SELECT " WL_EVENT_COLUMNS " FROM events WHERE actor = ?1 AND client_id = ?2 AND kind = 1",
+      "find message"));
+  select.bind(1, sender.value()).bind_text(2, token);
+  return single_row<Event>(select, read_event, "message");
 }
 
 Result<Event> SqliteStore::find_event(EventId id) {

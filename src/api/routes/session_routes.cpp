@@ -120,6 +120,7 @@ Result<json::value> get_me(const SessionServices& services, const Call& call) {
   json::object object = user_json(user, true);
   object["org_id"] = call.actor.org.value();
   object["device_id"] = call.actor.device.value();
+  object["is_scheduler"] = user.is_scheduler;
   return object;
 }
 

@@ -1,6 +1,7 @@
 #include "services/messaging/messaging_service.hpp"
 
 #include <algorithm>
+#include <charconv>
 #include <future>
 #include <map>
 #include <memory>
@@ -8,6 +9,7 @@
 
 #include <fmt/format.h>
 
+#include "core/crypto/encoding.hpp"
 #include "core/utf8.hpp"
 #include "services/audit/audit_log.hpp"
 #include "services/keys/key_ring.hpp"
@@ -466,8 +468,20 @@ Result<WriteBatch> MessagingService::prepare_send(const Principal& actor,
                   message_record_key(request.thread, actor.user, request.client_id), "body"},
       request.body));
   const Timestamp at = message.created_at;
+  const std::string token = message.client_token;
   WriteBatch batch;
   batch.add(AppendMessage{std::move(message)});
+  if (request.remind_after) {
+    if (*request.remind_after < std::chrono::minutes(1) ||
+        *request.remind_after > limits_.max_remind_after) {
+      return error(Code::kInvalidArgument, fmt::format("remind_after_minutes is 1 to {}",
+                                                       limits_.max_remind_after.count()));
+    }
+    // Keyed by the send, so a resend of it moves its reminder rather than adding one.
+    const std::string key = fmt::format("{}:{}", actor.user.value(), crypto::hex_encode(token));
+    batch.add(ScheduleTimer{std::string(kReminderTimer), key, actor.org, at + *request.remind_after,
+                            key});
+  }
   batch.audit(audit_draft(actor, at, "message.send", thread_target(request.thread), "ok",
                           fmt::format("urgent={}", request.urgent)),
               [](AuditDraft&, const std::vector<MutationResult>& results) {
@@ -597,6 +611,37 @@ void MessagingService::commit_send(const Principal& actor, SendRequest request, 
         }
         done(std::move(sent));
       });
+}
+
+Result<void> MessagingService::remind(const Timer& timer, WriteBatch& batch) {
+  // The payload is "<sender id>:<client token, hex>", as prepare_send wrote it.
+  const auto colon = timer.payload.find(':');
+  std::int64_t sender = 0;
+  if (colon == std::string::npos ||
+      std::from_chars(timer.payload.data(), timer.payload.data() + colon, sender).ec !=
+          std::errc() ||
+      sender <= 0) {
+    return error(Code::kInvalidArgument, "not a reminder's payload");
+  }
+  const std::string token = WL_TRY(crypto::hex_decode(timer.payload.substr(colon + 1)));
+  auto message = log_.find_message_by_client_token(UserId(sender), token);
+  if (!message) {
+    // The message is gone (never committed, or its thread's retention ended): nothing
+    // to remind of.
+    return message.error().code() == Code::kNotFound
+               ? ok()
+               : Result<void>(std::unexpected(message.error()));
+  }
+  for (const Receipt& receipt : WL_TRY(log_.list_receipts(message->id))) {
+    if (receipt.read_at) {
+      return ok();
+    }
+  }
+  batch.add(AppendScopedEvent{EventKind::kReminder, message->org_id, UserId(sender), UserId(sender),
+                              UserId(sender), clock_.now(), RoleId(), message->id});
+  batch.audit(AuditDraft{clock_.now(), message->org_id, UserId(), DeviceId(), "message.reminder",
+                         fmt::format("message:{}", message->id.value()), "ok", ""});
+  return ok();
 }
 
 Result<std::vector<UserId>> MessagingService::typing_recipients(const Principal& actor,

@@ -15,6 +15,7 @@
 #include "ports/clock.hpp"
 #include "ports/message_log.hpp"
 #include "ports/thread_store.hpp"
+#include "ports/timer_store.hpp"
 #include "ports/user_store.hpp"
 #include "ports/write_batch.hpp"
 #include "services/identity/principal.hpp"
@@ -43,6 +44,7 @@ struct MessagingLimits {
   // `delivered` event is at most this much later; nobody else waits on it.
   std::chrono::milliseconds receipt_wait{kReceiptWait};
   static constexpr std::chrono::milliseconds kReceiptWait{50};
+  std::chrono::minutes max_remind_after{24 * 60};
 };
 
 // An event with its message's client id and body opened. client_token,
@@ -80,7 +82,13 @@ struct SendRequest {
   std::string body;
   bool urgent = false;
   std::optional<Timestamp> written_at;  // When the client says it was written.
+  // Remind the sender if nobody has read it this long after it is sent (a durable
+  // timer, kReminderTimer): 1 to max_remind_after.
+  std::optional<std::chrono::minutes> remind_after;
 };
+
+// The durable timer of a send's reminder (MessagingService::remind).
+inline constexpr std::string_view kReminderTimer = "message.reminder";
 
 struct SendResult {
   Event message;          // client_token, client_id_sealed and body_sealed cleared.
@@ -197,6 +205,12 @@ class MessagingService {
 
   // The caller read the thread up to up_to_seq. Errors: PermissionDenied, NotFound.
   Result<void> mark_read(const Principal& actor, ThreadId thread, std::int64_t up_to_seq);
+
+  // Runs a send's reminder timer (kReminderTimer; JobRunner): if nobody it was sent to
+  // has read the message, adds a kReminder for the sender to `batch` (a user event:
+  // their devices alert); otherwise nothing. It fires once. Errors: as the store's
+  // reads; InvalidArgument for a payload it did not write.
+  Result<void> remind(const Timer& timer, WriteBatch& batch);
 
   // The caller's event stream after `after`, at most limit events, opened. Each
   // non-empty page is audited as one PHI read.

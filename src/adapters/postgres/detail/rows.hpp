@@ -136,7 +136,7 @@ Result<OrgId> org_of_user(PgConnection& connection, UserId user);
 // routing kind.
 Result<Event> insert_scoped_event(WriteContext& context, EventKind kind, OrgId org, UserId user,
                                   UserId actor, UserId subject, Timestamp at,
-                                  RoleId role = RoleId());
+                                  RoleId role = RoleId(), EventId ref = EventId());
 
 // Takes the stream gate: a transaction-level advisory lock that every transaction
 // takes before it writes an existing thread's events (lock_thread), so those

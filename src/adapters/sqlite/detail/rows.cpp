@@ -230,9 +230,11 @@ Result<OrgId> org_of_user(Connection& connection, UserId user) {
 }
 
 Result<Event> insert_scoped_event(WriteContext& context, EventKind kind, OrgId org, UserId user,
-                                  UserId actor, UserId subject, Timestamp at, RoleId role) {
+                                  UserId actor, UserId subject, Timestamp at, RoleId role,
+                                  EventId ref) {
   Event event;
   event.role = role;
+  event.ref = ref;
   event.org_id = org;
   event.user_id = scope_of(kind) == EventScope::kUser ? user : UserId();
   event.kind = kind;

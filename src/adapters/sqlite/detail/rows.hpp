@@ -135,7 +135,7 @@ Result<OrgId> org_of_user(Connection& connection, UserId user);
 // routing kind.
 Result<Event> insert_scoped_event(WriteContext& context, EventKind kind, OrgId org, UserId user,
                                   UserId actor, UserId subject, Timestamp at,
-                                  RoleId role = RoleId());
+                                  RoleId role = RoleId(), EventId ref = EventId());
 
 Result<AuditEntry> insert_audit(WriteContext& context, const AuditDraft& draft);
 

@@ -9,6 +9,7 @@
 #include <algorithm>
 
 #include "core/time_zone.hpp"
+#include "services/timers/job_runner.hpp"
 #include "support/service_fixture.hpp"
 
 namespace wl {
@@ -314,6 +315,84 @@ TEST_F(RoutingServiceTest, AnotherOrgsRoleIsNotFound) {
   EXPECT_EQ(routing().open_role_thread(outsider, role.id).error().code(), Code::kNotFound);
   EXPECT_EQ(routing().sign_in(outsider, role.id).error().code(), Code::kNotFound);
   EXPECT_EQ(routing().preview(outsider, role.id).error().code(), Code::kNotFound);
+}
+
+}  // namespace
+}  // namespace wl
+
+namespace wl {
+namespace {
+
+// Reminders run on durable timers: on a manual clock, through the JobRunner that
+// `serve` runs, over the real store.
+class ReminderTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    const OrgId org = fx_.create_org("General Hospital").id;
+    sender_ = testing::ServiceFixture::principal_of(fx_.create_user(org, "sender"));
+    reader_ = testing::ServiceFixture::principal_of(fx_.create_user(org, "reader"));
+    thread_ = fx_.messaging->open_direct(sender_, reader_.user)->thread.id;
+    runner_.handle(std::string(kReminderTimer), [this](const Timer& timer, WriteBatch& batch) {
+      return fx_.messaging->remind(timer, batch);
+    });
+  }
+
+  std::vector<testing::RecordingSubscriber::Published> reminders() {
+    return fx_.published.events_of_kind(EventKind::kReminder);
+  }
+
+  SendRequest send_request(std::string client_id) {
+    SendRequest request{thread_, std::move(client_id), "Please call back about bed 4"};
+    request.remind_after = std::chrono::minutes(10);
+    return request;
+  }
+
+  testing::ServiceFixture fx_;
+  JobRunner runner_{*fx_.store, *fx_.store, fx_.clock, JobRunnerOptions{}, publish_to(fx_.bus)};
+  Principal sender_;
+  Principal reader_;
+  ThreadId thread_;
+};
+
+TEST_F(ReminderTest, AnUnreadMessageRemindsItsSenderOnceWhenItsTimeComes) {
+  auto sent = fx_.messaging->send(sender_, send_request("r-1"));
+  ASSERT_TRUE(sent.has_value()) << sent.error().to_string();
+  fx_.advance(std::chrono::minutes(9));
+  ASSERT_TRUE(runner_.run_due().has_value());
+  EXPECT_TRUE(reminders().empty());
+
+  fx_.advance(std::chrono::minutes(2));
+  ASSERT_EQ(*runner_.run_due(), 1u);
+  const auto fired = reminders();
+  ASSERT_EQ(fired.size(), 1u);
+  EXPECT_EQ(fired[0].event.scope, EventScope::kUser);
+  EXPECT_EQ(fired[0].event.user_id, sender_.user);
+  EXPECT_EQ(fired[0].event.ref, sent->message.id);
+  EXPECT_EQ(fired[0].recipients, std::vector<UserId>{sender_.user});
+  EXPECT_EQ(fx_.audit_entries("message.reminder", "ok").size(), 1u);
+
+  // Once: nothing more, however long it stays unread.
+  fx_.advance(std::chrono::hours(2));
+  EXPECT_EQ(*runner_.run_due(), 0u);
+  EXPECT_EQ(reminders().size(), 1u);
+}
+
+TEST_F(ReminderTest, AMessageReadBeforeItsTimeRemindsNobody) {
+  auto sent = fx_.messaging->send(sender_, send_request("r-2"));
+  ASSERT_TRUE(sent.has_value()) << sent.error().to_string();
+  ASSERT_TRUE(fx_.messaging->mark_read(reader_, thread_, sent->message.seq).has_value());
+  fx_.advance(std::chrono::minutes(11));
+  ASSERT_EQ(*runner_.run_due(), 1u);  // The timer ran and found it read.
+  EXPECT_TRUE(reminders().empty());
+}
+
+TEST_F(ReminderTest, AReminderOutOfRangeIsRefusedAndNothingIsSent) {
+  SendRequest request = send_request("r-3");
+  request.remind_after = std::chrono::minutes(0);
+  EXPECT_EQ(fx_.messaging->send(sender_, request).error().code(), Code::kInvalidArgument);
+  request.remind_after = std::chrono::minutes(24 * 60 + 1);
+  EXPECT_EQ(fx_.messaging->send(sender_, request).error().code(), Code::kInvalidArgument);
+  EXPECT_EQ(fx_.store->find_thread(thread_)->last_seq, 0);
 }
 
 }  // namespace
