@@ -146,7 +146,7 @@ TEST_F(RoutingTest, ACsvImportOverHttpsShowsProgressAndItsProblems) {
   ASSERT_EQ(started.status, 200) << json::serialize(started.body);
   const std::int64_t id = started.body.at("id").as_int64();
   json::value status = started.body;
-  for (int tries = 0; tries < 100 && status.at("state").as_string() == "running"; ++tries) {
+  for (int tries = 0; tries < 400 && status.at("state").as_string() == "running"; ++tries) {
     std::this_thread::sleep_for(50ms);
     status = scheduler->get("/api/v1/schedule-imports/" + std::to_string(id));
   }
