@@ -161,6 +161,11 @@ class MessageLog {
   virtual Result<std::vector<Event>> read_thread_messages(ThreadId thread, std::int64_t before_seq,
                                                           std::size_t limit) = 0;
 
+  /// The kRouted events of `thread` about its messages with seq in [from_seq, to_seq]
+  /// (whom each reached: role threads), ordered by the message's seq, then id.
+  virtual Result<std::vector<Event>> read_thread_routing(ThreadId thread, std::int64_t from_seq,
+                                                         std::int64_t to_seq) = 0;
+
   /// Per-recipient status of a message: one row per current member other than the
   /// sender, ordered by user id. Errors: NotFound.
   virtual Result<std::vector<Receipt>> list_receipts(EventId message) = 0;

@@ -333,6 +333,13 @@ TYPED_TEST(RoutingStoreContract, ARoutedMessageReachesItsNewHoldersStreams) {
                                            EventKind::kRouted}));
   EXPECT_EQ(stream->back().reason, "on_call");
   EXPECT_EQ(stream->back().role, role.id);
+  // A history page finds whom its messages reached.
+  auto routing = store.read_thread_routing(created->thread.id, 1, 1);
+  ASSERT_TRUE(routing.has_value()) << routing.error().to_string();
+  ASSERT_EQ(routing->size(), 1u);
+  EXPECT_EQ(routing->front().subject, holder);
+  EXPECT_EQ(routing->front().ref, message.id);
+  EXPECT_TRUE(store.read_thread_routing(created->thread.id, 2, 5)->empty());
 
   // A resent client id appends no message, so nothing is routed again.
   auto again = commit_and_wait(store, route_batch("c-1"));

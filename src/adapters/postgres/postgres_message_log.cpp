@@ -196,6 +196,18 @@ Result<Event> PostgresStore::find_message_by_client_token(UserId sender, std::st
   return single_row<Event>(event, read_event, "message");
 }
 
+Result<std::vector<Event>> PostgresStore::read_thread_routing(ThreadId thread,
+                                                              std::int64_t from_seq,
+                                                              std::int64_t to_seq) {
+  auto lease = read_pool_->acquire();
+  const PgResult events =
+      WL_TRY(lease.connection().query(
+          "SELECT " WL_PG_EVENT_COLUMNS " FROM events WHERE thread_id = $1 AND kind = 13 "
+          "AND ref_seq BETWEEN $2 AND $3 ORDER BY ref_seq, id",
+          Params().add(thread).add(from_seq).add(to_seq), "read thread routing"));
+  return all_rows<Event>(events, read_event);
+}
+
 Result<Event> PostgresStore::find_event(EventId id) {
   auto lease = read_pool_->acquire();
   const PgResult event = WL_TRY(lease.connection().query(

@@ -98,6 +98,8 @@ class PostgresStore final : public Store {
   Result<bool> is_member(ThreadId thread, UserId user) override;
 
   Result<Event> find_event(EventId id) override;
+  Result<std::vector<Event>> read_thread_routing(ThreadId thread, std::int64_t from_seq,
+                                                 std::int64_t to_seq) override;
   Result<Event> find_message_by_client_token(UserId sender, std::string_view token) override;
   Result<std::vector<Event>> read_user_events(UserId user, StreamPosition after,
                                               std::size_t limit) override;

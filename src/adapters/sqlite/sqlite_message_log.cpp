@@ -183,6 +183,18 @@ Result<Event> SqliteStore::find_message_by_client_token(UserId sender, std::stri
   return single_row<Event>(select, read_event, "message");
 }
 
+Result<std::vector<Event>> SqliteStore::read_thread_routing(ThreadId thread, std::int64_t from_seq,
+                                                            std::int64_t to_seq) {
+  auto lease = read_pool_->acquire();
+  auto select =
+      WL_TRY(lease.connection().prepare("SELECT " WL_EVENT_COLUMNS
+                                        " FROM events WHERE thread_id = ?1 AND kind = 13 "
+                                        "AND ref_seq BETWEEN ?2 AND ?3 ORDER BY ref_seq, id",
+                                        "read thread routing"));
+  select.bind(1, thread.value()).bind(2, from_seq).bind(3, to_seq);
+  return all_rows<Event>(select, read_event);
+}
+
 Result<Event> SqliteStore::find_event(EventId id) {
   auto lease = read_pool_->acquire();
   auto select = WL_TRY(lease.connection().prepare(

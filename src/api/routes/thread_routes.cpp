@@ -88,8 +88,13 @@ Result<json::value> list_messages(const ThreadServices& services, const Call& ca
   for (const OpenedEvent& message : page.messages) {
     messages.push_back(event_json(message));
   }
+  json::array routed;
+  for (const OpenedEvent& event : page.routed) {
+    routed.push_back(event_json(event));
+  }
   return json::object{{"messages", std::move(messages)},
-                      {"receipts", history_receipts_json(page.receipts)}};
+                      {"receipts", history_receipts_json(page.receipts)},
+                      {"routed", std::move(routed)}};
 }
 
 Result<json::value> add_member(const ThreadServices& services, const Call& call) {

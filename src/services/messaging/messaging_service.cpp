@@ -726,7 +726,7 @@ Result<HistoryPage> MessagingService::history(const Principal& actor, ThreadId t
     return error(Code::kInvalidArgument,
                  fmt::format("limit must be 1 to {}", limits_.max_history_page));
   }
-  WL_TRY(require_member(actor, thread_id, "thread.history"));
+  const Thread thread = WL_TRY(require_member(actor, thread_id, "thread.history"));
   const auto events = WL_TRY(log_.read_thread_messages(thread_id, before_seq, limit));
   HistoryPage page;
   page.messages.reserve(events.size());
@@ -738,6 +738,11 @@ Result<HistoryPage> MessagingService::history(const Principal& actor, ThreadId t
   const std::int64_t from_seq = events.empty() ? 1 : events.back().seq;
   const std::int64_t to_seq = events.empty() ? 0 : events.front().seq;
   page.receipts = WL_TRY(log_.read_history_receipts(thread_id, actor.user, from_seq, to_seq));
+  if (thread.kind == ThreadKind::kRole && !events.empty()) {
+    for (Event& routed : WL_TRY(log_.read_thread_routing(thread_id, from_seq, to_seq))) {
+      page.routed.push_back(OpenedEvent{std::move(routed), {}, {}});
+    }
+  }
   std::erase_if(page.receipts.read,
                 [&](const ReadPosition& position) { return position.user_id == actor.user; });
   WL_TRY(audit(actor, "thread.history", thread_target(thread_id), "ok",

@@ -253,6 +253,7 @@ ALTER TABLE threads ADD COLUMN role_id bigint REFERENCES roles (id);
 ALTER TABLE users ADD COLUMN is_scheduler boolean NOT NULL DEFAULT false;
 ALTER TABLE events ADD COLUMN role_id bigint;
 ALTER TABLE events ADD COLUMN reason text;
+CREATE INDEX routed_by_thread ON events (thread_id, ref_seq) WHERE kind = 13;
 )sql",
 };
 

@@ -315,6 +315,7 @@ ALTER TABLE threads ADD COLUMN role_id INTEGER;
 ALTER TABLE users ADD COLUMN is_scheduler INTEGER NOT NULL DEFAULT 0;
 ALTER TABLE events ADD COLUMN role_id INTEGER;
 ALTER TABLE events ADD COLUMN reason TEXT;
+CREATE INDEX routed_by_thread ON events (thread_id, ref_seq) WHERE kind = 13;
 )sql",
 };
 
