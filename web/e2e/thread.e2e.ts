@@ -166,9 +166,10 @@ describe('inside a thread', () => {
     await signIn(page, 'dr.patel');
     await waitLive(page);
     await page.locator('.thread-item', { hasText: 'Testpatient, Alma' }).click();
+    await page.locator('.message', { hasText: 'Room 12: BP 168/95' }).waitFor();
     await page.getByLabel('Message', { exact: true }).focus();
     let reached = false;
-    for (let i = 0; i < 20 && !reached; i++) {
+    for (let i = 0; i < 40 && !reached; i++) {
       await page.keyboard.press('Shift+Tab');
       reached = await page.evaluate(() => {
         const focused = document.activeElement;
