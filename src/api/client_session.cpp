@@ -500,7 +500,7 @@ void ClientSession::start_send(SendRequest request) {
   // A send that needs a read first (a role thread's, or one to a thread this node has
   // not seen yet) runs on a worker; the others write straight from here.
   const bool queued =
-      context.messaging.sends_without_reads(request.thread)
+      context.messaging.sends_without_reads(principal_.org, request.thread)
           ? run_async<SendResult>(
                 [&context, principal = principal_,
                  request = std::move(request)](WriteDone<SendResult> finished) mutable {

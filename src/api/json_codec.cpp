@@ -54,6 +54,10 @@ std::string_view event_kind_name(EventKind kind) {
       return "routed";
     case EventKind::kReminder:
       return "reminder";
+    case EventKind::kUnanswered:
+      return "unanswered";
+    case EventKind::kAlert:
+      return "alert";
   }
   return "unknown";
 }
@@ -184,13 +188,19 @@ json::object event_json(const OpenedEvent& opened) {
       object["by_user_id"] = event.actor.value();
       break;
     case EventKind::kReminder:
+    case EventKind::kUnanswered:
+    case EventKind::kAlert:
       object["message_id"] = event.ref.value();
       break;
     case EventKind::kRouted:
       object["message_id"] = event.ref.value();
       object["message_seq"] = event.ref_seq;
       object["user_id"] = event.subject.value();
-      object["role_id"] = event.role.value();
+      if (event.role.is_set()) {
+        object["role_id"] = event.role.value();
+      } else {
+        object["role_id"] = nullptr;  // An escalation to a person's backup.
+      }
       object["reason"] = event.reason;
       break;
   }

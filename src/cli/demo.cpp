@@ -90,8 +90,8 @@ constexpr std::array<DemoPatient, 5> kPatients{{
 }  // namespace
 
 // The demo's roles, a week of day and night shifts from yesterday (so someone holds
-// each role whenever the demo is tried), the scheduler, and the charge nurse signed in
-// to her unit's phone.
+// each role whenever the demo is tried), the scheduler, the charge nurse signed in
+// to her unit's phone, the escalation policy and some backup chains.
 template <typename As>
 Result<void> seed_routing(Runtime& runtime, const std::map<std::string_view, User>& users, As as) {
   RoutingService& routing = runtime.routing();
@@ -146,6 +146,21 @@ Result<void> seed_routing(Runtime& runtime, const std::map<std::string_view, Use
     }
   }
   WL_TRY(routing.sign_in(as("rn.harper"), roles.at("4 West Charge Nurse")));
+
+  // Escalation: urgent messages move on after 2 minutes unread and re-alert every 2,
+  // normal ones after 15; a few people's backups, through people and roles.
+  EscalationPolicy policy;
+  policy.urgent_after = std::chrono::minutes(2);
+  policy.normal_after = std::chrono::minutes(15);
+  policy.realert_every = std::chrono::minutes(2);
+  WL_TRY(routing.set_policy(admin, policy));
+  auto person = [&users](std::string_view username) { return Backup{users.at(username).id, {}}; };
+  auto role = [&roles](std::string_view name) { return Backup{{}, roles.at(name)}; };
+  WL_TRY(routing.set_backups(admin, users.at("dr.patel").id,
+                             {person("np.brooks"), role("Hospitalist On Call")}));
+  WL_TRY(routing.set_backups(admin, users.at("dr.okafor").id,
+                             {person("dr.haddad"), role("Rapid Response RN")}));
+  WL_TRY(routing.set_backups(admin, users.at("rn.santos").id, {role("4 West Charge Nurse")}));
   return ok();
 }
 

@@ -158,6 +158,9 @@ Result<std::unique_ptr<Runtime>> Runtime::open(const fs::path& data_dir, Runtime
       *runtime->store_, *runtime->store_, *runtime->store_, *runtime->messaging_, *runtime->audit_,
       runtime->dispatched_, runtime->clock_);
   runtime->messaging_->set_router(runtime->routing_.get());
+  runtime->escalator_ =
+      std::make_unique<Escalator>(*runtime->routing_, *runtime->store_, *runtime->store_,
+                                  *runtime->store_, *runtime->store_, runtime->clock_);
   // Values that versions before schema 4 stored in clear are sealed before anyone is
   // served (docs/storage.md, "Values older versions stored in clear").
   WL_TRY(runtime->identity_->seal_device_names_in_clear());

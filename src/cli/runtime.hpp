@@ -26,6 +26,7 @@
 #include "services/keys/key_ring.hpp"
 #include "services/messaging/messaging_service.hpp"
 #include "services/patients/patient_service.hpp"
+#include "services/routing/escalation.hpp"
 #include "services/routing/routing_service.hpp"
 
 namespace wl::cli {
@@ -116,6 +117,7 @@ class Runtime {
   PatientService& patients() { return *patients_; }
   MessagingService& messaging() { return *messaging_; }
   RoutingService& routing() { return *routing_; }
+  Escalator& escalator() { return *escalator_; }
 
  private:
   Runtime() = default;
@@ -140,6 +142,7 @@ class Runtime {
   std::unique_ptr<PatientService> patients_;
   std::unique_ptr<MessagingService> messaging_;
   std::unique_ptr<RoutingService> routing_;
+  std::unique_ptr<Escalator> escalator_;
 };
 
 }  // namespace wl::cli

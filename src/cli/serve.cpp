@@ -396,13 +396,17 @@ int serve(const ServeOptions& options) {
         }
       });
   // Durable timers (docs/architecture.md, "Timers"), run from here until the stop.
-  // The events timers' work appends (reminders) go to the clients as others do.
+  // The events timers' work appends (reminders, escalations, re-alerts) go to the
+  // clients as others do.
   JobRunner timers(services.store(), services.store(), services.clock(), JobRunnerOptions{},
                    publish_to(services.bus()));
   const SessionPurgeOptions purge;
   timers.handle(std::string(kSessionPurgeTimer), session_purge_handler(services.clock(), purge));
   timers.handle(std::string(kReminderTimer), [&services](const Timer& timer, WriteBatch& batch) {
     return services.messaging().remind(timer, batch);
+  });
+  timers.handle(std::string(kEscalationTimer), [&services](const Timer& timer, WriteBatch& batch) {
+    return services.escalator().run(timer, batch);
   });
   if (auto scheduled =
           schedule_session_purge(services.store(), services.store(), services.clock(), purge);

@@ -66,19 +66,21 @@ struct RoutedTo {
   std::string reason;
 };
 
-/// Records whom the message the batch has just appended to `thread` (by an
-/// AppendMessage before this mutation) reached: each user of `to` who is not a member
-/// yet joins, with their membership period opened at that message (so it is in their
-/// stream) and a kMemberAdded by the sender; then one kRouted per user, naming `role`
-/// and the reason. Result: the kRouted events (std::vector<Event>); none, and nothing
-/// written, if the batch appended no message to the thread (a resent client id).
-/// A mutation: written through a WriteBatch. Errors: NotFound for a user not of the
-/// thread's org.
+/// Records whom a message of `thread` reached: the one the batch has just appended to
+/// it (by an AppendMessage before this mutation), or with `message` set that earlier
+/// message (an escalation). Each user of `to` who is not a member yet joins, with their
+/// membership period opened at that message (so it is in their stream) and a
+/// kMemberAdded by the sender; then one kRouted per user, naming `role` (unset for a
+/// person's backup) and the reason. Result: the kRouted events (std::vector<Event>);
+/// none, and nothing written, if the batch appended no message to the thread (a resent
+/// client id). A mutation: written through a WriteBatch. Errors: NotFound for a user not
+/// of the thread's org, or a `message` that is not a message of `thread`.
 struct RouteMessage {
   ThreadId thread;
   RoleId role;
   std::vector<RoutedTo> to;
   Timestamp at;
+  EventId message;
 };
 
 /// Marks the given messages delivered to `recipient` at `at`, for those that exist,
@@ -107,8 +109,8 @@ struct RecordRead {
 /// Appends an event that is news for one user or for their whole org rather than for a
 /// thread: a kind whose scope_of() is kUser (in `user`'s stream) or kOrg (in the
 /// stream of every user of `org`). `subject` is whom it is about; `role`, the role a
-/// routing kind is about; `ref`, the message a kReminder is about. Result: the Event.
-/// Errors: InvalidArgument for a thread kind, or a user event naming no user; NotFound
+/// routing kind is about; `ref`, the message a kReminder, kUnanswered or kAlert is about. Result:
+/// the Event. Errors: InvalidArgument for a thread kind, or a user event naming no user; NotFound
 /// if `user` (a user event's) or `subject` is not a user of `org`. A mutation: written
 /// through a WriteBatch, beside the change it announces.
 struct AppendScopedEvent {
@@ -119,7 +121,7 @@ struct AppendScopedEvent {
   UserId subject;
   Timestamp at;
   RoleId role;
-  EventId ref;  // The message a kReminder is about.
+  EventId ref;  // The message a kReminder, kUnanswered or kAlert is about.
 };
 
 /// The message log: messages, their receipts, and every user's event stream, read

@@ -127,8 +127,12 @@ enum class EventKind : std::uint8_t {
   kRouted = 13,  // Message `ref` (seq `ref_seq`) of a role thread reached `subject`
                  // through role `role`, for `reason` (docs/routing.md, "Reasons").
   // User scope (routing).
-  kReminder = 14,  // Message `ref`, which `subject` sent asking to be reminded, is
-                   // still unread by anyone it was sent to.
+  kReminder = 14,    // Message `ref`, which `subject` sent asking to be reminded, is
+                     // still unread by anyone it was sent to.
+  kUnanswered = 15,  // Message `ref`, which `subject` sent, went through every step of
+                     // its escalation and nobody has read it (docs/routing.md).
+  kAlert = 16,       // Message `ref`, urgent and sent to `subject`, is still unread:
+                     // alert their devices again.
 };
 
 // Whose streams an event is in.
@@ -148,6 +152,8 @@ constexpr EventScope scope_of(EventKind kind) {
       return EventScope::kOrg;
     case EventKind::kDevicesChanged:
     case EventKind::kReminder:
+    case EventKind::kUnanswered:
+    case EventKind::kAlert:
       return EventScope::kUser;
     default:
       return EventScope::kThread;

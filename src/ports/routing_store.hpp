@@ -13,7 +13,8 @@
 #include "core/time.hpp"
 
 // Clinical routing's durable state (services/routing, docs/routing.md): the org's
-// roles, the shifts that assign people to them, and shift sign-ins. Role names and
+// roles, the shifts that assign people to them, shift sign-ins, backup chains and
+// escalation policies. Role names and
 // schedules are directory data, not PHI.
 namespace wl {
 
@@ -89,6 +90,32 @@ struct ShiftSaved {
   bool changed = false;  // False: the stored shift already said this; nothing was written.
 };
 
+// One step of a person's backup chain (escalation, docs/routing.md): a colleague or a
+// role, exactly one of them set.
+struct Backup {
+  UserId user;
+  RoleId role;
+  friend bool operator==(const Backup&, const Backup&) = default;
+};
+
+inline constexpr std::size_t kMaxBackups = 10;
+
+// How long the org lets a message stay unread before it moves on to the next backup,
+// for normal and urgent messages, and how often an unread urgent message alerts its
+// recipients again. Zero: never. The defaults are an org's until an admin sets them:
+// urgent messages escalate after 2 minutes and re-alert every 2; normal ones do not
+// escalate.
+struct EscalationPolicy {
+  OrgId org_id;
+  std::chrono::seconds normal_after{0};
+  std::chrono::seconds urgent_after{2 * 60};
+  std::chrono::seconds realert_every{2 * 60};
+  UserId updated_by;  // Unset: the defaults, never set.
+  Timestamp updated_at;
+};
+
+inline constexpr std::chrono::hours kMaxEscalationDelay{24};
+
 // ---- Mutations (written through a WriteBatch, ports/write_batch.hpp) ----
 
 /// Creates role.org_id's role (role.id ignored) and appends a kRoleChanged about it by
@@ -153,6 +180,23 @@ struct SignOutRole {
   Timestamp at;
 };
 
+/// Replaces `user`'s backup chain by `chain`, in order (empty: none). Result: true.
+/// Errors: InvalidArgument for a step with both or neither of user and role set, the
+/// user themselves, a step twice, or more than kMaxBackups steps; NotFound for `user`,
+/// or a step's user or role, not of `org`.
+struct SetBackups {
+  OrgId org;
+  UserId user;
+  std::vector<Backup> chain;
+};
+
+/// Sets policy.org_id's escalation policy (updated_by and updated_at say who and when).
+/// Result: true. Errors: InvalidArgument for a negative delay or one over
+/// kMaxEscalationDelay; NotFound for no org.
+struct SetEscalationPolicy {
+  EscalationPolicy policy;
+};
+
 /// Roles, shifts and sign-ins (services/routing): the reads.
 ///
 /// Errors common to all methods: Unavailable if the database cannot be reached or is
@@ -181,6 +225,12 @@ class RoutingStore {
   /// and those signed in to it, each once (a shift before a sign-in; of two shifts,
   /// the one that started first), ordered by user id. Disabled users are left out.
   virtual Result<std::vector<RoleHolder>> list_role_holders(RoleId role, Timestamp at) = 0;
+
+  /// `user`'s backup chain, in order; empty if none was set.
+  virtual Result<std::vector<Backup>> list_backups(UserId user) = 0;
+
+  /// The org's escalation policy: the defaults (updated_by unset) until one is set.
+  virtual Result<EscalationPolicy> find_escalation_policy(OrgId org) = 0;
 };
 
 }  // namespace wl

@@ -36,7 +36,8 @@ using Mutation =
                  SetSessionPinFailures, PurgeSessions, AppendMessage, RecordDelivered, CreateThread,
                  AddMember, RemoveMember, RenameThread, RecordRead, AppendScopedEvent,
                  UpsertPatient, ScheduleTimer, CancelTimer, CompleteTimer, RouteMessage, CreateRole,
-                 UpdateRole, SaveShift, DeleteShift, SignInRole, SignOutRole>;
+                 UpdateRole, SaveShift, DeleteShift, SignInRole, SignOutRole, SetBackups,
+                 SetEscalationPolicy>;
 
 /// A mutation's result: std::monostate (a write with nothing to give back: the
 /// identity writes but those below), Org (CreateOrg), User (CreateUser), Device
@@ -44,8 +45,8 @@ using Mutation =
 /// (RecordDelivered, RouteMessage), ThreadCreated (CreateThread), Event (AddMember,
 /// RemoveMember, RenameThread, AppendScopedEvent), std::optional<Event> (RecordRead),
 /// Patient (UpsertPatient), Timer (ScheduleTimer), bool (CancelTimer, CompleteTimer,
-/// DeleteShift, SignInRole, SignOutRole), std::int64_t (PurgeSessions), Role
-/// (CreateRole, UpdateRole), ShiftSaved (SaveShift).
+/// DeleteShift, SignInRole, SignOutRole, SetBackups, SetEscalationPolicy), std::int64_t
+/// (PurgeSessions), Role (CreateRole, UpdateRole), ShiftSaved (SaveShift).
 using MutationResult = std::variant<std::monostate, Org, User, Device, MessageAppended,
                                     std::vector<Event>, ThreadCreated, Event, std::optional<Event>,
                                     Patient, Timer, bool, std::int64_t, Role, ShiftSaved>;

@@ -350,6 +350,102 @@ TYPED_TEST(RoutingStoreContract, ARoutedMessageReachesItsNewHoldersStreams) {
   ASSERT_TRUE(second.has_value());
   EXPECT_EQ(second->template result<std::vector<Event>>(1).size(), 1u);
   EXPECT_EQ(store.list_members(created->thread.id)->size(), 2u);
+
+  // An earlier message escalated to a backup: they join at that message, and the
+  // routing names no role for a person.
+  const UserId backup = this->make_user("backup");
+  WriteBatch escalate;
+  escalate.add(RouteMessage{
+      created->thread.id, RoleId(), {RoutedTo{backup, "escalated"}}, at(200), message.id});
+  auto escalated = commit_and_wait(store, std::move(escalate));
+  ASSERT_TRUE(escalated.has_value()) << escalated.error().to_string();
+  const auto& steps = escalated->template result<std::vector<Event>>(0);
+  ASSERT_EQ(steps.size(), 1u);
+  EXPECT_EQ(steps[0].ref, message.id);
+  EXPECT_EQ(steps[0].ref_seq, message.seq);
+  EXPECT_FALSE(steps[0].role.is_set());
+  EXPECT_EQ(steps[0].created_at, at(200));
+  EXPECT_TRUE(*store.is_member(created->thread.id, backup));
+  auto backup_stream = store.read_user_events(backup, *head, 100);
+  ASSERT_TRUE(backup_stream.has_value());
+  ASSERT_FALSE(backup_stream->empty());
+  EXPECT_EQ(backup_stream->front().id, message.id) << "their period opens at the message";
+  EXPECT_EQ(backup_stream->back().kind, EventKind::kRouted);
+  EXPECT_EQ(store.read_thread_routing(created->thread.id, 1, 1)->size(), 2u);
+
+  // Only a message of that thread.
+  WriteBatch stray;
+  stray.add(RouteMessage{
+      created->thread.id, RoleId(), {RoutedTo{backup, "escalated"}}, at(201), EventId(999999)});
+  EXPECT_EQ(commit_and_wait(store, std::move(stray)).error().code(), Code::kNotFound);
+}
+
+TYPED_TEST(RoutingStoreContract, BackupChainsAreReplacedWholeAndStayInTheOrg) {
+  auto& store = *this->store_;
+  const UserId doctor = this->make_user("doctor");
+  const UserId first = this->make_user("first");
+  const Role role = this->make_role("Rapid Response RN");
+  EXPECT_TRUE(store.list_backups(doctor)->empty());
+  const std::vector<Backup> chain{Backup{first, RoleId()}, Backup{UserId(), role.id}};
+  ASSERT_TRUE(commit_one<bool>(store, SetBackups{this->org_, doctor, chain}).has_value());
+  EXPECT_EQ(*store.list_backups(doctor), chain);
+  const std::vector<Backup> shorter{Backup{UserId(), role.id}};
+  ASSERT_TRUE(commit_one<bool>(store, SetBackups{this->org_, doctor, shorter}).has_value());
+  EXPECT_EQ(*store.list_backups(doctor), shorter);
+
+  for (const std::vector<Backup>& bad :
+       {std::vector<Backup>{Backup{doctor, RoleId()}}, std::vector<Backup>{Backup{}},
+        std::vector<Backup>{Backup{first, role.id}},
+        std::vector<Backup>{Backup{first, RoleId()}, Backup{first, RoleId()}},
+        std::vector<Backup>(kMaxBackups + 1, Backup{first, RoleId()})}) {
+    EXPECT_EQ(commit_one<bool>(store, SetBackups{this->org_, doctor, bad}).error().code(),
+              Code::kInvalidArgument);
+  }
+  const OrgId other = create_org(store, "Other Hospital", at(1))->id;
+  const UserId stranger = this->make_user("stranger", other);
+  EXPECT_EQ(commit_one<bool>(store, SetBackups{this->org_, doctor, {Backup{stranger, RoleId()}}})
+                .error()
+                .code(),
+            Code::kNotFound);
+  EXPECT_EQ(commit_one<bool>(store, SetBackups{other, doctor, {}}).error().code(), Code::kNotFound);
+  EXPECT_EQ(*store.list_backups(doctor), shorter) << "a refused chain changes nothing";
+}
+
+TYPED_TEST(RoutingStoreContract, AnOrgHasTheDefaultPolicyUntilOneIsSet) {
+  auto& store = *this->store_;
+  const EscalationPolicy defaults = *store.find_escalation_policy(this->org_);
+  EXPECT_EQ(defaults.org_id, this->org_);
+  EXPECT_EQ(defaults.urgent_after, EscalationPolicy().urgent_after);
+  EXPECT_FALSE(defaults.updated_by.is_set());
+
+  const UserId admin = this->make_user("admin");
+  EscalationPolicy policy;
+  policy.org_id = this->org_;
+  policy.normal_after = std::chrono::minutes(15);
+  policy.urgent_after = std::chrono::minutes(2);
+  policy.realert_every = std::chrono::seconds(90);
+  policy.updated_by = admin;
+  policy.updated_at = at(30);
+  ASSERT_TRUE(commit_one<bool>(store, SetEscalationPolicy{policy}).has_value());
+  policy.urgent_after = std::chrono::minutes(3);
+  ASSERT_TRUE(commit_one<bool>(store, SetEscalationPolicy{policy}).has_value());
+  const EscalationPolicy stored = *store.find_escalation_policy(this->org_);
+  EXPECT_EQ(stored.normal_after, std::chrono::minutes(15));
+  EXPECT_EQ(stored.urgent_after, std::chrono::minutes(3));
+  EXPECT_EQ(stored.realert_every, std::chrono::seconds(90));
+  EXPECT_EQ(stored.updated_by, admin);
+  EXPECT_EQ(stored.updated_at, at(30));
+
+  EscalationPolicy bad = policy;
+  bad.normal_after = std::chrono::seconds(-1);
+  EXPECT_EQ(commit_one<bool>(store, SetEscalationPolicy{bad}).error().code(),
+            Code::kInvalidArgument);
+  bad.normal_after = kMaxEscalationDelay + std::chrono::seconds(1);
+  EXPECT_EQ(commit_one<bool>(store, SetEscalationPolicy{bad}).error().code(),
+            Code::kInvalidArgument);
+  bad = policy;
+  bad.org_id = OrgId(99999);
+  EXPECT_EQ(commit_one<bool>(store, SetEscalationPolicy{bad}).error().code(), Code::kNotFound);
 }
 
 }  // namespace

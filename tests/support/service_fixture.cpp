@@ -69,11 +69,13 @@ ServiceFixture::ServiceFixture(IdentityPolicy policy, MessagingLimits limits)
   routing =
       std::make_unique<RoutingService>(*store, *store, *store, *messaging, *audit, bus, clock);
   messaging->set_router(routing.get());
+  escalator = std::make_unique<Escalator>(*routing, *store, *store, *store, *store, clock);
 }
 
 ServiceFixture::~ServiceFixture() {
   bus.unsubscribe(&published);
   // The services and the store go before the directory that holds the database.
+  escalator.reset();
   routing.reset();
   messaging.reset();
   patients.reset();

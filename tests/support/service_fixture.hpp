@@ -21,6 +21,7 @@
 #include "services/keys/key_ring.hpp"
 #include "services/messaging/messaging_service.hpp"
 #include "services/patients/patient_service.hpp"
+#include "services/routing/escalation.hpp"
 #include "services/routing/routing_service.hpp"
 
 namespace wl::testing {
@@ -101,6 +102,7 @@ class ServiceFixture {
   std::unique_ptr<PatientService> patients;
   std::unique_ptr<MessagingService> messaging;
   std::unique_ptr<RoutingService> routing;
+  std::unique_ptr<Escalator> escalator;
 };
 
 }  // namespace wl::testing

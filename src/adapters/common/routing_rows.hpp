@@ -57,6 +57,36 @@ inline Result<void> check_shift(const Shift& shift) {
   return ok();
 }
 
+inline Result<void> check_backups(const SetBackups& mutation) {
+  if (mutation.chain.size() > kMaxBackups) {
+    return error(Code::kInvalidArgument, "a backup chain has at most 10 steps");
+  }
+  for (std::size_t i = 0; i < mutation.chain.size(); ++i) {
+    const Backup& step = mutation.chain[i];
+    if (step.user.is_set() == step.role.is_set()) {
+      return error(Code::kInvalidArgument, "each backup is a person or a role");
+    }
+    if (step.user == mutation.user && step.user.is_set()) {
+      return error(Code::kInvalidArgument, "a person cannot be their own backup");
+    }
+    if (std::find(mutation.chain.begin(), mutation.chain.begin() + static_cast<std::ptrdiff_t>(i),
+                  step) != mutation.chain.begin() + static_cast<std::ptrdiff_t>(i)) {
+      return error(Code::kInvalidArgument, "a backup appears twice in the chain");
+    }
+  }
+  return ok();
+}
+
+inline Result<void> check_policy(const EscalationPolicy& policy) {
+  for (const std::chrono::seconds delay :
+       {policy.normal_after, policy.urgent_after, policy.realert_every}) {
+    if (delay.count() < 0 || delay > kMaxEscalationDelay) {
+      return error(Code::kInvalidArgument, "an escalation delay is 0 to 24 hours");
+    }
+  }
+  return ok();
+}
+
 // Whether the shift as stored already says what `wanted` says.
 inline bool same_shift(const Shift& stored, const Shift& wanted) {
   return stored.role_id == wanted.role_id && stored.user_id == wanted.user_id &&

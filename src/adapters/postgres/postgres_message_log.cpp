@@ -145,13 +145,24 @@ Result<std::optional<Event>> detail::pg::apply(WriteContext& context, const Reco
 }
 
 Result<std::vector<Event>> detail::pg::apply(WriteContext& context, const RouteMessage& mutation) {
-  const Event* appended = detail::batch_message(*context.events, mutation.thread);
-  if (appended == nullptr) {
-    return std::vector<Event>();
-  }
-  const Event message = *appended;  // insert_event may move the batch's events.
   PgConnection& connection = context.connection;
-  // Locked already by the batch's AppendMessage: this reads it.
+  Event message;
+  if (mutation.message.is_set()) {
+    const PgResult found = WL_TRY(
+        connection.query("SELECT " WL_PG_EVENT_COLUMNS " FROM events WHERE id = $1 AND kind = 1",
+                         Params().add(mutation.message), "route message"));
+    message = WL_TRY(single_row<Event>(found, read_event, "message"));
+    if (message.thread_id != mutation.thread) {
+      return error(Code::kNotFound, "message not found");
+    }
+  } else {
+    const Event* appended = detail::batch_message(*context.events, mutation.thread);
+    if (appended == nullptr) {
+      return std::vector<Event>();
+    }
+    message = *appended;  // insert_event may move the batch's events.
+  }
+  // The thread's lock orders its events (taken already by a batch's AppendMessage).
   const Thread thread = WL_TRY(lock_thread(context, mutation.thread));
   std::vector<Event> routed;
   for (const RoutedTo& to : mutation.to) {

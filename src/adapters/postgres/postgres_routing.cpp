@@ -371,4 +371,81 @@ Result<std::vector<RoleHolder>> PostgresStore::list_role_holders(RoleId role, Ti
   return detail::merge_holders(by_shift, by_sign_in);
 }
 
+// ---- Escalation ----
+
+Result<bool> detail::pg::apply(WriteContext& context, const SetBackups& mutation) {
+  PgConnection& connection = context.connection;
+  WL_TRY(detail::check_backups(mutation));
+  WL_TRY(require_of_org(connection, OrgRow::kUser, mutation.user.value(), mutation.org, "user"));
+  for (const Backup& step : mutation.chain) {
+    WL_TRY(step.user.is_set() ? require_of_org(connection, OrgRow::kUser, step.user.value(),
+                                               mutation.org, "backup user")
+                              : require_of_org(connection, OrgRow::kRole, step.role.value(),
+                                               mutation.org, "backup role"));
+  }
+  WL_TRY(connection.query("DELETE FROM backups WHERE user_id = $1", Params().add(mutation.user),
+                          "set backups"));
+  for (std::size_t i = 0; i < mutation.chain.size(); ++i) {
+    WL_TRY(connection.query(
+        "INSERT INTO backups (user_id, position, backup_user, backup_role) VALUES ($1, $2, $3, $4)",
+        Params()
+            .add(mutation.user)
+            .add(static_cast<std::int64_t>(i))
+            .add_id_or_null(mutation.chain[i].user)
+            .add_id_or_null(mutation.chain[i].role),
+        "set backups"));
+  }
+  return true;
+}
+
+Result<bool> detail::pg::apply(WriteContext& context, const SetEscalationPolicy& mutation) {
+  const EscalationPolicy& policy = mutation.policy;
+  WL_TRY(detail::check_policy(policy));
+  WL_TRY(require_of_org(context.connection, OrgRow::kOrg, policy.org_id.value(), policy.org_id,
+                        "org"));
+  WL_TRY(context.connection.query(
+      "INSERT INTO escalation_policies (org_id, normal_after, urgent_after, realert_every, "
+      "updated_by, updated_at) VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT (org_id) DO UPDATE "
+      "SET normal_after = $2, urgent_after = $3, realert_every = $4, updated_by = $5, "
+      "updated_at = $6",
+      Params()
+          .add(policy.org_id)
+          .add(static_cast<std::int64_t>(policy.normal_after.count()))
+          .add(static_cast<std::int64_t>(policy.urgent_after.count()))
+          .add(static_cast<std::int64_t>(policy.realert_every.count()))
+          .add_id_or_null(policy.updated_by)
+          .add(policy.updated_at),
+      "set escalation policy"));
+  return true;
+}
+
+Result<std::vector<Backup>> PostgresStore::list_backups(UserId user) {
+  auto lease = read_pool_->acquire();
+  const PgResult rows = WL_TRY(lease.connection().query(
+      "SELECT backup_user, backup_role FROM backups WHERE user_id = $1 ORDER BY position",
+      Params().add(user), "list backups"));
+  return all_rows<Backup>(rows, [](const PgResult& result, int row) {
+    return Backup{UserId(result.int64(row, 0)), RoleId(result.int64(row, 1))};
+  });
+}
+
+Result<EscalationPolicy> PostgresStore::find_escalation_policy(OrgId org) {
+  auto lease = read_pool_->acquire();
+  const PgResult row = WL_TRY(lease.connection().query(
+      "SELECT normal_after, urgent_after, realert_every, updated_by, updated_at "
+      "FROM escalation_policies WHERE org_id = $1",
+      Params().add(org), "find escalation policy"));
+  EscalationPolicy policy;
+  policy.org_id = org;
+  if (row.rows() == 1) {
+    policy.normal_after = std::chrono::seconds(row.int64(0, 0));
+    policy.urgent_after = std::chrono::seconds(row.int64(0, 1));
+    policy.realert_every = std::chrono::seconds(row.int64(0, 2));
+    policy.updated_by = UserId(row.int64(0, 3));
+    policy.updated_at = row.time(0, 4);
+  }
+  WL_TRY(row.check());
+  return policy;
+}
+
 }  // namespace wl

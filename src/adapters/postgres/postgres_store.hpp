@@ -91,6 +91,8 @@ class PostgresStore final : public Store {
   Result<std::vector<Shift>> list_shifts(const ShiftQuery& query) override;
   Result<std::vector<RoleSignIn>> list_sign_ins(OrgId org, RoleId role, UserId user) override;
   Result<std::vector<RoleHolder>> list_role_holders(RoleId role, Timestamp at) override;
+  Result<std::vector<Backup>> list_backups(UserId user) override;
+  Result<EscalationPolicy> find_escalation_policy(OrgId org) override;
 
   Result<Thread> find_thread(ThreadId id) override;
   Result<std::vector<ThreadSummary>> list_threads_for_user(UserId user) override;

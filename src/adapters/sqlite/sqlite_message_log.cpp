@@ -130,12 +130,23 @@ Result<std::optional<Event>> detail::apply(WriteContext& context, const RecordRe
 }
 
 Result<std::vector<Event>> detail::apply(WriteContext& context, const RouteMessage& mutation) {
-  const Event* appended = batch_message(*context.events, mutation.thread);
-  if (appended == nullptr) {
-    return std::vector<Event>();
-  }
-  const Event message = *appended;  // insert_event may move the batch's events.
   Connection& connection = context.connection;
+  Event message;
+  if (mutation.message.is_set()) {
+    auto select = WL_TRY(connection.prepare(
+        "SELECT " WL_EVENT_COLUMNS " FROM events WHERE id = ?1 AND kind = 1", "route message"));
+    select.bind(1, mutation.message.value());
+    message = WL_TRY(single_row<Event>(select, read_event, "message"));
+    if (message.thread_id != mutation.thread) {
+      return error(Code::kNotFound, "message not found");
+    }
+  } else {
+    const Event* appended = batch_message(*context.events, mutation.thread);
+    if (appended == nullptr) {
+      return std::vector<Event>();
+    }
+    message = *appended;  // insert_event may move the batch's events.
+  }
   const Thread thread = WL_TRY(load_thread(connection, mutation.thread));
   std::vector<Event> routed;
   for (const RoutedTo& to : mutation.to) {

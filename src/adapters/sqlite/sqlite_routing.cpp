@@ -342,4 +342,81 @@ Result<std::vector<RoleHolder>> SqliteStore::list_role_holders(RoleId role, Time
   return merge_holders(by_shift, by_sign_in);
 }
 
+// ---- Escalation ----
+
+Result<bool> detail::apply(WriteContext& context, const SetBackups& mutation) {
+  Connection& connection = context.connection;
+  WL_TRY(check_backups(mutation));
+  WL_TRY(require_of_org(connection, OrgRow::kUser, mutation.user.value(), mutation.org, "user"));
+  for (const Backup& step : mutation.chain) {
+    WL_TRY(step.user.is_set() ? require_of_org(connection, OrgRow::kUser, step.user.value(),
+                                               mutation.org, "backup user")
+                              : require_of_org(connection, OrgRow::kRole, step.role.value(),
+                                               mutation.org, "backup role"));
+  }
+  auto remove = WL_TRY(connection.prepare("DELETE FROM backups WHERE user_id = ?1", "set backups"));
+  WL_TRY(remove.bind(1, mutation.user.value()).run());
+  for (std::size_t i = 0; i < mutation.chain.size(); ++i) {
+    auto insert = WL_TRY(connection.prepare(
+        "INSERT INTO backups (user_id, position, backup_user, backup_role) VALUES (?1, ?2, ?3, ?4)",
+        "set backups"));
+    insert.bind(1, mutation.user.value()).bind(2, static_cast<std::int64_t>(i));
+    bind_optional_id(insert, 3, mutation.chain[i].user);
+    bind_optional_id(insert, 4, mutation.chain[i].role);
+    WL_TRY(insert.run());
+  }
+  return true;
+}
+
+Result<bool> detail::apply(WriteContext& context, const SetEscalationPolicy& mutation) {
+  const EscalationPolicy& policy = mutation.policy;
+  WL_TRY(check_policy(policy));
+  WL_TRY(require_of_org(context.connection, OrgRow::kOrg, policy.org_id.value(), policy.org_id,
+                        "org"));
+  auto upsert = WL_TRY(context.connection.prepare(
+      "INSERT INTO escalation_policies (org_id, normal_after, urgent_after, realert_every, "
+      "updated_by, updated_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6) ON CONFLICT (org_id) DO UPDATE "
+      "SET normal_after = ?2, urgent_after = ?3, realert_every = ?4, updated_by = ?5, "
+      "updated_at = ?6",
+      "set escalation policy"));
+  upsert.bind(1, policy.org_id.value())
+      .bind(2, static_cast<std::int64_t>(policy.normal_after.count()))
+      .bind(3, static_cast<std::int64_t>(policy.urgent_after.count()))
+      .bind(4, static_cast<std::int64_t>(policy.realert_every.count()))
+      .bind(6, policy.updated_at);
+  bind_optional_id(upsert, 5, policy.updated_by);
+  WL_TRY(upsert.run());
+  return true;
+}
+
+Result<std::vector<Backup>> SqliteStore::list_backups(UserId user) {
+  auto lease = read_pool_->acquire();
+  auto select = WL_TRY(lease.connection().prepare(
+      "SELECT backup_user, backup_role FROM backups WHERE user_id = ?1 ORDER BY position",
+      "list backups"));
+  select.bind(1, user.value());
+  return all_rows<Backup>(select, [](const Statement& row) {
+    return Backup{UserId(row.column_int64(0)), RoleId(row.column_int64(1))};
+  });
+}
+
+Result<EscalationPolicy> SqliteStore::find_escalation_policy(OrgId org) {
+  auto lease = read_pool_->acquire();
+  auto select = WL_TRY(lease.connection().prepare(
+      "SELECT normal_after, urgent_after, realert_every, updated_by, updated_at "
+      "FROM escalation_policies WHERE org_id = ?1",
+      "find escalation policy"));
+  select.bind(1, org.value());
+  EscalationPolicy policy;
+  policy.org_id = org;
+  if (WL_TRY(select.step())) {
+    policy.normal_after = std::chrono::seconds(select.column_int64(0));
+    policy.urgent_after = std::chrono::seconds(select.column_int64(1));
+    policy.realert_every = std::chrono::seconds(select.column_int64(2));
+    policy.updated_by = UserId(select.column_int64(3));
+    policy.updated_at = select.column_time(4);
+  }
+  return policy;
+}
+
 }  // namespace wl

@@ -267,6 +267,85 @@ Result<json::value> get_import(const RoutingServices& services, const Call& call
   return import_status_json(WL_TRY(services.imports.find(call.actor, id)));
 }
 
+json::object backups_json(const std::vector<Backup>& chain) {
+  json::array steps;
+  for (const Backup& step : chain) {
+    steps.push_back(step.user.is_set() ? json::object{{"user_id", step.user.value()}}
+                                       : json::object{{"role_id", step.role.value()}});
+  }
+  return json::object{{"backups", std::move(steps)}};
+}
+
+// {"backups": [{"user_id": 5}, {"role_id": 3}, ...]}, each step one of the two.
+Result<std::vector<Backup>> backups_input(const Call& call) {
+  const auto body = WL_TRY(parse_object(call.request.body));
+  const auto* steps = body.if_contains("backups");
+  if (steps == nullptr || !steps->is_array()) {
+    return error(Code::kInvalidArgument, "backups must be an array");
+  }
+  if (body.size() != 1) {
+    return error(Code::kInvalidArgument, "the body has only backups");
+  }
+  if (steps->as_array().size() > kMaxBackups) {
+    return error(Code::kInvalidArgument,
+                 fmt::format("a backup chain has at most {} steps", kMaxBackups));
+  }
+  std::vector<Backup> chain;
+  for (const json::value& value : steps->as_array()) {
+    if (!value.is_object()) {
+      return error(Code::kInvalidArgument, "each backup is an object with user_id or role_id");
+    }
+    FieldReader reader(value.as_object());
+    Backup step;
+    step.user = UserId(WL_TRY(reader.optional_int("user_id", 0)));
+    step.role = RoleId(WL_TRY(reader.optional_int("role_id", 0)));
+    WL_TRY(reader.finish());
+    if (step.user.value() < 0 || step.role.value() < 0 ||
+        step.user.is_set() == step.role.is_set()) {
+      return error(Code::kInvalidArgument, "each backup has exactly one of user_id and role_id");
+    }
+    chain.push_back(step);
+  }
+  return chain;
+}
+
+Result<json::value> get_backups(const RoutingServices& services, const Call& call) {
+  const auto id = WL_TRY(id_segment(call.route, 3, "user id"));
+  return backups_json(WL_TRY(services.routing.backups(call.actor, UserId(id))));
+}
+
+Result<json::value> set_backups(const RoutingServices& services, const Call& call) {
+  const auto id = WL_TRY(id_segment(call.route, 3, "user id"));
+  std::vector<Backup> chain = WL_TRY(backups_input(call));
+  WL_TRY(services.routing.set_backups(call.actor, UserId(id), std::move(chain)));
+  return backups_json(WL_TRY(services.routing.backups(call.actor, UserId(id))));
+}
+
+json::object policy_json(const EscalationPolicy& policy) {
+  return json::object{
+      {"normal_after_seconds", policy.normal_after.count()},
+      {"urgent_after_seconds", policy.urgent_after.count()},
+      {"realert_every_seconds", policy.realert_every.count()},
+      {"updated_by", id_or_null(policy.updated_by.value())},
+      {"updated_at", policy.updated_by.is_set() ? json::value(format_rfc3339(policy.updated_at))
+                                                : json::value()}};
+}
+
+Result<json::value> get_policy(const RoutingServices& services, const Call& call) {
+  return policy_json(WL_TRY(services.routing.policy(call.actor)));
+}
+
+Result<json::value> set_policy(const RoutingServices& services, const Call& call) {
+  const auto body = WL_TRY(parse_object(call.request.body));
+  FieldReader reader(body);
+  EscalationPolicy policy;
+  policy.normal_after = std::chrono::seconds(WL_TRY(reader.required_int("normal_after_seconds")));
+  policy.urgent_after = std::chrono::seconds(WL_TRY(reader.required_int("urgent_after_seconds")));
+  policy.realert_every = std::chrono::seconds(WL_TRY(reader.required_int("realert_every_seconds")));
+  WL_TRY(reader.finish());
+  return policy_json(WL_TRY(services.routing.set_policy(call.actor, policy)));
+}
+
 constexpr RouteOf<RoutingServices> kRoutes[] = {
     {{"GET", "/api/v1/roles", Access::kSession, 0}, &list_roles},
     {{"POST", "/api/v1/roles", Access::kSession, kJsonBody}, &create_role},
@@ -284,6 +363,10 @@ constexpr RouteOf<RoutingServices> kRoutes[] = {
     {{"DELETE", "/api/v1/shifts/{id}", Access::kSession, 0}, &delete_shift},
     {{"POST", "/api/v1/schedule-imports", Access::kSession, kScheduleFileBody}, &start_import},
     {{"GET", "/api/v1/schedule-imports/{id}", Access::kSession, 0}, &get_import},
+    {{"GET", "/api/v1/users/{id}/backups", Access::kSession, 0}, &get_backups},
+    {{"PUT", "/api/v1/users/{id}/backups", Access::kSession, kJsonBody}, &set_backups},
+    {{"GET", "/api/v1/escalation-policy", Access::kSession, 0}, &get_policy},
+    {{"PUT", "/api/v1/escalation-policy", Access::kSession, kJsonBody}, &set_policy},
 };
 
 }  // namespace

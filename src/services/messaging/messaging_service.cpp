@@ -171,10 +171,51 @@ Result<ThreadKind> MessagingService::kind_of(ThreadId thread) {
   return stored.kind;
 }
 
-bool MessagingService::sends_without_reads(ThreadId thread) const {
+std::optional<ThreadKind> MessagingService::cached_kind(ThreadId thread) const {
   const std::lock_guard lock(kinds_mutex_);
   const auto found = kinds_.find(thread);
-  return found != kinds_.end() && found->second != ThreadKind::kRole;
+  return found == kinds_.end() ? std::nullopt : std::optional<ThreadKind>(found->second);
+}
+
+bool MessagingService::sends_without_reads(OrgId org, ThreadId thread) const {
+  const auto kind = cached_kind(thread);
+  if (!kind || *kind == ThreadKind::kRole) {
+    return false;
+  }
+  // A direct message's escalation is scheduled from the org's policy, held fresh.
+  return *kind != ThreadKind::kDirect || router_ == nullptr || router_->policy_fresh(org);
+}
+
+std::string send_timer_key(UserId sender, std::string_view client_token) {
+  return fmt::format("{}:{}", sender.value(), crypto::hex_encode(client_token));
+}
+
+std::optional<ScheduleTimer> MessagingService::escalation_timer(const Principal& actor,
+                                                                const SendRequest& request,
+                                                                std::optional<ThreadKind> kind,
+                                                                const std::string& key,
+                                                                Timestamp at) const {
+  if (router_ == nullptr || !kind || (*kind != ThreadKind::kDirect && *kind != ThreadKind::kRole)) {
+    return std::nullopt;
+  }
+  const auto policy = router_->cached_policy(actor.org);
+  if (!policy) {
+    return std::nullopt;
+  }
+  // The first step: the deadline, or an urgent message's first re-alert if sooner.
+  std::optional<std::chrono::seconds> first;
+  const std::chrono::seconds after = request.urgent ? policy->urgent_after : policy->normal_after;
+  if (after.count() > 0) {
+    first = after;
+  }
+  if (request.urgent && policy->realert_every.count() > 0 &&
+      (!first || policy->realert_every < *first)) {
+    first = policy->realert_every;
+  }
+  if (!first) {
+    return std::nullopt;
+  }
+  return ScheduleTimer{std::string(kEscalationTimer), key, actor.org, at + *first, key};
 }
 
 Result<ThreadView> MessagingService::view_of(const Principal& actor, const Thread& thread) {
@@ -413,7 +454,8 @@ Result<ThreadView> MessagingService::rename_thread(const Principal& actor, Threa
 }
 
 Result<WriteBatch> MessagingService::prepare_send(const Principal& actor,
-                                                  const SendRequest& request) {
+                                                  const SendRequest& request,
+                                                  std::optional<ThreadKind> kind) {
   if (!valid_client_id(request.client_id, limits_.max_client_id_bytes)) {
     return error(Code::kInvalidArgument,
                  fmt::format("client_id must be 1 to {} printable ASCII characters",
@@ -478,9 +520,13 @@ Result<WriteBatch> MessagingService::prepare_send(const Principal& actor,
                                                        limits_.max_remind_after.count()));
     }
     // Keyed by the send, so a resend of it moves its reminder rather than adding one.
-    const std::string key = fmt::format("{}:{}", actor.user.value(), crypto::hex_encode(token));
+    const std::string key = send_timer_key(actor.user, token);
     batch.add(ScheduleTimer{std::string(kReminderTimer), key, actor.org, at + *request.remind_after,
                             key});
+  }
+  if (auto escalation =
+          escalation_timer(actor, request, kind, send_timer_key(actor.user, token), at)) {
+    batch.add(std::move(*escalation));
   }
   batch.audit(audit_draft(actor, at, "message.send", thread_target(request.thread), "ok",
                           fmt::format("urgent={}", request.urgent)),
@@ -532,15 +578,12 @@ Result<SendResult> MessagingService::send(const Principal& actor, const SendRequ
 
 void MessagingService::send_async(const Principal& actor, SendRequest request,
                                   WriteDone<SendResult> done) {
-  {
-    const std::lock_guard lock(kinds_mutex_);
-    const auto found = kinds_.find(request.thread);
-    if (found != kinds_.end() && found->second == ThreadKind::kRole) {
-      done(error(Code::kInternal, "a role thread's message is sent with send_routed_async()"));
-      return;
-    }
+  const auto kind = cached_kind(request.thread);
+  if (kind == ThreadKind::kRole) {
+    done(error(Code::kInternal, "a role thread's message is sent with send_routed_async()"));
+    return;
   }
-  auto prepared = prepare_send(actor, request);
+  auto prepared = prepare_send(actor, request, kind);
   if (!prepared) {
     done(std::unexpected(prepared.error()));
     return;
@@ -550,7 +593,23 @@ void MessagingService::send_async(const Principal& actor, SendRequest request,
 
 void MessagingService::send_routed_async(const Principal& actor, SendRequest request,
                                          WriteDone<SendResult> done) {
-  auto prepared = prepare_send(actor, request);
+  // The reads: the thread's kind (an unknown thread fails in the write, which audits
+  // the refusal) and the org's escalation policy.
+  std::optional<ThreadKind> kind;
+  if (auto known = kind_of(request.thread)) {
+    kind = *known;
+  } else if (known.error().code() != Code::kNotFound) {
+    done(std::unexpected(known.error()));
+    return;
+  }
+  if (router_ != nullptr && (kind == ThreadKind::kDirect || kind == ThreadKind::kRole) &&
+      !router_->policy_fresh(actor.org)) {
+    if (auto loaded = router_->load_policy(actor.org); !loaded) {
+      done(std::unexpected(loaded.error()));
+      return;
+    }
+  }
+  auto prepared = prepare_send(actor, request, kind);
   if (!prepared) {
     done(std::unexpected(prepared.error()));
     return;
@@ -614,7 +673,7 @@ void MessagingService::commit_send(const Principal& actor, SendRequest request, 
 }
 
 Result<void> MessagingService::remind(const Timer& timer, WriteBatch& batch) {
-  // The payload is "<sender id>:<client token, hex>", as prepare_send wrote it.
+  // The payload is send_timer_key(), as prepare_send wrote it.
   const auto colon = timer.payload.find(':');
   std::int64_t sender = 0;
   if (colon == std::string::npos ||

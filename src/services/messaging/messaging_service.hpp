@@ -90,6 +90,14 @@ struct SendRequest {
 
 // The durable timer of a send's reminder (MessagingService::remind).
 inline constexpr std::string_view kReminderTimer = "message.reminder";
+// The durable timer of a message's escalation and urgent re-alerts (services/routing,
+// docs/routing.md "Escalation"), scheduled in the send's batch for messages to a person
+// (direct threads) and to a role, from the org's policy (SendRouter::cached_policy).
+inline constexpr std::string_view kEscalationTimer = "message.escalation";
+
+// The key of a send's timers, and their payload: "<sender id>:<client token, hex>", the
+// message's idempotency key (a resend of it replaces them).
+std::string send_timer_key(UserId sender, std::string_view client_token);
 
 struct SendResult {
   Event message;          // client_token, client_id_sealed and body_sealed cleared.
@@ -176,9 +184,10 @@ class MessagingService {
   // without waiting for it. For worker threads: a worker is held for the reads only.
   void send_routed_async(const Principal& actor, SendRequest request, WriteDone<SendResult> done);
 
-  // Whether a send to `thread` needs no read before its write: the thread is known on
-  // this node (its kind never changes) and is not a role thread. Never blocks.
-  bool sends_without_reads(ThreadId thread) const;
+  // Whether a send to `thread` by a user of `org` needs no read before its write: the
+  // thread is known on this node (its kind never changes), is not a role thread, and
+  // for a direct thread the org's escalation policy is cached fresh. Never blocks.
+  bool sends_without_reads(OrgId org, ThreadId thread) const;
 
   // Messages with seq < before_seq (0: newest), newest first, and their receipts.
   // Audited PHI read.
@@ -265,7 +274,15 @@ class MessagingService {
   // A send checked, sealed and ready for the store.
   // The send's batch: its AppendMessage first, and its audit entry (written unless the
   // client id was seen before).
-  Result<WriteBatch> prepare_send(const Principal& actor, const SendRequest& request);
+  // `kind` is the thread's, if known: a direct or role thread's message schedules its
+  // escalation (escalation_timer).
+  Result<WriteBatch> prepare_send(const Principal& actor, const SendRequest& request,
+                                  std::optional<ThreadKind> kind);
+  // The first kEscalationTimer of a message sent `at` to a thread of `kind`, from the
+  // org's cached policy; none if it does not escalate or re-alert.
+  std::optional<ScheduleTimer> escalation_timer(const Principal& actor, const SendRequest& request,
+                                                std::optional<ThreadKind> kind,
+                                                const std::string& key, Timestamp at) const;
   // Adds a role thread's RouteMessage to the send's batch (reading the thread and asking
   // the router); its index in the batch, or none for another kind of thread.
   Result<std::optional<std::size_t>> add_routing(const Principal& actor, const SendRequest& request,
@@ -287,6 +304,7 @@ class MessagingService {
 
   // The kind of `thread`, from the cache or the store (which fills the cache).
   Result<ThreadKind> kind_of(ThreadId thread);
+  std::optional<ThreadKind> cached_kind(ThreadId thread) const;
   void remember_kind(const Thread& thread);
 
   Committer& committer_;

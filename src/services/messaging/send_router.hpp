@@ -3,13 +3,15 @@
 #include "core/status.hpp"
 #include "ports/message_log.hpp"
 #include "ports/records.hpp"
+#include "ports/routing_store.hpp"
 #include "services/identity/principal.hpp"
 
 namespace wl {
 
 // How routing (services/routing) plugs into sending without messaging depending on
 // it: while messaging builds a send's batch to a role thread, it asks the router whom
-// the message goes to now and adds the answer (a RouteMessage) after the message.
+// the message goes to now and adds the answer (a RouteMessage) after the message; and
+// a send that may escalate schedules its first step from the org's policy.
 class SendRouter {
  public:
   virtual ~SendRouter() = default;
@@ -19,6 +21,15 @@ class SendRouter {
   // fallback), with a sentence for the sender; as the store's reads.
   virtual Result<RouteMessage> route(const Principal& sender, const Thread& thread,
                                      bool urgent) = 0;
+
+  // The org's escalation policy as this node last read it, however old; nullopt if it
+  // never did. Never blocks: a send's batch schedules the message's escalation from it.
+  virtual std::optional<EscalationPolicy> cached_policy(OrgId org) const = 0;
+  // Whether the cached policy is recent enough for a send to use without reading it
+  // again (load_policy). Never blocks.
+  virtual bool policy_fresh(OrgId org) const = 0;
+  // Reads the org's policy into the cache. Blocks on the store.
+  virtual Result<EscalationPolicy> load_policy(OrgId org) = 0;
 };
 
 }  // namespace wl

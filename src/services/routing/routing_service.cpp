@@ -580,4 +580,83 @@ Result<RouteMessage> RoutingService::route(const Principal& sender, const Thread
   return RouteMessage{thread.id, thread.role_id, std::move(resolution.to), now};
 }
 
+// ---- Escalation ----
+
+Result<std::vector<Backup>> RoutingService::backups(const Principal& actor, UserId user) {
+  if (user != actor.user) {
+    WL_TRY(require_colleague(actor, user, "backups.read"));
+  }
+  return routing_.list_backups(user);
+}
+
+Result<void> RoutingService::set_backups(const Principal& actor, UserId user,
+                                         std::vector<Backup> chain) {
+  const std::string target = fmt::format("user:{}", user.value());
+  WL_TRY(require(user == actor.user || actor.is_admin, actor, "backups.set", target,
+                 "only administrators set a colleague's backups"));
+  if (user != actor.user) {
+    WL_TRY(require_colleague(actor, user, "backups.set"));
+  }
+  std::string detail;
+  for (const Backup& step : chain) {
+    detail +=
+        fmt::format("{}{}:{}", detail.empty() ? "" : ",", step.user.is_set() ? "user" : "role",
+                    step.user.is_set() ? step.user.value() : step.role.value());
+  }
+  const Timestamp now = clock_.now();
+  WriteBatch batch;
+  batch.add(SetBackups{actor.org, user, std::move(chain)});
+  batch.audit(audit_draft(actor, now, "backups.set", target, "ok", detail));
+  WL_TRY(commit(std::move(batch)));
+  return ok();
+}
+
+Result<EscalationPolicy> RoutingService::policy(const Principal& actor) {
+  return load_policy(actor.org);
+}
+
+Result<EscalationPolicy> RoutingService::set_policy(const Principal& actor,
+                                                    EscalationPolicy policy) {
+  WL_TRY(require(actor.is_admin, actor, "escalation.policy",
+                 fmt::format("org:{}", actor.org.value()),
+                 "only administrators set the escalation policy"));
+  policy.org_id = actor.org;
+  policy.updated_by = actor.user;
+  policy.updated_at = clock_.now();
+  WriteBatch batch;
+  batch.add(SetEscalationPolicy{policy});
+  batch.audit(audit_draft(
+      actor, policy.updated_at, "escalation.policy", fmt::format("org:{}", actor.org.value()), "ok",
+      fmt::format("normal={}s urgent={}s realert={}s", policy.normal_after.count(),
+                  policy.urgent_after.count(), policy.realert_every.count())));
+  WL_TRY(commit(std::move(batch)));
+  remember_policy(policy);
+  return policy;
+}
+
+void RoutingService::remember_policy(const EscalationPolicy& policy) {
+  const std::lock_guard lock(policies_mutex_);
+  policies_[policy.org_id] = CachedPolicy{policy, clock_.now()};
+}
+
+std::optional<EscalationPolicy> RoutingService::cached_policy(OrgId org) const {
+  const std::lock_guard lock(policies_mutex_);
+  const auto found = policies_.find(org);
+  return found == policies_.end() ? std::nullopt
+                                  : std::optional<EscalationPolicy>(found->second.policy);
+}
+
+bool RoutingService::policy_fresh(OrgId org) const {
+  const std::lock_guard lock(policies_mutex_);
+  const auto found = policies_.find(org);
+  return found != policies_.end() && clock_.now() - found->second.read_at < kPolicyFreshFor &&
+         clock_.now() >= found->second.read_at;
+}
+
+Result<EscalationPolicy> RoutingService::load_policy(OrgId org) {
+  const EscalationPolicy policy = WL_TRY(routing_.find_escalation_policy(org));
+  remember_policy(policy);
+  return policy;
+}
+
 }  // namespace wl

@@ -2,9 +2,11 @@
 
 #include <cstddef>
 #include <functional>
+#include <mutex>
 #include <optional>
 #include <string>
 #include <string_view>
+#include <unordered_map>
 #include <vector>
 
 #include "core/status.hpp"
@@ -172,6 +174,27 @@ class RoutingService : public SendRouter {
   // SendRouter: the message goes to resolve()'s people now.
   Result<RouteMessage> route(const Principal& sender, const Thread& thread, bool urgent) override;
 
+  // ---- Escalation (docs/routing.md, "Escalation") ----
+
+  // `user`'s backup chain, in order. Any colleague may read it (it is whom their
+  // messages move on to). Errors: NotFound.
+  Result<std::vector<Backup>> backups(const Principal& actor, UserId user);
+  // Replaces `user`'s backup chain: the user themselves or an admin. Audited.
+  // Errors: PermissionDenied; InvalidArgument (a step both or neither, the user
+  // themselves, twice, over kMaxBackups); NotFound (a step not of the org).
+  Result<void> set_backups(const Principal& actor, UserId user, std::vector<Backup> chain);
+  // The org's escalation policy (the defaults until an admin sets one).
+  Result<EscalationPolicy> policy(const Principal& actor);
+  // Sets it: admins only. Audited. Errors: PermissionDenied; InvalidArgument (a delay
+  // below 0 or over kMaxEscalationDelay).
+  Result<EscalationPolicy> set_policy(const Principal& actor, EscalationPolicy policy);
+
+  // SendRouter: the policy cache, read again after kPolicyFreshFor.
+  std::optional<EscalationPolicy> cached_policy(OrgId org) const override;
+  bool policy_fresh(OrgId org) const override;
+  Result<EscalationPolicy> load_policy(OrgId org) override;
+  static constexpr std::chrono::seconds kPolicyFreshFor{60};
+
   const RoutingLimits& limits() const { return limits_; }
 
  private:
@@ -190,6 +213,8 @@ class RoutingService : public SendRouter {
   // Commits `batch` with its events published, and waits.
   Result<BatchResult> commit(WriteBatch batch);
 
+  void remember_policy(const EscalationPolicy& policy);
+
   Committer& committer_;
   RoutingStore& routing_;
   UserStore& users_;
@@ -198,6 +223,13 @@ class RoutingService : public SendRouter {
   Bus& bus_;
   const Clock& clock_;
   RoutingLimits limits_;
+
+  struct CachedPolicy {
+    EscalationPolicy policy;
+    Timestamp read_at;  // On the Clock.
+  };
+  mutable std::mutex policies_mutex_;
+  std::unordered_map<OrgId, CachedPolicy> policies_;  // GUARDED_BY(policies_mutex_)
 };
 
 }  // namespace wl

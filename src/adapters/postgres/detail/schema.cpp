@@ -255,6 +255,26 @@ ALTER TABLE events ADD COLUMN role_id bigint;
 ALTER TABLE events ADD COLUMN reason text;
 CREATE INDEX routed_by_thread ON events (thread_id, ref_seq) WHERE kind = 13;
 )sql",
+    // 4: escalation (docs/routing.md, "Escalation"): backup chains and org policies
+    // (seconds; 0: never).
+    R"sql(
+CREATE TABLE backups (
+  user_id bigint NOT NULL REFERENCES users (id),
+  position bigint NOT NULL,
+  backup_user bigint REFERENCES users (id),
+  backup_role bigint REFERENCES roles (id),
+  PRIMARY KEY (user_id, position),
+  CHECK ((backup_user IS NULL) <> (backup_role IS NULL))
+);
+CREATE TABLE escalation_policies (
+  org_id bigint PRIMARY KEY REFERENCES orgs (id),
+  normal_after bigint NOT NULL,
+  urgent_after bigint NOT NULL,
+  realert_every bigint NOT NULL,
+  updated_by bigint REFERENCES users (id),
+  updated_at bigint NOT NULL
+);
+)sql",
 };
 
 std::string random_instance_id() {

@@ -51,6 +51,8 @@ Result<ShiftSaved> apply(WriteContext& context, const SaveShift& mutation);
 Result<bool> apply(WriteContext& context, const DeleteShift& mutation);
 Result<bool> apply(WriteContext& context, const SignInRole& mutation);
 Result<bool> apply(WriteContext& context, const SignOutRole& mutation);
+Result<bool> apply(WriteContext& context, const SetBackups& mutation);
+Result<bool> apply(WriteContext& context, const SetEscalationPolicy& mutation);
 
 // The events the batch has appended since it had `first` of them.
 inline std::vector<Event> events_since(const WriteContext& context, std::size_t first) {

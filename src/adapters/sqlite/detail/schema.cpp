@@ -317,6 +317,27 @@ ALTER TABLE events ADD COLUMN role_id INTEGER;
 ALTER TABLE events ADD COLUMN reason TEXT;
 CREATE INDEX routed_by_thread ON events (thread_id, ref_seq) WHERE kind = 13;
 )sql",
+    // 10: escalation (docs/routing.md, "Escalation"): each person's backup chain, in
+    // order, and each org's policy (seconds; 0: never). An org without a row has the
+    // defaults.
+    R"sql(
+CREATE TABLE backups (
+  user_id INTEGER NOT NULL REFERENCES users (id),
+  position INTEGER NOT NULL,
+  backup_user INTEGER REFERENCES users (id),
+  backup_role INTEGER REFERENCES roles (id),
+  PRIMARY KEY (user_id, position),
+  CHECK ((backup_user IS NULL) != (backup_role IS NULL))
+);
+CREATE TABLE escalation_policies (
+  org_id INTEGER PRIMARY KEY REFERENCES orgs (id),
+  normal_after INTEGER NOT NULL,
+  urgent_after INTEGER NOT NULL,
+  realert_every INTEGER NOT NULL,
+  updated_by INTEGER REFERENCES users (id),
+  updated_at INTEGER NOT NULL
+);
+)sql",
 };
 
 std::string random_instance_id() {
