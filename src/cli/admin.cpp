@@ -1,3 +1,4 @@
+#include <algorithm>
 #include <filesystem>
 #include <fstream>
 #include <iostream>
@@ -11,6 +12,7 @@
 #include "cli/password_input.hpp"
 #include "cli/runtime.hpp"
 #include "core/time.hpp"
+#include "core/utf8.hpp"
 
 namespace wl::cli {
 namespace {
@@ -41,6 +43,9 @@ struct AdminOptions {
   std::string format;  // ics or csv; empty: from the file's extension.
   std::string time_zone = "UTC";
   std::string all_day_starts = "07:00";
+  // Escalation.
+  std::int64_t normal_after = 0, urgent_after = 120, realert_every = 120;
+  std::vector<std::string> backups;
 };
 
 int fail(const Status& status) {
@@ -348,6 +353,87 @@ void add_admin_command(CLI::App& app, int& exit_code) {
                                  : each.kind == RoleKind::kRoom ? "room"
                                                                 : "role");
       }
+      return ok();
+    });
+  });
+
+  CLI::App* escalation =
+      admin->add_subcommand("escalation", "How unread messages move on")->require_subcommand(1);
+  CLI::App* policy = escalation->add_subcommand(
+      "policy", "Set an org's escalation policy, in seconds (0: never; docs/routing.md)");
+  policy->add_option("--org", options->org, "Org name")->required();
+  policy
+      ->add_option("--urgent-after", options->urgent_after,
+                   "An urgent message unread this long moves on")
+      ->capture_default_str();
+  policy
+      ->add_option("--normal-after", options->normal_after,
+                   "A normal message unread this long moves on")
+      ->capture_default_str();
+  policy
+      ->add_option("--realert-every", options->realert_every,
+                   "An unread urgent message alerts again this often")
+      ->capture_default_str();
+  policy->callback([options, &exit_code] {
+    exit_code = with_target(*options, [&](AdminTarget& target) -> Result<void> {
+      EscalationPolicy wanted;
+      wanted.normal_after = std::chrono::seconds(options->normal_after);
+      wanted.urgent_after = std::chrono::seconds(options->urgent_after);
+      wanted.realert_every = std::chrono::seconds(options->realert_every);
+      const EscalationPolicy set = WL_TRY(target.set_escalation_policy(options->org, wanted));
+      std::cout << fmt::format(
+          "'{}' escalates urgent messages after {} s and normal ones after {} s, and re-alerts "
+          "every {} s (0: never)\n",
+          options->org, set.urgent_after.count(), set.normal_after.count(),
+          set.realert_every.count());
+      return ok();
+    });
+  });
+  CLI::App* backups = escalation->add_subcommand(
+      "backups", "Set a person's backup chain, in order (no --backup: none)");
+  backups->add_option("--org", options->org, "Org name")->required();
+  backups->add_option("--username", options->username, "Whose chain")->required();
+  backups->add_option("--backup", options->backups,
+                      "user:USERNAME or role:ROLE NAME, repeated in order");
+  backups->callback([options, &exit_code] {
+    exit_code = with_target(*options, [&](AdminTarget& target) -> Result<void> {
+      std::vector<Backup> chain;
+      std::vector<User> users;
+      std::vector<Role> roles;
+      for (const std::string& step : options->backups) {
+        if (step.starts_with("user:")) {
+          if (users.empty()) {
+            users = WL_TRY(target.list_users(options->org));
+          }
+          const auto found = std::find_if(users.begin(), users.end(), [&step](const User& user) {
+            return user.username == step.substr(5);
+          });
+          if (found == users.end()) {
+            return error(Code::kNotFound,
+                         fmt::format("no user '{}' in '{}'", step.substr(5), options->org));
+          }
+          chain.push_back(Backup{found->id, RoleId()});
+        } else if (step.starts_with("role:")) {
+          if (roles.empty()) {
+            roles = WL_TRY(target.list_roles(options->org));
+          }
+          const auto found = std::find_if(roles.begin(), roles.end(), [&step](const Role& role) {
+            return ascii_lower(role.name) == ascii_lower(step.substr(5));
+          });
+          if (found == roles.end()) {
+            return error(Code::kNotFound,
+                         fmt::format("no role '{}' in '{}'", step.substr(5), options->org));
+          }
+          chain.push_back(Backup{UserId(), found->id});
+        } else {
+          return error(Code::kInvalidArgument,
+                       fmt::format("--backup '{}': give user:USERNAME or role:ROLE NAME", step));
+        }
+      }
+      const std::size_t steps = chain.size();
+      WL_TRY(target.set_backups(user_name(*options), std::move(chain)));
+      std::cout << fmt::format("'{}' has {} backup{}\n", options->username, steps,
+                               steps == 1 ? "" : "s");
       return ok();
     });
   });

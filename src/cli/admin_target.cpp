@@ -84,6 +84,14 @@ class LocalTarget final : public AdminTarget {
   Result<Role> create_role(std::string_view org, const RoleInput& role) override {
     return runtime_->routing().create_role(WL_TRY(acting_in(org)), role);
   }
+  Result<EscalationPolicy> set_escalation_policy(std::string_view org,
+                                                 const EscalationPolicy& policy) override {
+    return runtime_->routing().set_policy(WL_TRY(acting_in(org)), policy);
+  }
+  Result<void> set_backups(const UserName& user, std::vector<Backup> chain) override {
+    const User found = WL_TRY(find_user(user));
+    return runtime_->routing().set_backups(WL_TRY(acting_in(user.org)), found.id, std::move(chain));
+  }
   Result<ImportReport> import_schedule(std::string_view org, const ScheduleImport& file,
                                        const ImportProgress& progress) override {
     return runtime_->routing().import_schedule(WL_TRY(acting_in(org)), file, progress);
@@ -405,6 +413,29 @@ class RemoteTarget final : public AdminTarget {
     }
     return role_from(
         WL_TRY(call("POST", fmt::format("/api/v1/system/orgs/{}/roles", found.id.value()), body)));
+  }
+  Result<EscalationPolicy> set_escalation_policy(std::string_view org,
+                                                 const EscalationPolicy& policy) override {
+    const Org found = WL_TRY(find_org(org));
+    WL_TRY(call("PUT", fmt::format("/api/v1/system/orgs/{}/escalation-policy", found.id.value()),
+                json::object{{"normal_after_seconds", policy.normal_after.count()},
+                             {"urgent_after_seconds", policy.urgent_after.count()},
+                             {"realert_every_seconds", policy.realert_every.count()}}));
+    return policy;
+  }
+  Result<void> set_backups(const UserName& user, std::vector<Backup> chain) override {
+    const Org org = WL_TRY(find_org(user.org));
+    const User found = WL_TRY(find_user(user));
+    json::array steps;
+    for (const Backup& step : chain) {
+      steps.push_back(step.user.is_set() ? json::object{{"user_id", step.user.value()}}
+                                         : json::object{{"role_id", step.role.value()}});
+    }
+    WL_TRY(call(
+        "PUT",
+        fmt::format("/api/v1/system/orgs/{}/users/{}/backups", org.id.value(), found.id.value()),
+        json::object{{"backups", std::move(steps)}}));
+    return ok();
   }
   Result<ImportReport> import_schedule(std::string_view org, const ScheduleImport& file,
                                        const ImportProgress& progress) override {

@@ -59,6 +59,10 @@ class AdminTarget {
   // The org's roles, and a new one (RoutingService, acting as the org's administrator).
   virtual Result<std::vector<Role>> list_roles(std::string_view org) = 0;
   virtual Result<Role> create_role(std::string_view org, const RoleInput& role) = 0;
+  // Escalation (RoutingService::set_policy, set_backups, as the org's administrator).
+  virtual Result<EscalationPolicy> set_escalation_policy(std::string_view org,
+                                                         const EscalationPolicy& policy) = 0;
+  virtual Result<void> set_backups(const UserName& user, std::vector<Backup> chain) = 0;
   // Imports a schedule file into the org (RoutingService::import_schedule), telling
   // `progress` how far it is as it goes.
   virtual Result<ImportReport> import_schedule(std::string_view org, const ScheduleImport& file,

@@ -221,5 +221,38 @@ TEST_F(RoutingTest, AMessageToARoleReachesItsHolderAndTheRoutingSurvivesARestart
   EXPECT_EQ(reopened.at("role_id").as_int64(), charge);
 }
 
+TEST_F(RoutingTest, TheAdminCommandSetsThePolicyAndABackupChainOnTheRunningServer) {
+  auto patel = login("dr.patel");
+  ASSERT_EQ(admin({"escalation", "policy", "--org", std::string(kOrg), "--urgent-after", "60",
+                   "--normal-after", "600", "--realert-every", "30"}),
+            0)
+      << output_;
+  const json::value policy = patel->get("/api/v1/escalation-policy");
+  EXPECT_EQ(policy.at("urgent_after_seconds").as_int64(), 60);
+  EXPECT_EQ(policy.at("normal_after_seconds").as_int64(), 600);
+  EXPECT_EQ(policy.at("realert_every_seconds").as_int64(), 30);
+
+  ASSERT_EQ(admin({"escalation", "backups", "--org", std::string(kOrg), "--username", "dr.patel",
+                   "--backup", "user:dr.haddad", "--backup", "role:rapid response rn"}),
+            0)
+      << output_;
+  EXPECT_NE(output_.find("'dr.patel' has 2 backups"), std::string::npos) << output_;
+  const json::value chain =
+      patel->get("/api/v1/users/" + std::to_string(patel->user_id()) + "/backups");
+  const json::array& steps = chain.at("backups").as_array();
+  ASSERT_EQ(steps.size(), 2u);
+  EXPECT_EQ(steps[0].at("user_id").as_int64(), patel->user_id_of("dr.haddad"));
+  EXPECT_EQ(steps[1].at("role_id").as_int64(), role_named(*patel, "Rapid Response RN"));
+
+  EXPECT_NE(admin({"escalation", "backups", "--org", std::string(kOrg), "--username", "dr.patel",
+                   "--backup", "dr.haddad"}),
+            0);
+  EXPECT_NE(output_.find("give user:USERNAME or role:ROLE NAME"), std::string::npos) << output_;
+  EXPECT_NE(admin({"escalation", "backups", "--org", std::string(kOrg), "--username", "dr.patel",
+                   "--backup", "user:dr.patel"}),
+            0);
+  EXPECT_NE(output_.find("a person cannot be their own backup"), std::string::npos) << output_;
+}
+
 }  // namespace
 }  // namespace wl::testing

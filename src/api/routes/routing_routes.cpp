@@ -267,7 +267,7 @@ Result<json::value> get_import(const RoutingServices& services, const Call& call
   return import_status_json(WL_TRY(services.imports.find(call.actor, id)));
 }
 
-json::object backups_json(const std::vector<Backup>& chain) {
+json::object backups_json_of(const std::vector<Backup>& chain) {
   json::array steps;
   for (const Backup& step : chain) {
     steps.push_back(step.user.is_set() ? json::object{{"user_id", step.user.value()}}
@@ -277,7 +277,7 @@ json::object backups_json(const std::vector<Backup>& chain) {
 }
 
 // {"backups": [{"user_id": 5}, {"role_id": 3}, ...]}, each step one of the two.
-Result<std::vector<Backup>> backups_input(const Call& call) {
+Result<std::vector<Backup>> backups_input_of(const Call& call) {
   const auto body = WL_TRY(parse_object(call.request.body));
   const auto* steps = body.if_contains("backups");
   if (steps == nullptr || !steps->is_array()) {
@@ -311,17 +311,17 @@ Result<std::vector<Backup>> backups_input(const Call& call) {
 
 Result<json::value> get_backups(const RoutingServices& services, const Call& call) {
   const auto id = WL_TRY(id_segment(call.route, 3, "user id"));
-  return backups_json(WL_TRY(services.routing.backups(call.actor, UserId(id))));
+  return backups_json_of(WL_TRY(services.routing.backups(call.actor, UserId(id))));
 }
 
 Result<json::value> set_backups(const RoutingServices& services, const Call& call) {
   const auto id = WL_TRY(id_segment(call.route, 3, "user id"));
-  std::vector<Backup> chain = WL_TRY(backups_input(call));
+  std::vector<Backup> chain = WL_TRY(backups_input_of(call));
   WL_TRY(services.routing.set_backups(call.actor, UserId(id), std::move(chain)));
-  return backups_json(WL_TRY(services.routing.backups(call.actor, UserId(id))));
+  return backups_json_of(WL_TRY(services.routing.backups(call.actor, UserId(id))));
 }
 
-json::object policy_json(const EscalationPolicy& policy) {
+json::object policy_json_of(const EscalationPolicy& policy) {
   return json::object{
       {"normal_after_seconds", policy.normal_after.count()},
       {"urgent_after_seconds", policy.urgent_after.count()},
@@ -332,10 +332,10 @@ json::object policy_json(const EscalationPolicy& policy) {
 }
 
 Result<json::value> get_policy(const RoutingServices& services, const Call& call) {
-  return policy_json(WL_TRY(services.routing.policy(call.actor)));
+  return policy_json_of(WL_TRY(services.routing.policy(call.actor)));
 }
 
-Result<json::value> set_policy(const RoutingServices& services, const Call& call) {
+Result<EscalationPolicy> policy_input_of(const Call& call) {
   const auto body = WL_TRY(parse_object(call.request.body));
   FieldReader reader(body);
   EscalationPolicy policy;
@@ -343,7 +343,12 @@ Result<json::value> set_policy(const RoutingServices& services, const Call& call
   policy.urgent_after = std::chrono::seconds(WL_TRY(reader.required_int("urgent_after_seconds")));
   policy.realert_every = std::chrono::seconds(WL_TRY(reader.required_int("realert_every_seconds")));
   WL_TRY(reader.finish());
-  return policy_json(WL_TRY(services.routing.set_policy(call.actor, policy)));
+  return policy;
+}
+
+Result<json::value> set_policy(const RoutingServices& services, const Call& call) {
+  const EscalationPolicy policy = WL_TRY(policy_input_of(call));
+  return policy_json_of(WL_TRY(services.routing.set_policy(call.actor, policy)));
 }
 
 constexpr RouteOf<RoutingServices> kRoutes[] = {
@@ -398,6 +403,14 @@ Result<ScheduleImport> schedule_import_of(const Call& call) {
 }
 
 json::object role_json(const RoleView& view) { return role_json_of(view); }
+
+json::object backups_json(const std::vector<Backup>& chain) { return backups_json_of(chain); }
+
+Result<std::vector<Backup>> backups_input(const Call& call) { return backups_input_of(call); }
+
+json::object policy_json(const EscalationPolicy& policy) { return policy_json_of(policy); }
+
+Result<EscalationPolicy> policy_input(const Call& call) { return policy_input_of(call); }
 
 Result<RoleInput> role_input_of(const Call& call) { return role_input(call); }
 

@@ -172,6 +172,20 @@ Result<json::value> create_role(const SystemServices& services, const Call& call
   return role_json(WL_TRY(services.routing.get_role(acting, role.id)));
 }
 
+Result<json::value> set_escalation_policy(const SystemServices& services, const Call& call) {
+  const Principal acting = WL_TRY(acting_in(services, call, WL_TRY(org_segment(call))));
+  const EscalationPolicy policy = WL_TRY(policy_input(call));
+  return policy_json(WL_TRY(services.routing.set_policy(acting, policy)));
+}
+
+Result<json::value> set_backups(const SystemServices& services, const Call& call) {
+  const Principal acting = WL_TRY(acting_in(services, call, WL_TRY(org_segment(call))));
+  const auto user = UserId(WL_TRY(id_segment(call.route, kIdSegment + 2, "user id")));
+  std::vector<Backup> chain = WL_TRY(backups_input(call));
+  WL_TRY(services.routing.set_backups(acting, user, std::move(chain)));
+  return backups_json(WL_TRY(services.routing.backups(acting, user)));
+}
+
 Result<json::value> start_import(const SystemServices& services, const Call& call) {
   const Principal acting = WL_TRY(acting_in(services, call, WL_TRY(org_segment(call))));
   ScheduleImport file = WL_TRY(schedule_import_of(call));
@@ -238,6 +252,10 @@ constexpr RouteOf<SystemServices> kRoutes[] = {
      &set_scheduler},
     {{"GET", "/api/v1/system/orgs/{id}/roles", Access::kAdminToken, 0}, &list_roles},
     {{"POST", "/api/v1/system/orgs/{id}/roles", Access::kAdminToken, kJsonBody}, &create_role},
+    {{"PUT", "/api/v1/system/orgs/{id}/escalation-policy", Access::kAdminToken, kJsonBody},
+     &set_escalation_policy},
+    {{"PUT", "/api/v1/system/orgs/{id}/users/{id}/backups", Access::kAdminToken, kJsonBody},
+     &set_backups},
     {{"POST", "/api/v1/system/orgs/{id}/schedule-imports", Access::kAdminToken, kScheduleFileBody},
      &start_import},
     {{"GET", "/api/v1/system/orgs/{id}/schedule-imports/{id}", Access::kAdminToken, 0},
