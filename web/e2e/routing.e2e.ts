@@ -115,8 +115,8 @@ describe('routing: roles, sign-in and the schedule', () => {
       await theirs.locator('.routed-to', { hasText: `Reached ${held.display_name}` }).waitFor();
       expect(await theirs.locator('.sender').textContent()).toBe('Olivia Harper, RN');
 
-      // History pages do not carry `routed`: the app keeps it in its sealed cache, so a
-      // reload (after the cache's once-a-second write) still says whom it reached.
+      // A reload (after the cache's once-a-second write) still says whom it reached, from
+      // the history page's `routed` and the sealed cache.
       await harper.page.waitForTimeout(1500);
       await harper.page.reload();
       await waitLive(harper.page);

@@ -1,5 +1,6 @@
 import { useEffect, useRef, useState } from 'preact/hooks';
 import { closeNotifications, documentTitle, notify, playAlert, unlockAudio } from './lib/alerts';
+import { attentionSounds } from './lib/attention';
 import { deleteLocalData, LocalDataBlocked, MemoryStore, moveLegacyEntries, openLocalStore, sweepOtherStores, type LocalStore } from './lib/db';
 import { openDrafts } from './lib/drafts';
 import { savedPlace } from './lib/place';
@@ -155,6 +156,9 @@ export function App() {
           } else if (document.visibilityState !== 'visible') {
             notify(senderName, message.urgent, message.thread_id, (id) => void running.openThread(id));
           }
+        },
+        attention(kind) {
+          if (attentionSounds(kind)) playAlert(true);
         },
       },
     });

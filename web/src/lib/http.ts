@@ -1,4 +1,4 @@
-import type { HistoryPage, LoginAnswer, MessageStatus, Patient, Role, RoutePreview, SessionState, Shift, ShiftInput, SignIn, Thread, User } from './types';
+import type { HistoryPage, LoginAnswer, MessageEvent, MessageStatus, Patient, Role, RoutePreview, SessionState, Shift, ShiftInput, SignIn, Thread, User } from './types';
 
 // An error answer of the API, or a network failure (code "network").
 export class ApiError extends Error {
@@ -124,6 +124,9 @@ export class Api {
   // The key that seals what the app keeps on the device (base64url, 32 bytes).
   async storageKey(): Promise<string> {
     return (await this.call<{ key: string }>('GET', '/api/v1/me/storage-key')).key;
+  }
+  message(messageId: number): Promise<MessageEvent> {
+    return this.call('GET', `/api/v1/messages/${messageId}`);
   }
   messageStatus(messageId: number): Promise<MessageStatus> {
     return this.call('GET', `/api/v1/messages/${messageId}/status`);

@@ -1,9 +1,10 @@
 import { describe, expect, test } from 'vitest';
-import { instantOf, localIn, mondayOf, previewText, shiftsOn, shiftTimes, weekDays, weekWindow } from './routing';
+import { instantOf, localIn, mondayOf, previewText, routedText, shiftsOn, shiftTimes, weekDays, weekWindow } from './routing';
 import type { Shift } from './types';
 
 const names: Record<number, string> = { 2: 'Dr. Nina Patel', 3: 'Dr. Emeka Okafor', 7: 'Jordan Brooks, NP' };
 const name = (id: number) => names[id];
+const roleName = (id: number) => (id === 5 ? 'Rapid Response RN' : null);
 
 function shift(id: number, roleId: number, startsAt: string, endsAt: string): Shift {
   return { id, role_id: roleId, user_id: 2, starts_at: startsAt, ends_at: endsAt, time_zone: 'America/New_York', source_key: null, updated_by: null, updated_at: startsAt };
@@ -19,6 +20,16 @@ describe('routing texts', () => {
       .toBe('Nobody holds this role now; a message cannot be sent.');
     expect(previewText({ role_id: 2, via_role_id: 2, fallback: false, recipients: [{ user_id: 2, reason: 'on_call' }, { user_id: 7, reason: 'signed_in' }] }, 'X', name))
       .toBe('Goes to Dr. Nina Patel (on call) and Jordan Brooks, NP (signed in)');
+  });
+
+  test('whom a message reached: through a role, or escalated to a backup', () => {
+    expect(routedText({ user_id: 2, reason: 'on_call' }, name, roleName)).toBe('Reached Dr. Nina Patel · on call');
+    expect(routedText({ user_id: 7, reason: 'fallback', role_id: 5 }, name, roleName)).toBe('Reached Jordan Brooks, NP · fallback');
+    expect(routedText({ user_id: 3, reason: 'escalated', role_id: null }, name, roleName)).toBe('Not read in time: escalated to Dr. Emeka Okafor');
+    expect(routedText({ user_id: 3, reason: 'escalated' }, name, roleName)).toBe('Not read in time: escalated to Dr. Emeka Okafor');
+    expect(routedText({ user_id: 7, reason: 'escalated', role_id: 5 }, name, roleName)).toBe('Not read in time: escalated to Jordan Brooks, NP (Rapid Response RN)');
+    // A role not known yet: the person alone.
+    expect(routedText({ user_id: 7, reason: 'escalated', role_id: 9 }, name, roleName)).toBe('Not read in time: escalated to Jordan Brooks, NP');
   });
 });
 

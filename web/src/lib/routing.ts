@@ -2,12 +2,22 @@
 // (docs/routing.md, docs/web.md "Roles and the schedule"). Pure functions: the
 // components and the unit tests use the same ones.
 import { timeOfDay } from './format';
-import type { RoleHolder, RoutePreview, RouteReason, Shift } from './types';
+import type { RoleHolder, RoutePreview, RouteReason, RouteTarget, Shift } from './types';
 
-const kReasonText: Record<RouteReason, string> = { on_call: 'on call', signed_in: 'signed in', fallback: 'fallback' };
+const kReasonText: Record<RouteReason, string> = { on_call: 'on call', signed_in: 'signed in', fallback: 'fallback', escalated: 'escalated' };
 
 export function reasonText(reason: RouteReason): string {
   return kReasonText[reason] ?? reason;
+}
+
+// The line under a message for one person it reached: "Reached Dr. Nina Patel · on
+// call", or for an escalation step "Not read in time: escalated to Dr. Yasmin Haddad"
+// (with the step's role when it was a role and its name is known).
+export function routedText(target: RouteTarget, name: (userId: number) => string, roleName: (roleId: number) => string | null): string {
+  if (target.reason !== 'escalated') return `Reached ${name(target.user_id)} · ${reasonText(target.reason)}`;
+  const role = target.role_id == null ? null : roleName(target.role_id);
+  const whom = role ? `${name(target.user_id)} (${role})` : name(target.user_id);
+  return `Not read in time: escalated to ${whom}`;
 }
 
 // How a holder holds a role now: "on call until 19:00", "signed in".

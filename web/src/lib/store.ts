@@ -1,3 +1,4 @@
+import { addAttention, removeAttention, type Attention } from './attention';
 import { type LocalStore, type OutboxEntry } from './db';
 import { MemoryDrafts, type Drafts } from './drafts';
 import { Api } from './http';
@@ -5,7 +6,7 @@ import { Outbox } from './outbox';
 import { SyncSocket, type ConnectionState, type SocketFactory } from './socket';
 import { addReadMark, recipientStatuses, type ReadMarks, type RecipientStatus } from './status';
 import { isThreadEvent } from './types';
-import type { ErrorFrame, HistoryPage, MessageEvent, Patient, Role, RouteTarget, ScopedEvent, SentFrame, StreamEvent, Thread, ThreadEvent, User } from './types';
+import type { AttentionEvent, AttentionKind, ErrorFrame, HistoryPage, MessageEvent, Patient, Role, RoutedEvent, RouteTarget, ScopedEvent, SentFrame, StreamEvent, Thread, ThreadEvent, User } from './types';
 
 export interface ThreadState {
   thread: Thread;
@@ -30,8 +31,8 @@ export interface ThreadState {
   removedBy: number | null;
   // read_seq when the thread was last opened: where its new-messages divider goes.
   openedReadSeq: number;
-  // Role threads: message id -> whom it reached and why (`routed` events, `sent`'s
-  // routed_to). Known only from the stream: history pages do not carry them.
+  // Message id -> whom it reached and why: role routing and escalation steps (`routed`
+  // events, `sent`'s routed_to, the `routed` of history pages).
   routed: Map<number, RouteTarget[]>;
 }
 
@@ -48,6 +49,8 @@ const kCacheWriteMs = 1000;
 
 export interface Alerts {
   incoming(message: MessageEvent, senderName: string, threadVisible: boolean): void;
+  // A reminder, unanswered or alert user event came (shown by the shell from `attention`).
+  attention?(kind: AttentionKind): void;
 }
 
 export interface StoreDeps {
@@ -86,7 +89,8 @@ function noteRead(state: ThreadState, userId: number, upTo: number, at: string |
 function noteRouted(state: ThreadState, messageId: number, target: RouteTarget): void {
   let targets = state.routed.get(messageId);
   if (!targets) state.routed.set(messageId, (targets = []));
-  if (!targets.some((t) => t.user_id === target.user_id)) targets.push({ user_id: target.user_id, reason: target.reason });
+  if (targets.some((t) => t.user_id === target.user_id && t.reason === target.reason)) return;
+  targets.push({ user_id: target.user_id, reason: target.reason, role_id: target.role_id ?? null });
 }
 
 function emptyState(thread: Thread): ThreadState {
@@ -173,6 +177,8 @@ export class AppStore {
   fromCache = false;
   // The composer's unsent text per thread (set at sign-in).
   drafts: Drafts = new MemoryDrafts();
+  // Messages that need the user's attention (reminder, unanswered, alert), newest first.
+  attention: Attention[] = [];
 
   private readonly socket: SyncSocket;
   private readonly listeners = new Set<() => void>();
@@ -525,7 +531,7 @@ export class AppStore {
       case 'thread_created':
         break;
       case 'routed':
-        noteRouted(state, event.message_id, event);
+        this.noteStep(state, event);
         break;
     }
   }
@@ -549,7 +555,37 @@ export class AppStore {
         // The web app shows no device list; a revoked device of its own is ended by
         // the server (close 1008), which signs it out.
         break;
+      case 'reminder':
+      case 'unanswered':
+      case 'alert':
+        this.noteAttention(event);
+        break;
     }
+  }
+
+  // Whom a message reached; an escalation step through a role is shown with the role's
+  // name, so the roles are loaded once one comes.
+  private noteStep(state: ThreadState, event: RoutedEvent): void {
+    noteRouted(state, event.message_id, event);
+    if (event.reason === 'escalated' && event.role_id !== null && !this.roles) void this.refreshRoles().catch(() => undefined);
+  }
+
+  private noteAttention(event: AttentionEvent): void {
+    this.attention = addAttention(this.attention, { kind: event.kind, messageId: event.message_id, eventId: event.id });
+    this.deps.alerts?.attention?.(event.kind);
+  }
+
+  dismissAttention(attention: Attention): void {
+    this.attention = removeAttention(this.attention, attention);
+    this.emit();
+  }
+
+  // The thread of a message that needs attention (GET /messages/{id}), loaded into the
+  // list when this device does not know it yet.
+  async threadOfMessage(messageId: number): Promise<number> {
+    const message = await this.api.message(messageId);
+    if (this.threads.has(message.thread_id)) return message.thread_id;
+    return this.adopt(await this.api.thread(message.thread_id));
   }
 
   private applyMessage(state: ThreadState, message: MessageEvent): void {
@@ -827,6 +863,7 @@ export class AppStore {
     for (const { message_id, user_ids } of page.receipts.delivered) {
       for (const userId of user_ids) noteDelivered(state, message_id, userId, null);
     }
+    for (const routed of page.routed ?? []) this.noteStep(state, routed);
     return added;
   }
 
@@ -1009,10 +1046,8 @@ export class AppStore {
       const state = emptyState(thread);
       const messages = await this.deps.local.cacheGet<MessageEvent[]>(`messages:${thread.id}`).catch(() => null);
       for (const message of messages ?? []) insertMessage(state, message);
-      if (thread.kind === 'role') {
-        const routed = await this.deps.local.cacheGet<[number, RouteTarget[]][]>(`routed:${thread.id}`).catch(() => null);
-        state.routed = new Map(routed ?? []);
-      }
+      const routed = await this.deps.local.cacheGet<[number, RouteTarget[]][]>(`routed:${thread.id}`).catch(() => null);
+      state.routed = new Map(routed ?? []);
       state.removed = !thread.member_ids.includes(this.selfId);
       this.threads.set(thread.id, state);
     }
@@ -1049,8 +1084,9 @@ export class AppStore {
       const version = `${recent.length}:${recent[0]?.id ?? 0}:${recent[recent.length - 1]?.id ?? 0}:${reached}`;
       if (recent.length === 0 || this.cachedVersions.get(state.thread.id) === version) continue;
       await this.deps.local.cachePut(`messages:${state.thread.id}`, recent);
-      // Whom role messages reached: history pages do not say, so a reload keeps it here.
-      if (state.thread.kind === 'role') await this.deps.local.cachePut(`routed:${state.thread.id}`, routed);
+      // Whom messages reached, for an offline start and for the threads whose history
+      // pages do not say (the server answers `routed` for role threads only).
+      await this.deps.local.cachePut(`routed:${state.thread.id}`, routed);
       this.cachedVersions.set(state.thread.id, version);
     }
   }

@@ -69,6 +69,7 @@ function makeStore(): AppStore {
     thread: vi.fn(async () => threadsAnswer[0]),
     history: vi.fn(async () => ({ messages: [], receipts: { read: [], delivered: [] } })),
     messageStatus: vi.fn(async (id: number) => ({ message_id: id, recipients: [] })),
+    roles: vi.fn(async () => []),
   } as unknown as Api;
   return new AppStore(self, {
     api, token: 'tok', local, socketUrl: 'wss://x/api/v1/ws',
@@ -518,6 +519,62 @@ describe('sync', () => {
     expect(changed).toHaveBeenCalledTimes(1);
     expect(api.thread).not.toHaveBeenCalled();
     expect(await local.getCursor(2)).toBe('db.212');
+    store.stop();
+  });
+
+  test('escalation steps come from history pages and from the stream, once each', async () => {
+    threadsAnswer = [{ ...thread(1, 1, 0), last_message: message(101, 1, 2) }];
+    const routed = (id: number, userId: number, roleId: number | null) =>
+      ({ id, kind: 'routed', thread_id: 4, at: `t${id}`, message_id: 101, message_seq: 1, user_id: userId, role_id: roleId, reason: 'escalated' });
+    const { store, socket } = await liveStore();
+    (api.history as ReturnType<typeof vi.fn>).mockResolvedValue({
+      messages: [message(101, 1, 2)], receipts: { read: [], delivered: [] }, routed: [routed(120, 5, null)],
+    });
+    socket.frame({ type: 'caught_up', cursor: 'db.110' });
+    await flush();
+    await store.openThread(4);
+    const state = store.threads.get(4)!;
+    expect(state.routed.get(101)).toEqual([{ user_id: 5, reason: 'escalated', role_id: null }]);
+    // The same step again from the stream, then the next one (a role's holder).
+    socket.frame({ type: 'event', cursor: 'db.120', event: routed(120, 5, null) });
+    socket.frame({ type: 'event', cursor: 'db.121', event: routed(121, 8, 6) });
+    await flush();
+    expect(state.routed.get(101)).toEqual([
+      { user_id: 5, reason: 'escalated', role_id: null },
+      { user_id: 8, reason: 'escalated', role_id: 6 },
+    ]);
+    // A step through a role: the roles are loaded for its name.
+    expect(api.roles).toHaveBeenCalledTimes(1);
+    store.stop();
+  });
+
+  test('reminder, unanswered and alert events ask for attention, a repeated alert once; the thread is found from the message', async () => {
+    const attention = vi.fn();
+    const store = makeStore();
+    (store as unknown as { deps: { alerts: { attention: (kind: string) => void } } }).deps.alerts = { attention } as never;
+    (api as unknown as { message: unknown }).message = vi.fn(async (id: number) => ({ ...message(id, 7, 2), thread_id: 9 }));
+    vi.mocked(api.thread).mockResolvedValue({ ...thread(7, 0, 0), id: 9 });
+    await store.start();
+    const socket = await connect(store);
+    welcome(socket);
+    await flush();
+    const user = (id: number, kind: string, messageId: number) =>
+      socket.frame({ type: 'event', cursor: `db.${id}`, event: { id, kind, scope: 'user', at: 't', message_id: messageId } });
+    user(300, 'alert', 40);
+    user(301, 'reminder', 41);
+    user(302, 'alert', 40);
+    user(303, 'unanswered', 42);
+    user(304, 'escalation_paused', 43); // a kind this version does not know
+    socket.frame({ type: 'caught_up', cursor: 'db.304' });
+    await flush();
+    expect(store.attention.map((a) => [a.kind, a.messageId])).toEqual([['unanswered', 42], ['alert', 40], ['reminder', 41]]);
+    expect(attention.mock.calls.map(([kind]) => kind)).toEqual(['alert', 'reminder', 'alert', 'unanswered']);
+    expect(await local.getCursor(2)).toBe('db.304');
+    // Thread 9 is not known here yet: it is loaded, and listed.
+    expect(await store.threadOfMessage(40)).toBe(9);
+    expect(store.threads.has(9)).toBe(true);
+    store.dismissAttention(store.attention[1]);
+    expect(store.attention.map((a) => a.kind)).toEqual(['unanswered', 'reminder']);
     store.stop();
   });
 });

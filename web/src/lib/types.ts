@@ -80,9 +80,10 @@ export interface ThreadRenamedEvent {
   by_user_id: number;
 }
 
-// Role threads: message `message_id` reached `user_id` through role `role_id`
-// (docs/routing.md, "Reasons").
-export type RouteReason = 'on_call' | 'signed_in' | 'fallback';
+// Message `message_id` reached `user_id`: in a role thread through role `role_id`, or,
+// unread past its deadline, as a step of a backup chain (`escalated`, `role_id` null for
+// a person) (docs/routing.md, "Reasons").
+export type RouteReason = 'on_call' | 'signed_in' | 'fallback' | 'escalated';
 
 export interface RoutedEvent {
   id: number;
@@ -92,7 +93,7 @@ export interface RoutedEvent {
   message_id: number;
   message_seq: number;
   user_id: number;
-  role_id: number;
+  role_id: number | null;
   reason: RouteReason;
 }
 
@@ -136,7 +137,20 @@ export interface RoleEvent {
   by_user_id: number;
 }
 
-export type ScopedEvent = UserChangedEvent | OrgChangedEvent | DevicesChangedEvent | RoleEvent;
+// One of the user's messages, or one sent to them, needs attention (docs/routing.md,
+// "Reminders" and "Escalation"): nobody read it (reminder, unanswered), or an urgent
+// message to them is still unread (alert).
+export type AttentionKind = 'reminder' | 'unanswered' | 'alert';
+
+export interface AttentionEvent {
+  id: number;
+  kind: AttentionKind;
+  scope: 'user';
+  at: string;
+  message_id: number;
+}
+
+export type ScopedEvent = UserChangedEvent | OrgChangedEvent | DevicesChangedEvent | RoleEvent | AttentionEvent;
 
 export type StreamEvent = ThreadEvent | ScopedEvent;
 
@@ -175,6 +189,8 @@ export interface HistoryPage {
     read: { user_id: number; up_to_seq: number }[];
     delivered: { message_id: number; user_ids: number[] }[];
   };
+  // Whom the page's messages reached (role routing, escalation steps), by message seq.
+  routed?: RoutedEvent[];
 }
 
 export interface MessageStatus {
@@ -225,6 +241,8 @@ export type ErrorFrame = Extract<ServerFrame, { type: 'error' }>;
 export interface RouteTarget {
   user_id: number;
   reason: RouteReason;
+  // The role of an escalation step that was a role (null or absent: a person).
+  role_id?: number | null;
 }
 
 export interface RoleHolder {

@@ -2,6 +2,7 @@ import type { JSX } from 'preact';
 import { useEffect, useState } from 'preact/hooks';
 import { notificationsSupported } from '../lib/alerts';
 import type { AppStore } from '../lib/store';
+import { AttentionBanners } from './AttentionBanners';
 import { NewConversation } from './NewConversation';
 import { ShiftSignIn } from './ShiftSignIn';
 import { ThreadList } from './ThreadList';
@@ -49,6 +50,7 @@ export function Shell(props: { store: AppStore; user: string; banner?: JSX.Eleme
       <p class={'connection' + (status ? ' shown' : '')} role="status" data-connection={store.connection}>
         {status}
       </p>
+      <AttentionBanners store={store} onOpen={open} />
       <aside class="sidebar" aria-label="Conversations">
         <header class="bar">
           <h1 class="app-title">Wardline</h1>

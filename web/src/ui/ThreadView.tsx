@@ -3,7 +3,7 @@ import { composeBody, kCounterFromBytes, lengthCheck, plural, quoteOf, splitQuot
 import { dayLabel, mrnLabel, timeOfDay } from '../lib/format';
 import { clearPlace, savedPlace, savePlace } from '../lib/place';
 import { kUnreadKey, threadRows } from '../lib/rows';
-import { previewText, reasonText } from '../lib/routing';
+import { previewText, routedText } from '../lib/routing';
 import { kWrittenShownAfterMs, type AppStore, type ThreadState } from '../lib/store';
 import { summarize, summaryLabel } from '../lib/status';
 import type { MessageEvent } from '../lib/types';
@@ -233,7 +233,8 @@ function Bubble(props: { store: AppStore; state: ThreadState; message: MessageEv
   const times = sentTimes(message);
   const written = times !== time;
   const summary = own ? summarize(store.recipientStatuses(state, message)) : null;
-  const routed = state.thread.kind === 'role' ? state.routed.get(message.id) ?? [] : [];
+  const routed = state.routed.get(message.id) ?? [];
+  const roleName = (roleId: number) => store.roles?.get(roleId)?.name ?? null;
   const optionsButton = (
     <button
       type="button"
@@ -269,8 +270,8 @@ function Bubble(props: { store: AppStore; state: ThreadState; message: MessageEv
         {routed.length > 0 && (
           <span class="routed">
             {routed.map((target) => (
-              <span key={target.user_id} class="routed-to" data-user-id={target.user_id}>
-                Reached {store.userName(target.user_id)} · {reasonText(target.reason)}
+              <span key={`${target.reason}-${target.user_id}`} class="routed-to" data-user-id={target.user_id} data-reason={target.reason}>
+                {routedText(target, (id) => store.userName(id), roleName)}
               </span>
             ))}
           </span>
