@@ -205,6 +205,7 @@ struct RunOptions {
   double warmup = 2;
   std::size_t window = 8;  // Messages in flight per sending connection.
   std::size_t body_bytes = 100;
+  bool urgent = false;  // Send urgent messages (each may escalate: docs/routing.md).
   std::size_t threads = 1;
   std::size_t connections_only = 0;
   int server_pid = 0;
@@ -481,6 +482,7 @@ class Driver final : public net::LoadHandler {
     std::random_device random;
     run_id_ = fmt::format("b{:08x}", random());
     body_ = std::string(options.body_bytes, 'x');
+    urgent_ = options.urgent;
     std::size_t ring = 1;
     while (ring < options.window * 2) {
       ring <<= 1;
@@ -792,8 +794,9 @@ class Driver final : public net::LoadHandler {
     std::string frame =
         mode_ == Mode::kEcho
             ? fmt::format(R"({{"type":"echo","seq":{},"body":"{}"}})", seq, body_)
-            : fmt::format(R"({{"type":"send","thread_id":{},"client_id":"{}-{}","body":"{}"}})",
-                          account(index).thread_id, run_id_, seq, body_);
+            : fmt::format(
+                  R"({{"type":"send","thread_id":{},"client_id":"{}-{}","body":"{}","urgent":{}}})",
+                  account(index).thread_id, run_id_, seq, body_, urgent_);
     const std::int64_t now = now_ns();
     if (!client_->send(index, std::move(frame))) {
       slot.sent_ns = 0;
@@ -920,6 +923,7 @@ class Driver final : public net::LoadHandler {
   net::LoadClient* client_ = nullptr;
   std::string run_id_;
   std::string body_;
+  bool urgent_ = false;
   std::size_t mask_ = 0;
   std::size_t recipients_ = 1;  // Deliveries that complete one send.
   std::size_t senders_ = 1;     // Connections that send, over all threads.
@@ -1441,6 +1445,8 @@ void add_bench_command(CLI::App& app, int& exit_code) {
       ->capture_default_str();
   run_command->add_option("--body-bytes", options->body_bytes, "Message body size")
       ->capture_default_str();
+  run_command->add_flag("--urgent", options->urgent,
+                        "Send urgent messages: each starts an escalation timer (bench/timers.sh)");
   run_command->add_option("--threads", options->threads, "Generator io threads")
       ->capture_default_str();
   run_command->add_option("--connections-only", options->connections_only,

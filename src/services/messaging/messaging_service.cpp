@@ -797,7 +797,8 @@ Result<HistoryPage> MessagingService::history(const Principal& actor, ThreadId t
   const std::int64_t from_seq = events.empty() ? 1 : events.back().seq;
   const std::int64_t to_seq = events.empty() ? 0 : events.front().seq;
   page.receipts = WL_TRY(log_.read_history_receipts(thread_id, actor.user, from_seq, to_seq));
-  if (thread.kind == ThreadKind::kRole && !events.empty()) {
+  // Whom the messages reached (role threads) and were escalated to (role and direct).
+  if ((thread.kind == ThreadKind::kRole || thread.kind == ThreadKind::kDirect) && !events.empty()) {
     for (Event& routed : WL_TRY(log_.read_thread_routing(thread_id, from_seq, to_seq))) {
       page.routed.push_back(OpenedEvent{std::move(routed), {}, {}});
     }

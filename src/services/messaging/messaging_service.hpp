@@ -61,7 +61,7 @@ struct OpenedEvent {
 struct HistoryPage {
   std::vector<OpenedEvent> messages;  // Newest first.
   HistoryReceipts receipts;           // read excludes the caller.
-  std::vector<OpenedEvent> routed;    // Role threads: whom each message reached.
+  std::vector<OpenedEvent> routed;    // Role and direct threads: whom each message reached.
 };
 
 struct ThreadView {

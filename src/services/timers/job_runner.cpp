@@ -24,41 +24,72 @@ void JobRunner::handle(std::string kind, TimerHandler handler) {
 }
 
 Result<std::size_t> JobRunner::run_due() {
-  std::size_t completed = 0;
+  // Each timer's work is its own batch, but they are committed without waiting for
+  // one another, and the next claim does not wait for the last one's commits (a claimed
+  // timer is nobody else's until its lease ends): the store writes them in the same
+  // group commits. At most two claims' work is in flight.
+  InFlight in_flight;
   while (true) {
-    const std::vector<Timer> claimed =
-        WL_TRY(timers_.claim_due_timers(clock_.now(), options_.lease, options_.claim_limit));
-    for (const Timer& timer : claimed) {
-      completed += run_one(timer) ? 1 : 0;
+    auto claimed = timers_.claim_due_timers(clock_.now(), options_.lease, options_.claim_limit);
+    if (!claimed) {
+      in_flight.wait_below(1);
+      return std::unexpected(claimed.error());
     }
-    if (claimed.size() < options_.claim_limit) {
-      return completed;
+    for (const Timer& timer : *claimed) {
+      run_one(timer, in_flight);
     }
+    if (claimed->size() < options_.claim_limit) {
+      return in_flight.wait_below(1);
+    }
+    in_flight.wait_below(options_.claim_limit + 1);
   }
 }
 
-bool JobRunner::run_one(const Timer& timer) {
+void JobRunner::InFlight::started() {
+  const std::lock_guard lock(mutex);
+  ++pending;
+}
+
+void JobRunner::InFlight::finished(bool ok) {
+  {
+    const std::lock_guard lock(mutex);
+    --pending;
+    completed += ok ? 1 : 0;
+  }
+  done.notify_all();
+}
+
+std::size_t JobRunner::InFlight::wait_below(std::size_t limit) {
+  std::unique_lock lock(mutex);
+  done.wait(lock, [this, limit] { return pending < limit; });
+  return completed;
+}
+
+void JobRunner::run_one(const Timer& timer, InFlight& in_flight) {
   auto handler = handlers_.find(timer.kind);
   if (handler == handlers_.end()) {
     log::get("timers")->warn("no handler for timer kind {} (timer {}): left for its lease",
                              timer.kind, timer.id.value());
-    return false;
+    return;
   }
   WriteBatch batch;
   batch.add(CompleteTimer{timer.id, timer.attempt});
   if (auto done = handler->second(timer, batch); !done) {
     log::get("timers")->error("timer {} ({}) failed: {}; retried after its lease", timer.id.value(),
                               timer.kind, done.error().to_string());
-    return false;
+    return;
   }
-  auto committed = commit_and_wait(committer_, std::move(batch), publish_);
-  if (!committed) {
-    // Aborted: overtaken after its lease, replaced or cancelled; its work is not ours.
-    log::get("timers")->warn("timer {} ({}) not completed: {}", timer.id.value(), timer.kind,
-                             committed.error().to_string());
-    return false;
-  }
-  return true;
+  in_flight.started();
+  committer_.commit(std::move(batch), publish_,
+                    [&in_flight, id = timer.id, kind = timer.kind](Result<BatchResult> committed) {
+                      if (!committed) {
+                        // Aborted: overtaken after its lease, replaced or cancelled; its
+                        // work is not ours.
+                        log::get("timers")->warn("timer {} ({}) not completed: {}", id.value(),
+                                                 kind, committed.error().to_string());
+                      }
+                      in_flight.finished(committed.has_value());
+                    });
 }
 
 void JobRunner::start() {

@@ -28,7 +28,7 @@ struct JobRunnerOptions {
   // Longer than any handler takes.
   std::chrono::microseconds lease = std::chrono::seconds(60);
   // Timers claimed at a time.
-  std::size_t claim_limit = 32;
+  std::size_t claim_limit = 256;
   // Longest wait between looks for due timers: bounds how late a timer scheduled by
   // another process, or on a clock moved by a test, can run.
   std::chrono::milliseconds poll = std::chrono::seconds(1);
@@ -64,8 +64,19 @@ class JobRunner {
   void wake();
 
  private:
-  // Runs one claimed timer; true if its work committed.
-  bool run_one(const Timer& timer);
+  // The commits of claimed timers' work, in flight together.
+  struct InFlight {
+    void started();
+    void finished(bool ok);  // On the store's commit thread.
+    // Until fewer than `limit` commits are in flight; how many committed so far.
+    std::size_t wait_below(std::size_t limit);
+    std::mutex mutex;
+    std::condition_variable done;
+    std::size_t pending = 0;
+    std::size_t completed = 0;
+  };
+  // Runs one claimed timer's handler and queues its batch on `in_flight`.
+  void run_one(const Timer& timer, InFlight& in_flight);
   void loop();
 
   Committer& committer_;
