@@ -58,6 +58,8 @@ std::string_view event_kind_name(EventKind kind) {
       return "unanswered";
     case EventKind::kAlert:
       return "alert";
+    case EventKind::kAvailabilityChanged:
+      return "availability_changed";
   }
   return "unknown";
 }
@@ -176,6 +178,7 @@ json::object event_json(const OpenedEvent& opened) {
       break;
     case EventKind::kUserChanged:
     case EventKind::kDevicesChanged:
+    case EventKind::kAvailabilityChanged:
       object["user_id"] = event.subject.value();
       object["by_user_id"] = event.actor.value();
       break;

@@ -28,6 +28,7 @@ using ThreadId = StrongId<struct ThreadTag>;
 using PatientId = StrongId<struct PatientTag>;
 using RoleId = StrongId<struct RoleTag>;
 using ShiftId = StrongId<struct ShiftTag>;
+using AvailabilityId = StrongId<struct AvailabilityTag>;
 // Events (messages, receipts, membership changes) share one store-wide sequence;
 // a message's id is its event id.
 using EventId = StrongId<struct EventTag>;

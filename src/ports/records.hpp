@@ -133,6 +133,8 @@ enum class EventKind : std::uint8_t {
                      // its escalation and nobody has read it (docs/routing.md).
   kAlert = 16,       // Message `ref`, urgent and sent to `subject`, is still unread:
                      // alert their devices again.
+  // Org scope (routing).
+  kAvailabilityChanged = 17,  // `subject`'s availability periods changed.
 };
 
 // Whose streams an event is in.
@@ -149,6 +151,7 @@ constexpr EventScope scope_of(EventKind kind) {
     case EventKind::kOrgChanged:
     case EventKind::kRoleChanged:
     case EventKind::kOnCallChanged:
+    case EventKind::kAvailabilityChanged:
       return EventScope::kOrg;
     case EventKind::kDevicesChanged:
     case EventKind::kReminder:

@@ -13,8 +13,8 @@
 #include "core/time.hpp"
 
 // Clinical routing's durable state (services/routing, docs/routing.md): the org's
-// roles, the shifts that assign people to them, shift sign-ins, backup chains and
-// escalation policies. Role names and
+// roles, the shifts that assign people to them, shift sign-ins, backup chains,
+// escalation policies and people's availability. Role names and
 // schedules are directory data, not PHI.
 namespace wl {
 
@@ -116,6 +116,48 @@ struct EscalationPolicy {
 
 inline constexpr std::chrono::hours kMaxEscalationDelay{24};
 
+// Whether a person can take messages now (docs/routing.md, "Availability").
+enum class Availability : std::uint8_t {
+  kAvailable = 1,
+  kBusy = 2,
+  kInProcedure = 3,
+  kOffDuty = 4,
+};
+
+// A period of a person's availability, from starts_at until ends_at (none: until a
+// later period replaces it). At a moment, the period in force that started last (of
+// two, the later set) says how they are; with none, they are available.
+struct AvailabilityPeriod {
+  AvailabilityId id;
+  OrgId org_id;
+  UserId user_id;
+  Availability status = Availability::kAvailable;
+  Timestamp starts_at;
+  std::optional<Timestamp> ends_at;
+  UserId set_by;
+  Timestamp set_at;
+};
+
+// How `periods` (of one person) say they are at `at`, and the period that says it
+// (none: available by default).
+inline const AvailabilityPeriod* period_at(const std::vector<AvailabilityPeriod>& periods,
+                                           Timestamp at) {
+  const AvailabilityPeriod* found = nullptr;
+  for (const AvailabilityPeriod& period : periods) {
+    const bool in_force = period.starts_at <= at && (!period.ends_at || *period.ends_at > at);
+    if (in_force && (found == nullptr || period.starts_at > found->starts_at ||
+                     (period.starts_at == found->starts_at && period.id > found->id))) {
+      found = &period;
+    }
+  }
+  return found;
+}
+
+inline Availability availability_at(const std::vector<AvailabilityPeriod>& periods, Timestamp at) {
+  const AvailabilityPeriod* period = period_at(periods, at);
+  return period != nullptr ? period->status : Availability::kAvailable;
+}
+
 // ---- Mutations (written through a WriteBatch, ports/write_batch.hpp) ----
 
 /// Creates role.org_id's role (role.id ignored) and appends a kRoleChanged about it by
@@ -197,6 +239,26 @@ struct SetEscalationPolicy {
   EscalationPolicy policy;
 };
 
+/// Adds period.user_id's availability period (its id ignored) and appends a
+/// kAvailabilityChanged about them by set_by, to the org. A period without an end that
+/// starts at or before set_at replaces the person's earlier-starting periods for good,
+/// so those are deleted; so are periods that ended by set_at. Result: the
+/// AvailabilityPeriod. Errors: InvalidArgument for an unknown status, or an end not
+/// after the start; NotFound for a user not of period.org_id.
+struct SetAvailability {
+  AvailabilityPeriod period;
+};
+
+/// Deletes `user`'s period `id` and appends a kAvailabilityChanged by `actor`. Result:
+/// true if there was one (false: nothing written).
+struct DeleteAvailability {
+  OrgId org;
+  UserId user;
+  AvailabilityId id;
+  UserId actor;
+  Timestamp at;
+};
+
 /// Roles, shifts and sign-ins (services/routing): the reads.
 ///
 /// Errors common to all methods: Unavailable if the database cannot be reached or is
@@ -231,6 +293,11 @@ class RoutingStore {
 
   /// The org's escalation policy: the defaults (updated_by unset) until one is set.
   virtual Result<EscalationPolicy> find_escalation_policy(OrgId org) = 0;
+
+  /// `user`'s availability periods not ended by `from` (ends_at after it, or none),
+  /// ordered by start, then id.
+  virtual Result<std::vector<AvailabilityPeriod>> list_availability(UserId user,
+                                                                    Timestamp from) = 0;
 };
 
 }  // namespace wl

@@ -37,7 +37,7 @@ using Mutation =
                  AddMember, RemoveMember, RenameThread, RecordRead, AppendScopedEvent,
                  UpsertPatient, ScheduleTimer, CancelTimer, CompleteTimer, RouteMessage, CreateRole,
                  UpdateRole, SaveShift, DeleteShift, SignInRole, SignOutRole, SetBackups,
-                 SetEscalationPolicy>;
+                 SetEscalationPolicy, SetAvailability, DeleteAvailability>;
 
 /// A mutation's result: std::monostate (a write with nothing to give back: the
 /// identity writes but those below), Org (CreateOrg), User (CreateUser), Device
@@ -45,11 +45,13 @@ using Mutation =
 /// (RecordDelivered, RouteMessage), ThreadCreated (CreateThread), Event (AddMember,
 /// RemoveMember, RenameThread, AppendScopedEvent), std::optional<Event> (RecordRead),
 /// Patient (UpsertPatient), Timer (ScheduleTimer), bool (CancelTimer, CompleteTimer,
-/// DeleteShift, SignInRole, SignOutRole, SetBackups, SetEscalationPolicy), std::int64_t
+/// DeleteShift, SignInRole, SignOutRole, SetBackups, SetEscalationPolicy,
+/// DeleteAvailability), AvailabilityPeriod (SetAvailability), std::int64_t
 /// (PurgeSessions), Role (CreateRole, UpdateRole), ShiftSaved (SaveShift).
-using MutationResult = std::variant<std::monostate, Org, User, Device, MessageAppended,
-                                    std::vector<Event>, ThreadCreated, Event, std::optional<Event>,
-                                    Patient, Timer, bool, std::int64_t, Role, ShiftSaved>;
+using MutationResult =
+    std::variant<std::monostate, Org, User, Device, MessageAppended, std::vector<Event>,
+                 ThreadCreated, Event, std::optional<Event>, Patient, Timer, bool, std::int64_t,
+                 Role, ShiftSaved, AvailabilityPeriod>;
 
 /// Fills in, inside the transaction, what only the mutations' results tell: a new
 /// thread's id, whether a read position moved. Returns false to write no entry (the

@@ -448,5 +448,76 @@ TYPED_TEST(RoutingStoreContract, AnOrgHasTheDefaultPolicyUntilOneIsSet) {
   EXPECT_EQ(commit_one<bool>(store, SetEscalationPolicy{bad}).error().code(), Code::kNotFound);
 }
 
+TYPED_TEST(RoutingStoreContract, AvailabilityPeriodsReplaceAndExpireAndAreAnnouncedToTheOrg) {
+  auto& store = *this->store_;
+  const UserId nurse = this->make_user("nurse");
+  auto period = [&](Availability status, std::int64_t from, std::optional<std::int64_t> to,
+                    std::int64_t set_at) {
+    AvailabilityPeriod made;
+    made.org_id = this->org_;
+    made.user_id = nurse;
+    made.status = status;
+    made.starts_at = at(from);
+    if (to) {
+      made.ends_at = at(*to);
+    }
+    made.set_by = nurse;
+    made.set_at = at(set_at);
+    return made;
+  };
+  std::vector<CommittedEvent> seen;
+  CommitHook hook = [&seen](std::span<const CommittedEvent> events) {
+    seen.insert(seen.end(), events.begin(), events.end());
+  };
+  auto set = [&](const AvailabilityPeriod& made) {
+    return commit_one<AvailabilityPeriod>(store, SetAvailability{made}, hook);
+  };
+  // Off duty from 100 until replaced; in a procedure 200-300, planned at 100.
+  const auto off = set(period(Availability::kOffDuty, 100, std::nullopt, 100));
+  ASSERT_TRUE(off.has_value()) << off.error().to_string();
+  EXPECT_TRUE(off->id.is_set());
+  ASSERT_TRUE(set(period(Availability::kInProcedure, 200, 300, 100)).has_value());
+  auto periods = *store.list_availability(nurse, at(100));
+  ASSERT_EQ(periods.size(), 2u);
+  EXPECT_EQ(availability_at(periods, at(150)), Availability::kOffDuty);
+  EXPECT_EQ(availability_at(periods, at(250)), Availability::kInProcedure);
+  EXPECT_EQ(availability_at(periods, at(300)), Availability::kOffDuty) << "its end is exclusive";
+  EXPECT_EQ(availability_at({}, at(300)), Availability::kAvailable);
+  ASSERT_FALSE(seen.empty());
+  EXPECT_EQ(seen.back().event.kind, EventKind::kAvailabilityChanged);
+  EXPECT_EQ(seen.back().event.scope, EventScope::kOrg);
+  EXPECT_EQ(seen.back().event.subject, nurse);
+
+  // Available from 400 until replaced: what started before is gone for good, and so is
+  // what ended.
+  ASSERT_TRUE(set(period(Availability::kAvailable, 400, std::nullopt, 400)).has_value());
+  periods = *store.list_availability(nurse, at(0));
+  ASSERT_EQ(periods.size(), 1u);
+  EXPECT_EQ(periods[0].status, Availability::kAvailable);
+  // A period ahead does not replace anything.
+  ASSERT_TRUE(set(period(Availability::kBusy, 500, std::nullopt, 410)).has_value());
+  EXPECT_EQ(store.list_availability(nurse, at(0))->size(), 2u);
+
+  // Deleting: once, and only the person's own period in the org.
+  const AvailabilityPeriod busy = store.list_availability(nurse, at(0))->back();
+  EXPECT_FALSE(
+      *commit_one<bool>(store, DeleteAvailability{this->org_, UserId(busy.user_id.value() + 1000),
+                                                  busy.id, nurse, at(420)}));
+  EXPECT_TRUE(
+      *commit_one<bool>(store, DeleteAvailability{this->org_, nurse, busy.id, nurse, at(420)}));
+  EXPECT_FALSE(
+      *commit_one<bool>(store, DeleteAvailability{this->org_, nurse, busy.id, nurse, at(421)}));
+  EXPECT_EQ(store.list_availability(nurse, at(0))->size(), 1u);
+
+  EXPECT_EQ(set(period(Availability::kBusy, 600, 600, 600)).error().code(), Code::kInvalidArgument);
+  AvailabilityPeriod unknown = period(Availability::kBusy, 600, std::nullopt, 600);
+  unknown.status = static_cast<Availability>(9);
+  EXPECT_EQ(set(unknown).error().code(), Code::kInvalidArgument);
+  const OrgId other = create_org(store, "Other Hospital", at(1))->id;
+  AvailabilityPeriod stranger = period(Availability::kBusy, 600, std::nullopt, 600);
+  stranger.org_id = other;
+  EXPECT_EQ(set(stranger).error().code(), Code::kNotFound);
+}
+
 }  // namespace
 }  // namespace wl::testing

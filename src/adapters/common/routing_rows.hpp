@@ -87,6 +87,16 @@ inline Result<void> check_policy(const EscalationPolicy& policy) {
   return ok();
 }
 
+inline Result<void> check_availability(const AvailabilityPeriod& period) {
+  if (period.status < Availability::kAvailable || period.status > Availability::kOffDuty) {
+    return error(Code::kInvalidArgument, "an unknown availability");
+  }
+  if (period.ends_at && *period.ends_at <= period.starts_at) {
+    return error(Code::kInvalidArgument, "an availability must end after it starts");
+  }
+  return ok();
+}
+
 // Whether the shift as stored already says what `wanted` says.
 inline bool same_shift(const Shift& stored, const Shift& wanted) {
   return stored.role_id == wanted.role_id && stored.user_id == wanted.user_id &&

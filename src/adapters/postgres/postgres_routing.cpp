@@ -448,4 +448,80 @@ Result<EscalationPolicy> PostgresStore::find_escalation_policy(OrgId org) {
   return policy;
 }
 
+// ---- Availability ----
+
+namespace {
+
+AvailabilityPeriod read_availability(const PgResult& result, int row) {
+  AvailabilityPeriod period;
+  period.id = AvailabilityId(result.int64(row, 0));
+  period.org_id = OrgId(result.int64(row, 1));
+  period.user_id = UserId(result.int64(row, 2));
+  const std::int64_t status = result.int64(row, 3);
+  if (status < static_cast<std::int64_t>(Availability::kAvailable) ||
+      status > static_cast<std::int64_t>(Availability::kOffDuty)) {
+    result.reject();
+  }
+  period.status = static_cast<Availability>(status);
+  period.starts_at = result.time(row, 4);
+  period.ends_at = result.optional_time(row, 5);
+  period.set_by = UserId(result.int64(row, 6));
+  period.set_at = result.time(row, 7);
+  return period;
+}
+
+}  // namespace
+
+Result<AvailabilityPeriod> detail::pg::apply(WriteContext& context,
+                                             const SetAvailability& mutation) {
+  PgConnection& connection = context.connection;
+  AvailabilityPeriod period = mutation.period;
+  WL_TRY(detail::check_availability(period));
+  WL_TRY(require_of_org(connection, OrgRow::kUser, period.user_id.value(), period.org_id, "user"));
+  // Periods this one replaces for good, and periods already over.
+  const bool replaces = !period.ends_at && period.starts_at <= period.set_at;
+  WL_TRY(connection.query(
+      "DELETE FROM availability WHERE user_id = $1 AND ((ends_at IS NOT NULL AND ends_at <= $2) "
+      "OR ($3 AND starts_at <= $4))",
+      Params().add(period.user_id).add(period.set_at).add(replaces).add(period.starts_at),
+      "set availability"));
+  Params params;
+  params.add(period.org_id)
+      .add(period.user_id)
+      .add(static_cast<std::int64_t>(period.status))
+      .add(period.starts_at);
+  params.add(period.ends_at).add_id_or_null(period.set_by).add(period.set_at);
+  const PgResult inserted = WL_TRY(connection.query(
+      "INSERT INTO availability (org_id, user_id, status, starts_at, ends_at, set_by, set_at) "
+      "VALUES ($1, $2, $3, $4, $5, $6, $7) RETURNING id",
+      params, "set availability"));
+  period.id = AvailabilityId(inserted.int64(0, 0));
+  WL_TRY(inserted.check());
+  WL_TRY(insert_scoped_event(context, EventKind::kAvailabilityChanged, period.org_id, UserId(),
+                             period.set_by, period.user_id, period.set_at));
+  return period;
+}
+
+Result<bool> detail::pg::apply(WriteContext& context, const DeleteAvailability& mutation) {
+  const PgResult removed = WL_TRY(context.connection.query(
+      "DELETE FROM availability WHERE id = $1 AND user_id = $2 AND org_id = $3",
+      Params().add(mutation.id).add(mutation.user).add(mutation.org), "delete availability"));
+  if (removed.affected() == 0) {
+    return false;
+  }
+  WL_TRY(insert_scoped_event(context, EventKind::kAvailabilityChanged, mutation.org, UserId(),
+                             mutation.actor, mutation.user, mutation.at));
+  return true;
+}
+
+Result<std::vector<AvailabilityPeriod>> PostgresStore::list_availability(UserId user,
+                                                                         Timestamp from) {
+  auto lease = read_pool_->acquire();
+  const PgResult rows = WL_TRY(lease.connection().query(
+      "SELECT id, org_id, user_id, status, starts_at, ends_at, set_by, set_at FROM availability "
+      "WHERE user_id = $1 AND (ends_at IS NULL OR ends_at > $2) ORDER BY starts_at, id",
+      Params().add(user).add(from), "list availability"));
+  return all_rows<AvailabilityPeriod>(rows, read_availability);
+}
+
 }  // namespace wl

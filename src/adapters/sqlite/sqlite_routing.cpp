@@ -419,4 +419,88 @@ Result<EscalationPolicy> SqliteStore::find_escalation_policy(OrgId org) {
   return policy;
 }
 
+// ---- Availability ----
+
+namespace {
+
+AvailabilityPeriod read_availability(const Statement& row) {
+  AvailabilityPeriod period;
+  period.id = AvailabilityId(row.column_int64(0));
+  period.org_id = OrgId(row.column_int64(1));
+  period.user_id = UserId(row.column_int64(2));
+  period.status = static_cast<Availability>(row.column_int64(3));
+  period.starts_at = row.column_time(4);
+  if (!row.column_is_null(5)) {
+    period.ends_at = row.column_time(5);
+  }
+  period.set_by = UserId(row.column_int64(6));
+  period.set_at = row.column_time(7);
+  return period;
+}
+
+}  // namespace
+
+Result<AvailabilityPeriod> detail::apply(WriteContext& context, const SetAvailability& mutation) {
+  Connection& connection = context.connection;
+  AvailabilityPeriod period = mutation.period;
+  WL_TRY(check_availability(period));
+  WL_TRY(require_of_org(connection, OrgRow::kUser, period.user_id.value(), period.org_id, "user"));
+  // Periods this one replaces for good, and periods already over.
+  auto prune = WL_TRY(connection.prepare(
+      "DELETE FROM availability WHERE user_id = ?1 AND ((ends_at IS NOT NULL AND ends_at <= ?2) "
+      "OR (?3 = 1 AND starts_at <= ?4))",
+      "set availability"));
+  const bool replaces = !period.ends_at && period.starts_at <= period.set_at;
+  WL_TRY(prune.bind(1, period.user_id.value())
+             .bind(2, period.set_at)
+             .bind(3, static_cast<std::int64_t>(replaces ? 1 : 0))
+             .bind(4, period.starts_at)
+             .run());
+  auto insert = WL_TRY(connection.prepare(
+      "INSERT INTO availability (org_id, user_id, status, starts_at, ends_at, set_by, set_at) "
+      "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
+      "set availability"));
+  insert.bind(1, period.org_id.value())
+      .bind(2, period.user_id.value())
+      .bind(3, static_cast<std::int64_t>(period.status))
+      .bind(4, period.starts_at)
+      .bind(7, period.set_at);
+  if (period.ends_at) {
+    insert.bind(5, *period.ends_at);
+  }
+  bind_optional_id(insert, 6, period.set_by);
+  WL_TRY(insert.run());
+  period.id = AvailabilityId(connection.last_insert_id());
+  WL_TRY(insert_scoped_event(context, EventKind::kAvailabilityChanged, period.org_id, UserId(),
+                             period.set_by, period.user_id, period.set_at));
+  return period;
+}
+
+Result<bool> detail::apply(WriteContext& context, const DeleteAvailability& mutation) {
+  auto remove = WL_TRY(context.connection.prepare(
+      "DELETE FROM availability WHERE id = ?1 AND user_id = ?2 AND org_id = ?3",
+      "delete availability"));
+  WL_TRY(remove.bind(1, mutation.id.value())
+             .bind(2, mutation.user.value())
+             .bind(3, mutation.org.value())
+             .run());
+  if (context.connection.changes() == 0) {
+    return false;
+  }
+  WL_TRY(insert_scoped_event(context, EventKind::kAvailabilityChanged, mutation.org, UserId(),
+                             mutation.actor, mutation.user, mutation.at));
+  return true;
+}
+
+Result<std::vector<AvailabilityPeriod>> SqliteStore::list_availability(UserId user,
+                                                                       Timestamp from) {
+  auto lease = read_pool_->acquire();
+  auto select = WL_TRY(lease.connection().prepare(
+      "SELECT id, org_id, user_id, status, starts_at, ends_at, set_by, set_at FROM availability "
+      "WHERE user_id = ?1 AND (ends_at IS NULL OR ends_at > ?2) ORDER BY starts_at, id",
+      "list availability"));
+  select.bind(1, user.value()).bind(2, from);
+  return all_rows<AvailabilityPeriod>(select, read_availability);
+}
+
 }  // namespace wl

@@ -84,15 +84,61 @@ json::object shift_json(const Shift& shift) {
       {"updated_at", format_rfc3339(shift.updated_at)}};
 }
 
-json::object resolution_json(const Resolution& resolution) {
-  json::array recipients;
-  for (const RoutedTo& to : resolution.to) {
-    recipients.push_back(json::object{{"user_id", to.user.value()}, {"reason", to.reason}});
+std::string_view availability_name(Availability status) {
+  switch (status) {
+    case Availability::kAvailable:
+      return "available";
+    case Availability::kBusy:
+      return "busy";
+    case Availability::kInProcedure:
+      return "in_procedure";
+    case Availability::kOffDuty:
+      return "off_duty";
   }
+  return "available";
+}
+
+Result<Availability> availability_of(std::string_view name) {
+  for (const Availability status : {Availability::kAvailable, Availability::kBusy,
+                                    Availability::kInProcedure, Availability::kOffDuty}) {
+    if (name == availability_name(status)) {
+      return status;
+    }
+  }
+  return error(Code::kInvalidArgument,
+               "status must be 'available', 'busy', 'in_procedure' or 'off_duty'");
+}
+
+json::value optional_time_json(const std::optional<Timestamp>& at) {
+  return at ? json::value(format_rfc3339(*at)) : json::value();
+}
+
+json::array recipients_json(const std::vector<PreviewRecipient>& recipients) {
+  json::array array;
+  for (const PreviewRecipient& each : recipients) {
+    array.push_back(json::object{{"user_id", each.user.value()},
+                                 {"reason", each.reason},
+                                 {"availability", availability_name(each.availability.status)},
+                                 {"until", optional_time_json(each.availability.until)}});
+  }
+  return array;
+}
+
+json::object resolution_json(const Resolution& resolution,
+                             const std::vector<PreviewRecipient>& recipients) {
   return json::object{{"role_id", resolution.role.value()},
                       {"via_role_id", id_or_null(resolution.via_role.value())},
                       {"fallback", resolution.fallback},
-                      {"recipients", std::move(recipients)}};
+                      {"recipients", recipients_json(recipients)}};
+}
+
+json::object period_json(const AvailabilityPeriod& period) {
+  return json::object{{"id", period.id.value()},
+                      {"status", availability_name(period.status)},
+                      {"starts_at", format_rfc3339(period.starts_at)},
+                      {"ends_at", optional_time_json(period.ends_at)},
+                      {"set_by", id_or_null(period.set_by.value())},
+                      {"set_at", format_rfc3339(period.set_at)}};
 }
 
 Result<Timestamp> time_field(FieldReader& reader, std::string_view key) {
@@ -173,7 +219,65 @@ Result<json::value> update_role(const RoutingServices& services, const Call& cal
 
 Result<json::value> preview_role(const RoutingServices& services, const Call& call) {
   const auto id = WL_TRY(id_segment(call.route, 3, "role id"));
-  return resolution_json(WL_TRY(services.routing.preview(call.actor, RoleId(id))));
+  const Resolution resolution = WL_TRY(services.routing.preview(call.actor, RoleId(id)));
+  return resolution_json(resolution, WL_TRY(services.routing.with_availability(resolution.to)));
+}
+
+Result<json::value> preview_person(const RoutingServices& services, const Call& call) {
+  const auto id = WL_TRY(id_segment(call.route, 3, "user id"));
+  return json::object{{"recipients", recipients_json(WL_TRY(services.routing.preview_person(
+                                         call.actor, UserId(id))))}};
+}
+
+Result<json::value> preview_thread(const RoutingServices& services, const Call& call) {
+  const auto id = WL_TRY(id_segment(call.route, 3, "thread id"));
+  return json::object{{"recipients", recipients_json(WL_TRY(services.routing.preview_thread(
+                                         call.actor, ThreadId(id))))}};
+}
+
+Result<json::value> get_availability(const RoutingServices& services, const Call& call) {
+  const auto id = WL_TRY(id_segment(call.route, 3, "user id"));
+  const AvailabilityView view = WL_TRY(services.routing.availability(call.actor, UserId(id)));
+  json::array periods;
+  for (const AvailabilityPeriod& period : view.periods) {
+    periods.push_back(period_json(period));
+  }
+  return json::object{{"user_id", view.now.user.value()},
+                      {"status", availability_name(view.now.status)},
+                      {"until", optional_time_json(view.now.until)},
+                      {"periods", std::move(periods)}};
+}
+
+Result<std::optional<Timestamp>> optional_time_field(FieldReader& reader, std::string_view key) {
+  const std::string text = WL_TRY(reader.optional_string(key));
+  if (text.empty()) {
+    return std::optional<Timestamp>();
+  }
+  const auto parsed = parse_rfc3339(text);
+  if (!parsed) {
+    return error(Code::kInvalidArgument,
+                 fmt::format("{} must be an RFC 3339 time in UTC, e.g. 2026-12-07T19:00:00Z", key));
+  }
+  return std::optional<Timestamp>(*parsed);
+}
+
+Result<json::value> set_availability(const RoutingServices& services, const Call& call) {
+  const auto id = WL_TRY(id_segment(call.route, 3, "user id"));
+  const auto body = WL_TRY(parse_object(call.request.body));
+  FieldReader reader(body);
+  AvailabilityInput input;
+  input.status = WL_TRY(availability_of(WL_TRY(reader.required_string("status"))));
+  input.starts_at = WL_TRY(optional_time_field(reader, "starts_at"));
+  input.ends_at = WL_TRY(optional_time_field(reader, "ends_at"));
+  WL_TRY(reader.finish());
+  return period_json(WL_TRY(services.routing.set_availability(call.actor, UserId(id), input)));
+}
+
+Result<json::value> delete_availability(const RoutingServices& services, const Call& call) {
+  const auto user = WL_TRY(id_segment(call.route, 3, "user id"));
+  const auto period = WL_TRY(id_segment(call.route, 5, "period id"));
+  WL_TRY(services.routing.delete_availability(call.actor, UserId(user), AvailabilityId(period)));
+  return json::value();
 }
 
 Result<json::value> open_role_thread(const RoutingServices& services, const Call& call) {
@@ -371,6 +475,11 @@ constexpr RouteOf<RoutingServices> kRoutes[] = {
     {{"GET", "/api/v1/users/{id}/backups", Access::kSession, 0}, &get_backups},
     {{"PUT", "/api/v1/users/{id}/backups", Access::kSession, kJsonBody}, &set_backups},
     {{"GET", "/api/v1/escalation-policy", Access::kSession, 0}, &get_policy},
+    {{"GET", "/api/v1/users/{id}/availability", Access::kSession, 0}, &get_availability},
+    {{"POST", "/api/v1/users/{id}/availability", Access::kSession, kJsonBody}, &set_availability},
+    {{"DELETE", "/api/v1/users/{id}/availability/{id}", Access::kSession, 0}, &delete_availability},
+    {{"GET", "/api/v1/users/{id}/preview", Access::kSession, 0}, &preview_person},
+    {{"GET", "/api/v1/threads/{id}/preview", Access::kSession, 0}, &preview_thread},
     {{"PUT", "/api/v1/escalation-policy", Access::kSession, kJsonBody}, &set_policy},
 };
 

@@ -580,6 +580,111 @@ Result<RouteMessage> RoutingService::route(const Principal& sender, const Thread
   return RouteMessage{thread.id, thread.role_id, std::move(resolution.to), now};
 }
 
+// ---- Availability ----
+
+Result<AvailabilityView> RoutingService::availability(const Principal& actor, UserId user) {
+  if (user != actor.user) {
+    WL_TRY(require_colleague(actor, user, "availability.read"));
+  }
+  const Timestamp now = clock_.now();
+  AvailabilityView view;
+  view.periods = WL_TRY(routing_.list_availability(user, now));
+  view.now.user = user;
+  if (const AvailabilityPeriod* period = period_at(view.periods, now)) {
+    view.now.status = period->status;
+    view.now.until = period->ends_at;
+  }
+  return view;
+}
+
+Result<AvailabilityPeriod> RoutingService::set_availability(const Principal& actor, UserId user,
+                                                            const AvailabilityInput& input) {
+  const std::string target = fmt::format("user:{}", user.value());
+  WL_TRY(require(user == actor.user || actor.is_admin, actor, "availability.set", target,
+                 "only administrators set a colleague's availability"));
+  if (user != actor.user) {
+    WL_TRY(require_colleague(actor, user, "availability.set"));
+  }
+  const Timestamp now = clock_.now();
+  AvailabilityPeriod period;
+  period.org_id = actor.org;
+  period.user_id = user;
+  period.status = input.status;
+  period.starts_at = std::max(input.starts_at.value_or(now), now);
+  period.ends_at = input.ends_at;
+  period.set_by = actor.user;
+  period.set_at = now;
+  const Timestamp horizon = now + limits_.max_availability_ahead;
+  if (period.starts_at > horizon || (period.ends_at && *period.ends_at > horizon)) {
+    return error(Code::kInvalidArgument, "availability is set at most a year ahead");
+  }
+  if (period.ends_at && *period.ends_at <= period.starts_at) {
+    return error(Code::kInvalidArgument, "an availability must end after it starts");
+  }
+  WriteBatch batch;
+  const std::size_t set = batch.add(SetAvailability{period});
+  batch.audit(audit_draft(actor, now, "availability.set", target, "ok",
+                          fmt::format("status={}", static_cast<int>(period.status))));
+  return WL_TRY(commit(std::move(batch))).result<AvailabilityPeriod>(set);
+}
+
+Result<void> RoutingService::delete_availability(const Principal& actor, UserId user,
+                                                 AvailabilityId id) {
+  const std::string target = fmt::format("user:{}", user.value());
+  WL_TRY(require(user == actor.user || actor.is_admin, actor, "availability.delete", target,
+                 "only administrators change a colleague's availability"));
+  if (user != actor.user) {
+    WL_TRY(require_colleague(actor, user, "availability.delete"));
+  }
+  const Timestamp now = clock_.now();
+  WriteBatch batch;
+  const std::size_t removed = batch.add(DeleteAvailability{actor.org, user, id, actor.user, now});
+  batch.audit(audit_draft(actor, now, "availability.delete", target, "ok",
+                          fmt::format("period={}", id.value())),
+              [removed](AuditDraft&, const std::vector<MutationResult>& results) {
+                return std::get<bool>(results.at(removed));
+              });
+  if (!WL_TRY(commit(std::move(batch))).result<bool>(removed)) {
+    return error(Code::kNotFound, "no such availability period");
+  }
+  return ok();
+}
+
+Result<std::vector<PreviewRecipient>> RoutingService::with_availability(
+    const std::vector<RoutedTo>& to) {
+  const Timestamp at = clock_.now();
+  std::vector<PreviewRecipient> recipients;
+  recipients.reserve(to.size());
+  for (const RoutedTo& each : to) {
+    PreviewRecipient recipient{each.user, each.reason, AvailabilityNow{each.user}};
+    const auto periods = WL_TRY(routing_.list_availability(each.user, at));
+    if (const AvailabilityPeriod* period = period_at(periods, at)) {
+      recipient.availability.status = period->status;
+      recipient.availability.until = period->ends_at;
+    }
+    recipients.push_back(std::move(recipient));
+  }
+  return recipients;
+}
+
+Result<std::vector<PreviewRecipient>> RoutingService::preview_person(const Principal& actor,
+                                                                     UserId user) {
+  WL_TRY(require_colleague(actor, user, "user.preview"));
+  return with_availability({RoutedTo{user, "addressee"}});
+}
+
+Result<std::vector<PreviewRecipient>> RoutingService::preview_thread(const Principal& actor,
+                                                                     ThreadId thread) {
+  const ThreadView view = WL_TRY(messaging_.get_thread(actor, thread));
+  std::vector<RoutedTo> to;
+  for (const UserId member : view.members) {
+    if (member != actor.user) {
+      to.push_back(RoutedTo{member, "member"});
+    }
+  }
+  return with_availability(to);
+}
+
 // ---- Escalation ----
 
 Result<std::vector<Backup>> RoutingService::backups(const Principal& actor, UserId user) {

@@ -56,6 +56,34 @@ struct Resolution {
   bool fallback = false;     // Nobody held `role`: its fallback was used.
 };
 
+// How a person is at a moment (docs/routing.md, "Availability").
+struct AvailabilityNow {
+  UserId user;
+  Availability status = Availability::kAvailable;
+  std::optional<Timestamp> until;  // When the period in force ends, if it does.
+};
+
+// A person's availability: now, and the periods in force or ahead.
+struct AvailabilityView {
+  AvailabilityNow now;
+  std::vector<AvailabilityPeriod> periods;
+};
+
+// Availability as a caller sets it: from now (starts_at none) or ahead, with an end or
+// until replaced.
+struct AvailabilityInput {
+  Availability status = Availability::kAvailable;
+  std::optional<Timestamp> starts_at;
+  std::optional<Timestamp> ends_at;
+};
+
+// One person a message would reach, with how they are now (previews).
+struct PreviewRecipient {
+  UserId user;
+  std::string reason;  // A RoutedTo reason, or "addressee" / "member".
+  AvailabilityNow availability;
+};
+
 // Why each user was reached (Event::reason of a kRouted).
 inline constexpr std::string_view kReasonOnCall = "on_call";      // Their shift.
 inline constexpr std::string_view kReasonSignedIn = "signed_in";  // Their sign-in.
@@ -98,6 +126,7 @@ struct RoutingLimits {
   // Recurring events are expanded from this long before the import to this long after.
   std::chrono::days import_past{31};
   std::chrono::days import_future{400};
+  std::chrono::days max_availability_ahead{366};
 };
 
 // Clinical routing (docs/routing.md): roles, their schedules and sign-ins, and where a
@@ -188,6 +217,28 @@ class RoutingService : public SendRouter {
   // Sets it: admins only. Audited. Errors: PermissionDenied; InvalidArgument (a delay
   // below 0 or over kMaxEscalationDelay).
   Result<EscalationPolicy> set_policy(const Principal& actor, EscalationPolicy policy);
+
+  // ---- Availability (docs/routing.md, "Availability") ----
+
+  // `user`'s availability now and the periods in force or ahead; every colleague may
+  // read it. Errors: NotFound.
+  Result<AvailabilityView> availability(const Principal& actor, UserId user);
+  // Adds a period: the person themselves or an admin. A start in the past is now; a
+  // start or end at most max_availability_ahead ahead. Audited (availability.set).
+  // Errors: PermissionDenied; InvalidArgument (an end not after the start, too far
+  // ahead); NotFound.
+  Result<AvailabilityPeriod> set_availability(const Principal& actor, UserId user,
+                                              const AvailabilityInput& input);
+  // Removes a period (the person or an admin). Audited. Errors: PermissionDenied;
+  // NotFound.
+  Result<void> delete_availability(const Principal& actor, UserId user, AvailabilityId id);
+  // How each of `to` is now.
+  Result<std::vector<PreviewRecipient>> with_availability(const std::vector<RoutedTo>& to);
+  // Where a message to a person, a role or a thread would go now, with how each of them
+  // is. Errors: NotFound (a person not of the org, a role, a thread); PermissionDenied
+  // (not a member of the thread).
+  Result<std::vector<PreviewRecipient>> preview_person(const Principal& actor, UserId user);
+  Result<std::vector<PreviewRecipient>> preview_thread(const Principal& actor, ThreadId thread);
 
   // SendRouter: the policy cache, read again after kPolicyFreshFor.
   std::optional<EscalationPolicy> cached_policy(OrgId org) const override;

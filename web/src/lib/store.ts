@@ -1084,9 +1084,9 @@ export class AppStore {
       const version = `${recent.length}:${recent[0]?.id ?? 0}:${recent[recent.length - 1]?.id ?? 0}:${reached}`;
       if (recent.length === 0 || this.cachedVersions.get(state.thread.id) === version) continue;
       await this.deps.local.cachePut(`messages:${state.thread.id}`, recent);
-      // Whom messages reached, for an offline start and for the threads whose history
-      // pages do not say (the server answers `routed` for role threads only).
-      await this.deps.local.cachePut(`routed:${state.thread.id}`, routed);
+      // Whom messages reached and were escalated to, for an offline start (history
+      // pages say it too, for role and direct threads). Kept only where there is some.
+      if (routed.length > 0) await this.deps.local.cachePut(`routed:${state.thread.id}`, routed);
       this.cachedVersions.set(state.thread.id, version);
     }
   }

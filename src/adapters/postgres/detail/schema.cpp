@@ -275,6 +275,21 @@ CREATE TABLE escalation_policies (
   updated_at bigint NOT NULL
 );
 )sql",
+    // 5: availability (docs/routing.md, "Availability").
+    R"sql(
+CREATE TABLE availability (
+  id bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+  org_id bigint NOT NULL REFERENCES orgs (id),
+  user_id bigint NOT NULL REFERENCES users (id),
+  status bigint NOT NULL,
+  starts_at bigint NOT NULL,
+  ends_at bigint,
+  set_by bigint REFERENCES users (id),
+  set_at bigint NOT NULL,
+  CHECK (ends_at IS NULL OR ends_at > starts_at)
+);
+CREATE INDEX availability_by_user ON availability (user_id, starts_at);
+)sql",
 };
 
 std::string random_instance_id() {

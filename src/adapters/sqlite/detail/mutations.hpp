@@ -53,6 +53,8 @@ Result<bool> apply(WriteContext& context, const SignInRole& mutation);
 Result<bool> apply(WriteContext& context, const SignOutRole& mutation);
 Result<bool> apply(WriteContext& context, const SetBackups& mutation);
 Result<bool> apply(WriteContext& context, const SetEscalationPolicy& mutation);
+Result<AvailabilityPeriod> apply(WriteContext& context, const SetAvailability& mutation);
+Result<bool> apply(WriteContext& context, const DeleteAvailability& mutation);
 
 // The events the batch has appended since it had `first` of them.
 inline std::vector<Event> events_since(const WriteContext& context, std::size_t first) {

@@ -338,6 +338,22 @@ CREATE TABLE escalation_policies (
   updated_at INTEGER NOT NULL
 );
 )sql",
+    // 11: availability (docs/routing.md, "Availability"): each person's periods; ends_at
+    // NULL until a later period replaces it.
+    R"sql(
+CREATE TABLE availability (
+  id INTEGER PRIMARY KEY,
+  org_id INTEGER NOT NULL REFERENCES orgs (id),
+  user_id INTEGER NOT NULL REFERENCES users (id),
+  status INTEGER NOT NULL,
+  starts_at INTEGER NOT NULL,
+  ends_at INTEGER,
+  set_by INTEGER REFERENCES users (id),
+  set_at INTEGER NOT NULL,
+  CHECK (ends_at IS NULL OR ends_at > starts_at)
+);
+CREATE INDEX availability_by_user ON availability (user_id, starts_at);
+)sql",
 };
 
 std::string random_instance_id() {
