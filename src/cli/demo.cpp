@@ -91,7 +91,8 @@ constexpr std::array<DemoPatient, 5> kPatients{{
 
 // The demo's roles, a week of day and night shifts from yesterday (so someone holds
 // each role whenever the demo is tried), the scheduler, the charge nurse signed in
-// to her unit's phone, the escalation policy and some backup chains.
+// to her unit's phone, the escalation policy, some backup chains, and one person off
+// duty.
 template <typename As>
 Result<void> seed_routing(Runtime& runtime, const std::map<std::string_view, User>& users, As as) {
   RoutingService& routing = runtime.routing();
@@ -161,6 +162,9 @@ Result<void> seed_routing(Runtime& runtime, const std::map<std::string_view, Use
   WL_TRY(routing.set_backups(admin, users.at("dr.okafor").id,
                              {person("dr.haddad"), role("Rapid Response RN")}));
   WL_TRY(routing.set_backups(admin, users.at("rn.santos").id, {role("4 West Charge Nurse")}));
+  // Someone off duty, so that previews show it.
+  WL_TRY(routing.set_availability(as("pa.kim"), users.at("pa.kim").id,
+                                  AvailabilityInput{Availability::kOffDuty, {}, {}}));
   return ok();
 }
 
