@@ -5,13 +5,16 @@
 #include <chrono>
 #include <thread>
 
+#include <boost/json/serialize.hpp>
+
 #include "core/crypto/hash.hpp"
-#include "ports/clock.hpp"
 #include "integration/fixture.hpp"
+#include "ports/clock.hpp"
 
 namespace wl::testing {
 namespace {
 using std::chrono::hours;
+namespace json = boost::json;
 
 class TimersTest : public ServerTest {
  protected:
@@ -114,6 +117,64 @@ TEST_F(TimersTest, ATimerClaimedByAKilledServerRunsOnceAfterItsLease) {
     purges += entry.draft.action == "session.purge" ? 1 : 0;
   }
   EXPECT_EQ(purges, 1);
+}
+
+// An escalation is a timer too: killed in the middle of a chain, the next server goes
+// on from the step the chain had reached, and each step happens once. The demo's
+// policy moves an urgent message on after 2 minutes; dr.okafor's backups are dr.haddad,
+// then Rapid Response RN.
+TEST_F(TimersTest, AnEscalationGoesOnAcrossAKillAndEachStepHappensOnce) {
+  auto harper = login("rn.harper");
+  const std::int64_t okafor = harper->user_id_of("dr.okafor");
+  const json::value thread =
+      harper->post("/api/v1/threads", json::object{{"kind", "direct"}, {"user_id", okafor}});
+  const std::int64_t thread_id = thread.at("id").as_int64();
+  harper->connect();
+  const json::value sent = harper->send_message(thread_id, "esc-kill-1", "K 6.8, call now", true);
+  ASSERT_EQ(sent.at("type").as_string(), "sent") << json::serialize(sent);
+  const std::int64_t seq = sent.at("seq").as_int64();
+
+  // How many steps the thread records, read beside the running server.
+  auto steps = [&]() -> std::size_t {
+    SqliteOptions options;
+    options.read_only = true;
+    auto store =
+        SqliteStore::open(server_->data_dir() / "wardline.db", make_audit_chainer(), options);
+    EXPECT_TRUE(store.has_value()) << store.error().to_string();
+    auto routed = store ? (*store)->read_thread_routing(ThreadId(thread_id), seq, seq)
+                        : Result<std::vector<Event>>(std::vector<Event>());
+    return routed ? routed->size() : 0;
+  };
+  auto steps_soon = [&](std::size_t wanted) {
+    for (int i = 0; i < 200 && steps() < wanted; ++i) {
+      std::this_thread::sleep_for(std::chrono::milliseconds(50));
+    }
+    return steps();
+  };
+
+  server_->advance_clock(std::chrono::minutes(2));
+  EXPECT_EQ(steps_soon(1), 1u) << "dr.haddad";
+  server_->kill_hard();
+  server_->start();
+  server_->advance_clock(std::chrono::minutes(2));
+  EXPECT_GE(steps_soon(2), 2u) << "Rapid Response RN";
+  const std::size_t reached = steps();
+  // Past the last step: the sender is told once, and nothing more happens.
+  server_->advance_clock(std::chrono::minutes(2));
+  std::this_thread::sleep_for(std::chrono::milliseconds(1500));
+  server_->advance_clock(std::chrono::minutes(10));
+  std::this_thread::sleep_for(std::chrono::milliseconds(1500));
+  EXPECT_EQ(steps(), reached);
+  server_->stop();
+
+  int escalations = 0;
+  int unanswered = 0;
+  for (const AuditEntry& entry : audit_entries()) {
+    escalations += entry.draft.action == "message.escalate" ? 1 : 0;
+    unanswered += entry.draft.action == "message.unanswered" ? 1 : 0;
+  }
+  EXPECT_EQ(escalations, 2);
+  EXPECT_EQ(unanswered, 1);
 }
 
 TEST(TestClockTest, ServeRefusesTheTestClockWithoutTheTestEnvironment) {
