@@ -151,15 +151,21 @@ Result<void> MessagingService::require_same_org(const Principal& actor,
   return ok();
 }
 
+ThreadTraits traits_of(const Thread& thread) {
+  return ThreadTraits{thread.kind,
+                      thread.kind == ThreadKind::kDirect ||
+                          (thread.kind == ThreadKind::kPatient && !thread.unique_key.empty())};
+}
+
 void MessagingService::remember_kind(const Thread& thread) {
   const std::lock_guard lock(kinds_mutex_);
   if (kinds_.size() >= kKindCacheLimit) {
     kinds_.clear();
   }
-  kinds_.emplace(thread.id, thread.kind);
+  kinds_.emplace(thread.id, traits_of(thread));
 }
 
-Result<ThreadKind> MessagingService::kind_of(ThreadId thread) {
+Result<ThreadTraits> MessagingService::kind_of(ThreadId thread) {
   {
     const std::lock_guard lock(kinds_mutex_);
     if (auto found = kinds_.find(thread); found != kinds_.end()) {
@@ -168,22 +174,22 @@ Result<ThreadKind> MessagingService::kind_of(ThreadId thread) {
   }
   const Thread stored = WL_TRY(threads_.find_thread(thread));
   remember_kind(stored);
-  return stored.kind;
+  return traits_of(stored);
 }
 
-std::optional<ThreadKind> MessagingService::cached_kind(ThreadId thread) const {
+std::optional<ThreadTraits> MessagingService::cached_kind(ThreadId thread) const {
   const std::lock_guard lock(kinds_mutex_);
   const auto found = kinds_.find(thread);
-  return found == kinds_.end() ? std::nullopt : std::optional<ThreadKind>(found->second);
+  return found == kinds_.end() ? std::nullopt : std::optional<ThreadTraits>(found->second);
 }
 
 bool MessagingService::sends_without_reads(OrgId org, ThreadId thread) const {
-  const auto kind = cached_kind(thread);
-  if (!kind || *kind == ThreadKind::kRole) {
+  const auto traits = cached_kind(thread);
+  if (!traits || traits->kind == ThreadKind::kRole) {
     return false;
   }
-  // A direct message's escalation is scheduled from the org's policy, held fresh.
-  return *kind != ThreadKind::kDirect || router_ == nullptr || router_->policy_fresh(org);
+  // A message to a person schedules its escalation from the org's policy, held fresh.
+  return !traits->pair || router_ == nullptr || router_->policy_fresh(org);
 }
 
 std::string send_timer_key(UserId sender, std::string_view client_token) {
@@ -192,10 +198,10 @@ std::string send_timer_key(UserId sender, std::string_view client_token) {
 
 std::optional<ScheduleTimer> MessagingService::escalation_timer(const Principal& actor,
                                                                 const SendRequest& request,
-                                                                std::optional<ThreadKind> kind,
+                                                                std::optional<ThreadTraits> traits,
                                                                 const std::string& key,
                                                                 Timestamp at) const {
-  if (router_ == nullptr || !kind || (*kind != ThreadKind::kDirect && *kind != ThreadKind::kRole)) {
+  if (router_ == nullptr || !traits || !traits->escalates()) {
     return std::nullopt;
   }
   const auto policy = router_->cached_policy(actor.org);
@@ -455,7 +461,7 @@ Result<ThreadView> MessagingService::rename_thread(const Principal& actor, Threa
 
 Result<WriteBatch> MessagingService::prepare_send(const Principal& actor,
                                                   const SendRequest& request,
-                                                  std::optional<ThreadKind> kind) {
+                                                  std::optional<ThreadTraits> kind) {
   if (!valid_client_id(request.client_id, limits_.max_client_id_bytes)) {
     return error(Code::kInvalidArgument,
                  fmt::format("client_id must be 1 to {} printable ASCII characters",
@@ -579,7 +585,7 @@ Result<SendResult> MessagingService::send(const Principal& actor, const SendRequ
 void MessagingService::send_async(const Principal& actor, SendRequest request,
                                   WriteDone<SendResult> done) {
   const auto kind = cached_kind(request.thread);
-  if (kind == ThreadKind::kRole) {
+  if (kind && kind->kind == ThreadKind::kRole) {
     done(error(Code::kInternal, "a role thread's message is sent with send_routed_async()"));
     return;
   }
@@ -595,15 +601,14 @@ void MessagingService::send_routed_async(const Principal& actor, SendRequest req
                                          WriteDone<SendResult> done) {
   // The reads: the thread's kind (an unknown thread fails in the write, which audits
   // the refusal) and the org's escalation policy.
-  std::optional<ThreadKind> kind;
+  std::optional<ThreadTraits> kind;
   if (auto known = kind_of(request.thread)) {
     kind = *known;
   } else if (known.error().code() != Code::kNotFound) {
     done(std::unexpected(known.error()));
     return;
   }
-  if (router_ != nullptr && (kind == ThreadKind::kDirect || kind == ThreadKind::kRole) &&
-      !router_->policy_fresh(actor.org)) {
+  if (router_ != nullptr && kind && kind->escalates() && !router_->policy_fresh(actor.org)) {
     if (auto loaded = router_->load_policy(actor.org); !loaded) {
       done(std::unexpected(loaded.error()));
       return;
@@ -629,7 +634,7 @@ Result<std::optional<std::size_t>> MessagingService::add_routing(const Principal
     return std::optional<std::size_t>();
   }
   auto kind = kind_of(request.thread);
-  if (!kind || *kind != ThreadKind::kRole) {
+  if (!kind || kind->kind != ThreadKind::kRole) {
     // An unknown thread fails in the write, which audits the refusal.
     return std::optional<std::size_t>();
   }
@@ -797,8 +802,9 @@ Result<HistoryPage> MessagingService::history(const Principal& actor, ThreadId t
   const std::int64_t from_seq = events.empty() ? 1 : events.back().seq;
   const std::int64_t to_seq = events.empty() ? 0 : events.front().seq;
   page.receipts = WL_TRY(log_.read_history_receipts(thread_id, actor.user, from_seq, to_seq));
-  // Whom the messages reached (role threads) and were escalated to (role and direct).
-  if ((thread.kind == ThreadKind::kRole || thread.kind == ThreadKind::kDirect) && !events.empty()) {
+  // Whom the messages reached (role threads) and were escalated to (role threads and
+  // threads between two people).
+  if (traits_of(thread).escalates() && !events.empty()) {
     for (Event& routed : WL_TRY(log_.read_thread_routing(thread_id, from_seq, to_seq))) {
       page.routed.push_back(OpenedEvent{std::move(routed), {}, {}});
     }

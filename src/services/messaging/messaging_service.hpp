@@ -92,8 +92,19 @@ struct SendRequest {
 inline constexpr std::string_view kReminderTimer = "message.reminder";
 // The durable timer of a message's escalation and urgent re-alerts (services/routing,
 // docs/routing.md "Escalation"), scheduled in the send's batch for messages to a person
-// (direct threads) and to a role, from the org's policy (SendRouter::cached_policy).
+// (direct and two-person patient threads) and to a role, from the org's policy
+// (SendRouter::cached_policy).
 inline constexpr std::string_view kEscalationTimer = "message.escalation";
+
+// What a send needs to know of a thread, which never changes: its kind, and whether it
+// is between two people (a direct thread, or a two-person patient thread).
+struct ThreadTraits {
+  ThreadKind kind = ThreadKind::kGroup;
+  bool pair = false;
+  // Whether its messages escalate (docs/routing.md, "Escalation"): to a person or a role.
+  bool escalates() const { return pair || kind == ThreadKind::kRole; }
+};
+ThreadTraits traits_of(const Thread& thread);
 
 // The key of a send's timers, and their payload: "<sender id>:<client token, hex>", the
 // message's idempotency key (a resend of it replaces them).
@@ -274,14 +285,14 @@ class MessagingService {
   // A send checked, sealed and ready for the store.
   // The send's batch: its AppendMessage first, and its audit entry (written unless the
   // client id was seen before).
-  // `kind` is the thread's, if known: a direct or role thread's message schedules its
+  // `kind` is the thread's, if known: a message to a person or a role schedules its
   // escalation (escalation_timer).
   Result<WriteBatch> prepare_send(const Principal& actor, const SendRequest& request,
-                                  std::optional<ThreadKind> kind);
+                                  std::optional<ThreadTraits> kind);
   // The first kEscalationTimer of a message sent `at` to a thread of `kind`, from the
   // org's cached policy; none if it does not escalate or re-alert.
   std::optional<ScheduleTimer> escalation_timer(const Principal& actor, const SendRequest& request,
-                                                std::optional<ThreadKind> kind,
+                                                std::optional<ThreadTraits> traits,
                                                 const std::string& key, Timestamp at) const;
   // Adds a role thread's RouteMessage to the send's batch (reading the thread and asking
   // the router); its index in the batch, or none for another kind of thread.
@@ -303,8 +314,8 @@ class MessagingService {
                      std::string_view outcome, std::string detail = {});
 
   // The kind of `thread`, from the cache or the store (which fills the cache).
-  Result<ThreadKind> kind_of(ThreadId thread);
-  std::optional<ThreadKind> cached_kind(ThreadId thread) const;
+  Result<ThreadTraits> kind_of(ThreadId thread);
+  std::optional<ThreadTraits> cached_kind(ThreadId thread) const;
   void remember_kind(const Thread& thread);
 
   Committer& committer_;
@@ -322,7 +333,7 @@ class MessagingService {
   // read whether it needs routing. Dropped whole at kKindCacheLimit entries.
   static constexpr std::size_t kKindCacheLimit = 100'000;
   mutable std::mutex kinds_mutex_;
-  std::unordered_map<ThreadId, ThreadKind> kinds_;  // GUARDED_BY(kinds_mutex_)
+  std::unordered_map<ThreadId, ThreadTraits> kinds_;  // GUARDED_BY(kinds_mutex_)
 };
 
 // The sealing context of a message body: bound to its org, thread, sender and client

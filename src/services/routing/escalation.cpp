@@ -152,8 +152,8 @@ Result<void> Escalator::run(const Timer& timer, WriteBatch& batch) {
   const EscalationPolicy policy = WL_TRY(routing_.load_policy(org));
   const Thread thread = WL_TRY(threads_.find_thread(message.thread_id));
 
-  // Whom it was meant for: its addressees (the people a role message reached, or a
-  // direct thread's other member) and everyone it was escalated to since.
+  // Whom it was meant for: its addressees (the people a role message reached, or the
+  // other member of a thread between two people) and everyone it was escalated to since.
   std::vector<UserId> addressees;
   std::vector<Event> escalations;
   for (const Event& routed :
@@ -171,7 +171,7 @@ Result<void> Escalator::run(const Timer& timer, WriteBatch& batch) {
   for (const Event& routed : escalations) {
     intended.insert(routed.subject);
   }
-  if (thread.kind == ThreadKind::kDirect) {
+  if (traits_of(thread).pair) {
     for (const Member& member : WL_TRY(threads_.list_members(thread.id))) {
       if (member.user_id != message.actor && !intended.contains(member.user_id)) {
         addressees.push_back(member.user_id);

@@ -246,6 +246,40 @@ TEST_F(EscalationTest, AMessageToARoleEscalatesThroughItsHoldersBackups) {
   EXPECT_EQ(routed[1].reason, kReasonEscalated);
 }
 
+TEST_F(EscalationTest, AMessageAboutAPatientBetweenTwoPeopleEscalatesAndAPatientGroupDoesNot) {
+  set_policy(15min, 2min, 0s);
+  ASSERT_TRUE(
+      fx_.routing->set_backups(doctor_, doctor_.user, {Backup{first_.user, RoleId()}}).has_value());
+  PatientView fields;
+  fields.mrn = "100234";
+  fields.name = "Testpatient, Alma";
+  const PatientView patient = fx_.patients->upsert(admin_, org_, fields).value();
+  const std::vector<UserId> pair{doctor_.user};
+  const ThreadId about =
+      fx_.messaging->open_patient_thread(sender_, patient.id, pair, "")->thread.id;
+  SendRequest request{about, "pt-1", "Alma's BP 190/110"};
+  request.urgent = true;
+  const SendResult sent = fx_.messaging->send(sender_, request).value();
+  const std::vector<UserId> group_members{doctor_.user, second_.user};
+  const ThreadId group =
+      fx_.messaging->open_patient_thread(sender_, patient.id, group_members, "Alma's team")
+          ->thread.id;
+  SendRequest to_group{group, "pt-2", "Family meeting at 3"};
+  to_group.urgent = true;
+  const SendResult group_sent = fx_.messaging->send(sender_, to_group).value();
+
+  run_after(2min);
+  const auto routed = *fx_.store->read_thread_routing(about, sent.message.seq, sent.message.seq);
+  ASSERT_EQ(routed.size(), 1u);
+  EXPECT_EQ(routed[0].subject, first_.user);
+  EXPECT_TRUE(fx_.store->read_thread_routing(group, group_sent.message.seq, group_sent.message.seq)
+                  ->empty());
+  // The escalation step is in the pair thread's history pages.
+  const HistoryPage page = *fx_.messaging->history(sender_, about, 0, 50);
+  ASSERT_EQ(page.routed.size(), 1u);
+  EXPECT_EQ(page.routed[0].event.reason, kReasonEscalated);
+}
+
 TEST_F(EscalationTest, ARunnerThatDiesBetweenClaimAndCompletionEscalatesOnceAfterItsLease) {
   set_policy(15min, 2min, 0s);
   ASSERT_TRUE(
