@@ -1,4 +1,7 @@
-import type { HistoryPage, LoginAnswer, MessageEvent, MessageStatus, Patient, Role, RoutePreview, SessionState, Shift, ShiftInput, SignIn, Thread, User } from './types';
+import type {
+  AvailabilityPeriod, AvailabilityStatus, HistoryPage, LoginAnswer, MessageEvent, MessageStatus, Patient, Recipient, Role, RoutePreview, SessionState, Shift, ShiftInput,
+  SignIn, Thread, User, UserAvailability,
+} from './types';
 
 // An error answer of the API, or a network failure (code "network").
 export class ApiError extends Error {
@@ -141,6 +144,16 @@ export class Api {
   }
   rolePreview(roleId: number): Promise<RoutePreview> {
     return this.call('GET', `/api/v1/roles/${roleId}/preview`);
+  }
+  threadPreview(threadId: number): Promise<{ recipients: Recipient[] }> {
+    return this.call('GET', `/api/v1/threads/${threadId}/preview`);
+  }
+  availability(userId: number): Promise<UserAvailability> {
+    return this.call('GET', `/api/v1/users/${userId}/availability`);
+  }
+  // From now; endsAt null: until a later setting replaces it.
+  setAvailability(userId: number, status: AvailabilityStatus, endsAt: string | null): Promise<AvailabilityPeriod> {
+    return this.call('POST', `/api/v1/users/${userId}/availability`, endsAt ? { status, ends_at: endsAt } : { status });
   }
   openRole(roleId: number): Promise<Thread> {
     return this.call('POST', `/api/v1/roles/${roleId}/thread`, {});

@@ -170,6 +170,9 @@ export class AppStore {
   // schedule fetch again when it moves.
   rolesStamp = 0;
   private rolesFetch: Promise<void> | null = null;
+  // Per person, bumped by each availability_changed about them: a preview or dialog
+  // showing them fetches again when their stamp moves.
+  private readonly availabilityStamps = new Map<number, number>();
   private rolesStale = false;
   outbox: Outbox;
   notice: string | null = null;
@@ -551,6 +554,9 @@ export class AppStore {
         this.rolesStamp += 1;
         if (this.roles) this.refreshRoles();
         break;
+      case 'availability_changed':
+        this.availabilityStamps.set(event.user_id, (this.availabilityStamps.get(event.user_id) ?? 0) + 1);
+        break;
       case 'devices_changed':
         // The web app shows no device list; a revoked device of its own is ended by
         // the server (close 1008), which signs it out.
@@ -763,6 +769,11 @@ export class AppStore {
     } catch {
       // Kept as is.
     }
+  }
+
+  // Moves whenever the availability of one of these people changes.
+  availabilityStamp(userIds: number[]): number {
+    return userIds.reduce((sum, id) => sum + (this.availabilityStamps.get(id) ?? 0), 0);
   }
 
   // The roles list: one fetch at a time, one more after it if changes came meanwhile.

@@ -509,7 +509,9 @@ describe('sync', () => {
     socket.frame({ type: 'event', cursor: 'db.211', event: { id: 211, kind: 'devices_changed', scope: 'user', at: 't', user_id: 2, by_user_id: 2 } });
     // A kind this version does not know: skipped, its cursor kept.
     socket.frame({ type: 'event', cursor: 'db.212', event: { id: 212, kind: 'shift_started', scope: 'user', at: 't' } });
-    socket.frame({ type: 'caught_up', cursor: 'db.212' });
+    expect(store.availabilityStamp([3, 9])).toBe(0);
+    socket.frame({ type: 'event', cursor: 'db.213', event: { id: 213, kind: 'availability_changed', scope: 'org', at: 't', user_id: 3, by_user_id: 3 } });
+    socket.frame({ type: 'caught_up', cursor: 'db.213' });
     await flush();
     await vi.advanceTimersByTimeAsync(100);
     await flush();
@@ -518,7 +520,10 @@ describe('sync', () => {
     expect(fetches).toBeLessThanOrEqual(2);
     expect(changed).toHaveBeenCalledTimes(1);
     expect(api.thread).not.toHaveBeenCalled();
-    expect(await local.getCursor(2)).toBe('db.212');
+    // Someone's availability: the previews showing them fetch again, nothing else does.
+    expect(store.availabilityStamp([3, 9])).toBe(1);
+    expect(store.availabilityStamp([9])).toBe(0);
+    expect(await local.getCursor(2)).toBe('db.213');
     store.stop();
   });
 

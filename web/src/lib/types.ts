@@ -150,7 +150,17 @@ export interface AttentionEvent {
   message_id: number;
 }
 
-export type ScopedEvent = UserChangedEvent | OrgChangedEvent | DevicesChangedEvent | RoleEvent | AttentionEvent;
+// Someone's availability changed: a period was set or removed.
+export interface AvailabilityEvent {
+  id: number;
+  kind: 'availability_changed';
+  scope: 'org';
+  at: string;
+  user_id: number;
+  by_user_id: number;
+}
+
+export type ScopedEvent = UserChangedEvent | OrgChangedEvent | DevicesChangedEvent | RoleEvent | AttentionEvent | AvailabilityEvent;
 
 export type StreamEvent = ThreadEvent | ScopedEvent;
 
@@ -269,7 +279,38 @@ export interface RoutePreview {
   role_id: number;
   via_role_id: number;
   fallback: boolean;
-  recipients: RouteTarget[];
+  recipients: (RouteTarget & Partial<Availability>)[];
+}
+
+// Availability (docs/protocol.md, "Availability and previews").
+export type AvailabilityStatus = 'available' | 'busy' | 'in_procedure' | 'off_duty';
+
+// How a person is now: the status and when the period in force ends (null: no end).
+export interface Availability {
+  availability: AvailabilityStatus;
+  until: string | null;
+}
+
+// One of the people a message would reach now (GET /threads/{id}/preview, /users/{id}/preview).
+export interface Recipient extends Availability {
+  user_id: number;
+  reason: string;
+}
+
+export interface AvailabilityPeriod {
+  id: number;
+  status: AvailabilityStatus;
+  starts_at: string;
+  ends_at: string | null;
+  set_by: number;
+  set_at: string;
+}
+
+export interface UserAvailability {
+  user_id: number;
+  status: AvailabilityStatus;
+  until: string | null;
+  periods: AvailabilityPeriod[];
 }
 
 export interface SignIn {

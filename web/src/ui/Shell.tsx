@@ -3,6 +3,7 @@ import { useEffect, useState } from 'preact/hooks';
 import { notificationsSupported } from '../lib/alerts';
 import type { AppStore } from '../lib/store';
 import { AttentionBanners } from './AttentionBanners';
+import { AvailabilityDialog } from './AvailabilityDialog';
 import { NewConversation } from './NewConversation';
 import { ShiftSignIn } from './ShiftSignIn';
 import { ThreadList } from './ThreadList';
@@ -21,7 +22,7 @@ const kConnectionText: Record<string, string> = {
 export function Shell(props: { store: AppStore; user: string; banner?: JSX.Element | null; onLock: () => void; onSignOut: () => void }) {
   const { store } = props;
   const [creating, setCreating] = useState(false);
-  const [routing, setRouting] = useState<'sign-in' | 'schedule' | null>(null);
+  const [routing, setRouting] = useState<'availability' | 'sign-in' | 'schedule' | null>(null);
   const [permission, setPermission] = useState(notificationsSupported() ? Notification.permission : 'denied');
   const selected = store.selectedThreadId === null ? undefined : store.threads.get(store.selectedThreadId);
 
@@ -73,6 +74,9 @@ export function Shell(props: { store: AppStore; user: string; banner?: JSX.Eleme
                 Turn on notifications
               </button>
             )}
+            <button type="button" class="link-button" onClick={() => setRouting('availability')} aria-haspopup="dialog">
+              Availability
+            </button>
             <button type="button" class="link-button" onClick={() => setRouting('sign-in')} aria-haspopup="dialog">
               Shift sign-in
             </button>
@@ -97,6 +101,7 @@ export function Shell(props: { store: AppStore; user: string; banner?: JSX.Eleme
           </div>
         )}
       </main>
+      {routing === 'availability' && <AvailabilityDialog store={store} onClose={() => setRouting(null)} />}
       {routing === 'sign-in' && <ShiftSignIn store={store} onClose={() => setRouting(null)} />}
       {routing === 'schedule' && <WeekSchedule store={store} onClose={() => setRouting(null)} />}
       {creating && (

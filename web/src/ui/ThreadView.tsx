@@ -1,9 +1,10 @@
 import { useEffect, useRef, useState } from 'preact/hooks';
+import { rolePreviewShown, threadPreviewShown, type ComposerPreview } from '../lib/availability';
 import { composeBody, kCounterFromBytes, lengthCheck, plural, quoteOf, splitQuote, type Quote } from '../lib/compose';
 import { dayLabel, mrnLabel, timeOfDay } from '../lib/format';
 import { clearPlace, savedPlace, savePlace } from '../lib/place';
 import { kUnreadKey, threadRows } from '../lib/rows';
-import { previewText, routedText } from '../lib/routing';
+import { routedText } from '../lib/routing';
 import { kWrittenShownAfterMs, type AppStore, type ThreadState } from '../lib/store';
 import { summarize, summaryLabel } from '../lib/status';
 import type { MessageEvent } from '../lib/types';
@@ -282,17 +283,21 @@ function Bubble(props: { store: AppStore; state: ThreadState; message: MessageEv
   );
 }
 
-// Where a message to the role would go now (GET /roles/{id}/preview): fetched when the
-// thread opens, when a role or its holders change (role_changed, on_call_changed: any
-// role, as the change may be in the role's fallback),
-// and every minute, as shifts start and end on time without an event. `blocked`: nobody
-// would receive it, so sending is off.
+// What the composer shows before the first keystroke. In a role thread, where a
+// message would go now (GET /roles/{id}/preview): fetched when the thread opens, when a
+// role or its holders change (role_changed, on_call_changed: any role, as the change may
+// be in the role's fallback), and every minute, as shifts start and end on time without
+// an event. In other threads, the other members (GET /threads/{id}/preview). Both again
+// when the availability of someone shown changes (availability_changed), and in other
+// threads when the members change.
 const kPreviewRefreshMs = 60_000;
 
-function useRoutePreview(store: AppStore, roleId: number | null): { text: string; blocked: boolean } | null {
-  const [shown, setShown] = useState<{ text: string; blocked: boolean } | null>(null);
+function useComposerPreview(store: AppStore, threadId: number, roleId: number | null): ComposerPreview | null {
+  const [shown, setShown] = useState<ComposerPreview | null>(null);
   // Any role's change may matter: the role may fall back to the one that changed.
-  const stamp = roleId === null ? 0 : store.rolesStamp;
+  const rolesStamp = roleId === null ? 0 : store.rolesStamp;
+  const availabilityStamp = store.availabilityStamp(shown?.people ?? []);
+  const members = roleId === null ? store.threads.get(threadId)?.thread.member_ids.join(',') ?? '' : '';
   const [tick, setTick] = useState(0);
   useEffect(() => {
     if (roleId === null) return;
@@ -300,22 +305,25 @@ function useRoutePreview(store: AppStore, roleId: number | null): { text: string
     return () => clearInterval(timer);
   }, [roleId]);
   useEffect(() => {
-    if (roleId === null) return;
     let cancelled = false;
-    const load = async () => {
+    const name = (id: number) => store.userName(id);
+    const load = async (): Promise<ComposerPreview> => {
+      if (roleId === null) return threadPreviewShown((await store.api.threadPreview(threadId)).recipients, name);
       if (!store.roles?.has(roleId)) await store.refreshRoles().catch(() => undefined);
-      const preview = await store.api.rolePreview(roleId);
-      if (cancelled) return;
-      setShown({ text: previewText(preview, store.roleName(roleId), (id) => store.userName(id)), blocked: preview.recipients.length === 0 });
+      return rolePreviewShown(await store.api.rolePreview(roleId), store.roleName(roleId), name);
     };
-    load().catch(() => {
-      // Offline or refused: say nothing rather than something stale; sending stays on.
-      if (!cancelled) setShown(null);
-    });
+    load()
+      .then((preview) => {
+        if (!cancelled) setShown(preview);
+      })
+      .catch(() => {
+        // Offline or refused: say nothing rather than something stale; sending stays on.
+        if (!cancelled) setShown(null);
+      });
     return () => {
       cancelled = true;
     };
-  }, [roleId, stamp, tick]);
+  }, [threadId, roleId, rolesStamp, availabilityStamp, members, tick]);
   return shown;
 }
 
@@ -324,8 +332,9 @@ function useRoutePreview(store: AppStore, roleId: number | null): { text: string
 // thread in store.drafts.
 function Composer(props: { store: AppStore; threadId: number; roleId: number | null; quote: Quote | null; onQuote: (quote: Quote | null) => void }) {
   const { store, threadId, quote } = props;
-  const route = useRoutePreview(store, props.roleId);
-  const blocked = route?.blocked ?? false;
+  const preview = useComposerPreview(store, threadId, props.roleId);
+  const blocked = preview?.blocked ?? false;
+  const warnings = preview?.lines ?? [];
   const [text, setText] = useState('');
   const [urgent, setUrgent] = useState(false);
   // A send was refused for its length: the error shows until the text fits.
@@ -445,11 +454,16 @@ function Composer(props: { store: AppStore; threadId: number; roleId: number | n
           </button>
         </div>
       )}
-      {route && (
-        <p id="route-preview" class={'route-preview small' + (route.blocked ? ' blocked' : '')} role="status">
-          {route.text}
+      {preview?.route && (
+        <p id="route-preview" class={'route-preview small' + (preview.blocked ? ' blocked' : '')} role="status">
+          {preview.route}
         </p>
       )}
+      <div id="availability-preview" class={'availability-preview small' + (warnings.length > 0 ? ' shown' : '')} role="status">
+        {warnings.map((line) => (
+          <p key={line}>{line}</p>
+        ))}
+      </div>
       {showCounter && (
         <p id="composer-counter" class={'composer-counter small' + (length.over > 0 ? ' over' : '')}>
           {length.over > 0 ? `${plural(length.over, 'character')} too many` : `${plural(length.left, 'character')} left`}
@@ -469,7 +483,7 @@ function Composer(props: { store: AppStore; threadId: number; roleId: number | n
           rows={1}
           placeholder="Message"
           value={text}
-          aria-describedby={[showCounter ? 'composer-counter' : '', route ? 'route-preview' : ''].filter(Boolean).join(' ') || undefined}
+          aria-describedby={[showCounter ? 'composer-counter' : '', preview?.route ? 'route-preview' : '', warnings.length > 0 ? 'availability-preview' : ''].filter(Boolean).join(' ') || undefined}
           onInput={(e) => {
             touched.current = true;
             setNotStored(null);
