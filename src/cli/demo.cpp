@@ -215,6 +215,8 @@ Result<bool> seed_demo(Runtime& runtime) {
   WL_TRY(say("rn.harper", patient_thread.thread.id,
              "Room 12: BP 168/95 after the 14:00 dose, patient reports mild chest tightness.",
              true));
+  // He read it before answering, so it does not escalate (docs/routing.md).
+  WL_TRY(runtime.messaging().mark_read(as("dr.patel"), patient_thread.thread.id, 1));
   WL_TRY(say("dr.patel", patient_thread.thread.id, "Coming now. Repeat ECG and troponin please.",
              false));
 

@@ -2,6 +2,7 @@
 // ended sessions is a timer scheduled in the store, so it survives a kill -9, runs on
 // the server's clock (moved by the test, never waited for) and runs once.
 
+#include <algorithm>
 #include <chrono>
 #include <thread>
 
@@ -93,9 +94,12 @@ TEST_F(TimersTest, ATimerClaimedByAKilledServerRunsOnceAfterItsLease) {
     auto claimed =
         (*store)->claim_due_timers(SystemClock().now() + ahead, std::chrono::minutes(1), 10);
     ASSERT_TRUE(claimed.has_value()) << claimed.error().to_string();
-    ASSERT_EQ(claimed->size(), 1u);
-    dead_claim = claimed->front();
-    EXPECT_EQ(dead_claim.kind, "session.purge");
+    // The purge, and whatever else the demo left due by then (its messages' escalations).
+    const auto purge = std::find_if(claimed->begin(), claimed->end(), [](const Timer& timer) {
+      return timer.kind == "session.purge";
+    });
+    ASSERT_NE(purge, claimed->end());
+    dead_claim = *purge;
   }
 
   server_->start();
@@ -169,9 +173,12 @@ TEST_F(TimersTest, AnEscalationGoesOnAcrossAKillAndEachStepHappensOnce) {
 
   int escalations = 0;
   int unanswered = 0;
+  const std::string target = "message:" + std::to_string(sent.at("message_id").as_int64());
   for (const AuditEntry& entry : audit_entries()) {
-    escalations += entry.draft.action == "message.escalate" ? 1 : 0;
-    unanswered += entry.draft.action == "message.unanswered" ? 1 : 0;
+    if (entry.draft.target == target) {
+      escalations += entry.draft.action == "message.escalate" ? 1 : 0;
+      unanswered += entry.draft.action == "message.unanswered" ? 1 : 0;
+    }
   }
   EXPECT_EQ(escalations, 2);
   EXPECT_EQ(unanswered, 1);
