@@ -141,14 +141,19 @@ json::object period_json(const AvailabilityPeriod& period) {
                       {"set_at", format_rfc3339(period.set_at)}};
 }
 
-Result<Timestamp> time_field(FieldReader& reader, std::string_view key) {
-  const std::string text = WL_TRY(reader.required_string(key));
+// `text`, the time `name` holds in a request, read as RFC 3339.
+Result<Timestamp> parse_time(std::string_view text, std::string_view name,
+                             std::string_view example) {
   const auto parsed = parse_rfc3339(text);
   if (!parsed) {
     return error(Code::kInvalidArgument,
-                 fmt::format("{} must be an RFC 3339 time in UTC, e.g. 2026-12-07T19:00:00Z", key));
+                 fmt::format("{} must be an RFC 3339 time in UTC, e.g. {}", name, example));
   }
   return *parsed;
+}
+
+Result<Timestamp> time_field(FieldReader& reader, std::string_view key) {
+  return parse_time(WL_TRY(reader.required_string(key)), key, "2026-12-07T19:00:00Z");
 }
 
 Result<Timestamp> time_param(const Route& route, std::string_view name) {
@@ -156,13 +161,7 @@ Result<Timestamp> time_param(const Route& route, std::string_view name) {
   if (!text) {
     return error(Code::kInvalidArgument, fmt::format("the query needs {}", name));
   }
-  const auto parsed = parse_rfc3339(*text);
-  if (!parsed) {
-    return error(
-        Code::kInvalidArgument,
-        fmt::format("{} must be an RFC 3339 time in UTC, e.g. 2026-12-07T00:00:00Z", name));
-  }
-  return *parsed;
+  return parse_time(*text, name, "2026-12-07T00:00:00Z");
 }
 
 Result<RoleInput> role_input(const Call& call) {
@@ -253,12 +252,7 @@ Result<std::optional<Timestamp>> optional_time_field(FieldReader& reader, std::s
   if (text.empty()) {
     return std::optional<Timestamp>();
   }
-  const auto parsed = parse_rfc3339(text);
-  if (!parsed) {
-    return error(Code::kInvalidArgument,
-                 fmt::format("{} must be an RFC 3339 time in UTC, e.g. 2026-12-07T19:00:00Z", key));
-  }
-  return std::optional<Timestamp>(*parsed);
+  return std::optional<Timestamp>(WL_TRY(parse_time(text, key, "2026-12-07T19:00:00Z")));
 }
 
 Result<json::value> set_availability(const RoutingServices& services, const Call& call) {
@@ -371,88 +365,25 @@ Result<json::value> get_import(const RoutingServices& services, const Call& call
   return import_status_json(WL_TRY(services.imports.find(call.actor, id)));
 }
 
-json::object backups_json_of(const std::vector<Backup>& chain) {
-  json::array steps;
-  for (const Backup& step : chain) {
-    steps.push_back(step.user.is_set() ? json::object{{"user_id", step.user.value()}}
-                                       : json::object{{"role_id", step.role.value()}});
-  }
-  return json::object{{"backups", std::move(steps)}};
-}
-
-// {"backups": [{"user_id": 5}, {"role_id": 3}, ...]}, each step one of the two.
-Result<std::vector<Backup>> backups_input_of(const Call& call) {
-  const auto body = WL_TRY(parse_object(call.request.body));
-  const auto* steps = body.if_contains("backups");
-  if (steps == nullptr || !steps->is_array()) {
-    return error(Code::kInvalidArgument, "backups must be an array");
-  }
-  if (body.size() != 1) {
-    return error(Code::kInvalidArgument, "the body has only backups");
-  }
-  if (steps->as_array().size() > kMaxBackups) {
-    return error(Code::kInvalidArgument,
-                 fmt::format("a backup chain has at most {} steps", kMaxBackups));
-  }
-  std::vector<Backup> chain;
-  for (const json::value& value : steps->as_array()) {
-    if (!value.is_object()) {
-      return error(Code::kInvalidArgument, "each backup is an object with user_id or role_id");
-    }
-    FieldReader reader(value.as_object());
-    Backup step;
-    step.user = UserId(WL_TRY(reader.optional_int("user_id", 0)));
-    step.role = RoleId(WL_TRY(reader.optional_int("role_id", 0)));
-    WL_TRY(reader.finish());
-    if (step.user.value() < 0 || step.role.value() < 0 ||
-        step.user.is_set() == step.role.is_set()) {
-      return error(Code::kInvalidArgument, "each backup has exactly one of user_id and role_id");
-    }
-    chain.push_back(step);
-  }
-  return chain;
-}
-
 Result<json::value> get_backups(const RoutingServices& services, const Call& call) {
   const auto id = WL_TRY(id_segment(call.route, 3, "user id"));
-  return backups_json_of(WL_TRY(services.routing.backups(call.actor, UserId(id))));
+  return backups_json(WL_TRY(services.routing.backups(call.actor, UserId(id))));
 }
 
 Result<json::value> set_backups(const RoutingServices& services, const Call& call) {
   const auto id = WL_TRY(id_segment(call.route, 3, "user id"));
-  std::vector<Backup> chain = WL_TRY(backups_input_of(call));
+  std::vector<Backup> chain = WL_TRY(backups_input(call));
   WL_TRY(services.routing.set_backups(call.actor, UserId(id), std::move(chain)));
-  return backups_json_of(WL_TRY(services.routing.backups(call.actor, UserId(id))));
-}
-
-json::object policy_json_of(const EscalationPolicy& policy) {
-  return json::object{
-      {"normal_after_seconds", policy.normal_after.count()},
-      {"urgent_after_seconds", policy.urgent_after.count()},
-      {"realert_every_seconds", policy.realert_every.count()},
-      {"updated_by", id_or_null(policy.updated_by.value())},
-      {"updated_at", policy.updated_by.is_set() ? json::value(format_rfc3339(policy.updated_at))
-                                                : json::value()}};
+  return backups_json(WL_TRY(services.routing.backups(call.actor, UserId(id))));
 }
 
 Result<json::value> get_policy(const RoutingServices& services, const Call& call) {
-  return policy_json_of(WL_TRY(services.routing.policy(call.actor)));
-}
-
-Result<EscalationPolicy> policy_input_of(const Call& call) {
-  const auto body = WL_TRY(parse_object(call.request.body));
-  FieldReader reader(body);
-  EscalationPolicy policy;
-  policy.normal_after = std::chrono::seconds(WL_TRY(reader.required_int("normal_after_seconds")));
-  policy.urgent_after = std::chrono::seconds(WL_TRY(reader.required_int("urgent_after_seconds")));
-  policy.realert_every = std::chrono::seconds(WL_TRY(reader.required_int("realert_every_seconds")));
-  WL_TRY(reader.finish());
-  return policy;
+  return policy_json(WL_TRY(services.routing.policy(call.actor)));
 }
 
 Result<json::value> set_policy(const RoutingServices& services, const Call& call) {
-  const EscalationPolicy policy = WL_TRY(policy_input_of(call));
-  return policy_json_of(WL_TRY(services.routing.set_policy(call.actor, policy)));
+  const EscalationPolicy policy = WL_TRY(policy_input(call));
+  return policy_json(WL_TRY(services.routing.set_policy(call.actor, policy)));
 }
 
 constexpr RouteOf<RoutingServices> kRoutes[] = {
@@ -513,13 +444,68 @@ Result<ScheduleImport> schedule_import_of(const Call& call) {
 
 json::object role_json(const RoleView& view) { return role_json_of(view); }
 
-json::object backups_json(const std::vector<Backup>& chain) { return backups_json_of(chain); }
+json::object backups_json(const std::vector<Backup>& chain) {
+  json::array steps;
+  for (const Backup& step : chain) {
+    steps.push_back(step.user.is_set() ? json::object{{"user_id", step.user.value()}}
+                                       : json::object{{"role_id", step.role.value()}});
+  }
+  return json::object{{"backups", std::move(steps)}};
+}
 
-Result<std::vector<Backup>> backups_input(const Call& call) { return backups_input_of(call); }
+// {"backups": [{"user_id": 5}, {"role_id": 3}, ...]}, each step one of the two.
+Result<std::vector<Backup>> backups_input(const Call& call) {
+  const auto body = WL_TRY(parse_object(call.request.body));
+  const auto* steps = body.if_contains("backups");
+  if (steps == nullptr || !steps->is_array()) {
+    return error(Code::kInvalidArgument, "backups must be an array");
+  }
+  if (body.size() != 1) {
+    return error(Code::kInvalidArgument, "the body has only backups");
+  }
+  if (steps->as_array().size() > kMaxBackups) {
+    return error(Code::kInvalidArgument,
+                 fmt::format("a backup chain has at most {} steps", kMaxBackups));
+  }
+  std::vector<Backup> chain;
+  for (const json::value& value : steps->as_array()) {
+    if (!value.is_object()) {
+      return error(Code::kInvalidArgument, "each backup is an object with user_id or role_id");
+    }
+    FieldReader reader(value.as_object());
+    Backup step;
+    step.user = UserId(WL_TRY(reader.optional_int("user_id", 0)));
+    step.role = RoleId(WL_TRY(reader.optional_int("role_id", 0)));
+    WL_TRY(reader.finish());
+    if (step.user.value() < 0 || step.role.value() < 0 ||
+        step.user.is_set() == step.role.is_set()) {
+      return error(Code::kInvalidArgument, "each backup has exactly one of user_id and role_id");
+    }
+    chain.push_back(step);
+  }
+  return chain;
+}
 
-json::object policy_json(const EscalationPolicy& policy) { return policy_json_of(policy); }
+json::object policy_json(const EscalationPolicy& policy) {
+  return json::object{
+      {"normal_after_seconds", policy.normal_after.count()},
+      {"urgent_after_seconds", policy.urgent_after.count()},
+      {"realert_every_seconds", policy.realert_every.count()},
+      {"updated_by", id_or_null(policy.updated_by.value())},
+      {"updated_at", policy.updated_by.is_set() ? json::value(format_rfc3339(policy.updated_at))
+                                                : json::value()}};
+}
 
-Result<EscalationPolicy> policy_input(const Call& call) { return policy_input_of(call); }
+Result<EscalationPolicy> policy_input(const Call& call) {
+  const auto body = WL_TRY(parse_object(call.request.body));
+  FieldReader reader(body);
+  EscalationPolicy policy;
+  policy.normal_after = std::chrono::seconds(WL_TRY(reader.required_int("normal_after_seconds")));
+  policy.urgent_after = std::chrono::seconds(WL_TRY(reader.required_int("urgent_after_seconds")));
+  policy.realert_every = std::chrono::seconds(WL_TRY(reader.required_int("realert_every_seconds")));
+  WL_TRY(reader.finish());
+  return policy;
+}
 
 Result<RoleInput> role_input_of(const Call& call) { return role_input(call); }
 

@@ -157,34 +157,34 @@ ThreadTraits traits_of(const Thread& thread) {
                           (thread.kind == ThreadKind::kPatient && !thread.unique_key.empty())};
 }
 
-void MessagingService::remember_kind(const Thread& thread) {
-  const std::lock_guard lock(kinds_mutex_);
-  if (kinds_.size() >= kKindCacheLimit) {
-    kinds_.clear();
+void MessagingService::remember_traits(const Thread& thread) {
+  const std::lock_guard lock(traits_mutex_);
+  if (traits_.size() >= kTraitsCacheLimit) {
+    traits_.clear();
   }
-  kinds_.emplace(thread.id, traits_of(thread));
+  traits_.emplace(thread.id, traits_of(thread));
 }
 
-Result<ThreadTraits> MessagingService::kind_of(ThreadId thread) {
+Result<ThreadTraits> MessagingService::thread_traits(ThreadId thread) {
   {
-    const std::lock_guard lock(kinds_mutex_);
-    if (auto found = kinds_.find(thread); found != kinds_.end()) {
+    const std::lock_guard lock(traits_mutex_);
+    if (auto found = traits_.find(thread); found != traits_.end()) {
       return found->second;
     }
   }
   const Thread stored = WL_TRY(threads_.find_thread(thread));
-  remember_kind(stored);
+  remember_traits(stored);
   return traits_of(stored);
 }
 
-std::optional<ThreadTraits> MessagingService::cached_kind(ThreadId thread) const {
-  const std::lock_guard lock(kinds_mutex_);
-  const auto found = kinds_.find(thread);
-  return found == kinds_.end() ? std::nullopt : std::optional<ThreadTraits>(found->second);
+std::optional<ThreadTraits> MessagingService::cached_traits(ThreadId thread) const {
+  const std::lock_guard lock(traits_mutex_);
+  const auto found = traits_.find(thread);
+  return found == traits_.end() ? std::nullopt : std::optional<ThreadTraits>(found->second);
 }
 
 bool MessagingService::sends_without_reads(OrgId org, ThreadId thread) const {
-  const auto traits = cached_kind(thread);
+  const auto traits = cached_traits(thread);
   if (!traits || traits->kind == ThreadKind::kRole) {
     return false;
   }
@@ -194,6 +194,17 @@ bool MessagingService::sends_without_reads(OrgId org, ThreadId thread) const {
 
 std::string send_timer_key(UserId sender, std::string_view client_token) {
   return fmt::format("{}:{}", sender.value(), crypto::hex_encode(client_token));
+}
+
+Result<SendTimerKey> parse_send_timer_key(std::string_view key) {
+  const auto colon = key.find(':');
+  std::int64_t sender = 0;
+  const char* sender_end = key.data() + (colon == std::string_view::npos ? 0 : colon);
+  const auto [end, code] = std::from_chars(key.data(), sender_end, sender);
+  if (colon == std::string_view::npos || code != std::errc() || end != sender_end || sender <= 0) {
+    return error(Code::kInvalidArgument, "not a send's timer key");
+  }
+  return SendTimerKey{UserId(sender), WL_TRY(crypto::hex_decode(key.substr(colon + 1)))};
 }
 
 std::optional<ScheduleTimer> MessagingService::escalation_timer(const Principal& actor,
@@ -208,24 +219,15 @@ std::optional<ScheduleTimer> MessagingService::escalation_timer(const Principal&
   if (!policy) {
     return std::nullopt;
   }
-  // The first step: the deadline, or an urgent message's first re-alert if sooner.
-  std::optional<std::chrono::seconds> first;
-  const std::chrono::seconds after = request.urgent ? policy->urgent_after : policy->normal_after;
-  if (after.count() > 0) {
-    first = after;
-  }
-  if (request.urgent && policy->realert_every.count() > 0 &&
-      (!first || policy->realert_every < *first)) {
-    first = policy->realert_every;
-  }
+  const auto first = next_escalation_at(*policy, request.urgent, at, at, true);
   if (!first) {
     return std::nullopt;
   }
-  return ScheduleTimer{std::string(kEscalationTimer), key, actor.org, at + *first, key};
+  return ScheduleTimer{std::string(kEscalationTimer), key, actor.org, *first, key};
 }
 
 Result<ThreadView> MessagingService::view_of(const Principal& actor, const Thread& thread) {
-  remember_kind(thread);
+  remember_traits(thread);
   ThreadView view;
   view.thread = thread;
   view.thread.title_sealed.clear();
@@ -461,7 +463,7 @@ Result<ThreadView> MessagingService::rename_thread(const Principal& actor, Threa
 
 Result<WriteBatch> MessagingService::prepare_send(const Principal& actor,
                                                   const SendRequest& request,
-                                                  std::optional<ThreadTraits> kind) {
+                                                  std::optional<ThreadTraits> traits) {
   if (!valid_client_id(request.client_id, limits_.max_client_id_bytes)) {
     return error(Code::kInvalidArgument,
                  fmt::format("client_id must be 1 to {} printable ASCII characters",
@@ -516,7 +518,8 @@ Result<WriteBatch> MessagingService::prepare_send(const Principal& actor,
                   message_record_key(request.thread, actor.user, request.client_id), "body"},
       request.body));
   const Timestamp at = message.created_at;
-  const std::string token = message.client_token;
+  // Keyed by the send, so a resend of it moves its timers rather than adding some.
+  const std::string key = send_timer_key(actor.user, message.client_token);
   WriteBatch batch;
   batch.add(AppendMessage{std::move(message)});
   if (request.remind_after) {
@@ -525,13 +528,10 @@ Result<WriteBatch> MessagingService::prepare_send(const Principal& actor,
       return error(Code::kInvalidArgument, fmt::format("remind_after_minutes is 1 to {}",
                                                        limits_.max_remind_after.count()));
     }
-    // Keyed by the send, so a resend of it moves its reminder rather than adding one.
-    const std::string key = send_timer_key(actor.user, token);
     batch.add(ScheduleTimer{std::string(kReminderTimer), key, actor.org, at + *request.remind_after,
                             key});
   }
-  if (auto escalation =
-          escalation_timer(actor, request, kind, send_timer_key(actor.user, token), at)) {
+  if (auto escalation = escalation_timer(actor, request, traits, key, at)) {
     batch.add(std::move(*escalation));
   }
   batch.audit(audit_draft(actor, at, "message.send", thread_target(request.thread), "ok",
@@ -584,7 +584,7 @@ Result<SendResult> MessagingService::send(const Principal& actor, const SendRequ
 
 void MessagingService::send_async(const Principal& actor, SendRequest request,
                                   WriteDone<SendResult> done) {
-  const auto kind = cached_kind(request.thread);
+  const auto kind = cached_traits(request.thread);
   if (kind && kind->kind == ThreadKind::kRole) {
     done(error(Code::kInternal, "a role thread's message is sent with send_routed_async()"));
     return;
@@ -602,7 +602,7 @@ void MessagingService::send_routed_async(const Principal& actor, SendRequest req
   // The reads: the thread's kind (an unknown thread fails in the write, which audits
   // the refusal) and the org's escalation policy.
   std::optional<ThreadTraits> kind;
-  if (auto known = kind_of(request.thread)) {
+  if (auto known = thread_traits(request.thread)) {
     kind = *known;
   } else if (known.error().code() != Code::kNotFound) {
     done(std::unexpected(known.error()));
@@ -633,7 +633,7 @@ Result<std::optional<std::size_t>> MessagingService::add_routing(const Principal
   if (router_ == nullptr) {
     return std::optional<std::size_t>();
   }
-  auto kind = kind_of(request.thread);
+  auto kind = thread_traits(request.thread);
   if (!kind || kind->kind != ThreadKind::kRole) {
     // An unknown thread fails in the write, which audits the refusal.
     return std::optional<std::size_t>();
@@ -679,16 +679,9 @@ void MessagingService::commit_send(const Principal& actor, SendRequest request, 
 
 Result<void> MessagingService::remind(const Timer& timer, WriteBatch& batch) {
   // The payload is send_timer_key(), as prepare_send wrote it.
-  const auto colon = timer.payload.find(':');
-  std::int64_t sender = 0;
-  if (colon == std::string::npos ||
-      std::from_chars(timer.payload.data(), timer.payload.data() + colon, sender).ec !=
-          std::errc() ||
-      sender <= 0) {
-    return error(Code::kInvalidArgument, "not a reminder's payload");
-  }
-  const std::string token = WL_TRY(crypto::hex_decode(timer.payload.substr(colon + 1)));
-  auto message = log_.find_message_by_client_token(UserId(sender), token);
+  const SendTimerKey key = WL_TRY(parse_send_timer_key(timer.payload));
+  const UserId sender = key.sender;
+  auto message = log_.find_message_by_client_token(sender, key.client_token);
   if (!message) {
     // The message is gone (never committed, or its thread's retention ended): nothing
     // to remind of.
@@ -701,8 +694,8 @@ Result<void> MessagingService::remind(const Timer& timer, WriteBatch& batch) {
       return ok();
     }
   }
-  batch.add(AppendScopedEvent{EventKind::kReminder, message->org_id, UserId(sender), UserId(sender),
-                              UserId(sender), clock_.now(), RoleId(), message->id});
+  batch.add(AppendScopedEvent{EventKind::kReminder, message->org_id, sender, sender, sender,
+                              clock_.now(), RoleId(), message->id});
   batch.audit(AuditDraft{clock_.now(), message->org_id, UserId(), DeviceId(), "message.reminder",
                          fmt::format("message:{}", message->id.value()), "ok", ""});
   return ok();

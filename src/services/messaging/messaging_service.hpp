@@ -109,6 +109,12 @@ ThreadTraits traits_of(const Thread& thread);
 // The key of a send's timers, and their payload: "<sender id>:<client token, hex>", the
 // message's idempotency key (a resend of it replaces them).
 std::string send_timer_key(UserId sender, std::string_view client_token);
+struct SendTimerKey {
+  UserId sender;
+  std::string client_token;  // Raw bytes.
+};
+// Reads send_timer_key()'s text back. Errors: InvalidArgument for any other text.
+Result<SendTimerKey> parse_send_timer_key(std::string_view key);
 
 struct SendResult {
   Event message;          // client_token, client_id_sealed and body_sealed cleared.
@@ -285,12 +291,12 @@ class MessagingService {
   // A send checked, sealed and ready for the store.
   // The send's batch: its AppendMessage first, and its audit entry (written unless the
   // client id was seen before).
-  // `kind` is the thread's, if known: a message to a person or a role schedules its
+  // `traits` are the thread's, if known: a message to a person or a role schedules its
   // escalation (escalation_timer).
   Result<WriteBatch> prepare_send(const Principal& actor, const SendRequest& request,
-                                  std::optional<ThreadTraits> kind);
-  // The first kEscalationTimer of a message sent `at` to a thread of `kind`, from the
-  // org's cached policy; none if it does not escalate or re-alert.
+                                  std::optional<ThreadTraits> traits);
+  // The first kEscalationTimer of a message sent `at` to a thread with `traits`, from
+  // the org's cached policy; none if it does not escalate or re-alert.
   std::optional<ScheduleTimer> escalation_timer(const Principal& actor, const SendRequest& request,
                                                 std::optional<ThreadTraits> traits,
                                                 const std::string& key, Timestamp at) const;
@@ -313,10 +319,10 @@ class MessagingService {
   Result<void> audit(const Principal& actor, std::string_view action, std::string target,
                      std::string_view outcome, std::string detail = {});
 
-  // The kind of `thread`, from the cache or the store (which fills the cache).
-  Result<ThreadTraits> kind_of(ThreadId thread);
-  std::optional<ThreadTraits> cached_kind(ThreadId thread) const;
-  void remember_kind(const Thread& thread);
+  // The traits of `thread`, from the cache or the store (which fills the cache).
+  Result<ThreadTraits> thread_traits(ThreadId thread);
+  std::optional<ThreadTraits> cached_traits(ThreadId thread) const;
+  void remember_traits(const Thread& thread);
 
   Committer& committer_;
   ThreadStore& threads_;
@@ -330,10 +336,10 @@ class MessagingService {
   MessagingLimits limits_;
   SendRouter* router_ = nullptr;
   // Thread kinds seen on this node (they never change), so that a send knows without a
-  // read whether it needs routing. Dropped whole at kKindCacheLimit entries.
-  static constexpr std::size_t kKindCacheLimit = 100'000;
-  mutable std::mutex kinds_mutex_;
-  std::unordered_map<ThreadId, ThreadTraits> kinds_;  // GUARDED_BY(kinds_mutex_)
+  // read whether it needs routing. Dropped whole at kTraitsCacheLimit entries.
+  static constexpr std::size_t kTraitsCacheLimit = 100'000;
+  mutable std::mutex traits_mutex_;
+  std::unordered_map<ThreadId, ThreadTraits> traits_;  // GUARDED_BY(traits_mutex_)
 };
 
 // The sealing context of a message body: bound to its org, thread, sender and client

@@ -8,6 +8,25 @@
 
 namespace wl {
 
+// When a message's escalation timer fires next (docs/routing.md, "Escalation"): at the
+// deadline of the step that began at `step_at`, or, for an urgent message that may
+// still re-alert, at its next re-alert from `now` if that is sooner; none if the policy
+// does neither.
+inline std::optional<Timestamp> next_escalation_at(const EscalationPolicy& policy, bool urgent,
+                                                   Timestamp step_at, Timestamp now,
+                                                   bool may_realert) {
+  std::optional<Timestamp> next;
+  const std::chrono::seconds after = urgent ? policy.urgent_after : policy.normal_after;
+  if (after.count() > 0) {
+    next = step_at + after;
+  }
+  if (urgent && may_realert && policy.realert_every.count() > 0 &&
+      (!next || now + policy.realert_every < *next)) {
+    next = now + policy.realert_every;
+  }
+  return next;
+}
+
 // How routing (services/routing) plugs into sending without messaging depending on
 // it: while messaging builds a send's batch to a role thread, it asks the router whom
 // the message goes to now and adds the answer (a RouteMessage) after the message; and

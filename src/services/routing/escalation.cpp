@@ -6,7 +6,6 @@
 
 #include <fmt/format.h>
 
-#include "core/crypto/encoding.hpp"
 #include "services/messaging/messaging_service.hpp"
 #include "services/routing/routing_service.hpp"
 
@@ -56,17 +55,9 @@ std::string encode_escalation(const EscalationState& state) {
 Result<EscalationState> decode_escalation(std::string_view payload) {
   EscalationState state;
   const auto fields = payload.find(';');
-  const std::string_view key = payload.substr(0, fields);
-  const auto colon = key.find(':');
-  if (colon == std::string_view::npos) {
-    return error(Code::kInvalidArgument, "not an escalation's payload");
-  }
-  const std::int64_t sender = WL_TRY(parse_number(key.substr(0, colon)));
-  if (sender == 0) {
-    return error(Code::kInvalidArgument, "not an escalation's payload");
-  }
-  state.sender = UserId(sender);
-  state.client_token = WL_TRY(crypto::hex_decode(key.substr(colon + 1)));
+  SendTimerKey key = WL_TRY(parse_send_timer_key(payload.substr(0, fields)));
+  state.sender = key.sender;
+  state.client_token = std::move(key.client_token);
   if (fields == std::string_view::npos) {
     return state;
   }
@@ -255,15 +246,8 @@ Result<void> Escalator::run(const Timer& timer, WriteBatch& batch) {
   }
 
   // The next firing: the deadline, or the next re-alert if sooner.
-  std::optional<Timestamp> next;
-  if (after.count() > 0) {
-    next = *state.step_at + after;
-  }
-  if (realert.count() > 0 && state.realerts < limits_.max_realerts &&
-      (!next || now + realert < *next)) {
-    next = now + realert;
-  }
-  if (next) {
+  if (const auto next = next_escalation_at(policy, message.urgent, *state.step_at, now,
+                                           state.realerts < limits_.max_realerts)) {
     batch.add(ScheduleTimer{timer.kind, timer.key, org, *next, encode_escalation(state)});
   }
   return ok();

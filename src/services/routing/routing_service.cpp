@@ -15,6 +15,7 @@ namespace {
 
 std::string role_target(RoleId role) { return fmt::format("role:{}", role.value()); }
 std::string shift_target(ShiftId shift) { return fmt::format("shift:{}", shift.value()); }
+std::string user_target(UserId user) { return fmt::format("user:{}", user.value()); }
 
 bool may_schedule(const Principal& actor) { return actor.is_admin || actor.is_scheduler; }
 
@@ -147,8 +148,8 @@ Result<void> RoutingService::require_colleague(const Principal& actor, UserId id
     return std::unexpected(user.error());
   }
   if (!user || user->org_id != actor.org || user->disabled) {
-    (void)audit_.record(audit_draft(actor, clock_.now(), action, fmt::format("user:{}", id.value()),
-                                    "denied", std::string(code_name(Code::kNotFound))));
+    (void)audit_.record(audit_draft(actor, clock_.now(), action, user_target(id), "denied",
+                                    std::string(code_name(Code::kNotFound))));
     return error(Code::kNotFound, "no such colleague");
   }
   return ok();
@@ -597,14 +598,19 @@ Result<AvailabilityView> RoutingService::availability(const Principal& actor, Us
   return view;
 }
 
+Result<void> RoutingService::require_self_or_admin(const Principal& actor, UserId user,
+                                                   std::string_view action, std::string_view why) {
+  if (user == actor.user) {
+    return ok();
+  }
+  WL_TRY(require(actor.is_admin, actor, action, user_target(user), why));
+  return require_colleague(actor, user, action);
+}
+
 Result<AvailabilityPeriod> RoutingService::set_availability(const Principal& actor, UserId user,
                                                             const AvailabilityInput& input) {
-  const std::string target = fmt::format("user:{}", user.value());
-  WL_TRY(require(user == actor.user || actor.is_admin, actor, "availability.set", target,
-                 "only administrators set a colleague's availability"));
-  if (user != actor.user) {
-    WL_TRY(require_colleague(actor, user, "availability.set"));
-  }
+  WL_TRY(require_self_or_admin(actor, user, "availability.set",
+                               "only administrators set a colleague's availability"));
   const Timestamp now = clock_.now();
   AvailabilityPeriod period;
   period.org_id = actor.org;
@@ -623,23 +629,19 @@ Result<AvailabilityPeriod> RoutingService::set_availability(const Principal& act
   }
   WriteBatch batch;
   const std::size_t set = batch.add(SetAvailability{period});
-  batch.audit(audit_draft(actor, now, "availability.set", target, "ok",
+  batch.audit(audit_draft(actor, now, "availability.set", user_target(user), "ok",
                           fmt::format("status={}", static_cast<int>(period.status))));
   return WL_TRY(commit(std::move(batch))).result<AvailabilityPeriod>(set);
 }
 
 Result<void> RoutingService::delete_availability(const Principal& actor, UserId user,
                                                  AvailabilityId id) {
-  const std::string target = fmt::format("user:{}", user.value());
-  WL_TRY(require(user == actor.user || actor.is_admin, actor, "availability.delete", target,
-                 "only administrators change a colleague's availability"));
-  if (user != actor.user) {
-    WL_TRY(require_colleague(actor, user, "availability.delete"));
-  }
+  WL_TRY(require_self_or_admin(actor, user, "availability.delete",
+                               "only administrators change a colleague's availability"));
   const Timestamp now = clock_.now();
   WriteBatch batch;
   const std::size_t removed = batch.add(DeleteAvailability{actor.org, user, id, actor.user, now});
-  batch.audit(audit_draft(actor, now, "availability.delete", target, "ok",
+  batch.audit(audit_draft(actor, now, "availability.delete", user_target(user), "ok",
                           fmt::format("period={}", id.value())),
               [removed](AuditDraft&, const std::vector<MutationResult>& results) {
                 return std::get<bool>(results.at(removed));
@@ -696,12 +698,8 @@ Result<std::vector<Backup>> RoutingService::backups(const Principal& actor, User
 
 Result<void> RoutingService::set_backups(const Principal& actor, UserId user,
                                          std::vector<Backup> chain) {
-  const std::string target = fmt::format("user:{}", user.value());
-  WL_TRY(require(user == actor.user || actor.is_admin, actor, "backups.set", target,
-                 "only administrators set a colleague's backups"));
-  if (user != actor.user) {
-    WL_TRY(require_colleague(actor, user, "backups.set"));
-  }
+  WL_TRY(require_self_or_admin(actor, user, "backups.set",
+                               "only administrators set a colleague's backups"));
   std::string detail;
   for (const Backup& step : chain) {
     detail +=
@@ -711,7 +709,7 @@ Result<void> RoutingService::set_backups(const Principal& actor, UserId user,
   const Timestamp now = clock_.now();
   WriteBatch batch;
   batch.add(SetBackups{actor.org, user, std::move(chain)});
-  batch.audit(audit_draft(actor, now, "backups.set", target, "ok", detail));
+  batch.audit(audit_draft(actor, now, "backups.set", user_target(user), "ok", detail));
   WL_TRY(commit(std::move(batch)));
   return ok();
 }
@@ -752,10 +750,11 @@ std::optional<EscalationPolicy> RoutingService::cached_policy(OrgId org) const {
 }
 
 bool RoutingService::policy_fresh(OrgId org) const {
+  const Timestamp now = clock_.now();
   const std::lock_guard lock(policies_mutex_);
   const auto found = policies_.find(org);
-  return found != policies_.end() && clock_.now() - found->second.read_at < kPolicyFreshFor &&
-         clock_.now() >= found->second.read_at;
+  return found != policies_.end() && now >= found->second.read_at &&
+         now - found->second.read_at < kPolicyFreshFor;
 }
 
 Result<EscalationPolicy> RoutingService::load_policy(OrgId org) {

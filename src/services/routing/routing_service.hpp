@@ -257,6 +257,10 @@ class RoutingService : public SendRouter {
   // NotFound, audited as a refused `action`, unless `user` is an enabled user of the
   // actor's org.
   Result<void> require_colleague(const Principal& actor, UserId user, std::string_view action);
+  // Passes for the actor themselves; for anyone else, PermissionDenied (audited as
+  // `action`, saying `why`) unless the actor is an admin, then as require_colleague.
+  Result<void> require_self_or_admin(const Principal& actor, UserId user, std::string_view action,
+                                     std::string_view why);
   Result<Role> checked_role(const Principal& actor, RoleId id, const RoleInput& input);
   // PermissionDenied (audited as `action` on `target`) unless `allowed`.
   Result<void> require(bool allowed, const Principal& actor, std::string_view action,
