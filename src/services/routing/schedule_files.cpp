@@ -33,6 +33,9 @@ constexpr std::string_view kByteOrderMark = "\xEF\xBB\xBF";
 constexpr std::size_t kQuoteLimit = 64;
 
 std::string quoted(std::string_view text) {
+  if (!is_valid_utf8(text)) {
+    return "(text that is not UTF-8)";
+  }
   std::string out = "\"" + std::string(utf8_prefix(text, kQuoteLimit));
   if (text.size() > kQuoteLimit) {
     out += "...";
@@ -615,6 +618,15 @@ std::optional<Problem> expand(icalcomponent* component, const icaltimetype& dtst
   return std::nullopt;
 }
 
+// libical reads a backslash before a character RFC 5545 does not escape as a space in
+// place of that character's first byte, so a valid file can give text that is not UTF-8
+// (a backslash before "é" leaves a lone continuation byte). Such text is a problem of the event.
+Problem not_utf8(std::string_view property) {
+  return Problem("The " + std::string(property) +
+                 " is not UTF-8 text once its escapes are read: in text a backslash may only "
+                 "come before another backslash, a semicolon, a comma or N.");
+}
+
 std::string text_property(icalcomponent* component, icalproperty_kind kind) {
   icalproperty* property = icalcomponent_get_first_property(component, kind);
   if (property == nullptr) {
@@ -664,13 +676,26 @@ Checked<Event> read_event(icalcomponent* component, std::size_t number, Icalenda
   if (event.uid.empty()) {
     return Problem("The event has no UID, so later changes to it could not be matched.");
   }
+  if (!is_valid_utf8(event.uid)) {
+    return not_utf8("UID");
+  }
   event.where += " (UID " + std::string(utf8_prefix(event.uid, kQuoteLimit)) + ")";
   event.role = role_of(component);
   if (event.role.empty()) {
     return Problem("The event has no SUMMARY or CATEGORIES naming its role.");
   }
+  if (!is_valid_utf8(event.role)) {
+    return not_utf8(icalcomponent_get_first_property(component, ICAL_SUMMARY_PROPERTY) != nullptr
+                        ? "SUMMARY"
+                        : "CATEGORIES");
+  }
   event.cancelled = icalcomponent_get_status(component) == ICAL_STATUS_CANCELLED;
   event.attendees = attendees_of(component);
+  for (const Event::Attendee& attendee : event.attendees) {
+    if (!is_valid_utf8(attendee.address) || !is_valid_utf8(attendee.name)) {
+      return not_utf8("ATTENDEE");
+    }
+  }
   if (event.attendees.empty() && !event.cancelled) {
     return Problem("No ATTENDEE names who works this shift.");
   }
@@ -990,7 +1015,7 @@ Result<ParsedSchedule> parse_icalendar(std::string_view text, const ScheduleFile
     if (failed(event)) {
       const char* uid = icalcomponent_get_uid(component.get());
       std::string where = "event " + std::to_string(number);
-      if (uid != nullptr && !trim(uid).empty()) {
+      if (uid != nullptr && !trim(uid).empty() && is_valid_utf8(uid)) {
         where += " (UID " + std::string(utf8_prefix(trim(uid), kQuoteLimit)) + ")";
       }
       parsed.problems.push_back({std::move(where), std::get<Problem>(std::move(event))});

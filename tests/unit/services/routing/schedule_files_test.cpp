@@ -9,6 +9,8 @@
 
 #include <gtest/gtest.h>
 
+#include "core/utf8.hpp"
+
 namespace wl {
 namespace {
 
@@ -364,6 +366,45 @@ TEST(IcalendarTest, ReportsBrokenEventsAndKeepsTheRest) {
   EXPECT_EQ(parsed.problems[4].reason, "The end is not after the start.") << describe(parsed);
   EXPECT_NE(parsed.problems[5].reason.find("\"America/Gotham\""), std::string::npos);
   EXPECT_NE(parsed.problems[6].reason.find("longer than 168 hours"), std::string::npos);
+}
+
+// RFC 5545 escapes only \\ \; \, and \n in text. libical reads a backslash before any
+// other character as a space in place of that character's first byte, so "\é" would
+// leave a lone continuation byte: such an event is a problem, and the report stays UTF-8.
+TEST(IcalendarTest, AnEscapedMultibyteCharacterIsAProblemNotBrokenText) {
+  const ParsedSchedule parsed = ical(calendar({
+      "BEGIN:VEVENT",
+      "UID:role@x",
+      "DTSTART:20260601T120000Z",
+      "DTEND:20260601T200000Z",
+      "SUMMARY:Caf\\\xC3\xA9 ICU",
+      "ATTENDEE:mailto:a@x",
+      "END:VEVENT",
+      "BEGIN:VEVENT",
+      "UID:uid\\\xC3\xA9@x",
+      "DTSTART:20260601T120000Z",
+      "DTEND:20260601T200000Z",
+      "SUMMARY:ICU",
+      "ATTENDEE:mailto:a@x",
+      "END:VEVENT",
+      "BEGIN:VEVENT",
+      "UID:good@x",
+      "DTSTART:20260601T120000Z",
+      "DTEND:20260601T200000Z",
+      "SUMMARY:Caf\xC3\xA9 ICU",
+      "ATTENDEE:mailto:a@x",
+      "END:VEVENT",
+  }));
+  ASSERT_EQ(parsed.shifts.size(), 1u) << describe(parsed);
+  EXPECT_EQ(parsed.shifts[0].role, "Caf\xC3\xA9 ICU");
+  ASSERT_EQ(parsed.problems.size(), 2u) << describe(parsed);
+  EXPECT_EQ(parsed.problems[0].where, "event 1 (UID role@x)");
+  EXPECT_NE(parsed.problems[0].reason.find("SUMMARY"), std::string::npos) << describe(parsed);
+  EXPECT_EQ(parsed.problems[1].where, "event 2");
+  EXPECT_NE(parsed.problems[1].reason.find("UID"), std::string::npos) << describe(parsed);
+  for (const ScheduleProblem& problem : parsed.problems) {
+    EXPECT_TRUE(is_valid_utf8(problem.where) && is_valid_utf8(problem.reason));
+  }
 }
 
 TEST(IcalendarTest, NonIanaTzidUsesTheFilesVtimezone) {
