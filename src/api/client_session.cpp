@@ -448,6 +448,7 @@ void ClientSession::handle(SendFrame send, const std::string& ref) {
   if (send.remind_after_minutes) {
     request.remind_after = std::chrono::minutes(*send.remind_after_minutes);
   }
+  request.override_availability = send.override_availability;
   queued_sends_.push_back(std::move(request));
   pump_sends();
 }
@@ -481,11 +482,18 @@ void ClientSession::start_send(SendRequest request) {
       json::object reply;
       reply["type"] = "sent";
       reply["client_id"] = sent->client_id;
-      reply["message_id"] = sent->message.id.value();
+      if (!sent->held) {
+        reply["message_id"] = sent->message.id.value();
+      }
       reply["thread_id"] = sent->message.thread_id.value();
-      reply["seq"] = sent->message.seq;
+      if (!sent->held) {
+        reply["seq"] = sent->message.seq;
+      }
       reply["at"] = format_rfc3339(sent->message.created_at);
       reply["duplicate"] = sent->duplicate;
+      if (sent->held) {
+        reply["held"] = held_notice_json(*sent->held);
+      }
       if (!sent->routed.empty()) {
         json::array routed;
         for (const RoutedTo& to : sent->routed) {
@@ -500,7 +508,7 @@ void ClientSession::start_send(SendRequest request) {
   // A send that needs a read first (a role thread's, or one to a thread this node has
   // not seen yet) runs on a worker; the others write straight from here.
   const bool queued =
-      context.messaging.sends_without_reads(principal_.org, request.thread)
+      context.messaging.sends_without_reads(principal_.org, principal_.user, request.thread)
           ? run_async<SendResult>(
                 [&context, principal = principal_,
                  request = std::move(request)](WriteDone<SendResult> finished) mutable {

@@ -57,6 +57,7 @@ ClientFrame decode_send(FieldReader& reader) {
   if (remind != 0) {
     send.remind_after_minutes = remind;
   }
+  send.override_availability = reader.keep(reader.optional_bool("override", false));
   return send;
 }
 

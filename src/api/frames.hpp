@@ -31,6 +31,7 @@ struct SendFrame {
   bool urgent = false;
   std::optional<Timestamp> written_at;
   std::optional<std::int64_t> remind_after_minutes;
+  bool override_availability = false;  // "override"
 };
 
 struct AckFrame {

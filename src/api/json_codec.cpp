@@ -64,6 +64,55 @@ std::string_view event_kind_name(EventKind kind) {
   return "unknown";
 }
 
+std::string_view availability_name(Availability status) {
+  switch (status) {
+    case Availability::kAvailable:
+      return "available";
+    case Availability::kBusy:
+      return "busy";
+    case Availability::kInProcedure:
+      return "in_procedure";
+    case Availability::kOffDuty:
+      return "off_duty";
+  }
+  return "available";
+}
+
+Result<Availability> availability_of(std::string_view name) {
+  for (const Availability status : {Availability::kAvailable, Availability::kBusy,
+                                    Availability::kInProcedure, Availability::kOffDuty}) {
+    if (name == availability_name(status)) {
+      return status;
+    }
+  }
+  return error(Code::kInvalidArgument,
+               "status must be 'available', 'busy', 'in_procedure' or 'off_duty'");
+}
+
+boost::json::value optional_time_json(const std::optional<Timestamp>& at) {
+  return at ? boost::json::value(format_rfc3339(*at)) : boost::json::value();
+}
+
+boost::json::object held_notice_json(const HeldNotice& held) {
+  return boost::json::object{{"held_id", held.id.value()},
+                             {"user_id", held.user.value()},
+                             {"availability", availability_name(held.status)},
+                             {"until", optional_time_json(held.until)}};
+}
+
+boost::json::object held_json(const OpenedHeld& opened) {
+  const HeldMessage& held = opened.held;
+  return boost::json::object{{"held_id", held.id.value()},
+                             {"thread_id", held.message.thread_id.value()},
+                             {"client_id", opened.client_id},
+                             {"body", opened.body},
+                             {"urgent", held.message.urgent},
+                             {"user_id", held.recipient.value()},
+                             {"held_at", format_rfc3339(held.held_at)},
+                             {"until", optional_time_json(held.until)},
+                             {"written_at", optional_time_json(held.message.written_at)}};
+}
+
 std::string_view event_scope_name(EventScope scope) {
   switch (scope) {
     case EventScope::kThread:

@@ -24,6 +24,14 @@ namespace wl::api {
 std::string_view thread_kind_name(ThreadKind kind);
 std::string_view event_kind_name(EventKind kind);
 std::string_view event_scope_name(EventScope scope);
+std::string_view availability_name(Availability status);
+// Errors: InvalidArgument for a name that is not one.
+Result<Availability> availability_of(std::string_view name);
+// An RFC 3339 time, or null.
+boost::json::value optional_time_json(const std::optional<Timestamp>& at);
+// A held message (docs/protocol.md, "Held messages"), and the `held` of a held `sent`.
+boost::json::object held_json(const OpenedHeld& held);
+boost::json::object held_notice_json(const HeldNotice& held);
 
 boost::json::object user_json(const User& user, bool online);
 boost::json::object patient_json(const PatientView& patient);

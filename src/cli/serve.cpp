@@ -408,6 +408,9 @@ int serve(const ServeOptions& options) {
   timers.handle(std::string(kEscalationTimer), [&services](const Timer& timer, WriteBatch& batch) {
     return services.escalator().run(timer, batch);
   });
+  timers.handle(std::string(kReleaseTimer), [&services](const Timer& timer, WriteBatch& batch) {
+    return services.messaging().release(timer, batch);
+  });
   if (auto scheduled =
           schedule_session_purge(services.store(), services.store(), services.clock(), purge);
       !scheduled) {

@@ -29,6 +29,7 @@ using PatientId = StrongId<struct PatientTag>;
 using RoleId = StrongId<struct RoleTag>;
 using ShiftId = StrongId<struct ShiftTag>;
 using AvailabilityId = StrongId<struct AvailabilityTag>;
+using HeldId = StrongId<struct HeldTag>;  // A message held for an off-duty person.
 // Events (messages, receipts, membership changes) share one store-wide sequence;
 // a message's id is its event id.
 using EventId = StrongId<struct EventTag>;

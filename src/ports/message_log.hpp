@@ -66,6 +66,46 @@ struct RoutedTo {
   std::string reason;
 };
 
+/// A message held for an off-duty person (docs/routing.md, "Off duty: held messages"):
+/// stored, sealed, as its send would have appended it, and not in its thread until it
+/// is released (appended by an AppendMessage of `message`).
+struct HeldMessage {
+  HeldId id;
+  NewMessage message;  // created_at: when it was sent.
+  UserId recipient;    // Whom it waits for.
+  Timestamp held_at;
+  std::optional<Timestamp> until;  // The recipient's off-duty end, as known when held.
+  // The reminder the sender asked for, scheduled when the message is released.
+  std::optional<std::chrono::minutes> remind_after;
+};
+
+struct MessageHeld {
+  HeldMessage held;        // Empty when `sent` is set.
+  bool duplicate = false;  // The client token was held before: `held` is the original.
+  // The client token is already a message (sent, or held and released since): that
+  // message, and nothing was written.
+  std::optional<Event> sent;
+};
+
+/// Holds a message for `recipient` instead of appending it. Checked as AppendMessage
+/// is, in the write's transaction: a client token the sender already used for a message
+/// gives that message (`sent`) and one already held gives the held message
+/// (`duplicate`), writing nothing; then the thread must be of the message's org and the
+/// sender a member. Result: MessageHeld. Errors: as AppendMessage.
+struct HoldMessage {
+  NewMessage message;
+  UserId recipient;
+  std::optional<Timestamp> until;
+  std::optional<std::chrono::minutes> remind_after;
+};
+
+/// Deletes held message `id` (released, dropped or withdrawn); with `sender` set, only
+/// if it is theirs. Result: true if there was one (false: nothing written).
+struct DeleteHeld {
+  HeldId id;
+  UserId sender;
+};
+
 /// Records whom a message of `thread` reached: the one the batch has just appended to
 /// it (by an AppendMessage before this mutation), or with `message` set that earlier
 /// message (an escalation). Each user of `to` who is not a member yet joins, with their
@@ -167,6 +207,16 @@ class MessageLog {
   /// (whom each reached: role threads), ordered by the message's seq, then id.
   virtual Result<std::vector<Event>> read_thread_routing(ThreadId thread, std::int64_t from_seq,
                                                          std::int64_t to_seq) = 0;
+
+  // ---- Held messages (docs/routing.md, "Off duty: held messages") ----
+
+  /// Errors: NotFound.
+  virtual Result<HeldMessage> find_held(HeldId id) = 0;
+  /// The messages held for `recipient`, oldest first, at most `limit`.
+  virtual Result<std::vector<HeldMessage>> list_held_for(UserId recipient, std::size_t limit) = 0;
+  /// The messages `sender` has held in `thread`, oldest first, at most `limit`.
+  virtual Result<std::vector<HeldMessage>> list_held_in(ThreadId thread, UserId sender,
+                                                        std::size_t limit) = 0;
 
   /// Per-recipient status of a message: one row per current member other than the
   /// sender, ordered by user id. Errors: NotFound.

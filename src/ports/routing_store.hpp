@@ -158,6 +158,26 @@ inline Availability availability_at(const std::vector<AvailabilityPeriod>& perio
   return period != nullptr ? period->status : Availability::kAvailable;
 }
 
+// The next moment after `at` at which `periods` may say something else: the end of the
+// period in force, or the start of a later one; none if neither comes.
+inline std::optional<Timestamp> next_availability_change(
+    const std::vector<AvailabilityPeriod>& periods, Timestamp at) {
+  std::optional<Timestamp> next;
+  const auto consider = [&next](Timestamp when) {
+    if (!next || when < *next) {
+      next = when;
+    }
+  };
+  for (const AvailabilityPeriod& period : periods) {
+    if (period.starts_at > at) {
+      consider(period.starts_at);
+    } else if (period.ends_at && *period.ends_at > at) {
+      consider(*period.ends_at);
+    }
+  }
+  return next;
+}
+
 // ---- Mutations (written through a WriteBatch, ports/write_batch.hpp) ----
 
 /// Creates role.org_id's role (role.id ignored) and appends a kRoleChanged about it by

@@ -37,7 +37,7 @@ using Mutation =
                  AddMember, RemoveMember, RenameThread, RecordRead, AppendScopedEvent,
                  UpsertPatient, ScheduleTimer, CancelTimer, CompleteTimer, RouteMessage, CreateRole,
                  UpdateRole, SaveShift, DeleteShift, SignInRole, SignOutRole, SetBackups,
-                 SetEscalationPolicy, SetAvailability, DeleteAvailability>;
+                 SetEscalationPolicy, SetAvailability, DeleteAvailability, HoldMessage, DeleteHeld>;
 
 /// A mutation's result: std::monostate (a write with nothing to give back: the
 /// identity writes but those below), Org (CreateOrg), User (CreateUser), Device
@@ -46,12 +46,13 @@ using Mutation =
 /// RemoveMember, RenameThread, AppendScopedEvent), std::optional<Event> (RecordRead),
 /// Patient (UpsertPatient), Timer (ScheduleTimer), bool (CancelTimer, CompleteTimer,
 /// DeleteShift, SignInRole, SignOutRole, SetBackups, SetEscalationPolicy,
-/// DeleteAvailability), AvailabilityPeriod (SetAvailability), std::int64_t
+/// DeleteAvailability, DeleteHeld), AvailabilityPeriod (SetAvailability), MessageHeld
+/// (HoldMessage), std::int64_t
 /// (PurgeSessions), Role (CreateRole, UpdateRole), ShiftSaved (SaveShift).
 using MutationResult =
     std::variant<std::monostate, Org, User, Device, MessageAppended, std::vector<Event>,
                  ThreadCreated, Event, std::optional<Event>, Patient, Timer, bool, std::int64_t,
-                 Role, ShiftSaved, AvailabilityPeriod>;
+                 Role, ShiftSaved, AvailabilityPeriod, MessageHeld>;
 
 /// Fills in, inside the transaction, what only the mutations' results tell: a new
 /// thread's id, whether a read position moved. Returns false to write no entry (the

@@ -765,5 +765,144 @@ TYPED_TEST(MessageLogContract, AScopedEventWithoutItsTargetIsRefusedAndWritesNot
   EXPECT_TRUE(read_all(store, zoe, 100, head).empty());
 }
 
+// Held messages (docs/routing.md, "Off duty: held messages").
+NewMessage held_message(OrgId org, ThreadId thread, UserId sender, std::string token,
+                        Timestamp created) {
+  NewMessage message;
+  message.org_id = org;
+  message.thread_id = thread;
+  message.sender = sender;
+  message.client_token = std::move(token);
+  message.client_id_sealed = "sealed id";
+  message.body_sealed = "sealed body";
+  message.urgent = true;
+  message.created_at = created;
+  message.written_at = created - std::chrono::seconds(30);
+  return message;
+}
+
+TYPED_TEST(MessageLogContract, AHeldMessageIsStoredOutsideItsThreadUntilReleased) {
+  auto& store = *this->store_;
+  const UserId zoe = this->make_user("zoe");
+  const UserId yan = this->make_user("yan");
+  const ThreadId thread = this->make_thread(zoe, {yan});
+  HookLog log;
+  const CommitHook hook = log.hook();
+  const StreamPosition head = *store.stream_head();
+  auto held = commit_one<MessageHeld>(
+      store,
+      HoldMessage{held_message(this->org_, thread, zoe, std::string("h\x00ld", 4), at(10)), yan,
+                  at(100), std::chrono::minutes(5)},
+      hook);
+  ASSERT_TRUE(held.has_value()) << held.error().to_string();
+  EXPECT_FALSE(held->duplicate);
+  EXPECT_FALSE(held->sent);
+  EXPECT_TRUE(held->held.id.is_set());
+  EXPECT_EQ(*store.stream_head(), head) << "no event: nobody's stream has it";
+  EXPECT_TRUE(store.read_thread_messages(thread, 0, 10)->empty());
+  EXPECT_EQ(store.find_thread(thread)->last_seq, 0);
+
+  auto found = store.find_held(held->held.id);
+  ASSERT_TRUE(found.has_value()) << found.error().to_string();
+  EXPECT_EQ(found->message.client_token, std::string("h\x00ld", 4));
+  EXPECT_EQ(found->message.client_id_sealed, "sealed id");
+  EXPECT_EQ(found->message.body_sealed, "sealed body");
+  EXPECT_TRUE(found->message.urgent);
+  EXPECT_EQ(found->message.created_at, at(10));
+  EXPECT_EQ(found->message.written_at, at(10) - std::chrono::seconds(30));
+  EXPECT_EQ(found->recipient, yan);
+  EXPECT_EQ(found->held_at, at(10));
+  EXPECT_EQ(found->until, at(100));
+  EXPECT_EQ(found->remind_after, std::chrono::minutes(5));
+  EXPECT_EQ(store.list_held_for(yan, 10)->size(), 1u);
+  EXPECT_TRUE(store.list_held_for(zoe, 10)->empty());
+  EXPECT_EQ(store.list_held_in(thread, zoe, 10)->size(), 1u);
+  EXPECT_TRUE(store.list_held_in(thread, yan, 10)->empty());
+
+  // The same token again: the held original, nothing written.
+  auto again = commit_one<MessageHeld>(
+      store,
+      HoldMessage{held_message(this->org_, thread, zoe, std::string("h\x00ld", 4), at(20)), yan,
+                  std::nullopt, std::nullopt},
+      hook);
+  ASSERT_TRUE(again.has_value());
+  EXPECT_TRUE(again->duplicate);
+  EXPECT_EQ(again->held.id, held->held.id);
+  EXPECT_EQ(again->held.held_at, at(10));
+  EXPECT_EQ(store.list_held_for(yan, 10)->size(), 1u);
+
+  // Released: appended as a message and deleted, in one batch.
+  WriteBatch release;
+  NewMessage message = found->message;
+  message.created_at = at(100);
+  const std::size_t appended = release.add(AppendMessage{message});
+  const std::size_t removed = release.add(DeleteHeld{found->id, UserId()});
+  auto released = commit_and_wait(store, std::move(release), hook);
+  ASSERT_TRUE(released.has_value()) << released.error().to_string();
+  EXPECT_FALSE(released->template result<MessageAppended>(appended).duplicate);
+  EXPECT_TRUE(released->template result<bool>(removed));
+  EXPECT_EQ(store.read_thread_messages(thread, 0, 10)->size(), 1u);
+  EXPECT_EQ(store.find_held(found->id).error().code(), Code::kNotFound);
+  EXPECT_TRUE(store.list_held_for(yan, 10)->empty());
+
+  // Holding a token that is now a message gives the message.
+  auto after = commit_one<MessageHeld>(
+      store,
+      HoldMessage{held_message(this->org_, thread, zoe, std::string("h\x00ld", 4), at(200)), yan,
+                  std::nullopt, std::nullopt},
+      hook);
+  ASSERT_TRUE(after.has_value());
+  ASSERT_TRUE(after->sent.has_value());
+  EXPECT_EQ(after->sent->id, released->template result<MessageAppended>(appended).event.id);
+  EXPECT_TRUE(store.list_held_for(yan, 10)->empty());
+}
+
+TYPED_TEST(MessageLogContract, HoldingIsCheckedAsAppendingAndDeleteHeldChecksTheSender) {
+  auto& store = *this->store_;
+  const UserId zoe = this->make_user("zoe");
+  const UserId yan = this->make_user("yan");
+  const UserId adam = this->make_user("adam");
+  const ThreadId thread = this->make_thread(zoe, {yan});
+  auto unknown = commit_one<MessageHeld>(
+      store, HoldMessage{held_message(this->org_, ThreadId(999), zoe, "a", at(1)), yan, {}, {}},
+      this->no_hook_);
+  ASSERT_FALSE(unknown.has_value());
+  EXPECT_EQ(unknown.error().code(), Code::kNotFound);
+  auto stranger = commit_one<MessageHeld>(
+      store, HoldMessage{held_message(this->org_, thread, adam, "b", at(1)), yan, {}, {}},
+      this->no_hook_);
+  ASSERT_FALSE(stranger.has_value());
+  EXPECT_EQ(stranger.error().code(), Code::kPermissionDenied);
+  const OrgId other_org = create_org(store, "Other Hospital", at(1))->id;
+  const UserId foreign = this->make_user("foreign", other_org);
+  auto foreign_recipient = commit_one<MessageHeld>(
+      store, HoldMessage{held_message(this->org_, thread, zoe, "c", at(1)), foreign, {}, {}},
+      this->no_hook_);
+  ASSERT_FALSE(foreign_recipient.has_value());
+  EXPECT_EQ(foreign_recipient.error().code(), Code::kNotFound);
+  EXPECT_TRUE(store.list_held_in(thread, zoe, 10)->empty());
+
+  // Oldest first, and limited.
+  std::vector<HeldId> ids;
+  for (const char* token : {"d", "e", "f"}) {
+    ids.push_back(commit_one<MessageHeld>(
+                      store,
+                      HoldMessage{held_message(this->org_, thread, zoe, token, at(2)), yan, {}, {}},
+                      this->no_hook_)
+                      ->held.id);
+  }
+  const auto two = *store.list_held_for(yan, 2);
+  ASSERT_EQ(two.size(), 2u);
+  EXPECT_EQ(two[0].id, ids[0]);
+  EXPECT_EQ(two[1].id, ids[1]);
+  EXPECT_EQ(store.list_held_in(thread, zoe, 10)->back().id, ids[2]);
+
+  // Only its sender deletes one by name.
+  EXPECT_FALSE(*commit_one<bool>(store, DeleteHeld{ids[0], yan}, this->no_hook_));
+  EXPECT_TRUE(*commit_one<bool>(store, DeleteHeld{ids[0], zoe}, this->no_hook_));
+  EXPECT_FALSE(*commit_one<bool>(store, DeleteHeld{ids[0], zoe}, this->no_hook_));
+  EXPECT_EQ(store.list_held_for(yan, 10)->size(), 2u);
+}
+
 }  // namespace
 }  // namespace wl::testing

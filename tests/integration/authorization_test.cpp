@@ -42,6 +42,7 @@ struct World {
   std::int64_t chen = 0;
   std::int64_t role = 0;   // A demo role ("Cardiology On Call").
   std::int64_t shift = 0;  // One of its shifts.
+  std::int64_t held = 0;   // A message of rn.harper's held for dr.patel, off duty.
 };
 
 struct RouteCase {
@@ -188,6 +189,13 @@ std::vector<RouteCase> route_cases() {
        Refusal{404, "user.preview"}},
       {"GET", "/api/v1/threads/{id}/preview", thread("/preview"), "", Refusal{403, "thread.get"},
        not_found_thread_get, not_found_thread_get},
+      // Held messages: only their sender lists (as a member) and withdraws them.
+      {"GET", "/api/v1/threads/{id}/held", thread("/held"), "", Refusal{403, "held.list"},
+       Refusal{404, "held.list"}, Refusal{404, "held.list"}},
+      {"DELETE", "/api/v1/held/{id}",
+       [](const World& world) { return "/api/v1/held/" + id(world.held); }, "",
+       Refusal{404, "message.withdraw"}, Refusal{404, "message.withdraw"},
+       Refusal{404, "message.withdraw"}},
       {"PUT",
        "/api/v1/escalation-policy",
        fixed("/api/v1/escalation-policy"),
@@ -531,6 +539,15 @@ TEST_F(AuthorizationTest, EveryRefusalIsAnsweredAndAudited) {
       harper->send_message(world.thread, "m-1", "matrix message").at("message_id").as_int64();
   world.patel = harper->user_id_of("dr.patel");
   world.chen = harper->user_id_of("rn.chen");
+  ASSERT_EQ(patel
+                ->call("POST", "/api/v1/users/" + id(world.patel) + "/availability",
+                       R"({"status":"off_duty"})")
+                .status,
+            200);
+  world.held = harper->send_message(world.thread, "m-held", "held matrix message")
+                   .at("held")
+                   .at("held_id")
+                   .as_int64();
   const json::value roles = harper->get("/api/v1/roles");
   for (const json::value& role : roles.at("roles").as_array()) {
     if (role.at("name").as_string() == "Cardiology On Call") {

@@ -15,23 +15,60 @@ using namespace detail::pg;  // NOLINT: the adapter's own internals
 
 // ---- Messages and receipts ----
 
+namespace {
+
+// The message the sender already sent with this client token, if any. Two stores
+// appending (or holding) the same (sender, client token) at once queue on this lock
+// until the first commits; the second then finds the original. The unique indexes
+// messages_by_client_token and held_by_token back it up.
+Result<std::optional<Event>> sent_with_token(PgConnection& connection, const NewMessage& message) {
+  if (message.client_token.empty()) {
+    return std::optional<Event>();
+  }
+  connection.defer("SELECT pg_advisory_xact_lock(hashtextextended(encode($2, 'hex'), $1))",
+                   Params().add(message.sender).add_bytes(message.client_token), "append message");
+  const PgResult original = WL_TRY(connection.query(
+      "SELECT " WL_PG_EVENT_COLUMNS
+      " FROM events WHERE actor = $1 AND client_token = $2 AND kind = 1",
+      Params().add(message.sender).add_bytes(message.client_token), "append message"));
+  if (original.rows() > 0) {
+    return std::optional<Event>(WL_TRY(single_row<Event>(original, read_event, "message")));
+  }
+  return std::optional<Event>();
+}
+
+#define WL_PG_HELD_COLUMNS                                                             \
+  "id, org_id, thread_id, sender, recipient, client_token, client_id_sealed, urgent, " \
+  "body_sealed, created_at, written_at, held_at, until, remind_after"
+
+HeldMessage read_held(const PgResult& result, int row) {
+  HeldMessage held;
+  held.id = HeldId(result.int64(row, 0));
+  held.message.org_id = OrgId(result.int64(row, 1));
+  held.message.thread_id = ThreadId(result.int64(row, 2));
+  held.message.sender = UserId(result.int64(row, 3));
+  held.recipient = UserId(result.int64(row, 4));
+  held.message.client_token = result.bytes(row, 5);
+  held.message.client_id_sealed = result.bytes(row, 6);
+  held.message.urgent = result.boolean(row, 7);
+  held.message.body_sealed = result.bytes(row, 8);
+  held.message.created_at = result.time(row, 9);
+  held.message.written_at = result.optional_time(row, 10);
+  held.held_at = result.time(row, 11);
+  held.until = result.optional_time(row, 12);
+  if (!result.is_null(row, 13)) {
+    held.remind_after = std::chrono::minutes(result.int64(row, 13) / 60);
+  }
+  return held;
+}
+
+}  // namespace
+
 Result<MessageAppended> detail::pg::apply(WriteContext& context, const AppendMessage& mutation) {
   const NewMessage& message = mutation.message;
   PgConnection& connection = context.connection;
-  if (!message.client_token.empty()) {
-    // Two stores appending the same (sender, client token) at once queue on this lock
-    // until the first commits; the second then finds the original. The unique index
-    // messages_by_client_token backs it up.
-    connection.defer("SELECT pg_advisory_xact_lock(hashtextextended(encode($2, 'hex'), $1))",
-                     Params().add(message.sender).add_bytes(message.client_token),
-                     "append message");
-    const PgResult original = WL_TRY(connection.query(
-        "SELECT " WL_PG_EVENT_COLUMNS
-        " FROM events WHERE actor = $1 AND client_token = $2 AND kind = 1",
-        Params().add(message.sender).add_bytes(message.client_token), "append message"));
-    if (original.rows() > 0) {
-      return MessageAppended{WL_TRY(single_row<Event>(original, read_event, "message")), true};
-    }
+  if (auto original = WL_TRY(sent_with_token(connection, message))) {
+    return MessageAppended{std::move(*original), true};
   }
   // The thread's row stays locked until commit: appends to one thread from several
   // stores take their seqs one after another. Membership is checked under it, so a
@@ -60,6 +97,102 @@ Result<MessageAppended> detail::pg::apply(WriteContext& context, const AppendMes
   connection.defer("UPDATE threads SET last_seq = $2, activity_event_id = $3 WHERE id = $1",
                    Params().add(thread.id).add(event.seq).add(event.id), "append message");
   return MessageAppended{std::move(event), false};
+}
+
+Result<MessageHeld> detail::pg::apply(WriteContext& context, const HoldMessage& mutation) {
+  const NewMessage& message = mutation.message;
+  PgConnection& connection = context.connection;
+  if (auto original = WL_TRY(sent_with_token(connection, message))) {
+    return MessageHeld{{}, true, std::move(*original)};
+  }
+  const PgResult held = WL_TRY(connection.query(
+      "SELECT " WL_PG_HELD_COLUMNS " FROM held_messages WHERE sender = $1 AND client_token = $2",
+      Params().add(message.sender).add_bytes(message.client_token), "hold message"));
+  if (held.rows() > 0) {
+    return MessageHeld{WL_TRY(single_row<HeldMessage>(held, read_held, "held message")), true,
+                       std::nullopt};
+  }
+  const PgResult thread =
+      WL_TRY(connection.query("SELECT t.org_id, m.user_id FROM threads t LEFT JOIN members m "
+                              "ON m.thread_id = t.id AND m.user_id = $2 WHERE t.id = $1",
+                              Params().add(message.thread_id).add(message.sender), "hold message"));
+  if (thread.rows() == 0 || OrgId(thread.int64(0, 0)) != message.org_id) {
+    return error(Code::kNotFound, "thread not found");
+  }
+  if (thread.is_null(0, 1)) {
+    const PgResult removed = WL_TRY(connection.query(
+        "SELECT id FROM events WHERE subject = $1 AND kind = 5 AND thread_id = $2 LIMIT 1",
+        Params().add(message.sender).add(message.thread_id), "hold message"));
+    return std::unexpected(not_a_member(removed.rows() > 0));
+  }
+  const PgResult recipient = WL_TRY(
+      connection.query("SELECT id FROM users WHERE id = $1 AND org_id = $2",
+                       Params().add(mutation.recipient).add(message.org_id), "hold message"));
+  if (recipient.rows() == 0) {
+    return error(Code::kNotFound, "user not found");
+  }
+  Params params;
+  params.add(message.org_id)
+      .add(message.thread_id)
+      .add(message.sender)
+      .add(mutation.recipient)
+      .add_bytes(message.client_token)
+      .add_bytes(message.client_id_sealed)
+      .add(message.urgent)
+      .add_bytes(message.body_sealed)
+      .add(message.created_at)
+      .add(message.written_at)
+      .add(message.created_at)
+      .add(mutation.until);
+  if (mutation.remind_after) {
+    params.add(static_cast<std::int64_t>(mutation.remind_after->count() * 60));
+  } else {
+    params.add_null(PgType::kInt8);
+  }
+  const PgResult inserted = WL_TRY(connection.query(
+      "INSERT INTO held_messages (org_id, thread_id, sender, recipient, client_token, "
+      "client_id_sealed, urgent, body_sealed, created_at, written_at, held_at, until, "
+      "remind_after) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13) RETURNING id",
+      params, "hold message"));
+  const HeldId id(inserted.int64(0, 0));
+  WL_TRY(inserted.check());
+  return MessageHeld{HeldMessage{id, message, mutation.recipient, message.created_at,
+                                 mutation.until, mutation.remind_after},
+                     false, std::nullopt};
+}
+
+Result<bool> detail::pg::apply(WriteContext& context, const DeleteHeld& mutation) {
+  const PgResult removed = WL_TRY(context.connection.query(
+      "DELETE FROM held_messages WHERE id = $1 AND ($2 = 0 OR sender = $2)",
+      Params().add(mutation.id).add(mutation.sender), "delete held"));
+  return removed.affected() > 0;
+}
+
+Result<HeldMessage> PostgresStore::find_held(HeldId id) {
+  auto lease = read_pool_->acquire();
+  const PgResult rows = WL_TRY(lease.connection().query("SELECT " WL_PG_HELD_COLUMNS
+                                                        " FROM held_messages WHERE id = $1",
+                                                        Params().add(id), "find held"));
+  return single_row<HeldMessage>(rows, read_held, "held message");
+}
+
+Result<std::vector<HeldMessage>> PostgresStore::list_held_for(UserId recipient, std::size_t limit) {
+  auto lease = read_pool_->acquire();
+  const PgResult rows = WL_TRY(lease.connection().query(
+      "SELECT " WL_PG_HELD_COLUMNS " FROM held_messages WHERE recipient = $1 ORDER BY id LIMIT $2",
+      Params().add(recipient).add(static_cast<std::int64_t>(limit)), "list held"));
+  return all_rows<HeldMessage>(rows, read_held);
+}
+
+Result<std::vector<HeldMessage>> PostgresStore::list_held_in(ThreadId thread, UserId sender,
+                                                             std::size_t limit) {
+  auto lease = read_pool_->acquire();
+  const PgResult rows =
+      WL_TRY(lease.connection().query(
+          "SELECT " WL_PG_HELD_COLUMNS " FROM held_messages WHERE thread_id = $1 AND sender = $2 "
+          "ORDER BY id LIMIT $3",
+          Params().add(thread).add(sender).add(static_cast<std::int64_t>(limit)), "list held"));
+  return all_rows<HeldMessage>(rows, read_held);
 }
 
 Result<std::vector<Event>> detail::pg::apply(WriteContext& context,

@@ -104,6 +104,10 @@ class PostgresStore final : public Store {
   Result<std::vector<Event>> read_thread_routing(ThreadId thread, std::int64_t from_seq,
                                                  std::int64_t to_seq) override;
   Result<Event> find_message_by_client_token(UserId sender, std::string_view token) override;
+  Result<HeldMessage> find_held(HeldId id) override;
+  Result<std::vector<HeldMessage>> list_held_for(UserId recipient, std::size_t limit) override;
+  Result<std::vector<HeldMessage>> list_held_in(ThreadId thread, UserId sender,
+                                                std::size_t limit) override;
   Result<std::vector<Event>> read_user_events(UserId user, StreamPosition after,
                                               std::size_t limit) override;
   Result<StreamPosition> stream_head() override;

@@ -14,23 +14,29 @@ using namespace detail;  // NOLINT: the adapter's own internals
 
 // ---- Messages and receipts ----
 
-Result<MessageAppended> detail::apply(WriteContext& context, const AppendMessage& mutation) {
-  const NewMessage& message = mutation.message;
-  Connection& connection = context.connection;
-  // Checked on the writer thread, so two concurrent sends of one client id cannot
-  // both pass; the unique index backs it up.
-  if (!message.client_token.empty()) {
-    auto original = WL_TRY(connection.prepare(
-        "SELECT " WL_EVENT_COLUMNS " FROM events WHERE actor = ?1 AND client_id = ?2 AND kind = 1",
-        "append message"));
-    original.bind(1, message.sender.value()).bind_text(2, message.client_token);
-    if (WL_TRY(original.step())) {
-      return MessageAppended{read_event(original), true};
-    }
+namespace {
+
+// The message the sender already sent with this client token, if any. Checked on the
+// writer thread, so two concurrent sends of one client id cannot both pass; the unique
+// index backs it up.
+Result<std::optional<Event>> sent_with_token(Connection& connection, const NewMessage& message) {
+  if (message.client_token.empty()) {
+    return std::optional<Event>();
   }
-  // Membership is checked here, in the write's transaction, so a sender removed
-  // an instant earlier cannot post.
-  const Thread thread = WL_TRY(load_thread(connection, message.thread_id));
+  auto original = WL_TRY(connection.prepare(
+      "SELECT " WL_EVENT_COLUMNS " FROM events WHERE actor = ?1 AND client_id = ?2 AND kind = 1",
+      "append message"));
+  original.bind(1, message.sender.value()).bind_text(2, message.client_token);
+  if (WL_TRY(original.step())) {
+    return std::optional<Event>(read_event(original));
+  }
+  return std::optional<Event>();
+}
+
+// The message's thread, once the sender is found a member of it. Checked in the write's
+// transaction, so a sender removed an instant earlier cannot post.
+Result<Thread> thread_of_sender(Connection& connection, const NewMessage& message) {
+  Thread thread = WL_TRY(load_thread(connection, message.thread_id));
   if (thread.org_id != message.org_id) {
     // Another org's thread is answered as a missing one: ids reveal nothing across orgs.
     return error(Code::kNotFound, "thread not found");
@@ -45,6 +51,47 @@ Result<MessageAppended> detail::apply(WriteContext& context, const AppendMessage
     removed.bind(1, message.sender.value()).bind(2, thread.id.value());
     return std::unexpected(not_a_member(WL_TRY(removed.step())));
   }
+  return thread;
+}
+
+#define WL_HELD_COLUMNS                                                                \
+  "id, org_id, thread_id, sender, recipient, client_token, client_id_sealed, urgent, " \
+  "body_sealed, created_at, written_at, held_at, until, remind_after"
+
+HeldMessage read_held(const Statement& row) {
+  HeldMessage held;
+  held.id = HeldId(row.column_int64(0));
+  held.message.org_id = OrgId(row.column_int64(1));
+  held.message.thread_id = ThreadId(row.column_int64(2));
+  held.message.sender = UserId(row.column_int64(3));
+  held.recipient = UserId(row.column_int64(4));
+  held.message.client_token = row.column_bytes(5);
+  held.message.client_id_sealed = row.column_bytes(6);
+  held.message.urgent = row.column_int64(7) != 0;
+  held.message.body_sealed = row.column_bytes(8);
+  held.message.created_at = row.column_time(9);
+  if (!row.column_is_null(10)) {
+    held.message.written_at = row.column_time(10);
+  }
+  held.held_at = row.column_time(11);
+  if (!row.column_is_null(12)) {
+    held.until = row.column_time(12);
+  }
+  if (!row.column_is_null(13)) {
+    held.remind_after = std::chrono::minutes(row.column_int64(13) / 60);
+  }
+  return held;
+}
+
+}  // namespace
+
+Result<MessageAppended> detail::apply(WriteContext& context, const AppendMessage& mutation) {
+  const NewMessage& message = mutation.message;
+  Connection& connection = context.connection;
+  if (auto original = WL_TRY(sent_with_token(connection, message))) {
+    return MessageAppended{std::move(*original), true};
+  }
+  const Thread thread = WL_TRY(thread_of_sender(connection, message));
   if (thread.last_seq == 0) {
     WL_TRY(open_missing_periods(context, thread, message.sender, message.created_at, {}));
   }
@@ -56,6 +103,90 @@ Result<MessageAppended> detail::apply(WriteContext& context, const AppendMessage
       "UPDATE threads SET last_seq = ?2, activity_event_id = ?3 WHERE id = ?1", "append message"));
   WL_TRY(update.bind(1, thread.id.value()).bind(2, event.seq).bind(3, event.id.value()).run());
   return MessageAppended{std::move(event), false};
+}
+
+Result<MessageHeld> detail::apply(WriteContext& context, const HoldMessage& mutation) {
+  const NewMessage& message = mutation.message;
+  Connection& connection = context.connection;
+  if (auto original = WL_TRY(sent_with_token(connection, message))) {
+    return MessageHeld{{}, true, std::move(*original)};
+  }
+  auto held = WL_TRY(connection.prepare(
+      "SELECT " WL_HELD_COLUMNS " FROM held_messages WHERE sender = ?1 AND client_token = ?2",
+      "hold message"));
+  held.bind(1, message.sender.value()).bind_text(2, message.client_token);
+  if (WL_TRY(held.step())) {
+    return MessageHeld{read_held(held), true, std::nullopt};
+  }
+  WL_TRY(thread_of_sender(connection, message));
+  auto recipient = WL_TRY(
+      connection.prepare("SELECT 1 FROM users WHERE id = ?1 AND org_id = ?2", "hold message"));
+  recipient.bind(1, mutation.recipient.value()).bind(2, message.org_id.value());
+  if (!WL_TRY(recipient.step())) {
+    return error(Code::kNotFound, "user not found");
+  }
+  auto insert = WL_TRY(connection.prepare(
+      "INSERT INTO held_messages (org_id, thread_id, sender, recipient, client_token, "
+      "client_id_sealed, urgent, body_sealed, created_at, written_at, held_at, until, "
+      "remind_after) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13)",
+      "hold message"));
+  insert.bind(1, message.org_id.value())
+      .bind(2, message.thread_id.value())
+      .bind(3, message.sender.value())
+      .bind(4, mutation.recipient.value())
+      .bind_text(5, message.client_token)
+      .bind_blob(6, message.client_id_sealed)
+      .bind(7, std::int64_t{message.urgent ? 1 : 0})
+      .bind_blob(8, message.body_sealed)
+      .bind(9, message.created_at)
+      .bind(10, message.written_at)
+      .bind(11, message.created_at)
+      .bind(12, mutation.until);
+  if (mutation.remind_after) {
+    insert.bind(13, static_cast<std::int64_t>(mutation.remind_after->count() * 60));
+  } else {
+    insert.bind_null(13);
+  }
+  WL_TRY(insert.run());
+  return MessageHeld{HeldMessage{HeldId(connection.last_insert_id()), message, mutation.recipient,
+                                 message.created_at, mutation.until, mutation.remind_after},
+                     false, std::nullopt};
+}
+
+Result<bool> detail::apply(WriteContext& context, const DeleteHeld& mutation) {
+  auto remove = WL_TRY(context.connection.prepare(
+      "DELETE FROM held_messages WHERE id = ?1 AND (?2 = 0 OR sender = ?2)", "delete held"));
+  WL_TRY(remove.bind(1, mutation.id.value()).bind(2, mutation.sender.value()).run());
+  return context.connection.changes() > 0;
+}
+
+Result<HeldMessage> SqliteStore::find_held(HeldId id) {
+  auto lease = read_pool_->acquire();
+  auto select = WL_TRY(lease.connection().prepare(
+      "SELECT " WL_HELD_COLUMNS " FROM held_messages WHERE id = ?1", "find held"));
+  select.bind(1, id.value());
+  return single_row<HeldMessage>(select, read_held, "held message");
+}
+
+Result<std::vector<HeldMessage>> SqliteStore::list_held_for(UserId recipient, std::size_t limit) {
+  auto lease = read_pool_->acquire();
+  auto select = WL_TRY(lease.connection().prepare(
+      "SELECT " WL_HELD_COLUMNS " FROM held_messages WHERE recipient = ?1 ORDER BY id LIMIT ?2",
+      "list held"));
+  select.bind(1, recipient.value()).bind(2, static_cast<std::int64_t>(limit));
+  return all_rows<HeldMessage>(select, read_held);
+}
+
+Result<std::vector<HeldMessage>> SqliteStore::list_held_in(ThreadId thread, UserId sender,
+                                                           std::size_t limit) {
+  auto lease = read_pool_->acquire();
+  auto select =
+      WL_TRY(lease.connection().prepare("SELECT " WL_HELD_COLUMNS
+                                        " FROM held_messages WHERE thread_id = ?1 AND sender = ?2 "
+                                        "ORDER BY id LIMIT ?3",
+                                        "list held"));
+  select.bind(1, thread.value()).bind(2, sender.value()).bind(3, static_cast<std::int64_t>(limit));
+  return all_rows<HeldMessage>(select, read_held);
 }
 
 Result<std::vector<Event>> detail::apply(WriteContext& context, const RecordDelivered& mutation) {

@@ -84,35 +84,6 @@ json::object shift_json(const Shift& shift) {
       {"updated_at", format_rfc3339(shift.updated_at)}};
 }
 
-std::string_view availability_name(Availability status) {
-  switch (status) {
-    case Availability::kAvailable:
-      return "available";
-    case Availability::kBusy:
-      return "busy";
-    case Availability::kInProcedure:
-      return "in_procedure";
-    case Availability::kOffDuty:
-      return "off_duty";
-  }
-  return "available";
-}
-
-Result<Availability> availability_of(std::string_view name) {
-  for (const Availability status : {Availability::kAvailable, Availability::kBusy,
-                                    Availability::kInProcedure, Availability::kOffDuty}) {
-    if (name == availability_name(status)) {
-      return status;
-    }
-  }
-  return error(Code::kInvalidArgument,
-               "status must be 'available', 'busy', 'in_procedure' or 'off_duty'");
-}
-
-json::value optional_time_json(const std::optional<Timestamp>& at) {
-  return at ? json::value(format_rfc3339(*at)) : json::value();
-}
-
 json::array recipients_json(const std::vector<PreviewRecipient>& recipients) {
   json::array array;
   for (const PreviewRecipient& each : recipients) {

@@ -139,6 +139,20 @@ Result<json::value> get_message_status(const ThreadServices& services, const Cal
   return json::object{{"message_id", id}, {"recipients", std::move(recipients)}};
 }
 
+Result<json::value> list_held(const ThreadServices& services, const Call& call) {
+  const auto id = WL_TRY(id_segment(call.route, 3, "thread id"));
+  json::array held;
+  for (const OpenedHeld& one : WL_TRY(services.messaging.held_in(call.actor, ThreadId(id)))) {
+    held.push_back(held_json(one));
+  }
+  return json::object{{"held", std::move(held)}};
+}
+
+Result<json::value> withdraw_held(const ThreadServices& services, const Call& call) {
+  const auto id = WL_TRY(id_segment(call.route, 3, "held id"));
+  return held_json(WL_TRY(services.messaging.withdraw(call.actor, HeldId(id))));
+}
+
 constexpr RouteOf<ThreadServices> kRoutes[] = {
     {{"GET", "/api/v1/threads", Access::kSession, 0}, &list_threads},
     {{"POST", "/api/v1/threads", Access::kSession, kJsonBody}, &create_thread},
@@ -148,6 +162,8 @@ constexpr RouteOf<ThreadServices> kRoutes[] = {
     {{"POST", "/api/v1/threads/{id}/members", Access::kSession, kJsonBody}, &add_member},
     {{"DELETE", "/api/v1/threads/{id}/members/{id}", Access::kSession, 0}, &remove_member},
     {{"POST", "/api/v1/threads/{id}/read", Access::kSession, kJsonBody}, &mark_read},
+    {{"GET", "/api/v1/threads/{id}/held", Access::kSession, 0}, &list_held},
+    {{"DELETE", "/api/v1/held/{id}", Access::kSession, 0}, &withdraw_held},
     {{"GET", "/api/v1/messages/{id}", Access::kSession, 0}, &get_message},
     {{"GET", "/api/v1/messages/{id}/status", Access::kSession, 0}, &get_message_status},
 };

@@ -37,4 +37,19 @@ inline AuditDraft audit_draft(const Principal& actor, Timestamp at, std::string_
                     std::move(detail)};
 }
 
+// The audit entry of `action` the server takes by itself (a timer's work): no user, no
+// device.
+inline AuditDraft server_audit_draft(Timestamp at, OrgId org, std::string_view action,
+                                     std::string target, std::string_view outcome,
+                                     std::string detail = {}) {
+  return AuditDraft{at,
+                    org,
+                    UserId(),
+                    DeviceId(),
+                    std::string(action),
+                    std::move(target),
+                    std::string(outcome),
+                    std::move(detail)};
+}
+
 }  // namespace wl

@@ -13,17 +13,18 @@
 #include "core/utf8.hpp"
 #include "services/audit/audit_log.hpp"
 #include "services/keys/key_ring.hpp"
+#include "services/messaging/records.hpp"
 
 namespace wl {
 namespace {
 
-constexpr std::string_view kMessageKind = "message";
+using messaging::kMessageKind;
+using messaging::message_target;
+using messaging::thread_target;
+
 constexpr std::string_view kThreadKind = "thread";
 // Client ids sealed per store call by seal_client_ids_in_clear.
 constexpr std::size_t kSealBatch = 500;
-
-std::string thread_target(ThreadId id) { return fmt::format("thread:{}", id.value()); }
-std::string message_target(EventId id) { return fmt::format("message:{}", id.value()); }
 
 // Client ids are opaque to the server but must be printable ASCII without spaces, so
 // they are safe in logs and JSON.
@@ -152,9 +153,26 @@ Result<void> MessagingService::require_same_org(const Principal& actor,
 }
 
 ThreadTraits traits_of(const Thread& thread) {
-  return ThreadTraits{thread.kind,
+  ThreadTraits traits{thread.kind,
                       thread.kind == ThreadKind::kDirect ||
                           (thread.kind == ThreadKind::kPatient && !thread.unique_key.empty())};
+  if (traits.pair) {
+    // "direct:<low>:<high>" or "patient:<patient>:<low>:<high>": the last two fields.
+    const std::string_view key = thread.unique_key;
+    const std::size_t last = key.rfind(':');
+    const std::size_t before = last == 0 || last == std::string_view::npos
+                                   ? std::string_view::npos
+                                   : key.rfind(':', last - 1);
+    std::int64_t first = 0;
+    std::int64_t second = 0;
+    if (before != std::string_view::npos) {
+      std::from_chars(key.data() + before + 1, key.data() + last, first);
+      std::from_chars(key.data() + last + 1, key.data() + key.size(), second);
+    }
+    traits.first = UserId(first);
+    traits.second = UserId(second);
+  }
+  return traits;
 }
 
 void MessagingService::remember_traits(const Thread& thread) {
@@ -183,13 +201,25 @@ std::optional<ThreadTraits> MessagingService::cached_traits(ThreadId thread) con
   return found == traits_.end() ? std::nullopt : std::optional<ThreadTraits>(found->second);
 }
 
-bool MessagingService::sends_without_reads(OrgId org, ThreadId thread) const {
+bool MessagingService::sends_without_reads(OrgId org, UserId sender, ThreadId thread) const {
   const auto traits = cached_traits(thread);
   if (!traits || traits->kind == ThreadKind::kRole) {
     return false;
   }
-  // A message to a person schedules its escalation from the org's policy, held fresh.
-  return !traits->pair || router_ == nullptr || router_->policy_fresh(org);
+  if (!traits->pair || router_ == nullptr) {
+    return true;
+  }
+  // A message to a person schedules its escalation from the org's policy, held fresh,
+  // and is held if they are off duty.
+  if (!router_->policy_fresh(org)) {
+    return false;
+  }
+  const UserId addressee = traits->addressee(sender);
+  if (!addressee.is_set()) {
+    return true;
+  }
+  const auto periods = router_->cached_availability(addressee);
+  return periods && availability_at(*periods, clock_.now()) != Availability::kOffDuty;
 }
 
 std::string send_timer_key(UserId sender, std::string_view client_token) {
@@ -207,23 +237,22 @@ Result<SendTimerKey> parse_send_timer_key(std::string_view key) {
   return SendTimerKey{UserId(sender), WL_TRY(crypto::hex_decode(key.substr(colon + 1)))};
 }
 
-std::optional<ScheduleTimer> MessagingService::escalation_timer(const Principal& actor,
-                                                                const SendRequest& request,
+std::optional<ScheduleTimer> MessagingService::escalation_timer(OrgId org, bool urgent,
                                                                 std::optional<ThreadTraits> traits,
                                                                 const std::string& key,
                                                                 Timestamp at) const {
   if (router_ == nullptr || !traits || !traits->escalates()) {
     return std::nullopt;
   }
-  const auto policy = router_->cached_policy(actor.org);
+  const auto policy = router_->cached_policy(org);
   if (!policy) {
     return std::nullopt;
   }
-  const auto first = next_escalation_at(*policy, request.urgent, at, at, true);
+  const auto first = next_escalation_at(*policy, urgent, at, at, true);
   if (!first) {
     return std::nullopt;
   }
-  return ScheduleTimer{std::string(kEscalationTimer), key, actor.org, *first, key};
+  return ScheduleTimer{std::string(kEscalationTimer), key, org, *first, key};
 }
 
 Result<ThreadView> MessagingService::view_of(const Principal& actor, const Thread& thread) {
@@ -461,9 +490,8 @@ Result<ThreadView> MessagingService::rename_thread(const Principal& actor, Threa
   return view_of(actor, WL_TRY(threads_.find_thread(thread_id)));
 }
 
-Result<WriteBatch> MessagingService::prepare_send(const Principal& actor,
-                                                  const SendRequest& request,
-                                                  std::optional<ThreadTraits> traits) {
+Result<NewMessage> MessagingService::seal_message(const Principal& actor,
+                                                  const SendRequest& request) const {
   if (!valid_client_id(request.client_id, limits_.max_client_id_bytes)) {
     return error(Code::kInvalidArgument,
                  fmt::format("client_id must be 1 to {} printable ASCII characters",
@@ -478,6 +506,14 @@ Result<WriteBatch> MessagingService::prepare_send(const Principal& actor,
   }
   if (!is_valid_utf8(request.body)) {
     return error(Code::kInvalidArgument, "the message is not valid UTF-8");
+  }
+  if (request.override_availability && !request.urgent) {
+    return error(Code::kInvalidArgument, "only an urgent message may override availability");
+  }
+  if (request.remind_after && (*request.remind_after < std::chrono::minutes(1) ||
+                               *request.remind_after > limits_.max_remind_after)) {
+    return error(Code::kInvalidArgument,
+                 fmt::format("remind_after_minutes is 1 to {}", limits_.max_remind_after.count()));
   }
   const Timestamp now = clock_.now();
   if (request.written_at) {
@@ -517,21 +553,23 @@ Result<WriteBatch> MessagingService::prepare_send(const Principal& actor,
       SealContext{actor.org, kMessageKind,
                   message_record_key(request.thread, actor.user, request.client_id), "body"},
       request.body));
+  return message;
+}
+
+Result<WriteBatch> MessagingService::prepare_send(const Principal& actor,
+                                                  const SendRequest& request,
+                                                  std::optional<ThreadTraits> traits) {
+  NewMessage message = WL_TRY(seal_message(actor, request));
   const Timestamp at = message.created_at;
   // Keyed by the send, so a resend of it moves its timers rather than adding some.
   const std::string key = send_timer_key(actor.user, message.client_token);
   WriteBatch batch;
   batch.add(AppendMessage{std::move(message)});
   if (request.remind_after) {
-    if (*request.remind_after < std::chrono::minutes(1) ||
-        *request.remind_after > limits_.max_remind_after) {
-      return error(Code::kInvalidArgument, fmt::format("remind_after_minutes is 1 to {}",
-                                                       limits_.max_remind_after.count()));
-    }
     batch.add(ScheduleTimer{std::string(kReminderTimer), key, actor.org, at + *request.remind_after,
                             key});
   }
-  if (auto escalation = escalation_timer(actor, request, traits, key, at)) {
+  if (auto escalation = escalation_timer(actor.org, request.urgent, traits, key, at)) {
     batch.add(std::move(*escalation));
   }
   batch.audit(audit_draft(actor, at, "message.send", thread_target(request.thread), "ok",
@@ -614,6 +652,26 @@ void MessagingService::send_routed_async(const Principal& actor, SendRequest req
       return;
     }
   }
+  // A message to a person who is off duty is held, unless it is an urgent override.
+  const UserId addressee = router_ != nullptr && kind ? kind->addressee(actor.user) : UserId();
+  bool overrides = false;
+  if (addressee.is_set()) {
+    auto off_duty = off_duty_periods(addressee);
+    if (!off_duty) {
+      done(std::unexpected(off_duty.error()));
+      return;
+    }
+    if (*off_duty && !(request.override_availability && request.urgent)) {
+      auto held = prepare_hold(actor, request, addressee, **off_duty);
+      if (!held) {
+        done(std::unexpected(held.error()));
+        return;
+      }
+      commit_send(actor, std::move(request), std::move(*held), std::nullopt, std::move(done));
+      return;
+    }
+    overrides = off_duty->has_value();
+  }
   auto prepared = prepare_send(actor, request, kind);
   if (!prepared) {
     done(std::unexpected(prepared.error()));
@@ -623,6 +681,19 @@ void MessagingService::send_routed_async(const Principal& actor, SendRequest req
   if (!routing) {
     done(std::unexpected(routing.error()));
     return;
+  }
+  if (overrides) {
+    const Timestamp at = clock_.now();
+    routing = prepared->add(RouteMessage{request.thread,
+                                         RoleId(),
+                                         {RoutedTo{addressee, std::string(kReasonOverride)}},
+                                         at,
+                                         EventId()});
+    prepared->audit(audit_draft(actor, at, "message.override", thread_target(request.thread), "ok",
+                                fmt::format("user={}", addressee.value())),
+                    [](AuditDraft&, const std::vector<MutationResult>& results) {
+                      return !std::get<MessageAppended>(results.front()).duplicate;
+                    });
   }
   commit_send(actor, std::move(request), std::move(*prepared), *routing, std::move(done));
 }
@@ -666,8 +737,10 @@ void MessagingService::commit_send(const Principal& actor, SendRequest request, 
                                   Result<AuditEntry>) { done(std::unexpected(status)); });
           return;
         }
-        auto sent = finish_send(actor, request,
-                                std::get<MessageAppended>(std::move(committed->results.front())));
+        MutationResult& first = committed->results.front();
+        auto sent = std::holds_alternative<MessageHeld>(first)
+                        ? finish_hold(actor, request, std::get<MessageHeld>(std::move(first)))
+                        : finish_send(actor, request, std::get<MessageAppended>(std::move(first)));
         if (sent && routing) {
           for (const Event& event : committed->result<std::vector<Event>>(*routing)) {
             sent->routed.push_back(RoutedTo{event.subject, event.reason});

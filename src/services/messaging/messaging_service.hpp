@@ -45,6 +45,8 @@ struct MessagingLimits {
   std::chrono::milliseconds receipt_wait{kReceiptWait};
   static constexpr std::chrono::milliseconds kReceiptWait{50};
   std::chrono::minutes max_remind_after{24 * 60};
+  std::size_t max_release_batch = 200;  // Held messages one release appends.
+  std::size_t max_held_listed = 500;    // Held messages one thread's list shows.
 };
 
 // An event with its message's client id and body opened. client_token,
@@ -86,6 +88,27 @@ struct SendRequest {
   // Remind the sender if nobody has read it this long after it is sent (a durable
   // timer, kReminderTimer): 1 to max_remind_after.
   std::optional<std::chrono::minutes> remind_after;
+  // An emergency override (urgent messages only): delivered to an off-duty addressee at
+  // once instead of held (docs/routing.md, "Off duty: held messages").
+  bool override_availability = false;
+};
+
+// The durable timer that releases the messages held for one person (its key is theirs).
+inline constexpr std::string_view kReleaseTimer = "message.release";
+
+// A held message as its sender sees it.
+struct OpenedHeld {
+  HeldMessage held;  // client_token, client_id_sealed and body_sealed cleared.
+  std::string client_id;
+  std::string body;
+};
+
+// A send that was held: for whom, how they are and until when.
+struct HeldNotice {
+  HeldId id;
+  UserId user;
+  Availability status = Availability::kOffDuty;
+  std::optional<Timestamp> until;
 };
 
 // The durable timer of a send's reminder (MessagingService::remind).
@@ -101,8 +124,17 @@ inline constexpr std::string_view kEscalationTimer = "message.escalation";
 struct ThreadTraits {
   ThreadKind kind = ThreadKind::kGroup;
   bool pair = false;
+  UserId first, second;  // A pair thread's two people (from its unique key).
   // Whether its messages escalate (docs/routing.md, "Escalation"): to a person or a role.
   bool escalates() const { return pair || kind == ThreadKind::kRole; }
+  // Whom `sender`'s message is addressed to: in a pair thread, the other of the two;
+  // unset for anyone else (someone a message was escalated to) and other threads.
+  UserId addressee(UserId sender) const {
+    if (!pair) {
+      return UserId();
+    }
+    return sender == first ? second : sender == second ? first : UserId();
+  }
 };
 ThreadTraits traits_of(const Thread& thread);
 
@@ -122,6 +154,9 @@ struct SendResult {
   bool duplicate = false;
   // A role thread's message: whom it reached and why (none for a duplicate).
   std::vector<RoutedTo> routed;
+  // Set when the message was held instead (message then has only thread_id and
+  // created_at: it is in no thread yet).
+  std::optional<HeldNotice> held;
 };
 
 // Threads, messages and receipts: the product rules of who may read and write what.
@@ -204,7 +239,9 @@ class MessagingService {
   // Whether a send to `thread` by a user of `org` needs no read before its write: the
   // thread is known on this node (its kind never changes), is not a role thread, and
   // for a direct thread the org's escalation policy is cached fresh. Never blocks.
-  bool sends_without_reads(OrgId org, ThreadId thread) const;
+  // And a message to a person is known not to be held: their availability is cached
+  // fresh and they are not off duty.
+  bool sends_without_reads(OrgId org, UserId sender, ThreadId thread) const;
 
   // Messages with seq < before_seq (0: newest), newest first, and their receipts.
   // Audited PHI read.
@@ -238,6 +275,26 @@ class MessagingService {
   // their devices alert); otherwise nothing. It fires once. Errors: as the store's
   // reads; InvalidArgument for a payload it did not write.
   Result<void> remind(const Timer& timer, WriteBatch& batch);
+
+  // ---- Held messages (docs/routing.md, "Off duty: held messages") ----
+
+  // Runs a person's release timer (kReleaseTimer; JobRunner): if they are no longer off
+  // duty, appends the messages held for them to their threads in the order sent (at
+  // most max_release_batch, then runs again at once), each with its escalation and
+  // reminder timers and a `message.release` audit entry; a held message whose sender
+  // has left the thread is dropped (audited). If they are still off duty it runs again
+  // when their availability next changes. Errors: as the store's reads.
+  Result<void> release(const Timer& timer, WriteBatch& batch);
+  // The release timer to add to a batch that changes `user`'s availability: due now if
+  // anything is held for them, none otherwise.
+  Result<std::optional<ScheduleTimer>> release_after_change(OrgId org, UserId user);
+  // The caller's messages held in `thread`, oldest first. Audited (held.list).
+  // Errors: as history.
+  Result<std::vector<OpenedHeld>> held_in(const Principal& actor, ThreadId thread);
+  // Withdraws the caller's held message: it is deleted and never delivered; returned
+  // opened. Audited (message.withdraw). Errors: NotFound (unknown, released, or not the
+  // caller's).
+  Result<OpenedHeld> withdraw(const Principal& actor, HeldId held);
 
   // The caller's event stream after `after`, at most limit events, opened. Each
   // non-empty page is audited as one PHI read.
@@ -288,7 +345,6 @@ class MessagingService {
   Result<void> commit_audited(const Principal& actor, Mutation mutation, std::string_view action,
                               ThreadId thread, std::string detail);
 
-  // A send checked, sealed and ready for the store.
   // The send's batch: its AppendMessage first, and its audit entry (written unless the
   // client id was seen before).
   // `traits` are the thread's, if known: a message to a person or a role schedules its
@@ -297,20 +353,34 @@ class MessagingService {
                                   std::optional<ThreadTraits> traits);
   // The first kEscalationTimer of a message sent `at` to a thread with `traits`, from
   // the org's cached policy; none if it does not escalate or re-alert.
-  std::optional<ScheduleTimer> escalation_timer(const Principal& actor, const SendRequest& request,
+  std::optional<ScheduleTimer> escalation_timer(OrgId org, bool urgent,
                                                 std::optional<ThreadTraits> traits,
                                                 const std::string& key, Timestamp at) const;
   // Adds a role thread's RouteMessage to the send's batch (reading the thread and asking
   // the router); its index in the batch, or none for another kind of thread.
   Result<std::optional<std::size_t>> add_routing(const Principal& actor, const SendRequest& request,
                                                  WriteBatch& batch);
-  // Queues the send's batch; `done` gets the result (with whom a routed message
-  // reached) on the commit thread, a membership refusal after its audit entry.
+  // Queues the send's batch (or a held send's); `done` gets the result (with whom a
+  // routed message reached) on the commit thread, a membership refusal after its audit
+  // entry.
   void commit_send(const Principal& actor, SendRequest request, WriteBatch batch,
                    std::optional<std::size_t> routing, WriteDone<SendResult> done);
   // Turns the store's answer into the send's result (refusing a reused client id).
   Result<SendResult> finish_send(const Principal& actor, const SendRequest& request,
                                  MessageAppended appended);
+  // The send's message checked and sealed (prepare_send's first part).
+  Result<NewMessage> seal_message(const Principal& actor, const SendRequest& request) const;
+  // Whether a send to `addressee` is held or overrides: reads their availability
+  // (fresh, through the router). The periods if they are off duty now; none otherwise.
+  Result<std::optional<std::vector<AvailabilityPeriod>>> off_duty_periods(UserId addressee);
+  // The batch of a send held for `addressee` (off duty: `periods`): its HoldMessage, the
+  // release timer at their next change, and the audit entry.
+  Result<WriteBatch> prepare_hold(const Principal& actor, const SendRequest& request,
+                                  UserId addressee, const std::vector<AvailabilityPeriod>& periods);
+  // Turns the store's answer to a held send into its result, as finish_send does.
+  Result<SendResult> finish_hold(const Principal& actor, const SendRequest& request,
+                                 MessageHeld held);
+  Result<OpenedHeld> open_held(HeldMessage held);
   // The audit entry of a send the store refused for membership (NotFound or
   // PermissionDenied); nullopt for other errors.
   std::optional<AuditDraft> denied_send(const Principal& actor, ThreadId thread,

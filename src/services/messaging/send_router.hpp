@@ -27,6 +27,10 @@ inline std::optional<Timestamp> next_escalation_at(const EscalationPolicy& polic
   return next;
 }
 
+// The reason of the kRouted that marks an emergency override: the urgent message
+// reached its addressee although they were off duty.
+inline constexpr std::string_view kReasonOverride = "override";
+
 // How routing (services/routing) plugs into sending without messaging depending on
 // it: while messaging builds a send's batch to a role thread, it asks the router whom
 // the message goes to now and adds the answer (a RouteMessage) after the message; and
@@ -49,6 +53,13 @@ class SendRouter {
   virtual bool policy_fresh(OrgId org) const = 0;
   // Reads the org's policy into the cache. Blocks on the store.
   virtual Result<EscalationPolicy> load_policy(OrgId org) = 0;
+
+  // `user`'s availability periods (in force or ahead) as this node read them within the
+  // last minute; nullopt if it did not. Never blocks: a send to a person decides from
+  // them whether it needs a read (docs/routing.md, "Off duty: held messages").
+  virtual std::optional<std::vector<AvailabilityPeriod>> cached_availability(UserId user) const = 0;
+  // Reads them into the cache. Blocks on the store.
+  virtual Result<std::vector<AvailabilityPeriod>> load_availability(UserId user) = 0;
 };
 
 }  // namespace wl

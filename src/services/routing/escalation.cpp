@@ -31,14 +31,8 @@ std::string user_list(const std::vector<UserId>& users) {
 
 AuditDraft system_audit(Timestamp at, OrgId org, std::string_view action, EventId message,
                         std::string detail) {
-  return AuditDraft{at,
-                    org,
-                    UserId(),
-                    DeviceId(),
-                    std::string(action),
-                    fmt::format("message:{}", message.value()),
-                    "ok",
-                    std::move(detail)};
+  return server_audit_draft(at, org, action, fmt::format("message:{}", message.value()), "ok",
+                            std::move(detail));
 }
 
 }  // namespace
@@ -164,7 +158,9 @@ Result<void> Escalator::run(const Timer& timer, WriteBatch& batch) {
   }
   if (traits_of(thread).pair) {
     for (const Member& member : WL_TRY(threads_.list_members(thread.id))) {
-      if (member.user_id != message.actor && !intended.contains(member.user_id)) {
+      // An override's routed event already named the addressee.
+      if (member.user_id != message.actor && !intended.contains(member.user_id) &&
+          std::ranges::find(addressees, member.user_id) == addressees.end()) {
         addressees.push_back(member.user_id);
       }
     }

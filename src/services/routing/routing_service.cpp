@@ -631,7 +631,19 @@ Result<AvailabilityPeriod> RoutingService::set_availability(const Principal& act
   const std::size_t set = batch.add(SetAvailability{period});
   batch.audit(audit_draft(actor, now, "availability.set", user_target(user), "ok",
                           fmt::format("status={}", static_cast<int>(period.status))));
-  return WL_TRY(commit(std::move(batch))).result<AvailabilityPeriod>(set);
+  return WL_TRY(commit_availability(actor.org, user, std::move(batch)))
+      .result<AvailabilityPeriod>(set);
+}
+
+Result<BatchResult> RoutingService::commit_availability(OrgId org, UserId user, WriteBatch batch) {
+  // The release timer decides when it runs whether they are still off duty.
+  if (auto release = WL_TRY(messaging_.release_after_change(org, user))) {
+    batch.add(std::move(*release));
+  }
+  auto committed = commit(std::move(batch));
+  const std::lock_guard lock(availability_mutex_);
+  availability_.erase(user);
+  return committed;
 }
 
 Result<void> RoutingService::delete_availability(const Principal& actor, UserId user,
@@ -646,7 +658,7 @@ Result<void> RoutingService::delete_availability(const Principal& actor, UserId 
               [removed](AuditDraft&, const std::vector<MutationResult>& results) {
                 return std::get<bool>(results.at(removed));
               });
-  if (!WL_TRY(commit(std::move(batch))).result<bool>(removed)) {
+  if (!WL_TRY(commit_availability(actor.org, user, std::move(batch))).result<bool>(removed)) {
     return error(Code::kNotFound, "no such availability period");
   }
   return ok();
@@ -761,6 +773,29 @@ Result<EscalationPolicy> RoutingService::load_policy(OrgId org) {
   const EscalationPolicy policy = WL_TRY(routing_.find_escalation_policy(org));
   remember_policy(policy);
   return policy;
+}
+
+std::optional<std::vector<AvailabilityPeriod>> RoutingService::cached_availability(
+    UserId user) const {
+  const Timestamp now = clock_.now();
+  const std::lock_guard lock(availability_mutex_);
+  const auto found = availability_.find(user);
+  if (found == availability_.end() || now < found->second.read_at ||
+      now - found->second.read_at >= kAvailabilityFreshFor) {
+    return std::nullopt;
+  }
+  return found->second.periods;
+}
+
+Result<std::vector<AvailabilityPeriod>> RoutingService::load_availability(UserId user) {
+  const Timestamp now = clock_.now();
+  std::vector<AvailabilityPeriod> periods = WL_TRY(routing_.list_availability(user, now));
+  const std::lock_guard lock(availability_mutex_);
+  if (availability_.size() >= kAvailabilityCacheLimit) {
+    availability_.clear();
+  }
+  availability_[user] = CachedAvailability{periods, now};
+  return periods;
 }
 
 }  // namespace wl

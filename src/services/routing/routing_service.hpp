@@ -245,6 +245,12 @@ class RoutingService : public SendRouter {
   bool policy_fresh(OrgId org) const override;
   Result<EscalationPolicy> load_policy(OrgId org) override;
   static constexpr std::chrono::seconds kPolicyFreshFor{60};
+  // SendRouter: the availability cache, read again after kAvailabilityFreshFor and
+  // forgotten when this node changes the person's availability.
+  std::optional<std::vector<AvailabilityPeriod>> cached_availability(UserId user) const override;
+  Result<std::vector<AvailabilityPeriod>> load_availability(UserId user) override;
+  static constexpr std::chrono::seconds kAvailabilityFreshFor{60};
+  static constexpr std::size_t kAvailabilityCacheLimit = 100'000;
 
   const RoutingLimits& limits() const { return limits_; }
 
@@ -269,6 +275,9 @@ class RoutingService : public SendRouter {
   Result<BatchResult> commit(WriteBatch batch);
 
   void remember_policy(const EscalationPolicy& policy);
+  // Commits a change of `user`'s availability, with the release of their held
+  // messages if they have any, and forgets what the cache held of them.
+  Result<BatchResult> commit_availability(OrgId org, UserId user, WriteBatch batch);
 
   Committer& committer_;
   RoutingStore& routing_;
@@ -285,6 +294,14 @@ class RoutingService : public SendRouter {
   };
   mutable std::mutex policies_mutex_;
   std::unordered_map<OrgId, CachedPolicy> policies_;  // GUARDED_BY(policies_mutex_)
+
+  struct CachedAvailability {
+    std::vector<AvailabilityPeriod> periods;
+    Timestamp read_at;  // On the Clock.
+  };
+  mutable std::mutex availability_mutex_;
+  // GUARDED_BY(availability_mutex_)
+  std::unordered_map<UserId, CachedAvailability> availability_;
 };
 
 }  // namespace wl

@@ -32,6 +32,8 @@ Result<std::monostate> apply(WriteContext& context, const LockSession& mutation)
 Result<std::monostate> apply(WriteContext& context, const UnlockSession& mutation);
 Result<std::monostate> apply(WriteContext& context, const SetSessionPinFailures& mutation);
 Result<MessageAppended> apply(WriteContext& context, const AppendMessage& mutation);
+Result<MessageHeld> apply(WriteContext& context, const HoldMessage& mutation);
+Result<bool> apply(WriteContext& context, const DeleteHeld& mutation);
 Result<std::vector<Event>> apply(WriteContext& context, const RecordDelivered& mutation);
 Result<ThreadCreated> apply(WriteContext& context, const CreateThread& mutation);
 Result<Event> apply(WriteContext& context, const AddMember& mutation);

@@ -290,6 +290,28 @@ CREATE TABLE availability (
 );
 CREATE INDEX availability_by_user ON availability (user_id, starts_at);
 )sql",
+    // 6: held messages (docs/routing.md, "Off duty: held messages"), as SQLite's 12.
+    R"sql(
+CREATE TABLE held_messages (
+  id bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+  org_id bigint NOT NULL REFERENCES orgs (id),
+  thread_id bigint NOT NULL REFERENCES threads (id),
+  sender bigint NOT NULL REFERENCES users (id),
+  recipient bigint NOT NULL REFERENCES users (id),
+  client_token bytea NOT NULL,
+  client_id_sealed bytea NOT NULL,
+  urgent boolean NOT NULL,
+  body_sealed bytea NOT NULL,
+  created_at bigint NOT NULL,
+  written_at bigint,
+  held_at bigint NOT NULL,
+  until bigint,
+  remind_after bigint
+);
+CREATE UNIQUE INDEX held_by_token ON held_messages (sender, client_token);
+CREATE INDEX held_by_recipient ON held_messages (recipient, id);
+CREATE INDEX held_by_thread ON held_messages (thread_id, sender, id);
+)sql",
 };
 
 std::string random_instance_id() {

@@ -354,6 +354,30 @@ CREATE TABLE availability (
 );
 CREATE INDEX availability_by_user ON availability (user_id, starts_at);
 )sql",
+    // 12: held messages (docs/routing.md, "Off duty: held messages"): a message to an
+    // off-duty person, sealed as its send would have appended it, until it is released.
+    // client_token and the sealed columns are as in events; remind_after in seconds.
+    R"sql(
+CREATE TABLE held_messages (
+  id INTEGER PRIMARY KEY,
+  org_id INTEGER NOT NULL REFERENCES orgs (id),
+  thread_id INTEGER NOT NULL REFERENCES threads (id),
+  sender INTEGER NOT NULL REFERENCES users (id),
+  recipient INTEGER NOT NULL REFERENCES users (id),
+  client_token TEXT NOT NULL,
+  client_id_sealed BLOB NOT NULL,
+  urgent INTEGER NOT NULL,
+  body_sealed BLOB NOT NULL,
+  created_at INTEGER NOT NULL,
+  written_at INTEGER,
+  held_at INTEGER NOT NULL,
+  until INTEGER,
+  remind_after INTEGER
+);
+CREATE UNIQUE INDEX held_by_token ON held_messages (sender, client_token);
+CREATE INDEX held_by_recipient ON held_messages (recipient, id);
+CREATE INDEX held_by_thread ON held_messages (thread_id, sender, id);
+)sql",
 };
 
 std::string random_instance_id() {

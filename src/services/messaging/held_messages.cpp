@@ -1,0 +1,222 @@
+// Messages held for an off-duty person (docs/routing.md, "Off duty: held messages"):
+// holding a send, releasing what waits for someone back on duty, and what a sender sees
+// and withdraws of their own held messages.
+#include <charconv>
+
+#include <fmt/format.h>
+
+#include "services/audit/audit_log.hpp"
+#include "services/keys/key_ring.hpp"
+#include "services/messaging/messaging_service.hpp"
+#include "services/messaging/records.hpp"
+
+namespace wl {
+namespace {
+
+using messaging::kMessageKind;
+using messaging::thread_target;
+
+// A release timer's key: the person's id, then for a timer a hold scheduled at their
+// next availability change, "@" and that moment. A change of availability schedules the
+// bare id (due at once), so a hold never moves that timer to a later moment.
+std::string release_key(UserId user) { return fmt::format("{}", user.value()); }
+std::string release_key(UserId user, Timestamp at) {
+  return fmt::format("{}@{}", user.value(), to_micros(at));
+}
+
+Result<UserId> parse_release_key(std::string_view key) {
+  std::int64_t user = 0;
+  const auto [end, code] = std::from_chars(key.data(), key.data() + key.size(), user);
+  if (code != std::errc() || user <= 0 || (end != key.data() + key.size() && *end != '@')) {
+    return error(Code::kInvalidArgument, "not a release timer's key");
+  }
+  return UserId(user);
+}
+
+}  // namespace
+
+Result<std::optional<std::vector<AvailabilityPeriod>>> MessagingService::off_duty_periods(
+    UserId addressee) {
+  using OffDuty = std::optional<std::vector<AvailabilityPeriod>>;
+  const Timestamp now = clock_.now();
+  const auto cached = router_->cached_availability(addressee);
+  if (cached && availability_at(*cached, now) != Availability::kOffDuty) {
+    return OffDuty();
+  }
+  // Off duty, or not known: read again, so a message is never held on an old answer.
+  std::vector<AvailabilityPeriod> periods = WL_TRY(router_->load_availability(addressee));
+  if (availability_at(periods, now) != Availability::kOffDuty) {
+    return OffDuty();
+  }
+  return OffDuty(std::move(periods));
+}
+
+Result<WriteBatch> MessagingService::prepare_hold(const Principal& actor,
+                                                  const SendRequest& request, UserId addressee,
+                                                  const std::vector<AvailabilityPeriod>& periods) {
+  NewMessage message = WL_TRY(seal_message(actor, request));
+  const Timestamp at = message.created_at;
+  const AvailabilityPeriod* period = period_at(periods, at);
+  const std::optional<Timestamp> until = period != nullptr ? period->ends_at : std::nullopt;
+  WriteBatch batch;
+  batch.add(HoldMessage{std::move(message), addressee, until, request.remind_after});
+  if (const auto next = next_availability_change(periods, at)) {
+    const std::string key = release_key(addressee, *next);
+    batch.add(ScheduleTimer{std::string(kReleaseTimer), key, actor.org, *next, key});
+  }
+  batch.audit(audit_draft(actor, at, "message.hold", thread_target(request.thread), "ok",
+                          fmt::format("user={} urgent={}", addressee.value(), request.urgent)),
+              [](AuditDraft&, const std::vector<MutationResult>& results) {
+                return !std::get<MessageHeld>(results.front()).duplicate;
+              });
+  return batch;
+}
+
+Result<SendResult> MessagingService::finish_hold(const Principal& actor, const SendRequest& request,
+                                                 MessageHeld held) {
+  if (held.sent) {
+    // Released (or sent) since: a resend of that message.
+    return finish_send(actor, request, MessageAppended{std::move(*held.sent), true});
+  }
+  if (held.duplicate) {
+    const OpenedHeld original = WL_TRY(open_held(held.held));
+    if (original.held.message.thread_id != request.thread || original.body != request.body) {
+      return error(Code::kAlreadyExists,
+                   "this client_id was already used for a different message: use a new one");
+    }
+  }
+  SendResult result;
+  result.message.org_id = held.held.message.org_id;
+  result.message.thread_id = held.held.message.thread_id;
+  result.message.created_at = held.held.held_at;
+  result.client_id = request.client_id;
+  result.duplicate = held.duplicate;
+  result.held =
+      HeldNotice{held.held.id, held.held.recipient, Availability::kOffDuty, held.held.until};
+  return result;
+}
+
+Result<OpenedHeld> MessagingService::open_held(HeldMessage held) {
+  const NewMessage& message = held.message;
+  OpenedHeld opened;
+  opened.client_id = WL_TRY(keys_.open(
+      SealContext{message.org_id, kMessageKind,
+                  client_id_record_key(message.thread_id, message.sender, message.client_token),
+                  "client_id"},
+      message.client_id_sealed));
+  opened.body = WL_TRY(keys_.open(
+      SealContext{message.org_id, kMessageKind,
+                  message_record_key(message.thread_id, message.sender, opened.client_id), "body"},
+      message.body_sealed));
+  opened.held = std::move(held);
+  opened.held.message.client_token.clear();
+  opened.held.message.client_id_sealed.clear();
+  opened.held.message.body_sealed.clear();
+  return opened;
+}
+
+Result<std::optional<ScheduleTimer>> MessagingService::release_after_change(OrgId org,
+                                                                            UserId user) {
+  if (WL_TRY(log_.list_held_for(user, 1)).empty()) {
+    return std::optional<ScheduleTimer>();
+  }
+  const std::string key = release_key(user);
+  return std::optional<ScheduleTimer>(
+      ScheduleTimer{std::string(kReleaseTimer), key, org, clock_.now(), key});
+}
+
+Result<void> MessagingService::release(const Timer& timer, WriteBatch& batch) {
+  const UserId recipient = WL_TRY(parse_release_key(timer.key));
+  const std::vector<HeldMessage> held =
+      WL_TRY(log_.list_held_for(recipient, limits_.max_release_batch));
+  if (held.empty() || router_ == nullptr) {
+    return ok();
+  }
+  const Timestamp now = clock_.now();
+  const std::vector<AvailabilityPeriod> periods = WL_TRY(router_->load_availability(recipient));
+  if (availability_at(periods, now) == Availability::kOffDuty) {
+    // Still off duty (their period was made longer): again at their next change, or
+    // when they change it themselves (release_after_change).
+    if (const auto next = next_availability_change(periods, now)) {
+      batch.add(ScheduleTimer{timer.kind, timer.key, timer.org_id, *next, timer.payload});
+    }
+    return ok();
+  }
+  for (const HeldMessage& one : held) {
+    const NewMessage& message = one.message;
+    const OrgId org = message.org_id;
+    batch.add(DeleteHeld{one.id, UserId()});
+    if (!WL_TRY(threads_.is_member(message.thread_id, message.sender))) {
+      batch.audit(server_audit_draft(now, org, "message.release", thread_target(message.thread_id),
+                                     "dropped",
+                                     fmt::format("held={} sender={} reason=not_member",
+                                                 one.id.value(), message.sender.value())));
+      continue;
+    }
+    if (!router_->policy_fresh(org)) {
+      WL_TRY(router_->load_policy(org));
+    }
+    // Sent now, written when it was sent: its escalation and reminder start now.
+    NewMessage released = message;
+    released.created_at = now;
+    released.written_at = message.written_at.value_or(message.created_at);
+    const std::string key = send_timer_key(message.sender, message.client_token);
+    const std::size_t appended = batch.add(AppendMessage{std::move(released)});
+    if (one.remind_after) {
+      batch.add(ScheduleTimer{std::string(kReminderTimer), key, org, now + *one.remind_after, key});
+    }
+    const ThreadTraits traits = WL_TRY(thread_traits(message.thread_id));
+    if (auto escalation = escalation_timer(org, message.urgent, traits, key, now)) {
+      batch.add(std::move(*escalation));
+    }
+    batch.audit(
+        server_audit_draft(now, org, "message.release", thread_target(message.thread_id), "ok",
+                           fmt::format("held={} user={}", one.id.value(), recipient.value())),
+        [appended](AuditDraft&, const std::vector<MutationResult>& results) {
+          return !std::get<MessageAppended>(results.at(appended)).duplicate;
+        });
+  }
+  if (held.size() == limits_.max_release_batch) {  // More wait: on at once.
+    batch.add(ScheduleTimer{timer.kind, timer.key, timer.org_id, now, timer.payload});
+  }
+  return ok();
+}
+
+Result<std::vector<OpenedHeld>> MessagingService::held_in(const Principal& actor,
+                                                          ThreadId thread_id) {
+  WL_TRY(require_member(actor, thread_id, "held.list"));
+  std::vector<OpenedHeld> opened;
+  for (HeldMessage& held :
+       WL_TRY(log_.list_held_in(thread_id, actor.user, limits_.max_held_listed))) {
+    opened.push_back(WL_TRY(open_held(std::move(held))));
+  }
+  WL_TRY(audit(actor, "held.list", thread_target(thread_id), "ok",
+               fmt::format("count={}", opened.size())));
+  return opened;
+}
+
+Result<OpenedHeld> MessagingService::withdraw(const Principal& actor, HeldId held_id) {
+  const std::string target = fmt::format("held:{}", held_id.value());
+  auto held = log_.find_held(held_id);
+  if (!held && held.error().code() != Code::kNotFound) {
+    return std::unexpected(held.error());
+  }
+  if (!held || held->message.sender != actor.user || held->message.org_id != actor.org) {
+    WL_TRY(audit(actor, "message.withdraw", target, "denied", "not_found"));
+    return error(Code::kNotFound, "no such held message");
+  }
+  OpenedHeld opened = WL_TRY(open_held(std::move(*held)));
+  WriteBatch batch;
+  const std::size_t removed = batch.add(DeleteHeld{held_id, actor.user});
+  batch.audit(audit_draft(actor, clock_.now(), "message.withdraw", target, "ok",
+                          fmt::format("thread={}", opened.held.message.thread_id.value())),
+              [removed](AuditDraft&, const std::vector<MutationResult>& results) {
+                return std::get<bool>(results.at(removed));
+              });
+  if (!WL_TRY(commit(std::move(batch))).result<bool>(removed)) {
+    return error(Code::kNotFound, "no such held message");  // Released meanwhile.
+  }
+  return opened;
+}
+
+}  // namespace wl
