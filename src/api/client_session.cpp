@@ -495,11 +495,10 @@ void ClientSession::start_send(SendRequest request) {
         reply["held"] = held_notice_json(*sent->held);
       }
       if (!sent->routed.empty()) {
-        json::array routed;
-        for (const RoutedTo& to : sent->routed) {
-          routed.push_back(json::object{{"user_id", to.user.value()}, {"reason", to.reason}});
-        }
-        reply["routed_to"] = std::move(routed);
+        reply["routed_to"] = routed_to_json(sent->routed);
+      }
+      if (sent->forward_loop) {
+        reply["forwarding_loop"] = true;
       }
       send_reply(json::serialize(reply));
     }

@@ -7,20 +7,34 @@ namespace wl::api {
 
 int http_status_of(Code code) {
   switch (code) {
-    case Code::kOk: return 200;
-    case Code::kInvalidArgument: return 400;
-    case Code::kUnauthenticated: return 401;
-    case Code::kPermissionDenied: return 403;
-    case Code::kNotFound: return 404;
-    case Code::kAlreadyExists: return 409;
-    case Code::kAborted: return 409;
-    case Code::kFailedPrecondition: return 412;
-    case Code::kResourceExhausted: return 429;
-    case Code::kInternal: return 500;
-    case Code::kDataLoss: return 500;
-    case Code::kSessionLocked: return 423;
-    case Code::kUnavailable: return 503;
-    case Code::kDeadlineExceeded: return 504;
+    case Code::kOk:
+      return 200;
+    case Code::kInvalidArgument:
+      return 400;
+    case Code::kUnauthenticated:
+      return 401;
+    case Code::kPermissionDenied:
+      return 403;
+    case Code::kNotFound:
+      return 404;
+    case Code::kAlreadyExists:
+      return 409;
+    case Code::kAborted:
+      return 409;
+    case Code::kFailedPrecondition:
+      return 412;
+    case Code::kResourceExhausted:
+      return 429;
+    case Code::kInternal:
+      return 500;
+    case Code::kDataLoss:
+      return 500;
+    case Code::kSessionLocked:
+      return 423;
+    case Code::kUnavailable:
+      return 503;
+    case Code::kDeadlineExceeded:
+      return 504;
   }
   return 500;
 }

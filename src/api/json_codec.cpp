@@ -100,6 +100,31 @@ boost::json::object held_notice_json(const HeldNotice& held) {
                              {"until", optional_time_json(held.until)}};
 }
 
+boost::json::object forwarding_json(const Forwarding& forwarding) {
+  const auto id_or_null = [](std::int64_t id) {
+    return id != 0 ? boost::json::value(id) : boost::json::value();
+  };
+  return boost::json::object{{"user_id", forwarding.user_id.value()},
+                             {"to_user_id", id_or_null(forwarding.to_user.value())},
+                             {"to_role_id", id_or_null(forwarding.to_role.value())},
+                             {"starts_at", format_rfc3339(forwarding.starts_at)},
+                             {"ends_at", optional_time_json(forwarding.ends_at)},
+                             {"set_by", id_or_null(forwarding.set_by.value())},
+                             {"set_at", format_rfc3339(forwarding.set_at)}};
+}
+
+boost::json::array routed_to_json(const std::vector<RoutedTo>& routed) {
+  boost::json::array array;
+  for (const RoutedTo& to : routed) {
+    boost::json::object entry{{"user_id", to.user.value()}, {"reason", to.reason}};
+    if (to.via.is_set()) {
+      entry["from_user_id"] = to.via.value();
+    }
+    array.push_back(std::move(entry));
+  }
+  return array;
+}
+
 boost::json::object held_json(const OpenedHeld& opened) {
   const HeldMessage& held = opened.held;
   return boost::json::object{{"held_id", held.id.value()},
@@ -254,6 +279,9 @@ json::object event_json(const OpenedEvent& opened) {
         object["role_id"] = nullptr;  // An escalation to a person's backup.
       }
       object["reason"] = event.reason;
+      if (event.reason == kReasonForwarded) {
+        object["from_user_id"] = event.actor.value();  // Whose forwarding sent it.
+      }
       break;
   }
   return object;

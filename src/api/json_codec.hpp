@@ -32,6 +32,10 @@ boost::json::value optional_time_json(const std::optional<Timestamp>& at);
 // A held message (docs/protocol.md, "Held messages"), and the `held` of a held `sent`.
 boost::json::object held_json(const OpenedHeld& held);
 boost::json::object held_notice_json(const HeldNotice& held);
+// A person's forwarding (docs/protocol.md, "Forwarding").
+boost::json::object forwarding_json(const Forwarding& forwarding);
+// The `routed_to` entries of a `sent`.
+boost::json::array routed_to_json(const std::vector<RoutedTo>& routed);
 
 boost::json::object user_json(const User& user, bool online);
 boost::json::object patient_json(const PatientView& patient);

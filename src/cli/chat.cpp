@@ -34,6 +34,8 @@ struct ChatOptions {
   std::string title;
   std::int64_t thread = 0;
   bool urgent = false;
+  bool override_availability = false;
+  std::int64_t held = 0;
   std::string client_id;
   std::string text;
   std::string cursor;
@@ -184,6 +186,9 @@ Result<void> send_message(ChatClient& client, const ChatOptions& options) {
                      {"client_id", client_id},
                      {"body", options.text},
                      {"urgent", options.urgent}};
+  if (options.override_availability) {
+    frame["override"] = true;
+  }
   WL_TRY(client.ws().send(json::serialize(frame)));
   const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(30);
   while (std::chrono::steady_clock::now() < deadline) {
@@ -301,6 +306,8 @@ void add_chat_command(CLI::App& app, int& exit_code) {
   CLI::App* send = chat->add_subcommand("send", "Send a message (prints the sent ack)");
   send->add_option("--thread", options->thread, "Thread id")->required();
   send->add_flag("--urgent", options->urgent, "Mark urgent");
+  send->add_flag("--override", options->override_availability,
+                 "With --urgent: deliver to an off-duty person now instead of holding it");
   send->add_option("--client-id", options->client_id, "Idempotency key (default: random)");
   send->add_option("text", options->text, "Message text")->required();
   send->callback([options, &exit_code] {
@@ -337,6 +344,24 @@ void add_chat_command(CLI::App& app, int& exit_code) {
     exit_code = with_client(*options, [&](ChatClient& client) {
       return print_call(client, "POST", fmt::format("/api/v1/threads/{}/read", options->thread),
                         json::serialize(json::object{{"up_to_seq", options->seq}}));
+    });
+  });
+
+  CLI::App* held =
+      chat->add_subcommand("held", "Your messages held in a thread for someone off duty");
+  held->add_option("--thread", options->thread, "Thread id")->required();
+  held->callback([options, &exit_code] {
+    exit_code = with_client(*options, [&](ChatClient& client) {
+      return print_call(client, "GET", fmt::format("/api/v1/threads/{}/held", options->thread));
+    });
+  });
+
+  CLI::App* withdraw =
+      chat->add_subcommand("withdraw", "Withdraw a held message (prints it, with its text)");
+  withdraw->add_option("--held", options->held, "Held message id")->required();
+  withdraw->callback([options, &exit_code] {
+    exit_code = with_client(*options, [&](ChatClient& client) {
+      return print_call(client, "DELETE", fmt::format("/api/v1/held/{}", options->held));
     });
   });
 

@@ -227,6 +227,12 @@ Result<bool> seed_demo(Runtime& runtime) {
   const ThreadView group =
       WL_TRY(runtime.messaging().create_group(as("rn.harper"), "4 West huddle", unit));
   WL_TRY(say("rn.harper", group.thread.id, "Huddle at 15:00 by the nurses' station.", false));
+
+  // pa.kim is off duty (seed_routing): this waits for him, held (docs/routing.md).
+  const ThreadView off_duty =
+      WL_TRY(runtime.messaging().open_direct(as("np.brooks"), users.at("pa.kim").id));
+  WL_TRY(say("np.brooks", off_duty.thread.id,
+             "Daniel, bed 9's hip can start PT tomorrow - no rush, for when you're back.", false));
   return true;
 }
 

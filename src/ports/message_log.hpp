@@ -64,6 +64,9 @@ struct AppendMessage {
 struct RoutedTo {
   UserId user;
   std::string reason;
+  // Forwarded: the person whose forwarding sent it to `user` (the kRouted's actor;
+  // unset: the message's sender).
+  UserId via;
 };
 
 /// A message held for an off-duty person (docs/routing.md, "Off duty: held messages"):

@@ -134,7 +134,7 @@ enum class EventKind : std::uint8_t {
   kAlert = 16,       // Message `ref`, urgent and sent to `subject`, is still unread:
                      // alert their devices again.
   // Org scope (routing).
-  kAvailabilityChanged = 17,  // `subject`'s availability periods changed.
+  kAvailabilityChanged = 17,  // `subject`'s availability periods or forwarding changed.
 };
 
 // Whose streams an event is in.

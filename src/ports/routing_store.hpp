@@ -158,6 +158,22 @@ inline Availability availability_at(const std::vector<AvailabilityPeriod>& perio
   return period != nullptr ? period->status : Availability::kAvailable;
 }
 
+// A person's forwarding (docs/routing.md, "Forwarding"): while it is in force (from
+// starts_at until ends_at, or until cleared), messages to them go to a colleague or to
+// whoever holds a role; exactly one of to_user and to_role is set.
+struct Forwarding {
+  OrgId org_id;
+  UserId user_id;
+  UserId to_user;
+  RoleId to_role;
+  Timestamp starts_at;
+  std::optional<Timestamp> ends_at;
+  UserId set_by;
+  Timestamp set_at;
+
+  bool in_force_at(Timestamp at) const { return starts_at <= at && (!ends_at || *ends_at > at); }
+};
+
 // The next moment after `at` at which `periods` may say something else: the end of the
 // period in force, or the start of a later one; none if neither comes.
 inline std::optional<Timestamp> next_availability_change(
@@ -279,6 +295,24 @@ struct DeleteAvailability {
   Timestamp at;
 };
 
+/// Sets forwarding.user_id's forwarding, replacing any they had, and appends a
+/// kAvailabilityChanged about them by set_by, to the org. Result: the Forwarding.
+/// Errors: InvalidArgument unless exactly one of to_user and to_role is set, or for an
+/// end not after the start; NotFound for a user, target user or role not of
+/// forwarding.org_id.
+struct SetForwarding {
+  Forwarding forwarding;
+};
+
+/// Clears `user`'s forwarding and appends a kAvailabilityChanged by `actor`. Result:
+/// true if there was one (false: nothing written).
+struct ClearForwarding {
+  OrgId org;
+  UserId user;
+  UserId actor;
+  Timestamp at;
+};
+
 /// Roles, shifts and sign-ins (services/routing): the reads.
 ///
 /// Errors common to all methods: Unavailable if the database cannot be reached or is
@@ -318,6 +352,9 @@ class RoutingStore {
   /// ordered by start, then id.
   virtual Result<std::vector<AvailabilityPeriod>> list_availability(UserId user,
                                                                     Timestamp from) = 0;
+
+  /// `user`'s forwarding, in force or not (ended or ahead); none if none is set.
+  virtual Result<std::optional<Forwarding>> find_forwarding(UserId user) = 0;
 };
 
 }  // namespace wl

@@ -37,7 +37,8 @@ using Mutation =
                  AddMember, RemoveMember, RenameThread, RecordRead, AppendScopedEvent,
                  UpsertPatient, ScheduleTimer, CancelTimer, CompleteTimer, RouteMessage, CreateRole,
                  UpdateRole, SaveShift, DeleteShift, SignInRole, SignOutRole, SetBackups,
-                 SetEscalationPolicy, SetAvailability, DeleteAvailability, HoldMessage, DeleteHeld>;
+                 SetEscalationPolicy, SetAvailability, DeleteAvailability, HoldMessage, DeleteHeld,
+                 SetForwarding, ClearForwarding>;
 
 /// A mutation's result: std::monostate (a write with nothing to give back: the
 /// identity writes but those below), Org (CreateOrg), User (CreateUser), Device
@@ -46,13 +47,13 @@ using Mutation =
 /// RemoveMember, RenameThread, AppendScopedEvent), std::optional<Event> (RecordRead),
 /// Patient (UpsertPatient), Timer (ScheduleTimer), bool (CancelTimer, CompleteTimer,
 /// DeleteShift, SignInRole, SignOutRole, SetBackups, SetEscalationPolicy,
-/// DeleteAvailability, DeleteHeld), AvailabilityPeriod (SetAvailability), MessageHeld
-/// (HoldMessage), std::int64_t
-/// (PurgeSessions), Role (CreateRole, UpdateRole), ShiftSaved (SaveShift).
+/// DeleteAvailability, DeleteHeld, ClearForwarding), AvailabilityPeriod (SetAvailability),
+/// MessageHeld (HoldMessage), Forwarding (SetForwarding), std::int64_t (PurgeSessions), Role
+/// (CreateRole, UpdateRole), ShiftSaved (SaveShift).
 using MutationResult =
     std::variant<std::monostate, Org, User, Device, MessageAppended, std::vector<Event>,
                  ThreadCreated, Event, std::optional<Event>, Patient, Timer, bool, std::int64_t,
-                 Role, ShiftSaved, AvailabilityPeriod, MessageHeld>;
+                 Role, ShiftSaved, AvailabilityPeriod, MessageHeld, Forwarding>;
 
 /// Fills in, inside the transaction, what only the mutations' results tell: a new
 /// thread's id, whether a read position moved. Returns false to write no entry (the

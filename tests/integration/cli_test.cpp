@@ -145,6 +145,37 @@ TEST_F(CliTest, ChatOpensGroupAndPatientThreads) {
   EXPECT_NE(second[0].at("id").as_int64(), first[0].at("id").as_int64());
 }
 
+// The demo's pa.kim is off duty: a message to him is held, listed and withdrawn; an
+// urgent override reaches him at once.
+TEST_F(CliTest, ChatHoldsListsWithdrawsAndOverrides) {
+  const auto opened = chat("rn.harper", {"open", "--direct", "pa.kim"});
+  ASSERT_EQ(opened.size(), 1u) << last_output_;
+  const std::string thread = std::to_string(opened[0].at("id").as_int64());
+
+  const auto sent = chat("rn.harper", {"send", "--thread", thread, "Bed 9 can start PT"});
+  ASSERT_EQ(sent.size(), 1u) << last_output_;
+  ASSERT_TRUE(sent[0].as_object().contains("held")) << last_output_;
+  EXPECT_FALSE(sent[0].as_object().contains("message_id")) << last_output_;
+  EXPECT_EQ(sent[0].at("held").at("availability").as_string(), "off_duty");
+  const std::int64_t held = sent[0].at("held").at("held_id").as_int64();
+
+  const auto listed = chat("rn.harper", {"held", "--thread", thread});
+  ASSERT_EQ(listed.size(), 1u) << last_output_;
+  EXPECT_EQ(listed[0].at("held_id").as_int64(), held);
+  EXPECT_EQ(listed[0].at("body").as_string(), "Bed 9 can start PT");
+
+  const auto urgent = chat("rn.harper", {"send", "--thread", thread, "--urgent", "--override",
+                                         "Bed 9 fell, please come"});
+  ASSERT_EQ(urgent.size(), 1u) << last_output_;
+  EXPECT_TRUE(urgent[0].at("message_id").is_int64()) << last_output_;
+  EXPECT_EQ(urgent[0].at("routed_to").at(0).at("reason").as_string(), "override");
+
+  const auto withdrawn = chat("rn.harper", {"withdraw", "--held", std::to_string(held)});
+  ASSERT_EQ(withdrawn.size(), 1u) << last_output_;
+  EXPECT_EQ(withdrawn[0].at("body").as_string(), "Bed 9 can start PT");
+  EXPECT_TRUE(chat("rn.harper", {"held", "--thread", thread}).empty()) << last_output_;
+}
+
 TEST_F(CliTest, ChatReportsAWrongPasswordAndAnUnknownThreadClearly) {
   std::string output;
   const int refused = run_wardline(

@@ -184,6 +184,59 @@ TEST_F(TimersTest, AnEscalationGoesOnAcrossAKillAndEachStepHappensOnce) {
   EXPECT_EQ(unanswered, 1);
 }
 
+// A held message waits in the store: killed while dr.okafor is off duty, the next
+// server delivers it when his period ends, once.
+TEST_F(TimersTest, AHeldMessageIsReleasedOnceAfterAKill) {
+  auto harper = login("rn.harper");
+  auto okafor = login("dr.okafor");
+  const std::int64_t okafor_id = harper->user_id_of("dr.okafor");
+  const json::value thread =
+      harper->post("/api/v1/threads", json::object{{"kind", "direct"}, {"user_id", okafor_id}});
+  const std::int64_t thread_id = thread.at("id").as_int64();
+  ASSERT_EQ(okafor
+                ->call("POST", "/api/v1/users/" + std::to_string(okafor_id) + "/availability",
+                       R"({"status":"off_duty","ends_at":")" +
+                           format_rfc3339(std::chrono::time_point_cast<std::chrono::microseconds>(
+                                              std::chrono::system_clock::now()) +
+                                          hours(8)) +
+                           R"("})")
+                .status,
+            200);
+  harper->connect();
+  const json::value sent = harper->send_message(thread_id, "held-kill-1", "Bed 9 can go to PT");
+  ASSERT_TRUE(sent.as_object().contains("held")) << json::serialize(sent);
+
+  auto messages = [&]() -> std::size_t {
+    SqliteOptions options;
+    options.read_only = true;
+    auto store =
+        SqliteStore::open(server_->data_dir() / "wardline.db", make_audit_chainer(), options);
+    EXPECT_TRUE(store.has_value()) << store.error().to_string();
+    auto page = store ? (*store)->read_thread_messages(ThreadId(thread_id), 0, 10)
+                      : Result<std::vector<Event>>(std::vector<Event>());
+    return page ? page->size() : 0;
+  };
+  server_->kill_hard();
+  server_->start();
+  server_->advance_clock(hours(7));
+  std::this_thread::sleep_for(std::chrono::milliseconds(1500));
+  EXPECT_EQ(messages(), 0u) << "still off duty";
+  server_->advance_clock(hours(1));
+  for (int i = 0; i < 200 && messages() == 0; ++i) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  }
+  EXPECT_EQ(messages(), 1u);
+  server_->advance_clock(hours(1));
+  std::this_thread::sleep_for(std::chrono::milliseconds(1500));
+  EXPECT_EQ(messages(), 1u) << "released once";
+  server_->stop();
+  int released = 0;
+  for (const AuditEntry& entry : audit_entries()) {
+    released += entry.draft.action == "message.release" ? 1 : 0;
+  }
+  EXPECT_EQ(released, 1);
+}
+
 TEST(TestClockTest, ServeRefusesTheTestClockWithoutTheTestEnvironment) {
   TempDir temp;
   std::string output;

@@ -97,6 +97,19 @@ inline Result<void> check_availability(const AvailabilityPeriod& period) {
   return ok();
 }
 
+inline Result<void> check_forwarding(const Forwarding& forwarding) {
+  if (forwarding.to_user.is_set() == forwarding.to_role.is_set()) {
+    return error(Code::kInvalidArgument, "forward to a person or to a role");
+  }
+  if (forwarding.to_user == forwarding.user_id) {
+    return error(Code::kInvalidArgument, "a person cannot forward to themselves");
+  }
+  if (forwarding.ends_at && *forwarding.ends_at <= forwarding.starts_at) {
+    return error(Code::kInvalidArgument, "a forwarding must end after it starts");
+  }
+  return ok();
+}
+
 // Whether the shift as stored already says what `wanted` says.
 inline bool same_shift(const Shift& stored, const Shift& wanted) {
   return stored.role_id == wanted.role_id && stored.user_id == wanted.user_id &&

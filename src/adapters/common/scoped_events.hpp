@@ -91,7 +91,7 @@ inline Event routed_event(const Event& message, const RouteMessage& mutation, co
   event.org_id = message.org_id;
   event.thread_id = message.thread_id;
   event.kind = EventKind::kRouted;
-  event.actor = message.actor;
+  event.actor = to.via.is_set() ? to.via : message.actor;
   event.created_at = mutation.at;
   event.ref = message.id;
   event.ref_seq = message.seq;

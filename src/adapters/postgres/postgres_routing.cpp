@@ -524,4 +524,70 @@ Result<std::vector<AvailabilityPeriod>> PostgresStore::list_availability(UserId 
   return all_rows<AvailabilityPeriod>(rows, read_availability);
 }
 
+Result<Forwarding> detail::pg::apply(WriteContext& context, const SetForwarding& mutation) {
+  PgConnection& connection = context.connection;
+  const Forwarding& forwarding = mutation.forwarding;
+  WL_TRY(detail::check_forwarding(forwarding));
+  WL_TRY(require_of_org(connection, OrgRow::kUser, forwarding.user_id.value(), forwarding.org_id,
+                        "user"));
+  WL_TRY(forwarding.to_user.is_set()
+             ? require_of_org(connection, OrgRow::kUser, forwarding.to_user.value(),
+                              forwarding.org_id, "user to forward to")
+             : require_of_org(connection, OrgRow::kRole, forwarding.to_role.value(),
+                              forwarding.org_id, "role to forward to"));
+  WL_TRY(connection.query(
+      "INSERT INTO forwarding (user_id, org_id, to_user, to_role, starts_at, ends_at, set_by, "
+      "set_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8) ON CONFLICT (user_id) DO UPDATE SET "
+      "org_id = excluded.org_id, to_user = excluded.to_user, to_role = excluded.to_role, "
+      "starts_at = excluded.starts_at, ends_at = excluded.ends_at, set_by = excluded.set_by, "
+      "set_at = excluded.set_at",
+      Params()
+          .add(forwarding.user_id)
+          .add(forwarding.org_id)
+          .add_id_or_null(forwarding.to_user)
+          .add_id_or_null(forwarding.to_role)
+          .add(forwarding.starts_at)
+          .add(forwarding.ends_at)
+          .add_id_or_null(forwarding.set_by)
+          .add(forwarding.set_at),
+      "set forwarding"));
+  WL_TRY(insert_scoped_event(context, EventKind::kAvailabilityChanged, forwarding.org_id, UserId(),
+                             forwarding.set_by, forwarding.user_id, forwarding.set_at));
+  return forwarding;
+}
+
+Result<bool> detail::pg::apply(WriteContext& context, const ClearForwarding& mutation) {
+  const PgResult removed = WL_TRY(
+      context.connection.query("DELETE FROM forwarding WHERE user_id = $1 AND org_id = $2",
+                               Params().add(mutation.user).add(mutation.org), "clear forwarding"));
+  if (removed.affected() == 0) {
+    return false;
+  }
+  WL_TRY(insert_scoped_event(context, EventKind::kAvailabilityChanged, mutation.org, UserId(),
+                             mutation.actor, mutation.user, mutation.at));
+  return true;
+}
+
+Result<std::optional<Forwarding>> PostgresStore::find_forwarding(UserId user) {
+  auto lease = read_pool_->acquire();
+  const PgResult rows = WL_TRY(lease.connection().query(
+      "SELECT user_id, org_id, to_user, to_role, starts_at, ends_at, set_by, set_at "
+      "FROM forwarding WHERE user_id = $1",
+      Params().add(user), "find forwarding"));
+  if (rows.rows() == 0) {
+    return std::optional<Forwarding>();
+  }
+  Forwarding forwarding;
+  forwarding.user_id = UserId(rows.int64(0, 0));
+  forwarding.org_id = OrgId(rows.int64(0, 1));
+  forwarding.to_user = UserId(rows.is_null(0, 2) ? 0 : rows.int64(0, 2));
+  forwarding.to_role = RoleId(rows.is_null(0, 3) ? 0 : rows.int64(0, 3));
+  forwarding.starts_at = rows.time(0, 4);
+  forwarding.ends_at = rows.optional_time(0, 5);
+  forwarding.set_by = UserId(rows.is_null(0, 6) ? 0 : rows.int64(0, 6));
+  forwarding.set_at = rows.time(0, 7);
+  WL_TRY(rows.check());
+  return std::optional<Forwarding>(forwarding);
+}
+
 }  // namespace wl

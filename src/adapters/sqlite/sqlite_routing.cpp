@@ -503,4 +503,72 @@ Result<std::vector<AvailabilityPeriod>> SqliteStore::list_availability(UserId us
   return all_rows<AvailabilityPeriod>(select, read_availability);
 }
 
+Result<Forwarding> detail::apply(WriteContext& context, const SetForwarding& mutation) {
+  Connection& connection = context.connection;
+  const Forwarding& forwarding = mutation.forwarding;
+  WL_TRY(check_forwarding(forwarding));
+  WL_TRY(require_of_org(connection, OrgRow::kUser, forwarding.user_id.value(), forwarding.org_id,
+                        "user"));
+  WL_TRY(forwarding.to_user.is_set()
+             ? require_of_org(connection, OrgRow::kUser, forwarding.to_user.value(),
+                              forwarding.org_id, "user to forward to")
+             : require_of_org(connection, OrgRow::kRole, forwarding.to_role.value(),
+                              forwarding.org_id, "role to forward to"));
+  auto upsert = WL_TRY(connection.prepare(
+      "INSERT INTO forwarding (user_id, org_id, to_user, to_role, starts_at, ends_at, set_by, "
+      "set_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8) ON CONFLICT (user_id) DO UPDATE SET "
+      "org_id = excluded.org_id, to_user = excluded.to_user, to_role = excluded.to_role, "
+      "starts_at = excluded.starts_at, ends_at = excluded.ends_at, set_by = excluded.set_by, "
+      "set_at = excluded.set_at",
+      "set forwarding"));
+  upsert.bind(1, forwarding.user_id.value())
+      .bind(2, forwarding.org_id.value())
+      .bind(5, forwarding.starts_at)
+      .bind(6, forwarding.ends_at)
+      .bind(8, forwarding.set_at);
+  bind_optional_id(upsert, 3, forwarding.to_user);
+  bind_optional_id(upsert, 4, forwarding.to_role);
+  bind_optional_id(upsert, 7, forwarding.set_by);
+  WL_TRY(upsert.run());
+  WL_TRY(insert_scoped_event(context, EventKind::kAvailabilityChanged, forwarding.org_id, UserId(),
+                             forwarding.set_by, forwarding.user_id, forwarding.set_at));
+  return forwarding;
+}
+
+Result<bool> detail::apply(WriteContext& context, const ClearForwarding& mutation) {
+  auto remove = WL_TRY(context.connection.prepare(
+      "DELETE FROM forwarding WHERE user_id = ?1 AND org_id = ?2", "clear forwarding"));
+  WL_TRY(remove.bind(1, mutation.user.value()).bind(2, mutation.org.value()).run());
+  if (context.connection.changes() == 0) {
+    return false;
+  }
+  WL_TRY(insert_scoped_event(context, EventKind::kAvailabilityChanged, mutation.org, UserId(),
+                             mutation.actor, mutation.user, mutation.at));
+  return true;
+}
+
+Result<std::optional<Forwarding>> SqliteStore::find_forwarding(UserId user) {
+  auto lease = read_pool_->acquire();
+  auto select = WL_TRY(lease.connection().prepare(
+      "SELECT user_id, org_id, to_user, to_role, starts_at, ends_at, set_by, set_at "
+      "FROM forwarding WHERE user_id = ?1",
+      "find forwarding"));
+  select.bind(1, user.value());
+  if (!WL_TRY(select.step())) {
+    return std::optional<Forwarding>();
+  }
+  Forwarding forwarding;
+  forwarding.user_id = UserId(select.column_int64(0));
+  forwarding.org_id = OrgId(select.column_int64(1));
+  forwarding.to_user = UserId(select.column_is_null(2) ? 0 : select.column_int64(2));
+  forwarding.to_role = RoleId(select.column_is_null(3) ? 0 : select.column_int64(3));
+  forwarding.starts_at = select.column_time(4);
+  if (!select.column_is_null(5)) {
+    forwarding.ends_at = select.column_time(5);
+  }
+  forwarding.set_by = UserId(select.column_is_null(6) ? 0 : select.column_int64(6));
+  forwarding.set_at = select.column_time(7);
+  return std::optional<Forwarding>(forwarding);
+}
+
 }  // namespace wl

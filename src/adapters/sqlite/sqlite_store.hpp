@@ -100,6 +100,7 @@ class SqliteStore final : public Store {
   Result<std::vector<Backup>> list_backups(UserId user) override;
   Result<EscalationPolicy> find_escalation_policy(OrgId org) override;
   Result<std::vector<AvailabilityPeriod>> list_availability(UserId user, Timestamp from) override;
+  Result<std::optional<Forwarding>> find_forwarding(UserId user) override;
 
   Result<Thread> find_thread(ThreadId id) override;
   Result<std::vector<ThreadSummary>> list_threads_for_user(UserId user) override;

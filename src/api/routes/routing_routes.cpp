@@ -87,10 +87,17 @@ json::object shift_json(const Shift& shift) {
 json::array recipients_json(const std::vector<PreviewRecipient>& recipients) {
   json::array array;
   for (const PreviewRecipient& each : recipients) {
-    array.push_back(json::object{{"user_id", each.user.value()},
-                                 {"reason", each.reason},
-                                 {"availability", availability_name(each.availability.status)},
-                                 {"until", optional_time_json(each.availability.until)}});
+    json::object recipient{
+        {"user_id", each.user.value()},
+        {"reason", each.reason},
+        {"availability", availability_name(each.availability.status)},
+        {"until", optional_time_json(each.availability.until)},
+        {"forwarding",
+         each.forwarding ? json::value(forwarding_json(*each.forwarding)) : json::value()}};
+    if (each.via.is_set()) {
+      recipient["from_user_id"] = each.via.value();
+    }
+    array.push_back(std::move(recipient));
   }
   return array;
 }
@@ -190,7 +197,8 @@ Result<json::value> update_role(const RoutingServices& services, const Call& cal
 Result<json::value> preview_role(const RoutingServices& services, const Call& call) {
   const auto id = WL_TRY(id_segment(call.route, 3, "role id"));
   const Resolution resolution = WL_TRY(services.routing.preview(call.actor, RoleId(id)));
-  return resolution_json(resolution, WL_TRY(services.routing.with_availability(resolution.to)));
+  return resolution_json(resolution,
+                         WL_TRY(services.routing.with_availability(resolution.to, true)));
 }
 
 Result<json::value> preview_person(const RoutingServices& services, const Call& call) {
@@ -236,6 +244,33 @@ Result<json::value> set_availability(const RoutingServices& services, const Call
   input.ends_at = WL_TRY(optional_time_field(reader, "ends_at"));
   WL_TRY(reader.finish());
   return period_json(WL_TRY(services.routing.set_availability(call.actor, UserId(id), input)));
+}
+
+Result<json::value> get_forwarding(const RoutingServices& services, const Call& call) {
+  const auto id = WL_TRY(id_segment(call.route, 3, "user id"));
+  const auto forwarding = WL_TRY(services.routing.forwarding(call.actor, UserId(id)));
+  return json::object{
+      {"forwarding", forwarding ? json::value(forwarding_json(*forwarding)) : json::value()}};
+}
+
+Result<json::value> set_forwarding(const RoutingServices& services, const Call& call) {
+  const auto id = WL_TRY(id_segment(call.route, 3, "user id"));
+  const auto body = WL_TRY(parse_object(call.request.body));
+  FieldReader reader(body);
+  ForwardingInput input;
+  input.to_user = UserId(WL_TRY(reader.optional_int("to_user_id", 0)));
+  input.to_role = RoleId(WL_TRY(reader.optional_int("to_role_id", 0)));
+  input.starts_at = WL_TRY(optional_time_field(reader, "starts_at"));
+  input.ends_at = WL_TRY(optional_time_field(reader, "ends_at"));
+  WL_TRY(reader.finish());
+  return json::object{{"forwarding", forwarding_json(WL_TRY(services.routing.set_forwarding(
+                                         call.actor, UserId(id), input)))}};
+}
+
+Result<json::value> clear_forwarding(const RoutingServices& services, const Call& call) {
+  const auto id = WL_TRY(id_segment(call.route, 3, "user id"));
+  WL_TRY(services.routing.clear_forwarding(call.actor, UserId(id)));
+  return json::value();
 }
 
 Result<json::value> delete_availability(const RoutingServices& services, const Call& call) {
@@ -380,6 +415,9 @@ constexpr RouteOf<RoutingServices> kRoutes[] = {
     {{"GET", "/api/v1/users/{id}/availability", Access::kSession, 0}, &get_availability},
     {{"POST", "/api/v1/users/{id}/availability", Access::kSession, kJsonBody}, &set_availability},
     {{"DELETE", "/api/v1/users/{id}/availability/{id}", Access::kSession, 0}, &delete_availability},
+    {{"GET", "/api/v1/users/{id}/forwarding", Access::kSession, 0}, &get_forwarding},
+    {{"PUT", "/api/v1/users/{id}/forwarding", Access::kSession, kJsonBody}, &set_forwarding},
+    {{"DELETE", "/api/v1/users/{id}/forwarding", Access::kSession, 0}, &clear_forwarding},
     {{"GET", "/api/v1/users/{id}/preview", Access::kSession, 0}, &preview_person},
     {{"GET", "/api/v1/threads/{id}/preview", Access::kSession, 0}, &preview_thread},
     {{"PUT", "/api/v1/escalation-policy", Access::kSession, kJsonBody}, &set_policy},

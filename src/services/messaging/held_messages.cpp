@@ -35,20 +35,55 @@ Result<UserId> parse_release_key(std::string_view key) {
 
 }  // namespace
 
-Result<std::optional<std::vector<AvailabilityPeriod>>> MessagingService::off_duty_periods(
-    UserId addressee) {
-  using OffDuty = std::optional<std::vector<AvailabilityPeriod>>;
+Result<MessagingService::PersonRoute> MessagingService::route_to_person(
+    const Principal& actor, UserId addressee, const SendRequest& request) {
   const Timestamp now = clock_.now();
-  const auto cached = router_->cached_availability(addressee);
-  if (cached && availability_at(*cached, now) != Availability::kOffDuty) {
-    return OffDuty();
+  PersonRoute route;
+  auto reach = router_->cached_reachability(addressee);
+  if (reach && !reach->off_duty_at(now) && !reach->forwards_at(now)) {
+    return route;
   }
-  // Off duty, or not known: read again, so a message is never held on an old answer.
-  std::vector<AvailabilityPeriod> periods = WL_TRY(router_->load_availability(addressee));
-  if (availability_at(periods, now) != Availability::kOffDuty) {
-    return OffDuty();
+  // Off duty, forwarding, or not known: read again, so that nothing is held or
+  // forwarded on an old answer.
+  reach = WL_TRY(router_->load_reachability(addressee));
+  if (reach->forwards_at(now)) {
+    Forwarded forwarded = WL_TRY(router_->forward(actor.org, addressee));
+    route.loop = forwarded.loop;
+    if (!forwarded.to.empty()) {
+      route.to = std::move(forwarded.to);
+      return route;  // Forwarded messages are not held: they go to who covers.
+    }
   }
-  return OffDuty(std::move(periods));
+  if (reach->off_duty_at(now)) {
+    if (request.override_availability && request.urgent) {
+      route.to.push_back(RoutedTo{addressee, std::string(kReasonOverride)});
+    } else {
+      route.hold = true;
+      route.periods = std::move(reach->periods);
+    }
+  }
+  return route;
+}
+
+std::size_t MessagingService::add_person_route(const Principal& actor, ThreadId thread,
+                                               UserId addressee, const PersonRoute& person,
+                                               WriteBatch& batch) {
+  const Timestamp at = clock_.now();
+  const bool overrides = person.to.front().reason == kReasonOverride;
+  std::string detail = fmt::format("user={}", addressee.value());
+  if (!overrides) {
+    detail += " to=";
+    for (std::size_t i = 0; i < person.to.size(); ++i) {
+      detail += fmt::format("{}{}", i == 0 ? "" : ",", person.to[i].user.value());
+    }
+  }
+  const std::size_t index = batch.add(RouteMessage{thread, RoleId(), person.to, at, EventId()});
+  batch.audit(audit_draft(actor, at, overrides ? "message.override" : "message.forward",
+                          thread_target(thread), "ok", std::move(detail)),
+              [](AuditDraft&, const std::vector<MutationResult>& results) {
+                return !std::get<MessageAppended>(results.front()).duplicate;
+              });
+  return index;
 }
 
 Result<WriteBatch> MessagingService::prepare_hold(const Principal& actor,
@@ -133,7 +168,8 @@ Result<void> MessagingService::release(const Timer& timer, WriteBatch& batch) {
     return ok();
   }
   const Timestamp now = clock_.now();
-  const std::vector<AvailabilityPeriod> periods = WL_TRY(router_->load_availability(recipient));
+  const std::vector<AvailabilityPeriod> periods =
+      WL_TRY(router_->load_reachability(recipient)).periods;
   if (availability_at(periods, now) == Availability::kOffDuty) {
     // Still off duty (their period was made longer): again at their next change, or
     // when they change it themselves (release_after_change).

@@ -218,8 +218,9 @@ bool MessagingService::sends_without_reads(OrgId org, UserId sender, ThreadId th
   if (!addressee.is_set()) {
     return true;
   }
-  const auto periods = router_->cached_availability(addressee);
-  return periods && availability_at(*periods, clock_.now()) != Availability::kOffDuty;
+  const auto reach = router_->cached_reachability(addressee);
+  const Timestamp now = clock_.now();
+  return reach && !reach->off_duty_at(now) && !reach->forwards_at(now);
 }
 
 std::string send_timer_key(UserId sender, std::string_view client_token) {
@@ -632,7 +633,8 @@ void MessagingService::send_async(const Principal& actor, SendRequest request,
     done(std::unexpected(prepared.error()));
     return;
   }
-  commit_send(actor, std::move(request), std::move(*prepared), std::nullopt, std::move(done));
+  commit_send(actor, std::move(request), std::move(*prepared), std::nullopt, false,
+              std::move(done));
 }
 
 void MessagingService::send_routed_async(const Principal& actor, SendRequest request,
@@ -652,25 +654,35 @@ void MessagingService::send_routed_async(const Principal& actor, SendRequest req
       return;
     }
   }
-  // A message to a person who is off duty is held, unless it is an urgent override.
+  // A message to a person may be forwarded, held or sent as an override.
   const UserId addressee = router_ != nullptr && kind ? kind->addressee(actor.user) : UserId();
-  bool overrides = false;
+  PersonRoute person;
   if (addressee.is_set()) {
-    auto off_duty = off_duty_periods(addressee);
-    if (!off_duty) {
-      done(std::unexpected(off_duty.error()));
+    auto routed = route_to_person(actor, addressee, request);
+    if (!routed) {
+      done(std::unexpected(routed.error()));
       return;
     }
-    if (*off_duty && !(request.override_availability && request.urgent)) {
-      auto held = prepare_hold(actor, request, addressee, **off_duty);
-      if (!held) {
-        done(std::unexpected(held.error()));
-        return;
-      }
-      commit_send(actor, std::move(request), std::move(*held), std::nullopt, std::move(done));
+    person = std::move(*routed);
+  }
+  // A loop is not followed; the sender is told (sent's forwarding_loop) and it is audited.
+  const auto note_loop = [&](WriteBatch& batch) {
+    if (person.loop) {
+      batch.audit(audit_draft(actor, clock_.now(), "message.forward_loop",
+                              thread_target(request.thread), "ok",
+                              fmt::format("user={}", addressee.value())));
+    }
+  };
+  if (person.hold) {
+    auto held = prepare_hold(actor, request, addressee, person.periods);
+    if (!held) {
+      done(std::unexpected(held.error()));
       return;
     }
-    overrides = off_duty->has_value();
+    note_loop(*held);
+    commit_send(actor, std::move(request), std::move(*held), std::nullopt, person.loop,
+                std::move(done));
+    return;
   }
   auto prepared = prepare_send(actor, request, kind);
   if (!prepared) {
@@ -682,20 +694,12 @@ void MessagingService::send_routed_async(const Principal& actor, SendRequest req
     done(std::unexpected(routing.error()));
     return;
   }
-  if (overrides) {
-    const Timestamp at = clock_.now();
-    routing = prepared->add(RouteMessage{request.thread,
-                                         RoleId(),
-                                         {RoutedTo{addressee, std::string(kReasonOverride)}},
-                                         at,
-                                         EventId()});
-    prepared->audit(audit_draft(actor, at, "message.override", thread_target(request.thread), "ok",
-                                fmt::format("user={}", addressee.value())),
-                    [](AuditDraft&, const std::vector<MutationResult>& results) {
-                      return !std::get<MessageAppended>(results.front()).duplicate;
-                    });
+  if (!person.to.empty()) {
+    routing = add_person_route(actor, request.thread, addressee, person, *prepared);
   }
-  commit_send(actor, std::move(request), std::move(*prepared), *routing, std::move(done));
+  note_loop(*prepared);
+  commit_send(actor, std::move(request), std::move(*prepared), *routing, person.loop,
+              std::move(done));
 }
 
 Result<std::optional<std::size_t>> MessagingService::add_routing(const Principal& actor,
@@ -720,10 +724,11 @@ Result<std::optional<std::size_t>> MessagingService::add_routing(const Principal
 }
 
 void MessagingService::commit_send(const Principal& actor, SendRequest request, WriteBatch batch,
-                                   std::optional<std::size_t> routing, WriteDone<SendResult> done) {
+                                   std::optional<std::size_t> routing, bool forward_loop,
+                                   WriteDone<SendResult> done) {
   committer_.commit(
       std::move(batch), publish_to(bus_),
-      [this, actor, routing, request = std::move(request),
+      [this, actor, routing, forward_loop, request = std::move(request),
        done = std::move(done)](Result<BatchResult> committed) mutable {
         if (!committed) {
           auto denial = denied_send(actor, request.thread, committed.error());
@@ -743,8 +748,13 @@ void MessagingService::commit_send(const Principal& actor, SendRequest request, 
                         : finish_send(actor, request, std::get<MessageAppended>(std::move(first)));
         if (sent && routing) {
           for (const Event& event : committed->result<std::vector<Event>>(*routing)) {
-            sent->routed.push_back(RoutedTo{event.subject, event.reason});
+            sent->routed.push_back(
+                RoutedTo{event.subject, event.reason,
+                         event.reason == kReasonForwarded ? event.actor : UserId()});
           }
+        }
+        if (sent) {
+          sent->forward_loop = forward_loop;
         }
         done(std::move(sent));
       });

@@ -157,6 +157,9 @@ struct SendResult {
   // Set when the message was held instead (message then has only thread_id and
   // created_at: it is in no thread yet).
   std::optional<HeldNotice> held;
+  // The addressee's forwarding came back to someone already in its chain (or went on
+  // too far): it was not followed.
+  bool forward_loop = false;
 };
 
 // Threads, messages and receipts: the product rules of who may read and write what.
@@ -364,15 +367,30 @@ class MessagingService {
   // routed message reached) on the commit thread, a membership refusal after its audit
   // entry.
   void commit_send(const Principal& actor, SendRequest request, WriteBatch batch,
-                   std::optional<std::size_t> routing, WriteDone<SendResult> done);
+                   std::optional<std::size_t> routing, bool forward_loop,
+                   WriteDone<SendResult> done);
   // Turns the store's answer into the send's result (refusing a reused client id).
   Result<SendResult> finish_send(const Principal& actor, const SendRequest& request,
                                  MessageAppended appended);
   // The send's message checked and sealed (prepare_send's first part).
   Result<NewMessage> seal_message(const Principal& actor, const SendRequest& request) const;
-  // Whether a send to `addressee` is held or overrides: reads their availability
-  // (fresh, through the router). The periods if they are off duty now; none otherwise.
-  Result<std::optional<std::vector<AvailabilityPeriod>>> off_duty_periods(UserId addressee);
+  // What a send to a person does beside appending the message (docs/routing.md):
+  // forward it (`to`, reason forwarded), hold it (their availability `periods`), send
+  // it as an override (`to`, reason override), or nothing.
+  struct PersonRoute {
+    bool hold = false;
+    std::vector<AvailabilityPeriod> periods;
+    std::vector<RoutedTo> to;
+    bool loop = false;  // Their forwarding loops: not followed.
+  };
+  // Decides it from how `addressee` is reached: the node's cache when it says there is
+  // nothing to do, else read again through the router (blocks).
+  Result<PersonRoute> route_to_person(const Principal& actor, UserId addressee,
+                                      const SendRequest& request);
+  // Adds a forward's or an override's RouteMessage and audit entry to the send's batch;
+  // the RouteMessage's index.
+  std::size_t add_person_route(const Principal& actor, ThreadId thread, UserId addressee,
+                               const PersonRoute& person, WriteBatch& batch);
   // The batch of a send held for `addressee` (off duty: `periods`): its HoldMessage, the
   // release timer at their next change, and the audit entry.
   Result<WriteBatch> prepare_hold(const Principal& actor, const SendRequest& request,

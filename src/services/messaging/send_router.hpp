@@ -30,6 +30,31 @@ inline std::optional<Timestamp> next_escalation_at(const EscalationPolicy& polic
 // The reason of the kRouted that marks an emergency override: the urgent message
 // reached its addressee although they were off duty.
 inline constexpr std::string_view kReasonOverride = "override";
+// The reason of a kRouted to whom a person's forwarding sent their message (its actor:
+// the person who forwards).
+inline constexpr std::string_view kReasonForwarded = "forwarded";
+
+// How a person is reached (docs/routing.md): their availability periods (in force or
+// ahead) and their forwarding.
+struct Reachability {
+  std::vector<AvailabilityPeriod> periods;
+  std::optional<Forwarding> forwarding;
+
+  bool off_duty_at(Timestamp at) const {
+    return availability_at(periods, at) == Availability::kOffDuty;
+  }
+  bool forwards_at(Timestamp at) const { return forwarding && forwarding->in_force_at(at); }
+};
+
+// Where a message to a person goes through forwarding: `to` the people it reaches
+// instead (empty: no forwarding in force, or one that cannot be followed); `loop` when
+// the chain came back to someone in it, or went on beyond kMaxForwardHops: it is not
+// followed, and the sender is told.
+struct Forwarded {
+  std::vector<RoutedTo> to;
+  bool loop = false;
+};
+inline constexpr std::size_t kMaxForwardHops = 5;
 
 // How routing (services/routing) plugs into sending without messaging depending on
 // it: while messaging builds a send's batch to a role thread, it asks the router whom
@@ -54,12 +79,15 @@ class SendRouter {
   // Reads the org's policy into the cache. Blocks on the store.
   virtual Result<EscalationPolicy> load_policy(OrgId org) = 0;
 
-  // `user`'s availability periods (in force or ahead) as this node read them within the
-  // last minute; nullopt if it did not. Never blocks: a send to a person decides from
-  // them whether it needs a read (docs/routing.md, "Off duty: held messages").
-  virtual std::optional<std::vector<AvailabilityPeriod>> cached_availability(UserId user) const = 0;
-  // Reads them into the cache. Blocks on the store.
-  virtual Result<std::vector<AvailabilityPeriod>> load_availability(UserId user) = 0;
+  // How `user` is reached, as this node read it within the last minute; nullopt if it
+  // did not. Never blocks: a send to a person decides from it whether it needs a read
+  // (docs/routing.md, "Off duty: held messages", "Forwarding").
+  virtual std::optional<Reachability> cached_reachability(UserId user) const = 0;
+  // Reads it into the cache. Blocks on the store.
+  virtual Result<Reachability> load_reachability(UserId user) = 0;
+  // Where a message sent now to `addressee` goes through forwarding (following each
+  // person's forwarding, a role's to its holders). Blocks on the store.
+  virtual Result<Forwarded> forward(OrgId org, UserId addressee) = 0;
 };
 
 }  // namespace wl

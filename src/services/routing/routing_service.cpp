@@ -570,6 +570,29 @@ Result<RouteMessage> RoutingService::route(const Principal& sender, const Thread
                                            bool /*urgent*/) {
   const Timestamp now = clock_.now();
   Resolution resolution = WL_TRY(resolve(thread.org_id, thread.role_id, now));
+  // A holder who forwards: the message goes where their forwarding sends it.
+  std::vector<RoutedTo> to;
+  const auto add = [&to](RoutedTo next) {
+    if (std::ranges::none_of(to,
+                             [&next](const RoutedTo& seen) { return seen.user == next.user; })) {
+      to.push_back(std::move(next));
+    }
+  };
+  for (RoutedTo& holder : resolution.to) {
+    const auto cached = cached_reachability(holder.user);
+    if (cached && !cached->forwards_at(now)) {
+      add(std::move(holder));
+      continue;
+    }
+    Forwarded forwarded = WL_TRY(forward(thread.org_id, holder.user));
+    if (forwarded.to.empty()) {
+      add(std::move(holder));
+    }
+    for (RoutedTo& next : forwarded.to) {
+      add(std::move(next));
+    }
+  }
+  resolution.to = std::move(to);
   // The sender holding the role themselves is not a recipient.
   std::erase_if(resolution.to, [&sender](const RoutedTo& to) { return to.user == sender.user; });
   if (resolution.to.empty()) {
@@ -665,18 +688,28 @@ Result<void> RoutingService::delete_availability(const Principal& actor, UserId 
 }
 
 Result<std::vector<PreviewRecipient>> RoutingService::with_availability(
-    const std::vector<RoutedTo>& to) {
+    const std::vector<RoutedTo>& to, bool follow_forwarding) {
   const Timestamp at = clock_.now();
   std::vector<PreviewRecipient> recipients;
   recipients.reserve(to.size());
   for (const RoutedTo& each : to) {
-    PreviewRecipient recipient{each.user, each.reason, AvailabilityNow{each.user}};
-    const auto periods = WL_TRY(routing_.list_availability(each.user, at));
-    if (const AvailabilityPeriod* period = period_at(periods, at)) {
+    PreviewRecipient recipient{each.user, each.reason, AvailabilityNow{each.user}, std::nullopt,
+                               each.via};
+    const Reachability reach = WL_TRY(load_reachability(each.user));
+    if (const AvailabilityPeriod* period = period_at(reach.periods, at)) {
       recipient.availability.status = period->status;
       recipient.availability.until = period->ends_at;
     }
+    if (reach.forwards_at(at)) {
+      recipient.forwarding = reach.forwarding;
+    }
     recipients.push_back(std::move(recipient));
+    if (follow_forwarding && reach.forwards_at(at)) {
+      const Forwarded forwarded = WL_TRY(forward(reach.forwarding->org_id, each.user));
+      for (PreviewRecipient& next : WL_TRY(with_availability(forwarded.to, false))) {
+        recipients.push_back(std::move(next));
+      }
+    }
   }
   return recipients;
 }
@@ -684,7 +717,7 @@ Result<std::vector<PreviewRecipient>> RoutingService::with_availability(
 Result<std::vector<PreviewRecipient>> RoutingService::preview_person(const Principal& actor,
                                                                      UserId user) {
   WL_TRY(require_colleague(actor, user, "user.preview"));
-  return with_availability({RoutedTo{user, "addressee"}});
+  return with_availability({RoutedTo{user, "addressee"}}, true);
 }
 
 Result<std::vector<PreviewRecipient>> RoutingService::preview_thread(const Principal& actor,
@@ -696,7 +729,9 @@ Result<std::vector<PreviewRecipient>> RoutingService::preview_thread(const Princ
       to.push_back(RoutedTo{member, "member"});
     }
   }
-  return with_availability(to);
+  // Between two people the other's forwarding is followed, as a send would; a group's
+  // members are shown as they are.
+  return with_availability(to, traits_of(view.thread).pair);
 }
 
 // ---- Escalation ----
@@ -775,8 +810,7 @@ Result<EscalationPolicy> RoutingService::load_policy(OrgId org) {
   return policy;
 }
 
-std::optional<std::vector<AvailabilityPeriod>> RoutingService::cached_availability(
-    UserId user) const {
+std::optional<Reachability> RoutingService::cached_reachability(UserId user) const {
   const Timestamp now = clock_.now();
   const std::lock_guard lock(availability_mutex_);
   const auto found = availability_.find(user);
@@ -784,18 +818,130 @@ std::optional<std::vector<AvailabilityPeriod>> RoutingService::cached_availabili
       now - found->second.read_at >= kAvailabilityFreshFor) {
     return std::nullopt;
   }
-  return found->second.periods;
+  return found->second.reach;
 }
 
-Result<std::vector<AvailabilityPeriod>> RoutingService::load_availability(UserId user) {
+Result<Reachability> RoutingService::load_reachability(UserId user) {
   const Timestamp now = clock_.now();
-  std::vector<AvailabilityPeriod> periods = WL_TRY(routing_.list_availability(user, now));
+  Reachability reach;
+  reach.periods = WL_TRY(routing_.list_availability(user, now));
+  reach.forwarding = WL_TRY(routing_.find_forwarding(user));
   const std::lock_guard lock(availability_mutex_);
   if (availability_.size() >= kAvailabilityCacheLimit) {
     availability_.clear();
   }
-  availability_[user] = CachedAvailability{periods, now};
-  return periods;
+  availability_[user] = CachedReachability{reach, now};
+  return reach;
+}
+
+Result<Forwarded> RoutingService::forward(OrgId org, UserId addressee) {
+  const Timestamp now = clock_.now();
+  Forwarded forwarded;
+  std::vector<UserId> chain{addressee};
+  for (std::size_t hop = 0; hop <= kMaxForwardHops; ++hop) {
+    const UserId from = chain.back();
+    const Reachability reach = WL_TRY(load_reachability(from));
+    if (!reach.forwards_at(now)) {
+      if (from != addressee) {
+        forwarded.to.push_back(RoutedTo{from, std::string(kReasonForwarded), chain.end()[-2]});
+      }
+      return forwarded;
+    }
+    if (hop == kMaxForwardHops) {
+      break;  // Still forwarding after the longest chain followed: stopped as a loop.
+    }
+    const Forwarding& forwarding = *reach.forwarding;
+    if (forwarding.to_role.is_set()) {
+      // Whoever holds the role now (its fallback if nobody does); nobody: not followed.
+      const Resolution holders = WL_TRY(resolve(org, forwarding.to_role, now));
+      for (const RoutedTo& holder : holders.to) {
+        if (holder.user != from) {
+          forwarded.to.push_back(RoutedTo{holder.user, std::string(kReasonForwarded), from});
+        }
+      }
+      return forwarded;
+    }
+    if (std::ranges::find(chain, forwarding.to_user) != chain.end()) {
+      break;  // Back to someone already in the chain.
+    }
+    const auto target = users_.find_user(forwarding.to_user);
+    if (!target || target->org_id != org || target->disabled) {
+      // Nobody to forward to any more: the message stays with the last who can take it.
+      if (from != addressee) {
+        forwarded.to.push_back(RoutedTo{from, std::string(kReasonForwarded), chain.end()[-2]});
+      }
+      return forwarded;
+    }
+    chain.push_back(forwarding.to_user);
+  }
+  forwarded.loop = true;
+  return forwarded;
+}
+
+// ---- Forwarding ----
+
+Result<std::optional<Forwarding>> RoutingService::forwarding(const Principal& actor, UserId user) {
+  if (user != actor.user) {
+    WL_TRY(require_colleague(actor, user, "forwarding.read"));
+  }
+  return routing_.find_forwarding(user);
+}
+
+Result<Forwarding> RoutingService::set_forwarding(const Principal& actor, UserId user,
+                                                  const ForwardingInput& input) {
+  WL_TRY(require_self_or_admin(actor, user, "forwarding.set",
+                               "only administrators set a colleague's forwarding"));
+  if (input.to_user.is_set() == input.to_role.is_set()) {
+    return error(Code::kInvalidArgument, "forward to a person or to a role");
+  }
+  if (input.to_user == user) {
+    return error(Code::kInvalidArgument, "a person cannot forward to themselves");
+  }
+  if (input.to_user.is_set()) {
+    WL_TRY(require_colleague(actor, input.to_user, "forwarding.set"));
+  } else {
+    WL_TRY(find_visible_role(actor, input.to_role, "forwarding.set"));
+  }
+  const Timestamp now = clock_.now();
+  Forwarding forwarding;
+  forwarding.org_id = actor.org;
+  forwarding.user_id = user;
+  forwarding.to_user = input.to_user;
+  forwarding.to_role = input.to_role;
+  forwarding.starts_at = std::max(input.starts_at.value_or(now), now);
+  forwarding.ends_at = input.ends_at;
+  forwarding.set_by = actor.user;
+  forwarding.set_at = now;
+  const Timestamp horizon = now + limits_.max_availability_ahead;
+  if (forwarding.starts_at > horizon || (forwarding.ends_at && *forwarding.ends_at > horizon)) {
+    return error(Code::kInvalidArgument, "forwarding is set at most a year ahead");
+  }
+  if (forwarding.ends_at && *forwarding.ends_at <= forwarding.starts_at) {
+    return error(Code::kInvalidArgument, "a forwarding must end after it starts");
+  }
+  WriteBatch batch;
+  const std::size_t set = batch.add(SetForwarding{forwarding});
+  batch.audit(audit_draft(actor, now, "forwarding.set", user_target(user), "ok",
+                          input.to_user.is_set()
+                              ? fmt::format("to_user={}", input.to_user.value())
+                              : fmt::format("to_role={}", input.to_role.value())));
+  return WL_TRY(commit_availability(actor.org, user, std::move(batch))).result<Forwarding>(set);
+}
+
+Result<void> RoutingService::clear_forwarding(const Principal& actor, UserId user) {
+  WL_TRY(require_self_or_admin(actor, user, "forwarding.clear",
+                               "only administrators change a colleague's forwarding"));
+  const Timestamp now = clock_.now();
+  WriteBatch batch;
+  const std::size_t cleared = batch.add(ClearForwarding{actor.org, user, actor.user, now});
+  batch.audit(audit_draft(actor, now, "forwarding.clear", user_target(user), "ok"),
+              [cleared](AuditDraft&, const std::vector<MutationResult>& results) {
+                return std::get<bool>(results.at(cleared));
+              });
+  if (!WL_TRY(commit_availability(actor.org, user, std::move(batch))).result<bool>(cleared)) {
+    return error(Code::kNotFound, "no forwarding is set");
+  }
+  return ok();
 }
 
 }  // namespace wl

@@ -82,6 +82,17 @@ struct PreviewRecipient {
   UserId user;
   std::string reason;  // A RoutedTo reason, or "addressee" / "member".
   AvailabilityNow availability;
+  std::optional<Forwarding> forwarding;  // Theirs, when in force now.
+  UserId via;                            // Reason forwarded: whose forwarding.
+};
+
+// A forwarding as a caller sets it: to a colleague or a role, from now (starts_at none)
+// or ahead, with an end or until cleared.
+struct ForwardingInput {
+  UserId to_user;
+  RoleId to_role;
+  std::optional<Timestamp> starts_at;
+  std::optional<Timestamp> ends_at;
 };
 
 // Why each user was reached (Event::reason of a kRouted).
@@ -232,8 +243,21 @@ class RoutingService : public SendRouter {
   // Removes a period (the person or an admin). Audited. Errors: PermissionDenied;
   // NotFound.
   Result<void> delete_availability(const Principal& actor, UserId user, AvailabilityId id);
-  // How each of `to` is now.
-  Result<std::vector<PreviewRecipient>> with_availability(const std::vector<RoutedTo>& to);
+
+  // ---- Forwarding (docs/routing.md, "Forwarding") ----
+
+  // `user`'s forwarding (in force, ahead or ended), if any; every colleague may read it.
+  Result<std::optional<Forwarding>> forwarding(const Principal& actor, UserId user);
+  // Sets it, replacing any: the person or an admin, to an enabled colleague or a role of
+  // the org, at most max_availability_ahead ahead. Audited (forwarding.set).
+  Result<Forwarding> set_forwarding(const Principal& actor, UserId user,
+                                    const ForwardingInput& input);
+  // Clears it. Audited (forwarding.clear). Errors: NotFound if there is none.
+  Result<void> clear_forwarding(const Principal& actor, UserId user);
+  // How each of `to` is now; with `follow_forwarding`, followed by whom their forwarding
+  // sends a message to instead (reason forwarded), as a send would.
+  Result<std::vector<PreviewRecipient>> with_availability(const std::vector<RoutedTo>& to,
+                                                          bool follow_forwarding);
   // Where a message to a person, a role or a thread would go now, with how each of them
   // is. Errors: NotFound (a person not of the org, a role, a thread); PermissionDenied
   // (not a member of the thread).
@@ -247,8 +271,9 @@ class RoutingService : public SendRouter {
   static constexpr std::chrono::seconds kPolicyFreshFor{60};
   // SendRouter: the availability cache, read again after kAvailabilityFreshFor and
   // forgotten when this node changes the person's availability.
-  std::optional<std::vector<AvailabilityPeriod>> cached_availability(UserId user) const override;
-  Result<std::vector<AvailabilityPeriod>> load_availability(UserId user) override;
+  std::optional<Reachability> cached_reachability(UserId user) const override;
+  Result<Reachability> load_reachability(UserId user) override;
+  Result<Forwarded> forward(OrgId org, UserId addressee) override;
   static constexpr std::chrono::seconds kAvailabilityFreshFor{60};
   static constexpr std::size_t kAvailabilityCacheLimit = 100'000;
 
@@ -295,13 +320,13 @@ class RoutingService : public SendRouter {
   mutable std::mutex policies_mutex_;
   std::unordered_map<OrgId, CachedPolicy> policies_;  // GUARDED_BY(policies_mutex_)
 
-  struct CachedAvailability {
-    std::vector<AvailabilityPeriod> periods;
+  struct CachedReachability {
+    Reachability reach;
     Timestamp read_at;  // On the Clock.
   };
   mutable std::mutex availability_mutex_;
   // GUARDED_BY(availability_mutex_)
-  std::unordered_map<UserId, CachedAvailability> availability_;
+  std::unordered_map<UserId, CachedReachability> availability_;
 };
 
 }  // namespace wl

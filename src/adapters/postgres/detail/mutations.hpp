@@ -56,6 +56,8 @@ Result<bool> apply(WriteContext& context, const SignOutRole& mutation);
 Result<bool> apply(WriteContext& context, const SetBackups& mutation);
 Result<bool> apply(WriteContext& context, const SetEscalationPolicy& mutation);
 Result<AvailabilityPeriod> apply(WriteContext& context, const SetAvailability& mutation);
+Result<Forwarding> apply(WriteContext& context, const SetForwarding& mutation);
+Result<bool> apply(WriteContext& context, const ClearForwarding& mutation);
 Result<bool> apply(WriteContext& context, const DeleteAvailability& mutation);
 
 // The events the batch has appended since it had `first` of them.

@@ -312,6 +312,21 @@ CREATE UNIQUE INDEX held_by_token ON held_messages (sender, client_token);
 CREATE INDEX held_by_recipient ON held_messages (recipient, id);
 CREATE INDEX held_by_thread ON held_messages (thread_id, sender, id);
 )sql",
+    // 7: forwarding (docs/routing.md, "Forwarding"), as SQLite's 13.
+    R"sql(
+CREATE TABLE forwarding (
+  user_id bigint PRIMARY KEY REFERENCES users (id),
+  org_id bigint NOT NULL REFERENCES orgs (id),
+  to_user bigint REFERENCES users (id),
+  to_role bigint REFERENCES roles (id),
+  starts_at bigint NOT NULL,
+  ends_at bigint,
+  set_by bigint REFERENCES users (id),
+  set_at bigint NOT NULL,
+  CHECK ((to_user IS NULL) != (to_role IS NULL)),
+  CHECK (ends_at IS NULL OR ends_at > starts_at)
+);
+)sql",
 };
 
 std::string random_instance_id() {

@@ -378,6 +378,22 @@ CREATE UNIQUE INDEX held_by_token ON held_messages (sender, client_token);
 CREATE INDEX held_by_recipient ON held_messages (recipient, id);
 CREATE INDEX held_by_thread ON held_messages (thread_id, sender, id);
 )sql",
+    // 13: forwarding (docs/routing.md, "Forwarding"): at most one per person, to a
+    // colleague or a role; ends_at NULL until cleared.
+    R"sql(
+CREATE TABLE forwarding (
+  user_id INTEGER PRIMARY KEY REFERENCES users (id),
+  org_id INTEGER NOT NULL REFERENCES orgs (id),
+  to_user INTEGER REFERENCES users (id),
+  to_role INTEGER REFERENCES roles (id),
+  starts_at INTEGER NOT NULL,
+  ends_at INTEGER,
+  set_by INTEGER REFERENCES users (id),
+  set_at INTEGER NOT NULL,
+  CHECK ((to_user IS NULL) != (to_role IS NULL)),
+  CHECK (ends_at IS NULL OR ends_at > starts_at)
+);
+)sql",
 };
 
 std::string random_instance_id() {

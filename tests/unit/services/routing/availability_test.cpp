@@ -136,7 +136,7 @@ TEST_F(AvailabilityTest, ARolePreviewAndAThreadPreviewCarryEachPersonsAvailabili
           ->set_availability(doctor_, doctor_.user, AvailabilityInput{Availability::kBusy, {}, {}})
           .has_value());
   const Resolution resolution = *fx_.routing->preview(nurse_, role.id);
-  const auto recipients = *fx_.routing->with_availability(resolution.to);
+  const auto recipients = *fx_.routing->with_availability(resolution.to, true);
   ASSERT_EQ(recipients.size(), 1u);
   EXPECT_EQ(recipients[0].user, doctor_.user);
   EXPECT_EQ(recipients[0].reason, "signed_in");
