@@ -202,7 +202,8 @@ describe('held messages', () => {
       await held.getByRole('button', { name: 'Withdraw' }).click();
       await expect.poll(() => held.count()).toBe(0);
       const box = harper.page.getByLabel('Message', { exact: true });
-      expect(await box.inputValue()).toBe(text);
+      await expect.poll(() => box.inputValue()).toBe(text);
+      expect(await harper.page.getByLabel('Urgent').isChecked()).toBe(false);
       await expect.poll(() => harper.page.locator('.thread-notice').textContent()).toBe('Withdrawn: the message is back in the message field.');
       expect(await heldOnServer(harper.page)).toEqual([]);
 

@@ -440,10 +440,13 @@ function Composer(props: {
     if (length.over === 0) setRefused(false);
   }, [length.over]);
 
-  // A withdrawn held message comes back as it was, after anything typed since.
+  // A withdrawn held message comes back as it was, after anything typed since; once (one
+  // from before this composer was there is not its own).
+  const restored = useRef(props.restore?.stamp ?? null);
   useEffect(() => {
     const restore = props.restore;
-    if (!restore) return;
+    if (!restore || restore.stamp === restored.current) return;
+    restored.current = restore.stamp;
     touched.current = true;
     const back = refill(input.current?.value ?? latest.current.text, latest.current.quote, restore.body);
     setText(back.text);
