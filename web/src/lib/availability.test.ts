@@ -1,8 +1,9 @@
 import { describe, expect, test } from 'vitest';
 import {
-  availabilityText, memberAvailabilityLines, nextTimeOfDay, ownAvailabilityText, roleAvailabilityLines, rolePreviewShown, statusLabel, threadPreviewShown,
+  availabilityText, heldHint, memberAvailabilityLines, nextTimeOfDay, overrideHint, ownAvailabilityText, roleAvailabilityLines, rolePreviewShown, statusLabel, threadPreviewShown,
 } from './availability';
 import { timeOfDay } from './format';
+import type { Recipient } from './types';
 
 const names: Record<number, string> = { 2: 'Dr. Nina Patel', 3: 'Dr. Emeka Okafor', 7: 'Jordan Brooks, NP' };
 const name = (id: number) => names[id];
@@ -50,14 +51,30 @@ describe('the composer preview', () => {
       role_id: 2, via_role_id: 2, fallback: false, recipients: [{ user_id: 3, reason: 'on_call', availability: 'off_duty', until: evening }],
     }, 'Hospitalist On Call', name);
     expect(shown).toEqual({
-      route: 'Goes to Dr. Emeka Okafor (on call)', blocked: false, lines: [`Dr. Emeka Okafor · off duty until ${timeOfDay(evening)}`], people: [3],
+      route: 'Goes to Dr. Emeka Okafor (on call)', blocked: false, lines: [`Dr. Emeka Okafor · off duty until ${timeOfDay(evening)}`], hold: null, people: [3],
     });
     expect(rolePreviewShown({ role_id: 2, via_role_id: 2, fallback: false, recipients: [] }, 'X', name).blocked).toBe(true);
   });
 
   test('a conversation: no route, only the members who are not available', () => {
     expect(threadPreviewShown([{ user_id: 3, reason: 'member', availability: 'available', until: null }], name))
-      .toEqual({ route: null, blocked: false, lines: [], people: [3] });
+      .toEqual({ route: null, blocked: false, lines: [], hold: null, people: [3] });
     expect(threadPreviewShown([{ user_id: 3, reason: 'member', availability: 'busy', until: null }], name).lines).toEqual(['Dr. Emeka Okafor is busy']);
+  });
+
+  test('a conversation between two people whose other person is off duty says the message will be held', () => {
+    const off = [{ user_id: 3, reason: 'member', availability: 'off_duty' as const, until: evening }];
+    expect(threadPreviewShown(off, name, 3).hold).toEqual({ userId: 3, text: `Dr. Emeka Okafor is off duty until ${timeOfDay(evening)}: your message will be held until then.` });
+    expect(threadPreviewShown([{ ...off[0], until: null }], name, 3).hold?.text)
+      .toBe('Dr. Emeka Okafor is off duty: your message will be held until they are back on duty.');
+    expect(overrideHint(3, name)).toBe('Emergency override: Dr. Emeka Okafor gets this urgent message now, although off duty.');
+    // Not in a group (no peer), and not for someone only busy or in a procedure.
+    expect(threadPreviewShown(off, name, null).hold).toBeNull();
+    expect(threadPreviewShown([{ ...off[0], availability: 'busy' }], name, 3).hold).toBeNull();
+    expect(threadPreviewShown([{ ...off[0], availability: 'in_procedure' }], name, 3).hold).toBeNull();
+    // The preview does not name the peer (an older server, or the member changed).
+    expect(threadPreviewShown([], name, 3).hold).toBeNull();
+    // An older server without availability fields: nothing is held.
+    expect(heldHint(3, [{ user_id: 3, reason: 'member' } as Recipient], name)).toBeNull();
   });
 });

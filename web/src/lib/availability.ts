@@ -58,12 +58,39 @@ export function nextTimeOfDay(time: string, now: number): string {
 
 // What the composer shows before the first keystroke: for a role, where the message
 // goes (`route`; `blocked` when nobody would get it); for anyone it would reach who is
-// not available, a line. `people`: whose availability changes call for a new preview.
+// not available, a line; in a conversation between two people whose other person is
+// off duty, that the message will be held (`hold`: the hint and whom it waits for; an
+// urgent message may then override it). `people`: whose availability changes call for
+// a new preview.
 export interface ComposerPreview {
   route: string | null;
   blocked: boolean;
   lines: string[];
+  hold: Hold | null;
   people: number[];
+}
+
+export interface Hold {
+  userId: number;
+  text: string;
+}
+
+// The composer's hint in a conversation between two people whose other person is off
+// duty: "Dr. Emeka Okafor is off duty until 07:00: your message will be held until
+// then." Null when messages go straight through (or the preview does not name them).
+export function heldHint(peer: number | null, recipients: readonly Recipient[], name: (userId: number) => string): Hold | null {
+  if (peer === null) return null;
+  const other = recipients.find((r) => r.user_id === peer);
+  if (!other || other.availability !== 'off_duty') return null;
+  const text = other.until
+    ? `${name(peer)} is off duty until ${timeOfDay(other.until)}: your message will be held until then.`
+    : `${name(peer)} is off duty: your message will be held until they are back on duty.`;
+  return { userId: peer, text };
+}
+
+// The hint once the emergency override is chosen for an urgent message.
+export function overrideHint(userId: number, name: (userId: number) => string): string {
+  return `Emergency override: ${name(userId)} gets this urgent message now, although off duty.`;
 }
 
 export function rolePreviewShown(preview: RoutePreview, roleName: string, name: (userId: number) => string): ComposerPreview {
@@ -71,10 +98,15 @@ export function rolePreviewShown(preview: RoutePreview, roleName: string, name: 
     route: previewText(preview, roleName, name),
     blocked: preview.recipients.length === 0,
     lines: roleAvailabilityLines(preview.recipients, name),
+    hold: null,
     people: preview.recipients.map((r) => r.user_id),
   };
 }
 
-export function threadPreviewShown(recipients: Recipient[], name: (userId: number) => string): ComposerPreview {
-  return { route: null, blocked: false, lines: memberAvailabilityLines(recipients, name), people: recipients.map((r) => r.user_id) };
+// `peer`: the other person of a conversation between two people (held.ts, heldPeer),
+// else null.
+export function threadPreviewShown(recipients: Recipient[], name: (userId: number) => string, peer: number | null = null): ComposerPreview {
+  return {
+    route: null, blocked: false, lines: memberAvailabilityLines(recipients, name), hold: heldHint(peer, recipients, name), people: recipients.map((r) => r.user_id),
+  };
 }

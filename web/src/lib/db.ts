@@ -35,6 +35,9 @@ export interface OutboxEntry {
   threadId: number;
   body: string;
   urgent: boolean;
+  // An urgent message the user chose to deliver at once to an off-duty person
+  // (emergency override); absent or false otherwise.
+  override?: boolean;
   // Creation order; entries are sent in this order.
   order: number;
   createdAt: string;

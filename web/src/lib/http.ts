@@ -1,5 +1,5 @@
 import type {
-  AvailabilityPeriod, AvailabilityStatus, HistoryPage, LoginAnswer, MessageEvent, MessageStatus, Patient, Recipient, Role, RoutePreview, SessionState, Shift, ShiftInput,
+  AvailabilityPeriod, AvailabilityStatus, Held, HistoryPage, LoginAnswer, MessageEvent, MessageStatus, Patient, Recipient, Role, RoutePreview, SessionState, Shift, ShiftInput,
   SignIn, Thread, User, UserAvailability,
 } from './types';
 
@@ -147,6 +147,14 @@ export class Api {
   }
   threadPreview(threadId: number): Promise<{ recipients: Recipient[] }> {
     return this.call('GET', `/api/v1/threads/${threadId}/preview`);
+  }
+  // The user's own messages held in the thread for an off-duty person, oldest first.
+  async threadHeld(threadId: number): Promise<Held[]> {
+    return (await this.call<{ held: Held[] }>('GET', `/api/v1/threads/${threadId}/held`)).held;
+  }
+  // Withdraws a held message: it is never delivered; the answer has its text.
+  withdrawHeld(heldId: number): Promise<Held> {
+    return this.call('DELETE', `/api/v1/held/${heldId}`);
   }
   availability(userId: number): Promise<UserAvailability> {
     return this.call('GET', `/api/v1/users/${userId}/availability`);

@@ -2,7 +2,7 @@ import 'fake-indexeddb/auto';
 import { IDBFactory } from 'fake-indexeddb';
 import { describe, expect, test } from 'vitest';
 import { databaseName, deleteLocalData, kLegacyDatabaseName, kOutboxLimit, kStaleAfterMs, LocalDataBlocked, moveLegacyEntries, openLocalStore, sweepOtherStores } from './db';
-import { dispositionFor, Outbox, OutboxFull } from './outbox';
+import { dispositionFor, Outbox, OutboxFull, sendFrame } from './outbox';
 import { importStorageKey } from './vault';
 
 const kKey = 'q3v1f2QpXo7m0Q8lJkR1bB7cX4yN9sT6uW2eA5dH0gI';
@@ -279,5 +279,34 @@ describe('outbox', () => {
     for (let i = 0; i < kOutboxLimit; i++) await outbox.add(4, `m${i}`, false, `c-${i}`);
     await expect(outbox.add(4, 'one more', false, 'c-x')).rejects.toBeInstanceOf(OutboxFull);
     expect(outbox.all()).toHaveLength(kOutboxLimit);
+  });
+});
+
+describe('the send frame', () => {
+  const now = Date.parse('2026-12-07T22:10:30Z');
+  const entry = { clientId: 'c-1', userId: 2, threadId: 4, body: 'Bed 4', urgent: false, order: 1, createdAt: '2026-12-07T22:10:00.000Z', failed: null };
+
+  test('urgent and override only when set; override never on a normal message', () => {
+    expect(sendFrame(entry, now)).toEqual({ type: 'send', thread_id: 4, client_id: 'c-1', body: 'Bed 4' });
+    expect(sendFrame({ ...entry, urgent: true }, now)).toEqual({ type: 'send', thread_id: 4, client_id: 'c-1', body: 'Bed 4', urgent: true });
+    expect(sendFrame({ ...entry, urgent: true, override: true }, now)).toEqual({ type: 'send', thread_id: 4, client_id: 'c-1', body: 'Bed 4', urgent: true, override: true });
+    expect(sendFrame({ ...entry, override: true }, now)).toEqual({ type: 'send', thread_id: 4, client_id: 'c-1', body: 'Bed 4' });
+  });
+
+  test('an entry written a while ago says when', () => {
+    expect(sendFrame(entry, now + 120_000).written_at).toBe('2026-12-07T22:10:00.000Z');
+    expect(sendFrame(entry, now + 8 * 24 * 3600_000).written_at).toBeUndefined();
+  });
+
+  test('the outbox keeps an override only with urgent, through a reload', async () => {
+    const factory = new IDBFactory();
+    const store = await openLocalStore(2, key, factory);
+    const outbox = new Outbox(store, 2);
+    await outbox.add(4, 'now', true, 'c-1', true);
+    await outbox.add(4, 'not urgent', false, 'c-2', true);
+    const reopened = new Outbox(store, 2);
+    await reopened.load();
+    expect(reopened.all().map((e) => [e.clientId, e.urgent, e.override ?? false])).toEqual([['c-1', true, true], ['c-2', false, false]]);
+    store.close();
   });
 });

@@ -17,6 +17,23 @@ export function dispositionFor(code: string): ErrorDisposition {
   }
 }
 
+// A message's written time is sent, and shown, when it is this far from its sent time.
+export const kWrittenShownAfterMs = 60_000;
+const kWrittenMaxAgeMs = 7 * 24 * 3600_000 - 3600_000;
+
+// The `send` frame of an entry (docs/protocol.md, "send"). `urgent` and `override` only
+// when set, and `override` only on an urgent message (the server refuses it on another).
+// An entry's createdAt is when it was written: sent along when that was a while ago
+// (written offline), within the server's bound.
+export function sendFrame(entry: OutboxEntry, now: number): Record<string, unknown> {
+  const frame: Record<string, unknown> = { type: 'send', thread_id: entry.threadId, client_id: entry.clientId, body: entry.body };
+  if (entry.urgent) frame.urgent = true;
+  if (entry.urgent && entry.override) frame.override = true;
+  const age = now - Date.parse(entry.createdAt);
+  if (age > kWrittenShownAfterMs && age < kWrittenMaxAgeMs) frame.written_at = entry.createdAt;
+  return frame;
+}
+
 export class OutboxFull extends Error {
   constructor() {
     super(`${kOutboxLimit} messages are waiting to be sent: wait for the connection, or discard some, before writing more.`);
@@ -60,8 +77,9 @@ export class Outbox {
   }
 
   // Creates and durably stores an entry; resolves once it is stored. Rejects with
-  // OutboxFull when kOutboxLimit entries are waiting.
-  async add(threadId: number, body: string, urgent: boolean, clientId = newClientId()): Promise<OutboxEntry> {
+  // OutboxFull when kOutboxLimit entries are waiting. `override` is kept only with
+  // `urgent`.
+  async add(threadId: number, body: string, urgent: boolean, clientId = newClientId(), override = false): Promise<OutboxEntry> {
     if (this.entries.length >= kOutboxLimit) throw new OutboxFull();
     const entry: OutboxEntry = {
       clientId,
@@ -73,6 +91,7 @@ export class Outbox {
       createdAt: new Date().toISOString(),
       failed: null,
     };
+    if (urgent && override) entry.override = true;
     await this.store.outboxPut(entry);
     this.entries.push(entry);
     return entry;

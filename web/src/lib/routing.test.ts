@@ -30,6 +30,8 @@ describe('routing texts', () => {
     expect(routedText({ user_id: 7, reason: 'escalated', role_id: 5 }, name, roleName)).toBe('Not read in time: escalated to Jordan Brooks, NP (Rapid Response RN)');
     // A role not known yet: the person alone.
     expect(routedText({ user_id: 7, reason: 'escalated', role_id: 9 }, name, roleName)).toBe('Not read in time: escalated to Jordan Brooks, NP');
+    // An urgent message sent with an emergency override to someone off duty.
+    expect(routedText({ user_id: 3, reason: 'override', role_id: null }, name, roleName)).toBe('Emergency override: delivered to Dr. Emeka Okafor although off duty');
   });
 });
 

@@ -1,7 +1,7 @@
 import { describe, expect, test } from 'vitest';
 import type { OutboxEntry } from './db';
 import { threadRows } from './rows';
-import type { MessageEvent } from './types';
+import type { Held, MessageEvent } from './types';
 
 const kSelf = 2;
 
@@ -17,7 +17,7 @@ function entry(clientId: string, createdAt: string): OutboxEntry {
 const at = (day: number, hour: number) => new Date(2025, 5, day, hour, 0).toISOString();
 
 const shape = (rows: ReturnType<typeof threadRows>) =>
-  rows.map((r) => (r.type === 'message' ? r.message.seq : r.type === 'pending' ? r.entry.clientId : r.type === 'unread' ? `unread ${r.count}` : r.type));
+  rows.map((r) => (r.type === 'message' ? r.message.seq : r.type === 'pending' ? r.entry.clientId : r.type === 'held' ? `held ${r.held.held_id}` : r.type === 'unread' ? `unread ${r.count}` : r.type));
 
 describe('threadRows', () => {
   test('a separator starts each local day, pending entries included', () => {
@@ -41,5 +41,14 @@ describe('threadRows', () => {
     const rows = threadRows([message(7, at(2, 9)), message(8, at(2, 10))], [], kSelf, 3);
     expect(shape(rows)).toEqual(['top', 'day', 7, 8]);
     expect(shape(threadRows([message(7, at(2, 9)), message(8, at(2, 10))], [], kSelf, 6))).toEqual(['top', 'day', 'unread 2', 7, 8]);
+  });
+
+  test('held messages come after the messages and before the unsent ones, with their day', () => {
+    const held: Held = {
+      held_id: 3, thread_id: 1, client_id: 'h', body: 'held', urgent: false, user_id: 9, held_at: at(3, 22), until: null, written_at: null,
+    };
+    const rows = threadRows([message(1, at(2, 9))], [entry('q', at(4, 8))], kSelf, null, [held]);
+    expect(shape(rows)).toEqual(['top', 'day', 1, 'day', 'held 3', 'day', 'q']);
+    expect(rows.find((r) => r.type === 'held')?.key).toBe('h3');
   });
 });

@@ -1,16 +1,17 @@
 // The rows of a thread's message list, in order: the history edge, a separator at the
-// start of each local day, the new-messages divider, the messages, then the outbox's
-// entries. Separators and the divider are rows like the messages, so the windowed list
+// start of each local day, the new-messages divider, the messages, the user's messages
+// held for an off-duty person, then the outbox's entries. Separators and the divider are rows like the messages, so the windowed list
 // renders them only near the viewport.
 import type { OutboxEntry } from './db';
 import { dayKey } from './format';
-import type { MessageEvent } from './types';
+import type { Held, MessageEvent } from './types';
 
 export type ThreadRow =
   | { key: string; type: 'top' }
   | { key: string; type: 'day'; at: string; headsNext: true }
   | { key: string; type: 'unread'; count: number }
   | { key: string; type: 'message'; message: MessageEvent }
+  | { key: string; type: 'held'; held: Held }
   | { key: string; type: 'pending'; entry: OutboxEntry };
 
 export const kUnreadKey = 'unread';
@@ -18,12 +19,14 @@ export const kUnreadKey = 'unread';
 // `messages` ascending by seq and contiguous; `pending` the thread's unsent entries not
 // among them. The divider goes above the first message from someone else after
 // `unreadAfter` (the read position when the thread was opened), when the loaded
-// messages reach back to it; null: no divider.
+// messages reach back to it; null: no divider. `held`: the thread's held messages,
+// oldest first, none of them among `messages`.
 export function threadRows(
   messages: readonly MessageEvent[],
   pending: readonly OutboxEntry[],
   selfId: number,
   unreadAfter: number | null,
+  held: readonly Held[] = [],
 ): ThreadRow[] {
   const rows: ThreadRow[] = [{ key: 'top', type: 'top' }];
   const reachesDivider = unreadAfter !== null && messages.length > 0 && messages[0].seq <= unreadAfter + 1;
@@ -39,6 +42,10 @@ export function threadRows(
     startDay(message.at);
     if (message === unread[0]) rows.push({ key: kUnreadKey, type: 'unread', count: unread.length });
     rows.push({ key: `m${message.id}`, type: 'message', message });
+  }
+  for (const item of held) {
+    startDay(item.held_at);
+    rows.push({ key: `h${item.held_id}`, type: 'held', held: item });
   }
   for (const entry of pending) {
     startDay(entry.createdAt);

@@ -1,12 +1,13 @@
 import { addAttention, removeAttention, type Attention } from './attention';
 import { type LocalStore, type OutboxEntry } from './db';
 import { MemoryDrafts, type Drafts } from './drafts';
-import { Api } from './http';
-import { Outbox } from './outbox';
+import { addHeld, heldFromSent, mayHold, reconcileHeld, releaseHeld, withoutHeld } from './held';
+import { Api, ApiError } from './http';
+import { Outbox, sendFrame } from './outbox';
 import { SyncSocket, type ConnectionState, type SocketFactory } from './socket';
 import { addReadMark, recipientStatuses, type ReadMarks, type RecipientStatus } from './status';
 import { isThreadEvent } from './types';
-import type { AttentionEvent, AttentionKind, ErrorFrame, HistoryPage, MessageEvent, Patient, Role, RoutedEvent, RouteTarget, ScopedEvent, SentFrame, StreamEvent, Thread, ThreadEvent, User } from './types';
+import type { AttentionEvent, AttentionKind, ErrorFrame, Held, HistoryPage, MessageEvent, Patient, Role, RoutedEvent, RouteTarget, ScopedEvent, SentFrame, StreamEvent, Thread, ThreadEvent, User } from './types';
 
 export interface ThreadState {
   thread: Thread;
@@ -34,6 +35,12 @@ export interface ThreadState {
   // Message id -> whom it reached and why: role routing and escalation steps (`routed`
   // events, `sent`'s routed_to, the `routed` of history pages).
   routed: Map<number, RouteTarget[]>;
+  // The user's own messages held in this thread for an off-duty person, oldest first:
+  // from `sent` answers and GET /threads/{id}/held (the truth, fetched when the thread
+  // opens and after a reconnect). Never written to the local cache.
+  held: Held[];
+  // The held_id of the latest message this device had held here, to announce it.
+  lastHeldId: number | null;
 }
 
 // What the app knows of a colleague's presence: nothing while it is not connected.
@@ -70,9 +77,7 @@ const kPageSize = 50;
 const kAckBatch = 256;
 const kTypingShowMs = 5000;
 const kTypingSendEveryMs = 3000;
-// A message's written time is sent, and shown, when it is this far from its sent time.
-export const kWrittenShownAfterMs = 60_000;
-const kWrittenMaxAgeMs = 7 * 24 * 3600_000 - 3600_000;
+export { kWrittenShownAfterMs } from './outbox';
 
 function noteDelivered(state: ThreadState, messageId: number, userId: number, at: string | null): void {
   let byUser = state.delivered.get(messageId);
@@ -110,6 +115,8 @@ function emptyState(thread: Thread): ThreadState {
     removedBy: null,
     openedReadSeq: thread.read_seq,
     routed: new Map(),
+    held: [],
+    lastHeldId: null,
   };
   if (thread.last_message) insertMessage(state, thread.last_message);
   return state;
@@ -351,6 +358,17 @@ export class AppStore {
     this.flushOutbox();
     this.flushAcks();
     if (this.selectedThreadId !== null) this.markRead(this.selectedThreadId);
+    // A snapshot being loaded asks once it is in.
+    if (!this.held && !this.snapshotLoading) this.refreshHeldAfterReconnect(true);
+  }
+
+  // Held messages may have been released (the replay brings them) or withdrawn on
+  // another device while this one was away: every thread showing some asks again, and
+  // the open one (unless opening it asks anyway).
+  private refreshHeldAfterReconnect(withOpen: boolean): void {
+    for (const [id, state] of this.threads) {
+      if ((withOpen && id === this.selectedThreadId) || (id !== this.selectedThreadId && state.held.length > 0)) void this.refreshHeld(id);
+    }
   }
 
   // The user list, and the thread list when it was never loaded or the stream did not
@@ -376,6 +394,7 @@ export class AppStore {
     this.loadWhatIsMissing();
     this.flushOutbox();
     if (this.selectedThreadId !== null) this.markRead(this.selectedThreadId);
+    if (!this.snapshotLoading) this.refreshHeldAfterReconnect(true);
     this.emit();
   }
 
@@ -410,7 +429,15 @@ export class AppStore {
 
   private async onSent(frame: SentFrame): Promise<void> {
     const entry = this.outbox.all().find((e) => e.clientId === frame.client_id);
-    if (entry) {
+    if (entry && frame.held) {
+      // Held for an off-duty person: no longer sending, shown held until it is released.
+      const state = this.threads.get(entry.threadId);
+      if (state && !state.clientIds.has(frame.client_id)) {
+        const held = heldFromSent(frame, entry);
+        state.held = addHeld(state.held, held);
+        state.lastHeldId = held.held_id;
+      }
+    } else if (entry && !frame.held) {
       const state = this.threads.get(entry.threadId);
       if (state) {
         insertMessage(state, {
@@ -601,6 +628,7 @@ export class AppStore {
     const thread = state.thread;
     if (message.sender_id === this.selfId) {
       void this.outbox.confirm(message.client_id);
+      state.held = releaseHeld(state.held, message.client_id);
       this.flushOutbox();
       if (message.seq > thread.last_seq) thread.last_seq = message.seq;
       return;
@@ -687,6 +715,8 @@ export class AppStore {
           state.readMarks = old.readMarks;
           state.delivered = old.delivered;
           state.routed = old.routed;
+          state.held = old.held.filter((h) => !state.clientIds.has(h.client_id));
+          state.lastHeldId = old.lastHeldId;
         }
         this.threads.set(thread.id, state);
         const last = thread.last_message;
@@ -730,6 +760,8 @@ export class AppStore {
       if (this.threads.has(id)) void this.openThread(id);
       else this.selectedThreadId = null;
     }
+    // Opening the selected thread asked for its held messages; the others ask here.
+    this.refreshHeldAfterReconnect(false);
     this.emit();
   }
 
@@ -816,6 +848,7 @@ export class AppStore {
     if (!state) return;
     state.openedReadSeq = state.thread.read_seq;
     this.markRead(threadId);
+    void this.refreshHeld(threadId);
     if (state.historyLoaded) return;
     state.historyLoaded = true;
     try {
@@ -826,6 +859,42 @@ export class AppStore {
       state.historyLoaded = false;
     }
     this.emit();
+  }
+
+  // The user's held messages in a thread (GET /threads/{id}/held), which replace what
+  // the thread showed, except for what changed while the request was out
+  // (reconcileHeld). Threads where nothing can be held are not asked; neither is the
+  // server while the session is locked.
+  async refreshHeld(threadId: number): Promise<void> {
+    const state = this.threads.get(threadId);
+    if (!state || !mayHold(state.thread) || state.removed || this.held) return;
+    const before = new Set(state.held.map((h) => h.held_id));
+    let answer: Held[];
+    try {
+      answer = await this.api.threadHeld(threadId);
+    } catch {
+      return; // Kept as is: asked again at the next opening or reconnect.
+    }
+    const now = this.threads.get(threadId);
+    if (!now) return;
+    now.held = reconcileHeld(answer, now.held, before, now.clientIds);
+    this.emit();
+  }
+
+  // Withdraws one of the user's held messages (DELETE /held/{id}); answers it, with its
+  // text. When the server no longer has it (released or withdrawn elsewhere) the
+  // thread's held list is fetched again and the ApiError is thrown.
+  async withdrawHeld(threadId: number, heldId: number): Promise<Held> {
+    try {
+      const held = await this.api.withdrawHeld(heldId);
+      const state = this.threads.get(threadId);
+      if (state) state.held = withoutHeld(state.held, heldId);
+      this.emit();
+      return held;
+    } catch (error) {
+      if (error instanceof ApiError && error.status === 404) void this.refreshHeld(threadId);
+      throw error;
+    }
   }
 
   // Pages backwards. Resolves with the number of messages added.
@@ -875,6 +944,7 @@ export class AppStore {
       for (const userId of user_ids) noteDelivered(state, message_id, userId, null);
     }
     for (const routed of page.routed ?? []) this.noteStep(state, routed);
+    for (const message of messages) if (message.sender_id === this.selfId) state.held = releaseHeld(state.held, message.client_id);
     return added;
   }
 
@@ -911,8 +981,10 @@ export class AppStore {
     this.emit();
   }
 
-  async send(threadId: number, body: string, urgent: boolean): Promise<OutboxEntry> {
-    const entry = await this.outbox.add(threadId, body, urgent);
+  // `override`: an urgent message goes to an off-duty person at once instead of being
+  // held (ignored without `urgent`).
+  async send(threadId: number, body: string, urgent: boolean, override = false): Promise<OutboxEntry> {
+    const entry = await this.outbox.add(threadId, body, urgent, undefined, override);
     const state = this.threads.get(threadId);
     if (state) state.activity = entry.createdAt > state.activity ? entry.createdAt : state.activity;
     this.flushOutbox();
@@ -956,13 +1028,7 @@ export class AppStore {
   }
 
   private sendEntry(entry: OutboxEntry): boolean {
-    const frame: Record<string, unknown> = { type: 'send', thread_id: entry.threadId, client_id: entry.clientId, body: entry.body };
-    if (entry.urgent) frame.urgent = true;
-    // An entry's createdAt is when it was written: sent along when that was a while ago
-    // (written offline), within the server's bound (docs/protocol.md, "send").
-    const age = Date.now() - Date.parse(entry.createdAt);
-    if (age > kWrittenShownAfterMs && age < kWrittenMaxAgeMs) frame.written_at = entry.createdAt;
-    return this.socket.send(frame);
+    return this.socket.send(sendFrame(entry, Date.now()));
   }
 
   // Hands the server the next entry of every thread that has no send awaiting an

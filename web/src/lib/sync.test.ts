@@ -1,10 +1,10 @@
 import { afterEach, beforeEach, describe, expect, test, vi } from 'vitest';
 import { MemoryStore } from './db';
-import type { Api } from './http';
+import { ApiError, type Api } from './http';
 import { backoffDelay, type SocketLike } from './socket';
 import { summarize, summaryLabel } from './status';
 import { AppStore } from './store';
-import type { HistoryPage, MessageEvent, Thread, User } from './types';
+import type { Held, HistoryPage, MessageEvent, Thread, User } from './types';
 
 class FakeSocket implements SocketLike {
   static all: FakeSocket[] = [];
@@ -70,6 +70,8 @@ function makeStore(): AppStore {
     history: vi.fn(async () => ({ messages: [], receipts: { read: [], delivered: [] } })),
     messageStatus: vi.fn(async (id: number) => ({ message_id: id, recipients: [] })),
     roles: vi.fn(async () => []),
+    threadHeld: vi.fn(async () => []),
+    withdrawHeld: vi.fn(),
   } as unknown as Api;
   return new AppStore(self, {
     api, token: 'tok', local, socketUrl: 'wss://x/api/v1/ws',
@@ -580,6 +582,125 @@ describe('sync', () => {
     expect(store.threads.has(9)).toBe(true);
     store.dismissAttention(store.attention[1]);
     expect(store.attention.map((a) => a.kind)).toEqual(['unanswered', 'reminder']);
+    store.stop();
+  });
+});
+
+describe('held messages', () => {
+  const kMorning = '2026-12-08T07:00:00Z';
+  const heldAnswer = (clientId: string, heldId: number, body: string): Held => ({
+    held_id: heldId, thread_id: 4, client_id: clientId, body, urgent: false, user_id: 3, held_at: '2026-12-07T22:10:00Z', until: kMorning, written_at: null,
+  });
+  const heldSent = (clientId: string, heldId: number, duplicate = false) => ({
+    type: 'sent', client_id: clientId, thread_id: 4, at: '2026-12-07T22:10:00.000102Z', duplicate,
+    held: { held_id: heldId, user_id: 3, availability: 'off_duty', until: kMorning },
+  });
+
+  test('a held answer ends the sending and shows the message held, until it arrives as a message', async () => {
+    const { store, socket } = await liveStore();
+    socket.frame({ type: 'caught_up', cursor: 'db.110' });
+    await flush();
+    const entry = await store.send(4, 'Bed 4 potassium 6.1', false);
+    const next = await store.send(4, 'and the ECG', false);
+    expect(sentIds(socket)).toEqual([entry.clientId]);
+    socket.frame(heldSent(entry.clientId, 7));
+    await flush();
+    const state = store.threads.get(4)!;
+    // No longer in the outbox (nor stored), not a message, but held; the thread's next message goes.
+    expect(store.outbox.has(entry.clientId)).toBe(false);
+    expect((await local.outboxAll(2)).map((e) => e.clientId)).toEqual([next.clientId]);
+    expect(state.messages.some((m) => m.client_id === entry.clientId)).toBe(false);
+    expect(state.held.map((h) => [h.held_id, h.client_id, h.body, h.availability])).toEqual([[7, entry.clientId, 'Bed 4 potassium 6.1', 'off_duty']]);
+    expect(state.lastHeldId).toBe(7);
+    expect(sentIds(socket)).toEqual([entry.clientId, next.clientId]);
+    // A resend answered held again (duplicate) keeps one.
+    socket.frame(heldSent(next.clientId, 8));
+    socket.frame(heldSent(next.clientId, 8, true));
+    await flush();
+    expect(state.held.map((h) => h.held_id)).toEqual([7, 8]);
+    // Nothing of a held message is written to the local cache.
+    await vi.advanceTimersByTimeAsync(1500);
+    const cached = [...(local as unknown as { cache: Map<string, string> }).cache.values()].join('\n');
+    expect(cached).toContain('"threads"');
+    expect(cached).not.toContain('Bed 4 potassium');
+    expect(cached).not.toContain('and the ECG');
+
+    // Released: the message event with the same client_id replaces the held one.
+    socket.frame({ type: 'event', cursor: 'db.130', event: { ...message(130, 6, 2, entry.clientId), body: 'Bed 4 potassium 6.1' } });
+    await flush();
+    expect(state.held.map((h) => h.held_id)).toEqual([8]);
+    expect(state.messages.filter((m) => m.client_id === entry.clientId)).toHaveLength(1);
+    store.stop();
+  });
+
+  test('opening a thread takes its held messages from the server; what changed meanwhile stays', async () => {
+    const { store, socket } = await liveStore();
+    socket.frame({ type: 'caught_up', cursor: 'db.110' });
+    await flush();
+    let answer!: (list: Held[]) => void;
+    (api.threadHeld as ReturnType<typeof vi.fn>).mockImplementationOnce(() => new Promise<Held[]>((r) => (answer = r)));
+    const entry = await store.send(4, 'new one', false);
+    void store.openThread(4);
+    await flush();
+    expect(api.threadHeld).toHaveBeenCalledWith(4);
+    // Held by this device while the request is out: kept although the answer predates it.
+    socket.frame(heldSent(entry.clientId, 9));
+    await flush();
+    answer([heldAnswer('c-old', 5, 'from another device')]);
+    await flush();
+    const state = store.threads.get(4)!;
+    expect(state.held.map((h) => [h.held_id, h.body])).toEqual([[5, 'from another device'], [9, 'new one']]);
+
+    // Asked again after a reconnect: the server's list replaces it (5 went elsewhere).
+    (api.threadHeld as ReturnType<typeof vi.fn>).mockResolvedValueOnce([heldAnswer(entry.clientId, 9, 'new one')]);
+    socket.drop();
+    await vi.advanceTimersByTimeAsync(40_000);
+    const again = FakeSocket.all[FakeSocket.all.length - 1];
+    again.open();
+    welcome(again);
+    await flush();
+    await flush();
+    expect(api.threadHeld).toHaveBeenCalledTimes(2);
+    expect(store.threads.get(4)!.held.map((h) => h.held_id)).toEqual([9]);
+    store.stop();
+  });
+
+  test('held messages are not asked for in a group', async () => {
+    threadsAnswer = [{ ...thread(5, 5, 0), kind: 'group', member_ids: [2, 3, 5] }];
+    const { store } = await liveStore();
+    await store.openThread(4);
+    expect(api.threadHeld).not.toHaveBeenCalled();
+    store.stop();
+  });
+
+  test('withdrawing removes it and answers its text; one already gone is fetched again', async () => {
+    const { store } = await liveStore();
+    (api.threadHeld as ReturnType<typeof vi.fn>).mockResolvedValueOnce([heldAnswer('c-1', 1, 'first'), heldAnswer('c-2', 2, 'second')]);
+    await store.openThread(4);
+    await flush();
+    const state = store.threads.get(4)!;
+    expect(state.held).toHaveLength(2);
+    (api.withdrawHeld as ReturnType<typeof vi.fn>).mockResolvedValueOnce(heldAnswer('c-1', 1, 'first'));
+    expect((await store.withdrawHeld(4, 1)).body).toBe('first');
+    expect(state.held.map((h) => h.held_id)).toEqual([2]);
+
+    (api.withdrawHeld as ReturnType<typeof vi.fn>).mockRejectedValueOnce(new ApiError(404, 'not_found', 'no such held message'));
+    (api.threadHeld as ReturnType<typeof vi.fn>).mockResolvedValueOnce([]);
+    await expect(store.withdrawHeld(4, 2)).rejects.toThrow('no such held message');
+    await flush();
+    expect(state.held).toEqual([]);
+    store.stop();
+  });
+
+  test('an urgent message with an override says so in its frame and shows whom it reached', async () => {
+    const { store, socket } = await liveStore();
+    const entry = await store.send(4, 'Come now', true, true);
+    const plain = await store.send(4, 'not urgent', false, true);
+    expect(socket.ofType('send')[0]).toEqual({ type: 'send', thread_id: 4, client_id: entry.clientId, body: 'Come now', urgent: true, override: true });
+    socket.frame({ ...sentFrame(entry.clientId, 4, 140, 6), routed_to: [{ user_id: 3, reason: 'override' }] });
+    await flush();
+    expect(socket.ofType('send')[1]).toEqual({ type: 'send', thread_id: 4, client_id: plain.clientId, body: 'not urgent' });
+    expect(store.threads.get(4)!.routed.get(140)).toEqual([{ user_id: 3, reason: 'override', role_id: null }]);
     store.stop();
   });
 });

@@ -82,8 +82,9 @@ export interface ThreadRenamedEvent {
 
 // Message `message_id` reached `user_id`: in a role thread through role `role_id`, or,
 // unread past its deadline, as a step of a backup chain (`escalated`, `role_id` null for
-// a person) (docs/routing.md, "Reasons").
-export type RouteReason = 'on_call' | 'signed_in' | 'fallback' | 'escalated';
+// a person), or although they were off duty, by an urgent message's emergency override
+// (`override`) (docs/routing.md, "Reasons").
+export type RouteReason = 'on_call' | 'signed_in' | 'fallback' | 'escalated' | 'override';
 
 export interface RoutedEvent {
   id: number;
@@ -234,17 +235,28 @@ export type ServerFrame =
   | { type: 'event'; cursor: string; event: StreamEvent }
   | { type: 'events'; cursor: string; events: StreamEvent[] }
   | { type: 'caught_up'; cursor: string }
-  | {
-      type: 'sent'; client_id: string; message_id: number; thread_id: number; seq: number; at: string; duplicate: boolean;
-      // Role threads: whom the message reached and why.
-      routed_to?: RouteTarget[];
-    }
+  | SentMessageFrame
+  | SentHeldFrame
   | { type: 'pong'; ref?: string }
   | { type: 'error'; code: string; message: string; ref?: string }
   | { type: 'presence'; user_id: number; online: boolean }
   | { type: 'typing'; thread_id: number; user_id: number };
 
-export type SentFrame = Extract<ServerFrame, { type: 'sent' }>;
+// `sent` for a message that is in the thread now.
+export interface SentMessageFrame {
+  type: 'sent'; client_id: string; message_id: number; thread_id: number; seq: number; at: string; duplicate: boolean;
+  // Whom the message reached and why: role threads, and an emergency override.
+  routed_to?: RouteTarget[];
+  held?: undefined;
+}
+
+// `sent` for a message held for an off-duty person: no message id or seq yet.
+export interface SentHeldFrame {
+  type: 'sent'; client_id: string; thread_id: number; at: string; duplicate: boolean;
+  held: HeldFor;
+}
+
+export type SentFrame = SentMessageFrame | SentHeldFrame;
 export type ErrorFrame = Extract<ServerFrame, { type: 'error' }>;
 
 // Routing (docs/protocol.md section 5, "Routing: roles, sign-ins and shifts").
@@ -295,6 +307,31 @@ export interface Availability {
 export interface Recipient extends Availability {
   user_id: number;
   reason: string;
+}
+
+// Whom a held message waits for, as `sent` says it: their availability when it was
+// held, and until when (null: until they change it).
+export interface HeldFor {
+  held_id: number;
+  user_id: number;
+  availability: AvailabilityStatus;
+  until: string | null;
+}
+
+// One of the user's own messages held for an off-duty person (docs/protocol.md, "Held
+// messages"): stored by the server, not yet in the thread.
+export interface Held {
+  held_id: number;
+  thread_id: number;
+  client_id: string;
+  body: string;
+  urgent: boolean;
+  user_id: number;
+  held_at: string;
+  until: string | null;
+  written_at: string | null;
+  // Only from `sent`: absent in GET /threads/{id}/held, where it is off duty.
+  availability?: AvailabilityStatus;
 }
 
 export interface AvailabilityPeriod {

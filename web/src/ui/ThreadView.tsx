@@ -1,14 +1,17 @@
 import { useEffect, useRef, useState } from 'preact/hooks';
-import { rolePreviewShown, threadPreviewShown, type ComposerPreview } from '../lib/availability';
+import { overrideHint, rolePreviewShown, threadPreviewShown, type ComposerPreview } from '../lib/availability';
 import { composeBody, kCounterFromBytes, lengthCheck, plural, quoteOf, splitQuote, type Quote } from '../lib/compose';
 import { dayLabel, mrnLabel, timeOfDay } from '../lib/format';
+import { heldNotice, heldPeer, refill } from '../lib/held';
+import { ApiError } from '../lib/http';
 import { clearPlace, savedPlace, savePlace } from '../lib/place';
 import { kUnreadKey, threadRows } from '../lib/rows';
 import { routedText } from '../lib/routing';
 import { kWrittenShownAfterMs, type AppStore, type ThreadState } from '../lib/store';
 import { summarize, summaryLabel } from '../lib/status';
-import type { MessageEvent } from '../lib/types';
+import type { Held, MessageEvent } from '../lib/types';
 import { GroupInfo } from './GroupInfo';
+import { HeldBubble } from './HeldBubble';
 import { MessageDetail } from './MessageDetail';
 import { MessageOptions } from './MessageOptions';
 import { OutboxBubble } from './OutboxBubble';
@@ -31,6 +34,8 @@ export function ThreadView(props: { store: AppStore; state: ThreadState; onBack:
   const [atBottom, setAtBottom] = useState(true);
   const [jumping, setJumping] = useState(false);
   const list = useRef<VirtualListControl | null>(null);
+  // A withdrawn held message, for the composer to take back.
+  const [restore, setRestore] = useState<Restore | null>(null);
   // Where the new-messages divider goes, fixed when the thread opens (or as it was
   // before a reload), so reading the thread does not move it.
   const [unreadAfter] = useState<number | null>(() => {
@@ -57,8 +62,29 @@ export function ThreadView(props: { store: AppStore; state: ThreadState; onBack:
     return () => clearTimeout(timer);
   }, [notice]);
 
+  // A message this device had held is announced once (the bubble says it too).
+  const announcedHeld = useRef(state.lastHeldId);
+  useEffect(() => {
+    if (state.lastHeldId === announcedHeld.current) return;
+    announcedHeld.current = state.lastHeldId;
+    const held = state.held.find((h) => h.held_id === state.lastHeldId);
+    if (held) setNotice(heldNotice(held, (id) => store.userName(id)));
+  }, [state.lastHeldId]);
+
+  async function withdraw(held: Held) {
+    try {
+      const back = await store.withdrawHeld(thread.id, held.held_id);
+      setRestore({ body: back.body, urgent: back.urgent, stamp: Date.now() });
+      setNotice('Withdrawn: the message is back in the message field.');
+    } catch (error) {
+      if (error instanceof ApiError && error.status === 404) setNotice('This message is no longer held: it was delivered or withdrawn.');
+      else setNotice(`The message could not be withdrawn: ${(error as Error).message}`);
+    }
+  }
+
   const pending = store.outbox.forThread(thread.id).filter((entry) => !state.clientIds.has(entry.clientId));
-  const rows = threadRows(state.messages, pending, store.selfId, unreadAfter);
+  const held = state.held.filter((h) => !state.clientIds.has(h.client_id));
+  const rows = threadRows(state.messages, pending, store.selfId, unreadAfter, held);
   const hasDivider = rows.some((row) => row.key === kUnreadKey);
   const now = Date.now();
   const find = (id: number | null) => (id === null ? undefined : state.messages.find((m) => m.id === id));
@@ -160,6 +186,8 @@ export function ThreadView(props: { store: AppStore; state: ThreadState; onBack:
                     <span>New messages</span>
                   </p>
                 );
+              case 'held':
+                return <HeldBubble store={store} held={row.held} onWithdraw={withdraw} />;
               case 'pending':
                 return <OutboxBubble store={store} entry={row.entry} />;
               case 'message':
@@ -197,6 +225,7 @@ export function ThreadView(props: { store: AppStore; state: ThreadState; onBack:
           roleId={thread.kind === 'role' ? thread.role_id ?? null : null}
           quote={quote}
           onQuote={setQuote}
+          restore={restore}
         />
       )}
       {options && (
@@ -308,7 +337,11 @@ function useComposerPreview(store: AppStore, threadId: number, roleId: number | 
     let cancelled = false;
     const name = (id: number) => store.userName(id);
     const load = async (): Promise<ComposerPreview> => {
-      if (roleId === null) return threadPreviewShown((await store.api.threadPreview(threadId)).recipients, name);
+      if (roleId === null) {
+        const { recipients } = await store.api.threadPreview(threadId);
+        const state = store.threads.get(threadId);
+        return threadPreviewShown(recipients, name, state ? heldPeer(state.thread, store.selfId) : null);
+      }
       if (!store.roles?.has(roleId)) await store.refreshRoles().catch(() => undefined);
       return rolePreviewShown(await store.api.rolePreview(roleId), store.roleName(roleId), name);
     };
@@ -327,16 +360,30 @@ function useComposerPreview(store: AppStore, threadId: number, roleId: number | 
   return shown;
 }
 
+// A withdrawn held message going back to the composer; `stamp` tells one from the next.
+interface Restore {
+  body: string;
+  urgent: boolean;
+  stamp: number;
+}
+
 // The message field, its quote when replying, the urgent switch and the length counter;
-// in a role thread, where the message would go. The draft (text and quote) is kept per
-// thread in store.drafts.
-function Composer(props: { store: AppStore; threadId: number; roleId: number | null; quote: Quote | null; onQuote: (quote: Quote | null) => void }) {
+// in a role thread, where the message would go; in a conversation between two people
+// whose other person is off duty, that the message will be held, and for an urgent one
+// the emergency override. The draft (text and quote) is kept per thread in store.drafts.
+function Composer(props: {
+  store: AppStore; threadId: number; roleId: number | null; quote: Quote | null; onQuote: (quote: Quote | null) => void; restore: Restore | null;
+}) {
   const { store, threadId, quote } = props;
   const preview = useComposerPreview(store, threadId, props.roleId);
   const blocked = preview?.blocked ?? false;
   const warnings = preview?.lines ?? [];
+  const hold = preview?.hold ?? null;
   const [text, setText] = useState('');
   const [urgent, setUrgent] = useState(false);
+  // The emergency override: offered only for an urgent message that would be held.
+  const [override, setOverride] = useState(false);
+  const overriding = override && urgent && hold !== null;
   // A send was refused for its length: the error shows until the text fits.
   const [refused, setRefused] = useState(false);
   const input = useRef<HTMLTextAreaElement>(null);
@@ -393,6 +440,21 @@ function Composer(props: { store: AppStore; threadId: number; roleId: number | n
     if (length.over === 0) setRefused(false);
   }, [length.over]);
 
+  // A withdrawn held message comes back as it was, after anything typed since; once (one
+  // from before this composer was there is not its own).
+  const restored = useRef(props.restore?.stamp ?? null);
+  useEffect(() => {
+    const restore = props.restore;
+    if (!restore || restore.stamp === restored.current) return;
+    restored.current = restore.stamp;
+    touched.current = true;
+    const back = refill(input.current?.value ?? latest.current.text, latest.current.quote, restore.body);
+    setText(back.text);
+    props.onQuote(back.quote);
+    if (restore.urgent) setUrgent(true);
+    input.current?.focus();
+  }, [props.restore?.stamp]);
+
   async function submit() {
     // The field itself: what was typed an instant ago may not be rendered into `text` yet.
     const typed = input.current?.value ?? text;
@@ -409,10 +471,11 @@ function Composer(props: { store: AppStore; threadId: number; roleId: number | n
     setRefused(false);
     setText('');
     setUrgent(false);
+    setOverride(false);
     props.onQuote(null);
     void store.drafts.put(threadId, { text: '', quote: null }).catch(() => undefined);
     try {
-      await store.send(threadId, message, urgent);
+      await store.send(threadId, message, urgent, overriding);
     } catch (failure) {
       // Not stored (the outbox is full): the text and its quote go back.
       setText(typed);
@@ -471,7 +534,15 @@ function Composer(props: { store: AppStore; threadId: number; roleId: number | n
       )}
       <div class="composer-row">
         <label class={'urgent-toggle' + (urgent ? ' on' : '')}>
-          <input type="checkbox" checked={urgent} onChange={(e) => setUrgent((e.target as HTMLInputElement).checked)} />
+          <input
+            type="checkbox"
+            checked={urgent}
+            onChange={(e) => {
+              const on = (e.target as HTMLInputElement).checked;
+              setUrgent(on);
+              if (!on) setOverride(false);
+            }}
+          />
           <span>Urgent</span>
         </label>
         <label for="composer-input" class="visually-hidden">
@@ -483,7 +554,11 @@ function Composer(props: { store: AppStore; threadId: number; roleId: number | n
           rows={1}
           placeholder="Message"
           value={text}
-          aria-describedby={[showCounter ? 'composer-counter' : '', preview?.route ? 'route-preview' : '', warnings.length > 0 ? 'availability-preview' : ''].filter(Boolean).join(' ') || undefined}
+          aria-describedby={
+            [showCounter ? 'composer-counter' : '', preview?.route ? 'route-preview' : '', warnings.length > 0 ? 'availability-preview' : '', hold ? 'held-hint' : '']
+              .filter(Boolean)
+              .join(' ') || undefined
+          }
           onInput={(e) => {
             touched.current = true;
             setNotStored(null);
@@ -501,6 +576,15 @@ function Composer(props: { store: AppStore; threadId: number; roleId: number | n
           Send
         </button>
       </div>
+      <p id="held-hint" class={'held-hint small' + (hold ? ' shown' : '') + (overriding ? ' overriding' : '')} aria-live="polite">
+        {hold && (overriding ? overrideHint(hold.userId, (id) => store.userName(id)) : hold.text)}
+      </p>
+      {hold && urgent && (
+        <label class={'override-toggle' + (override ? ' on' : '')}>
+          <input type="checkbox" checked={override} onChange={(e) => setOverride((e.target as HTMLInputElement).checked)} />
+          <span>Emergency override: deliver now</span>
+        </label>
+      )}
     </form>
   );
 }
