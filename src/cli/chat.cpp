@@ -35,6 +35,10 @@ struct ChatOptions {
   std::int64_t thread = 0;
   bool urgent = false;
   bool override_availability = false;
+  std::string forward_to;
+  std::int64_t forward_to_role = 0;
+  std::string until;
+  bool stop = false;
   std::int64_t held = 0;
   std::string client_id;
   std::string text;
@@ -362,6 +366,35 @@ void add_chat_command(CLI::App& app, int& exit_code) {
   withdraw->callback([options, &exit_code] {
     exit_code = with_client(*options, [&](ChatClient& client) {
       return print_call(client, "DELETE", fmt::format("/api/v1/held/{}", options->held));
+    });
+  });
+
+  CLI::App* forward = chat->add_subcommand(
+      "forward", "Forward your messages to a colleague or a role, or stop (prints it)");
+  auto* to_user = forward->add_option("--to", options->forward_to, "Username to forward to");
+  auto* to_role = forward->add_option("--to-role", options->forward_to_role, "Role id");
+  auto* stop = forward->add_flag("--stop", options->stop, "Stop forwarding");
+  to_user->excludes(to_role)->excludes(stop);
+  to_role->excludes(stop);
+  forward->add_option("--until", options->until, "End, RFC 3339 UTC (default: until stopped)");
+  forward->callback([options, &exit_code] {
+    exit_code = with_client(*options, [&](ChatClient& client) -> Result<void> {
+      const std::string target = fmt::format("/api/v1/users/{}/forwarding", client.user_id());
+      if (options->stop) {
+        return print_call(client, "DELETE", target);
+      }
+      json::object body;
+      if (!options->forward_to.empty()) {
+        body["to_user_id"] = WL_TRY(client.user_id_of(options->forward_to));
+      } else if (options->forward_to_role > 0) {
+        body["to_role_id"] = options->forward_to_role;
+      } else {
+        return error(Code::kInvalidArgument, "give --to, --to-role or --stop");
+      }
+      if (!options->until.empty()) {
+        body["ends_at"] = options->until;
+      }
+      return print_call(client, "PUT", target, json::serialize(body));
     });
   });
 

@@ -411,6 +411,84 @@ TYPED_TEST(RoutingStoreContract, BackupChainsAreReplacedWholeAndStayInTheOrg) {
   EXPECT_EQ(*store.list_backups(doctor), shorter) << "a refused chain changes nothing";
 }
 
+TYPED_TEST(RoutingStoreContract, AForwardingIsOnePerPersonReplacedClearedAndAnnounced) {
+  auto& store = *this->store_;
+  const UserId doctor = this->make_user("doctor");
+  const UserId cover = this->make_user("cover");
+  const Role role = this->make_role("Hospitalist On Call");
+  EXPECT_FALSE(store.find_forwarding(doctor)->has_value());
+  std::vector<CommittedEvent> seen;
+  CommitHook hook = [&seen](std::span<const CommittedEvent> events) {
+    seen.insert(seen.end(), events.begin(), events.end());
+  };
+  Forwarding forwarding;
+  forwarding.org_id = this->org_;
+  forwarding.user_id = doctor;
+  forwarding.to_user = cover;
+  forwarding.starts_at = at(100);
+  forwarding.ends_at = at(200);
+  forwarding.set_by = doctor;
+  forwarding.set_at = at(90);
+  const auto set = commit_one<Forwarding>(store, SetForwarding{forwarding}, hook);
+  ASSERT_TRUE(set.has_value()) << set.error().to_string();
+  auto found = *store.find_forwarding(doctor);
+  ASSERT_TRUE(found.has_value());
+  EXPECT_EQ(found->to_user, cover);
+  EXPECT_FALSE(found->to_role.is_set());
+  EXPECT_EQ(found->starts_at, at(100));
+  EXPECT_EQ(found->ends_at, at(200));
+  EXPECT_EQ(found->set_by, doctor);
+  EXPECT_EQ(found->set_at, at(90));
+  EXPECT_FALSE(found->in_force_at(at(99)));
+  EXPECT_TRUE(found->in_force_at(at(100)));
+  EXPECT_FALSE(found->in_force_at(at(200))) << "its end is exclusive";
+  ASSERT_EQ(seen.size(), 1u);
+  EXPECT_EQ(seen[0].event.kind, EventKind::kAvailabilityChanged);
+  EXPECT_EQ(seen[0].event.subject, doctor);
+
+  // Set again: replaced, to a role, with no end.
+  forwarding.to_user = UserId();
+  forwarding.to_role = role.id;
+  forwarding.ends_at.reset();
+  ASSERT_TRUE(commit_one<Forwarding>(store, SetForwarding{forwarding}, hook).has_value());
+  found = *store.find_forwarding(doctor);
+  ASSERT_TRUE(found.has_value());
+  EXPECT_EQ(found->to_role, role.id);
+  EXPECT_FALSE(found->to_user.is_set());
+  EXPECT_FALSE(found->ends_at.has_value());
+
+  // Refused: to nobody, to both, to themselves, backwards, to another org's user.
+  Forwarding bad = forwarding;
+  bad.to_role = RoleId();
+  EXPECT_EQ(commit_one<Forwarding>(store, SetForwarding{bad}).error().code(),
+            Code::kInvalidArgument);
+  bad.to_user = cover;
+  bad.to_role = role.id;
+  EXPECT_EQ(commit_one<Forwarding>(store, SetForwarding{bad}).error().code(),
+            Code::kInvalidArgument);
+  bad.to_role = RoleId();
+  bad.to_user = doctor;
+  EXPECT_EQ(commit_one<Forwarding>(store, SetForwarding{bad}).error().code(),
+            Code::kInvalidArgument);
+  bad.to_user = cover;
+  bad.ends_at = at(50);
+  EXPECT_EQ(commit_one<Forwarding>(store, SetForwarding{bad}).error().code(),
+            Code::kInvalidArgument);
+  const OrgId other = create_org(store, "Other Hospital", at(1))->id;
+  bad.ends_at.reset();
+  bad.to_user = this->make_user("stranger", other);
+  EXPECT_EQ(commit_one<Forwarding>(store, SetForwarding{bad}).error().code(), Code::kNotFound);
+  EXPECT_EQ((*store.find_forwarding(doctor))->to_role, role.id) << "a refusal changes nothing";
+
+  // Cleared once, in its org only.
+  EXPECT_FALSE(*commit_one<bool>(store, ClearForwarding{other, doctor, doctor, at(300)}));
+  EXPECT_TRUE(*commit_one<bool>(store, ClearForwarding{this->org_, doctor, doctor, at(300)}, hook));
+  EXPECT_FALSE(*commit_one<bool>(store, ClearForwarding{this->org_, doctor, doctor, at(301)}));
+  EXPECT_FALSE(store.find_forwarding(doctor)->has_value());
+  EXPECT_EQ(seen.back().event.kind, EventKind::kAvailabilityChanged);
+  EXPECT_EQ(seen.size(), 3u);
+}
+
 TYPED_TEST(RoutingStoreContract, AnOrgHasTheDefaultPolicyUntilOneIsSet) {
   auto& store = *this->store_;
   const EscalationPolicy defaults = *store.find_escalation_policy(this->org_);

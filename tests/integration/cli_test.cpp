@@ -176,6 +176,26 @@ TEST_F(CliTest, ChatHoldsListsWithdrawsAndOverrides) {
   EXPECT_TRUE(chat("rn.harper", {"held", "--thread", thread}).empty()) << last_output_;
 }
 
+TEST_F(CliTest, ChatForwardsAndStops) {
+  const auto set = chat("dr.okafor", {"forward", "--to", "dr.haddad"});
+  ASSERT_EQ(set.size(), 1u) << last_output_;
+  const std::int64_t haddad = set[0].at("forwarding").at("to_user_id").as_int64();
+  const auto opened = chat("rn.harper", {"open", "--direct", "dr.okafor"});
+  ASSERT_EQ(opened.size(), 1u) << last_output_;
+  const std::string thread = std::to_string(opened[0].at("id").as_int64());
+  const auto sent = chat("rn.harper", {"send", "--thread", thread, "Bed 2 troponin is up"});
+  ASSERT_EQ(sent.size(), 1u) << last_output_;
+  EXPECT_EQ(sent[0].at("routed_to").at(0).at("user_id").as_int64(), haddad) << last_output_;
+  EXPECT_EQ(sent[0].at("routed_to").at(0).at("reason").as_string(), "forwarded");
+
+  chat("dr.okafor", {"forward", "--stop"});
+  const auto after = chat("rn.harper", {"send", "--thread", thread, "Sorted, thanks"});
+  ASSERT_EQ(after.size(), 1u) << last_output_;
+  EXPECT_FALSE(after[0].as_object().contains("routed_to")) << last_output_;
+  chat("dr.okafor", {"forward"}, 1);
+  EXPECT_NE(last_output_.find("give --to, --to-role or --stop"), std::string::npos) << last_output_;
+}
+
 TEST_F(CliTest, ChatReportsAWrongPasswordAndAnUnknownThreadClearly) {
   std::string output;
   const int refused = run_wardline(
