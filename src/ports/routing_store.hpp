@@ -4,6 +4,7 @@
 #include <cstddef>
 #include <cstdint>
 #include <optional>
+#include <span>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -355,6 +356,14 @@ class RoutingStore {
 
   /// `user`'s forwarding, in force or not (ended or ahead); none if none is set.
   virtual Result<std::optional<Forwarding>> find_forwarding(UserId user) = 0;
+
+  /// As list_availability and find_forwarding for each of `users` (at most
+  /// kMaxUsersPerRead), in one read each: the periods ordered by user, then start,
+  /// then id; the forwardings set, ordered by user. Unknown users have none.
+  virtual Result<std::vector<AvailabilityPeriod>> list_availability_of(
+      std::span<const UserId> users, Timestamp from) = 0;
+  virtual Result<std::vector<Forwarding>> list_forwarding_of(std::span<const UserId> users) = 0;
+  static constexpr std::size_t kMaxUsersPerRead = 1000;
 };
 
 }  // namespace wl

@@ -489,6 +489,52 @@ TYPED_TEST(RoutingStoreContract, AForwardingIsOnePerPersonReplacedClearedAndAnno
   EXPECT_EQ(seen.size(), 3u);
 }
 
+TYPED_TEST(RoutingStoreContract, AvailabilityAndForwardingOfManyAreReadAtOnce) {
+  auto& store = *this->store_;
+  const UserId a = this->make_user("a");
+  const UserId b = this->make_user("b");
+  const UserId c = this->make_user("c");
+  auto period = [&](UserId user, Availability status, std::int64_t from) {
+    AvailabilityPeriod made;
+    made.org_id = this->org_;
+    made.user_id = user;
+    made.status = status;
+    made.starts_at = at(from);
+    made.ends_at = at(from + 100);
+    made.set_by = user;
+    made.set_at = at(1);
+    return commit_one<AvailabilityPeriod>(store, SetAvailability{made});
+  };
+  ASSERT_TRUE(period(b, Availability::kBusy, 50).has_value());
+  ASSERT_TRUE(period(a, Availability::kOffDuty, 20).has_value());
+  ASSERT_TRUE(period(a, Availability::kBusy, 10).has_value());
+  ASSERT_TRUE(period(c, Availability::kBusy, 10).has_value());
+  Forwarding forwarding;
+  forwarding.org_id = this->org_;
+  forwarding.user_id = b;
+  forwarding.to_user = c;
+  forwarding.starts_at = at(1);
+  forwarding.set_at = at(1);
+  ASSERT_TRUE(commit_one<Forwarding>(store, SetForwarding{forwarding}).has_value());
+
+  const std::vector<UserId> asked{b, a, UserId(9999)};
+  const auto periods = store.list_availability_of(asked, at(0));
+  ASSERT_TRUE(periods.has_value()) << periods.error().to_string();
+  ASSERT_EQ(periods->size(), 3u) << "c's are not asked for";
+  EXPECT_EQ((*periods)[0].user_id, a);
+  EXPECT_EQ((*periods)[0].starts_at, at(10));
+  EXPECT_EQ((*periods)[1].user_id, a);
+  EXPECT_EQ((*periods)[2].user_id, b);
+  EXPECT_EQ(store.list_availability_of(asked, at(115))->size(), 2u) << "a's first has ended";
+  const auto forwardings = store.list_forwarding_of(asked);
+  ASSERT_TRUE(forwardings.has_value()) << forwardings.error().to_string();
+  ASSERT_EQ(forwardings->size(), 1u);
+  EXPECT_EQ((*forwardings)[0].user_id, b);
+  EXPECT_EQ((*forwardings)[0].to_user, c);
+  EXPECT_TRUE(store.list_availability_of({}, at(0))->empty());
+  EXPECT_TRUE(store.list_forwarding_of({})->empty());
+}
+
 TYPED_TEST(RoutingStoreContract, AnOrgHasTheDefaultPolicyUntilOneIsSet) {
   auto& store = *this->store_;
   const EscalationPolicy defaults = *store.find_escalation_policy(this->org_);

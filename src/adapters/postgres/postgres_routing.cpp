@@ -568,6 +568,36 @@ Result<bool> detail::pg::apply(WriteContext& context, const ClearForwarding& mut
   return true;
 }
 
+namespace {
+
+Forwarding read_forwarding(const PgResult& rows, int row) {
+  Forwarding forwarding;
+  forwarding.user_id = UserId(rows.int64(row, 0));
+  forwarding.org_id = OrgId(rows.int64(row, 1));
+  forwarding.to_user = UserId(rows.is_null(row, 2) ? 0 : rows.int64(row, 2));
+  forwarding.to_role = RoleId(rows.is_null(row, 3) ? 0 : rows.int64(row, 3));
+  forwarding.starts_at = rows.time(row, 4);
+  forwarding.ends_at = rows.optional_time(row, 5);
+  forwarding.set_by = UserId(rows.is_null(row, 6) ? 0 : rows.int64(row, 6));
+  forwarding.set_at = rows.time(row, 7);
+  return forwarding;
+}
+
+// The ids as "1,2,3", for `= ANY(string_to_array($n, ',')::bigint[])`: one statement
+// whatever the count.
+Result<std::string> listed_ids(std::span<const UserId> users) {
+  if (users.size() > RoutingStore::kMaxUsersPerRead) {
+    return error(Code::kInvalidArgument, "too many users for one read");
+  }
+  std::string ids;
+  for (const UserId user : users) {
+    ids += (ids.empty() ? "" : ",") + std::to_string(user.value());
+  }
+  return ids;
+}
+
+}  // namespace
+
 Result<std::optional<Forwarding>> PostgresStore::find_forwarding(UserId user) {
   auto lease = read_pool_->acquire();
   const PgResult rows = WL_TRY(lease.connection().query(
@@ -577,17 +607,36 @@ Result<std::optional<Forwarding>> PostgresStore::find_forwarding(UserId user) {
   if (rows.rows() == 0) {
     return std::optional<Forwarding>();
   }
-  Forwarding forwarding;
-  forwarding.user_id = UserId(rows.int64(0, 0));
-  forwarding.org_id = OrgId(rows.int64(0, 1));
-  forwarding.to_user = UserId(rows.is_null(0, 2) ? 0 : rows.int64(0, 2));
-  forwarding.to_role = RoleId(rows.is_null(0, 3) ? 0 : rows.int64(0, 3));
-  forwarding.starts_at = rows.time(0, 4);
-  forwarding.ends_at = rows.optional_time(0, 5);
-  forwarding.set_by = UserId(rows.is_null(0, 6) ? 0 : rows.int64(0, 6));
-  forwarding.set_at = rows.time(0, 7);
-  WL_TRY(rows.check());
-  return std::optional<Forwarding>(forwarding);
+  return std::optional<Forwarding>(
+      WL_TRY(single_row<Forwarding>(rows, read_forwarding, "forwarding")));
+}
+
+Result<std::vector<AvailabilityPeriod>> PostgresStore::list_availability_of(
+    std::span<const UserId> users, Timestamp from) {
+  const std::string ids = WL_TRY(listed_ids(users));
+  if (ids.empty()) {
+    return std::vector<AvailabilityPeriod>();
+  }
+  auto lease = read_pool_->acquire();
+  const PgResult rows = WL_TRY(lease.connection().query(
+      "SELECT id, org_id, user_id, status, starts_at, ends_at, set_by, set_at FROM availability "
+      "WHERE user_id = ANY(string_to_array($1, ',')::bigint[]) AND (ends_at IS NULL OR ends_at > "
+      "$2) ORDER BY user_id, starts_at, id",
+      Params().add_text(ids).add(from), "list availability"));
+  return all_rows<AvailabilityPeriod>(rows, read_availability);
+}
+
+Result<std::vector<Forwarding>> PostgresStore::list_forwarding_of(std::span<const UserId> users) {
+  const std::string ids = WL_TRY(listed_ids(users));
+  if (ids.empty()) {
+    return std::vector<Forwarding>();
+  }
+  auto lease = read_pool_->acquire();
+  const PgResult rows = WL_TRY(lease.connection().query(
+      "SELECT user_id, org_id, to_user, to_role, starts_at, ends_at, set_by, set_at "
+      "FROM forwarding WHERE user_id = ANY(string_to_array($1, ',')::bigint[]) ORDER BY user_id",
+      Params().add_text(ids), "list forwarding"));
+  return all_rows<Forwarding>(rows, read_forwarding);
 }
 
 }  // namespace wl

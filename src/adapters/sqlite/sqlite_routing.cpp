@@ -547,6 +547,38 @@ Result<bool> detail::apply(WriteContext& context, const ClearForwarding& mutatio
   return true;
 }
 
+namespace {
+
+Forwarding read_forwarding(const Statement& row) {
+  Forwarding forwarding;
+  forwarding.user_id = UserId(row.column_int64(0));
+  forwarding.org_id = OrgId(row.column_int64(1));
+  forwarding.to_user = UserId(row.column_is_null(2) ? 0 : row.column_int64(2));
+  forwarding.to_role = RoleId(row.column_is_null(3) ? 0 : row.column_int64(3));
+  forwarding.starts_at = row.column_time(4);
+  if (!row.column_is_null(5)) {
+    forwarding.ends_at = row.column_time(5);
+  }
+  forwarding.set_by = UserId(row.column_is_null(6) ? 0 : row.column_int64(6));
+  forwarding.set_at = row.column_time(7);
+  return forwarding;
+}
+
+// The ids as a JSON array, for `IN (SELECT value FROM json_each(?))`: one statement
+// whatever the count.
+Result<std::string> json_ids(std::span<const UserId> users) {
+  if (users.size() > RoutingStore::kMaxUsersPerRead) {
+    return error(Code::kInvalidArgument, "too many users for one read");
+  }
+  std::string ids = "[";
+  for (const UserId user : users) {
+    ids += (ids.size() > 1 ? "," : "") + std::to_string(user.value());
+  }
+  return ids + "]";
+}
+
+}  // namespace
+
 Result<std::optional<Forwarding>> SqliteStore::find_forwarding(UserId user) {
   auto lease = read_pool_->acquire();
   auto select = WL_TRY(lease.connection().prepare(
@@ -557,18 +589,31 @@ Result<std::optional<Forwarding>> SqliteStore::find_forwarding(UserId user) {
   if (!WL_TRY(select.step())) {
     return std::optional<Forwarding>();
   }
-  Forwarding forwarding;
-  forwarding.user_id = UserId(select.column_int64(0));
-  forwarding.org_id = OrgId(select.column_int64(1));
-  forwarding.to_user = UserId(select.column_is_null(2) ? 0 : select.column_int64(2));
-  forwarding.to_role = RoleId(select.column_is_null(3) ? 0 : select.column_int64(3));
-  forwarding.starts_at = select.column_time(4);
-  if (!select.column_is_null(5)) {
-    forwarding.ends_at = select.column_time(5);
-  }
-  forwarding.set_by = UserId(select.column_is_null(6) ? 0 : select.column_int64(6));
-  forwarding.set_at = select.column_time(7);
-  return std::optional<Forwarding>(forwarding);
+  return std::optional<Forwarding>(read_forwarding(select));
+}
+
+Result<std::vector<AvailabilityPeriod>> SqliteStore::list_availability_of(
+    std::span<const UserId> users, Timestamp from) {
+  const std::string ids = WL_TRY(json_ids(users));
+  auto lease = read_pool_->acquire();
+  auto select = WL_TRY(lease.connection().prepare(
+      "SELECT id, org_id, user_id, status, starts_at, ends_at, set_by, set_at FROM availability "
+      "WHERE user_id IN (SELECT value FROM json_each(?1)) AND (ends_at IS NULL OR ends_at > ?2) "
+      "ORDER BY user_id, starts_at, id",
+      "list availability"));
+  select.bind_text(1, ids).bind(2, from);
+  return all_rows<AvailabilityPeriod>(select, read_availability);
+}
+
+Result<std::vector<Forwarding>> SqliteStore::list_forwarding_of(std::span<const UserId> users) {
+  const std::string ids = WL_TRY(json_ids(users));
+  auto lease = read_pool_->acquire();
+  auto select = WL_TRY(lease.connection().prepare(
+      "SELECT user_id, org_id, to_user, to_role, starts_at, ends_at, set_by, set_at "
+      "FROM forwarding WHERE user_id IN (SELECT value FROM json_each(?1)) ORDER BY user_id",
+      "list forwarding"));
+  select.bind_text(1, ids);
+  return all_rows<Forwarding>(select, read_forwarding);
 }
 
 }  // namespace wl

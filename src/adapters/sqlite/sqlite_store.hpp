@@ -101,6 +101,9 @@ class SqliteStore final : public Store {
   Result<EscalationPolicy> find_escalation_policy(OrgId org) override;
   Result<std::vector<AvailabilityPeriod>> list_availability(UserId user, Timestamp from) override;
   Result<std::optional<Forwarding>> find_forwarding(UserId user) override;
+  Result<std::vector<AvailabilityPeriod>> list_availability_of(std::span<const UserId> users,
+                                                               Timestamp from) override;
+  Result<std::vector<Forwarding>> list_forwarding_of(std::span<const UserId> users) override;
 
   Result<Thread> find_thread(ThreadId id) override;
   Result<std::vector<ThreadSummary>> list_threads_for_user(UserId user) override;

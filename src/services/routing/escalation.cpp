@@ -100,7 +100,20 @@ Result<std::vector<UserId>> Escalator::reach(OrgId org, const Backup& step, Time
     if (!user && user.error().code() != Code::kNotFound) {
       return std::unexpected(user.error());
     }
-    if (user && user->org_id == org && !user->disabled) {
+    if (!user || user->org_id != org || user->disabled) {
+      return users;
+    }
+    // A backup who forwards is followed; one off duty is passed over.
+    const Reachability reach = WL_TRY(routing_.load_reachability(user->id));
+    if (reach.forwards_at(at)) {
+      for (const RoutedTo& to : WL_TRY(routing_.forward(org, user->id)).to) {
+        users.push_back(to.user);
+      }
+      if (!users.empty()) {
+        return users;
+      }
+    }
+    if (!reach.off_duty_at(at)) {
       users.push_back(user->id);
     }
     return users;

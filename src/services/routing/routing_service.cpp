@@ -692,10 +692,16 @@ Result<std::vector<PreviewRecipient>> RoutingService::with_availability(
   const Timestamp at = clock_.now();
   std::vector<PreviewRecipient> recipients;
   recipients.reserve(to.size());
+  std::vector<UserId> users;
+  users.reserve(to.size());
+  for (const RoutedTo& each : to) {
+    users.push_back(each.user);
+  }
+  const auto reachability = WL_TRY(load_reachability_of(users));
   for (const RoutedTo& each : to) {
     PreviewRecipient recipient{each.user, each.reason, AvailabilityNow{each.user}, std::nullopt,
                                each.via};
-    const Reachability reach = WL_TRY(load_reachability(each.user));
+    const Reachability& reach = reachability.at(each.user);
     if (const AvailabilityPeriod* period = period_at(reach.periods, at)) {
       recipient.availability.status = period->status;
       recipient.availability.until = period->ends_at;
@@ -832,6 +838,33 @@ Result<Reachability> RoutingService::load_reachability(UserId user) {
   }
   availability_[user] = CachedReachability{reach, now};
   return reach;
+}
+
+Result<std::unordered_map<UserId, Reachability>> RoutingService::load_reachability_of(
+    std::span<const UserId> users) {
+  const Timestamp now = clock_.now();
+  std::unordered_map<UserId, Reachability> found;
+  for (std::size_t first = 0; first < users.size(); first += RoutingStore::kMaxUsersPerRead) {
+    const auto part =
+        users.subspan(first, std::min(RoutingStore::kMaxUsersPerRead, users.size() - first));
+    for (const UserId user : part) {
+      found.try_emplace(user);
+    }
+    for (AvailabilityPeriod& period : WL_TRY(routing_.list_availability_of(part, now))) {
+      found[period.user_id].periods.push_back(std::move(period));
+    }
+    for (Forwarding& forwarding : WL_TRY(routing_.list_forwarding_of(part))) {
+      found[forwarding.user_id].forwarding = std::move(forwarding);
+    }
+  }
+  const std::lock_guard lock(availability_mutex_);
+  if (availability_.size() + found.size() >= kAvailabilityCacheLimit) {
+    availability_.clear();
+  }
+  for (const auto& [user, reach] : found) {
+    availability_[user] = CachedReachability{reach, now};
+  }
+  return found;
 }
 
 Result<Forwarded> RoutingService::forward(OrgId org, UserId addressee) {

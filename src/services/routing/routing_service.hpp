@@ -4,6 +4,7 @@
 #include <functional>
 #include <mutex>
 #include <optional>
+#include <span>
 #include <string>
 #include <string_view>
 #include <unordered_map>
@@ -273,6 +274,9 @@ class RoutingService : public SendRouter {
   // forgotten when this node changes the person's availability.
   std::optional<Reachability> cached_reachability(UserId user) const override;
   Result<Reachability> load_reachability(UserId user) override;
+  // As load_reachability for many people, a few reads in all (previews of groups).
+  Result<std::unordered_map<UserId, Reachability>> load_reachability_of(
+      std::span<const UserId> users);
   Result<Forwarded> forward(OrgId org, UserId addressee) override;
   static constexpr std::chrono::seconds kAvailabilityFreshFor{60};
   static constexpr std::size_t kAvailabilityCacheLimit = 100'000;

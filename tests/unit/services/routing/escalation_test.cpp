@@ -161,6 +161,29 @@ TEST_F(EscalationTest, AtTheEndOfTheChainTheSenderIsToldOnce) {
   EXPECT_EQ(fx_.published.events_of_kind(EventKind::kUnanswered).size(), 1u);
 }
 
+TEST_F(EscalationTest, AnOffDutyBackupIsPassedOverAndOneWhoForwardsIsFollowed) {
+  set_policy(15min, 2min, 0s);
+  ASSERT_TRUE(fx_.routing
+                  ->set_backups(doctor_, doctor_.user,
+                                {Backup{first_.user, RoleId()}, Backup{second_.user, RoleId()},
+                                 Backup{third_.user, RoleId()}})
+                  .has_value());
+  ASSERT_TRUE(
+      fx_.routing
+          ->set_availability(first_, first_.user, AvailabilityInput{Availability::kOffDuty, {}, {}})
+          .has_value());
+  ASSERT_TRUE(
+      fx_.routing
+          ->set_forwarding(second_, second_.user, ForwardingInput{fourth_.user, RoleId(), {}, {}})
+          .has_value());
+  const SendResult sent = send("esc-off", true);
+  run_after(2min);
+  EXPECT_EQ(escalated(sent), std::vector<UserId>{fourth_.user})
+      << "first is off duty: passed over; second forwards to fourth";
+  run_after(2min);
+  EXPECT_EQ(escalated(sent), (std::vector<UserId>{fourth_.user, third_.user}));
+}
+
 TEST_F(EscalationTest, ARoleStepWithNobodyOnItIsPassedOver) {
   set_policy(15min, 2min, 0s);
   RoleInput input;
