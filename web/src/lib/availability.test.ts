@@ -51,14 +51,14 @@ describe('the composer preview', () => {
       role_id: 2, via_role_id: 2, fallback: false, recipients: [{ user_id: 3, reason: 'on_call', availability: 'off_duty', until: evening }],
     }, 'Hospitalist On Call', name);
     expect(shown).toEqual({
-      route: 'Goes to Dr. Emeka Okafor (on call)', blocked: false, lines: [`Dr. Emeka Okafor · off duty until ${timeOfDay(evening)}`], hold: null, people: [3],
+      route: 'Goes to Dr. Emeka Okafor (on call)', blocked: false, lines: [`Dr. Emeka Okafor · off duty until ${timeOfDay(evening)}`], forwarding: [], hold: null, people: [3],
     });
     expect(rolePreviewShown({ role_id: 2, via_role_id: 2, fallback: false, recipients: [] }, 'X', name).blocked).toBe(true);
   });
 
   test('a conversation: no route, only the members who are not available', () => {
     expect(threadPreviewShown([{ user_id: 3, reason: 'member', availability: 'available', until: null }], name))
-      .toEqual({ route: null, blocked: false, lines: [], hold: null, people: [3] });
+      .toEqual({ route: null, blocked: false, lines: [], forwarding: [], hold: null, people: [3] });
     expect(threadPreviewShown([{ user_id: 3, reason: 'member', availability: 'busy', until: null }], name).lines).toEqual(['Dr. Emeka Okafor is busy']);
   });
 

@@ -1,8 +1,9 @@
 // Availability as the app words it (docs/routing.md, "Availability"; docs/web.md
 // "Availability"). Pure functions: the components and the unit tests use the same ones.
+import { forwardedFrom, forwardingLines, whenText } from './forwarding';
 import { timeOfDay } from './format';
 import { previewText } from './routing';
-import type { Availability, AvailabilityStatus, Recipient, RoutePreview } from './types';
+import type { Availability, AvailabilityPeriod, AvailabilityStatus, Recipient, RoutePreview } from './types';
 
 export const kStatuses: AvailabilityStatus[] = ['available', 'busy', 'in_procedure', 'off_duty'];
 
@@ -41,6 +42,22 @@ export function memberAvailabilityLines(recipients: Recipient[], name: (userId: 
   return unavailable(recipients).map((r) => `${name(r.user_id)} is ${availabilityText(r.availability, r.until)}`);
 }
 
+// The small label beside a colleague: "Busy", "In procedure", "Off duty"; nothing when
+// available.
+export function statusTag(status: AvailabilityStatus): string {
+  return status === 'available' ? '' : statusLabel(status);
+}
+
+// One availability period in the dialog's list: "Busy · Tomorrow 10:00 – 12:00",
+// "Off duty · from 18:00" (no end: until a later setting replaces it), "In procedure ·
+// now – 15:30" for the one in force.
+export function periodText(period: Pick<AvailabilityPeriod, 'status' | 'starts_at' | 'ends_at'>, now: number): string {
+  const started = Date.parse(period.starts_at) <= now;
+  const from = started ? 'now' : whenText(period.starts_at, now);
+  const span = period.ends_at ? `${from} – ${whenText(period.ends_at, now)}` : started ? 'now, no end' : `from ${from}, no end`;
+  return `${statusLabel(period.status)} · ${span}`;
+}
+
 // What the dialog says of the user's own status.
 export function ownAvailabilityText(status: AvailabilityStatus, until: string | null): string {
   return `You are ${availabilityText(status, until)}.`;
@@ -60,12 +77,14 @@ export function nextTimeOfDay(time: string, now: number): string {
 // goes (`route`; `blocked` when nobody would get it); for anyone it would reach who is
 // not available, a line; in a conversation between two people whose other person is
 // off duty, that the message will be held (`hold`: the hint and whom it waits for; an
-// urgent message may then override it). `people`: whose availability changes call for
-// a new preview.
+// urgent message may then override it); for anyone whose forwarding the message would
+// follow, where it goes too (`forwarding`). `people`: whose availability or forwarding
+// changes call for a new preview.
 export interface ComposerPreview {
   route: string | null;
   blocked: boolean;
   lines: string[];
+  forwarding: string[];
   hold: Hold | null;
   people: number[];
 }
@@ -93,20 +112,36 @@ export function overrideHint(userId: number, name: (userId: number) => string): 
   return `Emergency override: ${name(userId)} gets this urgent message now, although off duty.`;
 }
 
-export function rolePreviewShown(preview: RoutePreview, roleName: string, name: (userId: number) => string): ComposerPreview {
+// `roleNames`: any role's name, for a forwarding to a role.
+export function rolePreviewShown(
+  preview: RoutePreview, roleName: string, name: (userId: number) => string, roleNames: (roleId: number) => string = (id) => `Role ${id}`,
+): ComposerPreview {
+  // A holder who forwards is replaced by whom it leads to: "Goes to" names them.
+  const recipients = preview.recipients as Recipient[];
+  const replaced = new Set(recipients.filter((r) => r.forwarding && r.reason !== 'forwarded' && forwardedFrom(recipients, r.user_id).length > 0).map((r) => r.user_id));
+  const reached = preview.recipients.filter((r) => !replaced.has(r.user_id));
   return {
-    route: previewText(preview, roleName, name),
+    route: previewText({ ...preview, recipients: reached.length > 0 ? reached : preview.recipients }, roleName, name),
     blocked: preview.recipients.length === 0,
     lines: roleAvailabilityLines(preview.recipients, name),
+    forwarding: forwardingLines(preview.recipients as Recipient[], name, roleNames, 'instead'),
     hold: null,
     people: preview.recipients.map((r) => r.user_id),
   };
 }
 
 // `peer`: the other person of a conversation between two people (held.ts, heldPeer),
-// else null.
-export function threadPreviewShown(recipients: Recipient[], name: (userId: number) => string, peer: number | null = null): ComposerPreview {
+// else null. The people a forwarding leads to are warned about too when they are not
+// available.
+export function threadPreviewShown(
+  recipients: Recipient[], name: (userId: number) => string, peer: number | null = null, roleNames: (roleId: number) => string = (id) => `Role ${id}`,
+): ComposerPreview {
   return {
-    route: null, blocked: false, lines: memberAvailabilityLines(recipients, name), hold: heldHint(peer, recipients, name), people: recipients.map((r) => r.user_id),
+    route: null,
+    blocked: false,
+    lines: memberAvailabilityLines(recipients, name),
+    forwarding: forwardingLines(recipients, name, roleNames),
+    hold: heldHint(peer, recipients, name),
+    people: recipients.map((r) => r.user_id),
   };
 }

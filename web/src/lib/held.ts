@@ -9,7 +9,10 @@ import type { Held, SentHeldFrame, Thread } from './types';
 
 // A conversation between two people (direct, or a patient thread of two): the only
 // kind where a message to an off-duty person is held, and where an override applies.
-// Answers the other person, or null.
+// Answers the other person, or null. A direct thread may grow past two people (an
+// escalation or a forwarding adds who covers) while the server still holds by its two
+// original people, but the Thread object does not say who they were
+// (docs/protocol.md), so such a thread answers null: no held hint or override there.
 export function heldPeer(thread: Thread, selfId: number): number | null {
   if (thread.kind !== 'direct' && thread.kind !== 'patient') return null;
   if (thread.member_ids.length !== 2 || !thread.member_ids.includes(selfId)) return null;

@@ -1,5 +1,5 @@
 import type {
-  AvailabilityPeriod, AvailabilityStatus, Held, HistoryPage, LoginAnswer, MessageEvent, MessageStatus, Patient, Recipient, Role, RoutePreview, SessionState, Shift, ShiftInput,
+  AvailabilityPeriod, AvailabilityStatus, Forwarding, Held, HistoryPage, LoginAnswer, MessageEvent, MessageStatus, Patient, Recipient, Role, RoutePreview, SessionState, Shift, ShiftInput,
   SignIn, Thread, User, UserAvailability,
 } from './types';
 
@@ -162,6 +162,28 @@ export class Api {
   // From now; endsAt null: until a later setting replaces it.
   setAvailability(userId: number, status: AvailabilityStatus, endsAt: string | null): Promise<AvailabilityPeriod> {
     return this.call('POST', `/api/v1/users/${userId}/availability`, endsAt ? { status, ends_at: endsAt } : { status });
+  }
+  // Ahead: from `startsAt` (null: now) until `endsAt` (null: until a later setting).
+  setAvailabilityPeriod(userId: number, status: AvailabilityStatus, startsAt: string | null, endsAt: string | null): Promise<AvailabilityPeriod> {
+    const body: { status: AvailabilityStatus; starts_at?: string; ends_at?: string } = { status };
+    if (startsAt) body.starts_at = startsAt;
+    if (endsAt) body.ends_at = endsAt;
+    return this.call('POST', `/api/v1/users/${userId}/availability`, body);
+  }
+  deleteAvailabilityPeriod(userId: number, periodId: number): Promise<void> {
+    return this.call('DELETE', `/api/v1/users/${userId}/availability/${periodId}`);
+  }
+  // In force, ahead or ended; null when none was ever set (or it was cleared).
+  async forwarding(userId: number): Promise<Forwarding | null> {
+    return (await this.call<{ forwarding: Forwarding | null }>('GET', `/api/v1/users/${userId}/forwarding`)).forwarding;
+  }
+  async setForwarding(
+    userId: number, body: { to_user_id?: number; to_role_id?: number; starts_at?: string; ends_at?: string },
+  ): Promise<Forwarding> {
+    return (await this.call<{ forwarding: Forwarding }>('PUT', `/api/v1/users/${userId}/forwarding`, body)).forwarding;
+  }
+  clearForwarding(userId: number): Promise<void> {
+    return this.call('DELETE', `/api/v1/users/${userId}/forwarding`);
   }
   openRole(roleId: number): Promise<Thread> {
     return this.call('POST', `/api/v1/roles/${roleId}/thread`, {});

@@ -4,7 +4,7 @@
 import { timeOfDay } from './format';
 import type { RoleHolder, RoutePreview, RouteReason, RouteTarget, Shift } from './types';
 
-const kReasonText: Record<RouteReason, string> = { on_call: 'on call', signed_in: 'signed in', fallback: 'fallback', escalated: 'escalated', override: 'override' };
+const kReasonText: Record<RouteReason, string> = { on_call: 'on call', signed_in: 'signed in', fallback: 'fallback', escalated: 'escalated', override: 'override', forwarded: 'forwarded' };
 
 export function reasonText(reason: RouteReason): string {
   return kReasonText[reason] ?? reason;
@@ -14,8 +14,12 @@ export function reasonText(reason: RouteReason): string {
 // call", or for an escalation step "Not read in time: escalated to Dr. Yasmin Haddad"
 // (with the step's role when it was a role and its name is known), or for an urgent
 // message sent with an emergency override "Emergency override: delivered to Dr. Emeka
-// Okafor although off duty".
+// Okafor although off duty", or for a forwarding "Forwarded to Dr. Yasmin Haddad (Dr.
+// Emeka Okafor's forwarding)".
 export function routedText(target: RouteTarget, name: (userId: number) => string, roleName: (roleId: number) => string | null): string {
+  if (target.reason === 'forwarded') {
+    return target.from_user_id == null ? `Forwarded to ${name(target.user_id)}` : `Forwarded to ${name(target.user_id)} (${name(target.from_user_id)}'s forwarding)`;
+  }
   if (target.reason === 'override') return `Emergency override: delivered to ${name(target.user_id)} although off duty`;
   if (target.reason !== 'escalated') return `Reached ${name(target.user_id)} · ${reasonText(target.reason)}`;
   const role = target.role_id == null ? null : roleName(target.role_id);

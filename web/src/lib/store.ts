@@ -1,13 +1,14 @@
 import { addAttention, removeAttention, type Attention } from './attention';
 import { type LocalStore, type OutboxEntry } from './db';
 import { MemoryDrafts, type Drafts } from './drafts';
+import { personStatus, personStatusFromRecipient, type PersonStatus } from './forwarding';
 import { addHeld, heldFromSent, mayHold, reconcileHeld, releaseHeld, withoutHeld } from './held';
 import { Api, ApiError } from './http';
 import { Outbox, sendFrame } from './outbox';
 import { SyncSocket, type ConnectionState, type SocketFactory } from './socket';
 import { addReadMark, recipientStatuses, type ReadMarks, type RecipientStatus } from './status';
 import { isThreadEvent } from './types';
-import type { AttentionEvent, AttentionKind, ErrorFrame, Held, HistoryPage, MessageEvent, Patient, Role, RoutedEvent, RouteTarget, ScopedEvent, SentFrame, StreamEvent, Thread, ThreadEvent, User } from './types';
+import type { AttentionEvent, AttentionKind, ErrorFrame, Held, HistoryPage, MessageEvent, Patient, Recipient, Role, RoutedEvent, RouteTarget, ScopedEvent, SentFrame, StreamEvent, Thread, ThreadEvent, User } from './types';
 
 export interface ThreadState {
   thread: Thread;
@@ -41,6 +42,9 @@ export interface ThreadState {
   held: Held[];
   // The held_id of the latest message this device had held here, to announce it.
   lastHeldId: number | null;
+  // The message id of the latest send from this device whose forwarding loop was not
+  // followed (`sent` with forwarding_loop), to announce it.
+  lastLoopId: number | null;
 }
 
 // What the app knows of a colleague's presence: nothing while it is not connected.
@@ -74,6 +78,10 @@ export interface StoreDeps {
 }
 
 const kPageSize = 50;
+// Colleagues whose availability and forwarding are asked at once; a failed ask is
+// retried after this long.
+const kPeopleFetches = 4;
+const kPeopleRetryMs = 60_000;
 const kAckBatch = 256;
 const kTypingShowMs = 5000;
 const kTypingSendEveryMs = 3000;
@@ -95,7 +103,9 @@ function noteRouted(state: ThreadState, messageId: number, target: RouteTarget):
   let targets = state.routed.get(messageId);
   if (!targets) state.routed.set(messageId, (targets = []));
   if (targets.some((t) => t.user_id === target.user_id && t.reason === target.reason)) return;
-  targets.push({ user_id: target.user_id, reason: target.reason, role_id: target.role_id ?? null });
+  const step: RouteTarget = { user_id: target.user_id, reason: target.reason, role_id: target.role_id ?? null };
+  if (target.from_user_id != null) step.from_user_id = target.from_user_id;
+  targets.push(step);
 }
 
 function emptyState(thread: Thread): ThreadState {
@@ -117,6 +127,7 @@ function emptyState(thread: Thread): ThreadState {
     routed: new Map(),
     held: [],
     lastHeldId: null,
+    lastLoopId: null,
   };
   if (thread.last_message) insertMessage(state, thread.last_message);
   return state;
@@ -180,6 +191,11 @@ export class AppStore {
   // Per person, bumped by each availability_changed about them: a preview or dialog
   // showing them fetches again when their stamp moves.
   private readonly availabilityStamps = new Map<number, number>();
+  // Colleagues' availability and forwarding, for the directory and the people picker:
+  // asked for the rows shown, kept current by availability_changed and previews.
+  private readonly people = new Map<number, PersonStatus>();
+  private readonly peopleFetching = new Set<number>();
+  private peopleQueue: number[] = [];
   private rolesStale = false;
   outbox: Outbox;
   notice: string | null = null;
@@ -452,8 +468,15 @@ export class AppStore {
           body: entry.body,
         });
         if (frame.seq > state.thread.last_seq) state.thread.last_seq = frame.seq;
-        for (const target of frame.routed_to ?? []) noteRouted(state, frame.message_id, target);
         if (state.thread.read_seq < frame.seq && state.thread.unread_count === 0) state.thread.read_seq = frame.seq;
+      }
+    }
+    // Also when the message's own event came first (it confirmed the entry already).
+    if (!frame.held) {
+      const state = this.threads.get(frame.thread_id);
+      if (state) {
+        for (const target of frame.routed_to ?? []) noteRouted(state, frame.message_id, target);
+        if (frame.forwarding_loop && !frame.duplicate) state.lastLoopId = frame.message_id;
       }
     }
     const confirmed = this.outbox.confirm(frame.client_id);
@@ -583,6 +606,7 @@ export class AppStore {
         break;
       case 'availability_changed':
         this.availabilityStamps.set(event.user_id, (this.availabilityStamps.get(event.user_id) ?? 0) + 1);
+        this.personChanged(event.user_id);
         break;
       case 'devices_changed':
         // The web app shows no device list; a revoked device of its own is ended by
@@ -801,6 +825,63 @@ export class AppStore {
     } catch {
       // Kept as is.
     }
+  }
+
+  // ---- colleagues' availability and forwarding (directory, people picker) ------
+
+  // What is known of a colleague now (undefined: not asked yet); asks the server when
+  // it is not known or no longer holds. Rows call it for the people they show.
+  personStatus(userId: number): PersonStatus | undefined {
+    const known = this.people.get(userId);
+    if (!known || (known.staleAt !== null && known.staleAt <= Date.now())) this.wantPerson(userId);
+    return known;
+  }
+
+  // What a preview said of the people it lists is as good as an answer of their own.
+  notePreview(recipients: readonly Recipient[]): void {
+    for (const r of recipients) {
+      if (r.availability === undefined || this.peopleFetching.has(r.user_id)) continue;
+      this.people.set(r.user_id, personStatusFromRecipient(r));
+    }
+  }
+
+  // At most kPeopleFetches people are asked at once; the others wait their turn, so a
+  // long list scrolled through does not fire a burst.
+  private wantPerson(userId: number): void {
+    if (this.peopleFetching.has(userId) || this.peopleQueue.includes(userId) || this.held || this.stopped) return;
+    this.peopleQueue.push(userId);
+    this.nextPeople();
+  }
+
+  private nextPeople(): void {
+    while (this.peopleFetching.size < kPeopleFetches && this.peopleQueue.length > 0) {
+      const userId = this.peopleQueue.shift()!;
+      this.peopleFetching.add(userId);
+      const stamp = this.availabilityStamps.get(userId) ?? 0;
+      void Promise.all([this.api.availability(userId), this.api.forwarding(userId)])
+        .then(([availability, forwarding]) => {
+          const status = personStatus(availability, forwarding, Date.now());
+          // Changed while asked: asked again below.
+          if ((this.availabilityStamps.get(userId) ?? 0) === stamp) this.people.set(userId, status);
+          else this.peopleQueue.push(userId);
+          this.emit();
+        })
+        .catch(() => {
+          // Shown without a status; asked again the next time the row shows after a change.
+          this.people.set(userId, { status: 'available', until: null, forwarding: null, staleAt: Date.now() + kPeopleRetryMs });
+        })
+        .finally(() => {
+          this.peopleFetching.delete(userId);
+          this.nextPeople();
+        });
+    }
+  }
+
+  // availability_changed: what is known of this colleague no longer holds; a row
+  // showing them asks again (only for them), and shows the old status until then.
+  private personChanged(userId: number): void {
+    const known = this.people.get(userId);
+    if (known) this.people.set(userId, { ...known, staleAt: 0 });
   }
 
   // Moves whenever the availability of one of these people changes.

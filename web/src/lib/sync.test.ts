@@ -703,4 +703,51 @@ describe('held messages', () => {
     expect(store.threads.get(4)!.routed.get(140)).toEqual([{ user_id: 3, reason: 'override', role_id: null }]);
     store.stop();
   });
+
+  test("a forwarded message shows where it went, with whose forwarding; a loop that was not followed is flagged once", async () => {
+    const { store, socket } = await liveStore();
+    const entry = await store.send(4, 'Pages for you', false);
+    socket.frame({ ...sentFrame(entry.clientId, 4, 141, 6), routed_to: [{ user_id: 20, reason: 'forwarded', from_user_id: 3 }] });
+    await flush();
+    const state = store.threads.get(4)!;
+    expect(state.routed.get(141)).toEqual([{ user_id: 20, reason: 'forwarded', role_id: null, from_user_id: 3 }]);
+    // The matching routed event adds nothing.
+    socket.frame({ type: 'event', cursor: 'db.130', event: { id: 130, kind: 'routed', thread_id: 4, at: 't', message_id: 141, message_seq: 6, user_id: 20, role_id: null, reason: 'forwarded', from_user_id: 3 } });
+    await flush();
+    expect(state.routed.get(141)).toHaveLength(1);
+    expect(state.lastLoopId).toBeNull();
+    const looped = await store.send(4, 'Loop', false);
+    socket.frame({ ...sentFrame(looped.clientId, 4, 142, 7), forwarding_loop: true });
+    await flush();
+    expect(state.lastLoopId).toBe(142);
+    expect(state.routed.has(142)).toBe(false);
+    store.stop();
+  });
+
+  test("a colleague's status is asked once while shown, again only after availability_changed about them", async () => {
+    const { store, socket } = await liveStore();
+    const availability = vi.fn(async (id: number) => ({ user_id: id, status: 'busy', until: null, periods: [] }));
+    const forwarding = vi.fn(async (id: number) => (id === 3 ? { user_id: 3, to_user_id: 20, to_role_id: null, starts_at: '2025-01-01T00:00:00Z', ends_at: null, set_by: 3, set_at: '2025-01-01T00:00:00Z' } : null));
+    Object.assign(api, { availability, forwarding });
+    expect(store.personStatus(3)).toBeUndefined();
+    expect(store.personStatus(3)).toBeUndefined();
+    await flush();
+    expect(store.personStatus(3)?.status).toBe('busy');
+    expect(store.personStatus(3)?.forwarding?.to_user_id).toBe(20);
+    expect(availability).toHaveBeenCalledTimes(1);
+    // About someone else: nothing asked.
+    socket.frame({ type: 'event', cursor: 'db.140', event: { id: 140, kind: 'availability_changed', scope: 'org', at: 't', user_id: 5, by_user_id: 5 } });
+    await flush();
+    store.personStatus(3);
+    expect(availability).toHaveBeenCalledTimes(1);
+    socket.frame({ type: 'event', cursor: 'db.141', event: { id: 141, kind: 'availability_changed', scope: 'org', at: 't', user_id: 3, by_user_id: 3 } });
+    await flush();
+    availability.mockImplementation(async (id: number) => ({ user_id: id, status: 'available', until: null, periods: [] }));
+    // Shown again: the old status until the answer, then the new one.
+    expect(store.personStatus(3)?.status).toBe('busy');
+    await flush();
+    expect(store.personStatus(3)?.status).toBe('available');
+    expect(availability).toHaveBeenCalledTimes(2);
+    store.stop();
+  });
 });

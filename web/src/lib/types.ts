@@ -83,8 +83,9 @@ export interface ThreadRenamedEvent {
 // Message `message_id` reached `user_id`: in a role thread through role `role_id`, or,
 // unread past its deadline, as a step of a backup chain (`escalated`, `role_id` null for
 // a person), or although they were off duty, by an urgent message's emergency override
-// (`override`) (docs/routing.md, "Reasons").
-export type RouteReason = 'on_call' | 'signed_in' | 'fallback' | 'escalated' | 'override';
+// (`override`), or through the forwarding of `from_user_id` (`forwarded`)
+// (docs/routing.md, "Reasons").
+export type RouteReason = 'on_call' | 'signed_in' | 'fallback' | 'escalated' | 'override' | 'forwarded';
 
 export interface RoutedEvent {
   id: number;
@@ -96,6 +97,8 @@ export interface RoutedEvent {
   user_id: number;
   role_id: number | null;
   reason: RouteReason;
+  // Whose forwarding sent it (reason `forwarded` only).
+  from_user_id?: number;
 }
 
 export type ThreadEvent = MessageEvent | DeliveredEvent | ReadEvent | MemberEvent | ThreadCreatedEvent | ThreadRenamedEvent | RoutedEvent;
@@ -151,7 +154,8 @@ export interface AttentionEvent {
   message_id: number;
 }
 
-// Someone's availability changed: a period was set or removed.
+// Someone's availability changed (a period was set or removed), or their forwarding
+// was set or cleared.
 export interface AvailabilityEvent {
   id: number;
   kind: 'availability_changed';
@@ -245,8 +249,10 @@ export type ServerFrame =
 // `sent` for a message that is in the thread now.
 export interface SentMessageFrame {
   type: 'sent'; client_id: string; message_id: number; thread_id: number; seq: number; at: string; duplicate: boolean;
-  // Whom the message reached and why: role threads, and an emergency override.
+  // Whom the message reached and why: role threads, an emergency override, forwarding.
   routed_to?: RouteTarget[];
+  // A forwarding loop was not followed: the message stayed with its addressee.
+  forwarding_loop?: boolean;
   held?: undefined;
 }
 
@@ -265,6 +271,8 @@ export interface RouteTarget {
   reason: RouteReason;
   // The role of an escalation step that was a role (null or absent: a person).
   role_id?: number | null;
+  // Whose forwarding sent it (reason `forwarded` only).
+  from_user_id?: number | null;
 }
 
 export interface RoleHolder {
@@ -291,7 +299,7 @@ export interface RoutePreview {
   role_id: number;
   via_role_id: number;
   fallback: boolean;
-  recipients: (RouteTarget & Partial<Availability>)[];
+  recipients: (RouteTarget & Partial<Availability> & { forwarding?: Forwarding | null })[];
 }
 
 // Availability (docs/protocol.md, "Availability and previews").
@@ -304,9 +312,26 @@ export interface Availability {
 }
 
 // One of the people a message would reach now (GET /threads/{id}/preview, /users/{id}/preview).
+// After a person whose forwarding a send would follow come the people it leads to,
+// with reason `forwarded` and `from_user_id`.
 export interface Recipient extends Availability {
   user_id: number;
   reason: string;
+  // Their forwarding in force now (absent: an older server).
+  forwarding?: Forwarding | null;
+  from_user_id?: number;
+}
+
+// A person's forwarding (docs/protocol.md, "Forwarding"): to a colleague or a role
+// (the other is null), from `starts_at` until `ends_at` (null: until cleared).
+export interface Forwarding {
+  user_id: number;
+  to_user_id: number | null;
+  to_role_id: number | null;
+  starts_at: string;
+  ends_at: string | null;
+  set_by: number;
+  set_at: string;
 }
 
 // Whom a held message waits for, as `sent` says it: their availability when it was

@@ -1,12 +1,15 @@
 import { useEffect, useState } from 'preact/hooks';
-import { kStatuses, nextTimeOfDay, ownAvailabilityText, statusLabel } from '../lib/availability';
+import { kStatuses, nextTimeOfDay, ownAvailabilityText, periodText, statusLabel } from '../lib/availability';
+import { localInputToUtc } from '../lib/forwarding';
 import { ApiError } from '../lib/http';
 import type { AppStore } from '../lib/store';
 import type { AvailabilityStatus, UserAvailability } from '../lib/types';
 import { Dialog } from './Dialog';
+import { ForwardingSection } from './ForwardingSection';
 
 // The user's own availability (docs/routing.md, "Availability"): how they are now, set
-// from now with an optional end, and back to available. Colleagues' previews follow
+// from now with an optional end, and back to available; periods ahead (set, listed,
+// deleted); and their forwarding (ForwardingSection). Colleagues' previews follow
 // through availability_changed.
 export function AvailabilityDialog(props: { store: AppStore; onClose: () => void }) {
   const { store } = props;
@@ -87,6 +90,116 @@ export function AvailabilityDialog(props: { store: AppStore; onClose: () => void
       <p class="muted small" role="status">
         {done}
       </p>
+      <PeriodsSection store={store} current={current} onChanged={load} />
+      <ForwardingSection store={store} />
     </Dialog>
+  );
+}
+
+// The periods in force or ahead, each with Delete, and a form to set one ahead (a
+// status from a start until an optional end, on the local clock).
+function PeriodsSection(props: { store: AppStore; current: UserAvailability | null; onChanged: () => Promise<void> }) {
+  const { store, current } = props;
+  const [status, setStatus] = useState<AvailabilityStatus>('off_duty');
+  const [startsAt, setStartsAt] = useState('');
+  const [endsAt, setEndsAt] = useState('');
+  const [error, setError] = useState<string | null>(null);
+  const [done, setDone] = useState('');
+  const [busy, setBusy] = useState(false);
+
+  async function run(action: () => Promise<string>) {
+    setError(null);
+    setDone('');
+    setBusy(true);
+    try {
+      setDone(await action());
+      await props.onChanged();
+    } catch (caught) {
+      setError(caught instanceof ApiError ? caught.message : 'That did not work. Try again.');
+    } finally {
+      setBusy(false);
+    }
+  }
+
+  function add() {
+    const start = localInputToUtc(startsAt);
+    if (!start) {
+      setError('Choose when the period starts.');
+      return;
+    }
+    const end = localInputToUtc(endsAt);
+    void run(async () => {
+      const period = await store.api.setAvailabilityPeriod(store.selfId, status, start, end);
+      setStartsAt('');
+      setEndsAt('');
+      return `Saved: ${periodText(period, Date.now())}.`;
+    });
+  }
+
+  const now = Date.now();
+  const periods = current?.periods ?? [];
+  return (
+    <section class="periods-section" aria-labelledby="periods-heading">
+      <h3 id="periods-heading" class="list-heading">
+        Periods
+      </h3>
+      {error && (
+        <p class="error" role="alert">
+          {error}
+        </p>
+      )}
+      {current && periods.length === 0 && <p class="muted small">No period set now or ahead.</p>}
+      {periods.length > 0 && (
+        <ul class="period-list" aria-label="Your periods">
+          {periods.map((period) => {
+            const text = periodText(period, now);
+            return (
+              <li key={period.id} data-period-id={period.id}>
+                <span>{text}</span>
+                <button
+                  type="button"
+                  class="info-button danger"
+                  disabled={busy}
+                  aria-label={`Delete ${text}`}
+                  onClick={() => void run(async () => {
+                    await store.api.deleteAvailabilityPeriod(store.selfId, period.id);
+                    return `Deleted: ${text}.`;
+                  })}
+                >
+                  Delete
+                </button>
+              </li>
+            );
+          })}
+        </ul>
+      )}
+      <form
+        onSubmit={(event) => {
+          event.preventDefault();
+          add();
+        }}
+      >
+        <label for="period-status">Set a period ahead</label>
+        <select id="period-status" value={status} onChange={(e) => setStatus((e.target as HTMLSelectElement).value as AvailabilityStatus)}>
+          {kStatuses.map((choice) => (
+            <option key={choice} value={choice}>
+              {statusLabel(choice)}
+            </option>
+          ))}
+        </select>
+        <label for="period-starts">Starts</label>
+        <input id="period-starts" type="datetime-local" value={startsAt} onInput={(e) => setStartsAt((e.target as HTMLInputElement).value)} />
+        <label for="period-ends">Ends (optional)</label>
+        <input id="period-ends" type="datetime-local" value={endsAt} onInput={(e) => setEndsAt((e.target as HTMLInputElement).value)} />
+        <div class="shift-actions">
+          <button type="submit" class="primary" disabled={busy}>
+            Add period
+          </button>
+        </div>
+      </form>
+      <p class="muted small" role="status">
+        {done}
+      </p>
+    </section>
   );
 }

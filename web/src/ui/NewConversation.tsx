@@ -6,6 +6,7 @@ import { holderText } from '../lib/routing';
 import type { Patient, Role } from '../lib/types';
 import { Dialog } from './Dialog';
 import { MemberPicker } from './PeoplePicker';
+import { PersonStatusTag } from './PersonStatusTag';
 
 type Tab = 'person' | 'group' | 'patient';
 const kTabs: Tab[] = ['person', 'group', 'patient'];
@@ -162,6 +163,7 @@ function PersonSearch(props: {
                 {u.title}
                 {u.online ? ' · online' : ''}
               </span>
+              <PersonStatusTag store={store} userId={u.id} />
             </button>
           </li>
         ))}

@@ -1,6 +1,7 @@
 import { useState } from 'preact/hooks';
 import { searchDirectory } from '../lib/directory';
 import type { AppStore } from '../lib/store';
+import { PersonStatusTag } from './PersonStatusTag';
 
 // Chooses several colleagues: the chosen ones as removable chips above a directory
 // search, the matches as checkboxes, sorted by name. Backspace in the empty search
@@ -46,7 +47,7 @@ export function MemberPicker(props: { store: AppStore; selected: Set<number>; on
           <li key={u.id}>
             <label>
               <input type="checkbox" data-username={u.username} checked={selected.has(u.id)} onChange={() => props.onToggle(u.id)} />
-              {u.display_name} <span class="muted small">{u.title}</span>
+              {u.display_name} <span class="muted small">{u.title}</span> <PersonStatusTag store={store} userId={u.id} />
             </label>
           </li>
         ))}

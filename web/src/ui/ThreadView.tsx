@@ -2,6 +2,7 @@ import { useEffect, useRef, useState } from 'preact/hooks';
 import { overrideHint, rolePreviewShown, threadPreviewShown, type ComposerPreview } from '../lib/availability';
 import { composeBody, kCounterFromBytes, lengthCheck, plural, quoteOf, splitQuote, type Quote } from '../lib/compose';
 import { dayLabel, mrnLabel, timeOfDay } from '../lib/format';
+import { loopNotice } from '../lib/forwarding';
 import { heldNotice, heldPeer, refill } from '../lib/held';
 import { ApiError } from '../lib/http';
 import { clearPlace, savedPlace, savePlace } from '../lib/place';
@@ -9,7 +10,7 @@ import { kUnreadKey, threadRows } from '../lib/rows';
 import { routedText } from '../lib/routing';
 import { kWrittenShownAfterMs, type AppStore, type ThreadState } from '../lib/store';
 import { summarize, summaryLabel } from '../lib/status';
-import type { Held, MessageEvent } from '../lib/types';
+import type { Held, MessageEvent, Recipient } from '../lib/types';
 import { GroupInfo } from './GroupInfo';
 import { HeldBubble } from './HeldBubble';
 import { MessageDetail } from './MessageDetail';
@@ -70,6 +71,15 @@ export function ThreadView(props: { store: AppStore; state: ThreadState; onBack:
     const held = state.held.find((h) => h.held_id === state.lastHeldId);
     if (held) setNotice(heldNotice(held, (id) => store.userName(id)));
   }, [state.lastHeldId]);
+
+  // A send whose forwarding loop was not followed is announced once.
+  const announcedLoop = useRef(state.lastLoopId);
+  useEffect(() => {
+    if (state.lastLoopId === announcedLoop.current) return;
+    announcedLoop.current = state.lastLoopId;
+    // Whom it went to is known in a conversation of two; elsewhere it is said generally.
+    setNotice(loopNotice(heldPeer(thread, store.selfId), (id) => store.userName(id)));
+  }, [state.lastLoopId]);
 
   async function withdraw(held: Held) {
     try {
@@ -323,8 +333,10 @@ const kPreviewRefreshMs = 60_000;
 
 function useComposerPreview(store: AppStore, threadId: number, roleId: number | null): ComposerPreview | null {
   const [shown, setShown] = useState<ComposerPreview | null>(null);
-  // Any role's change may matter: the role may fall back to the one that changed.
-  const rolesStamp = roleId === null ? 0 : store.rolesStamp;
+  // Any role's change may matter: the role may fall back to the one that changed. In
+  // another thread, when someone shown forwards to a role, so does its holders' change.
+  const followsRole = useRef(false);
+  const rolesStamp = roleId === null && !followsRole.current ? 0 : store.rolesStamp;
   const availabilityStamp = store.availabilityStamp(shown?.people ?? []);
   const members = roleId === null ? store.threads.get(threadId)?.thread.member_ids.join(',') ?? '' : '';
   const [tick, setTick] = useState(0);
@@ -337,13 +349,20 @@ function useComposerPreview(store: AppStore, threadId: number, roleId: number | 
     let cancelled = false;
     const name = (id: number) => store.userName(id);
     const load = async (): Promise<ComposerPreview> => {
+      const roleNames = (id: number) => store.roleName(id);
       if (roleId === null) {
         const { recipients } = await store.api.threadPreview(threadId);
+        store.notePreview(recipients);
+        // A forwarding to a role is said with the role's name.
+        followsRole.current = recipients.some((r) => r.forwarding?.to_role_id != null);
+        if (!store.roles && followsRole.current) await store.refreshRoles().catch(() => undefined);
         const state = store.threads.get(threadId);
-        return threadPreviewShown(recipients, name, state ? heldPeer(state.thread, store.selfId) : null);
+        return threadPreviewShown(recipients, name, state ? heldPeer(state.thread, store.selfId) : null, roleNames);
       }
       if (!store.roles?.has(roleId)) await store.refreshRoles().catch(() => undefined);
-      return rolePreviewShown(await store.api.rolePreview(roleId), store.roleName(roleId), name);
+      const preview = await store.api.rolePreview(roleId);
+      store.notePreview(preview.recipients as Recipient[]);
+      return rolePreviewShown(preview, store.roleName(roleId), name, roleNames);
     };
     load()
       .then((preview) => {
@@ -377,7 +396,8 @@ function Composer(props: {
   const { store, threadId, quote } = props;
   const preview = useComposerPreview(store, threadId, props.roleId);
   const blocked = preview?.blocked ?? false;
-  const warnings = preview?.lines ?? [];
+  const warnings = [...(preview?.lines ?? []), ...(preview?.forwarding ?? [])];
+  const forwardingShown = new Set(preview?.forwarding ?? []);
   const hold = preview?.hold ?? null;
   const [text, setText] = useState('');
   const [urgent, setUrgent] = useState(false);
@@ -524,7 +544,9 @@ function Composer(props: {
       )}
       <div id="availability-preview" class={'availability-preview small' + (warnings.length > 0 ? ' shown' : '')} role="status">
         {warnings.map((line) => (
-          <p key={line}>{line}</p>
+          <p key={line} class={forwardingShown.has(line) ? 'forwarding-line' : undefined}>
+            {line}
+          </p>
         ))}
       </div>
       {showCounter && (
