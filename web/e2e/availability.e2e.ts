@@ -2,6 +2,7 @@ import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import {
   callAs, describeClients, launchBrowser, newClient, openDirect, signIn, startServer, violationsEverywhere, waitLive, type Server,
+  userIdOf,
 } from './harness';
 
 // Availability (docs/routing.md): a person sets how they are in the app, and the open
@@ -21,15 +22,6 @@ afterAll(async () => {
   await server?.stop();
 });
 
-interface UserAnswer {
-  id: number;
-  username: string;
-}
-
-async function userId(page: Page, username: string): Promise<number> {
-  const { users } = (await callAs(page, 'admin', 'GET', '/api/v1/users')).json as { users: UserAnswer[] };
-  return users.find((u) => u.username === username)!.id;
-}
 
 async function roleId(page: Page, name: string): Promise<number> {
   const { roles } = (await callAs(page, 'admin', 'GET', '/api/v1/roles')).json as { roles: { id: number; name: string }[] };
@@ -37,7 +29,7 @@ async function roleId(page: Page, name: string): Promise<number> {
 }
 
 async function resetAvailability(page: Page, username: string): Promise<void> {
-  const id = await userId(page, username);
+  const id = await userIdOf(page, username);
   const answer = await callAs(page, username, 'POST', `/api/v1/users/${id}/availability`, { status: 'available' });
   expect(answer.status).toBe(200);
 }
@@ -121,7 +113,7 @@ describe('availability', () => {
       await setOwnAvailability(harper.page, 'In procedure', '23:59');
       await expect.poll(() => warnings(okafor.page).textContent(), { timeout: 15_000 }).toMatch(/^Olivia Harper, RN · in procedure until (23:59|11:59\sPM)$/);
       expect(await okafor.page.locator('#route-preview').textContent()).toBe('Goes to Olivia Harper, RN (signed in)');
-      const { periods } = (await callAs(harper.page, 'rn.harper', 'GET', `/api/v1/users/${await userId(harper.page, 'rn.harper')}/availability`)).json as { periods: { status: string; ends_at: string | null }[] };
+      const { periods } = (await callAs(harper.page, 'rn.harper', 'GET', `/api/v1/users/${await userIdOf(harper.page, 'rn.harper')}/availability`)).json as { periods: { status: string; ends_at: string | null }[] };
       expect(periods.map((p) => p.status)).toEqual(['in_procedure']);
       expect(periods[0].ends_at).not.toBeNull();
       await harper.page.getByRole('dialog', { name: 'Your availability' }).getByRole('button', { name: 'Close' }).click();

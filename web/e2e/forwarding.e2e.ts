@@ -2,6 +2,7 @@ import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import {
   callAs, describeClients, launchBrowser, newClient, openDirect, sendText, signIn, startServer, violationsEverywhere, waitLive, type Server,
+  userIdOf,
 } from './harness';
 
 // Forwarding (docs/routing.md, "Forwarding"): dr.okafor forwards his messages to
@@ -23,13 +24,8 @@ afterAll(async () => {
   await server?.stop();
 });
 
-async function userId(page: Page, username: string): Promise<number> {
-  const { users } = (await callAs(page, 'admin', 'GET', '/api/v1/users')).json as { users: { id: number; username: string }[] };
-  return users.find((u) => u.username === username)!.id;
-}
-
 async function clearForwarding(page: Page, username: string): Promise<void> {
-  const answer = await callAs(page, username, 'DELETE', `/api/v1/users/${await userId(page, username)}/forwarding`);
+  const answer = await callAs(page, username, 'DELETE', `/api/v1/users/${await userIdOf(page, username)}/forwarding`);
   expect([204, 404]).toContain(answer.status);
 }
 
@@ -68,10 +64,10 @@ describe('forwarding', () => {
       expect(await dialog.getByRole('button', { name: 'Stop forwarding' }).count()).toBe(1);
       expect(await violationsEverywhere(okafor.page)).toEqual([]);
       await dialog.getByRole('button', { name: 'Close' }).click();
-      const set = (await callAs(harper.page, 'dr.okafor', 'GET', `/api/v1/users/${await userId(harper.page, 'dr.okafor')}/forwarding`)).json as {
+      const set = (await callAs(harper.page, 'dr.okafor', 'GET', `/api/v1/users/${await userIdOf(harper.page, 'dr.okafor')}/forwarding`)).json as {
         forwarding: { to_user_id: number; ends_at: string | null };
       };
-      expect(set.forwarding.to_user_id).toBe(await userId(harper.page, 'dr.haddad'));
+      expect(set.forwarding.to_user_id).toBe(await userIdOf(harper.page, 'dr.haddad'));
       expect(set.forwarding.ends_at).toBeNull();
 
       // The directory shows it beside his name.
@@ -112,7 +108,7 @@ describe('forwarding', () => {
       await again.getByText('Forwarding stopped.').waitFor();
       await again.getByRole('button', { name: 'Close' }).click();
       await expect.poll(() => preview(harper.page).locator('.forwarding-line').count(), { timeout: 15_000 }).toBe(0);
-      expect((await callAs(harper.page, 'dr.okafor', 'GET', `/api/v1/users/${await userId(harper.page, 'dr.okafor')}/forwarding`)).json).toEqual({ forwarding: null });
+      expect((await callAs(harper.page, 'dr.okafor', 'GET', `/api/v1/users/${await userIdOf(harper.page, 'dr.okafor')}/forwarding`)).json).toEqual({ forwarding: null });
     } catch (error) {
       throw new Error(`${String(error)}\n${await describeClients({ okafor, harper, haddad })}`);
     } finally {
@@ -128,8 +124,8 @@ describe('forwarding', () => {
     try {
       await signIn(chen.page, 'rn.chen');
       await waitLive(chen.page);
-      const okaforId = await userId(chen.page, 'dr.okafor');
-      const haddadId = await userId(chen.page, 'dr.haddad');
+      const okaforId = await userIdOf(chen.page, 'dr.okafor');
+      const haddadId = await userIdOf(chen.page, 'dr.haddad');
       // A loop may be set: each forwards to the other.
       expect((await callAs(chen.page, 'dr.okafor', 'PUT', `/api/v1/users/${okaforId}/forwarding`, { to_user_id: haddadId })).status).toBe(200);
       expect((await callAs(chen.page, 'dr.haddad', 'PUT', `/api/v1/users/${haddadId}/forwarding`, { to_user_id: okaforId })).status).toBe(200);
@@ -161,7 +157,7 @@ describe('forwarding', () => {
     try {
       await signIn(harper.page, 'rn.harper');
       await waitLive(harper.page);
-      const id = await userId(harper.page, 'dr.okafor');
+      const id = await userIdOf(harper.page, 'dr.okafor');
       expect((await callAs(harper.page, 'dr.okafor', 'POST', `/api/v1/users/${id}/availability`, { status: 'busy' })).status).toBe(200);
 
       await harper.page.getByRole('button', { name: 'New', exact: true }).click();
@@ -178,7 +174,7 @@ describe('forwarding', () => {
     } catch (error) {
       throw new Error(`${String(error)}\n${await describeClients({ harper })}`);
     } finally {
-      await callAs(harper.page, 'dr.okafor', 'POST', `/api/v1/users/${await userId(harper.page, 'dr.okafor')}/availability`, { status: 'available' }).catch(() => undefined);
+      await callAs(harper.page, 'dr.okafor', 'POST', `/api/v1/users/${await userIdOf(harper.page, 'dr.okafor')}/availability`, { status: 'available' }).catch(() => undefined);
       await harper.context.close();
     }
   });
@@ -188,7 +184,7 @@ describe('forwarding', () => {
     try {
       await signIn(okafor.page, 'dr.okafor');
       await waitLive(okafor.page);
-      const id = await userId(okafor.page, 'dr.okafor');
+      const id = await userIdOf(okafor.page, 'dr.okafor');
       // Tomorrow 10:00 to 12:00 on the browser's clock, as a datetime-local value.
       const [starts, ends] = await okafor.page.evaluate(() => {
         const local = (hour: number) => {
@@ -232,7 +228,7 @@ describe('forwarding', () => {
     } catch (error) {
       throw new Error(`${String(error)}\n${await describeClients({ okafor })}`);
     } finally {
-      await callAs(okafor.page, 'dr.okafor', 'POST', `/api/v1/users/${await userId(okafor.page, 'dr.okafor')}/availability`, { status: 'available' }).catch(() => undefined);
+      await callAs(okafor.page, 'dr.okafor', 'POST', `/api/v1/users/${await userIdOf(okafor.page, 'dr.okafor')}/availability`, { status: 'available' }).catch(() => undefined);
       await okafor.context.close();
     }
   });

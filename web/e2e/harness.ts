@@ -263,6 +263,12 @@ export function callAs(
 }
 
 // The names of the IndexedDB databases of the page's origin.
+// A demo user's id, looked up as the admin.
+export async function userIdOf(page: Page, username: string): Promise<number> {
+  const { users } = (await callAs(page, 'admin', 'GET', '/api/v1/users')).json as { users: { id: number; username: string }[] };
+  return users.find((u) => u.username === username)!.id;
+}
+
 export function databases(page: Page): Promise<string[]> {
   return page.evaluate(async () => (await indexedDB.databases()).map((d) => d.name ?? ''));
 }

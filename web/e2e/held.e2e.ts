@@ -3,6 +3,7 @@ import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import {
   callAs, describeClients, launchBrowser, newClient, openDirect, sendText, signIn, startServer, violationsEverywhere, waitLive, type Client,
   type Server,
+  userIdOf,
 } from './harness';
 
 // Held messages (docs/routing.md, "Off duty: held messages"): in rn.harper's direct
@@ -24,20 +25,15 @@ afterAll(async () => {
   await server?.stop();
 });
 
-async function userId(page: Page, username: string): Promise<number> {
-  const { users } = (await callAs(page, 'admin', 'GET', '/api/v1/users')).json as { users: { id: number; username: string }[] };
-  return users.find((u) => u.username === username)!.id;
-}
-
 async function setAvailability(page: Page, username: string, status: string): Promise<void> {
-  const id = await userId(page, username);
+  const id = await userIdOf(page, username);
   const answer = await callAs(page, username, 'POST', `/api/v1/users/${id}/availability`, { status });
   expect(answer.status).toBe(200);
 }
 
 // The direct thread of rn.harper and dr.okafor, as rn.harper's API answers it.
 async function directThreadId(page: Page): Promise<number> {
-  const okafor = await userId(page, 'dr.okafor');
+  const okafor = await userIdOf(page, 'dr.okafor');
   const { threads } = (await callAs(page, 'rn.harper', 'GET', '/api/v1/threads')).json as { threads: { id: number; kind: string; member_ids: number[] }[] };
   return threads.find((t) => t.kind === 'direct' && t.member_ids.includes(okafor))!.id;
 }
@@ -174,7 +170,7 @@ describe('held messages', () => {
         messages: { id: number; body: string }[]; routed: { message_id: number; user_id: number; reason: string }[];
       };
       const sent = page.messages.find((m) => m.body === text)!;
-      expect(page.routed.filter((r) => r.message_id === sent.id).map((r) => [r.user_id, r.reason])).toEqual([[await userId(harper.page, 'dr.okafor'), 'override']]);
+      expect(page.routed.filter((r) => r.message_id === sent.id).map((r) => [r.user_id, r.reason])).toEqual([[await userIdOf(harper.page, 'dr.okafor'), 'override']]);
       await harper.page.reload();
       await waitLive(harper.page);
       await harper.page.locator('.message.own', { hasText: text }).locator('.routed-to[data-reason="override"]', { hasText: line }).waitFor({ timeout: 10_000 });
