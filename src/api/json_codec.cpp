@@ -183,6 +183,13 @@ json::object thread_json(const ThreadView& view) {
     members.push_back(member.value());
   }
   object["member_ids"] = std::move(members);
+  // A conversation between two people stays theirs when others join it (an escalation,
+  // a forward): whom a message there is addressed to (docs/routing.md).
+  if (const ThreadTraits traits = traits_of(view.thread); traits.pair) {
+    object["pair_user_ids"] = json::array{traits.first.value(), traits.second.value()};
+  } else {
+    object["pair_user_ids"] = nullptr;
+  }
   if (view.thread.role_id.is_set()) {
     object["role_id"] = view.thread.role_id.value();
   } else {

@@ -37,6 +37,16 @@ describe('where messages are held', () => {
     expect(heldPeer(thread('direct', [3, 5]), 2)).toBeNull();
   });
 
+  test('a conversation between two people that others joined is still theirs', () => {
+    const grown = { ...thread('direct', [2, 3, 7]), pair_user_ids: [2, 3] as [number, number] };
+    expect(heldPeer(grown, 2)).toBe(3);
+    expect(heldPeer(grown, 3)).toBe(2);
+    expect(heldPeer(grown, 7)).toBeNull();
+    // A patient group left with two members is still a group.
+    const patientGroup = { ...thread('patient', [2, 3]), pair_user_ids: null };
+    expect(heldPeer(patientGroup, 2)).toBeNull();
+  });
+
   test('held messages are asked for in direct and patient threads only', () => {
     expect(mayHold(thread('direct', [2, 3]))).toBe(true);
     expect(mayHold(thread('patient', [2, 3, 5]))).toBe(true);

@@ -9,14 +9,15 @@ import type { Held, SentHeldFrame, Thread } from './types';
 
 // A conversation between two people (direct, or a patient thread of two): the only
 // kind where a message to an off-duty person is held, and where an override applies.
-// Answers the other person, or null. A direct thread may grow past two people (an
-// escalation or a forwarding adds who covers) while the server still holds by its two
-// original people, but the Thread object does not say who they were
-// (docs/protocol.md), so such a thread answers null: no held hint or override there.
+// Answers the other person, or null. Such a thread keeps its two people when others
+// join it (an escalation or a forwarding adds who covers): the Thread's `pair_user_ids`
+// (docs/protocol.md). A thread cached before that field existed falls back to its
+// members, when there are two.
 export function heldPeer(thread: Thread, selfId: number): number | null {
   if (thread.kind !== 'direct' && thread.kind !== 'patient') return null;
-  if (thread.member_ids.length !== 2 || !thread.member_ids.includes(selfId)) return null;
-  return thread.member_ids.find((id) => id !== selfId) ?? null;
+  const pair = thread.pair_user_ids !== undefined ? thread.pair_user_ids : thread.member_ids.length === 2 ? thread.member_ids : null;
+  if (!pair || !pair.includes(selfId) || !thread.member_ids.includes(selfId)) return null;
+  return pair.find((id) => id !== selfId) ?? null;
 }
 
 // Whether held messages can be in the thread, so whether GET /threads/{id}/held is worth

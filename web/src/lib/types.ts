@@ -178,6 +178,9 @@ export interface Thread {
   kind: ThreadKind;
   title: string;
   member_ids: number[];
+  // A direct or two-person patient thread's two people, even after others joined it;
+  // null for other threads (absent from threads cached by older versions).
+  pair_user_ids?: [number, number] | null;
   patient: Patient | null;
   // The role, for role threads.
   role_id?: number | null;
