@@ -873,7 +873,10 @@ Result<Forwarded> RoutingService::forward(OrgId org, UserId addressee) {
   std::vector<UserId> chain{addressee};
   for (std::size_t hop = 0; hop <= kMaxForwardHops; ++hop) {
     const UserId from = chain.back();
-    const Reachability reach = WL_TRY(load_reachability(from));
+    // Every caller has just read the addressee (a send, a role's route, a preview), so
+    // the first step takes that answer from the cache; the steps after it are read.
+    auto cached = hop == 0 ? cached_reachability(from) : std::nullopt;
+    const Reachability reach = cached ? std::move(*cached) : WL_TRY(load_reachability(from));
     if (!reach.forwards_at(now)) {
       if (from != addressee) {
         forwarded.to.push_back(RoutedTo{from, std::string(kReasonForwarded), chain.end()[-2]});
