@@ -60,6 +60,8 @@ std::string_view event_kind_name(EventKind kind) {
       return "alert";
     case EventKind::kAvailabilityChanged:
       return "availability_changed";
+    case EventKind::kScreening:
+      return "screening";
   }
   return "unknown";
 }
@@ -93,11 +95,29 @@ boost::json::value optional_time_json(const std::optional<Timestamp>& at) {
   return at ? boost::json::value(format_rfc3339(*at)) : boost::json::value();
 }
 
+std::string_view held_state_name(HeldState state) {
+  switch (state) {
+    case HeldState::kOffDuty:
+      return "off_duty";
+    case HeldState::kScreening:
+      return "screening";
+    case HeldState::kKept:
+      return "kept";
+  }
+  return "off_duty";
+}
+
 boost::json::object held_notice_json(const HeldNotice& held) {
+  boost::json::array gatekeepers;
+  for (const UserId gatekeeper : held.gatekeepers) {
+    gatekeepers.push_back(gatekeeper.value());
+  }
   return boost::json::object{{"held_id", held.id.value()},
                              {"user_id", held.user.value()},
                              {"availability", availability_name(held.status)},
-                             {"until", optional_time_json(held.until)}};
+                             {"until", optional_time_json(held.until)},
+                             {"state", held_state_name(held.state)},
+                             {"gatekeeper_ids", std::move(gatekeepers)}};
 }
 
 boost::json::object forwarding_json(const Forwarding& forwarding) {
@@ -127,15 +147,20 @@ boost::json::array routed_to_json(const std::vector<RoutedTo>& routed) {
 
 boost::json::object held_json(const OpenedHeld& opened) {
   const HeldMessage& held = opened.held;
-  return boost::json::object{{"held_id", held.id.value()},
-                             {"thread_id", held.message.thread_id.value()},
-                             {"client_id", opened.client_id},
-                             {"body", opened.body},
-                             {"urgent", held.message.urgent},
-                             {"user_id", held.recipient.value()},
-                             {"held_at", format_rfc3339(held.held_at)},
-                             {"until", optional_time_json(held.until)},
-                             {"written_at", optional_time_json(held.message.written_at)}};
+  return boost::json::object{
+      {"held_id", held.id.value()},
+      {"thread_id", held.message.thread_id.value()},
+      {"client_id", opened.client_id},
+      {"body", opened.body},
+      {"urgent", held.message.urgent},
+      {"user_id", held.recipient.value()},
+      {"held_at", format_rfc3339(held.held_at)},
+      {"until", optional_time_json(held.until)},
+      {"written_at", optional_time_json(held.message.written_at)},
+      {"sender_id", held.message.sender.value()},
+      {"state", held_state_name(held.state)},
+      {"screened_by", held.screened_by.is_set() ? boost::json::value(held.screened_by.value())
+                                                : boost::json::value()}};
 }
 
 std::string_view event_scope_name(EventScope scope) {
@@ -276,6 +301,10 @@ json::object event_json(const OpenedEvent& opened) {
     case EventKind::kAlert:
       object["message_id"] = event.ref.value();
       break;
+    case EventKind::kScreening:
+      object["user_id"] = event.subject.value();
+      object["by_user_id"] = event.actor.value();
+      break;
     case EventKind::kRouted:
       object["message_id"] = event.ref.value();
       object["message_seq"] = event.ref_seq;
@@ -288,6 +317,9 @@ json::object event_json(const OpenedEvent& opened) {
       object["reason"] = event.reason;
       if (event.reason == kReasonForwarded) {
         object["from_user_id"] = event.actor.value();  // Whose forwarding sent it.
+      } else if (event.reason == kReasonScreened || event.reason == kReasonKept ||
+                 event.reason == kReasonAnswered) {
+        object["gatekeeper_id"] = event.actor.value();  // Whose decision.
       }
       break;
   }

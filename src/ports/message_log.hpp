@@ -69,7 +69,16 @@ struct RoutedTo {
   UserId via;
 };
 
-/// A message held for an off-duty person (docs/routing.md, "Off duty: held messages"):
+// Why a held message waits, and so when it is released (docs/routing.md, "Off duty:
+// held messages", "Gatekeepers").
+enum class HeldState : std::uint8_t {
+  kOffDuty = 1,    // Its recipient was off duty: released when they no longer are.
+  kScreening = 2,  // In their gatekeepers' screening list: released when they are available.
+  kKept = 3,       // A gatekeeper kept it for them: released when they are available.
+};
+
+/// A message held for an off-duty person (docs/routing.md, "Off duty: held messages"),
+/// or for a person who is not available, with their gatekeepers ("Gatekeepers"):
 /// stored, sealed, as its send would have appended it, and not in its thread until it
 /// is released (appended by an AppendMessage of `message`).
 struct HeldMessage {
@@ -80,6 +89,8 @@ struct HeldMessage {
   std::optional<Timestamp> until;  // The recipient's off-duty end, as known when held.
   // The reminder the sender asked for, scheduled when the message is released.
   std::optional<std::chrono::minutes> remind_after;
+  HeldState state = HeldState::kOffDuty;
+  UserId screened_by;  // The gatekeeper who passed it on (held off duty since) or kept it.
 };
 
 struct MessageHeld {
@@ -100,13 +111,27 @@ struct HoldMessage {
   UserId recipient;
   std::optional<Timestamp> until;
   std::optional<std::chrono::minutes> remind_after;
+  HeldState state = HeldState::kOffDuty;
+};
+
+/// Moves held message `id` from state `from` to `to`, recording the gatekeeper who
+/// decided (`by`). Result: true if it was held in state `from` (false: nothing written;
+/// it was released, withdrawn or decided on meanwhile).
+struct ScreenHeld {
+  HeldId id;
+  HeldState from = HeldState::kScreening;
+  HeldState to = HeldState::kKept;
+  UserId by;
 };
 
 /// Deletes held message `id` (released, dropped or withdrawn); with `sender` set, only
-/// if it is theirs. Result: true if there was one (false: nothing written).
+/// if it is theirs. Result: true if there was one (false: nothing written). Errors:
+/// NotFound if there was none and `must_exist` (a release: the batch that would append
+/// it fails whole, so a message withdrawn or decided on meanwhile is never appended).
 struct DeleteHeld {
   HeldId id;
   UserId sender;
+  bool must_exist = false;
 };
 
 /// Records whom a message of `thread` reached: the one the batch has just appended to
@@ -215,8 +240,11 @@ class MessageLog {
 
   /// Errors: NotFound.
   virtual Result<HeldMessage> find_held(HeldId id) = 0;
-  /// The messages held for `recipient`, oldest first, at most `limit`.
-  virtual Result<std::vector<HeldMessage>> list_held_for(UserId recipient, std::size_t limit) = 0;
+  /// The messages held for `recipient` (in `state`, if set), oldest first, at most
+  /// `limit`.
+  virtual Result<std::vector<HeldMessage>> list_held_for(UserId recipient,
+                                                         std::optional<HeldState> state,
+                                                         std::size_t limit) = 0;
   /// The messages `sender` has held in `thread`, oldest first, at most `limit`.
   virtual Result<std::vector<HeldMessage>> list_held_in(ThreadId thread, UserId sender,
                                                         std::size_t limit) = 0;

@@ -134,7 +134,12 @@ enum class EventKind : std::uint8_t {
   kAlert = 16,       // Message `ref`, urgent and sent to `subject`, is still unread:
                      // alert their devices again.
   // Org scope (routing).
-  kAvailabilityChanged = 17,  // `subject`'s availability periods or forwarding changed.
+  kAvailabilityChanged = 17,  // `subject`'s availability periods, forwarding or
+                              // gatekeepers changed.
+  // User scope (routing).
+  kScreening = 18,  // The screening of `subject`'s messages changed (docs/routing.md,
+                    // "Gatekeepers"): one was screened, or `actor` passed it on,
+                    // answered or kept it. For their gatekeepers and the sender.
 };
 
 // Whose streams an event is in.
@@ -157,6 +162,7 @@ constexpr EventScope scope_of(EventKind kind) {
     case EventKind::kReminder:
     case EventKind::kUnanswered:
     case EventKind::kAlert:
+    case EventKind::kScreening:
       return EventScope::kUser;
     default:
       return EventScope::kThread;

@@ -175,6 +175,15 @@ struct Forwarding {
   bool in_force_at(Timestamp at) const { return starts_at <= at && (!ends_at || *ends_at > at); }
 };
 
+// A person's gatekeepers (docs/routing.md, "Gatekeepers"): colleagues who screen the
+// messages sent to them while they are not available, in the order they named them.
+inline constexpr std::size_t kMaxGatekeepers = 5;
+
+struct Gatekeeping {
+  UserId user;        // Whose messages are screened.
+  UserId gatekeeper;  // Who screens them.
+};
+
 // The next moment after `at` at which `periods` may say something else: the end of the
 // period in force, or the start of a later one; none if neither comes.
 inline std::optional<Timestamp> next_availability_change(
@@ -314,6 +323,18 @@ struct ClearForwarding {
   Timestamp at;
 };
 
+/// Replaces `user`'s gatekeepers by `gatekeepers`, in order (empty: none), and appends a
+/// kAvailabilityChanged about them by `actor`, to the org. Result: true. Errors:
+/// InvalidArgument for the user themselves, a gatekeeper twice, or more than
+/// kMaxGatekeepers; NotFound for `user`, or a gatekeeper, not of `org`.
+struct SetGatekeepers {
+  OrgId org;
+  UserId user;
+  std::vector<UserId> gatekeepers;
+  UserId actor;
+  Timestamp at;
+};
+
 /// Roles, shifts and sign-ins (services/routing): the reads.
 ///
 /// Errors common to all methods: Unavailable if the database cannot be reached or is
@@ -364,6 +385,14 @@ class RoutingStore {
       std::span<const UserId> users, Timestamp from) = 0;
   virtual Result<std::vector<Forwarding>> list_forwarding_of(std::span<const UserId> users) = 0;
   static constexpr std::size_t kMaxUsersPerRead = 1000;
+
+  /// `user`'s gatekeepers, in the order named; empty if none.
+  virtual Result<std::vector<UserId>> list_gatekeepers(UserId user) = 0;
+  /// The gatekeepers of each of `users` (at most kMaxUsersPerRead) in one read, ordered
+  /// by user, then as named.
+  virtual Result<std::vector<Gatekeeping>> list_gatekeepers_of(std::span<const UserId> users) = 0;
+  /// The people `gatekeeper` screens for, ordered by id.
+  virtual Result<std::vector<UserId>> list_gatekept_by(UserId gatekeeper) = 0;
 };
 
 }  // namespace wl

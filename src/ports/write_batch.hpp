@@ -38,7 +38,7 @@ using Mutation =
                  UpsertPatient, ScheduleTimer, CancelTimer, CompleteTimer, RouteMessage, CreateRole,
                  UpdateRole, SaveShift, DeleteShift, SignInRole, SignOutRole, SetBackups,
                  SetEscalationPolicy, SetAvailability, DeleteAvailability, HoldMessage, DeleteHeld,
-                 SetForwarding, ClearForwarding>;
+                 SetForwarding, ClearForwarding, ScreenHeld, SetGatekeepers>;
 
 /// A mutation's result: std::monostate (a write with nothing to give back: the
 /// identity writes but those below), Org (CreateOrg), User (CreateUser), Device
@@ -47,7 +47,8 @@ using Mutation =
 /// RemoveMember, RenameThread, AppendScopedEvent), std::optional<Event> (RecordRead),
 /// Patient (UpsertPatient), Timer (ScheduleTimer), bool (CancelTimer, CompleteTimer,
 /// DeleteShift, SignInRole, SignOutRole, SetBackups, SetEscalationPolicy,
-/// DeleteAvailability, DeleteHeld, ClearForwarding), AvailabilityPeriod (SetAvailability),
+/// DeleteAvailability, DeleteHeld, ClearForwarding, ScreenHeld, SetGatekeepers),
+/// AvailabilityPeriod (SetAvailability),
 /// MessageHeld (HoldMessage), Forwarding (SetForwarding), std::int64_t (PurgeSessions), Role
 /// (CreateRole, UpdateRole), ShiftSaved (SaveShift).
 using MutationResult =
@@ -87,6 +88,8 @@ class WriteBatch {
   std::chrono::milliseconds max_wait() const { return max_wait_; }
 
   bool empty() const { return mutations_.empty() && audits_.empty(); }
+  /// The mutations added: the index the next one gets.
+  std::size_t size() const { return mutations_.size(); }
   const std::vector<Mutation>& mutations() const { return mutations_; }
   const std::vector<Audit>& audits() const { return audits_; }
 

@@ -814,8 +814,8 @@ TYPED_TEST(MessageLogContract, AHeldMessageIsStoredOutsideItsThreadUntilReleased
   EXPECT_EQ(found->held_at, at(10));
   EXPECT_EQ(found->until, at(100));
   EXPECT_EQ(found->remind_after, std::chrono::minutes(5));
-  EXPECT_EQ(store.list_held_for(yan, 10)->size(), 1u);
-  EXPECT_TRUE(store.list_held_for(zoe, 10)->empty());
+  EXPECT_EQ(store.list_held_for(yan, std::nullopt, 10)->size(), 1u);
+  EXPECT_TRUE(store.list_held_for(zoe, std::nullopt, 10)->empty());
   EXPECT_EQ(store.list_held_in(thread, zoe, 10)->size(), 1u);
   EXPECT_TRUE(store.list_held_in(thread, yan, 10)->empty());
 
@@ -829,7 +829,7 @@ TYPED_TEST(MessageLogContract, AHeldMessageIsStoredOutsideItsThreadUntilReleased
   EXPECT_TRUE(again->duplicate);
   EXPECT_EQ(again->held.id, held->held.id);
   EXPECT_EQ(again->held.held_at, at(10));
-  EXPECT_EQ(store.list_held_for(yan, 10)->size(), 1u);
+  EXPECT_EQ(store.list_held_for(yan, std::nullopt, 10)->size(), 1u);
 
   // Released: appended as a message and deleted, in one batch.
   WriteBatch release;
@@ -843,7 +843,7 @@ TYPED_TEST(MessageLogContract, AHeldMessageIsStoredOutsideItsThreadUntilReleased
   EXPECT_TRUE(released->template result<bool>(removed));
   EXPECT_EQ(store.read_thread_messages(thread, 0, 10)->size(), 1u);
   EXPECT_EQ(store.find_held(found->id).error().code(), Code::kNotFound);
-  EXPECT_TRUE(store.list_held_for(yan, 10)->empty());
+  EXPECT_TRUE(store.list_held_for(yan, std::nullopt, 10)->empty());
 
   // Holding a token that is now a message gives the message.
   auto after = commit_one<MessageHeld>(
@@ -854,7 +854,7 @@ TYPED_TEST(MessageLogContract, AHeldMessageIsStoredOutsideItsThreadUntilReleased
   ASSERT_TRUE(after.has_value());
   ASSERT_TRUE(after->sent.has_value());
   EXPECT_EQ(after->sent->id, released->template result<MessageAppended>(appended).event.id);
-  EXPECT_TRUE(store.list_held_for(yan, 10)->empty());
+  EXPECT_TRUE(store.list_held_for(yan, std::nullopt, 10)->empty());
 }
 
 TYPED_TEST(MessageLogContract, HoldingIsCheckedAsAppendingAndDeleteHeldChecksTheSender) {
@@ -891,7 +891,7 @@ TYPED_TEST(MessageLogContract, HoldingIsCheckedAsAppendingAndDeleteHeldChecksThe
                       this->no_hook_)
                       ->held.id);
   }
-  const auto two = *store.list_held_for(yan, 2);
+  const auto two = *store.list_held_for(yan, std::nullopt, 2);
   ASSERT_EQ(two.size(), 2u);
   EXPECT_EQ(two[0].id, ids[0]);
   EXPECT_EQ(two[1].id, ids[1]);
@@ -901,7 +901,7 @@ TYPED_TEST(MessageLogContract, HoldingIsCheckedAsAppendingAndDeleteHeldChecksThe
   EXPECT_FALSE(*commit_one<bool>(store, DeleteHeld{ids[0], yan}, this->no_hook_));
   EXPECT_TRUE(*commit_one<bool>(store, DeleteHeld{ids[0], zoe}, this->no_hook_));
   EXPECT_FALSE(*commit_one<bool>(store, DeleteHeld{ids[0], zoe}, this->no_hook_));
-  EXPECT_EQ(store.list_held_for(yan, 10)->size(), 2u);
+  EXPECT_EQ(store.list_held_for(yan, std::nullopt, 10)->size(), 2u);
 }
 
 }  // namespace

@@ -77,6 +77,26 @@ inline Result<void> check_backups(const SetBackups& mutation) {
   return ok();
 }
 
+inline Result<void> check_gatekeepers(const SetGatekeepers& mutation) {
+  const std::vector<UserId>& named = mutation.gatekeepers;
+  if (named.size() > kMaxGatekeepers) {
+    return error(Code::kInvalidArgument, "a person has at most 5 gatekeepers");
+  }
+  for (std::size_t i = 0; i < named.size(); ++i) {
+    if (!named[i].is_set()) {
+      return error(Code::kInvalidArgument, "each gatekeeper is a person");
+    }
+    if (named[i] == mutation.user) {
+      return error(Code::kInvalidArgument, "a person cannot be their own gatekeeper");
+    }
+    if (std::find(named.begin(), named.begin() + static_cast<std::ptrdiff_t>(i), named[i]) !=
+        named.begin() + static_cast<std::ptrdiff_t>(i)) {
+      return error(Code::kInvalidArgument, "a gatekeeper is named twice");
+    }
+  }
+  return ok();
+}
+
 inline Result<void> check_policy(const EscalationPolicy& policy) {
   for (const std::chrono::seconds delay :
        {policy.normal_after, policy.urgent_after, policy.realert_every}) {

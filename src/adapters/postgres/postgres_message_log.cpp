@@ -39,7 +39,7 @@ Result<std::optional<Event>> sent_with_token(PgConnection& connection, const New
 
 #define WL_PG_HELD_COLUMNS                                                             \
   "id, org_id, thread_id, sender, recipient, client_token, client_id_sealed, urgent, " \
-  "body_sealed, created_at, written_at, held_at, until, remind_after"
+  "body_sealed, created_at, written_at, held_at, until, remind_after, state, screened_by"
 
 HeldMessage read_held(const PgResult& result, int row) {
   HeldMessage held;
@@ -59,6 +59,8 @@ HeldMessage read_held(const PgResult& result, int row) {
   if (!result.is_null(row, 13)) {
     held.remind_after = std::chrono::minutes(result.int64(row, 13) / 60);
   }
+  held.state = static_cast<HeldState>(result.int64(row, 14));
+  held.screened_by = UserId(result.is_null(row, 15) ? 0 : result.int64(row, 15));
   return held;
 }
 
@@ -149,22 +151,39 @@ Result<MessageHeld> detail::pg::apply(WriteContext& context, const HoldMessage& 
   } else {
     params.add_null(PgType::kInt8);
   }
+  params.add(static_cast<std::int64_t>(mutation.state));
   const PgResult inserted = WL_TRY(connection.query(
       "INSERT INTO held_messages (org_id, thread_id, sender, recipient, client_token, "
       "client_id_sealed, urgent, body_sealed, created_at, written_at, held_at, until, "
-      "remind_after) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13) RETURNING id",
+      "remind_after, state) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14) "
+      "RETURNING id",
       params, "hold message"));
   const HeldId id(inserted.int64(0, 0));
   WL_TRY(inserted.check());
   return MessageHeld{HeldMessage{id, message, mutation.recipient, message.created_at,
-                                 mutation.until, mutation.remind_after},
+                                 mutation.until, mutation.remind_after, mutation.state, UserId()},
                      false, std::nullopt};
+}
+
+Result<bool> detail::pg::apply(WriteContext& context, const ScreenHeld& mutation) {
+  const PgResult updated = WL_TRY(context.connection.query(
+      "UPDATE held_messages SET state = $3, screened_by = $4 WHERE id = $1 AND state = $2",
+      Params()
+          .add(mutation.id)
+          .add(static_cast<std::int64_t>(mutation.from))
+          .add(static_cast<std::int64_t>(mutation.to))
+          .add_id_or_null(mutation.by),
+      "screen held"));
+  return updated.affected() > 0;
 }
 
 Result<bool> detail::pg::apply(WriteContext& context, const DeleteHeld& mutation) {
   const PgResult removed = WL_TRY(context.connection.query(
       "DELETE FROM held_messages WHERE id = $1 AND ($2 = 0 OR sender = $2)",
       Params().add(mutation.id).add(mutation.sender), "delete held"));
+  if (removed.affected() == 0 && mutation.must_exist) {
+    return error(Code::kNotFound, "the held message was released or withdrawn meanwhile");
+  }
   return removed.affected() > 0;
 }
 
@@ -176,11 +195,20 @@ Result<HeldMessage> PostgresStore::find_held(HeldId id) {
   return single_row<HeldMessage>(rows, read_held, "held message");
 }
 
-Result<std::vector<HeldMessage>> PostgresStore::list_held_for(UserId recipient, std::size_t limit) {
+Result<std::vector<HeldMessage>> PostgresStore::list_held_for(UserId recipient,
+                                                              std::optional<HeldState> state,
+                                                              std::size_t limit) {
   auto lease = read_pool_->acquire();
-  const PgResult rows = WL_TRY(lease.connection().query(
-      "SELECT " WL_PG_HELD_COLUMNS " FROM held_messages WHERE recipient = $1 ORDER BY id LIMIT $2",
-      Params().add(recipient).add(static_cast<std::int64_t>(limit)), "list held"));
+  // State 0 is none: every state.
+  const PgResult rows =
+      WL_TRY(lease.connection().query(
+          "SELECT " WL_PG_HELD_COLUMNS " FROM held_messages WHERE recipient = $1 "
+          "AND ($3 = 0 OR state = $3) ORDER BY id LIMIT $2",
+          Params()
+              .add(recipient)
+              .add(static_cast<std::int64_t>(limit))
+              .add(static_cast<std::int64_t>(state ? static_cast<int>(*state) : 0)),
+          "list held"));
   return all_rows<HeldMessage>(rows, read_held);
 }
 

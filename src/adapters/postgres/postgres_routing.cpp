@@ -626,6 +626,62 @@ Result<std::vector<AvailabilityPeriod>> PostgresStore::list_availability_of(
   return all_rows<AvailabilityPeriod>(rows, read_availability);
 }
 
+// ---- Gatekeepers ----
+
+Result<bool> detail::pg::apply(WriteContext& context, const SetGatekeepers& mutation) {
+  PgConnection& connection = context.connection;
+  WL_TRY(detail::check_gatekeepers(mutation));
+  WL_TRY(require_of_org(connection, OrgRow::kUser, mutation.user.value(), mutation.org, "user"));
+  for (const UserId gatekeeper : mutation.gatekeepers) {
+    WL_TRY(
+        require_of_org(connection, OrgRow::kUser, gatekeeper.value(), mutation.org, "gatekeeper"));
+  }
+  WL_TRY(connection.query("DELETE FROM gatekeepers WHERE user_id = $1", Params().add(mutation.user),
+                          "set gatekeepers"));
+  for (std::size_t i = 0; i < mutation.gatekeepers.size(); ++i) {
+    WL_TRY(connection.query(
+        "INSERT INTO gatekeepers (user_id, position, gatekeeper_id) VALUES ($1, $2, $3)",
+        Params().add(mutation.user).add(static_cast<std::int64_t>(i)).add(mutation.gatekeepers[i]),
+        "set gatekeepers"));
+  }
+  WL_TRY(insert_scoped_event(context, EventKind::kAvailabilityChanged, mutation.org, UserId(),
+                             mutation.actor, mutation.user, mutation.at));
+  return true;
+}
+
+Result<std::vector<UserId>> PostgresStore::list_gatekeepers(UserId user) {
+  auto lease = read_pool_->acquire();
+  const PgResult rows = WL_TRY(lease.connection().query(
+      "SELECT gatekeeper_id FROM gatekeepers WHERE user_id = $1 ORDER BY position",
+      Params().add(user), "list gatekeepers"));
+  return all_rows<UserId>(rows,
+                          [](const PgResult& all, int row) { return UserId(all.int64(row, 0)); });
+}
+
+Result<std::vector<Gatekeeping>> PostgresStore::list_gatekeepers_of(std::span<const UserId> users) {
+  const std::string ids = WL_TRY(listed_ids(users));
+  if (ids.empty()) {
+    return std::vector<Gatekeeping>();
+  }
+  auto lease = read_pool_->acquire();
+  const PgResult rows = WL_TRY(lease.connection().query(
+      "SELECT user_id, gatekeeper_id FROM gatekeepers "
+      "WHERE user_id = ANY(string_to_array($1, ',')::bigint[]) ORDER BY user_id, position",
+      Params().add_text(ids), "list gatekeepers"));
+  return all_rows<Gatekeeping>(rows, [](const PgResult& all, int row) {
+    return Gatekeeping{UserId(all.int64(row, 0)), UserId(all.int64(row, 1))};
+  });
+}
+
+Result<std::vector<UserId>> PostgresStore::list_gatekept_by(UserId gatekeeper) {
+  auto lease = read_pool_->acquire();
+  const PgResult rows = WL_TRY(lease.connection().query(
+      "SELECT user_id FROM gatekeepers WHERE gatekeeper_id = $1 ORDER BY user_id",
+      Params().add(gatekeeper), "list gatekept"));
+  return all_rows<UserId>(rows,
+                          [](const PgResult& all, int row) { return UserId(all.int64(row, 0)); });
+}
+
 Result<std::vector<Forwarding>> PostgresStore::list_forwarding_of(std::span<const UserId> users) {
   const std::string ids = WL_TRY(listed_ids(users));
   if (ids.empty()) {

@@ -56,7 +56,7 @@ Result<Thread> thread_of_sender(Connection& connection, const NewMessage& messag
 
 #define WL_HELD_COLUMNS                                                                \
   "id, org_id, thread_id, sender, recipient, client_token, client_id_sealed, urgent, " \
-  "body_sealed, created_at, written_at, held_at, until, remind_after"
+  "body_sealed, created_at, written_at, held_at, until, remind_after, state, screened_by"
 
 HeldMessage read_held(const Statement& row) {
   HeldMessage held;
@@ -80,6 +80,8 @@ HeldMessage read_held(const Statement& row) {
   if (!row.column_is_null(13)) {
     held.remind_after = std::chrono::minutes(row.column_int64(13) / 60);
   }
+  held.state = static_cast<HeldState>(row.column_int64(14));
+  held.screened_by = UserId(row.column_is_null(15) ? 0 : row.column_int64(15));
   return held;
 }
 
@@ -128,7 +130,7 @@ Result<MessageHeld> detail::apply(WriteContext& context, const HoldMessage& muta
   auto insert = WL_TRY(connection.prepare(
       "INSERT INTO held_messages (org_id, thread_id, sender, recipient, client_token, "
       "client_id_sealed, urgent, body_sealed, created_at, written_at, held_at, until, "
-      "remind_after) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13)",
+      "remind_after, state) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14)",
       "hold message"));
   insert.bind(1, message.org_id.value())
       .bind(2, message.thread_id.value())
@@ -147,16 +149,33 @@ Result<MessageHeld> detail::apply(WriteContext& context, const HoldMessage& muta
   } else {
     insert.bind_null(13);
   }
+  insert.bind(14, static_cast<std::int64_t>(mutation.state));
   WL_TRY(insert.run());
   return MessageHeld{HeldMessage{HeldId(connection.last_insert_id()), message, mutation.recipient,
-                                 message.created_at, mutation.until, mutation.remind_after},
+                                 message.created_at, mutation.until, mutation.remind_after,
+                                 mutation.state, UserId()},
                      false, std::nullopt};
+}
+
+Result<bool> detail::apply(WriteContext& context, const ScreenHeld& mutation) {
+  auto update = WL_TRY(context.connection.prepare(
+      "UPDATE held_messages SET state = ?3, screened_by = ?4 WHERE id = ?1 AND state = ?2",
+      "screen held"));
+  update.bind(1, mutation.id.value())
+      .bind(2, static_cast<std::int64_t>(mutation.from))
+      .bind(3, static_cast<std::int64_t>(mutation.to));
+  bind_optional_id(update, 4, mutation.by);
+  WL_TRY(update.run());
+  return context.connection.changes() > 0;
 }
 
 Result<bool> detail::apply(WriteContext& context, const DeleteHeld& mutation) {
   auto remove = WL_TRY(context.connection.prepare(
       "DELETE FROM held_messages WHERE id = ?1 AND (?2 = 0 OR sender = ?2)", "delete held"));
   WL_TRY(remove.bind(1, mutation.id.value()).bind(2, mutation.sender.value()).run());
+  if (context.connection.changes() == 0 && mutation.must_exist) {
+    return error(Code::kNotFound, "the held message was released or withdrawn meanwhile");
+  }
   return context.connection.changes() > 0;
 }
 
@@ -168,12 +187,21 @@ Result<HeldMessage> SqliteStore::find_held(HeldId id) {
   return single_row<HeldMessage>(select, read_held, "held message");
 }
 
-Result<std::vector<HeldMessage>> SqliteStore::list_held_for(UserId recipient, std::size_t limit) {
+Result<std::vector<HeldMessage>> SqliteStore::list_held_for(UserId recipient,
+                                                            std::optional<HeldState> state,
+                                                            std::size_t limit) {
   auto lease = read_pool_->acquire();
-  auto select = WL_TRY(lease.connection().prepare(
-      "SELECT " WL_HELD_COLUMNS " FROM held_messages WHERE recipient = ?1 ORDER BY id LIMIT ?2",
-      "list held"));
+  auto select =
+      WL_TRY(lease.connection().prepare("SELECT " WL_HELD_COLUMNS
+                                        " FROM held_messages WHERE recipient = ?1 "
+                                        "AND (?3 IS NULL OR state = ?3) ORDER BY id LIMIT ?2",
+                                        "list held"));
   select.bind(1, recipient.value()).bind(2, static_cast<std::int64_t>(limit));
+  if (state) {
+    select.bind(3, static_cast<std::int64_t>(*state));
+  } else {
+    select.bind_null(3);
+  }
   return all_rows<HeldMessage>(select, read_held);
 }
 

@@ -605,6 +605,64 @@ Result<std::vector<AvailabilityPeriod>> SqliteStore::list_availability_of(
   return all_rows<AvailabilityPeriod>(select, read_availability);
 }
 
+// ---- Gatekeepers ----
+
+Result<bool> detail::apply(WriteContext& context, const SetGatekeepers& mutation) {
+  Connection& connection = context.connection;
+  WL_TRY(check_gatekeepers(mutation));
+  WL_TRY(require_of_org(connection, OrgRow::kUser, mutation.user.value(), mutation.org, "user"));
+  for (const UserId gatekeeper : mutation.gatekeepers) {
+    WL_TRY(
+        require_of_org(connection, OrgRow::kUser, gatekeeper.value(), mutation.org, "gatekeeper"));
+  }
+  auto remove =
+      WL_TRY(connection.prepare("DELETE FROM gatekeepers WHERE user_id = ?1", "set gatekeepers"));
+  WL_TRY(remove.bind(1, mutation.user.value()).run());
+  for (std::size_t i = 0; i < mutation.gatekeepers.size(); ++i) {
+    auto insert = WL_TRY(connection.prepare(
+        "INSERT INTO gatekeepers (user_id, position, gatekeeper_id) VALUES (?1, ?2, ?3)",
+        "set gatekeepers"));
+    insert.bind(1, mutation.user.value())
+        .bind(2, static_cast<std::int64_t>(i))
+        .bind(3, mutation.gatekeepers[i].value());
+    WL_TRY(insert.run());
+  }
+  WL_TRY(insert_scoped_event(context, EventKind::kAvailabilityChanged, mutation.org, UserId(),
+                             mutation.actor, mutation.user, mutation.at));
+  return true;
+}
+
+Result<std::vector<UserId>> SqliteStore::list_gatekeepers(UserId user) {
+  auto lease = read_pool_->acquire();
+  auto select = WL_TRY(lease.connection().prepare(
+      "SELECT gatekeeper_id FROM gatekeepers WHERE user_id = ?1 ORDER BY position",
+      "list gatekeepers"));
+  select.bind(1, user.value());
+  return all_rows<UserId>(select, [](const Statement& row) { return UserId(row.column_int64(0)); });
+}
+
+Result<std::vector<Gatekeeping>> SqliteStore::list_gatekeepers_of(std::span<const UserId> users) {
+  const std::string ids = WL_TRY(json_ids(users));
+  auto lease = read_pool_->acquire();
+  auto select = WL_TRY(lease.connection().prepare(
+      "SELECT user_id, gatekeeper_id FROM gatekeepers "
+      "WHERE user_id IN (SELECT value FROM json_each(?1)) ORDER BY user_id, position",
+      "list gatekeepers"));
+  select.bind_text(1, ids);
+  return all_rows<Gatekeeping>(select, [](const Statement& row) {
+    return Gatekeeping{UserId(row.column_int64(0)), UserId(row.column_int64(1))};
+  });
+}
+
+Result<std::vector<UserId>> SqliteStore::list_gatekept_by(UserId gatekeeper) {
+  auto lease = read_pool_->acquire();
+  auto select = WL_TRY(lease.connection().prepare(
+      "SELECT user_id FROM gatekeepers WHERE gatekeeper_id = ?1 ORDER BY user_id",
+      "list gatekept"));
+  select.bind(1, gatekeeper.value());
+  return all_rows<UserId>(select, [](const Statement& row) { return UserId(row.column_int64(0)); });
+}
+
 Result<std::vector<Forwarding>> SqliteStore::list_forwarding_of(std::span<const UserId> users) {
   const std::string ids = WL_TRY(json_ids(users));
   auto lease = read_pool_->acquire();

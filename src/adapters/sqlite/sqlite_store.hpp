@@ -104,6 +104,9 @@ class SqliteStore final : public Store {
   Result<std::vector<AvailabilityPeriod>> list_availability_of(std::span<const UserId> users,
                                                                Timestamp from) override;
   Result<std::vector<Forwarding>> list_forwarding_of(std::span<const UserId> users) override;
+  Result<std::vector<UserId>> list_gatekeepers(UserId user) override;
+  Result<std::vector<Gatekeeping>> list_gatekeepers_of(std::span<const UserId> users) override;
+  Result<std::vector<UserId>> list_gatekept_by(UserId gatekeeper) override;
 
   Result<Thread> find_thread(ThreadId id) override;
   Result<std::vector<ThreadSummary>> list_threads_for_user(UserId user) override;
@@ -115,7 +118,8 @@ class SqliteStore final : public Store {
                                                  std::int64_t to_seq) override;
   Result<Event> find_message_by_client_token(UserId sender, std::string_view token) override;
   Result<HeldMessage> find_held(HeldId id) override;
-  Result<std::vector<HeldMessage>> list_held_for(UserId recipient, std::size_t limit) override;
+  Result<std::vector<HeldMessage>> list_held_for(UserId recipient, std::optional<HeldState> state,
+                                                 std::size_t limit) override;
   Result<std::vector<HeldMessage>> list_held_in(ThreadId thread, UserId sender,
                                                 std::size_t limit) override;
   Result<std::vector<Event>> read_user_events(UserId user, StreamPosition after,

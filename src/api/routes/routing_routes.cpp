@@ -97,6 +97,11 @@ json::array recipients_json(const std::vector<PreviewRecipient>& recipients) {
     if (each.via.is_set()) {
       recipient["from_user_id"] = each.via.value();
     }
+    json::array gatekeepers;
+    for (const UserId gatekeeper : each.gatekeepers) {
+      gatekeepers.push_back(gatekeeper.value());
+    }
+    recipient["gatekeeper_ids"] = std::move(gatekeepers);
     array.push_back(std::move(recipient));
   }
   return array;
@@ -383,6 +388,41 @@ Result<json::value> set_backups(const RoutingServices& services, const Call& cal
   return backups_json(WL_TRY(services.routing.backups(call.actor, UserId(id))));
 }
 
+json::object gatekeepers_json(const std::vector<UserId>& gatekeepers) {
+  json::array ids;
+  for (const UserId gatekeeper : gatekeepers) {
+    ids.push_back(gatekeeper.value());
+  }
+  return json::object{{"user_ids", std::move(ids)}};
+}
+
+Result<json::value> get_gatekeepers(const RoutingServices& services, const Call& call) {
+  const auto id = WL_TRY(id_segment(call.route, 3, "user id"));
+  return gatekeepers_json(WL_TRY(services.routing.gatekeepers(call.actor, UserId(id))));
+}
+
+// {"user_ids": [5, 9]}: the gatekeepers in order; [] for none.
+Result<json::value> set_gatekeepers(const RoutingServices& services, const Call& call) {
+  const auto id = WL_TRY(id_segment(call.route, 3, "user id"));
+  const auto body = WL_TRY(parse_object(call.request.body));
+  FieldReader reader(body);
+  const std::vector<std::int64_t> ids = WL_TRY(reader.int_array("user_ids", true));
+  WL_TRY(reader.finish());
+  if (ids.size() > kMaxGatekeepers) {
+    return error(Code::kInvalidArgument,
+                 fmt::format("a person has at most {} gatekeepers", kMaxGatekeepers));
+  }
+  std::vector<UserId> gatekeepers;
+  for (const std::int64_t gatekeeper : ids) {
+    if (gatekeeper <= 0) {
+      return error(Code::kInvalidArgument, "user_ids are user ids");
+    }
+    gatekeepers.emplace_back(gatekeeper);
+  }
+  WL_TRY(services.routing.set_gatekeepers(call.actor, UserId(id), std::move(gatekeepers)));
+  return gatekeepers_json(WL_TRY(services.routing.gatekeepers(call.actor, UserId(id))));
+}
+
 Result<json::value> get_policy(const RoutingServices& services, const Call& call) {
   return policy_json(WL_TRY(services.routing.policy(call.actor)));
 }
@@ -418,6 +458,8 @@ constexpr RouteOf<RoutingServices> kRoutes[] = {
     {{"GET", "/api/v1/users/{id}/forwarding", Access::kSession, 0}, &get_forwarding},
     {{"PUT", "/api/v1/users/{id}/forwarding", Access::kSession, kJsonBody}, &set_forwarding},
     {{"DELETE", "/api/v1/users/{id}/forwarding", Access::kSession, 0}, &clear_forwarding},
+    {{"GET", "/api/v1/users/{id}/gatekeepers", Access::kSession, 0}, &get_gatekeepers},
+    {{"PUT", "/api/v1/users/{id}/gatekeepers", Access::kSession, kJsonBody}, &set_gatekeepers},
     {{"GET", "/api/v1/users/{id}/preview", Access::kSession, 0}, &preview_person},
     {{"GET", "/api/v1/threads/{id}/preview", Access::kSession, 0}, &preview_thread},
     {{"PUT", "/api/v1/escalation-policy", Access::kSession, kJsonBody}, &set_policy},

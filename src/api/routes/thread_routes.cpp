@@ -153,6 +153,63 @@ Result<json::value> withdraw_held(const ThreadServices& services, const Call& ca
   return held_json(WL_TRY(services.messaging.withdraw(call.actor, HeldId(id))));
 }
 
+Result<json::value> list_screening(const ThreadServices& services, const Call& call) {
+  json::array screening;
+  for (const OpenedHeld& one : WL_TRY(services.messaging.screening(call.actor))) {
+    json::object entry = held_json(one);
+    entry.erase("client_id");  // The sender's, not the gatekeeper's.
+    screening.push_back(std::move(entry));
+  }
+  return json::object{{"screening", std::move(screening)}};
+}
+
+std::string_view outcome_name(ScreeningResult::Outcome outcome) {
+  switch (outcome) {
+    case ScreeningResult::Outcome::kDelivered:
+      return "delivered";
+    case ScreeningResult::Outcome::kHeld:
+      return "held";
+    case ScreeningResult::Outcome::kKept:
+      return "kept";
+    case ScreeningResult::Outcome::kAnswered:
+      return "answered";
+  }
+  return "delivered";
+}
+
+// {"action": "pass" | "hold" | "answer"}; an answer has "client_id" and "body" too.
+Result<json::value> screen_held(const ThreadServices& services, const Call& call) {
+  const auto id = WL_TRY(id_segment(call.route, 3, "held id"));
+  const auto body = WL_TRY(parse_object(call.request.body));
+  FieldReader reader(body);
+  auto action = reader.required_string("action");
+  if (!action) {
+    return std::unexpected(action.error());
+  }
+  ScreeningDecision decision;
+  if (*action == "pass") {
+    decision.action = ScreeningAction::kPass;
+  } else if (*action == "hold") {
+    decision.action = ScreeningAction::kKeep;
+  } else if (*action == "answer") {
+    decision.action = ScreeningAction::kAnswer;
+    decision.client_id = WL_TRY(reader.required_string("client_id"));
+    decision.body = WL_TRY(reader.required_string("body"));
+  } else {
+    return error(Code::kInvalidArgument, "action is pass, hold or answer");
+  }
+  WL_TRY(reader.finish());
+  const ScreeningResult result =
+      WL_TRY(services.messaging.screen(call.actor, HeldId(id), decision));
+  json::object answer{{"held_id", id}, {"outcome", outcome_name(result.outcome)}};
+  if (result.message) {
+    answer["message_id"] = result.message->id.value();
+    answer["thread_id"] = result.message->thread_id.value();
+    answer["seq"] = result.message->seq;
+  }
+  return answer;
+}
+
 constexpr RouteOf<ThreadServices> kRoutes[] = {
     {{"GET", "/api/v1/threads", Access::kSession, 0}, &list_threads},
     {{"POST", "/api/v1/threads", Access::kSession, kJsonBody}, &create_thread},
@@ -164,6 +221,8 @@ constexpr RouteOf<ThreadServices> kRoutes[] = {
     {{"POST", "/api/v1/threads/{id}/read", Access::kSession, kJsonBody}, &mark_read},
     {{"GET", "/api/v1/threads/{id}/held", Access::kSession, 0}, &list_held},
     {{"DELETE", "/api/v1/held/{id}", Access::kSession, 0}, &withdraw_held},
+    {{"GET", "/api/v1/screening", Access::kSession, 0}, &list_screening},
+    {{"POST", "/api/v1/screening/{id}", Access::kSession, kJsonBody}, &screen_held},
     {{"GET", "/api/v1/messages/{id}", Access::kSession, 0}, &get_message},
     {{"GET", "/api/v1/messages/{id}/status", Access::kSession, 0}, &get_message_status},
 };

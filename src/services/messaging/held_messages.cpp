@@ -1,6 +1,7 @@
 // Messages held for an off-duty person (docs/routing.md, "Off duty: held messages"):
 // holding a send, releasing what waits for someone back on duty, and what a sender sees
 // and withdraws of their own held messages.
+#include <algorithm>
 #include <charconv>
 
 #include <fmt/format.h>
@@ -40,11 +41,12 @@ Result<MessagingService::PersonRoute> MessagingService::route_to_person(
   const Timestamp now = clock_.now();
   PersonRoute route;
   auto reach = router_->cached_reachability(addressee);
-  if (reach && !reach->off_duty_at(now) && !reach->forwards_at(now)) {
+  if (reach && !reach->off_duty_at(now) && !reach->forwards_at(now) &&
+      !reach->screens_at(now, actor.user)) {
     return route;
   }
-  // Off duty, forwarding, or not known: read again, so that nothing is held or
-  // forwarded on an old answer.
+  // Off duty, forwarding, screened, or not known: read again, so that nothing is held,
+  // screened or forwarded on an old answer.
   reach = WL_TRY(router_->load_reachability(addressee));
   if (reach->forwards_at(now)) {
     Forwarded forwarded = WL_TRY(router_->forward(actor.org, addressee));
@@ -54,13 +56,18 @@ Result<MessagingService::PersonRoute> MessagingService::route_to_person(
       return route;  // Forwarded messages are not held: they go to who covers.
     }
   }
-  if (reach->off_duty_at(now)) {
-    if (request.override_availability && request.urgent) {
-      route.to.push_back(RoutedTo{addressee, std::string(kReasonOverride)});
-    } else {
-      route.hold = true;
-      route.periods = std::move(reach->periods);
-    }
+  const bool screens = reach->screens_at(now, actor.user);
+  if (!screens && !reach->off_duty_at(now)) {
+    return route;
+  }
+  if (request.override_availability && request.urgent) {
+    route.to.push_back(RoutedTo{addressee, std::string(kReasonOverride)});
+    return route;
+  }
+  route.hold = screens ? HeldState::kScreening : HeldState::kOffDuty;
+  route.periods = std::move(reach->periods);
+  if (screens) {
+    route.gatekeepers = std::move(reach->gatekeepers);
   }
   return route;
 }
@@ -88,18 +95,25 @@ std::size_t MessagingService::add_person_route(const Principal& actor, ThreadId 
 
 Result<WriteBatch> MessagingService::prepare_hold(const Principal& actor,
                                                   const SendRequest& request, UserId addressee,
-                                                  const std::vector<AvailabilityPeriod>& periods) {
+                                                  const PersonRoute& person) {
   NewMessage message = WL_TRY(seal_message(actor, request));
   const Timestamp at = message.created_at;
-  const AvailabilityPeriod* period = period_at(periods, at);
+  const AvailabilityPeriod* period = period_at(person.periods, at);
   const std::optional<Timestamp> until = period != nullptr ? period->ends_at : std::nullopt;
+  const HeldState state = person.hold.value_or(HeldState::kOffDuty);
   WriteBatch batch;
-  batch.add(HoldMessage{std::move(message), addressee, until, request.remind_after});
-  if (const auto next = next_availability_change(periods, at)) {
+  batch.add(HoldMessage{std::move(message), addressee, until, request.remind_after, state});
+  if (const auto next = next_availability_change(person.periods, at)) {
     const std::string key = release_key(addressee, *next);
     batch.add(ScheduleTimer{std::string(kReleaseTimer), key, actor.org, *next, key});
   }
-  batch.audit(audit_draft(actor, at, "message.hold", thread_target(request.thread), "ok",
+  const bool screened = state == HeldState::kScreening;
+  for (const UserId gatekeeper : screened ? person.gatekeepers : std::vector<UserId>()) {
+    batch.add(AppendScopedEvent{EventKind::kScreening, actor.org, gatekeeper, actor.user, addressee,
+                                at, RoleId(), EventId()});
+  }
+  batch.audit(audit_draft(actor, at, screened ? "message.screen" : "message.hold",
+                          thread_target(request.thread), "ok",
                           fmt::format("user={} urgent={}", addressee.value(), request.urgent)),
               [](AuditDraft&, const std::vector<MutationResult>& results) {
                 return !std::get<MessageHeld>(results.front()).duplicate;
@@ -126,8 +140,17 @@ Result<SendResult> MessagingService::finish_hold(const Principal& actor, const S
   result.message.created_at = held.held.held_at;
   result.client_id = request.client_id;
   result.duplicate = held.duplicate;
-  result.held =
-      HeldNotice{held.held.id, held.held.recipient, Availability::kOffDuty, held.held.until};
+  HeldNotice notice{held.held.id,    held.held.recipient, Availability::kOffDuty,
+                    held.held.until, held.held.state,     {}};
+  // The send has just read how they are (route_to_person).
+  if (const auto reach = router_ != nullptr ? router_->cached_reachability(notice.user)
+                                            : std::optional<Reachability>()) {
+    notice.status = availability_at(reach->periods, held.held.held_at);
+    if (notice.state == HeldState::kScreening) {
+      notice.gatekeepers = reach->gatekeepers;
+    }
+  }
+  result.held = std::move(notice);
   return result;
 }
 
@@ -152,7 +175,7 @@ Result<OpenedHeld> MessagingService::open_held(HeldMessage held) {
 
 Result<std::optional<ScheduleTimer>> MessagingService::release_after_change(OrgId org,
                                                                             UserId user) {
-  if (WL_TRY(log_.list_held_for(user, 1)).empty()) {
+  if (WL_TRY(log_.list_held_for(user, std::nullopt, 1)).empty()) {
     return std::optional<ScheduleTimer>();
   }
   const std::string key = release_key(user);
@@ -160,50 +183,79 @@ Result<std::optional<ScheduleTimer>> MessagingService::release_after_change(OrgI
       ScheduleTimer{std::string(kReleaseTimer), key, org, clock_.now(), key});
 }
 
+Result<std::size_t> MessagingService::add_release(const HeldMessage& held, Timestamp now,
+                                                  ReleasedBy by, WriteBatch& batch) {
+  const NewMessage& message = held.message;
+  const OrgId org = message.org_id;
+  // A release timer may run beside another for the same person (their change, and the
+  // moment a hold scheduled): the second appends duplicates, which write nothing.
+  batch.add(DeleteHeld{held.id, UserId(), by != ReleasedBy::kTimer});
+  // Sent now, written when it was sent: its escalation and reminder start now.
+  NewMessage released = message;
+  released.created_at = now;
+  released.written_at = message.written_at.value_or(message.created_at);
+  const std::size_t appended = batch.add(AppendMessage{std::move(released)});
+  if (by == ReleasedBy::kAnswer) {
+    return appended;
+  }
+  if (!router_->policy_fresh(org)) {
+    WL_TRY(router_->load_policy(org));
+  }
+  const std::string key = send_timer_key(message.sender, message.client_token);
+  if (held.remind_after) {
+    batch.add(ScheduleTimer{std::string(kReminderTimer), key, org, now + *held.remind_after, key});
+  }
+  const ThreadTraits traits = WL_TRY(thread_traits(message.thread_id));
+  if (auto escalation = escalation_timer(org, message.urgent, traits, key, now)) {
+    batch.add(std::move(*escalation));
+  }
+  return appended;
+}
+
 Result<void> MessagingService::release(const Timer& timer, WriteBatch& batch) {
   const UserId recipient = WL_TRY(parse_release_key(timer.key));
-  const std::vector<HeldMessage> held =
-      WL_TRY(log_.list_held_for(recipient, limits_.max_release_batch));
-  if (held.empty() || router_ == nullptr) {
+  if (router_ == nullptr) {
     return ok();
   }
   const Timestamp now = clock_.now();
-  const std::vector<AvailabilityPeriod> periods =
-      WL_TRY(router_->load_reachability(recipient)).periods;
-  if (availability_at(periods, now) == Availability::kOffDuty) {
-    // Still off duty (their period was made longer): again at their next change, or
-    // when they change it themselves (release_after_change).
-    if (const auto next = next_availability_change(periods, now)) {
-      batch.add(ScheduleTimer{timer.kind, timer.key, timer.org_id, *next, timer.payload});
+  const Reachability reach = WL_TRY(router_->load_reachability(recipient));
+  const Availability status = availability_at(reach.periods, now);
+  // What may reach them now: everything once they are available; back on duty but not
+  // available, what waited for that (and what was screened, if nobody screens any
+  // more); off duty, nothing.
+  const std::size_t limit = limits_.max_release_batch;
+  std::vector<HeldMessage> held;
+  if (status == Availability::kAvailable) {
+    held = WL_TRY(log_.list_held_for(recipient, std::nullopt, limit));
+  } else if (status != Availability::kOffDuty) {
+    held = WL_TRY(log_.list_held_for(recipient, HeldState::kOffDuty, limit));
+    if (reach.gatekeepers.empty() && held.size() < limit) {
+      for (HeldMessage& screened :
+           WL_TRY(log_.list_held_for(recipient, HeldState::kScreening, limit - held.size()))) {
+        held.push_back(std::move(screened));
+      }
+      std::ranges::sort(held, {}, &HeldMessage::id);
     }
-    return ok();
   }
   for (const HeldMessage& one : held) {
     const NewMessage& message = one.message;
     const OrgId org = message.org_id;
-    batch.add(DeleteHeld{one.id, UserId()});
     if (!WL_TRY(threads_.is_member(message.thread_id, message.sender))) {
+      batch.add(DeleteHeld{one.id, UserId()});
       batch.audit(server_audit_draft(now, org, "message.release", thread_target(message.thread_id),
                                      "dropped",
                                      fmt::format("held={} sender={} reason=not_member",
                                                  one.id.value(), message.sender.value())));
       continue;
     }
-    if (!router_->policy_fresh(org)) {
-      WL_TRY(router_->load_policy(org));
-    }
-    // Sent now, written when it was sent: its escalation and reminder start now.
-    NewMessage released = message;
-    released.created_at = now;
-    released.written_at = message.written_at.value_or(message.created_at);
-    const std::string key = send_timer_key(message.sender, message.client_token);
-    const std::size_t appended = batch.add(AppendMessage{std::move(released)});
-    if (one.remind_after) {
-      batch.add(ScheduleTimer{std::string(kReminderTimer), key, org, now + *one.remind_after, key});
-    }
-    const ThreadTraits traits = WL_TRY(thread_traits(message.thread_id));
-    if (auto escalation = escalation_timer(org, message.urgent, traits, key, now)) {
-      batch.add(std::move(*escalation));
+    const std::size_t appended = WL_TRY(add_release(one, now, ReleasedBy::kTimer, batch));
+    if (one.screened_by.is_set()) {  // A gatekeeper's decision: the thread shows it.
+      const std::string_view reason = one.state == HeldState::kKept ? kReasonKept : kReasonScreened;
+      batch.add(RouteMessage{message.thread_id,
+                             RoleId(),
+                             {RoutedTo{recipient, std::string(reason), one.screened_by}},
+                             now,
+                             EventId()});
     }
     batch.audit(
         server_audit_draft(now, org, "message.release", thread_target(message.thread_id), "ok",
@@ -212,8 +264,16 @@ Result<void> MessagingService::release(const Timer& timer, WriteBatch& batch) {
           return !std::get<MessageAppended>(results.at(appended)).duplicate;
         });
   }
-  if (held.size() == limits_.max_release_batch) {  // More wait: on at once.
+  if (held.size() == limit) {  // More may wait: on at once.
     batch.add(ScheduleTimer{timer.kind, timer.key, timer.org_id, now, timer.payload});
+  } else if (status != Availability::kAvailable &&
+             WL_TRY(log_.list_held_for(recipient, std::nullopt, held.size() + 1)).size() >
+                 held.size()) {
+    // Some wait for them to be back on duty or available: again at their next change,
+    // or when they change it themselves (release_after_change).
+    if (const auto next = next_availability_change(reach.periods, now)) {
+      batch.add(ScheduleTimer{timer.kind, timer.key, timer.org_id, *next, timer.payload});
+    }
   }
   return ok();
 }

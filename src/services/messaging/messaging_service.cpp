@@ -210,7 +210,7 @@ bool MessagingService::sends_without_reads(OrgId org, UserId sender, ThreadId th
     return true;
   }
   // A message to a person schedules its escalation from the org's policy, held fresh,
-  // and is held if they are off duty.
+  // and is held if they are off duty or screened by their gatekeepers.
   if (!router_->policy_fresh(org)) {
     return false;
   }
@@ -220,7 +220,8 @@ bool MessagingService::sends_without_reads(OrgId org, UserId sender, ThreadId th
   }
   const auto reach = router_->cached_reachability(addressee);
   const Timestamp now = clock_.now();
-  return reach && !reach->off_duty_at(now) && !reach->forwards_at(now);
+  return reach && !reach->off_duty_at(now) && !reach->forwards_at(now) &&
+         !reach->screens_at(now, sender);
 }
 
 std::string send_timer_key(UserId sender, std::string_view client_token) {
@@ -674,7 +675,7 @@ void MessagingService::send_routed_async(const Principal& actor, SendRequest req
     }
   };
   if (person.hold) {
-    auto held = prepare_hold(actor, request, addressee, person.periods);
+    auto held = prepare_hold(actor, request, addressee, person);
     if (!held) {
       done(std::unexpected(held.error()));
       return;

@@ -103,12 +103,36 @@ struct OpenedHeld {
   std::string body;
 };
 
-// A send that was held: for whom, how they are and until when.
+// A send that was held: for whom, how they are and until when; screened, by whom.
 struct HeldNotice {
   HeldId id;
   UserId user;
   Availability status = Availability::kOffDuty;
   std::optional<Timestamp> until;
+  HeldState state = HeldState::kOffDuty;
+  std::vector<UserId> gatekeepers;  // kScreening: who screens it.
+};
+
+// What a gatekeeper does with a message in their screening list (docs/routing.md,
+// "Gatekeepers").
+enum class ScreeningAction : std::uint8_t {
+  kPass = 1,    // On to its addressee: now, or held until they are back on duty.
+  kAnswer = 2,  // Answered by the gatekeeper, who joins the thread at it.
+  kKeep = 3,    // Kept for the addressee until they are available.
+};
+
+struct ScreeningDecision {
+  ScreeningAction action = ScreeningAction::kPass;
+  std::string client_id;  // kAnswer: the answer's, as a send's.
+  std::string body;       // kAnswer: the answer.
+};
+
+// What became of a screened message.
+struct ScreeningResult {
+  enum class Outcome : std::uint8_t { kDelivered, kHeld, kKept, kAnswered };
+  Outcome outcome = Outcome::kDelivered;
+  std::optional<Event> message;  // kDelivered: the message; kAnswered: the answer. Cleared
+                                 // of client_token and sealed fields.
 };
 
 // The durable timer of a send's reminder (MessagingService::remind).
@@ -299,6 +323,19 @@ class MessagingService {
   // caller's).
   Result<OpenedHeld> withdraw(const Principal& actor, HeldId held);
 
+  // ---- Gatekeepers (docs/routing.md, "Gatekeepers") ----
+
+  // The messages screened for the people the caller is a gatekeeper of, oldest first
+  // (at most max_held_listed per person). Audited (screening.list), as a PHI read.
+  Result<std::vector<OpenedHeld>> screening(const Principal& actor);
+  // The caller's decision on screened message `held`, as one of its addressee's
+  // gatekeepers. Audited (screening.pass, screening.answer, screening.hold); the sender
+  // and the gatekeepers get a kScreening. Errors: NotFound (unknown, decided or
+  // released already, or the caller is not a gatekeeper of its addressee: audited);
+  // for an answer, as send.
+  Result<ScreeningResult> screen(const Principal& actor, HeldId held,
+                                 const ScreeningDecision& decision);
+
   // The caller's event stream after `after`, at most limit events, opened. Each
   // non-empty page is audited as one PHI read.
   Result<std::vector<OpenedEvent>> read_events(const Principal& actor, StreamPosition after,
@@ -378,8 +415,9 @@ class MessagingService {
   // forward it (`to`, reason forwarded), hold it (their availability `periods`), send
   // it as an override (`to`, reason override), or nothing.
   struct PersonRoute {
-    bool hold = false;
+    std::optional<HeldState> hold;  // Held off duty, or screened by their gatekeepers.
     std::vector<AvailabilityPeriod> periods;
+    std::vector<UserId> gatekeepers;
     std::vector<RoutedTo> to;
     bool loop = false;  // Their forwarding loops: not followed.
   };
@@ -391,10 +429,21 @@ class MessagingService {
   // the RouteMessage's index.
   std::size_t add_person_route(const Principal& actor, ThreadId thread, UserId addressee,
                                const PersonRoute& person, WriteBatch& batch);
-  // The batch of a send held for `addressee` (off duty: `periods`): its HoldMessage, the
-  // release timer at their next change, and the audit entry.
+  // The batch of a send held for `addressee` (as `person` says: off duty, or screened):
+  // its HoldMessage, the release timer at their next change, the audit entry, and for
+  // a screened one a kScreening to each gatekeeper.
   Result<WriteBatch> prepare_hold(const Principal& actor, const SendRequest& request,
-                                  UserId addressee, const std::vector<AvailabilityPeriod>& periods);
+                                  UserId addressee, const PersonRoute& person);
+  // Adds to `batch` what releasing `held` at `now` appends: its DeleteHeld (which fails
+  // the batch if it is gone, for a gatekeeper's decision), the message (written_at: when
+  // it was written) and, but for an answered one, its reminder and escalation timers.
+  // The AppendMessage's index.
+  enum class ReleasedBy : std::uint8_t { kTimer, kGatekeeper, kAnswer };
+  Result<std::size_t> add_release(const HeldMessage& held, Timestamp now, ReleasedBy by,
+                                  WriteBatch& batch);
+  // A kScreening about `held` by `actor` for each of `gatekeepers` and its sender.
+  static void announce_screening(const HeldMessage& held, std::span<const UserId> gatekeepers,
+                                 UserId actor, Timestamp at, WriteBatch& batch);
   // Turns the store's answer to a held send into its result, as finish_send does.
   Result<SendResult> finish_hold(const Principal& actor, const SendRequest& request,
                                  MessageHeld held);

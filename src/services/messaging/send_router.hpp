@@ -1,5 +1,7 @@
 #pragma once
 
+#include <algorithm>
+
 #include "core/status.hpp"
 #include "ports/message_log.hpp"
 #include "ports/records.hpp"
@@ -34,16 +36,31 @@ inline constexpr std::string_view kReasonOverride = "override";
 // the person who forwards).
 inline constexpr std::string_view kReasonForwarded = "forwarded";
 
+// The reasons of the kRouted events a gatekeeper's decision adds (docs/routing.md,
+// "Gatekeepers"; their actor: the gatekeeper). Screened: they passed the message on to
+// its addressee. Kept: they kept it for the addressee until available. Answered: they
+// answered it themselves, and joined the thread at it.
+inline constexpr std::string_view kReasonScreened = "screened";
+inline constexpr std::string_view kReasonKept = "kept";
+inline constexpr std::string_view kReasonAnswered = "answered";
+
 // How a person is reached (docs/routing.md): their availability periods (in force or
-// ahead) and their forwarding.
+// ahead), their forwarding and their gatekeepers.
 struct Reachability {
   std::vector<AvailabilityPeriod> periods;
   std::optional<Forwarding> forwarding;
+  std::vector<UserId> gatekeepers;
 
   bool off_duty_at(Timestamp at) const {
     return availability_at(periods, at) == Availability::kOffDuty;
   }
   bool forwards_at(Timestamp at) const { return forwarding && forwarding->in_force_at(at); }
+  // Whether their gatekeepers screen a message `sender` sends them at `at`: they are not
+  // available and have gatekeepers, of whom the sender is not one.
+  bool screens_at(Timestamp at, UserId sender) const {
+    return !gatekeepers.empty() && availability_at(periods, at) != Availability::kAvailable &&
+           std::ranges::find(gatekeepers, sender) == gatekeepers.end();
+  }
 };
 
 // Where a message to a person goes through forwarding: `to` the people it reaches
@@ -88,6 +105,8 @@ class SendRouter {
   // Where a message sent now to `addressee` goes through forwarding (following each
   // person's forwarding, a role's to its holders). Blocks on the store.
   virtual Result<Forwarded> forward(OrgId org, UserId addressee) = 0;
+  // The people `gatekeeper` screens for (docs/routing.md, "Gatekeepers"). Blocks.
+  virtual Result<std::vector<UserId>> gatekept_by(UserId gatekeeper) = 0;
 };
 
 }  // namespace wl

@@ -709,6 +709,7 @@ Result<std::vector<PreviewRecipient>> RoutingService::with_availability(
     if (reach.forwards_at(at)) {
       recipient.forwarding = reach.forwarding;
     }
+    recipient.gatekeepers = reach.gatekeepers;
     recipients.push_back(std::move(recipient));
     if (follow_forwarding && reach.forwards_at(at)) {
       const Forwarded forwarded = WL_TRY(forward(reach.forwarding->org_id, each.user));
@@ -832,6 +833,7 @@ Result<Reachability> RoutingService::load_reachability(UserId user) {
   Reachability reach;
   reach.periods = WL_TRY(routing_.list_availability(user, now));
   reach.forwarding = WL_TRY(routing_.find_forwarding(user));
+  reach.gatekeepers = WL_TRY(routing_.list_gatekeepers(user));
   const std::lock_guard lock(availability_mutex_);
   if (availability_.size() >= kAvailabilityCacheLimit) {
     availability_.clear();
@@ -855,6 +857,9 @@ Result<std::unordered_map<UserId, Reachability>> RoutingService::load_reachabili
     }
     for (Forwarding& forwarding : WL_TRY(routing_.list_forwarding_of(part))) {
       found[forwarding.user_id].forwarding = std::move(forwarding);
+    }
+    for (const Gatekeeping& gatekeeping : WL_TRY(routing_.list_gatekeepers_of(part))) {
+      found[gatekeeping.user].gatekeepers.push_back(gatekeeping.gatekeeper);
     }
   }
   const std::lock_guard lock(availability_mutex_);
@@ -977,6 +982,33 @@ Result<void> RoutingService::clear_forwarding(const Principal& actor, UserId use
   if (!WL_TRY(commit_availability(actor.org, user, std::move(batch))).result<bool>(cleared)) {
     return error(Code::kNotFound, "no forwarding is set");
   }
+  return ok();
+}
+
+// ---- Gatekeepers ----
+
+Result<std::vector<UserId>> RoutingService::gatekeepers(const Principal& actor, UserId user) {
+  if (user != actor.user) {
+    WL_TRY(require_colleague(actor, user, "gatekeepers.read"));
+  }
+  return routing_.list_gatekeepers(user);
+}
+
+Result<void> RoutingService::set_gatekeepers(const Principal& actor, UserId user,
+                                             std::vector<UserId> gatekeepers) {
+  WL_TRY(require_self_or_admin(actor, user, "gatekeepers.set",
+                               "only administrators set a colleague's gatekeepers"));
+  std::string detail;
+  for (const UserId gatekeeper : gatekeepers) {
+    WL_TRY(require_colleague(actor, gatekeeper, "gatekeepers.set"));
+    detail += fmt::format("{}{}", detail.empty() ? "users=" : ",", gatekeeper.value());
+  }
+  const Timestamp now = clock_.now();
+  WriteBatch batch;
+  batch.add(SetGatekeepers{actor.org, user, std::move(gatekeepers), actor.user, now});
+  batch.audit(audit_draft(actor, now, "gatekeepers.set", user_target(user), "ok", detail));
+  // With none left, what they screened waits as if held (the release timer decides).
+  WL_TRY(commit_availability(actor.org, user, std::move(batch)));
   return ok();
 }
 

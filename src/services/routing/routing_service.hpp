@@ -85,6 +85,7 @@ struct PreviewRecipient {
   AvailabilityNow availability;
   std::optional<Forwarding> forwarding;  // Theirs, when in force now.
   UserId via;                            // Reason forwarded: whose forwarding.
+  std::vector<UserId> gatekeepers;       // Theirs: who screens while they are not available.
 };
 
 // A forwarding as a caller sets it: to a colleague or a role, from now (starts_at none)
@@ -255,6 +256,15 @@ class RoutingService : public SendRouter {
                                     const ForwardingInput& input);
   // Clears it. Audited (forwarding.clear). Errors: NotFound if there is none.
   Result<void> clear_forwarding(const Principal& actor, UserId user);
+  // ---- Gatekeepers (docs/routing.md, "Gatekeepers") ----
+
+  // `user`'s gatekeepers, in order; every colleague may read them.
+  Result<std::vector<UserId>> gatekeepers(const Principal& actor, UserId user);
+  // Replaces them (the person or an admin; enabled colleagues, at most kMaxGatekeepers).
+  // Audited (gatekeepers.set). Errors: PermissionDenied; InvalidArgument; NotFound.
+  Result<void> set_gatekeepers(const Principal& actor, UserId user,
+                               std::vector<UserId> gatekeepers);
+
   // How each of `to` is now; with `follow_forwarding`, followed by whom their forwarding
   // sends a message to instead (reason forwarded), as a send would.
   Result<std::vector<PreviewRecipient>> with_availability(const std::vector<RoutedTo>& to,
@@ -278,6 +288,9 @@ class RoutingService : public SendRouter {
   Result<std::unordered_map<UserId, Reachability>> load_reachability_of(
       std::span<const UserId> users);
   Result<Forwarded> forward(OrgId org, UserId addressee) override;
+  Result<std::vector<UserId>> gatekept_by(UserId gatekeeper) override {
+    return routing_.list_gatekept_by(gatekeeper);
+  }
   static constexpr std::chrono::seconds kAvailabilityFreshFor{60};
   static constexpr std::size_t kAvailabilityCacheLimit = 100'000;
 

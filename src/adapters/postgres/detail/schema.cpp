@@ -327,6 +327,20 @@ CREATE TABLE forwarding (
   CHECK (ends_at IS NULL OR ends_at > starts_at)
 );
 )sql",
+    // 8: gatekeepers (docs/routing.md, "Gatekeepers") and held messages' state, as
+    // SQLite's 14.
+    R"sql(
+CREATE TABLE gatekeepers (
+  user_id bigint NOT NULL REFERENCES users (id),
+  position bigint NOT NULL,
+  gatekeeper_id bigint NOT NULL REFERENCES users (id),
+  PRIMARY KEY (user_id, position),
+  UNIQUE (user_id, gatekeeper_id)
+);
+CREATE INDEX gatekeepers_by_gatekeeper ON gatekeepers (gatekeeper_id, user_id);
+ALTER TABLE held_messages ADD COLUMN state bigint NOT NULL DEFAULT 1;
+ALTER TABLE held_messages ADD COLUMN screened_by bigint REFERENCES users (id);
+)sql",
 };
 
 std::string random_instance_id() {

@@ -34,6 +34,7 @@ Result<std::monostate> apply(WriteContext& context, const SetSessionPinFailures&
 Result<MessageAppended> apply(WriteContext& context, const AppendMessage& mutation);
 Result<MessageHeld> apply(WriteContext& context, const HoldMessage& mutation);
 Result<bool> apply(WriteContext& context, const DeleteHeld& mutation);
+Result<bool> apply(WriteContext& context, const ScreenHeld& mutation);
 Result<std::vector<Event>> apply(WriteContext& context, const RecordDelivered& mutation);
 Result<ThreadCreated> apply(WriteContext& context, const CreateThread& mutation);
 Result<Event> apply(WriteContext& context, const AddMember& mutation);
@@ -58,6 +59,7 @@ Result<bool> apply(WriteContext& context, const SetEscalationPolicy& mutation);
 Result<AvailabilityPeriod> apply(WriteContext& context, const SetAvailability& mutation);
 Result<Forwarding> apply(WriteContext& context, const SetForwarding& mutation);
 Result<bool> apply(WriteContext& context, const ClearForwarding& mutation);
+Result<bool> apply(WriteContext& context, const SetGatekeepers& mutation);
 Result<bool> apply(WriteContext& context, const DeleteAvailability& mutation);
 
 // The events the batch has appended since it had `first` of them.

@@ -394,6 +394,21 @@ CREATE TABLE forwarding (
   CHECK (ends_at IS NULL OR ends_at > starts_at)
 );
 )sql",
+    // 14: gatekeepers (docs/routing.md, "Gatekeepers"): whom each person names to screen
+    // their messages, in order; and why a held message waits (HeldState: 1 off duty,
+    // 2 in screening, 3 kept by a gatekeeper) with the gatekeeper who decided.
+    R"sql(
+CREATE TABLE gatekeepers (
+  user_id INTEGER NOT NULL REFERENCES users (id),
+  position INTEGER NOT NULL,
+  gatekeeper_id INTEGER NOT NULL REFERENCES users (id),
+  PRIMARY KEY (user_id, position),
+  UNIQUE (user_id, gatekeeper_id)
+);
+CREATE INDEX gatekeepers_by_gatekeeper ON gatekeepers (gatekeeper_id, user_id);
+ALTER TABLE held_messages ADD COLUMN state INTEGER NOT NULL DEFAULT 1;
+ALTER TABLE held_messages ADD COLUMN screened_by INTEGER REFERENCES users (id);
+)sql",
 };
 
 std::string random_instance_id() {
