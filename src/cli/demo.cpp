@@ -165,6 +165,12 @@ Result<void> seed_routing(Runtime& runtime, const std::map<std::string_view, Use
   // Someone off duty, so that previews show it.
   WL_TRY(routing.set_availability(as("pa.kim"), users.at("pa.kim").id,
                                   AvailabilityInput{Availability::kOffDuty, {}, {}}));
+  // A surgeon in theatre whose messages the operator desk screens (docs/routing.md,
+  // "Gatekeepers").
+  WL_TRY(
+      routing.set_gatekeepers(as("dr.nguyen"), users.at("dr.nguyen").id, {users.at("op.desk").id}));
+  WL_TRY(routing.set_availability(as("dr.nguyen"), users.at("dr.nguyen").id,
+                                  AvailabilityInput{Availability::kInProcedure, {}, {}}));
   return ok();
 }
 
@@ -233,6 +239,14 @@ Result<bool> seed_demo(Runtime& runtime) {
       WL_TRY(runtime.messaging().open_direct(as("np.brooks"), users.at("pa.kim").id));
   WL_TRY(say("np.brooks", off_duty.thread.id,
              "Daniel, bed 9's hip can start PT tomorrow - no rush, for when you're back.", false));
+
+  // dr.nguyen is in procedure (seed_routing): this waits in op.desk's screening list.
+  const ThreadView screened =
+      WL_TRY(runtime.messaging().open_direct(as("rn.chen"), users.at("dr.nguyen").id));
+  WL_TRY(say("rn.chen", screened.thread.id,
+             "Dr. Nguyen, ICU bed 3's drain put out 250 mL in the last hour. Can you review "
+             "after your case?",
+             false));
   return true;
 }
 
