@@ -40,6 +40,11 @@ struct ChatOptions {
   std::string until;
   bool stop = false;
   std::int64_t held = 0;
+  std::vector<std::string> gatekeepers;
+  bool none = false;
+  bool pass = false;
+  bool hold = false;
+  std::string answer;
   std::string client_id;
   std::string text;
   std::string cursor;
@@ -395,6 +400,66 @@ void add_chat_command(CLI::App& app, int& exit_code) {
         body["ends_at"] = options->until;
       }
       return print_call(client, "PUT", target, json::serialize(body));
+    });
+  });
+
+  CLI::App* gatekeepers = chat->add_subcommand(
+      "gatekeepers", "Who screens your messages while you are not available (prints them)");
+  auto* named =
+      gatekeepers->add_option("--set", options->gatekeepers, "Usernames, in order")->delimiter(',');
+  gatekeepers->add_flag("--none", options->none, "Nobody screens them")->excludes(named);
+  gatekeepers->callback([options, &exit_code] {
+    exit_code = with_client(*options, [&](ChatClient& client) -> Result<void> {
+      // Printed whole ({"user_ids":[...]}), not as a list: an empty one says none.
+      const std::string target = fmt::format("/api/v1/users/{}/gatekeepers", client.user_id());
+      if (options->gatekeepers.empty() && !options->none) {
+        print(WL_TRY(client.call("GET", target, {})));
+        return ok();
+      }
+      json::array ids;
+      for (const std::string& name : options->gatekeepers) {
+        ids.push_back(WL_TRY(client.user_id_of(name)));
+      }
+      print(WL_TRY(
+          client.call("PUT", target, json::serialize(json::object{{"user_ids", std::move(ids)}}))));
+      return ok();
+    });
+  });
+
+  CLI::App* screening = chat->add_subcommand(
+      "screening", "The messages you screen as a gatekeeper, waiting for your decision");
+  screening->callback([options, &exit_code] {
+    exit_code = with_client(*options, [&](ChatClient& client) {
+      return print_call(client, "GET", "/api/v1/screening", {}, "screening");
+    });
+  });
+
+  CLI::App* screen = chat->add_subcommand(
+      "screen", "Pass on, hold or answer a message you screen (prints what became of it)");
+  screen->add_option("--held", options->held, "Its held id (chat screening)")->required();
+  auto* pass = screen->add_flag("--pass", options->pass, "Pass it on to its addressee");
+  auto* hold = screen->add_flag("--hold", options->hold, "Hold it until they are available");
+  auto* answer = screen->add_option("--answer", options->answer, "Answer its sender yourself");
+  pass->excludes(hold)->excludes(answer);
+  hold->excludes(answer);
+  screen->add_option("--client-id", options->client_id, "The answer's idempotency key");
+  screen->callback([options, &exit_code] {
+    exit_code = with_client(*options, [&](ChatClient& client) -> Result<void> {
+      json::object body;
+      if (options->pass) {
+        body["action"] = "pass";
+      } else if (options->hold) {
+        body["action"] = "hold";
+      } else if (!options->answer.empty()) {
+        body["action"] = "answer";
+        body["client_id"] =
+            options->client_id.empty() ? crypto::random_token_hex(12) : options->client_id;
+        body["body"] = options->answer;
+      } else {
+        return error(Code::kInvalidArgument, "give --pass, --hold or --answer");
+      }
+      return print_call(client, "POST", fmt::format("/api/v1/screening/{}", options->held),
+                        json::serialize(body));
     });
   });
 

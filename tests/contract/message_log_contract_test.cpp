@@ -904,5 +904,67 @@ TYPED_TEST(MessageLogContract, HoldingIsCheckedAsAppendingAndDeleteHeldChecksThe
   EXPECT_EQ(store.list_held_for(yan, std::nullopt, 10)->size(), 2u);
 }
 
+TYPED_TEST(MessageLogContract, AHeldMessagesStateMovesOnlyFromTheStateNamedAndIsListedBy) {
+  auto& store = *this->store_;
+  const UserId zoe = this->make_user("zoe");
+  const UserId yan = this->make_user("yan");
+  const UserId gatekeeper = this->make_user("gatekeeper");
+  const ThreadId thread = this->make_thread(zoe, {yan});
+  HoldMessage screened{held_message(this->org_, thread, zoe, "s", at(1)), yan, {}, {}};
+  screened.state = HeldState::kScreening;
+  const HeldId first = commit_one<MessageHeld>(store, screened, this->no_hook_)->held.id;
+  const HeldId second =
+      commit_one<MessageHeld>(
+          store, HoldMessage{held_message(this->org_, thread, zoe, "o", at(2)), yan, {}, {}},
+          this->no_hook_)
+          ->held.id;
+  EXPECT_EQ(store.find_held(first)->state, HeldState::kScreening);
+  EXPECT_EQ(store.find_held(second)->state, HeldState::kOffDuty) << "the default";
+  EXPECT_FALSE(store.find_held(first)->screened_by.is_set());
+  const auto screening = *store.list_held_for(yan, HeldState::kScreening, 10);
+  ASSERT_EQ(screening.size(), 1u);
+  EXPECT_EQ(screening[0].id, first);
+  EXPECT_EQ(store.list_held_for(yan, HeldState::kOffDuty, 10)->size(), 1u);
+  EXPECT_EQ(store.list_held_for(yan, std::nullopt, 10)->size(), 2u);
+
+  // Decided once: from the state named only.
+  EXPECT_TRUE(*commit_one<bool>(
+      store, ScreenHeld{first, HeldState::kScreening, HeldState::kKept, gatekeeper},
+      this->no_hook_));
+  EXPECT_FALSE(*commit_one<bool>(
+      store, ScreenHeld{first, HeldState::kScreening, HeldState::kOffDuty, zoe}, this->no_hook_));
+  EXPECT_FALSE(*commit_one<bool>(
+      store, ScreenHeld{HeldId(first.value() + 100), HeldState::kScreening, HeldState::kKept, zoe},
+      this->no_hook_));
+  const auto kept = *store.find_held(first);
+  EXPECT_EQ(kept.state, HeldState::kKept);
+  EXPECT_EQ(kept.screened_by, gatekeeper);
+  EXPECT_TRUE(store.list_held_for(yan, HeldState::kScreening, 10)->empty());
+  EXPECT_EQ(store.list_held_for(yan, HeldState::kKept, 10)->size(), 1u);
+}
+
+TYPED_TEST(MessageLogContract, ADeleteHeldThatMustFindItFailsItsWholeBatch) {
+  auto& store = *this->store_;
+  const UserId zoe = this->make_user("zoe");
+  const UserId yan = this->make_user("yan");
+  const ThreadId thread = this->make_thread(zoe, {yan});
+  const auto held =
+      commit_one<MessageHeld>(
+          store, HoldMessage{held_message(this->org_, thread, zoe, "w", at(1)), yan, {}, {}},
+          this->no_hook_)
+          ->held;
+  ASSERT_TRUE(*commit_one<bool>(store, DeleteHeld{held.id, zoe}, this->no_hook_));  // Withdrawn.
+  // A gatekeeper's decision on it now: nothing of the batch is written.
+  WriteBatch release;
+  release.add(DeleteHeld{held.id, UserId(), true});
+  release.add(AppendMessage{held.message});
+  auto refused = commit_and_wait(store, std::move(release), this->no_hook_);
+  ASSERT_FALSE(refused.has_value());
+  EXPECT_EQ(refused.error().code(), Code::kNotFound);
+  EXPECT_TRUE(store.read_thread_messages(thread, 0, 10)->empty()) << "never appended";
+  // Without must_exist, a missing one is only false.
+  EXPECT_FALSE(*commit_one<bool>(store, DeleteHeld{held.id, UserId()}, this->no_hook_));
+}
+
 }  // namespace
 }  // namespace wl::testing

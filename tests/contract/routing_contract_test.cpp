@@ -1,6 +1,8 @@
 // The RoutingStore contract (src/ports/routing_store.hpp) and RouteMessage
 // (src/ports/message_log.hpp).
 
+#include <algorithm>
+
 #include <gtest/gtest.h>
 
 #include "contract/store_fixture.hpp"
@@ -533,6 +535,71 @@ TYPED_TEST(RoutingStoreContract, AvailabilityAndForwardingOfManyAreReadAtOnce) {
   EXPECT_EQ((*forwardings)[0].to_user, c);
   EXPECT_TRUE(store.list_availability_of({}, at(0))->empty());
   EXPECT_TRUE(store.list_forwarding_of({})->empty());
+}
+
+TYPED_TEST(RoutingStoreContract, GatekeepersAreReplacedInOrderCheckedAndAnnounced) {
+  auto& store = *this->store_;
+  const UserId surgeon = this->make_user("surgeon");
+  const UserId desk = this->make_user("desk");
+  const UserId assistant = this->make_user("assistant");
+  const UserId nurse = this->make_user("nurse");
+  std::vector<CommittedEvent> seen;
+  CommitHook hook = [&seen](std::span<const CommittedEvent> events) {
+    seen.insert(seen.end(), events.begin(), events.end());
+  };
+  EXPECT_TRUE(store.list_gatekeepers(surgeon)->empty());
+  ASSERT_TRUE(
+      commit_one<bool>(store,
+                       SetGatekeepers{this->org_, surgeon, {desk, assistant}, surgeon, at(5)}, hook)
+          .has_value());
+  EXPECT_EQ(*store.list_gatekeepers(surgeon), (std::vector<UserId>{desk, assistant}));
+  ASSERT_EQ(seen.size(), 1u);
+  EXPECT_EQ(seen[0].event.kind, EventKind::kAvailabilityChanged);
+  EXPECT_EQ(seen[0].event.subject, surgeon);
+  EXPECT_EQ(seen[0].event.actor, surgeon);
+  ASSERT_TRUE(
+      commit_one<bool>(store, SetGatekeepers{this->org_, nurse, {desk}, nurse, at(6)}).has_value());
+  EXPECT_EQ(*store.list_gatekept_by(desk), (std::vector<UserId>{surgeon, nurse}));
+  EXPECT_EQ(*store.list_gatekept_by(assistant), std::vector<UserId>{surgeon});
+
+  // Replaced whole, in the new order.
+  ASSERT_TRUE(commit_one<bool>(
+                  store, SetGatekeepers{this->org_, surgeon, {assistant, desk}, surgeon, at(7)})
+                  .has_value());
+  EXPECT_EQ(*store.list_gatekeepers(surgeon), (std::vector<UserId>{assistant, desk}));
+  const std::vector<UserId> asked{nurse, surgeon, UserId(9999)};
+  const auto many = store.list_gatekeepers_of(asked);
+  ASSERT_TRUE(many.has_value()) << many.error().to_string();
+  ASSERT_EQ(many->size(), 3u);
+  EXPECT_EQ((*many)[0].user, surgeon < nurse ? surgeon : nurse) << "by user";
+  const auto of_surgeon = std::ranges::find(*many, surgeon, &Gatekeeping::user);
+  ASSERT_NE(of_surgeon, many->end());
+  EXPECT_EQ(of_surgeon->gatekeeper, assistant) << "then as named";
+  EXPECT_TRUE(store.list_gatekeepers_of({})->empty());
+
+  // Refused: oneself, twice, too many, another org's; a refusal changes nothing.
+  const auto refused = [&](std::vector<UserId> named) {
+    return commit_one<bool>(store,
+                            SetGatekeepers{this->org_, surgeon, std::move(named), surgeon, at(8)})
+        .error()
+        .code();
+  };
+  EXPECT_EQ(refused({surgeon}), Code::kInvalidArgument);
+  EXPECT_EQ(refused({desk, desk}), Code::kInvalidArgument);
+  std::vector<UserId> six;
+  for (int i = 0; i < 6; ++i) {
+    six.push_back(this->make_user("extra" + std::to_string(i)));
+  }
+  EXPECT_EQ(refused(six), Code::kInvalidArgument);
+  const OrgId other = create_org(store, "Other Hospital", at(1))->id;
+  EXPECT_EQ(refused({this->make_user("foreign", other)}), Code::kNotFound);
+  EXPECT_EQ(*store.list_gatekeepers(surgeon), (std::vector<UserId>{assistant, desk}));
+
+  // None: cleared.
+  ASSERT_TRUE(
+      commit_one<bool>(store, SetGatekeepers{this->org_, surgeon, {}, surgeon, at(9)}).has_value());
+  EXPECT_TRUE(store.list_gatekeepers(surgeon)->empty());
+  EXPECT_EQ(*store.list_gatekept_by(desk), std::vector<UserId>{nurse});
 }
 
 TYPED_TEST(RoutingStoreContract, AnOrgHasTheDefaultPolicyUntilOneIsSet) {

@@ -196,6 +196,50 @@ TEST_F(CliTest, ChatForwardsAndStops) {
   EXPECT_NE(last_output_.find("give --to, --to-role or --stop"), std::string::npos) << last_output_;
 }
 
+// The demo's dr.nguyen is in procedure and op.desk screens his messages: a message to
+// him is screened; op.desk lists, holds and answers; he names and clears gatekeepers.
+TEST_F(CliTest, ChatScreensAsAGatekeeper) {
+  const auto named = chat("dr.nguyen", {"gatekeepers"});
+  ASSERT_EQ(named.size(), 1u) << last_output_;
+  const std::int64_t desk = named[0].at("user_ids").at(0).as_int64();
+
+  const auto opened = chat("rn.harper", {"open", "--direct", "dr.nguyen"});
+  ASSERT_EQ(opened.size(), 1u) << last_output_;
+  const std::string thread = std::to_string(opened[0].at("id").as_int64());
+  const auto sent = chat("rn.harper", {"send", "--thread", thread, "Room 12 asks about the drain"});
+  ASSERT_EQ(sent.size(), 1u) << last_output_;
+  EXPECT_EQ(sent[0].at("held").at("state").as_string(), "screening") << last_output_;
+  EXPECT_EQ(sent[0].at("held").at("gatekeeper_ids").at(0).as_int64(), desk);
+  const std::string held = std::to_string(sent[0].at("held").at("held_id").as_int64());
+
+  const auto listed = chat("op.desk", {"screening"});
+  ASSERT_EQ(listed.size(), 2u) << "the demo's and this one: " << last_output_;
+  EXPECT_EQ(listed[1].at("body").as_string(), "Room 12 asks about the drain");
+
+  const auto kept = chat("op.desk", {"screen", "--held", held, "--hold"});
+  ASSERT_EQ(kept.size(), 1u) << last_output_;
+  EXPECT_EQ(kept[0].at("outcome").as_string(), "kept");
+  const std::string seeded = std::to_string(listed[0].at("held_id").as_int64());
+  const auto answered =
+      chat("op.desk", {"screen", "--held", seeded, "--answer", "He is in theatre until 4"});
+  ASSERT_EQ(answered.size(), 1u) << last_output_;
+  EXPECT_EQ(answered[0].at("outcome").as_string(), "answered");
+  EXPECT_TRUE(answered[0].at("message_id").is_int64());
+  EXPECT_TRUE(chat("op.desk", {"screening"}).empty()) << last_output_;
+  chat("op.desk", {"screen", "--held", held, "--pass"}, 1);
+  EXPECT_NE(last_output_.find("no such message to screen"), std::string::npos) << last_output_;
+  chat("op.desk", {"screen", "--held", held}, 1);
+  EXPECT_NE(last_output_.find("give --pass, --hold or --answer"), std::string::npos)
+      << last_output_;
+
+  const auto cleared = chat("dr.nguyen", {"gatekeepers", "--none"});
+  ASSERT_EQ(cleared.size(), 1u) << last_output_;
+  EXPECT_TRUE(cleared[0].at("user_ids").as_array().empty());
+  const auto again = chat("dr.nguyen", {"gatekeepers", "--set", "op.desk,rn.santos"});
+  ASSERT_EQ(again.size(), 1u) << last_output_;
+  EXPECT_EQ(again[0].at("user_ids").as_array().size(), 2u);
+}
+
 TEST_F(CliTest, ChatReportsAWrongPasswordAndAnUnknownThreadClearly) {
   std::string output;
   const int refused = run_wardline(
