@@ -64,7 +64,7 @@ describe('the composer preview', () => {
 
   test('a conversation between two people whose other person is off duty says the message will be held', () => {
     const off = [{ user_id: 3, reason: 'member', availability: 'off_duty' as const, until: evening }];
-    expect(threadPreviewShown(off, name, 3).hold).toEqual({ userId: 3, text: `Dr. Emeka Okafor is off duty until ${timeOfDay(evening)}: your message will be held until then.` });
+    expect(threadPreviewShown(off, name, 3).hold).toEqual({ status: 'off_duty', screening: false, userId: 3, text: `Dr. Emeka Okafor is off duty until ${timeOfDay(evening)}: your message will be held until then.` });
     expect(threadPreviewShown([{ ...off[0], until: null }], name, 3).hold?.text)
       .toBe('Dr. Emeka Okafor is off duty: your message will be held until they are back on duty.');
     expect(overrideHint(3, name)).toBe('Emergency override: Dr. Emeka Okafor gets this urgent message now, although off duty.');

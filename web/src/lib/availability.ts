@@ -2,6 +2,7 @@
 // "Availability"). Pure functions: the components and the unit tests use the same ones.
 import { forwardedFrom, forwardingLines, whenText } from './forwarding';
 import { timeOfDay } from './format';
+import { screeningHint } from './gatekeepers';
 import { previewText } from './routing';
 import type { Availability, AvailabilityPeriod, AvailabilityStatus, Recipient, RoutePreview } from './types';
 
@@ -92,24 +93,34 @@ export interface ComposerPreview {
 export interface Hold {
   userId: number;
   text: string;
+  // How they are: an urgent message's emergency override says it.
+  status: AvailabilityStatus;
+  // Screened by their gatekeepers rather than held for them to be back on duty.
+  screening: boolean;
 }
 
 // The composer's hint in a conversation between two people whose other person is off
 // duty: "Dr. Emeka Okafor is off duty until 07:00: your message will be held until
-// then." Null when messages go straight through (or the preview does not name them).
-export function heldHint(peer: number | null, recipients: readonly Recipient[], name: (userId: number) => string): Hold | null {
+// then."; or who is not available and has gatekeepers: "Dr. Minh Nguyen is in procedure
+// — Riley Morgan screens their messages" (gatekeepers.ts). Null when messages go
+// straight through (or the preview does not name them). `selfId`: the user, who is
+// never screened as one of the person's gatekeepers.
+export function heldHint(peer: number | null, recipients: readonly Recipient[], name: (userId: number) => string, selfId: number | null = null): Hold | null {
   if (peer === null) return null;
   const other = recipients.find((r) => r.user_id === peer);
-  if (!other || other.availability !== 'off_duty') return null;
+  if (!other) return null;
+  const screening = screeningHint(other, recipients, name, selfId);
+  if (screening) return { userId: peer, text: screening, status: other.availability, screening: true };
+  if (other.availability !== 'off_duty') return null;
   const text = other.until
     ? `${name(peer)} is off duty until ${timeOfDay(other.until)}: your message will be held until then.`
     : `${name(peer)} is off duty: your message will be held until they are back on duty.`;
-  return { userId: peer, text };
+  return { userId: peer, text, status: 'off_duty', screening: false };
 }
 
 // The hint once the emergency override is chosen for an urgent message.
-export function overrideHint(userId: number, name: (userId: number) => string): string {
-  return `Emergency override: ${name(userId)} gets this urgent message now, although off duty.`;
+export function overrideHint(userId: number, name: (userId: number) => string, status: AvailabilityStatus = 'off_duty'): string {
+  return `Emergency override: ${name(userId)} gets this urgent message now, although ${statusText(status)}.`;
 }
 
 // `roleNames`: any role's name, for a forwarding to a role.
@@ -132,16 +143,17 @@ export function rolePreviewShown(
 
 // `peer`: the other person of a conversation between two people (held.ts, heldPeer),
 // else null. The people a forwarding leads to are warned about too when they are not
-// available.
+// available. `selfId`: the user (a gatekeeper's own message is not screened).
 export function threadPreviewShown(
   recipients: Recipient[], name: (userId: number) => string, peer: number | null = null, roleNames: (roleId: number) => string = (id) => `Role ${id}`,
+  selfId: number | null = null,
 ): ComposerPreview {
   return {
     route: null,
     blocked: false,
     lines: memberAvailabilityLines(recipients, name),
     forwarding: forwardingLines(recipients, name, roleNames),
-    hold: heldHint(peer, recipients, name),
+    hold: heldHint(peer, recipients, name, selfId),
     people: recipients.map((r) => r.user_id),
   };
 }

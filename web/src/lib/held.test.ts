@@ -64,7 +64,20 @@ describe('the held list', () => {
     expect(made).toEqual({
       held_id: 9, thread_id: 4, client_id: 'c-9', body: 'Bed 4 potassium 6.1', urgent: true, user_id: 3,
       held_at: '2026-12-07T22:10:00.000102Z', until: morning, written_at: null, availability: 'off_duty',
+      sender_id: 2, state: 'off_duty', screened_by: null, gatekeeper_ids: [],
     });
+  });
+
+  test('a screened `sent` keeps its state and the gatekeepers', () => {
+    const made = heldFromSent(
+      {
+        type: 'sent', client_id: 'c-9', thread_id: 4, at: '2026-12-07T22:10:00.000102Z', duplicate: false,
+        held: { held_id: 9, user_id: 3, availability: 'in_procedure', until: null, state: 'screening', gatekeeper_ids: [17, 8] },
+      },
+      entry,
+    );
+    expect(made.state).toBe('screening');
+    expect(made.gatekeeper_ids).toEqual([17, 8]);
   });
 
   test('added once, oldest first; released by its client id; withdrawn by its held id', () => {

@@ -5,7 +5,8 @@ import { statusText } from './availability';
 import { splitQuote, type Quote } from './compose';
 import type { OutboxEntry } from './db';
 import { timeOfDay } from './format';
-import type { Held, SentHeldFrame, Thread } from './types';
+import { joinNames } from './routing';
+import type { AvailabilityStatus, Held, SentHeldFrame, Thread } from './types';
 
 // A conversation between two people (direct, or a patient thread of two): the only
 // kind where a message to an off-duty person is held, and where an override applies.
@@ -40,6 +41,10 @@ export function heldFromSent(frame: SentHeldFrame, entry: OutboxEntry): Held {
     until: frame.held.until,
     written_at: null,
     availability: frame.held.availability,
+    sender_id: entry.userId,
+    state: frame.held.state ?? 'off_duty',
+    screened_by: null,
+    gatekeeper_ids: frame.held.gatekeeper_ids ?? [],
   };
 }
 
@@ -73,10 +78,25 @@ export function reconcileHeld(answer: readonly Held[], local: readonly Held[], b
   const gone = new Set([...before].filter((id) => !now.has(id)));
   const listed = new Set(answer.map((h) => h.held_id));
   const kept = answer.filter((h) => !gone.has(h.held_id) && !delivered.has(h.client_id));
-  // A local entry carries the availability `sent` told; the server's copy does not.
-  const merged = kept.map((h) => ({ ...h, availability: h.availability ?? local.find((l) => l.held_id === h.held_id)?.availability }));
+  // A local entry carries the availability and gatekeepers `sent` told; the server's copy
+  // does not.
+  const merged = kept.map((h) => {
+    const known = local.find((l) => l.held_id === h.held_id);
+    return { ...h, availability: h.availability ?? known?.availability, gatekeeper_ids: h.gatekeeper_ids ?? known?.gatekeeper_ids };
+  });
   const added = local.filter((h) => !before.has(h.held_id) && !listed.has(h.held_id) && !delivered.has(h.client_id));
   return [...merged, ...added].sort(byHeldId);
+}
+
+type Name = (userId: number) => string;
+type HeldShown = Pick<Held, 'user_id' | 'until' | 'availability' | 'state' | 'screened_by' | 'gatekeeper_ids'>;
+
+// What the app knows besides the held message: the person's gatekeepers and how they
+// are now (a preview told), for a screened message listed by GET /threads/{id}/held,
+// which says neither.
+export interface HeldContext {
+  gatekeepers?: readonly number[];
+  availability?: AvailabilityStatus;
 }
 
 // "off duty until 07:00", "off duty until they are back on duty".
@@ -85,13 +105,36 @@ function awayText(held: Pick<Held, 'until' | 'availability'>): string {
   return held.until ? `${status} until ${timeOfDay(held.until)}` : `${status} until they are back on duty`;
 }
 
-// The line on a held bubble: "Held — Dr. Emeka Okafor is off duty until 07:00".
-export function heldText(held: Pick<Held, 'user_id' | 'until' | 'availability'>, name: (userId: number) => string): string {
-  return `Held — ${name(held.user_id)} is ${awayText(held)}`;
+// "in procedure", "busy until 15:00"; "not available" when it is not known.
+function screenedAway(held: HeldShown, context: HeldContext): string {
+  const status = held.availability ?? context.availability;
+  if (!status || status === 'available') return 'not available';
+  return held.until ? `${statusText(status)} until ${timeOfDay(held.until)}` : statusText(status);
+}
+
+function gatekeeperNames(held: HeldShown, context: HeldContext, name: Name): string {
+  const ids = held.gatekeeper_ids && held.gatekeeper_ids.length > 0 ? held.gatekeeper_ids : context.gatekeepers ?? [];
+  return ids.length > 0 ? joinNames(ids.map(name)) : 'their gatekeepers';
+}
+
+// The line on a held bubble: "Held — Dr. Emeka Okafor is off duty until 07:00"; screened,
+// "With Riley Morgan for screening — Dr. Minh Nguyen is in procedure"; held by a
+// gatekeeper, "Held by Riley Morgan until Dr. Minh Nguyen is available".
+export function heldText(held: HeldShown, name: Name, context: HeldContext = {}): string {
+  if (held.state === 'screening') return `With ${gatekeeperNames(held, context, name)} for screening — ${name(held.user_id)} is ${screenedAway(held, context)}`;
+  if (held.state === 'kept') {
+    return held.screened_by != null ? `Held by ${name(held.screened_by)} until ${name(held.user_id)} is available` : `Held until ${name(held.user_id)} is available`;
+  }
+  const line = `Held — ${name(held.user_id)} is ${awayText(held)}`;
+  // Passed on by a gatekeeper to someone off duty: it waits for them to be back.
+  return held.screened_by != null ? `${line} (passed on by ${name(held.screened_by)})` : line;
 }
 
 // What is announced when a message is held.
-export function heldNotice(held: Pick<Held, 'user_id' | 'until' | 'availability'>, name: (userId: number) => string): string {
+export function heldNotice(held: HeldShown, name: Name, context: HeldContext = {}): string {
+  if (held.state === 'screening') {
+    return `Your message is with ${gatekeeperNames(held, context, name)} for screening: ${name(held.user_id)} is ${screenedAway(held, context)}.`;
+  }
   return `Your message is held: ${name(held.user_id)} is ${awayText(held)}.`;
 }
 

@@ -1,5 +1,5 @@
 import type {
-  AvailabilityPeriod, AvailabilityStatus, Forwarding, Held, HistoryPage, LoginAnswer, MessageEvent, MessageStatus, Patient, Recipient, Role, RoutePreview, SessionState, Shift, ShiftInput,
+  AvailabilityPeriod, AvailabilityStatus, Forwarding, Held, HistoryPage, LoginAnswer, MessageEvent, MessageStatus, Patient, Recipient, Role, RoutePreview, Screened, ScreeningAction, ScreeningOutcome, SessionState, Shift, ShiftInput,
   SignIn, Thread, User, UserAvailability,
 } from './types';
 
@@ -184,6 +184,20 @@ export class Api {
   }
   clearForwarding(userId: number): Promise<void> {
     return this.call('DELETE', `/api/v1/users/${userId}/forwarding`);
+  }
+  // A person's gatekeepers, in order.
+  async gatekeepers(userId: number): Promise<number[]> {
+    return (await this.call<{ user_ids: number[] }>('GET', `/api/v1/users/${userId}/gatekeepers`)).user_ids;
+  }
+  async setGatekeepers(userId: number, userIds: number[]): Promise<number[]> {
+    return (await this.call<{ user_ids: number[] }>('PUT', `/api/v1/users/${userId}/gatekeepers`, { user_ids: userIds })).user_ids;
+  }
+  // The messages waiting for the user's decision as a gatekeeper, oldest first.
+  async screening(): Promise<Screened[]> {
+    return (await this.call<{ screening: Screened[] }>('GET', '/api/v1/screening')).screening;
+  }
+  decideScreening(heldId: number, action: ScreeningAction): Promise<ScreeningOutcome> {
+    return this.call('POST', `/api/v1/screening/${heldId}`, action);
   }
   openRole(roleId: number): Promise<Thread> {
     return this.call('POST', `/api/v1/roles/${roleId}/thread`, {});

@@ -4,7 +4,9 @@
 import { timeOfDay } from './format';
 import type { RoleHolder, RoutePreview, RouteReason, RouteTarget, Shift } from './types';
 
-const kReasonText: Record<RouteReason, string> = { on_call: 'on call', signed_in: 'signed in', fallback: 'fallback', escalated: 'escalated', override: 'override', forwarded: 'forwarded' };
+const kReasonText: Record<RouteReason, string> = {
+  on_call: 'on call', signed_in: 'signed in', fallback: 'fallback', escalated: 'escalated', override: 'override', forwarded: 'forwarded', screened: 'screened', kept: 'kept', answered: 'answered',
+};
 
 export function reasonText(reason: RouteReason): string {
   return kReasonText[reason] ?? reason;
@@ -15,8 +17,15 @@ export function reasonText(reason: RouteReason): string {
 // (with the step's role when it was a role and its name is known), or for an urgent
 // message sent with an emergency override "Emergency override: delivered to Dr. Emeka
 // Okafor although off duty", or for a forwarding "Forwarded to Dr. Yasmin Haddad (Dr.
-// Emeka Okafor's forwarding)".
-export function routedText(target: RouteTarget, name: (userId: number) => string, roleName: (roleId: number) => string | null): string {
+// Emeka Okafor's forwarding)", or for a gatekeeper's decision (docs/routing.md,
+// "Gatekeepers") "Passed on by Riley Morgan (screening for Dr. Minh Nguyen)", "Held by
+// Riley Morgan until Dr. Minh Nguyen was available", "Answered by Riley Morgan, screening
+// for Dr. Minh Nguyen". `addressee`: whom the message was written to, for `answered`
+// (the event names only the gatekeeper); in a conversation of two, the other person.
+export function routedText(
+  target: RouteTarget, name: (userId: number) => string, roleName: (roleId: number) => string | null, addressee: number | null = null,
+): string {
+  if (target.reason === 'screened' || target.reason === 'kept' || target.reason === 'answered') return screenedText(target, name, addressee);
   if (target.reason === 'forwarded') {
     return target.from_user_id == null ? `Forwarded to ${name(target.user_id)}` : `Forwarded to ${name(target.user_id)} (${name(target.from_user_id)}'s forwarding)`;
   }
@@ -25,6 +34,14 @@ export function routedText(target: RouteTarget, name: (userId: number) => string
   const role = target.role_id == null ? null : roleName(target.role_id);
   const whom = role ? `${name(target.user_id)} (${role})` : name(target.user_id);
   return `Not read in time: escalated to ${whom}`;
+}
+
+function screenedText(target: RouteTarget, name: (userId: number) => string, addressee: number | null): string {
+  const gatekeeper = target.gatekeeper_id ?? (target.reason === 'answered' ? target.user_id : null);
+  const by = gatekeeper == null ? 'a gatekeeper' : name(gatekeeper);
+  if (target.reason === 'screened') return `Passed on by ${by} (screening for ${name(target.user_id)})`;
+  if (target.reason === 'kept') return `Held by ${by} until ${name(target.user_id)} was available`;
+  return addressee === null || addressee === gatekeeper ? `Answered by ${by}, screening` : `Answered by ${by}, screening for ${name(addressee)}`;
 }
 
 // How a holder holds a role now: "on call until 19:00", "signed in".

@@ -2,13 +2,17 @@ import { addAttention, removeAttention, type Attention } from './attention';
 import { type LocalStore, type OutboxEntry } from './db';
 import { MemoryDrafts, type Drafts } from './drafts';
 import { personStatus, personStatusFromRecipient, type PersonStatus } from './forwarding';
-import { addHeld, heldFromSent, mayHold, reconcileHeld, releaseHeld, withoutHeld } from './held';
+import { withoutScreened } from './gatekeepers';
+import { addHeld, heldFromSent, mayHold, type HeldContext, reconcileHeld, releaseHeld, withoutHeld } from './held';
 import { Api, ApiError } from './http';
 import { Outbox, sendFrame } from './outbox';
 import { SyncSocket, type ConnectionState, type SocketFactory } from './socket';
 import { addReadMark, recipientStatuses, type ReadMarks, type RecipientStatus } from './status';
 import { isThreadEvent } from './types';
-import type { AttentionEvent, AttentionKind, ErrorFrame, Held, HistoryPage, MessageEvent, Patient, Recipient, Role, RoutedEvent, RouteTarget, ScopedEvent, SentFrame, StreamEvent, Thread, ThreadEvent, User } from './types';
+import type {
+  AttentionEvent, AttentionKind, ErrorFrame, Held, HistoryPage, MessageEvent, Patient, Recipient, Role, RoutedEvent, RouteTarget, ScopedEvent, Screened, ScreeningAction,
+  ScreeningOutcome, SentFrame, StreamEvent, Thread, ThreadEvent, User,
+} from './types';
 
 export interface ThreadState {
   thread: Thread;
@@ -105,6 +109,7 @@ function noteRouted(state: ThreadState, messageId: number, target: RouteTarget):
   if (targets.some((t) => t.user_id === target.user_id && t.reason === target.reason)) return;
   const step: RouteTarget = { user_id: target.user_id, reason: target.reason, role_id: target.role_id ?? null };
   if (target.from_user_id != null) step.from_user_id = target.from_user_id;
+  if (target.gatekeeper_id != null) step.gatekeeper_id = target.gatekeeper_id;
   targets.push(step);
 }
 
@@ -205,6 +210,14 @@ export class AppStore {
   drafts: Drafts = new MemoryDrafts();
   // Messages that need the user's attention (reminder, unanswered, alert), newest first.
   attention: Attention[] = [];
+  // The messages waiting for the user's decision as a gatekeeper (GET /screening), oldest
+  // first; null until first asked. Kept current by `screening` events; in memory only.
+  screening: Screened[] | null = null;
+  private screeningFetch: Promise<void> | null = null;
+  private screeningStale = false;
+  // Colleagues' gatekeepers as previews and `sent` told them, for the held bubble of a
+  // screened message (GET /threads/{id}/held does not say them).
+  private readonly gatekeepersKnown = new Map<number, number[]>();
 
   private readonly socket: SyncSocket;
   private readonly listeners = new Set<() => void>();
@@ -391,6 +404,7 @@ export class AppStore {
   // resume from the cursor.
   private loadWhatIsMissing(): void {
     void this.refreshUsers();
+    void this.refreshScreening();
     if ((!this.snapshotLoaded || this.snapshotStale) && !this.snapshotLoading) {
       this.snapshotStale = false;
       void this.loadSnapshot();
@@ -450,6 +464,7 @@ export class AppStore {
       const state = this.threads.get(entry.threadId);
       if (state && !state.clientIds.has(frame.client_id)) {
         const held = heldFromSent(frame, entry);
+        if (frame.held.gatekeeper_ids) this.gatekeepersKnown.set(frame.held.user_id, frame.held.gatekeeper_ids);
         state.held = addHeld(state.held, held);
         state.lastHeldId = held.held_id;
       }
@@ -617,7 +632,65 @@ export class AppStore {
       case 'alert':
         this.noteAttention(event);
         break;
+      case 'screening':
+        // As a gatekeeper: the list changed. As a sender: one's screened message was
+        // decided on (its thread is not said): the threads showing screened messages ask.
+        void this.refreshScreening();
+        for (const [id, state] of this.threads) {
+          if (id === this.selectedThreadId || state.held.some((h) => h.state === 'screening' || h.state === 'kept')) void this.refreshHeld(id);
+        }
+        break;
     }
+  }
+
+  // The screening list (GET /screening): one fetch at a time, one more after it if a
+  // `screening` event came meanwhile. Not while the session is locked.
+  refreshScreening(): Promise<void> {
+    if (this.held || this.stopped) return Promise.resolve();
+    if (this.screeningFetch) {
+      this.screeningStale = true;
+      return this.screeningFetch;
+    }
+    this.screeningFetch = this.api
+      .screening()
+      .then((list) => {
+        this.screening = list;
+        this.emit();
+      })
+      .catch(() => undefined) // kept as is: asked again at the next event or welcome
+      .finally(() => {
+        this.screeningFetch = null;
+        if (this.screeningStale) {
+          this.screeningStale = false;
+          void this.refreshScreening();
+        }
+      });
+    return this.screeningFetch;
+  }
+
+  // A gatekeeper's decision on a screened message (POST /screening/{id}); answers what it
+  // did. The message leaves the list at once; the list is fetched again either way (a
+  // refusal means another gatekeeper decided, or it was withdrawn or released).
+  async decideScreening(heldId: number, action: ScreeningAction): Promise<ScreeningOutcome> {
+    try {
+      const outcome = await this.api.decideScreening(heldId, action);
+      if (this.screening) this.screening = withoutScreened(this.screening, heldId);
+      this.emit();
+      return outcome;
+    } finally {
+      void this.refreshScreening();
+    }
+  }
+
+  // A colleague's gatekeepers as the last preview or `sent` told them (undefined: none seen).
+  gatekeepersOf(userId: number): number[] | undefined {
+    return this.gatekeepersKnown.get(userId);
+  }
+
+  // What a held bubble says besides the held message: the person's gatekeepers and how
+  // they are now, as far as known here.
+  heldContext(userId: number): HeldContext {
+    return { gatekeepers: this.gatekeepersKnown.get(userId), availability: this.people.get(userId)?.status };
   }
 
   // Whom a message reached; an escalation step through a role is shown with the role's
@@ -840,6 +913,11 @@ export class AppStore {
   // What a preview said of the people it lists is as good as an answer of their own.
   notePreview(recipients: readonly Recipient[]): void {
     for (const r of recipients) {
+      if (r.gatekeeper_ids && r.gatekeeper_ids.join(',') !== this.gatekeepersKnown.get(r.user_id)?.join(',')) {
+        this.gatekeepersKnown.set(r.user_id, r.gatekeeper_ids);
+        // A screened message's bubble names them.
+        this.emit();
+      }
       if (r.availability === undefined || this.peopleFetching.has(r.user_id)) continue;
       this.people.set(r.user_id, personStatusFromRecipient(r));
     }

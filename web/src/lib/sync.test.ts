@@ -72,6 +72,8 @@ function makeStore(): AppStore {
     roles: vi.fn(async () => []),
     threadHeld: vi.fn(async () => []),
     withdrawHeld: vi.fn(),
+    screening: vi.fn(async () => []),
+    decideScreening: vi.fn(),
   } as unknown as Api;
   return new AppStore(self, {
     api, token: 'tok', local, socketUrl: 'wss://x/api/v1/ws',
@@ -414,7 +416,7 @@ describe('sync', () => {
   test('an unauthenticated error ends the session and stops reconnecting', async () => {
     const ended = vi.fn();
     const store = new AppStore(self, {
-      api: { users: async () => [], threads: async () => [] } as unknown as Api,
+      api: { users: async () => [], threads: async () => [], screening: async () => [] } as unknown as Api,
       token: 'tok', local, socketUrl: 'wss://x', socketFactory: (url) => new FakeSocket(url), onSessionEnded: ended,
     });
     await store.start();
@@ -662,6 +664,42 @@ describe('held messages', () => {
     await flush();
     expect(api.threadHeld).toHaveBeenCalledTimes(2);
     expect(store.threads.get(4)!.held.map((h) => h.held_id)).toEqual([9]);
+    store.stop();
+  });
+
+  test('a `screening` event fetches the screening list and the held list of a thread showing a screened message', async () => {
+    const { store, socket } = await liveStore();
+    socket.frame({ type: 'caught_up', cursor: 'db.110' });
+    await flush();
+    // Asked after the welcome: nothing waits.
+    expect(api.screening).toHaveBeenCalledTimes(1);
+    expect(store.screening).toEqual([]);
+    const entry = await store.send(4, 'Can the Foley come out?', false);
+    socket.frame({ ...heldSent(entry.clientId, 7), held: { held_id: 7, user_id: 3, availability: 'in_procedure', until: null, state: 'screening', gatekeeper_ids: [17] } });
+    await flush();
+    const state = store.threads.get(4)!;
+    expect(state.held.map((h) => [h.state, h.gatekeeper_ids])).toEqual([['screening', [17]]]);
+    expect(store.gatekeepersOf(3)).toEqual([17]);
+
+    const listed = { held_id: 9, thread_id: 6, body: 'Bed 3 drain', urgent: false, user_id: 3, held_at: kMorning, until: null, written_at: null, sender_id: 11, state: 'screening' as const, screened_by: null };
+    (api.screening as ReturnType<typeof vi.fn>).mockResolvedValueOnce([listed]);
+    (api.threadHeld as ReturnType<typeof vi.fn>).mockResolvedValueOnce([{ ...heldAnswer(entry.clientId, 7, 'Can the Foley come out?'), state: 'kept', screened_by: 17 }]);
+    socket.frame({ type: 'event', cursor: 'db.111', event: { id: 111, kind: 'screening', scope: 'user', at: kMorning, user_id: 3, by_user_id: 17 } });
+    await flush();
+    await flush();
+    expect(store.screening?.map((s) => s.held_id)).toEqual([9]);
+    expect(api.threadHeld).toHaveBeenCalledWith(4);
+    // The state and who held it from the server; the gatekeepers `sent` told kept.
+    expect(state.held.map((h) => [h.state, h.screened_by, h.gatekeeper_ids])).toEqual([['kept', 17, [17]]]);
+
+    // A decision takes it off the list at once, and the list is asked again.
+    (api.decideScreening as ReturnType<typeof vi.fn>).mockResolvedValueOnce({ held_id: 9, outcome: 'delivered', message_id: 50, thread_id: 6, seq: 3 });
+    const calls = (api.screening as ReturnType<typeof vi.fn>).mock.calls.length;
+    expect((await store.decideScreening(9, { action: 'pass' })).outcome).toBe('delivered');
+    expect(api.decideScreening).toHaveBeenCalledWith(9, { action: 'pass' });
+    expect(store.screening).toEqual([]);
+    await flush();
+    expect((api.screening as ReturnType<typeof vi.fn>).mock.calls.length).toBe(calls + 1);
     store.stop();
   });
 

@@ -83,9 +83,11 @@ export interface ThreadRenamedEvent {
 // Message `message_id` reached `user_id`: in a role thread through role `role_id`, or,
 // unread past its deadline, as a step of a backup chain (`escalated`, `role_id` null for
 // a person), or although they were off duty, by an urgent message's emergency override
-// (`override`), or through the forwarding of `from_user_id` (`forwarded`)
-// (docs/routing.md, "Reasons").
-export type RouteReason = 'on_call' | 'signed_in' | 'fallback' | 'escalated' | 'override' | 'forwarded';
+// (`override`), or through the forwarding of `from_user_id` (`forwarded`), or through a
+// gatekeeper `gatekeeper_id` who passed it on (`screened`), held it until they were
+// available (`kept`) or answered it (`answered`: `user_id` is the gatekeeper)
+// (docs/routing.md, "Reasons" and "Gatekeepers").
+export type RouteReason = 'on_call' | 'signed_in' | 'fallback' | 'escalated' | 'override' | 'forwarded' | 'screened' | 'kept' | 'answered';
 
 export interface RoutedEvent {
   id: number;
@@ -99,6 +101,8 @@ export interface RoutedEvent {
   reason: RouteReason;
   // Whose forwarding sent it (reason `forwarded` only).
   from_user_id?: number;
+  // The gatekeeper who decided (reasons `screened`, `kept`, `answered` only).
+  gatekeeper_id?: number;
 }
 
 export type ThreadEvent = MessageEvent | DeliveredEvent | ReadEvent | MemberEvent | ThreadCreatedEvent | ThreadRenamedEvent | RoutedEvent;
@@ -165,7 +169,19 @@ export interface AvailabilityEvent {
   by_user_id: number;
 }
 
-export type ScopedEvent = UserChangedEvent | OrgChangedEvent | DevicesChangedEvent | RoleEvent | AttentionEvent | AvailabilityEvent;
+// A message to `user_id` was screened (sent by `by_user_id`: to their gatekeepers), or
+// gatekeeper `by_user_id` decided on one (to the gatekeepers and the message's sender)
+// (docs/protocol.md, "Gatekeepers"). The client fetches the screening list or the held list.
+export interface ScreeningEvent {
+  id: number;
+  kind: 'screening';
+  scope: 'user';
+  at: string;
+  user_id: number;
+  by_user_id: number;
+}
+
+export type ScopedEvent = UserChangedEvent | OrgChangedEvent | DevicesChangedEvent | RoleEvent | AttentionEvent | AvailabilityEvent | ScreeningEvent;
 
 export type StreamEvent = ThreadEvent | ScopedEvent;
 
@@ -276,6 +292,8 @@ export interface RouteTarget {
   role_id?: number | null;
   // Whose forwarding sent it (reason `forwarded` only).
   from_user_id?: number | null;
+  // The gatekeeper who decided (reasons `screened`, `kept`, `answered` only).
+  gatekeeper_id?: number | null;
 }
 
 export interface RoleHolder {
@@ -323,6 +341,9 @@ export interface Recipient extends Availability {
   // Their forwarding in force now (absent: an older server).
   forwarding?: Forwarding | null;
   from_user_id?: number;
+  // Their gatekeepers in order, who screen a message to them while they are not
+  // available ([]: none; absent: an older server).
+  gatekeeper_ids?: number[];
 }
 
 // A person's forwarding (docs/protocol.md, "Forwarding"): to a colleague or a role
@@ -337,13 +358,22 @@ export interface Forwarding {
   set_at: string;
 }
 
+// What a held message waits for (docs/protocol.md, "Held messages"): the person to be
+// back on duty (`off_duty`), a gatekeeper's decision (`screening`), or, held by a
+// gatekeeper, the person to be available (`kept`).
+export type HeldState = 'off_duty' | 'screening' | 'kept';
+
 // Whom a held message waits for, as `sent` says it: their availability when it was
-// held, and until when (null: until they change it).
+// held, and until when (null: until they change it); what it waits for and, when it is
+// screened, the person's gatekeepers in order.
 export interface HeldFor {
   held_id: number;
   user_id: number;
   availability: AvailabilityStatus;
   until: string | null;
+  // Absent: an older server (off duty, no gatekeepers).
+  state?: HeldState;
+  gatekeeper_ids?: number[];
 }
 
 // One of the user's own messages held for an off-duty person (docs/protocol.md, "Held
@@ -358,8 +388,34 @@ export interface Held {
   held_at: string;
   until: string | null;
   written_at: string | null;
-  // Only from `sent`: absent in GET /threads/{id}/held, where it is off duty.
+  // Only from `sent`: absent in GET /threads/{id}/held.
   availability?: AvailabilityStatus;
+  // Who sent it (the user); what it waits for and the gatekeeper who passed it on or
+  // held it (absent: an older server, off duty).
+  sender_id?: number;
+  state?: HeldState;
+  screened_by?: number | null;
+  // Only from `sent`, for a screened message: the person's gatekeepers.
+  gatekeeper_ids?: number[];
+}
+
+// A message in the user's screening list as one of the addressee's gatekeepers
+// (GET /api/v1/screening): a Held message without client_id, from `sender_id` to
+// `user_id`.
+export type Screened = Omit<Held, 'client_id' | 'availability' | 'gatekeeper_ids'> & { sender_id: number };
+
+// A gatekeeper's decision (POST /api/v1/screening/{held_id}).
+export type ScreeningAction = { action: 'pass' } | { action: 'hold' } | { action: 'answer'; client_id: string; body: string };
+
+// What the decision did: passed on and in the thread (`delivered`), passed on but held
+// for someone off duty (`held`), kept until they are available (`kept`), answered. With
+// the message appended, when one was.
+export interface ScreeningOutcome {
+  held_id: number;
+  outcome: 'delivered' | 'held' | 'kept' | 'answered';
+  message_id?: number;
+  thread_id?: number;
+  seq?: number;
 }
 
 export interface AvailabilityPeriod {

@@ -6,10 +6,12 @@ import type { AppStore } from '../lib/store';
 import type { AvailabilityStatus, UserAvailability } from '../lib/types';
 import { Dialog } from './Dialog';
 import { ForwardingSection } from './ForwardingSection';
+import { GatekeepersSection } from './GatekeepersSection';
 
 // The user's own availability (docs/routing.md, "Availability"): how they are now, set
 // from now with an optional end, and back to available; periods ahead (set, listed,
-// deleted); and their forwarding (ForwardingSection). Colleagues' previews follow
+// deleted); their forwarding (ForwardingSection) and their gatekeepers
+// (GatekeepersSection). Colleagues' previews follow
 // through availability_changed.
 export function AvailabilityDialog(props: { store: AppStore; onClose: () => void }) {
   const { store } = props;
@@ -92,6 +94,7 @@ export function AvailabilityDialog(props: { store: AppStore; onClose: () => void
       </p>
       <PeriodsSection store={store} current={current} onChanged={load} />
       <ForwardingSection store={store} />
+      <GatekeepersSection store={store} />
     </Dialog>
   );
 }

@@ -5,9 +5,10 @@ import { heldText } from '../lib/held';
 import type { AppStore } from '../lib/store';
 import type { Held } from '../lib/types';
 
-// One of the user's messages held for an off-duty person: the server has it, the
-// recipient does not yet. It says whom it waits for and until when, and can be
-// withdrawn (its text goes back to the composer); released, it is replaced by the
+// One of the user's messages held for an off-duty person, or screened by the person's
+// gatekeepers: the server has it, the recipient does not yet. It says whom or what it
+// waits for ("With Riley Morgan for screening — …", "Held by Riley Morgan until …"), and
+// can be withdrawn (its text goes back to the composer); released, it is replaced by the
 // message itself.
 export function HeldBubble(props: { store: AppStore; held: Held; onWithdraw: (held: Held) => Promise<void> }) {
   const { store, held } = props;
@@ -25,7 +26,12 @@ export function HeldBubble(props: { store: AppStore; held: Held; onWithdraw: (he
   }
 
   return (
-    <div class={'message own held' + (held.urgent ? ' urgent' : '')} data-held-id={held.held_id} data-client-id={held.client_id}>
+    <div
+      class={'message own held' + (held.urgent ? ' urgent' : '')}
+      data-held-id={held.held_id}
+      data-client-id={held.client_id}
+      data-state={held.state ?? 'off_duty'}
+    >
       <div class="bubble">
         {held.urgent && <span class="tag urgent-tag">Urgent</span>}
         {reply && (
@@ -39,7 +45,7 @@ export function HeldBubble(props: { store: AppStore; held: Held; onWithdraw: (he
           <span class="visually-hidden">Sent {fullWhen(held.held_at)}. </span>
           <span aria-hidden="true">{timeOfDay(held.held_at)} · </span>
           <span id={noteId} class="status status-held" data-status="held">
-            {heldText(held, (id) => store.userName(id))}
+            {heldText(held, (id) => store.userName(id), store.heldContext(held.user_id))}
           </span>
         </span>
         <span class="held-actions">

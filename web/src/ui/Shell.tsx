@@ -5,6 +5,7 @@ import type { AppStore } from '../lib/store';
 import { AttentionBanners } from './AttentionBanners';
 import { AvailabilityDialog } from './AvailabilityDialog';
 import { NewConversation } from './NewConversation';
+import { ScreeningDialog } from './ScreeningDialog';
 import { ShiftSignIn } from './ShiftSignIn';
 import { ThreadList } from './ThreadList';
 import { ThreadView } from './ThreadView';
@@ -22,7 +23,7 @@ const kConnectionText: Record<string, string> = {
 export function Shell(props: { store: AppStore; user: string; banner?: JSX.Element | null; onLock: () => void; onSignOut: () => void }) {
   const { store } = props;
   const [creating, setCreating] = useState(false);
-  const [routing, setRouting] = useState<'availability' | 'sign-in' | 'schedule' | null>(null);
+  const [routing, setRouting] = useState<'availability' | 'sign-in' | 'schedule' | 'screening' | null>(null);
   const [permission, setPermission] = useState(notificationsSupported() ? Notification.permission : 'denied');
   const selected = store.selectedThreadId === null ? undefined : store.threads.get(store.selectedThreadId);
 
@@ -45,6 +46,9 @@ export function Shell(props: { store: AppStore; user: string; banner?: JSX.Eleme
   }
 
   const status = store.connection === 'live' && store.syncing ? 'Syncing…' : kConnectionText[store.connection];
+  // The screening list is offered while something waits for the user's decision as a
+  // gatekeeper (GET /me does not say whom the user screens for).
+  const screening = store.screening?.length ?? 0;
   return (
     <div class={'shell ' + (selected ? 'show-thread' : 'show-list')}>
       {/* Above both panes, so an open thread on a phone shows it too. */}
@@ -77,6 +81,20 @@ export function Shell(props: { store: AppStore; user: string; banner?: JSX.Eleme
             <button type="button" class="link-button" onClick={() => setRouting('availability')} aria-haspopup="dialog">
               Availability
             </button>
+            {(screening > 0 || routing === 'screening') && (
+              <button type="button" class="link-button screening-button" onClick={() => setRouting('screening')} aria-haspopup="dialog">
+                Screening
+                {screening > 0 && (
+                  <>
+                    {' '}
+                    <span class="badge" aria-hidden="true">
+                      {screening}
+                    </span>
+                    <span class="visually-hidden">: {screening === 1 ? '1 message waits' : `${screening} messages wait`}</span>
+                  </>
+                )}
+              </button>
+            )}
             <button type="button" class="link-button" onClick={() => setRouting('sign-in')} aria-haspopup="dialog">
               Shift sign-in
             </button>
@@ -104,6 +122,7 @@ export function Shell(props: { store: AppStore; user: string; banner?: JSX.Eleme
       {routing === 'availability' && <AvailabilityDialog store={store} onClose={() => setRouting(null)} />}
       {routing === 'sign-in' && <ShiftSignIn store={store} onClose={() => setRouting(null)} />}
       {routing === 'schedule' && <WeekSchedule store={store} onClose={() => setRouting(null)} />}
+      {routing === 'screening' && <ScreeningDialog store={store} onClose={() => setRouting(null)} />}
       {creating && (
         <NewConversation
           store={store}

@@ -69,7 +69,7 @@ export function ThreadView(props: { store: AppStore; state: ThreadState; onBack:
     if (state.lastHeldId === announcedHeld.current) return;
     announcedHeld.current = state.lastHeldId;
     const held = state.held.find((h) => h.held_id === state.lastHeldId);
-    if (held) setNotice(heldNotice(held, (id) => store.userName(id)));
+    if (held) setNotice(heldNotice(held, (id) => store.userName(id), store.heldContext(held.user_id)));
   }, [state.lastHeldId]);
 
   // A send whose forwarding loop was not followed is announced once.
@@ -274,6 +274,9 @@ function Bubble(props: { store: AppStore; state: ThreadState; message: MessageEv
   const written = times !== time;
   const summary = own ? summarize(store.recipientStatuses(state, message)) : null;
   const routed = state.routed.get(message.id) ?? [];
+  // Whom the message was written to, in a conversation of two (a gatekeeper's answer
+  // line names them).
+  const addressee = state.thread.pair_user_ids?.find((id) => id !== message.sender_id) ?? null;
   const roleName = (roleId: number) => store.roles?.get(roleId)?.name ?? null;
   const optionsButton = (
     <button
@@ -311,7 +314,7 @@ function Bubble(props: { store: AppStore; state: ThreadState; message: MessageEv
           <span class="routed">
             {routed.map((target) => (
               <span key={`${target.reason}-${target.user_id}`} class="routed-to" data-user-id={target.user_id} data-reason={target.reason}>
-                {routedText(target, (id) => store.userName(id), roleName)}
+                {routedText(target, (id) => store.userName(id), roleName, addressee)}
               </span>
             ))}
           </span>
@@ -357,7 +360,7 @@ function useComposerPreview(store: AppStore, threadId: number, roleId: number | 
         followsRole.current = recipients.some((r) => r.forwarding?.to_role_id != null);
         if (!store.roles && followsRole.current) await store.refreshRoles().catch(() => undefined);
         const state = store.threads.get(threadId);
-        return threadPreviewShown(recipients, name, state ? heldPeer(state.thread, store.selfId) : null, roleNames);
+        return threadPreviewShown(recipients, name, state ? heldPeer(state.thread, store.selfId) : null, roleNames, store.selfId);
       }
       if (!store.roles?.has(roleId)) await store.refreshRoles().catch(() => undefined);
       const preview = await store.api.rolePreview(roleId);
@@ -599,7 +602,7 @@ function Composer(props: {
         </button>
       </div>
       <p id="held-hint" class={'held-hint small' + (hold ? ' shown' : '') + (overriding ? ' overriding' : '')} aria-live="polite">
-        {hold && (overriding ? overrideHint(hold.userId, (id) => store.userName(id)) : hold.text)}
+        {hold && (overriding ? overrideHint(hold.userId, (id) => store.userName(id), hold.status) : hold.text)}
       </p>
       {hold && urgent && (
         <label class={'override-toggle' + (override ? ' on' : '')}>
