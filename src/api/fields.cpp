@@ -108,6 +108,17 @@ Result<bool> FieldReader::optional_bool(std::string_view key, bool fallback) {
   return value->as_bool();
 }
 
+Result<const json::object*> FieldReader::optional_object(std::string_view key) {
+  const json::value* value = take(key);
+  if (value == nullptr || value->is_null()) {
+    return static_cast<const json::object*>(nullptr);
+  }
+  if (!value->is_object()) {
+    return error(Code::kInvalidArgument, fmt::format("field '{}' must be an object", key));
+  }
+  return &value->as_object();
+}
+
 Result<std::vector<std::int64_t>> FieldReader::int_array(std::string_view key, bool required) {
   const json::value* value = take(key);
   if (value == nullptr || value->is_null()) {

@@ -54,6 +54,8 @@ class FieldReader {
   Result<bool> required_bool(std::string_view key);
   Result<bool> optional_bool(std::string_view key, bool fallback);
   Result<std::vector<std::int64_t>> int_array(std::string_view key, bool required);
+  // An object field: nullptr when absent or null.
+  Result<const boost::json::object*> optional_object(std::string_view key);
   Result<void> finish() const;
 
  private:

@@ -41,6 +41,7 @@ struct ChatOptions {
   bool stop = false;
   std::int64_t held = 0;
   std::vector<std::string> gatekeepers;
+  std::int64_t role = 0;
   bool none = false;
   bool pass = false;
   bool hold = false;
@@ -460,6 +461,40 @@ void add_chat_command(CLI::App& app, int& exit_code) {
       }
       return print_call(client, "POST", fmt::format("/api/v1/screening/{}", options->held),
                         json::serialize(body));
+    });
+  });
+
+  CLI::App* handoff = chat->add_subcommand(
+      "handoff", "Write a hand-off note for the next holder of a role you hold (prints it)");
+  handoff->add_option("--role", options->role, "Role id")->required();
+  handoff->add_option("--to", options->direct, "Username of the incoming holder")->required();
+  handoff->add_option("--client-id", options->client_id, "Idempotency key (default: random)");
+  handoff->add_option("text", options->text, "The note")->required();
+  handoff->callback([options, &exit_code] {
+    exit_code = with_client(*options, [&](ChatClient& client) -> Result<void> {
+      json::object body{{"user_id", WL_TRY(client.user_id_of(options->direct))},
+                        {"client_id", options->client_id.empty() ? crypto::random_token_hex(12)
+                                                                 : options->client_id},
+                        {"body", options->text}};
+      return print_call(client, "POST",
+                        fmt::format("/api/v1/roles/{}/handoff-notes", options->role),
+                        json::serialize(body));
+    });
+  });
+
+  CLI::App* handoffs = chat->add_subcommand("handoffs", "Hand-off notes for you to accept");
+  handoffs->callback([options, &exit_code] {
+    exit_code = with_client(*options, [&](ChatClient& client) {
+      return print_call(client, "GET", "/api/v1/handoffs", {}, "handoffs");
+    });
+  });
+
+  CLI::App* accept = chat->add_subcommand("accept", "Accept a hand-off note (prints it)");
+  accept->add_option("--message", options->message, "The note's message id")->required();
+  accept->callback([options, &exit_code] {
+    exit_code = with_client(*options, [&](ChatClient& client) {
+      return print_call(client, "POST",
+                        fmt::format("/api/v1/handoffs/{}/accept", options->message));
     });
   });
 

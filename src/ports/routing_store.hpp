@@ -335,6 +335,41 @@ struct SetGatekeepers {
   Timestamp at;
 };
 
+// A hand-off note (docs/routing.md, "Hand-off notes"): a message the outgoing holder of
+// a role wrote in their thread with the role for the incoming holder, who accepts it.
+// Its identity is the message's.
+struct HandOff {
+  EventId message_id;
+  OrgId org_id;
+  RoleId role_id;
+  ThreadId thread_id;
+  std::int64_t message_seq = 0;
+  UserId from_user;  // The message's sender.
+  UserId to_user;
+  Timestamp created_at;
+  std::optional<Timestamp> accepted_at;
+};
+
+/// Records that the message the batch has just appended to `thread` (by an AppendMessage
+/// before this mutation) is a hand-off note of `role` from its sender to `to`. Result:
+/// std::optional<HandOff>; none, and nothing written, if the batch appended no message
+/// to the thread (a resent client id). Errors: NotFound for a `to` not of the thread's
+/// org.
+struct RecordHandOff {
+  RoleId role;
+  ThreadId thread;
+  UserId to;
+};
+
+/// Marks the hand-off note `message` accepted by `user` at `at`. Result: true. Errors:
+/// NotFound unless it is a hand-off note to `user`; AlreadyExists if it was accepted
+/// already (so the batch that would show the acceptance a second time fails whole).
+struct AcceptHandOff {
+  EventId message;
+  UserId user;
+  Timestamp at;
+};
+
 /// Roles, shifts and sign-ins (services/routing): the reads.
 ///
 /// Errors common to all methods: Unavailable if the database cannot be reached or is
@@ -393,6 +428,11 @@ class RoutingStore {
   virtual Result<std::vector<Gatekeeping>> list_gatekeepers_of(std::span<const UserId> users) = 0;
   /// The people `gatekeeper` screens for, ordered by id.
   virtual Result<std::vector<UserId>> list_gatekept_by(UserId gatekeeper) = 0;
+
+  /// The hand-off note `message`. Errors: NotFound.
+  virtual Result<HandOff> find_handoff(EventId message) = 0;
+  /// The hand-off notes to `user` not accepted yet, oldest first, at most `limit`.
+  virtual Result<std::vector<HandOff>> list_pending_handoffs(UserId user, std::size_t limit) = 0;
 };
 
 }  // namespace wl

@@ -602,6 +602,67 @@ TYPED_TEST(RoutingStoreContract, GatekeepersAreReplacedInOrderCheckedAndAnnounce
   EXPECT_EQ(*store.list_gatekept_by(desk), std::vector<UserId>{nurse});
 }
 
+TYPED_TEST(RoutingStoreContract, AHandOffNoteIsRecordedWithItsMessageAndAcceptedOnce) {
+  auto& store = *this->store_;
+  const UserId day = this->make_user("day");
+  const UserId night = this->make_user("night");
+  const UserId other = this->make_user("other");
+  const Role role = this->make_role("4 West Charge Nurse");
+  NewThread thread = this->new_group(day, {});
+  thread.kind = ThreadKind::kRole;
+  thread.role_id = role.id;
+  thread.title_sealed = "";
+  thread.unique_key = "role:2:1";
+  const ThreadId id = commit_one<ThreadCreated>(store, CreateThread{thread})->thread.id;
+  const auto note = [&](std::string token) {
+    NewMessage message;
+    message.org_id = this->org_;
+    message.thread_id = id;
+    message.sender = day;
+    message.client_token = token;
+    message.client_id_sealed = "sealed-" + token;
+    message.body_sealed = "sealed-body";
+    message.created_at = at(30);
+    WriteBatch batch = send_batch(message, draft("message.send", this->org_));
+    batch.add(RouteMessage{id, role.id, {RoutedTo{night, "hand_off"}}, at(30)});
+    batch.add(RecordHandOff{role.id, id, night});
+    return commit_and_wait(store, std::move(batch), this->no_hook_);
+  };
+  auto written = note("n-1");
+  ASSERT_TRUE(written.has_value()) << written.error().to_string();
+  const Event message = written->template result<MessageAppended>(0).event;
+  const auto& recorded = written->template result<std::optional<HandOff>>(2);
+  ASSERT_TRUE(recorded.has_value());
+  EXPECT_EQ(recorded->message_id, message.id);
+  EXPECT_EQ(recorded->from_user, day);
+  EXPECT_EQ(recorded->to_user, night);
+  EXPECT_EQ(recorded->message_seq, message.seq);
+  const auto found = store.find_handoff(message.id);
+  ASSERT_TRUE(found.has_value()) << found.error().to_string();
+  EXPECT_EQ(found->role_id, role.id);
+  EXPECT_EQ(found->thread_id, id);
+  EXPECT_EQ(found->created_at, at(30));
+  EXPECT_FALSE(found->accepted_at);
+  ASSERT_EQ(store.list_pending_handoffs(night, 10)->size(), 1u);
+  EXPECT_TRUE(store.list_pending_handoffs(day, 10)->empty());
+
+  // Resent: no message appended, so nothing recorded.
+  auto resent = note("n-1");
+  ASSERT_TRUE(resent.has_value()) << resent.error().to_string();
+  EXPECT_FALSE(resent->template result<std::optional<HandOff>>(2).has_value());
+  EXPECT_EQ(store.list_pending_handoffs(night, 10)->size(), 1u);
+
+  // Accepted by the one it is to, once; a second acceptance fails its batch.
+  EXPECT_EQ(commit_one<bool>(store, AcceptHandOff{message.id, other, at(40)}).error().code(),
+            Code::kNotFound);
+  EXPECT_TRUE(*commit_one<bool>(store, AcceptHandOff{message.id, night, at(40)}));
+  EXPECT_EQ(commit_one<bool>(store, AcceptHandOff{message.id, night, at(41)}).error().code(),
+            Code::kAlreadyExists);
+  EXPECT_EQ(store.find_handoff(message.id)->accepted_at, at(40));
+  EXPECT_TRUE(store.list_pending_handoffs(night, 10)->empty());
+  EXPECT_EQ(store.find_handoff(EventId(message.id.value() + 100)).error().code(), Code::kNotFound);
+}
+
 TYPED_TEST(RoutingStoreContract, AnOrgHasTheDefaultPolicyUntilOneIsSet) {
   auto& store = *this->store_;
   const EscalationPolicy defaults = *store.find_escalation_policy(this->org_);

@@ -212,6 +212,16 @@ std::vector<RouteCase> route_cases() {
        [](const World& world) { return "/api/v1/held/" + id(world.held); }, "",
        Refusal{404, "message.withdraw"}, Refusal{404, "message.withdraw"},
        Refusal{404, "message.withdraw"}},
+      // Hand-off notes: only a holder of the role writes one (none of the three holds
+      // it); only the person a note is to accepts it; everyone lists their own.
+      {"POST", "/api/v1/roles/{id}/handoff-notes", role("/handoff-notes"),
+       R"({"user_id":1,"client_id":"h-1","body":"All quiet"})", Refusal{403, "role.handoff"},
+       Refusal{404, "role.handoff"}, Refusal{404, "role.handoff"}},
+      {"GET", "/api/v1/handoffs", fixed("/api/v1/handoffs"), "", {}, {}, {}},
+      {"POST", "/api/v1/handoffs/{id}/accept",
+       [](const World& world) { return "/api/v1/handoffs/" + id(world.message) + "/accept"; }, "",
+       Refusal{404, "handoff.accept"}, Refusal{404, "handoff.accept"},
+       Refusal{404, "handoff.accept"}},
       // Gatekeepers: colleagues read them; the person or an admin names them; only a
       // gatekeeper of its addressee decides on a screened message (the matrix's held
       // message is held off duty, screened by nobody: every decision is refused).
@@ -606,20 +616,27 @@ TEST_F(AuthorizationTest, EveryRefusalIsAnsweredAndAudited) {
   const std::int64_t outsider_id = outsider.user_id();
   const std::int64_t outsider_admin_id = outsider_admin.user_id();
 
-  // An ended session, speaking from addresses of its own: four sessions, each for a
-  // quarter of the routes, so that no address passes the audit's burst of refusals
+  // An ended session, speaking from addresses of its own (above those of the routes,
+  // 1 and up, and of their admin-token checks, 101 and up): six sessions, each for a
+  // sixth of the routes, so that no address passes the audit's burst of 20 refusals
   // (RefusalAudit), which would hold some entries back.
-  constexpr int kEndedHosts[] = {200, 203, 204, 205};
+  constexpr int kEndedHosts[] = {240, 241, 242, 243, 244, 245};
   std::vector<std::unique_ptr<TestClient>> ended;
   for (const int ended_host : kEndedHosts) {
     ended.push_back(
         std::make_unique<TestClient>(from(ended_host), "rn.harper", kDemoPassword, kDemoOrg));
     ASSERT_EQ(ended.back()->call("POST", "/api/v1/logout").status, 204);
   }
-  // A locked session: only what unlocks, locks, logs out or says the session's state
-  // works; everything else is 423, audited with the user.
-  auto locked = member("rn.harper");
-  ASSERT_EQ(locked->call("POST", "/api/v1/session/lock").status, 204);
+  // Locked sessions: only what unlocks, locks, logs out or says the session's state
+  // works; everything else is 423, audited with the user. The audit writes at most 60
+  // refusals a minute per user (AuditLog), so the routes take turns between two users
+  // and the frames have a third.
+  std::vector<std::unique_ptr<TestClient>> locked_sessions;
+  for (const char* username : {"rn.harper", "rn.santos", "rn.muller"}) {
+    locked_sessions.push_back(member(username));
+    ASSERT_EQ(locked_sessions.back()->call("POST", "/api/v1/session/lock").status, 204);
+  }
+  TestClient& locked_frames = *locked_sessions[2];
   std::set<std::string> open_while_locked;
   std::set<std::string> admin_token_routes;
   for (const api::RouteInfo& route : api::HttpApi::routes()) {
@@ -682,9 +699,10 @@ TEST_F(AuthorizationTest, EveryRefusalIsAnsweredAndAudited) {
     }
 
     if (!open_while_locked.contains(label)) {
-      const HttpAnswer answer = locked->call(route.method, target, body);
+      TestClient& locked = *locked_sessions[static_cast<std::size_t>(host) % 2];
+      const HttpAnswer answer = locked.call(route.method, target, body);
       EXPECT_EQ(answer.status, 423) << label << " locked: " << json::serialize(answer.body);
-      expected.push_back({locked->user_id(), "", "auth.refused", "", label + " locked"});
+      expected.push_back({locked.user_id(), "", "auth.refused", "", label + " locked"});
     }
 
     const auto check = [&](TestClient& client, std::int64_t actor,
@@ -736,22 +754,22 @@ TEST_F(AuthorizationTest, EveryRefusalIsAnsweredAndAudited) {
     check(outsider, outsider_id, frame.outsider, "another org's user", "not_found");
     outsider.disconnect();
     if (frame.acts) {
-      locked->connect();
-      check(*locked, locked->user_id(), Refusal{0, "auth.refused"}, "a locked session",
+      locked_frames.connect();
+      check(locked_frames, locked_frames.user_id(), Refusal{0, "auth.refused"}, "a locked session",
             "session_locked");
-      locked->disconnect();
+      locked_frames.disconnect();
     }
   }
   // A hello with an ended token.
   {
-    auto socket = net::WsClient::connect(from(201), "/api/v1/ws");
+    auto socket = net::WsClient::connect(from(239), "/api/v1/ws");
     ASSERT_TRUE(socket);
     ASSERT_TRUE((*socket)->send(
         json::serialize(json::object{{"type", "hello"}, {"token", ended.front()->token()}})));
     const auto reply = (*socket)->receive(std::chrono::seconds(10));
     ASSERT_TRUE(reply);
     EXPECT_EQ(json::parse(*reply).at("code").as_string(), "unauthenticated");
-    expected.push_back({0, "127.0.1.201", "auth.refused", "ws", "hello with an ended token"});
+    expected.push_back({0, "127.0.1.239", "auth.refused", "ws", "hello with an ended token"});
   }
 
   server_->stop();  // Also writes the refusals still queued.

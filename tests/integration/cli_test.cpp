@@ -240,6 +240,35 @@ TEST_F(CliTest, ChatScreensAsAGatekeeper) {
   EXPECT_EQ(again[0].at("user_ids").as_array().size(), 2u);
 }
 
+// The demo's rn.harper holds 4 West Charge Nurse (signed in): she writes a hand-off note
+// for rn.santos, who finds it in his list and accepts it.
+TEST_F(CliTest, ChatWritesAndAcceptsAHandOffNote) {
+  std::int64_t role = 0;
+  const json::value roles = login("rn.harper")->get("/api/v1/roles");
+  for (const auto& each : roles.at("roles").as_array()) {
+    if (each.at("name").as_string() == "4 West Charge Nurse") {
+      role = each.at("id").as_int64();
+    }
+  }
+  ASSERT_NE(role, 0);
+  const auto written = chat("rn.harper", {"handoff", "--role", std::to_string(role), "--to",
+                                          "rn.santos", "Bed 7 on a heparin drip"});
+  ASSERT_EQ(written.size(), 1u) << last_output_;
+  const std::int64_t message = written[0].at("message_id").as_int64();
+  const auto pending = chat("rn.santos", {"handoffs"});
+  ASSERT_EQ(pending.size(), 1u) << last_output_;
+  EXPECT_EQ(pending[0].at("message_id").as_int64(), message);
+  EXPECT_TRUE(pending[0].at("accepted_at").is_null());
+  const auto accepted = chat("rn.santos", {"accept", "--message", std::to_string(message)});
+  ASSERT_EQ(accepted.size(), 1u) << last_output_;
+  EXPECT_TRUE(accepted[0].at("accepted_at").is_string()) << last_output_;
+  EXPECT_TRUE(chat("rn.santos", {"handoffs"}).empty()) << last_output_;
+  chat("rn.chen", {"handoff", "--role", std::to_string(role), "--to", "rn.santos", "Hi"}, 1);
+  EXPECT_NE(last_output_.find("only a holder of this role writes its hand-off notes"),
+            std::string::npos)
+      << last_output_;
+}
+
 TEST_F(CliTest, ChatReportsAWrongPasswordAndAnUnknownThreadClearly) {
   std::string output;
   const int refused = run_wardline(

@@ -8,14 +8,14 @@
 
 namespace wl::testing {
 
-// What versions 14 to 8 changed, undone: gatekeepers (14, with the held messages'
-// state); forwarding (13); held messages (12);
+// What versions 15 to 8 changed, undone: hand-off notes (15); gatekeepers (14, with
+// the held messages' state); forwarding (13); held messages (12);
 // availability (11); escalation's tables (10); routing's
 // tables and the threads' role column (9); the events table as version 7 had it (no scope,
 // thread_id required), without the user and org events version 7 could not hold.
 // Comes first in a downgrade: later steps drop its columns.
 inline constexpr std::string_view kDropEventEnvelope =
-    "DROP TABLE gatekeepers; DROP TABLE forwarding; DROP TABLE held_messages; "
+    "DROP TABLE handoffs; DROP TABLE gatekeepers; DROP TABLE forwarding; DROP TABLE held_messages; "
     "DROP TABLE availability; DROP TABLE backups; DROP TABLE escalation_policies; "
     "DROP TABLE role_sign_ins; DROP TABLE shifts; DROP TABLE roles; "
     "ALTER TABLE threads DROP COLUMN role_id; ALTER TABLE users DROP COLUMN is_scheduler; "

@@ -1,5 +1,6 @@
 // RoutingStore on PostgreSQL: roles, shifts and sign-ins.
 #include "adapters/common/routing_rows.hpp"
+#include "adapters/common/scoped_events.hpp"
 #include "adapters/postgres/detail/jobs.hpp"
 #include "adapters/postgres/detail/mutations.hpp"
 #include "adapters/postgres/detail/read_pool.hpp"
@@ -680,6 +681,94 @@ Result<std::vector<UserId>> PostgresStore::list_gatekept_by(UserId gatekeeper) {
       Params().add(gatekeeper), "list gatekept"));
   return all_rows<UserId>(rows,
                           [](const PgResult& all, int row) { return UserId(all.int64(row, 0)); });
+}
+
+// ---- Hand-off notes ----
+
+#define WL_PG_HANDOFF_COLUMNS                                                             \
+  "message_id, org_id, role_id, thread_id, message_seq, from_user, to_user, created_at, " \
+  "accepted_at"
+
+namespace {
+
+HandOff read_handoff(const PgResult& rows, int row) {
+  HandOff handoff;
+  handoff.message_id = EventId(rows.int64(row, 0));
+  handoff.org_id = OrgId(rows.int64(row, 1));
+  handoff.role_id = RoleId(rows.int64(row, 2));
+  handoff.thread_id = ThreadId(rows.int64(row, 3));
+  handoff.message_seq = rows.int64(row, 4);
+  handoff.from_user = UserId(rows.int64(row, 5));
+  handoff.to_user = UserId(rows.int64(row, 6));
+  handoff.created_at = rows.time(row, 7);
+  handoff.accepted_at = rows.optional_time(row, 8);
+  return handoff;
+}
+
+}  // namespace
+
+Result<std::optional<HandOff>> detail::pg::apply(WriteContext& context,
+                                                 const RecordHandOff& mutation) {
+  PgConnection& connection = context.connection;
+  const Event* appended = batch_message(*context.events, mutation.thread);
+  if (appended == nullptr) {
+    return std::optional<HandOff>();
+  }
+  if (WL_TRY(org_of_user(connection, mutation.to)) != appended->org_id) {
+    return error(Code::kNotFound, "user not found");
+  }
+  const HandOff handoff{appended->id,    appended->org_id,     mutation.role,
+                        mutation.thread, appended->seq,        appended->actor,
+                        mutation.to,     appended->created_at, std::nullopt};
+  WL_TRY(connection.query("INSERT INTO handoffs (" WL_PG_HANDOFF_COLUMNS
+                          ") VALUES ($1, $2, $3, $4, $5, $6, $7, $8, NULL)",
+                          Params()
+                              .add(handoff.message_id)
+                              .add(handoff.org_id)
+                              .add(handoff.role_id)
+                              .add(handoff.thread_id)
+                              .add(handoff.message_seq)
+                              .add(handoff.from_user)
+                              .add(handoff.to_user)
+                              .add(handoff.created_at),
+                          "record hand-off"));
+  return std::optional<HandOff>(handoff);
+}
+
+Result<bool> detail::pg::apply(WriteContext& context, const AcceptHandOff& mutation) {
+  PgConnection& connection = context.connection;
+  const PgResult updated = WL_TRY(connection.query(
+      "UPDATE handoffs SET accepted_at = $3 WHERE message_id = $1 AND to_user = $2 "
+      "AND accepted_at IS NULL",
+      Params().add(mutation.message).add(mutation.user).add(mutation.at), "accept hand-off"));
+  if (updated.affected() > 0) {
+    return true;
+  }
+  const PgResult exists = WL_TRY(
+      connection.query("SELECT 1 FROM handoffs WHERE message_id = $1 AND to_user = $2",
+                       Params().add(mutation.message).add(mutation.user), "accept hand-off"));
+  if (exists.rows() == 0) {
+    return error(Code::kNotFound, "no such hand-off note");
+  }
+  return error(Code::kAlreadyExists, "the hand-off note was accepted already");
+}
+
+Result<HandOff> PostgresStore::find_handoff(EventId message) {
+  auto lease = read_pool_->acquire();
+  const PgResult rows = WL_TRY(lease.connection().query("SELECT " WL_PG_HANDOFF_COLUMNS
+                                                        " FROM handoffs WHERE message_id = $1",
+                                                        Params().add(message), "find hand-off"));
+  return single_row<HandOff>(rows, read_handoff, "hand-off note");
+}
+
+Result<std::vector<HandOff>> PostgresStore::list_pending_handoffs(UserId user, std::size_t limit) {
+  auto lease = read_pool_->acquire();
+  const PgResult rows = WL_TRY(lease.connection().query(
+      "SELECT " WL_PG_HANDOFF_COLUMNS
+      " FROM handoffs WHERE to_user = $1 AND accepted_at IS NULL "
+      "ORDER BY message_id LIMIT $2",
+      Params().add(user).add(static_cast<std::int64_t>(limit)), "list hand-offs"));
+  return all_rows<HandOff>(rows, read_handoff);
 }
 
 Result<std::vector<Forwarding>> PostgresStore::list_forwarding_of(std::span<const UserId> users) {

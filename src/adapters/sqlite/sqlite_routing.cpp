@@ -1,5 +1,6 @@
 // RoutingStore on SQLite: roles, shifts and sign-ins.
 #include "adapters/common/routing_rows.hpp"
+#include "adapters/common/scoped_events.hpp"
 #include "adapters/sqlite/detail/jobs.hpp"
 #include "adapters/sqlite/detail/mutations.hpp"
 #include "adapters/sqlite/detail/read_pool.hpp"
@@ -661,6 +662,100 @@ Result<std::vector<UserId>> SqliteStore::list_gatekept_by(UserId gatekeeper) {
       "list gatekept"));
   select.bind(1, gatekeeper.value());
   return all_rows<UserId>(select, [](const Statement& row) { return UserId(row.column_int64(0)); });
+}
+
+// ---- Hand-off notes ----
+
+#define WL_HANDOFF_COLUMNS                                                                \
+  "message_id, org_id, role_id, thread_id, message_seq, from_user, to_user, created_at, " \
+  "accepted_at"
+
+namespace {
+
+HandOff read_handoff(const Statement& row) {
+  HandOff handoff;
+  handoff.message_id = EventId(row.column_int64(0));
+  handoff.org_id = OrgId(row.column_int64(1));
+  handoff.role_id = RoleId(row.column_int64(2));
+  handoff.thread_id = ThreadId(row.column_int64(3));
+  handoff.message_seq = row.column_int64(4);
+  handoff.from_user = UserId(row.column_int64(5));
+  handoff.to_user = UserId(row.column_int64(6));
+  handoff.created_at = row.column_time(7);
+  if (!row.column_is_null(8)) {
+    handoff.accepted_at = row.column_time(8);
+  }
+  return handoff;
+}
+
+}  // namespace
+
+Result<std::optional<HandOff>> detail::apply(WriteContext& context, const RecordHandOff& mutation) {
+  Connection& connection = context.connection;
+  const Event* appended = batch_message(*context.events, mutation.thread);
+  if (appended == nullptr) {
+    return std::optional<HandOff>();
+  }
+  if (WL_TRY(org_of_user(connection, mutation.to)) != appended->org_id) {
+    return error(Code::kNotFound, "user not found");
+  }
+  const HandOff handoff{appended->id,    appended->org_id,     mutation.role,
+                        mutation.thread, appended->seq,        appended->actor,
+                        mutation.to,     appended->created_at, std::nullopt};
+  auto insert = WL_TRY(connection.prepare("INSERT INTO handoffs (" WL_HANDOFF_COLUMNS
+                                          ") VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, NULL)",
+                                          "record hand-off"));
+  insert.bind(1, handoff.message_id.value())
+      .bind(2, handoff.org_id.value())
+      .bind(3, handoff.role_id.value())
+      .bind(4, handoff.thread_id.value())
+      .bind(5, handoff.message_seq)
+      .bind(6, handoff.from_user.value())
+      .bind(7, handoff.to_user.value())
+      .bind(8, handoff.created_at);
+  WL_TRY(insert.run());
+  return std::optional<HandOff>(handoff);
+}
+
+Result<bool> detail::apply(WriteContext& context, const AcceptHandOff& mutation) {
+  Connection& connection = context.connection;
+  auto update = WL_TRY(connection.prepare(
+      "UPDATE handoffs SET accepted_at = ?3 WHERE message_id = ?1 AND to_user = ?2 "
+      "AND accepted_at IS NULL",
+      "accept hand-off"));
+  WL_TRY(update.bind(1, mutation.message.value())
+             .bind(2, mutation.user.value())
+             .bind(3, mutation.at)
+             .run());
+  if (connection.changes() > 0) {
+    return true;
+  }
+  auto exists = WL_TRY(connection.prepare(
+      "SELECT 1 FROM handoffs WHERE message_id = ?1 AND to_user = ?2", "accept hand-off"));
+  exists.bind(1, mutation.message.value()).bind(2, mutation.user.value());
+  if (!WL_TRY(exists.step())) {
+    return error(Code::kNotFound, "no such hand-off note");
+  }
+  return error(Code::kAlreadyExists, "the hand-off note was accepted already");
+}
+
+Result<HandOff> SqliteStore::find_handoff(EventId message) {
+  auto lease = read_pool_->acquire();
+  auto select = WL_TRY(lease.connection().prepare(
+      "SELECT " WL_HANDOFF_COLUMNS " FROM handoffs WHERE message_id = ?1", "find hand-off"));
+  select.bind(1, message.value());
+  return single_row<HandOff>(select, read_handoff, "hand-off note");
+}
+
+Result<std::vector<HandOff>> SqliteStore::list_pending_handoffs(UserId user, std::size_t limit) {
+  auto lease = read_pool_->acquire();
+  auto select =
+      WL_TRY(lease.connection().prepare("SELECT " WL_HANDOFF_COLUMNS
+                                        " FROM handoffs WHERE to_user = ?1 AND accepted_at IS NULL "
+                                        "ORDER BY message_id LIMIT ?2",
+                                        "list hand-offs"));
+  select.bind(1, user.value()).bind(2, static_cast<std::int64_t>(limit));
+  return all_rows<HandOff>(select, read_handoff);
 }
 
 Result<std::vector<Forwarding>> SqliteStore::list_forwarding_of(std::span<const UserId> users) {

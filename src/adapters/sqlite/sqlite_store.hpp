@@ -107,6 +107,8 @@ class SqliteStore final : public Store {
   Result<std::vector<UserId>> list_gatekeepers(UserId user) override;
   Result<std::vector<Gatekeeping>> list_gatekeepers_of(std::span<const UserId> users) override;
   Result<std::vector<UserId>> list_gatekept_by(UserId gatekeeper) override;
+  Result<HandOff> find_handoff(EventId message) override;
+  Result<std::vector<HandOff>> list_pending_handoffs(UserId user, std::size_t limit) override;
 
   Result<Thread> find_thread(ThreadId id) override;
   Result<std::vector<ThreadSummary>> list_threads_for_user(UserId user) override;

@@ -313,14 +313,71 @@ Result<json::value> sign_out(const RoutingServices& services, const Call& call) 
   return json::value();
 }
 
+// {"client_id", "body"}: a hand-off note as the writer gives it (beside `also`, read by
+// the caller, if named).
+Result<HandOffNote> note_input(const json::object& object, std::string_view also = {}) {
+  FieldReader reader(object);
+  if (!also.empty()) {
+    (void)reader.optional_int(also, 0);
+  }
+  HandOffNote note;
+  note.client_id = WL_TRY(reader.required_string("client_id"));
+  note.body = WL_TRY(reader.required_string("body"));
+  WL_TRY(reader.finish());
+  return note;
+}
+
+// {"user_id"}, with "note": {"client_id", "body"} to write a hand-off note first.
 Result<json::value> hand_over(const RoutingServices& services, const Call& call) {
   const auto id = WL_TRY(id_segment(call.route, 3, "role id"));
   const auto body = WL_TRY(parse_object(call.request.body));
   FieldReader reader(body);
   const auto next = WL_TRY(reader.required_int("user_id"));
+  std::optional<HandOffNote> note;
+  if (const json::object* given = WL_TRY(reader.optional_object("note"))) {
+    note = WL_TRY(note_input(*given));
+  }
   WL_TRY(reader.finish());
-  WL_TRY(services.routing.hand_over(call.actor, RoleId(id), UserId(next)));
+  WL_TRY(services.routing.hand_over(call.actor, RoleId(id), UserId(next), note));
   return json::value();
+}
+
+json::object handoff_json(const HandOff& handoff) {
+  return json::object{{"message_id", handoff.message_id.value()},
+                      {"role_id", handoff.role_id.value()},
+                      {"thread_id", handoff.thread_id.value()},
+                      {"message_seq", handoff.message_seq},
+                      {"from_user_id", handoff.from_user.value()},
+                      {"to_user_id", handoff.to_user.value()},
+                      {"created_at", format_rfc3339(handoff.created_at)},
+                      {"accepted_at", optional_time_json(handoff.accepted_at)}};
+}
+
+// {"user_id", "client_id", "body"}: a hand-off note to the incoming holder.
+Result<json::value> write_handoff(const RoutingServices& services, const Call& call) {
+  const auto id = WL_TRY(id_segment(call.route, 3, "role id"));
+  const auto body = WL_TRY(parse_object(call.request.body));
+  const auto next = WL_TRY(FieldReader(body).required_int("user_id"));
+  const auto note = WL_TRY(note_input(body, "user_id"));
+  const SendResult sent =
+      WL_TRY(services.routing.write_handoff(call.actor, RoleId(id), UserId(next), note));
+  return json::object{{"message_id", sent.message.id.value()},
+                      {"thread_id", sent.message.thread_id.value()},
+                      {"seq", sent.message.seq},
+                      {"duplicate", sent.duplicate}};
+}
+
+Result<json::value> list_handoffs(const RoutingServices& services, const Call& call) {
+  json::array handoffs;
+  for (const HandOff& handoff : WL_TRY(services.routing.pending_handoffs(call.actor))) {
+    handoffs.push_back(handoff_json(handoff));
+  }
+  return json::object{{"handoffs", std::move(handoffs)}};
+}
+
+Result<json::value> accept_handoff(const RoutingServices& services, const Call& call) {
+  const auto id = WL_TRY(id_segment(call.route, 3, "message id"));
+  return handoff_json(WL_TRY(services.routing.accept_handoff(call.actor, EventId(id))));
 }
 
 Result<json::value> list_sign_ins(const RoutingServices& services, const Call& call) {
@@ -442,6 +499,9 @@ constexpr RouteOf<RoutingServices> kRoutes[] = {
     {{"POST", "/api/v1/roles/{id}/sign-in", Access::kSession, kJsonBody}, &sign_in},
     {{"POST", "/api/v1/roles/{id}/sign-out", Access::kSession, kJsonBody}, &sign_out},
     {{"POST", "/api/v1/roles/{id}/hand-over", Access::kSession, kJsonBody}, &hand_over},
+    {{"POST", "/api/v1/roles/{id}/handoff-notes", Access::kSession, kJsonBody}, &write_handoff},
+    {{"GET", "/api/v1/handoffs", Access::kSession, 0}, &list_handoffs},
+    {{"POST", "/api/v1/handoffs/{id}/accept", Access::kSession, 0}, &accept_handoff},
     {{"GET", "/api/v1/sign-ins", Access::kSession, 0}, &list_sign_ins},
     {{"GET", "/api/v1/shifts", Access::kSession, 0}, &list_shifts},
     {{"POST", "/api/v1/shifts", Access::kSession, kJsonBody}, &create_shift},

@@ -711,6 +711,9 @@ Result<std::optional<std::size_t>> MessagingService::add_routing(const Principal
   }
   auto kind = thread_traits(request.thread);
   if (!kind || kind->kind != ThreadKind::kRole) {
+    if (request.hand_off_to.is_set() && kind) {
+      return error(Code::kInvalidArgument, "a hand-off note is written in a role thread");
+    }
     // An unknown thread fails in the write, which audits the refusal.
     return std::optional<std::size_t>();
   }
@@ -719,6 +722,17 @@ Result<std::optional<std::size_t>> MessagingService::add_routing(const Principal
   const Thread thread = WL_TRY(threads_.find_thread(request.thread));
   if (thread.org_id != actor.org) {
     return std::optional<std::size_t>();
+  }
+  if (request.hand_off_to.is_set()) {
+    // To the incoming holder named, not to whoever holds the role (the sender, still).
+    const std::size_t routed =
+        batch.add(RouteMessage{thread.id,
+                               thread.role_id,
+                               {RoutedTo{request.hand_off_to, std::string(kReasonHandOff)}},
+                               clock_.now(),
+                               EventId()});
+    batch.add(RecordHandOff{thread.role_id, thread.id, request.hand_off_to});
+    return std::optional<std::size_t>(routed);
   }
   return std::optional<std::size_t>(
       batch.add(WL_TRY(router_->route(actor, thread, request.urgent))));

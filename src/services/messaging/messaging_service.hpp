@@ -91,6 +91,10 @@ struct SendRequest {
   // An emergency override (urgent messages only): delivered to an off-duty addressee at
   // once instead of held (docs/routing.md, "Off duty: held messages").
   bool override_availability = false;
+  // A hand-off note (docs/routing.md, "Hand-off notes"), in a role thread only: it goes
+  // to this person, the role's incoming holder, instead of to the role's holders. For
+  // RoutingService, which checks that the sender holds the role.
+  UserId hand_off_to;
 };
 
 // The durable timer that releases the messages held for one person (its key is theirs).

@@ -43,6 +43,11 @@ inline constexpr std::string_view kReasonForwarded = "forwarded";
 inline constexpr std::string_view kReasonScreened = "screened";
 inline constexpr std::string_view kReasonKept = "kept";
 inline constexpr std::string_view kReasonAnswered = "answered";
+// The reasons of a hand-off note's kRouted events (docs/routing.md, "Hand-off notes"):
+// it reached the role's incoming holder (its actor: the outgoing one, its sender), and
+// they accepted it (a later kRouted about the same message; its actor: they).
+inline constexpr std::string_view kReasonHandOff = "hand_off";
+inline constexpr std::string_view kReasonAccepted = "accepted";
 
 // How a person is reached (docs/routing.md): their availability periods (in force or
 // ahead), their forwarding and their gatekeepers.

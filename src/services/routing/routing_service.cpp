@@ -354,12 +354,16 @@ Result<void> RoutingService::sign_out(const Principal& actor, RoleId role, UserI
   return ok();
 }
 
-Result<void> RoutingService::hand_over(const Principal& actor, RoleId role, UserId next) {
+Result<void> RoutingService::hand_over(const Principal& actor, RoleId role, UserId next,
+                                       const std::optional<HandOffNote>& note) {
   WL_TRY(find_visible_role(actor, role, "role.hand_over"));
   if (next == actor.user) {
     return error(Code::kInvalidArgument, "hand the role to someone else");
   }
   WL_TRY(require_colleague(actor, next, "role.hand_over"));
+  if (note) {  // Written while the caller still holds the role.
+    WL_TRY(write_handoff(actor, role, next, *note));
+  }
   const Timestamp now = clock_.now();
   WriteBatch batch;
   const std::size_t signed_out =
@@ -1010,6 +1014,74 @@ Result<void> RoutingService::set_gatekeepers(const Principal& actor, UserId user
   // With none left, what they screened waits as if held (the release timer decides).
   WL_TRY(commit_availability(actor.org, user, std::move(batch)));
   return ok();
+}
+
+// ---- Hand-off notes ----
+
+Result<SendResult> RoutingService::write_handoff(const Principal& actor, RoleId role_id,
+                                                 UserId next, const HandOffNote& note) {
+  const Role role = WL_TRY(find_visible_role(actor, role_id, "role.handoff"));
+  if (next == actor.user) {
+    return error(Code::kInvalidArgument, "a hand-off note is for someone else");
+  }
+  WL_TRY(require_colleague(actor, next, "role.handoff"));
+  const auto holders = WL_TRY(routing_.list_role_holders(role.id, clock_.now()));
+  WL_TRY(require(
+      std::ranges::any_of(
+          holders, [&actor](const RoleHolder& holder) { return holder.user_id == actor.user; }),
+      actor, "role.handoff", role_target(role.id),
+      "only a holder of this role writes its hand-off notes"));
+  const ThreadView thread = WL_TRY(messaging_.open_role_thread(actor, role.id, role.name));
+  SendRequest request{thread.thread.id, note.client_id, note.body};
+  request.hand_off_to = next;
+  SendResult sent = WL_TRY(messaging_.send(actor, request));
+  if (!sent.duplicate) {
+    WL_TRY(audit_.record(
+        audit_draft(actor, clock_.now(), "role.handoff", role_target(role.id), "ok",
+                    fmt::format("to={} message={}", next.value(), sent.message.id.value()))));
+  }
+  return sent;
+}
+
+Result<std::vector<HandOff>> RoutingService::pending_handoffs(const Principal& actor) {
+  return routing_.list_pending_handoffs(actor.user, limits_.max_pending_handoffs);
+}
+
+Result<HandOff> RoutingService::accept_handoff(const Principal& actor, EventId message) {
+  const std::string target = fmt::format("message:{}", message.value());
+  auto handoff = routing_.find_handoff(message);
+  if (!handoff && handoff.error().code() != Code::kNotFound) {
+    return std::unexpected(handoff.error());
+  }
+  if (!handoff || handoff->to_user != actor.user || handoff->org_id != actor.org) {
+    WL_TRY(audit_.record(
+        audit_draft(actor, clock_.now(), "handoff.accept", target, "denied", "not_found")));
+    return error(Code::kNotFound, "no such hand-off note");
+  }
+  if (handoff->accepted_at) {
+    return std::move(*handoff);
+  }
+  const Timestamp now = clock_.now();
+  WriteBatch batch;
+  const std::size_t accepted = batch.add(AcceptHandOff{message, actor.user, now});
+  batch.add(RouteMessage{handoff->thread_id,
+                         handoff->role_id,
+                         {RoutedTo{actor.user, std::string(kReasonAccepted), actor.user}},
+                         now,
+                         message});
+  batch.audit(audit_draft(actor, now, "handoff.accept", target, "ok",
+                          fmt::format("role={}", handoff->role_id.value())));
+  const auto committed = commit(std::move(batch));
+  if (!committed && committed.error().code() == Code::kAlreadyExists) {
+    // Accepted meanwhile (another device): that acceptance stands, shown once.
+    return routing_.find_handoff(message);
+  }
+  if (!committed) {
+    return std::unexpected(committed.error());
+  }
+  (void)committed->result<bool>(accepted);
+  handoff->accepted_at = now;
+  return std::move(*handoff);
 }
 
 }  // namespace wl

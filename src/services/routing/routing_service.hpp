@@ -88,6 +88,13 @@ struct PreviewRecipient {
   std::vector<UserId> gatekeepers;       // Theirs: who screens while they are not available.
 };
 
+// A hand-off note as its writer gives it (docs/routing.md, "Hand-off notes"): a
+// message's client id and text.
+struct HandOffNote {
+  std::string client_id;
+  std::string body;
+};
+
 // A forwarding as a caller sets it: to a colleague or a role, from now (starts_at none)
 // or ahead, with an end or until cleared.
 struct ForwardingInput {
@@ -140,6 +147,7 @@ struct RoutingLimits {
   std::chrono::days import_past{31};
   std::chrono::days import_future{400};
   std::chrono::days max_availability_ahead{366};
+  std::size_t max_pending_handoffs = 100;  // Hand-off notes one list shows.
 };
 
 // Clinical routing (docs/routing.md): roles, their schedules and sign-ins, and where a
@@ -185,9 +193,27 @@ class RoutingService : public SendRouter {
   // `user` gives `role` back: the caller themselves, or anyone for an admin or
   // scheduler. Errors: PermissionDenied; NotFound if they were not signed in.
   Result<void> sign_out(const Principal& actor, RoleId role, UserId user);
-  // The caller gives `role` to `next` in one step: signs out, `next` is signed in.
-  // Errors: NotFound (next not of the org, or the caller not signed in).
-  Result<void> hand_over(const Principal& actor, RoleId role, UserId next);
+  // The caller gives `role` to `next` in one step: signs out, `next` is signed in; with a
+  // note, write_handoff first. Errors: NotFound (next not of the org, or the caller not
+  // signed in); as write_handoff.
+  Result<void> hand_over(const Principal& actor, RoleId role, UserId next,
+                         const std::optional<HandOffNote>& note = std::nullopt);
+
+  // ---- Hand-off notes (docs/routing.md, "Hand-off notes") ----
+
+  // The caller, holding `role` now, writes a hand-off note to `next` in their thread with
+  // the role (opened if need be): it reaches `next`, who joins that thread and accepts
+  // it. Audited (role.handoff) beside the message's own entry. Errors: PermissionDenied
+  // (not a holder now: audited); InvalidArgument (to oneself; the note as a send's);
+  // NotFound.
+  Result<SendResult> write_handoff(const Principal& actor, RoleId role, UserId next,
+                                   const HandOffNote& note);
+  // The hand-off notes to the caller not accepted yet, oldest first.
+  Result<std::vector<HandOff>> pending_handoffs(const Principal& actor);
+  // The caller accepts hand-off note `message`: its thread shows it (a kRouted of reason
+  // accepted). Accepting again changes nothing. Audited (handoff.accept). Errors:
+  // NotFound (not a note to the caller: audited).
+  Result<HandOff> accept_handoff(const Principal& actor, EventId message);
   // The org's sign-ins, of `role` and `user` if set.
   Result<std::vector<RoleSignIn>> list_sign_ins(const Principal& actor, RoleId role, UserId user);
 

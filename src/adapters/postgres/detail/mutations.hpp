@@ -60,6 +60,8 @@ Result<AvailabilityPeriod> apply(WriteContext& context, const SetAvailability& m
 Result<Forwarding> apply(WriteContext& context, const SetForwarding& mutation);
 Result<bool> apply(WriteContext& context, const ClearForwarding& mutation);
 Result<bool> apply(WriteContext& context, const SetGatekeepers& mutation);
+Result<std::optional<HandOff>> apply(WriteContext& context, const RecordHandOff& mutation);
+Result<bool> apply(WriteContext& context, const AcceptHandOff& mutation);
 Result<bool> apply(WriteContext& context, const DeleteAvailability& mutation);
 
 // The events the batch has appended since it had `first` of them.

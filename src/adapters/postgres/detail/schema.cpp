@@ -341,6 +341,21 @@ CREATE INDEX gatekeepers_by_gatekeeper ON gatekeepers (gatekeeper_id, user_id);
 ALTER TABLE held_messages ADD COLUMN state bigint NOT NULL DEFAULT 1;
 ALTER TABLE held_messages ADD COLUMN screened_by bigint REFERENCES users (id);
 )sql",
+    // 9: hand-off notes (docs/routing.md, "Hand-off notes"), as SQLite's 15.
+    R"sql(
+CREATE TABLE handoffs (
+  message_id bigint PRIMARY KEY,
+  org_id bigint NOT NULL REFERENCES orgs (id),
+  role_id bigint NOT NULL REFERENCES roles (id),
+  thread_id bigint NOT NULL REFERENCES threads (id),
+  message_seq bigint NOT NULL,
+  from_user bigint NOT NULL REFERENCES users (id),
+  to_user bigint NOT NULL REFERENCES users (id),
+  created_at bigint NOT NULL,
+  accepted_at bigint
+);
+CREATE INDEX handoffs_pending ON handoffs (to_user, message_id) WHERE accepted_at IS NULL;
+)sql",
 };
 
 std::string random_instance_id() {

@@ -409,6 +409,23 @@ CREATE INDEX gatekeepers_by_gatekeeper ON gatekeepers (gatekeeper_id, user_id);
 ALTER TABLE held_messages ADD COLUMN state INTEGER NOT NULL DEFAULT 1;
 ALTER TABLE held_messages ADD COLUMN screened_by INTEGER REFERENCES users (id);
 )sql",
+    // 15: hand-off notes (docs/routing.md, "Hand-off notes"): a message of a role thread
+    // from the role's outgoing holder to the incoming one, keyed by the message's event
+    // id; accepted_at NULL until they accept it.
+    R"sql(
+CREATE TABLE handoffs (
+  message_id INTEGER PRIMARY KEY,
+  org_id INTEGER NOT NULL REFERENCES orgs (id),
+  role_id INTEGER NOT NULL REFERENCES roles (id),
+  thread_id INTEGER NOT NULL REFERENCES threads (id),
+  message_seq INTEGER NOT NULL,
+  from_user INTEGER NOT NULL REFERENCES users (id),
+  to_user INTEGER NOT NULL REFERENCES users (id),
+  created_at INTEGER NOT NULL,
+  accepted_at INTEGER
+);
+CREATE INDEX handoffs_pending ON handoffs (to_user, message_id) WHERE accepted_at IS NULL;
+)sql",
 };
 
 std::string random_instance_id() {
