@@ -34,7 +34,7 @@ describe('the outbox at sign-out and after a removal', () => {
     try {
       await signIn(page, 'dr.lindqvist');
       await waitLive(page);
-      await openDirect(page, 'Nguyen', 'dr.nguyen');
+      await openDirect(page, 'Adeyemi', 'rn.adeyemi');
       const text = 'Bed 3 needs a repeat lactate at 14:00.';
       await queueOffline(page, text);
 
@@ -58,7 +58,7 @@ describe('the outbox at sign-out and after a removal', () => {
       await context.setOffline(false);
       await signIn(page, 'dr.lindqvist');
       await waitLive(page);
-      await openThreadByTitle(page, 'Dr. Minh Nguyen');
+      await openThreadByTitle(page, 'Funmi Adeyemi, RN');
       await ownStatus(page, text).and(page.locator('[data-status="sent"], [data-status="delivered"], [data-status="read"]')).waitFor({ timeout: 15_000 });
       expect(await page.locator('.message', { hasText: text }).count()).toBe(1);
     } catch (error) {

@@ -44,7 +44,7 @@ describe('sign-in errors and the end of a session', () => {
     const { page, context } = await newClient(browser, server);
     await signIn(page, 'dr.lindqvist');
     await waitLive(page);
-    await openDirect(page, 'Nguyen', 'dr.nguyen');
+    await openDirect(page, 'Adeyemi', 'rn.adeyemi');
 
     // A message written offline waits in the outbox (IndexedDB).
     await context.setOffline(true);
@@ -81,7 +81,7 @@ describe('sign-in errors and the end of a session', () => {
     // Signing in again sends the kept message, once.
     await signIn(page, 'dr.lindqvist');
     await waitLive(page);
-    await page.locator('.thread-item', { hasText: 'Nguyen' }).first().click();
+    await page.locator('.thread-item', { hasText: 'Adeyemi' }).first().click();
     const own = page.locator('.message.own', { hasText: 'Bed 12 can go to step-down.' });
     await own.locator('[data-status="sent"], [data-status="delivered"], [data-status="read"]').waitFor({ timeout: 15_000 });
     expect(await own.count()).toBe(1);

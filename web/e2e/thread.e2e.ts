@@ -299,25 +299,25 @@ describe('inside a thread', () => {
 
   test("a typing notice ends when that person's message arrives", async () => {
     const lindqvist = await newClient(browser, server);
-    const nguyen = await newClient(browser, server);
+    const adeyemi = await newClient(browser, server);
     await signIn(lindqvist.page, 'dr.lindqvist');
-    await signIn(nguyen.page, 'dr.nguyen');
+    await signIn(adeyemi.page, 'rn.adeyemi');
     await waitLive(lindqvist.page);
-    await waitLive(nguyen.page);
-    await openDirect(lindqvist.page, 'Nguyen', 'dr.nguyen');
+    await waitLive(adeyemi.page);
+    await openDirect(lindqvist.page, 'Adeyemi', 'rn.adeyemi');
     await sendText(lindqvist.page, 'Are you free for a consult?');
-    await nguyen.page.locator('.thread-item', { hasText: 'consult' }).click();
+    await adeyemi.page.locator('.thread-item', { hasText: 'consult' }).click();
     // The reader's clock stands still: a notice can only end by the message.
     await lindqvist.page.clock.setFixedTime(new Date());
     const typing = lindqvist.page.locator('p.typing');
-    await nguyen.page.getByLabel('Message', { exact: true }).click();
-    await nguyen.page.keyboard.type('Bed 7, new AF');
-    await expect.poll(() => typing.textContent(), { timeout: 10_000 }).toBe('Dr. Minh Nguyen is typing…');
-    await nguyen.page.keyboard.press('Enter');
+    await adeyemi.page.getByLabel('Message', { exact: true }).click();
+    await adeyemi.page.keyboard.type('Bed 7, new AF');
+    await expect.poll(() => typing.textContent(), { timeout: 10_000 }).toBe('Funmi Adeyemi, RN is typing…');
+    await adeyemi.page.keyboard.press('Enter');
     await lindqvist.page.locator('.message.theirs', { hasText: 'Bed 7, new AF' }).waitFor();
     expect(await typing.textContent()).toBe('');
     await lindqvist.context.close();
-    await nguyen.context.close();
+    await adeyemi.context.close();
   });
 
   test('the length counter counts as the server does, and a fixed text clears the error', async () => {
