@@ -6,12 +6,12 @@ import { withoutScreened } from './gatekeepers';
 import { changesHandoffs, withoutHandoff } from './handoffs';
 import { addHeld, heldFromSent, mayHold, type HeldContext, reconcileHeld, releaseHeld, withoutHeld } from './held';
 import { Api, ApiError } from './http';
-import { newClientId, Outbox, sendFrame } from './outbox';
+import { Outbox, sendFrame } from './outbox';
 import { SyncSocket, type ConnectionState, type SocketFactory } from './socket';
 import { addReadMark, recipientStatuses, type ReadMarks, type RecipientStatus } from './status';
 import { isThreadEvent } from './types';
 import type {
-  AttentionEvent, AttentionKind, ErrorFrame, HandOff, HandOffNoteWritten, Held, HistoryPage, MessageEvent, Patient, Recipient, Role, RoutedEvent, RouteTarget, ScopedEvent, Screened, ScreeningAction,
+  AttentionEvent, AttentionKind, ErrorFrame, HandOff, Held, HistoryPage, MessageEvent, Patient, Recipient, Role, RoutedEvent, RouteTarget, ScopedEvent, Screened, ScreeningAction,
   ScreeningOutcome, SentFrame, StreamEvent, Thread, ThreadEvent, User,
 } from './types';
 
@@ -738,12 +738,6 @@ export class AppStore {
       if (error instanceof ApiError && error.status === 404) void this.refreshHandoffs();
       throw error;
     }
-  }
-
-  // Writes a hand-off note for a role the user holds (POST /roles/{id}/handoff-notes),
-  // with a fresh client id. The note comes into its thread by the stream.
-  writeHandoffNote(roleId: number, userId: number, body: string): Promise<HandOffNoteWritten> {
-    return this.api.writeHandoffNote(roleId, userId, { client_id: newClientId(), body });
   }
 
   // The thread of a hand-off note, loaded into the list when this device does not know
