@@ -1,5 +1,5 @@
 import type {
-  AvailabilityPeriod, AvailabilityStatus, Forwarding, Held, HistoryPage, LoginAnswer, MessageEvent, MessageStatus, Patient, Recipient, Role, RoutePreview, Screened, ScreeningAction, ScreeningOutcome, SessionState, Shift, ShiftInput,
+  AvailabilityPeriod, AvailabilityStatus, Forwarding, HandOff, HandOffNote, HandOffNoteWritten, Held, HistoryPage, LoginAnswer, MessageEvent, MessageStatus, Patient, Recipient, Role, RoutePreview, Screened, ScreeningAction, ScreeningOutcome, SessionState, Shift, ShiftInput,
   SignIn, Thread, User, UserAvailability,
 } from './types';
 
@@ -208,8 +208,20 @@ export class Api {
   signOutOf(roleId: number): Promise<void> {
     return this.call('POST', `/api/v1/roles/${roleId}/sign-out`, {});
   }
-  handOver(roleId: number, userId: number): Promise<void> {
-    return this.call('POST', `/api/v1/roles/${roleId}/hand-over`, { user_id: userId });
+  // With `note`, a hand-off note to `userId` is written first, in the same step.
+  handOver(roleId: number, userId: number, note?: HandOffNote): Promise<void> {
+    return this.call('POST', `/api/v1/roles/${roleId}/hand-over`, note ? { user_id: userId, note } : { user_id: userId });
+  }
+  // A hand-off note without handing over (a holder by a shift, or before the hand-over).
+  writeHandoffNote(roleId: number, userId: number, note: HandOffNote): Promise<HandOffNoteWritten> {
+    return this.call('POST', `/api/v1/roles/${roleId}/handoff-notes`, { user_id: userId, client_id: note.client_id, body: note.body });
+  }
+  // The notes to the user not accepted yet, oldest first.
+  async handoffs(): Promise<HandOff[]> {
+    return (await this.call<{ handoffs: HandOff[] }>('GET', '/api/v1/handoffs')).handoffs;
+  }
+  acceptHandoff(messageId: number): Promise<HandOff> {
+    return this.call('POST', `/api/v1/handoffs/${messageId}/accept`);
   }
   async signIns(userId: number): Promise<SignIn[]> {
     return (await this.call<{ sign_ins: SignIn[] }>('GET', `/api/v1/sign-ins?user_id=${userId}`)).sign_ins;

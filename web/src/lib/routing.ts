@@ -2,10 +2,12 @@
 // (docs/routing.md, docs/web.md "Roles and the schedule"). Pure functions: the
 // components and the unit tests use the same ones.
 import { timeOfDay } from './format';
+import { handOffRoutedText } from './handoffs';
 import type { RoleHolder, RoutePreview, RouteReason, RouteTarget, Shift } from './types';
 
 const kReasonText: Record<RouteReason, string> = {
   on_call: 'on call', signed_in: 'signed in', fallback: 'fallback', escalated: 'escalated', override: 'override', forwarded: 'forwarded', screened: 'screened', kept: 'kept', answered: 'answered',
+  hand_off: 'hand-off note', accepted: 'accepted',
 };
 
 export function reasonText(reason: RouteReason): string {
@@ -20,12 +22,14 @@ export function reasonText(reason: RouteReason): string {
 // Emeka Okafor's forwarding)", or for a gatekeeper's decision (docs/routing.md,
 // "Gatekeepers") "Passed on by Riley Morgan (screening for Dr. Minh Nguyen)", "Held by
 // Riley Morgan until Dr. Minh Nguyen was available", "Answered by Riley Morgan, screening
-// for Dr. Minh Nguyen". `addressee`: whom the message was written to, for `answered`
+// for Dr. Minh Nguyen", or for a hand-off note (docs/routing.md, "Hand-off notes")
+// "Hand-off note to Mateo Santos, RN" and "Accepted by Mateo Santos, RN at 19:04". `addressee`: whom the message was written to, for `answered`
 // (the event names only the gatekeeper); in a conversation of two, the other person.
 export function routedText(
   target: RouteTarget, name: (userId: number) => string, roleName: (roleId: number) => string | null, addressee: number | null = null,
 ): string {
   if (target.reason === 'screened' || target.reason === 'kept' || target.reason === 'answered') return screenedText(target, name, addressee);
+  if (target.reason === 'hand_off' || target.reason === 'accepted') return handOffRoutedText(target, name);
   if (target.reason === 'forwarded') {
     return target.from_user_id == null ? `Forwarded to ${name(target.user_id)}` : `Forwarded to ${name(target.user_id)} (${name(target.from_user_id)}'s forwarding)`;
   }

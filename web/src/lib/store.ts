@@ -3,6 +3,7 @@ import { type LocalStore, type OutboxEntry } from './db';
 import { MemoryDrafts, type Drafts } from './drafts';
 import { personStatus, personStatusFromRecipient, type PersonStatus } from './forwarding';
 import { withoutScreened } from './gatekeepers';
+import { changesHandoffs, withoutHandoff } from './handoffs';
 import { addHeld, heldFromSent, mayHold, type HeldContext, reconcileHeld, releaseHeld, withoutHeld } from './held';
 import { Api, ApiError } from './http';
 import { Outbox, sendFrame } from './outbox';
@@ -10,7 +11,7 @@ import { SyncSocket, type ConnectionState, type SocketFactory } from './socket';
 import { addReadMark, recipientStatuses, type ReadMarks, type RecipientStatus } from './status';
 import { isThreadEvent } from './types';
 import type {
-  AttentionEvent, AttentionKind, ErrorFrame, Held, HistoryPage, MessageEvent, Patient, Recipient, Role, RoutedEvent, RouteTarget, ScopedEvent, Screened, ScreeningAction,
+  AttentionEvent, AttentionKind, ErrorFrame, HandOff, Held, HistoryPage, MessageEvent, Patient, Recipient, Role, RoutedEvent, RouteTarget, ScopedEvent, Screened, ScreeningAction,
   ScreeningOutcome, SentFrame, StreamEvent, Thread, ThreadEvent, User,
 } from './types';
 
@@ -110,6 +111,8 @@ function noteRouted(state: ThreadState, messageId: number, target: RouteTarget):
   const step: RouteTarget = { user_id: target.user_id, reason: target.reason, role_id: target.role_id ?? null };
   if (target.from_user_id != null) step.from_user_id = target.from_user_id;
   if (target.gatekeeper_id != null) step.gatekeeper_id = target.gatekeeper_id;
+  // An acceptance says when (its event's `at`).
+  if (target.reason === 'accepted' && target.at) step.at = target.at;
   targets.push(step);
 }
 
@@ -215,6 +218,14 @@ export class AppStore {
   screening: Screened[] | null = null;
   private screeningFetch: Promise<void> | null = null;
   private screeningStale = false;
+  // The hand-off notes to the user not accepted yet (GET /handoffs), oldest first; null
+  // until first asked. Asked after each welcome and unlock and at every `routed` event of
+  // reason hand_off or accepted naming the user; in memory only.
+  handoffs: HandOff[] | null = null;
+  private handoffsFetch: Promise<void> | null = null;
+  private handoffsStale = false;
+  // A message to show when its thread opens (a hand-off note opened from its banner).
+  focus: { threadId: number; messageId: number } | null = null;
   // Colleagues' gatekeepers as previews and `sent` told them, for the held bubble of a
   // screened message (GET /threads/{id}/held does not say them).
   private readonly gatekeepersKnown = new Map<number, number[]>();
@@ -405,6 +416,7 @@ export class AppStore {
   private loadWhatIsMissing(): void {
     void this.refreshUsers();
     void this.refreshScreening();
+    void this.refreshHandoffs();
     if ((!this.snapshotLoaded || this.snapshotStale) && !this.snapshotLoading) {
       this.snapshotStale = false;
       void this.loadSnapshot();
@@ -539,6 +551,8 @@ export class AppStore {
       this.applyScoped(event);
       return;
     }
+    // A note to the user (in a thread they may not know yet), or accepted by them.
+    if (event.kind === 'routed' && changesHandoffs(event, this.selfId)) void this.refreshHandoffs();
     const state = this.threads.get(event.thread_id);
     if (!state) {
       if (event.kind === 'member_removed' && event.user_id === this.selfId) return;
@@ -680,6 +694,58 @@ export class AppStore {
     } finally {
       void this.refreshScreening();
     }
+  }
+
+  // The hand-off notes to accept (GET /handoffs): one fetch at a time, one more after it
+  // if a routed event about them came meanwhile. Not while the session is locked.
+  refreshHandoffs(): Promise<void> {
+    if (this.held || this.stopped) return Promise.resolve();
+    if (this.handoffsFetch) {
+      this.handoffsStale = true;
+      return this.handoffsFetch;
+    }
+    this.handoffsFetch = this.api
+      .handoffs()
+      .then((list) => {
+        this.handoffs = list;
+        this.emit();
+      })
+      .catch(() => undefined) // kept as is: asked again at the next event or welcome
+      .finally(() => {
+        this.handoffsFetch = null;
+        if (this.handoffsStale) {
+          this.handoffsStale = false;
+          void this.refreshHandoffs();
+        }
+      });
+    return this.handoffsFetch;
+  }
+
+  // Accepts a hand-off note to the user (POST /handoffs/{id}/accept): it leaves the list,
+  // and its thread shows the acceptance at once (its `routed` event follows). A 404 (not
+  // a note to the user) fetches the list again and is thrown.
+  async acceptHandoff(messageId: number): Promise<HandOff> {
+    try {
+      const accepted = await this.api.acceptHandoff(messageId);
+      if (this.handoffs) this.handoffs = withoutHandoff(this.handoffs, messageId);
+      const state = this.threads.get(accepted.thread_id);
+      if (state) {
+        noteRouted(state, messageId, { user_id: this.selfId, reason: 'accepted', role_id: accepted.role_id, at: accepted.accepted_at ?? undefined });
+      }
+      this.emit();
+      return accepted;
+    } catch (error) {
+      if (error instanceof ApiError && error.status === 404) void this.refreshHandoffs();
+      throw error;
+    }
+  }
+
+  // The thread of a hand-off note, loaded into the list when this device does not know
+  // it yet; its note is shown when the thread opens.
+  async openHandoff(handOff: HandOff): Promise<number> {
+    const threadId = this.threads.has(handOff.thread_id) ? handOff.thread_id : this.adopt(await this.api.thread(handOff.thread_id));
+    this.focus = { threadId, messageId: handOff.message_id };
+    return threadId;
   }
 
   // A colleague's gatekeepers as the last preview or `sent` told them (undefined: none seen).

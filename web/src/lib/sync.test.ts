@@ -73,6 +73,8 @@ function makeStore(): AppStore {
     threadHeld: vi.fn(async () => []),
     withdrawHeld: vi.fn(),
     screening: vi.fn(async () => []),
+    handoffs: vi.fn(async () => []),
+    acceptHandoff: vi.fn(),
     decideScreening: vi.fn(),
   } as unknown as Api;
   return new AppStore(self, {
@@ -416,7 +418,7 @@ describe('sync', () => {
   test('an unauthenticated error ends the session and stops reconnecting', async () => {
     const ended = vi.fn();
     const store = new AppStore(self, {
-      api: { users: async () => [], threads: async () => [], screening: async () => [] } as unknown as Api,
+      api: { users: async () => [], threads: async () => [], screening: async () => [], handoffs: async () => [] } as unknown as Api,
       token: 'tok', local, socketUrl: 'wss://x', socketFactory: (url) => new FakeSocket(url), onSessionEnded: ended,
     });
     await store.start();
@@ -664,6 +666,41 @@ describe('held messages', () => {
     await flush();
     expect(api.threadHeld).toHaveBeenCalledTimes(2);
     expect(store.threads.get(4)!.held.map((h) => h.held_id)).toEqual([9]);
+    store.stop();
+  });
+
+  test('hand-off notes: the list is asked after the welcome and at a routed hand_off or accepted naming the user; accepting shows when', async () => {
+    const { store, socket } = await liveStore();
+    socket.frame({ type: 'caught_up', cursor: 'db.110' });
+    await flush();
+    expect(api.handoffs).toHaveBeenCalledTimes(1);
+    expect(store.handoffs).toEqual([]);
+    const note = { message_id: 101, role_id: 6, thread_id: 4, message_seq: 1, from_user_id: 3, to_user_id: 2, created_at: kMorning, accepted_at: null };
+    (api.handoffs as ReturnType<typeof vi.fn>).mockResolvedValueOnce([note]);
+    const routed = (id: number, userId: number, reason: string, at = kMorning) =>
+      ({ type: 'event', cursor: `db.${id}`, event: { id, kind: 'routed', thread_id: 4, at, message_id: 101, message_seq: 1, user_id: userId, role_id: 6, reason } });
+    socket.frame(routed(111, 2, 'hand_off'));
+    await flush();
+    expect(api.handoffs).toHaveBeenCalledTimes(2);
+    expect(store.handoffs?.map((h) => h.message_id)).toEqual([101]);
+    expect(store.threads.get(4)!.routed.get(101)).toEqual([{ user_id: 2, reason: 'hand_off', role_id: 6 }]);
+    // About someone else: not the user's list.
+    socket.frame(routed(112, 7, 'hand_off'));
+    await flush();
+    expect(api.handoffs).toHaveBeenCalledTimes(2);
+
+    // Accepting takes it off the list and shows the acceptance with its time at once.
+    const acceptedAt = '2025-06-02T19:04:00Z';
+    (api.acceptHandoff as ReturnType<typeof vi.fn>).mockResolvedValueOnce({ ...note, accepted_at: acceptedAt });
+    await store.acceptHandoff(101);
+    expect(api.acceptHandoff).toHaveBeenCalledWith(101);
+    expect(store.handoffs).toEqual([]);
+    expect(store.threads.get(4)!.routed.get(101)?.find((t) => t.reason === 'accepted')).toEqual({ user_id: 2, reason: 'accepted', role_id: 6, at: acceptedAt });
+    // Its event (this or another device) asks again and adds no second line.
+    socket.frame(routed(113, 2, 'accepted', acceptedAt));
+    await flush();
+    expect(api.handoffs).toHaveBeenCalledTimes(3);
+    expect(store.threads.get(4)!.routed.get(101)?.filter((t) => t.reason === 'accepted')).toHaveLength(1);
     store.stop();
   });
 

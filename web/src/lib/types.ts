@@ -85,9 +85,12 @@ export interface ThreadRenamedEvent {
 // a person), or although they were off duty, by an urgent message's emergency override
 // (`override`), or through the forwarding of `from_user_id` (`forwarded`), or through a
 // gatekeeper `gatekeeper_id` who passed it on (`screened`), held it until they were
-// available (`kept`) or answered it (`answered`: `user_id` is the gatekeeper)
-// (docs/routing.md, "Reasons" and "Gatekeepers").
-export type RouteReason = 'on_call' | 'signed_in' | 'fallback' | 'escalated' | 'override' | 'forwarded' | 'screened' | 'kept' | 'answered';
+// available (`kept`) or answered it (`answered`: `user_id` is the gatekeeper), or as a
+// role's hand-off note to `user_id`, the incoming holder (`hand_off`), which they later
+// accepted (`accepted`, a second event about the same message, `at` when)
+// (docs/routing.md, "Reasons", "Gatekeepers" and "Hand-off notes").
+export type RouteReason =
+  | 'on_call' | 'signed_in' | 'fallback' | 'escalated' | 'override' | 'forwarded' | 'screened' | 'kept' | 'answered' | 'hand_off' | 'accepted';
 
 export interface RoutedEvent {
   id: number;
@@ -294,6 +297,8 @@ export interface RouteTarget {
   from_user_id?: number | null;
   // The gatekeeper who decided (reasons `screened`, `kept`, `answered` only).
   gatekeeper_id?: number | null;
+  // When it happened, where the line says it (reason `accepted`: the `routed` event's `at`).
+  at?: string;
 }
 
 export interface RoleHolder {
@@ -432,6 +437,34 @@ export interface UserAvailability {
   status: AvailabilityStatus;
   until: string | null;
   periods: AvailabilityPeriod[];
+}
+
+// A hand-off note to the user (docs/protocol.md, "Hand-off notes"): a message of the
+// writer's role thread with `role_id`, from the outgoing holder to the incoming one.
+export interface HandOff {
+  message_id: number;
+  role_id: number;
+  thread_id: number;
+  message_seq: number;
+  from_user_id: number;
+  to_user_id: number;
+  created_at: string;
+  // null until the incoming holder accepts it.
+  accepted_at: string | null;
+}
+
+// What POST /roles/{id}/handoff-notes answers: the note as a message of the caller's thread.
+export interface HandOffNoteWritten {
+  message_id: number;
+  thread_id: number;
+  seq: number;
+  duplicate: boolean;
+}
+
+// A note written with a hand-over (its client id makes a resend the same note).
+export interface HandOffNote {
+  client_id: string;
+  body: string;
 }
 
 export interface SignIn {

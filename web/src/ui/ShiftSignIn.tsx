@@ -1,14 +1,22 @@
-import { useEffect, useState } from 'preact/hooks';
+import { useEffect, useRef, useState } from 'preact/hooks';
 import { searchDirectory } from '../lib/directory';
 import { timeOfDay } from '../lib/format';
+import { handedOverText, noteSentText, noteToSend, rolesOnShift } from '../lib/handoffs';
 import { ApiError } from '../lib/http';
+import { newClientId } from '../lib/outbox';
+import { holderText } from '../lib/routing';
 import type { AppStore } from '../lib/store';
 import type { SignIn } from '../lib/types';
 import { Dialog } from './Dialog';
 import { holdersText } from './NewConversation';
 
+type Act = (action: () => Promise<unknown>, said: string) => Promise<boolean>;
+
 // Shift sign-in (docs/routing.md, "Who holds a role"): the roles and units the user is
-// signed in to, with sign-out and hand-over to a colleague, and the others to sign in to.
+// signed in to, with sign-out and hand-over to a colleague (with a hand-off note or
+// not), the roles the user holds by a shift, and the others to sign in to. Each role the
+// user holds offers a hand-off note without handing over (docs/routing.md, "Hand-off
+// notes").
 export function ShiftSignIn(props: { store: AppStore; onClose: () => void }) {
   const { store } = props;
   const [signIns, setSignIns] = useState<SignIn[] | null>(null);
@@ -30,7 +38,8 @@ export function ShiftSignIn(props: { store: AppStore; onClose: () => void }) {
     void load();
   }, [store.rolesStamp]);
 
-  async function act(action: () => Promise<void>, said: string) {
+  // Answers whether it was done; a refusal shows the server's reason.
+  async function act(action: () => Promise<unknown>, said: string): Promise<boolean> {
     setError(null);
     setDone('');
     setBusy(true);
@@ -38,8 +47,10 @@ export function ShiftSignIn(props: { store: AppStore; onClose: () => void }) {
       await action();
       setDone(said);
       await load();
+      return true;
     } catch (caught) {
       setError(caught instanceof ApiError ? caught.message : 'That did not work. Try again.');
+      return false;
     } finally {
       setBusy(false);
     }
@@ -47,6 +58,7 @@ export function ShiftSignIn(props: { store: AppStore; onClose: () => void }) {
 
   const held = new Set(signIns?.map((s) => s.role_id) ?? []);
   const roles = [...(store.roles?.values() ?? [])].sort((a, b) => a.name.localeCompare(b.name));
+  const onShift = signIns ? rolesOnShift(roles, store.selfId, held) : [];
   return (
     <Dialog title="Shift sign-in" onClose={props.onClose} wide>
       {error && (
@@ -65,6 +77,28 @@ export function ShiftSignIn(props: { store: AppStore; onClose: () => void }) {
           <SignedIn key={signIn.role_id} store={store} signIn={signIn} busy={busy} onAct={act} />
         ))}
       </ul>
+      {onShift.length > 0 && (
+        <>
+          <h3 class="list-heading">You are on call for</h3>
+          <ul class="pick-list sign-in-list" aria-label="Your shifts">
+            {onShift.map((role) => {
+              const mine = role.holders.find((h) => h.user_id === store.selfId && h.via === 'shift')!;
+              return (
+                <li key={role.id} class="sign-in on-shift" data-role-id={role.id}>
+                  <div class="member-row">
+                    <span>
+                      <span class="pick-name">{role.name}</span>
+                      <br />
+                      <span class="muted small">{holderText(mine)}</span>
+                    </span>
+                  </div>
+                  <HandOffNoteForm store={store} roleId={role.id} busy={busy} onAct={act} />
+                </li>
+              );
+            })}
+          </ul>
+        </>
+      )}
       <h3 class="list-heading">Sign in to a role or unit</h3>
       <ul class="pick-list" aria-label="Roles and units">
         {roles
@@ -92,17 +126,24 @@ export function ShiftSignIn(props: { store: AppStore; onClose: () => void }) {
   );
 }
 
-function SignedIn(props: {
-  store: AppStore;
-  signIn: SignIn;
-  busy: boolean;
-  onAct: (action: () => Promise<void>, said: string) => Promise<void>;
-}) {
+function colleagueOptions(store: AppStore) {
+  return searchDirectory(store.users.values(), '', new Set([store.selfId])).map((user) => (
+    <option key={user.id} value={String(user.id)}>
+      {user.display_name}
+    </option>
+  ));
+}
+
+function SignedIn(props: { store: AppStore; signIn: SignIn; busy: boolean; onAct: Act }) {
   const { store, signIn } = props;
   const name = store.roleName(signIn.role_id);
   const [to, setTo] = useState('');
-  const colleagues = searchDirectory(store.users.values(), '', new Set([store.selfId]));
+  const [note, setNote] = useState('');
+  // The note's client id: the same for a resend of the same text (a hand-over that
+  // failed on the way back is not a second note), a fresh one for new text.
+  const noteId = useRef(newClientId());
   const selectId = `hand-over-${signIn.role_id}`;
+  const noteFieldId = `hand-over-note-${signIn.role_id}`;
   return (
     <li class="sign-in" data-role-id={signIn.role_id}>
       <div class="member-row">
@@ -122,29 +163,119 @@ function SignedIn(props: {
         </button>
       </div>
       <form
-        class="inline-form hand-over"
+        class="hand-over"
         onSubmit={(event) => {
           event.preventDefault();
           const userId = Number(to);
           if (!userId) return;
-          void props.onAct(() => store.api.handOver(signIn.role_id, userId), `${name} is handed over to ${store.userName(userId)}.`);
+          const sent = noteToSend(note, noteId.current);
+          void props
+            .onAct(() => store.api.handOver(signIn.role_id, userId, sent), handedOverText(name, store.userName(userId), sent !== undefined))
+            .then((ok) => {
+              if (!ok) return;
+              setNote('');
+              noteId.current = newClientId();
+            });
         }}
       >
-        <label for={selectId} class="visually-hidden">
-          Hand {name} over to
-        </label>
-        <select id={selectId} value={to} onChange={(e) => setTo((e.target as HTMLSelectElement).value)}>
-          <option value="">Hand over to…</option>
-          {colleagues.map((user) => (
-            <option key={user.id} value={String(user.id)}>
-              {user.display_name}
-            </option>
-          ))}
-        </select>
-        <button type="submit" class="secondary info-button" disabled={props.busy || !to}>
-          Hand over
-        </button>
+        <div class="inline-form">
+          <label for={selectId} class="visually-hidden">
+            Hand {name} over to
+          </label>
+          <select id={selectId} value={to} onChange={(e) => setTo((e.target as HTMLSelectElement).value)}>
+            <option value="">Hand over to…</option>
+            {colleagueOptions(store)}
+          </select>
+          <button type="submit" class="secondary info-button" disabled={props.busy || !to}>
+            Hand over
+          </button>
+        </div>
+        <div class="hand-over-note">
+          <label for={noteFieldId}>Hand-off note (optional)</label>
+          <textarea
+            id={noteFieldId}
+            rows={2}
+            value={note}
+            onInput={(e) => {
+              setNote((e.target as HTMLTextAreaElement).value);
+              noteId.current = newClientId();
+            }}
+          />
+        </div>
       </form>
+      <HandOffNoteForm store={store} roleId={signIn.role_id} busy={props.busy} onAct={props.onAct} />
     </li>
+  );
+}
+
+// "Write hand-off note" for a role the user holds, without handing it over
+// (POST /roles/{id}/handoff-notes): to a colleague, with a client id as above.
+function HandOffNoteForm(props: { store: AppStore; roleId: number; busy: boolean; onAct: Act }) {
+  const { store, roleId } = props;
+  const name = store.roleName(roleId);
+  const [open, setOpen] = useState(false);
+  const [to, setTo] = useState('');
+  const [note, setNote] = useState('');
+  const noteId = useRef(newClientId());
+  const formId = `handoff-note-${roleId}`;
+  const sent = noteToSend(note, noteId.current);
+  return (
+    <>
+      <button
+        type="button"
+        class="link-button write-note"
+        aria-expanded={open}
+        aria-controls={open ? formId : undefined}
+        onClick={() => {
+          setOpen(!open);
+          if (!open) requestAnimationFrame(() => document.getElementById(`${formId}-to`)?.focus());
+        }}
+      >
+        Write hand-off note<span class="visually-hidden"> for {name}</span>
+      </button>
+      {open && (
+        <form
+          id={formId}
+          class="handoff-note-form"
+          onSubmit={(event) => {
+            event.preventDefault();
+            const userId = Number(to);
+            if (!userId || !sent) return;
+            void props
+              .onAct(() => store.api.writeHandoffNote(roleId, userId, sent), noteSentText(name, store.userName(userId)))
+              .then((ok) => {
+                if (!ok) return;
+                setNote('');
+                setOpen(false);
+                noteId.current = newClientId();
+              });
+          }}
+        >
+          <label for={`${formId}-to`}>Hand-off note for {name} to</label>
+          <select id={`${formId}-to`} value={to} onChange={(e) => setTo((e.target as HTMLSelectElement).value)}>
+            <option value="">Choose a colleague…</option>
+            {colleagueOptions(store)}
+          </select>
+          <label for={`${formId}-body`}>Hand-off note</label>
+          <textarea
+            id={`${formId}-body`}
+            rows={3}
+            value={note}
+            onInput={(e) => {
+              setNote((e.target as HTMLTextAreaElement).value);
+              noteId.current = newClientId();
+            }}
+          />
+          <div class="shift-actions">
+            <button type="submit" class="primary" disabled={props.busy || !to || !sent}>
+              Send note
+            </button>
+            <button type="button" class="secondary info-button" onClick={() => setOpen(false)}>
+              Cancel
+            </button>
+          </div>
+        </form>
+      )}
+    </>
   );
 }

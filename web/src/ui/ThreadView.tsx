@@ -3,6 +3,7 @@ import { overrideHint, rolePreviewShown, threadPreviewShown, type ComposerPrevie
 import { composeBody, kCounterFromBytes, lengthCheck, plural, quoteOf, splitQuote, type Quote } from '../lib/compose';
 import { dayLabel, mrnLabel, timeOfDay } from '../lib/format';
 import { loopNotice } from '../lib/forwarding';
+import { awaitsAcceptance } from '../lib/handoffs';
 import { heldNotice, heldPeer, refill } from '../lib/held';
 import { ApiError } from '../lib/http';
 import { clearPlace, savedPlace, savePlace } from '../lib/place';
@@ -80,6 +81,28 @@ export function ThreadView(props: { store: AppStore; state: ThreadState; onBack:
     // Whom it went to is known in a conversation of two; elsewhere it is said generally.
     setNotice(loopNotice(heldPeer(thread, store.selfId), (id) => store.userName(id)));
   }, [state.lastLoopId]);
+
+  // A hand-off note opened from its banner: shown at the top once it is loaded (older
+  // pages loaded until it is, if it is not among the newest).
+  const focus = store.focus?.threadId === thread.id ? store.focus.messageId : null;
+  useEffect(() => {
+    if (focus === null) return;
+    if (state.ids.has(focus)) {
+      store.focus = null;
+      list.current?.scrollToKey(`m${focus}`);
+    } else if (state.historyLoaded && !state.loadingOlder && !state.reachedStart) {
+      void store.loadOlder(thread.id);
+    }
+  }, [focus, state.messages.length, state.historyLoaded, state.loadingOlder]);
+
+  async function accept(message: MessageEvent) {
+    try {
+      await store.acceptHandoff(message.id);
+      setNotice('Hand-off note accepted.');
+    } catch (error) {
+      setNotice(`The hand-off note was not accepted: ${(error as Error).message}`);
+    }
+  }
 
   async function withdraw(held: Held) {
     try {
@@ -201,7 +224,7 @@ export function ThreadView(props: { store: AppStore; state: ThreadState; onBack:
               case 'pending':
                 return <OutboxBubble store={store} entry={row.entry} />;
               case 'message':
-                return <Bubble store={store} state={state} message={row.message} onOptions={setOptionsId} />;
+                return <Bubble store={store} state={state} message={row.message} onOptions={setOptionsId} onAccept={accept} />;
             }
           }}
         />
@@ -264,7 +287,9 @@ function sentTimes(message: MessageEvent): string {
   return timeOfDay(message.at);
 }
 
-function Bubble(props: { store: AppStore; state: ThreadState; message: MessageEvent; onOptions: (id: number) => void }) {
+function Bubble(props: {
+  store: AppStore; state: ThreadState; message: MessageEvent; onOptions: (id: number) => void; onAccept: (message: MessageEvent) => Promise<void>;
+}) {
   const { store, state, message } = props;
   const own = message.sender_id === store.selfId;
   const showSender = !own && state.thread.kind !== 'direct';
@@ -278,6 +303,9 @@ function Bubble(props: { store: AppStore; state: ThreadState; message: MessageEv
   // line names them).
   const addressee = state.thread.pair_user_ids?.find((id) => id !== message.sender_id) ?? null;
   const roleName = (roleId: number) => store.roles?.get(roleId)?.name ?? null;
+  // A hand-off note to the user, not accepted yet (docs/routing.md, "Hand-off notes").
+  const toAccept = !own && awaitsAcceptance(routed, store.selfId, store.handoffs?.some((h) => h.message_id === message.id) ?? false);
+  const [accepting, setAccepting] = useState(false);
   const optionsButton = (
     <button
       type="button"
@@ -317,6 +345,24 @@ function Bubble(props: { store: AppStore; state: ThreadState; message: MessageEv
                 {routedText(target, (id) => store.userName(id), roleName, addressee)}
               </span>
             ))}
+          </span>
+        )}
+        {toAccept && (
+          <span class="handoff-ask">
+            <span id={`handoff-ask-${message.id}`}>Hand-off note for you</span>
+            {' — '}
+            <button
+              type="button"
+              class="primary small-button handoff-accept"
+              aria-describedby={`handoff-ask-${message.id}`}
+              disabled={accepting}
+              onClick={() => {
+                setAccepting(true);
+                void props.onAccept(message).finally(() => setAccepting(false));
+              }}
+            >
+              Accept
+            </button>
           </span>
         )}
       </div>
