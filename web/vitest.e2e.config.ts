@@ -7,7 +7,8 @@ export default defineConfig({
     environment: 'node',
     fileParallelism: false,
     maxWorkers: 1,
-    testTimeout: 60_000,
+    // The longest tests (the week view, forwarding) take about 55 s on 2 loaded cores.
+    testTimeout: 120_000,
     hookTimeout: 120_000,
     sequence: { concurrent: false },
   },

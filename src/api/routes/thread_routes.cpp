@@ -154,13 +154,19 @@ Result<json::value> withdraw_held(const ThreadServices& services, const Call& ca
 }
 
 Result<json::value> list_screening(const ThreadServices& services, const Call& call) {
+  const ScreeningList list = WL_TRY(services.messaging.screening(call.actor));
   json::array screening;
-  for (const OpenedHeld& one : WL_TRY(services.messaging.screening(call.actor))) {
+  for (const OpenedHeld& one : list.messages) {
     json::object entry = held_json(one);
     entry.erase("client_id");  // The sender's, not the gatekeeper's.
     screening.push_back(std::move(entry));
   }
-  return json::object{{"screening", std::move(screening)}};
+  json::array screens_for;
+  for (const UserId person : list.screens_for) {
+    screens_for.push_back(person.value());
+  }
+  return json::object{{"screening", std::move(screening)},
+                      {"for_user_ids", std::move(screens_for)}};
 }
 
 std::string_view outcome_name(ScreeningResult::Outcome outcome) {

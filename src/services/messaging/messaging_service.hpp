@@ -131,6 +131,12 @@ struct ScreeningDecision {
   std::string body;       // kAnswer: the answer.
 };
 
+// A gatekeeper's screening list: whom they screen for, and what waits for a decision.
+struct ScreeningList {
+  std::vector<UserId> screens_for;
+  std::vector<OpenedHeld> messages;
+};
+
 // What became of a screened message.
 struct ScreeningResult {
   enum class Outcome : std::uint8_t { kDelivered, kHeld, kKept, kAnswered };
@@ -329,9 +335,9 @@ class MessagingService {
 
   // ---- Gatekeepers (docs/routing.md, "Gatekeepers") ----
 
-  // The messages screened for the people the caller is a gatekeeper of, oldest first
-  // (at most max_held_listed per person). Audited (screening.list), as a PHI read.
-  Result<std::vector<OpenedHeld>> screening(const Principal& actor);
+  // The people the caller is a gatekeeper of, and the messages screened for them, oldest
+  // first (at most max_held_listed per person). Audited (screening.list), as a PHI read.
+  Result<ScreeningList> screening(const Principal& actor);
   // The caller's decision on screened message `held`, as one of its addressee's
   // gatekeepers. Audited (screening.pass, screening.answer, screening.hold); the sender
   // and the gatekeepers get a kScreening. Errors: NotFound (unknown, decided or

@@ -49,22 +49,23 @@ void MessagingService::announce_screening(const HeldMessage& held,
   }
 }
 
-Result<std::vector<OpenedHeld>> MessagingService::screening(const Principal& actor) {
-  std::vector<OpenedHeld> opened;
+Result<ScreeningList> MessagingService::screening(const Principal& actor) {
+  ScreeningList list;
   if (router_ != nullptr) {
-    for (const UserId person : WL_TRY(router_->gatekept_by(actor.user))) {
+    list.screens_for = WL_TRY(router_->gatekept_by(actor.user));
+    for (const UserId person : list.screens_for) {
       for (HeldMessage& held :
            WL_TRY(log_.list_held_for(person, HeldState::kScreening, limits_.max_held_listed))) {
         if (held.message.org_id == actor.org) {
-          opened.push_back(WL_TRY(open_held(std::move(held))));
+          list.messages.push_back(WL_TRY(open_held(std::move(held))));
         }
       }
     }
   }
-  std::ranges::sort(opened, {}, [](const OpenedHeld& one) { return one.held.id; });
+  std::ranges::sort(list.messages, {}, [](const OpenedHeld& one) { return one.held.id; });
   WL_TRY(audit(actor, "screening.list", fmt::format("user:{}", actor.user.value()), "ok",
-               fmt::format("count={}", opened.size())));
-  return opened;
+               fmt::format("count={}", list.messages.size())));
+  return list;
 }
 
 Result<ScreeningResult> MessagingService::screen(const Principal& actor, HeldId held_id,

@@ -60,7 +60,7 @@ class GatekeeperTest : public ::testing::Test {
   std::vector<OpenedHeld> screening(const Principal& who) {
     auto listed = fx_.messaging->screening(who);
     EXPECT_TRUE(listed.has_value()) << listed.error().to_string();
-    return listed.value_or(std::vector<OpenedHeld>{});
+    return listed ? listed->messages : std::vector<OpenedHeld>{};
   }
 
   Result<ScreeningResult> decide(HeldId held, ScreeningAction action,
@@ -106,8 +106,10 @@ TEST_F(GatekeeperTest, AMessageToSomeoneInProcedureGoesToTheirGatekeepersScreeni
   EXPECT_EQ(listed[0].body, "Bed 4 potassium 6.1, please call");
   EXPECT_EQ(listed[0].held.recipient, surgeon_.user);
   EXPECT_TRUE(screening(other_).empty()) << "only their gatekeepers see it";
+  EXPECT_EQ(fx_.messaging->screening(assistant_)->screens_for, std::vector<UserId>{surgeon_.user});
+  EXPECT_TRUE(fx_.messaging->screening(other_)->screens_for.empty());
   EXPECT_EQ(fx_.audit_entries("message.screen", "ok").size(), 1u);
-  EXPECT_EQ(fx_.audit_entries("screening.list", "ok").size(), 2u);
+  EXPECT_EQ(fx_.audit_entries("screening.list", "ok").size(), 4u);
 
   const auto told = fx_.published.events_of_kind(EventKind::kScreening);
   ASSERT_EQ(told.size(), 1u) << "the gatekeeper's devices are told";
