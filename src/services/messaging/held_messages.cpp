@@ -40,15 +40,13 @@ Result<MessagingService::PersonRoute> MessagingService::route_to_person(
     const Principal& actor, UserId addressee, const SendRequest& request) {
   const Timestamp now = clock_.now();
   PersonRoute route;
-  auto reach = router_->cached_reachability(addressee);
-  if (reach && !reach->off_duty_at(now) && !reach->forwards_at(now) &&
-      !reach->screens_at(now, actor.user)) {
+  if (router_->reaches_directly(addressee, actor.user)) {
     return route;
   }
   // Off duty, forwarding, screened, or not known: read again, so that nothing is held,
   // screened or forwarded on an old answer.
-  reach = WL_TRY(router_->load_reachability(addressee));
-  if (reach->forwards_at(now)) {
+  Reachability reach = WL_TRY(router_->load_reachability(addressee));
+  if (reach.forwards_at(now)) {
     Forwarded forwarded = WL_TRY(router_->forward(actor.org, addressee));
     route.loop = forwarded.loop;
     if (!forwarded.to.empty()) {
@@ -56,8 +54,8 @@ Result<MessagingService::PersonRoute> MessagingService::route_to_person(
       return route;  // Forwarded messages are not held: they go to who covers.
     }
   }
-  const bool screens = reach->screens_at(now, actor.user);
-  if (!screens && !reach->off_duty_at(now)) {
+  const bool screens = reach.screens_at(now, actor.user);
+  if (!screens && !reach.off_duty_at(now)) {
     return route;
   }
   if (request.override_availability && request.urgent) {
@@ -65,9 +63,9 @@ Result<MessagingService::PersonRoute> MessagingService::route_to_person(
     return route;
   }
   route.hold = screens ? HeldState::kScreening : HeldState::kOffDuty;
-  route.periods = std::move(reach->periods);
+  route.periods = std::move(reach.periods);
   if (screens) {
-    route.gatekeepers = std::move(reach->gatekeepers);
+    route.gatekeepers = std::move(reach.gatekeepers);
   }
   return route;
 }
@@ -108,9 +106,8 @@ Result<WriteBatch> MessagingService::prepare_hold(const Principal& actor,
     batch.add(ScheduleTimer{std::string(kReleaseTimer), key, actor.org, *next, key});
   }
   const bool screened = state == HeldState::kScreening;
-  for (const UserId gatekeeper : screened ? person.gatekeepers : std::vector<UserId>()) {
-    batch.add(AppendScopedEvent{EventKind::kScreening, actor.org, gatekeeper, actor.user, addressee,
-                                at, RoleId(), EventId()});
+  if (screened) {
+    announce_screening(actor.org, addressee, person.gatekeepers, actor.user, at, batch);
   }
   batch.audit(audit_draft(actor, at, screened ? "message.screen" : "message.hold",
                           thread_target(request.thread), "ok",

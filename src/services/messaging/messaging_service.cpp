@@ -218,10 +218,7 @@ bool MessagingService::sends_without_reads(OrgId org, UserId sender, ThreadId th
   if (!addressee.is_set()) {
     return true;
   }
-  const auto reach = router_->cached_reachability(addressee);
-  const Timestamp now = clock_.now();
-  return reach && !reach->off_duty_at(now) && !reach->forwards_at(now) &&
-         !reach->screens_at(now, sender);
+  return router_->reaches_directly(addressee, sender);
 }
 
 std::string send_timer_key(UserId sender, std::string_view client_token) {
@@ -599,9 +596,7 @@ Result<SendResult> MessagingService::finish_send(const Principal& actor, const S
                    "this client_id was already used for a different message: use a new one");
     }
   }
-  appended.event.client_token.clear();
-  appended.event.client_id_sealed.clear();
-  appended.event.body_sealed.clear();
+  messaging::clear_seals(appended.event);
   return SendResult{std::move(appended.event), request.client_id, appended.duplicate};
 }
 
@@ -851,9 +846,7 @@ Result<std::size_t> MessagingService::seal_client_ids_in_clear() {
 
 Result<OpenedEvent> MessagingService::open_event(const Event& event) {
   OpenedEvent opened{event, {}, {}};
-  opened.event.client_token.clear();
-  opened.event.client_id_sealed.clear();
-  opened.event.body_sealed.clear();
+  messaging::clear_seals(opened.event);
   if (event.kind == EventKind::kMessage) {
     // The body's record names the client id in clear (its format predates sealed
     // client ids), so the client id is opened first.

@@ -451,9 +451,10 @@ class MessagingService {
   enum class ReleasedBy : std::uint8_t { kTimer, kGatekeeper, kAnswer };
   Result<std::size_t> add_release(const HeldMessage& held, Timestamp now, ReleasedBy by,
                                   WriteBatch& batch);
-  // A kScreening about `held` by `actor` for each of `gatekeepers` and its sender.
-  static void announce_screening(const HeldMessage& held, std::span<const UserId> gatekeepers,
-                                 UserId actor, Timestamp at, WriteBatch& batch);
+  // A kScreening about the screening of `subject`'s messages, by `actor`, to each of `to`
+  // once.
+  static void announce_screening(OrgId org, UserId subject, std::vector<UserId> to, UserId actor,
+                                 Timestamp at, WriteBatch& batch);
   // Turns the store's answer to a held send into its result, as finish_send does.
   Result<SendResult> finish_hold(const Principal& actor, const SendRequest& request,
                                  MessageHeld held);

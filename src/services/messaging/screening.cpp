@@ -26,26 +26,15 @@ std::string_view action_name(ScreeningAction action) {
   return "screening";
 }
 
-Event cleared(Event event) {
-  event.client_token.clear();
-  event.client_id_sealed.clear();
-  event.body_sealed.clear();
-  return event;
-}
-
 }  // namespace
 
-void MessagingService::announce_screening(const HeldMessage& held,
-                                          std::span<const UserId> gatekeepers, UserId actor,
-                                          Timestamp at, WriteBatch& batch) {
-  const OrgId org = held.message.org_id;
-  for (const UserId gatekeeper : gatekeepers) {
-    batch.add(AppendScopedEvent{EventKind::kScreening, org, gatekeeper, actor, held.recipient, at,
-                                RoleId(), EventId()});
-  }
-  if (std::ranges::find(gatekeepers, held.message.sender) == gatekeepers.end()) {
-    batch.add(AppendScopedEvent{EventKind::kScreening, org, held.message.sender, actor,
-                                held.recipient, at, RoleId(), EventId()});
+void MessagingService::announce_screening(OrgId org, UserId subject, std::vector<UserId> to,
+                                          UserId actor, Timestamp at, WriteBatch& batch) {
+  std::ranges::sort(to);
+  to.erase(std::ranges::unique(to).begin(), to.end());
+  for (const UserId user : to) {
+    batch.add(AppendScopedEvent{EventKind::kScreening, org, user, actor, subject, at, RoleId(),
+                                EventId()});
   }
 }
 
@@ -135,7 +124,9 @@ Result<ScreeningResult> MessagingService::screen(const Principal& actor, HeldId 
     sealed.created_at = now;
     answer = batch.add(AppendMessage{std::move(sealed)});
   }
-  announce_screening(one, reach->gatekeepers, actor.user, now, batch);
+  std::vector<UserId> told = reach->gatekeepers;  // And the sender.
+  told.push_back(message.sender);
+  announce_screening(message.org_id, one.recipient, std::move(told), actor.user, now, batch);
   batch.audit(audit_draft(actor, now, action, target, "ok", std::move(detail)),
               [decided](AuditDraft&, const std::vector<MutationResult>& results) {
                 return std::get<bool>(results.at(decided));
@@ -146,7 +137,8 @@ Result<ScreeningResult> MessagingService::screen(const Principal& actor, HeldId 
     return error(Code::kNotFound, "no such message to screen");
   }
   if (answer) {
-    result.message = cleared(committed.result<MessageAppended>(*answer).event);
+    result.message = committed.result<MessageAppended>(*answer).event;
+    messaging::clear_seals(*result.message);
   }
   return result;
 }

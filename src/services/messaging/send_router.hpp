@@ -66,6 +66,11 @@ struct Reachability {
     return !gatekeepers.empty() && availability_at(periods, at) != Availability::kAvailable &&
            std::ranges::find(gatekeepers, sender) == gatekeepers.end();
   }
+  // Whether a message `sender` sends them at `at` goes straight to them: not held,
+  // forwarded or screened.
+  bool direct_at(Timestamp at, UserId sender) const {
+    return !off_duty_at(at) && !forwards_at(at) && !screens_at(at, sender);
+  }
 };
 
 // Where a message to a person goes through forwarding: `to` the people it reaches
@@ -105,6 +110,10 @@ class SendRouter {
   // did not. Never blocks: a send to a person decides from it whether it needs a read
   // (docs/routing.md, "Off duty: held messages", "Forwarding").
   virtual std::optional<Reachability> cached_reachability(UserId user) const = 0;
+  // Whether this node read within the last minute that a message `sender` sends `user`
+  // now goes straight to them (Reachability::direct_at); false when it did not. Never
+  // blocks and copies nothing: the send path asks it for every message to a person.
+  virtual bool reaches_directly(UserId user, UserId sender) const = 0;
   // Reads it into the cache. Blocks on the store.
   virtual Result<Reachability> load_reachability(UserId user) = 0;
   // Where a message sent now to `addressee` goes through forwarding (following each

@@ -821,15 +821,27 @@ Result<EscalationPolicy> RoutingService::load_policy(OrgId org) {
   return policy;
 }
 
-std::optional<Reachability> RoutingService::cached_reachability(UserId user) const {
-  const Timestamp now = clock_.now();
-  const std::lock_guard lock(availability_mutex_);
+const Reachability* RoutingService::fresh_reachability(UserId user, Timestamp now) const {
   const auto found = availability_.find(user);
   if (found == availability_.end() || now < found->second.read_at ||
       now - found->second.read_at >= kAvailabilityFreshFor) {
-    return std::nullopt;
+    return nullptr;
   }
-  return found->second.reach;
+  return &found->second.reach;
+}
+
+std::optional<Reachability> RoutingService::cached_reachability(UserId user) const {
+  const Timestamp now = clock_.now();
+  const std::lock_guard lock(availability_mutex_);
+  const Reachability* reach = fresh_reachability(user, now);
+  return reach != nullptr ? std::optional<Reachability>(*reach) : std::nullopt;
+}
+
+bool RoutingService::reaches_directly(UserId user, UserId sender) const {
+  const Timestamp now = clock_.now();
+  const std::lock_guard lock(availability_mutex_);
+  const Reachability* reach = fresh_reachability(user, now);
+  return reach != nullptr && reach->direct_at(now, sender);
 }
 
 Result<Reachability> RoutingService::load_reachability(UserId user) {

@@ -309,6 +309,7 @@ class RoutingService : public SendRouter {
   // SendRouter: the availability cache, read again after kAvailabilityFreshFor and
   // forgotten when this node changes the person's availability.
   std::optional<Reachability> cached_reachability(UserId user) const override;
+  bool reaches_directly(UserId user, UserId sender) const override;
   Result<Reachability> load_reachability(UserId user) override;
   // As load_reachability for many people, a few reads in all (previews of groups).
   Result<std::unordered_map<UserId, Reachability>> load_reachability_of(
@@ -370,6 +371,9 @@ class RoutingService : public SendRouter {
   mutable std::mutex availability_mutex_;
   // GUARDED_BY(availability_mutex_)
   std::unordered_map<UserId, CachedReachability> availability_;
+  // `user`'s cached entry if it was read within kAvailabilityFreshFor of `now`, else
+  // nullptr. REQUIRES(availability_mutex_).
+  const Reachability* fresh_reachability(UserId user, Timestamp now) const;
 };
 
 }  // namespace wl
