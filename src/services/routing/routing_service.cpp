@@ -361,6 +361,13 @@ Result<void> RoutingService::hand_over(const Principal& actor, RoleId role, User
     return error(Code::kInvalidArgument, "hand the role to someone else");
   }
   WL_TRY(require_colleague(actor, next, "role.hand_over"));
+  // Checked before anything is written: a caller who is not signed in has nothing to
+  // hand over (nor a note to leave for it), and the batch must not sign `next` in on
+  // their word.
+  const auto sign_ins = WL_TRY(routing_.list_sign_ins(actor.org, role, actor.user));
+  if (sign_ins.empty()) {
+    return error(Code::kNotFound, "you are not signed in to this role");
+  }
   if (note) {  // Written while the caller still holds the role.
     WL_TRY(write_handoff(actor, role, next, *note));
   }
@@ -371,12 +378,6 @@ Result<void> RoutingService::hand_over(const Principal& actor, RoleId role, User
   batch.add(SignInRole{actor.org, role, next, now});
   batch.audit(audit_draft(actor, now, "role.hand_over", role_target(role), "ok",
                           fmt::format("to={}", next.value())));
-  // Checked before the commit: a caller who does not hold the role has nothing to
-  // hand over, and the batch must not sign `next` in on their word.
-  const auto sign_ins = WL_TRY(routing_.list_sign_ins(actor.org, role, actor.user));
-  if (sign_ins.empty()) {
-    return error(Code::kNotFound, "you are not signed in to this role");
-  }
   const BatchResult committed = WL_TRY(commit(std::move(batch)));
   (void)committed.result<bool>(signed_out);
   return ok();

@@ -33,7 +33,8 @@ class HandOffTest : public ::testing::Test {
 
   Result<SendResult> note(const Principal& who, UserId to, std::string client_id = "note-1") {
     return fx_.routing->write_handoff(
-        who, role_, to, HandOffNote{std::move(client_id), "Bed 7 on a heparin drip, APTT due 02:00"});
+        who, role_, to,
+        HandOffNote{std::move(client_id), "Bed 7 on a heparin drip, APTT due 02:00"});
   }
 
   std::vector<Event> routed(ThreadId thread) {
@@ -94,8 +95,8 @@ TEST_F(HandOffTest, TheNoteReachesTheIncomingHolderWhoAcceptsItOnceInTheRoleThre
 }
 
 TEST_F(HandOffTest, HandingOverWithANoteSignsTheNextHolderInAndLeavesTheNoteToAccept) {
-  auto handed =
-      fx_.routing->hand_over(day_, role_, night_.user, HandOffNote{"note-2", "All quiet on 4 West"});
+  auto handed = fx_.routing->hand_over(day_, role_, night_.user,
+                                       HandOffNote{"note-2", "All quiet on 4 West"});
   ASSERT_TRUE(handed.has_value()) << handed.error().to_string();
   const auto holders = *fx_.store->list_role_holders(role_, fx_.clock.now());
   ASSERT_EQ(holders.size(), 1u);
@@ -103,6 +104,20 @@ TEST_F(HandOffTest, HandingOverWithANoteSignsTheNextHolderInAndLeavesTheNoteToAc
   const auto pending = *fx_.routing->pending_handoffs(night_);
   ASSERT_EQ(pending.size(), 1u);
   EXPECT_EQ(pending[0].role_id, role_);
+}
+
+TEST_F(HandOffTest, AHandOverBySomeoneNotSignedInLeavesNoNote) {
+  // other_ holds the role by a shift, not a sign-in: there is nothing to hand over, so
+  // no note for it either.
+  const Timestamp now = fx_.clock.now();
+  ASSERT_TRUE(
+      fx_.routing
+          ->save_shift(admin_, ShiftId(), ShiftInput{role_, other_.user, now - 1h, now + 8h, "UTC"})
+          .has_value());
+  auto handed = fx_.routing->hand_over(other_, role_, night_.user, HandOffNote{"note-4", "Quiet"});
+  ASSERT_FALSE(handed.has_value());
+  EXPECT_EQ(handed.error().code(), Code::kNotFound);
+  EXPECT_TRUE(fx_.routing->pending_handoffs(night_)->empty());
 }
 
 TEST_F(HandOffTest, OnlyAHolderWritesAndOnlyTheNamedAccepts) {
