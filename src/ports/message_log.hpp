@@ -125,13 +125,15 @@ struct ScreenHeld {
 };
 
 /// Deletes held message `id` (released, dropped or withdrawn); with `sender` set, only
-/// if it is theirs. Result: true if there was one (false: nothing written). Errors:
-/// NotFound if there was none and `must_exist` (a release: the batch that would append
-/// it fails whole, so a message withdrawn or decided on meanwhile is never appended).
+/// if it is theirs, and with `state` set, only if it is held in that state. Result: true
+/// if there was one (false: nothing written). Errors: NotFound if there was none and
+/// `must_exist` (a release: the batch that would append it fails whole, so a message
+/// withdrawn or decided on meanwhile is never appended).
 struct DeleteHeld {
   HeldId id;
   UserId sender;
   bool must_exist = false;
+  std::optional<HeldState> state;
 };
 
 /// Records whom a message of `thread` reached: the one the batch has just appended to
@@ -240,6 +242,8 @@ class MessageLog {
 
   /// Errors: NotFound.
   virtual Result<HeldMessage> find_held(HeldId id) = 0;
+  /// The message `sender` has held under `client_token` (raw bytes). Errors: NotFound.
+  virtual Result<HeldMessage> find_held_by_token(UserId sender, std::string_view client_token) = 0;
   /// The messages held for `recipient` (in `state`, if set), oldest first, at most
   /// `limit`.
   virtual Result<std::vector<HeldMessage>> list_held_for(UserId recipient,

@@ -75,7 +75,7 @@ class TimerStore {
   /// live claim holds (never claimed, or the claim's lease ran out), each for `lease`
   /// from now: its attempt goes up by one, and until the lease ends no other claim gets
   /// it. Once claimed, a timer belongs to exactly one claimer, across processes and
-  /// nodes. A durable write.
+  /// nodes. A durable write, committed ahead of queued writes (WriteBatch::go_ahead).
   virtual Result<std::vector<Timer>> claim_due_timers(Timestamp now,
                                                       std::chrono::microseconds lease,
                                                       std::size_t limit) = 0;

@@ -88,6 +88,13 @@ class WriteBatch {
   void may_wait(std::chrono::milliseconds bound) { max_wait_ = bound; }
   std::chrono::milliseconds max_wait() const { return max_wait_; }
 
+  /// Commits the batch ahead of every queued write that is not itself ahead (and
+  /// never lets it wait): for work whose deadline has come, such as a fired timer's,
+  /// which must not queue behind a full load of messages. Batches ahead keep their
+  /// order among themselves.
+  void go_ahead() { ahead_ = true; }
+  bool ahead() const { return ahead_; }
+
   bool empty() const { return mutations_.empty() && audits_.empty(); }
   /// The mutations added: the index the next one gets.
   std::size_t size() const { return mutations_.size(); }
@@ -98,6 +105,7 @@ class WriteBatch {
   std::vector<Mutation> mutations_;
   std::vector<Audit> audits_;
   std::chrono::milliseconds max_wait_{0};
+  bool ahead_ = false;
 };
 
 /// What a committed batch gives back.

@@ -941,6 +941,33 @@ TYPED_TEST(MessageLogContract, AHeldMessagesStateMovesOnlyFromTheStateNamedAndIs
   EXPECT_EQ(kept.screened_by, gatekeeper);
   EXPECT_TRUE(store.list_held_for(yan, HeldState::kScreening, 10)->empty());
   EXPECT_EQ(store.list_held_for(yan, HeldState::kKept, 10)->size(), 1u);
+
+  // A delete in a state named: only in that state.
+  EXPECT_FALSE(*commit_one<bool>(store, DeleteHeld{first, UserId(), false, HeldState::kScreening},
+                                 this->no_hook_));
+  EXPECT_TRUE(*commit_one<bool>(store, DeleteHeld{first, UserId(), false, HeldState::kKept},
+                                this->no_hook_));
+  EXPECT_EQ(store.find_held(first).error().code(), Code::kNotFound);
+}
+
+TYPED_TEST(MessageLogContract, AHeldMessageIsFoundByItsSendersClientToken) {
+  auto& store = *this->store_;
+  const UserId zoe = this->make_user("zoe");
+  const UserId yan = this->make_user("yan");
+  const ThreadId thread = this->make_thread(zoe, {yan});
+  const std::string token("t\x00k", 3);
+  const HeldId held =
+      commit_one<MessageHeld>(
+          store, HoldMessage{held_message(this->org_, thread, zoe, token, at(1)), yan, {}, {}},
+          this->no_hook_)
+          ->held.id;
+  auto found = store.find_held_by_token(zoe, token);
+  ASSERT_TRUE(found.has_value()) << found.error().to_string();
+  EXPECT_EQ(found->id, held);
+  EXPECT_EQ(found->message.client_token, token);
+  EXPECT_EQ(store.find_held_by_token(yan, token).error().code(), Code::kNotFound)
+      << "another sender's token";
+  EXPECT_EQ(store.find_held_by_token(zoe, "t").error().code(), Code::kNotFound);
 }
 
 TYPED_TEST(MessageLogContract, ADeleteHeldThatMustFindItFailsItsWholeBatch) {

@@ -6,6 +6,7 @@
 #include <atomic>
 #include <filesystem>
 #include <fstream>
+#include <future>
 #include <iterator>
 #include <string>
 #include <thread>
@@ -189,6 +190,35 @@ TEST_F(SqliteStoreTest, BatchesHoldAtMostMaxBatchWrites) {
   }
   EXPECT_EQ(store_->write_batches_for_test(), batches_before + 3);
   EXPECT_EQ(store_->find_thread(thread_)->last_seq, 5);
+}
+
+TEST_F(SqliteStoreTest, BatchesAheadCommitBeforeTheWritesQueuedInTurn) {
+  store_->pause_writes_for_test();
+  std::promise<Result<BatchResult>> in_turn;
+  std::promise<Result<BatchResult>> ahead;
+  std::promise<Result<BatchResult>> second_ahead;
+  auto done = [](std::promise<Result<BatchResult>>& promise) {
+    return [&promise](Result<BatchResult> result) { promise.set_value(std::move(result)); };
+  };
+  store_->commit(testing::send_batch(message(thread_, "in-turn"), audit()), {}, done(in_turn));
+  WriteBatch first = testing::send_batch(message(thread_, "ahead"), audit());
+  first.go_ahead();
+  store_->commit(std::move(first), {}, done(ahead));
+  WriteBatch second = testing::send_batch(message(thread_, "second-ahead"), audit());
+  second.go_ahead();
+  store_->commit(std::move(second), {}, done(second_ahead));
+  wait_for_queued(3);
+  store_->resume_writes_for_test();
+
+  // One batch, in which the writes ahead ran first, in the order they were queued.
+  auto seq_of = [](std::promise<Result<BatchResult>>& promise) {
+    Result<BatchResult> result = promise.get_future().get();
+    EXPECT_TRUE(result.has_value()) << result.error().to_string();
+    return result ? result->result<MessageAppended>(0).event.seq : -1;
+  };
+  EXPECT_EQ(seq_of(ahead), 1);
+  EXPECT_EQ(seq_of(second_ahead), 2);
+  EXPECT_EQ(seq_of(in_turn), 3);
 }
 
 TEST_F(SqliteStoreTest, FullDiskFailsTheWriteAndKeepsSequencesAndChainIntact) {

@@ -60,6 +60,7 @@ class BatchJob {
   // When a job that may wait (submit_async's max_wait) must run at the latest; unset
   // for a job that runs in the next batch. Set before queuing.
   std::optional<std::chrono::steady_clock::time_point> due_;
+  bool ahead_ = false;  // Queued ahead of the jobs in turn. Set before queuing.
 };
 
 // The queue and its writer thread. The thread takes everything queued (at most
@@ -72,6 +73,11 @@ class BatchJob {
 // light load that lets a write nobody waits on (a delivery receipt) share the next
 // write's commit and fsync instead of paying for its own; at a heavy load batches
 // form anyway and nothing waits.
+//
+// A job submitted `ahead` joins the queue before every job that was not, after those
+// that were: work whose deadline has come (a fired timer) runs in the next batch
+// instead of behind a full load of messages. Such jobs are few and bounded by their
+// submitter (two timer claims at a time), so the jobs in turn are delayed, not starved.
 //
 // Thread-safe. The destructor finishes every queued job, then joins the thread; a
 // member of the adapter's writer, it is declared last so that it stops first.
@@ -105,7 +111,7 @@ class BatchQueue {
 
   // Runs `job` in the next batch and returns once its batch is committed or failed.
   // After shutdown began, fails the job with Unavailable without running it.
-  void submit(Job& job) {
+  void submit(Job& job, bool ahead = false) {
     std::unique_lock lock(mutex_);
     if (stopping_) {
       lock.unlock();
@@ -113,8 +119,9 @@ class BatchQueue {
       return;
     }
     job.done_ = false;
+    job.ahead_ = ahead;
     ++ready_;
-    queue_.push_back(&job);
+    enqueue(&job);
     work_ready_.notify_one();
     jobs_done_.wait(lock, [&job] { return job.done_; });
   }
@@ -123,9 +130,11 @@ class BatchQueue {
   // job->complete() after the batch has committed or failed, then destroys the job.
   // After shutdown began, fails and completes the job on the calling thread. May be
   // called from a completion (on the writer thread). With a max_wait above zero, the
-  // job waits for another to start a batch, at most that long (see the class).
+  // job waits for another to start a batch, at most that long (see the class); a job
+  // `ahead` never waits.
   void submit_async(std::unique_ptr<Job> job,
-                    std::chrono::milliseconds max_wait = std::chrono::milliseconds(0)) {
+                    std::chrono::milliseconds max_wait = std::chrono::milliseconds(0),
+                    bool ahead = false) {
     std::unique_lock lock(mutex_);
     if (stopping_) {
       lock.unlock();
@@ -134,7 +143,8 @@ class BatchQueue {
       return;
     }
     job->is_async_ = true;
-    if (max_wait.count() > 0) {
+    job->ahead_ = ahead;
+    if (max_wait.count() > 0 && !ahead) {
       job->due_ = std::chrono::steady_clock::now() + max_wait;
       queue_.push_back(job.release());
       // The writer is told only if it must now wake earlier than it planned.
@@ -145,7 +155,7 @@ class BatchQueue {
       return;
     }
     ++ready_;
-    queue_.push_back(job.release());
+    enqueue(job.release());
     work_ready_.notify_one();
   }
 
@@ -198,6 +208,9 @@ class BatchQueue {
           if (!job->due_) {
             --ready_;
           }
+          if (job->ahead_) {
+            --ahead_;
+          }
           batch.push_back(job);
         }
         next_due_.reset();
@@ -236,6 +249,17 @@ class BatchQueue {
     }
   }
 
+  // Queues a job that does not wait: after the jobs ahead if it is one of them, else
+  // last. Under mutex_.
+  void enqueue(Job* job) {
+    if (job->ahead_) {
+      queue_.insert(queue_.begin() + static_cast<std::ptrdiff_t>(ahead_), job);
+      ++ahead_;
+    } else {
+      queue_.push_back(job);
+    }
+  }
+
   // Whether a batch should start now: a job that does not wait is queued, or the
   // earliest waiting job is due. Under mutex_.
   bool has_work_due() const {
@@ -251,6 +275,7 @@ class BatchQueue {
   std::condition_variable jobs_done_;   // Signalled after each batch.
   std::deque<Job*> queue_;              // Guarded by mutex_.
   std::size_t ready_ = 0;               // Queued jobs without a due time. Guarded.
+  std::size_t ahead_ = 0;               // Queued jobs ahead, at the front. Guarded.
   // The earliest due time of the queued jobs that may wait. Guarded by mutex_.
   std::optional<std::chrono::steady_clock::time_point> next_due_;
   bool stopping_ = false;      // Guarded by mutex_.

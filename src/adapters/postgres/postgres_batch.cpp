@@ -15,12 +15,13 @@ using namespace detail::pg;  // NOLINT: the adapter's own internals
 
 void PostgresStore::commit(WriteBatch batch, CommitHook hook, WriteDone<BatchResult> done) {
   const std::chrono::milliseconds max_wait = batch.max_wait();
+  const bool ahead = batch.ahead();
   write_async<BatchResult>(
       std::move(hook),
       [batch = std::move(batch)](WriteContext& context) -> Result<BatchResult> {
         return detail::apply_batch(context, batch);
       },
-      std::move(done), max_wait);
+      std::move(done), max_wait, ahead);
 }
 
 }  // namespace wl

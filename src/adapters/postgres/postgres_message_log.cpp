@@ -179,8 +179,13 @@ Result<bool> detail::pg::apply(WriteContext& context, const ScreenHeld& mutation
 
 Result<bool> detail::pg::apply(WriteContext& context, const DeleteHeld& mutation) {
   const PgResult removed = WL_TRY(context.connection.query(
-      "DELETE FROM held_messages WHERE id = $1 AND ($2 = 0 OR sender = $2)",
-      Params().add(mutation.id).add(mutation.sender), "delete held"));
+      "DELETE FROM held_messages WHERE id = $1 AND ($2 = 0 OR sender = $2) "
+      "AND ($3 = 0 OR state = $3)",
+      Params()
+          .add(mutation.id)
+          .add(mutation.sender)
+          .add(static_cast<std::int64_t>(mutation.state ? static_cast<int>(*mutation.state) : 0)),
+      "delete held"));
   if (removed.affected() == 0 && mutation.must_exist) {
     return error(Code::kNotFound, "the held message was released or withdrawn meanwhile");
   }
@@ -192,6 +197,15 @@ Result<HeldMessage> PostgresStore::find_held(HeldId id) {
   const PgResult rows = WL_TRY(lease.connection().query("SELECT " WL_PG_HELD_COLUMNS
                                                         " FROM held_messages WHERE id = $1",
                                                         Params().add(id), "find held"));
+  return single_row<HeldMessage>(rows, read_held, "held message");
+}
+
+Result<HeldMessage> PostgresStore::find_held_by_token(UserId sender,
+                                                      std::string_view client_token) {
+  auto lease = read_pool_->acquire();
+  const PgResult rows = WL_TRY(lease.connection().query(
+      "SELECT " WL_PG_HELD_COLUMNS " FROM held_messages WHERE sender = $1 AND client_token = $2",
+      Params().add(sender).add_bytes(client_token), "find held"));
   return single_row<HeldMessage>(rows, read_held, "held message");
 }
 

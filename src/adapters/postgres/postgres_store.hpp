@@ -114,6 +114,7 @@ class PostgresStore final : public Store {
                                                  std::int64_t to_seq) override;
   Result<Event> find_message_by_client_token(UserId sender, std::string_view token) override;
   Result<HeldMessage> find_held(HeldId id) override;
+  Result<HeldMessage> find_held_by_token(UserId sender, std::string_view client_token) override;
   Result<std::vector<HeldMessage>> list_held_for(UserId recipient, std::optional<HeldState> state,
                                                  std::size_t limit) override;
   Result<std::vector<HeldMessage>> list_held_in(ThreadId thread, UserId sender,
@@ -161,12 +162,13 @@ class PostgresStore final : public Store {
   PostgresStore() = default;
 
   template <typename T, typename Body>
-  Result<T> write(const CommitHook* hook, Body body);
+  Result<T> write(const CommitHook* hook, Body body, bool ahead = false);
   // Queues body as a write and returns; done(result) runs on the writer thread after
   // the commit (or at once if the store is stopping).
   template <typename T, typename Body>
   void write_async(CommitHook hook, Body body, WriteDone<T> done,
-                   std::chrono::milliseconds max_wait = std::chrono::milliseconds(0));
+                   std::chrono::milliseconds max_wait = std::chrono::milliseconds(0),
+                   bool ahead = false);
 
   // Destroyed in reverse order: the writer finishes first, then the readers close.
   std::unique_ptr<detail::pg::ReadPool> read_pool_;

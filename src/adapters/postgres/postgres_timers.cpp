@@ -83,8 +83,10 @@ Result<bool> detail::pg::apply(WriteContext& context, const CompleteTimer& mutat
 Result<std::vector<Timer>> PostgresStore::claim_due_timers(Timestamp now,
                                                            std::chrono::microseconds lease,
                                                            std::size_t limit) {
+  // Ahead of the queued writes, as the claimed timers' work is (JobRunner).
   return write<std::vector<Timer>>(
-      nullptr, [&](WriteContext& context) -> Result<std::vector<Timer>> {
+      nullptr,
+      [&](WriteContext& context) -> Result<std::vector<Timer>> {
         // SKIP LOCKED: a timer another store is claiming right now is left to it; one it
         // claimed and committed no longer matches (its lease is re-checked on the new
         // row version), so each due timer goes to exactly one claimer.
@@ -100,7 +102,8 @@ Result<std::vector<Timer>> PostgresStore::claim_due_timers(Timestamp now,
           return a.due_at != b.due_at ? a.due_at < b.due_at : a.id.value() < b.id.value();
         });
         return claimed;
-      });
+      },
+      /*ahead=*/true);
 }
 
 Result<std::optional<Timestamp>> PostgresStore::next_timer_due() {

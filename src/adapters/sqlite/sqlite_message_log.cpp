@@ -171,8 +171,14 @@ Result<bool> detail::apply(WriteContext& context, const ScreenHeld& mutation) {
 
 Result<bool> detail::apply(WriteContext& context, const DeleteHeld& mutation) {
   auto remove = WL_TRY(context.connection.prepare(
-      "DELETE FROM held_messages WHERE id = ?1 AND (?2 = 0 OR sender = ?2)", "delete held"));
-  WL_TRY(remove.bind(1, mutation.id.value()).bind(2, mutation.sender.value()).run());
+      "DELETE FROM held_messages WHERE id = ?1 AND (?2 = 0 OR sender = ?2) "
+      "AND (?3 = 0 OR state = ?3)",
+      "delete held"));
+  WL_TRY(remove.bind(1, mutation.id.value())
+             .bind(2, mutation.sender.value())
+             .bind(3, static_cast<std::int64_t>(mutation.state ? static_cast<int>(*mutation.state)
+                                                               : 0))
+             .run());
   if (context.connection.changes() == 0 && mutation.must_exist) {
     return error(Code::kNotFound, "the held message was released or withdrawn meanwhile");
   }
@@ -184,6 +190,15 @@ Result<HeldMessage> SqliteStore::find_held(HeldId id) {
   auto select = WL_TRY(lease.connection().prepare(
       "SELECT " WL_HELD_COLUMNS " FROM held_messages WHERE id = ?1", "find held"));
   select.bind(1, id.value());
+  return single_row<HeldMessage>(select, read_held, "held message");
+}
+
+Result<HeldMessage> SqliteStore::find_held_by_token(UserId sender, std::string_view client_token) {
+  auto lease = read_pool_->acquire();
+  auto select = WL_TRY(lease.connection().prepare(
+      "SELECT " WL_HELD_COLUMNS " FROM held_messages WHERE sender = ?1 AND client_token = ?2",
+      "find held"));
+  select.bind(1, sender.value()).bind_text(2, client_token);
   return single_row<HeldMessage>(select, read_held, "held message");
 }
 

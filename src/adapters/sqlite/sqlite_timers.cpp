@@ -78,8 +78,10 @@ Result<bool> detail::apply(WriteContext& context, const CompleteTimer& mutation)
 Result<std::vector<Timer>> SqliteStore::claim_due_timers(Timestamp now,
                                                          std::chrono::microseconds lease,
                                                          std::size_t limit) {
+  // Ahead of the queued writes, as the claimed timers' work is (JobRunner).
   return write<std::vector<Timer>>(
-      nullptr, [&](WriteContext& context) -> Result<std::vector<Timer>> {
+      nullptr,
+      [&](WriteContext& context) -> Result<std::vector<Timer>> {
         auto claim = WL_TRY(context.connection.prepare(
             "UPDATE timers SET attempt = attempt + 1, claimed_until = ?2 WHERE id IN ("
             "SELECT id FROM timers WHERE due_at <= ?1 "
@@ -92,7 +94,8 @@ Result<std::vector<Timer>> SqliteStore::claim_due_timers(Timestamp now,
           return a.due_at != b.due_at ? a.due_at < b.due_at : a.id.value() < b.id.value();
         });
         return claimed;
-      });
+      },
+      /*ahead=*/true);
 }
 
 Result<std::optional<Timestamp>> SqliteStore::next_timer_due() {

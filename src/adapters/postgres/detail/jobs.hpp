@@ -25,16 +25,16 @@ using AsyncJob = AsyncBatchJob<T, Body, WriteContext>;
 
 template <typename T, typename Body>
 void PostgresStore::write_async(CommitHook hook, Body body, WriteDone<T> done,
-                                std::chrono::milliseconds max_wait) {
+                                std::chrono::milliseconds max_wait, bool ahead) {
   writer_->submit_async(std::make_unique<detail::pg::AsyncJob<T, Body>>(
                             std::move(body), std::move(hook), std::move(done)),
-                        max_wait);
+                        max_wait, ahead);
 }
 
 template <typename T, typename Body>
-Result<T> PostgresStore::write(const CommitHook* hook, Body body) {
+Result<T> PostgresStore::write(const CommitHook* hook, Body body, bool ahead) {
   detail::pg::TypedJob<T, Body> job(body, hook);
-  writer_->submit(job);
+  writer_->submit(job, ahead);
   return job.take();
 }
 

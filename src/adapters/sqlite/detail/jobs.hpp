@@ -25,23 +25,23 @@ using AsyncJob = AsyncBatchJob<T, Body, WriteContext>;
 
 template <typename T, typename Body>
 void SqliteStore::write_async(CommitHook hook, Body body, WriteDone<T> done,
-                              std::chrono::milliseconds max_wait) {
+                              std::chrono::milliseconds max_wait, bool ahead) {
   if (writer_ == nullptr) {
     done(error(Code::kFailedPrecondition, "store: opened read-only"));
     return;
   }
   writer_->submit_async(std::make_unique<detail::AsyncJob<T, Body>>(
                             std::move(body), std::move(hook), std::move(done)),
-                        max_wait);
+                        max_wait, ahead);
 }
 
 template <typename T, typename Body>
-Result<T> SqliteStore::write(const CommitHook* hook, Body body) {
+Result<T> SqliteStore::write(const CommitHook* hook, Body body, bool ahead) {
   if (writer_ == nullptr) {
     return error(Code::kFailedPrecondition, "store: opened read-only");
   }
   detail::TypedJob<T, Body> job(body, hook);
-  writer_->submit(job);
+  writer_->submit(job, ahead);
   return job.take();
 }
 

@@ -55,12 +55,13 @@ class Writer {
 
   // Runs `job` in the next batch and returns once its batch is committed or failed
   // (BatchQueue::submit).
-  void submit(WriteJob& job) { queue_.submit(job); }
+  void submit(WriteJob& job, bool ahead = false) { queue_.submit(job, ahead); }
   // Queues `job` for the next batch, or to wait up to `max_wait` for one, and returns
   // at once (BatchQueue::submit_async).
   void submit_async(std::unique_ptr<WriteJob> job,
-                    std::chrono::milliseconds max_wait = std::chrono::milliseconds(0)) {
-    queue_.submit_async(std::move(job), max_wait);
+                    std::chrono::milliseconds max_wait = std::chrono::milliseconds(0),
+                    bool ahead = false) {
+    queue_.submit_async(std::move(job), max_wait, ahead);
   }
 
   // Test hooks: while paused, submitted jobs queue up and run as one batch on resume.
