@@ -411,6 +411,9 @@ int serve(const ServeOptions& options) {
   timers.handle(std::string(kReleaseTimer), [&services](const Timer& timer, WriteBatch& batch) {
     return services.messaging().release(timer, batch);
   });
+  timers.handle(std::string(kUnscreenedTimer), [&services](const Timer& timer, WriteBatch& batch) {
+    return services.messaging().deliver_unscreened(timer, batch);
+  });
   if (auto scheduled =
           schedule_session_purge(services.store(), services.store(), services.clock(), purge);
       !scheduled) {

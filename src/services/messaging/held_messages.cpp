@@ -96,6 +96,7 @@ Result<WriteBatch> MessagingService::prepare_hold(const Principal& actor,
                                                   const PersonRoute& person) {
   NewMessage message = WL_TRY(seal_message(actor, request));
   const Timestamp at = message.created_at;
+  const std::string message_token = message.client_token;
   const AvailabilityPeriod* period = period_at(person.periods, at);
   const std::optional<Timestamp> until = period != nullptr ? period->ends_at : std::nullopt;
   const HeldState state = person.hold.value_or(HeldState::kOffDuty);
@@ -106,8 +107,24 @@ Result<WriteBatch> MessagingService::prepare_hold(const Principal& actor,
     batch.add(ScheduleTimer{std::string(kReleaseTimer), key, actor.org, *next, key});
   }
   const bool screened = state == HeldState::kScreening;
+  // The sender's other devices, and for a screened one the gatekeepers, are told.
+  std::vector<UserId> told = screened ? person.gatekeepers : std::vector<UserId>();
+  told.push_back(actor.user);
+  announce_screening(actor.org, addressee, std::move(told), actor.user, at, batch);
   if (screened) {
-    announce_screening(actor.org, addressee, person.gatekeepers, actor.user, at, batch);
+    // Urgent: it waits for a gatekeeper at most the org's urgent deadline.
+    if (request.urgent && !router_->policy_fresh(actor.org)) {
+      WL_TRY(router_->load_policy(actor.org));
+    }
+    const auto policy = request.urgent ? router_->cached_policy(actor.org) : std::nullopt;
+    if (policy && policy->urgent_after.count() > 0) {
+      // Keyed by the moment too: a resend of the message (a duplicate) adds a later
+      // timer that finds it gone, instead of moving this one.
+      const std::string key =
+          fmt::format("{}@{}", send_timer_key(actor.user, message_token), to_micros(at));
+      batch.add(ScheduleTimer{std::string(kUnscreenedTimer), key, actor.org,
+                              at + policy->urgent_after, key});
+    }
   }
   batch.audit(audit_draft(actor, at, screened ? "message.screen" : "message.hold",
                           thread_target(request.thread), "ok",
@@ -186,7 +203,9 @@ Result<std::size_t> MessagingService::add_release(const HeldMessage& held, Times
   const OrgId org = message.org_id;
   // A release timer may run beside another for the same person (their change, and the
   // moment a hold scheduled): the second appends duplicates, which write nothing.
-  batch.add(DeleteHeld{held.id, UserId(), by != ReleasedBy::kTimer});
+  const bool screened = by != ReleasedBy::kTimer;
+  batch.add(DeleteHeld{held.id, UserId(), screened,
+                       screened ? std::optional(HeldState::kScreening) : std::nullopt});
   // Sent now, written when it was sent: its escalation and reminder start now.
   NewMessage released = message;
   released.created_at = now;
@@ -234,6 +253,7 @@ Result<void> MessagingService::release(const Timer& timer, WriteBatch& batch) {
       std::ranges::sort(held, {}, &HeldMessage::id);
     }
   }
+  bool left_screening = false;  // Something left the gatekeepers' lists.
   for (const HeldMessage& one : held) {
     const NewMessage& message = one.message;
     const OrgId org = message.org_id;
@@ -246,6 +266,7 @@ Result<void> MessagingService::release(const Timer& timer, WriteBatch& batch) {
       continue;
     }
     const std::size_t appended = WL_TRY(add_release(one, now, ReleasedBy::kTimer, batch));
+    left_screening = left_screening || one.state == HeldState::kScreening;
     if (one.screened_by.is_set()) {  // A gatekeeper's decision: the thread shows it.
       const std::string_view reason = one.state == HeldState::kKept ? kReasonKept : kReasonScreened;
       batch.add(RouteMessage{message.thread_id,
@@ -261,6 +282,9 @@ Result<void> MessagingService::release(const Timer& timer, WriteBatch& batch) {
           return !std::get<MessageAppended>(results.at(appended)).duplicate;
         });
   }
+  if (left_screening) {
+    announce_screening(timer.org_id, recipient, reach.gatekeepers, recipient, now, batch);
+  }
   if (held.size() == limit) {  // More may wait: on at once.
     batch.add(ScheduleTimer{timer.kind, timer.key, timer.org_id, now, timer.payload});
   } else if (status != Availability::kAvailable &&
@@ -272,6 +296,37 @@ Result<void> MessagingService::release(const Timer& timer, WriteBatch& batch) {
       batch.add(ScheduleTimer{timer.kind, timer.key, timer.org_id, *next, timer.payload});
     }
   }
+  return ok();
+}
+
+Result<void> MessagingService::deliver_unscreened(const Timer& timer, WriteBatch& batch) {
+  const std::string_view send_key = std::string_view(timer.key).substr(0, timer.key.rfind('@'));
+  const SendTimerKey key = WL_TRY(parse_send_timer_key(send_key));
+  auto found = log_.find_held_by_token(key.sender, key.client_token);
+  if (!found) {
+    return found.error().code() == Code::kNotFound ? ok()
+                                                   : Result<void>(std::unexpected(found.error()));
+  }
+  const HeldMessage& one = *found;
+  const NewMessage& message = one.message;
+  if (one.state != HeldState::kScreening || router_ == nullptr ||
+      !WL_TRY(threads_.is_member(message.thread_id, message.sender))) {
+    return ok();  // Decided on; or its sender left, and its release drops it.
+  }
+  const Timestamp now = clock_.now();
+  WL_TRY(add_release(one, now, ReleasedBy::kUnscreened, batch));
+  batch.add(RouteMessage{message.thread_id,
+                         RoleId(),
+                         {RoutedTo{one.recipient, std::string(kReasonUnscreened), UserId()}},
+                         now,
+                         EventId()});
+  std::vector<UserId> told = WL_TRY(router_->load_reachability(one.recipient)).gatekeepers;
+  told.push_back(message.sender);
+  announce_screening(message.org_id, one.recipient, std::move(told), message.sender, now, batch);
+  batch.audit(server_audit_draft(
+      now, message.org_id, "message.unscreened", thread_target(message.thread_id), "ok",
+      fmt::format("held={} user={} waited={}s", one.id.value(), one.recipient.value(),
+                  std::chrono::duration_cast<std::chrono::seconds>(now - one.held_at).count())));
   return ok();
 }
 
@@ -301,6 +356,14 @@ Result<OpenedHeld> MessagingService::withdraw(const Principal& actor, HeldId hel
   OpenedHeld opened = WL_TRY(open_held(std::move(*held)));
   WriteBatch batch;
   const std::size_t removed = batch.add(DeleteHeld{held_id, actor.user});
+  // The sender's other devices are told, and the gatekeepers whose list it leaves.
+  std::vector<UserId> told;
+  if (opened.held.state == HeldState::kScreening && router_ != nullptr) {
+    told = WL_TRY(router_->load_reachability(opened.held.recipient)).gatekeepers;
+  }
+  told.push_back(actor.user);
+  announce_screening(actor.org, opened.held.recipient, std::move(told), actor.user, clock_.now(),
+                     batch);
   batch.audit(audit_draft(actor, clock_.now(), "message.withdraw", target, "ok",
                           fmt::format("thread={}", opened.held.message.thread_id.value())),
               [removed](AuditDraft&, const std::vector<MutationResult>& results) {

@@ -99,6 +99,10 @@ struct SendRequest {
 
 // The durable timer that releases the messages held for one person (its key is theirs).
 inline constexpr std::string_view kReleaseTimer = "message.release";
+// The durable timer that sends an urgent screened message on to its addressee if no
+// gatekeeper decided by the org's urgent deadline (its key: the send's, send_timer_key,
+// then "@" and the moment it was held).
+inline constexpr std::string_view kUnscreenedTimer = "message.unscreened";
 
 // A held message as its sender sees it.
 struct OpenedHeld {
@@ -322,6 +326,12 @@ class MessagingService {
   // has left the thread is dropped (audited). If they are still off duty it runs again
   // when their availability next changes. Errors: as the store's reads.
   Result<void> release(const Timer& timer, WriteBatch& batch);
+  // Runs an urgent screened message's kUnscreenedTimer (JobRunner): if it still waits
+  // for a gatekeeper, it goes on to its addressee now, even off duty (a kRouted of
+  // reason "unscreened"), with its reminder and escalation from now, a kScreening to the
+  // gatekeepers and the sender, and a `message.unscreened` audit entry. Decided,
+  // withdrawn or released meanwhile: nothing. Errors: as the store's reads.
+  Result<void> deliver_unscreened(const Timer& timer, WriteBatch& batch);
   // The release timer to add to a batch that changes `user`'s availability: due now if
   // anything is held for them, none otherwise.
   Result<std::optional<ScheduleTimer>> release_after_change(OrgId org, UserId user);
@@ -445,10 +455,10 @@ class MessagingService {
   Result<WriteBatch> prepare_hold(const Principal& actor, const SendRequest& request,
                                   UserId addressee, const PersonRoute& person);
   // Adds to `batch` what releasing `held` at `now` appends: its DeleteHeld (which fails
-  // the batch if it is gone, for a gatekeeper's decision), the message (written_at: when
-  // it was written) and, but for an answered one, its reminder and escalation timers.
-  // The AppendMessage's index.
-  enum class ReleasedBy : std::uint8_t { kTimer, kGatekeeper, kAnswer };
+  // the batch if it no longer waits for a gatekeeper, for all but the release timer),
+  // the message (written_at: when it was written) and, but for an answered one, its
+  // reminder and escalation timers. The AppendMessage's index.
+  enum class ReleasedBy : std::uint8_t { kTimer, kGatekeeper, kAnswer, kUnscreened };
   Result<std::size_t> add_release(const HeldMessage& held, Timestamp now, ReleasedBy by,
                                   WriteBatch& batch);
   // A kScreening about the screening of `subject`'s messages, by `actor`, to each of `to`

@@ -43,6 +43,10 @@ inline constexpr std::string_view kReasonForwarded = "forwarded";
 inline constexpr std::string_view kReasonScreened = "screened";
 inline constexpr std::string_view kReasonKept = "kept";
 inline constexpr std::string_view kReasonAnswered = "answered";
+// The reason of the kRouted of an urgent screened message no gatekeeper decided on
+// within the org's urgent deadline: it went on to its addressee anyway (its actor: the
+// sender).
+inline constexpr std::string_view kReasonUnscreened = "unscreened";
 // The reasons of a hand-off note's kRouted events (docs/routing.md, "Hand-off notes"):
 // it reached the role's incoming holder (its actor: the outgoing one, its sender), and
 // they accepted it (a later kRouted about the same message; its actor: they).

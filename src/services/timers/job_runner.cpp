@@ -73,6 +73,8 @@ void JobRunner::run_one(const Timer& timer, InFlight& in_flight) {
     return;
   }
   WriteBatch batch;
+  // Its deadline has come: the batch does not queue behind the messages of a full load.
+  batch.go_ahead();
   batch.add(CompleteTimer{timer.id, timer.attempt});
   if (auto done = handler->second(timer, batch); !done) {
     log::get("timers")->error("timer {} ({}) failed: {}; retried after its lease", timer.id.value(),

@@ -131,4 +131,8 @@ describe('routed lines of a screened message', () => {
     expect(routedText({ user_id: 17, reason: 'answered', gatekeeper_id: 17 }, name, noRole, 5)).toBe('Answered by Riley Morgan, screening for Dr. Minh Nguyen');
     expect(routedText({ user_id: 17, reason: 'answered', gatekeeper_id: 17 }, name, noRole)).toBe('Answered by Riley Morgan, screening');
   });
+
+  test('an urgent message nobody screened in time', () => {
+    expect(routedText({ user_id: 5, reason: 'unscreened' }, name, noRole)).toBe('Urgent, not screened in time: delivered to Dr. Minh Nguyen');
+  });
 });

@@ -7,7 +7,7 @@ import type { RoleHolder, RoutePreview, RouteReason, RouteTarget, Shift } from '
 
 const kReasonText: Record<RouteReason, string> = {
   on_call: 'on call', signed_in: 'signed in', fallback: 'fallback', escalated: 'escalated', override: 'override', forwarded: 'forwarded', screened: 'screened', kept: 'kept', answered: 'answered',
-  hand_off: 'hand-off note', accepted: 'accepted',
+  unscreened: 'not screened in time', hand_off: 'hand-off note', accepted: 'accepted',
 };
 
 export function reasonText(reason: RouteReason): string {
@@ -23,7 +23,9 @@ export function reasonText(reason: RouteReason): string {
 // "Gatekeepers") "Passed on by Riley Morgan (screening for Dr. Minh Nguyen)", "Held by
 // Riley Morgan until Dr. Minh Nguyen was available", "Answered by Riley Morgan, screening
 // for Dr. Minh Nguyen", or for a hand-off note (docs/routing.md, "Hand-off notes")
-// "Hand-off note to Mateo Santos, RN" and "Accepted by Mateo Santos, RN at 19:04". `addressee`: whom the message was written to, for `answered`
+// "Hand-off note to Mateo Santos, RN" and "Accepted by Mateo Santos, RN at 19:04", or
+// for an urgent message no gatekeeper decided on in time "Urgent, not screened in
+// time: delivered to Dr. Minh Nguyen". `addressee`: whom the message was written to, for `answered`
 // (the event names only the gatekeeper); in a conversation of two, the other person.
 export function routedText(
   target: RouteTarget, name: (userId: number) => string, roleName: (roleId: number) => string | null, addressee: number | null = null,
@@ -34,6 +36,7 @@ export function routedText(
     return target.from_user_id == null ? `Forwarded to ${name(target.user_id)}` : `Forwarded to ${name(target.user_id)} (${name(target.from_user_id)}'s forwarding)`;
   }
   if (target.reason === 'override') return `Emergency override: delivered to ${name(target.user_id)} although off duty`;
+  if (target.reason === 'unscreened') return `Urgent, not screened in time: delivered to ${name(target.user_id)}`;
   if (target.reason !== 'escalated') return `Reached ${name(target.user_id)} · ${reasonText(target.reason)}`;
   const role = target.role_id == null ? null : roleName(target.role_id);
   const whom = role ? `${name(target.user_id)} (${role})` : name(target.user_id);

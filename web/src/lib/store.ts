@@ -647,11 +647,13 @@ export class AppStore {
         this.noteAttention(event);
         break;
       case 'screening':
-        // As a gatekeeper: the list changed. As a sender: one's screened message was
-        // decided on (its thread is not said): the threads showing screened messages ask.
-        void this.refreshScreening();
+        // As a gatekeeper: the list changed. As a sender: one of one's held messages
+        // was held, withdrawn or decided on, maybe on another device (its thread is not
+        // said): the open thread and the threads showing held messages ask. One's own
+        // hold or withdrawal changes no screening list that is empty.
+        if (event.by_user_id !== this.selfId || (this.screening?.length ?? 0) > 0) void this.refreshScreening();
         for (const [id, state] of this.threads) {
-          if (id === this.selectedThreadId || state.held.some((h) => h.state === 'screening' || h.state === 'kept')) void this.refreshHeld(id);
+          if (id === this.selectedThreadId || state.held.length > 0) void this.refreshHeld(id);
         }
         break;
     }

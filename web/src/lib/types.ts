@@ -90,7 +90,7 @@ export interface ThreadRenamedEvent {
 // accepted (`accepted`, a second event about the same message, `at` when)
 // (docs/routing.md, "Reasons", "Gatekeepers" and "Hand-off notes").
 export type RouteReason =
-  | 'on_call' | 'signed_in' | 'fallback' | 'escalated' | 'override' | 'forwarded' | 'screened' | 'kept' | 'answered' | 'hand_off' | 'accepted';
+  | 'on_call' | 'signed_in' | 'fallback' | 'escalated' | 'override' | 'forwarded' | 'screened' | 'kept' | 'answered' | 'unscreened' | 'hand_off' | 'accepted';
 
 export interface RoutedEvent {
   id: number;

@@ -30,6 +30,12 @@ class GatekeeperTest : public ::testing::Test {
     runner_.handle(std::string(kReleaseTimer), [this](const Timer& timer, WriteBatch& batch) {
       return fx_.messaging->release(timer, batch);
     });
+    runner_.handle(std::string(kUnscreenedTimer), [this](const Timer& timer, WriteBatch& batch) {
+      return fx_.messaging->deliver_unscreened(timer, batch);
+    });
+    runner_.handle(std::string(kEscalationTimer), [this](const Timer& timer, WriteBatch& batch) {
+      return fx_.escalator->run(timer, batch);
+    });
     auto named = fx_.routing->set_gatekeepers(surgeon_, surgeon_.user, {assistant_.user});
     ASSERT_TRUE(named.has_value()) << named.error().to_string();
   }
@@ -76,6 +82,19 @@ class GatekeeperTest : public ::testing::Test {
     return sent.has_value() && sent->held ? sent->held->id : HeldId();
   }
 
+  // Who got a kScreening since fx_.published was cleared, each once, in id order; each
+  // about the surgeon.
+  std::vector<UserId> told_of_screening() {
+    std::vector<UserId> told;
+    for (const auto& published : fx_.published.events_of_kind(EventKind::kScreening)) {
+      EXPECT_EQ(published.event.subject, surgeon_.user);
+      told.insert(told.end(), published.recipients.begin(), published.recipients.end());
+    }
+    std::ranges::sort(told);
+    told.erase(std::ranges::unique(told).begin(), told.end());
+    return told;
+  }
+
   void run_after(std::chrono::seconds wait) {
     fx_.advance(wait);
     auto ran = runner_.run_due();
@@ -111,10 +130,8 @@ TEST_F(GatekeeperTest, AMessageToSomeoneInProcedureGoesToTheirGatekeepersScreeni
   EXPECT_EQ(fx_.audit_entries("message.screen", "ok").size(), 1u);
   EXPECT_EQ(fx_.audit_entries("screening.list", "ok").size(), 4u);
 
-  const auto told = fx_.published.events_of_kind(EventKind::kScreening);
-  ASSERT_EQ(told.size(), 1u) << "the gatekeeper's devices are told";
-  EXPECT_EQ(told[0].recipients, std::vector<UserId>{assistant_.user});
-  EXPECT_EQ(told[0].event.subject, surgeon_.user);
+  EXPECT_EQ(told_of_screening(), (std::vector<UserId>{nurse_.user, assistant_.user}))
+      << "the gatekeeper's devices are told, and the sender's other devices";
 }
 
 TEST_F(GatekeeperTest, PassingItOnDeliversItAndTheThreadSaysWhoPassedIt) {
@@ -226,7 +243,11 @@ TEST_F(GatekeeperTest, WhatWasScreenedIsReleasedWhenTheyAreAvailableAgain) {
   set_surgeon(Availability::kInProcedure, fx_.clock.now() + 3h);
   screened_message();
   screened_message();
+  fx_.published.clear();
   run_after(3h);  // The procedure ends: available by default.
+  EXPECT_EQ(told_of_screening(), std::vector<UserId>{assistant_.user})
+      << "the gatekeeper's list empties: told once";
+  EXPECT_EQ(fx_.published.events_of_kind(EventKind::kScreening).size(), 1u);
   const auto messages = thread_messages();
   ASSERT_EQ(messages.size(), 2u) << "nothing stays behind a gatekeeper who did not decide";
   EXPECT_TRUE(routed().empty()) << "nobody decided: no step to show";
@@ -248,11 +269,82 @@ TEST_F(GatekeeperTest, OnlyTheirGatekeepersDecideAndEveryRefusalIsAudited) {
   EXPECT_EQ(unknown.error().code(), Code::kNotFound);
   EXPECT_TRUE(thread_messages().empty());
 
-  // Withdrawn by its sender, it cannot be passed on any more.
+  // Withdrawn by its sender, it cannot be passed on any more; it leaves the list, and
+  // the gatekeeper and the sender's devices are told.
+  fx_.published.clear();
   ASSERT_TRUE(fx_.messaging->withdraw(nurse_, held).has_value());
+  EXPECT_EQ(told_of_screening(), (std::vector<UserId>{nurse_.user, assistant_.user}));
   auto withdrawn = decide(held, ScreeningAction::kPass);
   ASSERT_FALSE(withdrawn.has_value());
   EXPECT_TRUE(thread_messages().empty());
+}
+
+TEST_F(GatekeeperTest, AnUrgentMessageNobodyScreensInTimeGoesOnToItsAddressee) {
+  set_surgeon(Availability::kInProcedure);
+  const HeldId held = screened_message(/*urgent=*/true);
+  run_after(119s);
+  EXPECT_EQ(screening(assistant_).size(), 1u) << "the org's urgent deadline is 2 minutes";
+  EXPECT_TRUE(thread_messages().empty());
+
+  fx_.published.clear();
+  run_after(2s);
+  const auto messages = thread_messages();
+  ASSERT_EQ(messages.size(), 1u) << "delivered although he is in procedure";
+  EXPECT_EQ(messages[0].event.actor, nurse_.user);
+  EXPECT_TRUE(messages[0].event.urgent);
+  const auto steps = routed();
+  ASSERT_EQ(steps.size(), 1u);
+  EXPECT_EQ(steps[0].reason, kReasonUnscreened);
+  EXPECT_EQ(steps[0].subject, surgeon_.user);
+  EXPECT_TRUE(screening(assistant_).empty());
+  EXPECT_EQ(fx_.store->find_held(held).error().code(), Code::kNotFound);
+  EXPECT_EQ(fx_.audit_entries("message.unscreened", "ok").size(), 1u);
+  EXPECT_EQ(told_of_screening(), (std::vector<UserId>{nurse_.user, assistant_.user}))
+      << "the gatekeepers' lists and the sender's change";
+
+  // From there it escalates as any urgent message: its chain is empty, so the sender
+  // is told it went unanswered once the deadline passes again.
+  fx_.published.clear();
+  run_after(2min);
+  EXPECT_EQ(fx_.published.events_of_kind(EventKind::kUnanswered).size(), 1u);
+}
+
+TEST_F(GatekeeperTest, AnUrgentMessageDecidedInTimeIsNotDeliveredAgain) {
+  set_surgeon(Availability::kInProcedure);
+  const HeldId kept = screened_message(/*urgent=*/true);
+  const HeldId passed = screened_message(/*urgent=*/true);
+  run_after(30s);
+  ASSERT_TRUE(decide(kept, ScreeningAction::kKeep).has_value());
+  ASSERT_TRUE(decide(passed, ScreeningAction::kPass).has_value());
+  run_after(5min);
+  EXPECT_EQ(thread_messages().size(), 1u) << "only the one passed on";
+  for (const Event& step : routed()) {
+    EXPECT_NE(step.reason, kReasonUnscreened);
+  }
+  EXPECT_EQ(fx_.store->find_held(kept)->state, HeldState::kKept);
+  EXPECT_TRUE(fx_.audit_entries("message.unscreened", "ok").empty());
+}
+
+TEST_F(GatekeeperTest, ANormalMessageWaitsForItsGatekeeperWhateverTheDeadline) {
+  set_surgeon(Availability::kInProcedure);
+  screened_message();
+  run_after(1h);
+  EXPECT_TRUE(thread_messages().empty());
+  EXPECT_EQ(screening(assistant_).size(), 1u);
+}
+
+TEST_F(GatekeeperTest, AResendDoesNotPostponeTheUrgentDeadline) {
+  set_surgeon(Availability::kInProcedure);
+  ASSERT_TRUE(send("urgent-once", true)->held.has_value());
+  fx_.advance(90s);
+  auto resent = send("urgent-once", true);
+  ASSERT_TRUE(resent.has_value()) << resent.error().to_string();
+  EXPECT_TRUE(resent->duplicate);
+  run_after(31s);
+  EXPECT_EQ(thread_messages().size(), 1u) << "two minutes after the first send";
+  run_after(2min);
+  EXPECT_EQ(thread_messages().size(), 1u) << "the resend's timer finds it gone";
+  EXPECT_EQ(fx_.audit_entries("message.unscreened", "ok").size(), 1u);
 }
 
 TEST_F(GatekeeperTest, WhatIsNotScreened) {

@@ -87,6 +87,11 @@ TEST_F(HeldTest, ANormalMessageWaitsForTheEndOfTheOffDutyPeriod) {
   ASSERT_EQ(held().size(), 1u);
   EXPECT_EQ(held()[0].body, "Bed 4 potassium 6.1, please call");
   EXPECT_EQ(fx_.audit_entries("message.hold", "ok").size(), 1u);
+  const auto told = fx_.published.events_of_kind(EventKind::kScreening);
+  ASSERT_EQ(told.size(), 1u) << "the sender's other devices are told";
+  EXPECT_EQ(told[0].recipients, std::vector<UserId>{nurse_.user});
+  EXPECT_EQ(told[0].event.subject, doctor_.user);
+  EXPECT_EQ(told[0].event.actor, nurse_.user);
 
   run_after(8h - 1s);
   EXPECT_TRUE(thread_messages().empty()) << "still off duty";
@@ -213,8 +218,12 @@ TEST_F(HeldTest, TheSenderMayWithdrawAHeldMessageAndNobodyElseMay) {
   EXPECT_EQ(denied.error().code(), Code::kNotFound);
   EXPECT_EQ(fx_.audit_entries("message.withdraw", "denied").size(), 1u);
 
+  fx_.published.clear();
   auto withdrawn = fx_.messaging->withdraw(nurse_, sent->held->id);
   ASSERT_TRUE(withdrawn.has_value()) << withdrawn.error().to_string();
+  const auto told = fx_.published.events_of_kind(EventKind::kScreening);
+  ASSERT_EQ(told.size(), 1u) << "the sender's other devices are told";
+  EXPECT_EQ(told[0].recipients, std::vector<UserId>{nurse_.user});
   EXPECT_EQ(withdrawn->body, "Bed 4 potassium 6.1, please call");
   EXPECT_EQ(withdrawn->client_id, "withdrawn");
   EXPECT_TRUE(held().empty());
