@@ -8,6 +8,7 @@
 #include <CLI/CLI.hpp>
 
 #include "cli/admin_target.hpp"
+#include "cli/backup.hpp"
 #include "cli/commands.hpp"
 #include "cli/password_input.hpp"
 #include "cli/runtime.hpp"
@@ -503,6 +504,8 @@ void add_admin_command(CLI::App& app, int& exit_code) {
     std::cout << audit_key_line(key->public_key) << "\n";
     exit_code = 0;
   });
+
+  add_backup_commands(*admin, options->data_dir, options->store, exit_code);
 
   CLI::App* keys = admin->add_subcommand("keys", "Encryption keys")->require_subcommand(1);
   CLI::App* rotate = keys->add_subcommand(

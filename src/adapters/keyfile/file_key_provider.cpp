@@ -211,7 +211,7 @@ Result<std::string> FileKeyProvider::wrap(std::string_view data_key) {
   return wrapped;
 }
 
-Result<std::string> FileKeyProvider::unwrap(std::string_view wrapped) {
+Result<std::string> FileKeyProvider::kek_id_of(std::string_view wrapped) {
   if (wrapped.size() < 2 || wrapped[0] != kWrapVersion) {
     return error(Code::kDataLoss, "wrapped key has an unknown format");
   }
@@ -219,7 +219,12 @@ Result<std::string> FileKeyProvider::unwrap(std::string_view wrapped) {
   if (wrapped.size() < 2 + id_length + crypto::kAeadNonceSize + crypto::kAeadTagSize) {
     return error(Code::kDataLoss, "wrapped key is truncated");
   }
-  const std::string_view id = wrapped.substr(2, id_length);
+  return std::string(wrapped.substr(2, id_length));
+}
+
+Result<std::string> FileKeyProvider::unwrap(std::string_view wrapped) {
+  const std::string id = WL_TRY(kek_id_of(wrapped));
+  const std::size_t id_length = id.size();
   const std::string_view nonce = wrapped.substr(2 + id_length, crypto::kAeadNonceSize);
   const std::string_view sealed = wrapped.substr(2 + id_length + crypto::kAeadNonceSize);
 

@@ -50,6 +50,10 @@ class FileKeyProvider final : public KeyProvider {
   // The ids of every KEK held, oldest first.
   std::vector<std::string> kek_ids() const;
 
+  // The id of the KEK a wrapped value (as wrap() writes it) names. Errors: DataLoss if
+  // the value is malformed.
+  [[nodiscard]] static Result<std::string> kek_id_of(std::string_view wrapped);
+
  private:
   struct Kek {
     std::string id;

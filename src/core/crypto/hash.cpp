@@ -43,9 +43,7 @@ struct KdfCtxFree {
   void operator()(EVP_KDF_CTX* ctx) const { EVP_KDF_CTX_free(ctx); }
 };
 
-unsigned char* bytes_of(std::string& text) {
-  return reinterpret_cast<unsigned char*>(text.data());
-}
+unsigned char* bytes_of(std::string& text) { return reinterpret_cast<unsigned char*>(text.data()); }
 const unsigned char* bytes_of(std::string_view text) {
   return reinterpret_cast<const unsigned char*>(text.data());
 }
@@ -57,8 +55,34 @@ void* mutable_bytes(std::string_view text) { return const_cast<char*>(text.data(
 std::string sha256(std::string_view data) {
   std::string digest(kSha256Size, '\0');
   unsigned int size = 0;
-  WL_CHECK(EVP_Digest(data.data(), data.size(), bytes_of(digest), &size, sha256_md(),
-                      nullptr) == 1);
+  WL_CHECK(EVP_Digest(data.data(), data.size(), bytes_of(digest), &size, sha256_md(), nullptr) ==
+           1);
+  WL_CHECK(size == kSha256Size);
+  return digest;
+}
+
+struct Sha256::Context {
+  EVP_MD_CTX* md = nullptr;
+};
+
+Sha256::Sha256() : context_(new Context{EVP_MD_CTX_new()}) {
+  WL_CHECK(context_->md != nullptr);
+  WL_CHECK(EVP_DigestInit_ex(context_->md, sha256_md(), nullptr) == 1);
+}
+
+Sha256::~Sha256() {
+  EVP_MD_CTX_free(context_->md);
+  delete context_;
+}
+
+void Sha256::update(std::string_view data) {
+  WL_CHECK(EVP_DigestUpdate(context_->md, data.data(), data.size()) == 1);
+}
+
+std::string Sha256::finish() {
+  std::string digest(kSha256Size, '\0');
+  unsigned int size = 0;
+  WL_CHECK(EVP_DigestFinal_ex(context_->md, bytes_of(digest), &size) == 1);
   WL_CHECK(size == kSha256Size);
   return digest;
 }

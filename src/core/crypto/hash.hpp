@@ -9,6 +9,23 @@ namespace wl::crypto {
 // SHA-256 of `data`: 32 raw bytes. Thread-safe.
 std::string sha256(std::string_view data);
 
+// SHA-256 of data given in pieces (a file read in chunks): update() as often as needed,
+// then finish() once for the 32 raw bytes. Not thread-safe; not copyable.
+class Sha256 {
+ public:
+  Sha256();
+  Sha256(const Sha256&) = delete;
+  Sha256& operator=(const Sha256&) = delete;
+  ~Sha256();
+
+  void update(std::string_view data);
+  std::string finish();
+
+ private:
+  struct Context;
+  Context* context_;
+};
+
 // HMAC-SHA-256 (RFC 2104) of `data` under `key`: 32 raw bytes. Thread-safe.
 std::string hmac_sha256(std::string_view key, std::string_view data);
 

@@ -428,7 +428,9 @@ CREATE INDEX handoffs_pending ON handoffs (to_user, message_id) WHERE accepted_a
 )sql",
 };
 
-std::string random_instance_id() {
+}  // namespace
+
+std::string new_instance_id() {
   std::array<unsigned char, 16> bytes{};
   sqlite3_randomness(static_cast<int>(bytes.size()), bytes.data());
   constexpr std::string_view kHex = "0123456789abcdef";
@@ -441,6 +443,8 @@ std::string random_instance_id() {
   return id;
 }
 
+namespace {
+
 Result<void> apply_migrations(Connection& connection, int from_version) {
   for (int version = from_version + 1; version <= kSchemaVersion; ++version) {
     WL_TRY(
@@ -449,7 +453,7 @@ Result<void> apply_migrations(Connection& connection, int from_version) {
   if (from_version == 0) {
     auto insert = WL_TRY(
         connection.prepare("INSERT INTO meta (id, instance_id) VALUES (1, ?1)", "create meta"));
-    WL_TRY(insert.bind_text(1, random_instance_id()).run());
+    WL_TRY(insert.bind_text(1, new_instance_id()).run());
   }
   // PRAGMA takes no parameters; the version is a compile-time integer.
   const std::string set_version = "PRAGMA user_version = " + std::to_string(kSchemaVersion);

@@ -22,6 +22,9 @@ inline constexpr int kSchemaVersion = 15;
 // The schema version stored in the database (0 for a new, empty file).
 [[nodiscard]] Result<int> read_schema_version(Connection& connection);
 
+// A new random instance id (32 lower-case hex digits).
+std::string new_instance_id();
+
 // The database's instance id (32 lower-case hex digits). Errors: DataLoss if missing.
 [[nodiscard]] Result<std::string> read_instance_id(Connection& connection);
 

@@ -23,6 +23,15 @@ TEST(HashTest, Sha256OfEmptyInput) {
             "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855");
 }
 
+TEST(HashTest, Sha256InPiecesMatchesFips180TwoBlockVector) {
+  Sha256 hash;
+  hash.update("abcdbcdecdefdefgefghfghighij");
+  hash.update("");
+  hash.update("hijkijkljklmklmnlmnomnopnopq");
+  EXPECT_EQ(hex_encode(hash.finish()),
+            "248d6a61d20638b8e5c026930c3e6039a33ce45964ff2167f6ecedd419db06c1");
+}
+
 TEST(HashTest, HmacSha256MatchesRfc4231Case2) {
   EXPECT_EQ(hex_encode(hmac_sha256("Jefe", "what do ya want for nothing?")),
             "5bdcc146bf60754e6a042426089575c75a003f089d2739839dec58b964ec3843");
