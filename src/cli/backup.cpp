@@ -19,6 +19,8 @@
 #include <boost/json/serialize.hpp>
 
 #include "adapters/keyfile/file_key_provider.hpp"
+#include "adapters/postgres/postgres_backup.hpp"
+#include "adapters/postgres/postgres_store.hpp"
 #include "adapters/sqlite/sqlite_backup.hpp"
 #include "adapters/sqlite/sqlite_store.hpp"
 #include "cli/runtime.hpp"
@@ -39,12 +41,14 @@ namespace json = boost::json;
 // mismatched copy before anything is restored.
 constexpr std::string_view kManifestFormat = "wardline-backup";
 constexpr std::int64_t kManifestVersion = 1;
-constexpr const char* kDatabaseName = "wardline.db";
+constexpr const char* kDatabaseName = "wardline.db";  // A SQLite store's copy.
+constexpr const char* kDumpName = "wardline.pgdump";  // A PostgreSQL store's dump.
 constexpr const char* kManifestName = "manifest.json";
 constexpr std::size_t kMaxManifestBytes = 64 * 1024;
 
 struct Manifest {
   Timestamp created_at;
+  bool postgres = false;  // A pg_dump of a PostgreSQL store, else a SQLite copy.
   int schema_version = 0;
   std::string instance_id;  // Of the store it was copied from.
   std::int64_t bytes = 0;
@@ -138,7 +142,7 @@ std::string manifest_json(const Manifest& manifest) {
       {"format", kManifestFormat},
       {"version", kManifestVersion},
       {"created_at", format_rfc3339(manifest.created_at)},
-      {"store", "sqlite"},
+      {"store", manifest.postgres ? "postgres" : "sqlite"},
       {"schema_version", manifest.schema_version},
       {"instance_id", manifest.instance_id},
       {"database",
@@ -190,10 +194,11 @@ Result<Manifest> read_manifest(const fs::path& dir) {
     return failed(fmt::format("{} is a backup format this Wardline does not know", dir.string()));
   }
   const json::string* store = string_at("store");
-  if (store == nullptr || *store != "sqlite") {
-    return failed(fmt::format("{} is not a backup of a SQLite store", dir.string()));
+  if (store == nullptr || (*store != "sqlite" && *store != "postgres")) {
+    return std::unexpected(bad("it names no store this Wardline knows"));
   }
   Manifest manifest;
+  manifest.postgres = *store == "postgres";
   const json::string* created = string_at("created_at");
   const json::string* instance = string_at("instance_id");
   const json::value* database = object->if_contains("database");
@@ -240,34 +245,74 @@ Result<std::pair<std::vector<std::string>, std::int64_t>> keys_needed(KeyStore& 
   return std::pair(std::vector<std::string>(ids.begin(), ids.end()), live);
 }
 
-Result<void> backup(const std::string& data_dir, const std::string& store, const fs::path& dest) {
-  if (!store.empty() && store != "sqlite") {
-    return failed(
-        "admin backup copies the data directory's SQLite store; back up a PostgreSQL store with "
-        "pg_dump (docs/operations.md, \"Backup and restore\")");
+bool is_postgres(const std::string& store) {
+  return store.starts_with("postgres://") || store.starts_with("postgresql://");
+}
+
+Result<void> check_store_option(const std::string& store) {
+  if (!store.empty() && store != "sqlite" && !is_postgres(store)) {
+    return error(Code::kInvalidArgument, "--store takes sqlite or a postgres:// URI");
   }
-  const DataPaths paths{data_dir};
+  return ok();
+}
+
+// The SQLite copy: the online backup API, then what the manifest says of it.
+Result<void> copy_sqlite(const DataPaths& paths, const fs::path& copy, Manifest& manifest) {
   std::error_code ec;
   if (!fs::is_regular_file(paths.database(), ec)) {
     return failed(fmt::format("no Wardline store at {}: give the server's --data-dir",
                               paths.database().string()));
   }
-  WL_TRY(make_empty_directory(dest));
-  const fs::path copy = dest / kDatabaseName;
-  Manifest manifest;
-  manifest.created_at = SystemClock().now();
   std::cerr << fmt::format("wardline: copying {} (servers may keep running)\n",
                            paths.database().string());
   WL_TRY(copy_sqlite_database(paths.database(), copy, progress_printer("copied")));
   const SqliteDatabaseCheck check = WL_TRY(check_sqlite_database(copy));
   manifest.schema_version = check.schema_version;
   manifest.instance_id = check.instance_id;
-  {
-    SqliteOptions read_only;
-    read_only.read_only = true;
-    read_only.read_connections = 1;
-    auto opened = WL_TRY(SqliteStore::open(copy, make_audit_chainer(), read_only));
-    std::tie(manifest.kek_ids, manifest.data_keys) = WL_TRY(keys_needed(*opened));
+  SqliteOptions read_only;
+  read_only.read_only = true;
+  read_only.read_connections = 1;
+  auto opened = WL_TRY(SqliteStore::open(copy, make_audit_chainer(), read_only));
+  std::tie(manifest.kek_ids, manifest.data_keys) = WL_TRY(keys_needed(*opened));
+  return ok();
+}
+
+// The PostgreSQL dump: pg_dump's snapshot, then what the manifest says of the store.
+Result<void> dump_postgres(const std::string& uri, const fs::path& dump, Manifest& manifest) {
+  const PostgresDatabaseCheck check = WL_TRY(check_postgres_database(uri));
+  manifest.schema_version = check.schema_version;
+  manifest.instance_id = check.instance_id;
+  std::cerr << "wardline: dumping the PostgreSQL store with pg_dump (servers may keep running)\n";
+  WL_TRY(dump_postgres_database(uri, dump));
+  PostgresOptions reader;
+  reader.read_connections = 1;
+  reader.claim_audit_chain = false;
+  auto opened = WL_TRY(PostgresStore::open(uri, make_audit_chainer(), reader));
+  std::tie(manifest.kek_ids, manifest.data_keys) = WL_TRY(keys_needed(*opened));
+  return ok();
+}
+
+Result<void> backup(const std::string& data_dir, const std::string& store, const fs::path& dest) {
+  WL_TRY(check_store_option(store));
+  const DataPaths paths{data_dir};
+  Manifest manifest;
+  manifest.created_at = SystemClock().now();
+  manifest.postgres = is_postgres(store);
+  if (!manifest.postgres) {
+    std::error_code ec;
+    if (!fs::is_regular_file(paths.database(), ec)) {
+      return failed(fmt::format("no Wardline store at {}: give the server's --data-dir",
+                                paths.database().string()));
+    }
+  }
+  WL_TRY(make_empty_directory(dest));
+  const fs::path copy = dest / (manifest.postgres ? kDumpName : kDatabaseName);
+  auto copied =
+      manifest.postgres ? dump_postgres(store, copy, manifest) : copy_sqlite(paths, copy, manifest);
+  if (!copied) {
+    std::error_code ec;
+    fs::remove(copy, ec);
+    return copied;
   }
   std::tie(manifest.sha256, manifest.bytes) = WL_TRY(hash_file(copy));
   WL_TRY(crypto::create_secret_file(dest / kManifestName, manifest_json(manifest)));
@@ -295,16 +340,15 @@ Result<void> copy_file_synced(const fs::path& from, const fs::path& to) {
   return sync_path(to, false);
 }
 
-// Opens the restored copy as a store (migrating an older schema) and checks what the
+// Checks in the restored store (opened, so migrated from an older schema) what the
 // manifest cannot: every live data key opens with the key file, and the audit chain
 // is whole. Returns the verified entries.
-Result<std::int64_t> check_restored(const fs::path& copy, const fs::path& kek_file,
+Result<std::int64_t> check_restored(Store& store, const fs::path& kek_file,
                                     std::string_view kek_name,
                                     const std::vector<std::string>& audit_keys) {
-  auto store = WL_TRY(SqliteStore::open(copy, make_audit_chainer()));
   auto provider = WL_TRY(FileKeyProvider::open_or_create(kek_file));
   const std::vector<std::string> held = provider->kek_ids();
-  for (const DataKeyRecord& key : WL_TRY(store->list_data_keys())) {
+  for (const DataKeyRecord& key : WL_TRY(store.list_data_keys())) {
     if (key.destroyed) {
       continue;
     }
@@ -328,14 +372,14 @@ Result<std::int64_t> check_restored(const fs::path& copy, const fs::path& kek_fi
   if (verify.trusted_keys.empty()) {
     // Without a key from off the machine, the checkpoints' own signers: this proves the
     // copy whole and consistent, not that nobody rewrote it (docs/audit_chain.md).
-    for (const AuditCheckpoint& checkpoint : WL_TRY(store->list_audit_checkpoints())) {
+    for (const AuditCheckpoint& checkpoint : WL_TRY(store.list_audit_checkpoints())) {
       verify.trusted_keys.push_back(AuditKeyAnchor::of_public_key(checkpoint.public_key));
     }
   }
   if (verify.trusted_keys.empty()) {
     return failed("the backup's audit log has no signed checkpoint");
   }
-  const AuditVerifyReport report = WL_TRY(verify_audit(*store, verify));
+  const AuditVerifyReport report = WL_TRY(verify_audit(store, verify));
   if (!report.ok) {
     return failed(fmt::format("the backup's audit log is not intact: entry {}: {}",
                               report.first_bad_seq, report.problem));
@@ -343,14 +387,83 @@ Result<std::int64_t> check_restored(const fs::path& copy, const fs::path& kek_fi
   return report.entries;
 }
 
+// Restores a SQLite copy into `paths`: under a temporary name, checked, given a new
+// instance id, then moved into place. Returns the verified audit entries.
+Result<std::int64_t> restore_sqlite(const fs::path& copy, const DataPaths& paths,
+                                    std::string_view kek_name,
+                                    const std::vector<std::string>& audit_keys) {
+  std::error_code ec;
+  fs::path restoring = paths.database();
+  restoring += ".restoring";
+  auto restored = [&]() -> Result<std::int64_t> {
+    fs::remove(restoring, ec);
+    WL_TRY(copy_file_synced(copy, restoring));
+    std::int64_t entries = 0;
+    {
+      auto store = WL_TRY(SqliteStore::open(restoring, make_audit_chainer()));
+      entries = WL_TRY(check_restored(*store, paths.key_file(), kek_name, audit_keys));
+    }
+    WL_TRY(renew_sqlite_instance_id(restoring));
+    fs::path lock = restoring;
+    lock += ".lock";
+    fs::remove(lock, ec);
+    fs::rename(restoring, paths.database(), ec);
+    if (ec) {
+      return error(Code::kUnavailable,
+                   fmt::format("cannot move the restored store into place: {}", ec.message()));
+    }
+    WL_TRY(sync_path(paths.root, true));
+    return entries;
+  }();
+  if (!restored) {
+    for (const char* suffix : {"", "-wal", "-shm", ".lock"}) {
+      fs::path file = restoring;
+      file += suffix;
+      fs::remove(file, ec);
+    }
+  }
+  return restored;
+}
+
+// Restores a pg_dump into the empty database at `uri` (all or nothing), checks it and
+// gives it a new instance id; a refused one is dropped again.
+Result<std::int64_t> restore_postgres(const fs::path& dump, const std::string& uri,
+                                      const DataPaths& paths, std::string_view kek_name,
+                                      const std::vector<std::string>& audit_keys) {
+  std::cerr << "wardline: restoring with pg_restore\n";
+  WL_TRY(restore_postgres_dump(uri, dump));
+  auto restored = [&]() -> Result<std::int64_t> {
+    WL_TRY(check_postgres_database(uri));
+    std::int64_t entries = 0;
+    {
+      PostgresOptions options;
+      options.read_connections = 1;
+      options.claim_audit_chain = false;
+      auto store = WL_TRY(PostgresStore::open(uri, make_audit_chainer(), options));
+      entries = WL_TRY(check_restored(*store, paths.key_file(), kek_name, audit_keys));
+    }
+    WL_TRY(renew_postgres_instance_id(uri));
+    return entries;
+  }();
+  if (!restored) {
+    (void)drop_restored_postgres_tables(uri);
+  }
+  return restored;
+}
+
 Result<void> restore(const std::string& data_dir, const std::string& store,
                      const RestoreOptions& options) {
-  if (!store.empty() && store != "sqlite") {
-    return failed("admin restore restores into a data directory's SQLite store");
-  }
+  WL_TRY(check_store_option(store));
   const fs::path from(options.from);
   const Manifest manifest = WL_TRY(read_manifest(from));
-  const fs::path database = from / kDatabaseName;
+  if (manifest.postgres != is_postgres(store)) {
+    return failed(manifest.postgres
+                      ? "a backup of a PostgreSQL store is restored into one: give --store with "
+                        "the URI of a new, empty database"
+                      : "a backup of a SQLite store is restored into a data directory: leave out "
+                        "--store");
+  }
+  const fs::path database = from / (manifest.postgres ? kDumpName : kDatabaseName);
   const auto [sha, bytes] = WL_TRY(hash_file(database));
   if (bytes != manifest.bytes || sha != manifest.sha256) {
     return error(Code::kDataLoss,
@@ -358,11 +471,13 @@ Result<void> restore(const std::string& data_dir, const std::string& store,
                              "SHA-256 differs from the manifest's)",
                              database.string()));
   }
-  WL_TRY(check_sqlite_database(database));
+  if (!manifest.postgres) {
+    WL_TRY(check_sqlite_database(database));  // A PostgreSQL store's, once restored.
+  }
 
   const DataPaths paths{data_dir};
   std::error_code ec;
-  if (fs::exists(paths.database(), ec)) {
+  if (!manifest.postgres && fs::exists(paths.database(), ec)) {
     return failed(fmt::format("a store exists at {}: restore into a new data directory",
                               paths.database().string()));
   }
@@ -380,65 +495,42 @@ Result<void> restore(const std::string& data_dir, const std::string& store,
   if (made_dir) {
     WL_TRY(make_empty_directory(paths.root));
   }
-  fs::create_directories(paths.key_file().parent_path(), ec);
-  fs::permissions(paths.key_file().parent_path(), fs::perms::owner_all, ec);
   const bool copied_keys = !options.kek_file.empty();
-  if (copied_keys) {
-    auto kek = crypto::read_secret_file(options.kek_file);
-    auto written = kek ? crypto::create_secret_file(paths.key_file(), *kek)
-                       : Result<void>(std::unexpected(kek.error()));
-    if (!written) {
-      if (made_dir) {
-        fs::remove_all(paths.root, ec);
-      }
-      return error(written.error().code(),
-                   fmt::format("cannot copy the key file {}: {}", options.kek_file,
-                               written.error().message()));
-    }
-  }
-
-  fs::path restoring = paths.database();
-  restoring += ".restoring";
   auto undo = [&] {
-    for (const char* suffix : {"", "-wal", "-shm", ".lock"}) {
-      fs::path file = restoring;
-      file += suffix;
-      fs::remove(file, ec);
-    }
     if (made_dir) {
       fs::remove_all(paths.root, ec);
     } else if (copied_keys) {
       fs::remove(paths.key_file(), ec);
     }
   };
-  auto restored = [&]() -> Result<std::int64_t> {
-    fs::remove(restoring, ec);
-    WL_TRY(copy_file_synced(database, restoring));
-    const std::int64_t entries = WL_TRY(check_restored(
-        restoring, paths.key_file(), copied_keys ? options.kek_file : paths.key_file().string(),
-        options.audit_keys));
-    WL_TRY(renew_sqlite_instance_id(restoring));
-    fs::path lock = restoring;
-    lock += ".lock";
-    fs::remove(lock, ec);
-    fs::rename(restoring, paths.database(), ec);
-    if (ec) {
-      return error(Code::kUnavailable,
-                   fmt::format("cannot move the restored store into place: {}", ec.message()));
+  fs::create_directories(paths.key_file().parent_path(), ec);
+  fs::permissions(paths.key_file().parent_path(), fs::perms::owner_all, ec);
+  if (copied_keys) {
+    auto kek = crypto::read_secret_file(options.kek_file);
+    auto written = kek ? crypto::create_secret_file(paths.key_file(), *kek)
+                       : Result<void>(std::unexpected(kek.error()));
+    if (!written) {
+      undo();
+      return error(written.error().code(),
+                   fmt::format("cannot copy the key file {}: {}", options.kek_file,
+                               written.error().message()));
     }
-    WL_TRY(sync_path(paths.root, true));
-    return entries;
-  }();
+  }
+  const std::string kek_name = copied_keys ? options.kek_file : paths.key_file().string();
+  auto restored = manifest.postgres
+                      ? restore_postgres(database, store, paths, kek_name, options.audit_keys)
+                      : restore_sqlite(database, paths, kek_name, options.audit_keys);
   if (!restored) {
     undo();
     return std::unexpected(restored.error());
   }
   std::cout << fmt::format(
       "restored {} (backed up {}) into {}: data keys open, audit log intact ({} entries)\n"
-      "Start it with: wardline serve --data-dir {}. Clients resynchronise: the restored store "
-      "has a new instance id.\n",
-      from.string(), format_rfc3339(manifest.created_at), paths.root.string(), *restored,
-      paths.root.string());
+      "Start it with: wardline serve --data-dir {}{}. Clients resynchronise: the restored "
+      "store has a new instance id.\n",
+      from.string(), format_rfc3339(manifest.created_at),
+      manifest.postgres ? "the database" : paths.root.string(), *restored, paths.root.string(),
+      manifest.postgres ? " --store URI" : "");
   return ok();
 }
 

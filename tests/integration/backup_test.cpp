@@ -9,6 +9,7 @@
 #include <set>
 #include <thread>
 
+#include <fmt/format.h>
 #include <sqlite3.h>
 #include <boost/json/parse.hpp>
 #include <boost/json/serialize.hpp>
@@ -16,6 +17,7 @@
 #include "core/crypto/encoding.hpp"
 #include "core/crypto/hash.hpp"
 #include "integration/fixture.hpp"
+#include "support/postgres_server.hpp"
 
 namespace wl::testing {
 namespace {
@@ -240,6 +242,81 @@ TEST_F(BackupTest, ABackupGoesOnlyIntoANewOrEmptyDirectory) {
   EXPECT_NE(admin({"backup", (temp_.path() / "b2").string()}, temp_.path() / "nowhere", &output),
             0);
   EXPECT_NE(output.find("no Wardline store"), std::string::npos) << output;
+}
+
+// A PostgreSQL store: pg_dump while a client sends, pg_restore into a new, empty
+// database, and a server on it serves what was acknowledged before the backup.
+TEST(PostgresBackupTest, APgDumpBackupRestoresIntoANewDatabase) {
+  auto postgres = PostgresServer::shared();
+  ASSERT_TRUE(postgres.has_value()) << postgres.error().to_string();
+  auto uri_of = [&](const std::string& database) {
+    return fmt::format("postgresql://postgres@127.0.0.1:{}/{}", (*postgres)->port(), database);
+  };
+  const auto first = (*postgres)->create_database();
+  const auto second = (*postgres)->create_database();
+  ASSERT_TRUE(first.has_value() && second.has_value());
+  TempDir temp;
+  const fs::path node = temp.path() / "node";
+  ServerProcess server(node, {"--store", uri_of(*first)});
+  server.start();
+  const std::string audit_key = printed_audit_key(server.output());
+  std::int64_t thread = 0;
+  {
+    TestClient harper(server.client_options(), "rn.harper");
+    thread = harper
+                 .post("/api/v1/threads",
+                       json::object{{"kind", "direct"}, {"user_id", harper.user_id_of("dr.patel")}})
+                 .at("id")
+                 .as_int64();
+    harper.connect();
+    for (int i = 0; i < 20; ++i) {
+      const auto sent = harper.send_message(thread, "pg-" + std::to_string(i), "vitals");
+      ASSERT_EQ(sent.at("type").as_string(), "sent");
+    }
+  }
+  const fs::path backup_dir = temp.path() / "backup";
+  std::string output;
+  ASSERT_EQ(run_wardline({"admin", "--data-dir", node.string(), "--store", uri_of(*first), "backup",
+                          backup_dir.string()},
+                         &output),
+            0)
+      << output;
+  EXPECT_TRUE(fs::exists(backup_dir / "wardline.pgdump"));
+  server.stop();
+
+  const fs::path restored = temp.path() / "restored";
+  const std::string kek = (node / "keys" / "kek.json").string();
+  // Never into a database that holds a store.
+  EXPECT_NE(run_wardline({"admin", "--data-dir", restored.string(), "--store", uri_of(*first),
+                          "restore", backup_dir.string(), "--kek-file", kek},
+                         &output),
+            0);
+  EXPECT_NE(output.find("holds tables"), std::string::npos) << output;
+  EXPECT_FALSE(fs::exists(restored));
+  ASSERT_EQ(
+      run_wardline({"admin", "--data-dir", restored.string(), "--store", uri_of(*second), "restore",
+                    backup_dir.string(), "--kek-file", kek, "--audit-key", audit_key},
+                   &output),
+      0)
+      << output;
+  fs::copy_file(node / "keys" / "audit-signing.key", restored / "keys" / "audit-signing.key");
+
+  ServerProcess restored_server(restored, {"--store", uri_of(*second)});
+  restored_server.start();
+  {
+    TestClient reader(restored_server.client_options(), "rn.harper");
+    const json::value page =
+        reader.get("/api/v1/threads/" + std::to_string(thread) + "/messages?limit=50");
+    int sent_before = 0;
+    for (const json::value& message : page.at("messages").as_array()) {
+      sent_before += message.at("client_id").as_string().starts_with("pg-") ? 1 : 0;
+    }
+    EXPECT_EQ(sent_before, 20) << "every message acknowledged before the backup, once";
+  }
+  restored_server.stop();
+  EXPECT_EQ(
+      run_wardline({"audit", "--store", uri_of(*second), "verify", "--key", audit_key}, &output), 0)
+      << output;
 }
 
 }  // namespace

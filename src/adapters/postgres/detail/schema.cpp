@@ -358,7 +358,9 @@ CREATE INDEX handoffs_pending ON handoffs (to_user, message_id) WHERE accepted_a
 )sql",
 };
 
-std::string random_instance_id() {
+}  // namespace
+
+std::string new_instance_id() {
   std::random_device random;  // /dev/urandom on Linux.
   constexpr std::string_view kHex = "0123456789abcdef";
   std::string id;
@@ -372,6 +374,8 @@ std::string random_instance_id() {
   }
   return id;
 }
+
+namespace {
 
 Result<void> migrate_locked(PgConnection& connection) {
   WL_TRY(connection.query("SELECT pg_advisory_xact_lock($1)", Params().add(kMigrationLock),
@@ -394,7 +398,7 @@ Result<void> migrate_locked(PgConnection& connection) {
   }
   if (version == 0) {
     WL_TRY(connection.query("INSERT INTO meta (id, instance_id) VALUES (1, $1)",
-                            Params().add_text(random_instance_id()), "create meta"));
+                            Params().add_text(new_instance_id()), "create meta"));
   }
   if (version < kPostgresSchemaVersion) {
     WL_TRY(

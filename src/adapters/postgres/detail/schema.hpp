@@ -25,4 +25,7 @@ inline constexpr int kPostgresSchemaVersion = 9;
 // The database's instance id (32 lower-case hex digits). Errors: DataLoss if missing.
 [[nodiscard]] Result<std::string> read_instance_id(PgConnection& connection);
 
+// A new random instance id (32 lower-case hex digits).
+std::string new_instance_id();
+
 }  // namespace wl::detail::pg
