@@ -212,8 +212,9 @@ std::vector<std::string> config_keys(const CLI::App& command) {
 
 ConfigFile read_config_file(const std::filesystem::path& path, const CLI::App& command) {
   ConfigFile file;
+  std::error_code error;
   std::ifstream stream(path);
-  if (!stream) {
+  if (!std::filesystem::is_regular_file(path, error) || !stream) {
     file.problems.push_back({0, "cannot read the file"});
     return file;
   }
@@ -244,6 +245,9 @@ ConfigFile read_config_file(const std::filesystem::path& path, const CLI::App& c
     } else {
       file.entries.push_back(std::move(entry));
     }
+  }
+  if (stream.bad()) {
+    file.problems.push_back({0, "cannot read the whole file"});
   }
   return file;
 }

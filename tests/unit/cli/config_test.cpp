@@ -132,6 +132,9 @@ TEST(ConfigFileTest, SaysWhenItCannotReadTheFile) {
   ASSERT_EQ(problems.size(), 1u);
   EXPECT_EQ(format_config_problem("/nonexistent/wardline.toml", problems.front()),
             "/nonexistent/wardline.toml: cannot read the file");
+  // A directory opens as a stream on Linux, and reads as an empty file.
+  testing::TempDir directory;
+  ASSERT_EQ(check_serve_config(directory.path()).size(), 1u);
 }
 
 }  // namespace
