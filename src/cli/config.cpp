@@ -6,6 +6,7 @@
 #include <fstream>
 #include <map>
 #include <memory>
+#include <optional>
 #include <set>
 #include <sstream>
 #include <string_view>
@@ -82,9 +83,39 @@ std::string unknown_key_message(const CLI::App& command, const std::string& key)
   return fmt::format("unknown key \"{}\" (did you mean \"{}\"?)", key, nearest);
 }
 
+// The line without its trailing comment: from the first # outside quotes. CLI11 2.1 cuts
+// at the first # anywhere, which would truncate a quoted path or URI holding one, so it
+// gets the line without the comment and with no comment character of its own. nullopt
+// if a quoted string is not closed.
+std::optional<std::string_view> without_comment(std::string_view line) {
+  char quote = 0;
+  for (std::size_t i = 0; i < line.size(); ++i) {
+    const char c = line[i];
+    if (quote == 0 && c == '#') {
+      return trim(line.substr(0, i));
+    }
+    if (quote == 0 && (c == '"' || c == '\'')) {
+      quote = c;
+    } else if (quote == '"' && c == '\\') {
+      ++i;  // An escaped character, perhaps a quote, inside "...".
+    } else if (c == quote) {
+      quote = 0;
+    }
+  }
+  if (quote != 0) {
+    return std::nullopt;
+  }
+  return line;
+}
+
 // CLI11's reading of one `key = value` line, or a problem. The line-by-line reading is
 // what gives every entry its line; the cost is that a value must fit on its line.
-std::variant<ConfigEntry, std::string> read_line(std::string_view line, int number) {
+std::variant<ConfigEntry, std::string> read_line(std::string_view full_line, int number) {
+  const std::optional<std::string_view> uncommented = without_comment(full_line);
+  if (!uncommented) {
+    return std::string("a quoted string is not closed on its line");
+  }
+  const std::string_view line = *uncommented;
   if (line.front() == '[') {
     return fmt::format("sections such as {} are not used: write every key at the top level", line);
   }
@@ -99,7 +130,9 @@ std::variant<ConfigEntry, std::string> read_line(std::string_view line, int numb
   std::vector<CLI::ConfigItem> items;
   try {
     std::istringstream stream{std::string(line)};
-    items = CLI::ConfigTOML().from_config(stream);
+    CLI::ConfigTOML format;
+    format.comment('\n');  // Never in a line: the comment is gone already.
+    items = format.from_config(stream);
   } catch (const CLI::Error& failure) {
     return std::string(failure.what());
   }

@@ -91,6 +91,23 @@ TEST(ConfigFileTest, ReadsCommentsQuotesArraysAndFlags) {
             std::vector<std::string>{});
 }
 
+TEST(ConfigFileTest, KeepsAHashInsideQuotes) {
+  testing::TempDir temp;
+  const fs::path path = temp.path() / "wardline.toml";
+  std::ofstream(path) << "store = \"postgres://wardline@db/wardline?application_name=a#b\" # c\n"
+                         "static-dir = '/srv/#web'\n"
+                         "hostname = [\"a#1\", 'b'] # c\n"
+                         "data-dir = \"/var/lib/wardline\" # \"quoted\" # comment\n";
+  const ConfigFile file = read_config_file(path, *make_serve_options_command());
+  ASSERT_TRUE(file.problems.empty()) << file.problems.front().message;
+  ASSERT_EQ(file.entries.size(), 4u);
+  EXPECT_EQ(file.entries[0].values,
+            std::vector<std::string>{"postgres://wardline@db/wardline?application_name=a#b"});
+  EXPECT_EQ(file.entries[1].values, std::vector<std::string>{"/srv/#web"});
+  EXPECT_EQ(file.entries[2].values, (std::vector<std::string>{"a#1", "b"}));
+  EXPECT_EQ(file.entries[3].values, std::vector<std::string>{"/var/lib/wardline"});
+}
+
 TEST(ConfigFileTest, NamesTheLineOfEachProblem) {
   EXPECT_EQ(problems_of("[tls]\n"
                         "data_dir = \"x\"\n"
@@ -102,7 +119,8 @@ TEST(ConfigFileTest, NamesTheLineOfEachProblem) {
                         "port\n"
                         "io-threads = \"\"\n"
                         "workers = -3\n"
-                        "log-level = [\"info\", \"debug\"]\n"),
+                        "log-level = [\"info\", \"debug\"]\n"
+                        "static-dir = \"/srv/web # the web app\n"),
             (std::vector<std::string>{
                 "1: sections such as [tls] are not used: write every key at the top level",
                 "2: unknown key \"data_dir\" (did you mean \"data-dir\"?)",
@@ -115,6 +133,7 @@ TEST(ConfigFileTest, NamesTheLineOfEachProblem) {
                 "9: io-threads: \"\" is not a number",
                 "10: workers: -3 is out of range",
                 "11: log-level: takes one value, not a list",
+                "12: a quoted string is not closed on its line",
             }));
 }
 
