@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cctype>
+#include <charconv>
 #include <cstdio>
 #include <fstream>
 #include <map>
@@ -120,7 +121,7 @@ std::variant<ConfigEntry, std::string> read_line(std::string_view full_line, int
     return fmt::format("sections such as {} are not used: write every key at the top level", line);
   }
   const auto equals = line.find('=');
-  if (equals == std::string_view::npos) {
+  if (equals == std::string_view::npos || trim(line.substr(0, equals)).empty()) {
     return std::string("expected \"key = value\"");
   }
   const std::string_view value = trim(line.substr(equals + 1));
@@ -150,6 +151,12 @@ bool looks_like_integer(std::string_view text) {
   return !text.empty() && std::all_of(text.begin(), text.end(), [](char c) {
     return std::isdigit(static_cast<unsigned char>(c));
   });
+}
+
+bool looks_like_decimal(std::string_view text) {
+  double number = 0;
+  const auto [end, error] = std::from_chars(text.data(), text.data() + text.size(), number);
+  return error == std::errc() && end == text.data() + text.size();
 }
 
 bool is_flag(const CLI::Option& option) { return option.get_expected_min() == 0; }
@@ -183,8 +190,13 @@ std::string value_message(const CLI::Option& option, const std::string& key,
     return fmt::format("{}: \"{}\" is not true or false", key, value);
   }
   if (is_integer(option)) {
-    return looks_like_integer(value) ? fmt::format("{}: {} is out of range", key, value)
-                                     : fmt::format("{}: \"{}\" is not a number", key, value);
+    if (looks_like_integer(value)) {
+      return fmt::format("{}: {} is out of range", key, value);
+    }
+    if (looks_like_decimal(value)) {
+      return fmt::format("{}: {} is not a whole number", key, value);
+    }
+    return fmt::format("{}: \"{}\" is not a number", key, value);
   }
   return fmt::format("{}: {}", key, failure.what());
 }

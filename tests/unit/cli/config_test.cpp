@@ -120,7 +120,9 @@ TEST(ConfigFileTest, NamesTheLineOfEachProblem) {
                         "io-threads = \"\"\n"
                         "workers = -3\n"
                         "log-level = [\"info\", \"debug\"]\n"
-                        "static-dir = \"/srv/web # the web app\n"),
+                        "static-dir = \"/srv/web # the web app\n"
+                        "max-connections = 1.5\n"
+                        "= 5\n"),
             (std::vector<std::string>{
                 "1: sections such as [tls] are not used: write every key at the top level",
                 "2: unknown key \"data_dir\" (did you mean \"data-dir\"?)",
@@ -134,6 +136,8 @@ TEST(ConfigFileTest, NamesTheLineOfEachProblem) {
                 "10: workers: -3 is out of range",
                 "11: log-level: takes one value, not a list",
                 "12: a quoted string is not closed on its line",
+                "13: max-connections: 1.5 is not a whole number",
+                "14: expected \"key = value\"",
             }));
 }
 
