@@ -1,5 +1,7 @@
 #pragma once
 
+#include <memory>
+
 #include <CLI/App.hpp>
 
 // Each subcommand registers its options on the app and returns the exit code holder
@@ -11,5 +13,10 @@ void add_admin_command(CLI::App& app, int& exit_code);
 void add_chat_command(CLI::App& app, int& exit_code);
 void add_audit_command(CLI::App& app, int& exit_code);
 void add_bench_command(CLI::App& app, int& exit_code);
+void add_config_command(CLI::App& app, int& exit_code);
+
+// A command with every option of `serve` and nothing to run, its values kept for as long
+// as it lives: what a configuration file is checked against (cli/config.hpp).
+std::unique_ptr<CLI::App> make_serve_options_command();
 
 }  // namespace wl::cli

@@ -14,6 +14,7 @@ int main(int argc, char** argv) {
   wl::cli::add_chat_command(app, exit_code);
   wl::cli::add_audit_command(app, exit_code);
   wl::cli::add_bench_command(app, exit_code);
+  wl::cli::add_config_command(app, exit_code);
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& failure) {

@@ -23,6 +23,7 @@
 #include "api/hub.hpp"
 #include "api/work_pool.hpp"
 #include "cli/commands.hpp"
+#include "cli/config.hpp"
 #include "cli/demo.hpp"
 #include "cli/run_file.hpp"
 #include "cli/runtime.hpp"
@@ -542,11 +543,10 @@ int serve(const ServeOptions& options) {
   return 0;
 }
 
-}  // namespace
-
-void add_serve_command(CLI::App& app, int& exit_code) {
-  auto options = std::make_shared<ServeOptions>();
-  CLI::App* command = app.add_subcommand("serve", "Run the server (TLS, SQLite store, web app)");
+// Registers serve's options on `command`, writing into `options`, which must outlive it.
+// Options that only tests and benchmarks use are not configurable: a configuration file
+// left on a server must not turn them on (cli/config.hpp).
+void add_serve_options(CLI::App* command, ServeOptions* options) {
   command->add_option("--data-dir", options->data_dir, "Data directory")->capture_default_str();
   command->add_option("--store", options->store,
                       "sqlite (the data directory's database, the default) or a postgres:// URI");
@@ -560,8 +560,10 @@ void add_serve_command(CLI::App& app, int& exit_code) {
   command->add_flag("--json-logs", options->json_logs, "Log JSON lines");
   command->add_option("--log-level", options->log_level, "trace, debug, info, warn, error")
       ->capture_default_str();
-  command->add_flag("--fast-password-hashing", options->fast_password_hashing,
-                    "Argon2id at libsodium's minimum cost (tests and benchmarks only)");
+  command
+      ->add_flag("--fast-password-hashing", options->fast_password_hashing,
+                 "Argon2id at libsodium's minimum cost (tests and benchmarks only)")
+      ->configurable(false);
   command
       ->add_option("--ws-queue-frames", options->ws_queue_frames,
                    "Outgoing frames a WebSocket may queue before it counts as slow")
@@ -638,14 +640,51 @@ void add_serve_command(CLI::App& app, int& exit_code) {
   command->add_option("--http-port", options->http_port,
                       "Also listen for plain HTTP here, only to redirect it to https "
                       "(default: none; 0 picks a free port)");
-  command->add_flag("--bench-echo", options->bench_echo,
-                    "Also serve the bare WebSocket echo at /bench/echo (benchmark baseline)");
-  command->add_flag("--bench-limits", options->bench_limits,
-                    "Lift the login and send rate limits and serve GET /bench/store-stats to "
-                    "loopback (load benchmarks only)");
-  command->add_option("--test-clock-file", options->test_clock_file,
-                      "Tests only: on SIGUSR2, run the clock this file's seconds ahead");
-  command->callback([options, &exit_code] { exit_code = serve(*options); });
+  command
+      ->add_flag("--bench-echo", options->bench_echo,
+                 "Also serve the bare WebSocket echo at /bench/echo (benchmark baseline)")
+      ->configurable(false);
+  command
+      ->add_flag("--bench-limits", options->bench_limits,
+                 "Lift the login and send rate limits and serve GET /bench/store-stats to "
+                 "loopback (load benchmarks only)")
+      ->configurable(false);
+  command
+      ->add_option("--test-clock-file", options->test_clock_file,
+                   "Tests only: on SIGUSR2, run the clock this file's seconds ahead")
+      ->configurable(false);
+}
+
+}  // namespace
+
+std::unique_ptr<CLI::App> make_serve_options_command() {
+  auto options = std::make_shared<ServeOptions>();
+  auto command = std::make_unique<CLI::App>("The options of serve", "serve");
+  add_serve_options(command.get(), options.get());
+  // The options write into *options: the callback holds it for as long as the command.
+  command->callback([options] {});
+  return command;
+}
+
+void add_serve_command(CLI::App& app, int& exit_code) {
+  auto options = std::make_shared<ServeOptions>();
+  CLI::App* command = app.add_subcommand("serve", "Run the server (TLS, SQLite store, web app)");
+  add_serve_options(command, options.get());
+  auto config_file = std::make_shared<std::string>();
+  command->add_option("--config", *config_file,
+                      "Read the options from this TOML file; flags given here override it "
+                      "(docs/operations.md, \"Configuration file\")");
+  command->callback([options, config_file, command, &exit_code] {
+    if (!config_file->empty()) {
+      // Nothing starts on a file with any problem: an operator fixes them all at once.
+      if (auto problems = load_serve_config(*config_file, *command); !problems.empty()) {
+        print_config_problems(*config_file, problems);
+        exit_code = 2;
+        return;
+      }
+    }
+    exit_code = serve(*options);
+  });
 }
 
 }  // namespace wl::cli

@@ -97,6 +97,10 @@ void ServerProcess::start() {
       "serve", "--demo",     "--fast-password-hashing", "--port",
       "0",     "--data-dir", data_dir_.string(),        "--log-level",
       "warn"};
+  if (!config_file_.empty()) {
+    arguments = {"serve",       "--config", config_file_.string(), "--fast-password-hashing",
+                 "--log-level", "warn"};
+  }
   arguments.insert(arguments.end(), extra_.begin(), extra_.end());
   // The server writes to a log file, so it never blocks on a pipe nobody reads.
   const fs::path log = data_dir_.string() + ".log";

@@ -44,6 +44,11 @@ class ServerProcess {
   ServerProcess(const ServerProcess&) = delete;
   ServerProcess& operator=(const ServerProcess&) = delete;
 
+  // From the next start() on, runs `serve --config file` with only the test flags
+  // (--fast-password-hashing, --log-level warn) and the extra arguments on the command
+  // line: the file sets the port, and its data directory must be data_dir().
+  void use_config_file(std::filesystem::path file) { config_file_ = std::move(file); }
+
   // Starts the process and waits for its "listening" line (its output goes to
   // <data_dir>.log). Fails the test if it does not come within 30 s.
   void start();
@@ -76,6 +81,7 @@ class ServerProcess {
  private:
   std::filesystem::path data_dir_;
   std::vector<std::string> extra_;
+  std::filesystem::path config_file_;
   pid_t pid_ = -1;
   std::uint16_t port_ = 0;
   std::chrono::seconds clock_offset_{0};
