@@ -1,7 +1,11 @@
 #pragma once
 
+#include <array>
+#include <atomic>
 #include <chrono>
 #include <cstddef>
+#include <cstdint>
+#include <filesystem>
 #include <functional>
 #include <string>
 
@@ -42,6 +46,29 @@ struct ApiOptions {
   double refusal_audits_per_source_burst = 20;
 };
 
+// What the routes and sessions count, for /metrics (docs/operations.md, "Monitoring").
+// Relaxed atomics: any thread adds, a scrape reads.
+struct ApiCounts {
+  static constexpr std::size_t kStatuses = 600;
+  static constexpr std::size_t kCodes = static_cast<std::size_t>(Code::kSessionLocked) + 1;
+  std::array<std::atomic<std::uint64_t>, kStatuses> http_responses{};  // By HTTP status.
+  std::array<std::atomic<std::uint64_t>, kCodes> ws_errors{};          // `error` frames, by Code.
+  std::atomic<std::uint64_t> slow_consumer_closes{0};                  // Closed 1008: fell behind.
+  std::atomic<std::uint64_t> dropped_frames{0};  // Droppable frames (typing) not sent.
+
+  void add_response(int status) {
+    if (status >= 0 && static_cast<std::size_t>(status) < kStatuses) {
+      http_responses[static_cast<std::size_t>(status)].fetch_add(1, std::memory_order_relaxed);
+    }
+  }
+  void add_error(Code code) {
+    const auto index = static_cast<std::size_t>(code);
+    if (index < kCodes) {
+      ws_errors[index].fetch_add(1, std::memory_order_relaxed);
+    }
+  }
+};
+
 // Everything the HTTP routes and WebSocket sessions use. Owned by the server's
 // composition root (cli/serve); outlives every connection.
 struct ApiContext {
@@ -70,6 +97,14 @@ struct ApiContext {
   // composition root only for `serve --bench-limits`; empty: that path is 404. Called
   // on a work-pool thread; may block briefly.
   std::function<StoreStats()> bench_store_stats;
+  // GET /metrics: renders the text at each scrape (on a work-pool thread), and the
+  // SHA-256 of the token a scraper presents as a bearer token, set by the composition
+  // root for `serve --metrics-token-file`; either empty: that path is 404.
+  std::function<std::string()> metrics;
+  std::string metrics_token_sha256;
+  // GET /healthz reports the free space of the file system this is on (empty: none).
+  std::filesystem::path data_dir;
+  ApiCounts counts;
 
   ApiContext(IdentityService& identity_service, MessagingService& messaging_service,
              PatientService& patient_service, RoutingService& routing_service, KeyRing& key_ring,

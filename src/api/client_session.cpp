@@ -96,6 +96,7 @@ void ClientSession::close_with(net::CloseCode code, std::string_view reason) {
 }
 
 void ClientSession::fail(const Status& status, std::string_view ref) {
+  context_.counts.add_error(status.code());
   send_reply(error_frame(status, ref));
 }
 
@@ -110,13 +111,14 @@ void ClientSession::send_reply(std::string frame) {
   pending_replies_.push_back(std::move(shared));
   if (pending_replies_.size() > context_.options.pending_replies_limit) {
     pending_replies_.clear();
+    context_.counts.slow_consumer_closes.fetch_add(1, std::memory_order_relaxed);
     close_with(net::CloseCode::kPolicyViolation, "slow consumer: reconnect and resume");
   }
 }
 
 void ClientSession::send_droppable(const std::shared_ptr<const std::string>& frame) {
   if (phase_ != Phase::kStreaming || !connection_->try_send(frame)) {
-    ++dropped_frames_;
+    context_.counts.dropped_frames.fetch_add(1, std::memory_order_relaxed);
   }
 }
 

@@ -130,7 +130,6 @@ class ClientSession final : public net::WsHandler {
   bool refetch_ = false;      // An event committed during that read: read again.
   bool lagging_ = false;      // The queue was full: re-read from the store when drained.
   Fifo<std::shared_ptr<const std::string>> pending_replies_;
-  std::uint64_t dropped_frames_ = 0;
   Timestamp activity_noted_;
   Timestamp typing_noted_;
   // The session's lock as last read, and its last user action as far as known here.

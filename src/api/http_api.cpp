@@ -1,6 +1,9 @@
 #include "api/http_api.hpp"
 
+#include <sys/statvfs.h>
+
 #include <algorithm>
+#include <chrono>
 #include <cstdint>
 #include <optional>
 #include <string_view>
@@ -246,10 +249,14 @@ void HttpApi::handle(net::Request request, net::Respond respond) {
   auto shared_respond = std::make_shared<net::Respond>(std::move(respond));
   const bool queued =
       context_.pool.try_submit([this, request = std::move(request), shared_respond]() mutable {
-        (*shared_respond)(route(request));
+        net::Response response = route(request);
+        context_.counts.add_response(response.status);
+        (*shared_respond)(std::move(response));
       });
   if (!queued) {
-    (*shared_respond)(busy_response());
+    net::Response busy = busy_response();
+    context_.counts.add_response(busy.status);
+    (*shared_respond)(std::move(busy));
   }
 }
 
@@ -310,6 +317,57 @@ void HttpApi::audit_refused_token(std::string_view source, std::string_view targ
                                 fmt::format("reason=\"{}\"", refusal.message())));
 }
 
+net::Response HttpApi::health() {
+  const auto started = std::chrono::steady_clock::now();
+  const bool store_ok = context_.messaging.stream_head().has_value();
+  const double read_ms =
+      std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - started).count();
+  json::object body{
+      {"status", "ok"},
+      {"store", json::object{{"status", store_ok ? "ok" : "unavailable"}, {"read_ms", read_ms}}}};
+  int status = store_ok ? 200 : 503;
+  if (!store_ok) {
+    body["status"] = "unavailable";
+  }
+  struct statvfs disk {};
+  if (!context_.data_dir.empty() && ::statvfs(context_.data_dir.c_str(), &disk) == 0 &&
+      disk.f_blocks > 0) {
+    const auto free_bytes = static_cast<std::uint64_t>(disk.f_bavail) * disk.f_frsize;
+    const auto total_bytes = static_cast<std::uint64_t>(disk.f_blocks) * disk.f_frsize;
+    const double free_percent =
+        100.0 * static_cast<double>(disk.f_bavail) / static_cast<double>(disk.f_blocks);
+    body["disk"] = json::object{
+        {"free_bytes", free_bytes}, {"total_bytes", total_bytes}, {"free_percent", free_percent}};
+    // Below 2% writes are about to fail (docs/operations.md, "When the disk fills").
+    if (store_ok && free_percent < 2) {
+      body["status"] = "disk_full";
+      status = 503;
+    } else if (store_ok && free_percent < 10) {
+      body["status"] = "low_disk";
+    }
+  }
+  return json_response(status, body);
+}
+
+net::Response HttpApi::metrics(const net::Request& request) {
+  if (!context_.metrics || context_.metrics_token_sha256.empty()) {
+    return error_response(Status(Code::kNotFound, "no such resource"));
+  }
+  // As the admin token: compared as hashes of equal length, in constant time.
+  const std::string_view token = bearer_token(request);
+  if (token.empty() ||
+      !crypto::constant_time_equal(crypto::sha256(token), context_.metrics_token_sha256)) {
+    const Status refusal(Code::kUnauthenticated,
+                         "this needs the server's metrics token (docs/operations.md)");
+    audit_refused_token(request.remote_address, "/metrics", refusal);
+    return error_response(refusal);
+  }
+  net::Response response;
+  response.content_type = "text/plain; version=0.0.4; charset=utf-8";
+  response.body = context_.metrics();
+  return response;
+}
+
 net::Response HttpApi::route(const net::Request& request) {
   auto parsed = parse_route(request);
   if (!parsed) {
@@ -318,7 +376,10 @@ net::Response HttpApi::route(const net::Request& request) {
   const Route& route = *parsed;
   if (!is_api(route)) {
     if (route.is("GET", {"healthz"})) {
-      return json_response(200, json::object{{"status", "ok"}});
+      return health();
+    }
+    if (route.is("GET", {"metrics"})) {
+      return metrics(request);
     }
     // Benchmark counters: only on a bench server (serve --bench-limits), only from
     // this machine; anywhere else the path does not exist.

@@ -46,6 +46,13 @@ class HttpApi final : public net::HttpHandler {
   // Audits a request refused for its token (rate-limited per source: RefusalAudit).
   void audit_refused_token(std::string_view source, std::string_view target, const Status& refusal);
   net::Response serve_static(const net::Request& request);
+  // GET /healthz: the store answers a read, and the data directory's file system has
+  // room (docs/operations.md, "Monitoring"). 503 when the store does not answer or the
+  // disk is all but full.
+  net::Response health();
+  // GET /metrics, for a scraper with the metrics token (docs/operations.md,
+  // "Monitoring"); 404 unless the server was given one.
+  net::Response metrics(const net::Request& request);
 
   ApiContext& context_;
   RouteTable routes_;  // Bound to context_'s services.

@@ -108,13 +108,14 @@ namespace {
 // The store `store` names (RuntimeOptions::store). Errors: InvalidArgument for anything
 // but "", "sqlite" and a postgres:// or postgresql:// URI; else as the store's open.
 Result<std::unique_ptr<Store>> open_store(const std::string& store, const DataPaths& paths,
-                                          AuditTally& tally) {
+                                          AuditTally& tally, AuditCounts& counts) {
   if (store.starts_with("postgres://") || store.starts_with("postgresql://")) {
-    return std::unique_ptr<Store>(WL_TRY(PostgresStore::open(store, make_audit_chainer(&tally))));
+    return std::unique_ptr<Store>(
+        WL_TRY(PostgresStore::open(store, make_audit_chainer(&tally, &counts))));
   }
   if (store.empty() || store == "sqlite") {
     return std::unique_ptr<Store>(
-        WL_TRY(SqliteStore::open(paths.database(), make_audit_chainer(&tally))));
+        WL_TRY(SqliteStore::open(paths.database(), make_audit_chainer(&tally, &counts))));
   }
   return error(Code::kInvalidArgument, "--store takes sqlite or a postgres:// (postgresql://) URI");
 }
@@ -135,7 +136,8 @@ Result<std::unique_ptr<Runtime>> Runtime::open(const fs::path& data_dir, Runtime
   }
 
   runtime->key_provider_ = WL_TRY(FileKeyProvider::open_or_create(paths.key_file()));
-  runtime->store_ = WL_TRY(open_store(options.store, paths, runtime->audit_tally_));
+  runtime->store_ =
+      WL_TRY(open_store(options.store, paths, runtime->audit_tally_, runtime->audit_counts_));
   runtime->keys_ =
       std::make_unique<KeyRing>(*runtime->store_, *runtime->key_provider_, runtime->clock_);
   WL_TRY(runtime->keys_->load());

@@ -18,6 +18,7 @@
 #include "ports/clock.hpp"
 #include "services/audit/audit_anchor.hpp"
 #include "services/audit/audit_chain.hpp"
+#include "services/audit/audit_counts.hpp"
 #include "services/audit/audit_log.hpp"
 #include "services/audit/audit_tally.hpp"
 #include "services/audit/audit_verifier.hpp"
@@ -97,6 +98,8 @@ class Runtime {
   AuditLog& audit() { return *audit_; }
   // Counts the entries the store chains (for AuditCheckpointer).
   AuditTally& audit_tally() { return audit_tally_; }
+  // The entries the store chained, by action and outcome (for /metrics).
+  const AuditCounts& audit_counts() const { return audit_counts_; }
   // True if open() created the audit signing key: its public key must now be recorded
   // off the machine.
   bool created_audit_key() const { return created_audit_key_; }
@@ -125,8 +128,9 @@ class Runtime {
   DataPaths paths_;
   std::filesystem::path audit_head_file_;
   ShiftedClock clock_;
-  // Declared before store_, whose chainer notes entries here, so that it outlives it.
+  // Declared before store_, whose chainer notes entries here, so that they outlive it.
   AuditTally audit_tally_;
+  AuditCounts audit_counts_;
   bool created_audit_key_ = false;
   std::mutex export_mutex_;
   std::int64_t exported_seq_ = 0;  // Guarded by export_mutex_.

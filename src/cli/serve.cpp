@@ -25,10 +25,12 @@
 #include "cli/commands.hpp"
 #include "cli/config.hpp"
 #include "cli/demo.hpp"
+#include "cli/metrics.hpp"
 #include "cli/run_file.hpp"
 #include "cli/runtime.hpp"
 #include "core/crypto/hash.hpp"
 #include "core/crypto/random.hpp"
+#include "core/crypto/secret_file.hpp"
 #include "core/log.hpp"
 #include "net/certificates.hpp"
 #include "net/server.hpp"
@@ -51,6 +53,7 @@ struct ServeOptions {
   bool json_logs = false;
   std::string log_level = "info";
   bool fast_password_hashing = false;
+  std::string metrics_token_file;  // GET /metrics needs this file's token; empty: no /metrics.
   bool bench_echo = false;
   bool bench_limits = false;
   std::size_t ws_queue_frames = 512;
@@ -399,7 +402,10 @@ int serve(const ServeOptions& options) {
   // Durable timers (docs/architecture.md, "Timers"), run from here until the stop.
   // The events timers' work appends (reminders, escalations, re-alerts) go to the
   // clients as others do.
-  JobRunner timers(services.store(), services.store(), services.clock(), JobRunnerOptions{},
+  DurationHistogram timer_lateness;  // For /metrics; outlives the runner.
+  JobRunnerOptions runner_options;
+  runner_options.lateness = &timer_lateness;
+  JobRunner timers(services.store(), services.store(), services.clock(), runner_options,
                    publish_to(services.bus()));
   const SessionPurgeOptions purge;
   timers.handle(std::string(kSessionPurgeTimer), session_purge_handler(services.clock(), purge));
@@ -437,6 +443,18 @@ int serve(const ServeOptions& options) {
     // The load generator reads the store's counters around its measured window.
     context.bench_store_stats = [&services] { return services.store().stats(); };
   }
+  context.data_dir = services.paths().root;
+  if (!options.metrics_token_file.empty()) {
+    // The scraper's token: kept as its hash, compared in constant time (api/http_api).
+    auto token = crypto::read_secret_file(options.metrics_token_file, 4096);
+    if (!token || token->find_first_not_of(" \n") == std::string::npos) {
+      logger->error("cannot read the metrics token from {}: {}", options.metrics_token_file,
+                    token ? "the file is empty" : token.error().message());
+      return 1;
+    }
+    const auto end = token->find_last_not_of(" \n");
+    context.metrics_token_sha256 = crypto::sha256(std::string_view(*token).substr(0, end + 1));
+  }
   auto certificate_pin = net::certificate_pin(tls->credentials.certificate_chain_pem);
   if (!certificate_pin) {
     logger->error("cannot read {}: {}", certificate_source(options),
@@ -467,6 +485,13 @@ int serve(const ServeOptions& options) {
                        }
                        return std::make_unique<api::ClientSession>(context);
                      });
+  if (!context.metrics_token_sha256.empty()) {
+    context.metrics = [&server, &context, &hub, &services, &timer_lateness,
+                       started_at = std::chrono::system_clock::now()] {
+      return render_metrics(MetricsSources{server, context, hub, services.store(),
+                                           services.audit_counts(), timer_lateness, started_at});
+    };
+  }
   if (auto started = server.start(); !started) {
     logger->error("cannot start the server: {}", started.error().to_string());
     return 1;
@@ -558,6 +583,9 @@ void add_serve_options(CLI::App* command, ServeOptions* options) {
   command->add_option("--static-dir", options->static_dir, "Serve the web app from this folder");
   command->add_flag("--demo", options->demo, "Seed the fictional demo hospital once");
   command->add_flag("--json-logs", options->json_logs, "Log JSON lines");
+  command->add_option("--metrics-token-file", options->metrics_token_file,
+                      "Serve GET /metrics to a scraper presenting this file's token as a bearer "
+                      "token (docs/operations.md, \"Monitoring\"); default: no /metrics");
   command->add_option("--log-level", options->log_level, "trace, debug, info, warn, error")
       ->capture_default_str();
   command

@@ -166,6 +166,11 @@ struct ServerState {
   std::atomic<std::uint64_t> next_connection_id{1};
   std::atomic<std::size_t> live_sessions{0};
   std::atomic<bool> is_stopping{false};
+  // For Server::counts(); relaxed.
+  std::atomic<std::uint64_t> connections_accepted{0};
+  std::atomic<std::uint64_t> connections_refused{0};
+  std::atomic<std::uint64_t> tls_handshakes{0};
+  std::atomic<std::uint64_t> tls_handshake_failures{0};
   // The bound TLS port, where redirects point; set by start() before any session exists.
   std::uint16_t https_port = 0;
   detail::ConnectionCounter counter;
@@ -763,9 +768,11 @@ class HttpSession final : public SessionBase, public std::enable_shared_from_thi
     if (code) {
       // Failed handshakes are the peer's problem (old protocol, untrusted CA, scanner):
       // debug only, so that they cannot flood the log.
+      state_.tls_handshake_failures.fetch_add(1, std::memory_order_relaxed);
       state_.log->debug("conn_id={} tls handshake failed: {}", id_, code.message());
       return;
     }
+    state_.tls_handshakes.fetch_add(1, std::memory_order_relaxed);
     do_read();
   }
 
@@ -1236,6 +1243,18 @@ class Server::Impl {
 
   ~Impl() { stop(std::chrono::milliseconds(0)); }
 
+  ServerCounts counts() const {
+    using Kind = detail::ConnectionCounter::Kind;
+    ServerCounts counts;
+    counts.connections_accepted = state_.connections_accepted.load(std::memory_order_relaxed);
+    counts.connections_refused = state_.connections_refused.load(std::memory_order_relaxed);
+    counts.tls_handshakes = state_.tls_handshakes.load(std::memory_order_relaxed);
+    counts.tls_handshake_failures = state_.tls_handshake_failures.load(std::memory_order_relaxed);
+    counts.open_connections = state_.counter.count(Kind::kConnection);
+    counts.open_handshakes = state_.counter.count(Kind::kHandshake);
+    return counts;
+  }
+
   Result<void> start() {
     {
       std::lock_guard lock(mutex_);
@@ -1474,6 +1493,7 @@ class Server::Impl {
                                       detail::ConnectionCounter::Kind::kHandshake, address)
                                 : std::nullopt;
     if (!connection || !handshake) {
+      state_.connections_refused.fetch_add(1, std::memory_order_relaxed);
       if (const std::uint64_t count = refusals_.note()) {
         state_.log->warn("refused {} connections over the connection or handshake caps", count);
       }
@@ -1481,6 +1501,7 @@ class Server::Impl {
       return;
     }
     socket.set_option(Tcp::no_delay(true), ignored);
+    state_.connections_accepted.fetch_add(1, std::memory_order_relaxed);
     const std::uint64_t id = state_.next_connection_id++;
     state_.log->debug("conn_id={} accepted", id);
     if (kind == Listener::Kind::kPlainHttp) {
@@ -1575,6 +1596,8 @@ Result<void> Server::reload_credentials(TlsCredentials credentials) {
 }
 
 std::uint16_t Server::port() const { return impl_->port(); }
+
+ServerCounts Server::counts() const { return impl_->counts(); }
 
 std::uint16_t Server::http_redirect_port() const { return impl_->http_redirect_port(); }
 

@@ -208,6 +208,17 @@ struct TlsCredentials {
   std::string private_key_pem;
 };
 
+// What a Server counted since it started: cumulative counts, and the connections open
+// now (docs/operations.md, "Monitoring").
+struct ServerCounts {
+  std::uint64_t connections_accepted = 0;  // Within the caps.
+  std::uint64_t connections_refused = 0;   // Over a connection or handshake cap: closed at once.
+  std::uint64_t tls_handshakes = 0;        // Completed.
+  std::uint64_t tls_handshake_failures = 0;
+  std::size_t open_connections = 0;  // Now, TLS and plain.
+  std::size_t open_handshakes = 0;   // Now: accepted, TLS not done yet.
+};
+
 // Serves HTTPS (TLS 1.2 and 1.3, AEAD suites only, HSTS) and WebSocket upgrades on one
 // port; plain HTTP on that port (and on an optional plain port) is only redirected to
 // it. Handlers must outlive the server. Not copyable.
@@ -233,6 +244,8 @@ class Server {
 
   // The bound port (after start()).
   std::uint16_t port() const;
+  // What the server counted since start (for /metrics). Any thread.
+  ServerCounts counts() const;
   // The bound plain HTTP port (after start()); 0 without ServerOptions::http_redirect_port.
   std::uint16_t http_redirect_port() const;
 

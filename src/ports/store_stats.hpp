@@ -20,6 +20,11 @@ struct StoreStats {
   // Rows inserted, updated or deleted by the statements of committed batches (SQLite
   // counts trigger rows too; a rolled-back savepoint's rows still count).
   std::uint64_t rows_written = 0;
+  // Time spent in the batches' COMMITs (the durable flush, and on PostgreSQL the round
+  // trip with the statements deferred before it), in microseconds.
+  std::uint64_t commit_micros = 0;
+  // Writes waiting for the writer now, not counting the batch it is writing (a gauge).
+  std::uint64_t queued_writes = 0;
   // SQLite: pages the writer connection wrote to the WAL (SQLITE_DBSTATUS_CACHE_WRITE).
   std::optional<std::uint64_t> pages_written;
   // SQLite: WAL frames the checkpointer copied into the database file, and the

@@ -171,7 +171,9 @@ class BatchQueue {
     }
     work_ready_.notify_all();
   }
-  std::size_t queued_for_test() {
+  // Jobs waiting for a batch, not counting the batch being written (for /metrics and
+  // tests).
+  std::size_t queued() {
     std::lock_guard lock(mutex_);
     return queue_.size();
   }

@@ -46,6 +46,8 @@ StoreStats PostgresStore::stats() {
   stats.adapter = "postgresql";
   stats.commits = writer_->counters().commits();
   stats.rows_written = writer_->counters().rows();
+  stats.commit_micros = writer_->counters().commit_micros();
+  stats.queued_writes = writer_->queued();
   stats.statements = writer_->statements();
   stats.round_trips = writer_->round_trips();
   auto lease = read_pool_->acquire();

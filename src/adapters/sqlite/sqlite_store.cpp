@@ -115,6 +115,8 @@ StoreStats SqliteStore::stats() {
   }
   stats.commits = writer_->counters().commits();
   stats.rows_written = writer_->counters().rows();
+  stats.commit_micros = writer_->counters().commit_micros();
+  stats.queued_writes = writer_->queued();
   stats.pages_written = writer_->pages_written();
   stats.checkpoint_pages = checkpointer_->pages_copied();
   stats.checkpoints = checkpointer_->copying_checkpoints();

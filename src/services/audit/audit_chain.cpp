@@ -4,6 +4,7 @@
 #include <string_view>
 
 #include "core/crypto/hash.hpp"
+#include "services/audit/audit_counts.hpp"
 #include "services/audit/audit_tally.hpp"
 
 namespace wl {
@@ -55,12 +56,17 @@ std::string audit_entry_hash(const AuditEntry& entry) {
   return crypto::sha256(audit_entry_encoding(entry));
 }
 
-AuditChainer make_audit_chainer(AuditTally* tally) {
-  if (tally == nullptr) {
+AuditChainer make_audit_chainer(AuditTally* tally, AuditCounts* counts) {
+  if (tally == nullptr && counts == nullptr) {
     return [](const AuditEntry& entry) { return audit_entry_hash(entry); };
   }
-  return [tally](const AuditEntry& entry) {
-    tally->note(entry.seq);
+  return [tally, counts](const AuditEntry& entry) {
+    if (tally != nullptr) {
+      tally->note(entry.seq);
+    }
+    if (counts != nullptr) {
+      counts->note(entry.draft.action, entry.draft.outcome);
+    }
     return audit_entry_hash(entry);
   };
 }

@@ -7,6 +7,7 @@
 
 namespace wl {
 
+class AuditCounts;
 class AuditTally;
 
 // The audit chain's byte formats (docs/audit_chain.md). Pure functions, thread-safe.
@@ -20,9 +21,10 @@ std::string audit_entry_encoding(const AuditEntry& entry);
 std::string audit_entry_hash(const AuditEntry& entry);
 
 // The chain rule given to Store adapters at construction: returns audit_entry_hash. With
-// a tally, it also notes each entry's seq there (see AuditTally); the tally must then
-// outlive every store given this chainer.
-AuditChainer make_audit_chainer(AuditTally* tally = nullptr);
+// a tally, it also notes each entry's seq there (see AuditTally), and with counts its
+// action and outcome (AuditCounts); they must then outlive every store given this
+// chainer.
+AuditChainer make_audit_chainer(AuditTally* tally = nullptr, AuditCounts* counts = nullptr);
 
 // The bytes an audit checkpoint's Ed25519 signature covers: a format tag, the chain and
 // the number of chains (v2; a checkpoint of chain 1 in a log of one chain keeps the v1

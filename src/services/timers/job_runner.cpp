@@ -82,16 +82,22 @@ void JobRunner::run_one(const Timer& timer, InFlight& in_flight) {
     return;
   }
   in_flight.started();
-  committer_.commit(std::move(batch), publish_,
-                    [&in_flight, id = timer.id, kind = timer.kind](Result<BatchResult> committed) {
-                      if (!committed) {
-                        // Aborted: overtaken after its lease, replaced or cancelled; its
-                        // work is not ours.
-                        log::get("timers")->warn("timer {} ({}) not completed: {}", id.value(),
-                                                 kind, committed.error().to_string());
-                      }
-                      in_flight.finished(committed.has_value());
-                    });
+  committer_.commit(
+      std::move(batch), publish_,
+      [this, &in_flight, id = timer.id, kind = timer.kind,
+       due = timer.due_at](Result<BatchResult> committed) {
+        if (committed && options_.lateness != nullptr) {
+          options_.lateness->observe(
+              std::chrono::duration_cast<std::chrono::microseconds>(clock_.now() - due));
+        }
+        if (!committed) {
+          // Aborted: overtaken after its lease, replaced or cancelled; its
+          // work is not ours.
+          log::get("timers")->warn("timer {} ({}) not completed: {}", id.value(), kind,
+                                   committed.error().to_string());
+        }
+        in_flight.finished(committed.has_value());
+      });
 }
 
 void JobRunner::start() {

@@ -9,6 +9,7 @@
 #include <string>
 #include <thread>
 
+#include "core/metrics.hpp"
 #include "core/status.hpp"
 #include "ports/clock.hpp"
 #include "ports/timer_store.hpp"
@@ -32,6 +33,9 @@ struct JobRunnerOptions {
   // Longest wait between looks for due timers: bounds how late a timer scheduled by
   // another process, or on a clock moved by a test, can run.
   std::chrono::milliseconds poll = std::chrono::seconds(1);
+  // When set (it must outlive the runner): how late each completed timer's work
+  // committed, from its due time (for /metrics).
+  DurationHistogram* lateness = nullptr;
 };
 
 /// Runs due timers (docs/architecture.md, "Timers"): claims them from the TimerStore

@@ -101,13 +101,16 @@ Result<void> Writer::try_batch(std::vector<WriteJob*>& batch, bool& retry, bool&
                        "append audit entry");
   }
   connection_->defer_command("COMMIT", kCommitOperation);
+  const auto commit_started = std::chrono::steady_clock::now();
   if (epoch) {
     // The first look at the horizon goes in one pipeline with the COMMIT.
     WL_TRY(wait_for_horizon(*epoch));
   } else {
     WL_TRY(connection_->flush());
   }
-  counters_.add_commit(connection_->rows_changed() - rows_before);
+  counters_.add_commit(connection_->rows_changed() - rows_before,
+                       std::chrono::duration_cast<std::chrono::microseconds>(
+                           std::chrono::steady_clock::now() - commit_started));
   return ok();
 }
 

@@ -89,7 +89,9 @@ class Writer {
   // Test hooks: while paused, submitted jobs queue up and run as one batch on resume.
   void pause_for_test() { queue_.pause_for_test(); }
   void resume_for_test() { queue_.resume_for_test(); }
-  std::size_t queued_for_test() { return queue_.queued_for_test(); }
+  std::size_t queued_for_test() { return queue_.queued(); }
+  // Writes waiting for a batch (BatchQueue::queued). Any thread.
+  std::size_t queued() { return queue_.queued(); }
   std::uint64_t batches_for_test() { return queue_.batches_for_test(); }
 
   // Committed batches and the rows their statements changed (the committed attempt's

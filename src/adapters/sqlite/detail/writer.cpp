@@ -1,4 +1,5 @@
 #include "adapters/sqlite/detail/writer.hpp"
+#include <chrono>
 #include <utility>
 
 #include <sqlite3.h>
@@ -29,6 +30,7 @@ void Writer::run_batch(std::vector<WriteJob*>& batch) {
   const AuditHead head_before_batch = head_;
   sqlite3* database = connection_->handle();
   const sqlite3_int64 changes_before = sqlite3_total_changes64(database);
+  std::chrono::microseconds commit_time{0};
   auto batch_result = [&]() -> Result<void> {
     WL_TRY(connection_->execute("BEGIN IMMEDIATE", "begin write batch"));
     for (WriteJob* job : batch) {
@@ -51,7 +53,10 @@ void Writer::run_batch(std::vector<WriteJob*>& batch) {
       WL_TRY(connection_->execute("RELEASE job", "end write"));
     }
     // With synchronous=FULL, this is the batch's one fsync of the WAL.
+    const auto commit_started = std::chrono::steady_clock::now();
     WL_TRY(connection_->execute("COMMIT", "commit write batch"));
+    commit_time = std::chrono::duration_cast<std::chrono::microseconds>(
+        std::chrono::steady_clock::now() - commit_started);
     return ok();
   }();
 
@@ -68,7 +73,7 @@ void Writer::run_batch(std::vector<WriteJob*>& batch) {
     return;
   }
   counters_.add_commit(
-      static_cast<std::uint64_t>(sqlite3_total_changes64(database) - changes_before));
+      static_cast<std::uint64_t>(sqlite3_total_changes64(database) - changes_before), commit_time);
   int pages = 0;
   int unused_highwater = 0;
   if (sqlite3_db_status(database, SQLITE_DBSTATUS_CACHE_WRITE, &pages, &unused_highwater, 0) ==
