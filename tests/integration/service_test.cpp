@@ -11,6 +11,7 @@
 
 #include <chrono>
 #include <cstddef>
+#include <cstdio>
 #include <cstdlib>
 #include <cstring>
 #include <fstream>
@@ -217,6 +218,62 @@ TEST(ServiceTest, AManagerThatDoesNotListenIsLoggedNotFatal) {
   EXPECT_TRUE(server.is_running());
   server.terminate();
   EXPECT_EQ(server.wait_for_exit(), 0) << server.output();
+}
+
+// Runs scripts/install-service.sh from `tree`, a copy of the source tree's layout, as an
+// unprivileged user even when the tests run as root: a refusal that breaks then fails
+// on permissions instead of installing on the test machine. Returns its exit code.
+int run_install_script(const fs::path& tree, std::string* output) {
+  const std::string user =
+      ::geteuid() == 0 ? "setpriv --reuid=65534 --regid=65534 --clear-groups " : "";
+  const std::string command = "cd / && env -u BUILD_DIR " + user + "bash " +
+                              (tree / "scripts/install-service.sh").string() + " 2>&1";
+  FILE* pipe = ::popen(command.c_str(), "r");
+  char buffer[4096];
+  std::size_t count = 0;
+  while ((count = std::fread(buffer, 1, sizeof buffer, pipe)) > 0) {
+    output->append(buffer, count);
+  }
+  const int status = ::pclose(pipe);
+  return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+}
+
+// A tree with what the install script installs: the script, the unit, the docs, a
+// stand-in for the built binary (unless `with_binary` is false) and the web app.
+void make_install_tree(const fs::path& tree, bool with_binary) {
+  const fs::path source = WL_SOURCE_DIR;
+  for (const char* file :
+       {"scripts/install-service.sh", "dist/systemd/wardline.service", "docs/operations.md"}) {
+    fs::create_directories((tree / file).parent_path());
+    fs::copy_file(source / file, tree / file);
+  }
+  fs::create_directories(tree / "web/dist");
+  std::ofstream(tree / "web/dist/index.html") << "<!doctype html>\n";
+  if (with_binary) {
+    fs::create_directories(tree / "build/src/cli");
+    std::ofstream(tree / "build/src/cli/wardline") << "#!/bin/sh\nexit 0\n";
+    fs::permissions(tree / "build/src/cli/wardline",
+                    fs::perms::owner_all | fs::perms::group_read | fs::perms::group_exec |
+                        fs::perms::others_read | fs::perms::others_exec);
+  }
+}
+
+TEST(InstallServiceTest, RefusesToRunAsAnotherUserThanRoot) {
+  TempDir temp;
+  make_install_tree(temp.path(), true);
+  std::string output;
+  EXPECT_EQ(run_install_script(temp.path(), &output), 1) << output;
+  EXPECT_NE(output.find("install-service: must run as root"), std::string::npos) << output;
+}
+
+TEST(InstallServiceTest, RefusesWithoutABuiltBinary) {
+  TempDir temp;
+  make_install_tree(temp.path(), false);
+  std::string output;
+  EXPECT_EQ(run_install_script(temp.path(), &output), 1) << output;
+  EXPECT_NE(output.find("build/src/cli/wardline is not built: run 'make build' first"),
+            std::string::npos)
+      << output;
 }
 
 }  // namespace
