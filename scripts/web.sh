@@ -44,7 +44,11 @@ require_node() {
     fi
   done
   if ! node_fits; then
-    echo "web: tools/node has no Node.js for $(uname -m); install Node.js 20.19 or newer yourself" >&2
+    # npm skips an optional package quietly: one for another machine, or one that
+    # failed its integrity check.
+    echo "web: tools/node holds no Node.js 20 for $(uname -m) (only x86_64 and aarch64 have one)" >&2
+    echo "web: to see why: rm -rf tools/node/node_modules && (cd tools/node && npm ci --loglevel=verbose)" >&2
+    echo "web: or install Node.js 20.19 or newer yourself" >&2
     exit 1
   fi
 }
