@@ -2,13 +2,9 @@
 
 #include <sys/socket.h>
 #include <sys/un.h>
-#include <unistd.h>
 
-#include <algorithm>
 #include <cerrno>
-#include <charconv>
 #include <cstddef>
-#include <cstdint>
 #include <cstdlib>
 #include <cstring>
 #include <string>
@@ -54,16 +50,6 @@ std::string_view environment(const char* name) {
   return value == nullptr ? std::string_view() : std::string_view(value);
 }
 
-// A positive decimal number, or nullopt.
-std::optional<std::uint64_t> positive_number(std::string_view text) {
-  std::uint64_t value = 0;
-  const auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), value);
-  if (ec != std::errc() || end != text.data() + text.size() || value == 0) {
-    return std::nullopt;
-  }
-  return value;
-}
-
 }  // namespace
 
 Result<void> notify_socket(std::string_view socket, std::string_view state) {
@@ -96,19 +82,6 @@ void notify_service_manager_or_log(std::string_view state) {
   if (auto notified = notify_service_manager(state); !notified) {
     log::get("cli")->error("{}", notified.error().to_string());
   }
-}
-
-std::optional<std::chrono::microseconds> service_watchdog_interval() {
-  const std::optional<std::uint64_t> usec = positive_number(environment("WATCHDOG_USEC"));
-  if (!usec) {
-    return std::nullopt;
-  }
-  // Set for the main process; a child that inherited the environment stays silent.
-  const std::string_view pid = environment("WATCHDOG_PID");
-  if (!pid.empty() && positive_number(pid) != static_cast<std::uint64_t>(::getpid())) {
-    return std::nullopt;
-  }
-  return std::chrono::microseconds(std::max<std::uint64_t>(*usec / 2, 1));
 }
 
 }  // namespace wl::cli

@@ -1,18 +1,17 @@
 #pragma once
 
-#include <chrono>
-#include <optional>
 #include <string_view>
 
 #include "core/status.hpp"
 
 // The service manager's notification protocol (sd_notify(3); systemd documents it as
 // stable): under a systemd unit with Type=notify, the process tells systemd that it is
-// ready, stopping or still alive by sending one datagram of "KEY=VALUE" lines, such as
+// ready or stopping by sending one datagram of "KEY=VALUE" lines, such as
 // "READY=1\nSTATUS=listening on https://[::]:8443", to the unix datagram socket named
 // by $NOTIFY_SOCKET: a file system path, or a name in the abstract namespace when it
-// starts with '@'. A few lines here rather than a libsystemd dependency: the same
-// binary runs without systemd (containers, tests), where nothing is sent.
+// starts with '@'. Without $NOTIFY_SOCKET (no systemd, containers, tests) nothing is
+// sent. These few lines replace libsystemd, which would add a library and its own
+// dependencies (compression, gcrypt) to every build for one stable datagram.
 namespace wl::cli {
 
 // Sends `state` to the service manager named by $NOTIFY_SOCKET. Without one (unset or
@@ -28,10 +27,5 @@ namespace wl::cli {
 // notify_service_manager, logging a failure at error level and going on: under systemd
 // a lost READY=1 ends in a start timeout, and the log then says why.
 void notify_service_manager_or_log(std::string_view state);
-
-// How often the service manager expects "WATCHDOG=1" (half its WatchdogSec=, as
-// sd_watchdog_enabled(3) advises), or nullopt when it expects none: $WATCHDOG_USEC
-// unset, not a positive number, or $WATCHDOG_PID naming another process.
-std::optional<std::chrono::microseconds> service_watchdog_interval();
 
 }  // namespace wl::cli

@@ -62,8 +62,6 @@ class ServiceNotifyTest : public ::testing::Test {
   }
   void TearDown() override {
     ::unsetenv("NOTIFY_SOCKET");
-    ::unsetenv("WATCHDOG_USEC");
-    ::unsetenv("WATCHDOG_PID");
     std::error_code ignored;
     fs::remove_all(directory_, ignored);
   }
@@ -113,25 +111,6 @@ TEST_F(ServiceNotifyTest, SocketWithNobodyListeningIsUnavailable) {
   auto sent = notify_socket(socket_path(), "READY=1");
   ASSERT_FALSE(sent);
   EXPECT_EQ(sent.error().code(), Code::kUnavailable);
-}
-
-TEST_F(ServiceNotifyTest, WatchdogIntervalIsHalfTheManagersTimeout) {
-  EXPECT_EQ(service_watchdog_interval(), std::nullopt);
-  ::setenv("WATCHDOG_USEC", "30000000", 1);
-  EXPECT_EQ(service_watchdog_interval(), std::chrono::seconds(15));
-  ::setenv("WATCHDOG_PID", std::to_string(::getpid()).c_str(), 1);
-  EXPECT_EQ(service_watchdog_interval(), std::chrono::seconds(15));
-}
-
-TEST_F(ServiceNotifyTest, NoWatchdogForAnotherProcessOrAnUnreadableTimeout) {
-  ::setenv("WATCHDOG_USEC", "30000000", 1);
-  ::setenv("WATCHDOG_PID", std::to_string(::getpid() + 1).c_str(), 1);
-  EXPECT_EQ(service_watchdog_interval(), std::nullopt);
-  ::unsetenv("WATCHDOG_PID");
-  for (const char* bad : {"0", "-5", "30s", ""}) {
-    ::setenv("WATCHDOG_USEC", bad, 1);
-    EXPECT_EQ(service_watchdog_interval(), std::nullopt) << bad;
-  }
 }
 
 }  // namespace
