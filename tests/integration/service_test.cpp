@@ -220,15 +220,9 @@ TEST(ServiceTest, AManagerThatDoesNotListenIsLoggedNotFatal) {
   EXPECT_EQ(server.wait_for_exit(), 0) << server.output();
 }
 
-// Runs scripts/install-service.sh from `tree`, a copy of the source tree's layout, as an
-// unprivileged user even when the tests run as root: a refusal that breaks then fails
-// on permissions instead of installing on the test machine. Returns its exit code.
-int run_install_script(const fs::path& tree, std::string* output) {
-  const std::string user =
-      ::geteuid() == 0 ? "setpriv --reuid=65534 --regid=65534 --clear-groups " : "";
-  const std::string command = "cd / && env -u BUILD_DIR " + user + "bash " +
-                              (tree / "scripts/install-service.sh").string() + " 2>&1";
-  FILE* pipe = ::popen(command.c_str(), "r");
+// The output of `command` (stdout and stderr) and its exit code.
+int run_shell(const std::string& command, std::string* output) {
+  FILE* pipe = ::popen((command + " 2>&1").c_str(), "r");
   char buffer[4096];
   std::size_t count = 0;
   while ((count = std::fread(buffer, 1, sizeof buffer, pipe)) > 0) {
@@ -236,6 +230,17 @@ int run_install_script(const fs::path& tree, std::string* output) {
   }
   const int status = ::pclose(pipe);
   return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+}
+
+// Runs scripts/install-service.sh from `tree`, a copy of the source tree's layout, as an
+// unprivileged user even when the tests run as root: a refusal that breaks then fails
+// on permissions instead of installing on the test machine. Returns its exit code.
+int run_install_script(const fs::path& tree, std::string* output) {
+  const std::string user =
+      ::geteuid() == 0 ? "setpriv --reuid=65534 --regid=65534 --clear-groups " : "";
+  return run_shell(
+      "cd / && env -u BUILD_DIR " + user + "bash " + (tree / "scripts/install-service.sh").string(),
+      output);
 }
 
 // A tree with what the install script installs: the script, the unit, the docs, a
@@ -274,6 +279,31 @@ TEST(InstallServiceTest, RefusesWithoutABuiltBinary) {
   EXPECT_NE(output.find("build/src/cli/wardline is not built: run 'make build' first"),
             std::string::npos)
       << output;
+}
+
+// systemd reads a unit it does not understand with warnings and goes on without the
+// line (a misspelt hardening option is silently not applied): verify reports them.
+TEST(ServiceUnitTest, SystemdReadsTheUnitWithoutAWarning) {
+  std::string found;
+  if (run_shell("command -v systemd-analyze", &found) != 0) {
+    GTEST_SKIP() << "systemd-analyze is not installed";
+  }
+  TempDir temp;
+  // The unit's ExecStart must name an executable: the built one stands in.
+  std::ifstream source(fs::path(WL_SOURCE_DIR) / "dist/systemd/wardline.service");
+  std::string unit(std::istreambuf_iterator<char>(source), {});
+  const std::string installed = "/usr/local/bin/wardline";
+  const auto at = unit.find(installed);
+  ASSERT_NE(at, std::string::npos);
+  unit.replace(at, installed.size(), WL_BINARY_PATH);
+  std::ofstream(temp.path() / "wardline.service") << unit;
+
+  std::string output;
+  EXPECT_EQ(
+      run_shell("systemd-analyze verify " + (temp.path() / "wardline.service").string(), &output),
+      0)
+      << output;
+  EXPECT_EQ(output, "");
 }
 
 }  // namespace
