@@ -247,8 +247,8 @@ int run_install_script(const fs::path& tree, std::string* output) {
 // stand-in for the built binary (unless `with_binary` is false) and the web app.
 void make_install_tree(const fs::path& tree, bool with_binary) {
   const fs::path source = WL_SOURCE_DIR;
-  for (const char* file :
-       {"scripts/install-service.sh", "dist/systemd/wardline.service", "docs/operations.md"}) {
+  for (const char* file : {"scripts/install-service.sh", "dist/systemd/wardline.service",
+                           "dist/systemd/wardline.toml", "docs/operations.md"}) {
     fs::create_directories((tree / file).parent_path());
     fs::copy_file(source / file, tree / file);
   }
@@ -304,6 +304,13 @@ TEST(ServiceUnitTest, SystemdReadsTheUnitWithoutAWarning) {
       0)
       << output;
   EXPECT_EQ(output, "");
+}
+
+// The configuration the install script writes for the service is one serve accepts.
+TEST(ServiceUnitTest, TheServicesConfigurationPassesTheCheck) {
+  const fs::path config = fs::path(WL_SOURCE_DIR) / "dist/systemd/wardline.toml";
+  std::string output;
+  EXPECT_EQ(run_wardline({"config", "check", config.string()}, &output), 0) << output;
 }
 
 }  // namespace
