@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Installs every Debian package Wardline needs to build, test and run (the web app's
-# npm packages come from web/package-lock.json: scripts/web.sh).
+# npm packages come from web/package-lock.json, and a newer Node.js if the system's is
+# too old: scripts/web.sh).
 # Idempotent: packages already present are skipped, so `make run` and `make test`
 # can call it every time at almost no cost.
 set -euo pipefail
@@ -16,6 +17,12 @@ packages=(
   clang-19 libclang-rt-19-dev
   chromium libnss3-tools fonts-dejavu-core
 )
+
+# The web app's build needs node and npm: Debian's (18) will do, since scripts/web.sh
+# then fetches the Node.js 20 it pins. A node from elsewhere (NodeSource, nvm) is kept.
+if ! command -v node >/dev/null || ! command -v npm >/dev/null; then
+  packages+=(nodejs npm)
+fi
 
 missing=()
 for package in "${packages[@]}"; do

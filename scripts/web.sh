@@ -7,15 +7,48 @@
 set -euo pipefail
 cd "$(dirname "$0")/../web"
 
+# The web app's toolchain (vite 8, rolldown) runs on Node.js ^20.19.0 || >=22.12.0.
+node_fits() {
+  node -e '
+    const [major, minor] = process.versions.node.split(".").map(Number);
+    process.exit((major === 20 && minor >= 19) || (major === 22 && minor >= 12) || major >= 23 ? 0 : 1);
+  ' 2>/dev/null
+}
+
+# Uses the system's Node.js if it fits. Otherwise (Debian 12's own is 18) installs the
+# Node.js 20 and npm pinned in tools/node/package-lock.json into tools/node, checked
+# against the lock file's integrity hashes, and puts them first on PATH.
 require_node() {
   if ! command -v node >/dev/null || ! command -v npm >/dev/null; then
-    echo "web: Node.js 20 and npm are required (node and npm not found)" >&2
+    echo "web: node and npm not found; to install them (as root): apt-get install nodejs npm" >&2
     exit 1
   fi
-  local major
-  major=$(node -p 'process.versions.node.split(".")[0]')
-  if [ "$major" -lt 20 ]; then
-    echo "web: Node.js 20 or newer is required (found $(node --version))" >&2
+  if node_fits; then
+    return
+  fi
+  local pinned=../tools/node
+  if [ ! -f "$pinned/node_modules/.package-lock.json" ] ||
+    [ "$pinned/package-lock.json" -nt "$pinned/node_modules/.package-lock.json" ]; then
+    echo "web: Node.js $(node --version) is too old for the web app; installing the pinned Node.js 20 into tools/node"
+    if ! (cd "$pinned" && npm ci --no-audit --no-fund --loglevel=error); then
+      echo "web: could not install it (is the npm registry reachable?); retry with: (cd tools/node && npm ci)" >&2
+      echo "web: or install Node.js 20.19 or newer yourself" >&2
+      exit 1
+    fi
+  fi
+  # npm does not link a bin named node into .bin: the binary's own folder goes first.
+  local folder
+  for folder in "$pinned"/node_modules/.bin "$pinned"/node_modules/node-linux-*/bin; do
+    if [ -d "$folder" ]; then
+      PATH="$(cd "$folder" && pwd):$PATH"
+    fi
+  done
+  if ! node_fits; then
+    # npm skips an optional package quietly: one for another machine, or one that
+    # failed its integrity check.
+    echo "web: tools/node holds no Node.js 20 for $(uname -m) (only x86_64 and aarch64 have one)" >&2
+    echo "web: to see why: rm -rf tools/node/node_modules && (cd tools/node && npm ci --loglevel=verbose)" >&2
+    echo "web: or install Node.js 20.19 or newer yourself" >&2
     exit 1
   fi
 }

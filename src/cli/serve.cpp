@@ -28,6 +28,7 @@
 #include "cli/metrics.hpp"
 #include "cli/run_file.hpp"
 #include "cli/runtime.hpp"
+#include "cli/service_notify.hpp"
 #include "core/crypto/hash.hpp"
 #include "core/crypto/random.hpp"
 #include "core/crypto/secret_file.hpp"
@@ -538,6 +539,10 @@ int serve(const ServeOptions& options) {
         std::string(kDemoOrg).c_str(), std::string(kDemoPassword).c_str());
   }
   std::fflush(stdout);
+  // Under systemd (Type=notify) the unit counts as started only now, once connections
+  // are accepted.
+  notify_service_manager_or_log(
+      fmt::format("READY=1\nSTATUS=listening on https://{}:{}", host, server.port()));
 
   for (;;) {
     int received = 0;
@@ -551,6 +556,8 @@ int serve(const ServeOptions& options) {
     }
     if (received != SIGHUP) {
       logger->info("stopping on signal {}", received);
+      notify_service_manager_or_log(
+          "STOPPING=1\nSTATUS=stopping: closing connections, then the final audit checkpoint");
       break;
     }
     reload_tls(options, tls_dir, server, *run_file, *logger);

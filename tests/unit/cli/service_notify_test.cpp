@@ -1,0 +1,117 @@
+#include "cli/service_notify.hpp"
+
+#include <poll.h>
+#include <sys/socket.h>
+#include <sys/un.h>
+#include <unistd.h>
+
+#include <cstddef>
+#include <cstdlib>
+#include <cstring>
+#include <filesystem>
+#include <random>
+#include <string>
+
+#include <gtest/gtest.h>
+
+#include "core/unique_fd.hpp"
+
+namespace wl::cli {
+namespace {
+namespace fs = std::filesystem;
+
+// A unix datagram socket bound to `name` ($NOTIFY_SOCKET's form: a path, or '@' and an
+// abstract name), standing in for the service manager.
+class ListeningSocket {
+ public:
+  explicit ListeningSocket(std::string name) : name_(std::move(name)) {
+    fd_.reset(::socket(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC, 0));
+    sockaddr_un address{};
+    address.sun_family = AF_UNIX;
+    std::memcpy(address.sun_path, name_.data(), name_.size());
+    if (name_.starts_with('@')) {
+      address.sun_path[0] = '\0';
+    }
+    const auto length = static_cast<socklen_t>(offsetof(sockaddr_un, sun_path) + name_.size());
+    EXPECT_EQ(::bind(fd_.get(), reinterpret_cast<const sockaddr*>(&address), length), 0)
+        << std::strerror(errno);
+  }
+
+  // The next datagram, or "" if none comes within a second.
+  std::string receive() {
+    pollfd ready{fd_.get(), POLLIN, 0};
+    if (::poll(&ready, 1, 1000) != 1) {
+      return "";
+    }
+    char buffer[4096];
+    const ssize_t size = ::recv(fd_.get(), buffer, sizeof buffer, 0);
+    return size > 0 ? std::string(buffer, static_cast<std::size_t>(size)) : "";
+  }
+
+ private:
+  std::string name_;
+  UniqueFd fd_;
+};
+
+class ServiceNotifyTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    directory_ = fs::temp_directory_path() / ("wardline-notify-" + std::to_string(::getpid()) +
+                                              "-" + std::to_string(std::random_device()()));
+    fs::create_directories(directory_);
+  }
+  void TearDown() override {
+    ::unsetenv("NOTIFY_SOCKET");
+    std::error_code ignored;
+    fs::remove_all(directory_, ignored);
+  }
+
+  std::string socket_path() const { return (directory_ / "notify").string(); }
+
+  fs::path directory_;
+};
+
+TEST_F(ServiceNotifyTest, SendsTheStateAsOneDatagramToAPath) {
+  ListeningSocket manager(socket_path());
+  ASSERT_TRUE(notify_socket(socket_path(), "READY=1\nSTATUS=listening"));
+  EXPECT_EQ(manager.receive(), "READY=1\nSTATUS=listening");
+}
+
+TEST_F(ServiceNotifyTest, SendsToAnAbstractName) {
+  const std::string name = "@wardline-notify-test-" + directory_.filename().string();
+  ListeningSocket manager(name);
+  ASSERT_TRUE(notify_socket(name, "STOPPING=1"));
+  EXPECT_EQ(manager.receive(), "STOPPING=1");
+}
+
+TEST_F(ServiceNotifyTest, UsesTheEnvironmentsSocket) {
+  ListeningSocket manager(socket_path());
+  ::setenv("NOTIFY_SOCKET", socket_path().c_str(), 1);
+  ASSERT_TRUE(notify_service_manager("READY=1"));
+  EXPECT_EQ(manager.receive(), "READY=1");
+}
+
+TEST_F(ServiceNotifyTest, SendsNothingWithoutASocket) {
+  ::unsetenv("NOTIFY_SOCKET");
+  EXPECT_TRUE(notify_service_manager("READY=1"));
+  ::setenv("NOTIFY_SOCKET", "", 1);
+  EXPECT_TRUE(notify_service_manager("READY=1"));
+}
+
+TEST_F(ServiceNotifyTest, RefusesAddressesThatAreNotSockets) {
+  for (const std::string& bad : {std::string("relative/notify"), std::string("@"),
+                                 "/" + std::string(sizeof(sockaddr_un::sun_path), 'a')}) {
+    auto sent = notify_socket(bad, "READY=1");
+    ASSERT_FALSE(sent) << bad;
+    EXPECT_EQ(sent.error().code(), Code::kInvalidArgument) << bad;
+  }
+}
+
+TEST_F(ServiceNotifyTest, SocketWithNobodyListeningIsUnavailable) {
+  auto sent = notify_socket(socket_path(), "READY=1");
+  ASSERT_FALSE(sent);
+  EXPECT_EQ(sent.error().code(), Code::kUnavailable);
+}
+
+}  // namespace
+}  // namespace wl::cli
