@@ -14,6 +14,7 @@ packages=(
   libical-dev libhowardhinnant-date-dev
   libgtest-dev libgmock-dev libbenchmark-dev
   postgresql openssl
+  systemd  # systemd-analyze checks the service unit (tests/integration/service_test.cpp)
   clang-19 libclang-rt-19-dev
   chromium libnss3-tools fonts-dejavu-core
 )
