@@ -24,6 +24,7 @@
 #include <gtest/gtest.h>
 
 #include "core/unique_fd.hpp"
+#include "support/notify_socket.hpp"
 #include "support/server_process.hpp"
 #include "unit/net/raw_tls_client.hpp"
 
@@ -31,44 +32,6 @@ namespace wl::testing {
 namespace {
 namespace fs = std::filesystem;
 using net::testing::RawTlsClient;
-
-// A unix datagram socket bound to `name` (a path, or '@' and an abstract name), standing
-// in for systemd's notification socket.
-class NotifySocket {
- public:
-  explicit NotifySocket(std::string name) : name_(std::move(name)) {
-    fd_.reset(::socket(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC, 0));
-    sockaddr_un address{};
-    address.sun_family = AF_UNIX;
-    std::memcpy(address.sun_path, name_.data(), name_.size());
-    if (name_.starts_with('@')) {
-      address.sun_path[0] = '\0';
-    }
-    const auto length = static_cast<socklen_t>(offsetof(sockaddr_un, sun_path) + name_.size());
-    EXPECT_EQ(::bind(fd_.get(), reinterpret_cast<const sockaddr*>(&address), length), 0)
-        << std::strerror(errno);
-  }
-
-  const std::string& name() const { return name_; }
-
-  // The next datagram, or nullopt if none comes within `timeout`.
-  std::optional<std::string> receive(std::chrono::milliseconds timeout) {
-    pollfd ready{fd_.get(), POLLIN, 0};
-    if (::poll(&ready, 1, static_cast<int>(timeout.count())) != 1) {
-      return std::nullopt;
-    }
-    char buffer[4096];
-    const ssize_t size = ::recv(fd_.get(), buffer, sizeof buffer, 0);
-    if (size < 0) {
-      return std::nullopt;
-    }
-    return std::string(buffer, static_cast<std::size_t>(size));
-  }
-
- private:
-  std::string name_;
-  UniqueFd fd_;
-};
 
 // A demo server started as systemd would: with NOTIFY_SOCKET=`notify_socket` (unset if
 // empty), its output to `log`. Unlike ServerProcess, nothing waits for its "listening"

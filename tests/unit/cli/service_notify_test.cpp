@@ -14,43 +14,20 @@
 
 #include <gtest/gtest.h>
 
-#include "core/unique_fd.hpp"
+#include "support/notify_socket.hpp"
 
 namespace wl::cli {
 namespace {
 namespace fs = std::filesystem;
 
-// A unix datagram socket bound to `name` ($NOTIFY_SOCKET's form: a path, or '@' and an
-// abstract name), standing in for the service manager.
+// The service manager's socket; the next datagram, or "" if none comes within a second.
 class ListeningSocket {
  public:
-  explicit ListeningSocket(std::string name) : name_(std::move(name)) {
-    fd_.reset(::socket(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC, 0));
-    sockaddr_un address{};
-    address.sun_family = AF_UNIX;
-    std::memcpy(address.sun_path, name_.data(), name_.size());
-    if (name_.starts_with('@')) {
-      address.sun_path[0] = '\0';
-    }
-    const auto length = static_cast<socklen_t>(offsetof(sockaddr_un, sun_path) + name_.size());
-    EXPECT_EQ(::bind(fd_.get(), reinterpret_cast<const sockaddr*>(&address), length), 0)
-        << std::strerror(errno);
-  }
-
-  // The next datagram, or "" if none comes within a second.
-  std::string receive() {
-    pollfd ready{fd_.get(), POLLIN, 0};
-    if (::poll(&ready, 1, 1000) != 1) {
-      return "";
-    }
-    char buffer[4096];
-    const ssize_t size = ::recv(fd_.get(), buffer, sizeof buffer, 0);
-    return size > 0 ? std::string(buffer, static_cast<std::size_t>(size)) : "";
-  }
+  explicit ListeningSocket(std::string name) : socket_(std::move(name)) {}
+  std::string receive() { return socket_.receive(std::chrono::seconds(1)).value_or(""); }
 
  private:
-  std::string name_;
-  UniqueFd fd_;
+  testing::NotifySocket socket_;
 };
 
 class ServiceNotifyTest : public ::testing::Test {
