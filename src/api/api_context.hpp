@@ -54,7 +54,8 @@ struct ApiCounts {
   std::array<std::atomic<std::uint64_t>, kStatuses> http_responses{};  // By HTTP status.
   std::array<std::atomic<std::uint64_t>, kCodes> ws_errors{};          // `error` frames, by Code.
   std::atomic<std::uint64_t> slow_consumer_closes{0};                  // Closed 1008: fell behind.
-  std::atomic<std::uint64_t> dropped_frames{0};  // Droppable frames (typing) not sent.
+  std::atomic<std::uint64_t> dropped_frames{0};      // Droppable frames (typing) not sent.
+  std::atomic<std::uint64_t> messages_delivered{0};  // Receipts recorded from devices' acks.
 
   void add_response(int status) {
     if (status >= 0 && static_cast<std::size_t>(status) < kStatuses) {

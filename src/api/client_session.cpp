@@ -558,7 +558,9 @@ void ClientSession::handle(AckFrame ack, const std::string& ref) {
         --acks_in_flight_;
         if (!acknowledged) {
           fail(acknowledged.error(), reference);
+          return;
         }
+        context_.counts.messages_delivered.fetch_add(*acknowledged, std::memory_order_relaxed);
       });
   if (!queued) {
     --acks_in_flight_;

@@ -71,6 +71,9 @@ void write_api(MetricsText& out, const api::ApiCounts& counts) {
                  static_cast<double>(count));
     }
   }
+  out.counter("wardline_messages_delivered_total",
+              "Messages newly delivered to a recipient's device (receipts from its acks).",
+              static_cast<double>(counts.messages_delivered.load(std::memory_order_relaxed)));
   out.counter("wardline_websocket_slow_consumer_closes_total",
               "WebSocket sessions closed (1008) for falling too far behind.",
               static_cast<double>(counts.slow_consumer_closes.load(std::memory_order_relaxed)));

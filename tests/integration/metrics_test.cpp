@@ -5,6 +5,7 @@
 #include <fstream>
 #include <optional>
 #include <regex>
+#include <thread>
 
 #include <sys/stat.h>
 
@@ -97,11 +98,34 @@ TEST_F(MetricsTest, CountsFollowWhatUsersDo) {
     }
     const std::string during = get("/metrics", kToken).body;
     EXPECT_EQ(sample(during, "wardline_websocket_sessions"), 1);
+    // dr.patel's device takes the three and acknowledges them.
+    TestClient patel(server_->client_options(), "dr.patel");
+    patel.get("/api/v1/threads");
+    const auto page = patel.get("/api/v1/threads/" + std::to_string(thread.at("id").as_int64()) +
+                                "/messages?limit=10");
+    json::array ids;
+    for (const json::value& message : page.at("messages").as_array()) {
+      if (message.at("client_id").as_string().starts_with("m-")) {
+        ids.push_back(message.at("id"));
+      }
+    }
+    ASSERT_EQ(ids.size(), 3u);
+    patel.connect();
+    patel.send_frame(json::object{{"type", "ack"}, {"message_ids", ids}, {"ref", "acks"}});
+    // The receipts commit with the next write or within 50 ms: the count follows.
+    const double expected = sample(before, "wardline_messages_delivered_total").value_or(0) + 3;
+    const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(10);
+    while (sample(get("/metrics", kToken).body, "wardline_messages_delivered_total") != expected &&
+           std::chrono::steady_clock::now() < deadline) {
+      std::this_thread::sleep_for(std::chrono::milliseconds(20));
+    }
   }
   const std::string after = get("/metrics", kToken).body;
-  EXPECT_EQ(sample(after, login).value_or(-1), sample(before, login).value_or(0) + 1);
+  EXPECT_EQ(sample(after, login).value_or(-1), sample(before, login).value_or(0) + 2);
   EXPECT_EQ(sample(after, sent).value_or(-1), sample(before, sent).value_or(0) + 3);
   EXPECT_GT(sample(after, ok_responses).value_or(0), sample(before, ok_responses).value_or(0));
+  EXPECT_EQ(sample(after, "wardline_messages_delivered_total").value_or(-1),
+            sample(before, "wardline_messages_delivered_total").value_or(0) + 3);
   EXPECT_GT(sample(after, "wardline_store_commits_total").value_or(0),
             sample(before, "wardline_store_commits_total").value_or(0));
   EXPECT_GT(sample(after, R"(wardline_tls_handshakes_total{result="ok"})").value_or(0), 0);
