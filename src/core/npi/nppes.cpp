@@ -1,0 +1,276 @@
+#include "core/npi/nppes.hpp"
+
+#include <algorithm>
+#include <array>
+
+#include <fmt/format.h>
+
+namespace wl::npi {
+namespace {
+
+constexpr int kMaxTaxonomies = 15;
+
+bool all_digits(std::string_view text) {
+  return !text.empty() && std::ranges::all_of(text, [](char c) { return c >= '0' && c <= '9'; });
+}
+
+// The index of the column named `name` (or, if given, `other`), or npos.
+std::size_t find_column(const std::vector<std::string>& header, std::string_view name,
+                        std::string_view other = {}) {
+  for (std::size_t i = 0; i < header.size(); ++i) {
+    if (header[i] == name || (!other.empty() && header[i] == other)) {
+      return i;
+    }
+  }
+  return std::string::npos;
+}
+
+const std::string& at(const std::vector<std::string>& fields, std::size_t index) {
+  static const std::string kEmpty;
+  return index < fields.size() ? fields[index] : kEmpty;
+}
+
+}  // namespace
+
+bool is_valid_npi(std::string_view npi) {
+  if (npi.size() != 10 || !all_digits(npi)) {
+    return false;
+  }
+  // Luhn over "80840" + the nine digits: the prefix contributes 24, and the doubling
+  // starts from the rightmost of the nine.
+  int sum = 24;
+  bool doubled = true;
+  for (int i = 8; i >= 0; --i) {
+    int digit = npi[static_cast<std::size_t>(i)] - '0';
+    if (doubled) {
+      digit *= 2;
+      digit = digit > 9 ? digit - 9 : digit;
+    }
+    sum += digit;
+    doubled = !doubled;
+  }
+  const int check = (10 - sum % 10) % 10;
+  return npi[9] - '0' == check;
+}
+
+Result<std::vector<std::string>> split_csv_line(std::string_view line) {
+  std::vector<std::string> fields;
+  std::size_t i = 0;
+  while (true) {
+    std::string field;
+    if (i < line.size() && line[i] == '"') {
+      ++i;
+      while (true) {
+        if (i >= line.size()) {
+          return error(Code::kInvalidArgument, "a quoted value is not closed");
+        }
+        if (line[i] == '"') {
+          if (i + 1 < line.size() && line[i + 1] == '"') {
+            field.push_back('"');
+            i += 2;
+            continue;
+          }
+          ++i;
+          break;
+        }
+        field.push_back(line[i++]);
+      }
+      if (i < line.size() && line[i] != ',') {
+        return error(Code::kInvalidArgument, "text after a quoted value");
+      }
+    } else {
+      const std::size_t comma = line.find(',', i);
+      const std::size_t end = comma == std::string_view::npos ? line.size() : comma;
+      field.assign(line.substr(i, end - i));
+      i = end;
+    }
+    fields.push_back(std::move(field));
+    if (i >= line.size()) {
+      return fields;
+    }
+    ++i;  // The comma.
+  }
+}
+
+bool NppesReader::read_line() {
+  line_text_.clear();
+  too_long_ = false;
+  char c = 0;
+  bool any = false;
+  while (in_->get(c)) {
+    any = true;
+    ++bytes_read_;
+    if (c == '\n') {
+      break;
+    }
+    if (line_text_.size() < limits_.max_line_bytes) {
+      line_text_.push_back(c);
+    } else {
+      too_long_ = true;
+    }
+  }
+  if (!line_text_.empty() && line_text_.back() == '\r') {
+    line_text_.pop_back();
+  }
+  if (any) {
+    ++line_;
+  }
+  return any;
+}
+
+Result<NppesReader> NppesReader::open(std::istream& in, NppesLimits limits) {
+  NppesReader reader(in, limits);
+  if (!reader.read_line()) {
+    return error(Code::kInvalidArgument, "the file is empty: no NPPES header");
+  }
+  if (reader.too_long_) {
+    return error(Code::kInvalidArgument, "the first line is too long to be an NPPES header");
+  }
+  // A UTF-8 byte order mark before the header is not part of the first name.
+  if (reader.line_text_.starts_with("\xEF\xBB\xBF")) {
+    reader.line_text_.erase(0, 3);
+  }
+  const std::vector<std::string> header = WL_TRY(split_csv_line(reader.line_text_));
+  Columns& columns = reader.columns_;
+  columns.count = header.size();
+  std::vector<std::string> missing;
+  auto need = [&](std::string_view name, std::string_view other = {}) {
+    const std::size_t index = find_column(header, name, other);
+    if (index == std::string::npos) {
+      missing.emplace_back(name);
+    }
+    return index;
+  };
+  columns.npi = need("NPI");
+  columns.entity = need("Entity Type Code");
+  columns.organization = need("Provider Organization Name (Legal Business Name)");
+  columns.last = need("Provider Last Name (Legal Name)");
+  columns.first = need("Provider First Name");
+  columns.middle = need("Provider Middle Name");
+  columns.prefix = need("Provider Name Prefix Text");
+  columns.suffix = need("Provider Name Suffix Text");
+  columns.credential = need("Provider Credential Text");
+  columns.sex = need("Provider Sex Code", "Provider Gender Code");
+  columns.city = need("Provider Business Practice Location Address City Name");
+  columns.state = need("Provider Business Practice Location Address State Name");
+  columns.postal = need("Provider Business Practice Location Address Postal Code");
+  columns.phone = need("Provider Business Practice Location Address Telephone Number");
+  columns.deactivation_date = need("NPI Deactivation Date");
+  for (int n = 1; n <= kMaxTaxonomies; ++n) {
+    Columns::Taxonomy taxonomy{
+        find_column(header, fmt::format("Healthcare Provider Taxonomy Code_{}", n)),
+        find_column(header, fmt::format("Provider License Number_{}", n)),
+        find_column(header, fmt::format("Provider License Number State Code_{}", n)),
+        find_column(header, fmt::format("Healthcare Provider Primary Taxonomy Switch_{}", n))};
+    if (taxonomy.code == std::string::npos) {
+      if (n == 1) {
+        missing.emplace_back("Healthcare Provider Taxonomy Code_1");
+      }
+      break;
+    }
+    columns.taxonomies.push_back(taxonomy);
+  }
+  if (!missing.empty()) {
+    std::string names;
+    for (const std::string& name : missing) {
+      names += fmt::format("{}\"{}\"", names.empty() ? "" : ", ", name);
+    }
+    return error(Code::kInvalidArgument,
+                 fmt::format("not an NPPES data file: the header lacks {}", names));
+  }
+  return reader;
+}
+
+Result<std::optional<NppesRow>> NppesReader::next() {
+  while (true) {
+    if (!read_line()) {
+      if (in_->bad()) {
+        return error(Code::kUnavailable, "the NPPES file could not be read to its end");
+      }
+      return std::optional<NppesRow>();
+    }
+    if (too_long_) {
+      return std::optional<NppesRow>(NppesRow{
+          {},
+          NppesRejection{line_,
+                         fmt::format("the row is longer than {} bytes", limits_.max_line_bytes)}});
+    }
+    if (line_text_.empty()) {
+      continue;  // A blank line, such as one at the very end.
+    }
+    auto fields = split_csv_line(line_text_);
+    if (!fields) {
+      return std::optional<NppesRow>(NppesRow{{}, NppesRejection{line_, fields.error().message()}});
+    }
+    if (fields->size() != columns_.count) {
+      return std::optional<NppesRow>(
+          NppesRow{{},
+                   NppesRejection{line_, fmt::format("{} values where the header has {} columns",
+                                                     fields->size(), columns_.count)}});
+    }
+    return std::optional<NppesRow>(to_row(*fields));
+  }
+}
+
+NppesRow NppesReader::to_row(const std::vector<std::string>& fields) const {
+  auto reject = [this](std::string reason) {
+    return NppesRow{{}, NppesRejection{line_, std::move(reason)}};
+  };
+  NppesProvider provider;
+  provider.npi = at(fields, columns_.npi);
+  if (!is_valid_npi(provider.npi)) {
+    return reject(provider.npi.size() == 10 && all_digits(provider.npi)
+                      ? fmt::format("NPI {} fails its check digit", provider.npi)
+                      : "the NPI is not 10 digits");
+  }
+  const std::string& entity = at(fields, columns_.entity);
+  if (entity.empty()) {
+    // A deactivated NPI keeps only its number and dates.
+    if (at(fields, columns_.deactivation_date).empty()) {
+      return reject(
+          fmt::format("NPI {} has no entity type and no deactivation date", provider.npi));
+    }
+    provider.deactivated = true;
+    return NppesRow{std::move(provider), {}};
+  }
+  if (entity != "1" && entity != "2") {
+    return reject(
+        fmt::format("NPI {}: entity type \"{}\" is neither 1 (individual) nor 2 "
+                    "(organization)",
+                    provider.npi, entity.substr(0, 8)));
+  }
+  provider.entity =
+      entity == "1" ? NppesProvider::Entity::kIndividual : NppesProvider::Entity::kOrganization;
+  provider.organization_name = at(fields, columns_.organization);
+  provider.last_name = at(fields, columns_.last);
+  provider.first_name = at(fields, columns_.first);
+  provider.middle_name = at(fields, columns_.middle);
+  provider.prefix = at(fields, columns_.prefix);
+  provider.suffix = at(fields, columns_.suffix);
+  provider.credential = at(fields, columns_.credential);
+  provider.sex = at(fields, columns_.sex);
+  provider.practice_city = at(fields, columns_.city);
+  provider.practice_state = at(fields, columns_.state);
+  provider.practice_postal_code = at(fields, columns_.postal);
+  provider.practice_phone = at(fields, columns_.phone);
+  provider.deactivated = !at(fields, columns_.deactivation_date).empty();
+  if (provider.entity == NppesProvider::Entity::kIndividual && provider.last_name.empty()) {
+    return reject(fmt::format("NPI {}: an individual without a last name", provider.npi));
+  }
+  if (provider.entity == NppesProvider::Entity::kOrganization &&
+      provider.organization_name.empty()) {
+    return reject(fmt::format("NPI {}: an organization without a name", provider.npi));
+  }
+  for (const Columns::Taxonomy& column : columns_.taxonomies) {
+    const std::string& code = at(fields, column.code);
+    if (code.empty()) {
+      continue;
+    }
+    provider.taxonomies.push_back(NppesTaxonomy{code, at(fields, column.primary) == "Y",
+                                                at(fields, column.license),
+                                                at(fields, column.state)});
+  }
+  return NppesRow{std::move(provider), {}};
+}
+
+}  // namespace wl::npi
