@@ -11,6 +11,7 @@
 
 #include "api/refusal_audit.hpp"
 #include "api/schedule_imports.hpp"
+#include "core/metrics.hpp"
 #include "ports/clock.hpp"
 #include "ports/store_stats.hpp"
 #include "services/audit/audit_log.hpp"
@@ -56,6 +57,8 @@ struct ApiCounts {
   std::atomic<std::uint64_t> slow_consumer_closes{0};                  // Closed 1008: fell behind.
   std::atomic<std::uint64_t> dropped_frames{0};      // Droppable frames (typing) not sent.
   std::atomic<std::uint64_t> messages_delivered{0};  // Receipts recorded from devices' acks.
+  // From a message's commit to the ack of a device it was streamed to.
+  DurationHistogram delivery_lag;
 
   void add_response(int status) {
     if (status >= 0 && static_cast<std::size_t>(status) < kStatuses) {

@@ -374,6 +374,7 @@ void ClientSession::on_events_fetched(Result<std::vector<OpenedEvent>> events) {
         !send_event(event.event.position(), event_frame(context_.store_instance_id, event))) {
       return;  // Resumes from last_sent_ in on_drained().
     }
+    note_streamed(event.event);
   }
   if (!send_held_reads()) {
     return;
@@ -405,7 +406,19 @@ void ClientSession::on_live_event(const std::shared_ptr<LiveEvent>& live) {
     fetch_events();
     return;
   }
-  (void)send_event(live->event().position(), std::move(frame));
+  if (send_event(live->event().position(), std::move(frame))) {
+    note_streamed(live->event());
+  }
+}
+
+void ClientSession::note_streamed(const Event& event) {
+  if (event.kind != EventKind::kMessage || event.actor == principal_.user) {
+    return;
+  }
+  if (streamed_messages_.size() == kStreamedTracked) {
+    streamed_messages_.pop_front();
+  }
+  streamed_messages_.emplace_back(event.id, event.created_at);
 }
 
 void ClientSession::on_live_batch(const LiveBatch& batch) {
@@ -548,19 +561,34 @@ void ClientSession::handle(AckFrame ack, const std::string& ref) {
     return;
   }
   ++acks_in_flight_;
+  // How long each acknowledged message took to reach this device, if it was streamed
+  // here recently: counted once the receipts are stored.
+  std::vector<std::chrono::microseconds> lags;
+  const Timestamp now = context.clock.now();
+  for (const EventId id : messages) {
+    const auto streamed =
+        std::ranges::find(streamed_messages_, id, &std::pair<EventId, Timestamp>::first);
+    if (streamed != streamed_messages_.end()) {
+      lags.push_back(std::chrono::duration_cast<std::chrono::microseconds>(now - streamed->second));
+      streamed_messages_.erase(streamed);
+    }
+  }
   const bool queued = run_async<std::size_t>(
       [&context, principal = principal_,
        messages = std::move(messages)](WriteDone<std::size_t> finished) mutable {
         context.messaging.acknowledge_delivered_async(principal, std::move(messages),
                                                       std::move(finished));
       },
-      [this, reference](Result<std::size_t> acknowledged) {
+      [this, reference, lags = std::move(lags)](Result<std::size_t> acknowledged) {
         --acks_in_flight_;
         if (!acknowledged) {
           fail(acknowledged.error(), reference);
           return;
         }
         context_.counts.messages_delivered.fetch_add(*acknowledged, std::memory_order_relaxed);
+        for (const std::chrono::microseconds lag : lags) {
+          context_.counts.delivery_lag.observe(lag);
+        }
       });
   if (!queued) {
     --acks_in_flight_;

@@ -1,9 +1,11 @@
 #pragma once
 
+#include <deque>
 #include <memory>
 #include <span>
 #include <string>
 #include <string_view>
+#include <utility>
 #include <vector>
 
 #include "api/api_context.hpp"
@@ -86,6 +88,8 @@ class ClientSession final : public net::WsHandler {
   void fetch_events();
   void on_events_fetched(Result<std::vector<OpenedEvent>> events);
   bool send_event(StreamPosition position, std::shared_ptr<const std::string> frame);
+  // Remembers a message from someone else that was just streamed (streamed_messages_).
+  void note_streamed(const Event& event);
   // A read mark to send: the event and its serialised object (event_json).
   struct ReadMark {
     const Event* event;
@@ -130,6 +134,10 @@ class ClientSession final : public net::WsHandler {
   bool refetch_ = false;      // An event committed during that read: read again.
   bool lagging_ = false;      // The queue was full: re-read from the store when drained.
   Fifo<std::shared_ptr<const std::string>> pending_replies_;
+  // The newest messages from others streamed to this device, with their commit time:
+  // at their ack, how long they took to arrive (ApiCounts::delivery_lag). Bounded.
+  static constexpr std::size_t kStreamedTracked = 128;
+  std::deque<std::pair<EventId, Timestamp>> streamed_messages_;
   Timestamp activity_noted_;
   Timestamp typing_noted_;
   // The session's lock as last read, and its last user action as far as known here.

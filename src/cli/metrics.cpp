@@ -74,6 +74,9 @@ void write_api(MetricsText& out, const api::ApiCounts& counts) {
   out.counter("wardline_messages_delivered_total",
               "Messages newly delivered to a recipient's device (receipts from its acks).",
               static_cast<double>(counts.messages_delivered.load(std::memory_order_relaxed)));
+  counts.delivery_lag.write(out, "wardline_delivery_lag_seconds",
+                            "From a message's commit to the delivery receipt of a recipient "
+                            "device it was streamed to (time offline included).");
   out.counter("wardline_websocket_slow_consumer_closes_total",
               "WebSocket sessions closed (1008) for falling too far behind.",
               static_cast<double>(counts.slow_consumer_closes.load(std::memory_order_relaxed)));
