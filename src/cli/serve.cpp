@@ -1,6 +1,8 @@
 #include <sys/resource.h>
 #include <unistd.h>
 
+#include <algorithm>
+#include <atomic>
 #include <condition_variable>
 #include <csignal>
 #include <cstdio>
@@ -504,6 +506,26 @@ int serve(const ServeOptions& options) {
                            .port = server.port(),
                            .certificate_pin = std::move(*certificate_pin),
                            .admin_token = admin_token});
+  // Under a systemd watchdog (WatchdogSec=), WATCHDOG=1 every half interval, but only
+  // while every io thread answers: a process whose event loops are stuck is restarted.
+  std::atomic<bool> watched = true;
+  std::optional<Periodic> watchdog;
+  if (const auto interval = service_watchdog_interval()) {
+    const auto every = std::max(std::chrono::duration_cast<std::chrono::seconds>(*interval / 2),
+                                std::chrono::seconds(1));
+    const auto answer_within = std::chrono::duration_cast<std::chrono::milliseconds>(every / 2);
+    watchdog.emplace(every, [&server, &watched, answer_within, &logger] {
+      if (!watched) {
+        return;  // Stopping: STOPPING=1 was sent.
+      }
+      if (server.responsive(answer_within)) {
+        notify_service_manager_or_log("WATCHDOG=1");
+      } else {
+        logger->error("an io thread did not answer within {} ms: no watchdog ping",
+                      answer_within.count());
+      }
+    });
+  }
   // Live connections re-check their login sessions: automatic logoff and revoked
   // devices reach sockets that stay open.
   Periodic session_checks(std::chrono::seconds(options.session_check_seconds),
@@ -556,6 +578,7 @@ int serve(const ServeOptions& options) {
     }
     if (received != SIGHUP) {
       logger->info("stopping on signal {}", received);
+      watched = false;
       notify_service_manager_or_log(
           "STOPPING=1\nSTATUS=stopping: closing connections, then the final audit checkpoint");
       break;

@@ -3,7 +3,10 @@
 #include <sys/socket.h>
 #include <sys/un.h>
 
+#include <unistd.h>
+
 #include <cerrno>
+#include <charconv>
 #include <cstddef>
 #include <cstdlib>
 #include <cstring>
@@ -82,6 +85,31 @@ void notify_service_manager_or_log(std::string_view state) {
   if (auto notified = notify_service_manager(state); !notified) {
     log::get("cli")->error("{}", notified.error().to_string());
   }
+}
+
+std::optional<std::chrono::microseconds> service_watchdog_interval() {
+  auto number = [](const char* text) -> std::optional<std::int64_t> {
+    if (text == nullptr || *text == '\0') {
+      return std::nullopt;
+    }
+    std::int64_t value = 0;
+    const std::string_view view(text);
+    const auto [end, code] = std::from_chars(view.data(), view.data() + view.size(), value);
+    if (code != std::errc() || end != view.data() + view.size() || value <= 0) {
+      return std::nullopt;
+    }
+    return value;
+  };
+  if (const char* pid = std::getenv("WATCHDOG_PID"); pid != nullptr && *pid != '\0') {
+    if (number(pid) != static_cast<std::int64_t>(::getpid())) {
+      return std::nullopt;  // Meant for another process (one that started us).
+    }
+  }
+  const auto usec = number(std::getenv("WATCHDOG_USEC"));
+  if (!usec) {
+    return std::nullopt;
+  }
+  return std::chrono::microseconds(*usec);
 }
 
 }  // namespace wl::cli

@@ -1,5 +1,7 @@
 #pragma once
 
+#include <chrono>
+#include <optional>
 #include <string_view>
 
 #include "core/status.hpp"
@@ -23,6 +25,12 @@ namespace wl::cli {
 
 // The same, to `socket` (in $NOTIFY_SOCKET's form) rather than the environment's.
 [[nodiscard]] Result<void> notify_socket(std::string_view socket, std::string_view state);
+
+// The watchdog interval the service manager asks for (WatchdogSec= in the unit):
+// $WATCHDOG_USEC, if $WATCHDOG_PID is unset or names this process; nullopt otherwise,
+// or for a value that is not a positive number. WATCHDOG=1 must then be sent at least
+// this often; sd_watchdog_enabled(3) advises every half of it.
+std::optional<std::chrono::microseconds> service_watchdog_interval();
 
 // notify_service_manager, logging a failure at error level and going on: under systemd
 // a lost READY=1 ends in a start timeout, and the log then says why.

@@ -1243,6 +1243,34 @@ class Server::Impl {
 
   ~Impl() { stop(std::chrono::milliseconds(0)); }
 
+  bool responsive(std::chrono::milliseconds timeout) {
+    struct Answers {
+      std::mutex mutex;
+      std::condition_variable all_in;
+      std::size_t left = 0;  // Guarded by mutex.
+    };
+    auto answers = std::make_shared<Answers>();
+    {
+      // workers_ changes only in start() and stop(), under mutex_.
+      std::lock_guard lock(mutex_);
+      if (!is_running_ || is_stop_started_) {
+        return false;
+      }
+      answers->left = workers_.size();
+      for (auto& worker : workers_) {
+        asio::post(worker->io, [answers] {
+          {
+            std::lock_guard answered(answers->mutex);
+            --answers->left;
+          }
+          answers->all_in.notify_one();
+        });
+      }
+    }
+    std::unique_lock lock(answers->mutex);
+    return answers->all_in.wait_for(lock, timeout, [&] { return answers->left == 0; });
+  }
+
   ServerCounts counts() const {
     using Kind = detail::ConnectionCounter::Kind;
     ServerCounts counts;
@@ -1344,7 +1372,10 @@ class Server::Impl {
         }
       });
     }
-    is_running_ = true;
+    {
+      std::lock_guard lock(mutex_);  // responsive() reads it, and workers_, under mutex_.
+      is_running_ = true;
+    }
     state_.log->info("listening on {}:{} with {} io threads", state_.options.address, port_,
                      threads);
     if (plain_listener_) {
@@ -1598,6 +1629,8 @@ Result<void> Server::reload_credentials(TlsCredentials credentials) {
 std::uint16_t Server::port() const { return impl_->port(); }
 
 ServerCounts Server::counts() const { return impl_->counts(); }
+
+bool Server::responsive(std::chrono::milliseconds timeout) { return impl_->responsive(timeout); }
 
 std::uint16_t Server::http_redirect_port() const { return impl_->http_redirect_port(); }
 

@@ -246,6 +246,10 @@ class Server {
   std::uint16_t port() const;
   // What the server counted since start (for /metrics). Any thread.
   ServerCounts counts() const;
+  // Whether every io thread ran a task posted to it within `timeout`: a service
+  // manager's watchdog asks this, since a stuck io thread stops serving while the
+  // process lives. False once a stop has begun. Blocks up to `timeout`; any thread.
+  bool responsive(std::chrono::milliseconds timeout);
   // The bound plain HTTP port (after start()); 0 without ServerOptions::http_redirect_port.
   std::uint16_t http_redirect_port() const;
 

@@ -38,7 +38,9 @@ using net::testing::RawTlsClient;
 // line: the notifications alone say when it is ready.
 class ServiceProcess {
  public:
-  ServiceProcess(const fs::path& data_dir, const std::string& notify_socket)
+  // `watchdog_usec`: WATCHDOG_USEC as systemd sets it for WatchdogSec= (none if empty).
+  ServiceProcess(const fs::path& data_dir, const std::string& notify_socket,
+                 const std::string& watchdog_usec = "")
       : log_(data_dir.string() + ".log") {
     pid_ = ::fork();
     if (pid_ == 0) {
@@ -47,8 +49,13 @@ class ServiceProcess {
       ::dup2(fd, STDERR_FILENO);
       ::close(fd);
       ::unsetenv("NOTIFY_SOCKET");
+      ::unsetenv("WATCHDOG_USEC");
+      ::unsetenv("WATCHDOG_PID");
       if (!notify_socket.empty()) {
         ::setenv("NOTIFY_SOCKET", notify_socket.c_str(), 1);
+      }
+      if (!watchdog_usec.empty()) {
+        ::setenv("WATCHDOG_USEC", watchdog_usec.c_str(), 1);
       }
       std::string binary = WL_BINARY_PATH;
       std::vector<std::string> arguments{
@@ -151,6 +158,28 @@ TEST(ServiceTest, ReadyOnlyOnceTlsIsAcceptedThenStoppingOnSigterm) {
   EXPECT_TRUE(stopping->starts_with("STOPPING=1\n")) << *stopping;
   EXPECT_EQ(server.wait_for_exit(), 0) << server.output();
   EXPECT_EQ(manager.receive(std::chrono::milliseconds(0)), std::nullopt);
+}
+
+// Under WatchdogSec= (here 2 s), WATCHDOG=1 comes every half interval while the io
+// threads answer; without a watchdog, none comes.
+TEST(ServiceTest, UnderAWatchdogItPingsEveryHalfInterval) {
+  TempDir temp;
+  NotifySocket manager((temp.path() / "notify").string());
+  ServiceProcess server(temp.path() / "data", manager.name(), "2000000");
+  const std::optional<std::string> ready = manager.receive(kStartTimeout);
+  ASSERT_TRUE(ready) << server.output();
+  ASSERT_TRUE(ready->starts_with("READY=1\n")) << *ready;
+  for (int ping = 0; ping < 3; ++ping) {
+    const std::optional<std::string> alive = manager.receive(std::chrono::milliseconds(2500));
+    ASSERT_TRUE(alive) << "no watchdog ping " << ping << "\n" << server.output();
+    EXPECT_EQ(*alive, "WATCHDOG=1");
+  }
+  server.terminate();
+  const std::optional<std::string> stopping = manager.receive(kStartTimeout);
+  ASSERT_TRUE(stopping);
+  EXPECT_TRUE(stopping->starts_with("STOPPING=1\n")) << *stopping;
+  EXPECT_EQ(server.wait_for_exit(), 0) << server.output();
+  EXPECT_EQ(manager.receive(std::chrono::milliseconds(0)), std::nullopt) << "no ping once stopping";
 }
 
 TEST(ServiceTest, NotifiesAnAbstractSocket) {

@@ -90,5 +90,23 @@ TEST_F(ServiceNotifyTest, SocketWithNobodyListeningIsUnavailable) {
   EXPECT_EQ(sent.error().code(), Code::kUnavailable);
 }
 
+TEST(ServiceWatchdogTest, TheIntervalComesFromWatchdogUsecWhenItIsForThisProcess) {
+  ::unsetenv("WATCHDOG_USEC");
+  ::unsetenv("WATCHDOG_PID");
+  EXPECT_EQ(service_watchdog_interval(), std::nullopt) << "no watchdog asked for";
+  ::setenv("WATCHDOG_USEC", "30000000", 1);
+  EXPECT_EQ(service_watchdog_interval(), std::chrono::microseconds(30000000));
+  ::setenv("WATCHDOG_PID", std::to_string(::getpid()).c_str(), 1);
+  EXPECT_EQ(service_watchdog_interval(), std::chrono::microseconds(30000000));
+  ::setenv("WATCHDOG_PID", std::to_string(::getpid() + 1).c_str(), 1);
+  EXPECT_EQ(service_watchdog_interval(), std::nullopt) << "meant for another process";
+  ::unsetenv("WATCHDOG_PID");
+  for (const char* bad : {"", "0", "-5", "30s", "1e6"}) {
+    ::setenv("WATCHDOG_USEC", bad, 1);
+    EXPECT_EQ(service_watchdog_interval(), std::nullopt) << bad;
+  }
+  ::unsetenv("WATCHDOG_USEC");
+}
+
 }  // namespace
 }  // namespace wl::cli

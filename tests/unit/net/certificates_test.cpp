@@ -24,13 +24,13 @@ namespace wl::net {
 namespace {
 
 namespace fs = std::filesystem;
+using testing::files_in;
 using testing::PemPair;
+using testing::read_text;
 using testing::TempDirectory;
 using testing::ThrowawayCa;
-using testing::files_in;
-using testing::read_text;
-using testing::write_text;
 using testing::verify_server_certificate;
+using testing::write_text;
 
 struct X509Free {
   void operator()(X509* certificate) const { X509_free(certificate); }

@@ -7,6 +7,7 @@
 #include <unistd.h>
 
 #include <fstream>
+#include <thread>
 
 #include <gtest/gtest.h>
 #include <openssl/pem.h>
@@ -70,6 +71,24 @@ TEST(HttpsServerTest, GetAndPostRoundTripThroughHandlerOnAnotherThread) {
   EXPECT_EQ(post->body, R"(POST /messages {"text":"hi"})");
   // Keep-alive: both requests used one connection.
   EXPECT_EQ(get->header("X-Connection-Id"), post->header("X-Connection-Id"));
+}
+
+TEST(HttpsServerTest, ResponsiveOnlyWhileEveryIoThreadAnswers) {
+  ServerOptions options;
+  options.threads = 2;
+  TestServer server(options);
+  EXPECT_TRUE(server.server().responsive(std::chrono::seconds(1)));
+  // A handler that blocks its io thread: the server is not responsive until it returns.
+  std::thread stalled([&] {
+    HttpsClient client(server.client_options());
+    (void)client.request("GET", "/stall", {}, {{"X-Stall-Ms", "1500"}});
+  });
+  std::this_thread::sleep_for(std::chrono::milliseconds(300));
+  EXPECT_FALSE(server.server().responsive(std::chrono::milliseconds(200)));
+  stalled.join();
+  EXPECT_TRUE(server.server().responsive(std::chrono::seconds(1)));
+  server.server().stop();
+  EXPECT_FALSE(server.server().responsive(std::chrono::seconds(1))) << "stopped";
 }
 
 TEST(HttpsServerTest, AddsSecurityHeadersToEveryResponse) {

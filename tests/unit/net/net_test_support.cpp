@@ -31,6 +31,10 @@ void EchoHttpHandler::join_all() {
 }
 
 void EchoHttpHandler::admit(const Request& head, Admit admit) {
+  if (const std::string_view stall = head.header("X-Stall-Ms"); !stall.empty()) {
+    // Holds the io thread, as a handler that blocks by mistake would.
+    std::this_thread::sleep_for(std::chrono::milliseconds(std::stoul(std::string(stall))));
+  }
   if (!head.header("X-Refuse").empty()) {
     Response refusal;
     refusal.status = 401;

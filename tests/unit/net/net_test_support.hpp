@@ -37,7 +37,8 @@ class EchoHttpHandler : public HttpHandler {
  public:
   ~EchoHttpHandler() override;
   // Refuses with 401 a request carrying "X-Refuse"; admits one carrying
-  // "X-Body-Limit: N" with that limit; others within the server's ceiling.
+  // "X-Body-Limit: N" with that limit; others within the server's ceiling. With
+  // "X-Stall-Ms: N" it first blocks the io thread N ms.
   void admit(const Request& head, Admit admit) override;
   void handle(Request request, Respond respond) override;
   // Waits for every answering thread; call before the server is destroyed.

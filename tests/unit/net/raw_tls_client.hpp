@@ -15,7 +15,7 @@ struct RawTlsOptions {
   int min_version = TLS1_VERSION;
   int max_version = TLS1_3_VERSION;
   std::string tls12_ciphers = "DEFAULT:@SECLEVEL=0";  // Offer old suites too.
-  SSL_SESSION* resume = nullptr;                     // Not owned.
+  SSL_SESSION* resume = nullptr;                      // Not owned.
   std::chrono::seconds read_timeout{2};
 };
 
@@ -30,7 +30,8 @@ class RawTlsClient {
 
   // Connects to 127.0.0.1:port and completes the handshake (no certificate check).
   // Returns nullptr if the TCP connect or the handshake fails.
-  static std::unique_ptr<RawTlsClient> connect(std::uint16_t port, const RawTlsOptions& options = {});
+  static std::unique_ptr<RawTlsClient> connect(std::uint16_t port,
+                                               const RawTlsOptions& options = {});
 
   bool write(std::string_view bytes);
   // Reads exactly `count` bytes; returns fewer on close, error or timeout.
