@@ -41,6 +41,10 @@ void write_connections(MetricsText& out, const net::ServerCounts& counts, api::H
             static_cast<double>(counts.open_handshakes));
   out.gauge("wardline_websocket_sessions", "WebSocket sessions open now.",
             static_cast<double>(hub.connection_count()));
+  out.gauge("wardline_websocket_queued_frames",
+            "Frames waiting in the WebSockets' outgoing queues now (each bounded by "
+            "ws-queue-frames): clients or a network that cannot keep up.",
+            static_cast<double>(counts.ws_queued_frames));
   out.counter("wardline_connections_accepted_total", "TCP connections accepted within the caps.",
               static_cast<double>(counts.connections_accepted));
   out.counter("wardline_connections_refused_total",

@@ -171,6 +171,7 @@ struct ServerState {
   std::atomic<std::uint64_t> connections_refused{0};
   std::atomic<std::uint64_t> tls_handshakes{0};
   std::atomic<std::uint64_t> tls_handshake_failures{0};
+  std::atomic<std::size_t> ws_queued_frames{0};  // In every WebSocket's outgoing queue.
   // The bound TLS port, where redirects point; set by start() before any session exists.
   std::uint16_t https_port = 0;
   detail::ConnectionCounter counter;
@@ -319,6 +320,7 @@ class WsSession final : public SessionBase,
       return false;
     }
     queue_.push_back(std::move(text));
+    state_.ws_queued_frames.fetch_add(1, std::memory_order_relaxed);
     do_write();
     return true;
   }
@@ -432,7 +434,7 @@ class WsSession final : public SessionBase,
     is_writing_ = false;
     if (code) {
       log_ending(code, "websocket write");
-      queue_.clear();
+      clear_queue();
       // The pending read then fails too and finishes the session.
       ErrorCode ignored;
       beast::get_lowest_layer(ws_).close(ignored);
@@ -440,6 +442,7 @@ class WsSession final : public SessionBase,
     }
     if (!queue_.empty()) {
       queue_.pop_front();
+      state_.ws_queued_frames.fetch_sub(1, std::memory_order_relaxed);
     }
     if (queue_.empty() && is_drain_pending_ && !is_finished_ && !is_closing_) {
       is_drain_pending_ = false;
@@ -469,11 +472,18 @@ class WsSession final : public SessionBase,
   // still goes out.
   void force_close(std::uint16_t code, std::string_view reason) {
     if (is_writing_ && !queue_.empty()) {
+      state_.ws_queued_frames.fetch_sub(queue_.size() - 1, std::memory_order_relaxed);
       queue_.keep_front_only();
     } else {
-      queue_.clear();
+      clear_queue();
     }
     begin_close(code, reason);
+  }
+
+  // Drops every queued frame, and counts them out of ServerCounts::ws_queued_frames.
+  void clear_queue() {
+    state_.ws_queued_frames.fetch_sub(queue_.size(), std::memory_order_relaxed);
+    queue_.clear();
   }
 
   void finish() {
@@ -481,7 +491,7 @@ class WsSession final : public SessionBase,
       return;
     }
     is_finished_ = true;
-    queue_.clear();
+    clear_queue();
     deadline_.reset();
     state_.log->debug("conn_id={} websocket closed", id_);
     if (handler_) {
@@ -1280,6 +1290,7 @@ class Server::Impl {
     counts.tls_handshake_failures = state_.tls_handshake_failures.load(std::memory_order_relaxed);
     counts.open_connections = state_.counter.count(Kind::kConnection);
     counts.open_handshakes = state_.counter.count(Kind::kHandshake);
+    counts.ws_queued_frames = state_.ws_queued_frames.load(std::memory_order_relaxed);
     return counts;
   }
 

@@ -217,6 +217,7 @@ struct ServerCounts {
   std::uint64_t tls_handshake_failures = 0;
   std::size_t open_connections = 0;  // Now, TLS and plain.
   std::size_t open_handshakes = 0;   // Now: accepted, TLS not done yet.
+  std::size_t ws_queued_frames = 0;  // Now: frames waiting in WebSockets' outgoing queues.
 };
 
 // Serves HTTPS (TLS 1.2 and 1.3, AEAD suites only, HSTS) and WebSocket upgrades on one

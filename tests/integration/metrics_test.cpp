@@ -119,7 +119,14 @@ TEST_F(MetricsTest, CountsFollowWhatUsersDo) {
       std::this_thread::sleep_for(std::chrono::milliseconds(20));
     }
   }
-  const std::string after = get("/metrics", kToken).body;
+  // Once both sessions have ended, nothing is left in any WebSocket queue.
+  std::string after = get("/metrics", kToken).body;
+  for (int i = 0; i < 250 && sample(after, "wardline_websocket_sessions") != 0; ++i) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(20));
+    after = get("/metrics", kToken).body;
+  }
+  EXPECT_EQ(sample(after, "wardline_websocket_sessions"), 0);
+  EXPECT_EQ(sample(after, "wardline_websocket_queued_frames"), 0);
   EXPECT_EQ(sample(after, login).value_or(-1), sample(before, login).value_or(0) + 2);
   EXPECT_EQ(sample(after, sent).value_or(-1), sample(before, sent).value_or(0) + 3);
   EXPECT_GT(sample(after, ok_responses).value_or(0), sample(before, ok_responses).value_or(0));

@@ -113,6 +113,17 @@ TEST(WsServerTest, UpgradeOnOtherPathsIsPlainHttp) {
   EXPECT_EQ(server.probe().opened, 0);
 }
 
+// Whether the server's count of queued WebSocket frames comes down to zero within 5 s.
+bool queued_frames_reach_zero(Server& server) {
+  for (int i = 0; i < 500; ++i) {
+    if (server.counts().ws_queued_frames == 0) {
+      return true;
+    }
+    std::this_thread::sleep_for(milliseconds(10));
+  }
+  return false;
+}
+
 TEST(WsServerTest, TrySendRefusesWhenQueueFullAndDrainsAfterClientReads) {
   ServerOptions options;
   options.ws_queue_frames = 4;
@@ -147,6 +158,7 @@ TEST(WsServerTest, TrySendRefusesWhenQueueFullAndDrainsAfterClientReads) {
     std::this_thread::sleep_for(milliseconds(1));
   }
   EXPECT_GT(queued.load(), 0U);
+  EXPECT_GT(server.server().counts().ws_queued_frames, 0U) << "counted for /metrics";
   {
     std::lock_guard lock(probe.mutex);
     EXPECT_EQ(probe.drained, 0);
@@ -165,8 +177,24 @@ TEST(WsServerTest, TrySendRefusesWhenQueueFullAndDrainsAfterClientReads) {
   auto echoed = client->receive(seconds(5));
   ASSERT_TRUE(echoed);
   EXPECT_EQ(*echoed, "after");
+  EXPECT_TRUE(queued_frames_reach_zero(server.server()));
   std::lock_guard lock(probe.mutex);
   EXPECT_EQ(probe.drained, 1);
+}
+
+TEST(WsServerTest, FramesQueuedForAConnectionThatGoesAwayAreCountedOut) {
+  ServerOptions options;
+  options.ws_queue_frames = 4;
+  TestServer server(options);
+  auto client = connect_ws(server);
+  ASSERT_TRUE(client);
+  ASSERT_TRUE(client->send("flood:" + std::to_string(4 << 20)));
+  auto& probe = server.probe();
+  ASSERT_TRUE(probe.wait_for([&] { return probe.flood_accepted > 0; }));
+  EXPECT_GT(server.server().counts().ws_queued_frames, 0U);
+  client.reset();  // Gone without reading: the session ends with its queue full.
+  EXPECT_TRUE(probe.wait_for([&] { return probe.closed == 1; }));
+  EXPECT_TRUE(queued_frames_reach_zero(server.server()));
 }
 
 // Large frames to several connections on one io thread, none read until all are
