@@ -1,0 +1,93 @@
+// Upgrades with the real binary (docs/operations.md, "Upgrade"): a store of the schema
+// before this build's is migrated at start and keeps everything it held; a store a newer
+// Wardline migrated is refused with a message that says so, and left untouched.
+
+#include <sqlite3.h>
+
+#include <string>
+
+#include <boost/json/serialize.hpp>
+
+#include "integration/fixture.hpp"
+
+namespace wl::testing {
+namespace {
+namespace json = boost::json;
+
+using UpgradeTest = ServerTest;
+
+// Runs `sql` on the (closed) store; returns PRAGMA user_version afterwards.
+int run_on_store(const std::filesystem::path& database, const std::string& sql) {
+  sqlite3* handle = nullptr;
+  EXPECT_EQ(sqlite3_open(database.c_str(), &handle), SQLITE_OK);
+  char* message = nullptr;
+  EXPECT_EQ(sqlite3_exec(handle, sql.c_str(), nullptr, nullptr, &message), SQLITE_OK)
+      << (message != nullptr ? message : "");
+  sqlite3_free(message);
+  sqlite3_stmt* version = nullptr;
+  sqlite3_prepare_v2(handle, "PRAGMA user_version", -1, &version, nullptr);
+  sqlite3_step(version);
+  const int result = sqlite3_column_int(version, 0);
+  sqlite3_finalize(version);
+  sqlite3_close(handle);
+  return result;
+}
+
+TEST_F(UpgradeTest, AStoreOfThePreviousSchemaIsMigratedAtStartAndKeepsWhatItHeld) {
+  const std::string audit_key = printed_audit_key(server_->output());
+  std::int64_t thread = 0;
+  {
+    auto harper = login("rn.harper");
+    thread = direct_thread(*harper, "dr.patel");
+    harper->connect();
+    for (int i = 0; i < 5; ++i) {
+      const auto sent = harper->send_message(thread, "before-" + std::to_string(i), "vitals");
+      ASSERT_EQ(sent.at("type").as_string(), "sent") << json::serialize(sent);
+    }
+  }
+  server_->stop();
+  // Schema 14, as the release before this one left it: no hand-off notes yet.
+  const auto database = server_->data_dir() / "wardline.db";
+  ASSERT_EQ(run_on_store(database,
+                         "DROP INDEX handoffs_pending; DROP TABLE handoffs; "
+                         "PRAGMA user_version = 14"),
+            14);
+
+  server_->start();
+  {
+    auto harper = login("rn.harper");
+    const auto page =
+        harper->get("/api/v1/threads/" + std::to_string(thread) + "/messages?limit=50");
+    int kept = 0;
+    for (const auto& message : page.at("messages").as_array()) {
+      kept += message.at("client_id").as_string().starts_with("before-") ? 1 : 0;
+    }
+    EXPECT_EQ(kept, 5) << "every message survives the upgrade";
+    // What version 15 brought works at once.
+    EXPECT_TRUE(harper->get("/api/v1/handoffs").at("handoffs").is_array());
+  }
+  server_->stop();
+  EXPECT_EQ(run_on_store(database, ""), 15);
+  std::string output;
+  EXPECT_EQ(run_wardline(
+                {"audit", "--data-dir", server_->data_dir().string(), "verify", "--key", audit_key},
+                &output),
+            0)
+      << output;
+}
+
+TEST_F(UpgradeTest, AStoreANewerWardlineMigratedIsRefusedAndLeftAsItIs) {
+  server_->stop();
+  const auto database = server_->data_dir() / "wardline.db";
+  ASSERT_EQ(run_on_store(database, "PRAGMA user_version = 99"), 99);
+  std::string output;
+  EXPECT_NE(
+      run_wardline({"serve", "--data-dir", server_->data_dir().string(), "--port", "0"}, &output),
+      0);
+  EXPECT_NE(output.find("written by a newer Wardline (schema version 99)"), std::string::npos)
+      << output;
+  EXPECT_EQ(run_on_store(database, ""), 99) << "never downgraded in place";
+}
+
+}  // namespace
+}  // namespace wl::testing
