@@ -16,25 +16,13 @@ messages=${BENCH_MESSAGES:-200000}
 rate=${BENCH_RATE:-4000}
 body=${BENCH_BODY:-100}
 users=${BENCH_USERS:-200}
-work=$(mktemp -d)
-server_pid=
-cleanup() {
-  if [ -n "$server_pid" ]; then kill "$server_pid" 2>/dev/null || true; wait "$server_pid" 2>/dev/null || true; fi
-  rm -rf "$work"
-}
-trap cleanup EXIT
-free_port() {
-  python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'
-}
+source "$(dirname "$0")/lib.sh"  # $work, $server_pid, free_port, wait_for_server
 start() {
   port=$(free_port)
   "$wardline" serve --data-dir "$work/data" --port "$port" --bench-limits --fast-password-hashing \
     --log-level warn > /dev/null &
   server_pid=$!
-  for _ in $(seq 1 100); do
-    if curl -sk "https://127.0.0.1:$port/healthz" >/dev/null 2>&1; then break; fi
-    sleep 0.1
-  done
+  wait_for_server "$port"
 }
 stop() { kill "$server_pid"; wait "$server_pid" 2>/dev/null || true; server_pid=; }
 size() { stat -c %s "$work/data/wardline.db"; }

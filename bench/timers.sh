@@ -44,17 +44,7 @@ if [ -n "${BENCH_LOAD_RATE:-}" ]; then
 fi
 out=${OUT:-bench-results}
 mkdir -p "$out"
-work=$(mktemp -d)
-server_pid=
-cleanup() {
-  if [ -n "$server_pid" ]; then kill "$server_pid" 2>/dev/null || true; wait "$server_pid" 2>/dev/null || true; fi
-  rm -rf "$work"
-}
-trap cleanup EXIT
-
-free_port() {
-  python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'
-}
+source "$(dirname "$0")/lib.sh"  # $work, $server_pid, free_port, wait_for_server
 
 "$wardline" bench setup --data-dir "$work/data" --count "$users" > /dev/null
 "$wardline" admin --data-dir "$work/data" escalation policy --org Bench --urgent-after "$delay" \
@@ -64,10 +54,7 @@ port=$(free_port)
 "$wardline" serve --data-dir "$work/data" --port "$port" --bench-limits --fast-password-hashing \
   --log-level warn --ws-queue-frames 4096 &
 server_pid=$!
-for _ in $(seq 1 100); do
-  if curl -sk "https://127.0.0.1:$port/healthz" >/dev/null 2>&1; then break; fi
-  sleep 0.1
-done
+wait_for_server "$port"
 server=(--server "https://127.0.0.1:$port" --ca "$work/data/tls/ca.pem" --server-pid "$server_pid")
 database="$work/data/wardline.db"
 pending() { sqlite3 "$database" "SELECT count(*) FROM timers WHERE kind = 'message.escalation'"; }
