@@ -107,6 +107,10 @@ class Message {
 
   // `text` with the escape sequences of this message's encoding characters resolved.
   std::string unescape(std::string_view text) const;
+  // `text` with this message's delimiters written as escape sequences, so that it can be
+  // placed in a field of a message with the same encoding characters (an ACK's text, say).
+  // For valid UTF-8 text, unescape(escape(text)) == text.
+  std::string escape(std::string_view text) const;
 
  private:
   friend class MessageBuilder;

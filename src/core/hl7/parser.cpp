@@ -409,6 +409,33 @@ std::string Message::unescape(std::string_view text) const {
   return to_valid_utf8(out);
 }
 
+std::string Message::escape(std::string_view text) const {
+  std::string out;
+  out.reserve(text.size());
+  for (const char c : text) {
+    char code = 0;
+    if (c == encoding_.field) {
+      code = 'F';
+    } else if (c == encoding_.component) {
+      code = 'S';
+    } else if (c == encoding_.subcomponent) {
+      code = 'T';
+    } else if (c == encoding_.repetition) {
+      code = 'R';
+    } else if (c == encoding_.escape) {
+      code = 'E';
+    } else if (encoding_.truncation && c == *encoding_.truncation) {
+      code = 'P';
+    }
+    if (code == 0) {
+      out.push_back(c);
+    } else {
+      out += {encoding_.escape, code, encoding_.escape};
+    }
+  }
+  return out;
+}
+
 Result<Message> parse_message(std::string_view bytes, ParseLimits limits) {
   if (bytes.size() > limits.max_bytes) {
     return error(Code::kInvalidArgument,

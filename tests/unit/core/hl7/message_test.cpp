@@ -99,6 +99,13 @@ TEST(Hl7MessageTest, ResolvesEveryEscape) {
   EXPECT_EQ(m.raw(*m.segment("NTE"), 3), "\\X48692C\\");
 }
 
+TEST(Hl7MessageTest, EscapeIsTheInverseOfUnescape) {
+  const Message m = parse_ok("MSH#*!$%@#A\r");
+  const std::string text = "a#b*c!d$e%f@g|^~\\&\n";
+  EXPECT_EQ(m.escape(text), "a$F$b$S$c$R$d$E$e$T$f$P$g|^~\\&\n");
+  EXPECT_EQ(m.unescape(m.escape(text)), text);
+}
+
 TEST(Hl7MessageTest, KeepsUnknownAndUnterminatedEscapesLiterally) {
   const Message m = parse_ok(
       "MSH|^~\\&|A|B|||||ADT^A01|1|P|2.5\r"
