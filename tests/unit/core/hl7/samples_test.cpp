@@ -45,6 +45,95 @@ TEST(Hl7SamplesTest, EverySampleParsesWithAHeader) {
   EXPECT_EQ(count, 28);
 }
 
+// Per sample: MSH-9.1, MSH-9.2, MSH-10, MSH-12, PID-3.1, PID-3.4 and PID-5.1 of the first
+// repetition (first subcomponent), PID-7, PID-8.
+struct Expected {
+  const char* file;
+  const char* message_code;
+  const char* trigger_event;
+  const char* control_id;
+  const char* version;
+  const char* identifier;
+  const char* authority;
+  const char* family_name;
+  const char* birth;
+  const char* sex;
+};
+
+constexpr Expected kExpected[] = {
+    {"hapi_adt_a01_v24_ztrack.hl7", "ADT", "A01", "22139243", "2.4", "2216506", "", "Duck",
+     "19720227", "M"},
+    {"hapi_adt_a03_v25_repetitions.hl7", "ADT", "A03", "263206", "2.5", "5520255", "PK", "ZZZ",
+     "19830824", "F"},
+    {"hl7apy_adt_a01_v26.hl7", "ADT", "A01", "0123456789", "2.6", "123-456-789", "HOSPITAL",
+     "SURNAME", "", "M"},
+    {"hl7apy_zdt_z01_v25_zmessage.hl7", "ZDT", "Z01", "0123456789", "2.5", "123-456-789",
+     "HOSPITAL", "SURNAME", "", "M"},
+    {"ms_adt_a01_v23_bom.hl7", "ADT", "A01", "599102", "2.3", "10006579", "1", "DUCK", "19241010",
+     "M"},
+    {"ms_adt_a01_v251.hl7", "ADT", "A01", "MSG00001", "2.5.1", "PATID1234", "ADT1", "EVERYMAN",
+     "19610615", "M"},
+    {"ms_adt_a01_v28_full.hl7", "ADT", "A01", "MSG00001", "2.8", "PATID1234", "test1", "EVERYMAN",
+     "198808181126+0215", "M"},
+    {"ms_adt_a02_v28.hl7", "ADT", "A02", "MSG00001", "2.8", "PATID1234", "test1", "EVERYMAN",
+     "198808181126+0215", "M"},
+    {"ms_adt_a03_v28.hl7", "ADT", "A03", "MSG00001", "2.8", "PATID1234", "test1", "EVERYMAN",
+     "198808181126+0215", "M"},
+    {"ms_adt_a04_v23.hl7", "ADT", "A04", "Q123456789T123456789X123456", "2.3", "123456789", "",
+     "BROS", "19850101000000+0700", "M"},
+    {"ms_adt_a04_v23_no_evn.hl7", "ADT", "A04", "1270326314", "2.3", "MRN12345", "", "Doe",
+     "19780101", "F"},
+    {"ms_adt_a04_v28_short.hl7", "ADT", "A04", "MSG00001", "2.8", "PATID1234", "test1", "EVERYMAN",
+     "198808181126+0215", "M"},
+    {"ms_adt_a05_v28.hl7", "ADT", "A05", "MSG00001", "2.8", "PATID1234", "test1", "EVERYMAN",
+     "198808181126+0215", "M"},
+    {"ms_adt_a08_v28.hl7", "ADT", "A08", "MSG00001", "2.8", "PATID1234", "test1", "EVERYMAN",
+     "198808181126+0215", "M"},
+    {"ms_adt_a11_v28_evn_mismatch.hl7", "ADT", "A11", "MSG00001", "2.8", "PATID1234", "test1",
+     "EVERYMAN", "198808181126+0215", "M"},
+    {"ms_adt_a13_v28.hl7", "ADT", "A13", "MSG00001", "2.8", "PATID1234", "test1", "EVERYMAN",
+     "198808181126+0215", "M"},
+    {"ms_adt_a28_v28.hl7", "ADT", "A28", "MSG00001", "2.8", "PATID1234", "test1", "EVERYMAN",
+     "198808181126+0215", "M"},
+    {"ms_adt_a31_v28.hl7", "ADT", "A31", "MSG00001", "2.8", "PATID1234", "test1", "EVERYMAN",
+     "198808181126+0215", "M"},
+    {"ms_adt_a40_v28.hl7", "ADT", "A40", "8919-40", "2.8", "12345", "BCBS", "Test", "20180205",
+     "F"},
+    {"ms_adt_a40_v28_two_pairs.hl7", "ADT", "A40", "8919-40", "2.8", "12345", "BCBS", "Test",
+     "20180205", "F"},
+    {"nhapi_adt_a01_v21_z01.hl7", "ADT", "A01", "00000040", "2.1", "0699999", "", "XXXXXX",
+     "20071006", "F"},
+    {"nhapi_adt_a01_v23_v500.hl7", "ADT", "A01", "12345", "2.3", "12345", "PATIENT MASTER", "TEST",
+     "20101114", "F"},
+    {"nhapi_adt_a01_v26_zfa.hl7", "ADT", "A01", "9c906177-dfca-4bbe-9abd-d8eb43df93a0", "2.6",
+     "397979797", "SN", "Williams", "19641028000000-0600", "M"},
+    {"nhapi_adt_a04_v281_minimal.hl7", "ADT", "A04", "1", "2.8.1", "", "", "", "", ""},
+    {"nhapi_adt_a08_v22_zin.hl7", "ADT", "A08", "1049691900", "2.2", "0216128", "51276", "BARDOUN",
+     "19981201", "F"},
+    {"nhapi_adt_a08_v23_in1_in2_zbe.hl7", "ADT", "A08", "36711904", "2.3", "1000", "", "Test",
+     "19370609", "F"},
+    {"nhapi_adt_a08_v23_many_ids.hl7", "ADT", "A08", "Q2043855220T2330403781X928163", "2.3",
+     "25106376", "TEC MRN", "Patient", "19400101", "F"},
+    {"nhapi_adt_a28_v25_minimal.hl7", "ADT", "A28", "1", "2.5", "", "", "", "", ""},
+};
+
+TEST(Hl7SamplesTest, ReadsTheHeaderAndPatientOfEachSample) {
+  EXPECT_EQ(std::size(kExpected), 28u);
+  for (const Expected& expected : kExpected) {
+    SCOPED_TRACE(expected.file);
+    const Message m = parse_sample(expected.file);
+    EXPECT_EQ(m.header().message_code, expected.message_code);
+    EXPECT_EQ(m.header().trigger_event, expected.trigger_event);
+    EXPECT_EQ(m.header().control_id, expected.control_id);
+    EXPECT_EQ(m.header().version, expected.version);
+    EXPECT_EQ(m.value("PID", 3, 1, 1), expected.identifier);
+    EXPECT_EQ(m.value("PID", 3, 1, 4, 1), expected.authority);
+    EXPECT_EQ(m.value("PID", 5, 1, 1, 1), expected.family_name);
+    EXPECT_EQ(m.value("PID", 7), expected.birth);
+    EXPECT_EQ(m.value("PID", 8), expected.sex);
+  }
+}
+
 TEST(Hl7SamplesTest, ReadsTheV251StandardExampleWithItsByteOrderMark) {
   const Message m = parse_sample("ms_adt_a01_v251.hl7");
   EXPECT_EQ(m.segments().front().name(), "MSH");
