@@ -63,3 +63,7 @@ build schedule_fuzzer fuzz/schedule_fuzzer.cpp src/services/routing/schedule_fil
   src/core/time_zone.cpp src/core/status.cpp src/core/time.cpp src/core/utf8.cpp \
   -- -DUSE_OS_TZDB=1 -DHAS_STRING_VIEW=1 -DONLY_C_LOCALE=1 -lical -ldate-tz
 run schedule_fuzzer
+
+build hl7_fuzzer fuzz/hl7_fuzzer.cpp src/core/hl7/parser.cpp src/core/hl7/datetime.cpp \
+  src/core/hl7/mllp.cpp src/core/status.cpp src/core/time.cpp src/core/utf8.cpp
+run hl7_fuzzer
