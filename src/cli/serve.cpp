@@ -513,7 +513,7 @@ int serve(const ServeOptions& options) {
   if (const auto interval = service_watchdog_interval()) {
     const auto every = std::max(std::chrono::duration_cast<std::chrono::seconds>(*interval / 2),
                                 std::chrono::seconds(1));
-    const auto answer_within = std::chrono::duration_cast<std::chrono::milliseconds>(every / 2);
+    const auto answer_within = std::chrono::milliseconds(every) / 2;  // In ms: 1 s / 2 is not 0.
     watchdog.emplace(every, [&server, &watched, answer_within, &logger] {
       if (!watched) {
         return;  // Stopping: STOPPING=1 was sent.

@@ -174,6 +174,9 @@ TEST(ServiceTest, UnderAWatchdogItPingsEveryHalfInterval) {
     ASSERT_TRUE(alive) << "no watchdog ping " << ping << "\n" << server.output();
     EXPECT_EQ(*alive, "WATCHDOG=1");
   }
+  EXPECT_EQ(server.output().find("did not answer"), std::string::npos)
+      << "every check had time to hear from the io threads\n"
+      << server.output();
   server.terminate();
   const std::optional<std::string> stopping = manager.receive(kStartTimeout);
   ASSERT_TRUE(stopping);
