@@ -85,7 +85,7 @@ int verify(const VerifyOptions& options) {
   }
   // Read-only: verifying works beside running servers.
   Result<std::unique_ptr<AuditStore>> store = std::unique_ptr<AuditStore>();
-  if (options.store.starts_with("postgres://") || options.store.starts_with("postgresql://")) {
+  if (is_postgres_store(options.store)) {
     PostgresOptions store_options;
     store_options.read_connections = 1;
     store_options.claim_audit_chain = false;

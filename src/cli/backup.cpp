@@ -245,12 +245,8 @@ Result<std::pair<std::vector<std::string>, std::int64_t>> keys_needed(KeyStore& 
   return std::pair(std::vector<std::string>(ids.begin(), ids.end()), live);
 }
 
-bool is_postgres(const std::string& store) {
-  return store.starts_with("postgres://") || store.starts_with("postgresql://");
-}
-
 Result<void> check_store_option(const std::string& store) {
-  if (!store.empty() && store != "sqlite" && !is_postgres(store)) {
+  if (!store.empty() && store != "sqlite" && !is_postgres_store(store)) {
     return error(Code::kInvalidArgument, "--store takes sqlite or a postgres:// URI");
   }
   return ok();
@@ -297,7 +293,7 @@ Result<void> backup(const std::string& data_dir, const std::string& store, const
   const DataPaths paths{data_dir};
   Manifest manifest;
   manifest.created_at = SystemClock().now();
-  manifest.postgres = is_postgres(store);
+  manifest.postgres = is_postgres_store(store);
   if (!manifest.postgres) {
     std::error_code ec;
     if (!fs::is_regular_file(paths.database(), ec)) {
@@ -456,7 +452,7 @@ Result<void> restore(const std::string& data_dir, const std::string& store,
   WL_TRY(check_store_option(store));
   const fs::path from(options.from);
   const Manifest manifest = WL_TRY(read_manifest(from));
-  if (manifest.postgres != is_postgres(store)) {
+  if (manifest.postgres != is_postgres_store(store)) {
     return failed(manifest.postgres
                       ? "a backup of a PostgreSQL store is restored into one: give --store with "
                         "the URI of a new, empty database"

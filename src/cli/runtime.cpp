@@ -109,7 +109,7 @@ namespace {
 // but "", "sqlite" and a postgres:// or postgresql:// URI; else as the store's open.
 Result<std::unique_ptr<Store>> open_store(const std::string& store, const DataPaths& paths,
                                           AuditTally& tally, AuditCounts& counts) {
-  if (store.starts_with("postgres://") || store.starts_with("postgresql://")) {
+  if (is_postgres_store(store)) {
     return std::unique_ptr<Store>(
         WL_TRY(PostgresStore::open(store, make_audit_chainer(&tally, &counts))));
   }

@@ -43,6 +43,12 @@ struct DataPaths {
   std::filesystem::path run_file() const { return root / kRunFileName; }
 };
 
+// Whether `store` (RuntimeOptions::store, `--store`) names a PostgreSQL database: a
+// postgres:// or postgresql:// URI.
+inline bool is_postgres_store(std::string_view store) {
+  return store.starts_with("postgres://") || store.starts_with("postgresql://");
+}
+
 struct RuntimeOptions {
   PasswordHasher::Strength password_strength = PasswordHasher::Strength::kInteractive;
   // The audit signing seed (`--audit-key-file`); empty: DataPaths::audit_key(). Created

@@ -3,25 +3,44 @@
 namespace wl {
 
 void AuditCounts::note(std::string_view action, std::string_view outcome) {
-  std::pair<std::string, std::string> key{std::string(action), std::string(outcome)};
   const std::lock_guard lock(mutex_);
-  auto found = counts_.find(key);
-  if (found != counts_.end()) {
+  const auto counted = [&](std::string_view name) {
+    const auto by_action = counts_.find(name);
+    if (by_action == counts_.end()) {
+      return false;
+    }
+    const auto found = by_action->second.find(outcome);
+    if (found == by_action->second.end()) {
+      return false;
+    }
     ++found->second;
+    return true;
+  };
+  if (counted(action)) {
     return;
   }
-  if (counts_.size() >= kMaxPairs) {
-    key.first = "other";
+  if (pairs_ >= kMaxPairs) {
+    action = "other";  // A new pair past the bound.
+    if (counted(action)) {
+      return;
+    }
   }
-  ++counts_[std::move(key)];
+  auto by_action = counts_.find(action);
+  if (by_action == counts_.end()) {
+    by_action = counts_.emplace(std::string(action), Outcomes()).first;
+  }
+  by_action->second.emplace(std::string(outcome), 1);
+  ++pairs_;
 }
 
 std::vector<AuditCounts::Count> AuditCounts::snapshot() const {
   const std::lock_guard lock(mutex_);
   std::vector<Count> counts;
-  counts.reserve(counts_.size());
-  for (const auto& [key, count] : counts_) {
-    counts.push_back(Count{key.first, key.second, count});
+  counts.reserve(pairs_);
+  for (const auto& [action, outcomes] : counts_) {
+    for (const auto& [outcome, count] : outcomes) {
+      counts.push_back(Count{action, outcome, count});
+    }
   }
   return counts;
 }

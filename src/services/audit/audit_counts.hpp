@@ -5,7 +5,6 @@
 #include <mutex>
 #include <string>
 #include <string_view>
-#include <utility>
 #include <vector>
 
 namespace wl {
@@ -34,8 +33,12 @@ class AuditCounts {
   std::vector<Count> snapshot() const;
 
  private:
+  // Action, then outcome: looked up by string_view, so a pair seen before (nearly
+  // every entry) allocates nothing on the writer thread.
+  using Outcomes = std::map<std::string, std::uint64_t, std::less<>>;
   mutable std::mutex mutex_;
-  std::map<std::pair<std::string, std::string>, std::uint64_t, std::less<>> counts_;  // Guarded.
+  std::map<std::string, Outcomes, std::less<>> counts_;  // Guarded by mutex_.
+  std::size_t pairs_ = 0;                                // Guarded by mutex_.
 };
 
 }  // namespace wl
