@@ -22,6 +22,10 @@
 #include "services/patients/patient_service.hpp"
 #include "services/routing/routing_service.hpp"
 
+namespace wl {
+class AdtService;
+}  // namespace wl
+
 namespace wl::api {
 
 class Hub;
@@ -108,6 +112,8 @@ struct ApiContext {
   std::string metrics_token_sha256;
   // GET /healthz reports the free space of the file system this is on (empty: none).
   std::filesystem::path data_dir;
+  // The HL7 ADT feed, set by the composition root when `serve` takes one (/hl7/messages).
+  wl::AdtService* adt = nullptr;
   ApiCounts counts;
 
   ApiContext(IdentityService& identity_service, MessagingService& messaging_service,

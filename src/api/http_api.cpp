@@ -107,8 +107,9 @@ void for_each_resource(Visit&& visit) {
   visit(directory_routes(), [](ApiContext& context) {
     return DirectoryServices{.identity = context.identity, .hub = context.hub};
   });
-  visit(patient_routes(),
-        [](ApiContext& context) { return PatientServices{.patients = context.patients}; });
+  visit(patient_routes(), [](ApiContext& context) {
+    return PatientServices{.patients = context.patients, .adt = context.adt};
+  });
   visit(thread_routes(),
         [](ApiContext& context) { return ThreadServices{.messaging = context.messaging}; });
   visit(routing_routes(), [](ApiContext& context) {

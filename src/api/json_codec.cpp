@@ -62,6 +62,8 @@ std::string_view event_kind_name(EventKind kind) {
       return "availability_changed";
     case EventKind::kScreening:
       return "screening";
+    case EventKind::kPatientChanged:
+      return "patient_changed";
   }
   return "unknown";
 }
@@ -194,6 +196,17 @@ json::object patient_json(const PatientView& patient) {
   object["date_of_birth"] = patient.date_of_birth;
   object["location"] = patient.location;
   object["attending"] = patient.attending;
+  object["sex"] = patient.sex;
+  object["status"] = patient.status;
+  object["admitted_at"] = patient.admitted_at;
+  object["discharged_at"] = patient.discharged_at;
+  json::array identifiers;
+  for (const PatientIdentifierView& identifier : patient.identifiers) {
+    identifiers.push_back(json::object{{"value", identifier.value},
+                                       {"authority", identifier.authority},
+                                       {"type", identifier.type}});
+  }
+  object["identifiers"] = std::move(identifiers);
   object["updated_at"] = format_rfc3339(patient.updated_at);
   return object;
 }
@@ -291,6 +304,8 @@ json::object event_json(const OpenedEvent& opened) {
     case EventKind::kOrgChanged:
       object["by_user_id"] = event.actor.value();
       break;
+    case EventKind::kPatientChanged:
+      break;  // The thread's banner: fetch the thread again.
     case EventKind::kRoleChanged:
     case EventKind::kOnCallChanged:
       object["role_id"] = event.role.value();

@@ -6,6 +6,7 @@
 #include <fmt/format.h>
 
 #include "core/time_zone.hpp"
+#include "services/patients/adt_service.hpp"
 
 namespace wl::cli {
 namespace {
@@ -71,21 +72,35 @@ constexpr std::array<DemoStaff, 20> kStaff{{
     {"dr.haddad", "Dr. Yasmin Haddad", "Neurology", false},
 }};
 
+// Each demo patient as the hospital's ADT feed admits them: PID-3, PID-5, PID-7, PID-8,
+// PV1-3 (unit ^ room ^ bed), PV1-7 (id ^ family ^ given ^^^ prefix), PV1-19.
 struct DemoPatient {
   std::string_view mrn;
   std::string_view name;
   std::string_view dob;
+  std::string_view sex;
   std::string_view location;
   std::string_view attending;
 };
 
 constexpr std::array<DemoPatient, 5> kPatients{{
-    {"100234", "Testpatient, Alma", "1948-03-12", "4 West, room 12", "Dr. Nina Patel"},
-    {"100871", "Sample, Bruno", "1975-11-02", "ICU, bed 3", "Dr. Emeka Okafor"},
-    {"101502", "Example, Cora", "2019-06-21", "Pediatrics, room 5", "Dr. Lucía García"},
-    {"102044", "Fictional, Dev", "1990-01-30", "Emergency, bay 7", "Dr. Sara Lindqvist"},
-    {"102399", "Placeholder, Edith", "1936-08-08", "4 West, room 4", "Dr. Minh Nguyen"},
+    {"100234", "Testpatient^Alma", "19480312", "F", "4 West^12", "2^Patel^Nina^^^Dr."},
+    {"100871", "Sample^Bruno", "19751102", "M", "ICU^^3", "3^Okafor^Emeka^^^Dr."},
+    {"101502", "Example^Cora", "20190621", "F", "Pediatrics^5", "6^García^Lucía^^^Dr."},
+    {"102044", "Fictional^Dev", "19900130", "X", "Emergency^^7", "8^Lindqvist^Sara^^^Dr."},
+    {"102399", "Placeholder^Edith", "19360808", "F", "4 West^4", "9^Nguyen^Minh^^^Dr."},
 }};
+
+// The A01 that admits `patient`, as an interface engine would send it.
+std::string demo_admission(const DemoPatient& patient, std::size_t index) {
+  return fmt::format(
+      "MSH|^~\\&|DEMO-ADT|GENERAL|WARDLINE|GENERAL|||ADT^A01^ADT_A01|demo-admit-{}|P|2.5.1\r"
+      "EVN|A01\r"
+      "PID|1||{}^^^^MR||{}||{}|{}\r"
+      "PV1|1|I|{}||||{}||||||||||||DEMO-V{}\r",
+      index, patient.mrn, patient.name, patient.dob, patient.sex, patient.location,
+      patient.attending, patient.mrn);
+}
 
 }  // namespace
 
@@ -186,15 +201,18 @@ Result<bool> seed_demo(Runtime& runtime) {
     users[staff.username] = WL_TRY(runtime.identity().create_user(
         system, org.id, staff.username, staff.name, staff.title, kDemoPassword, staff.is_admin));
   }
+  // The patients come in through the ADT feed, as they would from the hospital's.
+  AdtService feed(runtime.store(), runtime.store(), runtime.patients(), runtime.keys(),
+                  runtime.audit(), runtime.bus(), runtime.clock(), AdtOptions{org.id},
+                  [](std::function<void()> retry) { retry(); });
   std::vector<PatientView> patients;
-  for (const DemoPatient& patient : kPatients) {
-    PatientView fields;
-    fields.mrn = patient.mrn;
-    fields.name = patient.name;
-    fields.date_of_birth = patient.dob;
-    fields.location = patient.location;
-    fields.attending = patient.attending;
-    patients.push_back(WL_TRY(runtime.patients().upsert(system, org.id, fields)));
+  for (std::size_t i = 0; i < kPatients.size(); ++i) {
+    const AdtResult admitted = WL_TRY(feed.receive_and_wait(demo_admission(kPatients[i], i + 1)));
+    if (admitted.ack_code != "AA") {
+      return error(Code::kInternal,
+                   "demo: the admission of a demo patient was refused: " + admitted.text);
+    }
+    patients.push_back(WL_TRY(runtime.patients().open_unaudited(org.id, admitted.patient)));
   }
 
   auto as = [&](std::string_view username) {

@@ -26,6 +26,7 @@ using UserId = StrongId<struct UserTag>;
 using DeviceId = StrongId<struct DeviceTag>;
 using ThreadId = StrongId<struct ThreadTag>;
 using PatientId = StrongId<struct PatientTag>;
+using EncounterId = StrongId<struct EncounterTag>;
 using RoleId = StrongId<struct RoleTag>;
 using ShiftId = StrongId<struct ShiftTag>;
 using AvailabilityId = StrongId<struct AvailabilityTag>;

@@ -63,15 +63,90 @@ struct Session {
   int pin_failures = 0;  // Wrong PINs since the last unlock.
 };
 
+// A patient of an org (docs/patients.md). Created by an administrator or by the ADT feed.
+// Every field is sealed under `seal_record`, a key fixed when the row is created, so that
+// a change of identifier or a merge never re-seals anything.
 struct Patient {
   PatientId id;
   OrgId org_id;
-  std::string mrn_token;  // Keyed blind token of the MRN, for lookup without plaintext.
+  std::string seal_record;  // "patient:<32 hex>"; rows of schema 14 and older: "mrn:<hex token>".
+  std::string mrn_token;    // Keyed blind token of the MRN shown in the banner.
   std::string mrn_sealed;
   std::string name_sealed;
   std::string dob_sealed;
+  std::string sex_sealed;
+  // Set by an administrator only; the ADT feed keeps these on the encounter.
   std::string location_sealed;
   std::string attending_sealed;
+  PatientId merged_into;  // Set once an A40 merged this patient into another.
+  // The HL7 event time of the last demographics applied: an older message does not roll
+  // them back. Unset: never written by the feed.
+  std::optional<Timestamp> event_at;
+  std::int64_t version = 1;  // Incremented by every change (optimistic checks).
+  Timestamp updated_at;
+};
+
+// One identifier of a patient (PID-3: value, assigning authority, type). Looked up by its
+// keyed blind token; the three parts are sealed under the identifier's own record
+// ("mrn:<hex token>"), so they move with it in a merge.
+struct PatientIdentifier {
+  std::string token;
+  PatientId patient_id;
+  std::string value_sealed;
+  std::string authority_sealed;
+  std::string type_sealed;
+};
+
+enum class EncounterState : std::uint8_t {
+  kPreadmitted = 1,  // A05.
+  kAdmitted = 2,     // A01: an inpatient.
+  kRegistered = 3,   // A04: an outpatient or emergency visit.
+  kDischarged = 4,   // A03.
+  kCancelled = 5,    // A11.
+};
+
+// One visit (PV1). Sealed fields under the encounter's own `seal_record`.
+struct Encounter {
+  EncounterId id;
+  OrgId org_id;
+  PatientId patient_id;
+  std::string seal_record;  // "encounter:<32 hex>".
+  std::string visit_token;  // Blind token of PV1-19; empty when the feed sent none.
+  EncounterState state = EncounterState::kAdmitted;
+  EncounterState state_before_discharge = EncounterState::kAdmitted;  // For an A13.
+  std::string visit_sealed;
+  std::string location_sealed;
+  std::string attending_sealed;
+  std::string admitted_at_sealed;    // RFC 3339 text.
+  std::string discharged_at_sealed;  // RFC 3339 text; "" sealed while not discharged.
+  std::optional<Timestamp> event_at;
+  std::int64_t version = 1;
+  Timestamp updated_at;
+};
+
+// A place an encounter was in: one per location change, oldest first.
+struct EncounterLocation {
+  std::int64_t seq = 0;
+  std::string location_sealed;
+  std::string at_sealed;  // RFC 3339 text of the event.
+};
+
+// One HL7 message as received, sealed, with what became of it (docs/hl7.md, "Stored
+// messages"). Its outcome is not PHI: "applied", "duplicate", "stale", "error" (answered
+// AE), "rejected" (answered AR).
+struct Hl7Message {
+  std::int64_t id = 0;
+  OrgId org_id;
+  std::string control_token;  // Blind token of sending application, facility and MSH-10.
+  std::string seal_record;    // "hl7:<32 hex>".
+  std::string message_type;   // "ADT^A01" (the code and event, never PHI), or "".
+  std::string outcome;
+  std::string ack_code;  // "AA", "AE" or "AR".
+  PatientId patient_id;  // The patient it applied to, if any.
+  std::int64_t attempts = 1;
+  std::string raw_sealed;
+  std::string detail_sealed;  // Why it failed (may quote the message), or "".
+  Timestamp received_at;
   Timestamp updated_at;
 };
 
@@ -140,6 +215,9 @@ enum class EventKind : std::uint8_t {
   kScreening = 18,  // The screening of `subject`'s messages changed (docs/routing.md,
                     // "Gatekeepers"): one was screened, or `actor` passed it on,
                     // answered or kept it. For their gatekeepers and the sender.
+  // Thread scope (patients).
+  kPatientChanged = 19,  // The thread's patient changed (an ADT event: demographics, a
+                         // move, a discharge, a merge): fetch the thread's banner again.
 };
 
 // Whose streams an event is in.

@@ -34,7 +34,7 @@ using Mutation = std::variant<
     SetPinHash, SetUserOperator, SetUserScheduler, OpenSession, RevokeDevice, TouchSession,
     RevokeSession, LockSession, UnlockSession, SetSessionPinFailures, PurgeSessions, AppendMessage,
     RecordDelivered, CreateThread, AddMember, RemoveMember, RenameThread, RecordRead,
-    AppendScopedEvent, UpsertPatient, ScheduleTimer, CancelTimer, CompleteTimer, RouteMessage,
+    AppendScopedEvent, ChangePatient, ScheduleTimer, CancelTimer, CompleteTimer, RouteMessage,
     CreateRole, UpdateRole, SaveShift, DeleteShift, SignInRole, SignOutRole, SetBackups,
     SetEscalationPolicy, SetAvailability, DeleteAvailability, HoldMessage, DeleteHeld,
     SetForwarding, ClearForwarding, ScreenHeld, SetGatekeepers, RecordHandOff, AcceptHandOff>;
@@ -44,7 +44,7 @@ using Mutation = std::variant<
 /// (OpenSession), MessageAppended (AppendMessage), std::vector<Event>
 /// (RecordDelivered, RouteMessage), ThreadCreated (CreateThread), Event (AddMember,
 /// RemoveMember, RenameThread, AppendScopedEvent), std::optional<Event> (RecordRead),
-/// Patient (UpsertPatient), Timer (ScheduleTimer), bool (CancelTimer, CompleteTimer,
+/// PatientWritten (ChangePatient), Timer (ScheduleTimer), bool (CancelTimer, CompleteTimer,
 /// DeleteShift, SignInRole, SignOutRole, SetBackups, SetEscalationPolicy,
 /// DeleteAvailability, DeleteHeld, ClearForwarding, ScreenHeld, SetGatekeepers,
 /// AcceptHandOff), std::optional<HandOff> (RecordHandOff),
@@ -53,8 +53,8 @@ using Mutation = std::variant<
 /// (CreateRole, UpdateRole), ShiftSaved (SaveShift).
 using MutationResult =
     std::variant<std::monostate, Org, User, Device, MessageAppended, std::vector<Event>,
-                 ThreadCreated, Event, std::optional<Event>, Patient, Timer, bool, std::int64_t,
-                 Role, ShiftSaved, AvailabilityPeriod, MessageHeld, Forwarding,
+                 ThreadCreated, Event, std::optional<Event>, PatientWritten, Timer, bool,
+                 std::int64_t, Role, ShiftSaved, AvailabilityPeriod, MessageHeld, Forwarding,
                  std::optional<HandOff>>;
 
 /// Fills in, inside the transaction, what only the mutations' results tell: a new

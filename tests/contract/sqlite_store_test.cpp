@@ -264,6 +264,40 @@ TEST_F(SqliteStoreTest, FullDiskFailsTheWriteAndKeepsSequencesAndChainIntact) {
             static_cast<std::size_t>(stored + 1));
 }
 
+TEST_F(SqliteStoreTest, PatientsOfVersion15KeepTheRecordTheyWereSealedUnder) {
+  store_.reset();
+  sqlite3* database = nullptr;
+  ASSERT_EQ(sqlite3_open(factory_.database_file().c_str(), &database), SQLITE_OK);
+  // A patient as version 15 stored it: sealed under "mrn:<hex of its MRN token>".
+  const std::string downgrade =
+      std::string(testing::kDropAdtFeed) +
+      "INSERT INTO patients (org_id, mrn_token, mrn_sealed, name_sealed, dob_sealed, "
+      "location_sealed, attending_sealed, updated_at) VALUES (" +
+      std::to_string(org_.value()) +
+      ", x'0a0bff', 'sealed-mrn', 'sealed-name', 'sealed-dob', 'sealed-location', "
+      "'sealed-attending', 0); PRAGMA user_version = 15";
+  ASSERT_EQ(sqlite3_exec(database, downgrade.c_str(), nullptr, nullptr, nullptr), SQLITE_OK);
+  sqlite3_close(database);
+
+  auto opened = SqliteStore::open(factory_.database_file(), testing::test_chainer());
+  ASSERT_TRUE(opened.has_value()) << opened.error().to_string();
+  store_ = std::move(*opened);
+  const auto patients = store_->list_patients(org_);
+  ASSERT_TRUE(patients.has_value()) << patients.error().to_string();
+  ASSERT_EQ(patients->size(), 1u);
+  const Patient& patient = patients->front();
+  EXPECT_EQ(patient.seal_record, "mrn:0a0bff");
+  EXPECT_EQ(patient.name_sealed, "sealed-name");
+  EXPECT_EQ(patient.sex_sealed, "");
+  EXPECT_EQ(patient.version, 1);
+  EXPECT_FALSE(patient.merged_into.is_set());
+  // Its MRN is its identifier, found by the same token.
+  const auto identifier = store_->find_identifier(org_, std::string("\x0a\x0b\xff", 3));
+  ASSERT_TRUE(identifier.has_value() && identifier->has_value());
+  EXPECT_EQ((*identifier)->patient_id, patient.id);
+  EXPECT_EQ((*identifier)->value_sealed, "sealed-mrn");
+}
+
 TEST_F(SqliteStoreTest, ReadsDoNotWaitForTheWriter) {
   store_->pause_writes_for_test();
   Result<MessageAppended> sent = error(Code::kInternal, "not run");
@@ -424,7 +458,7 @@ TEST_F(SqliteStoreTest, UpgradeFromVersionOneRebuildsMembershipPeriods) {
   // the sealed device names and client ids (4), the written time (5) and the session
   // lock (6).
   const std::string downgrade =
-      std::string(testing::kDropEventEnvelope) +
+      std::string(testing::kDropAdtFeed) + std::string(testing::kDropEventEnvelope) +
       "DROP TABLE memberships; ALTER TABLE users DROP COLUMN is_operator; " +
       std::string(kDropSessionLock) +
       "DROP INDEX devices_named_in_clear; DROP INDEX client_ids_in_clear; "
@@ -469,7 +503,7 @@ TEST_F(SqliteStoreTest, UpgradeFromVersionThreeSealsTheValuesItHadInClear) {
   ASSERT_EQ(sqlite3_open(factory_.database_file().c_str(), &database), SQLITE_OK);
   // What version 3 wrote: the name and client id in clear, no sealed columns.
   const std::string downgrade =
-      std::string(testing::kDropEventEnvelope) +
+      std::string(testing::kDropAdtFeed) + std::string(testing::kDropEventEnvelope) +
       "UPDATE devices SET name = 'WOMBAT-4821 ward tablet' WHERE id = " +
       std::to_string(device.value()) +
       "; UPDATE events SET client_id = 'NARWHAL-9043' WHERE id = " +

@@ -143,6 +143,24 @@ class StoreFixture : public ::testing::Test {
     store_ = std::move(*opened);
   }
 
+  // A ChangePatient that creates a patient of the fixture's org holding identifier
+  // `token` (the store sees only sealed values: these stand in for them).
+  ChangePatient new_patient(const std::string& token, std::string name_sealed = "sealed-name") {
+    ChangePatient change;
+    change.org = org_;
+    change.at = at(1);
+    change.expect_identifiers.push_back({token, PatientId()});
+    ChangePatient::PatientChange patient;
+    patient.seal_record = "patient:" + token;
+    patient.mrn_token = token;
+    patient.mrn_sealed = "sealed-mrn-" + token;
+    patient.name_sealed = std::move(name_sealed);
+    change.patient = std::move(patient);
+    change.identifiers.push_back(
+        PatientIdentifier{token, PatientId(), "sealed-value-" + token, "", "sealed-type"});
+    return change;
+  }
+
   UserId make_user(const std::string& username, OrgId org = OrgId()) {
     NewUser user;
     user.org_id = org.is_set() ? org : org_;

@@ -92,7 +92,7 @@ TYPED_TEST(TimerStoreContract, AClaimWhoseLeaseRanOutIsOvertakenAndCannotComplet
   // The stale claim's work is not written; the fresh one's is, once.
   WriteBatch late;
   late.add(CompleteTimer{stale.id, stale.attempt});
-  late.add(UpsertPatient{Patient{PatientId(), this->org_, "mrn", "", "", "", "", "", at(72)}});
+  late.add(this->new_patient("mrn"));
   auto refused = commit_and_wait(store, std::move(late));
   ASSERT_FALSE(refused.has_value());
   EXPECT_EQ(refused.error().code(), Code::kAborted);
@@ -100,7 +100,7 @@ TYPED_TEST(TimerStoreContract, AClaimWhoseLeaseRanOutIsOvertakenAndCannotComplet
 
   WriteBatch work;
   work.add(CompleteTimer{fresh.id, fresh.attempt});
-  work.add(UpsertPatient{Patient{PatientId(), this->org_, "mrn", "", "", "", "", "", at(72)}});
+  work.add(this->new_patient("mrn"));
   ASSERT_TRUE(commit_and_wait(store, std::move(work)).has_value());
   EXPECT_EQ(store.list_patients(this->org_)->size(), 1u);
   EXPECT_EQ(store.find_timer("test.kind", "escalate").error().code(), Code::kNotFound);

@@ -24,15 +24,6 @@ class WriteBatchContract : public StoreFixture<Factory> {
     EXPECT_TRUE(entries.has_value());
     return entries ? static_cast<std::int64_t>(entries->size()) : -1;
   }
-
-  Patient patient(std::string mrn_token) {
-    Patient made;
-    made.org_id = this->org_;
-    made.mrn_token = std::move(mrn_token);
-    made.name_sealed = "sealed-name";
-    made.updated_at = at(1);
-    return made;
-  }
 };
 
 TYPED_TEST_SUITE(WriteBatchContract, StoreFactories, FactoryNames);
@@ -45,7 +36,7 @@ TYPED_TEST(WriteBatchContract, CommitsEveryMutationAndItsAuditOnce) {
 
   WriteBatch batch;
   const std::size_t created = batch.add(CreateThread{thread});
-  const std::size_t upserted = batch.add(UpsertPatient{this->patient("mrn-1")});
+  const std::size_t upserted = batch.add(this->new_patient("mrn-1"));
   batch.audit(draft("thread.create", this->org_),
               [created](AuditDraft& entry, const std::vector<MutationResult>& results) {
                 entry.target =
@@ -61,7 +52,8 @@ TYPED_TEST(WriteBatchContract, CommitsEveryMutationAndItsAuditOnce) {
   const ThreadCreated& made = committed->template result<ThreadCreated>(created);
   EXPECT_TRUE(made.created);
   EXPECT_TRUE(store.find_thread(made.thread.id).has_value());
-  EXPECT_TRUE(store.find_patient(committed->template result<Patient>(upserted).id).has_value());
+  EXPECT_TRUE(
+      store.find_patient(committed->template result<PatientWritten>(upserted).patient).has_value());
   // Both entries, in order, after the mutations' results were known.
   ASSERT_EQ(committed->audited.size(), 2u);
   EXPECT_EQ(committed->audited[0].draft.target, "thread:" + std::to_string(made.thread.id.value()));
@@ -78,15 +70,13 @@ TYPED_TEST(WriteBatchContract, CommitsEveryMutationAndItsAuditOnce) {
 
 TYPED_TEST(WriteBatchContract, LaterMutationsSeeTheEarlierOnesOfTheirBatch) {
   WriteBatch batch;
-  const std::size_t first = batch.add(UpsertPatient{this->patient("mrn-2")});
-  Patient again = this->patient("mrn-2");
-  again.name_sealed = "sealed-name-changed";
-  const std::size_t second = batch.add(UpsertPatient{again});
+  batch.add(this->new_patient("mrn-2"));
+  // Decided as if nobody held mrn-2: the first mutation of the batch took it.
+  batch.add(this->new_patient("mrn-2", "sealed-name-changed"));
   auto committed = commit_and_wait(*this->store_, std::move(batch));
-  ASSERT_TRUE(committed.has_value()) << committed.error().to_string();
-  EXPECT_EQ(committed->template result<Patient>(first).id,
-            committed->template result<Patient>(second).id);
-  EXPECT_EQ(this->store_->list_patients(this->org_)->size(), 1u);
+  ASSERT_FALSE(committed.has_value());
+  EXPECT_EQ(committed.error().code(), Code::kAborted);
+  EXPECT_TRUE(this->store_->list_patients(this->org_)->empty());
 }
 
 TYPED_TEST(WriteBatchContract, ACompletionThatDeclinesWritesNoEntry) {
@@ -182,7 +172,7 @@ TYPED_TEST(WriteBatchContract, AFailingMutationTakesTheWholeBatchWithIt) {
            EXPECT_EQ(member.read_seq, 0) << member.user_id.value();
          }
        }},
-      {"UpsertPatient", UpsertPatient{this->patient("mrn-3")},
+      {"ChangePatient", this->new_patient("mrn-3"),
        [&] { EXPECT_TRUE(store.list_patients(this->org_)->empty()); }},
       {"CreateOrg", CreateOrg{"County Clinic", at(6)},
        [&] { EXPECT_EQ(store.list_orgs()->size(), 1u); }},
@@ -228,7 +218,7 @@ TYPED_TEST(WriteBatchContract, ABatchThatMayWaitCommitsWithTheNextWrite) {
   auto& store = *this->store_;
   const std::uint64_t commits_before = store.stats().commits;
   WriteBatch waiting;
-  waiting.add(UpsertPatient{this->patient("mrn-waiting")});
+  waiting.add(this->new_patient("mrn-waiting"));
   waiting.audit(draft("patient.upsert", this->org_));
   // Far longer than the test: only the next write can commit it.
   waiting.may_wait(std::chrono::hours(1));
@@ -238,7 +228,7 @@ TYPED_TEST(WriteBatchContract, ABatchThatMayWaitCommitsWithTheNextWrite) {
   std::future<Result<BatchResult>> waited_result = waited.get_future();
 
   WriteBatch next;
-  next.add(UpsertPatient{this->patient("mrn-next")});
+  next.add(this->new_patient("mrn-next"));
   auto committed = commit_and_wait(store, std::move(next));
   ASSERT_TRUE(committed.has_value()) << committed.error().to_string();
   ASSERT_EQ(waited_result.wait_for(std::chrono::seconds(30)), std::future_status::ready);
@@ -253,7 +243,7 @@ TYPED_TEST(WriteBatchContract, ABatchThatMayWaitCommitsAloneOnceItsBoundHasPasse
   auto& store = *this->store_;
   const std::uint64_t commits_before = store.stats().commits;
   WriteBatch waiting;
-  waiting.add(UpsertPatient{this->patient("mrn-alone")});
+  waiting.add(this->new_patient("mrn-alone"));
   waiting.may_wait(std::chrono::milliseconds(5));
   auto committed = commit_and_wait(store, std::move(waiting));
   ASSERT_TRUE(committed.has_value()) << committed.error().to_string();

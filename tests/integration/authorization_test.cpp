@@ -272,6 +272,28 @@ std::vector<RouteCase> route_cases() {
       {"GET", "/api/v1/users", fixed("/api/v1/users"), "", {}, {}, {}},
       {"GET", "/api/v1/devices", fixed("/api/v1/devices"), "", {}, {}, {}},
       {"GET", "/api/v1/patients", fixed("/api/v1/patients"), "", {}, {}, {}},
+      {"GET", "/api/v1/patients/search", fixed("/api/v1/patients/search?q=alma"), "", {}, {}, {}},
+      // A demo patient: anyone of the org sees the banner; to another org it is missing.
+      {"GET",
+       "/api/v1/patients/{id}",
+       fixed("/api/v1/patients/1"),
+       "",
+       {},
+       Refusal{404, "patient.read"},
+       Refusal{404, "patient.read"}},
+      // The HL7 feed's stored messages: admins of the org only; another org's admin
+      // finds none of this org's.
+      {"GET",
+       "/api/v1/hl7/messages",
+       fixed("/api/v1/hl7/messages"),
+       "",
+       Refusal{403, "hl7.list"},
+       Refusal{403, "hl7.list"},
+       {}},
+      {"GET", "/api/v1/hl7/messages/{id}", fixed("/api/v1/hl7/messages/1"), "",
+       Refusal{403, "hl7.read"}, Refusal{403, "hl7.read"}, Refusal{404, "hl7.read"}},
+      {"POST", "/api/v1/hl7/messages/{id}/replay", fixed("/api/v1/hl7/messages/1/replay"), "",
+       Refusal{403, "hl7.replay"}, Refusal{403, "hl7.replay"}, Refusal{404, "hl7.replay"}},
       {"GET", "/api/v1/threads", fixed("/api/v1/threads"), "", {}, {}, {}},
       // Another user's device: the owner or the org's admin only; other orgs see none.
       {"DELETE", "/api/v1/devices/{id}",

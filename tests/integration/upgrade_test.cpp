@@ -9,6 +9,7 @@
 #include <boost/json/serialize.hpp>
 
 #include "integration/fixture.hpp"
+#include "support/schema_downgrades.hpp"
 
 namespace wl::testing {
 namespace {
@@ -46,12 +47,10 @@ TEST_F(UpgradeTest, AStoreOfThePreviousSchemaIsMigratedAtStartAndKeepsWhatItHeld
     }
   }
   server_->stop();
-  // Schema 14, as the release before this one left it: no hand-off notes yet.
+  // Schema 15, as the release before this one left it: no ADT feed yet.
   const auto database = server_->data_dir() / "wardline.db";
-  ASSERT_EQ(run_on_store(database,
-                         "DROP INDEX handoffs_pending; DROP TABLE handoffs; "
-                         "PRAGMA user_version = 14"),
-            14);
+  ASSERT_EQ(run_on_store(database, std::string(testing::kDropAdtFeed) + "PRAGMA user_version = 15"),
+            15);
 
   server_->start();
   {
@@ -63,11 +62,11 @@ TEST_F(UpgradeTest, AStoreOfThePreviousSchemaIsMigratedAtStartAndKeepsWhatItHeld
       kept += message.at("client_id").as_string().starts_with("before-") ? 1 : 0;
     }
     EXPECT_EQ(kept, 5) << "every message survives the upgrade";
-    // What version 15 brought works at once.
-    EXPECT_TRUE(harper->get("/api/v1/handoffs").at("handoffs").is_array());
+    // What version 16 brought works at once.
+    EXPECT_TRUE(harper->get("/api/v1/patients/search").at("patients").as_array().empty());
   }
   server_->stop();
-  EXPECT_EQ(run_on_store(database, ""), 15);
+  EXPECT_EQ(run_on_store(database, ""), 16);
   std::string output;
   EXPECT_EQ(run_wardline(
                 {"audit", "--data-dir", server_->data_dir().string(), "verify", "--key", audit_key},

@@ -8,12 +8,25 @@
 
 namespace wl::testing {
 
-// What versions 15 to 8 changed, undone: hand-off notes (15); gatekeepers (14, with
-// the held messages' state); forwarding (13); held messages (12);
-// availability (11); escalation's tables (10); routing's
-// tables and the threads' role column (9); the events table as version 7 had it (no scope,
-// thread_id required), without the user and org events version 7 could not hold.
-// Comes first in a downgrade: later steps drop its columns.
+// What version 16 changed, undone: the ADT feed's tables, and the patients table as
+// version 15 had it. Patient threads become groups and patients are deleted: their fields
+// are sealed under this version's seal records, which version 15 did not keep.
+inline constexpr std::string_view kDropAdtFeed =
+    "DROP TABLE hl7_messages; DROP TABLE patient_search; DROP TABLE encounter_locations; "
+    "DROP TABLE encounters; DROP TABLE patient_identifiers; DROP INDEX threads_by_patient; "
+    "UPDATE threads SET kind = 2, patient_id = NULL WHERE patient_id IS NOT NULL; "
+    "DELETE FROM patients; "
+    "CREATE TABLE patients_v15 (id INTEGER PRIMARY KEY, org_id INTEGER NOT NULL REFERENCES "
+    "orgs (id), mrn_token BLOB NOT NULL, mrn_sealed BLOB NOT NULL, name_sealed BLOB NOT NULL, "
+    "dob_sealed BLOB NOT NULL, location_sealed BLOB NOT NULL, attending_sealed BLOB NOT NULL, "
+    "updated_at INTEGER NOT NULL, UNIQUE (org_id, mrn_token)); "
+    "DROP TABLE patients; ALTER TABLE patients_v15 RENAME TO patients; ";
+
+// What versions 15 to 8 changed, undone (after kDropAdtFeed): hand-off notes (15); gatekeepers (14,
+// with the held messages' state); forwarding (13); held messages (12); availability (11);
+// escalation's tables (10); routing's tables and the threads' role column (9); the events table as
+// version 7 had it (no scope, thread_id required), without the user and org events version 7 could
+// not hold. Comes first in a downgrade: later steps drop its columns.
 inline constexpr std::string_view kDropEventEnvelope =
     "DROP TABLE handoffs; DROP TABLE gatekeepers; DROP TABLE forwarding; DROP TABLE held_messages; "
     "DROP TABLE availability; DROP TABLE backups; DROP TABLE escalation_policies; "

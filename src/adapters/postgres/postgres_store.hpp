@@ -83,6 +83,19 @@ class PostgresStore final : public Store {
 
   Result<Patient> find_patient(PatientId id) override;
   Result<std::vector<Patient>> list_patients(OrgId org) override;
+  Result<std::optional<PatientIdentifier>> find_identifier(OrgId org,
+                                                           const std::string& token) override;
+  Result<std::vector<PatientIdentifier>> list_identifiers(PatientId patient) override;
+  Result<std::optional<Encounter>> find_encounter_by_visit(OrgId org,
+                                                           const std::string& token) override;
+  Result<std::vector<Encounter>> list_encounters(PatientId patient) override;
+  Result<std::vector<EncounterLocation>> list_locations(EncounterId encounter) override;
+  Result<std::vector<Patient>> search_inpatients(OrgId org, const std::vector<std::string>& tokens,
+                                                 std::size_t limit) override;
+  Result<std::optional<Hl7Message>> find_hl7_message(OrgId org,
+                                                     const std::string& control_token) override;
+  Result<Hl7Message> get_hl7_message(OrgId org, std::int64_t id) override;
+  Result<std::vector<Hl7Message>> list_hl7_messages(const Hl7MessageFilter& filter) override;
 
   Result<Role> find_role(RoleId id) override;
   Result<Role> find_role_by_name(OrgId org, std::string_view name) override;

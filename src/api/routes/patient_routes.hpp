@@ -5,6 +5,7 @@
 #include "api/routes/route_table.hpp"
 
 namespace wl {
+class AdtService;
 class PatientService;
 }  // namespace wl
 
@@ -14,9 +15,10 @@ namespace wl::api {
 // route table.
 struct PatientServices {
   PatientService& patients;
+  AdtService* adt;  // The HL7 ADT feed, when the server takes one; else nullptr.
 };
 
-// The org's patients: /patients.
+// The org's patients (/patients) and the HL7 messages of its ADT feed (/hl7/messages).
 std::span<const RouteOf<PatientServices>> patient_routes();
 
 }  // namespace wl::api

@@ -610,6 +610,9 @@ export class AppStore {
       case 'thread_renamed':
         state.thread.title = event.title;
         break;
+      case 'patient_changed':
+        void this.refreshPatient(state);
+        break;
       case 'thread_created':
         break;
       case 'routed':
@@ -953,6 +956,18 @@ export class AppStore {
       this.emit();
     } catch {
       // Presence refreshes again at the next welcome.
+    }
+  }
+
+  // The banner again, after the ADT feed changed the thread's patient (a merge may even
+  // make it another patient).
+  private async refreshPatient(state: ThreadState): Promise<void> {
+    try {
+      const thread = await this.api.thread(state.thread.id);
+      state.thread.patient = thread.patient;
+      this.emit();
+    } catch {
+      // Kept as is; the next change or reload shows it.
     }
   }
 

@@ -16,6 +16,13 @@ export interface Patient {
   date_of_birth: string;
   location: string;
   attending: string;
+  // HL7 table 0001 ("F", "M", ...), or "".
+  sex: string;
+  // The current visit: "preadmitted", "admitted", "registered", "discharged", or "".
+  status: string;
+  admitted_at: string;
+  discharged_at: string;
+  identifiers: { value: string; authority: string; type: string }[];
   updated_at: string;
 }
 
@@ -108,7 +115,17 @@ export interface RoutedEvent {
   gatekeeper_id?: number;
 }
 
-export type ThreadEvent = MessageEvent | DeliveredEvent | ReadEvent | MemberEvent | ThreadCreatedEvent | ThreadRenamedEvent | RoutedEvent;
+// The thread's patient changed (the ADT feed): fetch the thread again for its banner.
+export interface PatientChangedEvent {
+  id: number;
+  kind: 'patient_changed';
+  thread_id: number;
+  at: string;
+}
+
+export type ThreadEvent =
+  | MessageEvent | DeliveredEvent | ReadEvent | MemberEvent | ThreadCreatedEvent | ThreadRenamedEvent | RoutedEvent
+  | PatientChangedEvent;
 
 // Events scoped to the user or the whole org rather than a thread (docs/protocol.md,
 // "Events"): they say what changed; the client fetches it.

@@ -17,6 +17,7 @@ import { HeldBubble } from './HeldBubble';
 import { MessageDetail } from './MessageDetail';
 import { MessageOptions } from './MessageOptions';
 import { OutboxBubble } from './OutboxBubble';
+import { PatientBanner } from './PatientBanner';
 import { VirtualList, type VirtualListControl } from './VirtualList';
 
 const kNoticeMs = 4000;
@@ -182,13 +183,7 @@ export function ThreadView(props: { store: AppStore; state: ThreadState; onBack:
         )}
       </header>
       {thread.patient && (
-        <section class="patient-banner" aria-label="Patient">
-          <strong>{thread.patient.name}</strong>
-          <span>{mrnLabel(thread.patient.mrn)}</span>
-          <span>DOB {thread.patient.date_of_birth}</span>
-          <span>{thread.patient.location}</span>
-          <span>Attending: {thread.patient.attending}</span>
-        </section>
+        <PatientBanner patient={thread.patient} />
       )}
       <div class="messages">
         <VirtualList

@@ -42,7 +42,7 @@ Result<Event> apply(WriteContext& context, const RemoveMember& mutation);
 Result<Event> apply(WriteContext& context, const RenameThread& mutation);
 Result<std::optional<Event>> apply(WriteContext& context, const RecordRead& mutation);
 Result<Event> apply(WriteContext& context, const AppendScopedEvent& mutation);
-Result<Patient> apply(WriteContext& context, const UpsertPatient& mutation);
+Result<PatientWritten> apply(WriteContext& context, const ChangePatient& mutation);
 Result<Timer> apply(WriteContext& context, const ScheduleTimer& mutation);
 Result<bool> apply(WriteContext& context, const CancelTimer& mutation);
 Result<bool> apply(WriteContext& context, const CompleteTimer& mutation);

@@ -87,6 +87,11 @@ Patient read_patient(const PgResult& result, int row) {
   patient.location_sealed = result.bytes(row, 6);
   patient.attending_sealed = result.bytes(row, 7);
   patient.updated_at = result.time(row, 8);
+  patient.seal_record = result.bytes(row, 9);
+  patient.sex_sealed = result.bytes(row, 10);
+  patient.merged_into = PatientId(result.optional_int64(row, 11).value_or(0));
+  patient.event_at = result.optional_time(row, 12);
+  patient.version = result.int64(row, 13);
   return patient;
 }
 

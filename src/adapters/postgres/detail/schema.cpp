@@ -356,6 +356,82 @@ CREATE TABLE handoffs (
 );
 CREATE INDEX handoffs_pending ON handoffs (to_user, message_id) WHERE accepted_at IS NULL;
 )sql",
+    // 10: the ADT feed (docs/patients.md), as SQLite's 16.
+    R"sql(
+ALTER TABLE patients ADD COLUMN seal_record text NOT NULL DEFAULT '';
+UPDATE patients SET seal_record = 'mrn:' || encode(mrn_token, 'hex');
+ALTER TABLE patients ADD COLUMN sex_sealed bytea NOT NULL DEFAULT '';
+ALTER TABLE patients ADD COLUMN merged_into bigint REFERENCES patients (id);
+ALTER TABLE patients ADD COLUMN event_at bigint;
+ALTER TABLE patients ADD COLUMN version bigint NOT NULL DEFAULT 1;
+CREATE TABLE patient_identifiers (
+  org_id bigint NOT NULL REFERENCES orgs (id),
+  token bytea NOT NULL,
+  patient_id bigint NOT NULL REFERENCES patients (id),
+  value_sealed bytea NOT NULL,
+  authority_sealed bytea NOT NULL,
+  type_sealed bytea NOT NULL,
+  position bigint GENERATED ALWAYS AS IDENTITY,
+  PRIMARY KEY (org_id, token)
+);
+CREATE INDEX patient_identifiers_by_patient ON patient_identifiers (patient_id, position);
+INSERT INTO patient_identifiers (org_id, token, patient_id, value_sealed, authority_sealed,
+                                 type_sealed)
+  SELECT org_id, mrn_token, id, mrn_sealed, '', '' FROM patients ORDER BY id;
+CREATE TABLE encounters (
+  id bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+  org_id bigint NOT NULL REFERENCES orgs (id),
+  patient_id bigint NOT NULL REFERENCES patients (id),
+  seal_record text NOT NULL,
+  visit_token bytea,
+  state bigint NOT NULL,
+  state_before_discharge bigint NOT NULL,
+  visit_sealed bytea NOT NULL,
+  location_sealed bytea NOT NULL,
+  attending_sealed bytea NOT NULL,
+  admitted_at_sealed bytea NOT NULL,
+  discharged_at_sealed bytea NOT NULL,
+  event_at bigint,
+  version bigint NOT NULL,
+  updated_at bigint NOT NULL
+);
+CREATE UNIQUE INDEX encounters_by_visit ON encounters (org_id, visit_token)
+  WHERE visit_token IS NOT NULL;
+CREATE INDEX encounters_by_patient ON encounters (patient_id, id);
+CREATE INDEX encounters_admitted ON encounters (org_id, patient_id) WHERE state = 2;
+CREATE TABLE encounter_locations (
+  encounter_id bigint NOT NULL REFERENCES encounters (id),
+  seq bigint NOT NULL,
+  location_sealed bytea NOT NULL,
+  at_sealed bytea NOT NULL,
+  PRIMARY KEY (encounter_id, seq)
+);
+CREATE TABLE patient_search (
+  org_id bigint NOT NULL,
+  token bytea NOT NULL,
+  patient_id bigint NOT NULL REFERENCES patients (id),
+  PRIMARY KEY (org_id, token, patient_id)
+);
+CREATE INDEX patient_search_by_patient ON patient_search (patient_id);
+CREATE INDEX threads_by_patient ON threads (patient_id) WHERE patient_id IS NOT NULL;
+CREATE TABLE hl7_messages (
+  id bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+  org_id bigint NOT NULL REFERENCES orgs (id),
+  control_token bytea NOT NULL,
+  seal_record text NOT NULL,
+  message_type text NOT NULL,
+  outcome text NOT NULL,
+  ack_code text NOT NULL,
+  patient_id bigint REFERENCES patients (id),
+  attempts bigint NOT NULL,
+  raw_sealed bytea NOT NULL,
+  detail_sealed bytea NOT NULL,
+  received_at bigint NOT NULL,
+  updated_at bigint NOT NULL,
+  UNIQUE (org_id, control_token)
+);
+CREATE INDEX hl7_messages_by_outcome ON hl7_messages (org_id, outcome, id);
+)sql",
 };
 
 }  // namespace

@@ -73,6 +73,11 @@ Patient read_patient(const Statement& row) {
   patient.location_sealed = row.column_bytes(6);
   patient.attending_sealed = row.column_bytes(7);
   patient.updated_at = row.column_time(8);
+  patient.seal_record = row.column_bytes(9);
+  patient.sex_sealed = row.column_bytes(10);
+  patient.merged_into = PatientId(row.column_is_null(11) ? 0 : row.column_int64(11));
+  patient.event_at = row.column_optional_time(12);
+  patient.version = row.column_int64(13);
   return patient;
 }
 

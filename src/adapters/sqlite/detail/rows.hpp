@@ -27,7 +27,7 @@
   "pin_failures"
 #define WL_PATIENT_COLUMNS                                                        \
   "id, org_id, mrn_token, mrn_sealed, name_sealed, dob_sealed, location_sealed, " \
-  "attending_sealed, updated_at"
+  "attending_sealed, updated_at, seal_record, sex_sealed, merged_into, event_at, version"
 #define WL_THREAD_COLUMNS                                                                      \
   "id, org_id, kind, title_sealed, patient_id, unique_key, created_by, created_at, last_seq, " \
   "role_id"

@@ -426,6 +426,85 @@ CREATE TABLE handoffs (
 );
 CREATE INDEX handoffs_pending ON handoffs (to_user, message_id) WHERE accepted_at IS NULL;
 )sql",
+    // 16: the ADT feed (docs/patients.md): a patient's fields are sealed under its
+    // seal_record (rows before this version: "mrn:<hex token>", as they were sealed),
+    // merged patients point at the survivor, event_at (microseconds) orders the feed;
+    // identifiers, encounters with their location history, search tokens, and every HL7
+    // message received with its outcome.
+    R"sql(
+ALTER TABLE patients ADD COLUMN seal_record TEXT NOT NULL DEFAULT '';
+UPDATE patients SET seal_record = 'mrn:' || lower(hex(mrn_token));
+ALTER TABLE patients ADD COLUMN sex_sealed BLOB NOT NULL DEFAULT x'';
+ALTER TABLE patients ADD COLUMN merged_into INTEGER REFERENCES patients (id);
+ALTER TABLE patients ADD COLUMN event_at INTEGER;
+ALTER TABLE patients ADD COLUMN version INTEGER NOT NULL DEFAULT 1;
+CREATE TABLE patient_identifiers (
+  org_id INTEGER NOT NULL REFERENCES orgs (id),
+  token BLOB NOT NULL,
+  patient_id INTEGER NOT NULL REFERENCES patients (id),
+  value_sealed BLOB NOT NULL,
+  authority_sealed BLOB NOT NULL,
+  type_sealed BLOB NOT NULL,
+  PRIMARY KEY (org_id, token)
+);
+CREATE INDEX patient_identifiers_by_patient ON patient_identifiers (patient_id);
+INSERT INTO patient_identifiers (org_id, token, patient_id, value_sealed, authority_sealed,
+                                 type_sealed)
+  SELECT org_id, mrn_token, id, mrn_sealed, x'', x'' FROM patients;
+CREATE TABLE encounters (
+  id INTEGER PRIMARY KEY,
+  org_id INTEGER NOT NULL REFERENCES orgs (id),
+  patient_id INTEGER NOT NULL REFERENCES patients (id),
+  seal_record TEXT NOT NULL,
+  visit_token BLOB,
+  state INTEGER NOT NULL,
+  state_before_discharge INTEGER NOT NULL,
+  visit_sealed BLOB NOT NULL,
+  location_sealed BLOB NOT NULL,
+  attending_sealed BLOB NOT NULL,
+  admitted_at_sealed BLOB NOT NULL,
+  discharged_at_sealed BLOB NOT NULL,
+  event_at INTEGER,
+  version INTEGER NOT NULL,
+  updated_at INTEGER NOT NULL
+);
+CREATE UNIQUE INDEX encounters_by_visit ON encounters (org_id, visit_token)
+  WHERE visit_token IS NOT NULL;
+CREATE INDEX encounters_by_patient ON encounters (patient_id, id);
+CREATE INDEX encounters_admitted ON encounters (org_id, patient_id) WHERE state = 2;
+CREATE TABLE encounter_locations (
+  encounter_id INTEGER NOT NULL REFERENCES encounters (id),
+  seq INTEGER NOT NULL,
+  location_sealed BLOB NOT NULL,
+  at_sealed BLOB NOT NULL,
+  PRIMARY KEY (encounter_id, seq)
+) WITHOUT ROWID;
+CREATE TABLE patient_search (
+  org_id INTEGER NOT NULL,
+  token BLOB NOT NULL,
+  patient_id INTEGER NOT NULL REFERENCES patients (id),
+  PRIMARY KEY (org_id, token, patient_id)
+) WITHOUT ROWID;
+CREATE INDEX patient_search_by_patient ON patient_search (patient_id);
+CREATE INDEX threads_by_patient ON threads (patient_id) WHERE patient_id IS NOT NULL;
+CREATE TABLE hl7_messages (
+  id INTEGER PRIMARY KEY,
+  org_id INTEGER NOT NULL REFERENCES orgs (id),
+  control_token BLOB NOT NULL,
+  seal_record TEXT NOT NULL,
+  message_type TEXT NOT NULL,
+  outcome TEXT NOT NULL,
+  ack_code TEXT NOT NULL,
+  patient_id INTEGER REFERENCES patients (id),
+  attempts INTEGER NOT NULL,
+  raw_sealed BLOB NOT NULL,
+  detail_sealed BLOB NOT NULL,
+  received_at INTEGER NOT NULL,
+  updated_at INTEGER NOT NULL,
+  UNIQUE (org_id, control_token)
+);
+CREATE INDEX hl7_messages_by_outcome ON hl7_messages (org_id, outcome, id);
+)sql",
 };
 
 }  // namespace
