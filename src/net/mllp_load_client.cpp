@@ -240,6 +240,9 @@ Result<MllpLoadResult> run_mllp_load(const MllpLoadOptions& options, MllpLoadSou
   if (options.connections == 0 || options.threads == 0) {
     return error(Code::kInvalidArgument, "connections and threads must be at least 1");
   }
+  if (!options.client.server.certificate_pin.empty()) {
+    return error(Code::kInvalidArgument, "the MLLP load client does not check pinned keys");
+  }
   Run run(options, source);
   WL_TRY(detail::configure_client_tls(run.tls, options.client.server));
   {

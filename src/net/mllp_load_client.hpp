@@ -17,7 +17,9 @@
 namespace wl::net {
 
 struct MllpLoadOptions {
-  MllpClientOptions client;  // Host, port, TLS and trust; server.timeout bounds each step.
+  // Host, port, TLS and trust (ca_file or the system store; insecure_dev; no
+  // certificate_pin); server.timeout bounds each step.
+  MllpClientOptions client;
   std::size_t connections = 32;
   std::size_t threads = 1;  // io threads; connection i lives on thread i % threads.
   // The whole run (connects included) ends after this even if messages remain.
@@ -51,8 +53,9 @@ struct MllpLoadResult {
 // Opens options.connections connections, and once all have opened (or failed) drives
 // them with `source` until each has no more messages, fails, or the time limit passes.
 // Blocks; `source` must outlive the call. Errors: InvalidArgument (0 connections or
-// threads, or a CA file that cannot be loaded), Unavailable (the host does not resolve).
-// Connection failures are not errors of the call: they are counted in the result.
+// threads, a certificate pin, or a CA file that cannot be loaded), Unavailable (the
+// host does not resolve). Connection failures are not errors of the call: they are
+// counted in the result.
 Result<MllpLoadResult> run_mllp_load(const MllpLoadOptions& options, MllpLoadSource& source);
 
 }  // namespace wl::net

@@ -655,6 +655,11 @@ class MllpServer::Impl {
     for (auto& worker : workers_) {
       worker->thread.join();
     }
+    // The close posted above may not have run within a short drain: the listener must
+    // not stay open (connections would queue in its backlog unanswered).
+    ErrorCode ignored;
+    acceptor_->close(ignored);
+    accept_timer_->cancel();
     for (auto& worker : workers_) {
       for (auto& session : worker->live_sessions()) {
         session->abandon_after_stop();

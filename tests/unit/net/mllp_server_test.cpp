@@ -411,6 +411,14 @@ TEST(MllpServerTest, StopCutsConnectionsStillWaitingAtTheDrainDeadline) {
   EXPECT_EQ(listener.server().counts().replies_sent, 0u);
 }
 
+TEST(MllpServerTest, StopWithNoDrainClosesTheListenerAtOnce) {
+  TestHandler handler;
+  Listener listener(handler);
+  listener.server().stop(milliseconds(0));
+  PlainPeer peer(listener.port());
+  EXPECT_FALSE(peer.is_connected());
+}
+
 TEST(MllpServerTest, RejectsZeroLimits) {
   TestHandler handler;
   MllpServer server(MllpOptions{.port = 0, .max_in_flight = 0}, std::nullopt, handler);
