@@ -1456,6 +1456,8 @@ void add_bench_command(CLI::App& app, int& exit_code) {
   run_command->add_option("--hold", options->hold, "Seconds to hold idle connections");
   run_command->add_option("--json", options->json_file, "Also write the result as JSON here");
   run_command->callback([options, &exit_code] { exit_code = run(*options); });
+
+  add_bench_mllp_command(*bench, exit_code);
 }
 
 }  // namespace wl::cli

@@ -13,6 +13,9 @@ void add_admin_command(CLI::App& app, int& exit_code);
 void add_chat_command(CLI::App& app, int& exit_code);
 void add_audit_command(CLI::App& app, int& exit_code);
 void add_bench_command(CLI::App& app, int& exit_code);
+// `bench mllp`, registered on the `bench` command (cli/bench_mllp.cpp).
+void add_bench_mllp_command(CLI::App& bench, int& exit_code);
+void add_hl7_command(CLI::App& app, int& exit_code);
 void add_config_command(CLI::App& app, int& exit_code);
 
 // A command with every option of `serve` and nothing to run, its values kept for as long

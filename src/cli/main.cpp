@@ -15,10 +15,13 @@ int main(int argc, char** argv) {
   wl::cli::add_audit_command(app, exit_code);
   wl::cli::add_bench_command(app, exit_code);
   wl::cli::add_config_command(app, exit_code);
+  wl::cli::add_hl7_command(app, exit_code);
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& failure) {
-    return app.exit(failure);
+    const int code = app.exit(failure);
+    // `hl7 send` exits 2 on usage errors (docs/hl7.md), like its connection errors.
+    return code != 0 && app.got_subcommand("hl7") ? 2 : code;
   } catch (const std::exception& failure) {
     std::cerr << "wardline: " << failure.what() << "\n";
     return 1;

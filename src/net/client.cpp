@@ -21,6 +21,7 @@
 #include <boost/url/parse.hpp>
 
 #include "net/detail/certificate_pin.hpp"
+#include "net/detail/client_connect.hpp"
 #include "net/detail/streams.hpp"
 
 // The one explicit instantiation of the clients' WebSocket stream (declared extern in
@@ -124,9 +125,10 @@ Result<void> check_pin(SSL* ssl_handle, const ClientOptions& options) {
   return ok();
 }
 
-// Resolves, connects and completes the TLS handshake (SNI, peer and host name
-// verification) on `stream`, within options.timeout.
-Result<void> connect_tls(asio::io_context& io, TlsStream& stream, const ClientOptions& options) {
+// Resolves, connects and, unless `with_tls` is false, completes the TLS handshake (SNI,
+// peer and host name verification) on `stream`, within options.timeout.
+Result<void> connect_tls(asio::io_context& io, TlsStream& stream, const ClientOptions& options,
+                         bool with_tls = true) {
   Tcp::resolver resolver(io);
   ErrorCode code;
   const auto endpoints = resolver.resolve(options.host, std::to_string(options.port), code);
@@ -166,14 +168,12 @@ Result<void> connect_tls(asio::io_context& io, TlsStream& stream, const ClientOp
   }
   ErrorCode ignored;
   tcp.socket().set_option(Tcp::no_delay(true), ignored);
+  if (!with_tls) {
+    return ok();
+  }
 
   SSL* ssl_handle = stream.native_handle();
-  if (is_ip_literal(options.host)) {
-    X509_VERIFY_PARAM_set1_ip_asc(SSL_get0_param(ssl_handle), options.host.c_str());
-  } else {
-    SSL_set_tlsext_host_name(ssl_handle, options.host.c_str());
-    SSL_set1_host(ssl_handle, options.host.c_str());
-  }
+  detail::set_client_peer_name(ssl_handle, options);
   tcp.expires_after(options.timeout);
   is_done = false;
   stream.async_handshake(ssl::stream_base::client, [&](ErrorCode result) {
@@ -194,6 +194,28 @@ Result<void> connect_tls(asio::io_context& io, TlsStream& stream, const ClientOp
 }
 
 }  // namespace
+
+namespace detail {
+
+Result<void> configure_client_tls(asio::ssl::context& tls, const ClientOptions& options) {
+  return configure_tls(tls, options);
+}
+
+void set_client_peer_name(SSL* ssl_handle, const ClientOptions& options) {
+  if (is_ip_literal(options.host)) {
+    X509_VERIFY_PARAM_set1_ip_asc(SSL_get0_param(ssl_handle), options.host.c_str());
+  } else {
+    SSL_set_tlsext_host_name(ssl_handle, options.host.c_str());
+    SSL_set1_host(ssl_handle, options.host.c_str());
+  }
+}
+
+Result<void> connect_client(asio::io_context& io, ClientTlsStream& stream,
+                            const ClientOptions& options, bool with_tls) {
+  return connect_tls(io, stream, options, with_tls);
+}
+
+}  // namespace detail
 
 Result<ClientOptions> parse_server_url(std::string_view url, ClientOptions base) {
   auto parsed = boost::urls::parse_uri(url);

@@ -46,6 +46,7 @@
 #include "net/detail/connection_counter.hpp"
 #include "net/detail/redirect.hpp"
 #include "net/detail/streams.hpp"
+#include "net/detail/tls_context.hpp"
 
 // The one explicit instantiation of the WebSocket stream (declared extern in
 // net/detail/streams.hpp; STYLE.md section 6).
@@ -64,12 +65,6 @@ using detail::TlsStream;
 using detail::WsStream;
 using ErrorCode = boost::system::error_code;
 
-// TLS 1.2 suites: forward secret and AEAD only (Mozilla "intermediate" without CBC).
-// TLS 1.3 keeps OpenSSL's default suites, which are all AEAD.
-constexpr const char* kTls12Ciphers =
-    "ECDHE-ECDSA-AES128-GCM-SHA256:ECDHE-RSA-AES128-GCM-SHA256:"
-    "ECDHE-ECDSA-AES256-GCM-SHA384:ECDHE-RSA-AES256-GCM-SHA384:"
-    "ECDHE-ECDSA-CHACHA20-POLY1305:ECDHE-RSA-CHACHA20-POLY1305";
 constexpr const char* kHsts = "max-age=63072000; includeSubDomains";
 constexpr std::size_t kMaxCloseReasonBytes = 123;  // RFC 6455 section 5.5.
 constexpr auto kTlsShutdownTimeout = std::chrono::seconds(2);
@@ -1176,40 +1171,6 @@ class HttpSession final : public SessionBase, public std::enable_shared_from_thi
   bool is_stopping_ = false;
 };
 
-// The server's TLS context: the one place the TLS policy is set (docs/transport.md,
-// "TLS policy"), for start() and every reload alike.
-Result<std::shared_ptr<ssl::context>> make_tls_context(const TlsCredentials& credentials) {
-  auto context = std::make_shared<ssl::context>(ssl::context::tls_server);
-  ssl::context& tls = *context;
-  tls.set_options(ssl::context::default_workarounds | ssl::context::no_sslv2 |
-                  ssl::context::no_sslv3 | ssl::context::no_tlsv1 | ssl::context::no_tlsv1_1 |
-                  ssl::context::single_dh_use);
-  SSL_CTX* native = tls.native_handle();
-  SSL_CTX_set_options(
-      native, SSL_OP_CIPHER_SERVER_PREFERENCE | SSL_OP_NO_RENEGOTIATION | SSL_OP_NO_COMPRESSION);
-  // Stateless session tickets (on by default in OpenSSL 3; SSL_OP_NO_TICKET stays
-  // clear) and a server-side cache, so a reconnect storm resumes instead of paying
-  // full handshakes (DESIGN.md, Measured).
-  SSL_CTX_set_session_cache_mode(native, SSL_SESS_CACHE_SERVER);
-  static constexpr unsigned char kSessionContext[] = "wardline";
-  SSL_CTX_set_session_id_context(native, kSessionContext, sizeof kSessionContext - 1);
-  SSL_CTX_set_mode(native, SSL_MODE_RELEASE_BUFFERS);
-  if (SSL_CTX_set_min_proto_version(native, TLS1_2_VERSION) != 1 ||
-      SSL_CTX_set_cipher_list(native, kTls12Ciphers) != 1) {
-    return error(Code::kInternal, "TLS policy rejected by OpenSSL");
-  }
-  ErrorCode code;
-  tls.use_certificate_chain(asio::buffer(credentials.certificate_chain_pem), code);
-  if (code) {
-    return error(Code::kInvalidArgument, "invalid server certificate chain");
-  }
-  tls.use_private_key(asio::buffer(credentials.private_key_pem), ssl::context::pem, code);
-  if (code || SSL_CTX_check_private_key(native) != 1) {
-    return error(Code::kInvalidArgument, "invalid server private key");
-  }
-  return context;
-}
-
 }  // namespace
 
 // One listening socket and the back-off of its accepting, both on the first worker's
@@ -1302,7 +1263,7 @@ class Server::Impl {
       }
       is_started_ = true;
     }
-    std::shared_ptr<ssl::context> context = WL_TRY(make_tls_context(credentials_));
+    std::shared_ptr<ssl::context> context = WL_TRY(detail::make_server_tls_context(credentials_));
     credentials_ = {};  // The key stays only inside the SSL_CTX.
     {
       std::lock_guard lock(state_.tls_mutex);
@@ -1403,7 +1364,7 @@ class Server::Impl {
     if (!state_.tls_context()) {
       return error(Code::kFailedPrecondition, "server not started");
     }
-    std::shared_ptr<ssl::context> context = WL_TRY(make_tls_context(credentials));
+    std::shared_ptr<ssl::context> context = WL_TRY(detail::make_server_tls_context(credentials));
     {
       std::lock_guard lock(state_.tls_mutex);
       state_.tls.swap(context);
