@@ -18,6 +18,7 @@
 #include <fmt/format.h>
 #include <CLI/CLI.hpp>
 
+#include "api/adt_endpoint.hpp"
 #include "api/api_context.hpp"
 #include "api/client_session.hpp"
 #include "api/echo_session.hpp"
@@ -35,10 +36,13 @@
 #include "core/crypto/random.hpp"
 #include "core/crypto/secret_file.hpp"
 #include "core/log.hpp"
+#include "core/time_zone.hpp"
 #include "net/certificates.hpp"
+#include "net/mllp_server.hpp"
 #include "net/server.hpp"
 #include "services/audit/audit_checkpointer.hpp"
 #include "services/identity/session_purge.hpp"
+#include "services/patients/adt_service.hpp"
 #include "services/timers/job_runner.hpp"
 
 namespace wl::cli {
@@ -79,6 +83,14 @@ struct ServeOptions {
   std::string test_clock_file;
   // A plain HTTP port that only redirects to https (0 picks a free one).
   std::optional<std::uint16_t> http_port;
+  // The HL7 ADT feed over MLLP (docs/patients.md): its port (0 picks a free one; unset: no
+  // feed), address (empty: --address), TLS with the server's certificate, the org whose
+  // patients it carries (empty: the demo org with --demo), and the zone of its times.
+  std::optional<std::uint16_t> hl7_port;
+  std::string hl7_address;
+  bool hl7_tls = false;
+  std::string hl7_org;
+  std::string hl7_time_zone = "UTC";
 };
 
 // Runs task every interval on its own thread, and once more when destroyed.
@@ -269,7 +281,8 @@ class RunFileKeeper {
 // On SIGHUP: loads the certificate again and serves it to new connections; open ones
 // keep theirs. A certificate that fails to load leaves the previous one in service.
 void reload_tls(const ServeOptions& options, const std::filesystem::path& tls_dir,
-                net::Server& server, RunFileKeeper& run_file, spdlog::logger& logger) {
+                net::Server& server, net::MllpServer* mllp, RunFileKeeper& run_file,
+                spdlog::logger& logger) {
   auto setup = prepare_tls(options, tls_dir);
   if (!setup) {
     logger.error("cannot reload {}, still serving the previous one: {}",
@@ -280,6 +293,13 @@ void reload_tls(const ServeOptions& options, const std::filesystem::path& tls_di
     announce_new_ca(*setup->local, logger);
   }
   auto pin = net::certificate_pin(setup->credentials.certificate_chain_pem);
+  if (mllp != nullptr && options.hl7_tls) {
+    if (auto reloaded = mllp->reload_credentials(setup->credentials); !reloaded) {
+      logger.error("cannot reload {} for the HL7 feed, still serving the previous one: {}",
+                   certificate_source(options), reloaded.error().to_string());
+      return;
+    }
+  }
   if (auto reloaded = server.reload_credentials(std::move(setup->credentials)); !reloaded) {
     logger.error("cannot reload {}, still serving the previous one: {}",
                  certificate_source(options), reloaded.error().to_string());
@@ -464,6 +484,48 @@ int serve(const ServeOptions& options) {
                   certificate_pin.error().to_string());
     return 1;
   }
+  // The ADT feed (docs/patients.md): messages go from the MLLP listener to the work pool,
+  // and their ACKs back once durable.
+  std::unique_ptr<AdtService> adt;
+  std::unique_ptr<api::AdtEndpoint> adt_endpoint;
+  std::unique_ptr<net::MllpServer> mllp;
+  if (options.hl7_port) {
+    const std::string org_name = !options.hl7_org.empty() ? options.hl7_org
+                                 : options.demo           ? std::string(kDemoOrg)
+                                                          : "";
+    if (org_name.empty()) {
+      logger->error("--hl7-port needs --hl7-org: the org whose patients the feed carries");
+      return 1;
+    }
+    auto org = services.store().find_org_by_name(org_name);
+    if (!org) {
+      logger->error("--hl7-org: no org named '{}'", org_name);
+      return 1;
+    }
+    if (!is_time_zone(options.hl7_time_zone)) {
+      logger->error("--hl7-time-zone: '{}' is not a zone of the tz database",
+                    options.hl7_time_zone);
+      return 1;
+    }
+    adt = std::make_unique<AdtService>(
+        services.store(), services.store(), services.patients(), services.keys(), services.audit(),
+        services.bus(), services.clock(), AdtOptions{org->id, options.hl7_time_zone},
+        [&pool, &logger](std::function<void()> retry) {
+          if (!pool.try_submit(std::move(retry))) {
+            logger->warn("the work queue is full: an HL7 message retried is not acknowledged");
+          }
+        });
+    adt_endpoint = std::make_unique<api::AdtEndpoint>(*adt, pool);
+    context.adt = adt.get();
+    net::MllpOptions mllp_options;
+    mllp_options.address = options.hl7_address.empty() ? options.address : options.hl7_address;
+    mllp_options.port = *options.hl7_port;
+    std::optional<net::TlsCredentials> mllp_tls;
+    if (options.hl7_tls) {
+      mllp_tls = tls->credentials;
+    }
+    mllp = std::make_unique<net::MllpServer>(mllp_options, std::move(mllp_tls), *adt_endpoint);
+  }
   api::HttpApi http(context, options.static_dir);
   net::ServerOptions server_options;
   server_options.address = options.address;
@@ -498,6 +560,12 @@ int serve(const ServeOptions& options) {
   if (auto started = server.start(); !started) {
     logger->error("cannot start the server: {}", started.error().to_string());
     return 1;
+  }
+  if (mllp) {
+    if (auto started = mllp->start(); !started) {
+      logger->error("cannot start the HL7 listener: {}", started.error().to_string());
+      return 1;
+    }
   }
   std::optional<RunFileKeeper> run_file;
   run_file.emplace(services.paths().run_file(),
@@ -545,6 +613,11 @@ int serve(const ServeOptions& options) {
     std::printf("wardline: redirecting http://%s:%u to https\n", host.c_str(),
                 server.http_redirect_port());
   }
+  if (mllp) {
+    const std::string hl7_host = options.hl7_address.empty() ? host : options.hl7_address;
+    std::printf("wardline: HL7 feed (MLLP%s) on %s:%u\n", options.hl7_tls ? " over TLS" : "",
+                hl7_host.c_str(), mllp->port());
+  }
   if (tls->local) {
     std::printf("wardline: certificate authority %s (pass it to clients with --ca)\n",
                 tls->local->ca_certificate.c_str());
@@ -583,10 +656,13 @@ int serve(const ServeOptions& options) {
           "STOPPING=1\nSTATUS=stopping: closing connections, then the final audit checkpoint");
       break;
     }
-    reload_tls(options, tls_dir, server, *run_file, *logger);
+    reload_tls(options, tls_dir, server, mllp.get(), *run_file, *logger);
   }
   // Local admins stop calling before the server stops answering.
   run_file.reset();
+  if (mllp) {
+    mllp->stop();  // Messages in hand get their ACKs first; the rest are sent again.
+  }
   server.stop();
   server.wait();
   pool.stop();
@@ -695,6 +771,23 @@ void add_serve_options(CLI::App* command, ServeOptions* options) {
       ->expected(1)
       ->multi_option_policy(CLI::MultiOptionPolicy::TakeAll)
       ->excludes(tls_certificate);
+  command
+      ->add_option("--hl7-port", options->hl7_port,
+                   "Take the HL7 ADT feed over MLLP on this port (0 picks a free one)")
+      ->group("HL7 feed");
+  command->add_option("--hl7-address", options->hl7_address, "Its address (default: --address)")
+      ->group("HL7 feed");
+  command->add_flag("--hl7-tls", options->hl7_tls, "MLLP over TLS, with the server's certificate")
+      ->group("HL7 feed");
+  command
+      ->add_option("--hl7-org", options->hl7_org,
+                   "The org whose patients the feed carries (default with --demo: the demo's)")
+      ->group("HL7 feed");
+  command
+      ->add_option("--hl7-time-zone", options->hl7_time_zone,
+                   "Zone of the feed's times without an offset")
+      ->capture_default_str()
+      ->group("HL7 feed");
   command->add_option("--http-port", options->http_port,
                       "Also listen for plain HTTP here, only to redirect it to https "
                       "(default: none; 0 picks a free port)");

@@ -1,7 +1,7 @@
 import { useEffect, useRef, useState } from 'preact/hooks';
 import { overrideHint, rolePreviewShown, threadPreviewShown, type ComposerPreview } from '../lib/availability';
 import { composeBody, kCounterFromBytes, lengthCheck, plural, quoteOf, splitQuote, type Quote } from '../lib/compose';
-import { dayLabel, mrnLabel, timeOfDay } from '../lib/format';
+import { dayLabel, timeOfDay } from '../lib/format';
 import { loopNotice } from '../lib/forwarding';
 import { awaitsAcceptance } from '../lib/handoffs';
 import { heldNotice, heldPeer, refill } from '../lib/held';

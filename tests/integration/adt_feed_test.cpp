@@ -1,0 +1,162 @@
+// The ADT feed end to end, as a hospital's interface engine and its clinicians meet it:
+// the real server with --hl7-port, messages over MLLP (plain and TLS), ACKs only once
+// stored, the banner of an open conversation changing live, the patient picker, and an
+// integration engineer finding a failure and replaying it.
+
+#include <boost/json/serialize.hpp>
+
+#include <gtest/gtest.h>
+
+#include "core/hl7/message.hpp"
+#include "integration/fixture.hpp"
+#include "net/mllp_client.hpp"
+
+namespace wl::testing {
+namespace {
+
+namespace json = boost::json;
+
+// An ADT message for the demo's org: PID-3 `mrn`, PV1-3 `location`.
+std::string adt(std::string_view event, std::string_view control, std::string_view time,
+                std::string_view mrn, std::string_view name, std::string_view location) {
+  return "MSH|^~\\&|EPIC|GH|WARDLINE|GH|" + std::string(time) + "||ADT^" + std::string(event) +
+         "|" + std::string(control) + "|P|2.5.1\rEVN|" + std::string(event) + "|" +
+         std::string(time) + "\rPID|1||" + std::string(mrn) + "^^^GH^MR||" + std::string(name) +
+         "||19480312|F\rPV1|1|I|" + std::string(location) + "||||7^Okafor^Emeka^^^Dr.|||||||||||V-" +
+         std::string(mrn) + "^^^GH\r";
+}
+
+class AdtFeedTest : public ServerTest {
+ protected:
+  void SetUp() override {
+    server_ = std::make_unique<ServerProcess>(
+        temp_.path() / "data", std::vector<std::string>{"--hl7-port", "0"});
+    server_->start();
+    hl7_port_ = printed_port(server_->output());
+    ASSERT_NE(hl7_port_, 0) << server_->output();
+  }
+
+  static std::uint16_t printed_port(const std::string& output) {
+    const std::string_view marker = "HL7 feed (MLLP) on ";
+    const auto at = output.find(marker);
+    if (at == std::string::npos) {
+      return 0;
+    }
+    const auto colon = output.find(':', at + marker.size());
+    return static_cast<std::uint16_t>(std::stoi(output.substr(colon + 1)));
+  }
+
+  std::unique_ptr<net::MllpClient> feed() {
+    net::MllpClientOptions options;
+    options.server = server_->client_options();
+    options.server.port = hl7_port_;
+    auto client = net::MllpClient::connect(options);
+    EXPECT_TRUE(client.has_value()) << client.error().to_string();
+    return client ? std::move(*client) : nullptr;
+  }
+
+  // MSA-1 and MSA-2 of the ACK to `message`.
+  static std::pair<std::string, std::string> acknowledge(net::MllpClient& feed,
+                                                         const std::string& message) {
+    auto ack = feed.exchange(message);
+    EXPECT_TRUE(ack.has_value()) << ack.error().to_string();
+    auto parsed = hl7::parse_message(ack.value_or(""));
+    EXPECT_TRUE(parsed.has_value());
+    return parsed ? std::make_pair(parsed->value("MSA", 1), parsed->value("MSA", 2))
+                  : std::make_pair(std::string(), std::string());
+  }
+
+  std::uint16_t hl7_port_ = 0;
+};
+
+TEST_F(AdtFeedTest, AnAdmissionOverMllpIsAcknowledgedAndShownInTheBannerAsThePatientMoves) {
+  auto engine = feed();
+  ASSERT_NE(engine, nullptr);
+  EXPECT_EQ(acknowledge(*engine, adt("A01", "m-1", "20261207080000", "900001", "Feedpatient^Zoë",
+                                     "4 West^12")),
+            std::make_pair(std::string("AA"), std::string("m-1")));
+
+  // A nurse finds the new inpatient in the picker and opens a conversation about her.
+  auto harper = login("rn.harper");
+  const json::value found = harper->get("/api/v1/patients/search?q=feedpat%20zoe");
+  ASSERT_EQ(found.at("patients").as_array().size(), 1u) << json::serialize(found);
+  const json::value& patient = found.at("patients").as_array()[0];
+  EXPECT_EQ(patient.at("name").as_string(), "Feedpatient, Zoë");
+  EXPECT_EQ(patient.at("location").as_string(), "4 West, room 12");
+  EXPECT_EQ(patient.at("status").as_string(), "admitted");
+  const std::int64_t patient_id = patient.at("id").as_int64();
+  const json::value thread = harper->post(
+      "/api/v1/threads",
+      json::object{{"kind", "patient"},
+                   {"patient_id", patient_id},
+                   {"member_ids", json::array{harper->user_id_of("dr.patel")}}});
+  const std::int64_t thread_id = thread.at("id").as_int64();
+  harper->connect();
+
+  // The transfer reaches the open conversation as it is acknowledged.
+  EXPECT_EQ(acknowledge(*engine, adt("A02", "m-2", "20261207090000", "900001", "", "ICU^^3"))
+                .first,
+            "AA");
+  const json::value changed = harper->next_matching([&](const json::value& frame) {
+    return is_event(frame, "patient_changed") &&
+           frame.at("event").at("thread_id").as_int64() == thread_id;
+  });
+  ASSERT_TRUE(changed.is_object());
+  const json::value banner = harper->get("/api/v1/threads/" + std::to_string(thread_id));
+  EXPECT_EQ(banner.at("patient").at("location").as_string(), "ICU, bed 3");
+  EXPECT_EQ(banner.at("patient").at("name").as_string(), "Feedpatient, Zoë");
+
+  // The same message again is acknowledged and changes nothing.
+  EXPECT_EQ(acknowledge(*engine, adt("A02", "m-2", "20261207090000", "900001", "", "ICU^^3"))
+                .first,
+            "AA");
+  // Discharged: the banner says so and she leaves the picker.
+  EXPECT_EQ(
+      acknowledge(*engine, adt("A03", "m-3", "20261207100000", "900001", "", "ICU^^3")).first,
+      "AA");
+  EXPECT_EQ(harper->get("/api/v1/patients/" + std::to_string(patient_id))
+                .at("status")
+                .as_string(),
+            "discharged");
+  EXPECT_TRUE(harper->get("/api/v1/patients/search?q=feedpatient")
+                  .at("patients")
+                  .as_array()
+                  .empty());
+}
+
+TEST_F(AdtFeedTest, AFailureIsListedForTheIntegrationEngineerAndReplayedAfterTheFix) {
+  auto engine = feed();
+  ASSERT_NE(engine, nullptr);
+  // The transfer came before the admission: refused with AE, stored.
+  EXPECT_EQ(acknowledge(*engine, adt("A02", "early", "20261207090000", "900002",
+                                     "Latepatient^Ann", "ICU^^4")),
+            std::make_pair(std::string("AE"), std::string("early")));
+  EXPECT_EQ(acknowledge(*engine, "garbage").first, "AR");
+
+  auto admin = login("admin");
+  const json::value failures = admin->get("/api/v1/hl7/messages?outcome=error");
+  ASSERT_EQ(failures.at("messages").as_array().size(), 1u) << json::serialize(failures);
+  const std::int64_t failed_id = failures.at("messages").as_array()[0].at("id").as_int64();
+  const json::value one = admin->get("/api/v1/hl7/messages/" + std::to_string(failed_id));
+  EXPECT_EQ(one.at("message_type").as_string(), "ADT^A02");
+  EXPECT_NE(one.at("text").as_string().find("Latepatient"), std::string::npos);
+  // A clinician may not read the feed.
+  auto harper = login("rn.harper");
+  EXPECT_EQ(harper->call("GET", "/api/v1/hl7/messages").status, 403);
+
+  EXPECT_EQ(acknowledge(*engine, adt("A01", "admit", "20261207080000", "900002",
+                                     "Latepatient^Ann", "5 East^1"))
+                .first,
+            "AA");
+  const json::value replayed =
+      admin->post("/api/v1/hl7/messages/" + std::to_string(failed_id) + "/replay", json::object{});
+  EXPECT_EQ(replayed.at("outcome").as_string(), "applied") << json::serialize(replayed);
+  const json::value after = admin->get("/api/v1/hl7/messages/" + std::to_string(failed_id));
+  EXPECT_EQ(after.at("attempts").as_int64(), 2);
+  const json::value found = harper->get("/api/v1/patients/search?q=latepatient");
+  ASSERT_EQ(found.at("patients").as_array().size(), 1u);
+  EXPECT_EQ(found.at("patients").as_array()[0].at("location").as_string(), "ICU, bed 4");
+}
+
+}  // namespace
+}  // namespace wl::testing
