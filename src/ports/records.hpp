@@ -140,6 +140,9 @@ enum class EventKind : std::uint8_t {
   kScreening = 18,  // The screening of `subject`'s messages changed (docs/routing.md,
                     // "Gatekeepers"): one was screened, or `actor` passed it on,
                     // answered or kept it. For their gatekeepers and the sender.
+  // Thread scope (provider directory).
+  kProviderInvited = 19,  // actor invited the provider whose NPI is `reason` to the thread
+                          // (ports/provider_store.hpp); the invitation's id is the event's.
 };
 
 // Whose streams an event is in.
@@ -210,6 +213,7 @@ struct Event {
   UserId subject;
   RoleId role;         // Role changed, on-call changed, routed: which role.
   std::string reason;  // Routed: why it reached subject ("on_call", "signed_in", ...).
+                       // Provider invited: the NPI.
 
   StreamPosition position() const { return StreamPosition{epoch, id}; }
 };

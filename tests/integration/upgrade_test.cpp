@@ -46,12 +46,12 @@ TEST_F(UpgradeTest, AStoreOfThePreviousSchemaIsMigratedAtStartAndKeepsWhatItHeld
     }
   }
   server_->stop();
-  // Schema 14, as the release before this one left it: no hand-off notes yet.
+  // Schema 15, as the release before this one left it: no provider directory yet.
   const auto database = server_->data_dir() / "wardline.db";
   ASSERT_EQ(run_on_store(database,
-                         "DROP INDEX handoffs_pending; DROP TABLE handoffs; "
-                         "PRAGMA user_version = 14"),
-            14);
+                         "DROP TABLE provider_invitations; DROP TABLE taxonomy_codes; "
+                         "DROP TABLE providers; PRAGMA user_version = 15"),
+            15);
 
   server_->start();
   {
@@ -63,11 +63,11 @@ TEST_F(UpgradeTest, AStoreOfThePreviousSchemaIsMigratedAtStartAndKeepsWhatItHeld
       kept += message.at("client_id").as_string().starts_with("before-") ? 1 : 0;
     }
     EXPECT_EQ(kept, 5) << "every message survives the upgrade";
-    // What version 15 brought works at once.
-    EXPECT_TRUE(harper->get("/api/v1/handoffs").at("handoffs").is_array());
+    // What version 16 brought works at once.
+    EXPECT_TRUE(harper->get("/api/v1/providers?q=smith").at("providers").is_array());
   }
   server_->stop();
-  EXPECT_EQ(run_on_store(database, ""), 15);
+  EXPECT_EQ(run_on_store(database, ""), 16);
   std::string output;
   EXPECT_EQ(run_wardline(
                 {"audit", "--data-dir", server_->data_dir().string(), "verify", "--key", audit_key},

@@ -8,18 +8,20 @@
 
 namespace wl::testing {
 
-// What versions 15 to 8 changed, undone: hand-off notes (15); gatekeepers (14, with
-// the held messages' state); forwarding (13); held messages (12);
+// What versions 16 to 8 changed, undone: the provider directory (16); hand-off notes (15);
+// gatekeepers (14, with the held messages' state); forwarding (13); held messages (12);
 // availability (11); escalation's tables (10); routing's
 // tables and the threads' role column (9); the events table as version 7 had it (no scope,
 // thread_id required), without the user and org events version 7 could not hold.
 // Comes first in a downgrade: later steps drop its columns.
 inline constexpr std::string_view kDropEventEnvelope =
+    "DROP TABLE provider_invitations; DROP TABLE taxonomy_codes; DROP TABLE providers; "
     "DROP TABLE handoffs; DROP TABLE gatekeepers; DROP TABLE forwarding; DROP TABLE held_messages; "
     "DROP TABLE availability; DROP TABLE backups; DROP TABLE escalation_policies; "
     "DROP TABLE role_sign_ins; DROP TABLE shifts; DROP TABLE roles; "
     "ALTER TABLE threads DROP COLUMN role_id; ALTER TABLE users DROP COLUMN is_scheduler; "
-    "DELETE FROM events WHERE scope != 1 OR kind = 13; CREATE TABLE events_v7 (id INTEGER PRIMARY "
+    "DELETE FROM events WHERE scope != 1 OR kind = 13 OR kind = 19; CREATE TABLE events_v7 (id "
+    "INTEGER PRIMARY "
     "KEY, org_id "
     "INTEGER NOT NULL, "
     "thread_id INTEGER NOT NULL REFERENCES threads (id), kind INTEGER NOT NULL, "
