@@ -41,6 +41,13 @@ def main():
         values[index["Provider Business Practice Location Address Telephone Number"]] = phones[0] if phones else ""
         values[index["Provider Enumeration Date"]] = "05/23/2005"
         values[index["Last Update Date"]] = "07/08/2007"
+        if "name" not in record and "address" not in record:
+            # Only the number: a deactivated NPI, as NPPES lists one (the date is made up).
+            values[index["Provider Enumeration Date"]] = ""
+            values[index["Last Update Date"]] = ""
+            values[index["NPI Deactivation Date"]] = "05/01/2019"
+            write(values)
+            continue
         if record["resourceType"] == "Organization":
             values[index["Entity Type Code"]] = "2"
             values[index["Provider Organization Name (Legal Business Name)"]] = record.get("name", "")
