@@ -179,7 +179,7 @@ export function ThreadView(props: { store: AppStore; state: ThreadState; onBack:
           </p>
         </div>
         {!removal && (
-          <button type="button" class="secondary invite-button" onClick={() => setInviting(true)} aria-haspopup="dialog" aria-label="Invite to this conversation">
+          <button type="button" class="secondary info-button invite-button" onClick={() => setInviting(true)} aria-haspopup="dialog" aria-label="Invite to this conversation">
             Invite
           </button>
         )}
