@@ -54,6 +54,16 @@ inline std::string build_provider_search_sql(unsigned fields, SqlDialect dialect
   const char placeholder = dialect == SqlDialect::kSqlite ? '?' : '$';
   int next = 1;
   auto param = [&]() { return std::string(1, placeholder) + std::to_string(next++); };
+  // The field whose index drives the read: the NPI, else the name prefix, else the
+  // taxonomy, else the place. SQLite has no statistics to weigh the others' indexes (it
+  // took the place index for a name and a state, then sorted the whole state), so there
+  // a unary + keeps every other column from being indexed; PostgreSQL's planner has
+  // statistics and is left to choose.
+  const bool named = (fields & (kByName | kByNpi)) != 0;
+  const bool by_taxonomy = !named && (fields & kByTaxonomy) != 0;
+  const bool plain = dialect == SqlDialect::kPostgres;
+  const std::string place_column = plain || (!named && !by_taxonomy) ? "" : "+";
+  const std::string taxonomy_column = plain || by_taxonomy ? "" : "+";
   std::string sql = "SELECT " WL_PROVIDER_COLUMNS " FROM providers WHERE ";
   sql += dialect == SqlDialect::kSqlite ? "deactivated = 0" : "NOT deactivated";
   if ((fields & kByName) != 0) {
@@ -64,22 +74,29 @@ inline std::string build_provider_search_sql(unsigned fields, SqlDialect dialect
     sql += " AND npi = " + param();
   }
   if ((fields & kByState) != 0) {
-    sql += " AND state = " + param();
+    sql += " AND " + place_column + "state = " + param();
   }
   if ((fields & kByCity) != 0) {
-    sql += " AND city_key = " + param();
+    sql += " AND " + place_column + "city_key = " + param();
   }
   if ((fields & kByTaxonomy) != 0) {
-    sql += " AND taxonomy IN (";
+    sql += " AND " + taxonomy_column + "taxonomy IN (";
     for (std::size_t i = 0; i < kMaxQueryTaxonomies; ++i) {
       sql += (i == 0 ? "" : ", ") + param();
     }
     sql += ")";
   }
-  // A search by place alone reads its index in order: by city, then name.
-  const bool place_only =
-      (fields & (kByName | kByNpi | kByTaxonomy)) == 0 && (fields & kByState) != 0;
-  sql += place_only ? " ORDER BY city_key, name_key, npi" : " ORDER BY name_key, npi";
+  // Each order is one the chosen index reads in, so that LIMIT stops the read early
+  // instead of sorting every match: a search by place alone answers by city, then name;
+  // one by taxonomy (and place) without a name by taxonomy, then name (for several
+  // codes, the index read once per code, in code order); any other by name.
+  if (by_taxonomy) {
+    sql += " ORDER BY taxonomy, name_key, npi";
+  } else if (!named && (fields & kByState) != 0) {
+    sql += " ORDER BY city_key, name_key, npi";
+  } else {
+    sql += " ORDER BY name_key, npi";
+  }
   sql += " LIMIT " + param();
   return sql;
 }
