@@ -19,7 +19,9 @@ TEST(FoldNameTest, IgnoresCaseAccentsAndPunctuation) {
   EXPECT_EQ(fold_name("Dr. 2nd"), "dr 2nd");
   EXPECT_EQ(fold_name("St. Mary's Hospital, Inc."), "st mary s hospital inc");
   // Other scripts and invalid bytes separate words; nothing else survives.
-  EXPECT_EQ(fold_name("ab\xE4\xB8\xAD" "cd"), "ab cd");
+  EXPECT_EQ(fold_name("ab\xE4\xB8\xAD"
+                      "cd"),
+            "ab cd");
   EXPECT_EQ(fold_name("ab\xFF"
                       "cd"),
             "ab cd");
