@@ -20,6 +20,7 @@
 #include "services/keys/key_ring.hpp"
 #include "services/messaging/messaging_service.hpp"
 #include "services/patients/patient_service.hpp"
+#include "services/providers/provider_service.hpp"
 #include "services/routing/routing_service.hpp"
 
 namespace wl {
@@ -84,6 +85,7 @@ struct ApiContext {
   MessagingService& messaging;
   PatientService& patients;
   RoutingService& routing;
+  ProviderService& providers;
   KeyRing& keys;
   AuditLog& audit;
   Hub& hub;
@@ -117,13 +119,15 @@ struct ApiContext {
   ApiCounts counts;
 
   ApiContext(IdentityService& identity_service, MessagingService& messaging_service,
-             PatientService& patient_service, RoutingService& routing_service, KeyRing& key_ring,
-             AuditLog& audit_log, Hub& event_hub, WorkPool& work_pool, const Clock& clock_source,
+             PatientService& patient_service, RoutingService& routing_service,
+             ProviderService& provider_service, KeyRing& key_ring, AuditLog& audit_log,
+             Hub& event_hub, WorkPool& work_pool, const Clock& clock_source,
              std::string instance_id, ApiOptions api_options)
       : identity(identity_service),
         messaging(messaging_service),
         patients(patient_service),
         routing(routing_service),
+        providers(provider_service),
         keys(key_ring),
         audit(audit_log),
         hub(event_hub),

@@ -17,6 +17,7 @@
 #include "api/routes/admin_routes.hpp"
 #include "api/routes/directory_routes.hpp"
 #include "api/routes/patient_routes.hpp"
+#include "api/routes/provider_routes.hpp"
 #include "api/routes/routing_routes.hpp"
 #include "api/routes/session_routes.hpp"
 #include "api/routes/system_routes.hpp"
@@ -112,6 +113,8 @@ void for_each_resource(Visit&& visit) {
   });
   visit(thread_routes(),
         [](ApiContext& context) { return ThreadServices{.messaging = context.messaging}; });
+  visit(provider_routes(),
+        [](ApiContext& context) { return ProviderServices{.providers = context.providers}; });
   visit(routing_routes(), [](ApiContext& context) {
     return RoutingServices{.routing = context.routing, .imports = context.imports};
   });

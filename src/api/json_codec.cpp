@@ -64,6 +64,8 @@ std::string_view event_kind_name(EventKind kind) {
       return "screening";
     case EventKind::kPatientChanged:
       return "patient_changed";
+    case EventKind::kProviderInvited:
+      return "provider_invited";
   }
   return "unknown";
 }
@@ -318,6 +320,11 @@ json::object event_json(const OpenedEvent& opened) {
       break;
     case EventKind::kScreening:
       object["user_id"] = event.subject.value();
+      object["by_user_id"] = event.actor.value();
+      break;
+    case EventKind::kProviderInvited:
+      object["invitation_id"] = event.id.value();
+      object["npi"] = event.reason;
       object["by_user_id"] = event.actor.value();
       break;
     case EventKind::kRouted:

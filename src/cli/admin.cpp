@@ -10,6 +10,7 @@
 #include "cli/admin_target.hpp"
 #include "cli/backup.hpp"
 #include "cli/commands.hpp"
+#include "cli/npi_import.hpp"
 #include "cli/password_input.hpp"
 #include "cli/runtime.hpp"
 #include "core/time.hpp"
@@ -47,6 +48,9 @@ struct AdminOptions {
   // Escalation.
   std::int64_t normal_after = 0, urgent_after = 120, realert_every = 120;
   std::vector<std::string> backups;
+  // The provider directory.
+  std::string taxonomy_file;
+  bool dry_run = false;
 };
 
 int fail(const Status& status) {
@@ -503,6 +507,36 @@ void add_admin_command(CLI::App& app, int& exit_code) {
     }
     std::cout << audit_key_line(key->public_key) << "\n";
     exit_code = 0;
+  });
+
+  CLI::App* npi =
+      admin->add_subcommand("npi", "The provider directory (docs/npi.md)")->require_subcommand(1);
+  CLI::App* npi_import = npi->add_subcommand(
+      "import", "Import (or refresh from) an NPPES monthly data file, npidata_pfile_*.csv");
+  npi_import->add_option("file", options->file, "The NPPES data file")->required();
+  npi_import->add_option("--taxonomy", options->taxonomy_file,
+                         "The NUCC taxonomy CSV (nucc_taxonomy_NNN.csv), imported first");
+  npi_import->add_flag("--dry-run", options->dry_run,
+                       "Read and check every row, write nothing (needs no store)");
+  npi_import->callback([options, &exit_code] {
+    const NpiImportOptions import{
+        .file = options->file, .taxonomy = options->taxonomy_file, .dry_run = options->dry_run};
+    std::map<std::string, std::vector<std::string>> examples;
+    if (options->dry_run) {
+      auto report = import_npi(nullptr, import, std::cerr, examples);
+      if (!report) {
+        exit_code = fail(report.error());
+        return;
+      }
+      std::cout << format_npi_report(*report, examples, true);
+      exit_code = 0;
+      return;
+    }
+    exit_code = with_target(*options, [&](AdminTarget& target) -> Result<void> {
+      const NpiImportReport report = WL_TRY(import_npi(&target, import, std::cerr, examples));
+      std::cout << format_npi_report(report, examples, false);
+      return ok();
+    });
   });
 
   add_backup_commands(*admin, options->data_dir, options->store, exit_code);

@@ -8,6 +8,7 @@
 #include <utility>
 
 #include <fmt/format.h>
+#include <boost/json/array.hpp>
 #include <boost/json/object.hpp>
 #include <boost/json/parse.hpp>
 #include <boost/json/serialize.hpp>
@@ -108,6 +109,15 @@ class LocalTarget final : public AdminTarget {
     return runtime_->patients().upsert(system_, found.id, fields);
   }
   Result<std::size_t> rotate_keys() override { return runtime_->identity().rotate_keys(system_); }
+  Result<std::int64_t> write_providers(std::vector<Provider> providers) override {
+    return runtime_->providers().write_providers(system_, std::move(providers));
+  }
+  Result<std::int64_t> write_taxonomies(std::vector<TaxonomyCode> codes) override {
+    return runtime_->providers().write_taxonomies(system_, std::move(codes));
+  }
+  Result<void> record_npi_import(const NpiImportReport& report) override {
+    return runtime_->providers().record_import(system_, report);
+  }
 
   Result<void> finish() override {
     // No server runs beside this process to sign later, so sign now (also after a
@@ -498,6 +508,55 @@ class RemoteTarget final : public AdminTarget {
     const json::value answer = WL_TRY(call("POST", "/api/v1/system/keys/rotate", json::object{}));
     const std::int64_t orgs = WL_TRY(int_of(*WL_TRY(object_of(answer)), "orgs"));
     return static_cast<std::size_t>(orgs);
+  }
+  Result<std::int64_t> write_providers(std::vector<Provider> providers) override {
+    json::array rows;
+    rows.reserve(providers.size());
+    for (const Provider& provider : providers) {
+      rows.push_back(
+          json::object{{"npi", fmt::format("{:010}", provider.npi)},
+                       {"entity", provider.entity == ProviderEntity::kOrganization ? "organization"
+                                                                                   : "individual"},
+                       {"name", provider.name},
+                       {"credential", provider.credential},
+                       {"taxonomy", provider.taxonomy},
+                       {"city", provider.city},
+                       {"state", provider.state},
+                       {"postal_code", provider.postal_code},
+                       {"phone", provider.phone},
+                       {"deactivated", provider.deactivated}});
+    }
+    const json::value answer = WL_TRY(
+        call("POST", "/api/v1/system/npi/providers", json::object{{"providers", std::move(rows)}}));
+    return int_of(*WL_TRY(object_of(answer)), "written");
+  }
+  Result<std::int64_t> write_taxonomies(std::vector<TaxonomyCode> codes) override {
+    json::array rows;
+    for (const TaxonomyCode& code : codes) {
+      rows.push_back(json::object{{"code", code.code},
+                                  {"grouping", code.grouping},
+                                  {"classification", code.classification},
+                                  {"specialization", code.specialization},
+                                  {"display_name", code.display_name},
+                                  {"section", code.section}});
+    }
+    const json::value answer = WL_TRY(call("POST", "/api/v1/system/npi/taxonomies",
+                                           json::object{{"taxonomies", std::move(rows)}}));
+    return int_of(*WL_TRY(object_of(answer)), "written");
+  }
+  Result<void> record_npi_import(const NpiImportReport& report) override {
+    json::object kinds;
+    for (const auto& [kind, count] : report.rejected_by_kind) {
+      kinds[kind] = count;
+    }
+    WL_TRY(call("POST", "/api/v1/system/npi/imports",
+                json::object{{"rows_read", report.rows_read},
+                             {"used", report.used},
+                             {"rejected", report.rejected},
+                             {"deactivated", report.deactivated},
+                             {"taxonomy_codes", report.taxonomy_codes},
+                             {"rejected_by_kind", std::move(kinds)}}));
+    return ok();
   }
   Result<void> finish() override { return ok(); }
 

@@ -12,6 +12,7 @@
 #include "ports/records.hpp"
 #include "services/identity/identity_service.hpp"
 #include "services/patients/patient_service.hpp"
+#include "services/providers/provider_service.hpp"
 #include "services/routing/routing_service.hpp"
 
 // What `wardline admin` administers: the running server, through its admin API
@@ -72,6 +73,12 @@ class AdminTarget {
   virtual Result<PatientView> upsert_patient(std::string_view org, const PatientView& fields) = 0;
   // Returns how many orgs got a new data key.
   virtual Result<std::size_t> rotate_keys() = 0;
+  // The provider directory's import (ProviderService::write_providers, write_taxonomies,
+  // record_import): chunks of at most ProviderService::kMaxChunk. Each write returns how
+  // many it wrote.
+  virtual Result<std::int64_t> write_providers(std::vector<Provider> providers) = 0;
+  virtual Result<std::int64_t> write_taxonomies(std::vector<TaxonomyCode> codes) = 0;
+  virtual Result<void> record_npi_import(const NpiImportReport& report) = 0;
 
   // Ends the session: the stopped store signs an audit checkpoint over what this
   // process wrote (a server signs its own). Errors: as AuditLog::checkpoint.

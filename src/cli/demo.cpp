@@ -189,6 +189,75 @@ Result<void> seed_routing(Runtime& runtime, const std::map<std::string_view, Use
   return ok();
 }
 
+// A few providers of the public NPPES registry (real records: tests/data/npi/SOURCES.md)
+// and the taxonomy codes they name, so that the demo's directory search finds someone
+// (docs/npi.md). A real site imports the whole file.
+struct DemoProvider {
+  std::int64_t npi;
+  ProviderEntity entity;
+  std::string_view name, credential, taxonomy, city, state, postal_code, phone;
+};
+
+constexpr std::array<DemoProvider, 8> kProviders{{
+    {1679576722, ProviderEntity::kIndividual, "WIEBE, DAVID A", "M.D.", "207X00000X", "KEARNEY",
+     "NE", "688472944", "3088652512"},
+    {1932102084, ProviderEntity::kIndividual, "ADUSUMILLI, RAVI K", "MD", "207RC0000X", "TOLEDO",
+     "OH", "436151753", "4198423000"},
+    {1205839255, ProviderEntity::kIndividual, "GOLDBERG, STEVEN M", "M.D.", "207RC0000X",
+     "GREAT NECK", "NY", "110215306", "5163902430"},
+    {1578566626, ProviderEntity::kIndividual, "KUIPERS, WARREN D.", "MD", "207Q00000X", "PHOENIX",
+     "AZ", "850073913", "6023446600"},
+    {1932102985, ProviderEntity::kIndividual, "ROTHSTEIN, MARK TERRY", "M.D.", "207Q00000X",
+     "ATHENS", "OH", "457012857", "7405924491"},
+    {1750384806, ProviderEntity::kIndividual, "BISBEE, ROBERT", "MD", "207R00000X", "LUBBOCK", "TX",
+     "794151148", "8067610540"},
+    {1215930367, ProviderEntity::kIndividual, "GRESSOT, LAURENT", "M.D.", "174400000X", "HOUSTON",
+     "TX", "770901243", "2814405006"},
+    {1497758544, ProviderEntity::kOrganization, "CUMBERLAND COUNTY HOSPITAL SYSTEM, INC", "",
+     "251G00000X", "FAYETTEVILLE", "NC", "283044552", "9106096740"},
+}};
+
+struct DemoTaxonomy {
+  std::string_view code, classification, specialization, display_name, section;
+};
+
+constexpr std::array<DemoTaxonomy, 6> kTaxonomies{{
+    {"207X00000X", "Orthopaedic Surgery", "", "Orthopaedic Surgery Physician", "Individual"},
+    {"207RC0000X", "Internal Medicine", "Cardiovascular Disease",
+     "Cardiovascular Disease Physician", "Individual"},
+    {"207Q00000X", "Family Medicine", "", "Family Medicine Physician", "Individual"},
+    {"207R00000X", "Internal Medicine", "", "Internal Medicine Physician", "Individual"},
+    {"174400000X", "Specialist", "", "Specialist", "Individual"},
+    {"251G00000X", "Hospice Care, Community Based", "", "Community Based Hospice Care Agency",
+     "Non-Individual"},
+}};
+
+Result<void> seed_providers(Runtime& runtime, const Principal& system) {
+  std::vector<TaxonomyCode> codes;
+  for (const DemoTaxonomy& code : kTaxonomies) {
+    codes.push_back(TaxonomyCode{std::string(code.code), "", std::string(code.classification),
+                                 std::string(code.specialization), std::string(code.display_name),
+                                 std::string(code.section), ""});
+  }
+  WL_TRY(runtime.providers().write_taxonomies(system, std::move(codes)));
+  std::vector<Provider> providers;
+  for (const DemoProvider& demo : kProviders) {
+    Provider provider;
+    provider.npi = demo.npi;
+    provider.entity = demo.entity;
+    provider.name = demo.name;
+    provider.credential = demo.credential;
+    provider.taxonomy = demo.taxonomy;
+    provider.city = demo.city;
+    provider.state = demo.state;
+    provider.postal_code = demo.postal_code;
+    provider.phone = demo.phone;
+    providers.push_back(std::move(provider));
+  }
+  WL_TRY(runtime.providers().write_providers(system, std::move(providers)));
+  return ok();
+}
+
 Result<bool> seed_demo(Runtime& runtime) {
   Store& store = runtime.store();
   if (store.find_org_by_name(kDemoOrg)) {
@@ -245,6 +314,7 @@ Result<bool> seed_demo(Runtime& runtime) {
              false));
 
   WL_TRY(seed_routing(runtime, users, as));
+  WL_TRY(seed_providers(runtime, system));
 
   const UserId unit[] = {users.at("rn.santos").id, users.at("clerk.jones").id,
                          users.at("dr.okafor").id};

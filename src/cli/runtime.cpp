@@ -160,6 +160,9 @@ Result<std::unique_ptr<Runtime>> Runtime::open(const fs::path& data_dir, Runtime
       *runtime->store_, *runtime->store_, *runtime->store_, *runtime->messaging_, *runtime->audit_,
       runtime->dispatched_, runtime->clock_);
   runtime->messaging_->set_router(runtime->routing_.get());
+  runtime->providers_ =
+      std::make_unique<ProviderService>(*runtime->store_, *runtime->store_, *runtime->store_,
+                                        *runtime->audit_, runtime->dispatched_, runtime->clock_);
   runtime->escalator_ =
       std::make_unique<Escalator>(*runtime->routing_, *runtime->store_, *runtime->store_,
                                   *runtime->store_, *runtime->store_, runtime->clock_);

@@ -27,6 +27,7 @@
 #include "services/keys/key_ring.hpp"
 #include "services/messaging/messaging_service.hpp"
 #include "services/patients/patient_service.hpp"
+#include "services/providers/provider_service.hpp"
 #include "services/routing/escalation.hpp"
 #include "services/routing/routing_service.hpp"
 
@@ -83,8 +84,8 @@ std::filesystem::path audit_key_file(const DataPaths& paths, const RuntimeOption
 std::string audit_key_line(std::string_view public_key);
 
 // The services over one data directory, wired in layer order: store, keys, audit,
-// identity, patients, messaging, routing. Used by `serve` and by `admin`, which works on the
-// same directory. Not thread-safe to build; the services it holds are.
+// identity, patients, messaging, routing, the provider directory. Used by `serve` and by `admin`,
+// which works on the same directory. Not thread-safe to build; the services it holds are.
 class Runtime {
  public:
   // Creates the directory (0700) and its keys on first use; the audit signing key only
@@ -126,6 +127,7 @@ class Runtime {
   PatientService& patients() { return *patients_; }
   MessagingService& messaging() { return *messaging_; }
   RoutingService& routing() { return *routing_; }
+  ProviderService& providers() { return *providers_; }
   Escalator& escalator() { return *escalator_; }
 
  private:
@@ -152,6 +154,7 @@ class Runtime {
   std::unique_ptr<PatientService> patients_;
   std::unique_ptr<MessagingService> messaging_;
   std::unique_ptr<RoutingService> routing_;
+  std::unique_ptr<ProviderService> providers_;
   std::unique_ptr<Escalator> escalator_;
 };
 

@@ -218,6 +218,9 @@ enum class EventKind : std::uint8_t {
   // Thread scope (patients).
   kPatientChanged = 19,  // The thread's patient changed (an ADT event: demographics, a
                          // move, a discharge, a merge): fetch the thread's banner again.
+  // Thread scope (provider directory).
+  kProviderInvited = 20,  // actor invited the provider whose NPI is `reason` to the thread
+                          // (ports/provider_store.hpp); the invitation's id is the event's.
 };
 
 // Whose streams an event is in.
@@ -288,6 +291,7 @@ struct Event {
   UserId subject;
   RoleId role;         // Role changed, on-call changed, routed: which role.
   std::string reason;  // Routed: why it reached subject ("on_call", "signed_in", ...).
+                       // Provider invited: the NPI.
 
   StreamPosition position() const { return StreamPosition{epoch, id}; }
 };

@@ -4,6 +4,7 @@
 #include "ports/key_store.hpp"
 #include "ports/message_log.hpp"
 #include "ports/patient_store.hpp"
+#include "ports/provider_store.hpp"
 #include "ports/routing_store.hpp"
 #include "ports/session_store.hpp"
 #include "ports/store_stats.hpp"
@@ -37,7 +38,8 @@ class Store : public Committer,
               public KeyStore,
               public AuditStore,
               public TimerStore,
-              public RoutingStore {
+              public RoutingStore,
+              public ProviderStore {
  public:
   ~Store() override = default;
 

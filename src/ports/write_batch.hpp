@@ -12,6 +12,7 @@
 #include "core/status.hpp"
 #include "ports/message_log.hpp"
 #include "ports/patient_store.hpp"
+#include "ports/provider_store.hpp"
 #include "ports/records.hpp"
 #include "ports/routing_store.hpp"
 #include "ports/session_store.hpp"
@@ -28,16 +29,19 @@ namespace wl {
 
 /// Every kind of change a batch can carry. Each is documented in its port's header
 /// (user_store.hpp, session_store.hpp, thread_store.hpp, message_log.hpp,
-/// patient_store.hpp, timer_store.hpp, routing_store.hpp), with its result and errors.
-using Mutation = std::variant<
-    CreateOrg, SetOrgIdleLock, CreateUser, SetPasswordHash, SetLoginFailures, SetUserDisabled,
-    SetPinHash, SetUserOperator, SetUserScheduler, OpenSession, RevokeDevice, TouchSession,
-    RevokeSession, LockSession, UnlockSession, SetSessionPinFailures, PurgeSessions, AppendMessage,
-    RecordDelivered, CreateThread, AddMember, RemoveMember, RenameThread, RecordRead,
-    AppendScopedEvent, ChangePatient, ScheduleTimer, CancelTimer, CompleteTimer, RouteMessage,
-    CreateRole, UpdateRole, SaveShift, DeleteShift, SignInRole, SignOutRole, SetBackups,
-    SetEscalationPolicy, SetAvailability, DeleteAvailability, HoldMessage, DeleteHeld,
-    SetForwarding, ClearForwarding, ScreenHeld, SetGatekeepers, RecordHandOff, AcceptHandOff>;
+/// patient_store.hpp, timer_store.hpp, routing_store.hpp, provider_store.hpp), with its result and
+/// errors.
+using Mutation =
+    std::variant<CreateOrg, SetOrgIdleLock, CreateUser, SetPasswordHash, SetLoginFailures,
+                 SetUserDisabled, SetPinHash, SetUserOperator, SetUserScheduler, OpenSession,
+                 RevokeDevice, TouchSession, RevokeSession, LockSession, UnlockSession,
+                 SetSessionPinFailures, PurgeSessions, AppendMessage, RecordDelivered, CreateThread,
+                 AddMember, RemoveMember, RenameThread, RecordRead, AppendScopedEvent,
+                 ChangePatient, ScheduleTimer, CancelTimer, CompleteTimer, RouteMessage, CreateRole,
+                 UpdateRole, SaveShift, DeleteShift, SignInRole, SignOutRole, SetBackups,
+                 SetEscalationPolicy, SetAvailability, DeleteAvailability, HoldMessage, DeleteHeld,
+                 SetForwarding, ClearForwarding, ScreenHeld, SetGatekeepers, RecordHandOff,
+                 AcceptHandOff, UpsertProviders, UpsertTaxonomies, InviteProvider>;
 
 /// A mutation's result: std::monostate (a write with nothing to give back: the
 /// identity writes but those below), Org (CreateOrg), User (CreateUser), Device
@@ -49,13 +53,14 @@ using Mutation = std::variant<
 /// DeleteAvailability, DeleteHeld, ClearForwarding, ScreenHeld, SetGatekeepers,
 /// AcceptHandOff), std::optional<HandOff> (RecordHandOff),
 /// AvailabilityPeriod (SetAvailability),
-/// MessageHeld (HoldMessage), Forwarding (SetForwarding), std::int64_t (PurgeSessions), Role
-/// (CreateRole, UpdateRole), ShiftSaved (SaveShift).
+/// MessageHeld (HoldMessage), Forwarding (SetForwarding), std::int64_t (PurgeSessions,
+/// UpsertProviders, UpsertTaxonomies), ProviderInvitation (InviteProvider), Role (CreateRole,
+/// UpdateRole), ShiftSaved (SaveShift).
 using MutationResult =
     std::variant<std::monostate, Org, User, Device, MessageAppended, std::vector<Event>,
                  ThreadCreated, Event, std::optional<Event>, PatientWritten, Timer, bool,
                  std::int64_t, Role, ShiftSaved, AvailabilityPeriod, MessageHeld, Forwarding,
-                 std::optional<HandOff>>;
+                 std::optional<HandOff>, ProviderInvitation>;
 
 /// Fills in, inside the transaction, what only the mutations' results tell: a new
 /// thread's id, whether a read position moved. Returns false to write no entry (the

@@ -47,10 +47,10 @@ TEST_F(UpgradeTest, AStoreOfThePreviousSchemaIsMigratedAtStartAndKeepsWhatItHeld
     }
   }
   server_->stop();
-  // Schema 15, as the release before this one left it: no ADT feed yet.
+  // Schema 16, as the release before this one left it: no provider directory yet.
   const auto database = server_->data_dir() / "wardline.db";
-  ASSERT_EQ(run_on_store(database, std::string(testing::kDropAdtFeed) + "PRAGMA user_version = 15"),
-            15);
+  ASSERT_EQ(run_on_store(database, std::string(testing::kDropProviders) + "PRAGMA user_version = 16"),
+            16);
 
   server_->start();
   {
@@ -62,11 +62,11 @@ TEST_F(UpgradeTest, AStoreOfThePreviousSchemaIsMigratedAtStartAndKeepsWhatItHeld
       kept += message.at("client_id").as_string().starts_with("before-") ? 1 : 0;
     }
     EXPECT_EQ(kept, 5) << "every message survives the upgrade";
-    // What version 16 brought works at once.
-    EXPECT_TRUE(harper->get("/api/v1/patients/search").at("patients").as_array().empty());
+    // What version 17 brought works at once.
+    EXPECT_TRUE(harper->get("/api/v1/providers?q=smith").at("providers").is_array());
   }
   server_->stop();
-  EXPECT_EQ(run_on_store(database, ""), 16);
+  EXPECT_EQ(run_on_store(database, ""), 17);
   std::string output;
   EXPECT_EQ(run_wardline(
                 {"audit", "--data-dir", server_->data_dir().string(), "verify", "--key", audit_key},

@@ -123,6 +123,13 @@ class SqliteStore final : public Store {
   Result<HandOff> find_handoff(EventId message) override;
   Result<std::vector<HandOff>> list_pending_handoffs(UserId user, std::size_t limit) override;
 
+  Result<Provider> find_provider(std::int64_t npi) override;
+  Result<std::vector<Provider>> search_providers(const ProviderQuery& query) override;
+  Result<std::vector<TaxonomyCode>> find_taxonomies(const std::vector<std::string>& codes) override;
+  Result<std::vector<TaxonomyCode>> search_taxonomies(std::string_view folded_text,
+                                                      std::size_t limit) override;
+  Result<std::vector<ProviderInvitation>> list_invitations(ThreadId thread) override;
+
   Result<Thread> find_thread(ThreadId id) override;
   Result<std::vector<ThreadSummary>> list_threads_for_user(UserId user) override;
   Result<std::vector<Member>> list_members(ThreadId thread) override;

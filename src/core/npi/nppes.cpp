@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <array>
+#include <cstring>
 
 #include <fmt/format.h>
 
@@ -31,6 +32,26 @@ const std::string& at(const std::vector<std::string>& fields, std::size_t index)
 }
 
 }  // namespace
+
+std::string_view rejection_kind_name(RejectionKind kind) {
+  switch (kind) {
+    case RejectionKind::kTooLong:
+      return "too_long";
+    case RejectionKind::kMalformed:
+      return "malformed";
+    case RejectionKind::kColumnCount:
+      return "column_count";
+    case RejectionKind::kNpiFormat:
+      return "npi_format";
+    case RejectionKind::kCheckDigit:
+      return "check_digit";
+    case RejectionKind::kEntityType:
+      return "entity_type";
+    case RejectionKind::kMissingName:
+      return "missing_name";
+  }
+  return "unknown";
+}
 
 bool is_valid_npi(std::string_view npi) {
   if (npi.size() != 10 || !all_digits(npi)) {
@@ -95,18 +116,34 @@ Result<std::vector<std::string>> split_csv_line(std::string_view line) {
 bool NppesReader::read_line() {
   line_text_.clear();
   too_long_ = false;
-  char c = 0;
   bool any = false;
-  while (in_->get(c)) {
-    any = true;
-    ++bytes_read_;
-    if (c == '\n') {
-      break;
+  while (true) {
+    if (buffer_at_ == buffer_.size()) {
+      // The stream is read in blocks rather than a character at a time: a monthly file
+      // is over 10 GB. A failed read leaves the stream bad(), which next() reports.
+      buffer_.resize(kBlockBytes);
+      in_->read(buffer_.data(), static_cast<std::streamsize>(buffer_.size()));
+      buffer_.resize(static_cast<std::size_t>(in_->gcount()));
+      buffer_at_ = 0;
+      if (buffer_.empty()) {
+        break;
+      }
     }
-    if (line_text_.size() < limits_.max_line_bytes) {
-      line_text_.push_back(c);
-    } else {
-      too_long_ = true;
+    any = true;
+    const char* start = buffer_.data() + buffer_at_;
+    const std::size_t left = buffer_.size() - buffer_at_;
+    const void* found = std::memchr(start, '\n', left);
+    const std::size_t length =
+        found == nullptr ? left : static_cast<std::size_t>(static_cast<const char*>(found) - start);
+    const std::size_t room =
+        limits_.max_line_bytes - std::min(line_text_.size(), limits_.max_line_bytes);
+    line_text_.append(start, std::min(length, room));
+    too_long_ = too_long_ || length > room;
+    const std::size_t consumed = found == nullptr ? length : length + 1;
+    buffer_at_ += consumed;
+    bytes_read_ += consumed;
+    if (found != nullptr) {
+      break;
     }
   }
   if (!line_text_.empty() && line_text_.back() == '\r') {
@@ -193,51 +230,58 @@ Result<std::optional<NppesRow>> NppesReader::next() {
       return std::optional<NppesRow>(NppesRow{
           {},
           NppesRejection{line_,
-                         fmt::format("the row is longer than {} bytes", limits_.max_line_bytes)}});
+                         fmt::format("the row is longer than {} bytes", limits_.max_line_bytes),
+                         RejectionKind::kTooLong}});
     }
     if (line_text_.empty()) {
       continue;  // A blank line, such as one at the very end.
     }
     auto fields = split_csv_line(line_text_);
     if (!fields) {
-      return std::optional<NppesRow>(NppesRow{{}, NppesRejection{line_, fields.error().message()}});
+      return std::optional<NppesRow>(
+          NppesRow{{}, NppesRejection{line_, fields.error().message(), RejectionKind::kMalformed}});
     }
     if (fields->size() != columns_.count) {
       return std::optional<NppesRow>(
           NppesRow{{},
-                   NppesRejection{line_, fmt::format("{} values where the header has {} columns",
-                                                     fields->size(), columns_.count)}});
+                   NppesRejection{line_,
+                                  fmt::format("{} values where the header has {} columns",
+                                              fields->size(), columns_.count),
+                                  RejectionKind::kColumnCount}});
     }
     return std::optional<NppesRow>(to_row(*fields));
   }
 }
 
 NppesRow NppesReader::to_row(const std::vector<std::string>& fields) const {
-  auto reject = [this](std::string reason) {
-    return NppesRow{{}, NppesRejection{line_, std::move(reason)}};
+  auto reject = [this](RejectionKind kind, std::string reason) {
+    return NppesRow{{}, NppesRejection{line_, std::move(reason), kind}};
   };
   NppesProvider provider;
   provider.npi = at(fields, columns_.npi);
   if (!is_valid_npi(provider.npi)) {
-    return reject(provider.npi.size() == 10 && all_digits(provider.npi)
-                      ? fmt::format("NPI {} fails its check digit", provider.npi)
-                      : "the NPI is not 10 digits");
+    if (provider.npi.size() == 10 && all_digits(provider.npi)) {
+      return reject(RejectionKind::kCheckDigit,
+                    fmt::format("NPI {} fails its check digit", provider.npi));
+    }
+    return reject(RejectionKind::kNpiFormat, "the NPI is not 10 digits");
   }
   const std::string& entity = at(fields, columns_.entity);
   if (entity.empty()) {
     // A deactivated NPI keeps only its number and dates.
     if (at(fields, columns_.deactivation_date).empty()) {
       return reject(
+          RejectionKind::kEntityType,
           fmt::format("NPI {} has no entity type and no deactivation date", provider.npi));
     }
     provider.deactivated = true;
     return NppesRow{std::move(provider), {}};
   }
   if (entity != "1" && entity != "2") {
-    return reject(
-        fmt::format("NPI {}: entity type \"{}\" is neither 1 (individual) nor 2 "
-                    "(organization)",
-                    provider.npi, entity.substr(0, 8)));
+    return reject(RejectionKind::kEntityType,
+                  fmt::format("NPI {}: entity type \"{}\" is neither 1 (individual) nor 2 "
+                              "(organization)",
+                              provider.npi, entity.substr(0, 8)));
   }
   provider.entity =
       entity == "1" ? NppesProvider::Entity::kIndividual : NppesProvider::Entity::kOrganization;
@@ -255,11 +299,13 @@ NppesRow NppesReader::to_row(const std::vector<std::string>& fields) const {
   provider.practice_phone = at(fields, columns_.phone);
   provider.deactivated = !at(fields, columns_.deactivation_date).empty();
   if (provider.entity == NppesProvider::Entity::kIndividual && provider.last_name.empty()) {
-    return reject(fmt::format("NPI {}: an individual without a last name", provider.npi));
+    return reject(RejectionKind::kMissingName,
+                  fmt::format("NPI {}: an individual without a last name", provider.npi));
   }
   if (provider.entity == NppesProvider::Entity::kOrganization &&
       provider.organization_name.empty()) {
-    return reject(fmt::format("NPI {}: an organization without a name", provider.npi));
+    return reject(RejectionKind::kMissingName,
+                  fmt::format("NPI {}: an organization without a name", provider.npi));
   }
   for (const Columns::Taxonomy& column : columns_.taxonomies) {
     const std::string& code = at(fields, column.code);

@@ -42,10 +42,25 @@ struct NppesProvider {
   bool deactivated = false;
 };
 
+// Why a row could not be used, as a kind the import report counts by.
+enum class RejectionKind : std::uint8_t {
+  kTooLong = 1,  // Longer than NppesLimits::max_line_bytes.
+  kMalformed,    // Not CSV (a quote left open).
+  kColumnCount,  // Not as many values as the header has columns.
+  kNpiFormat,    // The NPI is not 10 digits.
+  kCheckDigit,   // The NPI fails its check digit.
+  kEntityType,   // No entity type (and not deactivated), or neither 1 nor 2.
+  kMissingName,  // An individual without a last name, an organization without a name.
+};
+
+// A short, stable name of a kind, for reports: "check_digit", "column_count", ...
+std::string_view rejection_kind_name(RejectionKind kind);
+
 // A row that could not be used, and why ("NPI 1234567890 fails its check digit").
 struct NppesRejection {
   std::int64_t line = 0;  // In the file, the header being line 1.
   std::string reason;
+  RejectionKind kind = RejectionKind::kMalformed;
 };
 
 // One row read: a provider, or why it was rejected.
@@ -99,6 +114,9 @@ class NppesReader {
   std::istream* in_;
   NppesLimits limits_;
   Columns columns_{};
+  static constexpr std::size_t kBlockBytes = 256 * 1024;
+  std::string buffer_;         // A block read from the stream...
+  std::size_t buffer_at_ = 0;  // ...and how much of it the lines before took.
   std::string line_text_;
   bool too_long_ = false;
   std::uint64_t bytes_read_ = 0;

@@ -1,6 +1,6 @@
 import type {
-  AvailabilityPeriod, AvailabilityStatus, Forwarding, HandOff, HandOffNote, HandOffNoteWritten, Held, HistoryPage, LoginAnswer, MessageEvent, MessageStatus, Patient, Recipient, Role, RoutePreview, Screened, ScreeningAction, ScreeningOutcome, SessionState, Shift, ShiftInput,
-  SignIn, Thread, User, UserAvailability,
+  AvailabilityPeriod, AvailabilityStatus, Forwarding, HandOff, HandOffNote, HandOffNoteWritten, Held, HistoryPage, Invitation, LoginAnswer, MessageEvent, MessageStatus, Patient, Provider,
+  ProviderQuery, Recipient, Role, RoutePreview, Screened, ScreeningAction, ScreeningOutcome, SessionState, Shift, ShiftInput, SignIn, Thread, User, UserAvailability,
 } from './types';
 
 // An error answer of the API, or a network failure (code "network").
@@ -237,7 +237,28 @@ export class Api {
   updateShift(shiftId: number, shift: ShiftInput): Promise<Shift> {
     return this.call('PUT', `/api/v1/shifts/${shiftId}`, shift);
   }
+  // The provider directory (docs/protocol.md, "Providers and invitations").
+  async providers(query: ProviderQuery): Promise<Provider[]> {
+    return (await this.call<{ providers: Provider[] }>('GET', `/api/v1/providers?${providerSearch(query)}`)).providers;
+  }
+  invite(threadId: number, npi: string): Promise<Invitation> {
+    return this.call('POST', `/api/v1/threads/${threadId}/invitations`, { npi });
+  }
+  async invitations(threadId: number): Promise<Invitation[]> {
+    return (await this.call<{ invitations: Invitation[] }>('GET', `/api/v1/threads/${threadId}/invitations`)).invitations;
+  }
   deleteShift(shiftId: number): Promise<void> {
     return this.call('DELETE', `/api/v1/shifts/${shiftId}`);
   }
+}
+
+// The query string of a directory search: the fields given, trimmed; empty ones left out.
+export function providerSearch(query: ProviderQuery): string {
+  const params = new URLSearchParams();
+  for (const key of ['q', 'npi', 'taxonomy', 'city', 'state'] as const) {
+    const value = query[key]?.trim();
+    if (value) params.set(key, value);
+  }
+  if (query.limit !== undefined) params.set('limit', String(query.limit));
+  return params.toString();
 }

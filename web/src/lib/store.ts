@@ -11,8 +11,8 @@ import { SyncSocket, type ConnectionState, type SocketFactory } from './socket';
 import { addReadMark, recipientStatuses, type ReadMarks, type RecipientStatus } from './status';
 import { isThreadEvent } from './types';
 import type {
-  AttentionEvent, AttentionKind, ErrorFrame, HandOff, Held, HistoryPage, MessageEvent, Patient, Recipient, Role, RoutedEvent, RouteTarget, ScopedEvent, Screened, ScreeningAction,
-  ScreeningOutcome, SentFrame, StreamEvent, Thread, ThreadEvent, User,
+  AttentionEvent, AttentionKind, ErrorFrame, HandOff, Held, HistoryPage, Invitation, MessageEvent, Patient, ProviderInvitedEvent, Recipient, Role, RoutedEvent, RouteTarget, ScopedEvent,
+  Screened, ScreeningAction, ScreeningOutcome, SentFrame, StreamEvent, Thread, ThreadEvent, User,
 } from './types';
 
 export interface ThreadState {
@@ -50,6 +50,11 @@ export interface ThreadState {
   // The message id of the latest send from this device whose forwarding loop was not
   // followed (`sent` with forwarding_loop), to announce it.
   lastLoopId: number | null;
+  // Providers invited to the thread (GET /threads/{id}/invitations, fetched when the
+  // thread opens and at each `provider_invited`), oldest first; and the invitations
+  // announced by events whose provider is not fetched yet (event id -> the event).
+  invitations: Invitation[];
+  announced: Map<number, ProviderInvitedEvent>;
 }
 
 // What the app knows of a colleague's presence: nothing while it is not connected.
@@ -136,6 +141,8 @@ function emptyState(thread: Thread): ThreadState {
     held: [],
     lastHeldId: null,
     lastLoopId: null,
+    invitations: [],
+    announced: new Map(),
   };
   if (thread.last_message) insertMessage(state, thread.last_message);
   return state;
@@ -618,6 +625,10 @@ export class AppStore {
       case 'routed':
         this.noteStep(state, event);
         break;
+      case 'provider_invited':
+        if (!state.invitations.some((i) => i.id === event.invitation_id)) state.announced.set(event.invitation_id, event);
+        void this.refreshInvitations(state.thread.id);
+        break;
     }
   }
 
@@ -883,6 +894,8 @@ export class AppStore {
           state.readMarks = old.readMarks;
           state.delivered = old.delivered;
           state.routed = old.routed;
+          state.invitations = old.invitations;
+          state.announced = old.announced;
           state.held = old.held.filter((h) => !state.clientIds.has(h.client_id));
           state.lastHeldId = old.lastHeldId;
         }
@@ -1091,6 +1104,7 @@ export class AppStore {
     state.openedReadSeq = state.thread.read_seq;
     this.markRead(threadId);
     void this.refreshHeld(threadId);
+    void this.refreshInvitations(threadId);
     if (state.historyLoaded) return;
     state.historyLoaded = true;
     try {
@@ -1101,6 +1115,37 @@ export class AppStore {
       state.historyLoaded = false;
     }
     this.emit();
+  }
+
+  // The providers invited to a thread (GET /threads/{id}/invitations), which replace
+  // what it showed. Not while locked, nor for a thread the user has left.
+  async refreshInvitations(threadId: number): Promise<void> {
+    const state = this.threads.get(threadId);
+    if (!state || state.removed || this.held) return;
+    let answer: Invitation[];
+    try {
+      answer = await this.api.invitations(threadId);
+    } catch {
+      return; // Kept as is: asked again at the next opening or event.
+    }
+    const now = this.threads.get(threadId);
+    if (!now) return;
+    now.invitations = answer;
+    for (const invitation of answer) now.announced.delete(invitation.id);
+    this.emit();
+  }
+
+  // Invites a provider to the thread (POST /threads/{id}/invitations); its line comes
+  // with the answer, and every member's with the `provider_invited` event.
+  async inviteProvider(threadId: number, npi: string): Promise<Invitation> {
+    const invitation = await this.api.invite(threadId, npi);
+    const state = this.threads.get(threadId);
+    if (state && !state.invitations.some((i) => i.id === invitation.id)) {
+      state.invitations = [...state.invitations, invitation];
+      state.announced.delete(invitation.id);
+      this.emit();
+    }
+    return invitation;
   }
 
   // The user's held messages in a thread (GET /threads/{id}/held), which replace what

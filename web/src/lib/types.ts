@@ -123,9 +123,21 @@ export interface PatientChangedEvent {
   at: string;
 }
 
+// A provider of the NPPES directory was invited to the thread (docs/protocol.md,
+// "Providers and invitations"); the invitation's id is the event's.
+export interface ProviderInvitedEvent {
+  id: number;
+  kind: 'provider_invited';
+  thread_id: number;
+  at: string;
+  invitation_id: number;
+  npi: string;
+  by_user_id: number;
+}
+
 export type ThreadEvent =
   | MessageEvent | DeliveredEvent | ReadEvent | MemberEvent | ThreadCreatedEvent | ThreadRenamedEvent | RoutedEvent
-  | PatientChangedEvent;
+  | PatientChangedEvent | ProviderInvitedEvent;
 
 // Events scoped to the user or the whole org rather than a thread (docs/protocol.md,
 // "Events"): they say what changed; the client fetches it.
@@ -509,4 +521,38 @@ export interface ShiftInput {
   starts_at: string;
   ends_at: string;
   time_zone: string;
+}
+
+// A provider of the US directory (NPPES), as GET /api/v1/providers gives it.
+export interface Provider {
+  npi: string;
+  entity: 'individual' | 'organization';
+  name: string;
+  credential: string;
+  taxonomy: { code: string; name: string } | null;
+  city: string;
+  state: string;
+  postal_code: string;
+  phone: string;
+  deactivated: boolean;
+}
+
+export interface ProviderQuery {
+  q?: string;
+  npi?: string;
+  taxonomy?: string;
+  city?: string;
+  state?: string;
+  limit?: number;
+}
+
+// A provider invited to a conversation.
+export interface Invitation {
+  id: number;
+  thread_id: number;
+  npi: string;
+  invited_by: number;
+  created_at: string;
+  state: 'pending';
+  provider: Provider;
 }

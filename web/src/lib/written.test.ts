@@ -7,6 +7,8 @@ function state(): ThreadState {
     thread: { id: 4, kind: 'direct', title: '', member_ids: [2, 3], patient: null, created_at: '2025-06-02T14:00:00.000000Z', last_seq: 0, read_seq: 0, unread_count: 0, has_unread_urgent: false, last_message: null },
     messages: [], ids: new Set(), clientIds: new Set(), historyLoaded: true, reachedStart: true, loadingOlder: false,
     readMarks: new Map(), delivered: new Map(), typing: new Map(), activity: '', removed: false, removedBy: null, openedReadSeq: 0, routed: new Map(), held: [], lastHeldId: null, lastLoopId: null,
+    invitations: [],
+    announced: new Map(),
   };
 }
 

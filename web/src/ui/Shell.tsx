@@ -5,6 +5,7 @@ import type { AppStore } from '../lib/store';
 import { AttentionBanners } from './AttentionBanners';
 import { AvailabilityDialog } from './AvailabilityDialog';
 import { NewConversation } from './NewConversation';
+import { ProviderDirectory } from './ProviderDirectory';
 import { ScreeningDialog } from './ScreeningDialog';
 import { ShiftSignIn } from './ShiftSignIn';
 import { ThreadList } from './ThreadList';
@@ -23,7 +24,7 @@ const kConnectionText: Record<string, string> = {
 export function Shell(props: { store: AppStore; user: string; banner?: JSX.Element | null; onLock: () => void; onSignOut: () => void }) {
   const { store } = props;
   const [creating, setCreating] = useState(false);
-  const [routing, setRouting] = useState<'availability' | 'sign-in' | 'schedule' | 'screening' | null>(null);
+  const [routing, setRouting] = useState<'availability' | 'sign-in' | 'schedule' | 'screening' | 'providers' | null>(null);
   const [permission, setPermission] = useState(notificationsSupported() ? Notification.permission : 'denied');
   const selected = store.selectedThreadId === null ? undefined : store.threads.get(store.selectedThreadId);
 
@@ -101,6 +102,9 @@ export function Shell(props: { store: AppStore; user: string; banner?: JSX.Eleme
             <button type="button" class="link-button" onClick={() => setRouting('schedule')} aria-haspopup="dialog">
               Schedule
             </button>
+            <button type="button" class="link-button" onClick={() => setRouting('providers')} aria-haspopup="dialog">
+              Providers
+            </button>
             <button type="button" class="link-button" onClick={props.onSignOut}>
               Sign out
             </button>
@@ -123,6 +127,7 @@ export function Shell(props: { store: AppStore; user: string; banner?: JSX.Eleme
       {routing === 'sign-in' && <ShiftSignIn store={store} onClose={() => setRouting(null)} />}
       {routing === 'schedule' && <WeekSchedule store={store} onClose={() => setRouting(null)} />}
       {routing === 'screening' && <ScreeningDialog store={store} onClose={() => setRouting(null)} />}
+      {routing === 'providers' && <ProviderDirectory store={store} onClose={() => setRouting(null)} />}
       {creating && (
         <NewConversation
           store={store}

@@ -5,6 +5,7 @@ import { dayLabel, timeOfDay } from '../lib/format';
 import { loopNotice } from '../lib/forwarding';
 import { awaitsAcceptance } from '../lib/handoffs';
 import { heldNotice, heldPeer, refill } from '../lib/held';
+import { invitationText } from '../lib/providers';
 import { ApiError } from '../lib/http';
 import { clearPlace, savedPlace, savePlace } from '../lib/place';
 import { kUnreadKey, threadRows } from '../lib/rows';
@@ -18,6 +19,7 @@ import { MessageDetail } from './MessageDetail';
 import { MessageOptions } from './MessageOptions';
 import { OutboxBubble } from './OutboxBubble';
 import { PatientBanner } from './PatientBanner';
+import { ProviderDirectory } from './ProviderDirectory';
 import { VirtualList, type VirtualListControl } from './VirtualList';
 
 const kNoticeMs = 4000;
@@ -31,6 +33,7 @@ export function ThreadView(props: { store: AppStore; state: ThreadState; onBack:
   const [optionsId, setOptionsId] = useState<number | null>(null);
   const [detailId, setDetailId] = useState<number | null>(null);
   const [showInfo, setShowInfo] = useState(false);
+  const [inviting, setInviting] = useState(false);
   const removal = store.removalNotice(state);
   const [quote, setQuote] = useState<Quote | null>(null);
   const [notice, setNotice] = useState('');
@@ -176,6 +179,11 @@ export function ThreadView(props: { store: AppStore; state: ThreadState; onBack:
             {subtitle()}
           </p>
         </div>
+        {!removal && (
+          <button type="button" class="secondary info-button invite-button" onClick={() => setInviting(true)} aria-haspopup="dialog" aria-label="Invite to this conversation">
+            Invite
+          </button>
+        )}
         {thread.kind !== 'direct' && (
           <button type="button" class="secondary info-button" onClick={() => setShowInfo(true)} aria-haspopup="dialog">
             {thread.kind === 'group' ? 'Group info' : 'Members'}
@@ -235,6 +243,20 @@ export function ThreadView(props: { store: AppStore; state: ThreadState; onBack:
           </button>
         )}
       </div>
+      {(state.invitations.length > 0 || state.announced.size > 0) && (
+        <ul class="invitations muted small" aria-label="Invited providers">
+          {state.invitations.map((invitation) => (
+            <li key={invitation.id} class="invitation-line" data-npi={invitation.npi}>
+              {invitationText(store.userName(invitation.invited_by), invitation.npi, invitation.provider)} · {invitation.state}
+            </li>
+          ))}
+          {[...state.announced.values()].map((event) => (
+            <li key={event.invitation_id} class="invitation-line" data-npi={event.npi}>
+              {invitationText(store.userName(event.by_user_id), event.npi, null)}
+            </li>
+          ))}
+        </ul>
+      )}
       <p class="typing muted small" aria-live="polite">
         {typing.length > 0 ? `${typing.join(', ')} ${typing.length > 1 ? 'are' : 'is'} typing…` : ''}
       </p>
@@ -268,6 +290,7 @@ export function ThreadView(props: { store: AppStore; state: ThreadState; onBack:
         />
       )}
       {showInfo && <GroupInfo store={store} state={state} onClose={() => setShowInfo(false)} />}
+      {inviting && <ProviderDirectory store={store} threadId={thread.id} onClose={() => setInviting(false)} />}
       {detail && <MessageDetail store={store} state={state} message={detail} onClose={() => setDetailId(null)} />}
     </section>
   );

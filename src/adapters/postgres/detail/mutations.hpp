@@ -63,6 +63,9 @@ Result<bool> apply(WriteContext& context, const SetGatekeepers& mutation);
 Result<std::optional<HandOff>> apply(WriteContext& context, const RecordHandOff& mutation);
 Result<bool> apply(WriteContext& context, const AcceptHandOff& mutation);
 Result<bool> apply(WriteContext& context, const DeleteAvailability& mutation);
+Result<std::int64_t> apply(WriteContext& context, const UpsertProviders& mutation);
+Result<std::int64_t> apply(WriteContext& context, const UpsertTaxonomies& mutation);
+Result<ProviderInvitation> apply(WriteContext& context, const InviteProvider& mutation);
 
 // The events the batch has appended since it had `first` of them.
 inline std::vector<Event> events_since(const WriteContext& context, std::size_t first) {

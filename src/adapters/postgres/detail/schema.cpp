@@ -431,6 +431,47 @@ CREATE TABLE hl7_messages (
   UNIQUE (org_id, control_token)
 );
 CREATE INDEX hl7_messages_by_outcome ON hl7_messages (org_id, outcome, id);
+    // 11: the provider directory (docs/npi.md), as SQLite's 17. Folded keys compare
+    // byte by byte (COLLATE "C"), so that a prefix is a range of the index.
+    R"sql(
+CREATE TABLE providers (
+  npi bigint PRIMARY KEY,
+  entity bigint NOT NULL,
+  name text NOT NULL,
+  name_key text COLLATE "C" NOT NULL,
+  credential text NOT NULL,
+  taxonomy text COLLATE "C" NOT NULL,
+  city text NOT NULL,
+  city_key text COLLATE "C" NOT NULL,
+  state text COLLATE "C" NOT NULL,
+  postal_code text NOT NULL,
+  phone text NOT NULL,
+  deactivated boolean NOT NULL DEFAULT false,
+  updated_at bigint NOT NULL
+);
+CREATE INDEX providers_by_name ON providers (name_key, npi) WHERE NOT deactivated;
+CREATE INDEX providers_by_place ON providers (state, city_key, name_key) WHERE NOT deactivated;
+CREATE INDEX providers_by_taxonomy ON providers (taxonomy, name_key) WHERE NOT deactivated;
+CREATE TABLE taxonomy_codes (
+  code text PRIMARY KEY,
+  grouping_name text NOT NULL,
+  classification text NOT NULL,
+  specialization text NOT NULL,
+  display_name text NOT NULL,
+  section text NOT NULL,
+  name_key text NOT NULL
+);
+CREATE TABLE provider_invitations (
+  id bigint PRIMARY KEY,
+  org_id bigint NOT NULL REFERENCES orgs (id),
+  thread_id bigint NOT NULL REFERENCES threads (id),
+  npi bigint NOT NULL REFERENCES providers (npi),
+  invited_by bigint NOT NULL REFERENCES users (id),
+  created_at bigint NOT NULL,
+  state bigint NOT NULL DEFAULT 1
+);
+CREATE UNIQUE INDEX provider_invitations_pending ON provider_invitations (thread_id, npi)
+  WHERE state = 1;
 )sql",
 };
 

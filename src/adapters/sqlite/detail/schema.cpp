@@ -504,6 +504,50 @@ CREATE TABLE hl7_messages (
   UNIQUE (org_id, control_token)
 );
 CREATE INDEX hl7_messages_by_outcome ON hl7_messages (org_id, outcome, id);
+    // 17: the provider directory (docs/npi.md): NPPES providers keyed by NPI (public
+    // registry data, in the clear), with indexes for the searches (folded name prefix;
+    // state and city; primary taxonomy), each over active providers only; the NUCC
+    // taxonomy codes; and invitations of providers to threads, keyed by the id of the
+    // thread event that announced them (state 1: pending).
+    R"sql(
+CREATE TABLE providers (
+  npi INTEGER PRIMARY KEY,
+  entity INTEGER NOT NULL,
+  name TEXT NOT NULL,
+  name_key TEXT NOT NULL,
+  credential TEXT NOT NULL,
+  taxonomy TEXT NOT NULL,
+  city TEXT NOT NULL,
+  city_key TEXT NOT NULL,
+  state TEXT NOT NULL,
+  postal_code TEXT NOT NULL,
+  phone TEXT NOT NULL,
+  deactivated INTEGER NOT NULL DEFAULT 0,
+  updated_at INTEGER NOT NULL
+);
+CREATE INDEX providers_by_name ON providers (name_key, npi) WHERE deactivated = 0;
+CREATE INDEX providers_by_place ON providers (state, city_key, name_key) WHERE deactivated = 0;
+CREATE INDEX providers_by_taxonomy ON providers (taxonomy, name_key) WHERE deactivated = 0;
+CREATE TABLE taxonomy_codes (
+  code TEXT PRIMARY KEY,
+  grouping_name TEXT NOT NULL,
+  classification TEXT NOT NULL,
+  specialization TEXT NOT NULL,
+  display_name TEXT NOT NULL,
+  section TEXT NOT NULL,
+  name_key TEXT NOT NULL
+);
+CREATE TABLE provider_invitations (
+  id INTEGER PRIMARY KEY,
+  org_id INTEGER NOT NULL REFERENCES orgs (id),
+  thread_id INTEGER NOT NULL REFERENCES threads (id),
+  npi INTEGER NOT NULL REFERENCES providers (npi),
+  invited_by INTEGER NOT NULL REFERENCES users (id),
+  created_at INTEGER NOT NULL,
+  state INTEGER NOT NULL DEFAULT 1
+);
+CREATE UNIQUE INDEX provider_invitations_pending ON provider_invitations (thread_id, npi)
+  WHERE state = 1;
 )sql",
 };
 

@@ -187,14 +187,20 @@ TEST(NppesReaderTest, ReadsProvidersFromTheRealHeaderAndReportsEveryRowItCannotU
   ASSERT_EQ(rejected.size(), 5u);
   EXPECT_EQ(rejected[0].line, 5);
   EXPECT_EQ(rejected[0].reason, "NPI 1679576723 fails its check digit");
+  EXPECT_EQ(rejected[0].kind, RejectionKind::kCheckDigit);
+  EXPECT_EQ(rejection_kind_name(rejected[0].kind), "check_digit");
   EXPECT_EQ(rejected[1].line, 6);
   EXPECT_EQ(rejected[1].reason, "2 values where the header has 330 columns");
+  EXPECT_EQ(rejected[1].kind, RejectionKind::kColumnCount);
   EXPECT_EQ(rejected[2].line, 7);
   EXPECT_EQ(rejected[2].reason, "NPI 1588667638: an individual without a last name");
+  EXPECT_EQ(rejected[2].kind, RejectionKind::kMissingName);
   EXPECT_EQ(rejected[3].line, 8);
   EXPECT_NE(rejected[3].reason.find("entity type \"3\""), std::string::npos);
+  EXPECT_EQ(rejected[3].kind, RejectionKind::kEntityType);
   EXPECT_EQ(rejected[4].line, 9);
   EXPECT_EQ(rejected[4].reason, "a quoted value is not closed");
+  EXPECT_EQ(rejected[4].kind, RejectionKind::kMalformed);
 }
 
 TEST(NppesReaderTest, FilesBefore2025NameColumn42GenderCode) {
