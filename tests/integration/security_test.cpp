@@ -327,7 +327,7 @@ TEST_F(SecurityTest, NoPlaintextInTheDatabaseFiles) {
   // again after a clean stop.
   auto check = [&] {
     expect_in_no_data_file(
-        {marker, "ZEBRA-7731", "QUOKKA-5512", "Testpatient, Alma", "100234", "168/95"});
+        {marker, "ZEBRA-7731", "QUOKKA-5512", "Testpatient, Alma", "Testpatient^Alma", "100234", "168/95"});
   };
   check();
   server_->stop();

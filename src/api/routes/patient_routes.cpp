@@ -109,7 +109,7 @@ constexpr RouteOf<PatientServices> kRoutes[] = {
     {{"GET", "/api/v1/patients/{id}", Access::kSession, 0}, &get_patient},
     {{"GET", "/api/v1/hl7/messages", Access::kSession, 0}, &list_hl7_messages},
     {{"GET", "/api/v1/hl7/messages/{id}", Access::kSession, 0}, &get_hl7_message},
-    {{"POST", "/api/v1/hl7/messages/{id}/replay", Access::kSession, 0}, &replay_hl7_message},
+    {{"POST", "/api/v1/hl7/messages/{id}/replay", Access::kSession, kJsonBody}, &replay_hl7_message},
 };
 
 }  // namespace
