@@ -10,6 +10,7 @@
 #include <vector>
 
 #include "core/status.hpp"
+#include "ports/directory_store.hpp"
 #include "ports/message_log.hpp"
 #include "ports/patient_store.hpp"
 #include "ports/records.hpp"
@@ -29,15 +30,17 @@ namespace wl {
 /// Every kind of change a batch can carry. Each is documented in its port's header
 /// (user_store.hpp, session_store.hpp, thread_store.hpp, message_log.hpp,
 /// patient_store.hpp, timer_store.hpp, routing_store.hpp), with its result and errors.
-using Mutation = std::variant<
-    CreateOrg, SetOrgIdleLock, CreateUser, SetPasswordHash, SetLoginFailures, SetUserDisabled,
-    SetPinHash, SetUserOperator, SetUserScheduler, OpenSession, RevokeDevice, TouchSession,
-    RevokeSession, LockSession, UnlockSession, SetSessionPinFailures, PurgeSessions, AppendMessage,
-    RecordDelivered, CreateThread, AddMember, RemoveMember, RenameThread, RecordRead,
-    AppendScopedEvent, UpsertPatient, ScheduleTimer, CancelTimer, CompleteTimer, RouteMessage,
-    CreateRole, UpdateRole, SaveShift, DeleteShift, SignInRole, SignOutRole, SetBackups,
-    SetEscalationPolicy, SetAvailability, DeleteAvailability, HoldMessage, DeleteHeld,
-    SetForwarding, ClearForwarding, ScreenHeld, SetGatekeepers, RecordHandOff, AcceptHandOff>;
+using Mutation =
+    std::variant<CreateOrg, SetOrgIdleLock, CreateUser, SetPasswordHash, SetLoginFailures,
+                 SetUserDisabled, SetPinHash, SetUserOperator, SetUserScheduler, OpenSession,
+                 RevokeDevice, TouchSession, RevokeSession, LockSession, UnlockSession,
+                 SetSessionPinFailures, PurgeSessions, AppendMessage, RecordDelivered, CreateThread,
+                 AddMember, RemoveMember, RenameThread, RecordRead, AppendScopedEvent,
+                 UpsertPatient, ScheduleTimer, CancelTimer, CompleteTimer, RouteMessage, CreateRole,
+                 UpdateRole, SaveShift, DeleteShift, SignInRole, SignOutRole, SetBackups,
+                 SetEscalationPolicy, SetAvailability, DeleteAvailability, HoldMessage, DeleteHeld,
+                 SetForwarding, ClearForwarding, ScreenHeld, SetGatekeepers, RecordHandOff,
+                 AcceptHandOff, SetUserDirectory, SaveOrgScreen>;
 
 /// A mutation's result: std::monostate (a write with nothing to give back: the
 /// identity writes but those below), Org (CreateOrg), User (CreateUser), Device
@@ -50,12 +53,13 @@ using Mutation = std::variant<
 /// AcceptHandOff), std::optional<HandOff> (RecordHandOff),
 /// AvailabilityPeriod (SetAvailability),
 /// MessageHeld (HoldMessage), Forwarding (SetForwarding), std::int64_t (PurgeSessions), Role
-/// (CreateRole, UpdateRole), ShiftSaved (SaveShift).
+/// (CreateRole, UpdateRole), ShiftSaved (SaveShift), OrgScreen (SaveOrgScreen); SetUserDirectory
+/// gives std::monostate.
 using MutationResult =
     std::variant<std::monostate, Org, User, Device, MessageAppended, std::vector<Event>,
                  ThreadCreated, Event, std::optional<Event>, Patient, Timer, bool, std::int64_t,
                  Role, ShiftSaved, AvailabilityPeriod, MessageHeld, Forwarding,
-                 std::optional<HandOff>>;
+                 std::optional<HandOff>, OrgScreen>;
 
 /// Fills in, inside the transaction, what only the mutations' results tell: a new
 /// thread's id, whether a read position moved. Returns false to write no entry (the
