@@ -216,9 +216,10 @@ class DirectoryService {
   DirectoryLimits limits_;
   GroupLister group_lister_;
 
-  std::mutex mutex_;  // Guards directories_.
+  std::mutex mutex_;
+  // By org id; each index immutable once built. GUARDED_BY(mutex_)
   std::unordered_map<std::int64_t, std::shared_ptr<const OrgDirectory>> directories_;
-  std::mutex build_mutex_;  // One index build at a time.
+  std::mutex build_mutex_;  // One index build at a time; taken before mutex_, never after.
 };
 
 // The stored form of a page (docs/directory.md, "The org screen"), and back. Errors
