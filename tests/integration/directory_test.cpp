@@ -224,40 +224,41 @@ TEST_F(DirectoryTest, TheOrgScreenShowsStaffAndOnCallAndEditsDoNotOverwrite) {
   EXPECT_EQ(error_code(conflict), "aborted");
   EXPECT_EQ(harper->get("/api/v1/org-screen").at("version").as_int64(), 2);
 
-  for (const std::string_view bad :
-       {R"({"sections":[]})", R"({"version":-1,"sections":[]})", R"({"version":2})",
-        R"({"version":2,"sections":[{"title":"x","items":[{"type":"link","label":"a","url":"http://x.org"}]}]})",
-        R"({"version":2,"sections":[{"title":"x","items":[{"type":"link","label":"a","url":"javascript:alert(1)"}]
-}]
-})",
-        R"({"version":2,"sections":[{"title":"x","items":[{"type":"phone","label":"a","number":"call me"}]}]})",
-        R"({"version":2,"sections":[{"title":"","items":[]}]})",
-        R"({"version":2,"sections":[{"title":"x","items":[{"type":"staff"}]}]})",
-        R"({"version":2,"sections":[{"title":"x","items":[{"type":"pager"}]}]})",
-        R"({"version":2,"sections":[{"title":"x","items":[{"type":"on_call","extra":1}]}]})",
-        R"({"version":2,"sections":[],"extra":true})", "not json"
-}) {
-  const auto answer = admin->call("PUT", "/api/v1/org-screen", bad);
-  EXPECT_EQ(answer.status, 400) << bad << ": " << json::serialize(answer.body);
-  EXPECT_EQ(error_code(answer), "invalid_argument") << bad;
-}
-std::string many = R"({"version":2,"sections":[)";
-for (int i = 0; i < 21; ++i) {
-  many += std::string(i == 0 ? "" : ",") + R"({"title":"s","items":[]})";
-}
-many += "]}";
-EXPECT_EQ(admin->call("PUT", "/api/v1/org-screen", many).status, 400);
-EXPECT_EQ(harper->get("/api/v1/org-screen").at("version").as_int64(), 2);
-
-server_->stop();
-std::vector<std::string> outcomes;
-for (const AuditEntry& entry : audit_entries()) {
-  if (entry.draft.action == "admin.org_screen.save") {
-    outcomes.push_back(entry.draft.outcome);
+  const std::vector<std::string> bad_bodies{
+      R"({"sections":[]})",
+      R"({"version":-1,"sections":[]})",
+      R"({"version":2})",
+      R"({"version":2,"sections":[{"title":"x","items":[{"type":"link","label":"a","url":"http://x.org"}]}]})",
+      R"j({"version":2,"sections":[{"title":"x","items":[{"type":"link","label":"a","url":"javascript:alert(1)"}]}]})j",
+      R"({"version":2,"sections":[{"title":"x","items":[{"type":"phone","label":"a","number":"call me"}]}]})",
+      R"({"version":2,"sections":[{"title":"","items":[]}]})",
+      R"({"version":2,"sections":[{"title":"x","items":[{"type":"staff"}]}]})",
+      R"({"version":2,"sections":[{"title":"x","items":[{"type":"pager"}]}]})",
+      R"({"version":2,"sections":[{"title":"x","items":[{"type":"on_call","extra":1}]}]})",
+      R"({"version":2,"sections":[],"extra":true})",
+      "not json"};
+  for (const std::string& bad : bad_bodies) {
+    const auto answer = admin->call("PUT", "/api/v1/org-screen", bad);
+    EXPECT_EQ(answer.status, 400) << bad << ": " << json::serialize(answer.body);
+    EXPECT_EQ(error_code(answer), "invalid_argument") << bad;
   }
-}
-// The demo's first save, then this test's refusal, save and conflict.
-EXPECT_EQ(outcomes, (std::vector<std::string>{"ok", "denied", "ok", "conflict"}));
+  std::string many = R"({"version":2,"sections":[)";
+  for (int i = 0; i < 21; ++i) {
+    many += std::string(i == 0 ? "" : ",") + R"({"title":"s","items":[]})";
+  }
+  many += "]}";
+  EXPECT_EQ(admin->call("PUT", "/api/v1/org-screen", many).status, 400);
+  EXPECT_EQ(harper->get("/api/v1/org-screen").at("version").as_int64(), 2);
+
+  server_->stop();
+  std::vector<std::string> outcomes;
+  for (const AuditEntry& entry : audit_entries()) {
+    if (entry.draft.action == "admin.org_screen.save") {
+      outcomes.push_back(entry.draft.outcome);
+    }
+  }
+  // The demo's first save, then this test's refusal, save and conflict.
+  EXPECT_EQ(outcomes, (std::vector<std::string>{"ok", "denied", "ok", "conflict"}));
 }
 
 // Two nodes on one PostgreSQL database: a change made through one node is in the next
