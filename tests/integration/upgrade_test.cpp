@@ -66,11 +66,16 @@ TEST_F(UpgradeTest, AStoreOfThePreviousSchemaIsMigratedAtStartAndKeepsWhatItHeld
       kept += message.at("client_id").as_string().starts_with("before-") ? 1 : 0;
     }
     EXPECT_EQ(kept, 5) << "every message survives the upgrade";
-    // What version 15 brought works at once.
+    // What versions 15 and 16 brought works at once: the demo's existing people are in
+    // the directory, with no department yet, and the org has no screen.
     EXPECT_TRUE(harper->get("/api/v1/handoffs").at("handoffs").is_array());
+    const json::value found = harper->get("/api/v1/directory?q=patel&kinds=person");
+    ASSERT_EQ(found.at("results").as_array().size(), 1u) << json::serialize(found);
+    EXPECT_EQ(found.at("results").at(0).at("department").as_string(), "");
+    EXPECT_EQ(harper->get("/api/v1/org-screen").at("version").as_int64(), 0);
   }
   server_->stop();
-  EXPECT_EQ(run_on_store(database, ""), 15);
+  EXPECT_EQ(run_on_store(database, ""), 16);
   std::string output;
   EXPECT_EQ(run_wardline(
                 {"audit", "--data-dir", server_->data_dir().string(), "verify", "--key", audit_key},
