@@ -132,6 +132,14 @@ std::size_t scan(const std::vector<FoldedEntry>& entries, const std::vector<std:
   return keep;
 }
 
+// The first `length` bytes of `word`, lengthened so as not to cut a UTF-8 character.
+std::string utf8_head(const std::string& word, std::size_t length) {
+  while (length < word.size() && (static_cast<unsigned char>(word[length]) & 0xC0) == 0x80) {
+    ++length;
+  }
+  return word.substr(0, length);
+}
+
 }  // namespace
 
 int run_directory_bench(const DirectoryBenchOptions& options) {
@@ -216,14 +224,9 @@ int run_directory_bench(const DirectoryBenchOptions& options) {
         word = std::string(pick(kTitles));
         break;
     }
-    std::size_t length = 1 + random() % 6;
-    // Never cut a UTF-8 character in two.
-    while (length < word.size() && (static_cast<unsigned char>(word[length]) & 0xC0) == 0x80) {
-      ++length;
-    }
-    std::string query = word.substr(0, length);
+    std::string query = utf8_head(word, 1 + random() % 6);
     if (random() % 5 == 0) {
-      query += " " + std::string(pick(kFamily)).substr(0, 2);
+      query += " " + utf8_head(std::string(pick(kFamily)), 2);
     }
     if (random() % 7 == 0) {
       std::transform(query.begin(), query.end(), query.begin(), [](char c) {
