@@ -1,6 +1,8 @@
 #include "services/directory/directory_index.hpp"
 
 #include <algorithm>
+#include <climits>
+#include <cstdint>
 #include <tuple>
 
 #include "services/directory/text_fold.hpp"
@@ -88,6 +90,27 @@ DirectoryIndex::DirectoryIndex(std::span<const DirectorySource> sources) {
     const auto word_b = word_of(b);
     return std::tie(word_a, a.entry, a.word) < std::tie(word_b, b.entry, b.word);
   });
+  for (std::uint32_t index = 0; index < tokens_.size(); ++index) {
+    if (index == 0 || word_of(tokens_[index]) != word_of(tokens_[index - 1])) {
+      runs_.push_back(index);
+    }
+  }
+  runs_.push_back(static_cast<std::uint32_t>(tokens_.size()));
+}
+
+std::span<const DirectoryIndex::Token> DirectoryIndex::tokens_equal(std::string_view word) const {
+  const auto less = [this](const Token& token, std::string_view value) {
+    return word_of(token) < value;
+  };
+  const auto begin = std::lower_bound(tokens_.begin(), tokens_.end(), word, less);
+  auto end = begin;
+  // One run: find its end among the run starts.
+  if (begin != tokens_.end() && word_of(*begin) == word) {
+    const auto offset = static_cast<std::uint32_t>(begin - tokens_.begin());
+    const auto run = std::upper_bound(runs_.begin(), runs_.end(), offset);
+    end = tokens_.begin() + *run;
+  }
+  return {begin, end};
 }
 
 std::span<const DirectoryIndex::Token> DirectoryIndex::tokens_with_prefix(
@@ -111,47 +134,94 @@ std::vector<DirectoryIndex::Hit> DirectoryIndex::search(std::span<const std::str
   if (terms.empty() || limit == 0) {
     return hits;
   }
-  // Drive the search by the term that begins the fewest words.
+  // Each rank in entry (name) order, best rank first; a rank is read only while the
+  // ranks before it did not fill the limit, so it then holds all of theirs.
+  const auto take = [&](std::uint32_t entry, MatchRank wanted) {
+    const FoldedEntry& found = entries_[entry];
+    if (!kinds.has(found.kind) || match_entry(found, terms) != wanted) {
+      return;
+    }
+    hits.push_back(Hit{entry, wanted});
+  };
+
+  // Exact: every term a whole word of the name. From the run of tokens equal to the
+  // term with the fewest; an entry with that word twice in its name comes twice in a
+  // row, once taken.
+  std::span<const Token> exact = tokens_equal(terms[0]);
+  for (std::size_t index = 1; index < terms.size() && !exact.empty(); ++index) {
+    const auto run = tokens_equal(terms[index]);
+    if (run.size() < exact.size()) {
+      exact = run;
+    }
+  }
+  std::uint32_t previous = UINT32_MAX;
+  for (const Token& token : exact) {
+    if (hits.size() == limit) {
+      return hits;
+    }
+    if (token.word < entries_[token.entry].name_words && token.entry != previous) {
+      previous = token.entry;
+      take(token.entry, MatchRank::kExact);
+    }
+  }
+
+  // First word: the name begins with the first term, so the folded name does (a term
+  // holds no space), and those entries are one range of the sorted entries.
+  const std::string& first = terms[0];
+  auto by_name = [](const FoldedEntry& entry, std::string_view value) {
+    return std::string_view(entry.folded_name) < value;
+  };
+  const auto name_begin = std::lower_bound(entries_.begin(), entries_.end(), first, by_name);
+  for (auto entry = name_begin; entry != entries_.end() && entry->folded_name.starts_with(first);
+       ++entry) {
+    if (hits.size() == limit) {
+      return hits;
+    }
+    take(static_cast<std::uint32_t>(entry - entries_.begin()), MatchRank::kFirstWord);
+  }
+
+  // Other words: the tokens that begin with the rarest term, one run per distinct word,
+  // each in entry order, merged with a heap so that entries come in name order.
   std::span<const Token> driver = tokens_with_prefix(terms[0]);
-  std::size_t driver_term = 0;
   for (std::size_t index = 1; index < terms.size() && !driver.empty(); ++index) {
     const auto range = tokens_with_prefix(terms[index]);
     if (range.size() < driver.size()) {
       driver = range;
-      driver_term = index;
     }
   }
-  const std::string& term = terms[driver_term];
-  for (const Token& token : driver) {
-    const FoldedEntry& entry = entries_[token.entry];
-    if (!kinds.has(entry.kind)) {
-      continue;
-    }
-    // An entry with several words that begin with the term is looked at once: at the
-    // first of them.
-    bool first = true;
-    for (std::uint32_t word = 0; word < token.word; ++word) {
-      if (entry.words[word].starts_with(term)) {
-        first = false;
-        break;
-      }
-    }
-    if (!first) {
-      continue;
-    }
-    if (const auto rank = match_entry(entry, terms)) {
-      hits.push_back(Hit{token.entry, *rank});
-    }
+  if (driver.empty()) {
+    return hits;
   }
-  const auto better = [](const Hit& a, const Hit& b) {
-    return std::tie(a.rank, a.entry) < std::tie(b.rank, b.entry);
+  const auto driver_begin = static_cast<std::uint32_t>(driver.data() - tokens_.data());
+  const auto driver_end = static_cast<std::uint32_t>(driver_begin + driver.size());
+  // The runs inside [driver_begin, driver_end): the range starts and ends on run starts.
+  auto run = std::lower_bound(runs_.begin(), runs_.end(), driver_begin);
+  struct Cursor {
+    std::uint32_t at;
+    std::uint32_t end;
   };
-  if (hits.size() > limit) {
-    std::partial_sort(hits.begin(), hits.begin() + static_cast<std::ptrdiff_t>(limit), hits.end(),
-                      better);
-    hits.resize(limit);
-  } else {
-    std::sort(hits.begin(), hits.end(), better);
+  std::vector<Cursor> heap;
+  for (; run + 1 != runs_.end() && *run < driver_end; ++run) {
+    heap.push_back(Cursor{*run, *(run + 1)});
+  }
+  const auto later = [this](const Cursor& a, const Cursor& b) {
+    return tokens_[a.at].entry > tokens_[b.at].entry;
+  };
+  std::make_heap(heap.begin(), heap.end(), later);
+  previous = UINT32_MAX;
+  while (!heap.empty() && hits.size() < limit) {
+    std::pop_heap(heap.begin(), heap.end(), later);
+    Cursor& cursor = heap.back();
+    const std::uint32_t entry = tokens_[cursor.at].entry;
+    if (entry != previous) {
+      previous = entry;
+      take(entry, MatchRank::kWord);
+    }
+    if (++cursor.at == cursor.end) {
+      heap.pop_back();
+    } else {
+      std::push_heap(heap.begin(), heap.end(), later);
+    }
   }
   return hits;
 }

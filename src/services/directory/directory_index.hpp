@@ -73,8 +73,11 @@ class DirectoryIndex {
   explicit DirectoryIndex(std::span<const DirectorySource> sources);
 
   // At most `limit` entries of `kinds` matching every term (at least one), best rank
-  // first, then by folded name, then kind, then id. Cost: a binary search per term,
-  // then one match_entry per word that begins with the rarest term.
+  // first, then by folded name, then kind, then id. Each rank is read in that order and
+  // the search stops once it has `limit`: exact matches from the run of tokens equal to
+  // a term, first-word matches from the entries whose name begins with the first term
+  // (a contiguous range, as entries are sorted by name), the rest from the tokens that
+  // begin with the rarest term, merged across their words in entry order.
   std::vector<Hit> search(std::span<const std::string> terms, KindSet kinds,
                           std::size_t limit) const;
 
@@ -94,9 +97,12 @@ class DirectoryIndex {
   }
   // The tokens whose word begins with `prefix`.
   std::span<const Token> tokens_with_prefix(std::string_view prefix) const;
+  // The tokens whose word is `word`, in entry order.
+  std::span<const Token> tokens_equal(std::string_view word) const;
 
   std::vector<FoldedEntry> entries_;  // By (folded name, kind, id).
   std::vector<Token> tokens_;         // By (word, entry, word index).
+  std::vector<std::uint32_t> runs_;   // Where each distinct word's tokens start, then the end.
   std::unordered_map<std::string, std::vector<std::uint32_t>> departments_;
 };
 
