@@ -8,12 +8,11 @@
 
 namespace wl::testing {
 
-// What versions 16 to 8 changed, undone: the directory (16); hand-off notes (15); gatekeepers (14, with
-// the held messages' state); forwarding (13); held messages (12);
-// availability (11); escalation's tables (10); routing's
-// tables and the threads' role column (9); the events table as version 7 had it (no scope,
-// thread_id required), without the user and org events version 7 could not hold.
-// Comes first in a downgrade: later steps drop its columns.
+// What versions 16 to 8 changed, undone: the directory (16); hand-off notes (15); gatekeepers (14,
+// with the held messages' state); forwarding (13); held messages (12); availability (11);
+// escalation's tables (10); routing's tables and the threads' role column (9); the events table as
+// version 7 had it (no scope, thread_id required), without the user and org events version 7 could
+// not hold. Comes first in a downgrade: later steps drop its columns.
 inline constexpr std::string_view kDropEventEnvelope =
     "DROP TABLE org_screens; DROP TABLE directory_versions; "
     "ALTER TABLE users DROP COLUMN department; "

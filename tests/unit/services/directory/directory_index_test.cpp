@@ -4,8 +4,8 @@
 
 #include <algorithm>
 #include <random>
-#include <tuple>
 #include <string>
+#include <tuple>
 #include <vector>
 
 namespace wl {

@@ -28,7 +28,9 @@ TEST(TextFoldTest, DecomposedInputFoldsAsComposed) {
 
 TEST(TextFoldTest, ApostrophesJoinAndPunctuationSeparates) {
   EXPECT_EQ(fold_text("O'Brien"), "obrien");
-  EXPECT_EQ(fold_text("O\xE2\x80\x99" "Brien"), "obrien");  // U+2019.
+  EXPECT_EQ(fold_text("O\xE2\x80\x99"
+                      "Brien"),
+            "obrien");  // U+2019.
   EXPECT_EQ(fold_text("Smith-Jones"), "smith jones");
   EXPECT_EQ(fold_text("  Brooks,   NP  "), "brooks np");
   EXPECT_EQ(fold_text("Dr. Nina Patel"), "dr nina patel");
