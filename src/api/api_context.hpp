@@ -15,6 +15,7 @@
 #include "ports/clock.hpp"
 #include "ports/store_stats.hpp"
 #include "services/audit/audit_log.hpp"
+#include "services/directory/directory_service.hpp"
 #include "services/identity/identity_service.hpp"
 #include "services/identity/rate_limiter.hpp"
 #include "services/keys/key_ring.hpp"
@@ -82,6 +83,7 @@ struct ApiCounts {
 // composition root (cli/serve); outlives every connection.
 struct ApiContext {
   IdentityService& identity;
+  DirectoryService& directory;
   MessagingService& messaging;
   PatientService& patients;
   RoutingService& routing;
@@ -118,12 +120,14 @@ struct ApiContext {
   wl::AdtService* adt = nullptr;
   ApiCounts counts;
 
-  ApiContext(IdentityService& identity_service, MessagingService& messaging_service,
-             PatientService& patient_service, RoutingService& routing_service,
-             ProviderService& provider_service, KeyRing& key_ring, AuditLog& audit_log,
+  ApiContext(IdentityService& identity_service, DirectoryService& directory_service,
+             MessagingService& messaging_service, PatientService& patient_service,
+             RoutingService& routing_service, ProviderService& provider_service, KeyRing& key_ring,
+             AuditLog& audit_log,
              Hub& event_hub, WorkPool& work_pool, const Clock& clock_source,
              std::string instance_id, ApiOptions api_options)
       : identity(identity_service),
+        directory(directory_service),
         messaging(messaging_service),
         patients(patient_service),
         routing(routing_service),

@@ -106,7 +106,8 @@ void for_each_resource(Visit&& visit) {
                            .refusals = context.refusals};
   });
   visit(directory_routes(), [](ApiContext& context) {
-    return DirectoryServices{.identity = context.identity, .hub = context.hub};
+    return DirectoryServices{
+        .identity = context.identity, .directory = context.directory, .hub = context.hub};
   });
   visit(patient_routes(), [](ApiContext& context) {
     return PatientServices{.patients = context.patients, .adt = context.adt};
@@ -128,6 +129,7 @@ void for_each_resource(Visit&& visit) {
   });
   visit(system_routes(), [](ApiContext& context) {
     return SystemServices{.identity = context.identity,
+                          .directory = context.directory,
                           .patients = context.patients,
                           .routing = context.routing,
                           .imports = context.imports};

@@ -185,6 +185,7 @@ json::object user_json(const User& user, bool online) {
   object["username"] = user.username;
   object["display_name"] = user.display_name;
   object["title"] = user.title;
+  object["department"] = user.department;
   object["is_admin"] = user.is_admin;
   object["online"] = online;
   return object;

@@ -26,6 +26,7 @@ struct AdminOptions {
   std::string username;
   std::string display_name;
   std::string title;
+  std::string department;
   bool is_admin = false;
   bool revoke = false;
   std::string password_file;
@@ -261,6 +262,22 @@ void add_admin_command(CLI::App& app, int& exit_code) {
       const User found = WL_TRY(target.set_scheduler(user_name(*options), !options->revoke));
       std::cout << fmt::format("'{}' is {} a scheduler\n", found.username,
                                options->revoke ? "no longer" : "now");
+      return ok();
+    });
+  });
+  CLI::App* user_directory = user->add_subcommand(
+      "directory", "Set a user's title and department, as the directory shows them");
+  user_directory->add_option("--org", options->org, "Org name")->required();
+  user_directory->add_option("--username", options->username, "Login name")->required();
+  user_directory->add_option("--title", options->title, "Title, e.g. 'RN, 4 West'")->required();
+  user_directory->add_option("--department", options->department, "Department, e.g. Cardiology")
+      ->required();
+  user_directory->callback([options, &exit_code] {
+    exit_code = with_target(*options, [&](AdminTarget& target) -> Result<void> {
+      const User found =
+          WL_TRY(target.set_directory(user_name(*options), options->title, options->department));
+      std::cout << fmt::format("'{}' is '{}' in '{}'\n", found.username, found.title,
+                               found.department);
       return ok();
     });
   });

@@ -75,6 +75,11 @@ class LocalTarget final : public AdminTarget {
     WL_TRY(runtime_->identity().set_scheduler(system_, found.id, is_scheduler));
     return found;
   }
+  Result<User> set_directory(const UserName& user, std::string_view title,
+                             std::string_view department) override {
+    const User found = WL_TRY(find_user(user));
+    return runtime_->directory().set_user_directory(system_, found.id, title, department);
+  }
   Result<std::vector<Role>> list_roles(std::string_view org) override {
     std::vector<Role> roles;
     for (RoleView& view : WL_TRY(runtime_->routing().list_roles(WL_TRY(acting_in(org))))) {
@@ -239,6 +244,7 @@ Result<User> user_from(const json::value& value) {
   user.username = WL_TRY(text_of(object, "username"));
   user.display_name = WL_TRY(text_of(object, "display_name"));
   user.title = WL_TRY(text_of(object, "title"));
+  user.department = WL_TRY(text_of(object, "department"));
   user.is_admin = WL_TRY(bool_of(object, "is_admin"));
   user.is_operator = WL_TRY(bool_of(object, "is_operator"));
   user.is_scheduler = WL_TRY(bool_of(object, "is_scheduler"));
@@ -397,6 +403,13 @@ class RemoteTarget final : public AdminTarget {
     WL_TRY(call("PUT", fmt::format("/api/v1/system/users/{}/scheduler", found.id.value()),
                 json::object{{"is_scheduler", is_scheduler}}));
     return found;
+  }
+  Result<User> set_directory(const UserName& user, std::string_view title,
+                             std::string_view department) override {
+    const User found = WL_TRY(find_user(user));
+    return user_from(
+        WL_TRY(call("PUT", fmt::format("/api/v1/system/users/{}/directory", found.id.value()),
+                    json::object{{"title", title}, {"department", department}})));
   }
   Result<std::vector<Role>> list_roles(std::string_view org) override {
     const Org found = WL_TRY(find_org(org));

@@ -57,6 +57,9 @@ class AdminTarget {
   virtual Result<User> set_disabled(const UserName& user, bool disabled) = 0;
   virtual Result<User> set_operator(const UserName& user, bool is_operator) = 0;
   virtual Result<User> set_scheduler(const UserName& user, bool is_scheduler) = 0;
+  // Sets the user's title and department (DirectoryService::set_user_directory).
+  virtual Result<User> set_directory(const UserName& user, std::string_view title,
+                                     std::string_view department) = 0;
   // The org's roles, and a new one (RoutingService, acting as the org's administrator).
   virtual Result<std::vector<Role>> list_roles(std::string_view org) = 0;
   virtual Result<Role> create_role(std::string_view org, const RoleInput& role) = 0;

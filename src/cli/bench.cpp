@@ -24,6 +24,7 @@
 #include <boost/json/parse.hpp>
 #include <boost/json/serialize.hpp>
 
+#include "cli/bench_directory.hpp"
 #include "cli/commands.hpp"
 #include "cli/runtime.hpp"
 #include "net/client.hpp"
@@ -1458,6 +1459,27 @@ void add_bench_command(CLI::App& app, int& exit_code) {
   run_command->callback([options, &exit_code] { exit_code = run(*options); });
 
   add_bench_mllp_command(*bench, exit_code);
+  auto directory_options = std::make_shared<DirectoryBenchOptions>();
+  CLI::App* directory_command = bench->add_subcommand(
+      "directory", "Directory search at scale against a linear scan (a fresh store)");
+  directory_command
+      ->add_option("--data-dir", directory_options->data_dir,
+                   "A data directory to create (must not exist)")
+      ->required();
+  directory_command->add_option("--users", directory_options->users, "Generated users")
+      ->capture_default_str();
+  directory_command->add_option("--queries", directory_options->queries, "Timed queries")
+      ->capture_default_str();
+  directory_command
+      ->add_option("--scan-queries", directory_options->scan_queries,
+                   "Queries of the linear-scan baseline")
+      ->capture_default_str();
+  directory_command
+      ->add_option("--list-queries", directory_options->list_queries,
+                   "Queries of the user-list baseline")
+      ->capture_default_str();
+  directory_command->callback(
+      [directory_options, &exit_code] { exit_code = run_directory_bench(*directory_options); });
 }
 
 }  // namespace wl::cli

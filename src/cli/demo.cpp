@@ -46,30 +46,31 @@ struct DemoStaff {
   std::string_view name;
   std::string_view title;
   bool is_admin;
+  std::string_view department;
 };
 
 // Fictional people; any resemblance to real clinicians is accidental.
 constexpr std::array<DemoStaff, 20> kStaff{{
-    {"admin", "Avery Admin", "System administrator", true},
-    {"dr.patel", "Dr. Nina Patel", "Cardiology attending", false},
-    {"dr.okafor", "Dr. Emeka Okafor", "Hospitalist", false},
-    {"dr.lindqvist", "Dr. Sara Lindqvist", "Emergency medicine", false},
-    {"dr.nguyen", "Dr. Minh Nguyen", "General surgery", false},
-    {"dr.garcia", "Dr. Lucía García", "Pediatrics", false},
-    {"np.brooks", "Jordan Brooks, NP", "Cardiology nurse practitioner", false},
-    {"pa.kim", "Daniel Kim, PA", "Orthopedics physician assistant", false},
-    {"rn.harper", "Olivia Harper, RN", "Charge nurse, 4 West", false},
-    {"rn.santos", "Mateo Santos, RN", "RN, 4 West", false},
-    {"rn.chen", "Grace Chen, RN", "RN, ICU", false},
-    {"rn.muller", "Jonas Müller, RN", "RN, Emergency", false},
-    {"rn.adeyemi", "Funmi Adeyemi, RN", "RN, Labor and delivery", false},
-    {"pharm.rossi", "Marco Rossi, PharmD", "Clinical pharmacist", false},
-    {"rt.walsh", "Aoife Walsh, RRT", "Respiratory therapist", false},
-    {"clerk.jones", "Sam Jones", "Unit clerk, 4 West", false},
-    {"op.desk", "Riley Morgan", "Operator desk", false},
-    {"sched.ito", "Kenji Ito", "Scheduler", false},
-    {"privacy.cole", "Dana Cole", "Privacy officer", false},
-    {"dr.haddad", "Dr. Yasmin Haddad", "Neurology", false},
+    {"admin", "Avery Admin", "System administrator", true, "Administration"},
+    {"dr.patel", "Dr. Nina Patel", "Cardiology attending", false, "Cardiology"},
+    {"dr.okafor", "Dr. Emeka Okafor", "Hospitalist", false, "Medicine"},
+    {"dr.lindqvist", "Dr. Sara Lindqvist", "Emergency medicine", false, "Emergency"},
+    {"dr.nguyen", "Dr. Minh Nguyen", "General surgery", false, "Surgery"},
+    {"dr.garcia", "Dr. Lucía García", "Pediatrics", false, "Pediatrics"},
+    {"np.brooks", "Jordan Brooks, NP", "Cardiology nurse practitioner", false, "Cardiology"},
+    {"pa.kim", "Daniel Kim, PA", "Orthopedics physician assistant", false, "Orthopedics"},
+    {"rn.harper", "Olivia Harper, RN", "Charge nurse, 4 West", false, "4 West"},
+    {"rn.santos", "Mateo Santos, RN", "RN, 4 West", false, "4 West"},
+    {"rn.chen", "Grace Chen, RN", "RN, ICU", false, "ICU"},
+    {"rn.muller", "Jonas Müller, RN", "RN, Emergency", false, "Emergency"},
+    {"rn.adeyemi", "Funmi Adeyemi, RN", "RN, Labor and delivery", false, "Labor and Delivery"},
+    {"pharm.rossi", "Marco Rossi, PharmD", "Clinical pharmacist", false, "Pharmacy"},
+    {"rt.walsh", "Aoife Walsh, RRT", "Respiratory therapist", false, "Respiratory Therapy"},
+    {"clerk.jones", "Sam Jones", "Unit clerk, 4 West", false, "4 West"},
+    {"op.desk", "Riley Morgan", "Operator desk", false, "Operator Desk"},
+    {"sched.ito", "Kenji Ito", "Scheduler", false, "Administration"},
+    {"privacy.cole", "Dana Cole", "Privacy officer", false, "Administration"},
+    {"dr.haddad", "Dr. Yasmin Haddad", "Neurology", false, "Neurology"},
 }};
 
 // Each demo patient as the hospital's ADT feed admits them: PID-3, PID-5, PID-7, PID-8,
@@ -100,6 +101,33 @@ std::string demo_admission(const DemoPatient& patient, std::size_t index) {
       "PV1|1|I|{}||||{}||||||||||||DEMO-V{}\r",
       index, patient.mrn, patient.name, patient.dob, patient.sex, patient.location,
       patient.attending, patient.mrn);
+}
+
+// The demo hospital's org screen (docs/directory.md, "The org screen").
+OrgScreenPage demo_org_screen() {
+  const auto link = [](std::string_view label, std::string_view url) {
+    return ScreenItem{ScreenItemType::kLink, std::string(label), std::string(url), "", ""};
+  };
+  const auto phone = [](std::string_view label, std::string_view number) {
+    return ScreenItem{ScreenItemType::kPhone, std::string(label), "", std::string(number), ""};
+  };
+  const auto staff = [](std::string_view department) {
+    return ScreenItem{ScreenItemType::kStaff, "", "", "", std::string(department)};
+  };
+  OrgScreenPage page;
+  page.sections.push_back(
+      ScreenSection{"On call now", {ScreenItem{ScreenItemType::kOnCall, "", "", "", ""}}});
+  page.sections.push_back(
+      ScreenSection{"Phone numbers",
+                    {phone("Operator", "555-0100"), phone("Rapid response", "555-0111"),
+                     phone("Pharmacy", "555-0142"), phone("4 West nurses' station", "555-0404")}});
+  page.sections.push_back(
+      ScreenSection{"Staff", {staff("Cardiology"), staff("4 West"), staff("Emergency")}});
+  page.sections.push_back(
+      ScreenSection{"Links",
+                    {link("Sepsis pathway", "https://example.org/pathways/sepsis"),
+                     link("Call the operator", "tel:+15555550100")}});
+  return page;
 }
 
 }  // namespace
@@ -270,6 +298,11 @@ Result<bool> seed_demo(Runtime& runtime) {
     users[staff.username] = WL_TRY(runtime.identity().create_user(
         system, org.id, staff.username, staff.name, staff.title, kDemoPassword, staff.is_admin));
   }
+  for (const DemoStaff& staff : kStaff) {
+    WL_TRY(runtime.directory().set_user_directory(system, users.at(staff.username).id, staff.title,
+                                                  staff.department));
+  }
+  WL_TRY(runtime.directory().save_org_screen(system, org.id, demo_org_screen(), 0));
   // The patients come in through the ADT feed, as they would from the hospital's.
   AdtService feed(runtime.store(), runtime.store(), runtime.patients(), runtime.keys(),
                   runtime.audit(), runtime.bus(), runtime.clock(), AdtOptions{org.id},

@@ -150,6 +150,9 @@ Result<std::unique_ptr<Runtime>> Runtime::open(const fs::path& data_dir, Runtime
   runtime->identity_ = std::make_unique<IdentityService>(
       *runtime->store_, *runtime->store_, *runtime->store_, *runtime->keys_, runtime->clock_,
       *runtime->audit_, runtime->dispatched_, *runtime->hasher_);
+  runtime->directory_ = std::make_unique<DirectoryService>(
+      *runtime->store_, *runtime->store_, *runtime->store_, *runtime->store_, *runtime->audit_,
+      runtime->dispatched_, runtime->clock_);
   runtime->patients_ = std::make_unique<PatientService>(
       *runtime->store_, *runtime->store_, *runtime->keys_, *runtime->audit_, runtime->clock_);
   runtime->messaging_ = std::make_unique<MessagingService>(
@@ -163,6 +166,10 @@ Result<std::unique_ptr<Runtime>> Runtime::open(const fs::path& data_dir, Runtime
   runtime->providers_ =
       std::make_unique<ProviderService>(*runtime->store_, *runtime->store_, *runtime->store_,
                                         *runtime->audit_, runtime->dispatched_, runtime->clock_);
+  runtime->directory_->set_group_lister(
+      [messaging = runtime->messaging_.get()](const Principal& actor) {
+        return messaging->list_groups(actor);
+      });
   runtime->escalator_ =
       std::make_unique<Escalator>(*runtime->routing_, *runtime->store_, *runtime->store_,
                                   *runtime->store_, *runtime->store_, runtime->clock_);

@@ -22,6 +22,7 @@
 #include "services/audit/audit_log.hpp"
 #include "services/audit/audit_tally.hpp"
 #include "services/audit/audit_verifier.hpp"
+#include "services/directory/directory_service.hpp"
 #include "services/identity/identity_service.hpp"
 #include "services/identity/password_hasher.hpp"
 #include "services/keys/key_ring.hpp"
@@ -84,8 +85,8 @@ std::filesystem::path audit_key_file(const DataPaths& paths, const RuntimeOption
 std::string audit_key_line(std::string_view public_key);
 
 // The services over one data directory, wired in layer order: store, keys, audit,
-// identity, patients, messaging, routing, the provider directory. Used by `serve` and by `admin`,
-// which works on the same directory. Not thread-safe to build; the services it holds are.
+// identity, directory, patients, messaging, routing, the provider directory. Used by `serve` and by
+// `admin`, which works on the same directory. Not thread-safe to build; the services it holds are.
 class Runtime {
  public:
   // Creates the directory (0700) and its keys on first use; the audit signing key only
@@ -124,6 +125,7 @@ class Runtime {
   // Events and presence, delivered to subscribers off the publishing thread.
   Bus& bus() { return dispatched_; }
   IdentityService& identity() { return *identity_; }
+  DirectoryService& directory() { return *directory_; }
   PatientService& patients() { return *patients_; }
   MessagingService& messaging() { return *messaging_; }
   RoutingService& routing() { return *routing_; }
@@ -151,6 +153,7 @@ class Runtime {
   std::unique_ptr<AuditLog> audit_;
   std::unique_ptr<PasswordHasher> hasher_;
   std::unique_ptr<IdentityService> identity_;
+  std::unique_ptr<DirectoryService> directory_;
   std::unique_ptr<PatientService> patients_;
   std::unique_ptr<MessagingService> messaging_;
   std::unique_ptr<RoutingService> routing_;

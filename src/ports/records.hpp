@@ -28,6 +28,7 @@ struct User {
   std::string username;       // Unique within the org, lower case.
   std::string display_name;   // Staff names are directory data, not PHI.
   std::string title;          // "RN, 4 West", "Cardiology attending".
+  std::string department;     // "Cardiology", "4 West": how the directory groups staff.
   std::string password_hash;  // libsodium Argon2id string.
   std::string pin_hash;       // Argon2id string of the unlock PIN; empty: no PIN set.
   bool is_admin = false;      // Administers its org.
@@ -190,8 +191,8 @@ enum class EventKind : std::uint8_t {
   // Org scope: news for everyone in the org. They say what changed, never how: readers
   // fetch the resource (and are authorised for it) as usual.
   kUserChanged = 8,  // `subject`'s directory entry was created or changed (name,
-                     // title, disabled, admin).
-  kOrgChanged = 9,   // The org's settings changed (the idle lock).
+                     // title, department, disabled, admin).
+  kOrgChanged = 9,   // The org's settings changed (the idle lock) or its org screen.
   // User scope: news for one user's devices.
   kDevicesChanged = 10,  // A device of `subject` signed in or was revoked.
   // Org scope (routing).

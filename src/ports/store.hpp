@@ -1,6 +1,7 @@
 #pragma once
 
 #include "ports/audit_store.hpp"
+#include "ports/directory_store.hpp"
 #include "ports/key_store.hpp"
 #include "ports/message_log.hpp"
 #include "ports/patient_store.hpp"
@@ -39,7 +40,8 @@ class Store : public Committer,
               public AuditStore,
               public TimerStore,
               public RoutingStore,
-              public ProviderStore {
+              public ProviderStore,
+              public DirectoryStore {
  public:
   ~Store() override = default;
 

@@ -16,6 +16,7 @@ struct NewUser {
   std::string username;
   std::string display_name;
   std::string title;
+  std::string department;
   std::string password_hash;
   bool is_admin = false;
   bool is_operator = false;

@@ -10,6 +10,7 @@
 #include <vector>
 
 #include "core/status.hpp"
+#include "ports/directory_store.hpp"
 #include "ports/message_log.hpp"
 #include "ports/patient_store.hpp"
 #include "ports/provider_store.hpp"
@@ -29,8 +30,8 @@ namespace wl {
 
 /// Every kind of change a batch can carry. Each is documented in its port's header
 /// (user_store.hpp, session_store.hpp, thread_store.hpp, message_log.hpp,
-/// patient_store.hpp, timer_store.hpp, routing_store.hpp, provider_store.hpp), with its result and
-/// errors.
+/// patient_store.hpp, timer_store.hpp, routing_store.hpp, provider_store.hpp,
+/// directory_store.hpp), with its result and errors.
 using Mutation =
     std::variant<CreateOrg, SetOrgIdleLock, CreateUser, SetPasswordHash, SetLoginFailures,
                  SetUserDisabled, SetPinHash, SetUserOperator, SetUserScheduler, OpenSession,
@@ -41,7 +42,8 @@ using Mutation =
                  UpdateRole, SaveShift, DeleteShift, SignInRole, SignOutRole, SetBackups,
                  SetEscalationPolicy, SetAvailability, DeleteAvailability, HoldMessage, DeleteHeld,
                  SetForwarding, ClearForwarding, ScreenHeld, SetGatekeepers, RecordHandOff,
-                 AcceptHandOff, UpsertProviders, UpsertTaxonomies, InviteProvider>;
+                 AcceptHandOff, UpsertProviders, UpsertTaxonomies, InviteProvider, SetUserDirectory,
+                 SaveOrgScreen>;
 
 /// A mutation's result: std::monostate (a write with nothing to give back: the
 /// identity writes but those below), Org (CreateOrg), User (CreateUser), Device
@@ -55,12 +57,13 @@ using Mutation =
 /// AvailabilityPeriod (SetAvailability),
 /// MessageHeld (HoldMessage), Forwarding (SetForwarding), std::int64_t (PurgeSessions,
 /// UpsertProviders, UpsertTaxonomies), ProviderInvitation (InviteProvider), Role (CreateRole,
-/// UpdateRole), ShiftSaved (SaveShift).
+/// UpdateRole), ShiftSaved (SaveShift), OrgScreen (SaveOrgScreen); SetUserDirectory gives
+/// std::monostate.
 using MutationResult =
     std::variant<std::monostate, Org, User, Device, MessageAppended, std::vector<Event>,
                  ThreadCreated, Event, std::optional<Event>, PatientWritten, Timer, bool,
                  std::int64_t, Role, ShiftSaved, AvailabilityPeriod, MessageHeld, Forwarding,
-                 std::optional<HandOff>, ProviderInvitation>;
+                 std::optional<HandOff>, ProviderInvitation, OrgScreen>;
 
 /// Fills in, inside the transaction, what only the mutations' results tell: a new
 /// thread's id, whether a read position moved. Returns false to write no entry (the

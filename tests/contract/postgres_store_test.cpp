@@ -107,6 +107,19 @@ TEST(PostgresStoreOpenTest, StoresOpeningAFreshDatabaseAtOnceMigrateItOnce) {
   EXPECT_EQ(instances.size(), 1u);
 }
 
+// A node's directory cache compares the directory version (docs/directory.md): a
+// change written by another node moves the version this node reads at once.
+TEST_F(PostgresStoreTest, AnotherNodesDirectoryChangeMovesTheVersionThisNodeReads) {
+  const UserId zoe = make_user("zoe");
+  const std::int64_t before = *store_->directory_version(org_);
+  auto second = open_second();
+  ASSERT_NE(second, nullptr);
+  ASSERT_TRUE(commit_one<std::monostate>(*second, SetUserDirectory{zoe, "RN", "ICU", zoe, at(5)})
+                  .has_value());
+  EXPECT_GT(*store_->directory_version(org_), before);
+  EXPECT_EQ(store_->find_user(zoe)->department, "ICU");
+}
+
 TEST_F(PostgresStoreTest, RefusesADatabaseFromANewerSchema) {
   store_.reset();
   ASSERT_TRUE(

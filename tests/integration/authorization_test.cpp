@@ -270,6 +270,21 @@ std::vector<RouteCase> route_cases() {
        {}},
       {"GET", "/api/v1/me/storage-key", fixed("/api/v1/me/storage-key"), "", {}, {}, {}},
       {"GET", "/api/v1/users", fixed("/api/v1/users"), "", {}, {}, {}},
+      // The directory: every user searches their own org (another org's is never
+      // searched); the org screen is read by all and edited by the org's admins.
+      {"GET", "/api/v1/directory", fixed("/api/v1/directory?q=card"), "", {}, {}, {}},
+      {"GET", "/api/v1/org-screen", fixed("/api/v1/org-screen"), "", {}, {}, {}},
+      {"PUT",
+       "/api/v1/org-screen",
+       fixed("/api/v1/org-screen"),
+       R"({"version":1,"sections":[]})",
+       Refusal{403, "admin.org_screen.save"},
+       Refusal{403, "admin.org_screen.save"},
+       {}},
+      {"PUT", "/api/v1/admin/users/{id}/directory",
+       [](const World& world) { return "/api/v1/admin/users/" + id(world.patel) + "/directory"; },
+       R"({"title":"Matrix","department":"Matrix"})", Refusal{403, "admin.user.directory"},
+       Refusal{404, "admin.user.directory"}, Refusal{404, "admin.user.directory"}},
       {"GET", "/api/v1/devices", fixed("/api/v1/devices"), "", {}, {}, {}},
       {"GET", "/api/v1/patients", fixed("/api/v1/patients"), "", {}, {}, {}},
       {"GET", "/api/v1/patients/search", fixed("/api/v1/patients/search?q=alma"), "", {}, {}, {}},
@@ -393,6 +408,13 @@ std::vector<RouteCase> route_cases() {
        "/api/v1/system/users/{id}/password",
        [](const World& world) { return "/api/v1/system/users/" + id(world.patel) + "/password"; },
        R"({"password":"forged-password-long"})",
+       {},
+       {},
+       {}},
+      {"PUT",
+       "/api/v1/system/users/{id}/directory",
+       [](const World& world) { return "/api/v1/system/users/" + id(world.patel) + "/directory"; },
+       R"({"title":"Matrix","department":"Matrix"})",
        {},
        {},
        {}},
@@ -565,9 +587,9 @@ class AuthorizationTest : public ServerTest {
  protected:
   // Client options speaking from its own loopback address, so that each anonymous
   // refusal has an audit entry of its own (refusals are budgeted per address).
-  net::ClientOptions from(int host) {
+  net::ClientOptions from(int host, std::string_view subnet = "127.0.1.") {
     net::ClientOptions options = server_->client_options();
-    options.source_address = "127.0.1." + std::to_string(host);
+    options.source_address = std::string(subnet) + std::to_string(host);
     return options;
   }
 
@@ -741,11 +763,11 @@ TEST_F(AuthorizationTest, EveryRefusalIsAnsweredAndAudited) {
     if (admin_token_routes.contains(label)) {
       // A session token, even an org admin's, is not the admin token: 401, audited
       // with the address (its own, so that no refusal budget holds the entry back).
-      const int session_host = host + 100;
-      TestClient org_admin(from(session_host), "admin", kDemoPassword, kDemoOrg);
+      // (Another /24 than the routes' own addresses, which run past 100.)
+      TestClient org_admin(from(host, "127.0.2."), "admin", kDemoPassword, kDemoOrg);
       const HttpAnswer answer = org_admin.call(route.method, target, body);
       EXPECT_EQ(answer.status, 401) << label << " with a session token";
-      expected.push_back({0, "127.0.1." + std::to_string(session_host), "auth.refused", route.path,
+      expected.push_back({0, "127.0.2." + std::to_string(host), "auth.refused", route.path,
                           label + " with a session token"});
       continue;
     }

@@ -47,10 +47,10 @@ TEST_F(UpgradeTest, AStoreOfThePreviousSchemaIsMigratedAtStartAndKeepsWhatItHeld
     }
   }
   server_->stop();
-  // Schema 16, as the release before this one left it: no provider directory yet.
+  // Schema 17, as the release before this one left it: no directory yet.
   const auto database = server_->data_dir() / "wardline.db";
-  ASSERT_EQ(run_on_store(database, std::string(testing::kDropProviders) + "PRAGMA user_version = 16"),
-            16);
+  ASSERT_EQ(run_on_store(database, std::string(testing::kDropDirectory) + "PRAGMA user_version = 17"),
+            17);
 
   server_->start();
   {
@@ -62,11 +62,15 @@ TEST_F(UpgradeTest, AStoreOfThePreviousSchemaIsMigratedAtStartAndKeepsWhatItHeld
       kept += message.at("client_id").as_string().starts_with("before-") ? 1 : 0;
     }
     EXPECT_EQ(kept, 5) << "every message survives the upgrade";
-    // What version 17 brought works at once.
-    EXPECT_TRUE(harper->get("/api/v1/providers?q=smith").at("providers").is_array());
+    // What version 18 brought works at once: the demo's existing people are in the
+    // directory, with no department yet, and the org has no screen.
+    const json::value found = harper->get("/api/v1/directory?q=patel&kinds=person");
+    ASSERT_EQ(found.at("results").as_array().size(), 1u) << json::serialize(found);
+    EXPECT_EQ(found.at("results").at(0).at("department").as_string(), "");
+    EXPECT_EQ(harper->get("/api/v1/org-screen").at("version").as_int64(), 0);
   }
   server_->stop();
-  EXPECT_EQ(run_on_store(database, ""), 17);
+  EXPECT_EQ(run_on_store(database, ""), 18);
   std::string output;
   EXPECT_EQ(run_wardline(
                 {"audit", "--data-dir", server_->data_dir().string(), "verify", "--key", audit_key},

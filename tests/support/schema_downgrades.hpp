@@ -8,6 +8,11 @@
 
 namespace wl::testing {
 
+// What version 18 changed, undone: the directory.
+inline constexpr std::string_view kDropDirectory =
+    "DROP TABLE org_screens; DROP TABLE directory_versions; "
+    "ALTER TABLE users DROP COLUMN department; ";
+
 // What version 17 changed, undone: the provider directory.
 inline constexpr std::string_view kDropProviders =
     "DROP TABLE provider_invitations; DROP TABLE taxonomy_codes; DROP TABLE providers; ";
@@ -26,7 +31,7 @@ inline constexpr std::string_view kDropAdtFeed =
     "updated_at INTEGER NOT NULL, UNIQUE (org_id, mrn_token)); "
     "DROP TABLE patients; ALTER TABLE patients_v15 RENAME TO patients; ";
 
-// What versions 15 to 8 changed, undone (after kDropProviders and kDropAdtFeed): hand-off notes (15); gatekeepers (14,
+// What versions 15 to 8 changed, undone (after kDropDirectory, kDropProviders and kDropAdtFeed): hand-off notes (15); gatekeepers (14,
 // with the held messages' state); forwarding (13); held messages (12); availability (11);
 // escalation's tables (10); routing's tables and the threads' role column (9); the events table as
 // version 7 had it (no scope, thread_id required), without the user and org events version 7 could
@@ -36,7 +41,7 @@ inline constexpr std::string_view kDropEventEnvelope =
     "DROP TABLE availability; DROP TABLE backups; DROP TABLE escalation_policies; "
     "DROP TABLE role_sign_ins; DROP TABLE shifts; DROP TABLE roles; "
     "ALTER TABLE threads DROP COLUMN role_id; ALTER TABLE users DROP COLUMN is_scheduler; "
-    "DELETE FROM events WHERE scope != 1 OR kind = 13 OR kind = 19; CREATE TABLE events_v7 (id "
+    "DELETE FROM events WHERE scope != 1 OR kind = 13 OR kind >= 19; CREATE TABLE events_v7 (id "
     "INTEGER PRIMARY "
     "KEY, org_id "
     "INTEGER NOT NULL, "

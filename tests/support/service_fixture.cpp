@@ -63,12 +63,16 @@ ServiceFixture::ServiceFixture(IdentityPolicy policy, MessagingLimits limits)
   bus.subscribe(&published);
   identity = std::make_unique<IdentityService>(*store, *store, *store, *keys, clock, *audit, bus,
                                                hasher, policy);
+  directory_service =
+      std::make_unique<DirectoryService>(*store, *store, *store, *store, *audit, bus, clock);
   patients = std::make_unique<PatientService>(*store, *store, *keys, *audit, clock);
   messaging = std::make_unique<MessagingService>(*store, *store, *store, *store, *keys, *audit, bus,
                                                  clock, *patients, limits);
   routing =
       std::make_unique<RoutingService>(*store, *store, *store, *messaging, *audit, bus, clock);
   messaging->set_router(routing.get());
+  directory_service->set_group_lister(
+      [this](const Principal& actor) { return messaging->list_groups(actor); });
   escalator = std::make_unique<Escalator>(*routing, *store, *store, *store, *store, clock);
 }
 
@@ -79,6 +83,7 @@ ServiceFixture::~ServiceFixture() {
   routing.reset();
   messaging.reset();
   patients.reset();
+  directory_service.reset();
   identity.reset();
   audit.reset();
   keys.reset();

@@ -16,6 +16,7 @@
 #include "ports/bus.hpp"
 #include "ports/clock.hpp"
 #include "services/audit/audit_log.hpp"
+#include "services/directory/directory_service.hpp"
 #include "services/identity/identity_service.hpp"
 #include "services/identity/password_hasher.hpp"
 #include "services/keys/key_ring.hpp"
@@ -99,6 +100,7 @@ class ServiceFixture {
   LocalBus bus;
   RecordingSubscriber published;
   std::unique_ptr<IdentityService> identity;
+  std::unique_ptr<DirectoryService> directory_service;  // Its groups come from messaging.
   std::unique_ptr<PatientService> patients;
   std::unique_ptr<MessagingService> messaging;
   std::unique_ptr<RoutingService> routing;

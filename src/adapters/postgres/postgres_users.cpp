@@ -61,7 +61,8 @@ Result<User> detail::pg::apply(WriteContext& context, const CreateUser& mutation
   }
   const PgResult inserted = WL_TRY(context.connection.query(
       "INSERT INTO users (org_id, username, display_name, title, password_hash, is_admin, "
-      "created_at, is_operator, is_scheduler) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) "
+      "created_at, is_operator, is_scheduler, department) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, "
+      "$9, $10) "
       "RETURNING " WL_PG_USER_COLUMNS,
       Params()
           .add(user.org_id)
@@ -72,7 +73,8 @@ Result<User> detail::pg::apply(WriteContext& context, const CreateUser& mutation
           .add(user.is_admin)
           .add(user.created_at)
           .add(user.is_operator)
-          .add(user.is_scheduler),
+          .add(user.is_scheduler)
+          .add_text(user.department),
       "create user"));
   User created = WL_TRY(single_row<User>(inserted, read_user, "user"));
   WL_TRY(insert_scoped_event(context, EventKind::kUserChanged, user.org_id, UserId(),

@@ -75,6 +75,9 @@ class SqliteStore final : public Store {
   Result<User> find_user_by_name(OrgId org, std::string_view username) override;
   Result<std::vector<User>> list_users(OrgId org) override;
 
+  Result<std::optional<OrgScreen>> find_org_screen(OrgId org) override;
+  Result<std::int64_t> directory_version(OrgId org) override;
+
   Result<Device> find_device(DeviceId id) override;
   Result<std::vector<Device>> list_devices(UserId user) override;
 

@@ -62,7 +62,8 @@ Result<User> detail::apply(WriteContext& context, const CreateUser& mutation) {
   }
   auto insert = WL_TRY(context.connection.prepare(
       "INSERT INTO users (org_id, username, display_name, title, password_hash, is_admin, "
-      "created_at, is_operator, is_scheduler) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
+      "created_at, is_operator, is_scheduler, department) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, "
+      "?9, ?10)",
       "create user"));
   WL_TRY(insert.bind(1, user.org_id.value())
              .bind_text(2, user.username)
@@ -73,6 +74,7 @@ Result<User> detail::apply(WriteContext& context, const CreateUser& mutation) {
              .bind(7, user.created_at)
              .bind(8, std::int64_t{user.is_operator ? 1 : 0})
              .bind(9, std::int64_t{user.is_scheduler ? 1 : 0})
+             .bind_text(10, user.department)
              .run());
   User created;
   created.id = UserId(context.connection.last_insert_id());
@@ -80,6 +82,7 @@ Result<User> detail::apply(WriteContext& context, const CreateUser& mutation) {
   created.username = user.username;
   created.display_name = user.display_name;
   created.title = user.title;
+  created.department = user.department;
   created.password_hash = user.password_hash;
   created.is_admin = user.is_admin;
   created.is_operator = user.is_operator;

@@ -5,6 +5,7 @@
 #include "api/routes/route_table.hpp"
 
 namespace wl {
+class DirectoryService;
 class IdentityService;
 }  // namespace wl
 
@@ -16,10 +17,13 @@ class Hub;
 // the route table.
 struct DirectoryServices {
   IdentityService& identity;
+  DirectoryService& directory;
   Hub& hub;  // Who is online.
 };
 
-// The org's users and the caller's devices: /users, /devices, /devices/{id}.
+// The org's users and the caller's devices: /users, /devices, /devices/{id}; directory
+// search (/directory), the org screen (/org-screen) and users' directory fields
+// (/admin/users/{id}/directory).
 std::span<const RouteOf<DirectoryServices>> directory_routes();
 
 }  // namespace wl::api

@@ -12,6 +12,7 @@
 #include "api/schedule_imports.hpp"
 #include "core/time.hpp"
 #include "net/server.hpp"
+#include "services/directory/directory_service.hpp"
 #include "services/identity/identity_service.hpp"
 #include "services/patients/patient_service.hpp"
 #include "services/routing/routing_service.hpp"
@@ -37,6 +38,7 @@ json::object system_user_json(const User& user) {
                       {"username", user.username},
                       {"display_name", user.display_name},
                       {"title", user.title},
+                      {"department", user.department},
                       {"is_admin", user.is_admin},
                       {"is_operator", user.is_operator},
                       {"is_scheduler", user.is_scheduler},
@@ -156,6 +158,17 @@ Result<json::value> set_scheduler(const SystemServices& services, const Call& ca
   return json::value();
 }
 
+Result<json::value> set_directory(const SystemServices& services, const Call& call) {
+  const UserId user = WL_TRY(user_segment(call));
+  const auto body = WL_TRY(parse_object(call.request.body));
+  FieldReader reader(body);
+  const std::string title = reader.keep(reader.required_string("title"));
+  const std::string department = reader.keep(reader.required_string("department"));
+  WL_TRY(reader.finish());
+  return system_user_json(
+      WL_TRY(services.directory.set_user_directory(call.actor, user, title, department)));
+}
+
 Result<json::value> list_roles(const SystemServices& services, const Call& call) {
   const Principal acting = WL_TRY(acting_in(services, call, WL_TRY(org_segment(call))));
   json::array roles;
@@ -250,6 +263,8 @@ constexpr RouteOf<SystemServices> kRoutes[] = {
     {{"PUT", "/api/v1/system/users/{id}/operator", Access::kAdminToken, kJsonBody}, &set_operator},
     {{"PUT", "/api/v1/system/users/{id}/scheduler", Access::kAdminToken, kJsonBody},
      &set_scheduler},
+    {{"PUT", "/api/v1/system/users/{id}/directory", Access::kAdminToken, kJsonBody},
+     &set_directory},
     {{"GET", "/api/v1/system/orgs/{id}/roles", Access::kAdminToken, 0}, &list_roles},
     {{"POST", "/api/v1/system/orgs/{id}/roles", Access::kAdminToken, kJsonBody}, &create_role},
     {{"PUT", "/api/v1/system/orgs/{id}/escalation-policy", Access::kAdminToken, kJsonBody},

@@ -5,6 +5,7 @@
 #include "api/routes/route_table.hpp"
 
 namespace wl {
+class DirectoryService;
 class IdentityService;
 class PatientService;
 class RoutingService;
@@ -18,6 +19,7 @@ class ScheduleImports;
 // route table.
 struct SystemServices {
   IdentityService& identity;
+  DirectoryService& directory;
   PatientService& patients;
   RoutingService& routing;
   ScheduleImports& imports;

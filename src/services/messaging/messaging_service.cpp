@@ -276,6 +276,24 @@ Result<ThreadView> MessagingService::view_of(const Principal& actor, const Threa
   return view;
 }
 
+Result<std::vector<DirectoryGroup>> MessagingService::list_groups(const Principal& actor) {
+  std::vector<DirectoryGroup> groups;
+  for (const ThreadSummary& summary : WL_TRY(threads_.list_threads_for_user(actor.user))) {
+    const Thread& thread = summary.thread;
+    if (thread.kind != ThreadKind::kGroup || thread.org_id != actor.org) {
+      continue;
+    }
+    std::string title;
+    if (!thread.title_sealed.empty()) {
+      title = WL_TRY(
+          keys_.open(SealContext{thread.org_id, kThreadKind, title_record_key(thread), "title"},
+                     thread.title_sealed));
+    }
+    groups.push_back(DirectoryGroup{thread.id, std::move(title), summary.members.size()});
+  }
+  return groups;
+}
+
 Result<ThreadView> MessagingService::create(const Principal& actor, NewThread thread) {
   thread.org_id = actor.org;
   thread.created_by = actor.user;

@@ -18,6 +18,7 @@
 #include "ports/timer_store.hpp"
 #include "ports/user_store.hpp"
 #include "ports/write_batch.hpp"
+#include "services/directory/directory_service.hpp"
 #include "services/identity/principal.hpp"
 #include "services/messaging/send_router.hpp"
 #include "services/patients/patient_service.hpp"
@@ -243,6 +244,11 @@ class MessagingService {
 
   // Errors: PermissionDenied for a non-member (audited); NotFound.
   Result<ThreadView> get_thread(const Principal& actor, ThreadId thread);
+
+  // The group threads the caller is a member of, with their titles opened, for directory
+  // search (DirectoryService::set_group_lister; the directory audits what it shows).
+  // Errors: as the store and KeyRing::open.
+  Result<std::vector<DirectoryGroup>> list_groups(const Principal& actor);
 
   // Group and patient-group threads only. Members (or org admins) may add anyone of
   // the org and remove anyone; removing oneself is leaving.

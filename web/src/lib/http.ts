@@ -1,6 +1,8 @@
 import type {
-  AvailabilityPeriod, AvailabilityStatus, Forwarding, HandOff, HandOffNote, HandOffNoteWritten, Held, HistoryPage, Invitation, LoginAnswer, MessageEvent, MessageStatus, Patient, Provider,
-  ProviderQuery, Recipient, Role, RoutePreview, Screened, ScreeningAction, ScreeningOutcome, SessionState, Shift, ShiftInput, SignIn, Thread, User, UserAvailability,
+  AvailabilityPeriod, AvailabilityStatus, DirectoryResult, Forwarding, HandOff, HandOffNote, HandOffNoteWritten,
+  Held, HistoryPage, Invitation, LoginAnswer, MessageEvent, MessageStatus, OrgScreen, OrgScreenSection, Patient,
+  Provider, ProviderQuery, Recipient, Role, RoutePreview, Screened, ScreeningAction, ScreeningOutcome, SessionState,
+  Shift, ShiftInput, SignIn, Thread, User, UserAvailability,
 } from './types';
 
 // An error answer of the API, or a network failure (code "network").
@@ -198,6 +200,17 @@ export class Api {
   }
   decideScreening(heldId: number, action: ScreeningAction): Promise<ScreeningOutcome> {
     return this.call('POST', `/api/v1/screening/${heldId}`, action);
+  }
+  // Directory search (docs/protocol.md, "GET /api/v1/directory").
+  searchDirectory(query: string, limit = 20): Promise<{ results: DirectoryResult[] }> {
+    return this.call('GET', `/api/v1/directory?q=${encodeURIComponent(query)}&limit=${limit}`);
+  }
+  orgScreen(): Promise<OrgScreen> {
+    return this.call('GET', '/api/v1/org-screen');
+  }
+  // Answers 409 (code "aborted") when someone saved since `version`.
+  saveOrgScreen(version: number, sections: OrgScreenSection[]): Promise<OrgScreen> {
+    return this.call('PUT', '/api/v1/org-screen', { version, sections });
   }
   openRole(roleId: number): Promise<Thread> {
     return this.call('POST', `/api/v1/roles/${roleId}/thread`, {});

@@ -5,8 +5,52 @@ export interface User {
   username: string;
   display_name: string;
   title: string;
+  // Absent from servers before the directory (docs/protocol.md, "User").
+  department?: string;
   is_admin: boolean;
   online: boolean;
+}
+
+// A role's holder now, as directory search and the org screen show them.
+export interface DirectoryHolder {
+  user_id: number;
+  display_name: string;
+  reason: 'on_call' | 'signed_in';
+  online: boolean;
+}
+
+export type DirectoryMatch = 'exact' | 'first_word' | 'word';
+
+// One result of GET /api/v1/directory (docs/protocol.md).
+export type DirectoryResult =
+  | { kind: 'person'; id: number; display_name: string; username: string; title: string; department: string; online: boolean; match: DirectoryMatch }
+  | { kind: 'role'; id: number; name: string; description: string; on_call: DirectoryHolder[]; match: DirectoryMatch }
+  | { kind: 'group'; id: number; title: string; members: number; match: DirectoryMatch };
+
+// An org screen item as admins edit it (PUT /api/v1/org-screen).
+export type OrgScreenItem =
+  | { type: 'link'; label: string; url: string }
+  | { type: 'phone'; label: string; number: string }
+  | { type: 'staff'; department: string }
+  | { type: 'on_call' };
+
+export interface OrgScreenSection {
+  title: string;
+  items: OrgScreenItem[];
+}
+
+// The org screen as GET /api/v1/org-screen answers it: staff and on-call lists resolved.
+export type RenderedOrgScreenItem =
+  | { type: 'link'; label: string; url: string }
+  | { type: 'phone'; label: string; number: string }
+  | { type: 'staff'; department: string; people: { id: number; display_name: string; title: string; online: boolean }[]; truncated: boolean }
+  | { type: 'on_call'; roles: { id: number; name: string; on_call: DirectoryHolder[] }[]; truncated: boolean };
+
+export interface OrgScreen {
+  version: number;
+  sections: { title: string; items: RenderedOrgScreenItem[] }[];
+  updated_at?: string;
+  updated_by?: number | null;
 }
 
 export interface Patient {

@@ -4,6 +4,7 @@ import { notificationsSupported } from '../lib/alerts';
 import type { AppStore } from '../lib/store';
 import { AttentionBanners } from './AttentionBanners';
 import { AvailabilityDialog } from './AvailabilityDialog';
+import { DirectoryDialog } from './DirectoryDialog';
 import { NewConversation } from './NewConversation';
 import { ProviderDirectory } from './ProviderDirectory';
 import { ScreeningDialog } from './ScreeningDialog';
@@ -24,7 +25,7 @@ const kConnectionText: Record<string, string> = {
 export function Shell(props: { store: AppStore; user: string; banner?: JSX.Element | null; onLock: () => void; onSignOut: () => void }) {
   const { store } = props;
   const [creating, setCreating] = useState(false);
-  const [routing, setRouting] = useState<'availability' | 'sign-in' | 'schedule' | 'screening' | 'providers' | null>(null);
+  const [routing, setRouting] = useState<'availability' | 'sign-in' | 'schedule' | 'screening' | 'providers' | 'directory' | null>(null);
   const [permission, setPermission] = useState(notificationsSupported() ? Notification.permission : 'denied');
   const selected = store.selectedThreadId === null ? undefined : store.threads.get(store.selectedThreadId);
 
@@ -79,6 +80,9 @@ export function Shell(props: { store: AppStore; user: string; banner?: JSX.Eleme
                 Turn on notifications
               </button>
             )}
+            <button type="button" class="link-button" onClick={() => setRouting('directory')} aria-haspopup="dialog">
+              Directory
+            </button>
             <button type="button" class="link-button" onClick={() => setRouting('availability')} aria-haspopup="dialog">
               Availability
             </button>
@@ -128,6 +132,16 @@ export function Shell(props: { store: AppStore; user: string; banner?: JSX.Eleme
       {routing === 'schedule' && <WeekSchedule store={store} onClose={() => setRouting(null)} />}
       {routing === 'screening' && <ScreeningDialog store={store} onClose={() => setRouting(null)} />}
       {routing === 'providers' && <ProviderDirectory store={store} onClose={() => setRouting(null)} />}
+      {routing === 'directory' && (
+        <DirectoryDialog
+          store={store}
+          onClose={() => setRouting(null)}
+          onOpened={(id) => {
+            setRouting(null);
+            open(id);
+          }}
+        />
+      )}
       {creating && (
         <NewConversation
           store={store}

@@ -48,6 +48,7 @@ User read_user(const PgResult& result, int row) {
   user.is_operator = result.boolean(row, 11);
   user.pin_hash = result.bytes(row, 12);
   user.is_scheduler = result.boolean(row, 13);
+  user.department = result.bytes(row, 14);
   return user;
 }
 
@@ -356,6 +357,14 @@ Result<void> insert_event(WriteContext& context, Event& event) {
   event.id = EventId(inserted.int64(0, 0));
   event.epoch = inserted.int64(0, 1);
   WL_TRY(inserted.check());
+  if (event.kind == EventKind::kUserChanged || event.kind == EventKind::kRoleChanged) {
+    // The directory version (DirectoryStore::directory_version) moves with the event
+    // that announces the change, in its transaction, so every node sees it at commit.
+    context.connection.defer(
+        "INSERT INTO directory_versions (org_id, version) VALUES ($1, 1) "
+        "ON CONFLICT (org_id) DO UPDATE SET version = directory_versions.version + 1",
+        Params().add(event.org_id), "bump directory version");
+  }
   context.events->push_back(event);
   return ok();
 }

@@ -21,7 +21,7 @@
 #define WL_PG_ORG_COLUMNS "id, name, created_at, idle_lock_seconds"
 #define WL_PG_USER_COLUMNS                                                         \
   "id, org_id, username, display_name, title, password_hash, is_admin, disabled, " \
-  "failed_logins, locked_until, created_at, is_operator, pin_hash, is_scheduler"
+  "failed_logins, locked_until, created_at, is_operator, pin_hash, is_scheduler, department"
 #define WL_PG_DEVICE_COLUMNS \
   "id, user_id, name_sealed, created_at, last_seen, revoked_at IS NOT NULL"
 #define WL_PG_SESSION_COLUMNS                                                            \

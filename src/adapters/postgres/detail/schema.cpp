@@ -472,6 +472,21 @@ CREATE TABLE provider_invitations (
 );
 CREATE UNIQUE INDEX provider_invitations_pending ON provider_invitations (thread_id, npi)
   WHERE state = 1;
+    // 12: the directory (docs/directory.md): departments, org screens and directory
+    // versions, as SQLite's 16.
+    R"sql(
+ALTER TABLE users ADD COLUMN department text NOT NULL DEFAULT '';
+CREATE TABLE org_screens (
+  org_id bigint PRIMARY KEY REFERENCES orgs (id),
+  version bigint NOT NULL,
+  body text NOT NULL,
+  updated_by bigint REFERENCES users (id),
+  updated_at bigint NOT NULL
+);
+CREATE TABLE directory_versions (
+  org_id bigint PRIMARY KEY REFERENCES orgs (id),
+  version bigint NOT NULL
+);
 )sql",
 };
 

@@ -62,6 +62,8 @@ Result<bool> apply(WriteContext& context, const ClearForwarding& mutation);
 Result<bool> apply(WriteContext& context, const SetGatekeepers& mutation);
 Result<std::optional<HandOff>> apply(WriteContext& context, const RecordHandOff& mutation);
 Result<bool> apply(WriteContext& context, const AcceptHandOff& mutation);
+Result<std::monostate> apply(WriteContext& context, const SetUserDirectory& mutation);
+Result<OrgScreen> apply(WriteContext& context, const SaveOrgScreen& mutation);
 Result<bool> apply(WriteContext& context, const DeleteAvailability& mutation);
 Result<std::int64_t> apply(WriteContext& context, const UpsertProviders& mutation);
 Result<std::int64_t> apply(WriteContext& context, const UpsertTaxonomies& mutation);

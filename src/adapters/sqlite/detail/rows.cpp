@@ -34,6 +34,7 @@ User read_user(const Statement& row) {
   user.is_operator = row.column_int64(11) != 0;
   user.pin_hash = row.column_bytes(12);
   user.is_scheduler = row.column_int64(13) != 0;
+  user.department = row.column_bytes(14);
   return user;
 }
 
@@ -220,6 +221,15 @@ Result<void> insert_event(WriteContext& context, Event& event) {
   insert.bind_text_or_null(18, event.reason);
   WL_TRY(insert.run());
   event.id = EventId(context.connection.last_insert_id());
+  if (event.kind == EventKind::kUserChanged || event.kind == EventKind::kRoleChanged) {
+    // The directory version (DirectoryStore::directory_version) moves with the event
+    // that announces the change, in its transaction.
+    auto bump = WL_TRY(context.connection.prepare(
+        "INSERT INTO directory_versions (org_id, version) VALUES (?1, 1) "
+        "ON CONFLICT (org_id) DO UPDATE SET version = version + 1",
+        "bump directory version"));
+    WL_TRY(bump.bind(1, event.org_id.value()).run());
+  }
   context.events->push_back(event);
   return ok();
 }

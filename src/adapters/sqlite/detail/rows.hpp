@@ -20,7 +20,7 @@
 #define WL_ORG_COLUMNS "id, name, created_at, idle_lock_seconds"
 #define WL_USER_COLUMNS                                                            \
   "id, org_id, username, display_name, title, password_hash, is_admin, disabled, " \
-  "failed_logins, locked_until, created_at, is_operator, pin_hash, is_scheduler"
+  "failed_logins, locked_until, created_at, is_operator, pin_hash, is_scheduler, department"
 #define WL_DEVICE_COLUMNS "id, user_id, name_sealed, created_at, last_seen, revoked_at IS NOT NULL"
 #define WL_SESSION_COLUMNS                                                               \
   "token_hash, user_id, device_id, created_at, last_used, expires_at, revoked, locked, " \

@@ -548,6 +548,24 @@ CREATE TABLE provider_invitations (
 );
 CREATE UNIQUE INDEX provider_invitations_pending ON provider_invitations (thread_id, npi)
   WHERE state = 1;
+    // 18: the directory (docs/directory.md): each user's department; each org's screen,
+    // as the directory service's JSON text with a version that counts its saves; and
+    // each org's directory version, which goes up with every user or role change (the
+    // events that announce them), so that every node's directory cache sees another
+    // node's changes.
+    R"sql(
+ALTER TABLE users ADD COLUMN department TEXT NOT NULL DEFAULT '';
+CREATE TABLE org_screens (
+  org_id INTEGER PRIMARY KEY REFERENCES orgs (id),
+  version INTEGER NOT NULL,
+  body TEXT NOT NULL,
+  updated_by INTEGER REFERENCES users (id),
+  updated_at INTEGER NOT NULL
+);
+CREATE TABLE directory_versions (
+  org_id INTEGER PRIMARY KEY REFERENCES orgs (id),
+  version INTEGER NOT NULL
+);
 )sql",
 };
 
