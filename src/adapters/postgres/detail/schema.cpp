@@ -431,6 +431,7 @@ CREATE TABLE hl7_messages (
   UNIQUE (org_id, control_token)
 );
 CREATE INDEX hl7_messages_by_outcome ON hl7_messages (org_id, outcome, id);
+)sql",
     // 11: the provider directory (docs/npi.md), as SQLite's 17. Folded keys compare
     // byte by byte (COLLATE "C"), so that a prefix is a range of the index.
     R"sql(
@@ -472,6 +473,7 @@ CREATE TABLE provider_invitations (
 );
 CREATE UNIQUE INDEX provider_invitations_pending ON provider_invitations (thread_id, npi)
   WHERE state = 1;
+)sql",
     // 12: the directory (docs/directory.md): departments, org screens and directory
     // versions, as SQLite's 16.
     R"sql(

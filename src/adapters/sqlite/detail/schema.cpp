@@ -504,6 +504,7 @@ CREATE TABLE hl7_messages (
   UNIQUE (org_id, control_token)
 );
 CREATE INDEX hl7_messages_by_outcome ON hl7_messages (org_id, outcome, id);
+)sql",
     // 17: the provider directory (docs/npi.md): NPPES providers keyed by NPI (public
     // registry data, in the clear), with indexes for the searches (folded name prefix;
     // state and city; primary taxonomy), each over active providers only; the NUCC
@@ -548,6 +549,7 @@ CREATE TABLE provider_invitations (
 );
 CREATE UNIQUE INDEX provider_invitations_pending ON provider_invitations (thread_id, npi)
   WHERE state = 1;
+)sql",
     // 18: the directory (docs/directory.md): each user's department; each org's screen,
     // as the directory service's JSON text with a version that counts its saves; and
     // each org's directory version, which goes up with every user or role change (the
