@@ -68,7 +68,7 @@ describe('patient banner', () => {
       await signIn(page, 'rn.harper');
       await waitLive(page);
       await page.locator('.thread-item', { hasText: 'Testpatient, Alma' }).click();
-      const banner = page.getByRole('region', { name: 'Patient' });
+      const banner = page.getByRole('region', { name: 'Patient', exact: true });
       await expect.poll(() => banner.textContent()).toContain('4 West, room 12');
       expect(await banner.textContent()).toMatch(/DOB 1948-03-12 \(\d+ y\)/);
       expect(await banner.textContent()).toContain('Female');
