@@ -622,13 +622,28 @@ Result<AdtService::Decision> AdtService::decide(Work& work) {
     return refuse(failed(kUnknownKey, "no patient holds the identifiers in PID-3"));
   }
 
-  // The subject as stored, and in the clear.
+  // The subject as stored, its visits, and in the clear what its search tokens are made of
+  // (the banner's name, MRN and location).
   std::optional<Patient> stored;
-  std::optional<PatientView> current;
+  std::vector<Encounter> encounters;
+  std::string name;
+  std::string mrn;
+  std::string location_before;
   if (subject.is_set()) {
     stored = WL_TRY(store_.find_patient(subject));
     change.expect_patients.push_back({stored->id.value(), stored->version});
-    current = WL_TRY(patients_.open(*stored));
+    encounters = WL_TRY(store_.list_encounters(subject));
+    auto unseal = [&](std::string_view field, std::string_view sealed) {
+      return fields::open(keys_, org, stored->seal_record, field, sealed);
+    };
+    name = WL_TRY(unseal("name", stored->name_sealed));
+    mrn = WL_TRY(unseal("mrn", stored->mrn_sealed));
+    location_before = WL_TRY(unseal("location", stored->location_sealed));
+    if (const Encounter* shown = fields::current_encounter(encounters)) {
+      const std::string visit_location =
+          WL_TRY(fields::open(keys_, org, shown->seal_record, "location", shown->location_sealed));
+      location_before = visit_location.empty() ? location_before : visit_location;
+    }
   }
   if (change.merge_from.is_set()) {
     const Patient merged = WL_TRY(store_.find_patient(change.merge_from));
@@ -644,8 +659,6 @@ Result<AdtService::Decision> AdtService::decide(Work& work) {
   patient.id = subject;
   patient.seal_record = seal_record;
   const bool demographics_stale = stored && stored->event_at && said.event_time < *stored->event_at;
-  std::string name = current ? current->name : "";
-  std::string mrn = current ? current->mrn : "";
   if (!demographics_stale) {
     if (said.name) {
       name = *said.name;
@@ -684,7 +697,7 @@ Result<AdtService::Decision> AdtService::decide(Work& work) {
   }
 
   // The visit.
-  std::string location = current ? current->location : "";
+  std::string location = location_before;
   bool visit_stale = false;
   const bool visit_event = event != "A31" && event != "A40" && (event != "A08" || said.has_visit);
   if (visit_event) {
@@ -702,7 +715,7 @@ Result<AdtService::Decision> AdtService::decide(Work& work) {
       }
     } else if (subject.is_set()) {
       // No visit number: the patient's open visit (or, for an A13, the discharged one).
-      for (const Encounter& one : WL_TRY(store_.list_encounters(subject))) {
+      for (const Encounter& one : encounters) {
         const bool open = one.state == EncounterState::kAdmitted ||
                           one.state == EncounterState::kRegistered ||
                           one.state == EncounterState::kPreadmitted;
@@ -791,7 +804,7 @@ Result<AdtService::Decision> AdtService::decide(Work& work) {
               WL_TRY(seal(visit_record, "admitted_at", format_rfc3339(said.event_time)));
         }
         if (event == "A03" || event == "A11") {
-          location = current ? current->location : "";
+          location = location_before;
         }
         change.encounter = std::move(visit);
       } else {

@@ -149,6 +149,15 @@ Result<std::vector<std::string>> query_tokens(KeyRing& keys, OrgId org, std::str
   return tokens;
 }
 
+const Encounter* current_encounter(const std::vector<Encounter>& encounters) {
+  for (const Encounter& encounter : encounters) {
+    if (encounter.state != EncounterState::kCancelled) {
+      return &encounter;
+    }
+  }
+  return nullptr;
+}
+
 Result<std::string> seal(KeyRing& keys, OrgId org, std::string_view record, std::string_view field,
                          std::string_view value) {
   if (value.empty()) {

@@ -44,6 +44,10 @@ Result<std::vector<std::string>> query_tokens(KeyRing& keys, OrgId org, std::str
 // that is not a letter or digit.
 std::vector<std::string> normalised_words(std::string_view text);
 
+// The visit a patient's banner shows: the newest that was not cancelled (`encounters` as
+// PatientStore::list_encounters gives them, newest first), or nullptr.
+const Encounter* current_encounter(const std::vector<Encounter>& encounters);
+
 // Seals `value` for field `field` of `record`; an empty value is stored empty.
 Result<std::string> seal(KeyRing& keys, OrgId org, std::string_view record, std::string_view field,
                          std::string_view value);

@@ -17,15 +17,6 @@ bool acceptable_field(std::string_view value) {
 }
 
 // The visit the banner shows: the newest one that was not cancelled.
-const Encounter* current_encounter(const std::vector<Encounter>& encounters) {
-  for (const Encounter& encounter : encounters) {
-    if (encounter.state != EncounterState::kCancelled) {
-      return &encounter;
-    }
-  }
-  return nullptr;
-}
-
 }  // namespace
 
 std::string_view encounter_state_name(EncounterState state) {
@@ -188,7 +179,7 @@ Result<PatientView> PatientService::open(const Patient& patient) {
         WL_TRY(fields::open(keys_, org, record, "type", identifier.type_sealed))});
   }
   const auto encounters = WL_TRY(store_.list_encounters(patient.id));
-  if (const Encounter* encounter = current_encounter(encounters)) {
+  if (const Encounter* encounter = fields::current_encounter(encounters)) {
     auto unseal_visit = [&](std::string_view field, std::string_view sealed) {
       return fields::open(keys_, org, encounter->seal_record, field, sealed);
     };
