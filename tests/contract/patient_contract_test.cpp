@@ -194,11 +194,16 @@ TYPED_TEST(PatientStoreContract, InpatientsAreFoundByEveryTokenOfTheQuery) {
   EXPECT_TRUE(store.search_inpatients(this->org_, {"t-alma", "t-bob"}, 10)->empty());
   EXPECT_TRUE(store.search_inpatients(this->org_, {"t-bob"}, 10)->empty());
 
-  // Tokens are replaced, not added to.
+  // Tokens are replaced, not added to; those kept stay.
   ChangePatient renamed = this->update_of(admitted.patient);
-  renamed.search_tokens = std::vector<std::string>{"t-alba"};
+  renamed.search_tokens = std::vector<std::string>{"t-alba", "t-4w", "t-alba"};
   this->write(std::move(renamed));
   EXPECT_TRUE(store.search_inpatients(this->org_, {"t-alma"}, 10)->empty());
+  EXPECT_EQ(store.search_inpatients(this->org_, {"t-alba", "t-4w"}, 10)->size(), 1u);
+  ChangePatient moved = this->update_of(admitted.patient);
+  moved.search_tokens = std::vector<std::string>{"t-alba"};
+  this->write(std::move(moved));
+  EXPECT_TRUE(store.search_inpatients(this->org_, {"t-4w"}, 10)->empty());
   EXPECT_EQ(store.search_inpatients(this->org_, {"t-alba"}, 10)->size(), 1u);
 }
 

@@ -3,6 +3,7 @@
 // several stores may write one patient at once.
 #include "adapters/postgres/postgres_store.hpp"
 
+#include "adapters/common/change_patient.hpp"
 #include "adapters/postgres/detail/jobs.hpp"
 #include "adapters/postgres/detail/mutations.hpp"
 #include "adapters/postgres/detail/read_pool.hpp"
@@ -71,10 +72,6 @@ Hl7Message read_hl7_message(const PgResult& result, int row) {
   return message;
 }
 
-Result<void> aborted(std::string_view what) {
-  return error(Code::kAborted, "store: " + std::string(what) + " changed since it was read");
-}
-
 // NULL keeps the stored value (COALESCE); an empty value is written as it is.
 Params& add_optional_bytes(Params& params, const std::optional<std::string>& value) {
   return value ? params.add_bytes(*value) : params.add_null(PgType::kBytea);
@@ -84,53 +81,55 @@ Params& add_optional_state(Params& params, const std::optional<EncounterState>& 
   return state ? params.add(static_cast<std::int64_t>(*state)) : params.add_null(PgType::kInt8);
 }
 
-// Locks each row the change was decided from, so that another store's write of the same
+}  // namespace
+
+// The statements detail::apply_change_patient (adapters/common/change_patient.hpp) is
+// made of. Each check locks the row it reads, so that another store's write of the same
 // patient waits for this transaction and then fails its own check.
-Result<void> check_expectations(WriteContext& context, const ChangePatient& change) {
-  PgConnection& connection = context.connection;
-  for (const auto& expected : change.expect_patients) {
-    const PgResult row = WL_TRY(
-        connection.query("SELECT version FROM patients WHERE id = $1 AND org_id = $2 FOR UPDATE",
-                         Params().add(expected.id).add(change.org), "check patient"));
-    if (row.rows() == 0 || row.int64(0, 0) != expected.version) {
-      return aborted("a patient");
-    }
+namespace detail::pg {
+
+Result<std::optional<std::int64_t>> patient_version(WriteContext& context, OrgId org,
+                                                    PatientId id) {
+  const PgResult row = WL_TRY(context.connection.query(
+      "SELECT version FROM patients WHERE id = $1 AND org_id = $2 FOR UPDATE",
+      Params().add(id).add(org), "check patient"));
+  if (row.rows() == 0) {
+    return std::nullopt;
   }
-  for (const auto& expected : change.expect_identifiers) {
-    const PgResult row = WL_TRY(connection.query(
-        "SELECT patient_id FROM patient_identifiers WHERE org_id = $1 AND token = $2 FOR UPDATE",
-        Params().add(change.org).add_bytes(expected.token), "check identifier"));
-    const PatientId holder(row.rows() == 0 ? 0 : row.int64(0, 0));
-    if (holder != expected.patient) {
-      return aborted("a patient identifier");
-    }
+  return row.int64(0, 0);
+}
+
+Result<PatientId> identifier_holder(WriteContext& context, OrgId org, const std::string& token) {
+  const PgResult row = WL_TRY(context.connection.query(
+      "SELECT patient_id FROM patient_identifiers WHERE org_id = $1 AND token = $2 FOR UPDATE",
+      Params().add(org).add_bytes(token), "check identifier"));
+  return PatientId(row.rows() == 0 ? 0 : row.int64(0, 0));
+}
+
+Result<bool> visit_taken(WriteContext& context, OrgId org, const std::string& token) {
+  const PgResult row = WL_TRY(
+      context.connection.query("SELECT 1 FROM encounters WHERE org_id = $1 AND visit_token = $2",
+                               Params().add(org).add_bytes(token), "check visit"));
+  return row.rows() != 0;
+}
+
+Result<std::optional<std::int64_t>> encounter_version(WriteContext& context, OrgId org,
+                                                      EncounterId id) {
+  const PgResult row = WL_TRY(context.connection.query(
+      "SELECT version FROM encounters WHERE id = $1 AND org_id = $2 FOR UPDATE",
+      Params().add(id).add(org), "check encounter"));
+  if (row.rows() == 0) {
+    return std::nullopt;
   }
-  if (change.expect_no_visit) {
-    const PgResult row = WL_TRY(connection.query(
-        "SELECT 1 FROM encounters WHERE org_id = $1 AND visit_token = $2",
-        Params().add(change.org).add_bytes(change.expect_no_visit->token), "check visit"));
-    if (row.rows() != 0) {
-      return aborted("an encounter");
-    }
-  }
-  for (const auto& expected : change.expect_encounters) {
-    const PgResult row = WL_TRY(
-        connection.query("SELECT version FROM encounters WHERE id = $1 AND org_id = $2 FOR UPDATE",
-                         Params().add(expected.id).add(change.org), "check encounter"));
-    if (row.rows() == 0 || row.int64(0, 0) != expected.version) {
-      return aborted("an encounter");
-    }
-  }
-  if (change.message) {
-    const PgResult row = WL_TRY(connection.query(
-        "SELECT attempts FROM hl7_messages WHERE org_id = $1 AND control_token = $2 FOR UPDATE",
-        Params().add(change.org).add_bytes(change.message->control_token), "check message"));
-    const std::int64_t attempts = row.rows() == 0 ? 0 : row.int64(0, 0);
-    if (attempts != change.expect_attempts) {
-      return aborted("an HL7 message");
-    }
-  }
-  return {};
+  return row.int64(0, 0);
+}
+
+Result<std::int64_t> hl7_attempts(WriteContext& context, OrgId org,
+                                  const std::string& control_token) {
+  const PgResult row = WL_TRY(context.connection.query(
+      "SELECT attempts FROM hl7_messages WHERE org_id = $1 AND control_token = $2 FOR UPDATE",
+      Params().add(org).add_bytes(control_token), "check message"));
+  return row.rows() == 0 ? 0 : row.int64(0, 0);
 }
 
 Result<PatientId> write_patient(WriteContext& context, const ChangePatient& change) {
@@ -155,7 +154,8 @@ Result<PatientId> write_patient(WriteContext& context, const ChangePatient& chan
             .add(patient.event_at),
         "insert patient"));
     if (inserted.rows() == 0) {
-      WL_TRY(aborted("a patient identifier"));  // Another store created the patient first.
+      WL_TRY(
+          changed_since_read("a patient identifier"));  // Another store created the patient first.
     }
     return PatientId(inserted.int64(0, 0));
   }
@@ -185,9 +185,6 @@ Result<PatientId> write_patient(WriteContext& context, const ChangePatient& chan
 }
 
 Result<void> merge_patient(WriteContext& context, const ChangePatient& change, PatientId into) {
-  if (change.merge_from == into) {
-    return error(Code::kInvalidArgument, "store: a patient cannot be merged into itself");
-  }
   constexpr const char* kMoves[] = {
       "UPDATE patient_identifiers SET patient_id = $2 WHERE patient_id = $1",
       "UPDATE encounters SET patient_id = $2 WHERE patient_id = $1",
@@ -240,7 +237,7 @@ Result<EncounterId> write_encounter(WriteContext& context, const ChangePatient& 
             .add(change.at),
         "insert encounter"));
     if (inserted.rows() == 0) {
-      WL_TRY(aborted("an encounter"));  // Another store opened the visit first.
+      WL_TRY(changed_since_read("an encounter"));  // Another store opened the visit first.
     }
     id = EncounterId(inserted.int64(0, 0));
   } else {
@@ -283,8 +280,8 @@ Result<EncounterId> write_encounter(WriteContext& context, const ChangePatient& 
   return id;
 }
 
-Result<std::int64_t> write_message(WriteContext& context, const ChangePatient& change,
-                                   PatientId patient) {
+Result<std::int64_t> write_hl7_message(WriteContext& context, const ChangePatient& change,
+                                       PatientId patient) {
   const Hl7Message& message = *change.message;
   const PatientId about = message.patient_id.is_set() ? message.patient_id : patient;
   if (change.expect_attempts == 0) {
@@ -307,7 +304,7 @@ Result<std::int64_t> write_message(WriteContext& context, const ChangePatient& c
             .add(change.at),
         "insert hl7 message"));
     if (inserted.rows() == 0) {
-      WL_TRY(aborted("an HL7 message"));  // Another store received it first.
+      WL_TRY(changed_since_read("an HL7 message"));  // Another store received it first.
     }
     return inserted.int64(0, 0);
   }
@@ -330,85 +327,76 @@ Result<std::int64_t> write_message(WriteContext& context, const ChangePatient& c
   return updated.int64(0, 0);
 }
 
-}  // namespace
+Result<bool> put_identifier(WriteContext& context, OrgId org, const PatientIdentifier& identifier,
+                            PatientId patient) {
+  const PgResult put = WL_TRY(context.connection.query(
+      "INSERT INTO patient_identifiers (org_id, token, patient_id, value_sealed, "
+      "authority_sealed, type_sealed) VALUES ($1, $2, $3, $4, $5, $6) "
+      "ON CONFLICT (org_id, token) DO UPDATE SET value_sealed = excluded.value_sealed, "
+      "authority_sealed = excluded.authority_sealed, type_sealed = excluded.type_sealed "
+      "WHERE patient_identifiers.patient_id = excluded.patient_id",
+      Params()
+          .add(org)
+          .add_bytes(identifier.token)
+          .add(patient)
+          .add_bytes(identifier.value_sealed)
+          .add_bytes(identifier.authority_sealed)
+          .add_bytes(identifier.type_sealed),
+      "put identifier"));
+  return put.affected() == 1;
+}
+
+Result<std::vector<std::string>> search_tokens_of(WriteContext& context, PatientId patient) {
+  const PgResult rows =
+      WL_TRY(context.connection.query("SELECT token FROM patient_search WHERE patient_id = $1",
+                                      Params().add(patient), "read search tokens"));
+  std::vector<std::string> tokens;
+  for (int row = 0; row < rows.rows(); ++row) {
+    tokens.push_back(rows.bytes(row, 0));
+  }
+  WL_TRY(rows.check());
+  return tokens;
+}
+
+Result<void> remove_search_token(WriteContext& context, PatientId patient,
+                                 const std::string& token) {
+  WL_TRY(context.connection.query("DELETE FROM patient_search WHERE patient_id = $1 AND token = $2",
+                                  Params().add(patient).add_bytes(token), "remove search token"));
+  return {};
+}
+
+Result<void> add_search_token(WriteContext& context, OrgId org, PatientId patient,
+                              const std::string& token) {
+  WL_TRY(context.connection.query(
+      "INSERT INTO patient_search (org_id, token, patient_id) VALUES ($1, $2, $3) "
+      "ON CONFLICT DO NOTHING",
+      Params().add(org).add_bytes(token).add(patient), "put search token"));
+  return {};
+}
+
+Result<std::vector<ThreadId>> threads_about(WriteContext& context, PatientId patient) {
+  const PgResult threads =
+      WL_TRY(context.connection.query("SELECT id FROM threads WHERE patient_id = $1 ORDER BY id",
+                                      Params().add(patient), "threads of patient"));
+  std::vector<ThreadId> ids;
+  for (int row = 0; row < threads.rows(); ++row) {
+    ids.emplace_back(threads.int64(row, 0));
+  }
+  WL_TRY(threads.check());
+  return ids;
+}
+
+Result<void> insert_thread_event(WriteContext& context, Event& event) {
+  WL_TRY(lock_thread(context, event.thread_id));
+  return insert_event(context, event);
+}
+
+}  // namespace detail::pg
 
 // ---- Patients ----
 
 Result<PatientWritten> detail::pg::apply(WriteContext& context, const ChangePatient& change) {
-  WL_TRY(check_expectations(context, change));
-  PatientWritten written;
-  if (change.patient) {
-    written.patient = WL_TRY(write_patient(context, change));
-  }
-  if (change.merge_from.is_set()) {
-    if (!written.patient.is_set()) {
-      return error(Code::kInvalidArgument, "store: a merge needs the surviving patient");
-    }
-    WL_TRY(merge_patient(context, change, written.patient));
-  }
-  for (const PatientIdentifier& identifier : change.identifiers) {
-    if (!written.patient.is_set()) {
-      return error(Code::kInvalidArgument, "store: identifiers need their patient");
-    }
-    // Never takes an identifier from another patient: that is a merge's job.
-    const PgResult put = WL_TRY(context.connection.query(
-        "INSERT INTO patient_identifiers (org_id, token, patient_id, value_sealed, "
-        "authority_sealed, type_sealed) VALUES ($1, $2, $3, $4, $5, $6) "
-        "ON CONFLICT (org_id, token) DO UPDATE SET value_sealed = excluded.value_sealed, "
-        "authority_sealed = excluded.authority_sealed, type_sealed = excluded.type_sealed "
-        "WHERE patient_identifiers.patient_id = excluded.patient_id",
-        Params()
-            .add(change.org)
-            .add_bytes(identifier.token)
-            .add(written.patient)
-            .add_bytes(identifier.value_sealed)
-            .add_bytes(identifier.authority_sealed)
-            .add_bytes(identifier.type_sealed),
-        "put identifier"));
-    if (put.affected() != 1) {
-      WL_TRY(aborted("a patient identifier"));
-    }
-  }
-  if (change.encounter) {
-    if (!written.patient.is_set()) {
-      return error(Code::kInvalidArgument, "store: an encounter needs its patient");
-    }
-    written.encounter = WL_TRY(write_encounter(context, change, written.patient));
-  }
-  if (change.search_tokens && written.patient.is_set()) {
-    WL_TRY(context.connection.query("DELETE FROM patient_search WHERE patient_id = $1",
-                                    Params().add(written.patient), "clear search tokens"));
-    for (const std::string& token : *change.search_tokens) {
-      WL_TRY(context.connection.query(
-          "INSERT INTO patient_search (org_id, token, patient_id) VALUES ($1, $2, $3) "
-          "ON CONFLICT DO NOTHING",
-          Params().add(change.org).add_bytes(token).add(written.patient), "put search token"));
-    }
-  }
-  if (change.message) {
-    written.message_id = WL_TRY(write_message(context, change, written.patient));
-  }
-  if (written.patient.is_set() && (change.patient || change.encounter)) {
-    const PgResult threads =
-        WL_TRY(context.connection.query("SELECT id FROM threads WHERE patient_id = $1 ORDER BY id",
-                                        Params().add(written.patient), "threads of patient"));
-    std::vector<ThreadId> ids;
-    for (int row = 0; row < threads.rows(); ++row) {
-      ids.emplace_back(threads.int64(row, 0));
-    }
-    WL_TRY(threads.check());
-    for (ThreadId thread : ids) {
-      WL_TRY(lock_thread(context, thread));
-      Event event;
-      event.org_id = change.org;
-      event.thread_id = thread;
-      event.kind = EventKind::kPatientChanged;
-      event.created_at = change.at;
-      WL_TRY(insert_event(context, event));
-      written.events.push_back(std::move(event));
-    }
-  }
-  return written;
+  return apply_change_patient(context, change);
 }
 
 Result<Patient> PostgresStore::find_patient(PatientId id) {

@@ -2,6 +2,7 @@
 // messages received (docs/patients.md).
 #include "adapters/sqlite/sqlite_store.hpp"
 
+#include "adapters/common/change_patient.hpp"
 #include "adapters/sqlite/detail/jobs.hpp"
 #include "adapters/sqlite/detail/mutations.hpp"
 #include "adapters/sqlite/detail/read_pool.hpp"
@@ -70,10 +71,6 @@ Hl7Message read_hl7_message(const Statement& row) {
   return message;
 }
 
-Result<void> aborted(std::string_view what) {
-  return error(Code::kAborted, "store: " + std::string(what) + " changed since it was read");
-}
-
 // Binds an optional sealed value: NULL keeps the stored one (COALESCE).
 void bind_optional_blob(Statement& statement, int index, const std::optional<std::string>& value) {
   if (value) {
@@ -83,53 +80,56 @@ void bind_optional_blob(Statement& statement, int index, const std::optional<std
   }
 }
 
-Result<void> check_expectations(WriteContext& context, const ChangePatient& change) {
-  Connection& connection = context.connection;
-  for (const auto& expected : change.expect_identifiers) {
-    auto select = WL_TRY(connection.prepare(
-        "SELECT patient_id FROM patient_identifiers WHERE org_id = ?1 AND token = ?2",
-        "check identifier"));
-    select.bind(1, change.org.value()).bind_blob(2, expected.token);
-    const PatientId holder(WL_TRY(select.step()) ? select.column_int64(0) : 0);
-    if (holder != expected.patient) {
-      return aborted("a patient identifier");
-    }
+}  // namespace
+
+// The statements detail::apply_change_patient (adapters/common/change_patient.hpp) is
+// made of.
+namespace detail {
+
+Result<std::optional<std::int64_t>> patient_version(WriteContext& context, OrgId org,
+                                                    PatientId id) {
+  auto select = WL_TRY(context.connection.prepare(
+      "SELECT version FROM patients WHERE id = ?1 AND org_id = ?2", "check patient"));
+  select.bind(1, id.value()).bind(2, org.value());
+  if (!WL_TRY(select.step())) {
+    return std::nullopt;
   }
-  for (const auto& expected : change.expect_patients) {
-    auto select = WL_TRY(connection.prepare(
-        "SELECT version FROM patients WHERE id = ?1 AND org_id = ?2", "check patient"));
-    select.bind(1, expected.id).bind(2, change.org.value());
-    if (!WL_TRY(select.step()) || select.column_int64(0) != expected.version) {
-      return aborted("a patient");
-    }
+  return select.column_int64(0);
+}
+
+Result<PatientId> identifier_holder(WriteContext& context, OrgId org, const std::string& token) {
+  auto select = WL_TRY(context.connection.prepare(
+      "SELECT patient_id FROM patient_identifiers WHERE org_id = ?1 AND token = ?2",
+      "check identifier"));
+  select.bind(1, org.value()).bind_blob(2, token);
+  return PatientId(WL_TRY(select.step()) ? select.column_int64(0) : 0);
+}
+
+Result<bool> visit_taken(WriteContext& context, OrgId org, const std::string& token) {
+  auto select = WL_TRY(context.connection.prepare(
+      "SELECT 1 FROM encounters WHERE org_id = ?1 AND visit_token = ?2", "check visit"));
+  select.bind(1, org.value()).bind_blob(2, token);
+  return select.step();
+}
+
+Result<std::optional<std::int64_t>> encounter_version(WriteContext& context, OrgId org,
+                                                      EncounterId id) {
+  auto select = WL_TRY(context.connection.prepare(
+      "SELECT version FROM encounters WHERE id = ?1 AND org_id = ?2", "check encounter"));
+  select.bind(1, id.value()).bind(2, org.value());
+  if (!WL_TRY(select.step())) {
+    return std::nullopt;
   }
-  if (change.expect_no_visit) {
-    auto select = WL_TRY(connection.prepare(
-        "SELECT 1 FROM encounters WHERE org_id = ?1 AND visit_token = ?2", "check visit"));
-    select.bind(1, change.org.value()).bind_blob(2, change.expect_no_visit->token);
-    if (WL_TRY(select.step())) {
-      return aborted("an encounter");
-    }
-  }
-  for (const auto& expected : change.expect_encounters) {
-    auto select = WL_TRY(connection.prepare(
-        "SELECT version FROM encounters WHERE id = ?1 AND org_id = ?2", "check encounter"));
-    select.bind(1, expected.id).bind(2, change.org.value());
-    if (!WL_TRY(select.step()) || select.column_int64(0) != expected.version) {
-      return aborted("an encounter");
-    }
-  }
-  if (change.message) {
-    auto select = WL_TRY(connection.prepare(
-        "SELECT attempts FROM hl7_messages WHERE org_id = ?1 AND control_token = ?2",
-        "check message"));
-    select.bind(1, change.org.value()).bind_blob(2, change.message->control_token);
-    const std::int64_t attempts = WL_TRY(select.step()) ? select.column_int64(0) : 0;
-    if (attempts != change.expect_attempts) {
-      return aborted("an HL7 message");
-    }
-  }
-  return {};
+  return select.column_int64(0);
+}
+
+Result<std::int64_t> hl7_attempts(WriteContext& context, OrgId org,
+                                  const std::string& control_token) {
+  auto select = WL_TRY(context.connection.prepare(
+      "SELECT attempts FROM hl7_messages WHERE org_id = ?1 AND control_token = ?2",
+      "check message"));
+  select.bind(1, org.value()).bind_blob(2, control_token);
+  return WL_TRY(select.step()) ? select.column_int64(0) : 0;
 }
 
 Result<PatientId> write_patient(WriteContext& context, const ChangePatient& change) {
@@ -181,9 +181,6 @@ Result<PatientId> write_patient(WriteContext& context, const ChangePatient& chan
 
 Result<void> merge_patient(WriteContext& context, const ChangePatient& change, PatientId into) {
   const std::int64_t from = change.merge_from.value();
-  if (change.merge_from == into) {
-    return error(Code::kInvalidArgument, "store: a patient cannot be merged into itself");
-  }
   constexpr const char* kMoves[] = {
       "UPDATE patient_identifiers SET patient_id = ?2 WHERE patient_id = ?1",
       "UPDATE encounters SET patient_id = ?2 WHERE patient_id = ?1",
@@ -292,8 +289,8 @@ Result<EncounterId> write_encounter(WriteContext& context, const ChangePatient& 
   return id;
 }
 
-Result<std::int64_t> write_message(WriteContext& context, const ChangePatient& change,
-                                   PatientId patient) {
+Result<std::int64_t> write_hl7_message(WriteContext& context, const ChangePatient& change,
+                                       PatientId patient) {
   const Hl7Message& message = *change.message;
   const PatientId about = message.patient_id.is_set() ? message.patient_id : patient;
   if (change.expect_attempts == 0) {
@@ -336,87 +333,72 @@ Result<std::int64_t> write_message(WriteContext& context, const ChangePatient& c
   return id;
 }
 
-}  // namespace
+Result<bool> put_identifier(WriteContext& context, OrgId org, const PatientIdentifier& identifier,
+                            PatientId patient) {
+  auto put = WL_TRY(context.connection.prepare(
+      "INSERT INTO patient_identifiers (org_id, token, patient_id, value_sealed, "
+      "authority_sealed, type_sealed) VALUES (?1, ?2, ?3, ?4, ?5, ?6) "
+      "ON CONFLICT (org_id, token) DO UPDATE SET value_sealed = excluded.value_sealed, "
+      "authority_sealed = excluded.authority_sealed, type_sealed = excluded.type_sealed "
+      "WHERE patient_identifiers.patient_id = excluded.patient_id",
+      "put identifier"));
+  WL_TRY(put.bind(1, org.value())
+             .bind_blob(2, identifier.token)
+             .bind(3, patient.value())
+             .bind_blob(4, identifier.value_sealed)
+             .bind_blob(5, identifier.authority_sealed)
+             .bind_blob(6, identifier.type_sealed)
+             .run());
+  return context.connection.changes() == 1;
+}
+
+Result<std::vector<std::string>> search_tokens_of(WriteContext& context, PatientId patient) {
+  auto select = WL_TRY(context.connection.prepare(
+      "SELECT token FROM patient_search WHERE patient_id = ?1", "read search tokens"));
+  select.bind(1, patient.value());
+  std::vector<std::string> tokens;
+  while (WL_TRY(select.step())) {
+    tokens.push_back(select.column_bytes(0));
+  }
+  return tokens;
+}
+
+Result<void> remove_search_token(WriteContext& context, PatientId patient,
+                                 const std::string& token) {
+  auto remove = WL_TRY(context.connection.prepare(
+      "DELETE FROM patient_search WHERE patient_id = ?1 AND token = ?2", "remove search token"));
+  return remove.bind(1, patient.value()).bind_blob(2, token).run();
+}
+
+Result<void> add_search_token(WriteContext& context, OrgId org, PatientId patient,
+                              const std::string& token) {
+  auto insert = WL_TRY(context.connection.prepare(
+      "INSERT OR IGNORE INTO patient_search (org_id, token, patient_id) VALUES (?1, ?2, ?3)",
+      "put search token"));
+  return insert.bind(1, org.value()).bind_blob(2, token).bind(3, patient.value()).run();
+}
+
+Result<std::vector<ThreadId>> threads_about(WriteContext& context, PatientId patient) {
+  auto threads = WL_TRY(context.connection.prepare(
+      "SELECT id FROM threads WHERE patient_id = ?1 ORDER BY id", "threads of patient"));
+  threads.bind(1, patient.value());
+  std::vector<ThreadId> ids;
+  while (WL_TRY(threads.step())) {
+    ids.emplace_back(threads.column_int64(0));
+  }
+  return ids;
+}
+
+Result<void> insert_thread_event(WriteContext& context, Event& event) {
+  return insert_event(context, event);
+}
+
+}  // namespace detail
 
 // ---- Patients ----
 
 Result<PatientWritten> detail::apply(WriteContext& context, const ChangePatient& change) {
-  WL_TRY(check_expectations(context, change));
-  PatientWritten written;
-  if (change.patient) {
-    written.patient = WL_TRY(write_patient(context, change));
-  }
-  if (change.merge_from.is_set()) {
-    if (!written.patient.is_set()) {
-      return error(Code::kInvalidArgument, "store: a merge needs the surviving patient");
-    }
-    WL_TRY(merge_patient(context, change, written.patient));
-  }
-  for (const PatientIdentifier& identifier : change.identifiers) {
-    if (!written.patient.is_set()) {
-      return error(Code::kInvalidArgument, "store: identifiers need their patient");
-    }
-    // Never takes an identifier from another patient: that is a merge's job.
-    auto put = WL_TRY(context.connection.prepare(
-        "INSERT INTO patient_identifiers (org_id, token, patient_id, value_sealed, "
-        "authority_sealed, type_sealed) VALUES (?1, ?2, ?3, ?4, ?5, ?6) "
-        "ON CONFLICT (org_id, token) DO UPDATE SET value_sealed = excluded.value_sealed, "
-        "authority_sealed = excluded.authority_sealed, type_sealed = excluded.type_sealed "
-        "WHERE patient_identifiers.patient_id = excluded.patient_id",
-        "put identifier"));
-    WL_TRY(put.bind(1, change.org.value())
-               .bind_blob(2, identifier.token)
-               .bind(3, written.patient.value())
-               .bind_blob(4, identifier.value_sealed)
-               .bind_blob(5, identifier.authority_sealed)
-               .bind_blob(6, identifier.type_sealed)
-               .run());
-    if (context.connection.changes() != 1) {
-      WL_TRY(aborted("a patient identifier"));
-    }
-  }
-  if (change.encounter) {
-    if (!written.patient.is_set()) {
-      return error(Code::kInvalidArgument, "store: an encounter needs its patient");
-    }
-    written.encounter = WL_TRY(write_encounter(context, change, written.patient));
-  }
-  if (change.search_tokens && written.patient.is_set()) {
-    auto clear = WL_TRY(context.connection.prepare(
-        "DELETE FROM patient_search WHERE patient_id = ?1", "clear search tokens"));
-    WL_TRY(clear.bind(1, written.patient.value()).run());
-    for (const std::string& token : *change.search_tokens) {
-      auto insert = WL_TRY(context.connection.prepare(
-          "INSERT OR IGNORE INTO patient_search (org_id, token, patient_id) VALUES (?1, ?2, ?3)",
-          "put search token"));
-      WL_TRY(insert.bind(1, change.org.value())
-                 .bind_blob(2, token)
-                 .bind(3, written.patient.value())
-                 .run());
-    }
-  }
-  if (change.message) {
-    written.message_id = WL_TRY(write_message(context, change, written.patient));
-  }
-  if (written.patient.is_set() && (change.patient || change.encounter)) {
-    auto threads = WL_TRY(context.connection.prepare(
-        "SELECT id FROM threads WHERE patient_id = ?1 ORDER BY id", "threads of patient"));
-    threads.bind(1, written.patient.value());
-    std::vector<ThreadId> ids;
-    while (WL_TRY(threads.step())) {
-      ids.emplace_back(threads.column_int64(0));
-    }
-    for (ThreadId thread : ids) {
-      Event event;
-      event.org_id = change.org;
-      event.thread_id = thread;
-      event.kind = EventKind::kPatientChanged;
-      event.created_at = change.at;
-      WL_TRY(insert_event(context, event));
-      written.events.push_back(std::move(event));
-    }
-  }
-  return written;
+  return apply_change_patient(context, change);
 }
 
 Result<Patient> SqliteStore::find_patient(PatientId id) {
