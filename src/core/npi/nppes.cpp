@@ -31,6 +31,34 @@ const std::string& at(const std::vector<std::string>& fields, std::size_t index)
   return index < fields.size() ? fields[index] : kEmpty;
 }
 
+// An NPPES date, "MM/DD/YYYY", as YYYYMMDD for comparing; nullopt for anything else.
+std::optional<int> nppes_date(std::string_view text) {
+  if (text.size() != 10 || text[2] != '/' || text[5] != '/' || !all_digits(text.substr(0, 2)) ||
+      !all_digits(text.substr(3, 2)) || !all_digits(text.substr(6, 4))) {
+    return std::nullopt;
+  }
+  const auto number = [&](std::size_t at, std::size_t size) {
+    int value = 0;
+    for (char digit : text.substr(at, size)) {
+      value = value * 10 + (digit - '0');
+    }
+    return value;
+  };
+  return number(6, 4) * 10000 + number(0, 2) * 100 + number(3, 2);
+}
+
+// NPPES keeps a reactivated NPI's deactivation date beside its reactivation date: the
+// NPI is deactivated when it has a deactivation date and no reactivation on or after it
+// (a date that cannot be read does not reactivate).
+bool is_deactivated(std::string_view deactivated_on, std::string_view reactivated_on) {
+  if (deactivated_on.empty()) {
+    return false;
+  }
+  const auto deactivation = nppes_date(deactivated_on);
+  const auto reactivation = nppes_date(reactivated_on);
+  return !deactivation || !reactivation || *reactivation < *deactivation;
+}
+
 }  // namespace
 
 std::string_view rejection_kind_name(RejectionKind kind) {
@@ -193,6 +221,7 @@ Result<NppesReader> NppesReader::open(std::istream& in, NppesLimits limits) {
   columns.postal = need("Provider Business Practice Location Address Postal Code");
   columns.phone = need("Provider Business Practice Location Address Telephone Number");
   columns.deactivation_date = need("NPI Deactivation Date");
+  columns.reactivation_date = need("NPI Reactivation Date");
   for (int n = 1; n <= kMaxTaxonomies; ++n) {
     Columns::Taxonomy taxonomy{
         find_column(header, fmt::format("Healthcare Provider Taxonomy Code_{}", n)),
@@ -297,7 +326,8 @@ NppesRow NppesReader::to_row(const std::vector<std::string>& fields) const {
   provider.practice_state = at(fields, columns_.state);
   provider.practice_postal_code = at(fields, columns_.postal);
   provider.practice_phone = at(fields, columns_.phone);
-  provider.deactivated = !at(fields, columns_.deactivation_date).empty();
+  provider.deactivated = is_deactivated(at(fields, columns_.deactivation_date),
+                                        at(fields, columns_.reactivation_date));
   if (provider.entity == NppesProvider::Entity::kIndividual && provider.last_name.empty()) {
     return reject(RejectionKind::kMissingName,
                   fmt::format("NPI {}: an individual without a last name", provider.npi));

@@ -38,7 +38,8 @@ struct NppesProvider {
   std::string sex;  // "M", "F", "X" or "" (column 42, Sex Code or, before 2025, Gender Code).
   std::string practice_city, practice_state, practice_postal_code, practice_phone;
   std::vector<NppesTaxonomy> taxonomies;
-  // A deactivated NPI: its row has the NPI and the deactivation date, little else.
+  // Deactivated and not reactivated since (column 40 without a column 41 on or after
+  // it). A deactivated NPI's row has the NPI and the deactivation date, little else.
   bool deactivated = false;
 };
 
@@ -97,7 +98,7 @@ class NppesReader {
  private:
   struct Columns {
     std::size_t npi, entity, organization, last, first, middle, prefix, suffix, credential;
-    std::size_t sex, city, state, postal, phone, deactivation_date;
+    std::size_t sex, city, state, postal, phone, deactivation_date, reactivation_date;
     struct Taxonomy {
       std::size_t code, license, state, primary;
     };

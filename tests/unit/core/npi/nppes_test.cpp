@@ -203,6 +203,43 @@ TEST(NppesReaderTest, ReadsProvidersFromTheRealHeaderAndReportsEveryRowItCannotU
   EXPECT_EQ(rejected[4].kind, RejectionKind::kMalformed);
 }
 
+// NPPES keeps a reactivated NPI's deactivation date and adds its reactivation date:
+// the provider is active again unless deactivated after that.
+TEST(NppesReaderTest, AReactivatedNpiIsActiveUnlessDeactivatedAgainLater) {
+  NppesFile file;
+  auto reactivated = wiebe();
+  reactivated["NPI Deactivation Date"] = "05/01/2019";
+  reactivated["NPI Reactivation Date"] = "02/14/2021";
+  auto deactivated_again = wiebe();
+  deactivated_again["NPI"] = "1234567893";
+  deactivated_again["NPI Deactivation Date"] = "11/30/2022";
+  deactivated_again["NPI Reactivation Date"] = "02/14/2021";
+  auto same_day = wiebe();
+  same_day["NPI"] = "1497758544";
+  same_day["NPI Deactivation Date"] = "02/14/2021";
+  same_day["NPI Reactivation Date"] = "02/14/2021";
+  file.row(reactivated).row(deactivated_again).row(same_day);
+  const std::string text = file.text();
+  std::istringstream in(text);
+  auto reader = NppesReader::open(in);
+  ASSERT_TRUE(reader.has_value()) << reader.error().to_string();
+  std::vector<NppesProvider> providers;
+  while (true) {
+    auto row = reader->next();
+    ASSERT_TRUE(row.has_value()) << row.error().to_string();
+    if (!*row) {
+      break;
+    }
+    ASSERT_TRUE((*row)->provider) << (*row)->rejection->reason;
+    providers.push_back(*(*row)->provider);
+  }
+  ASSERT_EQ(providers.size(), 3u);
+  EXPECT_FALSE(providers[0].deactivated) << "reactivated after its deactivation";
+  EXPECT_EQ(providers[0].last_name, "WIEBE");
+  EXPECT_TRUE(providers[1].deactivated) << "deactivated again after its reactivation";
+  EXPECT_FALSE(providers[2].deactivated) << "reactivated on the day of its deactivation";
+}
+
 TEST(NppesReaderTest, FilesBefore2025NameColumn42GenderCode) {
   std::string text = NppesFile().row(wiebe()).text();
   const std::string renamed = "\"Provider Gender Code\"";
