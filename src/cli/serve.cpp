@@ -91,6 +91,8 @@ struct ServeOptions {
   bool hl7_tls = false;
   std::string hl7_org;
   std::string hl7_time_zone = "UTC";
+  // Open MLLP connections from one address (0: no cap).
+  std::size_t hl7_max_connections_per_address = net::MllpOptions{}.max_connections_per_address;
 };
 
 // Runs task every interval on its own thread, and once more when destroyed.
@@ -520,6 +522,8 @@ int serve(const ServeOptions& options) {
     net::MllpOptions mllp_options;
     mllp_options.address = options.hl7_address.empty() ? options.address : options.hl7_address;
     mllp_options.port = *options.hl7_port;
+    mllp_options.max_connections_per_address =
+        options.bench_limits ? 0 : options.hl7_max_connections_per_address;
     std::optional<net::TlsCredentials> mllp_tls;
     if (options.hl7_tls) {
       mllp_tls = tls->credentials;
@@ -786,6 +790,11 @@ void add_serve_options(CLI::App* command, ServeOptions* options) {
   command
       ->add_option("--hl7-time-zone", options->hl7_time_zone,
                    "Zone of the feed's times without an offset")
+      ->capture_default_str()
+      ->group("HL7 feed");
+  command
+      ->add_option("--hl7-max-connections-per-address", options->hl7_max_connections_per_address,
+                   "Open MLLP connections from one IP address (0: no cap)")
       ->capture_default_str()
       ->group("HL7 feed");
   command->add_option("--http-port", options->http_port,

@@ -71,7 +71,7 @@ struct MllpState {
   MllpState(MllpOptions server_options, MllpHandler& message_handler)
       : options(std::move(server_options)),
         handler(message_handler),
-        counter({options.max_connections, 0}, {0, 0}) {}
+        counter({options.max_connections, options.max_connections_per_address}, {0, 0}) {}
 
   std::shared_ptr<ssl::context> tls_context() {
     std::lock_guard lock(tls_mutex);
@@ -706,7 +706,8 @@ class MllpServer::Impl {
     auto slot = state_.counter.try_acquire(detail::ConnectionCounter::Kind::kConnection, address);
     if (!slot) {
       state_.connections_refused.fetch_add(1, std::memory_order_relaxed);
-      state_.log->warn("MLLP connection refused: {} open already", state_.options.max_connections);
+      state_.log->warn("MLLP connection refused: over the cap of {} in all or {} per address",
+                       state_.options.max_connections, state_.options.max_connections_per_address);
       socket.close(ignored);
       return;
     }
