@@ -555,10 +555,11 @@ int serve(const ServeOptions& options) {
                        return std::make_unique<api::ClientSession>(context);
                      });
   if (!context.metrics_token_sha256.empty()) {
-    context.metrics = [&server, &context, &hub, &services, &timer_lateness,
+    context.metrics = [&server, &context, &hub, &services, &timer_lateness, &mllp, &adt_endpoint,
                        started_at = std::chrono::system_clock::now()] {
       return render_metrics(MetricsSources{server, context, hub, services.store(),
-                                           services.audit_counts(), timer_lateness, started_at});
+                                           services.audit_counts(), timer_lateness, started_at,
+                                           mllp.get(), adt_endpoint.get()});
     };
   }
   if (auto started = server.start(); !started) {

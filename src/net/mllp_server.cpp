@@ -92,6 +92,7 @@ struct MllpState {
   std::atomic<std::uint64_t> frames_received{0};
   std::atomic<std::uint64_t> replies_sent{0};
   std::atomic<std::uint64_t> framing_errors{0};
+  std::atomic<std::uint64_t> oversize_frames{0};
   std::atomic<std::uint64_t> truncated_frames{0};
   detail::ConnectionCounter counter;
 };
@@ -319,6 +320,9 @@ class MllpSession final : public MllpSessionBase,
         // Frames completed before the error are still handled and acknowledged; then
         // the connection closes.
         state_.framing_errors.fetch_add(1, std::memory_order_relaxed);
+        if (fed.error().code() == Code::kResourceExhausted) {
+          state_.oversize_frames.fetch_add(1, std::memory_order_relaxed);
+        }
         state_.log->info("mllp conn_id={} closing: {}", id_, fed.error().message());
         is_read_closed_ = true;
       }
@@ -613,6 +617,7 @@ class MllpServer::Impl {
     counts.frames_received = state_.frames_received.load(std::memory_order_relaxed);
     counts.replies_sent = state_.replies_sent.load(std::memory_order_relaxed);
     counts.framing_errors = state_.framing_errors.load(std::memory_order_relaxed);
+    counts.oversize_frames = state_.oversize_frames.load(std::memory_order_relaxed);
     counts.truncated_frames = state_.truncated_frames.load(std::memory_order_relaxed);
     return counts;
   }

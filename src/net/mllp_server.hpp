@@ -71,6 +71,8 @@ struct MllpCounts {
   std::uint64_t replies_sent = 0;     // ACKs written to the socket.
   // Frames over max_frame_bytes and broken framing: each closed its connection.
   std::uint64_t framing_errors = 0;
+  // Of those, frames over max_frame_bytes; the rest were broken framing.
+  std::uint64_t oversize_frames = 0;
   // Connections the peer closed inside a frame: that partial message was dropped.
   std::uint64_t truncated_frames = 0;
 };

@@ -1,7 +1,16 @@
 // The ADT feed end to end, as a hospital's interface engine and its clinicians meet it:
 // the real server with --hl7-port, messages over MLLP (plain and TLS), ACKs only once
 // stored, the banner of an open conversation changing live, the patient picker, and an
-// integration engineer finding a failure and replaying it.
+// integration engineer finding a failure and replaying it; the feed's metrics.
+
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/time.h>
+#include <unistd.h>
+
+#include <fstream>
 
 #include <boost/json/serialize.hpp>
 
@@ -16,6 +25,8 @@ namespace {
 
 namespace json = boost::json;
 
+constexpr std::string_view kMetricsToken = "scrape-hl7-5be2c81f09a4";
+
 // An ADT message for the demo's org: PID-3 `mrn`, PV1-3 `location`.
 std::string adt(std::string_view event, std::string_view control, std::string_view time,
                 std::string_view mrn, std::string_view name, std::string_view location) {
@@ -29,8 +40,12 @@ std::string adt(std::string_view event, std::string_view control, std::string_vi
 class AdtFeedTest : public ServerTest {
  protected:
   void SetUp() override {
+    const auto token_file = temp_.path() / "metrics.token";
+    std::ofstream(token_file) << kMetricsToken << "\n";
+    ::chmod(token_file.c_str(), 0600);
     server_ = std::make_unique<ServerProcess>(
-        temp_.path() / "data", std::vector<std::string>{"--hl7-port", "0"});
+        temp_.path() / "data",
+        std::vector<std::string>{"--hl7-port", "0", "--metrics-token-file", token_file.string()});
     server_->start();
     hl7_port_ = printed_port(server_->output());
     ASSERT_NE(hl7_port_, 0) << server_->output();
@@ -64,6 +79,38 @@ class AdtFeedTest : public ServerTest {
     EXPECT_TRUE(parsed.has_value());
     return parsed ? std::make_pair(parsed->value("MSA", 1), parsed->value("MSA", 2))
                   : std::make_pair(std::string(), std::string());
+  }
+
+  std::string scrape() {
+    net::HttpsClient client(server_->client_options());
+    auto response = client.request("GET", "/metrics", {},
+                                   {{"Authorization", "Bearer " + std::string(kMetricsToken)}});
+    EXPECT_TRUE(response.has_value()) << response.error().to_string();
+    return response ? response->body : std::string();
+  }
+
+  // Writes `bytes` on a new plain TCP connection to the feed and waits (5 s at most) for
+  // the server to close it. Returns whether it did.
+  bool send_raw_until_closed(std::string_view bytes) const {
+    const int fd = ::socket(AF_INET, SOCK_STREAM, 0);
+    sockaddr_in address{};
+    address.sin_family = AF_INET;
+    address.sin_port = htons(hl7_port_);
+    ::inet_pton(AF_INET, "127.0.0.1", &address.sin_addr);
+    timeval timeout{.tv_sec = 5, .tv_usec = 0};
+    ::setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &timeout, sizeof timeout);
+    bool is_closed = false;
+    if (::connect(fd, reinterpret_cast<const sockaddr*>(&address), sizeof address) == 0 &&
+        ::send(fd, bytes.data(), bytes.size(), MSG_NOSIGNAL) ==
+            static_cast<ssize_t>(bytes.size())) {
+      char chunk[256];
+      ssize_t received = 0;
+      while ((received = ::recv(fd, chunk, sizeof chunk, 0)) > 0) {
+      }
+      is_closed = received == 0 || errno == ECONNRESET;
+    }
+    ::close(fd);
+    return is_closed;
   }
 
   std::uint16_t hl7_port_ = 0;
@@ -156,6 +203,55 @@ TEST_F(AdtFeedTest, AFailureIsListedForTheIntegrationEngineerAndReplayedAfterThe
   const json::value found = harper->get("/api/v1/patients/search?q=latepatient");
   ASSERT_EQ(found.at("patients").as_array().size(), 1u);
   EXPECT_EQ(found.at("patients").as_array()[0].at("location").as_string(), "ICU, bed 4");
+}
+
+TEST_F(AdtFeedTest, MetricsCountTheFeedsConnectionsFramesAcksAndOutcomes) {
+  const std::string before = scrape();
+  EXPECT_EQ(metric_sample(before, "wardline_mllp_connections_accepted_total"), 0);
+  EXPECT_EQ(metric_sample(before, R"(wardline_hl7_messages_total{outcome="applied"})"), 0);
+  {
+    auto engine = feed();
+    ASSERT_NE(engine, nullptr);
+    const std::string admission =
+        adt("A01", "k-1", "20261207080000", "900003", "Countpatient^Ivy", "4 West^2");
+    EXPECT_EQ(acknowledge(*engine, admission).first, "AA");  // applied
+    EXPECT_EQ(acknowledge(*engine, admission).first, "AA");  // duplicate
+    EXPECT_EQ(acknowledge(*engine, adt("A08", "k-2", "20261207070000", "900003", "Countpatient^Ivy",
+                                       "4 West^2"))
+                  .first,
+              "AA");  // stale: older than the admission
+    EXPECT_EQ(
+        acknowledge(*engine, adt("A02", "k-3", "20261207090000", "900099", "Nobody^N", "ICU^^1"))
+            .first,
+        "AE");                                               // error: no such patient
+    EXPECT_EQ(acknowledge(*engine, "garbage").first, "AR");  // rejected
+    const std::string during = scrape();
+    EXPECT_EQ(metric_sample(during, "wardline_mllp_connections_open"), 1);
+  }
+  // A start block inside a frame: broken framing closes the connection.
+  ASSERT_TRUE(
+      send_raw_until_closed("\x0B"
+                            "half\x0B"
+                            "again\x1C\r"));
+
+  const std::string after = scrape();
+  EXPECT_EQ(metric_sample(after, "wardline_mllp_connections_accepted_total"), 2);
+  EXPECT_EQ(metric_sample(after, "wardline_mllp_connections_refused_total"), 0);
+  EXPECT_EQ(metric_sample(after, "wardline_mllp_frames_received_total"), 5);
+  EXPECT_EQ(metric_sample(after, R"(wardline_mllp_frame_errors_total{reason="malformed"})"), 1);
+  EXPECT_EQ(metric_sample(after, R"(wardline_mllp_frame_errors_total{reason="oversize"})"), 0);
+  EXPECT_EQ(metric_sample(after, R"(wardline_mllp_acks_total{code="AA"})"), 3);
+  EXPECT_EQ(metric_sample(after, R"(wardline_mllp_acks_total{code="AE"})"), 1);
+  EXPECT_EQ(metric_sample(after, R"(wardline_mllp_acks_total{code="AR"})"), 1);
+  for (const auto& [outcome, count] :
+       {std::pair{"applied", 1}, std::pair{"duplicate", 1}, std::pair{"stale", 1},
+        std::pair{"error", 1}, std::pair{"rejected", 1}}) {
+    EXPECT_EQ(metric_sample(
+                  after, std::string("wardline_hl7_messages_total{outcome=\"") + outcome + "\"}"),
+              count)
+        << outcome;
+  }
+  EXPECT_EQ(metric_sample(after, "wardline_hl7_messages_unacknowledged_total"), 0);
 }
 
 }  // namespace

@@ -259,6 +259,7 @@ TEST(MllpServerTest, FrameOverTheLimitClosesTheConnection) {
   EXPECT_TRUE(peer.is_closed_by_server());
   EXPECT_EQ(handler.received().size(), 1u);
   EXPECT_EQ(listener.server().counts().framing_errors, 1u);
+  EXPECT_EQ(listener.server().counts().oversize_frames, 1u);
 }
 
 TEST(MllpServerTest, BrokenFramingClosesTheConnectionAfterAcknowledgingWhatCameBefore) {
@@ -279,6 +280,7 @@ TEST(MllpServerTest, BrokenFramingClosesTheConnectionAfterAcknowledgingWhatCameB
   EXPECT_TRUE(other.is_closed_by_server());
   EXPECT_EQ(handler.received().size(), 1u);
   EXPECT_EQ(listener.server().counts().framing_errors, 2u);
+  EXPECT_EQ(listener.server().counts().oversize_frames, 0u);
 }
 
 TEST(MllpServerTest, WritesAcksInArrivalOrderWhenRepliesComeOutOfOrder) {
