@@ -11,6 +11,7 @@
 #include <unistd.h>
 
 #include <fstream>
+#include <sstream>
 
 #include <boost/json/serialize.hpp>
 
@@ -113,6 +114,27 @@ class AdtFeedTest : public ServerTest {
     return is_closed;
   }
 
+  // Runs `wardline hl7 <arguments>` as `user` (the demo password) against the server.
+  int hl7_cli(std::string_view user, std::vector<std::string> arguments,
+              std::string* output) const {
+    std::vector<std::string> command{"hl7"};
+    command.insert(command.end(), arguments.begin(), arguments.end());
+    command.insert(
+        command.end(),
+        {"--server", "https://127.0.0.1:" + std::to_string(server_->port()), "--ca",
+         (server_->data_dir() / "tls" / "ca.pem").string(), "--user", std::string(user)});
+    return run_wardline(command, output, {"WARDLINE_PASSWORD=wardline-demo-password"});
+  }
+
+  static std::vector<std::string> lines_of(const std::string& output) {
+    std::vector<std::string> lines;
+    std::istringstream stream(output);
+    for (std::string line; std::getline(stream, line);) {
+      lines.push_back(line);
+    }
+    return lines;
+  }
+
   std::uint16_t hl7_port_ = 0;
 };
 
@@ -203,6 +225,70 @@ TEST_F(AdtFeedTest, AFailureIsListedForTheIntegrationEngineerAndReplayedAfterThe
   const json::value found = harper->get("/api/v1/patients/search?q=latepatient");
   ASSERT_EQ(found.at("patients").as_array().size(), 1u);
   EXPECT_EQ(found.at("patients").as_array()[0].at("location").as_string(), "ICU, bed 4");
+}
+
+TEST_F(AdtFeedTest, AnAdminListsShowsAndReplaysFailuresWithTheCli) {
+  auto engine = feed();
+  ASSERT_NE(engine, nullptr);
+  EXPECT_EQ(acknowledge(*engine,
+                        adt("A02", "early", "20261207090000", "900004", "Clipatient^Bo", "ICU^^5"))
+                .first,
+            "AE");
+  EXPECT_EQ(acknowledge(*engine, "garbage").first, "AR");
+
+  std::string output;
+  ASSERT_EQ(hl7_cli("admin", {"messages", "--outcome", "error"}, &output), 0) << output;
+  std::vector<std::string> lines = lines_of(output);
+  ASSERT_EQ(lines.size(), 1u) << output;
+  const std::string id = lines[0].substr(0, lines[0].find(' '));
+  EXPECT_NE(lines[0].find(" ADT^A02 error AE attempts=1 patient=- "), std::string::npos)
+      << lines[0];
+  EXPECT_EQ(lines[0].find("Clipatient"), std::string::npos) << "the list holds no patient data";
+
+  // Newest first, a page at a time.
+  ASSERT_EQ(hl7_cli("admin", {"messages", "--limit", "1"}, &output), 0) << output;
+  lines = lines_of(output);
+  ASSERT_EQ(lines.size(), 2u) << output;
+  EXPECT_NE(lines[0].find(" rejected AR "), std::string::npos) << lines[0];
+  const std::string newest = lines[0].substr(0, lines[0].find(' '));
+  EXPECT_EQ(lines[1], "(more: --before " + newest + ")");
+  ASSERT_EQ(hl7_cli("admin", {"messages", "--before", newest, "--limit", "1"}, &output), 0)
+      << output;
+  lines = lines_of(output);
+  ASSERT_EQ(lines.size(), 2u) << output;
+  EXPECT_TRUE(lines[0].starts_with(id + " ")) << output;
+
+  ASSERT_EQ(hl7_cli("admin", {"show", id}, &output), 0) << output;
+  EXPECT_NE(output.find("\nPID|1||900004^^^GH^MR||Clipatient^Bo"), std::string::npos) << output;
+
+  // Still failing before the fix: exit 1 with the outcome.
+  EXPECT_EQ(hl7_cli("admin", {"replay", id}, &output), 1) << output;
+  EXPECT_NE(output.find(id + " error AE patient=- "), std::string::npos) << output;
+  EXPECT_EQ(acknowledge(*engine, adt("A01", "admit", "20261207080000", "900004", "Clipatient^Bo",
+                                     "5 East^2"))
+                .first,
+            "AA");
+  ASSERT_EQ(hl7_cli("admin", {"replay", id}, &output), 0) << output;
+  EXPECT_NE(output.find(id + " applied AA patient="), std::string::npos) << output;
+  ASSERT_EQ(hl7_cli("admin", {"replay", id}, &output), 0) << output;
+  EXPECT_NE(output.find(id + " duplicate AA"), std::string::npos) << output;
+
+  // Clear errors, exit 2: not an admin, no such message, a bad option.
+  EXPECT_EQ(hl7_cli("rn.harper", {"messages"}, &output), 2);
+  EXPECT_NE(output.find("HTTP 403: this needs an administrator of the org"), std::string::npos)
+      << output;
+  EXPECT_EQ(hl7_cli("admin", {"show", "987654"}, &output), 2);
+  EXPECT_NE(output.find("HTTP 404: HL7 message not found"), std::string::npos) << output;
+  EXPECT_EQ(hl7_cli("admin", {"messages", "--outcome", "lost"}, &output), 2);
+  EXPECT_NE(output.find("--outcome"), std::string::npos) << output;
+
+  // The same store served without a feed cannot replay.
+  engine.reset();
+  server_->stop();
+  server_ = std::make_unique<ServerProcess>(temp_.path() / "data");
+  server_->start();
+  EXPECT_EQ(hl7_cli("admin", {"replay", id}, &output), 2);
+  EXPECT_NE(output.find("HTTP 412: this server takes no HL7 feed"), std::string::npos) << output;
 }
 
 TEST_F(AdtFeedTest, MetricsCountTheFeedsConnectionsFramesAcksAndOutcomes) {
