@@ -31,6 +31,7 @@
 #include "core/log.hpp"
 #include "core/thread_name.hpp"
 #include "net/detail/connection_counter.hpp"
+#include "net/detail/throttled_warning.hpp"
 #include "net/detail/tls_context.hpp"
 #include "net/detail/tls_socket.hpp"
 
@@ -711,8 +712,11 @@ class MllpServer::Impl {
     auto slot = state_.counter.try_acquire(detail::ConnectionCounter::Kind::kConnection, address);
     if (!slot) {
       state_.connections_refused.fetch_add(1, std::memory_order_relaxed);
-      state_.log->warn("MLLP connection refused: over the cap of {} in all or {} per address",
-                       state_.options.max_connections, state_.options.max_connections_per_address);
+      if (const std::uint64_t count = refusals_.note()) {
+        state_.log->warn("refused {} MLLP connections over the cap of {} in all or {} per address",
+                         count, state_.options.max_connections,
+                         state_.options.max_connections_per_address);
+      }
       socket.close(ignored);
       return;
     }
@@ -743,6 +747,7 @@ class MllpServer::Impl {
   std::optional<Tcp::acceptor> acceptor_;           // On workers_[0]; destroyed before it.
   std::optional<asio::steady_timer> accept_timer_;  // The accept back-off, likewise.
   std::size_t next_worker_ = 0;                     // Only on the acceptor's thread.
+  detail::ThrottledWarning refusals_;               // Likewise.
   std::uint16_t port_ = 0;
   bool is_running_ = false;
   std::mutex mutex_;
