@@ -9,8 +9,8 @@
 #include <boost/json/parse.hpp>
 #include <boost/json/serialize.hpp>
 
+#include "cli/api_session.hpp"
 #include "cli/commands.hpp"
-#include "cli/password_input.hpp"
 #include "core/crypto/random.hpp"
 #include "net/client.hpp"
 
@@ -19,13 +19,7 @@ namespace {
 namespace json = boost::json;
 
 struct ChatOptions {
-  std::string server = "https://127.0.0.1:8443";
-  std::string org;
-  std::string user;
-  std::string password_file;
-  std::string ca_file;
-  bool insecure_dev = false;
-  std::string device_name = "wardline chat";
+  ApiLogin login;
   // Subcommand arguments.
   std::string direct;
   std::string group;
@@ -62,61 +56,25 @@ struct ChatOptions {
 class ChatClient {
  public:
   static Result<std::unique_ptr<ChatClient>> login(const ChatOptions& options) {
-    net::ClientOptions base;
-    base.ca_file = options.ca_file;
-    base.insecure_dev = options.insecure_dev;
-    const net::ClientOptions client_options = WL_TRY(net::parse_server_url(options.server, base));
-    auto client = std::unique_ptr<ChatClient>(new ChatClient(client_options));
-    const std::string password = WL_TRY(read_password(options.password_file, "Password: "));
-    json::object body{
-        {"username", options.user}, {"password", password}, {"device_name", options.device_name}};
-    if (!options.org.empty()) {
-      body["org"] = options.org;
-    }
-    const json::value answer = WL_TRY(client->call("POST", "/api/v1/login", json::serialize(body)));
-    client->token_ = std::string(answer.at("token").as_string());
-    client->user_id_ = answer.at("user").at("id").as_int64();
-    return client;
+    std::unique_ptr<ApiSession> session = WL_TRY(ApiSession::login(options.login));
+    return std::unique_ptr<ChatClient>(new ChatClient(std::move(session)));
   }
-
-  ~ChatClient() { (void)call("POST", "/api/v1/logout", ""); }
 
   // One request; a non-2xx answer becomes an error carrying the server's message.
   Result<json::value> call(std::string_view method, std::string_view target,
                            std::string_view body) {
-    std::vector<net::Header> headers;
-    if (!token_.empty()) {
-      headers.push_back({"Authorization", "Bearer " + token_});
-    }
-    const net::Response response = WL_TRY(http_.request(method, target, body, headers));
-    if (response.status == 204) {
-      return json::value();
-    }
-    boost::system::error_code ec;
-    json::value value = json::parse(response.body, ec);
-    if (ec) {
-      return error(Code::kInternal, fmt::format("the server answered {} with a body that is not "
-                                                "JSON",
-                                                response.status));
-    }
-    if (response.status >= 300) {
-      const auto* failure = value.is_object() ? value.as_object().if_contains("error") : nullptr;
-      const std::string message =
-          failure ? std::string(failure->at("message").as_string()) : response.body;
-      return error(Code::kFailedPrecondition, fmt::format("HTTP {}: {}", response.status, message));
-    }
-    return value;
+    return session_->call(method, target, body);
   }
 
   // Opens the WebSocket and completes the hello. Returns the welcome frame.
   Result<json::value> connect(std::string_view cursor) {
-    ws_ = WL_TRY(net::WsClient::connect(options_, "/api/v1/ws"));
-    json::object hello{{"type", "hello"}, {"token", token_}};
+    ws_ = WL_TRY(net::WsClient::connect(session_->client_options(), "/api/v1/ws"));
+    json::object hello{{"type", "hello"}, {"token", session_->token()}};
     if (!cursor.empty()) {
       hello["cursor"] = cursor;
     }
     WL_TRY(ws_->send(json::serialize(hello)));
-    const std::string text = WL_TRY(ws_->receive(options_.timeout));
+    const std::string text = WL_TRY(ws_->receive(session_->client_options().timeout));
     json::value frame = json::parse(text);
     if (frame.at("type").as_string() != "welcome") {
       return error(Code::kUnauthenticated, text);
@@ -125,7 +83,7 @@ class ChatClient {
   }
 
   net::WsClient& ws() { return *ws_; }
-  std::int64_t user_id() const { return user_id_; }
+  std::int64_t user_id() const { return session_->user_id(); }
 
   Result<std::int64_t> user_id_of(std::string_view username) {
     const json::value users = WL_TRY(call("GET", "/api/v1/users", ""));
@@ -138,13 +96,10 @@ class ChatClient {
   }
 
  private:
-  explicit ChatClient(net::ClientOptions options) : options_(options), http_(options) {}
+  explicit ChatClient(std::unique_ptr<ApiSession> session) : session_(std::move(session)) {}
 
-  net::ClientOptions options_;
-  net::HttpsClient http_;
+  std::unique_ptr<ApiSession> session_;
   std::unique_ptr<net::WsClient> ws_;
-  std::string token_;
-  std::int64_t user_id_ = 0;
 };
 
 int fail(const Status& status) {
@@ -260,14 +215,8 @@ void add_chat_command(CLI::App& app, int& exit_code) {
   auto options = std::make_shared<ChatOptions>();
   CLI::App* chat = app.add_subcommand("chat", "Command-line client (JSON lines out)");
   chat->require_subcommand(1);
-  chat->add_option("--server", options->server, "Server URL")->capture_default_str();
-  chat->add_option("--org", options->org, "Org name (when the server hosts several)");
-  chat->add_option("--user", options->user, "Username")->required();
-  chat->add_option("--password-file", options->password_file,
-                   "Read the password here (else WARDLINE_PASSWORD, else a prompt)");
-  chat->add_option("--ca", options->ca_file, "Trust this CA certificate (PEM)");
-  chat->add_flag("--insecure-dev", options->insecure_dev,
-                 "Do not verify the server certificate (development only)");
+  options->login.device_name = "wardline chat";
+  add_login_options(*chat, options->login);
 
   chat->add_subcommand("threads", "List your threads")->callback([options, &exit_code] {
     exit_code = with_client(

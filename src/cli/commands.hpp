@@ -16,6 +16,9 @@ void add_bench_command(CLI::App& app, int& exit_code);
 // `bench mllp`, registered on the `bench` command (cli/bench_mllp.cpp).
 void add_bench_mllp_command(CLI::App& bench, int& exit_code);
 void add_hl7_command(CLI::App& app, int& exit_code);
+// `hl7 messages`, `hl7 show` and `hl7 replay`, registered on the `hl7` command
+// (cli/hl7_feed.cpp).
+void add_hl7_feed_commands(CLI::App& hl7, int& exit_code);
 void add_config_command(CLI::App& app, int& exit_code);
 
 // A command with every option of `serve` and nothing to run, its values kept for as long

@@ -232,7 +232,8 @@ int send(const SendOptions& options) {
 }  // namespace
 
 void add_hl7_command(CLI::App& app, int& exit_code) {
-  CLI::App* hl7 = app.add_subcommand("hl7", "HL7 v2 over MLLP (docs/hl7.md)");
+  CLI::App* hl7 = app.add_subcommand(
+      "hl7", "HL7 v2 over MLLP, and the ADT feed's stored messages (docs/hl7.md)");
   hl7->require_subcommand(1);
   auto options = std::make_shared<SendOptions>();
   CLI::App* send_command = hl7->add_subcommand(
@@ -254,6 +255,7 @@ void add_hl7_command(CLI::App& app, int& exit_code) {
                    "a message); - reads stdin")
       ->required();
   send_command->callback([options, &exit_code] { exit_code = send(*options); });
+  add_hl7_feed_commands(*hl7, exit_code);
 }
 
 }  // namespace wl::cli

@@ -129,6 +129,52 @@ void write_store(MetricsText& out, const StoreStats& stats) {
   }
 }
 
+// The HL7 feed: its MLLP connections and frames (net) and its messages' ACKs and
+// outcomes (the ADT endpoint).
+void write_hl7(MetricsText& out, const net::MllpCounts& mllp, const api::AdtCounts& adt) {
+  out.gauge("wardline_mllp_connections_open", "MLLP connections open now.",
+            static_cast<double>(mllp.open_connections));
+  out.counter("wardline_mllp_connections_accepted_total",
+              "MLLP connections accepted within the caps.",
+              static_cast<double>(mllp.connections_accepted));
+  out.counter("wardline_mllp_connections_refused_total",
+              "MLLP connections closed at once for being over the cap in all or per address.",
+              static_cast<double>(mllp.connections_refused));
+  out.counter("wardline_mllp_tls_handshake_failures_total",
+              "MLLP over TLS: handshakes that failed.",
+              static_cast<double>(mllp.tls_handshake_failures));
+  out.counter("wardline_mllp_frames_received_total",
+              "Complete MLLP frames received (each an HL7 message handed on).",
+              static_cast<double>(mllp.frames_received));
+  out.family("wardline_mllp_frame_errors_total", "counter",
+             "MLLP frames lost, by reason: oversize and malformed close the connection; "
+             "truncated: the peer closed inside a frame.");
+  out.sample("wardline_mllp_frame_errors_total", {{"reason", "oversize"}},
+             static_cast<double>(mllp.oversize_frames));
+  out.sample("wardline_mllp_frame_errors_total", {{"reason", "malformed"}},
+             static_cast<double>(mllp.framing_errors - mllp.oversize_frames));
+  out.sample("wardline_mllp_frame_errors_total", {{"reason", "truncated"}},
+             static_cast<double>(mllp.truncated_frames));
+  out.family("wardline_mllp_acks_total", "counter", "HL7 ACKs sent back, by MSA-1 code.");
+  out.sample("wardline_mllp_acks_total", {{"code", "AA"}}, static_cast<double>(adt.acks_accepted));
+  out.sample("wardline_mllp_acks_total", {{"code", "AE"}}, static_cast<double>(adt.acks_error));
+  out.sample("wardline_mllp_acks_total", {{"code", "AR"}}, static_cast<double>(adt.acks_rejected));
+  out.family("wardline_hl7_messages_total", "counter",
+             "HL7 messages received over MLLP, by outcome (docs/protocol.md, section 17).");
+  const std::pair<std::string_view, std::uint64_t> outcomes[] = {{"applied", adt.applied},
+                                                                 {"duplicate", adt.duplicate},
+                                                                 {"stale", adt.stale},
+                                                                 {"error", adt.error},
+                                                                 {"rejected", adt.rejected}};
+  for (const auto& [outcome, count] : outcomes) {
+    out.sample("wardline_hl7_messages_total", {{"outcome", outcome}}, static_cast<double>(count));
+  }
+  out.counter("wardline_hl7_messages_unacknowledged_total",
+              "HL7 messages left without an ACK (not stored, or the work queue was full): "
+              "the sender resends them.",
+              static_cast<double>(adt.unacknowledged));
+}
+
 }  // namespace
 
 std::string render_metrics(const MetricsSources& sources) {
@@ -146,6 +192,9 @@ std::string render_metrics(const MetricsSources& sources) {
   sources.timer_lateness.write(out, "wardline_timer_lateness_seconds",
                                "How late each durable timer's work committed, from its due "
                                "time (escalations, re-alerts, reminders, releases).");
+  if (sources.mllp != nullptr && sources.adt != nullptr) {
+    write_hl7(out, sources.mllp->counts(), sources.adt->counts());
+  }
   return out.text();
 }
 

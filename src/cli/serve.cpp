@@ -91,6 +91,8 @@ struct ServeOptions {
   bool hl7_tls = false;
   std::string hl7_org;
   std::string hl7_time_zone = "UTC";
+  // Open MLLP connections from one address (0: no cap).
+  std::size_t hl7_max_connections_per_address = net::MllpOptions{}.max_connections_per_address;
 };
 
 // Runs task every interval on its own thread, and once more when destroyed.
@@ -520,6 +522,8 @@ int serve(const ServeOptions& options) {
     net::MllpOptions mllp_options;
     mllp_options.address = options.hl7_address.empty() ? options.address : options.hl7_address;
     mllp_options.port = *options.hl7_port;
+    mllp_options.max_connections_per_address =
+        options.bench_limits ? 0 : options.hl7_max_connections_per_address;
     std::optional<net::TlsCredentials> mllp_tls;
     if (options.hl7_tls) {
       mllp_tls = tls->credentials;
@@ -551,10 +555,11 @@ int serve(const ServeOptions& options) {
                        return std::make_unique<api::ClientSession>(context);
                      });
   if (!context.metrics_token_sha256.empty()) {
-    context.metrics = [&server, &context, &hub, &services, &timer_lateness,
+    context.metrics = [&server, &context, &hub, &services, &timer_lateness, &mllp, &adt_endpoint,
                        started_at = std::chrono::system_clock::now()] {
       return render_metrics(MetricsSources{server, context, hub, services.store(),
-                                           services.audit_counts(), timer_lateness, started_at});
+                                           services.audit_counts(), timer_lateness, started_at,
+                                           mllp.get(), adt_endpoint.get()});
     };
   }
   if (auto started = server.start(); !started) {
@@ -786,6 +791,11 @@ void add_serve_options(CLI::App* command, ServeOptions* options) {
   command
       ->add_option("--hl7-time-zone", options->hl7_time_zone,
                    "Zone of the feed's times without an offset")
+      ->capture_default_str()
+      ->group("HL7 feed");
+  command
+      ->add_option("--hl7-max-connections-per-address", options->hl7_max_connections_per_address,
+                   "Open MLLP connections from one IP address (0: no cap)")
       ->capture_default_str()
       ->group("HL7 feed");
   command->add_option("--http-port", options->http_port,

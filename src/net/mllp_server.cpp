@@ -31,6 +31,7 @@
 #include "core/log.hpp"
 #include "core/thread_name.hpp"
 #include "net/detail/connection_counter.hpp"
+#include "net/detail/throttled_warning.hpp"
 #include "net/detail/tls_context.hpp"
 #include "net/detail/tls_socket.hpp"
 
@@ -71,7 +72,7 @@ struct MllpState {
   MllpState(MllpOptions server_options, MllpHandler& message_handler)
       : options(std::move(server_options)),
         handler(message_handler),
-        counter({options.max_connections, 0}, {0, 0}) {}
+        counter({options.max_connections, options.max_connections_per_address}, {0, 0}) {}
 
   std::shared_ptr<ssl::context> tls_context() {
     std::lock_guard lock(tls_mutex);
@@ -92,6 +93,7 @@ struct MllpState {
   std::atomic<std::uint64_t> frames_received{0};
   std::atomic<std::uint64_t> replies_sent{0};
   std::atomic<std::uint64_t> framing_errors{0};
+  std::atomic<std::uint64_t> oversize_frames{0};
   std::atomic<std::uint64_t> truncated_frames{0};
   detail::ConnectionCounter counter;
 };
@@ -319,6 +321,9 @@ class MllpSession final : public MllpSessionBase,
         // Frames completed before the error are still handled and acknowledged; then
         // the connection closes.
         state_.framing_errors.fetch_add(1, std::memory_order_relaxed);
+        if (fed.error().code() == Code::kResourceExhausted) {
+          state_.oversize_frames.fetch_add(1, std::memory_order_relaxed);
+        }
         state_.log->info("mllp conn_id={} closing: {}", id_, fed.error().message());
         is_read_closed_ = true;
       }
@@ -613,6 +618,7 @@ class MllpServer::Impl {
     counts.frames_received = state_.frames_received.load(std::memory_order_relaxed);
     counts.replies_sent = state_.replies_sent.load(std::memory_order_relaxed);
     counts.framing_errors = state_.framing_errors.load(std::memory_order_relaxed);
+    counts.oversize_frames = state_.oversize_frames.load(std::memory_order_relaxed);
     counts.truncated_frames = state_.truncated_frames.load(std::memory_order_relaxed);
     return counts;
   }
@@ -706,7 +712,11 @@ class MllpServer::Impl {
     auto slot = state_.counter.try_acquire(detail::ConnectionCounter::Kind::kConnection, address);
     if (!slot) {
       state_.connections_refused.fetch_add(1, std::memory_order_relaxed);
-      state_.log->warn("MLLP connection refused: {} open already", state_.options.max_connections);
+      if (const std::uint64_t count = refusals_.note()) {
+        state_.log->warn("refused {} MLLP connections over the cap of {} in all or {} per address",
+                         count, state_.options.max_connections,
+                         state_.options.max_connections_per_address);
+      }
       socket.close(ignored);
       return;
     }
@@ -737,6 +747,7 @@ class MllpServer::Impl {
   std::optional<Tcp::acceptor> acceptor_;           // On workers_[0]; destroyed before it.
   std::optional<asio::steady_timer> accept_timer_;  // The accept back-off, likewise.
   std::size_t next_worker_ = 0;                     // Only on the acceptor's thread.
+  detail::ThrottledWarning refusals_;               // Likewise.
   std::uint16_t port_ = 0;
   bool is_running_ = false;
   std::mutex mutex_;

@@ -21,6 +21,9 @@ struct MllpOptions {
   std::size_t threads = 1;    // io threads, each with its own io_context.
   // Open connections in all; over it a new connection is closed at once (and counted).
   std::size_t max_connections = 256;
+  // Open connections from one peer address (0: no cap); over it likewise. An interface
+  // engine holds one or a few; the cap keeps one host from taking every slot.
+  std::size_t max_connections_per_address = 64;
   // The largest message (between the start and end blocks); over it, or on broken
   // framing, the connection closes.
   std::size_t max_frame_bytes = std::size_t{1} << 20;
@@ -60,13 +63,16 @@ class MllpHandler {
 // What an MllpServer counted since it started (docs/operations.md, "Monitoring").
 struct MllpCounts {
   std::uint64_t connections_accepted = 0;
-  std::uint64_t connections_refused = 0;  // Over max_connections: closed at once.
-  std::size_t open_connections = 0;       // Now.
+  // Over max_connections or max_connections_per_address: closed at once.
+  std::uint64_t connections_refused = 0;
+  std::size_t open_connections = 0;  // Now.
   std::uint64_t tls_handshake_failures = 0;
   std::uint64_t frames_received = 0;  // Complete messages handed to the handler.
   std::uint64_t replies_sent = 0;     // ACKs written to the socket.
   // Frames over max_frame_bytes and broken framing: each closed its connection.
   std::uint64_t framing_errors = 0;
+  // Of those, frames over max_frame_bytes; the rest were broken framing.
+  std::uint64_t oversize_frames = 0;
   // Connections the peer closed inside a frame: that partial message was dropped.
   std::uint64_t truncated_frames = 0;
 };

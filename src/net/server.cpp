@@ -46,6 +46,7 @@
 #include "net/detail/connection_counter.hpp"
 #include "net/detail/redirect.hpp"
 #include "net/detail/streams.hpp"
+#include "net/detail/throttled_warning.hpp"
 #include "net/detail/tls_context.hpp"
 
 // The one explicit instantiation of the WebSocket stream (declared extern in
@@ -93,33 +94,6 @@ bool is_expected_ending(const ErrorCode& code) {
          code == websocket::error::closed || code == beast::error::timeout ||
          code == http::error::end_of_stream || code == http::error::partial_message;
 }
-
-// For warnings a peer can cause at will: reports the first occurrence, then at most
-// one per interval with the count since the last report. One thread only.
-class ThrottledWarning {
- public:
-  explicit ThrottledWarning(std::chrono::seconds interval = std::chrono::seconds(10))
-      : interval_(interval) {}
-
-  // Counts one occurrence. Returns how many to report now (this one and those held
-  // back since the last report), or 0 to stay quiet.
-  std::uint64_t note() {
-    ++pending_;
-    const auto now = std::chrono::steady_clock::now();
-    if (has_reported_ && now - last_report_ < interval_) {
-      return 0;
-    }
-    has_reported_ = true;
-    last_report_ = now;
-    return std::exchange(pending_, 0);
-  }
-
- private:
-  std::chrono::seconds interval_;
-  std::chrono::steady_clock::time_point last_report_;
-  bool has_reported_ = false;
-  std::uint64_t pending_ = 0;
-};
 
 // The cap on open connections: the configured one, and no more than the process's
 // descriptor limit leaves after a reserve for the store, logs and files.
@@ -1572,9 +1546,9 @@ class Server::Impl {
   // Only on the acceptor's thread:
   std::size_t next_worker_ = 0;
   UniqueFd reserve_descriptor_;  // Freed to shed one connection when descriptors run out.
-  ThrottledWarning accept_failures_;
-  ThrottledWarning descriptor_failures_;
-  ThrottledWarning refusals_;
+  detail::ThrottledWarning accept_failures_;
+  detail::ThrottledWarning descriptor_failures_;
+  detail::ThrottledWarning refusals_;
   std::uint16_t port_ = 0;
   std::uint16_t http_redirect_port_ = 0;
   bool is_running_ = false;

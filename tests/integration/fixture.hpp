@@ -1,6 +1,8 @@
 #pragma once
 
 #include <memory>
+#include <optional>
+#include <string>
 #include <string_view>
 #include <vector>
 
@@ -25,6 +27,20 @@ inline void send_audited_message(const net::ClientOptions& server, std::string_v
   harper.connect();
   const auto sent = harper.send_message(thread.at("id").as_int64(), client_id, "audited message");
   ASSERT_EQ(sent.at("type").as_string(), "sent");
+}
+
+// The value of the sample `series` (name and labels as written) in a /metrics scrape.
+inline std::optional<double> metric_sample(const std::string& text, const std::string& series) {
+  const std::string line_start = series + " ";
+  std::size_t at = 0;
+  while ((at = text.find(line_start, at)) != std::string::npos) {
+    if (at == 0 || text[at - 1] == '\n') {
+      const std::size_t end = text.find('\n', at);
+      return std::stod(text.substr(at + line_start.size(), end - at - line_start.size()));
+    }
+    ++at;
+  }
+  return std::nullopt;
 }
 
 // A fresh demo server per test, over TLS on a free loopback port.

@@ -43,18 +43,8 @@ class MetricsTest : public ::testing::Test {
     return response ? std::move(*response) : net::Response{};
   }
 
-  // The value of the sample `series` (name and labels as written) in a scrape.
   static std::optional<double> sample(const std::string& text, const std::string& series) {
-    const std::string line_start = series + " ";
-    std::size_t at = 0;
-    while ((at = text.find(line_start, at)) != std::string::npos) {
-      if (at == 0 || text[at - 1] == '\n') {
-        const std::size_t end = text.find('\n', at);
-        return std::stod(text.substr(at + line_start.size(), end - at - line_start.size()));
-      }
-      ++at;
-    }
-    return std::nullopt;
+    return metric_sample(text, series);
   }
 
   TempDir temp_;

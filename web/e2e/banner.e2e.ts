@@ -1,7 +1,7 @@
-import { createServer, connect } from 'node:net';
 import type { Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
-import { launchBrowser, newClient, signIn, startServer, violationsEverywhere, waitLive, type Server } from './harness';
+import { hl7Time, sendAdt } from './hl7';
+import { freePort, launchBrowser, newClient, signIn, startServer, violationsEverywhere, waitLive, type Server } from './harness';
 
 // The live patient banner (docs/patients.md): rn.harper has the conversation about
 // Testpatient, Alma open when the hospital's ADT feed moves her to the ICU and then
@@ -9,35 +9,6 @@ import { launchBrowser, newClient, signIn, startServer, violationsEverywhere, wa
 let server: Server;
 let browser: Browser;
 let hl7Port = 0;
-
-function freeLoopbackPort(): Promise<number> {
-  return new Promise((resolvePort, reject) => {
-    const probe = createServer();
-    probe.once('error', reject);
-    probe.listen(0, '127.0.0.1', () => {
-      const address = probe.address();
-      const port = typeof address === 'object' && address ? address.port : 0;
-      probe.close(() => resolvePort(port));
-    });
-  });
-}
-
-// Sends one HL7 message over MLLP, as an interface engine does, and returns MSA-1 of its ACK.
-function sendAdt(message: string): Promise<string> {
-  return new Promise((resolveAck, reject) => {
-    const socket = connect(hl7Port, '127.0.0.1', () => socket.write(`\x0b${message}\x1c\r`));
-    let received = '';
-    socket.on('data', (chunk) => {
-      received += chunk.toString('utf8');
-      const end = received.indexOf('\x1c\r');
-      if (end < 0) return;
-      socket.end();
-      const msa = received.slice(1, end).split('\r').find((segment) => segment.startsWith('MSA|'));
-      resolveAck(msa?.split('|')[1] ?? '');
-    });
-    socket.on('error', reject);
-  });
-}
 
 // An ADT message about the demo's Testpatient, Alma (MRN 100234, visit DEMO-V100234).
 function adt(event: string, control: string, time: string, location: string): string {
@@ -50,7 +21,7 @@ function adt(event: string, control: string, time: string, location: string): st
 }
 
 beforeAll(async () => {
-  hl7Port = await freeLoopbackPort();
+  hl7Port = await freePort();
   server = await startServer({ extraArgs: ['--hl7-port', String(hl7Port)] });
   browser = await launchBrowser(server);
 });
@@ -74,13 +45,10 @@ describe('patient banner', () => {
       expect(await banner.textContent()).toContain('Female');
       expect(await banner.textContent()).toMatch(/Admitted \d{4}-\d{2}-\d{2}/);
 
-      const now = new Date();
-      const stamp = (minutes: number) =>
-        new Date(now.getTime() + minutes * 60_000).toISOString().replace(/[-:T]/g, '').slice(0, 14) + '+0000';
-      expect(await sendAdt(adt('A02', 'e2e-move', stamp(1), 'ICU^^9'))).toBe('AA');
+      expect(await sendAdt(hl7Port, adt('A02', 'e2e-move', hl7Time(1), 'ICU^^9'))).toBe('AA');
       await expect.poll(() => banner.textContent(), { timeout: 10_000 }).toContain('ICU, bed 9');
 
-      expect(await sendAdt(adt('A03', 'e2e-discharge', stamp(2), 'ICU^^9'))).toBe('AA');
+      expect(await sendAdt(hl7Port, adt('A03', 'e2e-discharge', hl7Time(2), 'ICU^^9'))).toBe('AA');
       await expect.poll(() => banner.textContent(), { timeout: 10_000 }).toMatch(/Discharged \d{4}-\d{2}-\d{2}/);
       expect(await banner.textContent()).not.toContain('ICU, bed 9');
       expect(await violationsEverywhere(page)).toEqual([]);

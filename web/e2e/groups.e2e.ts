@@ -4,7 +4,7 @@
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import type { Browser, Page } from 'playwright-core';
 import { AxeBuilder } from '@axe-core/playwright';
-import { launchBrowser, newClient, openThreadByTitle, sendText, signIn, startServer, waitLive, type Client, type Server } from './harness';
+import { launchBrowser, newClient, openThreadByTitle, pickPatient, sendText, signIn, startServer, waitLive, type Client, type Server } from './harness';
 
 let server: Server;
 let browser: Browser;
@@ -42,7 +42,7 @@ async function seriousViolations(page: Page): Promise<string[]> {
 async function startPatientThread(page: Page, patient: string, usernames: string[]): Promise<void> {
   await page.getByRole('button', { name: 'New', exact: true }).click();
   await page.getByRole('tab', { name: 'Patient' }).click();
-  await page.getByRole('radio', { name: new RegExp(patient) }).check();
+  await pickPatient(page, patient, patient);
   for (const username of usernames) await page.locator(`input[type="checkbox"][data-username="${username}"]`).check();
   await page.getByRole('button', { name: 'Start patient conversation' }).click();
   await page.getByLabel('Message', { exact: true }).waitFor();

@@ -21,7 +21,8 @@ export interface Server {
   stop(): Promise<void>;
 }
 
-function freePort(): Promise<number> {
+// A free TCP port on 127.0.0.1 (for a server, or its `--hl7-port`).
+export function freePort(): Promise<number> {
   return new Promise((resolvePort, reject) => {
     const server = createServer();
     server.once('error', reject);
@@ -217,6 +218,14 @@ export async function openDirect(page: Page, name: string, username: string): Pr
 }
 
 // The title alone, not a patient thread whose colleagues (beside its title) have it.
+// Chooses a patient in the New conversation dialog's patient picker: types `query`, then
+// clicks the option whose name starts with `name`.
+export async function pickPatient(page: Page, query: string, name: string): Promise<void> {
+  await page.getByRole('combobox', { name: 'Patient' }).fill(query);
+  await page.getByRole('option', { name: new RegExp(`^${name.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}`) }).click();
+  await page.getByRole('button', { name: /^Change patient/ }).waitFor();
+}
+
 export async function openThreadByTitle(page: Page, title: string): Promise<void> {
   const escaped = title.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
   const named = page.locator('.thread-title', { hasText: new RegExp(`^\\s*${escaped}`) });

@@ -1,6 +1,6 @@
 import { afterAll, afterEach, beforeAll, describe, expect, test } from 'vitest';
 import type { Browser } from 'playwright-core';
-import { describeClients, launchBrowser, newClient, openDirect, openThreadByTitle, ownStatus, sendText, signIn, startServer, waitLive, type Client, type Server } from './harness';
+import { describeClients, launchBrowser, newClient, openDirect, openThreadByTitle, ownStatus, pickPatient, sendText, signIn, startServer, waitLive, type Client, type Server } from './harness';
 
 let server: Server;
 let browser: Browser;
@@ -106,7 +106,7 @@ describe('two clinicians', () => {
     const page = patel.page;
     await page.getByRole('button', { name: 'New', exact: true }).click();
     await page.getByRole('tab', { name: 'Patient' }).click();
-    await page.getByRole('radio', { name: /Sample, Bruno/ }).check();
+    await pickPatient(page, 'sample', 'Sample, Bruno');
     await page.locator('input[type="checkbox"][data-username="dr.okafor"]').check();
     await page.getByRole('button', { name: 'Start patient conversation' }).click();
     // As a clinician does, type once the new thread is open: until the server has

@@ -1,5 +1,7 @@
 #include "net/mllp_server.hpp"
 
+#include <arpa/inet.h>
+#include <netinet/in.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
@@ -155,7 +157,9 @@ class Listener {
 // A plain loopback connection; reads wait at most 5 s.
 class PlainPeer {
  public:
-  explicit PlainPeer(std::uint16_t port) : fd_(testing::connect_tcp(port)) {}
+  // On `socket_fd` if given (bound to another source address, say), else a new socket.
+  explicit PlainPeer(std::uint16_t port, int socket_fd = -1)
+      : fd_(testing::connect_tcp(port, socket_fd)) {}
   ~PlainPeer() {
     if (fd_ >= 0) {
       ::close(fd_);
@@ -255,6 +259,7 @@ TEST(MllpServerTest, FrameOverTheLimitClosesTheConnection) {
   EXPECT_TRUE(peer.is_closed_by_server());
   EXPECT_EQ(handler.received().size(), 1u);
   EXPECT_EQ(listener.server().counts().framing_errors, 1u);
+  EXPECT_EQ(listener.server().counts().oversize_frames, 1u);
 }
 
 TEST(MllpServerTest, BrokenFramingClosesTheConnectionAfterAcknowledgingWhatCameBefore) {
@@ -275,6 +280,7 @@ TEST(MllpServerTest, BrokenFramingClosesTheConnectionAfterAcknowledgingWhatCameB
   EXPECT_TRUE(other.is_closed_by_server());
   EXPECT_EQ(handler.received().size(), 1u);
   EXPECT_EQ(listener.server().counts().framing_errors, 2u);
+  EXPECT_EQ(listener.server().counts().oversize_frames, 0u);
 }
 
 TEST(MllpServerTest, WritesAcksInArrivalOrderWhenRepliesComeOutOfOrder) {
@@ -352,6 +358,45 @@ TEST(MllpServerTest, RefusesConnectionsOverMaxConnections) {
   EXPECT_EQ(listener.server().counts().connections_refused, 1u);
   ASSERT_TRUE(first.write(hl7::encode_mllp("two")));
   EXPECT_EQ(first.read_frames(1), std::vector<std::string>{ack_of("two")});
+}
+
+// A TCP socket bound to `source` (a loopback address), to connect from there.
+int socket_from(const char* source) {
+  const int fd = ::socket(AF_INET, SOCK_STREAM, 0);
+  sockaddr_in address{};
+  address.sin_family = AF_INET;
+  ::inet_pton(AF_INET, source, &address.sin_addr);
+  if (::bind(fd, reinterpret_cast<const sockaddr*>(&address), sizeof address) != 0) {
+    ::close(fd);
+    return -1;
+  }
+  return fd;
+}
+
+TEST(MllpServerTest, RefusesConnectionsOverTheCapPerAddressAndServesOtherAddresses) {
+  TestHandler handler;
+  MllpOptions options;
+  options.max_connections = 8;
+  options.max_connections_per_address = 2;
+  Listener listener(handler, options);
+  PlainPeer first(listener.port());
+  PlainPeer second(listener.port());
+  ASSERT_TRUE(first.write(hl7::encode_mllp("one")));
+  ASSERT_TRUE(second.write(hl7::encode_mllp("two")));
+  ASSERT_EQ(first.read_frames(1), std::vector<std::string>{ack_of("one")});
+  ASSERT_EQ(second.read_frames(1), std::vector<std::string>{ack_of("two")});
+  // A third from 127.0.0.1 is over its address's cap; one from 127.0.0.2 is not.
+  PlainPeer third(listener.port());
+  EXPECT_TRUE(third.is_closed_by_server());
+  const int other_socket = socket_from("127.0.0.2");
+  ASSERT_GE(other_socket, 0);
+  PlainPeer other(listener.port(), other_socket);
+  ASSERT_TRUE(other.write(hl7::encode_mllp("other")));
+  EXPECT_EQ(other.read_frames(1), std::vector<std::string>{ack_of("other")});
+  const MllpCounts counts = listener.server().counts();
+  EXPECT_EQ(counts.connections_refused, 1u);
+  EXPECT_EQ(counts.connections_accepted, 3u);
+  EXPECT_EQ(counts.open_connections, 3u);
 }
 
 TEST(MllpServerTest, DroppingAReplyUncalledClosesTheConnection) {

@@ -95,8 +95,11 @@ export class Api {
   async users(): Promise<User[]> {
     return (await this.call<{ users: User[] }>('GET', '/api/v1/users')).users;
   }
-  async patients(): Promise<Patient[]> {
-    return (await this.call<{ patients: Patient[] }>('GET', '/api/v1/patients')).patients;
+  // Current inpatients whose name, MRN or location has a word starting with each word of
+  // `query` (all of them for ""), at most `limit`.
+  async searchPatients(query: string, limit: number): Promise<Patient[]> {
+    const path = `/api/v1/patients/search?q=${encodeURIComponent(query)}&limit=${limit}`;
+    return (await this.call<{ patients: Patient[] }>('GET', path)).patients;
   }
   async threads(): Promise<Thread[]> {
     return (await this.call<{ threads: Thread[] }>('GET', '/api/v1/threads')).threads;

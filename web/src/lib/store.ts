@@ -195,7 +195,6 @@ export class AppStore {
   selectedThreadId: number | null = null;
   private directoryFetch: Promise<void> | null = null;
   private directoryStale = false;
-  patients: Patient[] | null = null;
   // The org's roles with their holders (GET /roles), loaded when first wanted and kept
   // current by role_changed / on_call_changed.
   roles: Map<number, Role> | null = null;
@@ -1089,9 +1088,9 @@ export class AppStore {
     return this.roles?.get(roleId)?.name ?? `Role ${roleId}`;
   }
 
-  async loadPatients(): Promise<Patient[]> {
-    if (!this.patients) this.patients = await this.api.patients();
-    return this.patients;
+  // The patient picker's search (docs/protocol.md, GET /api/v1/patients/search).
+  searchPatients(query: string, limit: number): Promise<Patient[]> {
+    return this.api.searchPatients(query, limit);
   }
 
   // Opens a thread: loads its newest page (once), with the receipts of one's own

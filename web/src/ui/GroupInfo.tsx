@@ -2,11 +2,14 @@ import { useState } from 'preact/hooks';
 import { searchDirectory } from '../lib/directory';
 import { ApiError } from '../lib/http';
 import type { AppStore, ThreadState } from '../lib/store';
+import type { Patient } from '../lib/types';
 import { Dialog } from './Dialog';
+import { PatientPicker } from './PatientPicker';
 
 // A group's (or patient group's) members with their titles: rename it, add and remove
-// members, leave. A two-person patient thread only lists its members (the server keeps
-// them fixed).
+// members, leave; from a group, start the conversation about a patient with the same
+// people. A two-person patient thread only lists its members (the server keeps them
+// fixed).
 export function GroupInfo(props: { store: AppStore; state: ThreadState; onClose: () => void }) {
   const { store, state } = props;
   const thread = state.thread;
@@ -116,6 +119,47 @@ export function GroupInfo(props: { store: AppStore; state: ThreadState; onClose:
           </ul>
         </>
       )}
+      {thread.kind === 'group' && state.removedBy === null && thread.member_ids.some((id) => id !== store.selfId) && (
+        <PatientWithGroup store={store} memberIds={thread.member_ids.filter((id) => id !== store.selfId)} />
+      )}
     </Dialog>
+  );
+}
+
+// A thread keeps the patient it was started about (docs/protocol.md, POST
+// /api/v1/threads), so a group gets a patient by opening the patient conversation of
+// the same members: the one they already have, or a new one.
+function PatientWithGroup(props: { store: AppStore; memberIds: number[] }) {
+  const { store } = props;
+  const [patient, setPatient] = useState<Patient | null>(null);
+  const [problem, setProblem] = useState<string | null>(null);
+  return (
+    <form
+      class="patient-with-group"
+      aria-labelledby="patient-with-group-heading"
+      onSubmit={(e) => {
+        e.preventDefault();
+        if (!patient) return setProblem('Choose a patient.');
+        setProblem(null);
+        store
+          .startPatient(patient.id, props.memberIds, '')
+          .then((id) => store.openThread(id))
+          .catch((caught) => setProblem(caught instanceof ApiError ? caught.message : 'That did not work. Try again.'));
+      }}
+    >
+      <h3 class="list-heading" id="patient-with-group-heading">
+        About a patient
+      </h3>
+      <p class="muted small">Opens the conversation about the patient with these members, or starts it.</p>
+      <PatientPicker search={(query, limit) => store.searchPatients(query, limit)} value={patient} onChange={setPatient} idPrefix="group-info" />
+      {problem && (
+        <p class="error" role="alert">
+          {problem}
+        </p>
+      )}
+      <button type="submit" class="primary">
+        Open patient conversation
+      </button>
+    </form>
   );
 }

@@ -5,6 +5,7 @@ import { foldForSearch, searchDirectory } from '../lib/directory';
 import { holderText } from '../lib/routing';
 import type { Patient, Role } from '../lib/types';
 import { Dialog } from './Dialog';
+import { PatientPicker } from './PatientPicker';
 import { MemberPicker } from './PeoplePicker';
 import { PersonStatusTag } from './PersonStatusTag';
 
@@ -231,42 +232,28 @@ function GroupForm(props: { store: AppStore; onCreate: (title: string, ids: numb
 
 function PatientForm(props: { store: AppStore; onStart: (patientId: number, ids: number[], title: string) => void }) {
   const { store } = props;
-  const [patients, setPatients] = useState<Patient[] | null>(store.patients);
-  const [patientId, setPatientId] = useState<number | null>(null);
+  const [patient, setPatient] = useState<Patient | null>(null);
   const [selected, toggle] = useSelection();
   const [title, setTitle] = useState('');
   const [problem, setProblem] = useState<string | null>(null);
-  useEffect(() => {
-    store
-      .loadPatients()
-      .then(setPatients)
-      .catch(() => setProblem('The patient list could not be loaded.'));
-  }, []);
   return (
     <form
       onSubmit={(e) => {
         e.preventDefault();
-        if (patientId === null) return setProblem('Choose a patient.');
+        if (patient === null) return setProblem('Choose a patient.');
         if (selected.size === 0) return setProblem('Choose at least one colleague.');
-        props.onStart(patientId, [...selected], title.trim());
+        props.onStart(patient.id, [...selected], title.trim());
       }}
     >
-      <fieldset>
-        <legend>Patient</legend>
-        {!patients && <p class="muted">Loading patients…</p>}
-        <ul class="check-list">
-          {patients?.map((p) => (
-            <li key={p.id}>
-              <label>
-                <input type="radio" name="patient" checked={patientId === p.id} onChange={() => setPatientId(p.id)} />
-                {p.name} <span class="muted small">
-                  MRN {p.mrn} · {p.location}
-                </span>
-              </label>
-            </li>
-          ))}
-        </ul>
-      </fieldset>
+      <PatientPicker
+        search={(query, limit) => store.searchPatients(query, limit)}
+        value={patient}
+        onChange={(next) => {
+          setPatient(next);
+          setProblem(null);
+        }}
+        idPrefix="new"
+      />
       <MemberPicker store={store} selected={selected} onToggle={toggle} idPrefix="patient" />
       {selected.size > 1 && (
         <>
