@@ -434,6 +434,11 @@ class MessagingService {
 
   const MessagingLimits& limits() const { return limits_; }
 
+  // The send's message checked and sealed, with its search tokens (prepare_send's
+  // first part; public for `wardline bench search`, which times it). Errors:
+  // InvalidArgument for a bad request; as KeyRing::seal and blind_token.
+  Result<NewMessage> seal_message(const Principal& actor, const SendRequest& request) const;
+
  private:
   // The thread if it is of the actor's org; NotFound (audited) if it is missing or of
   // another org, so that the two cannot be told apart.
@@ -483,8 +488,6 @@ class MessagingService {
   // Turns the store's answer into the send's result (refusing a reused client id).
   Result<SendResult> finish_send(const Principal& actor, const SendRequest& request,
                                  MessageAppended appended);
-  // The send's message checked and sealed (prepare_send's first part).
-  Result<NewMessage> seal_message(const Principal& actor, const SendRequest& request) const;
   // What a send to a person does beside appending the message (docs/routing.md):
   // forward it (`to`, reason forwarded), hold it (their availability `periods`), send
   // it as an override (`to`, reason override), or nothing.
