@@ -197,71 +197,81 @@ int run_search_bench(const SearchBenchOptions& options) {
   // cleared before the append, and their HMACs timed apart and taken off), so that both
   // see the same database size and the same machine.
   constexpr std::size_t kBatch = 256;
-  double with_prepare = 0;
-  double with_commit = 0;
-  double without_prepare = 0;
-  double without_commit = 0;
-  std::int64_t with_count = 0;
-  std::int64_t without_count = 0;
-  std::int64_t rows = 0;
-  for (std::int64_t round = 0; with_count + without_count < options.send_messages; ++round) {
-    const bool indexed = round % 2 == 0;
-    WriteBatch batch;
-    double prepared = 0;
-    for (std::size_t n = 0; n < kBatch; ++n) {
-      const Conversation& conversation = conversations[random() % conversations.size()];
-      const auto start = Clock::now();
-      auto message = prepare(conversation);
-      prepared += micros_since(start);
-      if (!message) {
-        return fail(message.error());
-      }
-      if (!indexed) {
-        // What its tokens cost to make, timed again (as many HMACs), and taken off.
-        const auto tokens_start = Clock::now();
-        for (std::size_t i = 0; i < message->search_tokens.size(); ++i) {
-          if (auto again = runtime.keys().blind_token(org->id, "message-word:again"); !again) {
-            return fail(again.error());
-          }
+  std::int64_t sent_without_index = 0;
+  const auto fail_status = [](const Status& status) { return fail(status); };
+  const auto time_send_path = [&](std::string_view when) -> int {
+    double with_prepare = 0;
+    double with_commit = 0;
+    double without_prepare = 0;
+    double without_commit = 0;
+    std::int64_t with_count = 0;
+    std::int64_t without_count = 0;
+    std::int64_t rows = 0;
+    for (std::int64_t round = 0; with_count + without_count < options.send_messages; ++round) {
+      const bool indexed = round % 2 == 0;
+      WriteBatch batch;
+      double prepared = 0;
+      for (std::size_t n = 0; n < kBatch; ++n) {
+        const Conversation& conversation = conversations[random() % conversations.size()];
+        const auto start = Clock::now();
+        auto message = prepare(conversation);
+        prepared += micros_since(start);
+        if (!message) {
+          return fail_status(message.error());
         }
-        prepared -= micros_since(tokens_start);
-        message->search_tokens.clear();
-      } else {
-        rows += static_cast<std::int64_t>(message->search_tokens.size());
+        if (!indexed) {
+          // What its tokens cost to make, timed again (as many HMACs), and taken off.
+          const auto tokens_start = Clock::now();
+          for (std::size_t i = 0; i < message->search_tokens.size(); ++i) {
+            if (auto again = runtime.keys().blind_token(org->id, "message-word:again"); !again) {
+              return fail_status(again.error());
+            }
+          }
+          prepared -= micros_since(tokens_start);
+          message->search_tokens.clear();
+        } else {
+          rows += static_cast<std::int64_t>(message->search_tokens.size());
+        }
+        batch.add(AppendMessage{std::move(*message)});
       }
-      batch.add(AppendMessage{std::move(*message)});
+      const auto start = Clock::now();
+      if (auto committed = commit_and_wait(store, std::move(batch)); !committed) {
+        return fail_status(committed.error());
+      }
+      const double committed_micros = micros_since(start);
+      if (indexed) {
+        with_prepare += prepared;
+        with_commit += committed_micros;
+        with_count += kBatch;
+      } else {
+        without_prepare += prepared;
+        without_commit += committed_micros;
+        without_count += kBatch;
+      }
     }
-    const auto start = Clock::now();
-    if (auto committed = commit_and_wait(store, std::move(batch)); !committed) {
-      return fail(committed.error());
-    }
-    const double committed_micros = micros_since(start);
-    if (indexed) {
-      with_prepare += prepared;
-      with_commit += committed_micros;
-      with_count += kBatch;
-    } else {
-      without_prepare += prepared;
-      without_commit += committed_micros;
-      without_count += kBatch;
-    }
+    const double with_each = (with_prepare + with_commit) / static_cast<double>(with_count);
+    const double without_each =
+        (without_prepare + without_commit) / static_cast<double>(without_count);
+    fmt::print(
+        "send path on {}, {} messages each way in batches of {} ({:.1f} index rows a message):\n",
+        when, with_count, kBatch, static_cast<double>(rows) / static_cast<double>(with_count));
+    fmt::print("  with the index:    prepare {:.1f} us + append {:.1f} us = {:.1f} us a message\n",
+               with_prepare / static_cast<double>(with_count),
+               with_commit / static_cast<double>(with_count), with_each);
+    fmt::print("  without the index: prepare {:.1f} us + append {:.1f} us = {:.1f} us a message\n",
+               without_prepare / static_cast<double>(without_count),
+               without_commit / static_cast<double>(without_count), without_each);
+    fmt::print("  ratio with / without: {:.2f}x\n", with_each / without_each);
+    sent_without_index += without_count;
+    return 0;
+  };
+  if (const int failed = time_send_path("an empty store"); failed != 0) {
+    return failed;
   }
-  const double with_each = (with_prepare + with_commit) / static_cast<double>(with_count);
-  const double without_each =
-      (without_prepare + without_commit) / static_cast<double>(without_count);
-  fmt::print("send path, {} messages each way in batches of {} ({:.1f} index rows a message):\n",
-             with_count, kBatch, static_cast<double>(rows) / static_cast<double>(with_count));
-  fmt::print("  with the index:    prepare {:.1f} us + append {:.1f} us = {:.1f} us a message\n",
-             with_prepare / static_cast<double>(with_count),
-             with_commit / static_cast<double>(with_count), with_each);
-  fmt::print("  without the index: prepare {:.1f} us + append {:.1f} us = {:.1f} us a message\n",
-             without_prepare / static_cast<double>(without_count),
-             without_commit / static_cast<double>(without_count), without_each);
-  fmt::print("  ratio with / without: {:.2f}x\n", with_each / without_each);
 
   // 2. The rest of the million, indexed as sends index them.
   const auto seed_start = Clock::now();
-  std::int64_t seeded = with_count + without_count;
+  std::int64_t seeded = 2 * sent_without_index;
   while (seeded < options.messages) {
     WriteBatch batch;
     for (std::size_t n = 0; n < 1000 && seeded < options.messages; ++n, ++seeded) {
@@ -274,13 +284,18 @@ int run_search_bench(const SearchBenchOptions& options) {
     if (auto committed = commit_and_wait(store, std::move(batch)); !committed) {
       return fail(committed.error());
     }
-    if (seeded % 100000 == 0) {
+    if (seeded % 100000 < 1000) {
       fmt::print("  seeded {} messages\n", seeded);
       std::fflush(stdout);
     }
   }
   fmt::print("seeded {} messages in {:.0f} s ({} without index rows)\n", seeded,
-             micros_since(seed_start) / 1e6, without_count);
+             micros_since(seed_start) / 1e6, sent_without_index);
+  std::fflush(stdout);
+  // The send path again, now that the index is as large as the store.
+  if (const int failed = time_send_path("the full store"); failed != 0) {
+    return failed;
+  }
 
   // 3. Searches by members: one word (four in five) or two, a tenth by patient too.
   std::vector<double> served;   // As a request runs it: tokens, store, opening, audit.
