@@ -49,10 +49,10 @@ TEST_F(UpgradeTest, AStoreOfThePreviousSchemaIsMigratedAtStartAndKeepsWhatItHeld
   server_->stop();
   // Schema 17, as the release before this one left it: no directory yet.
   const auto database = server_->data_dir() / "wardline.db";
-  ASSERT_EQ(run_on_store(database, std::string(testing::kDropMessageSearch) +
-                                       std::string(testing::kDropDirectory) +
-                                       "PRAGMA user_version = 17"),
-            17);
+  ASSERT_EQ(
+      run_on_store(database, std::string(testing::kDropMessageSearch) +
+                                 std::string(testing::kDropDirectory) + "PRAGMA user_version = 17"),
+      17);
 
   server_->start();
   {
