@@ -25,6 +25,7 @@
 #include <boost/json/serialize.hpp>
 
 #include "cli/bench_directory.hpp"
+#include "cli/bench_search.hpp"
 #include "cli/commands.hpp"
 #include "cli/runtime.hpp"
 #include "net/client.hpp"
@@ -1480,6 +1481,27 @@ void add_bench_command(CLI::App& app, int& exit_code) {
       ->capture_default_str();
   directory_command->callback(
       [directory_options, &exit_code] { exit_code = run_directory_bench(*directory_options); });
+  auto search_options = std::make_shared<SearchBenchOptions>();
+  CLI::App* search_command = bench->add_subcommand(
+      "search", "Message search: the index's cost on the send path, and search latency");
+  search_command
+      ->add_option("--data-dir", search_options->data_dir,
+                   "A data directory to create (must not exist)")
+      ->required();
+  search_command->add_option("--messages", search_options->messages, "Messages in the store")
+      ->capture_default_str();
+  search_command->add_option("--users", search_options->users, "Generated users")
+      ->capture_default_str();
+  search_command->add_option("--threads", search_options->threads, "Generated conversations")
+      ->capture_default_str();
+  search_command
+      ->add_option("--send-messages", search_options->send_messages,
+                   "Messages timed on the send path, with and without the index")
+      ->capture_default_str();
+  search_command->add_option("--queries", search_options->queries, "Timed searches")
+      ->capture_default_str();
+  search_command->callback(
+      [search_options, &exit_code] { exit_code = run_search_bench(*search_options); });
 }
 
 }  // namespace wl::cli

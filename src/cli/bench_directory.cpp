@@ -15,6 +15,7 @@
 
 #include <fmt/format.h>
 
+#include "cli/bench_stats.hpp"
 #include "cli/runtime.hpp"
 #include "services/directory/directory_index.hpp"
 #include "services/identity/identity_service.hpp"
@@ -81,36 +82,6 @@ constexpr std::array<std::string_view, 12> kTitles{"RN",
                                                    "Fellow",
                                                    "Technician",
                                                    "Case manager"};
-
-struct Percentiles {
-  double p50 = 0;
-  double p99 = 0;
-  double mean = 0;
-};
-
-Percentiles percentiles(std::vector<double> micros) {
-  Percentiles result;
-  if (micros.empty()) {
-    return result;
-  }
-  std::sort(micros.begin(), micros.end());
-  const auto at = [&](double q) {
-    const auto index = static_cast<std::size_t>(q * static_cast<double>(micros.size() - 1) + 0.5);
-    return micros[std::min(index, micros.size() - 1)];
-  };
-  result.p50 = at(0.50);
-  result.p99 = at(0.99);
-  double sum = 0;
-  for (const double value : micros) {
-    sum += value;
-  }
-  result.mean = sum / static_cast<double>(micros.size());
-  return result;
-}
-
-double micros_since(Clock::time_point start) {
-  return std::chrono::duration<double, std::micro>(Clock::now() - start).count();
-}
 
 // What a search without an index does with the same rule: every entry, folded ahead of
 // time, matched against the terms, then the best `limit` by rank and name.

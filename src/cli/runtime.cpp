@@ -177,6 +177,9 @@ Result<std::unique_ptr<Runtime>> Runtime::open(const fs::path& data_dir, Runtime
   // served (docs/storage.md, "Values older versions stored in clear").
   WL_TRY(runtime->identity_->seal_device_names_in_clear());
   WL_TRY(runtime->messaging_->seal_client_ids_in_clear());
+  // Messages sent before search existed are indexed before anyone searches
+  // (docs/search.md, "Messages sent before search").
+  WL_TRY(runtime->messaging_->index_messages_sent_before_search());
   return runtime;
 }
 

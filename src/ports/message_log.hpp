@@ -24,6 +24,32 @@ struct NewMessage {
   std::string body_sealed;
   Timestamp created_at;
   std::optional<Timestamp> written_at;  // Checked by the service; stored as given.
+  // The blind tokens of the body's words (docs/search.md), written to the search index
+  // in the append's transaction; raw bytes, kSearchTokenBytes each, no duplicates.
+  // Not kept for a held message: its release computes them again.
+  std::vector<std::string> search_tokens;
+};
+
+// The length of a message search token: the first 16 bytes of the HMAC (docs/search.md).
+inline constexpr std::size_t kSearchTokenBytes = 16;
+
+// What MessageLog::search_messages looks for (docs/search.md).
+struct MessageQuery {
+  UserId user;  // Whose messages: those of the threads they are, or were, a member of.
+  // Each is a search token (kSearchTokenBytes) the message must have: all of them.
+  // Empty: every message (patient must then be set).
+  std::vector<std::string> tokens;
+  PatientId patient;  // Set: only threads about this patient.
+  EventId before;     // Set: only messages with a smaller id (the next page).
+  std::size_t limit = 20;
+};
+
+// Messages of the index backfill (docs/search.md, "Messages sent before search"): each
+// message's tokens, and where the backfill stands once they are written.
+struct IndexedMessage {
+  EventId message;
+  ThreadId thread;
+  std::vector<std::string> search_tokens;
 };
 
 struct MessageAppended {
@@ -153,6 +179,15 @@ struct RouteMessage {
   EventId message;
 };
 
+/// Writes the search tokens of messages sent before search existed, and lowers the
+/// backfill's position to `below` (every message with id >= below is then indexed).
+/// Result: std::monostate. Errors: FailedPrecondition, writing nothing, if the position
+/// is already at or below `below` (another node did this part).
+struct IndexMessages {
+  std::vector<IndexedMessage> messages;
+  EventId below;
+};
+
 /// Marks the given messages delivered to `recipient` at `at`, for those that exist,
 /// are in a thread the recipient belongs to, were sent by someone else and were not
 /// delivered to them before, and appends one kDelivered event per newly delivered
@@ -237,6 +272,21 @@ class MessageLog {
   /// (whom each reached: role threads), ordered by the message's seq, then id.
   virtual Result<std::vector<Event>> read_thread_routing(ThreadId thread, std::int64_t from_seq,
                                                          std::int64_t to_seq) = 0;
+
+  /// The messages `query.user` may find (docs/search.md, "Who finds what"): in each
+  /// thread they are a member of, every message (as its history shows them); in a
+  /// thread they left, those of their membership periods, from the event that added
+  /// them to the one that removed them. Of those, the ones with every token of the
+  /// query, in threads about query.patient if set, with id < query.before if set;
+  /// newest (highest id) first, at most query.limit (clamped to 1000).
+  virtual Result<std::vector<Event>> search_messages(const MessageQuery& query) = 0;
+
+  /// The backfill's position: every message with id >= it is in the search index;
+  /// 1 when every message is.
+  virtual Result<EventId> search_backfill_position() = 0;
+
+  /// The messages below the backfill's position, newest first, at most `limit`.
+  virtual Result<std::vector<Event>> list_unindexed_messages(std::size_t limit) = 0;
 
   // ---- Held messages (docs/routing.md, "Off duty: held messages") ----
 

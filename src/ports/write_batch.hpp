@@ -43,7 +43,7 @@ using Mutation =
                  SetEscalationPolicy, SetAvailability, DeleteAvailability, HoldMessage, DeleteHeld,
                  SetForwarding, ClearForwarding, ScreenHeld, SetGatekeepers, RecordHandOff,
                  AcceptHandOff, UpsertProviders, UpsertTaxonomies, InviteProvider, SetUserDirectory,
-                 SaveOrgScreen>;
+                 SaveOrgScreen, IndexMessages>;
 
 /// A mutation's result: std::monostate (a write with nothing to give back: the
 /// identity writes but those below), Org (CreateOrg), User (CreateUser), Device
@@ -57,8 +57,8 @@ using Mutation =
 /// AvailabilityPeriod (SetAvailability),
 /// MessageHeld (HoldMessage), Forwarding (SetForwarding), std::int64_t (PurgeSessions,
 /// UpsertProviders, UpsertTaxonomies), ProviderInvitation (InviteProvider), Role (CreateRole,
-/// UpdateRole), ShiftSaved (SaveShift), OrgScreen (SaveOrgScreen); SetUserDirectory gives
-/// std::monostate.
+/// UpdateRole), ShiftSaved (SaveShift), OrgScreen (SaveOrgScreen); SetUserDirectory and
+/// IndexMessages give std::monostate.
 using MutationResult =
     std::variant<std::monostate, Org, User, Device, MessageAppended, std::vector<Event>,
                  ThreadCreated, Event, std::optional<Event>, PatientWritten, Timer, bool,

@@ -346,6 +346,14 @@ std::vector<RouteCase> route_cases() {
       {"GET", "/api/v1/messages/{id}/status", message("/status"), "",
        Refusal{403, "message.status"}, Refusal{404, "message.status"},
        Refusal{404, "message.status"}},
+      // Everyone searches only their own messages: nothing to refuse.
+      {"GET",
+       "/api/v1/search/messages",
+       fixed("/api/v1/search/messages?q=let%20me%20in"),
+       "",
+       {},
+       {},
+       {}},
       // Per org: an admin rotates its own org's data key.
       {"POST",
        "/api/v1/admin/keys/rotate",

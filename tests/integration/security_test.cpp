@@ -435,8 +435,8 @@ TEST_F(SecurityTest, StartSealsTheNamesAndClientIdsAnOlderVersionKeptInClear) {
   }
   // Version 3 had neither the sealed columns (4), the written time (5), the session lock (6),
   // timers (7) nor the events' scope (8).
-  run(std::string(testing::kDropDirectory) + std::string(testing::kDropProviders) +
-      std::string(testing::kDropAdtFeed) +
+  run(std::string(testing::kDropMessageSearch) + std::string(testing::kDropDirectory) +
+      std::string(testing::kDropProviders) + std::string(testing::kDropAdtFeed) +
       std::string(testing::kDropEventEnvelope));
   run("DROP INDEX devices_named_in_clear; DROP INDEX client_ids_in_clear; "
       "ALTER TABLE devices DROP COLUMN name_sealed; "

@@ -49,8 +49,10 @@ TEST_F(UpgradeTest, AStoreOfThePreviousSchemaIsMigratedAtStartAndKeepsWhatItHeld
   server_->stop();
   // Schema 17, as the release before this one left it: no directory yet.
   const auto database = server_->data_dir() / "wardline.db";
-  ASSERT_EQ(run_on_store(database, std::string(testing::kDropDirectory) + "PRAGMA user_version = 17"),
-            17);
+  ASSERT_EQ(
+      run_on_store(database, std::string(testing::kDropMessageSearch) +
+                                 std::string(testing::kDropDirectory) + "PRAGMA user_version = 17"),
+      17);
 
   server_->start();
   {
@@ -68,9 +70,12 @@ TEST_F(UpgradeTest, AStoreOfThePreviousSchemaIsMigratedAtStartAndKeepsWhatItHeld
     ASSERT_EQ(found.at("results").as_array().size(), 1u) << json::serialize(found);
     EXPECT_EQ(found.at("results").at(0).at("department").as_string(), "");
     EXPECT_EQ(harper->get("/api/v1/org-screen").at("version").as_int64(), 0);
+    // And 19's: the messages kept are found by their words.
+    const json::value hits = harper->get("/api/v1/search/messages?q=vitals&limit=50");
+    EXPECT_EQ(hits.at("hits").as_array().size(), 5u) << json::serialize(hits);
   }
   server_->stop();
-  EXPECT_EQ(run_on_store(database, ""), 18);
+  EXPECT_EQ(run_on_store(database, ""), 19);
   std::string output;
   EXPECT_EQ(run_wardline(
                 {"audit", "--data-dir", server_->data_dir().string(), "verify", "--key", audit_key},

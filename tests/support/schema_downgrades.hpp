@@ -8,6 +8,10 @@
 
 namespace wl::testing {
 
+// What version 19 changed, undone: message search.
+inline constexpr std::string_view kDropMessageSearch =
+    "DROP TABLE message_search; DROP TABLE message_search_backfill; ";
+
 // What version 18 changed, undone: the directory.
 inline constexpr std::string_view kDropDirectory =
     "DROP TABLE org_screens; DROP TABLE directory_versions; "

@@ -96,6 +96,8 @@ Result<MessageAppended> detail::pg::apply(WriteContext& context, const AppendMes
   // transaction as the insert, under the thread's row lock.
   Event event = message_event(thread, message);
   WL_TRY(insert_event(context, event));
+  // Indexed in the append's transaction: a message that is sent is searchable.
+  WL_TRY(insert_search_tokens(connection, thread.id, event.id, message.search_tokens));
   connection.defer("UPDATE threads SET last_seq = $2, activity_event_id = $3 WHERE id = $1",
                    Params().add(thread.id).add(event.seq).add(event.id), "append message");
   return MessageAppended{std::move(event), false};

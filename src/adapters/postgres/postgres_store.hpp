@@ -136,6 +136,9 @@ class PostgresStore final : public Store {
   Result<std::vector<Event>> read_thread_routing(ThreadId thread, std::int64_t from_seq,
                                                  std::int64_t to_seq) override;
   Result<Event> find_message_by_client_token(UserId sender, std::string_view token) override;
+  Result<std::vector<Event>> search_messages(const MessageQuery& query) override;
+  Result<EventId> search_backfill_position() override;
+  Result<std::vector<Event>> list_unindexed_messages(std::size_t limit) override;
   Result<HeldMessage> find_held(HeldId id) override;
   Result<HeldMessage> find_held_by_token(UserId sender, std::string_view client_token) override;
   Result<std::vector<HeldMessage>> list_held_for(UserId recipient, std::optional<HeldState> state,

@@ -101,6 +101,8 @@ Result<MessageAppended> detail::apply(WriteContext& context, const AppendMessage
   // transaction as the insert.
   Event event = message_event(thread, message);
   WL_TRY(insert_event(context, event));
+  // Indexed in the append's transaction: a message that is sent is searchable.
+  WL_TRY(insert_search_tokens(connection, thread.id, event.id, message.search_tokens));
   auto update = WL_TRY(connection.prepare(
       "UPDATE threads SET last_seq = ?2, activity_event_id = ?3 WHERE id = ?1", "append message"));
   WL_TRY(update.bind(1, thread.id.value()).bind(2, event.seq).bind(3, event.id.value()).run());

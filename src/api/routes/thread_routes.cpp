@@ -3,11 +3,13 @@
 #include <string>
 #include <vector>
 
+#include <fmt/format.h>
 #include <boost/json/array.hpp>
 #include <boost/json/object.hpp>
 
 #include "api/fields.hpp"
 #include "api/json_codec.hpp"
+#include "core/utf8.hpp"
 #include "net/server.hpp"
 #include "services/messaging/messaging_service.hpp"
 
@@ -216,6 +218,39 @@ Result<json::value> screen_held(const ThreadServices& services, const Call& call
   return answer;
 }
 
+// GET /api/v1/search/messages (docs/protocol.md, "Message search").
+Result<json::value> search_messages(const ThreadServices& services, const Call& call) {
+  for (const auto& [name, value] : call.route.query) {
+    if (name != "q" && name != "patient_id" && name != "before" && name != "limit") {
+      return error(Code::kInvalidArgument,
+                   fmt::format("unknown query parameter '{}'", utf8_prefix(name, 64)));
+    }
+  }
+  MessageSearchRequest request;
+  if (const auto text = call.route.param("q")) {
+    request.text = std::string(*text);
+  }
+  request.patient = PatientId(WL_TRY(int_param(call.route, "patient_id", 0)));
+  request.before = EventId(WL_TRY(int_param(call.route, "before", 0)));
+  request.limit = static_cast<std::size_t>(WL_TRY(int_param(call.route, "limit", 20)));
+  const MessageSearchPage page = WL_TRY(services.messaging.search_messages(call.actor, request));
+  json::array hits;
+  for (const OpenedEvent& hit : page.hits) {
+    hits.push_back(event_json(hit));
+  }
+  json::array words;
+  for (const std::string& word : page.words) {
+    words.push_back(json::string(word));
+  }
+  json::object answer{{"hits", std::move(hits)}, {"words", std::move(words)}};
+  if (page.next_before.is_set()) {
+    answer["next_before"] = page.next_before.value();
+  } else {
+    answer["next_before"] = nullptr;
+  }
+  return answer;
+}
+
 constexpr RouteOf<ThreadServices> kRoutes[] = {
     {{"GET", "/api/v1/threads", Access::kSession, 0}, &list_threads},
     {{"POST", "/api/v1/threads", Access::kSession, kJsonBody}, &create_thread},
@@ -231,6 +266,7 @@ constexpr RouteOf<ThreadServices> kRoutes[] = {
     {{"POST", "/api/v1/screening/{id}", Access::kSession, kJsonBody}, &screen_held},
     {{"GET", "/api/v1/messages/{id}", Access::kSession, 0}, &get_message},
     {{"GET", "/api/v1/messages/{id}/status", Access::kSession, 0}, &get_message_status},
+    {{"GET", "/api/v1/search/messages", Access::kSession, 0}, &search_messages},
 };
 
 }  // namespace

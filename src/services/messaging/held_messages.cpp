@@ -210,6 +210,16 @@ Result<std::size_t> MessagingService::add_release(const HeldMessage& held, Times
   NewMessage released = message;
   released.created_at = now;
   released.written_at = message.written_at.value_or(message.created_at);
+  // A held message keeps no search tokens: they are made again from its body.
+  Event stored;
+  stored.kind = EventKind::kMessage;
+  stored.org_id = org;
+  stored.thread_id = message.thread_id;
+  stored.actor = message.sender;
+  stored.client_token = message.client_token;
+  stored.client_id_sealed = message.client_id_sealed;
+  stored.body_sealed = message.body_sealed;
+  released.search_tokens = WL_TRY(search_tokens_of(stored));
   const std::size_t appended = batch.add(AppendMessage{std::move(released)});
   if (by == ReleasedBy::kAnswer) {
     return appended;

@@ -12,7 +12,9 @@
 #include "core/crypto/encoding.hpp"
 #include "core/utf8.hpp"
 #include "services/audit/audit_log.hpp"
+#include "services/identity/rate_limiter.hpp"
 #include "services/keys/key_ring.hpp"
+#include "services/messaging/message_search.hpp"
 #include "services/messaging/records.hpp"
 
 namespace wl {
@@ -79,7 +81,11 @@ MessagingService::MessagingService(Committer& committer, ThreadStore& threads, M
       bus_(bus),
       clock_(clock),
       patients_(patients),
-      limits_(limits) {}
+      limits_(limits),
+      searches_(
+          std::make_unique<RateLimiter>(clock, limits.searches_per_second, limits.search_burst)) {}
+
+MessagingService::~MessagingService() = default;
 
 Result<void> MessagingService::audit(const Principal& actor, std::string_view action,
                                      std::string target, std::string_view outcome,
@@ -570,6 +576,9 @@ Result<NewMessage> MessagingService::seal_message(const Principal& actor,
       SealContext{actor.org, kMessageKind,
                   message_record_key(request.thread, actor.user, request.client_id), "body"},
       request.body));
+  // Written to the search index in the append's own transaction (docs/search.md).
+  message.search_tokens =
+      WL_TRY(messaging::word_tokens(keys_, actor.org, messaging::distinct_words(request.body)));
   return message;
 }
 

@@ -2,6 +2,7 @@
 
 #include <chrono>
 #include <cstddef>
+#include <memory>
 #include <mutex>
 #include <optional>
 #include <span>
@@ -48,6 +49,15 @@ struct MessagingLimits {
   std::chrono::minutes max_remind_after{24 * 60};
   std::size_t max_release_batch = 200;  // Held messages one release appends.
   std::size_t max_held_listed = 500;    // Held messages one thread's list shows.
+  // Message search (docs/search.md): the longest query text, the most words in it, the
+  // largest page, and how many searches a user may start at once and per second after.
+  std::size_t max_search_query_bytes = 256;
+  std::size_t max_search_words = 8;
+  std::size_t max_search_page = 50;
+  double search_burst = 20;
+  double searches_per_second = 2;
+  // Messages the search backfill indexes per write.
+  std::size_t search_backfill_batch = 500;
 };
 
 // An event with its message's client id and body opened. client_token,
@@ -65,6 +75,20 @@ struct HistoryPage {
   std::vector<OpenedEvent> messages;  // Newest first.
   HistoryReceipts receipts;           // read excludes the caller.
   std::vector<OpenedEvent> routed;    // Role and direct threads: whom each message reached.
+};
+
+// A search of the caller's messages (docs/search.md). `text` or `patient` must be set.
+struct MessageSearchRequest {
+  std::string text;   // Words that must all be in the message (whole words, folded).
+  PatientId patient;  // Set: only threads about this patient.
+  EventId before;     // Set: the page after the one that ended with this message.
+  std::size_t limit = 20;
+};
+
+struct MessageSearchPage {
+  std::vector<OpenedEvent> hits;   // Newest first.
+  std::vector<std::string> words;  // The query's words as compared (folded), to highlight.
+  EventId next_before;             // Set when there may be more: the next page's `before`.
 };
 
 struct ThreadView {
@@ -206,11 +230,14 @@ struct SendResult {
 // call them from worker threads.
 // Committed events are published on the Bus in commit order.
 // All collaborators must outlive the service.
+class RateLimiter;
+
 class MessagingService {
  public:
   MessagingService(Committer& committer, ThreadStore& threads, MessageLog& log, UserStore& users,
                    KeyRing& keys, AuditLog& audit, Bus& bus, const Clock& clock,
                    PatientService& patients, MessagingLimits limits = {});
+  ~MessagingService();
 
   // The one direct thread between the caller and `other` (created on first use).
   // Errors: InvalidArgument for oneself; NotFound for a user outside the org.
@@ -380,6 +407,24 @@ class MessagingService {
   // error stays sealed, and calling again goes on from there.
   Result<std::size_t> seal_client_ids_in_clear();
 
+  // The caller's messages with every word of request.text (and about request.patient,
+  // if set), newest first: in the threads they are a member of, all of them; in threads
+  // they left, those sent while they were a member (docs/search.md, "Who finds what").
+  // Audited as message.search with the number of words, never the words.
+  // Errors: InvalidArgument for neither text nor patient, text too long, not UTF-8,
+  // with too many words or none (and no patient), or a limit out of range;
+  // ResourceExhausted when the caller searches faster than the limits allow.
+  Result<MessageSearchPage> search_messages(const Principal& actor,
+                                            const MessageSearchRequest& request);
+
+  // Indexes messages sent before search existed (docs/search.md, "Messages sent before
+  // search"), newest first, a batch per write, logging its progress, until none is
+  // left. Blocks on the store; for start-up, before the service serves anyone. A crash
+  // loses nothing: each batch moves the backfill's position in its own transaction, and
+  // calling again goes on from there. Returns how many messages it indexed.
+  // Errors: as KeyRing::open and the store.
+  Result<std::size_t> index_messages_sent_before_search();
+
   // The position of the newest readable event: where a stream that starts "now" begins.
   Result<StreamPosition> stream_head();
 
@@ -389,6 +434,11 @@ class MessagingService {
 
   const MessagingLimits& limits() const { return limits_; }
 
+  // The send's message checked and sealed, with its search tokens (prepare_send's
+  // first part; public for `wardline bench search`, which times it). Errors:
+  // InvalidArgument for a bad request; as KeyRing::seal and blind_token.
+  Result<NewMessage> seal_message(const Principal& actor, const SendRequest& request) const;
+
  private:
   // The thread if it is of the actor's org; NotFound (audited) if it is missing or of
   // another org, so that the two cannot be told apart.
@@ -396,6 +446,9 @@ class MessagingService {
                                      std::string_view action);
   // As find_visible_thread, and PermissionDenied (audited) unless the actor is a member.
   Result<Thread> require_member(const Principal& actor, ThreadId thread, std::string_view action);
+
+  // The search tokens of a stored message's body (opened with the keys).
+  Result<std::vector<std::string>> search_tokens_of(const Event& message);
   // As require_member, letting an org admin through without a denial on the trail.
   Result<Thread> require_member_or_admin(const Principal& actor, ThreadId thread,
                                          std::string_view action);
@@ -435,8 +488,6 @@ class MessagingService {
   // Turns the store's answer into the send's result (refusing a reused client id).
   Result<SendResult> finish_send(const Principal& actor, const SendRequest& request,
                                  MessageAppended appended);
-  // The send's message checked and sealed (prepare_send's first part).
-  Result<NewMessage> seal_message(const Principal& actor, const SendRequest& request) const;
   // What a send to a person does beside appending the message (docs/routing.md):
   // forward it (`to`, reason forwarded), hold it (their availability `periods`), send
   // it as an override (`to`, reason override), or nothing.
@@ -498,6 +549,7 @@ class MessagingService {
   const Clock& clock_;
   PatientService& patients_;
   MessagingLimits limits_;
+  std::unique_ptr<RateLimiter> searches_;  // Per user.
   SendRouter* router_ = nullptr;
   // Thread kinds seen on this node (they never change), so that a send knows without a
   // read whether it needs routing. Dropped whole at kTraitsCacheLimit entries.

@@ -1,3 +1,4 @@
+import type { MessageSearchPage } from './search';
 import type {
   AvailabilityPeriod, AvailabilityStatus, DirectoryResult, Forwarding, HandOff, HandOffNote, HandOffNoteWritten,
   Held, HistoryPage, Invitation, LoginAnswer, MessageEvent, MessageStatus, OrgScreen, OrgScreenSection, Patient,
@@ -205,6 +206,11 @@ export class Api {
     return this.call('POST', `/api/v1/screening/${heldId}`, action);
   }
   // Directory search (docs/protocol.md, "GET /api/v1/directory").
+  // Message search (docs/protocol.md, "GET /api/v1/search/messages").
+  searchMessages(query: string, before: number | null = null, limit = 20): Promise<MessageSearchPage> {
+    const page = before === null ? '' : `&before=${before}`;
+    return this.call('GET', `/api/v1/search/messages?q=${encodeURIComponent(query)}&limit=${limit}${page}`);
+  }
   searchDirectory(query: string, limit = 20): Promise<{ results: DirectoryResult[] }> {
     return this.call('GET', `/api/v1/directory?q=${encodeURIComponent(query)}&limit=${limit}`);
   }

@@ -5,6 +5,7 @@ import type { AppStore } from '../lib/store';
 import { AttentionBanners } from './AttentionBanners';
 import { AvailabilityDialog } from './AvailabilityDialog';
 import { DirectoryDialog } from './DirectoryDialog';
+import { MessageSearch } from './MessageSearch';
 import { NewConversation } from './NewConversation';
 import { ProviderDirectory } from './ProviderDirectory';
 import { ScreeningDialog } from './ScreeningDialog';
@@ -21,11 +22,24 @@ const kConnectionText: Record<string, string> = {
   stopped: 'Disconnected',
 };
 
+// Scrolls a search hit's message into view once its conversation shows it, and marks it
+// for a moment; gives up after 3 s (a message older than the loaded history).
+function revealMessage(messageId: number, tries = 30): void {
+  const element = document.querySelector<HTMLElement>(`.thread-pane [data-message-id="${messageId}"]`);
+  if (element) {
+    element.scrollIntoView({ block: 'center' });
+    element.classList.add('search-target');
+    setTimeout(() => element.classList.remove('search-target'), 3000);
+    return;
+  }
+  if (tries > 0) setTimeout(() => revealMessage(messageId, tries - 1), 100);
+}
+
 // banner: an offer shown above the conversations (the unlock PIN's), or null.
 export function Shell(props: { store: AppStore; user: string; banner?: JSX.Element | null; onLock: () => void; onSignOut: () => void }) {
   const { store } = props;
   const [creating, setCreating] = useState(false);
-  const [routing, setRouting] = useState<'availability' | 'sign-in' | 'schedule' | 'screening' | 'providers' | 'directory' | null>(null);
+  const [routing, setRouting] = useState<'availability' | 'sign-in' | 'schedule' | 'screening' | 'providers' | 'directory' | 'search' | null>(null);
   const [permission, setPermission] = useState(notificationsSupported() ? Notification.permission : 'denied');
   const selected = store.selectedThreadId === null ? undefined : store.threads.get(store.selectedThreadId);
 
@@ -83,6 +97,9 @@ export function Shell(props: { store: AppStore; user: string; banner?: JSX.Eleme
             <button type="button" class="link-button" onClick={() => setRouting('directory')} aria-haspopup="dialog">
               Directory
             </button>
+            <button type="button" class="link-button" onClick={() => setRouting('search')} aria-haspopup="dialog">
+              Search messages
+            </button>
             <button type="button" class="link-button" onClick={() => setRouting('availability')} aria-haspopup="dialog">
               Availability
             </button>
@@ -139,6 +156,17 @@ export function Shell(props: { store: AppStore; user: string; banner?: JSX.Eleme
           onOpened={(id) => {
             setRouting(null);
             open(id);
+          }}
+        />
+      )}
+      {routing === 'search' && (
+        <MessageSearch
+          store={store}
+          onClose={() => setRouting(null)}
+          onOpened={(threadId, messageId) => {
+            setRouting(null);
+            open(threadId);
+            revealMessage(messageId);
           }}
         />
       )}

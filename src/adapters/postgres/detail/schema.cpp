@@ -490,6 +490,21 @@ CREATE TABLE directory_versions (
   version bigint NOT NULL
 );
 )sql",
+    // 13: message search (docs/search.md), as SQLite's 19.
+    R"sql(
+CREATE TABLE message_search (
+  token bytea NOT NULL,
+  thread_id bigint NOT NULL REFERENCES threads (id),
+  message_id bigint NOT NULL,
+  PRIMARY KEY (token, thread_id, message_id)
+);
+CREATE TABLE message_search_backfill (
+  id bigint PRIMARY KEY CHECK (id = 1),
+  below_event bigint NOT NULL
+);
+INSERT INTO message_search_backfill (id, below_event)
+  SELECT 1, coalesce(max(id), 0) + 1 FROM events WHERE kind = 1;
+)sql",
 };
 
 }  // namespace

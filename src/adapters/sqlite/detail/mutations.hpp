@@ -68,6 +68,11 @@ Result<bool> apply(WriteContext& context, const DeleteAvailability& mutation);
 Result<std::int64_t> apply(WriteContext& context, const UpsertProviders& mutation);
 Result<std::int64_t> apply(WriteContext& context, const UpsertTaxonomies& mutation);
 Result<ProviderInvitation> apply(WriteContext& context, const InviteProvider& mutation);
+Result<std::monostate> apply(WriteContext& context, const IndexMessages& mutation);
+
+// Writes `tokens` as `message`'s rows of the search index (docs/search.md).
+Result<void> insert_search_tokens(Connection& connection, ThreadId thread, EventId message,
+                                  const std::vector<std::string>& tokens);
 
 // The events the batch has appended since it had `first` of them.
 inline std::vector<Event> events_since(const WriteContext& context, std::size_t first) {

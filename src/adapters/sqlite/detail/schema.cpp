@@ -569,6 +569,25 @@ CREATE TABLE directory_versions (
   version INTEGER NOT NULL
 );
 )sql",
+    // 19: message search (docs/search.md): one row per distinct word of a message, as
+    // the 16-byte blind token of the word, keyed so that a user's threads are looked up
+    // one range each. And where the index backfill of messages sent before this version
+    // stands: every message with id >= below_event is indexed (new databases and every
+    // message sent from now on); the backfill lowers it, newest messages first.
+    R"sql(
+CREATE TABLE message_search (
+  token BLOB NOT NULL,
+  thread_id INTEGER NOT NULL REFERENCES threads (id),
+  message_id INTEGER NOT NULL,
+  PRIMARY KEY (token, thread_id, message_id)
+) WITHOUT ROWID;
+CREATE TABLE message_search_backfill (
+  id INTEGER PRIMARY KEY CHECK (id = 1),
+  below_event INTEGER NOT NULL
+);
+INSERT INTO message_search_backfill (id, below_event)
+  SELECT 1, coalesce(max(id), 0) + 1 FROM events WHERE kind = 1;
+)sql",
 };
 
 }  // namespace
