@@ -24,6 +24,7 @@ struct NewMessage {
   std::string body_sealed;
   Timestamp created_at;
   std::optional<Timestamp> written_at;  // Checked by the service; stored as given.
+  std::string callback_sealed;          // The call-back number, sealed; empty: none.
 };
 
 struct MessageAppended {

@@ -47,10 +47,12 @@ TEST_F(UpgradeTest, AStoreOfThePreviousSchemaIsMigratedAtStartAndKeepsWhatItHeld
     }
   }
   server_->stop();
-  // Schema 17, as the release before this one left it: no directory yet.
+  // Schema 17, as an older release left it: no directory, no call back yet.
   const auto database = server_->data_dir() / "wardline.db";
-  ASSERT_EQ(run_on_store(database, std::string(testing::kDropDirectory) + "PRAGMA user_version = 17"),
-            17);
+  ASSERT_EQ(
+      run_on_store(database, std::string(testing::kDropCallback) +
+                                 std::string(testing::kDropDirectory) + "PRAGMA user_version = 17"),
+      17);
 
   server_->start();
   {
@@ -70,7 +72,7 @@ TEST_F(UpgradeTest, AStoreOfThePreviousSchemaIsMigratedAtStartAndKeepsWhatItHeld
     EXPECT_EQ(harper->get("/api/v1/org-screen").at("version").as_int64(), 0);
   }
   server_->stop();
-  EXPECT_EQ(run_on_store(database, ""), 18);
+  EXPECT_EQ(run_on_store(database, ""), 19);
   std::string output;
   EXPECT_EQ(run_wardline(
                 {"audit", "--data-dir", server_->data_dir().string(), "verify", "--key", audit_key},

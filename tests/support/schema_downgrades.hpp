@@ -8,6 +8,12 @@
 
 namespace wl::testing {
 
+// What version 19 changed, undone: call back and quick notes.
+inline constexpr std::string_view kDropCallback =
+    "DROP TABLE quick_notes; DROP TABLE user_phones; "
+    "ALTER TABLE held_messages DROP COLUMN callback_sealed; "
+    "ALTER TABLE events DROP COLUMN callback_sealed; ";
+
 // What version 18 changed, undone: the directory.
 inline constexpr std::string_view kDropDirectory =
     "DROP TABLE org_screens; DROP TABLE directory_versions; "

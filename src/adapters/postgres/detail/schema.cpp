@@ -490,6 +490,32 @@ CREATE TABLE directory_versions (
   version bigint NOT NULL
 );
 )sql",
+    // 13: call back and quick notes (docs/callback.md, docs/quick_notes.md), as SQLite's
+    // 19.
+    R"sql(
+ALTER TABLE events ADD COLUMN callback_sealed bytea;
+ALTER TABLE held_messages ADD COLUMN callback_sealed bytea;
+CREATE TABLE user_phones (
+  user_id bigint NOT NULL REFERENCES users (id),
+  kind bigint NOT NULL,
+  number_sealed bytea NOT NULL,
+  visibility bigint NOT NULL,
+  preferred boolean NOT NULL,
+  PRIMARY KEY (user_id, kind)
+);
+CREATE TABLE quick_notes (
+  id bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+  org_id bigint NOT NULL REFERENCES orgs (id),
+  owner_id bigint REFERENCES users (id),
+  title_sealed bytea NOT NULL,
+  text_sealed bytea NOT NULL,
+  created_by bigint REFERENCES users (id),
+  created_at bigint NOT NULL,
+  updated_by bigint REFERENCES users (id),
+  updated_at bigint NOT NULL
+);
+CREATE INDEX quick_notes_by_owner ON quick_notes (org_id, owner_id, id);
+)sql",
 };
 
 }  // namespace
