@@ -4,6 +4,7 @@ import { notificationsSupported } from '../lib/alerts';
 import type { AppStore } from '../lib/store';
 import { AttentionBanners } from './AttentionBanners';
 import { AvailabilityDialog } from './AvailabilityDialog';
+import { CallbackDialog } from './CallbackDialog';
 import { DirectoryDialog } from './DirectoryDialog';
 import { NewConversation } from './NewConversation';
 import { ProviderDirectory } from './ProviderDirectory';
@@ -25,7 +26,7 @@ const kConnectionText: Record<string, string> = {
 export function Shell(props: { store: AppStore; user: string; banner?: JSX.Element | null; onLock: () => void; onSignOut: () => void }) {
   const { store } = props;
   const [creating, setCreating] = useState(false);
-  const [routing, setRouting] = useState<'availability' | 'sign-in' | 'schedule' | 'screening' | 'providers' | 'directory' | null>(null);
+  const [routing, setRouting] = useState<'availability' | 'sign-in' | 'schedule' | 'screening' | 'providers' | 'directory' | 'callback' | null>(null);
   const [permission, setPermission] = useState(notificationsSupported() ? Notification.permission : 'denied');
   const selected = store.selectedThreadId === null ? undefined : store.threads.get(store.selectedThreadId);
 
@@ -109,6 +110,9 @@ export function Shell(props: { store: AppStore; user: string; banner?: JSX.Eleme
             <button type="button" class="link-button" onClick={() => setRouting('providers')} aria-haspopup="dialog">
               Providers
             </button>
+            <button type="button" class="link-button" onClick={() => setRouting('callback')} aria-haspopup="dialog">
+              Call back &amp; notes
+            </button>
             <button type="button" class="link-button" onClick={props.onSignOut}>
               Sign out
             </button>
@@ -132,6 +136,7 @@ export function Shell(props: { store: AppStore; user: string; banner?: JSX.Eleme
       {routing === 'schedule' && <WeekSchedule store={store} onClose={() => setRouting(null)} />}
       {routing === 'screening' && <ScreeningDialog store={store} onClose={() => setRouting(null)} />}
       {routing === 'providers' && <ProviderDirectory store={store} onClose={() => setRouting(null)} />}
+      {routing === 'callback' && <CallbackDialog store={store} onClose={() => setRouting(null)} />}
       {routing === 'directory' && (
         <DirectoryDialog
           store={store}
