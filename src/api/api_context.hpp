@@ -15,6 +15,7 @@
 #include "ports/clock.hpp"
 #include "ports/store_stats.hpp"
 #include "services/audit/audit_log.hpp"
+#include "services/callback/callback_service.hpp"
 #include "services/directory/directory_service.hpp"
 #include "services/identity/identity_service.hpp"
 #include "services/identity/rate_limiter.hpp"
@@ -22,6 +23,7 @@
 #include "services/messaging/messaging_service.hpp"
 #include "services/patients/patient_service.hpp"
 #include "services/providers/provider_service.hpp"
+#include "services/quick_notes/quick_note_service.hpp"
 #include "services/routing/routing_service.hpp"
 
 namespace wl {
@@ -88,6 +90,8 @@ struct ApiContext {
   PatientService& patients;
   RoutingService& routing;
   ProviderService& providers;
+  CallbackService& callbacks;
+  QuickNoteService& quick_notes;
   KeyRing& keys;
   AuditLog& audit;
   Hub& hub;
@@ -122,16 +126,18 @@ struct ApiContext {
 
   ApiContext(IdentityService& identity_service, DirectoryService& directory_service,
              MessagingService& messaging_service, PatientService& patient_service,
-             RoutingService& routing_service, ProviderService& provider_service, KeyRing& key_ring,
-             AuditLog& audit_log,
-             Hub& event_hub, WorkPool& work_pool, const Clock& clock_source,
-             std::string instance_id, ApiOptions api_options)
+             RoutingService& routing_service, ProviderService& provider_service,
+             CallbackService& callback_service, QuickNoteService& quick_note_service,
+             KeyRing& key_ring, AuditLog& audit_log, Hub& event_hub, WorkPool& work_pool,
+             const Clock& clock_source, std::string instance_id, ApiOptions api_options)
       : identity(identity_service),
         directory(directory_service),
         messaging(messaging_service),
         patients(patient_service),
         routing(routing_service),
         providers(provider_service),
+        callbacks(callback_service),
+        quick_notes(quick_note_service),
         keys(key_ring),
         audit(audit_log),
         hub(event_hub),

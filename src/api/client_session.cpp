@@ -464,6 +464,7 @@ void ClientSession::handle(SendFrame send, const std::string& ref) {
     request.remind_after = std::chrono::minutes(*send.remind_after_minutes);
   }
   request.override_availability = send.override_availability;
+  request.callback = std::move(send.callback);
   queued_sends_.push_back(std::move(request));
   pump_sends();
 }

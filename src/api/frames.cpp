@@ -58,6 +58,7 @@ ClientFrame decode_send(FieldReader& reader) {
     send.remind_after_minutes = remind;
   }
   send.override_availability = reader.keep(reader.optional_bool("override", false));
+  send.callback = reader.keep(reader.optional_string("callback"));
   return send;
 }
 

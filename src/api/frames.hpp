@@ -32,6 +32,7 @@ struct SendFrame {
   std::optional<Timestamp> written_at;
   std::optional<std::int64_t> remind_after_minutes;
   bool override_availability = false;  // "override"
+  std::string callback;                // A call-back number as typed; "" for none.
 };
 
 struct AckFrame {

@@ -15,6 +15,7 @@
 
 #include "api/errors.hpp"
 #include "api/routes/admin_routes.hpp"
+#include "api/routes/callback_routes.hpp"
 #include "api/routes/directory_routes.hpp"
 #include "api/routes/patient_routes.hpp"
 #include "api/routes/provider_routes.hpp"
@@ -106,8 +107,10 @@ void for_each_resource(Visit&& visit) {
                            .refusals = context.refusals};
   });
   visit(directory_routes(), [](ApiContext& context) {
-    return DirectoryServices{
-        .identity = context.identity, .directory = context.directory, .hub = context.hub};
+    return DirectoryServices{.identity = context.identity,
+                             .directory = context.directory,
+                             .hub = context.hub,
+                             .callbacks = context.callbacks};
   });
   visit(patient_routes(), [](ApiContext& context) {
     return PatientServices{.patients = context.patients, .adt = context.adt};
@@ -126,6 +129,9 @@ void for_each_resource(Visit&& visit) {
                          .clock = context.clock,
                          .org_key_rotations = context.org_key_rotations,
                          .kek_rotations = context.kek_rotations};
+  });
+  visit(callback_routes(), [](ApiContext& context) {
+    return CallbackServices{.callbacks = context.callbacks, .quick_notes = context.quick_notes};
   });
   visit(system_routes(), [](ApiContext& context) {
     return SystemServices{.identity = context.identity,

@@ -156,6 +156,8 @@ boost::json::object held_json(const OpenedHeld& opened) {
       {"thread_id", held.message.thread_id.value()},
       {"client_id", opened.client_id},
       {"body", opened.body},
+      {"callback",
+       opened.callback.empty() ? boost::json::value(nullptr) : boost::json::value(opened.callback)},
       {"urgent", held.message.urgent},
       {"user_id", held.recipient.value()},
       {"held_at", format_rfc3339(held.held_at)},
@@ -271,6 +273,8 @@ json::object event_json(const OpenedEvent& opened) {
       object["client_id"] = opened.client_id;
       object["urgent"] = event.urgent;
       object["body"] = opened.body;
+      object["callback"] =
+          opened.callback.empty() ? json::value(nullptr) : json::value(opened.callback);
       if (event.written_at) {
         object["written_at"] = format_rfc3339(*event.written_at);
       } else {

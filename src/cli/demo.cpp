@@ -348,6 +348,13 @@ Result<bool> seed_demo(Runtime& runtime) {
 
   WL_TRY(seed_routing(runtime, users, as));
   WL_TRY(seed_providers(runtime, system));
+  // Two people to call back (docs/callback.md); the others add theirs in the web app.
+  WL_TRY(runtime.callbacks().set_my_phones(
+      as("dr.okafor"),
+      {Phone{PhoneKind::kWork, "+1 555 010 2300", PhoneVisibility::kEveryone, true},
+       Phone{PhoneKind::kMobile, "+1 555 010 2301", PhoneVisibility::kColleagues, false}}));
+  WL_TRY(runtime.callbacks().set_my_phones(
+      as("rn.santos"), {Phone{PhoneKind::kWork, "4404", PhoneVisibility::kEveryone, true}}));
 
   const UserId unit[] = {users.at("rn.santos").id, users.at("clerk.jones").id,
                          users.at("dr.okafor").id};

@@ -166,6 +166,11 @@ Result<std::unique_ptr<Runtime>> Runtime::open(const fs::path& data_dir, Runtime
   runtime->providers_ =
       std::make_unique<ProviderService>(*runtime->store_, *runtime->store_, *runtime->store_,
                                         *runtime->audit_, runtime->dispatched_, runtime->clock_);
+  runtime->callbacks_ = std::make_unique<CallbackService>(
+      *runtime->store_, *runtime->store_, *runtime->store_, *runtime->keys_, *runtime->audit_,
+      runtime->dispatched_, runtime->clock_);
+  runtime->quick_notes_ = std::make_unique<QuickNoteService>(
+      *runtime->store_, *runtime->store_, *runtime->keys_, *runtime->audit_, runtime->clock_);
   runtime->directory_->set_group_lister(
       [messaging = runtime->messaging_.get()](const Principal& actor) {
         return messaging->list_groups(actor);

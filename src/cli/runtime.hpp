@@ -22,6 +22,7 @@
 #include "services/audit/audit_log.hpp"
 #include "services/audit/audit_tally.hpp"
 #include "services/audit/audit_verifier.hpp"
+#include "services/callback/callback_service.hpp"
 #include "services/directory/directory_service.hpp"
 #include "services/identity/identity_service.hpp"
 #include "services/identity/password_hasher.hpp"
@@ -29,6 +30,7 @@
 #include "services/messaging/messaging_service.hpp"
 #include "services/patients/patient_service.hpp"
 #include "services/providers/provider_service.hpp"
+#include "services/quick_notes/quick_note_service.hpp"
 #include "services/routing/escalation.hpp"
 #include "services/routing/routing_service.hpp"
 
@@ -85,7 +87,8 @@ std::filesystem::path audit_key_file(const DataPaths& paths, const RuntimeOption
 std::string audit_key_line(std::string_view public_key);
 
 // The services over one data directory, wired in layer order: store, keys, audit,
-// identity, directory, patients, messaging, routing, the provider directory. Used by `serve` and by
+// identity, directory, patients, messaging, routing, the provider directory, call back and
+// quick notes. Used by `serve` and by
 // `admin`, which works on the same directory. Not thread-safe to build; the services it holds are.
 class Runtime {
  public:
@@ -130,6 +133,8 @@ class Runtime {
   MessagingService& messaging() { return *messaging_; }
   RoutingService& routing() { return *routing_; }
   ProviderService& providers() { return *providers_; }
+  CallbackService& callbacks() { return *callbacks_; }
+  QuickNoteService& quick_notes() { return *quick_notes_; }
   Escalator& escalator() { return *escalator_; }
 
  private:
@@ -158,6 +163,8 @@ class Runtime {
   std::unique_ptr<MessagingService> messaging_;
   std::unique_ptr<RoutingService> routing_;
   std::unique_ptr<ProviderService> providers_;
+  std::unique_ptr<CallbackService> callbacks_;
+  std::unique_ptr<QuickNoteService> quick_notes_;
   std::unique_ptr<Escalator> escalator_;
 };
 

@@ -457,7 +457,8 @@ int serve(const ServeOptions& options) {
   api::Hub hub(services.messaging(), services.bus(), services.store().instance_id(),
                std::chrono::milliseconds(options.read_window_ms));
   api::ApiContext context(services.identity(), services.directory(), services.messaging(),
-                          services.patients(), services.routing(), services.providers(), services.keys(),
+                          services.patients(), services.routing(), services.providers(),
+                          services.callbacks(), services.quick_notes(), services.keys(),
                           services.audit(), hub, pool, services.clock(),
                           services.store().instance_id(), api_options_for(options));
   // The admin token of the run file: whoever can read the data directory already holds

@@ -24,6 +24,7 @@ struct NewMessage {
   std::string body_sealed;
   Timestamp created_at;
   std::optional<Timestamp> written_at;  // Checked by the service; stored as given.
+  std::string callback_sealed;          // The call-back number, sealed; empty: none.
   // The blind tokens of the body's words (docs/search.md), written to the search index
   // in the append's transaction; raw bytes, kSearchTokenBytes each, no duplicates.
   // Not kept for a held message: its release computes them again.

@@ -285,6 +285,8 @@ struct Event {
   // Messages: when the sender's client says the message was written, if it was
   // written before it was sent (offline); checked against created_at when sent.
   std::optional<Timestamp> written_at;
+  // Messages: the number the sender asks to be called back on, sealed; empty: none.
+  std::string callback_sealed;
   EventId ref;               // Delivered: the message.
   std::int64_t ref_seq = 0;  // Delivered: the message's seq. Read: read up to this seq.
   // Member added/removed: who. Delivered: the message's sender. User changed, devices

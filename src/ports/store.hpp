@@ -5,7 +5,9 @@
 #include "ports/key_store.hpp"
 #include "ports/message_log.hpp"
 #include "ports/patient_store.hpp"
+#include "ports/phone_store.hpp"
 #include "ports/provider_store.hpp"
+#include "ports/quick_note_store.hpp"
 #include "ports/routing_store.hpp"
 #include "ports/session_store.hpp"
 #include "ports/store_stats.hpp"
@@ -41,7 +43,9 @@ class Store : public Committer,
               public TimerStore,
               public RoutingStore,
               public ProviderStore,
-              public DirectoryStore {
+              public DirectoryStore,
+              public PhoneStore,
+              public QuickNoteStore {
  public:
   ~Store() override = default;
 

@@ -13,7 +13,9 @@
 #include "ports/directory_store.hpp"
 #include "ports/message_log.hpp"
 #include "ports/patient_store.hpp"
+#include "ports/phone_store.hpp"
 #include "ports/provider_store.hpp"
+#include "ports/quick_note_store.hpp"
 #include "ports/records.hpp"
 #include "ports/routing_store.hpp"
 #include "ports/session_store.hpp"
@@ -31,7 +33,7 @@ namespace wl {
 /// Every kind of change a batch can carry. Each is documented in its port's header
 /// (user_store.hpp, session_store.hpp, thread_store.hpp, message_log.hpp,
 /// patient_store.hpp, timer_store.hpp, routing_store.hpp, provider_store.hpp,
-/// directory_store.hpp), with its result and errors.
+/// directory_store.hpp, phone_store.hpp, quick_note_store.hpp), with its result and errors.
 using Mutation =
     std::variant<CreateOrg, SetOrgIdleLock, CreateUser, SetPasswordHash, SetLoginFailures,
                  SetUserDisabled, SetPinHash, SetUserOperator, SetUserScheduler, OpenSession,
@@ -43,7 +45,7 @@ using Mutation =
                  SetEscalationPolicy, SetAvailability, DeleteAvailability, HoldMessage, DeleteHeld,
                  SetForwarding, ClearForwarding, ScreenHeld, SetGatekeepers, RecordHandOff,
                  AcceptHandOff, UpsertProviders, UpsertTaxonomies, InviteProvider, SetUserDirectory,
-                 SaveOrgScreen, IndexMessages>;
+                 SaveOrgScreen, IndexMessages, SetUserPhones, SaveQuickNote, DeleteQuickNote>;
 
 /// A mutation's result: std::monostate (a write with nothing to give back: the
 /// identity writes but those below), Org (CreateOrg), User (CreateUser), Device
@@ -57,13 +59,14 @@ using Mutation =
 /// AvailabilityPeriod (SetAvailability),
 /// MessageHeld (HoldMessage), Forwarding (SetForwarding), std::int64_t (PurgeSessions,
 /// UpsertProviders, UpsertTaxonomies), ProviderInvitation (InviteProvider), Role (CreateRole,
-/// UpdateRole), ShiftSaved (SaveShift), OrgScreen (SaveOrgScreen); SetUserDirectory and
-/// IndexMessages give std::monostate.
+/// UpdateRole), ShiftSaved (SaveShift), OrgScreen (SaveOrgScreen); SetUserDirectory,
+/// IndexMessages, SetUserPhones and DeleteQuickNote give std::monostate, SaveQuickNote a
+/// QuickNote.
 using MutationResult =
     std::variant<std::monostate, Org, User, Device, MessageAppended, std::vector<Event>,
                  ThreadCreated, Event, std::optional<Event>, PatientWritten, Timer, bool,
                  std::int64_t, Role, ShiftSaved, AvailabilityPeriod, MessageHeld, Forwarding,
-                 std::optional<HandOff>, ProviderInvitation, OrgScreen>;
+                 std::optional<HandOff>, ProviderInvitation, OrgScreen, QuickNote>;
 
 /// Fills in, inside the transaction, what only the mutations' results tell: a new
 /// thread's id, whether a read position moved. Returns false to write no entry (the

@@ -270,7 +270,7 @@ TEST_F(SqliteStoreTest, PatientsOfVersion15KeepTheRecordTheyWereSealedUnder) {
   ASSERT_EQ(sqlite3_open(factory_.database_file().c_str(), &database), SQLITE_OK);
   // A patient as version 15 stored it: sealed under "mrn:<hex of its MRN token>".
   const std::string downgrade =
-      std::string(testing::kDropMessageSearch) + std::string(testing::kDropDirectory) +
+      std::string(testing::kDropCallback) + std::string(testing::kDropMessageSearch) + std::string(testing::kDropDirectory) +
       std::string(testing::kDropProviders) + std::string(testing::kDropAdtFeed) +
       "INSERT INTO patients (org_id, mrn_token, mrn_sealed, name_sealed, dob_sealed, "
       "location_sealed, attending_sealed, updated_at) VALUES (" +
@@ -459,7 +459,7 @@ TEST_F(SqliteStoreTest, UpgradeFromVersionOneRebuildsMembershipPeriods) {
   // the sealed device names and client ids (4), the written time (5) and the session
   // lock (6).
   const std::string downgrade =
-      std::string(testing::kDropMessageSearch) + std::string(testing::kDropDirectory) +
+      std::string(testing::kDropCallback) + std::string(testing::kDropMessageSearch) + std::string(testing::kDropDirectory) +
       std::string(testing::kDropProviders) + std::string(testing::kDropAdtFeed) +
       std::string(testing::kDropEventEnvelope) +
       "DROP TABLE memberships; ALTER TABLE users DROP COLUMN is_operator; " +
@@ -506,7 +506,7 @@ TEST_F(SqliteStoreTest, UpgradeFromVersionThreeSealsTheValuesItHadInClear) {
   ASSERT_EQ(sqlite3_open(factory_.database_file().c_str(), &database), SQLITE_OK);
   // What version 3 wrote: the name and client id in clear, no sealed columns.
   const std::string downgrade =
-      std::string(testing::kDropMessageSearch) + std::string(testing::kDropDirectory) +
+      std::string(testing::kDropCallback) + std::string(testing::kDropMessageSearch) + std::string(testing::kDropDirectory) +
       std::string(testing::kDropProviders) + std::string(testing::kDropAdtFeed) +
       std::string(testing::kDropEventEnvelope) +
       "UPDATE devices SET name = 'WOMBAT-4821 ward tablet' WHERE id = " +

@@ -43,6 +43,7 @@ struct World {
   std::int64_t role = 0;   // A demo role ("Cardiology On Call").
   std::int64_t shift = 0;  // One of its shifts.
   std::int64_t held = 0;   // A message of rn.harper's held for dr.patel, off duty.
+  std::int64_t quick_note = 0;  // An org-wide quick note.
 };
 
 struct RouteCase {
@@ -285,6 +286,33 @@ std::vector<RouteCase> route_cases() {
        [](const World& world) { return "/api/v1/admin/users/" + id(world.patel) + "/directory"; },
        R"({"title":"Matrix","department":"Matrix"})", Refusal{403, "admin.user.directory"},
        Refusal{404, "admin.user.directory"}, Refusal{404, "admin.user.directory"}},
+      // Call back: everyone keeps their own numbers; another user's visible ones are
+      // for their org only. Quick notes: org-wide ones are the org's admins' to keep.
+      {"GET", "/api/v1/me/phones", fixed("/api/v1/me/phones"), "", {}, {}, {}},
+      {"PUT", "/api/v1/me/phones", fixed("/api/v1/me/phones"), R"({"phones":[]})", {}, {}, {}},
+      {"GET",
+       "/api/v1/users/{id}/phones",
+       [](const World& world) { return "/api/v1/users/" + id(world.patel) + "/phones"; },
+       "",
+       {},
+       Refusal{404, "phones.read"},
+       Refusal{404, "phones.read"}},
+      {"GET", "/api/v1/quick-notes", fixed("/api/v1/quick-notes"), "", {}, {}, {}},
+      {"POST",
+       "/api/v1/quick-notes",
+       fixed("/api/v1/quick-notes"),
+       R"({"scope":"org","title":"Matrix","text":"Matrix"})",
+       Refusal{403, "quick_note.create"},
+       Refusal{403, "quick_note.create"},
+       {}},
+      {"PUT", "/api/v1/quick-notes/{id}",
+       [](const World& world) { return "/api/v1/quick-notes/" + id(world.quick_note); },
+       R"({"title":"Matrix","text":"Matrix"})", Refusal{403, "quick_note.update"},
+       Refusal{404, "quick_note.update"}, Refusal{404, "quick_note.update"}},
+      {"DELETE", "/api/v1/quick-notes/{id}",
+       [](const World& world) { return "/api/v1/quick-notes/" + id(world.quick_note); }, "",
+       Refusal{403, "quick_note.delete"}, Refusal{404, "quick_note.delete"},
+       Refusal{404, "quick_note.delete"}},
       {"GET", "/api/v1/devices", fixed("/api/v1/devices"), "", {}, {}, {}},
       {"GET", "/api/v1/patients", fixed("/api/v1/patients"), "", {}, {}, {}},
       {"GET", "/api/v1/patients/search", fixed("/api/v1/patients/search?q=alma"), "", {}, {}, {}},
@@ -683,6 +711,11 @@ TEST_F(AuthorizationTest, EveryRefusalIsAnsweredAndAudited) {
     }
   }
   ASSERT_NE(world.shift, 0);
+  world.quick_note = member("admin")
+                         ->post("/api/v1/quick-notes",
+                                json::object{{"scope", "org"}, {"title", "Org"}, {"text", "Org"}})
+                         .at("id")
+                         .as_int64();
   const json::value devices = patel->get("/api/v1/devices");
   for (const json::value& device : devices.at("devices").as_array()) {
     world.device = device.at("id").as_int64();

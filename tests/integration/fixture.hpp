@@ -1,5 +1,9 @@
 #pragma once
 
+#include <filesystem>
+#include <fstream>
+#include <initializer_list>
+#include <iterator>
 #include <memory>
 #include <optional>
 #include <string>
@@ -81,6 +85,26 @@ class ServerTest : public ::testing::Test {
       }
     }
     return entries;
+  }
+
+  static std::string read_file(const std::filesystem::path& path) {
+    std::ifstream stream(path, std::ios::binary);
+    return std::string(std::istreambuf_iterator<char>(stream), std::istreambuf_iterator<char>());
+  }
+
+  // Fails the test for each of `secrets` found in the raw bytes of any file of the data
+  // directory (the database, its WAL and everything beside them).
+  void expect_in_no_data_file(std::initializer_list<std::string_view> secrets) {
+    for (const auto& entry : std::filesystem::directory_iterator(server_->data_dir())) {
+      if (!entry.is_regular_file()) {
+        continue;
+      }
+      const std::string contents = read_file(entry.path());
+      for (const std::string_view secret : secrets) {
+        EXPECT_EQ(contents.find(secret), std::string::npos)
+            << secret << " found in " << entry.path().filename();
+      }
+    }
   }
 
   static bool is_type(const boost::json::value& frame, std::string_view type) {

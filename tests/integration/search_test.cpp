@@ -258,7 +258,8 @@ TEST_F(SearchTest, MessagesSentBeforeSearchAreIndexedAtStart) {
   server_->stop();
   // Schema 18: no search index, so none of the messages is in it.
   run_on_store(server_->data_dir() / "wardline.db",
-               std::string(testing::kDropMessageSearch) + "PRAGMA user_version = 18");
+               std::string(testing::kDropCallback) + std::string(testing::kDropMessageSearch) +
+                   "PRAGMA user_version = 18");
   server_->start();
   {
     auto chen = login("rn.chen");

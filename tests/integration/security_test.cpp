@@ -59,26 +59,6 @@ class SecurityTest : public ServerTest {
     words >> key;
     return run_wardline({"audit", "--data-dir", data, "verify", "--key", key}, output);
   }
-
-  std::string read_file(const fs::path& path) {
-    std::ifstream stream(path, std::ios::binary);
-    return std::string(std::istreambuf_iterator<char>(stream), std::istreambuf_iterator<char>());
-  }
-
-  // Fails the test for each of `secrets` found in the raw bytes of any file of the data
-  // directory (the database, its WAL and everything beside them).
-  void expect_in_no_data_file(std::initializer_list<std::string_view> secrets) {
-    for (const auto& entry : fs::directory_iterator(server_->data_dir())) {
-      if (!entry.is_regular_file()) {
-        continue;
-      }
-      const std::string contents = read_file(entry.path());
-      for (const std::string_view secret : secrets) {
-        EXPECT_EQ(contents.find(secret), std::string::npos)
-            << secret << " found in " << entry.path().filename();
-      }
-    }
-  }
 };
 
 TEST_F(SecurityTest, NonMemberIsRefusedAndTheAttemptIsAudited) {
@@ -435,7 +415,7 @@ TEST_F(SecurityTest, StartSealsTheNamesAndClientIdsAnOlderVersionKeptInClear) {
   }
   // Version 3 had neither the sealed columns (4), the written time (5), the session lock (6),
   // timers (7) nor the events' scope (8).
-  run(std::string(testing::kDropMessageSearch) + std::string(testing::kDropDirectory) +
+  run(std::string(testing::kDropCallback) + std::string(testing::kDropMessageSearch) + std::string(testing::kDropDirectory) +
       std::string(testing::kDropProviders) + std::string(testing::kDropAdtFeed) +
       std::string(testing::kDropEventEnvelope));
   run("DROP INDEX devices_named_in_clear; DROP INDEX client_ids_in_clear; "

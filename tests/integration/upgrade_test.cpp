@@ -47,10 +47,10 @@ TEST_F(UpgradeTest, AStoreOfThePreviousSchemaIsMigratedAtStartAndKeepsWhatItHeld
     }
   }
   server_->stop();
-  // Schema 17, as the release before this one left it: no directory yet.
+  // Schema 17, as an older release left it: no directory, no call back yet.
   const auto database = server_->data_dir() / "wardline.db";
   ASSERT_EQ(
-      run_on_store(database, std::string(testing::kDropMessageSearch) +
+      run_on_store(database, std::string(testing::kDropCallback) + std::string(testing::kDropMessageSearch) +
                                  std::string(testing::kDropDirectory) + "PRAGMA user_version = 17"),
       17);
 
@@ -75,7 +75,7 @@ TEST_F(UpgradeTest, AStoreOfThePreviousSchemaIsMigratedAtStartAndKeepsWhatItHeld
     EXPECT_EQ(hits.at("hits").as_array().size(), 5u) << json::serialize(hits);
   }
   server_->stop();
-  EXPECT_EQ(run_on_store(database, ""), 19);
+  EXPECT_EQ(run_on_store(database, ""), 20);
   std::string output;
   EXPECT_EQ(run_wardline(
                 {"audit", "--data-dir", server_->data_dir().string(), "verify", "--key", audit_key},

@@ -8,6 +8,12 @@
 
 namespace wl::testing {
 
+// What version 20 changed, undone: call back and quick notes.
+inline constexpr std::string_view kDropCallback =
+    "DROP TABLE quick_notes; DROP TABLE user_phones; "
+    "ALTER TABLE held_messages DROP COLUMN callback_sealed; "
+    "ALTER TABLE events DROP COLUMN callback_sealed; ";
+
 // What version 19 changed, undone: message search.
 inline constexpr std::string_view kDropMessageSearch =
     "DROP TABLE message_search; DROP TABLE message_search_backfill; ";

@@ -209,6 +209,14 @@ export async function waitLive(page: Page): Promise<void> {
   await page.locator('[data-connection="live"]').waitFor({ state: 'attached' });
 }
 
+// A new client of `server`, signed in as `username` and live.
+export async function signedInClient(browser: Browser, server: Server, username: string): Promise<Client> {
+  const client = await newClient(browser, server);
+  await signIn(client.page, username);
+  await waitLive(client.page);
+  return client;
+}
+
 // Opens a direct thread with a colleague through the directory search.
 export async function openDirect(page: Page, name: string, username: string): Promise<void> {
   await page.getByRole('button', { name: 'New', exact: true }).click();

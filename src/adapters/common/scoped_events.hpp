@@ -31,6 +31,7 @@ inline Event message_event(const Thread& thread, const NewMessage& message) {
   event.urgent = message.urgent;
   event.body_sealed = message.body_sealed;
   event.written_at = message.written_at;
+  event.callback_sealed = message.callback_sealed;
   return event;
 }
 

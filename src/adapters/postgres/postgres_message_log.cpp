@@ -37,9 +37,10 @@ Result<std::optional<Event>> sent_with_token(PgConnection& connection, const New
   return std::optional<Event>();
 }
 
-#define WL_PG_HELD_COLUMNS                                                             \
-  "id, org_id, thread_id, sender, recipient, client_token, client_id_sealed, urgent, " \
-  "body_sealed, created_at, written_at, held_at, until, remind_after, state, screened_by"
+#define WL_PG_HELD_COLUMNS                                                                  \
+  "id, org_id, thread_id, sender, recipient, client_token, client_id_sealed, urgent, "      \
+  "body_sealed, created_at, written_at, held_at, until, remind_after, state, screened_by, " \
+  "callback_sealed"
 
 HeldMessage read_held(const PgResult& result, int row) {
   HeldMessage held;
@@ -52,6 +53,7 @@ HeldMessage read_held(const PgResult& result, int row) {
   held.message.client_id_sealed = result.bytes(row, 6);
   held.message.urgent = result.boolean(row, 7);
   held.message.body_sealed = result.bytes(row, 8);
+  held.message.callback_sealed = result.bytes(row, 16);
   held.message.created_at = result.time(row, 9);
   held.message.written_at = result.optional_time(row, 10);
   held.held_at = result.time(row, 11);
@@ -154,11 +156,16 @@ Result<MessageHeld> detail::pg::apply(WriteContext& context, const HoldMessage& 
     params.add_null(PgType::kInt8);
   }
   params.add(static_cast<std::int64_t>(mutation.state));
+  if (message.callback_sealed.empty()) {
+    params.add_null(PgType::kBytea);
+  } else {
+    params.add_bytes(message.callback_sealed);
+  }
   const PgResult inserted = WL_TRY(connection.query(
       "INSERT INTO held_messages (org_id, thread_id, sender, recipient, client_token, "
       "client_id_sealed, urgent, body_sealed, created_at, written_at, held_at, until, "
-      "remind_after, state) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14) "
-      "RETURNING id",
+      "remind_after, state, callback_sealed) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, "
+      "$11, $12, $13, $14, $15) RETURNING id",
       params, "hold message"));
   const HeldId id(inserted.int64(0, 0));
   WL_TRY(inserted.check());

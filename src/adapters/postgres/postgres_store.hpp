@@ -72,6 +72,13 @@ class PostgresStore final : public Store {
   Result<std::optional<OrgScreen>> find_org_screen(OrgId org) override;
   Result<std::int64_t> directory_version(OrgId org) override;
 
+  Result<std::vector<StoredPhone>> list_user_phones(UserId user) override;
+  Result<std::vector<StoredPhone>> list_org_phones(OrgId org) override;
+  Result<std::vector<UserId>> list_thread_peers(UserId user) override;
+
+  Result<std::vector<QuickNote>> list_quick_notes(OrgId org, UserId owner) override;
+  Result<QuickNote> find_quick_note(std::int64_t id) override;
+
   Result<Device> find_device(DeviceId id) override;
   Result<std::vector<Device>> list_devices(UserId user) override;
 

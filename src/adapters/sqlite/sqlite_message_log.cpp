@@ -54,9 +54,10 @@ Result<Thread> thread_of_sender(Connection& connection, const NewMessage& messag
   return thread;
 }
 
-#define WL_HELD_COLUMNS                                                                \
-  "id, org_id, thread_id, sender, recipient, client_token, client_id_sealed, urgent, " \
-  "body_sealed, created_at, written_at, held_at, until, remind_after, state, screened_by"
+#define WL_HELD_COLUMNS                                                                     \
+  "id, org_id, thread_id, sender, recipient, client_token, client_id_sealed, urgent, "      \
+  "body_sealed, created_at, written_at, held_at, until, remind_after, state, screened_by, " \
+  "callback_sealed"
 
 HeldMessage read_held(const Statement& row) {
   HeldMessage held;
@@ -69,6 +70,7 @@ HeldMessage read_held(const Statement& row) {
   held.message.client_id_sealed = row.column_bytes(6);
   held.message.urgent = row.column_int64(7) != 0;
   held.message.body_sealed = row.column_bytes(8);
+  held.message.callback_sealed = row.column_bytes(16);
   held.message.created_at = row.column_time(9);
   if (!row.column_is_null(10)) {
     held.message.written_at = row.column_time(10);
@@ -132,7 +134,8 @@ Result<MessageHeld> detail::apply(WriteContext& context, const HoldMessage& muta
   auto insert = WL_TRY(connection.prepare(
       "INSERT INTO held_messages (org_id, thread_id, sender, recipient, client_token, "
       "client_id_sealed, urgent, body_sealed, created_at, written_at, held_at, until, "
-      "remind_after, state) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14)",
+      "remind_after, state, callback_sealed) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, "
+      "?12, ?13, ?14, ?15)",
       "hold message"));
   insert.bind(1, message.org_id.value())
       .bind(2, message.thread_id.value())
@@ -152,6 +155,11 @@ Result<MessageHeld> detail::apply(WriteContext& context, const HoldMessage& muta
     insert.bind_null(13);
   }
   insert.bind(14, static_cast<std::int64_t>(mutation.state));
+  if (message.callback_sealed.empty()) {
+    insert.bind_null(15);
+  } else {
+    insert.bind_blob(15, message.callback_sealed);
+  }
   WL_TRY(insert.run());
   return MessageHeld{HeldMessage{HeldId(connection.last_insert_id()), message, mutation.recipient,
                                  message.created_at, mutation.until, mutation.remind_after,

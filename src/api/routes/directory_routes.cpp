@@ -1,6 +1,7 @@
 #include "api/routes/directory_routes.hpp"
 
 #include <initializer_list>
+#include <map>
 #include <string>
 
 #include <fmt/format.h>
@@ -13,6 +14,7 @@
 #include "core/time.hpp"
 #include "core/utf8.hpp"
 #include "net/server.hpp"
+#include "services/callback/callback_service.hpp"
 #include "services/directory/directory_service.hpp"
 #include "services/identity/identity_service.hpp"
 
@@ -20,10 +22,19 @@ namespace wl::api {
 namespace {
 namespace json = boost::json;
 
+// The number the caller may call `user` back on, or null (docs/callback.md).
+json::value callback_json(const std::map<UserId, std::string>& callbacks, UserId user) {
+  const auto found = callbacks.find(user);
+  return found == callbacks.end() ? json::value(nullptr) : json::value(found->second);
+}
+
 Result<json::value> list_users(const DirectoryServices& services, const Call& call) {
+  const auto callbacks = WL_TRY(services.callbacks.callbacks(call.actor));
   json::array users;
   for (const User& user : WL_TRY(services.identity.list_users(call.actor))) {
-    users.push_back(user_json(user, services.hub.is_online(user.id)));
+    json::object object = user_json(user, services.hub.is_online(user.id));
+    object["callback"] = callback_json(callbacks, user.id);
+    users.push_back(std::move(object));
   }
   return json::object{{"users", std::move(users)}};
 }
@@ -123,8 +134,16 @@ Result<json::value> search(const DirectoryServices& services, const Call& call) 
     return error(Code::kInvalidArgument, "limit is 1 to 50");
   }
   query.limit = static_cast<std::size_t>(limit);
+  const auto found = WL_TRY(services.directory.search(call.actor, query));
+  std::map<UserId, std::string> callbacks;
+  for (const DirectoryResult& result : found) {
+    if (result.kind == DirectoryKind::kPerson) {
+      callbacks = WL_TRY(services.callbacks.callbacks(call.actor));
+      break;
+    }
+  }
   json::array results;
-  for (const DirectoryResult& result : WL_TRY(services.directory.search(call.actor, query))) {
+  for (const DirectoryResult& result : found) {
     json::object object;
     switch (result.kind) {
       case DirectoryKind::kPerson:
@@ -134,7 +153,8 @@ Result<json::value> search(const DirectoryServices& services, const Call& call) 
                               {"username", result.username},
                               {"title", result.title},
                               {"department", result.department},
-                              {"online", services.hub.is_online(UserId(result.id))}};
+                              {"online", services.hub.is_online(UserId(result.id))},
+                              {"callback", callback_json(callbacks, UserId(result.id))}};
         break;
       case DirectoryKind::kRole:
         object = json::object{{"kind", "role"},

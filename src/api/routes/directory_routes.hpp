@@ -5,6 +5,7 @@
 #include "api/routes/route_table.hpp"
 
 namespace wl {
+class CallbackService;
 class DirectoryService;
 class IdentityService;
 }  // namespace wl
@@ -19,6 +20,7 @@ struct DirectoryServices {
   IdentityService& identity;
   DirectoryService& directory;
   Hub& hub;  // Who is online.
+  CallbackService& callbacks;  // The numbers to call people back on (docs/callback.md).
 };
 
 // The org's users and the caller's devices: /users, /devices, /devices/{id}; directory

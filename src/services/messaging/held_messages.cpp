@@ -180,10 +180,18 @@ Result<OpenedHeld> MessagingService::open_held(HeldMessage held) {
       SealContext{message.org_id, kMessageKind,
                   message_record_key(message.thread_id, message.sender, opened.client_id), "body"},
       message.body_sealed));
+  if (!message.callback_sealed.empty()) {
+    opened.callback = WL_TRY(keys_.open(
+        SealContext{message.org_id, kMessageKind,
+                    message_record_key(message.thread_id, message.sender, opened.client_id),
+                    "callback"},
+        message.callback_sealed));
+  }
   opened.held = std::move(held);
   opened.held.message.client_token.clear();
   opened.held.message.client_id_sealed.clear();
   opened.held.message.body_sealed.clear();
+  opened.held.message.callback_sealed.clear();
   return opened;
 }
 

@@ -10,6 +10,7 @@
 #include <fmt/format.h>
 
 #include "core/crypto/encoding.hpp"
+#include "core/phone_number.hpp"
 #include "core/utf8.hpp"
 #include "services/audit/audit_log.hpp"
 #include "services/identity/rate_limiter.hpp"
@@ -538,6 +539,10 @@ Result<NewMessage> MessagingService::seal_message(const Principal& actor,
     return error(Code::kInvalidArgument,
                  fmt::format("remind_after_minutes is 1 to {}", limits_.max_remind_after.count()));
   }
+  std::string callback;
+  if (!request.callback.empty()) {
+    callback = WL_TRY(normalize_phone_number(request.callback, "callback"));
+  }
   const Timestamp now = clock_.now();
   if (request.written_at) {
     if (*request.written_at > now + limits_.max_written_ahead) {
@@ -576,6 +581,13 @@ Result<NewMessage> MessagingService::seal_message(const Principal& actor,
       SealContext{actor.org, kMessageKind,
                   message_record_key(request.thread, actor.user, request.client_id), "body"},
       request.body));
+  if (!callback.empty()) {
+    // Bound to the message's record as its body is (docs/sealed_values.md).
+    message.callback_sealed = WL_TRY(keys_.seal(
+        SealContext{actor.org, kMessageKind,
+                    message_record_key(request.thread, actor.user, request.client_id), "callback"},
+        callback));
+  }
   // Written to the search index in the append's own transaction (docs/search.md).
   message.search_tokens =
       WL_TRY(messaging::word_tokens(keys_, actor.org, messaging::distinct_words(request.body)));
@@ -886,6 +898,13 @@ Result<OpenedEvent> MessagingService::open_event(const Event& event) {
         SealContext{event.org_id, kMessageKind,
                     message_record_key(event.thread_id, event.actor, opened.client_id), "body"},
         event.body_sealed));
+    if (!event.callback_sealed.empty()) {
+      opened.callback = WL_TRY(
+          keys_.open(SealContext{event.org_id, kMessageKind,
+                                 message_record_key(event.thread_id, event.actor, opened.client_id),
+                                 "callback"},
+                     event.callback_sealed));
+    }
   } else if (event.kind == EventKind::kThreadRenamed && !event.body_sealed.empty()) {
     const Thread thread = WL_TRY(threads_.find_thread(event.thread_id));
     opened.body =

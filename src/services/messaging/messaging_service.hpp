@@ -66,6 +66,7 @@ struct OpenedEvent {
   Event event;
   std::string client_id;
   std::string body;  // A message's body; a kThreadRenamed's new title.
+  std::string callback;  // A message's call-back number; "" for none.
 };
 
 // A page of history with what the caller needs to show their own messages' status:
@@ -120,6 +121,9 @@ struct SendRequest {
   // to this person, the role's incoming holder, instead of to the role's holders. For
   // RoutingService, which checks that the sender holds the role.
   UserId hand_off_to;
+  // The number to call the sender back on (docs/callback.md), as typed: checked by
+  // normalize_phone_number and stored normalised and sealed. "": none.
+  std::string callback;
 };
 
 // The durable timer that releases the messages held for one person (its key is theirs).
@@ -134,6 +138,7 @@ struct OpenedHeld {
   HeldMessage held;  // client_token, client_id_sealed and body_sealed cleared.
   std::string client_id;
   std::string body;
+  std::string callback;  // "" for none.
 };
 
 // A send that was held: for whom, how they are and until when; screened, by whom.

@@ -22,6 +22,7 @@ inline void clear_seals(Event& event) {
   event.client_token.clear();
   event.client_id_sealed.clear();
   event.body_sealed.clear();
+  event.callback_sealed.clear();
 }
 
 // Audit targets.

@@ -41,6 +41,13 @@ TEST(FramesTest, DecodesEveryFrameTypeWithItsFields) {
   ASSERT_TRUE(message.written_at.has_value());
   EXPECT_EQ(format_rfc3339(*message.written_at), "2025-06-02T14:03:11.204518Z");
   EXPECT_EQ(send.ref, "c-1");  // A send answers by its client id.
+  EXPECT_EQ(message.callback, "");  // None unless sent (docs/callback.md).
+  const auto with_callback = decoded(
+      R"({"type":"send","thread_id":4,"client_id":"c-2","body":"x","callback":"+1 555 010 2000"})");
+  EXPECT_EQ(std::get<SendFrame>(with_callback.frame).callback, "+1 555 010 2000");
+  EXPECT_EQ(refused(R"({"type":"send","thread_id":4,"client_id":"c-3","body":"x","callback":4412})")
+                .status.code(),
+            Code::kInvalidArgument);
 
   const auto ack = decoded(R"({"type":"ack","message_ids":[20,21],"ref":"a-1"})");
   EXPECT_EQ(std::get<AckFrame>(ack.frame).message_ids,

@@ -38,6 +38,8 @@ export interface OutboxEntry {
   // An urgent message the user chose to deliver at once to an off-duty person
   // (emergency override); absent or false otherwise.
   override?: boolean;
+  // The number the sender asks to be called back on (normalised), absent for none.
+  callback?: string;
   // Creation order; entries are sent in this order.
   order: number;
   createdAt: string;
@@ -121,9 +123,12 @@ function openDatabase(factory: IDBFactory, name: string, waitMs: number): Promis
 
 // An outbox entry as stored: the body sealed, bound to its user and client id. Entries
 // written before bodies were sealed have `body` instead and are sealed when next read.
-type StoredEntry = Omit<OutboxEntry, 'body'> & { sealed?: Sealed; body?: string };
+// A call-back number is sealed too, under its own context.
+type StoredEntry = Omit<OutboxEntry, 'body' | 'callback'> & { sealed?: Sealed; body?: string; sealedCallback?: Sealed };
 
 const bodyContext = (entry: { userId: number; clientId: string }) => `outbox body|user:${entry.userId}|client:${entry.clientId}`;
+const callbackContext = (entry: { userId: number; clientId: string }) =>
+  `outbox callback|user:${entry.userId}|client:${entry.clientId}`;
 const cacheContext = (userId: number, name: string) => `cache|user:${userId}|${name}`;
 
 class IndexedDbStore implements LocalStore {
@@ -149,10 +154,12 @@ class IndexedDbStore implements LocalStore {
     const all = await promised(transaction.objectStore('outbox').getAll() as IDBRequest<StoredEntry[]>);
     const entries: OutboxEntry[] = [];
     for (const stored of all.filter((e) => e.userId === userId)) {
-      const { sealed, body, ...rest } = stored;
+      const { sealed, body, sealedCallback, ...rest } = stored;
       if (sealed) {
         try {
-          entries.push({ ...rest, body: await unseal(this.key, sealed, bodyContext(stored)) });
+          const entry: OutboxEntry = { ...rest, body: await unseal(this.key, sealed, bodyContext(stored)) };
+          if (sealedCallback) entry.callback = await unseal(this.key, sealedCallback, callbackContext(stored));
+          entries.push(entry);
         } catch {
           // Left out, see above.
         }
@@ -166,8 +173,9 @@ class IndexedDbStore implements LocalStore {
   }
 
   async outboxPut(entry: OutboxEntry): Promise<void> {
-    const { body, ...rest } = entry;
+    const { body, callback, ...rest } = entry;
     const stored: StoredEntry = { ...rest, sealed: await seal(this.key, body, bodyContext(entry)) };
+    if (callback) stored.sealedCallback = await seal(this.key, callback, callbackContext(entry));
     const transaction = this.db.transaction('outbox', 'readwrite');
     transaction.objectStore('outbox').put(stored);
     await completed(transaction);

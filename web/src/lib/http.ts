@@ -3,7 +3,7 @@ import type {
   AvailabilityPeriod, AvailabilityStatus, DirectoryResult, Forwarding, HandOff, HandOffNote, HandOffNoteWritten,
   Held, HistoryPage, Invitation, LoginAnswer, MessageEvent, MessageStatus, OrgScreen, OrgScreenSection, Patient,
   Provider, ProviderQuery, Recipient, Role, RoutePreview, Screened, ScreeningAction, ScreeningOutcome, SessionState,
-  Shift, ShiftInput, SignIn, Thread, User, UserAvailability,
+  Phone, Phones, QuickNote, QuickNotes, QuickNoteScope, Shift, ShiftInput, SignIn, Thread, User, UserAvailability,
 } from './types';
 
 // An error answer of the API, or a network failure (code "network").
@@ -213,6 +213,27 @@ export class Api {
   }
   searchDirectory(query: string, limit = 20): Promise<{ results: DirectoryResult[] }> {
     return this.call('GET', `/api/v1/directory?q=${encodeURIComponent(query)}&limit=${limit}`);
+  }
+  myPhones(): Promise<Phones> {
+    return this.call('GET', '/api/v1/me/phones');
+  }
+  setMyPhones(phones: Phone[]): Promise<Phones> {
+    return this.call('PUT', '/api/v1/me/phones', { phones });
+  }
+  userPhones(userId: number): Promise<Phones> {
+    return this.call('GET', `/api/v1/users/${userId}/phones`);
+  }
+  quickNotes(): Promise<QuickNotes> {
+    return this.call('GET', '/api/v1/quick-notes');
+  }
+  createQuickNote(scope: QuickNoteScope, title: string, text: string): Promise<QuickNote> {
+    return this.call('POST', '/api/v1/quick-notes', { scope, title, text });
+  }
+  updateQuickNote(id: number, title: string, text: string): Promise<QuickNote> {
+    return this.call('PUT', `/api/v1/quick-notes/${id}`, { title, text });
+  }
+  deleteQuickNote(id: number): Promise<void> {
+    return this.call('DELETE', `/api/v1/quick-notes/${id}`);
   }
   orgScreen(): Promise<OrgScreen> {
     return this.call('GET', '/api/v1/org-screen');

@@ -291,6 +291,7 @@ describe('the send frame', () => {
     expect(sendFrame({ ...entry, urgent: true }, now)).toEqual({ type: 'send', thread_id: 4, client_id: 'c-1', body: 'Bed 4', urgent: true });
     expect(sendFrame({ ...entry, urgent: true, override: true }, now)).toEqual({ type: 'send', thread_id: 4, client_id: 'c-1', body: 'Bed 4', urgent: true, override: true });
     expect(sendFrame({ ...entry, override: true }, now)).toEqual({ type: 'send', thread_id: 4, client_id: 'c-1', body: 'Bed 4' });
+    expect(sendFrame({ ...entry, callback: '+15550102000' }, now)).toEqual({ type: 'send', thread_id: 4, client_id: 'c-1', body: 'Bed 4', callback: '+15550102000' });
   });
 
   test('an entry written a while ago says when', () => {

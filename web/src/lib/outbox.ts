@@ -29,6 +29,7 @@ export function sendFrame(entry: OutboxEntry, now: number): Record<string, unkno
   const frame: Record<string, unknown> = { type: 'send', thread_id: entry.threadId, client_id: entry.clientId, body: entry.body };
   if (entry.urgent) frame.urgent = true;
   if (entry.urgent && entry.override) frame.override = true;
+  if (entry.callback) frame.callback = entry.callback;
   const age = now - Date.parse(entry.createdAt);
   if (age > kWrittenShownAfterMs && age < kWrittenMaxAgeMs) frame.written_at = entry.createdAt;
   return frame;
@@ -79,7 +80,7 @@ export class Outbox {
   // Creates and durably stores an entry; resolves once it is stored. Rejects with
   // OutboxFull when kOutboxLimit entries are waiting. `override` is kept only with
   // `urgent`.
-  async add(threadId: number, body: string, urgent: boolean, clientId = newClientId(), override = false): Promise<OutboxEntry> {
+  async add(threadId: number, body: string, urgent: boolean, clientId = newClientId(), override = false, callback = ''): Promise<OutboxEntry> {
     if (this.entries.length >= kOutboxLimit) throw new OutboxFull();
     const entry: OutboxEntry = {
       clientId,
@@ -92,6 +93,7 @@ export class Outbox {
       failed: null,
     };
     if (urgent && override) entry.override = true;
+    if (callback) entry.callback = callback;
     await this.store.outboxPut(entry);
     this.entries.push(entry);
     return entry;

@@ -1269,8 +1269,8 @@ export class AppStore {
 
   // `override`: an urgent message goes to an off-duty person at once instead of being
   // held (ignored without `urgent`).
-  async send(threadId: number, body: string, urgent: boolean, override = false): Promise<OutboxEntry> {
-    const entry = await this.outbox.add(threadId, body, urgent, undefined, override);
+  async send(threadId: number, body: string, urgent: boolean, override = false, callback = ''): Promise<OutboxEntry> {
+    const entry = await this.outbox.add(threadId, body, urgent, undefined, override, callback);
     const state = this.threads.get(threadId);
     if (state) state.activity = entry.createdAt > state.activity ? entry.createdAt : state.activity;
     this.flushOutbox();

@@ -9,6 +9,38 @@ export interface User {
   department?: string;
   is_admin: boolean;
   online: boolean;
+  // The number to call them back on as the caller may see it, or null (docs/callback.md);
+  // absent from servers before call back.
+  callback?: string | null;
+}
+
+// Call back (docs/protocol.md, "Call back: phone numbers").
+export type PhoneKind = 'work' | 'mobile' | 'pager';
+export type PhoneVisibility = 'everyone' | 'colleagues' | 'admins';
+export interface Phone {
+  kind: PhoneKind;
+  number: string;
+  visibility: PhoneVisibility;
+  preferred: boolean;
+}
+export interface Phones {
+  phones: Phone[];
+  callback: string | null;
+}
+
+// Quick notes (docs/protocol.md, "Quick notes").
+export type QuickNoteScope = 'org' | 'personal';
+export interface QuickNote {
+  id: number;
+  scope: QuickNoteScope;
+  title: string;
+  text: string;
+  updated_at: string;
+}
+export interface QuickNotes {
+  notes: QuickNote[];
+  placeholders: string[];
+  limits: { title_bytes: number; text_bytes: number; personal: number; org: number };
 }
 
 // A role's holder now, as directory search and the org screen show them.
@@ -82,6 +114,8 @@ export interface MessageEvent {
   client_id: string;
   urgent: boolean;
   body: string;
+  // The number the sender asked to be called back on, or null (absent before call back).
+  callback?: string | null;
   // When the sender's client says it was written (offline), or null.
   written_at?: string | null;
 }

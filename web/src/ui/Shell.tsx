@@ -4,6 +4,7 @@ import { notificationsSupported } from '../lib/alerts';
 import type { AppStore } from '../lib/store';
 import { AttentionBanners } from './AttentionBanners';
 import { AvailabilityDialog } from './AvailabilityDialog';
+import { CallbackDialog } from './CallbackDialog';
 import { DirectoryDialog } from './DirectoryDialog';
 import { MessageSearch } from './MessageSearch';
 import { NewConversation } from './NewConversation';
@@ -39,7 +40,7 @@ function revealMessage(messageId: number, tries = 30): void {
 export function Shell(props: { store: AppStore; user: string; banner?: JSX.Element | null; onLock: () => void; onSignOut: () => void }) {
   const { store } = props;
   const [creating, setCreating] = useState(false);
-  const [routing, setRouting] = useState<'availability' | 'sign-in' | 'schedule' | 'screening' | 'providers' | 'directory' | 'search' | null>(null);
+  const [routing, setRouting] = useState<'availability' | 'sign-in' | 'schedule' | 'screening' | 'providers' | 'directory' | 'search' | 'callback' | null>(null);
   const [permission, setPermission] = useState(notificationsSupported() ? Notification.permission : 'denied');
   const selected = store.selectedThreadId === null ? undefined : store.threads.get(store.selectedThreadId);
 
@@ -126,6 +127,9 @@ export function Shell(props: { store: AppStore; user: string; banner?: JSX.Eleme
             <button type="button" class="link-button" onClick={() => setRouting('providers')} aria-haspopup="dialog">
               Providers
             </button>
+            <button type="button" class="link-button" onClick={() => setRouting('callback')} aria-haspopup="dialog">
+              Call back &amp; notes
+            </button>
             <button type="button" class="link-button" onClick={props.onSignOut}>
               Sign out
             </button>
@@ -149,6 +153,7 @@ export function Shell(props: { store: AppStore; user: string; banner?: JSX.Eleme
       {routing === 'schedule' && <WeekSchedule store={store} onClose={() => setRouting(null)} />}
       {routing === 'screening' && <ScreeningDialog store={store} onClose={() => setRouting(null)} />}
       {routing === 'providers' && <ProviderDirectory store={store} onClose={() => setRouting(null)} />}
+      {routing === 'callback' && <CallbackDialog store={store} onClose={() => setRouting(null)} />}
       {routing === 'directory' && (
         <DirectoryDialog
           store={store}

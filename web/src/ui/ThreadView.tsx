@@ -3,6 +3,7 @@ import { overrideHint, rolePreviewShown, threadPreviewShown, type ComposerPrevie
 import { composeBody, kCounterFromBytes, lengthCheck, plural, quoteOf, splitQuote, type Quote } from '../lib/compose';
 import { dayLabel, timeOfDay } from '../lib/format';
 import { loopNotice } from '../lib/forwarding';
+import { expandNote, messageCallback, phoneText, telHref } from '../lib/callback';
 import { awaitsAcceptance } from '../lib/handoffs';
 import { heldNotice, heldPeer, refill } from '../lib/held';
 import { invitationText } from '../lib/providers';
@@ -12,7 +13,7 @@ import { kUnreadKey, threadRows } from '../lib/rows';
 import { routedText } from '../lib/routing';
 import { kWrittenShownAfterMs, type AppStore, type ThreadState } from '../lib/store';
 import { summarize, summaryLabel } from '../lib/status';
-import type { Held, MessageEvent, Recipient } from '../lib/types';
+import type { Held, MessageEvent, Phones, QuickNote, Recipient } from '../lib/types';
 import { GroupInfo } from './GroupInfo';
 import { HeldBubble } from './HeldBubble';
 import { MessageDetail } from './MessageDetail';
@@ -324,6 +325,8 @@ function Bubble(props: {
   // A hand-off note to the user, not accepted yet (docs/routing.md, "Hand-off notes").
   const toAccept = !own && awaitsAcceptance(routed, store.selfId, store.handoffs?.some((h) => h.message_id === message.id) ?? false);
   const [accepting, setAccepting] = useState(false);
+  // One tap to call the sender: the number the message carries, else theirs.
+  const callback = messageCallback(message, store.users.get(message.sender_id), store.selfId);
   const optionsButton = (
     <button
       type="button"
@@ -348,6 +351,11 @@ function Bubble(props: {
           </blockquote>
         )}
         <span class="body">{reply ? reply.text : message.body}</span>
+        {callback && (
+          <a class="callback-link" href={telHref(callback)} aria-label={`Call ${store.userName(message.sender_id)} back on ${phoneText(callback)}`}>
+            <span aria-hidden="true">📞</span> Call back {phoneText(callback)}
+          </a>
+        )}
         {summary ? (
           <span class="meta">
             {written ? '' : <span class="visually-hidden">Sent </span>}
@@ -471,6 +479,12 @@ function Composer(props: {
   // The emergency override: offered only for an urgent message that would be held.
   const [override, setOverride] = useState(false);
   const overriding = override && urgent && hold !== null;
+  // Call back (docs/callback.md): the caller's numbers, loaded once, and whether this
+  // message asks to be called back on the chosen one.
+  const [phones, setPhones] = useState<Phones | null>(null);
+  const [askCallback, setAskCallback] = useState(false);
+  const [callbackNumber, setCallbackNumber] = useState('');
+  const [notesOpen, setNotesOpen] = useState(false);
   // A send was refused for its length: the error shows until the text fits.
   const [refused, setRefused] = useState(false);
   const input = useRef<HTMLTextAreaElement>(null);
@@ -542,6 +556,43 @@ function Composer(props: {
     input.current?.focus();
   }, [props.restore?.stamp]);
 
+  useEffect(() => {
+    let cancelled = false;
+    store.api
+      .myPhones()
+      .then((mine) => {
+        if (cancelled) return;
+        setPhones(mine);
+        setCallbackNumber((current) => current || mine.callback || '');
+      })
+      .catch(() => undefined);
+    return () => {
+      cancelled = true;
+    };
+  }, []);
+
+  // A quick note goes in where the cursor is, its placeholders filled in.
+  function insertNote(note: QuickNote) {
+    setNotesOpen(false);
+    const thread = store.threads.get(threadId)?.thread;
+    const filled = expandNote(note.text, {
+      patient: thread?.patient ?? null,
+      myName: store.userName(store.selfId),
+      myCallback: phones?.callback ?? null,
+    });
+    const field = input.current;
+    const current = field?.value ?? text;
+    const start = field?.selectionStart ?? current.length;
+    const end = field?.selectionEnd ?? current.length;
+    const next = current.slice(0, start) + filled + current.slice(end);
+    touched.current = true;
+    setText(next);
+    requestAnimationFrame(() => {
+      field?.focus();
+      field?.setSelectionRange(start + filled.length, start + filled.length);
+    });
+  }
+
   async function submit() {
     // The field itself: what was typed an instant ago may not be rendered into `text` yet.
     const typed = input.current?.value ?? text;
@@ -559,10 +610,12 @@ function Composer(props: {
     setText('');
     setUrgent(false);
     setOverride(false);
+    const callback = askCallback ? callbackNumber : '';
+    setAskCallback(false);
     props.onQuote(null);
     void store.drafts.put(threadId, { text: '', quote: null }).catch(() => undefined);
     try {
-      await store.send(threadId, message, urgent, overriding);
+      await store.send(threadId, message, urgent, overriding, callback);
     } catch (failure) {
       // Not stored (the outbox is full): the text and its quote go back.
       setText(typed);
@@ -621,6 +674,43 @@ function Composer(props: {
           {length.over > 0 ? `${plural(length.over, 'character')} too many` : `${plural(length.left, 'character')} left`}
         </p>
       )}
+      {notesOpen && <QuickNotesMenu store={store} onPick={insertNote} onClose={() => setNotesOpen(false)} />}
+      {askCallback && (
+        <p class="callback-choice small">
+          <label for="composer-callback">Call me back on</label>{' '}
+          {phones && phones.phones.length > 0 ? (
+            <select id="composer-callback" value={callbackNumber} onChange={(e) => setCallbackNumber((e.target as HTMLSelectElement).value)}>
+              {phones.phones.map((phone) => (
+                <option key={phone.kind} value={phone.number}>
+                  {phone.kind} {phoneText(phone.number)}
+                </option>
+              ))}
+            </select>
+          ) : (
+            <span>— add your numbers under “Call back &amp; notes” first.</span>
+          )}
+        </p>
+      )}
+      <div class="composer-tools">
+        <button
+          type="button"
+          class={'tool-button quick-notes-button' + (notesOpen ? ' on' : '')}
+          aria-haspopup="menu"
+          aria-expanded={notesOpen}
+          onClick={() => setNotesOpen(!notesOpen)}
+        >
+          Quick notes
+        </button>
+        <label class={'callback-toggle' + (askCallback ? ' on' : '')}>
+          <input
+            type="checkbox"
+            checked={askCallback}
+            disabled={!phones || phones.phones.length === 0}
+            onChange={(e) => setAskCallback((e.target as HTMLInputElement).checked)}
+          />
+          <span>Ask for a call back</span>
+        </label>
+      </div>
       <div class="composer-row">
         <label class={'urgent-toggle' + (urgent ? ' on' : '')}>
           <input
@@ -675,5 +765,59 @@ function Composer(props: {
         </label>
       )}
     </form>
+  );
+}
+
+// The quick notes to pick from (docs/quick_notes.md): the org's, then the user's own,
+// loaded when the menu opens.
+function QuickNotesMenu(props: { store: AppStore; onPick: (note: QuickNote) => void; onClose: () => void }) {
+  const [notes, setNotes] = useState<QuickNote[] | null>(null);
+  const [failure, setFailure] = useState('');
+  const list = useRef<HTMLUListElement>(null);
+  useEffect(() => {
+    let cancelled = false;
+    props.store.api
+      .quickNotes()
+      .then((answer) => {
+        if (!cancelled) setNotes(answer.notes);
+      })
+      .catch((error: Error) => {
+        if (!cancelled) setFailure(error.message);
+      });
+    return () => {
+      cancelled = true;
+    };
+  }, []);
+  useEffect(() => {
+    list.current?.querySelector<HTMLButtonElement>('button')?.focus();
+  }, [notes]);
+  return (
+    <div
+      class="quick-notes-menu"
+      role="group"
+      aria-label="Quick notes"
+      onKeyDown={(e) => {
+        if (e.key === 'Escape') {
+          e.preventDefault();
+          props.onClose();
+        }
+      }}
+    >
+      {failure && <p class="error">{failure}</p>}
+      {notes === null && !failure && <p class="muted small">Loading quick notes…</p>}
+      {notes !== null && notes.length === 0 && <p class="muted small">No quick notes yet: add yours under “Call back &amp; notes”.</p>}
+      {notes !== null && notes.length > 0 && (
+        <ul ref={list} role="menu">
+          {notes.map((note) => (
+            <li key={note.id} role="none">
+              <button type="button" role="menuitem" class="quick-note" data-scope={note.scope} onClick={() => props.onPick(note)}>
+                <span class="quick-note-title">{note.title}</span>
+                <span class="quick-note-scope muted small">{note.scope === 'org' ? 'Org' : 'Mine'}</span>
+              </button>
+            </li>
+          ))}
+        </ul>
+      )}
+    </div>
   );
 }

@@ -138,6 +138,7 @@ Event read_event(const PgResult& result, int row) {
   event.epoch = result.int64(row, 17);
   event.role = RoleId(result.int64(row, 18));
   event.reason = result.bytes(row, 19);
+  event.callback_sealed = result.bytes(row, 20);
   return event;
 }
 
@@ -344,12 +345,18 @@ Result<void> insert_event(WriteContext& context, Event& event) {
       .add_id_or_null(event.scope == EventScope::kUser ? event.user_id : UserId())
       .add_id_or_null(event.role)
       .add_text_or_null(event.reason);
+  // NULL for none, as before schema 13.
+  if (event.kind == EventKind::kMessage && !event.callback_sealed.empty()) {
+    params.add_bytes(event.callback_sealed);
+  } else {
+    params.add_null(PgType::kBytea);
+  }
   // The default of events.xact is the writing transaction's id: the position's epoch.
   const PgResult inserted = WL_TRY(context.connection.query(
       "INSERT INTO events (org_id, kind, actor, created_at, seq, client_token, urgent, "
       "body_sealed, ref, ref_seq, subject, client_id_sealed, written_at, scope, thread_id, "
-      "user_id, role_id, reason) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, "
-      "$14, $15, $16, $17, $18) RETURNING id, xact",
+      "user_id, role_id, reason, callback_sealed) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, "
+      "$10, $11, $12, $13, $14, $15, $16, $17, $18, $19) RETURNING id, xact",
       params, "append event"));
   if (inserted.rows() != 1) {
     return error(Code::kInternal, "store: append event returned no row");

@@ -33,9 +33,10 @@
 #define WL_PG_THREAD_COLUMNS                                                                   \
   "id, org_id, kind, title_sealed, patient_id, unique_key, created_by, created_at, last_seq, " \
   "role_id"
-#define WL_PG_EVENT_COLUMNS                                                                  \
-  "id, org_id, thread_id, kind, actor, created_at, seq, client_token, urgent, body_sealed, " \
-  "ref, ref_seq, subject, client_id_sealed, written_at, scope, user_id, xact, role_id, reason"
+#define WL_PG_EVENT_COLUMNS                                                                      \
+  "id, org_id, thread_id, kind, actor, created_at, seq, client_token, urgent, body_sealed, "     \
+  "ref, ref_seq, subject, client_id_sealed, written_at, scope, user_id, xact, role_id, reason, " \
+  "callback_sealed"
 #define WL_PG_ROLE_COLUMNS \
   "id, org_id, kind, name, description, fallback_role, fallback_user, created_at, updated_at"
 #define WL_PG_SHIFT_COLUMNS                                                               \

@@ -505,6 +505,32 @@ CREATE TABLE message_search_backfill (
 INSERT INTO message_search_backfill (id, below_event)
   SELECT 1, coalesce(max(id), 0) + 1 FROM events WHERE kind = 1;
 )sql",
+    // 14: call back and quick notes (docs/callback.md, docs/quick_notes.md), as SQLite's
+    // 20.
+    R"sql(
+ALTER TABLE events ADD COLUMN callback_sealed bytea;
+ALTER TABLE held_messages ADD COLUMN callback_sealed bytea;
+CREATE TABLE user_phones (
+  user_id bigint NOT NULL REFERENCES users (id),
+  kind bigint NOT NULL,
+  number_sealed bytea NOT NULL,
+  visibility bigint NOT NULL,
+  preferred boolean NOT NULL,
+  PRIMARY KEY (user_id, kind)
+);
+CREATE TABLE quick_notes (
+  id bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+  org_id bigint NOT NULL REFERENCES orgs (id),
+  owner_id bigint REFERENCES users (id),
+  title_sealed bytea NOT NULL,
+  text_sealed bytea NOT NULL,
+  created_by bigint REFERENCES users (id),
+  created_at bigint NOT NULL,
+  updated_by bigint REFERENCES users (id),
+  updated_at bigint NOT NULL
+);
+CREATE INDEX quick_notes_by_owner ON quick_notes (org_id, owner_id, id);
+)sql",
 };
 
 }  // namespace

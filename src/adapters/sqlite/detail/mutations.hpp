@@ -64,6 +64,9 @@ Result<std::optional<HandOff>> apply(WriteContext& context, const RecordHandOff&
 Result<bool> apply(WriteContext& context, const AcceptHandOff& mutation);
 Result<std::monostate> apply(WriteContext& context, const SetUserDirectory& mutation);
 Result<OrgScreen> apply(WriteContext& context, const SaveOrgScreen& mutation);
+Result<std::monostate> apply(WriteContext& context, const SetUserPhones& mutation);
+Result<QuickNote> apply(WriteContext& context, const SaveQuickNote& mutation);
+Result<std::monostate> apply(WriteContext& context, const DeleteQuickNote& mutation);
 Result<bool> apply(WriteContext& context, const DeleteAvailability& mutation);
 Result<std::int64_t> apply(WriteContext& context, const UpsertProviders& mutation);
 Result<std::int64_t> apply(WriteContext& context, const UpsertTaxonomies& mutation);

@@ -118,6 +118,7 @@ Event read_event(const Statement& row) {
   event.user_id = UserId(row.column_int64(16));
   event.role = RoleId(row.column_int64(17));
   event.reason = row.column_bytes(18);
+  event.callback_sealed = row.column_bytes(19);
   return event;
 }
 
@@ -184,8 +185,8 @@ Result<void> insert_event(WriteContext& context, Event& event) {
   auto insert = WL_TRY(context.connection.prepare(
       "INSERT INTO events (org_id, thread_id, kind, actor, created_at, seq, client_id, urgent, "
       "body_sealed, ref, ref_seq, subject, client_id_sealed, written_at, scope, user_id, role_id, "
-      "reason) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, "
-      "?18)",
+      "reason, callback_sealed) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, "
+      "?14, ?15, ?16, ?17, ?18, ?19)",
       "append event"));
   event.scope = scope_of(event.kind);
   insert.bind(1, event.org_id.value())
@@ -219,6 +220,12 @@ Result<void> insert_event(WriteContext& context, Event& event) {
   bind_optional_id(insert, 16, event.scope == EventScope::kUser ? event.user_id : UserId());
   bind_optional_id(insert, 17, event.role);
   insert.bind_text_or_null(18, event.reason);
+  // NULL for none, as before schema 19.
+  if (event.kind == EventKind::kMessage && !event.callback_sealed.empty()) {
+    insert.bind_blob(19, event.callback_sealed);
+  } else {
+    insert.bind_null(19);
+  }
   WL_TRY(insert.run());
   event.id = EventId(context.connection.last_insert_id());
   if (event.kind == EventKind::kUserChanged || event.kind == EventKind::kRoleChanged) {

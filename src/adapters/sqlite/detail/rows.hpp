@@ -32,9 +32,10 @@
   "id, org_id, kind, title_sealed, patient_id, unique_key, created_by, created_at, last_seq, " \
   "role_id"
 // events.client_id holds the client id's blind token (Event::client_token).
-#define WL_EVENT_COLUMNS                                                                  \
-  "id, org_id, thread_id, kind, actor, created_at, seq, client_id, urgent, body_sealed, " \
-  "ref, ref_seq, subject, client_id_sealed, written_at, scope, user_id, role_id, reason"
+#define WL_EVENT_COLUMNS                                                                   \
+  "id, org_id, thread_id, kind, actor, created_at, seq, client_id, urgent, body_sealed, "  \
+  "ref, ref_seq, subject, client_id_sealed, written_at, scope, user_id, role_id, reason, " \
+  "callback_sealed"
 #define WL_ROLE_COLUMNS \
   "id, org_id, kind, name, description, fallback_role, fallback_user, created_at, updated_at"
 #define WL_SHIFT_COLUMNS                                                                  \

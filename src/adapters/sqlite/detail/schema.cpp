@@ -588,6 +588,34 @@ CREATE TABLE message_search_backfill (
 INSERT INTO message_search_backfill (id, below_event)
   SELECT 1, coalesce(max(id), 0) + 1 FROM events WHERE kind = 1;
 )sql",
+    // 20: call back and quick notes (docs/callback.md, docs/quick_notes.md): a message's
+    // call-back number, sealed (NULL: none), on sent and held messages; users' numbers,
+    // one per kind, sealed; quick notes, org-wide (owner_id NULL) or personal, with the
+    // title and text sealed.
+    R"sql(
+ALTER TABLE events ADD COLUMN callback_sealed BLOB;
+ALTER TABLE held_messages ADD COLUMN callback_sealed BLOB;
+CREATE TABLE user_phones (
+  user_id INTEGER NOT NULL REFERENCES users (id),
+  kind INTEGER NOT NULL,
+  number_sealed BLOB NOT NULL,
+  visibility INTEGER NOT NULL,
+  preferred INTEGER NOT NULL,
+  PRIMARY KEY (user_id, kind)
+) WITHOUT ROWID;
+CREATE TABLE quick_notes (
+  id INTEGER PRIMARY KEY,
+  org_id INTEGER NOT NULL REFERENCES orgs (id),
+  owner_id INTEGER REFERENCES users (id),
+  title_sealed BLOB NOT NULL,
+  text_sealed BLOB NOT NULL,
+  created_by INTEGER REFERENCES users (id),
+  created_at INTEGER NOT NULL,
+  updated_by INTEGER REFERENCES users (id),
+  updated_at INTEGER NOT NULL
+);
+CREATE INDEX quick_notes_by_owner ON quick_notes (org_id, owner_id, id);
+)sql",
 };
 
 }  // namespace
