@@ -490,6 +490,13 @@ CREATE TABLE directory_versions (
   version bigint NOT NULL
 );
 )sql",
+    // 13: provider searches by a name or a taxonomy within a state, as SQLite's 19.
+    R"sql(
+CREATE INDEX IF NOT EXISTS providers_by_state_name ON providers (state, name_key, npi)
+  WHERE NOT deactivated;
+CREATE INDEX IF NOT EXISTS providers_by_taxonomy_state
+  ON providers (taxonomy, state, name_key, npi) WHERE NOT deactivated;
+)sql",
 };
 
 }  // namespace
