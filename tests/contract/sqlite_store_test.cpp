@@ -18,6 +18,7 @@
 #include <gtest/gtest.h>
 #include <sqlite3.h>
 
+#include "adapters/common/provider_search.hpp"
 #include "contract/sqlite_factory.hpp"
 #include "contract/store_fixture.hpp"
 #include "contract/test_chainer.hpp"
@@ -362,6 +363,49 @@ TEST_F(SqliteStoreTest, DatabaseFileIsPrivateAndUsesWal) {
   EXPECT_EQ(permissions & (std::filesystem::perms::group_all | std::filesystem::perms::others_all),
             std::filesystem::perms::none);
   EXPECT_TRUE(std::filesystem::exists(factory_.database_file().string() + "-wal"));
+}
+
+// Every provider search reads one index in the order it answers in, so that its LIMIT
+// ends the read: SQLite has no statistics, and a plan that sorts reads every provider of
+// a state or a code first (docs/benchmarks.md, "NPI import and search").
+TEST_F(SqliteStoreTest, EveryProviderSearchReadsAnIndexInItsOrder) {
+  sqlite3* database = nullptr;
+  ASSERT_EQ(
+      sqlite3_open_v2(factory_.database_file().c_str(), &database, SQLITE_OPEN_READONLY, nullptr),
+      SQLITE_OK);
+  for (unsigned fields = 0; fields < 32; ++fields) {
+    if ((fields & detail::kByNpi) != 0) {
+      continue;  // One row by its key.
+    }
+    const std::string sql = "EXPLAIN QUERY PLAN " + std::string(detail::provider_search_sql(
+                                                        fields, detail::SqlDialect::kSqlite));
+    sqlite3_stmt* statement = nullptr;
+    ASSERT_EQ(sqlite3_prepare_v2(database, sql.c_str(), -1, &statement, nullptr), SQLITE_OK)
+        << sqlite3_errmsg(database);
+    std::string plan;
+    while (sqlite3_step(statement) == SQLITE_ROW) {
+      plan += reinterpret_cast<const char*>(sqlite3_column_text(statement, 3));
+      plan += "; ";
+    }
+    sqlite3_finalize(statement);
+    EXPECT_EQ(plan.find("TEMP B-TREE"), std::string::npos) << "fields " << fields << ": " << plan;
+    EXPECT_NE(plan.find("USING INDEX providers_by_"), std::string::npos)
+        << "fields " << fields << ": " << plan;
+    // The index narrows the read by the name prefix, the state and the taxonomy given
+    // (a taxonomy beside a name is checked row by row).
+    auto narrows = [&](unsigned field, std::string_view constraint) {
+      if ((fields & field) != 0) {
+        EXPECT_NE(plan.find(constraint), std::string::npos)
+            << "fields " << fields << " not read by " << constraint << ": " << plan;
+      }
+    };
+    narrows(detail::kByName, "name_key>?");
+    narrows(detail::kByState, "state=?");
+    if ((fields & detail::kByName) == 0) {
+      narrows(detail::kByTaxonomy, "taxonomy=?");
+    }
+  }
+  sqlite3_close(database);
 }
 
 TEST_F(SqliteStoreTest, CloseCheckpointsTheWalIntoTheDatabase) {

@@ -75,7 +75,7 @@ TEST_F(UpgradeTest, AStoreOfThePreviousSchemaIsMigratedAtStartAndKeepsWhatItHeld
     EXPECT_EQ(hits.at("hits").as_array().size(), 5u) << json::serialize(hits);
   }
   server_->stop();
-  EXPECT_EQ(run_on_store(database, ""), 20);
+  EXPECT_EQ(run_on_store(database, ""), 21);
   std::string output;
   EXPECT_EQ(run_wardline(
                 {"audit", "--data-dir", server_->data_dir().string(), "verify", "--key", audit_key},

@@ -55,14 +55,16 @@ inline std::string build_provider_search_sql(unsigned fields, SqlDialect dialect
   int next = 1;
   auto param = [&]() { return std::string(1, placeholder) + std::to_string(next++); };
   // The field whose index drives the read: the NPI, else the name prefix, else the
-  // taxonomy, else the place. SQLite has no statistics to weigh the others' indexes (it
-  // took the place index for a name and a state, then sorted the whole state), so there
-  // a unary + keeps every other column from being indexed; PostgreSQL's planner has
-  // statistics and is left to choose.
+  // taxonomy, else the place; a state narrows the name's or the taxonomy's read through
+  // their index with the state (providers_by_state_name, providers_by_taxonomy_state).
+  // SQLite has no statistics to weigh the others' indexes (it took the place index for a
+  // name and a state, then sorted the whole state), so there a unary + keeps every other
+  // column from being indexed; PostgreSQL's planner has statistics and is left to choose.
   const bool named = (fields & (kByName | kByNpi)) != 0;
   const bool by_taxonomy = !named && (fields & kByTaxonomy) != 0;
   const bool plain = dialect == SqlDialect::kPostgres;
-  const std::string place_column = plain || (!named && !by_taxonomy) ? "" : "+";
+  const std::string state_column = plain || (fields & kByNpi) == 0 ? "" : "+";
+  const std::string city_column = plain || (!named && !by_taxonomy) ? "" : "+";
   const std::string taxonomy_column = plain || by_taxonomy ? "" : "+";
   std::string sql = "SELECT " WL_PROVIDER_COLUMNS " FROM providers WHERE ";
   sql += dialect == SqlDialect::kSqlite ? "deactivated = 0" : "NOT deactivated";
@@ -74,10 +76,10 @@ inline std::string build_provider_search_sql(unsigned fields, SqlDialect dialect
     sql += " AND npi = " + param();
   }
   if ((fields & kByState) != 0) {
-    sql += " AND " + place_column + "state = " + param();
+    sql += " AND " + state_column + "state = " + param();
   }
   if ((fields & kByCity) != 0) {
-    sql += " AND " + place_column + "city_key = " + param();
+    sql += " AND " + city_column + "city_key = " + param();
   }
   if ((fields & kByTaxonomy) != 0) {
     sql += " AND " + taxonomy_column + "taxonomy IN (";

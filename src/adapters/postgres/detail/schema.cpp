@@ -531,6 +531,13 @@ CREATE TABLE quick_notes (
 );
 CREATE INDEX quick_notes_by_owner ON quick_notes (org_id, owner_id, id);
 )sql",
+    // 15: provider searches by a name or a taxonomy within a state, as SQLite's 21.
+    R"sql(
+CREATE INDEX IF NOT EXISTS providers_by_state_name ON providers (state, name_key, npi)
+  WHERE NOT deactivated;
+CREATE INDEX IF NOT EXISTS providers_by_taxonomy_state
+  ON providers (taxonomy, state, name_key, npi) WHERE NOT deactivated;
+)sql",
 };
 
 }  // namespace

@@ -10,7 +10,7 @@ class PgConnection;
 
 // The schema version this build writes (table schema_version). docs/storage.md,
 // "PostgreSQL", describes every version.
-inline constexpr int kPostgresSchemaVersion = 14;
+inline constexpr int kPostgresSchemaVersion = 15;
 
 // Brings the database to kPostgresSchemaVersion, applying each missing migration in
 // order in one transaction under a transaction-level advisory lock, so two stores

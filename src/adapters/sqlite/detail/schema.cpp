@@ -616,6 +616,14 @@ CREATE TABLE quick_notes (
 );
 CREATE INDEX quick_notes_by_owner ON quick_notes (org_id, owner_id, id);
 )sql",
+    // 21: provider searches by a name or a taxonomy within a state read an index in
+    // their order (docs/npi.md, "Search"), instead of a name's or a code's whole range.
+    R"sql(
+CREATE INDEX IF NOT EXISTS providers_by_state_name ON providers (state, name_key, npi)
+  WHERE deactivated = 0;
+CREATE INDEX IF NOT EXISTS providers_by_taxonomy_state
+  ON providers (taxonomy, state, name_key, npi) WHERE deactivated = 0;
+)sql",
 };
 
 }  // namespace

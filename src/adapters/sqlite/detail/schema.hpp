@@ -10,7 +10,7 @@ class Connection;
 
 // The schema version this build writes (PRAGMA user_version). docs/storage.md
 // describes every version.
-inline constexpr int kSchemaVersion = 20;
+inline constexpr int kSchemaVersion = 21;
 
 // Brings the database to kSchemaVersion, applying each missing migration in order in
 // one transaction (a crash mid-way leaves the old version intact), and creates the
