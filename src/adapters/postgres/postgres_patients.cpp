@@ -4,6 +4,7 @@
 #include "adapters/postgres/postgres_store.hpp"
 
 #include "adapters/common/change_patient.hpp"
+#include "adapters/common/patient_search.hpp"
 #include "adapters/postgres/detail/jobs.hpp"
 #include "adapters/postgres/detail/mutations.hpp"
 #include "adapters/postgres/detail/read_pool.hpp"
@@ -472,19 +473,18 @@ Result<std::vector<EncounterLocation>> PostgresStore::list_locations(EncounterId
 Result<std::vector<Patient>> PostgresStore::search_inpatients(
     OrgId org, const std::vector<std::string>& tokens, std::size_t limit) {
   auto lease = read_pool_->acquire();
-  std::string sql = "SELECT " WL_PG_PATIENT_COLUMNS
-                    " FROM patients p WHERE p.org_id = $1 AND p.merged_into IS NULL AND "
-                    "EXISTS (SELECT 1 FROM encounters e WHERE e.org_id = $1 AND "
-                    "e.patient_id = p.id AND e.state = 2)";
+  if (tokens.size() > detail::kMaxInpatientSearchTokens) {
+    return error(Code::kInvalidArgument, "store: too many search tokens");
+  }
   Params params;
   params.add(org).add(static_cast<std::int64_t>(std::min<std::size_t>(limit, 1000)));
-  for (std::size_t i = 0; i < tokens.size(); ++i) {
-    sql += " AND EXISTS (SELECT 1 FROM patient_search s WHERE s.org_id = $1 AND s.token = $" +
-           std::to_string(i + 3) + " AND s.patient_id = p.id)";
-    params.add_bytes(tokens[i]);
+  for (const std::string& token : tokens) {
+    params.add_bytes(token);
   }
-  sql += " ORDER BY p.id LIMIT $2";
-  const PgResult found = WL_TRY(lease.connection().query(sql, params, "search inpatients"));
+  const PgResult found = WL_TRY(
+      lease.connection().query(detail::inpatient_search_sql(WL_PG_PATIENT_COLUMNS, tokens.size(),
+                                                            detail::SqlDialect::kPostgres),
+                               params, "search inpatients"));
   return all_rows<Patient>(found, read_patient);
 }
 

@@ -3,6 +3,7 @@
 #include "adapters/sqlite/sqlite_store.hpp"
 
 #include "adapters/common/change_patient.hpp"
+#include "adapters/common/patient_search.hpp"
 #include "adapters/sqlite/detail/jobs.hpp"
 #include "adapters/sqlite/detail/mutations.hpp"
 #include "adapters/sqlite/detail/read_pool.hpp"
@@ -480,17 +481,13 @@ Result<std::vector<Patient>> SqliteStore::search_inpatients(OrgId org,
                                                             const std::vector<std::string>& tokens,
                                                             std::size_t limit) {
   auto lease = read_pool_->acquire();
-  // Each token narrows the admitted patients; the query holds at most a few tokens.
-  std::string sql = "SELECT " WL_PATIENT_COLUMNS
-                    " FROM patients p WHERE p.org_id = ?1 AND p.merged_into IS NULL AND "
-                    "EXISTS (SELECT 1 FROM encounters e WHERE e.org_id = ?1 AND "
-                    "e.patient_id = p.id AND e.state = 2)";
-  for (std::size_t i = 0; i < tokens.size(); ++i) {
-    sql += " AND EXISTS (SELECT 1 FROM patient_search s WHERE s.org_id = ?1 AND s.token = ?" +
-           std::to_string(i + 3) + " AND s.patient_id = p.id)";
+  if (tokens.size() > kMaxInpatientSearchTokens) {
+    return error(Code::kInvalidArgument, "store: too many search tokens");
   }
-  sql += " ORDER BY p.id LIMIT ?2";
-  auto select = WL_TRY(lease.connection().prepare(sql.c_str(), "search inpatients"));
+  // Each token narrows the admitted patients.
+  auto select = WL_TRY(lease.connection().prepare(
+      inpatient_search_sql(WL_PATIENT_COLUMNS, tokens.size(), SqlDialect::kSqlite),
+      "search inpatients"));
   select.bind(1, org.value()).bind(2, clamp_limit(limit));
   for (std::size_t i = 0; i < tokens.size(); ++i) {
     select.bind_blob(static_cast<int>(i + 3), tokens[i]);
