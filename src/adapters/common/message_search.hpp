@@ -11,7 +11,7 @@
 #include <string>
 #include <string_view>
 
-#include "adapters/common/provider_search.hpp"
+#include "adapters/common/sql_dialect.hpp"
 #include "core/ids.hpp"
 
 namespace wl::detail {

@@ -10,7 +10,7 @@
 #include <string>
 #include <string_view>
 
-#include "adapters/common/provider_search.hpp"
+#include "adapters/common/sql_dialect.hpp"
 
 namespace wl::detail {
 

@@ -12,6 +12,7 @@
 #include <string>
 #include <string_view>
 
+#include "adapters/common/sql_dialect.hpp"
 #include "ports/provider_store.hpp"
 
 namespace wl::detail {
@@ -44,8 +45,6 @@ inline unsigned query_fields(const ProviderQuery& query) {
 // The upper end (exclusive) of the keys that start with a folded prefix: folded keys
 // hold only bytes below 0x7F.
 inline std::string prefix_end(std::string_view prefix) { return std::string(prefix) + "\x7f"; }
-
-enum class SqlDialect { kSqlite, kPostgres };
 
 // The SQL text of the statement for `fields`: its parameters are numbered in this
 // order, each present only if its field is: name from and to (two), npi, state, city,
